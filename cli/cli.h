@@ -1,0 +1,78 @@
+/* cli.h -- what the subcommands share: option tables, global options, context, exit codes. */
+#ifndef SKINQ_CLI_H
+#define SKINQ_CLI_H
+
+#include <stdio.h>
+
+#include "skinq.h"
+
+/* Exit codes (design §3). */
+enum {
+    EXIT_OK = 0,
+    EXIT_INTERNAL = 1,
+    EXIT_USAGE = 2,
+    EXIT_BAD_INPUT = 3,
+    EXIT_IMPOSSIBLE = 4,
+    EXIT_STORE = 5
+};
+
+typedef enum { OPT_FLAG, OPT_INT, OPT_DOUBLE, OPT_STRING } opt_kind;
+
+/** One row of a command's option table; --help is generated from it. */
+typedef struct cli_option {
+    const char *name;    /**< long name without "--" */
+    char short_name;     /**< 0 when none */
+    opt_kind kind;
+    void *target;        /**< int* (FLAG, INT), double* (DOUBLE), const char ** (STRING) */
+    const char *argname; /**< shown in help, e.g. "N" */
+    const char *help;
+} cli_option;
+
+#define CLI_OPTIONS_END {NULL, 0, OPT_FLAG, NULL, NULL, NULL}
+
+/** A subcommand. */
+typedef struct cli_command {
+    const char *name;
+    int (*run)(const struct cli_command *self, int argc, char **argv);
+    const char *usage;   /**< "info IMAGE [--json]" */
+    const char *summary; /**< one line for `skinq --help` */
+    const cli_option *options;
+    const char *details; /**< extra help text, or NULL */
+} cli_command;
+
+/** Options every command takes (--threads, --isa, --max-pixels, -q, -v). */
+typedef struct cli_globals {
+    int threads;
+    const char *isa;
+    double max_pixels;
+    int quiet, verbose;
+} cli_globals;
+
+extern cli_globals g_opts;
+
+/**
+ * Parse argv for `cmd` (argv[0] is the command name). Positional arguments are moved to
+ * argv[*first .. argc-1]. @return -1 to continue, else the exit code to return at once
+ * (0 after --help, EXIT_USAGE after printing a usage error).
+ */
+int cli_parse(const cli_command *cmd, int argc, char **argv, int *first);
+
+/** Print a usage error for cmd ("skinq: MSG" + try line) and return EXIT_USAGE. */
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...);
+
+/** Print a command's full help to f. */
+void cli_help(const cli_command *cmd, FILE *f);
+
+/** Open a context from the global options; on failure prints the error and returns NULL. */
+skinq_ctx *cli_ctx_open(void);
+
+/** Print "skinq: <ctx error>" (or the status string) and map the status to an exit code. */
+int cli_fail(skinq_ctx *ctx, skinq_status st);
+
+/** Exit code for a library status. */
+int cli_exit_code(skinq_status st);
+
+/* The subcommands (one file each). */
+extern const cli_command cmd_info;
+
+#endif /* SKINQ_CLI_H */

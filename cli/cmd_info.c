@@ -1,0 +1,104 @@
+/* cmd_info.c -- `skinq info IMAGE`: what skinq sees in a file (size, layout, orientation,
+ * ICC, sha256) and which CPU paths it will use. */
+#include <string.h>
+
+#include "cli.h"
+#include "out.h"
+
+static int opt_json;
+
+static const cli_option info_options[] = {
+    {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
+    CLI_OPTIONS_END,
+};
+
+static int run(const cli_command *self, int argc, char **argv)
+{
+    int first;
+    int rc = cli_parse(self, argc, argv, &first);
+    if (rc >= 0)
+        return rc;
+    if (argc - first != 1)
+        return cli_usage_error(self, argc - first ? "info takes one IMAGE" : "no IMAGE given");
+    const char *path = argv[first];
+
+    skinq_ctx *ctx = cli_ctx_open();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    skinq_image_header hdr;
+    skinq_image *img = NULL;
+    skinq_mask *alpha = NULL;
+    skinq_status st = skinq_image_probe(ctx, path, &hdr);
+    if (st == SKINQ_OK)
+        st = skinq_image_load(ctx, path, &img, &alpha);
+    cJSON *file = NULL;
+    if (st == SKINQ_OK)
+        file = out_file_provenance(ctx, path, &st);
+    if (st != SKINQ_OK) {
+        rc = cli_fail(ctx, st);
+        skinq_image_free(&img);
+        skinq_mask_free(&alpha);
+        skinq_ctx_close(&ctx);
+        return rc;
+    }
+
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
+    cJSON *im = cJSON_AddObjectToObject(doc, "image");
+    cJSON_AddStringToObject(im, "path", path);
+    cJSON_AddStringToObject(im, "format", hdr.format);
+    cJSON_AddNumberToObject(im, "width", img->width);
+    cJSON_AddNumberToObject(im, "height", img->height);
+    cJSON_AddNumberToObject(im, "stored_width", hdr.width);
+    cJSON_AddNumberToObject(im, "stored_height", hdr.height);
+    cJSON_AddNumberToObject(im, "channels", img->channels);
+    cJSON_AddNumberToObject(im, "bit_depth", img->depth);
+    cJSON_AddBoolToObject(im, "alpha", alpha != NULL);
+    cJSON_AddNumberToObject(im, "orientation", img->orientation);
+    cJSON *icc = cJSON_AddObjectToObject(im, "icc");
+    cJSON_AddBoolToObject(icc, "present", img->icc != NULL);
+    cJSON_AddStringToObject(icc, "description", img->icc_description);
+    cJSON_AddBoolToObject(icc, "converted_to_srgb", img->icc_applied);
+    cJSON_AddNumberToObject(im, "size_bytes", cJSON_GetObjectItem(file, "size_bytes")->valuedouble);
+    cJSON_AddStringToObject(im, "sha256", cJSON_GetObjectItem(file, "sha256")->valuestring);
+    cJSON *cpu = cJSON_AddObjectToObject(doc, "cpu");
+    cJSON_AddStringToObject(cpu, "name", skinq_cpu_name());
+    cJSON_AddStringToObject(cpu, "isa_detected", skinq_isa_name(skinq_cpu_isa()));
+    cJSON_AddStringToObject(cpu, "isa_used", skinq_isa_name(skinq_ctx_isa(ctx)));
+    cJSON_AddNumberToObject(cpu, "threads", skinq_ctx_threads(ctx));
+    cJSON_Delete(file);
+
+    rc = EXIT_OK;
+    if (opt_json) {
+        rc = out_json(doc);
+    } else {
+        printf("%s\n", path);
+        printf("  format       %s\n", hdr.format);
+        printf("  size         %d x %d px (%.2f MP)%s\n", img->width, img->height,
+               (double)img->width * img->height / 1e6, img->orientation != 1 ? " upright" : "");
+        if (img->orientation != 1)
+            printf("  stored as    %d x %d px, EXIF orientation %d (applied)\n", hdr.width, hdr.height,
+                   img->orientation);
+        printf("  layout       %d channel%s, %d-bit%s\n", img->channels, img->channels > 1 ? "s" : "",
+               img->depth, alpha ? ", with alpha (used as mask)" : "");
+        if (img->icc)
+            printf("  icc profile  %s%s\n", img->icc_description[0] ? img->icc_description : "(no description)",
+                   img->icc_applied ? " (converted to sRGB)" : "");
+        else
+            printf("  icc profile  none (taken as sRGB)\n");
+        printf("  sha256       %s\n", cJSON_GetObjectItem(im, "sha256")->valuestring);
+        printf("  cpu          %s, %s kernels, %d threads\n", skinq_cpu_name(),
+               skinq_isa_name(skinq_ctx_isa(ctx)), skinq_ctx_threads(ctx));
+        cJSON_Delete(doc);
+    }
+    skinq_image_free(&img);
+    skinq_mask_free(&alpha);
+    skinq_ctx_close(&ctx);
+    return rc;
+}
+
+const cli_command cmd_info = {
+    "info", run, "info IMAGE [--json]",
+    "show what skinq reads from an image: size, layout, orientation, ICC profile, sha256",
+    info_options, NULL,
+};

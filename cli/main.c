@@ -1,0 +1,132 @@
+/* main.c -- the command table, global options, status → exit code map. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every command, in the order `skinq --help` lists them. */
+static const cli_command *const commands[] = {
+    &cmd_info,
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+/* Library status → exit code (design §3). */
+static const int exit_codes[SKINQ_STATUS_COUNT] = {
+    [SKINQ_OK] = EXIT_OK,
+    [SKINQ_E_INVALID] = EXIT_USAGE,
+    [SKINQ_E_NOMEM] = EXIT_INTERNAL,
+    [SKINQ_E_IO] = EXIT_BAD_INPUT,
+    [SKINQ_E_FORMAT] = EXIT_BAD_INPUT,
+    [SKINQ_E_UNSUPPORTED] = EXIT_BAD_INPUT,
+    [SKINQ_E_LIMIT] = EXIT_BAD_INPUT,
+    [SKINQ_E_EMPTY_ROI] = EXIT_IMPOSSIBLE,
+    [SKINQ_E_ALIGN] = EXIT_IMPOSSIBLE,
+    [SKINQ_E_TOO_FEW] = EXIT_IMPOSSIBLE,
+    [SKINQ_E_STORE] = EXIT_STORE,
+    [SKINQ_E_INTERNAL] = EXIT_INTERNAL,
+};
+
+int cli_exit_code(skinq_status st)
+{
+    return (unsigned)st < SKINQ_STATUS_COUNT ? exit_codes[st] : EXIT_INTERNAL;
+}
+
+int cli_fail(skinq_ctx *ctx, skinq_status st)
+{
+    const char *msg = ctx ? skinq_ctx_error(ctx) : "";
+    fprintf(stderr, "skinq: %s\n", msg && *msg ? msg : skinq_status_str(st));
+    return cli_exit_code(st);
+}
+
+static void print_warning(const char *msg, void *user)
+{
+    (void)user;
+    if (!g_opts.quiet)
+        fprintf(stderr, "skinq: warning: %s\n", msg);
+}
+
+skinq_ctx *cli_ctx_open(void)
+{
+    skinq_settings s;
+    skinq_ctx_default_settings(&s);
+    s.threads = g_opts.threads;
+    s.max_pixels = (uint64_t)g_opts.max_pixels;
+    if (g_opts.isa)
+        skinq_isa_parse(g_opts.isa, &s.isa_mask);
+    /* An ISA asked for (option or SKINQ_ISA) that this CPU lacks: say so, then fall back. */
+    const char *asked = g_opts.isa ? g_opts.isa : getenv("SKINQ_ISA");
+    unsigned mask;
+    if (asked && *asked) {
+        if (skinq_isa_parse(asked, &mask) != 0) {
+            if (!g_opts.quiet)
+                fprintf(stderr, "skinq: warning: SKINQ_ISA='%s' is not scalar, sse41, avx2 or all; ignored\n", asked);
+        } else if ((mask & ~skinq_cpu_isa()) && strcmp(asked, "all") != 0 && !g_opts.quiet) {
+            fprintf(stderr, "skinq: warning: this CPU lacks %s; using %s\n", asked,
+                    skinq_isa_name(skinq_cpu_isa() & mask));
+        }
+    }
+    skinq_ctx *ctx = NULL;
+    skinq_status st = skinq_ctx_open(&ctx, &s);
+    if (st != SKINQ_OK) {
+        fprintf(stderr, "skinq: cannot start: %s\n", skinq_status_str(st));
+        return NULL;
+    }
+    skinq_ctx_set_warning_handler(ctx, print_warning, NULL);
+    return ctx;
+}
+
+static void main_help(FILE *f)
+{
+    fprintf(f, "skinq %s -- measure skin in before/after photographs\n\n"
+               "usage: skinq COMMAND [options] [files]\n\ncommands:\n", skinq_version());
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fputs("\n'skinq help COMMAND' or 'skinq COMMAND --help' for a command's options.\n"
+          "exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input file,\n"
+          "            4 analysis impossible, 5 store error\n", f);
+}
+
+static const cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        main_help(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        main_help(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("skinq %s\n", skinq_version());
+        return EXIT_OK;
+    }
+    if (strcmp(name, "help") == 0) {
+        if (argc < 3) {
+            main_help(stdout);
+            return EXIT_OK;
+        }
+        const cli_command *c = find_command(argv[2]);
+        if (!c) {
+            fprintf(stderr, "skinq: unknown command '%s'\ntry 'skinq --help'\n", argv[2]);
+            return EXIT_USAGE;
+        }
+        cli_help(c, stdout);
+        return EXIT_OK;
+    }
+    const cli_command *c = find_command(name);
+    if (!c) {
+        fprintf(stderr, "skinq: unknown command '%s'\ntry 'skinq --help'\n", name);
+        return EXIT_USAGE;
+    }
+    return c->run(c, argc - 1, argv + 1);
+}

@@ -1,0 +1,26 @@
+# SkinqDeps.cmake -- the chosen dependencies, all from Debian packages (scripts/setup.sh).
+# Libraries are collected as absolute paths (not imported targets) so the exported static
+# target stays usable by find_package(skinq) consumers.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+set(SKINQ_DEP_INCLUDE_DIRS "")
+set(SKINQ_DEP_LIBRARIES "")
+foreach(mod libjpeg libpng fftw3f sqlite3 libcjson lcms2 libexif)
+  string(MAKE_C_IDENTIFIER ${mod} _id)
+  pkg_check_modules(DEP_${_id} REQUIRED ${mod})
+  list(APPEND SKINQ_DEP_INCLUDE_DIRS ${DEP_${_id}_INCLUDE_DIRS})
+  list(APPEND SKINQ_DEP_LIBRARIES ${DEP_${_id}_LINK_LIBRARIES})
+endforeach()
+
+# OpenCV 4: Debian's per-module -dev packages ship no OpenCVConfig.cmake/opencv4.pc (those come
+# with the whole libopencv-dev), so find the headers and the modules skinq uses directly.
+find_path(SKINQ_OPENCV_INCLUDE_DIR opencv2/core.hpp PATH_SUFFIXES opencv4 REQUIRED)
+set(SKINQ_OPENCV_LIBRARIES "")
+foreach(m core imgproc features2d calib3d video flann)
+  find_library(SKINQ_OPENCV_${m} opencv_${m} REQUIRED)
+  list(APPEND SKINQ_OPENCV_LIBRARIES ${SKINQ_OPENCV_${m}})
+endforeach()
+list(APPEND SKINQ_DEP_INCLUDE_DIRS ${SKINQ_OPENCV_INCLUDE_DIR})
+list(APPEND SKINQ_DEP_LIBRARIES ${SKINQ_OPENCV_LIBRARIES} Threads::Threads m)
+list(REMOVE_DUPLICATES SKINQ_DEP_INCLUDE_DIRS)

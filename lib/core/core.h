@@ -1,0 +1,67 @@
+/* core.h -- internal: the context's insides, error reporting and allocation for every part. */
+#ifndef SKINQ_CORE_H
+#define SKINQ_CORE_H
+
+#include "skinq.h"
+
+#include <stdarg.h>
+
+#if defined(__GNUC__)
+#define SKINQ_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SKINQ_PRINTF(f, a)
+#endif
+
+struct skinq_pool;
+
+struct skinq_ctx {
+    skinq_allocator alloc;
+    int threads;
+    unsigned isa;
+    uint64_t max_pixels;
+    struct skinq_pool *pool;
+    void (*warn_fn)(const char *msg, void *user);
+    void *warn_user;
+    char error[1024];
+};
+
+/**
+ * Record a detailed message in ctx (printf-style) and return `s`, so a failure reads
+ * `return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': %s", path, why);`.
+ * ctx may be NULL (then only `s` is returned).
+ */
+skinq_status skinq_fail(skinq_ctx *ctx, skinq_status s, const char *fmt, ...) SKINQ_PRINTF(3, 4);
+
+/** Send a warning to the ctx's handler, if any. */
+void skinq_warn(skinq_ctx *ctx, const char *fmt, ...) SKINQ_PRINTF(2, 3);
+
+/** Allocate through an allocator; NULL on failure (nothing recorded). */
+void *skinq_alloc_raw(const skinq_allocator *a, size_t size);
+void skinq_free_raw(const skinq_allocator *a, void *p);
+
+/** Allocate through ctx's allocator; on failure records "out of memory (N bytes)" and returns NULL. */
+void *skinq_malloc(skinq_ctx *ctx, size_t size);
+void *skinq_calloc(skinq_ctx *ctx, size_t n, size_t size);
+void skinq_free(skinq_ctx *ctx, void *p);
+
+/** n*m without overflow: 0 on success, -1 if the product overflows size_t. */
+static inline int skinq_mul_size(size_t n, size_t m, size_t *out)
+{
+    if (m != 0 && n > SIZE_MAX / m)
+        return -1;
+    *out = n * m;
+    return 0;
+}
+
+/**
+ * Copy a w x h buffer of `px`-byte pixels into dst with an EXIF orientation (1-8) applied;
+ * dst is h x w for orientations 5-8. No allocation, cannot fail.
+ */
+void skinq_orient_copy(const uint8_t *src, size_t sstride, int w, int h, size_t px, int orientation,
+                       uint8_t *dst, size_t dstride);
+
+/* Thread pool (pool.c). */
+skinq_status skinq_pool_new(skinq_ctx *ctx, int threads, struct skinq_pool **out);
+void skinq_pool_free(skinq_ctx *ctx, struct skinq_pool **pool);
+
+#endif /* SKINQ_CORE_H */

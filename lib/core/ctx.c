@@ -1,0 +1,96 @@
+/* ctx.c -- the context: settings, ISA ceiling (settings & SKINQ_ISA & CPU), thread pool. */
+#include "core.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *skinq_version(void)
+{
+    return SKINQ_VERSION_STRING;
+}
+
+void skinq_ctx_default_settings(skinq_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->threads = 0;
+    s->isa_mask = SKINQ_ISA_ALL;
+    s->max_pixels = 100000000u;
+}
+
+static int online_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+skinq_status skinq_ctx_open(skinq_ctx **out, const skinq_settings *s)
+{
+    skinq_settings def;
+    if (!s) {
+        skinq_ctx_default_settings(&def);
+        s = &def;
+    }
+    if (!out || s->threads < 0 || s->threads > 1024 || s->max_pixels == 0)
+        return SKINQ_E_INVALID;
+    if ((s->alloc.malloc_fn == NULL) != (s->alloc.free_fn == NULL))
+        return SKINQ_E_INVALID;
+
+    skinq_ctx *ctx = skinq_alloc_raw(&s->alloc, sizeof *ctx);
+    if (!ctx)
+        return SKINQ_E_NOMEM;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->alloc = s->alloc;
+    ctx->threads = s->threads ? s->threads : online_cores();
+    ctx->max_pixels = s->max_pixels;
+
+    unsigned cpu = skinq_cpu_isa();
+    unsigned want = s->isa_mask;
+    const char *env = getenv("SKINQ_ISA");
+    if (env && *env) {
+        unsigned env_mask;
+        if (skinq_isa_parse(env, &env_mask) == 0)
+            want &= env_mask;
+    }
+    ctx->isa = want & cpu;
+
+    skinq_status st = skinq_pool_new(ctx, ctx->threads, &ctx->pool);
+    if (st != SKINQ_OK) {
+        skinq_free_raw(&s->alloc, ctx);
+        return st;
+    }
+    *out = ctx;
+    return SKINQ_OK;
+}
+
+void skinq_ctx_close(skinq_ctx **pctx)
+{
+    if (!pctx || !*pctx)
+        return;
+    skinq_ctx *ctx = *pctx;
+    skinq_pool_free(ctx, &ctx->pool);
+    skinq_allocator a = ctx->alloc;
+    skinq_free_raw(&a, ctx);
+    *pctx = NULL;
+}
+
+void skinq_ctx_set_warning_handler(skinq_ctx *ctx, void (*fn)(const char *msg, void *user), void *user)
+{
+    ctx->warn_fn = fn;
+    ctx->warn_user = user;
+}
+
+int skinq_ctx_threads(const skinq_ctx *ctx)
+{
+    return ctx->threads;
+}
+
+unsigned skinq_ctx_isa(const skinq_ctx *ctx)
+{
+    return ctx->isa;
+}
+
+uint64_t skinq_ctx_max_pixels(const skinq_ctx *ctx)
+{
+    return ctx->max_pixels;
+}

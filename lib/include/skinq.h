@@ -1,0 +1,260 @@
+/* skinq.h -- the whole public API of libskinq: skin photographs in, trustworthy numbers out. */
+#ifndef SKINQ_H
+#define SKINQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SKINQ_VERSION_MAJOR 0
+#define SKINQ_VERSION_MINOR 1
+#define SKINQ_VERSION_PATCH 0
+#define SKINQ_VERSION_STRING "0.1.0"
+
+/** Library version string ("MAJOR.MINOR.PATCH"), static. */
+const char *skinq_version(void);
+
+/* ------------------------------------------------------------------ status */
+
+/** Result of every fallible call. The detailed message is in skinq_ctx_error(). */
+typedef enum skinq_status {
+    SKINQ_OK = 0,
+    SKINQ_E_INVALID,     /**< invalid argument or option value */
+    SKINQ_E_NOMEM,       /**< an allocation failed */
+    SKINQ_E_IO,          /**< a file could not be opened, read or written */
+    SKINQ_E_FORMAT,      /**< a file is corrupt, truncated or not of the expected type */
+    SKINQ_E_UNSUPPORTED, /**< a valid file of a kind skinq refuses (CMYK, >16-bit, ...) */
+    SKINQ_E_LIMIT,       /**< an image is larger than the configured limit */
+    SKINQ_E_EMPTY_ROI,   /**< the region of interest holds no usable pixel */
+    SKINQ_E_ALIGN,       /**< registration failed or is too poor to trust */
+    SKINQ_E_TOO_FEW,     /**< not enough data (points, lights, inliers) for the analysis */
+    SKINQ_E_STORE,       /**< the session store failed */
+    SKINQ_E_INTERNAL,    /**< a bug or an unexpected library failure */
+    SKINQ_STATUS_COUNT
+} skinq_status;
+
+/** Short static description of a status; never NULL (unknown values give "unknown status"). */
+const char *skinq_status_str(skinq_status s);
+
+/* --------------------------------------------------------------------- ISA */
+
+/** Instruction-set levels, as bits of an ISA mask. AVX2 implies FMA and OS YMM support. */
+enum {
+    SKINQ_ISA_SCALAR = 0,
+    SKINQ_ISA_SSE41 = 1u << 0,
+    SKINQ_ISA_AVX2 = 1u << 1,
+    SKINQ_ISA_ALL = SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2
+};
+
+/** ISA levels this CPU (and OS) supports, detected once; thread-safe. */
+unsigned skinq_cpu_isa(void);
+
+/** Model name of the CPU (from cpuid), static; "unknown" when not available. */
+const char *skinq_cpu_name(void);
+
+/**
+ * Parse an ISA name ("scalar", "sse41", "avx2", "all") to a mask ceiling.
+ * @return 0 on success, -1 if the name is not known (then *mask is unchanged).
+ */
+int skinq_isa_parse(const char *name, unsigned *mask);
+
+/** Name of the highest level in a mask: "avx2", "sse41" or "scalar". Static string. */
+const char *skinq_isa_name(unsigned mask);
+
+/* ----------------------------------------------------------------- context */
+
+/** Optional allocation hooks (for embedding and fault-injection tests). */
+typedef struct skinq_allocator {
+    void *(*malloc_fn)(size_t size, void *user); /**< NULL result means out of memory */
+    void (*free_fn)(void *ptr, void *user);      /**< must accept NULL */
+    void *user;
+} skinq_allocator;
+
+/** Settings for skinq_ctx_open(); fill with skinq_ctx_default_settings() first. */
+typedef struct skinq_settings {
+    int threads;           /**< worker threads; 0 = number of online cores */
+    unsigned isa_mask;     /**< ceiling on the ISA levels used; the env SKINQ_ISA lowers it further */
+    uint64_t max_pixels;   /**< images above width*height refused with SKINQ_E_LIMIT (default 100 MP) */
+    skinq_allocator alloc; /**< all-NULL = malloc/free */
+} skinq_settings;
+
+typedef struct skinq_ctx skinq_ctx; /* opaque */
+
+/** Defaults: threads 0 (all cores), isa_mask SKINQ_ISA_ALL, max_pixels 100e6, malloc/free. */
+void skinq_ctx_default_settings(skinq_settings *s);
+
+/**
+ * Open a context: the thread pool, the ISA choice and the last-error message live here.
+ * A context may be used by one thread at a time; open one per calling thread.
+ * @param out  receives the new context; unchanged on error.
+ * @param s    settings, or NULL for the defaults.
+ * @return SKINQ_OK, SKINQ_E_NOMEM or SKINQ_E_INVALID.
+ */
+skinq_status skinq_ctx_open(skinq_ctx **out, const skinq_settings *s);
+
+/** Close a context and its threads; NULL-safe; sets *ctx to NULL. */
+void skinq_ctx_close(skinq_ctx **ctx);
+
+/** Last detailed error message (names the file where one is involved); "" when none. Owned by ctx. */
+const char *skinq_ctx_error(const skinq_ctx *ctx);
+
+/** Optional warning sink (e.g. an ISA asked for but not available). Called from the calling thread. */
+void skinq_ctx_set_warning_handler(skinq_ctx *ctx, void (*fn)(const char *msg, void *user), void *user);
+
+/** Number of threads the context runs work on (>= 1). */
+int skinq_ctx_threads(const skinq_ctx *ctx);
+
+/** ISA mask in effect: detected & settings & SKINQ_ISA environment variable. */
+unsigned skinq_ctx_isa(const skinq_ctx *ctx);
+
+/** The image size limit in pixels. */
+uint64_t skinq_ctx_max_pixels(const skinq_ctx *ctx);
+
+/**
+ * Run fn(user, task, thread) for task = 0 .. n_tasks-1 on the context's threads and wait.
+ * `thread` is in [0, skinq_ctx_threads(ctx)) and unique among concurrently running calls,
+ * so it can index per-thread scratch. fn must not call skinq_parallel_for on the same ctx.
+ */
+void skinq_parallel_for(skinq_ctx *ctx, int n_tasks, void (*fn)(void *user, int task, int thread),
+                        void *user);
+
+/* ------------------------------------------------------------------- image */
+
+/** Pixel data is row-major, interleaved, native-endian for 16-bit. */
+typedef struct skinq_image {
+    int width, height;
+    int channels;       /**< 1 (gray), 3 (RGB) or 4 (RGBA) */
+    int depth;          /**< bits per sample: 8 or 16 */
+    size_t stride;      /**< bytes between rows (>= width * channels * depth/8) */
+    uint8_t *data;      /**< owned by the image */
+    int orientation;    /**< EXIF orientation found in the file (1-8; 1 when none); already applied */
+    uint8_t *icc;       /**< embedded ICC profile bytes as found in the file, or NULL; owned */
+    size_t icc_size;
+    int icc_applied;    /**< 1 if pixels were converted from the embedded profile to sRGB */
+    char icc_description[64]; /**< the profile's description ("" when none or unreadable) */
+    skinq_allocator alloc; /**< the allocator that owns data and icc (internal) */
+} skinq_image;
+
+/**
+ * Allocate a zero-filled image (stride = width*channels*depth/8 rounded up to 64 bytes).
+ * @return SKINQ_OK; SKINQ_E_INVALID for bad sizes; SKINQ_E_LIMIT above the ctx's limit;
+ *         SKINQ_E_NOMEM. On error *out is unchanged.
+ */
+skinq_status skinq_image_new(skinq_ctx *ctx, int width, int height, int channels, int depth,
+                             skinq_image **out);
+
+/** Free an image and its buffers; NULL-safe; sets *img to NULL. */
+void skinq_image_free(skinq_image **img);
+
+/** Pointer to row y (no bounds check). */
+static inline uint8_t *skinq_image_row(const skinq_image *img, int y)
+{
+    return img->data + (size_t)y * img->stride;
+}
+
+/** A binary mask (0 = outside, nonzero = inside), one byte a pixel. */
+typedef struct skinq_mask {
+    int width, height;
+    size_t stride;
+    uint8_t *data;
+    skinq_allocator alloc;
+} skinq_mask;
+
+/** Allocate a mask filled with `value` (0 or 1). Errors as skinq_image_new(). */
+skinq_status skinq_mask_new(skinq_ctx *ctx, int width, int height, uint8_t value, skinq_mask **out);
+
+/** Free a mask; NULL-safe; sets *m to NULL. */
+void skinq_mask_free(skinq_mask **m);
+
+/** Number of nonzero pixels. */
+uint64_t skinq_mask_count(const skinq_mask *m);
+
+/** An axis-aligned rectangle in pixels (x right, y down, from the top-left corner). */
+typedef struct skinq_rect {
+    int x, y, w, h;
+} skinq_rect;
+
+/**
+ * Parse "x,y,w,h" (non-negative integers, w and h > 0).
+ * @return 0 on success, -1 on a malformed string (then *r is unchanged).
+ */
+int skinq_rect_parse(const char *s, skinq_rect *r);
+
+/** Clip a rectangle to an image of size w x h; the result may have zero area. */
+skinq_rect skinq_rect_clip(skinq_rect r, int width, int height);
+
+/* ---------------------------------------------------------------------- io */
+
+/** What skinq_image_probe() learns from a file's header without decoding pixels. */
+typedef struct skinq_image_header {
+    char format[8];     /**< "jpeg" or "png" */
+    int width, height;  /**< as stored (before orientation) */
+    int channels;       /**< channels the decoder will produce (alpha included) */
+    int depth;          /**< 8 or 16 */
+    int orientation;    /**< EXIF orientation (1-8; 1 when none) */
+    int has_icc;        /**< 1 if an ICC profile is embedded */
+} skinq_image_header;
+
+/**
+ * Read only a file's header (JPEG or PNG, sniffed from the bytes, not the name).
+ * @return SKINQ_OK; SKINQ_E_IO (cannot open/read); SKINQ_E_FORMAT (not JPEG/PNG, corrupt,
+ *         zero-sized); SKINQ_E_UNSUPPORTED (CMYK, ...). The message names the file.
+ */
+skinq_status skinq_image_probe(skinq_ctx *ctx, const char *path, skinq_image_header *hdr);
+
+/**
+ * Load a JPEG or PNG into an upright image: EXIF orientation applied, an embedded ICC profile
+ * converted to sRGB (lcms2), JPEG to 8-bit gray or RGB, PNG to 8/16-bit gray/RGB (palette
+ * expanded). The header is checked against the ctx's max_pixels before any large allocation.
+ * The image always has 1 (gray) or 3 (RGB) channels: an alpha channel is split off.
+ * @param alpha  if not NULL, receives a mask of the pixels with alpha > 0 when the file has
+ *               an alpha channel (or a tRNS chunk), else NULL. If alpha is NULL, alpha is dropped.
+ * @return as skinq_image_probe(), plus SKINQ_E_LIMIT and SKINQ_E_NOMEM. On error nothing is
+ *         returned in *out / *alpha and nothing is leaked.
+ */
+skinq_status skinq_image_load(skinq_ctx *ctx, const char *path, skinq_image **out,
+                              skinq_mask **alpha);
+
+/**
+ * Write an 8-bit gray/RGB/RGBA or 16-bit gray/RGB image as PNG, atomically: the data goes to
+ * a temporary file in the same directory which is renamed over `path` only when complete.
+ * @return SKINQ_OK, SKINQ_E_INVALID (unsupported layout), SKINQ_E_IO.
+ */
+skinq_status skinq_png_write(skinq_ctx *ctx, const char *path, const skinq_image *img);
+
+/** Options for skinq_jpeg_write(). */
+typedef struct skinq_jpeg_options {
+    int quality;          /**< 1-100 */
+    int orientation;      /**< 1-8: written as an EXIF orientation tag when != 1 */
+    const uint8_t *icc;   /**< ICC profile to embed, or NULL */
+    size_t icc_size;
+} skinq_jpeg_options;
+
+/** Write an 8-bit gray or RGB image as baseline JPEG (4:2:0 for RGB), atomically like PNG. */
+skinq_status skinq_jpeg_write(skinq_ctx *ctx, const char *path, const skinq_image *img,
+                              const skinq_jpeg_options *opt);
+
+/**
+ * Apply an EXIF orientation (1-8) to an image, returning a new upright image.
+ * @return SKINQ_OK, SKINQ_E_INVALID (orientation out of range), SKINQ_E_NOMEM.
+ */
+skinq_status skinq_image_orient(skinq_ctx *ctx, const skinq_image *img, int orientation,
+                                skinq_image **out);
+
+/**
+ * SHA-256 of a file's bytes as 64 lowercase hex digits plus NUL.
+ * @return SKINQ_OK or SKINQ_E_IO.
+ */
+skinq_status skinq_file_sha256(skinq_ctx *ctx, const char *path, char hex[65]);
+
+/** SHA-256 of a buffer (hex as above). */
+void skinq_sha256_hex(const void *data, size_t size, char hex[65]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SKINQ_H */

@@ -1,0 +1,38 @@
+/* io.h -- internal: per-format decoders/encoders, ICC conversion and atomic file writing. */
+#ifndef SKINQ_IO_H
+#define SKINQ_IO_H
+
+#include <stdio.h>
+
+#include "core/core.h"
+
+/** A file being written under a temporary name beside its final path. */
+typedef struct skinq_atomic_file {
+    FILE *f;
+    char *tmp_path;
+    char *final_path;
+} skinq_atomic_file;
+
+/** Open `path`.tmp.XXXXXX for writing. @return SKINQ_OK or SKINQ_E_IO (message names path). */
+skinq_status skinq_atomic_open(skinq_ctx *ctx, const char *path, skinq_atomic_file *af);
+/** Flush, close and rename over the final path; on failure the temporary file is removed. */
+skinq_status skinq_atomic_commit(skinq_ctx *ctx, skinq_atomic_file *af);
+/** Close and remove the temporary file (after an error). NULL-safe on a zeroed struct. */
+void skinq_atomic_abort(skinq_atomic_file *af);
+
+/* Decoders: `f` is positioned at the start of the file; `path` is only for messages.
+ * Decoded images are as stored: orientation and ICC are not applied yet (load.c does it). */
+skinq_status skinq_jpeg_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_image_header *hdr);
+skinq_status skinq_jpeg_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_image **out);
+skinq_status skinq_png_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_image_header *hdr);
+skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_image **out,
+                              skinq_mask **alpha);
+
+/**
+ * Convert an RGB image's pixels from its embedded ICC profile (img->icc) to sRGB in place,
+ * setting icc_applied and icc_description. Gray images, sRGB profiles and profiles lcms2
+ * cannot read are left as they are (the latter with a warning).
+ */
+void skinq_icc_to_srgb(skinq_ctx *ctx, const char *path, skinq_image *img);
+
+#endif /* SKINQ_IO_H */

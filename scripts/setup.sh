@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# setup.sh -- install every Debian package skinq's build, tests and demo need.
+# Idempotent: when everything is present it returns at once without touching apt.
+set -euo pipefail
+
+PACKAGES=(
+  cmake pkg-config gcc g++ make
+  libjpeg62-turbo-dev libpng-dev libfftw3-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
+  libopencv-calib3d-dev libopencv-video-dev
+  libcmocka-dev libsqlite3-dev libcjson-dev liblcms2-dev libexif-dev
+  python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

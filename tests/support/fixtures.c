@@ -1,0 +1,80 @@
+/* fixtures.c -- `skinq_fixtures DIR`: writes the good and bad input files the CLI tests use.
+ * Generated, not committed, so each is exactly what its name says. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static int check(skinq_ctx *ctx, skinq_status st, const char *what)
+{
+    if (st != SKINQ_OK) {
+        fprintf(stderr, "fixtures: %s: %s\n", what, skinq_ctx_error(ctx));
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: skinq_fixtures DIR\n");
+        return 2;
+    }
+    const char *dir = argv[1];
+    char p[1024], q[1024];
+    skinq_ctx *ctx = NULL;
+    if (skinq_ctx_open(&ctx, NULL) != SKINQ_OK)
+        return 1;
+    int bad = 0;
+
+    skinq_image *rgb = tu_pattern_image(ctx, 64, 48, 3, 8);
+    skinq_image *g16 = tu_pattern_image(ctx, 40, 30, 1, 16);
+    skinq_image *rgba = tu_pattern_image(ctx, 32, 32, 4, 8);
+    for (int y = 0; y < 32; y++) /* left half transparent */
+        for (int x = 0; x < 16; x++)
+            skinq_image_row(rgba, y)[x * 4 + 3] = 0;
+
+#define PATH(name) (snprintf(p, sizeof p, "%s/%s", dir, name), p)
+    bad |= check(ctx, skinq_png_write(ctx, PATH("good.png"), rgb), "good.png");
+    bad |= check(ctx, skinq_png_write(ctx, PATH("good16.png"), g16), "good16.png");
+    bad |= check(ctx, skinq_png_write(ctx, PATH("rgba.png"), rgba), "rgba.png");
+    skinq_jpeg_options jo = {95, 1, NULL, 0};
+    bad |= check(ctx, skinq_jpeg_write(ctx, PATH("good.jpg"), rgb, &jo), "good.jpg");
+
+    /* orientN.jpg: stored so that applying orientation N gives good.png's picture. The inverse
+     * of N is N itself except 6 <-> 8. */
+    for (int o = 1; o <= 8; o++) {
+        int inv = o == 6 ? 8 : o == 8 ? 6 : o;
+        skinq_image *stored = NULL;
+        bad |= check(ctx, skinq_image_orient(ctx, rgb, inv, &stored), "orient");
+        char name[32];
+        snprintf(name, sizeof name, "orient%d.jpg", o);
+        skinq_jpeg_options oo = {95, o, NULL, 0};
+        if (stored)
+            bad |= check(ctx, skinq_jpeg_write(ctx, PATH(name), stored, &oo), name);
+        skinq_image_free(&stored);
+    }
+
+    /* bad inputs */
+    bad |= tu_write_bytes(PATH("bad-empty.jpg"), "", 0);
+    snprintf(q, sizeof q, "%s/good.jpg", dir);
+    bad |= tu_truncate_copy(q, PATH("bad-truncated.jpg"), (size_t)tu_file_size(q) / 2);
+    snprintf(q, sizeof q, "%s/good.png", dir);
+    bad |= tu_truncate_copy(q, PATH("bad-truncated.png"), (size_t)tu_file_size(q) / 2);
+    uint8_t noise[4096];
+    uint64_t s = 42;
+    for (size_t i = 0; i < sizeof noise; i++)
+        noise[i] = (uint8_t)tu_rand(&s);
+    bad |= tu_write_bytes(PATH("bad-random.png"), noise, sizeof noise);
+    const char *text = "this is not an image\n";
+    bad |= tu_write_bytes(PATH("bad-text.jpg"), text, strlen(text));
+    bad |= tu_write_png_header_only(PATH("bad-zero.png"), 0, 16);
+    bad |= tu_write_png_header_only(PATH("big-header.png"), 20000, 20000);
+    bad |= tu_write_cmyk_jpeg(PATH("bad-cmyk.jpg"), 16, 16);
+
+    skinq_image_free(&rgb);
+    skinq_image_free(&g16);
+    skinq_image_free(&rgba);
+    skinq_ctx_close(&ctx);
+    return bad ? 1 : 0;
+}

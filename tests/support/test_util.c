@@ -1,0 +1,201 @@
+/* test_util.c -- see test_util.h. */
+#include "test_util.h"
+
+#include <jpeglib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *tu_tmpdir(void)
+{
+    static char dir[512];
+    if (!dir[0]) {
+        const char *base = getenv("SKINQ_TEST_TMP");
+        if (!base || !*base)
+            base = "/tmp";
+        mkdir(base, 0777);
+        snprintf(dir, sizeof dir, "%s/skinq-test-XXXXXX", base);
+        if (!mkdtemp(dir)) {
+            fprintf(stderr, "cannot create a temporary directory under %s\n", base);
+            exit(1);
+        }
+    }
+    return dir;
+}
+
+char *tu_path(char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "%s/%s", tu_tmpdir(), name);
+    return buf;
+}
+
+uint64_t tu_seed(void)
+{
+    static uint64_t seed;
+    static int done;
+    if (!done) {
+        const char *s = getenv("SKINQ_TEST_SEED");
+        seed = s && *s ? strtoull(s, NULL, 0) : 0x5eed5eedULL;
+        fprintf(stderr, "[ seed     ] SKINQ_TEST_SEED=%llu\n", (unsigned long long)seed);
+        done = 1;
+    }
+    return seed;
+}
+
+uint64_t tu_rand(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+double tu_uniform(uint64_t *state)
+{
+    return (double)(tu_rand(state) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+skinq_ctx *tu_ctx(void)
+{
+    skinq_settings s;
+    skinq_ctx_default_settings(&s);
+    const char *t = getenv("SKINQ_TEST_THREADS");
+    s.threads = t && *t ? atoi(t) : 2;
+    skinq_ctx *ctx = NULL;
+    if (skinq_ctx_open(&ctx, &s) != SKINQ_OK)
+        fail_msg("skinq_ctx_open failed");
+    return ctx;
+}
+
+void tu_assert_near(double a, double b, double tol, const char *expr, const char *file, int line)
+{
+    if (!(fabs(a - b) <= tol)) { /* NaN fails too */
+        print_error("%s = %.9g, expected %.9g within %.3g\n", expr, a, b, tol);
+        _fail(file, line);
+    }
+}
+
+unsigned tu_pattern(int x, int y, int c, int depth)
+{
+    /* smooth ramps (JPEG-friendly) with a per-channel phase */
+    double v = 0.5 + 0.35 * sin(0.07 * x + 1.3 * c) * cos(0.05 * y - 0.7 * c) + 0.1 * ((x + 2 * y) % 64) / 64.0;
+    double max = depth == 16 ? 65535.0 : 255.0;
+    return (unsigned)lround(v * max);
+}
+
+skinq_image *tu_pattern_image(skinq_ctx *ctx, int w, int h, int channels, int depth)
+{
+    skinq_image *img = NULL;
+    if (skinq_image_new(ctx, w, h, channels, depth, &img) != SKINQ_OK)
+        fail_msg("skinq_image_new: %s", skinq_ctx_error(ctx));
+    for (int y = 0; y < h; y++) {
+        uint8_t *r = skinq_image_row(img, y);
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < channels; c++) {
+                unsigned v = tu_pattern(x, y, c, depth);
+                if (depth == 16)
+                    ((uint16_t *)r)[x * channels + c] = (uint16_t)v;
+                else
+                    r[x * channels + c] = (uint8_t)v;
+            }
+    }
+    return img;
+}
+
+int tu_write_bytes(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t w = n ? fwrite(data, 1, n, f) : 0;
+    return (fclose(f) == 0 && w == n) ? 0 : -1;
+}
+
+long tu_file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+int tu_truncate_copy(const char *src, const char *dst, size_t keep)
+{
+    FILE *f = fopen(src, "rb");
+    if (!f)
+        return -1;
+    uint8_t *buf = malloc(keep ? keep : 1);
+    size_t n = fread(buf, 1, keep, f);
+    fclose(f);
+    int rc = tu_write_bytes(dst, buf, n);
+    free(buf);
+    return rc;
+}
+
+static uint32_t crc32_png(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return c ^ 0xffffffffu;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+int tu_write_png_header_only(const char *path, uint32_t w, uint32_t h)
+{
+    uint8_t b[8 + 25 + 12 + 12];
+    memcpy(b, "\x89PNG\r\n\x1a\n", 8);
+    put32(b + 8, 13);
+    memcpy(b + 12, "IHDR", 4);
+    put32(b + 16, w);
+    put32(b + 20, h);
+    b[24] = 8; /* bit depth */
+    b[25] = 2; /* RGB */
+    b[26] = b[27] = b[28] = 0;
+    put32(b + 29, crc32_png(b + 12, 17));
+    /* an empty IDAT (so png_read_info stops there), then IEND */
+    put32(b + 33, 0);
+    memcpy(b + 37, "IDAT", 4);
+    put32(b + 41, crc32_png(b + 37, 4));
+    put32(b + 45, 0);
+    memcpy(b + 49, "IEND", 4);
+    put32(b + 53, crc32_png(b + 49, 4));
+    return tu_write_bytes(path, b, sizeof b);
+}
+
+int tu_write_cmyk_jpeg(const char *path, int w, int h)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, f);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = 4;
+    c.in_color_space = JCS_CMYK;
+    jpeg_set_defaults(&c);
+    jpeg_start_compress(&c, TRUE);
+    uint8_t *row = calloc((size_t)w * 4, 1);
+    for (int x = 0; x < w * 4; x++)
+        row[x] = (uint8_t)(x * 7);
+    while (c.next_scanline < c.image_height)
+        jpeg_write_scanlines(&c, &row, 1);
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    free(row);
+    return fclose(f);
+}

@@ -1,0 +1,53 @@
+/* test_util.h -- helpers shared by the tests: temp paths, seeded random numbers, tolerant
+ * comparisons, and writers for good and deliberately bad image files. */
+#ifndef SKINQ_TEST_UTIL_H
+#define SKINQ_TEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "skinq.h"
+
+/** A fresh directory for this test process (under $SKINQ_TEST_TMP or /tmp). */
+const char *tu_tmpdir(void);
+/** tu_tmpdir()/name into buf. Returns buf. */
+char *tu_path(char *buf, size_t n, const char *name);
+
+/** Seed from $SKINQ_TEST_SEED, else a fixed default; printed once so a failure can be replayed. */
+uint64_t tu_seed(void);
+/** splitmix64 step: uniform 64-bit values from *state. */
+uint64_t tu_rand(uint64_t *state);
+/** Uniform double in [0, 1). */
+double tu_uniform(uint64_t *state);
+
+/** A context with default settings (threads from $SKINQ_TEST_THREADS, else 2). */
+skinq_ctx *tu_ctx(void);
+
+/** Fail the test with file:line when |a-b| > tol (cmocka 1.1.5 has no assert_double_equal). */
+#define assert_near(a, b, tol) tu_assert_near((double)(a), (double)(b), (double)(tol), #a, __FILE__, __LINE__)
+void tu_assert_near(double a, double b, double tol, const char *expr, const char *file, int line);
+
+/** Smooth deterministic test content: channel c at (x, y), 8- or 16-bit range. */
+unsigned tu_pattern(int x, int y, int c, int depth);
+/** New image filled with tu_pattern(). Aborts the test on failure. */
+skinq_image *tu_pattern_image(skinq_ctx *ctx, int w, int h, int channels, int depth);
+
+/** Write raw bytes to a file. Returns 0 on success. */
+int tu_write_bytes(const char *path, const void *data, size_t n);
+/** Copy the first `keep` bytes of src to dst. Returns 0 on success. */
+int tu_truncate_copy(const char *src, const char *dst, size_t keep);
+/** Size of a file in bytes, or -1. */
+long tu_file_size(const char *path);
+
+/** A PNG whose IHDR claims w x h (CRCs right) with no image data: probes fine, decodes never. */
+int tu_write_png_header_only(const char *path, uint32_t w, uint32_t h);
+/** A w x h CMYK JPEG (libjpeg can write one; skinq must refuse it). */
+int tu_write_cmyk_jpeg(const char *path, int w, int h);
+
+
+#endif
