@@ -74,5 +74,8 @@ int cli_exit_code(skinq_status st);
 
 /* The subcommands (one file each). */
 extern const cli_command cmd_info;
+extern const cli_command cmd_analyze;
+extern const cli_command cmd_depth;
+extern const cli_command cmd_synth;
 
 #endif /* SKINQ_CLI_H */

@@ -253,6 +253,12 @@ skinq_status skinq_file_sha256(skinq_ctx *ctx, const char *path, char hex[65]);
 /** SHA-256 of a buffer (hex as above). */
 void skinq_sha256_hex(const void *data, size_t size, char hex[65]);
 
+/* ------------------------------------------------------ colour (lib/color) */
+
+/* ---------------------------------------------------- surface (lib/surface) */
+
+/* --------------------------------------------- phantoms (lib/synth) */
+
 #ifdef __cplusplus
 }
 #endif

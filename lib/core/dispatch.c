@@ -1,0 +1,40 @@
+/* dispatch.c -- build kernel tables: scalar, then SSE4.1, then AVX2 (each only if allowed). */
+#include "dispatch.h"
+
+#include <pthread.h>
+#include <string.h>
+
+/* ---- module init declarations ---- */
+
+void skinq_kernels_init(struct skinq_kernels *k, unsigned isa_mask)
+{
+    memset(k, 0, sizeof *k);
+    k->isa = isa_mask;
+    /* ---- scalar inits ---- */
+#if SKINQ_HAVE_SSE41
+    if (isa_mask & SKINQ_ISA_SSE41) {
+        /* ---- sse41 inits ---- */
+    }
+#endif
+#if SKINQ_HAVE_AVX2
+    if (isa_mask & SKINQ_ISA_AVX2) {
+        /* ---- avx2 inits ---- */
+    }
+#endif
+}
+
+/* One table per ISA mask (there are only four masks), built on first use. */
+static struct skinq_kernels tables[4];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void build_tables(void)
+{
+    for (unsigned m = 0; m < 4; m++)
+        skinq_kernels_init(&tables[m], m);
+}
+
+const struct skinq_kernels *skinq_ctx_kernels(const skinq_ctx *ctx)
+{
+    pthread_once(&once, build_tables);
+    return &tables[ctx->isa & SKINQ_ISA_ALL];
+}

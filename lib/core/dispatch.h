@@ -1,0 +1,23 @@
+/* dispatch.h -- the kernel table: one function pointer per hot kernel, filled scalar first,
+ * then overwritten by each ISA level the mask allows (dav1d/libwebp style). Each module's ISA
+ * files export one init function; the dispatcher never names individual SIMD kernels. */
+#ifndef SKINQ_DISPATCH_H
+#define SKINQ_DISPATCH_H
+
+#include "core.h"
+
+struct skinq_kernels {
+    unsigned isa; /* the ISA mask this table was built for */
+
+    /* ---- colour kernels (lib/color/color_kernels.h) ---- */
+
+    /* ---- surface kernels (lib/surface/surface_kernels.h) ---- */
+};
+
+/** Fill a table for an ISA mask: scalar entries, then each allowed level in rising order. */
+void skinq_kernels_init(struct skinq_kernels *k, unsigned isa_mask);
+
+/** The table for a context's ISA mask (built once per distinct mask, thread-safe, never freed). */
+const struct skinq_kernels *skinq_ctx_kernels(const skinq_ctx *ctx);
+
+#endif

@@ -1,0 +1,46 @@
+# lib.sh -- sourced by tests/cli/t*.sh. Gives: $SKINQ (the binary), $T (a fresh temp dir),
+# $FX (fixtures dir, made by skinq_fixtures), run (captures rc/out/err), and expect_* checks.
+set -u
+: "${SKINQ:?SKINQ must point at the skinq binary}"
+T=$(mktemp -d "${SKINQ_TEST_TMP:-/tmp}/cli.XXXXXX" 2>/dev/null || mktemp -d)
+trap 'rm -rf "$T"' EXIT
+FX="$T/fx"
+mkdir -p "$FX"
+if [ -n "${SKINQ_FIXTURES:-}" ]; then "$SKINQ_FIXTURES" "$FX" || { echo "FAIL: fixtures"; exit 1; }; fi
+FAILS=0
+PASSES=0
+
+# run CMD...: runs it, keeps exit code in $rc, stdout in $T/out, stderr in $T/err
+run() { "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+
+ok() { PASSES=$((PASSES + 1)); }
+bad() { echo "FAIL: $*"; echo "  stdout: $(head -c 400 "$T/out")"; echo "  stderr: $(head -c 400 "$T/err")"; FAILS=$((FAILS + 1)); }
+
+expect_rc() { if [ "$rc" -eq "$1" ]; then ok; else bad "${2:-} exit $rc, expected $1"; fi; }
+# expect_one_line_error FILE: stderr is exactly one line and names FILE
+expect_one_line_error() {
+  local n; n=$(wc -l <"$T/err")
+  if [ "$n" -eq 1 ] && grep -qF -- "$1" "$T/err"; then ok; else bad "stderr should be one line naming '$1'"; fi
+}
+# expect_json_path PATH [VALUE]: stdout is JSON and has PATH (python3 json, dotted path)
+expect_json_path() {
+  if python3 - "$T/out" "$1" "${2-__any__}" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+cur = doc
+for part in sys.argv[2].split('.'):
+    if isinstance(cur, list): cur = cur[int(part)]
+    else: cur = cur[part]
+want = sys.argv[3]
+if want != '__any__' and str(cur) != want and json.dumps(cur) != want:
+    print(f"{sys.argv[2]} = {cur!r}, expected {want}"); sys.exit(1)
+PY
+  then ok; else bad "JSON path $1"; fi
+}
+expect_out_contains() { if grep -qF -- "$1" "$T/out"; then ok; else bad "stdout lacks '$1'"; fi; }
+expect_no_file() { if [ ! -e "$1" ] && ! ls "$1".tmp.* >/dev/null 2>&1; then ok; else bad "'$1' (or a temporary) exists"; fi; }
+
+finish() {
+  echo "$PASSES passed, $FAILS failed"
+  [ "$FAILS" -eq 0 ]
+}
