@@ -3,6 +3,7 @@
 #define SKINQ_CLI_OUT_H
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 
 #include "skinq.h"
 
@@ -14,5 +15,15 @@ cJSON *out_add_number(cJSON *obj, const char *key, double v);
 
 /** {"path","size_bytes","sha256"} for an input file; NULL (message in ctx) if unreadable. */
 cJSON *out_file_provenance(skinq_ctx *ctx, const char *path, skinq_status *st);
+
+/**
+ * Add every metric into `root` as nested objects by dotted path ("color.a.mean" →
+ * root.color.a.mean); numeric segments make arrays ("scars.items.0.area_mm2").
+ * @return 0, or -1 if a path clashes with an existing non-object value.
+ */
+int out_metrics_json(cJSON *root, const skinq_metrics *m);
+
+/** CSV: a header "image,metric,value,unit" (when header != 0), then one row per metric. */
+void out_metrics_csv(FILE *f, const char *image, const skinq_metrics *m, int header);
 
 #endif

@@ -9,6 +9,12 @@
 extern "C" {
 #endif
 
+/* Everything declared here is exported from the shared library; the rest of libskinq is
+ * compiled with hidden visibility. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define SKINQ_VERSION_MAJOR 0
 #define SKINQ_VERSION_MINOR 1
 #define SKINQ_VERSION_PATCH 0
@@ -253,11 +259,55 @@ skinq_status skinq_file_sha256(skinq_ctx *ctx, const char *path, char hex[65]);
 /** SHA-256 of a buffer (hex as above). */
 void skinq_sha256_hex(const void *data, size_t size, char hex[65]);
 
+/* ----------------------------------------------------------------- metrics */
+
+/**
+ * One number of an analysis under a stable dotted path (design §3), e.g. "color.a.mean",
+ * "texture.glcm.contrast", "scars.items.0.max_depth_mm" (numeric segments are array indices).
+ * Every result reaches JSON, CSV, the session store and compare through this one list.
+ */
+typedef struct skinq_metric {
+    char path[80];
+    double value; /**< NaN when not computable (written as null) */
+    char unit[16]; /**< "a*", "mm", "mm2", "1" (dimensionless), "relative", ... */
+} skinq_metric;
+
+/** A growable list of metrics; zero-initialise, fill with skinq_metrics_add(), free with skinq_metrics_free(). */
+typedef struct skinq_metrics {
+    skinq_metric *items;
+    size_t count, cap;
+} skinq_metrics;
+
+/**
+ * Append (or overwrite, if the path exists) a metric. path and unit are copied (truncated to fit).
+ * @return SKINQ_OK or SKINQ_E_NOMEM (list unchanged).
+ */
+skinq_status skinq_metrics_add(skinq_ctx *ctx, skinq_metrics *m, const char *path, double value,
+                               const char *unit);
+
+/** printf-style path: skinq_metrics_addf(ctx, m, v, "mm", "scars.items.%d.max_depth_mm", i). */
+skinq_status skinq_metrics_addf(skinq_ctx *ctx, skinq_metrics *m, double value, const char *unit,
+                                const char *path_fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/** The metric at `path`, or NULL. */
+const skinq_metric *skinq_metrics_find(const skinq_metrics *m, const char *path);
+
+/** Free the list's storage and zero it; NULL-safe. */
+void skinq_metrics_free(skinq_metrics *m);
+
 /* ------------------------------------------------------ colour (lib/color) */
 
 /* ---------------------------------------------------- surface (lib/surface) */
 
 /* --------------------------------------------- phantoms (lib/synth) */
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -80,7 +80,7 @@ skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_i
         png_destroy_read_struct(&png, NULL, NULL);
         return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory reading '%s'", path);
     }
-    skinq_status fail = SKINQ_E_FORMAT;
+    volatile skinq_status fail = SKINQ_E_FORMAT; /* read after longjmp */
     if (setjmp(png_jmpbuf(png))) {
         skinq_image *ti = img;
         skinq_mask *tm = alpha;

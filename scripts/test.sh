@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# test.sh -- set up, build and run every test: the release build (with the best SIMD, then again
+# forced to the scalar reference), the install/find_package check, then the AddressSanitizer +
+# UBSan build's tests. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+
+bash scripts/setup.sh
+echo "== build (release)"
+bash scripts/build.sh build
+echo "== tests (release, best ISA)"
+(cd build && ctest -j"$jobs" --output-on-failure)
+echo "== tests (release, SKINQ_ISA=scalar: the reference path and the dispatch fallback)"
+(cd build && SKINQ_ISA=scalar SKINQ_TEST_QUICK=1 ctest -j"$jobs" --output-on-failure)
+
+echo "== install + find_package(skinq) + pkg-config consumer"
+bash tests/install/check.sh "$root/build"
+
+echo "== build (AddressSanitizer + UBSan)"
+BUILD_TYPE=Debug bash scripts/build.sh build-asan -DSKINQ_SANITIZE=ON -DSKINQ_BUILD_BENCHMARKS=OFF
+echo "== tests (sanitizers)"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+   SKINQ_TEST_QUICK=1 ctest -j"$jobs" --output-on-failure)
+echo "== all tests passed"
