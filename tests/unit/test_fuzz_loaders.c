@@ -1,0 +1,140 @@
+/* test_fuzz_loaders.c -- seeded mutation fuzzing of the JPEG and PNG loaders: thousands of
+ * bit-flipped, byte-stomped, truncated and spliced variants of valid files must each load or
+ * fail cleanly (a known status, a message naming the file), never crash or leak. Under the
+ * sanitizer build this is the memory-safety check of every decoder error path. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = malloc((size_t)len);
+    assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    *n = (size_t)len;
+    return buf;
+}
+
+static void mutate(uint8_t *buf, size_t *n, uint64_t *rng)
+{
+    int kind = (int)(tu_rand(rng) % 4);
+    size_t len = *n;
+    switch (kind) {
+    case 0: /* flip a few bits */
+        for (int i = 0, k = 1 + (int)(tu_rand(rng) % 8); i < k; i++)
+            buf[tu_rand(rng) % len] ^= (uint8_t)(1u << (tu_rand(rng) % 8));
+        break;
+    case 1: /* stomp a run of bytes with one value (0, 0xFF, or random) */
+    {
+        size_t at = tu_rand(rng) % len, run = 1 + tu_rand(rng) % 16;
+        uint8_t v = (uint8_t)(tu_rand(rng) % 3 == 0 ? 0xFF : tu_rand(rng));
+        for (size_t i = at; i < len && i < at + run; i++)
+            buf[i] = v;
+        break;
+    }
+    case 2: /* truncate */
+        *n = 1 + tu_rand(rng) % len;
+        break;
+    default: /* duplicate a chunk over another place (confuses markers and chunk lengths) */
+    {
+        size_t a = tu_rand(rng) % len, b = tu_rand(rng) % len, run = 1 + tu_rand(rng) % 64;
+        for (size_t i = 0; i < run && a + i < len && b + i < len; i++)
+            buf[b + i] = buf[a + i];
+        break;
+    }
+    }
+}
+
+static void fuzz_file(const char *seed_path, int iterations)
+{
+    skinq_settings s;
+    skinq_ctx_default_settings(&s);
+    s.threads = 1;
+    s.max_pixels = 4u << 20; /* a mutated header may claim a huge image: refuse it quickly */
+    skinq_ctx *ctx = NULL;
+    assert_int_equal(skinq_ctx_open(&ctx, &s), SKINQ_OK);
+    size_t n0;
+    uint8_t *orig = slurp(seed_path, &n0);
+    uint8_t *buf = malloc(n0);
+    uint64_t rng = tu_seed() ^ (uint64_t)n0;
+    char path[512];
+    tu_path(path, sizeof path, "fuzz.bin");
+    int ok = 0, failed = 0;
+    for (int it = 0; it < iterations; it++) {
+        memcpy(buf, orig, n0);
+        size_t n = n0;
+        for (int m = 0, k = 1 + (int)(tu_rand(&rng) % 3); m < k; m++)
+            mutate(buf, &n, &rng);
+        assert_int_equal(tu_write_bytes(path, buf, n), 0);
+        skinq_image *img = NULL;
+        skinq_mask *alpha = NULL;
+        skinq_status st = skinq_image_load(ctx, path, &img, &alpha);
+        if (st == SKINQ_OK) {
+            ok++;
+            assert_non_null(img);
+            assert_true(img->width > 0 && img->height > 0);
+        } else {
+            failed++;
+            assert_null(img);
+            assert_null(alpha);
+            if (st != SKINQ_E_FORMAT && st != SKINQ_E_UNSUPPORTED && st != SKINQ_E_LIMIT)
+                fail_msg("iteration %d: unexpected status %d: %s", it, st, skinq_ctx_error(ctx));
+            assert_non_null(strstr(skinq_ctx_error(ctx), "fuzz.bin"));
+        }
+        skinq_image_free(&img);
+        skinq_mask_free(&alpha);
+    }
+    print_message("%s: %d mutants loaded, %d refused cleanly\n", seed_path, ok, failed);
+    assert_true(failed > iterations / 10); /* the mutations really do break files */
+    free(buf);
+    free(orig);
+    skinq_ctx_close(&ctx);
+}
+
+static int iterations(void)
+{
+    const char *q = getenv("SKINQ_TEST_QUICK");
+    return q && *q == '1' ? 400 : 1500;
+}
+
+static void test_fuzz_jpeg(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_image *img = tu_pattern_image(ctx, 40, 24, 3, 8);
+    char path[512];
+    tu_path(path, sizeof path, "seed.jpg");
+    skinq_jpeg_options o = {85, 6, NULL, 0}; /* with an EXIF block to mutate too */
+    assert_int_equal(skinq_jpeg_write(ctx, path, img, &o), SKINQ_OK);
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+    fuzz_file(path, iterations());
+}
+
+static void test_fuzz_png(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_image *img = tu_pattern_image(ctx, 24, 16, 4, 8);
+    char path[512];
+    tu_path(path, sizeof path, "seed.png");
+    assert_int_equal(skinq_png_write(ctx, path, img), SKINQ_OK);
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+    fuzz_file(path, iterations());
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fuzz_jpeg),
+        cmocka_unit_test(test_fuzz_png),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
