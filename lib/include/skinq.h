@@ -303,6 +303,48 @@ void skinq_metrics_free(skinq_metrics *m);
 
 /* ---------------------------------------------------- surface (lib/surface) */
 
+/* ------------------------------------------------- tracking (lib/track) */
+
+/**
+ * A healing-curve fit (design §2 "Healing fit"). Model "exponential":
+ *   y(t) = y_inf + (y0 - y_inf)·exp(-t/tau);
+ * model "two-phase": y(t) = y_inf + a_fast·exp(-t/tau_fast) + b_slow·exp(-t/tau_slow).
+ * Standard errors come from the Jacobian at the optimum (s²·(JᵀJ)⁻¹); they are NaN when the
+ * fit has no residual degrees of freedom (as many points as parameters).
+ */
+typedef struct skinq_fit {
+    char model[16];       /**< "exponential" or "two-phase" */
+    int n;                /**< points used */
+    double y0, y_inf;     /**< value at t = 0 and the asymptote */
+    double tau_days;      /**< exponential: time constant; two-phase: tau_slow */
+    double half_life_days, days_to_90pct; /**< tau·ln 2 and tau·ln 10 (90 % of the way to y_inf) */
+    double a_fast, tau_fast_days, b_slow, tau_slow_days; /**< two-phase only, else NaN */
+    double r2, rmse;
+    struct {
+        double y0, y_inf, tau_days, a_fast, tau_fast_days, b_slow, tau_slow_days;
+    } stderr_;            /**< standard errors (NaN where not estimable or not in the model) */
+} skinq_fit;
+
+/**
+ * Fit the exponential model to n points (t in days, any order).
+ * @return SKINQ_OK; SKINQ_E_TOO_FEW with n < 3 or fewer than 3 distinct days;
+ *         SKINQ_E_INVALID for non-finite input. The message says why.
+ */
+skinq_status skinq_fit_exponential(skinq_ctx *ctx, const double *t, const double *y, int n, skinq_fit *out);
+
+/**
+ * Fit the two-phase model (fast acute decay plus slow remodelling).
+ * @return as skinq_fit_exponential(), with SKINQ_E_TOO_FEW below 6 points.
+ */
+skinq_status skinq_fit_two_phase(skinq_ctx *ctx, const double *t, const double *y, int n, skinq_fit *out);
+
+/**
+ * Ordinary least-squares line; slope per week = 7·slope per day.
+ * @return SKINQ_OK or SKINQ_E_TOO_FEW (n < 2 or all t equal). *se is NaN when n == 2.
+ */
+skinq_status skinq_fit_linear(skinq_ctx *ctx, const double *t, const double *y, int n,
+                              double *slope_per_day, double *intercept, double *se_slope);
+
 /* --------------------------------------------- phantoms (lib/synth) */
 
 #if defined(__GNUC__)

@@ -1,0 +1,365 @@
+/* fit.c -- healing curves: exponential and two-phase decay by Levenberg–Marquardt, started
+ * from a variable-projection grid search (for each trial rate the linear parameters are
+ * solved exactly, so the start is the global best on the grid), plus a least-squares line.
+ * Rates are fitted as log(k) so they stay positive; standard errors by the delta method. */
+#include "core/core.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAXP 5
+
+/* Solve the p×p system A x = b (Gaussian elimination, partial pivoting). A and b are clobbered.
+ * Returns 0, or -1 if singular. */
+static int solve(double A[MAXP][MAXP], double b[MAXP], int p, double x[MAXP])
+{
+    for (int c = 0; c < p; c++) {
+        int piv = c;
+        for (int r = c + 1; r < p; r++)
+            if (fabs(A[r][c]) > fabs(A[piv][c]))
+                piv = r;
+        if (!(fabs(A[piv][c]) > 1e-300))
+            return -1;
+        if (piv != c) {
+            for (int k = 0; k < p; k++) {
+                double t = A[c][k];
+                A[c][k] = A[piv][k];
+                A[piv][k] = t;
+            }
+            double t = b[c];
+            b[c] = b[piv];
+            b[piv] = t;
+        }
+        for (int r = c + 1; r < p; r++) {
+            double f = A[r][c] / A[c][c];
+            for (int k = c; k < p; k++)
+                A[r][k] -= f * A[c][k];
+            b[r] -= f * b[c];
+        }
+    }
+    for (int r = p - 1; r >= 0; r--) {
+        double s = b[r];
+        for (int k = r + 1; k < p; k++)
+            s -= A[r][k] * x[k];
+        x[r] = s / A[r][r];
+    }
+    return 0;
+}
+
+/* Inverse of a p×p matrix by solving for each unit vector. Returns 0 or -1. */
+static int invert(double M[MAXP][MAXP], int p, double inv[MAXP][MAXP])
+{
+    for (int c = 0; c < p; c++) {
+        double A[MAXP][MAXP], b[MAXP] = {0}, x[MAXP];
+        memcpy(A, M, sizeof A);
+        b[c] = 1;
+        if (solve(A, b, p, x) != 0)
+            return -1;
+        for (int r = 0; r < p; r++)
+            inv[r][c] = x[r];
+    }
+    return 0;
+}
+
+/* The models, with theta = (y_inf, A, log kA [, B, log kB]). */
+typedef struct {
+    int p; /* 3: exponential, 5: two-phase */
+} model;
+
+static double eval(const model *m, const double *th, double t, double *grad)
+{
+    double ka = exp(th[2]), ea = exp(-ka * t);
+    double f = th[0] + th[1] * ea;
+    if (grad) {
+        grad[0] = 1;
+        grad[1] = ea;
+        grad[2] = -th[1] * t * ka * ea;
+    }
+    if (m->p == 5) {
+        double kb = exp(th[4]), eb = exp(-kb * t);
+        f += th[3] * eb;
+        if (grad) {
+            grad[3] = eb;
+            grad[4] = -th[3] * t * kb * eb;
+        }
+    }
+    return f;
+}
+
+static double sse(const model *m, const double *th, const double *t, const double *y, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+        double r = y[i] - eval(m, th, t[i], NULL);
+        s += r * r;
+    }
+    return s;
+}
+
+/* Linear least squares of y on the given basis columns (1, e^{-k t}, ...): fills the linear
+ * parameters of th for fixed rates and returns the SSE (or INFINITY if singular). */
+static double linear_part(const model *m, double *th, const double *t, const double *y, int n)
+{
+    int q = m->p == 3 ? 2 : 3;
+    double A[MAXP][MAXP] = {{0}}, b[MAXP] = {0}, x[MAXP];
+    for (int i = 0; i < n; i++) {
+        double phi[3] = {1, exp(-exp(th[2]) * t[i]), m->p == 5 ? exp(-exp(th[4]) * t[i]) : 0};
+        for (int r = 0; r < q; r++) {
+            for (int c = 0; c < q; c++)
+                A[r][c] += phi[r] * phi[c];
+            b[r] += phi[r] * y[i];
+        }
+    }
+    if (solve(A, b, q, x) != 0)
+        return INFINITY;
+    th[0] = x[0];
+    th[1] = x[1];
+    if (m->p == 5)
+        th[3] = x[2];
+    return sse(m, th, t, y, n);
+}
+
+/* Levenberg–Marquardt from th; on return th is the optimum and cov its covariance (unscaled
+ * (JᵀJ)⁻¹). Returns the final SSE. */
+static double levenberg_marquardt(const model *m, double *th, const double *t, const double *y, int n,
+                                  double cov[MAXP][MAXP], int *cov_ok)
+{
+    int p = m->p;
+    double lambda = 1e-3, cur = sse(m, th, t, y, n);
+    for (int it = 0; it < 500; it++) {
+        double JtJ[MAXP][MAXP] = {{0}}, Jtr[MAXP] = {0};
+        for (int i = 0; i < n; i++) {
+            double g[MAXP];
+            double r = y[i] - eval(m, th, t[i], g);
+            for (int a = 0; a < p; a++) {
+                Jtr[a] += g[a] * r;
+                for (int b = 0; b < p; b++)
+                    JtJ[a][b] += g[a] * g[b];
+            }
+        }
+        int improved = 0;
+        while (lambda < 1e12) {
+            double A[MAXP][MAXP], b[MAXP], step[MAXP], trial[MAXP];
+            memcpy(A, JtJ, sizeof A);
+            memcpy(b, Jtr, sizeof b);
+            for (int a = 0; a < p; a++)
+                A[a][a] += lambda * (JtJ[a][a] > 0 ? JtJ[a][a] : 1e-12);
+            if (solve(A, b, p, step) == 0) {
+                for (int a = 0; a < p; a++)
+                    trial[a] = th[a] + step[a];
+                /* keep log-rates in a sane range (tau from minutes to centuries) */
+                int sane = fabs(trial[2]) < 20 && (p < 5 || fabs(trial[4]) < 20);
+                double s = sane ? sse(m, trial, t, y, n) : INFINITY;
+                if (s < cur) {
+                    double rel = (cur - s) / (cur > 1e-300 ? cur : 1e-300);
+                    memcpy(th, trial, sizeof trial);
+                    cur = s;
+                    lambda = lambda / 10 > 1e-12 ? lambda / 10 : 1e-12;
+                    improved = rel > 1e-12 ? 1 : 2;
+                    break;
+                }
+            }
+            lambda *= 10;
+        }
+        if (improved != 1)
+            break;
+    }
+    double JtJ[MAXP][MAXP] = {{0}};
+    for (int i = 0; i < n; i++) {
+        double g[MAXP];
+        eval(m, th, t[i], g);
+        for (int a = 0; a < p; a++)
+            for (int b = 0; b < p; b++)
+                JtJ[a][b] += g[a] * g[b];
+    }
+    *cov_ok = invert(JtJ, p, cov) == 0;
+    return cur;
+}
+
+static skinq_status check_input(skinq_ctx *ctx, const double *t, const double *y, int n, int need,
+                                const char *model_name, double *tmin, double *span, double *min_dt)
+{
+    if (n < need)
+        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "the %s fit needs at least %d points, got %d", model_name, need, n);
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(t[i]) || !isfinite(y[i]))
+            return skinq_fail(ctx, SKINQ_E_INVALID, "point %d of the series is not a finite number", i);
+        lo = t[i] < lo ? t[i] : lo;
+        hi = t[i] > hi ? t[i] : hi;
+    }
+    int distinct = 0;
+    double md = INFINITY;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < i; j++) {
+            double d = fabs(t[i] - t[j]);
+            seen |= d == 0;
+            if (d > 0 && d < md)
+                md = d;
+        }
+        distinct += !seen;
+    }
+    if (distinct < need)
+        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "the %s fit needs at least %d different days, got %d", model_name,
+                          need, distinct);
+    *tmin = lo;
+    *span = hi - lo;
+    *min_dt = md;
+    return SKINQ_OK;
+}
+
+static void fill_quality(skinq_fit *f, const double *y, int n, double s)
+{
+    double mean = 0, sst = 0;
+    for (int i = 0; i < n; i++)
+        mean += y[i] / n;
+    for (int i = 0; i < n; i++)
+        sst += (y[i] - mean) * (y[i] - mean);
+    f->r2 = sst > 0 ? 1 - s / sst : NAN;
+    f->rmse = sqrt(s / n);
+    f->n = n;
+}
+
+static void clear_fit(skinq_fit *f, const char *name)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->model, sizeof f->model, "%s", name);
+    double *fields[] = {&f->a_fast, &f->tau_fast_days, &f->b_slow, &f->tau_slow_days,
+                        &f->stderr_.y0, &f->stderr_.y_inf, &f->stderr_.tau_days, &f->stderr_.a_fast,
+                        &f->stderr_.tau_fast_days, &f->stderr_.b_slow, &f->stderr_.tau_slow_days};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        *fields[i] = NAN;
+}
+
+skinq_status skinq_fit_exponential(skinq_ctx *ctx, const double *t, const double *y, int n, skinq_fit *out)
+{
+    double tmin, span, min_dt;
+    skinq_status st = check_input(ctx, t, y, n, 3, "exponential", &tmin, &span, &min_dt);
+    if (st != SKINQ_OK)
+        return st;
+    model m = {3};
+    /* grid over tau from a tenth of the closest spacing to ten times the span */
+    double best[MAXP] = {0}, best_s = INFINITY;
+    double lo = log(min_dt / 10), hi = log(10 * (span > 0 ? span : 1));
+    for (int g = 0; g <= 200; g++) {
+        double th[MAXP] = {0};
+        th[2] = -(lo + (hi - lo) * g / 200.0); /* log k = -log tau */
+        double s = linear_part(&m, th, t, y, n);
+        if (s < best_s) {
+            best_s = s;
+            memcpy(best, th, sizeof th);
+        }
+    }
+    double cov[MAXP][MAXP];
+    int cov_ok;
+    double s = levenberg_marquardt(&m, best, t, y, n, cov, &cov_ok);
+    clear_fit(out, "exponential");
+    double k = exp(best[2]);
+    out->y_inf = best[0];
+    out->y0 = best[0] + best[1];
+    out->tau_days = 1 / k;
+    out->half_life_days = out->tau_days * log(2.0);
+    out->days_to_90pct = out->tau_days * log(10.0);
+    fill_quality(out, y, n, s);
+    if (cov_ok && n > 3) {
+        double s2 = s / (n - 3);
+        out->stderr_.y_inf = sqrt(s2 * cov[0][0]);
+        out->stderr_.y0 = sqrt(s2 * (cov[0][0] + cov[1][1] + 2 * cov[0][1]));
+        out->stderr_.tau_days = out->tau_days * sqrt(s2 * cov[2][2]); /* d tau = tau · d(log tau) */
+    }
+    return SKINQ_OK;
+}
+
+skinq_status skinq_fit_two_phase(skinq_ctx *ctx, const double *t, const double *y, int n, skinq_fit *out)
+{
+    double tmin, span, min_dt;
+    skinq_status st = check_input(ctx, t, y, n, 6, "two-phase", &tmin, &span, &min_dt);
+    if (st != SKINQ_OK)
+        return st;
+    model m = {5};
+    double best[MAXP] = {0}, best_s = INFINITY;
+    double lo = log(min_dt / 10), hi = log(10 * (span > 0 ? span : 1));
+    enum { G = 48 };
+    for (int a = 0; a <= G; a++)
+        for (int b = a + 2; b <= G; b++) { /* tau_fast < tau_slow by at least two grid steps */
+            double th[MAXP] = {0};
+            th[2] = -(lo + (hi - lo) * a / G);
+            th[4] = -(lo + (hi - lo) * b / G);
+            double s = linear_part(&m, th, t, y, n);
+            if (s < best_s) {
+                best_s = s;
+                memcpy(best, th, sizeof th);
+            }
+        }
+    double cov[MAXP][MAXP];
+    int cov_ok;
+    double s = levenberg_marquardt(&m, best, t, y, n, cov, &cov_ok);
+    if (best[2] < best[4]) { /* keep (A, k_fast) as the faster term */
+        double a = best[1], la = best[2];
+        best[1] = best[3], best[2] = best[4];
+        best[3] = a, best[4] = la;
+        for (int i = 0; i < 5; i++) { /* permute the covariance the same way */
+            double x = cov[i][1], z = cov[i][2];
+            cov[i][1] = cov[i][3], cov[i][2] = cov[i][4];
+            cov[i][3] = x, cov[i][4] = z;
+        }
+        for (int j = 0; j < 5; j++) {
+            double x = cov[1][j], z = cov[2][j];
+            cov[1][j] = cov[3][j], cov[2][j] = cov[4][j];
+            cov[3][j] = x, cov[4][j] = z;
+        }
+    }
+    clear_fit(out, "two-phase");
+    out->y_inf = best[0];
+    out->a_fast = best[1];
+    out->tau_fast_days = exp(-best[2]);
+    out->b_slow = best[3];
+    out->tau_slow_days = exp(-best[4]);
+    out->y0 = best[0] + best[1] + best[3];
+    out->tau_days = out->tau_slow_days;
+    out->half_life_days = out->tau_days * log(2.0);
+    out->days_to_90pct = out->tau_days * log(10.0);
+    fill_quality(out, y, n, s);
+    if (cov_ok && n > 5) {
+        double s2 = s / (n - 5);
+        out->stderr_.y_inf = sqrt(s2 * cov[0][0]);
+        out->stderr_.a_fast = sqrt(s2 * cov[1][1]);
+        out->stderr_.tau_fast_days = out->tau_fast_days * sqrt(s2 * cov[2][2]);
+        out->stderr_.b_slow = sqrt(s2 * cov[3][3]);
+        out->stderr_.tau_slow_days = out->tau_slow_days * sqrt(s2 * cov[4][4]);
+        out->stderr_.tau_days = out->stderr_.tau_slow_days;
+        out->stderr_.y0 = sqrt(s2 * (cov[0][0] + cov[1][1] + cov[3][3] +
+                                     2 * (cov[0][1] + cov[0][3] + cov[1][3])));
+    }
+    return SKINQ_OK;
+}
+
+skinq_status skinq_fit_linear(skinq_ctx *ctx, const double *t, const double *y, int n,
+                              double *slope_per_day, double *intercept, double *se_slope)
+{
+    if (n < 2)
+        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "a trend line needs at least 2 points, got %d", n);
+    double mt = 0, my = 0;
+    for (int i = 0; i < n; i++) {
+        mt += t[i] / n;
+        my += y[i] / n;
+    }
+    double stt = 0, sty = 0;
+    for (int i = 0; i < n; i++) {
+        stt += (t[i] - mt) * (t[i] - mt);
+        sty += (t[i] - mt) * (y[i] - my);
+    }
+    if (!(stt > 0))
+        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "a trend line needs points on at least 2 different days");
+    double b = sty / stt, a = my - b * mt, s = 0;
+    for (int i = 0; i < n; i++) {
+        double r = y[i] - (a + b * t[i]);
+        s += r * r;
+    }
+    *slope_per_day = b;
+    *intercept = a;
+    *se_slope = n > 2 ? sqrt(s / (n - 2) / stt) : NAN;
+    return SKINQ_OK;
+}
