@@ -345,6 +345,73 @@ skinq_status skinq_fit_two_phase(skinq_ctx *ctx, const double *t, const double *
 skinq_status skinq_fit_linear(skinq_ctx *ctx, const double *t, const double *y, int n,
                               double *slope_per_day, double *intercept, double *se_slope);
 
+/** The session store: SQLite (WAL, foreign keys, one transaction per add, busy timeout). */
+typedef struct skinq_store skinq_store; /* opaque */
+
+/**
+ * Open (creating or migrating to the current schema) a session store file.
+ * @return SKINQ_OK; SKINQ_E_STORE (cannot open, not a skinq store, newer schema) with a message
+ *         naming the file. On error *out is unchanged.
+ */
+skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **out);
+
+/** Close a store; NULL-safe; sets *s to NULL. */
+void skinq_store_close(skinq_store **s);
+
+/** The schema version this library writes. */
+int skinq_store_schema_version(void);
+
+/** One image's analysis to record (strings are copied; NULL optional fields are allowed). */
+typedef struct skinq_store_entry {
+    const char *subject, *site;  /**< required; created on first use */
+    const char *date;            /**< required, YYYY-MM-DD (a real calendar date) */
+    const char *label;           /**< optional session label ("" = none) */
+    const char *procedure;       /**< optional procedure note */
+    const char *image_path;      /**< required */
+    const char *sha256;          /**< required, 64 hex digits */
+    int width, height;
+    const char *role;            /**< "photo" when NULL */
+    double px_per_mm;            /**< > 0 sets the site's scale when it has none yet */
+    const char *options_json;    /**< the analysis options that produced the metrics */
+    const skinq_metrics *metrics;/**< every metric path → value, stored with the skinq version */
+} skinq_store_entry;
+
+/**
+ * Record an entry in one transaction (all or nothing). The same image (sha256) in the same
+ * session (subject, site, date, label) is refused with SKINQ_E_INVALID, not duplicated.
+ * @param image_id  receives the new image row id (may be NULL).
+ * @return SKINQ_OK, SKINQ_E_INVALID (bad date, missing field, duplicate), SKINQ_E_STORE.
+ */
+skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_entry *e, int64_t *image_id);
+
+/** One stored measurement, as the query callbacks see it (strings valid during the call). */
+typedef struct skinq_store_row {
+    const char *subject, *site, *date, *label, *image_path, *sha256, *metric, *unit, *skinq_version;
+    double day;   /**< days since the site's first session */
+    double value; /**< NaN when stored as null */
+    double px_per_mm; /**< the site's scale, NaN when unknown */
+} skinq_store_row;
+
+/**
+ * Call fn for every measurement matching subject / site / metric (NULL = any), ordered by
+ * subject, site, date, image, metric. fn returns 0 to go on, nonzero to stop.
+ * @return SKINQ_OK or SKINQ_E_STORE.
+ */
+skinq_status skinq_store_query(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site,
+                               const char *metric, int (*fn)(void *user, const skinq_store_row *row),
+                               void *user);
+
+/** One (subject, site) with its session count and date range, for listings. */
+typedef struct skinq_store_site_row {
+    const char *subject, *site, *first_date, *last_date;
+    int sessions, images;
+    double px_per_mm; /**< NaN when unknown */
+} skinq_store_site_row;
+
+/** Call fn for every site (optionally of one subject), ordered by subject and site. */
+skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subject,
+                               int (*fn)(void *user, const skinq_store_site_row *row), void *user);
+
 /* --------------------------------------------- phantoms (lib/synth) */
 
 #if defined(__GNUC__)

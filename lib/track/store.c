@@ -1,0 +1,412 @@
+/* store.c -- the session store: subjects → sites → sessions → images → measurements in
+ * SQLite. WAL journal, foreign keys on, a busy timeout so concurrent writers wait instead of
+ * failing, and every add in one IMMEDIATE transaction: a killed process leaves either the
+ * whole entry or none of it. Schema changes are numbered migrations (schema_version table). */
+#include "core/core.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct skinq_store {
+    sqlite3 *db;
+    char *path;
+    skinq_allocator alloc; /* the ctx's, so close needs no ctx */
+};
+
+/* migrations[v] takes a store from version v to v + 1. Append; never edit a shipped one. */
+static const char *const migrations[] = {
+    "CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "  created TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);"
+    "CREATE TABLE sites(id INTEGER PRIMARY KEY,"
+    "  subject_id INTEGER NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL, px_per_mm REAL, ref_rect TEXT, roi TEXT, UNIQUE(subject_id, name));"
+    "CREATE TABLE sessions(id INTEGER PRIMARY KEY,"
+    "  site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,"
+    "  date TEXT NOT NULL CHECK(date(date) IS date), label TEXT NOT NULL DEFAULT '',"
+    "  procedure TEXT, UNIQUE(site_id, date, label));"
+    "CREATE TABLE images(id INTEGER PRIMARY KEY,"
+    "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    "  path TEXT NOT NULL, sha256 TEXT NOT NULL, width INTEGER, height INTEGER,"
+    "  role TEXT NOT NULL DEFAULT 'photo', added TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,"
+    "  UNIQUE(session_id, sha256));"
+    "CREATE TABLE measurements(image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+    "  metric TEXT NOT NULL, value REAL, unit TEXT, skinq_version TEXT NOT NULL, options TEXT,"
+    "  PRIMARY KEY(image_id, metric));"
+    "CREATE INDEX measurements_metric ON measurements(metric);",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+int skinq_store_schema_version(void)
+{
+    return SCHEMA_VERSION;
+}
+
+static skinq_status db_fail(skinq_ctx *ctx, skinq_store *s, const char *what)
+{
+    return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+static int exec(skinq_store *s, const char *sql)
+{
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+static int user_version(skinq_store *s, int *v)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT version FROM schema_version", -1, &st, NULL);
+    if (rc != SQLITE_OK) { /* no table yet: a new store (or not ours: checked below) */
+        *v = 0;
+        return SQLITE_OK;
+    }
+    rc = sqlite3_step(st);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static skinq_status migrate(skinq_ctx *ctx, skinq_store *s)
+{
+    if (exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
+        return db_fail(ctx, s, "cannot lock for schema check");
+    int v = 0;
+    if (user_version(s, &v) != SQLITE_OK) {
+        exec(s, "ROLLBACK");
+        return db_fail(ctx, s, "cannot read the schema version");
+    }
+    if (v == 0) {
+        /* an empty database becomes a store; a database with other tables is not ours */
+        sqlite3_stmt *st;
+        int n = 0;
+        if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_int(st, 0);
+            sqlite3_finalize(st);
+        }
+        if (n > 0) {
+            exec(s, "ROLLBACK");
+            return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': is a database but not a skinq store", s->path);
+        }
+        if (exec(s, "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+                    "INSERT INTO schema_version VALUES(0)") != SQLITE_OK) {
+            skinq_status r = db_fail(ctx, s, "cannot create the schema");
+            exec(s, "ROLLBACK");
+            return r;
+        }
+    }
+    if (v > SCHEMA_VERSION) {
+        exec(s, "ROLLBACK");
+        return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': schema version %d is newer than this skinq's %d",
+                          s->path, v, SCHEMA_VERSION);
+    }
+    for (; v < SCHEMA_VERSION; v++) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "UPDATE schema_version SET version = %d", v + 1);
+        if (exec(s, migrations[v]) != SQLITE_OK || exec(s, sql) != SQLITE_OK) {
+            skinq_status r = db_fail(ctx, s, "migration failed");
+            exec(s, "ROLLBACK");
+            return r;
+        }
+    }
+    if (exec(s, "COMMIT") != SQLITE_OK) {
+        skinq_status r = db_fail(ctx, s, "cannot commit the schema");
+        exec(s, "ROLLBACK");
+        return r;
+    }
+    return SKINQ_OK;
+}
+
+skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **out)
+{
+    skinq_store *s = skinq_calloc(ctx, 1, sizeof *s);
+    if (!s)
+        return SKINQ_E_NOMEM;
+    s->path = skinq_malloc(ctx, strlen(path) + 1);
+    if (!s->path) {
+        skinq_free(ctx, s);
+        return SKINQ_E_NOMEM;
+    }
+    strcpy(s->path, path);
+    skinq_status r = SKINQ_OK;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL) != SQLITE_OK) {
+        r = skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': %s", path,
+                       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    } else {
+        sqlite3_busy_timeout(s->db, 30000); /* concurrent `track add`s wait for each other */
+        sqlite3_extended_result_codes(s->db, 1);
+        if (exec(s, "PRAGMA foreign_keys = ON") != SQLITE_OK)
+            r = db_fail(ctx, s, "cannot enable foreign keys");
+        else if (exec(s, "PRAGMA journal_mode = WAL") != SQLITE_OK)
+            r = skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': not a database (%s)", path,
+                           sqlite3_errmsg(s->db));
+        else if (exec(s, "PRAGMA synchronous = NORMAL") != SQLITE_OK)
+            r = db_fail(ctx, s, "cannot set synchronous mode");
+        else
+            r = migrate(ctx, s);
+    }
+    if (r != SKINQ_OK) {
+        sqlite3_close(s->db);
+        skinq_free(ctx, s->path);
+        skinq_free(ctx, s);
+        return r;
+    }
+    s->alloc = ctx->alloc;
+    *out = s;
+    return SKINQ_OK;
+}
+
+void skinq_store_close(skinq_store **ps)
+{
+    if (!ps || !*ps)
+        return;
+    skinq_store *s = *ps;
+    skinq_allocator a = s->alloc;
+    sqlite3_close(s->db);
+    skinq_free_raw(&a, s->path);
+    skinq_free_raw(&a, s);
+    *ps = NULL;
+}
+
+/* A real calendar date in the form YYYY-MM-DD. */
+static int valid_date(const char *d)
+{
+    int y, m, day;
+    char tail;
+    if (!d || strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 || d[4] != '-' ||
+        d[7] != '-')
+        return 0;
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return y >= 1900 && y <= 2999 && m >= 1 && m <= 12 && day >= 1 &&
+           day <= mdays[m - 1] + (m == 2 && leap);
+}
+
+static int valid_sha256(const char *h)
+{
+    if (!h || strlen(h) != 64)
+        return 0;
+    for (; *h; h++)
+        if (!((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* Run a statement that yields one integer id (INSERT ... RETURNING / SELECT id). */
+static int step_id(sqlite3_stmt *st, int64_t *id)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_NOTFOUND;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int upsert_id(sqlite3 *db, const char *insert, const char *select, const char *a, int64_t b,
+                     const char *c, int64_t *id)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(db, pass == 0 ? select : insert, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+        int k = 1;
+        if (a)
+            sqlite3_bind_text(st, k++, a, -1, SQLITE_TRANSIENT);
+        if (b >= 0)
+            sqlite3_bind_int64(st, k++, b);
+        if (c)
+            sqlite3_bind_text(st, k++, c, -1, SQLITE_TRANSIENT);
+        rc = step_id(st, id);
+        if (rc != SQLITE_NOTFOUND)
+            return rc;
+    }
+    return SQLITE_NOTFOUND;
+}
+
+skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_entry *e, int64_t *image_id)
+{
+    if (!e->subject || !*e->subject || !e->site || !*e->site || !e->image_path)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "a stored entry needs a subject, a site and an image");
+    if (!valid_date(e->date))
+        return skinq_fail(ctx, SKINQ_E_INVALID, "date '%s' is not a calendar date of the form YYYY-MM-DD",
+                          e->date ? e->date : "");
+    if (!valid_sha256(e->sha256))
+        return skinq_fail(ctx, SKINQ_E_INVALID, "'%s': invalid sha256", e->image_path);
+    const char *label = e->label ? e->label : "";
+
+    if (exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
+        return db_fail(ctx, s, "cannot start a transaction");
+    int64_t subject_id = 0, site_id = 0, session_id = 0, img = 0;
+    int rc = upsert_id(s->db, "INSERT INTO subjects(name) VALUES(?1) RETURNING id",
+                       "SELECT id FROM subjects WHERE name = ?1", e->subject, -1, NULL, &subject_id);
+    if (rc == SQLITE_OK)
+        rc = upsert_id(s->db, "INSERT INTO sites(subject_id, name) VALUES(?1, ?2) RETURNING id",
+                       "SELECT id FROM sites WHERE subject_id = ?1 AND name = ?2", NULL, subject_id, e->site,
+                       &site_id);
+    if (rc == SQLITE_OK && e->px_per_mm > 0) {
+        sqlite3_stmt *st;
+        rc = sqlite3_prepare_v2(s->db, "UPDATE sites SET px_per_mm = ?1 WHERE id = ?2 AND px_per_mm IS NULL",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_double(st, 1, e->px_per_mm);
+            sqlite3_bind_int64(st, 2, site_id);
+            rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
+            sqlite3_finalize(st);
+        }
+    }
+    if (rc == SQLITE_OK) {
+        sqlite3_stmt *st;
+        rc = sqlite3_prepare_v2(s->db, "SELECT id FROM sessions WHERE site_id = ?1 AND date = ?2 AND label = ?3",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, site_id);
+            sqlite3_bind_text(st, 2, e->date, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 3, label, -1, SQLITE_TRANSIENT);
+            rc = step_id(st, &session_id);
+        }
+        if (rc == SQLITE_NOTFOUND) {
+            rc = sqlite3_prepare_v2(s->db, "INSERT INTO sessions(site_id, date, label, procedure) "
+                                           "VALUES(?1, ?2, ?3, ?4) RETURNING id", -1, &st, NULL);
+            if (rc == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, site_id);
+                sqlite3_bind_text(st, 2, e->date, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(st, 3, label, -1, SQLITE_TRANSIENT);
+                if (e->procedure)
+                    sqlite3_bind_text(st, 4, e->procedure, -1, SQLITE_TRANSIENT);
+                rc = step_id(st, &session_id);
+            }
+        }
+    }
+    int duplicate = 0;
+    if (rc == SQLITE_OK) {
+        sqlite3_stmt *st;
+        rc = sqlite3_prepare_v2(s->db, "INSERT INTO images(session_id, path, sha256, width, height, role) "
+                                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, session_id);
+            sqlite3_bind_text(st, 2, e->image_path, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 3, e->sha256, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int(st, 4, e->width);
+            sqlite3_bind_int(st, 5, e->height);
+            sqlite3_bind_text(st, 6, e->role ? e->role : "photo", -1, SQLITE_TRANSIENT);
+            rc = step_id(st, &img);
+            duplicate = rc == SQLITE_CONSTRAINT_UNIQUE;
+        }
+    }
+    if (rc == SQLITE_OK && e->metrics && e->metrics->count) {
+        sqlite3_stmt *st;
+        rc = sqlite3_prepare_v2(s->db, "INSERT INTO measurements(image_id, metric, value, unit, skinq_version, "
+                                       "options) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL);
+        for (size_t i = 0; rc == SQLITE_OK && i < e->metrics->count; i++) {
+            const skinq_metric *m = &e->metrics->items[i];
+            sqlite3_bind_int64(st, 1, img);
+            sqlite3_bind_text(st, 2, m->path, -1, SQLITE_STATIC);
+            if (isfinite(m->value))
+                sqlite3_bind_double(st, 3, m->value);
+            else
+                sqlite3_bind_null(st, 3);
+            sqlite3_bind_text(st, 4, m->unit, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 5, skinq_version(), -1, SQLITE_STATIC);
+            if (e->options_json)
+                sqlite3_bind_text(st, 6, e->options_json, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(st, 6);
+            rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_extended_errcode(s->db);
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+        }
+        sqlite3_finalize(st);
+    }
+    skinq_status r = SKINQ_OK;
+    if (rc == SQLITE_OK && exec(s, "COMMIT") == SQLITE_OK) {
+        if (image_id)
+            *image_id = img;
+        return SKINQ_OK;
+    }
+    if (duplicate)
+        r = skinq_fail(ctx, SKINQ_E_INVALID,
+                       "'%s' (sha256 %.12s…) is already stored in session %s%s%s of %s/%s; not added again",
+                       e->image_path, e->sha256, e->date, *label ? " " : "", label, e->subject, e->site);
+    else
+        r = db_fail(ctx, s, "cannot add the entry");
+    exec(s, "ROLLBACK");
+    return r;
+}
+
+static const char *text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    return t ? (const char *)t : "";
+}
+
+static double real_or_nan(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
+}
+
+skinq_status skinq_store_query(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site,
+                               const char *metric, int (*fn)(void *user, const skinq_store_row *row),
+                               void *user)
+{
+    static const char sql[] =
+        "SELECT su.name, si.name, se.date, se.label, im.path, im.sha256, m.metric, m.unit, m.skinq_version,"
+        "  julianday(se.date) - (SELECT min(julianday(s2.date)) FROM sessions s2 WHERE s2.site_id = si.id),"
+        "  m.value, si.px_per_mm "
+        "FROM measurements m JOIN images im ON im.id = m.image_id JOIN sessions se ON se.id = im.session_id "
+        "JOIN sites si ON si.id = se.site_id JOIN subjects su ON su.id = si.subject_id "
+        "WHERE (?1 IS NULL OR su.name = ?1) AND (?2 IS NULL OR si.name = ?2) AND (?3 IS NULL OR m.metric = ?3) "
+        "ORDER BY su.name, si.name, se.date, se.label, im.id, m.metric";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(ctx, s, "cannot query");
+    const char *args[3] = {subject, site, metric};
+    for (int i = 0; i < 3; i++)
+        if (args[i])
+            sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        skinq_store_row row = {text(st, 0), text(st, 1), text(st, 2), text(st, 3), text(st, 4), text(st, 5),
+                               text(st, 6), text(st, 7), text(st, 8), sqlite3_column_double(st, 9),
+                               real_or_nan(st, 10), real_or_nan(st, 11)};
+        if (fn(user, &row) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SKINQ_OK : db_fail(ctx, s, "query failed");
+}
+
+skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subject,
+                               int (*fn)(void *user, const skinq_store_site_row *row), void *user)
+{
+    static const char sql[] =
+        "SELECT su.name, si.name, min(se.date), max(se.date), count(DISTINCT se.id), count(im.id), si.px_per_mm "
+        "FROM sites si JOIN subjects su ON su.id = si.subject_id LEFT JOIN sessions se ON se.site_id = si.id "
+        "LEFT JOIN images im ON im.session_id = se.id WHERE (?1 IS NULL OR su.name = ?1) "
+        "GROUP BY si.id ORDER BY su.name, si.name";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(ctx, s, "cannot list sites");
+    if (subject)
+        sqlite3_bind_text(st, 1, subject, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        skinq_store_site_row row = {text(st, 0), text(st, 1), text(st, 2), text(st, 3),
+                                    sqlite3_column_int(st, 4), sqlite3_column_int(st, 5), real_or_nan(st, 6)};
+        if (fn(user, &row) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SKINQ_OK : db_fail(ctx, s, "listing failed");
+}

@@ -1,0 +1,309 @@
+/* test_store.c -- the session store: round trip, day numbering, duplicate refusal, validation,
+ * foreign files, concurrent writers in two processes, and a writer killed mid-way that must
+ * leave only whole entries behind. */
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+static char *P(const char *name)
+{
+    static char buf[4][512];
+    static int i;
+    i = (i + 1) % 4;
+    return tu_path(buf[i], sizeof buf[i], name);
+}
+
+static void fake_sha(char hex[65], unsigned n)
+{
+    char data[32];
+    snprintf(data, sizeof data, "image-%u", n);
+    skinq_sha256_hex(data, strlen(data), hex);
+}
+
+static skinq_store_entry entry(const char *subject, const char *site, const char *date, const char *sha,
+                               const skinq_metrics *m)
+{
+    skinq_store_entry e = {0};
+    e.subject = subject;
+    e.site = site;
+    e.date = date;
+    e.image_path = "photo.jpg";
+    e.sha256 = sha;
+    e.width = 2000;
+    e.height = 1500;
+    e.metrics = m;
+    e.options_json = "{\"roi\":\"auto-skin\"}";
+    return e;
+}
+
+struct collect {
+    int n;
+    double day[64], value[64];
+    char date[64][11], unit[16];
+};
+
+static int collect_row(void *user, const skinq_store_row *r)
+{
+    struct collect *c = user;
+    if (c->n < 64) {
+        c->day[c->n] = r->day;
+        c->value[c->n] = r->value;
+        snprintf(c->date[c->n], 11, "%s", r->date);
+        snprintf(c->unit, sizeof c->unit, "%s", r->unit);
+    }
+    c->n++;
+    return 0;
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_store *s = NULL;
+    assert_int_equal(skinq_store_open(ctx, P("rt.db"), &s), SKINQ_OK);
+    const char *dates[] = {"2026-03-01", "2026-03-04", "2026-03-15", "2026-04-12"};
+    for (int i = 0; i < 4; i++) {
+        skinq_metrics m = {0};
+        assert_int_equal(skinq_metrics_add(ctx, &m, "color.a.mean", 20 - i, "a*"), SKINQ_OK);
+        assert_int_equal(skinq_metrics_add(ctx, &m, "texture.glcm.contrast", i == 2 ? NAN : 1.5, "1"), SKINQ_OK);
+        char sha[65];
+        fake_sha(sha, (unsigned)i);
+        skinq_store_entry e = entry("S01", "left-cheek", dates[i], sha, &m);
+        e.px_per_mm = i == 0 ? 20 : 0;
+        int64_t id = -1;
+        assert_int_equal(skinq_store_add(ctx, s, &e, &id), SKINQ_OK);
+        assert_true(id > 0);
+        skinq_metrics_free(&m);
+    }
+    skinq_store_close(&s);
+    assert_null(s);
+    /* reopen: the data is there, days count from the site's first session */
+    assert_int_equal(skinq_store_open(ctx, P("rt.db"), &s), SKINQ_OK);
+    struct collect c = {0};
+    assert_int_equal(skinq_store_query(ctx, s, "S01", "left-cheek", "color.a.mean", collect_row, &c), SKINQ_OK);
+    assert_int_equal(c.n, 4);
+    const double want_day[] = {0, 3, 14, 42};
+    for (int i = 0; i < 4; i++) {
+        assert_near(c.day[i], want_day[i], 1e-9);
+        assert_near(c.value[i], 20 - i, 0);
+        assert_string_equal(c.date[i], dates[i]);
+    }
+    assert_string_equal(c.unit, "a*");
+    struct collect g = {0};
+    assert_int_equal(skinq_store_query(ctx, s, NULL, NULL, "texture.glcm.contrast", collect_row, &g), SKINQ_OK);
+    assert_int_equal(g.n, 4);
+    assert_true(isnan(g.value[2])); /* stored as null, read back as NaN */
+    struct collect none = {0};
+    assert_int_equal(skinq_store_query(ctx, s, "S02", NULL, NULL, collect_row, &none), SKINQ_OK);
+    assert_int_equal(none.n, 0);
+    skinq_store_close(&s);
+    skinq_ctx_close(&ctx);
+}
+
+static int site_row(void *user, const skinq_store_site_row *r)
+{
+    skinq_store_site_row *out = user;
+    *out = *r;
+    out->subject = out->site = out->first_date = out->last_date = NULL; /* not kept past the call */
+    assert_string_equal(r->first_date, "2026-03-01");
+    assert_string_equal(r->last_date, "2026-04-12");
+    return 0;
+}
+
+static void test_sites_and_duplicates(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_store *s = NULL;
+    assert_int_equal(skinq_store_open(ctx, P("dup.db"), &s), SKINQ_OK);
+    char sha[65];
+    fake_sha(sha, 7);
+    skinq_metrics m = {0};
+    skinq_metrics_add(ctx, &m, "color.a.mean", 12, "a*");
+    skinq_store_entry e = entry("S01", "forehead", "2026-03-01", sha, &m);
+    e.px_per_mm = 18.5;
+    assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_OK);
+    /* the same image again in the same session: refused, named, nothing added */
+    assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_E_INVALID);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "already stored"));
+    assert_non_null(strstr(skinq_ctx_error(ctx), "photo.jpg"));
+    /* the same image in another session is a new observation */
+    e.date = "2026-04-12";
+    e.px_per_mm = 99; /* the site keeps its first scale */
+    assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_OK);
+    struct collect c = {0};
+    skinq_store_query(ctx, s, NULL, NULL, NULL, collect_row, &c);
+    assert_int_equal(c.n, 2);
+    skinq_store_site_row r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(skinq_store_sites(ctx, s, "S01", site_row, &r), SKINQ_OK);
+    assert_int_equal(r.sessions, 2);
+    assert_int_equal(r.images, 2);
+    assert_near(r.px_per_mm, 18.5, 0);
+    /* validation */
+    const char *bad_dates[] = {"2026-02-30", "2026-1-05", "26-01-05", "2026-13-01", "yesterday", "", NULL};
+    for (int i = 0; i < 7; i++) {
+        e.date = bad_dates[i];
+        assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_E_INVALID);
+    }
+    e.date = "2024-02-29"; /* leap day is fine */
+    fake_sha(sha, 8);
+    assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_OK);
+    e.sha256 = "not-a-hash";
+    assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_E_INVALID);
+    e.sha256 = sha;
+    e.subject = "";
+    assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_E_INVALID);
+    skinq_metrics_free(&m);
+    skinq_store_close(&s);
+    skinq_ctx_close(&ctx);
+}
+
+static void test_foreign_files(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_store *s = NULL;
+    /* random bytes */
+    uint8_t junk[4096];
+    uint64_t r = tu_seed();
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (uint8_t)tu_rand(&r);
+    assert_int_equal(tu_write_bytes(P("junk.db"), junk, sizeof junk), 0);
+    assert_int_equal(skinq_store_open(ctx, P("junk.db"), &s), SKINQ_E_STORE);
+    assert_null(s);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "junk.db"));
+    /* someone else's database */
+    sqlite3 *db;
+    sqlite3_open(P("other.db"), &db);
+    sqlite3_exec(db, "CREATE TABLE recipes(name TEXT)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    assert_int_equal(skinq_store_open(ctx, P("other.db"), &s), SKINQ_E_STORE);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "not a skinq store"));
+    /* a store from a newer skinq */
+    assert_int_equal(skinq_store_open(ctx, P("newer.db"), &s), SKINQ_OK);
+    skinq_store_close(&s);
+    sqlite3_open(P("newer.db"), &db);
+    sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL);
+    sqlite3_close(db);
+    assert_int_equal(skinq_store_open(ctx, P("newer.db"), &s), SKINQ_E_STORE);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "newer"));
+    /* a directory that does not exist */
+    assert_int_equal(skinq_store_open(ctx, P("missing-dir/x.db"), &s), SKINQ_E_STORE);
+    skinq_ctx_close(&ctx);
+}
+
+/* Add `count` entries with `nmetrics` metrics each, as writer `w`. Used in child processes. */
+static int writer(const char *path, int w, int count, int nmetrics)
+{
+    skinq_ctx *ctx = NULL;
+    if (skinq_ctx_open(&ctx, NULL) != SKINQ_OK)
+        return 1;
+    skinq_store *s = NULL;
+    if (skinq_store_open(ctx, path, &s) != SKINQ_OK) {
+        fprintf(stderr, "writer %d: %s\n", w, skinq_ctx_error(ctx));
+        return 1;
+    }
+    int rc = 0;
+    skinq_metrics m = {0};
+    for (int k = 0; k < nmetrics; k++)
+        skinq_metrics_addf(ctx, &m, k, "1", "metric.%03d", k);
+    for (int i = 0; i < count && rc == 0; i++) {
+        char sha[65], date[11];
+        fake_sha(sha, (unsigned)(w * 100000 + i));
+        snprintf(date, sizeof date, "2026-%02d-%02d", 1 + i / 28 % 12, 1 + i % 28);
+        skinq_store_entry e = entry(w ? "W1" : "W0", "site", date, sha, &m);
+        if (skinq_store_add(ctx, s, &e, NULL) != SKINQ_OK) {
+            fprintf(stderr, "writer %d: %s\n", w, skinq_ctx_error(ctx));
+            rc = 1;
+        }
+    }
+    skinq_metrics_free(&m);
+    skinq_store_close(&s);
+    skinq_ctx_close(&ctx);
+    return rc;
+}
+
+static int count_rows(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int n = -1;
+    sqlite3_open(path, &db);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_concurrent_writers(void **state)
+{
+    (void)state;
+    const char *path = P("concurrent.db");
+    pid_t kids[2];
+    for (int w = 0; w < 2; w++) {
+        kids[w] = fork();
+        assert_true(kids[w] >= 0);
+        if (kids[w] == 0)
+            _exit(writer(path, w, 40, 20));
+    }
+    for (int w = 0; w < 2; w++) {
+        int status;
+        waitpid(kids[w], &status, 0);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0); /* both succeed: the busy timeout serialises them */
+    }
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM images"), 80);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM measurements"), 80 * 20);
+}
+
+static void test_killed_writer(void **state)
+{
+    (void)state;
+    const char *path = P("killed.db");
+    /* create the store first so the child only adds */
+    skinq_ctx *ctx = tu_ctx();
+    skinq_store *s = NULL;
+    assert_int_equal(skinq_store_open(ctx, path, &s), SKINQ_OK);
+    skinq_store_close(&s);
+    skinq_ctx_close(&ctx);
+    for (int round = 0; round < 3; round++) {
+        pid_t kid = fork();
+        assert_true(kid >= 0);
+        if (kid == 0)
+            _exit(writer(path, round, 100000, 300)); /* runs until killed */
+        struct timespec nap = {0, 150000000L + 70000000L * round};
+        nanosleep(&nap, NULL);
+        kill(kid, SIGKILL);
+        int status;
+        waitpid(kid, &status, 0);
+        assert_true(WIFSIGNALED(status));
+    }
+    /* every image present has all its measurements: no half-written entry, and the file is sound */
+    int images = count_rows(path, "SELECT count(*) FROM images");
+    assert_true(images > 0);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM (SELECT image_id FROM measurements "
+                                      "GROUP BY image_id HAVING count(*) != 300)"), 0);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM images WHERE id NOT IN "
+                                      "(SELECT image_id FROM measurements)"), 0);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
+    print_message("%d whole entries survived three killed writers\n", images);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_sites_and_duplicates),
+        cmocka_unit_test(test_foreign_files),      cmocka_unit_test(test_concurrent_writers),
+        cmocka_unit_test(test_killed_writer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
