@@ -72,10 +72,18 @@ int cli_fail(skinq_ctx *ctx, skinq_status st);
 /** Exit code for a library status. */
 int cli_exit_code(skinq_status st);
 
+/** The store path: --store, else $SKINQ_STORE, else ./skinq.db. */
+const char *cli_store_path(const char *opt_store);
+
+/** 1 if the store file exists; else prints a one-line error naming it and returns 0
+ * (queries never create a store). */
+int cli_store_exists(const char *path);
+
 /* The subcommands (one file each). */
 extern const cli_command cmd_info;
 extern const cli_command cmd_analyze;
 extern const cli_command cmd_depth;
 extern const cli_command cmd_synth;
+extern const cli_command cmd_trend;
 
 #endif /* SKINQ_CLI_H */

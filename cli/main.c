@@ -8,6 +8,7 @@
 /* Every command, in the order `skinq --help` lists them. */
 static const cli_command *const commands[] = {
     &cmd_info,
+    &cmd_trend,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,5 +1,6 @@
 /* fixtures.c -- `skinq_fixtures DIR`: writes the good and bad input files the CLI tests use.
  * Generated, not committed, so each is exactly what its name says. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,33 @@ int main(int argc, char **argv)
     bad |= tu_write_png_header_only(PATH("bad-zero.png"), 0, 16);
     bad |= tu_write_png_header_only(PATH("big-header.png"), 20000, 20000);
     bad |= tu_write_cmyk_jpeg(PATH("bad-cmyk.jpg"), 16, 16);
+
+    /* store.db: S01/cheek with color.a.mean = 2 + 8·exp(-day/3) (tau 3 days) over nine sessions,
+     * and S01/scar with only two sessions (too few for a fit) */
+    skinq_store *store = NULL;
+    bad |= check(ctx, skinq_store_open(ctx, PATH("store.db"), &store), "store.db");
+    static const int days[] = {0, 1, 2, 3, 5, 7, 14, 28, 42};
+    static const char *const dates[] = {"2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-06",
+                                        "2026-03-08", "2026-03-15", "2026-03-29", "2026-04-12"};
+    for (int i = 0; store && i < 9 + 2; i++) {
+        int scar = i >= 9, day = scar ? 7 * (i - 9) : days[i];
+        const char *date = scar ? dates[i == 9 ? 0 : 5] : dates[i];
+        char sha[65], name[32];
+        snprintf(name, sizeof name, "day%02d.jpg", day);
+        skinq_sha256_hex(name, strlen(name) - scar, sha);
+        skinq_metrics m = {0};
+        skinq_metrics_add(ctx, &m, "color.a.mean", 2 + 8 * exp(-day / 3.0), "a*");
+        skinq_store_entry e = {0};
+        e.subject = "S01";
+        e.site = scar ? "scar" : "cheek";
+        e.date = date;
+        e.image_path = name;
+        e.sha256 = sha;
+        e.metrics = &m;
+        bad |= check(ctx, skinq_store_add(ctx, store, &e, NULL), "store entry");
+        skinq_metrics_free(&m);
+    }
+    skinq_store_close(&store);
 
     skinq_image_free(&rgb);
     skinq_image_free(&g16);

@@ -1,0 +1,183 @@
+/* cmd_trend.c -- `skinq trend`: a metric's series for one site from the store, with the
+ * healing fit (exponential or two-phase) and the linear slope per week. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "out.h"
+
+static const char *opt_subject, *opt_site, *opt_metric, *opt_store, *opt_model;
+static int opt_json;
+
+static const cli_option trend_options[] = {
+    {"subject", 0, OPT_STRING, &opt_subject, "ID", "subject (required)"},
+    {"site", 0, OPT_STRING, &opt_site, "NAME", "site (required)"},
+    {"metric", 0, OPT_STRING, &opt_metric, "KEY", "metric path, e.g. color.a.mean (required)"},
+    {"model", 0, OPT_STRING, &opt_model, "M", "exponential (default) or two-phase (needs >= 6 points)"},
+    {"store", 0, OPT_STRING, &opt_store, "PATH", "session store (default $SKINQ_STORE, else ./skinq.db)"},
+    {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
+    CLI_OPTIONS_END,
+};
+
+struct series {
+    int n, cap;
+    double *day, *value;
+    char (*date)[11];
+    char unit[16];
+    int nan_skipped;
+};
+
+static int add_point(void *user, const skinq_store_row *r)
+{
+    struct series *s = user;
+    if (isnan(r->value)) {
+        s->nan_skipped++;
+        return 0;
+    }
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 32;
+        double *d = realloc(s->day, (size_t)cap * sizeof *d), *v = d ? realloc(s->value, (size_t)cap * sizeof *v) : NULL;
+        char(*dt)[11] = v ? realloc(s->date, (size_t)cap * sizeof *dt) : NULL;
+        if (d)
+            s->day = d;
+        if (v)
+            s->value = v;
+        if (!dt)
+            return 1;
+        s->date = dt;
+        s->cap = cap;
+    }
+    s->day[s->n] = r->day;
+    s->value[s->n] = r->value;
+    snprintf(s->date[s->n], 11, "%s", r->date);
+    snprintf(s->unit, sizeof s->unit, "%s", r->unit);
+    s->n++;
+    return 0;
+}
+
+static cJSON *fit_json(const skinq_fit *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "model", f->model);
+    out_add_number(o, "tau_days", f->tau_days);
+    out_add_number(o, "half_life_days", f->half_life_days);
+    out_add_number(o, "y0", f->y0);
+    out_add_number(o, "y_inf", f->y_inf);
+    out_add_number(o, "r2", f->r2);
+    out_add_number(o, "rmse", f->rmse);
+    out_add_number(o, "days_to_90pct", f->days_to_90pct);
+    if (strcmp(f->model, "two-phase") == 0) {
+        out_add_number(o, "a_fast", f->a_fast);
+        out_add_number(o, "tau_fast_days", f->tau_fast_days);
+        out_add_number(o, "b_slow", f->b_slow);
+        out_add_number(o, "tau_slow_days", f->tau_slow_days);
+    }
+    cJSON *se = cJSON_AddObjectToObject(o, "stderr");
+    out_add_number(se, "tau_days", f->stderr_.tau_days);
+    out_add_number(se, "y0", f->stderr_.y0);
+    out_add_number(se, "y_inf", f->stderr_.y_inf);
+    if (strcmp(f->model, "two-phase") == 0) {
+        out_add_number(se, "a_fast", f->stderr_.a_fast);
+        out_add_number(se, "tau_fast_days", f->stderr_.tau_fast_days);
+        out_add_number(se, "b_slow", f->stderr_.b_slow);
+        out_add_number(se, "tau_slow_days", f->stderr_.tau_slow_days);
+    }
+    return o;
+}
+
+static int run(const cli_command *self, int argc, char **argv)
+{
+    int first;
+    int rc = cli_parse(self, argc, argv, &first);
+    if (rc >= 0)
+        return rc;
+    if (argc - first != 0)
+        return cli_usage_error(self, "unexpected argument '%s'", argv[first]);
+    if (!opt_subject || !opt_site || !opt_metric)
+        return cli_usage_error(self, "--subject, --site and --metric are required");
+    int two_phase = 0;
+    if (opt_model && strcmp(opt_model, "two-phase") == 0)
+        two_phase = 1;
+    else if (opt_model && strcmp(opt_model, "exponential") != 0)
+        return cli_usage_error(self, "--model takes exponential or two-phase, not '%s'", opt_model);
+
+    skinq_ctx *ctx = cli_ctx_open();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    const char *path = cli_store_path(opt_store);
+    skinq_store *store = NULL;
+    struct series s = {0};
+    skinq_fit fit;
+    double slope = NAN, icpt, se_slope = NAN;
+    if (!cli_store_exists(path)) {
+        skinq_ctx_close(&ctx);
+        return EXIT_STORE;
+    }
+    skinq_status st = skinq_store_open(ctx, path, &store);
+    if (st == SKINQ_OK)
+        st = skinq_store_query(ctx, store, opt_subject, opt_site, opt_metric, add_point, &s);
+    if (st == SKINQ_OK && s.n == 0) {
+        fprintf(stderr, "skinq: no values of '%s' stored for %s/%s in '%s'\n", opt_metric, opt_subject, opt_site,
+                path);
+        skinq_store_close(&store);
+        skinq_ctx_close(&ctx);
+        return EXIT_IMPOSSIBLE;
+    }
+    if (st == SKINQ_OK)
+        st = two_phase ? skinq_fit_two_phase(ctx, s.day, s.value, s.n, &fit)
+                       : skinq_fit_exponential(ctx, s.day, s.value, s.n, &fit);
+    if (st == SKINQ_OK)
+        skinq_fit_linear(ctx, s.day, s.value, s.n, &slope, &icpt, &se_slope);
+    if (st != SKINQ_OK) {
+        rc = cli_fail(ctx, st);
+    } else if (opt_json) {
+        cJSON *doc = cJSON_CreateObject();
+        cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
+        cJSON_AddStringToObject(doc, "metric", opt_metric);
+        cJSON_AddStringToObject(doc, "unit", s.unit);
+        cJSON_AddStringToObject(doc, "subject", opt_subject);
+        cJSON_AddStringToObject(doc, "site", opt_site);
+        cJSON *pts = cJSON_AddArrayToObject(doc, "points");
+        for (int i = 0; i < s.n; i++) {
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddStringToObject(p, "date", s.date[i]);
+            cJSON_AddNumberToObject(p, "day", s.day[i]);
+            out_add_number(p, "value", s.value[i]);
+            cJSON_AddItemToArray(pts, p);
+        }
+        cJSON_AddItemToObject(doc, "fit", fit_json(&fit));
+        cJSON *lin = cJSON_AddObjectToObject(doc, "linear");
+        out_add_number(lin, "slope_per_week", 7 * slope);
+        out_add_number(lin, "stderr_per_week", 7 * se_slope);
+        rc = out_json(doc);
+    } else {
+        printf("%s  %s/%s  (%d points)\n\n  %-10s %6s  %12s\n", opt_metric, opt_subject, opt_site, s.n, "date",
+               "day", s.unit);
+        for (int i = 0; i < s.n; i++)
+            printf("  %-10s %6.0f  %12.4g\n", s.date[i], s.day[i], s.value[i]);
+        printf("\n  %s fit: y(t) = %.4g + (%.4g - %.4g)·e^(-t/%.3g d)", fit.model, fit.y_inf, fit.y0, fit.y_inf,
+               fit.tau_days);
+        if (two_phase)
+            printf("  [fast tau %.3g d, slow tau %.3g d]", fit.tau_fast_days, fit.tau_slow_days);
+        printf("\n  tau %.3g d (± %.2g), half-life %.3g d, 90 %% of the change by day %.3g, r² %.3f\n",
+               fit.tau_days, fit.stderr_.tau_days, fit.half_life_days, fit.days_to_90pct, fit.r2);
+        printf("  linear trend %.4g %s per week (± %.2g)\n", 7 * slope, s.unit, 7 * se_slope);
+        rc = EXIT_OK;
+    }
+    free(s.day);
+    free(s.value);
+    free(s.date);
+    skinq_store_close(&store);
+    skinq_ctx_close(&ctx);
+    return rc;
+}
+
+const cli_command cmd_trend = {
+    "trend", run, "trend --subject ID --site NAME --metric KEY [--model exponential|two-phase] [--json]",
+    "fit a healing curve to one metric of a tracked site",
+    trend_options,
+    "The exponential model is y(t) = y_inf + (y0 - y_inf)·exp(-t/tau); two-phase adds a second\n"
+    "term (fast acute decay plus slow remodelling). Standard errors show whether a trend is real.\n"
+    "Fewer than 3 points (6 for two-phase): exit 4.",
+};
