@@ -85,5 +85,6 @@ extern const cli_command cmd_analyze;
 extern const cli_command cmd_depth;
 extern const cli_command cmd_synth;
 extern const cli_command cmd_trend;
+extern const cli_command cmd_report;
 
 #endif /* SKINQ_CLI_H */

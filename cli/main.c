@@ -9,6 +9,7 @@
 static const cli_command *const commands[] = {
     &cmd_info,
     &cmd_trend,
+    &cmd_report,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

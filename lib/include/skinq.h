@@ -412,6 +412,18 @@ typedef struct skinq_store_site_row {
 skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subject,
                                int (*fn)(void *user, const skinq_store_site_row *row), void *user);
 
+/**
+ * Write a self-contained HTML report of a subject's sites (one site if `site` is not NULL):
+ * the session timeline, and for each stored metric that informs a scar-scale item
+ * (vascularity, pigmentation, relief, extent) its series as a chart with the exponential
+ * healing fit and its standard errors where there are >= 3 points. Measurements only: no
+ * made-up clinical score. Written atomically.
+ * @return SKINQ_OK; SKINQ_E_TOO_FEW when nothing is stored for the subject; SKINQ_E_STORE;
+ *         SKINQ_E_IO.
+ */
+skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *subject, const char *site,
+                               const char *out_path);
+
 /* --------------------------------------------- phantoms (lib/synth) */
 
 #if defined(__GNUC__)

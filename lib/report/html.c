@@ -1,0 +1,282 @@
+/* html.c -- the report a person reads: per site, a timeline and, grouped under the scar-scale
+ * items they inform, each metric's series drawn as an inline SVG with its healing fit. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "io/io.h"
+
+/* Which stored metrics the report shows, under which clinical item (design §2 "Clinical
+ * mapping"), with a plain-language name and which direction is improvement. */
+static const struct {
+    const char *item, *path, *name;
+    int lower_is_better;
+} shown[] = {
+    {"Vascularity (redness)", "color.a.mean", "CIELAB a* (redness), mean", 1},
+    {"Vascularity (redness)", "color.a.delta_ref", "a* above reference skin", 1},
+    {"Vascularity (redness)", "color.erythema_index.mean", "erythema index, mean", 1},
+    {"Vascularity (redness)", "color.erythema_index.delta_ref", "erythema index above reference", 1},
+    {"Vascularity (redness)", "color.hemoglobin.mean", "hemoglobin (optical density), mean", 1},
+    {"Vascularity (redness)", "color.red_area_fraction", "red area fraction", 1},
+    {"Pigmentation", "color.melanin_index.mean", "melanin index, mean", 1},
+    {"Pigmentation", "color.melanin.mean", "melanin (optical density), mean", 1},
+    {"Pigmentation", "color.ita_deg.mean", "ITA° (higher = lighter)", 0},
+    {"Pigmentation", "texture.spots.count", "dark spots", 1},
+    {"Pigmentation", "texture.tone_evenness", "tone unevenness (std of L* block means)", 1},
+    {"Relief (texture and height)", "texture.roughness.sq", "roughness Sq (band-passed L*)", 1},
+    {"Relief (texture and height)", "texture.roughness.sa", "roughness Sa (band-passed L*)", 1},
+    {"Relief (texture and height)", "texture.glcm.contrast", "GLCM contrast", 1},
+    {"Relief (texture and height)", "texture.pores.density_per_cm2", "pores per cm²", 1},
+    {"Relief (texture and height)", "texture.lines.density_mm_per_cm2", "fine lines, mm per cm²", 1},
+    {"Relief (texture and height)", "scars.max_depth_mm", "deepest scar, mm", 1},
+    {"Relief (texture and height)", "scars.volume_mm3", "scar volume, mm³", 1},
+    {"Relief (texture and height)", "surface.sq_mm", "surface Sq, mm", 1},
+    {"Extent", "color.red_area_mm2", "red area", 1},
+    {"Extent", "scars.area_mm2", "scar area, mm²", 1},
+};
+#define N_SHOWN (sizeof shown / sizeof shown[0])
+
+struct series {
+    int n, cap;
+    double *day, *value;
+    char unit[16];
+};
+
+struct site {
+    char name[128], first[11], last[11];
+    double px_per_mm;
+    struct series s[N_SHOWN];
+    int sessions;
+    char last_key[40];
+};
+
+struct collect {
+    struct site *sites;
+    int n, cap;
+    int oom;
+};
+
+static int push(struct series *s, double day, double v)
+{
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 16;
+        double *d = realloc(s->day, (size_t)cap * sizeof *d);
+        if (d)
+            s->day = d;
+        double *x = d ? realloc(s->value, (size_t)cap * sizeof *x) : NULL;
+        if (!x)
+            return -1;
+        s->value = x;
+        s->cap = cap;
+    }
+    s->day[s->n] = day;
+    s->value[s->n++] = v;
+    return 0;
+}
+
+static int collect_row(void *user, const skinq_store_row *r)
+{
+    struct collect *c = user;
+    struct site *st = c->n ? &c->sites[c->n - 1] : NULL;
+    if (!st || strcmp(st->name, r->site) != 0) {
+        if (c->n == c->cap) {
+            int cap = c->cap ? 2 * c->cap : 4;
+            struct site *ns = realloc(c->sites, (size_t)cap * sizeof *ns);
+            if (!ns)
+                return c->oom = 1;
+            c->sites = ns;
+            c->cap = cap;
+        }
+        st = &c->sites[c->n++];
+        memset(st, 0, sizeof *st);
+        snprintf(st->name, sizeof st->name, "%s", r->site);
+        snprintf(st->first, sizeof st->first, "%s", r->date);
+        st->px_per_mm = r->px_per_mm;
+    }
+    snprintf(st->last, sizeof st->last, "%s", r->date);
+    char key[40];
+    snprintf(key, sizeof key, "%s|%.20s", r->date, r->label);
+    if (strcmp(key, st->last_key) != 0) {
+        st->sessions++;
+        memcpy(st->last_key, key, sizeof key);
+    }
+    for (size_t i = 0; i < N_SHOWN; i++) {
+        if (strcmp(r->metric, shown[i].path) == 0 && !isnan(r->value)) {
+            if (push(&st->s[i], r->day, r->value) != 0)
+                return c->oom = 1;
+            snprintf(st->s[i].unit, sizeof st->s[i].unit, "%s", r->unit);
+        }
+    }
+    return 0;
+}
+
+static void html_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+/* An SVG chart of a series, with the fitted curve when there is one. */
+static void chart(FILE *f, const struct series *s, const skinq_fit *fit)
+{
+    const double W = 360, H = 150, L = 48, R = 10, T = 10, B = 26;
+    double dmax = 0, lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < s->n; i++) {
+        dmax = s->day[i] > dmax ? s->day[i] : dmax;
+        lo = s->value[i] < lo ? s->value[i] : lo;
+        hi = s->value[i] > hi ? s->value[i] : hi;
+    }
+    if (fit)
+        for (int k = 0; k <= 60; k++) {
+            double t = dmax * k / 60, y = fit->y_inf + (fit->y0 - fit->y_inf) * exp(-t / fit->tau_days);
+            if (!strcmp(fit->model, "exponential") && isfinite(y)) {
+                lo = y < lo ? y : lo;
+                hi = y > hi ? y : hi;
+            }
+        }
+    if (dmax <= 0)
+        dmax = 1;
+    if (!(hi > lo)) {
+        hi += 0.5 + fabs(hi) * 0.05;
+        lo -= 0.5 + fabs(lo) * 0.05;
+    }
+    double pad = (hi - lo) * 0.08;
+    lo -= pad;
+    hi += pad;
+#define X(d) (L + (W - L - R) * (d) / dmax)
+#define Y(v) (T + (H - T - B) * (1 - ((v) - lo) / (hi - lo)))
+    fprintf(f, "<svg width=\"%g\" height=\"%g\" viewBox=\"0 0 %g %g\" role=\"img\">", W, H, W, H);
+    fprintf(f, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"#fafafa\" stroke=\"#ccc\"/>", L, T,
+            W - L - R, H - T - B);
+    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">%.4g</text>", L - 4, T + 8, hi);
+    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">%.4g</text>", L - 4, H - B, lo);
+    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\">day 0</text>", L, H - 8);
+    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">day %.0f</text>", W - R, H - 8, dmax);
+    if (fit && !strcmp(fit->model, "exponential")) {
+        fputs("<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\" points=\"", f);
+        for (int k = 0; k <= 60; k++) {
+            double t = dmax * k / 60;
+            fprintf(f, "%.1f,%.1f ", X(t), Y(fit->y_inf + (fit->y0 - fit->y_inf) * exp(-t / fit->tau_days)));
+        }
+        fputs("\"/>", f);
+    }
+    for (int i = 0; i < s->n; i++)
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#2c3e50\"/>", X(s->day[i]), Y(s->value[i]));
+    fputs("</svg>", f);
+#undef X
+#undef Y
+}
+
+static void metric_block(skinq_ctx *ctx, FILE *f, size_t i, const struct series *s)
+{
+    fprintf(f, "<div class=\"metric\"><h4>%s <small>(%s", shown[i].name, shown[i].path);
+    if (s->unit[0])
+        fprintf(f, ", %s", s->unit);
+    fputs(")</small></h4>", f);
+    skinq_fit fit;
+    int have_fit = s->n >= 3 && skinq_fit_exponential(ctx, s->day, s->value, s->n, &fit) == SKINQ_OK;
+    chart(f, s, have_fit ? &fit : NULL);
+    double first = s->value[0], last = s->value[s->n - 1];
+    fprintf(f, "<p>first %.4g, latest %.4g", first, last);
+    if (s->n >= 2 && first != 0) {
+        double pct = 100 * (last - first) / fabs(first);
+        int better = shown[i].lower_is_better ? last < first : last > first;
+        fprintf(f, " (%+.1f %%, %s)", pct, last == first ? "unchanged" : better ? "improved" : "worse");
+    }
+    fputs(".", f);
+    if (have_fit) {
+        fprintf(f, " Healing fit y(t) = y&infin; + (y0 &minus; y&infin;)&middot;e<sup>&minus;t/&tau;</sup>: "
+                   "&tau; = %.3g d", fit.tau_days);
+        if (isfinite(fit.stderr_.tau_days))
+            fprintf(f, " &plusmn; %.2g", fit.stderr_.tau_days);
+        fprintf(f, ", half-life %.3g d, 90 %% of the change by day %.3g, toward %.4g; r&sup2; = %.3f.",
+                fit.half_life_days, fit.days_to_90pct, fit.y_inf, fit.r2);
+        if (isfinite(fit.stderr_.tau_days) && fit.stderr_.tau_days > fit.tau_days)
+            fputs(" <em>The time constant is uncertain: more sessions would pin it down.</em>", f);
+    } else if (s->n < 3) {
+        fputs(" A healing fit needs at least 3 sessions.", f);
+    }
+    fputs("</p></div>", f);
+}
+
+skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *subject, const char *site,
+                               const char *out_path)
+{
+    struct collect c = {0};
+    skinq_status st = skinq_store_query(ctx, store, subject, site, NULL, collect_row, &c);
+    if (st == SKINQ_OK && c.oom)
+        st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory reading the store");
+    if (st == SKINQ_OK && c.n == 0)
+        st = skinq_fail(ctx, SKINQ_E_TOO_FEW, "nothing stored for subject '%s'%s%s", subject, site ? " site " : "",
+                        site ? site : "");
+    skinq_atomic_file af = {0};
+    if (st == SKINQ_OK)
+        st = skinq_atomic_open(ctx, out_path, &af);
+    if (st == SKINQ_OK) {
+        FILE *f = af.f;
+        time_t now = time(NULL);
+        char when[32];
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+        fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>skinq report: ", f);
+        html_text(f, subject);
+        fputs("</title><style>body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;"
+              "color:#222}h1{font-size:1.5em}h2{border-bottom:1px solid #ddd;margin-top:2em}"
+              ".grid{display:flex;flex-wrap:wrap;gap:1.2em}.metric{width:360px}.metric h4{margin:.2em 0;"
+              "font-size:.95em}.metric p{font-size:.85em;margin:.3em 0}small{color:#777;font-weight:normal}"
+              ".ax{font-size:10px;fill:#666}table{border-collapse:collapse}td,th{padding:2px 10px;"
+              "border-bottom:1px solid #eee;text-align:left}</style></head><body>\n", f);
+        fputs("<h1>Skin healing report: ", f);
+        html_text(f, subject);
+        fprintf(f, "</h1><p>Made by skinq %s on %s. Every value is a measurement from the photographs; "
+                   "skinq gives no clinical score. Relative indices (erythema, melanin, a*) compare "
+                   "within one calibrated series; millimetres need a known scale.</p>\n", skinq_version(), when);
+        for (int k = 0; k < c.n; k++) {
+            struct site *s = &c.sites[k];
+            fputs("<h2>Site: ", f);
+            html_text(f, s->name);
+            fprintf(f, "</h2><table><tr><th>sessions</th><td>%d</td></tr><tr><th>first</th><td>%s</td></tr>"
+                       "<tr><th>latest</th><td>%s</td></tr><tr><th>scale</th><td>", s->sessions, s->first, s->last);
+            if (isnan(s->px_per_mm))
+                fputs("unknown (lengths and areas in pixels)", f);
+            else
+                fprintf(f, "%.4g px/mm", s->px_per_mm);
+            fputs("</td></tr></table>\n", f);
+            const char *item = NULL;
+            int open = 0;
+            for (size_t i = 0; i < N_SHOWN; i++) {
+                if (s->s[i].n == 0)
+                    continue;
+                if (!item || strcmp(item, shown[i].item) != 0) {
+                    if (open)
+                        fputs("</div>\n", f);
+                    item = shown[i].item;
+                    fprintf(f, "<h3>%s</h3><div class=\"grid\">", item);
+                    open = 1;
+                }
+                metric_block(ctx, f, i, &s->s[i]);
+            }
+            if (open)
+                fputs("</div>\n", f);
+            else
+                fputs("<p>No redness, pigmentation, relief or extent metrics are stored for this site.</p>\n", f);
+        }
+        fputs("</body></html>\n", f);
+        st = skinq_atomic_commit(ctx, &af);
+    }
+    for (int k = 0; k < c.n; k++)
+        for (size_t i = 0; i < N_SHOWN; i++) {
+            free(c.sites[k].s[i].day);
+            free(c.sites[k].s[i].value);
+        }
+    free(c.sites);
+    return st;
+}
