@@ -5,6 +5,7 @@
 #include "core/core.h"
 
 #include <math.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,12 +37,24 @@ static const char *const migrations[] = {
     "  metric TEXT NOT NULL, value REAL, unit TEXT, skinq_version TEXT NOT NULL, options TEXT,"
     "  PRIMARY KEY(image_id, metric));"
     "CREATE INDEX measurements_metric ON measurements(metric);",
+    /* v2: where an image's analysis came from (alignment to the site's first image, and the
+     * calibration used), so a stored number can be traced back to how it was made */
+    "ALTER TABLE images ADD COLUMN aligned_to INTEGER REFERENCES images(id);"
+    "ALTER TABLE images ADD COLUMN calibration TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
 int skinq_store_schema_version(void)
 {
     return SCHEMA_VERSION;
+}
+
+/* Test hook: SKINQ_TEST_STORE_KILL_AT=N kills the process (SIGKILL) just before the N-th
+ * measurement row of an add is written, so tests can prove an interrupted add leaves nothing. */
+static long kill_at(void)
+{
+    const char *v = getenv("SKINQ_TEST_STORE_KILL_AT");
+    return v && *v ? strtol(v, NULL, 10) : -1;
 }
 
 static skinq_status db_fail(skinq_ctx *ctx, skinq_store *s, const char *what)
@@ -305,8 +318,11 @@ skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_e
         sqlite3_stmt *st;
         rc = sqlite3_prepare_v2(s->db, "INSERT INTO measurements(image_id, metric, value, unit, skinq_version, "
                                        "options) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL);
+        long die = kill_at();
         for (size_t i = 0; rc == SQLITE_OK && i < e->metrics->count; i++) {
             const skinq_metric *m = &e->metrics->items[i];
+            if (die >= 0 && (long)i == die)
+                raise(SIGKILL);
             sqlite3_bind_int64(st, 1, img);
             sqlite3_bind_text(st, 2, m->path, -1, SQLITE_STATIC);
             if (isfinite(m->value))

@@ -3,6 +3,7 @@
  * leave only whole entries behind. */
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,12 +299,99 @@ static void test_killed_writer(void **state)
     print_message("%d whole entries survived three killed writers\n", images);
 }
 
+static void test_kill_hook(void **state)
+{
+    (void)state;
+    /* deterministic: the writer dies on the 150th measurement row of its 4th add */
+    const char *path = P("hook.db");
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        skinq_ctx *ctx = NULL;
+        skinq_store *s = NULL;
+        if (skinq_ctx_open(&ctx, NULL) != SKINQ_OK || skinq_store_open(ctx, path, &s) != SKINQ_OK)
+            _exit(1);
+        skinq_metrics m = {0};
+        for (int k = 0; k < 300; k++)
+            skinq_metrics_addf(ctx, &m, k, "1", "metric.%03d", k);
+        for (int i = 0; i < 6; i++) {
+            char sha[65], date[11];
+            fake_sha(sha, (unsigned)i);
+            snprintf(date, sizeof date, "2026-05-%02d", i + 1);
+            skinq_store_entry e = entry("K", "site", date, sha, &m);
+            if (i == 3)
+                setenv("SKINQ_TEST_STORE_KILL_AT", "150", 1);
+            if (skinq_store_add(ctx, s, &e, NULL) != SKINQ_OK)
+                _exit(2);
+        }
+        _exit(3); /* never reached */
+    }
+    int status;
+    waitpid(kid, &status, 0);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM images"), 3);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sessions"), 3); /* no half session */
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM measurements"), 3 * 300);
+    /* and the store opens and takes new entries afterwards */
+    skinq_ctx *ctx = tu_ctx();
+    skinq_store *s = NULL;
+    assert_int_equal(skinq_store_open(ctx, path, &s), SKINQ_OK);
+    char sha[65];
+    fake_sha(sha, 99);
+    skinq_store_entry e = entry("K", "site", "2026-05-04", sha, NULL);
+    assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_OK);
+    skinq_store_close(&s);
+    skinq_ctx_close(&ctx);
+}
+
+static void test_migration_from_v1(void **state)
+{
+    (void)state;
+    /* a version-1 store as skinq 0.1.0 first wrote it, with data, is upgraded in place */
+    const char *path = P("v1.db");
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    const char *v1 =
+        "CREATE TABLE schema_version(version INTEGER NOT NULL); INSERT INTO schema_version VALUES(1);"
+        "CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+        "  created TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);"
+        "CREATE TABLE sites(id INTEGER PRIMARY KEY, subject_id INTEGER NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,"
+        "  name TEXT NOT NULL, px_per_mm REAL, ref_rect TEXT, roi TEXT, UNIQUE(subject_id, name));"
+        "CREATE TABLE sessions(id INTEGER PRIMARY KEY, site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,"
+        "  date TEXT NOT NULL CHECK(date(date) IS date), label TEXT NOT NULL DEFAULT '', procedure TEXT,"
+        "  UNIQUE(site_id, date, label));"
+        "CREATE TABLE images(id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+        "  path TEXT NOT NULL, sha256 TEXT NOT NULL, width INTEGER, height INTEGER, role TEXT NOT NULL DEFAULT 'photo',"
+        "  added TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, UNIQUE(session_id, sha256));"
+        "CREATE TABLE measurements(image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+        "  metric TEXT NOT NULL, value REAL, unit TEXT, skinq_version TEXT NOT NULL, options TEXT,"
+        "  PRIMARY KEY(image_id, metric));"
+        "INSERT INTO subjects(name) VALUES('OLD'); INSERT INTO sites(subject_id, name) VALUES(1, 'arm');"
+        "INSERT INTO sessions(site_id, date) VALUES(1, '2025-01-10');"
+        "INSERT INTO images(session_id, path, sha256) VALUES(1, 'a.jpg', 'abc');"
+        "INSERT INTO measurements VALUES(1, 'color.a.mean', 11.5, 'a*', '0.1.0', NULL);";
+    assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    skinq_ctx *ctx = tu_ctx();
+    skinq_store *s = NULL;
+    assert_int_equal(skinq_store_open(ctx, path, &s), SKINQ_OK);
+    skinq_store_close(&s);
+    char q[64];
+    snprintf(q, sizeof q, "SELECT version FROM schema_version");
+    assert_int_equal(count_rows(path, q), skinq_store_schema_version());
+    assert_true(skinq_store_schema_version() >= 2);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM pragma_table_info('images') WHERE name = 'calibration'"), 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM measurements WHERE value = 11.5"), 1); /* kept */
+    skinq_ctx_close(&ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_sites_and_duplicates),
         cmocka_unit_test(test_foreign_files),      cmocka_unit_test(test_concurrent_writers),
-        cmocka_unit_test(test_killed_writer),
+        cmocka_unit_test(test_killed_writer),      cmocka_unit_test(test_kill_hook),
+        cmocka_unit_test(test_migration_from_v1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
