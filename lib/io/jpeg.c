@@ -81,11 +81,6 @@ static int exif_orientation(struct jpeg_decompress_struct *d)
     return 1;
 }
 
-static int refused_colour_space(J_COLOR_SPACE cs)
-{
-    return cs == JCS_CMYK || cs == JCS_YCCK;
-}
-
 static void header_from(struct jpeg_decompress_struct *d, skinq_image_header *hdr)
 {
     memset(hdr, 0, sizeof *hdr);
@@ -103,6 +98,21 @@ static void header_from(struct jpeg_decompress_struct *d, skinq_image_header *hd
     }
 }
 
+/* Create the decompressor and read the header with EXIF and ICC markers kept. Called after the
+ * caller's setjmp: libjpeg errors longjmp back there. */
+static skinq_status read_header(skinq_ctx *ctx, struct jpeg_decompress_struct *d, FILE *f, const char *path)
+{
+    jpeg_create_decompress(d);
+    jpeg_stdio_src(d, f);
+    jpeg_save_markers(d, EXIF_MARKER, 0xFFFF);
+    jpeg_save_markers(d, ICC_MARKER, 0xFFFF);
+    jpeg_read_header(d, TRUE);
+    if (d->jpeg_color_space == JCS_CMYK || d->jpeg_color_space == JCS_YCCK)
+        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "cannot use '%s': CMYK JPEG is not supported (convert it to sRGB)",
+                          path);
+    return SKINQ_OK;
+}
+
 skinq_status skinq_jpeg_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_image_header *hdr)
 {
     struct jpeg_decompress_struct d;
@@ -113,18 +123,11 @@ skinq_status skinq_jpeg_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_i
         jpeg_destroy_decompress(&d);
         return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': %s", path, e.msg);
     }
-    jpeg_create_decompress(&d);
-    jpeg_stdio_src(&d, f);
-    jpeg_save_markers(&d, EXIF_MARKER, 0xFFFF);
-    jpeg_save_markers(&d, ICC_MARKER, 0xFFFF);
-    jpeg_read_header(&d, TRUE);
-    if (refused_colour_space(d.jpeg_color_space)) {
-        jpeg_destroy_decompress(&d);
-        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "cannot use '%s': CMYK JPEG is not supported (convert it to sRGB)", path);
-    }
-    header_from(&d, hdr);
+    skinq_status st = read_header(ctx, &d, f, path);
+    if (st == SKINQ_OK)
+        header_from(&d, hdr);
     jpeg_destroy_decompress(&d);
-    return SKINQ_OK;
+    return st;
 }
 
 skinq_status skinq_jpeg_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_image **out)
@@ -142,14 +145,10 @@ skinq_status skinq_jpeg_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_
         jpeg_destroy_decompress(&d);
         return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': %s", path, e.msg);
     }
-    jpeg_create_decompress(&d);
-    jpeg_stdio_src(&d, f);
-    jpeg_save_markers(&d, EXIF_MARKER, 0xFFFF);
-    jpeg_save_markers(&d, ICC_MARKER, 0xFFFF);
-    jpeg_read_header(&d, TRUE);
-    if (refused_colour_space(d.jpeg_color_space)) {
+    skinq_status rs = read_header(ctx, &d, f, path);
+    if (rs != SKINQ_OK) {
         jpeg_destroy_decompress(&d);
-        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "cannot use '%s': CMYK JPEG is not supported (convert it to sRGB)", path);
+        return rs;
     }
     skinq_image_header hdr;
     header_from(&d, &hdr);

@@ -199,3 +199,26 @@ int tu_write_cmyk_jpeg(const char *path, int w, int h)
     free(row);
     return fclose(f);
 }
+
+static void *fa_malloc(size_t n, void *user)
+{
+    tu_fail_alloc *f = user;
+    if (++f->count == f->fail_at)
+        return NULL;
+    f->live++;
+    return malloc(n);
+}
+
+static void fa_free(void *p, void *user)
+{
+    tu_fail_alloc *f = user;
+    if (p)
+        f->live--;
+    free(p);
+}
+
+skinq_allocator tu_fail_allocator(tu_fail_alloc *f)
+{
+    skinq_allocator a = {fa_malloc, fa_free, f};
+    return a;
+}

@@ -28,6 +28,13 @@ double tu_uniform(uint64_t *state);
 /** A context with default settings (threads from $SKINQ_TEST_THREADS, else 2). */
 skinq_ctx *tu_ctx(void);
 
+/** An allocator that fails the fail_at-th allocation (1-based) and counts live blocks, for
+ * SQLite-style fault injection: fail n = 1, 2, ... until the operation succeeds. */
+typedef struct tu_fail_alloc {
+    int fail_at, count, live;
+} tu_fail_alloc;
+skinq_allocator tu_fail_allocator(tu_fail_alloc *f);
+
 /** Fail the test with file:line when |a-b| > tol (cmocka 1.1.5 has no assert_double_equal). */
 #define assert_near(a, b, tol) tu_assert_near((double)(a), (double)(b), (double)(tol), #a, __FILE__, __LINE__)
 void tu_assert_near(double a, double b, double tol, const char *expr, const char *file, int line);

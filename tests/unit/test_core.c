@@ -153,40 +153,17 @@ static void test_isa(void **state)
     assert_non_null(skinq_cpu_name());
 }
 
-/* Allocator that fails the n-th allocation and counts live blocks. */
-struct fail_alloc {
-    int fail_at, count, live;
-};
-
-static void *fa_malloc(size_t n, void *user)
-{
-    struct fail_alloc *f = user;
-    if (++f->count == f->fail_at)
-        return NULL;
-    f->live++;
-    return malloc(n);
-}
-
-static void fa_free(void *p, void *user)
-{
-    struct fail_alloc *f = user;
-    if (p)
-        f->live--;
-    free(p);
-}
 
 static void test_alloc_failures(void **state)
 {
     (void)state;
     /* fail the n-th allocation for n = 1, 2, ... until the operation succeeds (SQLite-style) */
     for (int n = 1; n < 100; n++) {
-        struct fail_alloc fa = {n, 0, 0};
+        tu_fail_alloc fa = {n, 0, 0};
         skinq_settings s;
         skinq_ctx_default_settings(&s);
         s.threads = 2;
-        s.alloc.malloc_fn = fa_malloc;
-        s.alloc.free_fn = fa_free;
-        s.alloc.user = &fa;
+        s.alloc = tu_fail_allocator(&fa);
         skinq_ctx *ctx = NULL;
         skinq_status st = skinq_ctx_open(&ctx, &s);
         if (st != SKINQ_OK) {

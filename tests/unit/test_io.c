@@ -496,25 +496,6 @@ static void test_atomic_writes(void **state)
     skinq_ctx_close(&ctx);
 }
 
-struct fail_alloc {
-    int fail_at, count, live;
-};
-static void *fa_malloc(size_t n, void *user)
-{
-    struct fail_alloc *f = user;
-    if (++f->count == f->fail_at)
-        return NULL;
-    f->live++;
-    return malloc(n);
-}
-static void fa_free(void *p, void *user)
-{
-    struct fail_alloc *f = user;
-    if (p)
-        f->live--;
-    free(p);
-}
-
 static void test_load_alloc_failures(void **state)
 {
     (void)state;
@@ -531,11 +512,11 @@ static void test_load_alloc_failures(void **state)
     for (int f = 0; f < 2; f++) {
         int succeeded = 0;
         for (int n = 1; n < 60 && !succeeded; n++) {
-            struct fail_alloc fa = {n, 0, 0};
+            tu_fail_alloc fa = {n, 0, 0};
             skinq_settings s;
             skinq_ctx_default_settings(&s);
             s.threads = 1;
-            s.alloc = (skinq_allocator){fa_malloc, fa_free, &fa};
+            s.alloc = tu_fail_allocator(&fa);
             skinq_ctx *ctx = NULL;
             if (skinq_ctx_open(&ctx, &s) != SKINQ_OK) {
                 assert_int_equal(fa.live, 0);
