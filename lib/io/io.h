@@ -29,6 +29,20 @@ skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_i
                               skinq_mask **alpha);
 
 /**
+ * Encode an 8-bit gray/RGB image as a baseline JPEG in memory (for embedding in reports).
+ * @param out  receives a buffer to free with free(); @param size its length.
+ * @return SKINQ_OK, SKINQ_E_INVALID (layout/quality), SKINQ_E_NOMEM.
+ */
+skinq_status skinq_jpeg_encode_mem(skinq_ctx *ctx, const skinq_image *img, int quality, uint8_t **out,
+                                   size_t *size);
+
+/**
+ * A copy of an image at most max_w pixels wide (box-filtered by an integer factor, 8-bit
+ * RGB out whatever the input layout). Returns SKINQ_OK or SKINQ_E_NOMEM.
+ */
+skinq_status skinq_image_thumbnail(skinq_ctx *ctx, const skinq_image *img, int max_w, skinq_image **out);
+
+/**
  * Convert an RGB image's pixels from its embedded ICC profile (img->icc) to sRGB in place,
  * setting icc_applied and icc_description. Gray images, sRGB profiles and profiles lcms2
  * cannot read are left as they are (the latter with a warning).

@@ -256,3 +256,41 @@ skinq_status skinq_jpeg_write(skinq_ctx *ctx, const char *path, const skinq_imag
     jpeg_destroy_compress(&c);
     return skinq_atomic_commit(ctx, &af);
 }
+
+skinq_status skinq_jpeg_encode_mem(skinq_ctx *ctx, const skinq_image *img, int quality, uint8_t **out,
+                                   size_t *size)
+{
+    if (img->depth != 8 || (img->channels != 1 && img->channels != 3) || quality < 1 || quality > 100)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot encode JPEG: needs 8-bit gray or RGB, quality 1..100");
+    struct jpeg_compress_struct c;
+    struct jerr e;
+    unsigned char *volatile buf = NULL;
+    unsigned long len = 0;
+    c.err = &e.mgr;
+    jerr_init(&e);
+    if (setjmp(e.jump)) {
+        jpeg_destroy_compress(&c);
+        free(buf);
+        return skinq_fail(ctx, SKINQ_E_NOMEM, "cannot encode JPEG: %s", e.msg);
+    }
+    jpeg_create_compress(&c);
+    unsigned char *b = NULL;
+    jpeg_mem_dest(&c, &b, &len);
+    c.image_width = (JDIMENSION)img->width;
+    c.image_height = (JDIMENSION)img->height;
+    c.input_components = img->channels;
+    c.in_color_space = img->channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, quality, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+        JSAMPROW row = skinq_image_row(img, (int)c.next_scanline);
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    buf = b;
+    jpeg_destroy_compress(&c);
+    *out = buf;
+    *size = len;
+    return SKINQ_OK;
+}

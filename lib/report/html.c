@@ -46,6 +46,7 @@ struct series {
 
 struct site {
     char name[128], first[11], last[11];
+    char first_image[512], last_image[512]; /* photos of the first and latest sessions */
     double px_per_mm;
     struct series s[N_SHOWN];
     int sessions;
@@ -93,8 +94,10 @@ static int collect_row(void *user, const skinq_store_row *r)
         memset(st, 0, sizeof *st);
         snprintf(st->name, sizeof st->name, "%s", r->site);
         snprintf(st->first, sizeof st->first, "%s", r->date);
+        snprintf(st->first_image, sizeof st->first_image, "%s", r->image_path);
         st->px_per_mm = r->px_per_mm;
     }
+    snprintf(st->last_image, sizeof st->last_image, "%s", r->image_path);
     snprintf(st->last, sizeof st->last, "%s", r->date);
     char key[40];
     snprintf(key, sizeof key, "%s|%.20s", r->date, r->label);
@@ -123,6 +126,47 @@ static void html_text(FILE *f, const char *s)
         default: fputc(*s, f);
         }
     }
+}
+
+static void base64(FILE *f, const uint8_t *p, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        fputc(tab[v >> 18], f);
+        fputc(tab[(v >> 12) & 63], f);
+        fputc(i + 1 < n ? tab[(v >> 6) & 63] : '=', f);
+        fputc(i + 2 < n ? tab[v & 63] : '=', f);
+    }
+}
+
+/* The photo as an embedded JPEG thumbnail (the report must stand alone: no links to files).
+ * A photo that cannot be read any more is named, not fatal. */
+static void embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const char *caption)
+{
+    skinq_image *img = NULL, *thumb = NULL;
+    uint8_t *jpg = NULL;
+    size_t n = 0;
+    fputs("<figure>", f);
+    if (skinq_image_load(ctx, path, &img, NULL) == SKINQ_OK &&
+        skinq_image_thumbnail(ctx, img, 480, &thumb) == SKINQ_OK &&
+        skinq_jpeg_encode_mem(ctx, thumb, 85, &jpg, &n) == SKINQ_OK) {
+        fputs("<img alt=\"", f);
+        html_text(f, caption);
+        fputs("\" src=\"data:image/jpeg;base64,", f);
+        base64(f, jpg, n);
+        fputs("\">", f);
+    } else {
+        fputs("<p class=\"missing\">photo not available: ", f);
+        html_text(f, path);
+        fputs("</p>", f);
+    }
+    fputs("<figcaption>", f);
+    html_text(f, caption);
+    fputs("</figcaption></figure>", f);
+    free(jpg);
+    skinq_image_free(&thumb);
+    skinq_image_free(&img);
 }
 
 /* An SVG chart of a series, with the fitted curve when there is one. */
@@ -233,7 +277,9 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
               ".grid{display:flex;flex-wrap:wrap;gap:1.2em}.metric{width:360px}.metric h4{margin:.2em 0;"
               "font-size:.95em}.metric p{font-size:.85em;margin:.3em 0}small{color:#777;font-weight:normal}"
               ".ax{font-size:10px;fill:#666}table{border-collapse:collapse}td,th{padding:2px 10px;"
-              "border-bottom:1px solid #eee;text-align:left}</style></head><body>\n", f);
+              "border-bottom:1px solid #eee;text-align:left}.photos{display:flex;gap:1em;margin:1em 0}"
+              "figure{margin:0}figure img{max-width:480px;display:block}figcaption,.missing{font-size:.85em;"
+              "color:#555}</style></head><body>\n", f);
         fputs("<h1>Skin healing report: ", f);
         html_text(f, subject);
         fprintf(f, "</h1><p>Made by skinq %s on %s. Every value is a measurement from the photographs; "
@@ -249,7 +295,15 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
                 fputs("unknown (lengths and areas in pixels)", f);
             else
                 fprintf(f, "%.4g px/mm", s->px_per_mm);
-            fputs("</td></tr></table>\n", f);
+            fputs("</td></tr></table>\n<div class=\"photos\">", f);
+            char cap[64];
+            snprintf(cap, sizeof cap, "first session, %s", s->first);
+            embed_photo(ctx, f, s->first_image, cap);
+            if (strcmp(s->first_image, s->last_image) != 0) {
+                snprintf(cap, sizeof cap, "latest session, %s", s->last);
+                embed_photo(ctx, f, s->last_image, cap);
+            }
+            fputs("</div>\n", f);
             const char *item = NULL;
             int open = 0;
             for (size_t i = 0; i < N_SHOWN; i++) {

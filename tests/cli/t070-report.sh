@@ -9,6 +9,19 @@ for want in "<!DOCTYPE html>" "Site: cheek" "Site: scar" "Vascularity (redness)"
             "needs at least 3 sessions" "no clinical score" "<svg"; do
   if grep -qF -- "$want" "$T/r.html"; then ok; else bad "report lacks '$want'"; fi
 done
+# the photos are embedded (the file stands alone)
+if [ "$(grep -c 'src="data:image/jpeg;base64,' "$T/r.html")" -ge 2 ]; then ok; else bad "photos not embedded"; fi
+# and it renders in a real browser: a page with charts and photos, not a blank one
+if command -v chromium >/dev/null; then
+  if bash "$SKINQ_SRC/scripts/render-html.sh" "$T/r.html" "$T/r.png" 1200x1600; then ok; else bad "chromium render"; fi
+  run "$SKINQ" info --json "$T/r.png"
+  expect_json_path image.width 1200
+  expect_json_path image.height 1600
+  if [ "$(stat -c %s "$T/r.png")" -gt 30000 ]; then ok; else bad "rendered page looks blank"; fi
+else
+  echo "note: chromium not installed; browser render check not run"
+fi
+
 run "$SKINQ" report --store "$store" --subject S01 --site scar --out "$T/scar.html"
 expect_rc 0 "one site"
 if ! grep -qF "Site: cheek" "$T/scar.html"; then ok; else bad "--site should limit the report"; fi

@@ -76,6 +76,9 @@ int main(int argc, char **argv)
     /* store.db: S01/cheek with color.a.mean = 2 + 8·exp(-day/3) (tau 3 days) over nine sessions,
      * and S01/scar with only two sessions (too few for a fit) */
     skinq_store *store = NULL;
+    remove(PATH("store.db")); /* idempotent: a fresh store each run */
+    remove(PATH("store.db-wal"));
+    remove(PATH("store.db-shm"));
     bad |= check(ctx, skinq_store_open(ctx, PATH("store.db"), &store), "store.db");
     static const int days[] = {0, 1, 2, 3, 5, 7, 14, 28, 42};
     static const char *const dates[] = {"2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-06",
@@ -92,7 +95,9 @@ int main(int argc, char **argv)
         e.subject = "S01";
         e.site = scar ? "scar" : "cheek";
         e.date = date;
-        e.image_path = name;
+        char photo[1024]; /* real files, so the report can embed the first and latest photos */
+        snprintf(photo, sizeof photo, "%s/%s", dir, day == 0 ? "good.jpg" : "orient6.jpg");
+        e.image_path = photo;
         e.sha256 = sha;
         e.metrics = &m;
         bad |= check(ctx, skinq_store_add(ctx, store, &e, NULL), "store entry");
