@@ -217,7 +217,7 @@ static int writer(const char *path, int w, int count, int nmetrics)
     for (int k = 0; k < nmetrics; k++)
         skinq_metrics_addf(ctx, &m, k, "1", "metric.%03d", k);
     for (int i = 0; i < count && rc == 0; i++) {
-        char sha[65], date[11];
+        char sha[65], date[32];
         fake_sha(sha, (unsigned)(w * 100000 + i));
         snprintf(date, sizeof date, "2026-%02d-%02d", 1 + i / 28 % 12, 1 + i % 28);
         skinq_store_entry e = entry(w ? "W1" : "W0", "site", date, sha, &m);
@@ -315,7 +315,7 @@ static void test_kill_hook(void **state)
         for (int k = 0; k < 300; k++)
             skinq_metrics_addf(ctx, &m, k, "1", "metric.%03d", k);
         for (int i = 0; i < 6; i++) {
-            char sha[65], date[11];
+            char sha[65], date[32];
             fake_sha(sha, (unsigned)i);
             snprintf(date, sizeof date, "2026-05-%02d", i + 1);
             skinq_store_entry e = entry("K", "site", date, sha, &m);
