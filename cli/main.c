@@ -8,6 +8,7 @@
 /* Every command, in the order `skinq --help` lists them. */
 static const cli_command *const commands[] = {
     &cmd_info,
+    &cmd_synth,
     &cmd_trend,
     &cmd_report,
 };

@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# demo.sh -- set up, build, and run skinq's main job on the bundled samples.
+# demo.sh -- set up, build, and run skinq's main job on the bundled samples: the real photo and
+# the phantoms with known ground truth (generated on first run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh build
 skinq=build/skinq
-out=demo-out
-mkdir -p "$out"
+gen=samples/generated
+
+if [ ! -s "$gen/healing-series/truth.json" ] || [ ! -s "$gen/chart/truth.json" ]; then
+  echo "== generating phantoms with ground truth into $gen/"
+  "$skinq" synth --kind all --out "$gen" --seed 1
+fi
 
 echo
-echo "== what skinq reads from a photo"
-build/tests/skinq_fixtures "$out/fixtures" 2>/dev/null || { mkdir -p "$out/fixtures"; build/tests/skinq_fixtures "$out/fixtures"; }
-"$skinq" info "$out/fixtures/orient6.jpg"
+echo "== a real photograph (public domain, see samples/README.md)"
+"$skinq" info samples/real/astronaut-face.png
 echo
-echo "outputs in $out/"
+echo "== the healing series: day 1 (red, just after the procedure) and day 42"
+"$skinq" info "$gen/healing-series/day01.jpg"
+"$skinq" info "$gen/healing-series/day42.jpg"
+echo
+echo "ground truth: $gen/healing-series/truth.json (tau, per-day hemoglobin excess, poses,"
+echo "white balance), $gen/chart/truth.json (ColorChecker references and the colour cast)."
+echo "skinq analyze / compare / track come with the colour, texture and comparison work."

@@ -426,6 +426,40 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
 
 /* --------------------------------------------- phantoms (lib/synth) */
 
+/**
+ * The skin colour model of the phantoms (lib/synth/skin.c), Beer–Lambert in optical density:
+ *   OD_c = melanin·SKINQ_SYNTH_MELANIN_OD[c] + hemoglobin·SKINQ_SYNTH_HEMOGLOBIN_OD[c] + SKINQ_SYNTH_BASE_OD[c]
+ *   linear reflectance R_c = shading · 10^(−OD_c), then white-balance gains and exposure, then
+ *   sRGB encoding (IEC 61966-2-1) to 8 bits; c = R, G, B.
+ * Melanin: absorption ∝ λ^−3.33 (Jacques, "Optical properties of biological tissues", Phys Med
+ * Biol 2013) evaluated at sRGB band centres 610/550/465 nm, normalised to blue = 1.
+ * Hemoglobin: oxy-hemoglobin molar extinction (Prahl, omlc.org tabulation) at the same band
+ * centres (1506, 43016, ~38000 cm⁻¹/M), normalised to green = 1. Camera bands are broad, so
+ * these are directions of a simplified model, not spectral truth: analyses are tested on how
+ * well they recover the concentrations put in with these same vectors.
+ */
+#define SKINQ_SYNTH_MELANIN_OD {0.405, 0.572, 1.0}
+#define SKINQ_SYNTH_HEMOGLOBIN_OD {0.035, 1.0, 0.88}
+#define SKINQ_SYNTH_BASE_OD {0.02, 0.05, 0.10}
+
+/** Options of the phantom generator; fill with skinq_synth_default_options() first. */
+typedef struct skinq_synth_options {
+    const char *kind; /**< "healing-series", "chart", or "all" (each kind in its own subfolder) */
+    uint64_t seed;    /**< same seed → byte-identical files */
+    int width, height; /**< 0 = the kind's default (healing-series 2000×1500, chart 1200×800) */
+    double px_per_mm; /**< healing-series scale (default 20) */
+    double tau_days;  /**< healing-series: time constant of the hemoglobin excess (default 3) */
+    int jpeg_quality; /**< healing-series photos (default 92) */
+} skinq_synth_options;
+
+void skinq_synth_default_options(skinq_synth_options *o);
+
+/**
+ * Write a phantom set with its ground truth (truth.json) into out_dir (created if missing).
+ * @return SKINQ_OK; SKINQ_E_INVALID (unknown kind, bad size); SKINQ_E_IO (cannot write).
+ */
+skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *o, const char *out_dir);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif

@@ -1,0 +1,145 @@
+/* chart.c -- the chart phantom: a 24-patch ColorChecker Classic photographed under a known
+ * colour cast (3×3 matrix in linear RGB) and exposure, with every patch's reference value. */
+#include <math.h>
+#include <string.h>
+
+#include "io/io.h"
+#include "synth.h"
+
+/* ColorChecker Classic reference colours as 8-bit sRGB (D65), as published by X-Rite for
+ * charts made after November 2014; row-major from "dark skin" to "black". */
+static const struct {
+    const char *name;
+    uint8_t srgb[3];
+} patches[24] = {
+    {"dark skin", {115, 82, 68}},      {"light skin", {194, 150, 130}}, {"blue sky", {98, 122, 157}},
+    {"foliage", {87, 108, 67}},        {"blue flower", {133, 128, 177}}, {"bluish green", {103, 189, 170}},
+    {"orange", {214, 126, 44}},        {"purplish blue", {80, 91, 166}}, {"moderate red", {193, 90, 99}},
+    {"purple", {94, 60, 108}},         {"yellow green", {157, 188, 64}}, {"orange yellow", {224, 163, 46}},
+    {"blue", {56, 61, 150}},           {"green", {70, 148, 73}},         {"red", {175, 54, 60}},
+    {"yellow", {231, 199, 31}},        {"magenta", {187, 86, 149}},      {"cyan", {8, 133, 161}},
+    {"white 9.5", {243, 243, 242}},    {"neutral 8", {200, 200, 200}},   {"neutral 6.5", {160, 160, 160}},
+    {"neutral 5", {122, 122, 121}},    {"neutral 3.5", {85, 85, 85}},    {"black 2", {52, 52, 52}},
+};
+
+/* The cast: a warm, slightly cross-talking camera/illuminant in linear RGB, and an exposure. */
+static const double cast[9] = {1.12, 0.04, 0.00, 0.02, 1.00, 0.03, 0.00, 0.05, 0.82};
+#define EXPOSURE 0.88
+
+static double linear(uint8_t v)
+{
+    double e = v / 255.0;
+    return e <= 0.04045 ? e / 12.92 : pow((e + 0.055) / 1.055, 2.4);
+}
+
+/* sRGB (D65) → CIELAB (D65 white), IEC 61966-2-1 matrix, CIE 15 formulas. */
+static void srgb_to_lab(const uint8_t rgb[3], double lab[3])
+{
+    double r = linear(rgb[0]), g = linear(rgb[1]), b = linear(rgb[2]);
+    double xyz[3] = {0.4124564 * r + 0.3575761 * g + 0.1804375 * b, 0.2126729 * r + 0.7151522 * g + 0.0721750 * b,
+                     0.0193339 * r + 0.1191920 * g + 0.9503041 * b};
+    static const double white[3] = {0.95047, 1.0, 1.08883};
+    double f[3];
+    for (int i = 0; i < 3; i++) {
+        double t = xyz[i] / white[i];
+        f[i] = t > 216.0 / 24389 ? cbrt(t) : (24389.0 / 27 * t + 16) / 116;
+    }
+    lab[0] = 116 * f[1] - 16;
+    lab[1] = 500 * (f[0] - f[1]);
+    lab[2] = 200 * (f[1] - f[2]);
+}
+
+static skinq_status render(skinq_ctx *ctx, int w, int h, int cast_on, skinq_image **out, cJSON *list)
+{
+    skinq_status st = skinq_image_new(ctx, w, h, 3, 8, out);
+    if (st != SKINQ_OK)
+        return st;
+    int margin = w / 20, gap = w / 60;
+    int pw = (w - 2 * margin - 5 * gap) / 6, ph = (h - 2 * margin - 3 * gap) / 4;
+    for (int y = 0; y < h; y++)
+        memset(skinq_image_row(*out, y), 30, (size_t)w * 3); /* the chart's dark frame */
+    for (int k = 0; k < 24; k++) {
+        int px = margin + (k % 6) * (pw + gap), py = margin + (k / 6) * (ph + gap);
+        double lin[3] = {linear(patches[k].srgb[0]), linear(patches[k].srgb[1]), linear(patches[k].srgb[2])};
+        uint8_t v[3];
+        for (int c = 0; c < 3; c++) {
+            double x = cast_on ? EXPOSURE * (cast[3 * c] * lin[0] + cast[3 * c + 1] * lin[1] + cast[3 * c + 2] * lin[2])
+                               : lin[c];
+            v[c] = cast_on ? synth_srgb8(x) : patches[k].srgb[c];
+        }
+        for (int y = py; y < py + ph; y++)
+            for (int x = px; x < px + pw; x++)
+                memcpy(skinq_image_row(*out, y) + 3 * x, v, 3);
+        if (list) {
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddNumberToObject(p, "index", k + 1);
+            cJSON_AddStringToObject(p, "name", patches[k].name);
+            cJSON *s = cJSON_AddArrayToObject(p, "srgb");
+            double lab[3];
+            srgb_to_lab(patches[k].srgb, lab);
+            cJSON *l = cJSON_AddArrayToObject(p, "lab_d65");
+            cJSON *rect = cJSON_AddArrayToObject(p, "rect_px");
+            cJSON *centre = cJSON_AddArrayToObject(p, "center_px");
+            for (int c = 0; c < 3; c++) {
+                cJSON_AddItemToArray(s, cJSON_CreateNumber(patches[k].srgb[c]));
+                cJSON_AddItemToArray(l, cJSON_CreateNumber(lab[c]));
+            }
+            int r[4] = {px, py, pw, ph};
+            for (int c = 0; c < 4; c++)
+                cJSON_AddItemToArray(rect, cJSON_CreateNumber(r[c]));
+            cJSON_AddItemToArray(centre, cJSON_CreateNumber(px + pw / 2.0));
+            cJSON_AddItemToArray(centre, cJSON_CreateNumber(py + ph / 2.0));
+            cJSON_AddItemToArray(list, p);
+        }
+    }
+    return SKINQ_OK;
+}
+
+skinq_status synth_chart(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir)
+{
+    int w = o->width ? o->width : 1200, h = o->height ? o->height : 800;
+    if (w < 120 || h < 80)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "chart needs at least 120x80 pixels");
+    char path[4096];
+    skinq_image *photo = NULL, *ref = NULL;
+    cJSON *truth = cJSON_CreateObject();
+    cJSON_AddStringToObject(truth, "kind", "chart");
+    cJSON_AddStringToObject(truth, "reference", "X-Rite ColorChecker Classic (post-2014), 8-bit sRGB D65; Lab computed with D65 white");
+    cJSON_AddStringToObject(truth, "cast_space", "linear sRGB: photo = exposure * cast_matrix * reference");
+    cJSON *m = cJSON_AddArrayToObject(truth, "cast_matrix");
+    for (int i = 0; i < 9; i++)
+        cJSON_AddItemToArray(m, cJSON_CreateNumber(cast[i]));
+    cJSON_AddNumberToObject(truth, "exposure", EXPOSURE);
+    cJSON_AddStringToObject(truth, "image", "chart.png");
+    cJSON_AddStringToObject(truth, "reference_image", "chart-reference.png");
+    cJSON *list = cJSON_AddArrayToObject(truth, "patches");
+    skinq_status st = render(ctx, w, h, 1, &photo, list);
+    if (st == SKINQ_OK)
+        st = render(ctx, w, h, 0, &ref, NULL);
+    /* the chart's four outer corners (top-left, top-right, bottom-right, bottom-left) */
+    cJSON *corners_doc = cJSON_CreateObject();
+    cJSON *corners = cJSON_AddArrayToObject(corners_doc, "corners");
+    int margin = w / 20, gap = w / 60, pw = (w - 2 * margin - 5 * gap) / 6, ph = (h - 2 * margin - 3 * gap) / 4;
+    int x1 = margin + 6 * pw + 5 * gap, y1 = margin + 4 * ph + 3 * gap;
+    int pts[4][2] = {{margin, margin}, {x1, margin}, {x1, y1}, {margin, y1}};
+    for (int i = 0; i < 4; i++) {
+        cJSON *p = cJSON_CreateArray();
+        cJSON_AddItemToArray(p, cJSON_CreateNumber(pts[i][0]));
+        cJSON_AddItemToArray(p, cJSON_CreateNumber(pts[i][1]));
+        cJSON_AddItemToArray(corners, p);
+    }
+    cJSON_AddItemToObject(truth, "corners_px", cJSON_Duplicate(corners, 1));
+    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "chart.png")) == SKINQ_OK)
+        st = skinq_png_write(ctx, path, photo);
+    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "chart-reference.png")) == SKINQ_OK)
+        st = skinq_png_write(ctx, path, ref);
+    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "chart.json")) == SKINQ_OK)
+        st = synth_write_json(ctx, path, corners_doc);
+    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "truth.json")) == SKINQ_OK)
+        st = synth_write_json(ctx, path, truth);
+    cJSON_Delete(corners_doc);
+    cJSON_Delete(truth);
+    skinq_image_free(&photo);
+    skinq_image_free(&ref);
+    return st;
+}

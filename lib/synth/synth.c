@@ -1,0 +1,87 @@
+/* synth.c -- `skinq synth`: choose the kind, make the folder, write phantoms and truth. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "io/io.h"
+#include "synth.h"
+
+void skinq_synth_default_options(skinq_synth_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->kind = "healing-series";
+    o->seed = 1;
+    o->px_per_mm = 20;
+    o->tau_days = 3;
+    o->jpeg_quality = 92;
+}
+
+skinq_status synth_path(skinq_ctx *ctx, char *buf, size_t n, const char *dir, const char *name)
+{
+    if ((size_t)snprintf(buf, n, "%s/%s", dir, name) >= n)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "output path '%s/%s' is too long", dir, name);
+    return SKINQ_OK;
+}
+
+skinq_status synth_write_json(skinq_ctx *ctx, const char *path, cJSON *doc)
+{
+    char *text = cJSON_Print(doc);
+    if (!text)
+        return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory writing '%s'", path);
+    skinq_atomic_file af;
+    skinq_status st = skinq_atomic_open(ctx, path, &af);
+    if (st == SKINQ_OK) {
+        fputs(text, af.f);
+        fputc('\n', af.f);
+        st = skinq_atomic_commit(ctx, &af);
+    }
+    cJSON_free(text);
+    return st;
+}
+
+static skinq_status make_dir(skinq_ctx *ctx, const char *dir)
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot create '%s': %s", dir, strerror(errno));
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot write into '%s': not a directory", dir);
+    return SKINQ_OK;
+}
+
+static const struct {
+    const char *name;
+    skinq_status (*make)(skinq_ctx *, const skinq_synth_options *, const char *);
+} kinds[] = {
+    {"healing-series", synth_healing_series},
+    {"chart", synth_chart},
+};
+#define N_KINDS (sizeof kinds / sizeof kinds[0])
+
+skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *o, const char *out_dir)
+{
+    if (o->width < 0 || o->height < 0 || o->width > 20000 || o->height > 20000 || !(o->px_per_mm > 0) ||
+        !(o->tau_days > 0) || o->jpeg_quality < 1 || o->jpeg_quality > 100)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "invalid phantom options");
+    int all = strcmp(o->kind, "all") == 0;
+    size_t k = 0;
+    for (; k < N_KINDS && !all; k++)
+        if (strcmp(o->kind, kinds[k].name) == 0)
+            break;
+    if (!all && k == N_KINDS)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "unknown phantom kind '%s' (healing-series, chart or all)", o->kind);
+    skinq_status st = make_dir(ctx, out_dir);
+    if (st != SKINQ_OK || !all)
+        return st == SKINQ_OK ? kinds[k].make(ctx, o, out_dir) : st;
+    for (k = 0; k < N_KINDS && st == SKINQ_OK; k++) {
+        char sub[4096];
+        st = synth_path(ctx, sub, sizeof sub, out_dir, kinds[k].name);
+        if (st == SKINQ_OK)
+            st = make_dir(ctx, sub);
+        if (st == SKINQ_OK)
+            st = kinds[k].make(ctx, o, sub);
+    }
+    return st;
+}

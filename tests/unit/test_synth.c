@@ -1,0 +1,264 @@
+/* test_synth.c -- the phantoms: byte-identical for a seed, and their truth.json agrees with
+ * their pixels (hemoglobin excess measured back through the documented colour model, the
+ * treated mask's area, the pose transform, the chart's patches). */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static const double MEL[3] = SKINQ_SYNTH_MELANIN_OD, HB[3] = SKINQ_SYNTH_HEMOGLOBIN_OD;
+
+static char *P(const char *dir, const char *name)
+{
+    static char buf[4][1024];
+    static int i;
+    i = (i + 1) % 4;
+    snprintf(buf[i], sizeof buf[i], "%s/%s/%s", tu_tmpdir(), dir, name);
+    return buf[i];
+}
+
+static void make(skinq_ctx *ctx, const char *kind, uint64_t seed, int w, int h, const char *dir)
+{
+    skinq_synth_options o;
+    skinq_synth_default_options(&o);
+    o.kind = kind;
+    o.seed = seed;
+    o.width = w;
+    o.height = h;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", tu_tmpdir(), dir);
+    if (skinq_synth(ctx, &o, path) != SKINQ_OK)
+        fail_msg("synth %s: %s", kind, skinq_ctx_error(ctx));
+}
+
+static cJSON *load_json(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    cJSON *j = cJSON_Parse(buf);
+    assert_non_null(j);
+    return j;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    assert_non_null(v);
+    return v->valuedouble;
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    make(ctx, "all", 5, 320, 240, "a");
+    make(ctx, "all", 5, 320, 240, "b");
+    make(ctx, "healing-series", 6, 320, 240, "c");
+    const char *files[] = {"healing-series/day00.jpg", "healing-series/day14.jpg", "healing-series/mask.png",
+                           "healing-series/truth.json", "chart/chart.png", "chart/truth.json", "chart/chart.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char ha[65], hb[65];
+        assert_int_equal(skinq_file_sha256(ctx, P("a", files[i]), ha), SKINQ_OK);
+        assert_int_equal(skinq_file_sha256(ctx, P("b", files[i]), hb), SKINQ_OK);
+        assert_string_equal(ha, hb);
+    }
+    char ha[65], hc[65];
+    assert_int_equal(skinq_file_sha256(ctx, P("a", "healing-series/day07.jpg"), ha), SKINQ_OK);
+    assert_int_equal(skinq_file_sha256(ctx, P("c", "day07.jpg"), hc), SKINQ_OK);
+    assert_string_not_equal(ha, hc); /* another seed, another skin */
+    skinq_ctx_close(&ctx);
+}
+
+/* Solve the 3x3 system [MEL HB 1]·(dm, dh, ds) = d for the hemoglobin part (Cramer's rule). */
+static double hemoglobin_part(const double d[3])
+{
+    double A[3][3] = {{MEL[0], HB[0], 1}, {MEL[1], HB[1], 1}, {MEL[2], HB[2], 1}};
+    double det = A[0][0] * (A[1][1] * A[2][2] - A[1][2] * A[2][1]) - A[0][1] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
+                 A[0][2] * (A[1][0] * A[2][1] - A[1][1] * A[2][0]);
+    double B[3][3];
+    memcpy(B, A, sizeof B);
+    for (int r = 0; r < 3; r++)
+        B[r][1] = d[r];
+    double dh = B[0][0] * (B[1][1] * B[2][2] - B[1][2] * B[2][1]) - B[0][1] * (B[1][0] * B[2][2] - B[1][2] * B[2][0]) +
+                B[0][2] * (B[1][0] * B[2][1] - B[1][1] * B[2][0]);
+    return dh / det;
+}
+
+static double linearise(uint8_t v)
+{
+    double e = v / 255.0;
+    return e <= 0.04045 ? e / 12.92 : pow((e + 0.055) / 1.055, 2.4);
+}
+
+static void test_healing_truth(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    make(ctx, "healing-series", 9, 400, 300, "h");
+    cJSON *t = load_json(P("h", "truth.json"));
+    double ppm = num(t, "px_per_mm");
+    const cJSON *tr = cJSON_GetObjectItem(t, "treated");
+    double cx = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "center_px"), 0)->valuedouble;
+    double cy = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "center_px"), 1)->valuedouble;
+    double rx = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "radii_px"), 0)->valuedouble;
+    double ry = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "radii_px"), 1)->valuedouble;
+    double ref[4];
+    for (int i = 0; i < 4; i++)
+        ref[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "reference_rect"), i)->valuedouble;
+
+    /* the mask's area is the ellipse's */
+    skinq_image *mask = NULL;
+    assert_int_equal(skinq_image_load(ctx, P("h", "mask.png"), &mask, NULL), SKINQ_OK);
+    long inside = 0;
+    for (int y = 0; y < mask->height; y++)
+        for (int x = 0; x < mask->width; x++)
+            inside += skinq_image_row(mask, y)[x] != 0;
+    assert_near(inside / (ppm * ppm), num(tr, "area_mm2"), 0.02 * num(tr, "area_mm2"));
+    skinq_image_free(&mask);
+
+    const cJSON *im;
+    int checked = 0;
+    cJSON_ArrayForEach(im, cJSON_GetObjectItem(t, "images"))
+    {
+        skinq_image *img = NULL;
+        assert_int_equal(skinq_image_load(ctx, P("h", cJSON_GetObjectItem(im, "file")->valuestring), &img, NULL),
+                         SKINQ_OK);
+        double M[9], wb[3], expo = num(im, "exposure");
+        for (int i = 0; i < 9; i++)
+            M[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(im, "transform"), i)->valuedouble;
+        for (int c = 0; c < 3; c++)
+            wb[c] = cJSON_GetArrayItem(cJSON_GetObjectItem(im, "wb_gains"), c)->valuedouble;
+        /* mean optical density (white balance and exposure undone) inside the treated region and
+         * in the reference rectangle, located through the photo's transform */
+        double od_t[3] = {0}, od_r[3] = {0}, sx = 0, sy = 0, sw = 0;
+        long nt = 0, nr = 0;
+        for (int y = 0; y < img->height; y++)
+            for (int x = 0; x < img->width; x++) {
+                double wx = M[0] * x + M[1] * y + M[2], wy = M[3] * x + M[4] * y + M[5];
+                double e = ((wx - cx) / rx) * ((wx - cx) / rx) + ((wy - cy) / ry) * ((wy - cy) / ry);
+                int in_t = e < 0.7 * 0.7;
+                int in_r = wx >= ref[0] && wx < ref[0] + ref[2] && wy >= ref[1] && wy < ref[1] + ref[3];
+                if (!in_t && !in_r)
+                    continue;
+                const uint8_t *p = skinq_image_row(img, y) + 3 * x;
+                for (int c = 0; c < 3; c++) {
+                    double od = -log10(linearise(p[c]) / (wb[c] * expo));
+                    (in_t ? od_t : od_r)[c] += od;
+                }
+                if (in_t) {
+                    nt++;
+                    sx += x, sy += y, sw += 1;
+                } else {
+                    nr++;
+                }
+            }
+        assert_true(nt > 1000 && nr > 1000);
+        double d[3];
+        for (int c = 0; c < 3; c++)
+            d[c] = od_t[c] / nt - od_r[c] / nr;
+        double dh = hemoglobin_part(d), truth = num(im, "hemoglobin_excess");
+        /* JPEG, skin noise and pores average out over thousands of pixels: 0.012 OD is 8 % of
+         * the excess just after the procedure */
+        if (fabs(dh - truth) > 0.012)
+            fail_msg("day %g: measured excess %.4f, truth %.4f", num(im, "day"), dh, truth);
+        /* the treated region's centre, seen in the photo, maps back onto the ellipse centre */
+        double mx = sx / sw, my = sy / sw;
+        double wx = M[0] * mx + M[1] * my + M[2], wy = M[3] * mx + M[4] * my + M[5];
+        assert_near(wx, cx, 2.0);
+        assert_near(wy, cy, 2.0);
+        skinq_image_free(&img);
+        checked++;
+    }
+    assert_int_equal(checked, 9);
+    /* the excess decays with the stated tau */
+    const cJSON *ims = cJSON_GetObjectItem(t, "images");
+    double e1 = num(cJSON_GetArrayItem(ims, 1), "hemoglobin_excess"), e7 = num(cJSON_GetArrayItem(ims, 5), "hemoglobin_excess");
+    assert_near(log(e1 / e7) / 6.0, 1.0 / num(t, "tau_days"), 1e-9);
+    cJSON_Delete(t);
+    skinq_ctx_close(&ctx);
+}
+
+static void test_chart_truth(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    make(ctx, "chart", 1, 600, 400, "k");
+    cJSON *t = load_json(P("k", "truth.json"));
+    skinq_image *photo = NULL, *ref = NULL;
+    assert_int_equal(skinq_image_load(ctx, P("k", "chart.png"), &photo, NULL), SKINQ_OK);
+    assert_int_equal(skinq_image_load(ctx, P("k", "chart-reference.png"), &ref, NULL), SKINQ_OK);
+    double cast[9], expo = num(t, "exposure");
+    for (int i = 0; i < 9; i++)
+        cast[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "cast_matrix"), i)->valuedouble;
+    const cJSON *p;
+    int n = 0;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(t, "patches"))
+    {
+        int x = (int)cJSON_GetArrayItem(cJSON_GetObjectItem(p, "center_px"), 0)->valuedouble;
+        int y = (int)cJSON_GetArrayItem(cJSON_GetObjectItem(p, "center_px"), 1)->valuedouble;
+        double lin[3];
+        for (int c = 0; c < 3; c++) {
+            int s = cJSON_GetArrayItem(cJSON_GetObjectItem(p, "srgb"), c)->valueint;
+            assert_int_equal(skinq_image_row(ref, y)[3 * x + c], s); /* uncast = the reference */
+            lin[c] = linearise((uint8_t)s);
+        }
+        for (int c = 0; c < 3; c++) { /* cast = exposure · matrix · reference, in linear RGB */
+            double v = expo * (cast[3 * c] * lin[0] + cast[3 * c + 1] * lin[1] + cast[3 * c + 2] * lin[2]);
+            assert_near(linearise(skinq_image_row(photo, y)[3 * x + c]), v > 1 ? 1 : v, 0.006);
+        }
+        n++;
+    }
+    assert_int_equal(n, 24);
+    /* anchors: the white patch is near-neutral and light (published L* about 96), light skin is
+     * reddish (a* > 10) */
+    const cJSON *white = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(t, "patches"), 18), "lab_d65");
+    assert_near(cJSON_GetArrayItem(white, 0)->valuedouble, 96, 1);
+    assert_near(cJSON_GetArrayItem(white, 1)->valuedouble, 0, 1);
+    assert_near(cJSON_GetArrayItem(white, 2)->valuedouble, 0, 1);
+    const cJSON *skin = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "patches"), 1);
+    assert_true(cJSON_GetArrayItem(cJSON_GetObjectItem(skin, "lab_d65"), 1)->valuedouble > 10);
+    skinq_image_free(&photo);
+    skinq_image_free(&ref);
+    cJSON_Delete(t);
+    skinq_ctx_close(&ctx);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_synth_options o;
+    skinq_synth_default_options(&o);
+    o.kind = "moon-surface";
+    char path[1024];
+    tu_path(path, sizeof path, "x");
+    assert_int_equal(skinq_synth(ctx, &o, path), SKINQ_E_INVALID);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "moon-surface"));
+    o.kind = "healing-series";
+    tu_path(path, sizeof path, "afile");
+    assert_int_equal(tu_write_bytes(path, "x", 1), 0);
+    assert_int_equal(skinq_synth(ctx, &o, path), SKINQ_E_IO);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "afile"));
+    o.width = 10;
+    o.height = 10;
+    tu_path(path, sizeof path, "tiny");
+    assert_int_equal(skinq_synth(ctx, &o, path), SKINQ_E_INVALID);
+    skinq_ctx_close(&ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_healing_truth),
+        cmocka_unit_test(test_chart_truth),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
