@@ -8,7 +8,7 @@ static double opt_seed = 1, opt_ppm = 20, opt_tau = 3;
 static int opt_width, opt_height;
 
 static const cli_option synth_options[] = {
-    {"kind", 0, OPT_STRING, &synth_kind, "KIND", "healing-series, chart, or all (required)"},
+    {"kind", 0, OPT_STRING, &synth_kind, "KIND", "healing-series, scar-stack, texture-ladder, chart, or all (required)"},
     {"out", 'o', OPT_STRING, &opt_out, "DIR", "output folder, created if missing (required)"},
     {"seed", 0, OPT_DOUBLE, &opt_seed, "N", "random seed: the same seed gives byte-identical files (default 1)"},
     {"width", 0, OPT_INT, &opt_width, "W", "image width (default: the kind's)"},
@@ -63,5 +63,8 @@ const cli_command cmd_synth = {
     "healing-series: one site on days 0 (before), 1, 2, 3, 5, 7, 14, 28, 42; treated-area\n"
     "  hemoglobin decays with --tau, texture and pores remodel over weeks; each photo with its\n"
     "  own pose, white balance, exposure and JPEG compression.\n"
+    "scar-stack: a domed surface with ice-pick, boxcar and rolling scars, six Lambertian light\n"
+    "  images, lights.json, the true 16-bit height map and per-scar depth, area, volume.\n"
+    "texture-ladder: six patches of rising band-limited roughness and pore density.\n"
     "chart: a 24-patch ColorChecker under a known colour cast and exposure.",
 };

@@ -444,10 +444,12 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
 
 /** Options of the phantom generator; fill with skinq_synth_default_options() first. */
 typedef struct skinq_synth_options {
-    const char *kind; /**< "healing-series", "chart", or "all" (each kind in its own subfolder) */
+    const char *kind; /**< "healing-series", "scar-stack", "texture-ladder", "chart", or "all"
+                           (each kind in its own subfolder) */
     uint64_t seed;    /**< same seed → byte-identical files */
-    int width, height; /**< 0 = the kind's default (healing-series 2000×1500, chart 1200×800) */
-    double px_per_mm; /**< healing-series scale (default 20) */
+    int width, height; /**< 0 = the kind's default (healing-series 2000×1500, scar-stack 1024²,
+                            texture-ladder patches 512², chart 1200×800) */
+    double px_per_mm; /**< scale of every kind but the chart (default 20) */
     double tau_days;  /**< healing-series: time constant of the hemoglobin excess (default 3) */
     int jpeg_quality; /**< healing-series photos (default 92) */
 } skinq_synth_options;

@@ -56,6 +56,8 @@ static const struct {
     skinq_status (*make)(skinq_ctx *, const skinq_synth_options *, const char *);
 } kinds[] = {
     {"healing-series", synth_healing_series},
+    {"scar-stack", synth_scar_stack},
+    {"texture-ladder", synth_texture_ladder},
     {"chart", synth_chart},
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
@@ -71,7 +73,7 @@ skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *o, const cha
         if (strcmp(o->kind, kinds[k].name) == 0)
             break;
     if (!all && k == N_KINDS)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "unknown phantom kind '%s' (healing-series, chart or all)", o->kind);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "unknown phantom kind '%s' (healing-series, scar-stack, texture-ladder, chart or all)", o->kind);
     skinq_status st = make_dir(ctx, out_dir);
     if (st != SKINQ_OK || !all)
         return st == SKINQ_OK ? kinds[k].make(ctx, o, out_dir) : st;

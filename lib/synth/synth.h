@@ -28,6 +28,8 @@ skinq_status synth_write_json(skinq_ctx *ctx, const char *path, cJSON *doc);
 skinq_status synth_path(skinq_ctx *ctx, char *buf, size_t n, const char *dir, const char *name);
 
 skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
+skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
+skinq_status synth_scar_stack(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_chart(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 
 #endif

@@ -19,7 +19,14 @@ expect_json_path image.width 400
 
 run "$SKINQ" synth --kind all --out "$T/all" --width 300 --height 200
 expect_rc 0 "all"
-if [ -s "$T/all/chart/chart.json" ] && [ -s "$T/all/healing-series/truth.json" ]; then ok; else bad "kind all"; fi
+if [ -s "$T/all/chart/chart.json" ] && [ -s "$T/all/healing-series/truth.json" ] &&
+   [ -s "$T/all/scar-stack/lights.json" ] && [ -s "$T/all/texture-ladder/patch_5.png" ]; then ok; else bad "kind all"; fi
+cp "$T/all/scar-stack/lights.json" "$T/out"
+expect_json_path lights.5.image light_5.png
+expect_json_path lights.0.intensity 1
+cp "$T/all/scar-stack/truth.json" "$T/out"
+expect_json_path scars.0.type icepick
+expect_json_path scars.2.type rolling
 
 run "$SKINQ" synth --kind moon --out "$T/x";       expect_rc 2 "unknown kind"; expect_one_line_error "moon"
 run "$SKINQ" synth --kind chart;                    expect_rc 2 "no --out"

@@ -60,7 +60,8 @@ static void test_deterministic(void **state)
     make(ctx, "all", 5, 320, 240, "a");
     make(ctx, "all", 5, 320, 240, "b");
     make(ctx, "healing-series", 6, 320, 240, "c");
-    const char *files[] = {"healing-series/day00.jpg", "healing-series/day14.jpg", "healing-series/mask.png",
+    const char *files[] = {"scar-stack/light_3.png", "scar-stack/height.png", "texture-ladder/patch_4.png",
+                           "healing-series/day00.jpg", "healing-series/day14.jpg", "healing-series/mask.png",
                            "healing-series/truth.json", "chart/chart.png", "chart/truth.json", "chart/chart.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char ha[65], hb[65];
@@ -229,6 +230,116 @@ static void test_chart_truth(void **state)
     skinq_ctx_close(&ctx);
 }
 
+static void test_scar_stack_truth(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    make(ctx, "scar-stack", 4, 512, 512, "s");
+    cJSON *t = load_json(P("s", "truth.json")), *lj = load_json(P("s", "lights.json"));
+    double ppm = num(t, "px_per_mm"), zs = num(t, "z_scale_mm_per_unit"), z0 = num(t, "z_offset_mm");
+    skinq_image *hm = NULL, *alb = NULL;
+    assert_int_equal(skinq_image_load(ctx, P("s", "height.png"), &hm, NULL), SKINQ_OK);
+    assert_int_equal(skinq_image_load(ctx, P("s", "albedo.png"), &alb, NULL), SKINQ_OK);
+    assert_int_equal(hm->depth, 16);
+    int w = hm->width, h = hm->height;
+    double wmm = w / ppm, hmm = h / ppm;
+#define Z(x, y) (z0 + zs * ((const uint16_t *)skinq_image_row(hm, (y)))[(x)])
+    /* the height map minus the stated dome gives each scar's depth, max and volume */
+    const cJSON *sc;
+    int n = 0;
+    cJSON_ArrayForEach(sc, cJSON_GetObjectItem(t, "scars"))
+    {
+        double cxm = cJSON_GetArrayItem(cJSON_GetObjectItem(sc, "centroid_mm"), 0)->valuedouble;
+        double cym = cJSON_GetArrayItem(cJSON_GetObjectItem(sc, "centroid_mm"), 1)->valuedouble;
+        double win = 4 * num(sc, "size_parameter_mm") + 1, maxd = 0, vol = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double xm = x / ppm, ym = y / ppm;
+                if (fabs(xm - cxm) > win || fabs(ym - cym) > win)
+                    continue;
+                double dx = (xm - wmm / 2) / wmm, dy = (ym - hmm / 2) / hmm;
+                double d = 0.6 * (1 - 2 * (dx * dx + dy * dy)) - Z(x, y);
+                maxd = d > maxd ? d : maxd;
+                vol += d / (ppm * ppm);
+            }
+        assert_near(maxd, num(sc, "max_depth_mm"), 0.002);
+        assert_near(vol, num(sc, "volume_mm3"), 0.03 * num(sc, "volume_mm3") + 0.002);
+        assert_true(num(sc, "max_depth_mm") >= 0.05 && num(sc, "max_depth_mm") <= 1.5);
+        n++;
+    }
+    assert_int_equal(n, 3);
+    /* every light image is albedo · max(0, n·l) of the true surface (x right, y up, z out) */
+    const cJSON *li;
+    int lights = 0;
+    uint64_t r = tu_seed();
+    cJSON_ArrayForEach(li, cJSON_GetObjectItem(lj, "lights"))
+    {
+        double l[3];
+        for (int c = 0; c < 3; c++)
+            l[c] = cJSON_GetArrayItem(cJSON_GetObjectItem(li, "direction"), c)->valuedouble;
+        assert_near(l[0] * l[0] + l[1] * l[1] + l[2] * l[2], 1, 1e-9);
+        char name[64];
+        snprintf(name, sizeof name, "%s", cJSON_GetObjectItem(li, "image")->valuestring);
+        skinq_image *img = NULL;
+        assert_int_equal(skinq_image_load(ctx, P("s", name), &img, NULL), SKINQ_OK);
+        for (int k = 0; k < 300; k++) {
+            int x = 1 + (int)(tu_rand(&r) % (uint64_t)(w - 2)), y = 1 + (int)(tu_rand(&r) % (uint64_t)(h - 2));
+            double gx = (Z(x + 1, y) - Z(x - 1, y)) * ppm / 2, gy = (Z(x, y + 1) - Z(x, y - 1)) * ppm / 2;
+            double nx = -gx, ny = gy, norm = sqrt(nx * nx + ny * ny + 1);
+            double shade = (nx * l[0] + ny * l[1] + l[2]) / norm;
+            double want = 60000 * skinq_image_row(alb, y)[x] / 255.0 * (shade > 0 ? shade : 0);
+            double got = ((const uint16_t *)skinq_image_row(img, y))[x];
+            if (fabs(got - want) > 0.004 * want + 150) /* albedo.png is 8-bit; heights 0.1 µm steps */
+                fail_msg("%s (%d,%d): %g, expected %g", name, x, y, got, want);
+        }
+        skinq_image_free(&img);
+        lights++;
+    }
+    assert_int_equal(lights, 6);
+#undef Z
+    skinq_image_free(&hm);
+    skinq_image_free(&alb);
+    cJSON_Delete(t);
+    cJSON_Delete(lj);
+    skinq_ctx_close(&ctx);
+}
+
+static void test_texture_ladder(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    make(ctx, "texture-ladder", 2, 256, 256, "l");
+    cJSON *t = load_json(P("l", "truth.json"));
+    double prev_std = 0, prev_amp = 0;
+    const cJSON *p;
+    int n = 0;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(t, "patches"))
+    {
+        skinq_image *img = NULL;
+        assert_int_equal(skinq_image_load(ctx, P("l", cJSON_GetObjectItem(p, "file")->valuestring), &img, NULL),
+                         SKINQ_OK);
+        double s1 = 0, s2 = 0, cnt = (double)img->width * img->height;
+        for (int y = 0; y < img->height; y++)
+            for (int x = 0; x < img->width; x++) {
+                double g = linearise(skinq_image_row(img, y)[3 * x + 1]);
+                s1 += g;
+                s2 += g * g;
+            }
+        double mean = s1 / cnt, sd = sqrt(s2 / cnt - mean * mean) / mean; /* relative shading RMS */
+        assert_true(num(p, "amplitude_rms") > prev_amp);
+        assert_true(sd > prev_std); /* rougher patch, more variation */
+        /* the shading RMS is there; pores add variance on top (bounded) */
+        assert_true(sd >= 0.9 * num(p, "amplitude_rms") && sd <= num(p, "amplitude_rms") + 0.02);
+        prev_std = sd;
+        prev_amp = num(p, "amplitude_rms");
+        skinq_image_free(&img);
+        n++;
+    }
+    assert_int_equal(n, 6);
+    cJSON_Delete(t);
+    skinq_ctx_close(&ctx);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -258,6 +369,8 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_healing_truth),
         cmocka_unit_test(test_chart_truth),
+        cmocka_unit_test(test_scar_stack_truth),
+        cmocka_unit_test(test_texture_ladder),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

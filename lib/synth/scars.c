@@ -1,0 +1,159 @@
+/* scars.c -- the scar-stack phantom: a gently domed skin surface with an ice-pick, a boxcar
+ * and a rolling scar of known shape, rendered Lambertian (with albedo variation) under six
+ * known lights, plus the true height map. Conventions as the design's lights file: directions
+ * point from the surface to the light, x right, y up, z toward the camera; image rows go down,
+ * so a height slope along +row is a normal tilted toward +y. */
+#include <math.h>
+#include <string.h>
+
+#include "io/io.h"
+#include "synth.h"
+
+#define N_LIGHTS 6
+#define SLANT_DEG 40.0
+#define Z_SCALE 0.0001 /* mm per unit of height.png (0.1 µm) */
+#define MIN_DEPTH 0.05 /* mm: what counts as inside a scar for area and mean depth */
+
+typedef struct {
+    const char *type;
+    double cx_mm, cy_mm, depth_mm, size_mm; /* size: cone radius, box radius, gaussian sigma */
+} scar;
+
+/* Depth (mm, positive down) of one scar at a point. */
+static double scar_depth(const scar *s, double x_mm, double y_mm)
+{
+    double r = hypot(x_mm - s->cx_mm, y_mm - s->cy_mm);
+    if (s->type[0] == 'i') /* ice-pick: a narrow cone */
+        return r < s->size_mm ? s->depth_mm * (1 - r / s->size_mm) : 0;
+    if (s->type[0] == 'b') { /* boxcar: flat bottom, steep walls 0.15 mm wide */
+        double t = (s->size_mm + 0.15 - r) / 0.15;
+        return s->depth_mm * (t < 0 ? 0 : t > 1 ? 1 : t);
+    }
+    return s->depth_mm * exp(-r * r / (2 * s->size_mm * s->size_mm)); /* rolling: wide and shallow */
+}
+
+skinq_status synth_scar_stack(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir)
+{
+    int w = o->width ? o->width : 1024, h = o->height ? o->height : 1024;
+    double ppm = o->px_per_mm;
+    if (w < 128 || h < 128)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "scar-stack needs at least 128x128 pixels");
+    double wmm = w / ppm, hmm = h / ppm;
+    synth_rng rng = {o->seed * 0x9e3779b97f4a7c15ULL + 0x53434152ULL}; /* "SCAR" */
+    /* three scars on a 3-column layout, sizes scaled to the field but within clinical ranges */
+    double u = fmin(wmm, hmm) / 51.2;
+    scar scars[3] = {
+        {"icepick", wmm * 0.2, hmm * synth_range(&rng, 0.35, 0.65), synth_range(&rng, 0.8, 1.2), 0.45 * u},
+        {"boxcar", wmm * 0.5, hmm * synth_range(&rng, 0.35, 0.65), synth_range(&rng, 0.3, 0.5), 1.6 * u},
+        {"rolling", wmm * 0.8, hmm * synth_range(&rng, 0.35, 0.65), synth_range(&rng, 0.2, 0.3), 2.4 * u},
+    };
+    size_t n = (size_t)w * (size_t)h;
+    float *z = skinq_malloc(ctx, n * sizeof *z), *alb = skinq_malloc(ctx, n * sizeof *alb);
+    skinq_image *img16 = NULL, *albimg = NULL;
+    skinq_status st = z && alb ? SKINQ_OK : SKINQ_E_NOMEM;
+    double area[3] = {0}, vol[3] = {0}, sum_in[3] = {0}, cxs[3] = {0}, cys[3] = {0}, maxd[3] = {0};
+    double zmin = INFINITY, zmax = -INFINITY;
+    for (size_t i = 0; st == SKINQ_OK && i < n; i++) {
+        double x = (double)(i % (size_t)w) / ppm, y = (double)(i / (size_t)w) / ppm;
+        double dx = (x - wmm / 2) / wmm, dy = (y - hmm / 2) / hmm;
+        double v = 0.6 * (1 - 2 * (dx * dx + dy * dy)); /* a gentle dome, 0.6 mm high */
+        for (int k = 0; k < 3; k++) {
+            double d = scar_depth(&scars[k], x, y);
+            v -= d;
+            vol[k] += d / (ppm * ppm);
+            maxd[k] = d > maxd[k] ? d : maxd[k];
+            if (d > MIN_DEPTH) {
+                area[k] += 1 / (ppm * ppm);
+                sum_in[k] += d;
+                cxs[k] += x;
+                cys[k] += y;
+            }
+        }
+        z[i] = (float)v;
+        zmin = v < zmin ? v : zmin;
+        zmax = v > zmax ? v : zmax;
+        alb[i] = (float)(0.7 * (1 + 0.12 * synth_noise(o->seed + 5, x, y, 1.5, 3)));
+    }
+    cJSON *truth = cJSON_CreateObject(), *lights_doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(truth, "kind", "scar-stack");
+    cJSON_AddNumberToObject(truth, "px_per_mm", ppm);
+    cJSON_AddStringToObject(truth, "height", "height.png: 16-bit gray, height_mm = z_offset_mm + value * z_scale_mm_per_unit");
+    cJSON_AddNumberToObject(truth, "z_scale_mm_per_unit", Z_SCALE);
+    cJSON_AddNumberToObject(truth, "z_offset_mm", zmin);
+    cJSON_AddStringToObject(truth, "base", "dome 0.6*(1 - 2*(dx^2 + dy^2)) mm, dx, dy relative to the centre over the field size");
+    cJSON_AddNumberToObject(truth, "min_depth_mm", MIN_DEPTH);
+    cJSON_AddStringToObject(truth, "images_encoding", "light_k.png: 16-bit gray, value = 60000 * albedo * max(0, n.l)");
+    cJSON *items = cJSON_AddArrayToObject(truth, "scars");
+    for (int k = 0; k < 3; k++) {
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "type", scars[k].type);
+        cJSON_AddNumberToObject(s, "max_depth_mm", maxd[k]);
+        cJSON_AddNumberToObject(s, "mean_depth_mm", area[k] > 0 ? sum_in[k] / (area[k] * ppm * ppm) : 0);
+        cJSON_AddNumberToObject(s, "area_mm2", area[k]);
+        cJSON_AddNumberToObject(s, "volume_mm3", vol[k]);
+        cJSON_AddNumberToObject(s, "equiv_diameter_mm", 2 * sqrt(area[k] / 3.14159265358979323846));
+        cJSON *c = cJSON_AddArrayToObject(s, "centroid_mm");
+        double a_px = area[k] * ppm * ppm;
+        cJSON_AddItemToArray(c, cJSON_CreateNumber(a_px > 0 ? cxs[k] / a_px : scars[k].cx_mm));
+        cJSON_AddItemToArray(c, cJSON_CreateNumber(a_px > 0 ? cys[k] / a_px : scars[k].cy_mm));
+        cJSON_AddNumberToObject(s, "size_parameter_mm", scars[k].size_mm);
+        cJSON_AddItemToArray(items, s);
+    }
+    cJSON *lights = cJSON_AddArrayToObject(lights_doc, "lights");
+    cJSON_AddNumberToObject(lights_doc, "px_per_mm", ppm);
+    if (st == SKINQ_OK && !(zmax - zmin < 65535 * Z_SCALE))
+        st = skinq_fail(ctx, SKINQ_E_INTERNAL, "scar-stack height range does not fit 16 bits");
+    if (st == SKINQ_OK)
+        st = skinq_image_new(ctx, w, h, 1, 16, &img16);
+    if (st == SKINQ_OK)
+        st = skinq_image_new(ctx, w, h, 1, 8, &albimg);
+    char path[4096];
+    for (int L = 0; L < N_LIGHTS && st == SKINQ_OK; L++) {
+        double az = 2 * 3.14159265358979323846 * L / N_LIGHTS, sl = SLANT_DEG * 3.14159265358979323846 / 180;
+        double l[3] = {sin(sl) * cos(az), sin(sl) * sin(az), cos(sl)};
+        for (int y = 0; y < h; y++) {
+            uint16_t *row = (uint16_t *)skinq_image_row(img16, y);
+            for (int x = 0; x < w; x++) {
+                int xl = x > 0 ? x - 1 : x, xr = x < w - 1 ? x + 1 : x, yu = y > 0 ? y - 1 : y, yd = y < h - 1 ? y + 1 : y;
+                double gx = (z[(size_t)y * w + xr] - z[(size_t)y * w + xl]) * ppm / (xr - xl);
+                double gy = (z[(size_t)yd * w + x] - z[(size_t)yu * w + x]) * ppm / (yd - yu); /* per mm, rows down */
+                double nx = -gx, ny = gy, nz = 1, norm = sqrt(nx * nx + ny * ny + 1);
+                double shade = (nx * l[0] + ny * l[1] + nz * l[2]) / norm;
+                row[x] = (uint16_t)lround(60000 * alb[(size_t)y * w + x] * (shade > 0 ? shade : 0));
+            }
+        }
+        char name[32];
+        snprintf(name, sizeof name, "light_%d.png", L);
+        if ((st = synth_path(ctx, path, sizeof path, dir, name)) == SKINQ_OK)
+            st = skinq_png_write(ctx, path, img16);
+        cJSON *li = cJSON_CreateObject();
+        cJSON_AddStringToObject(li, "image", name);
+        cJSON *d = cJSON_AddArrayToObject(li, "direction");
+        for (int c = 0; c < 3; c++)
+            cJSON_AddItemToArray(d, cJSON_CreateNumber(l[c]));
+        cJSON_AddNumberToObject(li, "intensity", 1.0);
+        cJSON_AddItemToArray(lights, li);
+    }
+    for (int y = 0; st == SKINQ_OK && y < h; y++) {
+        uint16_t *row = (uint16_t *)skinq_image_row(img16, y);
+        for (int x = 0; x < w; x++) {
+            row[x] = (uint16_t)lround((z[(size_t)y * w + x] - zmin) / Z_SCALE);
+            skinq_image_row(albimg, y)[x] = (uint8_t)lround(255 * alb[(size_t)y * w + x]);
+        }
+    }
+    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "height.png")) == SKINQ_OK)
+        st = skinq_png_write(ctx, path, img16);
+    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "albedo.png")) == SKINQ_OK)
+        st = skinq_png_write(ctx, path, albimg);
+    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "lights.json")) == SKINQ_OK)
+        st = synth_write_json(ctx, path, lights_doc);
+    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "truth.json")) == SKINQ_OK)
+        st = synth_write_json(ctx, path, truth);
+    cJSON_Delete(truth);
+    cJSON_Delete(lights_doc);
+    skinq_image_free(&img16);
+    skinq_image_free(&albimg);
+    skinq_free(ctx, z);
+    skinq_free(ctx, alb);
+    return st;
+}
