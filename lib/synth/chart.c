@@ -100,7 +100,6 @@ skinq_status synth_chart(skinq_ctx *ctx, const skinq_synth_options *o, const cha
     int w = o->width ? o->width : 1200, h = o->height ? o->height : 800;
     if (w < 120 || h < 80)
         return skinq_fail(ctx, SKINQ_E_INVALID, "chart needs at least 120x80 pixels");
-    char path[4096];
     skinq_image *photo = NULL, *ref = NULL;
     cJSON *truth = cJSON_CreateObject();
     cJSON_AddStringToObject(truth, "kind", "chart");
@@ -129,14 +128,14 @@ skinq_status synth_chart(skinq_ctx *ctx, const skinq_synth_options *o, const cha
         cJSON_AddItemToArray(corners, p);
     }
     cJSON_AddItemToObject(truth, "corners_px", cJSON_Duplicate(corners, 1));
-    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "chart.png")) == SKINQ_OK)
-        st = skinq_png_write(ctx, path, photo);
-    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "chart-reference.png")) == SKINQ_OK)
-        st = skinq_png_write(ctx, path, ref);
-    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "chart.json")) == SKINQ_OK)
-        st = synth_write_json(ctx, path, corners_doc);
-    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "truth.json")) == SKINQ_OK)
-        st = synth_write_json(ctx, path, truth);
+    if (st == SKINQ_OK)
+        st = synth_save_png(ctx, dir, "chart.png", photo);
+    if (st == SKINQ_OK)
+        st = synth_save_png(ctx, dir, "chart-reference.png", ref);
+    if (st == SKINQ_OK)
+        st = synth_save_json(ctx, dir, "chart.json", corners_doc);
+    if (st == SKINQ_OK)
+        st = synth_save_json(ctx, dir, "truth.json", truth);
     cJSON_Delete(corners_doc);
     cJSON_Delete(truth);
     skinq_image_free(&photo);

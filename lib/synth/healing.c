@@ -238,9 +238,7 @@ skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, 
         for (int y = 0; y < s.h; y++)
             for (int x = 0; x < s.w; x++)
                 skinq_image_row(mask, y)[x] = treated_weight(&s, x, y) > 0.5 ? 255 : 0;
-        st = synth_path(ctx, path, sizeof path, dir, "mask.png");
-        if (st == SKINQ_OK)
-            st = skinq_png_write(ctx, path, mask);
+        st = synth_save_png(ctx, dir, "mask.png", mask);
     }
     for (int d = 0; d < N_DAYS && st == SKINQ_OK; d++) {
         frame f = {{0}, 0, 0, 0, {1, 1, 1}, 1, 0, 0, 0, img, &s};
@@ -288,9 +286,7 @@ skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, 
         cJSON_AddItemToArray(images, im);
     }
     if (st == SKINQ_OK)
-        st = synth_path(ctx, path, sizeof path, dir, "truth.json");
-    if (st == SKINQ_OK)
-        st = synth_write_json(ctx, path, truth);
+        st = synth_save_json(ctx, dir, "truth.json", truth);
     cJSON_Delete(truth);
     skinq_image_free(&img);
     skinq_image_free(&mask);

@@ -73,10 +73,9 @@ skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, 
                 for (int c = 0; c < 3; c++)
                     skinq_image_row(img, y)[3 * x + c] = synth_srgb8(base[c] * shade[(size_t)y * w + x]);
         skinq_free(ctx, shade);
-        char name[32], path[4096];
+        char name[32];
         snprintf(name, sizeof name, "patch_%d.png", k);
-        if ((st = synth_path(ctx, path, sizeof path, dir, name)) == SKINQ_OK)
-            st = skinq_png_write(ctx, path, img);
+        st = synth_save_png(ctx, dir, name, img);
         cJSON *p = cJSON_CreateObject();
         cJSON_AddStringToObject(p, "file", name);
         cJSON_AddNumberToObject(p, "amplitude_rms", amp);
@@ -85,9 +84,8 @@ skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, 
         cJSON_AddNumberToObject(p, "pore_diameter_mm", 2 * sigma / ppm);
         cJSON_AddItemToArray(list, p);
     }
-    char path[4096];
-    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "truth.json")) == SKINQ_OK)
-        st = synth_write_json(ctx, path, truth);
+    if (st == SKINQ_OK)
+        st = synth_save_json(ctx, dir, "truth.json", truth);
     cJSON_Delete(truth);
     skinq_image_free(&img);
     return st;

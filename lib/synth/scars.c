@@ -107,7 +107,6 @@ skinq_status synth_scar_stack(skinq_ctx *ctx, const skinq_synth_options *o, cons
         st = skinq_image_new(ctx, w, h, 1, 16, &img16);
     if (st == SKINQ_OK)
         st = skinq_image_new(ctx, w, h, 1, 8, &albimg);
-    char path[4096];
     for (int L = 0; L < N_LIGHTS && st == SKINQ_OK; L++) {
         double az = 2 * 3.14159265358979323846 * L / N_LIGHTS, sl = SLANT_DEG * 3.14159265358979323846 / 180;
         double l[3] = {sin(sl) * cos(az), sin(sl) * sin(az), cos(sl)};
@@ -124,8 +123,7 @@ skinq_status synth_scar_stack(skinq_ctx *ctx, const skinq_synth_options *o, cons
         }
         char name[32];
         snprintf(name, sizeof name, "light_%d.png", L);
-        if ((st = synth_path(ctx, path, sizeof path, dir, name)) == SKINQ_OK)
-            st = skinq_png_write(ctx, path, img16);
+        st = synth_save_png(ctx, dir, name, img16);
         cJSON *li = cJSON_CreateObject();
         cJSON_AddStringToObject(li, "image", name);
         cJSON *d = cJSON_AddArrayToObject(li, "direction");
@@ -141,14 +139,14 @@ skinq_status synth_scar_stack(skinq_ctx *ctx, const skinq_synth_options *o, cons
             skinq_image_row(albimg, y)[x] = (uint8_t)lround(255 * alb[(size_t)y * w + x]);
         }
     }
-    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "height.png")) == SKINQ_OK)
-        st = skinq_png_write(ctx, path, img16);
-    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "albedo.png")) == SKINQ_OK)
-        st = skinq_png_write(ctx, path, albimg);
-    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "lights.json")) == SKINQ_OK)
-        st = synth_write_json(ctx, path, lights_doc);
-    if (st == SKINQ_OK && (st = synth_path(ctx, path, sizeof path, dir, "truth.json")) == SKINQ_OK)
-        st = synth_write_json(ctx, path, truth);
+    if (st == SKINQ_OK)
+        st = synth_save_png(ctx, dir, "height.png", img16);
+    if (st == SKINQ_OK)
+        st = synth_save_png(ctx, dir, "albedo.png", albimg);
+    if (st == SKINQ_OK)
+        st = synth_save_json(ctx, dir, "lights.json", lights_doc);
+    if (st == SKINQ_OK)
+        st = synth_save_json(ctx, dir, "truth.json", truth);
     cJSON_Delete(truth);
     cJSON_Delete(lights_doc);
     skinq_image_free(&img16);

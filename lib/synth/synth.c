@@ -41,6 +41,20 @@ skinq_status synth_write_json(skinq_ctx *ctx, const char *path, cJSON *doc)
     return st;
 }
 
+skinq_status synth_save_png(skinq_ctx *ctx, const char *dir, const char *name, const skinq_image *img)
+{
+    char path[4096];
+    skinq_status st = synth_path(ctx, path, sizeof path, dir, name);
+    return st == SKINQ_OK ? skinq_png_write(ctx, path, img) : st;
+}
+
+skinq_status synth_save_json(skinq_ctx *ctx, const char *dir, const char *name, cJSON *doc)
+{
+    char path[4096];
+    skinq_status st = synth_path(ctx, path, sizeof path, dir, name);
+    return st == SKINQ_OK ? synth_write_json(ctx, path, doc) : st;
+}
+
 static skinq_status make_dir(skinq_ctx *ctx, const char *dir)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)

@@ -24,6 +24,10 @@ uint8_t synth_srgb8(double linear);
 /** Write a cJSON document atomically (temp + rename), pretty-printed. */
 skinq_status synth_write_json(skinq_ctx *ctx, const char *path, cJSON *doc);
 
+/** Write dir/name as PNG or as JSON (both atomic). */
+skinq_status synth_save_png(skinq_ctx *ctx, const char *dir, const char *name, const skinq_image *img);
+skinq_status synth_save_json(skinq_ctx *ctx, const char *dir, const char *name, cJSON *doc);
+
 /** dir/name into buf; SKINQ_E_INVALID when it does not fit. */
 skinq_status synth_path(skinq_ctx *ctx, char *buf, size_t n, const char *dir, const char *name);
 
