@@ -60,6 +60,13 @@ static inline int skinq_mul_size(size_t n, size_t m, size_t *out)
 void skinq_orient_copy(const uint8_t *src, size_t sstride, int w, int h, size_t px, int orientation,
                        uint8_t *dst, size_t dstride);
 
+/**
+ * skinq_image_new() with the zero fill optional: decoders that write every pixel pass zero = 0
+ * and save a full pass over memory (the fill cost more than the decode itself on 24-MP photos).
+ */
+skinq_status skinq_image_alloc(skinq_ctx *ctx, int width, int height, int channels, int depth, int zero,
+                               skinq_image **out);
+
 /* Thread pool (pool.c). */
 skinq_status skinq_pool_new(skinq_ctx *ctx, int threads, struct skinq_pool **out);
 void skinq_pool_free(skinq_ctx *ctx, struct skinq_pool **pool);

@@ -10,6 +10,12 @@
 skinq_status skinq_image_new(skinq_ctx *ctx, int width, int height, int channels, int depth,
                              skinq_image **out)
 {
+    return skinq_image_alloc(ctx, width, height, channels, depth, 1, out);
+}
+
+skinq_status skinq_image_alloc(skinq_ctx *ctx, int width, int height, int channels, int depth, int zero,
+                               skinq_image **out)
+{
     if (width <= 0 || height <= 0 || (channels != 1 && channels != 3 && channels != 4) ||
         (depth != 8 && depth != 16))
         return skinq_fail(ctx, SKINQ_E_INVALID, "invalid image layout %dx%d, %d channels, %d-bit",
@@ -27,7 +33,7 @@ skinq_status skinq_image_new(skinq_ctx *ctx, int width, int height, int channels
     skinq_image *img = skinq_calloc(ctx, 1, sizeof *img);
     if (!img)
         return SKINQ_E_NOMEM;
-    img->data = skinq_calloc(ctx, 1, bytes);
+    img->data = zero ? skinq_calloc(ctx, 1, bytes) : skinq_malloc(ctx, bytes);
     if (!img->data) {
         skinq_free(ctx, img);
         return SKINQ_E_NOMEM;
@@ -180,8 +186,8 @@ skinq_status skinq_image_orient(skinq_ctx *ctx, const skinq_image *img, int orie
         return skinq_fail(ctx, SKINQ_E_INVALID, "EXIF orientation %d is not in 1..8", orientation);
     int swap = orientation >= 5;
     skinq_image *o = NULL;
-    skinq_status st = skinq_image_new(ctx, swap ? img->height : img->width,
-                                      swap ? img->width : img->height, img->channels, img->depth, &o);
+    skinq_status st = skinq_image_alloc(ctx, swap ? img->height : img->width, swap ? img->width : img->height,
+                                        img->channels, img->depth, 0, &o);
     if (st != SKINQ_OK)
         return st;
     skinq_orient_copy(img->data, img->stride, img->width, img->height,

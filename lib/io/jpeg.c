@@ -161,7 +161,7 @@ skinq_status skinq_jpeg_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_
     d.out_color_space = hdr.channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
     d.dct_method = JDCT_ISLOW;
     skinq_image *im;
-    skinq_status st = skinq_image_new(ctx, hdr.width, hdr.height, hdr.channels, 8, &im);
+    skinq_status st = skinq_image_alloc(ctx, hdr.width, hdr.height, hdr.channels, 8, 0, &im);
     if (st != SKINQ_OK) {
         jpeg_destroy_decompress(&d);
         return st;

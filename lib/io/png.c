@@ -131,7 +131,7 @@ skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_i
     }
 
     skinq_image *im;
-    if ((fail = skinq_image_new(ctx, hdr.width, hdr.height, colour, hdr.depth, &im)) != SKINQ_OK)
+    if ((fail = skinq_image_alloc(ctx, hdr.width, hdr.height, colour, hdr.depth, 0, &im)) != SKINQ_OK)
         png_longjmp(png, 1);
     img = im;
     fail = SKINQ_E_FORMAT;
