@@ -57,6 +57,9 @@ extern cli_globals g_opts;
  */
 int cli_parse(const cli_command *cmd, int argc, char **argv, int *first);
 
+/** cli_parse() for commands that take options only: any positional argument is a usage error. */
+int cli_parse_options_only(const cli_command *cmd, int argc, char **argv);
+
 /** Print a usage error for cmd ("skinq: MSG" + try line) and return EXIT_USAGE. */
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...);
 

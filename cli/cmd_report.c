@@ -13,12 +13,9 @@ static const cli_option report_options[] = {
 
 static int run(const cli_command *self, int argc, char **argv)
 {
-    int first;
-    int rc = cli_parse(self, argc, argv, &first);
+    int rc = cli_parse_options_only(self, argc, argv);
     if (rc >= 0)
         return rc;
-    if (argc - first != 0)
-        return cli_usage_error(self, "unexpected argument '%s'", argv[first]);
     if (!opt_subject || !opt_out)
         return cli_usage_error(self, "--subject and --out are required");
     const char *path = cli_store_path(opt_store);

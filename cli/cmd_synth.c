@@ -20,12 +20,9 @@ static const cli_option synth_options[] = {
 
 static int run(const cli_command *self, int argc, char **argv)
 {
-    int first;
-    int rc = cli_parse(self, argc, argv, &first);
+    int rc = cli_parse_options_only(self, argc, argv);
     if (rc >= 0)
         return rc;
-    if (argc - first != 0)
-        return cli_usage_error(self, "unexpected argument '%s'", argv[first]);
     if (!synth_kind || !opt_out)
         return cli_usage_error(self, "--kind and --out are required");
     if (!(opt_seed >= 0 && opt_seed < 9007199254740992.0) || opt_seed != (double)(uint64_t)opt_seed)

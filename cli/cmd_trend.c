@@ -88,12 +88,9 @@ static cJSON *fit_json(const skinq_fit *f)
 
 static int run(const cli_command *self, int argc, char **argv)
 {
-    int first;
-    int rc = cli_parse(self, argc, argv, &first);
+    int rc = cli_parse_options_only(self, argc, argv);
     if (rc >= 0)
         return rc;
-    if (argc - first != 0)
-        return cli_usage_error(self, "unexpected argument '%s'", argv[first]);
     if (!opt_subject || !opt_site || !opt_metric)
         return cli_usage_error(self, "--subject, --site and --metric are required");
     int two_phase = 0;

@@ -189,3 +189,12 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int *first)
     free(pos);
     return rc;
 }
+
+int cli_parse_options_only(const cli_command *cmd, int argc, char **argv)
+{
+    int first;
+    int rc = cli_parse(cmd, argc, argv, &first);
+    if (rc < 0 && argc - first != 0)
+        rc = cli_usage_error(cmd, "unexpected argument '%s'", argv[first]);
+    return rc;
+}
