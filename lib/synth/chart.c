@@ -6,8 +6,8 @@
 #include "io/io.h"
 #include "synth.h"
 
-/* ColorChecker Classic reference colours as 8-bit sRGB (D65), as published by X-Rite for
- * charts made after November 2014; row-major from "dark skin" to "black". */
+/* ColorChecker Classic reference colours as 8-bit sRGB (D65): X-Rite's published sRGB table,
+ * the one colour tools commonly embed; row-major from "dark skin" to "black". */
 static const struct {
     const char *name;
     uint8_t srgb[3];
@@ -103,7 +103,7 @@ skinq_status synth_chart(skinq_ctx *ctx, const skinq_synth_options *o, const cha
     skinq_image *photo = NULL, *ref = NULL;
     cJSON *truth = cJSON_CreateObject();
     cJSON_AddStringToObject(truth, "kind", "chart");
-    cJSON_AddStringToObject(truth, "reference", "X-Rite ColorChecker Classic (post-2014), 8-bit sRGB D65; Lab computed with D65 white");
+    cJSON_AddStringToObject(truth, "reference", "X-Rite ColorChecker Classic, X-Rite's published 8-bit sRGB (D65) table; Lab computed with D65 white");
     cJSON_AddStringToObject(truth, "cast_space", "linear sRGB: photo = exposure * cast_matrix * reference");
     cJSON *m = cJSON_AddArrayToObject(truth, "cast_matrix");
     for (int i = 0; i < 9; i++)
