@@ -301,6 +301,13 @@ void skinq_metrics_free(skinq_metrics *m);
 
 /* ------------------------------------------------------ colour (lib/color) */
 
+/**
+ * CIEDE2000 colour difference between two CIELAB colours (kL = kC = kH = 1), as specified in
+ * CIE 142-2001 and checked against every pair of Sharma, Wu & Dalal (2005)'s test data to 1e-4.
+ * Symmetric, exactly 0 for identical colours.
+ */
+double skinq_delta_e2000(const double lab1[3], const double lab2[3]);
+
 /* ---------------------------------------------------- surface (lib/surface) */
 
 /* ------------------------------------------------- tracking (lib/track) */
