@@ -5,12 +5,14 @@
 #include <string.h>
 
 /* ---- module init declarations ---- */
+void skinq_color_init_scalar(struct skinq_kernels *k);
 
 void skinq_kernels_init(struct skinq_kernels *k, unsigned isa_mask)
 {
     memset(k, 0, sizeof *k);
     k->isa = isa_mask;
     /* ---- scalar inits ---- */
+    skinq_color_init_scalar(k);
 #if SKINQ_HAVE_SSE41
     if (isa_mask & SKINQ_ISA_SSE41) {
         /* ---- sse41 inits ---- */

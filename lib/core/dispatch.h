@@ -10,6 +10,9 @@ struct skinq_kernels {
     unsigned isa; /* the ISA mask this table was built for */
 
     /* ---- colour kernels (lib/color/color_kernels.h) ---- */
+    /** n interleaved 8-bit sRGB pixels → n interleaved float L*, a*, b* (D65); any n, no alignment. */
+    void (*srgb8_to_lab)(const uint8_t *rgb, float *lab, size_t n);
+    const char *name_srgb8_to_lab; /* the ISA that filled it, for info/bench */
 
     /* ---- surface kernels (lib/surface/surface_kernels.h) ---- */
 };
