@@ -46,6 +46,10 @@ static inline float skinq_lab_f(float t)
     return t > 0.008856452f ? skinq_cbrtf_fast(t) : t * 7.787037f + 0.137931034f;
 }
 
+/* The scalar reference kernels (also the SIMD kernels' tails). */
+void skinq_srgb8_to_lab_scalar(const uint8_t *rgb, float *lab, size_t n);
+
 void skinq_color_init_scalar(struct skinq_kernels *k);
+void skinq_color_init_avx2(struct skinq_kernels *k);
 
 #endif

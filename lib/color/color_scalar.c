@@ -21,7 +21,7 @@ void skinq_color_tables_init(void)
 }
 
 /* n interleaved 8-bit sRGB pixels → n interleaved float L*, a*, b* (D65). */
-static void srgb8_to_lab_scalar(const uint8_t *rgb, float *lab, size_t n)
+void skinq_srgb8_to_lab_scalar(const uint8_t *rgb, float *lab, size_t n)
 {
     const float *m = skinq_rgb2xyz_n;
     for (size_t i = 0; i < n; i++, rgb += 3, lab += 3) {
@@ -38,6 +38,6 @@ static void srgb8_to_lab_scalar(const uint8_t *rgb, float *lab, size_t n)
 void skinq_color_init_scalar(struct skinq_kernels *k)
 {
     skinq_color_tables_init();
-    k->srgb8_to_lab = srgb8_to_lab_scalar;
+    k->srgb8_to_lab = skinq_srgb8_to_lab_scalar;
     k->name_srgb8_to_lab = "scalar";
 }

@@ -6,6 +6,7 @@
 
 /* ---- module init declarations ---- */
 void skinq_color_init_scalar(struct skinq_kernels *k);
+void skinq_color_init_avx2(struct skinq_kernels *k);
 
 void skinq_kernels_init(struct skinq_kernels *k, unsigned isa_mask)
 {
@@ -21,6 +22,7 @@ void skinq_kernels_init(struct skinq_kernels *k, unsigned isa_mask)
 #if SKINQ_HAVE_AVX2
     if (isa_mask & SKINQ_ISA_AVX2) {
         /* ---- avx2 inits ---- */
+        skinq_color_init_avx2(k);
     }
 #endif
 }
