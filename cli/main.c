@@ -9,6 +9,7 @@
 static const cli_command *const commands[] = {
     &cmd_info,
     &cmd_synth,
+    &cmd_depth,
     &cmd_trend,
     &cmd_report,
 };

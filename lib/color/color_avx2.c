@@ -1,4 +1,5 @@
-/* color_avx2.c -- AVX2+FMA colour kernels: 8 pixels a step, table linearisation by gather. */
+/* color_avx2.c -- AVX2 colour kernels: srgb8_to_lab (8 pixels a step, gathers, FMA) and the
+ * fused analysis rows (8 pixels a step, body in color_tpl.h, no FMA: bit-exact with scalar). */
 #include <immintrin.h>
 
 #include "color/color_kernels.h"
@@ -56,8 +57,91 @@ static void skinq_srgb8_to_lab_avx2(const uint8_t *rgb, float *lab, size_t n)
     skinq_srgb8_to_lab_scalar(rgb, lab, n - i); /* the tail, through the one scalar reference */
 }
 
+/* ---- the fused analysis rows (color_tpl.h) ---- */
+
+typedef __m256 vf;
+typedef __m256i vi;
+#define VW 8
+#define V_STORE _mm256_storeu_ps
+#define V_SET1 _mm256_set1_ps
+#define V_ADD _mm256_add_ps
+#define V_SUB _mm256_sub_ps
+#define V_MUL _mm256_mul_ps
+#define V_DIV _mm256_div_ps
+#define V_MAX _mm256_max_ps
+#define V_MIN _mm256_min_ps
+#define V_AND _mm256_and_ps
+#define V_ANDNOT _mm256_andnot_ps
+#define V_XOR _mm256_xor_ps
+#define V_LT(a, b) _mm256_cmp_ps((a), (b), _CMP_LT_OQ)
+#define V_GT(a, b) _mm256_cmp_ps((a), (b), _CMP_GT_OQ)
+#define V_BLEND(a, b, m) _mm256_blendv_ps((a), (b), (m))
+#define V_MOVEMASK _mm256_movemask_ps
+#define V_AS_I _mm256_castps_si256
+#define VI_AS_F _mm256_castsi256_ps
+#define VI_TO_F _mm256_cvtepi32_ps
+#define VI_CVT_NEAREST _mm256_cvtps_epi32
+#define VI_CVTT _mm256_cvttps_epi32
+#define VI_SET1 _mm256_set1_epi32
+#define VI_ADD _mm256_add_epi32
+#define VI_SUB _mm256_sub_epi32
+#define VI_EQ _mm256_cmpeq_epi32
+#define VI_OR _mm256_or_si256
+#define VI_ANDNOT _mm256_andnot_si256
+#define VI_MIN_U32 _mm256_min_epu32
+#define VI_MAX_U32 _mm256_max_epu32
+#define VI_STORE(p, v) _mm256_store_si256((__m256i *)(void *)(p), (v))
+#define V_GATHER(t, i) _mm256_i32gather_ps((t), (i), 4)
+#define COLOR_ROW8_NAME skinq_color_row8_avx2
+#define COLOR_ROW16_NAME skinq_color_row16_avx2
+
+/* 8 pixels = bytes 0..23: two 16-byte loads (0..15, 8..23), then per 128-bit lane a byte
+ * shuffle to zero-extended dwords (lane 1 holds pixels 4..7 at byte 4 + 3k). Reads 24 bytes. */
+static inline void color_load8(const uint8_t *p, vi *r, vi *g, vi *b)
+{
+    __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(p + 8));
+    __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+    const __m256i sr = _mm256_setr_epi8(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1, 4, -1, -1, -1, 7,
+                                        -1, -1, -1, 10, -1, -1, -1, 13, -1, -1, -1);
+    const __m256i one = _mm256_set1_epi32(1);
+    *r = _mm256_shuffle_epi8(v, sr);
+    *g = _mm256_shuffle_epi8(v, _mm256_add_epi32(sr, one));
+    *b = _mm256_shuffle_epi8(v, _mm256_add_epi32(sr, _mm256_add_epi32(one, one)));
+}
+
+/* 16-bit: deinterleave through the stack (48 bytes read exactly). */
+static inline void color_load16(const uint16_t *p, vi *r, vi *g, vi *b)
+{
+    _Alignas(32) int32_t t[3][8];
+    for (int k = 0; k < 8; k++) {
+        t[0][k] = p[3 * k];
+        t[1][k] = p[3 * k + 1];
+        t[2][k] = p[3 * k + 2];
+    }
+    *r = _mm256_load_si256((const __m256i *)(const void *)t[0]);
+    *g = _mm256_load_si256((const __m256i *)(const void *)t[1]);
+    *b = _mm256_load_si256((const __m256i *)(const void *)t[2]);
+}
+
+static inline vi color_load_mask(const uint8_t *m)
+{
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)m));
+}
+
+void skinq_color_row8_avx2(const skinq_color_params *p, const uint8_t *rgb, const uint8_t *mask, size_t n,
+                           skinq_color_acc *acc, float *const *out);
+void skinq_color_row16_avx2(const skinq_color_params *p, const uint16_t *rgb, const uint8_t *mask, size_t n,
+                            skinq_color_acc *acc, float *const *out);
+
+#include "color_tpl.h"
+
 void skinq_color_init_avx2(struct skinq_kernels *k)
 {
     k->srgb8_to_lab = skinq_srgb8_to_lab_avx2;
     k->name_srgb8_to_lab = "avx2";
+    k->color_row8 = skinq_color_row8_avx2;
+    k->name_color_row8 = "avx2";
+    k->color_row16 = skinq_color_row16_avx2;
+    k->name_color_row16 = "avx2";
 }

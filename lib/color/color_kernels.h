@@ -1,11 +1,33 @@
-/* color_kernels.h -- internal: the colour row kernels' shared constants and inline maths, and
- * their per-ISA init functions. Which kernels exist per ISA: see lib/color/README.md.
+/* color_kernels.h -- internal: the colour row kernels' parameters, accumulators, shared inline
+ * maths and per-ISA init functions. Which kernels exist per ISA: lib/color/README.md.
  *
- * Float rules: srgb8_to_lab is toleranced, not bit-exact — every ISA must stay within 0.005 of
- * the double-precision reference (tests/ref/lab_ref.c) for all 2^24 8-bit colours. */
+ * Kernels (fields of struct skinq_kernels, lib/core/dispatch.h):
+ *   srgb8_to_lab   n interleaved 8-bit sRGB → interleaved float L*a*b*.  scalar, AVX2(+FMA).
+ *                  TOLERANCED: every ISA within 0.005 of the double reference (tests/ref/lab_ref.c)
+ *                  for all 2^24 colours; the AVX2 version uses FMA and differs from scalar in the
+ *                  last bits.
+ *   color_row8     the fused analysis pass over n 8-bit RGB pixels: linearise (table), white
+ *                  gains, L*a*b*, the four indices, ITA°, then per-pixel validity (mask, clipping)
+ *                  and accumulation (moments + histograms) and/or per-metric output rows.
+ *                  scalar, SSE4.1, AVX2.
+ *   color_row16    the same for 16-bit RGB (65536-entry tables).  scalar, SSE4.1, AVX2.
+ *
+ * Float rules of color_row8/16 (style.md rule 10): every ISA evaluates the same float
+ * expressions in the same order without FMA (the AVX2 file is compiled with -ffp-contract=off and
+ * the template never calls an fmadd), min/max/compare semantics are written in the scalar code as
+ * the SIMD instructions define them, and tables are shared. So:
+ *   BIT-EXACT across ISAs: every per-pixel value (the 8 metrics written to `out`), validity,
+ *     the pixel counts and all histogram bins (hence every percentile and red-area figure).
+ *   TOLERANCED: the moment sums (sum, sum of squares). The scalar kernel adds every pixel in
+ *     double; the SIMD kernels add VW lanes in float over blocks of at most SKINQ_COLOR_BLOCK
+ *     steps, then add the block in double. Means and standard deviations agree with scalar to
+ *     ~1e-9 relative (tests check 1e-6).
+ * Accuracy against the double reference: L*, a*, b* within 0.005 for all 2^24 8-bit colours
+ * (measured: see tests/kernels/test_color_kernels.c output); indices use exact-rounded tables. */
 #ifndef SKINQ_COLOR_KERNELS_H
 #define SKINQ_COLOR_KERNELS_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -24,10 +46,16 @@ static const float skinq_rgb2xyz_n[9] = {
 
 /** 8-bit sRGB code → linear value, built once (color_scalar.c). */
 extern float skinq_srgb8_linear[256];
+/** 8-bit code → −log10(linear); code 0 (linear 0, excluded as clipped) holds the value of code 0.5. */
+extern float skinq_srgb8_od[256];
+/** 16-bit tables (65536 entries each), built on first use by skinq_color_tables16_init(). */
+extern float *skinq_srgb16_linear, *skinq_srgb16_od;
 void skinq_color_tables_init(void);
+/** @return 0, or -1 when the 512 KB of 16-bit tables could not be allocated. */
+int skinq_color_tables16_init(void);
 
-/* Cube root for t in [0, ~1.1]: an exponent-bit first guess and two Newton steps give about
- * 1e-7 relative error, far inside the 0.005 L*a*b* bound, at a fraction of cbrtf's cost. */
+/* Cube root for t in [0, ~1.1] used by srgb8_to_lab: an exponent-bit first guess and two
+ * Newton steps give about 1e-7 relative error, far inside the 0.005 L*a*b* bound. */
 static inline float skinq_cbrtf_fast(float t)
 {
     uint32_t i;
@@ -46,10 +74,140 @@ static inline float skinq_lab_f(float t)
     return t > 0.008856452f ? skinq_cbrtf_fast(t) : t * 7.787037f + 0.137931034f;
 }
 
-/* The scalar reference kernels (also the SIMD kernels' tails). */
+/* ------------------------------------------------------------- the fused pass */
+
+/** The per-pixel metrics, in kernel order (out[] rows, histograms, moments). */
+enum {
+    SKINQ_CM_L,   /**< CIELAB L* */
+    SKINQ_CM_A,   /**< a* */
+    SKINQ_CM_B,   /**< b* */
+    SKINQ_CM_EI,  /**< erythema index 100·log10(R/G) */
+    SKINQ_CM_MI,  /**< melanin index 100·log10(1/R) */
+    SKINQ_CM_HB,  /**< hemoglobin (optical-density decomposition) */
+    SKINQ_CM_MEL, /**< melanin (optical-density decomposition) */
+    SKINQ_CM_ITA, /**< individual typology angle, degrees */
+    SKINQ_CM_COUNT
+};
+
+/** Histogram bins per metric; bin SKINQ_CHIST_BINS (after the last) collects invalid pixels. */
+#define SKINQ_CHIST_BINS 16384
+#define SKINQ_CHIST_STRIDE (SKINQ_CHIST_BINS + 16)
+/** SIMD lanes are summed in float for at most this many steps, then added in double. */
+#define SKINQ_COLOR_BLOCK 32
+
+/**
+ * Constants of one analysis (color.c builds them). Bin of value v for metric m:
+ *   t = (v − hist_lo[m])·hist_scale[m]; t = t > 0 ? t : 0; t = t < BINS−1 ? t : BINS−1; bin = (int)t
+ * (the max/min written with SIMD semantics: a NaN lands in bin 0).
+ */
+typedef struct skinq_color_params {
+    const float *lin;      /**< code → linear value (256 or 65536 entries, by kernel) */
+    const float *od;       /**< code → −log10(linear value), finite */
+    float gain[3];         /**< white gains on linear R, G, B (1 when none) */
+    float od_offset[3];    /**< −log10(gain[c]) */
+    float decomp[2][3];    /**< rows giving melanin, hemoglobin from (OD_R, OD_G, OD_B) */
+    float hist_lo[SKINQ_CM_COUNT], hist_scale[SKINQ_CM_COUNT];
+    float shift[SKINQ_CM_COUNT]; /**< moments are of (v − shift): near the mean keeps the sums exact */
+} skinq_color_params;
+
+/** One thread's (or one tile's) accumulation; zero it (and its histogram) before use. */
+typedef struct skinq_color_acc {
+    double sum[SKINQ_CM_COUNT], sumsq[SKINQ_CM_COUNT]; /**< of (v − shift) over valid pixels */
+    uint64_t n;       /**< valid pixels: inside the mask and no channel at 0 or full scale */
+    uint64_t clipped; /**< inside the mask but some channel at 0 or full scale (excluded) */
+    uint64_t inside;  /**< inside the mask (n + clipped) */
+    uint32_t *hist;   /**< SKINQ_CM_COUNT × SKINQ_CHIST_STRIDE counts */
+} skinq_color_acc;
+
+/* Kernel contract, both depths: n pixels of interleaved R, G, B (any n, no alignment demanded),
+ * mask = n bytes (nonzero = inside) or NULL (all inside). acc = NULL: no accumulation. out = NULL,
+ * or SKINQ_CM_COUNT row pointers each NULL or room for n floats: the metrics of every pixel,
+ * valid or not, are written there. Reads exactly 3n samples and n mask bytes; writes only
+ * out[m][0..n-1] and acc. */
+typedef void (*skinq_color_row8_fn)(const skinq_color_params *p, const uint8_t *rgb, const uint8_t *mask,
+                                    size_t n, skinq_color_acc *acc, float *const *out);
+typedef void (*skinq_color_row16_fn)(const skinq_color_params *p, const uint16_t *rgb, const uint8_t *mask,
+                                     size_t n, skinq_color_acc *acc, float *const *out);
+
+/* ---- shared scalar maths: the reference every SIMD body mirrors operation for operation ---- */
+
+#define SKINQ_CBRT_MAGIC 0x54a2fa8c /* inverse-cube-root first guess: K − bits(t)/3 */
+#define SKINQ_LAB_EPS 0.008856452f  /* (6/29)^3 */
+#define SKINQ_LAB_TOE_K 7.787037f   /* (29/6)^2/3 */
+#define SKINQ_LAB_TOE_C 0.137931034f /* 4/29 */
+
+/* Minimax-style fit of atan(a) = a·P(a²) on [0, 1]: max error 4e-8 rad (tests/kernels checks
+ * ITA against atan2 in double). Coefficients c0..c7 of P. */
+static const float skinq_atan_c[8] = {0.9999993343673721f,  -0.3332985624973443f, 0.1994651716447861f,
+                                      -0.1390840142166728f, 0.09641646140827206f, -0.05590518776573711f,
+                                      0.021858243928663364f, -0.004053320883130003f};
+
+/* Cube root without division: r ≈ t^(−1/3) from the exponent bits (integer division by 3 done in
+ * float, as cvtps does, round to nearest), two Householder steps r ← r·(1 + d·(1/3 + d·2/9)) with
+ * d = 1 − t·r³ (cubic convergence: 8 % → 3e-4 → 3e-7 relative), then cbrt(t) = t·r·r. */
+static inline float skinq_cbrt_hh(float t)
+{
+    int32_t i;
+    memcpy(&i, &t, 4);
+    int32_t g = SKINQ_CBRT_MAGIC - (int32_t)lrintf((float)i * (1.0f / 3.0f));
+    float r;
+    memcpy(&r, &g, 4);
+    for (int k = 0; k < 2; k++) {
+        float d = 1.0f - t * ((r * r) * r);
+        r = r * (d * (d * (2.0f / 9.0f) + (1.0f / 3.0f)) + 1.0f);
+    }
+    return (t * r) * r;
+}
+
+/* f(t) of CIE 15; the cube root is evaluated on max-safe input like the SIMD blend does. */
+static inline float skinq_lab_f_hh(float t)
+{
+    return t > SKINQ_LAB_EPS ? skinq_cbrt_hh(t) : t * SKINQ_LAB_TOE_K + SKINQ_LAB_TOE_C;
+}
+
+/* atan2(y, x) in radians from the polynomial: |x|, |y| ordered, a = min/max (max floored at
+ * FLT_MIN so atan2(0, 0) = 0), then the octant fixes in this order: π/2 − r when |y| > |x|,
+ * π − r when x < 0, −r when y < 0. */
+static inline float skinq_atan2_poly(float y, float x)
+{
+    float ax = fabsf(x), ay = fabsf(y);
+    float mx = ax > ay ? ax : ay, mn = ax < ay ? ax : ay;
+    mx = mx > 1.17549435e-38f ? mx : 1.17549435e-38f;
+    float a = mn / mx, s = a * a;
+    float p = skinq_atan_c[7];
+    for (int k = 6; k >= 0; k--)
+        p = p * s + skinq_atan_c[k];
+    float r = a * p;
+    if (ay > ax)
+        r = 1.57079637f - r;
+    if (x < 0)
+        r = 3.14159274f - r;
+    if (y < 0)
+        r = -r;
+    return r;
+}
+
+/* SIMD max/min semantics: max(a, b) = a > b ? a : b (NaN a → b). */
+static inline float skinq_bin_f(float v, float lo, float scale)
+{
+    float t = (v - lo) * scale;
+    t = t > 0.0f ? t : 0.0f;
+    t = t < (float)(SKINQ_CHIST_BINS - 1) ? t : (float)(SKINQ_CHIST_BINS - 1);
+    return t;
+}
+
+/** The scalar reference kernels (color_scalar.c). */
 void skinq_srgb8_to_lab_scalar(const uint8_t *rgb, float *lab, size_t n);
+void skinq_color_row8_scalar(const skinq_color_params *p, const uint8_t *rgb, const uint8_t *mask, size_t n,
+                             skinq_color_acc *acc, float *const *out);
+void skinq_color_row16_scalar(const skinq_color_params *p, const uint16_t *rgb, const uint8_t *mask, size_t n,
+                              skinq_color_acc *acc, float *const *out);
+
+/** The histogram ranges every analysis uses (color.c): lo and 1/bin width per metric. */
+extern const float skinq_color_hist_lo[SKINQ_CM_COUNT], skinq_color_hist_scale[SKINQ_CM_COUNT];
 
 void skinq_color_init_scalar(struct skinq_kernels *k);
+void skinq_color_init_sse41(struct skinq_kernels *k);
 void skinq_color_init_avx2(struct skinq_kernels *k);
 
 #endif

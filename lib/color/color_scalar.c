@@ -1,23 +1,55 @@
-/* color_scalar.c -- the scalar reference colour kernels. */
-#include <math.h>
+/* color_scalar.c -- the scalar reference colour kernels and the shared linearisation tables. */
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "color/color_kernels.h"
 
 float skinq_srgb8_linear[256];
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+float skinq_srgb8_od[256];
+float *skinq_srgb16_linear, *skinq_srgb16_od;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT, tables16_once = PTHREAD_ONCE_INIT;
+
+/* IEC 61966-2-1 decoding of an encoded value e in [0, 1], in double. */
+static double srgb_decode(double e)
+{
+    return e <= 0.04045 ? e / 12.92 : pow((e + 0.055) / 1.055, 2.4);
+}
 
 static void build_tables(void)
 {
     for (int v = 0; v < 256; v++) {
-        double e = v / 255.0;
-        skinq_srgb8_linear[v] = (float)(e <= 0.04045 ? e / 12.92 : pow((e + 0.055) / 1.055, 2.4));
+        skinq_srgb8_linear[v] = (float)srgb_decode(v / 255.0);
+        /* code 0 has no optical density (linear 0); it is always excluded as clipped, and its
+         * table entry is the density of half a code so that maps of it stay finite */
+        skinq_srgb8_od[v] = (float)-log10(srgb_decode((v ? v : 0.5) / 255.0));
     }
 }
 
 void skinq_color_tables_init(void)
 {
     pthread_once(&tables_once, build_tables);
+}
+
+static void build_tables16(void)
+{
+    float *lin = malloc(65536 * sizeof(float)), *od = malloc(65536 * sizeof(float));
+    if (!lin || !od) {
+        free(lin);
+        free(od);
+        return;
+    }
+    for (int v = 0; v < 65536; v++) {
+        lin[v] = (float)srgb_decode(v / 65535.0);
+        od[v] = (float)-log10(srgb_decode((v ? v : 0.5) / 65535.0));
+    }
+    skinq_srgb16_linear = lin;
+    skinq_srgb16_od = od;
+}
+
+int skinq_color_tables16_init(void)
+{
+    pthread_once(&tables16_once, build_tables16);
+    return skinq_srgb16_linear ? 0 : -1;
 }
 
 /* n interleaved 8-bit sRGB pixels → n interleaved float L*, a*, b* (D65). */
@@ -35,9 +67,86 @@ void skinq_srgb8_to_lab_scalar(const uint8_t *rgb, float *lab, size_t n)
     }
 }
 
+/*
+ * The eight metrics of one pixel from its codes. The formulas (sources in color.c's table):
+ *   linear c = table(code)·gain_c;  X/Xn, Y/Yn, Z/Zn = rows of skinq_rgb2xyz_n · (R, G, B)
+ *   L* = 116 f(Y/Yn) − 16, a* = 500 (f(X/Xn) − f(Y/Yn)), b* = 200 (f(Y/Yn) − f(Z/Zn))   (CIE 15)
+ *   OD_c = −log10(linear c) = od_table(code) − log10(gain_c)
+ *   erythema index = 100 (OD_G − OD_R) = 100 log10(R/G); melanin index = 100 OD_R = 100 log10(1/R)
+ *   (melanin, hemoglobin) = decomposition rows · (OD_R, OD_G, OD_B)
+ *   ITA° = atan2(L* − 50, b*)·180/π
+ * Every SIMD body (color_tpl.h) evaluates exactly these float operations in this order.
+ */
+static inline void pixel_metrics(const skinq_color_params *p, unsigned cr, unsigned cg, unsigned cb,
+                                 float v[SKINQ_CM_COUNT])
+{
+    const float *m = skinq_rgb2xyz_n;
+    float r = p->lin[cr] * p->gain[0], g = p->lin[cg] * p->gain[1], b = p->lin[cb] * p->gain[2];
+    float x = m[0] * r + m[1] * g + m[2] * b;
+    float y = m[3] * r + m[4] * g + m[5] * b;
+    float z = m[6] * r + m[7] * g + m[8] * b;
+    float fx = skinq_lab_f_hh(x), fy = skinq_lab_f_hh(y), fz = skinq_lab_f_hh(z);
+    v[SKINQ_CM_L] = 116.0f * fy - 16.0f;
+    v[SKINQ_CM_A] = 500.0f * (fx - fy);
+    v[SKINQ_CM_B] = 200.0f * (fy - fz);
+    float odr = p->od[cr] + p->od_offset[0], odg = p->od[cg] + p->od_offset[1], odb = p->od[cb] + p->od_offset[2];
+    v[SKINQ_CM_EI] = 100.0f * (odg - odr);
+    v[SKINQ_CM_MI] = 100.0f * odr;
+    v[SKINQ_CM_MEL] = p->decomp[0][0] * odr + p->decomp[0][1] * odg + p->decomp[0][2] * odb;
+    v[SKINQ_CM_HB] = p->decomp[1][0] * odr + p->decomp[1][1] * odg + p->decomp[1][2] * odb;
+    v[SKINQ_CM_ITA] = skinq_atan2_poly(v[SKINQ_CM_L] - 50.0f, v[SKINQ_CM_B]) * 57.2957795f;
+}
+
+/* One pixel: metrics, optional outputs, validity and accumulation (double sums, histogram). */
+static inline void pixel_row_step(const skinq_color_params *p, unsigned cr, unsigned cg, unsigned cb, unsigned maxcode,
+                                  int inside, size_t i, skinq_color_acc *acc, float *const *out)
+{
+    float v[SKINQ_CM_COUNT];
+    pixel_metrics(p, cr, cg, cb, v);
+    if (out)
+        for (int k = 0; k < SKINQ_CM_COUNT; k++)
+            if (out[k])
+                out[k][i] = v[k];
+    if (!acc)
+        return;
+    int clip = cr == 0 || cg == 0 || cb == 0 || cr == maxcode || cg == maxcode || cb == maxcode;
+    int valid = inside && !clip;
+    acc->inside += (uint64_t)(inside != 0);
+    acc->clipped += (uint64_t)(inside && clip);
+    acc->n += (uint64_t)valid;
+    for (int k = 0; k < SKINQ_CM_COUNT; k++) {
+        int bin = SKINQ_CHIST_BINS;
+        if (valid) {
+            double d = (double)(v[k] - p->shift[k]);
+            acc->sum[k] += d;
+            acc->sumsq[k] += d * d;
+            bin = (int)skinq_bin_f(v[k], p->hist_lo[k], p->hist_scale[k]);
+        }
+        acc->hist[k * SKINQ_CHIST_STRIDE + bin]++;
+    }
+}
+
+void skinq_color_row8_scalar(const skinq_color_params *p, const uint8_t *rgb, const uint8_t *mask, size_t n,
+                             skinq_color_acc *acc, float *const *out)
+{
+    for (size_t i = 0; i < n; i++, rgb += 3)
+        pixel_row_step(p, rgb[0], rgb[1], rgb[2], 255, mask ? mask[i] != 0 : 1, i, acc, out);
+}
+
+void skinq_color_row16_scalar(const skinq_color_params *p, const uint16_t *rgb, const uint8_t *mask, size_t n,
+                              skinq_color_acc *acc, float *const *out)
+{
+    for (size_t i = 0; i < n; i++, rgb += 3)
+        pixel_row_step(p, rgb[0], rgb[1], rgb[2], 65535, mask ? mask[i] != 0 : 1, i, acc, out);
+}
+
 void skinq_color_init_scalar(struct skinq_kernels *k)
 {
     skinq_color_tables_init();
     k->srgb8_to_lab = skinq_srgb8_to_lab_scalar;
     k->name_srgb8_to_lab = "scalar";
+    k->color_row8 = skinq_color_row8_scalar;
+    k->name_color_row8 = "scalar";
+    k->color_row16 = skinq_color_row16_scalar;
+    k->name_color_row16 = "scalar";
 }

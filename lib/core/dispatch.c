@@ -5,7 +5,11 @@
 #include <string.h>
 
 /* ---- module init declarations ---- */
+void skinq_surface_init_scalar(struct skinq_kernels *k);
+void skinq_surface_init_sse41(struct skinq_kernels *k);
+void skinq_surface_init_avx2(struct skinq_kernels *k);
 void skinq_color_init_scalar(struct skinq_kernels *k);
+void skinq_color_init_sse41(struct skinq_kernels *k);
 void skinq_color_init_avx2(struct skinq_kernels *k);
 
 void skinq_kernels_init(struct skinq_kernels *k, unsigned isa_mask)
@@ -13,15 +17,19 @@ void skinq_kernels_init(struct skinq_kernels *k, unsigned isa_mask)
     memset(k, 0, sizeof *k);
     k->isa = isa_mask;
     /* ---- scalar inits ---- */
+    skinq_surface_init_scalar(k);
     skinq_color_init_scalar(k);
 #if SKINQ_HAVE_SSE41
     if (isa_mask & SKINQ_ISA_SSE41) {
         /* ---- sse41 inits ---- */
+        skinq_color_init_sse41(k);
+        skinq_surface_init_sse41(k);
     }
 #endif
 #if SKINQ_HAVE_AVX2
     if (isa_mask & SKINQ_ISA_AVX2) {
         /* ---- avx2 inits ---- */
+        skinq_surface_init_avx2(k);
         skinq_color_init_avx2(k);
     }
 #endif

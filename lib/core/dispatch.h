@@ -6,6 +6,10 @@
 
 #include "core.h"
 
+struct skinq_ps_params; /* surface kernels' parameters (lib/surface/surface_kernels.h) */
+struct skinq_color_params; /* colour kernels' parameters and accumulator (lib/color/color_kernels.h) */
+struct skinq_color_acc;
+
 struct skinq_kernels {
     unsigned isa; /* the ISA mask this table was built for */
 
@@ -13,8 +17,20 @@ struct skinq_kernels {
     /** n interleaved 8-bit sRGB pixels → n interleaved float L*, a*, b* (D65); any n, no alignment. */
     void (*srgb8_to_lab)(const uint8_t *rgb, float *lab, size_t n);
     const char *name_srgb8_to_lab; /* the ISA that filled it, for info/bench */
+    /** Fused analysis pass: n 8-bit RGB pixels (+ mask) → metrics accumulated and/or written out. */
+    void (*color_row8)(const struct skinq_color_params *p, const uint8_t *rgb, const uint8_t *mask, size_t n,
+                       struct skinq_color_acc *acc, float *const *out);
+    const char *name_color_row8;
+    /** The same for 16-bit RGB. */
+    void (*color_row16)(const struct skinq_color_params *p, const uint16_t *rgb, const uint8_t *mask, size_t n,
+                        struct skinq_color_acc *acc, float *const *out);
+    const char *name_color_row16;
 
     /* ---- surface kernels (lib/surface/surface_kernels.h) ---- */
+    /** Photometric stereo: n pixels of m light rows → unit normal, albedo, outcome code. */
+    void (*ps_row)(const struct skinq_ps_params *p, const float *const *rows, size_t n, float *nx, float *ny,
+                   float *nz, float *albedo, uint8_t *code);
+    const char *name_ps_row; /* the ISA that filled it, for info/bench */
 };
 
 /** Fill a table for an ISA mask: scalar entries, then each allowed level in rising order. */

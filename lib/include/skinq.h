@@ -308,7 +308,420 @@ void skinq_metrics_free(skinq_metrics *m);
  */
 double skinq_delta_e2000(const double lab1[3], const double lab2[3]);
 
+/*
+ * Colour analysis (design §2 "Colour"). Pixels are taken as sRGB (8- or 16-bit RGB; gray images
+ * are refused), linearised (IEC 61966-2-1), optionally multiplied by white gains, then per pixel:
+ * CIELAB (D65) L*, a*, b*; erythema index 100·log10(R/G) and melanin index 100·log10(1/R) on the
+ * (white-normalised) linear R, G; melanin and hemoglobin from an optical-density decomposition;
+ * ITA° = atan2(L* − 50, b*)·180/π. skinq_color_formulas() gives each formula and its source.
+ * Pixels inside the region of interest with any channel at 0 or at full scale are clipped:
+ * excluded and counted. Each metric is summarised over the ROI as mean, std (population), p05,
+ * p50, p95 (percentiles from 16384-bin histograms, within one bin of the exact order statistic).
+ */
+
+/** Where the region of interest comes from. */
+typedef enum skinq_roi_kind {
+    SKINQ_ROI_IMAGE = 0, /**< the whole image */
+    SKINQ_ROI_RECT,      /**< options.roi, clipped to the image */
+    SKINQ_ROI_MASK,      /**< options.roi_mask (nonzero = inside), same size as the image */
+    SKINQ_ROI_AUTO_SKIN  /**< skinq_color_skin_mask() of the (white-corrected) image */
+} skinq_roi_kind;
+
+/** Options of skinq_color_analyze(); fill with skinq_color_default_options() first. */
+typedef struct skinq_color_options {
+    skinq_roi_kind roi_kind;
+    skinq_rect roi;              /**< SKINQ_ROI_RECT */
+    const skinq_mask *roi_mask;  /**< SKINQ_ROI_MASK; borrowed, not freed */
+    int has_ref;                 /**< 1: `ref` is untreated reference skin; every metric gets delta_ref */
+    skinq_rect ref;
+    int has_white;               /**< 1: `white` is a white/grey patch; gains in linear RGB before any metric */
+    skinq_rect white;
+    double white_reflectance;    /**< reflectance the patch is normalised to (default 1: the patch reads white) */
+    double px_per_mm;            /**< scale; 0 = unknown (red_area_mm2 is then in pixels) */
+    double red_threshold;        /**< a* units above the reference median for red_area_* (default 5) */
+    const char *maps_dir;        /**< write PNG maps into this folder (created if missing); NULL = none */
+    int map_max_size;            /**< maps' longest side in pixels (default 2048) */
+} skinq_color_options;
+
+/** Defaults: whole image, no ref, no white, scale unknown, red_threshold 5, no maps. */
+void skinq_color_default_options(skinq_color_options *o);
+
+/** Provenance of an analysis (what was measured and how). Plain struct, the caller's. */
+typedef struct skinq_color_info {
+    char roi_source[16];      /**< "image", "rect", "mask" or "auto-skin" ("+alpha" appended when an alpha mask applied) */
+    skinq_rect roi_rect;      /**< bounding box of the ROI */
+    uint64_t roi_inside;      /**< pixels inside the ROI */
+    uint64_t roi_pixels;      /**< pixels measured: inside and not clipped */
+    uint64_t roi_clipped;     /**< inside but excluded: a channel at 0 or full scale */
+    int has_ref;
+    skinq_rect ref_rect;      /**< as clipped to the image */
+    uint64_t ref_pixels, ref_clipped;
+    int has_white;
+    double white_gains[3];    /**< linear R, G, B gains (1, 1, 1 without a white patch) */
+    uint64_t white_pixels, white_clipped;
+    double red_threshold_a;   /**< the absolute a* above which a pixel counts as red */
+    char red_basis[16];       /**< "ref_median" or "roi_p25": what the threshold was added to */
+    char ita_category[16];    /**< skinq_ita_category() of the ROI's median ITA° */
+    int map_factor;           /**< maps are 1/map_factor of the image per axis; 0 = no maps written */
+    char white_point[8];      /**< "D65" */
+} skinq_color_info;
+
+/**
+ * Analyse the colour of an image's region of interest.
+ * Metric paths (all appended to *out, design §3): color.<m>.{mean,std,p05,p50,p95} for m in L, a, b,
+ * erythema_index, melanin_index, hemoglobin, melanin, ita_deg; with a reference also
+ * color.<m>.ref_mean and color.<m>.delta_ref (ROI mean − reference mean); color.red_area_fraction,
+ * color.red_area_px, color.red_area_mm2 (pixels, unit "px", when the scale is unknown).
+ * Maps (options.maps_dir): a.png, erythema_index.png, hemoglobin.png, melanin.png (heatmaps with a
+ * legend, range p02–p98 of the ROI), overlay_a.png (a* over the photo) and roi.png, each atomic.
+ * @param alpha  the image's alpha mask from skinq_image_load(), or NULL; pixels outside it never count.
+ * @param o      options, or NULL for the defaults.
+ * @param out    metrics are appended (existing paths overwritten); on error it may hold part of them.
+ * @param info   provenance, may be NULL.
+ * @return SKINQ_OK; SKINQ_E_INVALID (bad options); SKINQ_E_UNSUPPORTED (not RGB); SKINQ_E_FORMAT (mask
+ *         size differs from the image); SKINQ_E_EMPTY_ROI (no usable pixel in the ROI, reference or
+ *         white patch); SKINQ_E_LIMIT (above 2^32 pixels); SKINQ_E_NOMEM; SKINQ_E_IO (maps).
+ */
+skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                                 const skinq_color_options *o, skinq_metrics *out, skinq_color_info *info);
+
+/**
+ * White gains from a patch: gain_c = reflectance / mean linear c over the patch's pixels (inside
+ * alpha, not clipped). @param pixels, clipped  counts, may be NULL.
+ * @return SKINQ_OK; SKINQ_E_EMPTY_ROI (patch outside the image or every pixel clipped);
+ *         SKINQ_E_INVALID (reflectance <= 0); SKINQ_E_UNSUPPORTED (not RGB). gains unchanged on error.
+ */
+skinq_status skinq_color_white_gains(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha, skinq_rect patch,
+                                     double reflectance, double gains[3], uint64_t *pixels, uint64_t *clipped);
+
+/**
+ * Per-pixel CIELAB planes of an image (gray images as R = G = B) through the analysis kernels.
+ * @param gains  linear RGB gains, or NULL for none.
+ * @param L, a, b  width×height floats each, `stride` floats between rows; any may be NULL.
+ * @return SKINQ_OK, SKINQ_E_INVALID (stride < width), SKINQ_E_NOMEM.
+ */
+skinq_status skinq_color_lab_planes(skinq_ctx *ctx, const skinq_image *img, const double gains[3], float *L, float *a,
+                                    float *b, size_t stride);
+
+/**
+ * Skin segmentation for --auto-skin. Per pixel, CIELAB (after `gains`) must lie in a skin gamut
+ * (20 <= L* <= 92, chroma >= 6, hue angle 15°–85°; excludes background colours, dark hair,
+ * pupils and irises, sclera and strong specular highlights), then within 3 robust standard
+ * deviations (1.4826·MAD, floored) of the image's own skin colour (median L*, a*, b* of the
+ * candidates), and in a connected skin region of a 1-megapixel working copy (3×3 opening; regions
+ * smaller than a tenth of the largest dropped).
+ * @param gains  linear RGB gains or NULL.  @param alpha  NULL or the alpha mask (outside = not skin).
+ * @param out    receives a new mask (free with skinq_mask_free()).
+ * @return SKINQ_OK; SKINQ_E_UNSUPPORTED (not RGB); SKINQ_E_EMPTY_ROI (no skin found); SKINQ_E_NOMEM.
+ */
+skinq_status skinq_color_skin_mask(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                                   const double gains[3], skinq_mask **out);
+
+/** Individual typology angle category (Chardon et al. 1991; Del Bino et al. 2006): "very light" (> 55°),
+ * "light" (> 41°), "intermediate" (> 28°), "tan" (> 10°), "brown" (> −30°), "dark"; "unknown" for NaN. Static. */
+const char *skinq_ita_category(double ita_deg);
+
+/** One metric's formula and source, for provenance (JSON "calibration.formulas"). */
+typedef struct skinq_color_formula {
+    const char *metric;   /**< "L", "a", "b", "erythema_index", ... as in the metric paths */
+    const char *formula;
+    const char *citation;
+} skinq_color_formula;
+
+/** The formulas of every colour metric; static table of *count entries. */
+const skinq_color_formula *skinq_color_formulas(size_t *count);
+
+/** The decomposition's absorption directions in optical density (R, G, B): melanin, hemoglobin
+ * (shading is (1, 1, 1)); see skinq_color_formulas(). */
+void skinq_color_od_vectors(double melanin[3], double hemoglobin[3]);
+
 /* ---------------------------------------------------- surface (lib/surface) */
+
+/*
+ * Surface height and scar depth (design §2 "Surface and scars", §3 `skinq depth`).
+ * Conventions: heights are positive toward the camera; images are x right, y down; light
+ * directions and normals are x right, y UP, z toward the camera (DiLiGenT), so a height
+ * gradient along image rows q = dz/dy_image relates to the normal by q = +ny/nz, and
+ * p = dz/dx = −nx/nz. Planar float arrays below are row-major width×height without padding.
+ */
+
+/** Photometric-stereo light (one entry of a lights file). */
+typedef struct skinq_light {
+    char image[512];     /**< image named by the file, resolved against the file's folder; "" if none */
+    double direction[3]; /**< unit vector from the surface to the light (normalised on load) */
+    double intensity;    /**< relative intensity, > 0 (1 when the file gives none) */
+} skinq_light;
+
+/** A parsed lights file: {"lights":[{"image":"a.png","direction":[x,y,z],"intensity":1.0},…]}. */
+typedef struct skinq_lights {
+    int count;            /**< 1..SKINQ_LIGHTS_MAX */
+    skinq_light *items;
+    double px_per_mm;     /**< the file's optional top-level "px_per_mm", 0 when absent */
+    skinq_allocator alloc;
+} skinq_lights;
+
+#define SKINQ_LIGHTS_MAX 64
+
+/**
+ * Read and validate a lights file (cJSON). Every light needs a 3-number, finite, non-zero
+ * direction with z > 0 (a light behind the surface cannot light it); "intensity" is optional
+ * (> 0); "image" is optional (a string).
+ * @param out  receives the lights; free with skinq_lights_free(). Unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_IO (cannot read); SKINQ_E_FORMAT (not JSON, wrong structure,
+ *         bad value, more than SKINQ_LIGHTS_MAX lights); SKINQ_E_NOMEM. The message names the
+ *         file and the offending light.
+ */
+skinq_status skinq_lights_load(skinq_ctx *ctx, const char *path, skinq_lights **out);
+
+/** Free lights; NULL-safe; sets *l to NULL. */
+void skinq_lights_free(skinq_lights **l);
+
+/** Options of photometric stereo; skinq_ps_default_options() gives the defaults. */
+typedef struct skinq_ps_options {
+    double outlier_tau; /**< relative residual (of albedo × light intensity) above which the darkest and
+                             brightest observations are tested as shadow / highlight (default 0.05;
+                             0 = never reject). Rejection needs >= 4 lights. */
+    double shadow_fraction; /**< observations <= this × the pixel's brightest are attached shadows and
+                                 left out when >= 3 lights remain (default 0.02; 0 = only zeros) */
+    double min_albedo;  /**< |albedo·normal| at or below it: no signal, pixel invalid (default 1e-4,
+                             for intensities scaled to 0..1) */
+} skinq_ps_options;
+
+void skinq_ps_default_options(skinq_ps_options *o);
+
+/** A photometric-stereo plan: the lights' pseudo-inverse and subset constants (opaque). */
+typedef struct skinq_ps_plan skinq_ps_plan;
+
+/**
+ * Precompute a Lambertian least-squares solve for a set of lights.
+ * @param lights  >= 3 lights; `lights_path` (may be NULL) only names the file in messages.
+ * @return SKINQ_OK; SKINQ_E_TOO_FEW (fewer than 3 lights, or directions coplanar / nearly so:
+ *         smallest / largest singular value of the light matrix < 0.02); SKINQ_E_NOMEM.
+ */
+skinq_status skinq_ps_plan_new(skinq_ctx *ctx, const skinq_lights *lights, const char *lights_path,
+                               const skinq_ps_options *o, skinq_ps_plan **out);
+
+/** Free a plan; NULL-safe; sets *p to NULL. */
+void skinq_ps_plan_free(skinq_ps_plan **p);
+
+/** Counts of the per-pixel outcomes of skinq_ps_execute(). */
+typedef struct skinq_ps_counts {
+    uint64_t all, no_darkest, no_brightest, no_both, invalid;
+    uint64_t shadowed; /**< pixels (any of the above but invalid) fitted without their shadowed lights */
+} skinq_ps_counts;
+
+/**
+ * Per-pixel normals and albedo from m = light count intensity planes (linear, 0..1 scale
+ * expected for min_albedo), spread over the context's threads with the dispatched kernel.
+ * @param planes  m pointers, plane k for light k; row y at planes[k] + y·stride.
+ * @param stride  floats between rows of the planes (>= width).
+ * @param nx,ny,nz,albedo  caller's width×height arrays (no padding); all required.
+ * @param code    caller's width×height outcome codes (0 all used, 1 darkest rejected, 2 brightest
+ *                rejected, 3 both, 4 no signal; + 8 when shadowed lights were left out) or NULL.
+ * @param counts  receives the outcome counts, or NULL.
+ * @return SKINQ_OK or SKINQ_E_INVALID (sizes); outputs are fully written on success.
+ */
+skinq_status skinq_ps_execute(skinq_ctx *ctx, const skinq_ps_plan *p, const float *const *planes, int width,
+                              int height, size_t stride, float *nx, float *ny, float *nz, float *albedo,
+                              uint8_t *code, skinq_ps_counts *counts);
+
+/**
+ * Normals → height gradients per pixel: p = dz/dx = −nx/nz, q = dz/dy_image = +ny/nz, with nz
+ * clamped to >= 1/sqrt(1 + max_slope²) so that |(p, q)| <= max_slope (grazing normals).
+ */
+void skinq_normals_to_gradients(const float *nx, const float *ny, const float *nz, size_t n, double max_slope,
+                                float *p, float *q);
+
+/**
+ * Frankot–Chellappa integrator (FFTW, single precision) for one grid size: the plan owns the
+ * FFTW plans (made under a process-wide lock with FFTW_ESTIMATE, so results are identical
+ * between runs) and its scratch (sized for the ctx's thread count). One plan may be executed by
+ * one caller at a time; make one per caller for concurrent use.
+ *
+ * Method: the height is the least-squares fit, per frequency, of a cosine series to the
+ * gradients after mirror (even-symmetric, half-sample) extension of the height, i.e. FC on the
+ * 2W×2H mirrored field, computed with real DCT-II / DST-II transforms of the W×H field (same
+ * result, a quarter of the work). Mirroring removes the wrap-around discontinuities plain FC
+ * suffers at the borders. Limits: the mean height is unobservable (output has mean 0); errors
+ * in the gradients integrate into low-frequency drift (bowing) that grows with the field size,
+ * so heights are relative within the field, not absolute; a non-integrable gradient field (e.g.
+ * from shadows) gives the closest integrable surface, not the true one.
+ */
+typedef struct skinq_integrator skinq_integrator;
+
+/**
+ * @return SKINQ_OK; SKINQ_E_INVALID (width or height < 2); SKINQ_E_LIMIT (above the ctx's
+ *         max_pixels); SKINQ_E_NOMEM. On error *out is unchanged.
+ */
+skinq_status skinq_integrator_new(skinq_ctx *ctx, int width, int height, skinq_integrator **out);
+
+/** Free a plan; NULL-safe; sets *p to NULL. */
+void skinq_integrator_free(skinq_integrator **p);
+
+/**
+ * Integrate gradients p = dz/dx, q = dz/dy_image (per pixel, image rows down; non-finite values
+ * count as 0) into z (width×height, caller's; same unit as the gradients × pixels, mean 0).
+ * To get millimetres from dimensionless slopes divide z by px_per_mm. The work spreads over
+ * ctx's threads (ctx may be NULL: this thread only); the result does not depend on the thread
+ * count. One plan must not be executed by two threads at once. Cannot fail.
+ */
+void skinq_integrate(skinq_ctx *ctx, skinq_integrator *plan, const float *p, const float *q, float *z);
+
+/** Scar type hint from shape. */
+typedef enum skinq_scar_type {
+    SKINQ_SCAR_ICEPICK, /**< narrow and deep, tapering (max depth >= 0.25 × equivalent diameter) */
+    SKINQ_SCAR_BOXCAR,  /**< flat-bottomed: >= 35 % of its area within 75 % of its max depth */
+    SKINQ_SCAR_ROLLING  /**< shallow and wide, sloping */
+} skinq_scar_type;
+
+/** "icepick", "boxcar", "rolling" (static; "unknown" for other values). */
+const char *skinq_scar_type_name(skinq_scar_type t);
+
+/** One scar. Lengths in mm (pixels when the lateral scale is unknown), depths in height units. */
+typedef struct skinq_scar {
+    double max_depth;       /**< deepest point below the reference surface */
+    double mean_depth;      /**< mean depth over its area */
+    double area;            /**< area deeper than min_depth (mm², or px²) */
+    double volume;          /**< depth integrated over the region down to low_fraction·min_depth */
+    double equiv_diameter;  /**< 2·sqrt(area/π) */
+    double centroid[2];     /**< x right, y down, from the top-left corner of the image */
+    double flat_fraction;   /**< share of the area within 75 % of max_depth (a flat floor → near 1) */
+    skinq_rect bbox;        /**< pixel bounding box of the region */
+    int pixels;             /**< pixels in the area */
+    skinq_scar_type type;
+} skinq_scar;
+
+/** Options of skinq_scars_find(); skinq_scars_default_options() gives the defaults. */
+typedef struct skinq_scars_options {
+    double min_depth;       /**< depth that makes a scar, in height units (default 0.05) */
+    double low_fraction;    /**< the region (for volume) grows down to low_fraction·min_depth (0.2) */
+    double ref_scale_mm;    /**< scale of the reference surface (default 5): a local quadratic fit with
+                                 a Gaussian kernel of sigma = ref_scale, iterated so that pixels below
+                                 it (by 3 robust noise sigmas, within 0.1-0.5 × min_depth) do not
+                                 count: depressions narrower than about 2 × ref_scale are bridged */
+    double min_area_mm2;    /**< smaller regions are ignored (default 0.05 mm²; 9 px when scale unknown) */
+    const skinq_mask *mask; /**< if given: the scars are this mask's connected regions (and they are
+                                 left out of the reference fit) instead of thresholded depressions */
+} skinq_scars_options;
+
+void skinq_scars_default_options(skinq_scars_options *o);
+
+/** Result of skinq_scars_find(); free with skinq_scars_free(). */
+typedef struct skinq_scars {
+    int width, height;
+    int count;
+    skinq_scar *items;      /**< sorted by max depth, deepest first */
+    float *reference;       /**< width×height reference surface (height units) */
+    float *depth;           /**< width×height reference − height (positive below), NaN where unknown */
+    int32_t *labels;        /**< width×height: k+1 inside items[k]'s region (volume region), else 0 */
+    double max_depth, mean_depth, area, volume; /**< totals: max, area-weighted mean, sums */
+    double sa, sq;          /**< ISO 25178-style Sa, Sq of height − reference over valid pixels */
+    double ref_sigma_px;    /**< the reference kernel's sigma actually used, in pixels */
+    skinq_allocator alloc;
+} skinq_scars;
+
+/**
+ * Find and measure depressions in a height field: reference surface, depth = reference −
+ * height, scars = 8-connected regions deeper than min_depth with at least min_area (or the
+ * mask's regions). Per scar: max depth (the deepest pixel: on noisy heights it reads high by
+ * about 2-3 noise sigmas), mean depth and area over the pixels deeper than min_depth, volume =
+ * signed depth summed over the region grown (through 5×5-mean depth > low_fraction·min_depth)
+ * around it, centroid, equivalent diameter and a type hint (boxcar when flat_fraction >= 0.35,
+ * else icepick when max depth >= 0.25 × equivalent diameter, else rolling; the icepick test
+ * needs heights and lengths in one unit, so without a lateral scale a height map in mm gets no
+ * icepick hint).
+ * @param height     width×height heights (NaN = unknown, ignored).
+ * @param px_per_mm  lateral scale; <= 0 when unknown (then areas are px², lengths px, and the
+ *                   reference sigma is min(width, height)/20 px).
+ * @return SKINQ_OK; SKINQ_E_INVALID (sizes, options, mask size differs); SKINQ_E_EMPTY_ROI (no
+ *         finite height); SKINQ_E_NOMEM. On error *out is unchanged.
+ */
+skinq_status skinq_scars_find(skinq_ctx *ctx, const float *height, int width, int height_px, double px_per_mm,
+                              const skinq_scars_options *o, skinq_scars **out);
+
+/** Free a result; NULL-safe; sets *s to NULL. */
+void skinq_scars_free(skinq_scars **s);
+
+/**
+ * Load a height map: an 8- or 16-bit grayscale PNG, height_mm = value × z_scale.
+ * @param out  receives width×height floats (free with skinq_free_buffer()).
+ * @return SKINQ_OK; SKINQ_E_INVALID (z_scale <= 0 or not finite); SKINQ_E_UNSUPPORTED (colour
+ *         image); errors of skinq_image_load(). The message names the file.
+ */
+skinq_status skinq_heightmap_load(skinq_ctx *ctx, const char *path, double z_scale, float **out, int *width,
+                                  int *height);
+
+/** Free a buffer the surface functions allocated through ctx (NULL-safe). */
+void skinq_free_buffer(skinq_ctx *ctx, void *p);
+
+/** Options of the `depth` pipeline; fill with skinq_depth_default_options() first. */
+typedef struct skinq_depth_options {
+    double px_per_mm;   /**< lateral scale; 0 = unknown (a stack's lights file may give it) */
+    double z_scale;     /**< height maps: mm per unit of the PNG (required, > 0) */
+    skinq_scars_options scars; /**< scars.min_depth <= 0 (the default here): 0.05 mm, or 1 px when heights
+                                    are in px (a stack without any scale) */
+    skinq_ps_options ps;
+    double max_slope;   /**< photometric stereo: steepest slope kept (default 10) */
+} skinq_depth_options;
+
+void skinq_depth_default_options(skinq_depth_options *o);
+
+/** Result of a `depth` analysis; free with skinq_depth_free(). */
+typedef struct skinq_depth_result {
+    char input[24];        /**< "height-map", "photometric-stereo" or "single-photo" */
+    int width, height;
+    int relative;          /**< 1 when heights are not in mm (single photo; stack without a scale) */
+    double px_per_mm;      /**< 0 when unknown */
+    char scale_source[16]; /**< "option", "lights-file" or "unknown" */
+    char z_unit[12];       /**< unit of heights and depths: "mm", "px" (stack without scale), "relative" */
+    char xy_unit[8];       /**< "mm" or "px" */
+    float *z;              /**< width×height height (z_unit), NULL for a single photo */
+    float *nx, *ny, *nz, *albedo; /**< photometric stereo only, else NULL */
+    float *shading_index;  /**< single photo only: relative darkening below the local reference (0..1) */
+    skinq_scars *scars;    /**< NULL for a single photo */
+    double min_depth;      /**< the scar threshold used (z_unit) */
+    skinq_metrics metrics; /**< every number under the design's paths (surface.*, scars.*) */
+    const skinq_mask *roi; /**< the mask the analysis used (borrowed from the options), or NULL */
+    skinq_allocator alloc;
+} skinq_depth_result;
+
+/**
+ * Height map → scars. @return as skinq_heightmap_load() and skinq_scars_find(). On error *out
+ * is unchanged.
+ */
+skinq_status skinq_depth_from_height(skinq_ctx *ctx, const char *path, const skinq_depth_options *o,
+                                     skinq_depth_result **out);
+
+/**
+ * Photometric-stereo stack → normals, albedo, height (Frankot–Chellappa) → scars.
+ * @param images  n image paths in light order; n = 0 takes the "image" names of the lights file.
+ *                When every light names an image and every given path's file name matches exactly
+ *                one of them, images are matched by name, else by order.
+ * 8-bit images are taken as sRGB and linearised, 16-bit ones as linear; colour → luminance.
+ * @return SKINQ_OK; SKINQ_E_FORMAT (bad lights file, image count ≠ light count, images of
+ *         different sizes); SKINQ_E_TOO_FEW (< 3 lights, coplanar directions); load errors.
+ */
+skinq_status skinq_depth_from_stack(skinq_ctx *ctx, const char *lights_path, const char *const *images, int n,
+                                    const skinq_depth_options *o, skinq_depth_result **out);
+
+/**
+ * One photo → a relative shading-based depression index (no heights, no mm): 1 − Y/Y_ref, where
+ * Y is linear luminance and Y_ref a robust large-scale fit of log Y that ignores darker spots.
+ * Dark = depressed holds only for roughly frontal, diffuse light and even pigment.
+ */
+skinq_status skinq_depth_from_photo(skinq_ctx *ctx, const char *path, const skinq_depth_options *o,
+                                    skinq_depth_result **out);
+
+/**
+ * Write the maps of a result into dir (created if missing), each atomically: height.png
+ * (colour-coded with a legend), depth.png (below the reference), normals.png, albedo.png,
+ * scars.png (outlines on the albedo or a shaded height); shading.png for a single photo.
+ * @return SKINQ_OK, SKINQ_E_IO, SKINQ_E_NOMEM.
+ */
+skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r, const char *dir);
+
+/** Free a result; NULL-safe; sets *r to NULL. */
+void skinq_depth_free(skinq_depth_result **r);
 
 /* ------------------------------------------------- tracking (lib/track) */
 

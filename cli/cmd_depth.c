@@ -1,0 +1,281 @@
+/* cmd_depth.c -- `skinq depth`: surface height and scar depth from a height map, a
+ * photometric-stereo stack, or (relative only) a single photo. */
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+#include "out.h"
+
+static const char *opt_height, *opt_lights, *opt_mask, *opt_maps;
+static double opt_zscale = NAN, opt_ppm = NAN, opt_min_depth = NAN, opt_ref_scale = 5, opt_tau = 0.05;
+static int opt_json, opt_csv;
+
+static const cli_option depth_options[] = {
+    {"height", 0, OPT_STRING, &opt_height, "H.png", "height map: 8/16-bit gray PNG (needs --z-scale)"},
+    {"z-scale", 0, OPT_DOUBLE, &opt_zscale, "Z", "mm per unit of the height map"},
+    {"lights", 0, OPT_STRING, &opt_lights, "L.json", "photometric stereo: lights file; images follow (or come from it)"},
+    {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S", "lateral scale (a lights file's px_per_mm is used otherwise)"},
+    {"mask", 0, OPT_STRING, &opt_mask, "M.png", "scar regions (nonzero pixels) instead of thresholding"},
+    {"min-depth", 0, OPT_DOUBLE, &opt_min_depth, "MM", "depth that makes a scar (default 0.05 mm; 1 px without a scale)"},
+    {"ref-scale", 0, OPT_DOUBLE, &opt_ref_scale, "MM", "scale of the reference surface (default 5 mm)"},
+    {"outlier-tau", 0, OPT_DOUBLE, &opt_tau, "T", "shadow/highlight rejection threshold (default 0.05; 0 = off)"},
+    {"maps", 0, OPT_STRING, &opt_maps, "DIR", "write height, depth, normal, albedo and scar-outline PNGs"},
+    {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
+    {"csv", 0, OPT_FLAG, &opt_csv, NULL, "CSV rows (image,metric,value,unit) on stdout"},
+    CLI_OPTIONS_END,
+};
+
+/* A mask from an image: nonzero first channel = inside. */
+static skinq_status load_mask(skinq_ctx *ctx, const char *path, skinq_mask **out)
+{
+    skinq_image *img = NULL;
+    skinq_status st = skinq_image_load(ctx, path, &img, NULL);
+    if (st != SKINQ_OK)
+        return st;
+    st = skinq_mask_new(ctx, img->width, img->height, 0, out);
+    if (st == SKINQ_OK) {
+        int bpp = img->channels * img->depth / 8;
+        for (int y = 0; y < img->height; y++) {
+            const uint8_t *row = skinq_image_row(img, y);
+            for (int x = 0; x < img->width; x++) {
+                const uint8_t *px = row + (size_t)x * (size_t)bpp;
+                (*out)->data[(size_t)y * (*out)->stride + (size_t)x] = img->depth == 16 ? (px[0] | px[1]) != 0 : px[0] != 0;
+            }
+        }
+    }
+    skinq_image_free(&img);
+    return st;
+}
+
+static cJSON *provenance(skinq_ctx *ctx, const char *path, int w, int h, skinq_status *st)
+{
+    cJSON *o = out_file_provenance(ctx, path, st);
+    if (o && w > 0) {
+        cJSON_AddNumberToObject(o, "width", w);
+        cJSON_AddNumberToObject(o, "height", h);
+    }
+    return o;
+}
+
+static void print_text(const skinq_depth_result *r, const char *what)
+{
+    const skinq_metrics *m = &r->metrics;
+    printf("%s\n  input        %s, %d x %d px\n", what, r->input, r->width, r->height);
+    if (r->px_per_mm > 0)
+        printf("  scale        %.4g px/mm (%s)\n", r->px_per_mm, r->scale_source);
+    else
+        printf("  scale        unknown: lengths in px%s\n", r->relative ? ", heights relative" : "");
+    for (size_t i = 0; i < m->count; i++) {
+        if (strncmp(m->items[i].path, "scars.items.", 12) == 0)
+            continue;
+        printf("  %-44s %.6g %s\n", m->items[i].path, m->items[i].value, m->items[i].unit);
+    }
+    if (r->scars) {
+        for (int i = 0; i < r->scars->count; i++) {
+            const skinq_scar *s = &r->scars->items[i];
+            printf("  scar %-3d %-8s max %.4g %s, mean %.4g %s, area %.4g %s2, volume %.4g, at (%.2f, %.2f) %s\n", i,
+                   skinq_scar_type_name(s->type), s->max_depth, r->z_unit, s->mean_depth, r->z_unit, s->area,
+                   r->xy_unit, s->volume, s->centroid[0], s->centroid[1], r->xy_unit);
+        }
+    }
+}
+
+static int run(const cli_command *self, int argc, char **argv)
+{
+    int first;
+    int rc = cli_parse(self, argc, argv, &first);
+    if (rc >= 0)
+        return rc;
+    int npos = argc - first;
+    if (opt_height && opt_lights)
+        return cli_usage_error(self, "give either --height or --lights, not both");
+    if (opt_height && npos)
+        return cli_usage_error(self, "--height takes no IMAGE arguments");
+    if (opt_height && !isfinite(opt_zscale))
+        return cli_usage_error(self, "--height needs --z-scale (mm per unit of the height map)");
+    if (!opt_height && isfinite(opt_zscale))
+        return cli_usage_error(self, "--z-scale only applies to --height");
+    if (!opt_height && !opt_lights && npos != 1)
+        return cli_usage_error(self, npos ? "a single photo takes one IMAGE (use --lights for a stack)"
+                                          : "no input: give --height, --lights or one IMAGE");
+    if (opt_json && opt_csv)
+        return cli_usage_error(self, "choose --json or --csv");
+    if (isfinite(opt_zscale) && !(opt_zscale > 0))
+        return cli_usage_error(self, "--z-scale must be > 0");
+    if (isfinite(opt_ppm) && !(opt_ppm > 0))
+        return cli_usage_error(self, "--px-per-mm must be > 0");
+    if (isfinite(opt_min_depth) && !(opt_min_depth > 0))
+        return cli_usage_error(self, "--min-depth must be > 0");
+    if (!(opt_ref_scale > 0) || !(opt_tau >= 0))
+        return cli_usage_error(self, "--ref-scale must be > 0 and --outlier-tau >= 0");
+    if (npos > SKINQ_LIGHTS_MAX)
+        return cli_usage_error(self, "at most %d images", SKINQ_LIGHTS_MAX);
+
+    skinq_ctx *ctx = cli_ctx_open();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    skinq_depth_options o;
+    skinq_depth_default_options(&o);
+    o.px_per_mm = isfinite(opt_ppm) ? opt_ppm : 0;
+    o.z_scale = isfinite(opt_zscale) ? opt_zscale : 0;
+    o.scars.ref_scale_mm = opt_ref_scale;
+    o.ps.outlier_tau = opt_tau;
+    skinq_mask *mask = NULL;
+    skinq_depth_result *r = NULL;
+    skinq_status st = SKINQ_OK;
+    if (opt_mask)
+        st = load_mask(ctx, opt_mask, &mask);
+    o.scars.mask = mask;
+    const char *what = opt_height ? opt_height : opt_lights ? opt_lights : argv[first];
+    if (st == SKINQ_OK) {
+        o.scars.min_depth = isfinite(opt_min_depth) ? opt_min_depth : 0; /* 0: 0.05 mm or 1 px */
+        if (opt_height)
+            st = skinq_depth_from_height(ctx, opt_height, &o, &r);
+        else if (opt_lights)
+            st = skinq_depth_from_stack(ctx, opt_lights, (const char *const *)(argv + first), npos, &o, &r);
+        else
+            st = skinq_depth_from_photo(ctx, argv[first], &o, &r);
+    }
+    /* provenance of every input before anything is printed or written */
+    cJSON *doc = NULL;
+    if (st == SKINQ_OK) {
+        doc = cJSON_CreateObject();
+        cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
+        cJSON_AddStringToObject(doc, "input", r->input);
+        if (opt_lights) {
+            cJSON *lp = provenance(ctx, opt_lights, 0, 0, &st);
+            if (lp)
+                cJSON_AddItemToObject(doc, "lights", lp);
+            cJSON *imgs = cJSON_AddArrayToObject(doc, "images");
+            if (npos == 0 && st == SKINQ_OK) {
+                skinq_lights *L = NULL;
+                st = skinq_lights_load(ctx, opt_lights, &L);
+                for (int i = 0; st == SKINQ_OK && i < L->count; i++) {
+                    cJSON *ip = provenance(ctx, L->items[i].image, r->width, r->height, &st);
+                    if (ip)
+                        cJSON_AddItemToArray(imgs, ip);
+                }
+                skinq_lights_free(&L);
+            }
+            for (int i = 0; st == SKINQ_OK && i < npos; i++) {
+                cJSON *ip = provenance(ctx, argv[first + i], r->width, r->height, &st);
+                if (ip)
+                    cJSON_AddItemToArray(imgs, ip);
+            }
+            cJSON *im0 = cJSON_GetArrayItem(imgs, 0);
+            if (im0)
+                cJSON_AddItemToObject(doc, "image", cJSON_Duplicate(im0, 1));
+        } else {
+            cJSON *ip = provenance(ctx, what, r->width, r->height, &st);
+            if (ip)
+                cJSON_AddItemToObject(doc, "image", ip);
+        }
+    }
+    if (st == SKINQ_OK && opt_maps) {
+        st = skinq_depth_write_maps(ctx, r, opt_maps);
+        if (st != SKINQ_OK) {
+            rc = cli_fail(ctx, st);
+            if (st == SKINQ_E_IO)
+                rc = EXIT_INTERNAL; /* an unwritable output folder is not a bad input file */
+            goto out;
+        }
+    }
+    if (st != SKINQ_OK) {
+        rc = cli_fail(ctx, st);
+        goto out;
+    }
+    if (r->px_per_mm > 0) {
+        cJSON *sc = cJSON_AddObjectToObject(doc, "scale");
+        cJSON_AddNumberToObject(sc, "px_per_mm", r->px_per_mm);
+        cJSON_AddStringToObject(sc, "source", r->scale_source);
+    } else {
+        cJSON_AddStringToObject(doc, "scale", "unknown");
+    }
+    cJSON_AddBoolToObject(doc, "relative", r->relative);
+    cJSON *units = cJSON_AddObjectToObject(doc, "units");
+    cJSON_AddStringToObject(units, "height", r->z_unit);
+    cJSON_AddStringToObject(units, "length", r->xy_unit);
+    cJSON *roi = cJSON_AddObjectToObject(doc, "roi");
+    cJSON_AddNumberToObject(roi, "pixels", mask ? (double)skinq_mask_count(mask) : (double)r->width * r->height);
+    cJSON_AddStringToObject(roi, "source", mask ? "mask" : "full");
+    cJSON *cal = cJSON_AddObjectToObject(doc, "calibration");
+    cJSON_AddStringToObject(cal, "method", "none");
+    cJSON *par = cJSON_AddObjectToObject(doc, "parameters");
+    if (opt_height)
+        cJSON_AddNumberToObject(par, "z_scale_mm_per_unit", opt_zscale);
+    if (r->scars) {
+        cJSON_AddNumberToObject(par, "min_depth", r->min_depth);
+        cJSON_AddNumberToObject(par, "reference_scale_mm", o.scars.ref_scale_mm);
+        cJSON_AddNumberToObject(par, "reference_sigma_px", r->scars->ref_sigma_px);
+    }
+    if (opt_lights)
+        cJSON_AddNumberToObject(par, "outlier_tau", o.ps.outlier_tau);
+    /* scalar paths through the shared writer; the items (which carry the type word) from the
+     * struct array, with the same numbers as the scars.items.N.* metrics */
+    skinq_metrics flat = {0};
+    for (size_t i = 0; i < r->metrics.count; i++)
+        if (strncmp(r->metrics.items[i].path, "scars.items.", 12) != 0 &&
+            skinq_metrics_add(ctx, &flat, r->metrics.items[i].path, r->metrics.items[i].value,
+                              r->metrics.items[i].unit) != SKINQ_OK)
+            break;
+    int bad = out_metrics_json(doc, &flat);
+    skinq_metrics_free(&flat);
+    if (bad) {
+        cJSON_Delete(doc);
+        fputs("skinq: internal error: clashing metric paths\n", stderr);
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    if (r->scars) {
+        cJSON *items = cJSON_AddArrayToObject(cJSON_GetObjectItem(doc, "scars"), "items");
+        for (int i = 0; i < r->scars->count; i++) {
+            const skinq_scar *s = &r->scars->items[i];
+            cJSON *it = cJSON_CreateObject();
+            out_add_number(it, "max_depth_mm", s->max_depth);
+            out_add_number(it, "mean_depth_mm", s->mean_depth);
+            out_add_number(it, "area_mm2", s->area);
+            out_add_number(it, "volume_mm3", s->volume);
+            out_add_number(it, "equiv_diameter_mm", s->equiv_diameter);
+            cJSON *c = cJSON_AddArrayToObject(it, "centroid_mm");
+            cJSON_AddItemToArray(c, cJSON_CreateNumber(s->centroid[0]));
+            cJSON_AddItemToArray(c, cJSON_CreateNumber(s->centroid[1]));
+            cJSON_AddStringToObject(it, "type", skinq_scar_type_name(s->type));
+            cJSON_AddItemToArray(items, it);
+        }
+    }
+    if (opt_maps)
+        cJSON_AddStringToObject(doc, "maps", opt_maps);
+    if (opt_json) {
+        rc = out_json(doc);
+    } else if (opt_csv) {
+        out_metrics_csv(stdout, what, &r->metrics, 1);
+        cJSON_Delete(doc);
+        rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+    } else {
+        cJSON_Delete(doc);
+        print_text(r, what);
+        rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+    }
+    doc = NULL;
+out:
+    cJSON_Delete(doc);
+    skinq_depth_free(&r);
+    skinq_mask_free(&mask);
+    skinq_ctx_close(&ctx);
+    return rc;
+}
+
+const cli_command cmd_depth = {
+    "depth", run, "depth (--height H.png --z-scale Z | --lights L.json [IMG...] | IMAGE) [options]",
+    "surface height and scar depth, area and volume",
+    depth_options,
+    "--height: a profilometer / 3-D camera export, height_mm = value * Z.\n"
+    "--lights: a photometric-stereo stack (>= 3 images of one view, one light each); the lights\n"
+    "  file is {\"lights\":[{\"image\":\"a.png\",\"direction\":[x,y,z],\"intensity\":1}, ...]}, x right,\n"
+    "  y up, z toward the camera; 8-bit images are taken as sRGB, 16-bit as linear. Heights come\n"
+    "  from Frankot-Chellappa integration: relative within the field (no absolute height, some\n"
+    "  low-frequency drift); without a scale they are in px and --min-depth is in px.\n"
+    "IMAGE alone: only a relative shading-based depression index (\"relative\": true, no mm).\n"
+    "Scars are regions deeper than --min-depth below a robust reference surface (a local\n"
+    "quadratic over --ref-scale) or the regions of --mask; type hints: icepick, boxcar, rolling.",
+};

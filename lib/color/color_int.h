@@ -1,0 +1,44 @@
+/* color_int.h -- internal: what color.c shares with the other lib/color files (skin.c, stats.c):
+ * kernel parameters for an image, one-row dispatch, histogram statistics. */
+#ifndef SKINQ_COLOR_INT_H
+#define SKINQ_COLOR_INT_H
+
+#include "color/color_kernels.h"
+
+/**
+ * Kernel constants for an image: the 8- or 16-bit tables, gains (NULL = 1, 1, 1), the
+ * decomposition rows, the histogram ranges and default moment shifts.
+ * @return SKINQ_OK, SKINQ_E_UNSUPPORTED (depth not 8/16), SKINQ_E_NOMEM (16-bit tables).
+ */
+skinq_status skinq_color_params_init(skinq_ctx *ctx, skinq_color_params *p, const skinq_image *img,
+                                     const double gains[3]);
+
+/**
+ * Run the dispatched row kernel on pixels [x0, x0+n) of row y of an RGB image (8 or 16 bit).
+ * mask: n bytes or NULL; acc, out as in color_kernels.h.
+ */
+void skinq_color_row(const struct skinq_kernels *k, const skinq_color_params *p, const skinq_image *img, int y, int x0,
+                     size_t n, const uint8_t *mask, skinq_color_acc *acc, float *const *out);
+
+/** Summary of one metric's histogram and moments. */
+typedef struct skinq_color_stat {
+    double mean, std, min, max;
+} skinq_color_stat;
+
+/** mean and population std from the accumulated moments of metric m (n > 0). */
+skinq_color_stat skinq_color_moments(const skinq_color_params *p, const skinq_color_acc *acc, int m);
+
+/**
+ * The q-quantile (0..1) of metric m from its histogram: numpy's "linear" definition on order
+ * statistics estimated inside their bins; within one bin width of the exact value.
+ */
+double skinq_color_percentile(const skinq_color_acc *acc, int m, double q);
+
+/** Fraction of the valid pixels whose metric m exceeds `thr` (from the histogram, linear in the
+ * threshold's bin). */
+double skinq_color_fraction_above(const skinq_color_acc *acc, int m, double thr);
+
+/** Bin width of metric m. */
+double skinq_color_bin_width(int m);
+
+#endif

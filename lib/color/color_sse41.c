@@ -1,0 +1,89 @@
+/* color_sse41.c -- SSE4.1 fused colour-analysis rows: 4 pixels a step, body in color_tpl.h,
+ * table look-ups lane by lane (no gathers before AVX2); bit-exact with color_scalar.c. */
+#include <smmintrin.h>
+
+#include "color/color_kernels.h"
+
+typedef __m128 vf;
+typedef __m128i vi;
+#define VW 4
+#define V_STORE _mm_storeu_ps
+#define V_SET1 _mm_set1_ps
+#define V_ADD _mm_add_ps
+#define V_SUB _mm_sub_ps
+#define V_MUL _mm_mul_ps
+#define V_DIV _mm_div_ps
+#define V_MAX _mm_max_ps
+#define V_MIN _mm_min_ps
+#define V_AND _mm_and_ps
+#define V_ANDNOT _mm_andnot_ps
+#define V_XOR _mm_xor_ps
+#define V_LT _mm_cmplt_ps
+#define V_GT _mm_cmpgt_ps
+#define V_BLEND(a, b, m) _mm_blendv_ps((a), (b), (m))
+#define V_MOVEMASK _mm_movemask_ps
+#define V_AS_I _mm_castps_si128
+#define VI_AS_F _mm_castsi128_ps
+#define VI_TO_F _mm_cvtepi32_ps
+#define VI_CVT_NEAREST _mm_cvtps_epi32
+#define VI_CVTT _mm_cvttps_epi32
+#define VI_SET1 _mm_set1_epi32
+#define VI_ADD _mm_add_epi32
+#define VI_SUB _mm_sub_epi32
+#define VI_EQ _mm_cmpeq_epi32
+#define VI_OR _mm_or_si128
+#define VI_ANDNOT _mm_andnot_si128
+#define VI_MIN_U32 _mm_min_epu32
+#define VI_MAX_U32 _mm_max_epu32
+#define VI_STORE(p, v) _mm_store_si128((__m128i *)(void *)(p), (v))
+#define V_GATHER color_gather
+#define COLOR_ROW8_NAME skinq_color_row8_sse41
+#define COLOR_ROW16_NAME skinq_color_row16_sse41
+
+static inline vf color_gather(const float *t, vi i)
+{
+    return _mm_setr_ps(t[_mm_extract_epi32(i, 0)], t[_mm_extract_epi32(i, 1)], t[_mm_extract_epi32(i, 2)],
+                       t[_mm_extract_epi32(i, 3)]);
+}
+
+/* 4 pixels = bytes 0..11 (8-byte load + 4-byte insert), byte shuffles to zero-extended dwords. */
+static inline void color_load8(const uint8_t *p, vi *r, vi *g, vi *b)
+{
+    int32_t w;
+    memcpy(&w, p + 8, 4);
+    __m128i v = _mm_insert_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p), w, 2);
+    const __m128i sr = _mm_setr_epi8(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1);
+    const __m128i one = _mm_set1_epi32(1);
+    *r = _mm_shuffle_epi8(v, sr);
+    *g = _mm_shuffle_epi8(v, _mm_add_epi32(sr, one));
+    *b = _mm_shuffle_epi8(v, _mm_add_epi32(sr, _mm_add_epi32(one, one)));
+}
+
+static inline void color_load16(const uint16_t *p, vi *r, vi *g, vi *b)
+{
+    *r = _mm_setr_epi32(p[0], p[3], p[6], p[9]);
+    *g = _mm_setr_epi32(p[1], p[4], p[7], p[10]);
+    *b = _mm_setr_epi32(p[2], p[5], p[8], p[11]);
+}
+
+static inline vi color_load_mask(const uint8_t *m)
+{
+    int32_t w;
+    memcpy(&w, m, 4);
+    return _mm_cvtepu8_epi32(_mm_cvtsi32_si128(w));
+}
+
+void skinq_color_row8_sse41(const skinq_color_params *p, const uint8_t *rgb, const uint8_t *mask, size_t n,
+                            skinq_color_acc *acc, float *const *out);
+void skinq_color_row16_sse41(const skinq_color_params *p, const uint16_t *rgb, const uint8_t *mask, size_t n,
+                             skinq_color_acc *acc, float *const *out);
+
+#include "color_tpl.h"
+
+void skinq_color_init_sse41(struct skinq_kernels *k)
+{
+    k->color_row8 = skinq_color_row8_sse41;
+    k->name_color_row8 = "sse41";
+    k->color_row16 = skinq_color_row16_sse41;
+    k->name_color_row16 = "sse41";
+}

@@ -1,0 +1,77 @@
+/* stats.c -- ROI statistics from the fused pass's accumulators: moments → mean and std,
+ * histograms → percentiles and threshold fractions. */
+#include <math.h>
+
+#include "color/color_int.h"
+
+/* Histogram range of each metric: [lo, lo + BINS/scale), bins of 1/scale (power-of-two scales,
+ * so bin edges are exact in float). Values outside land in the end bins.
+ *   L* [0, 128) by 1/128; a*, b* [-128, 128) by 1/64; erythema index [-256, 256) by 1/32;
+ *   melanin index [-128, 384) by 1/32; hemoglobin, melanin [-8, 8) by 1/1024; ITA° [-256, 256) by 1/32. */
+const float skinq_color_hist_lo[SKINQ_CM_COUNT] = {0.0f, -128.0f, -128.0f, -256.0f, -128.0f, -8.0f, -8.0f, -256.0f};
+const float skinq_color_hist_scale[SKINQ_CM_COUNT] = {128.0f, 64.0f, 64.0f, 32.0f, 32.0f, 1024.0f, 1024.0f, 32.0f};
+
+double skinq_color_bin_width(int m)
+{
+    return 1.0 / skinq_color_hist_scale[m];
+}
+
+skinq_color_stat skinq_color_moments(const skinq_color_params *p, const skinq_color_acc *acc, int m)
+{
+    skinq_color_stat s = {NAN, NAN, NAN, NAN};
+    if (acc->n == 0)
+        return s;
+    double n = (double)acc->n, mu = acc->sum[m] / n, var = acc->sumsq[m] / n - mu * mu;
+    s.mean = p->shift[m] + mu;
+    s.std = sqrt(var > 0 ? var : 0);
+    const uint32_t *h = acc->hist + (size_t)m * SKINQ_CHIST_STRIDE;
+    int lo = 0, hi = SKINQ_CHIST_BINS - 1;
+    while (lo < hi && h[lo] == 0)
+        lo++;
+    while (hi > lo && h[hi] == 0)
+        hi--;
+    s.min = skinq_color_hist_lo[m] + lo / (double)skinq_color_hist_scale[m];
+    s.max = skinq_color_hist_lo[m] + (hi + 1) / (double)skinq_color_hist_scale[m];
+    return s;
+}
+
+/* The k-th smallest value (0-based), placed inside its bin by its rank among the bin's counts. */
+static double order_stat(const uint32_t *h, int m, uint64_t k)
+{
+    uint64_t cum = 0;
+    for (int b = 0; b < SKINQ_CHIST_BINS; b++) {
+        if (cum + h[b] > k)
+            return skinq_color_hist_lo[m] + (b + ((double)(k - cum) + 0.5) / h[b]) / skinq_color_hist_scale[m];
+        cum += h[b];
+    }
+    return NAN;
+}
+
+double skinq_color_percentile(const skinq_color_acc *acc, int m, double q)
+{
+    if (acc->n == 0)
+        return NAN;
+    const uint32_t *h = acc->hist + (size_t)m * SKINQ_CHIST_STRIDE;
+    double pos = q * (double)(acc->n - 1);
+    uint64_t k = (uint64_t)floor(pos);
+    double frac = pos - (double)k, v = order_stat(h, m, k);
+    if (frac > 0 && k + 1 < acc->n)
+        v += frac * (order_stat(h, m, k + 1) - v);
+    return v;
+}
+
+double skinq_color_fraction_above(const skinq_color_acc *acc, int m, double thr)
+{
+    if (acc->n == 0)
+        return NAN;
+    const uint32_t *h = acc->hist + (size_t)m * SKINQ_CHIST_STRIDE;
+    double t = (thr - skinq_color_hist_lo[m]) * skinq_color_hist_scale[m];
+    t = t < 0 ? 0 : t > SKINQ_CHIST_BINS ? SKINQ_CHIST_BINS : t;
+    int bt = (int)t;
+    double count = 0;
+    for (int b = bt + 1; b < SKINQ_CHIST_BINS; b++)
+        count += h[b];
+    if (bt < SKINQ_CHIST_BINS)
+        count += h[bt] * (bt + 1 - t);
+    return count / (double)acc->n;
+}

@@ -1,0 +1,548 @@
+/* depth.c -- the `depth` pipeline: height map, photometric-stereo stack or single photo → height
+ * → reference surface → scars, with every number under the design's metric paths, and maps. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/report.h"
+#include "surface.h"
+
+#define RAD2DEG (180.0 / 3.14159265358979323846)
+
+void skinq_depth_default_options(skinq_depth_options *o)
+{
+    memset(o, 0, sizeof *o);
+    skinq_scars_default_options(&o->scars);
+    skinq_ps_default_options(&o->ps);
+    o->scars.min_depth = 0; /* by unit: 0.05 mm or 1 px */
+    o->max_slope = 10;
+}
+
+void skinq_depth_free(skinq_depth_result **pr)
+{
+    if (!pr || !*pr)
+        return;
+    skinq_depth_result *r = *pr;
+    skinq_allocator a = r->alloc;
+    skinq_free_raw(&a, r->z);
+    skinq_free_raw(&a, r->nx);
+    skinq_free_raw(&a, r->ny);
+    skinq_free_raw(&a, r->nz);
+    skinq_free_raw(&a, r->albedo);
+    skinq_free_raw(&a, r->shading_index);
+    skinq_scars_free(&r->scars);
+    skinq_metrics_free(&r->metrics);
+    skinq_free_raw(&a, r);
+    *pr = NULL;
+}
+
+static skinq_depth_result *result_new(skinq_ctx *ctx, const char *input, const skinq_depth_options *o, double ppm,
+                                      const char *scale_source)
+{
+    skinq_depth_result *r = skinq_calloc(ctx, 1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->alloc = ctx->alloc;
+    snprintf(r->input, sizeof r->input, "%s", input);
+    r->roi = o->scars.mask;
+    r->px_per_mm = ppm > 0 ? ppm : 0;
+    snprintf(r->scale_source, sizeof r->scale_source, "%s", ppm > 0 ? scale_source : "unknown");
+    snprintf(r->xy_unit, sizeof r->xy_unit, "%s", ppm > 0 ? "mm" : "px");
+    return r;
+}
+
+/* Metrics: the first failure sticks (later adds are skipped). */
+typedef struct {
+    skinq_ctx *ctx;
+    skinq_metrics *m;
+    skinq_status st;
+} madd;
+
+static void add(madd *a, const char *path, double v, const char *unit)
+{
+    if (a->st == SKINQ_OK)
+        a->st = skinq_metrics_add(a->ctx, a->m, path, v, unit);
+}
+
+static void addf(madd *a, double v, const char *unit, const char *fmt, int i, const char *leaf)
+{
+    char path[80];
+    snprintf(path, sizeof path, fmt, i, leaf);
+    add(a, path, v, unit);
+}
+
+/* Scars on r->z, and the surface.* / scars.* metrics (units follow z_unit / xy_unit). */
+static skinq_status measure_scars(skinq_ctx *ctx, skinq_depth_result *r, const skinq_depth_options *o)
+{
+    skinq_scars_options so = o->scars;
+    if (!(so.min_depth > 0))
+        so.min_depth = strcmp(r->z_unit, "px") == 0 ? 1.0 : 0.05;
+    r->min_depth = so.min_depth;
+    skinq_status st = skinq_scars_find(ctx, r->z, r->width, r->height, r->px_per_mm, &so, &r->scars);
+    if (st != SKINQ_OK)
+        return st;
+    const skinq_scars *s = r->scars;
+    char zu[12], au[12], vu[24];
+    snprintf(zu, sizeof zu, "%s", r->z_unit);
+    snprintf(au, sizeof au, "%s2", r->xy_unit);
+    if (strcmp(r->z_unit, r->xy_unit) == 0)
+        snprintf(vu, sizeof vu, "%s3", r->xy_unit);
+    else
+        snprintf(vu, sizeof vu, "%s*%s2", r->z_unit, r->xy_unit);
+    madd a = {ctx, &r->metrics, SKINQ_OK};
+    add(&a, "surface.sa_mm", s->sa, zu);
+    add(&a, "surface.sq_mm", s->sq, zu);
+    add(&a, "scars.count", s->count, "1");
+    add(&a, "scars.max_depth_mm", s->max_depth, zu);
+    add(&a, "scars.mean_depth_mm", s->mean_depth, zu);
+    add(&a, "scars.area_mm2", s->area, au);
+    add(&a, "scars.volume_mm3", s->volume, vu);
+    for (int i = 0; i < s->count; i++) {
+        const skinq_scar *sc = &s->items[i];
+        const char *f = "scars.items.%d.%s";
+        addf(&a, sc->max_depth, zu, f, i, "max_depth_mm");
+        addf(&a, sc->mean_depth, zu, f, i, "mean_depth_mm");
+        addf(&a, sc->area, au, f, i, "area_mm2");
+        addf(&a, sc->volume, vu, f, i, "volume_mm3");
+        addf(&a, sc->equiv_diameter, r->xy_unit, f, i, "equiv_diameter_mm");
+        addf(&a, sc->centroid[0], r->xy_unit, f, i, "centroid_mm.0");
+        addf(&a, sc->centroid[1], r->xy_unit, f, i, "centroid_mm.1");
+    }
+    return a.st;
+}
+
+skinq_status skinq_depth_from_height(skinq_ctx *ctx, const char *path, const skinq_depth_options *o,
+                                     skinq_depth_result **out)
+{
+    skinq_depth_options def;
+    if (!o) {
+        skinq_depth_default_options(&def);
+        o = &def;
+    }
+    skinq_depth_result *r = result_new(ctx, "height-map", o, o->px_per_mm, "option");
+    if (!r)
+        return SKINQ_E_NOMEM;
+    snprintf(r->z_unit, sizeof r->z_unit, "mm");
+    skinq_status st = skinq_heightmap_load(ctx, path, o->z_scale, &r->z, &r->width, &r->height);
+    if (st == SKINQ_OK)
+        st = measure_scars(ctx, r, o);
+    if (st != SKINQ_OK) {
+        skinq_depth_free(&r);
+        return st;
+    }
+    *out = r;
+    return SKINQ_OK;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* Image path for each light: by name when every light names an image and each given path's
+ * file name matches exactly one of them, else by order. */
+static skinq_status match_images(skinq_ctx *ctx, const skinq_lights *L, const char *lights_path,
+                                 const char *const *images, int n, const char **paths)
+{
+    if (n == 0) {
+        for (int k = 0; k < L->count; k++) {
+            if (!L->items[k].image[0])
+                return skinq_fail(ctx, SKINQ_E_FORMAT,
+                                  "cannot use lights file '%s': light %d names no image and none were given", lights_path,
+                                  k);
+            paths[k] = L->items[k].image;
+        }
+        return SKINQ_OK;
+    }
+    if (n != L->count)
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': it has %d light%s but %d image%s given",
+                          lights_path, L->count, L->count == 1 ? "" : "s", n, n == 1 ? " was" : "s were");
+    int by_name = 1;
+    for (int k = 0; k < L->count && by_name; k++)
+        by_name = L->items[k].image[0] != 0;
+    for (int i = 0; i < n && by_name; i++) {
+        int hits = 0;
+        for (int k = 0; k < L->count; k++)
+            hits += strcmp(base_name(images[i]), base_name(L->items[k].image)) == 0;
+        by_name = hits == 1;
+    }
+    for (int k = 0; k < L->count; k++)
+        paths[k] = NULL;
+    for (int i = 0; i < n; i++) {
+        int k = i;
+        if (by_name)
+            for (k = 0; k < L->count; k++)
+                if (strcmp(base_name(images[i]), base_name(L->items[k].image)) == 0)
+                    break;
+        if (paths[k])
+            return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use '%s': two images match light %d of '%s'", images[i], k,
+                              lights_path);
+        paths[k] = images[i];
+    }
+    return SKINQ_OK;
+}
+
+/* Normal-map angular statistics (tilt from the viewing axis), albedo and outcome fractions. */
+static skinq_status ps_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint8_t *code,
+                               const skinq_ps_counts *cnt)
+{
+    size_t n = (size_t)r->width * (size_t)r->height;
+    float *tilt = skinq_malloc(ctx, n * sizeof *tilt);
+    if (!tilt)
+        return SKINQ_E_NOMEM;
+    double sx = 0, sy = 0, sz = 0, st_ = 0, sa = 0;
+    size_t nv = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (code[i] == SKINQ_PS_INVALID) {
+            tilt[i] = NAN;
+            continue;
+        }
+        double z = r->nz[i] > 1 ? 1 : r->nz[i] < -1 ? -1 : r->nz[i];
+        tilt[i] = (float)(acos(z) * RAD2DEG);
+        sx += r->nx[i];
+        sy += r->ny[i];
+        sz += r->nz[i];
+        st_ += tilt[i];
+        sa += r->albedo[i];
+        nv++;
+    }
+    madd a = {ctx, &r->metrics, SKINQ_OK};
+    double inv = nv ? 1.0 / (double)nv : NAN;
+    add(&a, "surface.normals.valid_fraction", (double)nv / (double)n, "1");
+    add(&a, "surface.normals.mean_tilt_deg", st_ * inv, "deg");
+    add(&a, "surface.normals.p50_tilt_deg", surface_quantile(ctx, tilt, n, 0.5), "deg");
+    add(&a, "surface.normals.p95_tilt_deg", surface_quantile(ctx, tilt, n, 0.95), "deg");
+    double mx = sx * inv, my = sy * inv, mz = sz * inv, mn = sqrt(mx * mx + my * my + mz * mz);
+    add(&a, "surface.normals.mean_direction.0", mx / mn, "1");
+    add(&a, "surface.normals.mean_direction.1", my / mn, "1");
+    add(&a, "surface.normals.mean_direction.2", mz / mn, "1");
+    add(&a, "surface.normals.shadow_rejected_fraction", (double)(cnt->no_darkest + cnt->no_both) / (double)n, "1");
+    add(&a, "surface.normals.highlight_rejected_fraction", (double)(cnt->no_brightest + cnt->no_both) / (double)n,
+        "1");
+    add(&a, "surface.albedo.mean", sa * inv, "relative");
+    skinq_free(ctx, tilt);
+    return a.st;
+}
+
+skinq_status skinq_depth_from_stack(skinq_ctx *ctx, const char *lights_path, const char *const *images, int n,
+                                    const skinq_depth_options *o, skinq_depth_result **out)
+{
+    skinq_depth_options def;
+    if (!o) {
+        skinq_depth_default_options(&def);
+        o = &def;
+    }
+    skinq_lights *L = NULL;
+    skinq_ps_plan *plan = NULL;
+    skinq_integrator *integ = NULL;
+    skinq_depth_result *r = NULL;
+    float *planes = NULL, *gp = NULL, *gq = NULL;
+    uint8_t *code = NULL;
+    const float *rows[SKINQ_LIGHTS_MAX];
+    const char *paths[SKINQ_LIGHTS_MAX];
+    int w = 0, h = 0;
+    char first[512] = "";
+    skinq_status st = skinq_lights_load(ctx, lights_path, &L);
+    if (st == SKINQ_OK)
+        st = skinq_ps_plan_new(ctx, L, lights_path, &o->ps, &plan);
+    if (st == SKINQ_OK)
+        st = match_images(ctx, L, lights_path, images, n, paths);
+    if (st == SKINQ_OK) {
+        double ppm = o->px_per_mm > 0 ? o->px_per_mm : L->px_per_mm;
+        r = result_new(ctx, "photometric-stereo", o, ppm, o->px_per_mm > 0 ? "option" : "lights-file");
+        if (!r)
+            st = SKINQ_E_NOMEM;
+    }
+    /* every image: same size, converted to linear luminance planes */
+    size_t np = 0;
+    for (int k = 0; st == SKINQ_OK && k < L->count; k++) {
+        skinq_image *img = NULL;
+        st = skinq_image_load(ctx, paths[k], &img, NULL);
+        if (st != SKINQ_OK)
+            break;
+        if (k == 0) {
+            w = img->width;
+            h = img->height;
+            snprintf(first, sizeof first, "%s", paths[0]);
+            np = (size_t)w * (size_t)h;
+            size_t bytes;
+            if (skinq_mul_size(np * sizeof(float), (size_t)L->count, &bytes) != 0 ||
+                !(planes = skinq_malloc(ctx, bytes)))
+                st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory for %d images of %dx%d", L->count, w, h);
+        } else if (img->width != w || img->height != h) {
+            st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use '%s': it is %dx%d but '%s' is %dx%d", paths[k], img->width,
+                            img->height, first, w, h);
+        }
+        if (st == SKINQ_OK) {
+            surface_image_to_linear(img, planes + (size_t)k * np);
+            rows[k] = planes + (size_t)k * np;
+        }
+        skinq_image_free(&img);
+    }
+    if (st == SKINQ_OK) {
+        r->width = w;
+        r->height = h;
+        r->relative = r->px_per_mm > 0 ? 0 : 1;
+        snprintf(r->z_unit, sizeof r->z_unit, "%s", r->px_per_mm > 0 ? "mm" : "px");
+        r->nx = skinq_malloc(ctx, np * sizeof(float));
+        r->ny = skinq_malloc(ctx, np * sizeof(float));
+        r->nz = skinq_malloc(ctx, np * sizeof(float));
+        r->albedo = skinq_malloc(ctx, np * sizeof(float));
+        r->z = skinq_malloc(ctx, np * sizeof(float));
+        code = skinq_malloc(ctx, np);
+        if (!r->nx || !r->ny || !r->nz || !r->albedo || !r->z || !code)
+            st = SKINQ_E_NOMEM;
+    }
+    if (st == SKINQ_OK)
+        st = skinq_integrator_new(ctx, w, h, &integ);
+    skinq_ps_counts cnt;
+    if (st == SKINQ_OK)
+        st = skinq_ps_execute(ctx, plan, rows, w, h, (size_t)w, r->nx, r->ny, r->nz, r->albedo, code, &cnt);
+    skinq_free(ctx, planes);
+    planes = NULL;
+    if (st == SKINQ_OK) {
+        gp = skinq_malloc(ctx, np * sizeof(float));
+        gq = skinq_malloc(ctx, np * sizeof(float));
+        if (!gp || !gq)
+            st = SKINQ_E_NOMEM;
+    }
+    if (st == SKINQ_OK) {
+        skinq_normals_to_gradients(r->nx, r->ny, r->nz, np, o->max_slope, gp, gq);
+        skinq_integrate(ctx, integ, gp, gq, r->z);
+        double k = r->px_per_mm > 0 ? 1.0 / r->px_per_mm : 1.0;
+        for (size_t i = 0; i < np; i++)
+            r->z[i] = code[i] == SKINQ_PS_INVALID ? NAN : (float)(r->z[i] * k);
+        if (cnt.invalid == np)
+            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no pixel of the stack '%s' has any light signal", lights_path);
+    }
+    if (st == SKINQ_OK)
+        st = ps_metrics(ctx, r, code, &cnt);
+    if (st == SKINQ_OK)
+        st = measure_scars(ctx, r, o);
+    skinq_free(ctx, gp);
+    skinq_free(ctx, gq);
+    skinq_free(ctx, code);
+    skinq_integrator_free(&integ);
+    skinq_ps_plan_free(&plan);
+    skinq_lights_free(&L);
+    if (st != SKINQ_OK) {
+        skinq_depth_free(&r);
+        return st;
+    }
+    *out = r;
+    return SKINQ_OK;
+}
+
+skinq_status skinq_depth_from_photo(skinq_ctx *ctx, const char *path, const skinq_depth_options *o,
+                                    skinq_depth_result **out)
+{
+    skinq_depth_options def;
+    if (!o) {
+        skinq_depth_default_options(&def);
+        o = &def;
+    }
+    skinq_image *img = NULL;
+    float *logy = NULL, *ref = NULL;
+    skinq_depth_result *r = result_new(ctx, "single-photo", o, o->px_per_mm, "option");
+    skinq_status st = r ? skinq_image_load(ctx, path, &img, NULL) : SKINQ_E_NOMEM;
+    const skinq_mask *roi = o->scars.mask;
+    if (st == SKINQ_OK && roi && (roi->width != img->width || roi->height != img->height))
+        st = skinq_fail(ctx, SKINQ_E_INVALID, "the mask is %dx%d but '%s' is %dx%d", roi->width, roi->height, path,
+                        img->width, img->height);
+    size_t n = 0;
+    if (st == SKINQ_OK) {
+        r->width = img->width;
+        r->height = img->height;
+        r->relative = 1;
+        snprintf(r->z_unit, sizeof r->z_unit, "relative");
+        n = (size_t)img->width * (size_t)img->height;
+        logy = skinq_malloc(ctx, n * sizeof *logy);
+        ref = skinq_malloc(ctx, n * sizeof *ref);
+        r->shading_index = skinq_malloc(ctx, n * sizeof(float));
+        if (!logy || !ref || !r->shading_index)
+            st = SKINQ_E_NOMEM;
+    }
+    if (st == SKINQ_OK) {
+        surface_image_to_linear(img, logy);
+        for (size_t i = 0; i < n; i++)
+            logy[i] = logf(logy[i] > 1e-4f ? logy[i] : 1e-4f);
+        double sigma = r->px_per_mm > 0 ? 0.5 * o->scars.ref_scale_mm * r->px_per_mm
+                                        : (img->width < img->height ? img->width : img->height) / 20.0;
+        /* darker than the reference by 5 % or more does not shape it */
+        st = surface_reference(ctx, logy, img->width, img->height, NULL, sigma, 0.05, 0.05, 10, ref);
+    }
+    if (st == SKINQ_OK) {
+        double sum = 0, mx = 0;
+        size_t cnt = 0, dark = 0;
+        for (size_t i = 0; i < n; i++) {
+            float v = 1.0f - expf(logy[i] - ref[i]);
+            v = v < 0 ? 0 : v > 1 ? 1 : v;
+            int in = !roi || roi->data[(i / (size_t)r->width) * roi->stride + i % (size_t)r->width];
+            r->shading_index[i] = in ? v : NAN;
+            if (!in)
+                continue;
+            sum += v;
+            mx = v > mx ? v : mx;
+            dark += v > 0.1f;
+            cnt++;
+        }
+        if (cnt == 0)
+            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the mask selects no pixel of '%s'", path);
+        madd a = {ctx, &r->metrics, st};
+        add(&a, "surface.shading_index.mean", cnt ? sum / (double)cnt : NAN, "relative");
+        add(&a, "surface.shading_index.p50", surface_quantile(ctx, r->shading_index, n, 0.5), "relative");
+        add(&a, "surface.shading_index.p95", surface_quantile(ctx, r->shading_index, n, 0.95), "relative");
+        add(&a, "surface.shading_index.max", mx, "relative");
+        add(&a, "surface.shading_index.area_fraction", cnt ? (double)dark / (double)cnt : NAN, "1");
+        st = a.st;
+    }
+    skinq_image_free(&img);
+    skinq_free(ctx, logy);
+    skinq_free(ctx, ref);
+    if (st != SKINQ_OK) {
+        skinq_depth_free(&r);
+        return st;
+    }
+    *out = r;
+    return SKINQ_OK;
+}
+
+/* ------------------------------------------------------------------ maps */
+
+static skinq_status map_path(skinq_ctx *ctx, char *buf, size_t n, const char *dir, const char *name)
+{
+    int k = snprintf(buf, n, "%s/%s", dir, name);
+    if (k < 0 || (size_t)k >= n)
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot write maps into '%s': path too long", dir);
+    return SKINQ_OK;
+}
+
+/* Range for a colour map: p0.5 .. p99.5 of the finite values (widened if flat). */
+static void robust_range(skinq_ctx *ctx, const float *v, size_t n, double *lo, double *hi)
+{
+    *lo = surface_quantile(ctx, v, n, 0.005);
+    *hi = surface_quantile(ctx, v, n, 0.995);
+    if (!isfinite(*lo) || !isfinite(*hi)) {
+        *lo = 0;
+        *hi = 1;
+    }
+    if (!(*hi > *lo)) {
+        double c = *lo;
+        *lo = c - 0.5 * (fabs(c) > 0 ? fabs(c) * 1e-3 : 1e-3);
+        *hi = c + 0.5 * (fabs(c) > 0 ? fabs(c) * 1e-3 : 1e-3);
+    }
+}
+
+/* 8-bit gray base for the outlines: the albedo (scaled to its p99), else a hill-shade of z. */
+static void base_gray(const skinq_depth_result *r, double scale, uint8_t *g)
+{
+    int w = r->width, h = r->height;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * (size_t)w + (size_t)x;
+            double v;
+            if (r->albedo) {
+                v = r->albedo[i] * scale;
+            } else {
+                int xl = x ? x - 1 : x, xr = x < w - 1 ? x + 1 : x, yu = y ? y - 1 : y, yd = y < h - 1 ? y + 1 : y;
+                double k = r->px_per_mm > 0 ? r->px_per_mm : 1;
+                double p = (r->z[(size_t)y * w + xr] - r->z[(size_t)y * w + xl]) * k / (xr - xl > 0 ? xr - xl : 1);
+                double q = (r->z[(size_t)yd * w + x] - r->z[(size_t)yu * w + x]) * k / (yd - yu > 0 ? yd - yu : 1);
+                /* light from the upper left: l = (-1, 1, 2)/√6 in x right, y up; normal (−p, q, 1) */
+                double nrm = sqrt(p * p + q * q + 1);
+                v = isfinite(nrm) ? (p * 1 + q * 1 + 2) / (sqrt(6.0) * nrm) : 0;
+                v = 0.15 + 0.85 * (v > 0 ? v : 0);
+            }
+            v = v < 0 ? 0 : v > 1 ? 1 : v;
+            g[i] = (uint8_t)lround(v * 255);
+        }
+}
+
+skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r, const char *dir)
+{
+    char path[4096];
+    skinq_status st = surface_mkdir(ctx, dir);
+    int w = r->width, h = r->height;
+    size_t n = (size_t)w * (size_t)h;
+    if (st == SKINQ_OK && r->shading_index) {
+        st = map_path(ctx, path, sizeof path, dir, "shading.png");
+        if (st == SKINQ_OK)
+            st = skinq_heatmap_write(ctx, path, r->shading_index, (size_t)w, w, h, NULL, 0, 0.0, 0.5, SKINQ_CMAP_MAGMA);
+        return st;
+    }
+    double lo, hi;
+    if (st == SKINQ_OK && r->z) {
+        robust_range(ctx, r->z, n, &lo, &hi);
+        st = map_path(ctx, path, sizeof path, dir, "height.png");
+        if (st == SKINQ_OK)
+            st = skinq_heatmap_write(ctx, path, r->z, (size_t)w, w, h, NULL, 0, lo, hi, SKINQ_CMAP_VIRIDIS);
+    }
+    if (st == SKINQ_OK && r->scars) {
+        double dmax = r->scars->max_depth > 0 ? r->scars->max_depth : 2 * 0.05;
+        st = map_path(ctx, path, sizeof path, dir, "depth.png");
+        if (st == SKINQ_OK)
+            st = skinq_heatmap_write(ctx, path, r->scars->depth, (size_t)w, w, h, NULL, 0, 0.0, dmax, SKINQ_CMAP_MAGMA);
+    }
+    skinq_image *img = NULL;
+    if (st == SKINQ_OK && r->nx) {
+        st = skinq_image_new(ctx, w, h, 3, 8, &img);
+        for (int y = 0; st == SKINQ_OK && y < h; y++) {
+            uint8_t *row = skinq_image_row(img, y);
+            for (int x = 0; x < w; x++) {
+                size_t i = (size_t)y * (size_t)w + (size_t)x;
+                float c[3] = {r->nx[i], r->ny[i], r->nz[i]};
+                for (int k = 0; k < 3; k++) /* the usual encoding: (n + 1) / 2, x right, y up, z out */
+                    row[3 * x + k] = (uint8_t)lround(127.5 * (1 + (c[k] < -1 ? -1 : c[k] > 1 ? 1 : c[k])));
+            }
+        }
+        if (st == SKINQ_OK)
+            st = map_path(ctx, path, sizeof path, dir, "normals.png");
+        if (st == SKINQ_OK)
+            st = skinq_png_write(ctx, path, img);
+        skinq_image_free(&img);
+    }
+    double ascale = 1;
+    if (st == SKINQ_OK && r->albedo) {
+        double p99 = surface_quantile(ctx, r->albedo, n, 0.99);
+        ascale = p99 > 0 ? 1 / p99 : 1;
+        st = skinq_image_new(ctx, w, h, 1, 8, &img);
+        if (st == SKINQ_OK) {
+            base_gray(r, ascale, img->data);
+            /* base_gray fills a packed w*h buffer: spread it over the stride, last row first */
+            for (int y = h - 1; y >= 0; y--)
+                memmove(skinq_image_row(img, y), img->data + (size_t)y * (size_t)w, (size_t)w);
+            st = map_path(ctx, path, sizeof path, dir, "albedo.png");
+        }
+        if (st == SKINQ_OK)
+            st = skinq_png_write(ctx, path, img);
+        skinq_image_free(&img);
+    }
+    if (st == SKINQ_OK && r->scars && r->z) {
+        uint8_t *g = skinq_malloc(ctx, n);
+        st = g ? skinq_image_new(ctx, w, h, 3, 8, &img) : SKINQ_E_NOMEM;
+        if (st == SKINQ_OK) {
+            base_gray(r, ascale, g);
+            const int32_t *lab = r->scars->labels;
+            for (int y = 0; y < h; y++) {
+                uint8_t *row = skinq_image_row(img, y);
+                for (int x = 0; x < w; x++) {
+                    size_t i = (size_t)y * (size_t)w + (size_t)x;
+                    int32_t l = lab[i];
+                    int edge = l > 0 && ((x > 0 && lab[i - 1] != l) || (x < w - 1 && lab[i + 1] != l) ||
+                                         (y > 0 && lab[i - (size_t)w] != l) || (y < h - 1 && lab[i + (size_t)w] != l) ||
+                                         x == 0 || y == 0 || x == w - 1 || y == h - 1);
+                    row[3 * x] = edge ? 255 : g[i];
+                    row[3 * x + 1] = edge ? 40 : g[i];
+                    row[3 * x + 2] = edge ? 40 : g[i];
+                }
+            }
+            st = map_path(ctx, path, sizeof path, dir, "scars.png");
+            if (st == SKINQ_OK)
+                st = skinq_png_write(ctx, path, img);
+        }
+        skinq_image_free(&img);
+        skinq_free(ctx, g);
+    }
+    return st;
+}

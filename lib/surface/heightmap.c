@@ -1,0 +1,133 @@
+/* heightmap.c -- height-map input (profilometer / 3-D camera export: gray PNG × z-scale) and the
+ * small helpers of lib/surface (quantiles, folders, buffers). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "surface.h"
+
+skinq_status skinq_heightmap_load(skinq_ctx *ctx, const char *path, double z_scale, float **out, int *width,
+                                  int *height)
+{
+    if (!(z_scale > 0) || !isfinite(z_scale))
+        return skinq_fail(ctx, SKINQ_E_INVALID, "height map '%s' needs a positive z-scale (mm per unit), not %g", path,
+                          z_scale);
+    skinq_image *img = NULL;
+    skinq_status st = skinq_image_load(ctx, path, &img, NULL);
+    if (st != SKINQ_OK)
+        return st;
+    if (img->channels != 1) {
+        skinq_image_free(&img);
+        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "cannot use '%s' as a height map: it is a colour image (gray needed)",
+                          path);
+    }
+    size_t n = (size_t)img->width * (size_t)img->height;
+    float *z = skinq_malloc(ctx, n * sizeof *z);
+    if (!z) {
+        skinq_image_free(&img);
+        return SKINQ_E_NOMEM;
+    }
+    for (int y = 0; y < img->height; y++) {
+        const uint8_t *row = skinq_image_row(img, y);
+        float *o = z + (size_t)y * (size_t)img->width;
+        if (img->depth == 16)
+            for (int x = 0; x < img->width; x++)
+                o[x] = (float)(((const uint16_t *)row)[x] * z_scale);
+        else
+            for (int x = 0; x < img->width; x++)
+                o[x] = (float)(row[x] * z_scale);
+    }
+    *width = img->width;
+    *height = img->height;
+    skinq_image_free(&img);
+    *out = z;
+    return SKINQ_OK;
+}
+
+void skinq_free_buffer(skinq_ctx *ctx, void *p)
+{
+    skinq_free(ctx, p);
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quickselect (Hoare) of the k-th smallest. */
+static float select_k(float *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo + 16) {
+        float a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi];
+        float piv = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < piv)
+                i++;
+            while (v[j] > piv)
+                j--;
+            if (i <= j) {
+                float t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    qsort(v + lo, hi - lo + 1, sizeof *v, cmp_float);
+    return v[k];
+}
+
+double surface_quantile(skinq_ctx *ctx, const float *x, size_t n, double q)
+{
+    float *v = skinq_malloc(ctx, (n ? n : 1) * sizeof *v);
+    if (!v)
+        return NAN;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]))
+            v[m++] = x[i];
+    double r = NAN;
+    if (m) {
+        /* linear interpolation between order statistics (type 7, as numpy's default) */
+        double pos = q * (double)(m - 1);
+        size_t k = (size_t)floor(pos);
+        double f = pos - (double)k;
+        double a = select_k(v, m, k);
+        double b = a;
+        if (f > 0 && k + 1 < m) {
+            /* after the select, v[k+1..] are >= v[k]: the next order statistic is their minimum */
+            b = v[k + 1];
+            for (size_t i = k + 2; i < m; i++)
+                if (v[i] < b)
+                    b = v[i];
+        }
+        r = a + f * (b - a);
+    }
+    skinq_free(ctx, v);
+    return r;
+}
+
+skinq_status surface_mkdir(skinq_ctx *ctx, const char *dir)
+{
+    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+        struct stat sb;
+        if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+            return SKINQ_OK;
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot write maps into '%s': not a directory", dir);
+    }
+    return skinq_fail(ctx, SKINQ_E_IO, "cannot create '%s': %s", dir, strerror(errno));
+}

@@ -1,0 +1,202 @@
+/* lights.c -- read and validate a photometric-stereo lights file (design §2, DiLiGenT axes). */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "surface.h"
+
+/* The whole file into a NUL-terminated buffer (lights files are small: refuse above 4 MiB). */
+static skinq_status read_text(skinq_ctx *ctx, const char *path, char **out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    skinq_status st = SKINQ_OK;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            size_t ncap = cap ? cap * 2 : 8192;
+            if (ncap > (4u << 20) + 8192) {
+                st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot read lights file '%s': larger than 4 MiB", path);
+                break;
+            }
+            char *nb = skinq_malloc(ctx, ncap);
+            if (!nb) {
+                st = SKINQ_E_NOMEM;
+                break;
+            }
+            if (buf)
+                memcpy(nb, buf, len);
+            skinq_free(ctx, buf);
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + len, 1, 4096, f);
+        len += got;
+        if (got < 4096) {
+            if (ferror(f))
+                st = skinq_fail(ctx, SKINQ_E_IO, "cannot read '%s': %s", path, strerror(errno));
+            break;
+        }
+    }
+    fclose(f);
+    if (st != SKINQ_OK) {
+        skinq_free(ctx, buf);
+        return st;
+    }
+    buf[len] = '\0';
+    if (strlen(buf) != len) {
+        skinq_free(ctx, buf);
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot parse lights file '%s': not text (NUL byte)", path);
+    }
+    *out = buf;
+    return SKINQ_OK;
+}
+
+/* Folder part of path ("" for none) into buf, with a trailing '/'. */
+static void dir_of(const char *path, char *buf, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    size_t len = slash ? (size_t)(slash - path + 1) : 0;
+    if (len >= n)
+        len = 0;
+    memcpy(buf, path, len);
+    buf[len] = '\0';
+}
+
+skinq_status skinq_lights_load(skinq_ctx *ctx, const char *path, skinq_lights **out)
+{
+    char *text = NULL;
+    skinq_status st = read_text(ctx, path, &text);
+    if (st != SKINQ_OK)
+        return st;
+    cJSON *doc = cJSON_Parse(text);
+    skinq_free(ctx, text);
+    if (!doc)
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot parse lights file '%s': not valid JSON", path);
+
+    skinq_lights *L = NULL;
+    const cJSON *arr = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "lights") : NULL;
+    int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
+    if (n < 0) {
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': no \"lights\" array", path);
+        goto done;
+    }
+    if (n == 0) {
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': the \"lights\" array is empty", path);
+        goto done;
+    }
+    if (n > SKINQ_LIGHTS_MAX) {
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': %d lights, at most %d supported", path, n,
+                        SKINQ_LIGHTS_MAX);
+        goto done;
+    }
+    double ppm = 0;
+    const cJSON *jp = cJSON_GetObjectItemCaseSensitive(doc, "px_per_mm");
+    if (jp) {
+        if (!cJSON_IsNumber(jp) || !isfinite(jp->valuedouble) || jp->valuedouble <= 0) {
+            st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': \"px_per_mm\" must be a positive number",
+                            path);
+            goto done;
+        }
+        ppm = jp->valuedouble;
+    }
+    L = skinq_calloc(ctx, 1, sizeof *L);
+    if (!L) {
+        st = SKINQ_E_NOMEM;
+        goto done;
+    }
+    L->alloc = ctx->alloc;
+    L->items = skinq_calloc(ctx, (size_t)n, sizeof *L->items);
+    if (!L->items) {
+        st = SKINQ_E_NOMEM;
+        goto done;
+    }
+    L->count = n;
+    L->px_per_mm = ppm;
+    char dir[512];
+    dir_of(path, dir, sizeof dir);
+    for (int i = 0; i < n; i++) {
+        const cJSON *li = cJSON_GetArrayItem(arr, i);
+        skinq_light *o = &L->items[i];
+        if (!cJSON_IsObject(li)) {
+            st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d is not an object", path, i);
+            goto done;
+        }
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(li, "direction");
+        if (!cJSON_IsArray(d) || cJSON_GetArraySize(d) != 3) {
+            st = skinq_fail(ctx, SKINQ_E_FORMAT,
+                            "cannot use lights file '%s': light %d needs \"direction\": [x, y, z]", path, i);
+            goto done;
+        }
+        double len2 = 0;
+        for (int c = 0; c < 3; c++) {
+            const cJSON *v = cJSON_GetArrayItem(d, c);
+            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
+                st = skinq_fail(ctx, SKINQ_E_FORMAT,
+                                "cannot use lights file '%s': light %d direction has a non-number", path, i);
+                goto done;
+            }
+            o->direction[c] = v->valuedouble;
+            len2 += v->valuedouble * v->valuedouble;
+        }
+        double len = sqrt(len2);
+        if (!(len > 1e-9) || !isfinite(len)) {
+            st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d direction is zero", path, i);
+            goto done;
+        }
+        for (int c = 0; c < 3; c++)
+            o->direction[c] /= len;
+        if (!(o->direction[2] > 0)) {
+            st = skinq_fail(ctx, SKINQ_E_FORMAT,
+                            "cannot use lights file '%s': light %d points away from the camera (z <= 0)", path, i);
+            goto done;
+        }
+        o->intensity = 1.0;
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(li, "intensity");
+        if (it) {
+            if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble <= 0) {
+                st = skinq_fail(ctx, SKINQ_E_FORMAT,
+                                "cannot use lights file '%s': light %d intensity must be a positive number", path, i);
+                goto done;
+            }
+            o->intensity = it->valuedouble;
+        }
+        const cJSON *im = cJSON_GetObjectItemCaseSensitive(li, "image");
+        if (im) {
+            if (!cJSON_IsString(im) || !im->valuestring[0]) {
+                st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d \"image\" must be a name",
+                                path, i);
+                goto done;
+            }
+            const char *name = im->valuestring;
+            int w = name[0] == '/' ? snprintf(o->image, sizeof o->image, "%s", name)
+                                   : snprintf(o->image, sizeof o->image, "%s%s", dir, name);
+            if (w < 0 || (size_t)w >= sizeof o->image) {
+                st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d image path too long", path,
+                                i);
+                goto done;
+            }
+        }
+    }
+    *out = L;
+    L = NULL;
+done:
+    cJSON_Delete(doc);
+    skinq_lights_free(&L);
+    return st;
+}
+
+void skinq_lights_free(skinq_lights **pl)
+{
+    if (!pl || !*pl)
+        return;
+    skinq_lights *l = *pl;
+    skinq_allocator a = l->alloc;
+    skinq_free_raw(&a, l->items);
+    skinq_free_raw(&a, l);
+    *pl = NULL;
+}

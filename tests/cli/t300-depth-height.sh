@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# skinq depth --height: JSON contract, accuracy on the scar-stack phantom's true height map,
+# CSV/text forms, unknown scale, a scar mask, and the maps.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/depth_lib.sh"
+
+run "$SKINQ" synth --kind scar-stack --out "$T/ss" --width 512 --height 512 -q
+expect_rc 0 "synth"
+ZS=$(python3 -c "import json;print(json.load(open('$T/ss/truth.json'))['z_scale_mm_per_unit'])")
+
+run "$SKINQ" depth --height "$T/ss/height.png" --z-scale "$ZS" --px-per-mm 20 --json
+expect_rc 0 "depth --height"
+expect_json input=height-map skinq_version image.sha256 image.width=512 scale.px_per_mm=20 scale.source=option \
+  relative=false units.height=mm roi.source=full calibration.method=none parameters.min_depth=0.05 \
+  surface.sa_mm surface.sq_mm scars.max_depth_mm scars.mean_depth_mm scars.area_mm2 scars.volume_mm3 \
+  scars.items.0.max_depth_mm scars.items.0.mean_depth_mm scars.items.0.area_mm2 scars.items.0.volume_mm3 \
+  scars.items.0.equiv_diameter_mm scars.items.0.centroid_mm.0 scars.items.0.centroid_mm.1 scars.count=3 \
+  scars.items.0.type=icepick scars.items.1.type=boxcar scars.items.2.type=rolling  # deepest first
+# every scar against truth.json: max depth and area within 15 %, volume within 20 %
+expect_scars_match_truth "$T/out" "$T/ss/truth.json"
+
+# CSV and text
+run "$SKINQ" depth --height "$T/ss/height.png" --z-scale "$ZS" --px-per-mm 20 --csv
+expect_rc 0 "--csv"
+if head -1 "$T/out" | grep -qx "image,metric,value,unit" && grep -q ",scars.count,3,1$" "$T/out" &&
+   grep -q ",scars.items.2.area_mm2,.*,mm2$" "$T/out"; then ok; else bad "CSV rows"; fi
+run "$SKINQ" depth --height "$T/ss/height.png" --z-scale "$ZS" --px-per-mm 20
+expect_rc 0 "text"
+expect_out_contains "boxcar"
+expect_out_contains "scars.volume_mm3"
+
+# no lateral scale: lengths in px, said so
+run "$SKINQ" depth --height "$T/ss/height.png" --z-scale "$ZS" --json
+expect_rc 0 "no scale"
+expect_json scale=unknown units.length=px units.height=mm scars.count=3
+
+# a mask: its regions are the scars (a disc over the boxcar scar)
+python3 - "$T/ss/truth.json" "$T/mask.png" <<'PY'
+import json, math, struct, sys, zlib
+t = json.load(open(sys.argv[1])); box = [s for s in t["scars"] if s["type"] == "boxcar"][0]
+cx, cy = box["centroid_mm"][0] * 20, box["centroid_mm"][1] * 20
+w = h = 512
+raw = bytearray()
+for y in range(h):
+    row = bytearray(w + 1)
+    dy = y + .5 - cy
+    if abs(dy) < 20:
+        half = math.sqrt(400 - dy * dy)
+        for x in range(max(0, int(cx - half - 1)), min(w, int(cx + half + 2))):
+            if math.hypot(x + .5 - cx, dy) < 20:
+                row[x + 1] = 255
+    raw += row
+def chunk(k, d): return struct.pack(">I", len(d)) + k + d + struct.pack(">I", zlib.crc32(k + d) & 0xffffffff)
+open(sys.argv[2], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                              + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+run "$SKINQ" depth --height "$T/ss/height.png" --z-scale "$ZS" --px-per-mm 20 --mask "$T/mask.png" --json
+expect_rc 0 "--mask"
+expect_json scars.count=1 roi.source=mask scars.items.0.type=boxcar
+if python3 -c "
+import json,sys; r=json.load(open('$T/out')); a=r['scars']['items'][0]['area_mm2']
+sys.exit(0 if abs(a - 3.14159*1.0**2) < 0.05 else 1)"; then ok; else bad "mask area"; fi
+
+# maps: colour-coded height with legend, depth, outlines
+run "$SKINQ" depth --height "$T/ss/height.png" --z-scale "$ZS" --px-per-mm 20 --maps "$T/maps" --json
+expect_rc 0 "--maps"
+for f in height.png depth.png scars.png; do
+  if [ -s "$T/maps/$f" ]; then ok; else bad "map $f missing"; fi
+done
+run "$SKINQ" info --json "$T/maps/height.png"
+expect_json image.width=512 image.channels=3
+finish

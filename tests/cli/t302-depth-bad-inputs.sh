@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# skinq depth on bad input: malformed lights files, image count != light count, images of
+# different sizes, coplanar lights, too few lights, bad height maps, usage errors. Each gives a
+# one-line message naming the file, the right exit code, nothing on stdout and no map files.
+. "$(dirname "$0")/lib.sh"
+
+run "$SKINQ" synth --kind scar-stack --out "$T/ss" --width 128 --height 128 -q
+expect_rc 0 "synth"
+S="$T/ss"
+
+# check_fail RC NAME SAYS CMD...: exit RC, one stderr line naming NAME and saying SAYS, no output
+check_fail() {
+  local want="$1" name="$2" says="$3"; shift 3
+  rm -rf "$T/maps"
+  run "$@" --maps "$T/maps" --json
+  expect_rc "$want" "$name"
+  expect_one_line_error "$name"
+  if grep -qF -- "$says" "$T/err"; then ok; else bad "$name: stderr should say '$says'"; fi
+  if [ ! -s "$T/out" ]; then ok; else bad "$name: stdout should be empty"; fi
+  if [ ! -e "$T/maps/height.png" ] && ! ls "$T/maps"/* >/dev/null 2>&1; then ok; else bad "$name: map files written"; fi
+}
+
+i=0
+for text in '{"lights": [' 'not json' '[{"direction":[0,0,1]}]' '{"light": []}' '{"lights": []}' \
+            '{"lights": [{"direction":[0,1]}]}' '{"lights": [{"direction":"up"}]}' \
+            '{"lights": [{"direction":[0,0,0]}]}' '{"lights": [{"direction":[0,0.5,-1]}]}' \
+            '{"lights": [{"direction":[0,0,1],"intensity":-2}]}' '{"lights": [7]}'; do
+  i=$((i + 1))
+  printf '%s' "$text" > "$T/bad$i.json"
+  check_fail 3 "bad$i.json" "lights file" "$SKINQ" depth --lights "$T/bad$i.json" "$S/light_0.png"
+done
+
+# image count != light count (6 lights, 2 images)
+check_fail 3 "lights.json" "6 lights but 2 images" "$SKINQ" depth --lights "$S/lights.json" "$S/light_0.png" "$S/light_1.png"
+
+# images of different sizes
+cat > "$T/three.json" <<'J'
+{"lights":[{"direction":[0.5,0,1]},{"direction":[-0.4,0.4,1]},{"direction":[-0.2,-0.5,1]}]}
+J
+check_fail 3 "good.png" "but" "$SKINQ" depth --lights "$T/three.json" "$S/light_0.png" "$S/light_1.png" "$FX/good.png"
+
+# coplanar light directions (all in the x-z plane): analysis impossible
+cat > "$T/coplanar.json" <<'J'
+{"lights":[{"direction":[0.5,0,1]},{"direction":[-0.5,0,1]},{"direction":[0,0,1]},{"direction":[0.3,0,1]}]}
+J
+check_fail 4 "coplanar.json" "coplanar" "$SKINQ" depth --lights "$T/coplanar.json" "$S/light_0.png" "$S/light_1.png" \
+  "$S/light_2.png" "$S/light_3.png"
+
+# two lights
+cat > "$T/two.json" <<'J'
+{"lights":[{"direction":[0.5,0,1]},{"direction":[-0.5,0.2,1]}]}
+J
+check_fail 4 "two.json" "at least 3" "$SKINQ" depth --lights "$T/two.json" "$S/light_0.png" "$S/light_1.png"
+
+# a missing or corrupt image in the stack
+check_fail 3 "nope.png" "nope.png" "$SKINQ" depth --lights "$T/three.json" "$S/light_0.png" "$S/light_1.png" "$T/nope.png"
+check_fail 3 "bad-truncated.png" "truncated" "$SKINQ" depth --lights "$T/three.json" "$S/light_0.png" "$S/light_1.png" \
+  "$FX/bad-truncated.png"
+
+# height maps: corrupt, colour
+check_fail 3 "bad-truncated.png" "truncated" "$SKINQ" depth --height "$FX/bad-truncated.png" --z-scale 0.001
+check_fail 3 "good.png" "gray" "$SKINQ" depth --height "$FX/good.png" --z-scale 0.001
+check_fail 3 "missing.json" "missing.json" "$SKINQ" depth --lights "$T/missing.json" "$S/light_0.png"
+
+# usage errors: exit 2
+for args in "--height $S/height.png" "--height $S/height.png --lights $S/lights.json --z-scale 1" \
+            "--lights $S/lights.json --z-scale 1" "" "$S/light_0.png $S/light_1.png" \
+            "--height $S/height.png --z-scale -1" "--height $S/height.png --z-scale 1 --min-depth 0"; do
+  # shellcheck disable=SC2086
+  run "$SKINQ" depth $args
+  expect_rc 2 "usage: '$args'"
+  if grep -q "try 'skinq depth --help'" "$T/err"; then ok; else bad "usage hint for '$args'"; fi
+done
+finish
