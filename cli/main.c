@@ -8,6 +8,7 @@
 /* Every command, in the order `skinq --help` lists them. */
 static const cli_command *const commands[] = {
     &cmd_info,
+    &cmd_analyze,
     &cmd_synth,
     &cmd_depth,
     &cmd_trend,

@@ -132,3 +132,99 @@ void out_metrics_csv(FILE *f, const char *image, const skinq_metrics *m, int hea
         fprintf(f, ",%s\n", m->items[i].unit);
     }
 }
+
+/* ---- one photo's analysis as the design's JSON object ---- */
+
+static cJSON *rect_json(skinq_rect r)
+{
+    cJSON *a = cJSON_CreateArray();
+    int v[4] = {r.x, r.y, r.w, r.h};
+    for (int i = 0; i < 4; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+    return a;
+}
+
+cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *o)
+{
+    const skinq_color_info *c = &a->color;
+    const skinq_color_options *co = &o->color;
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
+    cJSON *im = cJSON_AddObjectToObject(doc, "image");
+    cJSON_AddStringToObject(im, "path", a->path);
+    cJSON_AddNumberToObject(im, "size_bytes", (double)a->file_size);
+    cJSON_AddStringToObject(im, "sha256", a->sha256);
+    cJSON_AddNumberToObject(im, "width", a->width);
+    cJSON_AddNumberToObject(im, "height", a->height);
+    cJSON_AddNumberToObject(im, "bit_depth", a->depth);
+    cJSON_AddBoolToObject(im, "alpha_mask", a->has_alpha);
+    if (co->px_per_mm > 0) {
+        cJSON *sc = cJSON_AddObjectToObject(doc, "scale");
+        cJSON_AddNumberToObject(sc, "px_per_mm", co->px_per_mm);
+        cJSON_AddStringToObject(sc, "source", "option");
+    } else {
+        cJSON_AddStringToObject(doc, "scale", "unknown");
+    }
+    cJSON *roi = cJSON_AddObjectToObject(doc, "roi");
+    cJSON_AddStringToObject(roi, "source", c->roi_source);
+    cJSON_AddItemToObject(roi, "bbox", rect_json(c->roi_rect));
+    cJSON_AddNumberToObject(roi, "pixels", (double)c->roi_pixels);
+    cJSON_AddNumberToObject(roi, "inside", (double)c->roi_inside);
+    cJSON_AddNumberToObject(roi, "clipped", (double)c->roi_clipped);
+    if (c->has_ref) {
+        cJSON *ref = cJSON_AddObjectToObject(doc, "reference");
+        cJSON_AddItemToObject(ref, "rect", rect_json(c->ref_rect));
+        cJSON_AddNumberToObject(ref, "pixels", (double)c->ref_pixels);
+        cJSON_AddNumberToObject(ref, "clipped", (double)c->ref_clipped);
+    }
+    cJSON *cal = cJSON_AddObjectToObject(doc, "calibration");
+    cJSON_AddStringToObject(cal, "method", c->has_white ? "white-patch" : "none");
+    cJSON_AddStringToObject(cal, "input_space", "sRGB (IEC 61966-2-1)");
+    cJSON_AddStringToObject(cal, "white_point", c->white_point);
+    if (c->has_white) {
+        cJSON *w = cJSON_AddObjectToObject(cal, "white");
+        cJSON_AddItemToObject(w, "rect", rect_json(co->white));
+        cJSON_AddNumberToObject(w, "reflectance", co->white_reflectance);
+        cJSON_AddNumberToObject(w, "pixels", (double)c->white_pixels);
+        cJSON_AddNumberToObject(w, "clipped", (double)c->white_clipped);
+    }
+    cJSON *g = cJSON_AddArrayToObject(cal, "linear_gains");
+    for (int k = 0; k < 3; k++)
+        cJSON_AddItemToArray(g, cJSON_CreateNumber(c->white_gains[k]));
+    if (out_metrics_json(doc, &a->metrics) != 0) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    cJSON *col = cJSON_GetObjectItem(doc, "color");
+    cJSON *ita = col ? cJSON_GetObjectItem(col, "ita_deg") : NULL;
+    if (ita)
+        cJSON_AddStringToObject(ita, "category", c->ita_category);
+    if (col) {
+        cJSON *ra = cJSON_AddObjectToObject(col, "red_area_definition");
+        out_add_number(ra, "threshold_a", c->red_threshold_a);
+        cJSON_AddStringToObject(ra, "basis", c->red_basis);
+        cJSON_AddNumberToObject(ra, "above_basis", co->red_threshold);
+    }
+    /* which formula and source produced each number, and whether its unit is only relative */
+    cJSON *fo = cJSON_AddObjectToObject(doc, "formulas");
+    size_t nf;
+    const skinq_color_formula *F = skinq_color_formulas(&nf);
+    for (size_t i = 0; i < nf; i++) {
+        cJSON *f = cJSON_AddObjectToObject(fo, F[i].metric);
+        cJSON_AddStringToObject(f, "formula", F[i].formula);
+        cJSON_AddStringToObject(f, "source", F[i].citation);
+        char path[96];
+        snprintf(path, sizeof path, "color.%s.mean", F[i].metric);
+        const skinq_metric *m = skinq_metrics_find(&a->metrics, path);
+        if (m) {
+            cJSON_AddStringToObject(f, "unit", m->unit);
+            cJSON_AddBoolToObject(f, "relative", strcmp(m->unit, "relative") == 0 || strcmp(m->unit, "OD") == 0);
+        }
+    }
+    if (co->maps_dir) {
+        cJSON *mp = cJSON_AddObjectToObject(doc, "maps");
+        cJSON_AddStringToObject(mp, "dir", co->maps_dir);
+        cJSON_AddNumberToObject(mp, "downsample", c->map_factor);
+    }
+    return doc;
+}

@@ -26,4 +26,11 @@ int out_metrics_json(cJSON *root, const skinq_metrics *m);
 /** CSV: a header "image,metric,value,unit" (when header != 0), then one row per metric. */
 void out_metrics_csv(FILE *f, const char *image, const skinq_metrics *m, int header);
 
+/**
+ * One photo's analysis as the design's JSON object: skinq_version, image (path, size, sha256),
+ * scale, roi, reference, calibration, the metrics (color.*, texture.*), formulas and maps.
+ * @return a new object, or NULL if metric paths clash.
+ */
+cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *o);
+
 #endif

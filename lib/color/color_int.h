@@ -41,4 +41,26 @@ double skinq_color_fraction_above(const skinq_color_acc *acc, int m, double thr)
 /** Bin width of metric m. */
 double skinq_color_bin_width(int m);
 
+/* ---- maps (color_maps.c): the pass sums a few metrics over f×f pixel cells ---- */
+enum { MAP_A, MAP_EI, MAP_HB, MAP_MEL, MAP_COUNT };
+extern const int skinq_color_map_metric[MAP_COUNT];
+
+typedef struct color_maps {
+    int f, w, h;                 /* factor, cells per row, rows of cells */
+    float *sum[MAP_COUNT];       /* w×h sums of each map's metric over a cell's valid pixels */
+    uint32_t *valid, *inside;    /* counts per cell */
+} color_maps;
+
+/** Cells of at most max_size per side for a width×height image. */
+skinq_status skinq_color_maps_new(skinq_ctx *ctx, color_maps *M, int width, int height, int max_size);
+void skinq_color_maps_free(skinq_ctx *ctx, color_maps *M);
+
+/**
+ * Write a.png, erythema_index.png, hemoglobin.png, melanin.png (cell means, colour range
+ * p02–p98 of the ROI from `acc`), overlay_a.png (a* over the photo) and roi.png (the photo
+ * dimmed outside the ROI) into dir, each atomically.
+ */
+skinq_status skinq_color_maps_write(skinq_ctx *ctx, const color_maps *M, const skinq_color_acc *acc,
+                                    const skinq_image *img, const char *dir);
+
 #endif

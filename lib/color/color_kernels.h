@@ -89,7 +89,8 @@ enum {
     SKINQ_CM_COUNT
 };
 
-/** Histogram bins per metric; bin SKINQ_CHIST_BINS (after the last) collects invalid pixels. */
+/** Histogram bins per metric; bin SKINQ_CHIST_BINS (after the last) is a dump for invalid pixels
+ * and SIMD tail padding, so the kernels store without a branch: its count means nothing. */
 #define SKINQ_CHIST_BINS 16384
 #define SKINQ_CHIST_STRIDE (SKINQ_CHIST_BINS + 16)
 /** SIMD lanes are summed in float for at most this many steps, then added in double. */

@@ -340,7 +340,7 @@ typedef struct skinq_color_options {
     double px_per_mm;            /**< scale; 0 = unknown (red_area_mm2 is then in pixels) */
     double red_threshold;        /**< a* units above the reference median for red_area_* (default 5) */
     const char *maps_dir;        /**< write PNG maps into this folder (created if missing); NULL = none */
-    int map_max_size;            /**< maps' longest side in pixels (default 2048) */
+    int map_max_size;            /**< maps' longest side in pixels (default 1024) */
 } skinq_color_options;
 
 /** Defaults: whole image, no ref, no white, scale unknown, red_threshold 5, no maps. */
@@ -394,14 +394,22 @@ skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const s
 skinq_status skinq_color_white_gains(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha, skinq_rect patch,
                                      double reflectance, double gains[3], uint64_t *pixels, uint64_t *clipped);
 
+/** The per-pixel colour metrics, in the order of skinq_color_planes()' planes. */
+typedef enum skinq_color_metric {
+    SKINQ_COLOR_L, SKINQ_COLOR_A, SKINQ_COLOR_B, SKINQ_COLOR_ERYTHEMA_INDEX, SKINQ_COLOR_MELANIN_INDEX,
+    SKINQ_COLOR_HEMOGLOBIN, SKINQ_COLOR_MELANIN, SKINQ_COLOR_ITA, SKINQ_COLOR_METRIC_COUNT
+} skinq_color_metric;
+
 /**
- * Per-pixel CIELAB planes of an image (gray images as R = G = B) through the analysis kernels.
- * @param gains  linear RGB gains, or NULL for none.
- * @param L, a, b  width×height floats each, `stride` floats between rows; any may be NULL.
- * @return SKINQ_OK, SKINQ_E_INVALID (stride < width), SKINQ_E_NOMEM.
+ * Per-pixel metric planes of a whole image through the analysis kernels (the same values the
+ * statistics are made of; gray images are taken as R = G = B).
+ * @param gains   linear RGB gains, or NULL for none.
+ * @param planes  SKINQ_COLOR_METRIC_COUNT pointers, each NULL (not wanted) or width×height floats
+ *                with `stride` floats between rows; invalid (clipped) pixels get values too.
+ * @return SKINQ_OK, SKINQ_E_INVALID (stride < width), SKINQ_E_UNSUPPORTED (depth), SKINQ_E_NOMEM.
  */
-skinq_status skinq_color_lab_planes(skinq_ctx *ctx, const skinq_image *img, const double gains[3], float *L, float *a,
-                                    float *b, size_t stride);
+skinq_status skinq_color_planes(skinq_ctx *ctx, const skinq_image *img, const double gains[3],
+                                float *const planes[SKINQ_COLOR_METRIC_COUNT], size_t stride);
 
 /**
  * Skin segmentation for --auto-skin. Per pixel, CIELAB (after `gains`) must lie in a skin gamut
@@ -722,6 +730,55 @@ skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r,
 
 /** Free a result; NULL-safe; sets *r to NULL. */
 void skinq_depth_free(skinq_depth_result **r);
+
+/* ------------------------------------------------ analysis (lib/pipeline) */
+
+/*
+ * One photo's whole analysis, as `skinq analyze`, `compare` and `track add` run it: load
+ * (orientation, ICC), provenance (size, sha256), colour metrics (and texture, when built in),
+ * all under the design's metric paths in one list.
+ */
+
+/** Options of skinq_analyze_file(); fill with skinq_analysis_default_options() first. */
+typedef struct skinq_analysis_options {
+    skinq_color_options color; /**< ROI, reference, white patch, scale, red threshold, colour maps */
+    int texture;               /**< 1 (default): texture metrics too; 0: colour only */
+} skinq_analysis_options;
+
+void skinq_analysis_default_options(skinq_analysis_options *o);
+
+/** The result of one photo's analysis; free with skinq_analysis_free(). */
+typedef struct skinq_analysis {
+    char path[4096];
+    char sha256[65];
+    uint64_t file_size;       /**< bytes */
+    int width, height;        /**< upright pixels */
+    int depth;                /**< bits per sample */
+    int has_alpha;            /**< the file had an alpha channel (used as a mask) */
+    skinq_color_info color;   /**< provenance of the colour metrics */
+    skinq_metrics metrics;    /**< color.*, texture.* ... */
+} skinq_analysis;
+
+/**
+ * Load and analyse a photo. @param out  zero-initialised or freed; on error it holds no memory.
+ * @return SKINQ_OK or the errors of skinq_image_load(), skinq_file_sha256() and
+ *         skinq_color_analyze() (messages name the file).
+ */
+skinq_status skinq_analyze_file(skinq_ctx *ctx, const char *path, const skinq_analysis_options *o,
+                                skinq_analysis *out);
+
+/** Analyse an image already in memory (provenance fields other than size stay empty). */
+skinq_status skinq_analyze_image(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                                 const skinq_analysis_options *o, skinq_analysis *out);
+
+/** Free a result's metrics and zero it; NULL-safe. */
+void skinq_analysis_free(skinq_analysis *a);
+
+/**
+ * Load a mask image (PNG or JPEG; any layout): nonzero first channel = inside.
+ * @return as skinq_image_load(); the message names the file.
+ */
+skinq_status skinq_mask_load(skinq_ctx *ctx, const char *path, skinq_mask **out);
 
 /* ------------------------------------------------- tracking (lib/track) */
 

@@ -83,3 +83,13 @@ void skinq_atomic_abort(skinq_atomic_file *af)
     free(af->final_path);
     memset(af, 0, sizeof *af);
 }
+
+skinq_status skinq_dir_ensure(skinq_ctx *ctx, const char *dir)
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot create '%s': %s", dir, strerror(errno));
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot write into '%s': not a directory", dir);
+    return SKINQ_OK;
+}

@@ -20,6 +20,9 @@ skinq_status skinq_atomic_commit(skinq_ctx *ctx, skinq_atomic_file *af);
 /** Close and remove the temporary file (after an error). NULL-safe on a zeroed struct. */
 void skinq_atomic_abort(skinq_atomic_file *af);
 
+/** Create a folder for outputs if missing. @return SKINQ_OK or SKINQ_E_IO (exists as a file, cannot create). */
+skinq_status skinq_dir_ensure(skinq_ctx *ctx, const char *dir);
+
 /* Decoders: `f` is positioned at the start of the file; `path` is only for messages.
  * Decoded images are as stored: orientation and ICC are not applied yet (load.c does it). */
 skinq_status skinq_jpeg_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_image_header *hdr);

@@ -55,16 +55,6 @@ skinq_status synth_save_json(skinq_ctx *ctx, const char *dir, const char *name, 
     return st == SKINQ_OK ? synth_write_json(ctx, path, doc) : st;
 }
 
-static skinq_status make_dir(skinq_ctx *ctx, const char *dir)
-{
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot create '%s': %s", dir, strerror(errno));
-    struct stat sb;
-    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot write into '%s': not a directory", dir);
-    return SKINQ_OK;
-}
-
 static const struct {
     const char *name;
     skinq_status (*make)(skinq_ctx *, const skinq_synth_options *, const char *);
@@ -88,14 +78,14 @@ skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *o, const cha
             break;
     if (!all && k == N_KINDS)
         return skinq_fail(ctx, SKINQ_E_INVALID, "unknown phantom kind '%s' (healing-series, scar-stack, texture-ladder, chart or all)", o->kind);
-    skinq_status st = make_dir(ctx, out_dir);
+    skinq_status st = skinq_dir_ensure(ctx, out_dir);
     if (st != SKINQ_OK || !all)
         return st == SKINQ_OK ? kinds[k].make(ctx, o, out_dir) : st;
     for (k = 0; k < N_KINDS && st == SKINQ_OK; k++) {
         char sub[4096];
         st = synth_path(ctx, sub, sizeof sub, out_dir, kinds[k].name);
         if (st == SKINQ_OK)
-            st = make_dir(ctx, sub);
+            st = skinq_dir_ensure(ctx, sub);
         if (st == SKINQ_OK)
             st = kinds[k].make(ctx, o, sub);
     }

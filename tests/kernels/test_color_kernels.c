@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "color/color_kernels.h"
+#include "color/color_int.h"
 #include "lab_ref.h"
 #include "test_util.h"
 
@@ -146,12 +146,298 @@ static void test_lab_lengths_offsets(void **state)
         }
 }
 
+/* ------------------------------------------------------------------ the fused pass */
+
+/* Kernel parameters as color.c builds them for 8-bit images without gains. */
+static skinq_color_params fused_params(int depth, const double gains[3])
+{
+    skinq_ctx *ctx = tu_ctx();
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_new(ctx, 1, 1, 3, depth, &img), SKINQ_OK);
+    skinq_color_params p;
+    assert_int_equal(skinq_color_params_init(ctx, &p, img, gains), SKINQ_OK);
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+    return p;
+}
+
+/* The distinct row kernels of every level this CPU runs (scalar first). */
+static int fused_levels(struct skinq_kernels k[3])
+{
+    static const unsigned masks[] = {SKINQ_ISA_SCALAR, SKINQ_ISA_SSE41, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2};
+    int n = 0;
+    for (int m = 0; m < 3; m++) {
+        if ((masks[m] & skinq_cpu_isa()) != masks[m])
+            continue;
+        skinq_kernels_init(&k[n], masks[m]);
+        if (n && k[n].color_row8 == k[n - 1].color_row8)
+            continue;
+        n++;
+    }
+    return n;
+}
+
+struct fused_exhaustive {
+    struct skinq_kernels k[3];
+    int levels, stride;
+    skinq_color_params p;
+    _Atomic double worst_lab, worst_index; /* |L*a*b* − ref|, max index error vs the double formulas */
+    atomic_long over, mismatch;           /* colours out of bound; ISA values differing from scalar */
+};
+
+static void fused_task(void *user, int task, int thread)
+{
+    (void)thread;
+    struct fused_exhaustive *e = user;
+    if (task % e->stride)
+        return;
+    static _Thread_local uint8_t rgb[65536 * 3];
+    static _Thread_local float v[3][SKINQ_CM_COUNT][65536];
+    for (int i = 0; i < 65536; i++) {
+        rgb[3 * i] = (uint8_t)task;
+        rgb[3 * i + 1] = (uint8_t)(i >> 8);
+        rgb[3 * i + 2] = (uint8_t)i;
+    }
+    for (int l = 0; l < e->levels; l++) {
+        float *out[SKINQ_CM_COUNT];
+        for (int m = 0; m < SKINQ_CM_COUNT; m++)
+            out[m] = v[l][m];
+        e->k[l].color_row8(&e->p, rgb, NULL, 65536, NULL, out);
+    }
+    double mel[3], hb[3];
+    skinq_color_od_vectors(mel, hb);
+    double wl = 0, wi = 0;
+    long over = 0, mismatch = 0;
+    for (int i = 0; i < 65536; i++) {
+        const uint8_t *c = rgb + 3 * i;
+        double ref[3];
+        ref_srgb8_to_lab(c[0], c[1], c[2], ref);
+        for (int m = 0; m < 3; m++) {
+            double d = fabs(v[0][m][i] - ref[m]);
+            wl = d > wl ? d : wl;
+            over += d > 0.005;
+        }
+        for (int l = 1; l < e->levels; l++) /* every ISA: the same float operations as scalar */
+            for (int m = 0; m < SKINQ_CM_COUNT; m++)
+                mismatch += memcmp(&v[l][m][i], &v[0][m][i], sizeof(float)) != 0;
+        if (!c[0] || !c[1] || !c[2])
+            continue; /* no optical density at linear 0 (such pixels are clipped) */
+        double od[3] = {-log10(ref_srgb8_linear(c[0])), -log10(ref_srgb8_linear(c[1])), -log10(ref_srgb8_linear(c[2]))};
+        /* the decomposition solved in double: od = a·mel + b·hb + s·(1,1,1) */
+        double M[3][3] = {{mel[0], hb[0], 1}, {mel[1], hb[1], 1}, {mel[2], hb[2], 1}}, x[3];
+        double det = M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) - M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
+                     M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0]);
+        for (int j = 0; j < 3; j++) { /* Cramer's rule */
+            double A[3][3];
+            memcpy(A, M, sizeof A);
+            for (int r = 0; r < 3; r++)
+                A[r][j] = od[r];
+            x[j] = (A[0][0] * (A[1][1] * A[2][2] - A[1][2] * A[2][1]) - A[0][1] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
+                    A[0][2] * (A[1][0] * A[2][1] - A[1][1] * A[2][0])) / det;
+        }
+        double want[5] = {100 * (od[1] - od[0]), 100 * od[0], x[1], x[0],
+                          atan2(v[0][SKINQ_CM_L][i] - 50.0, v[0][SKINQ_CM_B][i]) * 180 / 3.14159265358979323846};
+        double tol[5] = {2e-4, 2e-4, 2e-6, 2e-6, 1e-4}; /* index units; OD; degrees */
+        static const int idx[5] = {SKINQ_CM_EI, SKINQ_CM_MI, SKINQ_CM_HB, SKINQ_CM_MEL, SKINQ_CM_ITA};
+        for (int j = 0; j < 5; j++) {
+            double d = fabs(v[0][idx[j]][i] - want[j]);
+            if (j == 4 && fabs(v[0][SKINQ_CM_L][i] - 50) + fabs(v[0][SKINQ_CM_B][i]) < 1e-3)
+                continue; /* atan2 at its singular point */
+            wi = d / tol[j] > wi ? d / tol[j] : wi;
+            over += d > tol[j];
+        }
+    }
+    double cur = atomic_load(&e->worst_lab);
+    while (wl > cur && !atomic_compare_exchange_weak(&e->worst_lab, &cur, wl)) {
+    }
+    cur = atomic_load(&e->worst_index);
+    while (wi > cur && !atomic_compare_exchange_weak(&e->worst_index, &cur, wi)) {
+    }
+    atomic_fetch_add(&e->over, over);
+    atomic_fetch_add(&e->mismatch, mismatch);
+}
+
+/* All 2^24 colours through the fused row kernel of every level: L*a*b* within 0.005 of the
+ * double reference, indices within their tolerances of the double formulas, and every SIMD
+ * level bit-identical to scalar on all eight metrics (stronger than the 1e-4 asked). */
+static void test_fused_exhaustive(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    static struct fused_exhaustive e;
+    memset(&e, 0, sizeof e);
+    e.levels = fused_levels(e.k);
+    e.stride = quick() ? 17 : 1;
+    e.p = fused_params(8, NULL);
+    skinq_parallel_for(ctx, 256, fused_task, &e);
+    for (int l = 0; l < e.levels; l++)
+        print_message("color_row8 [%s] checked\n", e.k[l].name_color_row8);
+    print_message("color_row8: %s colours, max |Lab error| %.2e (bound 0.005), worst index error %.2f of its "
+                  "tolerance, %ld SIMD values differing from scalar\n",
+                  e.stride == 1 ? "all 2^24" : "every 17th red level of the", atomic_load(&e.worst_lab),
+                  atomic_load(&e.worst_index), (long)atomic_load(&e.mismatch));
+    assert_int_equal(atomic_load(&e.over), 0);
+    assert_int_equal(atomic_load(&e.mismatch), 0);
+    skinq_ctx_close(&ctx);
+}
+
+/* Accumulation on random rows with masks, clipped codes and every tail length: counts and
+ * histograms identical to scalar, moments within 1e-6 relative, outputs unchanged past n. */
+static void check_fused_random(int depth)
+{
+    struct skinq_kernels k[3];
+    int levels = fused_levels(k);
+    const double gains[3] = {1.1, 0.95, 1.3};
+    skinq_color_params p = fused_params(depth, gains);
+    for (int m = 0; m < SKINQ_CM_COUNT; m++)
+        p.shift[m] = (float)(m * 3.5);
+    uint64_t s = tu_seed() + (uint64_t)depth;
+    static const size_t lengths[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 255, 256, 257, 1001, 4099};
+    const size_t hsize = (size_t)SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE;
+    uint32_t *h[3];
+    for (int l = 0; l < 3; l++)
+        h[l] = calloc(hsize, sizeof(uint32_t));
+    const unsigned maxcode = depth == 16 ? 65535 : 255;
+    for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++) {
+        size_t n = lengths[li];
+        uint16_t *px16 = malloc(sizeof(uint16_t) * (3 * n + 1));
+        uint8_t *px8 = malloc(3 * n + 1), *mask = malloc(n + 1);
+        for (size_t i = 0; i < 3 * n; i++) {
+            uint64_t r = tu_rand(&s);
+            unsigned v = (unsigned)(r % (maxcode + 1));
+            if ((r >> 32) % 23 == 0)
+                v = (r >> 40) & 1 ? maxcode : 0; /* clipped channels */
+            px16[i] = (uint16_t)v;
+            px8[i] = (uint8_t)(depth == 16 ? 0 : v);
+        }
+        for (size_t i = 0; i < n; i++)
+            mask[i] = (uint8_t)(tu_rand(&s) % 4 ? 1 + tu_rand(&s) % 255 : 0);
+        skinq_color_acc acc[3];
+        float *rows[3][SKINQ_CM_COUNT];
+        for (int l = 0; l < levels; l++) {
+            memset(&acc[l], 0, sizeof acc[l]);
+            memset(h[l], 0, hsize * sizeof(uint32_t));
+            acc[l].hist = h[l];
+            for (int m = 0; m < SKINQ_CM_COUNT; m++) {
+                rows[l][m] = malloc(sizeof(float) * (n + 8));
+                for (size_t i = 0; i < n + 8; i++)
+                    rows[l][m][i] = NAN;
+            }
+            const uint8_t *mk = li % 3 == 0 ? NULL : mask; /* NULL: every pixel inside */
+            if (depth == 16)
+                k[l].color_row16(&p, px16, mk, n, &acc[l], rows[l]);
+            else
+                k[l].color_row8(&p, px8, mk, n, &acc[l], rows[l]);
+        }
+        for (int l = 1; l < levels; l++) {
+            assert_int_equal(acc[l].n, acc[0].n);
+            assert_int_equal(acc[l].clipped, acc[0].clipped);
+            assert_int_equal(acc[l].inside, acc[0].inside);
+            for (int m = 0; m < SKINQ_CM_COUNT; m++) /* bin BINS is the kernels' dump bin: never read */
+                assert_memory_equal(h[l] + (size_t)m * SKINQ_CHIST_STRIDE, h[0] + (size_t)m * SKINQ_CHIST_STRIDE,
+                                    SKINQ_CHIST_BINS * sizeof(uint32_t));
+            for (int m = 0; m < SKINQ_CM_COUNT; m++) {
+                /* SIMD lanes add at most SKINQ_COLOR_BLOCK floats before a double add: the error
+                 * bound of sequential float summation, (k + 1)·2^-24·Σ|term|, k = BLOCK */
+                double abs1 = 0, abs2 = 0;
+                for (size_t i = 0; i < n; i++) {
+                    int in = li % 3 == 0 ? 1 : mask[i] != 0, clip = 0;
+                    for (int ch = 0; ch < 3; ch++) {
+                        unsigned v = depth == 16 ? px16[3 * i + ch] : px8[3 * i + ch];
+                        clip |= v == 0 || v == maxcode;
+                    }
+                    double d = in && !clip ? rows[0][m][i] - p.shift[m] : 0;
+                    abs1 += fabs(d);
+                    abs2 += d * d;
+                }
+                const double u = (SKINQ_COLOR_BLOCK + 1) * 0x1p-24;
+                assert_near(acc[l].sum[m], acc[0].sum[m], u * abs1 + 1e-12);
+                assert_near(acc[l].sumsq[m], acc[0].sumsq[m], u * abs2 + 1e-12);
+                assert_memory_equal(rows[l][m], rows[0][m], n * sizeof(float));
+                for (size_t i = n; i < n + 8; i++)
+                    assert_true(isnan(rows[l][m][i]));
+            }
+        }
+        /* the scalar counts themselves, recounted here */
+        uint64_t inside = 0, clipped = 0;
+        for (size_t i = 0; i < n; i++) {
+            int in = li % 3 == 0 ? 1 : mask[i] != 0;
+            const uint16_t *c = px16 + 3 * i;
+            const uint8_t *c8 = px8 + 3 * i;
+            int clip = 0;
+            for (int ch = 0; ch < 3; ch++) {
+                unsigned v = depth == 16 ? c[ch] : c8[ch];
+                clip |= v == 0 || v == maxcode;
+            }
+            inside += (uint64_t)in;
+            clipped += (uint64_t)(in && clip);
+        }
+        assert_int_equal(acc[0].inside, inside);
+        assert_int_equal(acc[0].clipped, clipped);
+        assert_int_equal(acc[0].n, inside - clipped);
+        for (int l = 0; l < levels; l++)
+            for (int m = 0; m < SKINQ_CM_COUNT; m++)
+                free(rows[l][m]);
+        free(px16);
+        free(px8);
+        free(mask);
+    }
+    for (int l = 0; l < 3; l++)
+        free(h[l]);
+}
+
+static void test_fused_random8(void **state)
+{
+    (void)state;
+    check_fused_random(8);
+}
+
+static void test_fused_random16(void **state)
+{
+    (void)state;
+    check_fused_random(16);
+}
+
+/* Edge values through the kernels: NaN-free outputs for every code 0..255 combination at the
+ * extremes, white (100, 0, 0) and black (0, 0, 0) exactly enough, greys achromatic. */
+static void test_fused_anchors(void **state)
+{
+    (void)state;
+    struct skinq_kernels k[3];
+    int levels = fused_levels(k);
+    skinq_color_params p = fused_params(8, NULL);
+    static const struct {
+        uint8_t rgb[3];
+        double lab[3];
+    } anchors[] = {
+        {{255, 255, 255}, {100, 0, 0}},        {{0, 0, 0}, {0, 0, 0}},
+        {{255, 0, 0}, {53.2408, 80.0925, 67.2032}}, {{0, 255, 0}, {87.7347, -86.1827, 83.1793}},
+        {{0, 0, 255}, {32.2970, 79.1875, -107.8602}},
+    };
+    for (int l = 0; l < levels; l++)
+        for (size_t i = 0; i < sizeof anchors / sizeof anchors[0]; i++) {
+            float v[SKINQ_CM_COUNT][1];
+            float *out[SKINQ_CM_COUNT];
+            for (int m = 0; m < SKINQ_CM_COUNT; m++)
+                out[m] = v[m];
+            k[l].color_row8(&p, anchors[i].rgb, NULL, 1, NULL, out);
+            for (int c = 0; c < 3; c++)
+                assert_near(v[c][0], anchors[i].lab[c], 0.005);
+            for (int m = 0; m < SKINQ_CM_COUNT; m++)
+                assert_true(isfinite(v[m][0]));
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lab_anchors),
         cmocka_unit_test(test_lab_lengths_offsets),
         cmocka_unit_test(test_lab_exhaustive),
+        cmocka_unit_test(test_fused_anchors),
+        cmocka_unit_test(test_fused_random8),
+        cmocka_unit_test(test_fused_random16),
+        cmocka_unit_test(test_fused_exhaustive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,7 @@
 
 #include <math.h>
 
-static double decode(uint8_t v)
+double ref_srgb8_linear(uint8_t v)
 {
     double e = v / 255.0;
     return e <= 0.04045 ? e / 12.92 : pow((e + 0.055) / 1.055, 2.4);
@@ -18,7 +18,7 @@ static double f(double t)
 
 void ref_srgb8_to_lab(uint8_t r8, uint8_t g8, uint8_t b8, double lab[3])
 {
-    double r = decode(r8), g = decode(g8), b = decode(b8);
+    double r = ref_srgb8_linear(r8), g = ref_srgb8_linear(g8), b = ref_srgb8_linear(b8);
     double x = 0.4124564 * r + 0.3575761 * g + 0.1804375 * b;
     double y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b;
     double z = 0.0193339 * r + 0.1191920 * g + 0.9503041 * b;

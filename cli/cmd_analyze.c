@@ -1,0 +1,209 @@
+/* cmd_analyze.c -- `skinq analyze IMAGE…`: colour (and texture) metrics of each photo's region
+ * of interest, as a table, JSON (design §3) or CSV. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "out.h"
+
+static const char *opt_roi, *opt_mask, *opt_ref, *opt_white, *opt_maps;
+static int opt_auto_skin, opt_json, opt_csv, opt_no_texture;
+static double opt_ppm = NAN, opt_white_refl = 1.0, opt_red_thr = 5.0;
+
+static const cli_option analyze_options[] = {
+    {"roi", 0, OPT_STRING, &opt_roi, "x,y,w,h", "region of interest (pixels of the upright image)"},
+    {"mask", 0, OPT_STRING, &opt_mask, "M.png", "region of interest as a mask image (nonzero = inside)"},
+    {"auto-skin", 0, OPT_FLAG, &opt_auto_skin, NULL, "region of interest = detected skin (see help)"},
+    {"ref", 0, OPT_STRING, &opt_ref, "x,y,w,h", "untreated reference skin: every metric also as delta_ref"},
+    {"white", 0, OPT_STRING, &opt_white, "x,y,w,h", "white/grey patch: per-channel gains in linear RGB first"},
+    {"white-reflectance", 0, OPT_DOUBLE, &opt_white_refl, "R", "the patch's reflectance (default 1; a grey card 0.18-0.8)"},
+    {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S", "scale: areas in mm2 (else pixels, \"scale\": \"unknown\")"},
+    {"red-threshold", 0, OPT_DOUBLE, &opt_red_thr, "A", "a* units above the reference median for red area (default 5)"},
+    {"maps", 0, OPT_STRING, &opt_maps, "DIR", "write PNG maps (a*, erythema, hemoglobin, melanin, overlay)"},
+    {"no-texture", 0, OPT_FLAG, &opt_no_texture, NULL, "colour metrics only"},
+    {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
+    {"csv", 0, OPT_FLAG, &opt_csv, NULL, "CSV rows (image,metric,value,unit) on stdout"},
+    CLI_OPTIONS_END,
+};
+
+static const char *const table_metrics[] = {"L", "a", "b", "erythema_index", "melanin_index", "hemoglobin", "melanin",
+                                            "ita_deg"};
+
+static double metric(const skinq_analysis *a, const char *name, const char *stat)
+{
+    char path[96];
+    snprintf(path, sizeof path, "color.%s.%s", name, stat);
+    const skinq_metric *m = skinq_metrics_find(&a->metrics, path);
+    return m ? m->value : NAN;
+}
+
+static void print_text(const skinq_analysis *a, const skinq_analysis_options *o)
+{
+    const skinq_color_info *c = &a->color;
+    printf("%s  (%d x %d, %d-bit, sha256 %.12s)\n", a->path, a->width, a->height, a->depth, a->sha256);
+    printf("  roi        %s, bbox %d,%d,%d,%d: %llu px measured, %llu clipped\n", c->roi_source, c->roi_rect.x,
+           c->roi_rect.y, c->roi_rect.w, c->roi_rect.h, (unsigned long long)c->roi_pixels,
+           (unsigned long long)c->roi_clipped);
+    if (c->has_ref)
+        printf("  reference  %d,%d,%d,%d: %llu px\n", c->ref_rect.x, c->ref_rect.y, c->ref_rect.w, c->ref_rect.h,
+               (unsigned long long)c->ref_pixels);
+    if (c->has_white)
+        printf("  white      linear gains R %.4f  G %.4f  B %.4f\n", c->white_gains[0], c->white_gains[1],
+               c->white_gains[2]);
+    printf("  scale      %s\n", o->color.px_per_mm > 0 ? "given (--px-per-mm)" : "unknown: areas in pixels");
+    printf("  %-16s %9s %9s %9s %9s %9s%s\n", "metric", "mean", "std", "p05", "p50", "p95",
+           c->has_ref ? "  delta_ref" : "");
+    for (size_t i = 0; i < sizeof table_metrics / sizeof table_metrics[0]; i++) {
+        const char *n = table_metrics[i];
+        printf("  %-16s %9.4g %9.4g %9.4g %9.4g %9.4g", n, metric(a, n, "mean"), metric(a, n, "std"),
+               metric(a, n, "p05"), metric(a, n, "p50"), metric(a, n, "p95"));
+        if (c->has_ref)
+            printf("  %+9.4g", metric(a, n, "delta_ref"));
+        putchar('\n');
+    }
+    const skinq_metric *f = skinq_metrics_find(&a->metrics, "color.red_area_fraction");
+    const skinq_metric *ar = skinq_metrics_find(&a->metrics, "color.red_area_mm2");
+    if (f && ar)
+        printf("  red area   %.2f %% of the ROI (a* > %.2f = %s + %.3g), %.4g %s\n", 100 * f->value, c->red_threshold_a,
+               c->red_basis, o->color.red_threshold, ar->value, ar->unit);
+    printf("  ITA        category %s (median)\n", c->ita_category);
+    for (size_t i = 0; i < a->metrics.count; i++) /* everything beyond colour (texture ...) */
+        if (strncmp(a->metrics.items[i].path, "color.", 6) != 0 && !strstr(a->metrics.items[i].path, ".bins."))
+            printf("  %-44s %.6g %s\n", a->metrics.items[i].path, a->metrics.items[i].value, a->metrics.items[i].unit);
+}
+
+static int parse_rect(const cli_command *self, const char *opt, const char *s, skinq_rect *r)
+{
+    if (skinq_rect_parse(s, r) != 0) {
+        cli_usage_error(self, "--%s wants x,y,w,h (non-negative integers, w and h > 0), not '%s'", opt, s);
+        return -1;
+    }
+    return 0;
+}
+
+/* The maps folder of image i: DIR itself for one image, DIR/<i>-<file name> for several. */
+static const char *maps_dir_for(char *buf, size_t size, const char *path, int i, int n)
+{
+    if (!opt_maps || n == 1)
+        return opt_maps;
+    const char *base = strrchr(path, '/');
+    snprintf(buf, size, "%s/%d-%s", opt_maps, i + 1, base ? base + 1 : path);
+    char *dot = strrchr(buf, '.');
+    if (dot && dot > buf + strlen(opt_maps))
+        *dot = '\0';
+    return buf;
+}
+
+static int run(const cli_command *self, int argc, char **argv)
+{
+    int first;
+    int rc = cli_parse(self, argc, argv, &first);
+    if (rc >= 0)
+        return rc;
+    int n = argc - first;
+    if (n == 0)
+        return cli_usage_error(self, "no IMAGE given");
+    if ((opt_roi != NULL) + (opt_mask != NULL) + (opt_auto_skin != 0) > 1)
+        return cli_usage_error(self, "choose one of --roi, --mask and --auto-skin");
+    if (opt_json && opt_csv)
+        return cli_usage_error(self, "choose --json or --csv");
+    if (isfinite(opt_ppm) && !(opt_ppm > 0))
+        return cli_usage_error(self, "--px-per-mm must be > 0");
+    if (!(opt_white_refl > 0) || !isfinite(opt_red_thr))
+        return cli_usage_error(self, "--white-reflectance must be > 0 and --red-threshold finite");
+    skinq_analysis_options o;
+    skinq_analysis_default_options(&o);
+    skinq_color_options *co = &o.color;
+    co->px_per_mm = isfinite(opt_ppm) ? opt_ppm : 0;
+    co->red_threshold = opt_red_thr;
+    co->white_reflectance = opt_white_refl;
+    o.texture = !opt_no_texture;
+    if (opt_roi) {
+        if (parse_rect(self, "roi", opt_roi, &co->roi))
+            return EXIT_USAGE;
+        co->roi_kind = SKINQ_ROI_RECT;
+    }
+    if (opt_ref) {
+        if (parse_rect(self, "ref", opt_ref, &co->ref))
+            return EXIT_USAGE;
+        co->has_ref = 1;
+    }
+    if (opt_white) {
+        if (parse_rect(self, "white", opt_white, &co->white))
+            return EXIT_USAGE;
+        co->has_white = 1;
+    }
+    if (opt_auto_skin)
+        co->roi_kind = SKINQ_ROI_AUTO_SKIN;
+
+    skinq_ctx *ctx = cli_ctx_open();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    skinq_mask *mask = NULL;
+    skinq_analysis *res = calloc((size_t)n, sizeof *res);
+    skinq_status st = res ? SKINQ_OK : SKINQ_E_NOMEM;
+    if (st == SKINQ_OK && opt_mask) {
+        st = skinq_mask_load(ctx, opt_mask, &mask);
+        co->roi_kind = SKINQ_ROI_MASK;
+        co->roi_mask = mask;
+    }
+    /* every image is analysed before anything is printed: an error leaves stdout empty */
+    int done = 0;
+    for (; st == SKINQ_OK && done < n; done++) {
+        char dir[4096];
+        co->maps_dir = maps_dir_for(dir, sizeof dir, argv[first + done], done, n);
+        st = skinq_analyze_file(ctx, argv[first + done], &o, &res[done]);
+    }
+    co->maps_dir = opt_maps;
+    if (st != SKINQ_OK) {
+        rc = cli_fail(ctx, st);
+        if (st == SKINQ_E_IO && opt_maps && done > 0)
+            rc = EXIT_INTERNAL; /* an unwritable maps folder is not a bad input file */
+    } else if (opt_json) {
+        cJSON *doc = n == 1 ? NULL : cJSON_CreateArray();
+        for (int i = 0; i < n; i++) {
+            char dir[4096];
+            co->maps_dir = maps_dir_for(dir, sizeof dir, argv[first + i], i, n);
+            cJSON *one = out_analysis_json(&res[i], &o);
+            if (!one) {
+                cJSON_Delete(doc);
+                doc = NULL;
+                break;
+            }
+            if (n == 1)
+                doc = one;
+            else
+                cJSON_AddItemToArray(doc, one);
+        }
+        rc = doc ? out_json(doc) : (fputs("skinq: internal error: clashing metric paths\n", stderr), EXIT_INTERNAL);
+    } else {
+        for (int i = 0; i < n; i++) {
+            if (opt_csv)
+                out_metrics_csv(stdout, res[i].path, &res[i].metrics, i == 0);
+            else
+                print_text(&res[i], &o);
+        }
+        rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+    }
+    for (int i = 0; res && i < n; i++)
+        skinq_analysis_free(&res[i]);
+    free(res);
+    skinq_mask_free(&mask);
+    skinq_ctx_close(&ctx);
+    return rc;
+}
+
+const cli_command cmd_analyze = {
+    "analyze", run, "analyze IMAGE... [--roi x,y,w,h | --mask M.png | --auto-skin] [--ref x,y,w,h] [options]",
+    "redness, pigment and texture metrics of a photo's region of interest",
+    analyze_options,
+    "Colour metrics per ROI pixel (mean, std, p05, p50, p95): CIELAB L*, a*, b* (D65), erythema and\n"
+    "melanin indices (100 log10(R/G), 100 log10(1/R) on linear camera R, G: relative units),\n"
+    "hemoglobin and melanin (optical-density decomposition), ITA deg, red area (a* above the\n"
+    "reference median + --red-threshold; without --ref the ROI's 25th percentile). Pixels with a\n"
+    "channel at 0 or full scale are clipped: excluded and counted. --auto-skin keeps pixels whose\n"
+    "CIELAB lies in a skin gamut (20 <= L* <= 92, chroma >= 6, hue 15-85 deg), near this photo's\n"
+    "own skin colour (3 robust sigmas), in large connected regions: background, hair, eyes and\n"
+    "strong highlights fall out. Exit 4 when the ROI has no usable pixel.",
+};

@@ -1,0 +1,98 @@
+/* analyze.c -- one photo's analysis: load, provenance, colour (and texture) metrics. The one
+ * place `analyze`, `compare` and `track add` get their numbers from. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/core.h"
+
+void skinq_analysis_default_options(skinq_analysis_options *o)
+{
+    memset(o, 0, sizeof *o);
+    skinq_color_default_options(&o->color);
+    o->texture = 1;
+}
+
+void skinq_analysis_free(skinq_analysis *a)
+{
+    if (!a)
+        return;
+    skinq_metrics_free(&a->metrics);
+    memset(a, 0, sizeof *a);
+}
+
+skinq_status skinq_analyze_image(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                                 const skinq_analysis_options *o, skinq_analysis *out)
+{
+    skinq_analysis_options defaults;
+    if (!o) {
+        skinq_analysis_default_options(&defaults);
+        o = &defaults;
+    }
+    out->width = img->width;
+    out->height = img->height;
+    out->depth = img->depth;
+    out->has_alpha = alpha != NULL;
+    skinq_status st = skinq_color_analyze(ctx, img, alpha, &o->color, &out->metrics, &out->color);
+    if (st != SKINQ_OK)
+        skinq_metrics_free(&out->metrics);
+    return st;
+}
+
+skinq_status skinq_analyze_file(skinq_ctx *ctx, const char *path, const skinq_analysis_options *o,
+                                skinq_analysis *out)
+{
+    memset(out, 0, sizeof *out);
+    if (strlen(path) >= sizeof out->path)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "path too long: '%.64s...'", path);
+    skinq_image *img = NULL;
+    skinq_mask *alpha = NULL;
+    skinq_status st = skinq_image_load(ctx, path, &img, &alpha);
+    if (st == SKINQ_OK)
+        st = skinq_file_sha256(ctx, path, out->sha256);
+    struct stat sb;
+    if (st == SKINQ_OK && stat(path, &sb) != 0)
+        st = skinq_fail(ctx, SKINQ_E_IO, "cannot stat '%s'", path);
+    if (st == SKINQ_OK) {
+        snprintf(out->path, sizeof out->path, "%s", path);
+        out->file_size = (uint64_t)sb.st_size;
+        st = skinq_analyze_image(ctx, img, alpha, o, out);
+    }
+    if (st != SKINQ_OK) {
+        /* name the file in the message when the analysis itself failed */
+        if (st == SKINQ_E_EMPTY_ROI || st == SKINQ_E_UNSUPPORTED || st == SKINQ_E_FORMAT) {
+            const char *msg = skinq_ctx_error(ctx);
+            if (!strstr(msg, path)) {
+                char copy[sizeof ctx->error];
+                snprintf(copy, sizeof copy, "%s", msg);
+                skinq_fail(ctx, st, "'%s': %s", path, copy);
+            }
+        }
+        skinq_analysis_free(out);
+    }
+    skinq_image_free(&img);
+    skinq_mask_free(&alpha);
+    return st;
+}
+
+skinq_status skinq_mask_load(skinq_ctx *ctx, const char *path, skinq_mask **out)
+{
+    skinq_image *img = NULL;
+    skinq_status st = skinq_image_load(ctx, path, &img, NULL);
+    if (st != SKINQ_OK)
+        return st;
+    st = skinq_mask_new(ctx, img->width, img->height, 0, out);
+    if (st == SKINQ_OK) {
+        size_t bpp = (size_t)img->channels * (size_t)img->depth / 8;
+        for (int y = 0; y < img->height; y++) {
+            const uint8_t *row = skinq_image_row(img, y);
+            uint8_t *m = (*out)->data + (size_t)y * (*out)->stride;
+            for (int x = 0; x < img->width; x++) {
+                const uint8_t *px = row + (size_t)x * bpp;
+                m[x] = img->depth == 16 ? (px[0] | px[1]) != 0 : px[0] != 0;
+            }
+        }
+    }
+    skinq_image_free(&img);
+    return st;
+}

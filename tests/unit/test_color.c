@@ -1,0 +1,645 @@
+/* test_color.c -- the colour analysis (skinq_color_analyze and friends) on images whose answer
+ * is known: uniform colours against the double reference, percentiles against a sort, masks,
+ * clipping, reference deltas, white gains on a known cast, the healing-series phantom's treated
+ * region, skin detection, empty ROIs, maps, and agreement across ISAs and thread counts. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lab_ref.h"
+#include "test_util.h"
+
+static skinq_ctx *ctx_with(unsigned isa, int threads)
+{
+    skinq_settings s;
+    skinq_ctx_default_settings(&s);
+    s.isa_mask = isa;
+    s.threads = threads;
+    skinq_ctx *ctx = NULL;
+    assert_int_equal(skinq_ctx_open(&ctx, &s), SKINQ_OK);
+    return ctx;
+}
+
+static skinq_image *uniform_image(skinq_ctx *ctx, int w, int h, int depth, const unsigned rgb[3])
+{
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_new(ctx, w, h, 3, depth, &img), SKINQ_OK);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < 3; c++) {
+                if (depth == 16)
+                    ((uint16_t *)(void *)skinq_image_row(img, y))[3 * x + c] = (uint16_t)rgb[c];
+                else
+                    skinq_image_row(img, y)[3 * x + c] = (uint8_t)rgb[c];
+            }
+    return img;
+}
+
+static void set_px(skinq_image *img, int x, int y, const unsigned rgb[3])
+{
+    for (int c = 0; c < 3; c++)
+        skinq_image_row(img, y)[3 * x + c] = (uint8_t)rgb[c];
+}
+
+static double get(const skinq_metrics *m, const char *path)
+{
+    const skinq_metric *v = skinq_metrics_find(m, path);
+    if (!v)
+        fail_msg("metric %s missing", path);
+    return v->value;
+}
+
+/* IEC 61966-2-1 encoding of a linear value to a 16-bit code. */
+static uint16_t encode16(double v)
+{
+    v = v < 0 ? 0 : v > 1 ? 1 : v;
+    double e = v <= 0.0031308 ? 12.92 * v : 1.055 * pow(v, 1 / 2.4) - 0.055;
+    return (uint16_t)lround(e * 65535);
+}
+
+static void test_uniform_known_values(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    static const unsigned colours[][3] = {{200, 120, 100}, {250, 250, 250}, {1, 1, 1}, {254, 1, 1}, {90, 60, 40}};
+    for (size_t i = 0; i < sizeof colours / sizeof colours[0]; i++) {
+        skinq_image *img = uniform_image(ctx, 61, 37, 8, colours[i]);
+        skinq_metrics m = {0};
+        skinq_color_info info;
+        assert_int_equal(skinq_color_analyze(ctx, img, NULL, NULL, &m, &info), SKINQ_OK);
+        double lab[3];
+        ref_srgb8_to_lab((uint8_t)colours[i][0], (uint8_t)colours[i][1], (uint8_t)colours[i][2], lab);
+        static const char *const names[3] = {"L", "a", "b"};
+        for (int c = 0; c < 3; c++) {
+            char p[64];
+            snprintf(p, sizeof p, "color.%s.mean", names[c]);
+            assert_near(get(&m, p), lab[c], 0.005);
+            snprintf(p, sizeof p, "color.%s.std", names[c]);
+            assert_near(get(&m, p), 0, 1e-3);
+            snprintf(p, sizeof p, "color.%s.p50", names[c]);
+            assert_near(get(&m, p), lab[c], 1.0 / 64 + 0.005); /* within one histogram bin */
+        }
+        double R = ref_srgb8_linear((uint8_t)colours[i][0]), G = ref_srgb8_linear((uint8_t)colours[i][1]);
+        assert_near(get(&m, "color.erythema_index.mean"), 100 * log10(R / G), 1e-3);
+        assert_near(get(&m, "color.melanin_index.mean"), 100 * log10(1 / R), 1e-3);
+        assert_near(get(&m, "color.ita_deg.mean"), atan2(lab[0] - 50, lab[2]) * 180 / 3.14159265358979323846, 0.05);
+        assert_int_equal(info.roi_pixels, 61 * 37);
+        assert_int_equal(info.roi_clipped, 0);
+        skinq_metrics_free(&m);
+        skinq_image_free(&img);
+    }
+    /* 16-bit: the same colour at 257× the code reads the same */
+    const unsigned c8[3] = {200, 120, 100}, c16[3] = {200 * 257, 120 * 257, 100 * 257};
+    skinq_image *a = uniform_image(ctx, 20, 20, 8, c8), *b = uniform_image(ctx, 20, 20, 16, c16);
+    skinq_metrics ma = {0}, mb = {0};
+    assert_int_equal(skinq_color_analyze(ctx, a, NULL, NULL, &ma, NULL), SKINQ_OK);
+    assert_int_equal(skinq_color_analyze(ctx, b, NULL, NULL, &mb, NULL), SKINQ_OK);
+    assert_near(get(&mb, "color.L.mean"), get(&ma, "color.L.mean"), 1e-4);
+    assert_near(get(&mb, "color.a.mean"), get(&ma, "color.a.mean"), 1e-4);
+    assert_near(get(&mb, "color.hemoglobin.mean"), get(&ma, "color.hemoglobin.mean"), 1e-5);
+    skinq_metrics_free(&ma);
+    skinq_metrics_free(&mb);
+    skinq_image_free(&a);
+    skinq_image_free(&b);
+    skinq_ctx_close(&ctx);
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* numpy's "linear" percentile of sorted values */
+static double sorted_percentile(const float *v, size_t n, double q)
+{
+    double pos = q * (double)(n - 1);
+    size_t k = (size_t)floor(pos);
+    double f = pos - (double)k;
+    return k + 1 < n ? v[k] + f * (v[k + 1] - v[k]) : v[k];
+}
+
+/* A random smooth-ish skin-toned image: percentiles from the histograms agree with a sort of
+ * the same per-pixel values within one bin; means and std with plain double sums. */
+static void test_percentiles_against_sort(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const int w = 317, h = 211;
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_new(ctx, w, h, 3, 8, &img), SKINQ_OK);
+    uint64_t s = tu_seed();
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            unsigned base = 120 + (unsigned)(tu_rand(&s) % 100);
+            unsigned px[3] = {base + 20 + (unsigned)(tu_rand(&s) % 15), base - (unsigned)(tu_rand(&s) % 40),
+                              base - 30 - (unsigned)(tu_rand(&s) % 30)};
+            set_px(img, x, y, px);
+        }
+    size_t n = (size_t)w * h;
+    float *planes[SKINQ_COLOR_METRIC_COUNT];
+    for (int k = 0; k < SKINQ_COLOR_METRIC_COUNT; k++)
+        planes[k] = malloc(n * sizeof(float));
+    assert_int_equal(skinq_color_planes(ctx, img, NULL, planes, (size_t)w), SKINQ_OK);
+    skinq_metrics m = {0};
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, NULL, &m, NULL), SKINQ_OK);
+    static const char *const names[] = {"L", "a", "b", "erythema_index", "melanin_index", "hemoglobin", "melanin",
+                                        "ita_deg"};
+    static const double bin[] = {1.0 / 128, 1.0 / 64, 1.0 / 64, 1.0 / 32, 1.0 / 32, 1.0 / 1024, 1.0 / 1024, 1.0 / 32};
+    for (int k = 0; k < SKINQ_COLOR_METRIC_COUNT; k++) {
+        double sum = 0, sq = 0;
+        for (size_t i = 0; i < n; i++)
+            sum += planes[k][i];
+        double mean = sum / (double)n;
+        for (size_t i = 0; i < n; i++)
+            sq += (planes[k][i] - mean) * (planes[k][i] - mean);
+        qsort(planes[k], n, sizeof(float), cmp_float);
+        char p[64];
+        snprintf(p, sizeof p, "color.%s.mean", names[k]);
+        assert_near(get(&m, p), mean, 1e-6 * (1 + fabs(mean)));
+        snprintf(p, sizeof p, "color.%s.std", names[k]);
+        assert_near(get(&m, p), sqrt(sq / (double)n), 1e-5 * (1 + sqrt(sq / (double)n)));
+        static const double qs[3] = {0.05, 0.5, 0.95};
+        static const char *const qn[3] = {"p05", "p50", "p95"};
+        for (int q = 0; q < 3; q++) {
+            snprintf(p, sizeof p, "color.%s.%s", names[k], qn[q]);
+            assert_near(get(&m, p), sorted_percentile(planes[k], n, qs[q]), bin[k]);
+        }
+    }
+    for (int k = 0; k < SKINQ_COLOR_METRIC_COUNT; k++)
+        free(planes[k]);
+    skinq_metrics_free(&m);
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+}
+
+/* Masks, rectangles and clipped pixels: exactly the pixels inside and unclipped are measured. */
+static void test_roi_mask_clipping(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const unsigned skin[3] = {210, 150, 130}, other[3] = {60, 140, 200}, clip[3] = {255, 140, 120}, dark[3] = {0, 9, 9};
+    skinq_image *img = uniform_image(ctx, 100, 80, 8, other);
+    for (int y = 10; y < 50; y++)
+        for (int x = 20; x < 70; x++)
+            set_px(img, x, y, skin);
+    set_px(img, 30, 20, clip); /* 3 clipped pixels inside the rect */
+    set_px(img, 31, 20, dark);
+    set_px(img, 69, 49, clip);
+    set_px(img, 5, 5, clip); /* outside: not counted */
+    skinq_color_options o;
+    skinq_color_default_options(&o);
+    o.roi_kind = SKINQ_ROI_RECT;
+    o.roi = (skinq_rect){20, 10, 50, 40};
+    skinq_metrics m = {0};
+    skinq_color_info info;
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, &info), SKINQ_OK);
+    assert_int_equal(info.roi_inside, 50 * 40);
+    assert_int_equal(info.roi_clipped, 3);
+    assert_int_equal(info.roi_pixels, 50 * 40 - 3);
+    double lab[3];
+    ref_srgb8_to_lab(210, 150, 130, lab);
+    assert_near(get(&m, "color.a.mean"), lab[1], 0.005);
+    assert_near(get(&m, "color.a.std"), 0, 1e-3);
+    skinq_metrics_free(&m);
+
+    /* a mask selecting a 10×10 block of the skin and a 5×5 block of the other colour */
+    skinq_mask *mask = NULL;
+    assert_int_equal(skinq_mask_new(ctx, 100, 80, 0, &mask), SKINQ_OK);
+    for (int y = 12; y < 22; y++)
+        for (int x = 40; x < 50; x++)
+            mask->data[(size_t)y * mask->stride + (size_t)x] = 255;
+    for (int y = 60; y < 65; y++)
+        for (int x = 80; x < 85; x++)
+            mask->data[(size_t)y * mask->stride + (size_t)x] = 1;
+    o.roi_kind = SKINQ_ROI_MASK;
+    o.roi_mask = mask;
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, &info), SKINQ_OK);
+    assert_int_equal(info.roi_pixels, 125);
+    assert_int_equal(info.roi_rect.x, 40);
+    assert_int_equal(info.roi_rect.y, 12);
+    assert_int_equal(info.roi_rect.w, 45);
+    assert_int_equal(info.roi_rect.h, 53);
+    double lab2[3];
+    ref_srgb8_to_lab(60, 140, 200, lab2);
+    assert_near(get(&m, "color.L.mean"), (100 * lab[0] + 25 * lab2[0]) / 125, 0.01);
+    assert_near(get(&m, "color.L.p50"), lab[0], 1.0 / 128 + 0.005);
+    skinq_metrics_free(&m);
+
+    /* an alpha mask removes what it covers too (ANDed with the ROI mask) */
+    skinq_mask *alpha = NULL;
+    assert_int_equal(skinq_mask_new(ctx, 100, 80, 1, &alpha), SKINQ_OK);
+    for (int y = 60; y < 65; y++)
+        for (int x = 80; x < 85; x++)
+            alpha->data[(size_t)y * alpha->stride + (size_t)x] = 0;
+    assert_int_equal(skinq_color_analyze(ctx, img, alpha, &o, &m, &info), SKINQ_OK);
+    assert_int_equal(info.roi_pixels, 100);
+    assert_string_equal(info.roi_source, "mask+alpha");
+    assert_near(get(&m, "color.L.mean"), lab[0], 0.005);
+    skinq_metrics_free(&m);
+    skinq_mask_free(&alpha);
+    skinq_mask_free(&mask);
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+}
+
+/* Reference region: delta_ref = ROI − reference per metric; red area against the ref median. */
+static void test_reference_deltas(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const unsigned ref_c[3] = {205, 160, 140}, red_c[3] = {215, 130, 125};
+    skinq_image *img = uniform_image(ctx, 120, 60, 8, ref_c);
+    for (int y = 0; y < 60; y++)
+        for (int x = 60; x < 120; x++)
+            set_px(img, x, y, red_c);
+    skinq_color_options o;
+    skinq_color_default_options(&o);
+    o.roi_kind = SKINQ_ROI_RECT;
+    o.roi = (skinq_rect){60, 0, 60, 60};
+    o.has_ref = 1;
+    o.ref = (skinq_rect){0, 0, 60, 60};
+    skinq_metrics m = {0};
+    skinq_color_info info;
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, &info), SKINQ_OK);
+    double la[3], lb[3];
+    ref_srgb8_to_lab(205, 160, 140, la);
+    ref_srgb8_to_lab(215, 130, 125, lb);
+    assert_near(get(&m, "color.a.delta_ref"), lb[1] - la[1], 0.01);
+    assert_near(get(&m, "color.L.delta_ref"), lb[0] - la[0], 0.01);
+    assert_near(get(&m, "color.a.ref_mean"), la[1], 0.005);
+    double ei = 100 * log10(ref_srgb8_linear(215) / ref_srgb8_linear(130)) -
+                100 * log10(ref_srgb8_linear(205) / ref_srgb8_linear(160));
+    assert_near(get(&m, "color.erythema_index.delta_ref"), ei, 1e-3);
+    assert_true(get(&m, "color.hemoglobin.delta_ref") > 0);
+    assert_string_equal(info.red_basis, "ref_median");
+    assert_near(info.red_threshold_a, la[1] + 5, 1.0 / 64 + 0.01);
+    assert_near(get(&m, "color.red_area_fraction"), lb[1] > la[1] + 5 ? 1.0 : 0.0, 1e-9);
+    assert_near(get(&m, "color.red_area_px"), 3600 * get(&m, "color.red_area_fraction"), 1e-6);
+    skinq_metrics_free(&m);
+    /* with a scale the red area is in mm² */
+    o.px_per_mm = 10;
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, NULL), SKINQ_OK);
+    assert_near(get(&m, "color.red_area_mm2"), 36.0 * get(&m, "color.red_area_fraction"), 1e-6);
+    assert_string_equal(skinq_metrics_find(&m, "color.red_area_mm2")->unit, "mm2");
+    skinq_metrics_free(&m);
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+}
+
+/* A known colour cast in linear RGB, undone by the white patch: skin reads as without the cast
+ * (16-bit, so that quantisation does not blur the comparison). */
+static void test_white_gains_known_cast(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const double skin_lin[3] = {0.55, 0.33, 0.25}, cast[3] = {1.15, 0.95, 0.78}, card = 0.6;
+    skinq_image *plain = NULL, *cast_img = NULL;
+    assert_int_equal(skinq_image_new(ctx, 80, 40, 3, 16, &plain), SKINQ_OK);
+    assert_int_equal(skinq_image_new(ctx, 80, 40, 3, 16, &cast_img), SKINQ_OK);
+    for (int y = 0; y < 40; y++)
+        for (int x = 0; x < 80; x++)
+            for (int c = 0; c < 3; c++) {
+                double v = x < 20 ? card : skin_lin[c];
+                ((uint16_t *)(void *)skinq_image_row(plain, y))[3 * x + c] = encode16(v);
+                ((uint16_t *)(void *)skinq_image_row(cast_img, y))[3 * x + c] = encode16(v * cast[c]);
+            }
+    skinq_color_options o;
+    skinq_color_default_options(&o);
+    o.roi_kind = SKINQ_ROI_RECT;
+    o.roi = (skinq_rect){30, 0, 50, 40};
+    skinq_metrics m0 = {0}, m1 = {0}, m2 = {0};
+    assert_int_equal(skinq_color_analyze(ctx, plain, NULL, &o, &m0, NULL), SKINQ_OK);
+    assert_int_equal(skinq_color_analyze(ctx, cast_img, NULL, &o, &m1, NULL), SKINQ_OK);
+    o.has_white = 1;
+    o.white = (skinq_rect){0, 0, 20, 40};
+    o.white_reflectance = card;
+    skinq_color_info info;
+    assert_int_equal(skinq_color_analyze(ctx, cast_img, NULL, &o, &m2, &info), SKINQ_OK);
+    for (int c = 0; c < 3; c++) /* gains undo the cast up to 16-bit rounding of the card */
+        assert_near(info.white_gains[c], 1 / cast[c], 1e-4);
+    assert_true(fabs(get(&m1, "color.a.mean") - get(&m0, "color.a.mean")) > 3); /* the cast matters */
+    assert_near(get(&m2, "color.a.mean"), get(&m0, "color.a.mean"), 0.01);
+    assert_near(get(&m2, "color.b.mean"), get(&m0, "color.b.mean"), 0.01);
+    assert_near(get(&m2, "color.L.mean"), get(&m0, "color.L.mean"), 0.01);
+    assert_near(get(&m2, "color.erythema_index.mean"), get(&m0, "color.erythema_index.mean"), 0.01);
+    assert_near(get(&m2, "color.hemoglobin.mean"), get(&m0, "color.hemoglobin.mean"), 1e-4);
+    skinq_metrics_free(&m0);
+    skinq_metrics_free(&m1);
+    skinq_metrics_free(&m2);
+    /* a white patch that is all clipped cannot give gains */
+    const unsigned white[3] = {255, 255, 255};
+    skinq_image *sat = uniform_image(ctx, 30, 30, 8, white);
+    double g[3];
+    assert_int_equal(skinq_color_white_gains(ctx, sat, NULL, (skinq_rect){0, 0, 10, 10}, 1, g, NULL, NULL),
+                     SKINQ_E_EMPTY_ROI);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "white patch"));
+    skinq_image_free(&sat);
+    skinq_image_free(&plain);
+    skinq_image_free(&cast_img);
+    skinq_ctx_close(&ctx);
+}
+
+/* ---- the healing-series phantom ---- */
+
+static cJSON *read_json(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    cJSON *j = cJSON_Parse(buf);
+    assert_non_null(j);
+    return j;
+}
+
+static const char *phantom_dir(skinq_ctx *ctx)
+{
+    static char dir[2048];
+    if (dir[0])
+        return dir;
+    tu_path(dir, sizeof dir, "healing");
+    skinq_synth_options so;
+    skinq_synth_default_options(&so);
+    so.kind = "healing-series";
+    so.width = 800;
+    so.height = 600;
+    assert_int_equal(skinq_synth(ctx, &so, dir), SKINQ_OK);
+    return dir;
+}
+
+static skinq_rect json_rect(const cJSON *a)
+{
+    return (skinq_rect){cJSON_GetArrayItem(a, 0)->valueint, cJSON_GetArrayItem(a, 1)->valueint,
+                        cJSON_GetArrayItem(a, 2)->valueint, cJSON_GetArrayItem(a, 3)->valueint};
+}
+
+/* Day 1 (strong excess): the treated region reads higher erythema index, hemoglobin and a* than
+ * untreated skin, and its hemoglobin excess over the reference matches the phantom's truth. */
+static void test_healing_treated_redder(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const char *dir = phantom_dir(ctx);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/truth.json", dir);
+    cJSON *truth = read_json(path);
+    skinq_rect ref = json_rect(cJSON_GetObjectItem(truth, "reference_rect"));
+    const cJSON *im1 = cJSON_GetArrayItem(cJSON_GetObjectItem(truth, "images"), 1);
+    double excess = cJSON_GetObjectItem(im1, "hemoglobin_excess")->valuedouble;
+    skinq_rect white = json_rect(cJSON_GetObjectItem(im1, "white_rect"));
+    double refl = cJSON_GetObjectItem(im1, "white_reflectance")->valuedouble;
+    snprintf(path, sizeof path, "%s/mask.png", dir);
+    skinq_mask *mask = NULL;
+    assert_int_equal(skinq_mask_load(ctx, path, &mask), SKINQ_OK);
+    snprintf(path, sizeof path, "%s/%s", dir, cJSON_GetObjectItem(im1, "file")->valuestring);
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
+
+    skinq_color_options o;
+    skinq_color_default_options(&o);
+    o.has_white = 1;
+    o.white = white;
+    o.white_reflectance = refl;
+    skinq_metrics treated = {0}, untreated = {0};
+    /* the day-1 photo is posed: erode the day-0 mask's use by taking its inner part only */
+    o.roi_kind = SKINQ_ROI_MASK;
+    o.roi_mask = mask;
+    o.has_ref = 1;
+    o.ref = ref;
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &treated, NULL), SKINQ_OK);
+    o.roi_kind = SKINQ_ROI_RECT;
+    o.roi = ref;
+    o.has_ref = 0;
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &untreated, NULL), SKINQ_OK);
+    static const char *const redder[] = {"color.erythema_index.mean", "color.hemoglobin.mean", "color.a.mean",
+                                         "color.erythema_index.p50", "color.hemoglobin.p50", "color.a.p50"};
+    for (size_t i = 0; i < sizeof redder / sizeof redder[0]; i++)
+        assert_true(get(&treated, redder[i]) > get(&untreated, redder[i]) + 0.02);
+    /* the posed photo moves the ellipse a little against the day-0 mask: the median is robust */
+    double d_hb = get(&treated, "color.hemoglobin.p50") - get(&untreated, "color.hemoglobin.p50");
+    print_message("day 1: hemoglobin excess measured %.4f, truth %.4f\n", d_hb, excess);
+    assert_near(d_hb, excess, 0.25 * excess);
+    assert_true(get(&treated, "color.hemoglobin.delta_ref") > 0.5 * excess);
+    assert_true(get(&treated, "color.red_area_fraction") > 0.5);
+    skinq_metrics_free(&treated);
+    skinq_metrics_free(&untreated);
+
+    /* skin detection: the grey card is out, almost all of the treated ellipse is in */
+    skinq_mask *skin = NULL;
+    assert_int_equal(skinq_color_skin_mask(ctx, img, NULL, NULL, &skin), SKINQ_OK);
+    uint64_t card_in = 0, treated_in = 0, treated_all = 0;
+    for (int y = white.y; y < white.y + white.h; y++)
+        for (int x = white.x; x < white.x + white.w; x++)
+            card_in += skin->data[(size_t)y * skin->stride + (size_t)x] != 0;
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++)
+            if (mask->data[(size_t)y * mask->stride + (size_t)x]) {
+                treated_all++;
+                treated_in += skin->data[(size_t)y * skin->stride + (size_t)x] != 0;
+            }
+    print_message("auto-skin: %llu of %d card pixels, %.1f %% of the treated region\n", (unsigned long long)card_in,
+                  white.w * white.h, 100.0 * (double)treated_in / (double)treated_all);
+    assert_true(card_in < (uint64_t)(white.w * white.h) / 100);
+    assert_true(treated_in > 0.97 * (double)treated_all);
+    skinq_mask_free(&skin);
+    skinq_image_free(&img);
+    skinq_mask_free(&mask);
+    cJSON_Delete(truth);
+    skinq_ctx_close(&ctx);
+}
+
+/* Skin detection on a photo that is mostly not skin: a blue background and dark "hair". */
+static void test_auto_skin_background(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const unsigned bg[3] = {40, 90, 170}, skin[3] = {215, 160, 140}, hair[3] = {35, 25, 20};
+    skinq_image *img = uniform_image(ctx, 300, 200, 8, bg);
+    for (int y = 40; y < 180; y++)
+        for (int x = 60; x < 240; x++)
+            set_px(img, x, y, y < 70 ? hair : skin);
+    skinq_mask *m = NULL;
+    assert_int_equal(skinq_color_skin_mask(ctx, img, NULL, NULL, &m), SKINQ_OK);
+    uint64_t in_skin = 0, in_other = 0;
+    for (int y = 0; y < 200; y++)
+        for (int x = 0; x < 300; x++) {
+            int is_skin = y >= 70 && y < 180 && x >= 60 && x < 240;
+            uint8_t v = m->data[(size_t)y * m->stride + (size_t)x];
+            in_skin += is_skin && v;
+            in_other += !is_skin && v;
+        }
+    assert_int_equal(in_other, 0);
+    assert_true(in_skin > 0.97 * 110 * 180);
+    skinq_mask_free(&m);
+    /* no skin at all */
+    skinq_image *blue = uniform_image(ctx, 50, 50, 8, bg);
+    assert_int_equal(skinq_color_skin_mask(ctx, blue, NULL, NULL, &m), SKINQ_E_EMPTY_ROI);
+    assert_null(m);
+    skinq_color_options o;
+    skinq_color_default_options(&o);
+    o.roi_kind = SKINQ_ROI_AUTO_SKIN;
+    skinq_metrics out = {0};
+    assert_int_equal(skinq_color_analyze(ctx, blue, NULL, &o, &out, NULL), SKINQ_E_EMPTY_ROI);
+    skinq_metrics_free(&out);
+    skinq_image_free(&blue);
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+}
+
+static void test_bad_inputs(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const unsigned c[3] = {200, 150, 120}, sat[3] = {255, 255, 255};
+    skinq_image *img = uniform_image(ctx, 40, 30, 8, c), *white = uniform_image(ctx, 40, 30, 8, sat);
+    skinq_color_options o;
+    skinq_color_default_options(&o);
+    skinq_metrics m = {0};
+    o.roi_kind = SKINQ_ROI_RECT;
+    o.roi = (skinq_rect){100, 100, 10, 10}; /* outside */
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, NULL), SKINQ_E_EMPTY_ROI);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "no usable pixel"));
+    skinq_color_default_options(&o);
+    assert_int_equal(skinq_color_analyze(ctx, white, NULL, &o, &m, NULL), SKINQ_E_EMPTY_ROI); /* all clipped */
+    assert_non_null(strstr(skinq_ctx_error(ctx), "clipped"));
+    skinq_mask *empty = NULL, *small = NULL;
+    assert_int_equal(skinq_mask_new(ctx, 40, 30, 0, &empty), SKINQ_OK);
+    assert_int_equal(skinq_mask_new(ctx, 20, 30, 1, &small), SKINQ_OK);
+    o.roi_kind = SKINQ_ROI_MASK;
+    o.roi_mask = empty;
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, NULL), SKINQ_E_EMPTY_ROI);
+    o.roi_mask = small;
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, NULL), SKINQ_E_FORMAT);
+    skinq_color_default_options(&o);
+    o.has_ref = 1;
+    o.ref = (skinq_rect){50, 0, 5, 5};
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, NULL), SKINQ_E_EMPTY_ROI);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "reference"));
+    skinq_image *gray = NULL;
+    assert_int_equal(skinq_image_new(ctx, 10, 10, 1, 8, &gray), SKINQ_OK);
+    skinq_color_default_options(&o);
+    assert_int_equal(skinq_color_analyze(ctx, gray, NULL, &o, &m, NULL), SKINQ_E_UNSUPPORTED);
+    assert_int_equal(m.count, 0);
+    skinq_metrics_free(&m);
+    skinq_image_free(&gray);
+    skinq_mask_free(&empty);
+    skinq_mask_free(&small);
+    skinq_image_free(&img);
+    skinq_image_free(&white);
+    skinq_ctx_close(&ctx);
+}
+
+/* --maps: every file written, of the cell grid's size plus the legend, nothing temporary left. */
+static void test_maps(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_image *img = tu_pattern_image(ctx, 300, 140, 3, 8);
+    char dir[4096];
+    tu_path(dir, sizeof dir, "maps");
+    skinq_color_options o;
+    skinq_color_default_options(&o);
+    o.maps_dir = dir;
+    o.map_max_size = 100; /* 300 px → factor 3 → 100 × 47 cells */
+    skinq_metrics m = {0};
+    skinq_color_info info;
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, &info), SKINQ_OK);
+    assert_int_equal(info.map_factor, 3);
+    static const char *const files[] = {"a.png", "erythema_index.png", "hemoglobin.png", "melanin.png",
+                                        "overlay_a.png", "roi.png"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+        skinq_image *mi = NULL;
+        assert_int_equal(skinq_image_load(ctx, p, &mi, NULL), SKINQ_OK);
+        assert_int_equal(mi->width, 100);
+        assert_true(mi->height >= 47);
+        skinq_image_free(&mi);
+    }
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "ls %s | grep -c tmp > /dev/null", dir);
+    assert_int_not_equal(system(cmd), 0); /* no temporary files */
+    skinq_metrics_free(&m);
+    /* a maps "folder" that is a file: an I/O error, nothing else written */
+    char file[4096];
+    tu_path(file, sizeof file, "not-a-dir");
+    assert_int_equal(tu_write_bytes(file, "x", 1), 0);
+    o.maps_dir = file;
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, NULL), SKINQ_E_IO);
+    skinq_metrics_free(&m);
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+}
+
+/* Scalar, SSE4.1 and AVX2, 1 and 2 threads: the same numbers (percentiles exactly). */
+static void test_isa_and_thread_agreement(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const char *dir = phantom_dir(ctx);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/day02.jpg", dir);
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
+    skinq_ctx_close(&ctx);
+    static const unsigned isas[] = {SKINQ_ISA_SCALAR, SKINQ_ISA_SSE41, SKINQ_ISA_ALL};
+    skinq_metrics ref = {0};
+    for (int i = 0; i < 3; i++)
+        for (int t = 1; t <= 2; t++) {
+            skinq_ctx *c = ctx_with(isas[i], t);
+            skinq_metrics m = {0};
+            skinq_color_options o;
+            skinq_color_default_options(&o);
+            o.has_ref = 1;
+            o.ref = (skinq_rect){20, 200, 100, 100};
+            assert_int_equal(skinq_color_analyze(c, img, NULL, &o, i == 0 && t == 1 ? &ref : &m, NULL), SKINQ_OK);
+            for (size_t k = 0; k < m.count; k++) {
+                double want = get(&ref, m.items[k].path), got = m.items[k].value;
+                if (strstr(m.items[k].path, ".p") || strstr(m.items[k].path, "red_area"))
+                    assert_true(got == want);
+                else
+                    assert_near(got, want, 1e-6 * (1 + fabs(want)));
+            }
+            skinq_metrics_free(&m);
+            skinq_ctx_close(&c);
+        }
+    skinq_metrics_free(&ref);
+    skinq_image_free(&img);
+}
+
+static void test_formulas_and_categories(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    const skinq_color_formula *f = skinq_color_formulas(&n);
+    assert_true(n >= 9);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(strlen(f[i].formula) > 10);
+        assert_true(strlen(f[i].citation) > 5);
+    }
+    assert_string_equal(skinq_ita_category(60), "very light");
+    assert_string_equal(skinq_ita_category(45), "light");
+    assert_string_equal(skinq_ita_category(30), "intermediate");
+    assert_string_equal(skinq_ita_category(20), "tan");
+    assert_string_equal(skinq_ita_category(0), "brown");
+    assert_string_equal(skinq_ita_category(-45), "dark");
+    assert_string_equal(skinq_ita_category(NAN), "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_uniform_known_values),   cmocka_unit_test(test_percentiles_against_sort),
+        cmocka_unit_test(test_roi_mask_clipping),      cmocka_unit_test(test_reference_deltas),
+        cmocka_unit_test(test_white_gains_known_cast), cmocka_unit_test(test_healing_treated_redder),
+        cmocka_unit_test(test_auto_skin_background),   cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_maps),                   cmocka_unit_test(test_isa_and_thread_agreement),
+        cmocka_unit_test(test_formulas_and_categories),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
