@@ -1,8 +1,10 @@
 /* cmd_analyze.c -- `skinq analyze IMAGE…`: colour (and texture) metrics of each photo's region
  * of interest, as a table, JSON (design §3) or CSV. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "out.h"
@@ -137,6 +139,14 @@ static int run(const cli_command *self, int argc, char **argv)
     if (opt_auto_skin)
         co->roi_kind = SKINQ_ROI_AUTO_SKIN;
 
+    if (opt_maps) { /* an output folder that cannot be written is no fault of the inputs: exit 1 */
+        struct stat sb;
+        if ((mkdir(opt_maps, 0777) != 0 && errno != EEXIST) || stat(opt_maps, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "skinq: cannot write maps into '%s': %s\n", opt_maps,
+                    errno == EEXIST ? "not a directory" : strerror(errno));
+            return EXIT_INTERNAL;
+        }
+    }
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)
         return EXIT_INTERNAL;
@@ -148,7 +158,12 @@ static int run(const cli_command *self, int argc, char **argv)
         co->roi_kind = SKINQ_ROI_MASK;
         co->roi_mask = mask;
     }
-    /* every image is analysed before anything is printed: an error leaves stdout empty */
+    /* every header is checked before any work, and every image analysed before anything is
+     * printed: a bad file leaves stdout empty */
+    for (int i = 0; st == SKINQ_OK && i < n; i++) {
+        skinq_image_header hdr;
+        st = skinq_image_probe(ctx, argv[first + i], &hdr);
+    }
     int done = 0;
     for (; st == SKINQ_OK && done < n; done++) {
         char dir[4096];
@@ -158,8 +173,6 @@ static int run(const cli_command *self, int argc, char **argv)
     co->maps_dir = opt_maps;
     if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
-        if (st == SKINQ_E_IO && opt_maps && done > 0)
-            rc = EXIT_INTERNAL; /* an unwritable maps folder is not a bad input file */
     } else if (opt_json) {
         cJSON *doc = n == 1 ? NULL : cJSON_CreateArray();
         for (int i = 0; i < n; i++) {

@@ -297,6 +297,19 @@ static skinq_status run_pass_rows(skinq_ctx *ctx, const skinq_color_params *p, c
 static skinq_status run_pass(skinq_ctx *ctx, skinq_color_params *p, const skinq_image *img, skinq_rect box,
                              const skinq_mask *m1, const skinq_mask *m2, accs *A, color_maps *M)
 {
+    if (img->depth == 8 && !M) { /* the colour-histogram path: same numbers, one count per pixel */
+        accs_reset(A);
+        uint32_t **bins = skinq_malloc(ctx, (size_t)A->n * sizeof *bins);
+        if (!bins)
+            return SKINQ_E_NOMEM;
+        for (int t = 0; t < A->n; t++)
+            bins[t] = A->a[t].hist;
+        skinq_status st = skinq_color_hist_pass(ctx, p, img, box, m1, m2, &A->a[0], bins);
+        skinq_free(ctx, bins);
+        if (st == SKINQ_OK)
+            accs_sum(A);
+        return st;
+    }
     int step = box.h / 64 > 1 ? box.h / 64 : 1;
     for (int m = 0; m < SKINQ_CM_COUNT; m++)
         p->shift[m] = metric_info[m].shift;

@@ -136,6 +136,32 @@ void skinq_color_row16_avx2(const skinq_color_params *p, const uint16_t *rgb, co
 
 #include "color_tpl.h"
 
+/* Colour histogram: 8 indices r<<16 | g<<8 | b a step from one byte shuffle of the 24 bytes
+ * (lane 1 holds pixels 4..7 at byte 4 + 3k, as in color_load8), masked-out lanes → the dump. */
+static void skinq_color_hist8_avx2(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist, uint8_t *rows)
+{
+    const __m256i sh = _mm256_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1, 6, 5, 4, -1, 9, 8, 7, -1,
+                                        12, 11, 10, -1, 15, 14, 13, -1);
+    const __m256i dump = _mm256_set1_epi32((int)SKINQ_HIST8_DUMP), zero = _mm256_setzero_si256();
+    skinq_hist_run r = {SKINQ_HIST8_DUMP, 0};
+    _Alignas(32) uint32_t idx[8];
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(rgb + 3 * i));
+        __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(rgb + 3 * i + 8));
+        __m256i v = _mm256_shuffle_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1), sh);
+        if (mask) {
+            __m256i m = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(mask + i)));
+            v = _mm256_blendv_epi8(v, dump, _mm256_cmpeq_epi32(m, zero));
+        }
+        _mm256_store_si256((__m256i *)(void *)idx, v);
+        for (int k = 0; k < 8; k++)
+            skinq_hist_push(&r, idx[k], hist, rows);
+    }
+    skinq_hist8_pixels(&r, rgb, mask, i, n, hist, rows);
+    skinq_hist_flush(&r, hist, rows);
+}
+
 void skinq_color_init_avx2(struct skinq_kernels *k)
 {
     k->srgb8_to_lab = skinq_srgb8_to_lab_avx2;
@@ -144,4 +170,6 @@ void skinq_color_init_avx2(struct skinq_kernels *k)
     k->name_color_row8 = "avx2";
     k->color_row16 = skinq_color_row16_avx2;
     k->name_color_row16 = "avx2";
+    k->color_hist8 = skinq_color_hist8_avx2;
+    k->name_color_hist8 = "avx2";
 }

@@ -20,6 +20,15 @@ skinq_status skinq_color_params_init(skinq_ctx *ctx, skinq_color_params *p, cons
 void skinq_color_row(const struct skinq_kernels *k, const skinq_color_params *p, const skinq_image *img, int y, int x0,
                      size_t n, const uint8_t *mask, skinq_color_acc *acc, float *const *out);
 
+/**
+ * The statistics of an 8-bit image's box (masks m1 AND m2, either NULL) by colour histogram
+ * (colorhist.c): moments and counts are added to `acc`, histogram bins to bins[t] (one
+ * SKINQ_CM_COUNT × SKINQ_CHIST_STRIDE array per thread of ctx). Same numbers as the per-pixel
+ * kernels, far fewer evaluations. @return SKINQ_OK or SKINQ_E_NOMEM.
+ */
+skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img, skinq_rect box,
+                                   const skinq_mask *m1, const skinq_mask *m2, skinq_color_acc *acc, uint32_t **bins);
+
 /** Summary of one metric's histogram and moments. */
 typedef struct skinq_color_stat {
     double mean, std, min, max;

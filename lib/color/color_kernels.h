@@ -11,6 +11,8 @@
  *                  and accumulation (moments + histograms) and/or per-metric output rows.
  *                  scalar, SSE4.1, AVX2.
  *   color_row16    the same for 16-bit RGB (65536-entry tables).  scalar, SSE4.1, AVX2.
+ *   color_hist8    exact 24-bit colour histogram of 8-bit RGB (+ mask): the fast path of the
+ *                  statistics (see below).  scalar, SSE4.1, AVX2.
  *
  * Float rules of color_row8/16 (style.md rule 10): every ISA evaluates the same float
  * expressions in the same order without FMA (the AVX2 file is compiled with -ffp-contract=off and
@@ -197,12 +199,63 @@ static inline float skinq_bin_f(float v, float lo, float scale)
     return t;
 }
 
+/* ---------------------------------------------------- the colour histogram (8-bit) */
+
+/*
+ * color_hist8: an 8-bit image's colours are a sufficient statistic for every per-pixel colour
+ * metric, so the fast path counts them exactly in a 2^24-entry histogram (index r<<16 | g<<8 | b;
+ * entry SKINQ_HIST8_DUMP counts the pixels outside the mask) and evaluates the metrics once per
+ * distinct colour (colorhist.c). rows[r<<8 | g] is set for every (r, g) row holding a count, so
+ * the histogram is only ever read where it was written (its untouched pages are never faulted in).
+ * BIT-EXACT across ISAs (integer counts). Runs of equal colours are added at once: neighbouring
+ * pixels of smooth skin often share a colour, and back-to-back increments of one counter would
+ * wait on each other's stores.
+ */
+#define SKINQ_HIST8_SIZE ((1u << 24) + 1)
+#define SKINQ_HIST8_DUMP (1u << 24)
+#define SKINQ_HIST8_ROWS ((1u << 16) + 1)
+
+typedef struct skinq_hist_run {
+    uint32_t prev, run;
+} skinq_hist_run;
+
+static inline void skinq_hist_push(skinq_hist_run *r, uint32_t idx, uint32_t *hist, uint8_t *rows)
+{
+    if (idx == r->prev) {
+        r->run++;
+        return;
+    }
+    hist[r->prev] += r->run;
+    rows[r->prev >> 8] = 1;
+    r->prev = idx;
+    r->run = 1;
+}
+
+static inline void skinq_hist_flush(skinq_hist_run *r, uint32_t *hist, uint8_t *rows)
+{
+    hist[r->prev] += r->run;
+    rows[r->prev >> 8] = 1;
+    r->run = 0;
+}
+
+/* Pixels [i, n) one by one: the scalar reference's loop body and every SIMD kernel's tail. */
+static inline void skinq_hist8_pixels(skinq_hist_run *r, const uint8_t *rgb, const uint8_t *mask, size_t i, size_t n,
+                                      uint32_t *hist, uint8_t *rows)
+{
+    for (; i < n; i++) {
+        const uint8_t *p = rgb + 3 * i;
+        uint32_t idx = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+        skinq_hist_push(r, mask && !mask[i] ? SKINQ_HIST8_DUMP : idx, hist, rows);
+    }
+}
+
 /** The scalar reference kernels (color_scalar.c). */
 void skinq_srgb8_to_lab_scalar(const uint8_t *rgb, float *lab, size_t n);
 void skinq_color_row8_scalar(const skinq_color_params *p, const uint8_t *rgb, const uint8_t *mask, size_t n,
                              skinq_color_acc *acc, float *const *out);
 void skinq_color_row16_scalar(const skinq_color_params *p, const uint16_t *rgb, const uint8_t *mask, size_t n,
                               skinq_color_acc *acc, float *const *out);
+void skinq_color_hist8_scalar(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist, uint8_t *rows);
 
 /** The histogram ranges every analysis uses (color.c): lo and 1/bin width per metric. */
 extern const float skinq_color_hist_lo[SKINQ_CM_COUNT], skinq_color_hist_scale[SKINQ_CM_COUNT];

@@ -140,6 +140,13 @@ void skinq_color_row16_scalar(const skinq_color_params *p, const uint16_t *rgb, 
         pixel_row_step(p, rgb[0], rgb[1], rgb[2], 65535, mask ? mask[i] != 0 : 1, i, acc, out);
 }
 
+void skinq_color_hist8_scalar(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist, uint8_t *rows)
+{
+    skinq_hist_run r = {SKINQ_HIST8_DUMP, 0};
+    skinq_hist8_pixels(&r, rgb, mask, 0, n, hist, rows);
+    skinq_hist_flush(&r, hist, rows);
+}
+
 void skinq_color_init_scalar(struct skinq_kernels *k)
 {
     skinq_color_tables_init();
@@ -149,4 +156,6 @@ void skinq_color_init_scalar(struct skinq_kernels *k)
     k->name_color_row8 = "scalar";
     k->color_row16 = skinq_color_row16_scalar;
     k->name_color_row16 = "scalar";
+    k->color_hist8 = skinq_color_hist8_scalar;
+    k->name_color_hist8 = "scalar";
 }

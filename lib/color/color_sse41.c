@@ -80,10 +80,39 @@ void skinq_color_row16_sse41(const skinq_color_params *p, const uint16_t *rgb, c
 
 #include "color_tpl.h"
 
+/* Colour histogram: 4 indices r<<16 | g<<8 | b a step from one byte shuffle of 12 bytes. */
+static void skinq_color_hist8_sse41(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist, uint8_t *rows)
+{
+    const __m128i sh = _mm_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1);
+    const __m128i dump = _mm_set1_epi32((int)SKINQ_HIST8_DUMP), zero = _mm_setzero_si128();
+    skinq_hist_run r = {SKINQ_HIST8_DUMP, 0};
+    _Alignas(16) uint32_t idx[4];
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        int32_t w;
+        memcpy(&w, rgb + 3 * i + 8, 4);
+        __m128i v = _mm_insert_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(rgb + 3 * i)), w, 2);
+        v = _mm_shuffle_epi8(v, sh);
+        if (mask) {
+            int32_t mw;
+            memcpy(&mw, mask + i, 4);
+            __m128i m = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(mw));
+            v = _mm_blendv_epi8(v, dump, _mm_cmpeq_epi32(m, zero));
+        }
+        _mm_store_si128((__m128i *)(void *)idx, v);
+        for (int k = 0; k < 4; k++)
+            skinq_hist_push(&r, idx[k], hist, rows);
+    }
+    skinq_hist8_pixels(&r, rgb, mask, i, n, hist, rows);
+    skinq_hist_flush(&r, hist, rows);
+}
+
 void skinq_color_init_sse41(struct skinq_kernels *k)
 {
     k->color_row8 = skinq_color_row8_sse41;
     k->name_color_row8 = "sse41";
     k->color_row16 = skinq_color_row16_sse41;
     k->name_color_row16 = "sse41";
+    k->color_hist8 = skinq_color_hist8_sse41;
+    k->name_color_hist8 = "sse41";
 }

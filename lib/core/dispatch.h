@@ -25,6 +25,9 @@ struct skinq_kernels {
     void (*color_row16)(const struct skinq_color_params *p, const uint16_t *rgb, const uint8_t *mask, size_t n,
                         struct skinq_color_acc *acc, float *const *out);
     const char *name_color_row16;
+    /** Exact colour histogram of n 8-bit RGB pixels (+ mask): hist[r<<16|g<<8|b]++, rows[r<<8|g] = 1. */
+    void (*color_hist8)(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist, uint8_t *rows);
+    const char *name_color_hist8;
 
     /* ---- surface kernels (lib/surface/surface_kernels.h) ---- */
     /** Photometric stereo: n pixels of m light rows → unit normal, albedo, outcome code. */

@@ -428,6 +428,68 @@ static void test_fused_anchors(void **state)
         }
 }
 
+/* color_hist8: every level's counts equal a direct count, on random rows with masks, runs of
+ * equal colours and every tail length; nothing outside the counted colours' rows is flagged. */
+static void test_hist8_vs_direct(void **state)
+{
+    (void)state;
+    struct skinq_kernels k[3];
+    int levels = fused_levels(k);
+    uint32_t *h = calloc(SKINQ_HIST8_SIZE, sizeof(uint32_t));
+    uint8_t *rows = calloc(SKINQ_HIST8_ROWS, 1);
+    uint64_t s = tu_seed() ^ 0x5151;
+    static const size_t lengths[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 100, 1023, 4099};
+    for (int l = 0; l < levels; l++)
+        for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++) {
+            size_t n = lengths[li];
+            uint8_t *px = malloc(3 * n + 1), *mask = malloc(n + 1);
+            for (size_t i = 0; i < n; i++) {
+                if (i && tu_rand(&s) % 3 == 0) { /* runs of the previous colour */
+                    memcpy(px + 3 * i, px + 3 * (i - 1), 3);
+                } else {
+                    uint64_t r = tu_rand(&s);
+                    px[3 * i] = (uint8_t)(r % 7 == 0 ? 255 : 200 + r % 8); /* few colours, some clipped */
+                    px[3 * i + 1] = (uint8_t)(120 + (r >> 8) % 4);
+                    px[3 * i + 2] = (uint8_t)((r >> 16) % 5 == 0 ? 0 : 100 + (r >> 20) % 4);
+                }
+                mask[i] = (uint8_t)(tu_rand(&s) % 5 ? 1 : 0);
+            }
+            const uint8_t *mk = li % 2 ? mask : NULL;
+            k[l].color_hist8(px, mk, n, h, rows);
+            uint64_t total = 0;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t idx = (uint32_t)px[3 * i] << 16 | (uint32_t)px[3 * i + 1] << 8 | px[3 * i + 2];
+                if (mk && !mk[i])
+                    continue;
+                assert_true(rows[idx >> 8]);
+                total++;
+            }
+            /* read the counts back the way colorhist.c does: only flagged rows */
+            uint64_t counted = 0;
+            for (uint32_t row = 0; row < (1u << 16); row++) {
+                if (!rows[row])
+                    continue;
+                for (uint32_t b = 0; b < 256; b++) {
+                    uint32_t idx = row << 8 | b, want = 0;
+                    for (size_t i = 0; i < n; i++)
+                        want += (!mk || mk[i]) &&
+                                ((uint32_t)px[3 * i] << 16 | (uint32_t)px[3 * i + 1] << 8 | px[3 * i + 2]) == idx;
+                    assert_int_equal(h[idx], want);
+                    counted += h[idx];
+                    h[idx] = 0;
+                }
+                rows[row] = 0;
+            }
+            assert_int_equal(counted, total);
+            h[SKINQ_HIST8_DUMP] = 0;
+            rows[SKINQ_HIST8_ROWS - 1] = 0;
+            free(px);
+            free(mask);
+        }
+    free(h);
+    free(rows);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_fused_random8),
         cmocka_unit_test(test_fused_random16),
         cmocka_unit_test(test_fused_exhaustive),
+        cmocka_unit_test(test_hist8_vs_direct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

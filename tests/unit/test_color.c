@@ -612,6 +612,44 @@ static void test_isa_and_thread_agreement(void **state)
     skinq_image_free(&img);
 }
 
+/* The colour-histogram path (8-bit, no maps) and the per-pixel path (taken when maps are
+ * written) give the same statistics: histograms, hence percentiles and red area, exactly. */
+static void test_histogram_path_equals_pixel_path(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const char *dir = phantom_dir(ctx);
+    char path[4400], maps[4096];
+    snprintf(path, sizeof path, "%s/day03.jpg", dir);
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
+    skinq_color_options o;
+    skinq_color_default_options(&o);
+    o.roi_kind = SKINQ_ROI_RECT;
+    o.roi = (skinq_rect){300, 150, 400, 300};
+    o.has_ref = 1;
+    o.ref = (skinq_rect){20, 200, 100, 100};
+    skinq_metrics fast = {0}, slow = {0};
+    skinq_color_info fi, si;
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &fast, &fi), SKINQ_OK);
+    o.maps_dir = tu_path(maps, sizeof maps, "maps-equal");
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &slow, &si), SKINQ_OK);
+    assert_int_equal(fi.roi_pixels, si.roi_pixels);
+    assert_int_equal(fi.roi_clipped, si.roi_clipped);
+    assert_int_equal(fast.count, slow.count);
+    for (size_t k = 0; k < fast.count; k++) {
+        double a = fast.items[k].value, b = get(&slow, fast.items[k].path);
+        if (strstr(fast.items[k].path, ".p") || strstr(fast.items[k].path, "red_area"))
+            assert_true(a == b);
+        else
+            assert_near(a, b, 1e-6 * (1 + fabs(b)));
+    }
+    skinq_metrics_free(&fast);
+    skinq_metrics_free(&slow);
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+}
+
 static void test_formulas_and_categories(void **state)
 {
     (void)state;
@@ -640,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_auto_skin_background),   cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_maps),                   cmocka_unit_test(test_isa_and_thread_agreement),
         cmocka_unit_test(test_formulas_and_categories),
+        cmocka_unit_test(test_histogram_path_equals_pixel_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

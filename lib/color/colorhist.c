@@ -1,0 +1,180 @@
+/* colorhist.c -- the fast path of the colour statistics for 8-bit images. The pixels are only
+ * counted (color_hist8: an exact 2^24-entry colour histogram per thread, one increment a pixel);
+ * every metric is then evaluated once per distinct colour with the same row kernel the per-pixel
+ * path uses and accumulated with the colour's count as weight. Because the per-colour values are
+ * the per-pixel values, moments and histograms equal those of the per-pixel pass (moments in
+ * double, so to its rounding), at a cost that grows with the distinct colours, not the pixels.
+ *
+ * The histograms are mapped from the OS (lazily zeroed pages) rather than through the allocator
+ * hooks: only the pages of colours that occur are ever touched (skin occupies a few thousand
+ * (r, g) rows of the 65536), and the rows[] flags tell which to read back. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "color/color_int.h"
+
+#define HIST_BYTES ((size_t)SKINQ_HIST8_SIZE * sizeof(uint32_t))
+#define R_PER_TASK 4    /* the evaluation: 64 tasks of 4 red levels */
+#define BATCH 1024      /* colours evaluated per kernel call */
+
+typedef struct hist8 {
+    uint32_t *count;
+    uint8_t *rows;
+} hist8;
+
+typedef struct count_job {
+    const struct skinq_kernels *k;
+    const skinq_image *img;
+    skinq_rect box;
+    const skinq_mask *m1, *m2;
+    hist8 *h;          /* per thread */
+    uint8_t *scratch;  /* per thread: box.w mask bytes */
+    size_t scratch_size;
+} count_job;
+
+static void count_task(void *user, int task, int thread)
+{
+    count_job *J = user;
+    const skinq_rect b = J->box;
+    int y0 = b.y + task * 16, y1 = y0 + 16 < b.y + b.h ? y0 + 16 : b.y + b.h;
+    uint8_t *mbuf = J->scratch + (size_t)thread * J->scratch_size;
+    for (int y = y0; y < y1; y++) {
+        const uint8_t *r1 = J->m1 ? J->m1->data + (size_t)y * J->m1->stride + b.x : NULL;
+        const uint8_t *r2 = J->m2 ? J->m2->data + (size_t)y * J->m2->stride + b.x : NULL;
+        const uint8_t *mask = r1 ? r1 : r2;
+        if (r1 && r2) {
+            for (int x = 0; x < b.w; x++)
+                mbuf[x] = r1[x] && r2[x];
+            mask = mbuf;
+        }
+        J->k->color_hist8(skinq_image_row(J->img, y) + (size_t)b.x * 3, mask, (size_t)b.w, J->h[thread].count,
+                          J->h[thread].rows);
+    }
+}
+
+/* Per evaluation task: moments and counts (merged in task order, so the result does not depend
+ * on the thread count); histogram bins go to per-thread arrays (integer sums commute). */
+typedef struct eval_part {
+    double sum[SKINQ_CM_COUNT], sumsq[SKINQ_CM_COUNT];
+    uint64_t n, clipped;
+} eval_part;
+
+typedef struct eval_job {
+    const struct skinq_kernels *k;
+    const skinq_color_params *p;
+    const hist8 *h;
+    int threads;
+    eval_part *part;  /* one per task */
+    uint32_t **bins;  /* per thread: SKINQ_CM_COUNT × SKINQ_CHIST_STRIDE */
+    uint8_t *batch;   /* per thread: BATCH × (3 bytes + 4 count bytes) + SKINQ_CM_COUNT × BATCH floats */
+    size_t batch_size;
+} eval_job;
+
+static void eval_batch(const eval_job *J, eval_part *P, uint32_t *bins, const uint8_t *rgb, const uint32_t *cnt, int nb,
+                       float *const *out)
+{
+    const skinq_color_params *p = J->p;
+    J->k->color_row8(p, rgb, NULL, (size_t)nb, NULL, out);
+    for (int i = 0; i < nb; i++) {
+        const uint8_t *c = rgb + 3 * i;
+        double w = cnt[i];
+        if (!c[0] || !c[1] || !c[2] || c[0] == 255 || c[1] == 255 || c[2] == 255) {
+            P->clipped += cnt[i];
+            continue;
+        }
+        P->n += cnt[i];
+        for (int m = 0; m < SKINQ_CM_COUNT; m++) {
+            float v = out[m][i];
+            double d = (double)(v - p->shift[m]);
+            P->sum[m] += w * d;
+            P->sumsq[m] += w * d * d;
+            bins[m * SKINQ_CHIST_STRIDE + (int)skinq_bin_f(v, p->hist_lo[m], p->hist_scale[m])] += cnt[i];
+        }
+    }
+}
+
+static void eval_task(void *user, int task, int thread)
+{
+    eval_job *J = user;
+    eval_part *P = &J->part[task];
+    uint32_t *bins = J->bins[thread];
+    uint8_t *rgb = J->batch + (size_t)thread * J->batch_size;
+    uint32_t *cnt = (uint32_t *)(void *)(rgb + 4 * BATCH);
+    float *out[SKINQ_CM_COUNT];
+    for (int m = 0; m < SKINQ_CM_COUNT; m++)
+        out[m] = (float *)(void *)(rgb + 8 * BATCH) + (size_t)m * BATCH;
+    int nb = 0;
+    for (uint32_t r = (uint32_t)task * R_PER_TASK; r < (uint32_t)(task + 1) * R_PER_TASK; r++)
+        for (uint32_t g = 0; g < 256; g++) {
+            uint32_t row = r << 8 | g;
+            int any = 0;
+            for (int t = 0; t < J->threads; t++)
+                any |= J->h[t].rows[row];
+            if (!any)
+                continue;
+            for (uint32_t b = 0; b < 256; b++) {
+                uint32_t idx = row << 8 | b, c = 0;
+                for (int t = 0; t < J->threads; t++)
+                    if (J->h[t].rows[row])
+                        c += J->h[t].count[idx];
+                if (!c)
+                    continue;
+                rgb[3 * nb] = (uint8_t)r;
+                rgb[3 * nb + 1] = (uint8_t)g;
+                rgb[3 * nb + 2] = (uint8_t)b;
+                cnt[nb] = c;
+                if (++nb == BATCH) {
+                    eval_batch(J, P, bins, rgb, cnt, nb, out);
+                    nb = 0;
+                }
+            }
+        }
+    if (nb)
+        eval_batch(J, P, bins, rgb, cnt, nb, out);
+}
+
+skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img, skinq_rect box,
+                                   const skinq_mask *m1, const skinq_mask *m2, skinq_color_acc *acc, uint32_t **bins)
+{
+    const int threads = skinq_ctx_threads(ctx), tasks = 256 / R_PER_TASK;
+    hist8 *h = skinq_calloc(ctx, (size_t)threads, sizeof *h);
+    eval_part *part = skinq_calloc(ctx, (size_t)tasks, sizeof *part);
+    count_job C = {skinq_ctx_kernels(ctx), img, box, m1, m2, h, NULL, ((size_t)box.w + 63) & ~(size_t)63};
+    eval_job E = {C.k, p, h, threads, part, bins, NULL, 8 * BATCH + (size_t)SKINQ_CM_COUNT * BATCH * sizeof(float)};
+    skinq_status st = h && part ? SKINQ_OK : SKINQ_E_NOMEM;
+    for (int t = 0; st == SKINQ_OK && t < threads; t++) {
+        void *m = mmap(NULL, HIST_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        h[t].count = m == MAP_FAILED ? NULL : m;
+        h[t].rows = skinq_calloc(ctx, SKINQ_HIST8_ROWS, 1);
+        if (!h[t].count || !h[t].rows)
+            st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (colour histograms)");
+    }
+    if (st == SKINQ_OK && !(C.scratch = skinq_malloc(ctx, C.scratch_size * (size_t)threads)))
+        st = SKINQ_E_NOMEM;
+    if (st == SKINQ_OK && !(E.batch = skinq_malloc(ctx, E.batch_size * (size_t)threads)))
+        st = SKINQ_E_NOMEM;
+    if (st == SKINQ_OK) {
+        skinq_parallel_for(ctx, (box.h + 15) / 16, count_task, &C);
+        skinq_parallel_for(ctx, tasks, eval_task, &E);
+        for (int t = 0; t < tasks; t++) {
+            for (int m = 0; m < SKINQ_CM_COUNT; m++) {
+                acc->sum[m] += part[t].sum[m];
+                acc->sumsq[m] += part[t].sumsq[m];
+            }
+            acc->n += part[t].n;
+            acc->clipped += part[t].clipped;
+        }
+        acc->inside = acc->n + acc->clipped;
+    }
+    for (int t = 0; h && t < threads; t++) {
+        if (h[t].count)
+            munmap(h[t].count, HIST_BYTES);
+        skinq_free(ctx, h[t].rows);
+    }
+    skinq_free(ctx, h);
+    skinq_free(ctx, part);
+    skinq_free(ctx, C.scratch);
+    skinq_free(ctx, E.batch);
+    return st;
+}
