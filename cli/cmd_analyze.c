@@ -6,24 +6,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "aopts.h"
 #include "out.h"
 
-static const char *opt_roi, *opt_mask, *opt_ref, *opt_white, *opt_maps;
-static int opt_auto_skin, opt_json, opt_csv, opt_no_texture;
-static double opt_ppm = NAN, opt_white_refl = 1.0, opt_red_thr = 5.0;
+static const char *opt_maps;
+static int opt_json, opt_csv;
 
 static const cli_option analyze_options[] = {
-    {"roi", 0, OPT_STRING, &opt_roi, "x,y,w,h", "region of interest (pixels of the upright image)"},
-    {"mask", 0, OPT_STRING, &opt_mask, "M.png", "region of interest as a mask image (nonzero = inside)"},
-    {"auto-skin", 0, OPT_FLAG, &opt_auto_skin, NULL, "region of interest = detected skin (see help)"},
-    {"ref", 0, OPT_STRING, &opt_ref, "x,y,w,h", "untreated reference skin: every metric also as delta_ref"},
-    {"white", 0, OPT_STRING, &opt_white, "x,y,w,h", "white/grey patch: per-channel gains in linear RGB first"},
-    {"white-reflectance", 0, OPT_DOUBLE, &opt_white_refl, "R", "the patch's reflectance (default 1; a grey card 0.18-0.8)"},
-    {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S", "scale: areas in mm2 (else pixels, \"scale\": \"unknown\")"},
-    {"red-threshold", 0, OPT_DOUBLE, &opt_red_thr, "A", "a* units above the reference median for red area (default 5)"},
+    CLI_ANALYSIS_OPTIONS,
     {"maps", 0, OPT_STRING, &opt_maps, "DIR", "write PNG maps (a*, erythema, hemoglobin, melanin, overlay)"},
-    {"no-texture", 0, OPT_FLAG, &opt_no_texture, NULL, "colour metrics only"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     {"csv", 0, OPT_FLAG, &opt_csv, NULL, "CSV rows (image,metric,value,unit) on stdout"},
     CLI_OPTIONS_END,
@@ -75,15 +66,6 @@ static void print_text(const skinq_analysis *a, const skinq_analysis_options *o)
             printf("  %-44s %.6g %s\n", a->metrics.items[i].path, a->metrics.items[i].value, a->metrics.items[i].unit);
 }
 
-static int parse_rect(const cli_command *self, const char *opt, const char *s, skinq_rect *r)
-{
-    if (skinq_rect_parse(s, r) != 0) {
-        cli_usage_error(self, "--%s wants x,y,w,h (non-negative integers, w and h > 0), not '%s'", opt, s);
-        return -1;
-    }
-    return 0;
-}
-
 /* The maps folder of image i: DIR itself for one image, DIR/<i>-<file name> for several. */
 static const char *maps_dir_for(char *buf, size_t size, const char *path, int i, int n)
 {
@@ -106,39 +88,13 @@ static int run(const cli_command *self, int argc, char **argv)
     int n = argc - first;
     if (n == 0)
         return cli_usage_error(self, "no IMAGE given");
-    if ((opt_roi != NULL) + (opt_mask != NULL) + (opt_auto_skin != 0) > 1)
-        return cli_usage_error(self, "choose one of --roi, --mask and --auto-skin");
     if (opt_json && opt_csv)
         return cli_usage_error(self, "choose --json or --csv");
-    if (isfinite(opt_ppm) && !(opt_ppm > 0))
-        return cli_usage_error(self, "--px-per-mm must be > 0");
-    if (!(opt_white_refl > 0) || !isfinite(opt_red_thr))
-        return cli_usage_error(self, "--white-reflectance must be > 0 and --red-threshold finite");
     skinq_analysis_options o;
-    skinq_analysis_default_options(&o);
+    rc = cli_aopts_setup(self, NULL, &o, NULL);
+    if (rc >= 0)
+        return rc;
     skinq_color_options *co = &o.color;
-    co->px_per_mm = isfinite(opt_ppm) ? opt_ppm : 0;
-    co->red_threshold = opt_red_thr;
-    co->white_reflectance = opt_white_refl;
-    o.texture = !opt_no_texture;
-    if (opt_roi) {
-        if (parse_rect(self, "roi", opt_roi, &co->roi))
-            return EXIT_USAGE;
-        co->roi_kind = SKINQ_ROI_RECT;
-    }
-    if (opt_ref) {
-        if (parse_rect(self, "ref", opt_ref, &co->ref))
-            return EXIT_USAGE;
-        co->has_ref = 1;
-    }
-    if (opt_white) {
-        if (parse_rect(self, "white", opt_white, &co->white))
-            return EXIT_USAGE;
-        co->has_white = 1;
-    }
-    if (opt_auto_skin)
-        co->roi_kind = SKINQ_ROI_AUTO_SKIN;
-
     if (opt_maps) { /* an output folder that cannot be written is no fault of the inputs: exit 1 */
         struct stat sb;
         if ((mkdir(opt_maps, 0777) != 0 && errno != EEXIST) || stat(opt_maps, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -153,10 +109,10 @@ static int run(const cli_command *self, int argc, char **argv)
     skinq_mask *mask = NULL;
     skinq_analysis *res = calloc((size_t)n, sizeof *res);
     skinq_status st = res ? SKINQ_OK : SKINQ_E_NOMEM;
-    if (st == SKINQ_OK && opt_mask) {
-        st = skinq_mask_load(ctx, opt_mask, &mask);
-        co->roi_kind = SKINQ_ROI_MASK;
-        co->roi_mask = mask;
+    if (st == SKINQ_OK && (rc = cli_aopts_setup(self, ctx, &o, &mask)) >= 0) {
+        free(res);
+        skinq_ctx_close(&ctx);
+        return rc;
     }
     /* every header is checked before any work, and every image analysed before anything is
      * printed: a bad file leaves stdout empty */

@@ -9,12 +9,14 @@
 
 static const char *opt_subject, *opt_site, *opt_metric, *opt_store, *opt_model;
 static int opt_json;
+static double opt_from_day = -1;
 
 static const cli_option trend_options[] = {
     {"subject", 0, OPT_STRING, &opt_subject, "ID", "subject (required)"},
     {"site", 0, OPT_STRING, &opt_site, "NAME", "site (required)"},
     {"metric", 0, OPT_STRING, &opt_metric, "KEY", "metric path, e.g. color.a.mean (required)"},
     {"model", 0, OPT_STRING, &opt_model, "M", "exponential (default) or two-phase (needs >= 6 points)"},
+    {"from-day", 0, OPT_DOUBLE, &opt_from_day, "D", "fit only sessions from day D on (e.g. 1: after a procedure on day 0)"},
     {"store", 0, OPT_STRING, &opt_store, "PATH", "session store (default $SKINQ_STORE, else ./skinq.db)"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     CLI_OPTIONS_END,
@@ -25,7 +27,8 @@ struct series {
     double *day, *value;
     char (*date)[11];
     char unit[16];
-    int nan_skipped;
+    int nan_skipped, before_skipped;
+    double from_day;
 };
 
 static int add_point(void *user, const skinq_store_row *r)
@@ -33,6 +36,10 @@ static int add_point(void *user, const skinq_store_row *r)
     struct series *s = user;
     if (isnan(r->value)) {
         s->nan_skipped++;
+        return 0;
+    }
+    if (r->day < s->from_day) {
+        s->before_skipped++;
         return 0;
     }
     if (s->n == s->cap) {
@@ -105,6 +112,7 @@ static int run(const cli_command *self, int argc, char **argv)
     const char *path = cli_store_path(opt_store);
     skinq_store *store = NULL;
     struct series s = {0};
+    s.from_day = opt_from_day;
     skinq_fit fit;
     double slope = NAN, icpt, se_slope = NAN;
     if (!cli_store_exists(path)) {
@@ -135,6 +143,8 @@ static int run(const cli_command *self, int argc, char **argv)
         cJSON_AddStringToObject(doc, "unit", s.unit);
         cJSON_AddStringToObject(doc, "subject", opt_subject);
         cJSON_AddStringToObject(doc, "site", opt_site);
+        if (opt_from_day >= 0)
+            cJSON_AddNumberToObject(doc, "from_day", opt_from_day);
         cJSON *pts = cJSON_AddArrayToObject(doc, "points");
         for (int i = 0; i < s.n; i++) {
             cJSON *p = cJSON_CreateObject();

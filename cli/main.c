@@ -11,6 +11,7 @@ static const cli_command *const commands[] = {
     &cmd_analyze,
     &cmd_synth,
     &cmd_depth,
+    &cmd_track,
     &cmd_trend,
     &cmd_report,
 };

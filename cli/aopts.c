@@ -1,0 +1,87 @@
+/* aopts.c -- the shared analysis options: validation, the library's options struct, JSON. */
+#include "aopts.h"
+
+#include <math.h>
+
+cli_aopts g_aopts = {NULL, NULL, NULL, NULL, 0, 0, NAN, 1.0, 5.0};
+
+static int parse_rect(const cli_command *cmd, const char *opt, const char *s, skinq_rect *r)
+{
+    if (skinq_rect_parse(s, r) == 0)
+        return 0;
+    cli_usage_error(cmd, "--%s wants x,y,w,h (non-negative integers, w and h > 0), not '%s'", opt, s);
+    return -1;
+}
+
+int cli_aopts_setup(const cli_command *cmd, skinq_ctx *ctx, skinq_analysis_options *o, skinq_mask **mask)
+{
+    const cli_aopts *a = &g_aopts;
+    if ((a->roi != NULL) + (a->mask != NULL) + (a->auto_skin != 0) > 1)
+        return cli_usage_error(cmd, "choose one of --roi, --mask and --auto-skin");
+    if (isfinite(a->px_per_mm) && !(a->px_per_mm > 0))
+        return cli_usage_error(cmd, "--px-per-mm must be > 0");
+    if (!(a->white_reflectance > 0) || !isfinite(a->red_threshold))
+        return cli_usage_error(cmd, "--white-reflectance must be > 0 and --red-threshold finite");
+    skinq_analysis_default_options(o);
+    skinq_color_options *co = &o->color;
+    co->px_per_mm = isfinite(a->px_per_mm) ? a->px_per_mm : 0;
+    co->red_threshold = a->red_threshold;
+    co->white_reflectance = a->white_reflectance;
+    o->texture = !a->no_texture;
+    if (a->roi) {
+        if (parse_rect(cmd, "roi", a->roi, &co->roi))
+            return EXIT_USAGE;
+        co->roi_kind = SKINQ_ROI_RECT;
+    }
+    if (a->ref) {
+        if (parse_rect(cmd, "ref", a->ref, &co->ref))
+            return EXIT_USAGE;
+        co->has_ref = 1;
+    }
+    if (a->white) {
+        if (parse_rect(cmd, "white", a->white, &co->white))
+            return EXIT_USAGE;
+        co->has_white = 1;
+    }
+    if (a->auto_skin)
+        co->roi_kind = SKINQ_ROI_AUTO_SKIN;
+    if (a->mask && ctx) {
+        skinq_status st = skinq_mask_load(ctx, a->mask, mask);
+        if (st != SKINQ_OK)
+            return cli_fail(ctx, st);
+        co->roi_kind = SKINQ_ROI_MASK;
+        co->roi_mask = *mask;
+    }
+    return -1;
+}
+
+static void add_rect(cJSON *o, const char *key, skinq_rect r)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, key);
+    int v[4] = {r.x, r.y, r.w, r.h};
+    for (int i = 0; i < 4; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+}
+
+cJSON *cli_aopts_json(const skinq_analysis_options *o)
+{
+    const skinq_color_options *c = &o->color;
+    static const char *const kinds[] = {"image", "rect", "mask", "auto-skin"};
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "roi", kinds[c->roi_kind]);
+    if (c->roi_kind == SKINQ_ROI_RECT)
+        add_rect(j, "roi_rect", c->roi);
+    if (c->roi_kind == SKINQ_ROI_MASK && g_aopts.mask)
+        cJSON_AddStringToObject(j, "mask", g_aopts.mask);
+    if (c->has_ref)
+        add_rect(j, "ref", c->ref);
+    if (c->has_white) {
+        add_rect(j, "white", c->white);
+        cJSON_AddNumberToObject(j, "white_reflectance", c->white_reflectance);
+    }
+    if (c->px_per_mm > 0)
+        cJSON_AddNumberToObject(j, "px_per_mm", c->px_per_mm);
+    cJSON_AddNumberToObject(j, "red_threshold", c->red_threshold);
+    cJSON_AddBoolToObject(j, "texture", o->texture);
+    return j;
+}

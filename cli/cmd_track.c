@@ -1,0 +1,425 @@
+/* cmd_track.c -- `skinq track add|list|show|export`: the session store from the command line.
+ * add analyses photos (files or folders) and records each in its own transaction; list, show
+ * and export read it back (show as a timeline of headline metrics, export as tidy rows). */
+#define _DEFAULT_SOURCE /* realpath */
+#include <dirent.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aopts.h"
+#include "out.h"
+
+static const char *opt_subject, *opt_site, *opt_date, *opt_label, *opt_procedure, *opt_store;
+static int opt_csv, opt_json;
+
+static const cli_option add_options[] = {
+    {"subject", 0, OPT_STRING, &opt_subject, "ID", "subject (required)"},
+    {"site", 0, OPT_STRING, &opt_site, "NAME", "site on the subject, e.g. left-cheek (required)"},
+    {"date", 0, OPT_STRING, &opt_date, "YYYY-MM-DD", "session date (required)"},
+    {"label", 0, OPT_STRING, &opt_label, "L", "session label (e.g. 'session 2')"},
+    {"procedure", 0, OPT_STRING, &opt_procedure, "TEXT", "procedure note (e.g. 'microneedling 1.5 mm')"},
+    {"store", 0, OPT_STRING, &opt_store, "PATH", "session store (default $SKINQ_STORE, else ./skinq.db)"},
+    CLI_ANALYSIS_OPTIONS,
+    CLI_OPTIONS_END,
+};
+
+static const cli_option query_options[] = {
+    {"subject", 0, OPT_STRING, &opt_subject, "ID", "only this subject"},
+    {"site", 0, OPT_STRING, &opt_site, "NAME", "only this site"},
+    {"store", 0, OPT_STRING, &opt_store, "PATH", "session store (default $SKINQ_STORE, else ./skinq.db)"},
+    {"csv", 0, OPT_FLAG, &opt_csv, NULL, "export: CSV"},
+    {"json", 0, OPT_FLAG, &opt_json, NULL, "export: JSON"},
+    CLI_OPTIONS_END,
+};
+
+static const cli_command sub_add = {"track add", NULL, "track add --subject ID --site NAME --date YYYY-MM-DD [options] IMAGE|DIR...",
+                                    "analyse photos and store them as a session", add_options, NULL};
+static const cli_command sub_list = {"track list", NULL, "track list [--subject ID]", "list the stored sites",
+                                     query_options, NULL};
+static const cli_command sub_show = {"track show", NULL, "track show --subject ID [--site NAME]",
+                                     "a site's timeline with headline metrics", query_options, NULL};
+static const cli_command sub_export = {"track export", NULL, "track export --csv|--json [--subject ID] [--site NAME]",
+                                       "every stored measurement as tidy rows", query_options, NULL};
+
+/* ------------------------------------------------------------ add */
+
+struct paths {
+    char **v;
+    int n, cap;
+};
+
+static int push_path(struct paths *p, const char *s)
+{
+    if (p->n == p->cap) {
+        int cap = p->cap ? 2 * p->cap : 16;
+        char **v = realloc(p->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return -1;
+        p->v = v;
+        p->cap = cap;
+    }
+    return (p->v[p->n] = strdup(s)) ? (p->n++, 0) : -1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_photo_name(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot || name[0] == '.')
+        return 0;
+    static const char *const ext[] = {".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"};
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+        if (strcmp(dot, ext[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Files as given; a folder contributes its JPEG and PNG files in name order. Absolute paths,
+ * so that reports made elsewhere find the photos. */
+static int expand_inputs(char **argv, int n, struct paths *out)
+{
+    for (int i = 0; i < n; i++) {
+        struct stat sb;
+        char abs[PATH_MAX];
+        if (stat(argv[i], &sb) != 0 || !realpath(argv[i], abs)) {
+            fprintf(stderr, "skinq: cannot read '%s': no such file or folder\n", argv[i]);
+            return EXIT_BAD_INPUT;
+        }
+        if (!S_ISDIR(sb.st_mode)) {
+            if (push_path(out, abs))
+                return EXIT_INTERNAL;
+            continue;
+        }
+        DIR *d = opendir(abs);
+        if (!d) {
+            fprintf(stderr, "skinq: cannot read folder '%s'\n", argv[i]);
+            return EXIT_BAD_INPUT;
+        }
+        int start = out->n;
+        for (struct dirent *e; (e = readdir(d));) {
+            char full[PATH_MAX + 256];
+            snprintf(full, sizeof full, "%s/%s", abs, e->d_name);
+            if (is_photo_name(e->d_name) && push_path(out, full)) {
+                closedir(d);
+                return EXIT_INTERNAL;
+            }
+        }
+        closedir(d);
+        qsort(out->v + start, (size_t)(out->n - start), sizeof *out->v, cmp_str);
+        if (out->n == start) {
+            fprintf(stderr, "skinq: folder '%s' has no .jpg or .png photos\n", argv[i]);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    return -1;
+}
+
+static int run_add(int argc, char **argv)
+{
+    int first;
+    int rc = cli_parse(&sub_add, argc, argv, &first);
+    if (rc >= 0)
+        return rc;
+    if (!opt_subject || !opt_site || !opt_date)
+        return cli_usage_error(&sub_add, "--subject, --site and --date are required");
+    if (argc - first == 0)
+        return cli_usage_error(&sub_add, "no IMAGE or folder given");
+    skinq_analysis_options o;
+    if ((rc = cli_aopts_setup(&sub_add, NULL, &o, NULL)) >= 0)
+        return rc;
+    struct paths in = {0};
+    if ((rc = expand_inputs(argv + first, argc - first, &in)) >= 0)
+        goto free_paths;
+    skinq_ctx *ctx = cli_ctx_open();
+    if (!ctx) {
+        rc = EXIT_INTERNAL;
+        goto free_paths;
+    }
+    skinq_mask *mask = NULL;
+    skinq_store *store = NULL;
+    cJSON *opts = NULL;
+    char *opts_text = NULL;
+    if ((rc = cli_aopts_setup(&sub_add, ctx, &o, &mask)) >= 0)
+        goto done;
+    opts = cli_aopts_json(&o);
+    opts_text = opts ? cJSON_PrintUnformatted(opts) : NULL;
+    skinq_status st = skinq_store_open(ctx, cli_store_path(opt_store), &store);
+    int progress = isatty(2) && !g_opts.quiet && in.n > 1, added = 0;
+    for (int i = 0; st == SKINQ_OK && i < in.n; i++) {
+        if (progress)
+            fprintf(stderr, "\rskinq: track add %d/%d %-40.40s", i + 1, in.n, strrchr(in.v[i], '/') + 1);
+        skinq_analysis a;
+        st = skinq_analyze_file(ctx, in.v[i], &o, &a);
+        if (st != SKINQ_OK)
+            break;
+        skinq_store_entry e = {opt_subject, opt_site, opt_date, opt_label ? opt_label : "", opt_procedure,
+                               a.path, a.sha256, a.width, a.height, "photo", o.color.px_per_mm, opts_text,
+                               &a.metrics};
+        int64_t id = 0;
+        st = skinq_store_add(ctx, store, &e, &id);
+        if (st == SKINQ_OK)
+            added++;
+        skinq_analysis_free(&a);
+    }
+    if (progress)
+        fputc('\n', stderr);
+    if (st != SKINQ_OK) {
+        rc = cli_fail(ctx, st);
+        if (added)
+            fprintf(stderr, "skinq: %d of %d photos were stored before that\n", added, in.n);
+    } else {
+        if (!g_opts.quiet)
+            fprintf(stderr, "skinq: stored %d photo%s for %s/%s on %s in %s\n", added, added == 1 ? "" : "s",
+                    opt_subject, opt_site, opt_date, cli_store_path(opt_store));
+        rc = EXIT_OK;
+    }
+done:
+    cJSON_free(opts_text);
+    cJSON_Delete(opts);
+    skinq_store_close(&store);
+    skinq_mask_free(&mask);
+    skinq_ctx_close(&ctx);
+free_paths:
+    for (int i = 0; i < in.n; i++)
+        free(in.v[i]);
+    free(in.v);
+    return rc;
+}
+
+/* ------------------------------------------------------------ queries */
+
+static skinq_store *open_existing(skinq_ctx *ctx, int *rc)
+{
+    const char *path = cli_store_path(opt_store);
+    if (!cli_store_exists(path)) {
+        *rc = EXIT_STORE;
+        return NULL;
+    }
+    skinq_store *s = NULL;
+    skinq_status st = skinq_store_open(ctx, path, &s);
+    if (st != SKINQ_OK)
+        *rc = cli_fail(ctx, st);
+    return s;
+}
+
+static int print_site(void *user, const skinq_store_site_row *r)
+{
+    int *n = user;
+    if ((*n)++ == 0)
+        printf("%-12s %-16s %8s %6s  %-10s  %-10s  %s\n", "subject", "site", "sessions", "images", "first", "last",
+               "px/mm");
+    printf("%-12s %-16s %8d %6d  %-10s  %-10s  ", r->subject, r->site, r->sessions, r->images, r->first_date,
+           r->last_date);
+    if (isnan(r->px_per_mm))
+        printf("unknown\n");
+    else
+        printf("%g\n", r->px_per_mm);
+    return 0;
+}
+
+/* The timeline: one line per image with its headline metrics. */
+static const char *const headline[] = {"color.a.mean", "color.erythema_index.mean", "color.hemoglobin.mean",
+                                       "color.red_area_fraction", "color.melanin.mean", "texture.roughness.sq"};
+#define N_HEADLINE (sizeof headline / sizeof headline[0])
+
+struct show {
+    char site[128], date[16], sha[65], path[4096];
+    double day, v[N_HEADLINE];
+    int lines, have;
+};
+
+static void show_flush(struct show *s)
+{
+    if (!s->have)
+        return;
+    if (s->lines++ == 0) {
+        printf("%-16s %-10s %5s", "site", "date", "day");
+        for (size_t i = 0; i < N_HEADLINE; i++)
+            printf(" %12.12s", strchr(headline[i], '.') + 1);
+        printf("  image\n");
+    }
+    printf("%-16s %-10s %5.0f", s->site, s->date, s->day);
+    for (size_t i = 0; i < N_HEADLINE; i++)
+        if (isnan(s->v[i]))
+            printf(" %12s", "-");
+        else
+            printf(" %12.4g", s->v[i]);
+    const char *base = strrchr(s->path, '/');
+    printf("  %s\n", base ? base + 1 : s->path);
+    s->have = 0;
+}
+
+static int show_row(void *user, const skinq_store_row *r)
+{
+    struct show *s = user;
+    if (!s->have || strcmp(s->sha, r->sha256) || strcmp(s->site, r->site) || strcmp(s->date, r->date)) {
+        show_flush(s);
+        snprintf(s->site, sizeof s->site, "%s", r->site);
+        snprintf(s->date, sizeof s->date, "%s", r->date);
+        snprintf(s->sha, sizeof s->sha, "%s", r->sha256);
+        snprintf(s->path, sizeof s->path, "%s", r->image_path);
+        s->day = r->day;
+        for (size_t i = 0; i < N_HEADLINE; i++)
+            s->v[i] = NAN;
+        s->have = 1;
+    }
+    for (size_t i = 0; i < N_HEADLINE; i++)
+        if (strcmp(r->metric, headline[i]) == 0)
+            s->v[i] = r->value;
+    return 0;
+}
+
+struct export {
+    int rows;
+    cJSON *arr;
+};
+
+static void csv_field(const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+static int export_row(void *user, const skinq_store_row *r)
+{
+    struct export *x = user;
+    x->rows++;
+    if (x->arr) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "subject", r->subject);
+        cJSON_AddStringToObject(o, "site", r->site);
+        cJSON_AddStringToObject(o, "date", r->date);
+        cJSON_AddNumberToObject(o, "day", r->day);
+        cJSON_AddStringToObject(o, "metric", r->metric);
+        out_add_number(o, "value", r->value);
+        cJSON_AddStringToObject(o, "unit", r->unit ? r->unit : "");
+        cJSON_AddStringToObject(o, "image", r->image_path);
+        cJSON_AddStringToObject(o, "sha256", r->sha256);
+        cJSON_AddStringToObject(o, "skinq_version", r->skinq_version);
+        cJSON_AddItemToArray(x->arr, o);
+        return 0;
+    }
+    const char *f[4] = {r->subject, r->site, r->date, NULL};
+    for (int i = 0; i < 3; i++) {
+        csv_field(f[i]);
+        putchar(',');
+    }
+    printf("%.0f,", r->day);
+    csv_field(r->metric);
+    if (isnan(r->value))
+        printf(",,");
+    else
+        printf(",%.17g,", r->value);
+    csv_field(r->unit ? r->unit : "");
+    putchar(',');
+    csv_field(r->image_path);
+    printf(",%s\n", r->sha256);
+    return 0;
+}
+
+static int run_query(const cli_command *sub, int argc, char **argv)
+{
+    int rc = cli_parse_options_only(sub, argc, argv);
+    if (rc >= 0)
+        return rc;
+    int is_show = sub == &sub_show, is_export = sub == &sub_export;
+    if (is_show && !opt_subject)
+        return cli_usage_error(sub, "--subject is required");
+    if (is_export && opt_csv == opt_json)
+        return cli_usage_error(sub, "choose --csv or --json");
+    if (!is_export && (opt_csv || opt_json))
+        return cli_usage_error(sub, "--csv and --json are for 'track export'");
+    skinq_ctx *ctx = cli_ctx_open();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    rc = EXIT_OK;
+    skinq_store *store = open_existing(ctx, &rc);
+    skinq_status st = SKINQ_OK;
+    if (store && sub == &sub_list) {
+        int n = 0;
+        st = skinq_store_sites(ctx, store, opt_subject, print_site, &n);
+        if (st == SKINQ_OK && n == 0)
+            printf("no sites stored\n");
+    } else if (store && is_show) {
+        static struct show s;
+        memset(&s, 0, sizeof s);
+        st = skinq_store_query(ctx, store, opt_subject, opt_site, NULL, show_row, &s);
+        show_flush(&s);
+        if (st == SKINQ_OK && s.lines == 0) {
+            fprintf(stderr, "skinq: nothing stored for subject '%s'%s%s\n", opt_subject, opt_site ? ", site " : "",
+                    opt_site ? opt_site : "");
+            rc = EXIT_IMPOSSIBLE;
+        }
+    } else if (store && is_export) {
+        struct export x = {0, opt_json ? cJSON_CreateArray() : NULL};
+        if (opt_csv)
+            printf("subject,site,date,day,metric,value,unit,image,sha256\n");
+        st = skinq_store_query(ctx, store, opt_subject, opt_site, NULL, export_row, &x);
+        if (st == SKINQ_OK && x.arr) {
+            cJSON *doc = cJSON_CreateObject();
+            cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
+            cJSON_AddItemToObject(doc, "rows", x.arr);
+            rc = out_json(doc);
+        } else {
+            cJSON_Delete(x.arr);
+        }
+    }
+    if (st != SKINQ_OK)
+        rc = cli_fail(ctx, st);
+    else if (rc == EXIT_OK && fflush(stdout) != 0)
+        rc = EXIT_INTERNAL;
+    skinq_store_close(&store);
+    skinq_ctx_close(&ctx);
+    return rc;
+}
+
+static int run(const cli_command *self, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        cli_help(self, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "add") == 0)
+        return run_add(argc - 1, argv + 1);
+    if (strcmp(sub, "list") == 0)
+        return run_query(&sub_list, argc - 1, argv + 1);
+    if (strcmp(sub, "show") == 0)
+        return run_query(&sub_show, argc - 1, argv + 1);
+    if (strcmp(sub, "export") == 0)
+        return run_query(&sub_export, argc - 1, argv + 1);
+    return cli_usage_error(self, "unknown 'track' action '%s' (add, list, show, export)", sub);
+}
+
+const cli_command cmd_track = {
+    "track", run, "track add|list|show|export [options]",
+    "store sessions of a subject's sites and read them back",
+    NULL,
+    "track add --subject ID --site NAME --date YYYY-MM-DD [--label L] [--procedure TEXT]\n"
+    "          [analysis options as for analyze] IMAGE|DIR...\n"
+    "    analyse each photo (a folder: its .jpg/.png files) and store it, one transaction each;\n"
+    "    the same photo (sha256) twice in one session is refused\n"
+    "track list [--subject ID]                      the stored sites\n"
+    "track show --subject ID [--site NAME]          timeline: date, day, headline metrics\n"
+    "track export --csv|--json [--subject ID] [--site NAME]\n"
+    "    tidy rows: subject, site, date, day, metric, value, unit, image, sha256\n"
+    "'skinq track add --help' lists the analysis options. The store: --store PATH, else\n"
+    "$SKINQ_STORE, else ./skinq.db.",
+};

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# skinq track add/list/show/export on the healing-series phantom: every session stored, a
+# folder as input, duplicates refused, the export round trip equal to analyze's numbers, and
+# the trend of the hemoglobin excess (from day 1, after the procedure) within 20 % of the true tau.
+. "$(dirname "$0")/lib.sh"
+
+P="$T/phantom"
+run "$SKINQ" synth --kind healing-series --out "$P" --width 600 --height 450
+expect_rc 0 "synth"
+REF=$(python3 -c "import json;print(','.join(map(str,json.load(open('$P/truth.json'))['reference_rect'])))")
+TAU=$(python3 -c "import json;print(json.load(open('$P/truth.json'))['tau_days'])")
+DB="$T/s.db"
+OPTS=(--store "$DB" --subject S01 --site cheek --mask "$P/mask.png" --ref "$REF" --px-per-mm 6 --no-texture)
+for d in 00 01 02 03 05 07 14 28 42; do
+  date=$(python3 -c "import datetime;print(datetime.date(2026,1,5)+datetime.timedelta(days=int('$d')))")
+  run "$SKINQ" track add "${OPTS[@]}" --date "$date" --procedure "$([ $d = 00 ] && echo 'microneedling 1.5 mm')" \
+      "$P/day$d.jpg"
+  expect_rc 0 "track add day $d"
+done
+run "$SKINQ" track add "${OPTS[@]}" --date 2026-01-06 "$P/day01.jpg"
+expect_rc 2 "the same photo twice in one session"
+expect_one_line_error "day01.jpg"
+
+run "$SKINQ" track list --store "$DB"
+expect_rc 0 "track list"
+if grep -Eq 'S01 +cheek +9 +9 +2026-01-05 +2026-02-16' "$T/out"; then ok; else bad "list: 9 sessions, dates"; fi
+run "$SKINQ" track show --store "$DB" --subject S01 --site cheek
+expect_rc 0 "track show"
+if [ "$(grep -c '^cheek ' "$T/out")" -eq 9 ] && grep -q 'day42.jpg' "$T/out"; then ok; else bad "show: 9 lines"; fi
+
+# export round trip: the stored numbers are analyze's numbers
+run "$SKINQ" track export --store "$DB" --json --subject S01
+expect_rc 0 "export --json"
+cp "$T/out" "$T/export.json"
+run "$SKINQ" analyze --json --mask "$P/mask.png" --ref "$REF" --px-per-mm 6 --no-texture "$P/day07.jpg"
+expect_rc 0 "analyze day 7"
+if python3 - "$T/export.json" "$T/out" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))['rows']
+an = json.load(open(sys.argv[2]))
+day7 = {r['metric']: r['value'] for r in rows if r['day'] == 7}
+assert len(day7) > 50, len(day7)
+for path in ['color.a.mean', 'color.hemoglobin.p50', 'color.erythema_index.delta_ref', 'color.red_area_mm2']:
+    cur = an
+    for k in path.split('.'): cur = cur[k]
+    assert abs(day7[path] - cur) <= 1e-9 * max(1, abs(cur)), (path, day7[path], cur)
+assert len({r['day'] for r in rows}) == 9
+PY
+then ok; else bad "export round trip"; fi
+run "$SKINQ" track export --store "$DB" --csv
+expect_rc 0 "export --csv"
+if head -1 "$T/out" | grep -qx 'subject,site,date,day,metric,value,unit,image,sha256' &&
+   [ "$(grep -c ',color.a.mean,' "$T/out")" -eq 9 ]; then ok; else bad "CSV export"; fi
+
+# a folder of photos as one session of another site
+mkdir "$T/batch" && cp "$P/day00.jpg" "$P/day42.jpg" "$T/batch/"
+run "$SKINQ" track add --store "$DB" --subject S01 --site forehead --date 2026-03-01 --no-texture "$T/batch"
+expect_rc 0 "track add a folder"
+run "$SKINQ" track list --store "$DB" --subject S01
+if grep -Eq 'S01 +forehead +1 +2' "$T/out"; then ok; else bad "folder: 2 images in one session"; fi
+
+# the healing fit of the hemoglobin excess over reference skin, after the procedure
+run "$SKINQ" trend --store "$DB" --subject S01 --site cheek --metric color.hemoglobin.delta_ref --from-day 1 --json
+expect_rc 0 "trend"
+if python3 -c "
+import json,sys; f=json.load(open('$T/out'))['fit']; tau=float('$TAU')
+print('fitted tau', f['tau_days'], 'true', tau, file=sys.stderr)
+sys.exit(0 if abs(f['tau_days']-tau) <= 0.2*tau else 1)"; then ok; else bad "tau within 20 % of the truth"; fi
+
+run "$SKINQ" track show --store "$DB" --subject nobody
+expect_rc 4 "unknown subject"
+run "$SKINQ" track list --store "$T/missing.db"
+expect_rc 5 "missing store"
+if [ ! -e "$T/missing.db" ]; then ok; else bad "a query must not create a store"; fi
+run "$SKINQ" track add --store "$DB" --subject S01 --site cheek --date 2026-02-30 "$P/day00.jpg"
+expect_rc 2 "impossible date"
+run "$SKINQ" track frobnicate
+expect_rc 2 "unknown action"
+finish
