@@ -222,3 +222,18 @@ skinq_allocator tu_fail_allocator(tu_fail_alloc *f)
     skinq_allocator a = {fa_malloc, fa_free, f};
     return a;
 }
+
+cJSON *tu_read_json(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    cJSON *j = cJSON_Parse(buf);
+    if (!j)
+        fail_msg("%s is not JSON", path);
+    return j;
+}

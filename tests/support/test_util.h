@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "skinq.h"
 
@@ -48,6 +49,9 @@ skinq_image *tu_pattern_image(skinq_ctx *ctx, int w, int h, int channels, int de
 int tu_write_bytes(const char *path, const void *data, size_t n);
 /** Copy the first `keep` bytes of src to dst. Returns 0 on success. */
 int tu_truncate_copy(const char *src, const char *dst, size_t keep);
+/** Parse a JSON file (up to 1 MiB); fails the test when it cannot. Free with cJSON_Delete(). */
+cJSON *tu_read_json(const char *path);
+
 /** Size of a file in bytes, or -1. */
 long tu_file_size(const char *path);
 

@@ -344,19 +344,6 @@ static void test_white_gains_known_cast(void **state)
 
 /* ---- the healing-series phantom ---- */
 
-static cJSON *read_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    cJSON *j = cJSON_Parse(buf);
-    assert_non_null(j);
-    return j;
-}
-
 static const char *phantom_dir(skinq_ctx *ctx)
 {
     static char dir[2048];
@@ -387,7 +374,7 @@ static void test_healing_treated_redder(void **state)
     const char *dir = phantom_dir(ctx);
     char path[4400];
     snprintf(path, sizeof path, "%s/truth.json", dir);
-    cJSON *truth = read_json(path);
+    cJSON *truth = tu_read_json(path);
     skinq_rect ref = json_rect(cJSON_GetObjectItem(truth, "reference_rect"));
     const cJSON *im1 = cJSON_GetArrayItem(cJSON_GetObjectItem(truth, "images"), 1);
     double excess = cJSON_GetObjectItem(im1, "hemoglobin_excess")->valuedouble;

@@ -33,19 +33,6 @@ static void make(skinq_ctx *ctx, const char *kind, uint64_t seed, int w, int h, 
         fail_msg("synth %s: %s", kind, skinq_ctx_error(ctx));
 }
 
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    cJSON *j = cJSON_Parse(buf);
-    assert_non_null(j);
-    return j;
-}
-
 static double num(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -102,7 +89,7 @@ static void test_healing_truth(void **state)
     (void)state;
     skinq_ctx *ctx = tu_ctx();
     make(ctx, "healing-series", 9, 400, 300, "h");
-    cJSON *t = load_json(P("h", "truth.json"));
+    cJSON *t = tu_read_json(P("h", "truth.json"));
     double ppm = num(t, "px_per_mm");
     const cJSON *tr = cJSON_GetObjectItem(t, "treated");
     double cx = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "center_px"), 0)->valuedouble;
@@ -190,7 +177,7 @@ static void test_chart_truth(void **state)
     (void)state;
     skinq_ctx *ctx = tu_ctx();
     make(ctx, "chart", 1, 600, 400, "k");
-    cJSON *t = load_json(P("k", "truth.json"));
+    cJSON *t = tu_read_json(P("k", "truth.json"));
     skinq_image *photo = NULL, *ref = NULL;
     assert_int_equal(skinq_image_load(ctx, P("k", "chart.png"), &photo, NULL), SKINQ_OK);
     assert_int_equal(skinq_image_load(ctx, P("k", "chart-reference.png"), &ref, NULL), SKINQ_OK);
@@ -235,7 +222,7 @@ static void test_scar_stack_truth(void **state)
     (void)state;
     skinq_ctx *ctx = tu_ctx();
     make(ctx, "scar-stack", 4, 512, 512, "s");
-    cJSON *t = load_json(P("s", "truth.json")), *lj = load_json(P("s", "lights.json"));
+    cJSON *t = tu_read_json(P("s", "truth.json")), *lj = tu_read_json(P("s", "lights.json"));
     double ppm = num(t, "px_per_mm"), zs = num(t, "z_scale_mm_per_unit"), z0 = num(t, "z_offset_mm");
     skinq_image *hm = NULL, *alb = NULL;
     assert_int_equal(skinq_image_load(ctx, P("s", "height.png"), &hm, NULL), SKINQ_OK);
@@ -309,7 +296,7 @@ static void test_texture_ladder(void **state)
     (void)state;
     skinq_ctx *ctx = tu_ctx();
     make(ctx, "texture-ladder", 2, 256, 256, "l");
-    cJSON *t = load_json(P("l", "truth.json"));
+    cJSON *t = tu_read_json(P("l", "truth.json"));
     double prev_std = 0, prev_amp = 0;
     const cJSON *p;
     int n = 0;
