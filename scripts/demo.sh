@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# demo.sh -- set up, build, and run skinq's main job on the bundled samples: the real photo and
-# the phantoms with known ground truth (generated on first run).
+# demo.sh -- set up, build, and run skinq's main job on the bundled samples: a real photo, and the
+# phantoms with known ground truth (generated on first run): before/after comparison of a
+# healing series, the whole series tracked into a session store with its healing fits and an
+# HTML report, and scar depth from a photometric-stereo stack. Outputs go to demo-out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh build
 skinq=build/skinq
 gen=samples/generated
+out=demo-out
 
 missing=0
 for k in healing-series scar-stack texture-ladder chart; do [ -s "$gen/$k/truth.json" ] || missing=1; done
@@ -14,21 +17,47 @@ if [ "$missing" = 1 ]; then
   echo "== generating phantoms with ground truth into $gen/"
   "$skinq" synth --kind all --out "$gen" --seed 1
 fi
+rm -rf "$out" && mkdir -p "$out"
+hs=$gen/healing-series
+field() { python3 -c "import json,sys; t=json.load(open('$hs/truth.json')); print(eval(sys.argv[1]))" "$1"; }
+ref=$(field "','.join(map(str, t['reference_rect']))")
+ppm=$(field "t['px_per_mm']")
 
 echo
-echo "== a real photograph (public domain, see samples/README.md)"
-"$skinq" info samples/real/astronaut-face.png
+echo "== a real photograph (public domain, samples/README.md): skin found automatically"
+"$skinq" analyze --auto-skin --no-texture samples/real/astronaut-face.png
+
 echo
-echo "== the healing series: day 1 (red, just after the procedure) and day 42"
-"$skinq" info "$gen/healing-series/day01.jpg"
-"$skinq" info "$gen/healing-series/day42.jpg"
+echo "== before/after: day 0 (before microneedling) against day 42, registered and compared"
+if "$skinq" help compare >/dev/null 2>&1; then
+  "$skinq" compare "$hs/day00.jpg" "$hs/day42.jpg" --mask "$hs/mask.png" --ref "$ref" --px-per-mm "$ppm" \
+      --maps "$out/compare"
+  echo "(maps in $out/compare/)"
+fi
+
 echo
-echo "== the scar stack: one of six photometric-stereo light images (16-bit) and the true height map"
-"$skinq" info "$gen/scar-stack/light_0.png"
-"$skinq" info "$gen/scar-stack/height.png"
+echo "== the whole healing series tracked into a fresh session store ($out/skinq.db)"
+day0=2026-01-05
+for f in "$hs"/day*.jpg; do
+  d=$(basename "$f" .jpg); d=${d#day}; d=$((10#$d))
+  date=$(python3 -c "import datetime; print(datetime.date.fromisoformat('$day0') + datetime.timedelta(days=$d))")
+  proc=""; [ "$d" = 0 ] && proc="microneedling 1.5 mm, right after this photo"
+  "$skinq" track add -q --store "$out/skinq.db" --subject S01 --site cheek --date "$date" --procedure "$proc" \
+      --mask "$hs/mask.png" --ref "$ref" --px-per-mm "$ppm" "$f"
+done
+"$skinq" track show --store "$out/skinq.db" --subject S01
 echo
-echo "ground truth: $gen/healing-series/truth.json (tau, per-day hemoglobin excess, poses,"
-echo "white balance), $gen/scar-stack/truth.json (scar depths, areas, volumes; lights.json),"
-echo "$gen/texture-ladder/truth.json (roughness and pore ladder), $gen/chart/truth.json (ColorChecker"
-echo "references and the colour cast)."
-echo "skinq analyze / compare / track come with the colour, texture and comparison work."
+echo "== redness: the hemoglobin excess over untreated skin decays within days (true tau: $(field "t['tau_days']") d)"
+"$skinq" trend --store "$out/skinq.db" --subject S01 --site cheek --metric color.hemoglobin.delta_ref --from-day 1
+echo
+echo "== texture: roughness falls slowly as collagen remodels (true tau: $(field "t['tau_slow_days']") d)"
+"$skinq" trend --store "$out/skinq.db" --subject S01 --site cheek --metric texture.roughness.sq || true
+"$skinq" report --store "$out/skinq.db" --subject S01 --out "$out/report.html"
+
+echo
+echo "== scar depth from a photometric-stereo stack (six lights)"
+"$skinq" depth --lights "$gen/scar-stack/lights.json" --maps "$out/depth"
+
+echo
+echo "outputs: $out/report.html (open it in a browser), $out/compare/, $out/depth/;"
+echo "ground truth to check them against: $gen/*/truth.json"

@@ -148,59 +148,6 @@ void skinq_color_row(const struct skinq_kernels *k, const skinq_color_params *p,
 
 /* ------------------------------------------------------------ the pass */
 
-/* Accumulators of every thread (each with its own histogram) plus their sum. */
-typedef struct accs {
-    int n;
-    skinq_color_acc *a; /* n + 1: a[n] is the total */
-    uint32_t *hist;
-} accs;
-
-static skinq_status accs_new(skinq_ctx *ctx, accs *A, int threads)
-{
-    A->n = threads;
-    A->a = skinq_calloc(ctx, (size_t)threads + 1, sizeof *A->a);
-    A->hist = skinq_calloc(ctx, ((size_t)threads + 1) * SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE, sizeof(uint32_t));
-    if (!A->a || !A->hist)
-        return SKINQ_E_NOMEM;
-    for (int t = 0; t <= threads; t++)
-        A->a[t].hist = A->hist + (size_t)t * SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE;
-    return SKINQ_OK;
-}
-
-static void accs_reset(accs *A)
-{
-    for (int t = 0; t <= A->n; t++) {
-        uint32_t *h = A->a[t].hist;
-        memset(&A->a[t], 0, sizeof A->a[t]);
-        A->a[t].hist = h;
-    }
-    memset(A->hist, 0, ((size_t)A->n + 1) * SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE * sizeof(uint32_t));
-}
-
-static void accs_sum(accs *A)
-{
-    skinq_color_acc *T = &A->a[A->n];
-    for (int t = 0; t < A->n; t++) {
-        const skinq_color_acc *a = &A->a[t];
-        for (int m = 0; m < SKINQ_CM_COUNT; m++) {
-            T->sum[m] += a->sum[m];
-            T->sumsq[m] += a->sumsq[m];
-        }
-        T->n += a->n;
-        T->clipped += a->clipped;
-        T->inside += a->inside;
-        for (size_t i = 0; i < (size_t)SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE; i++)
-            T->hist[i] += a->hist[i];
-    }
-}
-
-static void accs_free(skinq_ctx *ctx, accs *A)
-{
-    skinq_free(ctx, A->a);
-    skinq_free(ctx, A->hist);
-    memset(A, 0, sizeof *A);
-}
-
 /* One pass over a region: rows [box.y, box.y+box.h), columns [box.x, box.x+box.w). */
 typedef struct pass {
     const struct skinq_kernels *k;
@@ -211,7 +158,7 @@ typedef struct pass {
     int band;                  /* rows per task */
     int row_step;              /* 1, or >1 for a sparse sample of rows */
     int y_base;                /* task t covers rows [y_base + t·band, +band) ∩ box */
-    accs *A;
+    skinq_color_accs *A;
     uint8_t *scratch;          /* per thread: box.w mask bytes + MAP_COUNT rows of box.w floats */
     size_t scratch_size;
     color_maps *M;             /* NULL = no maps */
@@ -270,9 +217,9 @@ static void pass_task(void *user, int task, int thread)
 /* Run a pass over box (every row_step-th row) with masks m1 AND m2 into A (reset first, summed
  * into A->a[A->n]). */
 static skinq_status run_pass_rows(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img, skinq_rect box,
-                                  const skinq_mask *m1, const skinq_mask *m2, accs *A, color_maps *M, int row_step)
+                                  const skinq_mask *m1, const skinq_mask *m2, skinq_color_accs *A, color_maps *M, int row_step)
 {
-    accs_reset(A);
+    skinq_color_accs_reset(A);
     pass P = {skinq_ctx_kernels(ctx), p, img, box, m1, m2, 32 * row_step, row_step, box.y, A, NULL, 0, M};
     if (M) { /* bands of whole cell rows, counted from a cell boundary: no cell is shared by two tasks */
         P.band = M->f >= 32 ? M->f : (32 / M->f) * M->f;
@@ -285,7 +232,7 @@ static skinq_status run_pass_rows(skinq_ctx *ctx, const skinq_color_params *p, c
     int tasks = (box.y + box.h - P.y_base + P.band - 1) / P.band;
     skinq_parallel_for(ctx, tasks, pass_task, &P);
     skinq_free(ctx, P.scratch);
-    accs_sum(A);
+    skinq_color_accs_sum(A);
     return SKINQ_OK;
 }
 
@@ -295,19 +242,17 @@ static skinq_status run_pass_rows(skinq_ctx *ctx, const skinq_color_params *p, c
  * of two large numbers). It comes from a sample of about 64 rows of the same region.
  */
 static skinq_status run_pass(skinq_ctx *ctx, skinq_color_params *p, const skinq_image *img, skinq_rect box,
-                             const skinq_mask *m1, const skinq_mask *m2, accs *A, color_maps *M)
+                             const skinq_mask *m1, const skinq_mask *m2, skinq_color_accs *A, color_maps *M)
 {
     if (img->depth == 8 && !M) { /* the colour-histogram path: same numbers, one count per pixel */
-        accs_reset(A);
-        uint32_t **bins = skinq_malloc(ctx, (size_t)A->n * sizeof *bins);
+        skinq_color_accs_reset(A);
+        uint32_t **bins = skinq_color_accs_bins(ctx, A);
         if (!bins)
             return SKINQ_E_NOMEM;
-        for (int t = 0; t < A->n; t++)
-            bins[t] = A->a[t].hist;
         skinq_status st = skinq_color_hist_pass(ctx, p, img, box, m1, m2, &A->a[0], bins);
         skinq_free(ctx, bins);
         if (st == SKINQ_OK)
-            accs_sum(A);
+            skinq_color_accs_sum(A);
         return st;
     }
     int step = box.h / 64 > 1 ? box.h / 64 : 1;
@@ -360,9 +305,16 @@ skinq_status skinq_color_white_gains(skinq_ctx *ctx, const skinq_image *img, con
         *pixels = n;
     if (clipped)
         *clipped = nclip;
+    return skinq_color_gains_from_sums(ctx, sum, n, reflectance, patch, img->width, img->height, gains);
+}
+
+skinq_status skinq_color_gains_from_sums(skinq_ctx *ctx, const double sum[3], uint64_t n, double reflectance,
+                                         skinq_rect patch, int width, int height, double gains[3])
+{
+    skinq_rect r = skinq_rect_clip(patch, width, height);
     if (n == 0)
         return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "white patch %d,%d,%d,%d has no usable pixel in the %dx%d image%s",
-                          patch.x, patch.y, patch.w, patch.h, img->width, img->height,
+                          patch.x, patch.y, patch.w, patch.h, width, height,
                           r.w > 0 && r.h > 0 ? " (all clipped or outside the alpha mask)" : " (outside the image)");
     for (int k = 0; k < 3; k++)
         gains[k] = reflectance / (sum[k] / (double)n);
@@ -431,7 +383,7 @@ skinq_status skinq_color_planes(skinq_ctx *ctx, const skinq_image *img, const do
 
 /* ------------------------------------------------------------ the analysis */
 
-static skinq_rect mask_bbox(const skinq_mask *m)
+skinq_rect skinq_color_mask_bbox(const skinq_mask *m)
 {
     int x0 = m->width, y0 = m->height, x1 = -1, y1 = -1;
     for (int y = 0; y < m->height; y++) {
@@ -497,6 +449,91 @@ static skinq_status check_options(skinq_ctx *ctx, const skinq_image *img, const 
     return SKINQ_OK;
 }
 
+void skinq_color_ref_summary(const skinq_color_params *p, const skinq_color_acc *acc, skinq_color_ref *R)
+{
+    R->has = 1;
+    for (int m = 0; m < SKINQ_CM_COUNT; m++)
+        R->mean[m] = skinq_color_moments(p, acc, m).mean;
+    R->median_a = skinq_color_percentile(acc, SKINQ_CM_A, 0.5);
+}
+
+skinq_status skinq_color_emit(skinq_ctx *ctx, const skinq_color_options *opt, const skinq_color_params *p,
+                              const skinq_color_acc *T, const skinq_color_ref *R, skinq_color_info *I, skinq_metrics *out)
+{
+    I->roi_inside = T->inside;
+    I->roi_pixels = T->n;
+    I->roi_clipped = T->clipped;
+    if (T->n == 0)
+        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the region of interest (%s) has no usable pixel: %llu inside, %llu clipped",
+                          I->roi_source, (unsigned long long)T->inside, (unsigned long long)T->clipped);
+    skinq_status st = SKINQ_OK;
+    for (int m = 0; st == SKINQ_OK && m < SKINQ_CM_COUNT; m++) {
+        st = add_summary(ctx, out, p, T, m);
+        if (st == SKINQ_OK && R->has) {
+            skinq_color_stat s = skinq_color_moments(p, T, m);
+            st = skinq_metrics_addf(ctx, out, R->mean[m], metric_info[m].unit, "color.%s.ref_mean", metric_info[m].name);
+            if (st == SKINQ_OK)
+                st = skinq_metrics_addf(ctx, out, s.mean - R->mean[m], metric_info[m].unit, "color.%s.delta_ref",
+                                        metric_info[m].name);
+        }
+    }
+    if (st != SKINQ_OK)
+        return st;
+    double red_base = R->has ? R->median_a : skinq_color_percentile(T, SKINQ_CM_A, 0.25);
+    snprintf(I->red_basis, sizeof I->red_basis, "%s", R->has ? "ref_median" : "roi_p25");
+    I->red_threshold_a = red_base + opt->red_threshold;
+    double frac = skinq_color_fraction_above(T, SKINQ_CM_A, I->red_threshold_a);
+    double px = frac * (double)T->n;
+    st = skinq_metrics_add(ctx, out, "color.red_area_fraction", frac, "1");
+    if (st == SKINQ_OK)
+        st = skinq_metrics_add(ctx, out, "color.red_area_px", px, "px");
+    if (st == SKINQ_OK)
+        st = opt->px_per_mm > 0
+                 ? skinq_metrics_add(ctx, out, "color.red_area_mm2", px / (opt->px_per_mm * opt->px_per_mm), "mm2")
+                 : skinq_metrics_add(ctx, out, "color.red_area_mm2", px, "px");
+    snprintf(I->ita_category, sizeof I->ita_category, "%s",
+             skinq_ita_category(skinq_color_percentile(T, SKINQ_CM_ITA, 0.5)));
+    return st;
+}
+
+const char *skinq_roi_kind_name(skinq_roi_kind k)
+{
+    static const char *const names[] = {"image", "rect", "mask", "auto-skin"};
+    return k >= SKINQ_ROI_IMAGE && k <= SKINQ_ROI_AUTO_SKIN ? names[k] : "unknown";
+}
+
+skinq_status skinq_color_roi_mask(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                                  const skinq_color_options *o, skinq_mask **out, skinq_rect *bbox)
+{
+    skinq_status st = check_options(ctx, img, alpha, o);
+    double gains[3] = {1, 1, 1};
+    if (st == SKINQ_OK && o->has_white)
+        st = skinq_color_white_gains(ctx, img, alpha, o->white, o->white_reflectance, gains, NULL, NULL);
+    skinq_mask *m = NULL;
+    if (st == SKINQ_OK && o->roi_kind == SKINQ_ROI_AUTO_SKIN) {
+        st = skinq_color_skin_mask(ctx, img, alpha, gains, &m); /* alpha already applied */
+    } else if (st == SKINQ_OK) {
+        skinq_rect r = o->roi_kind == SKINQ_ROI_RECT ? skinq_rect_clip(o->roi, img->width, img->height)
+                                                     : (skinq_rect){0, 0, img->width, img->height};
+        st = skinq_mask_new(ctx, img->width, img->height, 0, &m);
+        for (int y = 0; st == SKINQ_OK && y < img->height; y++) {
+            uint8_t *d = m->data + (size_t)y * m->stride;
+            const uint8_t *a = alpha ? alpha->data + (size_t)y * alpha->stride : NULL;
+            const uint8_t *k = o->roi_kind == SKINQ_ROI_MASK ? o->roi_mask->data + (size_t)y * o->roi_mask->stride : NULL;
+            for (int x = 0; x < img->width; x++)
+                d[x] = (!a || a[x]) && (!k || k[x]) && (o->roi_kind != SKINQ_ROI_RECT ||
+                                                       (y >= r.y && y < r.y + r.h && x >= r.x && x < r.x + r.w));
+        }
+    }
+    if (st != SKINQ_OK) {
+        skinq_mask_free(&m);
+        return st;
+    }
+    *bbox = skinq_color_mask_bbox(m);
+    *out = m;
+    return SKINQ_OK;
+}
+
 skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
                                  const skinq_color_options *opt, skinq_metrics *out, skinq_color_info *info)
 {
@@ -529,32 +566,30 @@ skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const s
     skinq_mask *skin = NULL;
     const skinq_mask *m1 = alpha, *m2 = NULL;
     skinq_rect box = {0, 0, img->width, img->height};
-    static const char *const src_name[] = {"image", "rect", "mask", "auto-skin"};
-    snprintf(I.roi_source, sizeof I.roi_source, "%s%s", src_name[opt->roi_kind], alpha ? "+alpha" : "");
+    snprintf(I.roi_source, sizeof I.roi_source, "%s%s", skinq_roi_kind_name(opt->roi_kind), alpha ? "+alpha" : "");
     if (opt->roi_kind == SKINQ_ROI_RECT) {
         box = skinq_rect_clip(opt->roi, img->width, img->height);
     } else if (opt->roi_kind == SKINQ_ROI_MASK) {
         m2 = opt->roi_mask;
-        box = mask_bbox(m2);
+        box = skinq_color_mask_bbox(m2);
     } else if (opt->roi_kind == SKINQ_ROI_AUTO_SKIN) {
         st = skinq_color_skin_mask(ctx, img, alpha, gains, &skin);
         if (st != SKINQ_OK)
             return st;
         m1 = skin; /* already excludes what alpha excludes */
-        box = mask_bbox(skin);
+        box = skinq_color_mask_bbox(skin);
     }
     I.roi_rect = box;
 
-    accs A = {0};
+    skinq_color_accs A = {0};
     color_maps M = {0};
     int threads = skinq_ctx_threads(ctx);
-    st = accs_new(ctx, &A, threads);
+    st = skinq_color_accs_new(ctx, &A, threads);
     if (st == SKINQ_OK && opt->maps_dir)
         st = skinq_color_maps_new(ctx, &M, img->width, img->height, opt->map_max_size > 0 ? opt->map_max_size : 1024);
 
     /* the reference region first: its median a* sets the red threshold */
-    skinq_color_stat ref_mean[SKINQ_CM_COUNT];
-    double red_base = NAN;
+    skinq_color_ref R = {0};
     if (st == SKINQ_OK && opt->has_ref) {
         I.has_ref = 1;
         I.ref_rect = skinq_rect_clip(opt->ref, img->width, img->height);
@@ -566,63 +601,25 @@ skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const s
         if (st == SKINQ_OK && I.ref_pixels == 0)
             st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "reference region %d,%d,%d,%d has no usable pixel in the %dx%d image",
                             opt->ref.x, opt->ref.y, opt->ref.w, opt->ref.h, img->width, img->height);
-        if (st == SKINQ_OK) {
-            for (int m = 0; m < SKINQ_CM_COUNT; m++)
-                ref_mean[m] = skinq_color_moments(&p, T, m);
-            red_base = skinq_color_percentile(T, SKINQ_CM_A, 0.5);
-            snprintf(I.red_basis, sizeof I.red_basis, "ref_median");
-        }
+        if (st == SKINQ_OK)
+            skinq_color_ref_summary(&p, T, &R);
     }
 
     if (st == SKINQ_OK) {
         if (box.w > 0 && box.h > 0)
             st = run_pass(ctx, &p, img, box, m1, m2, &A, opt->maps_dir ? &M : NULL);
         else
-            accs_reset(&A);
+            skinq_color_accs_reset(&A);
     }
     const skinq_color_acc *T = &A.a[A.n];
-    if (st == SKINQ_OK) {
-        I.roi_inside = T->inside;
-        I.roi_pixels = T->n;
-        I.roi_clipped = T->clipped;
-        if (T->n == 0)
-            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the region of interest (%s) has no usable pixel: %llu inside, %llu clipped",
-                            I.roi_source, (unsigned long long)T->inside, (unsigned long long)T->clipped);
-    }
-    for (int m = 0; st == SKINQ_OK && m < SKINQ_CM_COUNT; m++) {
-        st = add_summary(ctx, out, &p, T, m);
-        if (st == SKINQ_OK && I.has_ref) {
-            skinq_color_stat s = skinq_color_moments(&p, T, m);
-            st = skinq_metrics_addf(ctx, out, ref_mean[m].mean, metric_info[m].unit, "color.%s.ref_mean", metric_info[m].name);
-            if (st == SKINQ_OK)
-                st = skinq_metrics_addf(ctx, out, s.mean - ref_mean[m].mean, metric_info[m].unit, "color.%s.delta_ref",
-                                        metric_info[m].name);
-        }
-    }
-    if (st == SKINQ_OK) {
-        if (!I.has_ref) {
-            red_base = skinq_color_percentile(T, SKINQ_CM_A, 0.25);
-            snprintf(I.red_basis, sizeof I.red_basis, "roi_p25");
-        }
-        I.red_threshold_a = red_base + opt->red_threshold;
-        double frac = skinq_color_fraction_above(T, SKINQ_CM_A, I.red_threshold_a);
-        double px = frac * (double)T->n;
-        st = skinq_metrics_add(ctx, out, "color.red_area_fraction", frac, "1");
-        if (st == SKINQ_OK)
-            st = skinq_metrics_add(ctx, out, "color.red_area_px", px, "px");
-        if (st == SKINQ_OK)
-            st = opt->px_per_mm > 0
-                     ? skinq_metrics_add(ctx, out, "color.red_area_mm2", px / (opt->px_per_mm * opt->px_per_mm), "mm2")
-                     : skinq_metrics_add(ctx, out, "color.red_area_mm2", px, "px");
-        snprintf(I.ita_category, sizeof I.ita_category, "%s",
-                 skinq_ita_category(skinq_color_percentile(T, SKINQ_CM_ITA, 0.5)));
-    }
+    if (st == SKINQ_OK)
+        st = skinq_color_emit(ctx, opt, &p, T, &R, &I, out);
     if (st == SKINQ_OK && opt->maps_dir) {
         st = skinq_color_maps_write(ctx, &M, T, img, opt->maps_dir);
         I.map_factor = st == SKINQ_OK ? M.f : 0;
     }
     skinq_color_maps_free(ctx, &M);
-    accs_free(ctx, &A);
+    skinq_color_accs_free(ctx, &A);
     skinq_mask_free(&skin);
     if (st == SKINQ_OK && info)
         *info = I;

@@ -29,6 +29,71 @@ void skinq_color_row(const struct skinq_kernels *k, const skinq_color_params *p,
 skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img, skinq_rect box,
                                    const skinq_mask *m1, const skinq_mask *m2, skinq_color_acc *acc, uint32_t **bins);
 
+/* The colour histograms behind skinq_color_hist_pass(), for callers that feed rows themselves
+ * (the streaming JPEG analysis): `slots` independent histograms (one per feeding thread), each
+ * slot fed by one thread at a time, evaluated together. */
+typedef struct skinq_color_counts skinq_color_counts;
+skinq_status skinq_color_counts_new(skinq_ctx *ctx, int slots, skinq_color_counts **out);
+void skinq_color_counts_free(skinq_ctx *ctx, skinq_color_counts **c);
+/** Count n pixels of 8-bit RGB (mask NULL = all) into a slot. */
+void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_kernels *k, const uint8_t *rgb,
+                            const uint8_t *mask, size_t n);
+/** Evaluate every counted colour: moments and counts into acc, bins into bins[thread]. */
+skinq_status skinq_color_counts_eval(skinq_ctx *ctx, const skinq_color_counts *c, const skinq_color_params *p,
+                                     skinq_color_acc *acc, uint32_t **bins);
+
+/** What the reference region contributes: its means (delta_ref) and median a* (red area). */
+typedef struct skinq_color_ref {
+    int has;
+    double mean[SKINQ_CM_COUNT];
+    double median_a;
+} skinq_color_ref;
+
+void skinq_color_ref_summary(const skinq_color_params *p, const skinq_color_acc *acc, skinq_color_ref *R);
+
+/**
+ * The metrics of a region's accumulation (totals in T, histograms filled) under the design's
+ * paths, with reference deltas when R->has; fills info's counts, red-area threshold and ITA
+ * category. @return SKINQ_OK, SKINQ_E_EMPTY_ROI (no valid pixel), SKINQ_E_NOMEM.
+ */
+skinq_status skinq_color_emit(skinq_ctx *ctx, const skinq_color_options *o, const skinq_color_params *p,
+                              const skinq_color_acc *T, const skinq_color_ref *R, skinq_color_info *info,
+                              skinq_metrics *out);
+
+/** Accumulators of every thread (each with its own histogram) plus their sum (stats.c). */
+typedef struct skinq_color_accs {
+    int n;
+    skinq_color_acc *a; /**< n + 1: a[n] is the total */
+    uint32_t *hist;
+} skinq_color_accs;
+
+skinq_status skinq_color_accs_new(skinq_ctx *ctx, skinq_color_accs *A, int threads);
+void skinq_color_accs_reset(skinq_color_accs *A);
+/** Add threads 0..n-1 into the total a[n]. */
+void skinq_color_accs_sum(skinq_color_accs *A);
+void skinq_color_accs_free(skinq_ctx *ctx, skinq_color_accs *A);
+/** The per-thread histograms as an array for skinq_color_counts_eval() (free with skinq_free), or NULL. */
+uint32_t **skinq_color_accs_bins(skinq_ctx *ctx, const skinq_color_accs *A);
+
+/** gains_c = reflectance / (sum_c / n): the white patch's linear means to its reflectance.
+ * @return SKINQ_OK or SKINQ_E_EMPTY_ROI (n == 0; the message names the patch). */
+skinq_status skinq_color_gains_from_sums(skinq_ctx *ctx, const double sum[3], uint64_t n, double reflectance,
+                                         skinq_rect patch, int width, int height, double gains[3]);
+
+/** Bounding box of a mask's nonzero pixels (zero-sized when none). */
+skinq_rect skinq_color_mask_bbox(const skinq_mask *m);
+
+/* Streaming (color_stream.c): the statistics of an 8-bit RGB image fed row batch by row batch
+ * in order, by one thread at a time; ROI image, rect or mask (no auto-skin, no maps). */
+typedef struct skinq_color_stream skinq_color_stream;
+skinq_status skinq_color_stream_new(skinq_ctx *ctx, int width, int height, const skinq_color_options *o,
+                                    skinq_color_stream **out);
+void skinq_color_stream_rows(skinq_color_stream *s, const uint8_t *rows, size_t stride, int y0, int n);
+/** Evaluate: the metrics and provenance skinq_color_analyze() would give for the whole image. */
+skinq_status skinq_color_stream_finish(skinq_ctx *ctx, skinq_color_stream *s, skinq_metrics *out,
+                                       skinq_color_info *info);
+void skinq_color_stream_free(skinq_ctx *ctx, skinq_color_stream **s);
+
 /** Summary of one metric's histogram and moments. */
 typedef struct skinq_color_stat {
     double mean, std, min, max;

@@ -23,12 +23,16 @@ typedef struct hist8 {
     uint8_t *rows;
 } hist8;
 
+typedef struct skinq_color_counts skinq_color_counts;
+void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_kernels *k, const uint8_t *rgb,
+                            const uint8_t *mask, size_t n);
+
 typedef struct count_job {
     const struct skinq_kernels *k;
     const skinq_image *img;
     skinq_rect box;
     const skinq_mask *m1, *m2;
-    hist8 *h;          /* per thread */
+    struct skinq_color_counts *c; /* a slot per thread */
     uint8_t *scratch;  /* per thread: box.w mask bytes */
     size_t scratch_size;
 } count_job;
@@ -48,8 +52,7 @@ static void count_task(void *user, int task, int thread)
                 mbuf[x] = r1[x] && r2[x];
             mask = mbuf;
         }
-        J->k->color_hist8(skinq_image_row(J->img, y) + (size_t)b.x * 3, mask, (size_t)b.w, J->h[thread].count,
-                          J->h[thread].rows);
+        skinq_color_counts_row(J->c, thread, J->k, skinq_image_row(J->img, y) + (size_t)b.x * 3, mask, (size_t)b.w);
     }
 }
 
@@ -64,7 +67,7 @@ typedef struct eval_job {
     const struct skinq_kernels *k;
     const skinq_color_params *p;
     const hist8 *h;
-    int threads;
+    int threads;      /* slots of h */
     eval_part *part;  /* one per task */
     uint32_t **bins;  /* per thread: SKINQ_CM_COUNT × SKINQ_CHIST_STRIDE */
     uint8_t *batch;   /* per thread: BATCH × (3 bytes + 4 count bytes) + SKINQ_CM_COUNT × BATCH floats */
@@ -134,28 +137,66 @@ static void eval_task(void *user, int task, int thread)
         eval_batch(J, P, bins, rgb, cnt, nb, out);
 }
 
-skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img, skinq_rect box,
-                                   const skinq_mask *m1, const skinq_mask *m2, skinq_color_acc *acc, uint32_t **bins)
+/* ---- counts: per-slot lazily mapped histograms of one region ---- */
+
+struct skinq_color_counts {
+    int slots;
+    hist8 *h;
+};
+
+skinq_status skinq_color_counts_new(skinq_ctx *ctx, int slots, skinq_color_counts **out)
 {
-    const int threads = skinq_ctx_threads(ctx), tasks = 256 / R_PER_TASK;
-    hist8 *h = skinq_calloc(ctx, (size_t)threads, sizeof *h);
-    eval_part *part = skinq_calloc(ctx, (size_t)tasks, sizeof *part);
-    count_job C = {skinq_ctx_kernels(ctx), img, box, m1, m2, h, NULL, ((size_t)box.w + 63) & ~(size_t)63};
-    eval_job E = {C.k, p, h, threads, part, bins, NULL, 8 * BATCH + (size_t)SKINQ_CM_COUNT * BATCH * sizeof(float)};
-    skinq_status st = h && part ? SKINQ_OK : SKINQ_E_NOMEM;
-    for (int t = 0; st == SKINQ_OK && t < threads; t++) {
+    skinq_color_counts *c = skinq_calloc(ctx, 1, sizeof *c);
+    if (!c)
+        return SKINQ_E_NOMEM;
+    c->slots = slots;
+    c->h = skinq_calloc(ctx, (size_t)slots, sizeof *c->h);
+    skinq_status st = c->h ? SKINQ_OK : SKINQ_E_NOMEM;
+    for (int t = 0; st == SKINQ_OK && t < slots; t++) {
         void *m = mmap(NULL, HIST_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        h[t].count = m == MAP_FAILED ? NULL : m;
-        h[t].rows = skinq_calloc(ctx, SKINQ_HIST8_ROWS, 1);
-        if (!h[t].count || !h[t].rows)
+        c->h[t].count = m == MAP_FAILED ? NULL : m;
+        c->h[t].rows = skinq_calloc(ctx, SKINQ_HIST8_ROWS, 1);
+        if (!c->h[t].count || !c->h[t].rows)
             st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (colour histograms)");
     }
-    if (st == SKINQ_OK && !(C.scratch = skinq_malloc(ctx, C.scratch_size * (size_t)threads)))
-        st = SKINQ_E_NOMEM;
+    if (st != SKINQ_OK)
+        skinq_color_counts_free(ctx, &c);
+    *out = c;
+    return st;
+}
+
+void skinq_color_counts_free(skinq_ctx *ctx, skinq_color_counts **cp)
+{
+    skinq_color_counts *c = *cp;
+    if (!c)
+        return;
+    for (int t = 0; c->h && t < c->slots; t++) {
+        if (c->h[t].count)
+            munmap(c->h[t].count, HIST_BYTES);
+        skinq_free(ctx, c->h[t].rows);
+    }
+    skinq_free(ctx, c->h);
+    skinq_free(ctx, c);
+    *cp = NULL;
+}
+
+void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_kernels *k, const uint8_t *rgb,
+                            const uint8_t *mask, size_t n)
+{
+    k->color_hist8(rgb, mask, n, c->h[slot].count, c->h[slot].rows);
+}
+
+skinq_status skinq_color_counts_eval(skinq_ctx *ctx, const skinq_color_counts *c, const skinq_color_params *p,
+                                     skinq_color_acc *acc, uint32_t **bins)
+{
+    const int tasks = 256 / R_PER_TASK, threads = skinq_ctx_threads(ctx);
+    eval_part *part = skinq_calloc(ctx, (size_t)tasks, sizeof *part);
+    eval_job E = {skinq_ctx_kernels(ctx), p, c->h, c->slots, part, bins, NULL,
+                  8 * BATCH + (size_t)SKINQ_CM_COUNT * BATCH * sizeof(float)};
+    skinq_status st = part ? SKINQ_OK : SKINQ_E_NOMEM;
     if (st == SKINQ_OK && !(E.batch = skinq_malloc(ctx, E.batch_size * (size_t)threads)))
         st = SKINQ_E_NOMEM;
     if (st == SKINQ_OK) {
-        skinq_parallel_for(ctx, (box.h + 15) / 16, count_task, &C);
         skinq_parallel_for(ctx, tasks, eval_task, &E);
         for (int t = 0; t < tasks; t++) {
             for (int m = 0; m < SKINQ_CM_COUNT; m++) {
@@ -167,14 +208,25 @@ skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, 
         }
         acc->inside = acc->n + acc->clipped;
     }
-    for (int t = 0; h && t < threads; t++) {
-        if (h[t].count)
-            munmap(h[t].count, HIST_BYTES);
-        skinq_free(ctx, h[t].rows);
-    }
-    skinq_free(ctx, h);
     skinq_free(ctx, part);
-    skinq_free(ctx, C.scratch);
     skinq_free(ctx, E.batch);
+    return st;
+}
+
+skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img, skinq_rect box,
+                                   const skinq_mask *m1, const skinq_mask *m2, skinq_color_acc *acc, uint32_t **bins)
+{
+    const int threads = skinq_ctx_threads(ctx);
+    skinq_color_counts *c = NULL;
+    skinq_status st = skinq_color_counts_new(ctx, threads, &c);
+    count_job C = {skinq_ctx_kernels(ctx), img, box, m1, m2, c, NULL, ((size_t)box.w + 63) & ~(size_t)63};
+    if (st == SKINQ_OK && !(C.scratch = skinq_malloc(ctx, C.scratch_size * (size_t)threads)))
+        st = SKINQ_E_NOMEM;
+    if (st == SKINQ_OK) {
+        skinq_parallel_for(ctx, (box.h + 15) / 16, count_task, &C);
+        st = skinq_color_counts_eval(ctx, c, p, acc, bins);
+    }
+    skinq_free(ctx, C.scratch);
+    skinq_color_counts_free(ctx, &c);
     return st;
 }

@@ -1,6 +1,7 @@
 /* stats.c -- ROI statistics from the fused pass's accumulators: moments → mean and std,
  * histograms → percentiles and threshold fractions. */
 #include <math.h>
+#include <string.h>
 
 #include "color/color_int.h"
 
@@ -74,4 +75,60 @@ double skinq_color_fraction_above(const skinq_color_acc *acc, int m, double thr)
     if (bt < SKINQ_CHIST_BINS)
         count += h[bt] * (bt + 1 - t);
     return count / (double)acc->n;
+}
+
+/* ---- accumulators of every thread (each with its own histogram) plus their sum ---- */
+
+skinq_status skinq_color_accs_new(skinq_ctx *ctx, skinq_color_accs *A, int threads)
+{
+    A->n = threads;
+    A->a = skinq_calloc(ctx, (size_t)threads + 1, sizeof *A->a);
+    A->hist = skinq_calloc(ctx, ((size_t)threads + 1) * SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE, sizeof(uint32_t));
+    if (!A->a || !A->hist)
+        return SKINQ_E_NOMEM;
+    for (int t = 0; t <= threads; t++)
+        A->a[t].hist = A->hist + (size_t)t * SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE;
+    return SKINQ_OK;
+}
+
+void skinq_color_accs_reset(skinq_color_accs *A)
+{
+    for (int t = 0; t <= A->n; t++) {
+        uint32_t *h = A->a[t].hist;
+        memset(&A->a[t], 0, sizeof A->a[t]);
+        A->a[t].hist = h;
+    }
+    memset(A->hist, 0, ((size_t)A->n + 1) * SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE * sizeof(uint32_t));
+}
+
+void skinq_color_accs_sum(skinq_color_accs *A)
+{
+    skinq_color_acc *T = &A->a[A->n];
+    for (int t = 0; t < A->n; t++) {
+        const skinq_color_acc *a = &A->a[t];
+        for (int m = 0; m < SKINQ_CM_COUNT; m++) {
+            T->sum[m] += a->sum[m];
+            T->sumsq[m] += a->sumsq[m];
+        }
+        T->n += a->n;
+        T->clipped += a->clipped;
+        T->inside += a->inside;
+        for (size_t i = 0; i < (size_t)SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE; i++)
+            T->hist[i] += a->hist[i];
+    }
+}
+
+void skinq_color_accs_free(skinq_ctx *ctx, skinq_color_accs *A)
+{
+    skinq_free(ctx, A->a);
+    skinq_free(ctx, A->hist);
+    memset(A, 0, sizeof *A);
+}
+
+uint32_t **skinq_color_accs_bins(skinq_ctx *ctx, const skinq_color_accs *A)
+{
+    uint32_t **bins = skinq_malloc(ctx, (size_t)A->n * sizeof *bins);
+    for (int t = 0; bins && t < A->n; t++)
+        bins[t] = A->a[t].hist;
+    return bins;
 }

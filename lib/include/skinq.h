@@ -425,6 +425,19 @@ skinq_status skinq_color_planes(skinq_ctx *ctx, const skinq_image *img, const do
 skinq_status skinq_color_skin_mask(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
                                    const double gains[3], skinq_mask **out);
 
+/** "image", "rect", "mask", "auto-skin" (static; "unknown" for other values). */
+const char *skinq_roi_kind_name(skinq_roi_kind k);
+
+/**
+ * The region of interest of options `o` as a mask of the image's size: the rectangle, the ROI
+ * mask or the detected skin (after o's white patch gains), ANDed with alpha (may be NULL).
+ * @param out   receives the mask (free with skinq_mask_free()); @param bbox its bounding box
+ *              (zero-sized when empty).
+ * @return SKINQ_OK or the option and white-patch errors of skinq_color_analyze().
+ */
+skinq_status skinq_color_roi_mask(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                                  const skinq_color_options *o, skinq_mask **out, skinq_rect *bbox);
+
 /** Individual typology angle category (Chardon et al. 1991; Del Bino et al. 2006): "very light" (> 55°),
  * "light" (> 41°), "intermediate" (> 28°), "tan" (> 10°), "brown" (> −30°), "dark"; "unknown" for NaN. Static. */
 const char *skinq_ita_category(double ita_deg);
@@ -867,6 +880,8 @@ typedef struct skinq_store_row {
     double day;   /**< days since the site's first session */
     double value; /**< NaN when stored as null */
     double px_per_mm; /**< the site's scale, NaN when unknown */
+    const char *procedure; /**< the session's procedure note ("" when none) */
+    const char *options;   /**< the analysis options that produced the value (JSON, "" when unknown) */
 } skinq_store_row;
 
 /**

@@ -31,6 +31,22 @@ skinq_status skinq_png_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_im
 skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_image **out,
                               skinq_mask **alpha);
 
+/** Where streamed rows go: buffer() gives room for rows [y0, y0+n) (`*stride` bytes a row, NULL
+ * to stop), filled() hands them over; a non-OK status from it stops the decode with that status. */
+typedef struct skinq_row_sink {
+    uint8_t *(*buffer)(void *user, int y0, int n, size_t *stride);
+    skinq_status (*filled)(void *user, int y0, int n);
+    void *user;
+} skinq_row_sink;
+
+/**
+ * Decode a JPEG batch of `batch` rows (<= 16 per libjpeg call) after batch into the sink's
+ * buffers, so that no whole-image buffer exists. Pixels as stored: 8-bit RGB (gray as gray),
+ * orientation and ICC not applied. Same limits and errors as the whole-image decoder
+ * (corrupt or truncated data is an error, not grey rows).
+ */
+skinq_status skinq_jpeg_decode_rows(skinq_ctx *ctx, const char *path, int batch, const skinq_row_sink *sink);
+
 /**
  * Encode an 8-bit gray/RGB image as a baseline JPEG in memory (for embedding in reports).
  * @param out  receives a buffer to free with free(); @param size its length.

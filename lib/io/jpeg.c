@@ -5,7 +5,9 @@
 #include <jpeglib.h>
 #include <jerror.h>
 #include <libexif/exif-data.h>
+#include <errno.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,6 +198,55 @@ skinq_status skinq_jpeg_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_
     jpeg_destroy_decompress(&d);
     *out = im;
     return SKINQ_OK;
+}
+
+skinq_status skinq_jpeg_decode_rows(skinq_ctx *ctx, const char *path, int batch, const skinq_row_sink *sink)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot read '%s': %s", path, strerror(errno));
+    struct jpeg_decompress_struct d;
+    struct jerr e;
+    d.err = &e.mgr;
+    jerr_init(&e);
+    if (setjmp(e.jump)) {
+        jpeg_destroy_decompress(&d);
+        fclose(f);
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': %s", path, e.msg);
+    }
+    skinq_status st = read_header(ctx, &d, f, path);
+    uint64_t pixels = (uint64_t)d.image_width * d.image_height;
+    if (st == SKINQ_OK && (pixels == 0 || pixels > skinq_ctx_max_pixels(ctx)))
+        st = skinq_fail(ctx, pixels ? SKINQ_E_LIMIT : SKINQ_E_FORMAT, "cannot load '%s': %ux%u is %s", path,
+                        (unsigned)d.image_width, (unsigned)d.image_height,
+                        pixels ? "above the limit (--max-pixels)" : "zero-sized");
+    if (st == SKINQ_OK) {
+        d.out_color_space = d.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
+        d.dct_method = JDCT_ISLOW;
+        jpeg_start_decompress(&d);
+    }
+    while (st == SKINQ_OK && d.output_scanline < d.output_height) {
+        int y0 = (int)d.output_scanline, n = (int)d.output_height - y0 < batch ? (int)d.output_height - y0 : batch;
+        size_t stride = 0;
+        uint8_t *buf = sink->buffer(sink->user, y0, n, &stride);
+        if (!buf) {
+            st = SKINQ_E_INTERNAL;
+            break;
+        }
+        for (int i = 0; i < n;) { /* libjpeg returns at most its row group per call */
+            JSAMPROW rows[16];
+            int k = 0;
+            for (; k < 16 && i + k < n; k++)
+                rows[k] = buf + (size_t)(i + k) * stride;
+            i += (int)jpeg_read_scanlines(&d, rows, (JDIMENSION)k);
+        }
+        st = sink->filled(sink->user, y0, n);
+    }
+    if (st == SKINQ_OK)
+        jpeg_finish_decompress(&d);
+    jpeg_destroy_decompress(&d);
+    fclose(f);
+    return st;
 }
 
 /* A minimal big-endian EXIF block holding only IFD0's Orientation tag (0x0112, SHORT). */

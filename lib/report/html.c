@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "io/io.h"
+#include "report/report.h"
 
 /* Which stored metrics the report shows, under which clinical item (design §2 "Clinical
  * mapping"), with a plain-language name and which direction is improvement. */
@@ -51,6 +52,10 @@ struct site {
     struct series s[N_SHOWN];
     int sessions;
     char last_key[40];
+    int baseline;          /* the first session carries a procedure note: treatment came after it */
+    char procedure[256];   /* that note */
+    char versions[64];     /* skinq versions that made the values ("a" or "a … b") */
+    char options[1024];    /* the analysis options of the latest session */
 };
 
 struct collect {
@@ -96,7 +101,14 @@ static int collect_row(void *user, const skinq_store_row *r)
         snprintf(st->first, sizeof st->first, "%s", r->date);
         snprintf(st->first_image, sizeof st->first_image, "%s", r->image_path);
         st->px_per_mm = r->px_per_mm;
+        st->baseline = r->procedure && r->procedure[0];
+        snprintf(st->procedure, sizeof st->procedure, "%s", r->procedure ? r->procedure : "");
+        snprintf(st->versions, sizeof st->versions, "%s", r->skinq_version);
     }
+    if (!strstr(st->versions, r->skinq_version) && strlen(st->versions) + strlen(r->skinq_version) + 4 < sizeof st->versions)
+        snprintf(st->versions + strlen(st->versions), sizeof st->versions - strlen(st->versions), ", %s", r->skinq_version);
+    if (r->options && r->options[0])
+        snprintf(st->options, sizeof st->options, "%s", r->options);
     snprintf(st->last_image, sizeof st->last_image, "%s", r->image_path);
     snprintf(st->last, sizeof st->last, "%s", r->date);
     char key[40];
@@ -169,6 +181,147 @@ static void embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const char *c
     skinq_image_free(&img);
 }
 
+static int series_fit(skinq_ctx *ctx, const struct series *s, int baseline, skinq_fit *fit);
+
+/* ---- redness maps: a* of the first and latest photos on one colour scale ---- */
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+struct redness {
+    skinq_image *thumb;
+    float *a;
+};
+
+static int redness_load(skinq_ctx *ctx, const char *path, struct redness *r)
+{
+    skinq_image *img = NULL;
+    memset(r, 0, sizeof *r);
+    if (skinq_image_load(ctx, path, &img, NULL) != SKINQ_OK)
+        return -1;
+    int ok = skinq_image_thumbnail(ctx, img, 480, &r->thumb) == SKINQ_OK;
+    skinq_image_free(&img);
+    if (ok && (r->a = malloc(sizeof(float) * (size_t)r->thumb->width * (size_t)r->thumb->height))) {
+        float *planes[SKINQ_COLOR_METRIC_COUNT] = {0};
+        planes[SKINQ_COLOR_A] = r->a;
+        ok = skinq_color_planes(ctx, r->thumb, NULL, planes, (size_t)r->thumb->width) == SKINQ_OK;
+    } else {
+        ok = 0;
+    }
+    if (!ok) {
+        skinq_image_free(&r->thumb);
+        free(r->a);
+        r->a = NULL;
+    }
+    return ok ? 0 : -1;
+}
+
+static void redness_embed(skinq_ctx *ctx, FILE *f, const struct redness *r, double lo, double hi, const char *caption)
+{
+    skinq_image *rgb = NULL;
+    uint8_t *jpg = NULL;
+    size_t n = 0;
+    int w = r->thumb->width, h = r->thumb->height;
+    if (skinq_image_new(ctx, w, h, 3, 8, &rgb) != SKINQ_OK)
+        return;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            skinq_colormap_rgb(SKINQ_CMAP_MAGMA, (r->a[(size_t)y * (size_t)w + (size_t)x] - lo) / (hi - lo),
+                               skinq_image_row(rgb, y) + 3 * (size_t)x);
+    if (skinq_jpeg_encode_mem(ctx, rgb, 88, &jpg, &n) == SKINQ_OK) {
+        fputs("<figure><img alt=\"", f);
+        html_text(f, caption);
+        fputs("\" src=\"data:image/jpeg;base64,", f);
+        base64(f, jpg, n);
+        fputs("\"><figcaption>", f);
+        html_text(f, caption);
+        fputs("</figcaption></figure>", f);
+    }
+    free(jpg);
+    skinq_image_free(&rgb);
+}
+
+/* Both photos' a* maps on the range p02–p98 of the two together, with a legend. */
+static void redness_maps(skinq_ctx *ctx, FILE *f, const char *first, const char *last, const char *d0, const char *d1)
+{
+    struct redness r[2];
+    int n = 0;
+    if (redness_load(ctx, first, &r[n]) == 0)
+        n++;
+    if (strcmp(first, last) != 0 && redness_load(ctx, last, &r[n]) == 0)
+        n++;
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += (size_t)r[i].thumb->width * (size_t)r[i].thumb->height;
+    float *all = total ? malloc(total * sizeof(float)) : NULL;
+    if (all) {
+        size_t k = 0;
+        for (int i = 0; i < n; i++) {
+            size_t m = (size_t)r[i].thumb->width * (size_t)r[i].thumb->height;
+            memcpy(all + k, r[i].a, m * sizeof(float));
+            k += m;
+        }
+        qsort(all, total, sizeof(float), cmp_float);
+        double lo = all[total / 50], hi = all[total - 1 - total / 50];
+        if (!(hi > lo))
+            hi = lo + 1;
+        fputs("<div class=\"photos\">", f);
+        for (int i = 0; i < n; i++) {
+            char cap[96];
+            snprintf(cap, sizeof cap, "redness (CIELAB a*), %s session %s", i == 0 ? "first" : "latest", i == 0 ? d0 : d1);
+            redness_embed(ctx, f, &r[i], lo, hi, cap);
+        }
+        fputs("</div><svg width=\"480\" height=\"34\" role=\"img\"><defs><linearGradient id=\"mg\">", f);
+        for (int k2 = 0; k2 <= 8; k2++) {
+            uint8_t c[3];
+            skinq_colormap_rgb(SKINQ_CMAP_MAGMA, k2 / 8.0, c);
+            fprintf(f, "<stop offset=\"%d%%\" stop-color=\"#%02x%02x%02x\"/>", k2 * 100 / 8, c[0], c[1], c[2]);
+        }
+        fprintf(f, "</linearGradient></defs><rect x=\"40\" y=\"2\" width=\"400\" height=\"14\" fill=\"url(#mg)\"/>"
+                   "<text x=\"40\" y=\"30\" class=\"ax\">a* %.1f</text><text x=\"440\" y=\"30\" class=\"ax\" "
+                   "text-anchor=\"end\">a* %.1f (both maps on this scale)</text></svg>\n", lo, hi);
+    }
+    free(all);
+    for (int i = 0; i < n; i++) {
+        skinq_image_free(&r[i].thumb);
+        free(r[i].a);
+    }
+}
+
+/* The trend table: every shown metric's first and latest value, change and healing fit. */
+static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
+{
+    fputs("<h3>Trends</h3><table><tr><th>metric</th><th>first</th><th>latest</th><th>change</th><th></th>"
+          "<th>&tau; (days)</th><th>half-life</th><th>r&sup2;</th></tr>", f);
+    for (size_t i = 0; i < N_SHOWN; i++) {
+        const struct series *s = &st->s[i];
+        if (s->n < 2)
+            continue;
+        double first = s->value[0], last = s->value[s->n - 1];
+        int better = shown[i].lower_is_better ? last < first : last > first;
+        fprintf(f, "<tr><td>%s</td><td>%.4g</td><td>%.4g %s</td>", shown[i].name, first, last,
+                strcmp(s->unit, "1") ? s->unit : "");
+        if (first != 0)
+            fprintf(f, "<td>%+.1f %%</td>", 100 * (last - first) / fabs(first));
+        else
+            fprintf(f, "<td>%+.4g</td>", last - first);
+        fprintf(f, "<td>%s</td>", last == first ? "unchanged" : better ? "improved" : "worse");
+        skinq_fit fit;
+        if (series_fit(ctx, s, st->baseline, &fit)) {
+            fprintf(f, "<td>%.3g", fit.tau_days);
+            if (isfinite(fit.stderr_.tau_days))
+                fprintf(f, " &plusmn; %.2g", fit.stderr_.tau_days);
+            fprintf(f, "</td><td>%.3g d</td><td>%.3f</td></tr>", fit.half_life_days, fit.r2);
+        } else {
+            fputs("<td>&ndash;</td><td></td><td></td></tr>", f);
+        }
+    }
+    fputs("</table>\n", f);
+}
+
 /* An SVG chart of a series, with the fitted curve when there is one. */
 static void chart(FILE *f, const struct series *s, const skinq_fit *fit)
 {
@@ -220,14 +373,22 @@ static void chart(FILE *f, const struct series *s, const skinq_fit *fit)
 #undef Y
 }
 
-static void metric_block(skinq_ctx *ctx, FILE *f, size_t i, const struct series *s)
+/* The healing fit of a series: after a baseline session (treatment right after it) only the
+ * sessions after it decay toward healing, so the fit starts at the next one. */
+static int series_fit(skinq_ctx *ctx, const struct series *s, int baseline, skinq_fit *fit)
+{
+    int k = baseline && s->n > 0 && s->day[0] == 0 ? 1 : 0;
+    return s->n - k >= 3 && skinq_fit_exponential(ctx, s->day + k, s->value + k, s->n - k, fit) == SKINQ_OK;
+}
+
+static void metric_block(skinq_ctx *ctx, FILE *f, size_t i, const struct series *s, int baseline)
 {
     fprintf(f, "<div class=\"metric\"><h4>%s <small>(%s", shown[i].name, shown[i].path);
     if (s->unit[0])
         fprintf(f, ", %s", s->unit);
     fputs(")</small></h4>", f);
     skinq_fit fit;
-    int have_fit = s->n >= 3 && skinq_fit_exponential(ctx, s->day, s->value, s->n, &fit) == SKINQ_OK;
+    int have_fit = series_fit(ctx, s, baseline, &fit);
     chart(f, s, have_fit ? &fit : NULL);
     double first = s->value[0], last = s->value[s->n - 1];
     fprintf(f, "<p>first %.4g, latest %.4g", first, last);
@@ -304,6 +465,13 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
                 embed_photo(ctx, f, s->last_image, cap);
             }
             fputs("</div>\n", f);
+            redness_maps(ctx, f, s->first_image, s->last_image, s->first, s->last);
+            trend_table(ctx, f, s);
+            if (s->baseline) {
+                fputs("<p>The first session is the baseline (procedure: ", f);
+                html_text(f, s->procedure);
+                fputs("); healing fits start at the session after it.</p>\n", f);
+            }
             const char *item = NULL;
             int open = 0;
             for (size_t i = 0; i < N_SHOWN; i++) {
@@ -316,12 +484,18 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
                     fprintf(f, "<h3>%s</h3><div class=\"grid\">", item);
                     open = 1;
                 }
-                metric_block(ctx, f, i, &s->s[i]);
+                metric_block(ctx, f, i, &s->s[i], s->baseline);
             }
             if (open)
                 fputs("</div>\n", f);
             else
                 fputs("<p>No redness, pigmentation, relief or extent metrics are stored for this site.</p>\n", f);
+            fputs("<h3>Provenance</h3><table><tr><th>made by</th><td>skinq ", f);
+            html_text(f, s->versions);
+            fputs("</td></tr><tr><th>analysis options (latest session)</th><td><code>", f);
+            html_text(f, s->options[0] ? s->options : "not recorded");
+            fputs("</code></td></tr><tr><th>colour</th><td>sRGB (IEC 61966-2-1) → CIELAB, D65 white; white-patch "
+                  "gains when the options name one</td></tr></table>\n", f);
         }
         fputs("</body></html>\n", f);
         st = skinq_atomic_commit(ctx, &af);

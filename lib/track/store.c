@@ -375,7 +375,7 @@ skinq_status skinq_store_query(skinq_ctx *ctx, skinq_store *s, const char *subje
     static const char sql[] =
         "SELECT su.name, si.name, se.date, se.label, im.path, im.sha256, m.metric, m.unit, m.skinq_version,"
         "  julianday(se.date) - (SELECT min(julianday(s2.date)) FROM sessions s2 WHERE s2.site_id = si.id),"
-        "  m.value, si.px_per_mm "
+        "  m.value, si.px_per_mm, coalesce(se.procedure, ''), coalesce(m.options, '') "
         "FROM measurements m JOIN images im ON im.id = m.image_id JOIN sessions se ON se.id = im.session_id "
         "JOIN sites si ON si.id = se.site_id JOIN subjects su ON su.id = si.subject_id "
         "WHERE (?1 IS NULL OR su.name = ?1) AND (?2 IS NULL OR si.name = ?2) AND (?3 IS NULL OR m.metric = ?3) "
@@ -391,7 +391,7 @@ skinq_status skinq_store_query(skinq_ctx *ctx, skinq_store *s, const char *subje
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         skinq_store_row row = {text(st, 0), text(st, 1), text(st, 2), text(st, 3), text(st, 4), text(st, 5),
                                text(st, 6), text(st, 7), text(st, 8), sqlite3_column_double(st, 9),
-                               real_or_nan(st, 10), real_or_nan(st, 11)};
+                               real_or_nan(st, 10), real_or_nan(st, 11), text(st, 12), text(st, 13)};
         if (fn(user, &row) != 0) {
             rc = SQLITE_DONE;
             break;

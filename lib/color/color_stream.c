@@ -1,0 +1,154 @@
+/* color_stream.c -- the colour statistics of an 8-bit RGB image whose rows arrive one batch at a
+ * time (from a decoder), so that no whole-image buffer exists: the ROI's and the reference's
+ * colours are counted as rows pass (colorhist.c), the white patch summed, and everything is
+ * evaluated at the end exactly as skinq_color_analyze() does for an image in memory. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "color/color_int.h"
+
+struct skinq_color_stream {
+    skinq_color_options o;
+    int width, height;
+    skinq_rect roi, ref, white;   /* clipped to the image */
+    skinq_color_counts *roi_c, *ref_c;
+    double white_sum[3];
+    uint64_t white_n, white_clipped;
+    const struct skinq_kernels *k;
+};
+
+skinq_status skinq_color_stream_new(skinq_ctx *ctx, int width, int height, const skinq_color_options *o,
+                                    skinq_color_stream **out)
+{
+    if (o->roi_kind == SKINQ_ROI_AUTO_SKIN || o->maps_dir)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "streamed colour analysis takes no auto-skin ROI and no maps");
+    if (o->roi_kind == SKINQ_ROI_MASK && (!o->roi_mask || o->roi_mask->width != width || o->roi_mask->height != height))
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "ROI mask is %dx%d but the image is %dx%d", o->roi_mask ? o->roi_mask->width : 0,
+                          o->roi_mask ? o->roi_mask->height : 0, width, height);
+    skinq_color_stream *s = skinq_calloc(ctx, 1, sizeof *s);
+    if (!s)
+        return SKINQ_E_NOMEM;
+    s->o = *o;
+    s->width = width;
+    s->height = height;
+    s->k = skinq_ctx_kernels(ctx);
+    s->roi = o->roi_kind == SKINQ_ROI_RECT   ? skinq_rect_clip(o->roi, width, height)
+             : o->roi_kind == SKINQ_ROI_MASK ? skinq_color_mask_bbox(o->roi_mask)
+                                             : (skinq_rect){0, 0, width, height};
+    s->ref = o->has_ref ? skinq_rect_clip(o->ref, width, height) : (skinq_rect){0, 0, 0, 0};
+    s->white = o->has_white ? skinq_rect_clip(o->white, width, height) : (skinq_rect){0, 0, 0, 0};
+    skinq_status st = skinq_color_counts_new(ctx, 1, &s->roi_c);
+    if (st == SKINQ_OK && o->has_ref)
+        st = skinq_color_counts_new(ctx, 1, &s->ref_c);
+    if (st != SKINQ_OK) {
+        skinq_color_stream_free(ctx, &s);
+        return st;
+    }
+    *out = s;
+    return SKINQ_OK;
+}
+
+void skinq_color_stream_free(skinq_ctx *ctx, skinq_color_stream **sp)
+{
+    skinq_color_stream *s = *sp;
+    if (!s)
+        return;
+    skinq_color_counts_free(ctx, &s->roi_c);
+    skinq_color_counts_free(ctx, &s->ref_c);
+    skinq_free(ctx, s);
+    *sp = NULL;
+}
+
+static int in_rows(skinq_rect r, int y)
+{
+    return r.w > 0 && r.h > 0 && y >= r.y && y < r.y + r.h;
+}
+
+void skinq_color_stream_rows(skinq_color_stream *s, const uint8_t *rows, size_t stride, int y0, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int y = y0 + i;
+        const uint8_t *row = rows + (size_t)i * stride;
+        if (in_rows(s->roi, y)) {
+            const uint8_t *mask = s->o.roi_kind == SKINQ_ROI_MASK
+                                      ? s->o.roi_mask->data + (size_t)y * s->o.roi_mask->stride + s->roi.x
+                                      : NULL;
+            skinq_color_counts_row(s->roi_c, 0, s->k, row + (size_t)s->roi.x * 3, mask, (size_t)s->roi.w);
+        }
+        if (in_rows(s->ref, y))
+            skinq_color_counts_row(s->ref_c, 0, s->k, row + (size_t)s->ref.x * 3, NULL, (size_t)s->ref.w);
+        if (in_rows(s->white, y))
+            for (int x = s->white.x; x < s->white.x + s->white.w; x++) {
+                const uint8_t *c = row + 3 * (size_t)x;
+                if (!c[0] || !c[1] || !c[2] || c[0] == 255 || c[1] == 255 || c[2] == 255) {
+                    s->white_clipped++;
+                    continue;
+                }
+                for (int k = 0; k < 3; k++)
+                    s->white_sum[k] += skinq_srgb8_linear[c[k]];
+                s->white_n++;
+            }
+    }
+}
+
+skinq_status skinq_color_stream_finish(skinq_ctx *ctx, skinq_color_stream *s, skinq_metrics *out,
+                                       skinq_color_info *info)
+{
+    skinq_color_info I;
+    memset(&I, 0, sizeof I);
+    snprintf(I.white_point, sizeof I.white_point, "D65");
+    snprintf(I.roi_source, sizeof I.roi_source, "%s", skinq_roi_kind_name(s->o.roi_kind));
+    I.roi_rect = s->roi;
+    double gains[3] = {1, 1, 1};
+    skinq_status st = SKINQ_OK;
+    if (s->o.has_white) {
+        I.has_white = 1;
+        I.white_pixels = s->white_n;
+        I.white_clipped = s->white_clipped;
+        st = skinq_color_gains_from_sums(ctx, s->white_sum, s->white_n, s->o.white_reflectance, s->o.white, s->width,
+                                         s->height, gains);
+    }
+    memcpy(I.white_gains, gains, sizeof gains);
+    skinq_image shape = {0};
+    shape.depth = 8;
+    skinq_color_params p;
+    if (st == SKINQ_OK)
+        st = skinq_color_params_init(ctx, &p, &shape, gains);
+    skinq_color_accs A = {0};
+    uint32_t **bins = NULL;
+    if (st == SKINQ_OK)
+        st = skinq_color_accs_new(ctx, &A, skinq_ctx_threads(ctx));
+    if (st == SKINQ_OK && !(bins = skinq_color_accs_bins(ctx, &A)))
+        st = SKINQ_E_NOMEM;
+    skinq_color_ref R = {0};
+    if (st == SKINQ_OK && s->o.has_ref) {
+        I.has_ref = 1;
+        I.ref_rect = s->ref;
+        st = skinq_color_counts_eval(ctx, s->ref_c, &p, &A.a[0], bins);
+        if (st == SKINQ_OK) {
+            skinq_color_accs_sum(&A);
+            I.ref_pixels = A.a[A.n].n;
+            I.ref_clipped = A.a[A.n].clipped;
+            if (I.ref_pixels == 0)
+                st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
+                                "reference region %d,%d,%d,%d has no usable pixel in the %dx%d image", s->o.ref.x,
+                                s->o.ref.y, s->o.ref.w, s->o.ref.h, s->width, s->height);
+            else
+                skinq_color_ref_summary(&p, &A.a[A.n], &R);
+        }
+    }
+    if (st == SKINQ_OK) {
+        skinq_color_accs_reset(&A);
+        st = skinq_color_counts_eval(ctx, s->roi_c, &p, &A.a[0], bins);
+    }
+    if (st == SKINQ_OK) {
+        skinq_color_accs_sum(&A);
+        st = skinq_color_emit(ctx, &s->o, &p, &A.a[A.n], &R, &I, out);
+    }
+    skinq_free(ctx, bins);
+    skinq_color_accs_free(ctx, &A);
+    if (st == SKINQ_OK && info)
+        *info = I;
+    return st;
+}
