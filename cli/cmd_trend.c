@@ -16,7 +16,7 @@ static const cli_option trend_options[] = {
     {"site", 0, OPT_STRING, &opt_site, "NAME", "site (required)"},
     {"metric", 0, OPT_STRING, &opt_metric, "KEY", "metric path, e.g. color.a.mean (required)"},
     {"model", 0, OPT_STRING, &opt_model, "M", "exponential (default) or two-phase (needs >= 6 points)"},
-    {"from-day", 0, OPT_DOUBLE, &opt_from_day, "D", "fit only sessions from day D on (e.g. 1: after a procedure on day 0)"},
+    {"from-day", 0, OPT_DOUBLE, &opt_from_day, "D", "fit only sessions from day D on (default: after a day-0 baseline, see below)"},
     {"store", 0, OPT_STRING, &opt_store, "PATH", "session store (default $SKINQ_STORE, else ./skinq.db)"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     CLI_OPTIONS_END,
@@ -27,7 +27,7 @@ struct series {
     double *day, *value;
     char (*date)[11];
     char unit[16];
-    int nan_skipped, before_skipped;
+    int nan_skipped, before_skipped, baseline;
     double from_day;
 };
 
@@ -38,7 +38,9 @@ static int add_point(void *user, const skinq_store_row *r)
         s->nan_skipped++;
         return 0;
     }
-    if (r->day < s->from_day) {
+    if (r->day == 0 && r->procedure && r->procedure[0] && s->from_day < 0)
+        s->baseline = 1; /* treated right after this photo: the decay starts at the next session */
+    if (r->day < s->from_day || (s->baseline && r->day == 0)) {
         s->before_skipped++;
         return 0;
     }
@@ -145,6 +147,8 @@ static int run(const cli_command *self, int argc, char **argv)
         cJSON_AddStringToObject(doc, "site", opt_site);
         if (opt_from_day >= 0)
             cJSON_AddNumberToObject(doc, "from_day", opt_from_day);
+        if (s.baseline)
+            cJSON_AddStringToObject(doc, "baseline", "the day-0 session carries a procedure note: fitted from the next session");
         cJSON *pts = cJSON_AddArrayToObject(doc, "points");
         for (int i = 0; i < s.n; i++) {
             cJSON *p = cJSON_CreateObject();
@@ -159,6 +163,8 @@ static int run(const cli_command *self, int argc, char **argv)
         out_add_number(lin, "stderr_per_week", 7 * se_slope);
         rc = out_json(doc);
     } else {
+        if (s.baseline)
+            printf("(day 0 is the pre-treatment baseline: the fit starts at the next session)\n");
         printf("%s  %s/%s  (%d points)\n\n  %-10s %6s  %12s\n", opt_metric, opt_subject, opt_site, s.n, "date",
                "day", s.unit);
         for (int i = 0; i < s.n; i++)
@@ -186,5 +192,6 @@ const cli_command cmd_trend = {
     trend_options,
     "The exponential model is y(t) = y_inf + (y0 - y_inf)·exp(-t/tau); two-phase adds a second\n"
     "term (fast acute decay plus slow remodelling). Standard errors show whether a trend is real.\n"
-    "Fewer than 3 points (6 for two-phase): exit 4.",
+    "Fewer than 3 points (6 for two-phase): exit 4. When the first session carries a procedure note\n"
+    "(track add --procedure), it is the pre-treatment baseline and the fit starts at the next one.",
 };

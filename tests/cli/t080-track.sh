@@ -67,6 +67,14 @@ import json,sys; f=json.load(open('$T/out'))['fit']; tau=float('$TAU')
 print('fitted tau', f['tau_days'], 'true', tau, file=sys.stderr)
 sys.exit(0 if abs(f['tau_days']-tau) <= 0.2*tau else 1)"; then ok; else bad "tau within 20 % of the truth"; fi
 
+# the day-0 session carries the procedure note: without --from-day the fit starts after it too
+run "$SKINQ" trend --store "$DB" --subject S01 --site cheek --metric color.hemoglobin.delta_ref --json
+expect_rc 0 "trend after the baseline"
+expect_json_path points.0.day 1
+if python3 -c "
+import json,sys; f=json.load(open('$T/out'))['fit']; tau=float('$TAU')
+sys.exit(0 if abs(f['tau_days']-tau) <= 0.2*tau else 1)"; then ok; else bad "baseline rule: tau within 20 %"; fi
+
 run "$SKINQ" track show --store "$DB" --subject nobody
 expect_rc 4 "unknown subject"
 run "$SKINQ" track list --store "$T/missing.db"
