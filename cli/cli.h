@@ -85,6 +85,7 @@ int cli_store_exists(const char *path);
 /* The subcommands (one file each). */
 extern const cli_command cmd_info;
 extern const cli_command cmd_analyze;
+extern const cli_command cmd_compare;
 extern const cli_command cmd_depth;
 extern const cli_command cmd_synth;
 extern const cli_command cmd_track;

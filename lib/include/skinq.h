@@ -744,6 +744,209 @@ skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r,
 /** Free a result; NULL-safe; sets *r to NULL. */
 void skinq_depth_free(skinq_depth_result **r);
 
+/* ------------------------------------------------------ align (lib/align) */
+
+/*
+ * Before/after alignment and colour normalisation (design §2 "Alignment and normalisation").
+ * Matrices are 3×3, row-major, homogeneous, in pixels (x right, y down, the centre of the
+ * top-left pixel at (0, 0)); a registration's matrix maps a pixel of the after image onto
+ * the before image. Colour matrices act on linear RGB column vectors: out = M · in.
+ */
+
+/** Options of skinq_align_register(); fill with skinq_align_default_options() first. */
+typedef struct skinq_align_options {
+    int no_align;          /**< 1: no registration; the identity (images taken as aligned), never fails */
+    int feature_size;      /**< long side (px) of the luminance the features are found on (default 1024) */
+    int max_features;      /**< strongest AKAZE keypoints kept per image (default 4000) */
+    double ratio;          /**< Lowe's ratio test (default 0.8) */
+    int min_inliers;       /**< fewer RANSAC inliers: poor fit (default 20) */
+    double min_overlap;    /**< smaller fraction of before covered by after: poor fit (default 0.5) */
+    int ecc_size;          /**< long side (px) of the ECC level (default 2048: about half resolution of a
+                                12-MP photo; 0 = full resolution; at or below feature_size: the features'
+                                scale; -1 = no ECC, features + RANSAC only) */
+    const skinq_mask *after_mask; /**< NULL or after's usable pixels (e.g. its alpha), borrowed */
+} skinq_align_options;
+
+/** Defaults as documented on each field. */
+void skinq_align_default_options(skinq_align_options *o);
+
+/** Result of a registration. Plain struct, the caller's. */
+typedef struct skinq_alignment {
+    char method[40];    /**< "akaze+ransac+ecc", "akaze+ransac" (ECC off, failed or rejected) or "none" */
+    int ok;             /**< 1 when the fit passed every check (always 1 for "none") */
+    int keypoints[2];   /**< keypoints found on before, after */
+    int matches;        /**< matches passing the ratio test */
+    int inliers;        /**< RANSAC inliers among them */
+    double rms_px;      /**< RMS distance (before px) of the inlier matches under `matrix`; NaN for "none" */
+    double overlap;     /**< fraction of before's pixels that warped after covers (0..1) */
+    double ecc;         /**< ECC correlation coefficient at the finest level (NaN when not run) */
+    int ecc_accepted;   /**< 1 when the ECC refinement was kept: it converged and moved the inlier
+                             matches by at most 3 sigmas of the features' fit (else that fit is kept) */
+    double matrix[9];   /**< after pixel → before pixel */
+    int before_size[2], after_size[2]; /**< width, height of the two images */
+} skinq_alignment;
+
+/**
+ * Register `after` onto `before` (8/16-bit gray or RGB, any sizes): AKAZE features on a
+ * CLAHE-equalised, downscaled luminance, Lowe's ratio test, RANSAC homography, then ECC
+ * (MOTION_HOMOGRAPHY) at ecc_size from the features' fit, with the pixels that disagree under
+ * that fit (cards fixed in the frame, highlights, the changed skin itself) left out; ECC's result
+ * is kept only when it agrees with the feature inliers within their fit's uncertainty. The fit is poor when there
+ * are fewer than min_inliers inliers, the matrix is degenerate (|det| of its linear part
+ * outside 1/4..4, strong perspective, or not invertible) or the overlap is below min_overlap.
+ * @param o    options, or NULL for the defaults.
+ * @param out  always filled when the images are valid (ok = 0 for a poor fit).
+ * @return SKINQ_OK; SKINQ_E_ALIGN (poor fit; the message says which test failed and by how
+ *         much); SKINQ_E_INVALID (bad options, after_mask size); SKINQ_E_NOMEM; SKINQ_E_INTERNAL.
+ */
+skinq_status skinq_align_register(skinq_ctx *ctx, const skinq_image *before, const skinq_image *after,
+                                  const skinq_align_options *o, skinq_alignment *out);
+
+/**
+ * Resample `after` into before's frame (width × height) through a registration matrix, bilinear.
+ * @param out    receives the warped image (after's channels and depth; 0 outside), caller frees.
+ * @param valid  receives a mask of the pixels whose every bilinear source lies inside after (and
+ *               inside after_mask when given), or NULL if not wanted; caller frees.
+ * @return SKINQ_OK; SKINQ_E_INVALID (sizes, matrix not invertible); SKINQ_E_LIMIT; SKINQ_E_NOMEM;
+ *         SKINQ_E_INTERNAL. On error nothing is returned.
+ */
+skinq_status skinq_align_warp(skinq_ctx *ctx, const skinq_image *after, const skinq_mask *after_mask,
+                              const double matrix[9], int width, int height, skinq_image **out, skinq_mask **valid);
+
+/**
+ * The common region of interest: valid ∩ roi_mask ∩ roi_rect (each optional: NULL = everything),
+ * all in before's frame, so both analyses run on exactly the same pixels.
+ * @param out  receives a new mask of valid's size (caller frees).
+ * @return SKINQ_OK; SKINQ_E_INVALID (mask sizes differ); SKINQ_E_EMPTY_ROI (empty intersection);
+ *         SKINQ_E_NOMEM.
+ */
+skinq_status skinq_align_common_roi(skinq_ctx *ctx, const skinq_mask *valid, const skinq_mask *roi_mask,
+                                    const skinq_rect *roi_rect, skinq_mask **out);
+
+/**
+ * Apply a 3×3 matrix in linear RGB to an 8/16-bit sRGB image: decode (IEC 61966-2-1), out = M·rgb,
+ * clamp, encode to the same depth. Gains are the diagonal matrix {g0,0,0, 0,g1,0, 0,0,g2}.
+ * @param out  receives the corrected image (same size, channels, depth); caller frees.
+ * @return SKINQ_OK; SKINQ_E_UNSUPPORTED (not RGB); SKINQ_E_INVALID (non-finite matrix); SKINQ_E_NOMEM.
+ */
+skinq_status skinq_align_apply_matrix(skinq_ctx *ctx, const skinq_image *img, const double m[9], skinq_image **out);
+
+/**
+ * `--ref` normalisation: per-channel linear gains that make after's mean linear RGB over `ref`
+ * equal before's (gain_c = mean_before_c / mean_after_c), both images in before's frame, over the
+ * rectangle's pixels inside `valid` (NULL = all) with no channel at 0 or full scale in either.
+ * @param pixels  receives the pixel count used, may be NULL.
+ * @return SKINQ_OK; SKINQ_E_INVALID (sizes differ); SKINQ_E_UNSUPPORTED (not RGB); SKINQ_E_EMPTY_ROI
+ *         (no usable pixel). gains unchanged on error.
+ */
+skinq_status skinq_align_ref_gains(skinq_ctx *ctx, const skinq_image *before, const skinq_image *after,
+                                   const skinq_mask *valid, skinq_rect ref, double gains[3], uint64_t *pixels);
+
+/** Number of ColorChecker Classic patches. */
+#define SKINQ_CHART_PATCHES 24
+
+/**
+ * Corner points of a ColorChecker from a chart file (cJSON). Accepted forms:
+ *   {"corners": [[x,y],[x,y],[x,y],[x,y]]}                    (one chart for every image; `skinq synth
+ *                                                              --kind chart` writes this chart.json)
+ *   {"images": [{"image": "before.jpg", "corners": [...]}, ...]} (per image, matched by file name)
+ * Corners are the outer corners of the 6×4 patch area: top-left (dark skin), top-right (bluish
+ * green), bottom-right (black), bottom-left (white), in pixels.
+ * @param image  the image's path (its file name selects an "images" entry), may be NULL.
+ * @return SKINQ_OK; SKINQ_E_IO; SKINQ_E_FORMAT (not JSON, no corners for the image, not 4 finite
+ *         points, a degenerate quadrilateral), the message naming the file.
+ */
+skinq_status skinq_chart_load(skinq_ctx *ctx, const char *path, const char *image, double corners[4][2]);
+
+/** A chart calibration. Plain struct, the caller's. */
+typedef struct skinq_chart_fit {
+    double matrix[9];      /**< linear RGB: reference ≈ matrix · measured (least squares) */
+    int patches;           /**< patches used (clipped ones are left out of the fit) */
+    double measured[SKINQ_CHART_PATCHES][3]; /**< robust mean linear RGB per patch */
+    double de_before[SKINQ_CHART_PATCHES], de_after[SKINQ_CHART_PATCHES]; /**< patch ΔE2000 vs reference */
+    double de_before_mean, de_before_max, de_after_mean, de_after_max;    /**< over the patches used */
+} skinq_chart_fit;
+
+/**
+ * Calibrate from a ColorChecker in `img` (8/16-bit RGB): each of the 24 cells of the corner
+ * quadrilateral (bilinear grid) is sampled over its inner 50 %, a robust mean per channel
+ * (mean within 2.5 MADs of the median) in linear RGB; the 3×3 matrix is the least-squares fit
+ * to X-Rite's published sRGB reference values (the table the chart phantom uses). ΔE2000 is
+ * reported before (measured) and after (matrix · measured), CIELAB D65.
+ * @return SKINQ_OK; SKINQ_E_UNSUPPORTED (not RGB); SKINQ_E_INVALID (corners outside the image);
+ *         SKINQ_E_TOO_FEW (fewer than 6 unclipped patches, or a singular fit); SKINQ_E_NOMEM.
+ */
+skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const double corners[4][2],
+                                   skinq_chart_fit *out);
+
+/*
+ * Before/after comparison (design §3 `compare`): calibrate each photo (--chart or --white),
+ * register after onto before, warp it, normalise it to before on reference skin (--ref), analyse
+ * both on the common ROI, and measure ΔE2000 and every metric's change. The analysis types come
+ * from lib/pipeline (declared further down); results hold them through pointers.
+ */
+typedef struct skinq_analysis_options skinq_analysis_options;
+typedef struct skinq_analysis skinq_analysis;
+
+/**
+ * The better direction of a metric path, for `improved`: -1 when less is better (redness: a*,
+ * erythema index, hemoglobin, red area; texture roughness, pores, spots, lines; scar depth, area
+ * and volume), 0 when no direction is defined (L*, b*, ITA°, melanin, spreads, GLCM, PSD).
+ * Only the location statistics (mean, p50, p95, delta_ref) and totals get a direction, not std/p05.
+ */
+int skinq_metric_direction(const char *path);
+
+/** One metric path's change between the two analyses. */
+typedef struct skinq_delta {
+    char path[80];
+    char unit[16];
+    double before, after;
+    double change;      /**< after − before */
+    double percent;     /**< 100·change/|before|; 0 when both are 0; NaN when only before is 0 */
+    int improved;       /**< 1 improved, 0 not (no change included), -1 no direction defined */
+} skinq_delta;
+
+/** Options of skinq_compare(); fill with skinq_compare_default_options() first. */
+typedef struct skinq_compare_options {
+    const skinq_analysis_options *analysis; /**< ROI (on before), ref, white, scale, texture; NULL = defaults.
+                                                 Its colour maps_dir is ignored. */
+    skinq_align_options align;  /**< align.no_align = 1 for --no-align */
+    const char *chart_path;     /**< --chart FILE (skinq_chart_load() for each photo), or NULL */
+    const char *maps_dir;       /**< NULL, or write aligned_after.png, side_by_side.png, delta_e2000.png and
+                                     redness_change.png (Δa*, diverging, centred on 0) there */
+    int map_max_size;           /**< longest side of the side-by-side and heat maps (default 2048) */
+} skinq_compare_options;
+
+void skinq_compare_default_options(skinq_compare_options *o);
+
+/** Result of skinq_compare(); free with skinq_compare_free(). */
+typedef struct skinq_compare_result {
+    skinq_analysis *before, *after; /**< full analyses on the common ROI (after: warped, normalised) */
+    skinq_alignment alignment;
+    int has_chart, has_white, has_ref;
+    skinq_chart_fit chart[2];       /**< before, after (has_chart) */
+    double white_gains[2][3];       /**< before, after (has_white) */
+    double ref_gains[3];            /**< after's linear gains from --ref (1, 1, 1 without) */
+    uint64_t ref_pixels;
+    uint64_t roi_pixels;            /**< pixels in the common ROI */
+    double delta_e_mean, delta_e_p95; /**< ΔE2000 (CIE 2000, kL=kC=kH=1) per pixel over the common ROI */
+    skinq_delta *delta;             /**< one per metric path present in both analyses, before's order */
+    size_t delta_count;
+    skinq_allocator alloc;
+} skinq_compare_result;
+
+/**
+ * Compare two photos of one site.
+ * @return SKINQ_OK; SKINQ_E_ALIGN (registration too poor; out->alignment says why, message in ctx);
+ *         SKINQ_E_EMPTY_ROI; load, calibration and analysis errors (messages name the file);
+ *         SKINQ_E_IO (maps). On error out holds no memory (alignment is still filled for E_ALIGN).
+ */
+skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *after_path,
+                           const skinq_compare_options *o, skinq_compare_result *out);
+
+/** Free a result and zero it; NULL-safe. */
+void skinq_compare_free(skinq_compare_result *r);
+
 /* ------------------------------------------------ analysis (lib/pipeline) */
 
 /*

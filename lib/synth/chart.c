@@ -4,14 +4,12 @@
 #include <string.h>
 
 #include "io/io.h"
+#include "colorchecker.h"
 #include "synth.h"
 
 /* ColorChecker Classic reference colours as 8-bit sRGB (D65): X-Rite's published sRGB table,
  * the one colour tools commonly embed; row-major from "dark skin" to "black". */
-static const struct {
-    const char *name;
-    uint8_t srgb[3];
-} patches[24] = {
+const skinq_cc_patch skinq_colorchecker[24] = {
     {"dark skin", {115, 82, 68}},      {"light skin", {194, 150, 130}}, {"blue sky", {98, 122, 157}},
     {"foliage", {87, 108, 67}},        {"blue flower", {133, 128, 177}}, {"bluish green", {103, 189, 170}},
     {"orange", {214, 126, 44}},        {"purplish blue", {80, 91, 166}}, {"moderate red", {193, 90, 99}},
@@ -26,16 +24,15 @@ static const struct {
 static const double cast[9] = {1.12, 0.04, 0.00, 0.02, 1.00, 0.03, 0.00, 0.05, 0.82};
 #define EXPOSURE 0.88
 
-static double linear(uint8_t v)
+double skinq_cc_linear(uint8_t v)
 {
     double e = v / 255.0;
     return e <= 0.04045 ? e / 12.92 : pow((e + 0.055) / 1.055, 2.4);
 }
 
-/* sRGB (D65) → CIELAB (D65 white), IEC 61966-2-1 matrix, CIE 15 formulas. */
-static void srgb_to_lab(const uint8_t rgb[3], double lab[3])
+void skinq_cc_linear_to_lab(const double rgb[3], double lab[3])
 {
-    double r = linear(rgb[0]), g = linear(rgb[1]), b = linear(rgb[2]);
+    double r = rgb[0], g = rgb[1], b = rgb[2];
     double xyz[3] = {0.4124564 * r + 0.3575761 * g + 0.1804375 * b, 0.2126729 * r + 0.7151522 * g + 0.0721750 * b,
                      0.0193339 * r + 0.1191920 * g + 0.9503041 * b};
     static const double white[3] = {0.95047, 1.0, 1.08883};
@@ -60,12 +57,13 @@ static skinq_status render(skinq_ctx *ctx, int w, int h, int cast_on, skinq_imag
         memset(skinq_image_row(*out, y), 30, (size_t)w * 3); /* the chart's dark frame */
     for (int k = 0; k < 24; k++) {
         int px = margin + (k % 6) * (pw + gap), py = margin + (k / 6) * (ph + gap);
-        double lin[3] = {linear(patches[k].srgb[0]), linear(patches[k].srgb[1]), linear(patches[k].srgb[2])};
+        const uint8_t *ref = skinq_colorchecker[k].srgb;
+        double lin[3] = {skinq_cc_linear(ref[0]), skinq_cc_linear(ref[1]), skinq_cc_linear(ref[2])};
         uint8_t v[3];
         for (int c = 0; c < 3; c++) {
             double x = cast_on ? EXPOSURE * (cast[3 * c] * lin[0] + cast[3 * c + 1] * lin[1] + cast[3 * c + 2] * lin[2])
                                : lin[c];
-            v[c] = cast_on ? synth_srgb8(x) : patches[k].srgb[c];
+            v[c] = cast_on ? synth_srgb8(x) : skinq_colorchecker[k].srgb[c];
         }
         for (int y = py; y < py + ph; y++)
             for (int x = px; x < px + pw; x++)
@@ -73,15 +71,15 @@ static skinq_status render(skinq_ctx *ctx, int w, int h, int cast_on, skinq_imag
         if (list) {
             cJSON *p = cJSON_CreateObject();
             cJSON_AddNumberToObject(p, "index", k + 1);
-            cJSON_AddStringToObject(p, "name", patches[k].name);
+            cJSON_AddStringToObject(p, "name", skinq_colorchecker[k].name);
             cJSON *s = cJSON_AddArrayToObject(p, "srgb");
             double lab[3];
-            srgb_to_lab(patches[k].srgb, lab);
+            skinq_cc_linear_to_lab(lin, lab);
             cJSON *l = cJSON_AddArrayToObject(p, "lab_d65");
             cJSON *rect = cJSON_AddArrayToObject(p, "rect_px");
             cJSON *centre = cJSON_AddArrayToObject(p, "center_px");
             for (int c = 0; c < 3; c++) {
-                cJSON_AddItemToArray(s, cJSON_CreateNumber(patches[k].srgb[c]));
+                cJSON_AddItemToArray(s, cJSON_CreateNumber(skinq_colorchecker[k].srgb[c]));
                 cJSON_AddItemToArray(l, cJSON_CreateNumber(lab[c]));
             }
             int r[4] = {px, py, pw, ph};

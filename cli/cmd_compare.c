@@ -1,0 +1,256 @@
+/* cmd_compare.c -- `skinq compare BEFORE AFTER`: after registered onto before, colour-normalised,
+ * both analysed on the common ROI; ΔE2000 and every metric's change, as a table, JSON or CSV. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aopts.h"
+#include "out.h"
+
+static const char *opt_chart, *opt_maps;
+static int opt_no_align, opt_json, opt_csv;
+
+static const cli_option compare_options[] = {
+    CLI_ANALYSIS_OPTIONS,
+    {"chart", 0, OPT_STRING, &opt_chart, "F.json", "ColorChecker corners per photo: 3x3 colour matrix each"},
+    {"no-align", 0, OPT_FLAG, &opt_no_align, NULL, "take the photos as aligned (no registration)"},
+    {"maps", 0, OPT_STRING, &opt_maps, "DIR", "write aligned_after, side_by_side, delta_e2000, redness_change PNGs"},
+    {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
+    {"csv", 0, OPT_FLAG, &opt_csv, NULL, "CSV rows (metric,before,after,change,percent,improved,unit)"},
+    CLI_OPTIONS_END,
+};
+
+static cJSON *numbers(const double *v, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, isfinite(v[i]) ? cJSON_CreateNumber(v[i]) : cJSON_CreateNull());
+    return a;
+}
+
+static cJSON *alignment_json(const skinq_alignment *al)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "method", al->method);
+    cJSON_AddBoolToObject(j, "ok", al->ok);
+    cJSON_AddNumberToObject(j, "matches", al->matches);
+    cJSON_AddNumberToObject(j, "inliers", al->inliers);
+    out_add_number(j, "rms_px", al->rms_px);
+    out_add_number(j, "overlap", al->overlap);
+    out_add_number(j, "ecc", al->ecc);
+    cJSON_AddBoolToObject(j, "ecc_accepted", al->ecc_accepted);
+    cJSON_AddItemToObject(j, "matrix", numbers(al->matrix, 9));
+    cJSON_AddStringToObject(j, "matrix_maps", "after pixel -> before pixel (x right, y down, row-major)");
+    return j;
+}
+
+static cJSON *chart_json(const skinq_chart_fit *f)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddItemToObject(j, "matrix", numbers(f->matrix, 9));
+    cJSON_AddNumberToObject(j, "patches", f->patches);
+    cJSON *b = cJSON_AddObjectToObject(j, "delta_e2000_before");
+    out_add_number(b, "mean", f->de_before_mean);
+    out_add_number(b, "max", f->de_before_max);
+    cJSON *a = cJSON_AddObjectToObject(j, "delta_e2000_after");
+    out_add_number(a, "mean", f->de_after_mean);
+    out_add_number(a, "max", f->de_after_max);
+    return j;
+}
+
+static cJSON *calibration_json(const skinq_compare_result *r)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "method", r->has_chart ? "chart" : r->has_white ? "white" : "none");
+    if (r->has_chart) {
+        cJSON_AddItemToObject(j, "before", chart_json(&r->chart[0]));
+        cJSON_AddItemToObject(j, "after", chart_json(&r->chart[1]));
+    } else if (r->has_white) {
+        cJSON *g = cJSON_AddObjectToObject(j, "white_gains");
+        cJSON_AddItemToObject(g, "before", numbers(r->white_gains[0], 3));
+        cJSON_AddItemToObject(g, "after", numbers(r->white_gains[1], 3));
+    }
+    if (r->has_ref) {
+        cJSON *ref = cJSON_AddObjectToObject(j, "ref_normalisation");
+        cJSON_AddItemToObject(ref, "after_gains", numbers(r->ref_gains, 3));
+        cJSON_AddNumberToObject(ref, "pixels", (double)r->ref_pixels);
+    }
+    return j;
+}
+
+/* root.a.b.c for the path "a.b.c", creating objects on the way; NULL on a clash. */
+static cJSON *nested(cJSON *root, const char *path)
+{
+    char buf[96];
+    snprintf(buf, sizeof buf, "%s", path);
+    cJSON *cur = root;
+    for (char *seg = strtok(buf, "."); seg; seg = strtok(NULL, ".")) {
+        cJSON *next = cJSON_GetObjectItemCaseSensitive(cur, seg);
+        if (!next)
+            next = cJSON_AddObjectToObject(cur, seg);
+        else if (!cJSON_IsObject(next))
+            return NULL;
+        cur = next;
+    }
+    return cur;
+}
+
+static cJSON *result_json(const skinq_compare_result *r, const skinq_analysis_options *o)
+{
+    cJSON *before = out_analysis_json(r->before, o), *after = out_analysis_json(r->after, o);
+    if (!before || !after) {
+        cJSON_Delete(before);
+        cJSON_Delete(after);
+        return NULL;
+    }
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
+    cJSON_AddItemToObject(doc, "before", before);
+    cJSON_AddItemToObject(doc, "after", after);
+    cJSON_AddItemToObject(doc, "alignment", alignment_json(&r->alignment));
+    cJSON_AddItemToObject(doc, "calibration", calibration_json(r));
+    cJSON *roi = cJSON_AddObjectToObject(doc, "common_roi");
+    cJSON_AddNumberToObject(roi, "pixels", (double)r->roi_pixels);
+    cJSON *de = cJSON_AddObjectToObject(doc, "delta_e2000");
+    out_add_number(de, "mean", r->delta_e_mean);
+    out_add_number(de, "p95", r->delta_e_p95);
+    cJSON *d = cJSON_AddObjectToObject(doc, "delta");
+    for (size_t i = 0; i < r->delta_count; i++) {
+        const skinq_delta *x = &r->delta[i];
+        cJSON *m = nested(d, x->path);
+        if (!m) {
+            cJSON_Delete(doc);
+            return NULL;
+        }
+        out_add_number(m, "before", x->before);
+        out_add_number(m, "after", x->after);
+        out_add_number(m, "change", x->change);
+        out_add_number(m, "percent", x->percent);
+        if (x->improved < 0)
+            cJSON_AddNullToObject(m, "improved");
+        else
+            cJSON_AddBoolToObject(m, "improved", x->improved);
+        cJSON_AddStringToObject(m, "unit", x->unit);
+    }
+    return doc;
+}
+
+static const char *improved_word(int v)
+{
+    return v < 0 ? "" : v ? "better" : "not better";
+}
+
+/* The readable table: alignment, calibration, ΔE2000, then the headline metrics. */
+static void print_text(const skinq_compare_result *r)
+{
+    const skinq_alignment *al = &r->alignment;
+    printf("before  %s\nafter   %s\n", r->before->path, r->after->path);
+    if (strcmp(al->method, "none") == 0)
+        printf("  alignment   none (--no-align): overlap %.1f %%\n", 100 * al->overlap);
+    else
+        printf("  alignment   %s: %d/%d inliers, rms %.2f px, overlap %.1f %%\n", al->method, al->inliers, al->matches,
+               al->rms_px, 100 * al->overlap);
+    if (r->has_chart)
+        printf("  calibration chart: patch ΔE2000 mean %.2f -> %.2f (before), %.2f -> %.2f (after)\n",
+               r->chart[0].de_before_mean, r->chart[0].de_after_mean, r->chart[1].de_before_mean,
+               r->chart[1].de_after_mean);
+    else if (r->has_white)
+        printf("  calibration white gains before %.3f %.3f %.3f, after %.3f %.3f %.3f\n", r->white_gains[0][0],
+               r->white_gains[0][1], r->white_gains[0][2], r->white_gains[1][0], r->white_gains[1][1],
+               r->white_gains[1][2]);
+    if (r->has_ref)
+        printf("  reference   after scaled by %.3f %.3f %.3f to match before\n", r->ref_gains[0], r->ref_gains[1],
+               r->ref_gains[2]);
+    printf("  common ROI  %llu px\n", (unsigned long long)r->roi_pixels);
+    printf("  ΔE2000      mean %.2f, p95 %.2f\n", r->delta_e_mean, r->delta_e_p95);
+    printf("  %-36s %10s %10s %10s %8s  %s\n", "metric", "before", "after", "change", "%", "");
+    for (size_t i = 0; i < r->delta_count; i++) {
+        const skinq_delta *d = &r->delta[i];
+        const char *last = strrchr(d->path, '.');
+        int colour = strncmp(d->path, "color.", 6) == 0;
+        if (strstr(d->path, ".bins.") || (colour && strcmp(last, ".mean") && strcmp(last, ".delta_ref") &&
+                                          strncmp(d->path, "color.red_area_", 15)))
+            continue;
+        char pct[16] = "n/a";
+        if (isfinite(d->percent))
+            snprintf(pct, sizeof pct, "%+.1f", d->percent);
+        printf("  %-36s %10.4g %10.4g %+10.4g %8s  %s\n", d->path, d->before, d->after, d->change, pct,
+               improved_word(d->improved));
+    }
+}
+
+static void print_csv(const skinq_compare_result *r)
+{
+    printf("metric,before,after,change,percent,improved,unit\n");
+    for (size_t i = 0; i < r->delta_count; i++) {
+        const skinq_delta *d = &r->delta[i];
+        printf("%s,%.9g,%.9g,%.9g,%.9g,%s,%s\n", d->path, d->before, d->after, d->change, d->percent,
+               d->improved < 0 ? "" : d->improved ? "true" : "false", d->unit);
+    }
+    printf("delta_e2000.mean,,,%.9g,,,dE00\ndelta_e2000.p95,,,%.9g,,,dE00\n", r->delta_e_mean, r->delta_e_p95);
+}
+
+static int run(const cli_command *self, int argc, char **argv)
+{
+    int first;
+    int rc = cli_parse(self, argc, argv, &first);
+    if (rc >= 0)
+        return rc;
+    if (argc - first != 2)
+        return cli_usage_error(self, "give two images: BEFORE AFTER");
+    if (opt_json && opt_csv)
+        return cli_usage_error(self, "choose --json or --csv");
+    if (opt_chart && g_aopts.white)
+        return cli_usage_error(self, "choose --white or --chart");
+    skinq_analysis_options o;
+    if ((rc = cli_aopts_setup(self, NULL, &o, NULL)) >= 0)
+        return rc;
+    skinq_ctx *ctx = cli_ctx_open();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    skinq_mask *mask = NULL;
+    if ((rc = cli_aopts_setup(self, ctx, &o, &mask)) >= 0) {
+        skinq_ctx_close(&ctx);
+        return rc;
+    }
+    skinq_compare_options co;
+    skinq_compare_default_options(&co);
+    co.analysis = &o;
+    co.align.no_align = opt_no_align;
+    co.chart_path = opt_chart;
+    co.maps_dir = opt_maps;
+    skinq_compare_result r;
+    skinq_status st = skinq_compare(ctx, argv[first], argv[first + 1], &co, &r);
+    if (st != SKINQ_OK) {
+        rc = cli_fail(ctx, st);
+    } else if (opt_json) {
+        cJSON *doc = result_json(&r, &o);
+        rc = doc ? out_json(doc) : (fputs("skinq: internal error: clashing metric paths\n", stderr), EXIT_INTERNAL);
+    } else {
+        if (opt_csv)
+            print_csv(&r);
+        else
+            print_text(&r);
+        rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+    }
+    skinq_compare_free(&r);
+    skinq_mask_free(&mask);
+    skinq_ctx_close(&ctx);
+    return rc;
+}
+
+const cli_command cmd_compare = {
+    "compare", run, "compare BEFORE AFTER [--roi x,y,w,h | --mask M.png | --auto-skin] [--ref x,y,w,h] [options]",
+    "before/after: registration, colour normalisation, ΔE2000 and every metric's change",
+    compare_options,
+    "AFTER is registered onto BEFORE (AKAZE features on a CLAHE-equalised luminance, RANSAC\n"
+    "homography, ECC refinement kept only when it agrees with the feature inliers), warped into\n"
+    "BEFORE's frame, and both are analysed on the common ROI: the ROI given on BEFORE's pixels\n"
+    "intersected with the warped AFTER's valid area. --white RECT (same rectangle in each photo's\n"
+    "own pixels) or --chart F.json (ColorChecker corners, {\"corners\": [[x,y]x4]} or per image\n"
+    "{\"images\": [{\"image\": NAME, \"corners\": ...}]}) calibrate each photo; --ref RECT (on BEFORE)\n"
+    "then scales AFTER's linear RGB to match BEFORE on untreated skin. delta.<metric>.improved:\n"
+    "less redness (a*, erythema index, hemoglobin, red area), roughness, pores, spots, lines and\n"
+    "depth is better; metrics without a direction give null. Exit 4 when the alignment is too poor\n"
+    "(too few inliers, a degenerate matrix, overlap below 50 %), unless --no-align.",
+};

@@ -1,0 +1,227 @@
+/* calib.c -- ColorChecker calibration: corner points from a chart file, robust patch means in
+ * linear RGB, a least-squares 3×3 matrix to X-Rite's reference values, patch ΔE2000 before/after. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "align/align.h"
+#include "synth/colorchecker.h"
+
+#define CHART_FILE_MAX (1 << 20)
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static int read_corners(const cJSON *arr, double c[4][2])
+{
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) != 4)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        const cJSON *p = cJSON_GetArrayItem(arr, i);
+        if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2)
+            return -1;
+        for (int k = 0; k < 2; k++) {
+            const cJSON *v = cJSON_GetArrayItem(p, k);
+            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+                return -1;
+            c[i][k] = v->valuedouble;
+        }
+    }
+    return 0;
+}
+
+static char *slurp(const char *path, long *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(CHART_FILE_MAX + 1);
+    *n = buf ? (long)fread(buf, 1, CHART_FILE_MAX + 1, f) : -1;
+    fclose(f);
+    if (buf)
+        buf[*n > CHART_FILE_MAX ? CHART_FILE_MAX : *n] = 0;
+    return buf;
+}
+
+skinq_status skinq_chart_load(skinq_ctx *ctx, const char *path, const char *image, double corners[4][2])
+{
+    long n = 0;
+    char *text = slurp(path, &n);
+    if (!text)
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot read chart file '%s'", path);
+    if (n > CHART_FILE_MAX) {
+        free(text);
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' is larger than 1 MiB", path);
+    }
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    if (!doc)
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' is not valid JSON", path);
+    const cJSON *arr = NULL;
+    const cJSON *images = cJSON_GetObjectItemCaseSensitive(doc, "images");
+    if (cJSON_IsArray(images) && image) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, images) {
+            const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "image");
+            if (cJSON_IsString(name) && strcmp(base_name(name->valuestring), base_name(image)) == 0)
+                arr = cJSON_GetObjectItemCaseSensitive(it, "corners");
+        }
+    }
+    if (!arr)
+        arr = cJSON_GetObjectItemCaseSensitive(doc, "corners");
+    double c[4][2];
+    skinq_status st = SKINQ_OK;
+    if (!arr)
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' has no \"corners\"%s%s%s", path,
+                        image ? " for '" : "", image ? base_name(image) : "", image ? "'" : "");
+    else if (read_corners(arr, c))
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s': \"corners\" must be 4 [x, y] pairs of numbers", path);
+    else {
+        double area = 0; /* shoelace: positive for TL, TR, BR, BL with y down */
+        for (int i = 0; i < 4; i++)
+            area += c[i][0] * c[(i + 1) % 4][1] - c[(i + 1) % 4][0] * c[i][1];
+        area *= 0.5;
+        if (!(area >= 24 * 16))
+            st = skinq_fail(ctx, SKINQ_E_FORMAT,
+                            "chart file '%s': corners enclose %.0f px² (give top-left, top-right, bottom-right, "
+                            "bottom-left of the patch area)",
+                            path, area);
+    }
+    cJSON_Delete(doc);
+    if (st == SKINQ_OK)
+        memcpy(corners, c, sizeof c);
+    return st;
+}
+
+static void quad_point(const double c[4][2], double u, double v, double *x, double *y)
+{
+    *x = (1 - u) * (1 - v) * c[0][0] + u * (1 - v) * c[1][0] + u * v * c[2][0] + (1 - u) * v * c[3][0];
+    *y = (1 - u) * (1 - v) * c[0][1] + u * (1 - v) * c[1][1] + u * v * c[2][1] + (1 - u) * v * c[3][1];
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Mean of the values within 2.5 robust sigmas (1.4826·MAD) of the median; sorts v, uses tmp. */
+static double robust_mean(double *v, double *tmp, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    double med = v[n / 2];
+    for (int i = 0; i < n; i++)
+        tmp[i] = fabs(v[i] - med);
+    qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
+    double lim = 2.5 * 1.4826 * tmp[n / 2] + 1e-9, s = 0;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (fabs(v[i] - med) <= lim)
+            s += v[i], m++;
+    return s / m;
+}
+
+/* Sample the inner half of cell k; returns 1 if most samples are clipped. */
+static int sample_patch(const skinq_image *img, const double c[4][2], int k, double *buf, double out[3])
+{
+    int col = k % 6, row = k / 6;
+    double x0, y0, x1, y1;
+    quad_point(c, (col + 0.25) / 6, (row + 0.25) / 4, &x0, &y0);
+    quad_point(c, (col + 0.75) / 6, (row + 0.75) / 4, &x1, &y1);
+    int ns = (int)ceil(fmax(fabs(x1 - x0), fabs(y1 - y0)));
+    ns = ns < 4 ? 4 : ns > 128 ? 128 : ns; /* ≤ 128² samples: plenty for a mean */
+    int n = 0, clipped = 0;
+    unsigned full = img->depth == 16 ? 65535 : 255;
+    double *vals[3] = {buf, buf + 128 * 128, buf + 2 * 128 * 128}, *tmp = buf + 3 * 128 * 128;
+    for (int j = 0; j < ns; j++)
+        for (int i = 0; i < ns; i++) {
+            double x, y;
+            quad_point(c, (col + 0.25 + 0.5 * (i + 0.5) / ns) / 6, (row + 0.25 + 0.5 * (j + 0.5) / ns) / 4, &x, &y);
+            int xi = (int)lround(x), yi = (int)lround(y);
+            const uint8_t *r = skinq_image_row(img, yi);
+            int clip = 0;
+            for (int ch = 0; ch < 3; ch++) {
+                size_t o = (size_t)xi * img->channels + ch;
+                unsigned v = img->depth == 16 ? ((const uint16_t *)(const void *)r)[o] : r[o];
+                clip |= v == 0 || v == full;
+                vals[ch][n] = img->depth == 16 ? align_srgb_decode(v / 65535.0) : skinq_cc_linear((uint8_t)v);
+            }
+            clipped += clip;
+            n++;
+        }
+    for (int ch = 0; ch < 3; ch++)
+        out[ch] = robust_mean(vals[ch], tmp, n);
+    return clipped * 2 > n;
+}
+
+static double patch_de(const double rgb[3], const double ref_lab[3])
+{
+    double lab[3];
+    skinq_cc_linear_to_lab(rgb, lab);
+    return skinq_delta_e2000(lab, ref_lab);
+}
+
+skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const double corners[4][2],
+                                   skinq_chart_fit *out)
+{
+    if (!img || !img->data || !corners || !out)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "chart calibration: bad arguments");
+    if (img->channels < 3)
+        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "chart calibration needs an RGB image");
+    for (int i = 0; i < 4; i++)
+        if (!(corners[i][0] >= 0 && corners[i][1] >= 0 && corners[i][0] <= img->width - 1 &&
+              corners[i][1] <= img->height - 1))
+            return skinq_fail(ctx, SKINQ_E_INVALID, "chart corner %d (%.1f, %.1f) is outside the %dx%d image", i + 1,
+                              corners[i][0], corners[i][1], img->width, img->height);
+    double *buf = skinq_malloc(ctx, 4 * 128 * 128 * sizeof *buf);
+    if (!buf)
+        return SKINQ_E_NOMEM;
+    skinq_chart_fit f;
+    memset(&f, 0, sizeof f);
+    double ref[SKINQ_CHART_PATCHES][3], ref_lab[SKINQ_CHART_PATCHES][3], A[9] = {0}, B[9] = {0};
+    int used[SKINQ_CHART_PATCHES];
+    for (int k = 0; k < SKINQ_CHART_PATCHES; k++) {
+        used[k] = !sample_patch(img, corners, k, buf, f.measured[k]);
+        for (int c = 0; c < 3; c++)
+            ref[k][c] = skinq_cc_linear(skinq_colorchecker[k].srgb[c]);
+        skinq_cc_linear_to_lab(ref[k], ref_lab[k]);
+        if (!used[k])
+            continue;
+        f.patches++;
+        const double *m = f.measured[k];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                A[3 * i + j] += m[i] * m[j];   /* Σ m mᵀ */
+                B[3 * i + j] += ref[k][i] * m[j]; /* Σ r mᵀ */
+            }
+    }
+    skinq_free(ctx, buf);
+    double Ai[9];
+    if (f.patches < 6 || skinq_mat3_inv(A, Ai))
+        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "chart calibration: only %d usable patches (need 6, not all grey)",
+                          f.patches);
+    skinq_mat3_mul(B, Ai, f.matrix); /* M = (Σ r mᵀ)(Σ m mᵀ)⁻¹ minimises Σ |r − M m|² */
+    double sb = 0, sa = 0;
+    for (int k = 0; k < SKINQ_CHART_PATCHES; k++) {
+        double cor[3];
+        for (int c = 0; c < 3; c++)
+            cor[c] = f.matrix[3 * c] * f.measured[k][0] + f.matrix[3 * c + 1] * f.measured[k][1] +
+                     f.matrix[3 * c + 2] * f.measured[k][2];
+        f.de_before[k] = patch_de(f.measured[k], ref_lab[k]);
+        f.de_after[k] = patch_de(cor, ref_lab[k]);
+        if (!used[k])
+            continue;
+        sb += f.de_before[k], sa += f.de_after[k];
+        f.de_before_max = fmax(f.de_before_max, f.de_before[k]);
+        f.de_after_max = fmax(f.de_after_max, f.de_after[k]);
+    }
+    f.de_before_mean = sb / f.patches;
+    f.de_after_mean = sa / f.patches;
+    *out = f;
+    return SKINQ_OK;
+}

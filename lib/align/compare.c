@@ -1,0 +1,440 @@
+/* compare.c -- before/after: calibrate, register, warp, normalise on reference skin, analyse both
+ * on the common ROI, ΔE2000 over it, every metric's change with its direction, and the maps. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "align/align.h"
+#include "report/report.h"
+
+/* Which side is better, by path prefix (first match wins). Redness, texture and scar extent:
+ * less is better (design §3); metrics with no clinical direction are left out (0). */
+static const struct {
+    const char *prefix;
+    int dir;
+} directions[] = {
+    {"color.a.", -1},           {"color.erythema_index.", -1}, {"color.hemoglobin.", -1},
+    {"color.red_area_", -1},    {"texture.roughness.", -1},    {"texture.pores.", -1},
+    {"texture.spots.", -1},     {"texture.lines.", -1},        {"texture.tone_evenness", -1},
+    {"scars.", -1},             {"surface.sa_mm", -1},         {"surface.sq_mm", -1},
+};
+
+int skinq_metric_direction(const char *path)
+{
+    if (!path)
+        return 0;
+    const char *last = strrchr(path, '.');
+    if (strncmp(path, "color.", 6) == 0 && strncmp(path, "color.red_area_", 15) != 0 && last &&
+        strcmp(last, ".mean") && strcmp(last, ".p50") && strcmp(last, ".p95") && strcmp(last, ".delta_ref"))
+        return 0; /* spreads (std), tails (p05) and the reference's own values have no direction */
+    for (size_t i = 0; i < sizeof directions / sizeof directions[0]; i++)
+        if (strncmp(path, directions[i].prefix, strlen(directions[i].prefix)) == 0)
+            return directions[i].dir;
+    return 0;
+}
+
+void skinq_compare_default_options(skinq_compare_options *o)
+{
+    memset(o, 0, sizeof *o);
+    skinq_align_default_options(&o->align);
+    o->map_max_size = 2048;
+}
+
+void skinq_compare_free(skinq_compare_result *r)
+{
+    if (!r)
+        return;
+    skinq_analysis_free(r->before);
+    skinq_analysis_free(r->after);
+    skinq_free_raw(&r->alloc, r->before);
+    skinq_free_raw(&r->alloc, r->after);
+    skinq_free_raw(&r->alloc, r->delta);
+    memset(r, 0, sizeof *r);
+}
+
+/* The per-pixel stage: ΔE2000 and Δa* over the common ROI, histograms for percentiles, cell sums for maps. */
+#define DE_BINS 20000 /* 0.005 ΔE per bin up to 100 */
+#define DE_BIN 0.005
+typedef struct pix_job {
+    const skinq_mask *roi;
+    const float *lab[2][3]; /* before, after: L, a, b planes of the strip */
+    int y0, n, w, f, mw;    /* strip origin and rows, width, map factor (1 without maps), map width */
+    double *de_sum;         /* per thread */
+    uint64_t (*hist)[DE_BINS], (*hist_da)[DE_BINS];
+    float *map_de, *map_da; /* cell sums (mw × mh), rows owned by one task at a time */
+    uint32_t *map_n;
+} pix_job;
+
+/* Task = one map cell row (f image rows) of the strip, so no two threads share a cell. */
+static void pix_rows(void *user, int task, int thread)
+{
+    pix_job *j = user;
+    for (int r = task * j->f; r < (task + 1) * j->f && r < j->n; r++) {
+        int y = j->y0 + r;
+        size_t o = (size_t)r * j->w;
+        const uint8_t *m = j->roi->data + (size_t)y * j->roi->stride;
+        for (int x = 0; x < j->w; x++) {
+            if (!m[x])
+                continue;
+            double l1[3] = {j->lab[0][0][o + x], j->lab[0][1][o + x], j->lab[0][2][o + x]};
+            double l2[3] = {j->lab[1][0][o + x], j->lab[1][1][o + x], j->lab[1][2][o + x]};
+            double de = skinq_delta_e2000(l1, l2), da = l2[1] - l1[1];
+            if (!isfinite(de))
+                continue;
+            j->de_sum[thread] += de;
+            int b = (int)(de / DE_BIN), bd = (int)(fabs(da) / DE_BIN);
+            j->hist[thread][b < DE_BINS ? b : DE_BINS - 1]++;
+            j->hist_da[thread][bd < DE_BINS ? bd : DE_BINS - 1]++;
+            if (j->map_de) {
+                size_t c = (size_t)(y / j->f) * j->mw + x / j->f;
+                j->map_de[c] += (float)de, j->map_da[c] += (float)da, j->map_n[c]++;
+            }
+        }
+    }
+}
+
+static double hist_quantile(const uint64_t *h, uint64_t n, double q)
+{
+    uint64_t want = (uint64_t)ceil(q * n), acc = 0;
+    for (int b = 0; b < DE_BINS; b++)
+        if ((acc += h[b]) >= want && want > 0)
+            return (b + 0.5) * DE_BIN;
+    return 0;
+}
+
+/* A view of rows [y0, y0+n) of an image (no copy). */
+static skinq_image rows_view(const skinq_image *img, int y0, int n)
+{
+    skinq_image v = *img;
+    v.data = img->data + (size_t)y0 * img->stride;
+    v.height = n;
+    v.icc = NULL, v.icc_size = 0;
+    return v;
+}
+
+typedef struct de_out {
+    double mean, p95, da_p99, de_p99;
+    float *map_de, *map_da; /* cell means (NaN outside), NULL without maps */
+    int f, mw, mh;
+} de_out;
+
+static skinq_status delta_e(skinq_ctx *ctx, const skinq_image *b, const skinq_image *a, const skinq_mask *roi,
+                            int map_max, de_out *out)
+{
+    const int T = skinq_ctx_threads(ctx);
+    int w = b->width, h = b->height;
+    pix_job j;
+    memset(&j, 0, sizeof j);
+    memset(out, 0, sizeof *out);
+    j.roi = roi, j.w = w, j.f = 1;
+    if (map_max > 0) {
+        int lng = w > h ? w : h;
+        j.f = (lng + map_max - 1) / map_max;
+        j.mw = (w + j.f - 1) / j.f, out->mh = (h + j.f - 1) / j.f;
+    }
+    int strip = 128 / j.f * j.f; /* strips of whole cell rows */
+    strip = strip < j.f ? j.f : strip;
+    float *planes = skinq_malloc(ctx, (size_t)6 * w * strip * sizeof(float));
+    j.de_sum = skinq_calloc(ctx, (size_t)T, sizeof(double));
+    j.hist = skinq_calloc(ctx, (size_t)T, sizeof *j.hist);
+    j.hist_da = skinq_calloc(ctx, (size_t)T, sizeof *j.hist_da);
+    skinq_status st = planes && j.de_sum && j.hist && j.hist_da ? SKINQ_OK : SKINQ_E_NOMEM;
+    if (st == SKINQ_OK && map_max > 0) {
+        size_t cells = (size_t)j.mw * out->mh;
+        j.map_de = skinq_calloc(ctx, cells, sizeof(float));
+        j.map_da = skinq_calloc(ctx, cells, sizeof(float));
+        j.map_n = skinq_calloc(ctx, cells, sizeof(uint32_t));
+        if (!j.map_de || !j.map_da || !j.map_n)
+            st = SKINQ_E_NOMEM;
+    }
+    for (int y0 = 0; st == SKINQ_OK && y0 < h; y0 += strip) {
+        int n = y0 + strip <= h ? strip : h - y0;
+        float *p[2][SKINQ_COLOR_METRIC_COUNT];
+        memset(p, 0, sizeof p);
+        for (int k = 0; k < 2; k++)
+            for (int c = 0; c < 3; c++)
+                p[k][c] = planes + (size_t)(3 * k + c) * w * strip, j.lab[k][c] = p[k][c];
+        skinq_image vb = rows_view(b, y0, n), va = rows_view(a, y0, n);
+        st = skinq_color_planes(ctx, &vb, NULL, p[0], (size_t)w);
+        if (st == SKINQ_OK)
+            st = skinq_color_planes(ctx, &va, NULL, p[1], (size_t)w);
+        if (st != SKINQ_OK)
+            break;
+        j.y0 = y0, j.n = n;
+        skinq_parallel_for(ctx, (n + j.f - 1) / j.f, pix_rows, &j);
+    }
+    if (st == SKINQ_OK) {
+        uint64_t npx = 0;
+        double sum = 0;
+        for (int t = 0; t < T; t++) {
+            sum += j.de_sum[t];
+            if (t > 0)
+                for (int k = 0; k < DE_BINS; k++)
+                    j.hist[0][k] += j.hist[t][k], j.hist_da[0][k] += j.hist_da[t][k];
+        }
+        for (int k = 0; k < DE_BINS; k++)
+            npx += j.hist[0][k];
+        if (npx == 0)
+            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no pixel of the common ROI has a colour difference");
+        else {
+            out->mean = sum / npx;
+            out->p95 = hist_quantile(j.hist[0], npx, 0.95);
+            out->de_p99 = hist_quantile(j.hist[0], npx, 0.99);
+            out->da_p99 = hist_quantile(j.hist_da[0], npx, 0.99);
+        }
+    }
+    if (st == SKINQ_OK && j.map_de) {
+        for (size_t c = 0; c < (size_t)j.mw * out->mh; c++) {
+            j.map_de[c] = j.map_n[c] ? j.map_de[c] / j.map_n[c] : NAN;
+            j.map_da[c] = j.map_n[c] ? j.map_da[c] / j.map_n[c] : NAN;
+        }
+        out->map_de = j.map_de, out->map_da = j.map_da, out->f = j.f, out->mw = j.mw;
+        j.map_de = j.map_da = NULL;
+    }
+    skinq_free(ctx, planes);
+    skinq_free(ctx, j.de_sum);
+    skinq_free(ctx, j.hist);
+    skinq_free(ctx, j.hist_da);
+    skinq_free(ctx, j.map_de);
+    skinq_free(ctx, j.map_da);
+    skinq_free(ctx, j.map_n);
+    return st;
+}
+
+/* Box-average an 8-bit RGB image by f into dst at column x0 (dst rows ≥ src rows / f). */
+static void shrink_into(const skinq_image *src, int f, skinq_image *dst, int x0)
+{
+    int w = (src->width + f - 1) / f, h = (src->height + f - 1) / f;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            unsigned s[3] = {0}, n = 0;
+            for (int j = y * f; j < (y + 1) * f && j < src->height; j++)
+                for (int i = x * f; i < (x + 1) * f && i < src->width; i++, n++)
+                    for (int c = 0; c < 3; c++)
+                        s[c] += skinq_image_row(src, j)[3 * i + c];
+            for (int c = 0; c < 3; c++)
+                skinq_image_row(dst, y)[3 * (x0 + x) + c] = (uint8_t)((s[c] + n / 2) / n);
+        }
+}
+
+static skinq_status write_maps(skinq_ctx *ctx, const char *dir, const skinq_image *before, const skinq_image *after,
+                               const de_out *d)
+{
+    char path[4096];
+    if (mkdir(dir, 0777) != 0) {
+        struct stat sb;
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return skinq_fail(ctx, SKINQ_E_IO, "cannot create the maps folder '%s'", dir);
+    }
+    skinq_status st = SKINQ_OK;
+    if (before->depth == 8 && after->depth == 8 && after->channels == 3) { /* photos: 8-bit RGB only */
+        snprintf(path, sizeof path, "%s/aligned_after.png", dir);
+        st = skinq_png_write(ctx, path, after);
+        int f = d->f, w = (before->width + f - 1) / f, h = (before->height + f - 1) / f, gap = 8;
+        skinq_image *sbs = NULL;
+        if (st == SKINQ_OK)
+            st = skinq_image_new(ctx, 2 * w + gap, h, 3, 8, &sbs);
+        if (st == SKINQ_OK) {
+            for (int y = 0; y < h; y++)
+                memset(skinq_image_row(sbs, y), 255, (size_t)(2 * w + gap) * 3);
+            shrink_into(before, f, sbs, 0);
+            shrink_into(after, f, sbs, w + gap);
+            snprintf(path, sizeof path, "%s/side_by_side.png", dir);
+            st = skinq_png_write(ctx, path, sbs);
+        }
+        skinq_image_free(&sbs);
+    }
+    if (st == SKINQ_OK) {
+        snprintf(path, sizeof path, "%s/delta_e2000.png", dir);
+        st = skinq_heatmap_write(ctx, path, d->map_de, (size_t)d->mw, d->mw, d->mh, NULL, 0, 0, fmax(1.0, d->de_p99),
+                                 SKINQ_CMAP_MAGMA);
+    }
+    if (st == SKINQ_OK) { /* diverging, symmetric about 0: blue = less red after, red = more */
+        double v = fmax(1.0, d->da_p99);
+        snprintf(path, sizeof path, "%s/redness_change.png", dir);
+        st = skinq_heatmap_write(ctx, path, d->map_da, (size_t)d->mw, d->mw, d->mh, NULL, 0, -v, v, SKINQ_CMAP_COOLWARM);
+    }
+    return st;
+}
+
+/* Put the file's name in front of the ctx's message (copied first: it is the format's argument). */
+static skinq_status name_file(skinq_ctx *ctx, skinq_status st, const char *path, const char *what)
+{
+    char msg[sizeof ctx->error];
+    snprintf(msg, sizeof msg, "%s", skinq_ctx_error(ctx));
+    return skinq_fail(ctx, st, "'%s': %s%s", path, what, msg);
+}
+
+/* Per-photo colour calibration: a chart matrix or white gains applied in linear RGB. */
+static skinq_status calibrate(skinq_ctx *ctx, const skinq_compare_options *o, const skinq_analysis_options *ao,
+                              const char *path, skinq_image **img, const skinq_mask *alpha, skinq_chart_fit *fit,
+                              double gains[3])
+{
+    double m[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    skinq_status st = SKINQ_OK;
+    if (o->chart_path) {
+        double corners[4][2];
+        st = skinq_chart_load(ctx, o->chart_path, path, corners);
+        if (st == SKINQ_OK && (st = skinq_chart_calibrate(ctx, *img, corners, fit)) != SKINQ_OK)
+            st = name_file(ctx, st, path, "");
+        if (st == SKINQ_OK)
+            memcpy(m, fit->matrix, sizeof m);
+    } else if (ao->color.has_white) {
+        st = skinq_color_white_gains(ctx, *img, alpha, ao->color.white, ao->color.white_reflectance, gains, NULL, NULL);
+        if (st != SKINQ_OK)
+            return name_file(ctx, st, path, "white patch: ");
+        m[0] = gains[0], m[4] = gains[1], m[8] = gains[2];
+    } else {
+        return SKINQ_OK;
+    }
+    skinq_image *c = NULL;
+    if (st == SKINQ_OK)
+        st = skinq_align_apply_matrix(ctx, *img, m, &c);
+    if (st == SKINQ_OK) {
+        skinq_image_free(img);
+        *img = c;
+    }
+    return st;
+}
+
+static skinq_status provenance(skinq_ctx *ctx, const char *path, skinq_analysis *a)
+{
+    struct stat sb;
+    snprintf(a->path, sizeof a->path, "%s", path);
+    if (stat(path, &sb) != 0)
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot stat '%s'", path);
+    a->file_size = (uint64_t)sb.st_size;
+    return skinq_file_sha256(ctx, path, a->sha256);
+}
+
+static skinq_status fill_deltas(skinq_ctx *ctx, skinq_compare_result *r)
+{
+    const skinq_metrics *mb = &r->before->metrics, *ma = &r->after->metrics;
+    r->delta = skinq_calloc(ctx, mb->count + 1, sizeof *r->delta);
+    if (!r->delta)
+        return SKINQ_E_NOMEM;
+    for (size_t i = 0; i < mb->count; i++) {
+        const skinq_metric *b = &mb->items[i], *a = skinq_metrics_find(ma, b->path);
+        if (!a)
+            continue;
+        skinq_delta *d = &r->delta[r->delta_count++];
+        snprintf(d->path, sizeof d->path, "%s", b->path);
+        snprintf(d->unit, sizeof d->unit, "%s", b->unit);
+        d->before = b->value, d->after = a->value, d->change = a->value - b->value;
+        d->percent = d->change == 0 ? 0 : b->value != 0 ? 100 * d->change / fabs(b->value) : NAN;
+        int dir = skinq_metric_direction(b->path);
+        d->improved = dir == 0 || !isfinite(d->change) ? -1 : dir * d->change > 0;
+    }
+    return SKINQ_OK;
+}
+
+skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *after_path,
+                           const skinq_compare_options *o, skinq_compare_result *out)
+{
+    memset(out, 0, sizeof *out);
+    skinq_compare_options od;
+    if (!o) {
+        skinq_compare_default_options(&od);
+        o = &od;
+    }
+    skinq_analysis_options ad;
+    skinq_analysis_default_options(&ad);
+    const skinq_analysis_options *ao = o->analysis ? o->analysis : &ad;
+    if (ao->color.roi_kind == SKINQ_ROI_MASK && !ao->color.roi_mask)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "compare: ROI mask missing");
+    skinq_compare_result r;
+    memset(&r, 0, sizeof r);
+    r.alloc = ctx->alloc;
+    r.ref_gains[0] = r.ref_gains[1] = r.ref_gains[2] = 1;
+    skinq_image *b = NULL, *a = NULL, *aw = NULL;
+    skinq_mask *ab = NULL, *aa = NULL, *valid = NULL, *skin = NULL, *roi = NULL;
+    de_out d = {0};
+    skinq_status st = skinq_image_load(ctx, before_path, &b, &ab);
+    if (st == SKINQ_OK)
+        st = skinq_image_load(ctx, after_path, &a, &aa);
+    if (st == SKINQ_OK && (b->channels < 3 || a->channels < 3))
+        st = skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "'%s': compare needs colour photos",
+                        b->channels < 3 ? before_path : after_path);
+    r.before = skinq_calloc(ctx, 1, sizeof *r.before);
+    r.after = skinq_calloc(ctx, 1, sizeof *r.after);
+    if (st == SKINQ_OK && (!r.before || !r.after))
+        st = SKINQ_E_NOMEM;
+    if (st == SKINQ_OK)
+        st = provenance(ctx, before_path, r.before);
+    if (st == SKINQ_OK)
+        st = provenance(ctx, after_path, r.after);
+    r.has_chart = o->chart_path != NULL;
+    r.has_white = !r.has_chart && ao->color.has_white;
+    if (st == SKINQ_OK)
+        st = calibrate(ctx, o, ao, before_path, &b, ab, &r.chart[0], r.white_gains[0]);
+    if (st == SKINQ_OK)
+        st = calibrate(ctx, o, ao, after_path, &a, aa, &r.chart[1], r.white_gains[1]);
+    /* registration and the warp into before's frame */
+    skinq_align_options al = o->align;
+    al.after_mask = aa;
+    if (st == SKINQ_OK)
+        st = skinq_align_register(ctx, b, a, &al, &r.alignment);
+    if (st == SKINQ_OK)
+        st = skinq_align_warp(ctx, a, aa, r.alignment.matrix, b->width, b->height, &aw, &valid);
+    if (st == SKINQ_OK && ab) /* before's own alpha limits the common area too */
+        for (int y = 0; y < b->height; y++)
+            for (int x = 0; x < b->width; x++)
+                valid->data[(size_t)y * valid->stride + x] &= ab->data[(size_t)y * ab->stride + x] != 0;
+    if (st == SKINQ_OK && ao->color.has_ref) { /* after's untreated skin → before's */
+        r.has_ref = 1;
+        st = skinq_align_ref_gains(ctx, b, aw, valid, ao->color.ref, r.ref_gains, &r.ref_pixels);
+        double m[9] = {r.ref_gains[0], 0, 0, 0, r.ref_gains[1], 0, 0, 0, r.ref_gains[2]};
+        skinq_image *n = NULL;
+        if (st == SKINQ_OK && (st = skinq_align_apply_matrix(ctx, aw, m, &n)) == SKINQ_OK) {
+            skinq_image_free(&aw);
+            aw = n;
+        }
+    }
+    /* the common ROI, on before's pixels */
+    const skinq_color_options *co = &ao->color;
+    if (st == SKINQ_OK && co->roi_kind == SKINQ_ROI_AUTO_SKIN)
+        st = skinq_color_skin_mask(ctx, b, ab, NULL, &skin);
+    if (st == SKINQ_OK)
+        st = skinq_align_common_roi(ctx, valid, co->roi_kind == SKINQ_ROI_MASK ? co->roi_mask : skin,
+                                    co->roi_kind == SKINQ_ROI_RECT ? &co->roi : NULL, &roi);
+    if (st == SKINQ_OK)
+        r.roi_pixels = skinq_mask_count(roi);
+    /* both analyses on exactly those pixels; calibration was applied above */
+    skinq_analysis_options each = *ao;
+    each.color.roi_kind = SKINQ_ROI_MASK;
+    each.color.roi_mask = roi;
+    each.color.has_white = 0;
+    each.color.maps_dir = NULL;
+    if (st == SKINQ_OK)
+        st = skinq_analyze_image(ctx, b, NULL, &each, r.before);
+    if (st == SKINQ_OK)
+        st = skinq_analyze_image(ctx, aw, NULL, &each, r.after);
+    if (st == SKINQ_OK)
+        st = delta_e(ctx, b, aw, roi, o->maps_dir ? (o->map_max_size > 0 ? o->map_max_size : 2048) : 0, &d);
+    if (st == SKINQ_OK) {
+        r.delta_e_mean = d.mean, r.delta_e_p95 = d.p95;
+        st = fill_deltas(ctx, &r);
+    }
+    if (st == SKINQ_OK && o->maps_dir)
+        st = write_maps(ctx, o->maps_dir, b, aw, &d);
+    if (st != SKINQ_OK) {
+        skinq_alignment keep = r.alignment;
+        skinq_compare_free(&r);
+        if (st == SKINQ_E_ALIGN)
+            out->alignment = keep;
+    } else {
+        *out = r;
+    }
+    skinq_free(ctx, d.map_de);
+    skinq_free(ctx, d.map_da);
+    skinq_image_free(&b);
+    skinq_image_free(&a);
+    skinq_image_free(&aw);
+    skinq_mask_free(&ab);
+    skinq_mask_free(&aa);
+    skinq_mask_free(&valid);
+    skinq_mask_free(&skin);
+    skinq_mask_free(&roi);
+    return st;
+}

@@ -1,0 +1,76 @@
+/* cvwrap.h -- internal: the few OpenCV 4 operations registration needs, as C functions over plain
+ * buffers. cvwrap.cpp is the only C++ in skinq; every C++ exception becomes a skinq_status. */
+#ifndef SKINQ_CVWRAP_H
+#define SKINQ_CVWRAP_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include "core/core.h"
+
+/** A borrowed 8-bit single-channel plane (no ownership). */
+typedef struct cvw_plane {
+    const uint8_t *data;
+    int width, height;
+    size_t stride;
+} cvw_plane;
+
+/** Matched keypoint pairs (a[i] ↔ b[i], x, y interleaved, in the planes' pixels); free with cvw_matches_free(). */
+typedef struct cvw_matches {
+    float *a, *b;
+    int count;
+    int keypoints_a, keypoints_b;
+} cvw_matches;
+
+/**
+ * CLAHE (clip 3, 8×8 tiles) on both planes, AKAZE detect+describe (the strongest max_features),
+ * 2-NN Hamming matching with Lowe's ratio test (best < ratio × second best).
+ * @return SKINQ_OK (count may be 0); SKINQ_E_NOMEM; SKINQ_E_INTERNAL for an OpenCV exception.
+ */
+skinq_status cvw_match_features(skinq_ctx *ctx, const cvw_plane *a, const cvw_plane *b, int max_features,
+                                double ratio, cvw_matches *out);
+
+void cvw_matches_free(skinq_ctx *ctx, cvw_matches *m);
+
+/**
+ * RANSAC homography H (row-major) with dst ≈ H·src; inlier[i] set to 1/0 (caller's n bytes).
+ * @return SKINQ_OK; SKINQ_E_ALIGN when n < 4 or OpenCV finds no model; SKINQ_E_INTERNAL on an exception.
+ */
+skinq_status cvw_homography(skinq_ctx *ctx, const float *src, const float *dst, int n, double thresh_px,
+                            double H[9], uint8_t *inlier);
+
+/**
+ * ECC refinement (Evangelidis & Psarakis 2008, MOTION_HOMOGRAPHY): W maps template pixels onto
+ * input pixels, template(x) ≈ α·input(W·x) + β. W is the starting guess and receives the result.
+ * Both images are blurred (5×5 Gaussian) here and a 3-px border ring is left out of both, instead
+ * of ECC's own pre-filter, whose extrapolated ring biases the scale (opencv/opencv#29774).
+ * @param input_mask  NULL or a plane of input's size (nonzero = usable input pixel).
+ * @param cc          receives the final correlation coefficient (may be NULL).
+ * @return SKINQ_OK; SKINQ_E_ALIGN when ECC does not converge (OpenCV's StsNoConv); SKINQ_E_INTERNAL.
+ */
+skinq_status cvw_ecc(skinq_ctx *ctx, const cvw_plane *tmpl, const cvw_plane *input, const cvw_plane *input_mask,
+                     double W[9], int iterations, double eps, double *cc);
+
+/**
+ * dst(x) = src(H⁻¹·x) (H maps src pixels onto dst pixels), bilinear (linear = 1) or nearest,
+ * border 0. src/dst: interleaved 8- or 16-bit with `channels` (1..4), caller's buffers.
+ * @return SKINQ_OK or SKINQ_E_INTERNAL (an OpenCV exception: empty or bad buffers).
+ */
+skinq_status cvw_warp(skinq_ctx *ctx, const uint8_t *src, int sw, int sh, size_t sstride, int channels, int depth,
+                      uint8_t *dst, int dw, int dh, size_t dstride, const double H[9], int linear);
+
+/** Area-average resize of an 8-bit plane into dst (dw × dh). @return SKINQ_OK or SKINQ_E_INTERNAL. */
+skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t *dst, int dw, int dh, size_t dstride);
+
+/* Peers for the benchmarks: OpenCV's cvtColor(COLOR_RGB2Lab) on interleaved 8-bit RGB
+ * (stride bytes a row; lab packed) and on packed float RGB in [0, 1]; OpenCV's thread count. */
+skinq_status cvw_rgb2lab_u8(skinq_ctx *ctx, const uint8_t *rgb, int w, int h, size_t stride, uint8_t *lab);
+skinq_status cvw_rgb2lab_f32(skinq_ctx *ctx, const float *rgb, int w, int h, float *lab);
+void cvw_set_threads(int n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

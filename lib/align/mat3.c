@@ -1,0 +1,52 @@
+/* mat3.c -- 3×3 homogeneous matrices: products, inverses, points, resize maps. */
+#include <math.h>
+#include <string.h>
+
+#include "align/align.h"
+
+void skinq_mat3_identity(double m[9])
+{
+    static const double id[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    memcpy(m, id, sizeof id);
+}
+
+void skinq_mat3_mul(const double a[9], const double b[9], double out[9])
+{
+    double r[9];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            r[3 * i + j] = a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j] + a[3 * i + 2] * b[6 + j];
+    memcpy(out, r, sizeof r);
+}
+
+int skinq_mat3_inv(const double m[9], double out[9])
+{
+    double c[9] = {m[4] * m[8] - m[5] * m[7], m[2] * m[7] - m[1] * m[8], m[1] * m[5] - m[2] * m[4],
+                   m[5] * m[6] - m[3] * m[8], m[0] * m[8] - m[2] * m[6], m[2] * m[3] - m[0] * m[5],
+                   m[3] * m[7] - m[4] * m[6], m[1] * m[6] - m[0] * m[7], m[0] * m[4] - m[1] * m[3]};
+    double det = m[0] * c[0] + m[1] * c[3] + m[2] * c[6], norm = 0;
+    for (int i = 0; i < 9; i++)
+        norm = fmax(norm, fabs(m[i]));
+    if (!isfinite(det) || fabs(det) <= 1e-12 * norm * norm * norm)
+        return -1;
+    for (int i = 0; i < 9; i++)
+        out[i] = c[i] / det;
+    return 0;
+}
+
+int skinq_mat3_apply(const double m[9], double x, double y, double *ox, double *oy)
+{
+    double w = m[6] * x + m[7] * y + m[8];
+    if (!(fabs(w) > 1e-12))
+        return -1;
+    *ox = (m[0] * x + m[1] * y + m[2]) / w;
+    *oy = (m[3] * x + m[4] * y + m[5]) / w;
+    return 0;
+}
+
+void skinq_mat3_resize(double m[9], int w, int h, int dw, int dh)
+{
+    double sx = (double)dw / w, sy = (double)dh / h;
+    double r[9] = {sx, 0, 0.5 * sx - 0.5, 0, sy, 0.5 * sy - 0.5, 0, 0, 1};
+    memcpy(m, r, sizeof r);
+}

@@ -1,0 +1,500 @@
+/* test_align.c -- lib/align against ground truth: registration on the healing-series phantoms
+ * (their true photo → day-0 matrices) and on known synthetic warps of day 0 (rotation to 10°,
+ * scale ±10 %, shifts to 10 % of the width), identity on identical images, clear failures on
+ * unrelated ones, ColorChecker calibration on the chart phantom, chart-file errors, warps, the
+ * common ROI, --ref gains, and the OpenCV exception wrapper. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "align/cvwrap.h"
+#include "test_util.h"
+
+#define PI 3.14159265358979323846
+#define W 800 /* phantom size: small for speed, features are as large in pixels as at full size */
+#define H 600
+
+static char *P(const char *name)
+{
+    static char bufs[8][512];
+    static int next;
+    char *b = bufs[next++ % 8];
+    return tu_path(b, sizeof bufs[0], name);
+}
+
+static cJSON *read_json(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    cJSON *j = cJSON_Parse(buf);
+    assert_non_null(j);
+    return j;
+}
+
+/* The healing series, generated once per process into tmp/healing. */
+/* A phantom of `kind` at w×h into tmp/name; returns the folder. */
+static const char *phantom(skinq_ctx *ctx, const char *kind, const char *name, int w, int h)
+{
+    const char *dir = P(name);
+    skinq_synth_options so;
+    skinq_synth_default_options(&so);
+    so.kind = kind;
+    so.width = w, so.height = h;
+    so.seed = 7;
+    assert_int_equal(skinq_synth(ctx, &so, dir), SKINQ_OK);
+    return dir;
+}
+
+static const char *healing_dir(skinq_ctx *ctx)
+{
+    static int done;
+    if (!done)
+        phantom(ctx, "healing-series", "healing", W, H);
+    done = 1;
+    return P("healing");
+}
+
+static skinq_image *load(skinq_ctx *ctx, const char *path)
+{
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
+    return img;
+}
+
+/* A photo of the healing series. */
+static skinq_image *load_day(skinq_ctx *ctx, const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", healing_dir(ctx), name);
+    return load(ctx, path);
+}
+
+static void inv3(const double m[9], double o[9])
+{
+    double c[9] = {m[4] * m[8] - m[5] * m[7], m[2] * m[7] - m[1] * m[8], m[1] * m[5] - m[2] * m[4],
+                   m[5] * m[6] - m[3] * m[8], m[0] * m[8] - m[2] * m[6], m[2] * m[3] - m[0] * m[5],
+                   m[3] * m[7] - m[4] * m[6], m[1] * m[6] - m[0] * m[7], m[0] * m[4] - m[1] * m[3]};
+    double det = m[0] * c[0] + m[1] * c[3] + m[2] * c[6];
+    for (int i = 0; i < 9; i++)
+        o[i] = c[i] / det;
+}
+
+static void apply3(const double m[9], double x, double y, double *ox, double *oy)
+{
+    double w = m[6] * x + m[7] * y + m[8];
+    *ox = (m[0] * x + m[1] * y + m[2]) / w;
+    *oy = (m[3] * x + m[4] * y + m[5]) / w;
+}
+
+/* Largest |est(p_a) − p| over before points p (truth: p = T·p_a) on the treated ellipse (centre and
+ * 32 boundary points) and on a 9×9 grid over before; only points whose p_a lies inside after. */
+static double max_error(const double est[9], const double T[9], const double c[2], const double r[2], int aw, int ah)
+{
+    double Ti[9], e = 0;
+    inv3(T, Ti);
+    for (int k = 0; k < 33 + 81; k++) {
+        double x, y;
+        if (k == 0)
+            x = c[0], y = c[1];
+        else if (k <= 32)
+            x = c[0] + r[0] * cos(2 * PI * k / 32), y = c[1] + r[1] * sin(2 * PI * k / 32);
+        else
+            x = ((k - 33) % 9 + 0.5) * W / 9.0, y = ((k - 33) / 9 + 0.5) * H / 9.0;
+        double ax, ay, bx, by;
+        apply3(Ti, x, y, &ax, &ay);
+        if (ax < 0 || ay < 0 || ax > aw - 1 || ay > ah - 1)
+            continue;
+        apply3(est, ax, ay, &bx, &by);
+        e = fmax(e, hypot(bx - x, by - y));
+    }
+    return e;
+}
+
+static void ellipse(cJSON *truth, double c[2], double r[2])
+{
+    cJSON *tr = cJSON_GetObjectItem(truth, "treated");
+    for (int i = 0; i < 2; i++) {
+        c[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "center_px"), i)->valuedouble;
+        r[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "radii_px"), i)->valuedouble;
+    }
+}
+
+static void test_healing_series(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const char *dir = healing_dir(ctx);
+    char path[600];
+    snprintf(path, sizeof path, "%s/truth.json", dir);
+    cJSON *truth = read_json(path);
+    double c[2], r[2];
+    ellipse(truth, c, r);
+    snprintf(path, sizeof path, "%s/day00.jpg", dir);
+    skinq_image *before = load(ctx, path);
+    cJSON *images = cJSON_GetObjectItem(truth, "images");
+    double worst = 0;
+    for (int d = 1; d < cJSON_GetArraySize(images); d++) {
+        cJSON *im = cJSON_GetArrayItem(images, d);
+        snprintf(path, sizeof path, "%s/%s", dir, cJSON_GetObjectItem(im, "file")->valuestring);
+        skinq_image *after = load(ctx, path);
+        double T[9];
+        for (int i = 0; i < 9; i++)
+            T[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(im, "transform"), i)->valuedouble;
+        skinq_alignment a;
+        skinq_status st = skinq_align_register(ctx, before, after, NULL, &a);
+        if (st != SKINQ_OK)
+            print_message("%s\n", skinq_ctx_error(ctx));
+        assert_int_equal(st, SKINQ_OK);
+        assert_true(a.ok);
+        double e = max_error(a.matrix, T, c, r, after->width, after->height);
+        print_message("[          ] day %2d (rot %+.2f°, scale %.3f): %s, %d/%d inliers, rms %.2f px, overlap %.2f, "
+                      "ecc %.4f (%s), max error %.3f px\n",
+                      cJSON_GetObjectItem(im, "day")->valueint, cJSON_GetObjectItem(im, "rotation_deg")->valuedouble,
+                      cJSON_GetObjectItem(im, "scale")->valuedouble, a.method, a.inliers, a.matches, a.rms_px,
+                      a.overlap, a.ecc, a.ecc_accepted ? "kept" : "rejected", e);
+        assert_true(e < 2.0);
+        assert_true(strncmp(a.method, "akaze+ransac", 12) == 0);
+        worst = fmax(worst, e);
+        skinq_image_free(&after);
+    }
+    print_message("[          ] healing series: worst treated-region error %.3f px\n", worst);
+    skinq_image_free(&before);
+    cJSON_Delete(truth);
+    skinq_ctx_close(&ctx);
+}
+
+/* after(u) = before(T·u): warp before by T⁻¹ (black outside, as a real crop would not be). */
+static void test_synthetic_warps(void **state)
+{
+    (void)state;
+    static const double poses[][4] = {/* deg, scale, tx/W, ty/W */
+                                      {10, 1.0, 0, 0},       {-10, 1.1, 0.1, -0.05}, {7, 0.9, -0.1, 0.06},
+                                      {0, 1.1, 0.1, 0.1},    {-4, 0.92, -0.08, -0.1}, {3, 1.05, 0.05, 0.1},
+                                      {-8, 0.95, 0.1, 0.08}, {9, 1.08, -0.1, -0.1}};
+    skinq_ctx *ctx = tu_ctx();
+    const char *dir = healing_dir(ctx);
+    char path[600];
+    snprintf(path, sizeof path, "%s/truth.json", dir);
+    cJSON *truth = read_json(path);
+    double c[2], r[2];
+    ellipse(truth, c, r);
+    snprintf(path, sizeof path, "%s/day00.jpg", dir);
+    skinq_image *before = load(ctx, path);
+    size_t n = sizeof poses / sizeof poses[0];
+    if (getenv("SKINQ_TEST_QUICK"))
+        n = 3;
+    for (size_t k = 0; k < n; k++) {
+        double a = poses[k][0] * PI / 180, s = poses[k][1], cx = W / 2.0, cy = H / 2.0;
+        double tx = poses[k][2] * W, ty = poses[k][3] * W;
+        /* T: after px → before px = centre + s·R·(u − centre) + t */
+        double T[9] = {s * cos(a), -s * sin(a), 0, s * sin(a), s * cos(a), 0, 0, 0, 1}, Ti[9];
+        T[2] = cx + tx - T[0] * cx - T[1] * cy;
+        T[5] = cy + ty - T[3] * cx - T[4] * cy;
+        inv3(T, Ti);
+        skinq_image *after = NULL;
+        assert_int_equal(skinq_align_warp(ctx, before, NULL, Ti, W, H, &after, NULL), SKINQ_OK);
+        skinq_alignment al;
+        skinq_status st = skinq_align_register(ctx, before, after, NULL, &al);
+        if (st != SKINQ_OK)
+            print_message("%s\n", skinq_ctx_error(ctx));
+        assert_int_equal(st, SKINQ_OK);
+        double e = max_error(al.matrix, T, c, r, W, H);
+        print_message("[          ] rot %+5.1f° scale %.2f shift %+.2f,%+.2f W: %s, %d/%d inliers, overlap %.2f, "
+                      "max error %.3f px\n",
+                      poses[k][0], s, poses[k][2], poses[k][3], al.method, al.inliers, al.matches, al.overlap, e);
+        assert_true(e < 2.0);
+        skinq_image_free(&after);
+    }
+    skinq_image_free(&before);
+    cJSON_Delete(truth);
+    skinq_ctx_close(&ctx);
+}
+
+static void test_identical(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_image *img = load_day(ctx, "day07.jpg");
+    skinq_alignment a;
+    assert_int_equal(skinq_align_register(ctx, img, img, NULL, &a), SKINQ_OK);
+    double id[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, e = 0;
+    for (int i = 0; i < 9; i++)
+        e = fmax(e, fabs(a.matrix[i] - id[i]));
+    print_message("[          ] identical images: %s, max |M - I| %.2g, rms %.3g px, overlap %.3f\n", a.method, e,
+                  a.rms_px, a.overlap);
+    assert_true(e < 1e-3);
+    assert_true(a.overlap > 0.99);
+    /* --no-align: identity without looking */
+    skinq_align_options o;
+    skinq_align_default_options(&o);
+    o.no_align = 1;
+    assert_int_equal(skinq_align_register(ctx, img, img, &o, &a), SKINQ_OK);
+    assert_string_equal(a.method, "none");
+    assert_true(a.ok && a.matrix[0] == 1 && a.matrix[2] == 0 && a.overlap > 0.99);
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+}
+
+static void test_unrelated(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_image *ph = load_day(ctx, "day00.jpg"), *noise = NULL, *flat = NULL;
+    assert_int_equal(skinq_image_new(ctx, W, H, 3, 8, &noise), SKINQ_OK);
+    assert_int_equal(skinq_image_new(ctx, W, H, 3, 8, &flat), SKINQ_OK);
+    uint64_t rs = tu_seed();
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < 3 * W; x++) {
+            skinq_image_row(noise, y)[x] = (uint8_t)(tu_rand(&rs) >> 56);
+            skinq_image_row(flat, y)[x] = 128;
+        }
+    const skinq_image *pairs[][2] = {{ph, noise}, {noise, ph}, {ph, flat}, {flat, flat}};
+    for (int k = 0; k < 4; k++) {
+        skinq_alignment a;
+        skinq_status st = skinq_align_register(ctx, pairs[k][0], pairs[k][1], NULL, &a);
+        print_message("[          ] unrelated pair %d: %s (%d matches, %d inliers): %s\n", k, skinq_status_str(st),
+                      a.matches, a.inliers, skinq_ctx_error(ctx));
+        assert_int_equal(st, SKINQ_E_ALIGN);
+        assert_false(a.ok);
+        assert_non_null(strstr(skinq_ctx_error(ctx), "cannot align"));
+    }
+    skinq_image_free(&ph);
+    skinq_image_free(&noise);
+    skinq_image_free(&flat);
+    skinq_ctx_close(&ctx);
+}
+
+static void test_chart(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const char *dir = phantom(ctx, "chart", "chart", 600, 400);
+    char path[600], json[600];
+    snprintf(path, sizeof path, "%s/chart.png", dir);
+    snprintf(json, sizeof json, "%s/chart.json", dir);
+    double corners[4][2];
+    assert_int_equal(skinq_chart_load(ctx, json, path, corners), SKINQ_OK);
+    skinq_image *img = load(ctx, path), *fixed = NULL;
+    skinq_chart_fit f;
+    assert_int_equal(skinq_chart_calibrate(ctx, img, corners, &f), SKINQ_OK);
+    print_message("[          ] chart: %d patches, ΔE2000 before mean %.2f max %.2f, after mean %.3f max %.3f\n", f.patches,
+                  f.de_before_mean, f.de_before_max, f.de_after_mean, f.de_after_max);
+    assert_int_equal(f.patches, 24);
+    assert_true(f.de_after_mean < 2.0);
+    assert_true(f.de_before_mean > 3 * f.de_after_mean);
+    assert_true(f.de_before_mean > 4.0);
+    /* the corrected image, measured again, reads the reference */
+    assert_int_equal(skinq_align_apply_matrix(ctx, img, f.matrix, &fixed), SKINQ_OK);
+    skinq_chart_fit g;
+    assert_int_equal(skinq_chart_calibrate(ctx, fixed, corners, &g), SKINQ_OK);
+    print_message("[          ] corrected image re-measured: ΔE2000 mean %.3f max %.3f\n", g.de_before_mean, g.de_before_max);
+    assert_true(g.de_before_mean < 2.0);
+    /* the unbiased reference render is within quantisation of the table */
+    skinq_image *ref = NULL;
+    snprintf(path, sizeof path, "%s/chart-reference.png", dir);
+    ref = load(ctx, path);
+    assert_int_equal(skinq_chart_calibrate(ctx, ref, corners, &g), SKINQ_OK);
+    print_message("[          ] reference render: ΔE2000 mean %.4f\n", g.de_before_mean);
+    assert_true(g.de_before_mean < 0.05);
+    skinq_image_free(&img);
+    skinq_image_free(&fixed);
+    skinq_image_free(&ref);
+    skinq_ctx_close(&ctx);
+}
+
+static void test_chart_files(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    static const struct {
+        const char *text;
+        skinq_status st;
+        const char *msg;
+    } cases[] = {
+        {"{\"corners\": [[1,2],[3,4]", SKINQ_E_FORMAT, "not valid JSON"},
+        {"{\"patches\": []}", SKINQ_E_FORMAT, "no \"corners\""},
+        {"{\"corners\": [[0,0],[10,0],[10,10]]}", SKINQ_E_FORMAT, "4 [x, y] pairs"},
+        {"{\"corners\": [[0,0],[100,0],[100,\"a\"],[0,100]]}", SKINQ_E_FORMAT, "4 [x, y] pairs"},
+        {"{\"corners\": [[0,0],[0,100],[100,100],[100,0]]}", SKINQ_E_FORMAT, "enclose"},
+        {"{\"corners\": [[0,0],[0,0],[0,0],[0,0]]}", SKINQ_E_FORMAT, "enclose"},
+        {"{\"images\": [{\"image\": \"other.png\", \"corners\": [[0,0],[100,0],[100,80],[0,80]]}]}", SKINQ_E_FORMAT,
+         "for 'a.png'"},
+        {"{\"images\": [{\"image\": \"dir/a.png\", \"corners\": [[0,0],[100,0],[100,80],[0,80]]}]}", SKINQ_OK, ""},
+    };
+    const char *path = P("chart-case.json");
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        assert_int_equal(tu_write_bytes(path, cases[k].text, strlen(cases[k].text)), 0);
+        double c[4][2];
+        skinq_status st = skinq_chart_load(ctx, path, "/x/a.png", c);
+        if (st != cases[k].st || !strstr(skinq_ctx_error(ctx), cases[k].msg))
+            print_message("case %zu: %s: %s\n", k, skinq_status_str(st), skinq_ctx_error(ctx));
+        assert_int_equal(st, cases[k].st);
+        if (st != SKINQ_OK) {
+            assert_non_null(strstr(skinq_ctx_error(ctx), cases[k].msg));
+            assert_non_null(strstr(skinq_ctx_error(ctx), "chart-case.json"));
+        } else {
+            assert_true(c[2][0] == 100 && c[2][1] == 80);
+        }
+    }
+    double c[4][2];
+    assert_int_equal(skinq_chart_load(ctx, P("missing.json"), NULL, c), SKINQ_E_IO);
+    /* corners outside the image, or no usable patch */
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_new(ctx, 120, 80, 3, 8, &img), SKINQ_OK);
+    double out[4][2] = {{0, 0}, {200, 0}, {200, 70}, {0, 70}}, in[4][2] = {{0, 0}, {119, 0}, {119, 79}, {0, 79}};
+    skinq_chart_fit f;
+    assert_int_equal(skinq_chart_calibrate(ctx, img, out, &f), SKINQ_E_INVALID);
+    assert_int_equal(skinq_chart_calibrate(ctx, img, in, &f), SKINQ_E_TOO_FEW); /* all black: clipped */
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+}
+
+static void test_warp_roi_ref(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_image *img = load_day(ctx, "day03.jpg"), *same = NULL, *shifted = NULL, *tinted = NULL;
+    skinq_mask *valid = NULL, *roi = NULL;
+    double id[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, sh[9] = {1, 0, 40, 0, 1, -30, 0, 0, 1};
+    assert_int_equal(skinq_align_warp(ctx, img, NULL, id, W, H, &same, &valid), SKINQ_OK);
+    assert_int_equal(skinq_mask_count(valid), (uint64_t)W * H);
+    for (int y = 0; y < H; y++)
+        assert_memory_equal(skinq_image_row(same, y), skinq_image_row(img, y), (size_t)W * 3);
+    skinq_mask_free(&valid);
+    /* shifted by (40, -30): after's pixel (x, y) lands on before's (x + 40, y - 30) */
+    assert_int_equal(skinq_align_warp(ctx, img, NULL, sh, W, H, &shifted, &valid), SKINQ_OK);
+    assert_memory_equal(skinq_image_row(shifted, 100) + 3 * 140, skinq_image_row(img, 130) + 3 * 100, 3);
+    assert_int_equal(valid->data[100 * valid->stride + 39], 0);
+    assert_int_equal(valid->data[100 * valid->stride + 40], 1);
+    assert_int_equal(valid->data[(H - 30) * valid->stride + 100], 0);
+    assert_int_equal(skinq_mask_count(valid), (uint64_t)(W - 40) * (H - 30));
+    skinq_rect r = {0, 0, 100, 100}, far = {0, H - 20, 30, 20};
+    assert_int_equal(skinq_align_common_roi(ctx, valid, NULL, &r, &roi), SKINQ_OK);
+    assert_int_equal(skinq_mask_count(roi), 60 * 100);
+    skinq_mask_free(&roi);
+    assert_int_equal(skinq_align_common_roi(ctx, valid, NULL, &far, &roi), SKINQ_E_EMPTY_ROI);
+    assert_null(roi);
+    /* --ref gains undo a per-channel cast */
+    double cast[9] = {1.1, 0, 0, 0, 0.9, 0, 0, 0, 1.0}, g[3];
+    assert_int_equal(skinq_align_apply_matrix(ctx, img, cast, &tinted), SKINQ_OK);
+    skinq_rect ref = {50, 230, 130, 140};
+    uint64_t n = 0;
+    assert_int_equal(skinq_align_ref_gains(ctx, img, tinted, NULL, ref, g, &n), SKINQ_OK);
+    print_message("[          ] ref gains %.4f %.4f %.4f over %llu px (expected %.4f %.4f 1)\n", g[0], g[1], g[2],
+                  (unsigned long long)n, 1 / 1.1, 1 / 0.9);
+    assert_near(g[0], 1 / 1.1, 0.01);
+    assert_near(g[1], 1 / 0.9, 0.01);
+    assert_near(g[2], 1.0, 0.01);
+    skinq_image_free(&img);
+    skinq_image_free(&same);
+    skinq_image_free(&shifted);
+    skinq_image_free(&tinted);
+    skinq_mask_free(&valid);
+    skinq_ctx_close(&ctx);
+}
+
+/* OpenCV throws on empty or inconsistent input; the wrapper turns it into a status. */
+static void test_exceptions(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    uint8_t buf[64] = {0};
+    double id[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    skinq_status st = cvw_warp(ctx, buf, 0, 0, 8, 1, 8, buf, 8, 8, 8, id, 1);
+    print_message("[          ] empty warp: %s: %s\n", skinq_status_str(st), skinq_ctx_error(ctx));
+    assert_int_equal(st, SKINQ_E_INTERNAL);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "OpenCV"));
+    cvw_plane empty = {buf, 0, 0, 8}, small = {buf, 8, 8, 8};
+    st = cvw_resize(ctx, &small, buf, 0, 0, 8);
+    assert_int_equal(st, SKINQ_E_INTERNAL);
+    double w[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    st = cvw_ecc(ctx, &empty, &small, NULL, w, 10, 1e-4, NULL);
+    print_message("[          ] empty ECC: %s: %s\n", skinq_status_str(st), skinq_ctx_error(ctx));
+    assert_true(st == SKINQ_E_INTERNAL || st == SKINQ_E_ALIGN);
+    st = cvw_ecc(ctx, &small, &small, NULL, w, 10, 1e-4, NULL); /* flat: ECC cannot converge */
+    print_message("[          ] flat ECC: %s: %s\n", skinq_status_str(st), skinq_ctx_error(ctx));
+    assert_int_not_equal(st, SKINQ_OK);
+    cvw_matches m;
+    assert_int_equal(cvw_match_features(ctx, &small, &small, 100, 0.8, &m), SKINQ_OK);
+    assert_int_equal(m.count, 0);
+    float pts[8] = {0};
+    uint8_t inl[4];
+    assert_int_equal(cvw_homography(ctx, pts, pts, 3, 3, w, inl), SKINQ_E_ALIGN);
+    skinq_ctx_close(&ctx);
+}
+
+/* Allocation failure n = 1, 2, ... through registration, warp, common ROI, gains and chart
+ * calibration: a clean SKINQ_E_NOMEM and no leak each time, until everything succeeds. */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    skinq_ctx *setup = tu_ctx();
+    const char *dir = phantom(setup, "healing-series", "small", 320, 240);
+    skinq_ctx_close(&setup);
+    char p0[600], p1[600];
+    snprintf(p0, sizeof p0, "%s/day00.jpg", dir);
+    snprintf(p1, sizeof p1, "%s/day02.jpg", dir);
+    int succeeded = 0, n;
+    for (n = 1; n < 400 && !succeeded; n++) {
+        tu_fail_alloc fa = {n, 0, 0};
+        skinq_settings s;
+        skinq_ctx_default_settings(&s);
+        s.threads = 1;
+        s.alloc = tu_fail_allocator(&fa);
+        skinq_ctx *ctx = NULL;
+        if (skinq_ctx_open(&ctx, &s) != SKINQ_OK) {
+            assert_int_equal(fa.live, 0);
+            continue;
+        }
+        skinq_image *b = NULL, *a = NULL, *aw = NULL, *fixed = NULL;
+        skinq_mask *valid = NULL, *roi = NULL;
+        skinq_alignment al;
+        double g[3], corners[4][2] = {{0, 0}, {319, 0}, {319, 239}, {0, 239}};
+        skinq_chart_fit fit;
+        skinq_rect r = {20, 20, 200, 150};
+        skinq_status st = skinq_image_load(ctx, p0, &b, NULL);
+        if (st == SKINQ_OK)
+            st = skinq_image_load(ctx, p1, &a, NULL);
+        if (st == SKINQ_OK)
+            st = skinq_align_register(ctx, b, a, NULL, &al);
+        if (st == SKINQ_OK)
+            st = skinq_align_warp(ctx, a, NULL, al.matrix, b->width, b->height, &aw, &valid);
+        if (st == SKINQ_OK)
+            st = skinq_align_common_roi(ctx, valid, NULL, &r, &roi);
+        if (st == SKINQ_OK)
+            st = skinq_align_ref_gains(ctx, b, aw, valid, r, g, NULL);
+        if (st == SKINQ_OK)
+            st = skinq_align_apply_matrix(ctx, aw, (const double[9]){1, 0, 0, 0, 1, 0, 0, 0, 1}, &fixed);
+        if (st == SKINQ_OK)
+            st = skinq_chart_calibrate(ctx, b, corners, &fit);
+        if (st == SKINQ_OK)
+            succeeded = 1;
+        else
+            assert_int_equal(st, SKINQ_E_NOMEM);
+        skinq_image_free(&b);
+        skinq_image_free(&a);
+        skinq_image_free(&aw);
+        skinq_image_free(&fixed);
+        skinq_mask_free(&valid);
+        skinq_mask_free(&roi);
+        skinq_ctx_close(&ctx);
+        assert_int_equal(fa.live, 0);
+    }
+    print_message("[          ] succeeded after %d injected allocation failures\n", n - 2);
+    assert_true(succeeded);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exceptions),     cmocka_unit_test(test_identical),     cmocka_unit_test(test_unrelated),
+        cmocka_unit_test(test_healing_series), cmocka_unit_test(test_synthetic_warps), cmocka_unit_test(test_chart),
+        cmocka_unit_test(test_chart_files),    cmocka_unit_test(test_warp_roi_ref),  cmocka_unit_test(test_alloc_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
