@@ -8,12 +8,13 @@
 #include "out.h"
 
 static const char *opt_chart, *opt_maps;
-static int opt_no_align, opt_json, opt_csv;
+static int opt_no_align, opt_json, opt_csv, opt_ecc_size = 1024;
 
 static const cli_option compare_options[] = {
     CLI_ANALYSIS_OPTIONS,
     {"chart", 0, OPT_STRING, &opt_chart, "F.json", "ColorChecker corners per photo: 3x3 colour matrix each"},
     {"no-align", 0, OPT_FLAG, &opt_no_align, NULL, "take the photos as aligned (no registration)"},
+    {"ecc-size", 0, OPT_INT, &opt_ecc_size, "N", "long side of the ECC refinement (default 1024; 0 = full resolution, -1 = none)"},
     {"maps", 0, OPT_STRING, &opt_maps, "DIR", "write aligned_after, side_by_side, delta_e2000, redness_change PNGs"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     {"csv", 0, OPT_FLAG, &opt_csv, NULL, "CSV rows (metric,before,after,change,percent,improved,unit)"},
@@ -217,6 +218,7 @@ static int run(const cli_command *self, int argc, char **argv)
     skinq_compare_default_options(&co);
     co.analysis = &o;
     co.align.no_align = opt_no_align;
+    co.align.ecc_size = opt_ecc_size;
     co.chart_path = opt_chart;
     co.maps_dir = opt_maps;
     skinq_compare_result r;

@@ -21,7 +21,7 @@ void skinq_align_default_options(skinq_align_options *o)
     o->ratio = 0.8;
     o->min_inliers = 20;
     o->min_overlap = 0.5;
-    o->ecc_size = 2048;
+    o->ecc_size = 1024; /* the features' scale: see skinq.h and lib/align/README.md */
 }
 
 /* One resolution level of both images: lumas, after's usable-pixel plane, and full → level maps. */
