@@ -87,6 +87,7 @@ extern const cli_command cmd_info;
 extern const cli_command cmd_analyze;
 extern const cli_command cmd_compare;
 extern const cli_command cmd_depth;
+extern const cli_command cmd_bench;
 extern const cli_command cmd_synth;
 extern const cli_command cmd_track;
 extern const cli_command cmd_trend;

@@ -10,6 +10,7 @@ static const cli_command *const commands[] = {
     &cmd_info,
     &cmd_analyze,
     &cmd_compare,
+    &cmd_bench,
     &cmd_synth,
     &cmd_depth,
     &cmd_track,

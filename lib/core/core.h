@@ -67,6 +67,11 @@ void skinq_orient_copy(const uint8_t *src, size_t sstride, int w, int h, size_t 
 skinq_status skinq_image_alloc(skinq_ctx *ctx, int width, int height, int channels, int depth, int zero,
                                skinq_image **out);
 
+/* FFTW planner lock (fftw_lock.c): every fftwf_plan_* and fftwf_destroy_plan call in the
+ * library goes between these two; executing plans on other arrays needs no lock. */
+void skinq_fftw_lock(void);
+void skinq_fftw_unlock(void);
+
 /* Thread pool (pool.c). */
 skinq_status skinq_pool_new(skinq_ctx *ctx, int threads, struct skinq_pool **out);
 void skinq_pool_free(skinq_ctx *ctx, struct skinq_pool **pool);

@@ -456,6 +456,111 @@ const skinq_color_formula *skinq_color_formulas(size_t *count);
  * (shading is (1, 1, 1)); see skinq_color_formulas(). */
 void skinq_color_od_vectors(double melanin[3], double hemoglobin[3]);
 
+/* ---------------------------------------------------- texture (lib/texture) */
+
+/*
+ * Texture of skin (design §2 "Texture"), measured on a plane of CIELAB L* values. Every length
+ * option is in millimetres; when the scale is unknown (px_per_mm <= 0) the options are
+ * converted at `unknown_px_per_mm` (default 20 px/mm) and the results are reported in pixel
+ * units (cycles/px, px, per megapixel) with "px" in their unit strings. lib/texture/README.md
+ * gives every definition, its source, and which metrics are invariant to a uniform brightness
+ * change. Paths appended (units in brackets):
+ *   texture.psd.fine|medium|coarse   band power: variance of L* in the band [L*^2]
+ *   texture.psd.total                variance over every frequency but DC (Parseval) [L*^2]
+ *   texture.psd.slope                log-log slope of the radial PSD over slope_range [1]
+ *   texture.psd.bins.N.freq|power    radial PSD, log-spaced bins [cycles/mm | L*^2*mm^2]
+ *   texture.psd.tile_px, texture.psd.tiles   tile side used and number of tiles
+ *   texture.roughness.sa|sq          mean absolute / RMS of band-passed L* [L*]
+ *   texture.glcm.contrast|dissimilarity|homogeneity|asm|energy|correlation|entropy
+ *   texture.pores.count|density_per_cm2|mean_diameter_mm   [1, 1/cm2, mm]
+ *   texture.lines.density_mm_per_cm2|mean_contrast          [mm/cm2, L*@60]
+ *   texture.spots.count|area_fraction (only with a melanin plane), texture.tone_evenness [L*]
+ * Pores and lines are found on 76·ln(L* + 16), which a uniform exposure change only shifts:
+ * they, psd.slope and glcm.* are exposure-invariant; depths read as L* units at L* = 60
+ * ("L*@60"). sa, sq and tone_evenness scale with (L* + 16), PSD powers with its square.
+ */
+
+/** Which texture metrics to compute (bits of skinq_texture_options.metrics). */
+enum {
+    SKINQ_TEXTURE_PSD = 1u << 0,       /**< texture.psd.* */
+    SKINQ_TEXTURE_ROUGHNESS = 1u << 1, /**< texture.roughness.* (shares the PSD's tiles) */
+    SKINQ_TEXTURE_GLCM = 1u << 2,
+    SKINQ_TEXTURE_PORES = 1u << 3,
+    SKINQ_TEXTURE_LINES = 1u << 4,
+    SKINQ_TEXTURE_SPOTS = 1u << 5,     /**< needs the melanin plane */
+    SKINQ_TEXTURE_TONE = 1u << 6,
+    SKINQ_TEXTURE_ALL = 0x7f
+};
+
+/** Options of the texture pass; fill with skinq_texture_default_options() first. */
+typedef struct skinq_texture_options {
+    unsigned metrics;          /**< SKINQ_TEXTURE_* bits (default SKINQ_TEXTURE_ALL) */
+    int tile;                  /**< PSD tile side in px, a power of two 32..4096 (default 512) */
+    double overlap;            /**< tile overlap fraction, 0..0.875 (default 0.5) */
+    double min_inside;         /**< a tile is used when this fraction is inside the ROI (default 0.9) */
+    double band_fine[2], band_medium[2], band_coarse[2]; /**< cycles/mm: 1–4, 0.25–1, 0.05–0.25 */
+    double rough_band[2];      /**< roughness band-pass, cycles/mm (default 0.05–4: the three bands) */
+    double slope_range[2];     /**< slope fit range, cycles/mm (default 0.05–4; never below 4 cycles a
+                                    tile nor above Nyquist) */
+    int bins_per_octave;       /**< radial PSD bins (default 4) */
+    int glcm_levels;           /**< grey levels, 2..254 (default 64) */
+    int glcm_minmax;           /**< 0: levels span the ROI's p0.5–p99.5 of L* (default); 1: min–max */
+    double pore_diameter[2];   /**< mm (default 0.05–0.5; scales below 2 px are not searched) */
+    double pore_min_contrast;  /**< depth (L*@60) of the weakest pore counted (default 3) */
+    double line_width[2];      /**< mm (default 0.1–0.4) */
+    double line_min_contrast;  /**< depth (L*@60) of the weakest line counted (default 2) */
+    double spot_baseline;      /**< mm: sigma of the smoothed melanin baseline (default 2) */
+    double spot_min_delta;     /**< melanin-index units above the baseline, at least (default 3) */
+    double spot_k;             /**< ... and at least this many robust sigmas of the residual (default 3) */
+    double spot_min_area;      /**< mm^2: smaller components are not spots (default 0.05) */
+    double tone_block;         /**< mm: block side for tone_evenness (default 1) */
+    double unknown_px_per_mm;  /**< nominal scale for the mm options when the scale is unknown (20) */
+    const char *maps_dir;      /**< write texture maps here (created if missing); NULL = none */
+    int map_max_size;          /**< longest side of the overlay map in px (default 2048) */
+} skinq_texture_options;
+
+/** Fill the defaults listed above. */
+void skinq_texture_default_options(skinq_texture_options *o);
+
+/**
+ * A texture plan (FFTW style): the FFTW plans of the tile sizes used, the Hann windows, the
+ * per-thread fftwf_malloc scratch and the frequency tables. Plans are made under the library's
+ * FFTW lock with FFTW_ESTIMATE, so results are identical between runs and thread counts.
+ * One plan may be executed by one caller at a time; it may be reused for any number of images.
+ */
+typedef struct skinq_texture_plan skinq_texture_plan;
+
+/**
+ * @param o    options, or NULL for the defaults (copied; maps_dir is borrowed until the plan is freed).
+ * @param out  receives the plan; unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_INVALID (an option out of range); SKINQ_E_NOMEM.
+ */
+skinq_status skinq_texture_plan_new(skinq_ctx *ctx, const skinq_texture_options *o, skinq_texture_plan **out);
+
+/** Free a plan; NULL-safe; sets *p to NULL. */
+void skinq_texture_plan_free(skinq_texture_plan **p);
+
+/**
+ * Measure the texture of one image's region of interest, spread over the ctx's threads.
+ * @param L       width×height L* values, `stride` floats between rows (required).
+ * @param mel     melanin-index plane of the same layout for spots, or NULL (no texture.spots.*).
+ * @param roi     region of interest (same size, nonzero = inside) or NULL for the whole image.
+ * @param px_per_mm  scale; <= 0 when unknown (pixel units, see above).
+ * @param out     metrics are appended (existing paths overwritten); on error it may hold part of them.
+ * @return SKINQ_OK; SKINQ_E_INVALID (NULL plane, sizes < 1, stride < width, ROI size differs);
+ *         SKINQ_E_EMPTY_ROI (no ROI pixel, or the ROI holds no 32×32 square min_inside inside
+ *         for the power spectrum); SKINQ_E_LIMIT (above the ctx's max_pixels); SKINQ_E_NOMEM;
+ *         SKINQ_E_IO (maps).
+ */
+skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const float *L, const float *mel,
+                                   int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
+                                   skinq_metrics *out);
+
+/** One-shot: skinq_texture_plan_new() + skinq_texture_execute() + skinq_texture_plan_free(). */
+skinq_status skinq_texture_analyze(skinq_ctx *ctx, const float *L, const float *mel, int width, int height,
+                                   size_t stride, const skinq_mask *roi, double px_per_mm,
+                                   const skinq_texture_options *o, skinq_metrics *out);
+
 /* ---------------------------------------------------- surface (lib/surface) */
 
 /*
@@ -950,6 +1055,7 @@ void skinq_compare_free(skinq_compare_result *r);
 
 /* ------------------------------------------------ analysis (lib/pipeline) */
 
+
 /*
  * One photo's whole analysis, as `skinq analyze`, `compare` and `track add` run it: load
  * (orientation, ICC), provenance (size, sha256), colour metrics (and texture, when built in),
@@ -958,8 +1064,9 @@ void skinq_compare_free(skinq_compare_result *r);
 
 /** Options of skinq_analyze_file(); fill with skinq_analysis_default_options() first. */
 typedef struct skinq_analysis_options {
-    skinq_color_options color; /**< ROI, reference, white patch, scale, red threshold, colour maps */
-    int texture;               /**< 1 (default): texture metrics too; 0: colour only */
+    skinq_color_options color; /**< ROI, reference, white patch, scale, red threshold, maps folder */
+    int texture;               /**< 1 (default): texture metrics too (on L* of the same ROI); 0: colour only */
+    skinq_texture_options texture_options; /**< maps_dir is taken from color.maps_dir */
 } skinq_analysis_options;
 
 void skinq_analysis_default_options(skinq_analysis_options *o);
@@ -996,6 +1103,80 @@ void skinq_analysis_free(skinq_analysis *a);
  * @return as skinq_image_load(); the message names the file.
  */
 skinq_status skinq_mask_load(skinq_ctx *ctx, const char *path, skinq_mask **out);
+
+/* --------------------------------------------------------- bench (lib/bench) */
+
+/*
+ * `skinq bench`: every stage timed separately and together, per ISA level and thread count,
+ * with its peers in the same process. Times are medians (p50) and 95th percentiles of `runs`
+ * repetitions after a warm-up; MP/s = megapixels / p50. Pin the process (taskset) on shared
+ * machines. Stage names: "decode-jpeg", "decode-png", "color" (skinq_color_analyze on a loaded
+ * image), "analyze-color" (file → colour metrics, streamed), "texture-psd", "texture-glcm",
+ * "texture-pores", "texture-lines", "texture-all", "registration", "depth-ps", "depth-integrate",
+ * "pipeline" (file → colour + texture metrics, per image, sample set). Peer names:
+ * "libjpeg-turbo decode", "opencv cvtColor RGB2Lab 8-bit", "opencv cvtColor RGB2Lab float",
+ * "fftw r2c tiles", "opencv registration", "fftw r2r integration".
+ */
+
+/** Options of skinq_bench_run(); fill with skinq_bench_default_options() first. */
+typedef struct skinq_bench_options {
+    const char *dir;         /**< sample set: every .jpg/.png in it; NULL: generated 12- and 24-MP photos */
+    int threads;             /**< the multi-threaded runs' thread count (0 = the ctx's) */
+    unsigned isa_levels;     /**< bit l set: run level l (0 scalar, 1 sse41, 2 avx2); default 7, all three */
+    int runs;                /**< timed repetitions per stage, 1..64 (default 5) */
+    int quick;               /**< small generated sizes (for tests): 1 and 2 MP, fewer stages' sizes */
+    void (*progress)(void *user, const char *what, int done, int total); /**< NULL or a progress sink */
+    void *progress_user;
+} skinq_bench_options;
+
+void skinq_bench_default_options(skinq_bench_options *o);
+
+typedef struct skinq_bench_stage {
+    char name[40];      /**< stage (see above), with the image size appended: "color@24MP" */
+    char isa[8];        /**< the ISA level it ran at */
+    int threads;
+    double mpix_per_s;  /**< megapixels per second at the median time */
+    double p50_ms, p95_ms;
+} skinq_bench_stage;
+
+typedef struct skinq_bench_peer {
+    char name[56];
+    double mpix_per_s, p50_ms;
+} skinq_bench_peer;
+
+typedef struct skinq_bench_ratio {
+    char name[96];      /**< e.g. "color@24MP avx2/scalar 1 thread" */
+    double value;
+} skinq_bench_ratio;
+
+/** Result of skinq_bench_run(); free with skinq_bench_free(). */
+typedef struct skinq_bench_result {
+    char cpu[64], isa[8];
+    int threads;
+    unsigned levels[3];
+    int n_levels;
+    skinq_bench_stage *stages;
+    int n_stages, stages_cap;
+    skinq_bench_peer *peers;
+    int n_peers, peers_cap;
+    skinq_bench_ratio *ratios;
+    int n_ratios, ratios_cap;
+    double images_per_s[2];  /**< sample set: images a second on 1 thread and on `threads` */
+    int images;              /**< sample set: photos measured */
+} skinq_bench_result;
+
+/**
+ * Run the benchmark. @return SKINQ_OK; SKINQ_E_INVALID (options); errors of the stages (a
+ * sample-set photo that cannot be read names the file). On error *out holds nothing.
+ */
+skinq_status skinq_bench_run(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *out);
+
+/** A stage by name (exact), ISA (NULL = any) and threads (<= 0 = any), or NULL. */
+const skinq_bench_stage *skinq_bench_find_stage(const skinq_bench_result *r, const char *name, const char *isa,
+                                                int threads);
+const skinq_bench_peer *skinq_bench_find_peer(const skinq_bench_result *r, const char *name);
+
+void skinq_bench_free(skinq_bench_result *r);
 
 /* ------------------------------------------------- tracking (lib/track) */
 

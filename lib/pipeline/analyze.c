@@ -5,12 +5,14 @@
 #include <sys/stat.h>
 
 #include "core/core.h"
+#include "pipeline/pipeline.h"
 
 void skinq_analysis_default_options(skinq_analysis_options *o)
 {
     memset(o, 0, sizeof *o);
     skinq_color_default_options(&o->color);
     o->texture = 1;
+    skinq_texture_default_options(&o->texture_options);
 }
 
 void skinq_analysis_free(skinq_analysis *a)
@@ -19,6 +21,39 @@ void skinq_analysis_free(skinq_analysis *a)
         return;
     skinq_metrics_free(&a->metrics);
     memset(a, 0, sizeof *a);
+}
+
+/* Texture on L* of the ROI's bounding box: the colour kernels give the L* and melanin-index
+ * planes of that box only (views into the image and the mask, no copies of either). */
+static skinq_status texture_pass(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *roi, skinq_rect box,
+                                 const skinq_analysis_options *o, skinq_analysis *out)
+{
+    if (box.w <= 0 || box.h <= 0)
+        return SKINQ_OK; /* the colour pass has already said the ROI is empty */
+    skinq_image view = *img;
+    view.width = box.w;
+    view.height = box.h;
+    view.data = skinq_image_row(img, box.y) + (size_t)box.x * 3 * (size_t)(img->depth / 8);
+    skinq_mask mview = *roi;
+    mview.width = box.w;
+    mview.height = box.h;
+    mview.data = roi->data + (size_t)box.y * roi->stride + (size_t)box.x;
+    size_t n = (size_t)box.w * (size_t)box.h;
+    float *L = skinq_malloc(ctx, n * sizeof(float)), *mel = skinq_malloc(ctx, n * sizeof(float));
+    skinq_status st = L && mel ? SKINQ_OK : SKINQ_E_NOMEM;
+    float *planes[SKINQ_COLOR_METRIC_COUNT] = {0};
+    planes[SKINQ_COLOR_L] = L;
+    planes[SKINQ_COLOR_MELANIN_INDEX] = mel;
+    if (st == SKINQ_OK)
+        st = skinq_color_planes(ctx, &view, out->color.white_gains, planes, (size_t)box.w);
+    skinq_texture_options to = o->texture_options;
+    to.maps_dir = o->color.maps_dir;
+    if (st == SKINQ_OK)
+        st = skinq_texture_analyze(ctx, L, mel, box.w, box.h, (size_t)box.w, &mview, o->color.px_per_mm, &to,
+                                   &out->metrics);
+    skinq_free(ctx, L);
+    skinq_free(ctx, mel);
+    return st;
 }
 
 skinq_status skinq_analyze_image(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
@@ -33,7 +68,26 @@ skinq_status skinq_analyze_image(skinq_ctx *ctx, const skinq_image *img, const s
     out->height = img->height;
     out->depth = img->depth;
     out->has_alpha = alpha != NULL;
-    skinq_status st = skinq_color_analyze(ctx, img, alpha, &o->color, &out->metrics, &out->color);
+    skinq_status st;
+    if (!o->texture) {
+        st = skinq_color_analyze(ctx, img, alpha, &o->color, &out->metrics, &out->color);
+    } else {
+        /* the ROI once, as a mask, for both passes (auto-skin is not detected twice) */
+        skinq_mask *roi = NULL;
+        skinq_rect box;
+        st = skinq_color_roi_mask(ctx, img, alpha, &o->color, &roi, &box);
+        skinq_color_options co = o->color;
+        co.roi_kind = SKINQ_ROI_MASK;
+        co.roi_mask = roi;
+        if (st == SKINQ_OK)
+            st = skinq_color_analyze(ctx, img, alpha, &co, &out->metrics, &out->color);
+        if (st == SKINQ_OK) {
+            snprintf(out->color.roi_source, sizeof out->color.roi_source, "%s%s",
+                     skinq_roi_kind_name(o->color.roi_kind), alpha ? "+alpha" : "");
+            st = texture_pass(ctx, img, roi, box, o, out);
+        }
+        skinq_mask_free(&roi);
+    }
     if (st != SKINQ_OK)
         skinq_metrics_free(&out->metrics);
     return st;
@@ -45,9 +99,18 @@ skinq_status skinq_analyze_file(skinq_ctx *ctx, const char *path, const skinq_an
     memset(out, 0, sizeof *out);
     if (strlen(path) >= sizeof out->path)
         return skinq_fail(ctx, SKINQ_E_INVALID, "path too long: '%.64s...'", path);
+    skinq_analysis_options defaults;
+    if (!o) {
+        skinq_analysis_default_options(&defaults);
+        o = &defaults;
+    }
     skinq_image *img = NULL;
     skinq_mask *alpha = NULL;
-    skinq_status st = skinq_image_load(ctx, path, &img, &alpha);
+    skinq_image_header h;
+    skinq_status st = skinq_image_probe(ctx, path, &h);
+    int stream = st == SKINQ_OK && skinq_pipeline_can_stream(&h, o);
+    if (st == SKINQ_OK && !stream)
+        st = skinq_image_load(ctx, path, &img, &alpha);
     if (st == SKINQ_OK)
         st = skinq_file_sha256(ctx, path, out->sha256);
     struct stat sb;
@@ -56,7 +119,7 @@ skinq_status skinq_analyze_file(skinq_ctx *ctx, const char *path, const skinq_an
     if (st == SKINQ_OK) {
         snprintf(out->path, sizeof out->path, "%s", path);
         out->file_size = (uint64_t)sb.st_size;
-        st = skinq_analyze_image(ctx, img, alpha, o, out);
+        st = stream ? skinq_pipeline_stream_color(ctx, path, &h, o, out) : skinq_analyze_image(ctx, img, alpha, o, out);
     }
     if (st != SKINQ_OK) {
         /* name the file in the message when the analysis itself failed */

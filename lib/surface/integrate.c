@@ -20,7 +20,6 @@
  * derivative assumes a smooth, band-limited surface (steps ring slightly). */
 #include <fftw3.h>
 #include <math.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "surface.h"
@@ -29,7 +28,6 @@
 
 /* FFTW's planner is not thread-safe: every plan creation and destruction in lib/surface goes
  * under this lock (execution with fftwf_execute_r2r on other arrays is thread-safe). */
-static pthread_mutex_t fftw_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct skinq_integrator {
     int w, h;
@@ -80,14 +78,14 @@ skinq_status skinq_integrator_new(skinq_ctx *ctx, int width, int height, skinq_i
     for (int l = 0; l < height; l++)
         p->wy[l] = (float)(3.14159265358979323846 * l / height);
     float *b = p->scratch;
-    pthread_mutex_lock(&fftw_lock);
+    skinq_fftw_lock();
     p->x_dst = fftwf_plan_r2r_1d(width, b, b, FFTW_RODFT10, FFTW_ESTIMATE);
     p->x_dct = fftwf_plan_r2r_1d(width, b, b, FFTW_REDFT10, FFTW_ESTIMATE);
     p->x_inv = fftwf_plan_r2r_1d(width, b, b, FFTW_REDFT01, FFTW_ESTIMATE);
     p->y_dst = fftwf_plan_r2r_1d(height, b, b, FFTW_RODFT10, FFTW_ESTIMATE);
     p->y_dct = fftwf_plan_r2r_1d(height, b, b, FFTW_REDFT10, FFTW_ESTIMATE);
     p->y_inv = fftwf_plan_r2r_1d(height, b, b, FFTW_REDFT01, FFTW_ESTIMATE);
-    pthread_mutex_unlock(&fftw_lock);
+    skinq_fftw_unlock();
     if (!p->x_dst || !p->x_dct || !p->x_inv || !p->y_dst || !p->y_dct || !p->y_inv) {
         skinq_integrator_free(&p);
         return skinq_fail(ctx, SKINQ_E_NOMEM, "cannot plan the %dx%d transforms (FFTW)", width, height);
@@ -102,11 +100,11 @@ void skinq_integrator_free(skinq_integrator **pp)
         return;
     skinq_integrator *p = *pp;
     fftwf_plan plans[6] = {p->x_dst, p->x_dct, p->x_inv, p->y_dst, p->y_dct, p->y_inv};
-    pthread_mutex_lock(&fftw_lock);
+    skinq_fftw_lock();
     for (int i = 0; i < 6; i++)
         if (plans[i])
             fftwf_destroy_plan(plans[i]);
-    pthread_mutex_unlock(&fftw_lock);
+    skinq_fftw_unlock();
     fftwf_free(p->tp);
     fftwf_free(p->tq);
     fftwf_free(p->scratch);

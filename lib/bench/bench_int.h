@@ -1,0 +1,38 @@
+/* bench_int.h -- internal: what the bench files share (bench.c: results and timing;
+ * stages.c: the stages on generated photos; sampleset.c: a folder of photos; peers.c: the peers). */
+#ifndef SKINQ_BENCH_INT_H
+#define SKINQ_BENCH_INT_H
+
+#include "core/core.h"
+
+#define SKINQ_BENCH_MAX_RUNS 64
+
+double skinq_bench_now(void);
+/** Time fn `runs` times after a warm-up call; seconds into t[0..runs-1]. */
+skinq_status skinq_bench_time(int runs, skinq_status (*fn)(void *), void *user, double *t);
+/** A context for one ISA mask and thread count, or NULL. */
+skinq_ctx *skinq_bench_ctx(unsigned isa, int threads);
+void skinq_bench_progress(const skinq_bench_options *o, const char *what, int done, int total);
+
+/** Append a stage / peer from n timings of mpix megapixels each (t is sorted in place). */
+skinq_status skinq_bench_add_stage(skinq_ctx *ctx, skinq_bench_result *r, const char *name, const char *isa,
+                                   int threads, double mpix, double *t, int n);
+skinq_status skinq_bench_add_peer(skinq_ctx *ctx, skinq_bench_result *r, const char *name, double mpix, double *t,
+                                  int n);
+skinq_status skinq_bench_add_ratio(skinq_ctx *ctx, skinq_bench_result *r, double value, const char *fmt, ...)
+    SKINQ_PRINTF(4, 5);
+
+skinq_status skinq_bench_generated(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r);
+skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r);
+
+/* Peers (peers.c). */
+/** Bare libjpeg-turbo: decode a JPEG held in memory into a reused buffer (as tjbench does). */
+skinq_status skinq_bench_jpeg_decode_bare(skinq_ctx *ctx, const uint8_t *jpg, size_t size, uint8_t *rgb,
+                                          size_t stride, int *width, int *height);
+/** Bare FFTW: the r2c transforms of every tile x tile window at `step` over a w×h plane, on ctx's threads. */
+typedef struct skinq_bench_fftw skinq_bench_fftw;
+skinq_status skinq_bench_fftw_new(skinq_ctx *ctx, int tile, skinq_bench_fftw **out);
+void skinq_bench_fftw_tiles(skinq_ctx *ctx, skinq_bench_fftw *b, const float *plane, int w, int h, int step);
+void skinq_bench_fftw_free(skinq_ctx *ctx, skinq_bench_fftw **b);
+
+#endif

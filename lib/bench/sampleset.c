@@ -1,0 +1,204 @@
+/* sampleset.c -- `skinq bench DIR`: the real pipeline over every photo of a sample set: decode
+ * alone, file → colour metrics, and file → colour + texture metrics (the whole analysis) per
+ * image on 1 thread and on N, and N images at once on one thread each. */
+#define _DEFAULT_SOURCE /* d_type-free readdir is enough; strdup */
+#include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bench/bench_int.h"
+
+typedef struct set {
+    char **path;
+    double *mp;
+    int n, cap;
+    double total_mp;
+} set;
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static skinq_status list_photos(skinq_ctx *ctx, const char *dir, set *s)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot read the sample set folder '%s'", dir);
+    for (struct dirent *e; (e = readdir(d));) {
+        const char *dot = strrchr(e->d_name, '.');
+        if (e->d_name[0] == '.' || !dot ||
+            (strcasecmp(dot, ".jpg") && strcasecmp(dot, ".jpeg") && strcasecmp(dot, ".png")))
+            continue;
+        if (s->n == s->cap) {
+            int cap = s->cap ? 2 * s->cap : 64;
+            char **p = realloc(s->path, (size_t)cap * sizeof *p);
+            if (!p)
+                break;
+            s->path = p;
+            s->cap = cap;
+        }
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        if ((s->path[s->n] = malloc(len)))
+            snprintf(s->path[s->n++], len, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    if (s->n == 0)
+        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the sample set folder '%s' has no .jpg or .png photos", dir);
+    qsort(s->path, (size_t)s->n, sizeof *s->path, cmp_str);
+    s->mp = calloc((size_t)s->n, sizeof *s->mp);
+    if (!s->mp)
+        return SKINQ_E_NOMEM;
+    int kept = 0;
+    for (int i = 0; i < s->n; i++) { /* gray files (masks, height maps) are not photos: left out */
+        skinq_image_header h;
+        skinq_status st = skinq_image_probe(ctx, s->path[i], &h);
+        if (st != SKINQ_OK)
+            return st;
+        if (h.channels < 3) {
+            free(s->path[i]);
+            continue;
+        }
+        s->path[kept] = s->path[i];
+        s->mp[kept] = h.width * (double)h.height / 1e6;
+        s->total_mp += s->mp[kept++];
+    }
+    s->n = kept;
+    if (kept == 0)
+        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the sample set folder '%s' has no colour photos", dir);
+    return SKINQ_OK;
+}
+
+enum { DECODE, COLOR, FULL };
+
+static skinq_status one(skinq_ctx *ctx, const char *path, int what)
+{
+    if (what == DECODE) {
+        skinq_image *img = NULL;
+        skinq_status st = skinq_image_load(ctx, path, &img, NULL);
+        skinq_image_free(&img);
+        return st;
+    }
+    skinq_analysis_options o;
+    skinq_analysis_default_options(&o);
+    o.texture = what == FULL;
+    skinq_analysis a;
+    skinq_status st = skinq_analyze_file(ctx, path, &o, &a);
+    skinq_analysis_free(&a);
+    return st;
+}
+
+/* Every photo once through `what` on ctx: per-image seconds into t, total into *total. */
+static skinq_status sweep(skinq_ctx *ctx, const skinq_bench_options *o, const set *s, int what, const char *label,
+                          double *t, double *total)
+{
+    double t0 = skinq_bench_now();
+    for (int i = 0; i < s->n; i++) {
+        skinq_bench_progress(o, label, i, s->n);
+        double a = skinq_bench_now();
+        skinq_status st = one(ctx, s->path[i], what);
+        if (st != SKINQ_OK)
+            return st;
+        t[i] = skinq_bench_now() - a;
+    }
+    skinq_bench_progress(o, label, s->n, s->n);
+    *total = skinq_bench_now() - t0;
+    return SKINQ_OK;
+}
+
+/* N workers, one thread each, taking photos from a shared counter. */
+typedef struct conc {
+    const set *s;
+    unsigned isa;
+    atomic_int next;
+    skinq_status st;
+    skinq_ctx *log;
+} conc;
+
+static void *conc_worker(void *u)
+{
+    conc *C = u;
+    skinq_ctx *c = skinq_bench_ctx(C->isa, 1);
+    if (!c) {
+        C->st = SKINQ_E_NOMEM;
+        return NULL;
+    }
+    for (int i; (i = atomic_fetch_add(&C->next, 1)) < C->s->n;) {
+        skinq_status st = one(c, C->s->path[i], FULL);
+        if (st != SKINQ_OK) {
+            C->st = st;
+            break;
+        }
+    }
+    skinq_ctx_close(&c);
+    return NULL;
+}
+
+skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r)
+{
+    set s = {0};
+    skinq_status st = list_photos(ctx, o->dir, &s);
+    double *t = st == SKINQ_OK ? malloc(sizeof(double) * (size_t)s.n) : NULL;
+    if (st == SKINQ_OK && !t)
+        st = SKINQ_E_NOMEM;
+    unsigned best = r->levels[r->n_levels - 1];
+    const char *isa = best & SKINQ_ISA_AVX2 ? "avx2" : best & SKINQ_ISA_SSE41 ? "sse41" : "scalar";
+    r->images = s.n;
+    double total;
+    static const struct {
+        const char *name;
+        int what;
+    } stages[] = {{"decode", DECODE}, {"analyze-color", COLOR}, {"pipeline", FULL}};
+    for (size_t k = 0; st == SKINQ_OK && k < sizeof stages / sizeof stages[0]; k++)
+        for (int pass = 0; st == SKINQ_OK && pass < (r->threads > 1 && stages[k].what ? 2 : 1); pass++) {
+            int threads = pass ? r->threads : 1;
+            skinq_ctx *c = skinq_bench_ctx(best, threads);
+            if (!c) {
+                st = SKINQ_E_NOMEM;
+                break;
+            }
+            st = sweep(c, o, &s, stages[k].what, stages[k].name, t, &total);
+            if (st != SKINQ_OK) {
+                skinq_fail(ctx, st, "%s", skinq_ctx_error(c));
+            } else {
+                st = skinq_bench_add_stage(ctx, r, stages[k].name, isa, threads, s.total_mp / s.n, t, s.n);
+                r->stages[r->n_stages - 1].mpix_per_s = s.total_mp / total; /* the whole set's rate */
+                if (stages[k].what == FULL)
+                    r->images_per_s[pass] = s.n / total;
+            }
+            skinq_ctx_close(&c);
+        }
+    if (st == SKINQ_OK && r->threads > 1) { /* images concurrently, one thread each */
+        conc C = {&s, best, 0, SKINQ_OK, ctx};
+        pthread_t *tid = calloc((size_t)r->threads, sizeof *tid);
+        double t0 = skinq_bench_now();
+        int started = 0;
+        for (int i = 0; tid && i < r->threads; i++)
+            started += pthread_create(&tid[i], NULL, conc_worker, &C) == 0;
+        for (int i = 0; i < started; i++)
+            pthread_join(tid[i], NULL);
+        free(tid);
+        double tc = skinq_bench_now() - t0;
+        st = C.st;
+        if (st == SKINQ_OK && started) {
+            double one_img = tc / s.n;
+            t[0] = one_img;
+            st = skinq_bench_add_stage(ctx, r, "pipeline-concurrent", isa, started, s.total_mp / s.n, t, 1);
+            r->stages[r->n_stages - 1].mpix_per_s = s.total_mp / tc;
+            skinq_bench_add_ratio(ctx, r, (s.n / tc) / r->images_per_s[0],
+                                  "pipeline images/s, %d images at once / 1 thread", started);
+        }
+        skinq_bench_add_ratio(ctx, r, r->images_per_s[1] / r->images_per_s[0], "pipeline images/s, %d threads / 1",
+                              r->threads);
+    }
+    for (int i = 0; i < s.n; i++)
+        free(s.path[i]);
+    free(s.path);
+    free(s.mp);
+    free(t);
+    return st;
+}

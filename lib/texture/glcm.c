@@ -1,0 +1,226 @@
+/* glcm.c -- grey-level co-occurrence matrices (Haralick, Shanmugam & Dinstein, IEEE SMC 1973)
+ * with scikit-image's graycomatrix/graycoprops conventions: offsets (round(d·sin θ),
+ * round(d·cos θ)) for d = 1, 2, 4 and θ = 0, 45, 90, 135°, symmetric, normalised per matrix;
+ * each feature computed per matrix and averaged over the 12. Pairs count only when both pixels
+ * are in the ROI. Entropy is −Σ p log2 p (bits, design §2); scikit-image's 'entropy' uses ln,
+ * so it reads ln 2 times ours.
+ *
+ * Speed: L* is quantised once to a byte plane (the ROI's outside gets the extra level `levels`,
+ * whose row and column are dropped at the end, so the counting loop has no branch), then each
+ * task counts the pairs of row spans of its band of rows, one offset at a time so the matrix
+ * stays in L1, into its thread's own uint32 matrices; they are merged once at the end. */
+#include <math.h>
+#include <string.h>
+
+#include "texture_int.h"
+
+const char *const tex_glcm_names[TEX_GLCM_FEATURES] = {"contrast", "dissimilarity", "homogeneity", "asm",
+                                                       "energy",   "correlation",   "entropy"};
+
+/* scikit-image: row = round(sin θ · d), col = round(cos θ · d); so at 45° and 135° distance 2
+ * is the offset (1, ±1) and distance 4 is (3, ±3). Order: angle-major, as skimage's (d, θ) pairs. */
+const int tex_glcm_offsets[12][2] = {
+    {0, 1}, {0, 2}, {0, 4},     /* 0° */
+    {1, 1}, {1, 1}, {3, 3},     /* 45° */
+    {1, 0}, {2, 0}, {4, 0},     /* 90° */
+    {1, -1}, {1, -1}, {3, -3},  /* 135° */
+};
+
+#define ROWS_PER_TASK 64
+
+typedef struct glcm_job {
+    const tex_img *im;
+    uint8_t *q;
+    int levels;
+    float lo, scale;
+    uint32_t *mats; /* nthreads × 12 × (levels+1)² */
+    size_t msize;
+} glcm_job;
+
+static void quantise_rows(void *user, int task, int thread)
+{
+    (void)thread;
+    glcm_job *j = user;
+    const tex_img *im = j->im;
+    int y0 = task * ROWS_PER_TASK, y1 = y0 + ROWS_PER_TASK < im->h ? y0 + ROWS_PER_TASK : im->h;
+    const int top = j->levels - 1;
+    for (int y = y0; y < y1; y++) {
+        const float *r = im->L + (size_t)y * im->stride;
+        uint8_t *o = j->q + (size_t)y * im->w;
+        for (int x = 0; x < im->w; x++) {
+            float v = (r[x] - j->lo) * j->scale;
+            int l = v >= top ? top : v > 0 ? (int)v : 0; /* NaN → 0 */
+            o[x] = (uint8_t)l;
+        }
+        if (im->roi) {
+            const uint8_t *m = im->roi + (size_t)y * im->roi_stride;
+            for (int x = 0; x < im->w; x++)
+                if (!m[x])
+                    o[x] = (uint8_t)j->levels;
+        }
+    }
+}
+
+static void count_rows(void *user, int task, int thread)
+{
+    glcm_job *j = user;
+    const int w = j->im->w, h = j->im->h, n1 = j->levels + 1;
+    int y0 = task * ROWS_PER_TASK, y1 = y0 + ROWS_PER_TASK < h ? y0 + ROWS_PER_TASK : h;
+    uint32_t *base = j->mats + (size_t)thread * 12 * j->msize;
+    for (int k = 0; k < 12; k++) {
+        const int dr = tex_glcm_offsets[k][0], dc = tex_glcm_offsets[k][1];
+        if (k > 0 && dr == tex_glcm_offsets[k - 1][0] && dc == tex_glcm_offsets[k - 1][1])
+            continue; /* same offset as the previous one (skimage's rounding): counted once, copied later */
+        uint32_t *m = base + (size_t)k * j->msize;
+        const int c0 = dc < 0 ? -dc : 0, c1 = dc > 0 ? w - dc : w;
+        for (int y = y0; y < y1 && y + dr < h; y++) {
+            const uint8_t *a = j->q + (size_t)y * w, *b = j->q + (size_t)(y + dr) * w + dc;
+            int x = c0;
+            for (; x < c1; x++)
+                m[a[x] * n1 + b[x]]++;
+        }
+    }
+}
+
+/* L* range of the ROI: min–max, or p0.5–p99.5 from a 4096-bin histogram (linear inside a bin). */
+static skinq_status l_range(skinq_ctx *ctx, const tex_img *im, int minmax, double *lo, double *hi)
+{
+    double mn = INFINITY, mx = -INFINITY;
+    for (int y = 0; y < im->h; y++) {
+        const float *r = im->L + (size_t)y * im->stride;
+        for (int x = 0; x < im->w; x++)
+            if (tex_in(im, x, y) && isfinite(r[x])) {
+                mn = r[x] < mn ? r[x] : mn;
+                mx = r[x] > mx ? r[x] : mx;
+            }
+    }
+    if (!(mx >= mn))
+        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no finite L* value in the region of interest");
+    *lo = mn;
+    *hi = mx;
+    if (minmax || mx == mn)
+        return SKINQ_OK;
+    enum { NB = 4096 };
+    uint64_t *hist = skinq_calloc(ctx, NB, sizeof *hist), n = 0;
+    if (!hist)
+        return SKINQ_E_NOMEM;
+    const double sc = NB / (mx - mn);
+    for (int y = 0; y < im->h; y++) {
+        const float *r = im->L + (size_t)y * im->stride;
+        for (int x = 0; x < im->w; x++)
+            if (tex_in(im, x, y) && isfinite(r[x])) {
+                int b = (int)((r[x] - mn) * sc);
+                hist[b >= NB ? NB - 1 : b]++;
+                n++;
+            }
+    }
+    const double qs[2] = {0.005, 0.995};
+    double out[2];
+    for (int k = 0; k < 2; k++) {
+        double target = qs[k] * n, cum = 0;
+        int b = 0;
+        while (b < NB - 1 && cum + hist[b] < target)
+            cum += hist[b++];
+        double frac = hist[b] ? (target - cum) / hist[b] : 0;
+        out[k] = mn + (b + frac) / sc;
+    }
+    skinq_free(ctx, hist);
+    if (out[1] > out[0]) {
+        *lo = out[0];
+        *hi = out[1];
+    }
+    return SKINQ_OK;
+}
+
+/* graycoprops of one normalised symmetric matrix P (levels², doubles). */
+static void features(const double *P, int L, double f[TEX_GLCM_FEATURES])
+{
+    double con = 0, dis = 0, hom = 0, asm_ = 0, ent = 0, mi = 0, mj = 0;
+    for (int i = 0; i < L; i++)
+        for (int j = 0; j < L; j++) {
+            double p = P[i * L + j], d = i - j;
+            con += p * d * d;
+            dis += p * fabs(d);
+            hom += p / (1 + d * d);
+            asm_ += p * p;
+            if (p > 0)
+                ent -= p * log2(p);
+            mi += i * p;
+            mj += j * p;
+        }
+    double vi = 0, vj = 0, cov = 0;
+    for (int i = 0; i < L; i++)
+        for (int j = 0; j < L; j++) {
+            double p = P[i * L + j];
+            vi += p * (i - mi) * (i - mi);
+            vj += p * (j - mj) * (j - mj);
+            cov += p * (i - mi) * (j - mj);
+        }
+    double si = sqrt(vi), sj = sqrt(vj);
+    f[0] = con;
+    f[1] = dis;
+    f[2] = hom;
+    f[3] = asm_;
+    f[4] = sqrt(asm_);
+    f[5] = (si < 1e-15 || sj < 1e-15) ? 1.0 : cov / (si * sj); /* skimage: 1 for a constant image */
+    f[6] = ent;
+}
+
+skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax, double feat[TEX_GLCM_FEATURES])
+{
+    double lo = 0, hi = 0;
+    skinq_status st = l_range(ctx, im, minmax, &lo, &hi);
+    if (st != SKINQ_OK)
+        return st;
+    const int n1 = levels + 1, threads = skinq_ctx_threads(ctx);
+    glcm_job j = {im, NULL, levels, (float)lo, hi > lo ? (float)(levels / (hi - lo)) : 0.0f, NULL,
+                  (size_t)n1 * (size_t)n1};
+    j.q = skinq_malloc(ctx, (size_t)im->w * (size_t)im->h);
+    j.mats = skinq_calloc(ctx, (size_t)threads * 12, j.msize * sizeof *j.mats);
+    double *P = skinq_malloc(ctx, sizeof *P * (size_t)levels * (size_t)levels);
+    if (!j.q || !j.mats || !P) {
+        skinq_free(ctx, j.q);
+        skinq_free(ctx, j.mats);
+        skinq_free(ctx, P);
+        return SKINQ_E_NOMEM;
+    }
+    int tasks = (im->h + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+    skinq_parallel_for(ctx, tasks, quantise_rows, &j);
+    skinq_parallel_for(ctx, tasks, count_rows, &j);
+    for (int f = 0; f < TEX_GLCM_FEATURES; f++)
+        feat[f] = 0;
+    int used = 0;
+    for (int k = 0; k < 12; k++) {
+        int src = k;
+        while (src > 0 && tex_glcm_offsets[src][0] == tex_glcm_offsets[src - 1][0] &&
+               tex_glcm_offsets[src][1] == tex_glcm_offsets[src - 1][1])
+            src--;
+        /* merge the threads' counts, symmetrise (M + Mᵀ), drop the outside level, normalise */
+        double total = 0;
+        for (int a = 0; a < levels; a++)
+            for (int b = 0; b < levels; b++) {
+                uint64_t c = 0;
+                for (int t = 0; t < threads; t++) {
+                    const uint32_t *m = j.mats + ((size_t)t * 12 + (size_t)src) * j.msize;
+                    c += (uint64_t)m[a * n1 + b] + m[b * n1 + a];
+                }
+                P[a * levels + b] = (double)c;
+                total += (double)c;
+            }
+        if (total <= 0)
+            continue; /* no pair at this offset inside the ROI */
+        for (int e = 0; e < levels * levels; e++)
+            P[e] /= total;
+        double f[TEX_GLCM_FEATURES];
+        features(P, levels, f);
+        for (int q = 0; q < TEX_GLCM_FEATURES; q++)
+            feat[q] += f[q];
+        used++;
+    }
+    for (int q = 0; q < TEX_GLCM_FEATURES; q++)
+        feat[q] = used ? feat[q] / used : NAN;
+    skinq_free(ctx, j.q);
+    skinq_free(ctx, j.mats);
+    skinq_free(ctx, P);
+    return SKINQ_OK;
+}

@@ -1,0 +1,161 @@
+/* texture_int.h -- internal: the texture pass's shared types (the resolved configuration, the
+ * image view, the plan) and the entry points of psd.c, glcm.c, pores.c, lines.c, spots.c. */
+#ifndef SKINQ_TEXTURE_INT_H
+#define SKINQ_TEXTURE_INT_H
+
+#include <fftw3.h>
+
+#include "core/core.h"
+
+#define TEX_MAX_BINS 128   /* radial PSD bins (bins_per_octave <= 8 over <= 12 octaves) */
+#define TEX_MIN_TILE 32    /* smallest PSD tile the fallback tries */
+#define TEX_MAX_SIZES 8    /* tile sizes 32 .. 4096 */
+#define TEX_MAX_CLASSES ((TEX_MAX_BINS + 1) * 16)
+
+/** The image as the parts see it. roi == NULL: every pixel is inside. */
+typedef struct tex_img {
+    const float *L, *mel;
+    int w, h;
+    size_t stride;
+    const uint8_t *roi;
+    size_t roi_stride;
+    uint64_t inside;   /* ROI pixels */
+    skinq_rect bbox;   /* bounding box of the ROI */
+} tex_img;
+
+static inline int tex_in(const tex_img *im, int x, int y)
+{
+    return !im->roi || im->roi[(size_t)y * im->roi_stride + (size_t)x] != 0;
+}
+
+/** Options resolved for one execute: every length in px, every frequency in cycles/px. */
+typedef struct tex_cfg {
+    double ppm;        /* px per mm used for conversions (the real one, or the nominal) */
+    int scale_known;
+    double band[3][2]; /* fine, medium, coarse */
+    double rough[2], slope[2];
+    double pore_d[2], pore_thr;       /* diameters px; contrast L* */
+    double line_sigma[2], line_thr;   /* Gaussian sigmas px; contrast L* */
+    double spot_sigma, spot_min_delta, spot_k, spot_min_area; /* px, MI, 1, px^2 */
+    int tone_block;                   /* px */
+    /* units for the metrics */
+    const char *u_freq, *u_dens, *u_len, *u_per_area, *u_len_per_area;
+    double len_scale;       /* px → reported length unit (1/ppm or 1) */
+    double per_area_scale;  /* count / px^2 → reported density (ppm^2·100 per cm², or 1e6 per Mpx) */
+} tex_cfg;
+
+/** One tile size of the plan: FFTW plans, window, per-thread scratch. */
+typedef struct tex_size {
+    int T;
+    fftwf_plan fwd, inv;      /* r2c T×T (in → spec), c2r (spec → back), out of place */
+    float *win;               /* T Hann weights (2-D window = win[x]·win[y]) */
+    double sw, sw2;           /* Σ w, Σ w² of the 2-D window */
+    float *xc;                /* T centred coordinates x − (T−1)/2 */
+    double sxx;               /* Σ xc² (1-D) */
+    double *H, *G;            /* T complex: DFT of w and of xc·w (psd.c, tile_window) */
+    int *hidx, nh;            /* the k where H(k) != 0 (0, 1, T−1 for the periodic Hann) */
+    int nthreads;
+    float **in, **back;       /* per thread T×T (fftwf_malloc) */
+    fftwf_complex **spec;     /* per thread T×(T/2+1) */
+    /* frequency tables for the current scale (rebuilt when ppm changes) */
+    double table_ppm;
+    uint16_t *cls;            /* per spectrum element: its (radial bin, bands) class; 0 = DC */
+    uint8_t *bands;           /* per element: bits 0-2 fine/medium/coarse, bit 3 roughness band */
+    float *colw;              /* T/2+1 column weights: 1 for columns 0 and T/2, else 2 */
+    int nbins, nclasses;
+    int16_t class_bin[TEX_MAX_CLASSES]; /* radial bin of a class, -1 = none (beyond Nyquist) */
+    uint8_t class_bits[TEX_MAX_CLASSES];
+    double bin_count[TEX_MAX_BINS], bin_logf[TEX_MAX_BINS];
+    skinq_allocator alloc;
+} tex_size;
+
+struct skinq_texture_plan {
+    skinq_texture_options o;
+    tex_size *sizes[TEX_MAX_SIZES]; /* index log2(T) - 5, made on first use */
+    skinq_allocator alloc;
+};
+
+/** PSD + roughness results (also what the maps need). */
+typedef struct tex_psd_out {
+    int T, tiles;
+    int nbins;
+    double bin_freq[TEX_MAX_BINS], bin_power[TEX_MAX_BINS]; /* cycles/px, L*²·px² (0 count: skipped) */
+    double band[3], total, slope, sa, sq;
+    int map_x, map_y;        /* the tile drawn in the maps (top-left) */
+} tex_psd_out;
+
+/** A detected pore (px). */
+typedef struct tex_pore {
+    float x, y, d, contrast;
+} tex_pore;
+
+typedef struct tex_pores_out {
+    tex_pore *items; /* skinq_malloc'd, count entries, in tile order */
+    size_t count;
+} tex_pores_out;
+
+typedef struct tex_lines_out {
+    double length_px;   /* total centreline length */
+    double contrast_sum;
+    uint64_t pixels;    /* centreline pixels */
+    uint8_t *mask;      /* w×h centreline mask when maps are wanted, else NULL */
+} tex_lines_out;
+
+/** Get (making on first use, under the FFTW lock) the plan's tile size T. NULL on NOMEM (recorded). */
+tex_size *tex_plan_size(skinq_ctx *ctx, skinq_texture_plan *p, int T);
+void tex_size_free(tex_size *s);
+/** (Re)build a size's frequency tables for a configuration (cheap when the scale is unchanged). */
+void tex_size_tables(tex_size *s, const tex_cfg *c, int bpo);
+
+/** PSD and roughness over the ROI's tiles. SKINQ_E_EMPTY_ROI when no tile fits. */
+skinq_status tex_psd(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, const tex_cfg *c, int rough,
+                     tex_psd_out *r);
+/** The 2-D log10 PSD of one T×T tile at (x0, y0), fftshifted, into T×T floats (for maps). */
+skinq_status tex_psd_tile_image(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, int T, int x0, int y0,
+                                float *dst);
+
+/** GLCM features (7, in the order of tex_glcm_names) over the ROI. */
+#define TEX_GLCM_FEATURES 7
+extern const char *const tex_glcm_names[TEX_GLCM_FEATURES];
+skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax, double feat[TEX_GLCM_FEATURES]);
+
+/** The 12 (row, col) offsets of distances 1, 2, 4 × angles 0/45/90/135° (scikit-image's rounding). */
+extern const int tex_glcm_offsets[12][2];
+
+skinq_status tex_pores(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, tex_pores_out *r);
+skinq_status tex_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask, tex_lines_out *r);
+
+/** Spots: count and area fraction of melanin outliers; NaN-free on success. */
+skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count, double *area_fraction);
+/** Std of the L* means of tone_block² blocks (>= half inside the ROI); NaN with < 2 blocks. */
+double tex_tone_evenness(const tex_img *im, const tex_cfg *c);
+
+/* ---- shared helpers (tile.c) ---- */
+/** Copy the w×h window at (x0, y0) of a plane into dst (w×h), clamping coordinates to the image. */
+void tex_copy_clamped(const float *src, int sw, int sh, size_t sstride, int x0, int y0, int w, int h, float *dst);
+/** Separable Gaussian blur of a w×h buffer (edges clamped), radius ceil(3.5σ); tmp holds w×h floats. */
+void tex_gauss(const float *src, float *dst, float *tmp, int w, int h, double sigma);
+/**
+ * Pores and lines are found on u = 76·ln(L* + 16) instead of L*: a uniform exposure change ×k
+ * multiplies L* + 16 by k^(1/3) (CIE 1976, above Y = 0.008856), which only shifts u, so their
+ * responses and thresholds are exactly exposure-invariant; 76 = 60 + 16 makes a unit of u one
+ * L* unit at L* = 60 (typical skin), so thresholds and contrasts read as "L* at L* 60".
+ */
+#define TEX_REL_SCALE 76.0f
+void tex_relative(float *buf, size_t n);
+
+/** A core tile of the scale-space parts: core (cx0, cy0, cw×ch) inside a tw×th buffer with margin. */
+typedef struct tex_tile {
+    int cx0, cy0, cw, ch, tw, th, margin;
+} tex_tile;
+/** Tile `task` of a grid of core×core tiles (nx a row): its geometry, and u (tex_relative) of the
+ * L* plane over core + margin (clamped at the image edges) into buf. */
+tex_tile tex_tile_load(const tex_img *im, int task, int nx, int core, int margin, float *buf);
+/** Value at quantile q (0..1) of n floats (copies and partially sorts; n > 0). NaN on NOMEM. */
+double tex_quantile(skinq_ctx *ctx, const float *v, size_t n, double q);
+
+/** Maps: psd.png and texture_overlay.png into dir. */
+skinq_status tex_write_maps(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, const tex_psd_out *psd,
+                            const tex_pores_out *pores, const tex_lines_out *lines, const char *dir);
+
+#endif

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# skinq bench: the JSON contract (machine, stages with isa/threads/MP/s/p50/p95, peers, ratios)
+# on generated photos (--quick) and the sample-set mode on a folder of phantoms. Speeds are
+# only reported, never asserted: these runs only check that every stage and peer is measured.
+. "$(dirname "$0")/lib.sh"
+
+run "$SKINQ" bench --quick --runs 1 --json --threads 2
+expect_rc 0 "bench --quick"
+expect_json_path machine.cpu
+expect_json_path machine.threads 2
+if python3 - "$T/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = {s['name'].split('@')[0] for s in d['stages']}
+need = {'decode-jpeg', 'decode-png', 'color', 'analyze-color', 'texture-psd', 'texture-glcm', 'texture-pores',
+        'texture-lines', 'texture-all', 'registration', 'depth-ps', 'depth-integrate'}
+assert need <= names, need - names
+for s in d['stages']:
+    assert s['mpix_per_s'] > 0 and s['p50_ms'] > 0 and s['p95_ms'] >= s['p50_ms'] and s['threads'] >= 1, s
+isas = {s['isa'] for s in d['stages'] if s['name'].startswith('color@')}
+assert 'scalar' in isas and len(isas) >= 2, isas
+peers = {p['name'].split('@')[0] for p in d['peers']}
+assert {'libjpeg-turbo decode', 'opencv cvtColor RGB2Lab 8-bit', 'opencv cvtColor RGB2Lab float',
+        'fftw r2c tiles', 'opencv registration', 'fftw r2r integration'} <= peers, peers
+assert any('vs OpenCV float' in k for k in d['ratios']), d['ratios']
+PY
+then ok; else bad "bench JSON: stages, peers, ratios"; fi
+
+P="$T/set"
+run "$SKINQ" synth --kind healing-series --out "$P" --width 400 --height 300
+expect_rc 0 "synth"
+run "$SKINQ" bench "$P" --json --threads 2 --isa avx2
+expect_rc 0 "bench DIR"
+expect_json_path sample_set.images 9
+if python3 -c "
+import json,sys; d=json.load(open('$T/out'))
+n={(s['name'],s['threads']) for s in d['stages']}
+assert ('pipeline',1) in n and ('pipeline',2) in n and ('decode',1) in n, n
+assert d['sample_set']['images_per_s'] > 0
+"; then ok; else bad "sample-set stages"; fi
+run "$SKINQ" bench "$T/no-such-dir"
+expect_rc 3 "missing folder"
+expect_one_line_error "no-such-dir"
+run "$SKINQ" bench --isa mmx
+expect_rc 2 "bad --isa"
+finish

@@ -1,0 +1,154 @@
+/* test_pipeline.c -- skinq_analyze_file(): the streamed colour-only path (JPEG rows straight into
+ * the colour counts) gives the numbers of loading the image and analysing it in memory, on 1
+ * and 2 threads; a truncated JPEG fails cleanly mid-stream; the texture path adds texture.*. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static skinq_ctx *ctx_threads(int threads)
+{
+    skinq_settings s;
+    skinq_ctx_default_settings(&s);
+    s.threads = threads;
+    skinq_ctx *ctx = NULL;
+    assert_int_equal(skinq_ctx_open(&ctx, &s), SKINQ_OK);
+    return ctx;
+}
+
+static const char *phantom(skinq_ctx *ctx)
+{
+    static char dir[2048];
+    if (dir[0])
+        return dir;
+    tu_path(dir, sizeof dir, "healing");
+    skinq_synth_options so;
+    skinq_synth_default_options(&so);
+    so.kind = "healing-series";
+    so.width = 640;
+    so.height = 480;
+    assert_int_equal(skinq_synth(ctx, &so, dir), SKINQ_OK);
+    return dir;
+}
+
+static void expect_same(const skinq_metrics *a, const skinq_metrics *b)
+{
+    assert_int_equal(a->count, b->count);
+    for (size_t i = 0; i < a->count; i++) {
+        const skinq_metric *m = skinq_metrics_find(b, a->items[i].path);
+        if (!m)
+            fail_msg("%s missing", a->items[i].path);
+        if (strstr(a->items[i].path, ".p") || strstr(a->items[i].path, "red_area"))
+            assert_true(a->items[i].value == m->value);
+        else
+            assert_near(a->items[i].value, m->value, 1e-9 * (1 + fabs(m->value)));
+    }
+}
+
+static void test_streamed_equals_in_memory(void **state)
+{
+    (void)state;
+    for (int threads = 1; threads <= 2; threads++) {
+        skinq_ctx *ctx = ctx_threads(threads);
+        char path[2200];
+        snprintf(path, sizeof path, "%s/day02.jpg", phantom(ctx));
+        skinq_analysis_options o;
+        skinq_analysis_default_options(&o);
+        o.texture = 0;
+        o.color.roi_kind = SKINQ_ROI_RECT;
+        o.color.roi = (skinq_rect){200, 100, 300, 250};
+        o.color.has_ref = 1;
+        o.color.ref = (skinq_rect){10, 150, 80, 80};
+        o.color.has_white = 1;
+        o.color.white = (skinq_rect){560, 10, 40, 40};
+        o.color.white_reflectance = 0.8;
+        skinq_analysis a;
+        assert_int_equal(skinq_analyze_file(ctx, path, &o, &a), SKINQ_OK); /* streams */
+        skinq_image *img = NULL;
+        assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
+        skinq_metrics m = {0};
+        skinq_color_info info;
+        assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o.color, &m, &info), SKINQ_OK);
+        expect_same(&a.metrics, &m);
+        assert_int_equal(a.color.roi_pixels, info.roi_pixels);
+        assert_int_equal(a.color.ref_pixels, info.ref_pixels);
+        assert_int_equal(a.color.white_pixels, info.white_pixels);
+        for (int c = 0; c < 3; c++)
+            assert_near(a.color.white_gains[c], info.white_gains[c], 1e-12);
+        assert_int_equal(a.width, 640);
+        assert_int_equal(strlen(a.sha256), 64);
+        skinq_metrics_free(&m);
+        skinq_analysis_free(&a);
+
+        /* a mask ROI streams too */
+        char mpath[2200];
+        snprintf(mpath, sizeof mpath, "%s/mask.png", phantom(ctx));
+        skinq_mask *mask = NULL;
+        assert_int_equal(skinq_mask_load(ctx, mpath, &mask), SKINQ_OK);
+        o.color.roi_kind = SKINQ_ROI_MASK;
+        o.color.roi_mask = mask;
+        assert_int_equal(skinq_analyze_file(ctx, path, &o, &a), SKINQ_OK);
+        assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o.color, &m, &info), SKINQ_OK);
+        expect_same(&a.metrics, &m);
+        assert_int_equal(a.color.roi_rect.x, info.roi_rect.x);
+        assert_int_equal(a.color.roi_rect.w, info.roi_rect.w);
+        skinq_metrics_free(&m);
+        skinq_analysis_free(&a);
+        skinq_mask_free(&mask);
+        skinq_image_free(&img);
+        skinq_ctx_close(&ctx);
+    }
+}
+
+/* Truncated in the middle of the scan: an error naming the file, nothing returned, on both the
+ * one-thread and the two-thread (ring) paths. */
+static void test_streamed_truncated(void **state)
+{
+    (void)state;
+    for (int threads = 1; threads <= 2; threads++) {
+        skinq_ctx *ctx = ctx_threads(threads);
+        char src[2200], bad[2200];
+        snprintf(src, sizeof src, "%s/day05.jpg", phantom(ctx));
+        tu_path(bad, sizeof bad, "truncated.jpg");
+        assert_int_equal(tu_truncate_copy(src, bad, (size_t)tu_file_size(src) * 2 / 3), 0);
+        skinq_analysis_options o;
+        skinq_analysis_default_options(&o);
+        o.texture = 0;
+        skinq_analysis a;
+        assert_int_equal(skinq_analyze_file(ctx, bad, &o, &a), SKINQ_E_FORMAT);
+        assert_non_null(strstr(skinq_ctx_error(ctx), "truncated.jpg"));
+        assert_int_equal(a.metrics.count, 0);
+        skinq_ctx_close(&ctx);
+    }
+}
+
+/* With texture, the same ROI's L* gives texture.* beside color.*. */
+static void test_texture_added(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = ctx_threads(2);
+    char path[2200];
+    snprintf(path, sizeof path, "%s/day00.jpg", phantom(ctx));
+    skinq_analysis_options o;
+    skinq_analysis_default_options(&o);
+    o.color.px_per_mm = 6;
+    skinq_analysis a;
+    assert_int_equal(skinq_analyze_file(ctx, path, &o, &a), SKINQ_OK);
+    static const char *const want[] = {"color.a.mean", "texture.psd.fine", "texture.roughness.sq",
+                                       "texture.glcm.contrast", "texture.pores.count", "texture.tone_evenness"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        assert_non_null(skinq_metrics_find(&a.metrics, want[i]));
+    skinq_analysis_free(&a);
+    skinq_ctx_close(&ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_streamed_equals_in_memory),
+        cmocka_unit_test(test_streamed_truncated),
+        cmocka_unit_test(test_texture_added),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
