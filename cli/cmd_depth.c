@@ -71,11 +71,12 @@ static void print_text(const skinq_depth_result *r, const char *what)
         printf("  %-44s %.6g %s\n", m->items[i].path, m->items[i].value, m->items[i].unit);
     }
     if (r->scars) {
+        const skinq_metric *vm = skinq_metrics_find(m, "scars.volume_mm3");
         for (int i = 0; i < r->scars->count; i++) {
             const skinq_scar *s = &r->scars->items[i];
-            printf("  scar %-3d %-8s max %.4g %s, mean %.4g %s, area %.4g %s2, volume %.4g, at (%.2f, %.2f) %s\n", i,
+            printf("  scar %-3d %-8s max %.4g %s, mean %.4g %s, area %.4g %s2, volume %.4g %s, at (%.2f, %.2f) %s\n", i,
                    skinq_scar_type_name(s->type), s->max_depth, r->z_unit, s->mean_depth, r->z_unit, s->area,
-                   r->xy_unit, s->volume, s->centroid[0], s->centroid[1], r->xy_unit);
+                   r->xy_unit, s->volume, vm ? vm->unit : "", s->centroid[0], s->centroid[1], r->xy_unit);
         }
     }
 }
@@ -126,6 +127,7 @@ static int run(const cli_command *self, int argc, char **argv)
     if (opt_mask)
         st = load_mask(ctx, opt_mask, &mask);
     o.scars.mask = mask;
+    o.mask_name = opt_mask;
     const char *what = opt_height ? opt_height : opt_lights ? opt_lights : argv[first];
     if (st == SKINQ_OK) {
         o.scars.min_depth = isfinite(opt_min_depth) ? opt_min_depth : 0; /* 0: 0.05 mm or 1 px */

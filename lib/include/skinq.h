@@ -786,6 +786,7 @@ typedef struct skinq_depth_options {
     double z_scale;     /**< height maps: mm per unit of the PNG (required, > 0) */
     skinq_scars_options scars; /**< scars.min_depth <= 0 (the default here): 0.05 mm, or 1 px when heights
                                     are in px (a stack without any scale) */
+    const char *mask_name; /**< the file scars.mask came from, for messages (NULL: "the mask") */
     skinq_ps_options ps;
     double max_slope;   /**< photometric stereo: steepest slope kept (default 10) */
 } skinq_depth_options;
@@ -812,8 +813,10 @@ typedef struct skinq_depth_result {
 } skinq_depth_result;
 
 /**
- * Height map → scars. @return as skinq_heightmap_load() and skinq_scars_find(). On error *out
- * is unchanged.
+ * Height map → scars. @return as skinq_heightmap_load() and skinq_scars_find(), and
+ * SKINQ_E_FORMAT when scars.mask differs in size from the input (every pipeline checks that);
+ * SKINQ_E_EMPTY_ROI when no pixel is left to fit the reference surface. On error *out is
+ * unchanged.
  */
 skinq_status skinq_depth_from_height(skinq_ctx *ctx, const char *path, const skinq_depth_options *o,
                                      skinq_depth_result **out);
@@ -839,10 +842,12 @@ skinq_status skinq_depth_from_photo(skinq_ctx *ctx, const char *path, const skin
                                     skinq_depth_result **out);
 
 /**
- * Write the maps of a result into dir (created if missing), each atomically: height.png
+ * Write the maps of a result into dir (created if missing, one level): height.png
  * (colour-coded with a legend), depth.png (below the reference), normals.png, albedo.png,
  * scars.png (outlines on the albedo or a shaded height); shading.png for a single photo.
- * @return SKINQ_OK, SKINQ_E_IO, SKINQ_E_NOMEM.
+ * All or none: every map is written complete under a staging name and they are renamed into
+ * place together; on error none of this call's maps is left in dir.
+ * @return SKINQ_OK, SKINQ_E_IO (the message names the folder or file), SKINQ_E_NOMEM.
  */
 skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r, const char *dir);
 

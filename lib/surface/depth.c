@@ -1,8 +1,10 @@
 /* depth.c -- the `depth` pipeline: height map, photometric-stereo stack or single photo → height
  * → reference surface → scars, with every number under the design's metric paths, and maps. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report/report.h"
 #include "surface.h"
@@ -64,6 +66,15 @@ static void add(madd *a, const char *path, double v, const char *unit)
         a->st = skinq_metrics_add(a->ctx, a->m, path, v, unit);
 }
 
+/* The q-quantile of x[0..n) as a metric. */
+static void add_quantile(madd *a, const char *path, const float *x, size_t n, double q, const char *unit)
+{
+    double v = NAN;
+    if (a->st == SKINQ_OK)
+        a->st = surface_quantile(a->ctx, x, n, q, &v);
+    add(a, path, v, unit);
+}
+
 static void addf(madd *a, double v, const char *unit, const char *fmt, int i, const char *leaf)
 {
     char path[80];
@@ -71,14 +82,36 @@ static void addf(madd *a, double v, const char *unit, const char *fmt, int i, co
     add(a, path, v, unit);
 }
 
+static const char *mask_name(const skinq_depth_options *o)
+{
+    return o->mask_name ? o->mask_name : "the mask";
+}
+
+/* The mask (if any) must cover the input exactly: a bad input file, named. */
+static skinq_status check_mask(skinq_ctx *ctx, const skinq_depth_options *o, int w, int h, const char *input)
+{
+    const skinq_mask *m = o->scars.mask;
+    if (!m || (m->width == w && m->height == h))
+        return SKINQ_OK;
+    return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use mask '%s': it is %dx%d but '%s' is %dx%d", mask_name(o), m->width,
+                      m->height, input, w, h);
+}
+
 /* Scars on r->z, and the surface.* / scars.* metrics (units follow z_unit / xy_unit). */
-static skinq_status measure_scars(skinq_ctx *ctx, skinq_depth_result *r, const skinq_depth_options *o)
+static skinq_status measure_scars(skinq_ctx *ctx, skinq_depth_result *r, const skinq_depth_options *o,
+                                  const char *input)
 {
     skinq_scars_options so = o->scars;
     if (!(so.min_depth > 0))
         so.min_depth = strcmp(r->z_unit, "px") == 0 ? 1.0 : 0.05;
     r->min_depth = so.min_depth;
-    skinq_status st = skinq_scars_find(ctx, r->z, r->width, r->height, r->px_per_mm, &so, &r->scars);
+    skinq_status st = check_mask(ctx, o, r->width, r->height, input);
+    if (st == SKINQ_OK)
+        st = skinq_scars_find(ctx, r->z, r->width, r->height, r->px_per_mm, &so, &r->scars);
+    if (st == SKINQ_E_EMPTY_ROI)
+        return so.mask ? skinq_fail(ctx, st, "cannot fit a reference surface to '%s': mask '%s' covers every usable pixel",
+                                    input, mask_name(o))
+                       : skinq_fail(ctx, st, "cannot fit a reference surface to '%s': no usable height", input);
     if (st != SKINQ_OK)
         return st;
     const skinq_scars *s = r->scars;
@@ -125,7 +158,7 @@ skinq_status skinq_depth_from_height(skinq_ctx *ctx, const char *path, const ski
     snprintf(r->z_unit, sizeof r->z_unit, "mm");
     skinq_status st = skinq_heightmap_load(ctx, path, o->z_scale, &r->z, &r->width, &r->height);
     if (st == SKINQ_OK)
-        st = measure_scars(ctx, r, o);
+        st = measure_scars(ctx, r, o, path);
     if (st != SKINQ_OK) {
         skinq_depth_free(&r);
         return st;
@@ -211,8 +244,8 @@ static skinq_status ps_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint
     double inv = nv ? 1.0 / (double)nv : NAN;
     add(&a, "surface.normals.valid_fraction", (double)nv / (double)n, "1");
     add(&a, "surface.normals.mean_tilt_deg", st_ * inv, "deg");
-    add(&a, "surface.normals.p50_tilt_deg", surface_quantile(ctx, tilt, n, 0.5), "deg");
-    add(&a, "surface.normals.p95_tilt_deg", surface_quantile(ctx, tilt, n, 0.95), "deg");
+    add_quantile(&a, "surface.normals.p50_tilt_deg", tilt, n, 0.5, "deg");
+    add_quantile(&a, "surface.normals.p95_tilt_deg", tilt, n, 0.95, "deg");
     double mx = sx * inv, my = sy * inv, mz = sz * inv, mn = sqrt(mx * mx + my * my + mz * mz);
     add(&a, "surface.normals.mean_direction.0", mx / mn, "1");
     add(&a, "surface.normals.mean_direction.1", my / mn, "1");
@@ -267,8 +300,9 @@ skinq_status skinq_depth_from_stack(skinq_ctx *ctx, const char *lights_path, con
             snprintf(first, sizeof first, "%s", paths[0]);
             np = (size_t)w * (size_t)h;
             size_t bytes;
-            if (skinq_mul_size(np * sizeof(float), (size_t)L->count, &bytes) != 0 ||
-                !(planes = skinq_malloc(ctx, bytes)))
+            st = check_mask(ctx, o, w, h, paths[0]);
+            if (st == SKINQ_OK && (skinq_mul_size(np * sizeof(float), (size_t)L->count, &bytes) != 0 ||
+                                   !(planes = skinq_malloc(ctx, bytes))))
                 st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory for %d images of %dx%d", L->count, w, h);
         } else if (img->width != w || img->height != h) {
             st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use '%s': it is %dx%d but '%s' is %dx%d", paths[k], img->width,
@@ -319,7 +353,7 @@ skinq_status skinq_depth_from_stack(skinq_ctx *ctx, const char *lights_path, con
     if (st == SKINQ_OK)
         st = ps_metrics(ctx, r, code, &cnt);
     if (st == SKINQ_OK)
-        st = measure_scars(ctx, r, o);
+        st = measure_scars(ctx, r, o, lights_path);
     skinq_free(ctx, gp);
     skinq_free(ctx, gq);
     skinq_free(ctx, code);
@@ -347,9 +381,8 @@ skinq_status skinq_depth_from_photo(skinq_ctx *ctx, const char *path, const skin
     skinq_depth_result *r = result_new(ctx, "single-photo", o, o->px_per_mm, "option");
     skinq_status st = r ? skinq_image_load(ctx, path, &img, NULL) : SKINQ_E_NOMEM;
     const skinq_mask *roi = o->scars.mask;
-    if (st == SKINQ_OK && roi && (roi->width != img->width || roi->height != img->height))
-        st = skinq_fail(ctx, SKINQ_E_INVALID, "the mask is %dx%d but '%s' is %dx%d", roi->width, roi->height, path,
-                        img->width, img->height);
+    if (st == SKINQ_OK)
+        st = check_mask(ctx, o, img->width, img->height, path);
     size_t n = 0;
     if (st == SKINQ_OK) {
         r->width = img->width;
@@ -388,11 +421,11 @@ skinq_status skinq_depth_from_photo(skinq_ctx *ctx, const char *path, const skin
             cnt++;
         }
         if (cnt == 0)
-            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the mask selects no pixel of '%s'", path);
+            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "cannot measure '%s': mask '%s' selects no pixel", path, mask_name(o));
         madd a = {ctx, &r->metrics, st};
         add(&a, "surface.shading_index.mean", cnt ? sum / (double)cnt : NAN, "relative");
-        add(&a, "surface.shading_index.p50", surface_quantile(ctx, r->shading_index, n, 0.5), "relative");
-        add(&a, "surface.shading_index.p95", surface_quantile(ctx, r->shading_index, n, 0.95), "relative");
+        add_quantile(&a, "surface.shading_index.p50", r->shading_index, n, 0.5, "relative");
+        add_quantile(&a, "surface.shading_index.p95", r->shading_index, n, 0.95, "relative");
         add(&a, "surface.shading_index.max", mx, "relative");
         add(&a, "surface.shading_index.area_fraction", cnt ? (double)dark / (double)cnt : NAN, "1");
         st = a.st;
@@ -410,19 +443,68 @@ skinq_status skinq_depth_from_photo(skinq_ctx *ctx, const char *path, const skin
 
 /* ------------------------------------------------------------------ maps */
 
-static skinq_status map_path(skinq_ctx *ctx, char *buf, size_t n, const char *dir, const char *name)
+/* The maps of one call: each is written complete under a staging name (NAME.partial, itself
+ * written atomically), and all are renamed into place only once every one is written, so a
+ * failure part-way leaves none of them (design §4: no partial outputs). */
+#define MAPS_MAX 6
+typedef struct {
+    const char *dir;
+    const char *names[MAPS_MAX];
+    int n;
+} map_set;
+
+static int map_file(char *buf, size_t n, const char *dir, const char *name, const char *suffix)
 {
-    int k = snprintf(buf, n, "%s/%s", dir, name);
-    if (k < 0 || (size_t)k >= n)
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot write maps into '%s': path too long", dir);
+    int k = snprintf(buf, n, "%s/%s%s", dir, name, suffix);
+    return k >= 0 && (size_t)k < n;
+}
+
+/* The staging path of map `name` into buf, remembered for commit or cleanup. */
+static skinq_status map_stage(skinq_ctx *ctx, map_set *set, const char *name, char *buf, size_t n)
+{
+    if (!map_file(buf, n, set->dir, name, ".partial"))
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot write maps into '%s': path too long", set->dir);
+    set->names[set->n++] = name;
     return SKINQ_OK;
 }
 
-/* Range for a colour map: p0.5 .. p99.5 of the finite values (widened if flat). */
-static void robust_range(skinq_ctx *ctx, const float *v, size_t n, double *lo, double *hi)
+/* Remove every map of the set: the staged files, and (after a failed commit) the renamed ones. */
+static void map_cleanup(const map_set *set, int committed)
 {
-    *lo = surface_quantile(ctx, v, n, 0.005);
-    *hi = surface_quantile(ctx, v, n, 0.995);
+    char path[4096];
+    for (int i = 0; i < set->n; i++) {
+        if (map_file(path, sizeof path, set->dir, set->names[i], ".partial"))
+            unlink(path);
+        if (i < committed && map_file(path, sizeof path, set->dir, set->names[i], ""))
+            unlink(path);
+    }
+}
+
+static skinq_status map_commit(skinq_ctx *ctx, map_set *set, skinq_status st)
+{
+    char from[4096], to[4096];
+    int done = 0;
+    for (; st == SKINQ_OK && done < set->n; done++) {
+        map_file(from, sizeof from, set->dir, set->names[done], ".partial");
+        map_file(to, sizeof to, set->dir, set->names[done], "");
+        if (rename(from, to) != 0) {
+            st = skinq_fail(ctx, SKINQ_E_IO, "cannot write map '%s': %s", to, strerror(errno));
+            break;
+        }
+    }
+    if (st != SKINQ_OK)
+        map_cleanup(set, done);
+    return st;
+}
+
+/* Range for a colour map: p0.5 .. p99.5 of the finite values (widened if flat). */
+static skinq_status robust_range(skinq_ctx *ctx, const float *v, size_t n, double *lo, double *hi)
+{
+    skinq_status st = surface_quantile(ctx, v, n, 0.005, lo);
+    if (st == SKINQ_OK)
+        st = surface_quantile(ctx, v, n, 0.995, hi);
+    if (st != SKINQ_OK)
+        return st;
     if (!isfinite(*lo) || !isfinite(*hi)) {
         *lo = 0;
         *hi = 1;
@@ -432,6 +514,7 @@ static void robust_range(skinq_ctx *ctx, const float *v, size_t n, double *lo, d
         *lo = c - 0.5 * (fabs(c) > 0 ? fabs(c) * 1e-3 : 1e-3);
         *hi = c + 0.5 * (fabs(c) > 0 ? fabs(c) * 1e-3 : 1e-3);
     }
+    return SKINQ_OK;
 }
 
 /* 8-bit gray base for the outlines: the albedo (scaled to its p99), else a hill-shade of z. */
@@ -462,25 +545,27 @@ static void base_gray(const skinq_depth_result *r, double scale, uint8_t *g)
 skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r, const char *dir)
 {
     char path[4096];
+    map_set set = {dir, {NULL}, 0};
     skinq_status st = surface_mkdir(ctx, dir);
     int w = r->width, h = r->height;
     size_t n = (size_t)w * (size_t)h;
     if (st == SKINQ_OK && r->shading_index) {
-        st = map_path(ctx, path, sizeof path, dir, "shading.png");
+        st = map_stage(ctx, &set, "shading.png", path, sizeof path);
         if (st == SKINQ_OK)
             st = skinq_heatmap_write(ctx, path, r->shading_index, (size_t)w, w, h, NULL, 0, 0.0, 0.5, SKINQ_CMAP_MAGMA);
-        return st;
+        return map_commit(ctx, &set, st);
     }
     double lo, hi;
     if (st == SKINQ_OK && r->z) {
-        robust_range(ctx, r->z, n, &lo, &hi);
-        st = map_path(ctx, path, sizeof path, dir, "height.png");
+        st = robust_range(ctx, r->z, n, &lo, &hi);
+        if (st == SKINQ_OK)
+            st = map_stage(ctx, &set, "height.png", path, sizeof path);
         if (st == SKINQ_OK)
             st = skinq_heatmap_write(ctx, path, r->z, (size_t)w, w, h, NULL, 0, lo, hi, SKINQ_CMAP_VIRIDIS);
     }
     if (st == SKINQ_OK && r->scars) {
         double dmax = r->scars->max_depth > 0 ? r->scars->max_depth : 2 * 0.05;
-        st = map_path(ctx, path, sizeof path, dir, "depth.png");
+        st = map_stage(ctx, &set, "depth.png", path, sizeof path);
         if (st == SKINQ_OK)
             st = skinq_heatmap_write(ctx, path, r->scars->depth, (size_t)w, w, h, NULL, 0, 0.0, dmax, SKINQ_CMAP_MAGMA);
     }
@@ -497,22 +582,24 @@ skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r,
             }
         }
         if (st == SKINQ_OK)
-            st = map_path(ctx, path, sizeof path, dir, "normals.png");
+            st = map_stage(ctx, &set, "normals.png", path, sizeof path);
         if (st == SKINQ_OK)
             st = skinq_png_write(ctx, path, img);
         skinq_image_free(&img);
     }
     double ascale = 1;
     if (st == SKINQ_OK && r->albedo) {
-        double p99 = surface_quantile(ctx, r->albedo, n, 0.99);
+        double p99;
+        st = surface_quantile(ctx, r->albedo, n, 0.99, &p99);
         ascale = p99 > 0 ? 1 / p99 : 1;
-        st = skinq_image_new(ctx, w, h, 1, 8, &img);
+        if (st == SKINQ_OK)
+            st = skinq_image_new(ctx, w, h, 1, 8, &img);
         if (st == SKINQ_OK) {
             base_gray(r, ascale, img->data);
             /* base_gray fills a packed w*h buffer: spread it over the stride, last row first */
             for (int y = h - 1; y >= 0; y--)
                 memmove(skinq_image_row(img, y), img->data + (size_t)y * (size_t)w, (size_t)w);
-            st = map_path(ctx, path, sizeof path, dir, "albedo.png");
+            st = map_stage(ctx, &set, "albedo.png", path, sizeof path);
         }
         if (st == SKINQ_OK)
             st = skinq_png_write(ctx, path, img);
@@ -537,12 +624,12 @@ skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r,
                     row[3 * x + 2] = edge ? 40 : g[i];
                 }
             }
-            st = map_path(ctx, path, sizeof path, dir, "scars.png");
+            st = map_stage(ctx, &set, "scars.png", path, sizeof path);
             if (st == SKINQ_OK)
                 st = skinq_png_write(ctx, path, img);
         }
         skinq_image_free(&img);
         skinq_free(ctx, g);
     }
-    return st;
+    return map_commit(ctx, &set, st);
 }

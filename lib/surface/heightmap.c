@@ -91,11 +91,12 @@ static float select_k(float *v, size_t n, size_t k)
     return v[k];
 }
 
-double surface_quantile(skinq_ctx *ctx, const float *x, size_t n, double q)
+skinq_status surface_quantile(skinq_ctx *ctx, const float *x, size_t n, double q, double *out)
 {
+    *out = NAN;
     float *v = skinq_malloc(ctx, (n ? n : 1) * sizeof *v);
     if (!v)
-        return NAN;
+        return SKINQ_E_NOMEM;
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (isfinite(x[i]))
@@ -118,7 +119,8 @@ double surface_quantile(skinq_ctx *ctx, const float *x, size_t n, double q)
         r = a + f * (b - a);
     }
     skinq_free(ctx, v);
-    return r;
+    *out = r;
+    return SKINQ_OK;
 }
 
 skinq_status surface_mkdir(skinq_ctx *ctx, const char *dir)

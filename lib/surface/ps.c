@@ -107,8 +107,8 @@ skinq_status skinq_ps_plan_new(skinq_ctx *ctx, const skinq_lights *lights, const
     double Ai[3][3];
     if (cond < 0.02 || inv3(A, Ai) != 0)
         return skinq_fail(ctx, SKINQ_E_TOO_FEW,
-                          "cannot solve photometric stereo with '%s': the light directions are coplanar "
-                          "(singular value ratio %.3g < 0.02)",
+                          "cannot solve photometric stereo with '%s': the light directions are coplanar or "
+                          "nearly so (singular value ratio %.3g < 0.02)",
                           name, cond);
     skinq_ps_plan *p = skinq_calloc(ctx, 1, sizeof *p);
     if (!p)
@@ -172,6 +172,7 @@ static void ps_task(void *user, int task, int thread)
     uint8_t codes[4096];
     int y0 = task * j->rows_per_task, y1 = y0 + j->rows_per_task < j->h ? y0 + j->rows_per_task : j->h;
     int m = j->plan->params.m;
+    uint64_t cnt[6] = {0};
     for (int y = y0; y < y1; y++) {
         size_t off = (size_t)y * (size_t)j->w;
         for (int x0 = 0; x0 < j->w; x0 += 4096) {
@@ -182,11 +183,14 @@ static void ps_task(void *user, int task, int thread)
             j->row(&j->plan->params, rows, n, j->nx + off + x0, j->ny + off + x0, j->nz + off + x0,
                    j->alb + off + x0, c);
             for (size_t i = 0; i < n; i++) {
-                j->counts[thread][(c[i] & 7) < 5 ? (c[i] & 7) : 4]++;
-                j->counts[thread][5] += (c[i] & SKINQ_PS_SHADOWED) != 0;
+                cnt[(c[i] & 7) < 5 ? (c[i] & 7) : 4]++;
+                cnt[5] += (c[i] & SKINQ_PS_SHADOWED) != 0;
             }
         }
     }
+    /* counted locally: the threads' totals share cache lines (per-pixel updates would bounce them) */
+    for (int k = 0; k < 6; k++)
+        j->counts[thread][k] += cnt[k];
 }
 
 skinq_status skinq_ps_execute(skinq_ctx *ctx, const skinq_ps_plan *p, const float *const *planes, int width,

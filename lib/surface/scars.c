@@ -395,7 +395,10 @@ skinq_status surface_reference(skinq_ctx *ctx, const float *f, int w, int h, con
             for (size_t i = 0; i < n; i += step)
                 if (wt[i] && isfinite(sres[i]))
                     res[k++] = fabsf(sres[i]);
-            double mad = surface_quantile(ctx, res, k, 0.5);
+            double mad;
+            st = surface_quantile(ctx, res, k, 0.5, &mad);
+            if (st != SKINQ_OK)
+                break;
             double t = 3 * 1.4826 * mad;
             t_lo = (float)(t < t_min ? t_min : t > t_max ? t_max : t);
         }

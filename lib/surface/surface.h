@@ -34,8 +34,9 @@ void surface_image_to_linear(const skinq_image *img, float *dst);
 skinq_status surface_reference(skinq_ctx *ctx, const float *f, int w, int h, const uint8_t *exclude,
                                double sigma_px, double t_min, double t_max, int iters, float *ref);
 
-/** q-quantile (0..1) of the finite values of x[0..n) (copied; x untouched); NaN when none. */
-double surface_quantile(skinq_ctx *ctx, const float *x, size_t n, double q);
+/** q-quantile (0..1) of the finite values of x[0..n) (copied; x untouched) into *out, NaN when
+ * there is none. @return SKINQ_OK or SKINQ_E_NOMEM (*out NaN). */
+skinq_status surface_quantile(skinq_ctx *ctx, const float *x, size_t n, double q, double *out);
 
 /** Create `dir` if missing (one level). @return SKINQ_OK or SKINQ_E_IO naming it. */
 skinq_status surface_mkdir(skinq_ctx *ctx, const char *dir);

@@ -35,25 +35,10 @@ expect_rc 0 "no scale"
 expect_json scale=unknown units.length=px units.height=mm scars.count=3
 
 # a mask: its regions are the scars (a disc over the boxcar scar)
-python3 - "$T/ss/truth.json" "$T/mask.png" <<'PY'
-import json, math, struct, sys, zlib
-t = json.load(open(sys.argv[1])); box = [s for s in t["scars"] if s["type"] == "boxcar"][0]
-cx, cy = box["centroid_mm"][0] * 20, box["centroid_mm"][1] * 20
-w = h = 512
-raw = bytearray()
-for y in range(h):
-    row = bytearray(w + 1)
-    dy = y + .5 - cy
-    if abs(dy) < 20:
-        half = math.sqrt(400 - dy * dy)
-        for x in range(max(0, int(cx - half - 1)), min(w, int(cx + half + 2))):
-            if math.hypot(x + .5 - cx, dy) < 20:
-                row[x + 1] = 255
-    raw += row
-def chunk(k, d): return struct.pack(">I", len(d)) + k + d + struct.pack(">I", zlib.crc32(k + d) & 0xffffffff)
-open(sys.argv[2], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
-                              + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-PY
+BOX=$(python3 -c "import json; t = json.load(open('$T/ss/truth.json'))
+b = [s for s in t['scars'] if s['type'] == 'boxcar'][0]['centroid_mm']; print(b[0] * 20, b[1] * 20)")
+# shellcheck disable=SC2086
+mask_png "$T/mask.png" 512 $BOX 20
 run "$SKINQ" depth --height "$T/ss/height.png" --z-scale "$ZS" --px-per-mm 20 --mask "$T/mask.png" --json
 expect_rc 0 "--mask"
 expect_json scars.count=1 roi.source=mask scars.items.0.type=boxcar

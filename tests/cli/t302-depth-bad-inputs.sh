@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # skinq depth on bad input: malformed lights files, image count != light count, images of
-# different sizes, coplanar lights, too few lights, bad height maps, usage errors. Each gives a
-# one-line message naming the file, the right exit code, nothing on stdout and no map files.
+# different sizes, coplanar lights, too few lights, bad height maps, masks of the wrong size,
+# unwritable maps, usage errors. Each gives a one-line message naming the file, the right exit
+# code, nothing on stdout and no map files.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/depth_lib.sh"
 
 run "$SKINQ" synth --kind scar-stack --out "$T/ss" --width 128 --height 128 -q
 expect_rc 0 "synth"
@@ -61,6 +63,30 @@ check_fail 3 "bad-truncated.png" "truncated" "$SKINQ" depth --lights "$T/three.j
 check_fail 3 "bad-truncated.png" "truncated" "$SKINQ" depth --height "$FX/bad-truncated.png" --z-scale 0.001
 check_fail 3 "good.png" "gray" "$SKINQ" depth --height "$FX/good.png" --z-scale 0.001
 check_fail 3 "missing.json" "missing.json" "$SKINQ" depth --lights "$T/missing.json" "$S/light_0.png"
+
+# a mask of another size than the input: a bad input file, named
+mask_png "$T/m64.png" 64
+mask_png "$T/m128.png" 128
+check_fail 3 "m64.png" "it is 64x64 but" "$SKINQ" depth --height "$S/height.png" --z-scale 0.0001 --mask "$T/m64.png"
+check_fail 3 "m64.png" "it is 64x64 but" "$SKINQ" depth --lights "$S/lights.json" --mask "$T/m64.png"
+check_fail 3 "m64.png" "it is 64x64 but" "$SKINQ" depth "$S/light_0.png" --mask "$T/m64.png"
+# a mask over every pixel leaves nothing for the reference surface: analysis impossible
+check_fail 4 "m128.png" "covers every usable pixel" "$SKINQ" depth --height "$S/height.png" --z-scale 0.0001 \
+  --mask "$T/m128.png"
+
+# maps that cannot be written: one line naming the place, nothing on stdout, and none of the maps
+# left behind (they are staged and renamed together)
+: > "$T/plainfile"
+run "$SKINQ" depth --lights "$S/lights.json" --maps "$T/plainfile" --json
+expect_rc 1 "--maps onto a file"
+expect_one_line_error "plainfile"
+if [ ! -s "$T/out" ]; then ok; else bad "--maps onto a file: stdout should be empty"; fi
+rm -rf "$T/maps" && mkdir -p "$T/maps/scars.png"  # the last map's name is taken by a folder
+run "$SKINQ" depth --lights "$S/lights.json" --maps "$T/maps" --json
+expect_rc 1 "--maps with a blocked name"
+expect_one_line_error "scars.png"
+if [ ! -s "$T/out" ]; then ok; else bad "blocked map: stdout should be empty"; fi
+if [ "$(ls -A "$T/maps")" = "scars.png" ]; then ok; else bad "blocked map: left $(ls -A "$T/maps" | tr '\n' ' ')"; fi
 
 # usage errors: exit 2
 for args in "--height $S/height.png" "--height $S/height.png --lights $S/lights.json --z-scale 1" \

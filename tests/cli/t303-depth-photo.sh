@@ -12,6 +12,15 @@ if python3 -c "
 import json,sys; r=json.load(open('$T/out'))
 sys.exit(1 if 'scars' in r or 'mm' in json.dumps(r.get('surface', {})) else 0)"; then ok; else bad "no mm in a single-photo result"; fi
 
+# a lateral scale changes lengths only: still relative, no heights, no scars, no mm depths
+run "$SKINQ" depth "$FX/good.jpg" --px-per-mm 20 --json
+expect_rc 0 "single photo with a scale"
+expect_json input=single-photo relative=true units.height=relative scale.px_per_mm=20
+if python3 -c "
+import json,sys; r=json.load(open('$T/out'))
+sys.exit(1 if 'scars' in r or 'mm' in json.dumps(r.get('surface', {})) else 0)"; then ok
+else bad "no mm in a single-photo result with a scale"; fi
+
 run "$SKINQ" depth "$FX/good.jpg" --maps "$T/maps"
 expect_rc 0 "--maps"
 expect_out_contains "shading_index"
