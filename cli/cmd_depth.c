@@ -25,28 +25,6 @@ static const cli_option depth_options[] = {
     CLI_OPTIONS_END,
 };
 
-/* A mask from an image: nonzero first channel = inside. */
-static skinq_status load_mask(skinq_ctx *ctx, const char *path, skinq_mask **out)
-{
-    skinq_image *img = NULL;
-    skinq_status st = skinq_image_load(ctx, path, &img, NULL);
-    if (st != SKINQ_OK)
-        return st;
-    st = skinq_mask_new(ctx, img->width, img->height, 0, out);
-    if (st == SKINQ_OK) {
-        int bpp = img->channels * img->depth / 8;
-        for (int y = 0; y < img->height; y++) {
-            const uint8_t *row = skinq_image_row(img, y);
-            for (int x = 0; x < img->width; x++) {
-                const uint8_t *px = row + (size_t)x * (size_t)bpp;
-                (*out)->data[(size_t)y * (*out)->stride + (size_t)x] = img->depth == 16 ? (px[0] | px[1]) != 0 : px[0] != 0;
-            }
-        }
-    }
-    skinq_image_free(&img);
-    return st;
-}
-
 static cJSON *provenance(skinq_ctx *ctx, const char *path, int w, int h, skinq_status *st)
 {
     cJSON *o = out_file_provenance(ctx, path, st);
@@ -125,7 +103,7 @@ static int run(const cli_command *self, int argc, char **argv)
     skinq_depth_result *r = NULL;
     skinq_status st = SKINQ_OK;
     if (opt_mask)
-        st = load_mask(ctx, opt_mask, &mask);
+        st = skinq_mask_load(ctx, opt_mask, &mask);
     o.scars.mask = mask;
     o.mask_name = opt_mask;
     const char *what = opt_height ? opt_height : opt_lights ? opt_lights : argv[first];

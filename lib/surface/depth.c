@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "report/report.h"
+#include "io/io.h"
 #include "surface.h"
 
 #define RAD2DEG (180.0 / 3.14159265358979323846)
@@ -546,7 +547,7 @@ skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r,
 {
     char path[4096];
     map_set set = {dir, {NULL}, 0};
-    skinq_status st = surface_mkdir(ctx, dir);
+    skinq_status st = skinq_dir_ensure(ctx, dir);
     int w = r->width, h = r->height;
     size_t n = (size_t)w * (size_t)h;
     if (st == SKINQ_OK && r->shading_index) {

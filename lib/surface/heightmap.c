@@ -122,14 +122,3 @@ skinq_status surface_quantile(skinq_ctx *ctx, const float *x, size_t n, double q
     *out = r;
     return SKINQ_OK;
 }
-
-skinq_status surface_mkdir(skinq_ctx *ctx, const char *dir)
-{
-    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-        struct stat sb;
-        if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
-            return SKINQ_OK;
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot write maps into '%s': not a directory", dir);
-    }
-    return skinq_fail(ctx, SKINQ_E_IO, "cannot create '%s': %s", dir, strerror(errno));
-}

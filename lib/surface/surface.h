@@ -38,7 +38,4 @@ skinq_status surface_reference(skinq_ctx *ctx, const float *f, int w, int h, con
  * there is none. @return SKINQ_OK or SKINQ_E_NOMEM (*out NaN). */
 skinq_status surface_quantile(skinq_ctx *ctx, const float *x, size_t n, double q, double *out);
 
-/** Create `dir` if missing (one level). @return SKINQ_OK or SKINQ_E_IO naming it. */
-skinq_status surface_mkdir(skinq_ctx *ctx, const char *dir);
-
 #endif

@@ -40,6 +40,19 @@ PY
 expect_out_contains() { if grep -qF -- "$1" "$T/out"; then ok; else bad "stdout lacks '$1'"; fi; }
 expect_no_file() { if [ ! -e "$1" ] && ! ls "$1".tmp.* >/dev/null 2>&1; then ok; else bad "'$1' (or a temporary) exists"; fi; }
 
+# check_fail RC NAME SAYS CMD...: run CMD with --maps $T/maps --json; exit RC, one stderr line
+# naming NAME and saying SAYS, nothing on stdout, no map written
+check_fail() {
+  local want="$1" name="$2" says="$3"; shift 3
+  rm -rf "$T/maps"
+  run "$@" --maps "$T/maps" --json
+  expect_rc "$want" "$name"
+  expect_one_line_error "$name"
+  if grep -qF -- "$says" "$T/err"; then ok; else bad "$name: stderr should say '$says'"; fi
+  if [ ! -s "$T/out" ]; then ok; else bad "$name: stdout should be empty"; fi
+  if ! ls "$T/maps"/* >/dev/null 2>&1; then ok; else bad "$name: map files written"; fi
+}
+
 finish() {
   echo "$PASSES passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]

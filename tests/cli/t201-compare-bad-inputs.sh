@@ -8,18 +8,6 @@ run "$SKINQ" synth --kind healing-series --out "$T/hs" --width 480 --height 360 
 run "$SKINQ" synth --kind chart --out "$T/ch" --width 480 --height 320 -q
 H="$T/hs"
 
-# check_fail RC NAME SAYS CMD...
-check_fail() {
-  local want="$1" name="$2" says="$3"; shift 3
-  rm -rf "$T/maps"
-  run "$@" --maps "$T/maps" --json
-  expect_rc "$want" "$name"
-  expect_one_line_error "$name"
-  if grep -qF -- "$says" "$T/err"; then ok; else bad "$name: stderr should say '$says'"; fi
-  if [ ! -s "$T/out" ]; then ok; else bad "$name: stdout should be empty"; fi
-  if ! ls "$T/maps"/* >/dev/null 2>&1; then ok; else bad "$name: map files written"; fi
-}
-
 check_fail 4 "cannot align" "the images may not show the same site" "$SKINQ" compare "$H/day00.jpg" "$T/ch/chart.png"
 check_fail 4 "cannot align" "cannot align" "$SKINQ" compare "$FX/good.png" "$H/day00.jpg"
 check_fail 3 "missing.jpg" "missing.jpg" "$SKINQ" compare "$H/day00.jpg" "$T/missing.jpg"

@@ -10,18 +10,6 @@ run "$SKINQ" synth --kind scar-stack --out "$T/ss" --width 128 --height 128 -q
 expect_rc 0 "synth"
 S="$T/ss"
 
-# check_fail RC NAME SAYS CMD...: exit RC, one stderr line naming NAME and saying SAYS, no output
-check_fail() {
-  local want="$1" name="$2" says="$3"; shift 3
-  rm -rf "$T/maps"
-  run "$@" --maps "$T/maps" --json
-  expect_rc "$want" "$name"
-  expect_one_line_error "$name"
-  if grep -qF -- "$says" "$T/err"; then ok; else bad "$name: stderr should say '$says'"; fi
-  if [ ! -s "$T/out" ]; then ok; else bad "$name: stdout should be empty"; fi
-  if [ ! -e "$T/maps/height.png" ] && ! ls "$T/maps"/* >/dev/null 2>&1; then ok; else bad "$name: map files written"; fi
-}
-
 i=0
 for text in '{"lights": [' 'not json' '[{"direction":[0,0,1]}]' '{"light": []}' '{"lights": []}' \
             '{"lights": [{"direction":[0,1]}]}' '{"lights": [{"direction":"up"}]}' \

@@ -23,19 +23,6 @@ static char *P(const char *name)
     return tu_path(b, sizeof bufs[0], name);
 }
 
-static cJSON *read_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    cJSON *j = cJSON_Parse(buf);
-    assert_non_null(j);
-    return j;
-}
-
 /* The healing series, generated once per process into tmp/healing. */
 /* A phantom of `kind` at w×h into tmp/name; returns the folder. */
 static const char *phantom(skinq_ctx *ctx, const char *kind, const char *name, int w, int h)
@@ -131,7 +118,7 @@ static void test_healing_series(void **state)
     const char *dir = healing_dir(ctx);
     char path[600];
     snprintf(path, sizeof path, "%s/truth.json", dir);
-    cJSON *truth = read_json(path);
+    cJSON *truth = tu_read_json(path);
     double c[2], r[2];
     ellipse(truth, c, r);
     snprintf(path, sizeof path, "%s/day00.jpg", dir);
@@ -180,7 +167,7 @@ static void test_synthetic_warps(void **state)
     const char *dir = healing_dir(ctx);
     char path[600];
     snprintf(path, sizeof path, "%s/truth.json", dir);
-    cJSON *truth = read_json(path);
+    cJSON *truth = tu_read_json(path);
     double c[2], r[2];
     ellipse(truth, c, r);
     snprintf(path, sizeof path, "%s/day00.jpg", dir);
