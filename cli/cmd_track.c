@@ -14,7 +14,7 @@
 #include "out.h"
 
 static const char *opt_subject, *opt_site, *opt_date, *opt_label, *opt_procedure, *opt_store;
-static int opt_csv, opt_json;
+static int opt_csv, opt_json, opt_no_align;
 
 static const cli_option add_options[] = {
     {"subject", 0, OPT_STRING, &opt_subject, "ID", "subject (required)"},
@@ -23,6 +23,7 @@ static const cli_option add_options[] = {
     {"label", 0, OPT_STRING, &opt_label, "L", "session label (e.g. 'session 2')"},
     {"procedure", 0, OPT_STRING, &opt_procedure, "TEXT", "procedure note (e.g. 'microneedling 1.5 mm')"},
     {"store", 0, OPT_STRING, &opt_store, "PATH", "session store (default $SKINQ_STORE, else ./skinq.db)"},
+    {"no-align", 0, OPT_FLAG, &opt_no_align, NULL, "do not register onto the site's first photo"},
     CLI_ANALYSIS_OPTIONS,
     CLI_OPTIONS_END,
 };
@@ -122,6 +123,74 @@ static int expand_inputs(char **argv, int n, struct paths *out)
     return -1;
 }
 
+/* The site's first stored photo (earliest session), onto which later ones are registered. */
+struct first_photo {
+    char path[4096], sha[65];
+    int found;
+};
+
+static int first_row(void *user, const skinq_store_row *r)
+{
+    struct first_photo *f = user;
+    snprintf(f->path, sizeof f->path, "%s", r->image_path);
+    snprintf(f->sha, sizeof f->sha, "%s", r->sha256);
+    f->found = 1;
+    return 1; /* rows come by date: the first is it */
+}
+
+/*
+ * One photo's numbers for the store: registered onto the site's first photo when there is one
+ * (the ROI, mask and reference are given in that photo's frame, so later photos are measured on
+ * the same skin), else analysed as it is. A photo that cannot be registered is analysed as it
+ * is, with a warning: "when possible". *cal receives how (JSON text, caller frees).
+ */
+static skinq_status analyse_for_store(skinq_ctx *ctx, const struct first_photo *first, const char *path,
+                                      const skinq_analysis_options *o, skinq_analysis *a, char **cal)
+{
+    cJSON *c = cJSON_CreateObject();
+    skinq_status st = SKINQ_E_ALIGN;
+    if (first->found && !opt_no_align) {
+        skinq_compare_options co;
+        skinq_compare_default_options(&co);
+        co.analysis = o;
+        skinq_compare_result r;
+        st = skinq_compare(ctx, first->path, path, &co, &r);
+        if (st == SKINQ_OK) {
+            *a = *r.after; /* take the after analysis over (its metrics move with it) */
+            memset(r.after, 0, sizeof *r.after);
+            const skinq_alignment *al = &r.alignment;
+            skinq_metrics_add(ctx, &a->metrics, "alignment.rms_px", al->rms_px, "px");
+            skinq_metrics_add(ctx, &a->metrics, "alignment.inliers", al->inliers, "1");
+            skinq_metrics_add(ctx, &a->metrics, "alignment.overlap", al->overlap, "1");
+            cJSON_AddStringToObject(c, "aligned_to", first->path);
+            cJSON_AddStringToObject(c, "method", al->method);
+            cJSON *m = cJSON_AddArrayToObject(c, "matrix");
+            for (int k = 0; k < 9; k++)
+                cJSON_AddItemToArray(m, cJSON_CreateNumber(al->matrix[k]));
+            skinq_compare_free(&r);
+        } else if (st == SKINQ_E_ALIGN || st == SKINQ_E_IO || st == SKINQ_E_EMPTY_ROI) {
+            if (!g_opts.quiet)
+                fprintf(stderr, "skinq: warning: '%s' not registered onto the site's first photo (%s); "
+                                "measured as it is\n", path, skinq_ctx_error(ctx));
+            cJSON_AddStringToObject(c, "aligned_to", "");
+            cJSON_AddStringToObject(c, "not_aligned_because", skinq_ctx_error(ctx));
+            st = SKINQ_E_ALIGN;
+        } else {
+            cJSON_Delete(c);
+            return st;
+        }
+    }
+    if (st != SKINQ_OK)
+        st = skinq_analyze_file(ctx, path, o, a);
+    cJSON_AddStringToObject(c, "white_point", "D65");
+    cJSON *g = cJSON_AddArrayToObject(c, "linear_gains");
+    for (int k = 0; st == SKINQ_OK && k < 3; k++)
+        cJSON_AddItemToArray(g, cJSON_CreateNumber(a->color.white_gains[k]));
+    *cal = cJSON_PrintUnformatted(c);
+    cJSON_Delete(c);
+    return st;
+}
+
 static int run_add(int argc, char **argv)
 {
     int first;
@@ -156,17 +225,25 @@ static int run_add(int argc, char **argv)
     for (int i = 0; st == SKINQ_OK && i < in.n; i++) {
         if (progress)
             fprintf(stderr, "\rskinq: track add %d/%d %-40.40s", i + 1, in.n, strrchr(in.v[i], '/') + 1);
+        struct first_photo first = {{0}, {0}, 0};
+        st = skinq_store_query(ctx, store, opt_subject, opt_site, "color.L.mean", first_row, &first);
         skinq_analysis a;
-        st = skinq_analyze_file(ctx, in.v[i], &o, &a);
-        if (st != SKINQ_OK)
+        char *cal = NULL;
+        if (st == SKINQ_OK)
+            st = analyse_for_store(ctx, &first, in.v[i], &o, &a, &cal);
+        if (st != SKINQ_OK) {
+            cJSON_free(cal);
             break;
+        }
+        int aligned = skinq_metrics_find(&a.metrics, "alignment.rms_px") != NULL;
         skinq_store_entry e = {opt_subject, opt_site, opt_date, opt_label ? opt_label : "", opt_procedure,
-                               a.path, a.sha256, a.width, a.height, "photo", o.color.px_per_mm, opts_text,
-                               &a.metrics};
+                               in.v[i], a.sha256, a.width, a.height, "photo", o.color.px_per_mm, opts_text,
+                               &a.metrics, aligned ? first.sha : NULL, cal};
         int64_t id = 0;
         st = skinq_store_add(ctx, store, &e, &id);
         if (st == SKINQ_OK)
             added++;
+        cJSON_free(cal);
         skinq_analysis_free(&a);
     }
     if (progress)
@@ -413,8 +490,10 @@ const cli_command cmd_track = {
     "store sessions of a subject's sites and read them back",
     NULL,
     "track add --subject ID --site NAME --date YYYY-MM-DD [--label L] [--procedure TEXT]\n"
-    "          [analysis options as for analyze] IMAGE|DIR...\n"
+    "          [--no-align] [analysis options as for analyze] IMAGE|DIR...\n"
     "    analyse each photo (a folder: its .jpg/.png files) and store it, one transaction each;\n"
+    "    photos after the site's first are registered onto it (ROI, mask and --ref are given in\n"
+    "    the first photo's frame), or measured as they are when that fails (with a warning);\n"
     "    the same photo (sha256) twice in one session is refused\n"
     "track list [--subject ID]                      the stored sites\n"
     "track show --subject ID [--site NAME]          timeline: date, day, headline metrics\n"

@@ -1254,6 +1254,8 @@ typedef struct skinq_store_entry {
     double px_per_mm;            /**< > 0 sets the site's scale when it has none yet */
     const char *options_json;    /**< the analysis options that produced the metrics */
     const skinq_metrics *metrics;/**< every metric path → value, stored with the skinq version */
+    const char *aligned_to_sha256; /**< the stored photo this one was registered onto, or NULL */
+    const char *calibration_json;  /**< how it was aligned and calibrated (JSON), or NULL */
 } skinq_store_entry;
 
 /**

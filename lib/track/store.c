@@ -132,6 +132,21 @@ static skinq_status migrate(skinq_ctx *ctx, skinq_store *s)
     return SKINQ_OK;
 }
 
+/* Switching a new file to WAL needs a moment alone with it, and SQLite does not always wait on
+ * the busy handler for that: a second process opening the same new store at once would fail
+ * with "database is locked". So the switch is retried for up to the busy timeout. */
+static int wal_mode(skinq_store *s)
+{
+    int rc = SQLITE_BUSY;
+    for (int tries = 0; tries < 3000; tries++) {
+        rc = exec(s, "PRAGMA journal_mode = WAL");
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            break;
+        sqlite3_sleep(10);
+    }
+    return rc;
+}
+
 skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **out)
 {
     skinq_store *s = skinq_calloc(ctx, 1, sizeof *s);
@@ -153,7 +168,7 @@ skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **ou
         sqlite3_extended_result_codes(s->db, 1);
         if (exec(s, "PRAGMA foreign_keys = ON") != SQLITE_OK)
             r = db_fail(ctx, s, "cannot enable foreign keys");
-        else if (exec(s, "PRAGMA journal_mode = WAL") != SQLITE_OK)
+        else if (wal_mode(s) != SQLITE_OK)
             r = skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': not a database (%s)", path,
                            sqlite3_errmsg(s->db));
         else if (exec(s, "PRAGMA synchronous = NORMAL") != SQLITE_OK)
@@ -301,9 +316,15 @@ skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_e
     int duplicate = 0;
     if (rc == SQLITE_OK) {
         sqlite3_stmt *st;
-        rc = sqlite3_prepare_v2(s->db, "INSERT INTO images(session_id, path, sha256, width, height, role) "
-                                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", -1, &st, NULL);
+        rc = sqlite3_prepare_v2(s->db, "INSERT INTO images(session_id, path, sha256, width, height, role, "
+                                       "aligned_to, calibration) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+                                       "(SELECT id FROM images WHERE sha256 = ?7 ORDER BY id LIMIT 1), ?8) "
+                                       "RETURNING id", -1, &st, NULL);
         if (rc == SQLITE_OK) {
+            if (e->aligned_to_sha256)
+                sqlite3_bind_text(st, 7, e->aligned_to_sha256, -1, SQLITE_TRANSIENT);
+            if (e->calibration_json)
+                sqlite3_bind_text(st, 8, e->calibration_json, -1, SQLITE_TRANSIENT);
             sqlite3_bind_int64(st, 1, session_id);
             sqlite3_bind_text(st, 2, e->image_path, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(st, 3, e->sha256, -1, SQLITE_TRANSIENT);

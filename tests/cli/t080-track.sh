@@ -24,20 +24,25 @@ expect_one_line_error "day01.jpg"
 run "$SKINQ" track list --store "$DB"
 expect_rc 0 "track list"
 if grep -Eq 'S01 +cheek +9 +9 +2026-01-05 +2026-02-16' "$T/out"; then ok; else bad "list: 9 sessions, dates"; fi
+cp "$DB" "$T/other.db"
+run "$SKINQ" track add --store "$T/other.db" --subject S01 --site cheek --date 2026-01-07 "$FX/good.png"
+expect_rc 0 "a photo that cannot be registered is measured as it is"
+if grep -q "not registered onto the site's first photo" "$T/err"; then ok; else bad "registration warning"; fi
 run "$SKINQ" track show --store "$DB" --subject S01 --site cheek
 expect_rc 0 "track show"
 if [ "$(grep -c '^cheek ' "$T/out")" -eq 9 ] && grep -q 'day42.jpg' "$T/out"; then ok; else bad "show: 9 lines"; fi
 
-# export round trip: the stored numbers are analyze's numbers
+# export round trip: the stored numbers of a later photo are compare's "after" numbers (it was
+# registered onto the first photo, on whose frame the mask and reference are given)
 run "$SKINQ" track export --store "$DB" --json --subject S01
 expect_rc 0 "export --json"
 cp "$T/out" "$T/export.json"
-run "$SKINQ" analyze --json --mask "$P/mask.png" --ref "$REF" --px-per-mm 6 --no-texture "$P/day07.jpg"
-expect_rc 0 "analyze day 7"
+run "$SKINQ" compare --json --mask "$P/mask.png" --ref "$REF" --px-per-mm 6 --no-texture "$P/day00.jpg" "$P/day07.jpg"
+expect_rc 0 "compare day 0 and day 7"
 if python3 - "$T/export.json" "$T/out" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))['rows']
-an = json.load(open(sys.argv[2]))
+an = json.load(open(sys.argv[2]))['after']
 day7 = {r['metric']: r['value'] for r in rows if r['day'] == 7}
 assert len(day7) > 50, len(day7)
 for path in ['color.a.mean', 'color.hemoglobin.p50', 'color.erythema_index.delta_ref', 'color.red_area_mm2']:
@@ -45,12 +50,30 @@ for path in ['color.a.mean', 'color.hemoglobin.p50', 'color.erythema_index.delta
     for k in path.split('.'): cur = cur[k]
     assert abs(day7[path] - cur) <= 1e-9 * max(1, abs(cur)), (path, day7[path], cur)
 assert len({r['day'] for r in rows}) == 9
+assert 'alignment.rms_px' in day7 and day7['alignment.rms_px'] < 3, day7.get('alignment.rms_px')
+assert not any(r['metric'] == 'alignment.rms_px' for r in rows if r['day'] == 0)
 PY
 then ok; else bad "export round trip"; fi
 run "$SKINQ" track export --store "$DB" --csv
 expect_rc 0 "export --csv"
 if head -1 "$T/out" | grep -qx 'subject,site,date,day,metric,value,unit,image,sha256' &&
    [ "$(grep -c ',color.a.mean,' "$T/out")" -eq 9 ]; then ok; else bad "CSV export"; fi
+
+# --no-align measures a photo as it is: then it equals analyze
+run "$SKINQ" track add --store "$T/other.db" --subject S01 --site cheek --date 2026-03-01 --no-align --mask "$P/mask.png" \
+    --ref "$REF" --px-per-mm 6 --no-texture "$P/day07.jpg"
+expect_rc 0 "track add --no-align"
+run "$SKINQ" track export --store "$T/other.db" --json --subject S01 --site cheek
+cp "$T/out" "$T/export2.json"
+run "$SKINQ" analyze --json --mask "$P/mask.png" --ref "$REF" --px-per-mm 6 --no-texture "$P/day07.jpg"
+if python3 - "$T/export2.json" "$T/out" <<'PY'
+import json, sys
+rows = [r for r in json.load(open(sys.argv[1]))['rows'] if r['date'] == '2026-03-01']
+an = json.load(open(sys.argv[2]))
+v = {r['metric']: r['value'] for r in rows}
+assert abs(v['color.a.mean'] - an['color']['a']['mean']) < 1e-9 and 'alignment.rms_px' not in v
+PY
+then ok; else bad "--no-align round trip"; fi
 
 # a folder of photos as one session of another site
 mkdir "$T/batch" && cp "$P/day00.jpg" "$P/day42.jpg" "$T/batch/"
