@@ -50,3 +50,17 @@ const struct skinq_kernels *skinq_ctx_kernels(const skinq_ctx *ctx)
     pthread_once(&once, build_tables);
     return &tables[ctx->isa & SKINQ_ISA_ALL];
 }
+
+size_t skinq_kernel_isas(const skinq_ctx *ctx, const char **names, const char **isas, size_t max)
+{
+    const struct skinq_kernels *k = skinq_ctx_kernels(ctx);
+    const char *n[] = {"srgb8_to_lab", "color_row8", "color_row16", "color_hist8", "ps_row"};
+    const char *i[] = {k->name_srgb8_to_lab, k->name_color_row8, k->name_color_row16, k->name_color_hist8,
+                       k->name_ps_row};
+    size_t count = sizeof n / sizeof n[0];
+    for (size_t j = 0; j < count && j < max; j++) {
+        names[j] = n[j];
+        isas[j] = i[j] ? i[j] : "none";
+    }
+    return count;
+}

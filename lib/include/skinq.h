@@ -70,6 +70,13 @@ int skinq_isa_parse(const char *name, unsigned *mask);
 /** Name of the highest level in a mask: "avx2", "sse41" or "scalar". Static string. */
 const char *skinq_isa_name(unsigned mask);
 
+struct skinq_ctx;
+/**
+ * Which ISA level fills each hot kernel for a context (after its ISA ceiling): up to `max`
+ * kernel names and level names (static strings) into the arrays. @return the number of kernels.
+ */
+size_t skinq_kernel_isas(const struct skinq_ctx *ctx, const char **names, const char **isas, size_t max);
+
 /* ----------------------------------------------------------------- context */
 
 /** Optional allocation hooks (for embedding and fault-injection tests). */

@@ -45,4 +45,8 @@ expect_json_path cpu.threads 1
 SKINQ_ISA=bogus run "$SKINQ" info --json "$FX/good.png"
 expect_rc 0 "bogus SKINQ_ISA"
 if grep -q "warning" "$T/err"; then ok; else bad "bogus SKINQ_ISA should warn"; fi
+# which ISA level fills each kernel, and the scalar path when asked
+SKINQ_ISA=scalar run "$SKINQ" info --json "$FX/good.png"
+expect_json_path cpu.kernels.color_row8 scalar
+expect_json_path cpu.kernels.color_hist8 scalar
 finish
