@@ -51,6 +51,10 @@ static skinq_status texture_pass(skinq_ctx *ctx, const skinq_image *img, const s
     if (st == SKINQ_OK)
         st = skinq_texture_analyze(ctx, L, mel, box.w, box.h, (size_t)box.w, &mview, o->color.px_per_mm, &to,
                                    &out->metrics);
+    if (st == SKINQ_E_EMPTY_ROI) { /* an ROI too small for a spectrum still has its colour */
+        skinq_warn(ctx, "no texture metrics: %s", skinq_ctx_error(ctx));
+        st = SKINQ_OK;
+    }
     skinq_free(ctx, L);
     skinq_free(ctx, mel);
     return st;
