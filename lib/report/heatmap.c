@@ -58,11 +58,12 @@ void skinq_colormap_rgb(skinq_colormap cm, double t, uint8_t rgb[3])
 }
 
 /* 3x5 glyphs for the legend's numbers: rows top→bottom, 3 bits each (MSB = left). */
-static const char glyph_chars[] = "0123456789.-+e";
+static const char glyph_chars[] = "0123456789.-+e mpx";
 static const uint8_t glyphs[][5] = {
     {7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 4, 7}, {7, 1, 7, 1, 7}, {5, 5, 7, 1, 1},
     {7, 4, 7, 1, 7}, {7, 4, 7, 5, 7}, {7, 1, 1, 1, 1}, {7, 5, 7, 5, 7}, {7, 5, 7, 1, 7},
     {0, 0, 0, 0, 2}, {0, 0, 7, 0, 0}, {0, 2, 7, 2, 0}, {0, 7, 5, 6, 3},
+    {0, 0, 0, 0, 0}, {0, 6, 7, 5, 5}, {0, 6, 5, 6, 4}, {0, 0, 5, 2, 5}, /* space, m, p, x: units */
 };
 
 #define LEGEND_H 30
@@ -96,21 +97,25 @@ static int draw_text(skinq_image *img, int x, int y, const char *s, int measure_
     return x - x0;
 }
 
-static void format_value(char *buf, size_t n, double v)
+/* A legend number, with the unit after it when it is one the glyphs can draw ("mm", "px"). */
+static void format_value(char *buf, size_t n, double v, const char *unit)
 {
-    snprintf(buf, n, "%.4g", v);
+    if (unit && unit[0] && strspn(unit, "mpx") == strlen(unit))
+        snprintf(buf, n, "%.4g %s", v, unit);
+    else
+        snprintf(buf, n, "%.4g", v);
 }
 
 /* Legend strip at rows [y0, y0 + LEGEND_H): vmin label, colour bar, vmax label. */
-static void draw_legend(skinq_image *img, int y0, double vmin, double vmax, skinq_colormap cm)
+static void draw_legend(skinq_image *img, int y0, double vmin, double vmax, skinq_colormap cm, const char *unit)
 {
     static const uint8_t bg[3] = {20, 20, 20};
     for (int y = y0; y < y0 + LEGEND_H; y++)
         for (int x = 0; x < img->width; x++)
             put_px(img, x, y, bg);
     char lo[32], hi[32];
-    format_value(lo, sizeof lo, vmin);
-    format_value(hi, sizeof hi, vmax);
+    format_value(lo, sizeof lo, vmin, unit);
+    format_value(hi, sizeof hi, vmax, unit);
     int ty = y0 + (LEGEND_H - 5 * SCALE) / 2;
     int wl = draw_text(img, 4, ty, lo, 0);
     int wh = draw_text(img, 0, 0, hi, 1);
@@ -126,7 +131,7 @@ static void draw_legend(skinq_image *img, int y0, double vmin, double vmax, skin
 
 static skinq_status render(skinq_ctx *ctx, const char *path, const skinq_image *photo, const float *values,
                            size_t stride, int w, int h, const uint8_t *mask, size_t mask_stride, double vmin,
-                           double vmax, double alpha, skinq_colormap cm)
+                           double vmax, double alpha, skinq_colormap cm, const char *unit)
 {
     if (w <= 0 || h <= 0 || !(vmax > vmin) || !isfinite(vmin) || !isfinite(vmax))
         return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write map '%s': empty map or no value range", path);
@@ -164,7 +169,7 @@ static skinq_status render(skinq_ctx *ctx, const char *path, const skinq_image *
                 d[c] = p ? (uint8_t)lround(alpha * rgb[c] + (1 - alpha) * base[c]) : rgb[c];
         }
     }
-    draw_legend(out, h, vmin, vmax, cm);
+    draw_legend(out, h, vmin, vmax, cm, unit);
     st = skinq_png_write(ctx, path, out);
     skinq_image_free(&out);
     return st;
@@ -174,7 +179,14 @@ skinq_status skinq_heatmap_write(skinq_ctx *ctx, const char *path, const float *
                                  int w, int h, const uint8_t *mask, size_t mask_stride, double vmin,
                                  double vmax, skinq_colormap cm)
 {
-    return render(ctx, path, NULL, values, stride, w, h, mask, mask_stride, vmin, vmax, 1.0, cm);
+    return render(ctx, path, NULL, values, stride, w, h, mask, mask_stride, vmin, vmax, 1.0, cm, NULL);
+}
+
+skinq_status skinq_heatmap_write_unit(skinq_ctx *ctx, const char *path, const float *values, size_t stride, int w,
+                                      int h, const uint8_t *mask, size_t mask_stride, double vmin, double vmax,
+                                      skinq_colormap cm, const char *unit)
+{
+    return render(ctx, path, NULL, values, stride, w, h, mask, mask_stride, vmin, vmax, 1.0, cm, unit);
 }
 
 skinq_status skinq_overlay_write(skinq_ctx *ctx, const char *path, const skinq_image *photo,
@@ -184,5 +196,5 @@ skinq_status skinq_overlay_write(skinq_ctx *ctx, const char *path, const skinq_i
 {
     if (!(alpha >= 0 && alpha <= 1))
         return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write overlay '%s': alpha %g not in [0,1]", path, alpha);
-    return render(ctx, path, photo, values, stride, w, h, mask, mask_stride, vmin, vmax, alpha, cm);
+    return render(ctx, path, photo, values, stride, w, h, mask, mask_stride, vmin, vmax, alpha, cm, NULL);
 }

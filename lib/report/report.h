@@ -24,6 +24,12 @@ skinq_status skinq_heatmap_write(skinq_ctx *ctx, const char *path, const float *
                                  int w, int h, const uint8_t *mask, size_t mask_stride, double vmin,
                                  double vmax, skinq_colormap cm);
 
+/** skinq_heatmap_write() with a unit after the legend's numbers ("mm" or "px"; other units are
+ * left out: the legend's glyphs are digits and those letters). */
+skinq_status skinq_heatmap_write_unit(skinq_ctx *ctx, const char *path, const float *values, size_t stride, int w,
+                                      int h, const uint8_t *mask, size_t mask_stride, double vmin, double vmax,
+                                      skinq_colormap cm, const char *unit);
+
 /**
  * Like skinq_heatmap_write(), but blended over `photo` (same size; 8/16-bit gray or RGB) with
  * opacity `alpha` in [0,1] inside the mask; outside the mask the photo shows unchanged.

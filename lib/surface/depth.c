@@ -562,13 +562,14 @@ skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r,
         if (st == SKINQ_OK)
             st = map_stage(ctx, &set, "height.png", path, sizeof path);
         if (st == SKINQ_OK)
-            st = skinq_heatmap_write(ctx, path, r->z, (size_t)w, w, h, NULL, 0, lo, hi, SKINQ_CMAP_VIRIDIS);
+            st = skinq_heatmap_write_unit(ctx, path, r->z, (size_t)w, w, h, NULL, 0, lo, hi, SKINQ_CMAP_VIRIDIS, r->z_unit);
     }
     if (st == SKINQ_OK && r->scars) {
         double dmax = r->scars->max_depth > 0 ? r->scars->max_depth : 2 * 0.05;
         st = map_stage(ctx, &set, "depth.png", path, sizeof path);
         if (st == SKINQ_OK)
-            st = skinq_heatmap_write(ctx, path, r->scars->depth, (size_t)w, w, h, NULL, 0, 0.0, dmax, SKINQ_CMAP_MAGMA);
+            st = skinq_heatmap_write_unit(ctx, path, r->scars->depth, (size_t)w, w, h, NULL, 0, 0.0, dmax,
+                                          SKINQ_CMAP_MAGMA, r->z_unit);
     }
     skinq_image *img = NULL;
     if (st == SKINQ_OK && r->nx) {

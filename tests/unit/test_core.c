@@ -326,6 +326,23 @@ static void test_colormaps(void **state)
     skinq_image_free(&img);
     assert_int_equal(skinq_heatmap_write(ctx, path, v, 20, 20, 10, NULL, 0, 1, 1, SKINQ_CMAP_VIRIDIS),
                      SKINQ_E_INVALID);
+
+    /* a unit the legend can draw ("mm") takes legend pixels: more white text than without */
+    float wide[200 * 10];
+    for (int i = 0; i < 2000; i++)
+        wide[i] = (float)(i % 200);
+    long white[2] = {0, 0};
+    for (int u = 0; u < 2; u++) {
+        assert_int_equal(skinq_heatmap_write_unit(ctx, path, wide, 200, 200, 10, NULL, 0, 0, 199, SKINQ_CMAP_VIRIDIS,
+                                                  u ? "mm" : NULL),
+                         SKINQ_OK);
+        assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
+        for (int y = 10; y < img->height; y++)
+            for (int x = 0; x < img->width; x++)
+                white[u] += skinq_image_row(img, y)[3 * x] == 235;
+        skinq_image_free(&img);
+    }
+    assert_true(white[1] > white[0]);
     skinq_ctx_close(&ctx);
 }
 
