@@ -69,6 +69,38 @@ skinq_ctx *tu_ctx(void)
     return ctx;
 }
 
+skinq_ctx *tu_ctx_with(unsigned isa, int threads)
+{
+    skinq_settings s;
+    skinq_ctx_default_settings(&s);
+    s.isa_mask = isa;
+    s.threads = threads;
+    skinq_ctx *ctx = NULL;
+    if (skinq_ctx_open(&ctx, &s) != SKINQ_OK)
+        fail_msg("skinq_ctx_open failed");
+    return ctx;
+}
+
+const char *tu_healing_series(skinq_ctx *ctx, int width, int height)
+{
+    static char dir[2048];
+    static int w, h;
+    if (dir[0] && w == width && h == height)
+        return dir;
+    char name[64];
+    snprintf(name, sizeof name, "healing-%dx%d", width, height);
+    tu_path(dir, sizeof dir, name);
+    skinq_synth_options so;
+    skinq_synth_default_options(&so);
+    so.kind = "healing-series";
+    so.width = width;
+    so.height = height;
+    if (skinq_synth(ctx, &so, dir) != SKINQ_OK)
+        fail_msg("synth healing-series: %s", skinq_ctx_error(ctx));
+    w = width, h = height;
+    return dir;
+}
+
 void tu_assert_near(double a, double b, double tol, const char *expr, const char *file, int line)
 {
     if (!(fabs(a - b) <= tol)) { /* NaN fails too */

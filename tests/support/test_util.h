@@ -28,6 +28,11 @@ double tu_uniform(uint64_t *state);
 
 /** A context with default settings (threads from $SKINQ_TEST_THREADS, else 2). */
 skinq_ctx *tu_ctx(void);
+/** A context with this ISA ceiling and thread count (fails the test if it cannot open). */
+skinq_ctx *tu_ctx_with(unsigned isa, int threads);
+/** The healing-series phantom at width×height, generated once per size; its folder (valid until
+ * a call with another size). */
+const char *tu_healing_series(skinq_ctx *ctx, int width, int height);
 
 /** An allocator that fails the fail_at-th allocation (1-based) and counts live blocks, for
  * SQLite-style fault injection: fail n = 1, 2, ... until the operation succeeds. */

@@ -11,17 +11,6 @@
 #include "lab_ref.h"
 #include "test_util.h"
 
-static skinq_ctx *ctx_with(unsigned isa, int threads)
-{
-    skinq_settings s;
-    skinq_ctx_default_settings(&s);
-    s.isa_mask = isa;
-    s.threads = threads;
-    skinq_ctx *ctx = NULL;
-    assert_int_equal(skinq_ctx_open(&ctx, &s), SKINQ_OK);
-    return ctx;
-}
-
 static skinq_image *uniform_image(skinq_ctx *ctx, int w, int h, int depth, const unsigned rgb[3])
 {
     skinq_image *img = NULL;
@@ -344,21 +333,6 @@ static void test_white_gains_known_cast(void **state)
 
 /* ---- the healing-series phantom ---- */
 
-static const char *phantom_dir(skinq_ctx *ctx)
-{
-    static char dir[2048];
-    if (dir[0])
-        return dir;
-    tu_path(dir, sizeof dir, "healing");
-    skinq_synth_options so;
-    skinq_synth_default_options(&so);
-    so.kind = "healing-series";
-    so.width = 800;
-    so.height = 600;
-    assert_int_equal(skinq_synth(ctx, &so, dir), SKINQ_OK);
-    return dir;
-}
-
 static skinq_rect json_rect(const cJSON *a)
 {
     return (skinq_rect){cJSON_GetArrayItem(a, 0)->valueint, cJSON_GetArrayItem(a, 1)->valueint,
@@ -371,7 +345,7 @@ static void test_healing_treated_redder(void **state)
 {
     (void)state;
     skinq_ctx *ctx = tu_ctx();
-    const char *dir = phantom_dir(ctx);
+    const char *dir = tu_healing_series(ctx, 800, 600);
     char path[4400];
     snprintf(path, sizeof path, "%s/truth.json", dir);
     cJSON *truth = tu_read_json(path);
@@ -568,7 +542,7 @@ static void test_isa_and_thread_agreement(void **state)
 {
     (void)state;
     skinq_ctx *ctx = tu_ctx();
-    const char *dir = phantom_dir(ctx);
+    const char *dir = tu_healing_series(ctx, 800, 600);
     char path[4400];
     snprintf(path, sizeof path, "%s/day02.jpg", dir);
     skinq_image *img = NULL;
@@ -578,7 +552,7 @@ static void test_isa_and_thread_agreement(void **state)
     skinq_metrics ref = {0};
     for (int i = 0; i < 3; i++)
         for (int t = 1; t <= 2; t++) {
-            skinq_ctx *c = ctx_with(isas[i], t);
+            skinq_ctx *c = tu_ctx_with(isas[i], t);
             skinq_metrics m = {0};
             skinq_color_options o;
             skinq_color_default_options(&o);
@@ -605,7 +579,7 @@ static void test_histogram_path_equals_pixel_path(void **state)
 {
     (void)state;
     skinq_ctx *ctx = tu_ctx();
-    const char *dir = phantom_dir(ctx);
+    const char *dir = tu_healing_series(ctx, 800, 600);
     char path[4400], maps[4096];
     snprintf(path, sizeof path, "%s/day03.jpg", dir);
     skinq_image *img = NULL;

@@ -7,31 +7,6 @@
 
 #include "test_util.h"
 
-static skinq_ctx *ctx_threads(int threads)
-{
-    skinq_settings s;
-    skinq_ctx_default_settings(&s);
-    s.threads = threads;
-    skinq_ctx *ctx = NULL;
-    assert_int_equal(skinq_ctx_open(&ctx, &s), SKINQ_OK);
-    return ctx;
-}
-
-static const char *phantom(skinq_ctx *ctx)
-{
-    static char dir[2048];
-    if (dir[0])
-        return dir;
-    tu_path(dir, sizeof dir, "healing");
-    skinq_synth_options so;
-    skinq_synth_default_options(&so);
-    so.kind = "healing-series";
-    so.width = 640;
-    so.height = 480;
-    assert_int_equal(skinq_synth(ctx, &so, dir), SKINQ_OK);
-    return dir;
-}
-
 static void expect_same(const skinq_metrics *a, const skinq_metrics *b)
 {
     assert_int_equal(a->count, b->count);
@@ -50,9 +25,9 @@ static void test_streamed_equals_in_memory(void **state)
 {
     (void)state;
     for (int threads = 1; threads <= 2; threads++) {
-        skinq_ctx *ctx = ctx_threads(threads);
+        skinq_ctx *ctx = tu_ctx_with(SKINQ_ISA_ALL, threads);
         char path[2200];
-        snprintf(path, sizeof path, "%s/day02.jpg", phantom(ctx));
+        snprintf(path, sizeof path, "%s/day02.jpg", tu_healing_series(ctx, 640, 480));
         skinq_analysis_options o;
         skinq_analysis_default_options(&o);
         o.texture = 0;
@@ -83,7 +58,7 @@ static void test_streamed_equals_in_memory(void **state)
 
         /* a mask ROI streams too */
         char mpath[2200];
-        snprintf(mpath, sizeof mpath, "%s/mask.png", phantom(ctx));
+        snprintf(mpath, sizeof mpath, "%s/mask.png", tu_healing_series(ctx, 640, 480));
         skinq_mask *mask = NULL;
         assert_int_equal(skinq_mask_load(ctx, mpath, &mask), SKINQ_OK);
         o.color.roi_kind = SKINQ_ROI_MASK;
@@ -107,9 +82,9 @@ static void test_streamed_truncated(void **state)
 {
     (void)state;
     for (int threads = 1; threads <= 2; threads++) {
-        skinq_ctx *ctx = ctx_threads(threads);
+        skinq_ctx *ctx = tu_ctx_with(SKINQ_ISA_ALL, threads);
         char src[2200], bad[2200];
-        snprintf(src, sizeof src, "%s/day05.jpg", phantom(ctx));
+        snprintf(src, sizeof src, "%s/day05.jpg", tu_healing_series(ctx, 640, 480));
         tu_path(bad, sizeof bad, "truncated.jpg");
         assert_int_equal(tu_truncate_copy(src, bad, (size_t)tu_file_size(src) * 2 / 3), 0);
         skinq_analysis_options o;
@@ -127,9 +102,9 @@ static void test_streamed_truncated(void **state)
 static void test_texture_added(void **state)
 {
     (void)state;
-    skinq_ctx *ctx = ctx_threads(2);
+    skinq_ctx *ctx = tu_ctx_with(SKINQ_ISA_ALL, 2);
     char path[2200];
-    snprintf(path, sizeof path, "%s/day00.jpg", phantom(ctx));
+    snprintf(path, sizeof path, "%s/day00.jpg", tu_healing_series(ctx, 640, 480));
     skinq_analysis_options o;
     skinq_analysis_default_options(&o);
     o.color.px_per_mm = 6;
