@@ -7,12 +7,16 @@
 #include "cli.h"
 #include "out.h"
 
-static int opt_json, opt_runs = 5, opt_quick;
+static int opt_json, opt_runs = 5, opt_quick, opt_count = 200;
+static const char *opt_make_set, *opt_size = "4000x3000";
 
 static const cli_option bench_options[] = {
     {"runs", 0, OPT_INT, &opt_runs, "N", "timed repetitions per stage (default 5; medians and p95)"},
     {"quick", 0, OPT_FLAG, &opt_quick, NULL, "small generated photos (1-2 MP): a smoke run"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
+    {"make-set", 0, OPT_STRING, &opt_make_set, "DIR", "write a sample set of generated photos into DIR, then stop"},
+    {"count", 0, OPT_INT, &opt_count, "N", "photos --make-set writes (default 200)"},
+    {"size", 0, OPT_STRING, &opt_size, "WxH", "their size (default 4000x3000, 12 MP; 6000x4000 is 24 MP)"},
     CLI_OPTIONS_END,
 };
 
@@ -53,11 +57,28 @@ static int run(const cli_command *self, int argc, char **argv)
     }
     if (opt_runs < 1 || opt_runs > 64)
         return cli_usage_error(self, "--runs must be 1..64");
+    int sw = 0, sh = 0;
+    char tail;
+    if (opt_make_set && (o.dir || opt_count < 1 || opt_count > 100000 ||
+                         sscanf(opt_size, "%dx%d%c", &sw, &sh, &tail) != 2 || sw < 16 || sh < 16 ||
+                         (double)sw * sh > 100e6))
+        return cli_usage_error(self, "--make-set DIR takes no sample-set folder, --count 1..100000 and "
+                                     "--size WxH (16x16 to 100 MP)");
     if (isatty(2) && !g_opts.quiet)
         o.progress = progress;
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)
         return EXIT_INTERNAL;
+    if (opt_make_set) {
+        skinq_status st = skinq_bench_make_set(ctx, opt_make_set, opt_count, sw, sh, &o);
+        if (o.progress)
+            fputs("\r\033[K", stderr);
+        rc = st == SKINQ_OK ? EXIT_OK : cli_fail(ctx, st);
+        if (st == SKINQ_OK && !g_opts.quiet)
+            fprintf(stderr, "wrote %d photos of %dx%d into %s\n", opt_count, sw, sh, opt_make_set);
+        skinq_ctx_close(&ctx);
+        return rc;
+    }
     skinq_bench_result r;
     skinq_status st = skinq_bench_run(ctx, &o, &r);
     if (o.progress)

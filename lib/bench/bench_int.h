@@ -22,6 +22,9 @@ skinq_status skinq_bench_add_peer(skinq_ctx *ctx, skinq_bench_result *r, const c
 skinq_status skinq_bench_add_ratio(skinq_ctx *ctx, skinq_bench_result *r, double value, const char *fmt, ...)
     SKINQ_PRINTF(4, 5);
 
+/** A generated w×h skin photo (photo.c); the seed varies tone, pores and noise. */
+skinq_status skinq_bench_photo(skinq_ctx *ctx, int w, int h, uint32_t seed, skinq_image **out);
+
 skinq_status skinq_bench_generated(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r);
 skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r);
 

@@ -19,32 +19,6 @@ static const char *lname(unsigned mask)
     return level_name[mask & SKINQ_ISA_AVX2 ? 2 : mask & SKINQ_ISA_SSE41 ? 1 : 0];
 }
 
-/* A photo-like skin image: tone varying over centimetres, dark pores, per-pixel noise. */
-static skinq_status make_photo(skinq_ctx *ctx, int w, int h, skinq_image **out)
-{
-    skinq_status st = skinq_image_new(ctx, w, h, 3, 8, out);
-    uint64_t s = 0x9e3779b97f4a7c15ULL;
-    for (int y = 0; st == SKINQ_OK && y < h; y++) {
-        uint8_t *row = skinq_image_row(*out, y);
-        for (int x = 0; x < w; x++) {
-            double tone = 14 * sin(x * 0.0017 + 0.4) * cos(y * 0.0021) + 6 * sin((x + y) * 0.011) +
-                          4 * sin(x * 0.031 + 2 * sin(y * 0.013)) * cos(y * 0.027 + 3 * sin(x * 0.007));
-            /* one pore per 48-px cell at a hashed place (no period for registration to lock onto) */
-            uint32_t cell = (uint32_t)(x / 48) * 73856093u ^ (uint32_t)(y / 48) * 19349663u;
-            cell ^= cell >> 13, cell *= 0x5bd1e995u, cell ^= cell >> 15;
-            int px = (int)(cell % 40) + 4, py = (int)((cell >> 8) % 40) + 4, dx = x % 48 - px, dy = y % 48 - py;
-            double pore = (cell >> 20) % 3 && dx * dx + dy * dy < 9 + (int)(cell >> 28) ? -22 : 0;
-            for (int c = 0; c < 3; c++) {
-                s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-                int noise = (int)(s & 7) + (int)((s >> 8) & 7) + (int)((s >> 16) & 7) - 10;
-                double v = (c == 0 ? 205 : c == 1 ? 150 : 128) + tone * (c == 1 ? 1.2 : 1) + pore + noise;
-                row[3 * x + c] = (uint8_t)(v < 1 ? 1 : v > 254 ? 254 : v);
-            }
-        }
-    }
-    return st;
-}
-
 /* ---- stage bodies ---- */
 
 typedef struct job {
@@ -57,7 +31,9 @@ typedef struct job {
     size_t stride;
     float *f32, *lab32;    /* OpenCV float peer */
     uint8_t *lab8;
-    float *L, *mel;        /* texture planes */
+    float *L;              /* float L* (FFTW peer) */
+    uint16_t *L16;         /* texture planes */
+    int16_t *mel16;
     int w, h;
     skinq_texture_plan *tplan;
     skinq_bench_fftw *fftw;
@@ -119,7 +95,7 @@ static skinq_status run_texture(void *u)
 {
     job *j = u;
     skinq_metrics m = {0};
-    skinq_status st = skinq_texture_execute(j->ctx, j->tplan, j->L, j->mel, j->w, j->h, (size_t)j->w, NULL, 20, &m);
+    skinq_status st = skinq_texture_execute16(j->ctx, j->tplan, j->L16, j->mel16, j->w, j->h, (size_t)j->w, NULL, 20, &m);
     skinq_metrics_free(&m);
     return st;
 }
@@ -232,7 +208,7 @@ static skinq_status one_size(skinq_ctx *ctx, const skinq_bench_options *o, skinq
     j.ctx = ctx;
     skinq_image *img = NULL;
     uint8_t *jpg = NULL;
-    skinq_status st = make_photo(ctx, w, h, &img);
+    skinq_status st = skinq_bench_photo(ctx, w, h, 0, &img);
     j.img = img;
     skinq_jpeg_options jo = {92, 1, NULL, 0};
     snprintf(path, sizeof path, "%s/photo%s.jpg", dir, tag + 1);
@@ -304,17 +280,21 @@ static skinq_status one_size(skinq_ctx *ctx, const skinq_bench_options *o, skinq
     /* texture on L* of the whole photo, and the registration of a posed copy: first size only */
     if (st == SKINQ_OK && first) {
         j.w = w, j.h = h;
+        /* texture runs on the 16-bit planes `skinq analyze` gives it; the FFTW peer on float L* */
         j.L = malloc(sizeof(float) * (size_t)w * h);
-        j.mel = malloc(sizeof(float) * (size_t)w * h);
+        j.L16 = malloc(sizeof(uint16_t) * (size_t)w * h);
+        j.mel16 = malloc(sizeof(int16_t) * (size_t)w * h);
         float *planes[SKINQ_COLOR_METRIC_COUNT] = {0};
         planes[SKINQ_COLOR_L] = j.L;
-        planes[SKINQ_COLOR_MELANIN_INDEX] = j.mel;
-        st = j.L && j.mel ? skinq_color_planes(ctx, img, NULL, planes, (size_t)w) : SKINQ_E_NOMEM;
+        st = j.L && j.L16 && j.mel16 ? skinq_color_planes(ctx, img, NULL, planes, (size_t)w) : SKINQ_E_NOMEM;
+        if (st == SKINQ_OK)
+            st = skinq_color_planes16(ctx, img, NULL, j.L16, j.mel16, (size_t)w);
         static const struct {
             const char *name;
             unsigned bits;
-        } parts[] = {{"texture-psd", SKINQ_TEXTURE_PSD}, {"texture-glcm", SKINQ_TEXTURE_GLCM},
-                     {"texture-pores", SKINQ_TEXTURE_PORES}, {"texture-lines", SKINQ_TEXTURE_LINES},
+        } parts[] = {{"texture-psd", SKINQ_TEXTURE_PSD},      {"texture-roughness", SKINQ_TEXTURE_ROUGHNESS},
+                     {"texture-glcm", SKINQ_TEXTURE_GLCM},    {"texture-pores", SKINQ_TEXTURE_PORES},
+                     {"texture-lines", SKINQ_TEXTURE_LINES},  {"texture-spots", SKINQ_TEXTURE_SPOTS | SKINQ_TEXTURE_TONE},
                      {"texture-all", SKINQ_TEXTURE_ALL}};
         for (size_t i = 0; st == SKINQ_OK && i < sizeof parts / sizeof parts[0]; i++) {
             skinq_texture_options to;
@@ -333,7 +313,8 @@ static skinq_status one_size(skinq_ctx *ctx, const skinq_bench_options *o, skinq
             st = peer(o, r, ctx, name, &j, run_fftw, mp);
         skinq_bench_fftw_free(ctx, &j.fftw);
         free(j.L);
-        free(j.mel);
+        free(j.L16);
+        free(j.mel16);
         if (st == SKINQ_OK) {
             char tp[64], fp[64], ta[64], dec[64];
             snprintf(tp, sizeof tp, "texture-psd%s", tag);

@@ -331,7 +331,24 @@ typedef struct planes_job {
     size_t stride;
     uint8_t *scratch; /* per thread: one row widened to RGB (gray images) */
     size_t scratch_size;
+    uint16_t *L16;    /* skinq_color_planes16: fixed-point outputs, through ... */
+    int16_t *mel16;
+    float *rows;      /* ... per thread two float rows */
 } planes_job;
+
+/* One row of L* and melanin index into skinq_texture_execute16()'s fixed point. */
+static void to_fixed(const float *L, const float *mel, uint16_t *L16, int16_t *mel16, int n)
+{
+    for (int x = 0; L16 && x < n; x++) {
+        float v = L[x] * SKINQ_L16_SCALE + 0.5f;
+        L16[x] = (uint16_t)(v >= 65535.0f ? 65535 : v > 0 ? (int)v : 0); /* NaN → 0 */
+    }
+    for (int x = 0; mel16 && x < n; x++) {
+        float v = mel[x] * SKINQ_MEL16_SCALE;
+        mel16[x] = !(v == v) || isinf(v) ? SKINQ_MEL16_NONE
+                   : (int16_t)lrintf(v > 32767.0f ? 32767.0f : v < -32767.0f ? -32767.0f : v);
+    }
+}
 
 static void planes_task(void *user, int task, int thread)
 {
@@ -339,9 +356,15 @@ static void planes_task(void *user, int task, int thread)
     const skinq_image *img = J->img;
     int y0 = task * 16, y1 = y0 + 16 < img->height ? y0 + 16 : img->height;
     for (int y = y0; y < y1; y++) {
-        float *out[SKINQ_CM_COUNT];
-        for (int m = 0; m < SKINQ_CM_COUNT; m++)
-            out[m] = J->planes[m] ? J->planes[m] + (size_t)y * J->stride : NULL;
+        float *out[SKINQ_CM_COUNT] = {0};
+        float *rows = J->rows ? J->rows + (size_t)thread * 2 * (size_t)img->width : NULL;
+        if (rows) {
+            out[SKINQ_COLOR_L] = J->L16 ? rows : NULL;
+            out[SKINQ_COLOR_MELANIN_INDEX] = J->mel16 ? rows + img->width : NULL;
+        } else {
+            for (int m = 0; m < SKINQ_CM_COUNT; m++)
+                out[m] = J->planes[m] ? J->planes[m] + (size_t)y * J->stride : NULL;
+        }
         const uint8_t *row = skinq_image_row(img, y);
         if (img->channels == 1) { /* gray: R = G = B */
             uint8_t *w = J->scratch + (size_t)thread * J->scratch_size;
@@ -355,11 +378,16 @@ static void planes_task(void *user, int task, int thread)
             J->k->color_row16(J->p, (const uint16_t *)(const void *)row, NULL, (size_t)img->width, NULL, out);
         else
             J->k->color_row8(J->p, row, NULL, (size_t)img->width, NULL, out);
+        if (rows)
+            to_fixed(out[SKINQ_COLOR_L], out[SKINQ_COLOR_MELANIN_INDEX], J->L16 ? J->L16 + (size_t)y * J->stride : NULL,
+                     J->mel16 ? J->mel16 + (size_t)y * J->stride : NULL, img->width);
     }
 }
 
-skinq_status skinq_color_planes(skinq_ctx *ctx, const skinq_image *img, const double gains[3],
-                                float *const planes[SKINQ_COLOR_METRIC_COUNT], size_t stride)
+/* Both plane functions: float planes, or (L16 or mel16 set) the fixed-point pair. */
+static skinq_status make_planes(skinq_ctx *ctx, const skinq_image *img, const double gains[3],
+                                float *const planes[SKINQ_COLOR_METRIC_COUNT], uint16_t *L16, int16_t *mel16,
+                                size_t stride)
 {
     if (stride < (size_t)img->width)
         return skinq_fail(ctx, SKINQ_E_INVALID, "plane stride %zu is less than the width %d", stride, img->width);
@@ -369,16 +397,34 @@ skinq_status skinq_color_planes(skinq_ctx *ctx, const skinq_image *img, const do
     skinq_status st = skinq_color_params_init(ctx, &p, img, gains);
     if (st != SKINQ_OK)
         return st;
-    planes_job J = {skinq_ctx_kernels(ctx), &p, img, planes, stride, NULL, 0};
+    planes_job J = {skinq_ctx_kernels(ctx), &p, img, planes, stride, NULL, 0, L16, mel16, NULL};
+    const size_t threads = (size_t)skinq_ctx_threads(ctx);
+    if (L16 || mel16)
+        J.rows = skinq_malloc(ctx, sizeof(float) * 2 * (size_t)img->width * threads);
     if (img->channels == 1) {
         J.scratch_size = ((size_t)img->width * 3 * (size_t)img->depth / 8 + 63) & ~(size_t)63;
-        J.scratch = skinq_malloc(ctx, J.scratch_size * (size_t)skinq_ctx_threads(ctx));
-        if (!J.scratch)
-            return SKINQ_E_NOMEM;
+        J.scratch = skinq_malloc(ctx, J.scratch_size * threads);
     }
-    skinq_parallel_for(ctx, (img->height + 15) / 16, planes_task, &J);
+    if ((J.rows || !(L16 || mel16)) && (img->channels != 1 || J.scratch))
+        skinq_parallel_for(ctx, (img->height + 15) / 16, planes_task, &J);
+    else
+        st = SKINQ_E_NOMEM;
     skinq_free(ctx, J.scratch);
-    return SKINQ_OK;
+    skinq_free(ctx, J.rows);
+    return st;
+}
+
+skinq_status skinq_color_planes(skinq_ctx *ctx, const skinq_image *img, const double gains[3],
+                                float *const planes[SKINQ_COLOR_METRIC_COUNT], size_t stride)
+{
+    return make_planes(ctx, img, gains, planes, NULL, NULL, stride);
+}
+
+skinq_status skinq_color_planes16(skinq_ctx *ctx, const skinq_image *img, const double gains[3], uint16_t *L16,
+                                  int16_t *mel16, size_t stride)
+{
+    float *const none[SKINQ_COLOR_METRIC_COUNT] = {0};
+    return make_planes(ctx, img, gains, none, L16, mel16, stride);
 }
 
 /* ------------------------------------------------------------ the analysis */

@@ -69,6 +69,10 @@ skinq_status skinq_image_alloc(skinq_ctx *ctx, int width, int height, int channe
 
 /* FFTW planner lock (fftw_lock.c): every fftwf_plan_* and fftwf_destroy_plan call in the
  * library goes between these two; executing plans on other arrays needs no lock. */
+/** Quantile q (0..1) of n > 0 NaN-free floats, linear between order statistics (type 7, as
+ *  numpy's default); v is reordered (quantile.c). */
+double skinq_quantile_inplace(float *v, size_t n, double q);
+
 void skinq_fftw_lock(void);
 void skinq_fftw_unlock(void);
 

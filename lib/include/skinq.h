@@ -419,6 +419,14 @@ skinq_status skinq_color_planes(skinq_ctx *ctx, const skinq_image *img, const do
                                 float *const planes[SKINQ_COLOR_METRIC_COUNT], size_t stride);
 
 /**
+ * The L* and melanin-index planes of skinq_color_planes() as 16-bit fixed point (SKINQ_L16_SCALE,
+ * SKINQ_MEL16_SCALE; see skinq_texture_execute16()), for the texture pass of a whole photo.
+ * @param L16, mel16  width×height values with `stride` elements between rows; either may be NULL.
+ */
+skinq_status skinq_color_planes16(skinq_ctx *ctx, const skinq_image *img, const double gains[3], uint16_t *L16,
+                                  int16_t *mel16, size_t stride);
+
+/**
  * Skin segmentation for --auto-skin. Per pixel, CIELAB (after `gains`) must lie in a skin gamut
  * (20 <= L* <= 92, chroma >= 6, hue angle 15°–85°; excludes background colours, dark hair,
  * pupils and irises, sclera and strong specular highlights), then within 3 robust standard
@@ -562,6 +570,22 @@ void skinq_texture_plan_free(skinq_texture_plan **p);
 skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const float *L, const float *mel,
                                    int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
                                    skinq_metrics *out);
+
+/*
+ * 16-bit planes: half the memory of float ones for a whole photo (a 24-MP L* plane is 48 MB
+ * instead of 96). L16 = round(L* × SKINQ_L16_SCALE), clamped to 0..65535 (L* 0..102.4 in steps of
+ * 0.0016, far below any texture the metrics resolve); mel16 = round(MI × SKINQ_MEL16_SCALE),
+ * clamped to ±32767 (±655 MI in steps of 0.02), SKINQ_MEL16_NONE where the index is not finite
+ * (the colour kernels clamp, so only a caller's own planes carry it; spots skip those pixels).
+ */
+#define SKINQ_L16_SCALE 640.0f
+#define SKINQ_MEL16_SCALE 50.0f
+#define SKINQ_MEL16_NONE INT16_MIN
+
+/** skinq_texture_execute() on 16-bit planes (see above); `stride` counts elements. */
+skinq_status skinq_texture_execute16(skinq_ctx *ctx, skinq_texture_plan *p, const uint16_t *L16, const int16_t *mel16,
+                                     int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
+                                     skinq_metrics *out);
 
 /** One-shot: skinq_texture_plan_new() + skinq_texture_execute() + skinq_texture_plan_free(). */
 skinq_status skinq_texture_analyze(skinq_ctx *ctx, const float *L, const float *mel, int width, int height,
@@ -1123,9 +1147,10 @@ skinq_status skinq_mask_load(skinq_ctx *ctx, const char *path, skinq_mask **out)
  * with its peers in the same process. Times are medians (p50) and 95th percentiles of `runs`
  * repetitions after a warm-up; MP/s = megapixels / p50. Pin the process (taskset) on shared
  * machines. Stage names: "decode-jpeg", "decode-png", "color" (skinq_color_analyze on a loaded
- * image), "analyze-color" (file → colour metrics, streamed), "texture-psd", "texture-glcm",
- * "texture-pores", "texture-lines", "texture-all", "registration", "depth-ps", "depth-integrate",
- * "pipeline" (file → colour + texture metrics, per image, sample set). Peer names:
+ * image), "analyze-color" (file → colour metrics, streamed), "texture-psd", "texture-roughness",
+ * "texture-glcm", "texture-pores", "texture-lines", "texture-spots" (with tone), "texture-all"
+ * (the texture stages on the 16-bit planes analyze uses), "registration", "depth-ps",
+ * "depth-integrate", "pipeline" (file → colour + texture metrics, per image, sample set). Peer names:
  * "libjpeg-turbo decode", "opencv cvtColor RGB2Lab 8-bit", "opencv cvtColor RGB2Lab float",
  * "fftw r2c tiles", "opencv registration", "fftw r2r integration".
  */
@@ -1189,6 +1214,14 @@ const skinq_bench_stage *skinq_bench_find_stage(const skinq_bench_result *r, con
 const skinq_bench_peer *skinq_bench_find_peer(const skinq_bench_result *r, const char *name);
 
 void skinq_bench_free(skinq_bench_result *r);
+
+/**
+ * Write a sample set for `skinq bench DIR`: `count` generated skin photos of width×height as
+ * JPEG q92, DIR/photo-0000.jpg …, each from its own seed (tone, pores and noise differ). Each
+ * file is written atomically. Progress goes to o->progress when o is not NULL.
+ */
+skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, int width, int height,
+                                  const skinq_bench_options *o);
 
 /* ------------------------------------------------- tracking (lib/track) */
 

@@ -24,33 +24,43 @@ void skinq_analysis_free(skinq_analysis *a)
 }
 
 /* Texture on L* of the ROI's bounding box: the colour kernels give the L* and melanin-index
- * planes of that box only (views into the image and the mask, no copies of either). */
-static skinq_status texture_pass(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *roi, skinq_rect box,
-                                 const skinq_analysis_options *o, skinq_analysis *out)
+ * planes of that box only (16-bit; views into the image and the mask, no copies of either).
+ * roi NULL: every pixel of the box is inside. When *own is set, the image is freed as soon as
+ * the planes are made, so the decoded photo and the texture pass never share the peak. */
+static skinq_status texture_pass(skinq_ctx *ctx, const skinq_image *img, skinq_image **own, const skinq_mask *roi,
+                                 skinq_rect box, const skinq_analysis_options *o, skinq_analysis *out)
 {
     if (box.w <= 0 || box.h <= 0)
         return SKINQ_OK; /* the colour pass has already said the ROI is empty */
     skinq_image view = *img;
     view.width = box.w;
     view.height = box.h;
-    view.data = skinq_image_row(img, box.y) + (size_t)box.x * 3 * (size_t)(img->depth / 8);
-    skinq_mask mview = *roi;
-    mview.width = box.w;
-    mview.height = box.h;
-    mview.data = roi->data + (size_t)box.y * roi->stride + (size_t)box.x;
+    view.data = skinq_image_row(img, box.y) + (size_t)box.x * (size_t)img->channels * (size_t)(img->depth / 8);
+    skinq_mask mview;
+    if (roi) {
+        mview = *roi;
+        mview.width = box.w;
+        mview.height = box.h;
+        mview.data = roi->data + (size_t)box.y * roi->stride + (size_t)box.x;
+    }
+    /* 16-bit planes: 4 bytes a pixel instead of 8, which is most of a photo's peak memory */
     size_t n = (size_t)box.w * (size_t)box.h;
-    float *L = skinq_malloc(ctx, n * sizeof(float)), *mel = skinq_malloc(ctx, n * sizeof(float));
+    uint16_t *L = skinq_malloc(ctx, n * sizeof *L);
+    int16_t *mel = skinq_malloc(ctx, n * sizeof *mel);
     skinq_status st = L && mel ? SKINQ_OK : SKINQ_E_NOMEM;
-    float *planes[SKINQ_COLOR_METRIC_COUNT] = {0};
-    planes[SKINQ_COLOR_L] = L;
-    planes[SKINQ_COLOR_MELANIN_INDEX] = mel;
     if (st == SKINQ_OK)
-        st = skinq_color_planes(ctx, &view, out->color.white_gains, planes, (size_t)box.w);
+        st = skinq_color_planes16(ctx, &view, out->color.white_gains, L, mel, (size_t)box.w);
+    if (own)
+        skinq_image_free(own);
     skinq_texture_options to = o->texture_options;
     to.maps_dir = o->color.maps_dir;
+    skinq_texture_plan *plan = NULL;
     if (st == SKINQ_OK)
-        st = skinq_texture_analyze(ctx, L, mel, box.w, box.h, (size_t)box.w, &mview, o->color.px_per_mm, &to,
-                                   &out->metrics);
+        st = skinq_texture_plan_new(ctx, &to, &plan);
+    if (st == SKINQ_OK)
+        st = skinq_texture_execute16(ctx, plan, L, mel, box.w, box.h, (size_t)box.w, roi ? &mview : NULL,
+                                     o->color.px_per_mm, &out->metrics);
+    skinq_texture_plan_free(&plan);
     if (st == SKINQ_E_EMPTY_ROI) { /* an ROI too small for a spectrum still has its colour */
         skinq_warn(ctx, "no texture metrics: %s", skinq_ctx_error(ctx));
         st = SKINQ_OK;
@@ -60,8 +70,9 @@ static skinq_status texture_pass(skinq_ctx *ctx, const skinq_image *img, const s
     return st;
 }
 
-skinq_status skinq_analyze_image(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
-                                 const skinq_analysis_options *o, skinq_analysis *out)
+/* skinq_analyze_image(); own: see texture_pass. */
+static skinq_status analyze_image(skinq_ctx *ctx, const skinq_image *img, skinq_image **own, const skinq_mask *alpha,
+                                  const skinq_analysis_options *o, skinq_analysis *out)
 {
     skinq_analysis_options defaults;
     if (!o) {
@@ -73,28 +84,42 @@ skinq_status skinq_analyze_image(skinq_ctx *ctx, const skinq_image *img, const s
     out->depth = img->depth;
     out->has_alpha = alpha != NULL;
     skinq_status st;
+    const skinq_color_options *c = &o->color;
     if (!o->texture) {
-        st = skinq_color_analyze(ctx, img, alpha, &o->color, &out->metrics, &out->color);
+        st = skinq_color_analyze(ctx, img, alpha, c, &out->metrics, &out->color);
+    } else if (!alpha && (c->roi_kind == SKINQ_ROI_IMAGE || c->roi_kind == SKINQ_ROI_RECT)) {
+        /* a rectangle is its own bounding box: no mask for either pass */
+        skinq_rect box = c->roi_kind == SKINQ_ROI_RECT ? skinq_rect_clip(c->roi, img->width, img->height)
+                                                       : (skinq_rect){0, 0, img->width, img->height};
+        st = skinq_color_analyze(ctx, img, NULL, c, &out->metrics, &out->color);
+        if (st == SKINQ_OK)
+            st = texture_pass(ctx, img, own, NULL, box, o, out);
     } else {
         /* the ROI once, as a mask, for both passes (auto-skin is not detected twice) */
         skinq_mask *roi = NULL;
         skinq_rect box;
-        st = skinq_color_roi_mask(ctx, img, alpha, &o->color, &roi, &box);
-        skinq_color_options co = o->color;
+        st = skinq_color_roi_mask(ctx, img, alpha, c, &roi, &box);
+        skinq_color_options co = *c;
         co.roi_kind = SKINQ_ROI_MASK;
         co.roi_mask = roi;
         if (st == SKINQ_OK)
             st = skinq_color_analyze(ctx, img, alpha, &co, &out->metrics, &out->color);
         if (st == SKINQ_OK) {
-            snprintf(out->color.roi_source, sizeof out->color.roi_source, "%s%s",
-                     skinq_roi_kind_name(o->color.roi_kind), alpha ? "+alpha" : "");
-            st = texture_pass(ctx, img, roi, box, o, out);
+            snprintf(out->color.roi_source, sizeof out->color.roi_source, "%s%s", skinq_roi_kind_name(c->roi_kind),
+                     alpha ? "+alpha" : "");
+            st = texture_pass(ctx, img, own, roi, box, o, out);
         }
         skinq_mask_free(&roi);
     }
     if (st != SKINQ_OK)
         skinq_metrics_free(&out->metrics);
     return st;
+}
+
+skinq_status skinq_analyze_image(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                                 const skinq_analysis_options *o, skinq_analysis *out)
+{
+    return analyze_image(ctx, img, NULL, alpha, o, out);
 }
 
 skinq_status skinq_analyze_file(skinq_ctx *ctx, const char *path, const skinq_analysis_options *o,
@@ -123,7 +148,7 @@ skinq_status skinq_analyze_file(skinq_ctx *ctx, const char *path, const skinq_an
     if (st == SKINQ_OK) {
         snprintf(out->path, sizeof out->path, "%s", path);
         out->file_size = (uint64_t)sb.st_size;
-        st = stream ? skinq_pipeline_stream_color(ctx, path, &h, o, out) : skinq_analyze_image(ctx, img, alpha, o, out);
+        st = stream ? skinq_pipeline_stream_color(ctx, path, &h, o, out) : analyze_image(ctx, img, &img, alpha, o, out);
     }
     if (st != SKINQ_OK) {
         /* name the file in the message when the analysis itself failed */

@@ -51,46 +51,6 @@ void skinq_free_buffer(skinq_ctx *ctx, void *p)
     skinq_free(ctx, p);
 }
 
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-/* Quickselect (Hoare) of the k-th smallest. */
-static float select_k(float *v, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (hi > lo + 16) {
-        float a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi];
-        float piv = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < piv)
-                i++;
-            while (v[j] > piv)
-                j--;
-            if (i <= j) {
-                float t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return v[k];
-    }
-    qsort(v + lo, hi - lo + 1, sizeof *v, cmp_float);
-    return v[k];
-}
-
 skinq_status surface_quantile(skinq_ctx *ctx, const float *x, size_t n, double q, double *out)
 {
     *out = NAN;
@@ -101,23 +61,7 @@ skinq_status surface_quantile(skinq_ctx *ctx, const float *x, size_t n, double q
     for (size_t i = 0; i < n; i++)
         if (isfinite(x[i]))
             v[m++] = x[i];
-    double r = NAN;
-    if (m) {
-        /* linear interpolation between order statistics (type 7, as numpy's default) */
-        double pos = q * (double)(m - 1);
-        size_t k = (size_t)floor(pos);
-        double f = pos - (double)k;
-        double a = select_k(v, m, k);
-        double b = a;
-        if (f > 0 && k + 1 < m) {
-            /* after the select, v[k+1..] are >= v[k]: the next order statistic is their minimum */
-            b = v[k + 1];
-            for (size_t i = k + 2; i < m; i++)
-                if (v[i] < b)
-                    b = v[i];
-        }
-        r = a + f * (b - a);
-    }
+    double r = m ? skinq_quantile_inplace(v, m, q) : NAN;
     skinq_free(ctx, v);
     *out = r;
     return SKINQ_OK;

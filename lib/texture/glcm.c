@@ -7,8 +7,8 @@
  *
  * Speed: L* is quantised once to a byte plane (the ROI's outside gets the extra level `levels`,
  * whose row and column are dropped at the end, so the counting loop has no branch), then each
- * task counts the pairs of row spans of its band of rows, one offset at a time so the matrix
- * stays in L1, into its thread's own uint32 matrices; they are merged once at the end. */
+ * task counts the pairs of row spans of its band of rows, two offsets at a time so the matrices
+ * stay in L1, into its thread's own uint32 matrices; they are merged once at the end. */
 #include <math.h>
 #include <string.h>
 
@@ -35,17 +35,17 @@ typedef struct glcm_job {
     float lo, scale;
     uint32_t *mats; /* nthreads × 12 × (levels+1)² */
     size_t msize;
+    float *rows;    /* nthreads × w: a 16-bit plane's row widened */
 } glcm_job;
 
 static void quantise_rows(void *user, int task, int thread)
 {
-    (void)thread;
     glcm_job *j = user;
     const tex_img *im = j->im;
     int y0 = task * ROWS_PER_TASK, y1 = y0 + ROWS_PER_TASK < im->h ? y0 + ROWS_PER_TASK : im->h;
     const int top = j->levels - 1;
     for (int y = y0; y < y1; y++) {
-        const float *r = im->L + (size_t)y * im->stride;
+        const float *r = tex_L_span(im, y, 0, im->w, j->rows + (size_t)thread * (size_t)im->w);
         uint8_t *o = j->q + (size_t)y * im->w;
         for (int x = 0; x < im->w; x++) {
             float v = (r[x] - j->lo) * j->scale;
@@ -61,33 +61,65 @@ static void quantise_rows(void *user, int task, int thread)
     }
 }
 
+/* The pairs of one row at offset (dr, dc) over columns [x0, x1) into m. */
+static inline void count_span(uint32_t *m, const uint8_t *a, const uint8_t *b, int x0, int x1, int n1)
+{
+    for (int x = x0; x < x1; x++)
+        m[a[x] * n1 + b[x]]++;
+}
+
+/* Two offsets a pass, into two matrices: neighbouring pairs of smooth skin often hit the same
+ * bin, and one matrix alone waits on each increment's store before the next load; two
+ * independent chains interleaved hide that latency (both matrices stay in L1). */
 static void count_rows(void *user, int task, int thread)
 {
     glcm_job *j = user;
     const int w = j->im->w, h = j->im->h, n1 = j->levels + 1;
     int y0 = task * ROWS_PER_TASK, y1 = y0 + ROWS_PER_TASK < h ? y0 + ROWS_PER_TASK : h;
     uint32_t *base = j->mats + (size_t)thread * 12 * j->msize;
-    for (int k = 0; k < 12; k++) {
-        const int dr = tex_glcm_offsets[k][0], dc = tex_glcm_offsets[k][1];
-        if (k > 0 && dr == tex_glcm_offsets[k - 1][0] && dc == tex_glcm_offsets[k - 1][1])
-            continue; /* same offset as the previous one (skimage's rounding): counted once, copied later */
-        uint32_t *m = base + (size_t)k * j->msize;
-        const int c0 = dc < 0 ? -dc : 0, c1 = dc > 0 ? w - dc : w;
-        for (int y = y0; y < y1 && y + dr < h; y++) {
-            const uint8_t *a = j->q + (size_t)y * w, *b = j->q + (size_t)(y + dr) * w + dc;
-            int x = c0;
-            for (; x < c1; x++)
-                m[a[x] * n1 + b[x]]++;
+    int ks[12], nk = 0;
+    for (int k = 0; k < 12; k++) /* skimage's rounding repeats offsets: count each once, copy later */
+        if (!(k > 0 && tex_glcm_offsets[k][0] == tex_glcm_offsets[k - 1][0] &&
+              tex_glcm_offsets[k][1] == tex_glcm_offsets[k - 1][1]))
+            ks[nk++] = k;
+    for (int i = 0; i < nk; i += 2) {
+        const int k1 = ks[i], k2 = i + 1 < nk ? ks[i + 1] : -1;
+        const int dr1 = tex_glcm_offsets[k1][0], dc1 = tex_glcm_offsets[k1][1];
+        const int dr2 = k2 >= 0 ? tex_glcm_offsets[k2][0] : 0, dc2 = k2 >= 0 ? tex_glcm_offsets[k2][1] : 0;
+        uint32_t *m1 = base + (size_t)k1 * j->msize, *m2 = k2 >= 0 ? base + (size_t)k2 * j->msize : NULL;
+        const int a1 = dc1 < 0 ? -dc1 : 0, e1 = dc1 > 0 ? w - dc1 : w;
+        const int a2 = dc2 < 0 ? -dc2 : 0, e2 = dc2 > 0 ? w - dc2 : w;
+        for (int y = y0; y < y1; y++) {
+            const uint8_t *a = j->q + (size_t)y * w;
+            const int ok1 = y + dr1 < h, ok2 = m2 && y + dr2 < h;
+            const uint8_t *b1 = ok1 ? j->q + (size_t)(y + dr1) * w + dc1 : NULL;
+            const uint8_t *b2 = ok2 ? j->q + (size_t)(y + dr2) * w + dc2 : NULL;
+            const int lo = a1 > a2 ? a1 : a2, hi = e1 < e2 ? e1 : e2;
+            if (ok1 && ok2 && lo < hi) {
+                for (int x = lo; x < hi; x++) {
+                    m1[a[x] * n1 + b1[x]]++;
+                    m2[a[x] * n1 + b2[x]]++;
+                }
+                count_span(m1, a, b1, a1, lo, n1); /* the columns only one of them has */
+                count_span(m1, a, b1, hi, e1, n1);
+                count_span(m2, a, b2, a2, lo, n1);
+                count_span(m2, a, b2, hi, e2, n1);
+            } else {
+                if (ok1)
+                    count_span(m1, a, b1, a1, e1, n1);
+                if (ok2)
+                    count_span(m2, a, b2, a2, e2, n1);
+            }
         }
     }
 }
 
 /* L* range of the ROI: min–max, or p0.5–p99.5 from a 4096-bin histogram (linear inside a bin). */
-static skinq_status l_range(skinq_ctx *ctx, const tex_img *im, int minmax, double *lo, double *hi)
+static skinq_status l_range(skinq_ctx *ctx, const tex_img *im, int minmax, float *row, double *lo, double *hi)
 {
     double mn = INFINITY, mx = -INFINITY;
     for (int y = 0; y < im->h; y++) {
-        const float *r = im->L + (size_t)y * im->stride;
+        const float *r = tex_L_span(im, y, 0, im->w, row);
         for (int x = 0; x < im->w; x++)
             if (tex_in(im, x, y) && isfinite(r[x])) {
                 mn = r[x] < mn ? r[x] : mn;
@@ -106,7 +138,7 @@ static skinq_status l_range(skinq_ctx *ctx, const tex_img *im, int minmax, doubl
         return SKINQ_E_NOMEM;
     const double sc = NB / (mx - mn);
     for (int y = 0; y < im->h; y++) {
-        const float *r = im->L + (size_t)y * im->stride;
+        const float *r = tex_L_span(im, y, 0, im->w, row);
         for (int x = 0; x < im->w; x++)
             if (tex_in(im, x, y) && isfinite(r[x])) {
                 int b = (int)((r[x] - mn) * sc);
@@ -168,13 +200,18 @@ static void features(const double *P, int L, double f[TEX_GLCM_FEATURES])
 
 skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax, double feat[TEX_GLCM_FEATURES])
 {
-    double lo = 0, hi = 0;
-    skinq_status st = l_range(ctx, im, minmax, &lo, &hi);
-    if (st != SKINQ_OK)
-        return st;
     const int n1 = levels + 1, threads = skinq_ctx_threads(ctx);
+    float *rows = im->L ? NULL : skinq_malloc(ctx, sizeof *rows * (size_t)im->w * (size_t)threads);
+    if (!im->L && !rows)
+        return SKINQ_E_NOMEM;
+    double lo = 0, hi = 0;
+    skinq_status st = l_range(ctx, im, minmax, rows, &lo, &hi);
+    if (st != SKINQ_OK) {
+        skinq_free(ctx, rows);
+        return st;
+    }
     glcm_job j = {im, NULL, levels, (float)lo, hi > lo ? (float)(levels / (hi - lo)) : 0.0f, NULL,
-                  (size_t)n1 * (size_t)n1};
+                  (size_t)n1 * (size_t)n1, rows};
     j.q = skinq_malloc(ctx, (size_t)im->w * (size_t)im->h);
     j.mats = skinq_calloc(ctx, (size_t)threads * 12, j.msize * sizeof *j.mats);
     double *P = skinq_malloc(ctx, sizeof *P * (size_t)levels * (size_t)levels);
@@ -182,6 +219,7 @@ skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
         skinq_free(ctx, j.q);
         skinq_free(ctx, j.mats);
         skinq_free(ctx, P);
+        skinq_free(ctx, rows);
         return SKINQ_E_NOMEM;
     }
     int tasks = (im->h + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
@@ -222,5 +260,6 @@ skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
     skinq_free(ctx, j.q);
     skinq_free(ctx, j.mats);
     skinq_free(ctx, P);
+    skinq_free(ctx, rows);
     return SKINQ_OK;
 }

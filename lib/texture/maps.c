@@ -49,7 +49,8 @@ static skinq_status overlay_map(skinq_ctx *ctx, const tex_img *im, const tex_por
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int sx = x * f, sy = y * f; /* one sample a block: a map, not a measurement */
-            double l = im->L[(size_t)sy * im->stride + (size_t)sx] * 2.55;
+            float b;
+            double l = *tex_L_span(im, sy, sx, 1, &b) * 2.55;
             if (!tex_in(im, sx, sy))
                 l *= 0.4;
             uint8_t g = (uint8_t)(l < 0 || !(l == l) ? 0 : l > 255 ? 255 : lrint(l));

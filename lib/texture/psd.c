@@ -30,18 +30,21 @@ static void tile_window(const tex_img *im, const tex_size *s, int x0, int y0, fl
 {
     const int T = s->T;
     const float *xc = s->xc, *win = s->win;
-    const float f0 = im->L[(size_t)y0 * im->stride + (size_t)x0];
+    float b0;
+    const float f0 = *tex_L_span(im, y0, x0, 1, &b0);
+    const size_t esize = im->L ? sizeof(float) : sizeof(uint16_t);
+    const char *src = im->L ? (const char *)im->L : (const char *)im->L16;
     double sv = 0, sxv = 0, syv = 0;
     for (int y = 0; y < T; y++) {
-        const float *r = im->L + (size_t)(y0 + y) * im->stride + (size_t)x0;
         float *o = buf + (size_t)y * T;
+        const float *r = tex_L_span(im, y0 + y, x0, T, o); /* a 16-bit row is widened into o, then done in place */
         const float wy = win[y];
         /* rows are 24 KB apart in a photo: ask for row y + 8 while this one is read, since the
          * hardware prefetcher restarts on every row (the loads were a third of the PSD's own time) */
-        const float *ahead = y + 8 < T ? r + 8 * im->stride : r;
+        const char *ahead = src + ((size_t)(y0 + (y + 8 < T ? y + 8 : y)) * im->stride + (size_t)x0) * esize;
         float a0[LANES] = {0}, a1[LANES] = {0};
         for (int x = 0; x < T; x += LANES) {
-            __builtin_prefetch(ahead + x);
+            __builtin_prefetch(ahead + (size_t)x * esize);
             const float *rx = r + x, *cx = xc + x, *wx = win + x;
             float *ox = o + x;
             for (int k = 0; k < LANES; k++) { /* one 16-lane block: the compiler makes it SIMD */

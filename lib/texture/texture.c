@@ -185,9 +185,9 @@ static void roi_scan(tex_img *im)
             st = skinq_metrics_addf(ctx, out, (v), (unit), __VA_ARGS__);                                        \
     } while (0)
 
-skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const float *L, const float *mel,
-                                   int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
-                                   skinq_metrics *out)
+/* The checks and the metrics, whichever planes im holds. */
+static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, const void *L, int width,
+                            int height, size_t stride, const skinq_mask *roi, double px_per_mm, skinq_metrics *out)
 {
     if (!ctx || !p || !L || !out)
         return skinq_fail(ctx, SKINQ_E_INVALID, "texture: NULL argument (ctx, plan, L* plane and output are required)");
@@ -200,7 +200,11 @@ skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const 
         return skinq_fail(ctx, SKINQ_E_INVALID, "texture: the ROI mask is %dx%d, the plane %dx%d",
                           roi->width, roi->height, width, height);
     const skinq_texture_options *o = &p->o;
-    tex_img im = {L, mel, width, height, stride, roi ? roi->data : NULL, roi ? roi->stride : 0, 0, {0, 0, 0, 0}};
+    im.w = width;
+    im.h = height;
+    im.stride = stride;
+    im.roi = roi ? roi->data : NULL;
+    im.roi_stride = roi ? roi->stride : 0;
     roi_scan(&im);
     if (im.inside == 0)
         return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "texture: the region of interest is empty");
@@ -258,20 +262,42 @@ skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const 
             "texture.lines.density_mm_per_cm2");
         ADD(lines.pixels ? lines.contrast_sum / (double)lines.pixels : NAN, "L*@60", "texture.lines.mean_contrast");
     }
-    if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_SPOTS) && mel) {
+    if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_SPOTS) && tex_has_mel(&im)) {
         double n = 0, frac = 0;
         st = tex_spots(ctx, &im, &c, &n, &frac);
         ADD(n, "1", "texture.spots.count");
         ADD(frac, "1", "texture.spots.area_fraction");
     }
     if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_TONE))
-        ADD(tex_tone_evenness(&im, &c), "L*", "texture.tone_evenness");
+        ADD(tex_tone_evenness(ctx, &im, &c), "L*", "texture.tone_evenness");
     if (st == SKINQ_OK && maps)
         st = tex_write_maps(ctx, p, &im, have_psd ? &psd : NULL, (o->metrics & SKINQ_TEXTURE_PORES) ? &pores : NULL,
                             (o->metrics & SKINQ_TEXTURE_LINES) ? &lines : NULL, o->maps_dir);
     skinq_free(ctx, pores.items);
     skinq_free(ctx, lines.mask);
     return st;
+}
+
+skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const float *L, const float *mel,
+                                   int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
+                                   skinq_metrics *out)
+{
+    tex_img im;
+    memset(&im, 0, sizeof im);
+    im.L = L;
+    im.mel = mel;
+    return execute(ctx, p, im, L, width, height, stride, roi, px_per_mm, out);
+}
+
+skinq_status skinq_texture_execute16(skinq_ctx *ctx, skinq_texture_plan *p, const uint16_t *L16, const int16_t *mel16,
+                                     int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
+                                     skinq_metrics *out)
+{
+    tex_img im;
+    memset(&im, 0, sizeof im);
+    im.L16 = L16;
+    im.mel16 = mel16;
+    return execute(ctx, p, im, L16, width, height, stride, roi, px_per_mm, out);
 }
 
 skinq_status skinq_texture_analyze(skinq_ctx *ctx, const float *L, const float *mel, int width, int height,

@@ -4,6 +4,7 @@
 #define SKINQ_TEXTURE_INT_H
 
 #include <fftw3.h>
+#include <math.h>
 
 #include "core/core.h"
 
@@ -12,9 +13,14 @@
 #define TEX_MAX_SIZES 8    /* tile sizes 32 .. 4096 */
 #define TEX_MAX_CLASSES ((TEX_MAX_BINS + 1) * 16)
 
-/** The image as the parts see it. roi == NULL: every pixel is inside. */
+/** The image as the parts see it: float planes (L, mel) or 16-bit fixed-point ones (L16, mel16,
+ *  SKINQ_L16_SCALE / SKINQ_MEL16_SCALE; half the memory for a whole photo), exactly one of each
+ *  kind set (mel may be absent); parts read them only through tex_L_span / tex_mel_span.
+ *  roi == NULL: every pixel is inside. */
 typedef struct tex_img {
     const float *L, *mel;
+    const uint16_t *L16;
+    const int16_t *mel16;
     int w, h;
     size_t stride;
     const uint8_t *roi;
@@ -26,6 +32,34 @@ typedef struct tex_img {
 static inline int tex_in(const tex_img *im, int x, int y)
 {
     return !im->roi || im->roi[(size_t)y * im->roi_stride + (size_t)x] != 0;
+}
+
+/** n L* values of row y from column x0: a pointer into a float plane, or the 16-bit plane's
+ *  values converted into buf (n floats). */
+static inline const float *tex_L_span(const tex_img *im, int y, int x0, int n, float *buf)
+{
+    if (im->L)
+        return im->L + (size_t)y * im->stride + (size_t)x0;
+    const uint16_t *r = im->L16 + (size_t)y * im->stride + (size_t)x0;
+    for (int i = 0; i < n; i++)
+        buf[i] = (float)r[i] * (1.0f / SKINQ_L16_SCALE);
+    return buf;
+}
+
+/** The same for the melanin-index plane (SKINQ_MEL16_NONE reads as NaN). */
+static inline const float *tex_mel_span(const tex_img *im, int y, int x0, int n, float *buf)
+{
+    if (im->mel)
+        return im->mel + (size_t)y * im->stride + (size_t)x0;
+    const int16_t *r = im->mel16 + (size_t)y * im->stride + (size_t)x0;
+    for (int i = 0; i < n; i++)
+        buf[i] = r[i] == SKINQ_MEL16_NONE ? NAN : (float)r[i] * (1.0f / SKINQ_MEL16_SCALE);
+    return buf;
+}
+
+static inline int tex_has_mel(const tex_img *im)
+{
+    return im->mel || im->mel16;
 }
 
 /** Options resolved for one execute: every length in px, every frequency in cycles/px. */
@@ -127,12 +161,12 @@ skinq_status tex_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int 
 
 /** Spots: count and area fraction of melanin outliers; NaN-free on success. */
 skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count, double *area_fraction);
-/** Std of the L* means of tone_block² blocks (>= half inside the ROI); NaN with < 2 blocks. */
-double tex_tone_evenness(const tex_img *im, const tex_cfg *c);
+/** Std of the L* means of tone_block² blocks (>= half inside the ROI); NaN with < 2 blocks (or NOMEM). */
+double tex_tone_evenness(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c);
 
 /* ---- shared helpers (tile.c) ---- */
-/** Copy the w×h window at (x0, y0) of a plane into dst (w×h), clamping coordinates to the image. */
-void tex_copy_clamped(const float *src, int sw, int sh, size_t sstride, int x0, int y0, int w, int h, float *dst);
+/** Copy the w×h window at (x0, y0) of the L* plane into dst (w×h), clamping coordinates to the image. */
+void tex_copy_clamped(const tex_img *im, int x0, int y0, int w, int h, float *dst);
 /** Separable Gaussian blur of a w×h buffer (edges clamped), radius ceil(3.5σ); tmp holds w×h floats. */
 void tex_gauss(const float *src, float *dst, float *tmp, int w, int h, double sigma);
 /**
@@ -151,7 +185,7 @@ typedef struct tex_tile {
 /** Tile `task` of a grid of core×core tiles (nx a row): its geometry, and u (tex_relative) of the
  * L* plane over core + margin (clamped at the image edges) into buf. */
 tex_tile tex_tile_load(const tex_img *im, int task, int nx, int core, int margin, float *buf);
-/** Value at quantile q (0..1) of n floats (copies and partially sorts; n > 0). NaN on NOMEM. */
+/** Value at quantile q (0..1) of n NaN-free floats (a copy, skinq_quantile_inplace; n > 0). NaN on NOMEM. */
 double tex_quantile(skinq_ctx *ctx, const float *v, size_t n, double q);
 
 /** Maps: psd.png and texture_overlay.png into dir. */

@@ -6,21 +6,26 @@
 
 #include "texture_int.h"
 
-void tex_copy_clamped(const float *src, int sw, int sh, size_t sstride, int x0, int y0, int w, int h, float *dst)
+void tex_copy_clamped(const tex_img *im, int x0, int y0, int w, int h, float *dst)
 {
+    const int sw = im->w, sh = im->h;
+    int xa = x0 < 0 ? -x0 : 0, xb = x0 + w > sw ? sw - x0 : w; /* [xa, xb) reads in range */
+    if (xb < xa)
+        xb = xa;
     for (int y = 0; y < h; y++) {
         int yy = y0 + y < 0 ? 0 : y0 + y >= sh ? sh - 1 : y0 + y;
-        const float *r = src + (size_t)yy * sstride;
         float *o = dst + (size_t)y * w;
-        int xa = x0 < 0 ? -x0 : 0, xb = x0 + w > sw ? sw - x0 : w; /* [xa, xb) reads in range */
-        if (xb < xa)
-            xb = xa;
+        if (xb > xa) {
+            const float *r = tex_L_span(im, yy, x0 + xa, xb - xa, o + xa);
+            if (r != o + xa)
+                memcpy(o + xa, r, sizeof(float) * (size_t)(xb - xa));
+        }
+        float b0, b1;
+        const float first = *tex_L_span(im, yy, 0, 1, &b0), last = *tex_L_span(im, yy, sw - 1, 1, &b1);
         for (int x = 0; x < xa && x < w; x++)
-            o[x] = r[0];
-        if (xb > xa)
-            memcpy(o + xa, r + x0 + xa, sizeof(float) * (size_t)(xb - xa));
+            o[x] = first;
         for (int x = xb > xa ? xb : xa; x < w; x++)
-            o[x] = r[sw - 1];
+            o[x] = last;
     }
 }
 
@@ -81,22 +86,13 @@ void tex_gauss(const float *src, float *dst, float *tmp, int w, int h, double si
     }
 }
 
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
 double tex_quantile(skinq_ctx *ctx, const float *v, size_t n, double q)
 {
     float *c = skinq_malloc(ctx, n * sizeof *c);
     if (!c)
         return NAN;
     memcpy(c, v, n * sizeof *c);
-    qsort(c, n, sizeof *c, cmp_float);
-    double pos = q * (double)(n - 1);
-    size_t i = (size_t)pos;
-    double f = pos - (double)i, r = i + 1 < n ? c[i] + f * (c[i + 1] - c[i]) : c[i];
+    double r = skinq_quantile_inplace(c, n, q);
     skinq_free(ctx, c);
     return r;
 }
@@ -117,7 +113,7 @@ tex_tile tex_tile_load(const tex_img *im, int task, int nx, int core, int margin
     t.margin = margin;
     t.tw = t.cw + 2 * margin;
     t.th = t.ch + 2 * margin;
-    tex_copy_clamped(im->L, im->w, im->h, im->stride, t.cx0 - margin, t.cy0 - margin, t.tw, t.th, buf);
+    tex_copy_clamped(im, t.cx0 - margin, t.cy0 - margin, t.tw, t.th, buf);
     tex_relative(buf, (size_t)t.tw * (size_t)t.th);
     return t;
 }

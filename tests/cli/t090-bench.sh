@@ -12,8 +12,8 @@ if python3 - "$T/out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 names = {s['name'].split('@')[0] for s in d['stages']}
-need = {'decode-jpeg', 'decode-png', 'color', 'analyze-color', 'texture-psd', 'texture-glcm', 'texture-pores',
-        'texture-lines', 'texture-all', 'registration', 'depth-ps', 'depth-integrate'}
+need = {'decode-jpeg', 'decode-png', 'color', 'analyze-color', 'texture-psd', 'texture-roughness', 'texture-glcm',
+        'texture-pores', 'texture-lines', 'texture-spots', 'texture-all', 'registration', 'depth-ps', 'depth-integrate'}
 assert need <= names, need - names
 for s in d['stages']:
     assert s['mpix_per_s'] > 0 and s['p50_ms'] > 0 and s['p95_ms'] >= s['p50_ms'] and s['threads'] >= 1, s
@@ -38,6 +38,19 @@ n={(s['name'],s['threads']) for s in d['stages']}
 assert ('pipeline',1) in n and ('pipeline',2) in n and ('decode',1) in n, n
 assert d['sample_set']['images_per_s'] > 0
 "; then ok; else bad "sample-set stages"; fi
+# --make-set: seeded photos that differ, then benchmarked as a sample set
+run "$SKINQ" bench --make-set "$T/made" --count 3 --size 320x240
+expect_rc 0 "make-set"
+if [ "$(ls "$T/made" | tr '\n' ' ')" = "photo-0000.jpg photo-0001.jpg photo-0002.jpg " ] &&
+   ! cmp -s "$T/made/photo-0000.jpg" "$T/made/photo-0001.jpg"; then ok; else bad "make-set files"; fi
+run "$SKINQ" info "$T/made/photo-0002.jpg"
+expect_rc 0 "made photo loads"
+grep -q "320" "$T/out" && ok || bad "made photo size"
+run "$SKINQ" bench "$T/made" --json --threads 2 --isa avx2 --runs 1
+expect_rc 0 "bench on the made set"
+expect_json_path sample_set.images 3
+run "$SKINQ" bench --make-set "$T/bad" --size 10x10
+expect_rc 2 "make-set too small"
 run "$SKINQ" bench "$T/no-such-dir"
 expect_rc 3 "missing folder"
 expect_one_line_error "no-such-dir"
