@@ -69,6 +69,12 @@ skinq_status skinq_image_alloc(skinq_ctx *ctx, int width, int height, int channe
 
 /* FFTW planner lock (fftw_lock.c): every fftwf_plan_* and fftwf_destroy_plan call in the
  * library goes between these two; executing plans on other arrays needs no lock. */
+/* SHA-256 (sha256.c): the portable blocks or SHA-NI (sha256_shani.c, when the CPU has it). */
+int skinq_sha256_has_shani(void);
+void skinq_sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t nblocks, const uint32_t K[64]);
+/** skinq_sha256_hex() through one implementation (tests compare them). */
+void skinq_sha256_hex_impl(const void *data, size_t size, int shani, char hex[65]);
+
 /** Quantile q (0..1) of n > 0 NaN-free floats, linear between order statistics (type 7, as
  *  numpy's default); v is reordered (quantile.c). */
 double skinq_quantile_inplace(float *v, size_t n, double q);
