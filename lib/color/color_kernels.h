@@ -127,6 +127,18 @@ typedef struct skinq_color_acc {
  * or SKINQ_CM_COUNT row pointers each NULL or room for n floats: the metrics of every pixel,
  * valid or not, are written there. Reads exactly 3n samples and n mask bytes; writes only
  * out[m][0..n-1] and acc. */
+/* Rows that only write L* and the melanin index (the texture planes), with no accumulation,
+ * evaluate just those two by the same expressions: the same bits at a quarter of the work. */
+static inline int skinq_color_lmi_only(const skinq_color_acc *acc, float *const *out)
+{
+    if (acc || !out)
+        return 0;
+    for (int k = 0; k < SKINQ_CM_COUNT; k++)
+        if (out[k] && k != SKINQ_CM_L && k != SKINQ_CM_MI)
+            return 0;
+    return 1;
+}
+
 typedef void (*skinq_color_row8_fn)(const skinq_color_params *p, const uint8_t *rgb, const uint8_t *mask,
                                     size_t n, skinq_color_acc *acc, float *const *out);
 typedef void (*skinq_color_row16_fn)(const skinq_color_params *p, const uint16_t *rgb, const uint8_t *mask,

@@ -81,6 +81,20 @@ static inline vf color_metrics(const skinq_color_params *p, vi r8, vi g8, vi b8,
     return VI_AS_F(VI_ANDNOT(invalid, VI_EQ(zero, zero)));
 }
 
+/* L* and the melanin index alone (skinq_color_lmi_only), by color_metrics' own expressions. */
+static inline void color_lmi(const skinq_color_params *p, vi r8, vi g8, vi b8, vf v[SKINQ_CM_COUNT])
+{
+    const float *m = skinq_rgb2xyz_n;
+    for (int k = 0; k < SKINQ_CM_COUNT; k++)
+        v[k] = V_SET1(0.0f); /* not written out; defined all the same */
+    vf r = V_MUL(V_GATHER(p->lin, r8), V_SET1(p->gain[0]));
+    vf g = V_MUL(V_GATHER(p->lin, g8), V_SET1(p->gain[1]));
+    vf b = V_MUL(V_GATHER(p->lin, b8), V_SET1(p->gain[2]));
+    vf y = V_ADD(V_ADD(V_MUL(V_SET1(m[3]), r), V_MUL(V_SET1(m[4]), g)), V_MUL(V_SET1(m[5]), b));
+    v[SKINQ_CM_L] = V_SUB(V_MUL(V_SET1(116.0f), color_lab_f(y)), V_SET1(16.0f));
+    v[SKINQ_CM_MI] = V_MUL(V_SET1(100.0f), V_ADD(V_GATHER(p->od, r8), V_SET1(p->od_offset[0])));
+}
+
 /* Accumulate one step: moments in the float lane accumulators s, q; bins into the histogram. */
 static inline void color_accumulate(const skinq_color_params *p, skinq_color_acc *acc, const vf v[SKINQ_CM_COUNT],
                                     vf valid, vf s[SKINQ_CM_COUNT], vf q[SKINQ_CM_COUNT])
@@ -126,6 +140,7 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
         s[k] = q[k] = V_SET1(0.0f);                                                                              \
     const vi maxcode = VI_SET1(MAXCODE), ones = VI_SET1(1);                                                      \
     uint64_t nv = 0, nc = 0, ni = 0;                                                                             \
+    const int lmi = skinq_color_lmi_only(acc, out);                                                              \
     size_t i = 0;                                                                                                \
     int steps = 0;                                                                                               \
     for (; i + VW <= n; i += VW) {                                                                               \
@@ -133,8 +148,12 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
         LOAD(rgb + 3 * i, &r8, &g8, &b8);                                                                        \
         vi mraw = mask ? color_load_mask(mask + i) : ones;                                                       \
         vf v[SKINQ_CM_COUNT];                                                                                    \
-        int a, c, d;                                                                                             \
-        vf valid = color_metrics(p, r8, g8, b8, mraw, maxcode, v, &a, &c, &d);                                   \
+        int a = 0, c = 0, d = 0;                                                                                 \
+        vf valid = V_SET1(0.0f);                                                                                 \
+        if (lmi)                                                                                                 \
+            color_lmi(p, r8, g8, b8, v);                                                                         \
+        else                                                                                                     \
+            valid = color_metrics(p, r8, g8, b8, mraw, maxcode, v, &a, &c, &d);                                  \
         if (out)                                                                                                 \
             for (int k = 0; k < SKINQ_CM_COUNT; k++)                                                             \
                 if (out[k])                                                                                      \
@@ -160,8 +179,12 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
         vi r8, g8, b8;                                                                                           \
         LOAD(px, &r8, &g8, &b8);                                                                                 \
         vf v[SKINQ_CM_COUNT];                                                                                    \
-        int a, c, d;                                                                                             \
-        vf valid = color_metrics(p, r8, g8, b8, color_load_mask(mk), maxcode, v, &a, &c, &d);                    \
+        int a = 0, c = 0, d = 0;                                                                                 \
+        vf valid = V_SET1(0.0f);                                                                                 \
+        if (lmi)                                                                                                 \
+            color_lmi(p, r8, g8, b8, v);                                                                         \
+        else                                                                                                     \
+            valid = color_metrics(p, r8, g8, b8, color_load_mask(mk), maxcode, v, &a, &c, &d);                   \
         if (out)                                                                                                 \
             for (int k = 0; k < SKINQ_CM_COUNT; k++)                                                             \
                 if (out[k]) {                                                                                    \

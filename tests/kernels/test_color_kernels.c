@@ -282,7 +282,8 @@ static void test_fused_exhaustive(void **state)
 }
 
 /* Accumulation on random rows with masks, clipped codes and every tail length: counts and
- * histograms identical to scalar, moments within 1e-6 relative, outputs unchanged past n. */
+ * histograms identical to scalar, moments within 1e-6 relative, outputs unchanged past n; the
+ * shortcut for L* and the melanin index equal to the full pass. */
 static void check_fused_random(int depth)
 {
     struct skinq_kernels k[3];
@@ -357,6 +358,25 @@ static void check_fused_random(int depth)
                 for (size_t i = n; i < n + 8; i++)
                     assert_true(isnan(rows[l][m][i]));
             }
+        }
+        /* the shortcut for L* and the melanin index (texture planes: no accumulation, only those rows)
+         * writes the same bits as the full pass, on every level, and nothing past n */
+        for (int l = 0; l < levels; l++) {
+            float *two[SKINQ_CM_COUNT] = {0};
+            two[SKINQ_CM_L] = malloc(sizeof(float) * (n + 8));
+            two[SKINQ_CM_MI] = malloc(sizeof(float) * (n + 8));
+            for (size_t i = 0; i < n + 8; i++)
+                two[SKINQ_CM_L][i] = two[SKINQ_CM_MI][i] = NAN;
+            if (depth == 16)
+                k[l].color_row16(&p, px16, mask, n, NULL, two);
+            else
+                k[l].color_row8(&p, px8, mask, n, NULL, two);
+            assert_memory_equal(two[SKINQ_CM_L], rows[0][SKINQ_CM_L], n * sizeof(float));
+            assert_memory_equal(two[SKINQ_CM_MI], rows[0][SKINQ_CM_MI], n * sizeof(float));
+            for (size_t i = n; i < n + 8; i++)
+                assert_true(isnan(two[SKINQ_CM_L][i]) && isnan(two[SKINQ_CM_MI][i]));
+            free(two[SKINQ_CM_L]);
+            free(two[SKINQ_CM_MI]);
         }
         /* the scalar counts themselves, recounted here */
         uint64_t inside = 0, clipped = 0;
