@@ -10,7 +10,15 @@
  * wins; centreline = pixels holding the ridge's sub-pixel centre across the line (along the
  * eigenvector of μ1; see line_tile) with depth >= line_min_contrast. Length: each centreline
  * pixel counts 1/max(|t_x|, |t_y|) for the tangent t (a digital line at angle θ has one pixel
- * per column, cos θ per unit length). Tile by tile like pores.c (512² cores). */
+ * per column, cos θ per unit length). Tile by tile like pores.c (512² cores).
+ *
+ * Scales come from the pyramid of pyramid.c (σ >= 2.83 px at 20 px/mm on the half grid, 5.66 on
+ * the quarter): per level, the best response over its scales on its own grid. The strongest
+ * scale still wins per *full-res* pixel: each level offers its best at its sample nearest the
+ * pixel; the winner's sub-pixel centre is moved from its sample to the pixel (the ridge is
+ * straight over a level pixel), and the centreline test, the length and the mask stay per
+ * full-res pixel, so a line counts one pixel a column whichever grid found it and the
+ * calibration above is unchanged. */
 #include <math.h>
 #include <string.h>
 
@@ -19,81 +27,119 @@
 #define CORE 512
 #define MAX_SCALES 12
 #define GAUSS_GAIN 0.3849 /* 2/(3√3) */
+/* A scale moves to a grid decimated by 2 when it is >= √2 px there: at 1 px the Hessian's 3-point
+ * stencils read a Gaussian profile ~10 % shallow. At 20 px/mm: σ 1.41 and 2 on the full grid,
+ * 2.83 and 4 on the half, 5.66 on the quarter grid. */
+#define LEVEL_SIGMA 1.41421356
 
 typedef struct line_job {
     const tex_img *im;
-    int ns, margin, nx;
-    double sigma[MAX_SCALES], thr;
-    float *scratch; /* per thread: buf, tmp, blur, best R, its normal's angle, sub-pixel offset */
-    size_t tile_px;
+    tex_pyr py;
+    int margin, nx;
+    double thr;
+    float *scratch; /* per thread: tile, pyramid scratch, a row, per level best R, angle, offset */
+    size_t tile_px, per_thread;
     double *len, *con; /* per task */
     uint64_t *pix;
     uint8_t *mask;
 } line_job;
 
-static void line_tile(void *user, int task, int thread)
+/* One tile's per-level results: the best response over the level's scales, its normal's angle
+ * and the ridge centre's offset along the normal (level px). */
+typedef struct line_tile {
+    const line_job *j;
+    float *best[TEX_PYR_LEVELS], *ang[TEX_PYR_LEVELS], *off[TEX_PYR_LEVELS], *m1r;
+} line_tile;
+
+/* tex_pyr_fn: the Hessian of plane p on its level, kept where it beats the level's best. */
+static void line_plane(void *user, int l, int p, const float *G, int w, int h)
 {
-    line_job *j = user;
-    const tex_img *im = j->im;
-    float *buf = j->scratch + (size_t)thread * 6 * j->tile_px;
-    const tex_tile tl = tex_tile_load(im, task, j->nx, CORE, j->margin, buf);
-    const int M = tl.margin, cx0 = tl.cx0, cy0 = tl.cy0, cw = tl.cw, ch = tl.ch, tw = tl.tw, th = tl.th;
-    float *tmp = buf + j->tile_px, *blur = tmp + j->tile_px, *best = blur + j->tile_px, *ang = best + j->tile_px;
-    float *off = ang + j->tile_px;
-    memset(best, 0, sizeof(float) * j->tile_px);
-    memset(ang, 0, sizeof(float) * j->tile_px);
-    memset(off, 0, sizeof(float) * j->tile_px);
-    const float thr = (float)j->thr;
-    for (int k = 0; k < j->ns; k++) {
-        const float s2 = (float)(j->sigma[k] * j->sigma[k]);
-        tex_gauss(buf, blur, tmp, tw, th, j->sigma[k]);
-        for (int y = 1; y < th - 1; y++) {
-            /* first the larger eigenvalue of the whole row (no branch: vectorises) into tmp,
-             * 0 where the pixel is no dark ridge (m1 < |m2|); R <= m1, so only pixels with
-             * m1 >= thr can make a centreline and get the transcendental work below */
-            const float *b = blur + (size_t)y * tw;
-            float *m1r = tmp + (size_t)y * tw;
-            for (int x = 1; x < tw - 1; x++) {
-                float xx = s2 * (b[x - 1] + b[x + 1] - 2 * b[x]), yy = s2 * (b[x - tw] + b[x + tw] - 2 * b[x]);
-                float xy = s2 * 0.25f * (b[x + tw + 1] - b[x + tw - 1] - b[x - tw + 1] + b[x - tw - 1]);
-                float d = sqrtf((xx - yy) * (xx - yy) + 4 * xy * xy);
-                float m1 = 0.5f * (xx + yy + d), m2 = 0.5f * (xx + yy - d);
-                m1r[x] = m1 >= fabsf(m2) ? m1 : 0.0f;
-            }
-            for (int x = 1; x < tw - 1; x++) {
-                if (!(m1r[x] >= thr))
-                    continue;
-                const size_t i = (size_t)y * tw + (size_t)x;
-                const float *c = blur + i;
-                float xx = s2 * (c[-1] + c[1] - 2 * c[0]), yy = s2 * (c[-tw] + c[tw] - 2 * c[0]);
-                float xy = s2 * 0.25f * (c[tw + 1] - c[tw - 1] - c[-tw + 1] + c[-tw - 1]);
-                float m1 = m1r[x], m2 = xx + yy - m1;
-                float rb = m2 / m1, r = m1 * expf(-rb * rb * 2.0f); /* 1/(2β²) = 2 */
-                if (r >= thr && r > best[i]) {
-                    float a = 0.5f * atan2f(2 * xy, xx - yy); /* eigenvector of m1: the line's normal */
-                    float gn = 0.5f * ((c[1] - c[-1]) * cosf(a) + (c[tw] - c[-tw]) * sinf(a));
-                    best[i] = r;
-                    ang[i] = a;
-                    off[i] = -s2 * gn / m1;
-                }
+    line_tile *t = user;
+    const double s = t->j->py.sigma[p] / (1 << l);
+    const float s2 = (float)(s * s), thr = (float)t->j->thr;
+    float *best = t->best[l], *ang = t->ang[l], *off = t->off[l], *m1r = t->m1r;
+    for (int y = 1; y < h - 1; y++) {
+        /* first the larger eigenvalue of the whole row (no branch: vectorises), 0 where the
+         * pixel is no dark ridge (m1 < |m2|); R <= m1, so only pixels with m1 >= thr can make
+         * a centreline and get the transcendental work below */
+        const float *b = G + (size_t)y * w;
+        for (int x = 1; x < w - 1; x++) {
+            float xx = s2 * (b[x - 1] + b[x + 1] - 2 * b[x]), yy = s2 * (b[x - w] + b[x + w] - 2 * b[x]);
+            float xy = s2 * 0.25f * (b[x + w + 1] - b[x + w - 1] - b[x - w + 1] + b[x - w - 1]);
+            float d = sqrtf((xx - yy) * (xx - yy) + 4 * xy * xy);
+            float m1 = 0.5f * (xx + yy + d), m2 = 0.5f * (xx + yy - d);
+            m1r[x] = m1 >= fabsf(m2) ? m1 : 0.0f;
+        }
+        for (int x = 1; x < w - 1; x++) {
+            if (!(m1r[x] >= thr))
+                continue;
+            const size_t i = (size_t)y * w + (size_t)x;
+            const float *c = G + i;
+            float xx = s2 * (c[-1] + c[1] - 2 * c[0]), yy = s2 * (c[-w] + c[w] - 2 * c[0]);
+            float xy = s2 * 0.25f * (c[w + 1] - c[w - 1] - c[-w + 1] + c[-w - 1]);
+            float m1 = m1r[x], m2 = xx + yy - m1;
+            float rb = m2 / m1, r = m1 * expf(-rb * rb * 2.0f); /* 1/(2β²) = 2 */
+            if (r >= thr && r > best[i]) {
+                float a = 0.5f * atan2f(2 * xy, xx - yy); /* eigenvector of m1: the line's normal */
+                float gn = 0.5f * ((c[1] - c[-1]) * cosf(a) + (c[w] - c[-w]) * sinf(a));
+                best[i] = r;
+                ang[i] = a;
+                off[i] = -s2 * gn / m1;
             }
         }
     }
+}
+
+static void line_tile_run(void *user, int task, int thread)
+{
+    line_job *j = user;
+    const tex_img *im = j->im;
+    const tex_pyr *py = &j->py;
+    float *buf = j->scratch + (size_t)thread * j->per_thread, *pyr = buf + j->tile_px;
+    const tex_tile tl = tex_tile_load(im, task, j->nx, CORE, j->margin, buf);
+    const int M = tl.margin, cx0 = tl.cx0, cy0 = tl.cy0, cw = tl.cw, ch = tl.ch, tw = tl.tw, th = tl.th;
+    line_tile t;
+    t.j = j;
+    t.m1r = pyr + tex_pyr_scratch(CORE + 2 * M, CORE + 2 * M);
+    float *lv = t.m1r + CORE + 2 * M;
+    int wl[TEX_PYR_LEVELS], hl[TEX_PYR_LEVELS];
+    for (int l = 0; l < py->levels; l++) {
+        tex_pyr_dims(tw, th, l, &wl[l], &hl[l]);
+        const size_t n = (size_t)wl[l] * (size_t)hl[l];
+        t.best[l] = lv, t.ang[l] = lv + n, t.off[l] = lv + 2 * n;
+        lv += 3 * n;
+        memset(t.best[l], 0, sizeof(float) * 3 * n);
+    }
+    tex_pyr_run(py, buf, tw, th, pyr, line_plane, &t);
     double len = 0, con = 0;
     uint64_t pix = 0;
     for (int y = M; y < M + ch; y++)
         for (int x = M; x < M + cw; x++) {
-            const size_t i = (size_t)y * tw + (size_t)x;
-            const float v = best[i];
-            if (v < j->thr || !tex_in(im, cx0 + x - M, cy0 + y - M))
+            /* The strongest scale wins per full-res pixel: each level's best at its sample
+             * nearest the pixel (ties to the finer level, as to the smaller scale within one). */
+            int win = -1;
+            size_t wi = 0;
+            float v = 0;
+            for (int l = 0; l < py->levels; l++) {
+                const int h2 = (1 << l) >> 1, X = (x + h2) >> l, Y = (y + h2) >> l;
+                const size_t i = (size_t)Y * (size_t)wl[l] + (size_t)X;
+                if (t.best[l][i] > v)
+                    v = t.best[l][i], win = l, wi = i;
+            }
+            if (win < 0 || v < j->thr || !tex_in(im, cx0 + x - M, cy0 + y - M))
                 continue;
-            float nx = cosf(ang[i]), ny = sinf(ang[i]);
+            const float a = t.ang[win][wi], nx = cosf(a), ny = sinf(a);
             /* Centreline test (Steger, IEEE PAMI 20(2), 1998): the ridge's sub-pixel centre
              * along the normal, t = -(∂S/∂n)/(∂²S/∂n²) at the winning scale, must fall inside
              * this pixel's share of the line, |t| <= 0.5·max(|n_x|, |n_y|): exactly one pixel
-             * per column (or row) of a straight line at any angle. */
-            float t = off[i], share = 0.5f * fmaxf(fabsf(nx), fabsf(ny));
-            if (!(t > -share && t <= share))
+             * per column (or row) of a straight line at any angle. On a coarse level the
+             * offset is from the level sample (X, Y) at full-res (2^l X, 2^l Y): in full-res px
+             * from this pixel it is 2^l t + ((2^l X, 2^l Y) − (x, y))·n (the ridge is straight
+             * over a level pixel). */
+            const int f = 1 << win, X = (int)(wi % (size_t)wl[win]), Y = (int)(wi / (size_t)wl[win]);
+            const float tp = (float)f * t.off[win][wi] + (float)(f * X - x) * nx + (float)(f * Y - y) * ny;
+            const float share = 0.5f * fmaxf(fabsf(nx), fabsf(ny));
+            if (!(tp > -share && tp <= share))
                 continue;
             float tx = fabsf(ny), ty = fabsf(nx); /* tangent ⟂ normal */
             len += 1.0 / (tx > ty ? tx : ty);
@@ -116,17 +162,27 @@ skinq_status tex_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int 
     double slo = c->line_sigma[0] > 0.7 ? c->line_sigma[0] : 0.7;
     double shi = c->line_sigma[1] > slo ? c->line_sigma[1] : slo;
     /* half-octave steps: the response of a Gaussian profile varies slowly with σ around its peak */
-    j.ns = (int)floor(2 * log2(shi / slo) + 1e-9) + 1;
-    if (j.ns > MAX_SCALES)
-        j.ns = MAX_SCALES;
-    for (int k = 0; k < j.ns; k++)
-        j.sigma[k] = slo * pow(2.0, 0.5 * k);
+    int ns = (int)floor(2 * log2(shi / slo) + 1e-9) + 1;
+    if (ns > MAX_SCALES)
+        ns = MAX_SCALES;
+    double sigma[MAX_SCALES];
+    for (int k = 0; k < ns; k++)
+        sigma[k] = slo * pow(2.0, 0.5 * k);
+    tex_pyr_plan(&j.py, sigma, ns, 0, LEVEL_SIGMA);
     j.thr = c->line_thr * GAUSS_GAIN;
-    j.margin = (int)ceil(3.5 * j.sigma[j.ns - 1]) + 2;
+    j.margin = tex_pyr_margin(&j.py);
     j.nx = (im->w + CORE - 1) / CORE;
     int ny = (im->h + CORE - 1) / CORE, tasks = j.nx * ny, threads = skinq_ctx_threads(ctx);
-    j.tile_px = (size_t)(CORE + 2 * j.margin) * (size_t)(CORE + 2 * j.margin);
-    j.scratch = skinq_malloc(ctx, sizeof(float) * j.tile_px * 6 * (size_t)threads);
+    const int T = CORE + 2 * j.margin;
+    j.tile_px = (size_t)T * (size_t)T;
+    size_t levels_px = 0;
+    for (int l = 0; l < j.py.levels; l++) {
+        int wl, hl;
+        tex_pyr_dims(T, T, l, &wl, &hl);
+        levels_px += (size_t)wl * (size_t)hl;
+    }
+    j.per_thread = j.tile_px + tex_pyr_scratch(T, T) + (size_t)T + 3 * levels_px;
+    j.scratch = skinq_malloc(ctx, sizeof(float) * j.per_thread * (size_t)threads);
     j.len = skinq_calloc(ctx, (size_t)tasks, sizeof *j.len);
     j.con = skinq_calloc(ctx, (size_t)tasks, sizeof *j.con);
     j.pix = skinq_calloc(ctx, (size_t)tasks, sizeof *j.pix);
@@ -138,7 +194,7 @@ skinq_status tex_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int 
         skinq_free(ctx, r->mask);
         r->mask = NULL;
     } else {
-        skinq_parallel_for(ctx, tasks, line_tile, &j);
+        skinq_parallel_for(ctx, tasks, line_tile_run, &j);
         for (int t = 0; t < tasks; t++) { /* in tile order */
             r->length_px += j.len[t];
             r->contrast_sum += j.con[t];

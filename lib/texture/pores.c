@@ -7,7 +7,14 @@
  * Calibration (a dark disc of radius r and depth A): the response peaks at σ = r/√2 with value
  * 2A/e, so diameter = 2√2·σ* and depth = e/2·R*, σ* and R* from a parabola through the three
  * scales around the maximum (log-σ axis, 3 scales an octave). Work goes tile by tile (512² cores
- * with a margin of 3.5 σ_max), each detection reported by the one tile whose core holds it. */
+ * with a margin of 3.5 σ_max), each detection reported by the one tile whose core holds it.
+ *
+ * The planes come from the pyramid of pyramid.c: σ >= 2.24 px (at 20 px/mm) on a half-resolution
+ * grid. Maxima are found within each level (3×3×3 on its grid, its own planes either side); the
+ * last scale of a level is evaluated again on the next one, so a pore whose responses at the
+ * two grids' boundary scales tie within discretisation is found on one grid or the other, and
+ * the NMS below drops the twin. Centres get a parabola fit in x and y (a coarse pixel is 2 px);
+ * diameters and depths use the full-res σ and the grid-invariant response. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,109 +22,160 @@
 #include "texture_int.h"
 
 #define CORE 512
-#define MAX_SCALES 24
+#define MAX_SCALES TEX_PYR_PLANES
 #define EDGE_R 5.0 /* maximum eigenvalue ratio of the response's Hessian (SIFT uses 10) */
+/* A level starts where its lowest plane (the neighbour below the previous level's last scale)
+ * is 1/√2 px of the new grid: that plane, decimated, is its base, and a Gaussian of 1/√2 px
+ * leaves 8 % of the new Nyquist frequency to alias. At 20 px/mm: σ 0.56–2.24 px on the full
+ * grid, 1.41–3.56 px on the half grid. */
+#define LEVEL_SIGMA 0.70710678
 
 typedef struct pore_job {
     const tex_img *im;
-    const tex_cfg *c;
-    int ns, margin, nx;
-    double sigma[MAX_SCALES], rho, thr;
-    float *scratch; /* per thread: buf, tmp, blur, ns responses */
-    size_t tile_px;
+    tex_pyr py;
+    int margin, nx;
+    double rho, thr;
+    float *scratch; /* per thread: tile, pyramid scratch, 3 responses, claimed flags */
+    size_t tile_px, per_thread;
     tex_pore **found; /* per task */
     size_t *nfound;
     const skinq_allocator *alloc;
     int failed;
 } pore_job;
 
-static void pore_tile(void *user, int task, int thread)
+/* One tile's state while its planes stream past: the last three responses of the level (a
+ * ring by plane index) and, per level pixel, whether a smaller scale already holds a pore. */
+typedef struct pore_tile {
+    pore_job *j;
+    tex_tile tl;
+    float *R[3];
+    uint8_t *claimed;
+    tex_pore *list;
+    size_t n, cap;
+    int oom;
+} pore_tile;
+
+static int add_pore(pore_tile *t, tex_pore p)
+{
+    if (t->n == t->cap) { /* workers allocate without touching the ctx's error message */
+        size_t nc = t->cap ? 2 * t->cap : 64;
+        tex_pore *g = skinq_alloc_raw(t->j->alloc, nc * sizeof *g);
+        if (!g)
+            return 0;
+        if (t->n)
+            memcpy(g, t->list, t->n * sizeof *g);
+        skinq_free_raw(t->j->alloc, t->list);
+        t->list = g;
+        t->cap = nc;
+    }
+    t->list[t->n++] = p;
+    return 1;
+}
+
+/* Maxima of plane k of level l (responses of k − 1, k, k + 1 in lo, R, hi) at the level pixels
+ * that sit on the tile's core. */
+static void find_maxima(pore_tile *t, int l, int k, const float *lo, const float *R, const float *hi, int w, int h)
+{
+    const pore_job *j = t->j;
+    const tex_img *im = j->im;
+    const int M = t->tl.margin, f = 1 << l;
+    const int y0 = M / f, y1 = (M + t->tl.ch - 1) / f, x0 = M / f, x1 = (M + t->tl.cw - 1) / f;
+    const float thr = (float)j->thr;
+    for (int y = y0; y <= y1 && y < h - 1; y++)
+        for (int x = x0; x <= x1 && x < w - 1; x++) {
+            const size_t i = (size_t)y * w + (size_t)x;
+            const float v = R[i];
+            if (v < thr || t->claimed[i] || !tex_in(im, t->tl.cx0 + x * f - M, t->tl.cy0 + y * f - M))
+                continue;
+            int is_max = 1;
+            for (int dk = -1; dk <= 1 && is_max; dk++) {
+                const float *Q = dk < 0 ? lo : dk ? hi : R;
+                for (int dy = -1; dy <= 1 && is_max; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        if (!dk && !dy && !dx)
+                            continue;
+                        float q = Q[i + (ptrdiff_t)dy * w + dx];
+                        /* ties go to the first in (scale, y, x) order: exactly one maximum */
+                        int before = dk < 0 || (dk == 0 && (dy < 0 || (dy == 0 && dx < 0)));
+                        if (before ? q >= v : q > v) {
+                            is_max = 0;
+                            break;
+                        }
+                    }
+            }
+            if (!is_max)
+                continue;
+            double dxx = R[i - 1] + R[i + 1] - 2.0 * v, dyy = R[i - w] + R[i + w] - 2.0 * v;
+            double dxy = 0.25 * (R[i + w + 1] - R[i + w - 1] - R[i - w + 1] + R[i - w - 1]);
+            double tr = dxx + dyy, det = dxx * dyy - dxy * dxy;
+            if (!(det > 0) || tr * tr * EDGE_R >= (EDGE_R + 1) * (EDGE_R + 1) * det)
+                continue; /* elongated: a line or an edge, not a pore */
+            /* parabolas through the maximum and its neighbours: in log σ for the size, in x and y
+             * for the centre (on a coarse level a pixel is 2^l px) */
+            const double a = lo[i], c = hi[i];
+            double den = a - 2.0 * v + c, d = den < 0 ? 0.5 * (a - c) / den : 0;
+            d = d > 0.5 ? 0.5 : d < -0.5 ? -0.5 : d;
+            const double ox = 0.5 * (R[i - 1] - R[i + 1]) / dxx, oy = 0.5 * (R[i - w] - R[i + w]) / dyy;
+            tex_pore p;
+            p.x = (float)(t->tl.cx0 - M + f * (x + fmax(-0.5, fmin(0.5, ox))));
+            p.y = (float)(t->tl.cy0 - M + f * (y + fmax(-0.5, fmin(0.5, oy))));
+            p.d = (float)(2 * sqrt(2.0) * j->py.sigma[k] * pow(j->rho, d));
+            p.contrast = (float)((v - 0.25 * (a - c) * d) * exp(1.0) / 2);
+            if (!add_pore(t, p)) {
+                t->oom = 1;
+                return;
+            }
+            t->claimed[i] = 1; /* one scale per position */
+        }
+}
+
+/* tex_pyr_fn: the response σ²∇² of plane p, then the maxima of plane p − 1 when it is one of
+ * the level's evaluated scales (all but the first and last plane). */
+static void pore_plane(void *user, int l, int p, const float *G, int w, int h)
+{
+    pore_tile *t = user;
+    const tex_pyr *py = &t->j->py;
+    if (t->oom)
+        return;
+    if (p == py->first[l])
+        memset(t->claimed, 0, (size_t)w * (size_t)h);
+    const double s = py->sigma[p] / (1 << l);
+    const float s2 = (float)(s * s);
+    float *R = t->R[p % 3];
+    memset(R, 0, sizeof(float) * (size_t)w);
+    for (int y = 1; y < h - 1; y++) {
+        const float *b = G + (size_t)y * w;
+        float *o = R + (size_t)y * w;
+        o[0] = o[w - 1] = 0;
+        for (int x = 1; x < w - 1; x++)
+            o[x] = s2 * (b[x - 1] + b[x + 1] + b[x - w] + b[x + w] - 4 * b[x]);
+    }
+    if (h > 1)
+        memset(R + (size_t)(h - 1) * w, 0, sizeof(float) * (size_t)w);
+    if (p >= py->first[l] + 2)
+        find_maxima(t, l, p - 1, t->R[(p - 2) % 3], t->R[(p - 1) % 3], R, w, h);
+}
+
+static void pore_tile_run(void *user, int task, int thread)
 {
     pore_job *j = user;
-    const tex_img *im = j->im;
-    float *buf = j->scratch + (size_t)thread * (3 + (size_t)j->ns) * j->tile_px;
-    const tex_tile tl = tex_tile_load(im, task, j->nx, CORE, j->margin, buf);
-    const int M = tl.margin, cx0 = tl.cx0, cy0 = tl.cy0, cw = tl.cw, ch = tl.ch, tw = tl.tw, th = tl.th;
-    float *tmp = buf + j->tile_px, *blur = tmp + j->tile_px, *resp = blur + j->tile_px;
-    for (int k = 0; k < j->ns; k++) {
-        float *R = resp + (size_t)k * j->tile_px;
-        const float s2 = (float)(j->sigma[k] * j->sigma[k]);
-        tex_gauss(buf, blur, tmp, tw, th, j->sigma[k]);
-        memset(R, 0, sizeof(float) * (size_t)tw);
-        for (int y = 1; y < th - 1; y++) {
-            const float *b = blur + (size_t)y * tw;
-            float *o = R + (size_t)y * tw;
-            o[0] = o[tw - 1] = 0;
-            for (int x = 1; x < tw - 1; x++)
-                o[x] = s2 * (b[x - 1] + b[x + 1] + b[x - tw] + b[x + tw] - 4 * b[x]);
-        }
-        memset(R + (size_t)(th - 1) * tw, 0, sizeof(float) * (size_t)tw);
+    float *buf = j->scratch + (size_t)thread * j->per_thread, *pyr = buf + j->tile_px;
+    pore_tile t;
+    memset(&t, 0, sizeof t);
+    t.j = j;
+    t.tl = tex_tile_load(j->im, task, j->nx, CORE, j->margin, buf);
+    float *resp = pyr + tex_pyr_scratch(CORE + 2 * j->margin, CORE + 2 * j->margin);
+    for (int r = 0; r < 3; r++)
+        t.R[r] = resp + (size_t)r * j->tile_px;
+    t.claimed = (uint8_t *)(resp + 3 * j->tile_px);
+    tex_pyr_run(&j->py, buf, t.tl.tw, t.tl.th, pyr, pore_plane, &t);
+    if (t.oom) {
+        j->failed = 1;
+        skinq_free_raw(j->alloc, t.list);
+        return;
     }
-    tex_pore *list = NULL;
-    size_t n = 0, cap = 0;
-    (void)j->c;
-    for (int y = M; y < M + ch; y++)
-        for (int x = M; x < M + cw; x++) {
-            if (!tex_in(im, cx0 + x - M, cy0 + y - M))
-                continue;
-            const size_t i = (size_t)y * tw + (size_t)x;
-            for (int k = 1; k < j->ns - 1; k++) {
-                const float *R = resp + (size_t)k * j->tile_px;
-                const float v = R[i];
-                if (v < j->thr)
-                    continue;
-                int is_max = 1;
-                for (int dk = -1; dk <= 1 && is_max; dk++) {
-                    const float *Q = resp + (size_t)(k + dk) * j->tile_px;
-                    for (int dy = -1; dy <= 1 && is_max; dy++)
-                        for (int dx = -1; dx <= 1; dx++) {
-                            if (!dk && !dy && !dx)
-                                continue;
-                            float q = Q[i + (ptrdiff_t)dy * tw + dx];
-                            /* ties go to the first in (scale, y, x) order: exactly one maximum */
-                            int before = dk < 0 || (dk == 0 && (dy < 0 || (dy == 0 && dx < 0)));
-                            if (before ? q >= v : q > v) {
-                                is_max = 0;
-                                break;
-                            }
-                        }
-                }
-                if (!is_max)
-                    continue;
-                double dxx = R[i - 1] + R[i + 1] - 2.0 * v, dyy = R[i - tw] + R[i + tw] - 2.0 * v;
-                double dxy = 0.25 * (R[i + tw + 1] - R[i + tw - 1] - R[i - tw + 1] + R[i - tw - 1]);
-                double tr = dxx + dyy, det = dxx * dyy - dxy * dxy;
-                if (!(det > 0) || tr * tr * EDGE_R >= (EDGE_R + 1) * (EDGE_R + 1) * det)
-                    continue; /* elongated: a line or an edge, not a pore */
-                const double a = resp[(size_t)(k - 1) * j->tile_px + i], c = resp[(size_t)(k + 1) * j->tile_px + i];
-                double den = a - 2.0 * v + c, d = den < 0 ? 0.5 * (a - c) / den : 0;
-                d = d > 0.5 ? 0.5 : d < -0.5 ? -0.5 : d;
-                double peak = v - 0.25 * (a - c) * d;
-                if (n == cap) { /* workers allocate without touching the ctx's error message */
-                    size_t nc = cap ? 2 * cap : 64;
-                    tex_pore *g = skinq_alloc_raw(j->alloc, nc * sizeof *g);
-                    if (!g) {
-                        j->failed = 1;
-                        skinq_free_raw(j->alloc, list);
-                        return;
-                    }
-                    if (n)
-                        memcpy(g, list, n * sizeof *g);
-                    skinq_free_raw(j->alloc, list);
-                    list = g;
-                    cap = nc;
-                }
-                double sig = j->sigma[k] * pow(j->rho, d);
-                list[n].x = (float)(cx0 + x - M);
-                list[n].y = (float)(cy0 + y - M);
-                list[n].d = (float)(2 * sqrt(2.0) * sig);
-                list[n].contrast = (float)(peak * exp(1.0) / 2);
-                n++;
-                break; /* one scale per position */
-            }
-        }
-    j->found[task] = list;
-    j->nfound[task] = n;
+    j->found[task] = t.list;
+    j->nfound[task] = t.n;
 }
 
 typedef struct {
@@ -195,7 +253,6 @@ skinq_status tex_pores(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, tex_
     pore_job j;
     memset(&j, 0, sizeof j);
     j.im = im;
-    j.c = c;
     j.alloc = &ctx->alloc;
     j.rho = pow(2.0, 1.0 / 3);
     double dlo = c->pore_d[0] > 2 ? c->pore_d[0] : 2, dhi = c->pore_d[1] > dlo ? c->pore_d[1] : dlo;
@@ -203,22 +260,26 @@ skinq_status tex_pores(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, tex_
     int inner = (int)floor(log(shi / slo) / log(j.rho) + 1e-9) + 1;
     if (inner > MAX_SCALES - 2)
         inner = MAX_SCALES - 2;
-    j.ns = inner + 2; /* one scale beyond each end, so the ends can be maxima */
-    for (int k = 0; k < j.ns; k++)
-        j.sigma[k] = slo * pow(j.rho, k - 1);
+    const int ns = inner + 2; /* one scale beyond each end, so the ends can be maxima */
+    double sigma[MAX_SCALES];
+    for (int k = 0; k < ns; k++)
+        sigma[k] = slo * pow(j.rho, k - 1);
+    tex_pyr_plan(&j.py, sigma, ns, 1, LEVEL_SIGMA);
     j.thr = c->pore_thr * 2 / exp(1.0);
-    j.margin = (int)ceil(3.5 * j.sigma[j.ns - 1]) + 2;
+    j.margin = tex_pyr_margin(&j.py);
     j.nx = (im->w + CORE - 1) / CORE;
     int ny = (im->h + CORE - 1) / CORE, tasks = j.nx * ny, threads = skinq_ctx_threads(ctx);
-    j.tile_px = (size_t)(CORE + 2 * j.margin) * (size_t)(CORE + 2 * j.margin);
-    j.scratch = skinq_malloc(ctx, sizeof(float) * j.tile_px * (3 + (size_t)j.ns) * (size_t)threads);
+    const int T = CORE + 2 * j.margin;
+    j.tile_px = (size_t)T * (size_t)T;
+    j.per_thread = 4 * j.tile_px + tex_pyr_scratch(T, T) + (j.tile_px + sizeof(float) - 1) / sizeof(float);
+    j.scratch = skinq_malloc(ctx, sizeof(float) * j.per_thread * (size_t)threads);
     j.found = skinq_calloc(ctx, (size_t)tasks, sizeof *j.found);
     j.nfound = skinq_calloc(ctx, (size_t)tasks, sizeof *j.nfound);
     skinq_status st = SKINQ_OK;
     if (!j.scratch || !j.found || !j.nfound)
         st = SKINQ_E_NOMEM;
     else
-        skinq_parallel_for(ctx, tasks, pore_tile, &j);
+        skinq_parallel_for(ctx, tasks, pore_tile_run, &j);
     size_t total = 0;
     for (int t = 0; st == SKINQ_OK && t < tasks; t++)
         total += j.nfound[t];
@@ -240,6 +301,6 @@ skinq_status tex_pores(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, tex_
     skinq_free(ctx, j.found);
     skinq_free(ctx, j.nfound);
     if (st == SKINQ_OK)
-        st = suppress(ctx, im, r, 2 * sqrt(2.0) * j.sigma[j.ns - 1]);
+        st = suppress(ctx, im, r, 2 * sqrt(2.0) * sigma[ns - 1]);
     return st;
 }

@@ -165,10 +165,6 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
 double tex_tone_evenness(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c);
 
 /* ---- shared helpers (tile.c) ---- */
-/** Copy the w×h window at (x0, y0) of the L* plane into dst (w×h), clamping coordinates to the image. */
-void tex_copy_clamped(const tex_img *im, int x0, int y0, int w, int h, float *dst);
-/** Separable Gaussian blur of a w×h buffer (edges clamped), radius ceil(3.5σ); tmp holds w×h floats. */
-void tex_gauss(const float *src, float *dst, float *tmp, int w, int h, double sigma);
 /**
  * Pores and lines are found on u = 76·ln(L* + 16) instead of L*: a uniform exposure change ×k
  * multiplies L* + 16 by k^(1/3) (CIE 1976, above Y = 0.008856), which only shifts u, so their
@@ -187,6 +183,40 @@ typedef struct tex_tile {
 tex_tile tex_tile_load(const tex_img *im, int task, int nx, int core, int margin, float *buf);
 /** Value at quantile q (0..1) of n NaN-free floats (a copy, skinq_quantile_inplace; n > 0). NaN on NOMEM. */
 double tex_quantile(skinq_ctx *ctx, const float *v, size_t n, double q);
+
+/* ---- the scale-space pyramid (pyramid.c) ---- */
+/** Variance (px²) of the sampled Gaussian kernel tex_gauss and tex_blur use for σ. */
+double tex_kernel_var(double sigma);
+/** Separable Gaussian blur of a w×h buffer (edges clamped) by the sampled Gaussian of variance
+ * var (px²), vertical then horizontal a row at a time; row holds w + 128 floats; src != dst. */
+void tex_blur(const float *src, float *dst, int w, int h, double var, float *row);
+/** Every second pixel of every second row of a w×h buffer into (w+1)/2 × (h+1)/2. */
+void tex_decimate(const float *src, int w, int h, float *dst);
+
+#define TEX_PYR_LEVELS 8
+#define TEX_PYR_PLANES 24
+/** Planes of scales sigma[] (ascending, full-res px) spread over levels decimated by 2: level l
+ * holds planes first[l] .. last[l] on a grid of 2^l px; its base is plane src[l] of level l − 1
+ * decimated (level 0: the tile). */
+typedef struct tex_pyr {
+    int n, levels;
+    double sigma[TEX_PYR_PLANES], sigma_max;
+    int first[TEX_PYR_LEVELS], last[TEX_PYR_LEVELS], src[TEX_PYR_LEVELS];
+} tex_pyr;
+/** Plan n planes of which nb .. n−1−nb are evaluated, each with nb neighbour planes either side
+ * on its level; a level starts where its first plane is >= s_min px of the level. */
+void tex_pyr_plan(tex_pyr *py, const double *sigma, int n, int nb, double s_min);
+/** Tile margin (full-res px, a multiple of the coarsest level's factor) the planes need. */
+int tex_pyr_margin(const tex_pyr *py);
+/** Size of level `level` of a w×h tile. */
+void tex_pyr_dims(int w, int h, int level, int *wl, int *hl);
+/** Floats of scratch tex_pyr_run needs for a w×h tile. */
+size_t tex_pyr_scratch(int w, int h);
+/** Called for every plane in order (level by level, ascending σ): G is level l's w×h plane p,
+ * valid until the call returns. */
+typedef void (*tex_pyr_fn)(void *user, int level, int p, const float *G, int w, int h);
+/** Make every plane of a w×h tile base (u, unblurred) and hand each to fn. */
+void tex_pyr_run(const tex_pyr *py, const float *base, int w, int h, float *scratch, tex_pyr_fn fn, void *user);
 
 /** Maps: psd.png and texture_overlay.png into dir. */
 skinq_status tex_write_maps(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, const tex_psd_out *psd,

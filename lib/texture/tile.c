@@ -1,12 +1,42 @@
-/* tile.c -- helpers the scale-space parts share: clamped tile copies, separable Gaussian blur,
- * quantiles. */
+/* tile.c -- helpers the texture parts share: tiles of u = 76·ln(L* + 16) for the scale-space
+ * parts (clamped at the image edges), quantiles. */
 #include <math.h>
-#include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "texture_int.h"
 
-void tex_copy_clamped(const tex_img *im, int x0, int y0, int w, int h, float *dst)
+/* u of every 16-bit L* code, made once: tiles of 16-bit planes load through it instead of a
+ * logf per pixel (a tenth of the scale-space parts' work). */
+static float rel16[65536];
+static pthread_once_t rel16_once = PTHREAD_ONCE_INIT;
+
+static void rel16_build(void)
+{
+    for (int c = 0; c < 65536; c++) {
+        rel16[c] = (float)c * (1.0f / SKINQ_L16_SCALE);
+        tex_relative(&rel16[c], 1);
+    }
+}
+
+/* n values of row y from x0 into dst: L*, or u (tex_relative) when rel. */
+static void read_span(const tex_img *im, int y, int x0, int n, int rel, float *dst)
+{
+    if (rel && im->L16) {
+        const uint16_t *r = im->L16 + (size_t)y * im->stride + (size_t)x0;
+        for (int i = 0; i < n; i++)
+            dst[i] = rel16[r[i]];
+        return;
+    }
+    const float *r = tex_L_span(im, y, x0, n, dst);
+    if (r != dst)
+        memcpy(dst, r, sizeof(float) * (size_t)n);
+    if (rel)
+        tex_relative(dst, (size_t)n);
+}
+
+/* The clamped w×h window at (x0, y0), L* or u. */
+static void copy_clamped(const tex_img *im, int x0, int y0, int w, int h, int rel, float *dst)
 {
     const int sw = im->w, sh = im->h;
     int xa = x0 < 0 ? -x0 : 0, xb = x0 + w > sw ? sw - x0 : w; /* [xa, xb) reads in range */
@@ -14,75 +44,15 @@ void tex_copy_clamped(const tex_img *im, int x0, int y0, int w, int h, float *ds
         xb = xa;
     for (int y = 0; y < h; y++) {
         int yy = y0 + y < 0 ? 0 : y0 + y >= sh ? sh - 1 : y0 + y;
-        float *o = dst + (size_t)y * w;
-        if (xb > xa) {
-            const float *r = tex_L_span(im, yy, x0 + xa, xb - xa, o + xa);
-            if (r != o + xa)
-                memcpy(o + xa, r, sizeof(float) * (size_t)(xb - xa));
-        }
-        float b0, b1;
-        const float first = *tex_L_span(im, yy, 0, 1, &b0), last = *tex_L_span(im, yy, sw - 1, 1, &b1);
+        float *o = dst + (size_t)y * w, first, last;
+        if (xb > xa)
+            read_span(im, yy, x0 + xa, xb - xa, rel, o + xa);
+        read_span(im, yy, 0, 1, rel, &first);
+        read_span(im, yy, sw - 1, 1, rel, &last);
         for (int x = 0; x < xa && x < w; x++)
             o[x] = first;
         for (int x = xb > xa ? xb : xa; x < w; x++)
             o[x] = last;
-    }
-}
-
-#define MAX_RADIUS 64
-
-void tex_gauss(const float *src, float *dst, float *tmp, int w, int h, double sigma)
-{
-    int r = (int)ceil(3.5 * sigma);
-    if (r < 1)
-        r = 1;
-    if (r > MAX_RADIUS)
-        r = MAX_RADIUS;
-    float k[MAX_RADIUS + 1];
-    double s = 0;
-    for (int i = 0; i <= r; i++) {
-        k[i] = (float)exp(-0.5 * i * i / (sigma * sigma));
-        s += i ? 2 * k[i] : k[i];
-    }
-    for (int i = 0; i <= r; i++)
-        k[i] = (float)(k[i] / s);
-    /* rows: the interior tap by tap along the row (vectorises), the r-wide edges clamped */
-    for (int y = 0; y < h; y++) {
-        const float *a = src + (size_t)y * w;
-        float *o = tmp + (size_t)y * w;
-        if (w > 2 * r) {
-            for (int x = r; x < w - r; x++)
-                o[x] = k[0] * a[x];
-            for (int i = 1; i <= r; i++) {
-                const float ki = k[i];
-                for (int x = r; x < w - r; x++)
-                    o[x] += ki * (a[x - i] + a[x + i]);
-            }
-        }
-        for (int x = 0; x < w; x++) {
-            if (x == r && w > 2 * r)
-                x = w - r; /* skip the interior */
-            float v = k[0] * a[x];
-            for (int i = 1; i <= r; i++) {
-                int xl = x - i < 0 ? 0 : x - i, xr = x + i >= w ? w - 1 : x + i;
-                v += k[i] * (a[xl] + a[xr]);
-            }
-            o[x] = v;
-        }
-    }
-    /* columns: whole rows at a time so the inner loop runs along memory (vectorises) */
-    for (int y = 0; y < h; y++) {
-        float *o = dst + (size_t)y * w;
-        const float *c = tmp + (size_t)y * w;
-        for (int x = 0; x < w; x++)
-            o[x] = k[0] * c[x];
-        for (int i = 1; i <= r; i++) {
-            int yu = y - i < 0 ? 0 : y - i, yd = y + i >= h ? h - 1 : y + i;
-            const float *u = tmp + (size_t)yu * w, *d = tmp + (size_t)yd * w;
-            const float ki = k[i];
-            for (int x = 0; x < w; x++)
-                o[x] += ki * (u[x] + d[x]);
-        }
     }
 }
 
@@ -113,7 +83,8 @@ tex_tile tex_tile_load(const tex_img *im, int task, int nx, int core, int margin
     t.margin = margin;
     t.tw = t.cw + 2 * margin;
     t.th = t.ch + 2 * margin;
-    tex_copy_clamped(im, t.cx0 - margin, t.cy0 - margin, t.tw, t.th, buf);
-    tex_relative(buf, (size_t)t.tw * (size_t)t.th);
+    if (im->L16)
+        pthread_once(&rel16_once, rel16_build);
+    copy_clamped(im, t.cx0 - margin, t.cy0 - margin, t.tw, t.th, 1, buf);
     return t;
 }

@@ -447,6 +447,117 @@ static void test_lines_segments(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* The pyramid (lib/texture/pyramid.c): pore sizes either side of the first octave boundary (σ
+ * 1.78 | 2.24 px at 20 px/mm: d = 5.0 | 6.3 px), pores on the 512-px tile borders and 8 px from
+ * the image edge; lines of three widths (one per pyramid level) at three angles, crossing a
+ * tile border. */
+static void test_pyramid_scales(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const int n = 1024;
+    const double ppm = 20;
+    float *L = malloc(sizeof *L * n * n);
+    uint64_t rs = tu_seed();
+    skinq_metrics m = {0};
+    static const double at[10] = {8, 100, 200, 300, 400, 511.5, 600, 700, 800, 1015.5};
+    static const double diam_mm[] = {0.22, 0.27, 0.3, 0.32, 0.38};
+    skinq_texture_options o = opts(SKINQ_TEXTURE_PORES);
+    for (int k = 0; k < 5; k++) {
+        for (size_t i = 0; i < (size_t)n * n; i++)
+            L[i] = (float)(62 + 0.5 * gauss(&rs));
+        for (int gy = 0; gy < 10; gy++)
+            for (int gx = 0; gx < 10; gx++)
+                dark_disc(L, n, n, at[gx], at[gy], diam_mm[k] * ppm, 10 + 5 * tu_uniform(&rs));
+        analyze(ctx, L, NULL, n, n, NULL, ppm, &o, &m);
+        double cnt = metric(&m, "texture.pores.count"), d = metric(&m, "texture.pores.mean_diameter_mm");
+        print_message("pyramid discs %.2f mm: count %.0f of 100, mean diameter %.4f mm (%.1f %%)\n", diam_mm[k], cnt, d,
+                      100 * (d / diam_mm[k] - 1));
+        assert_true(fabs(cnt - 100) <= 5);
+        assert_near(d / diam_mm[k], 1, 0.10);
+    }
+    const double len = 300, A = 8;
+    static const double widths[] = {1, 2, 3}, angles[] = {15, 75, 100};
+    o = opts(SKINQ_TEXTURE_LINES);
+    for (int k = 0; k < 3; k++) {
+        const double s = widths[k];
+        for (size_t i = 0; i < (size_t)n * n; i++)
+            L[i] = (float)(62 + 0.3 * gauss(&rs));
+        for (int q = 0; q < 3; q++) { /* centres at x = 512 (a tile border), one 40 px from the top edge */
+            double cx = q == 1 ? 200 : 512, cy = q == 0 ? 200 : q == 1 ? 600 : 840, a = angles[q] * PI / 180;
+            if (q == 1)
+                a = 5 * PI / 180, cy = 40;
+            double ax = cx - len / 2 * cos(a), ay = cy - len / 2 * sin(a), bx = cx + len / 2 * cos(a), by = cy + len / 2 * sin(a);
+            for (int y = (int)fmax(0, fmin(ay, by) - 6 * s); y <= (int)fmin(n - 1, fmax(ay, by) + 6 * s); y++)
+                for (int x = (int)fmax(0, fmin(ax, bx) - 6 * s); x <= (int)fmin(n - 1, fmax(ax, bx) + 6 * s); x++) {
+                    double dd = seg_dist(x, y, ax, ay, bx, by);
+                    L[(size_t)y * n + x] -= (float)(A * exp(-dd * dd / (2 * s * s)));
+                }
+        }
+        analyze(ctx, L, NULL, n, n, NULL, ppm, &o, &m);
+        double expect = 3 * len / ppm / (n * (double)n / (ppm * ppm) / 100), A60 = 76 * log(78 / (78 - A));
+        double dens = metric(&m, "texture.lines.density_mm_per_cm2"), con = metric(&m, "texture.lines.mean_contrast");
+        print_message("pyramid lines sigma %.0f px: length %+.1f %%, contrast %.2f L*@60 (true %.2f, %+.1f %%)\n", s,
+                      100 * (dens / expect - 1), con, A60, 100 * (con / A60 - 1));
+        /* the round ends add about a profile width at each end: the wider, the longer */
+        assert_true(dens / expect > 0.98 && dens / expect < 1 + 0.05 * s);
+        assert_near(con / A60, 1, 0.2);
+    }
+    skinq_metrics_free(&m);
+    free(L);
+    skinq_ctx_close(&ctx);
+}
+
+/* An image smaller than one tile and than the coarse levels' margins: pores (one image) and a
+ * line (another) found, every metric the same for 1 and 2 threads. */
+static void test_pyramid_small(void **state)
+{
+    (void)state;
+    const int w = 150, h = 100;
+    float *L = malloc(sizeof *L * w * h);
+    uint64_t rs = tu_seed();
+    skinq_settings s;
+    skinq_ctx_default_settings(&s);
+    skinq_ctx *c1 = NULL, *c2 = NULL;
+    s.threads = 1;
+    assert_int_equal(skinq_ctx_open(&c1, &s), SKINQ_OK);
+    s.threads = 2;
+    assert_int_equal(skinq_ctx_open(&c2, &s), SKINQ_OK);
+    skinq_metrics a = {0}, b = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < w * h; i++)
+            L[i] = (float)(62 + 0.3 * gauss(&rs));
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double d = seg_dist(x, y, 25, 60, 125, 60);
+                if (pass)
+                    L[(size_t)y * w + x] -= (float)(8 * exp(-d * d / (2 * 1.5 * 1.5)));
+            }
+        if (!pass)
+            for (int k = 0; k < 4; k++)
+                dark_disc(L, w, h, 10 + 43 * k, k % 2 ? 50 : 90, 4 + k, 12);
+        skinq_texture_options o = opts(pass ? SKINQ_TEXTURE_LINES : SKINQ_TEXTURE_PORES);
+        analyze(c1, L, NULL, w, h, NULL, 20, &o, &a);
+        analyze(c2, L, NULL, w, h, NULL, 20, &o, &b);
+        if (!pass) {
+            print_message("small image: %.0f of 4 pores\n", metric(&a, "texture.pores.count"));
+            assert_near(metric(&a, "texture.pores.count"), 4, 0);
+        } else {
+            double dens = metric(&a, "texture.lines.density_mm_per_cm2"), expect = 100 / 20.0 / (w * (double)h / 4e4);
+            print_message("small image: line length %+.1f %%\n", 100 * (dens / expect - 1));
+            assert_near(dens / expect, 1, 0.25); /* the round ends: ~5 px on 100 */
+        }
+        assert_int_equal(a.count, b.count);
+        for (size_t i = 0; i < a.count; i++)
+            assert_memory_equal(&a.items[i].value, &b.items[i].value, sizeof(double));
+    }
+    skinq_metrics_free(&a);
+    skinq_metrics_free(&b);
+    free(L);
+    skinq_ctx_close(&c1);
+    skinq_ctx_close(&c2);
+}
+
 static void test_spots_tone(void **state)
 {
     (void)state;
@@ -846,7 +957,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_psd_grating),      cmocka_unit_test(test_psd_noise_slopes),
         cmocka_unit_test(test_glcm_reference),   cmocka_unit_test(test_pores_discs),
-        cmocka_unit_test(test_lines_segments),   cmocka_unit_test(test_spots_tone),
+        cmocka_unit_test(test_lines_segments),   cmocka_unit_test(test_pyramid_scales),
+        cmocka_unit_test(test_pyramid_small),    cmocka_unit_test(test_spots_tone),
         cmocka_unit_test(test_ladder_monotonic), cmocka_unit_test(test_brightness),
         cmocka_unit_test(test_threads_and_maps), cmocka_unit_test(test_stride),
         cmocka_unit_test(test_bad_input),
