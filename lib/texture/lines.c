@@ -52,7 +52,7 @@ typedef struct line_tile {
 } line_tile;
 
 /* tex_pyr_fn: the Hessian of plane p on its level, kept where it beats the level's best. */
-static void line_plane(void *user, int l, int p, const float *G, int w, int h)
+TEX_CLONES static void line_plane(void *user, int l, int p, const float *G, int w, int h)
 {
     line_tile *t = user;
     const double s = t->j->py.sigma[p] / (1 << l);
@@ -90,7 +90,7 @@ static void line_plane(void *user, int l, int p, const float *G, int w, int h)
     }
 }
 
-static void line_tile_run(void *user, int task, int thread)
+TEX_CLONES static void line_tile_run(void *user, int task, int thread)
 {
     line_job *j = user;
     const tex_img *im = j->im;

@@ -131,7 +131,7 @@ static void find_maxima(pore_tile *t, int l, int k, const float *lo, const float
 
 /* tex_pyr_fn: the response σ²∇² of plane p, then the maxima of plane p − 1 when it is one of
  * the level's evaluated scales (all but the first and last plane). */
-static void pore_plane(void *user, int l, int p, const float *G, int w, int h)
+TEX_CLONES static void pore_plane(void *user, int l, int p, const float *G, int w, int h)
 {
     pore_tile *t = user;
     const tex_pyr *py = &t->j->py;

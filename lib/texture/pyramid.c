@@ -61,7 +61,7 @@ static double sigma_of_var(double var)
 
 /* o[x] += Σ taps i of k (a[x − i] + b[x + i]) style sums, two taps a pass so the accumulator
  * row is loaded and stored half as often; the x loops vectorise. */
-static void acc_rows(float *restrict o, const float *const *lo, const float *const *hi, const float *k, int r, int n)
+TEX_CLONES static void acc_rows(float *restrict o, const float *const *lo, const float *const *hi, const float *k, int r, int n)
 {
     int i = 1;
     for (; i + 1 <= r; i += 2) {
@@ -78,7 +78,7 @@ static void acc_rows(float *restrict o, const float *const *lo, const float *con
     }
 }
 
-void tex_blur(const float *src, float *dst, int w, int h, double var, float *row)
+TEX_CLONES void tex_blur(const float *src, float *dst, int w, int h, double var, float *row)
 {
     float k[MAX_RADIUS + 1];
     const int r = kernel(sigma_of_var(var), k);
