@@ -79,6 +79,19 @@ static skinq_status run_analyze_color(void *u)
     return st;
 }
 
+/* The whole analysis, file → colour + texture metrics (what `skinq analyze PHOTO` does). */
+static skinq_status run_analyze_all(void *u)
+{
+    job *j = u;
+    skinq_analysis_options o;
+    skinq_analysis_default_options(&o);
+    o.color.px_per_mm = 20;
+    skinq_analysis a;
+    skinq_status st = skinq_analyze_file(j->ctx, j->path, &o, &a);
+    skinq_analysis_free(&a);
+    return st;
+}
+
 static skinq_status run_cv8(void *u)
 {
     job *j = u;
@@ -244,6 +257,9 @@ static skinq_status one_size(skinq_ctx *ctx, const skinq_bench_options *o, skinq
     snprintf(name, sizeof name, "analyze-color%s", tag);
     if (st == SKINQ_OK)
         st = stage_levels(o, r, ctx, name, &j, run_analyze_color, mp, 0, 1);
+    snprintf(name, sizeof name, "analyze-all%s", tag);
+    if (st == SKINQ_OK)
+        st = stage_levels(o, r, ctx, name, &j, run_analyze_all, mp, 0, 1);
     j.lab8 = malloc((size_t)w * h * 3);
     j.f32 = malloc(sizeof(float) * (size_t)w * h * 3);
     j.lab32 = malloc(sizeof(float) * (size_t)w * h * 3);
@@ -274,6 +290,9 @@ static skinq_status one_size(skinq_ctx *ctx, const skinq_bench_options *o, skinq
         skinq_bench_add_ratio(ctx, r, peer_p50(r, p8) / p50(r, c, best, 1), "%s %s vs OpenCV 8-bit, 1 thread", c, best);
         skinq_bench_add_ratio(ctx, r, p50(r, c, best, 1) / p50(r, c, best, r->threads), "%s %d threads/1 thread", c,
                               r->threads);
+        skinq_bench_add_ratio(ctx, r, p50(r, ac, best, r->threads) / peer_p50(r, dec),
+                              "%s (%d threads) time / bare decode time", ac, r->threads);
+        snprintf(ac, sizeof ac, "analyze-all%s", tag);
         skinq_bench_add_ratio(ctx, r, p50(r, ac, best, r->threads) / peer_p50(r, dec),
                               "%s (%d threads) time / bare decode time", ac, r->threads);
     }

@@ -1147,7 +1147,8 @@ skinq_status skinq_mask_load(skinq_ctx *ctx, const char *path, skinq_mask **out)
  * with its peers in the same process. Times are medians (p50) and 95th percentiles of `runs`
  * repetitions after a warm-up; MP/s = megapixels / p50. Pin the process (taskset) on shared
  * machines. Stage names: "decode-jpeg", "decode-png", "color" (skinq_color_analyze on a loaded
- * image), "analyze-color" (file → colour metrics, streamed), "texture-psd", "texture-roughness",
+ * image), "analyze-color" (file → colour metrics, streamed), "analyze-all" (file → colour and
+ * texture metrics at 20 px/mm, as `skinq analyze`), "texture-psd", "texture-roughness",
  * "texture-glcm", "texture-pores", "texture-lines", "texture-spots" (with tone), "texture-all"
  * (the texture stages on the 16-bit planes analyze uses), "registration", "depth-ps",
  * "depth-integrate", "pipeline" (file → colour + texture metrics, per image, sample set). Peer names:

@@ -304,11 +304,18 @@ double tex_tone_evenness(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c)
         memset(cnt, 0, sizeof *cnt * (size_t)(nbx + 1));
         for (int y = by; y < by + B; y++) { /* a band of block rows, row by row along memory */
             const float *r = tex_L_span(im, y, 0, nbx * B, row);
-            for (int x = 0; x < nbx * B; x++)
-                if (tex_in(im, x, y) && isfinite(r[x])) {
-                    sum[x / B] += r[x];
-                    cnt[x / B]++;
-                }
+            const uint8_t *m = im->roi ? im->roi + (size_t)y * im->roi_stride : NULL;
+            for (int bx = 0, x = 0; bx < nbx; bx++) {
+                double s = 0;
+                int k = 0;
+                for (const int end = x + B; x < end; x++)
+                    if ((!m || m[x]) && isfinite(r[x])) {
+                        s += r[x];
+                        k++;
+                    }
+                sum[bx] += s;
+                cnt[bx] += k;
+            }
         }
         for (int bx = 0; bx < nbx; bx++) {
             if (2 * cnt[bx] < B * B)

@@ -12,7 +12,7 @@ if python3 - "$T/out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 names = {s['name'].split('@')[0] for s in d['stages']}
-need = {'decode-jpeg', 'decode-png', 'color', 'analyze-color', 'texture-psd', 'texture-roughness', 'texture-glcm',
+need = {'decode-jpeg', 'decode-png', 'color', 'analyze-color', 'analyze-all', 'texture-psd', 'texture-roughness', 'texture-glcm',
         'texture-pores', 'texture-lines', 'texture-spots', 'texture-all', 'registration', 'depth-ps', 'depth-integrate'}
 assert need <= names, need - names
 for s in d['stages']:
