@@ -89,29 +89,24 @@ typedef struct base_grid {
     float *tx;        /* ... and the weight of the second */
 } base_grid;
 
-static skinq_status base_make(skinq_ctx *ctx, const tex_img *im, double sigma, base_grid *g)
+typedef struct sums_job {
+    const tex_img *im;
+    base_grid *g;
+    float *rows; /* per thread: a row of mel */
+} sums_job;
+
+/* The block sums of grid row Y (its D image rows): one task a grid row, so threads never
+ * share a cell. */
+static void block_sums(void *user, int Y, int thread)
 {
-    g->D = sigma >= 16 ? (int)(sigma / 8) : 1; /* >= 8 coarse px of sigma: the box passes stay close */
-    g->gw = (im->w + g->D - 1) / g->D;
-    g->gh = (im->h + g->D - 1) / g->D;
-    const size_t gn = (size_t)g->gw * (size_t)g->gh;
-    g->num = skinq_calloc(ctx, gn, sizeof *g->num);
-    g->den = skinq_calloc(ctx, gn, sizeof *g->den);
-    float *tmp = skinq_malloc(ctx, gn * sizeof *tmp), *row = skinq_malloc(ctx, (size_t)im->w * sizeof *row);
-    g->xa = skinq_malloc(ctx, (size_t)im->w * sizeof *g->xa);
-    g->xb = skinq_malloc(ctx, (size_t)im->w * sizeof *g->xb);
-    g->tx = skinq_malloc(ctx, (size_t)im->w * sizeof *g->tx);
-    skinq_status st = g->num && g->den && tmp && row && g->xa && g->xb && g->tx ? SKINQ_OK : SKINQ_E_NOMEM;
-    for (int x = 0; st == SKINQ_OK && x < im->w; x++) {
-        double fx = (x + 0.5) / g->D - 0.5; /* grid cell centres sit at D·(X + 1/2) − 1/2 */
-        int X0 = (int)floor(fx);
-        g->tx[x] = (float)(fx - X0);
-        g->xa[x] = X0 < 0 ? 0 : X0;
-        g->xb[x] = X0 + 1 >= g->gw ? g->gw - 1 : X0 + 1;
-    }
-    for (int y = 0; st == SKINQ_OK && y < im->h; y++) {
+    sums_job *j = user;
+    const tex_img *im = j->im;
+    base_grid *g = j->g;
+    float *row = j->rows + (size_t)thread * (size_t)im->w;
+    float *n = g->num + (size_t)Y * g->gw, *d = g->den + (size_t)Y * g->gw;
+    const int y1 = (Y + 1) * g->D < im->h ? (Y + 1) * g->D : im->h;
+    for (int y = Y * g->D; y < y1; y++) {
         const float *m = tex_mel_span(im, y, 0, im->w, row);
-        float *n = g->num + (size_t)(y / g->D) * g->gw, *d = g->den + (size_t)(y / g->D) * g->gw;
         for (int x0 = 0, X = 0; x0 < im->w; x0 += g->D, X++) {
             const int x1 = x0 + g->D < im->w ? x0 + g->D : im->w;
             for (int x = x0; x < x1; x++)
@@ -121,6 +116,33 @@ static skinq_status base_make(skinq_ctx *ctx, const tex_img *im, double sigma, b
                 }
         }
     }
+}
+
+static skinq_status base_make(skinq_ctx *ctx, const tex_img *im, double sigma, base_grid *g)
+{
+    g->D = sigma >= 16 ? (int)(sigma / 8) : 1; /* >= 8 coarse px of sigma: the box passes stay close */
+    g->gw = (im->w + g->D - 1) / g->D;
+    g->gh = (im->h + g->D - 1) / g->D;
+    const size_t gn = (size_t)g->gw * (size_t)g->gh;
+    g->num = skinq_calloc(ctx, gn, sizeof *g->num);
+    g->den = skinq_calloc(ctx, gn, sizeof *g->den);
+    float *tmp = skinq_malloc(ctx, gn * sizeof *tmp);
+    float *rows = skinq_malloc(ctx, (size_t)im->w * (size_t)skinq_ctx_threads(ctx) * sizeof *rows);
+    g->xa = skinq_malloc(ctx, (size_t)im->w * sizeof *g->xa);
+    g->xb = skinq_malloc(ctx, (size_t)im->w * sizeof *g->xb);
+    g->tx = skinq_malloc(ctx, (size_t)im->w * sizeof *g->tx);
+    skinq_status st = g->num && g->den && tmp && rows && g->xa && g->xb && g->tx ? SKINQ_OK : SKINQ_E_NOMEM;
+    for (int x = 0; st == SKINQ_OK && x < im->w; x++) {
+        double fx = (x + 0.5) / g->D - 0.5; /* grid cell centres sit at D·(X + 1/2) − 1/2 */
+        int X0 = (int)floor(fx);
+        g->tx[x] = (float)(fx - X0);
+        g->xa[x] = X0 < 0 ? 0 : X0;
+        g->xb[x] = X0 + 1 >= g->gw ? g->gw - 1 : X0 + 1;
+    }
+    if (st == SKINQ_OK) {
+        sums_job sj = {im, g, rows};
+        skinq_parallel_for(ctx, g->gh, block_sums, &sj);
+    }
     /* the block (a box of D) and the bilinear step (a tent of D) add D²/12 + D²/6 of variance */
     double sc2 = sigma * sigma / ((double)g->D * g->D) - (g->D > 1 ? 0.25 : 0);
     if (st == SKINQ_OK) {
@@ -128,7 +150,7 @@ static skinq_status base_make(skinq_ctx *ctx, const tex_img *im, double sigma, b
         blur3(ctx, g->den, tmp, g->gw, g->gh, sqrt(sc2 > 0 ? sc2 : 0));
     }
     skinq_free(ctx, tmp);
-    skinq_free(ctx, row);
+    skinq_free(ctx, rows);
     return st;
 }
 
@@ -285,50 +307,66 @@ done:
     return st;
 }
 
+typedef struct tone_job {
+    const tex_img *im;
+    int B, nbx;
+    double *means; /* nby × nbx block means, NaN: not a block of the ROI */
+    float *rows;   /* per thread: a row widened from 16 bits */
+} tone_job;
+
+/* The block means of block row by (a task each: independent outputs). */
+static void tone_row(void *user, int by, int thread)
+{
+    tone_job *j = user;
+    const tex_img *im = j->im;
+    const int B = j->B, nbx = j->nbx;
+    double *sum = j->means + (size_t)by * (size_t)nbx;
+    int cnt[nbx > 0 ? nbx : 1];
+    memset(sum, 0, sizeof *sum * (size_t)nbx);
+    memset(cnt, 0, sizeof cnt);
+    float *row = j->rows ? j->rows + (size_t)thread * (size_t)im->w : NULL;
+    for (int y = by * B; y < (by + 1) * B; y++) { /* row by row along memory */
+        const float *r = tex_L_span(im, y, 0, nbx * B, row);
+        const uint8_t *m = im->roi ? im->roi + (size_t)y * im->roi_stride : NULL;
+        for (int bx = 0, x = 0; bx < nbx; bx++) {
+            double s = 0;
+            int k = 0;
+            for (const int end = x + B; x < end; x++)
+                if ((!m || m[x]) && isfinite(r[x])) {
+                    s += r[x];
+                    k++;
+                }
+            sum[bx] += s;
+            cnt[bx] += k;
+        }
+    }
+    for (int bx = 0; bx < nbx; bx++) /* less than half inside: not a block of the ROI */
+        sum[bx] = 2 * cnt[bx] < B * B ? NAN : sum[bx] / cnt[bx];
+}
+
 double tex_tone_evenness(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c)
 {
-    const int B = c->tone_block, nbx = im->w / B;
-    double mean = 0, m2 = 0; /* Welford: block means are ~60 with a spread of ~1 */
-    uint64_t nb = 0;
-    double *sum = skinq_malloc(ctx, sizeof *sum * (size_t)(nbx + 1));
-    int *cnt = skinq_malloc(ctx, sizeof *cnt * (size_t)(nbx + 1));
-    float *row = im->L ? NULL : skinq_malloc(ctx, sizeof *row * (size_t)im->w);
-    if (!sum || !cnt || (!im->L && !row)) {
-        skinq_free(ctx, sum);
-        skinq_free(ctx, cnt);
-        skinq_free(ctx, row);
+    const int B = c->tone_block, nbx = im->w / B, nby = im->h / B;
+    if (nbx < 1 || nby < 1)
         return NAN;
-    }
-    for (int by = 0; by + B <= im->h; by += B) {
-        memset(sum, 0, sizeof *sum * (size_t)(nbx + 1));
-        memset(cnt, 0, sizeof *cnt * (size_t)(nbx + 1));
-        for (int y = by; y < by + B; y++) { /* a band of block rows, row by row along memory */
-            const float *r = tex_L_span(im, y, 0, nbx * B, row);
-            const uint8_t *m = im->roi ? im->roi + (size_t)y * im->roi_stride : NULL;
-            for (int bx = 0, x = 0; bx < nbx; bx++) {
-                double s = 0;
-                int k = 0;
-                for (const int end = x + B; x < end; x++)
-                    if ((!m || m[x]) && isfinite(r[x])) {
-                        s += r[x];
-                        k++;
-                    }
-                sum[bx] += s;
-                cnt[bx] += k;
-            }
-        }
-        for (int bx = 0; bx < nbx; bx++) {
-            if (2 * cnt[bx] < B * B)
-                continue; /* less than half inside: not a block of the ROI */
-            double m = sum[bx] / cnt[bx], d = m - mean;
+    tone_job j = {im, B, nbx, skinq_malloc(ctx, sizeof(double) * (size_t)nbx * (size_t)nby), NULL};
+    if (!im->L)
+        j.rows = skinq_malloc(ctx, sizeof(float) * (size_t)im->w * (size_t)skinq_ctx_threads(ctx));
+    double mean = 0, m2 = 0; /* Welford, in block order: block means are ~60 with a spread of ~1 */
+    uint64_t nb = 0;
+    if (j.means && (im->L || j.rows)) {
+        skinq_parallel_for(ctx, nby, tone_row, &j);
+        for (size_t i = 0; i < (size_t)nbx * (size_t)nby; i++) {
+            const double m = j.means[i], d = m - mean;
+            if (m != m)
+                continue;
             nb++;
             mean += d / (double)nb;
             m2 += d * (m - mean);
         }
     }
-    skinq_free(ctx, sum);
-    skinq_free(ctx, cnt);
-    skinq_free(ctx, row);
+    skinq_free(ctx, j.means);
+    skinq_free(ctx, j.rows);
     if (nb < 2)
         return NAN;
     return sqrt(m2 / (double)nb);
