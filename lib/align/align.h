@@ -1,8 +1,13 @@
-/* align.h -- internal: what the lib/align files share: 3×3 matrix helpers and 8-bit planes. */
+/* align.h -- internal: what the lib/align files share: 3×3 matrix helpers, 8-bit planes, the
+ * fused level pass, ECC and descriptor matching. */
 #ifndef SKINQ_ALIGN_H
 #define SKINQ_ALIGN_H
 
 #include "align/cvwrap.h"
+
+#ifdef __cplusplus
+extern "C" { /* cvwrap.cpp calls align_match() */
+#endif
 
 /* ---- 3×3 row-major homogeneous matrices (mat3.c) ---- */
 void skinq_mat3_identity(double m[9]);
@@ -42,8 +47,47 @@ static inline cvw_plane align_mask_cv(const skinq_mask *m)
 /** 8-bit luma (Rec. 709 weights on the encoded values; gray copied, 16-bit >> 8) of an image. */
 skinq_status align_luma(skinq_ctx *ctx, const skinq_image *img, align_plane *out);
 
-/** src area-averaged to the size whose long side is `size` (no change when already smaller:
- * then a copy). A mask (0/nonzero) stays a mask: only fully covered cells keep 255. */
+/** src area-averaged (OpenCV's INTER_AREA) to the size whose long side is `size` (no change when
+ * already smaller: then a copy). A mask (0/nonzero) stays a mask: only fully covered cells keep
+ * 255. The benchmarks' peers use it; registration uses align_level(). */
 skinq_status align_downscale(skinq_ctx *ctx, const align_plane *src, int size, int is_mask, align_plane *out);
+
+/** align_luma() then align_downscale() in one pass over the photo, with no full-resolution plane,
+ * spread over the ctx's threads (same result for any thread count; equal to the two-step
+ * reference within rounding). */
+skinq_status align_level(skinq_ctx *ctx, const skinq_image *img, int size, align_plane *out);
+
+/** The same for a mask: 255 where the cell lies inside the mask's nonzero pixels, else 0. */
+skinq_status align_mask_level(skinq_ctx *ctx, const skinq_mask *m, int size, align_plane *out);
+
+/**
+ * ECC refinement (Evangelidis & Psarakis 2008, homography), template(x) ≈ α·input(W·x) + β, W
+ * mapping template pixels onto input pixels (the start in, the result out). Both planes are
+ * blurred (5×5 binomial); a 3-px border ring of each is left out, as are the input pixels whose
+ * 3×3 neighbourhood leaves input_mask (NULL: all usable). Every sum is over the pixels usable in
+ * both (unlike OpenCV's findTransformECC: see ecc.c). Stops when an update moves no corner of the
+ * template by stop_px or more, or after max_iterations. Same result for any thread count.
+ * @param cc          receives the correlation coefficient at the last iteration (may be NULL).
+ * @param iterations  receives the number of iterations run (may be NULL).
+ * @return SKINQ_OK; SKINQ_E_ALIGN when ECC cannot proceed (too little overlap, flat or
+ *         uncorrelated images); SKINQ_E_INVALID (planes under 16×16); SKINQ_E_NOMEM.
+ */
+skinq_status align_ecc(skinq_ctx *ctx, const align_plane *tmpl, const align_plane *input,
+                       const align_plane *input_mask, double W[9], int max_iterations, double stop_px, double *cc,
+                       int *iterations);
+
+/**
+ * For each of da's na descriptors, the index of its nearest among db's nb by Hamming distance if
+ * nearer than `ratio` × the second nearest (Lowe's test; a tie fails), else -1, into best[na].
+ * Descriptors are `bytes` long (1..64), `stride` apart. Spread over the ctx's threads; the same
+ * result as cv::BFMatcher(NORM_HAMMING)::knnMatch(k = 2) with the ratio test, for any thread count.
+ * @return SKINQ_OK; SKINQ_E_INVALID (bytes); SKINQ_E_NOMEM.
+ */
+skinq_status align_match(skinq_ctx *ctx, const uint8_t *da, int na, const uint8_t *db, int nb, int bytes,
+                         size_t stride, double ratio, int *best);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,6 +1,7 @@
-/* cvwrap.cpp -- the only C++ in skinq: OpenCV 4 features, RANSAC, ECC and warps behind C functions.
+/* cvwrap.cpp -- the only C++ in skinq: OpenCV 4 features, RANSAC, warps (and the benchmarks' ECC
+ * peer) behind C functions.
  * Buffers are wrapped in cv::Mat headers (no copies); every exception ends here as a status. */
-#include "align/cvwrap.h"
+#include "align/align.h" /* cvwrap.h, and align_match() */
 
 #include <opencv2/calib3d.hpp>
 #include <opencv2/core.hpp>
@@ -9,7 +10,9 @@
 #include <opencv2/video/tracking.hpp>
 
 #include <algorithm>
+#include <exception>
 #include <new>
+#include <numeric>
 #include <vector>
 
 namespace {
@@ -37,52 +40,105 @@ template <typename F> skinq_status guarded(skinq_ctx *ctx, const char *what, F &
     }
 }
 
-void detect(const cv::Mat &img, int max_features, std::vector<cv::KeyPoint> &kp, cv::Mat &desc)
+/* One image's keypoints and descriptors; run on the pool, so failures are carried out as exceptions. */
+struct detection {
+    cv::Mat img;
+    int max_features;
+    std::vector<cv::KeyPoint> kp;
+    cv::Mat desc;
+    std::exception_ptr error;
+};
+
+void detect(detection &d)
 {
-    cv::Mat eq;
-    cv::createCLAHE(3.0, cv::Size(8, 8))->apply(img, eq); /* skin is low-contrast: equalise locally */
+    cv::Mat eq, desc;
+    cv::createCLAHE(3.0, cv::Size(8, 8))->apply(d.img, eq); /* skin is low-contrast: equalise locally */
     /* a low threshold: skin has few strong corners; the strongest max_features are kept */
     cv::Ptr<cv::AKAZE> ak = cv::AKAZE::create(cv::AKAZE::DESCRIPTOR_MLDB, 0, 3, 0.0002f, 4, 4);
-    ak->detect(eq, kp);
-    cv::KeyPointsFilter::retainBest(kp, max_features);
-    ak->compute(eq, kp, desc);
+    /* one call: detect() and compute() would each build the nonlinear scale space, most of AKAZE's
+     * time; describing the keypoints that are then dropped costs far less */
+    std::vector<cv::KeyPoint> all;
+    ak->detectAndCompute(eq, cv::noArray(), all, desc);
+    if ((int)all.size() <= d.max_features) {
+        d.kp.swap(all);
+        d.desc = desc;
+        return;
+    }
+    /* the strongest, with KeyPointsFilter::retainBest's selection, order and ties, on indices so
+     * that the descriptor rows follow */
+    std::vector<int> idx(all.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    auto stronger = [&all](int a, int b) { return all[a].response > all[b].response; };
+    std::nth_element(idx.begin(), idx.begin() + d.max_features - 1, idx.end(), stronger);
+    float edge = all[idx[d.max_features - 1]].response;
+    auto end = std::partition(idx.begin() + d.max_features, idx.end(),
+                              [&all, edge](int i) { return all[i].response >= edge; });
+    idx.resize(end - idx.begin());
+    d.kp.resize(idx.size());
+    d.desc.create((int)idx.size(), desc.cols, desc.type());
+    for (size_t i = 0; i < idx.size(); i++) {
+        d.kp[i] = all[idx[i]];
+        desc.row(idx[i]).copyTo(d.desc.row((int)i));
+    }
 }
 
 } // namespace
+
+/* The two photos' detections are independent: one pool task each (concurrent with 2+ threads). */
+extern "C" {
+static void detect_task(void *user, int task, int thread)
+{
+    (void)thread;
+    detection &d = static_cast<detection *>(user)[task];
+    try {
+        detect(d);
+    } catch (...) {
+        d.error = std::current_exception();
+    }
+}
+}
 
 extern "C" skinq_status cvw_match_features(skinq_ctx *ctx, const cvw_plane *a, const cvw_plane *b, int max_features,
                                            double ratio, cvw_matches *out)
 {
     *out = cvw_matches{};
     return guarded(ctx, "feature matching", [&]() -> skinq_status {
-        std::vector<cv::KeyPoint> ka, kb;
-        cv::Mat da, db;
-        detect(wrap(a), max_features, ka, da);
-        detect(wrap(b), max_features, kb, db);
+        detection det[2] = {{wrap(a), max_features, {}, {}, nullptr}, {wrap(b), max_features, {}, {}, nullptr}};
+        skinq_parallel_for(ctx, 2, detect_task, det);
+        for (const detection &d : det)
+            if (d.error)
+                std::rethrow_exception(d.error);
+        const std::vector<cv::KeyPoint> &ka = det[0].kp, &kb = det[1].kp;
+        const cv::Mat &da = det[0].desc, &db = det[1].desc;
         out->keypoints_a = (int)ka.size();
         out->keypoints_b = (int)kb.size();
         if (ka.size() < 2 || kb.size() < 2)
             return SKINQ_OK;
-        std::vector<std::vector<cv::DMatch>> knn;
-        cv::BFMatcher(cv::NORM_HAMMING).knnMatch(da, db, knn, 2);
-        std::vector<cv::DMatch> good;
-        for (const auto &m : knn)
-            if (m.size() == 2 && m[0].distance < ratio * m[1].distance)
-                good.push_back(m[0]);
-        if (good.empty())
+        if (da.type() != CV_8U || db.type() != CV_8U || db.cols != da.cols)
+            return skinq_fail(ctx, SKINQ_E_INTERNAL, "AKAZE gave incomparable descriptors (%d and %d bytes, types %d, %d)",
+                              da.cols, db.cols, da.type(), db.type());
+        std::vector<int> best(ka.size());
+        skinq_status st = align_match(ctx, da.ptr(), da.rows, db.ptr(), db.rows, da.cols, da.step, ratio, best.data());
+        if (st != SKINQ_OK)
+            return st;
+        size_t n = (size_t)std::count_if(best.begin(), best.end(), [](int i) { return i >= 0; });
+        if (n == 0)
             return SKINQ_OK;
-        out->a = (float *)skinq_malloc(ctx, good.size() * 2 * sizeof(float));
-        out->b = (float *)skinq_malloc(ctx, good.size() * 2 * sizeof(float));
+        out->a = (float *)skinq_malloc(ctx, n * 2 * sizeof(float));
+        out->b = (float *)skinq_malloc(ctx, n * 2 * sizeof(float));
         if (!out->a || !out->b) {
             cvw_matches_free(ctx, out);
             return SKINQ_E_NOMEM;
         }
-        for (size_t i = 0; i < good.size(); i++) {
-            const cv::Point2f &pa = ka[good[i].queryIdx].pt, &pb = kb[good[i].trainIdx].pt;
-            out->a[2 * i] = pa.x, out->a[2 * i + 1] = pa.y;
-            out->b[2 * i] = pb.x, out->b[2 * i + 1] = pb.y;
-        }
-        out->count = (int)good.size();
+        size_t k = 0;
+        for (size_t i = 0; i < best.size(); i++)
+            if (best[i] >= 0) {
+                const cv::Point2f &pa = ka[i].pt, &pb = kb[best[i]].pt;
+                out->a[2 * k] = pa.x, out->a[2 * k + 1] = pa.y;
+                out->b[2 * k] = pb.x, out->b[2 * k + 1] = pb.y;
+                k++;
+            }
+        out->count = (int)n;
         return SKINQ_OK;
     });
 }
@@ -111,6 +167,29 @@ extern "C" skinq_status cvw_homography(skinq_ctx *ctx, const float *src, const f
         return SKINQ_OK;
     });
 }
+
+extern "C" skinq_status cvw_warp(skinq_ctx *ctx, const uint8_t *src, int sw, int sh, size_t sstride, int channels,
+                                 int depth, uint8_t *dst, int dw, int dh, size_t dstride, const double H[9], int linear)
+{
+    return guarded(ctx, "warp", [&]() -> skinq_status {
+        int type = CV_MAKETYPE(depth == 16 ? CV_16U : CV_8U, channels);
+        cv::Mat s(sh, sw, type, const_cast<uint8_t *>(src), sstride), d(dh, dw, type, dst, dstride);
+        cv::Mat h(3, 3, CV_64F, const_cast<double *>(H));
+        cv::warpPerspective(s, d, h, d.size(), linear ? cv::INTER_LINEAR : cv::INTER_NEAREST, cv::BORDER_CONSTANT);
+        return SKINQ_OK;
+    });
+}
+
+extern "C" skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t *dst, int dw, int dh, size_t dstride)
+{
+    return guarded(ctx, "resize", [&]() -> skinq_status {
+        cv::Mat d(dh, dw, CV_8UC1, dst, dstride);
+        cv::resize(wrap(src), d, d.size(), 0, 0, cv::INTER_AREA);
+        return SKINQ_OK;
+    });
+}
+
+/* ---- peers for the benchmarks (the same work done by OpenCV, timed beside skinq's) ---- */
 
 extern "C" skinq_status cvw_ecc(skinq_ctx *ctx, const cvw_plane *tmpl, const cvw_plane *input,
                                 const cvw_plane *input_mask, double W[9], int iterations, double eps, double *cc)
@@ -150,28 +229,6 @@ extern "C" skinq_status cvw_ecc(skinq_ctx *ctx, const cvw_plane *tmpl, const cvw
     });
 }
 
-extern "C" skinq_status cvw_warp(skinq_ctx *ctx, const uint8_t *src, int sw, int sh, size_t sstride, int channels,
-                                 int depth, uint8_t *dst, int dw, int dh, size_t dstride, const double H[9], int linear)
-{
-    return guarded(ctx, "warp", [&]() -> skinq_status {
-        int type = CV_MAKETYPE(depth == 16 ? CV_16U : CV_8U, channels);
-        cv::Mat s(sh, sw, type, const_cast<uint8_t *>(src), sstride), d(dh, dw, type, dst, dstride);
-        cv::Mat h(3, 3, CV_64F, const_cast<double *>(H));
-        cv::warpPerspective(s, d, h, d.size(), linear ? cv::INTER_LINEAR : cv::INTER_NEAREST, cv::BORDER_CONSTANT);
-        return SKINQ_OK;
-    });
-}
-
-extern "C" skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t *dst, int dw, int dh, size_t dstride)
-{
-    return guarded(ctx, "resize", [&]() -> skinq_status {
-        cv::Mat d(dh, dw, CV_8UC1, dst, dstride);
-        cv::resize(wrap(src), d, d.size(), 0, 0, cv::INTER_AREA);
-        return SKINQ_OK;
-    });
-}
-
-/* ---- peers for the benchmarks (the same work done by OpenCV, timed beside skinq's) ---- */
 
 extern "C" skinq_status cvw_rgb2lab_u8(skinq_ctx *ctx, const uint8_t *rgb, int w, int h, size_t stride, uint8_t *lab)
 {

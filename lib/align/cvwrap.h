@@ -25,7 +25,8 @@ typedef struct cvw_matches {
 
 /**
  * CLAHE (clip 3, 8×8 tiles) on both planes, AKAZE detect+describe (the strongest max_features),
- * 2-NN Hamming matching with Lowe's ratio test (best < ratio × second best).
+ * 2-NN Hamming matching with Lowe's ratio test (best < ratio × second best). The two planes are
+ * detected as two tasks on ctx's pool (at once with 2+ threads; the result does not depend on it).
  * @return SKINQ_OK (count may be 0); SKINQ_E_NOMEM; SKINQ_E_INTERNAL for an OpenCV exception.
  */
 skinq_status cvw_match_features(skinq_ctx *ctx, const cvw_plane *a, const cvw_plane *b, int max_features,
@@ -41,18 +42,6 @@ skinq_status cvw_homography(skinq_ctx *ctx, const float *src, const float *dst, 
                             double H[9], uint8_t *inlier);
 
 /**
- * ECC refinement (Evangelidis & Psarakis 2008, MOTION_HOMOGRAPHY): W maps template pixels onto
- * input pixels, template(x) ≈ α·input(W·x) + β. W is the starting guess and receives the result.
- * Both images are blurred (5×5 Gaussian) here and a 3-px border ring is left out of both, instead
- * of ECC's own pre-filter, whose extrapolated ring biases the scale (opencv/opencv#29774).
- * @param input_mask  NULL or a plane of input's size (nonzero = usable input pixel).
- * @param cc          receives the final correlation coefficient (may be NULL).
- * @return SKINQ_OK; SKINQ_E_ALIGN when ECC does not converge (OpenCV's StsNoConv); SKINQ_E_INTERNAL.
- */
-skinq_status cvw_ecc(skinq_ctx *ctx, const cvw_plane *tmpl, const cvw_plane *input, const cvw_plane *input_mask,
-                     double W[9], int iterations, double eps, double *cc);
-
-/**
  * dst(x) = src(H⁻¹·x) (H maps src pixels onto dst pixels), bilinear (linear = 1) or nearest,
  * border 0. src/dst: interleaved 8- or 16-bit with `channels` (1..4), caller's buffers.
  * @return SKINQ_OK or SKINQ_E_INTERNAL (an OpenCV exception: empty or bad buffers).
@@ -62,6 +51,19 @@ skinq_status cvw_warp(skinq_ctx *ctx, const uint8_t *src, int sw, int sh, size_t
 
 /** Area-average resize of an 8-bit plane into dst (dw × dh). @return SKINQ_OK or SKINQ_E_INTERNAL. */
 skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t *dst, int dw, int dh, size_t dstride);
+
+/**
+ * Peer of align_ecc() for bench_align: OpenCV's ECC refinement (Evangelidis & Psarakis 2008,
+ * MOTION_HOMOGRAPHY, the EPS criterion on the correlation's increase): W maps template pixels onto
+ * input pixels, template(x) ≈ α·input(W·x) + β. W is the starting guess and receives the result.
+ * Both images are blurred (5×5 Gaussian) here and a 3-px border ring is left out of both, instead
+ * of ECC's own pre-filter, whose extrapolated ring biases the scale (opencv/opencv#29774).
+ * @param input_mask  NULL or a plane of input's size (nonzero = usable input pixel).
+ * @param cc          receives the final correlation coefficient (may be NULL).
+ * @return SKINQ_OK; SKINQ_E_ALIGN when ECC does not converge (OpenCV's StsNoConv); SKINQ_E_INTERNAL.
+ */
+skinq_status cvw_ecc(skinq_ctx *ctx, const cvw_plane *tmpl, const cvw_plane *input, const cvw_plane *input_mask,
+                     double W[9], int iterations, double eps, double *cc);
 
 /* Peers for the benchmarks: OpenCV's cvtColor(COLOR_RGB2Lab) on interleaved 8-bit RGB
  * (stride bytes a row; lab packed) and on packed float RGB in [0, 1]; OpenCV's thread count. */

@@ -1,7 +1,7 @@
 /* register.c -- after onto before: AKAZE + ratio test + RANSAC on a small CLAHE'd luma, then ECC
- * coarse to fine with disagreeing pixels masked out; quality checks decide `ok`. */
+ * (ecc.c) from that fit with disagreeing pixels masked out; quality checks decide `ok`. */
 #include <math.h>
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "align/align.h"
@@ -9,8 +9,8 @@
 #define RANSAC_PX 3.0       /* inlier threshold at the feature scale */
 #define OUTLIER_SIGMAS 3.0  /* ECC residuals beyond this many robust sigmas are masked out */
 #define OVERLAP_GRID 160    /* samples per side for the overlap estimate */
-#define ECC_ITERATIONS 30   /* ECC at the features' scale */
-#define ECC_FINE_ITERATIONS 12 /* at a finer level (~0.8 s each at 3 MP on one core) */
+#define ECC_STOP_PX 0.005   /* ECC has converged when an update moves no corner by this (level px) */
+#define ECC_ITERATIONS 10   /* a cap: from the features' fit ECC converges in 2-4 (tests, 12-MP pairs) */
 #define ECC_AGREE_SIGMAS 3.0 /* ECC kept when it moves the inliers by <= 3 sigmas of the features' fit */
 
 void skinq_align_default_options(skinq_align_options *o)
@@ -37,21 +37,23 @@ static void level_free(skinq_ctx *ctx, level *L)
     align_plane_free(ctx, &L->amask);
 }
 
-static skinq_status level_make(skinq_ctx *ctx, const align_plane *lb, const align_plane *la, const align_plane *am,
-                               int size, level *L)
+/* Both photos' luma at the level whose long side is `size`, straight from the photos (one fused,
+ * threaded pass each: no full-resolution plane), and after's mask there when given. */
+static skinq_status level_make(skinq_ctx *ctx, const skinq_image *before, const skinq_image *after,
+                               const skinq_mask *am, int size, level *L)
 {
     memset(L, 0, sizeof *L);
-    skinq_status st = align_downscale(ctx, lb, size, 0, &L->b);
+    skinq_status st = align_level(ctx, before, size, &L->b);
     if (st == SKINQ_OK)
-        st = align_downscale(ctx, la, size, 0, &L->a);
+        st = align_level(ctx, after, size, &L->a);
     if (st == SKINQ_OK && am)
-        st = align_downscale(ctx, am, size, 1, &L->amask);
+        st = align_mask_level(ctx, am, size, &L->amask);
     if (st != SKINQ_OK) {
         level_free(ctx, L);
         return st;
     }
-    skinq_mat3_resize(L->Sb, lb->width, lb->height, L->b.width, L->b.height);
-    skinq_mat3_resize(L->Sa, la->width, la->height, L->a.width, L->a.height);
+    skinq_mat3_resize(L->Sb, before->width, before->height, L->b.width, L->b.height);
+    skinq_mat3_resize(L->Sa, after->width, after->height, L->a.width, L->a.height);
     return SKINQ_OK;
 }
 
@@ -74,12 +76,6 @@ static int full_to_level(const level *L, const double H[9], double W[9])
     skinq_mat3_mul(L->Sa, Hi, W); /* before level → before full → after full → after level */
     skinq_mat3_mul(W, Sbi, W);
     return 0;
-}
-
-static int cmp_float(const void *x, const void *y)
-{
-    float a = *(const float *)x, b = *(const float *)y;
-    return (a > b) - (a < b);
 }
 
 /*
@@ -124,20 +120,28 @@ static skinq_status mask_outliers(skinq_ctx *ctx, level *L, const double W[9])
     for (size_t i = 0; i < (size_t)w * h; i++)
         if (valid.data[i] && L->amask.data[i])
             res[m++] = (float)fabs(L->a.data[i] - (alpha * bw.data[i] + beta));
-    qsort(res, m, sizeof *res, cmp_float); /* MAD of the residual (its median is ~0) */
-    double thr = OUTLIER_SIGMAS * 1.4826 * res[m / 2];
+    /* MAD of the residual (its median is ~0) */
+    double thr = OUTLIER_SIGMAS * 1.4826 * skinq_select_kth(res, m, m / 2);
     thr = thr < 4 ? 4 : thr; /* JPEG and quantisation noise are a few levels */
     uint8_t *out = valid.data; /* becomes the outlier flags, in place */
     for (size_t i = 0; i < (size_t)w * h; i++) {
         double r = fabs(L->a.data[i] - (alpha * bw.data[i] + beta));
         out[i] = (uint8_t)(valid.data[i] && r > thr);
     }
-    for (int y = 0; y < h; y++) /* dilate by 2 px (5×5) and clear */
+    /* dilate by 2 px (5×5, separable: rows into bw, then columns) and clear */
+    uint8_t *rows = bw.data;
+    for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
-            int hit = 0;
-            for (int j = y - 2; j <= y + 2 && !hit; j++)
-                for (int i = x - 2; i <= x + 2 && !hit; i++)
-                    hit = j >= 0 && j < h && i >= 0 && i < w && (out[(size_t)j * w + i] & 1);
+            uint8_t hit = 0;
+            for (int i = x - 2 < 0 ? 0 : x - 2; i <= x + 2 && i < w; i++)
+                hit |= out[(size_t)y * w + i];
+            rows[(size_t)y * w + x] = hit;
+        }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t hit = 0;
+            for (int j = y - 2 < 0 ? 0 : y - 2; j <= y + 2 && j < h; j++)
+                hit |= rows[(size_t)j * w + x];
             if (hit)
                 L->amask.data[(size_t)y * L->amask.stride + x] = 0;
         }
@@ -227,24 +231,15 @@ static double max_disagreement(const double H1[9], const double H2[9], int w, in
 }
 
 /* ECC on one level from H (full res), W at this level in/out; keeps H when ECC fails. */
-static skinq_status ecc_level(skinq_ctx *ctx, level *L, double H[9], int iterations, double eps, double *cc)
+static skinq_status ecc_level(skinq_ctx *ctx, level *L, double H[9], double *cc)
 {
     double W[9];
     if (full_to_level(L, H, W))
         return SKINQ_E_ALIGN;
-    cvw_plane t = align_cv(&L->b), in = align_cv(&L->a), mk = align_cv(&L->amask);
-    skinq_status st = cvw_ecc(ctx, &t, &in, L->amask.data ? &mk : NULL, W, iterations, eps, cc);
+    skinq_status st =
+        align_ecc(ctx, &L->b, &L->a, L->amask.data ? &L->amask : NULL, W, ECC_ITERATIONS, ECC_STOP_PX, cc, NULL);
     if (st == SKINQ_OK && level_to_full(L, W, H))
         st = SKINQ_E_ALIGN;
-    return st;
-}
-
-static skinq_status mask_plane(skinq_ctx *ctx, const skinq_mask *m, align_plane *p)
-{
-    skinq_status st = align_plane_new(ctx, m->width, m->height, 0, p);
-    for (int y = 0; st == SKINQ_OK && y < m->height; y++)
-        for (int x = 0; x < m->width; x++)
-            p->data[(size_t)y * p->stride + x] = m->data[(size_t)y * m->stride + x] ? 255 : 0;
     return st;
 }
 
@@ -256,8 +251,8 @@ static skinq_status mask_plane(skinq_ctx *ctx, const skinq_mask *m, align_plane 
  * changes (1.8 px on a 12-MP pair). A result far from the features' fit (more than 4 px + 3 rms
  * anywhere in the frame) is not trusted. Returns 1 if ECC converged, 0 if not, -1 when out of
  * memory (recorded in ctx). */
-static int refine(skinq_ctx *ctx, const skinq_align_options *o, level *coarse, const align_plane *lb,
-                  const align_plane *la, const align_plane *am, double H[9], double rms, double *cc)
+static int refine(skinq_ctx *ctx, const skinq_align_options *o, level *coarse, const skinq_image *before,
+                  const skinq_image *after, double H[9], double rms, double *cc)
 {
     double He[9], W[9];
     memcpy(He, H, sizeof He);
@@ -267,13 +262,12 @@ static int refine(skinq_ctx *ctx, const skinq_align_options *o, level *coarse, c
     if (st != SKINQ_OK)
         return st == SKINQ_E_NOMEM ? -1 : 0;
     int fine_size = o->ecc_size;
-    int lng = lb->width > lb->height ? lb->width : lb->height;
+    int lng = before->width > before->height ? before->width : before->height;
     int clng = coarse->b.width > coarse->b.height ? coarse->b.width : coarse->b.height;
     if ((fine_size == 0 || fine_size > clng) && clng < lng) {
         level fine;
-        st = level_make(ctx, lb, la, am, fine_size, &fine);
+        st = level_make(ctx, before, after, NULL, fine_size, &fine);
         if (st == SKINQ_OK) { /* the coarse outlier mask, brought up to the fine level */
-            align_plane_free(ctx, &fine.amask);
             double up[9], Si[9];
             skinq_mat3_inv(coarse->Sa, Si);
             skinq_mat3_mul(fine.Sa, Si, up);
@@ -282,15 +276,15 @@ static int refine(skinq_ctx *ctx, const skinq_align_options *o, level *coarse, c
                 st = cvw_warp(ctx, coarse->amask.data, coarse->amask.width, coarse->amask.height, coarse->amask.stride,
                               1, 8, fine.amask.data, fine.a.width, fine.a.height, fine.amask.stride, up, 0);
             if (st == SKINQ_OK)
-                st = ecc_level(ctx, &fine, He, ECC_FINE_ITERATIONS, 1e-6, cc);
+                st = ecc_level(ctx, &fine, He, cc);
             level_free(ctx, &fine);
         }
     } else {
-        st = ecc_level(ctx, coarse, He, ECC_ITERATIONS, 1e-6, cc);
+        st = ecc_level(ctx, coarse, He, cc);
     }
     if (st == SKINQ_E_NOMEM)
         return -1; /* out of memory is an error; an ECC that fails to converge is not */
-    if (st != SKINQ_OK || max_disagreement(H, He, la->width, la->height) > 4 + 3 * rms)
+    if (st != SKINQ_OK || max_disagreement(H, He, after->width, after->height) > 4 + 3 * rms)
         return 0;
     memcpy(H, He, sizeof He);
     return 1;
@@ -333,18 +327,11 @@ skinq_status skinq_align_register(skinq_ctx *ctx, const skinq_image *before, con
         return SKINQ_OK;
     }
     strcpy(r.method, "akaze+ransac");
-    align_plane lb = {0}, la = {0}, amp = {0};
     level L = {0};
     cvw_matches mt = {0};
     uint8_t *inl = NULL;
     double det = 0;
-    skinq_status st = align_luma(ctx, before, &lb);
-    if (st == SKINQ_OK)
-        st = align_luma(ctx, after, &la);
-    if (st == SKINQ_OK && am)
-        st = mask_plane(ctx, am, &amp);
-    if (st == SKINQ_OK)
-        st = level_make(ctx, &lb, &la, am ? &amp : NULL, opt->feature_size, &L);
+    skinq_status st = level_make(ctx, before, after, am, opt->feature_size, &L);
     if (st == SKINQ_OK) {
         cvw_plane pb = align_cv(&L.b), pa = align_cv(&L.a);
         st = cvw_match_features(ctx, &pb, &pa, opt->max_features, opt->ratio, &mt);
@@ -393,7 +380,7 @@ skinq_status skinq_align_register(skinq_ctx *ctx, const skinq_image *before, con
     double rms0 = inlier_rms(&L, &mt, inl, H), He[9];
     memcpy(He, H, sizeof He);
     double allow = ECC_AGREE_SIGMAS * rms0 * sqrt(8.0 / r.inliers), rms1 = NAN;
-    int refined = opt->ecc_size >= 0 ? refine(ctx, opt, &L, &lb, &la, am ? &amp : NULL, He, rms0, &r.ecc) : 0;
+    int refined = opt->ecc_size >= 0 ? refine(ctx, opt, &L, before, after, He, rms0, &r.ecc) : 0;
     if (refined < 0) {
         st = SKINQ_E_NOMEM;
         goto done;
@@ -423,8 +410,5 @@ done:
     skinq_free(ctx, inl);
     cvw_matches_free(ctx, &mt);
     level_free(ctx, &L);
-    align_plane_free(ctx, &lb);
-    align_plane_free(ctx, &la);
-    align_plane_free(ctx, &amp);
     return st;
 }

@@ -75,6 +75,9 @@ void skinq_sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t nblocks, 
 /** skinq_sha256_hex() through one implementation (tests compare them). */
 void skinq_sha256_hex_impl(const void *data, size_t size, int shani, char hex[65]);
 
+/** The k-th smallest of n > 0 NaN-free floats (k < n); v is reordered so that nothing before
+ *  v[k] is larger and nothing after it smaller (Hoare's selection, expected O(n); quantile.c). */
+float skinq_select_kth(float *v, size_t n, size_t k);
 /** Quantile q (0..1) of n > 0 NaN-free floats, linear between order statistics (type 7, as
  *  numpy's default); v is reordered (quantile.c). */
 double skinq_quantile_inplace(float *v, size_t n, double q);

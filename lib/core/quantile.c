@@ -2,8 +2,7 @@
  * O(n log n) on the million-sample spreads texture and surface take). */
 #include "core/core.h"
 
-/* Afterwards v[k] is the k-th smallest, nothing larger before it and nothing smaller after it. */
-static void select_kth(float *v, size_t n, size_t k)
+float skinq_select_kth(float *v, size_t n, size_t k)
 {
     size_t lo = 0, hi = n - 1;
     while (hi > lo) {
@@ -30,16 +29,16 @@ static void select_kth(float *v, size_t n, size_t k)
         else if (k >= i)
             lo = i;
         else
-            return; /* v[j+1 .. i-1] all equal the pivot */
+            return v[k]; /* v[j+1 .. i-1] all equal the pivot */
     }
+    return v[k];
 }
 
 double skinq_quantile_inplace(float *v, size_t n, double q)
 {
     double pos = q * (double)(n - 1);
     size_t k = (size_t)pos;
-    select_kth(v, n, k);
-    double f = pos - (double)k, r = v[k];
+    double f = pos - (double)k, r = skinq_select_kth(v, n, k);
     if (f > 0 && k + 1 < n) { /* the next order statistic: the least of what lies above v[k] */
         float b = v[k + 1];
         for (size_t i = k + 2; i < n; i++)

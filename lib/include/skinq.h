@@ -903,9 +903,9 @@ typedef struct skinq_align_options {
     int min_inliers;       /**< fewer RANSAC inliers: poor fit (default 20) */
     double min_overlap;    /**< smaller fraction of before covered by after: poor fit (default 0.5) */
     int ecc_size;          /**< long side (px) of the ECC level (default 1024, the features' scale:
-                                ECC at 2048 px costs ~0.7 s an iteration here for 0.18 vs 0.33 px on a
-                                12-MP pair, against a 2-px requirement; 0 = full resolution; -1 = no
-                                ECC, features + RANSAC only) */
+                                ECC at 2048 px costs ~0.5 s more on a 12-MP pair for 0.011 vs 0.020 px,
+                                against a 2-px requirement; 0 = full resolution; -1 = no ECC,
+                                features + RANSAC only) */
     const skinq_mask *after_mask; /**< NULL or after's usable pixels (e.g. its alpha), borrowed */
 } skinq_align_options;
 
@@ -931,7 +931,7 @@ typedef struct skinq_alignment {
 /**
  * Register `after` onto `before` (8/16-bit gray or RGB, any sizes): AKAZE features on a
  * CLAHE-equalised, downscaled luminance, Lowe's ratio test, RANSAC homography, then ECC
- * (MOTION_HOMOGRAPHY) at ecc_size from the features' fit, with the pixels that disagree under
+ * (homography, lib/align/ecc.c, the mask applied to every sum) at ecc_size from the features' fit, with the pixels that disagree under
  * that fit (cards fixed in the frame, highlights, the changed skin itself) left out; ECC's result
  * is kept only when it agrees with the feature inliers within their fit's uncertainty. The fit is poor when there
  * are fewer than min_inliers inliers, the matrix is degenerate (|det| of its linear part

@@ -2,13 +2,14 @@
  * (their true photo → day-0 matrices) and on known synthetic warps of day 0 (rotation to 10°,
  * scale ±10 %, shifts to 10 % of the width), identity on identical images, clear failures on
  * unrelated ones, ColorChecker calibration on the chart phantom, chart-file errors, warps, the
- * common ROI, --ref gains, and the OpenCV exception wrapper. */
+ * common ROI, --ref gains, the OpenCV exception wrapper, the fused luma/downscale pass against
+ * its two-step reference, ECC with a masked card, and thread-count independence. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "align/cvwrap.h"
+#include "align/align.h"
 #include "test_util.h"
 
 #define PI 3.14159265358979323846
@@ -195,6 +196,21 @@ static void test_synthetic_warps(void **state)
                       "max error %.3f px\n",
                       poses[k][0], s, poses[k][2], poses[k][3], al.method, al.inliers, al.matches, al.overlap, e);
         assert_true(e < 2.0);
+        if (k == 0) { /* again with after's usable pixels given (the level's mask, ECC's input mask) */
+            skinq_mask *valid = NULL;
+            skinq_image *aw = NULL;
+            assert_int_equal(skinq_align_warp(ctx, before, NULL, Ti, W, H, &aw, &valid), SKINQ_OK);
+            skinq_align_options o;
+            skinq_align_default_options(&o);
+            o.after_mask = valid;
+            assert_int_equal(skinq_align_register(ctx, before, aw, &o, &al), SKINQ_OK);
+            double em = max_error(al.matrix, T, c, r, W, H);
+            print_message("[          ]   with after's mask: %s, %d/%d inliers, max error %.3f px\n", al.method,
+                          al.inliers, al.matches, em);
+            assert_true(em < 2.0);
+            skinq_image_free(&aw);
+            skinq_mask_free(&valid);
+        }
         skinq_image_free(&after);
     }
     skinq_image_free(&before);
@@ -385,6 +401,162 @@ static void test_warp_roi_ref(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* The fused luma → area-downscale pass against the two-step reference (align_luma, then OpenCV's
+ * INTER_AREA through align_downscale) on noise, the worst case for rounding: within one level,
+ * masks equal, and bit-identical on 1 and 2 threads. */
+static void test_fused_level(void **state)
+{
+    (void)state;
+    skinq_ctx *c1 = tu_ctx_with(SKINQ_ISA_ALL, 1), *c2 = tu_ctx_with(SKINQ_ISA_ALL, 2);
+    static const int shapes[][5] = {/* w, h, channels, depth, size */
+                                    {1999, 1333, 3, 8, 512}, {4000, 3000, 3, 8, 1024}, {800, 600, 4, 16, 301},
+                                    {640, 480, 1, 8, 200},   {320, 240, 3, 8, 1024},   {1000, 1000, 1, 16, 250}};
+    uint64_t rs = tu_seed();
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        int w = shapes[k][0], h = shapes[k][1], size = shapes[k][4];
+        skinq_image *img = NULL;
+        skinq_mask *m = NULL;
+        assert_int_equal(skinq_image_new(c1, w, h, shapes[k][2], shapes[k][3], &img), SKINQ_OK);
+        assert_int_equal(skinq_mask_new(c1, w, h, 1, &m), SKINQ_OK);
+        for (int y = 0; y < h; y++) {
+            uint8_t *row = skinq_image_row(img, y);
+            for (size_t i = 0; i < (size_t)w * img->channels * (img->depth / 8); i++)
+                row[i] = (uint8_t)(tu_rand(&rs) >> 56);
+            for (int x = 0; x < w; x++) /* holes: a disc and a band */
+                if (hypot(x - 0.3 * w, y - 0.6 * h) < 0.2 * h || (x > w / 2 && x < w / 2 + 7))
+                    m->data[(size_t)y * m->stride + x] = 0;
+        }
+        align_plane f1, f2, luma, ref, m1, m2, mp, mref;
+        assert_int_equal(align_level(c1, img, size, &f1), SKINQ_OK);
+        assert_int_equal(align_level(c2, img, size, &f2), SKINQ_OK);
+        assert_int_equal(align_luma(c1, img, &luma), SKINQ_OK);
+        assert_int_equal(align_downscale(c1, &luma, size, 0, &ref), SKINQ_OK);
+        assert_int_equal(align_mask_level(c1, m, size, &m1), SKINQ_OK);
+        assert_int_equal(align_mask_level(c2, m, size, &m2), SKINQ_OK);
+        assert_int_equal(align_plane_new(c1, w, h, 0, &mp), SKINQ_OK);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                mp.data[(size_t)y * mp.stride + x] = m->data[(size_t)y * m->stride + x] ? 255 : 0;
+        assert_int_equal(align_downscale(c1, &mp, size, 1, &mref), SKINQ_OK);
+        assert_int_equal(f1.width, ref.width);
+        assert_int_equal(f1.height, ref.height);
+        int worst = 0, mask_diff = 0;
+        for (int y = 0; y < ref.height; y++)
+            for (int x = 0; x < ref.width; x++) {
+                size_t i = (size_t)y * ref.stride + x;
+                worst = abs(f1.data[i] - ref.data[i]) > worst ? abs(f1.data[i] - ref.data[i]) : worst;
+                mask_diff += m1.data[i] != mref.data[i];
+            }
+        print_message("[          ] fused level %dx%d %d ch %d-bit -> %dx%d: max |fused - reference| %d, "
+                      "mask cells differing %d\n",
+                      w, h, shapes[k][2], shapes[k][3], f1.width, f1.height, worst, mask_diff);
+        assert_true(worst <= 1);
+        assert_int_equal(mask_diff, 0);
+        assert_memory_equal(f1.data, f2.data, (size_t)f1.width * f1.height);
+        assert_memory_equal(m1.data, m2.data, (size_t)m1.width * m1.height);
+        align_plane *planes[] = {&f1, &f2, &luma, &ref, &m1, &m2, &mp, &mref};
+        for (size_t i = 0; i < sizeof planes / sizeof planes[0]; i++)
+            align_plane_free(c1, planes[i]);
+        skinq_image_free(&img);
+        skinq_mask_free(&m);
+    }
+    skinq_ctx_close(&c1);
+    skinq_ctx_close(&c2);
+}
+
+/* Largest distance between two homographies' images of the corners and centre of a w×h frame. */
+static double warp_distance(const double A[9], const double B[9], int w, int h)
+{
+    double e = 0;
+    for (int k = 0; k < 5; k++) {
+        double x = k == 4 ? w / 2.0 : k & 1 ? w - 1 : 0, y = k == 4 ? h / 2.0 : k & 2 ? h - 1 : 0, xa, ya, xb, yb;
+        apply3(A, x, y, &xa, &ya);
+        apply3(B, x, y, &xb, &yb);
+        e = fmax(e, hypot(xa - xb, ya - yb));
+    }
+    return e;
+}
+
+/* align_ecc from a start 1.5 px off a known warp, with a bright card fixed in after's frame and
+ * masked out: the card must not pull it (OpenCV's findTransformECC wandered px on such masks).
+ * The same result on 1 and 2 threads; flat and tiny planes fail with a status. */
+static void test_ecc(void **state)
+{
+    (void)state;
+    skinq_ctx *c1 = tu_ctx_with(SKINQ_ISA_ALL, 1), *c2 = tu_ctx_with(SKINQ_ISA_ALL, 2);
+    skinq_image *img = load_day(c1, "day00.jpg");
+    align_plane b, a, ones, m;
+    assert_int_equal(align_level(c1, img, 0, &b), SKINQ_OK);
+    assert_int_equal(align_plane_new(c1, b.width, b.height, 0, &a), SKINQ_OK);
+    assert_int_equal(align_plane_new(c1, b.width, b.height, 255, &ones), SKINQ_OK);
+    assert_int_equal(align_plane_new(c1, b.width, b.height, 0, &m), SKINQ_OK);
+    double an = 2 * PI / 180, s = 1.02, T[9] = {s * cos(an), -s * sin(an), 5.3, s * sin(an), s * cos(an), -3.7,
+                                                1e-6, -2e-6, 1}; /* before px → after px */
+    assert_int_equal(cvw_warp(c1, b.data, b.width, b.height, b.stride, 1, 8, a.data, a.width, a.height, a.stride, T, 1),
+                     SKINQ_OK);
+    assert_int_equal(cvw_warp(c1, ones.data, b.width, b.height, b.stride, 1, 8, m.data, m.width, m.height, m.stride, T,
+                              0),
+                     SKINQ_OK);
+    for (int y = 40; y < 260; y++) /* the card, and its mask dilated by 2 px */
+        for (int x = 480; x < 720; x++) {
+            if (y >= 42 && y < 258 && x >= 482 && x < 718)
+                a.data[(size_t)y * a.stride + x] = 235;
+            m.data[(size_t)y * m.stride + x] = 0;
+        }
+    double W1[9], W2[9], cc = 0;
+    memcpy(W1, T, sizeof W1);
+    W1[2] += 1.2, W1[5] -= 0.9, W1[0] *= 1.001; /* ~1.5 px off */
+    memcpy(W2, W1, sizeof W2);
+    int its = 0;
+    assert_int_equal(align_ecc(c1, &b, &a, &m, W1, 30, 0.005, &cc, &its), SKINQ_OK);
+    assert_int_equal(align_ecc(c2, &b, &a, &m, W2, 30, 0.005, NULL, NULL), SKINQ_OK);
+    double e = warp_distance(W1, T, b.width, b.height), Wcv[9];
+    memcpy(Wcv, W2, sizeof Wcv); /* W2 is still the start */
+    cvw_plane pb = align_cv(&b), pa = align_cv(&a), pm = align_cv(&m);
+    skinq_status cv = cvw_ecc(c1, &pb, &pa, &pm, Wcv, 30, 1e-6, NULL); /* for the record: OpenCV's */
+    print_message("[          ] ECC with a masked card: %d iterations, cc %.4f, max error %.4f px "
+                  "(OpenCV's findTransformECC, 30 iterations: %s, %.4f px)\n",
+                  its, cc, e, skinq_status_str(cv), cv == SKINQ_OK ? warp_distance(Wcv, T, b.width, b.height) : NAN);
+    assert_true(e < 0.05);
+    assert_true(its >= 2 && its < 30);
+    assert_memory_equal(W1, W2, sizeof W1);
+    /* flat and tiny planes */
+    memset(a.data, 128, (size_t)a.width * a.height);
+    skinq_status st = align_ecc(c1, &a, &a, NULL, W1, 10, 0.005, NULL, NULL);
+    print_message("[          ] flat ECC: %s: %s\n", skinq_status_str(st), skinq_ctx_error(c1));
+    assert_int_equal(st, SKINQ_E_ALIGN);
+    assert_non_null(strstr(skinq_ctx_error(c1), "ECC"));
+    align_plane tiny = {a.data, 8, 8, 8};
+    assert_int_equal(align_ecc(c1, &tiny, &a, NULL, W1, 10, 0.005, NULL, NULL), SKINQ_E_INVALID);
+    align_plane *planes[] = {&b, &a, &ones, &m};
+    for (size_t i = 0; i < sizeof planes / sizeof planes[0]; i++)
+        align_plane_free(c1, planes[i]);
+    skinq_image_free(&img);
+    skinq_ctx_close(&c1);
+    skinq_ctx_close(&c2);
+}
+
+/* Registration gives the same matrix on 1 and 2 threads (the two detections run concurrently on
+ * 2; the fused pass, the outlier mask and ECC sum in a fixed order). */
+static void test_threads(void **state)
+{
+    (void)state;
+    skinq_ctx *c1 = tu_ctx_with(SKINQ_ISA_ALL, 1), *c2 = tu_ctx_with(SKINQ_ISA_ALL, 2);
+    skinq_image *b = load_day(c1, "day00.jpg"), *a = load_day(c1, "day03.jpg");
+    skinq_alignment r1, r2;
+    assert_int_equal(skinq_align_register(c1, b, a, NULL, &r1), SKINQ_OK);
+    assert_int_equal(skinq_align_register(c2, b, a, NULL, &r2), SKINQ_OK);
+    print_message("[          ] 1 and 2 threads: %s / %s, %d / %d inliers\n", r1.method, r2.method, r1.inliers,
+                  r2.inliers);
+    assert_memory_equal(r1.matrix, r2.matrix, sizeof r1.matrix);
+    assert_int_equal(r1.inliers, r2.inliers);
+    assert_string_equal(r1.method, r2.method);
+    skinq_image_free(&b);
+    skinq_image_free(&a);
+    skinq_ctx_close(&c1);
+    skinq_ctx_close(&c2);
+}
+
 /* OpenCV throws on empty or inconsistent input; the wrapper turns it into a status. */
 static void test_exceptions(void **state)
 {
@@ -482,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_exceptions),     cmocka_unit_test(test_identical),     cmocka_unit_test(test_unrelated),
         cmocka_unit_test(test_healing_series), cmocka_unit_test(test_synthetic_warps), cmocka_unit_test(test_chart),
         cmocka_unit_test(test_chart_files),    cmocka_unit_test(test_warp_roi_ref),  cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_fused_level),    cmocka_unit_test(test_ecc),           cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
