@@ -114,44 +114,90 @@ static void count_rows(void *user, int task, int thread)
     }
 }
 
-/* L* range of the ROI: min–max, or p0.5–p99.5 from a 4096-bin histogram (linear inside a bin). */
-static skinq_status l_range(skinq_ctx *ctx, const tex_img *im, int minmax, float *row, double *lo, double *hi)
+enum { RANGE_BINS = 4096 };
+
+typedef struct range_job {
+    const tex_img *im;
+    float *rows;        /* per thread: a row widened from 16 bits (NULL for float planes) */
+    double *mn, *mx;    /* per task (pass 1) */
+    float lo, sc;       /* pass 2: histogram of (L* − lo)·sc */
+    uint64_t *hist;     /* per thread RANGE_BINS counts */
+    int pass;
+} range_job;
+
+/* One band of ROWS_PER_TASK rows: its min and max (pass 1), or its histogram (pass 2). */
+static void range_rows(void *user, int task, int thread)
 {
+    range_job *j = user;
+    const tex_img *im = j->im;
+    float *row = j->rows ? j->rows + (size_t)thread * (size_t)im->w : NULL;
+    const int y0 = task * ROWS_PER_TASK, y1 = y0 + ROWS_PER_TASK < im->h ? y0 + ROWS_PER_TASK : im->h;
     double mn = INFINITY, mx = -INFINITY;
-    for (int y = 0; y < im->h; y++) {
+    uint64_t *hist = j->hist ? j->hist + (size_t)thread * RANGE_BINS : NULL;
+    for (int y = y0; y < y1; y++) {
         const float *r = tex_L_span(im, y, 0, im->w, row);
-        for (int x = 0; x < im->w; x++)
-            if (tex_in(im, x, y) && isfinite(r[x])) {
+        for (int x = 0; x < im->w; x++) {
+            if (!tex_in(im, x, y) || !isfinite(r[x]))
+                continue;
+            if (j->pass == 1) {
                 mn = r[x] < mn ? r[x] : mn;
                 mx = r[x] > mx ? r[x] : mx;
+            } else {
+                int b = (int)((r[x] - j->lo) * j->sc);
+                hist[b >= RANGE_BINS ? RANGE_BINS - 1 : b]++;
             }
+        }
     }
+    if (j->pass == 1)
+        j->mn[task] = mn, j->mx[task] = mx;
+}
+
+/* L* range of the ROI: min–max, or p0.5–p99.5 from a 4096-bin histogram (linear inside a bin);
+ * both passes by row bands on the ctx's threads (min, max and counts merge exactly). */
+static skinq_status l_range(skinq_ctx *ctx, const tex_img *im, int minmax, float *rows, double *lo, double *hi)
+{
+    const int tasks = (im->h + ROWS_PER_TASK - 1) / ROWS_PER_TASK, threads = skinq_ctx_threads(ctx);
+    range_job j = {im, rows, skinq_malloc(ctx, sizeof(double) * (size_t)tasks),
+                   skinq_malloc(ctx, sizeof(double) * (size_t)tasks), 0, 0, NULL, 1};
+    if (!j.mn || !j.mx) {
+        skinq_free(ctx, j.mn);
+        skinq_free(ctx, j.mx);
+        return SKINQ_E_NOMEM;
+    }
+    skinq_parallel_for(ctx, tasks, range_rows, &j);
+    double mn = INFINITY, mx = -INFINITY;
+    for (int t = 0; t < tasks; t++) {
+        mn = j.mn[t] < mn ? j.mn[t] : mn;
+        mx = j.mx[t] > mx ? j.mx[t] : mx;
+    }
+    skinq_free(ctx, j.mn);
+    skinq_free(ctx, j.mx);
     if (!(mx >= mn))
         return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no finite L* value in the region of interest");
     *lo = mn;
     *hi = mx;
     if (minmax || mx == mn)
         return SKINQ_OK;
-    enum { NB = 4096 };
-    uint64_t *hist = skinq_calloc(ctx, NB, sizeof *hist), n = 0;
+    uint64_t *hist = skinq_calloc(ctx, (size_t)RANGE_BINS * (size_t)threads, sizeof *hist), n = 0;
     if (!hist)
         return SKINQ_E_NOMEM;
-    const double sc = NB / (mx - mn);
-    for (int y = 0; y < im->h; y++) {
-        const float *r = tex_L_span(im, y, 0, im->w, row);
-        for (int x = 0; x < im->w; x++)
-            if (tex_in(im, x, y) && isfinite(r[x])) {
-                int b = (int)((r[x] - mn) * sc);
-                hist[b >= NB ? NB - 1 : b]++;
-                n++;
-            }
-    }
+    const double sc = RANGE_BINS / (mx - mn);
+    j.lo = (float)mn;
+    j.sc = (float)sc;
+    j.hist = hist;
+    j.pass = 2;
+    skinq_parallel_for(ctx, tasks, range_rows, &j);
+    for (int t = 1; t < threads; t++)
+        for (int b = 0; b < RANGE_BINS; b++)
+            hist[b] += hist[(size_t)t * RANGE_BINS + b];
+    for (int b = 0; b < RANGE_BINS; b++)
+        n += hist[b];
     const double qs[2] = {0.005, 0.995};
     double out[2];
     for (int k = 0; k < 2; k++) {
         double target = qs[k] * n, cum = 0;
         int b = 0;
-        while (b < NB - 1 && cum + hist[b] < target)
+        while (b < RANGE_BINS - 1 && cum + hist[b] < target)
             cum += hist[b++];
         double frac = hist[b] ? (target - cum) / hist[b] : 0;
         out[k] = mn + (b + frac) / sc;

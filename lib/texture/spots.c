@@ -186,6 +186,26 @@ static void base_residual_row(const tex_img *im, const base_grid *g, int y, floa
     }
 }
 
+typedef struct sample_job {
+    const tex_img *im;
+    const base_grid *g;
+    int step;
+    size_t cols;
+    float *sample;  /* rows × cols */
+    float *scratch; /* per thread: w + 2·gw floats */
+    size_t per_thread;
+} sample_job;
+
+static void sample_row(void *user, int r, int thread)
+{
+    sample_job *j = user;
+    float *res = j->scratch + (size_t)thread * j->per_thread, *nr = res + j->im->w, *dr = nr + j->g->gw;
+    base_residual_row(j->im, j->g, r * j->step, res, nr, dr);
+    float *o = j->sample + (size_t)r * j->cols;
+    for (size_t c = 0; c < j->cols; c++)
+        o[c] = res[c * (size_t)j->step];
+}
+
 typedef struct bin_job {
     const tex_img *im;
     const base_grid *g;
@@ -217,17 +237,19 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
     const size_t per_thread = w + 2 * (size_t)g.gw;
     if (st == SKINQ_OK && !(scratch = skinq_malloc(ctx, per_thread * (size_t)threads * sizeof *scratch)))
         st = SKINQ_E_NOMEM;
-    /* the robust spread from the residuals on a grid of about a million ROI pixels */
+    /* the robust spread from the residuals on a grid of about a million ROI pixels: the grid's
+     * rows in parallel into their own slots (NaN where there is no sample), then in order */
     const int step = im->inside > 1000000 ? (int)ceil(sqrt((double)im->inside / 1e6)) : 1;
+    const size_t srows = (h + (size_t)step - 1) / (size_t)step, scols = (w + (size_t)step - 1) / (size_t)step;
     size_t ns = 0;
-    if (st == SKINQ_OK && !(sample = skinq_malloc(ctx, (size_t)(w / step + 1) * (size_t)(h / step + 1) * sizeof *sample)))
+    if (st == SKINQ_OK && !(sample = skinq_malloc(ctx, srows * scols * sizeof *sample)))
         st = SKINQ_E_NOMEM;
-    for (size_t y = 0; st == SKINQ_OK && y < h; y += (size_t)step) {
-        float *res = scratch, *nr = res + w, *dr = nr + g.gw;
-        base_residual_row(im, &g, (int)y, res, nr, dr);
-        for (size_t x = 0; x < w; x += (size_t)step)
-            if (res[x] == res[x])
-                sample[ns++] = res[x];
+    if (st == SKINQ_OK) {
+        sample_job sj = {im, &g, step, scols, sample, scratch, per_thread};
+        skinq_parallel_for(ctx, (int)srows, sample_row, &sj);
+        for (size_t i = 0; i < srows * scols; i++)
+            if (sample[i] == sample[i])
+                sample[ns++] = sample[i];
     }
     if (st != SKINQ_OK)
         goto done;
@@ -257,6 +279,14 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
     uint64_t spots = 0, area = 0;
     for (size_t y0 = 0; y0 < h; y0++)
         for (size_t x0 = 0; x0 < w; x0++) {
+            if (x0 + 8 <= w) { /* spots are rare: skip empty runs eight flags at a time */
+                uint64_t eight;
+                memcpy(&eight, bin + y0 * w + x0, 8);
+                if (!eight) {
+                    x0 += 7;
+                    continue;
+                }
+            }
             if (!bin[y0 * w + x0])
                 continue;
             /* flood fill (8-connected), clearing as it goes */
