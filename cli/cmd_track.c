@@ -153,6 +153,7 @@ static skinq_status analyse_for_store(skinq_ctx *ctx, const struct first_photo *
         skinq_compare_options co;
         skinq_compare_default_options(&co);
         co.analysis = o;
+        co.after_only = 1; /* the first photo's numbers are stored already */
         skinq_compare_result r;
         st = skinq_compare(ctx, first->path, path, &co, &r);
         if (st == SKINQ_OK) {

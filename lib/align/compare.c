@@ -406,18 +406,22 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
     each.color.roi_mask = roi;
     each.color.has_white = 0;
     each.color.maps_dir = NULL;
-    if (st == SKINQ_OK)
+    if (st == SKINQ_OK && !o->after_only)
         st = skinq_analyze_image(ctx, b, NULL, &each, r.before);
     if (st == SKINQ_OK)
         st = skinq_analyze_image(ctx, aw, NULL, &each, r.after);
-    if (st == SKINQ_OK)
-        st = delta_e(ctx, b, aw, roi, o->maps_dir ? (o->map_max_size > 0 ? o->map_max_size : 2048) : 0, &d);
-    if (st == SKINQ_OK) {
-        r.delta_e_mean = d.mean, r.delta_e_p95 = d.p95;
-        st = fill_deltas(ctx, &r);
+    if (st == SKINQ_OK && o->after_only) {
+        r.delta_e_mean = r.delta_e_p95 = NAN;
+    } else {
+        if (st == SKINQ_OK)
+            st = delta_e(ctx, b, aw, roi, o->maps_dir ? (o->map_max_size > 0 ? o->map_max_size : 2048) : 0, &d);
+        if (st == SKINQ_OK) {
+            r.delta_e_mean = d.mean, r.delta_e_p95 = d.p95;
+            st = fill_deltas(ctx, &r);
+        }
+        if (st == SKINQ_OK && o->maps_dir)
+            st = write_maps(ctx, o->maps_dir, b, aw, &d);
     }
-    if (st == SKINQ_OK && o->maps_dir)
-        st = write_maps(ctx, o->maps_dir, b, aw, &d);
     if (st != SKINQ_OK) {
         skinq_alignment keep = r.alignment;
         skinq_compare_free(&r);

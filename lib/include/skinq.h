@@ -1057,6 +1057,9 @@ typedef struct skinq_compare_options {
     const char *maps_dir;       /**< NULL, or write aligned_after.png, side_by_side.png, delta_e2000.png and
                                      redness_change.png (Δa*, diverging, centred on 0) there */
     int map_max_size;           /**< longest side of the side-by-side and heat maps (default 2048) */
+    int after_only;             /**< 1: measure only after (registered, normalised, on the common ROI):
+                                     no before analysis, ΔE2000, deltas or maps (`track add`, which
+                                     stored the before photo's numbers already); default 0 */
 } skinq_compare_options;
 
 void skinq_compare_default_options(skinq_compare_options *o);

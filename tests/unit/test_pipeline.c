@@ -118,12 +118,51 @@ static void test_texture_added(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* compare's after_only (track add): the after analysis is the full compare's, to the bit, and
+ * nothing of before's is measured. */
+static void test_compare_after_only(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx_with(SKINQ_ISA_ALL, 2);
+    const char *dir = tu_healing_series(ctx, 640, 480);
+    char b[2200], a[2200];
+    snprintf(b, sizeof b, "%s/day00.jpg", dir);
+    snprintf(a, sizeof a, "%s/day07.jpg", dir);
+    skinq_analysis_options ao;
+    skinq_analysis_default_options(&ao);
+    ao.color.px_per_mm = 6;
+    skinq_compare_options co;
+    skinq_compare_default_options(&co);
+    co.analysis = &ao;
+    assert_int_equal(co.after_only, 0);
+    skinq_compare_result full, only;
+    assert_int_equal(skinq_compare(ctx, b, a, &co, &full), SKINQ_OK);
+    co.after_only = 1;
+    assert_int_equal(skinq_compare(ctx, b, a, &co, &only), SKINQ_OK);
+    assert_true(full.delta_count > 0 && full.before->metrics.count > 0);
+    assert_int_equal(only.delta_count, 0);
+    assert_int_equal(only.before->metrics.count, 0);
+    assert_true(isnan(only.delta_e_mean) && isnan(only.delta_e_p95));
+    assert_int_equal(only.after->metrics.count, full.after->metrics.count);
+    for (size_t i = 0; i < full.after->metrics.count; i++) {
+        const skinq_metric *x = &full.after->metrics.items[i], *y = &only.after->metrics.items[i];
+        assert_string_equal(x->path, y->path);
+        if (!(x->value == y->value || (isnan(x->value) && isnan(y->value))))
+            fail_msg("%s: %.17g with before measured, %.17g without", x->path, x->value, y->value);
+    }
+    assert_memory_equal(full.alignment.matrix, only.alignment.matrix, sizeof full.alignment.matrix);
+    skinq_compare_free(&full);
+    skinq_compare_free(&only);
+    skinq_ctx_close(&ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_streamed_equals_in_memory),
         cmocka_unit_test(test_streamed_truncated),
         cmocka_unit_test(test_texture_added),
+        cmocka_unit_test(test_compare_after_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
