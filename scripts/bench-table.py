@@ -32,7 +32,7 @@ def main(argv):
         sys.exit(__doc__)
     one, many = load(argv[1]), load(argv[2])
     m = one['machine']
-    print('Machine: %s, %s, %d cores; `skinq bench` medians of the runs (p95 beside), 1-thread rows '
+    print('Machine: %s, %s, %d cores; `skinq bench` medians of the runs (p95 beside), 1-thread rows\n'
           'pinned with `taskset -c 1`, %d-thread rows with `taskset -c 0,1`.\n'
           % (m['cpu'], m['isa'], many['machine']['threads'], many['machine']['threads']))
     rows, order = {}, []
@@ -61,8 +61,8 @@ def main(argv):
     seen = set()
     for src in (one, many):
         for k, v in src['ratios'].items():
-            if k in seen or v is None:
-                continue
+            if k in seen or v is None or ' 1 threads/1 thread' in k:
+                continue  # (a 1-thread run's "N threads / 1 thread" is 1 by construction)
             seen.add(k)
             print('| %s | %.2f |' % (k, v))
 
