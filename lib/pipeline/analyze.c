@@ -36,7 +36,7 @@ static skinq_status texture_pass(skinq_ctx *ctx, const skinq_image *img, skinq_i
     view.width = box.w;
     view.height = box.h;
     view.data = skinq_image_row(img, box.y) + (size_t)box.x * (size_t)img->channels * (size_t)(img->depth / 8);
-    skinq_mask mview;
+    skinq_mask mview = {0};
     if (roi) {
         mview = *roi;
         mview.width = box.w;

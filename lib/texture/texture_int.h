@@ -194,7 +194,7 @@ tex_tile tex_tile_load(const tex_img *im, int task, int nx, int core, int margin
 double tex_quantile(skinq_ctx *ctx, const float *v, size_t n, double q);
 
 /* ---- the scale-space pyramid (pyramid.c) ---- */
-/** Variance (px²) of the sampled Gaussian kernel tex_gauss and tex_blur use for σ. */
+/** Variance (px²) of the sampled Gaussian kernel (radius ceil(3.5σ)) tex_blur uses for σ. */
 double tex_kernel_var(double sigma);
 /** Separable Gaussian blur of a w×h buffer (edges clamped) by the sampled Gaussian of variance
  * var (px²), vertical then horizontal a row at a time; row holds w + 128 floats; src != dst. */
