@@ -374,6 +374,11 @@ static void planes_task(void *user, int task, int thread)
                     memcpy(w + ((size_t)x * 3 + (size_t)c) * bps, row + (size_t)x * bps, bps);
             row = w;
         }
+        if (rows && img->depth == 8) {
+            skinq_color_row_fixed8(J->k, J->p, row, img->width, rows, J->L16 ? J->L16 + (size_t)y * J->stride : NULL,
+                                   J->mel16 ? J->mel16 + (size_t)y * J->stride : NULL);
+            continue;
+        }
         if (img->depth == 16)
             J->k->color_row16(J->p, (const uint16_t *)(const void *)row, NULL, (size_t)img->width, NULL, out);
         else
@@ -382,6 +387,16 @@ static void planes_task(void *user, int task, int thread)
             to_fixed(out[SKINQ_COLOR_L], out[SKINQ_COLOR_MELANIN_INDEX], J->L16 ? J->L16 + (size_t)y * J->stride : NULL,
                      J->mel16 ? J->mel16 + (size_t)y * J->stride : NULL, img->width);
     }
+}
+
+void skinq_color_row_fixed8(const struct skinq_kernels *k, const skinq_color_params *p, const uint8_t *rgb, int n,
+                            float *rows, uint16_t *L16, int16_t *mel16)
+{
+    float *out[SKINQ_CM_COUNT] = {0};
+    out[SKINQ_CM_L] = L16 ? rows : NULL;
+    out[SKINQ_CM_MI] = mel16 ? rows + n : NULL;
+    k->color_row8(p, rgb, NULL, (size_t)n, NULL, out);
+    to_fixed(out[SKINQ_CM_L], out[SKINQ_CM_MI], L16, mel16, n);
 }
 
 /* Both plane functions: float planes, or (L16 or mel16 set) the fixed-point pair. */

@@ -94,6 +94,11 @@ skinq_status skinq_color_stream_finish(skinq_ctx *ctx, skinq_color_stream *s, sk
                                        skinq_color_info *info);
 void skinq_color_stream_free(skinq_ctx *ctx, skinq_color_stream **s);
 
+/** n 8-bit RGB pixels to skinq_color_planes16()'s fixed-point L* and melanin index (either
+ *  output may be NULL); rows: 2n floats of scratch. The stream and the plane pass share it. */
+void skinq_color_row_fixed8(const struct skinq_kernels *k, const skinq_color_params *p, const uint8_t *rgb, int n,
+                            float *rows, uint16_t *L16, int16_t *mel16);
+
 /** Summary of one metric's histogram and moments. */
 typedef struct skinq_color_stat {
     double mean, std, min, max;

@@ -52,21 +52,28 @@ static skinq_status texture_pass(skinq_ctx *ctx, const skinq_image *img, skinq_i
         st = skinq_color_planes16(ctx, &view, out->color.white_gains, L, mel, (size_t)box.w);
     if (own)
         skinq_image_free(own);
+    if (st == SKINQ_OK)
+        st = skinq_pipeline_texture16(ctx, L, mel, box, roi ? &mview : NULL, o, out);
+    skinq_free(ctx, L);
+    skinq_free(ctx, mel);
+    return st;
+}
+
+skinq_status skinq_pipeline_texture16(skinq_ctx *ctx, const uint16_t *L, const int16_t *mel, skinq_rect box,
+                                      const skinq_mask *roi_view, const skinq_analysis_options *o, skinq_analysis *out)
+{
     skinq_texture_options to = o->texture_options;
     to.maps_dir = o->color.maps_dir;
     skinq_texture_plan *plan = NULL;
+    skinq_status st = skinq_texture_plan_new(ctx, &to, &plan);
     if (st == SKINQ_OK)
-        st = skinq_texture_plan_new(ctx, &to, &plan);
-    if (st == SKINQ_OK)
-        st = skinq_texture_execute16(ctx, plan, L, mel, box.w, box.h, (size_t)box.w, roi ? &mview : NULL,
-                                     o->color.px_per_mm, &out->metrics);
+        st = skinq_texture_execute16(ctx, plan, L, mel, box.w, box.h, (size_t)box.w, roi_view, o->color.px_per_mm,
+                                     &out->metrics);
     skinq_texture_plan_free(&plan);
     if (st == SKINQ_E_EMPTY_ROI) { /* an ROI too small for a spectrum still has its colour */
         skinq_warn(ctx, "no texture metrics: %s", skinq_ctx_error(ctx));
         st = SKINQ_OK;
     }
-    skinq_free(ctx, L);
-    skinq_free(ctx, mel);
     return st;
 }
 
@@ -148,7 +155,7 @@ skinq_status skinq_analyze_file(skinq_ctx *ctx, const char *path, const skinq_an
     if (st == SKINQ_OK) {
         snprintf(out->path, sizeof out->path, "%s", path);
         out->file_size = (uint64_t)sb.st_size;
-        st = stream ? skinq_pipeline_stream_color(ctx, path, &h, o, out) : analyze_image(ctx, img, &img, alpha, o, out);
+        st = stream ? skinq_pipeline_stream(ctx, path, &h, o, out) : analyze_image(ctx, img, &img, alpha, o, out);
     }
     if (st != SKINQ_OK) {
         /* name the file in the message when the analysis itself failed */

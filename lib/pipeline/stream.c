@@ -1,8 +1,9 @@
-/* stream.c -- colour-only analysis of a JPEG without a whole-image buffer: the decoder's row
- * batches go straight to the colour counts (color_stream.c) while they are still in cache. With
- * two or more threads the decoder and the counting run on two threads through a small ring of
- * batches, so the colour pass hides behind the decode. (A 24-MP photo is 72 MB decoded; on
- * these machines merely touching a fresh buffer that size costs more than the decode.) */
+/* stream.c -- the analysis of a JPEG without a whole-image buffer: the decoder's row batches go
+ * straight to the colour counts (color_stream.c) and, with texture, into the 16-bit L* and
+ * melanin-index planes of the ROI's box, while they are still in cache. With two or more
+ * threads the decoder and the counting run on two threads through a small ring of batches, so
+ * the colour pass and the planes hide behind the decode. (A 24-MP photo is 72 MB decoded; its
+ * planes are 96 MB, which the texture pass needs anyway.) */
 #include <pthread.h>
 #include <string.h>
 
@@ -18,6 +19,13 @@ typedef struct stream_job {
     const char *path;
     skinq_color_stream *cs;
     int width;
+    /* with texture: the planes of box, made by the counting side */
+    skinq_rect box;
+    uint16_t *L16;
+    int16_t *mel16;
+    skinq_color_params pp;
+    const struct skinq_kernels *k;
+    float *rows; /* 2 × box.w floats */
     size_t stride;
     uint8_t *buf;     /* RING × BATCH rows */
     /* the ring (two-thread mode) */
@@ -26,6 +34,19 @@ typedef struct stream_job {
     int head, count, y0[RING], n[RING], done;
     skinq_status decode_status;
 } stream_job;
+
+/* A batch's share of the planes (rows y0 .. y0+n−1 of the image, box's columns). */
+static void plane_rows(stream_job *J, const uint8_t *buf, size_t stride, int y0, int n)
+{
+    if (!J->L16)
+        return;
+    const skinq_rect b = J->box;
+    for (int y = y0 > b.y ? y0 : b.y; y < y0 + n && y < b.y + b.h; y++) {
+        const size_t at = (size_t)(y - b.y) * (size_t)b.w;
+        skinq_color_row_fixed8(J->k, &J->pp, buf + (size_t)(y - y0) * stride + (size_t)b.x * 3, b.w, J->rows,
+                               J->L16 + at, J->mel16 + at);
+    }
+}
 
 /* ---- one thread: decode a batch, count it, repeat ---- */
 
@@ -40,6 +61,7 @@ static skinq_status seq_filled(void *user, int y0, int n)
 {
     stream_job *J = user;
     skinq_color_stream_rows(J->cs, J->buf, J->stride, y0, n);
+    plane_rows(J, J->buf, J->stride, y0, n);
     return SKINQ_OK;
 }
 
@@ -93,7 +115,9 @@ static void ring_task(void *user, int task, int thread)
         }
         int slot = J->head;
         pthread_mutex_unlock(&J->lock);
-        skinq_color_stream_rows(J->cs, J->buf + (size_t)slot * BATCH * J->stride, J->stride, J->y0[slot], J->n[slot]);
+        const uint8_t *b = J->buf + (size_t)slot * BATCH * J->stride;
+        skinq_color_stream_rows(J->cs, b, J->stride, J->y0[slot], J->n[slot]);
+        plane_rows(J, b, J->stride, J->y0[slot], J->n[slot]);
         pthread_mutex_lock(&J->lock);
         J->head = (J->head + 1) % RING;
         J->count--;
@@ -104,12 +128,12 @@ static void ring_task(void *user, int task, int thread)
 
 int skinq_pipeline_can_stream(const skinq_image_header *h, const skinq_analysis_options *o)
 {
-    return strcmp(h->format, "jpeg") == 0 && h->channels == 3 && h->orientation == 1 && !h->has_icc && !o->texture &&
-           !o->color.maps_dir && o->color.roi_kind != SKINQ_ROI_AUTO_SKIN;
+    return strcmp(h->format, "jpeg") == 0 && h->channels == 3 && h->orientation == 1 && !h->has_icc &&
+           (!o->texture || !o->color.has_white) && !o->color.maps_dir && o->color.roi_kind != SKINQ_ROI_AUTO_SKIN;
 }
 
-skinq_status skinq_pipeline_stream_color(skinq_ctx *ctx, const char *path, const skinq_image_header *h,
-                                         const skinq_analysis_options *o, skinq_analysis *out)
+skinq_status skinq_pipeline_stream(skinq_ctx *ctx, const char *path, const skinq_image_header *h,
+                                   const skinq_analysis_options *o, skinq_analysis *out)
 {
     stream_job J;
     memset(&J, 0, sizeof J);
@@ -121,6 +145,22 @@ skinq_status skinq_pipeline_stream_color(skinq_ctx *ctx, const char *path, const
     skinq_status st = skinq_color_stream_new(ctx, h->width, h->height, &o->color, &J.cs);
     if (st == SKINQ_OK && !(J.buf = skinq_malloc(ctx, J.stride * BATCH * (two ? RING : 1))))
         st = SKINQ_E_NOMEM;
+    const skinq_color_options *c = &o->color;
+    if (st == SKINQ_OK && o->texture) { /* the planes of the box analyze.c would take */
+        J.box = c->roi_kind == SKINQ_ROI_RECT   ? skinq_rect_clip(c->roi, h->width, h->height)
+                : c->roi_kind == SKINQ_ROI_MASK ? skinq_color_mask_bbox(c->roi_mask)
+                                                : (skinq_rect){0, 0, h->width, h->height};
+        const size_t n = (size_t)(J.box.w > 0 ? J.box.w : 0) * (size_t)(J.box.h > 0 ? J.box.h : 0);
+        const skinq_image fmt = {.width = h->width, .height = h->height, .channels = 3, .depth = 8};
+        J.k = skinq_ctx_kernels(ctx);
+        if (n && (st = skinq_color_params_init(ctx, &J.pp, &fmt, NULL)) == SKINQ_OK) {
+            J.L16 = skinq_malloc(ctx, n * sizeof *J.L16);
+            J.mel16 = skinq_malloc(ctx, n * sizeof *J.mel16);
+            J.rows = skinq_malloc(ctx, 2 * (size_t)J.box.w * sizeof *J.rows);
+            if (!J.L16 || !J.mel16 || !J.rows)
+                st = SKINQ_E_NOMEM;
+        }
+    }
     if (st == SKINQ_OK && two) {
         pthread_mutex_init(&J.lock, NULL);
         pthread_cond_init(&J.not_full, NULL);
@@ -142,6 +182,21 @@ skinq_status skinq_pipeline_stream_color(skinq_ctx *ctx, const char *path, const
         out->depth = 8;
         st = skinq_color_stream_finish(ctx, J.cs, &out->metrics, &out->color);
     }
+    if (st == SKINQ_OK && J.L16) {
+        skinq_mask view = {0};
+        if (c->roi_kind == SKINQ_ROI_MASK) {
+            view = *c->roi_mask;
+            view.width = J.box.w;
+            view.height = J.box.h;
+            view.data = c->roi_mask->data + (size_t)J.box.y * c->roi_mask->stride + (size_t)J.box.x;
+        }
+        st = skinq_pipeline_texture16(ctx, J.L16, J.mel16, J.box, c->roi_kind == SKINQ_ROI_MASK ? &view : NULL, o, out);
+    }
+    if (st != SKINQ_OK)
+        skinq_metrics_free(&out->metrics);
+    skinq_free(ctx, J.L16);
+    skinq_free(ctx, J.mel16);
+    skinq_free(ctx, J.rows);
     skinq_color_stream_free(ctx, &J.cs);
     return st;
 }

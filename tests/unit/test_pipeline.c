@@ -1,6 +1,7 @@
-/* test_pipeline.c -- skinq_analyze_file(): the streamed colour-only path (JPEG rows straight into
- * the colour counts) gives the numbers of loading the image and analysing it in memory, on 1
- * and 2 threads; a truncated JPEG fails cleanly mid-stream; the texture path adds texture.*. */
+/* test_pipeline.c -- skinq_analyze_file(): the streamed path (JPEG rows straight into the colour
+ * counts, and with texture into the 16-bit planes) gives the numbers of loading the image and
+ * analysing it in memory, on 1 and 2 threads; a truncated JPEG fails cleanly mid-stream; the
+ * texture path adds texture.*; compare's after_only. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,57 @@ static void test_streamed_equals_in_memory(void **state)
         assert_int_equal(a.color.roi_rect.w, info.roi_rect.w);
         skinq_metrics_free(&m);
         skinq_analysis_free(&a);
+        skinq_mask_free(&mask);
+        skinq_image_free(&img);
+        skinq_ctx_close(&ctx);
+    }
+}
+
+/* With texture: rows streamed into the colour counts and the 16-bit planes give exactly the
+ * numbers of loading the photo and analysing the image (whole image, a rectangle, a mask; a
+ * rectangle too small for a spectrum keeps its colour), on 1 and 2 threads. */
+static void test_streamed_texture_equals_in_memory(void **state)
+{
+    (void)state;
+    for (int threads = 1; threads <= 2; threads++) {
+        skinq_ctx *ctx = tu_ctx_with(SKINQ_ISA_ALL, threads);
+        char path[2200], mpath[2200];
+        snprintf(path, sizeof path, "%s/day03.jpg", tu_healing_series(ctx, 640, 480));
+        snprintf(mpath, sizeof mpath, "%s/mask.png", tu_healing_series(ctx, 640, 480));
+        skinq_image *img = NULL;
+        assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
+        skinq_mask *mask = NULL;
+        assert_int_equal(skinq_mask_load(ctx, mpath, &mask), SKINQ_OK);
+        for (int kind = 0; kind < 4; kind++) {
+            skinq_analysis_options o;
+            skinq_analysis_default_options(&o);
+            o.color.px_per_mm = 6;
+            o.color.has_ref = 1;
+            o.color.ref = (skinq_rect){10, 150, 80, 80};
+            if (kind == 1 || kind == 3) {
+                o.color.roi_kind = SKINQ_ROI_RECT;
+                o.color.roi = kind == 1 ? (skinq_rect){150, 90, 400, 300} : (skinq_rect){300, 200, 20, 20};
+            } else if (kind == 2) {
+                o.color.roi_kind = SKINQ_ROI_MASK;
+                o.color.roi_mask = mask;
+            }
+            skinq_analysis a, b;
+            assert_int_equal(skinq_analyze_file(ctx, path, &o, &a), SKINQ_OK); /* streams */
+            memset(&b, 0, sizeof b);
+            assert_int_equal(skinq_analyze_image(ctx, img, NULL, &o, &b), SKINQ_OK);
+            assert_int_equal(a.metrics.count, b.metrics.count);
+            for (size_t i = 0; i < b.metrics.count; i++) {
+                const skinq_metric *x = &b.metrics.items[i], *y = skinq_metrics_find(&a.metrics, x->path);
+                if (!y)
+                    fail_msg("%s missing from the streamed analysis", x->path);
+                if (strncmp(x->path, "texture.", 8) == 0 ? !(x->value == y->value || (isnan(x->value) && isnan(y->value)))
+                                                         : fabs(x->value - y->value) > 1e-9 * (1 + fabs(x->value)))
+                    fail_msg("%s (ROI kind %d): in memory %.17g, streamed %.17g", x->path, kind, x->value, y->value);
+            }
+            assert_true((skinq_metrics_find(&a.metrics, "texture.psd.fine") != NULL) == (kind != 3));
+            skinq_analysis_free(&a);
+            skinq_analysis_free(&b);
+        }
         skinq_mask_free(&mask);
         skinq_image_free(&img);
         skinq_ctx_close(&ctx);
@@ -160,6 +212,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_streamed_equals_in_memory),
+        cmocka_unit_test(test_streamed_texture_equals_in_memory),
         cmocka_unit_test(test_streamed_truncated),
         cmocka_unit_test(test_texture_added),
         cmocka_unit_test(test_compare_after_only),
