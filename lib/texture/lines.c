@@ -113,8 +113,27 @@ TEX_CLONES static void line_tile_run(void *user, int task, int thread)
     tex_pyr_run(py, buf, tw, th, pyr, line_plane, &t);
     double len = 0, con = 0;
     uint64_t pix = 0;
-    for (int y = M; y < M + ch; y++)
+    const float thr = (float)j->thr;
+    uint8_t cand[CORE + 8];
+    for (int y = M; y < M + ch; y++) {
+        /* candidates first: a pixel can only win if some level's nearest sample reaches the
+         * threshold; flag them in loops that vectorise, then skip eight flags at a time */
+        memset(cand, 0, sizeof cand);
+        for (int l = 0; l < py->levels; l++) {
+            const int h2 = (1 << l) >> 1;
+            const float *row = t.best[l] + (size_t)((y + h2) >> l) * (size_t)wl[l];
+            for (int x = M; x < M + cw; x++)
+                cand[x - M] |= row[(x + h2) >> l] >= thr;
+        }
         for (int x = M; x < M + cw; x++) {
+            uint64_t eight;
+            memcpy(&eight, cand + (x - M), 8);
+            if (!eight) {
+                x += 7;
+                continue;
+            }
+            if (!cand[x - M])
+                continue;
             /* The strongest scale wins per full-res pixel: each level's best at its sample
              * nearest the pixel (ties to the finer level, as to the smaller scale within one). */
             int win = -1;
@@ -148,6 +167,7 @@ TEX_CLONES static void line_tile_run(void *user, int task, int thread)
             if (j->mask)
                 j->mask[(size_t)(cy0 + y - M) * im->w + (size_t)(cx0 + x - M)] = 1;
         }
+    }
     j->len[task] = len;
     j->con[task] = con;
     j->pix[task] = pix;
