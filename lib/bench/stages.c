@@ -67,29 +67,27 @@ static skinq_status run_color(void *u)
     return st;
 }
 
-static skinq_status run_analyze_color(void *u)
+/* File → metrics as `skinq analyze PHOTO` (texture at 20 px/mm) or `--no-texture`. */
+static skinq_status run_analysis(job *j, int texture)
 {
-    job *j = u;
     skinq_analysis_options o;
     skinq_analysis_default_options(&o);
-    o.texture = 0;
+    o.texture = texture;
+    o.color.px_per_mm = 20;
     skinq_analysis a;
     skinq_status st = skinq_analyze_file(j->ctx, j->path, &o, &a);
     skinq_analysis_free(&a);
     return st;
 }
 
-/* The whole analysis, file → colour + texture metrics (what `skinq analyze PHOTO` does). */
+static skinq_status run_analyze_color(void *u)
+{
+    return run_analysis(u, 0);
+}
+
 static skinq_status run_analyze_all(void *u)
 {
-    job *j = u;
-    skinq_analysis_options o;
-    skinq_analysis_default_options(&o);
-    o.color.px_per_mm = 20;
-    skinq_analysis a;
-    skinq_status st = skinq_analyze_file(j->ctx, j->path, &o, &a);
-    skinq_analysis_free(&a);
-    return st;
+    return run_analysis(u, 1);
 }
 
 static skinq_status run_cv8(void *u)

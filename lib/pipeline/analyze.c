@@ -36,13 +36,6 @@ static skinq_status texture_pass(skinq_ctx *ctx, const skinq_image *img, skinq_i
     view.width = box.w;
     view.height = box.h;
     view.data = skinq_image_row(img, box.y) + (size_t)box.x * (size_t)img->channels * (size_t)(img->depth / 8);
-    skinq_mask mview = {0};
-    if (roi) {
-        mview = *roi;
-        mview.width = box.w;
-        mview.height = box.h;
-        mview.data = roi->data + (size_t)box.y * roi->stride + (size_t)box.x;
-    }
     /* 16-bit planes: 4 bytes a pixel instead of 8, which is most of a photo's peak memory */
     size_t n = (size_t)box.w * (size_t)box.h;
     uint16_t *L = skinq_malloc(ctx, n * sizeof *L);
@@ -53,21 +46,28 @@ static skinq_status texture_pass(skinq_ctx *ctx, const skinq_image *img, skinq_i
     if (own)
         skinq_image_free(own);
     if (st == SKINQ_OK)
-        st = skinq_pipeline_texture16(ctx, L, mel, box, roi ? &mview : NULL, o, out);
+        st = skinq_pipeline_texture16(ctx, L, mel, box, roi, o, out);
     skinq_free(ctx, L);
     skinq_free(ctx, mel);
     return st;
 }
 
 skinq_status skinq_pipeline_texture16(skinq_ctx *ctx, const uint16_t *L, const int16_t *mel, skinq_rect box,
-                                      const skinq_mask *roi_view, const skinq_analysis_options *o, skinq_analysis *out)
+                                      const skinq_mask *roi, const skinq_analysis_options *o, skinq_analysis *out)
 {
+    skinq_mask view = {0}; /* the ROI over the box, no copy */
+    if (roi) {
+        view = *roi;
+        view.width = box.w;
+        view.height = box.h;
+        view.data = roi->data + (size_t)box.y * roi->stride + (size_t)box.x;
+    }
     skinq_texture_options to = o->texture_options;
     to.maps_dir = o->color.maps_dir;
     skinq_texture_plan *plan = NULL;
     skinq_status st = skinq_texture_plan_new(ctx, &to, &plan);
     if (st == SKINQ_OK)
-        st = skinq_texture_execute16(ctx, plan, L, mel, box.w, box.h, (size_t)box.w, roi_view, o->color.px_per_mm,
+        st = skinq_texture_execute16(ctx, plan, L, mel, box.w, box.h, (size_t)box.w, roi ? &view : NULL, o->color.px_per_mm,
                                      &out->metrics);
     skinq_texture_plan_free(&plan);
     if (st == SKINQ_E_EMPTY_ROI) { /* an ROI too small for a spectrum still has its colour */

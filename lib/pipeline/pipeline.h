@@ -16,9 +16,9 @@ int skinq_pipeline_can_stream(const skinq_image_header *h, const skinq_analysis_
 skinq_status skinq_pipeline_stream(skinq_ctx *ctx, const char *path, const skinq_image_header *h,
                                    const skinq_analysis_options *o, skinq_analysis *out);
 
-/** The texture pass on 16-bit planes of the ROI's bounding box (box.w a row; roi_view: the ROI
- * over that box, or NULL when all of it is inside); an ROI too small for a spectrum warns. */
+/** The texture pass on 16-bit planes of the ROI's bounding box (box.w a row; roi: the image's
+ * ROI mask, or NULL when all of the box is inside); an ROI too small for a spectrum warns. */
 skinq_status skinq_pipeline_texture16(skinq_ctx *ctx, const uint16_t *L, const int16_t *mel, skinq_rect box,
-                                      const skinq_mask *roi_view, const skinq_analysis_options *o, skinq_analysis *out);
+                                      const skinq_mask *roi, const skinq_analysis_options *o, skinq_analysis *out);
 
 #endif

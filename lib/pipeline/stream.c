@@ -182,16 +182,9 @@ skinq_status skinq_pipeline_stream(skinq_ctx *ctx, const char *path, const skinq
         out->depth = 8;
         st = skinq_color_stream_finish(ctx, J.cs, &out->metrics, &out->color);
     }
-    if (st == SKINQ_OK && J.L16) {
-        skinq_mask view = {0};
-        if (c->roi_kind == SKINQ_ROI_MASK) {
-            view = *c->roi_mask;
-            view.width = J.box.w;
-            view.height = J.box.h;
-            view.data = c->roi_mask->data + (size_t)J.box.y * c->roi_mask->stride + (size_t)J.box.x;
-        }
-        st = skinq_pipeline_texture16(ctx, J.L16, J.mel16, J.box, c->roi_kind == SKINQ_ROI_MASK ? &view : NULL, o, out);
-    }
+    if (st == SKINQ_OK && J.L16)
+        st = skinq_pipeline_texture16(ctx, J.L16, J.mel16, J.box, c->roi_kind == SKINQ_ROI_MASK ? c->roi_mask : NULL,
+                                      o, out);
     if (st != SKINQ_OK)
         skinq_metrics_free(&out->metrics);
     skinq_free(ctx, J.L16);
