@@ -337,16 +337,21 @@ typedef struct planes_job {
 } planes_job;
 
 /* One row of L* and melanin index into skinq_texture_execute16()'s fixed point. */
-static void to_fixed(const float *L, const float *mel, uint16_t *L16, int16_t *mel16, int n)
+static void to_fixed(const float *restrict L, const float *restrict mel, uint16_t *restrict L16,
+                     int16_t *restrict mel16, int n)
 {
+    /* branch-free selects, so both loops vectorise (the AVX2 build's clone) */
     for (int x = 0; L16 && x < n; x++) {
         float v = L[x] * SKINQ_L16_SCALE + 0.5f;
-        L16[x] = (uint16_t)(v >= 65535.0f ? 65535 : v > 0 ? (int)v : 0); /* NaN → 0 */
+        v = v > 0 ? v : 0; /* NaN → 0 */
+        L16[x] = (uint16_t)(int)(v < 65535.0f ? v : 65535.0f);
     }
     for (int x = 0; mel16 && x < n; x++) {
-        float v = mel[x] * SKINQ_MEL16_SCALE;
-        mel16[x] = !(v == v) || isinf(v) ? SKINQ_MEL16_NONE
-                   : (int16_t)lrintf(v > 32767.0f ? 32767.0f : v < -32767.0f ? -32767.0f : v);
+        const float v = mel[x] * SKINQ_MEL16_SCALE, c = v > 32767.0f ? 32767.0f : v < -32767.0f ? -32767.0f : v;
+        const int finite = v - v == 0; /* NaN and ±inf: SKINQ_MEL16_NONE */
+        /* lrintf's round-half-even as float adds (exact for |c| < 2^22), which vectorise */
+        const int q = (int)(((finite ? c : 0.0f) + 12582912.0f) - 12582912.0f);
+        mel16[x] = finite ? (int16_t)q : SKINQ_MEL16_NONE;
     }
 }
 

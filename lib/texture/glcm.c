@@ -35,22 +35,32 @@ typedef struct glcm_job {
     float lo, scale;
     uint32_t *mats; /* nthreads × 12 × (levels+1)² */
     size_t msize;
-    float *rows;    /* nthreads × w: a 16-bit plane's row widened */
+    uint8_t *lut;   /* 16-bit planes: level of each of the 65536 codes */
 } glcm_job;
+
+static inline uint8_t quantise(const glcm_job *j, float L)
+{
+    const int top = j->levels - 1;
+    float v = (L - j->lo) * j->scale;
+    return (uint8_t)(v >= top ? top : v > 0 ? (int)v : 0); /* NaN → 0 */
+}
 
 static void quantise_rows(void *user, int task, int thread)
 {
+    (void)thread;
     glcm_job *j = user;
     const tex_img *im = j->im;
     int y0 = task * ROWS_PER_TASK, y1 = y0 + ROWS_PER_TASK < im->h ? y0 + ROWS_PER_TASK : im->h;
-    const int top = j->levels - 1;
     for (int y = y0; y < y1; y++) {
-        const float *r = tex_L_span(im, y, 0, im->w, j->rows + (size_t)thread * (size_t)im->w);
         uint8_t *o = j->q + (size_t)y * im->w;
-        for (int x = 0; x < im->w; x++) {
-            float v = (r[x] - j->lo) * j->scale;
-            int l = v >= top ? top : v > 0 ? (int)v : 0; /* NaN → 0 */
-            o[x] = (uint8_t)l;
+        if (j->lut) { /* 16-bit plane: the level of each code, made once (same float arithmetic) */
+            const uint16_t *r = im->L16 + (size_t)y * im->stride;
+            for (int x = 0; x < im->w; x++)
+                o[x] = j->lut[r[x]];
+        } else {
+            const float *r = im->L + (size_t)y * im->stride;
+            for (int x = 0; x < im->w; x++)
+                o[x] = quantise(j, r[x]);
         }
         if (im->roi) {
             const uint8_t *m = im->roi + (size_t)y * im->roi_stride;
@@ -117,8 +127,7 @@ static void count_rows(void *user, int task, int thread)
 enum { RANGE_BINS = 4096 };
 
 typedef struct range_job {
-    const tex_img *im;
-    float *rows;        /* per thread: a row widened from 16 bits (NULL for float planes) */
+    const tex_img *im;  /* a float plane (16-bit ones: l_range16) */
     double *mn, *mx;    /* per task (pass 1) */
     float lo, sc;       /* pass 2: histogram of (L* − lo)·sc */
     uint64_t *hist;     /* per thread RANGE_BINS counts */
@@ -130,12 +139,11 @@ static void range_rows(void *user, int task, int thread)
 {
     range_job *j = user;
     const tex_img *im = j->im;
-    float *row = j->rows ? j->rows + (size_t)thread * (size_t)im->w : NULL;
     const int y0 = task * ROWS_PER_TASK, y1 = y0 + ROWS_PER_TASK < im->h ? y0 + ROWS_PER_TASK : im->h;
     double mn = INFINITY, mx = -INFINITY;
     uint64_t *hist = j->hist ? j->hist + (size_t)thread * RANGE_BINS : NULL;
     for (int y = y0; y < y1; y++) {
-        const float *r = tex_L_span(im, y, 0, im->w, row);
+        const float *r = im->L + (size_t)y * im->stride;
         for (int x = 0; x < im->w; x++) {
             if (!tex_in(im, x, y) || !isfinite(r[x]))
                 continue;
@@ -152,12 +160,116 @@ static void range_rows(void *user, int task, int thread)
         j->mn[task] = mn, j->mx[task] = mx;
 }
 
-/* L* range of the ROI: min–max, or p0.5–p99.5 from a 4096-bin histogram (linear inside a bin);
- * both passes by row bands on the ctx's threads (min, max and counts merge exactly). */
-static skinq_status l_range(skinq_ctx *ctx, const tex_img *im, int minmax, float *rows, double *lo, double *hi)
+/* p0.5 and p99.5 from the RANGE_BINS histogram of (L* − mn)·sc (n values), linear inside a bin,
+ * into lo, hi (left as they are when the two do not differ). */
+static void range_quantiles(const uint64_t *hist, uint64_t n, double mn, double sc, double *lo, double *hi)
+{
+    const double qs[2] = {0.005, 0.995};
+    double out[2];
+    for (int k = 0; k < 2; k++) {
+        double target = qs[k] * n, cum = 0;
+        int b = 0;
+        while (b < RANGE_BINS - 1 && cum + hist[b] < target)
+            cum += hist[b++];
+        double frac = hist[b] ? (target - cum) / hist[b] : 0;
+        out[k] = mn + (b + frac) / sc;
+    }
+    if (out[1] > out[0]) {
+        *lo = out[0];
+        *hi = out[1];
+    }
+}
+
+enum { CODES = 65536 };
+
+typedef struct code_job {
+    const tex_img *im;
+    uint32_t *hist; /* per thread CODES counts */
+} code_job;
+
+/* 16-bit planes: one band of rows into its thread's histogram of L* codes (ROI pixels). */
+static void code_rows(void *user, int task, int thread)
+{
+    code_job *j = user;
+    const tex_img *im = j->im;
+    uint32_t *hist = j->hist + (size_t)thread * CODES;
+    const int y0 = task * ROWS_PER_TASK, y1 = y0 + ROWS_PER_TASK < im->h ? y0 + ROWS_PER_TASK : im->h;
+    for (int y = y0; y < y1; y++) {
+        const uint16_t *r = im->L16 + (size_t)y * im->stride;
+        const uint8_t *m = im->roi ? im->roi + (size_t)y * im->roi_stride : NULL;
+        if (m)
+            for (int x = 0; x < im->w; x++)
+                hist[r[x]] += m[x] != 0;
+        else
+            for (int x = 0; x < im->w; x++)
+                hist[r[x]]++;
+    }
+}
+
+/* The range pass of a 16-bit plane in one sweep: a histogram of its codes, from which min, max
+ * and the 4096-bin histogram of l_range follow per code instead of per pixel, with the same
+ * float arithmetic on the same values, so lo and hi equal l_range's on the widened plane. */
+static skinq_status l_range16(skinq_ctx *ctx, const tex_img *im, int minmax, double *lo, double *hi)
 {
     const int tasks = (im->h + ROWS_PER_TASK - 1) / ROWS_PER_TASK, threads = skinq_ctx_threads(ctx);
-    range_job j = {im, rows, skinq_malloc(ctx, sizeof(double) * (size_t)tasks),
+    code_job j = {im, skinq_calloc(ctx, (size_t)CODES * (size_t)threads, sizeof(uint32_t))};
+    if (!j.hist)
+        return SKINQ_E_NOMEM;
+    skinq_parallel_for(ctx, tasks, code_rows, &j);
+    uint64_t *codes = skinq_malloc(ctx, sizeof *codes * CODES), *hist = skinq_calloc(ctx, RANGE_BINS, sizeof *hist);
+    if (!codes || !hist) {
+        skinq_free(ctx, j.hist);
+        skinq_free(ctx, codes);
+        skinq_free(ctx, hist);
+        return SKINQ_E_NOMEM;
+    }
+    int first = -1, last = -1;
+    for (int c = 0; c < CODES; c++) {
+        uint64_t n = 0;
+        for (int t = 0; t < threads; t++)
+            n += j.hist[(size_t)t * CODES + (size_t)c];
+        codes[c] = n;
+        if (n) {
+            last = c;
+            if (first < 0)
+                first = c;
+        }
+    }
+    skinq_free(ctx, j.hist);
+    skinq_status st = SKINQ_OK;
+    if (first < 0) {
+        st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no finite L* value in the region of interest");
+        goto done;
+    }
+    const float fmn = (float)first * (1.0f / SKINQ_L16_SCALE), fmx = (float)last * (1.0f / SKINQ_L16_SCALE);
+    const double mn = fmn, mx = fmx;
+    *lo = mn;
+    *hi = mx;
+    if (minmax || first == last)
+        goto done;
+    const double sc = RANGE_BINS / (mx - mn);
+    const float flo = (float)mn, fsc = (float)sc;
+    uint64_t n = 0;
+    for (int c = first; c <= last; c++) {
+        if (!codes[c])
+            continue;
+        int b = (int)(((float)c * (1.0f / SKINQ_L16_SCALE) - flo) * fsc);
+        hist[b >= RANGE_BINS ? RANGE_BINS - 1 : b] += codes[c];
+        n += codes[c];
+    }
+    range_quantiles(hist, n, mn, sc, lo, hi);
+done:
+    skinq_free(ctx, codes);
+    skinq_free(ctx, hist);
+    return st;
+}
+
+/* L* range of the ROI: min–max, or p0.5–p99.5 from a 4096-bin histogram (linear inside a bin);
+ * both passes by row bands on the ctx's threads (min, max and counts merge exactly). */
+static skinq_status l_range(skinq_ctx *ctx, const tex_img *im, int minmax, double *lo, double *hi)
+{
+    const int tasks = (im->h + ROWS_PER_TASK - 1) / ROWS_PER_TASK, threads = skinq_ctx_threads(ctx);
+    range_job j = {im, skinq_malloc(ctx, sizeof(double) * (size_t)tasks),
                    skinq_malloc(ctx, sizeof(double) * (size_t)tasks), 0, 0, NULL, 1};
     if (!j.mn || !j.mx) {
         skinq_free(ctx, j.mn);
@@ -192,21 +304,8 @@ static skinq_status l_range(skinq_ctx *ctx, const tex_img *im, int minmax, float
             hist[b] += hist[(size_t)t * RANGE_BINS + b];
     for (int b = 0; b < RANGE_BINS; b++)
         n += hist[b];
-    const double qs[2] = {0.005, 0.995};
-    double out[2];
-    for (int k = 0; k < 2; k++) {
-        double target = qs[k] * n, cum = 0;
-        int b = 0;
-        while (b < RANGE_BINS - 1 && cum + hist[b] < target)
-            cum += hist[b++];
-        double frac = hist[b] ? (target - cum) / hist[b] : 0;
-        out[k] = mn + (b + frac) / sc;
-    }
+    range_quantiles(hist, n, mn, sc, lo, hi);
     skinq_free(ctx, hist);
-    if (out[1] > out[0]) {
-        *lo = out[0];
-        *hi = out[1];
-    }
     return SKINQ_OK;
 }
 
@@ -247,27 +346,27 @@ static void features(const double *P, int L, double f[TEX_GLCM_FEATURES])
 skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax, double feat[TEX_GLCM_FEATURES])
 {
     const int n1 = levels + 1, threads = skinq_ctx_threads(ctx);
-    float *rows = im->L ? NULL : skinq_malloc(ctx, sizeof *rows * (size_t)im->w * (size_t)threads);
-    if (!im->L && !rows)
-        return SKINQ_E_NOMEM;
+    /* float planes are read in place; 16-bit ones go through code tables, no widened rows */
     double lo = 0, hi = 0;
-    skinq_status st = l_range(ctx, im, minmax, rows, &lo, &hi);
-    if (st != SKINQ_OK) {
-        skinq_free(ctx, rows);
+    skinq_status st = im->L ? l_range(ctx, im, minmax, &lo, &hi) : l_range16(ctx, im, minmax, &lo, &hi);
+    if (st != SKINQ_OK)
         return st;
-    }
     glcm_job j = {im, NULL, levels, (float)lo, hi > lo ? (float)(levels / (hi - lo)) : 0.0f, NULL,
-                  (size_t)n1 * (size_t)n1, rows};
+                  (size_t)n1 * (size_t)n1, NULL};
     j.q = skinq_malloc(ctx, (size_t)im->w * (size_t)im->h);
     j.mats = skinq_calloc(ctx, (size_t)threads * 12, j.msize * sizeof *j.mats);
+    j.lut = im->L ? NULL : skinq_malloc(ctx, CODES);
     double *P = skinq_malloc(ctx, sizeof *P * (size_t)levels * (size_t)levels);
-    if (!j.q || !j.mats || !P) {
+    if (!j.q || !j.mats || !P || (!im->L && !j.lut)) {
         skinq_free(ctx, j.q);
         skinq_free(ctx, j.mats);
+        skinq_free(ctx, j.lut);
         skinq_free(ctx, P);
-        skinq_free(ctx, rows);
         return SKINQ_E_NOMEM;
     }
+    if (j.lut)
+        for (int c = 0; c < CODES; c++)
+            j.lut[c] = quantise(&j, (float)c * (1.0f / SKINQ_L16_SCALE));
     int tasks = (im->h + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
     skinq_parallel_for(ctx, tasks, quantise_rows, &j);
     skinq_parallel_for(ctx, tasks, count_rows, &j);
@@ -305,7 +404,7 @@ skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
         feat[q] = used ? feat[q] / used : NAN;
     skinq_free(ctx, j.q);
     skinq_free(ctx, j.mats);
+    skinq_free(ctx, j.lut);
     skinq_free(ctx, P);
-    skinq_free(ctx, rows);
     return SKINQ_OK;
 }

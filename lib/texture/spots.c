@@ -92,29 +92,49 @@ typedef struct base_grid {
 typedef struct sums_job {
     const tex_img *im;
     base_grid *g;
-    float *rows; /* per thread: a row of mel */
+    float *rows; /* per thread: 2 rows (column sums of mel and of counts) */
 } sums_job;
 
 /* The block sums of grid row Y (its D image rows): one task a grid row, so threads never
- * share a cell. */
-static void block_sums(void *user, int Y, int thread)
+ * share a cell. The rows are summed column by column first (branch-free, vectorised: a pixel
+ * that does not count adds 0), then each block's D columns. */
+TEX_CLONES static void block_sums(void *user, int Y, int thread)
 {
     sums_job *j = user;
     const tex_img *im = j->im;
     base_grid *g = j->g;
-    float *row = j->rows + (size_t)thread * (size_t)im->w;
+    const int w = im->w;
+    float *restrict cv = j->rows + (size_t)thread * 2 * (size_t)w, *restrict cc = cv + w;
+    memset(cv, 0, sizeof *cv * 2 * (size_t)w);
     float *n = g->num + (size_t)Y * g->gw, *d = g->den + (size_t)Y * g->gw;
     const int y1 = (Y + 1) * g->D < im->h ? (Y + 1) * g->D : im->h;
     for (int y = Y * g->D; y < y1; y++) {
-        const float *m = tex_mel_span(im, y, 0, im->w, row);
-        for (int x0 = 0, X = 0; x0 < im->w; x0 += g->D, X++) {
-            const int x1 = x0 + g->D < im->w ? x0 + g->D : im->w;
-            for (int x = x0; x < x1; x++)
-                if (tex_in(im, x, y) && isfinite(m[x])) {
-                    n[X] += m[x];
-                    d[X] += 1;
-                }
+        const uint8_t *m = im->roi ? im->roi + (size_t)y * im->roi_stride : NULL;
+        if (im->mel16) {
+            const int16_t *r = im->mel16 + (size_t)y * im->stride;
+            for (int x = 0; x < w; x++) {
+                const int ok = r[x] != SKINQ_MEL16_NONE && (!m || m[x]);
+                cv[x] += ok ? (float)r[x] * (1.0f / SKINQ_MEL16_SCALE) : 0.0f;
+                cc[x] += ok ? 1.0f : 0.0f;
+            }
+        } else {
+            const float *r = im->mel + (size_t)y * im->stride;
+            for (int x = 0; x < w; x++) {
+                const int ok = r[x] - r[x] == 0 && (!m || m[x]); /* finite */
+                cv[x] += ok ? r[x] : 0.0f;
+                cc[x] += ok ? 1.0f : 0.0f;
+            }
         }
+    }
+    for (int x0 = 0, X = 0; x0 < w; x0 += g->D, X++) {
+        const int x1 = x0 + g->D < w ? x0 + g->D : w;
+        float sv = 0, sc = 0;
+        for (int x = x0; x < x1; x++) {
+            sv += cv[x];
+            sc += cc[x];
+        }
+        n[X] = sv;
+        d[X] = sc;
     }
 }
 
@@ -127,7 +147,7 @@ static skinq_status base_make(skinq_ctx *ctx, const tex_img *im, double sigma, b
     g->num = skinq_calloc(ctx, gn, sizeof *g->num);
     g->den = skinq_calloc(ctx, gn, sizeof *g->den);
     float *tmp = skinq_malloc(ctx, gn * sizeof *tmp);
-    float *rows = skinq_malloc(ctx, (size_t)im->w * (size_t)skinq_ctx_threads(ctx) * sizeof *rows);
+    float *rows = skinq_malloc(ctx, 2 * (size_t)im->w * (size_t)skinq_ctx_threads(ctx) * sizeof *rows);
     g->xa = skinq_malloc(ctx, (size_t)im->w * sizeof *g->xa);
     g->xb = skinq_malloc(ctx, (size_t)im->w * sizeof *g->xb);
     g->tx = skinq_malloc(ctx, (size_t)im->w * sizeof *g->tx);
@@ -163,11 +183,16 @@ static void base_free(skinq_ctx *ctx, base_grid *g)
     skinq_free(ctx, g->tx);
 }
 
-/* Residuals mel − baseline of row y into res (NaN outside the ROI or where mel is not finite);
- * nr, dr: gw floats of scratch. */
-static void base_residual_row(const tex_img *im, const base_grid *g, int y, float *res, float *nr, float *dr)
+/* Residuals mel − baseline of row y at columns 0, step, 2·step, ... into res (NaN outside the
+ * ROI or where mel is not finite); nr, dr: 2·gw floats of scratch. The baseline's numerator and
+ * denominator are interpolated first (grid rows, then columns), and divided per pixel: normalised
+ * convolution interpolates both, not the ratio. Branch-free loops, so the compiler vectorises
+ * them; inlined with step 1 (every row of bin_rows) and with the sample grid's step. */
+static inline __attribute__((always_inline)) void residual_row(const tex_img *im, const base_grid *g, int y,
+                                                               const int step, float *restrict res,
+                                                               float *restrict nr, float *restrict dr)
 {
-    const int D = g->D, gw = g->gw;
+    const int D = g->D, gw = g->gw, n = (im->w + step - 1) / step;
     double fy = (y + 0.5) / D - 0.5;
     int Y0 = (int)floor(fy);
     double ty = fy - Y0;
@@ -178,12 +203,44 @@ static void base_residual_row(const tex_img *im, const base_grid *g, int y, floa
         nr[X] = (float)((1 - ty) * na[X] + ty * nb[X]);
         dr[X] = (float)((1 - ty) * da[X] + ty * db[X]);
     }
-    const float *m = tex_mel_span(im, y, 0, im->w, res);
-    for (int x = 0; x < im->w; x++) {
-        const float tx = g->tx[x], n = nr[g->xa[x]] + tx * (nr[g->xb[x]] - nr[g->xa[x]]);
-        const float d = dr[g->xa[x]] + tx * (dr[g->xb[x]] - dr[g->xa[x]]), v = m[x];
-        res[x] = tex_in(im, x, y) && isfinite(v) && d > 1e-6f ? v - n / d : NAN;
+    /* the melanin index of the row's samples into res, NaN where it does not count */
+    if (im->mel16) {
+        const int16_t *r = im->mel16 + (size_t)y * im->stride;
+        for (int i = 0; i < n; i++) {
+            const int16_t v = r[(size_t)i * step];
+            res[i] = v == SKINQ_MEL16_NONE ? NAN : (float)v * (1.0f / SKINQ_MEL16_SCALE);
+        }
+    } else {
+        const float *r = im->mel + (size_t)y * im->stride;
+        for (int i = 0; i < n; i++) {
+            const float v = r[(size_t)i * step];
+            res[i] = v - v == 0 ? v : NAN; /* ±inf and NaN out */
+        }
     }
+    if (im->roi) {
+        const uint8_t *m = im->roi + (size_t)y * im->roi_stride;
+        for (int i = 0; i < n; i++)
+            res[i] = m[(size_t)i * step] ? res[i] : NAN;
+    }
+    const int *xa = g->xa, *xb = g->xb;
+    const float *tx = g->tx;
+    for (int i = 0; i < n; i++) {
+        const size_t x = (size_t)i * step;
+        const float t = tx[x], a0 = nr[xa[x]], a1 = dr[xa[x]];
+        const float nv = a0 + t * (nr[xb[x]] - a0), d = a1 + t * (dr[xb[x]] - a1);
+        const int ok = d > 1e-6f;
+        const float q = res[i] - nv / d;
+        res[i] = ok ? q : NAN;
+    }
+}
+
+TEX_CLONES static void base_residual_row(const tex_img *im, const base_grid *g, int y, int step, float *res,
+                                         float *nr, float *dr)
+{
+    if (step == 1)
+        residual_row(im, g, y, 1, res, nr, dr);
+    else
+        residual_row(im, g, y, step, res, nr, dr);
 }
 
 typedef struct sample_job {
@@ -200,10 +257,8 @@ static void sample_row(void *user, int r, int thread)
 {
     sample_job *j = user;
     float *res = j->scratch + (size_t)thread * j->per_thread, *nr = res + j->im->w, *dr = nr + j->g->gw;
-    base_residual_row(j->im, j->g, r * j->step, res, nr, dr);
-    float *o = j->sample + (size_t)r * j->cols;
-    for (size_t c = 0; c < j->cols; c++)
-        o[c] = res[c * (size_t)j->step];
+    base_residual_row(j->im, j->g, r * j->step, j->step, res, nr, dr);
+    memcpy(j->sample + (size_t)r * j->cols, res, sizeof *res * j->cols);
 }
 
 typedef struct bin_job {
@@ -219,10 +274,12 @@ static void bin_rows(void *user, int y, int thread)
 {
     bin_job *j = user;
     float *res = j->scratch + (size_t)thread * j->per_thread, *nr = res + j->im->w, *dr = nr + j->g->gw;
-    base_residual_row(j->im, j->g, y, res, nr, dr);
-    uint8_t *b = j->bin + (size_t)y * (size_t)j->im->w;
-    for (int x = 0; x < j->im->w; x++)
-        b[x] = res[x] > j->thr; /* NaN → 0 */
+    base_residual_row(j->im, j->g, y, 1, res, nr, dr);
+    const int w = j->im->w;
+    const float thr = j->thr;
+    uint8_t *b = j->bin + (size_t)y * (size_t)w;
+    for (int x = 0; x < w; x++)
+        b[x] = res[x] > thr; /* NaN → 0 */
 }
 
 skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count, double *area_fraction)
@@ -341,23 +398,39 @@ typedef struct tone_job {
     const tex_img *im;
     int B, nbx;
     double *means; /* nby × nbx block means, NaN: not a block of the ROI */
-    float *rows;   /* per thread: a row widened from 16 bits */
 } tone_job;
 
-/* The block means of block row by (a task each: independent outputs). */
+/* The block means of block row by (a task each: independent outputs). A 16-bit plane's codes
+ * are summed as integers (exact, vectorised), a float plane's values in double. */
 static void tone_row(void *user, int by, int thread)
 {
+    (void)thread;
     tone_job *j = user;
     const tex_img *im = j->im;
     const int B = j->B, nbx = j->nbx;
     double *sum = j->means + (size_t)by * (size_t)nbx;
     int cnt[nbx > 0 ? nbx : 1];
+    uint64_t isum[im->L16 && nbx > 0 ? nbx : 1];
     memset(sum, 0, sizeof *sum * (size_t)nbx);
     memset(cnt, 0, sizeof cnt);
-    float *row = j->rows ? j->rows + (size_t)thread * (size_t)im->w : NULL;
+    memset(isum, 0, sizeof isum);
     for (int y = by * B; y < (by + 1) * B; y++) { /* row by row along memory */
-        const float *r = tex_L_span(im, y, 0, nbx * B, row);
         const uint8_t *m = im->roi ? im->roi + (size_t)y * im->roi_stride : NULL;
+        if (im->L16) {
+            const uint16_t *r = im->L16 + (size_t)y * im->stride;
+            for (int bx = 0, x = 0; bx < nbx; bx++) {
+                uint32_t s = 0, k = 0;
+                for (const int end = x + B; x < end; x++) {
+                    const uint32_t in = !m || m[x];
+                    s += in ? r[x] : 0;
+                    k += in;
+                }
+                isum[bx] += s;
+                cnt[bx] += (int)k;
+            }
+            continue;
+        }
+        const float *r = im->L + (size_t)y * im->stride;
         for (int bx = 0, x = 0; bx < nbx; bx++) {
             double s = 0;
             int k = 0;
@@ -370,8 +443,10 @@ static void tone_row(void *user, int by, int thread)
             cnt[bx] += k;
         }
     }
-    for (int bx = 0; bx < nbx; bx++) /* less than half inside: not a block of the ROI */
-        sum[bx] = 2 * cnt[bx] < B * B ? NAN : sum[bx] / cnt[bx];
+    for (int bx = 0; bx < nbx; bx++) { /* less than half inside: not a block of the ROI */
+        const double s = im->L16 ? (double)isum[bx] / SKINQ_L16_SCALE : sum[bx];
+        sum[bx] = 2 * cnt[bx] < B * B ? NAN : s / cnt[bx];
+    }
 }
 
 double tex_tone_evenness(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c)
@@ -379,12 +454,10 @@ double tex_tone_evenness(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c)
     const int B = c->tone_block, nbx = im->w / B, nby = im->h / B;
     if (nbx < 1 || nby < 1)
         return NAN;
-    tone_job j = {im, B, nbx, skinq_malloc(ctx, sizeof(double) * (size_t)nbx * (size_t)nby), NULL};
-    if (!im->L)
-        j.rows = skinq_malloc(ctx, sizeof(float) * (size_t)im->w * (size_t)skinq_ctx_threads(ctx));
+    tone_job j = {im, B, nbx, skinq_malloc(ctx, sizeof(double) * (size_t)nbx * (size_t)nby)};
     double mean = 0, m2 = 0; /* Welford, in block order: block means are ~60 with a spread of ~1 */
     uint64_t nb = 0;
-    if (j.means && (im->L || j.rows)) {
+    if (j.means) {
         skinq_parallel_for(ctx, nby, tone_row, &j);
         for (size_t i = 0; i < (size_t)nbx * (size_t)nby; i++) {
             const double m = j.means[i], d = m - mean;
@@ -396,7 +469,6 @@ double tex_tone_evenness(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c)
         }
     }
     skinq_free(ctx, j.means);
-    skinq_free(ctx, j.rows);
     if (nb < 2)
         return NAN;
     return sqrt(m2 / (double)nb);
