@@ -337,10 +337,10 @@ typedef struct planes_job {
 } planes_job;
 
 /* One row of L* and melanin index into skinq_texture_execute16()'s fixed point. */
-static void to_fixed(const float *restrict L, const float *restrict mel, uint16_t *restrict L16,
+SKINQ_CLONES static void to_fixed(const float *restrict L, const float *restrict mel, uint16_t *restrict L16,
                      int16_t *restrict mel16, int n)
 {
-    /* branch-free selects, so both loops vectorise (the AVX2 build's clone) */
+    /* branch-free selects, so both loops vectorise (and the AVX2 clone packs 16 a step) */
     for (int x = 0; L16 && x < n; x++) {
         float v = L[x] * SKINQ_L16_SCALE + 0.5f;
         v = v > 0 ? v : 0; /* NaN → 0 */

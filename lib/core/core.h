@@ -89,4 +89,14 @@ void skinq_fftw_unlock(void);
 skinq_status skinq_pool_new(skinq_ctx *ctx, int threads, struct skinq_pool **out);
 void skinq_pool_free(skinq_ctx *ctx, struct skinq_pool **pool);
 
+/* Plain-C loops the compiler vectorises, also built for AVX2 and picked at load time (GCC
+ * function multi-versioning): no FMA in the AVX2 clone and no reassociation at any level, so
+ * both clones compute the same bits. Off under AddressSanitizer (its ifunc resolvers run before
+ * the sanitizer's runtime). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define SKINQ_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SKINQ_CLONES
+#endif
+
 #endif /* SKINQ_CORE_H */

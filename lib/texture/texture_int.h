@@ -164,14 +164,9 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
 /** Std of the L* means of tone_block² blocks (>= half inside the ROI); NaN with < 2 blocks (or NOMEM). */
 double tex_tone_evenness(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c);
 
-/* The scale-space parts' loops are plain C the compiler vectorises; on x86 their hot functions
- * are also built for AVX2 and picked at load time (GCC function multi-versioning). No FMA in
- * the AVX2 clone, and no reassociation at any level, so both compute the same bits. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define TEX_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define TEX_CLONES
-#endif
+/* The texture parts' hot loops are plain C the compiler vectorises, built for AVX2 too
+ * (SKINQ_CLONES, core/core.h: same bits in both clones). */
+#define TEX_CLONES SKINQ_CLONES
 
 /* ---- shared helpers (tile.c) ---- */
 /**
