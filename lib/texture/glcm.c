@@ -6,9 +6,11 @@
  * so it reads ln 2 times ours.
  *
  * Speed: L* is quantised once to a byte plane (the ROI's outside gets the extra level `levels`,
- * whose row and column are dropped at the end, so the counting loop has no branch), then each
- * task counts the pairs of row spans of its band of rows, two offsets at a time so the matrices
- * stay in L1, into its thread's own uint32 matrices; they are merged once at the end. */
+ * whose row and column are dropped at the end, so the counting loop has no branch; a 16-bit
+ * plane's codes go through a 65536-entry level table), then each task counts its band of rows
+ * one offset and one row at a time: the row's pair cells a·(levels+1) + b in a vectorised pass,
+ * then the increments, even and odd positions into two matrices of its thread (independent
+ * chains); all are merged once at the end. */
 #include <math.h>
 #include <string.h>
 
@@ -27,15 +29,17 @@ const int tex_glcm_offsets[12][2] = {
 };
 
 #define ROWS_PER_TASK 64
+#define COPIES 2 /* matrices per offset and thread: even and odd positions count apart */
 
 typedef struct glcm_job {
     const tex_img *im;
     uint8_t *q;
     int levels;
     float lo, scale;
-    uint32_t *mats; /* nthreads × 12 × (levels+1)² */
+    uint32_t *mats; /* nthreads × 12 × COPIES × (levels+1)² */
     size_t msize;
     uint8_t *lut;   /* 16-bit planes: level of each of the 65536 codes */
+    uint16_t *cells; /* nthreads × w: a row's pair cells */
 } glcm_job;
 
 static inline uint8_t quantise(const glcm_job *j, float L)
@@ -71,55 +75,52 @@ static void quantise_rows(void *user, int task, int thread)
     }
 }
 
-/* The pairs of one row at offset (dr, dc) over columns [x0, x1) into m. */
-static inline void count_span(uint32_t *m, const uint8_t *a, const uint8_t *b, int x0, int x1, int n1)
+/* The cell of each pair of a row at one offset, a·(levels+1) + b (< 65536 for levels <= 254):
+ * a plain loop the compiler vectorises, so the counting loop is a load and an increment. */
+SKINQ_CLONES static void pair_cells(uint16_t *restrict o, const uint8_t *restrict a, const uint8_t *restrict b, int n,
+                                    int n1)
 {
-    for (int x = x0; x < x1; x++)
-        m[a[x] * n1 + b[x]]++;
+    for (int x = 0; x < n; x++)
+        o[x] = (uint16_t)(a[x] * n1 + b[x]);
 }
 
-/* Two offsets a pass, into two matrices: neighbouring pairs of smooth skin often hit the same
- * bin, and one matrix alone waits on each increment's store before the next load; two
- * independent chains interleaved hide that latency (both matrices stay in L1). */
+/* n cells into two matrices, even and odd positions apart: neighbouring pairs of smooth skin
+ * often hit the same cell, and one matrix alone waits on each increment's store before the
+ * next load; independent chains interleaved hide that latency (the hot cells, near the
+ * diagonal, stay in L1). */
+static inline void count_cells(uint32_t *restrict m, uint32_t *restrict mo, const uint16_t *c, int n)
+{
+    int x = 0;
+    for (; x + 1 < n; x += 2) {
+        m[c[x]]++;
+        mo[c[x + 1]]++;
+    }
+    if (x < n)
+        m[c[x]]++;
+}
+
+/* Each offset of a band of rows into its thread's COPIES matrices, row by row: the cells of
+ * the row's pairs, then their counts. */
 static void count_rows(void *user, int task, int thread)
 {
     glcm_job *j = user;
     const int w = j->im->w, h = j->im->h, n1 = j->levels + 1;
     int y0 = task * ROWS_PER_TASK, y1 = y0 + ROWS_PER_TASK < h ? y0 + ROWS_PER_TASK : h;
-    uint32_t *base = j->mats + (size_t)thread * 12 * j->msize;
-    int ks[12], nk = 0;
-    for (int k = 0; k < 12; k++) /* skimage's rounding repeats offsets: count each once, copy later */
-        if (!(k > 0 && tex_glcm_offsets[k][0] == tex_glcm_offsets[k - 1][0] &&
-              tex_glcm_offsets[k][1] == tex_glcm_offsets[k - 1][1]))
-            ks[nk++] = k;
-    for (int i = 0; i < nk; i += 2) {
-        const int k1 = ks[i], k2 = i + 1 < nk ? ks[i + 1] : -1;
-        const int dr1 = tex_glcm_offsets[k1][0], dc1 = tex_glcm_offsets[k1][1];
-        const int dr2 = k2 >= 0 ? tex_glcm_offsets[k2][0] : 0, dc2 = k2 >= 0 ? tex_glcm_offsets[k2][1] : 0;
-        uint32_t *m1 = base + (size_t)k1 * j->msize, *m2 = k2 >= 0 ? base + (size_t)k2 * j->msize : NULL;
-        const int a1 = dc1 < 0 ? -dc1 : 0, e1 = dc1 > 0 ? w - dc1 : w;
-        const int a2 = dc2 < 0 ? -dc2 : 0, e2 = dc2 > 0 ? w - dc2 : w;
-        for (int y = y0; y < y1; y++) {
-            const uint8_t *a = j->q + (size_t)y * w;
-            const int ok1 = y + dr1 < h, ok2 = m2 && y + dr2 < h;
-            const uint8_t *b1 = ok1 ? j->q + (size_t)(y + dr1) * w + dc1 : NULL;
-            const uint8_t *b2 = ok2 ? j->q + (size_t)(y + dr2) * w + dc2 : NULL;
-            const int lo = a1 > a2 ? a1 : a2, hi = e1 < e2 ? e1 : e2;
-            if (ok1 && ok2 && lo < hi) {
-                for (int x = lo; x < hi; x++) {
-                    m1[a[x] * n1 + b1[x]]++;
-                    m2[a[x] * n1 + b2[x]]++;
-                }
-                count_span(m1, a, b1, a1, lo, n1); /* the columns only one of them has */
-                count_span(m1, a, b1, hi, e1, n1);
-                count_span(m2, a, b2, a2, lo, n1);
-                count_span(m2, a, b2, hi, e2, n1);
-            } else {
-                if (ok1)
-                    count_span(m1, a, b1, a1, e1, n1);
-                if (ok2)
-                    count_span(m2, a, b2, a2, e2, n1);
-            }
+    uint32_t *base = j->mats + (size_t)thread * 12 * COPIES * j->msize;
+    uint16_t *cells = j->cells + (size_t)thread * (size_t)w;
+    for (int k = 0; k < 12; k++) {
+        if (k > 0 && tex_glcm_offsets[k][0] == tex_glcm_offsets[k - 1][0] &&
+            tex_glcm_offsets[k][1] == tex_glcm_offsets[k - 1][1])
+            continue; /* skimage's rounding repeats offsets: count each once, copy later */
+        const int dr = tex_glcm_offsets[k][0], dc = tex_glcm_offsets[k][1];
+        const int x0 = dc < 0 ? -dc : 0, x1 = dc > 0 ? w - dc : w;
+        uint32_t *m = base + (size_t)k * COPIES * j->msize;
+        for (int y = y0; y < y1 && y + dr < h; y++) {
+            if (x1 <= x0)
+                break;
+            const uint8_t *a = j->q + (size_t)y * w, *b = j->q + (size_t)(y + dr) * w + dc;
+            pair_cells(cells, a + x0, b + x0, x1 - x0, n1);
+            count_cells(m, m + j->msize, cells, x1 - x0);
         }
     }
 }
@@ -352,15 +353,17 @@ skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
     if (st != SKINQ_OK)
         return st;
     glcm_job j = {im, NULL, levels, (float)lo, hi > lo ? (float)(levels / (hi - lo)) : 0.0f, NULL,
-                  (size_t)n1 * (size_t)n1, NULL};
+                  (size_t)n1 * (size_t)n1, NULL, NULL};
     j.q = skinq_malloc(ctx, (size_t)im->w * (size_t)im->h);
-    j.mats = skinq_calloc(ctx, (size_t)threads * 12, j.msize * sizeof *j.mats);
+    j.mats = skinq_calloc(ctx, (size_t)threads * 12 * COPIES, j.msize * sizeof *j.mats);
     j.lut = im->L ? NULL : skinq_malloc(ctx, CODES);
+    j.cells = skinq_malloc(ctx, sizeof *j.cells * (size_t)im->w * (size_t)threads);
     double *P = skinq_malloc(ctx, sizeof *P * (size_t)levels * (size_t)levels);
-    if (!j.q || !j.mats || !P || (!im->L && !j.lut)) {
+    if (!j.q || !j.mats || !P || !j.cells || (!im->L && !j.lut)) {
         skinq_free(ctx, j.q);
         skinq_free(ctx, j.mats);
         skinq_free(ctx, j.lut);
+        skinq_free(ctx, j.cells);
         skinq_free(ctx, P);
         return SKINQ_E_NOMEM;
     }
@@ -383,8 +386,8 @@ skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
         for (int a = 0; a < levels; a++)
             for (int b = 0; b < levels; b++) {
                 uint64_t c = 0;
-                for (int t = 0; t < threads; t++) {
-                    const uint32_t *m = j.mats + ((size_t)t * 12 + (size_t)src) * j.msize;
+                for (int t = 0; t < threads * COPIES; t++) {
+                    const uint32_t *m = j.mats + (((size_t)t / COPIES * 12 + (size_t)src) * COPIES + (size_t)t % COPIES) * j.msize;
                     c += (uint64_t)m[a * n1 + b] + m[b * n1 + a];
                 }
                 P[a * levels + b] = (double)c;
@@ -405,6 +408,7 @@ skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
     skinq_free(ctx, j.q);
     skinq_free(ctx, j.mats);
     skinq_free(ctx, j.lut);
+    skinq_free(ctx, j.cells);
     skinq_free(ctx, P);
     return SKINQ_OK;
 }
