@@ -1,6 +1,8 @@
-/* psd_plan.c -- one tile size of a texture plan: FFTW r2c/c2r plans (made under the library's
- * FFTW lock, FFTW_ESTIMATE), the periodic Hann window and the 1-D spectra the detrend needs,
- * per-thread fftwf_malloc scratch, and the per-element frequency tables (radial bin, bands). */
+/* psd_plan.c -- one tile size of a texture plan: FFTW plans of the 1-D passes the 2-D transforms
+ * are made of (under the library's FFTW lock, FFTW_ESTIMATE), the periodic Hann window and the
+ * 1-D spectra the detrend needs, per-thread fftwf_malloc scratch, and the frequency tables
+ * (radial bin and bands per element; the runs of one class and the roughness band's ranges
+ * along the transposed spectrum's kx rows). */
 #include <math.h>
 #include <string.h>
 
@@ -52,7 +54,7 @@ static int size_scratch(tex_size *s, int n)
     }
     s->nthreads = n;
     for (int t = 0; t < n; t++) {
-        s->in[t] = fftwf_malloc(T * T * sizeof(float));
+        s->in[t] = fftwf_malloc(T * (T / 2 + 1) * sizeof(fftwf_complex)); /* also the transposed spectrum */
         s->back[t] = fftwf_malloc(T * T * sizeof(float));
         s->spec[t] = fftwf_malloc(T * (T / 2 + 1) * sizeof(fftwf_complex));
         if (!s->in[t] || !s->back[t] || !s->spec[t]) {
@@ -68,10 +70,10 @@ void tex_size_free(tex_size *s)
     if (!s)
         return;
     skinq_fftw_lock();
-    if (s->fwd)
-        fftwf_destroy_plan(s->fwd);
-    if (s->inv)
-        fftwf_destroy_plan(s->inv);
+    fftwf_plan *plans[4] = {&s->fwd_pairs, &s->fwd_cols, &s->inv_cols, &s->inv_pairs};
+    for (int k = 0; k < 4; k++)
+        if (*plans[k])
+            fftwf_destroy_plan(*plans[k]);
     skinq_fftw_unlock();
     size_scratch_free(s);
     skinq_allocator a = s->alloc;
@@ -83,6 +85,10 @@ void tex_size_free(tex_size *s)
     skinq_free_raw(&a, s->cls);
     skinq_free_raw(&a, s->bands);
     skinq_free_raw(&a, s->colw);
+    skinq_free_raw(&a, s->runs);
+    skinq_free_raw(&a, s->run_off);
+    skinq_free_raw(&a, s->rruns);
+    skinq_free_raw(&a, s->rrun_off);
     skinq_free_raw(&a, s);
 }
 
@@ -117,7 +123,9 @@ tex_size *tex_plan_size(skinq_ctx *ctx, skinq_texture_plan *p, int T)
     s->cls = s_calloc(s, n, sizeof *s->cls);
     s->bands = s_calloc(s, n, 1);
     s->colw = s_calloc(s, (size_t)T / 2 + 1, sizeof *s->colw);
-    if (!s->win || !s->cls || !s->bands || !s->colw || size_scratch(s, threads))
+    s->run_off = s_calloc(s, (size_t)T / 2 + 2, sizeof *s->run_off);
+    s->rrun_off = s_calloc(s, (size_t)T / 2 + 2, sizeof *s->rrun_off);
+    if (!s->win || !s->cls || !s->bands || !s->colw || !s->run_off || !s->rrun_off || size_scratch(s, threads))
         goto nomem;
     for (int j = 0; j <= T / 2; j++)
         s->colw[j] = (j == 0 || j == T / 2) ? 1.0f : 2.0f;
@@ -144,11 +152,18 @@ tex_size *tex_plan_size(skinq_ctx *ctx, skinq_texture_plan *p, int T)
         s->sxx += (double)s->xc[i] * s->xc[i];
     }
     /* H = DFT(w), G = DFT(x·w) with FFTW's sign (e^{-2πikn/T}), in double, from the float
-     * window and coordinates the tiles use */
+     * window and coordinates the tiles use; the T twiddles once (in back[0], free until use) */
+    double *tw = (double *)s->back[0];
+    for (int q = 0; q < T; q++) {
+        double ang = -2 * 3.14159265358979323846 * (double)q / T;
+        tw[2 * q] = cos(ang);
+        tw[2 * q + 1] = sin(ang);
+    }
     for (int k = 0; k < T; k++) {
         double hr = 0, hi = 0, gr = 0, gi = 0;
         for (int i = 0; i < T; i++) {
-            double ang = -2 * 3.14159265358979323846 * (double)(((int64_t)k * i) % T) / T, c = cos(ang), sn = sin(ang);
+            const int64_t q = ((int64_t)k * i) % T;
+            const double c = tw[2 * q], sn = tw[2 * q + 1];
             hr += s->win[i] * c;
             hi += s->win[i] * sn;
             gr += (double)s->xc[i] * s->win[i] * c;
@@ -158,11 +173,19 @@ tex_size *tex_plan_size(skinq_ctx *ctx, skinq_texture_plan *p, int T)
         if (hypot(hr, hi) > 1e-6 * T)
             s->hidx[s->nh++] = k;
     }
+    /* the 2-D r2c: the tile's rows two at a time as T/2 complex DFTs (in → back; psd.c splits
+     * them into spec), then T/2+1 column DFTs written transposed (spec → in, kx-major). The
+     * roughness inverse: its column pass (tex_size_rough), then the rows two at a time again
+     * (back → in). */
+    const int W = T / 2 + 1, nT[1] = {T};
+    fftwf_complex *tsp = (fftwf_complex *)s->in[0];
     skinq_fftw_lock();
-    s->fwd = fftwf_plan_dft_r2c_2d(T, T, s->in[0], s->spec[0], FFTW_ESTIMATE);
-    s->inv = fftwf_plan_dft_c2r_2d(T, T, s->spec[0], s->back[0], FFTW_ESTIMATE);
+    fftwf_complex *pz = (fftwf_complex *)s->back[0];
+    s->fwd_pairs = fftwf_plan_many_dft(1, nT, T / 2, tsp, NULL, 1, T, pz, NULL, 1, T, FFTW_FORWARD, FFTW_ESTIMATE);
+    s->fwd_cols = fftwf_plan_many_dft(1, nT, W, s->spec[0], NULL, W, 1, tsp, NULL, 1, T, FFTW_FORWARD, FFTW_ESTIMATE);
+    s->inv_pairs = fftwf_plan_many_dft(1, nT, T / 2, pz, NULL, 1, T, tsp, NULL, 1, T, FFTW_BACKWARD, FFTW_ESTIMATE);
     skinq_fftw_unlock();
-    if (!s->fwd || !s->inv)
+    if (!s->fwd_pairs || !s->fwd_cols || !s->inv_pairs)
         goto nomem;
     p->sizes[idx] = s;
     return s;
@@ -172,11 +195,12 @@ nomem:
     return NULL;
 }
 
-/* Frequency tables of a size for one configuration: radial bin and band bits per element. */
-void tex_size_tables(tex_size *s, const tex_cfg *c, int bpo)
+/* Frequency tables of a size for one configuration: radial bin and band bits per element, then
+ * the runs psd.c reads them by. */
+int tex_size_tables(tex_size *s, const tex_cfg *c, int bpo)
 {
     if (s->table_ppm == c->ppm)
-        return;
+        return 0;
     const int T = s->T, W = T / 2 + 1;
     int nb = (int)ceil(log2(T / 2.0) * bpo);
     if (nb > TEX_MAX_BINS)
@@ -189,11 +213,14 @@ void tex_size_tables(tex_size *s, const tex_cfg *c, int bpo)
     s->class_bits[0] = 0;
     memset(s->bin_count, 0, sizeof s->bin_count);
     memset(s->bin_logf, 0, sizeof s->bin_logf);
-    for (int i = 0; i < T; i++) {
-        double fy = (i <= T / 2 ? i : i - T) / (double)T;
+    /* rows i and T − i (ky = ±i) hold the same frequencies: the rows up to T/2, each standing
+     * for its mirror too */
+    for (int i = 0; i <= T / 2; i++) {
+        double fy = i / (double)T;
+        const double mirror = i > 0 && i < T / 2 ? 2 : 1;
         for (int j = 0; j < W; j++) {
             double fx = j / (double)T, f = sqrt(fx * fx + fy * fy);
-            double wgt = (j == 0 || j == T / 2) ? 1 : 2;
+            double wgt = ((j == 0 || j == T / 2) ? 1 : 2) * mirror;
             size_t e = (size_t)i * W + (size_t)j;
             uint8_t b = 255, bits = 0;
             if (f > 0 && f <= 0.5) {
@@ -225,7 +252,84 @@ void tex_size_tables(tex_size *s, const tex_cfg *c, int bpo)
             }
             s->cls[e] = (uint16_t)*slot;
         }
+        if (mirror > 1) {
+            memcpy(s->cls + (size_t)(T - i) * W, s->cls + (size_t)i * W, sizeof *s->cls * (size_t)W);
+            memcpy(s->bands + (size_t)(T - i) * W, s->bands + (size_t)i * W, (size_t)W);
+        }
     }
+    /* along each kx row of the transposed spectrum (ky = 0 .. T−1): the runs of one class, and
+     * the ranges in the roughness band; counted, then stored */
+    int nr = 0, nrr = 0, kc = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            if (nr > s->run_cap || nrr > s->rrun_cap) {
+                skinq_free_raw(&s->alloc, s->runs);
+                skinq_free_raw(&s->alloc, s->rruns);
+                s->runs = s_calloc(s, (size_t)nr, sizeof *s->runs);
+                s->rruns = s_calloc(s, nrr > 0 ? (size_t)nrr : 1, sizeof *s->rruns);
+                s->run_cap = s->runs ? nr : 0;
+                s->rrun_cap = s->rruns ? nrr : 0;
+                if (!s->runs || !s->rruns) {
+                    s->table_ppm = -1;
+                    return -1;
+                }
+            }
+            nr = nrr = 0;
+        }
+        for (int j = 0; j < W; j++) {
+            if (pass == 1) {
+                s->run_off[j] = nr;
+                s->rrun_off[j] = nrr;
+            }
+            for (int i = 0; i < T; i++) {
+                size_t e = (size_t)i * W + (size_t)j, up = (size_t)(i - 1) * W + (size_t)j;
+                if (i == 0 || s->cls[e] != s->cls[up]) {
+                    if (pass == 1)
+                        s->runs[nr] = (tex_run){(uint16_t)i, (uint16_t)(i + 1), s->cls[e]};
+                    nr++;
+                } else if (pass == 1)
+                    s->runs[nr - 1].b = (uint16_t)(i + 1);
+                if (s->bands[e] & 8) {
+                    if (i == 0 || !(s->bands[up] & 8)) {
+                        if (pass == 1)
+                            s->rruns[nrr] = (tex_run){(uint16_t)i, (uint16_t)(i + 1), 0};
+                        nrr++;
+                    } else if (pass == 1)
+                        s->rruns[nrr - 1].b = (uint16_t)(i + 1);
+                    kc = j + 1;
+                }
+            }
+        }
+    }
+    s->run_off[W] = nr;
+    s->rrun_off[W] = nrr;
+    s->kc = kc;
     s->table_ppm = c->ppm;
+    return 0;
+}
+
+/* The roughness inverse's column pass: kc inverse DFTs from the transposed spectrum's first kc
+ * rows into spec's first kc columns (the only ones psd.c reads back); planned again when kc
+ * changes. */
+int tex_size_rough(skinq_ctx *ctx, tex_size *s)
+{
+    const int T = s->T, W = T / 2 + 1, kc = s->kc, nT[1] = {T};
+    if (kc == s->kc_planned && (kc == 0 || s->inv_cols))
+        return 0;
+    skinq_fftw_lock();
+    if (s->inv_cols)
+        fftwf_destroy_plan(s->inv_cols);
+    s->inv_cols = NULL;
+    if (kc > 0)
+        s->inv_cols = fftwf_plan_many_dft(1, nT, kc, (fftwf_complex *)s->in[0], NULL, 1, T, s->spec[0], NULL, W, 1,
+                                          FFTW_BACKWARD, FFTW_ESTIMATE);
+    skinq_fftw_unlock();
+    if (kc > 0 && !s->inv_cols) {
+        s->kc_planned = -1;
+        skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory for the %dx%d roughness FFT plan", T, T);
+        return -1;
+    }
+    s->kc_planned = kc;
+    return 0;
 }
 
