@@ -24,7 +24,7 @@
 
 #include "texture_int.h"
 
-#define CORE 512
+#define CORE TEX_SS_CORE
 #define MAX_SCALES 12
 #define GAUSS_GAIN 0.3849 /* 2/(3√3) */
 /* A scale moves to a grid decimated by 2 when it is >= √2 px there: at 1 px the Hessian's 3-point
@@ -32,12 +32,12 @@
  * 2.83 and 4 on the half, 5.66 on the quarter grid. */
 #define LEVEL_SIGMA 1.41421356
 
-typedef struct line_job {
+typedef struct tex_lines_job {
     const tex_img *im;
     tex_pyr py;
-    int margin, nx;
+    int margin, nx, tasks, own_tile;
     double thr;
-    float *scratch; /* per thread: tile, pyramid scratch, a row, per level best R, angle, offset */
+    float *scratch; /* per thread: [tile, pyramid scratch,] a row, its flags, per level best R, angle, offset */
     size_t tile_px, per_thread;
     double *len, *con; /* per task */
     uint64_t *pix;
@@ -49,6 +49,7 @@ typedef struct line_job {
 typedef struct line_tile {
     const line_job *j;
     float *best[TEX_PYR_LEVELS], *ang[TEX_PYR_LEVELS], *off[TEX_PYR_LEVELS], *m1r;
+    uint8_t *fl; /* a row's flags, w + 8 bytes */
 } line_tile;
 
 /* tex_pyr_fn: the Hessian of plane p on its level, kept where it beats the level's best. */
@@ -58,10 +59,23 @@ TEX_CLONES static void line_plane(void *user, int l, int p, const float *G, int 
     const double s = t->j->py.sigma[p] / (1 << l);
     const float s2 = (float)(s * s), thr = (float)t->j->thr;
     float *best = t->best[l], *ang = t->ang[l], *off = t->off[l], *m1r = t->m1r;
+    uint8_t *fl = t->fl;
+    /* the level's first plane clears its best a row at a time, just before the row is
+     * written (in cache, not a pass over memory); ang and off are read only where best > 0 */
+    const int first = p == t->j->py.first[l];
+    if (first && h > 0) {
+        memset(best, 0, sizeof(float) * (size_t)w);
+        memset(best + (size_t)(h - 1) * (size_t)w, 0, sizeof(float) * (size_t)w);
+    }
+    fl[0] = 0;
+    memset(fl + (w > 1 ? w - 1 : 1), 0, 8);
     for (int y = 1; y < h - 1; y++) {
+        if (first)
+            memset(best + (size_t)y * (size_t)w, 0, sizeof(float) * (size_t)w);
         /* first the larger eigenvalue of the whole row (no branch: vectorises), 0 where the
          * pixel is no dark ridge (m1 < |m2|); R <= m1, so only pixels with m1 >= thr can make
-         * a centreline and get the transcendental work below */
+         * a centreline and get the transcendental work below (flagged, then visited eight
+         * flags at a time) */
         const float *b = G + (size_t)y * w;
         for (int x = 1; x < w - 1; x++) {
             float xx = s2 * (b[x - 1] + b[x + 1] - 2 * b[x]), yy = s2 * (b[x - w] + b[x + w] - 2 * b[x]);
@@ -70,9 +84,9 @@ TEX_CLONES static void line_plane(void *user, int l, int p, const float *G, int 
             float m1 = 0.5f * (xx + yy + d), m2 = 0.5f * (xx + yy - d);
             m1r[x] = m1 >= fabsf(m2) ? m1 : 0.0f;
         }
-        for (int x = 1; x < w - 1; x++) {
-            if (!(m1r[x] >= thr))
-                continue;
+        for (int x = 1; x < w - 1; x++)
+            fl[x] = m1r[x] >= thr;
+        TEX_FOR_FLAGS(fl, w - 1, x, {
             const size_t i = (size_t)y * w + (size_t)x;
             const float *c = G + i;
             float xx = s2 * (c[-1] + c[1] - 2 * c[0]), yy = s2 * (c[-w] + c[w] - 2 * c[0]);
@@ -86,54 +100,64 @@ TEX_CLONES static void line_plane(void *user, int l, int p, const float *G, int 
                 ang[i] = a;
                 off[i] = -s2 * gn / m1;
             }
-        }
+        })
     }
 }
 
-TEX_CLONES static void line_tile_run(void *user, int task, int thread)
+TEX_CLONES void tex_lines_tile(tex_lines_job *j, int task, int thread, const float *u, size_t stride, float *pyr)
 {
-    line_job *j = user;
     const tex_img *im = j->im;
     const tex_pyr *py = &j->py;
-    float *buf = j->scratch + (size_t)thread * j->per_thread, *pyr = buf + j->tile_px;
-    const tex_tile tl = tex_tile_load(im, task, j->nx, CORE, j->margin, buf);
+    float *own = j->scratch + (size_t)thread * j->per_thread;
+    if (j->own_tile) {
+        pyr = own + j->tile_px;
+        own = pyr + tex_pyr_scratch(CORE + 2 * j->margin, CORE + 2 * j->margin);
+    }
+    const tex_tile tl = tex_tile_geom(im, task, j->nx, CORE, j->margin);
     const int M = tl.margin, cx0 = tl.cx0, cy0 = tl.cy0, cw = tl.cw, ch = tl.ch, tw = tl.tw, th = tl.th;
     line_tile t;
     t.j = j;
-    t.m1r = pyr + tex_pyr_scratch(CORE + 2 * M, CORE + 2 * M);
-    float *lv = t.m1r + CORE + 2 * M;
+    t.m1r = own;
+    t.fl = (uint8_t *)(t.m1r + CORE + 2 * M);
+    float *lv = t.m1r + 2 * (CORE + 2 * M) + 2;
     int wl[TEX_PYR_LEVELS], hl[TEX_PYR_LEVELS];
     for (int l = 0; l < py->levels; l++) {
         tex_pyr_dims(tw, th, l, &wl[l], &hl[l]);
         const size_t n = (size_t)wl[l] * (size_t)hl[l];
         t.best[l] = lv, t.ang[l] = lv + n, t.off[l] = lv + 2 * n;
         lv += 3 * n;
-        memset(t.best[l], 0, sizeof(float) * 3 * n);
     }
-    tex_pyr_run(py, buf, tw, th, pyr, line_plane, &t);
+    tex_pyr_run(py, u, stride, tw, th, pyr, line_plane, &t);
     double len = 0, con = 0;
     uint64_t pix = 0;
     const float thr = (float)j->thr;
-    uint8_t cand[CORE + 8];
+    uint8_t cand[CORE + 8], lf[CORE + 8];
     for (int y = M; y < M + ch; y++) {
         /* candidates first: a pixel can only win if some level's nearest sample reaches the
-         * threshold; flag them in loops that vectorise, then skip eight flags at a time */
-        memset(cand, 0, sizeof cand);
-        for (int l = 0; l < py->levels; l++) {
-            const int h2 = (1 << l) >> 1;
-            const float *row = t.best[l] + (size_t)((y + h2) >> l) * (size_t)wl[l];
-            for (int x = M; x < M + cw; x++)
-                cand[x - M] |= row[(x + h2) >> l] >= thr;
+         * threshold. Level 0 in a loop that vectorises; a coarser level's samples are flagged
+         * the same way and each one at the threshold flags the 2^l pixels it is nearest to. */
+        const float *row0 = t.best[0] + (size_t)y * (size_t)wl[0] + M;
+        for (int q = 0; q < cw; q++)
+            cand[q] = row0[q] >= thr;
+        memset(cand + cw, 0, 8);
+        for (int l = 1; l < py->levels; l++) {
+            const int f = 1 << l, h2 = f >> 1, X0 = (M + h2) >> l, X1 = (M + cw - 1 + h2) >> l;
+            const float *row = t.best[l] + (size_t)((y + h2) >> l) * (size_t)wl[l] + X0;
+            const int nl = X1 - X0 + 1;
+            for (int q = 0; q < nl; q++)
+                lf[q] = row[q] >= thr;
+            memset(lf + nl, 0, 8);
+            TEX_FOR_FLAGS(lf, nl, q, {
+                /* pixels x with (x + h2) >> l == X0 + q, inside the core */
+                int xa = (X0 + q) * f - h2 - M, xb = xa + f;
+                xa = xa < 0 ? 0 : xa;
+                xb = xb > cw ? cw : xb;
+                for (int x = xa; x < xb; x++)
+                    cand[x] = 1;
+            })
         }
-        for (int x = M; x < M + cw; x++) {
-            uint64_t eight;
-            memcpy(&eight, cand + (x - M), 8);
-            if (!eight) {
-                x += 7;
-                continue;
-            }
-            if (!cand[x - M])
-                continue;
+        TEX_FOR_FLAGS(cand, cw, q, {
+            const int x = M + q;
             /* The strongest scale wins per full-res pixel: each level's best at its sample
              * nearest the pixel (ties to the finer level, as to the smaller scale within one). */
             int win = -1;
@@ -166,19 +190,30 @@ TEX_CLONES static void line_tile_run(void *user, int task, int thread)
             pix++;
             if (j->mask)
                 j->mask[(size_t)(cy0 + y - M) * im->w + (size_t)(cx0 + x - M)] = 1;
-        }
+        })
     }
     j->len[task] = len;
     j->con[task] = con;
     j->pix[task] = pix;
 }
 
-skinq_status tex_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask, tex_lines_out *r)
+static void line_tile_run(void *user, int task, int thread)
 {
-    memset(r, 0, sizeof *r);
-    line_job j;
-    memset(&j, 0, sizeof j);
-    j.im = im;
+    line_job *j = user;
+    float *buf = j->scratch + (size_t)thread * j->per_thread;
+    const tex_tile tl = tex_tile_load(j->im, task, j->nx, CORE, j->margin, buf);
+    tex_lines_tile(j, task, thread, buf, (size_t)tl.tw, NULL);
+}
+
+skinq_status tex_lines_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask, int own_tile,
+                             tex_lines_job **out)
+{
+    *out = NULL;
+    line_job *const j = skinq_calloc(ctx, 1, sizeof *j);
+    if (!j)
+        return SKINQ_E_NOMEM;
+    j->im = im;
+    j->own_tile = own_tile;
     double slo = c->line_sigma[0] > 0.7 ? c->line_sigma[0] : 0.7;
     double shi = c->line_sigma[1] > slo ? c->line_sigma[1] : slo;
     /* half-octave steps: the response of a Gaussian profile varies slowly with σ around its peak */
@@ -188,42 +223,69 @@ skinq_status tex_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int 
     double sigma[MAX_SCALES];
     for (int k = 0; k < ns; k++)
         sigma[k] = slo * pow(2.0, 0.5 * k);
-    tex_pyr_plan(&j.py, sigma, ns, 0, LEVEL_SIGMA);
-    j.thr = c->line_thr * GAUSS_GAIN;
-    j.margin = tex_pyr_margin(&j.py);
-    j.nx = (im->w + CORE - 1) / CORE;
-    int ny = (im->h + CORE - 1) / CORE, tasks = j.nx * ny, threads = skinq_ctx_threads(ctx);
-    const int T = CORE + 2 * j.margin;
-    j.tile_px = (size_t)T * (size_t)T;
+    tex_pyr_plan(&j->py, sigma, ns, 0, LEVEL_SIGMA);
+    j->thr = c->line_thr * GAUSS_GAIN;
+    j->margin = tex_pyr_margin(&j->py);
+    j->nx = (im->w + CORE - 1) / CORE;
+    int ny = (im->h + CORE - 1) / CORE, threads = skinq_ctx_threads(ctx);
+    j->tasks = j->nx * ny;
+    const int T = CORE + 2 * j->margin;
+    j->tile_px = (size_t)T * (size_t)T;
     size_t levels_px = 0;
-    for (int l = 0; l < j.py.levels; l++) {
+    for (int l = 0; l < j->py.levels; l++) {
         int wl, hl;
         tex_pyr_dims(T, T, l, &wl, &hl);
         levels_px += (size_t)wl * (size_t)hl;
     }
-    j.per_thread = j.tile_px + tex_pyr_scratch(T, T) + (size_t)T + 3 * levels_px;
-    j.scratch = skinq_malloc(ctx, sizeof(float) * j.per_thread * (size_t)threads);
-    j.len = skinq_calloc(ctx, (size_t)tasks, sizeof *j.len);
-    j.con = skinq_calloc(ctx, (size_t)tasks, sizeof *j.con);
-    j.pix = skinq_calloc(ctx, (size_t)tasks, sizeof *j.pix);
+    j->per_thread = (own_tile ? j->tile_px + tex_pyr_scratch(T, T) : 0) + 2 * (size_t)T + 2 + 3 * levels_px;
+    j->scratch = skinq_malloc(ctx, sizeof(float) * j->per_thread * (size_t)threads);
+    j->len = skinq_calloc(ctx, (size_t)j->tasks, sizeof *j->len);
+    j->con = skinq_calloc(ctx, (size_t)j->tasks, sizeof *j->con);
+    j->pix = skinq_calloc(ctx, (size_t)j->tasks, sizeof *j->pix);
     if (want_mask)
-        j.mask = r->mask = skinq_calloc(ctx, (size_t)im->w * (size_t)im->h, 1);
-    skinq_status st = SKINQ_OK;
-    if (!j.scratch || !j.len || !j.con || !j.pix || (want_mask && !j.mask)) {
-        st = SKINQ_E_NOMEM;
-        skinq_free(ctx, r->mask);
-        r->mask = NULL;
-    } else {
-        skinq_parallel_for(ctx, tasks, line_tile_run, &j);
-        for (int t = 0; t < tasks; t++) { /* in tile order */
-            r->length_px += j.len[t];
-            r->contrast_sum += j.con[t];
-            r->pixels += j.pix[t];
-        }
+        j->mask = skinq_calloc(ctx, (size_t)im->w * (size_t)im->h, 1);
+    if (!j->scratch || !j->len || !j->con || !j->pix || (want_mask && !j->mask)) {
+        skinq_free(ctx, j->scratch);
+        skinq_free(ctx, j->len);
+        skinq_free(ctx, j->con);
+        skinq_free(ctx, j->pix);
+        skinq_free(ctx, j->mask);
+        skinq_free(ctx, j);
+        return SKINQ_E_NOMEM;
     }
-    skinq_free(ctx, j.scratch);
-    skinq_free(ctx, j.len);
-    skinq_free(ctx, j.con);
-    skinq_free(ctx, j.pix);
-    return st;
+    *out = j;
+    return SKINQ_OK;
+}
+
+int tex_lines_margin(const tex_lines_job *j)
+{
+    return j->margin;
+}
+
+void tex_lines_end(skinq_ctx *ctx, tex_lines_job *j, tex_lines_out *r)
+{
+    memset(r, 0, sizeof *r);
+    for (int t = 0; t < j->tasks; t++) { /* in tile order */
+        r->length_px += j->len[t];
+        r->contrast_sum += j->con[t];
+        r->pixels += j->pix[t];
+    }
+    r->mask = j->mask;
+    skinq_free(ctx, j->scratch);
+    skinq_free(ctx, j->len);
+    skinq_free(ctx, j->con);
+    skinq_free(ctx, j->pix);
+    skinq_free(ctx, j);
+}
+
+skinq_status tex_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask, tex_lines_out *r)
+{
+    memset(r, 0, sizeof *r);
+    tex_lines_job *j;
+    skinq_status st = tex_lines_begin(ctx, im, c, want_mask, 1, &j);
+    if (st != SKINQ_OK)
+        return st;
+    skinq_parallel_for(ctx, j->tasks, line_tile_run, j);
+    tex_lines_end(ctx, j, r);
+    return SKINQ_OK;
 }

@@ -59,10 +59,16 @@ static double sigma_of_var(double var)
     return 0.5 * (lo + hi);
 }
 
-/* o[x] += Σ taps i of k (a[x − i] + b[x + i]) style sums, two taps a pass so the accumulator
- * row is loaded and stored half as often; the x loops vectorise. */
-TEX_CLONES static void acc_rows(float *restrict o, const float *const *lo, const float *const *hi, const float *k, int r, int n)
+/* The blur's inner loop: o[x] = k[0]·c[x] + Σ_i k[i]·(lo[i][x] + hi[i][x]) for i = 1 .. r, taps
+ * taken two at a time, o += k1·(a1 + b1) + k2·(a2 + b2), then the odd last one. The reference:
+ * plain row passes (the x loops vectorise), the accumulator row loaded and stored once per two
+ * taps. */
+TEX_CLONES void tex_acc_rows_ref(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
+                                 const float *k, int r, int n)
 {
+    const float k0 = k[0];
+    for (int x = 0; x < n; x++)
+        o[x] = k0 * c[x];
     int i = 1;
     for (; i + 1 <= r; i += 2) {
         const float k1 = k[i], k2 = k[i + 1];
@@ -78,34 +84,117 @@ TEX_CLONES static void acc_rows(float *restrict o, const float *const *lo, const
     }
 }
 
-TEX_CLONES void tex_blur(const float *src, float *dst, int w, int h, double var, float *row)
+#if TEX_AVX2_KERNELS
+#include <immintrin.h>
+
+/* AVX2: 32 columns a block whose four sums stay in registers through every tap (the reference
+ * is bound by the accumulator's loads and stores: 5 loads and a store per two taps and 8
+ * columns, here 4 loads); the same multiplications and additions in the same order, no FMA,
+ * so the same bits as the reference (tests/unit/test_texture_kernels.c). */
+__attribute__((target("avx2"))) void tex_acc_rows_avx2(float *restrict o, const float *c, const float *const *lo,
+                                                       const float *const *hi, const float *k, int r, int n)
+{
+    const __m256 k0 = _mm256_set1_ps(k[0]);
+#define TAP2(s, d)                                                                                                     \
+    s = _mm256_add_ps(                                                                                                 \
+        s, _mm256_add_ps(_mm256_mul_ps(k1, _mm256_add_ps(_mm256_loadu_ps(a1 + (d)), _mm256_loadu_ps(b1 + (d)))),       \
+                         _mm256_mul_ps(k2, _mm256_add_ps(_mm256_loadu_ps(a2 + (d)), _mm256_loadu_ps(b2 + (d))))))
+#define TAP1(s, d)                                                                                                     \
+    s = _mm256_add_ps(s, _mm256_mul_ps(k1, _mm256_add_ps(_mm256_loadu_ps(a1 + (d)), _mm256_loadu_ps(b1 + (d)))))
+    int x = 0;
+    for (; x + 32 <= n; x += 32) {
+        __m256 s0 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x)), s1 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x + 8));
+        __m256 s2 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x + 16)), s3 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x + 24));
+        int i = 1;
+        for (; i + 1 <= r; i += 2) {
+            const __m256 k1 = _mm256_set1_ps(k[i]), k2 = _mm256_set1_ps(k[i + 1]);
+            const float *a1 = lo[i] + x, *b1 = hi[i] + x, *a2 = lo[i + 1] + x, *b2 = hi[i + 1] + x;
+            TAP2(s0, 0);
+            TAP2(s1, 8);
+            TAP2(s2, 16);
+            TAP2(s3, 24);
+        }
+        if (i == r) {
+            const __m256 k1 = _mm256_set1_ps(k[i]);
+            const float *a1 = lo[i] + x, *b1 = hi[i] + x;
+            TAP1(s0, 0);
+            TAP1(s1, 8);
+            TAP1(s2, 16);
+            TAP1(s3, 24);
+        }
+        _mm256_storeu_ps(o + x, s0);
+        _mm256_storeu_ps(o + x + 8, s1);
+        _mm256_storeu_ps(o + x + 16, s2);
+        _mm256_storeu_ps(o + x + 24, s3);
+    }
+    for (; x + 8 <= n; x += 8) {
+        __m256 s0 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x));
+        int i = 1;
+        for (; i + 1 <= r; i += 2) {
+            const __m256 k1 = _mm256_set1_ps(k[i]), k2 = _mm256_set1_ps(k[i + 1]);
+            const float *a1 = lo[i] + x, *b1 = hi[i] + x, *a2 = lo[i + 1] + x, *b2 = hi[i + 1] + x;
+            TAP2(s0, 0);
+        }
+        if (i == r) {
+            const __m256 k1 = _mm256_set1_ps(k[i]);
+            const float *a1 = lo[i] + x, *b1 = hi[i] + x;
+            TAP1(s0, 0);
+        }
+        _mm256_storeu_ps(o + x, s0);
+    }
+#undef TAP2
+#undef TAP1
+    for (; x < n; x++) { /* the last < 8 columns as the reference rounds them */
+        float s = k[0] * c[x];
+        int i = 1;
+        for (; i + 1 <= r; i += 2)
+            s += k[i] * (lo[i][x] + hi[i][x]) + k[i + 1] * (lo[i + 1][x] + hi[i + 1][x]);
+        if (i == r)
+            s += k[i] * (lo[i][x] + hi[i][x]);
+        o[x] = s;
+    }
+}
+#endif
+
+typedef void (*acc_fn)(float *restrict, const float *, const float *const *, const float *const *, const float *, int,
+                       int);
+
+/* tex_blur by the sampled Gaussian of σ (px) itself. */
+static void blur_sigma(const float *src, size_t sstride, float *dst, int w, int h, double sigma, float *row)
 {
     float k[MAX_RADIUS + 1];
-    const int r = kernel(sigma_of_var(var), k);
+    const int r = kernel(sigma, k);
+    acc_fn acc = tex_acc_rows_ref;
+#if TEX_AVX2_KERNELS
+    if (skinq_cpu_isa() & SKINQ_ISA_AVX2)
+        acc = tex_acc_rows_avx2;
+#endif
     float *v = row + r; /* v[−r .. w + r − 1]: one vertically blurred row, edges clamped */
-    const float *lo[MAX_RADIUS + 1], *hi[MAX_RADIUS + 1];
+    const float *lo[MAX_RADIUS + 1], *hi[MAX_RADIUS + 1], *vlo[MAX_RADIUS + 1], *vhi[MAX_RADIUS + 1];
+    for (int i = 1; i <= r; i++) {
+        vlo[i] = v - i;
+        vhi[i] = v + i;
+    }
     for (int y = 0; y < h; y++) {
         /* vertical first, into the row buffer (stays in L1), then horizontal into dst: one pass
          * over memory a plane instead of two, and no w×h temporary */
-        const float *c = src + (size_t)y * w;
+        const float *c = src + (size_t)y * sstride;
         for (int i = 1; i <= r; i++) {
-            lo[i] = src + (size_t)(y - i < 0 ? 0 : y - i) * w;
-            hi[i] = src + (size_t)(y + i >= h ? h - 1 : y + i) * w;
+            lo[i] = src + (size_t)(y - i < 0 ? 0 : y - i) * sstride;
+            hi[i] = src + (size_t)(y + i >= h ? h - 1 : y + i) * sstride;
         }
-        for (int x = 0; x < w; x++)
-            v[x] = k[0] * c[x];
-        acc_rows(v, lo, hi, k, r, w);
+        acc(v, c, lo, hi, k, r, w);
         for (int i = 1; i <= r; i++) {
             v[-i] = v[0];
             v[w - 1 + i] = v[w - 1];
-            lo[i] = v - i;
-            hi[i] = v + i;
         }
-        float *o = dst + (size_t)y * w;
-        for (int x = 0; x < w; x++)
-            o[x] = k[0] * v[x];
-        acc_rows(o, lo, hi, k, r, w);
+        acc(dst + (size_t)y * w, v, vlo, vhi, k, r, w);
     }
+}
+
+void tex_blur(const float *src, size_t sstride, float *dst, int w, int h, double var, float *row)
+{
+    blur_sigma(src, sstride, dst, w, h, sigma_of_var(var), row);
 }
 
 void tex_decimate(const float *src, int w, int h, float *dst)
@@ -143,6 +232,31 @@ void tex_pyr_plan(tex_pyr *py, const double *sigma, int n, int nb, double s_min)
         py->src[l] = l && py->last[l - 1] < py->first[l] ? py->last[l - 1] : py->first[l];
     }
     py->sigma_max = sigma[n - 1];
+    /* the blur schedule tex_pyr_run follows: each plane's variance (that of one direct blur
+     * by its full-res kernel, in level px²), made from the previous plane unless that step
+     * would be narrower than INC_MIN (then from the level's base, so the first planes are
+     * direct blurs of the base); the base of level l + 1 is plane src[l + 1] decimated */
+    double in_v = 0;
+    for (int l = 0; l < py->levels; l++) {
+        const double f2 = (double)(1 << l) * (double)(1 << l);
+        double prev_v = in_v, next_v = 0;
+        int prev_is_base = 1;
+        for (int p = py->first[l]; p <= py->last[l]; p++) {
+            const double v = tex_kernel_var(py->sigma[p]) / f2;
+            py->step_sigma[l][p] = 0;
+            py->step_from_base[l][p] = 0;
+            if (v > in_v * (1 + 1e-9)) { /* else the base is this plane already */
+                const int from_base = prev_is_base || sigma_of_var(v - prev_v) < INC_MIN;
+                py->step_sigma[l][p] = sigma_of_var(v - (from_base ? in_v : prev_v));
+                py->step_from_base[l][p] = (uint8_t)from_base;
+                prev_is_base = 0;
+            }
+            if (l + 1 < py->levels && p == py->src[l + 1])
+                next_v = v / 4;
+            prev_v = v;
+        }
+        in_v = next_v;
+    }
 }
 
 int tex_pyr_margin(const tex_pyr *py)
@@ -168,41 +282,35 @@ size_t tex_pyr_scratch(int w, int h)
     return 2 * full + 2 * half + (size_t)w + 2 * MAX_RADIUS;
 }
 
-void tex_pyr_run(const tex_pyr *py, const float *base, int w, int h, float *scratch, tex_pyr_fn fn, void *user)
+void tex_pyr_run(const tex_pyr *py, const float *base, size_t stride, int w, int h, float *scratch, tex_pyr_fn fn,
+                 void *user)
 {
     const size_t full = (size_t)w * (size_t)h, half = (size_t)((w + 1) / 2) * (size_t)((h + 1) / 2);
     float *plane[2] = {scratch, scratch + full}, *lbase[2] = {scratch + 2 * full, scratch + 2 * full + half};
     float *row = lbase[1] + half;
     const float *in = base; /* this level's base: the tile, then decimated planes (ping-pong) */
-    double in_v = 0;        /* its blur's variance in this level's px² */
+    size_t in_stride = stride;
     int wl = w, hl = h;
     for (int l = 0; l < py->levels; l++) {
-        const double f2 = (double)(1 << l) * (double)(1 << l);
         const float *prev = in;
-        double prev_v = in_v, next_v = 0;
         float *next_base = lbase[l & 1];
         for (int p = py->first[l]; p <= py->last[l]; p++) {
-            /* the variance of the full-res kernel of σ_p (what one direct blur would apply) */
-            const double v = tex_kernel_var(py->sigma[p]) / f2;
+            /* the schedule of tex_pyr_plan: from the previous plane or from the base */
             const float *g = prev;
-            if (v > in_v * (1 + 1e-9)) { /* else the base is this plane already */
-                /* from the previous plane, unless that step would be narrower than INC_MIN:
-                 * then from the base, so the first planes are direct blurs of the base */
-                const int from_base = prev == in || sigma_of_var(v - prev_v) < INC_MIN;
+            if (py->step_sigma[l][p] > 0) {
+                const int from_base = py->step_from_base[l][p];
                 float *dst = prev == plane[0] ? plane[1] : plane[0];
-                tex_blur(from_base ? in : prev, dst, wl, hl, v - (from_base ? in_v : prev_v), row);
+                blur_sigma(from_base ? in : prev, from_base ? in_stride : (size_t)wl, dst, wl, hl, py->step_sigma[l][p],
+                           row);
                 g = dst;
             }
             fn(user, l, p, g, wl, hl);
-            if (l + 1 < py->levels && p == py->src[l + 1]) {
+            if (l + 1 < py->levels && p == py->src[l + 1])
                 tex_decimate(g, wl, hl, next_base);
-                next_v = v / 4;
-            }
             prev = g;
-            prev_v = v;
         }
         in = next_base;
-        in_v = next_v;
+        in_stride = (size_t)(wl + 1) / 2;
         wl = (wl + 1) / 2;
         hl = (hl + 1) / 2;
     }

@@ -247,8 +247,13 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
         for (int q = 0; q < TEX_GLCM_FEATURES; q++)
             ADD(f[q], "1", "texture.glcm.%s", tex_glcm_names[q]);
     }
+    /* both: one pass over the tiles (tile.c), the same results */
+    const int pl = (o->metrics & SKINQ_TEXTURE_PORES) && (o->metrics & SKINQ_TEXTURE_LINES);
+    if (st == SKINQ_OK && pl)
+        st = tex_pores_lines(ctx, &im, &c, maps, &pores, &lines);
     if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_PORES)) {
-        st = tex_pores(ctx, &im, &c, &pores);
+        if (!pl)
+            st = tex_pores(ctx, &im, &c, &pores);
         double dsum = 0;
         for (size_t i = 0; i < pores.count; i++)
             dsum += pores.items[i].d;
@@ -257,7 +262,8 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
         ADD(pores.count ? dsum / pores.count * c.len_scale : NAN, c.u_len, "texture.pores.mean_diameter_mm");
     }
     if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_LINES)) {
-        st = tex_lines(ctx, &im, &c, maps, &lines);
+        if (!pl)
+            st = tex_lines(ctx, &im, &c, maps, &lines);
         ADD(lines.length_px * c.len_scale * c.per_area_scale / (double)im.inside, c.u_len_per_area,
             "texture.lines.density_mm_per_cm2");
         ADD(lines.pixels ? lines.contrast_sum / (double)lines.pixels : NAN, "L*@60", "texture.lines.mean_contrast");

@@ -5,6 +5,8 @@
 
 #include <fftw3.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "core/core.h"
 
@@ -184,6 +186,29 @@ extern const int tex_glcm_offsets[12][2];
 
 skinq_status tex_pores(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, tex_pores_out *r);
 skinq_status tex_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask, tex_lines_out *r);
+/** Both on one pass over the tiles (tile.c): each tile of u is loaded once, with the wider of the
+ * two margins, and both parts run on it while it is in cache; the same results as the two calls.
+ * On failure pr->items and lr->mask may still need freeing. */
+skinq_status tex_pores_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask, tex_pores_out *pr,
+                             tex_lines_out *lr);
+
+/* The parts' steps, for tex_pores_lines: begin (plan, per-thread scratch, with room for a tile
+ * of u and the pyramid's scratch when own_tile; NOMEM frees everything), one tile of the
+ * TEX_SS_CORE grid from a tile of u with the part's margin (rows `stride` floats apart; pyr:
+ * the caller's tex_pyr_scratch of at least the part's tile, NULL when own_tile; any thread of
+ * the context), end (merge in tile order, free the job). */
+#define TEX_SS_CORE 512 /* core side of the scale-space parts' tiles */
+typedef struct tex_pores_job tex_pores_job;
+typedef struct tex_lines_job tex_lines_job;
+skinq_status tex_pores_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int own_tile, tex_pores_job **out);
+int tex_pores_margin(const tex_pores_job *j);
+void tex_pores_tile(tex_pores_job *j, int task, int thread, const float *u, size_t stride, float *pyr);
+skinq_status tex_pores_end(skinq_ctx *ctx, tex_pores_job *j, tex_pores_out *r);
+skinq_status tex_lines_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask, int own_tile,
+                             tex_lines_job **out);
+int tex_lines_margin(const tex_lines_job *j);
+void tex_lines_tile(tex_lines_job *j, int task, int thread, const float *u, size_t stride, float *pyr);
+void tex_lines_end(skinq_ctx *ctx, tex_lines_job *j, tex_lines_out *r);
 
 /** Spots: count and area fraction of melanin outliers; NaN-free on success. */
 skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count, double *area_fraction);
@@ -193,6 +218,29 @@ double tex_tone_evenness(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c);
 /* The texture parts' hot loops are plain C the compiler vectorises, built for AVX2 too
  * (SKINQ_CLONES, core/core.h: same bits in both clones). */
 #define TEX_CLONES SKINQ_CLONES
+
+/** Runs the body (the variadic part) with q set to the index of every non-zero byte of
+ *  flags[0 .. n) (each 0 or 1; the bytes up to the next multiple of 8 must be 0), ascending:
+ *  eight flags are read as a word and its set flags reached through their bit positions, no
+ *  branch per flag (a flag-by-flag scan mispredicted on every sparse candidate). */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define TEX_FOR_FLAGS(flags, n, q, ...)                                                            \
+    for (int q##_w = 0; q##_w < (n); q##_w += 8) {                                                 \
+        uint64_t q##_e;                                                                            \
+        memcpy(&q##_e, (flags) + q##_w, 8);                                                        \
+        while (q##_e) {                                                                            \
+            const int q = q##_w + (__builtin_ctzll(q##_e) >> 3);                                   \
+            q##_e &= q##_e - 1;                                                                    \
+            __VA_ARGS__                                                                            \
+        }                                                                                          \
+    }
+#else
+#define TEX_FOR_FLAGS(flags, n, q, ...)                                                            \
+    for (int q = 0; q < (n); q++)                                                                  \
+        if ((flags)[q]) {                                                                          \
+            __VA_ARGS__                                                                            \
+        }
+#endif
 
 /* ---- shared helpers (tile.c) ---- */
 /**
@@ -211,15 +259,31 @@ typedef struct tex_tile {
 /** Tile `task` of a grid of core×core tiles (nx a row): its geometry, and u (tex_relative) of the
  * L* plane over core + margin (clamped at the image edges) into buf. */
 tex_tile tex_tile_load(const tex_img *im, int task, int nx, int core, int margin, float *buf);
+/** The geometry alone. */
+tex_tile tex_tile_geom(const tex_img *im, int task, int nx, int core, int margin);
 /** Value at quantile q (0..1) of n NaN-free floats (a copy, skinq_quantile_inplace; n > 0). NaN on NOMEM. */
 double tex_quantile(skinq_ctx *ctx, const float *v, size_t n, double q);
 
 /* ---- the scale-space pyramid (pyramid.c) ---- */
 /** Variance (px²) of the sampled Gaussian kernel (radius ceil(3.5σ)) tex_blur uses for σ. */
 double tex_kernel_var(double sigma);
-/** Separable Gaussian blur of a w×h buffer (edges clamped) by the sampled Gaussian of variance
- * var (px²), vertical then horizontal a row at a time; row holds w + 128 floats; src != dst. */
-void tex_blur(const float *src, float *dst, int w, int h, double var, float *row);
+/** Separable Gaussian blur of a w×h buffer (src rows sstride floats apart, dst rows w; edges
+ * clamped) by the sampled Gaussian of variance var (px²), vertical then horizontal a row at a
+ * time; row holds w + 128 floats; src != dst. */
+void tex_blur(const float *src, size_t sstride, float *dst, int w, int h, double var, float *row);
+/** The blur's row kernel: o[x] = k[0]·c[x] + Σ_{i=1..r} k[i]·(lo[i][x] + hi[i][x]), x < n, taps two
+ * at a time (o += k1·(a1 + b1) + k2·(a2 + b2), then an odd last one); o overlaps no input. The
+ * scalar reference, and (TEX_AVX2_KERNELS) its AVX2 version, bit-identical, picked by tex_blur
+ * when the CPU has AVX2. */
+void tex_acc_rows_ref(float *restrict o, const float *c, const float *const *lo, const float *const *hi, const float *k,
+                      int r, int n);
+#if defined(SKINQ_HAVE_AVX2) && SKINQ_HAVE_AVX2 && defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define TEX_AVX2_KERNELS 1
+void tex_acc_rows_avx2(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
+                       const float *k, int r, int n);
+#else
+#define TEX_AVX2_KERNELS 0
+#endif
 /** Every second pixel of every second row of a w×h buffer into (w+1)/2 × (h+1)/2. */
 void tex_decimate(const float *src, int w, int h, float *dst);
 
@@ -232,6 +296,11 @@ typedef struct tex_pyr {
     int n, levels;
     double sigma[TEX_PYR_PLANES], sigma_max;
     int first[TEX_PYR_LEVELS], last[TEX_PYR_LEVELS], src[TEX_PYR_LEVELS];
+    /* the blur schedule, made once by tex_pyr_plan (the bisections of the kernels' variances
+     * are not redone per tile): per level and plane the increment's σ (level px; 0: the plane
+     * is the level's base) and whether it blurs the base rather than the previous plane */
+    double step_sigma[TEX_PYR_LEVELS][TEX_PYR_PLANES];
+    uint8_t step_from_base[TEX_PYR_LEVELS][TEX_PYR_PLANES];
 } tex_pyr;
 /** Plan n planes of which nb .. n−1−nb are evaluated, each with nb neighbour planes either side
  * on its level; a level starts where its first plane is >= s_min px of the level. */
@@ -245,8 +314,11 @@ size_t tex_pyr_scratch(int w, int h);
 /** Called for every plane in order (level by level, ascending σ): G is level l's w×h plane p,
  * valid until the call returns. */
 typedef void (*tex_pyr_fn)(void *user, int level, int p, const float *G, int w, int h);
-/** Make every plane of a w×h tile base (u, unblurred) and hand each to fn. */
-void tex_pyr_run(const tex_pyr *py, const float *base, int w, int h, float *scratch, tex_pyr_fn fn, void *user);
+/** Make every plane of a w×h tile base (u, unblurred; rows `stride` floats apart, so a part can
+ * run on the middle of a tile loaded with a wider margin) and hand each to fn (planes are w
+ * floats a row). */
+void tex_pyr_run(const tex_pyr *py, const float *base, size_t stride, int w, int h, float *scratch, tex_pyr_fn fn,
+                 void *user);
 
 /** Maps: psd.png and texture_overlay.png into dir. */
 skinq_status tex_write_maps(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, const tex_psd_out *psd,
