@@ -11,6 +11,8 @@ void skinq_surface_init_avx2(struct skinq_kernels *k);
 void skinq_color_init_scalar(struct skinq_kernels *k);
 void skinq_color_init_sse41(struct skinq_kernels *k);
 void skinq_color_init_avx2(struct skinq_kernels *k);
+void skinq_texture_init_scalar(struct skinq_kernels *k);
+void skinq_texture_init_avx2(struct skinq_kernels *k);
 
 void skinq_kernels_init(struct skinq_kernels *k, unsigned isa_mask)
 {
@@ -19,6 +21,7 @@ void skinq_kernels_init(struct skinq_kernels *k, unsigned isa_mask)
     /* ---- scalar inits ---- */
     skinq_surface_init_scalar(k);
     skinq_color_init_scalar(k);
+    skinq_texture_init_scalar(k);
 #if SKINQ_HAVE_SSE41
     if (isa_mask & SKINQ_ISA_SSE41) {
         /* ---- sse41 inits ---- */
@@ -31,6 +34,7 @@ void skinq_kernels_init(struct skinq_kernels *k, unsigned isa_mask)
         /* ---- avx2 inits ---- */
         skinq_surface_init_avx2(k);
         skinq_color_init_avx2(k);
+        skinq_texture_init_avx2(k);
     }
 #endif
 }
@@ -54,9 +58,9 @@ const struct skinq_kernels *skinq_ctx_kernels(const skinq_ctx *ctx)
 size_t skinq_kernel_isas(const skinq_ctx *ctx, const char **names, const char **isas, size_t max)
 {
     const struct skinq_kernels *k = skinq_ctx_kernels(ctx);
-    const char *n[] = {"srgb8_to_lab", "color_row8", "color_row16", "color_hist8", "ps_row"};
+    const char *n[] = {"srgb8_to_lab", "color_row8", "color_row16", "color_hist8", "ps_row", "tex_acc_rows"};
     const char *i[] = {k->name_srgb8_to_lab, k->name_color_row8, k->name_color_row16, k->name_color_hist8,
-                       k->name_ps_row};
+                       k->name_ps_row, k->name_tex_acc_rows};
     size_t count = sizeof n / sizeof n[0];
     for (size_t j = 0; j < count && j < max; j++) {
         names[j] = n[j];

@@ -34,6 +34,12 @@ struct skinq_kernels {
     void (*ps_row)(const struct skinq_ps_params *p, const float *const *rows, size_t n, float *nx, float *ny,
                    float *nz, float *albedo, uint8_t *code);
     const char *name_ps_row; /* the ISA that filled it, for info/bench */
+
+    /* ---- texture kernels (lib/texture/texture_int.h) ---- */
+    /** The Gaussian pyramid's blur rows: o[x] = k[0]·c[x] + Σ_i k[i]·(lo[i][x] + hi[i][x]), x < n. */
+    void (*tex_acc_rows)(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
+                         const float *k, int r, int n);
+    const char *name_tex_acc_rows;
 };
 
 /** Fill a table for an ISA mask: scalar entries, then each allowed level in rising order. */

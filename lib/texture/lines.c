@@ -223,7 +223,7 @@ skinq_status tex_lines_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c
     double sigma[MAX_SCALES];
     for (int k = 0; k < ns; k++)
         sigma[k] = slo * pow(2.0, 0.5 * k);
-    tex_pyr_plan(&j->py, sigma, ns, 0, LEVEL_SIGMA);
+    tex_pyr_plan(&j->py, skinq_ctx_kernels(ctx), sigma, ns, 0, LEVEL_SIGMA);
     j->thr = c->line_thr * GAUSS_GAIN;
     j->margin = tex_pyr_margin(&j->py);
     j->nx = (im->w + CORE - 1) / CORE;

@@ -304,7 +304,7 @@ skinq_status tex_pores_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c
     double sigma[MAX_SCALES];
     for (int k = 0; k < ns; k++)
         sigma[k] = slo * pow(j->rho, k - 1);
-    tex_pyr_plan(&j->py, sigma, ns, 1, LEVEL_SIGMA);
+    tex_pyr_plan(&j->py, skinq_ctx_kernels(ctx), sigma, ns, 1, LEVEL_SIGMA);
     j->dmax = 2 * sqrt(2.0) * sigma[ns - 1];
     j->thr = c->pore_thr * 2 / exp(1.0);
     j->margin = tex_pyr_margin(&j->py);

@@ -84,91 +84,19 @@ TEX_CLONES void tex_acc_rows_ref(float *restrict o, const float *c, const float 
     }
 }
 
-#if TEX_AVX2_KERNELS
-#include <immintrin.h>
 
-/* AVX2: 32 columns a block whose four sums stay in registers through every tap (the reference
- * is bound by the accumulator's loads and stores: 5 loads and a store per two taps and 8
- * columns, here 4 loads); the same multiplications and additions in the same order, no FMA,
- * so the same bits as the reference (tests/unit/test_texture_kernels.c). */
-__attribute__((target("avx2"))) void tex_acc_rows_avx2(float *restrict o, const float *c, const float *const *lo,
-                                                       const float *const *hi, const float *k, int r, int n)
+void skinq_texture_init_scalar(struct skinq_kernels *k)
 {
-    const __m256 k0 = _mm256_set1_ps(k[0]);
-#define TAP2(s, d)                                                                                                     \
-    s = _mm256_add_ps(                                                                                                 \
-        s, _mm256_add_ps(_mm256_mul_ps(k1, _mm256_add_ps(_mm256_loadu_ps(a1 + (d)), _mm256_loadu_ps(b1 + (d)))),       \
-                         _mm256_mul_ps(k2, _mm256_add_ps(_mm256_loadu_ps(a2 + (d)), _mm256_loadu_ps(b2 + (d))))))
-#define TAP1(s, d)                                                                                                     \
-    s = _mm256_add_ps(s, _mm256_mul_ps(k1, _mm256_add_ps(_mm256_loadu_ps(a1 + (d)), _mm256_loadu_ps(b1 + (d)))))
-    int x = 0;
-    for (; x + 32 <= n; x += 32) {
-        __m256 s0 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x)), s1 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x + 8));
-        __m256 s2 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x + 16)), s3 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x + 24));
-        int i = 1;
-        for (; i + 1 <= r; i += 2) {
-            const __m256 k1 = _mm256_set1_ps(k[i]), k2 = _mm256_set1_ps(k[i + 1]);
-            const float *a1 = lo[i] + x, *b1 = hi[i] + x, *a2 = lo[i + 1] + x, *b2 = hi[i + 1] + x;
-            TAP2(s0, 0);
-            TAP2(s1, 8);
-            TAP2(s2, 16);
-            TAP2(s3, 24);
-        }
-        if (i == r) {
-            const __m256 k1 = _mm256_set1_ps(k[i]);
-            const float *a1 = lo[i] + x, *b1 = hi[i] + x;
-            TAP1(s0, 0);
-            TAP1(s1, 8);
-            TAP1(s2, 16);
-            TAP1(s3, 24);
-        }
-        _mm256_storeu_ps(o + x, s0);
-        _mm256_storeu_ps(o + x + 8, s1);
-        _mm256_storeu_ps(o + x + 16, s2);
-        _mm256_storeu_ps(o + x + 24, s3);
-    }
-    for (; x + 8 <= n; x += 8) {
-        __m256 s0 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x));
-        int i = 1;
-        for (; i + 1 <= r; i += 2) {
-            const __m256 k1 = _mm256_set1_ps(k[i]), k2 = _mm256_set1_ps(k[i + 1]);
-            const float *a1 = lo[i] + x, *b1 = hi[i] + x, *a2 = lo[i + 1] + x, *b2 = hi[i + 1] + x;
-            TAP2(s0, 0);
-        }
-        if (i == r) {
-            const __m256 k1 = _mm256_set1_ps(k[i]);
-            const float *a1 = lo[i] + x, *b1 = hi[i] + x;
-            TAP1(s0, 0);
-        }
-        _mm256_storeu_ps(o + x, s0);
-    }
-#undef TAP2
-#undef TAP1
-    for (; x < n; x++) { /* the last < 8 columns as the reference rounds them */
-        float s = k[0] * c[x];
-        int i = 1;
-        for (; i + 1 <= r; i += 2)
-            s += k[i] * (lo[i][x] + hi[i][x]) + k[i + 1] * (lo[i + 1][x] + hi[i + 1][x]);
-        if (i == r)
-            s += k[i] * (lo[i][x] + hi[i][x]);
-        o[x] = s;
-    }
+    k->tex_acc_rows = tex_acc_rows_ref;
+    k->name_tex_acc_rows = "scalar";
 }
-#endif
-
-typedef void (*acc_fn)(float *restrict, const float *, const float *const *, const float *const *, const float *, int,
-                       int);
 
 /* tex_blur by the sampled Gaussian of σ (px) itself. */
-static void blur_sigma(const float *src, size_t sstride, float *dst, int w, int h, double sigma, float *row)
+static void blur_sigma(tex_acc_rows_fn acc, const float *src, size_t sstride, float *dst, int w, int h, double sigma,
+                       float *row)
 {
     float k[MAX_RADIUS + 1];
     const int r = kernel(sigma, k);
-    acc_fn acc = tex_acc_rows_ref;
-#if TEX_AVX2_KERNELS
-    if (skinq_cpu_isa() & SKINQ_ISA_AVX2)
-        acc = tex_acc_rows_avx2;
-#endif
     float *v = row + r; /* v[−r .. w + r − 1]: one vertically blurred row, edges clamped */
     const float *lo[MAX_RADIUS + 1], *hi[MAX_RADIUS + 1], *vlo[MAX_RADIUS + 1], *vhi[MAX_RADIUS + 1];
     for (int i = 1; i <= r; i++) {
@@ -192,9 +120,10 @@ static void blur_sigma(const float *src, size_t sstride, float *dst, int w, int 
     }
 }
 
-void tex_blur(const float *src, size_t sstride, float *dst, int w, int h, double var, float *row)
+void tex_blur(const struct skinq_kernels *k, const float *src, size_t sstride, float *dst, int w, int h, double var,
+              float *row)
 {
-    blur_sigma(src, sstride, dst, w, h, sigma_of_var(var), row);
+    blur_sigma(k->tex_acc_rows, src, sstride, dst, w, h, sigma_of_var(var), row);
 }
 
 void tex_decimate(const float *src, int w, int h, float *dst)
@@ -208,9 +137,10 @@ void tex_decimate(const float *src, int w, int h, float *dst)
     }
 }
 
-void tex_pyr_plan(tex_pyr *py, const double *sigma, int n, int nb, double s_min)
+void tex_pyr_plan(tex_pyr *py, const struct skinq_kernels *k, const double *sigma, int n, int nb, double s_min)
 {
     memset(py, 0, sizeof *py);
+    py->acc = k->tex_acc_rows;
     py->n = n;
     memcpy(py->sigma, sigma, sizeof(double) * (size_t)n);
     /* Evaluated scales nb .. n−1−nb, in order; a new level starts at scale k when the first
@@ -300,7 +230,7 @@ void tex_pyr_run(const tex_pyr *py, const float *base, size_t stride, int w, int
             if (py->step_sigma[l][p] > 0) {
                 const int from_base = py->step_from_base[l][p];
                 float *dst = prev == plane[0] ? plane[1] : plane[0];
-                blur_sigma(from_base ? in : prev, from_base ? in_stride : (size_t)wl, dst, wl, hl, py->step_sigma[l][p],
+                blur_sigma(py->acc, from_base ? in : prev, from_base ? in_stride : (size_t)wl, dst, wl, hl, py->step_sigma[l][p],
                            row);
                 g = dst;
             }

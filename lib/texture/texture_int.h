@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/dispatch.h"
 
 #define TEX_MAX_BINS 128   /* radial PSD bins (bins_per_octave <= 8 over <= 12 octaves) */
 #define TEX_MIN_TILE 32    /* smallest PSD tile the fallback tries */
@@ -270,20 +271,16 @@ double tex_kernel_var(double sigma);
 /** Separable Gaussian blur of a w×h buffer (src rows sstride floats apart, dst rows w; edges
  * clamped) by the sampled Gaussian of variance var (px²), vertical then horizontal a row at a
  * time; row holds w + 128 floats; src != dst. */
-void tex_blur(const float *src, size_t sstride, float *dst, int w, int h, double var, float *row);
+void tex_blur(const struct skinq_kernels *k, const float *src, size_t sstride, float *dst, int w, int h, double var,
+              float *row);
 /** The blur's row kernel: o[x] = k[0]·c[x] + Σ_{i=1..r} k[i]·(lo[i][x] + hi[i][x]), x < n, taps two
- * at a time (o += k1·(a1 + b1) + k2·(a2 + b2), then an odd last one); o overlaps no input. The
- * scalar reference, and (TEX_AVX2_KERNELS) its AVX2 version, bit-identical, picked by tex_blur
- * when the CPU has AVX2. */
+ * at a time (o += k1·(a1 + b1) + k2·(a2 + b2), then an odd last one); o overlaps no input. This is
+ * the scalar reference; the kernel table's tex_acc_rows (lib/core/dispatch.h) holds it or its
+ * AVX2 version (texture_avx2.c), bit-identical (tests/unit/test_texture_kernels.c). */
 void tex_acc_rows_ref(float *restrict o, const float *c, const float *const *lo, const float *const *hi, const float *k,
                       int r, int n);
-#if defined(SKINQ_HAVE_AVX2) && SKINQ_HAVE_AVX2 && defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define TEX_AVX2_KERNELS 1
-void tex_acc_rows_avx2(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
-                       const float *k, int r, int n);
-#else
-#define TEX_AVX2_KERNELS 0
-#endif
+typedef void (*tex_acc_rows_fn)(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
+                                const float *k, int r, int n);
 /** Every second pixel of every second row of a w×h buffer into (w+1)/2 × (h+1)/2. */
 void tex_decimate(const float *src, int w, int h, float *dst);
 
@@ -301,10 +298,11 @@ typedef struct tex_pyr {
      * is the level's base) and whether it blurs the base rather than the previous plane */
     double step_sigma[TEX_PYR_LEVELS][TEX_PYR_PLANES];
     uint8_t step_from_base[TEX_PYR_LEVELS][TEX_PYR_PLANES];
+    tex_acc_rows_fn acc; /* the blur's row kernel, from the ctx's kernel table */
 } tex_pyr;
 /** Plan n planes of which nb .. n−1−nb are evaluated, each with nb neighbour planes either side
  * on its level; a level starts where its first plane is >= s_min px of the level. */
-void tex_pyr_plan(tex_pyr *py, const double *sigma, int n, int nb, double s_min);
+void tex_pyr_plan(tex_pyr *py, const struct skinq_kernels *k, const double *sigma, int n, int nb, double s_min);
 /** Tile margin (full-res px, a multiple of the coarsest level's factor) the planes need. */
 int tex_pyr_margin(const tex_pyr *py);
 /** Size of level `level` of a w×h tile. */

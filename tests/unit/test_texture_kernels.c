@@ -1,5 +1,5 @@
 /* test_texture_kernels.c -- lib/texture's hand-written kernels against their references: the
- * blur's row kernel (AVX2 intrinsics vs the scalar tex_acc_rows_ref, bit-exact by design: the
+ * blur's row kernel (the kernel table's AVX2 one vs the scalar tex_acc_rows_ref, bit-exact: the
  * same operations in the same order, no FMA) over every radius, lengths through each vector
  * tail, unaligned starts, random and edge data, with canaries after every output; the flag
  * scan TEX_FOR_FLAGS against a byte-by-byte scan; and the one-pass pores + lines
@@ -52,9 +52,13 @@ static int is_canary(const float *p)
 static void test_acc_rows_avx2_matches_ref(void **state)
 {
     (void)state;
-#if TEX_AVX2_KERNELS
-    if (!(skinq_cpu_isa() & SKINQ_ISA_AVX2)) {
-        print_message("no AVX2 on this CPU: skipped\n");
+    /* the scalar table's kernel (the reference) against the best table's */
+    struct skinq_kernels ref, best;
+    skinq_kernels_init(&ref, SKINQ_ISA_SCALAR);
+    skinq_kernels_init(&best, skinq_cpu_isa());
+    assert_ptr_equal(ref.tex_acc_rows, tex_acc_rows_ref);
+    if (best.tex_acc_rows == ref.tex_acc_rows) {
+        print_message("no SIMD blur kernel for this CPU (%s): skipped\n", best.name_tex_acc_rows);
         return;
     }
     uint64_t rs = tu_seed();
@@ -91,11 +95,11 @@ static void test_acc_rows_avx2_matches_ref(void **state)
                     fill_canary(a, (size_t)(n + GUARD));
                     fill_canary(b, (size_t)(n + GUARD));
                     tex_acc_rows_ref(a, c, lo, hi, k, r, n);
-                    tex_acc_rows_avx2(b, c, lo, hi, k, r, n);
+                    best.tex_acc_rows(b, c, lo, hi, k, r, n);
                     for (int x = 0; x < n; x++)
                         if (memcmp(&a[x], &b[x], 4) != 0)
-                            fail_msg("%s data, r %d, n %d, offset %d: x %d: ref %.9g, avx2 %.9g", DATA_NAMES[kind], r,
-                                     n, off, x, a[x], b[x]);
+                            fail_msg("%s data, r %d, n %d, offset %d: x %d: ref %.9g, %s %.9g", DATA_NAMES[kind], r,
+                                     n, off, x, a[x], best.name_tex_acc_rows, b[x]);
                     for (int x = n; x < n + GUARD; x++)
                         if (!is_canary(&b[x]) || !is_canary(&a[x]))
                             fail_msg("%s data, r %d, n %d: wrote past the end at %d", DATA_NAMES[kind], r, n, x);
@@ -105,10 +109,7 @@ static void test_acc_rows_avx2_matches_ref(void **state)
                     cases++;
                 }
         }
-    print_message("acc_rows: %zu cases bit-identical\n", cases);
-#else
-    print_message("AVX2 kernels not compiled: skipped\n");
-#endif
+    print_message("acc_rows: %zu cases bit-identical (%s vs scalar)\n", cases, best.name_tex_acc_rows);
 }
 
 /* The same kernel on lengths a tile row takes, through tex_blur: a blur equals a direct double
@@ -123,13 +124,17 @@ static void test_blur_matches_direct(void **state)
     for (int i = 0; i < W * H; i++)
         src[i] = gen(D_U, (size_t)i, &rs);
     const double vars[] = {0.3, 1.0, 2.0, 5.0};
-    for (int vi = 0; vi < 4; vi++) {
-        tex_blur(src, W, dst, W, H, vars[vi], row);
+    struct skinq_kernels tables[2]; /* the scalar reference and the CPU's best */
+    skinq_kernels_init(&tables[0], SKINQ_ISA_SCALAR);
+    skinq_kernels_init(&tables[1], skinq_cpu_isa());
+    for (int vi = 0; vi < 8; vi++) {
+        const double var = vars[vi / 2];
+        tex_blur(&tables[vi & 1], src, W, dst, W, H, var, row);
         /* the taps tex_blur used: find the σ with that variance the same way (bisection) */
-        double lo = 0.05, hi = sqrt(vars[vi]) + 1;
+        double lo = 0.05, hi = sqrt(var) + 1;
         for (int it = 0; it < 50; it++) {
             double mid = 0.5 * (lo + hi);
-            if (tex_kernel_var(mid) < vars[vi])
+            if (tex_kernel_var(mid) < var)
                 lo = mid;
             else
                 hi = mid;
@@ -155,7 +160,7 @@ static void test_blur_matches_direct(void **state)
                 double e = fabs(acc - dst[y * W + x]);
                 maxerr = e > maxerr ? e : maxerr;
             }
-        print_message("blur var %.1f: max |float - double| %.2e\n", vars[vi], maxerr);
+        print_message("blur var %.1f (%s): max |float - double| %.2e\n", var, tables[vi & 1].name_tex_acc_rows, maxerr);
         assert_true(maxerr < 1e-3); /* u ~ 300: a few float ulps */
     }
     free(src);
