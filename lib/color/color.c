@@ -334,25 +334,73 @@ typedef struct planes_job {
     uint16_t *L16;    /* skinq_color_planes16: fixed-point outputs, through ... */
     int16_t *mel16;
     float *rows;      /* ... per thread two float rows */
+    const skinq_color_fixed8 *fx; /* 8-bit fixed-point planes' tables */
 } planes_job;
 
-/* One row of L* and melanin index into skinq_texture_execute16()'s fixed point. */
-SKINQ_CLONES static void to_fixed(const float *restrict L, const float *restrict mel, uint16_t *restrict L16,
-                     int16_t *restrict mel16, int n)
+/* L* and the melanin index to skinq_texture_execute16()'s fixed point: branch-free selects,
+ * so the loops over a row vectorise. */
+static inline uint16_t fixed_L(float L)
 {
-    /* branch-free selects, so both loops vectorise (and the AVX2 clone packs 16 a step) */
-    for (int x = 0; L16 && x < n; x++) {
-        float v = L[x] * SKINQ_L16_SCALE + 0.5f;
-        v = v > 0 ? v : 0; /* NaN → 0 */
-        L16[x] = (uint16_t)(int)(v < 65535.0f ? v : 65535.0f);
+    float v = L * SKINQ_L16_SCALE + 0.5f;
+    v = v > 0 ? v : 0; /* NaN → 0 */
+    return (uint16_t)(int)(v < 65535.0f ? v : 65535.0f);
+}
+
+static inline int16_t fixed_mel(float mel)
+{
+    const float v = mel * SKINQ_MEL16_SCALE, c = v > 32767.0f ? 32767.0f : v < -32767.0f ? -32767.0f : v;
+    const int finite = v - v == 0; /* NaN and ±inf: SKINQ_MEL16_NONE */
+    /* lrintf's round-half-even as float adds (exact for |c| < 2^22), which vectorise */
+    const int q = (int)(((finite ? c : 0.0f) + 12582912.0f) - 12582912.0f);
+    return finite ? (int16_t)q : SKINQ_MEL16_NONE;
+}
+
+/* One row of L* and melanin index into fixed point (the AVX2 clone packs 16 a step). */
+SKINQ_CLONES static void to_fixed(const float *restrict L, const float *restrict mel, uint16_t *restrict L16,
+                                  int16_t *restrict mel16, int n)
+{
+    for (int x = 0; L16 && x < n; x++)
+        L16[x] = fixed_L(L[x]);
+    for (int x = 0; mel16 && x < n; x++)
+        mel16[x] = fixed_mel(mel[x]);
+}
+
+void skinq_color_fixed8_init(skinq_color_fixed8 *t, const skinq_color_params *p)
+{
+    const float *m = skinq_rgb2xyz_n;
+    for (int c = 0; c < 256; c++) { /* the kernels' y = (m3·r + m4·g) + m5·b, r = lin·gain, per term */
+        for (int k = 0; k < 3; k++)
+            t->y[k][c] = m[3 + k] * (p->lin[c] * p->gain[k]);
+        t->mel16[c] = fixed_mel(100.0f * (p->od[c] + p->od_offset[0])); /* the kernels' MI */
     }
-    for (int x = 0; mel16 && x < n; x++) {
-        const float v = mel[x] * SKINQ_MEL16_SCALE, c = v > 32767.0f ? 32767.0f : v < -32767.0f ? -32767.0f : v;
-        const int finite = v - v == 0; /* NaN and ±inf: SKINQ_MEL16_NONE */
-        /* lrintf's round-half-even as float adds (exact for |c| < 2^22), which vectorise */
-        const int q = (int)(((finite ? c : 0.0f) + 12582912.0f) - 12582912.0f);
-        mel16[x] = finite ? (int16_t)q : SKINQ_MEL16_NONE;
+}
+
+/* Y/Yn of n pixels by table (scalar loads: a gather is slower than three of them here), and the
+ * melanin index of each, already fixed point. Not cloned, so it stays free of gathers. */
+static void fixed8_tables(const skinq_color_fixed8 *restrict t, const uint8_t *restrict rgb, int n,
+                          float *restrict Y, int16_t *restrict mel16)
+{
+    for (int x = 0; x < n; x++) {
+        const uint8_t *px = rgb + 3 * (size_t)x;
+        Y[x] = (t->y[0][px[0]] + t->y[1][px[1]]) + t->y[2][px[2]];
     }
+    for (int x = 0; mel16 && x < n; x++)
+        mel16[x] = t->mel16[rgb[3 * (size_t)x]];
+}
+
+/* L* = 116·f(Y/Yn) − 16 as the kernels compute it (skinq_lab_f_hh), to fixed point. */
+SKINQ_CLONES static void fixed8_L(const float *restrict Y, uint16_t *restrict L16, int n)
+{
+    for (int x = 0; x < n; x++)
+        L16[x] = fixed_L(116.0f * skinq_lab_f_hh(Y[x]) - 16.0f);
+}
+
+void skinq_color_row_fixed8(const skinq_color_fixed8 *t, const uint8_t *rgb, int n, float *row, uint16_t *L16,
+                            int16_t *mel16)
+{
+    fixed8_tables(t, rgb, n, row, mel16);
+    if (L16)
+        fixed8_L(row, L16, n);
 }
 
 static void planes_task(void *user, int task, int thread)
@@ -380,7 +428,7 @@ static void planes_task(void *user, int task, int thread)
             row = w;
         }
         if (rows && img->depth == 8) {
-            skinq_color_row_fixed8(J->k, J->p, row, img->width, rows, J->L16 ? J->L16 + (size_t)y * J->stride : NULL,
+            skinq_color_row_fixed8(J->fx, row, img->width, rows, J->L16 ? J->L16 + (size_t)y * J->stride : NULL,
                                    J->mel16 ? J->mel16 + (size_t)y * J->stride : NULL);
             continue;
         }
@@ -392,16 +440,6 @@ static void planes_task(void *user, int task, int thread)
             to_fixed(out[SKINQ_COLOR_L], out[SKINQ_COLOR_MELANIN_INDEX], J->L16 ? J->L16 + (size_t)y * J->stride : NULL,
                      J->mel16 ? J->mel16 + (size_t)y * J->stride : NULL, img->width);
     }
-}
-
-void skinq_color_row_fixed8(const struct skinq_kernels *k, const skinq_color_params *p, const uint8_t *rgb, int n,
-                            float *rows, uint16_t *L16, int16_t *mel16)
-{
-    float *out[SKINQ_CM_COUNT] = {0};
-    out[SKINQ_CM_L] = L16 ? rows : NULL;
-    out[SKINQ_CM_MI] = mel16 ? rows + n : NULL;
-    k->color_row8(p, rgb, NULL, (size_t)n, NULL, out);
-    to_fixed(out[SKINQ_CM_L], out[SKINQ_CM_MI], L16, mel16, n);
 }
 
 /* Both plane functions: float planes, or (L16 or mel16 set) the fixed-point pair. */
@@ -417,7 +455,10 @@ static skinq_status make_planes(skinq_ctx *ctx, const skinq_image *img, const do
     skinq_status st = skinq_color_params_init(ctx, &p, img, gains);
     if (st != SKINQ_OK)
         return st;
-    planes_job J = {skinq_ctx_kernels(ctx), &p, img, planes, stride, NULL, 0, L16, mel16, NULL};
+    skinq_color_fixed8 fx;
+    if (img->depth == 8)
+        skinq_color_fixed8_init(&fx, &p);
+    planes_job J = {skinq_ctx_kernels(ctx), &p, img, planes, stride, NULL, 0, L16, mel16, NULL, &fx};
     const size_t threads = (size_t)skinq_ctx_threads(ctx);
     if (L16 || mel16)
         J.rows = skinq_malloc(ctx, sizeof(float) * 2 * (size_t)img->width * threads);

@@ -94,10 +94,20 @@ skinq_status skinq_color_stream_finish(skinq_ctx *ctx, skinq_color_stream *s, sk
                                        skinq_color_info *info);
 void skinq_color_stream_free(skinq_ctx *ctx, skinq_color_stream **s);
 
+/** Tables for skinq_color_row_fixed8 from 8-bit colour parameters (gains included): each
+ *  channel code's term of Y/Yn, and the fixed-point melanin index of each red code (it depends
+ *  on red alone). */
+typedef struct skinq_color_fixed8 {
+    float y[3][256];
+    int16_t mel16[256];
+} skinq_color_fixed8;
+void skinq_color_fixed8_init(skinq_color_fixed8 *t, const skinq_color_params *p);
 /** n 8-bit RGB pixels to skinq_color_planes16()'s fixed-point L* and melanin index (either
- *  output may be NULL); rows: 2n floats of scratch. The stream and the plane pass share it. */
-void skinq_color_row_fixed8(const struct skinq_kernels *k, const skinq_color_params *p, const uint8_t *rgb, int n,
-                            float *rows, uint16_t *L16, int16_t *mel16);
+ *  output may be NULL); row: n floats of scratch. The stream and the plane pass share it. The
+ *  values equal the colour kernels' L* and index (the same float operations in the same order)
+ *  put to fixed point, without their gathers: table loads, then a vectorised L* pass. */
+void skinq_color_row_fixed8(const skinq_color_fixed8 *t, const uint8_t *rgb, int n, float *row, uint16_t *L16,
+                            int16_t *mel16);
 
 /** Summary of one metric's histogram and moments. */
 typedef struct skinq_color_stat {

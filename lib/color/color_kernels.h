@@ -164,7 +164,7 @@ static inline float skinq_cbrt_hh(float t)
 {
     int32_t i;
     memcpy(&i, &t, 4);
-    int32_t g = SKINQ_CBRT_MAGIC - (int32_t)lrintf((float)i * (1.0f / 3.0f));
+    int32_t g = SKINQ_CBRT_MAGIC - (int32_t)rintf((float)i * (1.0f / 3.0f)); /* = lrintf; rintf vectorises */
     float r;
     memcpy(&r, &g, 4);
     for (int k = 0; k < 2; k++) {

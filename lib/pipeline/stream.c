@@ -23,28 +23,29 @@ typedef struct stream_job {
     skinq_rect box;
     uint16_t *L16;
     int16_t *mel16;
-    skinq_color_params pp;
-    const struct skinq_kernels *k;
-    float *rows; /* 2 × box.w floats */
+    skinq_color_fixed8 fx; /* the planes' tables */
+    float *rows;           /* box.w floats of scratch for each of the two threads */
     size_t stride;
     uint8_t *buf;     /* RING × BATCH rows */
     /* the ring (two-thread mode) */
     pthread_mutex_t lock;
     pthread_cond_t not_full, not_empty;
     int head, count, y0[RING], n[RING], done;
+    int fill; /* the slot the decoder is filling (the decoder's own) */
     skinq_status decode_status;
 } stream_job;
 
-/* A batch's share of the planes (rows y0 .. y0+n−1 of the image, box's columns). */
-static void plane_rows(stream_job *J, const uint8_t *buf, size_t stride, int y0, int n)
+/* A batch's share of the planes (rows y0 .. y0+n−1 of the image, box's columns); thread 0 or 1
+ * of the two-thread mode (its own scratch row). */
+static void plane_rows(stream_job *J, int thread, const uint8_t *buf, size_t stride, int y0, int n)
 {
     if (!J->L16)
         return;
     const skinq_rect b = J->box;
     for (int y = y0 > b.y ? y0 : b.y; y < y0 + n && y < b.y + b.h; y++) {
         const size_t at = (size_t)(y - b.y) * (size_t)b.w;
-        skinq_color_row_fixed8(J->k, &J->pp, buf + (size_t)(y - y0) * stride + (size_t)b.x * 3, b.w, J->rows,
-                               J->L16 + at, J->mel16 + at);
+        skinq_color_row_fixed8(&J->fx, buf + (size_t)(y - y0) * stride + (size_t)b.x * 3, b.w,
+                               J->rows + (size_t)thread * (size_t)b.w, J->L16 + at, J->mel16 + at);
     }
 }
 
@@ -61,7 +62,7 @@ static skinq_status seq_filled(void *user, int y0, int n)
 {
     stream_job *J = user;
     skinq_color_stream_rows(J->cs, J->buf, J->stride, y0, n);
-    plane_rows(J, J->buf, J->stride, y0, n);
+    plane_rows(J, 0, J->buf, J->stride, y0, n);
     return SKINQ_OK;
 }
 
@@ -75,15 +76,25 @@ static uint8_t *ring_buffer(void *user, int y0, int n, size_t *stride)
         pthread_cond_wait(&J->not_full, &J->lock);
     int slot = (J->head + J->count) % RING;
     pthread_mutex_unlock(&J->lock);
+    J->fill = slot;
     *stride = J->stride;
     return J->buf + (size_t)slot * BATCH * J->stride;
+}
+
+/* The planes are as much work as the counts, so the two threads share them: the decoder makes
+ * those of even batches before handing them over, the counter those of odd ones. */
+static int decoder_planes(int y0)
+{
+    return (y0 / BATCH) % 2 == 0;
 }
 
 static skinq_status ring_filled(void *user, int y0, int n)
 {
     stream_job *J = user;
+    if (decoder_planes(y0))
+        plane_rows(J, 0, J->buf + (size_t)J->fill * BATCH * J->stride, J->stride, y0, n);
     pthread_mutex_lock(&J->lock);
-    int slot = (J->head + J->count) % RING;
+    int slot = (J->head + J->count) % RING; /* = J->fill: the counter moves head and count together */
     J->y0[slot] = y0;
     J->n[slot] = n;
     J->count++;
@@ -117,7 +128,8 @@ static void ring_task(void *user, int task, int thread)
         pthread_mutex_unlock(&J->lock);
         const uint8_t *b = J->buf + (size_t)slot * BATCH * J->stride;
         skinq_color_stream_rows(J->cs, b, J->stride, J->y0[slot], J->n[slot]);
-        plane_rows(J, b, J->stride, J->y0[slot], J->n[slot]);
+        if (!decoder_planes(J->y0[slot]))
+            plane_rows(J, 1, b, J->stride, J->y0[slot], J->n[slot]);
         pthread_mutex_lock(&J->lock);
         J->head = (J->head + 1) % RING;
         J->count--;
@@ -152,8 +164,9 @@ skinq_status skinq_pipeline_stream(skinq_ctx *ctx, const char *path, const skinq
                                                 : (skinq_rect){0, 0, h->width, h->height};
         const size_t n = (size_t)(J.box.w > 0 ? J.box.w : 0) * (size_t)(J.box.h > 0 ? J.box.h : 0);
         const skinq_image fmt = {.width = h->width, .height = h->height, .channels = 3, .depth = 8};
-        J.k = skinq_ctx_kernels(ctx);
-        if (n && (st = skinq_color_params_init(ctx, &J.pp, &fmt, NULL)) == SKINQ_OK) {
+        skinq_color_params pp;
+        if (n && (st = skinq_color_params_init(ctx, &pp, &fmt, NULL)) == SKINQ_OK) {
+            skinq_color_fixed8_init(&J.fx, &pp);
             J.L16 = skinq_malloc(ctx, n * sizeof *J.L16);
             J.mel16 = skinq_malloc(ctx, n * sizeof *J.mel16);
             J.rows = skinq_malloc(ctx, 2 * (size_t)J.box.w * sizeof *J.rows);

@@ -129,6 +129,47 @@ static void test_planes16_equal_rounded_floats(void **state)
 }
 
 /* Every texture metric from 16-bit planes against the float planes they were rounded from. */
+/* The 8-bit plane path (tables, no kernel gathers) equals the colour kernels' float L* and
+ * melanin index put to fixed point here by the API's rule, exactly, for every 8-bit colour
+ * (every 13th under SKINQ_TEST_QUICK), without and with white gains. */
+static void test_planes16_exact_every_colour(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const int step = getenv("SKINQ_TEST_QUICK") ? 13 : 1, n = (1 << 24) / step, w = 4096, h = (n + w - 1) / w;
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_new(ctx, w, h, 3, 8, &img), SKINQ_OK);
+    for (int i = 0; i < w * h; i++) {
+        const uint32_t c = (uint32_t)(i < n ? i * step : 0);
+        uint8_t *px = skinq_image_row(img, i / w) + (size_t)(i % w) * 3;
+        px[0] = (uint8_t)(c >> 16), px[1] = (uint8_t)(c >> 8), px[2] = (uint8_t)c;
+    }
+    const double gains[2][3] = {{1, 1, 1}, {1.05, 1.0, 0.93}};
+    for (int gi = 0; gi < 2; gi++) {
+        float *L, *mel;
+        uint16_t *L16;
+        int16_t *mel16;
+        both_planes(ctx, img, gains[gi], (size_t)w, &L, &mel, &L16, &mel16);
+        size_t bad = 0;
+        for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
+            float v = L[i] * SKINQ_L16_SCALE + 0.5f;
+            const uint16_t wantL = (uint16_t)(v <= 0 ? 0 : v >= 65535.0f ? 65535 : (int)v);
+            const float m = mel[i] * SKINQ_MEL16_SCALE;
+            const int16_t wantM = (int16_t)lrintf(m > 32767.0f ? 32767.0f : m < -32767.0f ? -32767.0f : m);
+            if ((L16[i] != wantL || mel16[i] != wantM) && bad++ < 5)
+                print_message("colour %06zx gains %d: L16 %u (want %u, L* %.7f), mel16 %d (want %d)\n",
+                              i < (size_t)n ? i * (size_t)step : 0, gi, L16[i], wantL, L[i], mel16[i], wantM);
+        }
+        assert_int_equal(bad, 0);
+        free(L);
+        free(mel);
+        free(L16);
+        free(mel16);
+    }
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+}
+
 static void test_texture16_matches_float(void **state)
 {
     (void)state;
@@ -237,6 +278,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quantile_matches_sort),
         cmocka_unit_test(test_planes16_equal_rounded_floats),
+        cmocka_unit_test(test_planes16_exact_every_colour),
         cmocka_unit_test(test_texture16_matches_float),
         cmocka_unit_test(test_spots_coarse_baseline_with_roi),
     };
