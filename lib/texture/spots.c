@@ -111,12 +111,20 @@ TEX_CLONES static void block_sums(void *user, int Y, int thread)
     for (int y = Y * g->D; y < y1; y++) {
         const uint8_t *m = im->roi ? im->roi + (size_t)y * im->roi_stride : NULL;
         if (im->mel16) {
-            const int16_t *r = im->mel16 + (size_t)y * im->stride;
-            for (int x = 0; x < w; x++) {
-                const int ok = r[x] != SKINQ_MEL16_NONE && (!m || m[x]);
-                cv[x] += ok ? (float)r[x] * (1.0f / SKINQ_MEL16_SCALE) : 0.0f;
-                cc[x] += ok ? 1.0f : 0.0f;
-            }
+            const int16_t *restrict r = im->mel16 + (size_t)y * im->stride;
+            /* ok·v rather than a select: the same sums (a pixel that does not count adds ±0) */
+            if (m)
+                for (int x = 0; x < w; x++) {
+                    const float ok = (float)((r[x] != SKINQ_MEL16_NONE) & (m[x] != 0));
+                    cv[x] += ok * ((float)r[x] * (1.0f / SKINQ_MEL16_SCALE));
+                    cc[x] += ok;
+                }
+            else
+                for (int x = 0; x < w; x++) {
+                    const float ok = (float)(r[x] != SKINQ_MEL16_NONE);
+                    cv[x] += ok * ((float)r[x] * (1.0f / SKINQ_MEL16_SCALE));
+                    cc[x] += ok;
+                }
         } else {
             const float *r = im->mel + (size_t)y * im->stride;
             for (int x = 0; x < w; x++) {
