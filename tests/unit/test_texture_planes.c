@@ -28,17 +28,27 @@ static void test_quantile_matches_sort(void **state)
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
         const size_t n = sizes[si];
         float *v = malloc(n * sizeof *v), *s = malloc(n * sizeof *s);
-        for (int kind = 0; kind < 3; kind++) {
-            for (size_t i = 0; i < n; i++) /* continuous, few distinct values (ties), sorted descending */
-                v[i] = kind == 0 ? (float)tu_uniform(&rs) : kind == 1 ? (float)(tu_rand(&rs) % 5) : (float)(n - i);
+        for (int kind = 0; kind < 5; kind++) {
+            /* continuous, few distinct values (ties), sorted descending, signed and peaked at 0
+             * (residuals: ±0, denormals, most in one bucket), huge and tiny magnitudes */
+            for (size_t i = 0; i < n; i++) {
+                const double u = tu_uniform(&rs) - 0.5;
+                v[i] = kind == 0   ? (float)tu_uniform(&rs)
+                       : kind == 1 ? (float)(tu_rand(&rs) % 5)
+                       : kind == 2 ? (float)(n - i)
+                       : kind == 3 ? (i % 7 == 0 ? (i % 2 ? -0.0f : 0.0f) : i % 11 == 0 ? 1e-40f : (float)(u * u * u))
+                                   : (float)(u * pow(10.0, (double)(tu_rand(&rs) % 60) - 30));
+            }
             memcpy(s, v, n * sizeof *s);
             qsort(s, n, sizeof *s, cmp_float);
             const double qs[] = {0, 0.005, 0.25, 0.5, 0.75, 0.999, 1};
             for (size_t qi = 0; qi < sizeof qs / sizeof *qs; qi++) {
                 double pos = qs[qi] * (double)(n - 1);
                 size_t i = (size_t)pos;
-                double f = pos - (double)i, want = i + 1 < n ? s[i] + f * (s[i + 1] - s[i]) : s[i];
-                assert_near(tex_quantile(ctx, v, n, qs[qi]), want, 1e-6 * (fabs(want) + 1));
+                double f = pos - (double)i, want = i + 1 < n ? s[i] + f * ((double)s[i + 1] - s[i]) : s[i];
+                const double got = tex_quantile(ctx, v, n, qs[qi]); /* the same order statistics: exact */
+                if (got != want)
+                    fail_msg("n %zu, kind %d, q %g: %.9g, sorted %.9g", n, kind, qs[qi], got, want);
             }
         }
         free(v);
