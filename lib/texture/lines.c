@@ -50,6 +50,9 @@ typedef struct line_tile {
     const line_job *j;
     float *best[TEX_PYR_LEVELS], *ang[TEX_PYR_LEVELS], *off[TEX_PYR_LEVELS], *m1r;
     uint8_t *fl; /* a row's flags, w + 8 bytes */
+    /* per level, the samples the tile's core reads (each core pixel's nearest, line_tile's
+     * loops below): rows y0 .. y1, columns x0 .. x1; best, ang and off are made only there */
+    int y0[TEX_PYR_LEVELS], y1[TEX_PYR_LEVELS], x0[TEX_PYR_LEVELS], x1[TEX_PYR_LEVELS];
 } line_tile;
 
 /* tex_pyr_fn: the Hessian of plane p on its level, kept where it beats the level's best. */
@@ -63,30 +66,35 @@ TEX_CLONES static void line_plane(void *user, int l, int p, const float *G, int 
     /* the level's first plane clears its best a row at a time, just before the row is
      * written (in cache, not a pass over memory); ang and off are read only where best > 0 */
     const int first = p == t->j->py.first[l];
-    if (first && h > 0) {
-        memset(best, 0, sizeof(float) * (size_t)w);
-        memset(best + (size_t)(h - 1) * (size_t)w, 0, sizeof(float) * (size_t)w);
-    }
-    fl[0] = 0;
-    memset(fl + (w > 1 ? w - 1 : 1), 0, 8);
-    for (int y = 1; y < h - 1; y++) {
-        if (first)
-            memset(best + (size_t)y * (size_t)w, 0, sizeof(float) * (size_t)w);
+    /* rows and columns 0 and h − 1, w − 1 have no Hessian (best 0 there) */
+    const int ya = t->y0[l], yb = t->y1[l], xa = t->x0[l] > 1 ? t->x0[l] : 1, xb = t->x1[l] < w - 2 ? t->x1[l] : w - 2;
+    if (first)
+        for (int y = ya; y <= yb && y < h; y++)
+            if (y == 0 || y == h - 1)
+                memset(best + (size_t)y * (size_t)w + t->x0[l], 0, sizeof(float) * (size_t)(t->x1[l] - t->x0[l] + 1));
+    if (xb >= xa)
+        memset(fl + xb + 1, 0, 8);
+    for (int y = ya > 1 ? ya : 1; y <= yb && y < h - 1; y++) {
+        if (first) /* best's columns x0 .. x1 (xa, xb may be one in from them) */
+            memset(best + (size_t)y * (size_t)w + t->x0[l], 0, sizeof(float) * (size_t)(t->x1[l] - t->x0[l] + 1));
+        if (xb < xa)
+            continue;
         /* first the larger eigenvalue of the whole row (no branch: vectorises), 0 where the
          * pixel is no dark ridge (m1 < |m2|); R <= m1, so only pixels with m1 >= thr can make
          * a centreline and get the transcendental work below (flagged, then visited eight
          * flags at a time) */
         const float *b = G + (size_t)y * w;
-        for (int x = 1; x < w - 1; x++) {
+        for (int x = xa; x <= xb; x++) {
             float xx = s2 * (b[x - 1] + b[x + 1] - 2 * b[x]), yy = s2 * (b[x - w] + b[x + w] - 2 * b[x]);
             float xy = s2 * 0.25f * (b[x + w + 1] - b[x + w - 1] - b[x - w + 1] + b[x - w - 1]);
             float d = sqrtf((xx - yy) * (xx - yy) + 4 * xy * xy);
             float m1 = 0.5f * (xx + yy + d), m2 = 0.5f * (xx + yy - d);
             m1r[x] = m1 >= fabsf(m2) ? m1 : 0.0f;
         }
-        for (int x = 1; x < w - 1; x++)
+        for (int x = xa; x <= xb; x++)
             fl[x] = m1r[x] >= thr;
-        TEX_FOR_FLAGS(fl, w - 1, x, {
+        TEX_FOR_FLAGS(fl + xa, xb - xa + 1, q, {
+            const int x = xa + q;
             const size_t i = (size_t)y * w + (size_t)x;
             const float *c = G + i;
             float xx = s2 * (c[-1] + c[1] - 2 * c[0]), yy = s2 * (c[-w] + c[w] - 2 * c[0]);
@@ -123,6 +131,11 @@ TEX_CLONES void tex_lines_tile(tex_lines_job *j, int task, int thread, const flo
     int wl[TEX_PYR_LEVELS], hl[TEX_PYR_LEVELS];
     for (int l = 0; l < py->levels; l++) {
         tex_pyr_dims(tw, th, l, &wl[l], &hl[l]);
+        const int h2 = (1 << l) >> 1;
+        t.y0[l] = (M + h2) >> l;
+        t.y1[l] = (M + ch - 1 + h2) >> l;
+        t.x0[l] = (M + h2) >> l;
+        t.x1[l] = (M + cw - 1 + h2) >> l;
         const size_t n = (size_t)wl[l] * (size_t)hl[l];
         t.best[l] = lv, t.ang[l] = lv + n, t.off[l] = lv + 2 * n;
         lv += 3 * n;

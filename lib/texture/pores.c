@@ -168,12 +168,17 @@ TEX_CLONES static void pore_plane(void *user, int l, int p, const float *G, int 
     const double s = py->sigma[p] / (1 << l);
     const float s2 = (float)(s * s);
     float *R = t->R[p % 3];
+    /* only where find_maxima reads: the core's level pixels and one around (the border rows
+     * and columns 0 there) */
+    const int M = t->tl.margin, f = 1 << l;
+    const int ya = M / f - 1 > 1 ? M / f - 1 : 1, yb = (M + t->tl.ch - 1) / f + 1 < h - 2 ? (M + t->tl.ch - 1) / f + 1 : h - 2;
+    const int xa = M / f - 1 > 1 ? M / f - 1 : 1, xb = (M + t->tl.cw - 1) / f + 1 < w - 2 ? (M + t->tl.cw - 1) / f + 1 : w - 2;
     memset(R, 0, sizeof(float) * (size_t)w);
-    for (int y = 1; y < h - 1; y++) {
+    for (int y = ya; y <= yb; y++) {
         const float *b = G + (size_t)y * w;
         float *o = R + (size_t)y * w;
         o[0] = o[w - 1] = 0;
-        for (int x = 1; x < w - 1; x++)
+        for (int x = xa; x <= xb; x++)
             o[x] = s2 * (b[x - 1] + b[x + 1] + b[x - w] + b[x + w] - 4 * b[x]);
     }
     if (h > 1)
