@@ -322,14 +322,11 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
     *area_fraction = 0;
     if (ns == 0)
         goto done;
-    double med = tex_quantile(ctx, sample, ns, 0.5);
+    /* in place: the samples are this function's own, and their order does not matter */
+    double med = skinq_quantile_inplace(sample, ns, 0.5);
     for (size_t i = 0; i < ns; i++)
         sample[i] = fabsf(sample[i] - (float)med);
-    double mad = tex_quantile(ctx, sample, ns, 0.5);
-    if (isnan(med) || isnan(mad)) {
-        st = SKINQ_E_NOMEM;
-        goto done;
-    }
+    double mad = skinq_quantile_inplace(sample, ns, 0.5);
     double thr = c->spot_k * 1.4826 * mad;
     thr = med + (thr > c->spot_min_delta ? thr : c->spot_min_delta);
     bin = skinq_malloc(ctx, n);
