@@ -150,28 +150,40 @@ static skinq_status run_register_cv(void *u)
 }
 
 /* Time one stage on `levels` × {1, N} threads (threads_too = 0: one thread only). */
+/* One stage per ISA level (all of them, or the best), on 1 thread and, with threads_too, on
+ * r->threads too. The 1- and N-thread runs alternate (after a warm-up of each), so a host whose
+ * speed drifts (a shared machine) shifts both alike and their ratio stays honest. */
 static skinq_status stage_levels(const skinq_bench_options *o, skinq_bench_result *r, skinq_ctx *log, const char *name,
                                  job *j, skinq_status (*fn)(void *), double mpix, int all_levels, int threads_too)
 {
-    double t[SKINQ_BENCH_MAX_RUNS];
+    double t[2][SKINQ_BENCH_MAX_RUNS];
     skinq_status st = SKINQ_OK;
-    for (int l = all_levels ? 0 : r->n_levels - 1; st == SKINQ_OK && l < r->n_levels; l++)
-        for (int k = 0; st == SKINQ_OK && k < (threads_too && r->threads > 1 ? 2 : 1); k++) {
-            int threads = k ? r->threads : 1;
-            skinq_ctx *c = skinq_bench_ctx(r->levels[l], threads);
-            if (!c)
+    const int nk = threads_too && r->threads > 1 ? 2 : 1;
+    for (int l = all_levels ? 0 : r->n_levels - 1; st == SKINQ_OK && l < r->n_levels; l++) {
+        skinq_ctx *c[2] = {NULL, NULL};
+        for (int k = 0; k < nk; k++)
+            if (!(c[k] = skinq_bench_ctx(r->levels[l], k ? r->threads : 1))) {
+                skinq_ctx_close(&c[0]);
                 return skinq_fail(log, SKINQ_E_NOMEM, "cannot open a bench context");
-            skinq_ctx *keep = j->ctx;
-            j->ctx = c;
-            skinq_bench_progress(o, name, 0, 1);
-            st = skinq_bench_time(o->runs, fn, j, t);
-            if (st != SKINQ_OK)
-                skinq_fail(log, st, "bench %s: %s", name, skinq_ctx_error(c));
-            else
-                st = skinq_bench_add_stage(log, r, name, lname(r->levels[l]), threads, mpix, t, o->runs);
-            j->ctx = keep;
-            skinq_ctx_close(&c);
-        }
+            }
+        skinq_ctx *keep = j->ctx;
+        skinq_bench_progress(o, name, 0, 1);
+        for (int i = -1; st == SKINQ_OK && i < o->runs; i++) /* i = -1: the warm-ups */
+            for (int k = 0; st == SKINQ_OK && k < nk; k++) {
+                j->ctx = c[k];
+                const double t0 = skinq_bench_now();
+                st = fn(j);
+                if (st != SKINQ_OK)
+                    skinq_fail(log, st, "bench %s: %s", name, skinq_ctx_error(c[k]));
+                else if (i >= 0)
+                    t[k][i] = skinq_bench_now() - t0;
+            }
+        for (int k = 0; st == SKINQ_OK && k < nk; k++)
+            st = skinq_bench_add_stage(log, r, name, lname(r->levels[l]), k ? r->threads : 1, mpix, t[k], o->runs);
+        j->ctx = keep;
+        skinq_ctx_close(&c[0]);
+        skinq_ctx_close(&c[1]);
+    }
     return st;
 }
 
