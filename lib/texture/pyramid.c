@@ -46,7 +46,7 @@ double tex_kernel_var(double sigma)
 /* The σ whose sampled kernel has variance var. Below σ ≈ 1 a sampled Gaussian's variance falls
  * well short of σ² (σ = 0.43: 0.12 instead of 0.18), so a chain of small increments would
  * under-blur; increments are sized by variance, which convolution adds exactly. */
-static double sigma_of_var(double var)
+double tex_sigma_of_var(double var)
 {
     double lo = 0.05, hi = sqrt(var) + 1;
     for (int it = 0; it < 50; it++) {
@@ -123,7 +123,7 @@ static void blur_sigma(tex_acc_rows_fn acc, const float *src, size_t sstride, fl
 void tex_blur(const struct skinq_kernels *k, const float *src, size_t sstride, float *dst, int w, int h, double var,
               float *row)
 {
-    blur_sigma(k->tex_acc_rows, src, sstride, dst, w, h, sigma_of_var(var), row);
+    blur_sigma(k->tex_acc_rows, src, sstride, dst, w, h, tex_sigma_of_var(var), row);
 }
 
 void tex_decimate(const float *src, int w, int h, float *dst)
@@ -176,8 +176,8 @@ void tex_pyr_plan(tex_pyr *py, const struct skinq_kernels *k, const double *sigm
             py->step_sigma[l][p] = 0;
             py->step_from_base[l][p] = 0;
             if (v > in_v * (1 + 1e-9)) { /* else the base is this plane already */
-                const int from_base = prev_is_base || sigma_of_var(v - prev_v) < INC_MIN;
-                py->step_sigma[l][p] = sigma_of_var(v - (from_base ? in_v : prev_v));
+                const int from_base = prev_is_base || tex_sigma_of_var(v - prev_v) < INC_MIN;
+                py->step_sigma[l][p] = tex_sigma_of_var(v - (from_base ? in_v : prev_v));
                 py->step_from_base[l][p] = (uint8_t)from_base;
                 prev_is_base = 0;
             }

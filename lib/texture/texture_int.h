@@ -268,6 +268,8 @@ double tex_quantile(skinq_ctx *ctx, const float *v, size_t n, double q);
 /* ---- the scale-space pyramid (pyramid.c) ---- */
 /** Variance (px²) of the sampled Gaussian kernel (radius ceil(3.5σ)) tex_blur uses for σ. */
 double tex_kernel_var(double sigma);
+/** The σ whose sampled kernel has variance var (bisection on tex_kernel_var): tex_blur's σ. */
+double tex_sigma_of_var(double var);
 /** Separable Gaussian blur of a w×h buffer (src rows sstride floats apart, dst rows w; edges
  * clamped) by the sampled Gaussian of variance var (px²), vertical then horizontal a row at a
  * time; row holds w + 128 floats; src != dst. */

@@ -130,16 +130,7 @@ static void test_blur_matches_direct(void **state)
     for (int vi = 0; vi < 8; vi++) {
         const double var = vars[vi / 2];
         tex_blur(&tables[vi & 1], src, W, dst, W, H, var, row);
-        /* the taps tex_blur used: find the σ with that variance the same way (bisection) */
-        double lo = 0.05, hi = sqrt(var) + 1;
-        for (int it = 0; it < 50; it++) {
-            double mid = 0.5 * (lo + hi);
-            if (tex_kernel_var(mid) < var)
-                lo = mid;
-            else
-                hi = mid;
-        }
-        const double sg = 0.5 * (lo + hi);
+        const double sg = tex_sigma_of_var(var); /* the σ, hence the taps, tex_blur used */
         int r = (int)ceil(3.5 * sg);
         r = r < 1 ? 1 : r;
         double k[MAXR + 1], s = 0;

@@ -138,7 +138,6 @@ static void test_planes16_equal_rounded_floats(void **state)
     skinq_ctx_close(&ctx);
 }
 
-/* Every texture metric from 16-bit planes against the float planes they were rounded from. */
 /* The 8-bit plane path (tables, no kernel gathers) equals the colour kernels' float L* and
  * melanin index put to fixed point here by the API's rule, exactly, for every 8-bit colour
  * (every 13th under SKINQ_TEST_QUICK), without and with white gains. */
@@ -180,6 +179,7 @@ static void test_planes16_exact_every_colour(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* Every texture metric from 16-bit planes against the float planes they were rounded from. */
 static void test_texture16_matches_float(void **state)
 {
     (void)state;
