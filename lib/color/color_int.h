@@ -38,8 +38,9 @@ void skinq_color_counts_free(skinq_ctx *ctx, skinq_color_counts **c);
 /** Count n pixels of 8-bit RGB (mask NULL = all) into a slot. */
 void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_kernels *k, const uint8_t *rgb,
                             const uint8_t *mask, size_t n);
-/** Evaluate every counted colour: moments and counts into acc, bins into bins[thread]. */
-skinq_status skinq_color_counts_eval(skinq_ctx *ctx, const skinq_color_counts *c, const skinq_color_params *p,
+/** Evaluate every counted colour: moments and counts into acc, bins into bins[thread]. Leaves the
+ *  counts empty (once per count). */
+skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, const skinq_color_params *p,
                                      skinq_color_acc *acc, uint32_t **bins);
 
 /** What the reference region contributes: its means (delta_ref) and median a* (red area). */

@@ -15,7 +15,7 @@
 #include "color/color_int.h"
 
 #define HIST_BYTES ((size_t)SKINQ_HIST8_SIZE * sizeof(uint32_t))
-#define R_PER_TASK 4    /* the evaluation: 64 tasks of 4 red levels */
+#define R_PER_TASK 1    /* the evaluation: a task per red level (skin fills a few dozen of them) */
 #define BATCH 1024      /* colours evaluated per kernel call */
 
 typedef struct hist8 {
@@ -66,7 +66,7 @@ typedef struct eval_part {
 typedef struct eval_job {
     const struct skinq_kernels *k;
     const skinq_color_params *p;
-    const hist8 *h;
+    hist8 *h;         /* read, then zeroed for reuse */
     int threads;      /* slots of h */
     eval_part *part;  /* one per task */
     uint32_t **bins;  /* per thread: SKINQ_CM_COUNT × SKINQ_CHIST_STRIDE */
@@ -119,8 +119,10 @@ static void eval_task(void *user, int task, int thread)
             for (uint32_t b = 0; b < 256; b++) {
                 uint32_t idx = row << 8 | b, c = 0;
                 for (int t = 0; t < J->threads; t++)
-                    if (J->h[t].rows[row])
+                    if (J->h[t].rows[row]) {
                         c += J->h[t].count[idx];
+                        J->h[t].count[idx] = 0; /* (the line is in cache: reuse costs no pass of its own) */
+                    }
                 if (!c)
                     continue;
                 rgb[3 * nb] = (uint8_t)r;
@@ -132,6 +134,8 @@ static void eval_task(void *user, int task, int thread)
                     nb = 0;
                 }
             }
+            for (int t = 0; t < J->threads; t++)
+                J->h[t].rows[row] = 0;
         }
     if (nb)
         eval_batch(J, P, bins, rgb, cnt, nb, out);
@@ -139,17 +143,44 @@ static void eval_task(void *user, int task, int thread)
 
 /* ---- counts: per-slot lazily mapped histograms of one region ---- */
 
+/* The tables stay with the ctx between analyses (skinq_ctx_keep): the evaluation leaves them
+ * zeroed, and a fresh map would fault in every touched page again (~400 per table and photo,
+ * in both threads at once) and unmap them after (a TLB shootdown per call on several threads). */
 struct skinq_color_counts {
-    int slots;
+    int slots, used; /* tables mapped, tables this region counts into */
+    int clean;       /* every table zero (evaluated): fit for reuse */
     hist8 *h;
 };
 
+static void counts_destroy(skinq_ctx *ctx, void *p)
+{
+    skinq_color_counts *c = p;
+    for (int t = 0; c->h && t < c->slots; t++) {
+        if (c->h[t].count)
+            munmap(c->h[t].count, HIST_BYTES);
+        skinq_free(ctx, c->h[t].rows);
+    }
+    skinq_free(ctx, c->h);
+    skinq_free(ctx, c);
+}
+
 skinq_status skinq_color_counts_new(skinq_ctx *ctx, int slots, skinq_color_counts **out)
 {
-    skinq_color_counts *c = skinq_calloc(ctx, 1, sizeof *c);
+    skinq_color_counts *c = skinq_ctx_take(ctx, SKINQ_CACHE_COLOR_COUNTS);
+    if (c && c->slots < slots) {
+        counts_destroy(ctx, c);
+        c = NULL;
+    }
+    if (c) {
+        c->used = slots;
+        c->clean = 0;
+        *out = c;
+        return SKINQ_OK;
+    }
+    c = skinq_calloc(ctx, 1, sizeof *c);
     if (!c)
         return SKINQ_E_NOMEM;
-    c->slots = slots;
+    c->slots = c->used = slots;
     c->h = skinq_calloc(ctx, (size_t)slots, sizeof *c->h);
     skinq_status st = c->h ? SKINQ_OK : SKINQ_E_NOMEM;
     for (int t = 0; st == SKINQ_OK && t < slots; t++) {
@@ -170,13 +201,10 @@ void skinq_color_counts_free(skinq_ctx *ctx, skinq_color_counts **cp)
     skinq_color_counts *c = *cp;
     if (!c)
         return;
-    for (int t = 0; c->h && t < c->slots; t++) {
-        if (c->h[t].count)
-            munmap(c->h[t].count, HIST_BYTES);
-        skinq_free(ctx, c->h[t].rows);
-    }
-    skinq_free(ctx, c->h);
-    skinq_free(ctx, c);
+    if (c->clean)
+        skinq_ctx_keep(ctx, SKINQ_CACHE_COLOR_COUNTS, c, counts_destroy);
+    else
+        counts_destroy(ctx, c);
     *cp = NULL;
 }
 
@@ -186,12 +214,12 @@ void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_
     k->color_hist8(rgb, mask, n, c->h[slot].count, c->h[slot].rows);
 }
 
-skinq_status skinq_color_counts_eval(skinq_ctx *ctx, const skinq_color_counts *c, const skinq_color_params *p,
+skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, const skinq_color_params *p,
                                      skinq_color_acc *acc, uint32_t **bins)
 {
     const int tasks = 256 / R_PER_TASK, threads = skinq_ctx_threads(ctx);
     eval_part *part = skinq_calloc(ctx, (size_t)tasks, sizeof *part);
-    eval_job E = {skinq_ctx_kernels(ctx), p, c->h, c->slots, part, bins, NULL,
+    eval_job E = {skinq_ctx_kernels(ctx), p, c->h, c->used, part, bins, NULL,
                   8 * BATCH + (size_t)SKINQ_CM_COUNT * BATCH * sizeof(float)};
     skinq_status st = part ? SKINQ_OK : SKINQ_E_NOMEM;
     if (st == SKINQ_OK && !(E.batch = skinq_malloc(ctx, E.batch_size * (size_t)threads)))
@@ -207,6 +235,11 @@ skinq_status skinq_color_counts_eval(skinq_ctx *ctx, const skinq_color_counts *c
             acc->clipped += part[t].clipped;
         }
         acc->inside = acc->n + acc->clipped;
+        for (int t = 0; t < c->used; t++) { /* what the eval does not read: the pixels outside the mask */
+            c->h[t].count[SKINQ_HIST8_DUMP] = 0;
+            c->h[t].rows[SKINQ_HIST8_ROWS - 1] = 0;
+        }
+        c->clean = 1;
     }
     skinq_free(ctx, part);
     skinq_free(ctx, E.batch);

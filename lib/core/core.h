@@ -14,6 +14,13 @@
 
 struct skinq_pool;
 
+/* Scratch a part keeps in the context between calls (skinq_ctx_take / skinq_ctx_keep). */
+enum { SKINQ_CACHE_COLOR_COUNTS, SKINQ_CACHE_COUNT };
+typedef struct skinq_ctx_cache {
+    void *p;
+    void (*free_fn)(skinq_ctx *ctx, void *p);
+} skinq_ctx_cache;
+
 struct skinq_ctx {
     skinq_allocator alloc;
     int threads;
@@ -22,8 +29,15 @@ struct skinq_ctx {
     struct skinq_pool *pool;
     void (*warn_fn)(const char *msg, void *user);
     void *warn_user;
+    skinq_ctx_cache cache[SKINQ_CACHE_COUNT];
     char error[1024];
 };
+
+/** The scratch kept under `id` (the caller now owns it), or NULL. */
+void *skinq_ctx_take(skinq_ctx *ctx, int id);
+/** Give scratch back: kept under `id` if that slot is empty (freed with free_fn when the ctx closes
+ *  or a later keep finds the slot full), else freed now. */
+void skinq_ctx_keep(skinq_ctx *ctx, int id, void *p, void (*free_fn)(skinq_ctx *ctx, void *p));
 
 /**
  * Record a detailed message in ctx (printf-style) and return `s`, so a failure reads

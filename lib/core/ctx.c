@@ -68,10 +68,32 @@ void skinq_ctx_close(skinq_ctx **pctx)
     if (!pctx || !*pctx)
         return;
     skinq_ctx *ctx = *pctx;
+    for (int i = 0; i < SKINQ_CACHE_COUNT; i++)
+        if (ctx->cache[i].p)
+            ctx->cache[i].free_fn(ctx, ctx->cache[i].p);
     skinq_pool_free(ctx, &ctx->pool);
     skinq_allocator a = ctx->alloc;
     skinq_free_raw(&a, ctx);
     *pctx = NULL;
+}
+
+void *skinq_ctx_take(skinq_ctx *ctx, int id)
+{
+    void *p = ctx->cache[id].p;
+    ctx->cache[id].p = NULL;
+    return p;
+}
+
+void skinq_ctx_keep(skinq_ctx *ctx, int id, void *p, void (*free_fn)(skinq_ctx *ctx, void *p))
+{
+    if (!p)
+        return;
+    if (ctx->cache[id].p) {
+        free_fn(ctx, p);
+        return;
+    }
+    ctx->cache[id].p = p;
+    ctx->cache[id].free_fn = free_fn;
 }
 
 void skinq_ctx_set_warning_handler(skinq_ctx *ctx, void (*fn)(const char *msg, void *user), void *user)
