@@ -38,6 +38,8 @@ void *skinq_ctx_take(skinq_ctx *ctx, int id);
 /** Give scratch back: kept under `id` if that slot is empty (freed with free_fn when the ctx closes
  *  or a later keep finds the slot full), else freed now. */
 void skinq_ctx_keep(skinq_ctx *ctx, int id, void *p, void (*free_fn)(skinq_ctx *ctx, void *p));
+/** Free every kept scratch (before a pass whose peak memory matters, and at close). */
+void skinq_ctx_drop_caches(skinq_ctx *ctx);
 
 /**
  * Record a detailed message in ctx (printf-style) and return `s`, so a failure reads

@@ -68,9 +68,7 @@ void skinq_ctx_close(skinq_ctx **pctx)
     if (!pctx || !*pctx)
         return;
     skinq_ctx *ctx = *pctx;
-    for (int i = 0; i < SKINQ_CACHE_COUNT; i++)
-        if (ctx->cache[i].p)
-            ctx->cache[i].free_fn(ctx, ctx->cache[i].p);
+    skinq_ctx_drop_caches(ctx);
     skinq_pool_free(ctx, &ctx->pool);
     skinq_allocator a = ctx->alloc;
     skinq_free_raw(&a, ctx);
@@ -94,6 +92,15 @@ void skinq_ctx_keep(skinq_ctx *ctx, int id, void *p, void (*free_fn)(skinq_ctx *
     }
     ctx->cache[id].p = p;
     ctx->cache[id].free_fn = free_fn;
+}
+
+void skinq_ctx_drop_caches(skinq_ctx *ctx)
+{
+    for (int i = 0; i < SKINQ_CACHE_COUNT; i++)
+        if (ctx->cache[i].p) {
+            ctx->cache[i].free_fn(ctx, ctx->cache[i].p);
+            ctx->cache[i].p = NULL;
+        }
 }
 
 void skinq_ctx_set_warning_handler(skinq_ctx *ctx, void (*fn)(const char *msg, void *user), void *user)

@@ -85,6 +85,7 @@ static skinq_status texture_pass(skinq_ctx *ctx, const skinq_image *img, skinq_i
 skinq_status skinq_pipeline_texture16(skinq_ctx *ctx, const uint16_t *L, const int16_t *mel, skinq_rect box,
                                       const skinq_mask *roi, const skinq_analysis_options *o, skinq_analysis *out)
 {
+    skinq_ctx_drop_caches(ctx); /* (the texture pass holds the analysis's peak memory) */
     skinq_mask view = {0}; /* the ROI over the box, no copy */
     if (roi) {
         view = *roi;
