@@ -40,6 +40,20 @@ struct skinq_kernels {
     void (*tex_acc_rows)(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
                          const float *k, int r, int n);
     const char *name_tex_acc_rows;
+    /** The same as a horizontal pass (lo[i] = c − i, hi[i] = c + i). */
+    void (*tex_acc_hrow)(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
+                         const float *k, int r, int n);
+    const char *name_tex_acc_hrow;
+    /** Two vertical passes over the same rows (oa by ka, ra; ob by kb, rb): the bits of two tex_acc_rows. */
+    void (*tex_acc_rows2)(float *restrict oa, float *restrict ob, const float *c, const float *const *lo,
+                          const float *const *hi, const float *ka, int ra, const float *kb, int rb, int n);
+    const char *name_tex_acc_rows2;
+    /** Pores' pre-filter bits: R[q] >= thr && lo[q] < R[q] && hi[q] <= R[q], 64 a word. */
+    void (*tex_peak_mask)(uint64_t *m, const float *R, const float *lo, const float *hi, float thr, int n);
+    const char *name_tex_peak_mask;
+    /** Pores' response row: s2 × the 4-neighbour Laplacian of rows w floats apart. */
+    void (*tex_laplace_row)(float *restrict o, const float *b, size_t w, float s2, int n);
+    const char *name_tex_laplace_row;
 };
 
 /** Fill a table for an ISA mask: scalar entries, then each allowed level in rising order. */

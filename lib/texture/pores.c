@@ -43,6 +43,7 @@ typedef struct tex_pores_job {
     size_t *nfound;
     const skinq_allocator *alloc;
     int failed, own_tile;
+    const struct skinq_kernels *k; /* the pre-filter and response rows: the ctx's kernel table */
 } pore_job;
 
 /* One tile's state while its planes stream past: the last three responses of the level (a
@@ -119,45 +120,75 @@ static void find_at(pore_tile *t, int l, int k, const float *lo, const float *R,
     t->claimed[i] = 1; /* one scale per position */
 }
 
+/* The pre-filter of find_maxima (texture_int.h): the threshold and the two of find_at's 26
+ * comparisons with the scales either side at the pixel, the same tie rule — a necessary
+ * condition only, find_at decides. The AVX2 kernel (texture_avx2.c) takes each comparison's sign
+ * bits eight at a time. */
+TEX_CLONES void tex_peak_mask_ref(uint64_t *m, const float *R, const float *lo, const float *hi, float thr, int n)
+{
+    for (int q0 = 0; q0 < n; q0 += 64) {
+        const int e = n - q0 < 64 ? n - q0 : 64;
+        uint64_t w = 0;
+        for (int b = 0; b < e; b++) {
+            const float v = R[q0 + b];
+            w |= (uint64_t)((v >= thr) & (lo[q0 + b] < v) & (hi[q0 + b] <= v)) << b;
+        }
+        m[q0 / 64] = w;
+    }
+}
+
+/* The response of one row (texture_int.h); the AVX2 kernel does 32 pixels an iteration. */
+TEX_CLONES void tex_laplace_row_ref(float *restrict o, const float *b, size_t w, float s2, int n)
+{
+    for (int x = 0; x < n; x++)
+        o[x] = s2 * (b[x - 1] + b[x + 1] + b[x - w] + b[x + w] - 4 * b[x]);
+}
+
+static inline int lowest_bit(uint64_t e)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(e);
+#else
+    int b = 0;
+    while (!(e & 1))
+        e >>= 1, b++;
+    return b;
+#endif
+}
+
 /* Maxima of plane k of level l (responses of k − 1, k, k + 1 in lo, R, hi) at the level pixels
  * that sit on the tile's core. */
-TEX_CLONES static void find_maxima(pore_tile *t, int l, int k, const float *lo, const float *R, const float *hi, int w,
-                                   int h)
+static void find_maxima(pore_tile *t, int l, int k, const float *lo, const float *R, const float *hi, int w, int h)
 {
     const pore_job *j = t->j;
     const int M = t->tl.margin, f = 1 << l;
     const int y0 = M / f, y1 = (M + t->tl.ch - 1) / f, x0 = M / f, x1 = (M + t->tl.cw - 1) / f;
     const float thr = (float)j->thr;
     const int xe = x1 < w - 2 ? x1 : w - 2;
-    enum { CHUNK = 256 };
+    enum { CHUNK = 1024 };
     for (int y = y0; y <= y1 && y < h - 1; y++)
         for (int xc = x0; xc <= xe; xc += CHUNK) {
-            /* most responses are below the threshold or beaten by a neighbour: flag a chunk in a
-             * loop that vectorises (the threshold, and the two of find_at's 26 comparisons with
-             * the scales either side at the pixel, same tie rule: a necessary condition only,
-             * find_at decides; adding the four in-plane ones cost more loads than they saved:
-             * 23 M instead of 15 M instructions on a 0.75-MP photo), then visit the flags eight
-             * at a time (the scan was a sixth of the pores' work) */
+            /* most responses are below the threshold or beaten by a neighbour: the pre-filter's
+             * bits first (adding the four in-plane comparisons cost more loads than they saved:
+             * 23 M instead of 15 M instructions on a 0.75-MP photo), then the set bits (the
+             * scan was a sixth of the pores' work flag by flag, a third as bytes: 64 at a time
+             * now) */
             const int n = xe - xc + 1 < CHUNK ? xe - xc + 1 : CHUNK;
             const size_t o = (size_t)y * w + (size_t)xc;
-            const float *Rr = R + o, *Lr = lo + o, *Hr = hi + o;
-            uint8_t cand[CHUNK + 8];
-            for (int q = 0; q < n; q++) {
-                const float v = Rr[q];
-                cand[q] = (uint8_t)((v >= thr) & (Lr[q] < v) & (Hr[q] <= v));
-            }
-            memset(cand + n, 0, 8);
-            TEX_FOR_FLAGS(cand, n, q, {
-                find_at(t, l, k, lo, R, hi, w, xc + q, y);
-                if (t->oom)
-                    return;
-            })
+            uint64_t mk[CHUNK / 64];
+            j->k->tex_peak_mask(mk, R + o, lo + o, hi + o, thr, n);
+            for (int wi = 0; wi < (n + 63) / 64; wi++)
+                for (uint64_t e = mk[wi]; e; e &= e - 1) {
+                    find_at(t, l, k, lo, R, hi, w, xc + 64 * wi + lowest_bit(e), y);
+                    if (t->oom)
+                        return;
+                }
         }
 }
 
 /* tex_pyr_fn: the response σ²∇² of plane p, then the maxima of plane p − 1 when it is one of
  * the level's evaluated scales (all but the first and last plane). */
-TEX_CLONES static void pore_plane(void *user, int l, int p, const float *G, int w, int h)
+static void pore_plane(void *user, int l, int p, const float *G, int w, int h)
 {
     pore_tile *t = user;
     const tex_pyr *py = &t->j->py;
@@ -175,11 +206,10 @@ TEX_CLONES static void pore_plane(void *user, int l, int p, const float *G, int 
     const int xa = M / f - 1 > 1 ? M / f - 1 : 1, xb = (M + t->tl.cw - 1) / f + 1 < w - 2 ? (M + t->tl.cw - 1) / f + 1 : w - 2;
     memset(R, 0, sizeof(float) * (size_t)w);
     for (int y = ya; y <= yb; y++) {
-        const float *b = G + (size_t)y * w;
         float *o = R + (size_t)y * w;
         o[0] = o[w - 1] = 0;
-        for (int x = xa; x <= xb; x++)
-            o[x] = s2 * (b[x - 1] + b[x + 1] + b[x - w] + b[x + w] - 4 * b[x]);
+        if (xb >= xa)
+            t->j->k->tex_laplace_row(o + xa, G + (size_t)y * w + xa, (size_t)w, s2, xb - xa + 1);
     }
     if (h > 1)
         memset(R + (size_t)(h - 1) * w, 0, sizeof(float) * (size_t)w);
@@ -299,6 +329,7 @@ skinq_status tex_pores_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c
     j->im = im;
     j->alloc = &ctx->alloc;
     j->own_tile = own_tile;
+    j->k = skinq_ctx_kernels(ctx);
     j->rho = pow(2.0, 1.0 / 3);
     double dlo = c->pore_d[0] > 2 ? c->pore_d[0] : 2, dhi = c->pore_d[1] > dlo ? c->pore_d[1] : dlo;
     double slo = dlo / (2 * sqrt(2.0)), shi = dhi / (2 * sqrt(2.0));

@@ -4,7 +4,8 @@
  * is wide enough the chain moves to a grid decimated by 2: a plane blurred to σ (full-res px)
  * sampled every second pixel is the level-o image at σ/2^o of its own px, so every blur stays
  * ~0.4–1.4 px of its level whatever σ is (radius <= 5) and the level's pixels are a quarter of the
- * finer one's. Scale-normalised derivatives σ_o²∂²_o on level o equal σ²∂² in full-res px up to
+ * finer one's. Two planes in a row that both blur the level's base (its first planes) share one
+ * vertical pass: each source row is loaded once for both kernels. Scale-normalised derivatives σ_o²∂²_o on level o equal σ²∂² in full-res px up to
  * discretisation, so responses, thresholds and calibrations carry over unchanged. */
 #include <math.h>
 #include <string.h>
@@ -89,41 +90,77 @@ void skinq_texture_init_scalar(struct skinq_kernels *k)
 {
     k->tex_acc_rows = tex_acc_rows_ref;
     k->name_tex_acc_rows = "scalar";
+    k->tex_acc_hrow = tex_acc_rows_ref;
+    k->name_tex_acc_hrow = "scalar";
+    k->tex_acc_rows2 = tex_acc_rows2_ref;
+    k->name_tex_acc_rows2 = "scalar";
+    k->tex_peak_mask = tex_peak_mask_ref;
+    k->name_tex_peak_mask = "scalar";
+    k->tex_laplace_row = tex_laplace_row_ref;
+    k->name_tex_laplace_row = "scalar";
 }
 
-/* tex_blur by the sampled Gaussian of σ (px) itself. */
-static void blur_sigma(tex_acc_rows_fn acc, const float *src, size_t sstride, float *dst, int w, int h, double sigma,
-                       float *row)
+/* Two vertical passes over the same rows: the reference is two calls of the row kernel (the AVX2
+ * one, texture_avx2.c, loads the source rows and adds their pair sums once for both). */
+void tex_acc_rows2_ref(float *restrict oa, float *restrict ob, const float *c, const float *const *lo,
+                       const float *const *hi, const float *ka, int ra, const float *kb, int rb, int n)
 {
-    float k[MAX_RADIUS + 1];
-    const int r = kernel(sigma, k);
-    float *v = row + r; /* v[−r .. w + r − 1]: one vertically blurred row, edges clamped */
-    const float *lo[MAX_RADIUS + 1], *hi[MAX_RADIUS + 1], *vlo[MAX_RADIUS + 1], *vhi[MAX_RADIUS + 1];
-    for (int i = 1; i <= r; i++) {
-        vlo[i] = v - i;
-        vhi[i] = v + i;
+    tex_acc_rows_ref(oa, c, lo, hi, ka, ra, n);
+    tex_acc_rows_ref(ob, c, lo, hi, kb, rb, n);
+}
+
+/* tex_blur of src by the sampled Gaussians of σ[0 .. nd) (px; nd 1 or 2) into dst[0 .. nd):
+ * with two, one vertical pass makes both row buffers. rows: nd buffers of w + 2·MAX_RADIUS
+ * floats. */
+static void blur_sigmas(const struct skinq_kernels *K, const float *src, size_t sstride, float *const *dst,
+                        const double *sigma, int nd, int w, int h, float *const *rows)
+{
+    float k[2][MAX_RADIUS + 1];
+    int r[2], rm = 0;
+    float *v[2]; /* v[−r .. w + r − 1]: one vertically blurred row, edges clamped */
+    const float *lo[MAX_RADIUS + 1], *hi[MAX_RADIUS + 1], *vlo[2][MAX_RADIUS + 1], *vhi[2][MAX_RADIUS + 1];
+    for (int d = 0; d < nd; d++) {
+        r[d] = kernel(sigma[d], k[d]);
+        rm = r[d] > rm ? r[d] : rm;
+        v[d] = rows[d] + r[d];
+        for (int i = 1; i <= r[d]; i++) {
+            vlo[d][i] = v[d] - i;
+            vhi[d][i] = v[d] + i;
+        }
     }
     for (int y = 0; y < h; y++) {
         /* vertical first, into the row buffer (stays in L1), then horizontal into dst: one pass
          * over memory a plane instead of two, and no w×h temporary */
         const float *c = src + (size_t)y * sstride;
-        for (int i = 1; i <= r; i++) {
-            lo[i] = src + (size_t)(y - i < 0 ? 0 : y - i) * sstride;
-            hi[i] = src + (size_t)(y + i >= h ? h - 1 : y + i) * sstride;
+        if (y >= rm && y + rm < h) /* (no clamping: the rows' own offsets) */
+            for (int i = 1; i <= rm; i++) {
+                lo[i] = c - (size_t)i * sstride;
+                hi[i] = c + (size_t)i * sstride;
+            }
+        else
+            for (int i = 1; i <= rm; i++) {
+                lo[i] = src + (size_t)(y - i < 0 ? 0 : y - i) * sstride;
+                hi[i] = src + (size_t)(y + i >= h ? h - 1 : y + i) * sstride;
+            }
+        if (nd == 2)
+            K->tex_acc_rows2(v[0], v[1], c, lo, hi, k[0], r[0], k[1], r[1], w);
+        else
+            K->tex_acc_rows(v[0], c, lo, hi, k[0], r[0], w);
+        for (int d = 0; d < nd; d++) {
+            for (int i = 1; i <= r[d]; i++) {
+                v[d][-i] = v[d][0];
+                v[d][w - 1 + i] = v[d][w - 1];
+            }
+            K->tex_acc_hrow(dst[d] + (size_t)y * w, v[d], vlo[d], vhi[d], k[d], r[d], w);
         }
-        acc(v, c, lo, hi, k, r, w);
-        for (int i = 1; i <= r; i++) {
-            v[-i] = v[0];
-            v[w - 1 + i] = v[w - 1];
-        }
-        acc(dst + (size_t)y * w, v, vlo, vhi, k, r, w);
     }
 }
 
 void tex_blur(const struct skinq_kernels *k, const float *src, size_t sstride, float *dst, int w, int h, double var,
               float *row)
 {
-    blur_sigma(k->tex_acc_rows, src, sstride, dst, w, h, tex_sigma_of_var(var), row);
+    const double sigma = tex_sigma_of_var(var);
+    blur_sigmas(k, src, sstride, &dst, &sigma, 1, w, h, &row);
 }
 
 void tex_decimate(const float *src, int w, int h, float *dst)
@@ -140,7 +177,7 @@ void tex_decimate(const float *src, int w, int h, float *dst)
 void tex_pyr_plan(tex_pyr *py, const struct skinq_kernels *k, const double *sigma, int n, int nb, double s_min)
 {
     memset(py, 0, sizeof *py);
-    py->acc = k->tex_acc_rows;
+    py->k = k;
     py->n = n;
     memcpy(py->sigma, sigma, sizeof(double) * (size_t)n);
     /* Evaluated scales nb .. n−1−nb, in order; a new level starts at scale k when the first
@@ -209,7 +246,7 @@ void tex_pyr_dims(int w, int h, int level, int *wl, int *hl)
 size_t tex_pyr_scratch(int w, int h)
 {
     const size_t full = (size_t)w * (size_t)h, half = (size_t)((w + 1) / 2) * (size_t)((h + 1) / 2);
-    return 2 * full + 2 * half + (size_t)w + 2 * MAX_RADIUS;
+    return 2 * full + 2 * half + 2 * ((size_t)w + 2 * MAX_RADIUS);
 }
 
 void tex_pyr_run(const tex_pyr *py, const float *base, size_t stride, int w, int h, float *scratch, tex_pyr_fn fn,
@@ -217,22 +254,31 @@ void tex_pyr_run(const tex_pyr *py, const float *base, size_t stride, int w, int
 {
     const size_t full = (size_t)w * (size_t)h, half = (size_t)((w + 1) / 2) * (size_t)((h + 1) / 2);
     float *plane[2] = {scratch, scratch + full}, *lbase[2] = {scratch + 2 * full, scratch + 2 * full + half};
-    float *row = lbase[1] + half;
+    float *rows[2] = {lbase[1] + half, lbase[1] + half + w + 2 * MAX_RADIUS};
     const float *in = base; /* this level's base: the tile, then decimated planes (ping-pong) */
     size_t in_stride = stride;
     int wl = w, hl = h;
     for (int l = 0; l < py->levels; l++) {
-        const float *prev = in;
+        const float *prev = in, *made = NULL;
         float *next_base = lbase[l & 1];
         for (int p = py->first[l]; p <= py->last[l]; p++) {
             /* the schedule of tex_pyr_plan: from the previous plane or from the base */
             const float *g = prev;
-            if (py->step_sigma[l][p] > 0) {
+            if (made) /* made with the plane before */
+                g = made, made = NULL;
+            else if (py->step_sigma[l][p] > 0) {
                 const int from_base = py->step_from_base[l][p];
-                float *dst = prev == plane[0] ? plane[1] : plane[0];
-                blur_sigma(py->acc, from_base ? in : prev, from_base ? in_stride : (size_t)wl, dst, wl, hl, py->step_sigma[l][p],
-                           row);
-                g = dst;
+                float *dst[2] = {prev == plane[0] ? plane[1] : plane[0], prev == plane[0] ? plane[0] : plane[1]};
+                /* two blurs of the base in a row (the level's first planes): one vertical pass
+                 * for both, into both buffers (neither the previous plane nor the base is
+                 * needed by either) */
+                const int two = from_base && p + 1 <= py->last[l] && py->step_sigma[l][p + 1] > 0 &&
+                                py->step_from_base[l][p + 1];
+                const double sg[2] = {py->step_sigma[l][p], two ? py->step_sigma[l][p + 1] : 0};
+                blur_sigmas(py->k, from_base ? in : prev, from_base ? in_stride : (size_t)wl, dst, sg, two ? 2 : 1,
+                            wl, hl, rows);
+                g = dst[0];
+                made = two ? dst[1] : NULL;
             }
             fn(user, l, p, g, wl, hl);
             if (l + 1 < py->levels && p == py->src[l + 1])

@@ -281,8 +281,16 @@ void tex_blur(const struct skinq_kernels *k, const float *src, size_t sstride, f
  * AVX2 version (texture_avx2.c), bit-identical (tests/unit/test_texture_kernels.c). */
 void tex_acc_rows_ref(float *restrict o, const float *c, const float *const *lo, const float *const *hi, const float *k,
                       int r, int n);
-typedef void (*tex_acc_rows_fn)(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
-                                const float *k, int r, int n);
+/** Two vertical passes over the same rows, oa by (ka, ra) and ob by (kb, rb): two tex_acc_rows_ref
+ * calls (the reference), one load of each row pair for both in AVX2 (kernel table tex_acc_rows2). */
+void tex_acc_rows2_ref(float *restrict oa, float *restrict ob, const float *c, const float *const *lo,
+                       const float *const *hi, const float *ka, int ra, const float *kb, int rb, int n);
+/** The pores' pre-filter: bit q of m[q / 64] is set when R[q] >= thr, lo[q] < R[q] and hi[q] <= R[q];
+ * (n + 63) / 64 words written, bits from n on clear (pores.c; AVX2: kernel table tex_peak_mask). */
+void tex_peak_mask_ref(uint64_t *m, const float *R, const float *lo, const float *hi, float thr, int n);
+/** The pores' response row: o[x] = s2·(b[x − 1] + b[x + 1] + b[x − w] + b[x + w] − 4·b[x]), x < n
+ * (pores.c; AVX2: kernel table tex_laplace_row, the same operations in the same order). */
+void tex_laplace_row_ref(float *restrict o, const float *b, size_t w, float s2, int n);
 /** Every second pixel of every second row of a w×h buffer into (w+1)/2 × (h+1)/2. */
 void tex_decimate(const float *src, int w, int h, float *dst);
 
@@ -300,7 +308,7 @@ typedef struct tex_pyr {
      * is the level's base) and whether it blurs the base rather than the previous plane */
     double step_sigma[TEX_PYR_LEVELS][TEX_PYR_PLANES];
     uint8_t step_from_base[TEX_PYR_LEVELS][TEX_PYR_PLANES];
-    tex_acc_rows_fn acc; /* the blur's row kernel, from the ctx's kernel table */
+    const struct skinq_kernels *k; /* the blur's row kernels: the ctx's kernel table */
 } tex_pyr;
 /** Plan n planes of which nb .. n−1−nb are evaluated, each with nb neighbour planes either side
  * on its level; a level starts where its first plane is >= s_min px of the level. */

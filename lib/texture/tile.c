@@ -24,7 +24,15 @@ static void read_span(const tex_img *im, int y, int x0, int n, int rel, float *d
 {
     if (rel && im->L16) {
         const uint16_t *r = im->L16 + (size_t)y * im->stride + (size_t)x0;
-        for (int i = 0; i < n; i++)
+        int i = 0;
+        /* eight lookups an iteration: the loop's own count and branch were half its work */
+        for (; i + 8 <= n; i += 8) {
+            const float a = rel16[r[i]], b = rel16[r[i + 1]], c = rel16[r[i + 2]], d = rel16[r[i + 3]];
+            const float e = rel16[r[i + 4]], f = rel16[r[i + 5]], g = rel16[r[i + 6]], h = rel16[r[i + 7]];
+            dst[i] = a, dst[i + 1] = b, dst[i + 2] = c, dst[i + 3] = d;
+            dst[i + 4] = e, dst[i + 5] = f, dst[i + 6] = g, dst[i + 7] = h;
+        }
+        for (; i < n; i++)
             dst[i] = rel16[r[i]];
         return;
     }

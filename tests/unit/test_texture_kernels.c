@@ -159,6 +159,179 @@ static void test_blur_matches_direct(void **state)
     free(row);
 }
 
+/* The kernel table's best (AVX2 on this CPU, if it has it) against the scalar references of
+ * pyramid.c and pores.c: two vertical passes at once = two reference passes, the horizontal pass =
+ * the row reference, the pores' pre-filter bits and response rows = theirs. */
+static int best_kernels(struct skinq_kernels *best)
+{
+    skinq_kernels_init(best, skinq_cpu_isa());
+    if (!strcmp(best->name_tex_acc_rows2, "scalar")) {
+        print_message("no AVX2 kernels on this CPU or build: skipped\n");
+        return 0;
+    }
+    return 1;
+}
+
+static void test_acc_rows2_avx2_matches_ref(void **state)
+{
+    (void)state;
+    struct skinq_kernels K;
+    if (!best_kernels(&K))
+        return;
+    uint64_t rs = tu_seed();
+    size_t cases = 0;
+    for (int kind = 0; kind < D_KINDS; kind++)
+        for (int ra = 1; ra <= 7; ra++) /* 6 and 7: the fallback to two single passes */
+            for (int rb = 1; rb <= 7; rb++)
+                for (int li = 0; li < NLEN; li += (kind == D_RANDOM ? 1 : 3)) {
+                    const int n = LENGTHS[li], r = ra > rb ? ra : rb, rows = 2 * r + 1, rw = n + 1;
+                    float ka[MAXR + 1], kb[MAXR + 1];
+                    for (int i = 0; i <= r; i++) {
+                        ka[i] = (float)tu_uniform(&rs);
+                        kb[i] = (float)tu_uniform(&rs);
+                    }
+                    float *src = malloc(sizeof(float) * (size_t)(rows * rw + 1));
+                    for (int i = 0; i < rows * rw; i++)
+                        src[i] = gen(kind, (size_t)i, &rs);
+                    const float *lo[MAXR + 1], *hi[MAXR + 1], *c = src + r * rw + (li & 1);
+                    for (int i = 1; i <= r; i++) {
+                        lo[i] = c - i * rw;
+                        hi[i] = c + i * rw;
+                    }
+                    float *a[2], *b[2];
+                    for (int g = 0; g < 2; g++) {
+                        a[g] = malloc(sizeof(float) * (size_t)(n + GUARD));
+                        b[g] = malloc(sizeof(float) * (size_t)(n + GUARD));
+                        fill_canary(a[g], (size_t)(n + GUARD));
+                        fill_canary(b[g], (size_t)(n + GUARD));
+                    }
+                    tex_acc_rows_ref(a[0], c, lo, hi, ka, ra, n);
+                    tex_acc_rows_ref(a[1], c, lo, hi, kb, rb, n);
+                    K.tex_acc_rows2(b[0], b[1], c, lo, hi, ka, ra, kb, rb, n);
+                    for (int g = 0; g < 2; g++) {
+                        for (int x = 0; x < n; x++)
+                            if (memcmp(&a[g][x], &b[g][x], 4) != 0)
+                                fail_msg("%s data, radii %d %d, n %d: output %d, x %d: ref %.9g, avx2 %.9g",
+                                         DATA_NAMES[kind], ra, rb, n, g, x, a[g][x], b[g][x]);
+                        for (int x = n; x < n + GUARD; x++)
+                            if (!is_canary(&b[g][x]))
+                                fail_msg("radii %d %d, n %d: wrote past the end at %d", ra, rb, n, x);
+                        free(a[g]);
+                        free(b[g]);
+                    }
+                    free(src);
+                    cases++;
+                }
+    print_message("acc_rows2: %zu cases bit-identical to two reference passes\n", cases);
+}
+
+static void test_peak_mask_avx2_matches_ref(void **state)
+{
+    (void)state;
+    struct skinq_kernels K;
+    if (!best_kernels(&K))
+        return;
+    uint64_t rs = tu_seed();
+    size_t cases = 0, bits = 0;
+    enum { N = 300 };
+    float R[N], lo[N], hi[N];
+    for (int kind = 0; kind < 5; kind++)
+        for (int n = 0; n <= N; n += n < 140 ? 1 : 37) {
+            for (int q = 0; q < n; q++) {
+                /* few levels, so ties with the threshold and the neighbours are common */
+                R[q] = (float)(int)(4 * tu_uniform(&rs));
+                lo[q] = (float)(int)(4 * tu_uniform(&rs));
+                hi[q] = (float)(int)(4 * tu_uniform(&rs));
+                if (kind == 1 && q % 7 == 0)
+                    R[q] = NAN;
+                if (kind == 2 && q % 5 == 0)
+                    lo[q] = NAN, hi[q + 0] = q % 10 ? hi[q] : NAN;
+                if (kind == 3)
+                    R[q] = lo[q] = hi[q] = 2; /* every tie */
+                if (kind == 4)
+                    R[q] = INFINITY, lo[q] = q & 1 ? -INFINITY : INFINITY, hi[q] = -0.0f;
+            }
+            uint64_t a[(N + 63) / 64 + 1], b[(N + 63) / 64 + 1];
+            const int words = (n + 63) / 64;
+            memset(a, 0x5a, sizeof a);
+            memset(b, 0x5a, sizeof b);
+            tex_peak_mask_ref(a, R, lo, hi, 2.0f, n);
+            K.tex_peak_mask(b, R, lo, hi, 2.0f, n);
+            for (int wi = 0; wi < words; wi++) {
+                if (a[wi] != b[wi])
+                    fail_msg("kind %d, n %d, word %d: ref %016llx, avx2 %016llx", kind, n, wi,
+                             (unsigned long long)a[wi], (unsigned long long)b[wi]);
+                bits += (size_t)__builtin_popcountll(a[wi]);
+            }
+            assert_true(b[words] == a[words]); /* nothing past the last word */
+            for (int q = 0; q < n; q++) { /* and the reference is the definition */
+                const int want = R[q] >= 2.0f && lo[q] < R[q] && hi[q] <= R[q];
+                assert_int_equal((int)(a[q / 64] >> (q % 64) & 1), want);
+            }
+            if (n % 64)
+                assert_true(a[n / 64] >> (n % 64) == 0);
+            cases++;
+        }
+    print_message("peak_mask: %zu cases, %zu bits set, avx2 = scalar\n", cases, bits);
+}
+
+/* The pores' response rows and the blur's horizontal pass: every length 0..140 and some longer,
+ * at every alignment of a row, random and edge data (NaN, infinities, denormals), canaries after
+ * the row. */
+static void test_laplace_hrow_match_ref(void **state)
+{
+    (void)state;
+    struct skinq_kernels K;
+    if (!best_kernels(&K))
+        return;
+    uint64_t rs = tu_seed();
+    size_t cases = 0;
+    for (int kind = 0; kind < D_KINDS; kind++)
+        for (int li = 0; li < NLEN; li++) {
+            const int n = LENGTHS[li], w = n + 2 + (li & 3); /* rows w floats apart, a pixel either side */
+            float *src = malloc(sizeof(float) * (size_t)(3 * w + 2 * MAXR + 1));
+            for (int i = 0; i < 3 * w + 2 * MAXR + 1; i++)
+                src[i] = gen(kind, (size_t)i, &rs);
+            float *a = malloc(sizeof(float) * (size_t)(n + GUARD)), *b = malloc(sizeof(float) * (size_t)(n + GUARD));
+            const float s2 = (float)(0.5 + 4 * tu_uniform(&rs));
+            const float *mid = src + w + 1 + (li & 1);
+            fill_canary(a, (size_t)(n + GUARD));
+            fill_canary(b, (size_t)(n + GUARD));
+            tex_laplace_row_ref(a, mid, (size_t)w, s2, n);
+            K.tex_laplace_row(b, mid, (size_t)w, s2, n);
+            for (int x = 0; x < n; x++)
+                if (memcmp(&a[x], &b[x], 4) != 0)
+                    fail_msg("laplace, %s data, n %d, x %d: ref %.9g, avx2 %.9g", DATA_NAMES[kind], n, x, a[x], b[x]);
+            for (int x = n; x < n + GUARD; x++)
+                assert_true(is_canary(&b[x]));
+            for (int r = 1; r <= MAXR; r++) { /* the horizontal pass: lo[i] = c − i, hi[i] = c + i */
+                float k[MAXR + 1];
+                const float *lo[MAXR + 1], *hi[MAXR + 1], *c = src + MAXR + (li & 1);
+                for (int i = 0; i <= r; i++)
+                    k[i] = (float)tu_uniform(&rs);
+                for (int i = 1; i <= r; i++) {
+                    lo[i] = c - i;
+                    hi[i] = c + i;
+                }
+                fill_canary(a, (size_t)(n + GUARD));
+                fill_canary(b, (size_t)(n + GUARD));
+                tex_acc_rows_ref(a, c, lo, hi, k, r, n);
+                K.tex_acc_hrow(b, c, lo, hi, k, r, n);
+                for (int x = 0; x < n; x++)
+                    if (memcmp(&a[x], &b[x], 4) != 0)
+                        fail_msg("hrow, %s data, r %d, n %d, x %d: ref %.9g, avx2 %.9g", DATA_NAMES[kind], r, n, x,
+                                 a[x], b[x]);
+                for (int x = n; x < n + GUARD; x++)
+                    assert_true(is_canary(&b[x]));
+            }
+            free(src);
+            free(a);
+            free(b);
+            cases++;
+        }
+    print_message("laplace + hrow: %zu cases bit-identical to the references\n", cases);
+}
+
 static void test_for_flags(void **state)
 {
     (void)state;
@@ -266,6 +439,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_acc_rows_avx2_matches_ref),
         cmocka_unit_test(test_blur_matches_direct),
+        cmocka_unit_test(test_acc_rows2_avx2_matches_ref),
+        cmocka_unit_test(test_peak_mask_avx2_matches_ref),
+        cmocka_unit_test(test_laplace_hrow_match_ref),
         cmocka_unit_test(test_for_flags),
         cmocka_unit_test(test_pores_lines_one_pass),
     };
