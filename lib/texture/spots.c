@@ -13,36 +13,67 @@
 #include "texture_int.h"
 
 typedef struct box_job {
-    float *p, *tmp;
+    float *p, *tmp; /* tmp: per thread box_tmp(w, h) floats */
     int w, h, r;
 } box_job;
 
-/* One box pass along rows (task = row), edges clamped. */
-static void box_rows(void *user, int task, int thread)
+/* rows of a box_rows task (its vector's lanes), columns of a box_cols one */
+enum { BOX_ROWS = 4, BOX_COLS = 64 };
+
+/* A thread's scratch for either pass on a w×h plane: its task's rows, or its columns. */
+static size_t box_tmp(int w, int h)
 {
-    (void)thread;
-    box_job *j = user;
-    float *row = j->p + (size_t)task * j->w, *t = j->tmp + (size_t)task * j->w;
-    const int w = j->w, r = j->r;
-    double s = 0;
-    for (int i = -r; i <= r; i++)
-        s += row[i < 0 ? 0 : i >= w ? w - 1 : i];
-    for (int x = 0; x < w; x++) {
-        t[x] = (float)(s / (2 * r + 1));
-        int add = x + r + 1, sub = x - r;
-        s += row[add >= w ? w - 1 : add] - row[sub < 0 ? 0 : sub];
-    }
-    memcpy(row, t, sizeof(float) * (size_t)w);
+    const size_t r = (size_t)BOX_ROWS * (size_t)w, c = (size_t)BOX_COLS * (size_t)h;
+    return r > c ? r : c;
 }
 
-/* One box pass along columns, 64 columns a task: running sums per column, the output rows of
- * the task's columns into tmp (same layout, so each task owns its own band), then copied back. */
-static void box_cols(void *user, int task, int thread)
+typedef double v4df __attribute__((vector_size(32)));
+typedef float v4sf __attribute__((vector_size(16)));
+
+/* One box pass along rows, BOX_ROWS rows a task (edges clamped). Each row's running sum is a
+ * chain of dependent additions and its outputs a division each, so the task's rows advance
+ * together, one lane each of a vector: the chains overlap and four divisions are one (each
+ * lane's arithmetic is the row's alone: the float difference, widened, added in double; past
+ * the last row, the last is redone). */
+TEX_CLONES static void box_rows(void *user, int task, int thread)
 {
-    (void)thread;
     box_job *j = user;
-    const int w = j->w, h = j->h, r = j->r, x0 = task * 64, x1 = x0 + 64 < w ? x0 + 64 : w;
-    double s[64];
+    const int w = j->w, r = j->r;
+    const float *row[BOX_ROWS];
+    float *t[BOX_ROWS];
+    v4df s;
+    for (int k = 0; k < BOX_ROWS; k++) {
+        const int y = task * BOX_ROWS + k < j->h ? task * BOX_ROWS + k : j->h - 1;
+        row[k] = j->p + (size_t)y * w;
+        t[k] = j->tmp + (size_t)thread * box_tmp(w, j->h) + (size_t)k * w;
+        double a = 0;
+        for (int i = -r; i <= r; i++)
+            a += row[k][i < 0 ? 0 : i >= w ? w - 1 : i];
+        s[k] = a;
+    }
+    const double n = 2 * r + 1;
+    const v4df den = {n, n, n, n};
+    for (int x = 0; x < w; x++) {
+        const int add = x + r + 1 >= w ? w - 1 : x + r + 1, sub = x - r < 0 ? 0 : x - r;
+        const v4df q = s / den;
+        const v4sf va = {row[0][add], row[1][add], row[2][add], row[3][add]};
+        const v4sf vs = {row[0][sub], row[1][sub], row[2][sub], row[3][sub]};
+        for (int k = 0; k < BOX_ROWS; k++)
+            t[k][x] = (float)q[k];
+        s += __builtin_convertvector(va - vs, v4df);
+    }
+    for (int k = 0; k < BOX_ROWS; k++) /* the rows past the last are the last: the same values */
+        memcpy(j->p + (size_t)(row[k] - j->p), t[k], sizeof(float) * (size_t)w);
+}
+
+/* One box pass along columns, BOX_COLS columns a task: running sums per column, the output rows of
+ * the task's columns into the thread's tmp (h rows of BOX_COLS), then copied back. */
+TEX_CLONES static void box_cols(void *user, int task, int thread)
+{
+    box_job *j = user;
+    const int w = j->w, h = j->h, r = j->r, x0 = task * BOX_COLS, x1 = x0 + BOX_COLS < w ? x0 + BOX_COLS : w;
+    float *tmp = j->tmp + (size_t)thread * box_tmp(w, h);
+    double s[BOX_COLS];
     for (int x = x0; x < x1; x++) {
         double a = 0;
         for (int i = -r; i <= r; i++)
@@ -53,17 +84,17 @@ static void box_cols(void *user, int task, int thread)
     for (int y = 0; y < h; y++) {
         int add = y + r + 1, sub = y - r;
         const float *ra = j->p + (size_t)(add >= h ? h - 1 : add) * w, *rs = j->p + (size_t)(sub < 0 ? 0 : sub) * w;
-        float *t = j->tmp + (size_t)y * w;
+        float *t = tmp + (size_t)y * BOX_COLS - x0;
         for (int x = x0; x < x1; x++) {
             t[x] = (float)(s[x - x0] * inv);
             s[x - x0] += ra[x] - rs[x];
         }
     }
     for (int y = 0; y < h; y++)
-        memcpy(j->p + (size_t)y * w + x0, j->tmp + (size_t)y * w + x0, sizeof(float) * (size_t)(x1 - x0));
+        memcpy(j->p + (size_t)y * w + x0, tmp + (size_t)y * BOX_COLS, sizeof(float) * (size_t)(x1 - x0));
 }
 
-/* In-place approximate Gaussian of sigma: three box passes per axis (tmp: w×h floats). */
+/* In-place approximate Gaussian of sigma: three box passes per axis (tmp: threads × box_tmp). */
 static void blur3(skinq_ctx *ctx, float *p, float *tmp, int w, int h, double sigma)
 {
     int wi = (int)floor(sqrt(12.0 * sigma * sigma / 3 + 1));
@@ -73,8 +104,8 @@ static void blur3(skinq_ctx *ctx, float *p, float *tmp, int w, int h, double sig
     if (j.r == 0)
         return;
     for (int pass = 0; pass < 3; pass++) {
-        skinq_parallel_for(ctx, h, box_rows, &j);
-        skinq_parallel_for(ctx, (w + 63) / 64, box_cols, &j);
+        skinq_parallel_for(ctx, (h + BOX_ROWS - 1) / BOX_ROWS, box_rows, &j);
+        skinq_parallel_for(ctx, (w + BOX_COLS - 1) / BOX_COLS, box_cols, &j);
     }
 }
 
@@ -87,6 +118,7 @@ typedef struct base_grid {
     float *num, *den; /* gw×gh blurred block sums */
     int *xa, *xb;     /* per column: the two grid columns it lies between, ... */
     float *tx;        /* ... and the weight of the second */
+    int *ra, *rb;     /* xa, xb less those of the first column of its group of 8 (0..7) */
 } base_grid;
 
 typedef struct sums_job {
@@ -152,20 +184,26 @@ static skinq_status base_make(skinq_ctx *ctx, const tex_img *im, double sigma, b
     g->gw = (im->w + g->D - 1) / g->D;
     g->gh = (im->h + g->D - 1) / g->D;
     const size_t gn = (size_t)g->gw * (size_t)g->gh;
-    g->num = skinq_calloc(ctx, gn, sizeof *g->num);
-    g->den = skinq_calloc(ctx, gn, sizeof *g->den);
-    float *tmp = skinq_malloc(ctx, gn * sizeof *tmp);
+    g->num = skinq_malloc(ctx, gn * sizeof *g->num); /* block_sums writes every cell */
+    g->den = skinq_malloc(ctx, gn * sizeof *g->den);
+    float *tmp = skinq_malloc(ctx, box_tmp(g->gw, g->gh) * (size_t)skinq_ctx_threads(ctx) * sizeof *tmp);
     float *rows = skinq_malloc(ctx, 2 * (size_t)im->w * (size_t)skinq_ctx_threads(ctx) * sizeof *rows);
     g->xa = skinq_malloc(ctx, (size_t)im->w * sizeof *g->xa);
     g->xb = skinq_malloc(ctx, (size_t)im->w * sizeof *g->xb);
     g->tx = skinq_malloc(ctx, (size_t)im->w * sizeof *g->tx);
-    skinq_status st = g->num && g->den && tmp && rows && g->xa && g->xb && g->tx ? SKINQ_OK : SKINQ_E_NOMEM;
+    g->ra = skinq_malloc(ctx, (size_t)im->w * sizeof *g->ra);
+    g->rb = skinq_malloc(ctx, (size_t)im->w * sizeof *g->rb);
+    const int all = g->num && g->den && tmp && rows && g->xa && g->xb && g->tx && g->ra && g->rb;
+    skinq_status st = all ? SKINQ_OK : SKINQ_E_NOMEM;
     for (int x = 0; st == SKINQ_OK && x < im->w; x++) {
         double fx = (x + 0.5) / g->D - 0.5; /* grid cell centres sit at D·(X + 1/2) − 1/2 */
         int X0 = (int)floor(fx);
         g->tx[x] = (float)(fx - X0);
         g->xa[x] = X0 < 0 ? 0 : X0;
         g->xb[x] = X0 + 1 >= g->gw ? g->gw - 1 : X0 + 1;
+        /* fx grows by 1/D <= 1 a column, so xa and xb by at most 7 over a group of 8 */
+        g->ra[x] = g->xa[x] - g->xa[x & ~7];
+        g->rb[x] = g->xb[x] - g->xb[x & ~7];
     }
     if (st == SKINQ_OK) {
         sums_job sj = {im, g, rows};
@@ -189,16 +227,56 @@ static void base_free(skinq_ctx *ctx, base_grid *g)
     skinq_free(ctx, g->xa);
     skinq_free(ctx, g->xb);
     skinq_free(ctx, g->tx);
+    skinq_free(ctx, g->ra);
+    skinq_free(ctx, g->rb);
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+typedef float v8sf __attribute__((vector_size(32)));
+typedef int v8si __attribute__((vector_size(32)));
+
+/* Residuals of row y from column x (a multiple of 8) while 8 remain, for residual_row's last
+ * loop: each group of 8 columns lies between at most 8 consecutive grid columns, so its grid
+ * values are one load and a permute (vpermps under AVX2) instead of a gather per pixel; the
+ * same operands and operations, lane by lane. nr, dr: readable 8 past gw. Returns the next x. */
+static inline __attribute__((always_inline)) int residual_groups(const base_grid *g, int n, float *restrict res,
+                                                                 const float *restrict nr, const float *restrict dr)
+{
+    const v8sf eps = {1e-6f, 1e-6f, 1e-6f, 1e-6f, 1e-6f, 1e-6f, 1e-6f, 1e-6f};
+    const v8si nan = (v8si)(v8sf){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    int x = 0;
+    for (; x + 8 <= n; x += 8) {
+        v8sf wa, wb, va, vb, t, r;
+        v8si ia, ib;
+        memcpy(&wa, nr + g->xa[x], sizeof wa);
+        memcpy(&wb, nr + g->xb[x], sizeof wb);
+        memcpy(&va, dr + g->xa[x], sizeof va);
+        memcpy(&vb, dr + g->xb[x], sizeof vb);
+        memcpy(&ia, g->ra + x, sizeof ia);
+        memcpy(&ib, g->rb + x, sizeof ib);
+        memcpy(&t, g->tx + x, sizeof t);
+        memcpy(&r, res + x, sizeof r);
+        const v8sf a0 = __builtin_shuffle(wa, ia), a1 = __builtin_shuffle(va, ia);
+        const v8sf nv = a0 + t * (__builtin_shuffle(wb, ib) - a0), d = a1 + t * (__builtin_shuffle(vb, ib) - a1);
+        const v8si ok = d > eps;
+        const v8si q = (v8si)(r - nv / d);
+        const v8si out = (q & ok) | (nan & ~ok);
+        memcpy(res + x, &out, sizeof out);
+    }
+    return x;
+}
+#endif
+
 /* Residuals mel − baseline of row y at columns 0, step, 2·step, ... into res (NaN outside the
- * ROI or where mel is not finite); nr, dr: 2·gw floats of scratch. The baseline's numerator and
- * denominator are interpolated first (grid rows, then columns), and divided per pixel: normalised
- * convolution interpolates both, not the ratio. Branch-free loops, so the compiler vectorises
- * them; inlined with step 1 (every row of bin_rows) and with the sample grid's step. */
+ * ROI or where mel is not finite); nr, dr: gw + 8 floats of scratch each. The baseline's
+ * numerator and denominator are interpolated first (grid rows, then columns), and divided per
+ * pixel: normalised convolution interpolates both, not the ratio. Branch-free loops, so the compiler vectorises
+ * them; inlined with step 1 and groups (every row of bin_rows), with the sample grid's step, and
+ * as the reference of the groups: step 1, a gather per pixel. */
 static inline __attribute__((always_inline)) void residual_row(const tex_img *im, const base_grid *g, int y,
-                                                               const int step, float *restrict res,
-                                                               float *restrict nr, float *restrict dr)
+                                                               const int step, const int groups,
+                                                               float *restrict res, float *restrict nr,
+                                                               float *restrict dr)
 {
     const int D = g->D, gw = g->gw, n = (im->w + step - 1) / step;
     double fy = (y + 0.5) / D - 0.5;
@@ -211,6 +289,8 @@ static inline __attribute__((always_inline)) void residual_row(const tex_img *im
         nr[X] = (float)((1 - ty) * na[X] + ty * nb[X]);
         dr[X] = (float)((1 - ty) * da[X] + ty * db[X]);
     }
+    for (int X = gw; X < gw + 8; X++) /* read by residual_groups, never used */
+        nr[X] = dr[X] = 0;
     /* the melanin index of the row's samples into res, NaN where it does not count */
     if (im->mel16) {
         const int16_t *r = im->mel16 + (size_t)y * im->stride;
@@ -232,7 +312,14 @@ static inline __attribute__((always_inline)) void residual_row(const tex_img *im
     }
     const int *xa = g->xa, *xb = g->xb;
     const float *tx = g->tx;
-    for (int i = 0; i < n; i++) {
+    int i = 0;
+#if defined(__GNUC__) && !defined(__clang__)
+    if (groups)
+        i = residual_groups(g, n, res, nr, dr);
+#else
+    (void)groups;
+#endif
+    for (; i < n; i++) {
         const size_t x = (size_t)i * step;
         const float t = tx[x], a0 = nr[xa[x]], a1 = dr[xa[x]];
         const float nv = a0 + t * (nr[xb[x]] - a0), d = a1 + t * (dr[xb[x]] - a1);
@@ -246,9 +333,15 @@ TEX_CLONES static void base_residual_row(const tex_img *im, const base_grid *g, 
                                          float *nr, float *dr)
 {
     if (step == 1)
-        residual_row(im, g, y, 1, res, nr, dr);
+        residual_row(im, g, y, 1, 1, res, nr, dr);
     else
-        residual_row(im, g, y, step, res, nr, dr);
+        residual_row(im, g, y, step, 0, res, nr, dr);
+}
+
+/* The reference of base_residual_row's step 1: every pixel gathers its grid values. */
+static void residual_row_ref(const tex_img *im, const base_grid *g, int y, float *res, float *nr, float *dr)
+{
+    residual_row(im, g, y, 1, 0, res, nr, dr);
 }
 
 typedef struct sample_job {
@@ -257,14 +350,14 @@ typedef struct sample_job {
     int step;
     size_t cols;
     float *sample;  /* rows × cols */
-    float *scratch; /* per thread: w + 2·gw floats */
+    float *scratch; /* per thread: w + 2·(gw + 8) floats */
     size_t per_thread;
 } sample_job;
 
 static void sample_row(void *user, int r, int thread)
 {
     sample_job *j = user;
-    float *res = j->scratch + (size_t)thread * j->per_thread, *nr = res + j->im->w, *dr = nr + j->g->gw;
+    float *res = j->scratch + (size_t)thread * j->per_thread, *nr = res + j->im->w, *dr = nr + j->g->gw + 8;
     base_residual_row(j->im, j->g, r * j->step, j->step, res, nr, dr);
     memcpy(j->sample + (size_t)r * j->cols, res, sizeof *res * j->cols);
 }
@@ -273,48 +366,164 @@ typedef struct bin_job {
     const tex_img *im;
     const base_grid *g;
     float thr;
-    uint8_t *bin;
-    float *scratch; /* per thread: w + 2·gw floats */
+    uint64_t *bin;  /* h rows of ww words: bit x % 64 of word x / 64 is pixel x's flag */
+    size_t ww;
+    uint8_t *flags; /* per thread: 64·ww bytes, a row's flags before packing */
+    float *scratch; /* per thread: w + 2·(gw + 8) floats */
     size_t per_thread;
 } bin_job;
 
+/* Row y's spot flags, packed 64 to a word (a bit plane, an eighth of a byte plane, stays in
+ * cache for the flood fill and takes fewer fresh pages): the flags as bytes 0/1 first (vectorised), then eight bytes to a
+ * byte of bits by one multiply (bit i of the result is byte i's). */
 static void bin_rows(void *user, int y, int thread)
 {
     bin_job *j = user;
-    float *res = j->scratch + (size_t)thread * j->per_thread, *nr = res + j->im->w, *dr = nr + j->g->gw;
+    float *res = j->scratch + (size_t)thread * j->per_thread, *nr = res + j->im->w, *dr = nr + j->g->gw + 8;
     base_residual_row(j->im, j->g, y, 1, res, nr, dr);
     const int w = j->im->w;
     const float thr = j->thr;
-    uint8_t *b = j->bin + (size_t)y * (size_t)w;
+    uint8_t *f = j->flags + (size_t)thread * 64 * j->ww;
     for (int x = 0; x < w; x++)
-        b[x] = res[x] > thr; /* NaN → 0 */
+        f[x] = res[x] > thr; /* NaN → 0 */
+    memset(f + w, 0, 64 * j->ww - (size_t)w);
+    uint64_t *b = j->bin + (size_t)y * j->ww;
+    for (size_t i = 0; i < j->ww; i++) {
+        uint64_t word = 0;
+        for (int k = 0; k < 8; k++) {
+            uint64_t eight;
+            memcpy(&eight, f + 64 * i + 8 * (size_t)k, 8);
+            word |= ((eight * 0x0102040810204080ull) >> 56) << (8 * k);
+        }
+        b[i] = word;
+    }
+}
+
+/* A float's bits as an unsigned key in the same order (non-NaN; −0 sorts just below +0, which
+ * compare equal, so an order statistic by key is one by value). */
+static inline uint32_t float_key(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u & 0x80000000u ? ~u : u | 0x80000000u;
+}
+
+enum { RADIX_BITS = 12, RADIX = 1 << RADIX_BITS };
+
+/* skinq_quantile_inplace(v, n, 0.5), the same value, by radix selection (v reordered, still a
+ * permutation: the MAD reads it after): the ranks wanted (k, and k + 1 when the median falls
+ * between two samples) are narrowed to the 12-bit digit buckets that hold them, the top digit
+ * then the next (while both ranks share a bucket), the rest of v moved behind; Hoare's selection
+ * finishes on the few left. Two counting passes and two compacting ones, branch-free, instead
+ * of quickselect's unpredictable partitions over the million samples. Exported for the tests. */
+double tex_median_inplace(float *v, size_t n)
+{
+    if (n >= UINT32_MAX)
+        return skinq_quantile_inplace(v, n, 0.5);
+    const double pos = 0.5 * (double)(n - 1);
+    size_t k = (size_t)pos, m = n;
+    const double f = pos - (double)k;
+    const int two = f > 0 && k + 1 < n; /* also the next order statistic */
+    size_t k2 = k + (size_t)two;
+    uint32_t hist[RADIX];
+    for (int shift = 32 - RADIX_BITS; shift >= 0 && m > RADIX; shift -= RADIX_BITS) {
+        memset(hist, 0, sizeof hist);
+        for (size_t i = 0; i < m; i++)
+            hist[(float_key(v[i]) >> shift) & (RADIX - 1)]++;
+        size_t below = 0, below2;
+        uint32_t b = 0, b2;
+        while (below + hist[b] <= k)
+            below += hist[b++];
+        for (b2 = b, below2 = below; below2 + hist[b2] <= k2;)
+            below2 += hist[b2++];
+        size_t o = 0; /* the buckets b .. b2 (those between are empty) to the front, branch-free
+                       * swaps: v stays a permutation of the samples */
+        for (size_t i = 0; i < m; i++) {
+            const float x = v[i], y = v[o];
+            v[o] = x;
+            v[i] = y;
+            o += ((float_key(x) >> shift) & (RADIX - 1)) - b <= b2 - b;
+        }
+        m = o;
+        k -= below;
+        k2 -= below;
+        if (b2 != b)
+            break; /* the next digit orders only keys that share this one */
+    }
+    double r = skinq_select_kth(v, m, k);
+    if (two) { /* the least of what lies above v[k], as skinq_quantile_inplace */
+        float nb = v[k + 1];
+        for (size_t i = k + 2; i < m; i++)
+            nb = v[i] < nb ? v[i] : nb;
+        r += f * (nb - r);
+    }
+    return r;
+}
+
+/* For the tests: blur3 of the w×h plane p in place. */
+skinq_status tex_spots_blur3(skinq_ctx *ctx, float *p, int w, int h, double sigma)
+{
+    float *tmp = skinq_malloc(ctx, box_tmp(w, h) * (size_t)skinq_ctx_threads(ctx) * sizeof *tmp);
+    if (!tmp)
+        return SKINQ_E_NOMEM;
+    blur3(ctx, p, tmp, w, h, sigma);
+    skinq_free(ctx, tmp);
+    return SKINQ_OK;
+}
+
+/* For the tests: the residual plane (w×h floats into out) of im's melanin index against its
+ * baseline of sigma, by the groups (fast) or by the per-pixel reference. */
+skinq_status tex_spots_residuals(skinq_ctx *ctx, const tex_img *im, double sigma, int fast, float *out)
+{
+    base_grid g = {0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    skinq_status st = base_make(ctx, im, sigma, &g);
+    const size_t per_row = (size_t)im->w + 2 * ((size_t)g.gw + 8);
+    float *scratch = st == SKINQ_OK ? skinq_malloc(ctx, per_row * sizeof *scratch) : NULL;
+    if (st == SKINQ_OK && !scratch)
+        st = SKINQ_E_NOMEM;
+    for (int y = 0; st == SKINQ_OK && y < im->h; y++) {
+        float *res = scratch, *nr = res + im->w, *dr = nr + g.gw + 8;
+        if (fast)
+            base_residual_row(im, &g, y, 1, res, nr, dr);
+        else
+            residual_row_ref(im, &g, y, res, nr, dr);
+        memcpy(out + (size_t)y * (size_t)im->w, res, sizeof *res * (size_t)im->w);
+    }
+    skinq_free(ctx, scratch);
+    base_free(ctx, &g);
+    return st;
 }
 
 skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count, double *area_fraction)
 {
-    const size_t w = (size_t)im->w, h = (size_t)im->h, n = w * h;
-    base_grid g = {0, 0, 0, NULL, NULL, NULL, NULL, NULL};
-    uint8_t *bin = NULL;
+    const size_t w = (size_t)im->w, h = (size_t)im->h;
+    base_grid g = {0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    uint64_t *bin = NULL;
+    uint8_t *flags = NULL;
     float *sample = NULL, *scratch = NULL;
     int *stack = NULL;
     skinq_status st = base_make(ctx, im, c->spot_sigma, &g);
     const int threads = skinq_ctx_threads(ctx);
-    const size_t per_thread = w + 2 * (size_t)g.gw;
+    const size_t per_thread = w + 2 * ((size_t)g.gw + 8);
     if (st == SKINQ_OK && !(scratch = skinq_malloc(ctx, per_thread * (size_t)threads * sizeof *scratch)))
         st = SKINQ_E_NOMEM;
     /* the robust spread from the residuals on a grid of about a million ROI pixels: the grid's
      * rows in parallel into their own slots (NaN where there is no sample), then in order */
     const int step = im->inside > 1000000 ? (int)ceil(sqrt((double)im->inside / 1e6)) : 1;
     const size_t srows = (h + (size_t)step - 1) / (size_t)step, scols = (w + (size_t)step - 1) / (size_t)step;
+    /* the spot flags, 64 pixels a word, later take the samples' place (fewer fresh pages) */
+    const size_t ww = (w + 63) / 64, sbytes = srows * scols * sizeof *sample, bbytes = h * ww * sizeof *bin;
     size_t ns = 0;
-    if (st == SKINQ_OK && !(sample = skinq_malloc(ctx, srows * scols * sizeof *sample)))
+    if (st == SKINQ_OK && !(sample = skinq_malloc(ctx, sbytes > bbytes ? sbytes : bbytes)))
         st = SKINQ_E_NOMEM;
     if (st == SKINQ_OK) {
         sample_job sj = {im, &g, step, scols, sample, scratch, per_thread};
         skinq_parallel_for(ctx, (int)srows, sample_row, &sj);
-        for (size_t i = 0; i < srows * scols; i++)
-            if (sample[i] == sample[i])
-                sample[ns++] = sample[i];
+        for (size_t i = 0; i < srows * scols; i++) { /* branch-free compaction of the non-NaN */
+            const float x = sample[i];
+            sample[ns] = x;
+            ns += x == x;
+        }
     }
     if (st != SKINQ_OK)
         goto done;
@@ -323,78 +532,74 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
     if (ns == 0)
         goto done;
     /* in place: the samples are this function's own, and their order does not matter */
-    double med = skinq_quantile_inplace(sample, ns, 0.5);
+    double med = tex_median_inplace(sample, ns);
     for (size_t i = 0; i < ns; i++)
         sample[i] = fabsf(sample[i] - (float)med);
-    double mad = skinq_quantile_inplace(sample, ns, 0.5);
+    double mad = tex_median_inplace(sample, ns);
     double thr = c->spot_k * 1.4826 * mad;
     thr = med + (thr > c->spot_min_delta ? thr : c->spot_min_delta);
-    bin = skinq_malloc(ctx, n);
+    bin = (uint64_t *)(void *)sample; /* the samples are done with */
+    flags = skinq_malloc(ctx, (size_t)threads * 64 * ww);
     size_t cap = 4096;
     stack = skinq_malloc(ctx, cap * sizeof *stack * 2);
-    if (!bin || !stack) {
+    if (!flags || !stack) {
         st = SKINQ_E_NOMEM;
         goto done;
     }
-    bin_job bj = {im, &g, (float)thr, bin, scratch, per_thread};
+    bin_job bj = {im, &g, (float)thr, bin, ww, flags, scratch, per_thread};
     skinq_parallel_for(ctx, im->h, bin_rows, &bj);
     uint64_t spots = 0, area = 0;
     for (size_t y0 = 0; y0 < h; y0++)
-        for (size_t x0 = 0; x0 < w; x0++) {
-            if (x0 + 8 <= w) { /* spots are rare: skip empty runs eight flags at a time */
-                uint64_t eight;
-                memcpy(&eight, bin + y0 * w + x0, 8);
-                if (!eight) {
-                    x0 += 7;
-                    continue;
+        for (size_t i = 0; i < ww; i++) /* spots are rare: 64 flags at a time */
+            while (bin[y0 * ww + i]) {
+                const size_t x0 = 64 * i + (size_t)__builtin_ctzll(bin[y0 * ww + i]);
+                /* flood fill (8-connected), clearing as it goes */
+                size_t sp = 0, a = 0;
+                bin[y0 * ww + i] &= ~(1ull << (x0 % 64));
+                stack[0] = (int)x0;
+                stack[1] = (int)y0;
+                sp = 1;
+                while (sp) {
+                    sp--;
+                    int x = stack[2 * sp], y = stack[2 * sp + 1];
+                    a++;
+                    for (int dy = -1; dy <= 1; dy++)
+                        for (int dx = -1; dx <= 1; dx++) {
+                            int xx = x + dx, yy = y + dy;
+                            if (xx < 0 || yy < 0 || xx >= im->w || yy >= im->h)
+                                continue;
+                            uint64_t *word = bin + (size_t)yy * ww + (size_t)xx / 64, bit = 1ull << (xx % 64);
+                            if (!(*word & bit))
+                                continue;
+                            *word &= ~bit;
+                            if (sp == cap) {
+                                int *g = skinq_malloc(ctx, cap * 4 * sizeof *g);
+                                if (!g) {
+                                    st = SKINQ_E_NOMEM;
+                                    goto done;
+                                }
+                                memcpy(g, stack, cap * 2 * sizeof *g);
+                                skinq_free(ctx, stack);
+                                stack = g;
+                                cap *= 2;
+                            }
+                            stack[2 * sp] = xx;
+                            stack[2 * sp + 1] = yy;
+                            sp++;
+                        }
+                }
+                if ((double)a >= c->spot_min_area) {
+                    spots++;
+                    area += a;
                 }
             }
-            if (!bin[y0 * w + x0])
-                continue;
-            /* flood fill (8-connected), clearing as it goes */
-            size_t sp = 0, a = 0;
-            bin[y0 * w + x0] = 0;
-            stack[0] = (int)x0;
-            stack[1] = (int)y0;
-            sp = 1;
-            while (sp) {
-                sp--;
-                int x = stack[2 * sp], y = stack[2 * sp + 1];
-                a++;
-                for (int dy = -1; dy <= 1; dy++)
-                    for (int dx = -1; dx <= 1; dx++) {
-                        int xx = x + dx, yy = y + dy;
-                        if (xx < 0 || yy < 0 || xx >= im->w || yy >= im->h || !bin[(size_t)yy * w + (size_t)xx])
-                            continue;
-                        bin[(size_t)yy * w + (size_t)xx] = 0;
-                        if (sp == cap) {
-                            int *g = skinq_malloc(ctx, cap * 4 * sizeof *g);
-                            if (!g) {
-                                st = SKINQ_E_NOMEM;
-                                goto done;
-                            }
-                            memcpy(g, stack, cap * 2 * sizeof *g);
-                            skinq_free(ctx, stack);
-                            stack = g;
-                            cap *= 2;
-                        }
-                        stack[2 * sp] = xx;
-                        stack[2 * sp + 1] = yy;
-                        sp++;
-                    }
-            }
-            if ((double)a >= c->spot_min_area) {
-                spots++;
-                area += a;
-            }
-        }
     *count = (double)spots;
     *area_fraction = im->inside ? (double)area / (double)im->inside : 0;
 done:
     base_free(ctx, &g);
     skinq_free(ctx, scratch);
-    skinq_free(ctx, bin);
-    skinq_free(ctx, sample);
+    skinq_free(ctx, flags);
+    skinq_free(ctx, sample); /* and bin */
     skinq_free(ctx, stack);
     return st;
 }

@@ -213,6 +213,12 @@ void tex_lines_end(skinq_ctx *ctx, tex_lines_job *j, tex_lines_out *r);
 
 /** Spots: count and area fraction of melanin outliers; NaN-free on success. */
 skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count, double *area_fraction);
+/* spots.c's pieces, for tests/unit/test_spots_kernels.c: the median by radix selection (the value
+ * of skinq_quantile_inplace(v, n, 0.5); v stays a permutation), the box blur (three passes,
+ * in place), and the residual plane against the baseline of sigma, by groups (fast) or per pixel. */
+double tex_median_inplace(float *v, size_t n);
+skinq_status tex_spots_blur3(skinq_ctx *ctx, float *p, int w, int h, double sigma);
+skinq_status tex_spots_residuals(skinq_ctx *ctx, const tex_img *im, double sigma, int fast, float *out);
 /** Std of the L* means of tone_block² blocks (>= half inside the ROI); NaN with < 2 blocks (or NOMEM). */
 double tex_tone_evenness(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c);
 
