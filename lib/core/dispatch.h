@@ -54,6 +54,10 @@ struct skinq_kernels {
     /** Pores' response row: s2 × the 4-neighbour Laplacian of rows w floats apart. */
     void (*tex_laplace_row)(float *restrict o, const float *b, size_t w, float s2, int n);
     const char *name_tex_laplace_row;
+    /** Lines' candidate bits of a row and their Hessian terms (rows hs floats apart). */
+    void (*tex_line_mask)(const float *b, int w, int n, float s2, float thr, const float *best, uint8_t *bits,
+                          float *term, size_t hs);
+    const char *name_tex_line_mask;
 };
 
 /** Fill a table for an ISA mask: scalar entries, then each allowed level in rising order. */

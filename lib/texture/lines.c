@@ -18,7 +18,12 @@
  * pixel; the winner's sub-pixel centre is moved from its sample to the pixel (the ridge is
  * straight over a level pixel), and the centreline test, the length and the mask stay per
  * full-res pixel, so a line counts one pixel a column whichever grid found it and the
- * calibration above is unchanged. */
+ * calibration above is unchanged.
+ *
+ * Cost: the Hessian's first test (m1 reaches the threshold and the level's best) runs on every
+ * pixel of every plane, eight at a time (the kernel table's tex_line_mask: AVX2 in texture_avx2.c, or the
+ * reference's loop that vectorises); only its ~2 % candidates get the rest, ~1 % expf, and only winners the normal, in closed form
+ * (line_normal). line_tile visits only pixels that some level could make centreline pixels. */
 #include <math.h>
 #include <string.h>
 
@@ -31,84 +36,163 @@
  * stencils read a Gaussian profile ~10 % shallow. At 20 px/mm: σ 1.41 and 2 on the full grid,
  * 2.83 and 4 on the half, 5.66 on the quarter grid. */
 #define LEVEL_SIGMA 1.41421356
+/* floats of scratch holding the candidate bits of a row of w pixels (w + 8 bytes) */
+#define FLAG_FLOATS(w) (((w) + 8 + 3) / 4)
 
 typedef struct tex_lines_job {
     const tex_img *im;
     tex_pyr py;
     int margin, nx, tasks, own_tile;
     double thr;
-    float *scratch; /* per thread: [tile, pyramid scratch,] a row, its flags, per level best R, angle, offset */
+    const struct skinq_kernels *k; /* the candidate mask: the ctx's kernel table */
+    float *scratch; /* per thread: [tile, pyramid scratch,] a row's candidate bits and terms, per level
+                     * best R and geometry, level 0's cen0 */
     size_t tile_px, per_thread;
     double *len, *con; /* per task */
     uint64_t *pix;
     uint8_t *mask;
 } line_job;
 
-/* One tile's per-level results: the best response over the level's scales, its normal's angle
- * and the ridge centre's offset along the normal (level px). */
+/* One tile's per-level results: the best response over the level's scales, and where it is
+ * above 0 its geometry: the normal (the unit eigenvector of μ1, kept as the cosine and sine of
+ * its angle, so line_tile needs no trigonometry) and the ridge centre's offset along it (level
+ * px), the three side by side (line_tile reads them at scattered pixels: one cache line). */
 typedef struct line_tile {
     const line_job *j;
-    float *best[TEX_PYR_LEVELS], *ang[TEX_PYR_LEVELS], *off[TEX_PYR_LEVELS], *m1r;
-    uint8_t *fl; /* a row's flags, w + 8 bytes */
+    float *best[TEX_PYR_LEVELS], *geo[TEX_PYR_LEVELS]; /* geo: nx, ny, offset of sample i at 3i */
+    uint8_t *fl; /* a row's candidate bits (line_plane), w + 8 bytes */
+    float *term; /* their Hessian terms: LINE_TERMS rows of hs floats */
+    size_t hs;
+    /* level 0, per sample: 1 where its best is on the centreline by line_tile's test with the
+     * winner on level 0 (made with best: line_tile needs no other level-0 candidates where no
+     * coarser level reaches the threshold) */
+    uint8_t *cen0;
     /* per level, the samples the tile's core reads (each core pixel's nearest, line_tile's
-     * loops below): rows y0 .. y1, columns x0 .. x1; best, ang and off are made only there */
+     * loops below): rows y0 .. y1, columns x0 .. x1; best and geo are made only there */
     int y0[TEX_PYR_LEVELS], y1[TEX_PYR_LEVELS], x0[TEX_PYR_LEVELS], x1[TEX_PYR_LEVELS];
 } line_tile;
 
+/* The reference: 64 pixels at a time, the first test a byte each in a loop that vectorises, the
+ * rest where it holds, then the bytes packed eight at a time into a byte of bits. */
+TEX_CLONES void tex_line_mask_ref(const float *b, int w, int n, float s2, float thr, const float *best, uint8_t *bits,
+                                  float *term, size_t hs)
+{
+    uint8_t f[64];
+    for (int k0 = 0; k0 < n; k0 += 64) {
+        const int m = n - k0 < 64 ? n - k0 : 64;
+        memset(f, 0, sizeof f);
+        if (best)
+            for (int k = 0; k < m; k++)
+                f[k] = (uint8_t)tex_line_eval(b + k0 + k, w, s2, thr, best[k0 + k], NULL, 0);
+        else
+            for (int k = 0; k < m; k++)
+                f[k] = (uint8_t)tex_line_eval(b + k0 + k, w, s2, thr, 0.0f, NULL, 0);
+        TEX_FOR_FLAGS(f, m, k, {
+            f[k] = (uint8_t)tex_line_eval(b + k0 + k, w, s2, thr, best ? best[k0 + k] : 0.0f, term + k0 + k, hs);
+        })
+        for (int k = 0; k < 64; k += 8) {
+            uint64_t e;
+            memcpy(&e, f + k, 8);
+            bits[(k0 + k) >> 3] = (uint8_t)((e * 0x0102040810204080u) >> 56); /* byte i's bit 0 → bit i */
+        }
+    }
+}
+
+
+/* The unit eigenvector of μ1 of the Hessian [[xx, xy], [xy, yy]], the line's normal, from
+ * p = xx − yy, q = 2xy and d = sqrt(p² + q²): (cos α, sin α) for α = ½·atan2(q, p) in
+ * (−π/2, π/2], in closed form (cos 2α = p/d, sin 2α = q/d; the half-angle formula on the
+ * larger of cos α, sin α, the other from sin 2α = 2 sin α cos α, so neither cancels). Within
+ * 2e-7 of cosf/sinf of the angle, at a fraction of atan2f + sincosf (3 % of the whole driver's
+ * instructions); it moved the line density of the test photos by <= 2e-9 relative and changed
+ * no centreline pixel. */
+static inline void line_normal(float p, float q, float d, float *cs, float *sn)
+{
+    if (!(d > 0)) { /* a flat Hessian: atan2(0, 0) = 0 */
+        *cs = 1, *sn = 0;
+    } else if (p >= 0) {
+        const float c = sqrtf((d + p) / (2 * d));
+        *cs = c, *sn = q / (2 * d * c);
+    } else {
+        const float s = copysignf(sqrtf((d - p) / (2 * d)), q);
+        *cs = q / (2 * d * s), *sn = s;
+    }
+}
+
+/* line_tile's centreline test of a winner's sub-pixel centre tp (full-res px from the pixel)
+ * for the normal (nx, ny): inside the pixel's share of the line */
+static inline int line_centred(float tp, float nx, float ny)
+{
+    const float ax = fabsf(nx), ay = fabsf(ny), share = 0.5f * (ax > ay ? ax : ay);
+    return tp > -share && tp <= share;
+}
+
+/* A candidate c (plane index i, its terms from the mask kernel): its ridge strength, kept with
+ * its normal and centre offset where it beats the level's best (and on level 0, cen: whether
+ * the sample is centred). */
+static inline void line_try(const float *c, int w, size_t i, const float *term, size_t hs, float s2, float thr,
+                            float *best, float *geo, uint8_t *cen)
+{
+    const float m1 = term[T_M1 * hs], rb = term[T_RB * hs];
+    float r = m1 * expf(-rb * rb * 2.0f);
+    if (r >= thr && r > best[i]) {
+        float cs, sn;
+        line_normal(term[T_DF * hs], 2 * term[T_XY * hs], term[T_D * hs], &cs, &sn);
+        float gn = 0.5f * ((c[1] - c[-1]) * cs + (c[w] - c[-w]) * sn);
+        best[i] = r;
+        geo[3 * i] = cs;
+        geo[3 * i + 1] = sn;
+        geo[3 * i + 2] = -s2 * gn / m1;
+        if (cen) /* line_tile's tp on level 0: 1·offset + 0·nx + 0·ny, the offset */
+            cen[i] = (uint8_t)line_centred(geo[3 * i + 2], cs, sn);
+    }
+}
+
+/* Row y of level l's best (and level 0's cen0) cleared over the columns line_tile reads. */
+static void line_clear(line_tile *t, int l, int y, int w)
+{
+    const size_t i = (size_t)y * (size_t)w + (size_t)t->x0[l], n = (size_t)(t->x1[l] - t->x0[l] + 1);
+    memset(t->best[l] + i, 0, sizeof(float) * n);
+    if (!l)
+        memset(t->cen0 + i, 0, n);
+}
+
 /* tex_pyr_fn: the Hessian of plane p on its level, kept where it beats the level's best. */
-TEX_CLONES static void line_plane(void *user, int l, int p, const float *G, int w, int h)
+static void line_plane(void *user, int l, int p, const float *G, int w, int h)
 {
     line_tile *t = user;
     const double s = t->j->py.sigma[p] / (1 << l);
     const float s2 = (float)(s * s), thr = (float)t->j->thr;
-    float *best = t->best[l], *ang = t->ang[l], *off = t->off[l], *m1r = t->m1r;
-    uint8_t *fl = t->fl;
+    float *best = t->best[l], *geo = t->geo[l];
+    uint8_t *bits = t->fl, *cen = l ? NULL : t->cen0;
     /* the level's first plane clears its best a row at a time, just before the row is
-     * written (in cache, not a pass over memory); ang and off are read only where best > 0 */
+     * written (in cache, not a pass over memory); geo is read only where best > 0 */
     const int first = p == t->j->py.first[l];
     /* rows and columns 0 and h − 1, w − 1 have no Hessian (best 0 there) */
     const int ya = t->y0[l], yb = t->y1[l], xa = t->x0[l] > 1 ? t->x0[l] : 1, xb = t->x1[l] < w - 2 ? t->x1[l] : w - 2;
     if (first)
         for (int y = ya; y <= yb && y < h; y++)
             if (y == 0 || y == h - 1)
-                memset(best + (size_t)y * (size_t)w + t->x0[l], 0, sizeof(float) * (size_t)(t->x1[l] - t->x0[l] + 1));
-    if (xb >= xa)
-        memset(fl + xb + 1, 0, 8);
+                line_clear(t, l, y, w);
     for (int y = ya > 1 ? ya : 1; y <= yb && y < h - 1; y++) {
         if (first) /* best's columns x0 .. x1 (xa, xb may be one in from them) */
-            memset(best + (size_t)y * (size_t)w + t->x0[l], 0, sizeof(float) * (size_t)(t->x1[l] - t->x0[l] + 1));
+            line_clear(t, l, y, w);
         if (xb < xa)
             continue;
-        /* first the larger eigenvalue of the whole row (no branch: vectorises), 0 where the
-         * pixel is no dark ridge (m1 < |m2|); R <= m1, so only pixels with m1 >= thr can make
-         * a centreline and get the transcendental work below (flagged, then visited eight
-         * flags at a time) */
-        const float *b = G + (size_t)y * w;
-        for (int x = xa; x <= xb; x++) {
-            float xx = s2 * (b[x - 1] + b[x + 1] - 2 * b[x]), yy = s2 * (b[x - w] + b[x + w] - 2 * b[x]);
-            float xy = s2 * 0.25f * (b[x + w + 1] - b[x + w - 1] - b[x - w + 1] + b[x - w - 1]);
-            float d = sqrtf((xx - yy) * (xx - yy) + 4 * xy * xy);
-            float m1 = 0.5f * (xx + yy + d), m2 = 0.5f * (xx + yy - d);
-            m1r[x] = m1 >= fabsf(m2) ? m1 : 0.0f;
-        }
-        for (int x = xa; x <= xb; x++)
-            fl[x] = m1r[x] >= thr;
-        TEX_FOR_FLAGS(fl + xa, xb - xa + 1, q, {
-            const int x = xa + q;
-            const size_t i = (size_t)y * w + (size_t)x;
-            const float *c = G + i;
-            float xx = s2 * (c[-1] + c[1] - 2 * c[0]), yy = s2 * (c[-w] + c[w] - 2 * c[0]);
-            float xy = s2 * 0.25f * (c[w + 1] - c[w - 1] - c[-w + 1] + c[-w - 1]);
-            float m1 = m1r[x], m2 = xx + yy - m1;
-            float rb = m2 / m1, r = m1 * expf(-rb * rb * 2.0f); /* 1/(2β²) = 2 */
-            if (r >= thr && r > best[i]) {
-                float a = 0.5f * atan2f(2 * xy, xx - yy); /* eigenvector of m1: the line's normal */
-                float gn = 0.5f * ((c[1] - c[-1]) * cosf(a) + (c[w] - c[-w]) * sinf(a));
-                best[i] = r;
-                ang[i] = a;
-                off[i] = -s2 * gn / m1;
+        /* the whole row's candidates first (~1 % of the pixels); only they get the
+         * transcendental work, reached through their bits, 64 pixels a word */
+        const int n = xb - xa + 1;
+        const size_t r0 = (size_t)y * (size_t)w + (size_t)xa;
+        t->j->k->tex_line_mask(G + r0, w, n, s2, thr, first ? NULL : best + r0, bits, t->term, t->hs);
+        for (int k0 = 0; k0 < n; k0 += 64) {
+            uint64_t e;
+            memcpy(&e, bits + (k0 >> 3), 8);
+            for (; e; e &= e - 1) {
+                const int k = k0 + tex_ctz64(e);
+                const size_t i = r0 + (size_t)k;
+                line_try(G + i, w, i, t->term + k, t->hs, s2, thr, best, geo, cen);
             }
-        })
+        }
     }
 }
 
@@ -125,9 +209,10 @@ TEX_CLONES void tex_lines_tile(tex_lines_job *j, int task, int thread, const flo
     const int M = tl.margin, cx0 = tl.cx0, cy0 = tl.cy0, cw = tl.cw, ch = tl.ch, tw = tl.tw, th = tl.th;
     line_tile t;
     t.j = j;
-    t.m1r = own;
-    t.fl = (uint8_t *)(t.m1r + CORE + 2 * M);
-    float *lv = t.m1r + 2 * (CORE + 2 * M) + 2;
+    t.fl = (uint8_t *)own;
+    t.term = own + FLAG_FLOATS(CORE + 2 * M);
+    t.hs = (size_t)(CORE + 2 * M);
+    float *lv = t.term + LINE_TERMS * t.hs;
     int wl[TEX_PYR_LEVELS], hl[TEX_PYR_LEVELS];
     for (int l = 0; l < py->levels; l++) {
         tex_pyr_dims(tw, th, l, &wl[l], &hl[l]);
@@ -137,54 +222,75 @@ TEX_CLONES void tex_lines_tile(tex_lines_job *j, int task, int thread, const flo
         t.x0[l] = (M + h2) >> l;
         t.x1[l] = (M + cw - 1 + h2) >> l;
         const size_t n = (size_t)wl[l] * (size_t)hl[l];
-        t.best[l] = lv, t.ang[l] = lv + n, t.off[l] = lv + 2 * n;
-        lv += 3 * n;
+        t.best[l] = lv, t.geo[l] = lv + n;
+        lv += 4 * n;
     }
+    t.cen0 = (uint8_t *)lv; /* level 0's samples, a byte each */
     tex_pyr_run(py, u, stride, tw, th, pyr, line_plane, &t);
     double len = 0, con = 0;
     uint64_t pix = 0;
     const float thr = (float)j->thr;
+    /* cand: a row's candidates; lx[l]: the columns of level l's samples at the threshold in
+     * its row nearest to the full-res row, nlx[l] of them, found once per level row (the 2^l
+     * full-res rows nearest to it share them) */
     uint8_t cand[CORE + 8], lf[CORE + 8];
+    uint16_t lx[TEX_PYR_LEVELS][CORE / 2 + 2];
+    int lrow[TEX_PYR_LEVELS], nlx[TEX_PYR_LEVELS];
+    for (int l = 0; l < py->levels; l++)
+        lrow[l] = -1;
     for (int y = M; y < M + ch; y++) {
-        /* candidates first: a pixel can only win if some level's nearest sample reaches the
-         * threshold. Level 0 in a loop that vectorises; a coarser level's samples are flagged
-         * the same way and each one at the threshold flags the 2^l pixels it is nearest to. */
-        const float *row0 = t.best[0] + (size_t)y * (size_t)wl[0] + M;
-        for (int q = 0; q < cw; q++)
-            cand[q] = row0[q] >= thr;
+        /* candidates first, the pixels where some level's nearest sample reaches the threshold
+         * and would be centred if it won (the winner's test below, so every pixel that counts
+         * is among them): on level 0, cen0; on a coarser one, each sample at the threshold
+         * tests the 2^l pixels of this row it is nearest to */
+        memcpy(cand, t.cen0 + (size_t)y * (size_t)wl[0] + M, (size_t)cw);
         memset(cand + cw, 0, 8);
         for (int l = 1; l < py->levels; l++) {
-            const int f = 1 << l, h2 = f >> 1, X0 = (M + h2) >> l, X1 = (M + cw - 1 + h2) >> l;
-            const float *row = t.best[l] + (size_t)((y + h2) >> l) * (size_t)wl[l] + X0;
-            const int nl = X1 - X0 + 1;
-            for (int q = 0; q < nl; q++)
-                lf[q] = row[q] >= thr;
-            memset(lf + nl, 0, 8);
-            TEX_FOR_FLAGS(lf, nl, q, {
-                /* pixels x with (x + h2) >> l == X0 + q, inside the core */
-                int xa = (X0 + q) * f - h2 - M, xb = xa + f;
-                xa = xa < 0 ? 0 : xa;
-                xb = xb > cw ? cw : xb;
-                for (int x = xa; x < xb; x++)
-                    cand[x] = 1;
-            })
+            const int f = 1 << l, h2 = f >> 1, X0 = (M + h2) >> l, X1 = (M + cw - 1 + h2) >> l, Y = (y + h2) >> l;
+            if (Y != lrow[l]) {
+                lrow[l] = Y;
+                const float *row = t.best[l] + (size_t)Y * (size_t)wl[l] + X0;
+                const int nl = X1 - X0 + 1;
+                for (int q = 0; q < nl; q++)
+                    lf[q] = row[q] >= thr;
+                memset(lf + nl, 0, 8);
+                int m = 0;
+                TEX_FOR_FLAGS(lf, nl, q, { lx[l][m++] = (uint16_t)(X0 + q); })
+                nlx[l] = m;
+            }
+            for (int k = 0; k < nlx[l]; k++) {
+                const int X = lx[l][k];
+                const float *g = t.geo[l] + 3 * ((size_t)Y * (size_t)wl[l] + (size_t)X);
+                /* the pixels x with (x + h2) >> l == X inside the core; tp as below */
+                int xa = X * f - h2, xb = xa + f;
+                xa = xa < M ? M : xa;
+                xb = xb > M + cw ? M + cw : xb;
+                for (int x = xa; x < xb; x++) {
+                    const float tp = (float)f * g[2] + (float)(f * X - x) * g[0] + (float)(f * Y - y) * g[1];
+                    cand[x - M] |= (uint8_t)line_centred(tp, g[0], g[1]);
+                }
+            }
         }
+        const float *brow[TEX_PYR_LEVELS]; /* each level's row nearest to y */
+        for (int l = 0; l < py->levels; l++)
+            brow[l] = t.best[l] + (size_t)(l ? lrow[l] : y) * (size_t)wl[l];
         TEX_FOR_FLAGS(cand, cw, q, {
             const int x = M + q;
             /* The strongest scale wins per full-res pixel: each level's best at its sample
-             * nearest the pixel (ties to the finer level, as to the smaller scale within one). */
-            int win = -1;
-            size_t wi = 0;
-            float v = 0;
-            for (int l = 0; l < py->levels; l++) {
-                const int h2 = (1 << l) >> 1, X = (x + h2) >> l, Y = (y + h2) >> l;
-                const size_t i = (size_t)Y * (size_t)wl[l] + (size_t)X;
-                if (t.best[l][i] > v)
-                    v = t.best[l][i], win = l, wi = i;
+             * nearest the pixel (ties to the finer level, as to the smaller scale within one);
+             * best is 0 or >= thr > 0, so level 0 may start. */
+            int win = 0, WX = x;
+            float v = brow[0][x];
+            for (int l = 1; l < py->levels; l++) {
+                const int X = (x + ((1 << l) >> 1)) >> l;
+                if (brow[l][X] > v)
+                    v = brow[l][X], win = l, WX = X;
             }
-            if (win < 0 || v < j->thr || !tex_in(im, cx0 + x - M, cy0 + y - M))
+            if (v < j->thr || !tex_in(im, cx0 + x - M, cy0 + y - M))
                 continue;
-            const float a = t.ang[win][wi], nx = cosf(a), ny = sinf(a);
+            const int WY = win ? lrow[win] : y;
+            const float *g = t.geo[win] + 3 * ((size_t)WY * (size_t)wl[win] + (size_t)WX);
+            const float nx = g[0], ny = g[1];
             /* Centreline test (Steger, IEEE PAMI 20(2), 1998): the ridge's sub-pixel centre
              * along the normal, t = -(∂S/∂n)/(∂²S/∂n²) at the winning scale, must fall inside
              * this pixel's share of the line, |t| <= 0.5·max(|n_x|, |n_y|): exactly one pixel
@@ -192,13 +298,13 @@ TEX_CLONES void tex_lines_tile(tex_lines_job *j, int task, int thread, const flo
              * offset is from the level sample (X, Y) at full-res (2^l X, 2^l Y): in full-res px
              * from this pixel it is 2^l t + ((2^l X, 2^l Y) − (x, y))·n (the ridge is straight
              * over a level pixel). */
-            const int f = 1 << win, X = (int)(wi % (size_t)wl[win]), Y = (int)(wi / (size_t)wl[win]);
-            const float tp = (float)f * t.off[win][wi] + (float)(f * X - x) * nx + (float)(f * Y - y) * ny;
-            const float share = 0.5f * fmaxf(fabsf(nx), fabsf(ny));
-            if (!(tp > -share && tp <= share))
+            const int f = 1 << win;
+            const float tp = (float)f * g[2] + (float)(f * WX - x) * nx + (float)(f * WY - y) * ny;
+            if (!line_centred(tp, nx, ny))
                 continue;
-            float tx = fabsf(ny), ty = fabsf(nx); /* tangent ⟂ normal */
-            len += 1.0 / (tx > ty ? tx : ty);
+            /* the tangent ⟂ normal: (|n_y|, |n_x|) */
+            const float ax = fabsf(nx), ay = fabsf(ny);
+            len += 1.0 / (ay > ax ? ay : ax);
             con += v / GAUSS_GAIN;
             pix++;
             if (j->mask)
@@ -238,6 +344,7 @@ skinq_status tex_lines_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c
         sigma[k] = slo * pow(2.0, 0.5 * k);
     tex_pyr_plan(&j->py, skinq_ctx_kernels(ctx), sigma, ns, 0, LEVEL_SIGMA);
     j->thr = c->line_thr * GAUSS_GAIN;
+    j->k = skinq_ctx_kernels(ctx);
     j->margin = tex_pyr_margin(&j->py);
     j->nx = (im->w + CORE - 1) / CORE;
     int ny = (im->h + CORE - 1) / CORE, threads = skinq_ctx_threads(ctx);
@@ -250,7 +357,8 @@ skinq_status tex_lines_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c
         tex_pyr_dims(T, T, l, &wl, &hl);
         levels_px += (size_t)wl * (size_t)hl;
     }
-    j->per_thread = (own_tile ? j->tile_px + tex_pyr_scratch(T, T) : 0) + 2 * (size_t)T + 2 + 3 * levels_px;
+    j->per_thread = (own_tile ? j->tile_px + tex_pyr_scratch(T, T) : 0) + FLAG_FLOATS((size_t)T) +
+                    LINE_TERMS * (size_t)T + 4 * levels_px + ((size_t)T * (size_t)T + 3) / 4;
     j->scratch = skinq_malloc(ctx, sizeof(float) * j->per_thread * (size_t)threads);
     j->len = skinq_calloc(ctx, (size_t)j->tasks, sizeof *j->len);
     j->con = skinq_calloc(ctx, (size_t)j->tasks, sizeof *j->con);

@@ -144,18 +144,6 @@ TEX_CLONES void tex_laplace_row_ref(float *restrict o, const float *b, size_t w,
         o[x] = s2 * (b[x - 1] + b[x + 1] + b[x - w] + b[x + w] - 4 * b[x]);
 }
 
-static inline int lowest_bit(uint64_t e)
-{
-#if defined(__GNUC__)
-    return __builtin_ctzll(e);
-#else
-    int b = 0;
-    while (!(e & 1))
-        e >>= 1, b++;
-    return b;
-#endif
-}
-
 /* Maxima of plane k of level l (responses of k − 1, k, k + 1 in lo, R, hi) at the level pixels
  * that sit on the tile's core. */
 static void find_maxima(pore_tile *t, int l, int k, const float *lo, const float *R, const float *hi, int w, int h)
@@ -179,7 +167,7 @@ static void find_maxima(pore_tile *t, int l, int k, const float *lo, const float
             j->k->tex_peak_mask(mk, R + o, lo + o, hi + o, thr, n);
             for (int wi = 0; wi < (n + 63) / 64; wi++)
                 for (uint64_t e = mk[wi]; e; e &= e - 1) {
-                    find_at(t, l, k, lo, R, hi, w, xc + 64 * wi + lowest_bit(e), y);
+                    find_at(t, l, k, lo, R, hi, w, xc + 64 * wi + tex_ctz64(e), y);
                     if (t->oom)
                         return;
                 }

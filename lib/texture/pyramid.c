@@ -98,6 +98,8 @@ void skinq_texture_init_scalar(struct skinq_kernels *k)
     k->name_tex_peak_mask = "scalar";
     k->tex_laplace_row = tex_laplace_row_ref;
     k->name_tex_laplace_row = "scalar";
+    k->tex_line_mask = tex_line_mask_ref;
+    k->name_tex_line_mask = "scalar";
 }
 
 /* Two vertical passes over the same rows: the reference is two calls of the row kernel (the AVX2

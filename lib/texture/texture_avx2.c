@@ -2,7 +2,8 @@
  * -ffp-contract=off), picked through the kernel table (lib/core/dispatch.h): the Gaussian
  * pyramid's blur rows (one pass, two vertical passes at once, the horizontal pass; references
  * tex_acc_rows_ref and tex_acc_rows2_ref in pyramid.c) and the pores' pre-filter and response
- * rows (tex_peak_mask_ref, tex_laplace_row_ref in pores.c). All bit-identical to their
+ * rows (tex_peak_mask_ref, tex_laplace_row_ref in pores.c), the lines' candidate mask
+ * (tex_line_mask_ref in lines.c). All bit-identical to their
  * references (tests/unit/test_texture_kernels.c). */
 #include <immintrin.h>
 #include <stdint.h>
@@ -355,6 +356,70 @@ static void tex_acc_hrow_avx2(float *restrict o, const float *c, const float *co
         Hf[r](o, c, k, n);
 }
 
+/* The lines' candidate mask (tex_line_mask_ref in lines.c). 8 pixels' bits: tex_line_eval's operations, lane by lane; the terms only where a bit may be set */
+static inline __attribute__((always_inline)) unsigned
+line_eval8(const float *c, int w, __m256 vs2, __m256 vk, __m256 vthr, const float *best, float *term, size_t hs)
+{
+#define LD(p) _mm256_loadu_ps(p)
+#define ADD(a, b) _mm256_add_ps(a, b)
+#define SUB(a, b) _mm256_sub_ps(a, b)
+#define MUL(a, b) _mm256_mul_ps(a, b)
+    const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f),
+                 half = _mm256_set1_ps(0.5f), sixth = _mm256_set1_ps(1.0f / 6), sign = _mm256_set1_ps(-0.0f);
+    const __m256 c2 = MUL(two, LD(c));
+    const __m256 xx = MUL(vs2, SUB(ADD(LD(c - 1), LD(c + 1)), c2)), yy = MUL(vs2, SUB(ADD(LD(c - w), LD(c + w)), c2));
+    const __m256 xy = MUL(vk, ADD(SUB(SUB(LD(c + w + 1), LD(c + w - 1)), LD(c - w + 1)), LD(c - w - 1)));
+    const __m256 df = SUB(xx, yy), sum = ADD(xx, yy);
+    const __m256 d = _mm256_sqrt_ps(ADD(MUL(df, df), MUL(MUL(four, xy), xy)));
+    const __m256 m1 = MUL(half, ADD(sum, d)), m2 = MUL(half, SUB(sum, d));
+    /* m1 >= |m2| and m1 >= thr as one comparison: max(thr, |m2|) is |m2| when either is NaN */
+    __m256 ok = _mm256_cmp_ps(m1, _mm256_max_ps(vthr, _mm256_andnot_ps(sign, m2)), _CMP_GE_OQ), lim = vthr;
+    if (best) { /* else best 0: m1 >= thr > 0 is above it, and the bound's limit is thr */
+        const __m256 vbest = LD(best);
+        ok = _mm256_and_ps(ok, _mm256_cmp_ps(m1, vbest, _CMP_GT_OQ));
+        lim = _mm256_max_ps(vbest, vthr); /* best > thr ? best : thr */
+    }
+    if (_mm256_testz_ps(ok, ok)) /* most pixels: no bound, no terms */
+        return 0;
+    const __m256 rb = _mm256_div_ps(SUB(sum, m1), m1), z = MUL(MUL(rb, rb), two);
+    const __m256 poly = ADD(one, MUL(z, ADD(one, MUL(z, ADD(half, MUL(z, sixth))))));
+    const __m256 keep = _mm256_cmp_ps(MUL(m1, _mm256_set1_ps(1.0001f)), MUL(lim, poly), _CMP_NLT_UQ);
+    _mm256_storeu_ps(term + T_M1 * hs, m1);
+    _mm256_storeu_ps(term + T_RB * hs, rb);
+    _mm256_storeu_ps(term + T_DF * hs, df);
+    _mm256_storeu_ps(term + T_XY * hs, xy);
+    _mm256_storeu_ps(term + T_D * hs, d);
+    return (unsigned)_mm256_movemask_ps(_mm256_and_ps(ok, keep));
+#undef LD
+#undef ADD
+#undef SUB
+#undef MUL
+}
+
+static void tex_line_mask_avx2(const float *b, int w, int n, float s2, float thr, const float *best, uint8_t *bits,
+                               float *term, size_t hs)
+{
+    const __m256 vs2 = _mm256_set1_ps(s2), vk = _mm256_set1_ps(s2 * 0.25f), vthr = _mm256_set1_ps(thr);
+    const int n8 = n & ~7;
+    uint8_t *o = bits;
+    if (best) /* two loops: no test of best per vector */
+        for (int k = 0; k < n8; k += 8)
+            *o++ = (uint8_t)line_eval8(b + k, w, vs2, vk, vthr, best + k, term + k, hs);
+    else
+        for (int k = 0; k < n8; k += 8)
+            *o++ = (uint8_t)line_eval8(b + k, w, vs2, vk, vthr, NULL, term + k, hs);
+    int k = n8;
+    if (k < n) { /* the last byte, pixel by pixel */
+        unsigned m = 0;
+        for (int q = 0; k + q < n; q++)
+            m |= (unsigned)tex_line_eval(b + k + q, w, s2, thr, best ? best[k + q] : 0.0f, term + k + q, hs) << q;
+        *o++ = (uint8_t)m;
+        k += 8;
+    }
+    for (; k & 63; k += 8)
+        *o++ = 0;
+}
+
 void skinq_texture_init_avx2(struct skinq_kernels *k)
 {
     k->tex_acc_rows = tex_acc_rows_avx2_fixed;
@@ -367,4 +432,6 @@ void skinq_texture_init_avx2(struct skinq_kernels *k)
     k->name_tex_peak_mask = "avx2";
     k->tex_laplace_row = tex_laplace_row_avx2;
     k->name_tex_laplace_row = "avx2";
+    k->tex_line_mask = tex_line_mask_avx2;
+    k->name_tex_line_mask = "avx2";
 }

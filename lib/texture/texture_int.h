@@ -287,6 +287,50 @@ void tex_blur(const struct skinq_kernels *k, const float *src, size_t sstride, f
  * AVX2 version (texture_avx2.c), bit-identical (tests/unit/test_texture_kernels.c). */
 void tex_acc_rows_ref(float *restrict o, const float *c, const float *const *lo, const float *const *hi, const float *k,
                       int r, int n);
+/** The index of e's lowest set bit (e != 0). */
+static inline int tex_ctz64(uint64_t e)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(e);
+#else
+    int k = 0;
+    while (!(e & 1))
+        e >>= 1, k++;
+    return k;
+#endif
+}
+
+/* lines.c's candidate test, shared by its reference kernel and the AVX2 one (texture_avx2.c,
+ * whose last < 8 pixels go through it). */
+/* Pixel b[k] (one of a row of a plane w floats wide) at scale s2 = σ² may beat best[k] (NULL:
+ * 0, the level's first plane) with R = m1·e^−z, z = 2(m2/m1)²: the larger Hessian eigenvalue m1
+ * of a dark ridge (m1 >= |m2|) reaches thr and best (R <= m1), and so does a bound of R from
+ * e^z >= 1 + z + z²/2 + z³/6, with a margin far above the roundings of expf and of the bound
+ * (about half the pixels with m1 above both fail it: no expf for them). The kernels compute it
+ * for n pixels into bits (bit k % 8 of byte k / 8; the bytes up to the next multiple of 8 are 0)
+ * and, at least where a bit is set, the terms line_try needs into rows hs floats apart:
+ * term[T_x·hs + k]. The AVX2 one does the same operations in the same order (no FMA): the same
+ * bits and terms. */
+enum { T_M1, T_RB, T_DF, T_XY, T_D, LINE_TERMS }; /* m1, m2/m1, xx − yy, xy, sqrt((xx − yy)² + 4xy²) */
+
+static inline int tex_line_eval(const float *b, int w, float s2, float thr, float bst, float *term, size_t hs)
+{
+    float xx = s2 * (b[-1] + b[1] - 2 * b[0]), yy = s2 * (b[-w] + b[w] - 2 * b[0]);
+    float xy = s2 * 0.25f * (b[w + 1] - b[w - 1] - b[-w + 1] + b[-w - 1]);
+    float d = sqrtf((xx - yy) * (xx - yy) + 4 * xy * xy);
+    float m1 = 0.5f * (xx + yy + d), m2 = 0.5f * (xx + yy - d);
+    const int above = (m1 >= fabsf(m2)) & (m1 >= thr) & (m1 > bst);
+    if (!term) /* the first test only */
+        return above;
+    float rb = (xx + yy - m1) / m1, z = rb * rb * 2.0f; /* 1/(2β²) = 2 */
+    const float lim = bst > thr ? bst : thr;
+    term[T_M1 * hs] = m1, term[T_RB * hs] = rb, term[T_DF * hs] = xx - yy, term[T_XY * hs] = xy, term[T_D * hs] = d;
+    return above & !(m1 * 1.0001f < lim * (1 + z * (1 + z * (0.5f + z * (1.0f / 6)))));
+}
+/** The lines' candidate mask of a row (lines.c; AVX2: kernel table tex_line_mask). */
+void tex_line_mask_ref(const float *b, int w, int n, float s2, float thr, const float *best, uint8_t *bits,
+                       float *term, size_t hs);
+
 /** Two vertical passes over the same rows, oa by (ka, ra) and ob by (kb, rb): two tex_acc_rows_ref
  * calls (the reference), one load of each row pair for both in AVX2 (kernel table tex_acc_rows2). */
 void tex_acc_rows2_ref(float *restrict oa, float *restrict ob, const float *c, const float *const *lo,
