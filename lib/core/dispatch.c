@@ -58,11 +58,13 @@ const struct skinq_kernels *skinq_ctx_kernels(const skinq_ctx *ctx)
 size_t skinq_kernel_isas(const skinq_ctx *ctx, const char **names, const char **isas, size_t max)
 {
     const struct skinq_kernels *k = skinq_ctx_kernels(ctx);
-    const char *n[] = {"srgb8_to_lab", "color_row8",   "color_row16",   "color_hist8",     "ps_row",
-                       "tex_acc_rows", "tex_acc_hrow", "tex_acc_rows2", "tex_peak_mask", "tex_laplace_row", "tex_line_mask"};
-    const char *i[] = {k->name_srgb8_to_lab, k->name_color_row8,   k->name_color_row16,   k->name_color_hist8,
-                       k->name_ps_row,       k->name_tex_acc_rows, k->name_tex_acc_hrow,  k->name_tex_acc_rows2,
-                       k->name_tex_peak_mask, k->name_tex_laplace_row, k->name_tex_line_mask};
+    const char *n[] = {"srgb8_to_lab",  "color_row8",      "color_row16",  "color_hist8",
+                       "ps_row",        "tex_acc_rows",    "tex_acc_hrow", "tex_acc_rows2",
+                       "tex_peak_mask", "tex_laplace_row", "tex_line_mask"};
+    const char *i[] = {k->name_srgb8_to_lab,    k->name_color_row8,    k->name_color_row16,
+                       k->name_color_hist8,     k->name_ps_row,        k->name_tex_acc_rows,
+                       k->name_tex_acc_hrow,    k->name_tex_acc_rows2, k->name_tex_peak_mask,
+                       k->name_tex_laplace_row, k->name_tex_line_mask};
     size_t count = sizeof n / sizeof n[0];
     for (size_t j = 0; j < count && j < max; j++) {
         names[j] = n[j];

@@ -397,7 +397,9 @@ skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
             for (int b = 0; b < levels; b++) {
                 uint64_t c = 0;
                 for (int t = 0; t < threads * COPIES; t++) {
-                    const uint32_t *m = j.mats + (((size_t)t / COPIES * 12 + (size_t)src) * COPIES + (size_t)t % COPIES) * j.msize;
+                    const uint32_t *m =
+                        j.mats +
+                        (((size_t)t / COPIES * 12 + (size_t)src) * COPIES + (size_t)t % COPIES) * j.msize;
                     c += (uint64_t)m[a * n1 + b] + m[b * n1 + a];
                 }
                 P[a * levels + b] = (double)c;

@@ -190,8 +190,10 @@ static void pore_plane(void *user, int l, int p, const float *G, int w, int h)
     /* only where find_maxima reads: the core's level pixels and one around (the border rows
      * and columns 0 there) */
     const int M = t->tl.margin, f = 1 << l;
-    const int ya = M / f - 1 > 1 ? M / f - 1 : 1, yb = (M + t->tl.ch - 1) / f + 1 < h - 2 ? (M + t->tl.ch - 1) / f + 1 : h - 2;
-    const int xa = M / f - 1 > 1 ? M / f - 1 : 1, xb = (M + t->tl.cw - 1) / f + 1 < w - 2 ? (M + t->tl.cw - 1) / f + 1 : w - 2;
+    const int ya = M / f - 1 > 1 ? M / f - 1 : 1,
+              yb = (M + t->tl.ch - 1) / f + 1 < h - 2 ? (M + t->tl.ch - 1) / f + 1 : h - 2;
+    const int xa = M / f - 1 > 1 ? M / f - 1 : 1,
+              xb = (M + t->tl.cw - 1) / f + 1 < w - 2 ? (M + t->tl.cw - 1) / f + 1 : w - 2;
     memset(R, 0, sizeof(float) * (size_t)w);
     for (int y = ya; y <= yb; y++) {
         float *o = R + (size_t)y * w;

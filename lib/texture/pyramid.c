@@ -5,8 +5,9 @@
  * sampled every second pixel is the level-o image at σ/2^o of its own px, so every blur stays
  * ~0.4–1.4 px of its level whatever σ is (radius <= 5) and the level's pixels are a quarter of the
  * finer one's. Two planes in a row that both blur the level's base (its first planes) share one
- * vertical pass: each source row is loaded once for both kernels. Scale-normalised derivatives σ_o²∂²_o on level o equal σ²∂² in full-res px up to
- * discretisation, so responses, thresholds and calibrations carry over unchanged. */
+ * vertical pass: each source row is loaded once for both kernels. Scale-normalised derivatives
+ * σ_o²∂²_o on level o equal σ²∂² in full-res px up to discretisation, so responses, thresholds
+ * and calibrations carry over unchanged. */
 #include <math.h>
 #include <string.h>
 

@@ -182,7 +182,8 @@ static void tex_acc_rows_avx2_fixed(float *restrict o, const float *c, const flo
     int row = 1; /* (compared as addresses: c − i need not be inside an object) */
     const uintptr_t ca = (uintptr_t)c;
     for (int i = 1; i <= r && row; i++) /* a vertical pass fails at i = 1 */
-        row = ((uintptr_t)lo[i] == ca - sizeof(float) * (uintptr_t)i) & ((uintptr_t)hi[i] == ca + sizeof(float) * (uintptr_t)i);
+        row = ((uintptr_t)lo[i] == ca - sizeof(float) * (uintptr_t)i) &
+              ((uintptr_t)hi[i] == ca + sizeof(float) * (uintptr_t)i);
     typedef void (*vfn)(float *restrict, const float *, const float *const *, const float *const *, const float *, int);
     typedef void (*hfn)(float *restrict, const float *, const float *, int);
     static const vfn V[FIXED_MAX + 1] = {NULL, acc_v1, acc_v2, acc_v3, acc_v4, acc_v5, acc_v6, acc_v7, acc_v8};
@@ -345,8 +346,8 @@ static void tex_laplace_row_avx2(float *restrict o, const float *b, size_t w, fl
 
 /* The horizontal pass of pyramid.c's blur (lo[i] = c − i, hi[i] = c + i) without the check of
  * the row pointers the table's kernel makes every call. */
-static void tex_acc_hrow_avx2(float *restrict o, const float *c, const float *const *lo, const float *const *hi, const float *k,
-                       int r, int n)
+static void tex_acc_hrow_avx2(float *restrict o, const float *c, const float *const *lo,
+                              const float *const *hi, const float *k, int r, int n)
 {
     typedef void (*hfn)(float *restrict, const float *, const float *, int);
     static const hfn Hf[FIXED_MAX + 1] = {NULL, acc_h1, acc_h2, acc_h3, acc_h4, acc_h5, acc_h6, acc_h7, acc_h8};
@@ -356,7 +357,8 @@ static void tex_acc_hrow_avx2(float *restrict o, const float *c, const float *co
         Hf[r](o, c, k, n);
 }
 
-/* The lines' candidate mask (tex_line_mask_ref in lines.c). 8 pixels' bits: tex_line_eval's operations, lane by lane; the terms only where a bit may be set */
+/* The lines' candidate mask (tex_line_mask_ref in lines.c). 8 pixels' bits: tex_line_eval's
+ * operations, lane by lane; the terms only where a bit may be set. */
 static inline __attribute__((always_inline)) unsigned
 line_eval8(const float *c, int w, __m256 vs2, __m256 vk, __m256 vthr, const float *best, float *term, size_t hs)
 {
