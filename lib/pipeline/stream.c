@@ -5,7 +5,9 @@
  * the colour pass and the planes hide behind the decode. (A 24-MP photo is 72 MB decoded; its
  * planes are 96 MB, which the texture pass needs anyway.) */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "color/color_int.h"
 #include "io/io.h"
@@ -31,6 +33,8 @@ typedef struct stream_job {
     pthread_mutex_t lock;
     pthread_cond_t not_full, not_empty;
     int head, count, y0[RING], n[RING], done;
+    uint8_t made[RING]; /* the decoder made the slot's planes (it does when the ring is nearly full) */
+    atomic_int queued;  /* count, for waiting without the lock */
     int fill; /* the slot the decoder is filling (the decoder's own) */
     skinq_status decode_status;
 } stream_job;
@@ -68,9 +72,30 @@ static skinq_status seq_filled(void *user, int y0, int n)
 
 /* ---- two threads: the decoder fills ring slots, the counter empties them ---- */
 
+/* Wait up to ~0.2 ms for the other thread to move `queued` off `from` before sleeping on the
+ * condition variable: a batch takes ~0.15 ms to decode, and a wake-up through the condition
+ * variable costs about as much again (a VM's IPIs), so sleeping whenever the ring ran empty or
+ * full left the counter idle a quarter of the stream. */
+static void spin_while(const atomic_int *queued, int from)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; atomic_load_explicit(queued, memory_order_acquire) == from; i++) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        if ((i & 15) == 15) {
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > 200000)
+                return;
+        }
+    }
+}
+
 static uint8_t *ring_buffer(void *user, int y0, int n, size_t *stride)
 {
     stream_job *J = user;
+    spin_while(&J->queued, RING);
     pthread_mutex_lock(&J->lock);
     while (J->count == RING)
         pthread_cond_wait(&J->not_full, &J->lock);
@@ -81,23 +106,24 @@ static uint8_t *ring_buffer(void *user, int y0, int n, size_t *stride)
     return J->buf + (size_t)slot * BATCH * J->stride;
 }
 
-/* The planes are as much work as the counts, so the two threads share them: the decoder makes
- * those of even batches before handing them over, the counter those of odd ones. */
-static int decoder_planes(int y0)
-{
-    return (y0 / BATCH) % 2 == 0;
-}
-
+/* The planes cost more than the counts (most of it the first touch of their pages), and the
+ * decode alone less than counts + planes, so the counter makes the planes of each batch unless
+ * it has fallen behind: when the ring is nearly full the decoder makes those of the batch it
+ * hands over (it would otherwise wait), and the two finish together. (A fixed half each left the
+ * decoder the bottleneck with the counter idle.) */
 static skinq_status ring_filled(void *user, int y0, int n)
 {
     stream_job *J = user;
-    if (decoder_planes(y0))
+    const int behind = atomic_load_explicit(&J->queued, memory_order_acquire) >= RING - 1;
+    if (behind)
         plane_rows(J, 0, J->buf + (size_t)J->fill * BATCH * J->stride, J->stride, y0, n);
     pthread_mutex_lock(&J->lock);
     int slot = (J->head + J->count) % RING; /* = J->fill: the counter moves head and count together */
     J->y0[slot] = y0;
     J->n[slot] = n;
+    J->made[slot] = (uint8_t)behind;
     J->count++;
+    atomic_store_explicit(&J->queued, J->count, memory_order_release);
     pthread_cond_signal(&J->not_empty);
     pthread_mutex_unlock(&J->lock);
     return SKINQ_OK;
@@ -117,6 +143,7 @@ static void ring_task(void *user, int task, int thread)
         return;
     }
     for (;;) { /* the counter */
+        spin_while(&J->queued, 0);
         pthread_mutex_lock(&J->lock);
         while (J->count == 0 && !J->done)
             pthread_cond_wait(&J->not_empty, &J->lock);
@@ -128,11 +155,12 @@ static void ring_task(void *user, int task, int thread)
         pthread_mutex_unlock(&J->lock);
         const uint8_t *b = J->buf + (size_t)slot * BATCH * J->stride;
         skinq_color_stream_rows(J->cs, b, J->stride, J->y0[slot], J->n[slot]);
-        if (!decoder_planes(J->y0[slot]))
+        if (!J->made[slot])
             plane_rows(J, 1, b, J->stride, J->y0[slot], J->n[slot]);
         pthread_mutex_lock(&J->lock);
         J->head = (J->head + 1) % RING;
         J->count--;
+        atomic_store_explicit(&J->queued, J->count, memory_order_release);
         pthread_cond_signal(&J->not_full);
         pthread_mutex_unlock(&J->lock);
     }
@@ -149,6 +177,7 @@ skinq_status skinq_pipeline_stream(skinq_ctx *ctx, const char *path, const skinq
 {
     stream_job J;
     memset(&J, 0, sizeof J);
+    atomic_init(&J.queued, 0);
     J.ctx = ctx;
     J.path = path;
     J.width = h->width;
