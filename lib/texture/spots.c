@@ -552,7 +552,7 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
     for (size_t y0 = 0; y0 < h; y0++)
         for (size_t i = 0; i < ww; i++) /* spots are rare: 64 flags at a time */
             while (bin[y0 * ww + i]) {
-                const size_t x0 = 64 * i + (size_t)__builtin_ctzll(bin[y0 * ww + i]);
+                const size_t x0 = 64 * i + (size_t)tex_ctz64(bin[y0 * ww + i]);
                 /* flood fill (8-connected), clearing as it goes */
                 size_t sp = 0, a = 0;
                 bin[y0 * ww + i] &= ~(1ull << (x0 % 64));
