@@ -9,7 +9,7 @@ PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
   libopencv-calib3d-dev libopencv-video-dev
   libcmocka-dev libsqlite3-dev libcjson-dev liblcms2-dev libexif-dev
-  python3
+  python3 clang-format
   chromium
 )
 
