@@ -37,6 +37,7 @@ int skinq_metric_direction(const char *path)
 void skinq_compare_default_options(skinq_compare_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
     skinq_align_default_options(&o->align);
     o->map_max_size = 2048;
 }
@@ -334,10 +335,10 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
 {
     memset(out, 0, sizeof *out);
     skinq_compare_options od;
-    if (!o) {
-        skinq_compare_default_options(&od);
-        o = &od;
-    }
+    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &od, o, skinq_compare_default_options, "skinq_compare_options");
+    if (ost != SKINQ_OK)
+        return ost;
+    o = &od;
     skinq_analysis_options ad;
     skinq_analysis_default_options(&ad);
     const skinq_analysis_options *ao = o->analysis ? o->analysis : &ad;
