@@ -1104,20 +1104,22 @@ typedef struct skinq_compare_result {
     double delta_e_mean, delta_e_p95; /**< ΔE2000 (CIE 2000, kL=kC=kH=1) per pixel over the common ROI */
     skinq_delta *delta;             /**< one per metric path present in both analyses, before's order */
     size_t delta_count;
-    skinq_allocator alloc;
+    skinq_allocator alloc;          /**< the allocator that owns the result (internal) */
 } skinq_compare_result;
 
 /**
  * Compare two photos of one site.
- * @return SKINQ_OK; SKINQ_E_ALIGN (registration too poor; out->alignment says why, message in ctx);
- *         SKINQ_E_EMPTY_ROI; load, calibration and analysis errors (messages name the file);
- *         SKINQ_E_IO (maps). On error out holds no memory (alignment is still filled for E_ALIGN).
+ * @param o    options, or NULL for the defaults.
+ * @param out  receives the result (free with skinq_compare_free()); unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_ALIGN (registration too poor; the message says which test failed and
+ *         by how much); SKINQ_E_EMPTY_ROI; load, calibration and analysis errors (messages name the
+ *         file); SKINQ_E_IO (maps); SKINQ_E_INVALID (options).
  */
 skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *after_path,
-                           const skinq_compare_options *o, skinq_compare_result *out);
+                           const skinq_compare_options *o, skinq_compare_result **out);
 
-/** Free a result and zero it; NULL-safe. */
-void skinq_compare_free(skinq_compare_result *r);
+/** Free a result; NULL-safe; sets *r to NULL. */
+void skinq_compare_free(skinq_compare_result **r);
 
 /* ------------------------------------------------ analysis (lib/pipeline) */
 
