@@ -9,7 +9,7 @@
 #include <jpeglib.h> /* after stdio.h: it needs size_t and FILE */
 
 #include "bench_util.h"
-#include "skinq.h"
+#include "skinq_tools.h"
 
 struct job {
     skinq_ctx *ctx;

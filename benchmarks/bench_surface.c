@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "bench_util.h"
-#include "skinq.h"
+#include "skinq_tools.h"
 
 #define W 2048
 #define H 2048

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "bench_util.h"
-#include "skinq.h"
+#include "skinq_tools.h"
 
 enum { W = 6000, H = 4000, T = 512 };
 

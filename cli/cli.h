@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "skinq.h"
+#include "skinq_tools.h" /* bench, synth, info: the CLI uses the developer tools */
 
 /* Exit codes (design §3). */
 enum {

@@ -47,13 +47,9 @@ static int run(const cli_command *self, int argc, char **argv)
     o.threads = g_opts.threads;
     /* the global --isa chooses the levels compared: all (default) or one */
     if (g_opts.isa && strcmp(g_opts.isa, "all") != 0) {
-        static const char *const names[] = {"scalar", "sse41", "avx2"};
-        o.isa_levels = 0;
-        for (unsigned l = 0; l < 3; l++)
-            if (strcmp(g_opts.isa, names[l]) == 0)
-                o.isa_levels = 1u << l;
-        if (!o.isa_levels)
+        if (skinq_isa_parse(g_opts.isa, &o.isa_mask) != 0)
             return cli_usage_error(self, "--isa takes all, scalar, sse41 or avx2, not '%s'", g_opts.isa);
+        o.isa_only = 1;
     }
     if (opt_runs < 1 || opt_runs > 64)
         return cli_usage_error(self, "--runs must be 1..64");
@@ -79,8 +75,8 @@ static int run(const cli_command *self, int argc, char **argv)
         skinq_ctx_close(&ctx);
         return rc;
     }
-    skinq_bench_result r;
-    skinq_status st = skinq_bench_run(ctx, &o, &r);
+    skinq_bench_result *res = NULL;
+    skinq_status st = skinq_bench_run(ctx, &o, &res);
     if (o.progress)
         fputs("\r\033[K", stderr);
     if (st != SKINQ_OK) {
@@ -88,61 +84,62 @@ static int run(const cli_command *self, int argc, char **argv)
         skinq_ctx_close(&ctx);
         return rc;
     }
+    const skinq_bench_result *r = res;
     if (opt_json) {
         cJSON *doc = cJSON_CreateObject();
         cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
         cJSON *m = cJSON_AddObjectToObject(doc, "machine");
-        cJSON_AddStringToObject(m, "cpu", r.cpu);
-        cJSON_AddStringToObject(m, "isa", r.isa);
-        cJSON_AddNumberToObject(m, "threads", r.threads);
+        cJSON_AddStringToObject(m, "cpu", r->cpu);
+        cJSON_AddStringToObject(m, "isa", r->isa);
+        cJSON_AddNumberToObject(m, "threads", r->threads);
         if (o.dir) {
             cJSON *ss = cJSON_AddObjectToObject(doc, "sample_set");
             cJSON_AddStringToObject(ss, "dir", o.dir);
-            cJSON_AddNumberToObject(ss, "images", r.images);
-            out_add_number(ss, "images_per_s_1_thread", r.images_per_s[0]);
-            out_add_number(ss, "images_per_s", r.images_per_s[1]);
+            cJSON_AddNumberToObject(ss, "images", r->images);
+            out_add_number(ss, "images_per_s_1_thread", r->images_per_s[0]);
+            out_add_number(ss, "images_per_s", r->images_per_s[1]);
         }
         cJSON *stages = cJSON_AddArrayToObject(doc, "stages");
-        for (int i = 0; i < r.n_stages; i++) {
+        for (int i = 0; i < r->n_stages; i++) {
             cJSON *s = cJSON_CreateObject();
-            cJSON_AddStringToObject(s, "name", r.stages[i].name);
-            cJSON_AddStringToObject(s, "isa", r.stages[i].isa);
-            cJSON_AddNumberToObject(s, "threads", r.stages[i].threads);
-            out_add_number(s, "mpix_per_s", r.stages[i].mpix_per_s);
-            out_add_number(s, "p50_ms", r.stages[i].p50_ms);
-            out_add_number(s, "p95_ms", r.stages[i].p95_ms);
+            cJSON_AddStringToObject(s, "name", r->stages[i].name);
+            cJSON_AddStringToObject(s, "isa", r->stages[i].isa);
+            cJSON_AddNumberToObject(s, "threads", r->stages[i].threads);
+            out_add_number(s, "mpix_per_s", r->stages[i].mpix_per_s);
+            out_add_number(s, "p50_ms", r->stages[i].p50_ms);
+            out_add_number(s, "p95_ms", r->stages[i].p95_ms);
             cJSON_AddItemToArray(stages, s);
         }
         cJSON *peers = cJSON_AddArrayToObject(doc, "peers");
-        for (int i = 0; i < r.n_peers; i++) {
+        for (int i = 0; i < r->n_peers; i++) {
             cJSON *p = cJSON_CreateObject();
-            cJSON_AddStringToObject(p, "name", r.peers[i].name);
-            out_add_number(p, "mpix_per_s", r.peers[i].mpix_per_s);
-            out_add_number(p, "p50_ms", r.peers[i].p50_ms);
+            cJSON_AddStringToObject(p, "name", r->peers[i].name);
+            out_add_number(p, "mpix_per_s", r->peers[i].mpix_per_s);
+            out_add_number(p, "p50_ms", r->peers[i].p50_ms);
             cJSON_AddItemToArray(peers, p);
         }
         cJSON *ratios = cJSON_AddObjectToObject(doc, "ratios");
-        for (int i = 0; i < r.n_ratios; i++)
-            out_add_number(ratios, r.ratios[i].name, r.ratios[i].value);
+        for (int i = 0; i < r->n_ratios; i++)
+            out_add_number(ratios, r->ratios[i].name, r->ratios[i].value);
         rc = out_json(doc);
     } else {
-        printf("machine: %s, best ISA %s, %d threads; medians of %d runs\n\n", r.cpu, r.isa, r.threads, o.runs);
+        printf("machine: %s, best ISA %s, %d threads; medians of %d runs\n\n", r->cpu, r->isa, r->threads, o.runs);
         printf("%-28s %-7s %7s %10s %10s %10s\n", "stage", "isa", "threads", "MP/s", "p50 ms", "p95 ms");
-        for (int i = 0; i < r.n_stages; i++)
-            printf("%-28s %-7s %7d %10.1f %10.2f %10.2f\n", r.stages[i].name, r.stages[i].isa, r.stages[i].threads,
-                   r.stages[i].mpix_per_s, r.stages[i].p50_ms, r.stages[i].p95_ms);
+        for (int i = 0; i < r->n_stages; i++)
+            printf("%-28s %-7s %7d %10.1f %10.2f %10.2f\n", r->stages[i].name, r->stages[i].isa, r->stages[i].threads,
+                   r->stages[i].mpix_per_s, r->stages[i].p50_ms, r->stages[i].p95_ms);
         printf("\n%-44s %10s %10s\n", "peer (same process, 1 thread)", "MP/s", "p50 ms");
-        for (int i = 0; i < r.n_peers; i++)
-            printf("%-44s %10.1f %10.2f\n", r.peers[i].name, r.peers[i].mpix_per_s, r.peers[i].p50_ms);
+        for (int i = 0; i < r->n_peers; i++)
+            printf("%-44s %10.1f %10.2f\n", r->peers[i].name, r->peers[i].mpix_per_s, r->peers[i].p50_ms);
         printf("\nratios\n");
-        for (int i = 0; i < r.n_ratios; i++)
-            printf("  %-70s %8.2f\n", r.ratios[i].name, r.ratios[i].value);
+        for (int i = 0; i < r->n_ratios; i++)
+            printf("  %-70s %8.2f\n", r->ratios[i].name, r->ratios[i].value);
         if (o.dir)
-            printf("\nsample set: %d photos, %.2f images/s on 1 thread, %.2f on %d\n", r.images, r.images_per_s[0],
-                   r.images_per_s[1], r.threads);
+            printf("\nsample set: %d photos, %.2f images/s on 1 thread, %.2f on %d\n", r->images, r->images_per_s[0],
+                   r->images_per_s[1], r->threads);
         rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
     }
-    skinq_bench_free(&r);
+    skinq_bench_free(&res);
     skinq_ctx_close(&ctx);
     return rc;
 }

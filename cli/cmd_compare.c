@@ -221,18 +221,18 @@ static int run(const cli_command *self, int argc, char **argv)
     co.align.ecc_size = opt_ecc_size;
     co.chart_path = opt_chart;
     co.maps_dir = opt_maps;
-    skinq_compare_result r;
+    skinq_compare_result *r = NULL;
     skinq_status st = skinq_compare(ctx, argv[first], argv[first + 1], &co, &r);
     if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
     } else if (opt_json) {
-        cJSON *doc = result_json(&r, &o);
+        cJSON *doc = result_json(r, &o);
         rc = doc ? out_json(doc) : (fputs("skinq: internal error: clashing metric paths\n", stderr), EXIT_INTERNAL);
     } else {
         if (opt_csv)
-            print_csv(&r);
+            print_csv(r);
         else
-            print_text(&r);
+            print_text(r);
         rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
     }
     skinq_compare_free(&r);

@@ -154,12 +154,12 @@ static skinq_status analyse_for_store(skinq_ctx *ctx, const struct first_photo *
         skinq_compare_default_options(&co);
         co.analysis = o;
         co.after_only = 1; /* the first photo's numbers are stored already */
-        skinq_compare_result r;
+        skinq_compare_result *r = NULL;
         st = skinq_compare(ctx, first->path, path, &co, &r);
         if (st == SKINQ_OK) {
-            *a = *r.after; /* take the after analysis over (its metrics move with it) */
-            memset(r.after, 0, sizeof *r.after);
-            const skinq_alignment *al = &r.alignment;
+            *a = *r->after; /* take the after analysis over (its metrics move with it) */
+            memset(r->after, 0, sizeof *r->after);
+            const skinq_alignment *al = &r->alignment;
             skinq_metrics_add(ctx, &a->metrics, "alignment.rms_px", al->rms_px, "px");
             skinq_metrics_add(ctx, &a->metrics, "alignment.inliers", al->inliers, "1");
             skinq_metrics_add(ctx, &a->metrics, "alignment.overlap", al->overlap, "1");

@@ -37,20 +37,30 @@ int skinq_metric_direction(const char *path)
 void skinq_compare_default_options(skinq_compare_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
     skinq_align_default_options(&o->align);
     o->map_max_size = 2048;
 }
 
-void skinq_compare_free(skinq_compare_result *r)
+/* Free what a result holds (not the result itself). */
+static void compare_clear(skinq_compare_result *r)
 {
-    if (!r)
-        return;
     skinq_analysis_free(r->before);
     skinq_analysis_free(r->after);
     skinq_free_raw(&r->alloc, r->before);
     skinq_free_raw(&r->alloc, r->after);
     skinq_free_raw(&r->alloc, r->delta);
     memset(r, 0, sizeof *r);
+}
+
+void skinq_compare_free(skinq_compare_result **pr)
+{
+    if (!pr || !*pr)
+        return;
+    skinq_allocator a = (*pr)->alloc;
+    compare_clear(*pr);
+    skinq_free_raw(&a, *pr);
+    *pr = NULL;
 }
 
 /* The per-pixel stage: ΔE2000 and Δa* over the common ROI, histograms for percentiles, cell sums for maps. */
@@ -330,14 +340,13 @@ static skinq_status fill_deltas(skinq_ctx *ctx, skinq_compare_result *r)
 }
 
 skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *after_path,
-                           const skinq_compare_options *o, skinq_compare_result *out)
+                           const skinq_compare_options *o, skinq_compare_result **out)
 {
-    memset(out, 0, sizeof *out);
     skinq_compare_options od;
-    if (!o) {
-        skinq_compare_default_options(&od);
-        o = &od;
-    }
+    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &od, o, skinq_compare_default_options, "skinq_compare_options");
+    if (ost != SKINQ_OK)
+        return ost;
+    o = &od;
     skinq_analysis_options ad;
     skinq_analysis_default_options(&ad);
     const skinq_analysis_options *ao = o->analysis ? o->analysis : &ad;
@@ -422,13 +431,14 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
         if (st == SKINQ_OK && o->maps_dir)
             st = write_maps(ctx, o->maps_dir, b, aw, &d);
     }
+    skinq_compare_result *res = st == SKINQ_OK ? skinq_malloc(ctx, sizeof *res) : NULL;
+    if (st == SKINQ_OK && !res)
+        st = SKINQ_E_NOMEM;
     if (st != SKINQ_OK) {
-        skinq_alignment keep = r.alignment;
-        skinq_compare_free(&r);
-        if (st == SKINQ_E_ALIGN)
-            out->alignment = keep;
+        compare_clear(&r);
     } else {
-        *out = r;
+        *res = r;
+        *out = res;
     }
     skinq_free(ctx, d.map_de);
     skinq_free(ctx, d.map_da);

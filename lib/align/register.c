@@ -16,6 +16,7 @@
 void skinq_align_default_options(skinq_align_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
     o->feature_size = 1024;
     o->max_features = 4000;
     o->ratio = 0.8;
@@ -304,10 +305,10 @@ skinq_status skinq_align_register(skinq_ctx *ctx, const skinq_image *before, con
                                   const skinq_align_options *opt, skinq_alignment *out)
 {
     skinq_align_options def;
-    if (!opt) {
-        skinq_align_default_options(&def);
-        opt = &def;
-    }
+    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &def, opt, skinq_align_default_options, "skinq_align_options");
+    if (ost != SKINQ_OK)
+        return ost;
+    opt = &def;
     if (!before || !after || !out || !before->data || !after->data)
         return skinq_fail(ctx, SKINQ_E_INVALID, "registration needs two images");
     const skinq_mask *am = opt->after_mask;

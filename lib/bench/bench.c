@@ -1,26 +1,13 @@
-/* bench.c -- `skinq bench`: every stage of the pipeline timed separately and together, per ISA
- * and thread count, beside its peers in the same process (bare libjpeg-turbo, OpenCV's
- * cvtColor and registration, bare FFTW), on generated 12- and 24-MP photos or on a sample set. */
-#include <dirent.h>
+/* bench.c -- what every bench stage shares: the result lists (stages, peers, ratios), timing,
+ * the per-level contexts and progress. It calls no stage; run.c orchestrates them. */
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
-#include "align/cvwrap.h"
 #include "bench/bench_int.h"
-#include "io/io.h"
-
-void skinq_bench_default_options(skinq_bench_options *o)
-{
-    memset(o, 0, sizeof *o);
-    o->runs = 5;
-    o->isa_levels = 7; /* scalar, sse41, avx2 */
-}
 
 double skinq_bench_now(void)
 {
@@ -45,14 +32,28 @@ static double quantile(double *t, int n, double q)
 
 /* ---- the result lists ---- */
 
-static int grow(skinq_ctx *ctx, void **v, int *cap, int n, size_t size)
+skinq_status skinq_bench_result_new(skinq_ctx *ctx, skinq_bench_result **out)
+{
+    skinq_bench_result *r = skinq_calloc(ctx, 1, sizeof *r);
+    if (!r)
+        return SKINQ_E_NOMEM;
+    r->alloc = ctx->alloc;
+    *out = r;
+    return SKINQ_OK;
+}
+
+/* Room for one more of n items in *v (the allocator has no realloc: a new block, copied). */
+static int grow(skinq_bench_result *r, void **v, int *cap, int n, size_t size)
 {
     if (n < *cap)
         return 0;
     int c = *cap ? 2 * *cap : 16;
-    void *p = realloc(*v, (size_t)c * size);
+    void *p = skinq_alloc_raw(&r->alloc, (size_t)c * size);
     if (!p)
         return -1;
+    if (n)
+        memcpy(p, *v, (size_t)n * size);
+    skinq_free_raw(&r->alloc, *v);
     *v = p;
     *cap = c;
     return 0;
@@ -61,7 +62,7 @@ static int grow(skinq_ctx *ctx, void **v, int *cap, int n, size_t size)
 skinq_status skinq_bench_add_stage(skinq_ctx *ctx, skinq_bench_result *r, const char *name, const char *isa,
                                    int threads, double mpix, double *sec, int n)
 {
-    if (grow(ctx, (void **)&r->stages, &r->stages_cap, r->n_stages, sizeof *r->stages))
+    if (grow(r, (void **)&r->stages, &r->stages_cap, r->n_stages, sizeof *r->stages))
         return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (bench results)");
     skinq_bench_stage *s = &r->stages[r->n_stages++];
     memset(s, 0, sizeof *s);
@@ -77,7 +78,7 @@ skinq_status skinq_bench_add_stage(skinq_ctx *ctx, skinq_bench_result *r, const 
 skinq_status skinq_bench_add_peer(skinq_ctx *ctx, skinq_bench_result *r, const char *name, double mpix, double *sec,
                                   int n)
 {
-    if (grow(ctx, (void **)&r->peers, &r->peers_cap, r->n_peers, sizeof *r->peers))
+    if (grow(r, (void **)&r->peers, &r->peers_cap, r->n_peers, sizeof *r->peers))
         return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (bench results)");
     skinq_bench_peer *p = &r->peers[r->n_peers++];
     memset(p, 0, sizeof *p);
@@ -91,7 +92,7 @@ skinq_status skinq_bench_add_ratio(skinq_ctx *ctx, skinq_bench_result *r, double
 {
     if (!isfinite(value))
         return SKINQ_OK;
-    if (grow(ctx, (void **)&r->ratios, &r->ratios_cap, r->n_ratios, sizeof *r->ratios))
+    if (grow(r, (void **)&r->ratios, &r->ratios_cap, r->n_ratios, sizeof *r->ratios))
         return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (bench results)");
     skinq_bench_ratio *q = &r->ratios[r->n_ratios++];
     va_list ap;
@@ -120,15 +121,20 @@ const skinq_bench_peer *skinq_bench_find_peer(const skinq_bench_result *r, const
     return NULL;
 }
 
-void skinq_bench_free(skinq_bench_result *r)
+void skinq_bench_free(skinq_bench_result **pr)
 {
-    if (!r)
+    if (!pr || !*pr)
         return;
-    free(r->stages);
-    free(r->peers);
-    free(r->ratios);
-    memset(r, 0, sizeof *r);
+    skinq_bench_result *r = *pr;
+    skinq_allocator a = r->alloc;
+    skinq_free_raw(&a, r->stages);
+    skinq_free_raw(&a, r->peers);
+    skinq_free_raw(&a, r->ratios);
+    skinq_free_raw(&a, r);
+    *pr = NULL;
 }
+
+/* ---- timing, contexts, progress ---- */
 
 /* Time fn(user) `runs` times after a warm-up; seconds into t. Stops at the first error. */
 skinq_status skinq_bench_time(int runs, skinq_status (*fn)(void *), void *user, double *t)
@@ -142,12 +148,13 @@ skinq_status skinq_bench_time(int runs, skinq_status (*fn)(void *), void *user, 
     return st;
 }
 
-skinq_ctx *skinq_bench_ctx(unsigned isa, int threads)
+skinq_ctx *skinq_bench_ctx(const skinq_ctx *parent, unsigned isa, int threads)
 {
     skinq_settings s;
     skinq_ctx_default_settings(&s);
     s.isa_mask = isa;
     s.threads = threads;
+    s.alloc = parent->alloc;
     skinq_ctx *c = NULL;
     return skinq_ctx_open(&c, &s) == SKINQ_OK ? c : NULL;
 }
@@ -156,35 +163,4 @@ void skinq_bench_progress(const skinq_bench_options *o, const char *what, int do
 {
     if (o->progress)
         o->progress(o->progress_user, what, done, total);
-}
-
-/* ---- the run ---- */
-
-skinq_status skinq_bench_run(skinq_ctx *ctx, const skinq_bench_options *opt, skinq_bench_result *out)
-{
-    skinq_bench_options o;
-    if (!opt)
-        skinq_bench_default_options(&o);
-    else
-        o = *opt;
-    if (o.runs < 1 || o.runs > SKINQ_BENCH_MAX_RUNS)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "bench runs must be 1..%d", SKINQ_BENCH_MAX_RUNS);
-    memset(out, 0, sizeof *out);
-    snprintf(out->cpu, sizeof out->cpu, "%s", skinq_cpu_name());
-    snprintf(out->isa, sizeof out->isa, "%s", skinq_isa_name(skinq_cpu_isa()));
-    out->threads = o.threads > 0 ? o.threads : skinq_ctx_threads(ctx);
-    o.threads = out->threads;
-    /* the ISA levels to run, each at most what the CPU has */
-    out->n_levels = 0;
-    static const unsigned levels[] = {SKINQ_ISA_SCALAR, SKINQ_ISA_SSE41, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2};
-    for (int l = 0; l < 3; l++)
-        if ((levels[l] & skinq_cpu_isa()) == levels[l] && (o.isa_levels & (1u << l)))
-            out->levels[out->n_levels++] = levels[l];
-    if (out->n_levels == 0)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "none of the asked ISA levels runs on this CPU");
-    cvw_set_threads(1); /* peers single-threaded, as documented */
-    skinq_status st = o.dir ? skinq_bench_sample_set(ctx, &o, out) : skinq_bench_generated(ctx, &o, out);
-    if (st != SKINQ_OK)
-        skinq_bench_free(out);
-    return st;
 }

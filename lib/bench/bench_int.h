@@ -1,5 +1,7 @@
-/* bench_int.h -- internal: what the bench files share (bench.c: results and timing;
- * stages.c: the stages on generated photos; sampleset.c: a folder of photos; peers.c: the peers). */
+/* bench_int.h -- internal: what the bench files share. Layers, each calling only those below it:
+ * run.c (options, ISA levels, the run) -> stages.c (generated photos), sampleset.c (a folder of
+ * photos) -> depth.c (the depth stages), peers.c (the peers), photo.c (the generated photos)
+ * -> bench.c (results, timing, contexts). */
 #ifndef SKINQ_BENCH_INT_H
 #define SKINQ_BENCH_INT_H
 
@@ -7,13 +9,16 @@
 
 #define SKINQ_BENCH_MAX_RUNS 64
 
+/* bench.c */
 double skinq_bench_now(void);
 /** Time fn `runs` times after a warm-up call; seconds into t[0..runs-1]. */
 skinq_status skinq_bench_time(int runs, skinq_status (*fn)(void *), void *user, double *t);
-/** A context for one ISA mask and thread count, or NULL. */
-skinq_ctx *skinq_bench_ctx(unsigned isa, int threads);
+/** A context for one ISA mask and thread count, on parent's allocator, or NULL. */
+skinq_ctx *skinq_bench_ctx(const skinq_ctx *parent, unsigned isa, int threads);
 void skinq_bench_progress(const skinq_bench_options *o, const char *what, int done, int total);
 
+/** An empty result on ctx's allocator. @return SKINQ_OK or SKINQ_E_NOMEM. */
+skinq_status skinq_bench_result_new(skinq_ctx *ctx, skinq_bench_result **out);
 /** Append a stage / peer from n timings of mpix megapixels each (t is sorted in place). */
 skinq_status skinq_bench_add_stage(skinq_ctx *ctx, skinq_bench_result *r, const char *name, const char *isa,
                                    int threads, double mpix, double *t, int n);
@@ -25,8 +30,10 @@ skinq_status skinq_bench_add_ratio(skinq_ctx *ctx, skinq_bench_result *r, double
 /** A generated w×h skin photo (photo.c); the seed varies tone, pores and noise. */
 skinq_status skinq_bench_photo(skinq_ctx *ctx, int w, int h, uint32_t seed, skinq_image **out);
 
+/* The runs (stages.c, sampleset.c, depth.c): stages appended to r; r->levels and r->threads set. */
 skinq_status skinq_bench_generated(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r);
 skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r);
+skinq_status skinq_bench_depth(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r);
 
 /* Peers (peers.c). */
 /** Bare libjpeg-turbo: decode a JPEG held in memory into a reused buffer (as tjbench does). */

@@ -50,12 +50,18 @@ skinq_status skinq_bench_photo(skinq_ctx *ctx, int w, int h, uint32_t seed, skin
 }
 
 skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, int width, int height,
-                                  const skinq_bench_options *o)
+                                  const skinq_bench_options *opt)
 {
+    skinq_bench_options o;
+    skinq_status st = SKINQ_OPTIONS_TAKE(ctx, &o, opt, skinq_bench_default_options, "skinq_bench_options");
+    if (st != SKINQ_OK)
+        return st;
     if (!dir || count < 1 || width < 16 || height < 16)
         return skinq_fail(ctx, SKINQ_E_INVALID, "make-set: need a folder, a count >= 1 and a size >= 16x16");
-    skinq_status st = skinq_dir_ensure(ctx, dir);
-    skinq_jpeg_options jo = {92, 1, NULL, 0};
+    st = skinq_dir_ensure(ctx, dir);
+    skinq_jpeg_options jo;
+    skinq_jpeg_default_options(&jo);
+    jo.quality = 92;
     for (int i = 0; st == SKINQ_OK && i < count; i++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/photo-%04d.jpg", dir, i);
@@ -64,8 +70,7 @@ skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, in
         if (st == SKINQ_OK)
             st = skinq_jpeg_write(ctx, path, img, &jo); /* atomic: no partial file on failure */
         skinq_image_free(&img);
-        if (o)
-            skinq_bench_progress(o, "writing the sample set", i + 1, count);
+        skinq_bench_progress(&o, "writing the sample set", i + 1, count);
     }
     return st;
 }

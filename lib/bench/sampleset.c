@@ -1,7 +1,7 @@
 /* sampleset.c -- `skinq bench DIR`: the real pipeline over every photo of a sample set: decode
  * alone, file → colour metrics, and file → colour + texture metrics (the whole analysis) per
  * image on 1 thread and on N, and N images at once on one thread each. */
-#define _DEFAULT_SOURCE /* d_type-free readdir is enough; strdup */
+#define _DEFAULT_SOURCE /* d_type-free readdir is enough */
 #include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,33 +24,55 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void set_free(skinq_ctx *ctx, set *s)
+{
+    for (int i = 0; i < s->n; i++)
+        skinq_free(ctx, s->path[i]);
+    skinq_free(ctx, s->path);
+    skinq_free(ctx, s->mp);
+}
+
+/* Append dir/name to the list. @return SKINQ_OK or SKINQ_E_NOMEM. */
+static skinq_status add_path(skinq_ctx *ctx, set *s, const char *dir, const char *name)
+{
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 64;
+        char **p = skinq_malloc(ctx, (size_t)cap * sizeof *p);
+        if (!p)
+            return SKINQ_E_NOMEM;
+        if (s->n)
+            memcpy(p, s->path, (size_t)s->n * sizeof *p);
+        skinq_free(ctx, s->path);
+        s->path = p;
+        s->cap = cap;
+    }
+    size_t len = strlen(dir) + strlen(name) + 2;
+    if (!(s->path[s->n] = skinq_malloc(ctx, len)))
+        return SKINQ_E_NOMEM;
+    snprintf(s->path[s->n++], len, "%s/%s", dir, name);
+    return SKINQ_OK;
+}
+
 static skinq_status list_photos(skinq_ctx *ctx, const char *dir, set *s)
 {
     DIR *d = opendir(dir);
     if (!d)
         return skinq_fail(ctx, SKINQ_E_IO, "cannot read the sample set folder '%s'", dir);
-    for (struct dirent *e; (e = readdir(d));) {
+    skinq_status st = SKINQ_OK;
+    for (struct dirent *e; st == SKINQ_OK && (e = readdir(d));) {
         const char *dot = strrchr(e->d_name, '.');
         if (e->d_name[0] == '.' || !dot ||
             (strcasecmp(dot, ".jpg") && strcasecmp(dot, ".jpeg") && strcasecmp(dot, ".png")))
             continue;
-        if (s->n == s->cap) {
-            int cap = s->cap ? 2 * s->cap : 64;
-            char **p = realloc(s->path, (size_t)cap * sizeof *p);
-            if (!p)
-                break;
-            s->path = p;
-            s->cap = cap;
-        }
-        size_t len = strlen(dir) + strlen(e->d_name) + 2;
-        if ((s->path[s->n] = malloc(len)))
-            snprintf(s->path[s->n++], len, "%s/%s", dir, e->d_name);
+        st = add_path(ctx, s, dir, e->d_name);
     }
     closedir(d);
+    if (st != SKINQ_OK)
+        return st;
     if (s->n == 0)
         return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the sample set folder '%s' has no .jpg or .png photos", dir);
     qsort(s->path, (size_t)s->n, sizeof *s->path, cmp_str);
-    s->mp = calloc((size_t)s->n, sizeof *s->mp);
+    s->mp = skinq_calloc(ctx, (size_t)s->n, sizeof *s->mp);
     if (!s->mp)
         return SKINQ_E_NOMEM;
     int kept = 0;
@@ -59,11 +81,13 @@ static skinq_status list_photos(skinq_ctx *ctx, const char *dir, set *s)
         skinq_status st = skinq_image_probe(ctx, s->path[i], &h);
         if (st != SKINQ_OK)
             return st;
+        char *p = s->path[i];
+        s->path[i] = NULL; /* every slot owns its path or nothing, whatever fails next */
         if (h.channels < 3) {
-            free(s->path[i]);
+            skinq_free(ctx, p);
             continue;
         }
-        s->path[kept] = s->path[i];
+        s->path[kept] = p;
         s->mp[kept] = h.width * (double)h.height / 1e6;
         s->total_mp += s->mp[kept++];
     }
@@ -122,7 +146,7 @@ typedef struct conc {
 static void *conc_worker(void *u)
 {
     conc *C = u;
-    skinq_ctx *c = skinq_bench_ctx(C->isa, 1);
+    skinq_ctx *c = skinq_bench_ctx(C->log, C->isa, 1);
     if (!c) {
         C->st = SKINQ_E_NOMEM;
         return NULL;
@@ -142,11 +166,11 @@ skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o
 {
     set s = {0};
     skinq_status st = list_photos(ctx, o->dir, &s);
-    double *t = st == SKINQ_OK ? malloc(sizeof(double) * (size_t)s.n) : NULL;
+    double *t = st == SKINQ_OK ? skinq_malloc(ctx, sizeof(double) * (size_t)s.n) : NULL;
     if (st == SKINQ_OK && !t)
         st = SKINQ_E_NOMEM;
     unsigned best = r->levels[r->n_levels - 1];
-    const char *isa = best & SKINQ_ISA_AVX2 ? "avx2" : best & SKINQ_ISA_SSE41 ? "sse41" : "scalar";
+    const char *isa = skinq_isa_name(best);
     r->images = s.n;
     double total;
     static const struct {
@@ -156,7 +180,7 @@ skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o
     for (size_t k = 0; st == SKINQ_OK && k < sizeof stages / sizeof stages[0]; k++)
         for (int pass = 0; st == SKINQ_OK && pass < (r->threads > 1 && stages[k].what ? 2 : 1); pass++) {
             int threads = pass ? r->threads : 1;
-            skinq_ctx *c = skinq_bench_ctx(best, threads);
+            skinq_ctx *c = skinq_bench_ctx(ctx, best, threads);
             if (!c) {
                 st = SKINQ_E_NOMEM;
                 break;
@@ -174,14 +198,14 @@ skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o
         }
     if (st == SKINQ_OK && r->threads > 1) { /* images concurrently, one thread each */
         conc C = {&s, best, 0, SKINQ_OK, ctx};
-        pthread_t *tid = calloc((size_t)r->threads, sizeof *tid);
+        pthread_t *tid = skinq_calloc(ctx, (size_t)r->threads, sizeof *tid);
         double t0 = skinq_bench_now();
         int started = 0;
         for (int i = 0; tid && i < r->threads; i++)
             started += pthread_create(&tid[i], NULL, conc_worker, &C) == 0;
         for (int i = 0; i < started; i++)
             pthread_join(tid[i], NULL);
-        free(tid);
+        skinq_free(ctx, tid);
         double tc = skinq_bench_now() - t0;
         st = C.st;
         if (st == SKINQ_OK && started) {
@@ -195,10 +219,7 @@ skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o
         skinq_bench_add_ratio(ctx, r, r->images_per_s[1] / r->images_per_s[0], "pipeline images/s, %d threads / 1",
                               r->threads);
     }
-    for (int i = 0; i < s.n; i++)
-        free(s.path[i]);
-    free(s.path);
-    free(s.mp);
-    free(t);
+    set_free(ctx, &s);
+    skinq_free(ctx, t);
     return st;
 }

@@ -3,6 +3,7 @@
 #define SKINQ_CORE_H
 
 #include "skinq.h"
+#include "skinq_tools.h" /* the library builds its own tools too */
 
 #include <stdarg.h>
 
@@ -59,6 +60,21 @@ void skinq_free_raw(const skinq_allocator *a, void *p);
 void *skinq_malloc(skinq_ctx *ctx, size_t size);
 void *skinq_calloc(skinq_ctx *ctx, size_t n, size_t size);
 void skinq_free(skinq_ctx *ctx, void *p);
+
+/**
+ * Take the caller's options `src` (NULL = keep the defaults) into `dst`, which holds this
+ * library's defaults and is `dst_size` bytes; both begin with `size_t size`. An older caller's
+ * smaller struct fills only the fields it knows (the rest keep their defaults); a newer caller's
+ * larger one is accepted when every byte beyond dst_size is zero. dst->size is dst_size after.
+ * @return SKINQ_OK, or SKINQ_E_INVALID (size < sizeof(size_t), or a non-zero unknown field),
+ *         the message naming the struct (`what`). dst keeps its defaults on error.
+ */
+skinq_status skinq_options_take(skinq_ctx *ctx, void *dst, size_t dst_size, const void *src, const char *what);
+
+/** An entry point's options in two lines: `skinq_x_options o; skinq_status st = SKINQ_OPTIONS_TAKE(ctx, &o,
+ *  opt, skinq_x_default_options, "skinq_x_options");` -- the defaults, then the caller's fields over them. */
+#define SKINQ_OPTIONS_TAKE(ctx, dst, src, default_fn, what)                                                    \
+    (default_fn(dst), skinq_options_take((ctx), (dst), sizeof *(dst), (src), (what)))
 
 /** n*m without overflow: 0 on success, -1 if the product overflows size_t. */
 static inline int skinq_mul_size(size_t n, size_t m, size_t *out)

@@ -10,9 +10,15 @@ const char *skinq_version(void)
     return SKINQ_VERSION_STRING;
 }
 
+int skinq_version_api(void)
+{
+    return SKINQ_API_VERSION;
+}
+
 void skinq_ctx_default_settings(skinq_settings *s)
 {
     memset(s, 0, sizeof *s);
+    s->size = sizeof *s;
     s->threads = 0;
     s->isa_mask = SKINQ_ISA_ALL;
     s->max_pixels = 100000000u;
@@ -24,13 +30,13 @@ static int online_cores(void)
     return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
 
-skinq_status skinq_ctx_open(skinq_ctx **out, const skinq_settings *s)
+skinq_status skinq_ctx_open(skinq_ctx **out, const skinq_settings *settings)
 {
     skinq_settings def;
-    if (!s) {
-        skinq_ctx_default_settings(&def);
-        s = &def;
-    }
+    skinq_status st = SKINQ_OPTIONS_TAKE(NULL, &def, settings, skinq_ctx_default_settings, "skinq_settings");
+    if (st != SKINQ_OK)
+        return st;
+    const skinq_settings *s = &def;
     if (!out || s->threads < 0 || s->threads > 1024 || s->max_pixels == 0)
         return SKINQ_E_INVALID;
     if ((s->alloc.malloc_fn == NULL) != (s->alloc.free_fn == NULL))
@@ -54,7 +60,7 @@ skinq_status skinq_ctx_open(skinq_ctx **out, const skinq_settings *s)
     }
     ctx->isa = want & cpu;
 
-    skinq_status st = skinq_pool_new(ctx, ctx->threads, &ctx->pool);
+    st = skinq_pool_new(ctx, ctx->threads, &ctx->pool);
     if (st != SKINQ_OK) {
         skinq_free_raw(&s->alloc, ctx);
         return st;

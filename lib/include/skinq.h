@@ -1,6 +1,33 @@
-/* skinq.h -- the whole public API of libskinq: skin photographs in, trustworthy numbers out. */
+/* skinq.h -- the stable public API of libskinq: skin photographs in, trustworthy numbers out. */
 #ifndef SKINQ_H
 #define SKINQ_H
+
+/*
+ * The promise. What this header declares is stable: within one SKINQ_API_VERSION a program
+ * written against it keeps compiling, linking and meaning the same thing, and a program built
+ * against an older header keeps working with a newer library. Functions and fields are added,
+ * never removed or retyped; a break raises SKINQ_API_VERSION (and the library's major version).
+ * skinq_tools.h (bench, phantoms, the thread pool, hashing, CPU facts) is NOT covered: it serves
+ * skinq's own CLI, benchmarks and tests and may change in any release.
+ *
+ * How options grow. Every options/settings struct begins with `size_t size`, which its default
+ * function (skinq_ctx_default_settings(), skinq_*_default_options()) sets to the sizeof the
+ * caller was compiled with; always fill a struct with its default function, then change fields.
+ * New fields are appended; the library reads only the first `size` bytes and keeps its defaults
+ * for the rest, so an older caller gets the defaults of what it does not know. A size of 0 (a
+ * struct not filled by its default function) is refused with SKINQ_E_INVALID; so is a newer
+ * caller's larger struct whose extra fields are not zero (an option this library cannot honour).
+ * A struct embedded by value in another (skinq_ps_options and skinq_scars_options in
+ * skinq_depth_options, skinq_align_options in skinq_compare_options) cannot change size; it
+ * grows into its `reserved` words, where 0 means the default.
+ *
+ * Who owns what. Anything the library allocates for you is an object returned through
+ * `T **out` (unchanged on error) and released by `skinq_T_free(T **)`, NULL-safe, which sets
+ * the pointer to NULL; plain structs without heap memory (skinq_fit, headers, info, options)
+ * are the caller's and filled in place; skinq_metrics is the one caller-owned growable list
+ * (zero-initialise, append, skinq_metrics_free). Strings and masks passed in are borrowed for
+ * the call unless a function says otherwise. The library never prints and never exits.
+ */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +49,12 @@ extern "C" {
 
 /** Library version string ("MAJOR.MINOR.PATCH"), static. */
 const char *skinq_version(void);
+
+/** Version of the stable API this header declares (see the promise above). */
+#define SKINQ_API_VERSION 1
+
+/** SKINQ_API_VERSION of the library actually linked (compare it with the header's). */
+int skinq_version_api(void);
 
 /* ------------------------------------------------------------------ status */
 
@@ -58,9 +91,6 @@ enum {
 /** ISA levels this CPU (and OS) supports, detected once; thread-safe. */
 unsigned skinq_cpu_isa(void);
 
-/** Model name of the CPU (from cpuid), static; "unknown" when not available. */
-const char *skinq_cpu_name(void);
-
 /**
  * Parse an ISA name ("scalar", "sse41", "avx2", "all") to a mask ceiling.
  * @return 0 on success, -1 if the name is not known (then *mask is unchanged).
@@ -69,13 +99,6 @@ int skinq_isa_parse(const char *name, unsigned *mask);
 
 /** Name of the highest level in a mask: "avx2", "sse41" or "scalar". Static string. */
 const char *skinq_isa_name(unsigned mask);
-
-struct skinq_ctx;
-/**
- * Which ISA level fills each hot kernel for a context (after its ISA ceiling): up to `max`
- * kernel names and level names (static strings) into the arrays. @return the number of kernels.
- */
-size_t skinq_kernel_isas(const struct skinq_ctx *ctx, const char **names, const char **isas, size_t max);
 
 /* ----------------------------------------------------------------- context */
 
@@ -88,6 +111,7 @@ typedef struct skinq_allocator {
 
 /** Settings for skinq_ctx_open(); fill with skinq_ctx_default_settings() first. */
 typedef struct skinq_settings {
+    size_t size;           /**< sizeof(skinq_settings), set by skinq_ctx_default_settings() */
     int threads;           /**< worker threads; 0 = number of online cores */
     unsigned isa_mask;     /**< ceiling on the ISA levels used; the env SKINQ_ISA lowers it further */
     uint64_t max_pixels;   /**< images above width*height refused with SKINQ_E_LIMIT (default 100 MP) */
@@ -96,7 +120,7 @@ typedef struct skinq_settings {
 
 typedef struct skinq_ctx skinq_ctx; /* opaque */
 
-/** Defaults: threads 0 (all cores), isa_mask SKINQ_ISA_ALL, max_pixels 100e6, malloc/free. */
+/** Defaults: size, threads 0 (all cores), isa_mask SKINQ_ISA_ALL, max_pixels 100e6, malloc/free. */
 void skinq_ctx_default_settings(skinq_settings *s);
 
 /**
@@ -104,7 +128,7 @@ void skinq_ctx_default_settings(skinq_settings *s);
  * A context may be used by one thread at a time; open one per calling thread.
  * @param out  receives the new context; unchanged on error.
  * @param s    settings, or NULL for the defaults.
- * @return SKINQ_OK, SKINQ_E_NOMEM or SKINQ_E_INVALID.
+ * @return SKINQ_OK, SKINQ_E_NOMEM or SKINQ_E_INVALID (bad value or size; no ctx holds a message).
  */
 skinq_status skinq_ctx_open(skinq_ctx **out, const skinq_settings *s);
 
@@ -125,14 +149,6 @@ unsigned skinq_ctx_isa(const skinq_ctx *ctx);
 
 /** The image size limit in pixels. */
 uint64_t skinq_ctx_max_pixels(const skinq_ctx *ctx);
-
-/**
- * Run fn(user, task, thread) for task = 0 .. n_tasks-1 on the context's threads and wait.
- * `thread` is in [0, skinq_ctx_threads(ctx)) and unique among concurrently running calls,
- * so it can index per-thread scratch. fn must not call skinq_parallel_for on the same ctx.
- */
-void skinq_parallel_for(skinq_ctx *ctx, int n_tasks, void (*fn)(void *user, int task, int thread),
-                        void *user);
 
 /* ------------------------------------------------------------------- image */
 
@@ -238,15 +254,20 @@ skinq_status skinq_image_load(skinq_ctx *ctx, const char *path, skinq_image **ou
  */
 skinq_status skinq_png_write(skinq_ctx *ctx, const char *path, const skinq_image *img);
 
-/** Options for skinq_jpeg_write(). */
+/** Options for skinq_jpeg_write(); fill with skinq_jpeg_default_options() first. */
 typedef struct skinq_jpeg_options {
-    int quality;          /**< 1-100 */
+    size_t size;          /**< sizeof(skinq_jpeg_options), set by skinq_jpeg_default_options() */
+    int quality;          /**< 1-100 (default 90) */
     int orientation;      /**< 1-8: written as an EXIF orientation tag when != 1 */
     const uint8_t *icc;   /**< ICC profile to embed, or NULL */
     size_t icc_size;
 } skinq_jpeg_options;
 
-/** Write an 8-bit gray or RGB image as baseline JPEG (4:2:0 for RGB), atomically like PNG. */
+/** Defaults: quality 90, orientation 1 (no tag), no ICC profile. */
+void skinq_jpeg_default_options(skinq_jpeg_options *o);
+
+/** Write an 8-bit gray or RGB image as baseline JPEG (4:2:0 for RGB), atomically like PNG.
+ *  @param opt  options, or NULL for the defaults. */
 skinq_status skinq_jpeg_write(skinq_ctx *ctx, const char *path, const skinq_image *img,
                               const skinq_jpeg_options *opt);
 
@@ -262,9 +283,6 @@ skinq_status skinq_image_orient(skinq_ctx *ctx, const skinq_image *img, int orie
  * @return SKINQ_OK or SKINQ_E_IO.
  */
 skinq_status skinq_file_sha256(skinq_ctx *ctx, const char *path, char hex[65]);
-
-/** SHA-256 of a buffer (hex as above). */
-void skinq_sha256_hex(const void *data, size_t size, char hex[65]);
 
 /* ----------------------------------------------------------------- metrics */
 
@@ -604,7 +622,8 @@ skinq_status skinq_texture_analyze(skinq_ctx *ctx, const float *L, const float *
 
 /** Photometric-stereo light (one entry of a lights file). */
 typedef struct skinq_light {
-    char image[512];     /**< image named by the file, resolved against the file's folder; "" if none */
+    char *image;         /**< image named by the file, resolved against the file's folder; NULL if none.
+                              Owned by the skinq_lights (freed by skinq_lights_free()) */
     double direction[3]; /**< unit vector from the surface to the light (normalised on load) */
     double intensity;    /**< relative intensity, > 0 (1 when the file gives none) */
 } skinq_light;
@@ -635,6 +654,7 @@ void skinq_lights_free(skinq_lights **l);
 
 /** Options of photometric stereo; skinq_ps_default_options() gives the defaults. */
 typedef struct skinq_ps_options {
+    size_t size;        /**< sizeof(skinq_ps_options), set by skinq_ps_default_options() */
     double outlier_tau; /**< relative residual (of albedo × light intensity) above which the darkest and
                              brightest observations are tested as shadow / highlight (default 0.05;
                              0 = never reject). Rejection needs >= 4 lights. */
@@ -642,6 +662,7 @@ typedef struct skinq_ps_options {
                                  left out when >= 3 lights remain (default 0.02; 0 = only zeros) */
     double min_albedo;  /**< |albedo·normal| at or below it: no signal, pixel invalid (default 1e-4,
                              for intensities scaled to 0..1) */
+    uint64_t reserved[4]; /**< zero: room to grow inside skinq_depth_options */
 } skinq_ps_options;
 
 void skinq_ps_default_options(skinq_ps_options *o);
@@ -750,6 +771,7 @@ typedef struct skinq_scar {
 
 /** Options of skinq_scars_find(); skinq_scars_default_options() gives the defaults. */
 typedef struct skinq_scars_options {
+    size_t size;            /**< sizeof(skinq_scars_options), set by skinq_scars_default_options() */
     double min_depth;       /**< depth that makes a scar, in height units (default 0.05) */
     double low_fraction;    /**< the region (for volume) grows down to low_fraction·min_depth (0.2) */
     double ref_scale_mm;    /**< scale of the reference surface (default 5): a local quadratic fit with
@@ -759,6 +781,7 @@ typedef struct skinq_scars_options {
     double min_area_mm2;    /**< smaller regions are ignored (default 0.05 mm²; 9 px when scale unknown) */
     const skinq_mask *mask; /**< if given: the scars are this mask's connected regions (and they are
                                  left out of the reference fit) instead of thresholded depressions */
+    uint64_t reserved[4];   /**< zero: room to grow inside skinq_depth_options */
 } skinq_scars_options;
 
 void skinq_scars_default_options(skinq_scars_options *o);
@@ -813,6 +836,7 @@ void skinq_free_buffer(skinq_ctx *ctx, void *p);
 
 /** Options of the `depth` pipeline; fill with skinq_depth_default_options() first. */
 typedef struct skinq_depth_options {
+    size_t size;        /**< sizeof(skinq_depth_options), set by skinq_depth_default_options() */
     double px_per_mm;   /**< lateral scale; 0 = unknown (a stack's lights file may give it) */
     double z_scale;     /**< height maps: mm per unit of the PNG (required, > 0) */
     skinq_scars_options scars; /**< scars.min_depth <= 0 (the default here): 0.05 mm, or 1 px when heights
@@ -896,6 +920,7 @@ void skinq_depth_free(skinq_depth_result **r);
 
 /** Options of skinq_align_register(); fill with skinq_align_default_options() first. */
 typedef struct skinq_align_options {
+    size_t size;           /**< sizeof(skinq_align_options), set by skinq_align_default_options() */
     int no_align;          /**< 1: no registration; the identity (images taken as aligned), never fails */
     int feature_size;      /**< long side (px) of the luminance the features are found on (default 1024) */
     int max_features;      /**< strongest AKAZE keypoints kept per image (default 4000) */
@@ -907,6 +932,7 @@ typedef struct skinq_align_options {
                                 against a 2-px requirement; 0 = full resolution; -1 = no ECC,
                                 features + RANSAC only) */
     const skinq_mask *after_mask; /**< NULL or after's usable pixels (e.g. its alpha), borrowed */
+    uint64_t reserved[4];  /**< zero: room to grow inside skinq_compare_options */
 } skinq_align_options;
 
 /** Defaults as documented on each field. */
@@ -1050,6 +1076,7 @@ typedef struct skinq_delta {
 
 /** Options of skinq_compare(); fill with skinq_compare_default_options() first. */
 typedef struct skinq_compare_options {
+    size_t size;                /**< sizeof(skinq_compare_options), set by skinq_compare_default_options() */
     const skinq_analysis_options *analysis; /**< ROI (on before), ref, white, scale, texture; NULL = defaults.
                                                  Its colour maps_dir is ignored. */
     skinq_align_options align;  /**< align.no_align = 1 for --no-align */
@@ -1077,20 +1104,22 @@ typedef struct skinq_compare_result {
     double delta_e_mean, delta_e_p95; /**< ΔE2000 (CIE 2000, kL=kC=kH=1) per pixel over the common ROI */
     skinq_delta *delta;             /**< one per metric path present in both analyses, before's order */
     size_t delta_count;
-    skinq_allocator alloc;
+    skinq_allocator alloc;          /**< the allocator that owns the result (internal) */
 } skinq_compare_result;
 
 /**
  * Compare two photos of one site.
- * @return SKINQ_OK; SKINQ_E_ALIGN (registration too poor; out->alignment says why, message in ctx);
- *         SKINQ_E_EMPTY_ROI; load, calibration and analysis errors (messages name the file);
- *         SKINQ_E_IO (maps). On error out holds no memory (alignment is still filled for E_ALIGN).
+ * @param o    options, or NULL for the defaults.
+ * @param out  receives the result (free with skinq_compare_free()); unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_ALIGN (registration too poor; the message says which test failed and
+ *         by how much); SKINQ_E_EMPTY_ROI; load, calibration and analysis errors (messages name the
+ *         file); SKINQ_E_IO (maps); SKINQ_E_INVALID (options).
  */
 skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *after_path,
-                           const skinq_compare_options *o, skinq_compare_result *out);
+                           const skinq_compare_options *o, skinq_compare_result **out);
 
-/** Free a result and zero it; NULL-safe. */
-void skinq_compare_free(skinq_compare_result *r);
+/** Free a result; NULL-safe; sets *r to NULL. */
+void skinq_compare_free(skinq_compare_result **r);
 
 /* ------------------------------------------------ analysis (lib/pipeline) */
 
@@ -1142,90 +1171,6 @@ void skinq_analysis_free(skinq_analysis *a);
  * @return as skinq_image_load(); the message names the file.
  */
 skinq_status skinq_mask_load(skinq_ctx *ctx, const char *path, skinq_mask **out);
-
-/* --------------------------------------------------------- bench (lib/bench) */
-
-/*
- * `skinq bench`: every stage timed separately and together, per ISA level and thread count,
- * with its peers in the same process. Times are medians (p50) and 95th percentiles of `runs`
- * repetitions after a warm-up; MP/s = megapixels / p50. Pin the process (taskset) on shared
- * machines. Stage names: "decode-jpeg", "decode-png", "color" (skinq_color_analyze on a loaded
- * image), "analyze-color" (file → colour metrics, streamed), "analyze-all" (file → colour and
- * texture metrics at 20 px/mm, as `skinq analyze`), "texture-psd", "texture-roughness",
- * "texture-glcm", "texture-pores", "texture-lines", "texture-spots" (with tone), "texture-all"
- * (the texture stages on the 16-bit planes analyze uses), "registration", "depth-ps",
- * "depth-integrate", "pipeline" (file → colour + texture metrics, per image, sample set). Peer names:
- * "libjpeg-turbo decode", "opencv cvtColor RGB2Lab 8-bit", "opencv cvtColor RGB2Lab float",
- * "fftw r2c tiles", "opencv registration", "fftw r2r integration".
- */
-
-/** Options of skinq_bench_run(); fill with skinq_bench_default_options() first. */
-typedef struct skinq_bench_options {
-    const char *dir;         /**< sample set: every .jpg/.png in it; NULL: generated 12- and 24-MP photos */
-    int threads;             /**< the multi-threaded runs' thread count (0 = the ctx's) */
-    unsigned isa_levels;     /**< bit l set: run level l (0 scalar, 1 sse41, 2 avx2); default 7, all three */
-    int runs;                /**< timed repetitions per stage, 1..64 (default 5) */
-    int quick;               /**< small generated sizes (for tests): 1 and 2 MP, fewer stages' sizes */
-    void (*progress)(void *user, const char *what, int done, int total); /**< NULL or a progress sink */
-    void *progress_user;
-} skinq_bench_options;
-
-void skinq_bench_default_options(skinq_bench_options *o);
-
-typedef struct skinq_bench_stage {
-    char name[40];      /**< stage (see above), with the image size appended: "color@24MP" */
-    char isa[8];        /**< the ISA level it ran at */
-    int threads;
-    double mpix_per_s;  /**< megapixels per second at the median time */
-    double p50_ms, p95_ms;
-} skinq_bench_stage;
-
-typedef struct skinq_bench_peer {
-    char name[56];
-    double mpix_per_s, p50_ms;
-} skinq_bench_peer;
-
-typedef struct skinq_bench_ratio {
-    char name[96];      /**< e.g. "color@24MP avx2/scalar 1 thread" */
-    double value;
-} skinq_bench_ratio;
-
-/** Result of skinq_bench_run(); free with skinq_bench_free(). */
-typedef struct skinq_bench_result {
-    char cpu[64], isa[8];
-    int threads;
-    unsigned levels[3];
-    int n_levels;
-    skinq_bench_stage *stages;
-    int n_stages, stages_cap;
-    skinq_bench_peer *peers;
-    int n_peers, peers_cap;
-    skinq_bench_ratio *ratios;
-    int n_ratios, ratios_cap;
-    double images_per_s[2];  /**< sample set: images a second on 1 thread and on `threads` */
-    int images;              /**< sample set: photos measured */
-} skinq_bench_result;
-
-/**
- * Run the benchmark. @return SKINQ_OK; SKINQ_E_INVALID (options); errors of the stages (a
- * sample-set photo that cannot be read names the file). On error *out holds nothing.
- */
-skinq_status skinq_bench_run(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *out);
-
-/** A stage by name (exact), ISA (NULL = any) and threads (<= 0 = any), or NULL. */
-const skinq_bench_stage *skinq_bench_find_stage(const skinq_bench_result *r, const char *name, const char *isa,
-                                                int threads);
-const skinq_bench_peer *skinq_bench_find_peer(const skinq_bench_result *r, const char *name);
-
-void skinq_bench_free(skinq_bench_result *r);
-
-/**
- * Write a sample set for `skinq bench DIR`: `count` generated skin photos of width×height as
- * JPEG q92, DIR/photo-0000.jpg …, each from its own seed (tone, pores and noise differ). Each
- * file is written atomically. Progress goes to o->progress when o is not NULL.
- */
-skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, int width, int height,
-                                  const skinq_bench_options *o);
 
 /* ------------------------------------------------- tracking (lib/track) */
 
@@ -1351,44 +1296,6 @@ skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subje
  */
 skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *subject, const char *site,
                                const char *out_path);
-
-/* --------------------------------------------- phantoms (lib/synth) */
-
-/**
- * The skin colour model of the phantoms (lib/synth/skin.c), Beer–Lambert in optical density:
- *   OD_c = melanin·SKINQ_SYNTH_MELANIN_OD[c] + hemoglobin·SKINQ_SYNTH_HEMOGLOBIN_OD[c] + SKINQ_SYNTH_BASE_OD[c]
- *   linear reflectance R_c = shading · 10^(−OD_c), then white-balance gains and exposure, then
- *   sRGB encoding (IEC 61966-2-1) to 8 bits; c = R, G, B.
- * Melanin: absorption ∝ λ^−3.33 (Jacques, "Optical properties of biological tissues", Phys Med
- * Biol 2013) evaluated at sRGB band centres 610/550/465 nm, normalised to blue = 1.
- * Hemoglobin: oxy-hemoglobin molar extinction (Prahl, omlc.org tabulation) at the same band
- * centres (1506, 43016, ~38000 cm⁻¹/M), normalised to green = 1. Camera bands are broad, so
- * these are directions of a simplified model, not spectral truth: analyses are tested on how
- * well they recover the concentrations put in with these same vectors.
- */
-#define SKINQ_SYNTH_MELANIN_OD {0.405, 0.572, 1.0}
-#define SKINQ_SYNTH_HEMOGLOBIN_OD {0.035, 1.0, 0.88}
-#define SKINQ_SYNTH_BASE_OD {0.02, 0.05, 0.10}
-
-/** Options of the phantom generator; fill with skinq_synth_default_options() first. */
-typedef struct skinq_synth_options {
-    const char *kind; /**< "healing-series", "scar-stack", "texture-ladder", "chart", or "all"
-                           (each kind in its own subfolder) */
-    uint64_t seed;    /**< same seed → byte-identical files */
-    int width, height; /**< 0 = the kind's default (healing-series 2000×1500, scar-stack 1024²,
-                            texture-ladder patches 512², chart 1200×800) */
-    double px_per_mm; /**< scale of every kind but the chart (default 20) */
-    double tau_days;  /**< healing-series: time constant of the hemoglobin excess (default 3) */
-    int jpeg_quality; /**< healing-series photos (default 92) */
-} skinq_synth_options;
-
-void skinq_synth_default_options(skinq_synth_options *o);
-
-/**
- * Write a phantom set with its ground truth (truth.json) into out_dir (created if missing).
- * @return SKINQ_OK; SKINQ_E_INVALID (unknown kind, bad size); SKINQ_E_IO (cannot write).
- */
-skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *o, const char *out_dir);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

@@ -260,12 +260,25 @@ static void exif_orientation_block(uint8_t blk[32], int orientation)
     memset(blk + 26, 0, 6); /* value padding + no next IFD */
 }
 
-skinq_status skinq_jpeg_write(skinq_ctx *ctx, const char *path, const skinq_image *img,
-                              const skinq_jpeg_options *opt)
+void skinq_jpeg_default_options(skinq_jpeg_options *o)
 {
+    memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
+    o->quality = 90;
+    o->orientation = 1;
+}
+
+skinq_status skinq_jpeg_write(skinq_ctx *ctx, const char *path, const skinq_image *img,
+                              const skinq_jpeg_options *options)
+{
+    skinq_jpeg_options own;
+    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &own, options, skinq_jpeg_default_options, "skinq_jpeg_options");
+    if (ost != SKINQ_OK)
+        return ost;
+    const skinq_jpeg_options *opt = &own;
     if (img->depth != 8 || (img->channels != 1 && img->channels != 3))
         return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write '%s': JPEG takes 8-bit gray or RGB", path);
-    int quality = opt ? opt->quality : 90;
+    int quality = opt->quality;
     if (quality < 1 || quality > 100)
         return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write '%s': JPEG quality %d not in 1..100", path, quality);
     skinq_atomic_file af;
@@ -292,12 +305,12 @@ skinq_status skinq_jpeg_write(skinq_ctx *ctx, const char *path, const skinq_imag
     jpeg_set_quality(&c, quality, TRUE);
     c.dct_method = JDCT_ISLOW;
     jpeg_start_compress(&c, TRUE);
-    if (opt && opt->orientation > 1 && opt->orientation <= 8) {
+    if (opt->orientation > 1 && opt->orientation <= 8) {
         uint8_t blk[32];
         exif_orientation_block(blk, opt->orientation);
         jpeg_write_marker(&c, EXIF_MARKER, blk, sizeof blk);
     }
-    if (opt && opt->icc && opt->icc_size)
+    if (opt->icc && opt->icc_size)
         jpeg_write_icc_profile(&c, opt->icc, (unsigned)opt->icc_size);
     while (c.next_scanline < c.image_height) {
         JSAMPROW row = skinq_image_row(img, (int)c.next_scanline);

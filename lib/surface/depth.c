@@ -15,6 +15,7 @@
 void skinq_depth_default_options(skinq_depth_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
     skinq_scars_default_options(&o->scars);
     skinq_ps_default_options(&o->ps);
     o->scars.min_depth = 0; /* by unit: 0.05 mm or 1 px */
@@ -149,10 +150,10 @@ skinq_status skinq_depth_from_height(skinq_ctx *ctx, const char *path, const ski
                                      skinq_depth_result **out)
 {
     skinq_depth_options def;
-    if (!o) {
-        skinq_depth_default_options(&def);
-        o = &def;
-    }
+    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &def, o, skinq_depth_default_options, "skinq_depth_options");
+    if (ost != SKINQ_OK)
+        return ost;
+    o = &def;
     skinq_depth_result *r = result_new(ctx, "height-map", o, o->px_per_mm, "option");
     if (!r)
         return SKINQ_E_NOMEM;
@@ -181,7 +182,7 @@ static skinq_status match_images(skinq_ctx *ctx, const skinq_lights *L, const ch
 {
     if (n == 0) {
         for (int k = 0; k < L->count; k++) {
-            if (!L->items[k].image[0])
+            if (!L->items[k].image)
                 return skinq_fail(ctx, SKINQ_E_FORMAT,
                                   "cannot use lights file '%s': light %d names no image and none were given", lights_path,
                                   k);
@@ -194,7 +195,7 @@ static skinq_status match_images(skinq_ctx *ctx, const skinq_lights *L, const ch
                           lights_path, L->count, L->count == 1 ? "" : "s", n, n == 1 ? " was" : "s were");
     int by_name = 1;
     for (int k = 0; k < L->count && by_name; k++)
-        by_name = L->items[k].image[0] != 0;
+        by_name = L->items[k].image != NULL;
     for (int i = 0; i < n && by_name; i++) {
         int hits = 0;
         for (int k = 0; k < L->count; k++)
@@ -263,10 +264,10 @@ skinq_status skinq_depth_from_stack(skinq_ctx *ctx, const char *lights_path, con
                                     const skinq_depth_options *o, skinq_depth_result **out)
 {
     skinq_depth_options def;
-    if (!o) {
-        skinq_depth_default_options(&def);
-        o = &def;
-    }
+    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &def, o, skinq_depth_default_options, "skinq_depth_options");
+    if (ost != SKINQ_OK)
+        return ost;
+    o = &def;
     skinq_lights *L = NULL;
     skinq_ps_plan *plan = NULL;
     skinq_integrator *integ = NULL;
@@ -373,10 +374,10 @@ skinq_status skinq_depth_from_photo(skinq_ctx *ctx, const char *path, const skin
                                     skinq_depth_result **out)
 {
     skinq_depth_options def;
-    if (!o) {
-        skinq_depth_default_options(&def);
-        o = &def;
-    }
+    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &def, o, skinq_depth_default_options, "skinq_depth_options");
+    if (ost != SKINQ_OK)
+        return ost;
+    o = &def;
     skinq_image *img = NULL;
     float *logy = NULL, *ref = NULL;
     skinq_depth_result *r = result_new(ctx, "single-photo", o, o->px_per_mm, "option");

@@ -57,14 +57,19 @@ static skinq_status read_text(skinq_ctx *ctx, const char *path, char **out)
 }
 
 /* Folder part of path ("" for none) into buf, with a trailing '/'. */
-static void dir_of(const char *path, char *buf, size_t n)
+/* name resolved against the folder of path (the first dir_len bytes of it; absolute names
+ * stand alone) into a new string of ctx's allocator, or NULL (out of memory). */
+static char *resolve(skinq_ctx *ctx, const char *path, size_t dir_len, const char *name)
 {
-    const char *slash = strrchr(path, '/');
-    size_t len = slash ? (size_t)(slash - path + 1) : 0;
-    if (len >= n)
-        len = 0;
-    memcpy(buf, path, len);
-    buf[len] = '\0';
+    if (name[0] == '/')
+        dir_len = 0;
+    size_t n = strlen(name);
+    char *s = skinq_malloc(ctx, dir_len + n + 1);
+    if (s) {
+        memcpy(s, path, dir_len);
+        memcpy(s + dir_len, name, n + 1);
+    }
+    return s;
 }
 
 skinq_status skinq_lights_load(skinq_ctx *ctx, const char *path, skinq_lights **out)
@@ -117,8 +122,8 @@ skinq_status skinq_lights_load(skinq_ctx *ctx, const char *path, skinq_lights **
     }
     L->count = n;
     L->px_per_mm = ppm;
-    char dir[512];
-    dir_of(path, dir, sizeof dir);
+    const char *slash = strrchr(path, '/');
+    const size_t dir_len = slash ? (size_t)(slash - path + 1) : 0;
     for (int i = 0; i < n; i++) {
         const cJSON *li = cJSON_GetArrayItem(arr, i);
         skinq_light *o = &L->items[i];
@@ -172,12 +177,8 @@ skinq_status skinq_lights_load(skinq_ctx *ctx, const char *path, skinq_lights **
                                 path, i);
                 goto done;
             }
-            const char *name = im->valuestring;
-            int w = name[0] == '/' ? snprintf(o->image, sizeof o->image, "%s", name)
-                                   : snprintf(o->image, sizeof o->image, "%s%s", dir, name);
-            if (w < 0 || (size_t)w >= sizeof o->image) {
-                st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d image path too long", path,
-                                i);
+            if (!(o->image = resolve(ctx, path, dir_len, im->valuestring))) {
+                st = SKINQ_E_NOMEM;
                 goto done;
             }
         }
@@ -196,6 +197,8 @@ void skinq_lights_free(skinq_lights **pl)
         return;
     skinq_lights *l = *pl;
     skinq_allocator a = l->alloc;
+    for (int i = 0; l->items && i < l->count; i++)
+        skinq_free_raw(&a, l->items[i].image);
     skinq_free_raw(&a, l->items);
     skinq_free_raw(&a, l);
     *pl = NULL;

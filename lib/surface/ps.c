@@ -11,6 +11,8 @@
 
 void skinq_ps_default_options(skinq_ps_options *o)
 {
+    memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
     o->outlier_tau = 0.05;
     o->shadow_fraction = 0.02;
     o->min_albedo = 1e-4;
@@ -71,10 +73,10 @@ skinq_status skinq_ps_plan_new(skinq_ctx *ctx, const skinq_lights *lights, const
                                const skinq_ps_options *o, skinq_ps_plan **out)
 {
     skinq_ps_options def;
-    if (!o) {
-        skinq_ps_default_options(&def);
-        o = &def;
-    }
+    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &def, o, skinq_ps_default_options, "skinq_ps_options");
+    if (ost != SKINQ_OK)
+        return ost;
+    o = &def;
     const char *name = lights_path ? lights_path : "lights";
     if (!lights || lights->count < 3)
         return skinq_fail(ctx, SKINQ_E_TOO_FEW, "cannot solve photometric stereo with '%s': %d light%s, at least 3 needed",

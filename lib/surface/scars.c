@@ -8,6 +8,8 @@
 
 void skinq_scars_default_options(skinq_scars_options *o)
 {
+    memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
     o->min_depth = 0.05;
     o->low_fraction = 0.2;
     o->ref_scale_mm = 5.0;
@@ -481,10 +483,10 @@ skinq_status skinq_scars_find(skinq_ctx *ctx, const float *hgt, int w, int h, do
                               const skinq_scars_options *o, skinq_scars **out)
 {
     skinq_scars_options def;
-    if (!o) {
-        skinq_scars_default_options(&def);
-        o = &def;
-    }
+    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &def, o, skinq_scars_default_options, "skinq_scars_options");
+    if (ost != SKINQ_OK)
+        return ost;
+    o = &def;
     if (!hgt || w <= 0 || h <= 0)
         return skinq_fail(ctx, SKINQ_E_INVALID, "invalid height field %dx%d", w, h);
     if (!(o->min_depth > 0) || !(o->low_fraction >= 0 && o->low_fraction <= 1) || !(o->ref_scale_mm > 0) ||

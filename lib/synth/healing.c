@@ -258,7 +258,9 @@ skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, 
         skinq_parallel_for(ctx, (s.h + 63) / 64, render_rows, &f);
         char name[32];
         snprintf(name, sizeof name, "day%02d.jpg", days[d]);
-        skinq_jpeg_options jo = {o->jpeg_quality, 1, NULL, 0};
+        skinq_jpeg_options jo;
+        skinq_jpeg_default_options(&jo);
+        jo.quality = o->jpeg_quality;
         st = synth_path(ctx, path, sizeof path, dir, name);
         if (st == SKINQ_OK)
             st = skinq_jpeg_write(ctx, path, img, &jo);

@@ -11,6 +11,7 @@
 void skinq_synth_default_options(skinq_synth_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
     o->kind = "healing-series";
     o->seed = 1;
     o->px_per_mm = 20;
@@ -66,8 +67,13 @@ static const struct {
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
-skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *o, const char *out_dir)
+skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *opt, const char *out_dir)
 {
+    skinq_synth_options own;
+    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &own, opt, skinq_synth_default_options, "skinq_synth_options");
+    if (ost != SKINQ_OK)
+        return ost;
+    const skinq_synth_options *o = &own;
     if (o->width < 0 || o->height < 0 || o->width > 20000 || o->height > 20000 || !(o->px_per_mm > 0) ||
         !(o->tau_days > 0) || o->jpeg_quality < 1 || o->jpeg_quality > 100)
         return skinq_fail(ctx, SKINQ_E_INVALID, "invalid phantom options");

@@ -39,7 +39,7 @@ int main(int argc, char **argv)
     bad |= check(ctx, skinq_png_write(ctx, PATH("good.png"), rgb), "good.png");
     bad |= check(ctx, skinq_png_write(ctx, PATH("good16.png"), g16), "good16.png");
     bad |= check(ctx, skinq_png_write(ctx, PATH("rgba.png"), rgba), "rgba.png");
-    skinq_jpeg_options jo = {95, 1, NULL, 0};
+    skinq_jpeg_options jo = tu_jpeg_options(95, 1, NULL, 0);
     bad |= check(ctx, skinq_jpeg_write(ctx, PATH("good.jpg"), rgb, &jo), "good.jpg");
 
     /* orientN.jpg: stored so that applying orientation N gives good.png's picture. The inverse
@@ -50,7 +50,7 @@ int main(int argc, char **argv)
         bad |= check(ctx, skinq_image_orient(ctx, rgb, inv, &stored), "orient");
         char name[32];
         snprintf(name, sizeof name, "orient%d.jpg", o);
-        skinq_jpeg_options oo = {95, o, NULL, 0};
+        skinq_jpeg_options oo = tu_jpeg_options(95, o, NULL, 0);
         if (stored)
             bad |= check(ctx, skinq_jpeg_write(ctx, PATH(name), stored, &oo), name);
         skinq_image_free(&stored);

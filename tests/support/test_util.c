@@ -8,6 +8,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+skinq_jpeg_options tu_jpeg_options(int quality, int orientation, const uint8_t *icc, size_t icc_size)
+{
+    skinq_jpeg_options o;
+    skinq_jpeg_default_options(&o);
+    o.quality = quality;
+    o.orientation = orientation;
+    o.icc = icc;
+    o.icc_size = icc_size;
+    return o;
+}
+
 const char *tu_tmpdir(void)
 {
     static char dir[512];

@@ -13,9 +13,13 @@
 #include <cjson/cJSON.h>
 
 #include "skinq.h"
+#include "skinq_tools.h"
 
 /** A fresh directory for this test process (under $SKINQ_TEST_TMP or /tmp). */
 const char *tu_tmpdir(void);
+
+/** JPEG options from their defaults with these fields set. */
+skinq_jpeg_options tu_jpeg_options(int quality, int orientation, const uint8_t *icc, size_t icc_size);
 /** tu_tmpdir()/name into buf. Returns buf. */
 char *tu_path(char *buf, size_t n, const char *name);
 

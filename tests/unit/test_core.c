@@ -1,5 +1,5 @@
 /* test_core.c -- status strings, rectangles, SHA-256 vectors, the thread pool, ISA parsing,
- * allocation-failure injection, the metrics list and the colour maps. */
+ * allocation-failure injection, options that grow, the metrics list and the colour maps. */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -179,6 +179,70 @@ static void test_isa(void **state)
     assert_non_null(skinq_cpu_name());
 }
 
+
+/* Options that grow (skinq.h's promise): an older caller's smaller struct gets the defaults for
+ * the rest, a struct not filled by its default function is refused, a newer caller's larger one
+ * is taken when its extra fields are zero and refused when they are not. */
+static void test_options_versions(void **state)
+{
+    (void)state;
+    assert_int_equal(skinq_version_api(), SKINQ_API_VERSION);
+    skinq_ctx *ctx = NULL;
+    /* older: a caller that knew the fields up to isa_mask; garbage past its size is never read */
+    skinq_settings s;
+    skinq_ctx_default_settings(&s);
+    assert_int_equal(s.size, sizeof s);
+    s.size = offsetof(skinq_settings, max_pixels);
+    s.threads = 3;
+    s.max_pixels = 7;
+    memset(&s.alloc, 0xa5, sizeof s.alloc);
+    assert_int_equal(skinq_ctx_open(&ctx, &s), SKINQ_OK);
+    assert_int_equal(skinq_ctx_threads(ctx), 3);
+    assert_true(skinq_ctx_max_pixels(ctx) == 100000000u);
+    /* size 0: refused, the message naming the struct */
+    skinq_jpeg_options jo;
+    skinq_jpeg_default_options(&jo);
+    jo.size = 0;
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_new(ctx, 16, 16, 3, 8, &img), SKINQ_OK);
+    char path[512];
+    assert_int_equal(skinq_jpeg_write(ctx, tu_path(path, sizeof path, "size0.jpg"), img, &jo), SKINQ_E_INVALID);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "skinq_jpeg_options"));
+    assert_int_equal(tu_file_size(path), -1);
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(skinq_ctx_open(&ctx, &s), SKINQ_E_INVALID);
+    assert_null(ctx);
+    /* newer: two more fields, zero (their defaults) or not */
+    struct {
+        skinq_settings s;
+        uint64_t later[2];
+    } big;
+    memset(&big, 0, sizeof big);
+    skinq_ctx_default_settings(&big.s);
+    big.s.size = sizeof big;
+    big.s.threads = 2;
+    assert_int_equal(skinq_ctx_open(&ctx, &big.s), SKINQ_OK);
+    assert_int_equal(skinq_ctx_threads(ctx), 2);
+    big.later[1] = 1;
+    skinq_ctx *c2 = NULL;
+    assert_int_equal(skinq_ctx_open(&c2, &big.s), SKINQ_E_INVALID);
+    assert_null(c2);
+    /* the helper itself: defaults kept on error, size set to the library's after a take */
+    skinq_bench_options bo, mine;
+    skinq_bench_default_options(&bo);
+    bo.runs = 9;
+    bo.size = 4;
+    skinq_bench_default_options(&mine);
+    assert_int_equal(skinq_options_take(ctx, &mine, sizeof mine, &bo, "skinq_bench_options"), SKINQ_E_INVALID);
+    assert_int_equal(mine.runs, 5);
+    bo.size = offsetof(skinq_bench_options, runs) + sizeof bo.runs;
+    assert_int_equal(skinq_options_take(ctx, &mine, sizeof mine, &bo, "skinq_bench_options"), SKINQ_OK);
+    assert_int_equal(mine.runs, 9);
+    assert_int_equal(mine.size, sizeof mine);
+    skinq_ctx_close(&ctx);
+}
 
 static void test_alloc_failures(void **state)
 {
@@ -379,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_sha256_shani_matches_portable),
         cmocka_unit_test(test_pool),
         cmocka_unit_test(test_isa),            cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_options_versions),
         cmocka_unit_test(test_image_limits),   cmocka_unit_test(test_orient),
         cmocka_unit_test(test_metrics),        cmocka_unit_test(test_colormaps),
     };

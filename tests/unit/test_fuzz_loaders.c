@@ -110,7 +110,7 @@ static void test_fuzz_jpeg(void **state)
     skinq_image *img = tu_pattern_image(ctx, 40, 24, 3, 8);
     char path[512];
     tu_path(path, sizeof path, "seed.jpg");
-    skinq_jpeg_options o = {85, 6, NULL, 0}; /* with an EXIF block to mutate too */
+    skinq_jpeg_options o = tu_jpeg_options(85, 6, NULL, 0); /* with an EXIF block to mutate too */
     assert_int_equal(skinq_jpeg_write(ctx, path, img, &o), SKINQ_OK);
     skinq_image_free(&img);
     skinq_ctx_close(&ctx);

@@ -212,7 +212,7 @@ static void test_jpeg_known_pixels(void **state)
     for (int y = 0; y < 32; y++)
         for (int x = 0; x < 64; x++)
             memcpy(skinq_image_row(src, y) + 3 * x, colours[((x / 16) + (y / 16)) % 4], 3);
-    skinq_jpeg_options o = {95, 1, NULL, 0};
+    skinq_jpeg_options o = tu_jpeg_options(95, 1, NULL, 0);
     assert_int_equal(skinq_jpeg_write(ctx, P("blocks.jpg"), src, &o), SKINQ_OK);
     skinq_image *img = NULL;
     assert_int_equal(skinq_image_load(ctx, P("blocks.jpg"), &img, NULL), SKINQ_OK);
@@ -258,7 +258,7 @@ static void test_exif_orientations(void **state)
         int inv = o == 6 ? 8 : o == 8 ? 6 : o;
         skinq_image *stored = NULL;
         assert_int_equal(skinq_image_orient(ctx, upright, inv, &stored), SKINQ_OK);
-        skinq_jpeg_options jo = {98, o, NULL, 0};
+        skinq_jpeg_options jo = tu_jpeg_options(98, o, NULL, 0);
         char name[32];
         snprintf(name, sizeof name, "orient%d.jpg", o);
         assert_int_equal(skinq_jpeg_write(ctx, P(name), stored, &jo), SKINQ_OK);
@@ -310,7 +310,7 @@ static void test_icc_conversion(void **state)
     uint8_t *icc = malloc(n);
     assert_true(cmsSaveProfileToMem(wide, icc, &n));
 
-    skinq_jpeg_options plain = {95, 1, NULL, 0}, tagged = {95, 1, icc, n};
+    skinq_jpeg_options plain = tu_jpeg_options(95, 1, NULL, 0), tagged = tu_jpeg_options(95, 1, icc, n);
     assert_int_equal(skinq_jpeg_write(ctx, P("plain.jpg"), src, &plain), SKINQ_OK);
     assert_int_equal(skinq_jpeg_write(ctx, P("tagged.jpg"), src, &tagged), SKINQ_OK);
     skinq_image *a = NULL, *b = NULL;
@@ -344,7 +344,7 @@ static void test_icc_conversion(void **state)
     cmsSaveProfileToMem(srgb, NULL, &ns);
     uint8_t *sicc = malloc(ns);
     cmsSaveProfileToMem(srgb, sicc, &ns);
-    skinq_jpeg_options stag = {95, 1, sicc, ns};
+    skinq_jpeg_options stag = tu_jpeg_options(95, 1, sicc, ns);
     assert_int_equal(skinq_jpeg_write(ctx, P("srgb.jpg"), src, &stag), SKINQ_OK);
     skinq_image *c = NULL;
     assert_int_equal(skinq_image_load(ctx, P("srgb.jpg"), &c, NULL), SKINQ_OK);
@@ -355,7 +355,7 @@ static void test_icc_conversion(void **state)
     /* a garbage profile: a warning, pixels taken as sRGB, not a failure */
     uint8_t junk[200];
     memset(junk, 0x5a, sizeof junk);
-    skinq_jpeg_options jtag = {95, 1, junk, sizeof junk};
+    skinq_jpeg_options jtag = tu_jpeg_options(95, 1, junk, sizeof junk);
     assert_int_equal(skinq_jpeg_write(ctx, P("junkicc.jpg"), src, &jtag), SKINQ_OK);
     skinq_image *d = NULL;
     assert_int_equal(skinq_image_load(ctx, P("junkicc.jpg"), &d, NULL), SKINQ_OK);
@@ -385,7 +385,7 @@ static void test_bad_inputs(void **state)
     (void)state;
     skinq_ctx *ctx = tu_ctx();
     skinq_image *src = tu_pattern_image(ctx, 64, 48, 3, 8);
-    skinq_jpeg_options o = {90, 1, NULL, 0};
+    skinq_jpeg_options o = tu_jpeg_options(90, 1, NULL, 0);
     assert_int_equal(skinq_jpeg_write(ctx, P("ok.jpg"), src, &o), SKINQ_OK);
     assert_int_equal(skinq_png_write(ctx, P("ok.png"), src), SKINQ_OK);
     char ok_jpg[512], ok_png[512];
@@ -479,7 +479,7 @@ static void test_atomic_writes(void **state)
     const char *bad = P("no-such-dir/out.png");
     assert_int_equal(skinq_png_write(ctx, bad, a), SKINQ_E_IO);
     assert_non_null(strstr(skinq_ctx_error(ctx), "no-such-dir/out.png"));
-    skinq_jpeg_options o = {90, 1, NULL, 0};
+    skinq_jpeg_options o = tu_jpeg_options(90, 1, NULL, 0);
     assert_int_equal(skinq_jpeg_write(ctx, bad, a, &o), SKINQ_E_IO);
     /* layouts the writers refuse leave nothing behind */
     skinq_image *rgba16 = NULL;
@@ -503,7 +503,7 @@ static void test_load_alloc_failures(void **state)
     skinq_image *rgba = tu_pattern_image(setup, 24, 12, 4, 8);
     assert_int_equal(skinq_png_write(setup, P("fa.png"), rgba), SKINQ_OK);
     skinq_image *rgb = tu_pattern_image(setup, 24, 12, 3, 8);
-    skinq_jpeg_options o = {90, 6, NULL, 0};
+    skinq_jpeg_options o = tu_jpeg_options(90, 6, NULL, 0);
     assert_int_equal(skinq_jpeg_write(setup, P("fa.jpg"), rgb, &o), SKINQ_OK);
     skinq_image_free(&rgba);
     skinq_image_free(&rgb);

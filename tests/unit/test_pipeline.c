@@ -191,22 +191,22 @@ static void test_compare_after_only(void **state)
     skinq_compare_default_options(&co);
     co.analysis = &ao;
     assert_int_equal(co.after_only, 0);
-    skinq_compare_result full, only;
+    skinq_compare_result *full = NULL, *only = NULL;
     assert_int_equal(skinq_compare(ctx, b, a, &co, &full), SKINQ_OK);
     co.after_only = 1;
     assert_int_equal(skinq_compare(ctx, b, a, &co, &only), SKINQ_OK);
-    assert_true(full.delta_count > 0 && full.before->metrics.count > 0);
-    assert_int_equal(only.delta_count, 0);
-    assert_int_equal(only.before->metrics.count, 0);
-    assert_true(isnan(only.delta_e_mean) && isnan(only.delta_e_p95));
-    assert_int_equal(only.after->metrics.count, full.after->metrics.count);
-    for (size_t i = 0; i < full.after->metrics.count; i++) {
-        const skinq_metric *x = &full.after->metrics.items[i], *y = &only.after->metrics.items[i];
+    assert_true(full->delta_count > 0 && full->before->metrics.count > 0);
+    assert_int_equal(only->delta_count, 0);
+    assert_int_equal(only->before->metrics.count, 0);
+    assert_true(isnan(only->delta_e_mean) && isnan(only->delta_e_p95));
+    assert_int_equal(only->after->metrics.count, full->after->metrics.count);
+    for (size_t i = 0; i < full->after->metrics.count; i++) {
+        const skinq_metric *x = &full->after->metrics.items[i], *y = &only->after->metrics.items[i];
         assert_string_equal(x->path, y->path);
         if (!(x->value == y->value || (isnan(x->value) && isnan(y->value))))
             fail_msg("%s: %.17g with before measured, %.17g without", x->path, x->value, y->value);
     }
-    assert_memory_equal(full.alignment.matrix, only.alignment.matrix, sizeof full.alignment.matrix);
+    assert_memory_equal(full->alignment.matrix, only->alignment.matrix, sizeof full->alignment.matrix);
     skinq_compare_free(&full);
     skinq_compare_free(&only);
     skinq_ctx_close(&ctx);

@@ -905,7 +905,7 @@ static void test_lights_files(void **state)
     char want[600];
     snprintf(want, sizeof want, "%s/a.png", tu_tmpdir());
     assert_string_equal(L->items[0].image, want);
-    assert_string_equal(L->items[1].image, "");
+    assert_null(L->items[1].image);
     assert_string_equal(L->items[2].image, "/abs/c.png");
     skinq_lights_free(&L);
     skinq_lights_free(&L);

@@ -1,0 +1,183 @@
+/* skinq_tools.h -- libskinq's developer tools: bench, phantoms, thread pool, hashing, CPU facts. */
+#ifndef SKINQ_TOOLS_H
+#define SKINQ_TOOLS_H
+
+/*
+ * OUTSIDE THE STABILITY PROMISE. skinq.h is the stable API (see its top comment); what is here
+ * serves skinq's own CLI (`skinq bench`, `skinq synth`, `skinq info`), benchmarks and tests,
+ * and may change in any release, minor ones included: names, structs and behaviour. Embedders
+ * who use it pin the exact skinq version. The ownership rule of skinq.h holds here too.
+ */
+
+#include "skinq.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
+/* ------------------------------------------------------------ CPU, kernels */
+
+/** Model name of the CPU (from cpuid), static; "unknown" when not available. */
+const char *skinq_cpu_name(void);
+
+/**
+ * Which ISA level fills each hot kernel for a context (after its ISA ceiling): up to `max`
+ * kernel names and level names (static strings) into the arrays. @return the number of kernels.
+ */
+size_t skinq_kernel_isas(const skinq_ctx *ctx, const char **names, const char **isas, size_t max);
+
+/* ----------------------------------------------------------- threads, hash */
+
+/**
+ * Run fn(user, task, thread) for task = 0 .. n_tasks-1 on the context's threads and wait.
+ * `thread` is in [0, skinq_ctx_threads(ctx)) and unique among concurrently running calls,
+ * so it can index per-thread scratch. fn must not call skinq_parallel_for on the same ctx.
+ */
+void skinq_parallel_for(skinq_ctx *ctx, int n_tasks, void (*fn)(void *user, int task, int thread),
+                        void *user);
+
+/** SHA-256 of a buffer as 64 lowercase hex digits plus NUL (skinq_file_sha256() for files). */
+void skinq_sha256_hex(const void *data, size_t size, char hex[65]);
+
+/* --------------------------------------------------------- bench (lib/bench) */
+
+/*
+ * `skinq bench`: every stage timed separately and together, per ISA level and thread count,
+ * with its peers in the same process. Times are medians (p50) and 95th percentiles of `runs`
+ * repetitions after a warm-up; MP/s = megapixels / p50. Pin the process (taskset) on shared
+ * machines. Stage names: "decode-jpeg", "decode-png", "color" (skinq_color_analyze on a loaded
+ * image), "analyze-color" (file → colour metrics, streamed), "analyze-all" (file → colour and
+ * texture metrics at 20 px/mm, as `skinq analyze`), "texture-psd", "texture-roughness",
+ * "texture-glcm", "texture-pores", "texture-lines", "texture-spots" (with tone), "texture-all"
+ * (the texture stages on the 16-bit planes analyze uses), "registration", "depth-ps",
+ * "depth-integrate", "pipeline" (file → colour + texture metrics, per image, sample set). Peer names:
+ * "libjpeg-turbo decode", "opencv cvtColor RGB2Lab 8-bit", "opencv cvtColor RGB2Lab float",
+ * "fftw r2c tiles", "opencv registration", "fftw r2r integration".
+ */
+
+/** Options of skinq_bench_run(); fill with skinq_bench_default_options() first. */
+typedef struct skinq_bench_options {
+    size_t size;             /**< sizeof(skinq_bench_options), set by skinq_bench_default_options() */
+    const char *dir;         /**< sample set: every .jpg/.png in it; NULL: generated 12- and 24-MP photos */
+    int threads;             /**< the multi-threaded runs' thread count (0 = the ctx's) */
+    unsigned isa_mask;       /**< ISA ceiling (SKINQ_ISA_* bits, as skinq_settings.isa_mask; default SKINQ_ISA_ALL) */
+    int isa_only;            /**< 0 (default): every level from scalar up to isa_mask the CPU has; 1: the
+                                  level isa_mask names alone (SKINQ_E_INVALID when the CPU lacks it) */
+    int runs;                /**< timed repetitions per stage, 1..64 (default 5) */
+    int quick;               /**< small generated sizes (for tests): 1 and 2 MP, fewer stages' sizes */
+    void (*progress)(void *user, const char *what, int done, int total); /**< NULL or a progress sink */
+    void *progress_user;
+} skinq_bench_options;
+
+void skinq_bench_default_options(skinq_bench_options *o);
+
+typedef struct skinq_bench_stage {
+    char name[40];      /**< stage (see above), with the image size appended: "color@24MP" */
+    char isa[8];        /**< the ISA level it ran at */
+    int threads;
+    double mpix_per_s;  /**< megapixels per second at the median time */
+    double p50_ms, p95_ms;
+} skinq_bench_stage;
+
+typedef struct skinq_bench_peer {
+    char name[56];
+    double mpix_per_s, p50_ms;
+} skinq_bench_peer;
+
+typedef struct skinq_bench_ratio {
+    char name[96];      /**< e.g. "color@24MP avx2/scalar 1 thread" */
+    double value;
+} skinq_bench_ratio;
+
+/** Result of skinq_bench_run(); free with skinq_bench_free(). */
+typedef struct skinq_bench_result {
+    char cpu[64], isa[8];
+    int threads;
+    unsigned levels[3];      /**< the ISA masks run, rising */
+    int n_levels;
+    skinq_bench_stage *stages;
+    int n_stages, stages_cap;
+    skinq_bench_peer *peers;
+    int n_peers, peers_cap;
+    skinq_bench_ratio *ratios;
+    int n_ratios, ratios_cap;
+    double images_per_s[2];  /**< sample set: images a second on 1 thread and on `threads` */
+    int images;              /**< sample set: photos measured */
+    skinq_allocator alloc;   /**< the allocator that owns the lists (internal) */
+} skinq_bench_result;
+
+/**
+ * Run the benchmark. @param out  receives the result (free with skinq_bench_free()); unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_INVALID (options); errors of the stages (a sample-set photo that cannot
+ *         be read names the file).
+ */
+skinq_status skinq_bench_run(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result **out);
+
+/** A stage by name (exact), ISA (NULL = any) and threads (<= 0 = any), or NULL. */
+const skinq_bench_stage *skinq_bench_find_stage(const skinq_bench_result *r, const char *name, const char *isa,
+                                                int threads);
+const skinq_bench_peer *skinq_bench_find_peer(const skinq_bench_result *r, const char *name);
+
+/** Free a result; NULL-safe; sets *r to NULL. */
+void skinq_bench_free(skinq_bench_result **r);
+
+/**
+ * Write a sample set for `skinq bench DIR`: `count` generated skin photos of width×height as
+ * JPEG q92, DIR/photo-0000.jpg …, each from its own seed (tone, pores and noise differ). Each
+ * file is written atomically. Progress goes to o->progress when o is not NULL.
+ */
+skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, int width, int height,
+                                  const skinq_bench_options *o);
+
+/* --------------------------------------------- phantoms (lib/synth) */
+
+/**
+ * The skin colour model of the phantoms (lib/synth/skin.c), Beer–Lambert in optical density:
+ *   OD_c = melanin·SKINQ_SYNTH_MELANIN_OD[c] + hemoglobin·SKINQ_SYNTH_HEMOGLOBIN_OD[c] + SKINQ_SYNTH_BASE_OD[c]
+ *   linear reflectance R_c = shading · 10^(−OD_c), then white-balance gains and exposure, then
+ *   sRGB encoding (IEC 61966-2-1) to 8 bits; c = R, G, B.
+ * Melanin: absorption ∝ λ^−3.33 (Jacques, "Optical properties of biological tissues", Phys Med
+ * Biol 2013) evaluated at sRGB band centres 610/550/465 nm, normalised to blue = 1.
+ * Hemoglobin: oxy-hemoglobin molar extinction (Prahl, omlc.org tabulation) at the same band
+ * centres (1506, 43016, ~38000 cm⁻¹/M), normalised to green = 1. Camera bands are broad, so
+ * these are directions of a simplified model, not spectral truth: analyses are tested on how
+ * well they recover the concentrations put in with these same vectors.
+ */
+#define SKINQ_SYNTH_MELANIN_OD {0.405, 0.572, 1.0}
+#define SKINQ_SYNTH_HEMOGLOBIN_OD {0.035, 1.0, 0.88}
+#define SKINQ_SYNTH_BASE_OD {0.02, 0.05, 0.10}
+
+/** Options of the phantom generator; fill with skinq_synth_default_options() first. */
+typedef struct skinq_synth_options {
+    size_t size;      /**< sizeof(skinq_synth_options), set by skinq_synth_default_options() */
+    const char *kind; /**< "healing-series", "scar-stack", "texture-ladder", "chart", or "all"
+                           (each kind in its own subfolder) */
+    uint64_t seed;    /**< same seed → byte-identical files */
+    int width, height; /**< 0 = the kind's default (healing-series 2000×1500, scar-stack 1024²,
+                            texture-ladder patches 512², chart 1200×800) */
+    double px_per_mm; /**< scale of every kind but the chart (default 20) */
+    double tau_days;  /**< healing-series: time constant of the hemoglobin excess (default 3) */
+    int jpeg_quality; /**< healing-series photos (default 92) */
+} skinq_synth_options;
+
+void skinq_synth_default_options(skinq_synth_options *o);
+
+/**
+ * Write a phantom set with its ground truth (truth.json) into out_dir (created if missing).
+ * @return SKINQ_OK; SKINQ_E_INVALID (unknown kind, bad size, options' size); SKINQ_E_IO (cannot write).
+ */
+skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *o, const char *out_dir);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SKINQ_TOOLS_H */
