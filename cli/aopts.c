@@ -66,9 +66,8 @@ static void add_rect(cJSON *o, const char *key, skinq_rect r)
 cJSON *cli_aopts_json(const skinq_analysis_options *o)
 {
     const skinq_color_options *c = &o->color;
-    static const char *const kinds[] = {"image", "rect", "mask", "auto-skin"};
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "roi", kinds[o->roi.kind]);
+    cJSON_AddStringToObject(j, "roi", skinq_roi_kind_name(o->roi.kind));
     if (o->roi.kind == SKINQ_ROI_RECT)
         add_rect(j, "roi_rect", o->roi.rect);
     if (o->roi.kind == SKINQ_ROI_MASK && g_aopts.mask)

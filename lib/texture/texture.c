@@ -181,6 +181,32 @@ static void roi_scan(tex_img *im)
             st = skinq_metrics_addf(ctx, out, (v), (unit), __VA_ARGS__);                                        \
     } while (0)
 
+/* The PSD's and roughness's metrics (as `metrics` asks). */
+static skinq_status psd_metrics(skinq_ctx *ctx, unsigned metrics, const tex_cfg *c, const tex_psd_out *psd,
+                                skinq_metrics *out)
+{
+    skinq_status st = SKINQ_OK;
+    if (metrics & SKINQ_TEXTURE_PSD) {
+        const double f = c->scale_known ? c->ppm : 1, d = c->scale_known ? 1 / (c->ppm * c->ppm) : 1;
+        static const char *const bn[3] = {"fine", "medium", "coarse"};
+        for (int q = 0; q < 3; q++)
+            ADD(psd->band[q], "L*^2", "texture.psd.%s", bn[q]);
+        ADD(psd->total, "L*^2", "texture.psd.total");
+        ADD(psd->slope, "1", "texture.psd.slope");
+        ADD(psd->T, "px", "texture.psd.tile_px");
+        ADD(psd->tiles, "1", "texture.psd.tiles");
+        for (int b = 0; b < psd->nbins; b++) {
+            ADD(psd->bin_freq[b] * f, c->u_freq, "texture.psd.bins.%d.freq", b);
+            ADD(psd->bin_power[b] * d, c->u_dens, "texture.psd.bins.%d.power", b);
+        }
+    }
+    if (metrics & SKINQ_TEXTURE_ROUGHNESS) {
+        ADD(psd->sa, "L*", "texture.roughness.sa");
+        ADD(psd->sq, "L*", "texture.roughness.sq");
+    }
+    return st;
+}
+
 /* The checks and the metrics, whichever planes im holds. */
 static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, const void *L, int width,
                             int height, size_t stride, const skinq_mask *roi, double px_per_mm,
@@ -223,24 +249,8 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
         st = tex_psd(ctx, p, &im, &c, (o->metrics & SKINQ_TEXTURE_ROUGHNESS) != 0, &psd);
         have_psd = st == SKINQ_OK;
     }
-    if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_PSD)) {
-        const double f = c.scale_known ? c.ppm : 1, d = c.scale_known ? 1 / (c.ppm * c.ppm) : 1;
-        static const char *const bn[3] = {"fine", "medium", "coarse"};
-        for (int q = 0; q < 3; q++)
-            ADD(psd.band[q], "L*^2", "texture.psd.%s", bn[q]);
-        ADD(psd.total, "L*^2", "texture.psd.total");
-        ADD(psd.slope, "1", "texture.psd.slope");
-        ADD(psd.T, "px", "texture.psd.tile_px");
-        ADD(psd.tiles, "1", "texture.psd.tiles");
-        for (int b = 0; b < psd.nbins; b++) {
-            ADD(psd.bin_freq[b] * f, c.u_freq, "texture.psd.bins.%d.freq", b);
-            ADD(psd.bin_power[b] * d, c.u_dens, "texture.psd.bins.%d.power", b);
-        }
-    }
-    if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_ROUGHNESS)) {
-        ADD(psd.sa, "L*", "texture.roughness.sa");
-        ADD(psd.sq, "L*", "texture.roughness.sq");
-    }
+    if (st == SKINQ_OK)
+        st = psd_metrics(ctx, o->metrics, &c, &psd, out);
     if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_GLCM)) {
         double f[TEX_GLCM_FEATURES];
         st = tex_glcm(ctx, &im, o->glcm_levels, o->glcm_minmax, f);
