@@ -59,7 +59,7 @@ static void run_analyze(void *u)
 {
     struct analyze_job *j = u;
     skinq_metrics m = {0};
-    if (skinq_color_analyze(j->ctx, j->img, NULL, NULL, &m, NULL) != SKINQ_OK)
+    if (skinq_color_analyze(j->ctx, j->img, NULL, NULL, NULL, &m, NULL) != SKINQ_OK)
         abort();
     skinq_metrics_free(&m);
 }

@@ -56,7 +56,7 @@ static void run_plan(void *u)
 {
     job *j = u;
     skinq_metrics m = {0};
-    if (skinq_texture_execute(j->ctx, j->plan, j->L, j->mel, W, H, W, NULL, 20, &m) != SKINQ_OK) {
+    if (skinq_texture_execute(j->ctx, j->plan, j->L, j->mel, W, H, W, NULL, 20, NULL, &m) != SKINQ_OK) {
         fprintf(stderr, "bench_texture: %s\n", skinq_ctx_error(j->ctx));
         exit(1);
     }

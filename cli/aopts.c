@@ -24,14 +24,14 @@ int cli_aopts_setup(const cli_command *cmd, skinq_ctx *ctx, skinq_analysis_optio
         return cli_usage_error(cmd, "--white-reflectance must be > 0 and --red-threshold finite");
     skinq_analysis_default_options(o);
     skinq_color_options *co = &o->color;
-    co->px_per_mm = isfinite(a->px_per_mm) ? a->px_per_mm : 0;
+    o->px_per_mm = isfinite(a->px_per_mm) ? a->px_per_mm : 0;
     co->red_threshold = a->red_threshold;
     co->white_reflectance = a->white_reflectance;
     o->texture = !a->no_texture;
     if (a->roi) {
-        if (parse_rect(cmd, "roi", a->roi, &co->roi))
+        if (parse_rect(cmd, "roi", a->roi, &o->roi.rect))
             return EXIT_USAGE;
-        co->roi_kind = SKINQ_ROI_RECT;
+        o->roi.kind = SKINQ_ROI_RECT;
     }
     if (a->ref) {
         if (parse_rect(cmd, "ref", a->ref, &co->ref))
@@ -44,13 +44,13 @@ int cli_aopts_setup(const cli_command *cmd, skinq_ctx *ctx, skinq_analysis_optio
         co->has_white = 1;
     }
     if (a->auto_skin)
-        co->roi_kind = SKINQ_ROI_AUTO_SKIN;
+        o->roi.kind = SKINQ_ROI_AUTO_SKIN;
     if (a->mask && ctx) {
         skinq_status st = skinq_mask_load(ctx, a->mask, mask);
         if (st != SKINQ_OK)
             return cli_fail(ctx, st);
-        co->roi_kind = SKINQ_ROI_MASK;
-        co->roi_mask = *mask;
+        o->roi.kind = SKINQ_ROI_MASK;
+        o->roi.mask = *mask;
     }
     return -1;
 }
@@ -66,12 +66,11 @@ static void add_rect(cJSON *o, const char *key, skinq_rect r)
 cJSON *cli_aopts_json(const skinq_analysis_options *o)
 {
     const skinq_color_options *c = &o->color;
-    static const char *const kinds[] = {"image", "rect", "mask", "auto-skin"};
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "roi", kinds[c->roi_kind]);
-    if (c->roi_kind == SKINQ_ROI_RECT)
-        add_rect(j, "roi_rect", c->roi);
-    if (c->roi_kind == SKINQ_ROI_MASK && g_aopts.mask)
+    cJSON_AddStringToObject(j, "roi", skinq_roi_kind_name(o->roi.kind));
+    if (o->roi.kind == SKINQ_ROI_RECT)
+        add_rect(j, "roi_rect", o->roi.rect);
+    if (o->roi.kind == SKINQ_ROI_MASK && g_aopts.mask)
         cJSON_AddStringToObject(j, "mask", g_aopts.mask);
     if (c->has_ref)
         add_rect(j, "ref", c->ref);
@@ -79,8 +78,8 @@ cJSON *cli_aopts_json(const skinq_analysis_options *o)
         add_rect(j, "white", c->white);
         cJSON_AddNumberToObject(j, "white_reflectance", c->white_reflectance);
     }
-    if (c->px_per_mm > 0)
-        cJSON_AddNumberToObject(j, "px_per_mm", c->px_per_mm);
+    if (o->px_per_mm > 0)
+        cJSON_AddNumberToObject(j, "px_per_mm", o->px_per_mm);
     cJSON_AddNumberToObject(j, "red_threshold", c->red_threshold);
     cJSON_AddBoolToObject(j, "texture", o->texture);
     return j;

@@ -44,7 +44,7 @@ static void print_text(const skinq_analysis *a, const skinq_analysis_options *o)
     if (c->has_white)
         printf("  white      linear gains R %.4f  G %.4f  B %.4f\n", c->white_gains[0], c->white_gains[1],
                c->white_gains[2]);
-    printf("  scale      %s\n", o->color.px_per_mm > 0 ? "given (--px-per-mm)" : "unknown: areas in pixels");
+    printf("  scale      %s\n", o->px_per_mm > 0 ? "given (--px-per-mm)" : "unknown: areas in pixels");
     printf("  %-16s %9s %9s %9s %9s %9s%s\n", "metric", "mean", "std", "p05", "p50", "p95",
            c->has_ref ? "  delta_ref" : "");
     for (size_t i = 0; i < sizeof table_metrics / sizeof table_metrics[0]; i++) {
@@ -94,7 +94,6 @@ static int run(const cli_command *self, int argc, char **argv)
     rc = cli_aopts_setup(self, NULL, &o, NULL);
     if (rc >= 0)
         return rc;
-    skinq_color_options *co = &o.color;
     if (opt_maps) { /* an output folder that cannot be written is no fault of the inputs: exit 1 */
         struct stat sb;
         if ((mkdir(opt_maps, 0777) != 0 && errno != EEXIST) || stat(opt_maps, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -107,13 +106,16 @@ static int run(const cli_command *self, int argc, char **argv)
     if (!ctx)
         return EXIT_INTERNAL;
     skinq_mask *mask = NULL;
-    skinq_analysis *res = calloc((size_t)n, sizeof *res);
+    skinq_analyzer *an = NULL;
+    skinq_analysis **res = calloc((size_t)n, sizeof *res);
     skinq_status st = res ? SKINQ_OK : SKINQ_E_NOMEM;
     if (st == SKINQ_OK && (rc = cli_aopts_setup(self, ctx, &o, &mask)) >= 0) {
         free(res);
         skinq_ctx_close(&ctx);
         return rc;
     }
+    if (st == SKINQ_OK) /* one analyser for every photo: the texture plan is made once */
+        st = skinq_analyzer_new(ctx, &o, &an);
     /* every header is checked before any work, and every image analysed before anything is
      * printed: a bad file leaves stdout empty */
     for (int i = 0; st == SKINQ_OK && i < n; i++) {
@@ -123,18 +125,17 @@ static int run(const cli_command *self, int argc, char **argv)
     int done = 0;
     for (; st == SKINQ_OK && done < n; done++) {
         char dir[4096];
-        co->maps_dir = maps_dir_for(dir, sizeof dir, argv[first + done], done, n);
-        st = skinq_analyze_file(ctx, argv[first + done], &o, &res[done]);
+        skinq_analyzer_set_maps_dir(an, maps_dir_for(dir, sizeof dir, argv[first + done], done, n));
+        st = skinq_analyzer_file(an, argv[first + done], &res[done]);
     }
-    co->maps_dir = opt_maps;
     if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
     } else if (opt_json) {
         cJSON *doc = n == 1 ? NULL : cJSON_CreateArray();
         for (int i = 0; i < n; i++) {
             char dir[4096];
-            co->maps_dir = maps_dir_for(dir, sizeof dir, argv[first + i], i, n);
-            cJSON *one = out_analysis_json(&res[i], &o);
+            o.maps.dir = maps_dir_for(dir, sizeof dir, argv[first + i], i, n);
+            cJSON *one = out_analysis_json(res[i], &o);
             if (!one) {
                 cJSON_Delete(doc);
                 doc = NULL;
@@ -149,15 +150,16 @@ static int run(const cli_command *self, int argc, char **argv)
     } else {
         for (int i = 0; i < n; i++) {
             if (opt_csv)
-                out_metrics_csv(stdout, res[i].path, &res[i].metrics, i == 0);
+                out_metrics_csv(stdout, res[i]->path, &res[i]->metrics, i == 0);
             else
-                print_text(&res[i], &o);
+                print_text(res[i], &o);
         }
         rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
     }
     for (int i = 0; res && i < n; i++)
         skinq_analysis_free(&res[i]);
     free(res);
+    skinq_analyzer_free(&an);
     skinq_mask_free(&mask);
     skinq_ctx_close(&ctx);
     return rc;

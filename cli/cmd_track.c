@@ -145,24 +145,24 @@ static int first_row(void *user, const skinq_store_row *r)
  * is, with a warning: "when possible". *cal receives how (JSON text, caller frees).
  */
 static skinq_status analyse_for_store(skinq_ctx *ctx, const struct first_photo *first, const char *path,
-                                      const skinq_analysis_options *o, skinq_analysis *a, char **cal)
+                                      skinq_analyzer *an, skinq_analysis **a, char **cal)
 {
     cJSON *c = cJSON_CreateObject();
     skinq_status st = SKINQ_E_ALIGN;
     if (first->found && !opt_no_align) {
         skinq_compare_options co;
         skinq_compare_default_options(&co);
-        co.analysis = o;
+        co.analyzer = an; /* its texture plan serves every photo */
         co.after_only = 1; /* the first photo's numbers are stored already */
         skinq_compare_result *r = NULL;
         st = skinq_compare(ctx, first->path, path, &co, &r);
         if (st == SKINQ_OK) {
-            *a = *r->after; /* take the after analysis over (its metrics move with it) */
-            memset(r->after, 0, sizeof *r->after);
+            *a = r->after; /* take the after analysis over */
+            r->after = NULL;
             const skinq_alignment *al = &r->alignment;
-            skinq_metrics_add(ctx, &a->metrics, "alignment.rms_px", al->rms_px, "px");
-            skinq_metrics_add(ctx, &a->metrics, "alignment.inliers", al->inliers, "1");
-            skinq_metrics_add(ctx, &a->metrics, "alignment.overlap", al->overlap, "1");
+            skinq_metrics_add(ctx, &(*a)->metrics, "alignment.rms_px", al->rms_px, "px");
+            skinq_metrics_add(ctx, &(*a)->metrics, "alignment.inliers", al->inliers, "1");
+            skinq_metrics_add(ctx, &(*a)->metrics, "alignment.overlap", al->overlap, "1");
             cJSON_AddStringToObject(c, "aligned_to", first->path);
             cJSON_AddStringToObject(c, "method", al->method);
             cJSON *m = cJSON_AddArrayToObject(c, "matrix");
@@ -182,11 +182,11 @@ static skinq_status analyse_for_store(skinq_ctx *ctx, const struct first_photo *
         }
     }
     if (st != SKINQ_OK)
-        st = skinq_analyze_file(ctx, path, o, a);
+        st = skinq_analyzer_file(an, path, a);
     cJSON_AddStringToObject(c, "white_point", "D65");
     cJSON *g = cJSON_AddArrayToObject(c, "linear_gains");
     for (int k = 0; st == SKINQ_OK && k < 3; k++)
-        cJSON_AddItemToArray(g, cJSON_CreateNumber(a->color.white_gains[k]));
+        cJSON_AddItemToArray(g, cJSON_CreateNumber((*a)->color.white_gains[k]));
     *cal = cJSON_PrintUnformatted(c);
     cJSON_Delete(c);
     return st;
@@ -214,6 +214,7 @@ static int run_add(int argc, char **argv)
         goto free_paths;
     }
     skinq_mask *mask = NULL;
+    skinq_analyzer *an = NULL;
     skinq_store *store = NULL;
     cJSON *opts = NULL;
     char *opts_text = NULL;
@@ -222,24 +223,26 @@ static int run_add(int argc, char **argv)
     opts = cli_aopts_json(&o);
     opts_text = opts ? cJSON_PrintUnformatted(opts) : NULL;
     skinq_status st = skinq_store_open(ctx, cli_store_path(opt_store), &store);
+    if (st == SKINQ_OK) /* one analyser for every photo: the texture plan is made once */
+        st = skinq_analyzer_new(ctx, &o, &an);
     int progress = isatty(2) && !g_opts.quiet && in.n > 1, added = 0;
     for (int i = 0; st == SKINQ_OK && i < in.n; i++) {
         if (progress)
             fprintf(stderr, "\rskinq: track add %d/%d %-40.40s", i + 1, in.n, strrchr(in.v[i], '/') + 1);
         struct first_photo first = {{0}, {0}, 0};
         st = skinq_store_query(ctx, store, opt_subject, opt_site, "color.L.mean", first_row, &first);
-        skinq_analysis a;
+        skinq_analysis *a = NULL;
         char *cal = NULL;
         if (st == SKINQ_OK)
-            st = analyse_for_store(ctx, &first, in.v[i], &o, &a, &cal);
+            st = analyse_for_store(ctx, &first, in.v[i], an, &a, &cal);
         if (st != SKINQ_OK) {
             cJSON_free(cal);
             break;
         }
-        int aligned = skinq_metrics_find(&a.metrics, "alignment.rms_px") != NULL;
+        int aligned = skinq_metrics_find(&a->metrics, "alignment.rms_px") != NULL;
         skinq_store_entry e = {opt_subject, opt_site, opt_date, opt_label ? opt_label : "", opt_procedure,
-                               in.v[i], a.sha256, a.width, a.height, "photo", o.color.px_per_mm, opts_text,
-                               &a.metrics, aligned ? first.sha : NULL, cal};
+                               in.v[i], a->sha256, a->width, a->height, "photo", o.px_per_mm, opts_text,
+                               &a->metrics, aligned ? first.sha : NULL, cal};
         int64_t id = 0;
         st = skinq_store_add(ctx, store, &e, &id);
         if (st == SKINQ_OK)
@@ -263,6 +266,7 @@ done:
     cJSON_free(opts_text);
     cJSON_Delete(opts);
     skinq_store_close(&store);
+    skinq_analyzer_free(&an);
     skinq_mask_free(&mask);
     skinq_ctx_close(&ctx);
 free_paths:

@@ -158,9 +158,9 @@ cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *
     cJSON_AddNumberToObject(im, "height", a->height);
     cJSON_AddNumberToObject(im, "bit_depth", a->depth);
     cJSON_AddBoolToObject(im, "alpha_mask", a->has_alpha);
-    if (co->px_per_mm > 0) {
+    if (o->px_per_mm > 0) {
         cJSON *sc = cJSON_AddObjectToObject(doc, "scale");
-        cJSON_AddNumberToObject(sc, "px_per_mm", co->px_per_mm);
+        cJSON_AddNumberToObject(sc, "px_per_mm", o->px_per_mm);
         cJSON_AddStringToObject(sc, "source", "option");
     } else {
         cJSON_AddStringToObject(doc, "scale", "unknown");
@@ -221,9 +221,9 @@ cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *
             cJSON_AddBoolToObject(f, "relative", strcmp(m->unit, "relative") == 0 || strcmp(m->unit, "OD") == 0);
         }
     }
-    if (co->maps_dir) {
+    if (o->maps.dir) {
         cJSON *mp = cJSON_AddObjectToObject(doc, "maps");
-        cJSON_AddStringToObject(mp, "dir", co->maps_dir);
+        cJSON_AddStringToObject(mp, "dir", o->maps.dir);
         cJSON_AddNumberToObject(mp, "downsample", c->map_factor);
     }
     return doc;

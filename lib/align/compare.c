@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "align/align.h"
+#include "pipeline/pipeline.h"
 #include "report/report.h"
 
 /* Which side is better, by path prefix (first match wins). Redness, texture and scar extent:
@@ -45,10 +46,8 @@ void skinq_compare_default_options(skinq_compare_options *o)
 /* Free what a result holds (not the result itself). */
 static void compare_clear(skinq_compare_result *r)
 {
-    skinq_analysis_free(r->before);
-    skinq_analysis_free(r->after);
-    skinq_free_raw(&r->alloc, r->before);
-    skinq_free_raw(&r->alloc, r->after);
+    skinq_analysis_free(&r->before);
+    skinq_analysis_free(&r->after);
     skinq_free_raw(&r->alloc, r->delta);
     memset(r, 0, sizeof *r);
 }
@@ -308,16 +307,6 @@ static skinq_status calibrate(skinq_ctx *ctx, const skinq_compare_options *o, co
     return st;
 }
 
-static skinq_status provenance(skinq_ctx *ctx, const char *path, skinq_analysis *a)
-{
-    struct stat sb;
-    snprintf(a->path, sizeof a->path, "%s", path);
-    if (stat(path, &sb) != 0)
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot stat '%s'", path);
-    a->file_size = (uint64_t)sb.st_size;
-    return skinq_file_sha256(ctx, path, a->sha256);
-}
-
 static skinq_status fill_deltas(skinq_ctx *ctx, skinq_compare_result *r)
 {
     const skinq_metrics *mb = &r->before->metrics, *ma = &r->after->metrics;
@@ -339,6 +328,107 @@ static skinq_status fill_deltas(skinq_ctx *ctx, skinq_compare_result *r)
     return SKINQ_OK;
 }
 
+/* What one compare holds while it runs: the photos, their alpha masks, after warped into before's
+ * frame, the masks of the common area and ROI, the ΔE2000 stage's output. */
+typedef struct cmp_job {
+    skinq_ctx *ctx;
+    const skinq_compare_options *o;
+    skinq_analyzer *an;
+    const skinq_analysis_options *ao;
+    const char *path[2];
+    skinq_image *b, *a, *aw;
+    skinq_mask *ab, *aa, *valid, *roi;
+    de_out d;
+} cmp_job;
+
+/* Load both photos (colour ones) and their provenance. */
+static skinq_status load_phase(cmp_job *J, skinq_compare_result *r)
+{
+    skinq_ctx *ctx = J->ctx;
+    skinq_status st = skinq_image_load(ctx, J->path[0], &J->b, &J->ab);
+    if (st == SKINQ_OK)
+        st = skinq_image_load(ctx, J->path[1], &J->a, &J->aa);
+    if (st == SKINQ_OK && (J->b->channels < 3 || J->a->channels < 3))
+        st = skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "'%s': compare needs colour photos",
+                        J->b->channels < 3 ? J->path[0] : J->path[1]);
+    if (st == SKINQ_OK)
+        st = skinq_pipeline_result_new(ctx, J->path[0], &r->before);
+    if (st == SKINQ_OK)
+        st = skinq_pipeline_result_new(ctx, J->path[1], &r->after);
+    return st;
+}
+
+/* Register after onto before, warp it into before's frame (valid: where it lands, inside both
+ * alphas) and normalise it to before on the reference skin. */
+static skinq_status register_phase(cmp_job *J, skinq_compare_result *r)
+{
+    skinq_ctx *ctx = J->ctx;
+    skinq_align_options al = J->o->align;
+    al.after_mask = J->aa;
+    skinq_status st = skinq_align_register(ctx, J->b, J->a, &al, &r->alignment);
+    if (st == SKINQ_OK)
+        st = skinq_align_warp(ctx, J->a, J->aa, r->alignment.matrix, J->b->width, J->b->height, &J->aw, &J->valid);
+    if (st == SKINQ_OK && J->ab) /* before's own alpha limits the common area too */
+        for (int y = 0; y < J->b->height; y++)
+            for (int x = 0; x < J->b->width; x++)
+                J->valid->data[(size_t)y * J->valid->stride + x] &= J->ab->data[(size_t)y * J->ab->stride + x] != 0;
+    if (st != SKINQ_OK || !J->ao->color.has_ref)
+        return st;
+    r->has_ref = 1; /* after's untreated skin → before's */
+    st = skinq_align_ref_gains(ctx, J->b, J->aw, J->valid, J->ao->color.ref, r->ref_gains, &r->ref_pixels);
+    double m[9] = {r->ref_gains[0], 0, 0, 0, r->ref_gains[1], 0, 0, 0, r->ref_gains[2]};
+    skinq_image *n = NULL;
+    if (st == SKINQ_OK && (st = skinq_align_apply_matrix(ctx, J->aw, m, &n)) == SKINQ_OK) {
+        skinq_image_free(&J->aw);
+        J->aw = n;
+    }
+    return st;
+}
+
+/* The options' ROI on before (calibrated, so no gains for auto-skin) within the common area, and
+ * both analyses on exactly those pixels (calibration was applied to the photos). */
+static skinq_status analyse_phase(cmp_job *J, skinq_compare_result *r)
+{
+    skinq_ctx *ctx = J->ctx;
+    skinq_roi *asked = NULL, *common = NULL;
+    skinq_status st = skinq_roi_resolve(ctx, J->b, J->ab, &J->ao->roi, J->ao->px_per_mm, NULL, &asked);
+    if (st == SKINQ_OK)
+        st = skinq_align_common_roi(ctx, J->valid, asked->mask, asked->mask ? NULL : &asked->bbox, &J->roi);
+    const skinq_roi_options on_common = {SKINQ_ROI_MASK, {0, 0, 0, 0}, J->roi};
+    if (st == SKINQ_OK) {
+        r->roi_pixels = skinq_mask_count(J->roi);
+        st = skinq_roi_resolve(ctx, J->b, NULL, &on_common, J->ao->px_per_mm, NULL, &common);
+    }
+    skinq_color_options color = J->ao->color;
+    color.has_white = 0;
+    if (st == SKINQ_OK && !J->o->after_only)
+        st = skinq_pipeline_run(J->an, J->b, NULL, common, &color, NULL, r->before);
+    if (st == SKINQ_OK)
+        st = skinq_pipeline_run(J->an, J->aw, NULL, common, &color, NULL, r->after);
+    skinq_roi_free(&common);
+    skinq_roi_free(&asked);
+    return st;
+}
+
+/* ΔE2000 over the common ROI, every metric's change and the maps (not with after_only). */
+static skinq_status delta_phase(cmp_job *J, skinq_compare_result *r)
+{
+    const skinq_compare_options *o = J->o;
+    if (o->after_only) {
+        r->delta_e_mean = r->delta_e_p95 = NAN;
+        return SKINQ_OK;
+    }
+    skinq_status st = delta_e(J->ctx, J->b, J->aw, J->roi,
+                              o->maps_dir ? (o->map_max_size > 0 ? o->map_max_size : 2048) : 0, &J->d);
+    if (st == SKINQ_OK) {
+        r->delta_e_mean = J->d.mean, r->delta_e_p95 = J->d.p95;
+        st = fill_deltas(J->ctx, r);
+    }
+    if (st == SKINQ_OK && o->maps_dir)
+        st = write_maps(J->ctx, o->maps_dir, J->b, J->aw, &J->d);
+    return st;
+}
+
 skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *after_path,
                            const skinq_compare_options *o, skinq_compare_result **out)
 {
@@ -347,90 +437,32 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
     if (ost != SKINQ_OK)
         return ost;
     o = &od;
-    skinq_analysis_options ad;
-    skinq_analysis_default_options(&ad);
-    const skinq_analysis_options *ao = o->analysis ? o->analysis : &ad;
-    if (ao->color.roi_kind == SKINQ_ROI_MASK && !ao->color.roi_mask)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "compare: ROI mask missing");
+    cmp_job J;
+    memset(&J, 0, sizeof J);
+    J.ctx = ctx, J.o = o, J.an = o->analyzer;
+    J.path[0] = before_path, J.path[1] = after_path;
+    skinq_analyzer *own = NULL; /* without the caller's: one for both photos */
+    skinq_status st = J.an ? SKINQ_OK : skinq_analyzer_new(ctx, o->analysis, &own);
+    J.an = J.an ? J.an : own;
+    J.ao = J.an ? skinq_analyzer_options(J.an) : NULL;
     skinq_compare_result r;
     memset(&r, 0, sizeof r);
     r.alloc = ctx->alloc;
     r.ref_gains[0] = r.ref_gains[1] = r.ref_gains[2] = 1;
-    skinq_image *b = NULL, *a = NULL, *aw = NULL;
-    skinq_mask *ab = NULL, *aa = NULL, *valid = NULL, *skin = NULL, *roi = NULL;
-    de_out d = {0};
-    skinq_status st = skinq_image_load(ctx, before_path, &b, &ab);
     if (st == SKINQ_OK)
-        st = skinq_image_load(ctx, after_path, &a, &aa);
-    if (st == SKINQ_OK && (b->channels < 3 || a->channels < 3))
-        st = skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "'%s': compare needs colour photos",
-                        b->channels < 3 ? before_path : after_path);
-    r.before = skinq_calloc(ctx, 1, sizeof *r.before);
-    r.after = skinq_calloc(ctx, 1, sizeof *r.after);
-    if (st == SKINQ_OK && (!r.before || !r.after))
-        st = SKINQ_E_NOMEM;
-    if (st == SKINQ_OK)
-        st = provenance(ctx, before_path, r.before);
-    if (st == SKINQ_OK)
-        st = provenance(ctx, after_path, r.after);
+        st = load_phase(&J, &r);
     r.has_chart = o->chart_path != NULL;
-    r.has_white = !r.has_chart && ao->color.has_white;
+    r.has_white = !r.has_chart && J.ao && J.ao->color.has_white;
     if (st == SKINQ_OK)
-        st = calibrate(ctx, o, ao, before_path, &b, ab, &r.chart[0], r.white_gains[0]);
+        st = calibrate(ctx, o, J.ao, before_path, &J.b, J.ab, &r.chart[0], r.white_gains[0]);
     if (st == SKINQ_OK)
-        st = calibrate(ctx, o, ao, after_path, &a, aa, &r.chart[1], r.white_gains[1]);
-    /* registration and the warp into before's frame */
-    skinq_align_options al = o->align;
-    al.after_mask = aa;
+        st = calibrate(ctx, o, J.ao, after_path, &J.a, J.aa, &r.chart[1], r.white_gains[1]);
     if (st == SKINQ_OK)
-        st = skinq_align_register(ctx, b, a, &al, &r.alignment);
+        st = register_phase(&J, &r);
     if (st == SKINQ_OK)
-        st = skinq_align_warp(ctx, a, aa, r.alignment.matrix, b->width, b->height, &aw, &valid);
-    if (st == SKINQ_OK && ab) /* before's own alpha limits the common area too */
-        for (int y = 0; y < b->height; y++)
-            for (int x = 0; x < b->width; x++)
-                valid->data[(size_t)y * valid->stride + x] &= ab->data[(size_t)y * ab->stride + x] != 0;
-    if (st == SKINQ_OK && ao->color.has_ref) { /* after's untreated skin → before's */
-        r.has_ref = 1;
-        st = skinq_align_ref_gains(ctx, b, aw, valid, ao->color.ref, r.ref_gains, &r.ref_pixels);
-        double m[9] = {r.ref_gains[0], 0, 0, 0, r.ref_gains[1], 0, 0, 0, r.ref_gains[2]};
-        skinq_image *n = NULL;
-        if (st == SKINQ_OK && (st = skinq_align_apply_matrix(ctx, aw, m, &n)) == SKINQ_OK) {
-            skinq_image_free(&aw);
-            aw = n;
-        }
-    }
-    /* the common ROI, on before's pixels */
-    const skinq_color_options *co = &ao->color;
-    if (st == SKINQ_OK && co->roi_kind == SKINQ_ROI_AUTO_SKIN)
-        st = skinq_color_skin_mask(ctx, b, ab, NULL, &skin);
+        st = analyse_phase(&J, &r);
     if (st == SKINQ_OK)
-        st = skinq_align_common_roi(ctx, valid, co->roi_kind == SKINQ_ROI_MASK ? co->roi_mask : skin,
-                                    co->roi_kind == SKINQ_ROI_RECT ? &co->roi : NULL, &roi);
-    if (st == SKINQ_OK)
-        r.roi_pixels = skinq_mask_count(roi);
-    /* both analyses on exactly those pixels; calibration was applied above */
-    skinq_analysis_options each = *ao;
-    each.color.roi_kind = SKINQ_ROI_MASK;
-    each.color.roi_mask = roi;
-    each.color.has_white = 0;
-    each.color.maps_dir = NULL;
-    if (st == SKINQ_OK && !o->after_only)
-        st = skinq_analyze_image(ctx, b, NULL, &each, r.before);
-    if (st == SKINQ_OK)
-        st = skinq_analyze_image(ctx, aw, NULL, &each, r.after);
-    if (st == SKINQ_OK && o->after_only) {
-        r.delta_e_mean = r.delta_e_p95 = NAN;
-    } else {
-        if (st == SKINQ_OK)
-            st = delta_e(ctx, b, aw, roi, o->maps_dir ? (o->map_max_size > 0 ? o->map_max_size : 2048) : 0, &d);
-        if (st == SKINQ_OK) {
-            r.delta_e_mean = d.mean, r.delta_e_p95 = d.p95;
-            st = fill_deltas(ctx, &r);
-        }
-        if (st == SKINQ_OK && o->maps_dir)
-            st = write_maps(ctx, o->maps_dir, b, aw, &d);
-    }
+        st = delta_phase(&J, &r);
     skinq_compare_result *res = st == SKINQ_OK ? skinq_malloc(ctx, sizeof *res) : NULL;
     if (st == SKINQ_OK && !res)
         st = SKINQ_E_NOMEM;
@@ -440,15 +472,15 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
         *res = r;
         *out = res;
     }
-    skinq_free(ctx, d.map_de);
-    skinq_free(ctx, d.map_da);
-    skinq_image_free(&b);
-    skinq_image_free(&a);
-    skinq_image_free(&aw);
-    skinq_mask_free(&ab);
-    skinq_mask_free(&aa);
-    skinq_mask_free(&valid);
-    skinq_mask_free(&skin);
-    skinq_mask_free(&roi);
+    skinq_free(ctx, J.d.map_de);
+    skinq_free(ctx, J.d.map_da);
+    skinq_image_free(&J.b);
+    skinq_image_free(&J.a);
+    skinq_image_free(&J.aw);
+    skinq_mask_free(&J.ab);
+    skinq_mask_free(&J.aa);
+    skinq_mask_free(&J.valid);
+    skinq_mask_free(&J.roi);
+    skinq_analyzer_free(&own);
     return st;
 }

@@ -99,7 +99,7 @@ static skinq_status list_photos(skinq_ctx *ctx, const char *dir, set *s)
 
 enum { DECODE, COLOR, FULL };
 
-static skinq_status one(skinq_ctx *ctx, const char *path, int what)
+static skinq_status one(skinq_ctx *ctx, skinq_analyzer *an, const char *path, int what)
 {
     if (what == DECODE) {
         skinq_image *img = NULL;
@@ -107,11 +107,8 @@ static skinq_status one(skinq_ctx *ctx, const char *path, int what)
         skinq_image_free(&img);
         return st;
     }
-    skinq_analysis_options o;
-    skinq_analysis_default_options(&o);
-    o.texture = what == FULL;
-    skinq_analysis a;
-    skinq_status st = skinq_analyze_file(ctx, path, &o, &a);
+    skinq_analysis *a = NULL;
+    skinq_status st = skinq_analyzer_file(an, path, &a);
     skinq_analysis_free(&a);
     return st;
 }
@@ -121,14 +118,20 @@ static skinq_status sweep(skinq_ctx *ctx, const skinq_bench_options *o, const se
                           double *t, double *total)
 {
     double t0 = skinq_bench_now();
-    for (int i = 0; i < s->n; i++) {
+    skinq_analysis_options ao; /* one analyser for the set: its texture plan is made once */
+    skinq_analysis_default_options(&ao);
+    ao.texture = what == FULL;
+    skinq_analyzer *an = NULL;
+    skinq_status st = what == DECODE ? SKINQ_OK : skinq_analyzer_new(ctx, &ao, &an);
+    for (int i = 0; st == SKINQ_OK && i < s->n; i++) {
         skinq_bench_progress(o, label, i, s->n);
         double a = skinq_bench_now();
-        skinq_status st = one(ctx, s->path[i], what);
-        if (st != SKINQ_OK)
-            return st;
+        st = one(ctx, an, s->path[i], what);
         t[i] = skinq_bench_now() - a;
     }
+    skinq_analyzer_free(&an);
+    if (st != SKINQ_OK)
+        return st;
     skinq_bench_progress(o, label, s->n, s->n);
     *total = skinq_bench_now() - t0;
     return SKINQ_OK;
@@ -151,13 +154,13 @@ static void *conc_worker(void *u)
         C->st = SKINQ_E_NOMEM;
         return NULL;
     }
-    for (int i; (i = atomic_fetch_add(&C->next, 1)) < C->s->n;) {
-        skinq_status st = one(c, C->s->path[i], FULL);
-        if (st != SKINQ_OK) {
-            C->st = st;
-            break;
-        }
-    }
+    skinq_analyzer *an = NULL; /* the worker's own: its ctx, its texture plan for every photo it takes */
+    skinq_status st = skinq_analyzer_new(c, NULL, &an);
+    for (int i; st == SKINQ_OK && (i = atomic_fetch_add(&C->next, 1)) < C->s->n;)
+        st = one(c, an, C->s->path[i], FULL);
+    if (st != SKINQ_OK)
+        C->st = st;
+    skinq_analyzer_free(&an);
     skinq_ctx_close(&c);
     return NULL;
 }

@@ -54,7 +54,7 @@ static skinq_status run_color(void *u)
 {
     job *j = u;
     skinq_metrics m = {0};
-    skinq_status st = skinq_color_analyze(j->ctx, j->img, NULL, NULL, &m, NULL);
+    skinq_status st = skinq_color_analyze(j->ctx, j->img, NULL, NULL, NULL, &m, NULL);
     skinq_metrics_free(&m);
     return st;
 }
@@ -65,8 +65,8 @@ static skinq_status run_analysis(job *j, int texture)
     skinq_analysis_options o;
     skinq_analysis_default_options(&o);
     o.texture = texture;
-    o.color.px_per_mm = 20;
-    skinq_analysis a;
+    o.px_per_mm = 20;
+    skinq_analysis *a = NULL;
     skinq_status st = skinq_analyze_file(j->ctx, j->path, &o, &a);
     skinq_analysis_free(&a);
     return st;
@@ -98,7 +98,7 @@ static skinq_status run_texture(void *u)
 {
     job *j = u;
     skinq_metrics m = {0};
-    skinq_status st = skinq_texture_execute16(j->ctx, j->tplan, j->L16, j->mel16, j->w, j->h, (size_t)j->w, NULL, 20, &m);
+    skinq_status st = skinq_texture_execute16(j->ctx, j->tplan, j->L16, j->mel16, j->w, j->h, (size_t)j->w, NULL, 20, NULL, &m);
     skinq_metrics_free(&m);
     return st;
 }

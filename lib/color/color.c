@@ -11,31 +11,6 @@
 
 /* ------------------------------------------------------------ formulas */
 
-/*
- * Optical-density decomposition (Tsumura et al. 1999/2003's skin model; the projection is
- * Ruifrok & Johnston 2001's colour deconvolution): OD_c = −log10(linear c) is modelled as
- *   OD = melanin·MEL + hemoglobin·HB + shading·(1, 1, 1)
- * and solved exactly with the inverse of [MEL HB 1]. Directions, in (R, G, B), evaluated at the
- * dominant wavelengths of the sRGB primaries rounded to Prahl's 10-nm grid, 610 / 550 / 465 nm:
- *   MEL: melanin absorption ∝ λ^−3.33 (Jacques, "Skin optics", Oregon Medical Laser Center News,
- *        1998), normalised to blue = 1: ((465/610)^3.33, (465/550)^3.33, 1) = (0.4050, 0.5718, 1).
- *   HB:  oxy-hemoglobin molar extinction (Prahl's tabulation of Gratzer & Kollias, omlc.org):
- *        1506, 43016, and (44480 + 33209.2)/2 at 465 nm, cm⁻¹/M, normalised to green = 1:
- *        (0.0350, 1, 0.9030).
- * Units: optical density per unit of the vector (relative; the skin's own base absorption and
- * the camera's broad bands shift them), comparable within a calibrated series. These are the
- * same published spectra lib/synth's phantoms use (its blue hemoglobin value is 0.88), so on
- * phantoms the decomposition nearly inverts the generator.
- */
-static const double mel_od[3] = {0.40501395051151134, 0.5717557976835091, 1.0};
-static const double hb_od[3] = {1506.0 / 43016.0, 1.0, (44480.0 + 33209.2) / 2 / 43016.0};
-
-void skinq_color_od_vectors(double melanin[3], double hemoglobin[3])
-{
-    memcpy(melanin, mel_od, sizeof mel_od);
-    memcpy(hemoglobin, hb_od, sizeof hb_od);
-}
-
 static const skinq_color_formula formulas[] = {
     {"L", "CIELAB L* = 116 f(Y/Yn) - 16, D65 white, from IEC 61966-2-1 linear sRGB via XYZ",
      "CIE 15:2004 Colorimetry; IEC 61966-2-1:1999 (sRGB)"},
@@ -72,69 +47,19 @@ const char *skinq_ita_category(double ita)
 /* Metric names (path segments) and units, in kernel order. */
 static const struct {
     const char *name, *unit;
-    float shift; /* moment shift used until the ROI's own centre is known */
 } metric_info[SKINQ_CM_COUNT] = {
-    {"L", "L*", 60}, {"a", "a*", 10}, {"b", "b*", 15}, {"erythema_index", "relative", 30},
-    {"melanin_index", "relative", 60}, {"hemoglobin", "OD", 0}, {"melanin", "OD", 0}, {"ita_deg", "deg", 30},
+    {"L", "L*"}, {"a", "a*"}, {"b", "b*"}, {"erythema_index", "relative"},
+    {"melanin_index", "relative"}, {"hemoglobin", "OD"}, {"melanin", "OD"}, {"ita_deg", "deg"},
 };
 
 void skinq_color_default_options(skinq_color_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->roi_kind = SKINQ_ROI_IMAGE;
     o->white_reflectance = 1.0;
     o->red_threshold = 5.0;
-    o->map_max_size = 1024;
 }
 
-/* ------------------------------------------------------------ parameters */
-
-skinq_status skinq_color_params_init(skinq_ctx *ctx, skinq_color_params *p, const skinq_image *img,
-                                     const double gains[3])
-{
-    memset(p, 0, sizeof *p);
-    skinq_color_tables_init();
-    if (img->depth == 8) {
-        p->lin = skinq_srgb8_linear;
-        p->od = skinq_srgb8_od;
-    } else if (img->depth == 16) {
-        if (skinq_color_tables16_init() != 0)
-            return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (16-bit colour tables)");
-        p->lin = skinq_srgb16_linear;
-        p->od = skinq_srgb16_od;
-    } else {
-        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "colour analysis takes 8- or 16-bit images, not %d-bit", img->depth);
-    }
-    for (int c = 0; c < 3; c++) {
-        double g = gains ? gains[c] : 1.0;
-        p->gain[c] = (float)g;
-        p->od_offset[c] = (float)-log10(g);
-    }
-    /* rows of the inverse of [MEL HB 1] give melanin and hemoglobin */
-    double M[3][3], inv[3][3];
-    for (int i = 0; i < 3; i++) {
-        M[i][0] = mel_od[i];
-        M[i][1] = hb_od[i];
-        M[i][2] = 1;
-    }
-    double det = M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) - M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
-                 M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0]);
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) { /* inverse = adjugate / det: inv[i][j] = cofactor(j, i) / det */
-            int r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
-            inv[i][j] = (M[r0][c0] * M[r1][c1] - M[r0][c1] * M[r1][c0]) / det;
-        }
-    for (int c = 0; c < 3; c++) {
-        p->decomp[0][c] = (float)inv[0][c];
-        p->decomp[1][c] = (float)inv[1][c];
-    }
-    for (int m = 0; m < SKINQ_CM_COUNT; m++) {
-        p->hist_lo[m] = skinq_color_hist_lo[m];
-        p->hist_scale[m] = skinq_color_hist_scale[m];
-        p->shift[m] = metric_info[m].shift;
-    }
-    return SKINQ_OK;
-}
+/* ------------------------------------------------------------ rows */
 
 void skinq_color_row(const struct skinq_kernels *k, const skinq_color_params *p, const skinq_image *img, int y, int x0,
                      size_t n, const uint8_t *mask, skinq_color_acc *acc, float *const *out)
@@ -257,7 +182,7 @@ static skinq_status run_pass(skinq_ctx *ctx, skinq_color_params *p, const skinq_
     }
     int step = box.h / 64 > 1 ? box.h / 64 : 1;
     for (int m = 0; m < SKINQ_CM_COUNT; m++)
-        p->shift[m] = metric_info[m].shift;
+        p->shift[m] = skinq_color_shift0[m];
     skinq_status st = run_pass_rows(ctx, p, img, box, m1, m2, A, NULL, step);
     if (st != SKINQ_OK)
         return st;
@@ -490,29 +415,6 @@ skinq_status skinq_color_planes16(skinq_ctx *ctx, const skinq_image *img, const 
 
 /* ------------------------------------------------------------ the analysis */
 
-skinq_rect skinq_color_mask_bbox(const skinq_mask *m)
-{
-    int x0 = m->width, y0 = m->height, x1 = -1, y1 = -1;
-    for (int y = 0; y < m->height; y++) {
-        const uint8_t *r = m->data + (size_t)y * m->stride;
-        int a = 0, b = m->width - 1;
-        while (a < m->width && !r[a])
-            a++;
-        if (a == m->width)
-            continue;
-        while (!r[b])
-            b--;
-        x0 = a < x0 ? a : x0;
-        x1 = b > x1 ? b : x1;
-        y0 = y < y0 ? y : y0;
-        y1 = y;
-    }
-    skinq_rect r = {0, 0, 0, 0};
-    if (x1 >= 0)
-        r = (skinq_rect){x0, y0, x1 - x0 + 1, y1 - y0 + 1};
-    return r;
-}
-
 /* The five summaries of metric m under "color.<name>.*". */
 static skinq_status add_summary(skinq_ctx *ctx, skinq_metrics *out, const skinq_color_params *p,
                                 const skinq_color_acc *acc, int m)
@@ -531,7 +433,7 @@ static skinq_status add_summary(skinq_ctx *ctx, skinq_metrics *out, const skinq_
     return st;
 }
 
-static skinq_status check_options(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+static skinq_status check_options(skinq_ctx *ctx, const skinq_image *img, const skinq_roi *roi,
                                   const skinq_color_options *o)
 {
     if (img->channels != 3)
@@ -539,20 +441,13 @@ static skinq_status check_options(skinq_ctx *ctx, const skinq_image *img, const 
                           img->channels, img->channels == 1 ? "" : "s");
     if ((uint64_t)img->width * (uint64_t)img->height > UINT32_MAX)
         return skinq_fail(ctx, SKINQ_E_LIMIT, "colour analysis takes at most 2^32 pixels");
-    if (alpha && (alpha->width != img->width || alpha->height != img->height))
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "alpha mask is %dx%d, the image %dx%d", alpha->width, alpha->height,
+    const int outside = roi && roi->bbox.w > 0 && roi->bbox.h > 0 &&
+                        (roi->bbox.x + roi->bbox.w > img->width || roi->bbox.y + roi->bbox.h > img->height);
+    if (roi && (outside || (roi->mask && (roi->mask->width != img->width || roi->mask->height != img->height))))
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "the region of interest was resolved for another image than this %dx%d one",
                           img->width, img->height);
-    if (o->roi_kind == SKINQ_ROI_MASK) {
-        if (!o->roi_mask)
-            return skinq_fail(ctx, SKINQ_E_INVALID, "ROI kind 'mask' without a mask");
-        if (o->roi_mask->width != img->width || o->roi_mask->height != img->height)
-            return skinq_fail(ctx, SKINQ_E_FORMAT, "ROI mask is %dx%d but the image is %dx%d", o->roi_mask->width,
-                              o->roi_mask->height, img->width, img->height);
-    }
-    if (o->roi_kind < SKINQ_ROI_IMAGE || o->roi_kind > SKINQ_ROI_AUTO_SKIN)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "unknown ROI kind %d", (int)o->roi_kind);
-    if (!isfinite(o->red_threshold) || !(o->px_per_mm >= 0) || !isfinite(o->px_per_mm))
-        return skinq_fail(ctx, SKINQ_E_INVALID, "red threshold must be finite and px/mm >= 0");
+    if (!isfinite(o->red_threshold))
+        return skinq_fail(ctx, SKINQ_E_INVALID, "red threshold must be finite");
     return SKINQ_OK;
 }
 
@@ -564,8 +459,9 @@ void skinq_color_ref_summary(const skinq_color_params *p, const skinq_color_acc 
     R->median_a = skinq_color_percentile(acc, SKINQ_CM_A, 0.5);
 }
 
-skinq_status skinq_color_emit(skinq_ctx *ctx, const skinq_color_options *opt, const skinq_color_params *p,
-                              const skinq_color_acc *T, const skinq_color_ref *R, skinq_color_info *I, skinq_metrics *out)
+skinq_status skinq_color_emit(skinq_ctx *ctx, const skinq_color_options *opt, double px_per_mm,
+                              const skinq_color_params *p, const skinq_color_acc *T, const skinq_color_ref *R,
+                              skinq_color_info *I, skinq_metrics *out)
 {
     I->roi_inside = T->inside;
     I->roi_pixels = T->n;
@@ -595,139 +491,99 @@ skinq_status skinq_color_emit(skinq_ctx *ctx, const skinq_color_options *opt, co
     if (st == SKINQ_OK)
         st = skinq_metrics_add(ctx, out, "color.red_area_px", px, "px");
     if (st == SKINQ_OK)
-        st = opt->px_per_mm > 0
-                 ? skinq_metrics_add(ctx, out, "color.red_area_mm2", px / (opt->px_per_mm * opt->px_per_mm), "mm2")
+        st = px_per_mm > 0
+                 ? skinq_metrics_add(ctx, out, "color.red_area_mm2", px / (px_per_mm * px_per_mm), "mm2")
                  : skinq_metrics_add(ctx, out, "color.red_area_mm2", px, "px");
     snprintf(I->ita_category, sizeof I->ita_category, "%s",
              skinq_ita_category(skinq_color_percentile(T, SKINQ_CM_ITA, 0.5)));
     return st;
 }
 
-const char *skinq_roi_kind_name(skinq_roi_kind k)
+void skinq_color_info_init(skinq_color_info *I, const skinq_roi *roi, int width, int height)
 {
-    static const char *const names[] = {"image", "rect", "mask", "auto-skin"};
-    return k >= SKINQ_ROI_IMAGE && k <= SKINQ_ROI_AUTO_SKIN ? names[k] : "unknown";
+    memset(I, 0, sizeof *I);
+    snprintf(I->white_point, sizeof I->white_point, "D65");
+    snprintf(I->roi_source, sizeof I->roi_source, "%s%s", skinq_roi_kind_name(roi ? roi->kind : SKINQ_ROI_IMAGE),
+             roi && roi->alpha ? "+alpha" : "");
+    I->roi_rect = roi ? roi->bbox : (skinq_rect){0, 0, width, height};
+    I->white_gains[0] = I->white_gains[1] = I->white_gains[2] = 1;
 }
 
-skinq_status skinq_color_roi_mask(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
-                                  const skinq_color_options *o, skinq_mask **out, skinq_rect *bbox)
+/* The white patch's gains (1, 1, 1 without one), counted into I. */
+static skinq_status white_phase(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                                const skinq_color_options *o, skinq_color_info *I)
 {
-    skinq_status st = check_options(ctx, img, alpha, o);
-    double gains[3] = {1, 1, 1};
-    if (st == SKINQ_OK && o->has_white)
-        st = skinq_color_white_gains(ctx, img, alpha, o->white, o->white_reflectance, gains, NULL, NULL);
-    skinq_mask *m = NULL;
-    if (st == SKINQ_OK && o->roi_kind == SKINQ_ROI_AUTO_SKIN) {
-        st = skinq_color_skin_mask(ctx, img, alpha, gains, &m); /* alpha already applied */
-    } else if (st == SKINQ_OK) {
-        skinq_rect r = o->roi_kind == SKINQ_ROI_RECT ? skinq_rect_clip(o->roi, img->width, img->height)
-                                                     : (skinq_rect){0, 0, img->width, img->height};
-        st = skinq_mask_new(ctx, img->width, img->height, 0, &m);
-        for (int y = 0; st == SKINQ_OK && y < img->height; y++) {
-            uint8_t *d = m->data + (size_t)y * m->stride;
-            const uint8_t *a = alpha ? alpha->data + (size_t)y * alpha->stride : NULL;
-            const uint8_t *k = o->roi_kind == SKINQ_ROI_MASK ? o->roi_mask->data + (size_t)y * o->roi_mask->stride : NULL;
-            for (int x = 0; x < img->width; x++)
-                d[x] = (!a || a[x]) && (!k || k[x]) && (o->roi_kind != SKINQ_ROI_RECT ||
-                                                       (y >= r.y && y < r.y + r.h && x >= r.x && x < r.x + r.w));
-        }
-    }
-    if (st != SKINQ_OK) {
-        skinq_mask_free(&m);
-        return st;
-    }
-    *bbox = skinq_color_mask_bbox(m);
-    *out = m;
-    return SKINQ_OK;
+    if (!o->has_white)
+        return SKINQ_OK;
+    I->has_white = 1;
+    return skinq_color_white_gains(ctx, img, alpha, o->white, o->white_reflectance, I->white_gains, &I->white_pixels,
+                                   &I->white_clipped);
 }
 
-skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
-                                 const skinq_color_options *opt, skinq_metrics *out, skinq_color_info *info)
+/* The reference region first: its means and median a* (which sets the red threshold) into R. */
+static skinq_status ref_phase(skinq_ctx *ctx, skinq_color_params *p, const skinq_image *img, const skinq_mask *alpha,
+                              const skinq_color_options *o, skinq_color_accs *A, skinq_color_info *I, skinq_color_ref *R)
+{
+    if (!o->has_ref)
+        return SKINQ_OK;
+    I->has_ref = 1;
+    I->ref_rect = skinq_rect_clip(o->ref, img->width, img->height);
+    const int any = I->ref_rect.w > 0 && I->ref_rect.h > 0;
+    skinq_status st = any ? run_pass(ctx, p, img, I->ref_rect, alpha, NULL, A, NULL) : SKINQ_OK;
+    const skinq_color_acc *T = &A->a[A->n];
+    I->ref_pixels = any ? T->n : 0;
+    I->ref_clipped = any ? T->clipped : 0;
+    if (st == SKINQ_OK && I->ref_pixels == 0)
+        st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "reference region %d,%d,%d,%d has no usable pixel in the %dx%d image",
+                        o->ref.x, o->ref.y, o->ref.w, o->ref.h, img->width, img->height);
+    if (st == SKINQ_OK)
+        skinq_color_ref_summary(p, T, R);
+    return st;
+}
+
+skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const skinq_roi *roi,
+                                 const skinq_color_options *opt, const skinq_maps_options *maps, skinq_metrics *out,
+                                 skinq_color_info *info)
 {
     skinq_color_options defaults;
     if (!opt) {
         skinq_color_default_options(&defaults);
         opt = &defaults;
     }
-    skinq_status st = check_options(ctx, img, alpha, opt);
+    const char *dir = maps ? maps->dir : NULL;
+    skinq_status st = check_options(ctx, img, roi, opt);
     if (st != SKINQ_OK)
         return st;
     skinq_color_info I;
-    memset(&I, 0, sizeof I);
-    snprintf(I.white_point, sizeof I.white_point, "D65");
-    double gains[3] = {1, 1, 1};
-    if (opt->has_white) {
-        st = skinq_color_white_gains(ctx, img, alpha, opt->white, opt->white_reflectance, gains, &I.white_pixels,
-                                     &I.white_clipped);
-        if (st != SKINQ_OK)
-            return st;
-        I.has_white = 1;
-    }
-    memcpy(I.white_gains, gains, sizeof gains);
+    skinq_color_info_init(&I, roi, img->width, img->height);
+    const skinq_mask *alpha = roi ? roi->alpha : NULL;
+    const skinq_rect box = I.roi_rect;
     skinq_color_params p;
-    st = skinq_color_params_init(ctx, &p, img, gains);
-    if (st != SKINQ_OK)
-        return st;
-
-    /* the ROI: a box to walk and up to two masks ANDed inside it */
-    skinq_mask *skin = NULL;
-    const skinq_mask *m1 = alpha, *m2 = NULL;
-    skinq_rect box = {0, 0, img->width, img->height};
-    snprintf(I.roi_source, sizeof I.roi_source, "%s%s", skinq_roi_kind_name(opt->roi_kind), alpha ? "+alpha" : "");
-    if (opt->roi_kind == SKINQ_ROI_RECT) {
-        box = skinq_rect_clip(opt->roi, img->width, img->height);
-    } else if (opt->roi_kind == SKINQ_ROI_MASK) {
-        m2 = opt->roi_mask;
-        box = skinq_color_mask_bbox(m2);
-    } else if (opt->roi_kind == SKINQ_ROI_AUTO_SKIN) {
-        st = skinq_color_skin_mask(ctx, img, alpha, gains, &skin);
-        if (st != SKINQ_OK)
-            return st;
-        m1 = skin; /* already excludes what alpha excludes */
-        box = skinq_color_mask_bbox(skin);
-    }
-    I.roi_rect = box;
-
     skinq_color_accs A = {0};
     color_maps M = {0};
-    int threads = skinq_ctx_threads(ctx);
-    st = skinq_color_accs_new(ctx, &A, threads);
-    if (st == SKINQ_OK && opt->maps_dir)
-        st = skinq_color_maps_new(ctx, &M, img->width, img->height, opt->map_max_size > 0 ? opt->map_max_size : 1024);
-
-    /* the reference region first: its median a* sets the red threshold */
     skinq_color_ref R = {0};
-    if (st == SKINQ_OK && opt->has_ref) {
-        I.has_ref = 1;
-        I.ref_rect = skinq_rect_clip(opt->ref, img->width, img->height);
-        if (I.ref_rect.w > 0 && I.ref_rect.h > 0)
-            st = run_pass(ctx, &p, img, I.ref_rect, alpha, NULL, &A, NULL);
-        const skinq_color_acc *T = &A.a[A.n];
-        I.ref_pixels = I.ref_rect.w > 0 && I.ref_rect.h > 0 ? T->n : 0;
-        I.ref_clipped = I.ref_rect.w > 0 && I.ref_rect.h > 0 ? T->clipped : 0;
-        if (st == SKINQ_OK && I.ref_pixels == 0)
-            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "reference region %d,%d,%d,%d has no usable pixel in the %dx%d image",
-                            opt->ref.x, opt->ref.y, opt->ref.w, opt->ref.h, img->width, img->height);
-        if (st == SKINQ_OK)
-            skinq_color_ref_summary(&p, T, &R);
-    }
-
-    if (st == SKINQ_OK) {
-        if (box.w > 0 && box.h > 0)
-            st = run_pass(ctx, &p, img, box, m1, m2, &A, opt->maps_dir ? &M : NULL);
-        else
-            skinq_color_accs_reset(&A);
-    }
-    const skinq_color_acc *T = &A.a[A.n];
+    if ((st = white_phase(ctx, img, alpha, opt, &I)) != SKINQ_OK ||
+        (st = skinq_color_params_init(ctx, &p, img, I.white_gains)) != SKINQ_OK ||
+        (st = skinq_color_accs_new(ctx, &A, skinq_ctx_threads(ctx))) != SKINQ_OK)
+        goto done;
+    if (dir && (st = skinq_color_maps_new(ctx, &M, img->width, img->height,
+                                          maps->color_max_size > 0 ? maps->color_max_size : 1024)) != SKINQ_OK)
+        goto done;
+    if ((st = ref_phase(ctx, &p, img, alpha, opt, &A, &I, &R)) != SKINQ_OK)
+        goto done;
+    if (box.w > 0 && box.h > 0)
+        st = run_pass(ctx, &p, img, box, roi ? roi->mask : NULL, NULL, &A, dir ? &M : NULL);
+    else
+        skinq_color_accs_reset(&A);
     if (st == SKINQ_OK)
-        st = skinq_color_emit(ctx, opt, &p, T, &R, &I, out);
-    if (st == SKINQ_OK && opt->maps_dir) {
-        st = skinq_color_maps_write(ctx, &M, T, img, opt->maps_dir);
+        st = skinq_color_emit(ctx, opt, roi ? roi->px_per_mm : 0, &p, &A.a[A.n], &R, &I, out);
+    if (st == SKINQ_OK && dir) {
+        st = skinq_color_maps_write(ctx, &M, &A.a[A.n], img, dir);
         I.map_factor = st == SKINQ_OK ? M.f : 0;
     }
+done:
     skinq_color_maps_free(ctx, &M);
     skinq_color_accs_free(ctx, &A);
-    skinq_mask_free(&skin);
     if (st == SKINQ_OK && info)
         *info = I;
     return st;

@@ -1,12 +1,15 @@
-/* color_int.h -- internal: what color.c shares with the other lib/color files (skin.c, stats.c):
- * kernel parameters for an image, one-row dispatch, histogram statistics. */
+/* color_int.h -- internal: what the lib/color files share: kernel parameters for an image
+ * (params.c), one-row dispatch, histogram statistics, streaming, the ROI (roi.c). */
 #ifndef SKINQ_COLOR_INT_H
 #define SKINQ_COLOR_INT_H
 
 #include "color/color_kernels.h"
 
+/** The default moment shift of each metric (params.c), until a region's own centre is known. */
+extern const float skinq_color_shift0[SKINQ_CM_COUNT];
+
 /**
- * Kernel constants for an image: the 8- or 16-bit tables, gains (NULL = 1, 1, 1), the
+ * Kernel constants for an image (params.c): the 8- or 16-bit tables, gains (NULL = 1, 1, 1), the
  * decomposition rows, the histogram ranges and default moment shifts.
  * @return SKINQ_OK, SKINQ_E_UNSUPPORTED (depth not 8/16), SKINQ_E_NOMEM (16-bit tables).
  */
@@ -54,12 +57,17 @@ void skinq_color_ref_summary(const skinq_color_params *p, const skinq_color_acc 
 
 /**
  * The metrics of a region's accumulation (totals in T, histograms filled) under the design's
- * paths, with reference deltas when R->has; fills info's counts, red-area threshold and ITA
- * category. @return SKINQ_OK, SKINQ_E_EMPTY_ROI (no valid pixel), SKINQ_E_NOMEM.
+ * paths, with reference deltas when R->has, areas at the scale px_per_mm (0 = unknown); fills
+ * info's counts, red-area threshold and ITA category.
+ * @return SKINQ_OK, SKINQ_E_EMPTY_ROI (no valid pixel), SKINQ_E_NOMEM.
  */
-skinq_status skinq_color_emit(skinq_ctx *ctx, const skinq_color_options *o, const skinq_color_params *p,
-                              const skinq_color_acc *T, const skinq_color_ref *R, skinq_color_info *info,
-                              skinq_metrics *out);
+skinq_status skinq_color_emit(skinq_ctx *ctx, const skinq_color_options *o, double px_per_mm,
+                              const skinq_color_params *p, const skinq_color_acc *T, const skinq_color_ref *R,
+                              skinq_color_info *info, skinq_metrics *out);
+
+/** The provenance every colour pass starts from: D65, the ROI's source ("+alpha" when alpha
+ * applied) and bounding box, unit gains. roi NULL: the whole width×height image. */
+void skinq_color_info_init(skinq_color_info *I, const skinq_roi *roi, int width, int height);
 
 /** Accumulators of every thread (each with its own histogram) plus their sum (stats.c). */
 typedef struct skinq_color_accs {
@@ -81,14 +89,17 @@ uint32_t **skinq_color_accs_bins(skinq_ctx *ctx, const skinq_color_accs *A);
 skinq_status skinq_color_gains_from_sums(skinq_ctx *ctx, const double sum[3], uint64_t n, double reflectance,
                                          skinq_rect patch, int width, int height, double gains[3]);
 
-/** Bounding box of a mask's nonzero pixels (zero-sized when none). */
-skinq_rect skinq_color_mask_bbox(const skinq_mask *m);
+/** skinq_roi_resolve() without pixels or alpha (roi.c), for a decoder's rows: every kind but
+ * auto-skin (SKINQ_E_INVALID). */
+skinq_status skinq_roi_resolve_size(skinq_ctx *ctx, int width, int height, const skinq_roi_options *o,
+                                    double px_per_mm, skinq_roi **out);
 
 /* Streaming (color_stream.c): the statistics of an 8-bit RGB image fed row batch by row batch
- * in order, by one thread at a time; ROI image, rect or mask (no auto-skin, no maps). */
+ * in order, by one thread at a time, over a resolved ROI (borrowed until the stream is freed;
+ * no maps). */
 typedef struct skinq_color_stream skinq_color_stream;
-skinq_status skinq_color_stream_new(skinq_ctx *ctx, int width, int height, const skinq_color_options *o,
-                                    skinq_color_stream **out);
+skinq_status skinq_color_stream_new(skinq_ctx *ctx, int width, int height, const skinq_roi *roi,
+                                    const skinq_color_options *o, skinq_color_stream **out);
 void skinq_color_stream_rows(skinq_color_stream *s, const uint8_t *rows, size_t stride, int y0, int n);
 /** Evaluate: the metrics and provenance skinq_color_analyze() would give for the whole image. */
 skinq_status skinq_color_stream_finish(skinq_ctx *ctx, skinq_color_stream *s, skinq_metrics *out,

@@ -10,6 +10,7 @@
 
 struct skinq_color_stream {
     skinq_color_options o;
+    const skinq_roi *R;           /* borrowed */
     int width, height;
     skinq_rect roi, ref, white;   /* clipped to the image */
     skinq_color_counts *roi_c, *ref_c;
@@ -18,24 +19,23 @@ struct skinq_color_stream {
     const struct skinq_kernels *k;
 };
 
-skinq_status skinq_color_stream_new(skinq_ctx *ctx, int width, int height, const skinq_color_options *o,
-                                    skinq_color_stream **out)
+skinq_status skinq_color_stream_new(skinq_ctx *ctx, int width, int height, const skinq_roi *roi,
+                                    const skinq_color_options *o, skinq_color_stream **out)
 {
-    if (o->roi_kind == SKINQ_ROI_AUTO_SKIN || o->maps_dir)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "streamed colour analysis takes no auto-skin ROI and no maps");
-    if (o->roi_kind == SKINQ_ROI_MASK && (!o->roi_mask || o->roi_mask->width != width || o->roi_mask->height != height))
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "ROI mask is %dx%d but the image is %dx%d", o->roi_mask ? o->roi_mask->width : 0,
-                          o->roi_mask ? o->roi_mask->height : 0, width, height);
+    if (!isfinite(o->red_threshold))
+        return skinq_fail(ctx, SKINQ_E_INVALID, "red threshold must be finite");
+    if ((roi->mask && (roi->mask->width != width || roi->mask->height != height)) || roi->alpha)
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "the region of interest was resolved for another image than this %dx%d one",
+                          width, height);
     skinq_color_stream *s = skinq_calloc(ctx, 1, sizeof *s);
     if (!s)
         return SKINQ_E_NOMEM;
     s->o = *o;
+    s->R = roi;
     s->width = width;
     s->height = height;
     s->k = skinq_ctx_kernels(ctx);
-    s->roi = o->roi_kind == SKINQ_ROI_RECT   ? skinq_rect_clip(o->roi, width, height)
-             : o->roi_kind == SKINQ_ROI_MASK ? skinq_color_mask_bbox(o->roi_mask)
-                                             : (skinq_rect){0, 0, width, height};
+    s->roi = roi->bbox;
     s->ref = o->has_ref ? skinq_rect_clip(o->ref, width, height) : (skinq_rect){0, 0, 0, 0};
     s->white = o->has_white ? skinq_rect_clip(o->white, width, height) : (skinq_rect){0, 0, 0, 0};
     skinq_status st = skinq_color_counts_new(ctx, 1, &s->roi_c);
@@ -71,9 +71,8 @@ void skinq_color_stream_rows(skinq_color_stream *s, const uint8_t *rows, size_t 
         int y = y0 + i;
         const uint8_t *row = rows + (size_t)i * stride;
         if (in_rows(s->roi, y)) {
-            const uint8_t *mask = s->o.roi_kind == SKINQ_ROI_MASK
-                                      ? s->o.roi_mask->data + (size_t)y * s->o.roi_mask->stride + s->roi.x
-                                      : NULL;
+            const skinq_mask *m = s->R->mask;
+            const uint8_t *mask = m ? m->data + (size_t)y * m->stride + s->roi.x : NULL;
             skinq_color_counts_row(s->roi_c, 0, s->k, row + (size_t)s->roi.x * 3, mask, (size_t)s->roi.w);
         }
         if (in_rows(s->ref, y))
@@ -96,10 +95,7 @@ skinq_status skinq_color_stream_finish(skinq_ctx *ctx, skinq_color_stream *s, sk
                                        skinq_color_info *info)
 {
     skinq_color_info I;
-    memset(&I, 0, sizeof I);
-    snprintf(I.white_point, sizeof I.white_point, "D65");
-    snprintf(I.roi_source, sizeof I.roi_source, "%s", skinq_roi_kind_name(s->o.roi_kind));
-    I.roi_rect = s->roi;
+    skinq_color_info_init(&I, s->R, s->width, s->height);
     double gains[3] = {1, 1, 1};
     skinq_status st = SKINQ_OK;
     if (s->o.has_white) {
@@ -144,7 +140,7 @@ skinq_status skinq_color_stream_finish(skinq_ctx *ctx, skinq_color_stream *s, sk
     }
     if (st == SKINQ_OK) {
         skinq_color_accs_sum(&A);
-        st = skinq_color_emit(ctx, &s->o, &p, &A.a[A.n], &R, &I, out);
+        st = skinq_color_emit(ctx, &s->o, s->R->px_per_mm, &p, &A.a[A.n], &R, &I, out);
     }
     skinq_free(ctx, bins);
     skinq_color_accs_free(ctx, &A);

@@ -31,6 +31,7 @@ struct skinq_ctx {
     void (*warn_fn)(const char *msg, void *user);
     void *warn_user;
     skinq_ctx_cache cache[SKINQ_CACHE_COUNT];
+    uint64_t header_parses; /* files whose header lib/io probed (tests check: one per analysed photo) */
     char error[1024];
 };
 

@@ -26,7 +26,8 @@
  * the pointer to NULL; plain structs without heap memory (skinq_fit, headers, info, options)
  * are the caller's and filled in place; skinq_metrics is the one caller-owned growable list
  * (zero-initialise, append, skinq_metrics_free). Strings and masks passed in are borrowed for
- * the call unless a function says otherwise. The library never prints and never exits.
+ * the call unless a function says otherwise (an object that keeps one, such as
+ * skinq_analyzer, says so; it must outlive the object). The library never prints and never exits.
  */
 
 #include <stddef.h>
@@ -347,28 +348,71 @@ double skinq_delta_e2000(const double lab1[3], const double lab2[3]);
 /** Where the region of interest comes from. */
 typedef enum skinq_roi_kind {
     SKINQ_ROI_IMAGE = 0, /**< the whole image */
-    SKINQ_ROI_RECT,      /**< options.roi, clipped to the image */
-    SKINQ_ROI_MASK,      /**< options.roi_mask (nonzero = inside), same size as the image */
+    SKINQ_ROI_RECT,      /**< skinq_roi_options.rect, clipped to the image */
+    SKINQ_ROI_MASK,      /**< skinq_roi_options.mask (nonzero = inside), same size as the image */
     SKINQ_ROI_AUTO_SKIN  /**< skinq_color_skin_mask() of the (white-corrected) image */
 } skinq_roi_kind;
 
-/** Options of skinq_color_analyze(); fill with skinq_color_default_options() first. */
+/** The region of interest as asked for (part of skinq_analysis_options). Plain struct, the caller's. */
+typedef struct skinq_roi_options {
+    skinq_roi_kind kind;
+    skinq_rect rect;        /**< SKINQ_ROI_RECT */
+    const skinq_mask *mask; /**< SKINQ_ROI_MASK; borrowed, not freed */
+} skinq_roi_options;
+
+/**
+ * A resolved region of interest: exactly the pixels the colour and texture passes read, and the
+ * scale of those pixels. Made once per image by skinq_roi_resolve(), freed by skinq_roi_free().
+ * It borrows the option's mask and the alpha mask it was made from: keep them alive until it is freed.
+ */
+typedef struct skinq_roi {
+    const skinq_mask *mask;  /**< the image's size, nonzero = inside; NULL: every pixel of bbox is inside */
+    skinq_rect bbox;         /**< bounding box of the inside pixels (zero-sized when none) */
+    skinq_roi_kind kind;     /**< where it came from */
+    const skinq_mask *alpha; /**< the alpha mask ANDed in (it also limits the reference and white patch), or NULL */
+    uint64_t inside;         /**< pixels inside */
+    double px_per_mm;        /**< scale; 0 = unknown (areas and lengths in pixels) */
+    skinq_mask *owned;       /**< (internal) the mask when the resolution made one */
+    skinq_allocator alloc;   /**< (internal) */
+} skinq_roi;
+
+/**
+ * Resolve a region of interest for one image: the rectangle (clipped), the ROI mask or the
+ * detected skin (skinq_color_skin_mask() after `gains`), ANDed with alpha; its bounding box and
+ * pixel count; the scale. This is the one place an ROI is made; colour and texture take the result.
+ * @param alpha      the image's alpha mask from skinq_image_load(), or NULL.
+ * @param o          the ROI options, or NULL for the whole image.
+ * @param px_per_mm  scale, >= 0 and finite (0 = unknown).
+ * @param gains      linear RGB gains for auto-skin (a white patch), or NULL.
+ * @param out        receives the ROI; unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_INVALID (unknown kind, mask kind without a mask, bad scale);
+ *         SKINQ_E_FORMAT (ROI or alpha mask size differs from the image); the errors of
+ *         skinq_color_skin_mask() for auto-skin; SKINQ_E_NOMEM.
+ */
+skinq_status skinq_roi_resolve(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                               const skinq_roi_options *o, double px_per_mm, const double gains[3], skinq_roi **out);
+
+/** Free a resolved ROI (and the mask it made); NULL-safe; sets *roi to NULL. */
+void skinq_roi_free(skinq_roi **roi);
+
+/** Where and how large PNG maps are written (part of skinq_analysis_options). Plain struct. */
+typedef struct skinq_maps_options {
+    const char *dir;      /**< write maps into this folder (created if missing); NULL = none */
+    int color_max_size;   /**< colour maps' longest side in pixels (default 1024) */
+    int texture_max_size; /**< the texture overlay's longest side in pixels (default 2048, >= 16) */
+} skinq_maps_options;
+
+/** Options of skinq_color_analyze(): colour-only settings; fill with skinq_color_default_options() first. */
 typedef struct skinq_color_options {
-    skinq_roi_kind roi_kind;
-    skinq_rect roi;              /**< SKINQ_ROI_RECT */
-    const skinq_mask *roi_mask;  /**< SKINQ_ROI_MASK; borrowed, not freed */
     int has_ref;                 /**< 1: `ref` is untreated reference skin; every metric gets delta_ref */
     skinq_rect ref;
     int has_white;               /**< 1: `white` is a white/grey patch; gains in linear RGB before any metric */
     skinq_rect white;
     double white_reflectance;    /**< reflectance the patch is normalised to (default 1: the patch reads white) */
-    double px_per_mm;            /**< scale; 0 = unknown (red_area_mm2 is then in pixels) */
     double red_threshold;        /**< a* units above the reference median for red_area_* (default 5) */
-    const char *maps_dir;        /**< write PNG maps into this folder (created if missing); NULL = none */
-    int map_max_size;            /**< maps' longest side in pixels (default 1024) */
 } skinq_color_options;
 
-/** Defaults: whole image, no ref, no white, scale unknown, red_threshold 5, no maps. */
+/** Defaults: no ref, no white, white_reflectance 1, red_threshold 5. */
 void skinq_color_default_options(skinq_color_options *o);
 
 /** Provenance of an analysis (what was measured and how). Plain struct, the caller's. */
@@ -397,18 +441,21 @@ typedef struct skinq_color_info {
  * erythema_index, melanin_index, hemoglobin, melanin, ita_deg; with a reference also
  * color.<m>.ref_mean and color.<m>.delta_ref (ROI mean − reference mean); color.red_area_fraction,
  * color.red_area_px, color.red_area_mm2 (pixels, unit "px", when the scale is unknown).
- * Maps (options.maps_dir): a.png, erythema_index.png, hemoglobin.png, melanin.png (heatmaps with a
+ * Maps (maps->dir): a.png, erythema_index.png, hemoglobin.png, melanin.png (heatmaps with a
  * legend, range p02–p98 of the ROI), overlay_a.png (a* over the photo) and roi.png, each atomic.
- * @param alpha  the image's alpha mask from skinq_image_load(), or NULL; pixels outside it never count.
+ * @param roi    the resolved ROI (skinq_roi_resolve() of this image), or NULL for the whole image
+ *               at an unknown scale. Pixels outside its alpha mask never count (ROI, reference, white).
  * @param o      options, or NULL for the defaults.
+ * @param maps   NULL or maps->dir NULL: no maps.
  * @param out    metrics are appended (existing paths overwritten); on error it may hold part of them.
  * @param info   provenance, may be NULL.
- * @return SKINQ_OK; SKINQ_E_INVALID (bad options); SKINQ_E_UNSUPPORTED (not RGB); SKINQ_E_FORMAT (mask
- *         size differs from the image); SKINQ_E_EMPTY_ROI (no usable pixel in the ROI, reference or
- *         white patch); SKINQ_E_LIMIT (above 2^32 pixels); SKINQ_E_NOMEM; SKINQ_E_IO (maps).
+ * @return SKINQ_OK; SKINQ_E_INVALID (bad options); SKINQ_E_UNSUPPORTED (not RGB); SKINQ_E_FORMAT (the
+ *         ROI was resolved for an image of another size); SKINQ_E_EMPTY_ROI (no usable pixel in the ROI,
+ *         reference or white patch); SKINQ_E_LIMIT (above 2^32 pixels); SKINQ_E_NOMEM; SKINQ_E_IO (maps).
  */
-skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
-                                 const skinq_color_options *o, skinq_metrics *out, skinq_color_info *info);
+skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const skinq_roi *roi,
+                                 const skinq_color_options *o, const skinq_maps_options *maps, skinq_metrics *out,
+                                 skinq_color_info *info);
 
 /**
  * White gains from a patch: gain_c = reflectance / mean linear c over the patch's pixels (inside
@@ -460,16 +507,6 @@ skinq_status skinq_color_skin_mask(skinq_ctx *ctx, const skinq_image *img, const
 
 /** "image", "rect", "mask", "auto-skin" (static; "unknown" for other values). */
 const char *skinq_roi_kind_name(skinq_roi_kind k);
-
-/**
- * The region of interest of options `o` as a mask of the image's size: the rectangle, the ROI
- * mask or the detected skin (after o's white patch gains), ANDed with alpha (may be NULL).
- * @param out   receives the mask (free with skinq_mask_free()); @param bbox its bounding box
- *              (zero-sized when empty).
- * @return SKINQ_OK or the option and white-patch errors of skinq_color_analyze().
- */
-skinq_status skinq_color_roi_mask(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
-                                  const skinq_color_options *o, skinq_mask **out, skinq_rect *bbox);
 
 /** Individual typology angle category (Chardon et al. 1991; Del Bino et al. 2006): "very light" (> 55°),
  * "light" (> 41°), "intermediate" (> 28°), "tan" (> 10°), "brown" (> −30°), "dark"; "unknown" for NaN. Static. */
@@ -548,8 +585,6 @@ typedef struct skinq_texture_options {
     double spot_min_area;      /**< mm^2: smaller components are not spots (default 0.05) */
     double tone_block;         /**< mm: block side for tone_evenness (default 1) */
     double unknown_px_per_mm;  /**< nominal scale for the mm options when the scale is unknown (20) */
-    const char *maps_dir;      /**< write texture maps here (created if missing); NULL = none */
-    int map_max_size;          /**< longest side of the overlay map in px (default 2048) */
 } skinq_texture_options;
 
 /** Fill the defaults listed above. */
@@ -564,7 +599,7 @@ void skinq_texture_default_options(skinq_texture_options *o);
 typedef struct skinq_texture_plan skinq_texture_plan;
 
 /**
- * @param o    options, or NULL for the defaults (copied; maps_dir is borrowed until the plan is freed).
+ * @param o    options, or NULL for the defaults (copied).
  * @param out  receives the plan; unchanged on error.
  * @return SKINQ_OK; SKINQ_E_INVALID (an option out of range); SKINQ_E_NOMEM.
  */
@@ -579,15 +614,17 @@ void skinq_texture_plan_free(skinq_texture_plan **p);
  * @param mel     melanin-index plane of the same layout for spots, or NULL (no texture.spots.*).
  * @param roi     region of interest (same size, nonzero = inside) or NULL for the whole image.
  * @param px_per_mm  scale; <= 0 when unknown (pixel units, see above).
+ * @param maps    NULL or maps->dir NULL: no maps; else psd.png and texture_overlay.png (longest side
+ *                maps->texture_max_size) are written into maps->dir.
  * @param out     metrics are appended (existing paths overwritten); on error it may hold part of them.
- * @return SKINQ_OK; SKINQ_E_INVALID (NULL plane, sizes < 1, stride < width, ROI size differs);
+ * @return SKINQ_OK; SKINQ_E_INVALID (NULL plane, sizes < 1, stride < width, ROI size differs, map size < 16);
  *         SKINQ_E_EMPTY_ROI (no ROI pixel, or the ROI holds no 32×32 square min_inside inside
  *         for the power spectrum); SKINQ_E_LIMIT (above the ctx's max_pixels); SKINQ_E_NOMEM;
  *         SKINQ_E_IO (maps).
  */
 skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const float *L, const float *mel,
                                    int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
-                                   skinq_metrics *out);
+                                   const skinq_maps_options *maps, skinq_metrics *out);
 
 /*
  * 16-bit planes: half the memory of float ones for a whole photo (a 24-MP L* plane is 48 MB
@@ -603,9 +640,9 @@ skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const 
 /** skinq_texture_execute() on 16-bit planes (see above); `stride` counts elements. */
 skinq_status skinq_texture_execute16(skinq_ctx *ctx, skinq_texture_plan *p, const uint16_t *L16, const int16_t *mel16,
                                      int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
-                                     skinq_metrics *out);
+                                     const skinq_maps_options *maps, skinq_metrics *out);
 
-/** One-shot: skinq_texture_plan_new() + skinq_texture_execute() + skinq_texture_plan_free(). */
+/** One-shot, without maps: skinq_texture_plan_new() + skinq_texture_execute() + skinq_texture_plan_free(). */
 skinq_status skinq_texture_analyze(skinq_ctx *ctx, const float *L, const float *mel, int width, int height,
                                    size_t stride, const skinq_mask *roi, double px_per_mm,
                                    const skinq_texture_options *o, skinq_metrics *out);
@@ -1055,6 +1092,7 @@ skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const
  */
 typedef struct skinq_analysis_options skinq_analysis_options;
 typedef struct skinq_analysis skinq_analysis;
+typedef struct skinq_analyzer skinq_analyzer;
 
 /**
  * The better direction of a metric path, for `improved`: -1 when less is better (redness: a*,
@@ -1078,7 +1116,9 @@ typedef struct skinq_delta {
 typedef struct skinq_compare_options {
     size_t size;                /**< sizeof(skinq_compare_options), set by skinq_compare_default_options() */
     const skinq_analysis_options *analysis; /**< ROI (on before), ref, white, scale, texture; NULL = defaults.
-                                                 Its colour maps_dir is ignored. */
+                                                 Its maps are ignored. Not read when `analyzer` is set. */
+    skinq_analyzer *analyzer;   /**< NULL, or an analyser (of the same ctx) whose options and texture plan both
+                                     analyses use: kept across many compares (`track add`) */
     skinq_align_options align;  /**< align.no_align = 1 for --no-align */
     const char *chart_path;     /**< --chart FILE (skinq_chart_load() for each photo), or NULL */
     const char *maps_dir;       /**< NULL, or write aligned_after.png, side_by_side.png, delta_e2000.png and
@@ -1130,41 +1170,81 @@ void skinq_compare_free(skinq_compare_result **r);
  * all under the design's metric paths in one list.
  */
 
-/** Options of skinq_analyze_file(); fill with skinq_analysis_default_options() first. */
+/** Options of an analysis; fill with skinq_analysis_default_options() first. The analysis owns the
+ * region of interest, the scale and the maps; colour and texture options hold only their own settings. */
 typedef struct skinq_analysis_options {
-    skinq_color_options color; /**< ROI, reference, white patch, scale, red threshold, maps folder */
+    skinq_roi_options roi;     /**< region of interest (an image's alpha channel always ANDs in) */
+    double px_per_mm;          /**< scale; 0 = unknown (areas in pixels, texture in pixel units) */
+    skinq_maps_options maps;   /**< PNG maps of colour and texture; maps.dir NULL = none */
+    skinq_color_options color; /**< reference, white patch, red threshold */
     int texture;               /**< 1 (default): texture metrics too (on L* of the same ROI); 0: colour only */
-    skinq_texture_options texture_options; /**< maps_dir is taken from color.maps_dir */
+    skinq_texture_options texture_options;
 } skinq_analysis_options;
 
+/** Defaults: whole image, scale unknown, no maps (map sizes 1024 colour, 2048 texture), the colour and
+ * texture defaults, texture on. */
 void skinq_analysis_default_options(skinq_analysis_options *o);
 
-/** The result of one photo's analysis; free with skinq_analysis_free(). */
+/** The result of one photo's analysis: an object, freed with skinq_analysis_free(). */
 typedef struct skinq_analysis {
-    char path[4096];
-    char sha256[65];
-    uint64_t file_size;       /**< bytes */
+    char *path;               /**< the file analysed (a copy), or NULL for an image in memory */
+    char sha256[65];          /**< "" for an image in memory */
+    uint64_t file_size;       /**< bytes (0 for an image in memory) */
     int width, height;        /**< upright pixels */
     int depth;                /**< bits per sample */
     int has_alpha;            /**< the file had an alpha channel (used as a mask) */
     skinq_color_info color;   /**< provenance of the colour metrics */
     skinq_metrics metrics;    /**< color.*, texture.* ... */
+    skinq_allocator alloc;    /**< (internal) the allocator that owns the result */
 } skinq_analysis;
 
+/** Free a result, its path and metrics; NULL-safe; sets *a to NULL. */
+void skinq_analysis_free(skinq_analysis **a);
+
 /**
- * Load and analyse a photo. @param out  zero-initialised or freed; on error it holds no memory.
- * @return SKINQ_OK or the errors of skinq_image_load(), skinq_file_sha256() and
- *         skinq_color_analyze() (messages name the file).
+ * An analyser (FFTW's plan/execute): the options checked and copied once, and the texture plan
+ * (FFTW plans, windows, scratch) made once and kept for every photo it analyses. Bound to the
+ * ctx it was made with; used by one thread at a time. The options' borrowed pointers (ROI mask,
+ * maps folder) must outlive it.
  */
+typedef struct skinq_analyzer skinq_analyzer;
+
+/**
+ * @param o    options, or NULL for the defaults (copied).
+ * @param out  receives the analyser; unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_INVALID (an option out of range); SKINQ_E_NOMEM.
+ */
+skinq_status skinq_analyzer_new(skinq_ctx *ctx, const skinq_analysis_options *o, skinq_analyzer **out);
+
+/** Free an analyser and its plans; NULL-safe; sets *a to NULL. */
+void skinq_analyzer_free(skinq_analyzer **a);
+
+/** The options an analyser runs with (its copy). */
+const skinq_analysis_options *skinq_analyzer_options(const skinq_analyzer *a);
+
+/** Write the next photos' maps into `dir` (borrowed; NULL = no maps), e.g. one folder a photo. */
+void skinq_analyzer_set_maps_dir(skinq_analyzer *a, const char *dir);
+
+/**
+ * Load and analyse a photo: its header is read once and flows into the loader (or the streamed
+ * decode of a JPEG), then provenance (size, sha256), the ROI resolved once, colour and texture.
+ * @param out  receives the result; unchanged on error.
+ * @return SKINQ_OK or the errors of skinq_image_load(), skinq_file_sha256(), skinq_roi_resolve(),
+ *         skinq_color_analyze() and skinq_texture_execute() (messages name the file).
+ */
+skinq_status skinq_analyzer_file(skinq_analyzer *a, const char *path, skinq_analysis **out);
+
+/** Analyse an image already in memory (alpha: its alpha mask or NULL); path and sha256 stay empty. */
+skinq_status skinq_analyzer_image(skinq_analyzer *a, const skinq_image *img, const skinq_mask *alpha,
+                                  skinq_analysis **out);
+
+/** One-shot: skinq_analyzer_new() + skinq_analyzer_file() + skinq_analyzer_free(). */
 skinq_status skinq_analyze_file(skinq_ctx *ctx, const char *path, const skinq_analysis_options *o,
-                                skinq_analysis *out);
+                                skinq_analysis **out);
 
-/** Analyse an image already in memory (provenance fields other than size stay empty). */
+/** One-shot: skinq_analyzer_new() + skinq_analyzer_image() + skinq_analyzer_free(). */
 skinq_status skinq_analyze_image(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
-                                 const skinq_analysis_options *o, skinq_analysis *out);
-
-/** Free a result's metrics and zero it; NULL-safe. */
-void skinq_analysis_free(skinq_analysis *a);
+                                 const skinq_analysis_options *o, skinq_analysis **out);
 
 /**
  * Load a mask image (PNG or JPEG; any layout): nonzero first channel = inside.

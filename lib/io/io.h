@@ -31,6 +31,13 @@ skinq_status skinq_png_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_im
 skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_image **out,
                               skinq_mask **alpha);
 
+/**
+ * skinq_image_load() of a file whose header skinq_image_probe() has just read (hdr): the header
+ * is not parsed again before the decode (the limit is checked against hdr).
+ */
+skinq_status skinq_image_load_probed(skinq_ctx *ctx, const char *path, const skinq_image_header *hdr,
+                                     skinq_image **out, skinq_mask **alpha);
+
 /** Where streamed rows go: buffer() gives room for rows [y0, y0+n) (`*stride` bytes a row, NULL
  * to stop), filled() hands them over; a non-OK status from it stops the decode with that status. */
 typedef struct skinq_row_sink {

@@ -51,6 +51,13 @@ static skinq_status check_header(skinq_ctx *ctx, const char *path, const skinq_i
     return SKINQ_OK;
 }
 
+/* The one place a file's header is parsed (counted for the tests). */
+static skinq_status probe(skinq_ctx *ctx, FILE *f, enum kind kind, const char *path, skinq_image_header *h)
+{
+    ctx->header_parses++;
+    return kind == KIND_JPEG ? skinq_jpeg_probe(ctx, f, path, h) : skinq_png_probe(ctx, f, path, h);
+}
+
 skinq_status skinq_image_probe(skinq_ctx *ctx, const char *path, skinq_image_header *hdr)
 {
     FILE *f;
@@ -59,7 +66,7 @@ skinq_status skinq_image_probe(skinq_ctx *ctx, const char *path, skinq_image_hea
     if (st != SKINQ_OK)
         return st;
     skinq_image_header h;
-    st = kind == KIND_JPEG ? skinq_jpeg_probe(ctx, f, path, &h) : skinq_png_probe(ctx, f, path, &h);
+    st = probe(ctx, f, kind, path, &h);
     fclose(f);
     if (st == SKINQ_OK && h.width <= 0)
         st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': zero-sized image", path);
@@ -68,7 +75,9 @@ skinq_status skinq_image_probe(skinq_ctx *ctx, const char *path, skinq_image_hea
     return st;
 }
 
-skinq_status skinq_image_load(skinq_ctx *ctx, const char *path, skinq_image **out, skinq_mask **alpha)
+/* Load with the header read already (hdr), or read here (hdr NULL). */
+static skinq_status load(skinq_ctx *ctx, const char *path, const skinq_image_header *hdr, skinq_image **out,
+                         skinq_mask **alpha)
 {
     FILE *f;
     enum kind kind;
@@ -77,7 +86,10 @@ skinq_status skinq_image_load(skinq_ctx *ctx, const char *path, skinq_image **ou
         return st;
     /* Header first: the size limit is enforced before any pixel buffer exists. */
     skinq_image_header h;
-    st = kind == KIND_JPEG ? skinq_jpeg_probe(ctx, f, path, &h) : skinq_png_probe(ctx, f, path, &h);
+    if (hdr)
+        h = *hdr;
+    else
+        st = probe(ctx, f, kind, path, &h);
     if (st == SKINQ_OK)
         st = check_header(ctx, path, &h);
     if (st == SKINQ_OK && fseek(f, 0, SEEK_SET) != 0)
@@ -114,4 +126,15 @@ skinq_status skinq_image_load(skinq_ctx *ctx, const char *path, skinq_image **ou
         *alpha = mask;
     *out = img;
     return SKINQ_OK;
+}
+
+skinq_status skinq_image_load(skinq_ctx *ctx, const char *path, skinq_image **out, skinq_mask **alpha)
+{
+    return load(ctx, path, NULL, out, alpha);
+}
+
+skinq_status skinq_image_load_probed(skinq_ctx *ctx, const char *path, const skinq_image_header *hdr,
+                                     skinq_image **out, skinq_mask **alpha)
+{
+    return load(ctx, path, hdr, out, alpha);
 }

@@ -1,207 +1,225 @@
-/* analyze.c -- one photo's analysis: load, provenance, colour (and texture) metrics. The one
- * place `analyze`, `compare` and `track add` get their numbers from. */
-#define _DEFAULT_SOURCE /* madvise */
+/* analyze.c -- one photo's analysis: the analyser (options and texture plan kept across photos),
+ * the header read once, load or stream, provenance, the ROI resolved once, colour and texture
+ * metrics. The one place `analyze`, `compare` and `track add` get their numbers from. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include "core/core.h"
+#include "color/color_int.h"
+#include "io/io.h"
 #include "pipeline/pipeline.h"
 
 void skinq_analysis_default_options(skinq_analysis_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->roi.kind = SKINQ_ROI_IMAGE;
+    o->maps.color_max_size = 1024;
+    o->maps.texture_max_size = 2048;
     skinq_color_default_options(&o->color);
     o->texture = 1;
     skinq_texture_default_options(&o->texture_options);
 }
 
-void skinq_analysis_free(skinq_analysis *a)
+void skinq_analysis_free(skinq_analysis **a)
 {
-    if (!a)
+    if (!a || !*a)
         return;
-    skinq_metrics_free(&a->metrics);
-    memset(a, 0, sizeof *a);
+    skinq_analysis *r = *a;
+    skinq_metrics_free(&r->metrics);
+    skinq_allocator al = r->alloc;
+    skinq_free_raw(&al, r->path);
+    skinq_free_raw(&al, r);
+    *a = NULL;
 }
 
-/* The planes of box a band of rows at a time. With release set (a photo this analysis owns, in
- * malloc's memory), the photo's pages behind each finished band go back to the OS (madvise
- * DONTNEED: they are read no more, and the block is freed right after), so the photo and the
- * planes do not add up: a 24-MP photo is 72 MB, its planes 96 MB. */
-static skinq_status box_planes(skinq_ctx *ctx, const skinq_image *img, int release, skinq_rect box,
-                               const double gains[3], uint16_t *L, int16_t *mel)
+/* The file's path (copied), sha256 and size into r. */
+static skinq_status provenance(skinq_ctx *ctx, const char *path, skinq_analysis *r)
 {
-    enum { BAND = 256 };
-    const size_t bpp = (size_t)img->channels * (size_t)(img->depth / 8);
-    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t done = ((uintptr_t)img->data + page - 1) & ~(page - 1); /* released up to here */
-    for (int y0 = 0; y0 < box.h; y0 += BAND) {
-        skinq_image view = *img;
-        view.width = box.w;
-        view.height = box.h - y0 < BAND ? box.h - y0 : BAND;
-        view.data = skinq_image_row(img, box.y + y0) + (size_t)box.x * bpp;
-        const size_t at = (size_t)y0 * (size_t)box.w;
-        skinq_status st = skinq_color_planes16(ctx, &view, gains, L + at, mel + at, (size_t)box.w);
-        if (st != SKINQ_OK)
-            return st;
-        const uintptr_t end = (uintptr_t)skinq_image_row(img, box.y + y0 + view.height - 1) + img->stride;
-        if (release && (end & ~(page - 1)) > done) { /* every row above the band's end is done */
-            madvise((void *)done, (end & ~(page - 1)) - done, MADV_DONTNEED);
-            done = end & ~(page - 1);
-        }
+    const size_t n = strlen(path) + 1;
+    if (!(r->path = skinq_malloc(ctx, n)))
+        return SKINQ_E_NOMEM;
+    memcpy(r->path, path, n);
+    skinq_status st = skinq_file_sha256(ctx, path, r->sha256);
+    struct stat sb;
+    if (st == SKINQ_OK && stat(path, &sb) != 0)
+        st = skinq_fail(ctx, SKINQ_E_IO, "cannot stat '%s'", path);
+    if (st == SKINQ_OK)
+        r->file_size = (uint64_t)sb.st_size;
+    return st;
+}
+
+skinq_status skinq_pipeline_result_new(skinq_ctx *ctx, const char *path, skinq_analysis **out)
+{
+    skinq_analysis *r = skinq_calloc(ctx, 1, sizeof *r);
+    if (!r)
+        return SKINQ_E_NOMEM;
+    r->alloc = ctx->alloc;
+    skinq_status st = path ? provenance(ctx, path, r) : SKINQ_OK;
+    if (st != SKINQ_OK) {
+        skinq_analysis_free(&r);
+        return st;
     }
+    *out = r;
     return SKINQ_OK;
 }
 
-/* Texture on L* of the ROI's bounding box: the colour kernels give the L* and melanin-index
- * planes of that box only (16-bit; views into the image and the mask, no copies of either).
- * roi NULL: every pixel of the box is inside. When *own is set, the image is given back as the
- * planes are made and freed once they exist, so the decoded photo and the texture pass never
- * share the peak. */
-static skinq_status texture_pass(skinq_ctx *ctx, const skinq_image *img, skinq_image **own, const skinq_mask *roi,
-                                 skinq_rect box, const skinq_analysis_options *o, skinq_analysis *out)
+/* ---------------------------------------------------------------- the analyser */
+
+skinq_status skinq_analyzer_new(skinq_ctx *ctx, const skinq_analysis_options *o, skinq_analyzer **out)
 {
-    if (box.w <= 0 || box.h <= 0)
-        return SKINQ_OK; /* the colour pass has already said the ROI is empty */
-    /* 16-bit planes: 4 bytes a pixel instead of 8, which is most of a photo's peak memory */
-    size_t n = (size_t)box.w * (size_t)box.h;
-    uint16_t *L = skinq_malloc(ctx, n * sizeof *L);
-    int16_t *mel = skinq_malloc(ctx, n * sizeof *mel);
-    skinq_status st = L && mel ? SKINQ_OK : SKINQ_E_NOMEM;
-    const int release = own && !img->alloc.malloc_fn; /* the default allocator: malloc's pages */
-    if (st == SKINQ_OK)
-        st = box_planes(ctx, img, release, box, out->color.white_gains, L, mel);
-    if (own)
-        skinq_image_free(own);
-    if (st == SKINQ_OK)
-        st = skinq_pipeline_texture16(ctx, L, mel, box, roi, o, out);
-    skinq_free(ctx, L);
-    skinq_free(ctx, mel);
-    return st;
+    if (!ctx || !out)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "skinq_analyzer_new: NULL argument");
+    skinq_analyzer *a = skinq_calloc(ctx, 1, sizeof *a);
+    if (!a)
+        return SKINQ_E_NOMEM;
+    a->ctx = ctx;
+    if (o)
+        a->o = *o;
+    else
+        skinq_analysis_default_options(&a->o);
+    skinq_status st = a->o.texture ? skinq_texture_plan_new(ctx, &a->o.texture_options, &a->plan) : SKINQ_OK;
+    if (st != SKINQ_OK) {
+        skinq_analyzer_free(&a);
+        return st;
+    }
+    *out = a;
+    return SKINQ_OK;
 }
 
-skinq_status skinq_pipeline_texture16(skinq_ctx *ctx, const uint16_t *L, const int16_t *mel, skinq_rect box,
-                                      const skinq_mask *roi, const skinq_analysis_options *o, skinq_analysis *out)
+void skinq_analyzer_free(skinq_analyzer **a)
 {
-    skinq_ctx_drop_caches(ctx); /* (the texture pass holds the analysis's peak memory) */
-    skinq_mask view = {0}; /* the ROI over the box, no copy */
-    if (roi) {
-        view = *roi;
-        view.width = box.w;
-        view.height = box.h;
-        view.data = roi->data + (size_t)box.y * roi->stride + (size_t)box.x;
-    }
-    skinq_texture_options to = o->texture_options;
-    to.maps_dir = o->color.maps_dir;
-    skinq_texture_plan *plan = NULL;
-    skinq_status st = skinq_texture_plan_new(ctx, &to, &plan);
-    if (st == SKINQ_OK)
-        st = skinq_texture_execute16(ctx, plan, L, mel, box.w, box.h, (size_t)box.w, roi ? &view : NULL, o->color.px_per_mm,
-                                     &out->metrics);
-    skinq_texture_plan_free(&plan);
-    if (st == SKINQ_E_EMPTY_ROI) { /* an ROI too small for a spectrum still has its colour */
-        skinq_warn(ctx, "no texture metrics: %s", skinq_ctx_error(ctx));
-        st = SKINQ_OK;
-    }
-    return st;
+    if (!a || !*a)
+        return;
+    skinq_ctx *ctx = (*a)->ctx;
+    skinq_texture_plan_free(&(*a)->plan);
+    skinq_free(ctx, *a);
+    *a = NULL;
 }
 
-/* skinq_analyze_image(); own: see texture_pass. */
-static skinq_status analyze_image(skinq_ctx *ctx, const skinq_image *img, skinq_image **own, const skinq_mask *alpha,
-                                  const skinq_analysis_options *o, skinq_analysis *out)
+const skinq_analysis_options *skinq_analyzer_options(const skinq_analyzer *a)
 {
-    skinq_analysis_options defaults;
-    if (!o) {
-        skinq_analysis_default_options(&defaults);
-        o = &defaults;
-    }
+    return &a->o;
+}
+
+void skinq_analyzer_set_maps_dir(skinq_analyzer *a, const char *dir)
+{
+    a->o.maps.dir = dir;
+}
+
+skinq_status skinq_pipeline_run(skinq_analyzer *a, const skinq_image *img, skinq_image **own, const skinq_roi *roi,
+                                const skinq_color_options *color, const skinq_maps_options *maps, skinq_analysis *out)
+{
     out->width = img->width;
     out->height = img->height;
     out->depth = img->depth;
-    out->has_alpha = alpha != NULL;
-    skinq_status st;
-    const skinq_color_options *c = &o->color;
-    if (!o->texture) {
-        st = skinq_color_analyze(ctx, img, alpha, c, &out->metrics, &out->color);
-    } else if (!alpha && (c->roi_kind == SKINQ_ROI_IMAGE || c->roi_kind == SKINQ_ROI_RECT)) {
-        /* a rectangle is its own bounding box: no mask for either pass */
-        skinq_rect box = c->roi_kind == SKINQ_ROI_RECT ? skinq_rect_clip(c->roi, img->width, img->height)
-                                                       : (skinq_rect){0, 0, img->width, img->height};
-        st = skinq_color_analyze(ctx, img, NULL, c, &out->metrics, &out->color);
-        if (st == SKINQ_OK)
-            st = texture_pass(ctx, img, own, NULL, box, o, out);
-    } else {
-        /* the ROI once, as a mask, for both passes (auto-skin is not detected twice) */
-        skinq_mask *roi = NULL;
-        skinq_rect box;
-        st = skinq_color_roi_mask(ctx, img, alpha, c, &roi, &box);
-        skinq_color_options co = *c;
-        co.roi_kind = SKINQ_ROI_MASK;
-        co.roi_mask = roi;
-        if (st == SKINQ_OK)
-            st = skinq_color_analyze(ctx, img, alpha, &co, &out->metrics, &out->color);
-        if (st == SKINQ_OK) {
-            snprintf(out->color.roi_source, sizeof out->color.roi_source, "%s%s", skinq_roi_kind_name(c->roi_kind),
-                     alpha ? "+alpha" : "");
-            st = texture_pass(ctx, img, own, roi, box, o, out);
-        }
-        skinq_mask_free(&roi);
-    }
-    if (st != SKINQ_OK)
-        skinq_metrics_free(&out->metrics);
+    out->has_alpha = roi->alpha != NULL;
+    skinq_status st = skinq_color_analyze(a->ctx, img, roi, color, maps, &out->metrics, &out->color);
+    if (st == SKINQ_OK && a->plan)
+        st = skinq_pipeline_texture(a->ctx, a->plan, img, own, roi, out->color.white_gains, maps, &out->metrics);
+    return st;
+}
+
+/* The ROI of an image in memory (auto-skin looks at white-corrected colours), then the passes. */
+static skinq_status analyze_image(skinq_analyzer *a, const skinq_image *img, skinq_image **own,
+                                  const skinq_mask *alpha, skinq_analysis *out)
+{
+    const skinq_analysis_options *o = &a->o;
+    double gains[3] = {1, 1, 1};
+    skinq_roi *roi = NULL;
+    skinq_status st = SKINQ_OK;
+    if (o->roi.kind == SKINQ_ROI_AUTO_SKIN && o->color.has_white)
+        st = skinq_color_white_gains(a->ctx, img, alpha, o->color.white, o->color.white_reflectance, gains, NULL,
+                                     NULL);
+    if (st == SKINQ_OK)
+        st = skinq_roi_resolve(a->ctx, img, alpha, &o->roi, o->px_per_mm, gains, &roi);
+    if (st == SKINQ_OK)
+        st = skinq_pipeline_run(a, img, own, roi, &o->color, &o->maps, out);
+    skinq_roi_free(&roi);
+    return st;
+}
+
+skinq_status skinq_analyzer_image(skinq_analyzer *a, const skinq_image *img, const skinq_mask *alpha,
+                                  skinq_analysis **out)
+{
+    skinq_analysis *r = NULL;
+    skinq_status st = skinq_pipeline_result_new(a->ctx, NULL, &r);
+    if (st == SKINQ_OK)
+        st = analyze_image(a, img, NULL, alpha, r);
+    if (st == SKINQ_OK)
+        *out = r;
+    else
+        skinq_analysis_free(&r);
+    return st;
+}
+
+/* A JPEG that can stream: its ROI from the header's size, then the streamed passes. */
+static skinq_status analyze_stream(skinq_analyzer *a, const char *path, const skinq_image_header *h,
+                                   skinq_analysis *out)
+{
+    skinq_roi *roi = NULL;
+    skinq_status st = skinq_roi_resolve_size(a->ctx, h->width, h->height, &a->o.roi, a->o.px_per_mm, &roi);
+    if (st == SKINQ_OK)
+        st = skinq_pipeline_stream(a, path, h, roi, out);
+    skinq_roi_free(&roi);
+    return st;
+}
+
+/* Name the file in the message when the analysis itself failed (the loader's messages do). */
+static skinq_status name_file(skinq_ctx *ctx, skinq_status st, const char *path)
+{
+    if (st != SKINQ_E_EMPTY_ROI && st != SKINQ_E_UNSUPPORTED && st != SKINQ_E_FORMAT)
+        return st;
+    const char *msg = skinq_ctx_error(ctx);
+    if (strstr(msg, path))
+        return st;
+    char copy[sizeof ctx->error];
+    snprintf(copy, sizeof copy, "%s", msg);
+    return skinq_fail(ctx, st, "'%s': %s", path, copy);
+}
+
+skinq_status skinq_analyzer_file(skinq_analyzer *a, const char *path, skinq_analysis **out)
+{
+    skinq_ctx *ctx = a->ctx;
+    skinq_image *img = NULL;
+    skinq_mask *alpha = NULL;
+    skinq_analysis *r = NULL;
+    skinq_image_header h; /* read once: it decides streaming and goes on to the loader */
+    skinq_status st = skinq_image_probe(ctx, path, &h);
+    const int stream = st == SKINQ_OK && skinq_pipeline_can_stream(&h, &a->o);
+    if (st == SKINQ_OK && !stream)
+        st = skinq_image_load_probed(ctx, path, &h, &img, &alpha);
+    if (st == SKINQ_OK)
+        st = skinq_pipeline_result_new(ctx, path, &r);
+    if (st == SKINQ_OK)
+        st = stream ? analyze_stream(a, path, &h, r) : analyze_image(a, img, &img, alpha, r);
+    if (st == SKINQ_OK)
+        *out = r;
+    else
+        skinq_analysis_free(&r);
+    skinq_image_free(&img);
+    skinq_mask_free(&alpha);
+    return name_file(ctx, st, path);
+}
+
+skinq_status skinq_analyze_file(skinq_ctx *ctx, const char *path, const skinq_analysis_options *o,
+                                skinq_analysis **out)
+{
+    skinq_analyzer *a = NULL;
+    skinq_status st = skinq_analyzer_new(ctx, o, &a);
+    if (st == SKINQ_OK)
+        st = skinq_analyzer_file(a, path, out);
+    skinq_analyzer_free(&a);
     return st;
 }
 
 skinq_status skinq_analyze_image(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
-                                 const skinq_analysis_options *o, skinq_analysis *out)
+                                 const skinq_analysis_options *o, skinq_analysis **out)
 {
-    return analyze_image(ctx, img, NULL, alpha, o, out);
-}
-
-skinq_status skinq_analyze_file(skinq_ctx *ctx, const char *path, const skinq_analysis_options *o,
-                                skinq_analysis *out)
-{
-    memset(out, 0, sizeof *out);
-    if (strlen(path) >= sizeof out->path)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "path too long: '%.64s...'", path);
-    skinq_analysis_options defaults;
-    if (!o) {
-        skinq_analysis_default_options(&defaults);
-        o = &defaults;
-    }
-    skinq_image *img = NULL;
-    skinq_mask *alpha = NULL;
-    skinq_image_header h;
-    skinq_status st = skinq_image_probe(ctx, path, &h);
-    int stream = st == SKINQ_OK && skinq_pipeline_can_stream(&h, o);
-    if (st == SKINQ_OK && !stream)
-        st = skinq_image_load(ctx, path, &img, &alpha);
+    skinq_analyzer *a = NULL;
+    skinq_status st = skinq_analyzer_new(ctx, o, &a);
     if (st == SKINQ_OK)
-        st = skinq_file_sha256(ctx, path, out->sha256);
-    struct stat sb;
-    if (st == SKINQ_OK && stat(path, &sb) != 0)
-        st = skinq_fail(ctx, SKINQ_E_IO, "cannot stat '%s'", path);
-    if (st == SKINQ_OK) {
-        snprintf(out->path, sizeof out->path, "%s", path);
-        out->file_size = (uint64_t)sb.st_size;
-        st = stream ? skinq_pipeline_stream(ctx, path, &h, o, out) : analyze_image(ctx, img, &img, alpha, o, out);
-    }
-    if (st != SKINQ_OK) {
-        /* name the file in the message when the analysis itself failed */
-        if (st == SKINQ_E_EMPTY_ROI || st == SKINQ_E_UNSUPPORTED || st == SKINQ_E_FORMAT) {
-            const char *msg = skinq_ctx_error(ctx);
-            if (!strstr(msg, path)) {
-                char copy[sizeof ctx->error];
-                snprintf(copy, sizeof copy, "%s", msg);
-                skinq_fail(ctx, st, "'%s': %s", path, copy);
-            }
-        }
-        skinq_analysis_free(out);
-    }
-    skinq_image_free(&img);
-    skinq_mask_free(&alpha);
+        st = skinq_analyzer_image(a, img, alpha, out);
+    skinq_analyzer_free(&a);
     return st;
 }
 

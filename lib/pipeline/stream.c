@@ -169,12 +169,53 @@ static void ring_task(void *user, int task, int thread)
 int skinq_pipeline_can_stream(const skinq_image_header *h, const skinq_analysis_options *o)
 {
     return strcmp(h->format, "jpeg") == 0 && h->channels == 3 && h->orientation == 1 && !h->has_icc &&
-           (!o->texture || !o->color.has_white) && !o->color.maps_dir && o->color.roi_kind != SKINQ_ROI_AUTO_SKIN;
+           (!o->texture || !o->color.has_white) && !o->maps.dir && o->roi.kind != SKINQ_ROI_AUTO_SKIN;
 }
 
-skinq_status skinq_pipeline_stream(skinq_ctx *ctx, const char *path, const skinq_image_header *h,
-                                   const skinq_analysis_options *o, skinq_analysis *out)
+/* The job's buffers: the ring (or one batch) and, with texture, the planes of the ROI's box. */
+static skinq_status stream_setup(stream_job *J, const skinq_image_header *h, const skinq_roi *roi, int texture,
+                                 int two)
 {
+    skinq_ctx *ctx = J->ctx;
+    if (!(J->buf = skinq_malloc(ctx, J->stride * BATCH * (two ? RING : 1))))
+        return SKINQ_E_NOMEM;
+    J->box = roi->bbox;
+    const size_t n = (size_t)(J->box.w > 0 ? J->box.w : 0) * (size_t)(J->box.h > 0 ? J->box.h : 0);
+    if (!texture || !n)
+        return SKINQ_OK;
+    const skinq_image fmt = {.width = h->width, .height = h->height, .channels = 3, .depth = 8};
+    skinq_color_params pp;
+    skinq_status st = skinq_color_params_init(ctx, &pp, &fmt, NULL);
+    if (st != SKINQ_OK)
+        return st;
+    skinq_color_fixed8_init(&J->fx, &pp);
+    J->L16 = skinq_malloc(ctx, n * sizeof *J->L16);
+    J->mel16 = skinq_malloc(ctx, n * sizeof *J->mel16);
+    J->rows = skinq_malloc(ctx, 2 * (size_t)J->box.w * sizeof *J->rows);
+    return J->L16 && J->mel16 && J->rows ? SKINQ_OK : SKINQ_E_NOMEM;
+}
+
+/* Decode the file through the sink: decoder and counter on two threads, or one after the other. */
+static skinq_status stream_decode(stream_job *J, int two)
+{
+    if (!two) {
+        skinq_row_sink sink = {seq_buffer, seq_filled, J};
+        return skinq_jpeg_decode_rows(J->ctx, J->path, BATCH, &sink);
+    }
+    pthread_mutex_init(&J->lock, NULL);
+    pthread_cond_init(&J->not_full, NULL);
+    pthread_cond_init(&J->not_empty, NULL);
+    skinq_parallel_for(J->ctx, 2, ring_task, J);
+    pthread_cond_destroy(&J->not_full);
+    pthread_cond_destroy(&J->not_empty);
+    pthread_mutex_destroy(&J->lock);
+    return J->decode_status;
+}
+
+skinq_status skinq_pipeline_stream(skinq_analyzer *a, const char *path, const skinq_image_header *h,
+                                   const skinq_roi *roi, skinq_analysis *out)
+{
+    skinq_ctx *ctx = a->ctx;
     stream_job J;
     memset(&J, 0, sizeof J);
     atomic_init(&J.queued, 0);
@@ -182,40 +223,12 @@ skinq_status skinq_pipeline_stream(skinq_ctx *ctx, const char *path, const skinq
     J.path = path;
     J.width = h->width;
     J.stride = ((size_t)h->width * 3 + 63) & ~(size_t)63;
-    int two = skinq_ctx_threads(ctx) >= 2;
-    skinq_status st = skinq_color_stream_new(ctx, h->width, h->height, &o->color, &J.cs);
-    if (st == SKINQ_OK && !(J.buf = skinq_malloc(ctx, J.stride * BATCH * (two ? RING : 1))))
-        st = SKINQ_E_NOMEM;
-    const skinq_color_options *c = &o->color;
-    if (st == SKINQ_OK && o->texture) { /* the planes of the box analyze.c would take */
-        J.box = c->roi_kind == SKINQ_ROI_RECT   ? skinq_rect_clip(c->roi, h->width, h->height)
-                : c->roi_kind == SKINQ_ROI_MASK ? skinq_color_mask_bbox(c->roi_mask)
-                                                : (skinq_rect){0, 0, h->width, h->height};
-        const size_t n = (size_t)(J.box.w > 0 ? J.box.w : 0) * (size_t)(J.box.h > 0 ? J.box.h : 0);
-        const skinq_image fmt = {.width = h->width, .height = h->height, .channels = 3, .depth = 8};
-        skinq_color_params pp;
-        if (n && (st = skinq_color_params_init(ctx, &pp, &fmt, NULL)) == SKINQ_OK) {
-            skinq_color_fixed8_init(&J.fx, &pp);
-            J.L16 = skinq_malloc(ctx, n * sizeof *J.L16);
-            J.mel16 = skinq_malloc(ctx, n * sizeof *J.mel16);
-            J.rows = skinq_malloc(ctx, 2 * (size_t)J.box.w * sizeof *J.rows);
-            if (!J.L16 || !J.mel16 || !J.rows)
-                st = SKINQ_E_NOMEM;
-        }
-    }
-    if (st == SKINQ_OK && two) {
-        pthread_mutex_init(&J.lock, NULL);
-        pthread_cond_init(&J.not_full, NULL);
-        pthread_cond_init(&J.not_empty, NULL);
-        skinq_parallel_for(ctx, 2, ring_task, &J);
-        pthread_cond_destroy(&J.not_full);
-        pthread_cond_destroy(&J.not_empty);
-        pthread_mutex_destroy(&J.lock);
-        st = J.decode_status;
-    } else if (st == SKINQ_OK) {
-        skinq_row_sink sink = {seq_buffer, seq_filled, &J};
-        st = skinq_jpeg_decode_rows(ctx, path, BATCH, &sink);
-    }
+    const int two = skinq_ctx_threads(ctx) >= 2;
+    skinq_status st = skinq_color_stream_new(ctx, h->width, h->height, roi, &a->o.color, &J.cs);
+    if (st == SKINQ_OK)
+        st = stream_setup(&J, h, roi, a->plan != NULL, two);
+    if (st == SKINQ_OK)
+        st = stream_decode(&J, two);
     skinq_free(ctx, J.buf);
     J.buf = NULL;
     if (st == SKINQ_OK) {
@@ -225,10 +238,7 @@ skinq_status skinq_pipeline_stream(skinq_ctx *ctx, const char *path, const skinq
         st = skinq_color_stream_finish(ctx, J.cs, &out->metrics, &out->color);
     }
     if (st == SKINQ_OK && J.L16)
-        st = skinq_pipeline_texture16(ctx, J.L16, J.mel16, J.box, c->roi_kind == SKINQ_ROI_MASK ? c->roi_mask : NULL,
-                                      o, out);
-    if (st != SKINQ_OK)
-        skinq_metrics_free(&out->metrics);
+        st = skinq_pipeline_texture16(ctx, a->plan, J.L16, J.mel16, roi, NULL, &out->metrics);
     skinq_free(ctx, J.L16);
     skinq_free(ctx, J.mel16);
     skinq_free(ctx, J.rows);

@@ -79,7 +79,7 @@ static skinq_status overlay_map(skinq_ctx *ctx, const tex_img *im, const tex_por
 }
 
 skinq_status tex_write_maps(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, const tex_psd_out *psd,
-                            const tex_pores_out *pores, const tex_lines_out *lines, const char *dir)
+                            const tex_pores_out *pores, const tex_lines_out *lines, const char *dir, int max_size)
 {
     skinq_status st = skinq_dir_ensure(ctx, dir);
     char path[4096];
@@ -91,7 +91,7 @@ skinq_status tex_write_maps(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img
     if (st == SKINQ_OK) {
         if (snprintf(path, sizeof path, "%s/texture_overlay.png", dir) >= (int)sizeof path)
             return skinq_fail(ctx, SKINQ_E_INVALID, "maps folder name too long: '%s'", dir);
-        st = overlay_map(ctx, im, pores, lines, p->o.map_max_size, path);
+        st = overlay_map(ctx, im, pores, lines, max_size, path);
     }
     return st;
 }

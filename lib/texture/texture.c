@@ -30,8 +30,6 @@ void skinq_texture_default_options(skinq_texture_options *o)
     o->spot_min_area = 0.05;
     o->tone_block = 1;
     o->unknown_px_per_mm = 20;
-    o->maps_dir = NULL;
-    o->map_max_size = 2048;
 }
 
 static int band_ok(const double b[2])
@@ -63,8 +61,6 @@ static skinq_status check_options(skinq_ctx *ctx, const skinq_texture_options *o
         bad = "a threshold";
     else if (!(o->tone_block > 0) || !(o->unknown_px_per_mm > 0) || !isfinite(o->unknown_px_per_mm))
         bad = "tone_block or unknown_px_per_mm (> 0)";
-    else if (o->map_max_size < 16)
-        bad = "map_max_size (>= 16)";
     if (bad)
         return skinq_fail(ctx, SKINQ_E_INVALID, "invalid texture option: %s", bad);
     return SKINQ_OK;
@@ -185,9 +181,36 @@ static void roi_scan(tex_img *im)
             st = skinq_metrics_addf(ctx, out, (v), (unit), __VA_ARGS__);                                        \
     } while (0)
 
+/* The PSD's and roughness's metrics (as `metrics` asks). */
+static skinq_status psd_metrics(skinq_ctx *ctx, unsigned metrics, const tex_cfg *c, const tex_psd_out *psd,
+                                skinq_metrics *out)
+{
+    skinq_status st = SKINQ_OK;
+    if (metrics & SKINQ_TEXTURE_PSD) {
+        const double f = c->scale_known ? c->ppm : 1, d = c->scale_known ? 1 / (c->ppm * c->ppm) : 1;
+        static const char *const bn[3] = {"fine", "medium", "coarse"};
+        for (int q = 0; q < 3; q++)
+            ADD(psd->band[q], "L*^2", "texture.psd.%s", bn[q]);
+        ADD(psd->total, "L*^2", "texture.psd.total");
+        ADD(psd->slope, "1", "texture.psd.slope");
+        ADD(psd->T, "px", "texture.psd.tile_px");
+        ADD(psd->tiles, "1", "texture.psd.tiles");
+        for (int b = 0; b < psd->nbins; b++) {
+            ADD(psd->bin_freq[b] * f, c->u_freq, "texture.psd.bins.%d.freq", b);
+            ADD(psd->bin_power[b] * d, c->u_dens, "texture.psd.bins.%d.power", b);
+        }
+    }
+    if (metrics & SKINQ_TEXTURE_ROUGHNESS) {
+        ADD(psd->sa, "L*", "texture.roughness.sa");
+        ADD(psd->sq, "L*", "texture.roughness.sq");
+    }
+    return st;
+}
+
 /* The checks and the metrics, whichever planes im holds. */
 static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, const void *L, int width,
-                            int height, size_t stride, const skinq_mask *roi, double px_per_mm, skinq_metrics *out)
+                            int height, size_t stride, const skinq_mask *roi, double px_per_mm,
+                            const skinq_maps_options *mo, skinq_metrics *out)
 {
     if (!ctx || !p || !L || !out)
         return skinq_fail(ctx, SKINQ_E_INVALID, "texture: NULL argument (ctx, plan, L* plane and output are required)");
@@ -199,6 +222,9 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
     if (roi && (roi->width != width || roi->height != height || !roi->data))
         return skinq_fail(ctx, SKINQ_E_INVALID, "texture: the ROI mask is %dx%d, the plane %dx%d",
                           roi->width, roi->height, width, height);
+    const char *maps_dir = mo ? mo->dir : NULL;
+    if (maps_dir && mo->texture_max_size < 16)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "invalid texture option: map size %d (>= 16)", mo->texture_max_size);
     const skinq_texture_options *o = &p->o;
     im.w = width;
     im.h = height;
@@ -211,7 +237,7 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
     tex_cfg c;
     resolve(o, px_per_mm, &c);
     skinq_status st = SKINQ_OK;
-    const int maps = o->maps_dir != NULL;
+    const int maps = maps_dir != NULL;
     tex_psd_out psd;
     memset(&psd, 0, sizeof psd);
     tex_pores_out pores = {NULL, 0};
@@ -223,24 +249,8 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
         st = tex_psd(ctx, p, &im, &c, (o->metrics & SKINQ_TEXTURE_ROUGHNESS) != 0, &psd);
         have_psd = st == SKINQ_OK;
     }
-    if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_PSD)) {
-        const double f = c.scale_known ? c.ppm : 1, d = c.scale_known ? 1 / (c.ppm * c.ppm) : 1;
-        static const char *const bn[3] = {"fine", "medium", "coarse"};
-        for (int q = 0; q < 3; q++)
-            ADD(psd.band[q], "L*^2", "texture.psd.%s", bn[q]);
-        ADD(psd.total, "L*^2", "texture.psd.total");
-        ADD(psd.slope, "1", "texture.psd.slope");
-        ADD(psd.T, "px", "texture.psd.tile_px");
-        ADD(psd.tiles, "1", "texture.psd.tiles");
-        for (int b = 0; b < psd.nbins; b++) {
-            ADD(psd.bin_freq[b] * f, c.u_freq, "texture.psd.bins.%d.freq", b);
-            ADD(psd.bin_power[b] * d, c.u_dens, "texture.psd.bins.%d.power", b);
-        }
-    }
-    if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_ROUGHNESS)) {
-        ADD(psd.sa, "L*", "texture.roughness.sa");
-        ADD(psd.sq, "L*", "texture.roughness.sq");
-    }
+    if (st == SKINQ_OK)
+        st = psd_metrics(ctx, o->metrics, &c, &psd, out);
     if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_GLCM)) {
         double f[TEX_GLCM_FEATURES];
         st = tex_glcm(ctx, &im, o->glcm_levels, o->glcm_minmax, f);
@@ -278,7 +288,7 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
         ADD(tex_tone_evenness(ctx, &im, &c), "L*", "texture.tone_evenness");
     if (st == SKINQ_OK && maps)
         st = tex_write_maps(ctx, p, &im, have_psd ? &psd : NULL, (o->metrics & SKINQ_TEXTURE_PORES) ? &pores : NULL,
-                            (o->metrics & SKINQ_TEXTURE_LINES) ? &lines : NULL, o->maps_dir);
+                            (o->metrics & SKINQ_TEXTURE_LINES) ? &lines : NULL, maps_dir, mo->texture_max_size);
     skinq_free(ctx, pores.items);
     skinq_free(ctx, lines.mask);
     return st;
@@ -286,24 +296,24 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
 
 skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const float *L, const float *mel,
                                    int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
-                                   skinq_metrics *out)
+                                   const skinq_maps_options *maps, skinq_metrics *out)
 {
     tex_img im;
     memset(&im, 0, sizeof im);
     im.L = L;
     im.mel = mel;
-    return execute(ctx, p, im, L, width, height, stride, roi, px_per_mm, out);
+    return execute(ctx, p, im, L, width, height, stride, roi, px_per_mm, maps, out);
 }
 
 skinq_status skinq_texture_execute16(skinq_ctx *ctx, skinq_texture_plan *p, const uint16_t *L16, const int16_t *mel16,
                                      int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
-                                     skinq_metrics *out)
+                                     const skinq_maps_options *maps, skinq_metrics *out)
 {
     tex_img im;
     memset(&im, 0, sizeof im);
     im.L16 = L16;
     im.mel16 = mel16;
-    return execute(ctx, p, im, L16, width, height, stride, roi, px_per_mm, out);
+    return execute(ctx, p, im, L16, width, height, stride, roi, px_per_mm, maps, out);
 }
 
 skinq_status skinq_texture_analyze(skinq_ctx *ctx, const float *L, const float *mel, int width, int height,
@@ -313,7 +323,7 @@ skinq_status skinq_texture_analyze(skinq_ctx *ctx, const float *L, const float *
     skinq_texture_plan *p = NULL;
     skinq_status st = skinq_texture_plan_new(ctx, o, &p);
     if (st == SKINQ_OK)
-        st = skinq_texture_execute(ctx, p, L, mel, width, height, stride, roi, px_per_mm, out);
+        st = skinq_texture_execute(ctx, p, L, mel, width, height, stride, roi, px_per_mm, NULL, out);
     skinq_texture_plan_free(&p);
     return st;
 }

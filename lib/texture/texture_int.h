@@ -378,8 +378,8 @@ typedef void (*tex_pyr_fn)(void *user, int level, int p, const float *G, int w, 
 void tex_pyr_run(const tex_pyr *py, const float *base, size_t stride, int w, int h, float *scratch, tex_pyr_fn fn,
                  void *user);
 
-/** Maps: psd.png and texture_overlay.png into dir. */
+/** Maps: psd.png and texture_overlay.png (longest side max_size) into dir. */
 skinq_status tex_write_maps(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, const tex_psd_out *psd,
-                            const tex_pores_out *pores, const tex_lines_out *lines, const char *dir);
+                            const tex_pores_out *pores, const tex_lines_out *lines, const char *dir, int max_size);
 
 #endif

@@ -48,6 +48,19 @@ static uint16_t encode16(double v)
     return (uint16_t)lround(e * 65535);
 }
 
+/* skinq_color_analyze() over the ROI `ro` at scale ppm, resolved as an analysis resolves it. */
+static skinq_status analyze(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha, const skinq_roi_options *ro,
+                            double ppm, const skinq_color_options *o, const skinq_maps_options *mp, skinq_metrics *m,
+                            skinq_color_info *info)
+{
+    skinq_roi *roi = NULL;
+    skinq_status st = skinq_roi_resolve(ctx, img, alpha, ro, ppm, NULL, &roi);
+    if (st == SKINQ_OK)
+        st = skinq_color_analyze(ctx, img, roi, o, mp, m, info);
+    skinq_roi_free(&roi);
+    return st;
+}
+
 static void test_uniform_known_values(void **state)
 {
     (void)state;
@@ -57,7 +70,7 @@ static void test_uniform_known_values(void **state)
         skinq_image *img = uniform_image(ctx, 61, 37, 8, colours[i]);
         skinq_metrics m = {0};
         skinq_color_info info;
-        assert_int_equal(skinq_color_analyze(ctx, img, NULL, NULL, &m, &info), SKINQ_OK);
+        assert_int_equal(skinq_color_analyze(ctx, img, NULL, NULL, NULL, &m, &info), SKINQ_OK);
         double lab[3];
         ref_srgb8_to_lab((uint8_t)colours[i][0], (uint8_t)colours[i][1], (uint8_t)colours[i][2], lab);
         static const char *const names[3] = {"L", "a", "b"};
@@ -83,8 +96,8 @@ static void test_uniform_known_values(void **state)
     const unsigned c8[3] = {200, 120, 100}, c16[3] = {200 * 257, 120 * 257, 100 * 257};
     skinq_image *a = uniform_image(ctx, 20, 20, 8, c8), *b = uniform_image(ctx, 20, 20, 16, c16);
     skinq_metrics ma = {0}, mb = {0};
-    assert_int_equal(skinq_color_analyze(ctx, a, NULL, NULL, &ma, NULL), SKINQ_OK);
-    assert_int_equal(skinq_color_analyze(ctx, b, NULL, NULL, &mb, NULL), SKINQ_OK);
+    assert_int_equal(skinq_color_analyze(ctx, a, NULL, NULL, NULL, &ma, NULL), SKINQ_OK);
+    assert_int_equal(skinq_color_analyze(ctx, b, NULL, NULL, NULL, &mb, NULL), SKINQ_OK);
     assert_near(get(&mb, "color.L.mean"), get(&ma, "color.L.mean"), 1e-4);
     assert_near(get(&mb, "color.a.mean"), get(&ma, "color.a.mean"), 1e-4);
     assert_near(get(&mb, "color.hemoglobin.mean"), get(&ma, "color.hemoglobin.mean"), 1e-5);
@@ -133,7 +146,7 @@ static void test_percentiles_against_sort(void **state)
         planes[k] = malloc(n * sizeof(float));
     assert_int_equal(skinq_color_planes(ctx, img, NULL, planes, (size_t)w), SKINQ_OK);
     skinq_metrics m = {0};
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, NULL, &m, NULL), SKINQ_OK);
+    assert_int_equal(skinq_color_analyze(ctx, img, NULL, NULL, NULL, &m, NULL), SKINQ_OK);
     static const char *const names[] = {"L", "a", "b", "erythema_index", "melanin_index", "hemoglobin", "melanin",
                                         "ita_deg"};
     static const double bin[] = {1.0 / 128, 1.0 / 64, 1.0 / 64, 1.0 / 32, 1.0 / 32, 1.0 / 1024, 1.0 / 1024, 1.0 / 32};
@@ -179,12 +192,16 @@ static void test_roi_mask_clipping(void **state)
     set_px(img, 69, 49, clip);
     set_px(img, 5, 5, clip); /* outside: not counted */
     skinq_color_options o;
+    skinq_roi_options ro;
+    skinq_maps_options mp = {NULL, 1024, 2048};
+    double ppm = 0;
     skinq_color_default_options(&o);
-    o.roi_kind = SKINQ_ROI_RECT;
-    o.roi = (skinq_rect){20, 10, 50, 40};
+    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro.kind = SKINQ_ROI_RECT;
+    ro.rect = (skinq_rect){20, 10, 50, 40};
     skinq_metrics m = {0};
     skinq_color_info info;
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, &info), SKINQ_OK);
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, &info), SKINQ_OK);
     assert_int_equal(info.roi_inside, 50 * 40);
     assert_int_equal(info.roi_clipped, 3);
     assert_int_equal(info.roi_pixels, 50 * 40 - 3);
@@ -203,9 +220,9 @@ static void test_roi_mask_clipping(void **state)
     for (int y = 60; y < 65; y++)
         for (int x = 80; x < 85; x++)
             mask->data[(size_t)y * mask->stride + (size_t)x] = 1;
-    o.roi_kind = SKINQ_ROI_MASK;
-    o.roi_mask = mask;
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, &info), SKINQ_OK);
+    ro.kind = SKINQ_ROI_MASK;
+    ro.mask = mask;
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, &info), SKINQ_OK);
     assert_int_equal(info.roi_pixels, 125);
     assert_int_equal(info.roi_rect.x, 40);
     assert_int_equal(info.roi_rect.y, 12);
@@ -223,7 +240,7 @@ static void test_roi_mask_clipping(void **state)
     for (int y = 60; y < 65; y++)
         for (int x = 80; x < 85; x++)
             alpha->data[(size_t)y * alpha->stride + (size_t)x] = 0;
-    assert_int_equal(skinq_color_analyze(ctx, img, alpha, &o, &m, &info), SKINQ_OK);
+    assert_int_equal(analyze(ctx, img, alpha, &ro, ppm, &o, &mp, &m, &info), SKINQ_OK);
     assert_int_equal(info.roi_pixels, 100);
     assert_string_equal(info.roi_source, "mask+alpha");
     assert_near(get(&m, "color.L.mean"), lab[0], 0.005);
@@ -245,14 +262,18 @@ static void test_reference_deltas(void **state)
         for (int x = 60; x < 120; x++)
             set_px(img, x, y, red_c);
     skinq_color_options o;
+    skinq_roi_options ro;
+    skinq_maps_options mp = {NULL, 1024, 2048};
+    double ppm = 0;
     skinq_color_default_options(&o);
-    o.roi_kind = SKINQ_ROI_RECT;
-    o.roi = (skinq_rect){60, 0, 60, 60};
+    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro.kind = SKINQ_ROI_RECT;
+    ro.rect = (skinq_rect){60, 0, 60, 60};
     o.has_ref = 1;
     o.ref = (skinq_rect){0, 0, 60, 60};
     skinq_metrics m = {0};
     skinq_color_info info;
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, &info), SKINQ_OK);
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, &info), SKINQ_OK);
     double la[3], lb[3];
     ref_srgb8_to_lab(205, 160, 140, la);
     ref_srgb8_to_lab(215, 130, 125, lb);
@@ -269,8 +290,8 @@ static void test_reference_deltas(void **state)
     assert_near(get(&m, "color.red_area_px"), 3600 * get(&m, "color.red_area_fraction"), 1e-6);
     skinq_metrics_free(&m);
     /* with a scale the red area is in mm² */
-    o.px_per_mm = 10;
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, NULL), SKINQ_OK);
+    ppm = 10;
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_OK);
     assert_near(get(&m, "color.red_area_mm2"), 36.0 * get(&m, "color.red_area_fraction"), 1e-6);
     assert_string_equal(skinq_metrics_find(&m, "color.red_area_mm2")->unit, "mm2");
     skinq_metrics_free(&m);
@@ -296,17 +317,21 @@ static void test_white_gains_known_cast(void **state)
                 ((uint16_t *)(void *)skinq_image_row(cast_img, y))[3 * x + c] = encode16(v * cast[c]);
             }
     skinq_color_options o;
+    skinq_roi_options ro;
+    skinq_maps_options mp = {NULL, 1024, 2048};
+    double ppm = 0;
     skinq_color_default_options(&o);
-    o.roi_kind = SKINQ_ROI_RECT;
-    o.roi = (skinq_rect){30, 0, 50, 40};
+    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro.kind = SKINQ_ROI_RECT;
+    ro.rect = (skinq_rect){30, 0, 50, 40};
     skinq_metrics m0 = {0}, m1 = {0}, m2 = {0};
-    assert_int_equal(skinq_color_analyze(ctx, plain, NULL, &o, &m0, NULL), SKINQ_OK);
-    assert_int_equal(skinq_color_analyze(ctx, cast_img, NULL, &o, &m1, NULL), SKINQ_OK);
+    assert_int_equal(analyze(ctx, plain, NULL, &ro, ppm, &o, &mp, &m0, NULL), SKINQ_OK);
+    assert_int_equal(analyze(ctx, cast_img, NULL, &ro, ppm, &o, &mp, &m1, NULL), SKINQ_OK);
     o.has_white = 1;
     o.white = (skinq_rect){0, 0, 20, 40};
     o.white_reflectance = card;
     skinq_color_info info;
-    assert_int_equal(skinq_color_analyze(ctx, cast_img, NULL, &o, &m2, &info), SKINQ_OK);
+    assert_int_equal(analyze(ctx, cast_img, NULL, &ro, ppm, &o, &mp, &m2, &info), SKINQ_OK);
     for (int c = 0; c < 3; c++) /* gains undo the cast up to 16-bit rounding of the card */
         assert_near(info.white_gains[c], 1 / cast[c], 1e-4);
     assert_true(fabs(get(&m1, "color.a.mean") - get(&m0, "color.a.mean")) > 3); /* the cast matters */
@@ -362,21 +387,25 @@ static void test_healing_treated_redder(void **state)
     assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
 
     skinq_color_options o;
+    skinq_roi_options ro;
+    skinq_maps_options mp = {NULL, 1024, 2048};
+    double ppm = 0;
     skinq_color_default_options(&o);
+    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
     o.has_white = 1;
     o.white = white;
     o.white_reflectance = refl;
     skinq_metrics treated = {0}, untreated = {0};
     /* the day-1 photo is posed: erode the day-0 mask's use by taking its inner part only */
-    o.roi_kind = SKINQ_ROI_MASK;
-    o.roi_mask = mask;
+    ro.kind = SKINQ_ROI_MASK;
+    ro.mask = mask;
     o.has_ref = 1;
     o.ref = ref;
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &treated, NULL), SKINQ_OK);
-    o.roi_kind = SKINQ_ROI_RECT;
-    o.roi = ref;
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &treated, NULL), SKINQ_OK);
+    ro.kind = SKINQ_ROI_RECT;
+    ro.rect = ref;
     o.has_ref = 0;
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &untreated, NULL), SKINQ_OK);
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &untreated, NULL), SKINQ_OK);
     static const char *const redder[] = {"color.erythema_index.mean", "color.hemoglobin.mean", "color.a.mean",
                                          "color.erythema_index.p50", "color.hemoglobin.p50", "color.a.p50"};
     for (size_t i = 0; i < sizeof redder / sizeof redder[0]; i++)
@@ -442,10 +471,14 @@ static void test_auto_skin_background(void **state)
     assert_int_equal(skinq_color_skin_mask(ctx, blue, NULL, NULL, &m), SKINQ_E_EMPTY_ROI);
     assert_null(m);
     skinq_color_options o;
+    skinq_roi_options ro;
+    skinq_maps_options mp = {NULL, 1024, 2048};
+    double ppm = 0;
     skinq_color_default_options(&o);
-    o.roi_kind = SKINQ_ROI_AUTO_SKIN;
+    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro.kind = SKINQ_ROI_AUTO_SKIN;
     skinq_metrics out = {0};
-    assert_int_equal(skinq_color_analyze(ctx, blue, NULL, &o, &out, NULL), SKINQ_E_EMPTY_ROI);
+    assert_int_equal(analyze(ctx, blue, NULL, &ro, ppm, &o, &mp, &out, NULL), SKINQ_E_EMPTY_ROI);
     skinq_metrics_free(&out);
     skinq_image_free(&blue);
     skinq_image_free(&img);
@@ -459,32 +492,39 @@ static void test_bad_inputs(void **state)
     const unsigned c[3] = {200, 150, 120}, sat[3] = {255, 255, 255};
     skinq_image *img = uniform_image(ctx, 40, 30, 8, c), *white = uniform_image(ctx, 40, 30, 8, sat);
     skinq_color_options o;
+    skinq_roi_options ro;
+    skinq_maps_options mp = {NULL, 1024, 2048};
+    double ppm = 0;
     skinq_color_default_options(&o);
+    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
     skinq_metrics m = {0};
-    o.roi_kind = SKINQ_ROI_RECT;
-    o.roi = (skinq_rect){100, 100, 10, 10}; /* outside */
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, NULL), SKINQ_E_EMPTY_ROI);
+    ro.kind = SKINQ_ROI_RECT;
+    ro.rect = (skinq_rect){100, 100, 10, 10}; /* outside */
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_EMPTY_ROI);
     assert_non_null(strstr(skinq_ctx_error(ctx), "no usable pixel"));
     skinq_color_default_options(&o);
-    assert_int_equal(skinq_color_analyze(ctx, white, NULL, &o, &m, NULL), SKINQ_E_EMPTY_ROI); /* all clipped */
+    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    assert_int_equal(analyze(ctx, white, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_EMPTY_ROI); /* all clipped */
     assert_non_null(strstr(skinq_ctx_error(ctx), "clipped"));
     skinq_mask *empty = NULL, *small = NULL;
     assert_int_equal(skinq_mask_new(ctx, 40, 30, 0, &empty), SKINQ_OK);
     assert_int_equal(skinq_mask_new(ctx, 20, 30, 1, &small), SKINQ_OK);
-    o.roi_kind = SKINQ_ROI_MASK;
-    o.roi_mask = empty;
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, NULL), SKINQ_E_EMPTY_ROI);
-    o.roi_mask = small;
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, NULL), SKINQ_E_FORMAT);
+    ro.kind = SKINQ_ROI_MASK;
+    ro.mask = empty;
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_EMPTY_ROI);
+    ro.mask = small;
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_FORMAT);
     skinq_color_default_options(&o);
+    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
     o.has_ref = 1;
     o.ref = (skinq_rect){50, 0, 5, 5};
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, NULL), SKINQ_E_EMPTY_ROI);
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_EMPTY_ROI);
     assert_non_null(strstr(skinq_ctx_error(ctx), "reference"));
     skinq_image *gray = NULL;
     assert_int_equal(skinq_image_new(ctx, 10, 10, 1, 8, &gray), SKINQ_OK);
     skinq_color_default_options(&o);
-    assert_int_equal(skinq_color_analyze(ctx, gray, NULL, &o, &m, NULL), SKINQ_E_UNSUPPORTED);
+    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    assert_int_equal(analyze(ctx, gray, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_UNSUPPORTED);
     assert_int_equal(m.count, 0);
     skinq_metrics_free(&m);
     skinq_image_free(&gray);
@@ -504,12 +544,16 @@ static void test_maps(void **state)
     char dir[4096];
     tu_path(dir, sizeof dir, "maps");
     skinq_color_options o;
+    skinq_roi_options ro;
+    skinq_maps_options mp = {NULL, 1024, 2048};
+    double ppm = 0;
     skinq_color_default_options(&o);
-    o.maps_dir = dir;
-    o.map_max_size = 100; /* 300 px → factor 3 → 100 × 47 cells */
+    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    mp.dir = dir;
+    mp.color_max_size = 100; /* 300 px → factor 3 → 100 × 47 cells */
     skinq_metrics m = {0};
     skinq_color_info info;
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, &info), SKINQ_OK);
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, &info), SKINQ_OK);
     assert_int_equal(info.map_factor, 3);
     static const char *const files[] = {"a.png", "erythema_index.png", "hemoglobin.png", "melanin.png",
                                         "overlay_a.png", "roi.png"};
@@ -530,8 +574,8 @@ static void test_maps(void **state)
     char file[4096];
     tu_path(file, sizeof file, "not-a-dir");
     assert_int_equal(tu_write_bytes(file, "x", 1), 0);
-    o.maps_dir = file;
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &m, NULL), SKINQ_E_IO);
+    mp.dir = file;
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_IO);
     skinq_metrics_free(&m);
     skinq_image_free(&img);
     skinq_ctx_close(&ctx);
@@ -555,10 +599,14 @@ static void test_isa_and_thread_agreement(void **state)
             skinq_ctx *c = tu_ctx_with(isas[i], t);
             skinq_metrics m = {0};
             skinq_color_options o;
+            skinq_roi_options ro;
+            skinq_maps_options mp = {NULL, 1024, 2048};
+            double ppm = 0;
             skinq_color_default_options(&o);
+            ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
             o.has_ref = 1;
             o.ref = (skinq_rect){20, 200, 100, 100};
-            assert_int_equal(skinq_color_analyze(c, img, NULL, &o, i == 0 && t == 1 ? &ref : &m, NULL), SKINQ_OK);
+            assert_int_equal(analyze(c, img, NULL, &ro, ppm, &o, &mp, i == 0 && t == 1 ? &ref : &m, NULL), SKINQ_OK);
             for (size_t k = 0; k < m.count; k++) {
                 double want = get(&ref, m.items[k].path), got = m.items[k].value;
                 if (strstr(m.items[k].path, ".p") || strstr(m.items[k].path, "red_area"))
@@ -585,16 +633,20 @@ static void test_histogram_path_equals_pixel_path(void **state)
     skinq_image *img = NULL;
     assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
     skinq_color_options o;
+    skinq_roi_options ro;
+    skinq_maps_options mp = {NULL, 1024, 2048};
+    double ppm = 0;
     skinq_color_default_options(&o);
-    o.roi_kind = SKINQ_ROI_RECT;
-    o.roi = (skinq_rect){300, 150, 400, 300};
+    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro.kind = SKINQ_ROI_RECT;
+    ro.rect = (skinq_rect){300, 150, 400, 300};
     o.has_ref = 1;
     o.ref = (skinq_rect){20, 200, 100, 100};
     skinq_metrics fast = {0}, slow = {0};
     skinq_color_info fi, si;
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &fast, &fi), SKINQ_OK);
-    o.maps_dir = tu_path(maps, sizeof maps, "maps-equal");
-    assert_int_equal(skinq_color_analyze(ctx, img, NULL, &o, &slow, &si), SKINQ_OK);
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &fast, &fi), SKINQ_OK);
+    mp.dir = tu_path(maps, sizeof maps, "maps-equal");
+    assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &slow, &si), SKINQ_OK);
     assert_int_equal(fi.roi_pixels, si.roi_pixels);
     assert_int_equal(fi.roi_clipped, si.roi_clipped);
     assert_int_equal(fast.count, slow.count);

@@ -792,10 +792,12 @@ static void test_threads_and_maps(void **state)
     skinq_texture_default_options(&o);
     o.tile = 128;
     char maps[512];
-    o.maps_dir = tu_path(maps, sizeof maps, "texture_maps");
+    const skinq_maps_options mo = {tu_path(maps, sizeof maps, "texture_maps"), 1024, 2048};
     skinq_metrics a = {0}, b = {0};
-    analyze(c1, L, mel, w, h, roi, lad.ppm, &o, &a);
-    o.maps_dir = NULL;
+    skinq_texture_plan *plan = NULL; /* with maps: plan and execute */
+    assert_int_equal(skinq_texture_plan_new(c1, &o, &plan), SKINQ_OK);
+    assert_int_equal(skinq_texture_execute(c1, plan, L, mel, w, h, (size_t)w, roi, lad.ppm, &mo, &a), SKINQ_OK);
+    skinq_texture_plan_free(&plan);
     analyze(c2, L, mel, w, h, roi, lad.ppm, &o, &b);
     assert_int_equal(a.count, b.count);
     for (size_t i = 0; i < a.count; i++) {

@@ -204,8 +204,8 @@ static void test_texture16_matches_float(void **state)
         assert_int_equal(skinq_texture_plan_new(ctx, &o, &p), SKINQ_OK);
         skinq_metrics a = {0}, b = {0};
         const skinq_mask *r = masked ? roi : NULL;
-        assert_int_equal(skinq_texture_execute(ctx, p, L, mel, w, h, (size_t)w, r, 20, &a), SKINQ_OK);
-        assert_int_equal(skinq_texture_execute16(ctx, p, L16, mel16, w, h, (size_t)w, r, 20, &b), SKINQ_OK);
+        assert_int_equal(skinq_texture_execute(ctx, p, L, mel, w, h, (size_t)w, r, 20, NULL, &a), SKINQ_OK);
+        assert_int_equal(skinq_texture_execute16(ctx, p, L16, mel16, w, h, (size_t)w, r, 20, NULL, &b), SKINQ_OK);
         assert_int_equal(a.count, b.count);
         for (size_t i = 0; i < a.count; i++) {
             const char *path = a.items[i].path;
