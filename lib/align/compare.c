@@ -394,7 +394,7 @@ static skinq_status analyse_phase(cmp_job *J, skinq_compare_result *r)
     skinq_status st = skinq_roi_resolve(ctx, J->b, J->ab, &J->ao->roi, J->ao->px_per_mm, NULL, &asked);
     if (st == SKINQ_OK)
         st = skinq_align_common_roi(ctx, J->valid, asked->mask, asked->mask ? NULL : &asked->bbox, &J->roi);
-    const skinq_roi_options on_common = {SKINQ_ROI_MASK, {0, 0, 0, 0}, J->roi};
+    const skinq_roi_options on_common = {.kind = SKINQ_ROI_MASK, .mask = J->roi};
     if (st == SKINQ_OK) {
         r->roi_pixels = skinq_mask_count(J->roi);
         st = skinq_roi_resolve(ctx, J->b, NULL, &on_common, J->ao->px_per_mm, NULL, &common);

@@ -75,7 +75,7 @@ static skinq_status and_alpha(skinq_ctx *ctx, int width, int height, const skinq
 static skinq_status resolve(skinq_ctx *ctx, const skinq_image *img, int width, int height, const skinq_mask *alpha,
                             const skinq_roi_options *o, double px_per_mm, const double gains[3], skinq_roi **out)
 {
-    const skinq_roi_options whole = {SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    const skinq_roi_options whole = {.kind = SKINQ_ROI_IMAGE};
     o = o ? o : &whole;
     skinq_status st = check(ctx, width, height, alpha, o, px_per_mm);
     if (st != SKINQ_OK)

@@ -18,7 +18,8 @@
  * struct not filled by its default function) is refused with SKINQ_E_INVALID; so is a newer
  * caller's larger struct whose extra fields are not zero (an option this library cannot honour).
  * A struct embedded by value in another (skinq_ps_options and skinq_scars_options in
- * skinq_depth_options, skinq_align_options in skinq_compare_options) cannot change size; it
+ * skinq_depth_options, skinq_align_options in skinq_compare_options, the ROI, maps, colour and
+ * texture options in skinq_analysis_options) cannot change size; it
  * grows into its `reserved` words, where 0 means the default.
  *
  * Who owns what. Anything the library allocates for you is an object returned through
@@ -358,6 +359,7 @@ typedef struct skinq_roi_options {
     skinq_roi_kind kind;
     skinq_rect rect;        /**< SKINQ_ROI_RECT */
     const skinq_mask *mask; /**< SKINQ_ROI_MASK; borrowed, not freed */
+    uint64_t reserved[4];      /**< zero: room to grow inside skinq_analysis_options */
 } skinq_roi_options;
 
 /**
@@ -400,6 +402,7 @@ typedef struct skinq_maps_options {
     const char *dir;      /**< write maps into this folder (created if missing); NULL = none */
     int color_max_size;   /**< colour maps' longest side in pixels (default 1024) */
     int texture_max_size; /**< the texture overlay's longest side in pixels (default 2048, >= 16) */
+    uint64_t reserved[4];      /**< zero: room to grow inside skinq_analysis_options */
 } skinq_maps_options;
 
 /** Options of skinq_color_analyze(): colour-only settings; fill with skinq_color_default_options() first. */
@@ -410,6 +413,7 @@ typedef struct skinq_color_options {
     skinq_rect white;
     double white_reflectance;    /**< reflectance the patch is normalised to (default 1: the patch reads white) */
     double red_threshold;        /**< a* units above the reference median for red_area_* (default 5) */
+    uint64_t reserved[4];      /**< zero: room to grow inside skinq_analysis_options */
 } skinq_color_options;
 
 /** Defaults: no ref, no white, white_reflectance 1, red_threshold 5. */
@@ -585,6 +589,7 @@ typedef struct skinq_texture_options {
     double spot_min_area;      /**< mm^2: smaller components are not spots (default 0.05) */
     double tone_block;         /**< mm: block side for tone_evenness (default 1) */
     double unknown_px_per_mm;  /**< nominal scale for the mm options when the scale is unknown (20) */
+    uint64_t reserved[4];      /**< zero: room to grow inside skinq_analysis_options */
 } skinq_texture_options;
 
 /** Fill the defaults listed above. */
@@ -1173,6 +1178,7 @@ void skinq_compare_free(skinq_compare_result **r);
 /** Options of an analysis; fill with skinq_analysis_default_options() first. The analysis owns the
  * region of interest, the scale and the maps; colour and texture options hold only their own settings. */
 typedef struct skinq_analysis_options {
+    size_t size;               /**< sizeof(skinq_analysis_options), set by skinq_analysis_default_options() */
     skinq_roi_options roi;     /**< region of interest (an image's alpha channel always ANDs in) */
     double px_per_mm;          /**< scale; 0 = unknown (areas in pixels, texture in pixel units) */
     skinq_maps_options maps;   /**< PNG maps of colour and texture; maps.dir NULL = none */

@@ -12,6 +12,7 @@
 void skinq_analysis_default_options(skinq_analysis_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
     o->roi.kind = SKINQ_ROI_IMAGE;
     o->maps.color_max_size = 1024;
     o->maps.texture_max_size = 2048;
@@ -73,11 +74,9 @@ skinq_status skinq_analyzer_new(skinq_ctx *ctx, const skinq_analysis_options *o,
     if (!a)
         return SKINQ_E_NOMEM;
     a->ctx = ctx;
-    if (o)
-        a->o = *o;
-    else
-        skinq_analysis_default_options(&a->o);
-    skinq_status st = a->o.texture ? skinq_texture_plan_new(ctx, &a->o.texture_options, &a->plan) : SKINQ_OK;
+    skinq_status st = SKINQ_OPTIONS_TAKE(ctx, &a->o, o, skinq_analysis_default_options, "skinq_analysis_options");
+    if (st == SKINQ_OK && a->o.texture)
+        st = skinq_texture_plan_new(ctx, &a->o.texture_options, &a->plan);
     if (st != SKINQ_OK) {
         skinq_analyzer_free(&a);
         return st;

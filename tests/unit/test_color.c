@@ -193,10 +193,10 @@ static void test_roi_mask_clipping(void **state)
     set_px(img, 5, 5, clip); /* outside: not counted */
     skinq_color_options o;
     skinq_roi_options ro;
-    skinq_maps_options mp = {NULL, 1024, 2048};
+    skinq_maps_options mp = {.dir = NULL, .color_max_size = 1024, .texture_max_size = 2048};
     double ppm = 0;
     skinq_color_default_options(&o);
-    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
     ro.kind = SKINQ_ROI_RECT;
     ro.rect = (skinq_rect){20, 10, 50, 40};
     skinq_metrics m = {0};
@@ -263,10 +263,10 @@ static void test_reference_deltas(void **state)
             set_px(img, x, y, red_c);
     skinq_color_options o;
     skinq_roi_options ro;
-    skinq_maps_options mp = {NULL, 1024, 2048};
+    skinq_maps_options mp = {.dir = NULL, .color_max_size = 1024, .texture_max_size = 2048};
     double ppm = 0;
     skinq_color_default_options(&o);
-    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
     ro.kind = SKINQ_ROI_RECT;
     ro.rect = (skinq_rect){60, 0, 60, 60};
     o.has_ref = 1;
@@ -318,10 +318,10 @@ static void test_white_gains_known_cast(void **state)
             }
     skinq_color_options o;
     skinq_roi_options ro;
-    skinq_maps_options mp = {NULL, 1024, 2048};
+    skinq_maps_options mp = {.dir = NULL, .color_max_size = 1024, .texture_max_size = 2048};
     double ppm = 0;
     skinq_color_default_options(&o);
-    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
     ro.kind = SKINQ_ROI_RECT;
     ro.rect = (skinq_rect){30, 0, 50, 40};
     skinq_metrics m0 = {0}, m1 = {0}, m2 = {0};
@@ -388,10 +388,10 @@ static void test_healing_treated_redder(void **state)
 
     skinq_color_options o;
     skinq_roi_options ro;
-    skinq_maps_options mp = {NULL, 1024, 2048};
+    skinq_maps_options mp = {.dir = NULL, .color_max_size = 1024, .texture_max_size = 2048};
     double ppm = 0;
     skinq_color_default_options(&o);
-    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
     o.has_white = 1;
     o.white = white;
     o.white_reflectance = refl;
@@ -472,10 +472,10 @@ static void test_auto_skin_background(void **state)
     assert_null(m);
     skinq_color_options o;
     skinq_roi_options ro;
-    skinq_maps_options mp = {NULL, 1024, 2048};
+    skinq_maps_options mp = {.dir = NULL, .color_max_size = 1024, .texture_max_size = 2048};
     double ppm = 0;
     skinq_color_default_options(&o);
-    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
     ro.kind = SKINQ_ROI_AUTO_SKIN;
     skinq_metrics out = {0};
     assert_int_equal(analyze(ctx, blue, NULL, &ro, ppm, &o, &mp, &out, NULL), SKINQ_E_EMPTY_ROI);
@@ -493,17 +493,17 @@ static void test_bad_inputs(void **state)
     skinq_image *img = uniform_image(ctx, 40, 30, 8, c), *white = uniform_image(ctx, 40, 30, 8, sat);
     skinq_color_options o;
     skinq_roi_options ro;
-    skinq_maps_options mp = {NULL, 1024, 2048};
+    skinq_maps_options mp = {.dir = NULL, .color_max_size = 1024, .texture_max_size = 2048};
     double ppm = 0;
     skinq_color_default_options(&o);
-    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
     skinq_metrics m = {0};
     ro.kind = SKINQ_ROI_RECT;
     ro.rect = (skinq_rect){100, 100, 10, 10}; /* outside */
     assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_EMPTY_ROI);
     assert_non_null(strstr(skinq_ctx_error(ctx), "no usable pixel"));
     skinq_color_default_options(&o);
-    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
     assert_int_equal(analyze(ctx, white, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_EMPTY_ROI); /* all clipped */
     assert_non_null(strstr(skinq_ctx_error(ctx), "clipped"));
     skinq_mask *empty = NULL, *small = NULL;
@@ -515,7 +515,7 @@ static void test_bad_inputs(void **state)
     ro.mask = small;
     assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_FORMAT);
     skinq_color_default_options(&o);
-    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
     o.has_ref = 1;
     o.ref = (skinq_rect){50, 0, 5, 5};
     assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_EMPTY_ROI);
@@ -523,7 +523,7 @@ static void test_bad_inputs(void **state)
     skinq_image *gray = NULL;
     assert_int_equal(skinq_image_new(ctx, 10, 10, 1, 8, &gray), SKINQ_OK);
     skinq_color_default_options(&o);
-    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
     assert_int_equal(analyze(ctx, gray, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_UNSUPPORTED);
     assert_int_equal(m.count, 0);
     skinq_metrics_free(&m);
@@ -545,10 +545,10 @@ static void test_maps(void **state)
     tu_path(dir, sizeof dir, "maps");
     skinq_color_options o;
     skinq_roi_options ro;
-    skinq_maps_options mp = {NULL, 1024, 2048};
+    skinq_maps_options mp = {.dir = NULL, .color_max_size = 1024, .texture_max_size = 2048};
     double ppm = 0;
     skinq_color_default_options(&o);
-    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
     mp.dir = dir;
     mp.color_max_size = 100; /* 300 px → factor 3 → 100 × 47 cells */
     skinq_metrics m = {0};
@@ -600,10 +600,10 @@ static void test_isa_and_thread_agreement(void **state)
             skinq_metrics m = {0};
             skinq_color_options o;
             skinq_roi_options ro;
-            skinq_maps_options mp = {NULL, 1024, 2048};
+            skinq_maps_options mp = {.dir = NULL, .color_max_size = 1024, .texture_max_size = 2048};
             double ppm = 0;
             skinq_color_default_options(&o);
-            ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+            ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
             o.has_ref = 1;
             o.ref = (skinq_rect){20, 200, 100, 100};
             assert_int_equal(analyze(c, img, NULL, &ro, ppm, &o, &mp, i == 0 && t == 1 ? &ref : &m, NULL), SKINQ_OK);
@@ -634,10 +634,10 @@ static void test_histogram_path_equals_pixel_path(void **state)
     assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
     skinq_color_options o;
     skinq_roi_options ro;
-    skinq_maps_options mp = {NULL, 1024, 2048};
+    skinq_maps_options mp = {.dir = NULL, .color_max_size = 1024, .texture_max_size = 2048};
     double ppm = 0;
     skinq_color_default_options(&o);
-    ro = (skinq_roi_options){SKINQ_ROI_IMAGE, {0, 0, 0, 0}, NULL};
+    ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
     ro.kind = SKINQ_ROI_RECT;
     ro.rect = (skinq_rect){300, 150, 400, 300};
     o.has_ref = 1;

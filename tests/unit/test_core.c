@@ -242,6 +242,17 @@ static void test_options_versions(void **state)
     assert_int_equal(mine.runs, 9);
     assert_int_equal(mine.size, sizeof mine);
     skinq_ctx_close(&ctx);
+    /* the analysis options: an analyser refuses a struct its default function never filled */
+    assert_int_equal(skinq_ctx_open(&ctx, NULL), SKINQ_OK);
+    skinq_analysis_options ao;
+    skinq_analysis_default_options(&ao);
+    assert_int_equal(ao.size, sizeof ao);
+    ao.size = 0;
+    skinq_analyzer *an = NULL;
+    assert_int_equal(skinq_analyzer_new(ctx, &ao, &an), SKINQ_E_INVALID);
+    assert_null(an);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "skinq_analysis_options"));
+    skinq_ctx_close(&ctx);
 }
 
 static void test_alloc_failures(void **state)

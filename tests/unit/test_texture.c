@@ -792,7 +792,7 @@ static void test_threads_and_maps(void **state)
     skinq_texture_default_options(&o);
     o.tile = 128;
     char maps[512];
-    const skinq_maps_options mo = {tu_path(maps, sizeof maps, "texture_maps"), 1024, 2048};
+    const skinq_maps_options mo = {.dir = tu_path(maps, sizeof maps, "texture_maps"), .color_max_size = 1024, .texture_max_size = 2048};
     skinq_metrics a = {0}, b = {0};
     skinq_texture_plan *plan = NULL; /* with maps: plan and execute */
     assert_int_equal(skinq_texture_plan_new(c1, &o, &plan), SKINQ_OK);
