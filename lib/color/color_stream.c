@@ -15,7 +15,7 @@ struct skinq_color_stream {
     skinq_color_counts *roi_c, *ref_c;
     double white_sum[3];
     uint64_t white_n, white_clipped;
-    const struct skinq_kernels *k;
+    const struct skinq_color_dsp *k;
 };
 
 skinq_status skinq_color_stream_new(skinq_ctx *ctx, int width, int height, const skinq_color_options *o,
@@ -32,7 +32,7 @@ skinq_status skinq_color_stream_new(skinq_ctx *ctx, int width, int height, const
     s->o = *o;
     s->width = width;
     s->height = height;
-    s->k = skinq_ctx_kernels(ctx);
+    s->k = skinq_color_dsp(skinq_ctx_isa(ctx));
     s->roi = o->roi_kind == SKINQ_ROI_RECT   ? skinq_rect_clip(o->roi, width, height)
              : o->roi_kind == SKINQ_ROI_MASK ? skinq_color_mask_bbox(o->roi_mask)
                                              : (skinq_rect){0, 0, width, height};
