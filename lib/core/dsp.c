@@ -23,6 +23,14 @@ void skinq_dsp_note(struct skinq_dsp_meta *m, size_t offset, const char *name, c
     m->impl[k] = impl;
 }
 
+const char *skinq_dsp_impl(const struct skinq_dsp_meta *m, const char *name)
+{
+    for (int k = 0; k < m->n; k++)
+        if (m->name[k] && strcmp(m->name[k], name) == 0)
+            return m->impl[k];
+    return NULL;
+}
+
 skinq_dsp_fn skinq_dsp_slot(const struct skinq_dsp_meta *m, int k)
 {
     skinq_dsp_fn f;

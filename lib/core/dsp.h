@@ -39,6 +39,8 @@ void skinq_dsp_note(struct skinq_dsp_meta *m, size_t offset, const char *name, c
     ((d)->field = base##_##isa,                                                                            \
      skinq_dsp_note(&(d)->meta, (size_t)((const char *)&(d)->field - (const char *)(d)), #base, #isa))
 
+/** The ISA filling the slot of kernel `name`, or NULL when the table has none. */
+const char *skinq_dsp_impl(const struct skinq_dsp_meta *m, const char *name);
 /** Slot k's function (k < m->n). */
 skinq_dsp_fn skinq_dsp_slot(const struct skinq_dsp_meta *m, int k);
 /** 0 when every slot holds a function and a name; else -1 with the first bad slot in *bad. */
