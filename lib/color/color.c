@@ -350,7 +350,8 @@ void skinq_color_fixed8_init(skinq_color_fixed8 *t, const skinq_color_params *p)
 }
 
 /* Y/Yn of n pixels by table (scalar loads: a gather is slower than three of them here), and the
- * melanin index of each, already fixed point. Not cloned, so it stays free of gathers. */
+ * melanin index of each, already fixed point. Plain baseline code (not a table kernel), so it
+ * stays free of gathers. */
 static void fixed8_tables(const skinq_color_fixed8 *restrict t, const uint8_t *restrict rgb, int n,
                           float *restrict Y, int16_t *restrict mel16)
 {

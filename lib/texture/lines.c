@@ -22,7 +22,7 @@
  *
  * Cost: the Hessian's first test (m1 reaches the threshold and the level's best) runs on every
  * pixel of every plane, eight at a time (the kernel table's tex_line_mask: AVX2 in
- * texture_avx2.c, or the reference's loop that vectorises); only its ~2 % candidates get the
+ * texture_avx2.c, or texture_scalar.c's loop that vectorises); only its ~2 % candidates get the
  * rest, ~1 % expf, and only winners the normal, in closed form (line_normal). line_tile visits only pixels that some level could make centreline pixels. */
 #include <math.h>
 #include <string.h>
