@@ -77,6 +77,8 @@ struct skinq_core_dsp {
     skinq_sha256_blocks_fn sha256_blocks; /* portable, or SHA-NI (under the SSE4.1 level) */
 };
 
+/** SHA-256's round constants (FIPS 180-4 §4.2.2; sha256.c). */
+extern const uint32_t skinq_sha256_k[64];
 void skinq_sha256_blocks_scalar(uint32_t h[8], const uint8_t *p, size_t nblocks, const uint32_t K[64]);
 void skinq_sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t nblocks, const uint32_t K[64]);
 void skinq_core_dsp_init(struct skinq_core_dsp *d, unsigned isa);
