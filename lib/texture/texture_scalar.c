@@ -3,8 +3,8 @@
 #include "texture_int.h"
 
 /* The blur's inner loop: o[x] = k[0]·c[x] + Σ_i k[i]·(lo[i][x] + hi[i][x]) for i = 1 .. r, taps
- * taken two at a time, o += k1·(a1 + b1) + k2·(a2 + b2), then the odd last one: plain row passes (the x loops vectorise), the accumulator row loaded and stored once per two
- * taps. */
+ * taken two at a time, o += k1·(a1 + b1) + k2·(a2 + b2), then the odd last one: plain row passes
+ * (the x loops vectorise), the accumulator row loaded and stored once per two taps. */
 void tex_acc_rows_scalar(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
                          const float *k, int r, int n)
 {
@@ -25,7 +25,6 @@ void tex_acc_rows_scalar(float *restrict o, const float *c, const float *const *
             o[x] += k1 * (a1[x] + b1[x]);
     }
 }
-
 
 /* The horizontal pass: the same kernel (the AVX2 one skips its row-pointer checks). */
 void tex_acc_hrow_scalar(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
