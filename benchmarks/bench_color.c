@@ -1,6 +1,6 @@
 /* bench_color.c -- the colour pass on one 24-MP photo-like image, in one process: the fused row
  * kernel alone per ISA, the whole analysis (skinq_color_analyze: Lab + indices + statistics)
- * per ISA with 1 and 2 threads, the Lab-only kernel, and OpenCV's cvtColor(RGB2Lab) on 8-bit
+ * per ISA with 1 and 2 threads, and OpenCV's cvtColor(RGB2Lab) on 8-bit
  * and float input as the peer; MP/s and the ratios measured in the same run.
  * Usage: taskset -c 1 bench_color [runs]   (pin: moving between cores costs ~20 % here). */
 #include <math.h>
@@ -12,17 +12,16 @@
 #include "bench_util.h"
 #include "color/color_int.h"
 
-enum { W = 6000, H = 4000, ROWS = 16 };
+enum { W = 6000, H = 4000 };
 
 static const unsigned levels[] = {SKINQ_ISA_SCALAR, SKINQ_ISA_SSE41, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2};
 static const char *const level_names[] = {"scalar", "sse41", "avx2"};
 
 struct kernel_job {
-    const struct skinq_kernels *k;
+    const struct skinq_color_dsp *k;
     skinq_color_params p;
     skinq_color_acc acc;
     const uint8_t *rgb;
-    float *lab;
 };
 
 /* The fused row kernel over the whole image, accumulating (no maps): what one thread does. */
@@ -41,13 +40,6 @@ static void run_hist8(void *u)
     struct kernel_job *j = u;
     for (size_t y = 0; y < H; y++)
         j->k->color_hist8(j->rgb + y * W * 3, NULL, W, g_hist, g_rows);
-}
-
-static void run_lab(void *u)
-{
-    struct kernel_job *j = u;
-    for (size_t y = 0; y < H; y += ROWS)
-        j->k->srgb8_to_lab(j->rgb + y * W * 3, j->lab, (size_t)W * ROWS);
 }
 
 struct analyze_job {
@@ -135,26 +127,22 @@ int main(int argc, char **argv)
     free(cj.labf);
     free(cj.lab8);
 
-    double kern[3] = {0}, full[3][2] = {{0}}, lab[3] = {0}, hk[3] = {0};
+    double kern[3] = {0}, full[3][2] = {{0}}, hk[3] = {0};
     g_hist = calloc(SKINQ_HIST8_SIZE, sizeof(uint32_t));
     g_rows = calloc(SKINQ_HIST8_ROWS, 1);
     uint32_t *hist = malloc(sizeof(uint32_t) * SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE);
-    float *labbuf = malloc(sizeof(float) * W * ROWS * 3);
     for (int l = 0; l < 3; l++) {
         if ((levels[l] & skinq_cpu_isa()) != levels[l])
             continue;
-        struct skinq_kernels k;
-        skinq_kernels_init(&k, levels[l]);
+        const struct skinq_color_dsp *k = skinq_color_dsp(levels[l]);
         struct kernel_job kj;
         memset(&kj, 0, sizeof kj);
-        kj.k = &k;
+        kj.k = k;
         kj.rgb = img->data;
-        kj.lab = labbuf;
         skinq_color_params_init(ctx, &kj.p, img, NULL);
         memset(hist, 0, sizeof(uint32_t) * SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE);
         kj.acc.hist = hist;
         kern[l] = mp / bench_median(runs, run_row8, &kj);
-        lab[l] = mp / bench_median(runs, run_lab, &kj);
         hk[l] = mp / bench_median(runs, run_hist8, &kj);
         for (int t = 1; t <= 2; t++) {
             skinq_ctx *c = open_ctx(levels[l], t);
@@ -162,22 +150,19 @@ int main(int argc, char **argv)
             full[l][t - 1] = mp / bench_median(runs, run_analyze, &aj);
             skinq_ctx_close(&c);
         }
-        printf("\n[%s] (kernels: color_row8 %s, srgb8_to_lab %s)\n", level_names[l], k.name_color_row8,
-               k.name_srgb8_to_lab);
+        printf("\n[%s] (kernels: color_row8 %s)\n", level_names[l], skinq_dsp_impl(&k->meta, "color_row8"));
         printf("  %-42s %8.1f MP/s\n", "per-pixel fused row kernel, 1 thread", kern[l]);
         printf("  %-42s %8.1f MP/s\n", "colour-histogram kernel alone, 1 thread", hk[l]);
         printf("  %-42s %8.1f MP/s  %.2fx OpenCV float, %.2fx OpenCV 8-bit\n", "skinq_color_analyze, 1 thread",
                full[l][0], full[l][0] / cvf, full[l][0] / cv8);
         printf("  %-42s %8.1f MP/s  %.2fx 1 thread\n", "skinq_color_analyze, 2 threads", full[l][1],
                full[l][1] / full[l][0]);
-        printf("  %-42s %8.1f MP/s\n", "srgb8_to_lab only (Lab, no indices/stats)", lab[l]);
     }
     printf("\nratios: analyze 1 thread avx2/scalar %.2fx, sse41/scalar %.2fx; avx2 vs OpenCV float %.2fx (target "
            ">= 2.5), vs 8-bit %.2fx (target >= 1.5); 2/1 threads %.2fx (target >= 1.8)\n",
            full[2][0] / full[0][0], full[1][0] / full[0][0], full[2][0] / cvf, full[2][0] / cv8,
            full[2][1] / full[2][0]);
     free(hist);
-    free(labbuf);
     free(g_hist);
     free(g_rows);
     skinq_image_free(&img);

@@ -66,9 +66,9 @@ static int run(const cli_command *self, int argc, char **argv)
     cJSON_AddStringToObject(cpu, "isa_detected", skinq_isa_name(skinq_cpu_isa()));
     cJSON_AddStringToObject(cpu, "isa_used", skinq_isa_name(skinq_ctx_isa(ctx)));
     cJSON *kern = cJSON_AddObjectToObject(cpu, "kernels"); /* which level fills each hot kernel */
-    const char *kn[16], *ki[16];
-    size_t nk = skinq_kernel_isas(ctx, kn, ki, 16);
-    for (size_t i = 0; i < nk && i < 16; i++)
+    const char *kn[32], *ki[32];
+    size_t nk = skinq_kernel_isas(ctx, kn, ki, 32);
+    for (size_t i = 0; i < nk && i < 32; i++)
         cJSON_AddStringToObject(kern, kn[i], ki[i]);
     cJSON_AddNumberToObject(cpu, "threads", skinq_ctx_threads(ctx));
     cJSON_Delete(file);
@@ -94,10 +94,10 @@ static int run(const cli_command *self, int argc, char **argv)
         printf("  sha256       %s\n", cJSON_GetObjectItem(im, "sha256")->valuestring);
         printf("  cpu          %s, %s kernels, %d threads\n", skinq_cpu_name(),
                skinq_isa_name(skinq_ctx_isa(ctx)), skinq_ctx_threads(ctx));
-        const char *kn[16], *ki[16];
-        size_t nk = skinq_kernel_isas(ctx, kn, ki, 16);
+        const char *kn[32], *ki[32];
+        size_t nk = skinq_kernel_isas(ctx, kn, ki, 32);
         printf("  kernels     ");
-        for (size_t i = 0; i < nk && i < 16; i++)
+        for (size_t i = 0; i < nk && i < 32; i++)
             printf(" %s:%s", kn[i], ki[i]);
         printf("\n");
         cJSON_Delete(doc);

@@ -9,7 +9,8 @@
 #define QUERY_BLOCK 64 /* queries per task */
 
 /* Bits set in a ^ b: bit counting in parallel within words (SWAR), two words at a time in a GCC /
- * Clang vector type (SSE2 on x86-64, NEON on ARM; twice the speed of one word at a time). */
+ * Clang vector type (SSE2 on x86-64, NEON on ARM; twice the speed of one word at a time). ISA-
+ * neutral baseline code: the same build whatever SKINQ_ISA says (integer, so exact). */
 typedef uint64_t u64x2 __attribute__((vector_size(16)));
 
 static inline unsigned hamming(const uint64_t *a, const uint64_t *b)

@@ -61,7 +61,7 @@ void skinq_color_default_options(skinq_color_options *o)
 
 /* ------------------------------------------------------------ rows */
 
-void skinq_color_row(const struct skinq_kernels *k, const skinq_color_params *p, const skinq_image *img, int y, int x0,
+void skinq_color_row(const struct skinq_color_dsp *k, const skinq_color_params *p, const skinq_image *img, int y, int x0,
                      size_t n, const uint8_t *mask, skinq_color_acc *acc, float *const *out)
 {
     const uint8_t *row = skinq_image_row(img, y);
@@ -75,7 +75,7 @@ void skinq_color_row(const struct skinq_kernels *k, const skinq_color_params *p,
 
 /* One pass over a region: rows [box.y, box.y+box.h), columns [box.x, box.x+box.w). */
 typedef struct pass {
-    const struct skinq_kernels *k;
+    const struct skinq_color_dsp *k;
     const skinq_color_params *p;
     const skinq_image *img;
     skinq_rect box;
@@ -145,7 +145,7 @@ static skinq_status run_pass_rows(skinq_ctx *ctx, const skinq_color_params *p, c
                                   const skinq_mask *m1, const skinq_mask *m2, skinq_color_accs *A, color_maps *M, int row_step)
 {
     skinq_color_accs_reset(A);
-    pass P = {skinq_ctx_kernels(ctx), p, img, box, m1, m2, 32 * row_step, row_step, box.y, A, NULL, 0, M};
+    pass P = {skinq_color_dsp(skinq_ctx_isa(ctx)), p, img, box, m1, m2, 32 * row_step, row_step, box.y, A, NULL, 0, M};
     if (M) { /* bands of whole cell rows, counted from a cell boundary: no cell is shared by two tasks */
         P.band = M->f >= 32 ? M->f : (32 / M->f) * M->f;
         P.y_base = box.y / M->f * M->f;
@@ -249,7 +249,7 @@ skinq_status skinq_color_gains_from_sums(skinq_ctx *ctx, const double sum[3], ui
 /* ------------------------------------------------------------ per-pixel planes */
 
 typedef struct planes_job {
-    const struct skinq_kernels *k;
+    const struct skinq_color_dsp *k;
     const skinq_color_params *p;
     const skinq_image *img;
     float *const *planes;
@@ -262,46 +262,20 @@ typedef struct planes_job {
     const skinq_color_fixed8 *fx; /* 8-bit fixed-point planes' tables */
 } planes_job;
 
-/* L* and the melanin index to skinq_texture_execute16()'s fixed point: branch-free selects,
- * so the loops over a row vectorise. */
-static inline uint16_t fixed_L(float L)
-{
-    float v = L * SKINQ_L16_SCALE + 0.5f;
-    v = v > 0 ? v : 0; /* NaN → 0 */
-    return (uint16_t)(int)(v < 65535.0f ? v : 65535.0f);
-}
-
-static inline int16_t fixed_mel(float mel)
-{
-    const float v = mel * SKINQ_MEL16_SCALE, c = v > 32767.0f ? 32767.0f : v < -32767.0f ? -32767.0f : v;
-    const int finite = v - v == 0; /* NaN and ±inf: SKINQ_MEL16_NONE */
-    /* lrintf's round-half-even as float adds (exact for |c| < 2^22), which vectorise */
-    const int q = (int)(((finite ? c : 0.0f) + 12582912.0f) - 12582912.0f);
-    return finite ? (int16_t)q : SKINQ_MEL16_NONE;
-}
-
-/* One row of L* and melanin index into fixed point (the AVX2 clone packs 16 a step). */
-SKINQ_CLONES static void to_fixed(const float *restrict L, const float *restrict mel, uint16_t *restrict L16,
-                                  int16_t *restrict mel16, int n)
-{
-    for (int x = 0; L16 && x < n; x++)
-        L16[x] = fixed_L(L[x]);
-    for (int x = 0; mel16 && x < n; x++)
-        mel16[x] = fixed_mel(mel[x]);
-}
-
 void skinq_color_fixed8_init(skinq_color_fixed8 *t, const skinq_color_params *p)
 {
     const float *m = skinq_rgb2xyz_n;
+    t->dsp = p->dsp;
     for (int c = 0; c < 256; c++) { /* the kernels' y = (m3·r + m4·g) + m5·b, r = lin·gain, per term */
         for (int k = 0; k < 3; k++)
             t->y[k][c] = m[3 + k] * (p->lin[c] * p->gain[k]);
-        t->mel16[c] = fixed_mel(100.0f * (p->od[c] + p->od_offset[0])); /* the kernels' MI */
+        t->mel16[c] = skinq_fixed_mel(100.0f * (p->od[c] + p->od_offset[0])); /* the kernels' MI */
     }
 }
 
 /* Y/Yn of n pixels by table (scalar loads: a gather is slower than three of them here), and the
- * melanin index of each, already fixed point. Not cloned, so it stays free of gathers. */
+ * melanin index of each, already fixed point. Plain baseline code (not a table kernel), so it
+ * stays free of gathers. */
 static void fixed8_tables(const skinq_color_fixed8 *restrict t, const uint8_t *restrict rgb, int n,
                           float *restrict Y, int16_t *restrict mel16)
 {
@@ -313,19 +287,12 @@ static void fixed8_tables(const skinq_color_fixed8 *restrict t, const uint8_t *r
         mel16[x] = t->mel16[rgb[3 * (size_t)x]];
 }
 
-/* L* = 116·f(Y/Yn) − 16 as the kernels compute it (skinq_lab_f_hh), to fixed point. */
-SKINQ_CLONES static void fixed8_L(const float *restrict Y, uint16_t *restrict L16, int n)
-{
-    for (int x = 0; x < n; x++)
-        L16[x] = fixed_L(116.0f * skinq_lab_f_hh(Y[x]) - 16.0f);
-}
-
 void skinq_color_row_fixed8(const skinq_color_fixed8 *t, const uint8_t *rgb, int n, float *row, uint16_t *L16,
                             int16_t *mel16)
 {
     fixed8_tables(t, rgb, n, row, mel16);
     if (L16)
-        fixed8_L(row, L16, n);
+        t->dsp->color_fixed8_L(row, L16, n);
 }
 
 static void planes_task(void *user, int task, int thread)
@@ -362,8 +329,9 @@ static void planes_task(void *user, int task, int thread)
         else
             J->k->color_row8(J->p, row, NULL, (size_t)img->width, NULL, out);
         if (rows)
-            to_fixed(out[SKINQ_COLOR_L], out[SKINQ_COLOR_MELANIN_INDEX], J->L16 ? J->L16 + (size_t)y * J->stride : NULL,
-                     J->mel16 ? J->mel16 + (size_t)y * J->stride : NULL, img->width);
+            J->k->color_to_fixed(out[SKINQ_COLOR_L], out[SKINQ_COLOR_MELANIN_INDEX],
+                                 J->L16 ? J->L16 + (size_t)y * J->stride : NULL,
+                                 J->mel16 ? J->mel16 + (size_t)y * J->stride : NULL, img->width);
     }
 }
 
@@ -383,7 +351,7 @@ static skinq_status make_planes(skinq_ctx *ctx, const skinq_image *img, const do
     skinq_color_fixed8 fx;
     if (img->depth == 8)
         skinq_color_fixed8_init(&fx, &p);
-    planes_job J = {skinq_ctx_kernels(ctx), &p, img, planes, stride, NULL, 0, L16, mel16, NULL, &fx};
+    planes_job J = {skinq_color_dsp(skinq_ctx_isa(ctx)), &p, img, planes, stride, NULL, 0, L16, mel16, NULL, &fx};
     const size_t threads = (size_t)skinq_ctx_threads(ctx);
     if (L16 || mel16)
         J.rows = skinq_malloc(ctx, sizeof(float) * 2 * (size_t)img->width * threads);

@@ -20,7 +20,7 @@ skinq_status skinq_color_params_init(skinq_ctx *ctx, skinq_color_params *p, cons
  * Run the dispatched row kernel on pixels [x0, x0+n) of row y of an RGB image (8 or 16 bit).
  * mask: n bytes or NULL; acc, out as in color_kernels.h.
  */
-void skinq_color_row(const struct skinq_kernels *k, const skinq_color_params *p, const skinq_image *img, int y, int x0,
+void skinq_color_row(const struct skinq_color_dsp *k, const skinq_color_params *p, const skinq_image *img, int y, int x0,
                      size_t n, const uint8_t *mask, skinq_color_acc *acc, float *const *out);
 
 /**
@@ -39,7 +39,7 @@ typedef struct skinq_color_counts skinq_color_counts;
 skinq_status skinq_color_counts_new(skinq_ctx *ctx, int slots, skinq_color_counts **out);
 void skinq_color_counts_free(skinq_ctx *ctx, skinq_color_counts **c);
 /** Count n pixels of 8-bit RGB (mask NULL = all) into a slot. */
-void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_kernels *k, const uint8_t *rgb,
+void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_color_dsp *k, const uint8_t *rgb,
                             const uint8_t *mask, size_t n);
 /** Evaluate every counted colour: moments and counts into acc, bins into bins[thread]. Leaves the
  *  counts empty (once per count). */
@@ -110,6 +110,7 @@ void skinq_color_stream_free(skinq_ctx *ctx, skinq_color_stream **s);
  *  channel code's term of Y/Yn, and the fixed-point melanin index of each red code (it depends
  *  on red alone). */
 typedef struct skinq_color_fixed8 {
+    const struct skinq_color_dsp *dsp; /* the parameters' kernel table (color_fixed8_L) */
     float y[3][256];
     int16_t mel16[256];
 } skinq_color_fixed8;

@@ -1,11 +1,7 @@
-/* color_kernels.h -- internal: the colour row kernels' parameters, accumulators, shared inline
- * maths and per-ISA init functions. Which kernels exist per ISA: lib/color/README.md.
+/* color_kernels.h -- internal: the colour kernel table (struct skinq_color_dsp), the kernels'
+ * parameters, accumulators, shared inline maths and per-ISA inits. Kernels × ISA: lib/color/README.md.
  *
- * Kernels (fields of struct skinq_kernels, lib/core/dispatch.h):
- *   srgb8_to_lab   n interleaved 8-bit sRGB → interleaved float L*a*b*.  scalar, AVX2(+FMA).
- *                  TOLERANCED: every ISA within 0.005 of the double reference (tests/ref/lab_ref.c)
- *                  for all 2^24 colours; the AVX2 version uses FMA and differs from scalar in the
- *                  last bits.
+ * Kernels (slots of struct skinq_color_dsp, below):
  *   color_row8     the fused analysis pass over n 8-bit RGB pixels: linearise (table), white
  *                  gains, L*a*b*, the four indices, ITA°, then per-pixel validity (mask, clipping)
  *                  and accumulation (moments + histograms) and/or per-metric output rows.
@@ -13,6 +9,9 @@
  *   color_row16    the same for 16-bit RGB (65536-entry tables).  scalar, SSE4.1, AVX2.
  *   color_hist8    exact 24-bit colour histogram of 8-bit RGB (+ mask): the fast path of the
  *                  statistics (see below).  scalar, SSE4.1, AVX2.
+ *   color_to_fixed / color_fixed8_L   rows of L* and melanin index to the texture pass's 16-bit
+ *                  fixed point (plain C in color_fixed_tpl.h, built baseline and with the AVX2
+ *                  file's flags, which vectorise them 8 a step): BIT-EXACT.  scalar, AVX2.
  *
  * Float rules of color_row8/16 (style.md rule 10): every ISA evaluates the same float
  * expressions in the same order without FMA (the AVX2 file is compiled with -ffp-contract=off and
@@ -24,8 +23,9 @@
  *     double; the SIMD kernels add VW lanes in float over blocks of at most SKINQ_COLOR_BLOCK
  *     steps, then add the block in double. Means and standard deviations agree with scalar to
  *     ~1e-9 relative (tests check 1e-6).
- * Accuracy against the double reference: L*, a*, b* within 0.005 for all 2^24 8-bit colours
- * (measured: see tests/kernels/test_color_kernels.c output); indices use exact-rounded tables. */
+ * Accuracy against the double reference: L*, a*, b* of color_row8 within 0.005 for all 2^24 8-bit
+ * colours on every ISA (measured: tests/kernels/check_color.c output); indices use exact-rounded
+ * tables. */
 #ifndef SKINQ_COLOR_KERNELS_H
 #define SKINQ_COLOR_KERNELS_H
 
@@ -33,7 +33,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/dispatch.h"
+#include "core/dsp.h"
 
 /* sRGB (IEC 61966-2-1) linear RGB → XYZ, D65, and the D65 white used to normalise XYZ. The
  * rows are pre-divided by the white so the kernels compute X/Xn, Y/Yn, Z/Zn directly. */
@@ -55,26 +55,6 @@ extern float *skinq_srgb16_linear, *skinq_srgb16_od;
 void skinq_color_tables_init(void);
 /** @return 0, or -1 when the 512 KB of 16-bit tables could not be allocated. */
 int skinq_color_tables16_init(void);
-
-/* Cube root for t in [0, ~1.1] used by srgb8_to_lab: an exponent-bit first guess and two
- * Newton steps give about 1e-7 relative error, far inside the 0.005 L*a*b* bound. */
-static inline float skinq_cbrtf_fast(float t)
-{
-    uint32_t i;
-    memcpy(&i, &t, 4);
-    i = i / 3 + 709921077u;
-    float y;
-    memcpy(&y, &i, 4);
-    y = y - (y * y * y - t) / (3 * y * y);
-    y = y - (y * y * y - t) / (3 * y * y);
-    return y;
-}
-
-/* CIE 15 f(t) with its linear toe below (6/29)^3. */
-static inline float skinq_lab_f(float t)
-{
-    return t > 0.008856452f ? skinq_cbrtf_fast(t) : t * 7.787037f + 0.137931034f;
-}
 
 /* ------------------------------------------------------------- the fused pass */
 
@@ -103,7 +83,10 @@ enum {
  *   t = (v − hist_lo[m])·hist_scale[m]; t = t > 0 ? t : 0; t = t < BINS−1 ? t : BINS−1; bin = (int)t
  * (the max/min written with SIMD semantics: a NaN lands in bin 0).
  */
+struct skinq_color_dsp;
+
 typedef struct skinq_color_params {
+    const struct skinq_color_dsp *dsp; /**< the context's colour kernel table (skinq_color_params_init) */
     const float *lin;      /**< code → linear value (256 or 65536 entries, by kernel) */
     const float *od;       /**< code → −log10(linear value), finite */
     float gain[3];         /**< white gains on linear R, G, B (1 when none) */
@@ -261,19 +244,62 @@ static inline void skinq_hist8_pixels(skinq_hist_run *r, const uint8_t *rgb, con
     }
 }
 
+/* ------------------------------------------- fixed point for the texture pass */
+
+/* L* and the melanin index to skinq_texture_execute16()'s fixed point: branch-free selects, so
+ * the loops over a row vectorise. */
+static inline uint16_t skinq_fixed_L(float L)
+{
+    float v = L * SKINQ_L16_SCALE + 0.5f;
+    v = v > 0 ? v : 0; /* NaN → 0 */
+    return (uint16_t)(int)(v < 65535.0f ? v : 65535.0f);
+}
+
+static inline int16_t skinq_fixed_mel(float mel)
+{
+    const float v = mel * SKINQ_MEL16_SCALE, c = v > 32767.0f ? 32767.0f : v < -32767.0f ? -32767.0f : v;
+    const int finite = v - v == 0; /* NaN and ±inf: SKINQ_MEL16_NONE */
+    /* lrintf's round-half-even as float adds (exact for |c| < 2^22), which vectorise */
+    const int q = (int)(((finite ? c : 0.0f) + 12582912.0f) - 12582912.0f);
+    return finite ? (int16_t)q : SKINQ_MEL16_NONE;
+}
+
+typedef void (*skinq_color_hist8_fn)(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist,
+                                     uint8_t *rows);
+/** n values of L* and of the melanin index into fixed point (either output may be NULL). */
+typedef void (*skinq_color_to_fixed_fn)(const float *restrict L, const float *restrict mel,
+                                        uint16_t *restrict L16, int16_t *restrict mel16, int n);
+/** L* = 116·f(Y/Yn) − 16 of n values Y/Yn, as the row kernels compute it, into fixed point. */
+typedef void (*skinq_color_fixed8_L_fn)(const float *restrict Y, uint16_t *restrict L16, int n);
+
+/** The colour kernel table: one per ISA mask (skinq_color_dsp), filled by skinq_color_dsp_init. */
+struct skinq_color_dsp {
+    struct skinq_dsp_meta meta;
+    skinq_color_row8_fn color_row8;   /**< the fused pass, 8-bit RGB */
+    skinq_color_row16_fn color_row16; /**< the same for 16-bit RGB */
+    skinq_color_hist8_fn color_hist8; /**< exact colour histogram of 8-bit RGB (+ mask) */
+    skinq_color_to_fixed_fn color_to_fixed;
+    skinq_color_fixed8_L_fn color_fixed8_L;
+};
+
 /** The scalar reference kernels (color_scalar.c). */
-void skinq_srgb8_to_lab_scalar(const uint8_t *rgb, float *lab, size_t n);
 void skinq_color_row8_scalar(const skinq_color_params *p, const uint8_t *rgb, const uint8_t *mask, size_t n,
                              skinq_color_acc *acc, float *const *out);
 void skinq_color_row16_scalar(const skinq_color_params *p, const uint16_t *rgb, const uint8_t *mask, size_t n,
                               skinq_color_acc *acc, float *const *out);
 void skinq_color_hist8_scalar(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist, uint8_t *rows);
+void skinq_color_to_fixed_scalar(const float *restrict L, const float *restrict mel, uint16_t *restrict L16,
+                                 int16_t *restrict mel16, int n);
+void skinq_color_fixed8_L_scalar(const float *restrict Y, uint16_t *restrict L16, int n);
 
 /** The histogram ranges every analysis uses (color.c): lo and 1/bin width per metric. */
 extern const float skinq_color_hist_lo[SKINQ_CM_COUNT], skinq_color_hist_scale[SKINQ_CM_COUNT];
 
-void skinq_color_init_scalar(struct skinq_kernels *k);
-void skinq_color_init_sse41(struct skinq_kernels *k);
-void skinq_color_init_avx2(struct skinq_kernels *k);
+/** Fill a table: the scalar kernels, then each level `isa` allows (the ISA files' inits). */
+void skinq_color_dsp_init(struct skinq_color_dsp *d, unsigned isa);
+void skinq_color_dsp_init_sse41(struct skinq_color_dsp *d);
+void skinq_color_dsp_init_avx2(struct skinq_color_dsp *d);
+/** The table of ISA mask `isa` (skinq_ctx_isa), built once. */
+const struct skinq_color_dsp *skinq_color_dsp(unsigned isa);
 
 #endif

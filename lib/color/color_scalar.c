@@ -1,4 +1,5 @@
-/* color_scalar.c -- the scalar reference colour kernels and the shared linearisation tables. */
+/* color_scalar.c -- the scalar reference colour kernels, the shared linearisation tables, and the
+ * colour kernel table (scalar entries, then the ISA files' inits). */
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -50,21 +51,6 @@ int skinq_color_tables16_init(void)
 {
     pthread_once(&tables16_once, build_tables16);
     return skinq_srgb16_linear ? 0 : -1;
-}
-
-/* n interleaved 8-bit sRGB pixels → n interleaved float L*, a*, b* (D65). */
-void skinq_srgb8_to_lab_scalar(const uint8_t *rgb, float *lab, size_t n)
-{
-    const float *m = skinq_rgb2xyz_n;
-    for (size_t i = 0; i < n; i++, rgb += 3, lab += 3) {
-        float r = skinq_srgb8_linear[rgb[0]], g = skinq_srgb8_linear[rgb[1]], b = skinq_srgb8_linear[rgb[2]];
-        float fx = skinq_lab_f(m[0] * r + m[1] * g + m[2] * b);
-        float fy = skinq_lab_f(m[3] * r + m[4] * g + m[5] * b);
-        float fz = skinq_lab_f(m[6] * r + m[7] * g + m[8] * b);
-        lab[0] = 116 * fy - 16;
-        lab[1] = 500 * (fx - fy);
-        lab[2] = 200 * (fy - fz);
-    }
 }
 
 /*
@@ -166,15 +152,26 @@ void skinq_color_hist8_scalar(const uint8_t *rgb, const uint8_t *mask, size_t n,
     skinq_hist_flush(&r, hist, rows);
 }
 
-void skinq_color_init_scalar(struct skinq_kernels *k)
+#define FIXED_ISA scalar
+#include "color_fixed_tpl.h"
+
+void skinq_color_dsp_init(struct skinq_color_dsp *d, unsigned isa)
 {
     skinq_color_tables_init();
-    k->srgb8_to_lab = skinq_srgb8_to_lab_scalar;
-    k->name_srgb8_to_lab = "scalar";
-    k->color_row8 = skinq_color_row8_scalar;
-    k->name_color_row8 = "scalar";
-    k->color_row16 = skinq_color_row16_scalar;
-    k->name_color_row16 = "scalar";
-    k->color_hist8 = skinq_color_hist8_scalar;
-    k->name_color_hist8 = "scalar";
+    skinq_dsp_begin(&d->meta, sizeof *d, "color", isa);
+    SKINQ_DSP_SET(d, color_row8, skinq_color_row8, scalar);
+    SKINQ_DSP_SET(d, color_row16, skinq_color_row16, scalar);
+    SKINQ_DSP_SET(d, color_hist8, skinq_color_hist8, scalar);
+    SKINQ_DSP_SET(d, color_to_fixed, skinq_color_to_fixed, scalar);
+    SKINQ_DSP_SET(d, color_fixed8_L, skinq_color_fixed8_L, scalar);
+#if SKINQ_HAVE_SSE41
+    if (isa & SKINQ_ISA_SSE41)
+        skinq_color_dsp_init_sse41(d);
+#endif
+#if SKINQ_HAVE_AVX2
+    if (isa & SKINQ_ISA_AVX2)
+        skinq_color_dsp_init_avx2(d);
+#endif
 }
+
+SKINQ_DSP_TABLES(skinq_color_dsp, skinq_color_dsp, skinq_color_dsp_init)

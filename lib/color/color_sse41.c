@@ -1,50 +1,10 @@
 /* color_sse41.c -- SSE4.1 fused colour-analysis rows: 4 pixels a step, body in color_tpl.h,
  * table look-ups lane by lane (no gathers before AVX2); bit-exact with color_scalar.c. */
-#include <smmintrin.h>
-
 #include "color/color_kernels.h"
+#include "core/simd_sse41.h"
 
-typedef __m128 vf;
-typedef __m128i vi;
-#define VW 4
-#define V_STORE _mm_storeu_ps
-#define V_SET1 _mm_set1_ps
-#define V_ADD _mm_add_ps
-#define V_SUB _mm_sub_ps
-#define V_MUL _mm_mul_ps
-#define V_DIV _mm_div_ps
-#define V_MAX _mm_max_ps
-#define V_MIN _mm_min_ps
-#define V_AND _mm_and_ps
-#define V_ANDNOT _mm_andnot_ps
-#define V_XOR _mm_xor_ps
-#define V_LT _mm_cmplt_ps
-#define V_GT _mm_cmpgt_ps
-#define V_BLEND(a, b, m) _mm_blendv_ps((a), (b), (m))
-#define V_MOVEMASK _mm_movemask_ps
-#define V_AS_I _mm_castps_si128
-#define VI_AS_F _mm_castsi128_ps
-#define VI_TO_F _mm_cvtepi32_ps
-#define VI_CVT_NEAREST _mm_cvtps_epi32
-#define VI_CVTT _mm_cvttps_epi32
-#define VI_SET1 _mm_set1_epi32
-#define VI_ADD _mm_add_epi32
-#define VI_SUB _mm_sub_epi32
-#define VI_EQ _mm_cmpeq_epi32
-#define VI_OR _mm_or_si128
-#define VI_ANDNOT _mm_andnot_si128
-#define VI_MIN_U32 _mm_min_epu32
-#define VI_MAX_U32 _mm_max_epu32
-#define VI_STORE(p, v) _mm_store_si128((__m128i *)(void *)(p), (v))
-#define V_GATHER color_gather
 #define COLOR_ROW8_NAME skinq_color_row8_sse41
 #define COLOR_ROW16_NAME skinq_color_row16_sse41
-
-static inline vf color_gather(const float *t, vi i)
-{
-    return _mm_setr_ps(t[_mm_extract_epi32(i, 0)], t[_mm_extract_epi32(i, 1)], t[_mm_extract_epi32(i, 2)],
-                       t[_mm_extract_epi32(i, 3)]);
-}
 
 /* 4 pixels = bytes 0..11 (8-byte load + 4-byte insert), byte shuffles to zero-extended dwords. */
 static inline void color_load8(const uint8_t *p, vi *r, vi *g, vi *b)
@@ -107,12 +67,9 @@ static void skinq_color_hist8_sse41(const uint8_t *rgb, const uint8_t *mask, siz
     skinq_hist_flush(&r, hist, rows);
 }
 
-void skinq_color_init_sse41(struct skinq_kernels *k)
+void skinq_color_dsp_init_sse41(struct skinq_color_dsp *d)
 {
-    k->color_row8 = skinq_color_row8_sse41;
-    k->name_color_row8 = "sse41";
-    k->color_row16 = skinq_color_row16_sse41;
-    k->name_color_row16 = "sse41";
-    k->color_hist8 = skinq_color_hist8_sse41;
-    k->name_color_hist8 = "sse41";
+    SKINQ_DSP_SET(d, color_row8, skinq_color_row8, sse41);
+    SKINQ_DSP_SET(d, color_row16, skinq_color_row16, sse41);
+    SKINQ_DSP_SET(d, color_hist8, skinq_color_hist8, sse41);
 }

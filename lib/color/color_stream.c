@@ -16,7 +16,7 @@ struct skinq_color_stream {
     skinq_color_counts *roi_c, *ref_c;
     double white_sum[3];
     uint64_t white_n, white_clipped;
-    const struct skinq_kernels *k;
+    const struct skinq_color_dsp *k;
 };
 
 skinq_status skinq_color_stream_new(skinq_ctx *ctx, int width, int height, const skinq_roi *roi,
@@ -34,7 +34,7 @@ skinq_status skinq_color_stream_new(skinq_ctx *ctx, int width, int height, const
     s->R = roi;
     s->width = width;
     s->height = height;
-    s->k = skinq_ctx_kernels(ctx);
+    s->k = skinq_color_dsp(skinq_ctx_isa(ctx));
     s->roi = roi->bbox;
     s->ref = o->has_ref ? skinq_rect_clip(o->ref, width, height) : (skinq_rect){0, 0, 0, 0};
     s->white = o->has_white ? skinq_rect_clip(o->white, width, height) : (skinq_rect){0, 0, 0, 0};

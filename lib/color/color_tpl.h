@@ -1,46 +1,44 @@
 /* color_tpl.h -- the fused colour-analysis row body shared by color_sse41.c and color_avx2.c: VW
  * pixels a step, tails through a zero-padded stack block (the one place tails are handled).
  * Mirrors color_scalar.c operation for operation, so per-pixel values and histogram bins are
- * bit-exact (see color_kernels.h). The including file defines vf, vi, VW, the V_* / VI_* macros,
- * V_GATHER(table, vi), the loaders color_load8 / color_load16 / color_load_mask, and
- * COLOR_ROW8_NAME / COLOR_ROW16_NAME. */
-
-#define V_ABS(x) V_ANDNOT(V_SET1(-0.0f), (x))
+ * bit-exact (see color_kernels.h). The including file includes core/simd_<isa>.h (vf, vi, VW and
+ * the vf_* / vi_* helpers) and defines the loaders color_load8 / color_load16 / color_load_mask
+ * and COLOR_ROW8_NAME / COLOR_ROW16_NAME. */
 
 /* Cube root as skinq_cbrt_hh(): magic first guess, two Householder steps, t·r·r. */
 static inline vf color_cbrt(vf t)
 {
-    vi g = VI_SUB(VI_SET1(SKINQ_CBRT_MAGIC), VI_CVT_NEAREST(V_MUL(VI_TO_F(V_AS_I(t)), V_SET1(1.0f / 3.0f))));
-    vf r = VI_AS_F(g);
+    vi g = vi_sub(vi_set1(SKINQ_CBRT_MAGIC), vi_from_vf_nearest(vf_mul(vf_from_vi(vf_as_vi(t)), vf_set1(1.0f / 3.0f))));
+    vf r = vi_as_vf(g);
     for (int k = 0; k < 2; k++) {
-        vf d = V_SUB(V_SET1(1.0f), V_MUL(t, V_MUL(V_MUL(r, r), r)));
-        r = V_MUL(r, V_ADD(V_MUL(d, V_ADD(V_MUL(d, V_SET1(2.0f / 9.0f)), V_SET1(1.0f / 3.0f))), V_SET1(1.0f)));
+        vf d = vf_sub(vf_set1(1.0f), vf_mul(t, vf_mul(vf_mul(r, r), r)));
+        r = vf_mul(r, vf_add(vf_mul(d, vf_add(vf_mul(d, vf_set1(2.0f / 9.0f)), vf_set1(1.0f / 3.0f))), vf_set1(1.0f)));
     }
-    return V_MUL(V_MUL(t, r), r);
+    return vf_mul(vf_mul(t, r), r);
 }
 
 /* CIE f(t): the root on lanes above the toe (others computed on 1.0 and discarded). */
 static inline vf color_lab_f(vf t)
 {
-    vf big = V_GT(t, V_SET1(SKINQ_LAB_EPS));
-    vf toe = V_ADD(V_MUL(t, V_SET1(SKINQ_LAB_TOE_K)), V_SET1(SKINQ_LAB_TOE_C));
-    return V_BLEND(toe, color_cbrt(V_BLEND(V_SET1(1.0f), t, big)), big);
+    vf big = vf_gt(t, vf_set1(SKINQ_LAB_EPS));
+    vf toe = vf_add(vf_mul(t, vf_set1(SKINQ_LAB_TOE_K)), vf_set1(SKINQ_LAB_TOE_C));
+    return vf_blend(toe, color_cbrt(vf_blend(vf_set1(1.0f), t, big)), big);
 }
 
 /* skinq_atan2_poly() lane-wise. */
 static inline vf color_atan2(vf y, vf x)
 {
-    vf ax = V_ABS(x), ay = V_ABS(y);
-    vf mx = V_MAX(ax, ay), mn = V_MIN(ax, ay);
-    mx = V_MAX(mx, V_SET1(1.17549435e-38f));
-    vf a = V_DIV(mn, mx), s = V_MUL(a, a);
-    vf p = V_SET1(skinq_atan_c[7]);
+    vf ax = vf_abs(x), ay = vf_abs(y);
+    vf mx = vf_max(ax, ay), mn = vf_min(ax, ay);
+    mx = vf_max(mx, vf_set1(1.17549435e-38f));
+    vf a = vf_div(mn, mx), s = vf_mul(a, a);
+    vf p = vf_set1(skinq_atan_c[7]);
     for (int k = 6; k >= 0; k--)
-        p = V_ADD(V_MUL(p, s), V_SET1(skinq_atan_c[k]));
-    vf r = V_MUL(a, p);
-    r = V_BLEND(r, V_SUB(V_SET1(1.57079637f), r), V_GT(ay, ax));
-    r = V_BLEND(r, V_SUB(V_SET1(3.14159274f), r), V_LT(x, V_SET1(0.0f)));
-    r = V_BLEND(r, V_XOR(r, V_SET1(-0.0f)), V_LT(y, V_SET1(0.0f)));
+        p = vf_add(vf_mul(p, s), vf_set1(skinq_atan_c[k]));
+    vf r = vf_mul(a, p);
+    r = vf_blend(r, vf_sub(vf_set1(1.57079637f), r), vf_gt(ay, ax));
+    r = vf_blend(r, vf_sub(vf_set1(3.14159274f), r), vf_lt(x, vf_set1(0.0f)));
+    r = vf_blend(r, vf_xor(r, vf_set1(-0.0f)), vf_lt(y, vf_set1(0.0f)));
     return r;
 }
 
@@ -49,36 +47,36 @@ static inline vf color_metrics(const skinq_color_params *p, vi r8, vi g8, vi b8,
                                int *n_valid, int *n_clipped, int *n_inside)
 {
     const float *m = skinq_rgb2xyz_n;
-    vf r = V_MUL(V_GATHER(p->lin, r8), V_SET1(p->gain[0]));
-    vf g = V_MUL(V_GATHER(p->lin, g8), V_SET1(p->gain[1]));
-    vf b = V_MUL(V_GATHER(p->lin, b8), V_SET1(p->gain[2]));
-    vf x = V_ADD(V_ADD(V_MUL(V_SET1(m[0]), r), V_MUL(V_SET1(m[1]), g)), V_MUL(V_SET1(m[2]), b));
-    vf y = V_ADD(V_ADD(V_MUL(V_SET1(m[3]), r), V_MUL(V_SET1(m[4]), g)), V_MUL(V_SET1(m[5]), b));
-    vf z = V_ADD(V_ADD(V_MUL(V_SET1(m[6]), r), V_MUL(V_SET1(m[7]), g)), V_MUL(V_SET1(m[8]), b));
+    vf r = vf_mul(vf_gather(p->lin, r8), vf_set1(p->gain[0]));
+    vf g = vf_mul(vf_gather(p->lin, g8), vf_set1(p->gain[1]));
+    vf b = vf_mul(vf_gather(p->lin, b8), vf_set1(p->gain[2]));
+    vf x = vf_add(vf_add(vf_mul(vf_set1(m[0]), r), vf_mul(vf_set1(m[1]), g)), vf_mul(vf_set1(m[2]), b));
+    vf y = vf_add(vf_add(vf_mul(vf_set1(m[3]), r), vf_mul(vf_set1(m[4]), g)), vf_mul(vf_set1(m[5]), b));
+    vf z = vf_add(vf_add(vf_mul(vf_set1(m[6]), r), vf_mul(vf_set1(m[7]), g)), vf_mul(vf_set1(m[8]), b));
     vf fx = color_lab_f(x), fy = color_lab_f(y), fz = color_lab_f(z);
-    v[SKINQ_CM_L] = V_SUB(V_MUL(V_SET1(116.0f), fy), V_SET1(16.0f));
-    v[SKINQ_CM_A] = V_MUL(V_SET1(500.0f), V_SUB(fx, fy));
-    v[SKINQ_CM_B] = V_MUL(V_SET1(200.0f), V_SUB(fy, fz));
-    vf odr = V_ADD(V_GATHER(p->od, r8), V_SET1(p->od_offset[0]));
-    vf odg = V_ADD(V_GATHER(p->od, g8), V_SET1(p->od_offset[1]));
-    vf odb = V_ADD(V_GATHER(p->od, b8), V_SET1(p->od_offset[2]));
-    v[SKINQ_CM_EI] = V_MUL(V_SET1(100.0f), V_SUB(odg, odr));
-    v[SKINQ_CM_MI] = V_MUL(V_SET1(100.0f), odr);
-    v[SKINQ_CM_MEL] = V_ADD(V_ADD(V_MUL(V_SET1(p->decomp[0][0]), odr), V_MUL(V_SET1(p->decomp[0][1]), odg)),
-                            V_MUL(V_SET1(p->decomp[0][2]), odb));
-    v[SKINQ_CM_HB] = V_ADD(V_ADD(V_MUL(V_SET1(p->decomp[1][0]), odr), V_MUL(V_SET1(p->decomp[1][1]), odg)),
-                           V_MUL(V_SET1(p->decomp[1][2]), odb));
-    v[SKINQ_CM_ITA] = V_MUL(color_atan2(V_SUB(v[SKINQ_CM_L], V_SET1(50.0f)), v[SKINQ_CM_B]), V_SET1(57.2957795f));
+    v[SKINQ_CM_L] = vf_sub(vf_mul(vf_set1(116.0f), fy), vf_set1(16.0f));
+    v[SKINQ_CM_A] = vf_mul(vf_set1(500.0f), vf_sub(fx, fy));
+    v[SKINQ_CM_B] = vf_mul(vf_set1(200.0f), vf_sub(fy, fz));
+    vf odr = vf_add(vf_gather(p->od, r8), vf_set1(p->od_offset[0]));
+    vf odg = vf_add(vf_gather(p->od, g8), vf_set1(p->od_offset[1]));
+    vf odb = vf_add(vf_gather(p->od, b8), vf_set1(p->od_offset[2]));
+    v[SKINQ_CM_EI] = vf_mul(vf_set1(100.0f), vf_sub(odg, odr));
+    v[SKINQ_CM_MI] = vf_mul(vf_set1(100.0f), odr);
+    v[SKINQ_CM_MEL] = vf_add(vf_add(vf_mul(vf_set1(p->decomp[0][0]), odr), vf_mul(vf_set1(p->decomp[0][1]), odg)),
+                            vf_mul(vf_set1(p->decomp[0][2]), odb));
+    v[SKINQ_CM_HB] = vf_add(vf_add(vf_mul(vf_set1(p->decomp[1][0]), odr), vf_mul(vf_set1(p->decomp[1][1]), odg)),
+                           vf_mul(vf_set1(p->decomp[1][2]), odb));
+    v[SKINQ_CM_ITA] = vf_mul(color_atan2(vf_sub(v[SKINQ_CM_L], vf_set1(50.0f)), v[SKINQ_CM_B]), vf_set1(57.2957795f));
 
-    vi zero = VI_SET1(0);
-    vi outside = VI_EQ(mraw, zero);
-    vi mn = VI_MIN_U32(VI_MIN_U32(r8, g8), b8), mxc = VI_MAX_U32(VI_MAX_U32(r8, g8), b8);
-    vi clip = VI_OR(VI_EQ(mn, zero), VI_EQ(mxc, maxcode));
-    vi invalid = VI_OR(outside, clip);
-    *n_valid = VW - __builtin_popcount((unsigned)V_MOVEMASK(VI_AS_F(invalid)));
-    *n_inside = VW - __builtin_popcount((unsigned)V_MOVEMASK(VI_AS_F(outside)));
-    *n_clipped = __builtin_popcount((unsigned)V_MOVEMASK(VI_AS_F(VI_ANDNOT(outside, clip))));
-    return VI_AS_F(VI_ANDNOT(invalid, VI_EQ(zero, zero)));
+    vi zero = vi_set1(0);
+    vi outside = vi_eq(mraw, zero);
+    vi mn = vi_min_u32(vi_min_u32(r8, g8), b8), mxc = vi_max_u32(vi_max_u32(r8, g8), b8);
+    vi clip = vi_or(vi_eq(mn, zero), vi_eq(mxc, maxcode));
+    vi invalid = vi_or(outside, clip);
+    *n_valid = VW - __builtin_popcount((unsigned)vf_movemask(vi_as_vf(invalid)));
+    *n_inside = VW - __builtin_popcount((unsigned)vf_movemask(vi_as_vf(outside)));
+    *n_clipped = __builtin_popcount((unsigned)vf_movemask(vi_as_vf(vi_andnot(outside, clip))));
+    return vi_as_vf(vi_andnot(invalid, vi_eq(zero, zero)));
 }
 
 /* L* and the melanin index alone (skinq_color_lmi_only), by color_metrics' own expressions. */
@@ -86,13 +84,13 @@ static inline void color_lmi(const skinq_color_params *p, vi r8, vi g8, vi b8, v
 {
     const float *m = skinq_rgb2xyz_n;
     for (int k = 0; k < SKINQ_CM_COUNT; k++)
-        v[k] = V_SET1(0.0f); /* not written out; defined all the same */
-    vf r = V_MUL(V_GATHER(p->lin, r8), V_SET1(p->gain[0]));
-    vf g = V_MUL(V_GATHER(p->lin, g8), V_SET1(p->gain[1]));
-    vf b = V_MUL(V_GATHER(p->lin, b8), V_SET1(p->gain[2]));
-    vf y = V_ADD(V_ADD(V_MUL(V_SET1(m[3]), r), V_MUL(V_SET1(m[4]), g)), V_MUL(V_SET1(m[5]), b));
-    v[SKINQ_CM_L] = V_SUB(V_MUL(V_SET1(116.0f), color_lab_f(y)), V_SET1(16.0f));
-    v[SKINQ_CM_MI] = V_MUL(V_SET1(100.0f), V_ADD(V_GATHER(p->od, r8), V_SET1(p->od_offset[0])));
+        v[k] = vf_set1(0.0f); /* not written out; defined all the same */
+    vf r = vf_mul(vf_gather(p->lin, r8), vf_set1(p->gain[0]));
+    vf g = vf_mul(vf_gather(p->lin, g8), vf_set1(p->gain[1]));
+    vf b = vf_mul(vf_gather(p->lin, b8), vf_set1(p->gain[2]));
+    vf y = vf_add(vf_add(vf_mul(vf_set1(m[3]), r), vf_mul(vf_set1(m[4]), g)), vf_mul(vf_set1(m[5]), b));
+    v[SKINQ_CM_L] = vf_sub(vf_mul(vf_set1(116.0f), color_lab_f(y)), vf_set1(16.0f));
+    v[SKINQ_CM_MI] = vf_mul(vf_set1(100.0f), vf_add(vf_gather(p->od, r8), vf_set1(p->od_offset[0])));
 }
 
 /* Accumulate one step: moments in the float lane accumulators s, q; bins into the histogram. */
@@ -101,14 +99,14 @@ static inline void color_accumulate(const skinq_color_params *p, skinq_color_acc
 {
     _Alignas(32) int32_t idx[SKINQ_CM_COUNT][VW];
     for (int k = 0; k < SKINQ_CM_COUNT; k++) {
-        vf d = V_AND(V_SUB(v[k], V_SET1(p->shift[k])), valid);
-        s[k] = V_ADD(s[k], d);
-        q[k] = V_ADD(q[k], V_MUL(d, d));
-        vf t = V_MUL(V_SUB(v[k], V_SET1(p->hist_lo[k])), V_SET1(p->hist_scale[k]));
-        t = V_MAX(t, V_SET1(0.0f));
-        t = V_MIN(t, V_SET1((float)(SKINQ_CHIST_BINS - 1)));
-        t = V_BLEND(V_SET1((float)SKINQ_CHIST_BINS), t, valid);
-        VI_STORE(idx[k], VI_ADD(VI_CVTT(t), VI_SET1(k * SKINQ_CHIST_STRIDE)));
+        vf d = vf_and(vf_sub(v[k], vf_set1(p->shift[k])), valid);
+        s[k] = vf_add(s[k], d);
+        q[k] = vf_add(q[k], vf_mul(d, d));
+        vf t = vf_mul(vf_sub(v[k], vf_set1(p->hist_lo[k])), vf_set1(p->hist_scale[k]));
+        t = vf_max(t, vf_set1(0.0f));
+        t = vf_min(t, vf_set1((float)(SKINQ_CHIST_BINS - 1)));
+        t = vf_blend(vf_set1((float)SKINQ_CHIST_BINS), t, valid);
+        vi_store_aligned(idx[k], vi_add(vi_from_vf_trunc(t), vi_set1(k * SKINQ_CHIST_STRIDE)));
     }
     uint32_t *h = acc->hist;
     for (int l = 0; l < VW; l++) /* lane-major: neighbouring increments hit different histograms */
@@ -120,8 +118,8 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
 {
     for (int k = 0; k < SKINQ_CM_COUNT; k++) {
         _Alignas(32) float a[VW], b[VW];
-        V_STORE(a, s[k]);
-        V_STORE(b, q[k]);
+        vf_store(a, s[k]);
+        vf_store(b, q[k]);
         double sa = 0, sb = 0;
         for (int l = 0; l < VW; l++) {
             sa += a[l];
@@ -129,7 +127,7 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
         }
         acc->sum[k] += sa;
         acc->sumsq[k] += sb;
-        s[k] = q[k] = V_SET1(0.0f);
+        s[k] = q[k] = vf_set1(0.0f);
     }
 }
 
@@ -137,8 +135,8 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
 #define COLOR_ROW_BODY(T, LOAD, MAXCODE)                                                                         \
     vf s[SKINQ_CM_COUNT], q[SKINQ_CM_COUNT];                                                                     \
     for (int k = 0; k < SKINQ_CM_COUNT; k++)                                                                     \
-        s[k] = q[k] = V_SET1(0.0f);                                                                              \
-    const vi maxcode = VI_SET1(MAXCODE), ones = VI_SET1(1);                                                      \
+        s[k] = q[k] = vf_set1(0.0f);                                                                              \
+    const vi maxcode = vi_set1(MAXCODE), ones = vi_set1(1);                                                      \
     uint64_t nv = 0, nc = 0, ni = 0;                                                                             \
     const int lmi = skinq_color_lmi_only(acc, out);                                                              \
     size_t i = 0;                                                                                                \
@@ -149,7 +147,7 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
         vi mraw = mask ? color_load_mask(mask + i) : ones;                                                       \
         vf v[SKINQ_CM_COUNT];                                                                                    \
         int a = 0, c = 0, d = 0;                                                                                 \
-        vf valid = V_SET1(0.0f);                                                                                 \
+        vf valid = vf_set1(0.0f);                                                                                 \
         if (lmi)                                                                                                 \
             color_lmi(p, r8, g8, b8, v);                                                                         \
         else                                                                                                     \
@@ -157,7 +155,7 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
         if (out)                                                                                                 \
             for (int k = 0; k < SKINQ_CM_COUNT; k++)                                                             \
                 if (out[k])                                                                                      \
-                    V_STORE(out[k] + i, v[k]);                                                                   \
+                    vf_store(out[k] + i, v[k]);                                                                   \
         if (acc) {                                                                                               \
             nv += (uint64_t)a, nc += (uint64_t)c, ni += (uint64_t)d;                                             \
             color_accumulate(p, acc, v, valid, s, q);                                                            \
@@ -180,7 +178,7 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
         LOAD(px, &r8, &g8, &b8);                                                                                 \
         vf v[SKINQ_CM_COUNT];                                                                                    \
         int a = 0, c = 0, d = 0;                                                                                 \
-        vf valid = V_SET1(0.0f);                                                                                 \
+        vf valid = vf_set1(0.0f);                                                                                 \
         if (lmi)                                                                                                 \
             color_lmi(p, r8, g8, b8, v);                                                                         \
         else                                                                                                     \
@@ -189,7 +187,7 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
             for (int k = 0; k < SKINQ_CM_COUNT; k++)                                                             \
                 if (out[k]) {                                                                                    \
                     _Alignas(32) float tmp[VW];                                                                  \
-                    V_STORE(tmp, v[k]);                                                                          \
+                    vf_store(tmp, v[k]);                                                                          \
                     memcpy(out[k] + i, tmp, rest * sizeof(float));                                               \
                 }                                                                                                \
         if (acc) {                                                                                               \

@@ -24,11 +24,11 @@ typedef struct hist8 {
 } hist8;
 
 typedef struct skinq_color_counts skinq_color_counts;
-void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_kernels *k, const uint8_t *rgb,
+void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_color_dsp *k, const uint8_t *rgb,
                             const uint8_t *mask, size_t n);
 
 typedef struct count_job {
-    const struct skinq_kernels *k;
+    const struct skinq_color_dsp *k;
     const skinq_image *img;
     skinq_rect box;
     const skinq_mask *m1, *m2;
@@ -64,7 +64,7 @@ typedef struct eval_part {
 } eval_part;
 
 typedef struct eval_job {
-    const struct skinq_kernels *k;
+    const struct skinq_color_dsp *k;
     const skinq_color_params *p;
     hist8 *h;         /* read, then zeroed for reuse */
     int threads;      /* slots of h */
@@ -208,7 +208,7 @@ void skinq_color_counts_free(skinq_ctx *ctx, skinq_color_counts **cp)
     *cp = NULL;
 }
 
-void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_kernels *k, const uint8_t *rgb,
+void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_color_dsp *k, const uint8_t *rgb,
                             const uint8_t *mask, size_t n)
 {
     k->color_hist8(rgb, mask, n, c->h[slot].count, c->h[slot].rows);
@@ -219,7 +219,7 @@ skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, cons
 {
     const int tasks = 256 / R_PER_TASK, threads = skinq_ctx_threads(ctx);
     eval_part *part = skinq_calloc(ctx, (size_t)tasks, sizeof *part);
-    eval_job E = {skinq_ctx_kernels(ctx), p, c->h, c->used, part, bins, NULL,
+    eval_job E = {skinq_color_dsp(skinq_ctx_isa(ctx)), p, c->h, c->used, part, bins, NULL,
                   8 * BATCH + (size_t)SKINQ_CM_COUNT * BATCH * sizeof(float)};
     skinq_status st = part ? SKINQ_OK : SKINQ_E_NOMEM;
     if (st == SKINQ_OK && !(E.batch = skinq_malloc(ctx, E.batch_size * (size_t)threads)))
@@ -252,7 +252,7 @@ skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, 
     const int threads = skinq_ctx_threads(ctx);
     skinq_color_counts *c = NULL;
     skinq_status st = skinq_color_counts_new(ctx, threads, &c);
-    count_job C = {skinq_ctx_kernels(ctx), img, box, m1, m2, c, NULL, ((size_t)box.w + 63) & ~(size_t)63};
+    count_job C = {skinq_color_dsp(skinq_ctx_isa(ctx)), img, box, m1, m2, c, NULL, ((size_t)box.w + 63) & ~(size_t)63};
     if (st == SKINQ_OK && !(C.scratch = skinq_malloc(ctx, C.scratch_size * (size_t)threads)))
         st = SKINQ_E_NOMEM;
     if (st == SKINQ_OK) {

@@ -39,6 +39,7 @@ skinq_status skinq_color_params_init(skinq_ctx *ctx, skinq_color_params *p, cons
 {
     memset(p, 0, sizeof *p);
     skinq_color_tables_init();
+    p->dsp = skinq_color_dsp(skinq_ctx_isa(ctx));
     if (img->depth == 8) {
         p->lin = skinq_srgb8_linear;
         p->od = skinq_srgb8_od;

@@ -102,11 +102,12 @@ skinq_status skinq_image_alloc(skinq_ctx *ctx, int width, int height, int channe
 
 /* FFTW planner lock (fftw_lock.c): every fftwf_plan_* and fftwf_destroy_plan call in the
  * library goes between these two; executing plans on other arrays needs no lock. */
-/* SHA-256 (sha256.c): the portable blocks or SHA-NI (sha256_shani.c, when the CPU has it). */
-int skinq_sha256_has_shani(void);
-void skinq_sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t nblocks, const uint32_t K[64]);
-/** skinq_sha256_hex() through one implementation (tests compare them). */
-void skinq_sha256_hex_impl(const void *data, size_t size, int shani, char hex[65]);
+/** ISA mask `want` lowered by the SKINQ_ISA environment variable and by the CPU (cpu.c). */
+unsigned skinq_isa_ceiling(unsigned want);
+/** 1 when the CPU has the SHA extensions (used at the SSE4.1 level: core's table, dsp.h). */
+int skinq_cpu_has_sha(void);
+/** skinq_sha256_hex() through the kernel table of ISA mask `isa` (tests compare the levels). */
+void skinq_sha256_hex_isa(const void *data, size_t size, unsigned isa, char hex[65]);
 
 /** The k-th smallest of n > 0 NaN-free floats (k < n); v is reordered so that nothing before
  *  v[k] is larger and nothing after it smaller (Hoare's selection, expected O(n); quantile.c). */
@@ -121,15 +122,5 @@ void skinq_fftw_unlock(void);
 /* Thread pool (pool.c). */
 skinq_status skinq_pool_new(skinq_ctx *ctx, int threads, struct skinq_pool **out);
 void skinq_pool_free(skinq_ctx *ctx, struct skinq_pool **pool);
-
-/* Plain-C loops the compiler vectorises, also built for AVX2 and picked at load time (GCC
- * function multi-versioning): no FMA in the AVX2 clone and no reassociation at any level, so
- * both clones compute the same bits. Off under AddressSanitizer (its ifunc resolvers run before
- * the sanitizer's runtime). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define SKINQ_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define SKINQ_CLONES
-#endif
 
 #endif /* SKINQ_CORE_H */

@@ -1,7 +1,9 @@
-/* cpu.c -- detect SSE4.1 / AVX2+FMA (with OS YMM state support) once, and the CPU's name. */
+/* cpu.c -- detect SSE4.1 / AVX2+FMA (with OS YMM state support) and the SHA extensions once, the
+ * CPU's name, and the ISA ceiling (settings & SKINQ_ISA & CPU) every table lookup starts from. */
 #include "core.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -10,6 +12,7 @@
 #endif
 
 static unsigned cpu_isa;
+static int cpu_sha; /* SHA extensions (with SSSE3 and SSE4.1, which their code also uses) */
 static char cpu_name[64] = "unknown";
 static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
 
@@ -34,10 +37,12 @@ static void cpu_detect(void)
     int avx = (c >> 28) & 1;
     /* The OS must save XMM and YMM state (XCR0 bits 1 and 2) before AVX may be used. */
     int ymm_os = osxsave && (xgetbv0() & 6) == 6;
+    const int ssse3 = (c >> 9) & 1;
     int avx2 = 0;
     if (__get_cpuid_max(0, NULL) >= 7) {
         __cpuid_count(7, 0, a, b, c, d);
         avx2 = (b >> 5) & 1;
+        cpu_sha = sse41 && ssse3 && ((b >> 29) & 1);
     }
     if (sse41)
         cpu_isa |= SKINQ_ISA_SSE41;
@@ -73,6 +78,21 @@ unsigned skinq_cpu_isa(void)
 {
     pthread_once(&cpu_once, cpu_detect);
     return cpu_isa;
+}
+
+int skinq_cpu_has_sha(void)
+{
+    pthread_once(&cpu_once, cpu_detect);
+    return cpu_sha;
+}
+
+unsigned skinq_isa_ceiling(unsigned want)
+{
+    const char *env = getenv("SKINQ_ISA");
+    unsigned env_mask;
+    if (env && *env && skinq_isa_parse(env, &env_mask) == 0)
+        want &= env_mask;
+    return want & skinq_cpu_isa();
 }
 
 const char *skinq_cpu_name(void)

@@ -50,15 +50,7 @@ skinq_status skinq_ctx_open(skinq_ctx **out, const skinq_settings *settings)
     ctx->threads = s->threads ? s->threads : online_cores();
     ctx->max_pixels = s->max_pixels;
 
-    unsigned cpu = skinq_cpu_isa();
-    unsigned want = s->isa_mask;
-    const char *env = getenv("SKINQ_ISA");
-    if (env && *env) {
-        unsigned env_mask;
-        if (skinq_isa_parse(env, &env_mask) == 0)
-            want &= env_mask;
-    }
-    ctx->isa = want & cpu;
+    ctx->isa = skinq_isa_ceiling(s->isa_mask);
 
     st = skinq_pool_new(ctx, ctx->threads, &ctx->pool);
     if (st != SKINQ_OK) {

@@ -1,8 +1,7 @@
 /* sha256.c -- SHA-256 (FIPS 180-4) of buffers and files, for image provenance in every JSON. */
-#include "core.h"
+#include "dsp.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,10 +10,10 @@ typedef struct {
     uint64_t len;
     uint8_t buf[64];
     size_t fill;
-    int shani;
+    skinq_sha256_blocks_fn blocks; /* the table's: portable or SHA-NI */
 } sha256_state;
 
-static const uint32_t K[64] = {
+const uint32_t skinq_sha256_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -27,7 +26,7 @@ static const uint32_t K[64] = {
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-static void block_c(uint32_t h[8], const uint8_t *p)
+static void block(uint32_t h[8], const uint8_t *p, const uint32_t K[64])
 {
     uint32_t w[64];
     for (int i = 0; i < 16; i++)
@@ -46,27 +45,21 @@ static void block_c(uint32_t h[8], const uint8_t *p)
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
 }
 
+void skinq_sha256_blocks_scalar(uint32_t h[8], const uint8_t *p, size_t nblocks, const uint32_t K[64])
+{
+    for (; nblocks; nblocks--, p += 64)
+        block(h, p, K);
+}
+
 static void blocks(const sha256_state *s, uint32_t h[8], const uint8_t *p, size_t n)
 {
-    if (s->shani) {
-        skinq_sha256_blocks_shani(h, p, n, K);
-        return;
-    }
-    for (; n; n--, p += 64)
-        block_c(h, p);
+    if (n)
+        s->blocks(h, p, n, skinq_sha256_k);
 }
 
-static pthread_once_t detect_once = PTHREAD_ONCE_INIT;
-static int have_shani;
-
-static void detect(void)
+static void sha256_init(sha256_state *s, unsigned isa)
 {
-    have_shani = skinq_sha256_has_shani();
-}
-
-static void sha256_init(sha256_state *s, int shani)
-{
-    s->shani = shani;
+    s->blocks = skinq_core_dsp(isa)->sha256_blocks;
     static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
     memcpy(s->h, h0, sizeof h0);
@@ -107,26 +100,17 @@ static void sha256_final(sha256_state *s, char hex[65])
         snprintf(hex + 8 * i, 9, "%08x", s->h[i]);
 }
 
-static int use_shani(void)
-{
-    pthread_once(&detect_once, detect);
-    return have_shani;
-}
-
-void skinq_sha256_hex_impl(const void *data, size_t size, int shani, char hex[65])
+void skinq_sha256_hex_isa(const void *data, size_t size, unsigned isa, char hex[65])
 {
     sha256_state s;
-    sha256_init(&s, shani);
+    sha256_init(&s, isa);
     sha256_update(&s, data, size);
     sha256_final(&s, hex);
 }
 
 void skinq_sha256_hex(const void *data, size_t size, char hex[65])
 {
-    sha256_state s;
-    sha256_init(&s, use_shani());
-    sha256_update(&s, data, size);
-    sha256_final(&s, hex);
+    skinq_sha256_hex_isa(data, size, skinq_isa_ceiling(SKINQ_ISA_ALL), hex);
 }
 
 skinq_status skinq_file_sha256(skinq_ctx *ctx, const char *path, char hex[65])
@@ -135,7 +119,7 @@ skinq_status skinq_file_sha256(skinq_ctx *ctx, const char *path, char hex[65])
     if (!f)
         return skinq_fail(ctx, SKINQ_E_IO, "cannot open '%s': %s", path, strerror(errno));
     sha256_state s;
-    sha256_init(&s, use_shani());
+    sha256_init(&s, ctx ? skinq_ctx_isa(ctx) : skinq_isa_ceiling(SKINQ_ISA_ALL));
     uint8_t buf[1 << 16];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)

@@ -3,23 +3,11 @@
  * round structure is Intel's (Gulley et al., "Intel SHA Extensions", 2013): four rounds per
  * sha256rnds2 pair, the message schedule in a ring of four vectors (msg1 one group ahead,
  * msg2 when the group is due). Compiled for the instructions by attribute; called only after
- * skinq_sha256_has_shani(). */
-#include "core/core.h"
+ * skinq_cpu_has_sha() (core's table, dsp.c). */
+#include "core/dsp.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
 #include <immintrin.h>
-
-int skinq_sha256_has_shani(void)
-{
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !((c >> 19) & 1) || !((c >> 9) & 1)) /* SSE4.1, SSSE3 */
-        return 0;
-    if (__get_cpuid_max(0, NULL) < 7)
-        return 0;
-    __cpuid_count(7, 0, a, b, c, d);
-    return (b >> 29) & 1;
-}
 
 __attribute__((target("sha,sse4.1,ssse3"))) void skinq_sha256_blocks_shani(uint32_t h[8], const uint8_t *p,
                                                                             size_t nblocks, const uint32_t K[64])
@@ -58,13 +46,8 @@ __attribute__((target("sha,sse4.1,ssse3"))) void skinq_sha256_blocks_shani(uint3
     _mm_storeu_si128((__m128i *)(void *)&h[4], s1);
 }
 #else
-int skinq_sha256_has_shani(void)
-{
-    return 0;
-}
-
 void skinq_sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t nblocks, const uint32_t K[64])
 {
-    (void)h, (void)p, (void)nblocks, (void)K;
+    skinq_sha256_blocks_scalar(h, p, nblocks, K); /* never in a table: skinq_cpu_has_sha() is 0 */
 }
 #endif

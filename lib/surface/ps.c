@@ -4,7 +4,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/dispatch.h"
 #include "surface.h"
 
 #define SQ_PI 3.14159265358979323846
@@ -205,7 +204,7 @@ skinq_status skinq_ps_execute(skinq_ctx *ctx, const skinq_ps_plan *p, const floa
     uint64_t (*cnt)[6] = skinq_calloc(ctx, (size_t)threads, sizeof *cnt);
     if (!cnt)
         return SKINQ_E_NOMEM;
-    ps_job j = {p, skinq_ctx_kernels(ctx)->ps_row, planes, width, height, 0, stride, nx, ny, nz, albedo, code, cnt};
+    ps_job j = {p, skinq_surface_dsp(skinq_ctx_isa(ctx))->ps_row, planes, width, height, 0, stride, nx, ny, nz, albedo, code, cnt};
     /* about 64k pixels a task: enough to amortise, small enough to balance */
     j.rows_per_task = (int)(65536 / (size_t)width) + 1;
     int tasks = (height + j.rows_per_task - 1) / j.rows_per_task;

@@ -2,7 +2,6 @@
  * mirror it operation for operation; see surface_kernels.h for the float rules). */
 #include <math.h>
 
-#include "core/dispatch.h"
 #include "surface_kernels.h"
 
 /* max/min/blend written as the SIMD instructions behave: maxps(a, b) = a > b ? a : b. */
@@ -207,8 +206,18 @@ void skinq_ps_row_scalar(const skinq_ps_params *p, const float *const *rows, siz
     }
 }
 
-void skinq_surface_init_scalar(struct skinq_kernels *k)
+void skinq_surface_dsp_init(struct skinq_surface_dsp *d, unsigned isa)
 {
-    k->ps_row = skinq_ps_row_scalar;
-    k->name_ps_row = "scalar";
+    skinq_dsp_begin(&d->meta, sizeof *d, "surface", isa);
+    SKINQ_DSP_SET(d, ps_row, skinq_ps_row, scalar);
+#if SKINQ_HAVE_SSE41
+    if (isa & SKINQ_ISA_SSE41)
+        skinq_surface_dsp_init_sse41(d);
+#endif
+#if SKINQ_HAVE_AVX2
+    if (isa & SKINQ_ISA_AVX2)
+        skinq_surface_dsp_init_avx2(d);
+#endif
 }
+
+SKINQ_DSP_TABLES(skinq_surface_dsp, skinq_surface_dsp, skinq_surface_dsp_init)

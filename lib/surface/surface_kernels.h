@@ -1,6 +1,7 @@
-/* surface_kernels.h -- internal: the photometric-stereo row kernel (per ISA) and its parameters.
+/* surface_kernels.h -- internal: the surface kernel table (struct skinq_surface_dsp), the
+ * photometric-stereo row kernel (per ISA) and its parameters.
  *
- * Kernel list (see lib/core/dispatch.h, field ps_row):
+ * Kernel list (slot ps_row of struct skinq_surface_dsp):
  *   skinq_ps_row_scalar   reference, ps_scalar.c
  *   skinq_ps_row_sse41    4 pixels a step, ps_sse41.c (body in ps_tpl.h)
  *   skinq_ps_row_avx2     8 pixels a step, ps_avx2.c  (body in ps_tpl.h)
@@ -9,13 +10,15 @@
  * order, without FMA (the AVX2 file is compiled with -ffp-contract=off and the body never calls
  * an fmadd), with IEEE-exact add/mul/div/sqrt, and the scalar comparisons are written as the
  * SIMD compare + blend semantics (including NaN behaviour). The kernels are therefore
- * bit-exact with the scalar reference; tests/kernels/test_surface_kernels.c checks that
+ * bit-exact with the scalar reference; tests/kernels/check_surface.c checks that
  * (outputs within 0 ulp, codes identical), NaN inputs included. */
 #ifndef SKINQ_SURFACE_KERNELS_H
 #define SKINQ_SURFACE_KERNELS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/dsp.h"
 
 #define SKINQ_PS_MAX_LIGHTS 64
 
@@ -71,5 +74,18 @@ typedef void (*skinq_ps_row_fn)(const skinq_ps_params *p, const float *const *ro
 
 void skinq_ps_row_scalar(const skinq_ps_params *p, const float *const *rows, size_t n, float *nx, float *ny,
                          float *nz, float *albedo, uint8_t *code);
+
+/** The surface kernel table: one per ISA mask (skinq_surface_dsp), filled by skinq_surface_dsp_init. */
+struct skinq_surface_dsp {
+    struct skinq_dsp_meta meta;
+    skinq_ps_row_fn ps_row;
+};
+
+/** Fill a table: the scalar kernels, then each level `isa` allows (the ISA files' inits). */
+void skinq_surface_dsp_init(struct skinq_surface_dsp *d, unsigned isa);
+void skinq_surface_dsp_init_sse41(struct skinq_surface_dsp *d);
+void skinq_surface_dsp_init_avx2(struct skinq_surface_dsp *d);
+/** The table of ISA mask `isa` (skinq_ctx_isa), built once. */
+const struct skinq_surface_dsp *skinq_surface_dsp(unsigned isa);
 
 #endif

@@ -35,6 +35,7 @@ const int tex_glcm_offsets[12][2] = {
 #define COPIES 2     /* matrices per offset and thread: even and odd positions count apart */
 
 typedef struct glcm_job {
+    const struct skinq_texture_dsp *k; /* the ctx's kernels: levels and pair cells of a row */
     const tex_img *im;
     int levels, max_dr; /* max_dr: the largest row offset */
     float lo, scale;
@@ -44,56 +45,18 @@ typedef struct glcm_job {
     uint16_t *cells; /* nthreads × w: a row's pair cells */
 } glcm_job;
 
-static inline uint8_t quantise(float lo, float scale, int top, float L)
-{
-    float v = (L - lo) * scale;
-    return (uint8_t)(v >= top ? top : v > 0 ? (int)v : 0); /* NaN → 0 */
-}
-
-/* The levels of n 16-bit codes: the same float arithmetic as quantise() on the code's L*
- * (c · 1/SKINQ_L16_SCALE), lane by lane, so both clones give the same levels. */
-SKINQ_CLONES static void quantise16(uint8_t *restrict o, const uint16_t *restrict r, int n, float lo, float scale,
-                                    int top)
-{
-    for (int x = 0; x < n; x++)
-        o[x] = quantise(lo, scale, top, (float)r[x] * (1.0f / SKINQ_L16_SCALE));
-}
-
-SKINQ_CLONES static void quantise32(uint8_t *restrict o, const float *restrict r, int n, float lo, float scale,
-                                    int top)
-{
-    for (int x = 0; x < n; x++)
-        o[x] = quantise(lo, scale, top, r[x]);
-}
-
-/* The ROI's outside gets the extra level `outside`. */
-SKINQ_CLONES static void mask_outside(uint8_t *restrict o, const uint8_t *restrict m, int n, uint8_t outside)
-{
-    for (int x = 0; x < n; x++)
-        o[x] = m[x] ? o[x] : outside;
-}
-
 /* Image rows y0..y1-1 quantised into rows 0.. of o (w bytes each). */
 static void quantise_rows(const glcm_job *j, uint8_t *o, int y0, int y1)
 {
     const tex_img *im = j->im;
     for (int y = y0; y < y1; y++, o += im->w) {
         if (im->L16)
-            quantise16(o, im->L16 + (size_t)y * im->stride, im->w, j->lo, j->scale, j->levels - 1);
+            j->k->tex_glcm_quantise16(o, im->L16 + (size_t)y * im->stride, im->w, j->lo, j->scale, j->levels - 1);
         else
-            quantise32(o, im->L + (size_t)y * im->stride, im->w, j->lo, j->scale, j->levels - 1);
+            j->k->tex_glcm_quantise32(o, im->L + (size_t)y * im->stride, im->w, j->lo, j->scale, j->levels - 1);
         if (im->roi)
-            mask_outside(o, im->roi + (size_t)y * im->roi_stride, im->w, (uint8_t)j->levels);
+            j->k->tex_glcm_mask_outside(o, im->roi + (size_t)y * im->roi_stride, im->w, (uint8_t)j->levels);
     }
-}
-
-/* The cell of each pair of a row at one offset, a·(levels+1) + b (< 65536 for levels <= 254):
- * a plain loop the compiler vectorises, so the counting loop is a load and an increment. */
-SKINQ_CLONES static void pair_cells(uint16_t *restrict o, const uint8_t *restrict a, const uint8_t *restrict b, int n,
-                                    int n1)
-{
-    for (int x = 0; x < n; x++)
-        o[x] = (uint16_t)(a[x] * n1 + b[x]);
 }
 
 /* n cells into two matrices, even and odd positions apart: neighbouring pairs of smooth skin
@@ -134,7 +97,7 @@ static void count_rows(void *user, int task, int thread)
             if (x1 <= x0)
                 break;
             const uint8_t *a = q + (size_t)(y - y0) * w, *b = q + (size_t)(y - y0 + dr) * w + dc;
-            pair_cells(cells, a + x0, b + x0, x1 - x0, n1);
+            j->k->tex_glcm_pair_cells(cells, a + x0, b + x0, x1 - x0, n1);
             count_cells(m, m + j->msize, cells, x1 - x0);
         }
     }
@@ -367,7 +330,7 @@ skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
     skinq_status st = im->L ? l_range(ctx, im, minmax, &lo, &hi) : l_range16(ctx, im, minmax, &lo, &hi);
     if (st != SKINQ_OK)
         return st;
-    glcm_job j = {im, levels, 0, (float)lo, hi > lo ? (float)(levels / (hi - lo)) : 0.0f, NULL,
+    glcm_job j = {skinq_texture_dsp(skinq_ctx_isa(ctx)), im, levels, 0, (float)lo, hi > lo ? (float)(levels / (hi - lo)) : 0.0f, NULL,
                   (size_t)n1 * (size_t)n1, NULL, NULL};
     for (int k = 0; k < 12; k++)
         j.max_dr = tex_glcm_offsets[k][0] > j.max_dr ? tex_glcm_offsets[k][0] : j.max_dr;

@@ -22,7 +22,7 @@
  *
  * Cost: the Hessian's first test (m1 reaches the threshold and the level's best) runs on every
  * pixel of every plane, eight at a time (the kernel table's tex_line_mask: AVX2 in
- * texture_avx2.c, or the reference's loop that vectorises); only its ~2 % candidates get the
+ * texture_avx2.c, or texture_scalar.c's loop that vectorises); only its ~2 % candidates get the
  * rest, ~1 % expf, and only winners the normal, in closed form (line_normal). line_tile visits only pixels that some level could make centreline pixels. */
 #include <math.h>
 #include <string.h>
@@ -44,7 +44,7 @@ typedef struct tex_lines_job {
     tex_pyr py;
     int margin, nx, tasks, own_tile;
     double thr;
-    const struct skinq_kernels *k; /* the candidate mask: the ctx's kernel table */
+    const struct skinq_texture_dsp *k; /* the candidate mask: the ctx's kernel table */
     float *scratch; /* per thread: [tile, pyramid scratch,] a row's candidate bits and terms, per level
                      * best R and geometry, level 0's cen0 */
     size_t tile_px, per_thread;
@@ -71,33 +71,6 @@ typedef struct line_tile {
      * loops below): rows y0 .. y1, columns x0 .. x1; best and geo are made only there */
     int y0[TEX_PYR_LEVELS], y1[TEX_PYR_LEVELS], x0[TEX_PYR_LEVELS], x1[TEX_PYR_LEVELS];
 } line_tile;
-
-/* The reference: 64 pixels at a time, the first test a byte each in a loop that vectorises, the
- * rest where it holds, then the bytes packed eight at a time into a byte of bits. */
-TEX_CLONES void tex_line_mask_ref(const float *b, int w, int n, float s2, float thr, const float *best, uint8_t *bits,
-                                  float *term, size_t hs)
-{
-    uint8_t f[64];
-    for (int k0 = 0; k0 < n; k0 += 64) {
-        const int m = n - k0 < 64 ? n - k0 : 64;
-        memset(f, 0, sizeof f);
-        if (best)
-            for (int k = 0; k < m; k++)
-                f[k] = (uint8_t)tex_line_eval(b + k0 + k, w, s2, thr, best[k0 + k], NULL, 0);
-        else
-            for (int k = 0; k < m; k++)
-                f[k] = (uint8_t)tex_line_eval(b + k0 + k, w, s2, thr, 0.0f, NULL, 0);
-        TEX_FOR_FLAGS(f, m, k, {
-            f[k] = (uint8_t)tex_line_eval(b + k0 + k, w, s2, thr, best ? best[k0 + k] : 0.0f, term + k0 + k, hs);
-        })
-        for (int k = 0; k < 64; k += 8) {
-            uint64_t e;
-            memcpy(&e, f + k, 8);
-            bits[(k0 + k) >> 3] = (uint8_t)((e * 0x0102040810204080u) >> 56); /* byte i's bit 0 → bit i */
-        }
-    }
-}
-
 
 /* The unit eigenvector of μ1 of the Hessian [[xx, xy], [xy, yy]], the line's normal, from
  * p = xx − yy, q = 2xy and d = sqrt(p² + q²): (cos α, sin α) for α = ½·atan2(q, p) in
@@ -196,7 +169,7 @@ static void line_plane(void *user, int l, int p, const float *G, int w, int h)
     }
 }
 
-TEX_CLONES void tex_lines_tile(tex_lines_job *j, int task, int thread, const float *u, size_t stride, float *pyr)
+void tex_lines_tile(tex_lines_job *j, int task, int thread, const float *u, size_t stride, float *pyr)
 {
     const tex_img *im = j->im;
     const tex_pyr *py = &j->py;
@@ -342,9 +315,9 @@ skinq_status tex_lines_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c
     double sigma[MAX_SCALES];
     for (int k = 0; k < ns; k++)
         sigma[k] = slo * pow(2.0, 0.5 * k);
-    tex_pyr_plan(&j->py, skinq_ctx_kernels(ctx), sigma, ns, 0, LEVEL_SIGMA);
+    tex_pyr_plan(&j->py, skinq_texture_dsp(skinq_ctx_isa(ctx)), sigma, ns, 0, LEVEL_SIGMA);
     j->thr = c->line_thr * GAUSS_GAIN;
-    j->k = skinq_ctx_kernels(ctx);
+    j->k = skinq_texture_dsp(skinq_ctx_isa(ctx));
     j->margin = tex_pyr_margin(&j->py);
     j->nx = (im->w + CORE - 1) / CORE;
     int ny = (im->h + CORE - 1) / CORE, threads = skinq_ctx_threads(ctx);

@@ -43,7 +43,7 @@ typedef struct tex_pores_job {
     size_t *nfound;
     const skinq_allocator *alloc;
     int failed, own_tile;
-    const struct skinq_kernels *k; /* the pre-filter and response rows: the ctx's kernel table */
+    const struct skinq_texture_dsp *k; /* the pre-filter and response rows: the ctx's kernel table */
 } pore_job;
 
 /* One tile's state while its planes stream past: the last three responses of the level (a
@@ -118,30 +118,6 @@ static void find_at(pore_tile *t, int l, int k, const float *lo, const float *R,
         return;
     }
     t->claimed[i] = 1; /* one scale per position */
-}
-
-/* The pre-filter of find_maxima (texture_int.h): the threshold and the two of find_at's 26
- * comparisons with the scales either side at the pixel, the same tie rule — a necessary
- * condition only, find_at decides. The AVX2 kernel (texture_avx2.c) takes each comparison's sign
- * bits eight at a time. */
-TEX_CLONES void tex_peak_mask_ref(uint64_t *m, const float *R, const float *lo, const float *hi, float thr, int n)
-{
-    for (int q0 = 0; q0 < n; q0 += 64) {
-        const int e = n - q0 < 64 ? n - q0 : 64;
-        uint64_t w = 0;
-        for (int b = 0; b < e; b++) {
-            const float v = R[q0 + b];
-            w |= (uint64_t)((v >= thr) & (lo[q0 + b] < v) & (hi[q0 + b] <= v)) << b;
-        }
-        m[q0 / 64] = w;
-    }
-}
-
-/* The response of one row (texture_int.h); the AVX2 kernel does 32 pixels an iteration. */
-TEX_CLONES void tex_laplace_row_ref(float *restrict o, const float *b, size_t w, float s2, int n)
-{
-    for (int x = 0; x < n; x++)
-        o[x] = s2 * (b[x - 1] + b[x + 1] + b[x - w] + b[x + w] - 4 * b[x]);
 }
 
 /* Maxima of plane k of level l (responses of k − 1, k, k + 1 in lo, R, hi) at the level pixels
@@ -319,7 +295,7 @@ skinq_status tex_pores_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c
     j->im = im;
     j->alloc = &ctx->alloc;
     j->own_tile = own_tile;
-    j->k = skinq_ctx_kernels(ctx);
+    j->k = skinq_texture_dsp(skinq_ctx_isa(ctx));
     j->rho = pow(2.0, 1.0 / 3);
     double dlo = c->pore_d[0] > 2 ? c->pore_d[0] : 2, dhi = c->pore_d[1] > dlo ? c->pore_d[1] : dlo;
     double slo = dlo / (2 * sqrt(2.0)), shi = dhi / (2 * sqrt(2.0));
@@ -330,7 +306,7 @@ skinq_status tex_pores_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c
     double sigma[MAX_SCALES];
     for (int k = 0; k < ns; k++)
         sigma[k] = slo * pow(j->rho, k - 1);
-    tex_pyr_plan(&j->py, skinq_ctx_kernels(ctx), sigma, ns, 1, LEVEL_SIGMA);
+    tex_pyr_plan(&j->py, skinq_texture_dsp(skinq_ctx_isa(ctx)), sigma, ns, 1, LEVEL_SIGMA);
     j->dmax = 2 * sqrt(2.0) * sigma[ns - 1];
     j->thr = c->pore_thr * 2 / exp(1.0);
     j->margin = tex_pyr_margin(&j->py);

@@ -20,6 +20,8 @@
 #include "texture_int.h"
 
 #define LANES 16 /* a cache line of floats; T >= 32 is a multiple */
+/* GCC vector types: ISA-neutral baseline code (SSE2 on x86-64; the 32-byte types are pairs of
+ * SSE2 registers), the same build whatever SKINQ_ISA says; not kernels of the table. */
 typedef float tex_v4f __attribute__((vector_size(16)));
 typedef int32_t tex_v4i __attribute__((vector_size(16)));
 typedef uint16_t tex_v8u16 __attribute__((vector_size(16)));

@@ -61,61 +61,10 @@ double tex_sigma_of_var(double var)
     return 0.5 * (lo + hi);
 }
 
-/* The blur's inner loop: o[x] = k[0]·c[x] + Σ_i k[i]·(lo[i][x] + hi[i][x]) for i = 1 .. r, taps
- * taken two at a time, o += k1·(a1 + b1) + k2·(a2 + b2), then the odd last one. The reference:
- * plain row passes (the x loops vectorise), the accumulator row loaded and stored once per two
- * taps. */
-TEX_CLONES void tex_acc_rows_ref(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
-                                 const float *k, int r, int n)
-{
-    const float k0 = k[0];
-    for (int x = 0; x < n; x++)
-        o[x] = k0 * c[x];
-    int i = 1;
-    for (; i + 1 <= r; i += 2) {
-        const float k1 = k[i], k2 = k[i + 1];
-        const float *restrict a1 = lo[i], *restrict b1 = hi[i], *restrict a2 = lo[i + 1], *restrict b2 = hi[i + 1];
-        for (int x = 0; x < n; x++)
-            o[x] += k1 * (a1[x] + b1[x]) + k2 * (a2[x] + b2[x]);
-    }
-    if (i == r) {
-        const float k1 = k[i];
-        const float *restrict a1 = lo[i], *restrict b1 = hi[i];
-        for (int x = 0; x < n; x++)
-            o[x] += k1 * (a1[x] + b1[x]);
-    }
-}
-
-
-void skinq_texture_init_scalar(struct skinq_kernels *k)
-{
-    k->tex_acc_rows = tex_acc_rows_ref;
-    k->name_tex_acc_rows = "scalar";
-    k->tex_acc_hrow = tex_acc_rows_ref;
-    k->name_tex_acc_hrow = "scalar";
-    k->tex_acc_rows2 = tex_acc_rows2_ref;
-    k->name_tex_acc_rows2 = "scalar";
-    k->tex_peak_mask = tex_peak_mask_ref;
-    k->name_tex_peak_mask = "scalar";
-    k->tex_laplace_row = tex_laplace_row_ref;
-    k->name_tex_laplace_row = "scalar";
-    k->tex_line_mask = tex_line_mask_ref;
-    k->name_tex_line_mask = "scalar";
-}
-
-/* Two vertical passes over the same rows: the reference is two calls of the row kernel (the AVX2
- * one, texture_avx2.c, loads the source rows and adds their pair sums once for both). */
-void tex_acc_rows2_ref(float *restrict oa, float *restrict ob, const float *c, const float *const *lo,
-                       const float *const *hi, const float *ka, int ra, const float *kb, int rb, int n)
-{
-    tex_acc_rows_ref(oa, c, lo, hi, ka, ra, n);
-    tex_acc_rows_ref(ob, c, lo, hi, kb, rb, n);
-}
-
 /* tex_blur of src by the sampled Gaussians of σ[0 .. nd) (px; nd 1 or 2) into dst[0 .. nd):
  * with two, one vertical pass makes both row buffers. rows: nd buffers of w + 2·MAX_RADIUS
  * floats. */
-static void blur_sigmas(const struct skinq_kernels *K, const float *src, size_t sstride, float *const *dst,
+static void blur_sigmas(const struct skinq_texture_dsp *K, const float *src, size_t sstride, float *const *dst,
                         const double *sigma, int nd, int w, int h, float *const *rows)
 {
     float k[2][MAX_RADIUS + 1];
@@ -159,7 +108,7 @@ static void blur_sigmas(const struct skinq_kernels *K, const float *src, size_t 
     }
 }
 
-void tex_blur(const struct skinq_kernels *k, const float *src, size_t sstride, float *dst, int w, int h, double var,
+void tex_blur(const struct skinq_texture_dsp *k, const float *src, size_t sstride, float *dst, int w, int h, double var,
               float *row)
 {
     const double sigma = tex_sigma_of_var(var);
@@ -177,7 +126,7 @@ void tex_decimate(const float *src, int w, int h, float *dst)
     }
 }
 
-void tex_pyr_plan(tex_pyr *py, const struct skinq_kernels *k, const double *sigma, int n, int nb, double s_min)
+void tex_pyr_plan(tex_pyr *py, const struct skinq_texture_dsp *k, const double *sigma, int n, int nb, double s_min)
 {
     memset(py, 0, sizeof *py);
     py->k = k;

@@ -4,7 +4,7 @@
  * Baseline: normalised convolution, blur(mel·roi) / blur(roi), so the outside of the ROI does
  * not pull it; the blur is three box passes per axis, which approximate a Gaussian of the given
  * sigma to a few per cent (Wells, IEEE PAMI 1986), run on block sums over D×D blocks (sigma/8)
- * and interpolated back (base_make). A pixel is a spot pixel when its residual
+ * and interpolated back (tex_base_make). A pixel is a spot pixel when its residual
  * exceeds the residual median by max(spot_min_delta, spot_k × 1.4826 × MAD); spots are the
  * 8-connected components of at least spot_min_area. */
 #include <math.h>
@@ -13,180 +13,65 @@
 #include "texture_int.h"
 
 typedef struct box_job {
-    float *p, *tmp; /* tmp: per thread box_tmp(w, h) floats */
+    const struct skinq_texture_dsp *dsp;
+    float *p, *tmp; /* tmp: per thread tex_box_tmp(w, h) floats */
     int w, h, r;
 } box_job;
 
-/* rows of a box_rows task (its vector's lanes), columns of a box_cols one */
-enum { BOX_ROWS = 4, BOX_COLS = 64 };
-
-/* A thread's scratch for either pass on a w×h plane: its task's rows, or its columns. */
-static size_t box_tmp(int w, int h)
+static void box_rows(void *user, int task, int thread)
 {
-    const size_t r = (size_t)BOX_ROWS * (size_t)w, c = (size_t)BOX_COLS * (size_t)h;
-    return r > c ? r : c;
+    const box_job *j = user;
+    j->dsp->tex_spots_box_rows(j->p, j->tmp + (size_t)thread * tex_box_tmp(j->w, j->h), j->w, j->h, j->r, task);
 }
 
-typedef double v4df __attribute__((vector_size(32)));
-typedef float v4sf __attribute__((vector_size(16)));
-
-/* One box pass along rows, BOX_ROWS rows a task (edges clamped). Each row's running sum is a
- * chain of dependent additions and its outputs a division each, so the task's rows advance
- * together, one lane each of a vector: the chains overlap and four divisions are one (each
- * lane's arithmetic is the row's alone: the float difference, widened, added in double; past
- * the last row, the last is redone). */
-TEX_CLONES static void box_rows(void *user, int task, int thread)
+static void box_cols(void *user, int task, int thread)
 {
-    box_job *j = user;
-    const int w = j->w, r = j->r;
-    const float *row[BOX_ROWS];
-    float *t[BOX_ROWS];
-    v4df s;
-    for (int k = 0; k < BOX_ROWS; k++) {
-        const int y = task * BOX_ROWS + k < j->h ? task * BOX_ROWS + k : j->h - 1;
-        row[k] = j->p + (size_t)y * w;
-        t[k] = j->tmp + (size_t)thread * box_tmp(w, j->h) + (size_t)k * w;
-        double a = 0;
-        for (int i = -r; i <= r; i++)
-            a += row[k][i < 0 ? 0 : i >= w ? w - 1 : i];
-        s[k] = a;
-    }
-    const double n = 2 * r + 1;
-    const v4df den = {n, n, n, n};
-    for (int x = 0; x < w; x++) {
-        const int add = x + r + 1 >= w ? w - 1 : x + r + 1, sub = x - r < 0 ? 0 : x - r;
-        const v4df q = s / den;
-        const v4sf va = {row[0][add], row[1][add], row[2][add], row[3][add]};
-        const v4sf vs = {row[0][sub], row[1][sub], row[2][sub], row[3][sub]};
-        for (int k = 0; k < BOX_ROWS; k++)
-            t[k][x] = (float)q[k];
-        s += __builtin_convertvector(va - vs, v4df);
-    }
-    for (int k = 0; k < BOX_ROWS; k++) /* the rows past the last are the last: the same values */
-        memcpy(j->p + (size_t)(row[k] - j->p), t[k], sizeof(float) * (size_t)w);
+    const box_job *j = user;
+    j->dsp->tex_spots_box_cols(j->p, j->tmp + (size_t)thread * tex_box_tmp(j->w, j->h), j->w, j->h, j->r, task);
 }
 
-/* One box pass along columns, BOX_COLS columns a task: running sums per column, the output rows of
- * the task's columns into the thread's tmp (h rows of BOX_COLS), then copied back. */
-TEX_CLONES static void box_cols(void *user, int task, int thread)
-{
-    box_job *j = user;
-    const int w = j->w, h = j->h, r = j->r, x0 = task * BOX_COLS, x1 = x0 + BOX_COLS < w ? x0 + BOX_COLS : w;
-    float *tmp = j->tmp + (size_t)thread * box_tmp(w, h);
-    double s[BOX_COLS];
-    for (int x = x0; x < x1; x++) {
-        double a = 0;
-        for (int i = -r; i <= r; i++)
-            a += j->p[(size_t)(i < 0 ? 0 : i >= h ? h - 1 : i) * w + (size_t)x];
-        s[x - x0] = a;
-    }
-    const double inv = 1.0 / (2 * r + 1);
-    for (int y = 0; y < h; y++) {
-        int add = y + r + 1, sub = y - r;
-        const float *ra = j->p + (size_t)(add >= h ? h - 1 : add) * w, *rs = j->p + (size_t)(sub < 0 ? 0 : sub) * w;
-        float *t = tmp + (size_t)y * BOX_COLS - x0;
-        for (int x = x0; x < x1; x++) {
-            t[x] = (float)(s[x - x0] * inv);
-            s[x - x0] += ra[x] - rs[x];
-        }
-    }
-    for (int y = 0; y < h; y++)
-        memcpy(j->p + (size_t)y * w + x0, tmp + (size_t)y * BOX_COLS, sizeof(float) * (size_t)(x1 - x0));
-}
-
-/* In-place approximate Gaussian of sigma: three box passes per axis (tmp: threads × box_tmp). */
+/* In-place approximate Gaussian of sigma: three box passes per axis (tmp: threads × tex_box_tmp). */
 static void blur3(skinq_ctx *ctx, float *p, float *tmp, int w, int h, double sigma)
 {
     int wi = (int)floor(sqrt(12.0 * sigma * sigma / 3 + 1));
     if (wi % 2 == 0)
         wi--;
-    box_job j = {p, tmp, w, h, wi > 1 ? (wi - 1) / 2 : 0};
+    box_job j = {skinq_texture_dsp(skinq_ctx_isa(ctx)), p, tmp, w, h, wi > 1 ? (wi - 1) / 2 : 0};
     if (j.r == 0)
         return;
     for (int pass = 0; pass < 3; pass++) {
-        skinq_parallel_for(ctx, (h + BOX_ROWS - 1) / BOX_ROWS, box_rows, &j);
-        skinq_parallel_for(ctx, (w + BOX_COLS - 1) / BOX_COLS, box_cols, &j);
+        skinq_parallel_for(ctx, (h + TEX_BOX_ROWS - 1) / TEX_BOX_ROWS, box_rows, &j);
+        skinq_parallel_for(ctx, (w + TEX_BOX_COLS - 1) / TEX_BOX_COLS, box_cols, &j);
     }
 }
 
-/* The baseline on a grid D times coarser: block sums of mel·roi and roi, blurred there, and
- * bilinear in between. A baseline of sigma 2 mm (40 px at 20 px/mm) has nothing finer than the
- * block, so this changes it by a fraction of a per cent and saves the three full-size planes and
- * 18 full-size box passes the blur would take at full resolution. */
-typedef struct base_grid {
-    int D, gw, gh;
-    float *num, *den; /* gw×gh blurred block sums */
-    int *xa, *xb;     /* per column: the two grid columns it lies between, ... */
-    float *tx;        /* ... and the weight of the second */
-    int *ra, *rb;     /* xa, xb less those of the first column of its group of 8 (0..7) */
-} base_grid;
-
 typedef struct sums_job {
+    const struct skinq_texture_dsp *dsp;
     const tex_img *im;
-    base_grid *g;
+    tex_base_grid *g;
     float *rows; /* per thread: 2 rows (column sums of mel and of counts) */
 } sums_job;
 
-/* The block sums of grid row Y (its D image rows): one task a grid row, so threads never
- * share a cell. The rows are summed column by column first (branch-free, vectorised: a pixel
- * that does not count adds 0), then each block's D columns. */
-TEX_CLONES static void block_sums(void *user, int Y, int thread)
+static void block_sums(void *user, int Y, int thread)
 {
-    sums_job *j = user;
-    const tex_img *im = j->im;
-    base_grid *g = j->g;
-    const int w = im->w;
-    float *restrict cv = j->rows + (size_t)thread * 2 * (size_t)w, *restrict cc = cv + w;
-    memset(cv, 0, sizeof *cv * 2 * (size_t)w);
-    float *n = g->num + (size_t)Y * g->gw, *d = g->den + (size_t)Y * g->gw;
-    const int y1 = (Y + 1) * g->D < im->h ? (Y + 1) * g->D : im->h;
-    for (int y = Y * g->D; y < y1; y++) {
-        const uint8_t *m = im->roi ? im->roi + (size_t)y * im->roi_stride : NULL;
-        if (im->mel16) {
-            const int16_t *restrict r = im->mel16 + (size_t)y * im->stride;
-            /* ok·v rather than a select: the same sums (a pixel that does not count adds ±0) */
-            if (m)
-                for (int x = 0; x < w; x++) {
-                    const float ok = (float)((r[x] != SKINQ_MEL16_NONE) & (m[x] != 0));
-                    cv[x] += ok * ((float)r[x] * (1.0f / SKINQ_MEL16_SCALE));
-                    cc[x] += ok;
-                }
-            else
-                for (int x = 0; x < w; x++) {
-                    const float ok = (float)(r[x] != SKINQ_MEL16_NONE);
-                    cv[x] += ok * ((float)r[x] * (1.0f / SKINQ_MEL16_SCALE));
-                    cc[x] += ok;
-                }
-        } else {
-            const float *r = im->mel + (size_t)y * im->stride;
-            for (int x = 0; x < w; x++) {
-                const int ok = r[x] - r[x] == 0 && (!m || m[x]); /* finite */
-                cv[x] += ok ? r[x] : 0.0f;
-                cc[x] += ok ? 1.0f : 0.0f;
-            }
-        }
-    }
-    for (int x0 = 0, X = 0; x0 < w; x0 += g->D, X++) {
-        const int x1 = x0 + g->D < w ? x0 + g->D : w;
-        float sv = 0, sc = 0;
-        for (int x = x0; x < x1; x++) {
-            sv += cv[x];
-            sc += cc[x];
-        }
-        n[X] = sv;
-        d[X] = sc;
-    }
+    const sums_job *j = user;
+    j->dsp->tex_spots_block_sums(j->im, j->g, j->rows + (size_t)thread * 2 * (size_t)j->im->w, Y);
 }
 
-static skinq_status base_make(skinq_ctx *ctx, const tex_img *im, double sigma, base_grid *g)
+/* The baseline on a grid D times coarser (tex_base_grid): block sums of mel·roi and roi, blurred
+ * there, and bilinear in between. A baseline of sigma 2 mm (40 px at 20 px/mm) has nothing finer
+ * than the block, so this changes it by a fraction of a per cent and saves the three full-size
+ * planes and 18 full-size box passes the blur would take at full resolution. */
+skinq_status tex_base_make(skinq_ctx *ctx, const tex_img *im, double sigma, tex_base_grid *g)
 {
+    memset(g, 0, sizeof *g);
     g->D = sigma >= 16 ? (int)(sigma / 8) : 1; /* >= 8 coarse px of sigma: the box passes stay close */
     g->gw = (im->w + g->D - 1) / g->D;
     g->gh = (im->h + g->D - 1) / g->D;
     const size_t gn = (size_t)g->gw * (size_t)g->gh;
     g->num = skinq_malloc(ctx, gn * sizeof *g->num); /* block_sums writes every cell */
     g->den = skinq_malloc(ctx, gn * sizeof *g->den);
-    float *tmp = skinq_malloc(ctx, box_tmp(g->gw, g->gh) * (size_t)skinq_ctx_threads(ctx) * sizeof *tmp);
+    float *tmp = skinq_malloc(ctx, tex_box_tmp(g->gw, g->gh) * (size_t)skinq_ctx_threads(ctx) * sizeof *tmp);
     float *rows = skinq_malloc(ctx, 2 * (size_t)im->w * (size_t)skinq_ctx_threads(ctx) * sizeof *rows);
     g->xa = skinq_malloc(ctx, (size_t)im->w * sizeof *g->xa);
     g->xb = skinq_malloc(ctx, (size_t)im->w * sizeof *g->xb);
@@ -206,7 +91,7 @@ static skinq_status base_make(skinq_ctx *ctx, const tex_img *im, double sigma, b
         g->rb[x] = g->xb[x] - g->xb[x & ~7];
     }
     if (st == SKINQ_OK) {
-        sums_job sj = {im, g, rows};
+        sums_job sj = {skinq_texture_dsp(skinq_ctx_isa(ctx)), im, g, rows};
         skinq_parallel_for(ctx, g->gh, block_sums, &sj);
     }
     /* the block (a box of D) and the bilinear step (a tent of D) add D²/12 + D²/6 of variance */
@@ -220,7 +105,7 @@ static skinq_status base_make(skinq_ctx *ctx, const tex_img *im, double sigma, b
     return st;
 }
 
-static void base_free(skinq_ctx *ctx, base_grid *g)
+void tex_base_free(skinq_ctx *ctx, tex_base_grid *g)
 {
     skinq_free(ctx, g->num);
     skinq_free(ctx, g->den);
@@ -231,122 +116,10 @@ static void base_free(skinq_ctx *ctx, base_grid *g)
     skinq_free(ctx, g->rb);
 }
 
-#if defined(__GNUC__) && !defined(__clang__)
-typedef float v8sf __attribute__((vector_size(32)));
-typedef int v8si __attribute__((vector_size(32)));
-
-/* Residuals of row y from column x (a multiple of 8) while 8 remain, for residual_row's last
- * loop: each group of 8 columns lies between at most 8 consecutive grid columns, so its grid
- * values are one load and a permute (vpermps under AVX2) instead of a gather per pixel; the
- * same operands and operations, lane by lane. nr, dr: readable 8 past gw. Returns the next x. */
-static inline __attribute__((always_inline)) int residual_groups(const base_grid *g, int n, float *restrict res,
-                                                                 const float *restrict nr, const float *restrict dr)
-{
-    const v8sf eps = {1e-6f, 1e-6f, 1e-6f, 1e-6f, 1e-6f, 1e-6f, 1e-6f, 1e-6f};
-    const v8si nan = (v8si)(v8sf){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
-    int x = 0;
-    for (; x + 8 <= n; x += 8) {
-        v8sf wa, wb, va, vb, t, r;
-        v8si ia, ib;
-        memcpy(&wa, nr + g->xa[x], sizeof wa);
-        memcpy(&wb, nr + g->xb[x], sizeof wb);
-        memcpy(&va, dr + g->xa[x], sizeof va);
-        memcpy(&vb, dr + g->xb[x], sizeof vb);
-        memcpy(&ia, g->ra + x, sizeof ia);
-        memcpy(&ib, g->rb + x, sizeof ib);
-        memcpy(&t, g->tx + x, sizeof t);
-        memcpy(&r, res + x, sizeof r);
-        const v8sf a0 = __builtin_shuffle(wa, ia), a1 = __builtin_shuffle(va, ia);
-        const v8sf nv = a0 + t * (__builtin_shuffle(wb, ib) - a0), d = a1 + t * (__builtin_shuffle(vb, ib) - a1);
-        const v8si ok = d > eps;
-        const v8si q = (v8si)(r - nv / d);
-        const v8si out = (q & ok) | (nan & ~ok);
-        memcpy(res + x, &out, sizeof out);
-    }
-    return x;
-}
-#endif
-
-/* Residuals mel − baseline of row y at columns 0, step, 2·step, ... into res (NaN outside the
- * ROI or where mel is not finite); nr, dr: gw + 8 floats of scratch each. The baseline's
- * numerator and denominator are interpolated first (grid rows, then columns), and divided per
- * pixel: normalised convolution interpolates both, not the ratio. Branch-free loops, so the compiler vectorises
- * them; inlined with step 1 and groups (every row of bin_rows), with the sample grid's step, and
- * as the reference of the groups: step 1, a gather per pixel. */
-static inline __attribute__((always_inline)) void residual_row(const tex_img *im, const base_grid *g, int y,
-                                                               const int step, const int groups,
-                                                               float *restrict res, float *restrict nr,
-                                                               float *restrict dr)
-{
-    const int D = g->D, gw = g->gw, n = (im->w + step - 1) / step;
-    double fy = (y + 0.5) / D - 0.5;
-    int Y0 = (int)floor(fy);
-    double ty = fy - Y0;
-    int Ya = Y0 < 0 ? 0 : Y0, Yb = Y0 + 1 >= g->gh ? g->gh - 1 : Y0 + 1;
-    const float *na = g->num + (size_t)Ya * gw, *nb = g->num + (size_t)Yb * gw;
-    const float *da = g->den + (size_t)Ya * gw, *db = g->den + (size_t)Yb * gw;
-    for (int X = 0; X < gw; X++) {
-        nr[X] = (float)((1 - ty) * na[X] + ty * nb[X]);
-        dr[X] = (float)((1 - ty) * da[X] + ty * db[X]);
-    }
-    for (int X = gw; X < gw + 8; X++) /* read by residual_groups, never used */
-        nr[X] = dr[X] = 0;
-    /* the melanin index of the row's samples into res, NaN where it does not count */
-    if (im->mel16) {
-        const int16_t *r = im->mel16 + (size_t)y * im->stride;
-        for (int i = 0; i < n; i++) {
-            const int16_t v = r[(size_t)i * step];
-            res[i] = v == SKINQ_MEL16_NONE ? NAN : (float)v * (1.0f / SKINQ_MEL16_SCALE);
-        }
-    } else {
-        const float *r = im->mel + (size_t)y * im->stride;
-        for (int i = 0; i < n; i++) {
-            const float v = r[(size_t)i * step];
-            res[i] = v - v == 0 ? v : NAN; /* ±inf and NaN out */
-        }
-    }
-    if (im->roi) {
-        const uint8_t *m = im->roi + (size_t)y * im->roi_stride;
-        for (int i = 0; i < n; i++)
-            res[i] = m[(size_t)i * step] ? res[i] : NAN;
-    }
-    const int *xa = g->xa, *xb = g->xb;
-    const float *tx = g->tx;
-    int i = 0;
-#if defined(__GNUC__) && !defined(__clang__)
-    if (groups)
-        i = residual_groups(g, n, res, nr, dr);
-#else
-    (void)groups;
-#endif
-    for (; i < n; i++) {
-        const size_t x = (size_t)i * step;
-        const float t = tx[x], a0 = nr[xa[x]], a1 = dr[xa[x]];
-        const float nv = a0 + t * (nr[xb[x]] - a0), d = a1 + t * (dr[xb[x]] - a1);
-        const int ok = d > 1e-6f;
-        const float q = res[i] - nv / d;
-        res[i] = ok ? q : NAN;
-    }
-}
-
-TEX_CLONES static void base_residual_row(const tex_img *im, const base_grid *g, int y, int step, float *res,
-                                         float *nr, float *dr)
-{
-    if (step == 1)
-        residual_row(im, g, y, 1, 1, res, nr, dr);
-    else
-        residual_row(im, g, y, step, 0, res, nr, dr);
-}
-
-/* The reference of base_residual_row's step 1: every pixel gathers its grid values. */
-static void residual_row_ref(const tex_img *im, const base_grid *g, int y, float *res, float *nr, float *dr)
-{
-    residual_row(im, g, y, 1, 0, res, nr, dr);
-}
-
 typedef struct sample_job {
     const tex_img *im;
-    const base_grid *g;
+    const tex_base_grid *g;
+    tex_spots_residual_row_fn residual_row; /* the ctx's kernel */
     int step;
     size_t cols;
     float *sample;  /* rows × cols */
@@ -358,13 +131,14 @@ static void sample_row(void *user, int r, int thread)
 {
     sample_job *j = user;
     float *res = j->scratch + (size_t)thread * j->per_thread, *nr = res + j->im->w, *dr = nr + j->g->gw + 8;
-    base_residual_row(j->im, j->g, r * j->step, j->step, res, nr, dr);
+    j->residual_row(j->im, j->g, r * j->step, j->step, res, nr, dr);
     memcpy(j->sample + (size_t)r * j->cols, res, sizeof *res * j->cols);
 }
 
 typedef struct bin_job {
     const tex_img *im;
-    const base_grid *g;
+    const tex_base_grid *g;
+    tex_spots_residual_row_fn residual_row; /* the ctx's kernel */
     float thr;
     uint64_t *bin;  /* h rows of ww words: bit x % 64 of word x / 64 is pixel x's flag */
     size_t ww;
@@ -380,7 +154,7 @@ static void bin_rows(void *user, int y, int thread)
 {
     bin_job *j = user;
     float *res = j->scratch + (size_t)thread * j->per_thread, *nr = res + j->im->w, *dr = nr + j->g->gw + 8;
-    base_residual_row(j->im, j->g, y, 1, res, nr, dr);
+    j->residual_row(j->im, j->g, y, 1, res, nr, dr);
     const int w = j->im->w;
     const float thr = j->thr;
     uint8_t *f = j->flags + (size_t)thread * 64 * j->ww;
@@ -463,7 +237,7 @@ double tex_median_inplace(float *v, size_t n)
 /* For the tests: blur3 of the w×h plane p in place. */
 skinq_status tex_spots_blur3(skinq_ctx *ctx, float *p, int w, int h, double sigma)
 {
-    float *tmp = skinq_malloc(ctx, box_tmp(w, h) * (size_t)skinq_ctx_threads(ctx) * sizeof *tmp);
+    float *tmp = skinq_malloc(ctx, tex_box_tmp(w, h) * (size_t)skinq_ctx_threads(ctx) * sizeof *tmp);
     if (!tmp)
         return SKINQ_E_NOMEM;
     blur3(ctx, p, tmp, w, h, sigma);
@@ -471,38 +245,16 @@ skinq_status tex_spots_blur3(skinq_ctx *ctx, float *p, int w, int h, double sigm
     return SKINQ_OK;
 }
 
-/* For the tests: the residual plane (w×h floats into out) of im's melanin index against its
- * baseline of sigma, by the groups (fast) or by the per-pixel reference. */
-skinq_status tex_spots_residuals(skinq_ctx *ctx, const tex_img *im, double sigma, int fast, float *out)
-{
-    base_grid g = {0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
-    skinq_status st = base_make(ctx, im, sigma, &g);
-    const size_t per_row = (size_t)im->w + 2 * ((size_t)g.gw + 8);
-    float *scratch = st == SKINQ_OK ? skinq_malloc(ctx, per_row * sizeof *scratch) : NULL;
-    if (st == SKINQ_OK && !scratch)
-        st = SKINQ_E_NOMEM;
-    for (int y = 0; st == SKINQ_OK && y < im->h; y++) {
-        float *res = scratch, *nr = res + im->w, *dr = nr + g.gw + 8;
-        if (fast)
-            base_residual_row(im, &g, y, 1, res, nr, dr);
-        else
-            residual_row_ref(im, &g, y, res, nr, dr);
-        memcpy(out + (size_t)y * (size_t)im->w, res, sizeof *res * (size_t)im->w);
-    }
-    skinq_free(ctx, scratch);
-    base_free(ctx, &g);
-    return st;
-}
-
 skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count, double *area_fraction)
 {
     const size_t w = (size_t)im->w, h = (size_t)im->h;
-    base_grid g = {0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    tex_base_grid g;
     uint64_t *bin = NULL;
     uint8_t *flags = NULL;
     float *sample = NULL, *scratch = NULL;
     int *stack = NULL;
-    skinq_status st = base_make(ctx, im, c->spot_sigma, &g);
+    skinq_status st = tex_base_make(ctx, im, c->spot_sigma, &g);
+    const tex_spots_residual_row_fn residual_row = skinq_texture_dsp(skinq_ctx_isa(ctx))->tex_spots_residual_row;
     const int threads = skinq_ctx_threads(ctx);
     const size_t per_thread = w + 2 * ((size_t)g.gw + 8);
     if (st == SKINQ_OK && !(scratch = skinq_malloc(ctx, per_thread * (size_t)threads * sizeof *scratch)))
@@ -517,7 +269,7 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
     if (st == SKINQ_OK && !(sample = skinq_malloc(ctx, sbytes > bbytes ? sbytes : bbytes)))
         st = SKINQ_E_NOMEM;
     if (st == SKINQ_OK) {
-        sample_job sj = {im, &g, step, scols, sample, scratch, per_thread};
+        sample_job sj = {im, &g, residual_row, step, scols, sample, scratch, per_thread};
         skinq_parallel_for(ctx, (int)srows, sample_row, &sj);
         for (size_t i = 0; i < srows * scols; i++) { /* branch-free compaction of the non-NaN */
             const float x = sample[i];
@@ -546,7 +298,7 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
         st = SKINQ_E_NOMEM;
         goto done;
     }
-    bin_job bj = {im, &g, (float)thr, bin, ww, flags, scratch, per_thread};
+    bin_job bj = {im, &g, residual_row, (float)thr, bin, ww, flags, scratch, per_thread};
     skinq_parallel_for(ctx, im->h, bin_rows, &bj);
     uint64_t spots = 0, area = 0;
     for (size_t y0 = 0; y0 < h; y0++)
@@ -596,7 +348,7 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
     *count = (double)spots;
     *area_fraction = im->inside ? (double)area / (double)im->inside : 0;
 done:
-    base_free(ctx, &g);
+    tex_base_free(ctx, &g);
     skinq_free(ctx, scratch);
     skinq_free(ctx, flags);
     skinq_free(ctx, sample); /* and bin */

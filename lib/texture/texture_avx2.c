@@ -1,16 +1,15 @@
-/* texture_avx2.c -- AVX2 kernels of the texture pass (built with -mavx2 -mfma
- * -ffp-contract=off), picked through the kernel table (lib/core/dispatch.h): the Gaussian
- * pyramid's blur rows (one pass, two vertical passes at once, the horizontal pass; references
- * tex_acc_rows_ref and tex_acc_rows2_ref in pyramid.c) and the pores' pre-filter and response
- * rows (tex_peak_mask_ref, tex_laplace_row_ref in pores.c), the lines' candidate mask
- * (tex_line_mask_ref in lines.c). All bit-identical to their
- * references (tests/unit/test_texture_kernels.c). */
-#include <immintrin.h>
+/* texture_avx2.c -- AVX2 kernels of the texture pass (built with -mavx2 -mfma -ffp-contract=off),
+ * the texture kernel table's AVX2 entries: the Gaussian pyramid's blur rows (one pass, two
+ * vertical passes at once, the horizontal pass), the pores' pre-filter and response rows, the
+ * lines' candidate mask, and texture_tpl.h's plain-C GLCM rows and spots passes built with this
+ * file's flags. All bit-identical to their scalar entries in texture_scalar.c
+ * (tests/kernels/check_texture.c). */
 #include <stdint.h>
 
+#include "core/simd_avx2.h"
 #include "texture/texture_int.h"
 
-/* Column x of the row kernel as tex_acc_rows_ref rounds it: the vector loops' last < 8 columns. */
+/* Column x of the row kernel as tex_acc_rows_scalar rounds it: the vector loops' last < 8 columns. */
 static inline float ref_column(const float *c, const float *const *lo, const float *const *hi, const float *k, int r,
                                int x)
 {
@@ -26,8 +25,8 @@ static inline float ref_column(const float *c, const float *const *lo, const flo
 /* AVX2: 32 columns a block whose four sums stay in registers through every tap (the reference
  * is bound by the accumulator's loads and stores: 5 loads and a store per two taps and 8
  * columns, here 4 loads); the same multiplications and additions in the same order, no FMA,
- * so the same bits as the reference (tests/unit/test_texture_kernels.c). */
-static void tex_acc_rows_avx2(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
+ * so the same bits as the reference (tests/kernels/check_texture.c). */
+static void acc_rows_any(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
                               const float *k, int r, int n)
 {
     const __m256 k0 = _mm256_set1_ps(k[0]);
@@ -172,11 +171,11 @@ FIXED(7)
 FIXED(8)
 #undef FIXED
 
-static void tex_acc_rows_avx2_fixed(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
+static void tex_acc_rows_avx2(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
                                     const float *k, int r, int n)
 {
     if (r < 1 || r > FIXED_MAX) {
-        tex_acc_rows_avx2(o, c, lo, hi, k, r, n);
+        acc_rows_any(o, c, lo, hi, k, r, n);
         return;
     }
     int row = 1; /* (compared as addresses: c − i need not be inside an object) */
@@ -197,7 +196,7 @@ static void tex_acc_rows_avx2_fixed(float *restrict o, const float *c, const flo
 /* Two vertical passes over the same source rows at once (the first planes of a pyramid level
  * are all blurs of its base, pyramid.c): each pair sum lo[i][x] + hi[i][x] is loaded and added
  * once for both kernels, and both keep their sums in registers; each output gets the same
- * operations in the same order as tex_acc_rows_ref, so the same bits as two calls of it. */
+ * operations in the same order as tex_acc_rows_scalar, so the same bits as two calls of it. */
 static inline __attribute__((always_inline)) __m256 taps_r(__m256 s, const __m256 *K, const __m256 *P, const int r)
 {
 #pragma GCC unroll 8
@@ -262,8 +261,8 @@ static void tex_acc_rows2_avx2(float *restrict oa, float *restrict ob, const flo
                         const float *const *hi, const float *ka, int ra, const float *kb, int rb, int n)
 {
     if (ra < 1 || rb < 1 || ra > PAIR_MAX || rb > PAIR_MAX) {
-        tex_acc_rows_avx2_fixed(oa, c, lo, hi, ka, ra, n);
-        tex_acc_rows_avx2_fixed(ob, c, lo, hi, kb, rb, n);
+        tex_acc_rows_avx2(oa, c, lo, hi, ka, ra, n);
+        tex_acc_rows_avx2(ob, c, lo, hi, kb, rb, n);
         return;
     }
     typedef void (*fn2)(float *restrict, float *restrict, const float *, const float *const *, const float *const *,
@@ -274,7 +273,7 @@ static void tex_acc_rows2_avx2(float *restrict oa, float *restrict ob, const flo
     V2[ra - 1][rb - 1](oa, ob, c, lo, hi, ka, kb, n);
 }
 
-/* The pores' pre-filter (tex_peak_mask_ref in pores.c): the three comparisons of 8 pixels as
+/* The pores' pre-filter (tex_peak_mask_scalar in pores.c): the three comparisons of 8 pixels as
  * one movemask each, 64 pixels a word; ordered comparisons, false on NaN like C's (the scan
  * through bytes it replaces was 3.6 instructions a pixel, this is 1.3). */
 static void tex_peak_mask_avx2(uint64_t *m, const float *R, const float *lo, const float *hi, float thr, int n)
@@ -312,7 +311,7 @@ static void tex_peak_mask_avx2(uint64_t *m, const float *R, const float *lo, con
     }
 }
 
-/* The pores' response of one row (tex_laplace_row_ref in pores.c), 32 pixels an iteration. */
+/* The pores' response of one row (tex_laplace_row_scalar in pores.c), 32 pixels an iteration. */
 static void tex_laplace_row_avx2(float *restrict o, const float *b, size_t w, float s2, int n)
 {
     const __m256 k = _mm256_set1_ps(s2), four = _mm256_set1_ps(4.0f);
@@ -352,50 +351,42 @@ static void tex_acc_hrow_avx2(float *restrict o, const float *c, const float *co
     typedef void (*hfn)(float *restrict, const float *, const float *, int);
     static const hfn Hf[FIXED_MAX + 1] = {NULL, acc_h1, acc_h2, acc_h3, acc_h4, acc_h5, acc_h6, acc_h7, acc_h8};
     if (r < 1 || r > FIXED_MAX)
-        tex_acc_rows_avx2(o, c, lo, hi, k, r, n);
+        acc_rows_any(o, c, lo, hi, k, r, n);
     else
         Hf[r](o, c, k, n);
 }
 
-/* The lines' candidate mask (tex_line_mask_ref in lines.c). 8 pixels' bits: tex_line_eval's
+/* The lines' candidate mask (tex_line_mask_scalar in lines.c). 8 pixels' bits: tex_line_eval's
  * operations, lane by lane; the terms only where a bit may be set. */
 static inline __attribute__((always_inline)) unsigned
 line_eval8(const float *c, int w, __m256 vs2, __m256 vk, __m256 vthr, const float *best, float *term, size_t hs)
 {
-#define LD(p) _mm256_loadu_ps(p)
-#define ADD(a, b) _mm256_add_ps(a, b)
-#define SUB(a, b) _mm256_sub_ps(a, b)
-#define MUL(a, b) _mm256_mul_ps(a, b)
     const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f),
                  half = _mm256_set1_ps(0.5f), sixth = _mm256_set1_ps(1.0f / 6), sign = _mm256_set1_ps(-0.0f);
-    const __m256 c2 = MUL(two, LD(c));
-    const __m256 xx = MUL(vs2, SUB(ADD(LD(c - 1), LD(c + 1)), c2)), yy = MUL(vs2, SUB(ADD(LD(c - w), LD(c + w)), c2));
-    const __m256 xy = MUL(vk, ADD(SUB(SUB(LD(c + w + 1), LD(c + w - 1)), LD(c - w + 1)), LD(c - w - 1)));
-    const __m256 df = SUB(xx, yy), sum = ADD(xx, yy);
-    const __m256 d = _mm256_sqrt_ps(ADD(MUL(df, df), MUL(MUL(four, xy), xy)));
-    const __m256 m1 = MUL(half, ADD(sum, d)), m2 = MUL(half, SUB(sum, d));
+    const __m256 c2 = vf_mul(two, vf_load(c));
+    const __m256 xx = vf_mul(vs2, vf_sub(vf_add(vf_load(c - 1), vf_load(c + 1)), c2)), yy = vf_mul(vs2, vf_sub(vf_add(vf_load(c - w), vf_load(c + w)), c2));
+    const __m256 xy = vf_mul(vk, vf_add(vf_sub(vf_sub(vf_load(c + w + 1), vf_load(c + w - 1)), vf_load(c - w + 1)), vf_load(c - w - 1)));
+    const __m256 df = vf_sub(xx, yy), sum = vf_add(xx, yy);
+    const __m256 d = _mm256_sqrt_ps(vf_add(vf_mul(df, df), vf_mul(vf_mul(four, xy), xy)));
+    const __m256 m1 = vf_mul(half, vf_add(sum, d)), m2 = vf_mul(half, vf_sub(sum, d));
     /* m1 >= |m2| and m1 >= thr as one comparison: max(thr, |m2|) is |m2| when either is NaN */
     __m256 ok = _mm256_cmp_ps(m1, _mm256_max_ps(vthr, _mm256_andnot_ps(sign, m2)), _CMP_GE_OQ), lim = vthr;
     if (best) { /* else best 0: m1 >= thr > 0 is above it, and the bound's limit is thr */
-        const __m256 vbest = LD(best);
+        const __m256 vbest = vf_load(best);
         ok = _mm256_and_ps(ok, _mm256_cmp_ps(m1, vbest, _CMP_GT_OQ));
         lim = _mm256_max_ps(vbest, vthr); /* best > thr ? best : thr */
     }
     if (_mm256_testz_ps(ok, ok)) /* most pixels: no bound, no terms */
         return 0;
-    const __m256 rb = _mm256_div_ps(SUB(sum, m1), m1), z = MUL(MUL(rb, rb), two);
-    const __m256 poly = ADD(one, MUL(z, ADD(one, MUL(z, ADD(half, MUL(z, sixth))))));
-    const __m256 keep = _mm256_cmp_ps(MUL(m1, _mm256_set1_ps(1.0001f)), MUL(lim, poly), _CMP_NLT_UQ);
+    const __m256 rb = _mm256_div_ps(vf_sub(sum, m1), m1), z = vf_mul(vf_mul(rb, rb), two);
+    const __m256 poly = vf_add(one, vf_mul(z, vf_add(one, vf_mul(z, vf_add(half, vf_mul(z, sixth))))));
+    const __m256 keep = _mm256_cmp_ps(vf_mul(m1, _mm256_set1_ps(1.0001f)), vf_mul(lim, poly), _CMP_NLT_UQ);
     _mm256_storeu_ps(term + T_M1 * hs, m1);
     _mm256_storeu_ps(term + T_RB * hs, rb);
     _mm256_storeu_ps(term + T_DF * hs, df);
     _mm256_storeu_ps(term + T_XY * hs, xy);
     _mm256_storeu_ps(term + T_D * hs, d);
     return (unsigned)_mm256_movemask_ps(_mm256_and_ps(ok, keep));
-#undef LD
-#undef ADD
-#undef SUB
-#undef MUL
 }
 
 static void tex_line_mask_avx2(const float *b, int w, int n, float s2, float thr, const float *best, uint8_t *bits,
@@ -422,18 +413,23 @@ static void tex_line_mask_avx2(const float *b, int w, int n, float s2, float thr
         *o++ = 0;
 }
 
-void skinq_texture_init_avx2(struct skinq_kernels *k)
+#define TEX_ISA avx2
+#include "texture_tpl.h"
+
+void skinq_texture_dsp_init_avx2(struct skinq_texture_dsp *d)
 {
-    k->tex_acc_rows = tex_acc_rows_avx2_fixed;
-    k->name_tex_acc_rows = "avx2";
-    k->tex_acc_hrow = tex_acc_hrow_avx2;
-    k->name_tex_acc_hrow = "avx2";
-    k->tex_acc_rows2 = tex_acc_rows2_avx2;
-    k->name_tex_acc_rows2 = "avx2";
-    k->tex_peak_mask = tex_peak_mask_avx2;
-    k->name_tex_peak_mask = "avx2";
-    k->tex_laplace_row = tex_laplace_row_avx2;
-    k->name_tex_laplace_row = "avx2";
-    k->tex_line_mask = tex_line_mask_avx2;
-    k->name_tex_line_mask = "avx2";
+    SKINQ_DSP_SET(d, tex_acc_rows, tex_acc_rows, avx2);
+    SKINQ_DSP_SET(d, tex_acc_hrow, tex_acc_hrow, avx2);
+    SKINQ_DSP_SET(d, tex_acc_rows2, tex_acc_rows2, avx2);
+    SKINQ_DSP_SET(d, tex_peak_mask, tex_peak_mask, avx2);
+    SKINQ_DSP_SET(d, tex_laplace_row, tex_laplace_row, avx2);
+    SKINQ_DSP_SET(d, tex_line_mask, tex_line_mask, avx2);
+    SKINQ_DSP_SET(d, tex_glcm_quantise16, tex_glcm_quantise16, avx2);
+    SKINQ_DSP_SET(d, tex_glcm_quantise32, tex_glcm_quantise32, avx2);
+    SKINQ_DSP_SET(d, tex_glcm_mask_outside, tex_glcm_mask_outside, avx2);
+    SKINQ_DSP_SET(d, tex_glcm_pair_cells, tex_glcm_pair_cells, avx2);
+    SKINQ_DSP_SET(d, tex_spots_box_rows, tex_spots_box_rows, avx2);
+    SKINQ_DSP_SET(d, tex_spots_box_cols, tex_spots_box_cols, avx2);
+    SKINQ_DSP_SET(d, tex_spots_block_sums, tex_spots_block_sums, avx2);
+    SKINQ_DSP_SET(d, tex_spots_residual_row, tex_spots_residual_row, avx2);
 }

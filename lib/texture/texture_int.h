@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "core/dispatch.h"
+#include "texture_kernels.h"
 
 #define TEX_MAX_BINS 128   /* radial PSD bins (bins_per_octave <= 8 over <= 12 octaves) */
 #define TEX_MIN_TILE 32    /* smallest PSD tile the fallback tries */
@@ -187,7 +187,7 @@ extern const int tex_glcm_offsets[12][2];
 
 skinq_status tex_pores(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, tex_pores_out *r);
 skinq_status tex_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask, tex_lines_out *r);
-/** Both on one pass over the tiles (tile.c): each tile of u is loaded once, with the wider of the
+/** Both on one pass over the tiles (poreslines.c): each tile of u is loaded once, with the wider of the
  * two margins, and both parts run on it while it is in cache; the same results as the two calls.
  * On failure pr->items and lr->mask may still need freeing. */
 skinq_status tex_pores_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask, tex_pores_out *pr,
@@ -213,41 +213,16 @@ void tex_lines_end(skinq_ctx *ctx, tex_lines_job *j, tex_lines_out *r);
 
 /** Spots: count and area fraction of melanin outliers; NaN-free on success. */
 skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count, double *area_fraction);
-/* spots.c's pieces, for tests/unit/test_spots_kernels.c: the median by radix selection (the value
- * of skinq_quantile_inplace(v, n, 0.5); v stays a permutation), the box blur (three passes,
- * in place), and the residual plane against the baseline of sigma, by groups (fast) or per pixel. */
+/* spots.c's pieces, for the tests (tests/kernels/check_texture.c, tests/unit/test_texture.c): the
+ * median by radix selection (the value of skinq_quantile_inplace(v, n, 0.5); v stays a
+ * permutation), the box blur (three passes, in place, the ctx's kernels), and the baseline grid
+ * of sigma (the ctx's kernels; tex_base_free frees it, also after a failure). */
 double tex_median_inplace(float *v, size_t n);
 skinq_status tex_spots_blur3(skinq_ctx *ctx, float *p, int w, int h, double sigma);
-skinq_status tex_spots_residuals(skinq_ctx *ctx, const tex_img *im, double sigma, int fast, float *out);
+skinq_status tex_base_make(skinq_ctx *ctx, const tex_img *im, double sigma, tex_base_grid *g);
+void tex_base_free(skinq_ctx *ctx, tex_base_grid *g);
 /** Std of the L* means of tone_block² blocks (>= half inside the ROI); NaN with < 2 blocks (or NOMEM). */
 double tex_tone_evenness(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c);
-
-/* The texture parts' hot loops are plain C the compiler vectorises, built for AVX2 too
- * (SKINQ_CLONES, core/core.h: same bits in both clones). */
-#define TEX_CLONES SKINQ_CLONES
-
-/** Runs the body (the variadic part) with q set to the index of every non-zero byte of
- *  flags[0 .. n) (each 0 or 1; the bytes up to the next multiple of 8 must be 0), ascending:
- *  eight flags are read as a word and its set flags reached through their bit positions, no
- *  branch per flag (a flag-by-flag scan mispredicted on every sparse candidate). */
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define TEX_FOR_FLAGS(flags, n, q, ...)                                                            \
-    for (int q##_w = 0; q##_w < (n); q##_w += 8) {                                                 \
-        uint64_t q##_e;                                                                            \
-        memcpy(&q##_e, (flags) + q##_w, 8);                                                        \
-        while (q##_e) {                                                                            \
-            const int q = q##_w + (__builtin_ctzll(q##_e) >> 3);                                   \
-            q##_e &= q##_e - 1;                                                                    \
-            __VA_ARGS__                                                                            \
-        }                                                                                          \
-    }
-#else
-#define TEX_FOR_FLAGS(flags, n, q, ...)                                                            \
-    for (int q = 0; q < (n); q++)                                                                  \
-        if ((flags)[q]) {                                                                          \
-            __VA_ARGS__                                                                            \
-        }
-#endif
 
 /* ---- shared helpers (tile.c) ---- */
 /**
@@ -279,68 +254,8 @@ double tex_sigma_of_var(double var);
 /** Separable Gaussian blur of a w×h buffer (src rows sstride floats apart, dst rows w; edges
  * clamped) by the sampled Gaussian of variance var (px²), vertical then horizontal a row at a
  * time; row holds w + 128 floats; src != dst. */
-void tex_blur(const struct skinq_kernels *k, const float *src, size_t sstride, float *dst, int w, int h, double var,
+void tex_blur(const struct skinq_texture_dsp *k, const float *src, size_t sstride, float *dst, int w, int h, double var,
               float *row);
-/** The blur's row kernel: o[x] = k[0]·c[x] + Σ_{i=1..r} k[i]·(lo[i][x] + hi[i][x]), x < n, taps two
- * at a time (o += k1·(a1 + b1) + k2·(a2 + b2), then an odd last one); o overlaps no input. This is
- * the scalar reference; the kernel table's tex_acc_rows (lib/core/dispatch.h) holds it or its
- * AVX2 version (texture_avx2.c), bit-identical (tests/unit/test_texture_kernels.c). */
-void tex_acc_rows_ref(float *restrict o, const float *c, const float *const *lo, const float *const *hi, const float *k,
-                      int r, int n);
-/** The index of e's lowest set bit (e != 0). */
-static inline int tex_ctz64(uint64_t e)
-{
-#if defined(__GNUC__)
-    return __builtin_ctzll(e);
-#else
-    int k = 0;
-    while (!(e & 1))
-        e >>= 1, k++;
-    return k;
-#endif
-}
-
-/* lines.c's candidate test, shared by its reference kernel and the AVX2 one (texture_avx2.c,
- * whose last < 8 pixels go through it). */
-/* Pixel b[k] (one of a row of a plane w floats wide) at scale s2 = σ² may beat best[k] (NULL:
- * 0, the level's first plane) with R = m1·e^−z, z = 2(m2/m1)²: the larger Hessian eigenvalue m1
- * of a dark ridge (m1 >= |m2|) reaches thr and best (R <= m1), and so does a bound of R from
- * e^z >= 1 + z + z²/2 + z³/6, with a margin far above the roundings of expf and of the bound
- * (about half the pixels with m1 above both fail it: no expf for them). The kernels compute it
- * for n pixels into bits (bit k % 8 of byte k / 8; the bytes up to the next multiple of 8 are 0)
- * and, at least where a bit is set, the terms line_try needs into rows hs floats apart:
- * term[T_x·hs + k]. The AVX2 one does the same operations in the same order (no FMA): the same
- * bits and terms. */
-enum { T_M1, T_RB, T_DF, T_XY, T_D, LINE_TERMS }; /* m1, m2/m1, xx − yy, xy, sqrt((xx − yy)² + 4xy²) */
-
-static inline int tex_line_eval(const float *b, int w, float s2, float thr, float bst, float *term, size_t hs)
-{
-    float xx = s2 * (b[-1] + b[1] - 2 * b[0]), yy = s2 * (b[-w] + b[w] - 2 * b[0]);
-    float xy = s2 * 0.25f * (b[w + 1] - b[w - 1] - b[-w + 1] + b[-w - 1]);
-    float d = sqrtf((xx - yy) * (xx - yy) + 4 * xy * xy);
-    float m1 = 0.5f * (xx + yy + d), m2 = 0.5f * (xx + yy - d);
-    const int above = (m1 >= fabsf(m2)) & (m1 >= thr) & (m1 > bst);
-    if (!term) /* the first test only */
-        return above;
-    float rb = (xx + yy - m1) / m1, z = rb * rb * 2.0f; /* 1/(2β²) = 2 */
-    const float lim = bst > thr ? bst : thr;
-    term[T_M1 * hs] = m1, term[T_RB * hs] = rb, term[T_DF * hs] = xx - yy, term[T_XY * hs] = xy, term[T_D * hs] = d;
-    return above & !(m1 * 1.0001f < lim * (1 + z * (1 + z * (0.5f + z * (1.0f / 6)))));
-}
-/** The lines' candidate mask of a row (lines.c; AVX2: kernel table tex_line_mask). */
-void tex_line_mask_ref(const float *b, int w, int n, float s2, float thr, const float *best, uint8_t *bits,
-                       float *term, size_t hs);
-
-/** Two vertical passes over the same rows, oa by (ka, ra) and ob by (kb, rb): two tex_acc_rows_ref
- * calls (the reference), one load of each row pair for both in AVX2 (kernel table tex_acc_rows2). */
-void tex_acc_rows2_ref(float *restrict oa, float *restrict ob, const float *c, const float *const *lo,
-                       const float *const *hi, const float *ka, int ra, const float *kb, int rb, int n);
-/** The pores' pre-filter: bit q of m[q / 64] is set when R[q] >= thr, lo[q] < R[q] and hi[q] <= R[q];
- * (n + 63) / 64 words written, bits from n on clear (pores.c; AVX2: kernel table tex_peak_mask). */
-void tex_peak_mask_ref(uint64_t *m, const float *R, const float *lo, const float *hi, float thr, int n);
-/** The pores' response row: o[x] = s2·(b[x − 1] + b[x + 1] + b[x − w] + b[x + w] − 4·b[x]), x < n
- * (pores.c; AVX2: kernel table tex_laplace_row, the same operations in the same order). */
-void tex_laplace_row_ref(float *restrict o, const float *b, size_t w, float s2, int n);
 /** Every second pixel of every second row of a w×h buffer into (w+1)/2 × (h+1)/2. */
 void tex_decimate(const float *src, int w, int h, float *dst);
 
@@ -358,11 +273,11 @@ typedef struct tex_pyr {
      * is the level's base) and whether it blurs the base rather than the previous plane */
     double step_sigma[TEX_PYR_LEVELS][TEX_PYR_PLANES];
     uint8_t step_from_base[TEX_PYR_LEVELS][TEX_PYR_PLANES];
-    const struct skinq_kernels *k; /* the blur's row kernels: the ctx's kernel table */
+    const struct skinq_texture_dsp *k; /* the blur's row kernels: the ctx's kernel table */
 } tex_pyr;
 /** Plan n planes of which nb .. n−1−nb are evaluated, each with nb neighbour planes either side
  * on its level; a level starts where its first plane is >= s_min px of the level. */
-void tex_pyr_plan(tex_pyr *py, const struct skinq_kernels *k, const double *sigma, int n, int nb, double s_min);
+void tex_pyr_plan(tex_pyr *py, const struct skinq_texture_dsp *k, const double *sigma, int n, int nb, double s_min);
 /** Tile margin (full-res px, a multiple of the coarsest level's factor) the planes need. */
 int tex_pyr_margin(const tex_pyr *py);
 /** Size of level `level` of a w×h tile. */

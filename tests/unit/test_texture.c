@@ -3,8 +3,12 @@
  * GLCM features against tests/ref/glcm_ref.c (and a hand-computed 4×4 case), pores counted and
  * sized on dark discs, fine lines' length on known segments, spots and tone evenness on known
  * planes, the texture-ladder phantom's monotonicity, brightness (in)variance, identical results
- * for 1 and 2 threads, maps, and bad input. */
+ * for 1 and 2 threads, maps, and bad input; and internal pieces: the flag scan TEX_FOR_FLAGS
+ * against a byte-by-byte scan, the one-pass pores + lines (tex_pores_lines) against the two
+ * separate parts, bit-identical (with and without a ROI, 1 and 2 threads), and spots' radix
+ * median against skinq_quantile_inplace (leaving v a permutation). */
 #include <cjson/cJSON.h>
+#include <float.h>
 #include <fftw3.h>
 #include <math.h>
 #include <stdlib.h>
@@ -13,6 +17,7 @@
 #include "glcm_ref.h"
 #include "lab_ref.h"
 #include "test_util.h"
+#include "texture/texture_int.h"
 
 #define PI 3.14159265358979323846
 
@@ -954,6 +959,165 @@ static void test_alloc_failures(void **state)
     free(mel);
 }
 
+/* ---- internal pieces (texture_int.h) ---- */
+
+static void test_for_flags(void **state)
+{
+    (void)state;
+    uint64_t rs = tu_seed();
+    uint8_t f[1100];
+    int got[1100];
+    const double dens[] = {0, 0.01, 0.1, 0.5, 1};
+    for (int di = 0; di < 5; di++)
+        for (int n = 0; n <= 1030; n += n < 70 ? 1 : 97) {
+            memset(f, 0, sizeof f);
+            for (int q = 0; q < n; q++)
+                f[q] = tu_uniform(&rs) < dens[di];
+            int ng = 0;
+            TEX_FOR_FLAGS(f, n, q, { got[ng++] = q; })
+            int ne = 0;
+            for (int q = 0; q < n; q++)
+                if (f[q]) {
+                    assert_true(ne < ng);
+                    assert_int_equal(got[ne], q);
+                    ne++;
+                }
+            assert_int_equal(ng, ne);
+        }
+}
+
+/* A phantom with pores, lines and noise: dark discs of 4–16 px, dark Gaussian lines, white
+ * noise, a gradient. */
+static float *phantom(int w, int h, uint64_t *rs)
+{
+    float *L = malloc(sizeof(float) * (size_t)w * (size_t)h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            L[(size_t)y * w + x] = (float)(55 + 10.0 * x / w + 1.2 * (tu_uniform(rs) - 0.5));
+    for (int i = 0; i < 300; i++) {
+        double cx = tu_uniform(rs) * w, cy = tu_uniform(rs) * h, rr = 2 + 6 * tu_uniform(rs),
+               A = 3 + 8 * tu_uniform(rs);
+        for (int y = (int)(cy - rr - 2); y <= (int)(cy + rr + 2); y++)
+            for (int x = (int)(cx - rr - 2); x <= (int)(cx + rr + 2); x++)
+                if (x >= 0 && y >= 0 && x < w && y < h && hypot(x - cx, y - cy) <= rr)
+                    L[(size_t)y * w + x] -= (float)A;
+    }
+    for (int i = 0; i < 25; i++) {
+        double x0 = tu_uniform(rs) * w, y0 = tu_uniform(rs) * h, th = tu_uniform(rs) * 3.14159,
+               sg = 1 + 3 * tu_uniform(rs);
+        double nx = -sin(th), ny = cos(th), A = 4 + 6 * tu_uniform(rs), len = 100 + 200 * tu_uniform(rs);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double dx = x - x0, dy = y - y0, t = dx * cos(th) + dy * sin(th), d = dx * nx + dy * ny;
+                if (fabs(t) < len && fabs(d) < 4 * sg)
+                    L[(size_t)y * w + x] -= (float)(A * exp(-0.5 * d * d / (sg * sg)));
+            }
+    }
+    return L;
+}
+
+static void test_pores_lines_one_pass(void **state)
+{
+    (void)state;
+    uint64_t rs = tu_seed();
+    const int w = 1100, h = 700; /* 3 × 2 tiles, partial at the right and the bottom */
+    float *L = phantom(w, h, &rs);
+    skinq_ctx *mctx = tu_ctx();
+    skinq_mask *roi = NULL;
+    assert_int_equal(skinq_mask_new(mctx, w, h, 0, &roi), SKINQ_OK);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            roi->data[(size_t)y * roi->stride + x] = hypot(x - 600, y - 330) < 420;
+    for (int use_roi = 0; use_roi < 2; use_roi++)
+        for (int threads = 1; threads <= 2; threads++) {
+            skinq_ctx *ctx = tu_ctx_with(SKINQ_ISA_ALL, threads);
+            skinq_metrics both = {0}, sep = {0};
+            skinq_texture_options o;
+            skinq_texture_default_options(&o);
+            o.metrics = SKINQ_TEXTURE_PORES | SKINQ_TEXTURE_LINES;
+            assert_int_equal(skinq_texture_analyze(ctx, L, NULL, w, h, (size_t)w, use_roi ? roi : NULL, 20, &o, &both),
+                             SKINQ_OK);
+            o.metrics = SKINQ_TEXTURE_PORES;
+            assert_int_equal(skinq_texture_analyze(ctx, L, NULL, w, h, (size_t)w, use_roi ? roi : NULL, 20, &o, &sep),
+                             SKINQ_OK);
+            o.metrics = SKINQ_TEXTURE_LINES;
+            assert_int_equal(skinq_texture_analyze(ctx, L, NULL, w, h, (size_t)w, use_roi ? roi : NULL, 20, &o, &sep),
+                             SKINQ_OK);
+            assert_int_equal(both.count, sep.count);
+            for (size_t i = 0; i < both.count; i++) {
+                assert_string_equal(both.items[i].path, sep.items[i].path);
+                if (memcmp(&both.items[i].value, &sep.items[i].value, sizeof(double)) != 0)
+                    fail_msg("%s: one pass %.17g, separate %.17g", both.items[i].path, both.items[i].value,
+                             sep.items[i].value);
+            }
+            print_message("roi %d, %d thread(s): pores %.0f, lines %.4f mm/cm2, contrast %.4f: one pass = separate\n",
+                          use_roi, threads, both.items[0].value, both.items[3].value, both.items[4].value);
+            assert_true(both.items[0].value > 50);
+            assert_true(both.items[3].value > 0);
+            skinq_metrics_free(&both);
+            skinq_metrics_free(&sep);
+            skinq_ctx_close(&ctx);
+        }
+    skinq_mask_free(&roi);
+    skinq_ctx_close(&mctx);
+    free(L);
+}
+
+enum { M_RANDOM, M_TIES, M_EQUAL, M_ZEROS, M_DENORMAL, M_HUGE, M_INF, M_SORTED, M_REVERSED, M_NEGATIVE, M_KINDS };
+
+static float med_gen(int kind, size_t i, size_t n, uint64_t *rs)
+{
+    switch (kind) {
+    case M_RANDOM: return (float)(20 * tu_uniform(rs) - 7);
+    case M_TIES: return (float)(int)(5 * tu_uniform(rs)) * 0.25f;
+    case M_EQUAL: return 3.5f;
+    case M_ZEROS: return (tu_rand(rs) & 1) ? -0.0f : 0.0f;
+    case M_DENORMAL: return (float)(tu_uniform(rs) * 4 - 2) * FLT_MIN * 0.25f;
+    case M_HUGE: return (float)((tu_uniform(rs) - 0.5) * 1e38);
+    case M_INF: return (tu_rand(rs) % 7 == 0) ? ((tu_rand(rs) & 1) ? INFINITY : -INFINITY) : (float)tu_uniform(rs);
+    case M_SORTED: return (float)i * 0.5f;
+    case M_REVERSED: return (float)(n - i) * 0.5f;
+    default: return -(float)(1 + tu_uniform(rs) * 1e-3); /* negative, close together */
+    }
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    const float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static void test_median_matches_quantile(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {1, 2, 3, 4, 5, 8, 63, 64, 65, 4095, 4096, 4097, 4098, 10001, 65536, 300001, 300002};
+    uint64_t rs = tu_seed();
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+        for (int kind = 0; kind < M_KINDS; kind++) {
+            const size_t n = sizes[si];
+            float *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
+            assert_non_null(a);
+            assert_non_null(b);
+            assert_non_null(c);
+            for (size_t i = 0; i < n; i++)
+                a[i] = med_gen(kind, i, n, &rs);
+            memcpy(b, a, n * sizeof *a);
+            memcpy(c, a, n * sizeof *a);
+            const double want = skinq_quantile_inplace(a, n, 0.5), got = tex_median_inplace(b, n);
+            if (!(got == want))
+                fail_msg("n %zu kind %d: median %.9g, want %.9g", n, kind, got, want);
+            /* still the same values */
+            qsort(b, n, sizeof *b, cmp_float);
+            qsort(c, n, sizeof *c, cmp_float);
+            for (size_t i = 0; i < n; i++)
+                if (!(b[i] == c[i]))
+                    fail_msg("n %zu kind %d: not a permutation at %zu", n, kind, i);
+            free(a);
+            free(b);
+            free(c);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -965,6 +1129,8 @@ int main(void)
         cmocka_unit_test(test_threads_and_maps), cmocka_unit_test(test_stride),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_for_flags),        cmocka_unit_test(test_pores_lines_one_pass),
+        cmocka_unit_test(test_median_matches_quantile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

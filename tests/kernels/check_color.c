@@ -1,6 +1,10 @@
-/* test_color_kernels.c -- checkasm-style tests of the colour kernels: every ISA's table entry
- * against the double reference over all 2^24 8-bit colours (bound 0.005), against the scalar
- * kernel on odd lengths and offsets with canaries, and known anchors. */
+/* check_color.c -- the colour kernels (lib/color/color_kernels.h) in the checkasm harness: the
+ * fused rows of every level against the double reference over all 2^24 8-bit colours (L*a*b*
+ * within 0.005, indices within their tolerances) and bit-exact against scalar, against scalar on
+ * random rows with masks, clipped codes, every tail length and source offsets 0-3 with canaries
+ * (moments within the stated float-block bound), known anchors; the colour histogram against a
+ * direct count; the fixed-point rows bit-exact on edge values; and SKINQ_ISA=scalar replaying the
+ * scalar body of a formerly target_clones function through the public path. */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -8,143 +12,8 @@
 
 #include "color/color_int.h"
 #include "lab_ref.h"
-#include "test_util.h"
-
-static int quick(void)
-{
-    const char *q = getenv("SKINQ_TEST_QUICK");
-    return q && *q == '1';
-}
-
-struct exhaustive {
-    void (*fn)(const uint8_t *, float *, size_t);
-    int stride; /* test every stride-th red level (1 = all 2^24 colours) */
-    _Atomic double worst_bits; /* max error so far, as the bits of a double */
-    atomic_long over;
-};
-
-static void update_max(struct exhaustive *e, double v)
-{
-    double cur = atomic_load(&e->worst_bits);
-    while (v > cur && !atomic_compare_exchange_weak(&e->worst_bits, &cur, v)) {
-    }
-}
-
-/* task = red level: all 65536 (g, b) for one r */
-static void exhaustive_task(void *user, int task, int thread)
-{
-    (void)thread;
-    struct exhaustive *e = user;
-    if (task % e->stride)
-        return;
-    static _Thread_local uint8_t rgb[65536 * 3];
-    static _Thread_local float lab[65536 * 3];
-    for (int i = 0; i < 65536; i++) {
-        rgb[3 * i] = (uint8_t)task;
-        rgb[3 * i + 1] = (uint8_t)(i >> 8);
-        rgb[3 * i + 2] = (uint8_t)i;
-    }
-    e->fn(rgb, lab, 65536);
-    double worst = 0;
-    long over = 0;
-    for (int i = 0; i < 65536; i++) {
-        double ref[3];
-        ref_srgb8_to_lab(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], ref);
-        for (int c = 0; c < 3; c++) {
-            double d = fabs(lab[3 * i + c] - ref[c]);
-            worst = d > worst ? d : worst;
-            over += d > 0.005;
-        }
-    }
-    update_max(e, worst);
-    atomic_fetch_add(&e->over, over);
-}
-
-static void test_lab_exhaustive(void **state)
-{
-    (void)state;
-    skinq_ctx *ctx = tu_ctx();
-    static const unsigned masks[] = {SKINQ_ISA_SCALAR, SKINQ_ISA_SSE41, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2};
-    void (*seen[3])(const uint8_t *, float *, size_t) = {0};
-    for (int m = 0; m < 3; m++) {
-        if ((masks[m] & skinq_cpu_isa()) != masks[m])
-            continue; /* this CPU cannot run that level */
-        struct skinq_kernels k;
-        skinq_kernels_init(&k, masks[m]);
-        int dup = 0;
-        for (int s = 0; s < m; s++)
-            dup |= seen[s] == k.srgb8_to_lab;
-        seen[m] = k.srgb8_to_lab;
-        if (dup)
-            continue; /* no kernel of its own at this level yet */
-        struct exhaustive e = {k.srgb8_to_lab, quick() ? 17 : 1, 0.0, 0};
-        skinq_parallel_for(ctx, 256, exhaustive_task, &e);
-        print_message("srgb8_to_lab [%s]: %s colours, max |error| %.2e (bound 0.005)\n", k.name_srgb8_to_lab,
-                      e.stride == 1 ? "all 2^24" : "every 17th red level of the", atomic_load(&e.worst_bits));
-        assert_int_equal(atomic_load(&e.over), 0);
-        assert_true(atomic_load(&e.worst_bits) < 0.005);
-    }
-    skinq_ctx_close(&ctx);
-}
-
-static void test_lab_anchors(void **state)
-{
-    (void)state;
-    struct skinq_kernels k;
-    skinq_kernels_init(&k, skinq_cpu_isa());
-    /* white, black, and the sRGB primaries and secondaries' Lab (D65), as tabulated by
-     * B. Lindbloom for this matrix and white */
-    static const struct {
-        uint8_t rgb[3];
-        double lab[3];
-    } anchors[] = {
-        {{255, 255, 255}, {100, 0, 0}},        {{0, 0, 0}, {0, 0, 0}},
-        {{255, 0, 0}, {53.2408, 80.0925, 67.2032}}, {{0, 255, 0}, {87.7347, -86.1827, 83.1793}},
-        {{0, 0, 255}, {32.2970, 79.1875, -107.8602}}, {{255, 255, 0}, {97.1393, -21.5537, 94.4780}},
-    };
-    for (size_t i = 0; i < sizeof anchors / sizeof anchors[0]; i++) {
-        float lab[3];
-        k.srgb8_to_lab(anchors[i].rgb, lab, 1);
-        for (int c = 0; c < 3; c++)
-            assert_near(lab[c], anchors[i].lab[c], 0.005);
-    }
-    for (int v = 0; v < 256; v += 5) { /* greys are achromatic */
-        uint8_t g[3] = {(uint8_t)v, (uint8_t)v, (uint8_t)v};
-        float lab[3];
-        k.srgb8_to_lab(g, lab, 1);
-        assert_near(lab[1], 0, 0.002);
-        assert_near(lab[2], 0, 0.002);
-    }
-}
-
-static void test_lab_lengths_offsets(void **state)
-{
-    (void)state;
-    static const size_t lengths[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 257, 1999};
-    struct skinq_kernels ref, best;
-    skinq_kernels_init(&ref, SKINQ_ISA_SCALAR);
-    skinq_kernels_init(&best, skinq_cpu_isa());
-    uint64_t s = tu_seed();
-    for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++)
-        for (int off = 0; off < 4; off++) {
-            size_t n = lengths[li];
-            uint8_t *src = malloc(3 * n + off + 1);
-            float *a = malloc(sizeof(float) * (3 * n + 8)), *b = malloc(sizeof(float) * (3 * n + 8));
-            for (size_t i = 0; i < 3 * n + off + 1; i++)
-                src[i] = (uint8_t)tu_rand(&s);
-            for (size_t i = 0; i < 3 * n + 8; i++)
-                a[i] = b[i] = NAN; /* canary: nothing past 3n may change */
-            ref.srgb8_to_lab(src + off, a, n);
-            best.srgb8_to_lab(src + off, b, n);
-            for (size_t i = 0; i < 3 * n; i++)
-                assert_near(b[i], a[i], 1e-3);
-            for (size_t i = 3 * n; i < 3 * n + 8; i++)
-                assert_true(isnan(a[i]) && isnan(b[i]));
-            free(src);
-            free(a);
-            free(b);
-        }
-}
+#include "checkasm.h"
+#include "color/color_kernels.h"
 
 /* ------------------------------------------------------------------ the fused pass */
 
@@ -161,24 +30,8 @@ static skinq_color_params fused_params(int depth, const double gains[3])
     return p;
 }
 
-/* The distinct row kernels of every level this CPU runs (scalar first). */
-static int fused_levels(struct skinq_kernels k[3])
-{
-    static const unsigned masks[] = {SKINQ_ISA_SCALAR, SKINQ_ISA_SSE41, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2};
-    int n = 0;
-    for (int m = 0; m < 3; m++) {
-        if ((masks[m] & skinq_cpu_isa()) != masks[m])
-            continue;
-        skinq_kernels_init(&k[n], masks[m]);
-        if (n && k[n].color_row8 == k[n - 1].color_row8)
-            continue;
-        n++;
-    }
-    return n;
-}
-
 struct fused_exhaustive {
-    struct skinq_kernels k[3];
+    const struct skinq_color_dsp *k[2];
     int levels, stride;
     skinq_color_params p;
     _Atomic double worst_lab, worst_index; /* |L*a*b* − ref|, max index error vs the double formulas */
@@ -202,7 +55,7 @@ static void fused_task(void *user, int task, int thread)
         float *out[SKINQ_CM_COUNT];
         for (int m = 0; m < SKINQ_CM_COUNT; m++)
             out[m] = v[l][m];
-        e->k[l].color_row8(&e->p, rgb, NULL, 65536, NULL, out);
+        e->k[l]->color_row8(&e->p, rgb, NULL, 65536, NULL, out);
     }
     double mel[3], hb[3];
     skinq_color_od_vectors(mel, hb);
@@ -260,21 +113,18 @@ static void fused_task(void *user, int task, int thread)
 /* All 2^24 colours through the fused row kernel of every level: L*a*b* within 0.005 of the
  * double reference, indices within their tolerances of the double formulas, and every SIMD
  * level bit-identical to scalar on all eight metrics (stronger than the 1e-4 asked). */
-static void test_fused_exhaustive(void **state)
+static void fused_exhaustive(const checkasm_case *c)
 {
-    (void)state;
     skinq_ctx *ctx = tu_ctx();
     static struct fused_exhaustive e;
     memset(&e, 0, sizeof e);
-    e.levels = fused_levels(e.k);
-    e.stride = quick() ? 17 : 1;
+    e.levels = checkasm_levels(c, (const void **)e.k);
+    e.stride = checkasm_quick() ? 17 : 1;
     e.p = fused_params(8, NULL);
     skinq_parallel_for(ctx, 256, fused_task, &e);
-    for (int l = 0; l < e.levels; l++)
-        print_message("color_row8 [%s] checked\n", e.k[l].name_color_row8);
-    print_message("color_row8: %s colours, max |Lab error| %.2e (bound 0.005), worst index error %.2f of its "
+    print_message("color_row8 [%s]: %s colours, max |Lab error| %.2e (bound 0.005), worst index error %.2f of its "
                   "tolerance, %ld SIMD values differing from scalar\n",
-                  e.stride == 1 ? "all 2^24" : "every 17th red level of the", atomic_load(&e.worst_lab),
+                  c->isa_name, e.stride == 1 ? "all 2^24" : "every 17th red level of the", atomic_load(&e.worst_lab),
                   atomic_load(&e.worst_index), (long)atomic_load(&e.mismatch));
     assert_int_equal(atomic_load(&e.over), 0);
     assert_int_equal(atomic_load(&e.mismatch), 0);
@@ -284,15 +134,15 @@ static void test_fused_exhaustive(void **state)
 /* Accumulation on random rows with masks, clipped codes and every tail length: counts and
  * histograms identical to scalar, moments within 1e-6 relative, outputs unchanged past n; the
  * shortcut for L* and the melanin index equal to the full pass. */
-static void check_fused_random(int depth)
+static void fused_random(const checkasm_case *c, int depth)
 {
-    struct skinq_kernels k[3];
-    int levels = fused_levels(k);
+    const struct skinq_color_dsp *k[2];
+    const int levels = checkasm_levels(c, (const void **)k);
     const double gains[3] = {1.1, 0.95, 1.3};
     skinq_color_params p = fused_params(depth, gains);
     for (int m = 0; m < SKINQ_CM_COUNT; m++)
         p.shift[m] = (float)(m * 3.5);
-    uint64_t s = tu_seed() + (uint64_t)depth;
+    uint64_t s = checkasm_seed(c) + (uint64_t)depth;
     static const size_t lengths[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 255, 256, 257, 1001, 4099};
     const size_t hsize = (size_t)SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE;
     uint32_t *h[3];
@@ -326,9 +176,9 @@ static void check_fused_random(int depth)
             }
             const uint8_t *mk = li % 3 == 0 ? NULL : mask; /* NULL: every pixel inside */
             if (depth == 16)
-                k[l].color_row16(&p, px16, mk, n, &acc[l], rows[l]);
+                k[l]->color_row16(&p, px16, mk, n, &acc[l], rows[l]);
             else
-                k[l].color_row8(&p, px8, mk, n, &acc[l], rows[l]);
+                k[l]->color_row8(&p, px8, mk, n, &acc[l], rows[l]);
         }
         for (int l = 1; l < levels; l++) {
             assert_int_equal(acc[l].n, acc[0].n);
@@ -368,9 +218,9 @@ static void check_fused_random(int depth)
             for (size_t i = 0; i < n + 8; i++)
                 two[SKINQ_CM_L][i] = two[SKINQ_CM_MI][i] = NAN;
             if (depth == 16)
-                k[l].color_row16(&p, px16, mask, n, NULL, two);
+                k[l]->color_row16(&p, px16, mask, n, NULL, two);
             else
-                k[l].color_row8(&p, px8, mask, n, NULL, two);
+                k[l]->color_row8(&p, px8, mask, n, NULL, two);
             assert_memory_equal(two[SKINQ_CM_L], rows[0][SKINQ_CM_L], n * sizeof(float));
             assert_memory_equal(two[SKINQ_CM_MI], rows[0][SKINQ_CM_MI], n * sizeof(float));
             for (size_t i = n; i < n + 8; i++)
@@ -406,25 +256,12 @@ static void check_fused_random(int depth)
         free(h[l]);
 }
 
-static void test_fused_random8(void **state)
-{
-    (void)state;
-    check_fused_random(8);
-}
-
-static void test_fused_random16(void **state)
-{
-    (void)state;
-    check_fused_random(16);
-}
-
 /* Edge values through the kernels: NaN-free outputs for every code 0..255 combination at the
  * extremes, white (100, 0, 0) and black (0, 0, 0) exactly enough, greys achromatic. */
-static void test_fused_anchors(void **state)
+static void fused_anchors(const checkasm_case *c)
 {
-    (void)state;
-    struct skinq_kernels k[3];
-    int levels = fused_levels(k);
+    const struct skinq_color_dsp *k[2];
+    const int levels = checkasm_levels(c, (const void **)k);
     skinq_color_params p = fused_params(8, NULL);
     static const struct {
         uint8_t rgb[3];
@@ -432,7 +269,7 @@ static void test_fused_anchors(void **state)
     } anchors[] = {
         {{255, 255, 255}, {100, 0, 0}},        {{0, 0, 0}, {0, 0, 0}},
         {{255, 0, 0}, {53.2408, 80.0925, 67.2032}}, {{0, 255, 0}, {87.7347, -86.1827, 83.1793}},
-        {{0, 0, 255}, {32.2970, 79.1875, -107.8602}},
+        {{0, 0, 255}, {32.2970, 79.1875, -107.8602}}, {{255, 255, 0}, {97.1393, -21.5537, 94.4780}},
     };
     for (int l = 0; l < levels; l++)
         for (size_t i = 0; i < sizeof anchors / sizeof anchors[0]; i++) {
@@ -440,24 +277,34 @@ static void test_fused_anchors(void **state)
             float *out[SKINQ_CM_COUNT];
             for (int m = 0; m < SKINQ_CM_COUNT; m++)
                 out[m] = v[m];
-            k[l].color_row8(&p, anchors[i].rgb, NULL, 1, NULL, out);
+            k[l]->color_row8(&p, anchors[i].rgb, NULL, 1, NULL, out);
             for (int c = 0; c < 3; c++)
                 assert_near(v[c][0], anchors[i].lab[c], 0.005);
             for (int m = 0; m < SKINQ_CM_COUNT; m++)
                 assert_true(isfinite(v[m][0]));
         }
+    for (int l = 0; l < levels; l++)
+        for (int g = 1; g < 255; g += 5) { /* greys are achromatic (0 and 255 are above) */
+            const uint8_t rgb[3] = {(uint8_t)g, (uint8_t)g, (uint8_t)g};
+            float v[SKINQ_CM_COUNT][1];
+            float *out[SKINQ_CM_COUNT];
+            for (int m = 0; m < SKINQ_CM_COUNT; m++)
+                out[m] = v[m];
+            k[l]->color_row8(&p, rgb, NULL, 1, NULL, out);
+            assert_near(v[SKINQ_CM_A][0], 0, 0.002);
+            assert_near(v[SKINQ_CM_B][0], 0, 0.002);
+        }
 }
 
 /* color_hist8: every level's counts equal a direct count, on random rows with masks, runs of
  * equal colours and every tail length; nothing outside the counted colours' rows is flagged. */
-static void test_hist8_vs_direct(void **state)
+static void check_hist8(const checkasm_case *c)
 {
-    (void)state;
-    struct skinq_kernels k[3];
-    int levels = fused_levels(k);
+    const struct skinq_color_dsp *k[2];
+    const int levels = checkasm_levels(c, (const void **)k);
     uint32_t *h = calloc(SKINQ_HIST8_SIZE, sizeof(uint32_t));
     uint8_t *rows = calloc(SKINQ_HIST8_ROWS, 1);
-    uint64_t s = tu_seed() ^ 0x5151;
+    uint64_t s = checkasm_seed(c);
     static const size_t lengths[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 100, 1023, 4099};
     for (int l = 0; l < levels; l++)
         for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++) {
@@ -475,7 +322,7 @@ static void test_hist8_vs_direct(void **state)
                 mask[i] = (uint8_t)(tu_rand(&s) % 5 ? 1 : 0);
             }
             const uint8_t *mk = li % 2 ? mask : NULL;
-            k[l].color_hist8(px, mk, n, h, rows);
+            k[l]->color_hist8(px, mk, n, h, rows);
             uint64_t total = 0;
             for (size_t i = 0; i < n; i++) {
                 uint32_t idx = (uint32_t)px[3 * i] << 16 | (uint32_t)px[3 * i + 1] << 8 | px[3 * i + 2];
@@ -510,17 +357,212 @@ static void test_hist8_vs_direct(void **state)
     free(rows);
 }
 
-int main(void)
+
+/* Every output row of the tested level against scalar at the harness's lengths, sources offset by
+ * 0-3 bytes (exact-size buffers: ASan sees over-reads), edge codes mixed in, canaries after n. */
+static void row8_offsets(const checkasm_case *c)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lab_anchors),
-        cmocka_unit_test(test_lab_lengths_offsets),
-        cmocka_unit_test(test_lab_exhaustive),
-        cmocka_unit_test(test_fused_anchors),
-        cmocka_unit_test(test_fused_random8),
-        cmocka_unit_test(test_fused_random16),
-        cmocka_unit_test(test_fused_exhaustive),
-        cmocka_unit_test(test_hist8_vs_direct),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct skinq_color_dsp *r = c->ref, *t = c->tab;
+    skinq_color_params p = fused_params(8, NULL);
+    uint64_t s = checkasm_seed(c);
+    for (int li = 0; li < checkasm_nlengths; li++)
+        for (int off = 0; off < 4; off++) {
+            const size_t n = (size_t)checkasm_lengths[li];
+            uint8_t *buf = malloc(3 * n + (size_t)off + 1), *src = buf + off;
+            for (size_t i = 0; i < 3 * n; i++) {
+                const uint64_t v = tu_rand(&s);
+                src[i] = (uint8_t)(v % 11 == 0 ? 0 : v % 13 == 0 ? 255 : v % 7 == 0 ? (i & 1) * 255 : v >> 8);
+            }
+            float *a[SKINQ_CM_COUNT], *b[SKINQ_CM_COUNT];
+            for (int m = 0; m < SKINQ_CM_COUNT; m++) {
+                a[m] = checkasm_canary_f32(n);
+                b[m] = checkasm_canary_f32(n);
+            }
+            r->color_row8(&p, src, NULL, n, NULL, a);
+            t->color_row8(&p, src, NULL, n, NULL, b);
+            for (int m = 0; m < SKINQ_CM_COUNT; m++) {
+                checkasm_compare_f32(a[m], b[m], n, 0, "color_row8 metric");
+                checkasm_guard_f32(b[m], n, "color_row8");
+                free(a[m]);
+                free(b[m]);
+            }
+            free(buf);
+        }
 }
+
+static void check_row8(const checkasm_case *c)
+{
+    fused_anchors(c);
+    fused_random(c, 8);
+    row8_offsets(c);
+    fused_exhaustive(c);
+    const struct skinq_color_dsp *t = c->tab;
+    skinq_color_params p = fused_params(8, NULL);
+    enum { N = 4096 };
+    static uint8_t rgb[3 * N];
+    static float v[SKINQ_CM_COUNT][N];
+    float *out[SKINQ_CM_COUNT];
+    for (int m = 0; m < SKINQ_CM_COUNT; m++)
+        out[m] = v[m];
+    for (int i = 0; i < 3 * N; i++)
+        rgb[i] = (uint8_t)(i * 37 + 11);
+    CHECKASM_BENCH(c, N, t->color_row8(&p, rgb, NULL, N, NULL, out));
+}
+
+static void check_row16(const checkasm_case *c)
+{
+    fused_random(c, 16);
+    const struct skinq_color_dsp *t = c->tab;
+    skinq_color_params p = fused_params(16, NULL);
+    enum { N = 4096 };
+    static uint16_t rgb[3 * N];
+    static float v[SKINQ_CM_COUNT][N];
+    float *out[SKINQ_CM_COUNT];
+    for (int m = 0; m < SKINQ_CM_COUNT; m++)
+        out[m] = v[m];
+    for (int i = 0; i < 3 * N; i++)
+        rgb[i] = (uint16_t)(i * 9377 + 11);
+    CHECKASM_BENCH(c, N, t->color_row16(&p, rgb, NULL, N, NULL, out));
+}
+
+static void check_hist8_all(const checkasm_case *c)
+{
+    check_hist8(c);
+    const struct skinq_color_dsp *t = c->tab;
+    enum { N = 4096 };
+    static uint8_t rgb[3 * N];
+    for (int i = 0; i < 3 * N; i++)
+        rgb[i] = (uint8_t)(180 + (i * 7) % 9);
+    uint32_t *h = calloc(SKINQ_HIST8_SIZE, sizeof *h);
+    uint8_t *rows = calloc(SKINQ_HIST8_ROWS, 1);
+    CHECKASM_BENCH(c, N, t->color_hist8(rgb, NULL, N, h, rows));
+    free(h);
+    free(rows);
+}
+
+/* Edge values of L* and of the melanin index for the fixed-point rows: NaN, ±inf, ±0, denormals,
+ * the largest finite, both ends of the fixed range and just past them, halves (rounding), and
+ * random values across the range. */
+static float fixed_value(uint64_t r, int mel)
+{
+    static const float edges[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1e-40f, -1e-40f, 3.4028235e38f,
+                                  -3.4028235e38f, 100.0f, 101.0f, -1.0f, 0.5f, -0.5f, 1.5f, 2.5f, 65535.0f / SKINQ_L16_SCALE,
+                                  32767.0f / SKINQ_MEL16_SCALE, -32767.0f / SKINQ_MEL16_SCALE, 40.0f, -40.0f};
+    const size_t ne = sizeof edges / sizeof edges[0];
+    if (r % 3 == 0)
+        return edges[(r >> 8) % ne];
+    const double u = (double)(r >> 11) * 0x1p-53;
+    return mel ? (float)(u * 700 - 350) : (float)(u * 130 - 10);
+}
+
+/* SKINQ_ISA=scalar must select the scalar bodies of the functions that were target_clones: the
+ * table of mask 0 holds the _scalar function, a context opened under SKINQ_ISA=scalar gets that
+ * table, and its public 16-bit plane path (color_row16, then color_to_fixed) gives the bits of
+ * the scalar kernels called directly. */
+static void scalar_replay(void)
+{
+    assert_ptr_equal(skinq_color_dsp(SKINQ_ISA_SCALAR)->color_to_fixed, skinq_color_to_fixed_scalar);
+    assert_ptr_equal(skinq_color_dsp(SKINQ_ISA_SCALAR)->color_fixed8_L, skinq_color_fixed8_L_scalar);
+    const char *old = getenv("SKINQ_ISA");
+    char *keep = old ? strdup(old) : NULL;
+    setenv("SKINQ_ISA", "scalar", 1);
+    skinq_ctx *ctx = tu_ctx();
+    if (keep)
+        setenv("SKINQ_ISA", keep, 1);
+    else
+        unsetenv("SKINQ_ISA");
+    free(keep);
+    assert_int_equal(skinq_ctx_isa(ctx), SKINQ_ISA_SCALAR);
+    enum { W = 77, H = 3 };
+    skinq_image *img = tu_pattern_image(ctx, W, H, 3, 16);
+    skinq_color_params p;
+    assert_int_equal(skinq_color_params_init(ctx, &p, img, NULL), SKINQ_OK);
+    assert_ptr_equal(p.dsp->color_to_fixed, skinq_color_to_fixed_scalar);
+    uint16_t L16[W * H], want_L[W];
+    int16_t mel16[W * H], want_mel[W];
+    assert_int_equal(skinq_color_planes16(ctx, img, NULL, L16, mel16, W), SKINQ_OK);
+    for (int y = 0; y < H; y++) {
+        float v[SKINQ_CM_COUNT][W];
+        float *out[SKINQ_CM_COUNT];
+        for (int m = 0; m < SKINQ_CM_COUNT; m++)
+            out[m] = v[m];
+        skinq_color_row16_scalar(&p, (const uint16_t *)(const void *)skinq_image_row(img, y), NULL, W, NULL, out);
+        skinq_color_to_fixed_scalar(v[SKINQ_CM_L], v[SKINQ_CM_MI], want_L, want_mel, W);
+        assert_memory_equal(L16 + y * W, want_L, sizeof want_L);
+        assert_memory_equal(mel16 + y * W, want_mel, sizeof want_mel);
+    }
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+}
+
+static void check_to_fixed(const checkasm_case *c)
+{
+    const struct skinq_color_dsp *r = c->ref, *t = c->tab;
+    if (checkasm_is_ref(c))
+        scalar_replay();
+    uint64_t s = checkasm_seed(c);
+    for (int li = 0; li < checkasm_nlengths; li++)
+        for (int off = 0; off < 4; off++) {
+            const int n = checkasm_lengths[li];
+            float *L = malloc(sizeof(float) * ((size_t)n + 4)), *mel = malloc(sizeof(float) * ((size_t)n + 4));
+            for (int i = 0; i < n + 4; i++) {
+                L[i] = fixed_value(tu_rand(&s), 0);
+                mel[i] = fixed_value(tu_rand(&s), 1);
+            }
+            uint8_t *a = checkasm_canary_u8(4 * (size_t)n), *b = checkasm_canary_u8(4 * (size_t)n);
+            uint8_t *a2 = checkasm_canary_u8(2 * (size_t)n), *b2 = checkasm_canary_u8(2 * (size_t)n);
+            /* both rows, then L* alone (mel16 NULL) */
+            r->color_to_fixed(L + off, mel + off, (uint16_t *)(void *)a, (int16_t *)(void *)(a + 2 * n), n);
+            t->color_to_fixed(L + off, mel + off, (uint16_t *)(void *)b, (int16_t *)(void *)(b + 2 * n), n);
+            r->color_to_fixed(L + off, mel + off, (uint16_t *)(void *)a2, NULL, n);
+            t->color_to_fixed(L + off, mel + off, (uint16_t *)(void *)b2, NULL, n);
+            assert_memory_equal(a, b, 4 * (size_t)n);
+            assert_memory_equal(a2, b2, 2 * (size_t)n);
+            checkasm_guard_u8(b, 4 * (size_t)n, "color_to_fixed");
+            checkasm_guard_u8(b2, 2 * (size_t)n, "color_to_fixed");
+            free(L), free(mel), free(a), free(b), free(a2), free(b2);
+        }
+    enum { N = 4096 };
+    static float L[N], mel[N];
+    static uint16_t L16[N];
+    static int16_t mel16[N];
+    for (int i = 0; i < N; i++)
+        L[i] = fixed_value((uint64_t)i * 7 + 1, 0), mel[i] = fixed_value((uint64_t)i * 5 + 1, 1);
+    CHECKASM_BENCH(c, N, t->color_to_fixed(L, mel, L16, mel16, N));
+}
+
+static void check_fixed8_L(const checkasm_case *c)
+{
+    const struct skinq_color_dsp *r = c->ref, *t = c->tab;
+    uint64_t s = checkasm_seed(c);
+    for (int li = 0; li < checkasm_nlengths; li++)
+        for (int off = 0; off < 4; off++) {
+            const int n = checkasm_lengths[li];
+            float *Y = malloc(sizeof(float) * ((size_t)n + 4));
+            for (int i = 0; i < n + 4; i++) { /* Y/Yn: 0 .. ~1.1, the toe, edge values */
+                const uint64_t v = tu_rand(&s);
+                Y[i] = v % 5 == 0 ? fixed_value(v >> 3, 0) : (float)((double)(v >> 11) * 0x1p-53 * 1.1);
+            }
+            uint8_t *a = checkasm_canary_u8(2 * (size_t)n), *b = checkasm_canary_u8(2 * (size_t)n);
+            r->color_fixed8_L(Y + off, (uint16_t *)(void *)a, n);
+            t->color_fixed8_L(Y + off, (uint16_t *)(void *)b, n);
+            assert_memory_equal(a, b, 2 * (size_t)n);
+            checkasm_guard_u8(b, 2 * (size_t)n, "color_fixed8_L");
+            free(Y), free(a), free(b);
+        }
+    enum { N = 4096 };
+    static float Y[N];
+    static uint16_t L16[N];
+    for (int i = 0; i < N; i++)
+        Y[i] = (float)i / N;
+    CHECKASM_BENCH(c, N, t->color_fixed8_L(Y, L16, N));
+}
+
+const checkasm_check checkasm_color[] = {
+    {"color_row8", check_row8},
+    {"color_row16", check_row16},
+    {"color_hist8", check_hist8_all},
+    {"color_to_fixed", check_to_fixed},
+    {"color_fixed8_L", check_fixed8_L},
+    {NULL, NULL},
+};

@@ -1,5 +1,5 @@
-/* test_surface_kernels.c -- checkasm-style: the photometric-stereo row kernel of every compiled
- * and supported ISA against the scalar reference (bit-exact by design, see
+/* check_surface.c -- the surface kernels in the checkasm harness: the photometric-stereo row kernel
+ * of every compiled and supported ISA against the scalar reference (bit-exact by design, see
  * lib/surface/surface_kernels.h), over odd lengths, unaligned starts, seeded random and edge
  * data (shadows, highlights, equal values, zeros, ±0, denormals, FLT_MAX, NaN), with canaries
  * after every output and exact-size input buffers so ASan catches over-reads. */
@@ -8,39 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/dispatch.h"
+#include "checkasm.h"
 #include "surface/surface.h"
-#include "test_util.h"
 
 /* every length from 0 to 2 × the widest vector + 1 (each tail of both SIMD widths), then longer */
 static const size_t LENGTHS[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,  12,  13,
                                  14, 15, 16, 17, 31, 32, 33, 63, 64, 65, 257, 1001};
 #define NLEN (sizeof LENGTHS / sizeof LENGTHS[0])
-#define GUARD 16
-static const uint32_t CANARY = 0x7fc88888u; /* a NaN pattern no kernel produces */
-
-typedef struct {
-    const char *name;
-    unsigned mask;
-    int compiled;
-} isa_case;
-
-static const isa_case ISAS[] = {
-    {"sse41", SKINQ_ISA_SSE41,
-#if SKINQ_HAVE_SSE41
-     1
-#else
-     0
-#endif
-    },
-    {"avx2", SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2,
-#if SKINQ_HAVE_AVX2
-     1
-#else
-     0
-#endif
-    },
-};
 
 enum {
     D_LAMBERT, D_RANDOM, D_ZERO, D_EQUAL, D_ALTERNATE, D_HOT, D_SIGNED_ZERO, D_DENORMAL, D_HUGE, D_NAN, D_SATURATED,
@@ -119,42 +93,14 @@ static int same_float(float a, float b)
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
-static float *canary_buf(size_t n)
+static void compare_ps_row(const checkasm_case *c)
 {
-    float *b = malloc((n + GUARD) * sizeof *b);
-    for (size_t i = 0; i < n + GUARD; i++)
-        memcpy(&b[i], &CANARY, sizeof CANARY);
-    return b;
-}
-
-static int guard_intact(const float *b, size_t n)
-{
-    for (size_t i = n; i < n + GUARD; i++)
-        if (memcmp(&b[i], &CANARY, sizeof CANARY) != 0)
-            return 0;
-    return 1;
-}
-
-static void test_ps_row(void **state)
-{
-    (void)state;
     const int MS[] = {3, 4, 5, 6, 8, 13};
-    unsigned cpu = skinq_cpu_isa();
-    struct skinq_kernels ref;
-    skinq_kernels_init(&ref, SKINQ_ISA_SCALAR);
-    assert_string_equal(ref.name_ps_row, "scalar");
-    int tested = 0;
-    for (size_t ia = 0; ia < sizeof ISAS / sizeof ISAS[0]; ia++) {
-        const isa_case *ic = &ISAS[ia];
-        if (!ic->compiled || (cpu & ic->mask) != ic->mask) {
-            print_message("[  SKIPPED ] ps_row %s: %s\n", ic->name, ic->compiled ? "not supported by this CPU" : "not compiled");
-            continue;
-        }
-        struct skinq_kernels k;
-        skinq_kernels_init(&k, ic->mask);
-        assert_string_equal(k.name_ps_row, ic->name);
+    const struct skinq_surface_dsp *ref = c->ref, *k = c->tab;
+    const char *isa = c->isa_name;
+    {
         skinq_ctx *ctx = tu_ctx();
-        uint64_t rs = tu_seed() ^ (0x1234u + ia);
+        uint64_t rs = checkasm_seed(c);
         size_t checked = 0;
         for (size_t im = 0; im < sizeof MS / sizeof MS[0]; im++) {
             skinq_lights *L = random_lights(MS[im], &rs);
@@ -184,37 +130,32 @@ static void test_ps_row(void **state)
                         rows[l] = rows_mem[l] + off;
                     }
                     float *o_ref[4], *o_isa[4];
-                    for (int c = 0; c < 4; c++) {
-                        o_ref[c] = canary_buf(n);
-                        o_isa[c] = canary_buf(n);
+                    for (int o = 0; o < 4; o++) {
+                        o_ref[o] = checkasm_canary_f32(n);
+                        o_isa[o] = checkasm_canary_f32(n);
                     }
-                    uint8_t *c_ref = malloc(n + GUARD), *c_isa = malloc(n + GUARD);
-                    memset(c_ref, 0x88, n + GUARD);
-                    memset(c_isa, 0x88, n + GUARD);
-                    ref.ps_row(p, rows, n, o_ref[0], o_ref[1], o_ref[2], o_ref[3], c_ref);
-                    k.ps_row(p, rows, n, o_isa[0], o_isa[1], o_isa[2], o_isa[3], c_isa);
-                    for (int c = 0; c < 4; c++) {
-                        if (!guard_intact(o_isa[c], n) || !guard_intact(o_ref[c], n))
-                            fail_msg("ps_row %s wrote past output %d (m %d, n %zu, %s)", ic->name, c, p->m, n,
-                                     DATA_NAMES[kind]);
+                    uint8_t *c_ref = checkasm_canary_u8(n), *c_isa = checkasm_canary_u8(n);
+                    ref->ps_row(p, rows, n, o_ref[0], o_ref[1], o_ref[2], o_ref[3], c_ref);
+                    k->ps_row(p, rows, n, o_isa[0], o_isa[1], o_isa[2], o_isa[3], c_isa);
+                    for (int o = 0; o < 4; o++) {
+                        checkasm_guard_f32(o_isa[o], n, "ps_row output");
+                        checkasm_guard_f32(o_ref[o], n, "ps_row scalar output");
                         for (size_t i = 0; i < n; i++)
-                            if (!same_float(o_ref[c][i], o_isa[c][i]))
+                            if (!same_float(o_ref[o][i], o_isa[o][i]))
                                 fail_msg("ps_row %s output %d differs at %zu: %.9g vs scalar %.9g (m %d, n %zu, "
                                          "offset %zu, %s, seed %llu)",
-                                         ic->name, c, i, o_isa[c][i], o_ref[c][i], p->m, n, off, DATA_NAMES[kind],
+                                         isa, o, i, o_isa[o][i], o_ref[o][i], p->m, n, off, DATA_NAMES[kind],
                                          (unsigned long long)tu_seed());
                     }
-                    for (size_t i = n; i < n + GUARD; i++)
-                        if (c_isa[i] != 0x88)
-                            fail_msg("ps_row %s wrote past the codes (n %zu)", ic->name, n);
+                    checkasm_guard_u8(c_isa, n, "ps_row codes");
                     for (size_t i = 0; i < n; i++)
                         if (c_ref[i] != c_isa[i])
-                            fail_msg("ps_row %s code differs at %zu: %d vs scalar %d (m %d, %s)", ic->name, i, c_isa[i],
+                            fail_msg("ps_row %s code differs at %zu: %d vs scalar %d (m %d, %s)", isa, i, c_isa[i],
                                      c_ref[i], p->m, DATA_NAMES[kind]);
                     checked += n;
-                    for (int c = 0; c < 4; c++) {
-                        free(o_ref[c]);
-                        free(o_isa[c]);
+                    for (int o = 0; o < 4; o++) {
+                        free(o_ref[o]);
+                        free(o_isa[o]);
                     }
                     free(c_ref);
                     free(c_isa);
@@ -226,21 +167,17 @@ static void test_ps_row(void **state)
             skinq_ps_plan_free(&plan);
             free_lights(L);
         }
-        print_message("[       OK ] ps_row %s: %zu pixels bit-exact with scalar (max error 0 ulp)\n", ic->name, checked);
+        print_message("[       OK ] ps_row %s: %zu pixels bit-exact with scalar (max error 0 ulp)\n", isa, checked);
         skinq_ctx_close(&ctx);
-        tested++;
     }
-    if (!tested)
-        skip(); /* no SIMD kernel compiled or supported: nothing was compared */
 }
 
 /* The kernels must exercise every branch: rejection codes and shadow flags all occur on the
  * Lambertian data, so the comparison above covered them. */
-static void test_ps_row_covers_branches(void **state)
+static void ps_row_covers_branches(const checkasm_case *c)
 {
-    (void)state;
     skinq_ctx *ctx = tu_ctx();
-    uint64_t rs = tu_seed() ^ 0xc0de;
+    uint64_t rs = checkasm_seed(c) ^ 0xc0de;
     skinq_lights *L = random_lights(8, &rs);
     skinq_ps_plan *plan = NULL;
     assert_int_equal(skinq_ps_plan_new(ctx, L, NULL, NULL, &plan), SKINQ_OK);
@@ -261,8 +198,8 @@ static void test_ps_row_covers_branches(void **state)
         if (i % 97 == 0)
             rows_mem[3][i] = 0; /* a cast shadow on a lit light */
     }
-    for (int c = 0; c < 4; c++)
-        out[c] = malloc(N * sizeof(float));
+    for (int o = 0; o < 4; o++)
+        out[o] = malloc(N * sizeof(float));
     uint8_t codes[N];
     skinq_ps_row_scalar(p, rows, N, out[0], out[1], out[2], out[3], codes);
     int seen[16] = {0};
@@ -272,8 +209,10 @@ static void test_ps_row_covers_branches(void **state)
     assert_true(seen[SKINQ_PS_NO_DARKEST] + seen[SKINQ_PS_NO_DARKEST | SKINQ_PS_SHADOWED] > 0);
     assert_true(seen[SKINQ_PS_NO_BRIGHTEST] + seen[SKINQ_PS_NO_BRIGHTEST | SKINQ_PS_SHADOWED] > 0);
     assert_true(seen[SKINQ_PS_ALL | SKINQ_PS_SHADOWED] > 0);
-    for (int c = 0; c < 4; c++)
-        free(out[c]);
+    const struct skinq_surface_dsp *t = c->tab;
+    CHECKASM_BENCH(c, N, t->ps_row(p, rows, N, out[0], out[1], out[2], out[3], codes));
+    for (int o = 0; o < 4; o++)
+        free(out[o]);
     for (int l = 0; l < 8; l++)
         free(rows_mem[l]);
     skinq_ps_plan_free(&plan);
@@ -281,11 +220,19 @@ static void test_ps_row_covers_branches(void **state)
     skinq_ctx_close(&ctx);
 }
 
-int main(void)
+/* The scalar level: the branches are all reached (so the comparison covers them); every other
+ * level: bit-exact with scalar. */
+static void check_ps_row(const checkasm_case *c)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ps_row),
-        cmocka_unit_test(test_ps_row_covers_branches),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    if (checkasm_is_ref(c))
+        ps_row_covers_branches(c);
+    else
+        compare_ps_row(c);
+    if (checkasm_benching() && !checkasm_is_ref(c))
+        ps_row_covers_branches(c); /* its bench line for this level */
 }
+
+const checkasm_check checkasm_surface[] = {
+    {"ps_row", check_ps_row},
+    {NULL, NULL},
+};
