@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "align/align.h"
-#include "synth/colorchecker.h"
+#include "color/srgb.h"
 
 #define CHART_FILE_MAX (1 << 20)
 
@@ -149,7 +149,7 @@ static int sample_patch(const skinq_image *img, const double c[4][2], int k, dou
                 size_t o = (size_t)xi * img->channels + ch;
                 unsigned v = img->depth == 16 ? ((const uint16_t *)(const void *)r)[o] : r[o];
                 clip |= v == 0 || v == full;
-                vals[ch][n] = img->depth == 16 ? align_srgb_decode(v / 65535.0) : skinq_cc_linear((uint8_t)v);
+                vals[ch][n] = skinq_srgb_decode(v / (img->depth == 16 ? 65535.0 : 255.0));
             }
             clipped += clip;
             n++;
@@ -188,7 +188,7 @@ skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const
     for (int k = 0; k < SKINQ_CHART_PATCHES; k++) {
         used[k] = !sample_patch(img, corners, k, buf, f.measured[k]);
         for (int c = 0; c < 3; c++)
-            ref[k][c] = skinq_cc_linear(skinq_colorchecker[k].srgb[c]);
+            ref[k][c] = skinq_srgb_decode(skinq_colorchecker[k].srgb[c] / 255.0);
         skinq_cc_linear_to_lab(ref[k], ref_lab[k]);
         if (!used[k])
             continue;

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "io/io.h"
-#include "report/report.h"
+#include "render/render.h"
 
 /* Which stored metrics the report shows, under which clinical item (design §2 "Clinical
  * mapping"), with a plain-language name and which direction is improvement. */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "report/report.h"
+#include "render/render.h"
 #include "io/io.h"
 #include "surface.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "report/report.h"
+#include "render/render.h"
 #include "test_util.h"
 
 static void test_status_strings(void **state)
