@@ -35,31 +35,34 @@ static int read_corners(const cJSON *arr, double c[4][2])
     return 0;
 }
 
-static char *slurp(const char *path, long *n)
+/* The chart file as a NUL-terminated string in ctx's memory (at most CHART_FILE_MAX bytes). */
+static skinq_status slurp(skinq_ctx *ctx, const char *path, char **out)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return NULL;
-    char *buf = malloc(CHART_FILE_MAX + 1);
-    *n = buf ? (long)fread(buf, 1, CHART_FILE_MAX + 1, f) : -1;
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot read chart file '%s'", path);
+    char *buf = skinq_malloc(ctx, CHART_FILE_MAX + 1);
+    size_t n = buf ? fread(buf, 1, CHART_FILE_MAX + 1, f) : 0;
     fclose(f);
-    if (buf)
-        buf[*n > CHART_FILE_MAX ? CHART_FILE_MAX : *n] = 0;
-    return buf;
+    if (!buf)
+        return SKINQ_E_NOMEM;
+    if (n > CHART_FILE_MAX) {
+        skinq_free(ctx, buf);
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' is larger than 1 MiB", path);
+    }
+    buf[n] = 0;
+    *out = buf;
+    return SKINQ_OK;
 }
 
 skinq_status skinq_chart_load(skinq_ctx *ctx, const char *path, const char *image, double corners[4][2])
 {
-    long n = 0;
-    char *text = slurp(path, &n);
-    if (!text)
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot read chart file '%s'", path);
-    if (n > CHART_FILE_MAX) {
-        free(text);
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' is larger than 1 MiB", path);
-    }
-    cJSON *doc = cJSON_Parse(text);
-    free(text);
+    char *text = NULL;
+    skinq_status st = slurp(ctx, path, &text);
+    if (st != SKINQ_OK)
+        return st;
+    cJSON *doc = cJSON_Parse(text); /* cJSON allocates through its own hooks (global, not per ctx) */
+    skinq_free(ctx, text);
     if (!doc)
         return skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' is not valid JSON", path);
     const cJSON *arr = NULL;
@@ -75,7 +78,6 @@ skinq_status skinq_chart_load(skinq_ctx *ctx, const char *path, const char *imag
     if (!arr)
         arr = cJSON_GetObjectItemCaseSensitive(doc, "corners");
     double c[4][2];
-    skinq_status st = SKINQ_OK;
     if (!arr)
         st = skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' has no \"corners\"%s%s%s", path,
                         image ? " for '" : "", image ? base_name(image) : "", image ? "'" : "");

@@ -382,7 +382,7 @@ static skinq_status one_size(skinq_ctx *ctx, const skinq_bench_options *o, skinq
     if (first)
         unlink(png);
     free(j.rgb);
-    free(jpg);
+    skinq_free(ctx, jpg);
     skinq_image_free(&img);
     return st;
 }

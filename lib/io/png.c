@@ -49,6 +49,7 @@ static void header_from(png_structp png, png_infop info, skinq_image_header *hdr
 skinq_status skinq_png_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_image_header *hdr)
 {
     struct png_err e = {"", "", f};
+    /* libpng allocates its structs and row buffers itself; pixels go to ctx's memory */
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &e, png_error_fn, png_warning_fn);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {

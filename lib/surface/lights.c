@@ -73,7 +73,7 @@ skinq_status skinq_lights_load(skinq_ctx *ctx, const char *path, skinq_lights **
     skinq_status st = read_text(ctx, path, &text);
     if (st != SKINQ_OK)
         return st;
-    cJSON *doc = cJSON_Parse(text);
+    cJSON *doc = cJSON_Parse(text); /* cJSON allocates through its own (global) hooks */
     skinq_free(ctx, text);
     if (!doc)
         return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot parse lights file '%s': not valid JSON", path);

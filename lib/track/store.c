@@ -159,6 +159,7 @@ skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **ou
     }
     strcpy(s->path, path);
     skinq_status r = SKINQ_OK;
+    /* SQLite allocates through its own (process-wide) allocator */
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK) {
         r = skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': %s", path,
