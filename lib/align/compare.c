@@ -329,6 +329,128 @@ static skinq_status fill_deltas(skinq_ctx *ctx, skinq_compare_result *r)
     return SKINQ_OK;
 }
 
+/* A comparison's images and masks between phases. */
+typedef struct cmp_work {
+    skinq_image *b, *a, *aw;  /* before, after, after warped into before's frame */
+    skinq_mask *ab, *aa;      /* their alpha masks, if any */
+    skinq_mask *valid, *skin; /* warped pixels of after; auto-skin of before */
+    skinq_mask *roi;          /* the common ROI both analyses use */
+    de_out d;
+} cmp_work;
+
+static void cmp_work_free(skinq_ctx *ctx, cmp_work *W)
+{
+    skinq_free(ctx, W->d.map_de);
+    skinq_free(ctx, W->d.map_da);
+    skinq_image_free(&W->b);
+    skinq_image_free(&W->a);
+    skinq_image_free(&W->aw);
+    skinq_mask_free(&W->ab);
+    skinq_mask_free(&W->aa);
+    skinq_mask_free(&W->valid);
+    skinq_mask_free(&W->skin);
+    skinq_mask_free(&W->roi);
+}
+
+/* Both photos (colour), their provenance and their calibration (chart or white patch). */
+static skinq_status load_pair(skinq_ctx *ctx, const char *before_path, const char *after_path,
+                              const skinq_compare_options *o, const skinq_analysis_options *ao, cmp_work *W,
+                              skinq_compare_result *r)
+{
+    skinq_status st = skinq_image_load(ctx, before_path, &W->b, &W->ab);
+    if (st == SKINQ_OK)
+        st = skinq_image_load(ctx, after_path, &W->a, &W->aa);
+    if (st == SKINQ_OK && (W->b->channels < 3 || W->a->channels < 3))
+        st = skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "'%s': compare needs colour photos",
+                        W->b->channels < 3 ? before_path : after_path);
+    r->before = skinq_calloc(ctx, 1, sizeof *r->before);
+    r->after = skinq_calloc(ctx, 1, sizeof *r->after);
+    if (st == SKINQ_OK && (!r->before || !r->after))
+        st = SKINQ_E_NOMEM;
+    if (st == SKINQ_OK)
+        st = provenance(ctx, before_path, r->before);
+    if (st == SKINQ_OK)
+        st = provenance(ctx, after_path, r->after);
+    r->has_chart = o->chart_path != NULL;
+    r->has_white = !r->has_chart && ao->color.has_white;
+    if (st == SKINQ_OK)
+        st = calibrate(ctx, o, ao, before_path, &W->b, W->ab, &r->chart[0], r->white_gains[0]);
+    if (st == SKINQ_OK)
+        st = calibrate(ctx, o, ao, after_path, &W->a, W->aa, &r->chart[1], r->white_gains[1]);
+    return st;
+}
+
+/* Registration, the warp into before's frame, and the --ref gains on the warped photo. */
+static skinq_status register_after(skinq_ctx *ctx, const skinq_compare_options *o,
+                                   const skinq_analysis_options *ao, cmp_work *W, skinq_compare_result *r)
+{
+    skinq_align_options al = o->align;
+    al.after_mask = W->aa;
+    skinq_status st = skinq_align_register(ctx, W->b, W->a, &al, &r->alignment);
+    if (st == SKINQ_OK)
+        st = skinq_align_warp(ctx, W->a, W->aa, r->alignment.matrix, W->b->width, W->b->height, &W->aw, &W->valid);
+    if (st == SKINQ_OK && W->ab) /* before's own alpha limits the common area too */
+        for (int y = 0; y < W->b->height; y++)
+            for (int x = 0; x < W->b->width; x++)
+                W->valid->data[(size_t)y * W->valid->stride + x] &= W->ab->data[(size_t)y * W->ab->stride + x] != 0;
+    if (st == SKINQ_OK && ao->color.has_ref) { /* after's untreated skin → before's */
+        r->has_ref = 1;
+        st = skinq_align_ref_gains(ctx, W->b, W->aw, W->valid, ao->color.ref, r->ref_gains, &r->ref_pixels);
+        double m[9] = {r->ref_gains[0], 0, 0, 0, r->ref_gains[1], 0, 0, 0, r->ref_gains[2]};
+        skinq_image *n = NULL;
+        if (st == SKINQ_OK && (st = skinq_align_apply_matrix(ctx, W->aw, m, &n)) == SKINQ_OK) {
+            skinq_image_free(&W->aw);
+            W->aw = n;
+        }
+    }
+    return st;
+}
+
+/* The common ROI on before's pixels, then both analyses on exactly those pixels (calibration
+ * was applied when loading). */
+static skinq_status analyze_pair(skinq_ctx *ctx, const skinq_compare_options *o, const skinq_analysis_options *ao,
+                                 cmp_work *W, skinq_compare_result *r)
+{
+    const skinq_color_options *co = &ao->color;
+    skinq_status st = SKINQ_OK;
+    if (co->roi_kind == SKINQ_ROI_AUTO_SKIN)
+        st = skinq_color_skin_mask(ctx, W->b, W->ab, NULL, &W->skin);
+    if (st == SKINQ_OK)
+        st = skinq_align_common_roi(ctx, W->valid, co->roi_kind == SKINQ_ROI_MASK ? co->roi_mask : W->skin,
+                                    co->roi_kind == SKINQ_ROI_RECT ? &co->roi : NULL, &W->roi);
+    if (st == SKINQ_OK)
+        r->roi_pixels = skinq_mask_count(W->roi);
+    skinq_analysis_options each = *ao;
+    each.color.roi_kind = SKINQ_ROI_MASK;
+    each.color.roi_mask = W->roi;
+    each.color.has_white = 0;
+    each.color.maps_dir = NULL;
+    if (st == SKINQ_OK && !o->after_only)
+        st = skinq_analyze_image(ctx, W->b, NULL, &each, r->before);
+    if (st == SKINQ_OK)
+        st = skinq_analyze_image(ctx, W->aw, NULL, &each, r->after);
+    return st;
+}
+
+/* ΔE2000 over the ROI, the metric deltas and the difference maps. */
+static skinq_status differences(skinq_ctx *ctx, const skinq_compare_options *o, cmp_work *W,
+                                skinq_compare_result *r)
+{
+    if (o->after_only) {
+        r->delta_e_mean = r->delta_e_p95 = NAN;
+        return SKINQ_OK;
+    }
+    skinq_status st =
+        delta_e(ctx, W->b, W->aw, W->roi, o->maps_dir ? (o->map_max_size > 0 ? o->map_max_size : 2048) : 0, &W->d);
+    if (st == SKINQ_OK) {
+        r->delta_e_mean = W->d.mean, r->delta_e_p95 = W->d.p95;
+        st = fill_deltas(ctx, r);
+    }
+    if (st == SKINQ_OK && o->maps_dir)
+        st = write_maps(ctx, o->maps_dir, W->b, W->aw, &W->d);
+    return st;
+}
+
 skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *after_path,
                            const skinq_compare_options *o, skinq_compare_result *out)
 {
@@ -347,81 +469,15 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
     memset(&r, 0, sizeof r);
     r.alloc = ctx->alloc;
     r.ref_gains[0] = r.ref_gains[1] = r.ref_gains[2] = 1;
-    skinq_image *b = NULL, *a = NULL, *aw = NULL;
-    skinq_mask *ab = NULL, *aa = NULL, *valid = NULL, *skin = NULL, *roi = NULL;
-    de_out d = {0};
-    skinq_status st = skinq_image_load(ctx, before_path, &b, &ab);
+    cmp_work W;
+    memset(&W, 0, sizeof W);
+    skinq_status st = load_pair(ctx, before_path, after_path, o, ao, &W, &r);
     if (st == SKINQ_OK)
-        st = skinq_image_load(ctx, after_path, &a, &aa);
-    if (st == SKINQ_OK && (b->channels < 3 || a->channels < 3))
-        st = skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "'%s': compare needs colour photos",
-                        b->channels < 3 ? before_path : after_path);
-    r.before = skinq_calloc(ctx, 1, sizeof *r.before);
-    r.after = skinq_calloc(ctx, 1, sizeof *r.after);
-    if (st == SKINQ_OK && (!r.before || !r.after))
-        st = SKINQ_E_NOMEM;
+        st = register_after(ctx, o, ao, &W, &r);
     if (st == SKINQ_OK)
-        st = provenance(ctx, before_path, r.before);
+        st = analyze_pair(ctx, o, ao, &W, &r);
     if (st == SKINQ_OK)
-        st = provenance(ctx, after_path, r.after);
-    r.has_chart = o->chart_path != NULL;
-    r.has_white = !r.has_chart && ao->color.has_white;
-    if (st == SKINQ_OK)
-        st = calibrate(ctx, o, ao, before_path, &b, ab, &r.chart[0], r.white_gains[0]);
-    if (st == SKINQ_OK)
-        st = calibrate(ctx, o, ao, after_path, &a, aa, &r.chart[1], r.white_gains[1]);
-    /* registration and the warp into before's frame */
-    skinq_align_options al = o->align;
-    al.after_mask = aa;
-    if (st == SKINQ_OK)
-        st = skinq_align_register(ctx, b, a, &al, &r.alignment);
-    if (st == SKINQ_OK)
-        st = skinq_align_warp(ctx, a, aa, r.alignment.matrix, b->width, b->height, &aw, &valid);
-    if (st == SKINQ_OK && ab) /* before's own alpha limits the common area too */
-        for (int y = 0; y < b->height; y++)
-            for (int x = 0; x < b->width; x++)
-                valid->data[(size_t)y * valid->stride + x] &= ab->data[(size_t)y * ab->stride + x] != 0;
-    if (st == SKINQ_OK && ao->color.has_ref) { /* after's untreated skin → before's */
-        r.has_ref = 1;
-        st = skinq_align_ref_gains(ctx, b, aw, valid, ao->color.ref, r.ref_gains, &r.ref_pixels);
-        double m[9] = {r.ref_gains[0], 0, 0, 0, r.ref_gains[1], 0, 0, 0, r.ref_gains[2]};
-        skinq_image *n = NULL;
-        if (st == SKINQ_OK && (st = skinq_align_apply_matrix(ctx, aw, m, &n)) == SKINQ_OK) {
-            skinq_image_free(&aw);
-            aw = n;
-        }
-    }
-    /* the common ROI, on before's pixels */
-    const skinq_color_options *co = &ao->color;
-    if (st == SKINQ_OK && co->roi_kind == SKINQ_ROI_AUTO_SKIN)
-        st = skinq_color_skin_mask(ctx, b, ab, NULL, &skin);
-    if (st == SKINQ_OK)
-        st = skinq_align_common_roi(ctx, valid, co->roi_kind == SKINQ_ROI_MASK ? co->roi_mask : skin,
-                                    co->roi_kind == SKINQ_ROI_RECT ? &co->roi : NULL, &roi);
-    if (st == SKINQ_OK)
-        r.roi_pixels = skinq_mask_count(roi);
-    /* both analyses on exactly those pixels; calibration was applied above */
-    skinq_analysis_options each = *ao;
-    each.color.roi_kind = SKINQ_ROI_MASK;
-    each.color.roi_mask = roi;
-    each.color.has_white = 0;
-    each.color.maps_dir = NULL;
-    if (st == SKINQ_OK && !o->after_only)
-        st = skinq_analyze_image(ctx, b, NULL, &each, r.before);
-    if (st == SKINQ_OK)
-        st = skinq_analyze_image(ctx, aw, NULL, &each, r.after);
-    if (st == SKINQ_OK && o->after_only) {
-        r.delta_e_mean = r.delta_e_p95 = NAN;
-    } else {
-        if (st == SKINQ_OK)
-            st = delta_e(ctx, b, aw, roi, o->maps_dir ? (o->map_max_size > 0 ? o->map_max_size : 2048) : 0, &d);
-        if (st == SKINQ_OK) {
-            r.delta_e_mean = d.mean, r.delta_e_p95 = d.p95;
-            st = fill_deltas(ctx, &r);
-        }
-        if (st == SKINQ_OK && o->maps_dir)
-            st = write_maps(ctx, o->maps_dir, b, aw, &d);
-    }
+        st = differences(ctx, o, &W, &r);
     if (st != SKINQ_OK) {
         skinq_alignment keep = r.alignment;
         skinq_compare_free(&r);
@@ -430,15 +486,6 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
     } else {
         *out = r;
     }
-    skinq_free(ctx, d.map_de);
-    skinq_free(ctx, d.map_da);
-    skinq_image_free(&b);
-    skinq_image_free(&a);
-    skinq_image_free(&aw);
-    skinq_mask_free(&ab);
-    skinq_mask_free(&aa);
-    skinq_mask_free(&valid);
-    skinq_mask_free(&skin);
-    skinq_mask_free(&roi);
+    cmp_work_free(ctx, &W);
     return st;
 }
