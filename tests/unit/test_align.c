@@ -606,16 +606,10 @@ static void test_alloc_failures(void **state)
     fclose(cf);
     int succeeded = 0, n;
     for (n = 1; n < 400 && !succeeded; n++) {
-        tu_fail_alloc fa = {n, 0, 0};
-        skinq_settings s;
-        skinq_ctx_default_settings(&s);
-        s.threads = 1;
-        s.alloc = tu_fail_allocator(&fa);
-        skinq_ctx *ctx = NULL;
-        if (skinq_ctx_open(&ctx, &s) != SKINQ_OK) {
-            assert_int_equal(fa.live, 0);
+        tu_fail_alloc fa;
+        skinq_ctx *ctx = tu_fail_ctx(&fa, n, 1);
+        if (!ctx)
             continue;
-        }
         skinq_image *b = NULL, *a = NULL, *aw = NULL, *fixed = NULL;
         skinq_mask *valid = NULL, *roi = NULL;
         skinq_alignment al;

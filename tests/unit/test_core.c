@@ -315,16 +315,10 @@ static void test_metrics_heatmap_alloc_failures(void **state)
         v[i] = (float)i;
     int succeeded = 0;
     for (int n = 1; n < 100 && !succeeded; n++) {
-        tu_fail_alloc fa = {n, 0, 0};
-        skinq_settings s;
-        skinq_ctx_default_settings(&s);
-        s.threads = 1;
-        s.alloc = tu_fail_allocator(&fa);
-        skinq_ctx *ctx = NULL;
-        if (skinq_ctx_open(&ctx, &s) != SKINQ_OK) {
-            assert_int_equal(fa.live, 0);
+        tu_fail_alloc fa;
+        skinq_ctx *ctx = tu_fail_ctx(&fa, n, 1);
+        if (!ctx)
             continue;
-        }
         skinq_metrics m = {0};
         skinq_status st = SKINQ_OK;
         for (int i = 0; i < 150 && st == SKINQ_OK; i++) /* grows twice (64, 128, 256 items) */

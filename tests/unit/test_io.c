@@ -523,16 +523,10 @@ static void test_load_alloc_failures(void **state)
     for (int f = 0; f < 3; f++) {
         int succeeded = 0;
         for (int n = 1; n < 60 && !succeeded; n++) {
-            tu_fail_alloc fa = {n, 0, 0};
-            skinq_settings s;
-            skinq_ctx_default_settings(&s);
-            s.threads = 1;
-            s.alloc = tu_fail_allocator(&fa);
-            skinq_ctx *ctx = NULL;
-            if (skinq_ctx_open(&ctx, &s) != SKINQ_OK) {
-                assert_int_equal(fa.live, 0);
+            tu_fail_alloc fa;
+            skinq_ctx *ctx = tu_fail_ctx(&fa, n, 1);
+            if (!ctx)
                 continue;
-            }
             skinq_image *img = NULL;
             skinq_mask *alpha = NULL;
             skinq_status st = skinq_image_load(ctx, files[f], &img, &alpha);
@@ -563,16 +557,10 @@ static void test_write_alloc_failures(void **state)
     for (int f = 0; f < 3; f++) {
         int succeeded = 0;
         for (int n = 1; n < 60 && !succeeded; n++) {
-            tu_fail_alloc fa = {n, 0, 0};
-            skinq_settings s;
-            skinq_ctx_default_settings(&s);
-            s.threads = 1;
-            s.alloc = tu_fail_allocator(&fa);
-            skinq_ctx *ctx = NULL;
-            if (skinq_ctx_open(&ctx, &s) != SKINQ_OK) {
-                assert_int_equal(fa.live, 0);
+            tu_fail_alloc fa;
+            skinq_ctx *ctx = tu_fail_ctx(&fa, n, 1);
+            if (!ctx)
                 continue;
-            }
             skinq_image *img = NULL;
             skinq_status st = skinq_image_new(ctx, 24, 12, 3, 8, &img);
             uint8_t *jpg = NULL;

@@ -422,16 +422,10 @@ static void test_report_alloc_failures(void **state)
     tu_path(db, sizeof db, "rep.db");
     int succeeded = 0;
     for (int n = 1; n < 400 && !succeeded; n++) {
-        tu_fail_alloc fa = {n, 0, 0};
-        skinq_settings st_;
-        skinq_ctx_default_settings(&st_);
-        st_.threads = 1;
-        st_.alloc = tu_fail_allocator(&fa);
-        skinq_ctx *ctx = NULL;
-        if (skinq_ctx_open(&ctx, &st_) != SKINQ_OK) {
-            assert_int_equal(fa.live, 0);
+        tu_fail_alloc fa;
+        skinq_ctx *ctx = tu_fail_ctx(&fa, n, 1);
+        if (!ctx)
             continue;
-        }
         unlink(out);
         skinq_status st = skinq_store_open(ctx, db, &s);
         if (st == SKINQ_OK)
