@@ -59,13 +59,9 @@ static void print_text(const skinq_depth_result *r, const char *what)
     }
 }
 
-static int run(const cli_command *self, int argc, char **argv)
+/* The option combinations; an exit code, or -1 when they are fine. */
+static int check_options(const cli_command *self, int npos)
 {
-    int first;
-    int rc = cli_parse(self, argc, argv, &first);
-    if (rc >= 0)
-        return rc;
-    int npos = argc - first;
     if (opt_height && opt_lights)
         return cli_usage_error(self, "give either --height or --lights, not both");
     if (opt_height && npos)
@@ -89,81 +85,49 @@ static int run(const cli_command *self, int argc, char **argv)
         return cli_usage_error(self, "--ref-scale must be > 0 and --outlier-tau >= 0");
     if (npos > SKINQ_LIGHTS_MAX)
         return cli_usage_error(self, "at most %d images", SKINQ_LIGHTS_MAX);
+    return -1;
+}
 
-    skinq_ctx *ctx = cli_ctx_open();
-    if (!ctx)
-        return EXIT_INTERNAL;
-    skinq_depth_options o;
-    skinq_depth_default_options(&o);
-    o.px_per_mm = isfinite(opt_ppm) ? opt_ppm : 0;
-    o.z_scale = isfinite(opt_zscale) ? opt_zscale : 0;
-    o.scars.ref_scale_mm = opt_ref_scale;
-    o.ps.outlier_tau = opt_tau;
-    skinq_mask *mask = NULL;
-    skinq_depth_result *r = NULL;
+/* Provenance of every input into doc: the lights file and its images (named on the command line
+ * or in the file), or the one height map or photo. */
+static skinq_status add_inputs(skinq_ctx *ctx, cJSON *doc, const skinq_depth_result *r, const char *what,
+                               char **images, int npos)
+{
     skinq_status st = SKINQ_OK;
-    if (opt_mask)
-        st = skinq_mask_load(ctx, opt_mask, &mask);
-    o.scars.mask = mask;
-    o.mask_name = opt_mask;
-    const char *what = opt_height ? opt_height : opt_lights ? opt_lights : argv[first];
-    if (st == SKINQ_OK) {
-        o.scars.min_depth = isfinite(opt_min_depth) ? opt_min_depth : 0; /* 0: 0.05 mm or 1 px */
-        if (opt_height)
-            st = skinq_depth_from_height(ctx, opt_height, &o, &r);
-        else if (opt_lights)
-            st = skinq_depth_from_stack(ctx, opt_lights, (const char *const *)(argv + first), npos, &o, &r);
-        else
-            st = skinq_depth_from_photo(ctx, argv[first], &o, &r);
+    if (!opt_lights) {
+        cJSON *ip = provenance(ctx, what, r->width, r->height, &st);
+        if (ip)
+            cJSON_AddItemToObject(doc, "image", ip);
+        return st;
     }
-    /* provenance of every input before anything is printed or written */
-    cJSON *doc = NULL;
-    if (st == SKINQ_OK) {
-        doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
-        cJSON_AddStringToObject(doc, "input", r->input);
-        if (opt_lights) {
-            cJSON *lp = provenance(ctx, opt_lights, 0, 0, &st);
-            if (lp)
-                cJSON_AddItemToObject(doc, "lights", lp);
-            cJSON *imgs = cJSON_AddArrayToObject(doc, "images");
-            if (npos == 0 && st == SKINQ_OK) {
-                skinq_lights *L = NULL;
-                st = skinq_lights_load(ctx, opt_lights, &L);
-                for (int i = 0; st == SKINQ_OK && i < L->count; i++) {
-                    cJSON *ip = provenance(ctx, L->items[i].image, r->width, r->height, &st);
-                    if (ip)
-                        cJSON_AddItemToArray(imgs, ip);
-                }
-                skinq_lights_free(&L);
-            }
-            for (int i = 0; st == SKINQ_OK && i < npos; i++) {
-                cJSON *ip = provenance(ctx, argv[first + i], r->width, r->height, &st);
-                if (ip)
-                    cJSON_AddItemToArray(imgs, ip);
-            }
-            cJSON *im0 = cJSON_GetArrayItem(imgs, 0);
-            if (im0)
-                cJSON_AddItemToObject(doc, "image", cJSON_Duplicate(im0, 1));
-        } else {
-            cJSON *ip = provenance(ctx, what, r->width, r->height, &st);
+    cJSON *lp = provenance(ctx, opt_lights, 0, 0, &st);
+    if (lp)
+        cJSON_AddItemToObject(doc, "lights", lp);
+    cJSON *imgs = cJSON_AddArrayToObject(doc, "images");
+    if (npos == 0 && st == SKINQ_OK) {
+        skinq_lights *L = NULL;
+        st = skinq_lights_load(ctx, opt_lights, &L);
+        for (int i = 0; st == SKINQ_OK && i < L->count; i++) {
+            cJSON *ip = provenance(ctx, L->items[i].image, r->width, r->height, &st);
             if (ip)
-                cJSON_AddItemToObject(doc, "image", ip);
+                cJSON_AddItemToArray(imgs, ip);
         }
+        skinq_lights_free(&L);
     }
-    if (st == SKINQ_OK && opt_maps) {
-        st = skinq_depth_write_maps(ctx, r, opt_maps);
-        if (st != SKINQ_OK) {
-            rc = cli_fail(ctx, st);
-            if (st == SKINQ_E_IO)
-                rc = EXIT_INTERNAL; /* an unwritable output folder is not a bad input file */
-            goto out;
-        }
+    for (int i = 0; st == SKINQ_OK && i < npos; i++) {
+        cJSON *ip = provenance(ctx, images[i], r->width, r->height, &st);
+        if (ip)
+            cJSON_AddItemToArray(imgs, ip);
     }
-    if (st != SKINQ_OK) {
-        rc = cli_fail(ctx, st);
-        goto out;
-    }
+    cJSON *im0 = cJSON_GetArrayItem(imgs, 0);
+    if (im0)
+        cJSON_AddItemToObject(doc, "image", cJSON_Duplicate(im0, 1));
+    return st;
+}
+
+/* Scale, units, ROI, calibration and the parameters that made the numbers. */
+static void add_setup(cJSON *doc, const skinq_depth_result *r, const skinq_mask *mask, const skinq_depth_options *o)
+{
     if (r->px_per_mm > 0) {
         cJSON *sc = cJSON_AddObjectToObject(doc, "scale");
         cJSON_AddNumberToObject(sc, "px_per_mm", r->px_per_mm);
@@ -185,13 +149,17 @@ static int run(const cli_command *self, int argc, char **argv)
         cJSON_AddNumberToObject(par, "z_scale_mm_per_unit", opt_zscale);
     if (r->scars) {
         cJSON_AddNumberToObject(par, "min_depth", r->min_depth);
-        cJSON_AddNumberToObject(par, "reference_scale_mm", o.scars.ref_scale_mm);
+        cJSON_AddNumberToObject(par, "reference_scale_mm", o->scars.ref_scale_mm);
         cJSON_AddNumberToObject(par, "reference_sigma_px", r->scars->ref_sigma_px);
     }
     if (opt_lights)
-        cJSON_AddNumberToObject(par, "outlier_tau", o.ps.outlier_tau);
-    /* scalar paths through the shared writer; the items (which carry the type word) from the
-     * struct array, with the same numbers as the scars.items.N.* metrics */
+        cJSON_AddNumberToObject(par, "outlier_tau", o->ps.outlier_tau);
+}
+
+/* Scalar paths through the shared writer; the items (which carry the type word) from the struct
+ * array, with the same numbers as the scars.items.N.* metrics. -1 on clashing metric paths. */
+static int add_results(skinq_ctx *ctx, cJSON *doc, const skinq_depth_result *r)
+{
     skinq_metrics flat = {0};
     for (size_t i = 0; i < r->metrics.count; i++)
         if (strncmp(r->metrics.items[i].path, "scars.items.", 12) != 0 &&
@@ -200,12 +168,8 @@ static int run(const cli_command *self, int argc, char **argv)
             break;
     int bad = out_metrics_json(doc, &flat);
     skinq_metrics_free(&flat);
-    if (bad) {
-        cJSON_Delete(doc);
-        fputs("skinq: internal error: clashing metric paths\n", stderr);
-        rc = EXIT_INTERNAL;
-        goto out;
-    }
+    if (bad)
+        return -1;
     if (r->scars) {
         cJSON *items = cJSON_AddArrayToObject(cJSON_GetObjectItem(doc, "scars"), "items");
         for (int i = 0; i < r->scars->count; i++) {
@@ -225,17 +189,82 @@ static int run(const cli_command *self, int argc, char **argv)
     }
     if (opt_maps)
         cJSON_AddStringToObject(doc, "maps", opt_maps);
-    if (opt_json) {
-        rc = out_json(doc);
-    } else if (opt_csv) {
+    return 0;
+}
+
+/* JSON, CSV or text on stdout; doc is consumed. */
+static int emit(cJSON *doc, const skinq_depth_result *r, const char *what)
+{
+    if (opt_json)
+        return out_json(doc);
+    cJSON_Delete(doc);
+    if (opt_csv)
         out_metrics_csv(stdout, what, &r->metrics, 1);
-        cJSON_Delete(doc);
-        rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
-    } else {
-        cJSON_Delete(doc);
+    else
         print_text(r, what);
-        rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+}
+
+static int run(const cli_command *self, int argc, char **argv)
+{
+    int first;
+    int rc = cli_parse(self, argc, argv, &first);
+    if (rc >= 0)
+        return rc;
+    int npos = argc - first;
+    if ((rc = check_options(self, npos)) >= 0)
+        return rc;
+
+    skinq_ctx *ctx = cli_ctx_open();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    skinq_depth_options o;
+    skinq_depth_default_options(&o);
+    o.px_per_mm = isfinite(opt_ppm) ? opt_ppm : 0;
+    o.z_scale = isfinite(opt_zscale) ? opt_zscale : 0;
+    o.scars.ref_scale_mm = opt_ref_scale;
+    o.ps.outlier_tau = opt_tau;
+    skinq_mask *mask = NULL;
+    skinq_depth_result *r = NULL;
+    cJSON *doc = NULL;
+    skinq_status st = SKINQ_OK;
+    if (opt_mask)
+        st = skinq_mask_load(ctx, opt_mask, &mask);
+    o.scars.mask = mask;
+    o.mask_name = opt_mask;
+    const char *what = opt_height ? opt_height : opt_lights ? opt_lights : argv[first];
+    if (st == SKINQ_OK) {
+        o.scars.min_depth = isfinite(opt_min_depth) ? opt_min_depth : 0; /* 0: 0.05 mm or 1 px */
+        if (opt_height)
+            st = skinq_depth_from_height(ctx, opt_height, &o, &r);
+        else if (opt_lights)
+            st = skinq_depth_from_stack(ctx, opt_lights, (const char *const *)(argv + first), npos, &o, &r);
+        else
+            st = skinq_depth_from_photo(ctx, argv[first], &o, &r);
     }
+    /* provenance of every input before anything is printed or written */
+    if (st == SKINQ_OK) {
+        doc = cJSON_CreateObject();
+        cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
+        cJSON_AddStringToObject(doc, "input", r->input);
+        st = add_inputs(ctx, doc, r, what, argv + first, npos);
+    }
+    if (st == SKINQ_OK && opt_maps && (st = skinq_depth_write_maps(ctx, r, opt_maps)) == SKINQ_E_IO) {
+        cli_fail(ctx, st);
+        rc = EXIT_INTERNAL; /* an unwritable output folder is not a bad input file */
+        goto out;
+    }
+    if (st != SKINQ_OK) {
+        rc = cli_fail(ctx, st);
+        goto out;
+    }
+    add_setup(doc, r, mask, &o);
+    if (add_results(ctx, doc, r) != 0) {
+        fputs("skinq: internal error: clashing metric paths\n", stderr);
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    rc = emit(doc, r, what);
     doc = NULL;
 out:
     cJSON_Delete(doc);

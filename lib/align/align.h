@@ -19,10 +19,6 @@ int skinq_mat3_apply(const double m[9], double x, double y, double *ox, double *
 /** Pixel-centre-exact map from a w×h grid to a resized dw×dh grid: x' = (x + ½)·dw/w − ½. */
 void skinq_mat3_resize(double m[9], int w, int h, int dw, int dh);
 
-/* ---- sRGB transfer (IEC 61966-2-1), continuous, in normalise.c ---- */
-double align_srgb_decode(double encoded);  /* encoded 0..1 → linear */
-double align_srgb_encode(double linear);   /* linear → encoded, clamped to 0..1 */
-
 /* ---- owned 8-bit planes (plane.c) ---- */
 typedef struct align_plane {
     uint8_t *data;

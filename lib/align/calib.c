@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "align/align.h"
-#include "synth/colorchecker.h"
+#include "color/srgb.h"
 
 #define CHART_FILE_MAX (1 << 20)
 
@@ -35,31 +35,34 @@ static int read_corners(const cJSON *arr, double c[4][2])
     return 0;
 }
 
-static char *slurp(const char *path, long *n)
+/* The chart file as a NUL-terminated string in ctx's memory (at most CHART_FILE_MAX bytes). */
+static skinq_status slurp(skinq_ctx *ctx, const char *path, char **out)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return NULL;
-    char *buf = malloc(CHART_FILE_MAX + 1);
-    *n = buf ? (long)fread(buf, 1, CHART_FILE_MAX + 1, f) : -1;
+        return skinq_fail(ctx, SKINQ_E_IO, "cannot read chart file '%s'", path);
+    char *buf = skinq_malloc(ctx, CHART_FILE_MAX + 1);
+    size_t n = buf ? fread(buf, 1, CHART_FILE_MAX + 1, f) : 0;
     fclose(f);
-    if (buf)
-        buf[*n > CHART_FILE_MAX ? CHART_FILE_MAX : *n] = 0;
-    return buf;
+    if (!buf)
+        return SKINQ_E_NOMEM;
+    if (n > CHART_FILE_MAX) {
+        skinq_free(ctx, buf);
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' is larger than 1 MiB", path);
+    }
+    buf[n] = 0;
+    *out = buf;
+    return SKINQ_OK;
 }
 
 skinq_status skinq_chart_load(skinq_ctx *ctx, const char *path, const char *image, double corners[4][2])
 {
-    long n = 0;
-    char *text = slurp(path, &n);
-    if (!text)
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot read chart file '%s'", path);
-    if (n > CHART_FILE_MAX) {
-        free(text);
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' is larger than 1 MiB", path);
-    }
-    cJSON *doc = cJSON_Parse(text);
-    free(text);
+    char *text = NULL;
+    skinq_status st = slurp(ctx, path, &text);
+    if (st != SKINQ_OK)
+        return st;
+    cJSON *doc = cJSON_Parse(text); /* cJSON allocates through its own hooks (global, not per ctx) */
+    skinq_free(ctx, text);
     if (!doc)
         return skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' is not valid JSON", path);
     const cJSON *arr = NULL;
@@ -75,7 +78,6 @@ skinq_status skinq_chart_load(skinq_ctx *ctx, const char *path, const char *imag
     if (!arr)
         arr = cJSON_GetObjectItemCaseSensitive(doc, "corners");
     double c[4][2];
-    skinq_status st = SKINQ_OK;
     if (!arr)
         st = skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' has no \"corners\"%s%s%s", path,
                         image ? " for '" : "", image ? base_name(image) : "", image ? "'" : "");
@@ -149,7 +151,7 @@ static int sample_patch(const skinq_image *img, const double c[4][2], int k, dou
                 size_t o = (size_t)xi * img->channels + ch;
                 unsigned v = img->depth == 16 ? ((const uint16_t *)(const void *)r)[o] : r[o];
                 clip |= v == 0 || v == full;
-                vals[ch][n] = img->depth == 16 ? align_srgb_decode(v / 65535.0) : skinq_cc_linear((uint8_t)v);
+                vals[ch][n] = skinq_srgb_decode(v / (img->depth == 16 ? 65535.0 : 255.0));
             }
             clipped += clip;
             n++;
@@ -188,7 +190,7 @@ skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const
     for (int k = 0; k < SKINQ_CHART_PATCHES; k++) {
         used[k] = !sample_patch(img, corners, k, buf, f.measured[k]);
         for (int c = 0; c < 3; c++)
-            ref[k][c] = skinq_cc_linear(skinq_colorchecker[k].srgb[c]);
+            ref[k][c] = skinq_srgb_decode(skinq_colorchecker[k].srgb[c] / 255.0);
         skinq_cc_linear_to_lab(ref[k], ref_lab[k]);
         if (!used[k])
             continue;

@@ -7,7 +7,7 @@
 
 #include "align/align.h"
 #include "pipeline/pipeline.h"
-#include "report/report.h"
+#include "render/render.h"
 
 /* Which side is better, by path prefix (first match wins). Redness, texture and scar extent:
  * less is better (design §3); metrics with no clinical direction are left out (0). */

@@ -1,6 +1,7 @@
 /* cvwrap.cpp -- the only C++ in skinq: OpenCV 4 features, RANSAC, warps (and the benchmarks' ECC
  * peer) behind C functions.
- * Buffers are wrapped in cv::Mat headers (no copies); every exception ends here as a status. */
+ * Buffers are wrapped in cv::Mat headers (no copies); every exception ends here as a status.
+ * OpenCV's own buffers (keypoints, descriptors, matrices) come from its allocator, not the ctx's. */
 #include "align/align.h" /* cvwrap.h, and align_match() */
 
 #include <opencv2/calib3d.hpp>

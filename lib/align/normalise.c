@@ -4,18 +4,7 @@
 #include <string.h>
 
 #include "align/align.h"
-#include "synth/colorchecker.h"
-
-double align_srgb_encode(double v)
-{
-    v = v < 0 ? 0 : v > 1 ? 1 : v;
-    return v <= 0.0031308 ? 12.92 * v : 1.055 * pow(v, 1 / 2.4) - 0.055;
-}
-
-double align_srgb_decode(double e)
-{
-    return e <= 0.04045 ? e / 12.92 : pow((e + 0.055) / 1.055, 2.4);
-}
+#include "color/srgb.h"
 
 typedef struct apply_job {
     const skinq_image *src;
@@ -59,7 +48,7 @@ static void apply_rows(void *user, int task, int thread)
                 size_t k = (size_t)x * s->channels + c;
                 if (s->depth == 16)
                     ((uint16_t *)(void *)o8)[k] =
-                        c < 3 ? (uint16_t)lround(align_srgb_encode(out[c]) * 65535) : ((const uint16_t *)(const void *)r8)[k];
+                        c < 3 ? (uint16_t)lround(skinq_srgb_encode(out[c]) * 65535) : ((const uint16_t *)(const void *)r8)[k];
                 else
                     o8[k] = c < 3 ? encode8(j, out[c]) : r8[k];
             }
@@ -73,7 +62,7 @@ static float *decode_table(skinq_ctx *ctx, int depth)
     size_t n = depth == 16 ? 65536 : 256;
     float *t = skinq_malloc(ctx, n * sizeof *t);
     for (size_t i = 0; t && i < n; i++)
-        t[i] = (float)(depth == 16 ? align_srgb_decode(i / 65535.0) : skinq_cc_linear((uint8_t)i));
+        t[i] = (float)skinq_srgb_decode(depth == 16 ? i / 65535.0 : i / 255.0);
     return t;
 }
 
@@ -98,7 +87,7 @@ skinq_status skinq_align_apply_matrix(skinq_ctx *ctx, const skinq_image *img, co
         j->src = img, j->dst = dst, j->lin = lin;
         memcpy(j->m, m, sizeof j->m);
         for (int k = 0; k < 255; k++)
-            j->thr[k] = align_srgb_decode((k + 0.5) / 255);
+            j->thr[k] = skinq_srgb_decode((k + 0.5) / 255);
         skinq_parallel_for(ctx, (img->height + 63) / 64, apply_rows, j);
         *out = dst;
         dst = NULL;

@@ -301,14 +301,9 @@ static void alignment_init(skinq_alignment *r, const skinq_image *before, const 
     r->after_size[0] = after->width, r->after_size[1] = after->height;
 }
 
-skinq_status skinq_align_register(skinq_ctx *ctx, const skinq_image *before, const skinq_image *after,
-                                  const skinq_align_options *opt, skinq_alignment *out)
+static skinq_status check_register_args(skinq_ctx *ctx, const skinq_image *before, const skinq_image *after,
+                                        const skinq_align_options *opt, const skinq_alignment *out)
 {
-    skinq_align_options def;
-    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &def, opt, skinq_align_default_options, "skinq_align_options");
-    if (ost != SKINQ_OK)
-        return ost;
-    opt = &def;
     if (!before || !after || !out || !before->data || !after->data)
         return skinq_fail(ctx, SKINQ_E_INVALID, "registration needs two images");
     const skinq_mask *am = opt->after_mask;
@@ -318,12 +313,109 @@ skinq_status skinq_align_register(skinq_ctx *ctx, const skinq_image *before, con
     if (!opt->no_align && (opt->feature_size < 64 || opt->max_features < 8 || !(opt->ratio > 0 && opt->ratio <= 1) ||
                            opt->min_inliers < 4 || opt->ecc_size < -1))
         return skinq_fail(ctx, SKINQ_E_INVALID, "bad registration options");
+    return SKINQ_OK;
+}
+
+/* Features matched on the working levels, RANSAC, and the homography H in full-size pixels
+ * (after full → after level → before level → before full); inl[] marks the inliers. */
+static skinq_status feature_homography(skinq_ctx *ctx, const skinq_align_options *opt, const level *L,
+                                       cvw_matches *mt, uint8_t **inl, const skinq_image *before,
+                                       const skinq_image *after, skinq_alignment *r, double H[9])
+{
+    cvw_plane pb = align_cv(&L->b), pa = align_cv(&L->a);
+    skinq_status st = cvw_match_features(ctx, &pb, &pa, opt->max_features, opt->ratio, mt);
+    if (st != SKINQ_OK)
+        return st;
+    r->keypoints[0] = mt->keypoints_a, r->keypoints[1] = mt->keypoints_b;
+    r->matches = mt->count;
+    if (mt->count < opt->min_inliers)
+        return skinq_fail(ctx, SKINQ_E_ALIGN,
+                          "cannot align: only %d feature matches (%d and %d keypoints; need %d inliers); "
+                          "the images may not show the same site",
+                          mt->count, mt->keypoints_a, mt->keypoints_b, opt->min_inliers);
+    if (!(*inl = skinq_calloc(ctx, (size_t)mt->count, 1)))
+        return SKINQ_E_NOMEM;
+    double Hs[9], Sbi[9], det = 0;
+    st = cvw_homography(ctx, mt->b, mt->a, mt->count, RANSAC_PX, Hs, *inl);
+    if (st != SKINQ_OK)
+        return st;
+    for (int i = 0; i < mt->count; i++)
+        r->inliers += (*inl)[i] != 0;
+    skinq_mat3_inv(L->Sb, Sbi);
+    skinq_mat3_mul(Sbi, Hs, H);
+    skinq_mat3_mul(H, L->Sa, H);
+    const char *why = degenerate(H, after->width, after->height, &det);
+    if (r->inliers >= opt->min_inliers && !why)
+        return SKINQ_OK;
+    memcpy(r->matrix, H, 9 * sizeof *H);
+    r->overlap = why ? 0 : overlap_fraction(H, before, after, opt->after_mask);
+    if (why)
+        return skinq_fail(ctx, SKINQ_E_ALIGN, "cannot align: the best homography is degenerate (%s)", why);
+    return skinq_fail(ctx, SKINQ_E_ALIGN,
+                      "cannot align: only %d of %d feature matches agree on one transform (need %d); "
+                      "the images may not show the same site",
+                      r->inliers, mt->count, opt->min_inliers);
+}
+
+/* ECC must agree with the feature inliers within the uncertainty of their fit (8 parameters
+ * from n matches of scatter rms: sigma ≈ rms·sqrt(8/n)); on phantoms whose skin changes between
+ * photos (redness, texture) an unchecked ECC was pulled 1-1.5 px off by the change. ECC moving
+ * the inliers by d raises their rms to about sqrt(rms² + d²). H is replaced when it agrees. */
+static skinq_status ecc_checked(skinq_ctx *ctx, const skinq_align_options *opt, level *L,
+                                const cvw_matches *mt, const uint8_t *inl, const skinq_image *before,
+                                const skinq_image *after, skinq_alignment *r, double H[9])
+{
+    double rms0 = inlier_rms(L, mt, inl, H), He[9];
+    memcpy(He, H, sizeof He);
+    double allow = ECC_AGREE_SIGMAS * rms0 * sqrt(8.0 / r->inliers), rms1 = NAN;
+    int refined = opt->ecc_size >= 0 ? refine(ctx, opt, L, before, after, He, rms0, &r->ecc) : 0;
+    if (refined < 0)
+        return SKINQ_E_NOMEM;
+    if (refined && (rms1 = inlier_rms(L, mt, inl, He), rms1 * rms1 - rms0 * rms0 <= allow * allow + 1e-9)) {
+        memcpy(H, He, sizeof He);
+        strcpy(r->method, "akaze+ransac+ecc");
+    }
+    r->ecc_accepted = strcmp(r->method, "akaze+ransac+ecc") == 0;
+    return SKINQ_OK;
+}
+
+/* The final matrix (normalised), its inlier rms and overlap, and the last checks. */
+static skinq_status finish(skinq_ctx *ctx, const skinq_align_options *opt, const level *L, const cvw_matches *mt,
+                           const uint8_t *inl, const skinq_image *before, const skinq_image *after,
+                           const double H[9], skinq_alignment *r)
+{
+    double det = 0;
+    for (int i = 0; i < 9; i++)
+        r->matrix[i] = H[i] / H[8];
+    r->rms_px = inlier_rms(L, mt, inl, r->matrix);
+    r->overlap = overlap_fraction(r->matrix, before, after, opt->after_mask);
+    const char *why = degenerate(r->matrix, after->width, after->height, &det);
+    if (why)
+        return skinq_fail(ctx, SKINQ_E_ALIGN, "cannot align: the refined homography is degenerate (%s)", why);
+    if (r->overlap < opt->min_overlap)
+        return skinq_fail(ctx, SKINQ_E_ALIGN, "cannot align: after covers only %.0f %% of before (need %.0f %%)",
+                          100 * r->overlap, 100 * opt->min_overlap);
+    r->ok = 1;
+    return SKINQ_OK;
+}
+
+skinq_status skinq_align_register(skinq_ctx *ctx, const skinq_image *before, const skinq_image *after,
+                                  const skinq_align_options *opt, skinq_alignment *out)
+{
+    skinq_align_options def;
+    skinq_status st = SKINQ_OPTIONS_TAKE(ctx, &def, opt, skinq_align_default_options, "skinq_align_options");
+    if (st != SKINQ_OK)
+        return st;
+    opt = &def;
+    st = check_register_args(ctx, before, after, opt, out);
+    if (st != SKINQ_OK)
+        return st;
     skinq_alignment r;
     alignment_init(&r, before, after);
     if (opt->no_align) {
         strcpy(r.method, "none");
         r.ok = 1;
-        r.overlap = overlap_fraction(r.matrix, before, after, am);
+        r.overlap = overlap_fraction(r.matrix, before, after, opt->after_mask);
         *out = r;
         return SKINQ_OK;
     }
@@ -331,81 +423,14 @@ skinq_status skinq_align_register(skinq_ctx *ctx, const skinq_image *before, con
     level L = {0};
     cvw_matches mt = {0};
     uint8_t *inl = NULL;
-    double det = 0;
-    skinq_status st = level_make(ctx, before, after, am, opt->feature_size, &L);
-    if (st == SKINQ_OK) {
-        cvw_plane pb = align_cv(&L.b), pa = align_cv(&L.a);
-        st = cvw_match_features(ctx, &pb, &pa, opt->max_features, opt->ratio, &mt);
-    }
-    if (st != SKINQ_OK)
-        goto done;
-    r.keypoints[0] = mt.keypoints_a, r.keypoints[1] = mt.keypoints_b;
-    r.matches = mt.count;
-    if (mt.count < opt->min_inliers) {
-        st = skinq_fail(ctx, SKINQ_E_ALIGN,
-                        "cannot align: only %d feature matches (%d and %d keypoints; need %d inliers); "
-                        "the images may not show the same site",
-                        mt.count, mt.keypoints_a, mt.keypoints_b, opt->min_inliers);
-        goto done;
-    }
-    if (!(inl = skinq_calloc(ctx, (size_t)mt.count, 1))) {
-        st = SKINQ_E_NOMEM;
-        goto done;
-    }
-    double Hs[9], H[9], Sbi[9];
-    st = cvw_homography(ctx, mt.b, mt.a, mt.count, RANSAC_PX, Hs, inl);
-    if (st != SKINQ_OK)
-        goto done;
-    for (int i = 0; i < mt.count; i++)
-        r.inliers += inl[i] != 0;
-    skinq_mat3_inv(L.Sb, Sbi); /* after full → after level → before level → before full */
-    skinq_mat3_mul(Sbi, Hs, H);
-    skinq_mat3_mul(H, L.Sa, H);
-    const char *why = degenerate(H, after->width, after->height, &det);
-    if (r.inliers < opt->min_inliers || why) {
-        memcpy(r.matrix, H, sizeof H);
-        r.overlap = why ? 0 : overlap_fraction(H, before, after, am);
-        if (why)
-            st = skinq_fail(ctx, SKINQ_E_ALIGN, "cannot align: the best homography is degenerate (%s)", why);
-        else
-            st = skinq_fail(ctx, SKINQ_E_ALIGN,
-                            "cannot align: only %d of %d feature matches agree on one transform (need %d); "
-                            "the images may not show the same site",
-                            r.inliers, mt.count, opt->min_inliers);
-        goto done;
-    }
-    /* ECC must agree with the feature inliers within the uncertainty of their fit (8 parameters
-     * from n matches of scatter rms: sigma ≈ rms·sqrt(8/n)); on phantoms whose skin changes between
-     * photos (redness, texture) an unchecked ECC was pulled 1-1.5 px off by the change. ECC moving
-     * the inliers by d raises their rms to about sqrt(rms² + d²). */
-    double rms0 = inlier_rms(&L, &mt, inl, H), He[9];
-    memcpy(He, H, sizeof He);
-    double allow = ECC_AGREE_SIGMAS * rms0 * sqrt(8.0 / r.inliers), rms1 = NAN;
-    int refined = opt->ecc_size >= 0 ? refine(ctx, opt, &L, before, after, He, rms0, &r.ecc) : 0;
-    if (refined < 0) {
-        st = SKINQ_E_NOMEM;
-        goto done;
-    }
-    if (refined && (rms1 = inlier_rms(&L, &mt, inl, He), rms1 * rms1 - rms0 * rms0 <= allow * allow + 1e-9)) {
-        memcpy(H, He, sizeof He);
-        strcpy(r.method, "akaze+ransac+ecc");
-    }
-    r.ecc_accepted = strcmp(r.method, "akaze+ransac+ecc") == 0;
-    for (int i = 0; i < 9; i++)
-        r.matrix[i] = H[i] / H[8];
-    r.rms_px = inlier_rms(&L, &mt, inl, r.matrix);
-    r.overlap = overlap_fraction(r.matrix, before, after, am);
-    why = degenerate(r.matrix, after->width, after->height, &det);
-    if (why)
-        st = skinq_fail(ctx, SKINQ_E_ALIGN, "cannot align: the refined homography is degenerate (%s)", why);
-    else if (r.overlap < opt->min_overlap)
-        st = skinq_fail(ctx, SKINQ_E_ALIGN, "cannot align: after covers only %.0f %% of before (need %.0f %%)",
-                        100 * r.overlap, 100 * opt->min_overlap);
-    else {
-        r.ok = 1;
-        st = SKINQ_OK;
-    }
-done:
+    double H[9];
+    st = level_make(ctx, before, after, opt->after_mask, opt->feature_size, &L);
+    if (st == SKINQ_OK)
+        st = feature_homography(ctx, opt, &L, &mt, &inl, before, after, &r, H);
+    if (st == SKINQ_OK)
+        st = ecc_checked(ctx, opt, &L, &mt, inl, before, after, &r, H);
+    if (st == SKINQ_OK)
+        st = finish(ctx, opt, &L, &mt, inl, before, after, H, &r);
     if (st == SKINQ_OK || st == SKINQ_E_ALIGN)
         *out = r;
     skinq_free(ctx, inl);

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #include "color/color_int.h"
-#include "report/report.h"
 
 /* ------------------------------------------------------------ formulas */
 

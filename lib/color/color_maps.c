@@ -7,7 +7,7 @@
 
 #include "color/color_int.h"
 #include "io/io.h"
-#include "report/report.h"
+#include "render/render.h"
 
 const int skinq_color_map_metric[MAP_COUNT] = {SKINQ_CM_A, SKINQ_CM_EI, SKINQ_CM_HB, SKINQ_CM_MEL};
 static const char *const map_file[MAP_COUNT] = {"a.png", "erythema_index.png", "hemoglobin.png", "melanin.png"};

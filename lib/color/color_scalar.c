@@ -4,25 +4,20 @@
 #include <stdlib.h>
 
 #include "color/color_kernels.h"
+#include "color/srgb.h"
 
 float skinq_srgb8_linear[256];
 float skinq_srgb8_od[256];
 float *skinq_srgb16_linear, *skinq_srgb16_od;
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT, tables16_once = PTHREAD_ONCE_INIT;
 
-/* IEC 61966-2-1 decoding of an encoded value e in [0, 1], in double. */
-static double srgb_decode(double e)
-{
-    return e <= 0.04045 ? e / 12.92 : pow((e + 0.055) / 1.055, 2.4);
-}
-
 static void build_tables(void)
 {
     for (int v = 0; v < 256; v++) {
-        skinq_srgb8_linear[v] = (float)srgb_decode(v / 255.0);
+        skinq_srgb8_linear[v] = (float)skinq_srgb_decode(v / 255.0);
         /* code 0 has no optical density (linear 0); it is always excluded as clipped, and its
          * table entry is the density of half a code so that maps of it stay finite */
-        skinq_srgb8_od[v] = (float)-log10(srgb_decode((v ? v : 0.5) / 255.0));
+        skinq_srgb8_od[v] = (float)-log10(skinq_srgb_decode((v ? v : 0.5) / 255.0));
     }
 }
 
@@ -40,8 +35,8 @@ static void build_tables16(void)
         return;
     }
     for (int v = 0; v < 65536; v++) {
-        lin[v] = (float)srgb_decode(v / 65535.0);
-        od[v] = (float)-log10(srgb_decode((v ? v : 0.5) / 65535.0));
+        lin[v] = (float)skinq_srgb_decode(v / 65535.0);
+        od[v] = (float)-log10(skinq_srgb_decode((v ? v : 0.5) / 65535.0));
     }
     skinq_srgb16_linear = lin;
     skinq_srgb16_od = od;

@@ -5,16 +5,14 @@
  * the per-pixel values, moments and histograms equal those of the per-pixel pass (moments in
  * double, so to its rounding), at a cost that grows with the distinct colours, not the pixels.
  *
- * The histograms are mapped from the OS (lazily zeroed pages) rather than through the allocator
- * hooks: only the pages of colours that occur are ever touched (skin occupies a few thousand
- * (r, g) rows of the 65536), and the rows[] flags tell which to read back. */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
+ * The histograms come zeroed through the context's allocator (skinq_calloc): with the default
+ * allocator they are fresh zero pages, and only the pages of colours that occur are ever touched
+ * (skin occupies a few thousand (r, g) rows of the 65536); the rows[] flags tell which to read
+ * back. An embedder's allocator gets them zero-filled. */
 #include <string.h>
-#include <sys/mman.h>
 
 #include "color/color_int.h"
 
-#define HIST_BYTES ((size_t)SKINQ_HIST8_SIZE * sizeof(uint32_t))
 #define R_PER_TASK 1    /* the evaluation: a task per red level (skin fills a few dozen of them) */
 #define BATCH 1024      /* colours evaluated per kernel call */
 
@@ -141,7 +139,7 @@ static void eval_task(void *user, int task, int thread)
         eval_batch(J, P, bins, rgb, cnt, nb, out);
 }
 
-/* ---- counts: per-slot lazily mapped histograms of one region ---- */
+/* ---- counts: per-slot lazily zeroed histograms of one region ---- */
 
 /* The tables stay with the ctx between analyses (skinq_ctx_keep): the evaluation leaves them
  * zeroed, and a fresh map would fault in every touched page again (~400 per table and photo,
@@ -156,8 +154,7 @@ static void counts_destroy(skinq_ctx *ctx, void *p)
 {
     skinq_color_counts *c = p;
     for (int t = 0; c->h && t < c->slots; t++) {
-        if (c->h[t].count)
-            munmap(c->h[t].count, HIST_BYTES);
+        skinq_free(ctx, c->h[t].count);
         skinq_free(ctx, c->h[t].rows);
     }
     skinq_free(ctx, c->h);
@@ -184,11 +181,10 @@ skinq_status skinq_color_counts_new(skinq_ctx *ctx, int slots, skinq_color_count
     c->h = skinq_calloc(ctx, (size_t)slots, sizeof *c->h);
     skinq_status st = c->h ? SKINQ_OK : SKINQ_E_NOMEM;
     for (int t = 0; st == SKINQ_OK && t < slots; t++) {
-        void *m = mmap(NULL, HIST_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        c->h[t].count = m == MAP_FAILED ? NULL : m;
-        c->h[t].rows = skinq_calloc(ctx, SKINQ_HIST8_ROWS, 1);
-        if (!c->h[t].count || !c->h[t].rows)
-            st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (colour histograms)");
+        c->h[t].count = skinq_calloc(ctx, SKINQ_HIST8_SIZE, sizeof(uint32_t));
+        c->h[t].rows = c->h[t].count ? skinq_calloc(ctx, SKINQ_HIST8_ROWS, 1) : NULL;
+        if (!c->h[t].rows)
+            st = SKINQ_E_NOMEM;
     }
     if (st != SKINQ_OK)
         skinq_color_counts_free(ctx, &c);

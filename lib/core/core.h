@@ -60,6 +60,9 @@ void skinq_free_raw(const skinq_allocator *a, void *p);
 /** Allocate through ctx's allocator; on failure records "out of memory (N bytes)" and returns NULL. */
 void *skinq_malloc(skinq_ctx *ctx, size_t size);
 void *skinq_calloc(skinq_ctx *ctx, size_t n, size_t size);
+/** Move p's first min(old_size, new_size) bytes to a new block of new_size and free p; on failure
+ *  NULL (p untouched, "out of memory" recorded). The hooks have no realloc: this always copies. */
+void *skinq_realloc(skinq_ctx *ctx, void *p, size_t old_size, size_t new_size);
 void skinq_free(skinq_ctx *ctx, void *p);
 
 /**

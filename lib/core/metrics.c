@@ -1,9 +1,47 @@
 /* metrics.c -- the flat list of (dotted path, value, unit) every analysis reports through. */
 #include "core.h"
 
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+/* The items live behind a copy of the allocator that made them: skinq_metrics_free() has no ctx
+ * (the list is the caller's and may outlive it), yet frees through the same hooks. */
+typedef union metrics_head {
+    skinq_allocator alloc;
+    max_align_t align;
+} metrics_head;
+
+static metrics_head *head_of(skinq_metric *items)
+{
+    return (metrics_head *)(void *)items - 1;
+}
+
+static void items_free(skinq_metric *items)
+{
+    if (!items)
+        return;
+    metrics_head *h = head_of(items);
+    skinq_allocator a = h->alloc;
+    skinq_free_raw(&a, h);
+}
+
+/* Room for `cap` items, the old ones moved over; NULL when out of memory (list unchanged). */
+static skinq_metric *items_grow(skinq_ctx *ctx, const skinq_metrics *m, size_t cap)
+{
+    size_t bytes;
+    if (skinq_mul_size(cap, sizeof(skinq_metric), &bytes) != 0 || bytes > SIZE_MAX - sizeof(metrics_head))
+        return NULL;
+    metrics_head *h = skinq_alloc_raw(&ctx->alloc, sizeof *h + bytes);
+    if (!h)
+        return NULL;
+    h->alloc = ctx->alloc;
+    skinq_metric *items = (skinq_metric *)(void *)(h + 1);
+    if (m->count)
+        memcpy(items, m->items, m->count * sizeof *items);
+    items_free(m->items);
+    return items;
+}
 
 static void copy_trunc(char *dst, size_t n, const char *src)
 {
@@ -22,8 +60,7 @@ skinq_status skinq_metrics_add(skinq_ctx *ctx, skinq_metrics *m, const char *pat
     }
     if (m->count == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 64;
-        /* plain realloc: the list belongs to the caller and is freed with skinq_metrics_free() */
-        skinq_metric *items = realloc(m->items, cap * sizeof *items);
+        skinq_metric *items = items_grow(ctx, m, cap);
         if (!items)
             return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (%zu metrics)", cap);
         m->items = items;
@@ -59,6 +96,6 @@ void skinq_metrics_free(skinq_metrics *m)
 {
     if (!m)
         return;
-    free(m->items);
+    items_free(m->items);
     memset(m, 0, sizeof *m);
 }

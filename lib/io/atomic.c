@@ -11,17 +11,16 @@
 static char *dup_str(skinq_ctx *ctx, const char *s, size_t extra)
 {
     size_t n = strlen(s);
-    char *d = malloc(n + extra + 1); /* small and freed by skinq_atomic_abort(): plain malloc */
+    char *d = skinq_malloc(ctx, n + extra + 1);
     if (d)
         memcpy(d, s, n + 1);
-    else
-        skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory");
     return d;
 }
 
 skinq_status skinq_atomic_open(skinq_ctx *ctx, const char *path, skinq_atomic_file *af)
 {
     memset(af, 0, sizeof *af);
+    af->ctx = ctx;
     af->final_path = dup_str(ctx, path, 0);
     af->tmp_path = dup_str(ctx, path, 16);
     if (!af->final_path || !af->tmp_path) {
@@ -79,8 +78,10 @@ void skinq_atomic_abort(skinq_atomic_file *af)
         fclose(af->f);
     if (af->tmp_path && af->tmp_path[0])
         unlink(af->tmp_path);
-    free(af->tmp_path);
-    free(af->final_path);
+    if (af->ctx) {
+        skinq_free(af->ctx, af->tmp_path);
+        skinq_free(af->ctx, af->final_path);
+    }
     memset(af, 0, sizeof *af);
 }
 

@@ -8,6 +8,7 @@ void skinq_icc_to_srgb(skinq_ctx *ctx, const char *path, skinq_image *img)
 {
     if (!img->icc || img->icc_size == 0)
         return;
+    /* lcms2 allocates its profiles and transforms itself (its own plug-in allocator, not per ctx) */
     cmsHPROFILE in = cmsOpenProfileFromMem(img->icc, (cmsUInt32Number)img->icc_size);
     if (!in) {
         skinq_warn(ctx, "'%s': embedded ICC profile is unreadable; pixels taken as sRGB", path);

@@ -9,8 +9,9 @@
 /** A file being written under a temporary name beside its final path. */
 typedef struct skinq_atomic_file {
     FILE *f;
-    char *tmp_path;
+    char *tmp_path;   /* both paths through ctx's allocator */
     char *final_path;
+    skinq_ctx *ctx;
 } skinq_atomic_file;
 
 /** Open `path`.tmp.XXXXXX for writing. @return SKINQ_OK or SKINQ_E_IO (message names path). */
@@ -56,7 +57,7 @@ skinq_status skinq_jpeg_decode_rows(skinq_ctx *ctx, const char *path, int batch,
 
 /**
  * Encode an 8-bit gray/RGB image as a baseline JPEG in memory (for embedding in reports).
- * @param out  receives a buffer to free with free(); @param size its length.
+ * @param out  receives a buffer to free with skinq_free(ctx, ...); @param size its length.
  * @return SKINQ_OK, SKINQ_E_INVALID (layout/quality), SKINQ_E_NOMEM.
  */
 skinq_status skinq_jpeg_encode_mem(skinq_ctx *ctx, const skinq_image *img, int quality, uint8_t **out,

@@ -96,7 +96,7 @@ static void header_from(struct jpeg_decompress_struct *d, skinq_image_header *hd
     unsigned int icc_len = 0;
     if (jpeg_read_icc_profile(d, &icc, &icc_len) && icc) {
         hdr->has_icc = 1;
-        free(icc);
+        free(icc); /* libjpeg's jpeg_read_icc_profile() mallocs the profile itself */
     }
 }
 
@@ -143,7 +143,7 @@ skinq_status skinq_jpeg_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_
     if (setjmp(e.jump)) {
         skinq_image *tmp = img;
         skinq_image_free(&tmp);
-        free(icc);
+        free(icc); /* libjpeg's own malloc (jpeg_read_icc_profile) */
         jpeg_destroy_decompress(&d);
         return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': %s", path, e.msg);
     }
@@ -173,6 +173,7 @@ skinq_status skinq_jpeg_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_
     JOCTET *icc_data = NULL;
     unsigned int icc_len = 0;
     if (jpeg_read_icc_profile(&d, &icc_data, &icc_len) && icc_data) {
+        /* libjpeg mallocs the profile itself: copied into ctx's memory, its buffer freed */
         icc = icc_data;
         im->icc = skinq_malloc(ctx, icc_len);
         if (!im->icc) {
@@ -334,7 +335,7 @@ skinq_status skinq_jpeg_encode_mem(skinq_ctx *ctx, const skinq_image *img, int q
     jerr_init(&e);
     if (setjmp(e.jump)) {
         jpeg_destroy_compress(&c);
-        free(buf);
+        free(buf); /* jpeg_mem_dest()'s own malloc */
         return skinq_fail(ctx, SKINQ_E_NOMEM, "cannot encode JPEG: %s", e.msg);
     }
     jpeg_create_compress(&c);
@@ -354,7 +355,14 @@ skinq_status skinq_jpeg_encode_mem(skinq_ctx *ctx, const skinq_image *img, int q
     jpeg_finish_compress(&c);
     buf = b;
     jpeg_destroy_compress(&c);
-    *out = buf;
+    /* jpeg_mem_dest() mallocs and grows its buffer itself: the result moves to ctx's memory */
+    uint8_t *copy = skinq_malloc(ctx, len);
+    if (copy)
+        memcpy(copy, buf, len);
+    free(buf);
+    if (!copy)
+        return SKINQ_E_NOMEM;
+    *out = copy;
     *size = len;
     return SKINQ_OK;
 }

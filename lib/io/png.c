@@ -49,6 +49,7 @@ static void header_from(png_structp png, png_infop info, skinq_image_header *hdr
 skinq_status skinq_png_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_image_header *hdr)
 {
     struct png_err e = {"", "", f};
+    /* libpng allocates its structs and row buffers itself; pixels go to ctx's memory */
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &e, png_error_fn, png_warning_fn);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
@@ -66,31 +67,134 @@ skinq_status skinq_png_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_im
     return SKINQ_OK;
 }
 
+/* What a decode owns while libpng may longjmp out of it: volatile, as they are read after the
+ * jump in the function that called setjmp. */
+typedef struct png_dec {
+    skinq_image *volatile img;
+    skinq_mask *volatile alpha;
+    uint8_t *volatile raw;   /* interleaved colour + alpha rows, split after */
+    png_bytep *volatile rows;
+    volatile skinq_status fail; /* the status a longjmp stands for (FORMAT: libpng's message) */
+} png_dec;
+
+static void png_dec_free(skinq_ctx *ctx, png_dec *d)
+{
+    skinq_image *ti = d->img;
+    skinq_mask *tm = d->alpha;
+    skinq_image_free(&ti);
+    skinq_mask_free(&tm);
+    skinq_free(ctx, d->raw);
+    skinq_free(ctx, (void *)d->rows);
+    d->img = NULL;
+    d->alpha = NULL;
+    d->raw = NULL;
+    d->rows = NULL;
+}
+
+/* Normalise to 8/16-bit gray/RGB with or without alpha, native-endian. */
+static void set_transforms(png_structp png, png_infop info, int depth)
+{
+    int ct = png_get_color_type(png, info);
+    if (ct == PNG_COLOR_TYPE_PALETTE)
+        png_set_palette_to_rgb(png);
+    if (ct == PNG_COLOR_TYPE_GRAY && png_get_bit_depth(png, info) < 8)
+        png_set_expand_gray_1_2_4_to_8(png);
+    if (png_get_valid(png, info, PNG_INFO_tRNS))
+        png_set_tRNS_to_alpha(png);
+    if (depth == 16) {
+        const uint16_t one = 1;
+        if (*(const uint8_t *)&one == 1)
+            png_set_swap(png); /* PNG is big-endian; skinq images are native-endian */
+    }
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+}
+
+/* The pixels: straight into the image, or (with alpha) interleaved into d->raw. May longjmp. */
+static skinq_status read_pixels(skinq_ctx *ctx, png_structp png, const skinq_image_header *hdr, int colour,
+                                size_t rowbytes, int has_alpha, png_dec *d)
+{
+    skinq_image *im;
+    skinq_status st = skinq_image_alloc(ctx, hdr->width, hdr->height, colour, hdr->depth, 0, &im);
+    if (st != SKINQ_OK)
+        return st;
+    d->img = im;
+    uint8_t *buf = im->data;
+    size_t stride = im->stride;
+    if (has_alpha) {
+        if (!(d->raw = skinq_malloc(ctx, rowbytes * (size_t)hdr->height)))
+            return SKINQ_E_NOMEM;
+        buf = d->raw;
+        stride = rowbytes;
+    }
+    png_bytep *rows = skinq_malloc(ctx, sizeof(png_bytep) * (size_t)hdr->height);
+    if (!(d->rows = rows))
+        return SKINQ_E_NOMEM;
+    for (int y = 0; y < hdr->height; y++)
+        rows[y] = buf + (size_t)y * stride;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);
+    return SKINQ_OK;
+}
+
+/* The embedded ICC profile, copied into the image. */
+static skinq_status take_icc(skinq_ctx *ctx, png_structp png, png_infop info, skinq_image *im)
+{
+    png_charp name;
+    int comp;
+    png_bytep prof;
+    png_uint_32 plen;
+    if (!png_get_iCCP(png, info, &name, &comp, &prof, &plen) || plen == 0)
+        return SKINQ_OK;
+    if (!(im->icc = skinq_malloc(ctx, plen)))
+        return SKINQ_E_NOMEM;
+    memcpy(im->icc, prof, plen);
+    im->icc_size = plen;
+    return SKINQ_OK;
+}
+
+/* Interleaved colour + alpha → the image's colour and (if wanted) a mask of alpha != 0. */
+static skinq_status split_alpha(skinq_ctx *ctx, png_dec *d, int colour, size_t bps, size_t rowbytes,
+                                int want_mask)
+{
+    skinq_image *im = d->img;
+    skinq_mask *m = NULL;
+    if (want_mask) {
+        skinq_status st = skinq_mask_new(ctx, im->width, im->height, 0, &m);
+        if (st != SKINQ_OK)
+            return st;
+        d->alpha = m;
+    }
+    size_t px = bps * (size_t)colour;
+    for (int y = 0; y < im->height; y++) {
+        const uint8_t *s = d->raw + (size_t)y * rowbytes;
+        uint8_t *dst = skinq_image_row(im, y);
+        uint8_t *mr = m ? m->data + (size_t)y * m->stride : NULL;
+        for (int x = 0; x < im->width; x++, s += px + bps, dst += px) {
+            memcpy(dst, s, px);
+            if (mr)
+                mr[x] = bps == 2 ? (s[px] | s[px + 1]) != 0 : s[px] != 0;
+        }
+    }
+    return SKINQ_OK;
+}
+
 skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_image **out,
                               skinq_mask **alpha_out)
 {
     struct png_err e = {"", "", f};
-    skinq_image *volatile img = NULL;
-    skinq_mask *volatile alpha = NULL;
-    uint8_t *volatile raw = NULL;
-    png_bytep *volatile rows = NULL;
+    png_dec d = {NULL, NULL, NULL, NULL, SKINQ_E_FORMAT};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &e, png_error_fn, png_warning_fn);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
         png_destroy_read_struct(&png, NULL, NULL);
         return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory reading '%s'", path);
     }
-    volatile skinq_status fail = SKINQ_E_FORMAT; /* read after longjmp */
     if (setjmp(png_jmpbuf(png))) {
-        skinq_image *ti = img;
-        skinq_mask *tm = alpha;
-        skinq_image_free(&ti);
-        skinq_mask_free(&tm);
-        skinq_free(ctx, raw);
-        skinq_free(ctx, (void *)rows);
+        png_dec_free(ctx, &d);
         png_destroy_read_struct(&png, &info, NULL);
-        if (fail != SKINQ_E_FORMAT)
-            return fail; /* message already recorded */
+        if (d.fail != SKINQ_E_FORMAT)
+            return d.fail; /* message already recorded */
         return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': %s", path, e.msg);
     }
     png_init_io(png, f);
@@ -99,27 +203,11 @@ skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_i
     header_from(png, info, &hdr);
     uint64_t pixels = (uint64_t)hdr.width * (uint64_t)hdr.height;
     if (pixels > skinq_ctx_max_pixels(ctx)) {
-        fail = skinq_fail(ctx, SKINQ_E_LIMIT, "cannot load '%s': %dx%d (%.1f MP) is above the limit of %.1f MP (--max-pixels)",
-                          path, hdr.width, hdr.height, pixels / 1e6, skinq_ctx_max_pixels(ctx) / 1e6);
+        d.fail = skinq_fail(ctx, SKINQ_E_LIMIT, "cannot load '%s': %dx%d (%.1f MP) is above the limit of %.1f MP (--max-pixels)",
+                            path, hdr.width, hdr.height, pixels / 1e6, skinq_ctx_max_pixels(ctx) / 1e6);
         png_longjmp(png, 1);
     }
-
-    /* Normalise to 8/16-bit gray/RGB with or without alpha. */
-    int ct = png_get_color_type(png, info);
-    if (ct == PNG_COLOR_TYPE_PALETTE)
-        png_set_palette_to_rgb(png);
-    if (ct == PNG_COLOR_TYPE_GRAY && png_get_bit_depth(png, info) < 8)
-        png_set_expand_gray_1_2_4_to_8(png);
-    if (png_get_valid(png, info, PNG_INFO_tRNS))
-        png_set_tRNS_to_alpha(png);
-    if (hdr.depth == 16) {
-        const uint16_t one = 1;
-        if (*(const uint8_t *)&one == 1)
-            png_set_swap(png); /* PNG is big-endian; skinq images are native-endian */
-    }
-    png_set_interlace_handling(png);
-    png_read_update_info(png, info);
-
+    set_transforms(png, info, hdr.depth);
     int nch = png_get_channels(png, info);
     int has_alpha = nch == 2 || nch == 4;
     int colour = has_alpha ? nch - 1 : nch;
@@ -129,65 +217,20 @@ skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_i
         snprintf(e.msg, sizeof e.msg, "unexpected row size");
         png_longjmp(png, 1);
     }
-
-    skinq_image *im;
-    if ((fail = skinq_image_alloc(ctx, hdr.width, hdr.height, colour, hdr.depth, 0, &im)) != SKINQ_OK)
-        png_longjmp(png, 1);
-    img = im;
-    fail = SKINQ_E_FORMAT;
-    uint8_t *buf = im->data;
-    size_t stride = im->stride;
-    if (has_alpha) { /* decode interleaved, then split */
-        size_t bytes = rowbytes * (size_t)hdr.height;
-        if (!(raw = skinq_malloc(ctx, bytes))) {
-            fail = SKINQ_E_NOMEM;
-            png_longjmp(png, 1);
-        }
-        buf = raw;
-        stride = rowbytes;
-    }
-    if (!(rows = skinq_malloc(ctx, sizeof(png_bytep) * (size_t)hdr.height))) {
-        fail = SKINQ_E_NOMEM;
+    skinq_status st = read_pixels(ctx, png, &hdr, colour, rowbytes, has_alpha, &d);
+    if (st == SKINQ_OK)
+        st = take_icc(ctx, png, info, d.img);
+    if (st == SKINQ_OK && has_alpha)
+        st = split_alpha(ctx, &d, colour, bps, rowbytes, alpha_out != NULL);
+    if (st != SKINQ_OK) {
+        d.fail = st;
         png_longjmp(png, 1);
     }
-    for (int y = 0; y < hdr.height; y++)
-        rows[y] = buf + (size_t)y * stride;
-    png_read_image(png, (png_bytepp)rows);
-    png_read_end(png, NULL);
-
-    png_charp name;
-    int comp;
-    png_bytep prof;
-    png_uint_32 plen;
-    if (png_get_iCCP(png, info, &name, &comp, &prof, &plen) && plen > 0) {
-        if (!(im->icc = skinq_malloc(ctx, plen))) {
-            fail = SKINQ_E_NOMEM;
-            png_longjmp(png, 1);
-        }
-        memcpy(im->icc, prof, plen);
-        im->icc_size = plen;
-    }
-
-    if (has_alpha) {
-        skinq_mask *m = NULL;
-        if (alpha_out && (fail = skinq_mask_new(ctx, hdr.width, hdr.height, 0, &m)) != SKINQ_OK)
-            png_longjmp(png, 1);
-        alpha = m;
-        fail = SKINQ_E_FORMAT;
-        size_t px = bps * (size_t)colour;
-        for (int y = 0; y < hdr.height; y++) {
-            const uint8_t *s = raw + (size_t)y * rowbytes;
-            uint8_t *d = skinq_image_row(im, y);
-            uint8_t *mr = m ? m->data + (size_t)y * m->stride : NULL;
-            for (int x = 0; x < hdr.width; x++, s += px + bps, d += px) {
-                memcpy(d, s, px);
-                if (mr)
-                    mr[x] = bps == 2 ? (s[px] | s[px + 1]) != 0 : s[px] != 0;
-            }
-        }
-    }
-    skinq_free(ctx, raw);
-    skinq_free(ctx, (void *)rows);
+    skinq_image *im = d.img;
+    skinq_mask *alpha = d.alpha;
+    d.img = NULL;
+    d.alpha = NULL;
+    png_dec_free(ctx, &d);
     png_destroy_read_struct(&png, &info, NULL);
     if (alpha_out)
         *alpha_out = alpha;

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "io/io.h"
-#include "report/report.h"
+#include "render/render.h"
 
 /* Which stored metrics the report shows, under which clinical item (design §2 "Clinical
  * mapping"), with a plain-language name and which direction is improvement. */
@@ -59,23 +59,24 @@ struct site {
 };
 
 struct collect {
+    skinq_ctx *ctx;
     struct site *sites;
     int n, cap;
     int oom;
 };
 
-static int push(struct series *s, double day, double v)
+static int push(skinq_ctx *ctx, struct series *s, double day, double v)
 {
     if (s->n == s->cap) {
-        int cap = s->cap ? 2 * s->cap : 16;
-        double *d = realloc(s->day, (size_t)cap * sizeof *d);
+        size_t old = (size_t)s->cap * sizeof(double), cap = s->cap ? 2 * (size_t)s->cap : 16;
+        double *d = skinq_realloc(ctx, s->day, old, cap * sizeof *d);
         if (d)
             s->day = d;
-        double *x = d ? realloc(s->value, (size_t)cap * sizeof *x) : NULL;
+        double *x = d ? skinq_realloc(ctx, s->value, old, cap * sizeof *x) : NULL;
         if (!x)
             return -1;
         s->value = x;
-        s->cap = cap;
+        s->cap = (int)cap;
     }
     s->day[s->n] = day;
     s->value[s->n++] = v;
@@ -89,7 +90,7 @@ static int collect_row(void *user, const skinq_store_row *r)
     if (!st || strcmp(st->name, r->site) != 0) {
         if (c->n == c->cap) {
             int cap = c->cap ? 2 * c->cap : 4;
-            struct site *ns = realloc(c->sites, (size_t)cap * sizeof *ns);
+            struct site *ns = skinq_realloc(c->ctx, c->sites, (size_t)c->cap * sizeof *ns, (size_t)cap * sizeof *ns);
             if (!ns)
                 return c->oom = 1;
             c->sites = ns;
@@ -119,7 +120,7 @@ static int collect_row(void *user, const skinq_store_row *r)
     }
     for (size_t i = 0; i < N_SHOWN; i++) {
         if (strcmp(r->metric, shown[i].path) == 0 && !isnan(r->value)) {
-            if (push(&st->s[i], r->day, r->value) != 0)
+            if (push(c->ctx, &st->s[i], r->day, r->value) != 0)
                 return c->oom = 1;
             snprintf(st->s[i].unit, sizeof st->s[i].unit, "%s", r->unit);
         }
@@ -153,16 +154,19 @@ static void base64(FILE *f, const uint8_t *p, size_t n)
 }
 
 /* The photo as an embedded JPEG thumbnail (the report must stand alone: no links to files).
- * A photo that cannot be read any more is named, not fatal. */
-static void embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const char *caption)
+ * A photo that cannot be read any more is named, not fatal; running out of memory is. */
+static skinq_status embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const char *caption)
 {
     skinq_image *img = NULL, *thumb = NULL;
     uint8_t *jpg = NULL;
     size_t n = 0;
     fputs("<figure>", f);
-    if (skinq_image_load(ctx, path, &img, NULL) == SKINQ_OK &&
-        skinq_image_thumbnail(ctx, img, 480, &thumb) == SKINQ_OK &&
-        skinq_jpeg_encode_mem(ctx, thumb, 85, &jpg, &n) == SKINQ_OK) {
+    skinq_status st = skinq_image_load(ctx, path, &img, NULL);
+    if (st == SKINQ_OK)
+        st = skinq_image_thumbnail(ctx, img, 480, &thumb);
+    if (st == SKINQ_OK)
+        st = skinq_jpeg_encode_mem(ctx, thumb, 85, &jpg, &n);
+    if (st == SKINQ_OK) {
         fputs("<img alt=\"", f);
         html_text(f, caption);
         fputs("\" src=\"data:image/jpeg;base64,", f);
@@ -176,9 +180,10 @@ static void embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const char *c
     fputs("<figcaption>", f);
     html_text(f, caption);
     fputs("</figcaption></figure>", f);
-    free(jpg);
+    skinq_free(ctx, jpg);
     skinq_image_free(&thumb);
     skinq_image_free(&img);
+    return st == SKINQ_E_NOMEM ? st : SKINQ_OK;
 }
 
 static int series_fit(skinq_ctx *ctx, const struct series *s, int baseline, skinq_fit *fit);
@@ -196,42 +201,51 @@ struct redness {
     float *a;
 };
 
-static int redness_load(skinq_ctx *ctx, const char *path, struct redness *r)
+static void redness_free(skinq_ctx *ctx, struct redness *r)
+{
+    skinq_image_free(&r->thumb);
+    skinq_free(ctx, r->a);
+    r->a = NULL;
+}
+
+/* The photo's thumbnail and its a* plane; any failure leaves r empty. */
+static skinq_status redness_load(skinq_ctx *ctx, const char *path, struct redness *r)
 {
     skinq_image *img = NULL;
     memset(r, 0, sizeof *r);
-    if (skinq_image_load(ctx, path, &img, NULL) != SKINQ_OK)
-        return -1;
-    int ok = skinq_image_thumbnail(ctx, img, 480, &r->thumb) == SKINQ_OK;
+    skinq_status st = skinq_image_load(ctx, path, &img, NULL);
+    if (st == SKINQ_OK)
+        st = skinq_image_thumbnail(ctx, img, 480, &r->thumb);
     skinq_image_free(&img);
-    if (ok && (r->a = malloc(sizeof(float) * (size_t)r->thumb->width * (size_t)r->thumb->height))) {
+    if (st == SKINQ_OK &&
+        !(r->a = skinq_malloc(ctx, sizeof(float) * (size_t)r->thumb->width * (size_t)r->thumb->height)))
+        st = SKINQ_E_NOMEM;
+    if (st == SKINQ_OK) {
         float *planes[SKINQ_COLOR_METRIC_COUNT] = {0};
         planes[SKINQ_COLOR_A] = r->a;
-        ok = skinq_color_planes(ctx, r->thumb, NULL, planes, (size_t)r->thumb->width) == SKINQ_OK;
-    } else {
-        ok = 0;
+        st = skinq_color_planes(ctx, r->thumb, NULL, planes, (size_t)r->thumb->width);
     }
-    if (!ok) {
-        skinq_image_free(&r->thumb);
-        free(r->a);
-        r->a = NULL;
-    }
-    return ok ? 0 : -1;
+    if (st != SKINQ_OK)
+        redness_free(ctx, r);
+    return st;
 }
 
-static void redness_embed(skinq_ctx *ctx, FILE *f, const struct redness *r, double lo, double hi, const char *caption)
+static skinq_status redness_embed(skinq_ctx *ctx, FILE *f, const struct redness *r, double lo, double hi,
+                                  const char *caption)
 {
     skinq_image *rgb = NULL;
     uint8_t *jpg = NULL;
     size_t n = 0;
     int w = r->thumb->width, h = r->thumb->height;
-    if (skinq_image_new(ctx, w, h, 3, 8, &rgb) != SKINQ_OK)
-        return;
+    skinq_status st = skinq_image_new(ctx, w, h, 3, 8, &rgb);
+    if (st != SKINQ_OK)
+        return st;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             skinq_colormap_rgb(SKINQ_CMAP_MAGMA, (r->a[(size_t)y * (size_t)w + (size_t)x] - lo) / (hi - lo),
                                skinq_image_row(rgb, y) + 3 * (size_t)x);
-    if (skinq_jpeg_encode_mem(ctx, rgb, 88, &jpg, &n) == SKINQ_OK) {
+    st = skinq_jpeg_encode_mem(ctx, rgb, 88, &jpg, &n);
+    if (st == SKINQ_OK) {
         fputs("<figure><img alt=\"", f);
         html_text(f, caption);
         fputs("\" src=\"data:image/jpeg;base64,", f);
@@ -240,23 +254,31 @@ static void redness_embed(skinq_ctx *ctx, FILE *f, const struct redness *r, doub
         html_text(f, caption);
         fputs("</figcaption></figure>", f);
     }
-    free(jpg);
+    skinq_free(ctx, jpg);
     skinq_image_free(&rgb);
+    return st == SKINQ_E_NOMEM ? st : SKINQ_OK;
 }
 
-/* Both photos' a* maps on the range p02–p98 of the two together, with a legend. */
-static void redness_maps(skinq_ctx *ctx, FILE *f, const char *first, const char *last, const char *d0, const char *d1)
+/* Both photos' a* maps on the range p02–p98 of the two together, with a legend. A photo that
+ * cannot be read is left out; running out of memory is an error. */
+static skinq_status redness_maps(skinq_ctx *ctx, FILE *f, const char *first, const char *last, const char *d0,
+                                 const char *d1)
 {
     struct redness r[2];
     int n = 0;
-    if (redness_load(ctx, first, &r[n]) == 0)
-        n++;
-    if (strcmp(first, last) != 0 && redness_load(ctx, last, &r[n]) == 0)
-        n++;
+    skinq_status st = redness_load(ctx, first, &r[n]);
+    n += st == SKINQ_OK;
+    if (st != SKINQ_E_NOMEM && strcmp(first, last) != 0) {
+        st = redness_load(ctx, last, &r[n]);
+        n += st == SKINQ_OK;
+    }
+    st = st == SKINQ_E_NOMEM ? st : SKINQ_OK;
     size_t total = 0;
     for (int i = 0; i < n; i++)
         total += (size_t)r[i].thumb->width * (size_t)r[i].thumb->height;
-    float *all = total ? malloc(total * sizeof(float)) : NULL;
+    float *all = NULL;
+    if (st == SKINQ_OK && total && !(all = skinq_malloc(ctx, total * sizeof(float))))
+        st = SKINQ_E_NOMEM;
     if (all) {
         size_t k = 0;
         for (int i = 0; i < n; i++) {
@@ -269,10 +291,10 @@ static void redness_maps(skinq_ctx *ctx, FILE *f, const char *first, const char 
         if (!(hi > lo))
             hi = lo + 1;
         fputs("<div class=\"photos\">", f);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n && st == SKINQ_OK; i++) {
             char cap[96];
             snprintf(cap, sizeof cap, "redness (CIELAB a*), %s session %s", i == 0 ? "first" : "latest", i == 0 ? d0 : d1);
-            redness_embed(ctx, f, &r[i], lo, hi, cap);
+            st = redness_embed(ctx, f, &r[i], lo, hi, cap);
         }
         fputs("</div><svg width=\"480\" height=\"34\" role=\"img\"><defs><linearGradient id=\"mg\">", f);
         for (int k2 = 0; k2 <= 8; k2++) {
@@ -284,11 +306,10 @@ static void redness_maps(skinq_ctx *ctx, FILE *f, const char *first, const char 
                    "<text x=\"40\" y=\"30\" class=\"ax\">a* %.1f</text><text x=\"440\" y=\"30\" class=\"ax\" "
                    "text-anchor=\"end\">a* %.1f (both maps on this scale)</text></svg>\n", lo, hi);
     }
-    free(all);
-    for (int i = 0; i < n; i++) {
-        skinq_image_free(&r[i].thumb);
-        free(r[i].a);
-    }
+    skinq_free(ctx, all);
+    for (int i = 0; i < n; i++)
+        redness_free(ctx, &r[i]);
+    return st;
 }
 
 /* The trend table: every shown metric's first and latest value, change and healing fit. */
@@ -413,10 +434,109 @@ static void metric_block(skinq_ctx *ctx, FILE *f, size_t i, const struct series 
     fputs("</p></div>", f);
 }
 
+static void write_head(FILE *f, const char *subject)
+{
+    time_t now = time(NULL);
+    char when[32];
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>skinq report: ", f);
+    html_text(f, subject);
+    fputs("</title><style>body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;"
+          "color:#222}h1{font-size:1.5em}h2{border-bottom:1px solid #ddd;margin-top:2em}"
+          ".grid{display:flex;flex-wrap:wrap;gap:1.2em}.metric{width:360px}.metric h4{margin:.2em 0;"
+          "font-size:.95em}.metric p{font-size:.85em;margin:.3em 0}small{color:#777;font-weight:normal}"
+          ".ax{font-size:10px;fill:#666}table{border-collapse:collapse}td,th{padding:2px 10px;"
+          "border-bottom:1px solid #eee;text-align:left}.photos{display:flex;gap:1em;margin:1em 0}"
+          "figure{margin:0}figure img{max-width:480px;display:block}figcaption,.missing{font-size:.85em;"
+          "color:#555}</style></head><body>\n", f);
+    fputs("<h1>Skin healing report: ", f);
+    html_text(f, subject);
+    fprintf(f, "</h1><p>Made by skinq %s on %s. Every value is a measurement from the photographs; "
+               "skinq gives no clinical score. Relative indices (erythema, melanin, a*) compare "
+               "within one calibrated series; millimetres need a known scale.</p>\n", skinq_version(), when);
+}
+
+/* A site's sessions, scale, first and latest photos and their redness maps. */
+static skinq_status site_summary(skinq_ctx *ctx, FILE *f, const struct site *s)
+{
+    fputs("<h2>Site: ", f);
+    html_text(f, s->name);
+    fprintf(f, "</h2><table><tr><th>sessions</th><td>%d</td></tr><tr><th>first</th><td>%s</td></tr>"
+               "<tr><th>latest</th><td>%s</td></tr><tr><th>scale</th><td>", s->sessions, s->first, s->last);
+    if (isnan(s->px_per_mm))
+        fputs("unknown (lengths and areas in pixels)", f);
+    else
+        fprintf(f, "%.4g px/mm", s->px_per_mm);
+    fputs("</td></tr></table>\n<div class=\"photos\">", f);
+    char cap[64];
+    snprintf(cap, sizeof cap, "first session, %s", s->first);
+    skinq_status st = embed_photo(ctx, f, s->first_image, cap);
+    if (st == SKINQ_OK && strcmp(s->first_image, s->last_image) != 0) {
+        snprintf(cap, sizeof cap, "latest session, %s", s->last);
+        st = embed_photo(ctx, f, s->last_image, cap);
+    }
+    fputs("</div>\n", f);
+    return st == SKINQ_OK ? redness_maps(ctx, f, s->first_image, s->last_image, s->first, s->last) : st;
+}
+
+/* The shown metrics grouped under their clinical items, then the provenance. */
+static void site_metrics(skinq_ctx *ctx, FILE *f, const struct site *s)
+{
+    const char *item = NULL;
+    int open = 0;
+    for (size_t i = 0; i < N_SHOWN; i++) {
+        if (s->s[i].n == 0)
+            continue;
+        if (!item || strcmp(item, shown[i].item) != 0) {
+            if (open)
+                fputs("</div>\n", f);
+            item = shown[i].item;
+            fprintf(f, "<h3>%s</h3><div class=\"grid\">", item);
+            open = 1;
+        }
+        metric_block(ctx, f, i, &s->s[i], s->baseline);
+    }
+    if (open)
+        fputs("</div>\n", f);
+    else
+        fputs("<p>No redness, pigmentation, relief or extent metrics are stored for this site.</p>\n", f);
+    fputs("<h3>Provenance</h3><table><tr><th>made by</th><td>skinq ", f);
+    html_text(f, s->versions);
+    fputs("</td></tr><tr><th>analysis options (latest session)</th><td><code>", f);
+    html_text(f, s->options[0] ? s->options : "not recorded");
+    fputs("</code></td></tr><tr><th>colour</th><td>sRGB (IEC 61966-2-1) → CIELAB, D65 white; white-patch "
+          "gains when the options name one</td></tr></table>\n", f);
+}
+
+static skinq_status write_site(skinq_ctx *ctx, FILE *f, const struct site *s)
+{
+    skinq_status st = site_summary(ctx, f, s);
+    if (st != SKINQ_OK)
+        return st;
+    trend_table(ctx, f, s);
+    if (s->baseline) {
+        fputs("<p>The first session is the baseline (procedure: ", f);
+        html_text(f, s->procedure);
+        fputs("); healing fits start at the session after it.</p>\n", f);
+    }
+    site_metrics(ctx, f, s);
+    return SKINQ_OK;
+}
+
+static void collect_free(skinq_ctx *ctx, struct collect *c)
+{
+    for (int k = 0; k < c->n; k++)
+        for (size_t i = 0; i < N_SHOWN; i++) {
+            skinq_free(ctx, c->sites[k].s[i].day);
+            skinq_free(ctx, c->sites[k].s[i].value);
+        }
+    skinq_free(ctx, c->sites);
+}
+
 skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *subject, const char *site,
                                const char *out_path)
 {
-    struct collect c = {0};
+    struct collect c = {.ctx = ctx};
     skinq_status st = skinq_store_query(ctx, store, subject, site, NULL, collect_row, &c);
     if (st == SKINQ_OK && c.oom)
         st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory reading the store");
@@ -427,84 +547,16 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
     if (st == SKINQ_OK)
         st = skinq_atomic_open(ctx, out_path, &af);
     if (st == SKINQ_OK) {
-        FILE *f = af.f;
-        time_t now = time(NULL);
-        char when[32];
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-        fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>skinq report: ", f);
-        html_text(f, subject);
-        fputs("</title><style>body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;"
-              "color:#222}h1{font-size:1.5em}h2{border-bottom:1px solid #ddd;margin-top:2em}"
-              ".grid{display:flex;flex-wrap:wrap;gap:1.2em}.metric{width:360px}.metric h4{margin:.2em 0;"
-              "font-size:.95em}.metric p{font-size:.85em;margin:.3em 0}small{color:#777;font-weight:normal}"
-              ".ax{font-size:10px;fill:#666}table{border-collapse:collapse}td,th{padding:2px 10px;"
-              "border-bottom:1px solid #eee;text-align:left}.photos{display:flex;gap:1em;margin:1em 0}"
-              "figure{margin:0}figure img{max-width:480px;display:block}figcaption,.missing{font-size:.85em;"
-              "color:#555}</style></head><body>\n", f);
-        fputs("<h1>Skin healing report: ", f);
-        html_text(f, subject);
-        fprintf(f, "</h1><p>Made by skinq %s on %s. Every value is a measurement from the photographs; "
-                   "skinq gives no clinical score. Relative indices (erythema, melanin, a*) compare "
-                   "within one calibrated series; millimetres need a known scale.</p>\n", skinq_version(), when);
-        for (int k = 0; k < c.n; k++) {
-            struct site *s = &c.sites[k];
-            fputs("<h2>Site: ", f);
-            html_text(f, s->name);
-            fprintf(f, "</h2><table><tr><th>sessions</th><td>%d</td></tr><tr><th>first</th><td>%s</td></tr>"
-                       "<tr><th>latest</th><td>%s</td></tr><tr><th>scale</th><td>", s->sessions, s->first, s->last);
-            if (isnan(s->px_per_mm))
-                fputs("unknown (lengths and areas in pixels)", f);
-            else
-                fprintf(f, "%.4g px/mm", s->px_per_mm);
-            fputs("</td></tr></table>\n<div class=\"photos\">", f);
-            char cap[64];
-            snprintf(cap, sizeof cap, "first session, %s", s->first);
-            embed_photo(ctx, f, s->first_image, cap);
-            if (strcmp(s->first_image, s->last_image) != 0) {
-                snprintf(cap, sizeof cap, "latest session, %s", s->last);
-                embed_photo(ctx, f, s->last_image, cap);
-            }
-            fputs("</div>\n", f);
-            redness_maps(ctx, f, s->first_image, s->last_image, s->first, s->last);
-            trend_table(ctx, f, s);
-            if (s->baseline) {
-                fputs("<p>The first session is the baseline (procedure: ", f);
-                html_text(f, s->procedure);
-                fputs("); healing fits start at the session after it.</p>\n", f);
-            }
-            const char *item = NULL;
-            int open = 0;
-            for (size_t i = 0; i < N_SHOWN; i++) {
-                if (s->s[i].n == 0)
-                    continue;
-                if (!item || strcmp(item, shown[i].item) != 0) {
-                    if (open)
-                        fputs("</div>\n", f);
-                    item = shown[i].item;
-                    fprintf(f, "<h3>%s</h3><div class=\"grid\">", item);
-                    open = 1;
-                }
-                metric_block(ctx, f, i, &s->s[i], s->baseline);
-            }
-            if (open)
-                fputs("</div>\n", f);
-            else
-                fputs("<p>No redness, pigmentation, relief or extent metrics are stored for this site.</p>\n", f);
-            fputs("<h3>Provenance</h3><table><tr><th>made by</th><td>skinq ", f);
-            html_text(f, s->versions);
-            fputs("</td></tr><tr><th>analysis options (latest session)</th><td><code>", f);
-            html_text(f, s->options[0] ? s->options : "not recorded");
-            fputs("</code></td></tr><tr><th>colour</th><td>sRGB (IEC 61966-2-1) → CIELAB, D65 white; white-patch "
-                  "gains when the options name one</td></tr></table>\n", f);
+        write_head(af.f, subject);
+        for (int k = 0; k < c.n && st == SKINQ_OK; k++)
+            st = write_site(ctx, af.f, &c.sites[k]);
+        if (st == SKINQ_OK) {
+            fputs("</body></html>\n", af.f);
+            st = skinq_atomic_commit(ctx, &af);
+        } else {
+            skinq_atomic_abort(&af);
         }
-        fputs("</body></html>\n", f);
-        st = skinq_atomic_commit(ctx, &af);
     }
-    for (int k = 0; k < c.n; k++)
-        for (size_t i = 0; i < N_SHOWN; i++) {
-            free(c.sites[k].s[i].day);
-            free(c.sites[k].s[i].value);
-        }
-    free(c.sites);
+    collect_free(ctx, &c);
     return st;
 }

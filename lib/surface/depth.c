@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "report/report.h"
+#include "render/render.h"
 #include "io/io.h"
 #include "surface.h"
 
@@ -260,6 +260,86 @@ static skinq_status ps_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint
     return a.st;
 }
 
+/* Every image of the stack: the same size, converted to linear luminance planes (rows[k] in
+ * *planes, which the caller frees). */
+static skinq_status load_stack(skinq_ctx *ctx, const skinq_lights *L, const char *const *paths,
+                               const skinq_depth_options *o, float **planes, const float **rows, int *pw, int *ph)
+{
+    int w = 0, h = 0;
+    size_t np = 0;
+    skinq_status st = SKINQ_OK;
+    for (int k = 0; st == SKINQ_OK && k < L->count; k++) {
+        skinq_image *img = NULL;
+        st = skinq_image_load(ctx, paths[k], &img, NULL);
+        if (st != SKINQ_OK)
+            break;
+        if (k == 0) {
+            w = img->width;
+            h = img->height;
+            np = (size_t)w * (size_t)h;
+            size_t bytes;
+            st = check_mask(ctx, o, w, h, paths[0]);
+            if (st == SKINQ_OK && (skinq_mul_size(np * sizeof(float), (size_t)L->count, &bytes) != 0 ||
+                                   !(*planes = skinq_malloc(ctx, bytes))))
+                st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory for %d images of %dx%d", L->count, w, h);
+        } else if (img->width != w || img->height != h) {
+            st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use '%s': it is %dx%d but '%s' is %dx%d", paths[k], img->width,
+                            img->height, paths[0], w, h);
+        }
+        if (st == SKINQ_OK) {
+            surface_image_to_linear(img, *planes + (size_t)k * np);
+            rows[k] = *planes + (size_t)k * np;
+        }
+        skinq_image_free(&img);
+    }
+    *pw = w;
+    *ph = h;
+    return st;
+}
+
+/* Per-pixel normals, albedo and validity codes (photometric stereo over the planes). */
+static skinq_status stack_normals(skinq_ctx *ctx, const skinq_ps_plan *plan, const float *const *rows,
+                                  skinq_depth_result *r, uint8_t **code, skinq_ps_counts *cnt)
+{
+    const int w = r->width, h = r->height;
+    size_t np = (size_t)w * (size_t)h;
+    r->nx = skinq_malloc(ctx, np * sizeof(float));
+    r->ny = skinq_malloc(ctx, np * sizeof(float));
+    r->nz = skinq_malloc(ctx, np * sizeof(float));
+    r->albedo = skinq_malloc(ctx, np * sizeof(float));
+    r->z = skinq_malloc(ctx, np * sizeof(float));
+    *code = skinq_malloc(ctx, np);
+    if (!r->nx || !r->ny || !r->nz || !r->albedo || !r->z || !*code)
+        return SKINQ_E_NOMEM;
+    return skinq_ps_execute(ctx, plan, rows, w, h, (size_t)w, r->nx, r->ny, r->nz, r->albedo, *code, cnt);
+}
+
+/* Heights: normals → gradients → Frankot–Chellappa, in mm with a scale (px without), NaN where
+ * no light gave a signal. */
+static skinq_status stack_heights(skinq_ctx *ctx, skinq_depth_result *r, const uint8_t *code,
+                                  const skinq_ps_counts *cnt, const skinq_depth_options *o, const char *lights_path)
+{
+    size_t np = (size_t)r->width * (size_t)r->height;
+    skinq_integrator *integ = NULL;
+    skinq_status st = skinq_integrator_new(ctx, r->width, r->height, &integ);
+    float *gp = skinq_malloc(ctx, np * sizeof(float)), *gq = skinq_malloc(ctx, np * sizeof(float));
+    if (st == SKINQ_OK && (!gp || !gq))
+        st = SKINQ_E_NOMEM;
+    if (st == SKINQ_OK) {
+        skinq_normals_to_gradients(r->nx, r->ny, r->nz, np, o->max_slope, gp, gq);
+        skinq_integrate(ctx, integ, gp, gq, r->z);
+        double k = r->px_per_mm > 0 ? 1.0 / r->px_per_mm : 1.0;
+        for (size_t i = 0; i < np; i++)
+            r->z[i] = code[i] == SKINQ_PS_INVALID ? NAN : (float)(r->z[i] * k);
+        if (cnt->invalid == np)
+            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no pixel of the stack '%s' has any light signal", lights_path);
+    }
+    skinq_free(ctx, gp);
+    skinq_free(ctx, gq);
+    skinq_integrator_free(&integ);
+    return st;
+}
+
 skinq_status skinq_depth_from_stack(skinq_ctx *ctx, const char *lights_path, const char *const *images, int n,
                                     const skinq_depth_options *o, skinq_depth_result **out)
 {
@@ -270,14 +350,12 @@ skinq_status skinq_depth_from_stack(skinq_ctx *ctx, const char *lights_path, con
     o = &def;
     skinq_lights *L = NULL;
     skinq_ps_plan *plan = NULL;
-    skinq_integrator *integ = NULL;
     skinq_depth_result *r = NULL;
-    float *planes = NULL, *gp = NULL, *gq = NULL;
+    float *planes = NULL;
     uint8_t *code = NULL;
     const float *rows[SKINQ_LIGHTS_MAX];
     const char *paths[SKINQ_LIGHTS_MAX];
-    int w = 0, h = 0;
-    char first[512] = "";
+    skinq_ps_counts cnt;
     skinq_status st = skinq_lights_load(ctx, lights_path, &L);
     if (st == SKINQ_OK)
         st = skinq_ps_plan_new(ctx, L, lights_path, &o->ps, &plan);
@@ -289,77 +367,21 @@ skinq_status skinq_depth_from_stack(skinq_ctx *ctx, const char *lights_path, con
         if (!r)
             st = SKINQ_E_NOMEM;
     }
-    /* every image: same size, converted to linear luminance planes */
-    size_t np = 0;
-    for (int k = 0; st == SKINQ_OK && k < L->count; k++) {
-        skinq_image *img = NULL;
-        st = skinq_image_load(ctx, paths[k], &img, NULL);
-        if (st != SKINQ_OK)
-            break;
-        if (k == 0) {
-            w = img->width;
-            h = img->height;
-            snprintf(first, sizeof first, "%s", paths[0]);
-            np = (size_t)w * (size_t)h;
-            size_t bytes;
-            st = check_mask(ctx, o, w, h, paths[0]);
-            if (st == SKINQ_OK && (skinq_mul_size(np * sizeof(float), (size_t)L->count, &bytes) != 0 ||
-                                   !(planes = skinq_malloc(ctx, bytes))))
-                st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory for %d images of %dx%d", L->count, w, h);
-        } else if (img->width != w || img->height != h) {
-            st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use '%s': it is %dx%d but '%s' is %dx%d", paths[k], img->width,
-                            img->height, first, w, h);
-        }
-        if (st == SKINQ_OK) {
-            surface_image_to_linear(img, planes + (size_t)k * np);
-            rows[k] = planes + (size_t)k * np;
-        }
-        skinq_image_free(&img);
-    }
+    if (st == SKINQ_OK)
+        st = load_stack(ctx, L, paths, o, &planes, rows, &r->width, &r->height);
     if (st == SKINQ_OK) {
-        r->width = w;
-        r->height = h;
         r->relative = r->px_per_mm > 0 ? 0 : 1;
         snprintf(r->z_unit, sizeof r->z_unit, "%s", r->px_per_mm > 0 ? "mm" : "px");
-        r->nx = skinq_malloc(ctx, np * sizeof(float));
-        r->ny = skinq_malloc(ctx, np * sizeof(float));
-        r->nz = skinq_malloc(ctx, np * sizeof(float));
-        r->albedo = skinq_malloc(ctx, np * sizeof(float));
-        r->z = skinq_malloc(ctx, np * sizeof(float));
-        code = skinq_malloc(ctx, np);
-        if (!r->nx || !r->ny || !r->nz || !r->albedo || !r->z || !code)
-            st = SKINQ_E_NOMEM;
+        st = stack_normals(ctx, plan, rows, r, &code, &cnt);
     }
-    if (st == SKINQ_OK)
-        st = skinq_integrator_new(ctx, w, h, &integ);
-    skinq_ps_counts cnt;
-    if (st == SKINQ_OK)
-        st = skinq_ps_execute(ctx, plan, rows, w, h, (size_t)w, r->nx, r->ny, r->nz, r->albedo, code, &cnt);
     skinq_free(ctx, planes);
-    planes = NULL;
-    if (st == SKINQ_OK) {
-        gp = skinq_malloc(ctx, np * sizeof(float));
-        gq = skinq_malloc(ctx, np * sizeof(float));
-        if (!gp || !gq)
-            st = SKINQ_E_NOMEM;
-    }
-    if (st == SKINQ_OK) {
-        skinq_normals_to_gradients(r->nx, r->ny, r->nz, np, o->max_slope, gp, gq);
-        skinq_integrate(ctx, integ, gp, gq, r->z);
-        double k = r->px_per_mm > 0 ? 1.0 / r->px_per_mm : 1.0;
-        for (size_t i = 0; i < np; i++)
-            r->z[i] = code[i] == SKINQ_PS_INVALID ? NAN : (float)(r->z[i] * k);
-        if (cnt.invalid == np)
-            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no pixel of the stack '%s' has any light signal", lights_path);
-    }
+    if (st == SKINQ_OK)
+        st = stack_heights(ctx, r, code, &cnt, o, lights_path);
     if (st == SKINQ_OK)
         st = ps_metrics(ctx, r, code, &cnt);
     if (st == SKINQ_OK)
         st = measure_scars(ctx, r, o, lights_path);
-    skinq_free(ctx, gp);
-    skinq_free(ctx, gq);
     skinq_free(ctx, code);
-    skinq_integrator_free(&integ);
     skinq_ps_plan_free(&plan);
     skinq_lights_free(&L);
     if (st != SKINQ_OK) {

@@ -169,6 +169,7 @@ skinq_status skinq_integrator_new(skinq_ctx *ctx, int width, int height, skinq_i
     p->wx = skinq_malloc(ctx, (size_t)width * sizeof *p->wx);
     p->wy = skinq_malloc(ctx, (size_t)height * sizeof *p->wy);
     p->wlen = round16(maxlen) + round16(2 * (maxlen / 2 + 1));
+    /* FFTW's SIMD-aligned buffers come from fftwf_malloc (its plans pick codelets by alignment) */
     p->tp = fftwf_malloc((size_t)width * p->hs * sizeof(float));
     p->tq = fftwf_malloc((size_t)width * p->hs * sizeof(float));
     p->scratch = fftwf_malloc((size_t)p->nthreads * BLOCK * maxlen * sizeof(float));

@@ -56,7 +56,6 @@ static skinq_status read_text(skinq_ctx *ctx, const char *path, char **out)
     return SKINQ_OK;
 }
 
-/* Folder part of path ("" for none) into buf, with a trailing '/'. */
 /* name resolved against the folder of path (the first dir_len bytes of it; absolute names
  * stand alone) into a new string of ctx's allocator, or NULL (out of memory). */
 static char *resolve(skinq_ctx *ctx, const char *path, size_t dir_len, const char *name)
@@ -72,120 +71,111 @@ static char *resolve(skinq_ctx *ctx, const char *path, size_t dir_len, const cha
     return s;
 }
 
+/* The "lights" array (1 to SKINQ_LIGHTS_MAX entries) and the optional "px_per_mm" (0 if absent). */
+static skinq_status read_header(skinq_ctx *ctx, const char *path, const cJSON *doc, const cJSON **arr, int *n,
+                                double *ppm)
+{
+    *arr = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "lights") : NULL;
+    *n = cJSON_IsArray(*arr) ? cJSON_GetArraySize(*arr) : -1;
+    if (*n < 0)
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': no \"lights\" array", path);
+    if (*n == 0)
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': the \"lights\" array is empty", path);
+    if (*n > SKINQ_LIGHTS_MAX)
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': %d lights, at most %d supported", path,
+                          *n, SKINQ_LIGHTS_MAX);
+    *ppm = 0;
+    const cJSON *jp = cJSON_GetObjectItemCaseSensitive(doc, "px_per_mm");
+    if (jp) {
+        if (!cJSON_IsNumber(jp) || !isfinite(jp->valuedouble) || jp->valuedouble <= 0)
+            return skinq_fail(ctx, SKINQ_E_FORMAT,
+                              "cannot use lights file '%s': \"px_per_mm\" must be a positive number", path);
+        *ppm = jp->valuedouble;
+    }
+    return SKINQ_OK;
+}
+
+/* Light i: a unit direction toward the camera, an intensity (default 1) and an optional image
+ * named relative to the lights file's folder (path's first dir_len bytes). */
+static skinq_status read_light(skinq_ctx *ctx, const char *path, size_t dir_len, int i, const cJSON *li,
+                               skinq_light *o)
+{
+    if (!cJSON_IsObject(li))
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d is not an object", path, i);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(li, "direction");
+    if (!cJSON_IsArray(d) || cJSON_GetArraySize(d) != 3)
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d needs \"direction\": [x, y, z]",
+                          path, i);
+    double len2 = 0;
+    for (int c = 0; c < 3; c++) {
+        const cJSON *v = cJSON_GetArrayItem(d, c);
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+            return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d direction has a non-number",
+                              path, i);
+        o->direction[c] = v->valuedouble;
+        len2 += v->valuedouble * v->valuedouble;
+    }
+    double len = sqrt(len2);
+    if (!(len > 1e-9) || !isfinite(len))
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d direction is zero", path, i);
+    for (int c = 0; c < 3; c++)
+        o->direction[c] /= len;
+    if (!(o->direction[2] > 0))
+        return skinq_fail(ctx, SKINQ_E_FORMAT,
+                          "cannot use lights file '%s': light %d points away from the camera (z <= 0)", path, i);
+    o->intensity = 1.0;
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(li, "intensity");
+    if (it) {
+        if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble <= 0)
+            return skinq_fail(ctx, SKINQ_E_FORMAT,
+                              "cannot use lights file '%s': light %d intensity must be a positive number", path, i);
+        o->intensity = it->valuedouble;
+    }
+    const cJSON *im = cJSON_GetObjectItemCaseSensitive(li, "image");
+    if (im) {
+        if (!cJSON_IsString(im) || !im->valuestring[0])
+            return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d \"image\" must be a name",
+                              path, i);
+        if (!(o->image = resolve(ctx, path, dir_len, im->valuestring)))
+            return SKINQ_E_NOMEM;
+    }
+    return SKINQ_OK;
+}
+
 skinq_status skinq_lights_load(skinq_ctx *ctx, const char *path, skinq_lights **out)
 {
     char *text = NULL;
     skinq_status st = read_text(ctx, path, &text);
     if (st != SKINQ_OK)
         return st;
-    cJSON *doc = cJSON_Parse(text);
+    cJSON *doc = cJSON_Parse(text); /* cJSON allocates through its own (global) hooks */
     skinq_free(ctx, text);
     if (!doc)
         return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot parse lights file '%s': not valid JSON", path);
-
     skinq_lights *L = NULL;
-    const cJSON *arr = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "lights") : NULL;
-    int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
-    if (n < 0) {
-        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': no \"lights\" array", path);
-        goto done;
-    }
-    if (n == 0) {
-        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': the \"lights\" array is empty", path);
-        goto done;
-    }
-    if (n > SKINQ_LIGHTS_MAX) {
-        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': %d lights, at most %d supported", path, n,
-                        SKINQ_LIGHTS_MAX);
-        goto done;
-    }
-    double ppm = 0;
-    const cJSON *jp = cJSON_GetObjectItemCaseSensitive(doc, "px_per_mm");
-    if (jp) {
-        if (!cJSON_IsNumber(jp) || !isfinite(jp->valuedouble) || jp->valuedouble <= 0) {
-            st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': \"px_per_mm\" must be a positive number",
-                            path);
-            goto done;
-        }
-        ppm = jp->valuedouble;
-    }
-    L = skinq_calloc(ctx, 1, sizeof *L);
-    if (!L) {
+    const cJSON *arr;
+    int n;
+    double ppm;
+    st = read_header(ctx, path, doc, &arr, &n, &ppm);
+    if (st == SKINQ_OK && !(L = skinq_calloc(ctx, 1, sizeof *L)))
         st = SKINQ_E_NOMEM;
-        goto done;
+    if (st == SKINQ_OK) {
+        L->alloc = ctx->alloc;
+        if (!(L->items = skinq_calloc(ctx, (size_t)n, sizeof *L->items)))
+            st = SKINQ_E_NOMEM;
     }
-    L->alloc = ctx->alloc;
-    L->items = skinq_calloc(ctx, (size_t)n, sizeof *L->items);
-    if (!L->items) {
-        st = SKINQ_E_NOMEM;
-        goto done;
+    if (st == SKINQ_OK) {
+        L->count = n;
+        L->px_per_mm = ppm;
+        const char *slash = strrchr(path, '/');
+        const size_t dir_len = slash ? (size_t)(slash - path + 1) : 0;
+        for (int i = 0; st == SKINQ_OK && i < n; i++)
+            st = read_light(ctx, path, dir_len, i, cJSON_GetArrayItem(arr, i), &L->items[i]);
     }
-    L->count = n;
-    L->px_per_mm = ppm;
-    const char *slash = strrchr(path, '/');
-    const size_t dir_len = slash ? (size_t)(slash - path + 1) : 0;
-    for (int i = 0; i < n; i++) {
-        const cJSON *li = cJSON_GetArrayItem(arr, i);
-        skinq_light *o = &L->items[i];
-        if (!cJSON_IsObject(li)) {
-            st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d is not an object", path, i);
-            goto done;
-        }
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(li, "direction");
-        if (!cJSON_IsArray(d) || cJSON_GetArraySize(d) != 3) {
-            st = skinq_fail(ctx, SKINQ_E_FORMAT,
-                            "cannot use lights file '%s': light %d needs \"direction\": [x, y, z]", path, i);
-            goto done;
-        }
-        double len2 = 0;
-        for (int c = 0; c < 3; c++) {
-            const cJSON *v = cJSON_GetArrayItem(d, c);
-            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
-                st = skinq_fail(ctx, SKINQ_E_FORMAT,
-                                "cannot use lights file '%s': light %d direction has a non-number", path, i);
-                goto done;
-            }
-            o->direction[c] = v->valuedouble;
-            len2 += v->valuedouble * v->valuedouble;
-        }
-        double len = sqrt(len2);
-        if (!(len > 1e-9) || !isfinite(len)) {
-            st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d direction is zero", path, i);
-            goto done;
-        }
-        for (int c = 0; c < 3; c++)
-            o->direction[c] /= len;
-        if (!(o->direction[2] > 0)) {
-            st = skinq_fail(ctx, SKINQ_E_FORMAT,
-                            "cannot use lights file '%s': light %d points away from the camera (z <= 0)", path, i);
-            goto done;
-        }
-        o->intensity = 1.0;
-        const cJSON *it = cJSON_GetObjectItemCaseSensitive(li, "intensity");
-        if (it) {
-            if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble <= 0) {
-                st = skinq_fail(ctx, SKINQ_E_FORMAT,
-                                "cannot use lights file '%s': light %d intensity must be a positive number", path, i);
-                goto done;
-            }
-            o->intensity = it->valuedouble;
-        }
-        const cJSON *im = cJSON_GetObjectItemCaseSensitive(li, "image");
-        if (im) {
-            if (!cJSON_IsString(im) || !im->valuestring[0]) {
-                st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d \"image\" must be a name",
-                                path, i);
-                goto done;
-            }
-            if (!(o->image = resolve(ctx, path, dir_len, im->valuestring))) {
-                st = SKINQ_E_NOMEM;
-                goto done;
-            }
-        }
+    if (st == SKINQ_OK) {
+        *out = L;
+        L = NULL;
     }
-    *out = L;
-    L = NULL;
-done:
     cJSON_Delete(doc);
     skinq_lights_free(&L);
     return st;

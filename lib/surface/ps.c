@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "color/srgb.h"
 #include "surface.h"
 
 #define SQ_PI 3.14159265358979323846
@@ -248,22 +249,9 @@ void skinq_normals_to_gradients(const float *nx, const float *ny, const float *n
     }
 }
 
-/* sRGB decode (IEC 61966-2-1) of the 256 8-bit codes. */
-static float srgb_lut[256];
-static void srgb_lut_init(void)
-{
-    for (int i = 0; i < 256; i++) {
-        double c = i / 255.0;
-        srgb_lut[i] = (float)(c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4));
-    }
-}
-
-#include <pthread.h>
-static pthread_once_t lut_once = PTHREAD_ONCE_INIT;
-
 void surface_image_to_linear(const skinq_image *img, float *dst)
 {
-    pthread_once(&lut_once, srgb_lut_init);
+    const float *srgb_lut = skinq_srgb8_decode_table();
     int w = img->width, h = img->height, c = img->channels;
     for (int y = 0; y < h; y++) {
         const uint8_t *row = skinq_image_row(img, y);

@@ -3,6 +3,7 @@
  * its constants in skinq.h (SKINQ_SYNTH_*_OD) and applied in healing.c. */
 #include <math.h>
 
+#include "color/srgb.h"
 #include "synth.h"
 
 uint64_t synth_next(synth_rng *r)
@@ -54,7 +55,5 @@ double synth_noise(uint64_t seed, double x, double y, double scale, int octaves)
 
 uint8_t synth_srgb8(double v)
 {
-    v = v < 0 ? 0 : v > 1 ? 1 : v;
-    double e = v <= 0.0031308 ? 12.92 * v : 1.055 * pow(v, 1 / 2.4) - 0.055;
-    return (uint8_t)lround(e * 255);
+    return (uint8_t)lround(skinq_srgb_encode(v) * 255);
 }

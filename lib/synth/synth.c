@@ -28,7 +28,7 @@ skinq_status synth_path(skinq_ctx *ctx, char *buf, size_t n, const char *dir, co
 
 skinq_status synth_write_json(skinq_ctx *ctx, const char *path, cJSON *doc)
 {
-    char *text = cJSON_Print(doc);
+    char *text = cJSON_Print(doc); /* cJSON's own (global) hooks: freed with cJSON_free */
     if (!text)
         return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory writing '%s'", path);
     skinq_atomic_file af;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "io/io.h"
-#include "report/report.h"
+#include "render/render.h"
 #include "texture_int.h"
 
 static void put(skinq_image *img, int x, int y, const uint8_t rgb[3])

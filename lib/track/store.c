@@ -159,6 +159,7 @@ skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **ou
     }
     strcpy(s->path, path);
     skinq_status r = SKINQ_OK;
+    /* SQLite allocates through its own (process-wide) allocator */
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK) {
         r = skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': %s", path,
@@ -259,7 +260,7 @@ static int upsert_id(sqlite3 *db, const char *insert, const char *select, const 
     return SQLITE_NOTFOUND;
 }
 
-skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_entry *e, int64_t *image_id)
+static skinq_status check_entry(skinq_ctx *ctx, const skinq_store_entry *e)
 {
     if (!e->subject || !*e->subject || !e->site || !*e->site || !e->image_path)
         return skinq_fail(ctx, SKINQ_E_INVALID, "a stored entry needs a subject, a site and an image");
@@ -268,101 +269,134 @@ skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_e
                           e->date ? e->date : "");
     if (!valid_sha256(e->sha256))
         return skinq_fail(ctx, SKINQ_E_INVALID, "'%s': invalid sha256", e->image_path);
-    const char *label = e->label ? e->label : "";
+    return SKINQ_OK;
+}
 
-    if (exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
-        return db_fail(ctx, s, "cannot start a transaction");
-    int64_t subject_id = 0, site_id = 0, session_id = 0, img = 0;
+/* The subject's site (both made if new), its scale recorded if it has none yet. */
+static int site_of(skinq_store *s, const skinq_store_entry *e, int64_t *site_id)
+{
+    int64_t subject_id = 0;
     int rc = upsert_id(s->db, "INSERT INTO subjects(name) VALUES(?1) RETURNING id",
                        "SELECT id FROM subjects WHERE name = ?1", e->subject, -1, NULL, &subject_id);
     if (rc == SQLITE_OK)
         rc = upsert_id(s->db, "INSERT INTO sites(subject_id, name) VALUES(?1, ?2) RETURNING id",
                        "SELECT id FROM sites WHERE subject_id = ?1 AND name = ?2", NULL, subject_id, e->site,
-                       &site_id);
+                       site_id);
     if (rc == SQLITE_OK && e->px_per_mm > 0) {
         sqlite3_stmt *st;
         rc = sqlite3_prepare_v2(s->db, "UPDATE sites SET px_per_mm = ?1 WHERE id = ?2 AND px_per_mm IS NULL",
                                 -1, &st, NULL);
         if (rc == SQLITE_OK) {
             sqlite3_bind_double(st, 1, e->px_per_mm);
-            sqlite3_bind_int64(st, 2, site_id);
+            sqlite3_bind_int64(st, 2, *site_id);
             rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
             sqlite3_finalize(st);
         }
     }
-    if (rc == SQLITE_OK) {
-        sqlite3_stmt *st;
-        rc = sqlite3_prepare_v2(s->db, "SELECT id FROM sessions WHERE site_id = ?1 AND date = ?2 AND label = ?3",
+    return rc;
+}
+
+/* The session of (site, date, label), made with the entry's procedure note if new. */
+static int session_of(skinq_store *s, const skinq_store_entry *e, const char *label, int64_t site_id,
+                      int64_t *session_id)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT id FROM sessions WHERE site_id = ?1 AND date = ?2 AND label = ?3",
                                 -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, site_id);
+        sqlite3_bind_text(st, 2, e->date, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, label, -1, SQLITE_TRANSIENT);
+        rc = step_id(st, session_id);
+    }
+    if (rc == SQLITE_NOTFOUND) {
+        rc = sqlite3_prepare_v2(s->db, "INSERT INTO sessions(site_id, date, label, procedure) "
+                                       "VALUES(?1, ?2, ?3, ?4) RETURNING id", -1, &st, NULL);
         if (rc == SQLITE_OK) {
             sqlite3_bind_int64(st, 1, site_id);
             sqlite3_bind_text(st, 2, e->date, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(st, 3, label, -1, SQLITE_TRANSIENT);
-            rc = step_id(st, &session_id);
-        }
-        if (rc == SQLITE_NOTFOUND) {
-            rc = sqlite3_prepare_v2(s->db, "INSERT INTO sessions(site_id, date, label, procedure) "
-                                           "VALUES(?1, ?2, ?3, ?4) RETURNING id", -1, &st, NULL);
-            if (rc == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, site_id);
-                sqlite3_bind_text(st, 2, e->date, -1, SQLITE_TRANSIENT);
-                sqlite3_bind_text(st, 3, label, -1, SQLITE_TRANSIENT);
-                if (e->procedure)
-                    sqlite3_bind_text(st, 4, e->procedure, -1, SQLITE_TRANSIENT);
-                rc = step_id(st, &session_id);
-            }
+            if (e->procedure)
+                sqlite3_bind_text(st, 4, e->procedure, -1, SQLITE_TRANSIENT);
+            rc = step_id(st, session_id);
         }
     }
-    int duplicate = 0;
-    if (rc == SQLITE_OK) {
-        sqlite3_stmt *st;
-        rc = sqlite3_prepare_v2(s->db, "INSERT INTO images(session_id, path, sha256, width, height, role, "
+    return rc;
+}
+
+/* The image row; SQLITE_CONSTRAINT_UNIQUE when the photo is already stored in the session. */
+static int insert_image(skinq_store *s, const skinq_store_entry *e, int64_t session_id, int64_t *img)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "INSERT INTO images(session_id, path, sha256, width, height, role, "
                                        "aligned_to, calibration) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
                                        "(SELECT id FROM images WHERE sha256 = ?7 ORDER BY id LIMIT 1), ?8) "
                                        "RETURNING id", -1, &st, NULL);
-        if (rc == SQLITE_OK) {
-            if (e->aligned_to_sha256)
-                sqlite3_bind_text(st, 7, e->aligned_to_sha256, -1, SQLITE_TRANSIENT);
-            if (e->calibration_json)
-                sqlite3_bind_text(st, 8, e->calibration_json, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(st, 1, session_id);
-            sqlite3_bind_text(st, 2, e->image_path, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 3, e->sha256, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int(st, 4, e->width);
-            sqlite3_bind_int(st, 5, e->height);
-            sqlite3_bind_text(st, 6, e->role ? e->role : "photo", -1, SQLITE_TRANSIENT);
-            rc = step_id(st, &img);
-            duplicate = rc == SQLITE_CONSTRAINT_UNIQUE;
-        }
-    }
-    if (rc == SQLITE_OK && e->metrics && e->metrics->count) {
-        sqlite3_stmt *st;
-        rc = sqlite3_prepare_v2(s->db, "INSERT INTO measurements(image_id, metric, value, unit, skinq_version, "
+    if (rc != SQLITE_OK)
+        return rc;
+    if (e->aligned_to_sha256)
+        sqlite3_bind_text(st, 7, e->aligned_to_sha256, -1, SQLITE_TRANSIENT);
+    if (e->calibration_json)
+        sqlite3_bind_text(st, 8, e->calibration_json, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 1, session_id);
+    sqlite3_bind_text(st, 2, e->image_path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, e->sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 4, e->width);
+    sqlite3_bind_int(st, 5, e->height);
+    sqlite3_bind_text(st, 6, e->role ? e->role : "photo", -1, SQLITE_TRANSIENT);
+    return step_id(st, img);
+}
+
+/* One measurement row per metric, with the skinq version and the analysis options. */
+static int insert_measurements(skinq_store *s, const skinq_store_entry *e, int64_t img)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "INSERT INTO measurements(image_id, metric, value, unit, skinq_version, "
                                        "options) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL);
-        long die = kill_at();
-        for (size_t i = 0; rc == SQLITE_OK && i < e->metrics->count; i++) {
-            const skinq_metric *m = &e->metrics->items[i];
-            if (die >= 0 && (long)i == die)
-                raise(SIGKILL);
-            sqlite3_bind_int64(st, 1, img);
-            sqlite3_bind_text(st, 2, m->path, -1, SQLITE_STATIC);
-            if (isfinite(m->value))
-                sqlite3_bind_double(st, 3, m->value);
-            else
-                sqlite3_bind_null(st, 3);
-            sqlite3_bind_text(st, 4, m->unit, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 5, skinq_version(), -1, SQLITE_STATIC);
-            if (e->options_json)
-                sqlite3_bind_text(st, 6, e->options_json, -1, SQLITE_STATIC);
-            else
-                sqlite3_bind_null(st, 6);
-            rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_extended_errcode(s->db);
-            sqlite3_reset(st);
-            sqlite3_clear_bindings(st);
-        }
-        sqlite3_finalize(st);
+    long die = kill_at();
+    for (size_t i = 0; rc == SQLITE_OK && i < e->metrics->count; i++) {
+        const skinq_metric *m = &e->metrics->items[i];
+        if (die >= 0 && (long)i == die)
+            raise(SIGKILL);
+        sqlite3_bind_int64(st, 1, img);
+        sqlite3_bind_text(st, 2, m->path, -1, SQLITE_STATIC);
+        if (isfinite(m->value))
+            sqlite3_bind_double(st, 3, m->value);
+        else
+            sqlite3_bind_null(st, 3);
+        sqlite3_bind_text(st, 4, m->unit, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, skinq_version(), -1, SQLITE_STATIC);
+        if (e->options_json)
+            sqlite3_bind_text(st, 6, e->options_json, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 6);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_extended_errcode(s->db);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
     }
-    skinq_status r = SKINQ_OK;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_entry *e, int64_t *image_id)
+{
+    skinq_status r = check_entry(ctx, e);
+    if (r != SKINQ_OK)
+        return r;
+    const char *label = e->label ? e->label : "";
+    if (exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
+        return db_fail(ctx, s, "cannot start a transaction");
+    int64_t site_id = 0, session_id = 0, img = 0;
+    int rc = site_of(s, e, &site_id);
+    if (rc == SQLITE_OK)
+        rc = session_of(s, e, label, site_id, &session_id);
+    int duplicate = 0;
+    if (rc == SQLITE_OK) {
+        rc = insert_image(s, e, session_id, &img);
+        duplicate = rc == SQLITE_CONSTRAINT_UNIQUE;
+    }
+    if (rc == SQLITE_OK && e->metrics && e->metrics->count)
+        rc = insert_measurements(s, e, img);
     if (rc == SQLITE_OK && exec(s, "COMMIT") == SQLITE_OK) {
         if (image_id)
             *image_id = img;

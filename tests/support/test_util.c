@@ -266,6 +266,21 @@ skinq_allocator tu_fail_allocator(tu_fail_alloc *f)
     return a;
 }
 
+skinq_ctx *tu_fail_ctx(tu_fail_alloc *f, int n, int threads)
+{
+    *f = (tu_fail_alloc){n, 0, 0};
+    skinq_settings s;
+    skinq_ctx_default_settings(&s);
+    s.threads = threads;
+    s.alloc = tu_fail_allocator(f);
+    skinq_ctx *ctx = NULL;
+    if (skinq_ctx_open(&ctx, &s) != SKINQ_OK) {
+        assert_int_equal(f->live, 0);
+        return NULL;
+    }
+    return ctx;
+}
+
 cJSON *tu_read_json(const char *path)
 {
     FILE *f = fopen(path, "rb");

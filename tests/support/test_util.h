@@ -44,6 +44,9 @@ typedef struct tu_fail_alloc {
     int fail_at, count, live;
 } tu_fail_alloc;
 skinq_allocator tu_fail_allocator(tu_fail_alloc *f);
+/** A context (`threads` threads) whose allocator fails the n-th allocation; *f is reset. NULL when
+ * opening the context was what failed (after checking that nothing was left allocated). */
+skinq_ctx *tu_fail_ctx(tu_fail_alloc *f, int n, int threads);
 
 /** Fail the test with file:line when |a-b| > tol (cmocka 1.1.5 has no assert_double_equal). */
 #define assert_near(a, b, tol) tu_assert_near((double)(a), (double)(b), (double)(tol), #a, __FILE__, __LINE__)

@@ -587,8 +587,8 @@ static void test_exceptions(void **state)
     skinq_ctx_close(&ctx);
 }
 
-/* Allocation failure n = 1, 2, ... through registration, warp, common ROI, gains and chart
- * calibration: a clean SKINQ_E_NOMEM and no leak each time, until everything succeeds. */
+/* Allocation failure n = 1, 2, ... through registration, warp, common ROI, gains, the chart file
+ * and chart calibration: a clean SKINQ_E_NOMEM and no leak each time, until everything succeeds. */
 static void test_alloc_failures(void **state)
 {
     (void)state;
@@ -598,22 +598,22 @@ static void test_alloc_failures(void **state)
     char p0[600], p1[600];
     snprintf(p0, sizeof p0, "%s/day00.jpg", dir);
     snprintf(p1, sizeof p1, "%s/day02.jpg", dir);
+    char chart[600];
+    tu_path(chart, sizeof chart, "fa-chart.json");
+    FILE *cf = fopen(chart, "w");
+    assert_non_null(cf);
+    fputs("{\"corners\": [[0, 0], [319, 0], [319, 239], [0, 239]]}\n", cf);
+    fclose(cf);
     int succeeded = 0, n;
     for (n = 1; n < 400 && !succeeded; n++) {
-        tu_fail_alloc fa = {n, 0, 0};
-        skinq_settings s;
-        skinq_ctx_default_settings(&s);
-        s.threads = 1;
-        s.alloc = tu_fail_allocator(&fa);
-        skinq_ctx *ctx = NULL;
-        if (skinq_ctx_open(&ctx, &s) != SKINQ_OK) {
-            assert_int_equal(fa.live, 0);
+        tu_fail_alloc fa;
+        skinq_ctx *ctx = tu_fail_ctx(&fa, n, 1);
+        if (!ctx)
             continue;
-        }
         skinq_image *b = NULL, *a = NULL, *aw = NULL, *fixed = NULL;
         skinq_mask *valid = NULL, *roi = NULL;
         skinq_alignment al;
-        double g[3], corners[4][2] = {{0, 0}, {319, 0}, {319, 239}, {0, 239}};
+        double g[3], corners[4][2];
         skinq_chart_fit fit;
         skinq_rect r = {20, 20, 200, 150};
         skinq_status st = skinq_image_load(ctx, p0, &b, NULL);
@@ -629,6 +629,8 @@ static void test_alloc_failures(void **state)
             st = skinq_align_ref_gains(ctx, b, aw, valid, r, g, NULL);
         if (st == SKINQ_OK)
             st = skinq_align_apply_matrix(ctx, aw, (const double[9]){1, 0, 0, 0, 1, 0, 0, 0, 1}, &fixed);
+        if (st == SKINQ_OK)
+            st = skinq_chart_load(ctx, chart, NULL, corners);
         if (st == SKINQ_OK)
             st = skinq_chart_calibrate(ctx, b, corners, &fit);
         if (st == SKINQ_OK)

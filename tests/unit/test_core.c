@@ -4,9 +4,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/core.h"
-#include "report/report.h"
+#include "render/render.h"
 #include "test_util.h"
 
 static void test_status_strings(void **state)
@@ -351,6 +352,45 @@ static void test_metrics(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* Fault injection through the metrics list (which outlives its ctx and still frees through the
+ * ctx's allocator) and a heatmap PNG (no file left behind): fail n = 1, 2, ... until success. */
+static void test_metrics_heatmap_alloc_failures(void **state)
+{
+    (void)state;
+    char path[512];
+    tu_path(path, sizeof path, "heat-fa.png");
+    float v[16 * 8];
+    for (int i = 0; i < 16 * 8; i++)
+        v[i] = (float)i;
+    int succeeded = 0;
+    for (int n = 1; n < 100 && !succeeded; n++) {
+        tu_fail_alloc fa;
+        skinq_ctx *ctx = tu_fail_ctx(&fa, n, 1);
+        if (!ctx)
+            continue;
+        skinq_metrics m = {0};
+        skinq_status st = SKINQ_OK;
+        for (int i = 0; i < 150 && st == SKINQ_OK; i++) /* grows twice (64, 128, 256 items) */
+            st = skinq_metrics_addf(ctx, &m, i, "1", "texture.items.%d.value", i);
+        if (st == SKINQ_OK)
+            assert_int_equal(m.count, 150);
+        unlink(path);
+        if (st == SKINQ_OK)
+            st = skinq_heatmap_write(ctx, path, v, 16, 16, 8, NULL, 0, 0, 127, SKINQ_CMAP_MAGMA);
+        if (st == SKINQ_OK) {
+            succeeded = 1;
+            assert_true(tu_file_size(path) > 0);
+        } else {
+            assert_int_equal(st, SKINQ_E_NOMEM);
+            assert_int_equal(tu_file_size(path), -1);
+        }
+        skinq_ctx_close(&ctx);
+        skinq_metrics_free(&m); /* after the ctx: the list keeps its allocator */
+        assert_int_equal(fa.live, 0);
+    }
+    assert_true(succeeded);
+}
+
 static void test_colormaps(void **state)
 {
     (void)state;
@@ -430,7 +470,7 @@ int main(void)
         cmocka_unit_test(test_isa),            cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_options_versions),
         cmocka_unit_test(test_image_limits),   cmocka_unit_test(test_orient),
-        cmocka_unit_test(test_metrics),        cmocka_unit_test(test_colormaps),
+        cmocka_unit_test(test_metrics), cmocka_unit_test(test_metrics_heatmap_alloc_failures),        cmocka_unit_test(test_colormaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "io/io.h"
 #include "test_util.h"
 
 static char *P(const char *name)
@@ -505,29 +507,33 @@ static void test_load_alloc_failures(void **state)
     skinq_image *rgb = tu_pattern_image(setup, 24, 12, 3, 8);
     skinq_jpeg_options o = tu_jpeg_options(90, 6, NULL, 0);
     assert_int_equal(skinq_jpeg_write(setup, P("fa.jpg"), rgb, &o), SKINQ_OK);
+    cmsHPROFILE wide = wide_profile(); /* an ICC profile to copy out of libjpeg and convert with */
+    cmsUInt32Number icc_n = 0;
+    assert_true(cmsSaveProfileToMem(wide, NULL, &icc_n));
+    uint8_t *icc = malloc(icc_n);
+    assert_true(cmsSaveProfileToMem(wide, icc, &icc_n));
+    cmsCloseProfile(wide);
+    skinq_jpeg_options tagged = tu_jpeg_options(90, 1, icc, icc_n);
+    assert_int_equal(skinq_jpeg_write(setup, P("fa-icc.jpg"), rgb, &tagged), SKINQ_OK);
+    free(icc);
     skinq_image_free(&rgba);
     skinq_image_free(&rgb);
     skinq_ctx_close(&setup);
-    const char *files[] = {P("fa.png"), P("fa.jpg")};
-    for (int f = 0; f < 2; f++) {
+    const char *files[] = {P("fa.png"), P("fa.jpg"), P("fa-icc.jpg")};
+    for (int f = 0; f < 3; f++) {
         int succeeded = 0;
         for (int n = 1; n < 60 && !succeeded; n++) {
-            tu_fail_alloc fa = {n, 0, 0};
-            skinq_settings s;
-            skinq_ctx_default_settings(&s);
-            s.threads = 1;
-            s.alloc = tu_fail_allocator(&fa);
-            skinq_ctx *ctx = NULL;
-            if (skinq_ctx_open(&ctx, &s) != SKINQ_OK) {
-                assert_int_equal(fa.live, 0);
+            tu_fail_alloc fa;
+            skinq_ctx *ctx = tu_fail_ctx(&fa, n, 1);
+            if (!ctx)
                 continue;
-            }
             skinq_image *img = NULL;
             skinq_mask *alpha = NULL;
             skinq_status st = skinq_image_load(ctx, files[f], &img, &alpha);
             if (st == SKINQ_OK) {
                 succeeded = 1;
-                assert_int_equal(img->width, f == 0 ? 24 : 12); /* orientation 6 swaps */
+                assert_int_equal(img->width, f == 1 ? 12 : 24); /* orientation 6 swaps */
+                assert_int_equal(img->icc_applied, f == 2);
             } else {
                 assert_int_equal(st, SKINQ_E_NOMEM);
                 assert_null(img);
@@ -542,6 +548,49 @@ static void test_load_alloc_failures(void **state)
     }
 }
 
+/* Writing under allocation failures: a clean SKINQ_E_NOMEM, no leak, no file and no temporary
+ * left behind (PNG and JPEG files, JPEG in memory). */
+static void test_write_alloc_failures(void **state)
+{
+    (void)state;
+    const char *out[] = {P("wfa.png"), P("wfa.jpg")};
+    for (int f = 0; f < 3; f++) {
+        int succeeded = 0;
+        for (int n = 1; n < 60 && !succeeded; n++) {
+            tu_fail_alloc fa;
+            skinq_ctx *ctx = tu_fail_ctx(&fa, n, 1);
+            if (!ctx)
+                continue;
+            skinq_image *img = NULL;
+            skinq_status st = skinq_image_new(ctx, 24, 12, 3, 8, &img);
+            uint8_t *jpg = NULL;
+            size_t size = 0;
+            skinq_jpeg_options o = tu_jpeg_options(90, 1, NULL, 0);
+            if (f < 2)
+                unlink(out[f]);
+            if (st == SKINQ_OK)
+                st = f == 0   ? skinq_png_write(ctx, out[0], img)
+                     : f == 1 ? skinq_jpeg_write(ctx, out[1], img, &o)
+                              : skinq_jpeg_encode_mem(ctx, img, 90, &jpg, &size);
+            if (st == SKINQ_OK) {
+                succeeded = 1;
+                assert_true(f < 2 ? tu_file_size(out[f]) > 0 : size > 0);
+            } else {
+                assert_int_equal(st, SKINQ_E_NOMEM);
+                if (f < 2)
+                    assert_int_equal(tu_file_size(out[f]), -1);
+                assert_null(jpg);
+            }
+            assert_int_equal(count_temporaries(tu_tmpdir()), 0);
+            skinq_free(ctx, jpg);
+            skinq_image_free(&img);
+            skinq_ctx_close(&ctx);
+            assert_int_equal(fa.live, 0);
+        }
+        assert_true(succeeded);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -549,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_jpeg_known_pixels), cmocka_unit_test(test_exif_orientations),
         cmocka_unit_test(test_icc_conversion),    cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_atomic_writes),     cmocka_unit_test(test_load_alloc_failures),
+        cmocka_unit_test(test_write_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -385,13 +385,79 @@ static void test_migration_from_v1(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* The HTML report under allocation failures n = 1, 2, ...: store rows, the embedded photos and
+ * the redness maps all allocate through the ctx; each failure is a clean SKINQ_E_NOMEM with no
+ * leak and no report file, until the report is written. */
+static void test_report_alloc_failures(void **state)
+{
+    (void)state;
+    skinq_ctx *setup = tu_ctx();
+    skinq_image *photo = tu_pattern_image(setup, 64, 48, 3, 8);
+    skinq_jpeg_options o = tu_jpeg_options(90, 1, NULL, 0);
+    char photos[2][512];
+    tu_path(photos[0], sizeof photos[0], "rep0.jpg");
+    tu_path(photos[1], sizeof photos[1], "rep1.jpg");
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(skinq_jpeg_write(setup, photos[i], photo, &o), SKINQ_OK);
+    skinq_image_free(&photo);
+    skinq_store *s = NULL;
+    unlink(P("rep.db"));
+    assert_int_equal(skinq_store_open(setup, P("rep.db"), &s), SKINQ_OK);
+    const char *dates[] = {"2026-03-01", "2026-03-08", "2026-03-22", "2026-04-19"};
+    for (int i = 0; i < 4; i++) {
+        skinq_metrics m = {0};
+        assert_int_equal(skinq_metrics_add(setup, &m, "color.a.mean", 20 - 2 * i + 0.1 * i * i, "a*"), SKINQ_OK);
+        assert_int_equal(skinq_metrics_add(setup, &m, "texture.roughness.sq", 3 - 0.2 * i, "1"), SKINQ_OK);
+        char sha[65];
+        fake_sha(sha, 100 + (unsigned)i);
+        skinq_store_entry e = entry("S01", "cheek", dates[i], sha, &m);
+        e.image_path = photos[i == 0 ? 0 : 1];
+        assert_int_equal(skinq_store_add(setup, s, &e, NULL), SKINQ_OK);
+        skinq_metrics_free(&m);
+    }
+    skinq_store_close(&s);
+    skinq_ctx_close(&setup);
+    char out[512], db[512];
+    tu_path(out, sizeof out, "rep.html");
+    tu_path(db, sizeof db, "rep.db");
+    int succeeded = 0;
+    for (int n = 1; n < 400 && !succeeded; n++) {
+        tu_fail_alloc fa;
+        skinq_ctx *ctx = tu_fail_ctx(&fa, n, 1);
+        if (!ctx)
+            continue;
+        unlink(out);
+        skinq_status st = skinq_store_open(ctx, db, &s);
+        if (st == SKINQ_OK)
+            st = skinq_report_html(ctx, s, "S01", NULL, out);
+        if (st == SKINQ_OK) {
+            succeeded = 1;
+            assert_true(tu_file_size(out) > 1000);
+        } else {
+            assert_int_equal(st, SKINQ_E_NOMEM);
+            assert_int_equal(tu_file_size(out), -1);
+        }
+        skinq_store_close(&s);
+        skinq_ctx_close(&ctx);
+        assert_int_equal(fa.live, 0);
+    }
+    assert_true(succeeded);
+    FILE *f = fopen(out, "r");
+    assert_non_null(f);
+    static char html[1 << 20];
+    html[fread(html, 1, sizeof html - 1, f)] = 0;
+    fclose(f);
+    assert_non_null(strstr(html, "data:image/jpeg;base64,")); /* the photos made it in */
+    assert_null(strstr(html, "photo not available"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_sites_and_duplicates),
         cmocka_unit_test(test_foreign_files),      cmocka_unit_test(test_concurrent_writers),
         cmocka_unit_test(test_killed_writer),      cmocka_unit_test(test_kill_hook),
-        cmocka_unit_test(test_migration_from_v1),
+        cmocka_unit_test(test_migration_from_v1),  cmocka_unit_test(test_report_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

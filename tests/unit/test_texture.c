@@ -936,16 +936,10 @@ static void test_alloc_failures(void **state)
     }
     int ok = 0, step = quick() ? 3 : 1;
     for (int k = 1; k < 400 && !ok; k += step) {
-        tu_fail_alloc fa = {k, 0, 0};
-        skinq_settings s;
-        skinq_ctx_default_settings(&s);
-        s.threads = 2;
-        s.alloc = tu_fail_allocator(&fa);
-        skinq_ctx *ctx = NULL;
-        if (skinq_ctx_open(&ctx, &s) != SKINQ_OK) {
-            assert_int_equal(fa.live, 0);
+        tu_fail_alloc fa;
+        skinq_ctx *ctx = tu_fail_ctx(&fa, k, 2);
+        if (!ctx)
             continue;
-        }
         skinq_metrics m = {0};
         skinq_status st = skinq_texture_analyze(ctx, L, mel, n, n, n, NULL, 20, NULL, &m);
         assert_true(st == SKINQ_OK || st == SKINQ_E_NOMEM);

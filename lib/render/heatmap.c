@@ -1,5 +1,5 @@
 /* heatmap.c -- float maps → colour PNGs (viridis / magma / cool-warm) with a legend strip. */
-#include "report.h"
+#include "render.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
-/* report.h -- internal: PNG heatmaps and overlays with a perceptual colour map and a legend. */
-#ifndef SKINQ_REPORT_H
-#define SKINQ_REPORT_H
+/* render.h -- internal: PNG heatmaps and overlays with a perceptual colour map and a legend; the
+ * layer under colour, texture, surface, align and report (it uses only core and io). */
+#ifndef SKINQ_RENDER_H
+#define SKINQ_RENDER_H
 
 #include "core/core.h"
 
