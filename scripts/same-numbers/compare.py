@@ -34,5 +34,5 @@ for root, _, files in os.walk(B):
         pb = os.path.join(root, f)
         if not os.path.exists(os.path.join(A, os.path.relpath(pb, B))):
             print("extra", pb); bad += 1
-print("golden:", "SAME" if bad == 0 else f"{bad} DIFFERENCES")
+print("same-numbers:", "SAME" if bad == 0 else f"{bad} DIFFERENCES")
 sys.exit(1 if bad else 0)
