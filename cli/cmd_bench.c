@@ -31,7 +31,9 @@ static void progress(void *user, const char *what, int done, int total)
     fflush(stderr);
 }
 
-static int run(const cli_command *self, int argc, char **argv)
+/* The options into o (and the sample set's size for --make-set); -1 when they are usable, else
+ * the exit code. */
+static int take_options(const cli_command *self, int argc, char **argv, skinq_bench_options *o, int *sw, int *sh)
 {
     int first;
     int rc = cli_parse(self, argc, argv, &first);
@@ -39,105 +41,117 @@ static int run(const cli_command *self, int argc, char **argv)
         return rc;
     if (argc - first > 1)
         return cli_usage_error(self, "bench takes at most one sample-set folder");
-    skinq_bench_options o;
-    skinq_bench_default_options(&o);
-    o.dir = argc - first == 1 ? argv[first] : NULL;
-    o.runs = opt_runs;
-    o.quick = opt_quick;
-    o.threads = g_opts.threads;
+    skinq_bench_default_options(o);
+    o->dir = argc - first == 1 ? argv[first] : NULL;
+    o->runs = opt_runs;
+    o->quick = opt_quick;
+    o->threads = g_opts.threads;
     /* the global --isa chooses the levels compared: all (default) or one */
     if (g_opts.isa && strcmp(g_opts.isa, "all") != 0) {
-        if (skinq_isa_parse(g_opts.isa, &o.isa_mask) != 0)
+        if (skinq_isa_parse(g_opts.isa, &o->isa_mask) != 0)
             return cli_usage_error(self, "--isa takes all, scalar, sse41 or avx2, not '%s'", g_opts.isa);
-        o.isa_only = 1;
+        o->isa_only = 1;
     }
     if (opt_runs < 1 || opt_runs > 64)
         return cli_usage_error(self, "--runs must be 1..64");
-    int sw = 0, sh = 0;
     char tail;
-    if (opt_make_set && (o.dir || opt_count < 1 || opt_count > 100000 ||
-                         sscanf(opt_size, "%dx%d%c", &sw, &sh, &tail) != 2 || sw < 16 || sh < 16 ||
-                         (double)sw * sh > 100e6))
+    if (opt_make_set && (o->dir || opt_count < 1 || opt_count > 100000 ||
+                         sscanf(opt_size, "%dx%d%c", sw, sh, &tail) != 2 || *sw < 16 || *sh < 16 ||
+                         (double)*sw * *sh > 100e6))
         return cli_usage_error(self, "--make-set DIR takes no sample-set folder, --count 1..100000 and "
                                      "--size WxH (16x16 to 100 MP)");
     if (isatty(2) && !g_opts.quiet)
-        o.progress = progress;
+        o->progress = progress;
+    return -1;
+}
+
+static int make_set(skinq_ctx *ctx, const skinq_bench_options *o, int sw, int sh)
+{
+    skinq_status st = skinq_bench_make_set(ctx, opt_make_set, opt_count, sw, sh, o);
+    if (o->progress)
+        fputs("\r\033[K", stderr);
+    if (st == SKINQ_OK && !g_opts.quiet)
+        fprintf(stderr, "wrote %d photos of %dx%d into %s\n", opt_count, sw, sh, opt_make_set);
+    return st == SKINQ_OK ? EXIT_OK : cli_fail(ctx, st);
+}
+
+static int write_json(const skinq_bench_options *o, const skinq_bench_result *r)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
+    cJSON *m = cJSON_AddObjectToObject(doc, "machine");
+    cJSON_AddStringToObject(m, "cpu", r->cpu);
+    cJSON_AddStringToObject(m, "isa", r->isa);
+    cJSON_AddNumberToObject(m, "threads", r->threads);
+    if (o->dir) {
+        cJSON *ss = cJSON_AddObjectToObject(doc, "sample_set");
+        cJSON_AddStringToObject(ss, "dir", o->dir);
+        cJSON_AddNumberToObject(ss, "images", r->images);
+        out_add_number(ss, "images_per_s_1_thread", r->images_per_s[0]);
+        out_add_number(ss, "images_per_s", r->images_per_s[1]);
+    }
+    cJSON *stages = cJSON_AddArrayToObject(doc, "stages");
+    for (int i = 0; i < r->n_stages; i++) {
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "name", r->stages[i].name);
+        cJSON_AddStringToObject(s, "isa", r->stages[i].isa);
+        cJSON_AddNumberToObject(s, "threads", r->stages[i].threads);
+        out_add_number(s, "mpix_per_s", r->stages[i].mpix_per_s);
+        out_add_number(s, "p50_ms", r->stages[i].p50_ms);
+        out_add_number(s, "p95_ms", r->stages[i].p95_ms);
+        cJSON_AddItemToArray(stages, s);
+    }
+    cJSON *peers = cJSON_AddArrayToObject(doc, "peers");
+    for (int i = 0; i < r->n_peers; i++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "name", r->peers[i].name);
+        out_add_number(p, "mpix_per_s", r->peers[i].mpix_per_s);
+        out_add_number(p, "p50_ms", r->peers[i].p50_ms);
+        cJSON_AddItemToArray(peers, p);
+    }
+    cJSON *ratios = cJSON_AddObjectToObject(doc, "ratios");
+    for (int i = 0; i < r->n_ratios; i++)
+        out_add_number(ratios, r->ratios[i].name, r->ratios[i].value);
+    return out_json(doc);
+}
+
+static int write_text(const skinq_bench_options *o, const skinq_bench_result *r)
+{
+    printf("machine: %s, best ISA %s, %d threads; medians of %d runs\n\n", r->cpu, r->isa, r->threads, o->runs);
+    printf("%-28s %-7s %7s %10s %10s %10s\n", "stage", "isa", "threads", "MP/s", "p50 ms", "p95 ms");
+    for (int i = 0; i < r->n_stages; i++)
+        printf("%-28s %-7s %7d %10.1f %10.2f %10.2f\n", r->stages[i].name, r->stages[i].isa, r->stages[i].threads,
+               r->stages[i].mpix_per_s, r->stages[i].p50_ms, r->stages[i].p95_ms);
+    printf("\n%-44s %10s %10s\n", "peer (same process, 1 thread)", "MP/s", "p50 ms");
+    for (int i = 0; i < r->n_peers; i++)
+        printf("%-44s %10.1f %10.2f\n", r->peers[i].name, r->peers[i].mpix_per_s, r->peers[i].p50_ms);
+    printf("\nratios\n");
+    for (int i = 0; i < r->n_ratios; i++)
+        printf("  %-70s %8.2f\n", r->ratios[i].name, r->ratios[i].value);
+    if (o->dir)
+        printf("\nsample set: %d photos, %.2f images/s on 1 thread, %.2f on %d\n", r->images, r->images_per_s[0],
+               r->images_per_s[1], r->threads);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+}
+
+static int run(const cli_command *self, int argc, char **argv)
+{
+    skinq_bench_options o;
+    int sw = 0, sh = 0;
+    int rc = take_options(self, argc, argv, &o, &sw, &sh);
+    if (rc >= 0)
+        return rc;
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)
         return EXIT_INTERNAL;
+    skinq_bench_result *res = NULL;
     if (opt_make_set) {
-        skinq_status st = skinq_bench_make_set(ctx, opt_make_set, opt_count, sw, sh, &o);
+        rc = make_set(ctx, &o, sw, sh);
+    } else {
+        skinq_status st = skinq_bench_run(ctx, &o, &res);
         if (o.progress)
             fputs("\r\033[K", stderr);
-        rc = st == SKINQ_OK ? EXIT_OK : cli_fail(ctx, st);
-        if (st == SKINQ_OK && !g_opts.quiet)
-            fprintf(stderr, "wrote %d photos of %dx%d into %s\n", opt_count, sw, sh, opt_make_set);
-        skinq_ctx_close(&ctx);
-        return rc;
-    }
-    skinq_bench_result *res = NULL;
-    skinq_status st = skinq_bench_run(ctx, &o, &res);
-    if (o.progress)
-        fputs("\r\033[K", stderr);
-    if (st != SKINQ_OK) {
-        rc = cli_fail(ctx, st);
-        skinq_ctx_close(&ctx);
-        return rc;
-    }
-    const skinq_bench_result *r = res;
-    if (opt_json) {
-        cJSON *doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
-        cJSON *m = cJSON_AddObjectToObject(doc, "machine");
-        cJSON_AddStringToObject(m, "cpu", r->cpu);
-        cJSON_AddStringToObject(m, "isa", r->isa);
-        cJSON_AddNumberToObject(m, "threads", r->threads);
-        if (o.dir) {
-            cJSON *ss = cJSON_AddObjectToObject(doc, "sample_set");
-            cJSON_AddStringToObject(ss, "dir", o.dir);
-            cJSON_AddNumberToObject(ss, "images", r->images);
-            out_add_number(ss, "images_per_s_1_thread", r->images_per_s[0]);
-            out_add_number(ss, "images_per_s", r->images_per_s[1]);
-        }
-        cJSON *stages = cJSON_AddArrayToObject(doc, "stages");
-        for (int i = 0; i < r->n_stages; i++) {
-            cJSON *s = cJSON_CreateObject();
-            cJSON_AddStringToObject(s, "name", r->stages[i].name);
-            cJSON_AddStringToObject(s, "isa", r->stages[i].isa);
-            cJSON_AddNumberToObject(s, "threads", r->stages[i].threads);
-            out_add_number(s, "mpix_per_s", r->stages[i].mpix_per_s);
-            out_add_number(s, "p50_ms", r->stages[i].p50_ms);
-            out_add_number(s, "p95_ms", r->stages[i].p95_ms);
-            cJSON_AddItemToArray(stages, s);
-        }
-        cJSON *peers = cJSON_AddArrayToObject(doc, "peers");
-        for (int i = 0; i < r->n_peers; i++) {
-            cJSON *p = cJSON_CreateObject();
-            cJSON_AddStringToObject(p, "name", r->peers[i].name);
-            out_add_number(p, "mpix_per_s", r->peers[i].mpix_per_s);
-            out_add_number(p, "p50_ms", r->peers[i].p50_ms);
-            cJSON_AddItemToArray(peers, p);
-        }
-        cJSON *ratios = cJSON_AddObjectToObject(doc, "ratios");
-        for (int i = 0; i < r->n_ratios; i++)
-            out_add_number(ratios, r->ratios[i].name, r->ratios[i].value);
-        rc = out_json(doc);
-    } else {
-        printf("machine: %s, best ISA %s, %d threads; medians of %d runs\n\n", r->cpu, r->isa, r->threads, o.runs);
-        printf("%-28s %-7s %7s %10s %10s %10s\n", "stage", "isa", "threads", "MP/s", "p50 ms", "p95 ms");
-        for (int i = 0; i < r->n_stages; i++)
-            printf("%-28s %-7s %7d %10.1f %10.2f %10.2f\n", r->stages[i].name, r->stages[i].isa, r->stages[i].threads,
-                   r->stages[i].mpix_per_s, r->stages[i].p50_ms, r->stages[i].p95_ms);
-        printf("\n%-44s %10s %10s\n", "peer (same process, 1 thread)", "MP/s", "p50 ms");
-        for (int i = 0; i < r->n_peers; i++)
-            printf("%-44s %10.1f %10.2f\n", r->peers[i].name, r->peers[i].mpix_per_s, r->peers[i].p50_ms);
-        printf("\nratios\n");
-        for (int i = 0; i < r->n_ratios; i++)
-            printf("  %-70s %8.2f\n", r->ratios[i].name, r->ratios[i].value);
-        if (o.dir)
-            printf("\nsample set: %d photos, %.2f images/s on 1 thread, %.2f on %d\n", r->images, r->images_per_s[0],
-                   r->images_per_s[1], r->threads);
-        rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+        rc = st != SKINQ_OK ? cli_fail(ctx, st) : opt_json ? write_json(&o, res) : write_text(&o, res);
     }
     skinq_bench_free(&res);
     skinq_ctx_close(&ctx);

@@ -46,15 +46,14 @@ static const float skinq_rgb2xyz_n[9] = {
     (float)(0.0193339 / SKINQ_ZN), (float)(0.1191920 / SKINQ_ZN), (float)(0.9503041 / SKINQ_ZN),
 };
 
-/** 8-bit sRGB code → linear value, built once (color_scalar.c). */
-extern float skinq_srgb8_linear[256];
+/* 8-bit code → linear value: skinq_srgb8_decode_table() (color/srgb.h). */
 /** 8-bit code → −log10(linear); code 0 (linear 0, excluded as clipped) holds the value of code 0.5. */
 extern float skinq_srgb8_od[256];
-/** 16-bit tables (65536 entries each), built on first use by skinq_color_tables16_init(). */
-extern float *skinq_srgb16_linear, *skinq_srgb16_od;
 void skinq_color_tables_init(void);
-/** @return 0, or -1 when the 512 KB of 16-bit tables could not be allocated. */
-int skinq_color_tables16_init(void);
+/** The 16-bit tables in ctx's memory, built on its first 16-bit use and kept until it closes:
+ *  65536 linear values, then 65536 optical densities (code 0 as in the 8-bit one). NULL when the
+ *  512 KB could not be allocated (recorded in ctx). */
+const float *skinq_color_tables16(skinq_ctx *ctx);
 
 /* ------------------------------------------------------------- the fused pass */
 

@@ -1,20 +1,16 @@
 /* color_scalar.c -- the scalar reference colour kernels, the shared linearisation tables, and the
  * colour kernel table (scalar entries, then the ISA files' inits). */
 #include <pthread.h>
-#include <stdlib.h>
 
 #include "color/color_kernels.h"
 #include "color/srgb.h"
 
-float skinq_srgb8_linear[256];
 float skinq_srgb8_od[256];
-float *skinq_srgb16_linear, *skinq_srgb16_od;
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT, tables16_once = PTHREAD_ONCE_INIT;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static void build_tables(void)
 {
     for (int v = 0; v < 256; v++) {
-        skinq_srgb8_linear[v] = (float)skinq_srgb_decode(v / 255.0);
         /* code 0 has no optical density (linear 0); it is always excluded as clipped, and its
          * table entry is the density of half a code so that maps of it stay finite */
         skinq_srgb8_od[v] = (float)-log10(skinq_srgb_decode((v ? v : 0.5) / 255.0));
@@ -26,26 +22,20 @@ void skinq_color_tables_init(void)
     pthread_once(&tables_once, build_tables);
 }
 
-static void build_tables16(void)
+const float *skinq_color_tables16(skinq_ctx *ctx)
 {
-    float *lin = malloc(65536 * sizeof(float)), *od = malloc(65536 * sizeof(float));
-    if (!lin || !od) {
-        free(lin);
-        free(od);
-        return;
-    }
+    float *t = ctx->tables[SKINQ_TABLE_SRGB16];
+    if (t)
+        return t;
+    t = skinq_malloc(ctx, 2 * 65536 * sizeof *t);
+    if (!t)
+        return NULL;
     for (int v = 0; v < 65536; v++) {
-        lin[v] = (float)skinq_srgb_decode(v / 65535.0);
-        od[v] = (float)-log10(skinq_srgb_decode((v ? v : 0.5) / 65535.0));
+        t[v] = (float)skinq_srgb_decode(v / 65535.0);
+        t[65536 + v] = (float)-log10(skinq_srgb_decode((v ? v : 0.5) / 65535.0));
     }
-    skinq_srgb16_linear = lin;
-    skinq_srgb16_od = od;
-}
-
-int skinq_color_tables16_init(void)
-{
-    pthread_once(&tables16_once, build_tables16);
-    return skinq_srgb16_linear ? 0 : -1;
+    ctx->tables[SKINQ_TABLE_SRGB16] = t;
+    return t;
 }
 
 /*

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "color/color_int.h"
+#include "color/srgb.h"
 
 struct skinq_color_stream {
     skinq_color_options o;
@@ -67,6 +68,7 @@ static int in_rows(skinq_rect r, int y)
 
 void skinq_color_stream_rows(skinq_color_stream *s, const uint8_t *rows, size_t stride, int y0, int n)
 {
+    const float *lin = skinq_srgb8_decode_table();
     for (int i = 0; i < n; i++) {
         int y = y0 + i;
         const uint8_t *row = rows + (size_t)i * stride;
@@ -85,7 +87,7 @@ void skinq_color_stream_rows(skinq_color_stream *s, const uint8_t *rows, size_t 
                     continue;
                 }
                 for (int k = 0; k < 3; k++)
-                    s->white_sum[k] += skinq_srgb8_linear[c[k]];
+                    s->white_sum[k] += lin[c[k]];
                 s->white_n++;
             }
     }

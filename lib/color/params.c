@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "color/color_int.h"
+#include "color/srgb.h"
 
 /*
  * Optical-density decomposition (Tsumura et al. 1999/2003's skin model; the projection is
@@ -41,13 +42,14 @@ skinq_status skinq_color_params_init(skinq_ctx *ctx, skinq_color_params *p, cons
     skinq_color_tables_init();
     p->dsp = skinq_color_dsp(skinq_ctx_isa(ctx));
     if (img->depth == 8) {
-        p->lin = skinq_srgb8_linear;
+        p->lin = skinq_srgb8_decode_table();
         p->od = skinq_srgb8_od;
     } else if (img->depth == 16) {
-        if (skinq_color_tables16_init() != 0)
-            return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (16-bit colour tables)");
-        p->lin = skinq_srgb16_linear;
-        p->od = skinq_srgb16_od;
+        const float *t = skinq_color_tables16(ctx);
+        if (!t)
+            return SKINQ_E_NOMEM;
+        p->lin = t;
+        p->od = t + 65536;
     } else {
         return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "colour analysis takes 8- or 16-bit images, not %d-bit", img->depth);
     }

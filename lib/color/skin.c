@@ -112,6 +112,102 @@ static skinq_status keep_large_regions(skinq_ctx *ctx, uint8_t *g, int w, int h)
     return SKINQ_OK;
 }
 
+/* The mean linear RGB (after gains) of cell (cx, cy), f×f pixels, over its pixels inside alpha
+ * that are not clipped; 0 when none are, or when they are fewer than half of those inside. */
+static int skin_cell_mean(const skinq_image *img, const skinq_mask *alpha, const skinq_color_params *p, int f, int cx,
+                          int cy, double rgb[3])
+{
+    const unsigned maxcode = img->depth == 16 ? 65535 : 255;
+    double s[3] = {0, 0, 0};
+    int n = 0, all = 0;
+    for (int y = cy * f; y < (cy + 1) * f && y < img->height; y++) {
+        const uint8_t *row = skinq_image_row(img, y);
+        for (int x = cx * f; x < (cx + 1) * f && x < img->width; x++) {
+            if (alpha && !alpha->data[(size_t)y * alpha->stride + (size_t)x])
+                continue;
+            all++;
+            unsigned c[3];
+            for (int k = 0; k < 3; k++)
+                c[k] = img->depth == 16 ? ((const uint16_t *)(const void *)row)[3 * (size_t)x + k]
+                                        : row[3 * (size_t)x + k];
+            if (!c[0] || !c[1] || !c[2] || c[0] == maxcode || c[1] == maxcode || c[2] == maxcode)
+                continue;
+            for (int k = 0; k < 3; k++)
+                s[k] += p->lin[c[k]] * p->gain[k];
+            n++;
+        }
+    }
+    if (n == 0 || 2 * n < all)
+        return 0;
+    for (int k = 0; k < 3; k++)
+        rgb[k] = s[k] / n;
+    return 1;
+}
+
+/* The w×h cells whose mean colour lies in the skin gamut: cand[i] = 1, their L*a*b* in lab and
+ * histograms. Returns their number. */
+static uint64_t skin_candidates(const skinq_image *img, const skinq_mask *alpha, const skinq_color_params *p, int f,
+                                int w, int h, float *lab, uint8_t *cand, uint32_t *hist)
+{
+    uint64_t ncand = 0;
+    for (int cy = 0; cy < h; cy++)
+        for (int cx = 0; cx < w; cx++) {
+            double rgb[3], L[3];
+            if (!skin_cell_mean(img, alpha, p, f, cx, cy, rgb))
+                continue;
+            size_t i = (size_t)cy * (size_t)w + (size_t)cx;
+            linear_to_lab(rgb, L);
+            double chroma = hypot(L[1], L[2]), hue = atan2(L[2], L[1]) * (180.0 / 3.14159265358979323846);
+            if (L[0] < 20 || L[0] > 92 || chroma < 6 || hue < 15 || hue > 85)
+                continue;
+            cand[i] = 1;
+            ncand++;
+            for (int k = 0; k < 3; k++) {
+                lab[3 * i + k] = (float)L[k];
+                hist[k * HBINS + hbin(L[k])]++;
+            }
+        }
+    return ncand;
+}
+
+/* Keep the candidates within 3 robust sigmas (1.4826·MAD, floored) of their median colour; on
+ * a* only the side below (redder skin stays). hist holds the candidates' histograms. */
+static void skin_near_median(size_t cells, const float *lab, uint8_t *cand, uint32_t *hist, uint64_t ncand)
+{
+    double med[3], sig[3];
+    static const double floor_sigma[3] = {4, 3, 3};
+    for (int k = 0; k < 3; k++)
+        med[k] = hist_median(hist + k * HBINS, ncand);
+    memset(hist, 0, 3 * HBINS * sizeof(uint32_t));
+    for (size_t i = 0; i < cells; i++)
+        if (cand[i])
+            for (int k = 0; k < 3; k++)
+                hist[k * HBINS + hbin(fabs(lab[3 * i + k] - med[k]) - 128.0)]++; /* |d| in [0, 256) */
+    for (int k = 0; k < 3; k++) {
+        sig[k] = 1.4826 * (hist_median(hist + k * HBINS, ncand) + 128.0);
+        sig[k] = sig[k] > floor_sigma[k] ? sig[k] : floor_sigma[k];
+    }
+    for (size_t i = 0; i < cells; i++)
+        if (cand[i])
+            cand[i] = fabs(lab[3 * i] - med[0]) <= 3 * sig[0] && fabs(lab[3 * i + 2] - med[2]) <= 3 * sig[2] &&
+                      lab[3 * i + 1] >= med[1] - 3 * sig[1];
+}
+
+/* The cells back at full size (each f×f), ANDed with alpha, into a new mask. */
+static skinq_status skin_full_size(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                                   const uint8_t *cand, int w, int f, skinq_mask **out)
+{
+    skinq_status st = skinq_mask_new(ctx, img->width, img->height, 0, out);
+    for (int y = 0; st == SKINQ_OK && y < img->height; y++) {
+        uint8_t *r = (*out)->data + (size_t)y * (*out)->stride;
+        const uint8_t *c = cand + (size_t)(y / f) * (size_t)w;
+        const uint8_t *a = alpha ? alpha->data + (size_t)y * alpha->stride : NULL;
+        for (int x = 0; x < img->width; x++)
+            r[x] = c[x / f] && (!a || a[x]);
+    }
+    return st;
+}
+
 skinq_status skinq_color_skin_mask(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
                                    const double gains[3], skinq_mask **out)
 {
@@ -132,65 +228,12 @@ skinq_status skinq_color_skin_mask(skinq_ctx *ctx, const skinq_image *img, const
         st = SKINQ_E_NOMEM;
         goto done;
     }
-    const unsigned maxcode = img->depth == 16 ? 65535 : 255;
-    uint64_t ncand = 0;
-    for (int cy = 0; cy < h; cy++)
-        for (int cx = 0; cx < w; cx++) {
-            double s[3] = {0, 0, 0};
-            int n = 0, all = 0;
-            for (int y = cy * f; y < (cy + 1) * f && y < img->height; y++) {
-                const uint8_t *row = skinq_image_row(img, y);
-                for (int x = cx * f; x < (cx + 1) * f && x < img->width; x++) {
-                    if (alpha && !alpha->data[(size_t)y * alpha->stride + (size_t)x])
-                        continue;
-                    all++;
-                    unsigned c[3];
-                    for (int k = 0; k < 3; k++)
-                        c[k] = img->depth == 16 ? ((const uint16_t *)(const void *)row)[3 * (size_t)x + k]
-                                                : row[3 * (size_t)x + k];
-                    if (!c[0] || !c[1] || !c[2] || c[0] == maxcode || c[1] == maxcode || c[2] == maxcode)
-                        continue;
-                    for (int k = 0; k < 3; k++)
-                        s[k] += p.lin[c[k]] * p.gain[k];
-                    n++;
-                }
-            }
-            size_t i = (size_t)cy * (size_t)w + (size_t)cx;
-            if (n == 0 || 2 * n < all)
-                continue;
-            double rgb[3] = {s[0] / n, s[1] / n, s[2] / n}, L[3];
-            linear_to_lab(rgb, L);
-            double chroma = hypot(L[1], L[2]), hue = atan2(L[2], L[1]) * (180.0 / 3.14159265358979323846);
-            if (L[0] < 20 || L[0] > 92 || chroma < 6 || hue < 15 || hue > 85)
-                continue;
-            cand[i] = 1;
-            ncand++;
-            for (int k = 0; k < 3; k++) {
-                lab[3 * i + k] = (float)L[k];
-                hist[k * HBINS + hbin(L[k])]++;
-            }
-        }
+    uint64_t ncand = skin_candidates(img, alpha, &p, f, w, h, lab, cand, hist);
     if (ncand == 0) {
         st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no skin-coloured region found (--auto-skin); give --roi or --mask");
         goto done;
     }
-    double med[3], sig[3];
-    static const double floor_sigma[3] = {4, 3, 3};
-    for (int k = 0; k < 3; k++)
-        med[k] = hist_median(hist + k * HBINS, ncand);
-    memset(hist, 0, 3 * HBINS * sizeof(uint32_t));
-    for (size_t i = 0; i < cells; i++)
-        if (cand[i])
-            for (int k = 0; k < 3; k++)
-                hist[k * HBINS + hbin(fabs(lab[3 * i + k] - med[k]) - 128.0)]++; /* |d| in [0, 256) */
-    for (int k = 0; k < 3; k++) {
-        sig[k] = 1.4826 * (hist_median(hist + k * HBINS, ncand) + 128.0);
-        sig[k] = sig[k] > floor_sigma[k] ? sig[k] : floor_sigma[k];
-    }
-    for (size_t i = 0; i < cells; i++)
-        if (cand[i])
-            cand[i] = fabs(lab[3 * i] - med[0]) <= 3 * sig[0] && fabs(lab[3 * i + 2] - med[2]) <= 3 * sig[2] &&
-                      lab[3 * i + 1] >= med[1] - 3 * sig[1];
+    skin_near_median(cells, lab, cand, hist, ncand);
     morph3(cand, tmp, w, h, 0);
     morph3(tmp, cand, w, h, 1);
     st = keep_large_regions(ctx, cand, w, h);
@@ -203,14 +246,7 @@ skinq_status skinq_color_skin_mask(skinq_ctx *ctx, const skinq_image *img, const
         st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no connected skin region found (--auto-skin); give --roi or --mask");
         goto done;
     }
-    st = skinq_mask_new(ctx, img->width, img->height, 0, out);
-    for (int y = 0; st == SKINQ_OK && y < img->height; y++) {
-        uint8_t *r = (*out)->data + (size_t)y * (*out)->stride;
-        const uint8_t *c = cand + (size_t)(y / f) * (size_t)w;
-        const uint8_t *a = alpha ? alpha->data + (size_t)y * alpha->stride : NULL;
-        for (int x = 0; x < img->width; x++)
-            r[x] = c[x / f] && (!a || a[x]);
-    }
+    st = skin_full_size(ctx, img, alpha, cand, w, f, out);
 done:
     skinq_free(ctx, lab);
     skinq_free(ctx, cand);

@@ -22,6 +22,10 @@ typedef struct skinq_ctx_cache {
     void (*free_fn)(skinq_ctx *ctx, void *p);
 } skinq_ctx_cache;
 
+/* Constant tables a part builds through the context's allocator on first use and keeps until the
+ * context closes (unlike scratch, never dropped: parameters borrow them). */
+enum { SKINQ_TABLE_SRGB16, SKINQ_TABLE_COUNT };
+
 struct skinq_ctx {
     skinq_allocator alloc;
     int threads;
@@ -31,6 +35,7 @@ struct skinq_ctx {
     void (*warn_fn)(const char *msg, void *user);
     void *warn_user;
     skinq_ctx_cache cache[SKINQ_CACHE_COUNT];
+    void *tables[SKINQ_TABLE_COUNT];
     uint64_t header_parses; /* files whose header lib/io probed (tests check: one per analysed photo) */
     char error[1024];
 };

@@ -67,6 +67,8 @@ void skinq_ctx_close(skinq_ctx **pctx)
         return;
     skinq_ctx *ctx = *pctx;
     skinq_ctx_drop_caches(ctx);
+    for (int i = 0; i < SKINQ_TABLE_COUNT; i++)
+        skinq_free(ctx, ctx->tables[i]);
     skinq_pool_free(ctx, &ctx->pool);
     skinq_allocator a = ctx->alloc;
     skinq_free_raw(&a, ctx);

@@ -1,4 +1,4 @@
-/* dsp.c -- the module tables' shared bookkeeping (names, ISAs, walk, verify) and core's table. */
+/* dsp.c -- the module tables' shared bookkeeping (names, ISAs, walk, verify). */
 #include "dsp.h"
 
 #include <assert.h>
@@ -57,15 +57,3 @@ void skinq_dsp_assert_complete(const struct skinq_dsp_meta *m)
     (void)m;
 #endif
 }
-
-/* ---- core's table ---- */
-
-void skinq_core_dsp_init(struct skinq_core_dsp *d, unsigned isa)
-{
-    skinq_dsp_begin(&d->meta, sizeof *d, "core", isa);
-    SKINQ_DSP_SET(d, sha256_blocks, skinq_sha256_blocks, scalar);
-    if ((isa & SKINQ_ISA_SSE41) && skinq_cpu_has_sha())
-        SKINQ_DSP_SET(d, sha256_blocks, skinq_sha256_blocks, shani);
-}
-
-SKINQ_DSP_TABLES(skinq_core_dsp, skinq_core_dsp, skinq_core_dsp_init)

@@ -1,4 +1,5 @@
-/* sha256.c -- SHA-256 (FIPS 180-4) of buffers and files, for image provenance in every JSON. */
+/* sha256.c -- SHA-256 (FIPS 180-4) of buffers and files, for image provenance in every JSON, and
+ * core's kernel table (its one kernel, the block function). */
 #include "dsp.h"
 
 #include <errno.h>
@@ -131,3 +132,15 @@ skinq_status skinq_file_sha256(skinq_ctx *ctx, const char *path, char hex[65])
     sha256_final(&s, hex);
     return SKINQ_OK;
 }
+
+/* ---- core's table ---- */
+
+void skinq_core_dsp_init(struct skinq_core_dsp *d, unsigned isa)
+{
+    skinq_dsp_begin(&d->meta, sizeof *d, "core", isa);
+    SKINQ_DSP_SET(d, sha256_blocks, skinq_sha256_blocks, scalar);
+    if ((isa & SKINQ_ISA_SSE41) && skinq_cpu_has_sha())
+        SKINQ_DSP_SET(d, sha256_blocks, skinq_sha256_blocks, shani);
+}
+
+SKINQ_DSP_TABLES(skinq_core_dsp, skinq_core_dsp, skinq_core_dsp_init)

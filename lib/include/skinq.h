@@ -864,17 +864,23 @@ skinq_status skinq_scars_find(skinq_ctx *ctx, const float *height, int width, in
 /** Free a result; NULL-safe; sets *s to NULL. */
 void skinq_scars_free(skinq_scars **s);
 
+/** A height map; free with skinq_heightmap_free(). */
+typedef struct skinq_heightmap {
+    int width, height;
+    float *data;           /**< width×height heights in mm, row-major */
+    skinq_allocator alloc; /**< the allocator that owns the map (internal) */
+} skinq_heightmap;
+
 /**
  * Load a height map: an 8- or 16-bit grayscale PNG, height_mm = value × z_scale.
- * @param out  receives width×height floats (free with skinq_free_buffer()).
+ * @param out  receives the map; unchanged on error.
  * @return SKINQ_OK; SKINQ_E_INVALID (z_scale <= 0 or not finite); SKINQ_E_UNSUPPORTED (colour
- *         image); errors of skinq_image_load(). The message names the file.
+ *         image); SKINQ_E_NOMEM; errors of skinq_image_load(). The message names the file.
  */
-skinq_status skinq_heightmap_load(skinq_ctx *ctx, const char *path, double z_scale, float **out, int *width,
-                                  int *height);
+skinq_status skinq_heightmap_load(skinq_ctx *ctx, const char *path, double z_scale, skinq_heightmap **out);
 
-/** Free a buffer the surface functions allocated through ctx (NULL-safe). */
-void skinq_free_buffer(skinq_ctx *ctx, void *p);
+/** Free a height map; NULL-safe; sets *h to NULL. */
+void skinq_heightmap_free(skinq_heightmap **h);
 
 /** Options of the `depth` pipeline; fill with skinq_depth_default_options() first. */
 typedef struct skinq_depth_options {

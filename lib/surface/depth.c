@@ -158,9 +158,17 @@ skinq_status skinq_depth_from_height(skinq_ctx *ctx, const char *path, const ski
     if (!r)
         return SKINQ_E_NOMEM;
     snprintf(r->z_unit, sizeof r->z_unit, "mm");
-    skinq_status st = skinq_heightmap_load(ctx, path, o->z_scale, &r->z, &r->width, &r->height);
-    if (st == SKINQ_OK)
+    skinq_heightmap *hm = NULL;
+    skinq_status st = skinq_heightmap_load(ctx, path, o->z_scale, &hm);
+    if (st == SKINQ_OK) {
+        /* the result takes the heights over (both belong to ctx's allocator) */
+        r->width = hm->width;
+        r->height = hm->height;
+        r->z = hm->data;
+        hm->data = NULL;
+        skinq_heightmap_free(&hm);
         st = measure_scars(ctx, r, o, path);
+    }
     if (st != SKINQ_OK) {
         skinq_depth_free(&r);
         return st;

@@ -1,5 +1,5 @@
 /* heightmap.c -- height-map input (profilometer / 3-D camera export: gray PNG × z-scale) and the
- * small helpers of lib/surface (quantiles, folders, buffers). */
+ * small helpers of lib/surface (quantiles, folders). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -8,8 +8,7 @@
 
 #include "surface.h"
 
-skinq_status skinq_heightmap_load(skinq_ctx *ctx, const char *path, double z_scale, float **out, int *width,
-                                  int *height)
+skinq_status skinq_heightmap_load(skinq_ctx *ctx, const char *path, double z_scale, skinq_heightmap **out)
 {
     if (!(z_scale > 0) || !isfinite(z_scale))
         return skinq_fail(ctx, SKINQ_E_INVALID, "height map '%s' needs a positive z-scale (mm per unit), not %g", path,
@@ -24,8 +23,10 @@ skinq_status skinq_heightmap_load(skinq_ctx *ctx, const char *path, double z_sca
                           path);
     }
     size_t n = (size_t)img->width * (size_t)img->height;
-    float *z = skinq_malloc(ctx, n * sizeof *z);
+    skinq_heightmap *h = skinq_calloc(ctx, 1, sizeof *h);
+    float *z = h ? skinq_malloc(ctx, n * sizeof *z) : NULL;
     if (!z) {
+        skinq_free(ctx, h);
         skinq_image_free(&img);
         return SKINQ_E_NOMEM;
     }
@@ -39,16 +40,23 @@ skinq_status skinq_heightmap_load(skinq_ctx *ctx, const char *path, double z_sca
             for (int x = 0; x < img->width; x++)
                 o[x] = (float)(row[x] * z_scale);
     }
-    *width = img->width;
-    *height = img->height;
+    h->width = img->width;
+    h->height = img->height;
+    h->data = z;
+    h->alloc = ctx->alloc;
     skinq_image_free(&img);
-    *out = z;
+    *out = h;
     return SKINQ_OK;
 }
 
-void skinq_free_buffer(skinq_ctx *ctx, void *p)
+void skinq_heightmap_free(skinq_heightmap **ph)
 {
-    skinq_free(ctx, p);
+    if (!ph || !*ph)
+        return;
+    skinq_allocator a = (*ph)->alloc;
+    skinq_free_raw(&a, (*ph)->data);
+    skinq_free_raw(&a, *ph);
+    *ph = NULL;
 }
 
 skinq_status surface_quantile(skinq_ctx *ctx, const float *x, size_t n, double q, double *out)

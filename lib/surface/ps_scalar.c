@@ -63,15 +63,29 @@ static inline float score(const skinq_ps_params *p, float e, const float g[3], i
     return ok ? rho : INFINITY;
 }
 
-static void pixel(const skinq_ps_params *p, const float *I, float *nx, float *ny, float *nz, float *alb,
-                  uint8_t *code)
+/* One pass over all lights: the pinv fit, the normal equations' right side, the first darkest and
+ * the last brightest observation. */
+typedef struct ps_all {
+    float g0[3], rf[3];
+    float dmin, bmax;
+    int d, b;
+} ps_all;
+
+/* The fit over the lit lights only (use = 1 when it replaces the full one). */
+typedef struct ps_lit {
+    float a[6], r[3], n; /* Σ s sᵀ, Σ s·I and the count over lit lights */
+    float dmin;          /* the darkest lit observation and its light */
+    int d;
+    float g[3];
+    int use;
+} ps_lit;
+
+static inline void observe(const skinq_ps_params *p, const float *I, ps_all *o)
 {
-    const int m = p->m;
-    /* all lights: pinv fit, normal-equation right side, first minimum, last maximum */
     float g0[3] = {0.0f, 0.0f, 0.0f}, rf[3] = {0.0f, 0.0f, 0.0f};
-    float dmina = I[0], bmax = I[0];
-    int da = 0, b = 0;
-    for (int k = 0; k < m; k++) {
+    float dmin = I[0], bmax = I[0];
+    int d = 0, b = 0;
+    for (int k = 0; k < p->m; k++) {
         float v = I[k];
         g0[0] = g0[0] + p->pinv[0][k] * v;
         g0[1] = g0[1] + p->pinv[1][k] * v;
@@ -79,18 +93,22 @@ static void pixel(const skinq_ps_params *p, const float *I, float *nx, float *ny
         rf[0] = rf[0] + p->s[k][0] * v;
         rf[1] = rf[1] + p->s[k][1] * v;
         rf[2] = rf[2] + p->s[k][2] * v;
-        if (v < dmina) {
-            dmina = v;
-            da = k;
+        if (v < dmin) {
+            dmin = v;
+            d = k;
         }
         if (v >= bmax) {
             bmax = v;
             b = k;
         }
     }
-    /* lit lights only: their normal equations and first minimum (skipped when all are lit:
-     * then the full fit is used anyway) */
-    float thr = p->shadow * bmax;
+    *o = (ps_all){{g0[0], g0[1], g0[2]}, {rf[0], rf[1], rf[2]}, dmin, bmax, d, b};
+}
+
+/* Lit lights only (skipped when all are lit: then the full fit is used anyway). */
+static inline void fit_lit(const skinq_ps_params *p, const float *I, float thr, ps_lit *l)
+{
+    const int m = p->m;
     float al[6] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, rl[3] = {0.0f, 0.0f, 0.0f}, nl = 0.0f;
     float dminl = INFINITY;
     int dl = -1;
@@ -116,67 +134,92 @@ static void pixel(const skinq_ps_params *p, const float *I, float *nx, float *ny
         int okl = solve3(al, rl, p->det_rel, gl);
         use = nl < (float)m && nl >= 3.0f && okl;
     }
-    const float *A = use ? al : p->a0, *r = use ? rl : rf;
-    float g[3] = {use ? gl[0] : g0[0], use ? gl[1] : g0[1], use ? gl[2] : g0[2]};
-    float gb0[3] = {g[0], g[1], g[2]};
-    float neff = use ? nl : (float)m;
-    int d = use ? dl : da;
-    float dmin = use ? dminl : dmina;
+    *l = (ps_lit){{al[0], al[1], al[2], al[3], al[4], al[5]}, {rl[0], rl[1], rl[2]}, nl, dminl, dl,
+                  {gl[0], gl[1], gl[2]}, use};
+}
+
+/* Which of the darkest (d), the brightest (b) or both to leave out of the used fit (A, r): the
+ * three refits, each scored by its residual relative to |g|·smax; the best wins, and a refit
+ * within tau wins in the order both, brightest, darkest. Sets g and returns the outcome code. */
+static inline int reject(const skinq_ps_params *p, const float *I, float thr, int use, const float A[6],
+                         const float r[3], int d, float dmin, int b, float bmax, float neff, float g[3])
+{
+    const float *sd = p->s[d], *sb = p->s[b];
+    float ad[6] = {A[0] - sd[0] * sd[0], A[1] - sd[0] * sd[1], A[2] - sd[0] * sd[2],
+                   A[3] - sd[1] * sd[1], A[4] - sd[1] * sd[2], A[5] - sd[2] * sd[2]};
+    float ab[6] = {A[0] - sb[0] * sb[0], A[1] - sb[0] * sb[1], A[2] - sb[0] * sb[2],
+                   A[3] - sb[1] * sb[1], A[4] - sb[1] * sb[2], A[5] - sb[2] * sb[2]};
+    float adb[6] = {ad[0] - sb[0] * sb[0], ad[1] - sb[0] * sb[1], ad[2] - sb[0] * sb[2],
+                    ad[3] - sb[1] * sb[1], ad[4] - sb[1] * sb[2], ad[5] - sb[2] * sb[2]};
+    float rd[3] = {r[0] - sd[0] * dmin, r[1] - sd[1] * dmin, r[2] - sd[2] * dmin};
+    float rb[3] = {r[0] - sb[0] * bmax, r[1] - sb[1] * bmax, r[2] - sb[2] * bmax};
+    float rdb[3] = {rd[0] - sb[0] * bmax, rd[1] - sb[1] * bmax, rd[2] - sb[2] * bmax};
+    float gd[3], gb[3], gdb[3];
+    int okd = solve3(ad, rd, p->det_rel, gd);
+    int okb = solve3(ab, rb, p->det_rel, gb);
+    int okdb = solve3(adb, rdb, p->det_rel, gdb) && neff >= 5.0f;
+    float rhod = score(p, resid(p, I, gd, thr, use, d, -1), gd, okd);
+    float rhob = score(p, resid(p, I, gb, thr, use, b, -1), gb, okb);
+    float rhodb = score(p, resid(p, I, gdb, thr, use, d, b), gdb, okdb);
+    /* fallback: smallest rho (ties keep the earlier candidate); the base fit if none is usable */
     int c = SKINQ_PS_ALL;
-    float e0 = resid(p, I, gb0, thr, use, -1, -1);
-    float n0 = norm3(gb0);
-    if (p->reject && neff >= 4.0f && e0 > p->tau * (n0 * p->smax)) {
-        const float *sd = p->s[d], *sb = p->s[b];
-        float ad[6] = {A[0] - sd[0] * sd[0], A[1] - sd[0] * sd[1], A[2] - sd[0] * sd[2],
-                       A[3] - sd[1] * sd[1], A[4] - sd[1] * sd[2], A[5] - sd[2] * sd[2]};
-        float ab[6] = {A[0] - sb[0] * sb[0], A[1] - sb[0] * sb[1], A[2] - sb[0] * sb[2],
-                       A[3] - sb[1] * sb[1], A[4] - sb[1] * sb[2], A[5] - sb[2] * sb[2]};
-        float adb[6] = {ad[0] - sb[0] * sb[0], ad[1] - sb[0] * sb[1], ad[2] - sb[0] * sb[2],
-                        ad[3] - sb[1] * sb[1], ad[4] - sb[1] * sb[2], ad[5] - sb[2] * sb[2]};
-        float rd[3] = {r[0] - sd[0] * dmin, r[1] - sd[1] * dmin, r[2] - sd[2] * dmin};
-        float rb[3] = {r[0] - sb[0] * bmax, r[1] - sb[1] * bmax, r[2] - sb[2] * bmax};
-        float rdb[3] = {rd[0] - sb[0] * bmax, rd[1] - sb[1] * bmax, rd[2] - sb[2] * bmax};
-        float gd[3], gb[3], gdb[3];
-        int okd = solve3(ad, rd, p->det_rel, gd);
-        int okb = solve3(ab, rb, p->det_rel, gb);
-        int okdb = solve3(adb, rdb, p->det_rel, gdb) && neff >= 5.0f;
-        float rhod = score(p, resid(p, I, gd, thr, use, d, -1), gd, okd);
-        float rhob = score(p, resid(p, I, gb, thr, use, b, -1), gb, okb);
-        float rhodb = score(p, resid(p, I, gdb, thr, use, d, b), gdb, okdb);
-        /* fallback: smallest rho (ties keep the earlier candidate); the base fit if none is usable */
-        float best = INFINITY;
-        const float *gs = gb0;
-        if (rhod < best) {
-            best = rhod;
-            c = SKINQ_PS_NO_DARKEST;
-            gs = gd;
-        }
-        if (rhob < best) {
-            best = rhob;
-            c = SKINQ_PS_NO_BRIGHTEST;
-            gs = gb;
-        }
-        if (rhodb < best) {
-            best = rhodb;
-            c = SKINQ_PS_NO_BOTH;
-            gs = gdb;
-        }
-        /* priority: the first consistent candidate in the order d, b, db */
-        if (rhodb <= p->tau) {
-            c = SKINQ_PS_NO_BOTH;
-            gs = gdb;
-        }
-        if (rhob <= p->tau) {
-            c = SKINQ_PS_NO_BRIGHTEST;
-            gs = gb;
-        }
-        if (rhod <= p->tau) {
-            c = SKINQ_PS_NO_DARKEST;
-            gs = gd;
-        }
-        g[0] = gs[0];
-        g[1] = gs[1];
-        g[2] = gs[2];
+    float best = INFINITY;
+    const float *gs = g;
+    if (rhod < best) {
+        best = rhod;
+        c = SKINQ_PS_NO_DARKEST;
+        gs = gd;
+    }
+    if (rhob < best) {
+        best = rhob;
+        c = SKINQ_PS_NO_BRIGHTEST;
+        gs = gb;
+    }
+    if (rhodb < best) {
+        best = rhodb;
+        c = SKINQ_PS_NO_BOTH;
+        gs = gdb;
+    }
+    /* priority: the first consistent candidate in the order d, b, db */
+    if (rhodb <= p->tau) {
+        c = SKINQ_PS_NO_BOTH;
+        gs = gdb;
+    }
+    if (rhob <= p->tau) {
+        c = SKINQ_PS_NO_BRIGHTEST;
+        gs = gb;
+    }
+    if (rhod <= p->tau) {
+        c = SKINQ_PS_NO_DARKEST;
+        gs = gd;
+    }
+    g[0] = gs[0];
+    g[1] = gs[1];
+    g[2] = gs[2];
+    return c;
+}
+
+static void pixel(const skinq_ps_params *p, const float *I, float *nx, float *ny, float *nz, float *alb,
+                  uint8_t *code)
+{
+    ps_all o;
+    observe(p, I, &o);
+    float thr = p->shadow * o.bmax;
+    ps_lit l;
+    fit_lit(p, I, thr, &l);
+    const int use = l.use;
+    float g[3] = {use ? l.g[0] : o.g0[0], use ? l.g[1] : o.g0[1], use ? l.g[2] : o.g0[2]};
+    float neff = use ? l.n : (float)p->m;
+    int c = SKINQ_PS_ALL;
+    float e0 = resid(p, I, g, thr, use, -1, -1);
+    if (p->reject && neff >= 4.0f && e0 > p->tau * (norm3(g) * p->smax)) {
+        /* the used fit's sums, copied: a pointer into o or l would keep them in memory */
+        float A[6], r[3];
+        for (int j = 0; j < 6; j++)
+            A[j] = use ? l.a[j] : p->a0[j];
+        for (int j = 0; j < 3; j++)
+            r[j] = use ? l.r[j] : o.rf[j];
+        c = reject(p, I, thr, use, A, r, use ? l.d : o.d, use ? l.dmin : o.dmin, o.b, o.bmax, neff, g);
     }
     float nrm = norm3(g);
     if (nrm > p->min_albedo) {

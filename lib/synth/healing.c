@@ -183,6 +183,107 @@ static cJSON *numbers(const double *v, int n)
     return a;
 }
 
+/* truth.json's scene: kind, sizes, the procedure, the colour model, the treated ellipse and the
+ * reference rectangle; returns the "images" array the days are added to. */
+static cJSON *healing_truth(cJSON *truth, const skinq_synth_options *o, const scene *s)
+{
+    cJSON_AddStringToObject(truth, "kind", "healing-series");
+    cJSON_AddNumberToObject(truth, "seed", (double)o->seed);
+    cJSON_AddStringToObject(truth, "skinq_version", skinq_version());
+    cJSON_AddNumberToObject(truth, "width", s->w);
+    cJSON_AddNumberToObject(truth, "height", s->h);
+    cJSON_AddNumberToObject(truth, "px_per_mm", s->ppm);
+    cJSON_AddNumberToObject(truth, "tau_days", s->tau);
+    cJSON_AddNumberToObject(truth, "tau_slow_days", TAU_SLOW);
+    cJSON_AddNumberToObject(truth, "hemoglobin_excess_after_procedure", EXCESS0);
+    cJSON_AddStringToObject(truth, "procedure",
+                            "right after the day-0 photo: excess(t) = E0·exp(-t/tau) for t > 0, 0 on day 0");
+    cJSON *model = cJSON_AddObjectToObject(truth, "colour_model");
+    cJSON_AddStringToObject(model, "formula", "R_c = shading * 10^-(mel*MEL_c + hb*HB_c + BASE_c) * wb_c * exposure; sRGB 8-bit");
+    cJSON_AddItemToObject(model, "melanin_od", numbers(melanin_od, 3));
+    cJSON_AddItemToObject(model, "hemoglobin_od", numbers(hemoglobin_od, 3));
+    cJSON_AddItemToObject(model, "base_od", numbers(base_od, 3));
+    cJSON_AddNumberToObject(model, "melanin_mean", MELANIN);
+    cJSON_AddNumberToObject(model, "hemoglobin_mean", HEMOGLOBIN);
+    cJSON *tr = cJSON_AddObjectToObject(truth, "treated");
+    double c[2] = {s->cx, s->cy}, r[2] = {s->rx, s->ry};
+    cJSON_AddItemToObject(tr, "center_px", numbers(c, 2));
+    cJSON_AddItemToObject(tr, "radii_px", numbers(r, 2));
+    cJSON_AddNumberToObject(tr, "area_mm2", 3.14159265358979323846 * s->rx * s->ry / (s->ppm * s->ppm));
+    cJSON_AddStringToObject(tr, "mask", "mask.png");
+    double ref[4] = {round(0.06 * s->w), round(0.38 * s->h), round(0.16 * s->w), round(0.24 * s->h)};
+    cJSON_AddItemToObject(truth, "reference_rect", numbers(ref, 4));
+    return cJSON_AddArrayToObject(truth, "images");
+}
+
+/* mask.png: the treated region, in day-0 pixel coordinates. */
+static skinq_status healing_mask(skinq_ctx *ctx, const char *dir, const scene *s)
+{
+    skinq_image *mask = NULL;
+    skinq_status st = skinq_image_new(ctx, s->w, s->h, 1, 8, &mask);
+    if (st == SKINQ_OK) {
+        for (int y = 0; y < s->h; y++)
+            for (int x = 0; x < s->w; x++)
+                skinq_image_row(mask, y)[x] = treated_weight(s, x, y) > 0.5 ? 255 : 0;
+        st = synth_save_png(ctx, dir, "mask.png", mask);
+    }
+    skinq_image_free(&mask);
+    return st;
+}
+
+/* Day d's photo (pose, white balance and exposure drawn from rng; the healing state at its day)
+ * rendered into img and written, and its entry in `images`. */
+static skinq_status healing_day(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, const scene *s,
+                                synth_rng *rng, int d, skinq_image *img, cJSON *images)
+{
+    frame f = {{0}, 0, 0, 0, {1, 1, 1}, 1, 0, 0, 0, img, s};
+    double t = days[d];
+    double deg = d ? synth_range(rng, -5, 5) : 0, scale = d ? synth_range(rng, 0.95, 1.05) : 1;
+    double tx = d ? synth_range(rng, -0.03, 0.03) * s->w : 0, ty = d ? synth_range(rng, -0.03, 0.03) * s->w : 0;
+    pose_matrix(f.M, s->w / 2.0, s->h / 2.0, deg, scale, tx, ty);
+    for (int c = 0; c < 3; c++)
+        f.wb[c] = synth_range(rng, 0.93, 1.07);
+    f.exposure = synth_range(rng, 0.92, 1.06);
+    f.excess = t > 0 ? EXCESS0 * exp(-t / s->tau) : 0;
+    f.rough = slow_decay(t, 0.10, 0.04);
+    f.visible = slow_decay(t, 1.0, 1.0 - PORES_CLOSING);
+    f.ww = s->w / 14;
+    f.wx = s->w - f.ww - s->w / 40;
+    f.wy = s->w / 40;
+    skinq_parallel_for(ctx, (s->h + 63) / 64, render_rows, &f);
+    char name[32], path[4096];
+    snprintf(name, sizeof name, "day%02d.jpg", days[d]);
+    skinq_jpeg_options jo;
+    skinq_jpeg_default_options(&jo);
+    jo.quality = o->jpeg_quality;
+    skinq_status st = synth_path(ctx, path, sizeof path, dir, name);
+    if (st == SKINQ_OK)
+        st = skinq_jpeg_write(ctx, path, img, &jo);
+    int visible = 0;
+    for (int i = 0; i < s->n_pores; i++)
+        visible += s->pores[i].close_u < f.visible;
+    double world_cm2 = (double)(s->bw * BUCKET) * (s->bh * BUCKET) / (s->ppm * s->ppm) / 100.0;
+    cJSON *im = cJSON_CreateObject();
+    cJSON_AddStringToObject(im, "file", name);
+    cJSON_AddNumberToObject(im, "day", t);
+    cJSON_AddNumberToObject(im, "hemoglobin_excess", f.excess);
+    cJSON_AddNumberToObject(im, "roughness_scale", f.rough);
+    cJSON_AddNumberToObject(im, "pore_density_per_cm2", visible / world_cm2);
+    cJSON_AddItemToObject(im, "transform", numbers(f.M, 9));
+    cJSON_AddNumberToObject(im, "rotation_deg", deg);
+    cJSON_AddNumberToObject(im, "scale", scale);
+    double shift[2] = {tx, ty};
+    cJSON_AddItemToObject(im, "shift_px", numbers(shift, 2));
+    cJSON_AddItemToObject(im, "wb_gains", numbers(f.wb, 3));
+    cJSON_AddNumberToObject(im, "exposure", f.exposure);
+    cJSON_AddNumberToObject(im, "jpeg_quality", o->jpeg_quality);
+    double white[4] = {f.wx, f.wy, f.ww, f.ww};
+    cJSON_AddItemToObject(im, "white_rect", numbers(white, 4));
+    cJSON_AddNumberToObject(im, "white_reflectance", 0.8);
+    cJSON_AddItemToArray(images, im);
+    return st;
+}
+
 skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir)
 {
     scene s = {0};
@@ -196,102 +297,20 @@ skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, 
     s.cx = 0.6 * s.w, s.cy = 0.5 * s.h, s.rx = 0.18 * s.w, s.ry = 0.22 * s.h;
     synth_rng rng = {s.seed};
     skinq_status st = build_pores(ctx, &s, &rng);
-    char path[4096];
     cJSON *truth = cJSON_CreateObject(), *images = NULL;
     skinq_image *img = NULL;
     if (st == SKINQ_OK)
         st = skinq_image_new(ctx, s.w, s.h, 3, 8, &img);
     if (st == SKINQ_OK) {
-        cJSON_AddStringToObject(truth, "kind", "healing-series");
-        cJSON_AddNumberToObject(truth, "seed", (double)o->seed);
-        cJSON_AddStringToObject(truth, "skinq_version", skinq_version());
-        cJSON_AddNumberToObject(truth, "width", s.w);
-        cJSON_AddNumberToObject(truth, "height", s.h);
-        cJSON_AddNumberToObject(truth, "px_per_mm", s.ppm);
-        cJSON_AddNumberToObject(truth, "tau_days", s.tau);
-        cJSON_AddNumberToObject(truth, "tau_slow_days", TAU_SLOW);
-        cJSON_AddNumberToObject(truth, "hemoglobin_excess_after_procedure", EXCESS0);
-        cJSON_AddStringToObject(truth, "procedure",
-                                "right after the day-0 photo: excess(t) = E0·exp(-t/tau) for t > 0, 0 on day 0");
-        cJSON *model = cJSON_AddObjectToObject(truth, "colour_model");
-        cJSON_AddStringToObject(model, "formula", "R_c = shading * 10^-(mel*MEL_c + hb*HB_c + BASE_c) * wb_c * exposure; sRGB 8-bit");
-        cJSON_AddItemToObject(model, "melanin_od", numbers(melanin_od, 3));
-        cJSON_AddItemToObject(model, "hemoglobin_od", numbers(hemoglobin_od, 3));
-        cJSON_AddItemToObject(model, "base_od", numbers(base_od, 3));
-        cJSON_AddNumberToObject(model, "melanin_mean", MELANIN);
-        cJSON_AddNumberToObject(model, "hemoglobin_mean", HEMOGLOBIN);
-        cJSON *tr = cJSON_AddObjectToObject(truth, "treated");
-        double c[2] = {s.cx, s.cy}, r[2] = {s.rx, s.ry};
-        cJSON_AddItemToObject(tr, "center_px", numbers(c, 2));
-        cJSON_AddItemToObject(tr, "radii_px", numbers(r, 2));
-        cJSON_AddNumberToObject(tr, "area_mm2", 3.14159265358979323846 * s.rx * s.ry / (s.ppm * s.ppm));
-        cJSON_AddStringToObject(tr, "mask", "mask.png");
-        double ref[4] = {round(0.06 * s.w), round(0.38 * s.h), round(0.16 * s.w), round(0.24 * s.h)};
-        cJSON_AddItemToObject(truth, "reference_rect", numbers(ref, 4));
-        images = cJSON_AddArrayToObject(truth, "images");
+        images = healing_truth(truth, o, &s);
+        st = healing_mask(ctx, dir, &s);
     }
-    /* the treated mask, in day-0 pixel coordinates */
-    skinq_image *mask = NULL;
-    if (st == SKINQ_OK)
-        st = skinq_image_new(ctx, s.w, s.h, 1, 8, &mask);
-    if (st == SKINQ_OK) {
-        for (int y = 0; y < s.h; y++)
-            for (int x = 0; x < s.w; x++)
-                skinq_image_row(mask, y)[x] = treated_weight(&s, x, y) > 0.5 ? 255 : 0;
-        st = synth_save_png(ctx, dir, "mask.png", mask);
-    }
-    for (int d = 0; d < N_DAYS && st == SKINQ_OK; d++) {
-        frame f = {{0}, 0, 0, 0, {1, 1, 1}, 1, 0, 0, 0, img, &s};
-        double t = days[d];
-        double deg = d ? synth_range(&rng, -5, 5) : 0, scale = d ? synth_range(&rng, 0.95, 1.05) : 1;
-        double tx = d ? synth_range(&rng, -0.03, 0.03) * s.w : 0, ty = d ? synth_range(&rng, -0.03, 0.03) * s.w : 0;
-        pose_matrix(f.M, s.w / 2.0, s.h / 2.0, deg, scale, tx, ty);
-        for (int c = 0; c < 3; c++)
-            f.wb[c] = synth_range(&rng, 0.93, 1.07);
-        f.exposure = synth_range(&rng, 0.92, 1.06);
-        f.excess = t > 0 ? EXCESS0 * exp(-t / s.tau) : 0;
-        f.rough = slow_decay(t, 0.10, 0.04);
-        f.visible = slow_decay(t, 1.0, 1.0 - PORES_CLOSING);
-        f.ww = s.w / 14;
-        f.wx = s.w - f.ww - s.w / 40;
-        f.wy = s.w / 40;
-        skinq_parallel_for(ctx, (s.h + 63) / 64, render_rows, &f);
-        char name[32];
-        snprintf(name, sizeof name, "day%02d.jpg", days[d]);
-        skinq_jpeg_options jo;
-        skinq_jpeg_default_options(&jo);
-        jo.quality = o->jpeg_quality;
-        st = synth_path(ctx, path, sizeof path, dir, name);
-        if (st == SKINQ_OK)
-            st = skinq_jpeg_write(ctx, path, img, &jo);
-        int visible = 0;
-        for (int i = 0; i < s.n_pores; i++)
-            visible += s.pores[i].close_u < f.visible;
-        double world_cm2 = (double)(s.bw * BUCKET) * (s.bh * BUCKET) / (s.ppm * s.ppm) / 100.0;
-        cJSON *im = cJSON_CreateObject();
-        cJSON_AddStringToObject(im, "file", name);
-        cJSON_AddNumberToObject(im, "day", t);
-        cJSON_AddNumberToObject(im, "hemoglobin_excess", f.excess);
-        cJSON_AddNumberToObject(im, "roughness_scale", f.rough);
-        cJSON_AddNumberToObject(im, "pore_density_per_cm2", visible / world_cm2);
-        cJSON_AddItemToObject(im, "transform", numbers(f.M, 9));
-        cJSON_AddNumberToObject(im, "rotation_deg", deg);
-        cJSON_AddNumberToObject(im, "scale", scale);
-        double shift[2] = {tx, ty};
-        cJSON_AddItemToObject(im, "shift_px", numbers(shift, 2));
-        cJSON_AddItemToObject(im, "wb_gains", numbers(f.wb, 3));
-        cJSON_AddNumberToObject(im, "exposure", f.exposure);
-        cJSON_AddNumberToObject(im, "jpeg_quality", o->jpeg_quality);
-        double white[4] = {f.wx, f.wy, f.ww, f.ww};
-        cJSON_AddItemToObject(im, "white_rect", numbers(white, 4));
-        cJSON_AddNumberToObject(im, "white_reflectance", 0.8);
-        cJSON_AddItemToArray(images, im);
-    }
+    for (int d = 0; d < N_DAYS && st == SKINQ_OK; d++)
+        st = healing_day(ctx, o, dir, &s, &rng, d, img, images);
     if (st == SKINQ_OK)
         st = synth_save_json(ctx, dir, "truth.json", truth);
     cJSON_Delete(truth);
     skinq_image_free(&img);
-    skinq_image_free(&mask);
     skinq_free(ctx, s.pores);
     skinq_free(ctx, s.bucket_start);
     skinq_free(ctx, s.bucket_items);

@@ -169,124 +169,159 @@ static void line_plane(void *user, int l, int p, const float *G, int w, int h)
     }
 }
 
-void tex_lines_tile(tex_lines_job *j, int task, int thread, const float *u, size_t stride, float *pyr)
+/* A tile's scratch laid out (row flags, Hessian terms, each level's best and geo over the core's
+ * window, level 0's centreline bytes) and the pyramid's levels measured into it. */
+static void line_tile_levels(tex_lines_job *j, int thread, const float *u, size_t stride, float *pyr,
+                             const tex_tile *tl, line_tile *t, int wl[TEX_PYR_LEVELS])
 {
-    const tex_img *im = j->im;
     const tex_pyr *py = &j->py;
     float *own = j->scratch + (size_t)thread * j->per_thread;
     if (j->own_tile) {
         pyr = own + j->tile_px;
         own = pyr + tex_pyr_scratch(CORE + 2 * j->margin, CORE + 2 * j->margin);
     }
-    const tex_tile tl = tex_tile_geom(im, task, j->nx, CORE, j->margin);
-    const int M = tl.margin, cx0 = tl.cx0, cy0 = tl.cy0, cw = tl.cw, ch = tl.ch, tw = tl.tw, th = tl.th;
-    line_tile t;
-    t.j = j;
-    t.fl = (uint8_t *)own;
-    t.term = own + FLAG_FLOATS(CORE + 2 * M);
-    t.hs = (size_t)(CORE + 2 * M);
-    float *lv = t.term + LINE_TERMS * t.hs;
-    int wl[TEX_PYR_LEVELS], hl[TEX_PYR_LEVELS];
+    const int M = tl->margin, cw = tl->cw, ch = tl->ch, tw = tl->tw, th = tl->th;
+    t->j = j;
+    t->fl = (uint8_t *)own;
+    t->term = own + FLAG_FLOATS(CORE + 2 * M);
+    t->hs = (size_t)(CORE + 2 * M);
+    float *lv = t->term + LINE_TERMS * t->hs;
     for (int l = 0; l < py->levels; l++) {
-        tex_pyr_dims(tw, th, l, &wl[l], &hl[l]);
+        int hl;
+        tex_pyr_dims(tw, th, l, &wl[l], &hl);
         const int h2 = (1 << l) >> 1;
-        t.y0[l] = (M + h2) >> l;
-        t.y1[l] = (M + ch - 1 + h2) >> l;
-        t.x0[l] = (M + h2) >> l;
-        t.x1[l] = (M + cw - 1 + h2) >> l;
-        const size_t n = (size_t)wl[l] * (size_t)hl[l];
-        t.best[l] = lv, t.geo[l] = lv + n;
+        t->y0[l] = (M + h2) >> l;
+        t->y1[l] = (M + ch - 1 + h2) >> l;
+        t->x0[l] = (M + h2) >> l;
+        t->x1[l] = (M + cw - 1 + h2) >> l;
+        const size_t n = (size_t)wl[l] * (size_t)hl;
+        t->best[l] = lv, t->geo[l] = lv + n;
         lv += 4 * n;
     }
-    t.cen0 = (uint8_t *)lv; /* level 0's samples, a byte each */
-    tex_pyr_run(py, u, stride, tw, th, pyr, line_plane, &t);
-    double len = 0, con = 0;
-    uint64_t pix = 0;
-    const float thr = (float)j->thr;
-    /* cand: a row's candidates; lx[l]: the columns of level l's samples at the threshold in
-     * its row nearest to the full-res row, nlx[l] of them, found once per level row (the 2^l
-     * full-res rows nearest to it share them) */
+    t->cen0 = (uint8_t *)lv; /* level 0's samples, a byte each */
+    tex_pyr_run(py, u, stride, tw, th, pyr, line_plane, t);
+}
+
+/* The row scan's state. cand: a row's candidates; lx[l]: the columns of level l's samples at
+ * the threshold in its row nearest to the full-res row (lrow[l]), nlx[l] of them, found once
+ * per level row (the 2^l full-res rows nearest to it share them). */
+typedef struct line_rows {
     uint8_t cand[CORE + 8], lf[CORE + 8];
     uint16_t lx[TEX_PYR_LEVELS][CORE / 2 + 2];
     int lrow[TEX_PYR_LEVELS], nlx[TEX_PYR_LEVELS];
-    for (int l = 0; l < py->levels; l++)
-        lrow[l] = -1;
-    for (int y = M; y < M + ch; y++) {
-        /* candidates first, the pixels where some level's nearest sample reaches the threshold
-         * and would be centred if it won (the winner's test below, so every pixel that counts
-         * is among them): on level 0, cen0; on a coarser one, each sample at the threshold
-         * tests the 2^l pixels of this row it is nearest to */
-        memcpy(cand, t.cen0 + (size_t)y * (size_t)wl[0] + M, (size_t)cw);
-        memset(cand + cw, 0, 8);
-        for (int l = 1; l < py->levels; l++) {
-            const int f = 1 << l, h2 = f >> 1, X0 = (M + h2) >> l, X1 = (M + cw - 1 + h2) >> l, Y = (y + h2) >> l;
-            if (Y != lrow[l]) {
-                lrow[l] = Y;
-                const float *row = t.best[l] + (size_t)Y * (size_t)wl[l] + X0;
-                const int nl = X1 - X0 + 1;
-                for (int q = 0; q < nl; q++)
-                    lf[q] = row[q] >= thr;
-                memset(lf + nl, 0, 8);
-                int m = 0;
-                TEX_FOR_FLAGS(lf, nl, q, { lx[l][m++] = (uint16_t)(X0 + q); })
-                nlx[l] = m;
-            }
-            for (int k = 0; k < nlx[l]; k++) {
-                const int X = lx[l][k];
-                const float *g = t.geo[l] + 3 * ((size_t)Y * (size_t)wl[l] + (size_t)X);
-                /* the pixels x with (x + h2) >> l == X inside the core; tp as below */
-                int xa = X * f - h2, xb = xa + f;
-                xa = xa < M ? M : xa;
-                xb = xb > M + cw ? M + cw : xb;
-                for (int x = xa; x < xb; x++) {
-                    const float tp = (float)f * g[2] + (float)(f * X - x) * g[0] + (float)(f * Y - y) * g[1];
-                    cand[x - M] |= (uint8_t)line_centred(tp, g[0], g[1]);
-                }
+} line_rows;
+
+/* Row y's candidates, the pixels where some level's nearest sample reaches the threshold and
+ * would be centred if it won (the winner's test in line_row_measure, so every pixel that counts
+ * is among them): on level 0, cen0; on a coarser one, each sample at the threshold tests the
+ * 2^l pixels of this row it is nearest to. */
+static inline void line_row_candidates(const line_tile *t, int levels, const int *wl, int M, int cw, int y,
+                                       float thr, line_rows *r)
+{
+    memcpy(r->cand, t->cen0 + (size_t)y * (size_t)wl[0] + M, (size_t)cw);
+    memset(r->cand + cw, 0, 8);
+    for (int l = 1; l < levels; l++) {
+        const int f = 1 << l, h2 = f >> 1, X0 = (M + h2) >> l, X1 = (M + cw - 1 + h2) >> l, Y = (y + h2) >> l;
+        if (Y != r->lrow[l]) {
+            r->lrow[l] = Y;
+            const float *row = t->best[l] + (size_t)Y * (size_t)wl[l] + X0;
+            const int nl = X1 - X0 + 1;
+            for (int q = 0; q < nl; q++)
+                r->lf[q] = row[q] >= thr;
+            memset(r->lf + nl, 0, 8);
+            int m = 0;
+            TEX_FOR_FLAGS(r->lf, nl, q, { r->lx[l][m++] = (uint16_t)(X0 + q); })
+            r->nlx[l] = m;
+        }
+        for (int k = 0; k < r->nlx[l]; k++) {
+            const int X = r->lx[l][k];
+            const float *g = t->geo[l] + 3 * ((size_t)Y * (size_t)wl[l] + (size_t)X);
+            /* the pixels x with (x + h2) >> l == X inside the core; tp as in line_row_measure */
+            int xa = X * f - h2, xb = xa + f;
+            xa = xa < M ? M : xa;
+            xb = xb > M + cw ? M + cw : xb;
+            for (int x = xa; x < xb; x++) {
+                const float tp = (float)f * g[2] + (float)(f * X - x) * g[0] + (float)(f * Y - y) * g[1];
+                r->cand[x - M] |= (uint8_t)line_centred(tp, g[0], g[1]);
             }
         }
-        const float *brow[TEX_PYR_LEVELS]; /* each level's row nearest to y */
-        for (int l = 0; l < py->levels; l++)
-            brow[l] = t.best[l] + (size_t)(l ? lrow[l] : y) * (size_t)wl[l];
-        TEX_FOR_FLAGS(cand, cw, q, {
-            const int x = M + q;
-            /* The strongest scale wins per full-res pixel: each level's best at its sample
-             * nearest the pixel (ties to the finer level, as to the smaller scale within one);
-             * best is 0 or >= thr > 0, so level 0 may start. */
-            int win = 0, WX = x;
-            float v = brow[0][x];
-            for (int l = 1; l < py->levels; l++) {
-                const int X = (x + ((1 << l) >> 1)) >> l;
-                if (brow[l][X] > v)
-                    v = brow[l][X], win = l, WX = X;
-            }
-            if (v < j->thr || !tex_in(im, cx0 + x - M, cy0 + y - M))
-                continue;
-            const int WY = win ? lrow[win] : y;
-            const float *g = t.geo[win] + 3 * ((size_t)WY * (size_t)wl[win] + (size_t)WX);
-            const float nx = g[0], ny = g[1];
-            /* Centreline test (Steger, IEEE PAMI 20(2), 1998): the ridge's sub-pixel centre
-             * along the normal, t = -(∂S/∂n)/(∂²S/∂n²) at the winning scale, must fall inside
-             * this pixel's share of the line, |t| <= 0.5·max(|n_x|, |n_y|): exactly one pixel
-             * per column (or row) of a straight line at any angle. On a coarse level the
-             * offset is from the level sample (X, Y) at full-res (2^l X, 2^l Y): in full-res px
-             * from this pixel it is 2^l t + ((2^l X, 2^l Y) − (x, y))·n (the ridge is straight
-             * over a level pixel). */
-            const int f = 1 << win;
-            const float tp = (float)f * g[2] + (float)(f * WX - x) * nx + (float)(f * WY - y) * ny;
-            if (!line_centred(tp, nx, ny))
-                continue;
-            /* the tangent ⟂ normal: (|n_y|, |n_x|) */
-            const float ax = fabsf(nx), ay = fabsf(ny);
-            len += 1.0 / (ay > ax ? ay : ax);
-            con += v / GAUSS_GAIN;
-            pix++;
-            if (j->mask)
-                j->mask[(size_t)(cy0 + y - M) * im->w + (size_t)(cx0 + x - M)] = 1;
-        })
     }
-    j->len[task] = len;
-    j->con[task] = con;
-    j->pix[task] = pix;
+}
+
+/* A tile's sums: centreline length, contrast and pixels. */
+typedef struct line_sums {
+    double len, con;
+    uint64_t pix;
+} line_sums;
+
+/* Row y's candidates that count: the winning scale's sample is at the threshold, inside the
+ * image's region and on the centreline. */
+static inline void line_row_measure(const line_tile *t, const tex_tile *tl, int levels, const int *wl, int y,
+                                    const line_rows *r, line_sums *s)
+{
+    const tex_lines_job *j = t->j;
+    const tex_img *im = j->im;
+    const int M = tl->margin, cx0 = tl->cx0, cy0 = tl->cy0;
+    const float *brow[TEX_PYR_LEVELS]; /* each level's row nearest to y */
+    for (int l = 0; l < levels; l++)
+        brow[l] = t->best[l] + (size_t)(l ? r->lrow[l] : y) * (size_t)wl[l];
+    TEX_FOR_FLAGS(r->cand, tl->cw, q, {
+        const int x = M + q;
+        /* The strongest scale wins per full-res pixel: each level's best at its sample
+         * nearest the pixel (ties to the finer level, as to the smaller scale within one);
+         * best is 0 or >= thr > 0, so level 0 may start. */
+        int win = 0, WX = x;
+        float v = brow[0][x];
+        for (int l = 1; l < levels; l++) {
+            const int X = (x + ((1 << l) >> 1)) >> l;
+            if (brow[l][X] > v)
+                v = brow[l][X], win = l, WX = X;
+        }
+        if (v < j->thr || !tex_in(im, cx0 + x - M, cy0 + y - M))
+            continue;
+        const int WY = win ? r->lrow[win] : y;
+        const float *g = t->geo[win] + 3 * ((size_t)WY * (size_t)wl[win] + (size_t)WX);
+        const float nx = g[0], ny = g[1];
+        /* Centreline test (Steger, IEEE PAMI 20(2), 1998): the ridge's sub-pixel centre
+         * along the normal, t = -(∂S/∂n)/(∂²S/∂n²) at the winning scale, must fall inside
+         * this pixel's share of the line, |t| <= 0.5·max(|n_x|, |n_y|): exactly one pixel
+         * per column (or row) of a straight line at any angle. On a coarse level the
+         * offset is from the level sample (X, Y) at full-res (2^l X, 2^l Y): in full-res px
+         * from this pixel it is 2^l t + ((2^l X, 2^l Y) − (x, y))·n (the ridge is straight
+         * over a level pixel). */
+        const int f = 1 << win;
+        const float tp = (float)f * g[2] + (float)(f * WX - x) * nx + (float)(f * WY - y) * ny;
+        if (!line_centred(tp, nx, ny))
+            continue;
+        /* the tangent ⟂ normal: (|n_y|, |n_x|) */
+        const float ax = fabsf(nx), ay = fabsf(ny);
+        s->len += 1.0 / (ay > ax ? ay : ax);
+        s->con += v / GAUSS_GAIN;
+        s->pix++;
+        if (j->mask)
+            j->mask[(size_t)(cy0 + y - M) * im->w + (size_t)(cx0 + x - M)] = 1;
+    })
+}
+
+void tex_lines_tile(tex_lines_job *j, int task, int thread, const float *u, size_t stride, float *pyr)
+{
+    const int levels = j->py.levels;
+    const tex_tile tl = tex_tile_geom(j->im, task, j->nx, CORE, j->margin);
+    line_tile t;
+    int wl[TEX_PYR_LEVELS];
+    line_tile_levels(j, thread, u, stride, pyr, &tl, &t, wl);
+    line_rows r;
+    for (int l = 0; l < levels; l++)
+        r.lrow[l] = -1;
+    line_sums s = {0, 0, 0};
+    const float thr = (float)j->thr;
+    for (int y = tl.margin; y < tl.margin + tl.ch; y++) {
+        line_row_candidates(&t, levels, wl, tl.margin, tl.cw, y, thr, &r);
+        line_row_measure(&t, &tl, levels, wl, y, &r, &s);
+    }
+    j->len[task] = s.len;
+    j->con[task] = s.con;
+    j->pix[task] = s.pix;
 }
 
 static void line_tile_run(void *user, int task, int thread)

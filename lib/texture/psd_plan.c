@@ -92,6 +92,75 @@ void tex_size_free(tex_size *s)
     skinq_free_raw(&a, s);
 }
 
+/* Column weights, the window and its sums, and the centred coordinates (the tables allocated). */
+static void size_window(tex_size *s)
+{
+    const int T = s->T;
+    for (int j = 0; j <= T / 2; j++)
+        s->colw[j] = (j == 0 || j == T / 2) ? 1.0f : 2.0f;
+    /* Periodic Hann (sin² over T samples): exactly 0 at the first sample, symmetric otherwise;
+     * the periodic form keeps Σw² = 3T/8 exactly and suits the DFT (Harris 1978). */
+    double s1 = 0, s2 = 0;
+    for (int i = 0; i < T; i++) {
+        double v = sin(3.14159265358979323846 * i / T);
+        s->win[i] = (float)(v * v);
+        s1 += s->win[i];
+        s2 += (double)s->win[i] * s->win[i];
+    }
+    s->sw = s1 * s1;
+    s->sw2 = s2 * s2;
+    s->sxx = 0;
+    for (int i = 0; i < T; i++) {
+        s->xc[i] = (float)i - (T - 1) / 2.0f;
+        s->sxx += (double)s->xc[i] * s->xc[i];
+    }
+}
+
+/* H = DFT(w), G = DFT(x·w) with FFTW's sign (e^{-2πikn/T}), in double, from the float window
+ * and coordinates the tiles use, and the frequencies where H is not negligible; the T twiddles
+ * once (in back[0], free until use). */
+static void size_window_dfts(tex_size *s)
+{
+    const int T = s->T;
+    double *tw = (double *)s->back[0];
+    for (int q = 0; q < T; q++) {
+        double ang = -2 * 3.14159265358979323846 * (double)q / T;
+        tw[2 * q] = cos(ang);
+        tw[2 * q + 1] = sin(ang);
+    }
+    for (int k = 0; k < T; k++) {
+        double hr = 0, hi = 0, gr = 0, gi = 0;
+        for (int i = 0; i < T; i++) {
+            const int64_t q = ((int64_t)k * i) % T;
+            const double c = tw[2 * q], sn = tw[2 * q + 1];
+            hr += s->win[i] * c;
+            hi += s->win[i] * sn;
+            gr += (double)s->xc[i] * s->win[i] * c;
+            gi += (double)s->xc[i] * s->win[i] * sn;
+        }
+        s->H[2 * k] = hr, s->H[2 * k + 1] = hi, s->G[2 * k] = gr, s->G[2 * k + 1] = gi;
+        if (hypot(hr, hi) > 1e-6 * T)
+            s->hidx[s->nh++] = k;
+    }
+}
+
+/* The 2-D r2c: the tile's rows two at a time as T/2 complex DFTs (in → back; psd.c splits them
+ * into spec), then T/2+1 column DFTs written transposed (spec → in, kx-major). The roughness
+ * inverse: its column pass (tex_size_rough), then the rows two at a time again (back → in).
+ * -1 when FFTW cannot plan them. */
+static int size_plans(tex_size *s)
+{
+    const int T = s->T, W = T / 2 + 1, nT[1] = {T};
+    fftwf_complex *tsp = (fftwf_complex *)s->in[0];
+    skinq_fftw_lock();
+    fftwf_complex *pz = (fftwf_complex *)s->back[0];
+    s->fwd_pairs = fftwf_plan_many_dft(1, nT, T / 2, tsp, NULL, 1, T, pz, NULL, 1, T, FFTW_FORWARD, FFTW_ESTIMATE);
+    s->fwd_cols = fftwf_plan_many_dft(1, nT, W, s->spec[0], NULL, W, 1, tsp, NULL, 1, T, FFTW_FORWARD, FFTW_ESTIMATE);
+    s->inv_pairs = fftwf_plan_many_dft(1, nT, T / 2, pz, NULL, 1, T, tsp, NULL, 1, T, FFTW_BACKWARD, FFTW_ESTIMATE);
+    skinq_fftw_unlock();
+    return s->fwd_pairs && s->fwd_cols && s->inv_pairs ? 0 : -1;
+}
+
 tex_size *tex_plan_size(skinq_ctx *ctx, skinq_texture_plan *p, int T)
 {
     int idx = 0;
@@ -127,65 +196,15 @@ tex_size *tex_plan_size(skinq_ctx *ctx, skinq_texture_plan *p, int T)
     s->rrun_off = s_calloc(s, (size_t)T / 2 + 2, sizeof *s->rrun_off);
     if (!s->win || !s->cls || !s->bands || !s->colw || !s->run_off || !s->rrun_off || size_scratch(s, threads))
         goto nomem;
-    for (int j = 0; j <= T / 2; j++)
-        s->colw[j] = (j == 0 || j == T / 2) ? 1.0f : 2.0f;
-    /* Periodic Hann (sin² over T samples): exactly 0 at the first sample, symmetric otherwise;
-     * the periodic form keeps Σw² = 3T/8 exactly and suits the DFT (Harris 1978). */
-    double s1 = 0, s2 = 0;
-    for (int i = 0; i < T; i++) {
-        double v = sin(3.14159265358979323846 * i / T);
-        s->win[i] = (float)(v * v);
-        s1 += s->win[i];
-        s2 += (double)s->win[i] * s->win[i];
-    }
-    s->sw = s1 * s1;
-    s->sw2 = s2 * s2;
     s->xc = s_calloc(s, (size_t)T, sizeof *s->xc);
     s->H = s_calloc(s, 2 * (size_t)T, sizeof *s->H);
     s->G = s_calloc(s, 2 * (size_t)T, sizeof *s->G);
     s->hidx = s_calloc(s, (size_t)T, sizeof *s->hidx);
     if (!s->xc || !s->H || !s->G || !s->hidx)
         goto nomem;
-    s->sxx = 0;
-    for (int i = 0; i < T; i++) {
-        s->xc[i] = (float)i - (T - 1) / 2.0f;
-        s->sxx += (double)s->xc[i] * s->xc[i];
-    }
-    /* H = DFT(w), G = DFT(x·w) with FFTW's sign (e^{-2πikn/T}), in double, from the float
-     * window and coordinates the tiles use; the T twiddles once (in back[0], free until use) */
-    double *tw = (double *)s->back[0];
-    for (int q = 0; q < T; q++) {
-        double ang = -2 * 3.14159265358979323846 * (double)q / T;
-        tw[2 * q] = cos(ang);
-        tw[2 * q + 1] = sin(ang);
-    }
-    for (int k = 0; k < T; k++) {
-        double hr = 0, hi = 0, gr = 0, gi = 0;
-        for (int i = 0; i < T; i++) {
-            const int64_t q = ((int64_t)k * i) % T;
-            const double c = tw[2 * q], sn = tw[2 * q + 1];
-            hr += s->win[i] * c;
-            hi += s->win[i] * sn;
-            gr += (double)s->xc[i] * s->win[i] * c;
-            gi += (double)s->xc[i] * s->win[i] * sn;
-        }
-        s->H[2 * k] = hr, s->H[2 * k + 1] = hi, s->G[2 * k] = gr, s->G[2 * k + 1] = gi;
-        if (hypot(hr, hi) > 1e-6 * T)
-            s->hidx[s->nh++] = k;
-    }
-    /* the 2-D r2c: the tile's rows two at a time as T/2 complex DFTs (in → back; psd.c splits
-     * them into spec), then T/2+1 column DFTs written transposed (spec → in, kx-major). The
-     * roughness inverse: its column pass (tex_size_rough), then the rows two at a time again
-     * (back → in). */
-    const int W = T / 2 + 1, nT[1] = {T};
-    fftwf_complex *tsp = (fftwf_complex *)s->in[0];
-    skinq_fftw_lock();
-    fftwf_complex *pz = (fftwf_complex *)s->back[0];
-    s->fwd_pairs = fftwf_plan_many_dft(1, nT, T / 2, tsp, NULL, 1, T, pz, NULL, 1, T, FFTW_FORWARD, FFTW_ESTIMATE);
-    s->fwd_cols = fftwf_plan_many_dft(1, nT, W, s->spec[0], NULL, W, 1, tsp, NULL, 1, T, FFTW_FORWARD, FFTW_ESTIMATE);
-    s->inv_pairs = fftwf_plan_many_dft(1, nT, T / 2, pz, NULL, 1, T, tsp, NULL, 1, T, FFTW_BACKWARD, FFTW_ESTIMATE);
-    skinq_fftw_unlock();
-    if (!s->fwd_pairs || !s->fwd_cols || !s->inv_pairs)
+    size_window(s);
+    size_window_dfts(s);
+    if (size_plans(s) != 0)
         goto nomem;
     p->sizes[idx] = s;
     return s;
@@ -197,10 +216,11 @@ nomem:
 
 /* Frequency tables of a size for one configuration: radial bin and band bits per element, then
  * the runs psd.c reads them by. */
-int tex_size_tables(tex_size *s, const tex_cfg *c, int bpo)
+/* Each spectrum sample's class: its radial bin (bpo bins an octave, up to TEX_MAX_BINS) and the
+ * bands it lies in (bits 0-2 the three bands, 8 the roughness band), a class per (bin, bands)
+ * combination met; the bins' weights and mean log-frequencies. */
+static void size_classes(tex_size *s, const tex_cfg *c, int bpo)
 {
-    if (s->table_ppm == c->ppm)
-        return 0;
     const int T = s->T, W = T / 2 + 1;
     int nb = (int)ceil(log2(T / 2.0) * bpo);
     if (nb > TEX_MAX_BINS)
@@ -257,8 +277,13 @@ int tex_size_tables(tex_size *s, const tex_cfg *c, int bpo)
             memcpy(s->bands + (size_t)(T - i) * W, s->bands + (size_t)i * W, (size_t)W);
         }
     }
-    /* along each kx row of the transposed spectrum (ky = 0 .. T−1): the runs of one class, and
-     * the ranges in the roughness band; counted, then stored */
+}
+
+/* Along each kx row of the transposed spectrum (ky = 0 .. T−1): the runs of one class, and the
+ * ranges in the roughness band; counted, then stored. -1 when they cannot be stored. */
+static int size_runs(tex_size *s)
+{
+    const int T = s->T, W = T / 2 + 1;
     int nr = 0, nrr = 0, kc = 0;
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) {
@@ -269,10 +294,8 @@ int tex_size_tables(tex_size *s, const tex_cfg *c, int bpo)
                 s->rruns = s_calloc(s, nrr > 0 ? (size_t)nrr : 1, sizeof *s->rruns);
                 s->run_cap = s->runs ? nr : 0;
                 s->rrun_cap = s->rruns ? nrr : 0;
-                if (!s->runs || !s->rruns) {
-                    s->table_ppm = -1;
+                if (!s->runs || !s->rruns)
                     return -1;
-                }
             }
             nr = nrr = 0;
         }
@@ -304,6 +327,18 @@ int tex_size_tables(tex_size *s, const tex_cfg *c, int bpo)
     s->run_off[W] = nr;
     s->rrun_off[W] = nrr;
     s->kc = kc;
+    return 0;
+}
+
+int tex_size_tables(tex_size *s, const tex_cfg *c, int bpo)
+{
+    if (s->table_ppm == c->ppm)
+        return 0;
+    size_classes(s, c, bpo);
+    if (size_runs(s) != 0) {
+        s->table_ppm = -1;
+        return -1;
+    }
     s->table_ppm = c->ppm;
     return 0;
 }

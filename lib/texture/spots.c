@@ -245,62 +245,45 @@ skinq_status tex_spots_blur3(skinq_ctx *ctx, float *p, int w, int h, double sigm
     return SKINQ_OK;
 }
 
-skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count, double *area_fraction)
+/* The robust spread from the residuals on a grid of about a million ROI pixels (every step-th
+ * row and column): the grid's rows in parallel into their own slots (NaN where there is no
+ * sample), then compacted in order. Returns the number of samples. */
+static size_t spots_samples(skinq_ctx *ctx, sample_job *sj, size_t srows)
 {
-    const size_t w = (size_t)im->w, h = (size_t)im->h;
-    tex_base_grid g;
-    uint64_t *bin = NULL;
-    uint8_t *flags = NULL;
-    float *sample = NULL, *scratch = NULL;
-    int *stack = NULL;
-    skinq_status st = tex_base_make(ctx, im, c->spot_sigma, &g);
-    const tex_spots_residual_row_fn residual_row = skinq_texture_dsp(skinq_ctx_isa(ctx))->tex_spots_residual_row;
-    const int threads = skinq_ctx_threads(ctx);
-    const size_t per_thread = w + 2 * ((size_t)g.gw + 8);
-    if (st == SKINQ_OK && !(scratch = skinq_malloc(ctx, per_thread * (size_t)threads * sizeof *scratch)))
-        st = SKINQ_E_NOMEM;
-    /* the robust spread from the residuals on a grid of about a million ROI pixels: the grid's
-     * rows in parallel into their own slots (NaN where there is no sample), then in order */
-    const int step = im->inside > 1000000 ? (int)ceil(sqrt((double)im->inside / 1e6)) : 1;
-    const size_t srows = (h + (size_t)step - 1) / (size_t)step, scols = (w + (size_t)step - 1) / (size_t)step;
-    /* the spot flags, 64 pixels a word, later take the samples' place (fewer fresh pages) */
-    const size_t ww = (w + 63) / 64, sbytes = srows * scols * sizeof *sample, bbytes = h * ww * sizeof *bin;
+    skinq_parallel_for(ctx, (int)srows, sample_row, sj);
+    float *sample = sj->sample;
     size_t ns = 0;
-    if (st == SKINQ_OK && !(sample = skinq_malloc(ctx, sbytes > bbytes ? sbytes : bbytes)))
-        st = SKINQ_E_NOMEM;
-    if (st == SKINQ_OK) {
-        sample_job sj = {im, &g, residual_row, step, scols, sample, scratch, per_thread};
-        skinq_parallel_for(ctx, (int)srows, sample_row, &sj);
-        for (size_t i = 0; i < srows * scols; i++) { /* branch-free compaction of the non-NaN */
-            const float x = sample[i];
-            sample[ns] = x;
-            ns += x == x;
-        }
+    for (size_t i = 0; i < srows * sj->cols; i++) { /* branch-free compaction of the non-NaN */
+        const float x = sample[i];
+        sample[ns] = x;
+        ns += x == x;
     }
-    if (st != SKINQ_OK)
-        goto done;
-    *count = 0;
-    *area_fraction = 0;
-    if (ns == 0)
-        goto done;
-    /* in place: the samples are this function's own, and their order does not matter */
+    return ns;
+}
+
+/* The spot threshold: median + max(k·1.4826·MAD, min_delta) of the ns samples (reordered and
+ * overwritten: they are this function's caller's own, and their order does not matter). */
+static double spots_threshold(const tex_cfg *c, float *sample, size_t ns)
+{
     double med = tex_median_inplace(sample, ns);
     for (size_t i = 0; i < ns; i++)
         sample[i] = fabsf(sample[i] - (float)med);
     double mad = tex_median_inplace(sample, ns);
     double thr = c->spot_k * 1.4826 * mad;
-    thr = med + (thr > c->spot_min_delta ? thr : c->spot_min_delta);
-    bin = (uint64_t *)(void *)sample; /* the samples are done with */
-    flags = skinq_malloc(ctx, (size_t)threads * 64 * ww);
+    return med + (thr > c->spot_min_delta ? thr : c->spot_min_delta);
+}
+
+/* The 8-connected regions of the flags in bin (ww words a row, cleared as they are filled):
+ * those of at least min_area pixels are counted into *spots and *area. */
+static skinq_status spots_regions(skinq_ctx *ctx, const tex_img *im, uint64_t *bin, size_t ww, double min_area,
+                                  uint64_t *spots, uint64_t *area)
+{
+    const size_t h = (size_t)im->h;
     size_t cap = 4096;
-    stack = skinq_malloc(ctx, cap * sizeof *stack * 2);
-    if (!flags || !stack) {
-        st = SKINQ_E_NOMEM;
-        goto done;
-    }
-    bin_job bj = {im, &g, residual_row, (float)thr, bin, ww, flags, scratch, per_thread};
-    skinq_parallel_for(ctx, im->h, bin_rows, &bj);
-    uint64_t spots = 0, area = 0;
+    int *stack = skinq_malloc(ctx, cap * sizeof *stack * 2);
+    if (!stack)
+        return SKINQ_E_NOMEM;
+    skinq_status st = SKINQ_OK;
     for (size_t y0 = 0; y0 < h; y0++)
         for (size_t i = 0; i < ww; i++) /* spots are rare: 64 flags at a time */
             while (bin[y0 * ww + i]) {
@@ -325,13 +308,11 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
                                 continue;
                             *word &= ~bit;
                             if (sp == cap) {
-                                int *g = skinq_malloc(ctx, cap * 4 * sizeof *g);
+                                int *g = skinq_realloc(ctx, stack, cap * 2 * sizeof *g, cap * 4 * sizeof *g);
                                 if (!g) {
                                     st = SKINQ_E_NOMEM;
                                     goto done;
                                 }
-                                memcpy(g, stack, cap * 2 * sizeof *g);
-                                skinq_free(ctx, stack);
                                 stack = g;
                                 cap *= 2;
                             }
@@ -340,19 +321,61 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
                             sp++;
                         }
                 }
-                if ((double)a >= c->spot_min_area) {
-                    spots++;
-                    area += a;
+                if ((double)a >= min_area) {
+                    (*spots)++;
+                    *area += a;
                 }
             }
-    *count = (double)spots;
-    *area_fraction = im->inside ? (double)area / (double)im->inside : 0;
 done:
+    skinq_free(ctx, stack);
+    return st;
+}
+
+skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count, double *area_fraction)
+{
+    const size_t w = (size_t)im->w, h = (size_t)im->h;
+    tex_base_grid g;
+    uint8_t *flags = NULL;
+    float *sample = NULL, *scratch = NULL;
+    skinq_status st = tex_base_make(ctx, im, c->spot_sigma, &g);
+    const tex_spots_residual_row_fn residual_row = skinq_texture_dsp(skinq_ctx_isa(ctx))->tex_spots_residual_row;
+    const int threads = skinq_ctx_threads(ctx);
+    const size_t per_thread = w + 2 * ((size_t)g.gw + 8);
+    if (st == SKINQ_OK && !(scratch = skinq_malloc(ctx, per_thread * (size_t)threads * sizeof *scratch)))
+        st = SKINQ_E_NOMEM;
+    const int step = im->inside > 1000000 ? (int)ceil(sqrt((double)im->inside / 1e6)) : 1;
+    const size_t srows = (h + (size_t)step - 1) / (size_t)step, scols = (w + (size_t)step - 1) / (size_t)step;
+    /* the spot flags, 64 pixels a word, later take the samples' place (fewer fresh pages) */
+    const size_t ww = (w + 63) / 64, sbytes = srows * scols * sizeof *sample, bbytes = h * ww * sizeof(uint64_t);
+    if (st == SKINQ_OK && !(sample = skinq_malloc(ctx, sbytes > bbytes ? sbytes : bbytes)))
+        st = SKINQ_E_NOMEM;
+    size_t ns = 0;
+    if (st == SKINQ_OK) {
+        sample_job sj = {im, &g, residual_row, step, scols, sample, scratch, per_thread};
+        ns = spots_samples(ctx, &sj, srows);
+        *count = 0;
+        *area_fraction = 0;
+    }
+    if (st == SKINQ_OK && ns > 0) {
+        double thr = spots_threshold(c, sample, ns);
+        uint64_t *bin = (uint64_t *)(void *)sample; /* the samples are done with */
+        flags = skinq_malloc(ctx, (size_t)threads * 64 * ww);
+        st = flags ? SKINQ_OK : SKINQ_E_NOMEM;
+        if (st == SKINQ_OK) {
+            bin_job bj = {im, &g, residual_row, (float)thr, bin, ww, flags, scratch, per_thread};
+            skinq_parallel_for(ctx, im->h, bin_rows, &bj);
+            uint64_t spots = 0, area = 0;
+            st = spots_regions(ctx, im, bin, ww, c->spot_min_area, &spots, &area);
+            if (st == SKINQ_OK) {
+                *count = (double)spots;
+                *area_fraction = im->inside ? (double)area / (double)im->inside : 0;
+            }
+        }
+    }
     tex_base_free(ctx, &g);
     skinq_free(ctx, scratch);
     skinq_free(ctx, flags);
     skinq_free(ctx, sample); /* and bin */
-    skinq_free(ctx, stack);
     return st;
 }
 

@@ -17,16 +17,15 @@
 
 /* ------------------------------------------------------------------ the fused pass */
 
-/* Kernel parameters as color.c builds them for 8-bit images without gains. */
-static skinq_color_params fused_params(int depth, const double gains[3])
+/* Kernel parameters as color.c builds them for images of this depth. The 16-bit tables are
+ * ctx's: it stays open while the parameters are used. */
+static skinq_color_params fused_params(skinq_ctx *ctx, int depth, const double gains[3])
 {
-    skinq_ctx *ctx = tu_ctx();
     skinq_image *img = NULL;
     assert_int_equal(skinq_image_new(ctx, 1, 1, 3, depth, &img), SKINQ_OK);
     skinq_color_params p;
     assert_int_equal(skinq_color_params_init(ctx, &p, img, gains), SKINQ_OK);
     skinq_image_free(&img);
-    skinq_ctx_close(&ctx);
     return p;
 }
 
@@ -120,7 +119,7 @@ static void fused_exhaustive(const checkasm_case *c)
     memset(&e, 0, sizeof e);
     e.levels = checkasm_levels(c, (const void **)e.k);
     e.stride = checkasm_quick() ? 17 : 1;
-    e.p = fused_params(8, NULL);
+    e.p = fused_params(ctx, 8, NULL);
     skinq_parallel_for(ctx, 256, fused_task, &e);
     print_message("color_row8 [%s]: %s colours, max |Lab error| %.2e (bound 0.005), worst index error %.2f of its "
                   "tolerance, %ld SIMD values differing from scalar\n",
@@ -136,10 +135,11 @@ static void fused_exhaustive(const checkasm_case *c)
  * shortcut for L* and the melanin index equal to the full pass. */
 static void fused_random(const checkasm_case *c, int depth)
 {
+    skinq_ctx *ctx = tu_ctx();
     const struct skinq_color_dsp *k[2];
     const int levels = checkasm_levels(c, (const void **)k);
     const double gains[3] = {1.1, 0.95, 1.3};
-    skinq_color_params p = fused_params(depth, gains);
+    skinq_color_params p = fused_params(ctx, depth, gains);
     for (int m = 0; m < SKINQ_CM_COUNT; m++)
         p.shift[m] = (float)(m * 3.5);
     uint64_t s = checkasm_seed(c) + (uint64_t)depth;
@@ -254,15 +254,17 @@ static void fused_random(const checkasm_case *c, int depth)
     }
     for (int l = 0; l < 3; l++)
         free(h[l]);
+    skinq_ctx_close(&ctx);
 }
 
 /* Edge values through the kernels: NaN-free outputs for every code 0..255 combination at the
  * extremes, white (100, 0, 0) and black (0, 0, 0) exactly enough, greys achromatic. */
 static void fused_anchors(const checkasm_case *c)
 {
+    skinq_ctx *ctx = tu_ctx();
     const struct skinq_color_dsp *k[2];
     const int levels = checkasm_levels(c, (const void **)k);
-    skinq_color_params p = fused_params(8, NULL);
+    skinq_color_params p = fused_params(ctx, 8, NULL);
     static const struct {
         uint8_t rgb[3];
         double lab[3];
@@ -294,6 +296,7 @@ static void fused_anchors(const checkasm_case *c)
             assert_near(v[SKINQ_CM_A][0], 0, 0.002);
             assert_near(v[SKINQ_CM_B][0], 0, 0.002);
         }
+    skinq_ctx_close(&ctx);
 }
 
 /* color_hist8: every level's counts equal a direct count, on random rows with masks, runs of
@@ -362,8 +365,9 @@ static void check_hist8(const checkasm_case *c)
  * 0-3 bytes (exact-size buffers: ASan sees over-reads), edge codes mixed in, canaries after n. */
 static void row8_offsets(const checkasm_case *c)
 {
+    skinq_ctx *ctx = tu_ctx();
     const struct skinq_color_dsp *r = c->ref, *t = c->tab;
-    skinq_color_params p = fused_params(8, NULL);
+    skinq_color_params p = fused_params(ctx, 8, NULL);
     uint64_t s = checkasm_seed(c);
     for (int li = 0; li < checkasm_nlengths; li++)
         for (int off = 0; off < 4; off++) {
@@ -388,16 +392,18 @@ static void row8_offsets(const checkasm_case *c)
             }
             free(buf);
         }
+    skinq_ctx_close(&ctx);
 }
 
 static void check_row8(const checkasm_case *c)
 {
+    skinq_ctx *ctx = tu_ctx();
     fused_anchors(c);
     fused_random(c, 8);
     row8_offsets(c);
     fused_exhaustive(c);
     const struct skinq_color_dsp *t = c->tab;
-    skinq_color_params p = fused_params(8, NULL);
+    skinq_color_params p = fused_params(ctx, 8, NULL);
     enum { N = 4096 };
     static uint8_t rgb[3 * N];
     static float v[SKINQ_CM_COUNT][N];
@@ -407,13 +413,15 @@ static void check_row8(const checkasm_case *c)
     for (int i = 0; i < 3 * N; i++)
         rgb[i] = (uint8_t)(i * 37 + 11);
     CHECKASM_BENCH(c, N, t->color_row8(&p, rgb, NULL, N, NULL, out));
+    skinq_ctx_close(&ctx);
 }
 
 static void check_row16(const checkasm_case *c)
 {
+    skinq_ctx *ctx = tu_ctx();
     fused_random(c, 16);
     const struct skinq_color_dsp *t = c->tab;
-    skinq_color_params p = fused_params(16, NULL);
+    skinq_color_params p = fused_params(ctx, 16, NULL);
     enum { N = 4096 };
     static uint16_t rgb[3 * N];
     static float v[SKINQ_CM_COUNT][N];
@@ -423,6 +431,7 @@ static void check_row16(const checkasm_case *c)
     for (int i = 0; i < 3 * N; i++)
         rgb[i] = (uint16_t)(i * 9377 + 11);
     CHECKASM_BENCH(c, N, t->color_row16(&p, rgb, NULL, N, NULL, out));
+    skinq_ctx_close(&ctx);
 }
 
 static void check_hist8_all(const checkasm_case *c)

@@ -535,6 +535,44 @@ static void test_bad_inputs(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* Fault injection over an 8- and a 16-bit analysis: fail n = 1, 2, ... until both succeed; never
+ * a leak. The 16-bit tables go through the ctx's allocator and stay with it after the analysis. */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    skinq_ctx *setup = tu_ctx();
+    skinq_image *img[2] = {tu_pattern_image(setup, 48, 32, 3, 8), tu_pattern_image(setup, 48, 32, 3, 16)};
+    int succeeded = 0;
+    for (int n = 1; n < 200 && !succeeded; n++) {
+        tu_fail_alloc fa;
+        skinq_ctx *ctx = tu_fail_ctx(&fa, n, 1);
+        if (!ctx)
+            continue;
+        skinq_status st = SKINQ_OK;
+        int live_before_16 = 0;
+        for (int k = 0; k < 2 && st == SKINQ_OK; k++) {
+            skinq_metrics m = {0};
+            live_before_16 = fa.live;
+            st = skinq_color_analyze(ctx, img[k], NULL, NULL, NULL, &m, NULL);
+            if (st == SKINQ_OK)
+                assert_non_null(skinq_metrics_find(&m, "color.melanin_index.mean"));
+            skinq_metrics_free(&m);
+        }
+        if (st == SKINQ_OK) {
+            succeeded = 1;
+            assert_int_equal(fa.live, live_before_16 + 1); /* the tables, kept until the ctx closes */
+        } else {
+            assert_int_equal(st, SKINQ_E_NOMEM);
+        }
+        skinq_ctx_close(&ctx);
+        assert_int_equal(fa.live, 0);
+    }
+    assert_true(succeeded);
+    skinq_image_free(&img[0]);
+    skinq_image_free(&img[1]);
+    skinq_ctx_close(&setup);
+}
+
 /* --maps: every file written, of the cell grid's size plus the legend, nothing temporary left. */
 static void test_maps(void **state)
 {
@@ -692,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_maps),                   cmocka_unit_test(test_isa_and_thread_agreement),
         cmocka_unit_test(test_formulas_and_categories),
         cmocka_unit_test(test_histogram_path_equals_pixel_path),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1045,6 +1045,24 @@ static void test_bad_stacks(void **state)
     o.z_scale = 0;
     assert_int_equal(skinq_depth_from_height(ctx, P("s0.png"), &o, &r), SKINQ_E_INVALID);
     assert_null(r);
+    /* the loader's object: sizes and value × z_scale; out untouched on error */
+    skinq_image *g16 = NULL;
+    assert_int_equal(skinq_image_new(ctx, 3, 2, 1, 16, &g16), SKINQ_OK);
+    for (int i = 0; i < 6; i++)
+        ((uint16_t *)skinq_image_row(g16, i / 3))[i % 3] = (uint16_t)(1000 * i + 7);
+    assert_int_equal(skinq_png_write(ctx, P("g16.png"), g16), SKINQ_OK);
+    skinq_image_free(&g16);
+    skinq_heightmap *hm = NULL;
+    assert_int_equal(skinq_heightmap_load(ctx, P("rgb.png"), 0.5, &hm), SKINQ_E_UNSUPPORTED);
+    assert_null(hm);
+    assert_int_equal(skinq_heightmap_load(ctx, P("g16.png"), 0.5, &hm), SKINQ_OK);
+    assert_int_equal(hm->width, 3);
+    assert_int_equal(hm->height, 2);
+    for (int i = 0; i < 6; i++)
+        assert_true(hm->data[i] == (float)((1000 * i + 7) * 0.5));
+    skinq_heightmap_free(&hm);
+    assert_null(hm);
+    skinq_heightmap_free(&hm);
     skinq_ctx_close(&ctx);
 }
 
