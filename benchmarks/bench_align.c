@@ -74,7 +74,7 @@ static void read_truth(const char *dir, double T[9])
         fclose(f);
     buf[n] = 0;
     cJSON *doc = cJSON_Parse(buf), *im;
-    cJSON_ArrayForEach(im, cJSON_GetObjectItem(doc, "images")) {
+    cJSON_ArrayForEach (im, cJSON_GetObjectItem(doc, "images")) {
         if (cJSON_GetObjectItem(im, "day")->valueint == 7)
             for (int i = 0; i < 9; i++)
                 T[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(im, "transform"), i)->valuedouble;
@@ -133,18 +133,20 @@ int main(int argc, char **argv)
     align_luma(ctx, a, &j.la);
     double T[9] = {0};
     read_truth(dir, T);
-    printf("cpu: %s, threads: %d, pair %dx%d (day 0, day 7), feature_size %d, %d runs (median)\n", skinq_cpu_name(),
-           skinq_ctx_threads(ctx), b->width, b->height, j.o.feature_size, runs);
+    printf("cpu: %s, threads: %d, pair %dx%d (day 0, day 7), feature_size %d, %d runs (median)\n",
+           skinq_cpu_name(), skinq_ctx_threads(ctx), b->width, b->height, j.o.feature_size, runs);
     static const int ecc_sizes[] = {2048, -1, 1024};
     for (int k = 0; k < 3; k++) {
         j.o.ecc_size = ecc_sizes[k];
         double t = bench_median(runs, run_skinq, &j);
-        printf("skinq_align_register ecc_size %5d  %7.3f s  %-17s %4d inliers, rms %.2f px, max error vs truth %.2f px\n",
-               j.o.ecc_size, t, j.r.method, j.r.inliers, j.r.rms_px, max_error(j.r.matrix, T, a->width, a->height));
+        printf("skinq_align_register ecc_size %5d  %7.3f s  %-17s %4d inliers, rms %.2f px, max error vs "
+               "truth %.2f px\n",
+               j.o.ecc_size, t, j.r.method, j.r.inliers, j.r.rms_px,
+               max_error(j.r.matrix, T, a->width, a->height));
         if (k < 2) {
             double to = bench_median(runs, run_opencv, &j);
-            printf("OpenCV calls only    ecc_size %5d  %7.3f s  (resizes, AKAZE + matching, RANSAC, ECC)\n", j.o.ecc_size,
-                   to);
+            printf("OpenCV calls only    ecc_size %5d  %7.3f s  (resizes, AKAZE + matching, RANSAC, ECC)\n",
+                   j.o.ecc_size, to);
         }
     }
     align_plane_free(ctx, &j.lb);

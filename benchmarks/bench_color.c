@@ -112,10 +112,12 @@ int main(int argc, char **argv)
         }
     }
     const double mp = W * (double)H / 1e6;
-    printf("colour pass, %d x %d (%.0f MP), median of %d runs; cpu: %s\n\n", W, H, mp, runs, skinq_cpu_name());
+    printf("colour pass, %d x %d (%.0f MP), median of %d runs; cpu: %s\n\n", W, H, mp, runs,
+           skinq_cpu_name());
 
     /* peers first: OpenCV cvtColor RGB2Lab, 8-bit and float (float input converted beforehand) */
-    struct cv_job cj = {ctx, img, malloc(sizeof(float) * W * H * 3), malloc(sizeof(float) * W * H * 3), malloc((size_t)W * H * 3)};
+    struct cv_job cj = {ctx, img, malloc(sizeof(float) * W * H * 3), malloc(sizeof(float) * W * H * 3),
+                        malloc((size_t)W * H * 3)};
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W * 3; x++)
             cj.rgbf[(size_t)y * W * 3 + x] = skinq_image_row(img, y)[x] / 255.0f;
@@ -153,12 +155,13 @@ int main(int argc, char **argv)
         printf("\n[%s] (kernels: color_row8 %s)\n", level_names[l], skinq_dsp_impl(&k->meta, "color_row8"));
         printf("  %-42s %8.1f MP/s\n", "per-pixel fused row kernel, 1 thread", kern[l]);
         printf("  %-42s %8.1f MP/s\n", "colour-histogram kernel alone, 1 thread", hk[l]);
-        printf("  %-42s %8.1f MP/s  %.2fx OpenCV float, %.2fx OpenCV 8-bit\n", "skinq_color_analyze, 1 thread",
-               full[l][0], full[l][0] / cvf, full[l][0] / cv8);
+        printf("  %-42s %8.1f MP/s  %.2fx OpenCV float, %.2fx OpenCV 8-bit\n",
+               "skinq_color_analyze, 1 thread", full[l][0], full[l][0] / cvf, full[l][0] / cv8);
         printf("  %-42s %8.1f MP/s  %.2fx 1 thread\n", "skinq_color_analyze, 2 threads", full[l][1],
                full[l][1] / full[l][0]);
     }
-    printf("\nratios: analyze 1 thread avx2/scalar %.2fx, sse41/scalar %.2fx; avx2 vs OpenCV float %.2fx (target "
+    printf("\nratios: analyze 1 thread avx2/scalar %.2fx, sse41/scalar %.2fx; avx2 vs OpenCV float %.2fx "
+           "(target "
            ">= 2.5), vs 8-bit %.2fx (target >= 1.5); 2/1 threads %.2fx (target >= 1.8)\n",
            full[2][0] / full[0][0], full[1][0] / full[0][0], full[2][0] / cvf, full[2][0] / cv8,
            full[2][1] / full[2][0]);

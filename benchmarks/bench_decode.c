@@ -111,8 +111,10 @@ int main(int argc, char **argv)
         skinq_image_free(&img);
         struct job jp = {ctx, png, NULL, w, h};
         double t_png = bench_median(runs, skinq_decode, &jp);
-        printf("%-34s %8.1f %9.1f %9.1f\n", "libjpeg-turbo, reused buffer (peer)", mp, 1e3 * t_bare, mp / t_bare);
-        printf("%-34s %8.1f %9.1f %9.1f\n", "libjpeg-turbo, fresh buffer (peer)", mp, 1e3 * t_fresh, mp / t_fresh);
+        printf("%-34s %8.1f %9.1f %9.1f\n", "libjpeg-turbo, reused buffer (peer)", mp, 1e3 * t_bare,
+               mp / t_bare);
+        printf("%-34s %8.1f %9.1f %9.1f\n", "libjpeg-turbo, fresh buffer (peer)", mp, 1e3 * t_fresh,
+               mp / t_fresh);
         printf("%-34s %8.1f %9.1f %9.1f   %.2fx fresh peer, %.2fx reused\n", "skinq_image_load JPEG q92", mp,
                1e3 * t_skinq, mp / t_skinq, t_skinq / t_fresh, t_skinq / t_bare);
         printf("%-34s %8.1f %9.1f %9.1f\n", "skinq_image_load PNG", mp, 1e3 * t_png, mp / t_png);

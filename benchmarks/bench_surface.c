@@ -27,7 +27,7 @@ typedef struct {
     skinq_integrator *integ;
     const float *const *planes;
     float *nx, *ny, *nz, *alb, *p, *q, *z;
-    fftwf_plan fp, fq, inv; /* bare FFTW: 2-D r2r */
+    fftwf_plan fp, fq, inv;    /* bare FFTW: 2-D r2r */
     fftwf_plan rows_f, rows_i; /* bare FFTW: H row r2c / c2r of length W */
     float *bp, *bq;
     fftwf_complex *bc;
@@ -59,7 +59,8 @@ static void median_wall_cpu(int runs, void (*fn)(void *), void *user, double *wa
 static void run_ps(void *u)
 {
     job *j = u;
-    if (skinq_ps_execute(j->ctx, j->plan, j->planes, W, H, W, j->nx, j->ny, j->nz, j->alb, NULL, NULL) != SKINQ_OK)
+    if (skinq_ps_execute(j->ctx, j->plan, j->planes, W, H, W, j->nx, j->ny, j->nz, j->alb, NULL, NULL) !=
+        SKINQ_OK)
         exit(1);
 }
 
@@ -107,12 +108,14 @@ static void make_stack(skinq_lights *L, float **planes)
     unsigned seed = 12345;
     for (int b = 0; b < 60; b++) {
         seed = seed * 1103515245u + 12345u;
-        double cx = seed % W, cy = (seed >> 11) % H, s = 10 + (seed >> 5) % 60, a = ((seed >> 3) % 2 ? 1 : -1) * s * 0.4;
+        double cx = seed % W, cy = (seed >> 11) % H, s = 10 + (seed >> 5) % 60,
+               a = ((seed >> 3) % 2 ? 1 : -1) * s * 0.4;
         int r = (int)(3 * s);
         for (int y = (int)cy - r; y <= (int)cy + r; y++)
             for (int x = (int)cx - r; x <= (int)cx + r; x++)
                 if (x >= 0 && y >= 0 && x < W && y < H)
-                    zt[(size_t)y * W + x] += (float)(a * exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2 * s * s)));
+                    zt[(size_t)y * W + x] +=
+                        (float)(a * exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2 * s * s)));
     }
     for (int k = 0; k < M; k++) {
         double az = 2 * 3.14159265358979 * k / M, sl = 40 * 3.14159265358979 / 180;
@@ -142,7 +145,8 @@ static int open_ctx(job *j, int threads, unsigned isa)
     skinq_ctx_default_settings(&s);
     s.threads = threads;
     s.isa_mask = isa;
-    return skinq_ctx_open(&j->ctx, &s) == SKINQ_OK && skinq_integrator_new(j->ctx, W, H, &j->integ) == SKINQ_OK;
+    return skinq_ctx_open(&j->ctx, &s) == SKINQ_OK &&
+           skinq_integrator_new(j->ctx, W, H, &j->integ) == SKINQ_OK;
 }
 
 static void close_ctx(job *j)
@@ -170,10 +174,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++)
         *outs[i] = calloc(NP, sizeof(float)); /* touched once here, not in the timed runs */
 
-    printf("bench_surface: %d x %d px (%.1f MP) x %d lights, median of %d runs, CPU %s\n", W, H, NP / 1e6, M, runs,
-           skinq_cpu_name());
+    printf("bench_surface: %d x %d px (%.1f MP) x %d lights, median of %d runs, CPU %s\n", W, H, NP / 1e6, M,
+           runs, skinq_cpu_name());
     printf("  wall-clock MP/s and ms; [cpu ms] = process CPU time (1 thread: immune to time slicing)\n");
-    printf("  %-7s %3s | %-38s | %-38s\n", "isa", "thr", "photometric stereo", "PS + gradients + integration");
+    printf("  %-7s %3s | %-38s | %-38s\n", "isa", "thr", "photometric stereo",
+           "PS + gradients + integration");
     static const struct {
         const char *name;
         unsigned mask;
@@ -185,7 +190,8 @@ int main(int argc, char **argv)
                 printf("  %-7s     skipped: not supported by this CPU\n", isas[i].name);
                 continue;
             }
-            if (!open_ctx(&j, threads, isas[i].mask) || skinq_ps_plan_new(j.ctx, &L, NULL, NULL, &j.plan) != SKINQ_OK) {
+            if (!open_ctx(&j, threads, isas[i].mask) ||
+                skinq_ps_plan_new(j.ctx, &L, NULL, NULL, &j.plan) != SKINQ_OK) {
                 fprintf(stderr, "bench_surface: setup failed\n");
                 return 1;
             }
@@ -199,10 +205,11 @@ int main(int argc, char **argv)
                     t_ps_scalar = tps;
                     t_pipe_scalar = tpipe;
                 }
-                printf("  %-7s %3d | %6.1f MP/s %7.1f ms [%7.1f] x%4.2f | %6.1f MP/s %7.1f ms [%7.1f] x%4.2f\n",
-                       isas[i].name, threads, NP / tps / 1e6, tps * 1e3, cps * 1e3,
-                       t_ps_scalar > 0 ? t_ps_scalar / tps : NAN, NP / tpipe / 1e6, tpipe * 1e3, cpipe * 1e3,
-                       t_pipe_scalar > 0 ? t_pipe_scalar / tpipe : NAN);
+                printf(
+                    "  %-7s %3d | %6.1f MP/s %7.1f ms [%7.1f] x%4.2f | %6.1f MP/s %7.1f ms [%7.1f] x%4.2f\n",
+                    isas[i].name, threads, NP / tps / 1e6, tps * 1e3, cps * 1e3,
+                    t_ps_scalar > 0 ? t_ps_scalar / tps : NAN, NP / tpipe / 1e6, tpipe * 1e3, cpipe * 1e3,
+                    t_pipe_scalar > 0 ? t_pipe_scalar / tpipe : NAN);
             }
             close_ctx(&j);
         }
@@ -239,9 +246,10 @@ int main(int argc, char **argv)
     printf("  integration (Frankot-Chellappa: 2 forward + 1 inverse 2-D transform, solve, scaling):\n");
     printf("    skinq_integrate      1 thread %7.1f ms [%7.1f] %6.1f MP/s | 2 threads %7.1f ms %6.1f MP/s\n",
            tfc[0] * 1e3, cfc * 1e3, NP / tfc[0] / 1e6, tfc[1] * 1e3, NP / tfc[1] / 1e6);
-    printf("    bare FFTW 2-D r2r    1 thread %7.1f ms [%7.1f] %6.1f MP/s | skinq takes x%.2f its time\n", tbare * 1e3,
-           cbare * 1e3, NP / tbare / 1e6, tfc[0] / tbare);
-    printf("    bare FFTW row FFTs   1 thread %7.1f ms [%7.1f] %6.1f MP/s | skinq takes x%.2f its time (the FFT floor)\n",
+    printf("    bare FFTW 2-D r2r    1 thread %7.1f ms [%7.1f] %6.1f MP/s | skinq takes x%.2f its time\n",
+           tbare * 1e3, cbare * 1e3, NP / tbare / 1e6, tfc[0] / tbare);
+    printf("    bare FFTW row FFTs   1 thread %7.1f ms [%7.1f] %6.1f MP/s | skinq takes x%.2f its time (the "
+           "FFT floor)\n",
            trows * 1e3, crows * 1e3, NP / trows / 1e6, tfc[0] / trows);
     printf("  FFTW %s: single precision, FFTW_ESTIMATE; r2r REDFT10/RODFT10/REDFT01 and r2c/c2r, %dx%d\n",
            fftwf_version, W, H);

@@ -125,8 +125,8 @@ int main(int argc, char **argv)
     }
     j.fp = fftwf_plan_dft_r2c_2d(T, T, j.in[0], j.out[0], FFTW_ESTIMATE);
     const double mp = W * (double)H / 1e6;
-    printf("texture pass, %dx%d L* (%.0f MP), %d thread(s), median of %d runs, FFTW_ESTIMATE (cpu: %s)\n", W, H, mp,
-           threads, runs, skinq_cpu_name());
+    printf("texture pass, %dx%d L* (%.0f MP), %d thread(s), median of %d runs, FFTW_ESTIMATE (cpu: %s)\n", W,
+           H, mp, threads, runs, skinq_cpu_name());
     /* bare FFTW and the PSD alternate run by run, so load from other processes hits both alike */
     skinq_texture_options po;
     skinq_texture_default_options(&po);

@@ -16,18 +16,24 @@ typedef struct cli_aopts {
 extern cli_aopts g_aopts;
 
 /* The rows, to put in a command's option table. */
-#define CLI_ANALYSIS_OPTIONS                                                                                        \
-    {"roi", 0, OPT_STRING, &g_aopts.roi, "x,y,w,h", "region of interest (pixels of the upright image)"},          \
-        {"mask", 0, OPT_STRING, &g_aopts.mask, "M.png", "region of interest as a mask image (nonzero = inside)"}, \
-        {"auto-skin", 0, OPT_FLAG, &g_aopts.auto_skin, NULL, "region of interest = detected skin"},               \
-        {"ref", 0, OPT_STRING, &g_aopts.ref, "x,y,w,h", "untreated reference skin: every metric also as delta_ref"}, \
-        {"white", 0, OPT_STRING, &g_aopts.white, "x,y,w,h", "white/grey patch: per-channel gains in linear RGB first"}, \
-        {"white-reflectance", 0, OPT_DOUBLE, &g_aopts.white_reflectance, "R",                                     \
-         "the patch's reflectance (default 1; a grey card 0.18-0.8)"},                                            \
-        {"px-per-mm", 0, OPT_DOUBLE, &g_aopts.px_per_mm, "S", "scale: lengths and areas in mm (else px, \"scale\": \"unknown\")"}, \
-        {"red-threshold", 0, OPT_DOUBLE, &g_aopts.red_threshold, "A",                                             \
-         "a* units above the reference median for red area (default 5)"},                                         \
-        {"no-texture", 0, OPT_FLAG, &g_aopts.no_texture, NULL, "colour metrics only"}
+#define CLI_ANALYSIS_OPTIONS                                                                                 \
+    {"roi", 0, OPT_STRING, &g_aopts.roi, "x,y,w,h", "region of interest (pixels of the upright image)"},     \
+        {"mask",        0,       OPT_STRING,                                                                 \
+         &g_aopts.mask, "M.png", "region of interest as a mask image (nonzero = inside)"},                   \
+        {"auto-skin", 0, OPT_FLAG, &g_aopts.auto_skin, NULL, "region of interest = detected skin"},          \
+        {"ref",        0,         OPT_STRING,                                                                \
+         &g_aopts.ref, "x,y,w,h", "untreated reference skin: every metric also as delta_ref"},               \
+        {"white",        0,         OPT_STRING,                                                              \
+         &g_aopts.white, "x,y,w,h", "white/grey patch: per-channel gains in linear RGB first"},              \
+        {"white-reflectance",        0,   OPT_DOUBLE,                                                        \
+         &g_aopts.white_reflectance, "R", "the patch's reflectance (default 1; a grey card 0.18-0.8)"},      \
+        {"px-per-mm",        0,   OPT_DOUBLE,                                                                \
+         &g_aopts.px_per_mm, "S", "scale: lengths and areas in mm (else px, \"scale\": \"unknown\")"},       \
+        {"red-threshold",        0,   OPT_DOUBLE,                                                            \
+         &g_aopts.red_threshold, "A", "a* units above the reference median for red area (default 5)"},       \
+    {                                                                                                        \
+        "no-texture", 0, OPT_FLAG, &g_aopts.no_texture, NULL, "colour metrics only"                          \
+    }
 
 /**
  * Check the options and fill `o` (loading --mask into *mask, which the caller frees; the mask

@@ -21,15 +21,18 @@ typedef enum { OPT_FLAG, OPT_INT, OPT_DOUBLE, OPT_STRING } opt_kind;
 
 /** One row of a command's option table; --help is generated from it. */
 typedef struct cli_option {
-    const char *name;    /**< long name without "--" */
-    char short_name;     /**< 0 when none */
+    const char *name; /**< long name without "--" */
+    char short_name;  /**< 0 when none */
     opt_kind kind;
     void *target;        /**< int* (FLAG, INT), double* (DOUBLE), const char ** (STRING) */
     const char *argname; /**< shown in help, e.g. "N" */
     const char *help;
 } cli_option;
 
-#define CLI_OPTIONS_END {NULL, 0, OPT_FLAG, NULL, NULL, NULL}
+#define CLI_OPTIONS_END                                                                                      \
+    {                                                                                                        \
+        NULL, 0, OPT_FLAG, NULL, NULL, NULL                                                                  \
+    }
 
 /** A subcommand. */
 typedef struct cli_command {

@@ -20,8 +20,8 @@ static const cli_option analyze_options[] = {
     CLI_OPTIONS_END,
 };
 
-static const char *const table_metrics[] = {"L", "a", "b", "erythema_index", "melanin_index", "hemoglobin", "melanin",
-                                            "ita_deg"};
+static const char *const table_metrics[] = {
+    "L", "a", "b", "erythema_index", "melanin_index", "hemoglobin", "melanin", "ita_deg"};
 
 static double metric(const skinq_analysis *a, const char *name, const char *stat)
 {
@@ -35,12 +35,12 @@ static void print_text(const skinq_analysis *a, const skinq_analysis_options *o)
 {
     const skinq_color_info *c = &a->color;
     printf("%s  (%d x %d, %d-bit, sha256 %.12s)\n", a->path, a->width, a->height, a->depth, a->sha256);
-    printf("  roi        %s, bbox %d,%d,%d,%d: %llu px measured, %llu clipped\n", c->roi_source, c->roi_rect.x,
-           c->roi_rect.y, c->roi_rect.w, c->roi_rect.h, (unsigned long long)c->roi_pixels,
+    printf("  roi        %s, bbox %d,%d,%d,%d: %llu px measured, %llu clipped\n", c->roi_source,
+           c->roi_rect.x, c->roi_rect.y, c->roi_rect.w, c->roi_rect.h, (unsigned long long)c->roi_pixels,
            (unsigned long long)c->roi_clipped);
     if (c->has_ref)
-        printf("  reference  %d,%d,%d,%d: %llu px\n", c->ref_rect.x, c->ref_rect.y, c->ref_rect.w, c->ref_rect.h,
-               (unsigned long long)c->ref_pixels);
+        printf("  reference  %d,%d,%d,%d: %llu px\n", c->ref_rect.x, c->ref_rect.y, c->ref_rect.w,
+               c->ref_rect.h, (unsigned long long)c->ref_pixels);
     if (c->has_white)
         printf("  white      linear gains R %.4f  G %.4f  B %.4f\n", c->white_gains[0], c->white_gains[1],
                c->white_gains[2]);
@@ -58,12 +58,14 @@ static void print_text(const skinq_analysis *a, const skinq_analysis_options *o)
     const skinq_metric *f = skinq_metrics_find(&a->metrics, "color.red_area_fraction");
     const skinq_metric *ar = skinq_metrics_find(&a->metrics, "color.red_area_mm2");
     if (f && ar)
-        printf("  red area   %.2f %% of the ROI (a* > %.2f = %s + %.3g), %.4g %s\n", 100 * f->value, c->red_threshold_a,
-               c->red_basis, o->color.red_threshold, ar->value, ar->unit);
+        printf("  red area   %.2f %% of the ROI (a* > %.2f = %s + %.3g), %.4g %s\n", 100 * f->value,
+               c->red_threshold_a, c->red_basis, o->color.red_threshold, ar->value, ar->unit);
     printf("  ITA        category %s (median)\n", c->ita_category);
     for (size_t i = 0; i < a->metrics.count; i++) /* everything beyond colour (texture ...) */
-        if (strncmp(a->metrics.items[i].path, "color.", 6) != 0 && !strstr(a->metrics.items[i].path, ".bins."))
-            printf("  %-44s %.6g %s\n", a->metrics.items[i].path, a->metrics.items[i].value, a->metrics.items[i].unit);
+        if (strncmp(a->metrics.items[i].path, "color.", 6) != 0 &&
+            !strstr(a->metrics.items[i].path, ".bins."))
+            printf("  %-44s %.6g %s\n", a->metrics.items[i].path, a->metrics.items[i].value,
+                   a->metrics.items[i].unit);
 }
 
 /* The maps folder of image i: DIR itself for one image, DIR/<i>-<file name> for several. */
@@ -96,7 +98,8 @@ static int run(const cli_command *self, int argc, char **argv)
         return rc;
     if (opt_maps) { /* an output folder that cannot be written is no fault of the inputs: exit 1 */
         struct stat sb;
-        if ((mkdir(opt_maps, 0777) != 0 && errno != EEXIST) || stat(opt_maps, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        if ((mkdir(opt_maps, 0777) != 0 && errno != EEXIST) || stat(opt_maps, &sb) != 0 ||
+            !S_ISDIR(sb.st_mode)) {
             fprintf(stderr, "skinq: cannot write maps into '%s': %s\n", opt_maps,
                     errno == EEXIST ? "not a directory" : strerror(errno));
             return EXIT_INTERNAL;
@@ -146,7 +149,8 @@ static int run(const cli_command *self, int argc, char **argv)
             else
                 cJSON_AddItemToArray(doc, one);
         }
-        rc = doc ? out_json(doc) : (fputs("skinq: internal error: clashing metric paths\n", stderr), EXIT_INTERNAL);
+        rc = doc ? out_json(doc)
+                 : (fputs("skinq: internal error: clashing metric paths\n", stderr), EXIT_INTERNAL);
     } else {
         for (int i = 0; i < n; i++) {
             if (opt_csv)
@@ -166,7 +170,9 @@ static int run(const cli_command *self, int argc, char **argv)
 }
 
 const cli_command cmd_analyze = {
-    "analyze", run, "analyze IMAGE... [--roi x,y,w,h | --mask M.png | --auto-skin] [--ref x,y,w,h] [options]",
+    "analyze",
+    run,
+    "analyze IMAGE... [--roi x,y,w,h | --mask M.png | --auto-skin] [--ref x,y,w,h] [options]",
     "redness, pigment and texture metrics of a photo's region of interest",
     analyze_options,
     "Colour metrics per ROI pixel (mean, std, p05, p50, p95): CIELAB L*, a*, b* (D65), erythema and\n"

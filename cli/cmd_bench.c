@@ -14,7 +14,8 @@ static const cli_option bench_options[] = {
     {"runs", 0, OPT_INT, &opt_runs, "N", "timed repetitions per stage (default 5; medians and p95)"},
     {"quick", 0, OPT_FLAG, &opt_quick, NULL, "small generated photos (1-2 MP): a smoke run"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
-    {"make-set", 0, OPT_STRING, &opt_make_set, "DIR", "write a sample set of generated photos into DIR, then stop"},
+    {"make-set", 0, OPT_STRING, &opt_make_set, "DIR",
+     "write a sample set of generated photos into DIR, then stop"},
     {"count", 0, OPT_INT, &opt_count, "N", "photos --make-set writes (default 200)"},
     {"size", 0, OPT_STRING, &opt_size, "WxH", "their size (default 4000x3000, 12 MP; 6000x4000 is 24 MP)"},
     CLI_OPTIONS_END,
@@ -24,8 +25,8 @@ static void progress(void *user, const char *what, int done, int total)
 {
     (void)user;
     if (total > 1)
-        fprintf(stderr, "\r  %-24s [%-30.*s] %d/%d", what, 30 * done / total, "==============================", done,
-                total);
+        fprintf(stderr, "\r  %-24s [%-30.*s] %d/%d", what, 30 * done / total,
+                "==============================", done, total);
     else
         fprintf(stderr, "\r  %-60s", what);
     fflush(stderr);
@@ -33,7 +34,8 @@ static void progress(void *user, const char *what, int done, int total)
 
 /* The options into o (and the sample set's size for --make-set); -1 when they are usable, else
  * the exit code. */
-static int take_options(const cli_command *self, int argc, char **argv, skinq_bench_options *o, int *sw, int *sh)
+static int take_options(const cli_command *self, int argc, char **argv, skinq_bench_options *o, int *sw,
+                        int *sh)
 {
     int first;
     int rc = cli_parse(self, argc, argv, &first);
@@ -55,9 +57,9 @@ static int take_options(const cli_command *self, int argc, char **argv, skinq_be
     if (opt_runs < 1 || opt_runs > 64)
         return cli_usage_error(self, "--runs must be 1..64");
     char tail;
-    if (opt_make_set && (o->dir || opt_count < 1 || opt_count > 100000 ||
-                         sscanf(opt_size, "%dx%d%c", sw, sh, &tail) != 2 || *sw < 16 || *sh < 16 ||
-                         (double)*sw * *sh > 100e6))
+    if (opt_make_set &&
+        (o->dir || opt_count < 1 || opt_count > 100000 || sscanf(opt_size, "%dx%d%c", sw, sh, &tail) != 2 ||
+         *sw < 16 || *sh < 16 || (double)*sw * *sh > 100e6))
         return cli_usage_error(self, "--make-set DIR takes no sample-set folder, --count 1..100000 and "
                                      "--size WxH (16x16 to 100 MP)");
     if (isatty(2) && !g_opts.quiet)
@@ -117,11 +119,12 @@ static int write_json(const skinq_bench_options *o, const skinq_bench_result *r)
 
 static int write_text(const skinq_bench_options *o, const skinq_bench_result *r)
 {
-    printf("machine: %s, best ISA %s, %d threads; medians of %d runs\n\n", r->cpu, r->isa, r->threads, o->runs);
+    printf("machine: %s, best ISA %s, %d threads; medians of %d runs\n\n", r->cpu, r->isa, r->threads,
+           o->runs);
     printf("%-28s %-7s %7s %10s %10s %10s\n", "stage", "isa", "threads", "MP/s", "p50 ms", "p95 ms");
     for (int i = 0; i < r->n_stages; i++)
-        printf("%-28s %-7s %7d %10.1f %10.2f %10.2f\n", r->stages[i].name, r->stages[i].isa, r->stages[i].threads,
-               r->stages[i].mpix_per_s, r->stages[i].p50_ms, r->stages[i].p95_ms);
+        printf("%-28s %-7s %7d %10.1f %10.2f %10.2f\n", r->stages[i].name, r->stages[i].isa,
+               r->stages[i].threads, r->stages[i].mpix_per_s, r->stages[i].p50_ms, r->stages[i].p95_ms);
     printf("\n%-44s %10s %10s\n", "peer (same process, 1 thread)", "MP/s", "p50 ms");
     for (int i = 0; i < r->n_peers; i++)
         printf("%-44s %10.1f %10.2f\n", r->peers[i].name, r->peers[i].mpix_per_s, r->peers[i].p50_ms);
@@ -129,8 +132,8 @@ static int write_text(const skinq_bench_options *o, const skinq_bench_result *r)
     for (int i = 0; i < r->n_ratios; i++)
         printf("  %-70s %8.2f\n", r->ratios[i].name, r->ratios[i].value);
     if (o->dir)
-        printf("\nsample set: %d photos, %.2f images/s on 1 thread, %.2f on %d\n", r->images, r->images_per_s[0],
-               r->images_per_s[1], r->threads);
+        printf("\nsample set: %d photos, %.2f images/s on 1 thread, %.2f on %d\n", r->images,
+               r->images_per_s[0], r->images_per_s[1], r->threads);
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
 }
 
@@ -159,7 +162,9 @@ static int run(const cli_command *self, int argc, char **argv)
 }
 
 const cli_command cmd_bench = {
-    "bench", run, "bench [DIR] [--threads N] [--isa all|scalar|sse41|avx2] [--runs N] [--json]",
+    "bench",
+    run,
+    "bench [DIR] [--threads N] [--isa all|scalar|sse41|avx2] [--runs N] [--json]",
     "throughput of every stage per ISA and thread count, beside its peers",
     bench_options,
     "--isa all (the default here) compares every level the CPU has; one level runs only that.\n"

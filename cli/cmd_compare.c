@@ -14,8 +14,10 @@ static const cli_option compare_options[] = {
     CLI_ANALYSIS_OPTIONS,
     {"chart", 0, OPT_STRING, &opt_chart, "F.json", "ColorChecker corners per photo: 3x3 colour matrix each"},
     {"no-align", 0, OPT_FLAG, &opt_no_align, NULL, "take the photos as aligned (no registration)"},
-    {"ecc-size", 0, OPT_INT, &opt_ecc_size, "N", "long side of the ECC refinement (default 1024; 0 = full resolution, -1 = none)"},
-    {"maps", 0, OPT_STRING, &opt_maps, "DIR", "write aligned_after, side_by_side, delta_e2000, redness_change PNGs"},
+    {"ecc-size", 0, OPT_INT, &opt_ecc_size, "N",
+     "long side of the ECC refinement (default 1024; 0 = full resolution, -1 = none)"},
+    {"maps", 0, OPT_STRING, &opt_maps, "DIR",
+     "write aligned_after, side_by_side, delta_e2000, redness_change PNGs"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     {"csv", 0, OPT_FLAG, &opt_csv, NULL, "CSV rows (metric,before,after,change,percent,improved,unit)"},
     CLI_OPTIONS_END,
@@ -149,19 +151,19 @@ static void print_text(const skinq_compare_result *r)
     if (strcmp(al->method, "none") == 0)
         printf("  alignment   none (--no-align): overlap %.1f %%\n", 100 * al->overlap);
     else
-        printf("  alignment   %s: %d/%d inliers, rms %.2f px, overlap %.1f %%\n", al->method, al->inliers, al->matches,
-               al->rms_px, 100 * al->overlap);
+        printf("  alignment   %s: %d/%d inliers, rms %.2f px, overlap %.1f %%\n", al->method, al->inliers,
+               al->matches, al->rms_px, 100 * al->overlap);
     if (r->has_chart)
         printf("  calibration chart: patch ΔE2000 mean %.2f -> %.2f (before), %.2f -> %.2f (after)\n",
                r->chart[0].de_before_mean, r->chart[0].de_after_mean, r->chart[1].de_before_mean,
                r->chart[1].de_after_mean);
     else if (r->has_white)
-        printf("  calibration white gains before %.3f %.3f %.3f, after %.3f %.3f %.3f\n", r->white_gains[0][0],
-               r->white_gains[0][1], r->white_gains[0][2], r->white_gains[1][0], r->white_gains[1][1],
-               r->white_gains[1][2]);
+        printf("  calibration white gains before %.3f %.3f %.3f, after %.3f %.3f %.3f\n",
+               r->white_gains[0][0], r->white_gains[0][1], r->white_gains[0][2], r->white_gains[1][0],
+               r->white_gains[1][1], r->white_gains[1][2]);
     if (r->has_ref)
-        printf("  reference   after scaled by %.3f %.3f %.3f to match before\n", r->ref_gains[0], r->ref_gains[1],
-               r->ref_gains[2]);
+        printf("  reference   after scaled by %.3f %.3f %.3f to match before\n", r->ref_gains[0],
+               r->ref_gains[1], r->ref_gains[2]);
     printf("  common ROI  %llu px\n", (unsigned long long)r->roi_pixels);
     printf("  ΔE2000      mean %.2f, p95 %.2f\n", r->delta_e_mean, r->delta_e_p95);
     printf("  %-36s %10s %10s %10s %8s  %s\n", "metric", "before", "after", "change", "%", "");
@@ -186,9 +188,13 @@ static void print_csv(const skinq_compare_result *r)
     for (size_t i = 0; i < r->delta_count; i++) {
         const skinq_delta *d = &r->delta[i];
         printf("%s,%.9g,%.9g,%.9g,%.9g,%s,%s\n", d->path, d->before, d->after, d->change, d->percent,
-               d->improved < 0 ? "" : d->improved ? "true" : "false", d->unit);
+               d->improved < 0 ? ""
+               : d->improved   ? "true"
+                               : "false",
+               d->unit);
     }
-    printf("delta_e2000.mean,,,%.9g,,,dE00\ndelta_e2000.p95,,,%.9g,,,dE00\n", r->delta_e_mean, r->delta_e_p95);
+    printf("delta_e2000.mean,,,%.9g,,,dE00\ndelta_e2000.p95,,,%.9g,,,dE00\n", r->delta_e_mean,
+           r->delta_e_p95);
 }
 
 static int run(const cli_command *self, int argc, char **argv)
@@ -227,7 +233,8 @@ static int run(const cli_command *self, int argc, char **argv)
         rc = cli_fail(ctx, st);
     } else if (opt_json) {
         cJSON *doc = result_json(r, &o);
-        rc = doc ? out_json(doc) : (fputs("skinq: internal error: clashing metric paths\n", stderr), EXIT_INTERNAL);
+        rc = doc ? out_json(doc)
+                 : (fputs("skinq: internal error: clashing metric paths\n", stderr), EXIT_INTERNAL);
     } else {
         if (opt_csv)
             print_csv(r);
@@ -242,7 +249,9 @@ static int run(const cli_command *self, int argc, char **argv)
 }
 
 const cli_command cmd_compare = {
-    "compare", run, "compare BEFORE AFTER [--roi x,y,w,h | --mask M.png | --auto-skin] [--ref x,y,w,h] [options]",
+    "compare",
+    run,
+    "compare BEFORE AFTER [--roi x,y,w,h | --mask M.png | --auto-skin] [--ref x,y,w,h] [options]",
     "before/after: registration, colour normalisation, ΔE2000 and every metric's change",
     compare_options,
     "AFTER is registered onto BEFORE (AKAZE features on a CLAHE-equalised luminance, RANSAC\n"

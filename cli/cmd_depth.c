@@ -13,12 +13,16 @@ static int opt_json, opt_csv;
 static const cli_option depth_options[] = {
     {"height", 0, OPT_STRING, &opt_height, "H.png", "height map: 8/16-bit gray PNG (needs --z-scale)"},
     {"z-scale", 0, OPT_DOUBLE, &opt_zscale, "Z", "mm per unit of the height map"},
-    {"lights", 0, OPT_STRING, &opt_lights, "L.json", "photometric stereo: lights file; images follow (or come from it)"},
-    {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S", "lateral scale (a lights file's px_per_mm is used otherwise)"},
+    {"lights", 0, OPT_STRING, &opt_lights, "L.json",
+     "photometric stereo: lights file; images follow (or come from it)"},
+    {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S",
+     "lateral scale (a lights file's px_per_mm is used otherwise)"},
     {"mask", 0, OPT_STRING, &opt_mask, "M.png", "scar regions (nonzero pixels) instead of thresholding"},
-    {"min-depth", 0, OPT_DOUBLE, &opt_min_depth, "MM", "depth that makes a scar (default 0.05 mm; 1 px without a scale)"},
+    {"min-depth", 0, OPT_DOUBLE, &opt_min_depth, "MM",
+     "depth that makes a scar (default 0.05 mm; 1 px without a scale)"},
     {"ref-scale", 0, OPT_DOUBLE, &opt_ref_scale, "MM", "scale of the reference surface (default 5 mm)"},
-    {"outlier-tau", 0, OPT_DOUBLE, &opt_tau, "T", "shadow/highlight rejection threshold (default 0.05; 0 = off)"},
+    {"outlier-tau", 0, OPT_DOUBLE, &opt_tau, "T",
+     "shadow/highlight rejection threshold (default 0.05; 0 = off)"},
     {"maps", 0, OPT_STRING, &opt_maps, "DIR", "write height, depth, normal, albedo and scar-outline PNGs"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     {"csv", 0, OPT_FLAG, &opt_csv, NULL, "CSV rows (image,metric,value,unit) on stdout"},
@@ -52,9 +56,11 @@ static void print_text(const skinq_depth_result *r, const char *what)
         const skinq_metric *vm = skinq_metrics_find(m, "scars.volume_mm3");
         for (int i = 0; i < r->scars->count; i++) {
             const skinq_scar *s = &r->scars->items[i];
-            printf("  scar %-3d %-8s max %.4g %s, mean %.4g %s, area %.4g %s2, volume %.4g %s, at (%.2f, %.2f) %s\n", i,
-                   skinq_scar_type_name(s->type), s->max_depth, r->z_unit, s->mean_depth, r->z_unit, s->area,
-                   r->xy_unit, s->volume, vm ? vm->unit : "", s->centroid[0], s->centroid[1], r->xy_unit);
+            printf("  scar %-3d %-8s max %.4g %s, mean %.4g %s, area %.4g %s2, volume %.4g %s, at (%.2f, "
+                   "%.2f) %s\n",
+                   i, skinq_scar_type_name(s->type), s->max_depth, r->z_unit, s->mean_depth, r->z_unit,
+                   s->area, r->xy_unit, s->volume, vm ? vm->unit : "", s->centroid[0], s->centroid[1],
+                   r->xy_unit);
         }
     }
 }
@@ -126,7 +132,8 @@ static skinq_status add_inputs(skinq_ctx *ctx, cJSON *doc, const skinq_depth_res
 }
 
 /* Scale, units, ROI, calibration and the parameters that made the numbers. */
-static void add_setup(cJSON *doc, const skinq_depth_result *r, const skinq_mask *mask, const skinq_depth_options *o)
+static void add_setup(cJSON *doc, const skinq_depth_result *r, const skinq_mask *mask,
+                      const skinq_depth_options *o)
 {
     if (r->px_per_mm > 0) {
         cJSON *sc = cJSON_AddObjectToObject(doc, "scale");
@@ -140,7 +147,8 @@ static void add_setup(cJSON *doc, const skinq_depth_result *r, const skinq_mask 
     cJSON_AddStringToObject(units, "height", r->z_unit);
     cJSON_AddStringToObject(units, "length", r->xy_unit);
     cJSON *roi = cJSON_AddObjectToObject(doc, "roi");
-    cJSON_AddNumberToObject(roi, "pixels", mask ? (double)skinq_mask_count(mask) : (double)r->width * r->height);
+    cJSON_AddNumberToObject(roi, "pixels",
+                            mask ? (double)skinq_mask_count(mask) : (double)r->width * r->height);
     cJSON_AddStringToObject(roi, "source", mask ? "mask" : "full");
     cJSON *cal = cJSON_AddObjectToObject(doc, "calibration");
     cJSON_AddStringToObject(cal, "method", "none");
@@ -275,7 +283,9 @@ out:
 }
 
 const cli_command cmd_depth = {
-    "depth", run, "depth (--height H.png --z-scale Z | --lights L.json [IMG...] | IMAGE) [options]",
+    "depth",
+    run,
+    "depth (--height H.png --z-scale Z | --lights L.json [IMG...] | IMAGE) [options]",
     "surface height and scar depth, area and volume",
     depth_options,
     "--height: a profilometer / 3-D camera export, height_mm = value * Z.\n"

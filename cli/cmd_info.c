@@ -87,7 +87,8 @@ static int run(const cli_command *self, int argc, char **argv)
         printf("  layout       %d channel%s, %d-bit%s\n", img->channels, img->channels > 1 ? "s" : "",
                img->depth, alpha ? ", with alpha (used as mask)" : "");
         if (img->icc)
-            printf("  icc profile  %s%s\n", img->icc_description[0] ? img->icc_description : "(no description)",
+            printf("  icc profile  %s%s\n",
+                   img->icc_description[0] ? img->icc_description : "(no description)",
                    img->icc_applied ? " (converted to sRGB)" : "");
         else
             printf("  icc profile  none (taken as sRGB)\n");
@@ -109,7 +110,10 @@ static int run(const cli_command *self, int argc, char **argv)
 }
 
 const cli_command cmd_info = {
-    "info", run, "info IMAGE [--json]",
+    "info",
+    run,
+    "info IMAGE [--json]",
     "show what skinq reads from an image: size, layout, orientation, ICC profile, sha256",
-    info_options, NULL,
+    info_options,
+    NULL,
 };

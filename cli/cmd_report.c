@@ -42,7 +42,10 @@ static int run(const cli_command *self, int argc, char **argv)
 }
 
 const cli_command cmd_report = {
-    "report", run, "report --subject ID [--site NAME] --out report.html",
+    "report",
+    run,
+    "report --subject ID [--site NAME] --out report.html",
     "write a readable HTML report of a subject's sites: timeline, charts, healing fits",
-    report_options, NULL,
+    report_options,
+    NULL,
 };

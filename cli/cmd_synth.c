@@ -8,9 +8,11 @@ static double opt_seed = 1, opt_ppm = 20, opt_tau = 3;
 static int opt_width, opt_height;
 
 static const cli_option synth_options[] = {
-    {"kind", 0, OPT_STRING, &synth_kind, "KIND", "healing-series, scar-stack, texture-ladder, chart, or all (required)"},
+    {"kind", 0, OPT_STRING, &synth_kind, "KIND",
+     "healing-series, scar-stack, texture-ladder, chart, or all (required)"},
     {"out", 'o', OPT_STRING, &opt_out, "DIR", "output folder, created if missing (required)"},
-    {"seed", 0, OPT_DOUBLE, &opt_seed, "N", "random seed: the same seed gives byte-identical files (default 1)"},
+    {"seed", 0, OPT_DOUBLE, &opt_seed, "N",
+     "random seed: the same seed gives byte-identical files (default 1)"},
     {"width", 0, OPT_INT, &opt_width, "W", "image width (default: the kind's)"},
     {"height", 0, OPT_INT, &opt_height, "H", "image height (default: the kind's)"},
     {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S", "healing-series scale (default 20)"},
@@ -54,7 +56,9 @@ static int run(const cli_command *self, int argc, char **argv)
 }
 
 const cli_command cmd_synth = {
-    "synth", run, "synth --kind KIND --out DIR [--seed N] [--width W --height H]",
+    "synth",
+    run,
+    "synth --kind KIND --out DIR [--seed N] [--width W --height H]",
     "write skin phantoms with known ground truth (truth.json)",
     synth_options,
     "healing-series: one site on days 0 (before), 1, 2, 3, 5, 7, 14, 28, 42; treated-area\n"

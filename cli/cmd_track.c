@@ -37,14 +37,24 @@ static const cli_option query_options[] = {
     CLI_OPTIONS_END,
 };
 
-static const cli_command sub_add = {"track add", NULL, "track add --subject ID --site NAME --date YYYY-MM-DD [options] IMAGE|DIR...",
-                                    "analyse photos and store them as a session", add_options, NULL};
-static const cli_command sub_list = {"track list", NULL, "track list [--subject ID]", "list the stored sites",
-                                     query_options, NULL};
-static const cli_command sub_show = {"track show", NULL, "track show --subject ID [--site NAME]",
-                                     "a site's timeline with headline metrics", query_options, NULL};
-static const cli_command sub_export = {"track export", NULL, "track export --csv|--json [--subject ID] [--site NAME]",
-                                       "every stored measurement as tidy rows", query_options, NULL};
+static const cli_command sub_add = {
+    "track add",
+    NULL,
+    "track add --subject ID --site NAME --date YYYY-MM-DD [options] IMAGE|DIR...",
+    "analyse photos and store them as a session",
+    add_options,
+    NULL};
+static const cli_command sub_list = {
+    "track list", NULL, "track list [--subject ID]", "list the stored sites", query_options, NULL};
+static const cli_command sub_show = {
+    "track show",  NULL, "track show --subject ID [--site NAME]", "a site's timeline with headline metrics",
+    query_options, NULL};
+static const cli_command sub_export = {"track export",
+                                       NULL,
+                                       "track export --csv|--json [--subject ID] [--site NAME]",
+                                       "every stored measurement as tidy rows",
+                                       query_options,
+                                       NULL};
 
 /* ------------------------------------------------------------ add */
 
@@ -152,7 +162,7 @@ static skinq_status analyse_for_store(skinq_ctx *ctx, const struct first_photo *
     if (first->found && !opt_no_align) {
         skinq_compare_options co;
         skinq_compare_default_options(&co);
-        co.analyzer = an; /* its texture plan serves every photo */
+        co.analyzer = an;  /* its texture plan serves every photo */
         co.after_only = 1; /* the first photo's numbers are stored already */
         skinq_compare_result *r = NULL;
         st = skinq_compare(ctx, first->path, path, &co, &r);
@@ -171,8 +181,10 @@ static skinq_status analyse_for_store(skinq_ctx *ctx, const struct first_photo *
             skinq_compare_free(&r);
         } else if (st == SKINQ_E_ALIGN || st == SKINQ_E_IO || st == SKINQ_E_EMPTY_ROI) {
             if (!g_opts.quiet)
-                fprintf(stderr, "skinq: warning: '%s' not registered onto the site's first photo (%s); "
-                                "measured as it is\n", path, skinq_ctx_error(ctx));
+                fprintf(stderr,
+                        "skinq: warning: '%s' not registered onto the site's first photo (%s); "
+                        "measured as it is\n",
+                        path, skinq_ctx_error(ctx));
             cJSON_AddStringToObject(c, "aligned_to", "");
             cJSON_AddStringToObject(c, "not_aligned_because", skinq_ctx_error(ctx));
             st = SKINQ_E_ALIGN;
@@ -240,9 +252,21 @@ static int run_add(int argc, char **argv)
             break;
         }
         int aligned = skinq_metrics_find(&a->metrics, "alignment.rms_px") != NULL;
-        skinq_store_entry e = {opt_subject, opt_site, opt_date, opt_label ? opt_label : "", opt_procedure,
-                               in.v[i], a->sha256, a->width, a->height, "photo", o.px_per_mm, opts_text,
-                               &a->metrics, aligned ? first.sha : NULL, cal};
+        skinq_store_entry e = {opt_subject,
+                               opt_site,
+                               opt_date,
+                               opt_label ? opt_label : "",
+                               opt_procedure,
+                               in.v[i],
+                               a->sha256,
+                               a->width,
+                               a->height,
+                               "photo",
+                               o.px_per_mm,
+                               opts_text,
+                               &a->metrics,
+                               aligned ? first.sha : NULL,
+                               cal};
         int64_t id = 0;
         st = skinq_store_add(ctx, store, &e, &id);
         if (st == SKINQ_OK)
@@ -296,8 +320,8 @@ static int print_site(void *user, const skinq_store_site_row *r)
 {
     int *n = user;
     if ((*n)++ == 0)
-        printf("%-12s %-16s %8s %6s  %-10s  %-10s  %s\n", "subject", "site", "sessions", "images", "first", "last",
-               "px/mm");
+        printf("%-12s %-16s %8s %6s  %-10s  %-10s  %s\n", "subject", "site", "sessions", "images", "first",
+               "last", "px/mm");
     printf("%-12s %-16s %8d %6d  %-10s  %-10s  ", r->subject, r->site, r->sessions, r->images, r->first_date,
            r->last_date);
     if (isnan(r->px_per_mm))
@@ -308,8 +332,9 @@ static int print_site(void *user, const skinq_store_site_row *r)
 }
 
 /* The timeline: one line per image with its headline metrics. */
-static const char *const headline[] = {"color.a.mean", "color.erythema_index.mean", "color.hemoglobin.mean",
-                                       "color.red_area_fraction", "color.melanin.mean", "texture.roughness.sq"};
+static const char *const headline[] = {"color.a.mean",          "color.erythema_index.mean",
+                                       "color.hemoglobin.mean", "color.red_area_fraction",
+                                       "color.melanin.mean",    "texture.roughness.sq"};
 #define N_HEADLINE (sizeof headline / sizeof headline[0])
 
 struct show {
@@ -359,7 +384,8 @@ static int show_row(void *user, const skinq_store_row *r)
     return 0;
 }
 
-struct export {
+struct export
+{
     int rows;
     cJSON *arr;
 };
@@ -445,8 +471,8 @@ static int run_query(const cli_command *sub, int argc, char **argv)
         st = skinq_store_query(ctx, store, opt_subject, opt_site, NULL, show_row, &s);
         show_flush(&s);
         if (st == SKINQ_OK && s.lines == 0) {
-            fprintf(stderr, "skinq: nothing stored for subject '%s'%s%s\n", opt_subject, opt_site ? ", site " : "",
-                    opt_site ? opt_site : "");
+            fprintf(stderr, "skinq: nothing stored for subject '%s'%s%s\n", opt_subject,
+                    opt_site ? ", site " : "", opt_site ? opt_site : "");
             rc = EXIT_IMPOSSIBLE;
         }
     } else if (store && is_export) {
@@ -491,7 +517,9 @@ static int run(const cli_command *self, int argc, char **argv)
 }
 
 const cli_command cmd_track = {
-    "track", run, "track add|list|show|export [options]",
+    "track",
+    run,
+    "track add|list|show|export [options]",
     "store sessions of a subject's sites and read them back",
     NULL,
     "track add --subject ID --site NAME --date YYYY-MM-DD [--label L] [--procedure TEXT]\n"

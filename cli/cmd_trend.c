@@ -16,7 +16,8 @@ static const cli_option trend_options[] = {
     {"site", 0, OPT_STRING, &opt_site, "NAME", "site (required)"},
     {"metric", 0, OPT_STRING, &opt_metric, "KEY", "metric path, e.g. color.a.mean (required)"},
     {"model", 0, OPT_STRING, &opt_model, "M", "exponential (default) or two-phase (needs >= 6 points)"},
-    {"from-day", 0, OPT_DOUBLE, &opt_from_day, "D", "fit only sessions from day D on (default: after a day-0 baseline, see below)"},
+    {"from-day", 0, OPT_DOUBLE, &opt_from_day, "D",
+     "fit only sessions from day D on (default: after a day-0 baseline, see below)"},
     {"store", 0, OPT_STRING, &opt_store, "PATH", "session store (default $SKINQ_STORE, else ./skinq.db)"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     CLI_OPTIONS_END,
@@ -46,7 +47,8 @@ static int add_point(void *user, const skinq_store_row *r)
     }
     if (s->n == s->cap) {
         int cap = s->cap ? 2 * s->cap : 32;
-        double *d = realloc(s->day, (size_t)cap * sizeof *d), *v = d ? realloc(s->value, (size_t)cap * sizeof *v) : NULL;
+        double *d = realloc(s->day, (size_t)cap * sizeof *d),
+               *v = d ? realloc(s->value, (size_t)cap * sizeof *v) : NULL;
         char(*dt)[11] = v ? realloc(s->date, (size_t)cap * sizeof *dt) : NULL;
         if (d)
             s->day = d;
@@ -125,8 +127,8 @@ static int run(const cli_command *self, int argc, char **argv)
     if (st == SKINQ_OK)
         st = skinq_store_query(ctx, store, opt_subject, opt_site, opt_metric, add_point, &s);
     if (st == SKINQ_OK && s.n == 0) {
-        fprintf(stderr, "skinq: no values of '%s' stored for %s/%s in '%s'\n", opt_metric, opt_subject, opt_site,
-                path);
+        fprintf(stderr, "skinq: no values of '%s' stored for %s/%s in '%s'\n", opt_metric, opt_subject,
+                opt_site, path);
         skinq_store_close(&store);
         skinq_ctx_close(&ctx);
         return EXIT_IMPOSSIBLE;
@@ -148,7 +150,8 @@ static int run(const cli_command *self, int argc, char **argv)
         if (opt_from_day >= 0)
             cJSON_AddNumberToObject(doc, "from_day", opt_from_day);
         if (s.baseline)
-            cJSON_AddStringToObject(doc, "baseline", "the day-0 session carries a procedure note: fitted from the next session");
+            cJSON_AddStringToObject(
+                doc, "baseline", "the day-0 session carries a procedure note: fitted from the next session");
         cJSON *pts = cJSON_AddArrayToObject(doc, "points");
         for (int i = 0; i < s.n; i++) {
             cJSON *p = cJSON_CreateObject();
@@ -165,12 +168,12 @@ static int run(const cli_command *self, int argc, char **argv)
     } else {
         if (s.baseline)
             printf("(day 0 is the pre-treatment baseline: the fit starts at the next session)\n");
-        printf("%s  %s/%s  (%d points)\n\n  %-10s %6s  %12s\n", opt_metric, opt_subject, opt_site, s.n, "date",
-               "day", s.unit);
+        printf("%s  %s/%s  (%d points)\n\n  %-10s %6s  %12s\n", opt_metric, opt_subject, opt_site, s.n,
+               "date", "day", s.unit);
         for (int i = 0; i < s.n; i++)
             printf("  %-10s %6.0f  %12.4g\n", s.date[i], s.day[i], s.value[i]);
-        printf("\n  %s fit: y(t) = %.4g + (%.4g - %.4g)·e^(-t/%.3g d)", fit.model, fit.y_inf, fit.y0, fit.y_inf,
-               fit.tau_days);
+        printf("\n  %s fit: y(t) = %.4g + (%.4g - %.4g)·e^(-t/%.3g d)", fit.model, fit.y_inf, fit.y0,
+               fit.y_inf, fit.tau_days);
         if (two_phase)
             printf("  [fast tau %.3g d, slow tau %.3g d]", fit.tau_fast_days, fit.tau_slow_days);
         printf("\n  tau %.3g d (± %.2g), half-life %.3g d, 90 %% of the change by day %.3g, r² %.3f\n",
@@ -187,7 +190,9 @@ static int run(const cli_command *self, int argc, char **argv)
 }
 
 const cli_command cmd_trend = {
-    "trend", run, "trend --subject ID --site NAME --metric KEY [--model exponential|two-phase] [--json]",
+    "trend",
+    run,
+    "trend --subject ID --site NAME --metric KEY [--model exponential|two-phase] [--json]",
     "fit a healing curve to one metric of a tracked site",
     trend_options,
     "The exponential model is y(t) = y_inf + (y0 - y_inf)·exp(-t/tau); two-phase adds a second\n"

@@ -7,15 +7,8 @@
 
 /* Every command, in the order `skinq --help` lists them. */
 static const cli_command *const commands[] = {
-    &cmd_info,
-    &cmd_analyze,
-    &cmd_compare,
-    &cmd_bench,
-    &cmd_synth,
-    &cmd_depth,
-    &cmd_track,
-    &cmd_trend,
-    &cmd_report,
+    &cmd_info,  &cmd_analyze, &cmd_compare, &cmd_bench,  &cmd_synth,
+    &cmd_depth, &cmd_track,   &cmd_trend,   &cmd_report,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -68,7 +61,8 @@ skinq_ctx *cli_ctx_open(void)
     if (asked && *asked) {
         if (skinq_isa_parse(asked, &mask) != 0) {
             if (!g_opts.quiet)
-                fprintf(stderr, "skinq: warning: SKINQ_ISA='%s' is not scalar, sse41, avx2 or all; ignored\n", asked);
+                fprintf(stderr, "skinq: warning: SKINQ_ISA='%s' is not scalar, sse41, avx2 or all; ignored\n",
+                        asked);
         } else if ((mask & ~skinq_cpu_isa()) && strcmp(asked, "all") != 0 && !g_opts.quiet) {
             fprintf(stderr, "skinq: warning: this CPU lacks %s; using %s\n", asked,
                     skinq_isa_name(skinq_cpu_isa() & mask));
@@ -86,13 +80,16 @@ skinq_ctx *cli_ctx_open(void)
 
 static void main_help(FILE *f)
 {
-    fprintf(f, "skinq %s -- measure skin in before/after photographs\n\n"
-               "usage: skinq COMMAND [options] [files]\n\ncommands:\n", skinq_version());
+    fprintf(f,
+            "skinq %s -- measure skin in before/after photographs\n\n"
+            "usage: skinq COMMAND [options] [files]\n\ncommands:\n",
+            skinq_version());
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fputs("\n'skinq help COMMAND' or 'skinq COMMAND --help' for a command's options.\n"
           "exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input file,\n"
-          "            4 analysis impossible, 5 store error\n", f);
+          "            4 analysis impossible, 5 store error\n",
+          f);
 }
 
 static const cli_command *find_command(const char *name)

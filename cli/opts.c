@@ -11,7 +11,8 @@ cli_globals g_opts = {0, NULL, 100e6, 0, 0};
 
 static const cli_option global_options[] = {
     {"threads", 0, OPT_INT, &g_opts.threads, "N", "worker threads (default: all cores)"},
-    {"isa", 0, OPT_STRING, &g_opts.isa, "ISA", "highest SIMD level: scalar, sse41, avx2 (default: best; env SKINQ_ISA)"},
+    {"isa", 0, OPT_STRING, &g_opts.isa, "ISA",
+     "highest SIMD level: scalar, sse41, avx2 (default: best; env SKINQ_ISA)"},
     {"max-pixels", 0, OPT_DOUBLE, &g_opts.max_pixels, "N", "refuse images above N pixels (default 100e6)"},
     {"quiet", 'q', OPT_FLAG, &g_opts.quiet, NULL, "no warnings on stderr"},
     {"verbose", 'v', OPT_FLAG, &g_opts.verbose, NULL, "more detail on stderr"},
@@ -60,9 +61,7 @@ static int set_value(const cli_command *cmd, const cli_option *o, const char *ar
 {
     char *end;
     switch (o->kind) {
-    case OPT_FLAG:
-        *(int *)o->target = 1;
-        return 0;
+    case OPT_FLAG: *(int *)o->target = 1; return 0;
     case OPT_INT: {
         errno = 0;
         long v = strtol(arg, &end, 10);
@@ -79,9 +78,7 @@ static int set_value(const cli_command *cmd, const cli_option *o, const char *ar
         *(double *)o->target = v;
         return 0;
     }
-    case OPT_STRING:
-        *(const char **)o->target = arg;
-        return 0;
+    case OPT_STRING: *(const char **)o->target = arg; return 0;
     }
     return 0;
 }

@@ -218,7 +218,8 @@ cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *
         const skinq_metric *m = skinq_metrics_find(&a->metrics, path);
         if (m) {
             cJSON_AddStringToObject(f, "unit", m->unit);
-            cJSON_AddBoolToObject(f, "relative", strcmp(m->unit, "relative") == 0 || strcmp(m->unit, "OD") == 0);
+            cJSON_AddBoolToObject(f, "relative",
+                                  strcmp(m->unit, "relative") == 0 || strcmp(m->unit, "OD") == 0);
         }
     }
     if (o->maps.dir) {

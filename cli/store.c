@@ -17,6 +17,7 @@ int cli_store_exists(const char *path)
     struct stat sb;
     if (stat(path, &sb) == 0)
         return 1;
-    fprintf(stderr, "skinq: no session store at '%s' (add images with 'skinq track add', or give --store)\n", path);
+    fprintf(stderr, "skinq: no session store at '%s' (add images with 'skinq track add', or give --store)\n",
+            path);
     return 0;
 }

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# test.sh -- set up, build and run every test: the release build (with the best SIMD, then again
-# forced to the scalar reference), the install/find_package check, then the AddressSanitizer +
-# UBSan build's tests. Exits non-zero on the first failure.
+# test.sh -- set up, check the format (scripts/format.sh --check), build and run every test: the
+# release build (with the best SIMD, then again forced to the scalar reference), the
+# install/find_package check, then the AddressSanitizer + UBSan build's tests. Exits non-zero on
+# the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 bash scripts/setup.sh
+echo "== format (clang-format --dry-run -Werror on every tracked C/C++ file)"
+bash scripts/format.sh --check
 echo "== build (release)"
 bash scripts/build.sh build
 echo "== tests (release, best ISA)"

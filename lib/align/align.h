@@ -69,8 +69,8 @@ skinq_status align_mask_level(skinq_ctx *ctx, const skinq_mask *m, int size, ali
  *         uncorrelated images); SKINQ_E_INVALID (planes under 16×16); SKINQ_E_NOMEM.
  */
 skinq_status align_ecc(skinq_ctx *ctx, const align_plane *tmpl, const align_plane *input,
-                       const align_plane *input_mask, double W[9], int max_iterations, double stop_px, double *cc,
-                       int *iterations);
+                       const align_plane *input_mask, double W[9], int max_iterations, double stop_px,
+                       double *cc, int *iterations);
 
 /**
  * For each of da's na descriptors, the index of its nearest among db's nb by Hamming distance if

@@ -69,7 +69,7 @@ skinq_status skinq_chart_load(skinq_ctx *ctx, const char *path, const char *imag
     const cJSON *images = cJSON_GetObjectItemCaseSensitive(doc, "images");
     if (cJSON_IsArray(images) && image) {
         const cJSON *it;
-        cJSON_ArrayForEach(it, images) {
+        cJSON_ArrayForEach (it, images) {
             const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "image");
             if (cJSON_IsString(name) && strcmp(base_name(name->valuestring), base_name(image)) == 0)
                 arr = cJSON_GetObjectItemCaseSensitive(it, "corners");
@@ -82,17 +82,19 @@ skinq_status skinq_chart_load(skinq_ctx *ctx, const char *path, const char *imag
         st = skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' has no \"corners\"%s%s%s", path,
                         image ? " for '" : "", image ? base_name(image) : "", image ? "'" : "");
     else if (read_corners(arr, c))
-        st = skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s': \"corners\" must be 4 [x, y] pairs of numbers", path);
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s': \"corners\" must be 4 [x, y] pairs of numbers",
+                        path);
     else {
         double area = 0; /* shoelace: positive for TL, TR, BR, BL with y down */
         for (int i = 0; i < 4; i++)
             area += c[i][0] * c[(i + 1) % 4][1] - c[(i + 1) % 4][0] * c[i][1];
         area *= 0.5;
         if (!(area >= 24 * 16))
-            st = skinq_fail(ctx, SKINQ_E_FORMAT,
-                            "chart file '%s': corners enclose %.0f px² (give top-left, top-right, bottom-right, "
-                            "bottom-left of the patch area)",
-                            path, area);
+            st = skinq_fail(
+                ctx, SKINQ_E_FORMAT,
+                "chart file '%s': corners enclose %.0f px² (give top-left, top-right, bottom-right, "
+                "bottom-left of the patch area)",
+                path, area);
     }
     cJSON_Delete(doc);
     if (st == SKINQ_OK)
@@ -143,7 +145,8 @@ static int sample_patch(const skinq_image *img, const double c[4][2], int k, dou
     for (int j = 0; j < ns; j++)
         for (int i = 0; i < ns; i++) {
             double x, y;
-            quad_point(c, (col + 0.25 + 0.5 * (i + 0.5) / ns) / 6, (row + 0.25 + 0.5 * (j + 0.5) / ns) / 4, &x, &y);
+            quad_point(c, (col + 0.25 + 0.5 * (i + 0.5) / ns) / 6, (row + 0.25 + 0.5 * (j + 0.5) / ns) / 4,
+                       &x, &y);
             int xi = (int)lround(x), yi = (int)lround(y);
             const uint8_t *r = skinq_image_row(img, yi);
             int clip = 0;
@@ -178,8 +181,8 @@ skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const
     for (int i = 0; i < 4; i++)
         if (!(corners[i][0] >= 0 && corners[i][1] >= 0 && corners[i][0] <= img->width - 1 &&
               corners[i][1] <= img->height - 1))
-            return skinq_fail(ctx, SKINQ_E_INVALID, "chart corner %d (%.1f, %.1f) is outside the %dx%d image", i + 1,
-                              corners[i][0], corners[i][1], img->width, img->height);
+            return skinq_fail(ctx, SKINQ_E_INVALID, "chart corner %d (%.1f, %.1f) is outside the %dx%d image",
+                              i + 1, corners[i][0], corners[i][1], img->width, img->height);
     double *buf = skinq_malloc(ctx, 4 * 128 * 128 * sizeof *buf);
     if (!buf)
         return SKINQ_E_NOMEM;
@@ -198,15 +201,15 @@ skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const
         const double *m = f.measured[k];
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++) {
-                A[3 * i + j] += m[i] * m[j];   /* Σ m mᵀ */
+                A[3 * i + j] += m[i] * m[j];      /* Σ m mᵀ */
                 B[3 * i + j] += ref[k][i] * m[j]; /* Σ r mᵀ */
             }
     }
     skinq_free(ctx, buf);
     double Ai[9];
     if (f.patches < 6 || skinq_mat3_inv(A, Ai))
-        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "chart calibration: only %d usable patches (need 6, not all grey)",
-                          f.patches);
+        return skinq_fail(ctx, SKINQ_E_TOO_FEW,
+                          "chart calibration: only %d usable patches (need 6, not all grey)", f.patches);
     skinq_mat3_mul(B, Ai, f.matrix); /* M = (Σ r mᵀ)(Σ m mᵀ)⁻¹ minimises Σ |r − M m|² */
     double sb = 0, sa = 0;
     for (int k = 0; k < SKINQ_CHART_PATCHES; k++) {

@@ -15,10 +15,10 @@ static const struct {
     const char *prefix;
     int dir;
 } directions[] = {
-    {"color.a.", -1},           {"color.erythema_index.", -1}, {"color.hemoglobin.", -1},
-    {"color.red_area_", -1},    {"texture.roughness.", -1},    {"texture.pores.", -1},
-    {"texture.spots.", -1},     {"texture.lines.", -1},        {"texture.tone_evenness", -1},
-    {"scars.", -1},             {"surface.sa_mm", -1},         {"surface.sq_mm", -1},
+    {"color.a.", -1},        {"color.erythema_index.", -1}, {"color.hemoglobin.", -1},
+    {"color.red_area_", -1}, {"texture.roughness.", -1},    {"texture.pores.", -1},
+    {"texture.spots.", -1},  {"texture.lines.", -1},        {"texture.tone_evenness", -1},
+    {"scars.", -1},          {"surface.sa_mm", -1},         {"surface.sq_mm", -1},
 };
 
 int skinq_metric_direction(const char *path)
@@ -227,8 +227,8 @@ static void shrink_into(const skinq_image *src, int f, skinq_image *dst, int x0)
         }
 }
 
-static skinq_status write_maps(skinq_ctx *ctx, const char *dir, const skinq_image *before, const skinq_image *after,
-                               const de_out *d)
+static skinq_status write_maps(skinq_ctx *ctx, const char *dir, const skinq_image *before,
+                               const skinq_image *after, const de_out *d)
 {
     char path[4096];
     if (mkdir(dir, 0777) != 0) {
@@ -256,13 +256,14 @@ static skinq_status write_maps(skinq_ctx *ctx, const char *dir, const skinq_imag
     }
     if (st == SKINQ_OK) {
         snprintf(path, sizeof path, "%s/delta_e2000.png", dir);
-        st = skinq_heatmap_write(ctx, path, d->map_de, (size_t)d->mw, d->mw, d->mh, NULL, 0, 0, fmax(1.0, d->de_p99),
-                                 SKINQ_CMAP_MAGMA);
+        st = skinq_heatmap_write(ctx, path, d->map_de, (size_t)d->mw, d->mw, d->mh, NULL, 0, 0,
+                                 fmax(1.0, d->de_p99), SKINQ_CMAP_MAGMA);
     }
     if (st == SKINQ_OK) { /* diverging, symmetric about 0: blue = less red after, red = more */
         double v = fmax(1.0, d->da_p99);
         snprintf(path, sizeof path, "%s/redness_change.png", dir);
-        st = skinq_heatmap_write(ctx, path, d->map_da, (size_t)d->mw, d->mw, d->mh, NULL, 0, -v, v, SKINQ_CMAP_COOLWARM);
+        st = skinq_heatmap_write(ctx, path, d->map_da, (size_t)d->mw, d->mw, d->mh, NULL, 0, -v, v,
+                                 SKINQ_CMAP_COOLWARM);
     }
     return st;
 }
@@ -276,9 +277,9 @@ static skinq_status name_file(skinq_ctx *ctx, skinq_status st, const char *path,
 }
 
 /* Per-photo colour calibration: a chart matrix or white gains applied in linear RGB. */
-static skinq_status calibrate(skinq_ctx *ctx, const skinq_compare_options *o, const skinq_analysis_options *ao,
-                              const char *path, skinq_image **img, const skinq_mask *alpha, skinq_chart_fit *fit,
-                              double gains[3])
+static skinq_status calibrate(skinq_ctx *ctx, const skinq_compare_options *o,
+                              const skinq_analysis_options *ao, const char *path, skinq_image **img,
+                              const skinq_mask *alpha, skinq_chart_fit *fit, double gains[3])
 {
     double m[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
     skinq_status st = SKINQ_OK;
@@ -290,7 +291,8 @@ static skinq_status calibrate(skinq_ctx *ctx, const skinq_compare_options *o, co
         if (st == SKINQ_OK)
             memcpy(m, fit->matrix, sizeof m);
     } else if (ao->color.has_white) {
-        st = skinq_color_white_gains(ctx, *img, alpha, ao->color.white, ao->color.white_reflectance, gains, NULL, NULL);
+        st = skinq_color_white_gains(ctx, *img, alpha, ao->color.white, ao->color.white_reflectance, gains,
+                                     NULL, NULL);
         if (st != SKINQ_OK)
             return name_file(ctx, st, path, "white patch: ");
         m[0] = gains[0], m[4] = gains[1], m[8] = gains[2];
@@ -367,11 +369,13 @@ static skinq_status register_phase(cmp_job *J, skinq_compare_result *r)
     al.after_mask = J->aa;
     skinq_status st = skinq_align_register(ctx, J->b, J->a, &al, &r->alignment);
     if (st == SKINQ_OK)
-        st = skinq_align_warp(ctx, J->a, J->aa, r->alignment.matrix, J->b->width, J->b->height, &J->aw, &J->valid);
+        st = skinq_align_warp(ctx, J->a, J->aa, r->alignment.matrix, J->b->width, J->b->height, &J->aw,
+                              &J->valid);
     if (st == SKINQ_OK && J->ab) /* before's own alpha limits the common area too */
         for (int y = 0; y < J->b->height; y++)
             for (int x = 0; x < J->b->width; x++)
-                J->valid->data[(size_t)y * J->valid->stride + x] &= J->ab->data[(size_t)y * J->ab->stride + x] != 0;
+                J->valid->data[(size_t)y * J->valid->stride + x] &=
+                    J->ab->data[(size_t)y * J->ab->stride + x] != 0;
     if (st != SKINQ_OK || !J->ao->color.has_ref)
         return st;
     r->has_ref = 1; /* after's untreated skin → before's */
@@ -433,7 +437,8 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
                            const skinq_compare_options *o, skinq_compare_result **out)
 {
     skinq_compare_options od;
-    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &od, o, skinq_compare_default_options, "skinq_compare_options");
+    skinq_status ost =
+        SKINQ_OPTIONS_TAKE(ctx, &od, o, skinq_compare_default_options, "skinq_compare_options");
     if (ost != SKINQ_OK)
         return ost;
     o = &od;

@@ -16,7 +16,8 @@
 #include <numeric>
 #include <vector>
 
-namespace {
+namespace
+{
 
 cv::Mat wrap(const cvw_plane *p)
 {
@@ -99,12 +100,13 @@ static void detect_task(void *user, int task, int thread)
 }
 }
 
-extern "C" skinq_status cvw_match_features(skinq_ctx *ctx, const cvw_plane *a, const cvw_plane *b, int max_features,
-                                           double ratio, cvw_matches *out)
+extern "C" skinq_status cvw_match_features(skinq_ctx *ctx, const cvw_plane *a, const cvw_plane *b,
+                                           int max_features, double ratio, cvw_matches *out)
 {
     *out = cvw_matches{};
     return guarded(ctx, "feature matching", [&]() -> skinq_status {
-        detection det[2] = {{wrap(a), max_features, {}, {}, nullptr}, {wrap(b), max_features, {}, {}, nullptr}};
+        detection det[2] = {{wrap(a), max_features, {}, {}, nullptr},
+                            {wrap(b), max_features, {}, {}, nullptr}};
         skinq_parallel_for(ctx, 2, detect_task, det);
         for (const detection &d : det)
             if (d.error)
@@ -116,10 +118,12 @@ extern "C" skinq_status cvw_match_features(skinq_ctx *ctx, const cvw_plane *a, c
         if (ka.size() < 2 || kb.size() < 2)
             return SKINQ_OK;
         if (da.type() != CV_8U || db.type() != CV_8U || db.cols != da.cols)
-            return skinq_fail(ctx, SKINQ_E_INTERNAL, "AKAZE gave incomparable descriptors (%d and %d bytes, types %d, %d)",
-                              da.cols, db.cols, da.type(), db.type());
+            return skinq_fail(ctx, SKINQ_E_INTERNAL,
+                              "AKAZE gave incomparable descriptors (%d and %d bytes, types %d, %d)", da.cols,
+                              db.cols, da.type(), db.type());
         std::vector<int> best(ka.size());
-        skinq_status st = align_match(ctx, da.ptr(), da.rows, db.ptr(), db.rows, da.cols, da.step, ratio, best.data());
+        skinq_status st =
+            align_match(ctx, da.ptr(), da.rows, db.ptr(), db.rows, da.cols, da.step, ratio, best.data());
         if (st != SKINQ_OK)
             return st;
         size_t n = (size_t)std::count_if(best.begin(), best.end(), [](int i) { return i >= 0; });
@@ -152,8 +156,8 @@ extern "C" void cvw_matches_free(skinq_ctx *ctx, cvw_matches *m)
     m->count = 0;
 }
 
-extern "C" skinq_status cvw_homography(skinq_ctx *ctx, const float *src, const float *dst, int n, double thresh_px,
-                                       double H[9], uint8_t *inlier)
+extern "C" skinq_status cvw_homography(skinq_ctx *ctx, const float *src, const float *dst, int n,
+                                       double thresh_px, double H[9], uint8_t *inlier)
 {
     if (n < 4)
         return skinq_fail(ctx, SKINQ_E_ALIGN, "only %d feature matches (a homography needs 4)", n);
@@ -169,19 +173,22 @@ extern "C" skinq_status cvw_homography(skinq_ctx *ctx, const float *src, const f
     });
 }
 
-extern "C" skinq_status cvw_warp(skinq_ctx *ctx, const uint8_t *src, int sw, int sh, size_t sstride, int channels,
-                                 int depth, uint8_t *dst, int dw, int dh, size_t dstride, const double H[9], int linear)
+extern "C" skinq_status cvw_warp(skinq_ctx *ctx, const uint8_t *src, int sw, int sh, size_t sstride,
+                                 int channels, int depth, uint8_t *dst, int dw, int dh, size_t dstride,
+                                 const double H[9], int linear)
 {
     return guarded(ctx, "warp", [&]() -> skinq_status {
         int type = CV_MAKETYPE(depth == 16 ? CV_16U : CV_8U, channels);
         cv::Mat s(sh, sw, type, const_cast<uint8_t *>(src), sstride), d(dh, dw, type, dst, dstride);
         cv::Mat h(3, 3, CV_64F, const_cast<double *>(H));
-        cv::warpPerspective(s, d, h, d.size(), linear ? cv::INTER_LINEAR : cv::INTER_NEAREST, cv::BORDER_CONSTANT);
+        cv::warpPerspective(s, d, h, d.size(), linear ? cv::INTER_LINEAR : cv::INTER_NEAREST,
+                            cv::BORDER_CONSTANT);
         return SKINQ_OK;
     });
 }
 
-extern "C" skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t *dst, int dw, int dh, size_t dstride)
+extern "C" skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t *dst, int dw, int dh,
+                                   size_t dstride)
 {
     return guarded(ctx, "resize", [&]() -> skinq_status {
         cv::Mat d(dh, dw, CV_8UC1, dst, dstride);
@@ -193,7 +200,8 @@ extern "C" skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t
 /* ---- peers for the benchmarks (the same work done by OpenCV, timed beside skinq's) ---- */
 
 extern "C" skinq_status cvw_ecc(skinq_ctx *ctx, const cvw_plane *tmpl, const cvw_plane *input,
-                                const cvw_plane *input_mask, double W[9], int iterations, double eps, double *cc)
+                                const cvw_plane *input_mask, double W[9], int iterations, double eps,
+                                double *cc)
 {
     return guarded(ctx, "ECC refinement", [&]() -> skinq_status {
         /* ECC's own pre-filter extrapolates a ring at the template's border that biases the scale
@@ -230,8 +238,8 @@ extern "C" skinq_status cvw_ecc(skinq_ctx *ctx, const cvw_plane *tmpl, const cvw
     });
 }
 
-
-extern "C" skinq_status cvw_rgb2lab_u8(skinq_ctx *ctx, const uint8_t *rgb, int w, int h, size_t stride, uint8_t *lab)
+extern "C" skinq_status cvw_rgb2lab_u8(skinq_ctx *ctx, const uint8_t *rgb, int w, int h, size_t stride,
+                                       uint8_t *lab)
 {
     return guarded(ctx, "cvtColor", [&]() -> skinq_status {
         cv::Mat s(h, w, CV_8UC3, const_cast<uint8_t *>(rgb), stride), d(h, w, CV_8UC3, lab);

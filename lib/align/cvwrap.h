@@ -16,7 +16,8 @@ typedef struct cvw_plane {
     size_t stride;
 } cvw_plane;
 
-/** Matched keypoint pairs (a[i] ↔ b[i], x, y interleaved, in the planes' pixels); free with cvw_matches_free(). */
+/** Matched keypoint pairs (a[i] ↔ b[i], x, y interleaved, in the planes' pixels); free with
+ * cvw_matches_free(). */
 typedef struct cvw_matches {
     float *a, *b;
     int count;
@@ -46,8 +47,8 @@ skinq_status cvw_homography(skinq_ctx *ctx, const float *src, const float *dst, 
  * border 0. src/dst: interleaved 8- or 16-bit with `channels` (1..4), caller's buffers.
  * @return SKINQ_OK or SKINQ_E_INTERNAL (an OpenCV exception: empty or bad buffers).
  */
-skinq_status cvw_warp(skinq_ctx *ctx, const uint8_t *src, int sw, int sh, size_t sstride, int channels, int depth,
-                      uint8_t *dst, int dw, int dh, size_t dstride, const double H[9], int linear);
+skinq_status cvw_warp(skinq_ctx *ctx, const uint8_t *src, int sw, int sh, size_t sstride, int channels,
+                      int depth, uint8_t *dst, int dw, int dh, size_t dstride, const double H[9], int linear);
 
 /** Area-average resize of an 8-bit plane into dst (dw × dh). @return SKINQ_OK or SKINQ_E_INTERNAL. */
 skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t *dst, int dw, int dh, size_t dstride);
@@ -62,8 +63,8 @@ skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t *dst, int 
  * @param cc          receives the final correlation coefficient (may be NULL).
  * @return SKINQ_OK; SKINQ_E_ALIGN when ECC does not converge (OpenCV's StsNoConv); SKINQ_E_INTERNAL.
  */
-skinq_status cvw_ecc(skinq_ctx *ctx, const cvw_plane *tmpl, const cvw_plane *input, const cvw_plane *input_mask,
-                     double W[9], int iterations, double eps, double *cc);
+skinq_status cvw_ecc(skinq_ctx *ctx, const cvw_plane *tmpl, const cvw_plane *input,
+                     const cvw_plane *input_mask, double W[9], int iterations, double eps, double *cc);
 
 /* Peers for the benchmarks: OpenCV's cvtColor(COLOR_RGB2Lab) on interleaved 8-bit RGB
  * (stride bytes a row; lab packed) and on packed float RGB in [0, 1]; OpenCV's thread count. */

@@ -42,8 +42,9 @@ static void blur5(const align_plane *p, float *out, float *tmp)
         const uint8_t *r = p->data + (size_t)y * p->stride;
         float *o = tmp + (size_t)y * w;
         for (int x = 0; x < w; x++)
-            o[x] = (float)(r[refl101(x - 2, w)] + r[refl101(x + 2, w)] + 4 * (r[refl101(x - 1, w)] + r[refl101(x + 1, w)]) +
-                           6 * r[x]) * (1.0f / 16);
+            o[x] = (float)(r[refl101(x - 2, w)] + r[refl101(x + 2, w)] +
+                           4 * (r[refl101(x - 1, w)] + r[refl101(x + 1, w)]) + 6 * r[x]) *
+                   (1.0f / 16);
     }
     for (int y = 0; y < h; y++) {
         const float *a = tmp + (size_t)refl101(y - 2, h) * w, *b = tmp + (size_t)refl101(y - 1, h) * w;
@@ -181,7 +182,8 @@ static skinq_status ecc_step(skinq_ctx *ctx, const double *s, double dp[8], doub
 {
     double n = s[gram(V_ONE, V_ONE)];
     if (n < MIN_PIXELS)
-        return skinq_fail(ctx, SKINQ_E_ALIGN, "ECC: only %.0f template pixels fall on usable input pixels", n);
+        return skinq_fail(ctx, SKINQ_E_ALIGN, "ECC: only %.0f template pixels fall on usable input pixels",
+                          n);
     double mi = s[gram(V_I, V_ONE)] / n, mt = s[gram(V_T, V_ONE)] / n;
     double in2 = s[gram(V_I, V_I)] - n * mi * mi, tn2 = s[gram(V_T, V_T)] - n * mt * mt;
     double corr = s[gram(V_I, V_T)] - n * mi * mt;
@@ -205,7 +207,8 @@ static skinq_status ecc_step(skinq_ctx *ctx, const double *s, double dp[8], doub
     for (int i = 0; i < 8; i++)
         ln -= ip[i] * a[i], ld -= tp[i] * a[i];
     if (!(ld > 0))
-        return skinq_fail(ctx, SKINQ_E_ALIGN, "ECC: the images are not correlated (the fit would minimise it)");
+        return skinq_fail(ctx, SKINQ_E_ALIGN,
+                          "ECC: the images are not correlated (the fit would minimise it)");
     double lambda = ln / ld, e[8];
     for (int i = 0; i < 8; i++)
         e[i] = lambda * tp[i] - ip[i];
@@ -217,14 +220,16 @@ static skinq_status ecc_step(skinq_ctx *ctx, const double *s, double dp[8], doub
 }
 
 skinq_status align_ecc(skinq_ctx *ctx, const align_plane *tmpl, const align_plane *input,
-                       const align_plane *input_mask, double W[9], int max_iterations, double stop_px, double *cc,
-                       int *iterations)
+                       const align_plane *input_mask, double W[9], int max_iterations, double stop_px,
+                       double *cc, int *iterations)
 {
     if (iterations)
         *iterations = 0;
-    if (!tmpl->data || !input->data || tmpl->width < 16 || tmpl->height < 16 || input->width < 16 || input->height < 16)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "ECC needs planes of at least 16x16 px (template %dx%d, input %dx%d)",
-                          tmpl->width, tmpl->height, input->width, input->height);
+    if (!tmpl->data || !input->data || tmpl->width < 16 || tmpl->height < 16 || input->width < 16 ||
+        input->height < 16)
+        return skinq_fail(ctx, SKINQ_E_INVALID,
+                          "ECC needs planes of at least 16x16 px (template %dx%d, input %dx%d)", tmpl->width,
+                          tmpl->height, input->width, input->height);
     if (input_mask && (input_mask->width != input->width || input_mask->height != input->height))
         return skinq_fail(ctx, SKINQ_E_INVALID, "ECC input mask is %dx%d, the input %dx%d", input_mask->width,
                           input_mask->height, input->width, input->height);
@@ -235,7 +240,8 @@ skinq_status align_ecc(skinq_ctx *ctx, const align_plane *tmpl, const align_plan
     int tasks = (th - 2 * RING + BAND - 1) / BAND;
     ecc_job j = {NULL, tw, th, NULL, NULL, iw, ih, {0}, NULL, NULL};
     float *t = skinq_malloc(ctx, tn * sizeof *t), *in3 = skinq_malloc(ctx, 3 * inn * sizeof *in3);
-    float *tmp = skinq_malloc(ctx, (tn > inn ? tn : inn) * sizeof *tmp), *blur = skinq_malloc(ctx, inn * sizeof *blur);
+    float *tmp = skinq_malloc(ctx, (tn > inn ? tn : inn) * sizeof *tmp),
+          *blur = skinq_malloc(ctx, inn * sizeof *blur);
     uint8_t *ok = skinq_malloc(ctx, inn);
     j.sums = skinq_malloc(ctx, (size_t)tasks * NS * sizeof *j.sums);
     j.rows = skinq_malloc(ctx, (size_t)skinq_ctx_threads(ctx) * NV * (tw - 2 * RING) * sizeof *j.rows);
@@ -252,7 +258,8 @@ skinq_status align_ecc(skinq_ctx *ctx, const align_plane *tmpl, const align_plan
             float *o = in3 + 3 * ((size_t)y * iw + x);
             o[0] = b[x];
             o[1] = 0.5f * (b[refl101(x + 1, iw)] - b[refl101(x - 1, iw)]);
-            o[2] = 0.5f * (blur[(size_t)refl101(y + 1, ih) * iw + x] - blur[(size_t)refl101(y - 1, ih) * iw + x]);
+            o[2] = 0.5f *
+                   (blur[(size_t)refl101(y + 1, ih) * iw + x] - blur[(size_t)refl101(y - 1, ih) * iw + x]);
         }
     for (int y = 0; y < ih; y++) /* usable: off the ring, and the 3×3 neighbourhood inside the mask */
         for (int x = 0; x < iw; x++) {

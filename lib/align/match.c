@@ -28,7 +28,7 @@ static inline unsigned hamming(const uint64_t *a, const uint64_t *b)
         x -= (x >> 1) & m1;
         nib[w] = (x & m2) + ((x >> 2) & m2); /* counts per nibble, <= 4 */
     }
-    u64x2 p = nib[0] + nib[1], q = nib[2] + nib[3];                     /* nibbles <= 8 */
+    u64x2 p = nib[0] + nib[1], q = nib[2] + nib[3];                    /* nibbles <= 8 */
     u64x2 c = (p & m4) + ((p >> 4) & m4) + (q & m4) + ((q >> 4) & m4); /* bytes <= 32 */
     c = (c & m8) + ((c >> 8) & m8);                                    /* 16-bit lanes <= 64 */
     c += c >> 16;
@@ -76,7 +76,8 @@ skinq_status align_match(skinq_ctx *ctx, const uint8_t *da, int na, const uint8_
                          size_t stride, double ratio, int *best)
 {
     if (bytes < 1 || bytes > 8 * WORDS)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "descriptors of %d bytes (the matcher takes 1..%d)", bytes, 8 * WORDS);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "descriptors of %d bytes (the matcher takes 1..%d)", bytes,
+                          8 * WORDS);
     if (na < 1 || nb < 2) { /* no second nearest: nothing passes */
         for (int i = 0; i < na; i++)
             best[i] = -1;

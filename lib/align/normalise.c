@@ -10,8 +10,8 @@ typedef struct apply_job {
     const skinq_image *src;
     skinq_image *dst;
     double m[9];
-    const float *lin;    /* decode table: 256 or 65536 entries */
-    double thr[255];     /* 8-bit: linear thresholds between codes k and k+1 */
+    const float *lin; /* decode table: 256 or 65536 entries */
+    double thr[255];  /* 8-bit: linear thresholds between codes k and k+1 */
 } apply_job;
 
 static uint8_t encode8(const apply_job *j, double v)
@@ -47,8 +47,8 @@ static void apply_rows(void *user, int task, int thread)
             for (int c = 0; c < s->channels; c++) {
                 size_t k = (size_t)x * s->channels + c;
                 if (s->depth == 16)
-                    ((uint16_t *)(void *)o8)[k] =
-                        c < 3 ? (uint16_t)lround(skinq_srgb_encode(out[c]) * 65535) : ((const uint16_t *)(const void *)r8)[k];
+                    ((uint16_t *)(void *)o8)[k] = c < 3 ? (uint16_t)lround(skinq_srgb_encode(out[c]) * 65535)
+                                                        : ((const uint16_t *)(const void *)r8)[k];
                 else
                     o8[k] = c < 3 ? encode8(j, out[c]) : r8[k];
             }
@@ -66,7 +66,8 @@ static float *decode_table(skinq_ctx *ctx, int depth)
     return t;
 }
 
-skinq_status skinq_align_apply_matrix(skinq_ctx *ctx, const skinq_image *img, const double m[9], skinq_image **out)
+skinq_status skinq_align_apply_matrix(skinq_ctx *ctx, const skinq_image *img, const double m[9],
+                                      skinq_image **out)
 {
     if (!img || !img->data || !m || !out)
         return skinq_fail(ctx, SKINQ_E_INVALID, "colour matrix: bad arguments");
@@ -139,8 +140,9 @@ skinq_status skinq_align_ref_gains(skinq_ctx *ctx, const skinq_image *before, co
     skinq_free(ctx, lb);
     skinq_free(ctx, la);
     if (n == 0 || !(sa[0] > 0 && sa[1] > 0 && sa[2] > 0))
-        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the reference region %d,%d,%d,%d has no usable pixel in both images",
-                          ref.x, ref.y, ref.w, ref.h);
+        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
+                          "the reference region %d,%d,%d,%d has no usable pixel in both images", ref.x, ref.y,
+                          ref.w, ref.h);
     for (int c = 0; c < 3; c++)
         gains[c] = sb[c] / sa[c];
     if (pixels)

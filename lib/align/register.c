@@ -6,11 +6,11 @@
 
 #include "align/align.h"
 
-#define RANSAC_PX 3.0       /* inlier threshold at the feature scale */
-#define OUTLIER_SIGMAS 3.0  /* ECC residuals beyond this many robust sigmas are masked out */
-#define OVERLAP_GRID 160    /* samples per side for the overlap estimate */
-#define ECC_STOP_PX 0.005   /* ECC has converged when an update moves no corner by this (level px) */
-#define ECC_ITERATIONS 10   /* a cap: from the features' fit ECC converges in 2-4 (tests, 12-MP pairs) */
+#define RANSAC_PX 3.0        /* inlier threshold at the feature scale */
+#define OUTLIER_SIGMAS 3.0   /* ECC residuals beyond this many robust sigmas are masked out */
+#define OVERLAP_GRID 160     /* samples per side for the overlap estimate */
+#define ECC_STOP_PX 0.005    /* ECC has converged when an update moves no corner by this (level px) */
+#define ECC_ITERATIONS 10    /* a cap: from the features' fit ECC converges in 2-4 (tests, 12-MP pairs) */
 #define ECC_AGREE_SIGMAS 3.0 /* ECC kept when it moves the inliers by <= 3 sigmas of the features' fit */
 
 void skinq_align_default_options(skinq_align_options *o)
@@ -100,9 +100,11 @@ static skinq_status mask_outliers(skinq_ctx *ctx, level *L, const double W[9])
         st = SKINQ_E_NOMEM;
     /* bw(u) = before(W⁻¹·u): cvw_warp's matrix maps source onto destination, here W */
     if (st == SKINQ_OK)
-        st = cvw_warp(ctx, L->b.data, L->b.width, L->b.height, L->b.stride, 1, 8, bw.data, w, h, bw.stride, W, 1);
+        st = cvw_warp(ctx, L->b.data, L->b.width, L->b.height, L->b.stride, 1, 8, bw.data, w, h, bw.stride, W,
+                      1);
     if (st == SKINQ_OK)
-        st = cvw_warp(ctx, ones.data, ones.width, ones.height, ones.stride, 1, 8, valid.data, w, h, valid.stride, W, 0);
+        st = cvw_warp(ctx, ones.data, ones.width, ones.height, ones.stride, 1, 8, valid.data, w, h,
+                      valid.stride, W, 0);
     if (st != SKINQ_OK)
         goto done;
     /* after ≈ α·bw + β over the common pixels (ECC's own photometric model) */
@@ -123,7 +125,7 @@ static skinq_status mask_outliers(skinq_ctx *ctx, level *L, const double W[9])
             res[m++] = (float)fabs(L->a.data[i] - (alpha * bw.data[i] + beta));
     /* MAD of the residual (its median is ~0) */
     double thr = OUTLIER_SIGMAS * 1.4826 * skinq_select_kth(res, m, m / 2);
-    thr = thr < 4 ? 4 : thr; /* JPEG and quantisation noise are a few levels */
+    thr = thr < 4 ? 4 : thr;   /* JPEG and quantisation noise are a few levels */
     uint8_t *out = valid.data; /* becomes the outlier flags, in place */
     for (size_t i = 0; i < (size_t)w * h; i++) {
         double r = fabs(L->a.data[i] - (alpha * bw.data[i] + beta));
@@ -164,7 +166,8 @@ static double overlap_fraction(const double H[9], const skinq_image *before, con
     int in = 0;
     for (int j = 0; j < OVERLAP_GRID; j++)
         for (int i = 0; i < OVERLAP_GRID; i++) {
-            double x = (i + 0.5) * before->width / OVERLAP_GRID - 0.5, y = (j + 0.5) * before->height / OVERLAP_GRID - 0.5;
+            double x = (i + 0.5) * before->width / OVERLAP_GRID - 0.5,
+                   y = (j + 0.5) * before->height / OVERLAP_GRID - 0.5;
             double u, v;
             if (skinq_mat3_apply(Hi, x, y, &u, &v))
                 continue;
@@ -237,8 +240,8 @@ static skinq_status ecc_level(skinq_ctx *ctx, level *L, double H[9], double *cc)
     double W[9];
     if (full_to_level(L, H, W))
         return SKINQ_E_ALIGN;
-    skinq_status st =
-        align_ecc(ctx, &L->b, &L->a, L->amask.data ? &L->amask : NULL, W, ECC_ITERATIONS, ECC_STOP_PX, cc, NULL);
+    skinq_status st = align_ecc(ctx, &L->b, &L->a, L->amask.data ? &L->amask : NULL, W, ECC_ITERATIONS,
+                                ECC_STOP_PX, cc, NULL);
     if (st == SKINQ_OK && level_to_full(L, W, H))
         st = SKINQ_E_ALIGN;
     return st;
@@ -274,8 +277,9 @@ static int refine(skinq_ctx *ctx, const skinq_align_options *o, level *coarse, c
             skinq_mat3_mul(fine.Sa, Si, up);
             st = align_plane_new(ctx, fine.a.width, fine.a.height, 0, &fine.amask);
             if (st == SKINQ_OK)
-                st = cvw_warp(ctx, coarse->amask.data, coarse->amask.width, coarse->amask.height, coarse->amask.stride,
-                              1, 8, fine.amask.data, fine.a.width, fine.a.height, fine.amask.stride, up, 0);
+                st = cvw_warp(ctx, coarse->amask.data, coarse->amask.width, coarse->amask.height,
+                              coarse->amask.stride, 1, 8, fine.amask.data, fine.a.width, fine.a.height,
+                              fine.amask.stride, up, 0);
             if (st == SKINQ_OK)
                 st = ecc_level(ctx, &fine, He, cc);
             level_free(ctx, &fine);
@@ -310,8 +314,9 @@ static skinq_status check_register_args(skinq_ctx *ctx, const skinq_image *befor
     if (am && (am->width != after->width || am->height != after->height))
         return skinq_fail(ctx, SKINQ_E_INVALID, "after mask is %dx%d, the image %dx%d", am->width, am->height,
                           after->width, after->height);
-    if (!opt->no_align && (opt->feature_size < 64 || opt->max_features < 8 || !(opt->ratio > 0 && opt->ratio <= 1) ||
-                           opt->min_inliers < 4 || opt->ecc_size < -1))
+    if (!opt->no_align &&
+        (opt->feature_size < 64 || opt->max_features < 8 || !(opt->ratio > 0 && opt->ratio <= 1) ||
+         opt->min_inliers < 4 || opt->ecc_size < -1))
         return skinq_fail(ctx, SKINQ_E_INVALID, "bad registration options");
     return SKINQ_OK;
 }
@@ -380,9 +385,9 @@ static skinq_status ecc_checked(skinq_ctx *ctx, const skinq_align_options *opt, 
 }
 
 /* The final matrix (normalised), its inlier rms and overlap, and the last checks. */
-static skinq_status finish(skinq_ctx *ctx, const skinq_align_options *opt, const level *L, const cvw_matches *mt,
-                           const uint8_t *inl, const skinq_image *before, const skinq_image *after,
-                           const double H[9], skinq_alignment *r)
+static skinq_status finish(skinq_ctx *ctx, const skinq_align_options *opt, const level *L,
+                           const cvw_matches *mt, const uint8_t *inl, const skinq_image *before,
+                           const skinq_image *after, const double H[9], skinq_alignment *r)
 {
     double det = 0;
     for (int i = 0; i < 9; i++)
@@ -393,7 +398,8 @@ static skinq_status finish(skinq_ctx *ctx, const skinq_align_options *opt, const
     if (why)
         return skinq_fail(ctx, SKINQ_E_ALIGN, "cannot align: the refined homography is degenerate (%s)", why);
     if (r->overlap < opt->min_overlap)
-        return skinq_fail(ctx, SKINQ_E_ALIGN, "cannot align: after covers only %.0f %% of before (need %.0f %%)",
+        return skinq_fail(ctx, SKINQ_E_ALIGN,
+                          "cannot align: after covers only %.0f %% of before (need %.0f %%)",
                           100 * r->overlap, 100 * opt->min_overlap);
     r->ok = 1;
     return SKINQ_OK;

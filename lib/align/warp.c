@@ -4,7 +4,8 @@
 #include "align/align.h"
 
 skinq_status skinq_align_warp(skinq_ctx *ctx, const skinq_image *after, const skinq_mask *after_mask,
-                              const double matrix[9], int width, int height, skinq_image **out, skinq_mask **valid)
+                              const double matrix[9], int width, int height, skinq_image **out,
+                              skinq_mask **valid)
 {
     double inv[9];
     if (!after || !after->data || !matrix || !out || width <= 0 || height <= 0)
@@ -18,20 +19,21 @@ skinq_status skinq_align_warp(skinq_ctx *ctx, const skinq_image *after, const sk
     align_plane src = {0}, dst = {0};
     skinq_status st = skinq_image_new(ctx, width, height, after->channels, after->depth, &img);
     if (st == SKINQ_OK)
-        st = cvw_warp(ctx, after->data, after->width, after->height, after->stride, after->channels, after->depth,
-                      img->data, width, height, img->stride, matrix, 1);
+        st = cvw_warp(ctx, after->data, after->width, after->height, after->stride, after->channels,
+                      after->depth, img->data, width, height, img->stride, matrix, 1);
     if (st == SKINQ_OK && valid) {
         /* bilinear warp of a 255 plane: 255 exactly where every source tap is inside */
         st = align_plane_new(ctx, after->width, after->height, 255, &src);
         if (st == SKINQ_OK && after_mask)
             for (int y = 0; y < after->height; y++)
                 for (int x = 0; x < after->width; x++)
-                    src.data[(size_t)y * src.stride + x] = after_mask->data[(size_t)y * after_mask->stride + x] ? 255 : 0;
+                    src.data[(size_t)y * src.stride + x] =
+                        after_mask->data[(size_t)y * after_mask->stride + x] ? 255 : 0;
         if (st == SKINQ_OK)
             st = align_plane_new(ctx, width, height, 0, &dst);
         if (st == SKINQ_OK)
-            st = cvw_warp(ctx, src.data, src.width, src.height, src.stride, 1, 8, dst.data, width, height, dst.stride,
-                          matrix, 1);
+            st = cvw_warp(ctx, src.data, src.width, src.height, src.stride, 1, 8, dst.data, width, height,
+                          dst.stride, matrix, 1);
         if (st == SKINQ_OK)
             st = skinq_mask_new(ctx, width, height, 0, &vm);
         for (int y = 0; st == SKINQ_OK && y < height; y++)
@@ -58,8 +60,8 @@ skinq_status skinq_align_common_roi(skinq_ctx *ctx, const skinq_mask *valid, con
         return skinq_fail(ctx, SKINQ_E_INVALID, "common ROI: no valid mask");
     int w = valid->width, h = valid->height;
     if (roi_mask && (roi_mask->width != w || roi_mask->height != h))
-        return skinq_fail(ctx, SKINQ_E_INVALID, "common ROI: the ROI mask is %dx%d, the image %dx%d", roi_mask->width,
-                          roi_mask->height, w, h);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "common ROI: the ROI mask is %dx%d, the image %dx%d",
+                          roi_mask->width, roi_mask->height, w, h);
     skinq_rect r = roi_rect ? skinq_rect_clip(*roi_rect, w, h) : (skinq_rect){0, 0, w, h};
     skinq_mask *m = NULL;
     skinq_status st = skinq_mask_new(ctx, w, h, 0, &m);
@@ -75,7 +77,8 @@ skinq_status skinq_align_common_roi(skinq_ctx *ctx, const skinq_mask *valid, con
         }
     if (n == 0) {
         skinq_mask_free(&m);
-        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the region of interest does not overlap the aligned after image");
+        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
+                          "the region of interest does not overlap the aligned after image");
     }
     *out = m;
     return SKINQ_OK;

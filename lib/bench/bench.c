@@ -75,8 +75,8 @@ skinq_status skinq_bench_add_stage(skinq_ctx *ctx, skinq_bench_result *r, const 
     return SKINQ_OK;
 }
 
-skinq_status skinq_bench_add_peer(skinq_ctx *ctx, skinq_bench_result *r, const char *name, double mpix, double *sec,
-                                  int n)
+skinq_status skinq_bench_add_peer(skinq_ctx *ctx, skinq_bench_result *r, const char *name, double mpix,
+                                  double *sec, int n)
 {
     if (grow(r, (void **)&r->peers, &r->peers_cap, r->n_peers, sizeof *r->peers))
         return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (bench results)");
@@ -103,8 +103,8 @@ skinq_status skinq_bench_add_ratio(skinq_ctx *ctx, skinq_bench_result *r, double
     return SKINQ_OK;
 }
 
-const skinq_bench_stage *skinq_bench_find_stage(const skinq_bench_result *r, const char *name, const char *isa,
-                                                int threads)
+const skinq_bench_stage *skinq_bench_find_stage(const skinq_bench_result *r, const char *name,
+                                                const char *isa, int threads)
 {
     for (int i = 0; i < r->n_stages; i++)
         if (!strcmp(r->stages[i].name, name) && (!isa || !strcmp(r->stages[i].isa, isa)) &&

@@ -22,8 +22,8 @@ skinq_status skinq_bench_result_new(skinq_ctx *ctx, skinq_bench_result **out);
 /** Append a stage / peer from n timings of mpix megapixels each (t is sorted in place). */
 skinq_status skinq_bench_add_stage(skinq_ctx *ctx, skinq_bench_result *r, const char *name, const char *isa,
                                    int threads, double mpix, double *t, int n);
-skinq_status skinq_bench_add_peer(skinq_ctx *ctx, skinq_bench_result *r, const char *name, double mpix, double *t,
-                                  int n);
+skinq_status skinq_bench_add_peer(skinq_ctx *ctx, skinq_bench_result *r, const char *name, double mpix,
+                                  double *t, int n);
 skinq_status skinq_bench_add_ratio(skinq_ctx *ctx, skinq_bench_result *r, double value, const char *fmt, ...)
     SKINQ_PRINTF(4, 5);
 

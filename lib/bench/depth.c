@@ -13,11 +13,11 @@ enum { LIGHTS = 8 };
 typedef struct depth_job {
     skinq_ctx *ctx;
     int w, h;
-    size_t n;            /* w * h */
+    size_t n; /* w * h */
     double mp;
     char ps_name[32], int_name[32], peer_name[48];
     skinq_light items[LIGHTS];
-    float *buf;          /* the light planes, then nx, ny, nz, albedo, p, q, z */
+    float *buf; /* the light planes, then nx, ny, nz, albedo, p, q, z */
     skinq_ps_plan *plan;
     const float *planes[LIGHTS];
     float *nx, *ny, *nz, *albedo, *p, *q, *z;
@@ -28,7 +28,8 @@ typedef struct depth_job {
 static skinq_status run_ps(void *u)
 {
     depth_job *j = u;
-    return skinq_ps_execute(j->ctx, j->plan, j->planes, j->w, j->h, (size_t)j->w, j->nx, j->ny, j->nz, j->albedo, NULL, NULL);
+    return skinq_ps_execute(j->ctx, j->plan, j->planes, j->w, j->h, (size_t)j->w, j->nx, j->ny, j->nz,
+                            j->albedo, NULL, NULL);
 }
 
 static skinq_status run_integrate(void *u)
@@ -74,7 +75,8 @@ static skinq_status depth_scene(skinq_ctx *ctx, depth_job *j)
         *outs[i] = buf + (size_t)(LIGHTS + i) * n;
     for (int y = 0; y < DH; y++)
         for (int x = 0; x < DW; x++) {
-            double p = 3.0 / 40 * cos(x / 40.0) * cos(y / 55.0), q = -3.0 / 55 * sin(x / 40.0) * sin(y / 55.0);
+            double p = 3.0 / 40 * cos(x / 40.0) * cos(y / 55.0),
+                   q = -3.0 / 55 * sin(x / 40.0) * sin(y / 55.0);
             double nn = sqrt(p * p + q * q + 1), nx = -p / nn, ny = q / nn, nz = 1 / nn;
             for (int k = 0; k < LIGHTS; k++) {
                 const double *d = j->items[k].direction;
@@ -86,7 +88,8 @@ static skinq_status depth_scene(skinq_ctx *ctx, depth_job *j)
 }
 
 /* Photometric stereo per ISA level and thread count; the integrator (no ISA kernels) at the best level. */
-static skinq_status depth_stages(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r, depth_job *j)
+static skinq_status depth_stages(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r,
+                                 depth_job *j)
 {
     double t[SKINQ_BENCH_MAX_RUNS];
     skinq_status st = SKINQ_OK;
@@ -100,8 +103,8 @@ static skinq_status depth_stages(skinq_ctx *ctx, const skinq_bench_options *o, s
             skinq_bench_progress(o, j->ps_name, 0, 1);
             st = skinq_bench_time(o->runs, run_ps, j, t);
             if (st == SKINQ_OK)
-                st = skinq_bench_add_stage(ctx, r, j->ps_name, skinq_isa_name(r->levels[l]), threads, j->mp, t,
-                                           o->runs);
+                st = skinq_bench_add_stage(ctx, r, j->ps_name, skinq_isa_name(r->levels[l]), threads, j->mp,
+                                           t, o->runs);
             if (st == SKINQ_OK && l == r->n_levels - 1) {
                 skinq_normals_to_gradients(j->nx, j->ny, j->nz, j->n, 10, j->p, j->q);
                 st = skinq_integrator_new(c, j->w, j->h, &j->integ);
@@ -117,7 +120,8 @@ static skinq_status depth_stages(skinq_ctx *ctx, const skinq_bench_options *o, s
 }
 
 /* The peer: the integrator's three 2-D r2r transforms, bare, one thread; then the ratios. */
-static skinq_status depth_peer(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r, depth_job *j)
+static skinq_status depth_peer(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r,
+                               depth_job *j)
 {
     double t[SKINQ_BENCH_MAX_RUNS];
     skinq_fftw_lock();
@@ -140,7 +144,8 @@ static skinq_status depth_peer(skinq_ctx *ctx, const skinq_bench_options *o, ski
     if (a && s)
         skinq_bench_add_ratio(ctx, r, s->p50_ms / a->p50_ms, "depth-ps avx2/scalar, 1 thread");
     if (ig && pf)
-        skinq_bench_add_ratio(ctx, r, ig->p50_ms / pf->p50_ms, "depth-integrate time / bare FFTW time, 1 thread");
+        skinq_bench_add_ratio(ctx, r, ig->p50_ms / pf->p50_ms,
+                              "depth-integrate time / bare FFTW time, 1 thread");
     return st;
 }
 

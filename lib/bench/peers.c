@@ -116,7 +116,8 @@ static void tile_task(void *user, int task, int thread)
     skinq_bench_fftw *b = J->b;
     int tx = task % J->nx, ty = task / J->nx, T = b->tile;
     for (int y = 0; y < T; y++) /* the tile copied in, as the texture pass must */
-        memcpy(b->in[thread] + (size_t)y * T, J->plane + (size_t)(ty * J->step + y) * J->w + (size_t)tx * J->step,
+        memcpy(b->in[thread] + (size_t)y * T,
+               J->plane + (size_t)(ty * J->step + y) * J->w + (size_t)tx * J->step,
                sizeof(float) * (size_t)T);
     fftwf_execute_dft_r2c(b->plan, b->in[thread], b->out[thread]);
 }

@@ -70,7 +70,8 @@ static skinq_status list_photos(skinq_ctx *ctx, const char *dir, set *s)
     if (st != SKINQ_OK)
         return st;
     if (s->n == 0)
-        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the sample set folder '%s' has no .jpg or .png photos", dir);
+        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the sample set folder '%s' has no .jpg or .png photos",
+                          dir);
     qsort(s->path, (size_t)s->n, sizeof *s->path, cmp_str);
     s->mp = skinq_calloc(ctx, (size_t)s->n, sizeof *s->mp);
     if (!s->mp)
@@ -114,8 +115,8 @@ static skinq_status one(skinq_ctx *ctx, skinq_analyzer *an, const char *path, in
 }
 
 /* Every photo once through `what` on ctx: per-image seconds into t, total into *total. */
-static skinq_status sweep(skinq_ctx *ctx, const skinq_bench_options *o, const set *s, int what, const char *label,
-                          double *t, double *total)
+static skinq_status sweep(skinq_ctx *ctx, const skinq_bench_options *o, const set *s, int what,
+                          const char *label, double *t, double *total)
 {
     double t0 = skinq_bench_now();
     skinq_analysis_options ao; /* one analyser for the set: its texture plan is made once */
@@ -219,8 +220,8 @@ skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o
             skinq_bench_add_ratio(ctx, r, (s.n / tc) / r->images_per_s[0],
                                   "pipeline images/s, %d images at once / 1 thread", started);
         }
-        skinq_bench_add_ratio(ctx, r, r->images_per_s[1] / r->images_per_s[0], "pipeline images/s, %d threads / 1",
-                              r->threads);
+        skinq_bench_add_ratio(ctx, r, r->images_per_s[1] / r->images_per_s[0],
+                              "pipeline images/s, %d threads / 1", r->threads);
     }
     set_free(ctx, &s);
     skinq_free(ctx, t);

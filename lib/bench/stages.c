@@ -19,12 +19,12 @@ typedef struct job {
     const skinq_image *img;
     const uint8_t *jpg;
     size_t jpg_size;
-    uint8_t *rgb;          /* decode target (peer) */
+    uint8_t *rgb; /* decode target (peer) */
     size_t stride;
-    float *f32, *lab32;    /* OpenCV float peer */
+    float *f32, *lab32; /* OpenCV float peer */
     uint8_t *lab8;
-    float *L;              /* float L* (FFTW peer) */
-    uint16_t *L16;         /* texture planes */
+    float *L;      /* float L* (FFTW peer) */
+    uint16_t *L16; /* texture planes */
     int16_t *mel16;
     int w, h;
     skinq_texture_plan *tplan;
@@ -98,7 +98,8 @@ static skinq_status run_texture(void *u)
 {
     job *j = u;
     skinq_metrics m = {0};
-    skinq_status st = skinq_texture_execute16(j->ctx, j->tplan, j->L16, j->mel16, j->w, j->h, (size_t)j->w, NULL, 20, NULL, &m);
+    skinq_status st = skinq_texture_execute16(j->ctx, j->tplan, j->L16, j->mel16, j->w, j->h, (size_t)j->w,
+                                              NULL, 20, NULL, &m);
     skinq_metrics_free(&m);
     return st;
 }
@@ -171,7 +172,8 @@ static const char *tagged(const size_run *s, const char *base, char *buf)
 /* One stage per ISA level (all of them, or the best), on 1 thread and, with threads_too, on
  * r->threads too. The 1- and N-thread runs alternate (after a warm-up of each), so a host whose
  * speed drifts (a shared machine) shifts both alike and their ratio stays honest. */
-static skinq_status stage(size_run *s, const char *base, skinq_status (*fn)(void *), int all_levels, int threads_too)
+static skinq_status stage(size_run *s, const char *base, skinq_status (*fn)(void *), int all_levels,
+                          int threads_too)
 {
     const skinq_bench_options *o = s->o;
     skinq_bench_result *r = s->r;
@@ -201,8 +203,8 @@ static skinq_status stage(size_run *s, const char *base, skinq_status (*fn)(void
                     t[k][i] = skinq_bench_now() - t0;
             }
         for (int k = 0; st == SKINQ_OK && k < nk; k++)
-            st = skinq_bench_add_stage(s->ctx, r, name, skinq_isa_name(r->levels[l]), k ? r->threads : 1, s->mp, t[k],
-                                       o->runs);
+            st = skinq_bench_add_stage(s->ctx, r, name, skinq_isa_name(r->levels[l]), k ? r->threads : 1,
+                                       s->mp, t[k], o->runs);
         j->ctx = keep;
         skinq_ctx_close(&c[0]);
         skinq_ctx_close(&c[1]);
@@ -359,8 +361,8 @@ static void size_color_ratios(size_run *s)
     tagged(s, "color", c);
     tagged(s, "analyze-color", ac);
     tagged(s, "analyze-all", aa);
-    skinq_bench_add_ratio(ctx, r, p50(s, "color", "scalar", 1) / p50(s, "color", "avx2", 1), "%s avx2/scalar, 1 thread",
-                          c);
+    skinq_bench_add_ratio(ctx, r, p50(s, "color", "scalar", 1) / p50(s, "color", "avx2", 1),
+                          "%s avx2/scalar, 1 thread", c);
     skinq_bench_add_ratio(ctx, r, p50(s, "color", "scalar", 1) / p50(s, "color", "sse41", 1),
                           "%s sse41/scalar, 1 thread", c);
     skinq_bench_add_ratio(ctx, r, peer_p50(s, "opencv cvtColor RGB2Lab float") / p50(s, "color", best, 1),
@@ -382,10 +384,11 @@ static skinq_status size_texture(size_run *s)
     static const struct {
         const char *name;
         unsigned bits;
-    } parts[] = {{"texture-psd", SKINQ_TEXTURE_PSD},     {"texture-roughness", SKINQ_TEXTURE_ROUGHNESS},
-                 {"texture-glcm", SKINQ_TEXTURE_GLCM},   {"texture-pores", SKINQ_TEXTURE_PORES},
-                 {"texture-lines", SKINQ_TEXTURE_LINES}, {"texture-spots", SKINQ_TEXTURE_SPOTS | SKINQ_TEXTURE_TONE},
-                 {"texture-all", SKINQ_TEXTURE_ALL}};
+    } parts[] = {
+        {"texture-psd", SKINQ_TEXTURE_PSD},     {"texture-roughness", SKINQ_TEXTURE_ROUGHNESS},
+        {"texture-glcm", SKINQ_TEXTURE_GLCM},   {"texture-pores", SKINQ_TEXTURE_PORES},
+        {"texture-lines", SKINQ_TEXTURE_LINES}, {"texture-spots", SKINQ_TEXTURE_SPOTS | SKINQ_TEXTURE_TONE},
+        {"texture-all", SKINQ_TEXTURE_ALL}};
     skinq_ctx *ctx = s->ctx;
     job *j = &s->j;
     const size_t n = (size_t)s->w * s->h;
@@ -423,8 +426,9 @@ static skinq_status size_texture(size_run *s)
         tagged(s, "texture-all", ta);
         skinq_bench_add_ratio(ctx, s->r, p50(s, "texture-psd", s->best, 1) / peer_p50(s, "fftw r2c tiles"),
                               "%s time / bare FFTW time, 1 thread", tp);
-        skinq_bench_add_ratio(ctx, s->r, p50(s, "texture-all", s->best, s->r->threads) / peer_p50(s, "libjpeg-turbo decode"),
-                              "%s (%d threads) time / bare decode time", ta, s->r->threads);
+        skinq_bench_add_ratio(
+            ctx, s->r, p50(s, "texture-all", s->best, s->r->threads) / peer_p50(s, "libjpeg-turbo decode"),
+            "%s (%d threads) time / bare decode time", ta, s->r->threads);
     }
     return st;
 }
@@ -459,8 +463,8 @@ static skinq_status size_registration(size_run *s)
 }
 
 /* One photo size: decode and colour; at the first size texture and registration too. */
-static skinq_status one_size(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r, const char *dir,
-                             int w, int h, int first)
+static skinq_status one_size(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r,
+                             const char *dir, int w, int h, int first)
 {
     size_run s;
     memset(&s, 0, sizeof s);
@@ -494,7 +498,8 @@ skinq_status skinq_bench_generated(skinq_ctx *ctx, const skinq_bench_options *o,
     static const int sizes[2][2] = {{4000, 3000}, {6000, 4000}}, quick[2][2] = {{1200, 900}, {1600, 1200}};
     skinq_status st = SKINQ_OK;
     for (int i = 0; st == SKINQ_OK && i < 2; i++)
-        st = one_size(ctx, o, r, dir, o->quick ? quick[i][0] : sizes[i][0], o->quick ? quick[i][1] : sizes[i][1], i == 0);
+        st = one_size(ctx, o, r, dir, o->quick ? quick[i][0] : sizes[i][0],
+                      o->quick ? quick[i][1] : sizes[i][1], i == 0);
     if (st == SKINQ_OK)
         st = skinq_bench_depth(ctx, o, r);
     rmdir(dir);

@@ -15,17 +15,27 @@ static const skinq_color_formula formulas[] = {
      "CIE 15:2004 Colorimetry; IEC 61966-2-1:1999 (sRGB)"},
     {"a", "CIELAB a* = 500 (f(X/Xn) - f(Y/Yn))", "CIE 15:2004 Colorimetry"},
     {"b", "CIELAB b* = 200 (f(Y/Yn) - f(Z/Zn))", "CIE 15:2004 Colorimetry"},
-    {"erythema_index", "100 log10(R/G) on white-normalised linear camera R, G (two-band reflectance index applied to camera bands: an approximation)",
-     "Dawson et al., Phys Med Biol 25:695 (1980); Diffey et al., Br J Dermatol 111:663 (1984); Takiwaki, J Med Invest 44:121 (1998)"},
+    {"erythema_index",
+     "100 log10(R/G) on white-normalised linear camera R, G (two-band reflectance index applied to camera "
+     "bands: an approximation)",
+     "Dawson et al., Phys Med Biol 25:695 (1980); Diffey et al., Br J Dermatol 111:663 (1984); Takiwaki, J "
+     "Med Invest 44:121 (1998)"},
     {"melanin_index", "100 log10(1/R) on white-normalised linear camera R (camera-band approximation)",
      "Dawson et al. (1980); Diffey et al. (1984); Takiwaki (1998)"},
-    {"hemoglobin", "OD = -log10(linear RGB) = melanin*MEL + hemoglobin*HB + shading*(1,1,1), solved exactly; HB = oxy-hemoglobin extinction at 610/550/465 nm normalised to green (0.0350, 1, 0.9030)",
-     "Tsumura et al., JOSA A 16:2169 (1999) and SIGGRAPH 2003; Ruifrok & Johnston, Anal Quant Cytol Histol 23:291 (2001); Prahl, omlc.org hemoglobin tables"},
-    {"melanin", "same decomposition; MEL = lambda^-3.33 at 610/550/465 nm normalised to blue (0.4050, 0.5718, 1)",
+    {"hemoglobin",
+     "OD = -log10(linear RGB) = melanin*MEL + hemoglobin*HB + shading*(1,1,1), solved exactly; HB = "
+     "oxy-hemoglobin extinction at 610/550/465 nm normalised to green (0.0350, 1, 0.9030)",
+     "Tsumura et al., JOSA A 16:2169 (1999) and SIGGRAPH 2003; Ruifrok & Johnston, Anal Quant Cytol Histol "
+     "23:291 (2001); Prahl, omlc.org hemoglobin tables"},
+    {"melanin",
+     "same decomposition; MEL = lambda^-3.33 at 610/550/465 nm normalised to blue (0.4050, 0.5718, 1)",
      "Tsumura et al. (1999, 2003); Jacques, Skin optics, OMLC News (1998)"},
     {"ita_deg", "ITA = atan2(L* - 50, b*) * 180/pi; category from the ROI median",
-     "Chardon, Cretois & Hourseau, Int J Cosmet Sci 13:191 (1991); Del Bino et al., Br J Dermatol 155:1197 (2006)"},
-    {"red_area_fraction", "fraction of ROI pixels with a* > reference median a* + threshold (reference: --ref region, else the ROI's 25th percentile)",
+     "Chardon, Cretois & Hourseau, Int J Cosmet Sci 13:191 (1991); Del Bino et al., Br J Dermatol 155:1197 "
+     "(2006)"},
+    {"red_area_fraction",
+     "fraction of ROI pixels with a* > reference median a* + threshold (reference: --ref region, else the "
+     "ROI's 25th percentile)",
      "skinq design section 2"},
 };
 
@@ -40,15 +50,26 @@ const char *skinq_ita_category(double ita)
 {
     if (isnan(ita))
         return "unknown";
-    return ita > 55 ? "very light" : ita > 41 ? "light" : ita > 28 ? "intermediate" : ita > 10 ? "tan" : ita > -30 ? "brown" : "dark";
+    return ita > 55    ? "very light"
+           : ita > 41  ? "light"
+           : ita > 28  ? "intermediate"
+           : ita > 10  ? "tan"
+           : ita > -30 ? "brown"
+                       : "dark";
 }
 
 /* Metric names (path segments) and units, in kernel order. */
 static const struct {
     const char *name, *unit;
 } metric_info[SKINQ_CM_COUNT] = {
-    {"L", "L*"}, {"a", "a*"}, {"b", "b*"}, {"erythema_index", "relative"},
-    {"melanin_index", "relative"}, {"hemoglobin", "OD"}, {"melanin", "OD"}, {"ita_deg", "deg"},
+    {"L", "L*"},
+    {"a", "a*"},
+    {"b", "b*"},
+    {"erythema_index", "relative"},
+    {"melanin_index", "relative"},
+    {"hemoglobin", "OD"},
+    {"melanin", "OD"},
+    {"ita_deg", "deg"},
 };
 
 void skinq_color_default_options(skinq_color_options *o)
@@ -60,8 +81,8 @@ void skinq_color_default_options(skinq_color_options *o)
 
 /* ------------------------------------------------------------ rows */
 
-void skinq_color_row(const struct skinq_color_dsp *k, const skinq_color_params *p, const skinq_image *img, int y, int x0,
-                     size_t n, const uint8_t *mask, skinq_color_acc *acc, float *const *out)
+void skinq_color_row(const struct skinq_color_dsp *k, const skinq_color_params *p, const skinq_image *img,
+                     int y, int x0, size_t n, const uint8_t *mask, skinq_color_acc *acc, float *const *out)
 {
     const uint8_t *row = skinq_image_row(img, y);
     if (img->depth == 16)
@@ -83,9 +104,9 @@ typedef struct pass {
     int row_step;              /* 1, or >1 for a sparse sample of rows */
     int y_base;                /* task t covers rows [y_base + t·band, +band) ∩ box */
     skinq_color_accs *A;
-    uint8_t *scratch;          /* per thread: box.w mask bytes + MAP_COUNT rows of box.w floats */
+    uint8_t *scratch; /* per thread: box.w mask bytes + MAP_COUNT rows of box.w floats */
     size_t scratch_size;
-    color_maps *M;             /* NULL = no maps */
+    color_maps *M; /* NULL = no maps */
 } pass;
 
 static void pass_task(void *user, int task, int thread)
@@ -127,7 +148,8 @@ static void pass_task(void *user, int task, int thread)
             if (mask && !mask[x])
                 continue;
             M->inside[c]++;
-            int v0 = P->img->depth == 16 ? row16[s] : row8[s], v1 = P->img->depth == 16 ? row16[s + 1] : row8[s + 1],
+            int v0 = P->img->depth == 16 ? row16[s] : row8[s],
+                v1 = P->img->depth == 16 ? row16[s + 1] : row8[s + 1],
                 v2 = P->img->depth == 16 ? row16[s + 2] : row8[s + 2];
             if (!v0 || !v1 || !v2 || v0 == maxcode || v1 == maxcode || v2 == maxcode)
                 continue;
@@ -140,16 +162,30 @@ static void pass_task(void *user, int task, int thread)
 
 /* Run a pass over box (every row_step-th row) with masks m1 AND m2 into A (reset first, summed
  * into A->a[A->n]). */
-static skinq_status run_pass_rows(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img, skinq_rect box,
-                                  const skinq_mask *m1, const skinq_mask *m2, skinq_color_accs *A, color_maps *M, int row_step)
+static skinq_status run_pass_rows(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img,
+                                  skinq_rect box, const skinq_mask *m1, const skinq_mask *m2,
+                                  skinq_color_accs *A, color_maps *M, int row_step)
 {
     skinq_color_accs_reset(A);
-    pass P = {skinq_color_dsp(skinq_ctx_isa(ctx)), p, img, box, m1, m2, 32 * row_step, row_step, box.y, A, NULL, 0, M};
+    pass P = {skinq_color_dsp(skinq_ctx_isa(ctx)),
+              p,
+              img,
+              box,
+              m1,
+              m2,
+              32 * row_step,
+              row_step,
+              box.y,
+              A,
+              NULL,
+              0,
+              M};
     if (M) { /* bands of whole cell rows, counted from a cell boundary: no cell is shared by two tasks */
         P.band = M->f >= 32 ? M->f : (32 / M->f) * M->f;
         P.y_base = box.y / M->f * M->f;
     }
-    P.scratch_size = (((size_t)box.w + 63) & ~(size_t)63) + (M ? (size_t)MAP_COUNT * (size_t)box.w * sizeof(float) : 0);
+    P.scratch_size =
+        (((size_t)box.w + 63) & ~(size_t)63) + (M ? (size_t)MAP_COUNT * (size_t)box.w * sizeof(float) : 0);
     P.scratch = skinq_malloc(ctx, P.scratch_size * (size_t)A->n);
     if (!P.scratch)
         return SKINQ_E_NOMEM;
@@ -192,8 +228,9 @@ static skinq_status run_pass(skinq_ctx *ctx, skinq_color_params *p, const skinq_
 
 /* ------------------------------------------------------------ white gains */
 
-skinq_status skinq_color_white_gains(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha, skinq_rect patch,
-                                     double reflectance, double gains[3], uint64_t *pixels, uint64_t *clipped)
+skinq_status skinq_color_white_gains(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                                     skinq_rect patch, double reflectance, double gains[3], uint64_t *pixels,
+                                     uint64_t *clipped)
 {
     if (img->channels != 3)
         return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "white gains need an RGB image");
@@ -237,9 +274,10 @@ skinq_status skinq_color_gains_from_sums(skinq_ctx *ctx, const double sum[3], ui
 {
     skinq_rect r = skinq_rect_clip(patch, width, height);
     if (n == 0)
-        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "white patch %d,%d,%d,%d has no usable pixel in the %dx%d image%s",
-                          patch.x, patch.y, patch.w, patch.h, width, height,
-                          r.w > 0 && r.h > 0 ? " (all clipped or outside the alpha mask)" : " (outside the image)");
+        return skinq_fail(
+            ctx, SKINQ_E_EMPTY_ROI, "white patch %d,%d,%d,%d has no usable pixel in the %dx%d image%s",
+            patch.x, patch.y, patch.w, patch.h, width, height,
+            r.w > 0 && r.h > 0 ? " (all clipped or outside the alpha mask)" : " (outside the image)");
     for (int k = 0; k < 3; k++)
         gains[k] = reflectance / (sum[k] / (double)n);
     return SKINQ_OK;
@@ -255,9 +293,9 @@ typedef struct planes_job {
     size_t stride;
     uint8_t *scratch; /* per thread: one row widened to RGB (gray images) */
     size_t scratch_size;
-    uint16_t *L16;    /* skinq_color_planes16: fixed-point outputs, through ... */
+    uint16_t *L16; /* skinq_color_planes16: fixed-point outputs, through ... */
     int16_t *mel16;
-    float *rows;      /* ... per thread two float rows */
+    float *rows;                  /* ... per thread two float rows */
     const skinq_color_fixed8 *fx; /* 8-bit fixed-point planes' tables */
 } planes_job;
 
@@ -319,7 +357,8 @@ static void planes_task(void *user, int task, int thread)
             row = w;
         }
         if (rows && img->depth == 8) {
-            skinq_color_row_fixed8(J->fx, row, img->width, rows, J->L16 ? J->L16 + (size_t)y * J->stride : NULL,
+            skinq_color_row_fixed8(J->fx, row, img->width, rows,
+                                   J->L16 ? J->L16 + (size_t)y * J->stride : NULL,
                                    J->mel16 ? J->mel16 + (size_t)y * J->stride : NULL);
             continue;
         }
@@ -340,7 +379,8 @@ static skinq_status make_planes(skinq_ctx *ctx, const skinq_image *img, const do
                                 size_t stride)
 {
     if (stride < (size_t)img->width)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "plane stride %zu is less than the width %d", stride, img->width);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "plane stride %zu is less than the width %d", stride,
+                          img->width);
     if (img->channels != 1 && img->channels != 3)
         return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "colour planes need a gray or RGB image");
     skinq_color_params p;
@@ -350,7 +390,8 @@ static skinq_status make_planes(skinq_ctx *ctx, const skinq_image *img, const do
     skinq_color_fixed8 fx;
     if (img->depth == 8)
         skinq_color_fixed8_init(&fx, &p);
-    planes_job J = {skinq_color_dsp(skinq_ctx_isa(ctx)), &p, img, planes, stride, NULL, 0, L16, mel16, NULL, &fx};
+    planes_job J = {
+        skinq_color_dsp(skinq_ctx_isa(ctx)), &p, img, planes, stride, NULL, 0, L16, mel16, NULL, &fx};
     const size_t threads = (size_t)skinq_ctx_threads(ctx);
     if (L16 || mel16)
         J.rows = skinq_malloc(ctx, sizeof(float) * 2 * (size_t)img->width * threads);
@@ -373,8 +414,8 @@ skinq_status skinq_color_planes(skinq_ctx *ctx, const skinq_image *img, const do
     return make_planes(ctx, img, gains, planes, NULL, NULL, stride);
 }
 
-skinq_status skinq_color_planes16(skinq_ctx *ctx, const skinq_image *img, const double gains[3], uint16_t *L16,
-                                  int16_t *mel16, size_t stride)
+skinq_status skinq_color_planes16(skinq_ctx *ctx, const skinq_image *img, const double gains[3],
+                                  uint16_t *L16, int16_t *mel16, size_t stride)
 {
     float *const none[SKINQ_COLOR_METRIC_COUNT] = {0};
     return make_planes(ctx, img, gains, none, L16, mel16, stride);
@@ -396,7 +437,8 @@ static skinq_status add_summary(skinq_ctx *ctx, skinq_metrics *out, const skinq_
     if (st == SKINQ_OK)
         st = skinq_metrics_addf(ctx, out, s.std, unit, "color.%s.std", name);
     for (int i = 0; i < 3 && st == SKINQ_OK; i++)
-        st = skinq_metrics_addf(ctx, out, skinq_color_percentile(acc, m, pct[i].q), unit, "color.%s.%s", name, pct[i].key);
+        st = skinq_metrics_addf(ctx, out, skinq_color_percentile(acc, m, pct[i].q), unit, "color.%s.%s", name,
+                                pct[i].key);
     return st;
 }
 
@@ -404,14 +446,17 @@ static skinq_status check_options(skinq_ctx *ctx, const skinq_image *img, const 
                                   const skinq_color_options *o)
 {
     if (img->channels != 3)
-        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "colour analysis needs an RGB image (this one has %d channel%s)",
-                          img->channels, img->channels == 1 ? "" : "s");
+        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED,
+                          "colour analysis needs an RGB image (this one has %d channel%s)", img->channels,
+                          img->channels == 1 ? "" : "s");
     if ((uint64_t)img->width * (uint64_t)img->height > UINT32_MAX)
         return skinq_fail(ctx, SKINQ_E_LIMIT, "colour analysis takes at most 2^32 pixels");
     const int outside = roi && roi->bbox.w > 0 && roi->bbox.h > 0 &&
                         (roi->bbox.x + roi->bbox.w > img->width || roi->bbox.y + roi->bbox.h > img->height);
-    if (roi && (outside || (roi->mask && (roi->mask->width != img->width || roi->mask->height != img->height))))
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "the region of interest was resolved for another image than this %dx%d one",
+    if (roi &&
+        (outside || (roi->mask && (roi->mask->width != img->width || roi->mask->height != img->height))))
+        return skinq_fail(ctx, SKINQ_E_FORMAT,
+                          "the region of interest was resolved for another image than this %dx%d one",
                           img->width, img->height);
     if (!isfinite(o->red_threshold))
         return skinq_fail(ctx, SKINQ_E_INVALID, "red threshold must be finite");
@@ -434,17 +479,19 @@ skinq_status skinq_color_emit(skinq_ctx *ctx, const skinq_color_options *opt, do
     I->roi_pixels = T->n;
     I->roi_clipped = T->clipped;
     if (T->n == 0)
-        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the region of interest (%s) has no usable pixel: %llu inside, %llu clipped",
+        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
+                          "the region of interest (%s) has no usable pixel: %llu inside, %llu clipped",
                           I->roi_source, (unsigned long long)T->inside, (unsigned long long)T->clipped);
     skinq_status st = SKINQ_OK;
     for (int m = 0; st == SKINQ_OK && m < SKINQ_CM_COUNT; m++) {
         st = add_summary(ctx, out, p, T, m);
         if (st == SKINQ_OK && R->has) {
             skinq_color_stat s = skinq_color_moments(p, T, m);
-            st = skinq_metrics_addf(ctx, out, R->mean[m], metric_info[m].unit, "color.%s.ref_mean", metric_info[m].name);
+            st = skinq_metrics_addf(ctx, out, R->mean[m], metric_info[m].unit, "color.%s.ref_mean",
+                                    metric_info[m].name);
             if (st == SKINQ_OK)
-                st = skinq_metrics_addf(ctx, out, s.mean - R->mean[m], metric_info[m].unit, "color.%s.delta_ref",
-                                        metric_info[m].name);
+                st = skinq_metrics_addf(ctx, out, s.mean - R->mean[m], metric_info[m].unit,
+                                        "color.%s.delta_ref", metric_info[m].name);
         }
     }
     if (st != SKINQ_OK)
@@ -470,8 +517,8 @@ void skinq_color_info_init(skinq_color_info *I, const skinq_roi *roi, int width,
 {
     memset(I, 0, sizeof *I);
     snprintf(I->white_point, sizeof I->white_point, "D65");
-    snprintf(I->roi_source, sizeof I->roi_source, "%s%s", skinq_roi_kind_name(roi ? roi->kind : SKINQ_ROI_IMAGE),
-             roi && roi->alpha ? "+alpha" : "");
+    snprintf(I->roi_source, sizeof I->roi_source, "%s%s",
+             skinq_roi_kind_name(roi ? roi->kind : SKINQ_ROI_IMAGE), roi && roi->alpha ? "+alpha" : "");
     I->roi_rect = roi ? roi->bbox : (skinq_rect){0, 0, width, height};
     I->white_gains[0] = I->white_gains[1] = I->white_gains[2] = 1;
 }
@@ -483,13 +530,14 @@ static skinq_status white_phase(skinq_ctx *ctx, const skinq_image *img, const sk
     if (!o->has_white)
         return SKINQ_OK;
     I->has_white = 1;
-    return skinq_color_white_gains(ctx, img, alpha, o->white, o->white_reflectance, I->white_gains, &I->white_pixels,
-                                   &I->white_clipped);
+    return skinq_color_white_gains(ctx, img, alpha, o->white, o->white_reflectance, I->white_gains,
+                                   &I->white_pixels, &I->white_clipped);
 }
 
 /* The reference region first: its means and median a* (which sets the red threshold) into R. */
-static skinq_status ref_phase(skinq_ctx *ctx, skinq_color_params *p, const skinq_image *img, const skinq_mask *alpha,
-                              const skinq_color_options *o, skinq_color_accs *A, skinq_color_info *I, skinq_color_ref *R)
+static skinq_status ref_phase(skinq_ctx *ctx, skinq_color_params *p, const skinq_image *img,
+                              const skinq_mask *alpha, const skinq_color_options *o, skinq_color_accs *A,
+                              skinq_color_info *I, skinq_color_ref *R)
 {
     if (!o->has_ref)
         return SKINQ_OK;
@@ -501,16 +549,17 @@ static skinq_status ref_phase(skinq_ctx *ctx, skinq_color_params *p, const skinq
     I->ref_pixels = any ? T->n : 0;
     I->ref_clipped = any ? T->clipped : 0;
     if (st == SKINQ_OK && I->ref_pixels == 0)
-        st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "reference region %d,%d,%d,%d has no usable pixel in the %dx%d image",
-                        o->ref.x, o->ref.y, o->ref.w, o->ref.h, img->width, img->height);
+        st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
+                        "reference region %d,%d,%d,%d has no usable pixel in the %dx%d image", o->ref.x,
+                        o->ref.y, o->ref.w, o->ref.h, img->width, img->height);
     if (st == SKINQ_OK)
         skinq_color_ref_summary(p, T, R);
     return st;
 }
 
 skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const skinq_roi *roi,
-                                 const skinq_color_options *opt, const skinq_maps_options *maps, skinq_metrics *out,
-                                 skinq_color_info *info)
+                                 const skinq_color_options *opt, const skinq_maps_options *maps,
+                                 skinq_metrics *out, skinq_color_info *info)
 {
     skinq_color_options defaults;
     if (!opt) {
@@ -533,8 +582,9 @@ skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const s
         (st = skinq_color_params_init(ctx, &p, img, I.white_gains)) != SKINQ_OK ||
         (st = skinq_color_accs_new(ctx, &A, skinq_ctx_threads(ctx))) != SKINQ_OK)
         goto done;
-    if (dir && (st = skinq_color_maps_new(ctx, &M, img->width, img->height,
-                                          maps->color_max_size > 0 ? maps->color_max_size : 1024)) != SKINQ_OK)
+    if (dir &&
+        (st = skinq_color_maps_new(ctx, &M, img->width, img->height,
+                                   maps->color_max_size > 0 ? maps->color_max_size : 1024)) != SKINQ_OK)
         goto done;
     if ((st = ref_phase(ctx, &p, img, alpha, opt, &A, &I, &R)) != SKINQ_OK)
         goto done;

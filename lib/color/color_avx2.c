@@ -16,8 +16,8 @@ static inline void color_load8(const uint8_t *p, vi *r, vi *g, vi *b)
     __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(p + 8));
     __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
-    const __m256i sr = _mm256_setr_epi8(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1, 4, -1, -1, -1, 7,
-                                        -1, -1, -1, 10, -1, -1, -1, 13, -1, -1, -1);
+    const __m256i sr = _mm256_setr_epi8(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1, 4, -1, -1,
+                                        -1, 7, -1, -1, -1, 10, -1, -1, -1, 13, -1, -1, -1);
     const __m256i one = _mm256_set1_epi32(1);
     *r = _mm256_shuffle_epi8(v, sr);
     *g = _mm256_shuffle_epi8(v, _mm256_add_epi32(sr, one));
@@ -52,10 +52,11 @@ void skinq_color_row16_avx2(const skinq_color_params *p, const uint16_t *rgb, co
 
 /* Colour histogram: 8 indices r<<16 | g<<8 | b a step from one byte shuffle of the 24 bytes
  * (lane 1 holds pixels 4..7 at byte 4 + 3k, as in color_load8), masked-out lanes → the dump. */
-static void skinq_color_hist8_avx2(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist, uint8_t *rows)
+static void skinq_color_hist8_avx2(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist,
+                                   uint8_t *rows)
 {
-    const __m256i sh = _mm256_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1, 6, 5, 4, -1, 9, 8, 7, -1,
-                                        12, 11, 10, -1, 15, 14, 13, -1);
+    const __m256i sh = _mm256_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1, 6, 5, 4, -1, 9,
+                                        8, 7, -1, 12, 11, 10, -1, 15, 14, 13, -1);
     const __m256i dump = _mm256_set1_epi32((int)SKINQ_HIST8_DUMP), zero = _mm256_setzero_si256();
     skinq_hist_run r = {SKINQ_HIST8_DUMP, 0};
     _Alignas(32) uint32_t idx[8];

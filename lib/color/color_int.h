@@ -20,8 +20,8 @@ skinq_status skinq_color_params_init(skinq_ctx *ctx, skinq_color_params *p, cons
  * Run the dispatched row kernel on pixels [x0, x0+n) of row y of an RGB image (8 or 16 bit).
  * mask: n bytes or NULL; acc, out as in color_kernels.h.
  */
-void skinq_color_row(const struct skinq_color_dsp *k, const skinq_color_params *p, const skinq_image *img, int y, int x0,
-                     size_t n, const uint8_t *mask, skinq_color_acc *acc, float *const *out);
+void skinq_color_row(const struct skinq_color_dsp *k, const skinq_color_params *p, const skinq_image *img,
+                     int y, int x0, size_t n, const uint8_t *mask, skinq_color_acc *acc, float *const *out);
 
 /**
  * The statistics of an 8-bit image's box (masks m1 AND m2, either NULL) by colour histogram
@@ -29,8 +29,9 @@ void skinq_color_row(const struct skinq_color_dsp *k, const skinq_color_params *
  * SKINQ_CM_COUNT × SKINQ_CHIST_STRIDE array per thread of ctx). Same numbers as the per-pixel
  * kernels, far fewer evaluations. @return SKINQ_OK or SKINQ_E_NOMEM.
  */
-skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img, skinq_rect box,
-                                   const skinq_mask *m1, const skinq_mask *m2, skinq_color_acc *acc, uint32_t **bins);
+skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img,
+                                   skinq_rect box, const skinq_mask *m1, const skinq_mask *m2,
+                                   skinq_color_acc *acc, uint32_t **bins);
 
 /* The colour histograms behind skinq_color_hist_pass(), for callers that feed rows themselves
  * (the streaming JPEG analysis): `slots` independent histograms (one per feeding thread), each
@@ -39,8 +40,8 @@ typedef struct skinq_color_counts skinq_color_counts;
 skinq_status skinq_color_counts_new(skinq_ctx *ctx, int slots, skinq_color_counts **out);
 void skinq_color_counts_free(skinq_ctx *ctx, skinq_color_counts **c);
 /** Count n pixels of 8-bit RGB (mask NULL = all) into a slot. */
-void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_color_dsp *k, const uint8_t *rgb,
-                            const uint8_t *mask, size_t n);
+void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_color_dsp *k,
+                            const uint8_t *rgb, const uint8_t *mask, size_t n);
 /** Evaluate every counted colour: moments and counts into acc, bins into bins[thread]. Leaves the
  *  counts empty (once per count). */
 skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, const skinq_color_params *p,
@@ -148,9 +149,9 @@ enum { MAP_A, MAP_EI, MAP_HB, MAP_MEL, MAP_COUNT };
 extern const int skinq_color_map_metric[MAP_COUNT];
 
 typedef struct color_maps {
-    int f, w, h;                 /* factor, cells per row, rows of cells */
-    float *sum[MAP_COUNT];       /* w×h sums of each map's metric over a cell's valid pixels */
-    uint32_t *valid, *inside;    /* counts per cell */
+    int f, w, h;              /* factor, cells per row, rows of cells */
+    float *sum[MAP_COUNT];    /* w×h sums of each map's metric over a cell's valid pixels */
+    uint32_t *valid, *inside; /* counts per cell */
 } color_maps;
 
 /** Cells of at most max_size per side for a width×height image. */

@@ -86,11 +86,11 @@ struct skinq_color_dsp;
 
 typedef struct skinq_color_params {
     const struct skinq_color_dsp *dsp; /**< the context's colour kernel table (skinq_color_params_init) */
-    const float *lin;      /**< code → linear value (256 or 65536 entries, by kernel) */
-    const float *od;       /**< code → −log10(linear value), finite */
-    float gain[3];         /**< white gains on linear R, G, B (1 when none) */
-    float od_offset[3];    /**< −log10(gain[c]) */
-    float decomp[2][3];    /**< rows giving melanin, hemoglobin from (OD_R, OD_G, OD_B) */
+    const float *lin;                  /**< code → linear value (256 or 65536 entries, by kernel) */
+    const float *od;                   /**< code → −log10(linear value), finite */
+    float gain[3];                     /**< white gains on linear R, G, B (1 when none) */
+    float od_offset[3];                /**< −log10(gain[c]) */
+    float decomp[2][3];                /**< rows giving melanin, hemoglobin from (OD_R, OD_G, OD_B) */
     float hist_lo[SKINQ_CM_COUNT], hist_scale[SKINQ_CM_COUNT];
     float shift[SKINQ_CM_COUNT]; /**< moments are of (v − shift): near the mean keeps the sums exact */
 } skinq_color_params;
@@ -128,15 +128,15 @@ typedef void (*skinq_color_row16_fn)(const skinq_color_params *p, const uint16_t
 
 /* ---- shared scalar maths: the reference every SIMD body mirrors operation for operation ---- */
 
-#define SKINQ_CBRT_MAGIC 0x54a2fa8c /* inverse-cube-root first guess: K − bits(t)/3 */
-#define SKINQ_LAB_EPS 0.008856452f  /* (6/29)^3 */
-#define SKINQ_LAB_TOE_K 7.787037f   /* (29/6)^2/3 */
+#define SKINQ_CBRT_MAGIC 0x54a2fa8c  /* inverse-cube-root first guess: K − bits(t)/3 */
+#define SKINQ_LAB_EPS 0.008856452f   /* (6/29)^3 */
+#define SKINQ_LAB_TOE_K 7.787037f    /* (29/6)^2/3 */
 #define SKINQ_LAB_TOE_C 0.137931034f /* 4/29 */
 
 /* Minimax-style fit of atan(a) = a·P(a²) on [0, 1]: max error 4e-8 rad (tests/kernels checks
  * ITA against atan2 in double). Coefficients c0..c7 of P. */
-static const float skinq_atan_c[8] = {0.9999993343673721f,  -0.3332985624973443f, 0.1994651716447861f,
-                                      -0.1390840142166728f, 0.09641646140827206f, -0.05590518776573711f,
+static const float skinq_atan_c[8] = {0.9999993343673721f,   -0.3332985624973443f,  0.1994651716447861f,
+                                      -0.1390840142166728f,  0.09641646140827206f,  -0.05590518776573711f,
                                       0.021858243928663364f, -0.004053320883130003f};
 
 /* Cube root without division: r ≈ t^(−1/3) from the exponent bits (integer division by 3 done in
@@ -233,8 +233,8 @@ static inline void skinq_hist_flush(skinq_hist_run *r, uint32_t *hist, uint8_t *
 }
 
 /* Pixels [i, n) one by one: the scalar reference's loop body and every SIMD kernel's tail. */
-static inline void skinq_hist8_pixels(skinq_hist_run *r, const uint8_t *rgb, const uint8_t *mask, size_t i, size_t n,
-                                      uint32_t *hist, uint8_t *rows)
+static inline void skinq_hist8_pixels(skinq_hist_run *r, const uint8_t *rgb, const uint8_t *mask, size_t i,
+                                      size_t n, uint32_t *hist, uint8_t *rows)
 {
     for (; i < n; i++) {
         const uint8_t *p = rgb + 3 * i;
@@ -286,7 +286,8 @@ void skinq_color_row8_scalar(const skinq_color_params *p, const uint8_t *rgb, co
                              skinq_color_acc *acc, float *const *out);
 void skinq_color_row16_scalar(const skinq_color_params *p, const uint16_t *rgb, const uint8_t *mask, size_t n,
                               skinq_color_acc *acc, float *const *out);
-void skinq_color_hist8_scalar(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist, uint8_t *rows);
+void skinq_color_hist8_scalar(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist,
+                              uint8_t *rows);
 void skinq_color_to_fixed_scalar(const float *restrict L, const float *restrict mel, uint16_t *restrict L16,
                                  int16_t *restrict mel16, int n);
 void skinq_color_fixed8_L_scalar(const float *restrict Y, uint16_t *restrict L16, int n);

@@ -10,7 +10,8 @@
 #include "render/render.h"
 
 const int skinq_color_map_metric[MAP_COUNT] = {SKINQ_CM_A, SKINQ_CM_EI, SKINQ_CM_HB, SKINQ_CM_MEL};
-static const char *const map_file[MAP_COUNT] = {"a.png", "erythema_index.png", "hemoglobin.png", "melanin.png"};
+static const char *const map_file[MAP_COUNT] = {"a.png", "erythema_index.png", "hemoglobin.png",
+                                                "melanin.png"};
 /* magma for redness (dark → bright red-yellow), viridis for the pigment */
 static const skinq_colormap map_cmap[MAP_COUNT] = {SKINQ_CMAP_MAGMA, SKINQ_CMAP_MAGMA, SKINQ_CMAP_MAGMA,
                                                    SKINQ_CMAP_VIRIDIS};
@@ -58,8 +59,9 @@ static skinq_status cell_photo(skinq_ctx *ctx, const color_maps *M, const skinq_
                 const uint8_t *row = skinq_image_row(img, y);
                 for (int x = cx * M->f; x < x1; x++, n++)
                     for (int c = 0; c < 3; c++)
-                        s[c] += img->depth == 16 ? ((const uint16_t *)(const void *)row)[3 * (size_t)x + c] / 257.0
-                                                 : row[3 * (size_t)x + c];
+                        s[c] += img->depth == 16
+                                    ? ((const uint16_t *)(const void *)row)[3 * (size_t)x + c] / 257.0
+                                    : row[3 * (size_t)x + c];
             }
             for (int c = 0; c < 3; c++)
                 dst[3 * cx + c] = (uint8_t)lround(s[c] / n);
@@ -110,8 +112,8 @@ skinq_status skinq_color_maps_write(skinq_ctx *ctx, const color_maps *M, const s
         if (st == SKINQ_OK && i == MAP_A) {
             st = map_path(ctx, path, sizeof path, dir, "overlay_a.png");
             if (st == SKINQ_OK)
-                st = skinq_overlay_write(ctx, path, photo, mean, (size_t)M->w, M->w, M->h, valid, (size_t)M->w, lo,
-                                         hi, 0.55, map_cmap[i]);
+                st = skinq_overlay_write(ctx, path, photo, mean, (size_t)M->w, M->w, M->h, valid,
+                                         (size_t)M->w, lo, hi, 0.55, map_cmap[i]);
         }
     }
     if (st == SKINQ_OK) { /* the ROI: the photo as is inside, dimmed to a third outside */

@@ -60,7 +60,8 @@ static inline void pixel_metrics(const skinq_color_params *p, unsigned cr, unsig
     v[SKINQ_CM_L] = 116.0f * fy - 16.0f;
     v[SKINQ_CM_A] = 500.0f * (fx - fy);
     v[SKINQ_CM_B] = 200.0f * (fy - fz);
-    float odr = p->od[cr] + p->od_offset[0], odg = p->od[cg] + p->od_offset[1], odb = p->od[cb] + p->od_offset[2];
+    float odr = p->od[cr] + p->od_offset[0], odg = p->od[cg] + p->od_offset[1],
+          odb = p->od[cb] + p->od_offset[2];
     v[SKINQ_CM_EI] = 100.0f * (odg - odr);
     v[SKINQ_CM_MI] = 100.0f * odr;
     v[SKINQ_CM_MEL] = p->decomp[0][0] * odr + p->decomp[0][1] * odg + p->decomp[0][2] * odb;
@@ -83,8 +84,9 @@ static inline void pixel_lmi(const skinq_color_params *p, unsigned cr, unsigned 
 
 /* One pixel: metrics, optional outputs, validity and accumulation (double sums, histogram).
  * lmi: only L* and the melanin index are wanted (no accumulation). */
-static inline void pixel_row_step(const skinq_color_params *p, unsigned cr, unsigned cg, unsigned cb, unsigned maxcode,
-                                  int inside, size_t i, skinq_color_acc *acc, float *const *out, int lmi)
+static inline void pixel_row_step(const skinq_color_params *p, unsigned cr, unsigned cg, unsigned cb,
+                                  unsigned maxcode, int inside, size_t i, skinq_color_acc *acc,
+                                  float *const *out, int lmi)
 {
     float v[SKINQ_CM_COUNT];
     if (lmi)
@@ -130,7 +132,8 @@ void skinq_color_row16_scalar(const skinq_color_params *p, const uint16_t *rgb, 
         pixel_row_step(p, rgb[0], rgb[1], rgb[2], 65535, mask ? mask[i] != 0 : 1, i, acc, out, lmi);
 }
 
-void skinq_color_hist8_scalar(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist, uint8_t *rows)
+void skinq_color_hist8_scalar(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist,
+                              uint8_t *rows)
 {
     skinq_hist_run r = {SKINQ_HIST8_DUMP, 0};
     skinq_hist8_pixels(&r, rgb, mask, 0, n, hist, rows);

@@ -41,7 +41,8 @@ void skinq_color_row16_sse41(const skinq_color_params *p, const uint16_t *rgb, c
 #include "color_tpl.h"
 
 /* Colour histogram: 4 indices r<<16 | g<<8 | b a step from one byte shuffle of 12 bytes. */
-static void skinq_color_hist8_sse41(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist, uint8_t *rows)
+static void skinq_color_hist8_sse41(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist,
+                                    uint8_t *rows)
 {
     const __m128i sh = _mm_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1);
     const __m128i dump = _mm_set1_epi32((int)SKINQ_HIST8_DUMP), zero = _mm_setzero_si128();

@@ -11,9 +11,9 @@
 
 struct skinq_color_stream {
     skinq_color_options o;
-    const skinq_roi *R;           /* borrowed */
+    const skinq_roi *R; /* borrowed */
     int width, height;
-    skinq_rect roi, ref, white;   /* clipped to the image */
+    skinq_rect roi, ref, white; /* clipped to the image */
     skinq_color_counts *roi_c, *ref_c;
     double white_sum[3];
     uint64_t white_n, white_clipped;
@@ -26,8 +26,9 @@ skinq_status skinq_color_stream_new(skinq_ctx *ctx, int width, int height, const
     if (!isfinite(o->red_threshold))
         return skinq_fail(ctx, SKINQ_E_INVALID, "red threshold must be finite");
     if ((roi->mask && (roi->mask->width != width || roi->mask->height != height)) || roi->alpha)
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "the region of interest was resolved for another image than this %dx%d one",
-                          width, height);
+        return skinq_fail(ctx, SKINQ_E_FORMAT,
+                          "the region of interest was resolved for another image than this %dx%d one", width,
+                          height);
     skinq_color_stream *s = skinq_calloc(ctx, 1, sizeof *s);
     if (!s)
         return SKINQ_E_NOMEM;
@@ -104,8 +105,8 @@ skinq_status skinq_color_stream_finish(skinq_ctx *ctx, skinq_color_stream *s, sk
         I.has_white = 1;
         I.white_pixels = s->white_n;
         I.white_clipped = s->white_clipped;
-        st = skinq_color_gains_from_sums(ctx, s->white_sum, s->white_n, s->o.white_reflectance, s->o.white, s->width,
-                                         s->height, gains);
+        st = skinq_color_gains_from_sums(ctx, s->white_sum, s->white_n, s->o.white_reflectance, s->o.white,
+                                         s->width, s->height, gains);
     }
     memcpy(I.white_gains, gains, sizeof gains);
     skinq_image shape = {0};
@@ -130,8 +131,8 @@ skinq_status skinq_color_stream_finish(skinq_ctx *ctx, skinq_color_stream *s, sk
             I.ref_clipped = A.a[A.n].clipped;
             if (I.ref_pixels == 0)
                 st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
-                                "reference region %d,%d,%d,%d has no usable pixel in the %dx%d image", s->o.ref.x,
-                                s->o.ref.y, s->o.ref.w, s->o.ref.h, s->width, s->height);
+                                "reference region %d,%d,%d,%d has no usable pixel in the %dx%d image",
+                                s->o.ref.x, s->o.ref.y, s->o.ref.w, s->o.ref.h, s->width, s->height);
             else
                 skinq_color_ref_summary(&p, &A.a[A.n], &R);
         }

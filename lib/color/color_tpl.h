@@ -8,11 +8,13 @@
 /* Cube root as skinq_cbrt_hh(): magic first guess, two Householder steps, t·r·r. */
 static inline vf color_cbrt(vf t)
 {
-    vi g = vi_sub(vi_set1(SKINQ_CBRT_MAGIC), vi_from_vf_nearest(vf_mul(vf_from_vi(vf_as_vi(t)), vf_set1(1.0f / 3.0f))));
+    vi g = vi_sub(vi_set1(SKINQ_CBRT_MAGIC),
+                  vi_from_vf_nearest(vf_mul(vf_from_vi(vf_as_vi(t)), vf_set1(1.0f / 3.0f))));
     vf r = vi_as_vf(g);
     for (int k = 0; k < 2; k++) {
         vf d = vf_sub(vf_set1(1.0f), vf_mul(t, vf_mul(vf_mul(r, r), r)));
-        r = vf_mul(r, vf_add(vf_mul(d, vf_add(vf_mul(d, vf_set1(2.0f / 9.0f)), vf_set1(1.0f / 3.0f))), vf_set1(1.0f)));
+        r = vf_mul(r, vf_add(vf_mul(d, vf_add(vf_mul(d, vf_set1(2.0f / 9.0f)), vf_set1(1.0f / 3.0f))),
+                             vf_set1(1.0f)));
     }
     return vf_mul(vf_mul(t, r), r);
 }
@@ -43,8 +45,8 @@ static inline vf color_atan2(vf y, vf x)
 }
 
 /* The metrics of VW pixels given their codes; returns the validity mask (all-ones lanes). */
-static inline vf color_metrics(const skinq_color_params *p, vi r8, vi g8, vi b8, vi mraw, vi maxcode, vf v[SKINQ_CM_COUNT],
-                               int *n_valid, int *n_clipped, int *n_inside)
+static inline vf color_metrics(const skinq_color_params *p, vi r8, vi g8, vi b8, vi mraw, vi maxcode,
+                               vf v[SKINQ_CM_COUNT], int *n_valid, int *n_clipped, int *n_inside)
 {
     const float *m = skinq_rgb2xyz_n;
     vf r = vf_mul(vf_gather(p->lin, r8), vf_set1(p->gain[0]));
@@ -62,11 +64,14 @@ static inline vf color_metrics(const skinq_color_params *p, vi r8, vi g8, vi b8,
     vf odb = vf_add(vf_gather(p->od, b8), vf_set1(p->od_offset[2]));
     v[SKINQ_CM_EI] = vf_mul(vf_set1(100.0f), vf_sub(odg, odr));
     v[SKINQ_CM_MI] = vf_mul(vf_set1(100.0f), odr);
-    v[SKINQ_CM_MEL] = vf_add(vf_add(vf_mul(vf_set1(p->decomp[0][0]), odr), vf_mul(vf_set1(p->decomp[0][1]), odg)),
-                            vf_mul(vf_set1(p->decomp[0][2]), odb));
-    v[SKINQ_CM_HB] = vf_add(vf_add(vf_mul(vf_set1(p->decomp[1][0]), odr), vf_mul(vf_set1(p->decomp[1][1]), odg)),
-                           vf_mul(vf_set1(p->decomp[1][2]), odb));
-    v[SKINQ_CM_ITA] = vf_mul(color_atan2(vf_sub(v[SKINQ_CM_L], vf_set1(50.0f)), v[SKINQ_CM_B]), vf_set1(57.2957795f));
+    v[SKINQ_CM_MEL] =
+        vf_add(vf_add(vf_mul(vf_set1(p->decomp[0][0]), odr), vf_mul(vf_set1(p->decomp[0][1]), odg)),
+               vf_mul(vf_set1(p->decomp[0][2]), odb));
+    v[SKINQ_CM_HB] =
+        vf_add(vf_add(vf_mul(vf_set1(p->decomp[1][0]), odr), vf_mul(vf_set1(p->decomp[1][1]), odg)),
+               vf_mul(vf_set1(p->decomp[1][2]), odb));
+    v[SKINQ_CM_ITA] =
+        vf_mul(color_atan2(vf_sub(v[SKINQ_CM_L], vf_set1(50.0f)), v[SKINQ_CM_B]), vf_set1(57.2957795f));
 
     vi zero = vi_set1(0);
     vi outside = vi_eq(mraw, zero);
@@ -94,8 +99,9 @@ static inline void color_lmi(const skinq_color_params *p, vi r8, vi g8, vi b8, v
 }
 
 /* Accumulate one step: moments in the float lane accumulators s, q; bins into the histogram. */
-static inline void color_accumulate(const skinq_color_params *p, skinq_color_acc *acc, const vf v[SKINQ_CM_COUNT],
-                                    vf valid, vf s[SKINQ_CM_COUNT], vf q[SKINQ_CM_COUNT])
+static inline void color_accumulate(const skinq_color_params *p, skinq_color_acc *acc,
+                                    const vf v[SKINQ_CM_COUNT], vf valid, vf s[SKINQ_CM_COUNT],
+                                    vf q[SKINQ_CM_COUNT])
 {
     _Alignas(32) int32_t idx[SKINQ_CM_COUNT][VW];
     for (int k = 0; k < SKINQ_CM_COUNT; k++) {
@@ -132,74 +138,74 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
 }
 
 /* The row body for one sample type T (uint8_t / uint16_t) and its loader. */
-#define COLOR_ROW_BODY(T, LOAD, MAXCODE)                                                                         \
-    vf s[SKINQ_CM_COUNT], q[SKINQ_CM_COUNT];                                                                     \
-    for (int k = 0; k < SKINQ_CM_COUNT; k++)                                                                     \
-        s[k] = q[k] = vf_set1(0.0f);                                                                              \
-    const vi maxcode = vi_set1(MAXCODE), ones = vi_set1(1);                                                      \
-    uint64_t nv = 0, nc = 0, ni = 0;                                                                             \
-    const int lmi = skinq_color_lmi_only(acc, out);                                                              \
-    size_t i = 0;                                                                                                \
-    int steps = 0;                                                                                               \
-    for (; i + VW <= n; i += VW) {                                                                               \
-        vi r8, g8, b8;                                                                                           \
-        LOAD(rgb + 3 * i, &r8, &g8, &b8);                                                                        \
-        vi mraw = mask ? color_load_mask(mask + i) : ones;                                                       \
-        vf v[SKINQ_CM_COUNT];                                                                                    \
-        int a = 0, c = 0, d = 0;                                                                                 \
-        vf valid = vf_set1(0.0f);                                                                                 \
-        if (lmi)                                                                                                 \
-            color_lmi(p, r8, g8, b8, v);                                                                         \
-        else                                                                                                     \
-            valid = color_metrics(p, r8, g8, b8, mraw, maxcode, v, &a, &c, &d);                                  \
-        if (out)                                                                                                 \
-            for (int k = 0; k < SKINQ_CM_COUNT; k++)                                                             \
-                if (out[k])                                                                                      \
-                    vf_store(out[k] + i, v[k]);                                                                   \
-        if (acc) {                                                                                               \
-            nv += (uint64_t)a, nc += (uint64_t)c, ni += (uint64_t)d;                                             \
-            color_accumulate(p, acc, v, valid, s, q);                                                            \
-            if (++steps == SKINQ_COLOR_BLOCK) {                                                                  \
-                color_flush(acc, s, q);                                                                          \
-                steps = 0;                                                                                       \
-            }                                                                                                    \
-        }                                                                                                        \
-    }                                                                                                            \
-    if (i < n) { /* the tail: a zero-padded block whose padding lanes are outside the mask */                    \
-        size_t rest = n - i;                                                                                     \
-        T px[3 * VW];                                                                                            \
-        uint8_t mk[VW];                                                                                          \
-        memset(px, 0, sizeof px);                                                                                \
-        memset(mk, 0, sizeof mk);                                                                                \
-        memcpy(px, rgb + 3 * i, 3 * rest * sizeof(T));                                                          \
-        for (size_t l = 0; l < rest; l++)                                                                        \
-            mk[l] = mask ? mask[i + l] : 1;                                                                      \
-        vi r8, g8, b8;                                                                                           \
-        LOAD(px, &r8, &g8, &b8);                                                                                 \
-        vf v[SKINQ_CM_COUNT];                                                                                    \
-        int a = 0, c = 0, d = 0;                                                                                 \
-        vf valid = vf_set1(0.0f);                                                                                 \
-        if (lmi)                                                                                                 \
-            color_lmi(p, r8, g8, b8, v);                                                                         \
-        else                                                                                                     \
-            valid = color_metrics(p, r8, g8, b8, color_load_mask(mk), maxcode, v, &a, &c, &d);                   \
-        if (out)                                                                                                 \
-            for (int k = 0; k < SKINQ_CM_COUNT; k++)                                                             \
-                if (out[k]) {                                                                                    \
-                    _Alignas(32) float tmp[VW];                                                                  \
-                    vf_store(tmp, v[k]);                                                                          \
-                    memcpy(out[k] + i, tmp, rest * sizeof(float));                                               \
-                }                                                                                                \
-        if (acc) {                                                                                               \
-            nv += (uint64_t)a, nc += (uint64_t)c, ni += (uint64_t)d;                                             \
-            color_accumulate(p, acc, v, valid, s, q);                                                            \
-            steps = 1;                                                                                           \
-        }                                                                                                        \
-    }                                                                                                            \
-    if (acc) {                                                                                                   \
-        if (steps)                                                                                               \
-            color_flush(acc, s, q);                                                                              \
-        acc->n += nv, acc->clipped += nc, acc->inside += ni;                                                     \
+#define COLOR_ROW_BODY(T, LOAD, MAXCODE)                                                                     \
+    vf s[SKINQ_CM_COUNT], q[SKINQ_CM_COUNT];                                                                 \
+    for (int k = 0; k < SKINQ_CM_COUNT; k++)                                                                 \
+        s[k] = q[k] = vf_set1(0.0f);                                                                         \
+    const vi maxcode = vi_set1(MAXCODE), ones = vi_set1(1);                                                  \
+    uint64_t nv = 0, nc = 0, ni = 0;                                                                         \
+    const int lmi = skinq_color_lmi_only(acc, out);                                                          \
+    size_t i = 0;                                                                                            \
+    int steps = 0;                                                                                           \
+    for (; i + VW <= n; i += VW) {                                                                           \
+        vi r8, g8, b8;                                                                                       \
+        LOAD(rgb + 3 * i, &r8, &g8, &b8);                                                                    \
+        vi mraw = mask ? color_load_mask(mask + i) : ones;                                                   \
+        vf v[SKINQ_CM_COUNT];                                                                                \
+        int a = 0, c = 0, d = 0;                                                                             \
+        vf valid = vf_set1(0.0f);                                                                            \
+        if (lmi)                                                                                             \
+            color_lmi(p, r8, g8, b8, v);                                                                     \
+        else                                                                                                 \
+            valid = color_metrics(p, r8, g8, b8, mraw, maxcode, v, &a, &c, &d);                              \
+        if (out)                                                                                             \
+            for (int k = 0; k < SKINQ_CM_COUNT; k++)                                                         \
+                if (out[k])                                                                                  \
+                    vf_store(out[k] + i, v[k]);                                                              \
+        if (acc) {                                                                                           \
+            nv += (uint64_t)a, nc += (uint64_t)c, ni += (uint64_t)d;                                         \
+            color_accumulate(p, acc, v, valid, s, q);                                                        \
+            if (++steps == SKINQ_COLOR_BLOCK) {                                                              \
+                color_flush(acc, s, q);                                                                      \
+                steps = 0;                                                                                   \
+            }                                                                                                \
+        }                                                                                                    \
+    }                                                                                                        \
+    if (i < n) { /* the tail: a zero-padded block whose padding lanes are outside the mask */                \
+        size_t rest = n - i;                                                                                 \
+        T px[3 * VW];                                                                                        \
+        uint8_t mk[VW];                                                                                      \
+        memset(px, 0, sizeof px);                                                                            \
+        memset(mk, 0, sizeof mk);                                                                            \
+        memcpy(px, rgb + 3 * i, 3 * rest * sizeof(T));                                                       \
+        for (size_t l = 0; l < rest; l++)                                                                    \
+            mk[l] = mask ? mask[i + l] : 1;                                                                  \
+        vi r8, g8, b8;                                                                                       \
+        LOAD(px, &r8, &g8, &b8);                                                                             \
+        vf v[SKINQ_CM_COUNT];                                                                                \
+        int a = 0, c = 0, d = 0;                                                                             \
+        vf valid = vf_set1(0.0f);                                                                            \
+        if (lmi)                                                                                             \
+            color_lmi(p, r8, g8, b8, v);                                                                     \
+        else                                                                                                 \
+            valid = color_metrics(p, r8, g8, b8, color_load_mask(mk), maxcode, v, &a, &c, &d);               \
+        if (out)                                                                                             \
+            for (int k = 0; k < SKINQ_CM_COUNT; k++)                                                         \
+                if (out[k]) {                                                                                \
+                    _Alignas(32) float tmp[VW];                                                              \
+                    vf_store(tmp, v[k]);                                                                     \
+                    memcpy(out[k] + i, tmp, rest * sizeof(float));                                           \
+                }                                                                                            \
+        if (acc) {                                                                                           \
+            nv += (uint64_t)a, nc += (uint64_t)c, ni += (uint64_t)d;                                         \
+            color_accumulate(p, acc, v, valid, s, q);                                                        \
+            steps = 1;                                                                                       \
+        }                                                                                                    \
+    }                                                                                                        \
+    if (acc) {                                                                                               \
+        if (steps)                                                                                           \
+            color_flush(acc, s, q);                                                                          \
+        acc->n += nv, acc->clipped += nc, acc->inside += ni;                                                 \
     }
 
 void COLOR_ROW8_NAME(const skinq_color_params *p, const uint8_t *rgb, const uint8_t *mask, size_t n,

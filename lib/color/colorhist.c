@@ -13,8 +13,8 @@
 
 #include "color/color_int.h"
 
-#define R_PER_TASK 1    /* the evaluation: a task per red level (skin fills a few dozen of them) */
-#define BATCH 1024      /* colours evaluated per kernel call */
+#define R_PER_TASK 1 /* the evaluation: a task per red level (skin fills a few dozen of them) */
+#define BATCH 1024   /* colours evaluated per kernel call */
 
 typedef struct hist8 {
     uint32_t *count;
@@ -22,8 +22,8 @@ typedef struct hist8 {
 } hist8;
 
 typedef struct skinq_color_counts skinq_color_counts;
-void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_color_dsp *k, const uint8_t *rgb,
-                            const uint8_t *mask, size_t n);
+void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_color_dsp *k,
+                            const uint8_t *rgb, const uint8_t *mask, size_t n);
 
 typedef struct count_job {
     const struct skinq_color_dsp *k;
@@ -31,7 +31,7 @@ typedef struct count_job {
     skinq_rect box;
     const skinq_mask *m1, *m2;
     struct skinq_color_counts *c; /* a slot per thread */
-    uint8_t *scratch;  /* per thread: box.w mask bytes */
+    uint8_t *scratch;             /* per thread: box.w mask bytes */
     size_t scratch_size;
 } count_job;
 
@@ -50,7 +50,8 @@ static void count_task(void *user, int task, int thread)
                 mbuf[x] = r1[x] && r2[x];
             mask = mbuf;
         }
-        skinq_color_counts_row(J->c, thread, J->k, skinq_image_row(J->img, y) + (size_t)b.x * 3, mask, (size_t)b.w);
+        skinq_color_counts_row(J->c, thread, J->k, skinq_image_row(J->img, y) + (size_t)b.x * 3, mask,
+                               (size_t)b.w);
     }
 }
 
@@ -64,16 +65,16 @@ typedef struct eval_part {
 typedef struct eval_job {
     const struct skinq_color_dsp *k;
     const skinq_color_params *p;
-    hist8 *h;         /* read, then zeroed for reuse */
-    int threads;      /* slots of h */
-    eval_part *part;  /* one per task */
-    uint32_t **bins;  /* per thread: SKINQ_CM_COUNT × SKINQ_CHIST_STRIDE */
-    uint8_t *batch;   /* per thread: BATCH × (3 bytes + 4 count bytes) + SKINQ_CM_COUNT × BATCH floats */
+    hist8 *h;        /* read, then zeroed for reuse */
+    int threads;     /* slots of h */
+    eval_part *part; /* one per task */
+    uint32_t **bins; /* per thread: SKINQ_CM_COUNT × SKINQ_CHIST_STRIDE */
+    uint8_t *batch;  /* per thread: BATCH × (3 bytes + 4 count bytes) + SKINQ_CM_COUNT × BATCH floats */
     size_t batch_size;
 } eval_job;
 
-static void eval_batch(const eval_job *J, eval_part *P, uint32_t *bins, const uint8_t *rgb, const uint32_t *cnt, int nb,
-                       float *const *out)
+static void eval_batch(const eval_job *J, eval_part *P, uint32_t *bins, const uint8_t *rgb,
+                       const uint32_t *cnt, int nb, float *const *out)
 {
     const skinq_color_params *p = J->p;
     J->k->color_row8(p, rgb, NULL, (size_t)nb, NULL, out);
@@ -204,8 +205,8 @@ void skinq_color_counts_free(skinq_ctx *ctx, skinq_color_counts **cp)
     *cp = NULL;
 }
 
-void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_color_dsp *k, const uint8_t *rgb,
-                            const uint8_t *mask, size_t n)
+void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_color_dsp *k,
+                            const uint8_t *rgb, const uint8_t *mask, size_t n)
 {
     k->color_hist8(rgb, mask, n, c->h[slot].count, c->h[slot].rows);
 }
@@ -215,7 +216,13 @@ skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, cons
 {
     const int tasks = 256 / R_PER_TASK, threads = skinq_ctx_threads(ctx);
     eval_part *part = skinq_calloc(ctx, (size_t)tasks, sizeof *part);
-    eval_job E = {skinq_color_dsp(skinq_ctx_isa(ctx)), p, c->h, c->used, part, bins, NULL,
+    eval_job E = {skinq_color_dsp(skinq_ctx_isa(ctx)),
+                  p,
+                  c->h,
+                  c->used,
+                  part,
+                  bins,
+                  NULL,
                   8 * BATCH + (size_t)SKINQ_CM_COUNT * BATCH * sizeof(float)};
     skinq_status st = part ? SKINQ_OK : SKINQ_E_NOMEM;
     if (st == SKINQ_OK && !(E.batch = skinq_malloc(ctx, E.batch_size * (size_t)threads)))
@@ -242,13 +249,15 @@ skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, cons
     return st;
 }
 
-skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img, skinq_rect box,
-                                   const skinq_mask *m1, const skinq_mask *m2, skinq_color_acc *acc, uint32_t **bins)
+skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img,
+                                   skinq_rect box, const skinq_mask *m1, const skinq_mask *m2,
+                                   skinq_color_acc *acc, uint32_t **bins)
 {
     const int threads = skinq_ctx_threads(ctx);
     skinq_color_counts *c = NULL;
     skinq_status st = skinq_color_counts_new(ctx, threads, &c);
-    count_job C = {skinq_color_dsp(skinq_ctx_isa(ctx)), img, box, m1, m2, c, NULL, ((size_t)box.w + 63) & ~(size_t)63};
+    count_job C = {skinq_color_dsp(skinq_ctx_isa(ctx)), img, box, m1, m2, c, NULL,
+                   ((size_t)box.w + 63) & ~(size_t)63};
     if (st == SKINQ_OK && !(C.scratch = skinq_malloc(ctx, C.scratch_size * (size_t)threads)))
         st = SKINQ_E_NOMEM;
     if (st == SKINQ_OK) {

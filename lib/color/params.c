@@ -51,7 +51,8 @@ skinq_status skinq_color_params_init(skinq_ctx *ctx, skinq_color_params *p, cons
         p->lin = t;
         p->od = t + 65536;
     } else {
-        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "colour analysis takes 8- or 16-bit images, not %d-bit", img->depth);
+        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "colour analysis takes 8- or 16-bit images, not %d-bit",
+                          img->depth);
     }
     for (int c = 0; c < 3; c++) {
         double g = gains ? gains[c] : 1.0;
@@ -65,7 +66,8 @@ skinq_status skinq_color_params_init(skinq_ctx *ctx, skinq_color_params *p, cons
         M[i][1] = hb_od[i];
         M[i][2] = 1;
     }
-    double det = M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) - M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
+    double det = M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) -
+                 M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
                  M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0]);
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) { /* inverse = adjugate / det: inv[i][j] = cofactor(j, i) / det */

@@ -36,16 +36,16 @@ static skinq_rect mask_bbox(const skinq_mask *m, uint64_t *inside)
     return x1 >= 0 ? (skinq_rect){x0, y0, x1 - x0 + 1, y1 - y0 + 1} : (skinq_rect){0, 0, 0, 0};
 }
 
-static skinq_status check(skinq_ctx *ctx, int width, int height, const skinq_mask *alpha, const skinq_roi_options *o,
-                          double px_per_mm)
+static skinq_status check(skinq_ctx *ctx, int width, int height, const skinq_mask *alpha,
+                          const skinq_roi_options *o, double px_per_mm)
 {
     if (o->kind < SKINQ_ROI_IMAGE || o->kind > SKINQ_ROI_AUTO_SKIN)
         return skinq_fail(ctx, SKINQ_E_INVALID, "unknown ROI kind %d", (int)o->kind);
     if (!(px_per_mm >= 0) || !isfinite(px_per_mm))
         return skinq_fail(ctx, SKINQ_E_INVALID, "px/mm must be finite and >= 0");
     if (alpha && (alpha->width != width || alpha->height != height))
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "alpha mask is %dx%d, the image %dx%d", alpha->width, alpha->height,
-                          width, height);
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "alpha mask is %dx%d, the image %dx%d", alpha->width,
+                          alpha->height, width, height);
     if (o->kind == SKINQ_ROI_MASK && !o->mask)
         return skinq_fail(ctx, SKINQ_E_INVALID, "ROI kind 'mask' without a mask");
     if (o->kind == SKINQ_ROI_MASK && (o->mask->width != width || o->mask->height != height))
@@ -72,8 +72,9 @@ static skinq_status and_alpha(skinq_ctx *ctx, int width, int height, const skinq
 }
 
 /* Everything but the pixels of auto-skin: a width×height image and its alpha (may be NULL). */
-static skinq_status resolve(skinq_ctx *ctx, const skinq_image *img, int width, int height, const skinq_mask *alpha,
-                            const skinq_roi_options *o, double px_per_mm, const double gains[3], skinq_roi **out)
+static skinq_status resolve(skinq_ctx *ctx, const skinq_image *img, int width, int height,
+                            const skinq_mask *alpha, const skinq_roi_options *o, double px_per_mm,
+                            const double gains[3], skinq_roi **out)
 {
     const skinq_roi_options whole = {.kind = SKINQ_ROI_IMAGE};
     o = o ? o : &whole;
@@ -110,7 +111,8 @@ static skinq_status resolve(skinq_ctx *ctx, const skinq_image *img, int width, i
 }
 
 skinq_status skinq_roi_resolve(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
-                               const skinq_roi_options *o, double px_per_mm, const double gains[3], skinq_roi **out)
+                               const skinq_roi_options *o, double px_per_mm, const double gains[3],
+                               skinq_roi **out)
 {
     if (!img || !out)
         return skinq_fail(ctx, SKINQ_E_INVALID, "skinq_roi_resolve: NULL argument");

@@ -56,7 +56,8 @@ static void morph3(const uint8_t *in, uint8_t *out, int w, int h, int op)
             for (int dy = -1; dy <= 1; dy++)
                 for (int dx = -1; dx <= 1; dx++) {
                     int yy = y + dy, xx = x + dx;
-                    int s = yy >= 0 && yy < h && xx >= 0 && xx < w ? in[(size_t)yy * (size_t)w + (size_t)xx] : 0;
+                    int s =
+                        yy >= 0 && yy < h && xx >= 0 && xx < w ? in[(size_t)yy * (size_t)w + (size_t)xx] : 0;
                     v = op ? (v | s) : (v & s);
                 }
             out[(size_t)y * (size_t)w + (size_t)x] = (uint8_t)v;
@@ -114,8 +115,8 @@ static skinq_status keep_large_regions(skinq_ctx *ctx, uint8_t *g, int w, int h)
 
 /* The mean linear RGB (after gains) of cell (cx, cy), f×f pixels, over its pixels inside alpha
  * that are not clipped; 0 when none are, or when they are fewer than half of those inside. */
-static int skin_cell_mean(const skinq_image *img, const skinq_mask *alpha, const skinq_color_params *p, int f, int cx,
-                          int cy, double rgb[3])
+static int skin_cell_mean(const skinq_image *img, const skinq_mask *alpha, const skinq_color_params *p, int f,
+                          int cx, int cy, double rgb[3])
 {
     const unsigned maxcode = img->depth == 16 ? 65535 : 255;
     double s[3] = {0, 0, 0};
@@ -146,8 +147,8 @@ static int skin_cell_mean(const skinq_image *img, const skinq_mask *alpha, const
 
 /* The w×h cells whose mean colour lies in the skin gamut: cand[i] = 1, their L*a*b* in lab and
  * histograms. Returns their number. */
-static uint64_t skin_candidates(const skinq_image *img, const skinq_mask *alpha, const skinq_color_params *p, int f,
-                                int w, int h, float *lab, uint8_t *cand, uint32_t *hist)
+static uint64_t skin_candidates(const skinq_image *img, const skinq_mask *alpha, const skinq_color_params *p,
+                                int f, int w, int h, float *lab, uint8_t *cand, uint32_t *hist)
 {
     uint64_t ncand = 0;
     for (int cy = 0; cy < h; cy++)
@@ -189,8 +190,8 @@ static void skin_near_median(size_t cells, const float *lab, uint8_t *cand, uint
     }
     for (size_t i = 0; i < cells; i++)
         if (cand[i])
-            cand[i] = fabs(lab[3 * i] - med[0]) <= 3 * sig[0] && fabs(lab[3 * i + 2] - med[2]) <= 3 * sig[2] &&
-                      lab[3 * i + 1] >= med[1] - 3 * sig[1];
+            cand[i] = fabs(lab[3 * i] - med[0]) <= 3 * sig[0] &&
+                      fabs(lab[3 * i + 2] - med[2]) <= 3 * sig[2] && lab[3 * i + 1] >= med[1] - 3 * sig[1];
 }
 
 /* The cells back at full size (each f×f), ANDed with alpha, into a new mask. */
@@ -230,7 +231,8 @@ skinq_status skinq_color_skin_mask(skinq_ctx *ctx, const skinq_image *img, const
     }
     uint64_t ncand = skin_candidates(img, alpha, &p, f, w, h, lab, cand, hist);
     if (ncand == 0) {
-        st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no skin-coloured region found (--auto-skin); give --roi or --mask");
+        st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
+                        "no skin-coloured region found (--auto-skin); give --roi or --mask");
         goto done;
     }
     skin_near_median(cells, lab, cand, hist, ncand);
@@ -243,7 +245,8 @@ skinq_status skinq_color_skin_mask(skinq_ctx *ctx, const skinq_image *img, const
     for (size_t i = 0; i < cells; i++)
         kept += cand[i];
     if (kept == 0) {
-        st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no connected skin region found (--auto-skin); give --roi or --mask");
+        st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
+                        "no connected skin region found (--auto-skin); give --roi or --mask");
         goto done;
     }
     st = skin_full_size(ctx, img, alpha, cand, w, f, out);

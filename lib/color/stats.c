@@ -9,8 +9,10 @@
  * so bin edges are exact in float). Values outside land in the end bins.
  *   L* [0, 128) by 1/128; a*, b* [-128, 128) by 1/64; erythema index [-256, 256) by 1/32;
  *   melanin index [-128, 384) by 1/32; hemoglobin, melanin [-8, 8) by 1/1024; ITA° [-256, 256) by 1/32. */
-const float skinq_color_hist_lo[SKINQ_CM_COUNT] = {0.0f, -128.0f, -128.0f, -256.0f, -128.0f, -8.0f, -8.0f, -256.0f};
-const float skinq_color_hist_scale[SKINQ_CM_COUNT] = {128.0f, 64.0f, 64.0f, 32.0f, 32.0f, 1024.0f, 1024.0f, 32.0f};
+const float skinq_color_hist_lo[SKINQ_CM_COUNT] = {0.0f,    -128.0f, -128.0f, -256.0f,
+                                                   -128.0f, -8.0f,   -8.0f,   -256.0f};
+const float skinq_color_hist_scale[SKINQ_CM_COUNT] = {128.0f, 64.0f,   64.0f,   32.0f,
+                                                      32.0f,  1024.0f, 1024.0f, 32.0f};
 
 double skinq_color_bin_width(int m)
 {
@@ -42,7 +44,8 @@ static double order_stat(const uint32_t *h, int m, uint64_t k)
     uint64_t cum = 0;
     for (int b = 0; b < SKINQ_CHIST_BINS; b++) {
         if (cum + h[b] > k)
-            return skinq_color_hist_lo[m] + (b + ((double)(k - cum) + 0.5) / h[b]) / skinq_color_hist_scale[m];
+            return skinq_color_hist_lo[m] +
+                   (b + ((double)(k - cum) + 0.5) / h[b]) / skinq_color_hist_scale[m];
         cum += h[b];
     }
     return NAN;
@@ -83,7 +86,8 @@ skinq_status skinq_color_accs_new(skinq_ctx *ctx, skinq_color_accs *A, int threa
 {
     A->n = threads;
     A->a = skinq_calloc(ctx, (size_t)threads + 1, sizeof *A->a);
-    A->hist = skinq_calloc(ctx, ((size_t)threads + 1) * SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE, sizeof(uint32_t));
+    A->hist =
+        skinq_calloc(ctx, ((size_t)threads + 1) * SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE, sizeof(uint32_t));
     if (!A->a || !A->hist)
         return SKINQ_E_NOMEM;
     for (int t = 0; t <= threads; t++)

@@ -78,11 +78,12 @@ void skinq_free(skinq_ctx *ctx, void *p);
  * @return SKINQ_OK, or SKINQ_E_INVALID (size < sizeof(size_t), or a non-zero unknown field),
  *         the message naming the struct (`what`). dst keeps its defaults on error.
  */
-skinq_status skinq_options_take(skinq_ctx *ctx, void *dst, size_t dst_size, const void *src, const char *what);
+skinq_status skinq_options_take(skinq_ctx *ctx, void *dst, size_t dst_size, const void *src,
+                                const char *what);
 
 /** An entry point's options in two lines: `skinq_x_options o; skinq_status st = SKINQ_OPTIONS_TAKE(ctx, &o,
  *  opt, skinq_x_default_options, "skinq_x_options");` -- the defaults, then the caller's fields over them. */
-#define SKINQ_OPTIONS_TAKE(ctx, dst, src, default_fn, what)                                                    \
+#define SKINQ_OPTIONS_TAKE(ctx, dst, src, default_fn, what)                                                  \
     (default_fn(dst), skinq_options_take((ctx), (dst), sizeof *(dst), (src), (what)))
 
 /** n*m without overflow: 0 on success, -1 if the product overflows size_t. */

@@ -35,8 +35,8 @@ void skinq_dsp_note(struct skinq_dsp_meta *m, size_t offset, const char *name, c
 
 /** Set slot `field` of table d to base_isa (e.g. skinq_color_row8_avx2) and record the kernel's
  *  name ("color_row8") and ISA ("avx2"): the name lives in one place, the function's. */
-#define SKINQ_DSP_SET(d, field, base, isa)                                                                 \
-    ((d)->field = base##_##isa,                                                                            \
+#define SKINQ_DSP_SET(d, field, base, isa)                                                                   \
+    ((d)->field = base##_##isa,                                                                              \
      skinq_dsp_note(&(d)->meta, (size_t)((const char *)&(d)->field - (const char *)(d)), #base, #isa))
 
 /** The ISA filling the slot of kernel `name`, or NULL when the table has none. */
@@ -48,20 +48,20 @@ int skinq_dsp_verify(const struct skinq_dsp_meta *m, int *bad);
 
 /** Define `const struct type *getter(unsigned isa)`: the table of an ISA mask, the four masks'
  *  tables built once by init(table, mask) (thread-safe, never freed; verified in debug builds). */
-#define SKINQ_DSP_TABLES(type, getter, init)                                                               \
-    static struct type getter##_tables[SKINQ_ISA_ALL + 1];                                                 \
-    static pthread_once_t getter##_once = PTHREAD_ONCE_INIT;                                               \
-    static void getter##_build(void)                                                                       \
-    {                                                                                                      \
-        for (unsigned m = 0; m <= SKINQ_ISA_ALL; m++) {                                                    \
-            init(&getter##_tables[m], m);                                                                  \
-            skinq_dsp_assert_complete(&getter##_tables[m].meta);                                           \
-        }                                                                                                  \
-    }                                                                                                      \
-    const struct type *getter(unsigned isa)                                                                \
-    {                                                                                                      \
-        pthread_once(&getter##_once, getter##_build);                                                      \
-        return &getter##_tables[isa & SKINQ_ISA_ALL];                                                      \
+#define SKINQ_DSP_TABLES(type, getter, init)                                                                 \
+    static struct type getter##_tables[SKINQ_ISA_ALL + 1];                                                   \
+    static pthread_once_t getter##_once = PTHREAD_ONCE_INIT;                                                 \
+    static void getter##_build(void)                                                                         \
+    {                                                                                                        \
+        for (unsigned m = 0; m <= SKINQ_ISA_ALL; m++) {                                                      \
+            init(&getter##_tables[m], m);                                                                    \
+            skinq_dsp_assert_complete(&getter##_tables[m].meta);                                             \
+        }                                                                                                    \
+    }                                                                                                        \
+    const struct type *getter(unsigned isa)                                                                  \
+    {                                                                                                        \
+        pthread_once(&getter##_once, getter##_build);                                                        \
+        return &getter##_tables[isa & SKINQ_ISA_ALL];                                                        \
     }
 
 /** Debug builds: abort naming the slot when a table has an unset one (no-op under NDEBUG). */

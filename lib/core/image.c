@@ -18,12 +18,12 @@ skinq_status skinq_image_alloc(skinq_ctx *ctx, int width, int height, int channe
 {
     if (width <= 0 || height <= 0 || (channels != 1 && channels != 3 && channels != 4) ||
         (depth != 8 && depth != 16))
-        return skinq_fail(ctx, SKINQ_E_INVALID, "invalid image layout %dx%d, %d channels, %d-bit",
-                          width, height, channels, depth);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "invalid image layout %dx%d, %d channels, %d-bit", width,
+                          height, channels, depth);
     uint64_t pixels = (uint64_t)width * (uint64_t)height;
     if (pixels > ctx->max_pixels)
-        return skinq_fail(ctx, SKINQ_E_LIMIT, "image of %dx%d (%.1f MP) is above the limit of %.1f MP",
-                          width, height, pixels / 1e6, ctx->max_pixels / 1e6);
+        return skinq_fail(ctx, SKINQ_E_LIMIT, "image of %dx%d (%.1f MP) is above the limit of %.1f MP", width,
+                          height, pixels / 1e6, ctx->max_pixels / 1e6);
     size_t row = (size_t)width * (size_t)channels * (size_t)(depth / 8);
     size_t stride = (row + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
     size_t bytes;
@@ -153,14 +153,38 @@ skinq_rect skinq_rect_clip(skinq_rect r, int width, int height)
 static inline void orient_src(int o, int x, int y, int w, int h, int *sx, int *sy)
 {
     switch (o) {
-    case 2: *sx = w - 1 - x; *sy = y; break;
-    case 3: *sx = w - 1 - x; *sy = h - 1 - y; break;
-    case 4: *sx = x; *sy = h - 1 - y; break;
-    case 5: *sx = y; *sy = x; break;
-    case 6: *sx = y; *sy = h - 1 - x; break;
-    case 7: *sx = w - 1 - y; *sy = h - 1 - x; break;
-    case 8: *sx = w - 1 - y; *sy = x; break;
-    default: *sx = x; *sy = y; break;
+    case 2:
+        *sx = w - 1 - x;
+        *sy = y;
+        break;
+    case 3:
+        *sx = w - 1 - x;
+        *sy = h - 1 - y;
+        break;
+    case 4:
+        *sx = x;
+        *sy = h - 1 - y;
+        break;
+    case 5:
+        *sx = y;
+        *sy = x;
+        break;
+    case 6:
+        *sx = y;
+        *sy = h - 1 - x;
+        break;
+    case 7:
+        *sx = w - 1 - y;
+        *sy = h - 1 - x;
+        break;
+    case 8:
+        *sx = w - 1 - y;
+        *sy = x;
+        break;
+    default:
+        *sx = x;
+        *sy = y;
+        break;
     }
 }
 
@@ -179,8 +203,7 @@ void skinq_orient_copy(const uint8_t *src, size_t sstride, int w, int h, size_t 
     }
 }
 
-skinq_status skinq_image_orient(skinq_ctx *ctx, const skinq_image *img, int orientation,
-                                skinq_image **out)
+skinq_status skinq_image_orient(skinq_ctx *ctx, const skinq_image *img, int orientation, skinq_image **out)
 {
     if (orientation < 1 || orientation > 8)
         return skinq_fail(ctx, SKINQ_E_INVALID, "EXIF orientation %d is not in 1..8", orientation);

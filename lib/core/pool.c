@@ -127,8 +127,7 @@ void skinq_pool_free(skinq_ctx *ctx, struct skinq_pool **pp)
     *pp = NULL;
 }
 
-void skinq_parallel_for(skinq_ctx *ctx, int n_tasks, void (*fn)(void *user, int task, int thread),
-                        void *user)
+void skinq_parallel_for(skinq_ctx *ctx, int n_tasks, void (*fn)(void *user, int task, int thread), void *user)
 {
     struct skinq_pool *p = ctx->pool;
     if (n_tasks <= 0)

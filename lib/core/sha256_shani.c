@@ -9,15 +9,15 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-__attribute__((target("sha,sse4.1,ssse3"))) void skinq_sha256_blocks_shani(uint32_t h[8], const uint8_t *p,
-                                                                            size_t nblocks, const uint32_t K[64])
+__attribute__((target("sha,sse4.1,ssse3"))) void
+skinq_sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t nblocks, const uint32_t K[64])
 {
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
     /* the state as the instructions want it: ABEF and CDGH */
-    __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)&h[0]), 0xB1); /* CDAB */
+    __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)&h[0]), 0xB1);  /* CDAB */
     __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)&h[4]), 0x1B); /* EFGH */
-    __m128i s0 = _mm_alignr_epi8(t, s1, 8);    /* ABEF */
-    s1 = _mm_blend_epi16(s1, t, 0xF0);         /* CDGH */
+    __m128i s0 = _mm_alignr_epi8(t, s1, 8);                                                      /* ABEF */
+    s1 = _mm_blend_epi16(s1, t, 0xF0);                                                           /* CDGH */
     for (; nblocks; nblocks--, p += 64) {
         const __m128i save0 = s0, save1 = s1;
         __m128i m[4];
@@ -38,10 +38,10 @@ __attribute__((target("sha,sse4.1,ssse3"))) void skinq_sha256_blocks_shani(uint3
         s0 = _mm_add_epi32(s0, save0);
         s1 = _mm_add_epi32(s1, save1);
     }
-    t = _mm_shuffle_epi32(s0, 0x1B);           /* FEBA */
-    s1 = _mm_shuffle_epi32(s1, 0xB1);          /* DCHG */
-    s0 = _mm_blend_epi16(t, s1, 0xF0);         /* DCBA */
-    s1 = _mm_alignr_epi8(s1, t, 8);            /* HGFE */
+    t = _mm_shuffle_epi32(s0, 0x1B);   /* FEBA */
+    s1 = _mm_shuffle_epi32(s1, 0xB1);  /* DCHG */
+    s0 = _mm_blend_epi16(t, s1, 0xF0); /* DCBA */
+    s1 = _mm_alignr_epi8(s1, t, 8);    /* HGFE */
     _mm_storeu_si128((__m128i *)(void *)&h[0], s0);
     _mm_storeu_si128((__m128i *)(void *)&h[4], s1);
 }

@@ -157,16 +157,16 @@ uint64_t skinq_ctx_max_pixels(const skinq_ctx *ctx);
 /** Pixel data is row-major, interleaved, native-endian for 16-bit. */
 typedef struct skinq_image {
     int width, height;
-    int channels;       /**< 1 (gray), 3 (RGB) or 4 (RGBA) */
-    int depth;          /**< bits per sample: 8 or 16 */
-    size_t stride;      /**< bytes between rows (>= width * channels * depth/8) */
-    uint8_t *data;      /**< owned by the image */
-    int orientation;    /**< EXIF orientation found in the file (1-8; 1 when none); already applied */
-    uint8_t *icc;       /**< embedded ICC profile bytes as found in the file, or NULL; owned */
+    int channels;    /**< 1 (gray), 3 (RGB) or 4 (RGBA) */
+    int depth;       /**< bits per sample: 8 or 16 */
+    size_t stride;   /**< bytes between rows (>= width * channels * depth/8) */
+    uint8_t *data;   /**< owned by the image */
+    int orientation; /**< EXIF orientation found in the file (1-8; 1 when none); already applied */
+    uint8_t *icc;    /**< embedded ICC profile bytes as found in the file, or NULL; owned */
     size_t icc_size;
-    int icc_applied;    /**< 1 if pixels were converted from the embedded profile to sRGB */
+    int icc_applied;          /**< 1 if pixels were converted from the embedded profile to sRGB */
     char icc_description[64]; /**< the profile's description ("" when none or unreadable) */
-    skinq_allocator alloc; /**< the allocator that owns data and icc (internal) */
+    skinq_allocator alloc;    /**< the allocator that owns data and icc (internal) */
 } skinq_image;
 
 /**
@@ -221,12 +221,12 @@ skinq_rect skinq_rect_clip(skinq_rect r, int width, int height);
 
 /** What skinq_image_probe() learns from a file's header without decoding pixels. */
 typedef struct skinq_image_header {
-    char format[8];     /**< "jpeg" or "png" */
-    int width, height;  /**< as stored (before orientation) */
-    int channels;       /**< channels the decoder will produce (alpha included) */
-    int depth;          /**< 8 or 16 */
-    int orientation;    /**< EXIF orientation (1-8; 1 when none) */
-    int has_icc;        /**< 1 if an ICC profile is embedded */
+    char format[8];    /**< "jpeg" or "png" */
+    int width, height; /**< as stored (before orientation) */
+    int channels;      /**< channels the decoder will produce (alpha included) */
+    int depth;         /**< 8 or 16 */
+    int orientation;   /**< EXIF orientation (1-8; 1 when none) */
+    int has_icc;       /**< 1 if an ICC profile is embedded */
 } skinq_image_header;
 
 /**
@@ -246,8 +246,7 @@ skinq_status skinq_image_probe(skinq_ctx *ctx, const char *path, skinq_image_hea
  * @return as skinq_image_probe(), plus SKINQ_E_LIMIT and SKINQ_E_NOMEM. On error nothing is
  *         returned in *out / *alpha and nothing is leaked.
  */
-skinq_status skinq_image_load(skinq_ctx *ctx, const char *path, skinq_image **out,
-                              skinq_mask **alpha);
+skinq_status skinq_image_load(skinq_ctx *ctx, const char *path, skinq_image **out, skinq_mask **alpha);
 
 /**
  * Write an 8-bit gray/RGB/RGBA or 16-bit gray/RGB image as PNG, atomically: the data goes to
@@ -258,10 +257,10 @@ skinq_status skinq_png_write(skinq_ctx *ctx, const char *path, const skinq_image
 
 /** Options for skinq_jpeg_write(); fill with skinq_jpeg_default_options() first. */
 typedef struct skinq_jpeg_options {
-    size_t size;          /**< sizeof(skinq_jpeg_options), set by skinq_jpeg_default_options() */
-    int quality;          /**< 1-100 (default 90) */
-    int orientation;      /**< 1-8: written as an EXIF orientation tag when != 1 */
-    const uint8_t *icc;   /**< ICC profile to embed, or NULL */
+    size_t size;        /**< sizeof(skinq_jpeg_options), set by skinq_jpeg_default_options() */
+    int quality;        /**< 1-100 (default 90) */
+    int orientation;    /**< 1-8: written as an EXIF orientation tag when != 1 */
+    const uint8_t *icc; /**< ICC profile to embed, or NULL */
     size_t icc_size;
 } skinq_jpeg_options;
 
@@ -277,8 +276,7 @@ skinq_status skinq_jpeg_write(skinq_ctx *ctx, const char *path, const skinq_imag
  * Apply an EXIF orientation (1-8) to an image, returning a new upright image.
  * @return SKINQ_OK, SKINQ_E_INVALID (orientation out of range), SKINQ_E_NOMEM.
  */
-skinq_status skinq_image_orient(skinq_ctx *ctx, const skinq_image *img, int orientation,
-                                skinq_image **out);
+skinq_status skinq_image_orient(skinq_ctx *ctx, const skinq_image *img, int orientation, skinq_image **out);
 
 /**
  * SHA-256 of a file's bytes as 64 lowercase hex digits plus NUL.
@@ -295,11 +293,12 @@ skinq_status skinq_file_sha256(skinq_ctx *ctx, const char *path, char hex[65]);
  */
 typedef struct skinq_metric {
     char path[80];
-    double value; /**< NaN when not computable (written as null) */
+    double value;  /**< NaN when not computable (written as null) */
     char unit[16]; /**< "a*", "mm", "mm2", "1" (dimensionless), "relative", ... */
 } skinq_metric;
 
-/** A growable list of metrics; zero-initialise, fill with skinq_metrics_add(), free with skinq_metrics_free(). */
+/** A growable list of metrics; zero-initialise, fill with skinq_metrics_add(), free with
+ * skinq_metrics_free(). */
 typedef struct skinq_metrics {
     skinq_metric *items;
     size_t count, cap;
@@ -359,7 +358,7 @@ typedef struct skinq_roi_options {
     skinq_roi_kind kind;
     skinq_rect rect;        /**< SKINQ_ROI_RECT */
     const skinq_mask *mask; /**< SKINQ_ROI_MASK; borrowed, not freed */
-    uint64_t reserved[4];      /**< zero: room to grow inside skinq_analysis_options */
+    uint64_t reserved[4];   /**< zero: room to grow inside skinq_analysis_options */
 } skinq_roi_options;
 
 /**
@@ -368,14 +367,15 @@ typedef struct skinq_roi_options {
  * It borrows the option's mask and the alpha mask it was made from: keep them alive until it is freed.
  */
 typedef struct skinq_roi {
-    const skinq_mask *mask;  /**< the image's size, nonzero = inside; NULL: every pixel of bbox is inside */
-    skinq_rect bbox;         /**< bounding box of the inside pixels (zero-sized when none) */
-    skinq_roi_kind kind;     /**< where it came from */
-    const skinq_mask *alpha; /**< the alpha mask ANDed in (it also limits the reference and white patch), or NULL */
-    uint64_t inside;         /**< pixels inside */
-    double px_per_mm;        /**< scale; 0 = unknown (areas and lengths in pixels) */
-    skinq_mask *owned;       /**< (internal) the mask when the resolution made one */
-    skinq_allocator alloc;   /**< (internal) */
+    const skinq_mask *mask; /**< the image's size, nonzero = inside; NULL: every pixel of bbox is inside */
+    skinq_rect bbox;        /**< bounding box of the inside pixels (zero-sized when none) */
+    skinq_roi_kind kind;    /**< where it came from */
+    const skinq_mask
+        *alpha;        /**< the alpha mask ANDed in (it also limits the reference and white patch), or NULL */
+    uint64_t inside;   /**< pixels inside */
+    double px_per_mm;  /**< scale; 0 = unknown (areas and lengths in pixels) */
+    skinq_mask *owned; /**< (internal) the mask when the resolution made one */
+    skinq_allocator alloc; /**< (internal) */
 } skinq_roi;
 
 /**
@@ -392,7 +392,8 @@ typedef struct skinq_roi {
  *         skinq_color_skin_mask() for auto-skin; SKINQ_E_NOMEM.
  */
 skinq_status skinq_roi_resolve(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
-                               const skinq_roi_options *o, double px_per_mm, const double gains[3], skinq_roi **out);
+                               const skinq_roi_options *o, double px_per_mm, const double gains[3],
+                               skinq_roi **out);
 
 /** Free a resolved ROI (and the mask it made); NULL-safe; sets *roi to NULL. */
 void skinq_roi_free(skinq_roi **roi);
@@ -402,18 +403,19 @@ typedef struct skinq_maps_options {
     const char *dir;      /**< write maps into this folder (created if missing); NULL = none */
     int color_max_size;   /**< colour maps' longest side in pixels (default 1024) */
     int texture_max_size; /**< the texture overlay's longest side in pixels (default 2048, >= 16) */
-    uint64_t reserved[4];      /**< zero: room to grow inside skinq_analysis_options */
+    uint64_t reserved[4]; /**< zero: room to grow inside skinq_analysis_options */
 } skinq_maps_options;
 
 /** Options of skinq_color_analyze(): colour-only settings; fill with skinq_color_default_options() first. */
 typedef struct skinq_color_options {
-    int has_ref;                 /**< 1: `ref` is untreated reference skin; every metric gets delta_ref */
+    int has_ref; /**< 1: `ref` is untreated reference skin; every metric gets delta_ref */
     skinq_rect ref;
-    int has_white;               /**< 1: `white` is a white/grey patch; gains in linear RGB before any metric */
+    int has_white; /**< 1: `white` is a white/grey patch; gains in linear RGB before any metric */
     skinq_rect white;
-    double white_reflectance;    /**< reflectance the patch is normalised to (default 1: the patch reads white) */
-    double red_threshold;        /**< a* units above the reference median for red_area_* (default 5) */
-    uint64_t reserved[4];      /**< zero: room to grow inside skinq_analysis_options */
+    double
+        white_reflectance; /**< reflectance the patch is normalised to (default 1: the patch reads white) */
+    double red_threshold;  /**< a* units above the reference median for red_area_* (default 5) */
+    uint64_t reserved[4];  /**< zero: room to grow inside skinq_analysis_options */
 } skinq_color_options;
 
 /** Defaults: no ref, no white, white_reflectance 1, red_threshold 5. */
@@ -421,22 +423,23 @@ void skinq_color_default_options(skinq_color_options *o);
 
 /** Provenance of an analysis (what was measured and how). Plain struct, the caller's. */
 typedef struct skinq_color_info {
-    char roi_source[16];      /**< "image", "rect", "mask" or "auto-skin" ("+alpha" appended when an alpha mask applied) */
-    skinq_rect roi_rect;      /**< bounding box of the ROI */
-    uint64_t roi_inside;      /**< pixels inside the ROI */
-    uint64_t roi_pixels;      /**< pixels measured: inside and not clipped */
-    uint64_t roi_clipped;     /**< inside but excluded: a channel at 0 or full scale */
+    char roi_source[16];  /**< "image", "rect", "mask" or "auto-skin" ("+alpha" appended when an alpha mask
+                             applied) */
+    skinq_rect roi_rect;  /**< bounding box of the ROI */
+    uint64_t roi_inside;  /**< pixels inside the ROI */
+    uint64_t roi_pixels;  /**< pixels measured: inside and not clipped */
+    uint64_t roi_clipped; /**< inside but excluded: a channel at 0 or full scale */
     int has_ref;
-    skinq_rect ref_rect;      /**< as clipped to the image */
+    skinq_rect ref_rect; /**< as clipped to the image */
     uint64_t ref_pixels, ref_clipped;
     int has_white;
-    double white_gains[3];    /**< linear R, G, B gains (1, 1, 1 without a white patch) */
+    double white_gains[3]; /**< linear R, G, B gains (1, 1, 1 without a white patch) */
     uint64_t white_pixels, white_clipped;
-    double red_threshold_a;   /**< the absolute a* above which a pixel counts as red */
-    char red_basis[16];       /**< "ref_median" or "roi_p25": what the threshold was added to */
-    char ita_category[16];    /**< skinq_ita_category() of the ROI's median ITA° */
-    int map_factor;           /**< maps are 1/map_factor of the image per axis; 0 = no maps written */
-    char white_point[8];      /**< "D65" */
+    double red_threshold_a; /**< the absolute a* above which a pixel counts as red */
+    char red_basis[16];     /**< "ref_median" or "roi_p25": what the threshold was added to */
+    char ita_category[16];  /**< skinq_ita_category() of the ROI's median ITA° */
+    int map_factor;         /**< maps are 1/map_factor of the image per axis; 0 = no maps written */
+    char white_point[8];    /**< "D65" */
 } skinq_color_info;
 
 /**
@@ -458,8 +461,8 @@ typedef struct skinq_color_info {
  *         reference or white patch); SKINQ_E_LIMIT (above 2^32 pixels); SKINQ_E_NOMEM; SKINQ_E_IO (maps).
  */
 skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const skinq_roi *roi,
-                                 const skinq_color_options *o, const skinq_maps_options *maps, skinq_metrics *out,
-                                 skinq_color_info *info);
+                                 const skinq_color_options *o, const skinq_maps_options *maps,
+                                 skinq_metrics *out, skinq_color_info *info);
 
 /**
  * White gains from a patch: gain_c = reflectance / mean linear c over the patch's pixels (inside
@@ -467,13 +470,21 @@ skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const s
  * @return SKINQ_OK; SKINQ_E_EMPTY_ROI (patch outside the image or every pixel clipped);
  *         SKINQ_E_INVALID (reflectance <= 0); SKINQ_E_UNSUPPORTED (not RGB). gains unchanged on error.
  */
-skinq_status skinq_color_white_gains(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha, skinq_rect patch,
-                                     double reflectance, double gains[3], uint64_t *pixels, uint64_t *clipped);
+skinq_status skinq_color_white_gains(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                                     skinq_rect patch, double reflectance, double gains[3], uint64_t *pixels,
+                                     uint64_t *clipped);
 
 /** The per-pixel colour metrics, in the order of skinq_color_planes()' planes. */
 typedef enum skinq_color_metric {
-    SKINQ_COLOR_L, SKINQ_COLOR_A, SKINQ_COLOR_B, SKINQ_COLOR_ERYTHEMA_INDEX, SKINQ_COLOR_MELANIN_INDEX,
-    SKINQ_COLOR_HEMOGLOBIN, SKINQ_COLOR_MELANIN, SKINQ_COLOR_ITA, SKINQ_COLOR_METRIC_COUNT
+    SKINQ_COLOR_L,
+    SKINQ_COLOR_A,
+    SKINQ_COLOR_B,
+    SKINQ_COLOR_ERYTHEMA_INDEX,
+    SKINQ_COLOR_MELANIN_INDEX,
+    SKINQ_COLOR_HEMOGLOBIN,
+    SKINQ_COLOR_MELANIN,
+    SKINQ_COLOR_ITA,
+    SKINQ_COLOR_METRIC_COUNT
 } skinq_color_metric;
 
 /**
@@ -492,8 +503,8 @@ skinq_status skinq_color_planes(skinq_ctx *ctx, const skinq_image *img, const do
  * SKINQ_MEL16_SCALE; see skinq_texture_execute16()), for the texture pass of a whole photo.
  * @param L16, mel16  width×height values with `stride` elements between rows; either may be NULL.
  */
-skinq_status skinq_color_planes16(skinq_ctx *ctx, const skinq_image *img, const double gains[3], uint16_t *L16,
-                                  int16_t *mel16, size_t stride);
+skinq_status skinq_color_planes16(skinq_ctx *ctx, const skinq_image *img, const double gains[3],
+                                  uint16_t *L16, int16_t *mel16, size_t stride);
 
 /**
  * Skin segmentation for --auto-skin. Per pixel, CIELAB (after `gains`) must lie in a skin gamut
@@ -513,12 +524,13 @@ skinq_status skinq_color_skin_mask(skinq_ctx *ctx, const skinq_image *img, const
 const char *skinq_roi_kind_name(skinq_roi_kind k);
 
 /** Individual typology angle category (Chardon et al. 1991; Del Bino et al. 2006): "very light" (> 55°),
- * "light" (> 41°), "intermediate" (> 28°), "tan" (> 10°), "brown" (> −30°), "dark"; "unknown" for NaN. Static. */
+ * "light" (> 41°), "intermediate" (> 28°), "tan" (> 10°), "brown" (> −30°), "dark"; "unknown" for NaN.
+ * Static. */
 const char *skinq_ita_category(double ita_deg);
 
 /** One metric's formula and source, for provenance (JSON "calibration.formulas"). */
 typedef struct skinq_color_formula {
-    const char *metric;   /**< "L", "a", "b", "erythema_index", ... as in the metric paths */
+    const char *metric; /**< "L", "a", "b", "erythema_index", ... as in the metric paths */
     const char *formula;
     const char *citation;
 } skinq_color_formula;
@@ -561,35 +573,35 @@ enum {
     SKINQ_TEXTURE_GLCM = 1u << 2,
     SKINQ_TEXTURE_PORES = 1u << 3,
     SKINQ_TEXTURE_LINES = 1u << 4,
-    SKINQ_TEXTURE_SPOTS = 1u << 5,     /**< needs the melanin plane */
+    SKINQ_TEXTURE_SPOTS = 1u << 5, /**< needs the melanin plane */
     SKINQ_TEXTURE_TONE = 1u << 6,
     SKINQ_TEXTURE_ALL = 0x7f
 };
 
 /** Options of the texture pass; fill with skinq_texture_default_options() first. */
 typedef struct skinq_texture_options {
-    unsigned metrics;          /**< SKINQ_TEXTURE_* bits (default SKINQ_TEXTURE_ALL) */
-    int tile;                  /**< PSD tile side in px, a power of two 32..4096 (default 512) */
-    double overlap;            /**< tile overlap fraction, 0..0.875 (default 0.5) */
-    double min_inside;         /**< a tile is used when this fraction is inside the ROI (default 0.9) */
+    unsigned metrics;  /**< SKINQ_TEXTURE_* bits (default SKINQ_TEXTURE_ALL) */
+    int tile;          /**< PSD tile side in px, a power of two 32..4096 (default 512) */
+    double overlap;    /**< tile overlap fraction, 0..0.875 (default 0.5) */
+    double min_inside; /**< a tile is used when this fraction is inside the ROI (default 0.9) */
     double band_fine[2], band_medium[2], band_coarse[2]; /**< cycles/mm: 1–4, 0.25–1, 0.05–0.25 */
-    double rough_band[2];      /**< roughness band-pass, cycles/mm (default 0.05–4: the three bands) */
-    double slope_range[2];     /**< slope fit range, cycles/mm (default 0.05–4; never below 4 cycles a
-                                    tile nor above Nyquist) */
-    int bins_per_octave;       /**< radial PSD bins (default 4) */
-    int glcm_levels;           /**< grey levels, 2..254 (default 64) */
-    int glcm_minmax;           /**< 0: levels span the ROI's p0.5–p99.5 of L* (default); 1: min–max */
-    double pore_diameter[2];   /**< mm (default 0.05–0.5; scales below 2 px are not searched) */
-    double pore_min_contrast;  /**< depth (L*@60) of the weakest pore counted (default 3) */
-    double line_width[2];      /**< mm (default 0.1–0.4) */
-    double line_min_contrast;  /**< depth (L*@60) of the weakest line counted (default 2) */
-    double spot_baseline;      /**< mm: sigma of the smoothed melanin baseline (default 2) */
-    double spot_min_delta;     /**< melanin-index units above the baseline, at least (default 3) */
-    double spot_k;             /**< ... and at least this many robust sigmas of the residual (default 3) */
-    double spot_min_area;      /**< mm^2: smaller components are not spots (default 0.05) */
-    double tone_block;         /**< mm: block side for tone_evenness (default 1) */
-    double unknown_px_per_mm;  /**< nominal scale for the mm options when the scale is unknown (20) */
-    uint64_t reserved[4];      /**< zero: room to grow inside skinq_analysis_options */
+    double rough_band[2];     /**< roughness band-pass, cycles/mm (default 0.05–4: the three bands) */
+    double slope_range[2];    /**< slope fit range, cycles/mm (default 0.05–4; never below 4 cycles a
+                                   tile nor above Nyquist) */
+    int bins_per_octave;      /**< radial PSD bins (default 4) */
+    int glcm_levels;          /**< grey levels, 2..254 (default 64) */
+    int glcm_minmax;          /**< 0: levels span the ROI's p0.5–p99.5 of L* (default); 1: min–max */
+    double pore_diameter[2];  /**< mm (default 0.05–0.5; scales below 2 px are not searched) */
+    double pore_min_contrast; /**< depth (L*@60) of the weakest pore counted (default 3) */
+    double line_width[2];     /**< mm (default 0.1–0.4) */
+    double line_min_contrast; /**< depth (L*@60) of the weakest line counted (default 2) */
+    double spot_baseline;     /**< mm: sigma of the smoothed melanin baseline (default 2) */
+    double spot_min_delta;    /**< melanin-index units above the baseline, at least (default 3) */
+    double spot_k;            /**< ... and at least this many robust sigmas of the residual (default 3) */
+    double spot_min_area;     /**< mm^2: smaller components are not spots (default 0.05) */
+    double tone_block;        /**< mm: block side for tone_evenness (default 1) */
+    double unknown_px_per_mm; /**< nominal scale for the mm options when the scale is unknown (20) */
+    uint64_t reserved[4];     /**< zero: room to grow inside skinq_analysis_options */
 } skinq_texture_options;
 
 /** Fill the defaults listed above. */
@@ -628,8 +640,8 @@ void skinq_texture_plan_free(skinq_texture_plan **p);
  *         SKINQ_E_IO (maps).
  */
 skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const float *L, const float *mel,
-                                   int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
-                                   const skinq_maps_options *maps, skinq_metrics *out);
+                                   int width, int height, size_t stride, const skinq_mask *roi,
+                                   double px_per_mm, const skinq_maps_options *maps, skinq_metrics *out);
 
 /*
  * 16-bit planes: half the memory of float ones for a whole photo (a 24-MP L* plane is 48 MB
@@ -643,9 +655,10 @@ skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const 
 #define SKINQ_MEL16_NONE INT16_MIN
 
 /** skinq_texture_execute() on 16-bit planes (see above); `stride` counts elements. */
-skinq_status skinq_texture_execute16(skinq_ctx *ctx, skinq_texture_plan *p, const uint16_t *L16, const int16_t *mel16,
-                                     int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
-                                     const skinq_maps_options *maps, skinq_metrics *out);
+skinq_status skinq_texture_execute16(skinq_ctx *ctx, skinq_texture_plan *p, const uint16_t *L16,
+                                     const int16_t *mel16, int width, int height, size_t stride,
+                                     const skinq_mask *roi, double px_per_mm, const skinq_maps_options *maps,
+                                     skinq_metrics *out);
 
 /** One-shot, without maps: skinq_texture_plan_new() + skinq_texture_execute() + skinq_texture_plan_free(). */
 skinq_status skinq_texture_analyze(skinq_ctx *ctx, const float *L, const float *mel, int width, int height,
@@ -672,9 +685,9 @@ typedef struct skinq_light {
 
 /** A parsed lights file: {"lights":[{"image":"a.png","direction":[x,y,z],"intensity":1.0},…]}. */
 typedef struct skinq_lights {
-    int count;            /**< 1..SKINQ_LIGHTS_MAX */
+    int count; /**< 1..SKINQ_LIGHTS_MAX */
     skinq_light *items;
-    double px_per_mm;     /**< the file's optional top-level "px_per_mm", 0 when absent */
+    double px_per_mm; /**< the file's optional top-level "px_per_mm", 0 when absent */
     skinq_allocator alloc;
 } skinq_lights;
 
@@ -696,15 +709,15 @@ void skinq_lights_free(skinq_lights **l);
 
 /** Options of photometric stereo; skinq_ps_default_options() gives the defaults. */
 typedef struct skinq_ps_options {
-    size_t size;        /**< sizeof(skinq_ps_options), set by skinq_ps_default_options() */
-    double outlier_tau; /**< relative residual (of albedo × light intensity) above which the darkest and
-                             brightest observations are tested as shadow / highlight (default 0.05;
-                             0 = never reject). Rejection needs >= 4 lights. */
+    size_t size;            /**< sizeof(skinq_ps_options), set by skinq_ps_default_options() */
+    double outlier_tau;     /**< relative residual (of albedo × light intensity) above which the darkest and
+                                 brightest observations are tested as shadow / highlight (default 0.05;
+                                 0 = never reject). Rejection needs >= 4 lights. */
     double shadow_fraction; /**< observations <= this × the pixel's brightest are attached shadows and
                                  left out when >= 3 lights remain (default 0.02; 0 = only zeros) */
-    double min_albedo;  /**< |albedo·normal| at or below it: no signal, pixel invalid (default 1e-4,
-                             for intensities scaled to 0..1) */
-    uint64_t reserved[4]; /**< zero: room to grow inside skinq_depth_options */
+    double min_albedo;      /**< |albedo·normal| at or below it: no signal, pixel invalid (default 1e-4,
+                                 for intensities scaled to 0..1) */
+    uint64_t reserved[4];   /**< zero: room to grow inside skinq_depth_options */
 } skinq_ps_options;
 
 void skinq_ps_default_options(skinq_ps_options *o);
@@ -799,15 +812,15 @@ const char *skinq_scar_type_name(skinq_scar_type t);
 
 /** One scar. Lengths in mm (pixels when the lateral scale is unknown), depths in height units. */
 typedef struct skinq_scar {
-    double max_depth;       /**< deepest point below the reference surface */
-    double mean_depth;      /**< mean depth over its area */
-    double area;            /**< area deeper than min_depth (mm², or px²) */
-    double volume;          /**< depth integrated over the region down to low_fraction·min_depth */
-    double equiv_diameter;  /**< 2·sqrt(area/π) */
-    double centroid[2];     /**< x right, y down, from the top-left corner of the image */
-    double flat_fraction;   /**< share of the area within 75 % of max_depth (a flat floor → near 1) */
-    skinq_rect bbox;        /**< pixel bounding box of the region */
-    int pixels;             /**< pixels in the area */
+    double max_depth;      /**< deepest point below the reference surface */
+    double mean_depth;     /**< mean depth over its area */
+    double area;           /**< area deeper than min_depth (mm², or px²) */
+    double volume;         /**< depth integrated over the region down to low_fraction·min_depth */
+    double equiv_diameter; /**< 2·sqrt(area/π) */
+    double centroid[2];    /**< x right, y down, from the top-left corner of the image */
+    double flat_fraction;  /**< share of the area within 75 % of max_depth (a flat floor → near 1) */
+    skinq_rect bbox;       /**< pixel bounding box of the region */
+    int pixels;            /**< pixels in the area */
     skinq_scar_type type;
 } skinq_scar;
 
@@ -832,13 +845,13 @@ void skinq_scars_default_options(skinq_scars_options *o);
 typedef struct skinq_scars {
     int width, height;
     int count;
-    skinq_scar *items;      /**< sorted by max depth, deepest first */
-    float *reference;       /**< width×height reference surface (height units) */
-    float *depth;           /**< width×height reference − height (positive below), NaN where unknown */
-    int32_t *labels;        /**< width×height: k+1 inside items[k]'s region (volume region), else 0 */
+    skinq_scar *items; /**< sorted by max depth, deepest first */
+    float *reference;  /**< width×height reference surface (height units) */
+    float *depth;      /**< width×height reference − height (positive below), NaN where unknown */
+    int32_t *labels;   /**< width×height: k+1 inside items[k]'s region (volume region), else 0 */
     double max_depth, mean_depth, area, volume; /**< totals: max, area-weighted mean, sums */
-    double sa, sq;          /**< ISO 25178-style Sa, Sq of height − reference over valid pixels */
-    double ref_sigma_px;    /**< the reference kernel's sigma actually used, in pixels */
+    double sa, sq;       /**< ISO 25178-style Sa, Sq of height − reference over valid pixels */
+    double ref_sigma_px; /**< the reference kernel's sigma actually used, in pixels */
     skinq_allocator alloc;
 } skinq_scars;
 
@@ -884,21 +897,21 @@ void skinq_heightmap_free(skinq_heightmap **h);
 
 /** Options of the `depth` pipeline; fill with skinq_depth_default_options() first. */
 typedef struct skinq_depth_options {
-    size_t size;        /**< sizeof(skinq_depth_options), set by skinq_depth_default_options() */
-    double px_per_mm;   /**< lateral scale; 0 = unknown (a stack's lights file may give it) */
-    double z_scale;     /**< height maps: mm per unit of the PNG (required, > 0) */
+    size_t size;               /**< sizeof(skinq_depth_options), set by skinq_depth_default_options() */
+    double px_per_mm;          /**< lateral scale; 0 = unknown (a stack's lights file may give it) */
+    double z_scale;            /**< height maps: mm per unit of the PNG (required, > 0) */
     skinq_scars_options scars; /**< scars.min_depth <= 0 (the default here): 0.05 mm, or 1 px when heights
                                     are in px (a stack without any scale) */
-    const char *mask_name; /**< the file scars.mask came from, for messages (NULL: "the mask") */
+    const char *mask_name;     /**< the file scars.mask came from, for messages (NULL: "the mask") */
     skinq_ps_options ps;
-    double max_slope;   /**< photometric stereo: steepest slope kept (default 10) */
+    double max_slope; /**< photometric stereo: steepest slope kept (default 10) */
 } skinq_depth_options;
 
 void skinq_depth_default_options(skinq_depth_options *o);
 
 /** Result of a `depth` analysis; free with skinq_depth_free(). */
 typedef struct skinq_depth_result {
-    char input[24];        /**< "height-map", "photometric-stereo" or "single-photo" */
+    char input[24]; /**< "height-map", "photometric-stereo" or "single-photo" */
     int width, height;
     int relative;          /**< 1 when heights are not in mm (single photo; stack without a scale) */
     double px_per_mm;      /**< 0 when unknown */
@@ -968,19 +981,19 @@ void skinq_depth_free(skinq_depth_result **r);
 
 /** Options of skinq_align_register(); fill with skinq_align_default_options() first. */
 typedef struct skinq_align_options {
-    size_t size;           /**< sizeof(skinq_align_options), set by skinq_align_default_options() */
-    int no_align;          /**< 1: no registration; the identity (images taken as aligned), never fails */
-    int feature_size;      /**< long side (px) of the luminance the features are found on (default 1024) */
-    int max_features;      /**< strongest AKAZE keypoints kept per image (default 4000) */
-    double ratio;          /**< Lowe's ratio test (default 0.8) */
-    int min_inliers;       /**< fewer RANSAC inliers: poor fit (default 20) */
-    double min_overlap;    /**< smaller fraction of before covered by after: poor fit (default 0.5) */
-    int ecc_size;          /**< long side (px) of the ECC level (default 1024, the features' scale:
-                                ECC at 2048 px costs ~0.5 s more on a 12-MP pair for 0.011 vs 0.020 px,
-                                against a 2-px requirement; 0 = full resolution; -1 = no ECC,
-                                features + RANSAC only) */
+    size_t size;        /**< sizeof(skinq_align_options), set by skinq_align_default_options() */
+    int no_align;       /**< 1: no registration; the identity (images taken as aligned), never fails */
+    int feature_size;   /**< long side (px) of the luminance the features are found on (default 1024) */
+    int max_features;   /**< strongest AKAZE keypoints kept per image (default 4000) */
+    double ratio;       /**< Lowe's ratio test (default 0.8) */
+    int min_inliers;    /**< fewer RANSAC inliers: poor fit (default 20) */
+    double min_overlap; /**< smaller fraction of before covered by after: poor fit (default 0.5) */
+    int ecc_size;       /**< long side (px) of the ECC level (default 1024, the features' scale:
+                             ECC at 2048 px costs ~0.5 s more on a 12-MP pair for 0.011 vs 0.020 px,
+                             against a 2-px requirement; 0 = full resolution; -1 = no ECC,
+                             features + RANSAC only) */
     const skinq_mask *after_mask; /**< NULL or after's usable pixels (e.g. its alpha), borrowed */
-    uint64_t reserved[4];  /**< zero: room to grow inside skinq_compare_options */
+    uint64_t reserved[4];         /**< zero: room to grow inside skinq_compare_options */
 } skinq_align_options;
 
 /** Defaults as documented on each field. */
@@ -988,28 +1001,28 @@ void skinq_align_default_options(skinq_align_options *o);
 
 /** Result of a registration. Plain struct, the caller's. */
 typedef struct skinq_alignment {
-    char method[40];    /**< "akaze+ransac+ecc", "akaze+ransac" (ECC off, failed or rejected) or "none" */
-    int ok;             /**< 1 when the fit passed every check (always 1 for "none") */
-    int keypoints[2];   /**< keypoints found on before, after */
-    int matches;        /**< matches passing the ratio test */
-    int inliers;        /**< RANSAC inliers among them */
-    double rms_px;      /**< RMS distance (before px) of the inlier matches under `matrix`; NaN for "none" */
-    double overlap;     /**< fraction of before's pixels that warped after covers (0..1) */
-    double ecc;         /**< ECC correlation coefficient at the finest level (NaN when not run) */
-    int ecc_accepted;   /**< 1 when the ECC refinement was kept: it converged and moved the inlier
-                             matches by at most 3 sigmas of the features' fit (else that fit is kept) */
-    double matrix[9];   /**< after pixel → before pixel */
+    char method[40];  /**< "akaze+ransac+ecc", "akaze+ransac" (ECC off, failed or rejected) or "none" */
+    int ok;           /**< 1 when the fit passed every check (always 1 for "none") */
+    int keypoints[2]; /**< keypoints found on before, after */
+    int matches;      /**< matches passing the ratio test */
+    int inliers;      /**< RANSAC inliers among them */
+    double rms_px;    /**< RMS distance (before px) of the inlier matches under `matrix`; NaN for "none" */
+    double overlap;   /**< fraction of before's pixels that warped after covers (0..1) */
+    double ecc;       /**< ECC correlation coefficient at the finest level (NaN when not run) */
+    int ecc_accepted; /**< 1 when the ECC refinement was kept: it converged and moved the inlier
+                           matches by at most 3 sigmas of the features' fit (else that fit is kept) */
+    double matrix[9]; /**< after pixel → before pixel */
     int before_size[2], after_size[2]; /**< width, height of the two images */
 } skinq_alignment;
 
 /**
  * Register `after` onto `before` (8/16-bit gray or RGB, any sizes): AKAZE features on a
  * CLAHE-equalised, downscaled luminance, Lowe's ratio test, RANSAC homography, then ECC
- * (homography, lib/align/ecc.c, the mask applied to every sum) at ecc_size from the features' fit, with the pixels that disagree under
- * that fit (cards fixed in the frame, highlights, the changed skin itself) left out; ECC's result
- * is kept only when it agrees with the feature inliers within their fit's uncertainty. The fit is poor when there
- * are fewer than min_inliers inliers, the matrix is degenerate (|det| of its linear part
- * outside 1/4..4, strong perspective, or not invertible) or the overlap is below min_overlap.
+ * (homography, lib/align/ecc.c, the mask applied to every sum) at ecc_size from the features' fit, with the
+ * pixels that disagree under that fit (cards fixed in the frame, highlights, the changed skin itself) left
+ * out; ECC's result is kept only when it agrees with the feature inliers within their fit's uncertainty. The
+ * fit is poor when there are fewer than min_inliers inliers, the matrix is degenerate (|det| of its linear
+ * part outside 1/4..4, strong perspective, or not invertible) or the overlap is below min_overlap.
  * @param o    options, or NULL for the defaults.
  * @param out  always filled when the images are valid (ok = 0 for a poor fit).
  * @return SKINQ_OK; SKINQ_E_ALIGN (poor fit; the message says which test failed and by how
@@ -1027,7 +1040,8 @@ skinq_status skinq_align_register(skinq_ctx *ctx, const skinq_image *before, con
  *         SKINQ_E_INTERNAL. On error nothing is returned.
  */
 skinq_status skinq_align_warp(skinq_ctx *ctx, const skinq_image *after, const skinq_mask *after_mask,
-                              const double matrix[9], int width, int height, skinq_image **out, skinq_mask **valid);
+                              const double matrix[9], int width, int height, skinq_image **out,
+                              skinq_mask **valid);
 
 /**
  * The common region of interest: valid ∩ roi_mask ∩ roi_rect (each optional: NULL = everything),
@@ -1045,7 +1059,8 @@ skinq_status skinq_align_common_roi(skinq_ctx *ctx, const skinq_mask *valid, con
  * @param out  receives the corrected image (same size, channels, depth); caller frees.
  * @return SKINQ_OK; SKINQ_E_UNSUPPORTED (not RGB); SKINQ_E_INVALID (non-finite matrix); SKINQ_E_NOMEM.
  */
-skinq_status skinq_align_apply_matrix(skinq_ctx *ctx, const skinq_image *img, const double m[9], skinq_image **out);
+skinq_status skinq_align_apply_matrix(skinq_ctx *ctx, const skinq_image *img, const double m[9],
+                                      skinq_image **out);
 
 /**
  * `--ref` normalisation: per-channel linear gains that make after's mean linear RGB over `ref`
@@ -1056,7 +1071,8 @@ skinq_status skinq_align_apply_matrix(skinq_ctx *ctx, const skinq_image *img, co
  *         (no usable pixel). gains unchanged on error.
  */
 skinq_status skinq_align_ref_gains(skinq_ctx *ctx, const skinq_image *before, const skinq_image *after,
-                                   const skinq_mask *valid, skinq_rect ref, double gains[3], uint64_t *pixels);
+                                   const skinq_mask *valid, skinq_rect ref, double gains[3],
+                                   uint64_t *pixels);
 
 /** Number of ColorChecker Classic patches. */
 #define SKINQ_CHART_PATCHES 24
@@ -1076,8 +1092,8 @@ skinq_status skinq_chart_load(skinq_ctx *ctx, const char *path, const char *imag
 
 /** A chart calibration. Plain struct, the caller's. */
 typedef struct skinq_chart_fit {
-    double matrix[9];      /**< linear RGB: reference ≈ matrix · measured (least squares) */
-    int patches;           /**< patches used (clipped ones are left out of the fit) */
+    double matrix[9]; /**< linear RGB: reference ≈ matrix · measured (least squares) */
+    int patches;      /**< patches used (clipped ones are left out of the fit) */
     double measured[SKINQ_CHART_PATCHES][3]; /**< robust mean linear RGB per patch */
     double de_before[SKINQ_CHART_PATCHES], de_after[SKINQ_CHART_PATCHES]; /**< patch ΔE2000 vs reference */
     double de_before_mean, de_before_max, de_after_mean, de_after_max;    /**< over the patches used */
@@ -1118,26 +1134,26 @@ typedef struct skinq_delta {
     char path[80];
     char unit[16];
     double before, after;
-    double change;      /**< after − before */
-    double percent;     /**< 100·change/|before|; 0 when both are 0; NaN when only before is 0 */
-    int improved;       /**< 1 improved, 0 not (no change included), -1 no direction defined */
+    double change;  /**< after − before */
+    double percent; /**< 100·change/|before|; 0 when both are 0; NaN when only before is 0 */
+    int improved;   /**< 1 improved, 0 not (no change included), -1 no direction defined */
 } skinq_delta;
 
 /** Options of skinq_compare(); fill with skinq_compare_default_options() first. */
 typedef struct skinq_compare_options {
-    size_t size;                /**< sizeof(skinq_compare_options), set by skinq_compare_default_options() */
+    size_t size; /**< sizeof(skinq_compare_options), set by skinq_compare_default_options() */
     const skinq_analysis_options *analysis; /**< ROI (on before), ref, white, scale, texture; NULL = defaults.
                                                  Its maps are ignored. Not read when `analyzer` is set. */
-    skinq_analyzer *analyzer;   /**< NULL, or an analyser (of the same ctx) whose options and texture plan both
-                                     analyses use: kept across many compares (`track add`) */
-    skinq_align_options align;  /**< align.no_align = 1 for --no-align */
-    const char *chart_path;     /**< --chart FILE (skinq_chart_load() for each photo), or NULL */
-    const char *maps_dir;       /**< NULL, or write aligned_after.png, side_by_side.png, delta_e2000.png and
-                                     redness_change.png (Δa*, diverging, centred on 0) there */
-    int map_max_size;           /**< longest side of the side-by-side and heat maps (default 2048) */
-    int after_only;             /**< 1: measure only after (registered, normalised, on the common ROI):
-                                     no before analysis, ΔE2000, deltas or maps (`track add`, which
-                                     stored the before photo's numbers already); default 0 */
+    skinq_analyzer *analyzer;  /**< NULL, or an analyser (of the same ctx) whose options and texture plan both
+                                    analyses use: kept across many compares (`track add`) */
+    skinq_align_options align; /**< align.no_align = 1 for --no-align */
+    const char *chart_path;    /**< --chart FILE (skinq_chart_load() for each photo), or NULL */
+    const char *maps_dir;      /**< NULL, or write aligned_after.png, side_by_side.png, delta_e2000.png and
+                                    redness_change.png (Δa*, diverging, centred on 0) there */
+    int map_max_size;          /**< longest side of the side-by-side and heat maps (default 2048) */
+    int after_only;            /**< 1: measure only after (registered, normalised, on the common ROI):
+                                    no before analysis, ΔE2000, deltas or maps (`track add`, which
+                                    stored the before photo's numbers already); default 0 */
 } skinq_compare_options;
 
 void skinq_compare_default_options(skinq_compare_options *o);
@@ -1147,15 +1163,15 @@ typedef struct skinq_compare_result {
     skinq_analysis *before, *after; /**< full analyses on the common ROI (after: warped, normalised) */
     skinq_alignment alignment;
     int has_chart, has_white, has_ref;
-    skinq_chart_fit chart[2];       /**< before, after (has_chart) */
-    double white_gains[2][3];       /**< before, after (has_white) */
-    double ref_gains[3];            /**< after's linear gains from --ref (1, 1, 1 without) */
+    skinq_chart_fit chart[2]; /**< before, after (has_chart) */
+    double white_gains[2][3]; /**< before, after (has_white) */
+    double ref_gains[3];      /**< after's linear gains from --ref (1, 1, 1 without) */
     uint64_t ref_pixels;
-    uint64_t roi_pixels;            /**< pixels in the common ROI */
+    uint64_t roi_pixels;              /**< pixels in the common ROI */
     double delta_e_mean, delta_e_p95; /**< ΔE2000 (CIE 2000, kL=kC=kH=1) per pixel over the common ROI */
-    skinq_delta *delta;             /**< one per metric path present in both analyses, before's order */
+    skinq_delta *delta;               /**< one per metric path present in both analyses, before's order */
     size_t delta_count;
-    skinq_allocator alloc;          /**< the allocator that owns the result (internal) */
+    skinq_allocator alloc; /**< the allocator that owns the result (internal) */
 } skinq_compare_result;
 
 /**
@@ -1174,7 +1190,6 @@ void skinq_compare_free(skinq_compare_result **r);
 
 /* ------------------------------------------------ analysis (lib/pipeline) */
 
-
 /*
  * One photo's whole analysis, as `skinq analyze`, `compare` and `track add` run it: load
  * (orientation, ICC), provenance (size, sha256), colour metrics (and texture, when built in),
@@ -1189,7 +1204,7 @@ typedef struct skinq_analysis_options {
     double px_per_mm;          /**< scale; 0 = unknown (areas in pixels, texture in pixel units) */
     skinq_maps_options maps;   /**< PNG maps of colour and texture; maps.dir NULL = none */
     skinq_color_options color; /**< reference, white patch, red threshold */
-    int texture;               /**< 1 (default): texture metrics too (on L* of the same ROI); 0: colour only */
+    int texture; /**< 1 (default): texture metrics too (on L* of the same ROI); 0: colour only */
     skinq_texture_options texture_options;
 } skinq_analysis_options;
 
@@ -1199,15 +1214,15 @@ void skinq_analysis_default_options(skinq_analysis_options *o);
 
 /** The result of one photo's analysis: an object, freed with skinq_analysis_free(). */
 typedef struct skinq_analysis {
-    char *path;               /**< the file analysed (a copy), or NULL for an image in memory */
-    char sha256[65];          /**< "" for an image in memory */
-    uint64_t file_size;       /**< bytes (0 for an image in memory) */
-    int width, height;        /**< upright pixels */
-    int depth;                /**< bits per sample */
-    int has_alpha;            /**< the file had an alpha channel (used as a mask) */
-    skinq_color_info color;   /**< provenance of the colour metrics */
-    skinq_metrics metrics;    /**< color.*, texture.* ... */
-    skinq_allocator alloc;    /**< (internal) the allocator that owns the result */
+    char *path;             /**< the file analysed (a copy), or NULL for an image in memory */
+    char sha256[65];        /**< "" for an image in memory */
+    uint64_t file_size;     /**< bytes (0 for an image in memory) */
+    int width, height;      /**< upright pixels */
+    int depth;              /**< bits per sample */
+    int has_alpha;          /**< the file had an alpha channel (used as a mask) */
+    skinq_color_info color; /**< provenance of the colour metrics */
+    skinq_metrics metrics;  /**< color.*, texture.* ... */
+    skinq_allocator alloc;  /**< (internal) the allocator that owns the result */
 } skinq_analysis;
 
 /** Free a result, its path and metrics; NULL-safe; sets *a to NULL. */
@@ -1274,16 +1289,16 @@ skinq_status skinq_mask_load(skinq_ctx *ctx, const char *path, skinq_mask **out)
  * fit has no residual degrees of freedom (as many points as parameters).
  */
 typedef struct skinq_fit {
-    char model[16];       /**< "exponential" or "two-phase" */
-    int n;                /**< points used */
-    double y0, y_inf;     /**< value at t = 0 and the asymptote */
-    double tau_days;      /**< exponential: time constant; two-phase: tau_slow */
+    char model[16];                       /**< "exponential" or "two-phase" */
+    int n;                                /**< points used */
+    double y0, y_inf;                     /**< value at t = 0 and the asymptote */
+    double tau_days;                      /**< exponential: time constant; two-phase: tau_slow */
     double half_life_days, days_to_90pct; /**< tau·ln 2 and tau·ln 10 (90 % of the way to y_inf) */
     double a_fast, tau_fast_days, b_slow, tau_slow_days; /**< two-phase only, else NaN */
     double r2, rmse;
     struct {
         double y0, y_inf, tau_days, a_fast, tau_fast_days, b_slow, tau_slow_days;
-    } stderr_;            /**< standard errors (NaN where not estimable or not in the model) */
+    } stderr_; /**< standard errors (NaN where not estimable or not in the model) */
 } skinq_fit;
 
 /**
@@ -1303,8 +1318,8 @@ skinq_status skinq_fit_two_phase(skinq_ctx *ctx, const double *t, const double *
  * Ordinary least-squares line; slope per week = 7·slope per day.
  * @return SKINQ_OK or SKINQ_E_TOO_FEW (n < 2 or all t equal). *se is NaN when n == 2.
  */
-skinq_status skinq_fit_linear(skinq_ctx *ctx, const double *t, const double *y, int n,
-                              double *slope_per_day, double *intercept, double *se_slope);
+skinq_status skinq_fit_linear(skinq_ctx *ctx, const double *t, const double *y, int n, double *slope_per_day,
+                              double *intercept, double *se_slope);
 
 /** The session store: SQLite (WAL, foreign keys, one transaction per add, busy timeout). */
 typedef struct skinq_store skinq_store; /* opaque */
@@ -1324,17 +1339,17 @@ int skinq_store_schema_version(void);
 
 /** One image's analysis to record (strings are copied; NULL optional fields are allowed). */
 typedef struct skinq_store_entry {
-    const char *subject, *site;  /**< required; created on first use */
-    const char *date;            /**< required, YYYY-MM-DD (a real calendar date) */
-    const char *label;           /**< optional session label ("" = none) */
-    const char *procedure;       /**< optional procedure note */
-    const char *image_path;      /**< required */
-    const char *sha256;          /**< required, 64 hex digits */
+    const char *subject, *site; /**< required; created on first use */
+    const char *date;           /**< required, YYYY-MM-DD (a real calendar date) */
+    const char *label;          /**< optional session label ("" = none) */
+    const char *procedure;      /**< optional procedure note */
+    const char *image_path;     /**< required */
+    const char *sha256;         /**< required, 64 hex digits */
     int width, height;
-    const char *role;            /**< "photo" when NULL */
-    double px_per_mm;            /**< > 0 sets the site's scale when it has none yet */
-    const char *options_json;    /**< the analysis options that produced the metrics */
-    const skinq_metrics *metrics;/**< every metric path → value, stored with the skinq version */
+    const char *role;              /**< "photo" when NULL */
+    double px_per_mm;              /**< > 0 sets the site's scale when it has none yet */
+    const char *options_json;      /**< the analysis options that produced the metrics */
+    const skinq_metrics *metrics;  /**< every metric path → value, stored with the skinq version */
     const char *aligned_to_sha256; /**< the stored photo this one was registered onto, or NULL */
     const char *calibration_json;  /**< how it was aligned and calibrated (JSON), or NULL */
 } skinq_store_entry;
@@ -1350,9 +1365,9 @@ skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_e
 /** One stored measurement, as the query callbacks see it (strings valid during the call). */
 typedef struct skinq_store_row {
     const char *subject, *site, *date, *label, *image_path, *sha256, *metric, *unit, *skinq_version;
-    double day;   /**< days since the site's first session */
-    double value; /**< NaN when stored as null */
-    double px_per_mm; /**< the site's scale, NaN when unknown */
+    double day;            /**< days since the site's first session */
+    double value;          /**< NaN when stored as null */
+    double px_per_mm;      /**< the site's scale, NaN when unknown */
     const char *procedure; /**< the session's procedure note ("" when none) */
     const char *options;   /**< the analysis options that produced the value (JSON, "" when unknown) */
 } skinq_store_row;

@@ -61,14 +61,15 @@ void skinq_sha256_hex(const void *data, size_t size, char hex[65]);
 
 /** Options of skinq_bench_run(); fill with skinq_bench_default_options() first. */
 typedef struct skinq_bench_options {
-    size_t size;             /**< sizeof(skinq_bench_options), set by skinq_bench_default_options() */
-    const char *dir;         /**< sample set: every .jpg/.png in it; NULL: generated 12- and 24-MP photos */
-    int threads;             /**< the multi-threaded runs' thread count (0 = the ctx's) */
-    unsigned isa_mask;       /**< ISA ceiling (SKINQ_ISA_* bits, as skinq_settings.isa_mask; default SKINQ_ISA_ALL) */
-    int isa_only;            /**< 0 (default): every level from scalar up to isa_mask the CPU has; 1: the
-                                  level isa_mask names alone (SKINQ_E_INVALID when the CPU lacks it) */
-    int runs;                /**< timed repetitions per stage, 1..64 (default 5) */
-    int quick;               /**< small generated sizes (for tests): 1 and 2 MP, fewer stages' sizes */
+    size_t size;     /**< sizeof(skinq_bench_options), set by skinq_bench_default_options() */
+    const char *dir; /**< sample set: every .jpg/.png in it; NULL: generated 12- and 24-MP photos */
+    int threads;     /**< the multi-threaded runs' thread count (0 = the ctx's) */
+    unsigned
+        isa_mask; /**< ISA ceiling (SKINQ_ISA_* bits, as skinq_settings.isa_mask; default SKINQ_ISA_ALL) */
+    int isa_only; /**< 0 (default): every level from scalar up to isa_mask the CPU has; 1: the
+                       level isa_mask names alone (SKINQ_E_INVALID when the CPU lacks it) */
+    int runs;     /**< timed repetitions per stage, 1..64 (default 5) */
+    int quick;    /**< small generated sizes (for tests): 1 and 2 MP, fewer stages' sizes */
     void (*progress)(void *user, const char *what, int done, int total); /**< NULL or a progress sink */
     void *progress_user;
 } skinq_bench_options;
@@ -76,10 +77,10 @@ typedef struct skinq_bench_options {
 void skinq_bench_default_options(skinq_bench_options *o);
 
 typedef struct skinq_bench_stage {
-    char name[40];      /**< stage (see above), with the image size appended: "color@24MP" */
-    char isa[8];        /**< the ISA level it ran at */
+    char name[40]; /**< stage (see above), with the image size appended: "color@24MP" */
+    char isa[8];   /**< the ISA level it ran at */
     int threads;
-    double mpix_per_s;  /**< megapixels per second at the median time */
+    double mpix_per_s; /**< megapixels per second at the median time */
     double p50_ms, p95_ms;
 } skinq_bench_stage;
 
@@ -89,7 +90,7 @@ typedef struct skinq_bench_peer {
 } skinq_bench_peer;
 
 typedef struct skinq_bench_ratio {
-    char name[96];      /**< e.g. "color@24MP avx2/scalar 1 thread" */
+    char name[96]; /**< e.g. "color@24MP avx2/scalar 1 thread" */
     double value;
 } skinq_bench_ratio;
 
@@ -97,7 +98,7 @@ typedef struct skinq_bench_ratio {
 typedef struct skinq_bench_result {
     char cpu[64], isa[8];
     int threads;
-    unsigned levels[3];      /**< the ISA masks run, rising */
+    unsigned levels[3]; /**< the ISA masks run, rising */
     int n_levels;
     skinq_bench_stage *stages;
     int n_stages, stages_cap;
@@ -105,9 +106,9 @@ typedef struct skinq_bench_result {
     int n_peers, peers_cap;
     skinq_bench_ratio *ratios;
     int n_ratios, ratios_cap;
-    double images_per_s[2];  /**< sample set: images a second on 1 thread and on `threads` */
-    int images;              /**< sample set: photos measured */
-    skinq_allocator alloc;   /**< the allocator that owns the lists (internal) */
+    double images_per_s[2]; /**< sample set: images a second on 1 thread and on `threads` */
+    int images;             /**< sample set: photos measured */
+    skinq_allocator alloc;  /**< the allocator that owns the lists (internal) */
 } skinq_bench_result;
 
 /**
@@ -118,8 +119,8 @@ typedef struct skinq_bench_result {
 skinq_status skinq_bench_run(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result **out);
 
 /** A stage by name (exact), ISA (NULL = any) and threads (<= 0 = any), or NULL. */
-const skinq_bench_stage *skinq_bench_find_stage(const skinq_bench_result *r, const char *name, const char *isa,
-                                                int threads);
+const skinq_bench_stage *skinq_bench_find_stage(const skinq_bench_result *r, const char *name,
+                                                const char *isa, int threads);
 const skinq_bench_peer *skinq_bench_find_peer(const skinq_bench_result *r, const char *name);
 
 /** Free a result; NULL-safe; sets *r to NULL. */
@@ -137,31 +138,39 @@ skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, in
 
 /**
  * The skin colour model of the phantoms (lib/synth/skin.c), Beer–Lambert in optical density:
- *   OD_c = melanin·SKINQ_SYNTH_MELANIN_OD[c] + hemoglobin·SKINQ_SYNTH_HEMOGLOBIN_OD[c] + SKINQ_SYNTH_BASE_OD[c]
- *   linear reflectance R_c = shading · 10^(−OD_c), then white-balance gains and exposure, then
- *   sRGB encoding (IEC 61966-2-1) to 8 bits; c = R, G, B.
- * Melanin: absorption ∝ λ^−3.33 (Jacques, "Optical properties of biological tissues", Phys Med
- * Biol 2013) evaluated at sRGB band centres 610/550/465 nm, normalised to blue = 1.
- * Hemoglobin: oxy-hemoglobin molar extinction (Prahl, omlc.org tabulation) at the same band
- * centres (1506, 43016, ~38000 cm⁻¹/M), normalised to green = 1. Camera bands are broad, so
- * these are directions of a simplified model, not spectral truth: analyses are tested on how
+ *   OD_c = melanin·SKINQ_SYNTH_MELANIN_OD[c] + hemoglobin·SKINQ_SYNTH_HEMOGLOBIN_OD[c] +
+ * SKINQ_SYNTH_BASE_OD[c] linear reflectance R_c = shading · 10^(−OD_c), then white-balance gains and
+ * exposure, then sRGB encoding (IEC 61966-2-1) to 8 bits; c = R, G, B. Melanin: absorption ∝ λ^−3.33
+ * (Jacques, "Optical properties of biological tissues", Phys Med Biol 2013) evaluated at sRGB band centres
+ * 610/550/465 nm, normalised to blue = 1. Hemoglobin: oxy-hemoglobin molar extinction (Prahl, omlc.org
+ * tabulation) at the same band centres (1506, 43016, ~38000 cm⁻¹/M), normalised to green = 1. Camera bands
+ * are broad, so these are directions of a simplified model, not spectral truth: analyses are tested on how
  * well they recover the concentrations put in with these same vectors.
  */
-#define SKINQ_SYNTH_MELANIN_OD {0.405, 0.572, 1.0}
-#define SKINQ_SYNTH_HEMOGLOBIN_OD {0.035, 1.0, 0.88}
-#define SKINQ_SYNTH_BASE_OD {0.02, 0.05, 0.10}
+#define SKINQ_SYNTH_MELANIN_OD                                                                               \
+    {                                                                                                        \
+        0.405, 0.572, 1.0                                                                                    \
+    }
+#define SKINQ_SYNTH_HEMOGLOBIN_OD                                                                            \
+    {                                                                                                        \
+        0.035, 1.0, 0.88                                                                                     \
+    }
+#define SKINQ_SYNTH_BASE_OD                                                                                  \
+    {                                                                                                        \
+        0.02, 0.05, 0.10                                                                                     \
+    }
 
 /** Options of the phantom generator; fill with skinq_synth_default_options() first. */
 typedef struct skinq_synth_options {
-    size_t size;      /**< sizeof(skinq_synth_options), set by skinq_synth_default_options() */
-    const char *kind; /**< "healing-series", "scar-stack", "texture-ladder", "chart", or "all"
-                           (each kind in its own subfolder) */
-    uint64_t seed;    /**< same seed → byte-identical files */
+    size_t size;       /**< sizeof(skinq_synth_options), set by skinq_synth_default_options() */
+    const char *kind;  /**< "healing-series", "scar-stack", "texture-ladder", "chart", or "all"
+                            (each kind in its own subfolder) */
+    uint64_t seed;     /**< same seed → byte-identical files */
     int width, height; /**< 0 = the kind's default (healing-series 2000×1500, scar-stack 1024²,
                             texture-ladder patches 512², chart 1200×800) */
-    double px_per_mm; /**< scale of every kind but the chart (default 20) */
-    double tau_days;  /**< healing-series: time constant of the hemoglobin excess (default 3) */
-    int jpeg_quality; /**< healing-series photos (default 92) */
+    double px_per_mm;  /**< scale of every kind but the chart (default 20) */
+    double tau_days;   /**< healing-series: time constant of the hemoglobin excess (default 3) */
+    int jpeg_quality;  /**< healing-series photos (default 92) */
 } skinq_synth_options;
 
 void skinq_synth_default_options(skinq_synth_options *o);

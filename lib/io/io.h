@@ -9,7 +9,7 @@
 /** A file being written under a temporary name beside its final path. */
 typedef struct skinq_atomic_file {
     FILE *f;
-    char *tmp_path;   /* both paths through ctx's allocator */
+    char *tmp_path; /* both paths through ctx's allocator */
     char *final_path;
     skinq_ctx *ctx;
 } skinq_atomic_file;
@@ -21,7 +21,8 @@ skinq_status skinq_atomic_commit(skinq_ctx *ctx, skinq_atomic_file *af);
 /** Close and remove the temporary file (after an error). NULL-safe on a zeroed struct. */
 void skinq_atomic_abort(skinq_atomic_file *af);
 
-/** Create a folder for outputs if missing. @return SKINQ_OK or SKINQ_E_IO (exists as a file, cannot create). */
+/** Create a folder for outputs if missing. @return SKINQ_OK or SKINQ_E_IO (exists as a file, cannot create).
+ */
 skinq_status skinq_dir_ensure(skinq_ctx *ctx, const char *dir);
 
 /* Decoders: `f` is positioned at the start of the file; `path` is only for messages.

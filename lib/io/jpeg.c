@@ -2,10 +2,10 @@
  * EXIF orientation (libexif), ICC profile (jpeg_read_icc_profile); baseline encoder. */
 #include "io.h"
 
-#include <jpeglib.h>
-#include <jerror.h>
-#include <libexif/exif-data.h>
 #include <errno.h>
+#include <jerror.h>
+#include <jpeglib.h>
+#include <libexif/exif-data.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +39,8 @@ static void jerr_emit(j_common_ptr c, int level)
     case JWRN_HUFF_BAD_CODE:
     case JWRN_MUST_RESYNC:
     case JWRN_NOT_SEQUENTIAL:
-    case JWRN_BOGUS_PROGRESSION:
-        jerr_exit(c);
-        break;
-    default:
-        break;
+    case JWRN_BOGUS_PROGRESSION: jerr_exit(c); break;
+    default: break;
     }
 }
 
@@ -110,8 +107,8 @@ static skinq_status read_header(skinq_ctx *ctx, struct jpeg_decompress_struct *d
     jpeg_save_markers(d, ICC_MARKER, 0xFFFF);
     jpeg_read_header(d, TRUE);
     if (d->jpeg_color_space == JCS_CMYK || d->jpeg_color_space == JCS_YCCK)
-        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "cannot use '%s': CMYK JPEG is not supported (convert it to sRGB)",
-                          path);
+        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED,
+                          "cannot use '%s': CMYK JPEG is not supported (convert it to sRGB)", path);
     return SKINQ_OK;
 }
 
@@ -157,7 +154,8 @@ skinq_status skinq_jpeg_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_
     uint64_t pixels = (uint64_t)hdr.width * (uint64_t)hdr.height;
     if (pixels > skinq_ctx_max_pixels(ctx)) {
         jpeg_destroy_decompress(&d);
-        return skinq_fail(ctx, SKINQ_E_LIMIT, "cannot load '%s': %dx%d (%.1f MP) is above the limit of %.1f MP (--max-pixels)",
+        return skinq_fail(ctx, SKINQ_E_LIMIT,
+                          "cannot load '%s': %dx%d (%.1f MP) is above the limit of %.1f MP (--max-pixels)",
                           path, hdr.width, hdr.height, pixels / 1e6, skinq_ctx_max_pixels(ctx) / 1e6);
     }
     d.out_color_space = hdr.channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
@@ -227,7 +225,8 @@ skinq_status skinq_jpeg_decode_rows(skinq_ctx *ctx, const char *path, int batch,
         jpeg_start_decompress(&d);
     }
     while (st == SKINQ_OK && d.output_scanline < d.output_height) {
-        int y0 = (int)d.output_scanline, n = (int)d.output_height - y0 < batch ? (int)d.output_height - y0 : batch;
+        int y0 = (int)d.output_scanline,
+            n = (int)d.output_height - y0 < batch ? (int)d.output_height - y0 : batch;
         size_t stride = 0;
         uint8_t *buf = sink->buffer(sink->user, y0, n, &stride);
         if (!buf) {
@@ -253,8 +252,8 @@ skinq_status skinq_jpeg_decode_rows(skinq_ctx *ctx, const char *path, int batch,
 /* A minimal big-endian EXIF block holding only IFD0's Orientation tag (0x0112, SHORT). */
 static void exif_orientation_block(uint8_t blk[32], int orientation)
 {
-    static const uint8_t head[] = {'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0, 42, 0, 0, 0, 8,
-                                   0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1};
+    static const uint8_t head[] = {'E', 'x', 'i', 'f', 0,    0,    'M', 'M', 0, 42, 0, 0,
+                                   0,   8,   0,   1,   0x01, 0x12, 0,   3,   0, 0,  0, 1};
     memcpy(blk, head, sizeof head);
     blk[24] = 0;
     blk[25] = (uint8_t)orientation;
@@ -273,7 +272,8 @@ skinq_status skinq_jpeg_write(skinq_ctx *ctx, const char *path, const skinq_imag
                               const skinq_jpeg_options *options)
 {
     skinq_jpeg_options own;
-    skinq_status ost = SKINQ_OPTIONS_TAKE(ctx, &own, options, skinq_jpeg_default_options, "skinq_jpeg_options");
+    skinq_status ost =
+        SKINQ_OPTIONS_TAKE(ctx, &own, options, skinq_jpeg_default_options, "skinq_jpeg_options");
     if (ost != SKINQ_OK)
         return ost;
     const skinq_jpeg_options *opt = &own;
@@ -281,7 +281,8 @@ skinq_status skinq_jpeg_write(skinq_ctx *ctx, const char *path, const skinq_imag
         return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write '%s': JPEG takes 8-bit gray or RGB", path);
     int quality = opt->quality;
     if (quality < 1 || quality > 100)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write '%s': JPEG quality %d not in 1..100", path, quality);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write '%s': JPEG quality %d not in 1..100", path,
+                          quality);
     skinq_atomic_file af;
     skinq_status st = skinq_atomic_open(ctx, path, &af);
     if (st != SKINQ_OK)
@@ -326,7 +327,8 @@ skinq_status skinq_jpeg_encode_mem(skinq_ctx *ctx, const skinq_image *img, int q
                                    size_t *size)
 {
     if (img->depth != 8 || (img->channels != 1 && img->channels != 3) || quality < 1 || quality > 100)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot encode JPEG: needs 8-bit gray or RGB, quality 1..100");
+        return skinq_fail(ctx, SKINQ_E_INVALID,
+                          "cannot encode JPEG: needs 8-bit gray or RGB, quality 1..100");
     struct jpeg_compress_struct c;
     struct jerr e;
     unsigned char *volatile buf = NULL;

@@ -46,7 +46,8 @@ static skinq_status check_header(skinq_ctx *ctx, const char *path, const skinq_i
         return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': zero-sized image", path);
     uint64_t pixels = (uint64_t)h->width * (uint64_t)h->height;
     if (pixels > skinq_ctx_max_pixels(ctx))
-        return skinq_fail(ctx, SKINQ_E_LIMIT, "cannot load '%s': %dx%d (%.1f MP) is above the limit of %.1f MP (--max-pixels)",
+        return skinq_fail(ctx, SKINQ_E_LIMIT,
+                          "cannot load '%s': %dx%d (%.1f MP) is above the limit of %.1f MP (--max-pixels)",
                           path, h->width, h->height, pixels / 1e6, skinq_ctx_max_pixels(ctx) / 1e6);
     return SKINQ_OK;
 }

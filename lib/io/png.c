@@ -72,7 +72,7 @@ skinq_status skinq_png_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_im
 typedef struct png_dec {
     skinq_image *volatile img;
     skinq_mask *volatile alpha;
-    uint8_t *volatile raw;   /* interleaved colour + alpha rows, split after */
+    uint8_t *volatile raw; /* interleaved colour + alpha rows, split after */
     png_bytep *volatile rows;
     volatile skinq_status fail; /* the status a longjmp stands for (FORMAT: libpng's message) */
 } png_dec;
@@ -203,7 +203,8 @@ skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_i
     header_from(png, info, &hdr);
     uint64_t pixels = (uint64_t)hdr.width * (uint64_t)hdr.height;
     if (pixels > skinq_ctx_max_pixels(ctx)) {
-        d.fail = skinq_fail(ctx, SKINQ_E_LIMIT, "cannot load '%s': %dx%d (%.1f MP) is above the limit of %.1f MP (--max-pixels)",
+        d.fail = skinq_fail(ctx, SKINQ_E_LIMIT,
+                            "cannot load '%s': %dx%d (%.1f MP) is above the limit of %.1f MP (--max-pixels)",
                             path, hdr.width, hdr.height, pixels / 1e6, skinq_ctx_max_pixels(ctx) / 1e6);
         png_longjmp(png, 1);
     }
@@ -243,7 +244,8 @@ skinq_status skinq_png_write(skinq_ctx *ctx, const char *path, const skinq_image
     int ok = (img->depth == 8 && (img->channels == 1 || img->channels == 3 || img->channels == 4)) ||
              (img->depth == 16 && (img->channels == 1 || img->channels == 3));
     if (!ok)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write '%s': PNG writer takes 8-bit gray/RGB/RGBA or 16-bit gray/RGB", path);
+        return skinq_fail(ctx, SKINQ_E_INVALID,
+                          "cannot write '%s': PNG writer takes 8-bit gray/RGB/RGBA or 16-bit gray/RGB", path);
     skinq_atomic_file af;
     skinq_status st = skinq_atomic_open(ctx, path, &af);
     if (st != SKINQ_OK)

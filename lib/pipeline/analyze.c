@@ -74,7 +74,8 @@ skinq_status skinq_analyzer_new(skinq_ctx *ctx, const skinq_analysis_options *o,
     if (!a)
         return SKINQ_E_NOMEM;
     a->ctx = ctx;
-    skinq_status st = SKINQ_OPTIONS_TAKE(ctx, &a->o, o, skinq_analysis_default_options, "skinq_analysis_options");
+    skinq_status st =
+        SKINQ_OPTIONS_TAKE(ctx, &a->o, o, skinq_analysis_default_options, "skinq_analysis_options");
     if (st == SKINQ_OK && a->o.texture)
         st = skinq_texture_plan_new(ctx, &a->o.texture_options, &a->plan);
     if (st != SKINQ_OK) {
@@ -105,8 +106,9 @@ void skinq_analyzer_set_maps_dir(skinq_analyzer *a, const char *dir)
     a->o.maps.dir = dir;
 }
 
-skinq_status skinq_pipeline_run(skinq_analyzer *a, const skinq_image *img, skinq_image **own, const skinq_roi *roi,
-                                const skinq_color_options *color, const skinq_maps_options *maps, skinq_analysis *out)
+skinq_status skinq_pipeline_run(skinq_analyzer *a, const skinq_image *img, skinq_image **own,
+                                const skinq_roi *roi, const skinq_color_options *color,
+                                const skinq_maps_options *maps, skinq_analysis *out)
 {
     out->width = img->width;
     out->height = img->height;
@@ -114,7 +116,8 @@ skinq_status skinq_pipeline_run(skinq_analyzer *a, const skinq_image *img, skinq
     out->has_alpha = roi->alpha != NULL;
     skinq_status st = skinq_color_analyze(a->ctx, img, roi, color, maps, &out->metrics, &out->color);
     if (st == SKINQ_OK && a->plan)
-        st = skinq_pipeline_texture(a->ctx, a->plan, img, own, roi, out->color.white_gains, maps, &out->metrics);
+        st = skinq_pipeline_texture(a->ctx, a->plan, img, own, roi, out->color.white_gains, maps,
+                                    &out->metrics);
     return st;
 }
 
@@ -127,8 +130,8 @@ static skinq_status analyze_image(skinq_analyzer *a, const skinq_image *img, ski
     skinq_roi *roi = NULL;
     skinq_status st = SKINQ_OK;
     if (o->roi.kind == SKINQ_ROI_AUTO_SKIN && o->color.has_white)
-        st = skinq_color_white_gains(a->ctx, img, alpha, o->color.white, o->color.white_reflectance, gains, NULL,
-                                     NULL);
+        st = skinq_color_white_gains(a->ctx, img, alpha, o->color.white, o->color.white_reflectance, gains,
+                                     NULL, NULL);
     if (st == SKINQ_OK)
         st = skinq_roi_resolve(a->ctx, img, alpha, &o->roi, o->px_per_mm, gains, &roi);
     if (st == SKINQ_OK)

@@ -24,8 +24,9 @@ skinq_status skinq_pipeline_result_new(skinq_ctx *ctx, const char *path, skinq_a
  * they may hold part of them). own: the image is the analysis's own (*own == img): it is freed as
  * soon as the texture planes exist, so the photo and the texture pass never share the peak.
  */
-skinq_status skinq_pipeline_run(skinq_analyzer *a, const skinq_image *img, skinq_image **own, const skinq_roi *roi,
-                                const skinq_color_options *color, const skinq_maps_options *maps, skinq_analysis *out);
+skinq_status skinq_pipeline_run(skinq_analyzer *a, const skinq_image *img, skinq_image **own,
+                                const skinq_roi *roi, const skinq_color_options *color,
+                                const skinq_maps_options *maps, skinq_analysis *out);
 
 /** 1 when a file with this header can be analysed as it decodes: JPEG, RGB, upright, no ICC
  * profile to convert, no maps, ROI not auto-skin; with texture also no white patch (the planes
@@ -47,7 +48,8 @@ skinq_status skinq_pipeline_texture(skinq_ctx *ctx, skinq_texture_plan *plan, co
 
 /** The texture pass on 16-bit planes of the ROI's bounding box (roi->bbox.w a row; the ROI's
  * mask viewed over the box); an ROI too small for a spectrum warns. */
-skinq_status skinq_pipeline_texture16(skinq_ctx *ctx, skinq_texture_plan *plan, const uint16_t *L, const int16_t *mel,
-                                      const skinq_roi *roi, const skinq_maps_options *maps, skinq_metrics *out);
+skinq_status skinq_pipeline_texture16(skinq_ctx *ctx, skinq_texture_plan *plan, const uint16_t *L,
+                                      const int16_t *mel, const skinq_roi *roi,
+                                      const skinq_maps_options *maps, skinq_metrics *out);
 
 #endif

@@ -28,14 +28,14 @@ typedef struct stream_job {
     skinq_color_fixed8 fx; /* the planes' tables */
     float *rows;           /* box.w floats of scratch for each of the two threads */
     size_t stride;
-    uint8_t *buf;     /* RING × BATCH rows */
+    uint8_t *buf; /* RING × BATCH rows */
     /* the ring (two-thread mode) */
     pthread_mutex_t lock;
     pthread_cond_t not_full, not_empty;
     int head, count, y0[RING], n[RING], done;
     uint8_t made[RING]; /* the decoder made the slot's planes (it does when the ring is nearly full) */
     atomic_int queued;  /* count, for waiting without the lock */
-    int fill; /* the slot the decoder is filling (the decoder's own) */
+    int fill;           /* the slot the decoder is filling (the decoder's own) */
     skinq_status decode_status;
 } stream_job;
 
@@ -173,8 +173,8 @@ int skinq_pipeline_can_stream(const skinq_image_header *h, const skinq_analysis_
 }
 
 /* The job's buffers: the ring (or one batch) and, with texture, the planes of the ROI's box. */
-static skinq_status stream_setup(stream_job *J, const skinq_image_header *h, const skinq_roi *roi, int texture,
-                                 int two)
+static skinq_status stream_setup(stream_job *J, const skinq_image_header *h, const skinq_roi *roi,
+                                 int texture, int two)
 {
     skinq_ctx *ctx = J->ctx;
     if (!(J->buf = skinq_malloc(ctx, J->stride * BATCH * (two ? RING : 1))))

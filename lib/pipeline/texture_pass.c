@@ -62,8 +62,9 @@ skinq_status skinq_pipeline_texture(skinq_ctx *ctx, skinq_texture_plan *plan, co
     return st;
 }
 
-skinq_status skinq_pipeline_texture16(skinq_ctx *ctx, skinq_texture_plan *plan, const uint16_t *L, const int16_t *mel,
-                                      const skinq_roi *roi, const skinq_maps_options *maps, skinq_metrics *out)
+skinq_status skinq_pipeline_texture16(skinq_ctx *ctx, skinq_texture_plan *plan, const uint16_t *L,
+                                      const int16_t *mel, const skinq_roi *roi,
+                                      const skinq_maps_options *maps, skinq_metrics *out)
 {
     skinq_ctx_drop_caches(ctx); /* (the texture pass holds the analysis's peak memory) */
     const skinq_rect box = roi->bbox;

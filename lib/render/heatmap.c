@@ -45,7 +45,8 @@ void skinq_colormap_rgb(skinq_colormap cm, double t, uint8_t rgb[3])
         int seg = t < 0.5 ? 0 : 1;
         double u = t < 0.5 ? t * 2 : (t - 0.5) * 2;
         for (int c = 0; c < 3; c++)
-            rgb[c] = (uint8_t)lround(coolwarm_anchor[seg][c] + u * (coolwarm_anchor[seg + 1][c] - coolwarm_anchor[seg][c]));
+            rgb[c] = (uint8_t)lround(coolwarm_anchor[seg][c] +
+                                     u * (coolwarm_anchor[seg + 1][c] - coolwarm_anchor[seg][c]));
         return;
     }
     const double(*k)[3] = cm == SKINQ_CMAP_MAGMA ? magma_c : viridis_c;
@@ -62,8 +63,8 @@ static const char glyph_chars[] = "0123456789.-+e mpx";
 static const uint8_t glyphs[][5] = {
     {7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 4, 7}, {7, 1, 7, 1, 7}, {5, 5, 7, 1, 1},
     {7, 4, 7, 1, 7}, {7, 4, 7, 5, 7}, {7, 1, 1, 1, 1}, {7, 5, 7, 5, 7}, {7, 5, 7, 1, 7},
-    {0, 0, 0, 0, 2}, {0, 0, 7, 0, 0}, {0, 2, 7, 2, 0}, {0, 7, 5, 6, 3},
-    {0, 0, 0, 0, 0}, {0, 6, 7, 5, 5}, {0, 6, 5, 6, 4}, {0, 0, 5, 2, 5}, /* space, m, p, x: units */
+    {0, 0, 0, 0, 2}, {0, 0, 7, 0, 0}, {0, 2, 7, 2, 0}, {0, 7, 5, 6, 3}, {0, 0, 0, 0, 0},
+    {0, 6, 7, 5, 5}, {0, 6, 5, 6, 4}, {0, 0, 5, 2, 5}, /* space, m, p, x: units */
 };
 
 #define LEGEND_H 30
@@ -107,7 +108,8 @@ static void format_value(char *buf, size_t n, double v, const char *unit)
 }
 
 /* Legend strip at rows [y0, y0 + LEGEND_H): vmin label, colour bar, vmax label. */
-static void draw_legend(skinq_image *img, int y0, double vmin, double vmax, skinq_colormap cm, const char *unit)
+static void draw_legend(skinq_image *img, int y0, double vmin, double vmax, skinq_colormap cm,
+                        const char *unit)
 {
     static const uint8_t bg[3] = {20, 20, 20};
     for (int y = y0; y < y0 + LEGEND_H; y++)
@@ -136,7 +138,8 @@ static skinq_status render(skinq_ctx *ctx, const char *path, const skinq_image *
     if (w <= 0 || h <= 0 || !(vmax > vmin) || !isfinite(vmin) || !isfinite(vmax))
         return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write map '%s': empty map or no value range", path);
     if (photo && (photo->width != w || photo->height != h))
-        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write overlay '%s': photo and map sizes differ", path);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write overlay '%s': photo and map sizes differ",
+                          path);
     skinq_image *out;
     skinq_status st = skinq_image_new(ctx, w, h + LEGEND_H, 3, 8, &out);
     if (st != SKINQ_OK)
@@ -175,16 +178,16 @@ static skinq_status render(skinq_ctx *ctx, const char *path, const skinq_image *
     return st;
 }
 
-skinq_status skinq_heatmap_write(skinq_ctx *ctx, const char *path, const float *values, size_t stride,
-                                 int w, int h, const uint8_t *mask, size_t mask_stride, double vmin,
-                                 double vmax, skinq_colormap cm)
+skinq_status skinq_heatmap_write(skinq_ctx *ctx, const char *path, const float *values, size_t stride, int w,
+                                 int h, const uint8_t *mask, size_t mask_stride, double vmin, double vmax,
+                                 skinq_colormap cm)
 {
     return render(ctx, path, NULL, values, stride, w, h, mask, mask_stride, vmin, vmax, 1.0, cm, NULL);
 }
 
-skinq_status skinq_heatmap_write_unit(skinq_ctx *ctx, const char *path, const float *values, size_t stride, int w,
-                                      int h, const uint8_t *mask, size_t mask_stride, double vmin, double vmax,
-                                      skinq_colormap cm, const char *unit)
+skinq_status skinq_heatmap_write_unit(skinq_ctx *ctx, const char *path, const float *values, size_t stride,
+                                      int w, int h, const uint8_t *mask, size_t mask_stride, double vmin,
+                                      double vmax, skinq_colormap cm, const char *unit)
 {
     return render(ctx, path, NULL, values, stride, w, h, mask, mask_stride, vmin, vmax, 1.0, cm, unit);
 }
@@ -195,6 +198,7 @@ skinq_status skinq_overlay_write(skinq_ctx *ctx, const char *path, const skinq_i
                                  skinq_colormap cm)
 {
     if (!(alpha >= 0 && alpha <= 1))
-        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write overlay '%s': alpha %g not in [0,1]", path, alpha);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write overlay '%s': alpha %g not in [0,1]", path,
+                          alpha);
     return render(ctx, path, photo, values, stride, w, h, mask, mask_stride, vmin, vmax, alpha, cm, NULL);
 }

@@ -6,9 +6,9 @@
 #include "core/core.h"
 
 typedef enum skinq_colormap {
-    SKINQ_CMAP_VIRIDIS,  /**< sequential, perceptually uniform (default for magnitudes) */
-    SKINQ_CMAP_MAGMA,    /**< sequential, dark→bright (redness, depth) */
-    SKINQ_CMAP_COOLWARM  /**< diverging, for signed differences (Moreland 2009) */
+    SKINQ_CMAP_VIRIDIS, /**< sequential, perceptually uniform (default for magnitudes) */
+    SKINQ_CMAP_MAGMA,   /**< sequential, dark→bright (redness, depth) */
+    SKINQ_CMAP_COOLWARM /**< diverging, for signed differences (Moreland 2009) */
 } skinq_colormap;
 
 /** Map t in [0,1] (clamped; NaN → mid grey) to 8-bit sRGB. */
@@ -21,15 +21,15 @@ void skinq_colormap_rgb(skinq_colormap cm, double t, uint8_t rgb[3]);
  * @param values  row-major, `stride` floats between rows.
  * @return SKINQ_OK, SKINQ_E_INVALID (w/h <= 0 or vmax <= vmin), SKINQ_E_NOMEM, SKINQ_E_IO.
  */
-skinq_status skinq_heatmap_write(skinq_ctx *ctx, const char *path, const float *values, size_t stride,
-                                 int w, int h, const uint8_t *mask, size_t mask_stride, double vmin,
-                                 double vmax, skinq_colormap cm);
+skinq_status skinq_heatmap_write(skinq_ctx *ctx, const char *path, const float *values, size_t stride, int w,
+                                 int h, const uint8_t *mask, size_t mask_stride, double vmin, double vmax,
+                                 skinq_colormap cm);
 
 /** skinq_heatmap_write() with a unit after the legend's numbers ("mm" or "px"; other units are
  * left out: the legend's glyphs are digits and those letters). */
-skinq_status skinq_heatmap_write_unit(skinq_ctx *ctx, const char *path, const float *values, size_t stride, int w,
-                                      int h, const uint8_t *mask, size_t mask_stride, double vmin, double vmax,
-                                      skinq_colormap cm, const char *unit);
+skinq_status skinq_heatmap_write_unit(skinq_ctx *ctx, const char *path, const float *values, size_t stride,
+                                      int w, int h, const uint8_t *mask, size_t mask_stride, double vmin,
+                                      double vmax, skinq_colormap cm, const char *unit);
 
 /**
  * Like skinq_heatmap_write(), but blended over `photo` (same size; 8/16-bit gray or RGB) with

@@ -52,10 +52,10 @@ struct site {
     struct series s[N_SHOWN];
     int sessions;
     char last_key[40];
-    int baseline;          /* the first session carries a procedure note: treatment came after it */
-    char procedure[256];   /* that note */
-    char versions[64];     /* skinq versions that made the values ("a" or "a … b") */
-    char options[1024];    /* the analysis options of the latest session */
+    int baseline;        /* the first session carries a procedure note: treatment came after it */
+    char procedure[256]; /* that note */
+    char versions[64];   /* skinq versions that made the values ("a" or "a … b") */
+    char options[1024];  /* the analysis options of the latest session */
 };
 
 struct collect {
@@ -90,7 +90,8 @@ static int collect_row(void *user, const skinq_store_row *r)
     if (!st || strcmp(st->name, r->site) != 0) {
         if (c->n == c->cap) {
             int cap = c->cap ? 2 * c->cap : 4;
-            struct site *ns = skinq_realloc(c->ctx, c->sites, (size_t)c->cap * sizeof *ns, (size_t)cap * sizeof *ns);
+            struct site *ns =
+                skinq_realloc(c->ctx, c->sites, (size_t)c->cap * sizeof *ns, (size_t)cap * sizeof *ns);
             if (!ns)
                 return c->oom = 1;
             c->sites = ns;
@@ -106,8 +107,10 @@ static int collect_row(void *user, const skinq_store_row *r)
         snprintf(st->procedure, sizeof st->procedure, "%s", r->procedure ? r->procedure : "");
         snprintf(st->versions, sizeof st->versions, "%s", r->skinq_version);
     }
-    if (!strstr(st->versions, r->skinq_version) && strlen(st->versions) + strlen(r->skinq_version) + 4 < sizeof st->versions)
-        snprintf(st->versions + strlen(st->versions), sizeof st->versions - strlen(st->versions), ", %s", r->skinq_version);
+    if (!strstr(st->versions, r->skinq_version) &&
+        strlen(st->versions) + strlen(r->skinq_version) + 4 < sizeof st->versions)
+        snprintf(st->versions + strlen(st->versions), sizeof st->versions - strlen(st->versions), ", %s",
+                 r->skinq_version);
     if (r->options && r->options[0])
         snprintf(st->options, sizeof st->options, "%s", r->options);
     snprintf(st->last_image, sizeof st->last_image, "%s", r->image_path);
@@ -145,7 +148,8 @@ static void base64(FILE *f, const uint8_t *p, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        uint32_t v =
+            (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
         fputc(tab[v >> 18], f);
         fputc(tab[(v >> 12) & 63], f);
         fputc(i + 1 < n ? tab[(v >> 6) & 63] : '=', f);
@@ -293,18 +297,23 @@ static skinq_status redness_maps(skinq_ctx *ctx, FILE *f, const char *first, con
         fputs("<div class=\"photos\">", f);
         for (int i = 0; i < n && st == SKINQ_OK; i++) {
             char cap[96];
-            snprintf(cap, sizeof cap, "redness (CIELAB a*), %s session %s", i == 0 ? "first" : "latest", i == 0 ? d0 : d1);
+            snprintf(cap, sizeof cap, "redness (CIELAB a*), %s session %s", i == 0 ? "first" : "latest",
+                     i == 0 ? d0 : d1);
             st = redness_embed(ctx, f, &r[i], lo, hi, cap);
         }
         fputs("</div><svg width=\"480\" height=\"34\" role=\"img\"><defs><linearGradient id=\"mg\">", f);
         for (int k2 = 0; k2 <= 8; k2++) {
             uint8_t c[3];
             skinq_colormap_rgb(SKINQ_CMAP_MAGMA, k2 / 8.0, c);
-            fprintf(f, "<stop offset=\"%d%%\" stop-color=\"#%02x%02x%02x\"/>", k2 * 100 / 8, c[0], c[1], c[2]);
+            fprintf(f, "<stop offset=\"%d%%\" stop-color=\"#%02x%02x%02x\"/>", k2 * 100 / 8, c[0], c[1],
+                    c[2]);
         }
-        fprintf(f, "</linearGradient></defs><rect x=\"40\" y=\"2\" width=\"400\" height=\"14\" fill=\"url(#mg)\"/>"
-                   "<text x=\"40\" y=\"30\" class=\"ax\">a* %.1f</text><text x=\"440\" y=\"30\" class=\"ax\" "
-                   "text-anchor=\"end\">a* %.1f (both maps on this scale)</text></svg>\n", lo, hi);
+        fprintf(
+            f,
+            "</linearGradient></defs><rect x=\"40\" y=\"2\" width=\"400\" height=\"14\" fill=\"url(#mg)\"/>"
+            "<text x=\"40\" y=\"30\" class=\"ax\">a* %.1f</text><text x=\"440\" y=\"30\" class=\"ax\" "
+            "text-anchor=\"end\">a* %.1f (both maps on this scale)</text></svg>\n",
+            lo, hi);
     }
     skinq_free(ctx, all);
     for (int i = 0; i < n; i++)
@@ -316,7 +325,8 @@ static skinq_status redness_maps(skinq_ctx *ctx, FILE *f, const char *first, con
 static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
 {
     fputs("<h3>Trends</h3><table><tr><th>metric</th><th>first</th><th>latest</th><th>change</th><th></th>"
-          "<th>&tau; (days)</th><th>half-life</th><th>r&sup2;</th></tr>", f);
+          "<th>&tau; (days)</th><th>half-life</th><th>r&sup2;</th></tr>",
+          f);
     for (size_t i = 0; i < N_SHOWN; i++) {
         const struct series *s = &st->s[i];
         if (s->n < 2)
@@ -371,14 +381,15 @@ static void chart(FILE *f, const struct series *s, const skinq_fit *fit)
     lo -= pad;
     hi += pad;
 #define X(d) (L + (W - L - R) * (d) / dmax)
-#define Y(v) (T + (H - T - B) * (1 - ((v) - lo) / (hi - lo)))
+#define Y(v) (T + (H - T - B) * (1 - ((v)-lo) / (hi - lo)))
     fprintf(f, "<svg width=\"%g\" height=\"%g\" viewBox=\"0 0 %g %g\" role=\"img\">", W, H, W, H);
     fprintf(f, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"#fafafa\" stroke=\"#ccc\"/>", L, T,
             W - L - R, H - T - B);
     fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">%.4g</text>", L - 4, T + 8, hi);
     fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">%.4g</text>", L - 4, H - B, lo);
     fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\">day 0</text>", L, H - 8);
-    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">day %.0f</text>", W - R, H - 8, dmax);
+    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">day %.0f</text>", W - R, H - 8,
+            dmax);
     if (fit && !strcmp(fit->model, "exponential")) {
         fputs("<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\" points=\"", f);
         for (int k = 0; k <= 60; k++) {
@@ -388,7 +399,8 @@ static void chart(FILE *f, const struct series *s, const skinq_fit *fit)
         fputs("\"/>", f);
     }
     for (int i = 0; i < s->n; i++)
-        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#2c3e50\"/>", X(s->day[i]), Y(s->value[i]));
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#2c3e50\"/>", X(s->day[i]),
+                Y(s->value[i]));
     fputs("</svg>", f);
 #undef X
 #undef Y
@@ -420,8 +432,10 @@ static void metric_block(skinq_ctx *ctx, FILE *f, size_t i, const struct series 
     }
     fputs(".", f);
     if (have_fit) {
-        fprintf(f, " Healing fit y(t) = y&infin; + (y0 &minus; y&infin;)&middot;e<sup>&minus;t/&tau;</sup>: "
-                   "&tau; = %.3g d", fit.tau_days);
+        fprintf(f,
+                " Healing fit y(t) = y&infin; + (y0 &minus; y&infin;)&middot;e<sup>&minus;t/&tau;</sup>: "
+                "&tau; = %.3g d",
+                fit.tau_days);
         if (isfinite(fit.stderr_.tau_days))
             fprintf(f, " &plusmn; %.2g", fit.stderr_.tau_days);
         fprintf(f, ", half-life %.3g d, 90 %% of the change by day %.3g, toward %.4g; r&sup2; = %.3f.",
@@ -448,12 +462,15 @@ static void write_head(FILE *f, const char *subject)
           ".ax{font-size:10px;fill:#666}table{border-collapse:collapse}td,th{padding:2px 10px;"
           "border-bottom:1px solid #eee;text-align:left}.photos{display:flex;gap:1em;margin:1em 0}"
           "figure{margin:0}figure img{max-width:480px;display:block}figcaption,.missing{font-size:.85em;"
-          "color:#555}</style></head><body>\n", f);
+          "color:#555}</style></head><body>\n",
+          f);
     fputs("<h1>Skin healing report: ", f);
     html_text(f, subject);
-    fprintf(f, "</h1><p>Made by skinq %s on %s. Every value is a measurement from the photographs; "
-               "skinq gives no clinical score. Relative indices (erythema, melanin, a*) compare "
-               "within one calibrated series; millimetres need a known scale.</p>\n", skinq_version(), when);
+    fprintf(f,
+            "</h1><p>Made by skinq %s on %s. Every value is a measurement from the photographs; "
+            "skinq gives no clinical score. Relative indices (erythema, melanin, a*) compare "
+            "within one calibrated series; millimetres need a known scale.</p>\n",
+            skinq_version(), when);
 }
 
 /* A site's sessions, scale, first and latest photos and their redness maps. */
@@ -461,8 +478,10 @@ static skinq_status site_summary(skinq_ctx *ctx, FILE *f, const struct site *s)
 {
     fputs("<h2>Site: ", f);
     html_text(f, s->name);
-    fprintf(f, "</h2><table><tr><th>sessions</th><td>%d</td></tr><tr><th>first</th><td>%s</td></tr>"
-               "<tr><th>latest</th><td>%s</td></tr><tr><th>scale</th><td>", s->sessions, s->first, s->last);
+    fprintf(f,
+            "</h2><table><tr><th>sessions</th><td>%d</td></tr><tr><th>first</th><td>%s</td></tr>"
+            "<tr><th>latest</th><td>%s</td></tr><tr><th>scale</th><td>",
+            s->sessions, s->first, s->last);
     if (isnan(s->px_per_mm))
         fputs("unknown (lengths and areas in pixels)", f);
     else
@@ -505,7 +524,8 @@ static void site_metrics(skinq_ctx *ctx, FILE *f, const struct site *s)
     fputs("</td></tr><tr><th>analysis options (latest session)</th><td><code>", f);
     html_text(f, s->options[0] ? s->options : "not recorded");
     fputs("</code></td></tr><tr><th>colour</th><td>sRGB (IEC 61966-2-1) → CIELAB, D65 white; white-patch "
-          "gains when the options name one</td></tr></table>\n", f);
+          "gains when the options name one</td></tr></table>\n",
+          f);
 }
 
 static skinq_status write_site(skinq_ctx *ctx, FILE *f, const struct site *s)
@@ -541,8 +561,8 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
     if (st == SKINQ_OK && c.oom)
         st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory reading the store");
     if (st == SKINQ_OK && c.n == 0)
-        st = skinq_fail(ctx, SKINQ_E_TOO_FEW, "nothing stored for subject '%s'%s%s", subject, site ? " site " : "",
-                        site ? site : "");
+        st = skinq_fail(ctx, SKINQ_E_TOO_FEW, "nothing stored for subject '%s'%s%s", subject,
+                        site ? " site " : "", site ? site : "");
     skinq_atomic_file af = {0};
     if (st == SKINQ_OK)
         st = skinq_atomic_open(ctx, out_path, &af);

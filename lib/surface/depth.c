@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "render/render.h"
 #include "io/io.h"
+#include "render/render.h"
 #include "surface.h"
 
 #define RAD2DEG (180.0 / 3.14159265358979323846)
@@ -40,8 +40,8 @@ void skinq_depth_free(skinq_depth_result **pr)
     *pr = NULL;
 }
 
-static skinq_depth_result *result_new(skinq_ctx *ctx, const char *input, const skinq_depth_options *o, double ppm,
-                                      const char *scale_source)
+static skinq_depth_result *result_new(skinq_ctx *ctx, const char *input, const skinq_depth_options *o,
+                                      double ppm, const char *scale_source)
 {
     skinq_depth_result *r = skinq_calloc(ctx, 1, sizeof *r);
     if (!r)
@@ -95,8 +95,8 @@ static skinq_status check_mask(skinq_ctx *ctx, const skinq_depth_options *o, int
     const skinq_mask *m = o->scars.mask;
     if (!m || (m->width == w && m->height == h))
         return SKINQ_OK;
-    return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use mask '%s': it is %dx%d but '%s' is %dx%d", mask_name(o), m->width,
-                      m->height, input, w, h);
+    return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use mask '%s': it is %dx%d but '%s' is %dx%d",
+                      mask_name(o), m->width, m->height, input, w, h);
 }
 
 /* Scars on r->z, and the surface.* / scars.* metrics (units follow z_unit / xy_unit). */
@@ -111,9 +111,11 @@ static skinq_status measure_scars(skinq_ctx *ctx, skinq_depth_result *r, const s
     if (st == SKINQ_OK)
         st = skinq_scars_find(ctx, r->z, r->width, r->height, r->px_per_mm, &so, &r->scars);
     if (st == SKINQ_E_EMPTY_ROI)
-        return so.mask ? skinq_fail(ctx, st, "cannot fit a reference surface to '%s': mask '%s' covers every usable pixel",
-                                    input, mask_name(o))
-                       : skinq_fail(ctx, st, "cannot fit a reference surface to '%s': no usable height", input);
+        return so.mask
+                   ? skinq_fail(ctx, st,
+                                "cannot fit a reference surface to '%s': mask '%s' covers every usable pixel",
+                                input, mask_name(o))
+                   : skinq_fail(ctx, st, "cannot fit a reference surface to '%s': no usable height", input);
     if (st != SKINQ_OK)
         return st;
     const skinq_scars *s = r->scars;
@@ -192,15 +194,16 @@ static skinq_status match_images(skinq_ctx *ctx, const skinq_lights *L, const ch
         for (int k = 0; k < L->count; k++) {
             if (!L->items[k].image)
                 return skinq_fail(ctx, SKINQ_E_FORMAT,
-                                  "cannot use lights file '%s': light %d names no image and none were given", lights_path,
-                                  k);
+                                  "cannot use lights file '%s': light %d names no image and none were given",
+                                  lights_path, k);
             paths[k] = L->items[k].image;
         }
         return SKINQ_OK;
     }
     if (n != L->count)
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': it has %d light%s but %d image%s given",
-                          lights_path, L->count, L->count == 1 ? "" : "s", n, n == 1 ? " was" : "s were");
+        return skinq_fail(ctx, SKINQ_E_FORMAT,
+                          "cannot use lights file '%s': it has %d light%s but %d image%s given", lights_path,
+                          L->count, L->count == 1 ? "" : "s", n, n == 1 ? " was" : "s were");
     int by_name = 1;
     for (int k = 0; k < L->count && by_name; k++)
         by_name = L->items[k].image != NULL;
@@ -219,8 +222,8 @@ static skinq_status match_images(skinq_ctx *ctx, const skinq_lights *L, const ch
                 if (strcmp(base_name(images[i]), base_name(L->items[k].image)) == 0)
                     break;
         if (paths[k])
-            return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use '%s': two images match light %d of '%s'", images[i], k,
-                              lights_path);
+            return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use '%s': two images match light %d of '%s'",
+                              images[i], k, lights_path);
         paths[k] = images[i];
     }
     return SKINQ_OK;
@@ -260,9 +263,10 @@ static skinq_status ps_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint
     add(&a, "surface.normals.mean_direction.0", mx / mn, "1");
     add(&a, "surface.normals.mean_direction.1", my / mn, "1");
     add(&a, "surface.normals.mean_direction.2", mz / mn, "1");
-    add(&a, "surface.normals.shadow_rejected_fraction", (double)(cnt->no_darkest + cnt->no_both) / (double)n, "1");
-    add(&a, "surface.normals.highlight_rejected_fraction", (double)(cnt->no_brightest + cnt->no_both) / (double)n,
+    add(&a, "surface.normals.shadow_rejected_fraction", (double)(cnt->no_darkest + cnt->no_both) / (double)n,
         "1");
+    add(&a, "surface.normals.highlight_rejected_fraction",
+        (double)(cnt->no_brightest + cnt->no_both) / (double)n, "1");
     add(&a, "surface.albedo.mean", sa * inv, "relative");
     skinq_free(ctx, tilt);
     return a.st;
@@ -271,7 +275,8 @@ static skinq_status ps_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint
 /* Every image of the stack: the same size, converted to linear luminance planes (rows[k] in
  * *planes, which the caller frees). */
 static skinq_status load_stack(skinq_ctx *ctx, const skinq_lights *L, const char *const *paths,
-                               const skinq_depth_options *o, float **planes, const float **rows, int *pw, int *ph)
+                               const skinq_depth_options *o, float **planes, const float **rows, int *pw,
+                               int *ph)
 {
     int w = 0, h = 0;
     size_t np = 0;
@@ -291,8 +296,8 @@ static skinq_status load_stack(skinq_ctx *ctx, const skinq_lights *L, const char
                                    !(*planes = skinq_malloc(ctx, bytes))))
                 st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory for %d images of %dx%d", L->count, w, h);
         } else if (img->width != w || img->height != h) {
-            st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use '%s': it is %dx%d but '%s' is %dx%d", paths[k], img->width,
-                            img->height, paths[0], w, h);
+            st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use '%s': it is %dx%d but '%s' is %dx%d", paths[k],
+                            img->width, img->height, paths[0], w, h);
         }
         if (st == SKINQ_OK) {
             surface_image_to_linear(img, *planes + (size_t)k * np);
@@ -325,7 +330,8 @@ static skinq_status stack_normals(skinq_ctx *ctx, const skinq_ps_plan *plan, con
 /* Heights: normals → gradients → Frankot–Chellappa, in mm with a scale (px without), NaN where
  * no light gave a signal. */
 static skinq_status stack_heights(skinq_ctx *ctx, skinq_depth_result *r, const uint8_t *code,
-                                  const skinq_ps_counts *cnt, const skinq_depth_options *o, const char *lights_path)
+                                  const skinq_ps_counts *cnt, const skinq_depth_options *o,
+                                  const char *lights_path)
 {
     size_t np = (size_t)r->width * (size_t)r->height;
     skinq_integrator *integ = NULL;
@@ -340,7 +346,8 @@ static skinq_status stack_heights(skinq_ctx *ctx, skinq_depth_result *r, const u
         for (size_t i = 0; i < np; i++)
             r->z[i] = code[i] == SKINQ_PS_INVALID ? NAN : (float)(r->z[i] * k);
         if (cnt->invalid == np)
-            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no pixel of the stack '%s' has any light signal", lights_path);
+            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no pixel of the stack '%s' has any light signal",
+                            lights_path);
     }
     skinq_free(ctx, gp);
     skinq_free(ctx, gq);
@@ -453,7 +460,8 @@ skinq_status skinq_depth_from_photo(skinq_ctx *ctx, const char *path, const skin
             cnt++;
         }
         if (cnt == 0)
-            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "cannot measure '%s': mask '%s' selects no pixel", path, mask_name(o));
+            st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "cannot measure '%s': mask '%s' selects no pixel", path,
+                            mask_name(o));
         madd a = {ctx, &r->metrics, st};
         add(&a, "surface.shading_index.mean", cnt ? sum / (double)cnt : NAN, "relative");
         add_quantile(&a, "surface.shading_index.p50", r->shading_index, n, 0.5, "relative");
@@ -560,10 +568,13 @@ static void base_gray(const skinq_depth_result *r, double scale, uint8_t *g)
             if (r->albedo) {
                 v = r->albedo[i] * scale;
             } else {
-                int xl = x ? x - 1 : x, xr = x < w - 1 ? x + 1 : x, yu = y ? y - 1 : y, yd = y < h - 1 ? y + 1 : y;
+                int xl = x ? x - 1 : x, xr = x < w - 1 ? x + 1 : x, yu = y ? y - 1 : y,
+                    yd = y < h - 1 ? y + 1 : y;
                 double k = r->px_per_mm > 0 ? r->px_per_mm : 1;
-                double p = (r->z[(size_t)y * w + xr] - r->z[(size_t)y * w + xl]) * k / (xr - xl > 0 ? xr - xl : 1);
-                double q = (r->z[(size_t)yd * w + x] - r->z[(size_t)yu * w + x]) * k / (yd - yu > 0 ? yd - yu : 1);
+                double p =
+                    (r->z[(size_t)y * w + xr] - r->z[(size_t)y * w + xl]) * k / (xr - xl > 0 ? xr - xl : 1);
+                double q =
+                    (r->z[(size_t)yd * w + x] - r->z[(size_t)yu * w + x]) * k / (yd - yu > 0 ? yd - yu : 1);
                 /* light from the upper left: l = (-1, 1, 2)/√6 in x right, y up; normal (−p, q, 1) */
                 double nrm = sqrt(p * p + q * q + 1);
                 v = isfinite(nrm) ? (p * 1 + q * 1 + 2) / (sqrt(6.0) * nrm) : 0;
@@ -584,7 +595,8 @@ skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r,
     if (st == SKINQ_OK && r->shading_index) {
         st = map_stage(ctx, &set, "shading.png", path, sizeof path);
         if (st == SKINQ_OK)
-            st = skinq_heatmap_write(ctx, path, r->shading_index, (size_t)w, w, h, NULL, 0, 0.0, 0.5, SKINQ_CMAP_MAGMA);
+            st = skinq_heatmap_write(ctx, path, r->shading_index, (size_t)w, w, h, NULL, 0, 0.0, 0.5,
+                                     SKINQ_CMAP_MAGMA);
         return map_commit(ctx, &set, st);
     }
     double lo, hi;
@@ -593,7 +605,8 @@ skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r,
         if (st == SKINQ_OK)
             st = map_stage(ctx, &set, "height.png", path, sizeof path);
         if (st == SKINQ_OK)
-            st = skinq_heatmap_write_unit(ctx, path, r->z, (size_t)w, w, h, NULL, 0, lo, hi, SKINQ_CMAP_VIRIDIS, r->z_unit);
+            st = skinq_heatmap_write_unit(ctx, path, r->z, (size_t)w, w, h, NULL, 0, lo, hi,
+                                          SKINQ_CMAP_VIRIDIS, r->z_unit);
     }
     if (st == SKINQ_OK && r->scars) {
         double dmax = r->scars->max_depth > 0 ? r->scars->max_depth : 2 * 0.05;
@@ -650,8 +663,9 @@ skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r,
                     size_t i = (size_t)y * (size_t)w + (size_t)x;
                     int32_t l = lab[i];
                     int edge = l > 0 && ((x > 0 && lab[i - 1] != l) || (x < w - 1 && lab[i + 1] != l) ||
-                                         (y > 0 && lab[i - (size_t)w] != l) || (y < h - 1 && lab[i + (size_t)w] != l) ||
-                                         x == 0 || y == 0 || x == w - 1 || y == h - 1);
+                                         (y > 0 && lab[i - (size_t)w] != l) ||
+                                         (y < h - 1 && lab[i + (size_t)w] != l) || x == 0 || y == 0 ||
+                                         x == w - 1 || y == h - 1);
                     row[3 * x] = edge ? 255 : g[i];
                     row[3 * x + 1] = edge ? 40 : g[i];
                     row[3 * x + 2] = edge ? 40 : g[i];

@@ -11,16 +11,16 @@
 skinq_status skinq_heightmap_load(skinq_ctx *ctx, const char *path, double z_scale, skinq_heightmap **out)
 {
     if (!(z_scale > 0) || !isfinite(z_scale))
-        return skinq_fail(ctx, SKINQ_E_INVALID, "height map '%s' needs a positive z-scale (mm per unit), not %g", path,
-                          z_scale);
+        return skinq_fail(ctx, SKINQ_E_INVALID,
+                          "height map '%s' needs a positive z-scale (mm per unit), not %g", path, z_scale);
     skinq_image *img = NULL;
     skinq_status st = skinq_image_load(ctx, path, &img, NULL);
     if (st != SKINQ_OK)
         return st;
     if (img->channels != 1) {
         skinq_image_free(&img);
-        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "cannot use '%s' as a height map: it is a colour image (gray needed)",
-                          path);
+        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED,
+                          "cannot use '%s' as a height map: it is a colour image (gray needed)", path);
     }
     size_t n = (size_t)img->width * (size_t)img->height;
     skinq_heightmap *h = skinq_calloc(ctx, 1, sizeof *h);

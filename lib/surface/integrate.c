@@ -35,20 +35,20 @@
 /* The 1-D transforms of one length n through a real FFT: the plans and the twiddles. */
 typedef struct {
     int n;
-    fftwf_plan r2c, c2r;      /* length n, out of place, on the work buffers' alignment */
-    float *c, *s;             /* cos, sin of πk/(2n), k = 0..n-1 */
+    fftwf_plan r2c, c2r; /* length n, out of place, on the work buffers' alignment */
+    float *c, *s;        /* cos, sin of πk/(2n), k = 0..n-1 */
 } trig_plan;
 
 struct skinq_integrator {
     int w, h;
-    size_t ws, hs;            /* row strides (floats), multiples of 16 so every row is aligned */
-    float *tp, *tq;           /* transposed fields: w rows of hs floats (fftwf_malloc) */
-    float *scratch;           /* nthreads × BLOCK rows of max(ws, hs) floats (fftwf_malloc) */
-    float *work;              /* nthreads × wlen: a real row and its half spectrum (fftwf_malloc) */
+    size_t ws, hs;  /* row strides (floats), multiples of 16 so every row is aligned */
+    float *tp, *tq; /* transposed fields: w rows of hs floats (fftwf_malloc) */
+    float *scratch; /* nthreads × BLOCK rows of max(ws, hs) floats (fftwf_malloc) */
+    float *work;    /* nthreads × wlen: a real row and its half spectrum (fftwf_malloc) */
     size_t wlen;
     int nthreads;
-    trig_plan tx, ty;         /* lengths w and h */
-    float *wx, *wy;           /* ω_k, ω_l */
+    trig_plan tx, ty; /* lengths w and h */
+    float *wx, *wy;   /* ω_k, ω_l */
     skinq_allocator alloc;
 };
 
@@ -151,7 +151,8 @@ static void inv_row(const trig_plan *t, const float *X, float *out, float scale,
 skinq_status skinq_integrator_new(skinq_ctx *ctx, int width, int height, skinq_integrator **out)
 {
     if (width < 2 || height < 2)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot integrate a %dx%d field (at least 2x2)", width, height);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot integrate a %dx%d field (at least 2x2)", width,
+                          height);
     uint64_t px = (uint64_t)width * (uint64_t)height;
     if (px > skinq_ctx_max_pixels(ctx))
         return skinq_fail(ctx, SKINQ_E_LIMIT, "field of %dx%d is above the limit of %.1f MP", width, height,
@@ -229,8 +230,8 @@ static float *scratch_of(const skinq_integrator *p, int thread)
 
 /* Transform BLOCK (or fewer) image rows of `src` along x (kind T_DCT2 / T_DST2) and store them
  * transposed into dst (column y of dst's rows). Non-finite values count as 0. */
-static void rows_x_to_t(const skinq_integrator *p, int kind, const float *src, float *dst, int y0, int y1, float *s,
-                        int thread)
+static void rows_x_to_t(const skinq_integrator *p, int kind, const float *src, float *dst, int y0, int y1,
+                        float *s, int thread)
 {
     const int w = p->w;
     fftwf_complex *V;

@@ -80,10 +80,11 @@ static skinq_status read_header(skinq_ctx *ctx, const char *path, const cJSON *d
     if (*n < 0)
         return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': no \"lights\" array", path);
     if (*n == 0)
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': the \"lights\" array is empty", path);
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': the \"lights\" array is empty",
+                          path);
     if (*n > SKINQ_LIGHTS_MAX)
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': %d lights, at most %d supported", path,
-                          *n, SKINQ_LIGHTS_MAX);
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': %d lights, at most %d supported",
+                          path, *n, SKINQ_LIGHTS_MAX);
     *ppm = 0;
     const cJSON *jp = cJSON_GetObjectItemCaseSensitive(doc, "px_per_mm");
     if (jp) {
@@ -101,41 +102,45 @@ static skinq_status read_light(skinq_ctx *ctx, const char *path, size_t dir_len,
                                skinq_light *o)
 {
     if (!cJSON_IsObject(li))
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d is not an object", path, i);
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d is not an object", path,
+                          i);
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(li, "direction");
     if (!cJSON_IsArray(d) || cJSON_GetArraySize(d) != 3)
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d needs \"direction\": [x, y, z]",
-                          path, i);
+        return skinq_fail(ctx, SKINQ_E_FORMAT,
+                          "cannot use lights file '%s': light %d needs \"direction\": [x, y, z]", path, i);
     double len2 = 0;
     for (int c = 0; c < 3; c++) {
         const cJSON *v = cJSON_GetArrayItem(d, c);
         if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-            return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d direction has a non-number",
-                              path, i);
+            return skinq_fail(ctx, SKINQ_E_FORMAT,
+                              "cannot use lights file '%s': light %d direction has a non-number", path, i);
         o->direction[c] = v->valuedouble;
         len2 += v->valuedouble * v->valuedouble;
     }
     double len = sqrt(len2);
     if (!(len > 1e-9) || !isfinite(len))
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d direction is zero", path, i);
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d direction is zero",
+                          path, i);
     for (int c = 0; c < 3; c++)
         o->direction[c] /= len;
     if (!(o->direction[2] > 0))
         return skinq_fail(ctx, SKINQ_E_FORMAT,
-                          "cannot use lights file '%s': light %d points away from the camera (z <= 0)", path, i);
+                          "cannot use lights file '%s': light %d points away from the camera (z <= 0)", path,
+                          i);
     o->intensity = 1.0;
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(li, "intensity");
     if (it) {
         if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble <= 0)
             return skinq_fail(ctx, SKINQ_E_FORMAT,
-                              "cannot use lights file '%s': light %d intensity must be a positive number", path, i);
+                              "cannot use lights file '%s': light %d intensity must be a positive number",
+                              path, i);
         o->intensity = it->valuedouble;
     }
     const cJSON *im = cJSON_GetObjectItemCaseSensitive(li, "image");
     if (im) {
         if (!cJSON_IsString(im) || !im->valuestring[0])
-            return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d \"image\" must be a name",
-                              path, i);
+            return skinq_fail(ctx, SKINQ_E_FORMAT,
+                              "cannot use lights file '%s': light %d \"image\" must be a name", path, i);
         if (!(o->image = resolve(ctx, path, dir_len, im->valuestring)))
             return SKINQ_E_NOMEM;
     }

@@ -28,14 +28,17 @@ static void eig3(const double a[3][3], double ev[3])
         ev[1] = a[1][1];
         ev[2] = a[2][2];
     } else {
-        double p2 = (a[0][0] - q) * (a[0][0] - q) + (a[1][1] - q) * (a[1][1] - q) + (a[2][2] - q) * (a[2][2] - q) + 2 * p1;
+        double p2 = (a[0][0] - q) * (a[0][0] - q) + (a[1][1] - q) * (a[1][1] - q) +
+                    (a[2][2] - q) * (a[2][2] - q) + 2 * p1;
         double p = sqrt(p2 / 6);
         double b[3][3];
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++)
                 b[i][j] = (a[i][j] - (i == j ? q : 0)) / p;
-        double r = (b[0][0] * (b[1][1] * b[2][2] - b[1][2] * b[2][1]) - b[0][1] * (b[1][0] * b[2][2] - b[1][2] * b[2][0]) +
-                    b[0][2] * (b[1][0] * b[2][1] - b[1][1] * b[2][0])) / 2;
+        double r = (b[0][0] * (b[1][1] * b[2][2] - b[1][2] * b[2][1]) -
+                    b[0][1] * (b[1][0] * b[2][2] - b[1][2] * b[2][0]) +
+                    b[0][2] * (b[1][0] * b[2][1] - b[1][1] * b[2][0])) /
+                   2;
         double phi = r <= -1 ? SQ_PI / 3 : r >= 1 ? 0 : acos(r) / 3;
         ev[2] = q + 2 * p * cos(phi);
         ev[0] = q + 2 * p * cos(phi + 2 * SQ_PI / 3);
@@ -79,12 +82,15 @@ skinq_status skinq_ps_plan_new(skinq_ctx *ctx, const skinq_lights *lights, const
     o = &def;
     const char *name = lights_path ? lights_path : "lights";
     if (!lights || lights->count < 3)
-        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "cannot solve photometric stereo with '%s': %d light%s, at least 3 needed",
-                          name, lights ? lights->count : 0, lights && lights->count == 1 ? "" : "s");
+        return skinq_fail(ctx, SKINQ_E_TOO_FEW,
+                          "cannot solve photometric stereo with '%s': %d light%s, at least 3 needed", name,
+                          lights ? lights->count : 0, lights && lights->count == 1 ? "" : "s");
     if (lights->count > SKINQ_PS_MAX_LIGHTS)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot solve photometric stereo with '%s': more than %d lights", name,
+        return skinq_fail(ctx, SKINQ_E_INVALID,
+                          "cannot solve photometric stereo with '%s': more than %d lights", name,
                           SKINQ_PS_MAX_LIGHTS);
-    if (!(o->outlier_tau >= 0) || !(o->min_albedo >= 0) || !(o->shadow_fraction >= 0 && o->shadow_fraction < 1))
+    if (!(o->outlier_tau >= 0) || !(o->min_albedo >= 0) ||
+        !(o->shadow_fraction >= 0 && o->shadow_fraction < 1))
         return skinq_fail(ctx, SKINQ_E_INVALID, "photometric stereo options must be non-negative");
     int m = lights->count;
     double S[SKINQ_PS_MAX_LIGHTS][3], A[3][3] = {{0}};
@@ -94,8 +100,8 @@ skinq_status skinq_ps_plan_new(skinq_ctx *ctx, const skinq_lights *lights, const
         double len = sqrt(l->direction[0] * l->direction[0] + l->direction[1] * l->direction[1] +
                           l->direction[2] * l->direction[2]);
         if (!(len > 0) || !(l->intensity > 0) || !isfinite(len) || !isfinite(l->intensity))
-            return skinq_fail(ctx, SKINQ_E_INVALID, "cannot solve photometric stereo with '%s': light %d is invalid",
-                              name, k);
+            return skinq_fail(ctx, SKINQ_E_INVALID,
+                              "cannot solve photometric stereo with '%s': light %d is invalid", name, k);
         for (int c = 0; c < 3; c++)
             S[k][c] = l->intensity * l->direction[c] / len;
         smax = fmax(smax, l->intensity);
@@ -157,8 +163,8 @@ void skinq_ps_plan_free(skinq_ps_plan **pp)
 
 typedef struct {
     const skinq_ps_plan *plan;
-    void (*row)(const struct skinq_ps_params *, const float *const *, size_t, float *, float *, float *, float *,
-                uint8_t *);
+    void (*row)(const struct skinq_ps_params *, const float *const *, size_t, float *, float *, float *,
+                float *, uint8_t *);
     const float *const *planes;
     int w, h, rows_per_task;
     size_t stride;
@@ -200,12 +206,19 @@ skinq_status skinq_ps_execute(skinq_ctx *ctx, const skinq_ps_plan *p, const floa
                               uint8_t *code, skinq_ps_counts *counts)
 {
     if (!p || !planes || width <= 0 || height <= 0 || stride < (size_t)width || !nx || !ny || !nz || !albedo)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "invalid photometric-stereo arguments (%dx%d)", width, height);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "invalid photometric-stereo arguments (%dx%d)", width,
+                          height);
     int threads = skinq_ctx_threads(ctx);
-    uint64_t (*cnt)[6] = skinq_calloc(ctx, (size_t)threads, sizeof *cnt);
+    uint64_t(*cnt)[6] = skinq_calloc(ctx, (size_t)threads, sizeof *cnt);
     if (!cnt)
         return SKINQ_E_NOMEM;
-    ps_job j = {p, skinq_surface_dsp(skinq_ctx_isa(ctx))->ps_row, planes, width, height, 0, stride, nx, ny, nz, albedo, code, cnt};
+    ps_job j = {p,      skinq_surface_dsp(skinq_ctx_isa(ctx))->ps_row,
+                planes, width,
+                height, 0,
+                stride, nx,
+                ny,     nz,
+                albedo, code,
+                cnt};
     /* about 64k pixels a task: enough to amortise, small enough to balance */
     j.rows_per_task = (int)(65536 / (size_t)width) + 1;
     int tasks = (height + j.rows_per_task - 1) / j.rows_per_task;
@@ -259,14 +272,16 @@ void surface_image_to_linear(const skinq_image *img, float *dst)
         if (img->depth == 8) {
             for (int x = 0; x < w; x++) {
                 const uint8_t *px = row + (size_t)x * (size_t)c;
-                o[x] = c >= 3 ? 0.2126f * srgb_lut[px[0]] + 0.7152f * srgb_lut[px[1]] + 0.0722f * srgb_lut[px[2]]
-                              : srgb_lut[px[0]];
+                o[x] = c >= 3
+                           ? 0.2126f * srgb_lut[px[0]] + 0.7152f * srgb_lut[px[1]] + 0.0722f * srgb_lut[px[2]]
+                           : srgb_lut[px[0]];
             }
         } else {
             const uint16_t *r16 = (const uint16_t *)row;
             for (int x = 0; x < w; x++) {
                 const uint16_t *px = r16 + (size_t)x * (size_t)c;
-                o[x] = c >= 3 ? (0.2126f * px[0] + 0.7152f * px[1] + 0.0722f * px[2]) / 65535.0f : px[0] / 65535.0f;
+                o[x] = c >= 3 ? (0.2126f * px[0] + 0.7152f * px[1] + 0.0722f * px[2]) / 65535.0f
+                              : px[0] / 65535.0f;
             }
         }
     }

@@ -37,8 +37,8 @@ static inline int solve3(const float a[6], const float r[3], float det_rel, floa
 
 /* Max |I_k − s_k·g| over the used observations (all, or the lit ones when `use`), skipping
  * skip1 / skip2 (-1 = none). */
-static inline float resid(const skinq_ps_params *p, const float *I, const float g[3], float thr, int use, int skip1,
-                          int skip2)
+static inline float resid(const skinq_ps_params *p, const float *I, const float g[3], float thr, int use,
+                          int skip1, int skip2)
 {
     float e = 0.0f;
     for (int k = 0; k < p->m; k++) {
@@ -134,8 +134,13 @@ static inline void fit_lit(const skinq_ps_params *p, const float *I, float thr, 
         int okl = solve3(al, rl, p->det_rel, gl);
         use = nl < (float)m && nl >= 3.0f && okl;
     }
-    *l = (ps_lit){{al[0], al[1], al[2], al[3], al[4], al[5]}, {rl[0], rl[1], rl[2]}, nl, dminl, dl,
-                  {gl[0], gl[1], gl[2]}, use};
+    *l = (ps_lit){{al[0], al[1], al[2], al[3], al[4], al[5]},
+                  {rl[0], rl[1], rl[2]},
+                  nl,
+                  dminl,
+                  dl,
+                  {gl[0], gl[1], gl[2]},
+                  use};
 }
 
 /* Which of the darkest (d), the brightest (b) or both to leave out of the used fit (A, r): the

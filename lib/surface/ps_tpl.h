@@ -28,13 +28,14 @@ static inline vf ps_norm3(const vf g[3])
 
 /* Max |I_k − s_k·g| over the used observations (all, or the lit ones in lanes where `use`),
  * skipping per-lane indices skip1 / skip2 (-1 = none). */
-static inline vf ps_resid(const skinq_ps_params *p, const vf *I, const vf g[3], vf thr, vf use, vf skip1, vf skip2)
+static inline vf ps_resid(const skinq_ps_params *p, const vf *I, const vf g[3], vf thr, vf use, vf skip1,
+                          vf skip2)
 {
     vf e = vf_set1(0.0f);
     vf all = vf_eq(e, e);
     for (int k = 0; k < p->m; k++) {
         vf pred = vf_add(vf_add(vf_mul(vf_set1(p->s[k][0]), g[0]), vf_mul(vf_set1(p->s[k][1]), g[1])),
-                        vf_mul(vf_set1(p->s[k][2]), g[2]));
+                         vf_mul(vf_set1(p->s[k][2]), g[2]));
         vf r = vf_abs(vf_sub(I[k], pred));
         vf kk = vf_set1((float)k);
         vf keep = vf_and(vf_blend(all, vf_gt(I[k], thr), use), vf_and(vf_neq(kk, skip1), vf_neq(kk, skip2)));
@@ -53,16 +54,16 @@ static inline vf ps_score(const skinq_ps_params *p, vf e, const vf g[3], vf ok)
 /* A block's observations and what one pass over all lights gives. */
 typedef struct ps_obs {
     vf I[SKINQ_PS_MAX_LIGHTS];
-    vf g0[3], rf[3];      /* least-squares g over all lights; Σ s_k·I_k */
-    vf dmin, d, sd[3];    /* the darkest observation: value, light index, direction */
-    vf bmax, b, sb[3];    /* the brightest one (the last of equals) */
+    vf g0[3], rf[3];   /* least-squares g over all lights; Σ s_k·I_k */
+    vf dmin, d, sd[3]; /* the darkest observation: value, light index, direction */
+    vf bmax, b, sb[3]; /* the brightest one (the last of equals) */
 } ps_obs;
 
 /* The fit over the lit lights only, in lanes where `use`. */
 typedef struct ps_lit {
     vf use;
-    vf a[6], r[3], n; /* Σ s sᵀ, Σ s·I and the count over lit lights */
-    vf dmin, d, sd[3];  /* the darkest lit observation */
+    vf a[6], r[3], n;  /* Σ s sᵀ, Σ s·I and the count over lit lights */
+    vf dmin, d, sd[3]; /* the darkest lit observation */
     vf g[3];
 } ps_lit;
 
@@ -209,8 +210,8 @@ static inline void ps_reject(const skinq_ps_params *p, const ps_obs *o, vf thr, 
 }
 
 /* One block of VW pixels: rows[k] + off. Outputs to the given pointers (VW each). */
-static inline void ps_block(const skinq_ps_params *p, const float *const *rows, size_t off, float *nx, float *ny,
-                            float *nz, float *alb, float *codef)
+static inline void ps_block(const skinq_ps_params *p, const float *const *rows, size_t off, float *nx,
+                            float *ny, float *nz, float *alb, float *codef)
 {
     const int m = p->m;
     ps_obs o;
@@ -235,7 +236,8 @@ static inline void ps_block(const skinq_ps_params *p, const float *const *rows, 
     vf code = vf_set1((float)SKINQ_PS_ALL);
     vf e0 = ps_resid(p, o.I, gb0, thr, use, none, none);
     vf n0 = ps_norm3(gb0);
-    vf bad = vf_and(vf_ge(neff, vf_set1(4.0f)), vf_gt(e0, vf_mul(vf_set1(p->tau), vf_mul(n0, vf_set1(p->smax)))));
+    vf bad =
+        vf_and(vf_ge(neff, vf_set1(4.0f)), vf_gt(e0, vf_mul(vf_set1(p->tau), vf_mul(n0, vf_set1(p->smax)))));
     if (p->reject && vf_movemask(bad))
         ps_reject(p, &o, thr, use, A, r, sd, d, dmin, neff, gb0, bad, &code, g);
     code = vf_add(code, vf_and(vf_set1((float)SKINQ_PS_SHADOWED), use));
@@ -249,8 +251,8 @@ static inline void ps_block(const skinq_ps_params *p, const float *const *rows, 
     vf_store(codef, vf_blend(vf_set1((float)SKINQ_PS_INVALID), code, valid));
 }
 
-void PS_ROW_NAME(const skinq_ps_params *p, const float *const *rows, size_t n, float *nx, float *ny, float *nz,
-                 float *albedo, uint8_t *code)
+void PS_ROW_NAME(const skinq_ps_params *p, const float *const *rows, size_t n, float *nx, float *ny,
+                 float *nz, float *albedo, uint8_t *code)
 {
     float codef[VW];
     size_t i = 0;

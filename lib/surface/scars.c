@@ -47,8 +47,8 @@ typedef struct {
     double (*coef)[6];
     uint8_t *have; /* per cell: a fit exists */
     float *ref;
-    double (*rowcoef)[3]; /* per thread: gw quadratics in u for the current row */
-    int *col_g;           /* per pixel column: left cell of the bracket, */
+    double (*rowcoef)[3];  /* per thread: gw quadratics in u for the current row */
+    int *col_g;            /* per pixel column: left cell of the bracket, */
     double *col_t, *col_u; /* the blend weight toward the right cell, and u */
 } ref_job;
 
@@ -91,7 +91,7 @@ static void evaluate_task(void *user, int y, int thread)
     ty = ty < 0 ? 0 : ty > 1 ? 1 : ty;
     int gy1 = j->gh > 1 ? gy0 + 1 : gy0;
     double v = (y - j->cy) * j->inv_sigma;
-    double (*rc)[3] = j->rowcoef + (size_t)thread * (size_t)j->gw;
+    double(*rc)[3] = j->rowcoef + (size_t)thread * (size_t)j->gw;
     for (int gx = 0; gx < j->gw; gx++) {
         const double *c0 = j->coef[(size_t)gy0 * (size_t)j->gw + (size_t)gx];
         const double *c1 = j->coef[(size_t)gy1 * (size_t)j->gw + (size_t)gx];
@@ -283,8 +283,8 @@ static void ref_fit_free(skinq_ctx *ctx, ref_fit *F)
 
 /* The coarse grid (cells of c×c pixels), the buffers, the first weights and the per-column
  * bracket tables; on failure F holds what was made. */
-static skinq_status ref_fit_new(skinq_ctx *ctx, ref_fit *F, const float *f, int w, int h, const uint8_t *exclude,
-                                double sigma_px, float *ref)
+static skinq_status ref_fit_new(skinq_ctx *ctx, ref_fit *F, const float *f, int w, int h,
+                                const uint8_t *exclude, double sigma_px, float *ref)
 {
     size_t n = (size_t)w * (size_t)h;
     int c = (int)floor(sigma_px / 4);
@@ -304,8 +304,8 @@ static skinq_status ref_fit_new(skinq_ctx *ctx, ref_fit *F, const float *f, int 
     F->res = skinq_malloc(ctx, n * sizeof *F->res);
     F->sres = skinq_malloc(ctx, n * sizeof *F->sres);
     F->tmp = skinq_malloc(ctx, (2 * n + 2 * (size_t)w) * sizeof *F->tmp);
-    ref_job j = {f, F->wt, w, h, c, gw, gh, w * 0.5, h * 0.5, 1.0 / sigma_px, NULL, NULL, NULL, ref,
-                 NULL, NULL, NULL, NULL};
+    ref_job j = {f,    F->wt, w,    h,   c,    gw,   gh,   w * 0.5, h * 0.5, 1.0 / sigma_px,
+                 NULL, NULL,  NULL, ref, NULL, NULL, NULL, NULL};
     j.cell = skinq_malloc(ctx, cells * 4 * sizeof *j.cell);
     j.coef = skinq_malloc(ctx, cells * sizeof *j.coef);
     j.have = skinq_malloc(ctx, cells);
@@ -351,7 +351,8 @@ static void moment_grids(ref_fit *F)
         double W = cell[i * 4];
         double u = W > 0 ? cell[i * 4 + 1] / W : 0, v = W > 0 ? cell[i * 4 + 2] / W : 0;
         double H = W > 0 ? cell[i * 4 + 3] / W : 0;
-        double up[5] = {1, u, u * u, u * u * u, u * u * u * u}, vp[5] = {1, v, v * v, v * v * v, v * v * v * v};
+        double up[5] = {1, u, u * u, u * u * u, u * u * u * u},
+               vp[5] = {1, v, v * v, v * v * v, v * v * v * v};
         for (int k = 0; k < 15; k++)
             F->mom[(size_t)k * cells + i] = W * up[MONO[k][0]] * vp[MONO[k][1]];
         for (int k = 0; k < 6; k++)
@@ -551,27 +552,28 @@ typedef struct scar_work {
     skinq_scars *s;
     int w, h;
     size_t n;
-    double px;           /* length of a pixel (mm, or 1 unscaled) */
-    uint8_t *excl;       /* the caller's mask as 0/1, or NULL */
-    uint8_t *core;       /* deeper than min_depth (or inside the mask) */
-    uint8_t *grown;      /* where a volume region may grow */
-    int32_t *clab;       /* core component labels; -1: visited, too small */
-    int32_t *queue;      /* flood fill and BFS queue */
-    skinq_scar *items;   /* one per kept core, `count` of `cap` */
+    double px;         /* length of a pixel (mm, or 1 unscaled) */
+    uint8_t *excl;     /* the caller's mask as 0/1, or NULL */
+    uint8_t *core;     /* deeper than min_depth (or inside the mask) */
+    uint8_t *grown;    /* where a volume region may grow */
+    int32_t *clab;     /* core component labels; -1: visited, too small */
+    int32_t *queue;    /* flood fill and BFS queue */
+    skinq_scar *items; /* one per kept core, `count` of `cap` */
     int count, cap;
 } scar_work;
 
-static skinq_status check_scar_args(skinq_ctx *ctx, const float *hgt, int w, int h, const skinq_scars_options *o)
+static skinq_status check_scar_args(skinq_ctx *ctx, const float *hgt, int w, int h,
+                                    const skinq_scars_options *o)
 {
     if (!hgt || w <= 0 || h <= 0)
         return skinq_fail(ctx, SKINQ_E_INVALID, "invalid height field %dx%d", w, h);
     if (!(o->min_depth > 0) || !(o->low_fraction >= 0 && o->low_fraction <= 1) || !(o->ref_scale_mm > 0) ||
         !(o->min_area_mm2 >= 0))
-        return skinq_fail(ctx, SKINQ_E_INVALID, "invalid scar options (min depth %g, reference scale %g)", o->min_depth,
-                          o->ref_scale_mm);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "invalid scar options (min depth %g, reference scale %g)",
+                          o->min_depth, o->ref_scale_mm);
     if (o->mask && (o->mask->width != w || o->mask->height != h))
-        return skinq_fail(ctx, SKINQ_E_INVALID, "the scar mask is %dx%d but the height field is %dx%d", o->mask->width,
-                          o->mask->height, w, h);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "the scar mask is %dx%d but the height field is %dx%d",
+                          o->mask->width, o->mask->height, w, h);
     return SKINQ_OK;
 }
 
@@ -650,7 +652,8 @@ static skinq_status growable(skinq_ctx *ctx, scar_work *W, const skinq_scars_opt
         return SKINQ_OK;
     }
     size_t n = W->n;
-    float *sd = skinq_malloc(ctx, n * sizeof *sd), *tmp = skinq_malloc(ctx, (2 * n + 2 * (size_t)W->w) * sizeof *tmp);
+    float *sd = skinq_malloc(ctx, n * sizeof *sd),
+          *tmp = skinq_malloc(ctx, (2 * n + 2 * (size_t)W->w) * sizeof *tmp);
     skinq_status st = sd && tmp ? SKINQ_OK : SKINQ_E_NOMEM;
     if (st == SKINQ_OK) {
         const float low = (float)(o->low_fraction * o->min_depth);
@@ -707,7 +710,8 @@ static skinq_status find_cores(skinq_ctx *ctx, scar_work *W, size_t min_px)
         }
         if (W->count == W->cap) {
             int ncap = W->cap ? W->cap * 2 : 16;
-            skinq_scar *ni = skinq_realloc(ctx, W->items, (size_t)W->count * sizeof *ni, (size_t)ncap * sizeof *ni);
+            skinq_scar *ni =
+                skinq_realloc(ctx, W->items, (size_t)W->count * sizeof *ni, (size_t)ncap * sizeof *ni);
             if (!ni)
                 return SKINQ_E_NOMEM;
             W->items = ni;

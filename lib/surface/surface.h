@@ -24,9 +24,9 @@ void surface_image_to_linear(const skinq_image *img, float *dst);
  * Gaussian kernel of sigma_px, computed on a coarse grid (cells of about sigma/4) from
  * per-cell weighted centroids, bilinearly interpolated back. Iterated: pixels below the
  * current reference by more than t (3 robust sigmas of the included residuals, from their
- * median absolute value, clamped to [t_min, t_max]; t = t_max when they are equal), pixels with exclude[i] != 0 and non-finite pixels get
- * weight 0 (so depressions do not pull the reference down); stops after `iters` passes or
- * when the weights no longer change.
+ * median absolute value, clamped to [t_min, t_max]; t = t_max when they are equal), pixels with exclude[i] !=
+ * 0 and non-finite pixels get weight 0 (so depressions do not pull the reference down); stops after `iters`
+ * passes or when the weights no longer change.
  * @param exclude  width×height bytes or NULL.
  * @param ref      width×height output.
  * @return SKINQ_OK, SKINQ_E_EMPTY_ROI (no usable pixel), SKINQ_E_NOMEM.

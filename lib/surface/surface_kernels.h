@@ -25,12 +25,12 @@
 /** Per-pixel outcome of the photometric-stereo fit (the kernel's `code` output): one of the
  * values 0-4, plus the flag SKINQ_PS_SHADOWED. */
 enum {
-    SKINQ_PS_ALL = 0,       /**< every (lit) observation used */
-    SKINQ_PS_NO_DARKEST,    /**< darkest observation rejected (shadow) */
-    SKINQ_PS_NO_BRIGHTEST,  /**< brightest observation rejected (highlight) */
-    SKINQ_PS_NO_BOTH,       /**< darkest and brightest rejected */
-    SKINQ_PS_INVALID,       /**< no signal (|g| <= min_albedo): normal (0,0,1), albedo 0 */
-    SKINQ_PS_SHADOWED = 8   /**< flag: observations at the shadow level were left out */
+    SKINQ_PS_ALL = 0,      /**< every (lit) observation used */
+    SKINQ_PS_NO_DARKEST,   /**< darkest observation rejected (shadow) */
+    SKINQ_PS_NO_BRIGHTEST, /**< brightest observation rejected (highlight) */
+    SKINQ_PS_NO_BOTH,      /**< darkest and brightest rejected */
+    SKINQ_PS_INVALID,      /**< no signal (|g| <= min_albedo): normal (0,0,1), albedo 0 */
+    SKINQ_PS_SHADOWED = 8  /**< flag: observations at the shadow level were left out */
 };
 
 /**
@@ -40,17 +40,17 @@ enum {
  * symmetric 3×3 matrices stored as xx, xy, xz, yy, yz, zz.
  */
 typedef struct skinq_ps_params {
-    int m;                               /**< number of lights, 3..SKINQ_PS_MAX_LIGHTS */
-    int reject;                          /**< 1: outlier rejection (needs m >= 4) */
+    int m;      /**< number of lights, 3..SKINQ_PS_MAX_LIGHTS */
+    int reject; /**< 1: outlier rejection (needs m >= 4) */
     float s[SKINQ_PS_MAX_LIGHTS][3];
     float ss[SKINQ_PS_MAX_LIGHTS][6];
     float pinv[3][SKINQ_PS_MAX_LIGHTS];
     float a0[6];
-    float smax;                          /**< max_k |s_k| */
-    float shadow;                        /**< observations <= shadow × the pixel's brightest are shadows */
-    float tau;                           /**< relative residual limit (of |g|·smax) */
-    float det_rel;                       /**< a subset is usable when det > det_rel·(trace/3)³ */
-    float min_albedo;                    /**< |g| at or below it: SKINQ_PS_INVALID */
+    float smax;       /**< max_k |s_k| */
+    float shadow;     /**< observations <= shadow × the pixel's brightest are shadows */
+    float tau;        /**< relative residual limit (of |g|·smax) */
+    float det_rel;    /**< a subset is usable when det > det_rel·(trace/3)³ */
+    float min_albedo; /**< |g| at or below it: SKINQ_PS_INVALID */
 } skinq_ps_params;
 
 /**

@@ -24,11 +24,13 @@ static skinq_status render(skinq_ctx *ctx, int w, int h, int cast_on, skinq_imag
         int px = margin + (k % 6) * (pw + gap), py = margin + (k / 6) * (ph + gap);
         const uint8_t *ref = skinq_colorchecker[k].srgb;
         double lin[3] = {skinq_srgb_decode(ref[0] / 255.0), skinq_srgb_decode(ref[1] / 255.0),
-                          skinq_srgb_decode(ref[2] / 255.0)};
+                         skinq_srgb_decode(ref[2] / 255.0)};
         uint8_t v[3];
         for (int c = 0; c < 3; c++) {
-            double x = cast_on ? EXPOSURE * (cast[3 * c] * lin[0] + cast[3 * c + 1] * lin[1] + cast[3 * c + 2] * lin[2])
-                               : lin[c];
+            double x =
+                cast_on
+                    ? EXPOSURE * (cast[3 * c] * lin[0] + cast[3 * c + 1] * lin[1] + cast[3 * c + 2] * lin[2])
+                    : lin[c];
             v[c] = cast_on ? synth_srgb8(x) : skinq_colorchecker[k].srgb[c];
         }
         for (int y = py; y < py + ph; y++)
@@ -67,7 +69,9 @@ skinq_status synth_chart(skinq_ctx *ctx, const skinq_synth_options *o, const cha
     skinq_image *photo = NULL, *ref = NULL;
     cJSON *truth = cJSON_CreateObject();
     cJSON_AddStringToObject(truth, "kind", "chart");
-    cJSON_AddStringToObject(truth, "reference", "X-Rite ColorChecker Classic, X-Rite's published 8-bit sRGB (D65) table; Lab computed with D65 white");
+    cJSON_AddStringToObject(truth, "reference",
+                            "X-Rite ColorChecker Classic, X-Rite's published 8-bit sRGB (D65) table; Lab "
+                            "computed with D65 white");
     cJSON_AddStringToObject(truth, "cast_space", "linear sRGB: photo = exposure * cast_matrix * reference");
     cJSON *m = cJSON_AddArrayToObject(truth, "cast_matrix");
     for (int i = 0; i < 9; i++)
@@ -82,7 +86,8 @@ skinq_status synth_chart(skinq_ctx *ctx, const skinq_synth_options *o, const cha
     /* the chart's four outer corners (top-left, top-right, bottom-right, bottom-left) */
     cJSON *corners_doc = cJSON_CreateObject();
     cJSON *corners = cJSON_AddArrayToObject(corners_doc, "corners");
-    int margin = w / 20, gap = w / 60, pw = (w - 2 * margin - 5 * gap) / 6, ph = (h - 2 * margin - 3 * gap) / 4;
+    int margin = w / 20, gap = w / 60, pw = (w - 2 * margin - 5 * gap) / 6,
+        ph = (h - 2 * margin - 3 * gap) / 4;
     int x1 = margin + 6 * pw + 5 * gap, y1 = margin + 4 * ph + 3 * gap;
     int pts[4][2] = {{margin, margin}, {x1, margin}, {x1, y1}, {margin, y1}};
     for (int i = 0; i < 4; i++) {

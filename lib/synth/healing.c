@@ -17,13 +17,13 @@ static const double melanin_od[3] = SKINQ_SYNTH_MELANIN_OD;
 static const double hemoglobin_od[3] = SKINQ_SYNTH_HEMOGLOBIN_OD;
 static const double base_od[3] = SKINQ_SYNTH_BASE_OD;
 
-#define MELANIN 0.25     /* mean concentrations giving light skin (sRGB about 225,175,150) */
+#define MELANIN 0.25 /* mean concentrations giving light skin (sRGB about 225,175,150) */
 #define HEMOGLOBIN 0.18
-#define EXCESS0 0.15     /* hemoglobin excess in the treated region just after the procedure */
-#define TAU_SLOW 20.0    /* days: remodelling of texture and pores */
+#define EXCESS0 0.15       /* hemoglobin excess in the treated region just after the procedure */
+#define TAU_SLOW 20.0      /* days: remodelling of texture and pores */
 #define PORE_DENSITY 120.0 /* per cm², before the procedure */
 #define PORES_CLOSING 0.4  /* fraction of pores that stop showing as remodelling completes */
-#define BUCKET 16        /* px: spatial hash for pores */
+#define BUCKET 16          /* px: spatial hash for pores */
 
 typedef struct {
     float x, y, sigma, depth, close_u;
@@ -199,7 +199,8 @@ static cJSON *healing_truth(cJSON *truth, const skinq_synth_options *o, const sc
     cJSON_AddStringToObject(truth, "procedure",
                             "right after the day-0 photo: excess(t) = E0·exp(-t/tau) for t > 0, 0 on day 0");
     cJSON *model = cJSON_AddObjectToObject(truth, "colour_model");
-    cJSON_AddStringToObject(model, "formula", "R_c = shading * 10^-(mel*MEL_c + hb*HB_c + BASE_c) * wb_c * exposure; sRGB 8-bit");
+    cJSON_AddStringToObject(
+        model, "formula", "R_c = shading * 10^-(mel*MEL_c + hb*HB_c + BASE_c) * wb_c * exposure; sRGB 8-bit");
     cJSON_AddItemToObject(model, "melanin_od", numbers(melanin_od, 3));
     cJSON_AddItemToObject(model, "hemoglobin_od", numbers(hemoglobin_od, 3));
     cJSON_AddItemToObject(model, "base_od", numbers(base_od, 3));
@@ -239,7 +240,8 @@ static skinq_status healing_day(skinq_ctx *ctx, const skinq_synth_options *o, co
     frame f = {{0}, 0, 0, 0, {1, 1, 1}, 1, 0, 0, 0, img, s};
     double t = days[d];
     double deg = d ? synth_range(rng, -5, 5) : 0, scale = d ? synth_range(rng, 0.95, 1.05) : 1;
-    double tx = d ? synth_range(rng, -0.03, 0.03) * s->w : 0, ty = d ? synth_range(rng, -0.03, 0.03) * s->w : 0;
+    double tx = d ? synth_range(rng, -0.03, 0.03) * s->w : 0,
+           ty = d ? synth_range(rng, -0.03, 0.03) * s->w : 0;
     pose_matrix(f.M, s->w / 2.0, s->h / 2.0, deg, scale, tx, ty);
     for (int c = 0; c < 3; c++)
         f.wb[c] = synth_range(rng, 0.93, 1.07);

@@ -30,7 +30,9 @@ skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, 
     cJSON *band = cJSON_AddArrayToObject(truth, "band_cycles_per_mm");
     cJSON_AddItemToArray(band, cJSON_CreateNumber(BAND_LO));
     cJSON_AddItemToArray(band, cJSON_CreateNumber(BAND_HI));
-    cJSON_AddStringToObject(truth, "shading", "1 + amplitude * sqrt(2/64) * sum of 64 cosines, frequencies uniform in the band, random direction and phase (unit RMS)");
+    cJSON_AddStringToObject(truth, "shading",
+                            "1 + amplitude * sqrt(2/64) * sum of 64 cosines, frequencies uniform in the "
+                            "band, random direction and phase (unit RMS)");
     cJSON *list = cJSON_AddArrayToObject(truth, "patches");
     double base[3];
     for (int c = 0; c < 3; c++)
@@ -39,7 +41,8 @@ skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, 
         double amp = 0.015 * (k + 1), density = 20.0 * (k + 1); /* RMS shading; pores per cm² */
         double fx[N_WAVES], fy[N_WAVES], ph[N_WAVES];
         for (int i = 0; i < N_WAVES; i++) {
-            double f = synth_range(&rng, BAND_LO, BAND_HI) / ppm, a = synth_range(&rng, 0, 3.14159265358979323846);
+            double f = synth_range(&rng, BAND_LO, BAND_HI) / ppm,
+                   a = synth_range(&rng, 0, 3.14159265358979323846);
             fx[i] = f * cos(a);
             fy[i] = f * sin(a);
             ph[i] = synth_range(&rng, 0, 2 * 3.14159265358979323846);

@@ -73,18 +73,23 @@ static cJSON *scar_truth(double ppm, const scar scars[3], const scar_sums *t)
     cJSON *truth = cJSON_CreateObject();
     cJSON_AddStringToObject(truth, "kind", "scar-stack");
     cJSON_AddNumberToObject(truth, "px_per_mm", ppm);
-    cJSON_AddStringToObject(truth, "height", "height.png: 16-bit gray, height_mm = z_offset_mm + value * z_scale_mm_per_unit");
+    cJSON_AddStringToObject(truth, "height",
+                            "height.png: 16-bit gray, height_mm = z_offset_mm + value * z_scale_mm_per_unit");
     cJSON_AddNumberToObject(truth, "z_scale_mm_per_unit", Z_SCALE);
     cJSON_AddNumberToObject(truth, "z_offset_mm", t->zmin);
-    cJSON_AddStringToObject(truth, "base", "dome 0.6*(1 - 2*(dx^2 + dy^2)) mm, dx, dy relative to the centre over the field size");
+    cJSON_AddStringToObject(
+        truth, "base",
+        "dome 0.6*(1 - 2*(dx^2 + dy^2)) mm, dx, dy relative to the centre over the field size");
     cJSON_AddNumberToObject(truth, "min_depth_mm", MIN_DEPTH);
-    cJSON_AddStringToObject(truth, "images_encoding", "light_k.png: 16-bit gray, value = 60000 * albedo * max(0, n.l)");
+    cJSON_AddStringToObject(truth, "images_encoding",
+                            "light_k.png: 16-bit gray, value = 60000 * albedo * max(0, n.l)");
     cJSON *items = cJSON_AddArrayToObject(truth, "scars");
     for (int k = 0; k < 3; k++) {
         cJSON *s = cJSON_CreateObject();
         cJSON_AddStringToObject(s, "type", scars[k].type);
         cJSON_AddNumberToObject(s, "max_depth_mm", t->maxd[k]);
-        cJSON_AddNumberToObject(s, "mean_depth_mm", t->area[k] > 0 ? t->sum_in[k] / (t->area[k] * ppm * ppm) : 0);
+        cJSON_AddNumberToObject(s, "mean_depth_mm",
+                                t->area[k] > 0 ? t->sum_in[k] / (t->area[k] * ppm * ppm) : 0);
         cJSON_AddNumberToObject(s, "area_mm2", t->area[k]);
         cJSON_AddNumberToObject(s, "volume_mm3", t->vol[k]);
         cJSON_AddNumberToObject(s, "equiv_diameter_mm", 2 * sqrt(t->area[k] / 3.14159265358979323846));
@@ -111,9 +116,11 @@ static skinq_status scar_lights(skinq_ctx *ctx, const char *dir, double ppm, con
         for (int y = 0; y < h; y++) {
             uint16_t *row = (uint16_t *)skinq_image_row(img16, y);
             for (int x = 0; x < w; x++) {
-                int xl = x > 0 ? x - 1 : x, xr = x < w - 1 ? x + 1 : x, yu = y > 0 ? y - 1 : y, yd = y < h - 1 ? y + 1 : y;
+                int xl = x > 0 ? x - 1 : x, xr = x < w - 1 ? x + 1 : x, yu = y > 0 ? y - 1 : y,
+                    yd = y < h - 1 ? y + 1 : y;
                 double gx = (z[(size_t)y * w + xr] - z[(size_t)y * w + xl]) * ppm / (xr - xl);
-                double gy = (z[(size_t)yd * w + x] - z[(size_t)yu * w + x]) * ppm / (yd - yu); /* per mm, rows down */
+                double gy =
+                    (z[(size_t)yd * w + x] - z[(size_t)yu * w + x]) * ppm / (yd - yu); /* per mm, rows down */
                 double nx = -gx, ny = gy, nz = 1, norm = sqrt(nx * nx + ny * ny + 1);
                 double shade = (nx * l[0] + ny * l[1] + nz * l[2]) / norm;
                 row[x] = (uint16_t)lround(60000 * alb[(size_t)y * w + x] * (shade > 0 ? shade : 0));

@@ -46,7 +46,9 @@ skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *opt, const c
         if (strcmp(o->kind, kinds[k].name) == 0)
             break;
     if (!all && k == N_KINDS)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "unknown phantom kind '%s' (healing-series, scar-stack, texture-ladder, chart or all)", o->kind);
+        return skinq_fail(
+            ctx, SKINQ_E_INVALID,
+            "unknown phantom kind '%s' (healing-series, scar-stack, texture-ladder, chart or all)", o->kind);
     skinq_status st = skinq_dir_ensure(ctx, out_dir);
     if (st != SKINQ_OK || !all)
         return st == SKINQ_OK ? kinds[k].make(ctx, o, out_dir) : st;

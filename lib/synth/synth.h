@@ -11,7 +11,7 @@ typedef struct synth_rng {
     uint64_t s;
 } synth_rng;
 uint64_t synth_next(synth_rng *r);
-double synth_uniform(synth_rng *r);            /* [0, 1) */
+double synth_uniform(synth_rng *r); /* [0, 1) */
 double synth_range(synth_rng *r, double lo, double hi);
 
 /** Smooth value noise in [-1, 1] at a continuous point (lattice hashed from seed), octaves summed

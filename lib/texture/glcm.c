@@ -24,10 +24,10 @@ const char *const tex_glcm_names[TEX_GLCM_FEATURES] = {"contrast", "dissimilarit
 /* scikit-image: row = round(sin θ · d), col = round(cos θ · d); so at 45° and 135° distance 2
  * is the offset (1, ±1) and distance 4 is (3, ±3). Order: angle-major, as skimage's (d, θ) pairs. */
 const int tex_glcm_offsets[12][2] = {
-    {0, 1}, {0, 2}, {0, 4},     /* 0° */
-    {1, 1}, {1, 1}, {3, 3},     /* 45° */
-    {1, 0}, {2, 0}, {4, 0},     /* 90° */
-    {1, -1}, {1, -1}, {3, -3},  /* 135° */
+    {0, 1},  {0, 2},  {0, 4},  /* 0° */
+    {1, 1},  {1, 1},  {3, 3},  /* 45° */
+    {1, 0},  {2, 0},  {4, 0},  /* 90° */
+    {1, -1}, {1, -1}, {3, -3}, /* 135° */
 };
 
 #define ROWS_PER_TASK 64
@@ -51,9 +51,11 @@ static void quantise_rows(const glcm_job *j, uint8_t *o, int y0, int y1)
     const tex_img *im = j->im;
     for (int y = y0; y < y1; y++, o += im->w) {
         if (im->L16)
-            j->k->tex_glcm_quantise16(o, im->L16 + (size_t)y * im->stride, im->w, j->lo, j->scale, j->levels - 1);
+            j->k->tex_glcm_quantise16(o, im->L16 + (size_t)y * im->stride, im->w, j->lo, j->scale,
+                                      j->levels - 1);
         else
-            j->k->tex_glcm_quantise32(o, im->L + (size_t)y * im->stride, im->w, j->lo, j->scale, j->levels - 1);
+            j->k->tex_glcm_quantise32(o, im->L + (size_t)y * im->stride, im->w, j->lo, j->scale,
+                                      j->levels - 1);
         if (im->roi)
             j->k->tex_glcm_mask_outside(o, im->roi + (size_t)y * im->roi_stride, im->w, (uint8_t)j->levels);
     }
@@ -106,10 +108,10 @@ static void count_rows(void *user, int task, int thread)
 enum { RANGE_BINS = 4096 };
 
 typedef struct range_job {
-    const tex_img *im;  /* a float plane (16-bit ones: l_range16) */
-    double *mn, *mx;    /* per task (pass 1) */
-    float lo, sc;       /* pass 2: histogram of (L* − lo)·sc */
-    uint64_t *hist;     /* per thread RANGE_BINS counts */
+    const tex_img *im; /* a float plane (16-bit ones: l_range16) */
+    double *mn, *mx;   /* per task (pass 1) */
+    float lo, sc;      /* pass 2: histogram of (L* − lo)·sc */
+    uint64_t *hist;    /* per thread RANGE_BINS counts */
     int pass;
 } range_job;
 
@@ -195,7 +197,8 @@ static skinq_status l_range16(skinq_ctx *ctx, const tex_img *im, int minmax, dou
     if (!j.hist)
         return SKINQ_E_NOMEM;
     skinq_parallel_for(ctx, tasks, code_rows, &j);
-    uint64_t *codes = skinq_malloc(ctx, sizeof *codes * CODES), *hist = skinq_calloc(ctx, RANGE_BINS, sizeof *hist);
+    uint64_t *codes = skinq_malloc(ctx, sizeof *codes * CODES),
+             *hist = skinq_calloc(ctx, RANGE_BINS, sizeof *hist);
     if (!codes || !hist) {
         skinq_free(ctx, j.hist);
         skinq_free(ctx, codes);
@@ -248,8 +251,13 @@ done:
 static skinq_status l_range(skinq_ctx *ctx, const tex_img *im, int minmax, double *lo, double *hi)
 {
     const int tasks = (im->h + ROWS_PER_TASK - 1) / ROWS_PER_TASK, threads = skinq_ctx_threads(ctx);
-    range_job j = {im, skinq_malloc(ctx, sizeof(double) * (size_t)tasks),
-                   skinq_malloc(ctx, sizeof(double) * (size_t)tasks), 0, 0, NULL, 1};
+    range_job j = {im,
+                   skinq_malloc(ctx, sizeof(double) * (size_t)tasks),
+                   skinq_malloc(ctx, sizeof(double) * (size_t)tasks),
+                   0,
+                   0,
+                   NULL,
+                   1};
     if (!j.mn || !j.mx) {
         skinq_free(ctx, j.mn);
         skinq_free(ctx, j.mx);
@@ -322,7 +330,8 @@ static void features(const double *P, int L, double f[TEX_GLCM_FEATURES])
     f[6] = ent;
 }
 
-skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax, double feat[TEX_GLCM_FEATURES])
+skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
+                      double feat[TEX_GLCM_FEATURES])
 {
     const int n1 = levels + 1, threads = skinq_ctx_threads(ctx);
     /* float planes are read in place; 16-bit ones go through code tables, no widened rows */
@@ -330,8 +339,16 @@ skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
     skinq_status st = im->L ? l_range(ctx, im, minmax, &lo, &hi) : l_range16(ctx, im, minmax, &lo, &hi);
     if (st != SKINQ_OK)
         return st;
-    glcm_job j = {skinq_texture_dsp(skinq_ctx_isa(ctx)), im, levels, 0, (float)lo, hi > lo ? (float)(levels / (hi - lo)) : 0.0f, NULL,
-                  (size_t)n1 * (size_t)n1, NULL, NULL};
+    glcm_job j = {skinq_texture_dsp(skinq_ctx_isa(ctx)),
+                  im,
+                  levels,
+                  0,
+                  (float)lo,
+                  hi > lo ? (float)(levels / (hi - lo)) : 0.0f,
+                  NULL,
+                  (size_t)n1 * (size_t)n1,
+                  NULL,
+                  NULL};
     for (int k = 0; k < 12; k++)
         j.max_dr = tex_glcm_offsets[k][0] > j.max_dr ? tex_glcm_offsets[k][0] : j.max_dr;
     j.mats = skinq_calloc(ctx, (size_t)threads * 12 * COPIES, j.msize * sizeof *j.mats);

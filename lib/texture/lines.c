@@ -23,7 +23,8 @@
  * Cost: the Hessian's first test (m1 reaches the threshold and the level's best) runs on every
  * pixel of every plane, eight at a time (the kernel table's tex_line_mask: AVX2 in
  * texture_avx2.c, or texture_scalar.c's loop that vectorises); only its ~2 % candidates get the
- * rest, ~1 % expf, and only winners the normal, in closed form (line_normal). line_tile visits only pixels that some level could make centreline pixels. */
+ * rest, ~1 % expf, and only winners the normal, in closed form (line_normal). line_tile visits only pixels
+ * that some level could make centreline pixels. */
 #include <math.h>
 #include <string.h>
 
@@ -60,8 +61,8 @@ typedef struct tex_lines_job {
 typedef struct line_tile {
     const line_job *j;
     float *best[TEX_PYR_LEVELS], *geo[TEX_PYR_LEVELS]; /* geo: nx, ny, offset of sample i at 3i */
-    uint8_t *fl; /* a row's candidate bits (line_plane), w + 8 bytes */
-    float *term; /* their Hessian terms: LINE_TERMS rows of hs floats */
+    uint8_t *fl;                                       /* a row's candidate bits (line_plane), w + 8 bytes */
+    float *term;                                       /* their Hessian terms: LINE_TERMS rows of hs floats */
     size_t hs;
     /* level 0, per sample: 1 where its best is on the centreline by line_tile's test with the
      * winner on level 0 (made with best: line_tile needs no other level-0 candidates where no
@@ -103,8 +104,8 @@ static inline int line_centred(float tp, float nx, float ny)
 /* A candidate c (plane index i, its terms from the mask kernel): its ridge strength, kept with
  * its normal and centre offset where it beats the level's best (and on level 0, cen: whether
  * the sample is centred). */
-static inline void line_try(const float *c, int w, size_t i, const float *term, size_t hs, float s2, float thr,
-                            float *best, float *geo, uint8_t *cen)
+static inline void line_try(const float *c, int w, size_t i, const float *term, size_t hs, float s2,
+                            float thr, float *best, float *geo, uint8_t *cen)
 {
     const float m1 = term[T_M1 * hs], rb = term[T_RB * hs];
     float r = m1 * expf(-rb * rb * 2.0f);
@@ -142,7 +143,8 @@ static void line_plane(void *user, int l, int p, const float *G, int w, int h)
      * written (in cache, not a pass over memory); geo is read only where best > 0 */
     const int first = p == t->j->py.first[l];
     /* rows and columns 0 and h − 1, w − 1 have no Hessian (best 0 there) */
-    const int ya = t->y0[l], yb = t->y1[l], xa = t->x0[l] > 1 ? t->x0[l] : 1, xb = t->x1[l] < w - 2 ? t->x1[l] : w - 2;
+    const int ya = t->y0[l], yb = t->y1[l], xa = t->x0[l] > 1 ? t->x0[l] : 1,
+              xb = t->x1[l] < w - 2 ? t->x1[l] : w - 2;
     if (first)
         for (int y = ya; y <= yb && y < h; y++)
             if (y == 0 || y == h - 1)

@@ -26,7 +26,8 @@ static skinq_status psd_map(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img
     skinq_status st = tex_psd_tile_image(ctx, p, im, T, psd->map_x, psd->map_y, v);
     if (st == SKINQ_OK) {
         /* range: the 1st–99.9th percentile of log power, so DC leakage does not flatten it */
-        double lo = tex_quantile(ctx, v, (size_t)T * T, 0.01), hi = tex_quantile(ctx, v, (size_t)T * T, 0.999);
+        double lo = tex_quantile(ctx, v, (size_t)T * T, 0.01),
+               hi = tex_quantile(ctx, v, (size_t)T * T, 0.999);
         if (!(hi > lo))
             hi = lo + 1;
         st = skinq_heatmap_write(ctx, path, v, (size_t)T, T, T, NULL, 0, lo, hi, SKINQ_CMAP_VIRIDIS);
@@ -79,7 +80,8 @@ static skinq_status overlay_map(skinq_ctx *ctx, const tex_img *im, const tex_por
 }
 
 skinq_status tex_write_maps(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, const tex_psd_out *psd,
-                            const tex_pores_out *pores, const tex_lines_out *lines, const char *dir, int max_size)
+                            const tex_pores_out *pores, const tex_lines_out *lines, const char *dir,
+                            int max_size)
 {
     skinq_status st = skinq_dir_ensure(ctx, dir);
     char path[4096];

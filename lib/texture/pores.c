@@ -76,7 +76,8 @@ static int add_pore(pore_tile *t, tex_pore p)
 }
 
 /* The maximum test and the fit at level pixel (x, y), whose response is >= the threshold. */
-static void find_at(pore_tile *t, int l, int k, const float *lo, const float *R, const float *hi, int w, int x, int y)
+static void find_at(pore_tile *t, int l, int k, const float *lo, const float *R, const float *hi, int w,
+                    int x, int y)
 {
     const pore_job *j = t->j;
     const int M = t->tl.margin, f = 1 << l;
@@ -122,7 +123,8 @@ static void find_at(pore_tile *t, int l, int k, const float *lo, const float *R,
 
 /* Maxima of plane k of level l (responses of k − 1, k, k + 1 in lo, R, hi) at the level pixels
  * that sit on the tile's core. */
-static void find_maxima(pore_tile *t, int l, int k, const float *lo, const float *R, const float *hi, int w, int h)
+static void find_maxima(pore_tile *t, int l, int k, const float *lo, const float *R, const float *hi, int w,
+                        int h)
 {
     const pore_job *j = t->j;
     const int M = t->tl.margin, f = 1 << l;
@@ -285,7 +287,8 @@ static skinq_status suppress(skinq_ctx *ctx, const tex_img *im, tex_pores_out *r
     return SKINQ_OK;
 }
 
-skinq_status tex_pores_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int own_tile, tex_pores_job **out)
+skinq_status tex_pores_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int own_tile,
+                             tex_pores_job **out)
 {
     *out = NULL;
     pore_job *jp = skinq_calloc(ctx, 1, sizeof *jp);

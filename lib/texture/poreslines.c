@@ -26,8 +26,8 @@ static void pl_tile_run(void *user, int task, int thread)
     tex_pores_tile(j->pj, task, thread, buf + (size_t)(j->margin - j->mp) * (st + 1), st, pyr);
 }
 
-skinq_status tex_pores_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask, tex_pores_out *pr,
-                             tex_lines_out *lr)
+skinq_status tex_pores_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask,
+                             tex_pores_out *pr, tex_lines_out *lr)
 {
     memset(pr, 0, sizeof *pr);
     memset(lr, 0, sizeof *lr);

@@ -42,10 +42,9 @@ static inline void pairs_interleave(int T, const float *a, float *z)
  * floats (rf) or 16-bit (r16, widened in registers as tex_L_span does). Four 4-float vectors a
  * 16-lane block, so the lane sums stay in registers (each lane in x order, then the 16 lanes in
  * double, whatever the vector width). */
-static inline __attribute__((always_inline)) void window_row(const int is16, const void *src, const char *ahead,
-                                                             size_t esize, int T, const float *restrict win,
-                                                             const float *restrict xc, float f0, float wy,
-                                                             float *restrict o, double *rv, double *rxv)
+static inline __attribute__((always_inline)) void
+window_row(const int is16, const void *src, const char *ahead, size_t esize, int T, const float *restrict win,
+           const float *restrict xc, float f0, float wy, float *restrict o, double *rv, double *rxv)
 {
     const float *rf = src;
     const uint16_t *r16 = src;
@@ -135,7 +134,8 @@ static void spectrum_detrend(const tex_size *s, fftwf_complex *ts, const double 
         const int ky = s->hidx[n];
         const double hr = s->H[2 * ky], hi = s->H[2 * ky + 1];
         for (int kx = 0; kx < W; kx++) {
-            double vr = a * s->H[2 * kx] + bx * s->G[2 * kx], vi = a * s->H[2 * kx + 1] + bx * s->G[2 * kx + 1];
+            double vr = a * s->H[2 * kx] + bx * s->G[2 * kx],
+                   vi = a * s->H[2 * kx + 1] + bx * s->G[2 * kx + 1];
             fftwf_complex *e = ts + (size_t)kx * T + ky;
             (*e)[0] -= (float)(hr * vr - hi * vi);
             (*e)[1] -= (float)(hr * vi + hi * vr);
@@ -423,9 +423,10 @@ skinq_status tex_psd(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, c
         pos = NULL;
     }
     if (n == 0)
-        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
-                          "the region of interest holds no %dx%d square (%.0f %% inside) for the power spectrum",
-                          TEX_MIN_TILE, TEX_MIN_TILE, 100 * o->min_inside);
+        return skinq_fail(
+            ctx, SKINQ_E_EMPTY_ROI,
+            "the region of interest holds no %dx%d square (%.0f %% inside) for the power spectrum",
+            TEX_MIN_TILE, TEX_MIN_TILE, 100 * o->min_inside);
     tex_size *s = tex_plan_size(ctx, p, T);
     tile_rec *rec = s ? skinq_malloc(ctx, sizeof *rec * (size_t)n) : NULL;
     if (!rec) {
@@ -436,8 +437,9 @@ skinq_status tex_psd(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, c
     if (tables_bad || (rough && tex_size_rough(ctx, s))) {
         skinq_free(ctx, rec);
         skinq_free(ctx, pos);
-        return tables_bad ? skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory for the %dx%d frequency tables", T, T)
-                          : SKINQ_E_NOMEM;
+        return tables_bad
+                   ? skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory for the %dx%d frequency tables", T, T)
+                   : SKINQ_E_NOMEM;
     }
     psd_job j = {im, s, pos, rec, rough};
     skinq_parallel_for(ctx, n, psd_tile, &j);
@@ -502,8 +504,8 @@ skinq_status tex_psd(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, c
     return SKINQ_OK;
 }
 
-skinq_status tex_psd_tile_image(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, int T, int x0, int y0,
-                                float *dst)
+skinq_status tex_psd_tile_image(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, int T, int x0,
+                                int y0, float *dst)
 {
     tex_size *s = tex_plan_size(ctx, p, T);
     if (!s)

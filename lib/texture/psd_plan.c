@@ -154,9 +154,12 @@ static int size_plans(tex_size *s)
     fftwf_complex *tsp = (fftwf_complex *)s->in[0];
     skinq_fftw_lock();
     fftwf_complex *pz = (fftwf_complex *)s->back[0];
-    s->fwd_pairs = fftwf_plan_many_dft(1, nT, T / 2, tsp, NULL, 1, T, pz, NULL, 1, T, FFTW_FORWARD, FFTW_ESTIMATE);
-    s->fwd_cols = fftwf_plan_many_dft(1, nT, W, s->spec[0], NULL, W, 1, tsp, NULL, 1, T, FFTW_FORWARD, FFTW_ESTIMATE);
-    s->inv_pairs = fftwf_plan_many_dft(1, nT, T / 2, pz, NULL, 1, T, tsp, NULL, 1, T, FFTW_BACKWARD, FFTW_ESTIMATE);
+    s->fwd_pairs =
+        fftwf_plan_many_dft(1, nT, T / 2, tsp, NULL, 1, T, pz, NULL, 1, T, FFTW_FORWARD, FFTW_ESTIMATE);
+    s->fwd_cols =
+        fftwf_plan_many_dft(1, nT, W, s->spec[0], NULL, W, 1, tsp, NULL, 1, T, FFTW_FORWARD, FFTW_ESTIMATE);
+    s->inv_pairs =
+        fftwf_plan_many_dft(1, nT, T / 2, pz, NULL, 1, T, tsp, NULL, 1, T, FFTW_BACKWARD, FFTW_ESTIMATE);
     skinq_fftw_unlock();
     return s->fwd_pairs && s->fwd_cols && s->inv_pairs ? 0 : -1;
 }
@@ -194,7 +197,8 @@ tex_size *tex_plan_size(skinq_ctx *ctx, skinq_texture_plan *p, int T)
     s->colw = s_calloc(s, (size_t)T / 2 + 1, sizeof *s->colw);
     s->run_off = s_calloc(s, (size_t)T / 2 + 2, sizeof *s->run_off);
     s->rrun_off = s_calloc(s, (size_t)T / 2 + 2, sizeof *s->rrun_off);
-    if (!s->win || !s->cls || !s->bands || !s->colw || !s->run_off || !s->rrun_off || size_scratch(s, threads))
+    if (!s->win || !s->cls || !s->bands || !s->colw || !s->run_off || !s->rrun_off ||
+        size_scratch(s, threads))
         goto nomem;
     s->xc = s_calloc(s, (size_t)T, sizeof *s->xc);
     s->H = s_calloc(s, 2 * (size_t)T, sizeof *s->H);
@@ -356,8 +360,8 @@ int tex_size_rough(skinq_ctx *ctx, tex_size *s)
         fftwf_destroy_plan(s->inv_cols);
     s->inv_cols = NULL;
     if (kc > 0)
-        s->inv_cols = fftwf_plan_many_dft(1, nT, kc, (fftwf_complex *)s->in[0], NULL, 1, T, s->spec[0], NULL, W, 1,
-                                          FFTW_BACKWARD, FFTW_ESTIMATE);
+        s->inv_cols = fftwf_plan_many_dft(1, nT, kc, (fftwf_complex *)s->in[0], NULL, 1, T, s->spec[0], NULL,
+                                          W, 1, FFTW_BACKWARD, FFTW_ESTIMATE);
     skinq_fftw_unlock();
     if (kc > 0 && !s->inv_cols) {
         s->kc_planned = -1;
@@ -367,4 +371,3 @@ int tex_size_rough(skinq_ctx *ctx, tex_size *s)
     s->kc_planned = kc;
     return 0;
 }
-

@@ -64,8 +64,8 @@ double tex_sigma_of_var(double var)
 /* tex_blur of src by the sampled Gaussians of σ[0 .. nd) (px; nd 1 or 2) into dst[0 .. nd):
  * with two, one vertical pass makes both row buffers. rows: nd buffers of w + 2·MAX_RADIUS
  * floats. */
-static void blur_sigmas(const struct skinq_texture_dsp *K, const float *src, size_t sstride, float *const *dst,
-                        const double *sigma, int nd, int w, int h, float *const *rows)
+static void blur_sigmas(const struct skinq_texture_dsp *K, const float *src, size_t sstride,
+                        float *const *dst, const double *sigma, int nd, int w, int h, float *const *rows)
 {
     float k[2][MAX_RADIUS + 1];
     int r[2], rm = 0;
@@ -108,8 +108,8 @@ static void blur_sigmas(const struct skinq_texture_dsp *K, const float *src, siz
     }
 }
 
-void tex_blur(const struct skinq_texture_dsp *k, const float *src, size_t sstride, float *dst, int w, int h, double var,
-              float *row)
+void tex_blur(const struct skinq_texture_dsp *k, const float *src, size_t sstride, float *dst, int w, int h,
+              double var, float *row)
 {
     const double sigma = tex_sigma_of_var(var);
     blur_sigmas(k, src, sstride, &dst, &sigma, 1, w, h, &row);
@@ -126,7 +126,8 @@ void tex_decimate(const float *src, int w, int h, float *dst)
     }
 }
 
-void tex_pyr_plan(tex_pyr *py, const struct skinq_texture_dsp *k, const double *sigma, int n, int nb, double s_min)
+void tex_pyr_plan(tex_pyr *py, const struct skinq_texture_dsp *k, const double *sigma, int n, int nb,
+                  double s_min)
 {
     memset(py, 0, sizeof *py);
     py->k = k;
@@ -201,8 +202,8 @@ size_t tex_pyr_scratch(int w, int h)
     return 2 * full + 2 * half + 2 * ((size_t)w + 2 * MAX_RADIUS);
 }
 
-void tex_pyr_run(const tex_pyr *py, const float *base, size_t stride, int w, int h, float *scratch, tex_pyr_fn fn,
-                 void *user)
+void tex_pyr_run(const tex_pyr *py, const float *base, size_t stride, int w, int h, float *scratch,
+                 tex_pyr_fn fn, void *user)
 {
     const size_t full = (size_t)w * (size_t)h, half = (size_t)((w + 1) / 2) * (size_t)((h + 1) / 2);
     float *plane[2] = {scratch, scratch + full}, *lbase[2] = {scratch + 2 * full, scratch + 2 * full + half};
@@ -220,15 +221,16 @@ void tex_pyr_run(const tex_pyr *py, const float *base, size_t stride, int w, int
                 g = made, made = NULL;
             else if (py->step_sigma[l][p] > 0) {
                 const int from_base = py->step_from_base[l][p];
-                float *dst[2] = {prev == plane[0] ? plane[1] : plane[0], prev == plane[0] ? plane[0] : plane[1]};
+                float *dst[2] = {prev == plane[0] ? plane[1] : plane[0],
+                                 prev == plane[0] ? plane[0] : plane[1]};
                 /* two blurs of the base in a row (the level's first planes): one vertical pass
                  * for both, into both buffers (neither the previous plane nor the base is
                  * needed by either) */
                 const int two = from_base && p + 1 <= py->last[l] && py->step_sigma[l][p + 1] > 0 &&
                                 py->step_from_base[l][p + 1];
                 const double sg[2] = {py->step_sigma[l][p], two ? py->step_sigma[l][p + 1] : 0};
-                blur_sigmas(py->k, from_base ? in : prev, from_base ? in_stride : (size_t)wl, dst, sg, two ? 2 : 1,
-                            wl, hl, rows);
+                blur_sigmas(py->k, from_base ? in : prev, from_base ? in_stride : (size_t)wl, dst, sg,
+                            two ? 2 : 1, wl, hl, rows);
                 g = dst[0];
                 made = two ? dst[1] : NULL;
             }

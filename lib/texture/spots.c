@@ -21,13 +21,15 @@ typedef struct box_job {
 static void box_rows(void *user, int task, int thread)
 {
     const box_job *j = user;
-    j->dsp->tex_spots_box_rows(j->p, j->tmp + (size_t)thread * tex_box_tmp(j->w, j->h), j->w, j->h, j->r, task);
+    j->dsp->tex_spots_box_rows(j->p, j->tmp + (size_t)thread * tex_box_tmp(j->w, j->h), j->w, j->h, j->r,
+                               task);
 }
 
 static void box_cols(void *user, int task, int thread)
 {
     const box_job *j = user;
-    j->dsp->tex_spots_box_cols(j->p, j->tmp + (size_t)thread * tex_box_tmp(j->w, j->h), j->w, j->h, j->r, task);
+    j->dsp->tex_spots_box_cols(j->p, j->tmp + (size_t)thread * tex_box_tmp(j->w, j->h), j->w, j->h, j->r,
+                               task);
 }
 
 /* In-place approximate Gaussian of sigma: three box passes per axis (tmp: threads × tex_box_tmp). */
@@ -140,7 +142,7 @@ typedef struct bin_job {
     const tex_base_grid *g;
     tex_spots_residual_row_fn residual_row; /* the ctx's kernel */
     float thr;
-    uint64_t *bin;  /* h rows of ww words: bit x % 64 of word x / 64 is pixel x's flag */
+    uint64_t *bin; /* h rows of ww words: bit x % 64 of word x / 64 is pixel x's flag */
     size_t ww;
     uint8_t *flags; /* per thread: 64·ww bytes, a row's flags before packing */
     float *scratch; /* per thread: w + 2·(gw + 8) floats */
@@ -148,8 +150,8 @@ typedef struct bin_job {
 } bin_job;
 
 /* Row y's spot flags, packed 64 to a word (a bit plane, an eighth of a byte plane, stays in
- * cache for the flood fill and takes fewer fresh pages): the flags as bytes 0/1 first (vectorised), then eight bytes to a
- * byte of bits by one multiply (bit i of the result is byte i's). */
+ * cache for the flood fill and takes fewer fresh pages): the flags as bytes 0/1 first (vectorised), then
+ * eight bytes to a byte of bits by one multiply (bit i of the result is byte i's). */
 static void bin_rows(void *user, int y, int thread)
 {
     bin_job *j = user;
@@ -275,8 +277,8 @@ static double spots_threshold(const tex_cfg *c, float *sample, size_t ns)
 
 /* The 8-connected regions of the flags in bin (ww words a row, cleared as they are filled):
  * those of at least min_area pixels are counted into *spots and *area. */
-static skinq_status spots_regions(skinq_ctx *ctx, const tex_img *im, uint64_t *bin, size_t ww, double min_area,
-                                  uint64_t *spots, uint64_t *area)
+static skinq_status spots_regions(skinq_ctx *ctx, const tex_img *im, uint64_t *bin, size_t ww,
+                                  double min_area, uint64_t *spots, uint64_t *area)
 {
     const size_t h = (size_t)im->h;
     size_t cap = 4096;
@@ -331,14 +333,16 @@ done:
     return st;
 }
 
-skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count, double *area_fraction)
+skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count,
+                       double *area_fraction)
 {
     const size_t w = (size_t)im->w, h = (size_t)im->h;
     tex_base_grid g;
     uint8_t *flags = NULL;
     float *sample = NULL, *scratch = NULL;
     skinq_status st = tex_base_make(ctx, im, c->spot_sigma, &g);
-    const tex_spots_residual_row_fn residual_row = skinq_texture_dsp(skinq_ctx_isa(ctx))->tex_spots_residual_row;
+    const tex_spots_residual_row_fn residual_row =
+        skinq_texture_dsp(skinq_ctx_isa(ctx))->tex_spots_residual_row;
     const int threads = skinq_ctx_threads(ctx);
     const size_t per_thread = w + 2 * ((size_t)g.gw + 8);
     if (st == SKINQ_OK && !(scratch = skinq_malloc(ctx, per_thread * (size_t)threads * sizeof *scratch)))
@@ -346,7 +350,8 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
     const int step = im->inside > 1000000 ? (int)ceil(sqrt((double)im->inside / 1e6)) : 1;
     const size_t srows = (h + (size_t)step - 1) / (size_t)step, scols = (w + (size_t)step - 1) / (size_t)step;
     /* the spot flags, 64 pixels a word, later take the samples' place (fewer fresh pages) */
-    const size_t ww = (w + 63) / 64, sbytes = srows * scols * sizeof *sample, bbytes = h * ww * sizeof(uint64_t);
+    const size_t ww = (w + 63) / 64, sbytes = srows * scols * sizeof *sample,
+                 bbytes = h * ww * sizeof(uint64_t);
     if (st == SKINQ_OK && !(sample = skinq_malloc(ctx, sbytes > bbytes ? sbytes : bbytes)))
         st = SKINQ_E_NOMEM;
     size_t ns = 0;

@@ -40,7 +40,8 @@ static int band_ok(const double b[2])
 static skinq_status check_options(skinq_ctx *ctx, const skinq_texture_options *o)
 {
     const char *bad = NULL;
-    if (o->tile < TEX_MIN_TILE || o->tile > (TEX_MIN_TILE << (TEX_MAX_SIZES - 1)) || (o->tile & (o->tile - 1)))
+    if (o->tile < TEX_MIN_TILE || o->tile > (TEX_MIN_TILE << (TEX_MAX_SIZES - 1)) ||
+        (o->tile & (o->tile - 1)))
         bad = "tile (a power of two, 32..4096)";
     else if (!(o->overlap >= 0 && o->overlap <= 0.875))
         bad = "overlap (0..0.875)";
@@ -175,10 +176,10 @@ static void roi_scan(tex_img *im)
     im->bbox = n ? (skinq_rect){x0, y0, x1 - x0 + 1, y1 - y0 + 1} : (skinq_rect){0, 0, 0, 0};
 }
 
-#define ADD(v, unit, ...)                                                                                       \
-    do {                                                                                                        \
-        if (st == SKINQ_OK)                                                                                     \
-            st = skinq_metrics_addf(ctx, out, (v), (unit), __VA_ARGS__);                                        \
+#define ADD(v, unit, ...)                                                                                    \
+    do {                                                                                                     \
+        if (st == SKINQ_OK)                                                                                  \
+            st = skinq_metrics_addf(ctx, out, (v), (unit), __VA_ARGS__);                                     \
     } while (0)
 
 /* The PSD's and roughness's metrics (as `metrics` asks). */
@@ -213,18 +214,21 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
                             const skinq_maps_options *mo, skinq_metrics *out)
 {
     if (!ctx || !p || !L || !out)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "texture: NULL argument (ctx, plan, L* plane and output are required)");
+        return skinq_fail(ctx, SKINQ_E_INVALID,
+                          "texture: NULL argument (ctx, plan, L* plane and output are required)");
     if (width < 1 || height < 1 || stride < (size_t)width)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "texture: bad plane size %dx%d (stride %zu)", width, height, stride);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "texture: bad plane size %dx%d (stride %zu)", width, height,
+                          stride);
     if ((uint64_t)width * (uint64_t)height > skinq_ctx_max_pixels(ctx))
         return skinq_fail(ctx, SKINQ_E_LIMIT, "texture: %dx%d is above the limit of %.1f MP", width, height,
                           skinq_ctx_max_pixels(ctx) / 1e6);
     if (roi && (roi->width != width || roi->height != height || !roi->data))
-        return skinq_fail(ctx, SKINQ_E_INVALID, "texture: the ROI mask is %dx%d, the plane %dx%d",
-                          roi->width, roi->height, width, height);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "texture: the ROI mask is %dx%d, the plane %dx%d", roi->width,
+                          roi->height, width, height);
     const char *maps_dir = mo ? mo->dir : NULL;
     if (maps_dir && mo->texture_max_size < 16)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "invalid texture option: map size %d (>= 16)", mo->texture_max_size);
+        return skinq_fail(ctx, SKINQ_E_INVALID, "invalid texture option: map size %d (>= 16)",
+                          mo->texture_max_size);
     const skinq_texture_options *o = &p->o;
     im.w = width;
     im.h = height;
@@ -268,7 +272,8 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
         for (size_t i = 0; i < pores.count; i++)
             dsum += pores.items[i].d;
         ADD((double)pores.count, "1", "texture.pores.count");
-        ADD(pores.count * c.per_area_scale / (double)im.inside, c.u_per_area, "texture.pores.density_per_cm2");
+        ADD(pores.count * c.per_area_scale / (double)im.inside, c.u_per_area,
+            "texture.pores.density_per_cm2");
         ADD(pores.count ? dsum / pores.count * c.len_scale : NAN, c.u_len, "texture.pores.mean_diameter_mm");
     }
     if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_LINES)) {
@@ -276,7 +281,8 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
             st = tex_lines(ctx, &im, &c, maps, &lines);
         ADD(lines.length_px * c.len_scale * c.per_area_scale / (double)im.inside, c.u_len_per_area,
             "texture.lines.density_mm_per_cm2");
-        ADD(lines.pixels ? lines.contrast_sum / (double)lines.pixels : NAN, "L*@60", "texture.lines.mean_contrast");
+        ADD(lines.pixels ? lines.contrast_sum / (double)lines.pixels : NAN, "L*@60",
+            "texture.lines.mean_contrast");
     }
     if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_SPOTS) && tex_has_mel(&im)) {
         double n = 0, frac = 0;
@@ -287,16 +293,17 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
     if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_TONE))
         ADD(tex_tone_evenness(ctx, &im, &c), "L*", "texture.tone_evenness");
     if (st == SKINQ_OK && maps)
-        st = tex_write_maps(ctx, p, &im, have_psd ? &psd : NULL, (o->metrics & SKINQ_TEXTURE_PORES) ? &pores : NULL,
-                            (o->metrics & SKINQ_TEXTURE_LINES) ? &lines : NULL, maps_dir, mo->texture_max_size);
+        st = tex_write_maps(
+            ctx, p, &im, have_psd ? &psd : NULL, (o->metrics & SKINQ_TEXTURE_PORES) ? &pores : NULL,
+            (o->metrics & SKINQ_TEXTURE_LINES) ? &lines : NULL, maps_dir, mo->texture_max_size);
     skinq_free(ctx, pores.items);
     skinq_free(ctx, lines.mask);
     return st;
 }
 
 skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const float *L, const float *mel,
-                                   int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
-                                   const skinq_maps_options *maps, skinq_metrics *out)
+                                   int width, int height, size_t stride, const skinq_mask *roi,
+                                   double px_per_mm, const skinq_maps_options *maps, skinq_metrics *out)
 {
     tex_img im;
     memset(&im, 0, sizeof im);
@@ -305,9 +312,10 @@ skinq_status skinq_texture_execute(skinq_ctx *ctx, skinq_texture_plan *p, const 
     return execute(ctx, p, im, L, width, height, stride, roi, px_per_mm, maps, out);
 }
 
-skinq_status skinq_texture_execute16(skinq_ctx *ctx, skinq_texture_plan *p, const uint16_t *L16, const int16_t *mel16,
-                                     int width, int height, size_t stride, const skinq_mask *roi, double px_per_mm,
-                                     const skinq_maps_options *maps, skinq_metrics *out)
+skinq_status skinq_texture_execute16(skinq_ctx *ctx, skinq_texture_plan *p, const uint16_t *L16,
+                                     const int16_t *mel16, int width, int height, size_t stride,
+                                     const skinq_mask *roi, double px_per_mm, const skinq_maps_options *maps,
+                                     skinq_metrics *out)
 {
     tex_img im;
     memset(&im, 0, sizeof im);

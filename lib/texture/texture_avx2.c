@@ -10,8 +10,8 @@
 #include "texture/texture_int.h"
 
 /* Column x of the row kernel as tex_acc_rows_scalar rounds it: the vector loops' last < 8 columns. */
-static inline float ref_column(const float *c, const float *const *lo, const float *const *hi, const float *k, int r,
-                               int x)
+static inline float ref_column(const float *c, const float *const *lo, const float *const *hi, const float *k,
+                               int r, int x)
 {
     float s = k[0] * c[x];
     int i = 1;
@@ -27,19 +27,23 @@ static inline float ref_column(const float *c, const float *const *lo, const flo
  * columns, here 4 loads); the same multiplications and additions in the same order, no FMA,
  * so the same bits as the reference (tests/kernels/check_texture.c). */
 static void acc_rows_any(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
-                              const float *k, int r, int n)
+                         const float *k, int r, int n)
 {
     const __m256 k0 = _mm256_set1_ps(k[0]);
-#define TAP2(s, d)                                                                                                     \
-    s = _mm256_add_ps(                                                                                                 \
-        s, _mm256_add_ps(_mm256_mul_ps(k1, _mm256_add_ps(_mm256_loadu_ps(a1 + (d)), _mm256_loadu_ps(b1 + (d)))),       \
-                         _mm256_mul_ps(k2, _mm256_add_ps(_mm256_loadu_ps(a2 + (d)), _mm256_loadu_ps(b2 + (d))))))
-#define TAP1(s, d)                                                                                                     \
-    s = _mm256_add_ps(s, _mm256_mul_ps(k1, _mm256_add_ps(_mm256_loadu_ps(a1 + (d)), _mm256_loadu_ps(b1 + (d)))))
+#define TAP2(s, d)                                                                                           \
+    s = _mm256_add_ps(                                                                                       \
+        s, _mm256_add_ps(                                                                                    \
+               _mm256_mul_ps(k1, _mm256_add_ps(_mm256_loadu_ps(a1 + (d)), _mm256_loadu_ps(b1 + (d)))),       \
+               _mm256_mul_ps(k2, _mm256_add_ps(_mm256_loadu_ps(a2 + (d)), _mm256_loadu_ps(b2 + (d))))))
+#define TAP1(s, d)                                                                                           \
+    s = _mm256_add_ps(                                                                                       \
+        s, _mm256_mul_ps(k1, _mm256_add_ps(_mm256_loadu_ps(a1 + (d)), _mm256_loadu_ps(b1 + (d)))))
     int x = 0;
     for (; x + 32 <= n; x += 32) {
-        __m256 s0 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x)), s1 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x + 8));
-        __m256 s2 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x + 16)), s3 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x + 24));
+        __m256 s0 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x)),
+               s1 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x + 8));
+        __m256 s2 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x + 16)),
+               s3 = _mm256_mul_ps(k0, _mm256_loadu_ps(c + x + 24));
         int i = 1;
         for (; i + 1 <= r; i += 2) {
             const __m256 k1 = _mm256_set1_ps(k[i]), k2 = _mm256_set1_ps(k[i + 1]);
@@ -90,9 +94,9 @@ static void acc_rows_any(float *restrict o, const float *c, const float *const *
  * neighbours (lo[i] = c − i, hi[i] = c + i: the horizontal pass) every load is c plus a constant
  * offset. The same operations in the same order as the reference: the same bits. */
 #define FIXED_MAX 8
-static inline __attribute__((always_inline)) void acc_fixed(float *restrict o, const float *c, const float *const *lo,
-                                                            const float *const *hi, const float *k, const int r,
-                                                            const int row, int n)
+static inline __attribute__((always_inline)) void acc_fixed(float *restrict o, const float *c,
+                                                            const float *const *lo, const float *const *hi,
+                                                            const float *k, const int r, const int row, int n)
 {
     __m256 kv[FIXED_MAX + 1];
     const float *L[FIXED_MAX + 1], *H[FIXED_MAX + 1];
@@ -105,12 +109,15 @@ static inline __attribute__((always_inline)) void acc_fixed(float *restrict o, c
         H[i] = row ? c + i : hi[i];
     }
 #define A(i, d) _mm256_add_ps(_mm256_loadu_ps(L[i] + x + (d)), _mm256_loadu_ps(H[i] + x + (d)))
-#define TAP2F(s, d) s = _mm256_add_ps(s, _mm256_add_ps(_mm256_mul_ps(kv[i], A(i, d)), _mm256_mul_ps(kv[i + 1], A(i + 1, d))))
+#define TAP2F(s, d)                                                                                          \
+    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_mul_ps(kv[i], A(i, d)), _mm256_mul_ps(kv[i + 1], A(i + 1, d))))
 #define TAP1F(s, d) s = _mm256_add_ps(s, _mm256_mul_ps(kv[i], A(i, d)))
     int x = 0;
     for (; x + 32 <= n; x += 32) {
-        __m256 s0 = _mm256_mul_ps(kv[0], _mm256_loadu_ps(c + x)), s1 = _mm256_mul_ps(kv[0], _mm256_loadu_ps(c + x + 8));
-        __m256 s2 = _mm256_mul_ps(kv[0], _mm256_loadu_ps(c + x + 16)), s3 = _mm256_mul_ps(kv[0], _mm256_loadu_ps(c + x + 24));
+        __m256 s0 = _mm256_mul_ps(kv[0], _mm256_loadu_ps(c + x)),
+               s1 = _mm256_mul_ps(kv[0], _mm256_loadu_ps(c + x + 8));
+        __m256 s2 = _mm256_mul_ps(kv[0], _mm256_loadu_ps(c + x + 16)),
+               s3 = _mm256_mul_ps(kv[0], _mm256_loadu_ps(c + x + 24));
 #pragma GCC unroll 8
         for (int i = 1; i + 1 <= r; i += 2) {
             TAP2F(s0, 0);
@@ -151,15 +158,15 @@ static inline __attribute__((always_inline)) void acc_fixed(float *restrict o, c
         o[x] = ref_column(c, L, H, k, r, x);
 }
 
-#define FIXED(R)                                                                                                       \
-    static void acc_v##R(float *restrict o, const float *c, const float *const *lo, const float *const *hi,            \
-                         const float *k, int n)                                                                        \
-    {                                                                                                                  \
-        acc_fixed(o, c, lo, hi, k, R, 0, n);                                                                           \
-    }                                                                                                                  \
-    static void acc_h##R(float *restrict o, const float *c, const float *k, int n)                                    \
-    {                                                                                                                  \
-        acc_fixed(o, c, NULL, NULL, k, R, 1, n);                                                                       \
+#define FIXED(R)                                                                                             \
+    static void acc_v##R(float *restrict o, const float *c, const float *const *lo, const float *const *hi,  \
+                         const float *k, int n)                                                              \
+    {                                                                                                        \
+        acc_fixed(o, c, lo, hi, k, R, 0, n);                                                                 \
+    }                                                                                                        \
+    static void acc_h##R(float *restrict o, const float *c, const float *k, int n)                           \
+    {                                                                                                        \
+        acc_fixed(o, c, NULL, NULL, k, R, 1, n);                                                             \
     }
 FIXED(1)
 FIXED(2)
@@ -171,8 +178,8 @@ FIXED(7)
 FIXED(8)
 #undef FIXED
 
-static void tex_acc_rows_avx2(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
-                                    const float *k, int r, int n)
+static void tex_acc_rows_avx2(float *restrict o, const float *c, const float *const *lo,
+                              const float *const *hi, const float *k, int r, int n)
 {
     if (r < 1 || r > FIXED_MAX) {
         acc_rows_any(o, c, lo, hi, k, r, n);
@@ -183,10 +190,13 @@ static void tex_acc_rows_avx2(float *restrict o, const float *c, const float *co
     for (int i = 1; i <= r && row; i++) /* a vertical pass fails at i = 1 */
         row = ((uintptr_t)lo[i] == ca - sizeof(float) * (uintptr_t)i) &
               ((uintptr_t)hi[i] == ca + sizeof(float) * (uintptr_t)i);
-    typedef void (*vfn)(float *restrict, const float *, const float *const *, const float *const *, const float *, int);
+    typedef void (*vfn)(float *restrict, const float *, const float *const *, const float *const *,
+                        const float *, int);
     typedef void (*hfn)(float *restrict, const float *, const float *, int);
-    static const vfn V[FIXED_MAX + 1] = {NULL, acc_v1, acc_v2, acc_v3, acc_v4, acc_v5, acc_v6, acc_v7, acc_v8};
-    static const hfn Hf[FIXED_MAX + 1] = {NULL, acc_h1, acc_h2, acc_h3, acc_h4, acc_h5, acc_h6, acc_h7, acc_h8};
+    static const vfn V[FIXED_MAX + 1] = {NULL,   acc_v1, acc_v2, acc_v3, acc_v4,
+                                         acc_v5, acc_v6, acc_v7, acc_v8};
+    static const hfn Hf[FIXED_MAX + 1] = {NULL,   acc_h1, acc_h2, acc_h3, acc_h4,
+                                          acc_h5, acc_h6, acc_h7, acc_h8};
     if (row)
         Hf[r](o, c, k, n);
     else
@@ -197,7 +207,8 @@ static void tex_acc_rows_avx2(float *restrict o, const float *c, const float *co
  * are all blurs of its base, pyramid.c): each pair sum lo[i][x] + hi[i][x] is loaded and added
  * once for both kernels, and both keep their sums in registers; each output gets the same
  * operations in the same order as tex_acc_rows_scalar, so the same bits as two calls of it. */
-static inline __attribute__((always_inline)) __m256 taps_r(__m256 s, const __m256 *K, const __m256 *P, const int r)
+static inline __attribute__((always_inline)) __m256 taps_r(__m256 s, const __m256 *K, const __m256 *P,
+                                                           const int r)
 {
 #pragma GCC unroll 8
     for (int i = 1; i + 1 <= r; i += 2)
@@ -207,10 +218,9 @@ static inline __attribute__((always_inline)) __m256 taps_r(__m256 s, const __m25
     return s;
 }
 
-static inline __attribute__((always_inline)) void acc2_fixed(float *restrict oa, float *restrict ob, const float *c,
-                                                             const float *const *lo, const float *const *hi,
-                                                             const float *ka, const int ra, const float *kb,
-                                                             const int rb, int n)
+static inline __attribute__((always_inline)) void
+acc2_fixed(float *restrict oa, float *restrict ob, const float *c, const float *const *lo,
+           const float *const *hi, const float *ka, const int ra, const float *kb, const int rb, int n)
 {
     const int rm = ra > rb ? ra : rb;
     __m256 KA[FIXED_MAX + 1], KB[FIXED_MAX + 1];
@@ -242,11 +252,11 @@ static inline __attribute__((always_inline)) void acc2_fixed(float *restrict oa,
 
 /* one function per pair of radii (the pyramid's are <= 5), so the taps are unrolled */
 #define PAIR_MAX 5
-#define FIXED2(A, B)                                                                                                   \
-    static void acc2_##A##B(float *restrict oa, float *restrict ob, const float *c, const float *const *lo,           \
-                            const float *const *hi, const float *ka, const float *kb, int n)                           \
-    {                                                                                                                  \
-        acc2_fixed(oa, ob, c, lo, hi, ka, A, kb, B, n);                                                                \
+#define FIXED2(A, B)                                                                                         \
+    static void acc2_##A##B(float *restrict oa, float *restrict ob, const float *c, const float *const *lo,  \
+                            const float *const *hi, const float *ka, const float *kb, int n)                 \
+    {                                                                                                        \
+        acc2_fixed(oa, ob, c, lo, hi, ka, A, kb, B, n);                                                      \
     }
 #define FIXED2_ROW(A) FIXED2(A, 1) FIXED2(A, 2) FIXED2(A, 3) FIXED2(A, 4) FIXED2(A, 5)
 FIXED2_ROW(1)
@@ -258,16 +268,20 @@ FIXED2_ROW(5)
 #undef FIXED2
 
 static void tex_acc_rows2_avx2(float *restrict oa, float *restrict ob, const float *c, const float *const *lo,
-                        const float *const *hi, const float *ka, int ra, const float *kb, int rb, int n)
+                               const float *const *hi, const float *ka, int ra, const float *kb, int rb,
+                               int n)
 {
     if (ra < 1 || rb < 1 || ra > PAIR_MAX || rb > PAIR_MAX) {
         tex_acc_rows_avx2(oa, c, lo, hi, ka, ra, n);
         tex_acc_rows_avx2(ob, c, lo, hi, kb, rb, n);
         return;
     }
-    typedef void (*fn2)(float *restrict, float *restrict, const float *, const float *const *, const float *const *,
-                        const float *, const float *, int);
-#define ROW(A) {acc2_##A##1, acc2_##A##2, acc2_##A##3, acc2_##A##4, acc2_##A##5}
+    typedef void (*fn2)(float *restrict, float *restrict, const float *, const float *const *,
+                        const float *const *, const float *, const float *, int);
+#define ROW(A)                                                                                               \
+    {                                                                                                        \
+        acc2_##A##1, acc2_##A##2, acc2_##A##3, acc2_##A##4, acc2_##A##5                                      \
+    }
     static const fn2 V2[PAIR_MAX][PAIR_MAX] = {ROW(1), ROW(2), ROW(3), ROW(4), ROW(5)};
 #undef ROW
     V2[ra - 1][rb - 1](oa, ob, c, lo, hi, ka, kb, n);
@@ -276,7 +290,8 @@ static void tex_acc_rows2_avx2(float *restrict oa, float *restrict ob, const flo
 /* The pores' pre-filter (tex_peak_mask_scalar in pores.c): the three comparisons of 8 pixels as
  * one movemask each, 64 pixels a word; ordered comparisons, false on NaN like C's (the scan
  * through bytes it replaces was 3.6 instructions a pixel, this is 1.3). */
-static void tex_peak_mask_avx2(uint64_t *m, const float *R, const float *lo, const float *hi, float thr, int n)
+static void tex_peak_mask_avx2(uint64_t *m, const float *R, const float *lo, const float *hi, float thr,
+                               int n)
 {
     const __m256 t = _mm256_set1_ps(thr);
     int q0 = 0;
@@ -292,11 +307,13 @@ static void tex_peak_mask_avx2(uint64_t *m, const float *R, const float *lo, con
                 const int b = q0 + h + 8 * j;
                 const __m256 v = _mm256_loadu_ps(R + b);
                 /* v > lo, v >= hi: the loads fold into the comparisons */
-                c[j] = _mm256_castps_si256(_mm256_and_ps(
-                    _mm256_and_ps(_mm256_cmp_ps(v, t, _CMP_GE_OQ), _mm256_cmp_ps(v, _mm256_loadu_ps(lo + b), _CMP_GT_OQ)),
-                    _mm256_cmp_ps(v, _mm256_loadu_ps(hi + b), _CMP_GE_OQ)));
+                c[j] = _mm256_castps_si256(
+                    _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(v, t, _CMP_GE_OQ),
+                                                _mm256_cmp_ps(v, _mm256_loadu_ps(lo + b), _CMP_GT_OQ)),
+                                  _mm256_cmp_ps(v, _mm256_loadu_ps(hi + b), _CMP_GE_OQ)));
             }
-            const __m256i p8 = _mm256_packs_epi16(_mm256_packs_epi32(c[0], c[1]), _mm256_packs_epi32(c[2], c[3]));
+            const __m256i p8 =
+                _mm256_packs_epi16(_mm256_packs_epi32(c[0], c[1]), _mm256_packs_epi32(c[2], c[3]));
             w |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_permutevar8x32_epi32(p8, order)) << h;
         }
         m[q0 / 64] = w;
@@ -316,14 +333,15 @@ static void tex_laplace_row_avx2(float *restrict o, const float *b, size_t w, fl
 {
     const __m256 k = _mm256_set1_ps(s2), four = _mm256_set1_ps(4.0f);
     const float *up = b - w, *dn = b + w;
-#define LAP(d)                                                                                                         \
-    _mm256_storeu_ps(                                                                                                  \
-        o + x + (d),                                                                                                   \
-        _mm256_mul_ps(k, _mm256_sub_ps(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(b + x + (d) - 1),     \
-                                                                                 _mm256_loadu_ps(b + x + (d) + 1)),    \
-                                                                   _mm256_loadu_ps(up + x + (d))),                     \
-                                                     _mm256_loadu_ps(dn + x + (d))),                                   \
-                                       _mm256_mul_ps(four, _mm256_loadu_ps(b + x + (d))))))
+#define LAP(d)                                                                                               \
+    _mm256_storeu_ps(                                                                                        \
+        o + x + (d),                                                                                         \
+        _mm256_mul_ps(                                                                                       \
+            k, _mm256_sub_ps(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(b + x + (d)-1),       \
+                                                                       _mm256_loadu_ps(b + x + (d) + 1)),    \
+                                                         _mm256_loadu_ps(up + x + (d))),                     \
+                                           _mm256_loadu_ps(dn + x + (d))),                                   \
+                             _mm256_mul_ps(four, _mm256_loadu_ps(b + x + (d))))))
     int x = 0;
     for (; x + 32 <= n; x += 32) {
         LAP(0);
@@ -349,7 +367,8 @@ static void tex_acc_hrow_avx2(float *restrict o, const float *c, const float *co
                               const float *const *hi, const float *k, int r, int n)
 {
     typedef void (*hfn)(float *restrict, const float *, const float *, int);
-    static const hfn Hf[FIXED_MAX + 1] = {NULL, acc_h1, acc_h2, acc_h3, acc_h4, acc_h5, acc_h6, acc_h7, acc_h8};
+    static const hfn Hf[FIXED_MAX + 1] = {NULL,   acc_h1, acc_h2, acc_h3, acc_h4,
+                                          acc_h5, acc_h6, acc_h7, acc_h8};
     if (r < 1 || r > FIXED_MAX)
         acc_rows_any(o, c, lo, hi, k, r, n);
     else
@@ -358,14 +377,18 @@ static void tex_acc_hrow_avx2(float *restrict o, const float *c, const float *co
 
 /* The lines' candidate mask (tex_line_mask_scalar in lines.c). 8 pixels' bits: tex_line_eval's
  * operations, lane by lane; the terms only where a bit may be set. */
-static inline __attribute__((always_inline)) unsigned
-line_eval8(const float *c, int w, __m256 vs2, __m256 vk, __m256 vthr, const float *best, float *term, size_t hs)
+static inline __attribute__((always_inline)) unsigned line_eval8(const float *c, int w, __m256 vs2, __m256 vk,
+                                                                 __m256 vthr, const float *best, float *term,
+                                                                 size_t hs)
 {
     const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f),
                  half = _mm256_set1_ps(0.5f), sixth = _mm256_set1_ps(1.0f / 6), sign = _mm256_set1_ps(-0.0f);
     const __m256 c2 = vf_mul(two, vf_load(c));
-    const __m256 xx = vf_mul(vs2, vf_sub(vf_add(vf_load(c - 1), vf_load(c + 1)), c2)), yy = vf_mul(vs2, vf_sub(vf_add(vf_load(c - w), vf_load(c + w)), c2));
-    const __m256 xy = vf_mul(vk, vf_add(vf_sub(vf_sub(vf_load(c + w + 1), vf_load(c + w - 1)), vf_load(c - w + 1)), vf_load(c - w - 1)));
+    const __m256 xx = vf_mul(vs2, vf_sub(vf_add(vf_load(c - 1), vf_load(c + 1)), c2)),
+                 yy = vf_mul(vs2, vf_sub(vf_add(vf_load(c - w), vf_load(c + w)), c2));
+    const __m256 xy =
+        vf_mul(vk, vf_add(vf_sub(vf_sub(vf_load(c + w + 1), vf_load(c + w - 1)), vf_load(c - w + 1)),
+                          vf_load(c - w - 1)));
     const __m256 df = vf_sub(xx, yy), sum = vf_add(xx, yy);
     const __m256 d = _mm256_sqrt_ps(vf_add(vf_mul(df, df), vf_mul(vf_mul(four, xy), xy)));
     const __m256 m1 = vf_mul(half, vf_add(sum, d)), m2 = vf_mul(half, vf_sub(sum, d));
@@ -389,8 +412,8 @@ line_eval8(const float *c, int w, __m256 vs2, __m256 vk, __m256 vthr, const floa
     return (unsigned)_mm256_movemask_ps(_mm256_and_ps(ok, keep));
 }
 
-static void tex_line_mask_avx2(const float *b, int w, int n, float s2, float thr, const float *best, uint8_t *bits,
-                               float *term, size_t hs)
+static void tex_line_mask_avx2(const float *b, int w, int n, float s2, float thr, const float *best,
+                               uint8_t *bits, float *term, size_t hs)
 {
     const __m256 vs2 = _mm256_set1_ps(s2), vk = _mm256_set1_ps(s2 * 0.25f), vthr = _mm256_set1_ps(thr);
     const int n8 = n & ~7;
@@ -405,7 +428,8 @@ static void tex_line_mask_avx2(const float *b, int w, int n, float s2, float thr
     if (k < n) { /* the last byte, pixel by pixel */
         unsigned m = 0;
         for (int q = 0; k + q < n; q++)
-            m |= (unsigned)tex_line_eval(b + k + q, w, s2, thr, best ? best[k + q] : 0.0f, term + k + q, hs) << q;
+            m |= (unsigned)tex_line_eval(b + k + q, w, s2, thr, best ? best[k + q] : 0.0f, term + k + q, hs)
+                 << q;
         *o++ = (uint8_t)m;
         k += 8;
     }

@@ -11,9 +11,9 @@
 #include "core/core.h"
 #include "texture_kernels.h"
 
-#define TEX_MAX_BINS 128   /* radial PSD bins (bins_per_octave <= 8 over <= 12 octaves) */
-#define TEX_MIN_TILE 32    /* smallest PSD tile the fallback tries */
-#define TEX_MAX_SIZES 8    /* tile sizes 32 .. 4096 */
+#define TEX_MAX_BINS 128 /* radial PSD bins (bins_per_octave <= 8 over <= 12 octaves) */
+#define TEX_MIN_TILE 32  /* smallest PSD tile the fallback tries */
+#define TEX_MAX_SIZES 8  /* tile sizes 32 .. 4096 */
 #define TEX_MAX_CLASSES ((TEX_MAX_BINS + 1) * 16)
 
 /** The image as the parts see it: float planes (L, mel) or 16-bit fixed-point ones (L16, mel16,
@@ -28,8 +28,8 @@ typedef struct tex_img {
     size_t stride;
     const uint8_t *roi;
     size_t roi_stride;
-    uint64_t inside;   /* ROI pixels */
-    skinq_rect bbox;   /* bounding box of the ROI */
+    uint64_t inside; /* ROI pixels */
+    skinq_rect bbox; /* bounding box of the ROI */
 } tex_img;
 
 static inline int tex_in(const tex_img *im, int x, int y)
@@ -67,18 +67,18 @@ static inline int tex_has_mel(const tex_img *im)
 
 /** Options resolved for one execute: every length in px, every frequency in cycles/px. */
 typedef struct tex_cfg {
-    double ppm;        /* px per mm used for conversions (the real one, or the nominal) */
+    double ppm; /* px per mm used for conversions (the real one, or the nominal) */
     int scale_known;
     double band[3][2]; /* fine, medium, coarse */
     double rough[2], slope[2];
-    double pore_d[2], pore_thr;       /* diameters px; contrast L* */
-    double line_sigma[2], line_thr;   /* Gaussian sigmas px; contrast L* */
+    double pore_d[2], pore_thr;                               /* diameters px; contrast L* */
+    double line_sigma[2], line_thr;                           /* Gaussian sigmas px; contrast L* */
     double spot_sigma, spot_min_delta, spot_k, spot_min_area; /* px, MI, 1, px^2 */
-    int tone_block;                   /* px */
+    int tone_block;                                           /* px */
     /* units for the metrics */
     const char *u_freq, *u_dens, *u_len, *u_per_area, *u_len_per_area;
-    double len_scale;       /* px → reported length unit (1/ppm or 1) */
-    double per_area_scale;  /* count / px^2 → reported density (ppm^2·100 per cm², or 1e6 per Mpx) */
+    double len_scale;      /* px → reported length unit (1/ppm or 1) */
+    double per_area_scale; /* count / px^2 → reported density (ppm^2·100 per cm², or 1e6 per Mpx) */
 } tex_cfg;
 
 /** A run [a, b) of one kx row of the transposed spectrum (ky = a .. b−1) sharing a
@@ -96,30 +96,30 @@ typedef struct tex_run {
  *  rows its band reaches. */
 typedef struct tex_size {
     int T;
-    fftwf_plan fwd_pairs;     /* T/2 complex DFTs: in (rows 2m, 2m+1 as re, im) → back (T/2 × T) */
-    fftwf_plan fwd_cols;      /* T/2+1 column DFTs: spec → tsp (= in, as T/2+1 rows of T complex) */
-    fftwf_plan inv_cols;      /* kc inverse DFTs: tsp rows 0 .. kc−1 → spec columns (tex_size_rough) */
-    fftwf_plan inv_pairs;     /* T/2 inverse DFTs: back → in (rows 2m, 2m+1 as re, im) */
-    int kc, kc_planned;       /* kx rows the roughness band reaches (the tables'); the planned kc */
-    float *win;               /* T Hann weights (2-D window = win[x]·win[y]) */
-    double sw, sw2;           /* Σ w, Σ w² of the 2-D window */
-    float *xc;                /* T centred coordinates x − (T−1)/2 */
-    double sxx;               /* Σ xc² (1-D) */
-    double *H, *G;            /* T complex: DFT of w and of xc·w (psd.c, tile_window) */
-    int *hidx, nh;            /* the k where H(k) != 0 (0, 1, T−1 for the periodic Hann) */
+    fftwf_plan fwd_pairs; /* T/2 complex DFTs: in (rows 2m, 2m+1 as re, im) → back (T/2 × T) */
+    fftwf_plan fwd_cols;  /* T/2+1 column DFTs: spec → tsp (= in, as T/2+1 rows of T complex) */
+    fftwf_plan inv_cols;  /* kc inverse DFTs: tsp rows 0 .. kc−1 → spec columns (tex_size_rough) */
+    fftwf_plan inv_pairs; /* T/2 inverse DFTs: back → in (rows 2m, 2m+1 as re, im) */
+    int kc, kc_planned;   /* kx rows the roughness band reaches (the tables'); the planned kc */
+    float *win;           /* T Hann weights (2-D window = win[x]·win[y]) */
+    double sw, sw2;       /* Σ w, Σ w² of the 2-D window */
+    float *xc;            /* T centred coordinates x − (T−1)/2 */
+    double sxx;           /* Σ xc² (1-D) */
+    double *H, *G;        /* T complex: DFT of w and of xc·w (psd.c, tile_window) */
+    int *hidx, nh;        /* the k where H(k) != 0 (0, 1, T−1 for the periodic Hann) */
     int nthreads;
-    float **in, **back;       /* per thread (fftwf_malloc): in T×(T/2+1) complex (the paired rows,
-                               * then tsp), back T×T floats */
-    fftwf_complex **spec;     /* per thread T×(T/2+1) */
+    float **in, **back;   /* per thread (fftwf_malloc): in T×(T/2+1) complex (the paired rows,
+                           * then tsp), back T×T floats */
+    fftwf_complex **spec; /* per thread T×(T/2+1) */
     /* frequency tables for the current scale (rebuilt when ppm changes) */
     double table_ppm;
-    uint16_t *cls;            /* per spectrum element: its (radial bin, bands) class; 0 = DC */
-    uint8_t *bands;           /* per element: bits 0-2 fine/medium/coarse, bit 3 roughness band */
-    float *colw;              /* T/2+1 column weights: 1 for columns 0 and T/2, else 2 */
-    tex_run *runs;            /* per kx row of tsp, its runs of one class, by ky */
-    int *run_off;             /* T/2+2: kx row j's runs are runs[run_off[j] .. run_off[j+1]) */
-    tex_run *rruns;           /* per kx row < kc, the ky ranges in the roughness band */
-    int *rrun_off;            /* T/2+2, as run_off */
+    uint16_t *cls;  /* per spectrum element: its (radial bin, bands) class; 0 = DC */
+    uint8_t *bands; /* per element: bits 0-2 fine/medium/coarse, bit 3 roughness band */
+    float *colw;    /* T/2+1 column weights: 1 for columns 0 and T/2, else 2 */
+    tex_run *runs;  /* per kx row of tsp, its runs of one class, by ky */
+    int *run_off;   /* T/2+2: kx row j's runs are runs[run_off[j] .. run_off[j+1]) */
+    tex_run *rruns; /* per kx row < kc, the ky ranges in the roughness band */
+    int *rrun_off;  /* T/2+2, as run_off */
     int run_cap, rrun_cap;
     int nbins, nclasses;
     int16_t class_bin[TEX_MAX_CLASSES]; /* radial bin of a class, -1 = none (beyond Nyquist) */
@@ -140,7 +140,7 @@ typedef struct tex_psd_out {
     int nbins;
     double bin_freq[TEX_MAX_BINS], bin_power[TEX_MAX_BINS]; /* cycles/px, L*²·px² (0 count: skipped) */
     double band[3], total, slope, sa, sq;
-    int map_x, map_y;        /* the tile drawn in the maps (top-left) */
+    int map_x, map_y; /* the tile drawn in the maps (top-left) */
 } tex_psd_out;
 
 /** A detected pore (px). */
@@ -154,10 +154,10 @@ typedef struct tex_pores_out {
 } tex_pores_out;
 
 typedef struct tex_lines_out {
-    double length_px;   /* total centreline length */
+    double length_px; /* total centreline length */
     double contrast_sum;
-    uint64_t pixels;    /* centreline pixels */
-    uint8_t *mask;      /* w×h centreline mask when maps are wanted, else NULL */
+    uint64_t pixels; /* centreline pixels */
+    uint8_t *mask;   /* w×h centreline mask when maps are wanted, else NULL */
 } tex_lines_out;
 
 /** Get (making on first use, under the FFTW lock) the plan's tile size T. NULL on NOMEM (recorded). */
@@ -174,13 +174,14 @@ int tex_size_rough(skinq_ctx *ctx, tex_size *s);
 skinq_status tex_psd(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, const tex_cfg *c, int rough,
                      tex_psd_out *r);
 /** The 2-D log10 PSD of one T×T tile at (x0, y0), fftshifted, into T×T floats (for maps). */
-skinq_status tex_psd_tile_image(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, int T, int x0, int y0,
-                                float *dst);
+skinq_status tex_psd_tile_image(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, int T, int x0,
+                                int y0, float *dst);
 
 /** GLCM features (7, in the order of tex_glcm_names) over the ROI. */
 #define TEX_GLCM_FEATURES 7
 extern const char *const tex_glcm_names[TEX_GLCM_FEATURES];
-skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax, double feat[TEX_GLCM_FEATURES]);
+skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
+                      double feat[TEX_GLCM_FEATURES]);
 
 /** The 12 (row, col) offsets of distances 1, 2, 4 × angles 0/45/90/135° (scikit-image's rounding). */
 extern const int tex_glcm_offsets[12][2];
@@ -190,8 +191,8 @@ skinq_status tex_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int 
 /** Both on one pass over the tiles (poreslines.c): each tile of u is loaded once, with the wider of the
  * two margins, and both parts run on it while it is in cache; the same results as the two calls.
  * On failure pr->items and lr->mask may still need freeing. */
-skinq_status tex_pores_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask, tex_pores_out *pr,
-                             tex_lines_out *lr);
+skinq_status tex_pores_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int want_mask,
+                             tex_pores_out *pr, tex_lines_out *lr);
 
 /* The parts' steps, for tex_pores_lines: begin (plan, per-thread scratch, with room for a tile
  * of u and the pyramid's scratch when own_tile; NOMEM frees everything), one tile of the
@@ -201,7 +202,8 @@ skinq_status tex_pores_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c
 #define TEX_SS_CORE 512 /* core side of the scale-space parts' tiles */
 typedef struct tex_pores_job tex_pores_job;
 typedef struct tex_lines_job tex_lines_job;
-skinq_status tex_pores_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int own_tile, tex_pores_job **out);
+skinq_status tex_pores_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int own_tile,
+                             tex_pores_job **out);
 int tex_pores_margin(const tex_pores_job *j);
 void tex_pores_tile(tex_pores_job *j, int task, int thread, const float *u, size_t stride, float *pyr);
 skinq_status tex_pores_end(skinq_ctx *ctx, tex_pores_job *j, tex_pores_out *r);
@@ -212,7 +214,8 @@ void tex_lines_tile(tex_lines_job *j, int task, int thread, const float *u, size
 void tex_lines_end(skinq_ctx *ctx, tex_lines_job *j, tex_lines_out *r);
 
 /** Spots: count and area fraction of melanin outliers; NaN-free on success. */
-skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count, double *area_fraction);
+skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, double *count,
+                       double *area_fraction);
 /* spots.c's pieces, for the tests (tests/kernels/check_texture.c, tests/unit/test_texture.c): the
  * median by radix selection (the value of skinq_quantile_inplace(v, n, 0.5); v stays a
  * permutation), the box blur (three passes, in place, the ctx's kernels), and the baseline grid
@@ -254,8 +257,8 @@ double tex_sigma_of_var(double var);
 /** Separable Gaussian blur of a w×h buffer (src rows sstride floats apart, dst rows w; edges
  * clamped) by the sampled Gaussian of variance var (px²), vertical then horizontal a row at a
  * time; row holds w + 128 floats; src != dst. */
-void tex_blur(const struct skinq_texture_dsp *k, const float *src, size_t sstride, float *dst, int w, int h, double var,
-              float *row);
+void tex_blur(const struct skinq_texture_dsp *k, const float *src, size_t sstride, float *dst, int w, int h,
+              double var, float *row);
 /** Every second pixel of every second row of a w×h buffer into (w+1)/2 × (h+1)/2. */
 void tex_decimate(const float *src, int w, int h, float *dst);
 
@@ -277,7 +280,8 @@ typedef struct tex_pyr {
 } tex_pyr;
 /** Plan n planes of which nb .. n−1−nb are evaluated, each with nb neighbour planes either side
  * on its level; a level starts where its first plane is >= s_min px of the level. */
-void tex_pyr_plan(tex_pyr *py, const struct skinq_texture_dsp *k, const double *sigma, int n, int nb, double s_min);
+void tex_pyr_plan(tex_pyr *py, const struct skinq_texture_dsp *k, const double *sigma, int n, int nb,
+                  double s_min);
 /** Tile margin (full-res px, a multiple of the coarsest level's factor) the planes need. */
 int tex_pyr_margin(const tex_pyr *py);
 /** Size of level `level` of a w×h tile. */
@@ -290,11 +294,12 @@ typedef void (*tex_pyr_fn)(void *user, int level, int p, const float *G, int w, 
 /** Make every plane of a w×h tile base (u, unblurred; rows `stride` floats apart, so a part can
  * run on the middle of a tile loaded with a wider margin) and hand each to fn (planes are w
  * floats a row). */
-void tex_pyr_run(const tex_pyr *py, const float *base, size_t stride, int w, int h, float *scratch, tex_pyr_fn fn,
-                 void *user);
+void tex_pyr_run(const tex_pyr *py, const float *base, size_t stride, int w, int h, float *scratch,
+                 tex_pyr_fn fn, void *user);
 
 /** Maps: psd.png and texture_overlay.png (longest side max_size) into dir. */
 skinq_status tex_write_maps(skinq_ctx *ctx, skinq_texture_plan *p, const tex_img *im, const tex_psd_out *psd,
-                            const tex_pores_out *pores, const tex_lines_out *lines, const char *dir, int max_size);
+                            const tex_pores_out *pores, const tex_lines_out *lines, const char *dir,
+                            int max_size);
 
 #endif

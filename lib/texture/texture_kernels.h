@@ -18,21 +18,21 @@
  *  eight flags are read as a word and its set flags reached through their bit positions, no
  *  branch per flag (a flag-by-flag scan mispredicted on every sparse candidate). */
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define TEX_FOR_FLAGS(flags, n, q, ...)                                                            \
-    for (int q##_w = 0; q##_w < (n); q##_w += 8) {                                                 \
-        uint64_t q##_e;                                                                            \
-        memcpy(&q##_e, (flags) + q##_w, 8);                                                        \
-        while (q##_e) {                                                                            \
-            const int q = q##_w + (__builtin_ctzll(q##_e) >> 3);                                   \
-            q##_e &= q##_e - 1;                                                                    \
-            __VA_ARGS__                                                                            \
-        }                                                                                          \
+#define TEX_FOR_FLAGS(flags, n, q, ...)                                                                      \
+    for (int q##_w = 0; q##_w < (n); q##_w += 8) {                                                           \
+        uint64_t q##_e;                                                                                      \
+        memcpy(&q##_e, (flags) + q##_w, 8);                                                                  \
+        while (q##_e) {                                                                                      \
+            const int q = q##_w + (__builtin_ctzll(q##_e) >> 3);                                             \
+            q##_e &= q##_e - 1;                                                                              \
+            __VA_ARGS__                                                                                      \
+        }                                                                                                    \
     }
 #else
-#define TEX_FOR_FLAGS(flags, n, q, ...)                                                            \
-    for (int q = 0; q < (n); q++)                                                                  \
-        if ((flags)[q]) {                                                                          \
-            __VA_ARGS__                                                                            \
+#define TEX_FOR_FLAGS(flags, n, q, ...)                                                                      \
+    for (int q = 0; q < (n); q++)                                                                            \
+        if ((flags)[q]) {                                                                                    \
+            __VA_ARGS__                                                                                      \
         }
 #endif
 
@@ -73,7 +73,8 @@ static inline int tex_line_eval(const float *b, int w, float s2, float thr, floa
         return above;
     float rb = (xx + yy - m1) / m1, z = rb * rb * 2.0f; /* 1/(2β²) = 2 */
     const float lim = bst > thr ? bst : thr;
-    term[T_M1 * hs] = m1, term[T_RB * hs] = rb, term[T_DF * hs] = xx - yy, term[T_XY * hs] = xy, term[T_D * hs] = d;
+    term[T_M1 * hs] = m1, term[T_RB * hs] = rb, term[T_DF * hs] = xx - yy, term[T_XY * hs] = xy,
+                term[T_D * hs] = d;
     return above & !(m1 * 1.0001f < lim * (1 + z * (1 + z * (0.5f + z * (1.0f / 6)))));
 }
 
@@ -107,29 +108,32 @@ static inline size_t tex_box_tmp(int w, int h)
 /** The blur's row kernel: o[x] = k[0]·c[x] + Σ_{i=1..r} k[i]·(lo[i][x] + hi[i][x]), x < n, taps two
  * at a time (o += k1·(a1 + b1) + k2·(a2 + b2), then an odd last one); o overlaps no input.
  * tex_acc_hrow: the same as a horizontal pass (lo[i] = c − i, hi[i] = c + i). */
-typedef void (*tex_acc_rows_fn)(float *restrict o, const float *c, const float *const *lo, const float *const *hi,
-                                const float *k, int r, int n);
+typedef void (*tex_acc_rows_fn)(float *restrict o, const float *c, const float *const *lo,
+                                const float *const *hi, const float *k, int r, int n);
 /** Two vertical passes over the same rows, oa by (ka, ra) and ob by (kb, rb): two tex_acc_rows. */
-typedef void (*tex_acc_rows2_fn)(float *restrict oa, float *restrict ob, const float *c, const float *const *lo,
-                                 const float *const *hi, const float *ka, int ra, const float *kb, int rb, int n);
+typedef void (*tex_acc_rows2_fn)(float *restrict oa, float *restrict ob, const float *c,
+                                 const float *const *lo, const float *const *hi, const float *ka, int ra,
+                                 const float *kb, int rb, int n);
 /** The pores' pre-filter: bit q of m[q / 64] is set when R[q] >= thr, lo[q] < R[q] and hi[q] <= R[q];
  * (n + 63) / 64 words written, bits from n on clear. */
-typedef void (*tex_peak_mask_fn)(uint64_t *m, const float *R, const float *lo, const float *hi, float thr, int n);
+typedef void (*tex_peak_mask_fn)(uint64_t *m, const float *R, const float *lo, const float *hi, float thr,
+                                 int n);
 /** The pores' response row: o[x] = s2·(b[x − 1] + b[x + 1] + b[x − w] + b[x + w] − 4·b[x]), x < n. */
 typedef void (*tex_laplace_row_fn)(float *restrict o, const float *b, size_t w, float s2, int n);
 /** The lines' candidate mask of a row (tex_line_eval, above). */
-typedef void (*tex_line_mask_fn)(const float *b, int w, int n, float s2, float thr, const float *best, uint8_t *bits,
-                                 float *term, size_t hs);
+typedef void (*tex_line_mask_fn)(const float *b, int w, int n, float s2, float thr, const float *best,
+                                 uint8_t *bits, float *term, size_t hs);
 /** GLCM levels of n 16-bit L* codes / floats: (L* − lo)·scale clamped to 0 .. top (NaN → 0). */
-typedef void (*tex_glcm_quantise16_fn)(uint8_t *restrict o, const uint16_t *restrict r, int n, float lo, float scale,
-                                       int top);
-typedef void (*tex_glcm_quantise32_fn)(uint8_t *restrict o, const float *restrict r, int n, float lo, float scale,
-                                       int top);
+typedef void (*tex_glcm_quantise16_fn)(uint8_t *restrict o, const uint16_t *restrict r, int n, float lo,
+                                       float scale, int top);
+typedef void (*tex_glcm_quantise32_fn)(uint8_t *restrict o, const float *restrict r, int n, float lo,
+                                       float scale, int top);
 /** o[x] = outside where m[x] == 0. */
-typedef void (*tex_glcm_mask_outside_fn)(uint8_t *restrict o, const uint8_t *restrict m, int n, uint8_t outside);
+typedef void (*tex_glcm_mask_outside_fn)(uint8_t *restrict o, const uint8_t *restrict m, int n,
+                                         uint8_t outside);
 /** The GLCM cell of each pair: o[x] = a[x]·n1 + b[x]. */
-typedef void (*tex_glcm_pair_cells_fn)(uint16_t *restrict o, const uint8_t *restrict a, const uint8_t *restrict b,
-                                       int n, int n1);
+typedef void (*tex_glcm_pair_cells_fn)(uint16_t *restrict o, const uint8_t *restrict a,
+                                       const uint8_t *restrict b, int n, int n1);
 /** One box pass (radius r, edges clamped) in place over rows TEX_BOX_ROWS·task .. of the w×h plane
  *  p, or over its columns TEX_BOX_COLS·task ..; tmp: tex_box_tmp(w, h) floats. */
 typedef void (*tex_spots_box_fn)(float *p, float *tmp, int w, int h, int r, int task);
@@ -173,19 +177,20 @@ void tex_line_mask_scalar(const float *b, int w, int n, float s2, float thr, con
                           float *term, size_t hs);
 void tex_glcm_quantise16_scalar(uint8_t *restrict o, const uint16_t *restrict r, int n, float lo, float scale,
                                 int top);
-void tex_glcm_quantise32_scalar(uint8_t *restrict o, const float *restrict r, int n, float lo, float scale, int top);
+void tex_glcm_quantise32_scalar(uint8_t *restrict o, const float *restrict r, int n, float lo, float scale,
+                                int top);
 void tex_glcm_mask_outside_scalar(uint8_t *restrict o, const uint8_t *restrict m, int n, uint8_t outside);
-void tex_glcm_pair_cells_scalar(uint16_t *restrict o, const uint8_t *restrict a, const uint8_t *restrict b, int n,
-                                int n1);
+void tex_glcm_pair_cells_scalar(uint16_t *restrict o, const uint8_t *restrict a, const uint8_t *restrict b,
+                                int n, int n1);
 void tex_spots_box_rows_scalar(float *p, float *tmp, int w, int h, int r, int task);
 void tex_spots_box_cols_scalar(float *p, float *tmp, int w, int h, int r, int task);
 void tex_spots_block_sums_scalar(const struct tex_img *im, tex_base_grid *g, float *rows, int Y);
-void tex_spots_residual_row_scalar(const struct tex_img *im, const tex_base_grid *g, int y, int step, float *res,
-                                   float *nr, float *dr);
+void tex_spots_residual_row_scalar(const struct tex_img *im, const tex_base_grid *g, int y, int step,
+                                   float *res, float *nr, float *dr);
 /** tex_spots_residual_row's step-1 reference: every pixel gathers its grid values (the kernels
  *  take each group of 8 columns' grid values with one load and a permute). */
-void tex_spots_residual_row_gather(const struct tex_img *im, const tex_base_grid *g, int y, float *res, float *nr,
-                                   float *dr);
+void tex_spots_residual_row_gather(const struct tex_img *im, const tex_base_grid *g, int y, float *res,
+                                   float *nr, float *dr);
 
 /** Fill a table: the scalar kernels, then each level `isa` allows (the ISA files' inits). */
 void skinq_texture_dsp_init(struct skinq_texture_dsp *d, unsigned isa);

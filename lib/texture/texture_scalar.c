@@ -14,7 +14,8 @@ void tex_acc_rows_scalar(float *restrict o, const float *c, const float *const *
     int i = 1;
     for (; i + 1 <= r; i += 2) {
         const float k1 = k[i], k2 = k[i + 1];
-        const float *restrict a1 = lo[i], *restrict b1 = hi[i], *restrict a2 = lo[i + 1], *restrict b2 = hi[i + 1];
+        const float *restrict a1 = lo[i], *restrict b1 = hi[i], *restrict a2 = lo[i + 1],
+                              *restrict b2 = hi[i + 1];
         for (int x = 0; x < n; x++)
             o[x] += k1 * (a1[x] + b1[x]) + k2 * (a2[x] + b2[x]);
     }
@@ -66,8 +67,8 @@ void tex_laplace_row_scalar(float *restrict o, const float *b, size_t w, float s
         o[x] = s2 * (b[x - 1] + b[x + 1] + b[x - w] + b[x + w] - 4 * b[x]);
 }
 
-/* The lines' candidate mask (lines.c): 64 pixels at a time, the first test a byte each in a loop that vectorises, the
- * rest where it holds, then the bytes packed eight at a time into a byte of bits. */
+/* The lines' candidate mask (lines.c): 64 pixels at a time, the first test a byte each in a loop that
+ * vectorises, the rest where it holds, then the bytes packed eight at a time into a byte of bits. */
 void tex_line_mask_scalar(const float *b, int w, int n, float s2, float thr, const float *best, uint8_t *bits,
                           float *term, size_t hs)
 {
@@ -82,7 +83,8 @@ void tex_line_mask_scalar(const float *b, int w, int n, float s2, float thr, con
             for (int k = 0; k < m; k++)
                 f[k] = (uint8_t)tex_line_eval(b + k0 + k, w, s2, thr, 0.0f, NULL, 0);
         TEX_FOR_FLAGS(f, m, k, {
-            f[k] = (uint8_t)tex_line_eval(b + k0 + k, w, s2, thr, best ? best[k0 + k] : 0.0f, term + k0 + k, hs);
+            f[k] =
+                (uint8_t)tex_line_eval(b + k0 + k, w, s2, thr, best ? best[k0 + k] : 0.0f, term + k0 + k, hs);
         })
         for (int k = 0; k < 64; k += 8) {
             uint64_t e;
@@ -95,7 +97,8 @@ void tex_line_mask_scalar(const float *b, int w, int n, float s2, float thr, con
 #define TEX_ISA scalar
 #include "texture_tpl.h"
 
-void tex_spots_residual_row_gather(const tex_img *im, const tex_base_grid *g, int y, float *res, float *nr, float *dr)
+void tex_spots_residual_row_gather(const tex_img *im, const tex_base_grid *g, int y, float *res, float *nr,
+                                   float *dr)
 {
     residual_row(im, g, y, 1, 0, res, nr, dr);
 }

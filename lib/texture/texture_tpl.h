@@ -18,8 +18,8 @@ static inline uint8_t glcm_quantise(float lo, float scale, int top, float L)
 
 /* The levels of n 16-bit codes: the same float arithmetic as quantise() on the code's L*
  * (c · 1/SKINQ_L16_SCALE), lane by lane, so every build gives the same levels. */
-void TEX_NAME(tex_glcm_quantise16)(uint8_t *restrict o, const uint16_t *restrict r, int n, float lo, float scale,
-                                   int top)
+void TEX_NAME(tex_glcm_quantise16)(uint8_t *restrict o, const uint16_t *restrict r, int n, float lo,
+                                   float scale, int top)
 {
     for (int x = 0; x < n; x++)
         o[x] = glcm_quantise(lo, scale, top, (float)r[x] * (1.0f / SKINQ_L16_SCALE));
@@ -41,8 +41,8 @@ void TEX_NAME(tex_glcm_mask_outside)(uint8_t *restrict o, const uint8_t *restric
 
 /* The cell of each pair of a row at one offset, a·(levels+1) + b (< 65536 for levels <= 254):
  * a plain loop the compiler vectorises, so the counting loop is a load and an increment. */
-void TEX_NAME(tex_glcm_pair_cells)(uint16_t *restrict o, const uint8_t *restrict a, const uint8_t *restrict b, int n,
-                                   int n1)
+void TEX_NAME(tex_glcm_pair_cells)(uint16_t *restrict o, const uint8_t *restrict a, const uint8_t *restrict b,
+                                   int n, int n1)
 {
     for (int x = 0; x < n; x++)
         o[x] = (uint16_t)(a[x] * n1 + b[x]);
@@ -169,8 +169,10 @@ typedef int v8si __attribute__((vector_size(32)));
  * loop: each group of 8 columns lies between at most 8 consecutive grid columns, so its grid
  * values are one load and a permute (vpermps under AVX2) instead of a gather per pixel; the
  * same operands and operations, lane by lane. nr, dr: readable 8 past gw. Returns the next x. */
-static inline __attribute__((always_inline)) int residual_groups(const tex_base_grid *g, int n, float *restrict res,
-                                                                 const float *restrict nr, const float *restrict dr)
+static inline __attribute__((always_inline)) int residual_groups(const tex_base_grid *g, int n,
+                                                                 float *restrict res,
+                                                                 const float *restrict nr,
+                                                                 const float *restrict dr)
 {
     const v8sf eps = {1e-6f, 1e-6f, 1e-6f, 1e-6f, 1e-6f, 1e-6f, 1e-6f, 1e-6f};
     const v8si nan = (v8si)(v8sf){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
@@ -187,7 +189,8 @@ static inline __attribute__((always_inline)) int residual_groups(const tex_base_
         memcpy(&t, g->tx + x, sizeof t);
         memcpy(&r, res + x, sizeof r);
         const v8sf a0 = __builtin_shuffle(wa, ia), a1 = __builtin_shuffle(va, ia);
-        const v8sf nv = a0 + t * (__builtin_shuffle(wb, ib) - a0), d = a1 + t * (__builtin_shuffle(vb, ib) - a1);
+        const v8sf nv = a0 + t * (__builtin_shuffle(wb, ib) - a0),
+                   d = a1 + t * (__builtin_shuffle(vb, ib) - a1);
         const v8si ok = d > eps;
         const v8si q = (v8si)(r - nv / d);
         const v8si out = (q & ok) | (nan & ~ok);
@@ -200,11 +203,11 @@ static inline __attribute__((always_inline)) int residual_groups(const tex_base_
 /* Residuals mel − baseline of row y at columns 0, step, 2·step, ... into res (NaN outside the
  * ROI or where mel is not finite); nr, dr: gw + 8 floats of scratch each. The baseline's
  * numerator and denominator are interpolated first (grid rows, then columns), and divided per
- * pixel: normalised convolution interpolates both, not the ratio. Branch-free loops, so the compiler vectorises
- * them; inlined with step 1 and groups (every row of bin_rows), with the sample grid's step, and
+ * pixel: normalised convolution interpolates both, not the ratio. Branch-free loops, so the compiler
+ * vectorises them; inlined with step 1 and groups (every row of bin_rows), with the sample grid's step, and
  * as the reference of the groups: step 1, a gather per pixel. */
-static inline __attribute__((always_inline)) void residual_row(const tex_img *im, const tex_base_grid *g, int y,
-                                                               const int step, const int groups,
+static inline __attribute__((always_inline)) void residual_row(const tex_img *im, const tex_base_grid *g,
+                                                               int y, const int step, const int groups,
                                                                float *restrict res, float *restrict nr,
                                                                float *restrict dr)
 {
@@ -259,8 +262,8 @@ static inline __attribute__((always_inline)) void residual_row(const tex_img *im
     }
 }
 
-void TEX_NAME(tex_spots_residual_row)(const tex_img *im, const tex_base_grid *g, int y, int step, float *res, float *nr,
-                                      float *dr)
+void TEX_NAME(tex_spots_residual_row)(const tex_img *im, const tex_base_grid *g, int y, int step, float *res,
+                                      float *nr, float *dr)
 {
     if (step == 1)
         residual_row(im, g, y, 1, 1, res, nr, dr);

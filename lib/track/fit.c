@@ -181,7 +181,8 @@ static skinq_status check_input(skinq_ctx *ctx, const double *t, const double *y
                                 const char *model_name, double *tmin, double *span, double *min_dt)
 {
     if (n < need)
-        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "the %s fit needs at least %d points, got %d", model_name, need, n);
+        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "the %s fit needs at least %d points, got %d", model_name,
+                          need, n);
     double lo = INFINITY, hi = -INFINITY;
     for (int i = 0; i < n; i++) {
         if (!isfinite(t[i]) || !isfinite(y[i]))
@@ -202,8 +203,8 @@ static skinq_status check_input(skinq_ctx *ctx, const double *t, const double *y
         distinct += !seen;
     }
     if (distinct < need)
-        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "the %s fit needs at least %d different days, got %d", model_name,
-                          need, distinct);
+        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "the %s fit needs at least %d different days, got %d",
+                          model_name, need, distinct);
     *tmin = lo;
     *span = hi - lo;
     *min_dt = md;
@@ -226,9 +227,10 @@ static void clear_fit(skinq_fit *f, const char *name)
 {
     memset(f, 0, sizeof *f);
     snprintf(f->model, sizeof f->model, "%s", name);
-    double *fields[] = {&f->a_fast, &f->tau_fast_days, &f->b_slow, &f->tau_slow_days,
-                        &f->stderr_.y0, &f->stderr_.y_inf, &f->stderr_.tau_days, &f->stderr_.a_fast,
-                        &f->stderr_.tau_fast_days, &f->stderr_.b_slow, &f->stderr_.tau_slow_days};
+    double *fields[] = {&f->a_fast,           &f->tau_fast_days,        &f->b_slow,
+                        &f->tau_slow_days,    &f->stderr_.y0,           &f->stderr_.y_inf,
+                        &f->stderr_.tau_days, &f->stderr_.a_fast,       &f->stderr_.tau_fast_days,
+                        &f->stderr_.b_slow,   &f->stderr_.tau_slow_days};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         *fields[i] = NAN;
 }
@@ -330,14 +332,14 @@ skinq_status skinq_fit_two_phase(skinq_ctx *ctx, const double *t, const double *
         out->stderr_.b_slow = sqrt(s2 * cov[3][3]);
         out->stderr_.tau_slow_days = out->tau_slow_days * sqrt(s2 * cov[4][4]);
         out->stderr_.tau_days = out->stderr_.tau_slow_days;
-        out->stderr_.y0 = sqrt(s2 * (cov[0][0] + cov[1][1] + cov[3][3] +
-                                     2 * (cov[0][1] + cov[0][3] + cov[1][3])));
+        out->stderr_.y0 =
+            sqrt(s2 * (cov[0][0] + cov[1][1] + cov[3][3] + 2 * (cov[0][1] + cov[0][3] + cov[1][3])));
     }
     return SKINQ_OK;
 }
 
-skinq_status skinq_fit_linear(skinq_ctx *ctx, const double *t, const double *y, int n,
-                              double *slope_per_day, double *intercept, double *se_slope)
+skinq_status skinq_fit_linear(skinq_ctx *ctx, const double *t, const double *y, int n, double *slope_per_day,
+                              double *intercept, double *se_slope)
 {
     if (n < 2)
         return skinq_fail(ctx, SKINQ_E_TOO_FEW, "a trend line needs at least 2 points, got %d", n);

@@ -210,8 +210,7 @@ static int valid_date(const char *d)
         return 0;
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return y >= 1900 && y <= 2999 && m >= 1 && m <= 12 && day >= 1 &&
-           day <= mdays[m - 1] + (m == 2 && leap);
+    return y >= 1900 && y <= 2999 && m >= 1 && m <= 12 && day >= 1 && day <= mdays[m - 1] + (m == 2 && leap);
 }
 
 static int valid_sha256(const char *h)
@@ -301,8 +300,8 @@ static int session_of(skinq_store *s, const skinq_store_entry *e, const char *la
                       int64_t *session_id)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "SELECT id FROM sessions WHERE site_id = ?1 AND date = ?2 AND label = ?3",
-                                -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(
+        s->db, "SELECT id FROM sessions WHERE site_id = ?1 AND date = ?2 AND label = ?3", -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, site_id);
         sqlite3_bind_text(st, 2, e->date, -1, SQLITE_TRANSIENT);
@@ -310,8 +309,10 @@ static int session_of(skinq_store *s, const skinq_store_entry *e, const char *la
         rc = step_id(st, session_id);
     }
     if (rc == SQLITE_NOTFOUND) {
-        rc = sqlite3_prepare_v2(s->db, "INSERT INTO sessions(site_id, date, label, procedure) "
-                                       "VALUES(?1, ?2, ?3, ?4) RETURNING id", -1, &st, NULL);
+        rc = sqlite3_prepare_v2(s->db,
+                                "INSERT INTO sessions(site_id, date, label, procedure) "
+                                "VALUES(?1, ?2, ?3, ?4) RETURNING id",
+                                -1, &st, NULL);
         if (rc == SQLITE_OK) {
             sqlite3_bind_int64(st, 1, site_id);
             sqlite3_bind_text(st, 2, e->date, -1, SQLITE_TRANSIENT);
@@ -328,10 +329,12 @@ static int session_of(skinq_store *s, const skinq_store_entry *e, const char *la
 static int insert_image(skinq_store *s, const skinq_store_entry *e, int64_t session_id, int64_t *img)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "INSERT INTO images(session_id, path, sha256, width, height, role, "
-                                       "aligned_to, calibration) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
-                                       "(SELECT id FROM images WHERE sha256 = ?7 ORDER BY id LIMIT 1), ?8) "
-                                       "RETURNING id", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(s->db,
+                                "INSERT INTO images(session_id, path, sha256, width, height, role, "
+                                "aligned_to, calibration) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+                                "(SELECT id FROM images WHERE sha256 = ?7 ORDER BY id LIMIT 1), ?8) "
+                                "RETURNING id",
+                                -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     if (e->aligned_to_sha256)
@@ -351,8 +354,10 @@ static int insert_image(skinq_store *s, const skinq_store_entry *e, int64_t sess
 static int insert_measurements(skinq_store *s, const skinq_store_entry *e, int64_t img)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "INSERT INTO measurements(image_id, metric, value, unit, skinq_version, "
-                                       "options) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(s->db,
+                                "INSERT INTO measurements(image_id, metric, value, unit, skinq_version, "
+                                "options) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                                -1, &st, NULL);
     long die = kill_at();
     for (size_t i = 0; rc == SQLITE_OK && i < e->metrics->count; i++) {
         const skinq_metric *m = &e->metrics->items[i];
@@ -433,7 +438,8 @@ skinq_status skinq_store_query(skinq_ctx *ctx, skinq_store *s, const char *subje
         "  m.value, si.px_per_mm, coalesce(se.procedure, ''), coalesce(m.options, '') "
         "FROM measurements m JOIN images im ON im.id = m.image_id JOIN sessions se ON se.id = im.session_id "
         "JOIN sites si ON si.id = se.site_id JOIN subjects su ON su.id = si.subject_id "
-        "WHERE (?1 IS NULL OR su.name = ?1) AND (?2 IS NULL OR si.name = ?2) AND (?3 IS NULL OR m.metric = ?3) "
+        "WHERE (?1 IS NULL OR su.name = ?1) AND (?2 IS NULL OR si.name = ?2) AND (?3 IS NULL OR m.metric = "
+        "?3) "
         "ORDER BY su.name, si.name, se.date, se.label, im.id, m.metric";
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -444,9 +450,10 @@ skinq_status skinq_store_query(skinq_ctx *ctx, skinq_store *s, const char *subje
             sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_TRANSIENT);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        skinq_store_row row = {text(st, 0), text(st, 1), text(st, 2), text(st, 3), text(st, 4), text(st, 5),
-                               text(st, 6), text(st, 7), text(st, 8), sqlite3_column_double(st, 9),
-                               real_or_nan(st, 10), real_or_nan(st, 11), text(st, 12), text(st, 13)};
+        skinq_store_row row = {
+            text(st, 0),         text(st, 1),         text(st, 2),  text(st, 3), text(st, 4),
+            text(st, 5),         text(st, 6),         text(st, 7),  text(st, 8), sqlite3_column_double(st, 9),
+            real_or_nan(st, 10), real_or_nan(st, 11), text(st, 12), text(st, 13)};
         if (fn(user, &row) != 0) {
             rc = SQLITE_DONE;
             break;
@@ -460,7 +467,8 @@ skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subje
                                int (*fn)(void *user, const skinq_store_site_row *row), void *user)
 {
     static const char sql[] =
-        "SELECT su.name, si.name, min(se.date), max(se.date), count(DISTINCT se.id), count(im.id), si.px_per_mm "
+        "SELECT su.name, si.name, min(se.date), max(se.date), count(DISTINCT se.id), count(im.id), "
+        "si.px_per_mm "
         "FROM sites si JOIN subjects su ON su.id = si.subject_id LEFT JOIN sessions se ON se.site_id = si.id "
         "LEFT JOIN images im ON im.session_id = se.id WHERE (?1 IS NULL OR su.name = ?1) "
         "GROUP BY si.id ORDER BY su.name, si.name";
@@ -471,8 +479,13 @@ skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subje
         sqlite3_bind_text(st, 1, subject, -1, SQLITE_TRANSIENT);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        skinq_store_site_row row = {text(st, 0), text(st, 1), text(st, 2), text(st, 3),
-                                    sqlite3_column_int(st, 4), sqlite3_column_int(st, 5), real_or_nan(st, 6)};
+        skinq_store_site_row row = {text(st, 0),
+                                    text(st, 1),
+                                    text(st, 2),
+                                    text(st, 3),
+                                    sqlite3_column_int(st, 4),
+                                    sqlite3_column_int(st, 5),
+                                    real_or_nan(st, 6)};
         if (fn(user, &row) != 0) {
             rc = SQLITE_DONE;
             break;

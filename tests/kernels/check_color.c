@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "color/color_int.h"
-#include "lab_ref.h"
 #include "checkasm.h"
+#include "color/color_int.h"
 #include "color/color_kernels.h"
+#include "lab_ref.h"
 
 /* ------------------------------------------------------------------ the fused pass */
 
@@ -34,7 +34,7 @@ struct fused_exhaustive {
     int levels, stride;
     skinq_color_params p;
     _Atomic double worst_lab, worst_index; /* |L*a*b* − ref|, max index error vs the double formulas */
-    atomic_long over, mismatch;           /* colours out of bound; ISA values differing from scalar */
+    atomic_long over, mismatch;            /* colours out of bound; ISA values differing from scalar */
 };
 
 static void fused_task(void *user, int task, int thread)
@@ -74,21 +74,26 @@ static void fused_task(void *user, int task, int thread)
                 mismatch += memcmp(&v[l][m][i], &v[0][m][i], sizeof(float)) != 0;
         if (!c[0] || !c[1] || !c[2])
             continue; /* no optical density at linear 0 (such pixels are clipped) */
-        double od[3] = {-log10(ref_srgb8_linear(c[0])), -log10(ref_srgb8_linear(c[1])), -log10(ref_srgb8_linear(c[2]))};
+        double od[3] = {-log10(ref_srgb8_linear(c[0])), -log10(ref_srgb8_linear(c[1])),
+                        -log10(ref_srgb8_linear(c[2]))};
         /* the decomposition solved in double: od = a·mel + b·hb + s·(1,1,1) */
         double M[3][3] = {{mel[0], hb[0], 1}, {mel[1], hb[1], 1}, {mel[2], hb[2], 1}}, x[3];
-        double det = M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) - M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
+        double det = M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) -
+                     M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
                      M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0]);
         for (int j = 0; j < 3; j++) { /* Cramer's rule */
             double A[3][3];
             memcpy(A, M, sizeof A);
             for (int r = 0; r < 3; r++)
                 A[r][j] = od[r];
-            x[j] = (A[0][0] * (A[1][1] * A[2][2] - A[1][2] * A[2][1]) - A[0][1] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
-                    A[0][2] * (A[1][0] * A[2][1] - A[1][1] * A[2][0])) / det;
+            x[j] = (A[0][0] * (A[1][1] * A[2][2] - A[1][2] * A[2][1]) -
+                    A[0][1] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
+                    A[0][2] * (A[1][0] * A[2][1] - A[1][1] * A[2][0])) /
+                   det;
         }
         double want[5] = {100 * (od[1] - od[0]), 100 * od[0], x[1], x[0],
-                          atan2(v[0][SKINQ_CM_L][i] - 50.0, v[0][SKINQ_CM_B][i]) * 180 / 3.14159265358979323846};
+                          atan2(v[0][SKINQ_CM_L][i] - 50.0, v[0][SKINQ_CM_B][i]) * 180 /
+                              3.14159265358979323846};
         double tol[5] = {2e-4, 2e-4, 2e-6, 2e-6, 1e-4}; /* index units; OD; degrees */
         static const int idx[5] = {SKINQ_CM_EI, SKINQ_CM_MI, SKINQ_CM_HB, SKINQ_CM_MEL, SKINQ_CM_ITA};
         for (int j = 0; j < 5; j++) {
@@ -121,10 +126,11 @@ static void fused_exhaustive(const checkasm_case *c)
     e.stride = checkasm_quick() ? 17 : 1;
     e.p = fused_params(ctx, 8, NULL);
     skinq_parallel_for(ctx, 256, fused_task, &e);
-    print_message("color_row8 [%s]: %s colours, max |Lab error| %.2e (bound 0.005), worst index error %.2f of its "
-                  "tolerance, %ld SIMD values differing from scalar\n",
-                  c->isa_name, e.stride == 1 ? "all 2^24" : "every 17th red level of the", atomic_load(&e.worst_lab),
-                  atomic_load(&e.worst_index), (long)atomic_load(&e.mismatch));
+    print_message(
+        "color_row8 [%s]: %s colours, max |Lab error| %.2e (bound 0.005), worst index error %.2f of its "
+        "tolerance, %ld SIMD values differing from scalar\n",
+        c->isa_name, e.stride == 1 ? "all 2^24" : "every 17th red level of the", atomic_load(&e.worst_lab),
+        atomic_load(&e.worst_index), (long)atomic_load(&e.mismatch));
     assert_int_equal(atomic_load(&e.over), 0);
     assert_int_equal(atomic_load(&e.mismatch), 0);
     skinq_ctx_close(&ctx);
@@ -143,7 +149,8 @@ static void fused_random(const checkasm_case *c, int depth)
     for (int m = 0; m < SKINQ_CM_COUNT; m++)
         p.shift[m] = (float)(m * 3.5);
     uint64_t s = checkasm_seed(c) + (uint64_t)depth;
-    static const size_t lengths[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 255, 256, 257, 1001, 4099};
+    static const size_t lengths[] = {0,  1,  2,  3,  4,   5,   7,   8,    9,   15,
+                                     16, 17, 31, 33, 255, 256, 257, 1001, 4099};
     const size_t hsize = (size_t)SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE;
     uint32_t *h[3];
     for (int l = 0; l < 3; l++)
@@ -185,7 +192,8 @@ static void fused_random(const checkasm_case *c, int depth)
             assert_int_equal(acc[l].clipped, acc[0].clipped);
             assert_int_equal(acc[l].inside, acc[0].inside);
             for (int m = 0; m < SKINQ_CM_COUNT; m++) /* bin BINS is the kernels' dump bin: never read */
-                assert_memory_equal(h[l] + (size_t)m * SKINQ_CHIST_STRIDE, h[0] + (size_t)m * SKINQ_CHIST_STRIDE,
+                assert_memory_equal(h[l] + (size_t)m * SKINQ_CHIST_STRIDE,
+                                    h[0] + (size_t)m * SKINQ_CHIST_STRIDE,
                                     SKINQ_CHIST_BINS * sizeof(uint32_t));
             for (int m = 0; m < SKINQ_CM_COUNT; m++) {
                 /* SIMD lanes add at most SKINQ_COLOR_BLOCK floats before a double add: the error
@@ -269,9 +277,12 @@ static void fused_anchors(const checkasm_case *c)
         uint8_t rgb[3];
         double lab[3];
     } anchors[] = {
-        {{255, 255, 255}, {100, 0, 0}},        {{0, 0, 0}, {0, 0, 0}},
-        {{255, 0, 0}, {53.2408, 80.0925, 67.2032}}, {{0, 255, 0}, {87.7347, -86.1827, 83.1793}},
-        {{0, 0, 255}, {32.2970, 79.1875, -107.8602}}, {{255, 255, 0}, {97.1393, -21.5537, 94.4780}},
+        {{255, 255, 255}, {100, 0, 0}},
+        {{0, 0, 0}, {0, 0, 0}},
+        {{255, 0, 0}, {53.2408, 80.0925, 67.2032}},
+        {{0, 255, 0}, {87.7347, -86.1827, 83.1793}},
+        {{0, 0, 255}, {32.2970, 79.1875, -107.8602}},
+        {{255, 255, 0}, {97.1393, -21.5537, 94.4780}},
     };
     for (int l = 0; l < levels; l++)
         for (size_t i = 0; i < sizeof anchors / sizeof anchors[0]; i++) {
@@ -342,8 +353,8 @@ static void check_hist8(const checkasm_case *c)
                 for (uint32_t b = 0; b < 256; b++) {
                     uint32_t idx = row << 8 | b, want = 0;
                     for (size_t i = 0; i < n; i++)
-                        want += (!mk || mk[i]) &&
-                                ((uint32_t)px[3 * i] << 16 | (uint32_t)px[3 * i + 1] << 8 | px[3 * i + 2]) == idx;
+                        want += (!mk || mk[i]) && ((uint32_t)px[3 * i] << 16 | (uint32_t)px[3 * i + 1] << 8 |
+                                                   px[3 * i + 2]) == idx;
                     assert_int_equal(h[idx], want);
                     counted += h[idx];
                     h[idx] = 0;
@@ -359,7 +370,6 @@ static void check_hist8(const checkasm_case *c)
     free(h);
     free(rows);
 }
-
 
 /* Every output row of the tested level against scalar at the harness's lengths, sources offset by
  * 0-3 bytes (exact-size buffers: ASan sees over-reads), edge codes mixed in, canaries after n. */
@@ -454,9 +464,27 @@ static void check_hist8_all(const checkasm_case *c)
  * random values across the range. */
 static float fixed_value(uint64_t r, int mel)
 {
-    static const float edges[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1e-40f, -1e-40f, 3.4028235e38f,
-                                  -3.4028235e38f, 100.0f, 101.0f, -1.0f, 0.5f, -0.5f, 1.5f, 2.5f, 65535.0f / SKINQ_L16_SCALE,
-                                  32767.0f / SKINQ_MEL16_SCALE, -32767.0f / SKINQ_MEL16_SCALE, 40.0f, -40.0f};
+    static const float edges[] = {NAN,
+                                  INFINITY,
+                                  -INFINITY,
+                                  0.0f,
+                                  -0.0f,
+                                  1e-40f,
+                                  -1e-40f,
+                                  3.4028235e38f,
+                                  -3.4028235e38f,
+                                  100.0f,
+                                  101.0f,
+                                  -1.0f,
+                                  0.5f,
+                                  -0.5f,
+                                  1.5f,
+                                  2.5f,
+                                  65535.0f / SKINQ_L16_SCALE,
+                                  32767.0f / SKINQ_MEL16_SCALE,
+                                  -32767.0f / SKINQ_MEL16_SCALE,
+                                  40.0f,
+                                  -40.0f};
     const size_t ne = sizeof edges / sizeof edges[0];
     if (r % 3 == 0)
         return edges[(r >> 8) % ne];
@@ -495,7 +523,8 @@ static void scalar_replay(void)
         float *out[SKINQ_CM_COUNT];
         for (int m = 0; m < SKINQ_CM_COUNT; m++)
             out[m] = v[m];
-        skinq_color_row16_scalar(&p, (const uint16_t *)(const void *)skinq_image_row(img, y), NULL, W, NULL, out);
+        skinq_color_row16_scalar(&p, (const uint16_t *)(const void *)skinq_image_row(img, y), NULL, W, NULL,
+                                 out);
         skinq_color_to_fixed_scalar(v[SKINQ_CM_L], v[SKINQ_CM_MI], want_L, want_mel, W);
         assert_memory_equal(L16 + y * W, want_L, sizeof want_L);
         assert_memory_equal(mel16 + y * W, want_mel, sizeof want_mel);
@@ -513,7 +542,8 @@ static void check_to_fixed(const checkasm_case *c)
     for (int li = 0; li < checkasm_nlengths; li++)
         for (int off = 0; off < 4; off++) {
             const int n = checkasm_lengths[li];
-            float *L = malloc(sizeof(float) * ((size_t)n + 4)), *mel = malloc(sizeof(float) * ((size_t)n + 4));
+            float *L = malloc(sizeof(float) * ((size_t)n + 4)),
+                  *mel = malloc(sizeof(float) * ((size_t)n + 4));
             for (int i = 0; i < n + 4; i++) {
                 L[i] = fixed_value(tu_rand(&s), 0);
                 mel[i] = fixed_value(tu_rand(&s), 1);
@@ -568,10 +598,6 @@ static void check_fixed8_L(const checkasm_case *c)
 }
 
 const checkasm_check checkasm_color[] = {
-    {"color_row8", check_row8},
-    {"color_row16", check_row16},
-    {"color_hist8", check_hist8_all},
-    {"color_to_fixed", check_to_fixed},
-    {"color_fixed8_L", check_fixed8_L},
-    {NULL, NULL},
+    {"color_row8", check_row8},         {"color_row16", check_row16},       {"color_hist8", check_hist8_all},
+    {"color_to_fixed", check_to_fixed}, {"color_fixed8_L", check_fixed8_L}, {NULL, NULL},
 };

@@ -12,16 +12,27 @@
 #include "surface/surface.h"
 
 /* every length from 0 to 2 × the widest vector + 1 (each tail of both SIMD widths), then longer */
-static const size_t LENGTHS[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,  12,  13,
-                                 14, 15, 16, 17, 31, 32, 33, 63, 64, 65, 257, 1001};
+static const size_t LENGTHS[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,  12,
+                                 13, 14, 15, 16, 17, 31, 32, 33, 63, 64, 65, 257, 1001};
 #define NLEN (sizeof LENGTHS / sizeof LENGTHS[0])
 
 enum {
-    D_LAMBERT, D_RANDOM, D_ZERO, D_EQUAL, D_ALTERNATE, D_HOT, D_SIGNED_ZERO, D_DENORMAL, D_HUGE, D_NAN, D_SATURATED,
+    D_LAMBERT,
+    D_RANDOM,
+    D_ZERO,
+    D_EQUAL,
+    D_ALTERNATE,
+    D_HOT,
+    D_SIGNED_ZERO,
+    D_DENORMAL,
+    D_HUGE,
+    D_NAN,
+    D_SATURATED,
     D_KINDS
 };
-static const char *const DATA_NAMES[] = {"lambertian", "random",    "zeros",   "equal", "alternating", "hot pixel",
-                                         "signed zeros", "denormals", "FLT_MAX", "NaN",   "saturated"};
+static const char *const DATA_NAMES[] = {"lambertian",  "random",    "zeros",        "equal",
+                                         "alternating", "hot pixel", "signed zeros", "denormals",
+                                         "FLT_MAX",     "NaN",       "saturated"};
 
 /* Random lights: m directions within 60° of the axis, intensities 0.5..1.5. */
 static skinq_lights *random_lights(int m, uint64_t *rs)
@@ -58,24 +69,15 @@ static float gen(int kind, const skinq_ps_params *p, int k, size_t i, uint64_t *
             v += 0.8;
         return (float)(v > 0 ? v : 0);
     }
-    case D_RANDOM:
-        return (float)tu_uniform(rs);
-    case D_ZERO:
-        return 0.0f;
-    case D_EQUAL:
-        return 0.5f;
-    case D_ALTERNATE:
-        return ((size_t)k + i) % 2 ? 1.0f : 0.0f;
-    case D_HOT:
-        return i == 5 && k == 1 ? 1.0f : 0.01f;
-    case D_SIGNED_ZERO:
-        return ((size_t)k + i) % 3 == 0 ? -0.0f : ((size_t)k + i) % 3 == 1 ? 0.0f : 0.25f;
-    case D_DENORMAL:
-        return (float)(tu_uniform(rs) * 1e-39);
-    case D_HUGE:
-        return ((size_t)k + i) % 4 == 0 ? FLT_MAX : (float)tu_uniform(rs);
-    case D_NAN:
-        return ((size_t)k * 7 + i) % 11 == 0 ? NAN : (float)tu_uniform(rs);
+    case D_RANDOM: return (float)tu_uniform(rs);
+    case D_ZERO: return 0.0f;
+    case D_EQUAL: return 0.5f;
+    case D_ALTERNATE: return ((size_t)k + i) % 2 ? 1.0f : 0.0f;
+    case D_HOT: return i == 5 && k == 1 ? 1.0f : 0.01f;
+    case D_SIGNED_ZERO: return ((size_t)k + i) % 3 == 0 ? -0.0f : ((size_t)k + i) % 3 == 1 ? 0.0f : 0.25f;
+    case D_DENORMAL: return (float)(tu_uniform(rs) * 1e-39);
+    case D_HUGE: return ((size_t)k + i) % 4 == 0 ? FLT_MAX : (float)tu_uniform(rs);
+    case D_NAN: return ((size_t)k * 7 + i) % 11 == 0 ? NAN : (float)tu_uniform(rs);
     case D_SATURATED: {
         /* over-exposed: 2.5 × the Lambertian value clipped at 1 (the sensor's white), so several
          * lights tie at the maximum */
@@ -124,7 +126,8 @@ static void compare_ps_row(const checkasm_case *c)
                         normals[4 * i + 3] = (float)(0.2 + 0.8 * tu_uniform(&rs));
                     }
                     for (int l = 0; l < p->m; l++) {
-                        rows_mem[l] = malloc((n + off) * sizeof(float)); /* exact size: ASan sees over-reads */
+                        rows_mem[l] =
+                            malloc((n + off) * sizeof(float)); /* exact size: ASan sees over-reads */
                         for (size_t i = 0; i < n; i++)
                             rows_mem[l][off + i] = gen(kind, p, l, i, &rs, normals + 4 * i);
                         rows[l] = rows_mem[l] + off;
@@ -142,16 +145,17 @@ static void compare_ps_row(const checkasm_case *c)
                         checkasm_guard_f32(o_ref[o], n, "ps_row scalar output");
                         for (size_t i = 0; i < n; i++)
                             if (!same_float(o_ref[o][i], o_isa[o][i]))
-                                fail_msg("ps_row %s output %d differs at %zu: %.9g vs scalar %.9g (m %d, n %zu, "
-                                         "offset %zu, %s, seed %llu)",
-                                         isa, o, i, o_isa[o][i], o_ref[o][i], p->m, n, off, DATA_NAMES[kind],
-                                         (unsigned long long)tu_seed());
+                                fail_msg(
+                                    "ps_row %s output %d differs at %zu: %.9g vs scalar %.9g (m %d, n %zu, "
+                                    "offset %zu, %s, seed %llu)",
+                                    isa, o, i, o_isa[o][i], o_ref[o][i], p->m, n, off, DATA_NAMES[kind],
+                                    (unsigned long long)tu_seed());
                     }
                     checkasm_guard_u8(c_isa, n, "ps_row codes");
                     for (size_t i = 0; i < n; i++)
                         if (c_ref[i] != c_isa[i])
-                            fail_msg("ps_row %s code differs at %zu: %d vs scalar %d (m %d, %s)", isa, i, c_isa[i],
-                                     c_ref[i], p->m, DATA_NAMES[kind]);
+                            fail_msg("ps_row %s code differs at %zu: %d vs scalar %d (m %d, %s)", isa, i,
+                                     c_isa[i], c_ref[i], p->m, DATA_NAMES[kind]);
                     checked += n;
                     for (int o = 0; o < 4; o++) {
                         free(o_ref[o]);
@@ -167,7 +171,8 @@ static void compare_ps_row(const checkasm_case *c)
             skinq_ps_plan_free(&plan);
             free_lights(L);
         }
-        print_message("[       OK ] ps_row %s: %zu pixels bit-exact with scalar (max error 0 ulp)\n", isa, checked);
+        print_message("[       OK ] ps_row %s: %zu pixels bit-exact with scalar (max error 0 ulp)\n", isa,
+                      checked);
         skinq_ctx_close(&ctx);
     }
 }

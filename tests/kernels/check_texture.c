@@ -16,20 +16,22 @@
 #include "texture/texture_int.h"
 
 static const int TEX_LENGTHS[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  15,  16,  17,
-                              23, 24, 31, 32, 33, 39, 40, 63, 64, 65, 257, 1001};
+                                  23, 24, 31, 32, 33, 39, 40, 63, 64, 65, 257, 1001};
 #define NLEN ((int)(sizeof TEX_LENGTHS / sizeof TEX_LENGTHS[0]))
 #define GUARD 16
 #define MAXR 64
 static const uint32_t CANARY = 0x7fc88888u; /* a NaN pattern no kernel produces */
 
 enum { D_RANDOM, D_U, D_ZERO, D_EQUAL, D_ALTERNATE, D_DENORMAL, D_HUGE, D_KINDS };
-static const char *const DATA_NAMES[] = {"random", "u-like", "zeros", "equal", "alternating", "denormals", "large"};
+static const char *const DATA_NAMES[] = {"random",      "u-like",    "zeros", "equal",
+                                         "alternating", "denormals", "large"};
 
 static float gen(int kind, size_t i, uint64_t *rs)
 {
     switch (kind) {
     case D_RANDOM: return (float)(200 * tu_uniform(rs) - 100);
-    case D_U: /* u = 76 ln(L* + 16) of skin-like L* */ return (float)(76 * log(16 + 40 + 30 * tu_uniform(rs)));
+    case D_U: /* u = 76 ln(L* + 16) of skin-like L* */
+        return (float)(76 * log(16 + 40 + 30 * tu_uniform(rs)));
     case D_ZERO: return (i & 1) ? -0.0f : 0.0f;
     case D_EQUAL: return 311.25f;
     case D_ALTERNATE: return (i & 1) ? 1e3f : -1e3f;
@@ -50,7 +52,6 @@ static int is_canary(const float *p)
     memcpy(&u, p, 4);
     return u == CANARY;
 }
-
 
 /* One bench line per blur-row kernel: a 512-px row at radius 4 (vertical rows, or the horizontal
  * pass), or the pores' response row. */
@@ -118,11 +119,12 @@ static void acc_rows_matches_ref(const checkasm_case *c)
                     T->tex_acc_rows(b, ctr, lo, hi, k, r, n);
                     for (int x = 0; x < n; x++)
                         if (memcmp(&a[x], &b[x], 4) != 0)
-                            fail_msg("%s data, r %d, n %d, offset %d: x %d: ref %.9g, %s %.9g", DATA_NAMES[kind], r,
-                                     n, off, x, a[x], c->isa_name, b[x]);
+                            fail_msg("%s data, r %d, n %d, offset %d: x %d: ref %.9g, %s %.9g",
+                                     DATA_NAMES[kind], r, n, off, x, a[x], c->isa_name, b[x]);
                     for (int x = n; x < n + GUARD; x++)
                         if (!is_canary(&b[x]) || !is_canary(&a[x]))
-                            fail_msg("%s data, r %d, n %d: wrote past the end at %d", DATA_NAMES[kind], r, n, x);
+                            fail_msg("%s data, r %d, n %d: wrote past the end at %d", DATA_NAMES[kind], r, n,
+                                     x);
                     free(a);
                     free(b);
                     free(src);
@@ -269,7 +271,7 @@ static void check_peak_mask(const checkasm_case *c)
                 bits += (size_t)__builtin_popcountll(a[wi]);
             }
             assert_true(b[words] == a[words]); /* nothing past the last word */
-            for (int q = 0; q < n; q++) { /* and the reference is the definition */
+            for (int q = 0; q < n; q++) {      /* and the reference is the definition */
                 const int want = R[q] >= 2.0f && lo[q] < R[q] && hi[q] <= R[q];
                 assert_int_equal((int)(a[q / 64] >> (q % 64) & 1), want);
             }
@@ -292,11 +294,13 @@ static void laplace_hrow_match_ref(const checkasm_case *c, int bench_hrow)
     size_t cases = 0;
     for (int kind = 0; kind < D_KINDS; kind++)
         for (int li = 0; li < NLEN; li++) {
-            const int n = TEX_LENGTHS[li], w = n + 2 + (li & 3); /* rows w floats apart, a pixel either side */
+            const int n = TEX_LENGTHS[li],
+                      w = n + 2 + (li & 3); /* rows w floats apart, a pixel either side */
             float *src = malloc(sizeof(float) * (size_t)(3 * w + 2 * MAXR + 1));
             for (int i = 0; i < 3 * w + 2 * MAXR + 1; i++)
                 src[i] = gen(kind, (size_t)i, &rs);
-            float *a = malloc(sizeof(float) * (size_t)(n + GUARD)), *b = malloc(sizeof(float) * (size_t)(n + GUARD));
+            float *a = malloc(sizeof(float) * (size_t)(n + GUARD)),
+                  *b = malloc(sizeof(float) * (size_t)(n + GUARD));
             const float s2 = (float)(0.5 + 4 * tu_uniform(&rs));
             const float *mid = src + w + 1 + (li & 1);
             fill_canary(a, (size_t)(n + GUARD));
@@ -305,7 +309,8 @@ static void laplace_hrow_match_ref(const checkasm_case *c, int bench_hrow)
             K->tex_laplace_row(b, mid, (size_t)w, s2, n);
             for (int x = 0; x < n; x++)
                 if (memcmp(&a[x], &b[x], 4) != 0)
-                    fail_msg("laplace, %s data, n %d, x %d: ref %.9g, tested %.9g", DATA_NAMES[kind], n, x, a[x], b[x]);
+                    fail_msg("laplace, %s data, n %d, x %d: ref %.9g, tested %.9g", DATA_NAMES[kind], n, x,
+                             a[x], b[x]);
             for (int x = n; x < n + GUARD; x++)
                 assert_true(is_canary(&b[x]));
             for (int r = 1; r <= MAXR; r++) { /* the horizontal pass: lo[i] = c − i, hi[i] = c + i */
@@ -323,8 +328,8 @@ static void laplace_hrow_match_ref(const checkasm_case *c, int bench_hrow)
                 K->tex_acc_hrow(b, ctr, lo, hi, k, r, n);
                 for (int x = 0; x < n; x++)
                     if (memcmp(&a[x], &b[x], 4) != 0)
-                        fail_msg("hrow, %s data, r %d, n %d, x %d: ref %.9g, tested %.9g", DATA_NAMES[kind], r, n, x,
-                                 a[x], b[x]);
+                        fail_msg("hrow, %s data, r %d, n %d, x %d: ref %.9g, tested %.9g", DATA_NAMES[kind],
+                                 r, n, x, a[x], b[x]);
                 for (int x = n; x < n + GUARD; x++)
                     assert_true(is_canary(&b[x]));
             }
@@ -350,13 +355,13 @@ static void check_acc_hrow(const checkasm_case *c)
 /* ---- lines' candidate mask ---- */
 
 static const int LINE_LENGTHS[] = {0,  1,  2,  3,  7,   8,   9,   15,  16,  17,  31,  56,  63,
-                              64, 65, 71, 72, 127, 128, 129, 200, 255, 256, 514, 1001};
+                                   64, 65, 71, 72, 127, 128, 129, 200, 255, 256, 514, 1001};
 #define LINE_NLEN ((int)(sizeof LINE_LENGTHS / sizeof LINE_LENGTHS[0]))
 #define LINE_CANARY 0xa5
 
 enum { L_RANDOM, L_U, L_RIDGES, L_ZERO, L_EQUAL, L_ALTERNATE, L_DENORMAL, L_HUGE, L_KINDS };
 static const char *const LINE_DATA_NAMES[] = {"random", "u-like",      "ridges",    "zeros",
-                                         "equal",  "alternating", "denormals", "large"};
+                                              "equal",  "alternating", "denormals", "large"};
 
 static float line_gen(int kind, int x, int y, uint64_t *rs)
 {
@@ -402,7 +407,7 @@ typedef void (*mask_fn)(const float *b, int w, int n, float s2, float thr, const
 /* Run k on the middle row; check the bits up to n against want, the terms where a bit is set
  * and the bytes after the bits */
 static void check_bits(mask_fn k, const char *name, const float *row, int w, int n, float s2, float thr,
-                  const float *best, const uint8_t *want, const float *want_t, const char *what)
+                       const float *best, const uint8_t *want, const float *want_t, const char *what)
 {
     const int nb = (n + 63) / 64 * 8; /* the bytes the kernel owns */
     const size_t hs = (size_t)n + 3;
@@ -485,8 +490,10 @@ static void check_line_mask(const checkasm_case *c)
                     check_bits(R->tex_line_mask, "ref", row, w, n, s2, thr, NULL, want, want_t, what);
                     check_bits(R->tex_line_mask, "ref", row, w, n, s2, thr, best, want_b, want_tb, what);
                     if (avx2) {
-                        check_bits(K->tex_line_mask, c->isa_name, row, w, n, s2, thr, NULL, want, want_t, what);
-                        check_bits(K->tex_line_mask, c->isa_name, row, w, n, s2, thr, best, want_b, want_tb, what);
+                        check_bits(K->tex_line_mask, c->isa_name, row, w, n, s2, thr, NULL, want, want_t,
+                                   what);
+                        check_bits(K->tex_line_mask, c->isa_name, row, w, n, s2, thr, best, want_b, want_tb,
+                                   what);
                     }
                     free(p);
                     free(best);
@@ -507,7 +514,8 @@ static void check_line_mask(const checkasm_case *c)
  * and values just past them, exact level boundaries, random ones. */
 static float glcm_value(uint64_t r, float lo, float scale, int top)
 {
-    static const float edges[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1e-40f, FLT_MAX, -FLT_MAX, 100.0f, -1.0f};
+    static const float edges[] = {NAN,    INFINITY, -INFINITY, 0.0f,   -0.0f,
+                                  1e-40f, FLT_MAX,  -FLT_MAX,  100.0f, -1.0f};
     if (r % 4 == 0)
         return edges[(r >> 8) % (sizeof edges / sizeof edges[0])];
     if (r % 4 == 1) /* a level boundary, or just below one */
@@ -525,7 +533,8 @@ static void check_glcm_quantise(const checkasm_case *c)
         for (int li = 0; li < checkasm_nlengths; li++)
             for (int off = 0; off < 4; off++) {
                 const int n = checkasm_lengths[li], top = tops[ti];
-                const float lo = (float)(tu_uniform(&s) * 40), scale = (float)((top + 1) / (20 + 60 * tu_uniform(&s)));
+                const float lo = (float)(tu_uniform(&s) * 40),
+                            scale = (float)((top + 1) / (20 + 60 * tu_uniform(&s)));
                 uint16_t *c16 = malloc(sizeof *c16 * ((size_t)n + 4));
                 float *f = malloc(sizeof *f * ((size_t)n + 4));
                 for (int i = 0; i < n + 4; i++) {
@@ -567,9 +576,13 @@ static void check_glcm_mask_outside(const checkasm_case *c)
         for (int off = 0; off < 4; off++)
             for (int pattern = 0; pattern < 4; pattern++) { /* random, all off, all on, alternating */
                 const int n = checkasm_lengths[li];
-                uint8_t *m = malloc((size_t)n + 4), *a = checkasm_canary_u8((size_t)n), *b = checkasm_canary_u8((size_t)n);
+                uint8_t *m = malloc((size_t)n + 4), *a = checkasm_canary_u8((size_t)n),
+                        *b = checkasm_canary_u8((size_t)n);
                 for (int i = 0; i < n + 4; i++)
-                    m[i] = (uint8_t)(pattern == 0 ? tu_rand(&s) % 3 * 127 : pattern == 1 ? 0 : pattern == 2 ? 255 : i & 1);
+                    m[i] = (uint8_t)(pattern == 0   ? tu_rand(&s) % 3 * 127
+                                     : pattern == 1 ? 0
+                                     : pattern == 2 ? 255
+                                                    : i & 1);
                 for (int i = 0; i < n; i++)
                     a[i] = b[i] = (uint8_t)(tu_rand(&s) % 32);
                 R->tex_glcm_mask_outside(a, m + off, n, 32);
@@ -641,7 +654,8 @@ static void check_residual_row(const checkasm_case *c)
                 const int w = widths[wi], h = 1 + (int)(tu_rand(&rs) % 40);
                 const size_t n = (size_t)w * (size_t)h;
                 int16_t *m16 = malloc(n * sizeof *m16);
-                float *mf = malloc(n * sizeof *mf), *fast = malloc(n * sizeof *fast), *ref = malloc(n * sizeof *ref);
+                float *mf = malloc(n * sizeof *mf), *fast = malloc(n * sizeof *fast),
+                      *ref = malloc(n * sizeof *ref);
                 uint8_t *roi = malloc(n);
                 assert_true(m16 && mf && fast && ref && roi);
                 for (size_t i = 0; i < n; i++) {
@@ -665,15 +679,16 @@ static void check_residual_row(const checkasm_case *c)
                 }
                 tex_base_grid g;
                 assert_int_equal(tex_base_make(ctx, &im, sigmas[si], &g), SKINQ_OK);
-                float *nr = malloc(sizeof(float) * ((size_t)g.gw + 8)), *dr = malloc(sizeof(float) * ((size_t)g.gw + 8));
+                float *nr = malloc(sizeof(float) * ((size_t)g.gw + 8)),
+                      *dr = malloc(sizeof(float) * ((size_t)g.gw + 8));
                 for (int y = 0; y < h; y++) {
                     T->tex_spots_residual_row(&im, &g, y, 1, fast + (size_t)y * w, nr, dr);
                     tex_spots_residual_row_gather(&im, &g, y, ref + (size_t)y * w, nr, dr);
                 }
                 for (size_t i = 0; i < n; i++)
                     if (!same_float(fast[i], ref[i]))
-                        fail_msg("%dx%d sigma %g variant %d: pixel %zu %.9g, ref %.9g", w, h, sigmas[si], variant, i,
-                                 fast[i], ref[i]);
+                        fail_msg("%dx%d sigma %g variant %d: pixel %zu %.9g, ref %.9g", w, h, sigmas[si],
+                                 variant, i, fast[i], ref[i]);
                 for (int step = 1; step <= 5; step += 2) /* the sample grid's rows, against scalar */
                     for (int y = 0; y < h; y += step) {
                         const size_t cols = (size_t)((w + step - 1) / step);
@@ -681,8 +696,8 @@ static void check_residual_row(const checkasm_case *c)
                         R->tex_spots_residual_row(&im, &g, y, step, ref, nr, dr);
                         for (size_t i = 0; i < cols; i++)
                             if (!same_float(fast[i], ref[i]))
-                                fail_msg("%dx%d step %d row %d: column %zu %.9g, scalar %.9g", w, h, step, y, i,
-                                         fast[i], ref[i]);
+                                fail_msg("%dx%d step %d row %d: column %zu %.9g, scalar %.9g", w, h, step, y,
+                                         i, fast[i], ref[i]);
                     }
                 if (wi + 1 == sizeof widths / sizeof widths[0] && si == 0 && variant == 0)
                     CHECKASM_BENCH(c, w, T->tex_spots_residual_row(&im, &g, 0, 1, fast, nr, dr));
@@ -753,7 +768,8 @@ static void ref_blur3(float *p, int w, int h, double sigma)
 static void check_box(const checkasm_case *c)
 {
     const struct skinq_texture_dsp *R = c->ref, *T = c->tab;
-    static const int sizes[][2] = {{1, 1}, {1, 7}, {7, 1}, {3, 5}, {64, 3}, {65, 4}, {130, 9}, {17, 66}, {200, 150}};
+    static const int sizes[][2] = {{1, 1},  {1, 7},   {7, 1},   {3, 5},    {64, 3},
+                                   {65, 4}, {130, 9}, {17, 66}, {200, 150}};
     static const double sigmas[] = {0.5, 1, 2.5, 5, 12};
     uint64_t rs = checkasm_seed(c);
     for (int threads = 1; threads <= 2; threads++) {
@@ -770,8 +786,8 @@ static void check_box(const checkasm_case *c)
                 ref_blur3(b, w, h, sigmas[si]);
                 for (size_t i = 0; i < n; i++)
                     if (!same_float(a[i], b[i]))
-                        fail_msg("%dx%d sigma %g, %d threads: pixel %zu %.9g, ref %.9g", w, h, sigmas[si], threads, i,
-                                 a[i], b[i]);
+                        fail_msg("%dx%d sigma %g, %d threads: pixel %zu %.9g, ref %.9g", w, h, sigmas[si],
+                                 threads, i, a[i], b[i]);
                 free(a);
                 free(b);
             }
@@ -782,7 +798,8 @@ static void check_box(const checkasm_case *c)
         for (int zi = 0; zi < 6; zi++) {
             const int w = 1 + (int)(tu_rand(&rs) % 140), h = 1 + (int)(tu_rand(&rs) % 70);
             const size_t n = (size_t)w * (size_t)h;
-            float *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *tmp = malloc(tex_box_tmp(w, h) * sizeof *tmp);
+            float *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b),
+                  *tmp = malloc(tex_box_tmp(w, h) * sizeof *tmp);
             for (size_t i = 0; i < n; i++)
                 a[i] = b[i] = (float)(tu_uniform(&rs) * 100 - 20);
             for (int task = 0; task < (h + TEX_BOX_ROWS - 1) / TEX_BOX_ROWS; task++) {
@@ -813,7 +830,8 @@ static void check_block_sums(const checkasm_case *c)
     uint64_t rs = checkasm_seed(c);
     for (int li = 1; li < checkasm_nlengths; li++)
         for (int variant = 0; variant < 4; variant++) {
-            const int w = checkasm_lengths[li] > 600 ? 601 : checkasm_lengths[li], h = 1 + (int)(tu_rand(&rs) % 30);
+            const int w = checkasm_lengths[li] > 600 ? 601 : checkasm_lengths[li],
+                      h = 1 + (int)(tu_rand(&rs) % 30);
             const int D = 1 + (int)(tu_rand(&rs) % 12);
             const size_t n = (size_t)w * (size_t)h;
             int16_t *m16 = malloc(n * sizeof *m16);
@@ -852,7 +870,8 @@ static void check_block_sums(const checkasm_case *c)
             checkasm_guard_f32(gb.den, gn, "block counts");
             if (li + 1 == checkasm_nlengths && variant == 2)
                 CHECKASM_BENCH(c, (double)w * D, T->tex_spots_block_sums(&im, &gb, rows, 0));
-            free(ga.num), free(ga.den), free(gb.num), free(gb.den), free(rows), free(m16), free(mf), free(roi);
+            free(ga.num), free(ga.den), free(gb.num), free(gb.den), free(rows), free(m16), free(mf),
+                free(roi);
         }
 }
 

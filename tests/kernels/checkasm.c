@@ -102,14 +102,17 @@ void checkasm_compare_f32(const float *ref, const float *got, size_t n, double t
     for (size_t i = 0; i < n; i++) {
         const int nr = isnan(ref[i]), ng = isnan(got[i]);
         const double d = nr || ng ? (nr && ng ? 0 : INFINITY) : fabs((double)ref[i] - (double)got[i]);
-        const int differs = nr || ng ? d != 0 : tol > 0 ? d > tol : memcmp(&ref[i], &got[i], sizeof(float)) != 0;
+        const int differs = nr || ng  ? d != 0
+                            : tol > 0 ? d > tol
+                                      : memcmp(&ref[i], &got[i], sizeof(float)) != 0;
         bad += (size_t)differs;
         if (d > worst || (differs && bad == 1 && worst == 0))
             worst = d, worst_at = i;
     }
     if (bad)
         fail_msg("%s: %zu of %zu values off (%s %g), max |error| %.3g at %zu: %.9g, want %.9g", what, bad, n,
-                 tol > 0 ? "tolerance" : "bit-exact, tolerance", tol, worst, worst_at, got[worst_at], ref[worst_at]);
+                 tol > 0 ? "tolerance" : "bit-exact, tolerance", tol, worst, worst_at, got[worst_at],
+                 ref[worst_at]);
 }
 
 uint64_t checkasm_now_ns(void)
@@ -207,7 +210,8 @@ int main(int argc, char **argv)
                 const int usable = levels[l].compiled && (levels[l].mask & allowed) == levels[l].mask;
                 int bad;
                 if (skinq_dsp_verify(tab, &bad) != 0) {
-                    fprintf(stderr, "checkasm: %s table (%s) has an unset slot %d\n", tab->module, levels[l].name, bad);
+                    fprintf(stderr, "checkasm: %s table (%s) has an unset slot %d\n", tab->module,
+                            levels[l].name, bad);
                     return 1;
                 }
                 if (list) {

@@ -66,17 +66,17 @@ int checkasm_benching(void);
 uint64_t checkasm_now_ns(void);
 void checkasm_bench_report(const checkasm_case *c, double pixels, long calls, uint64_t ns);
 #define CHECKASM_BENCH_NS 20000000ull
-#define CHECKASM_BENCH(c, pixels, call)                                                                        \
-    do {                                                                                                       \
-        if (checkasm_benching()) {                                                                             \
-            long calls_ = 0;                                                                                   \
-            const uint64_t t0_ = checkasm_now_ns();                                                            \
-            do {                                                                                               \
-                call;                                                                                          \
-                calls_++;                                                                                      \
-            } while (checkasm_now_ns() - t0_ < CHECKASM_BENCH_NS);                                             \
-            checkasm_bench_report((c), (pixels), calls_, checkasm_now_ns() - t0_);                             \
-        }                                                                                                      \
+#define CHECKASM_BENCH(c, pixels, call)                                                                      \
+    do {                                                                                                     \
+        if (checkasm_benching()) {                                                                           \
+            long calls_ = 0;                                                                                 \
+            const uint64_t t0_ = checkasm_now_ns();                                                          \
+            do {                                                                                             \
+                call;                                                                                        \
+                calls_++;                                                                                    \
+            } while (checkasm_now_ns() - t0_ < CHECKASM_BENCH_NS);                                           \
+            checkasm_bench_report((c), (pixels), calls_, checkasm_now_ns() - t0_);                           \
+        }                                                                                                    \
     } while (0)
 
 #endif

@@ -123,7 +123,8 @@ void tu_assert_near(double a, double b, double tol, const char *expr, const char
 unsigned tu_pattern(int x, int y, int c, int depth)
 {
     /* smooth ramps (JPEG-friendly) with a per-channel phase */
-    double v = 0.5 + 0.35 * sin(0.07 * x + 1.3 * c) * cos(0.05 * y - 0.7 * c) + 0.1 * ((x + 2 * y) % 64) / 64.0;
+    double v =
+        0.5 + 0.35 * sin(0.07 * x + 1.3 * c) * cos(0.05 * y - 0.7 * c) + 0.1 * ((x + 2 * y) % 64) / 64.0;
     double max = depth == 16 ? 65535.0 : 255.0;
     return (unsigned)lround(v * max);
 }

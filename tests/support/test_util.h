@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <cmocka.h>
 #include <cjson/cJSON.h>
+#include <cmocka.h>
 
 #include "skinq.h"
 #include "skinq_tools.h"
@@ -71,6 +71,5 @@ long tu_file_size(const char *path);
 int tu_write_png_header_only(const char *path, uint32_t w, uint32_t h);
 /** A w x h CMYK JPEG (libjpeg can write one; skinq must refuse it). */
 int tu_write_cmyk_jpeg(const char *path, int w, int h);
-
 
 #endif

@@ -81,7 +81,8 @@ static void apply3(const double m[9], double x, double y, double *ox, double *oy
 
 /* Largest |est(p_a) − p| over before points p (truth: p = T·p_a) on the treated ellipse (centre and
  * 32 boundary points) and on a 9×9 grid over before; only points whose p_a lies inside after. */
-static double max_error(const double est[9], const double T[9], const double c[2], const double r[2], int aw, int ah)
+static double max_error(const double est[9], const double T[9], const double c[2], const double r[2], int aw,
+                        int ah)
 {
     double Ti[9], e = 0;
     inv3(T, Ti);
@@ -140,11 +141,12 @@ static void test_healing_series(void **state)
         assert_int_equal(st, SKINQ_OK);
         assert_true(a.ok);
         double e = max_error(a.matrix, T, c, r, after->width, after->height);
-        print_message("[          ] day %2d (rot %+.2f°, scale %.3f): %s, %d/%d inliers, rms %.2f px, overlap %.2f, "
-                      "ecc %.4f (%s), max error %.3f px\n",
-                      cJSON_GetObjectItem(im, "day")->valueint, cJSON_GetObjectItem(im, "rotation_deg")->valuedouble,
-                      cJSON_GetObjectItem(im, "scale")->valuedouble, a.method, a.inliers, a.matches, a.rms_px,
-                      a.overlap, a.ecc, a.ecc_accepted ? "kept" : "rejected", e);
+        print_message(
+            "[          ] day %2d (rot %+.2f°, scale %.3f): %s, %d/%d inliers, rms %.2f px, overlap %.2f, "
+            "ecc %.4f (%s), max error %.3f px\n",
+            cJSON_GetObjectItem(im, "day")->valueint, cJSON_GetObjectItem(im, "rotation_deg")->valuedouble,
+            cJSON_GetObjectItem(im, "scale")->valuedouble, a.method, a.inliers, a.matches, a.rms_px,
+            a.overlap, a.ecc, a.ecc_accepted ? "kept" : "rejected", e);
         assert_true(e < 2.0);
         assert_true(strncmp(a.method, "akaze+ransac", 12) == 0);
         worst = fmax(worst, e);
@@ -161,7 +163,7 @@ static void test_synthetic_warps(void **state)
 {
     (void)state;
     static const double poses[][4] = {/* deg, scale, tx/W, ty/W */
-                                      {10, 1.0, 0, 0},       {-10, 1.1, 0.1, -0.05}, {7, 0.9, -0.1, 0.06},
+                                      {10, 1.0, 0, 0},       {-10, 1.1, 0.1, -0.05},  {7, 0.9, -0.1, 0.06},
                                       {0, 1.1, 0.1, 0.1},    {-4, 0.92, -0.08, -0.1}, {3, 1.05, 0.05, 0.1},
                                       {-8, 0.95, 0.1, 0.08}, {9, 1.08, -0.1, -0.1}};
     skinq_ctx *ctx = tu_ctx();
@@ -192,9 +194,10 @@ static void test_synthetic_warps(void **state)
             print_message("%s\n", skinq_ctx_error(ctx));
         assert_int_equal(st, SKINQ_OK);
         double e = max_error(al.matrix, T, c, r, W, H);
-        print_message("[          ] rot %+5.1f° scale %.2f shift %+.2f,%+.2f W: %s, %d/%d inliers, overlap %.2f, "
-                      "max error %.3f px\n",
-                      poses[k][0], s, poses[k][2], poses[k][3], al.method, al.inliers, al.matches, al.overlap, e);
+        print_message(
+            "[          ] rot %+5.1f° scale %.2f shift %+.2f,%+.2f W: %s, %d/%d inliers, overlap %.2f, "
+            "max error %.3f px\n",
+            poses[k][0], s, poses[k][2], poses[k][3], al.method, al.inliers, al.matches, al.overlap, e);
         assert_true(e < 2.0);
         if (k == 0) { /* again with after's usable pixels given (the level's mask, ECC's input mask) */
             skinq_mask *valid = NULL;
@@ -205,8 +208,8 @@ static void test_synthetic_warps(void **state)
             o.after_mask = valid;
             assert_int_equal(skinq_align_register(ctx, before, aw, &o, &al), SKINQ_OK);
             double em = max_error(al.matrix, T, c, r, W, H);
-            print_message("[          ]   with after's mask: %s, %d/%d inliers, max error %.3f px\n", al.method,
-                          al.inliers, al.matches, em);
+            print_message("[          ]   with after's mask: %s, %d/%d inliers, max error %.3f px\n",
+                          al.method, al.inliers, al.matches, em);
             assert_true(em < 2.0);
             skinq_image_free(&aw);
             skinq_mask_free(&valid);
@@ -228,8 +231,8 @@ static void test_identical(void **state)
     double id[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, e = 0;
     for (int i = 0; i < 9; i++)
         e = fmax(e, fabs(a.matrix[i] - id[i]));
-    print_message("[          ] identical images: %s, max |M - I| %.2g, rms %.3g px, overlap %.3f\n", a.method, e,
-                  a.rms_px, a.overlap);
+    print_message("[          ] identical images: %s, max |M - I| %.2g, rms %.3g px, overlap %.3f\n",
+                  a.method, e, a.rms_px, a.overlap);
     assert_true(e < 1e-3);
     assert_true(a.overlap > 0.99);
     /* --no-align: identity without looking */
@@ -260,8 +263,8 @@ static void test_unrelated(void **state)
     for (int k = 0; k < 4; k++) {
         skinq_alignment a;
         skinq_status st = skinq_align_register(ctx, pairs[k][0], pairs[k][1], NULL, &a);
-        print_message("[          ] unrelated pair %d: %s (%d matches, %d inliers): %s\n", k, skinq_status_str(st),
-                      a.matches, a.inliers, skinq_ctx_error(ctx));
+        print_message("[          ] unrelated pair %d: %s (%d matches, %d inliers): %s\n", k,
+                      skinq_status_str(st), a.matches, a.inliers, skinq_ctx_error(ctx));
         assert_int_equal(st, SKINQ_E_ALIGN);
         assert_false(a.ok);
         assert_non_null(strstr(skinq_ctx_error(ctx), "cannot align"));
@@ -285,8 +288,9 @@ static void test_chart(void **state)
     skinq_image *img = load(ctx, path), *fixed = NULL;
     skinq_chart_fit f;
     assert_int_equal(skinq_chart_calibrate(ctx, img, corners, &f), SKINQ_OK);
-    print_message("[          ] chart: %d patches, ΔE2000 before mean %.2f max %.2f, after mean %.3f max %.3f\n", f.patches,
-                  f.de_before_mean, f.de_before_max, f.de_after_mean, f.de_after_max);
+    print_message(
+        "[          ] chart: %d patches, ΔE2000 before mean %.2f max %.2f, after mean %.3f max %.3f\n",
+        f.patches, f.de_before_mean, f.de_before_max, f.de_after_mean, f.de_after_max);
     assert_int_equal(f.patches, 24);
     assert_true(f.de_after_mean < 2.0);
     assert_true(f.de_before_mean > 3 * f.de_after_mean);
@@ -295,7 +299,8 @@ static void test_chart(void **state)
     assert_int_equal(skinq_align_apply_matrix(ctx, img, f.matrix, &fixed), SKINQ_OK);
     skinq_chart_fit g;
     assert_int_equal(skinq_chart_calibrate(ctx, fixed, corners, &g), SKINQ_OK);
-    print_message("[          ] corrected image re-measured: ΔE2000 mean %.3f max %.3f\n", g.de_before_mean, g.de_before_max);
+    print_message("[          ] corrected image re-measured: ΔE2000 mean %.3f max %.3f\n", g.de_before_mean,
+                  g.de_before_max);
     assert_true(g.de_before_mean < 2.0);
     /* the unbiased reference render is within quantisation of the table */
     skinq_image *ref = NULL;
@@ -325,9 +330,10 @@ static void test_chart_files(void **state)
         {"{\"corners\": [[0,0],[100,0],[100,\"a\"],[0,100]]}", SKINQ_E_FORMAT, "4 [x, y] pairs"},
         {"{\"corners\": [[0,0],[0,100],[100,100],[100,0]]}", SKINQ_E_FORMAT, "enclose"},
         {"{\"corners\": [[0,0],[0,0],[0,0],[0,0]]}", SKINQ_E_FORMAT, "enclose"},
-        {"{\"images\": [{\"image\": \"other.png\", \"corners\": [[0,0],[100,0],[100,80],[0,80]]}]}", SKINQ_E_FORMAT,
-         "for 'a.png'"},
-        {"{\"images\": [{\"image\": \"dir/a.png\", \"corners\": [[0,0],[100,0],[100,80],[0,80]]}]}", SKINQ_OK, ""},
+        {"{\"images\": [{\"image\": \"other.png\", \"corners\": [[0,0],[100,0],[100,80],[0,80]]}]}",
+         SKINQ_E_FORMAT, "for 'a.png'"},
+        {"{\"images\": [{\"image\": \"dir/a.png\", \"corners\": [[0,0],[100,0],[100,80],[0,80]]}]}", SKINQ_OK,
+         ""},
     };
     const char *path = P("chart-case.json");
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -349,7 +355,8 @@ static void test_chart_files(void **state)
     /* corners outside the image, or no usable patch */
     skinq_image *img = NULL;
     assert_int_equal(skinq_image_new(ctx, 120, 80, 3, 8, &img), SKINQ_OK);
-    double out[4][2] = {{0, 0}, {200, 0}, {200, 70}, {0, 70}}, in[4][2] = {{0, 0}, {119, 0}, {119, 79}, {0, 79}};
+    double out[4][2] = {{0, 0}, {200, 0}, {200, 70}, {0, 70}},
+           in[4][2] = {{0, 0}, {119, 0}, {119, 79}, {0, 79}};
     skinq_chart_fit f;
     assert_int_equal(skinq_chart_calibrate(ctx, img, out, &f), SKINQ_E_INVALID);
     assert_int_equal(skinq_chart_calibrate(ctx, img, in, &f), SKINQ_E_TOO_FEW); /* all black: clipped */
@@ -388,8 +395,8 @@ static void test_warp_roi_ref(void **state)
     skinq_rect ref = {50, 230, 130, 140};
     uint64_t n = 0;
     assert_int_equal(skinq_align_ref_gains(ctx, img, tinted, NULL, ref, g, &n), SKINQ_OK);
-    print_message("[          ] ref gains %.4f %.4f %.4f over %llu px (expected %.4f %.4f 1)\n", g[0], g[1], g[2],
-                  (unsigned long long)n, 1 / 1.1, 1 / 0.9);
+    print_message("[          ] ref gains %.4f %.4f %.4f over %llu px (expected %.4f %.4f 1)\n", g[0], g[1],
+                  g[2], (unsigned long long)n, 1 / 1.1, 1 / 0.9);
     assert_near(g[0], 1 / 1.1, 0.01);
     assert_near(g[1], 1 / 0.9, 0.01);
     assert_near(g[2], 1.0, 0.01);
@@ -409,8 +416,9 @@ static void test_fused_level(void **state)
     (void)state;
     skinq_ctx *c1 = tu_ctx_with(SKINQ_ISA_ALL, 1), *c2 = tu_ctx_with(SKINQ_ISA_ALL, 2);
     static const int shapes[][5] = {/* w, h, channels, depth, size */
-                                    {1999, 1333, 3, 8, 512}, {4000, 3000, 3, 8, 1024}, {800, 600, 4, 16, 301},
-                                    {640, 480, 1, 8, 200},   {320, 240, 3, 8, 1024},   {1000, 1000, 1, 16, 250}};
+                                    {1999, 1333, 3, 8, 512}, {4000, 3000, 3, 8, 1024},
+                                    {800, 600, 4, 16, 301},  {640, 480, 1, 8, 200},
+                                    {320, 240, 3, 8, 1024},  {1000, 1000, 1, 16, 250}};
     uint64_t rs = tu_seed();
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         int w = shapes[k][0], h = shapes[k][1], size = shapes[k][4];
@@ -469,7 +477,13 @@ static double warp_distance(const double A[9], const double B[9], int w, int h)
 {
     double e = 0;
     for (int k = 0; k < 5; k++) {
-        double x = k == 4 ? w / 2.0 : k & 1 ? w - 1 : 0, y = k == 4 ? h / 2.0 : k & 2 ? h - 1 : 0, xa, ya, xb, yb;
+        double x = k == 4  ? w / 2.0
+                   : k & 1 ? w - 1
+                           : 0,
+               y = k == 4  ? h / 2.0
+                   : k & 2 ? h - 1
+                           : 0,
+               xa, ya, xb, yb;
         apply3(A, x, y, &xa, &ya);
         apply3(B, x, y, &xb, &yb);
         e = fmax(e, hypot(xa - xb, ya - yb));
@@ -490,13 +504,15 @@ static void test_ecc(void **state)
     assert_int_equal(align_plane_new(c1, b.width, b.height, 0, &a), SKINQ_OK);
     assert_int_equal(align_plane_new(c1, b.width, b.height, 255, &ones), SKINQ_OK);
     assert_int_equal(align_plane_new(c1, b.width, b.height, 0, &m), SKINQ_OK);
-    double an = 2 * PI / 180, s = 1.02, T[9] = {s * cos(an), -s * sin(an), 5.3, s * sin(an), s * cos(an), -3.7,
-                                                1e-6, -2e-6, 1}; /* before px → after px */
-    assert_int_equal(cvw_warp(c1, b.data, b.width, b.height, b.stride, 1, 8, a.data, a.width, a.height, a.stride, T, 1),
-                     SKINQ_OK);
-    assert_int_equal(cvw_warp(c1, ones.data, b.width, b.height, b.stride, 1, 8, m.data, m.width, m.height, m.stride, T,
-                              0),
-                     SKINQ_OK);
+    double an = 2 * PI / 180, s = 1.02,
+           T[9] = {s * cos(an), -s * sin(an), 5.3, s * sin(an), s * cos(an), -3.7,
+                   1e-6,        -2e-6,        1}; /* before px → after px */
+    assert_int_equal(
+        cvw_warp(c1, b.data, b.width, b.height, b.stride, 1, 8, a.data, a.width, a.height, a.stride, T, 1),
+        SKINQ_OK);
+    assert_int_equal(
+        cvw_warp(c1, ones.data, b.width, b.height, b.stride, 1, 8, m.data, m.width, m.height, m.stride, T, 0),
+        SKINQ_OK);
     for (int y = 40; y < 260; y++) /* the card, and its mask dilated by 2 px */
         for (int x = 480; x < 720; x++) {
             if (y >= 42 && y < 258 && x >= 482 && x < 718)
@@ -516,7 +532,8 @@ static void test_ecc(void **state)
     skinq_status cv = cvw_ecc(c1, &pb, &pa, &pm, Wcv, 30, 1e-6, NULL); /* for the record: OpenCV's */
     print_message("[          ] ECC with a masked card: %d iterations, cc %.4f, max error %.4f px "
                   "(OpenCV's findTransformECC, 30 iterations: %s, %.4f px)\n",
-                  its, cc, e, skinq_status_str(cv), cv == SKINQ_OK ? warp_distance(Wcv, T, b.width, b.height) : NAN);
+                  its, cc, e, skinq_status_str(cv),
+                  cv == SKINQ_OK ? warp_distance(Wcv, T, b.width, b.height) : NAN);
     assert_true(e < 0.05);
     assert_true(its >= 2 && its < 30);
     assert_memory_equal(W1, W2, sizeof W1);
@@ -546,8 +563,8 @@ static void test_threads(void **state)
     skinq_alignment r1, r2;
     assert_int_equal(skinq_align_register(c1, b, a, NULL, &r1), SKINQ_OK);
     assert_int_equal(skinq_align_register(c2, b, a, NULL, &r2), SKINQ_OK);
-    print_message("[          ] 1 and 2 threads: %s / %s, %d / %d inliers\n", r1.method, r2.method, r1.inliers,
-                  r2.inliers);
+    print_message("[          ] 1 and 2 threads: %s / %s, %d / %d inliers\n", r1.method, r2.method,
+                  r1.inliers, r2.inliers);
     assert_memory_equal(r1.matrix, r2.matrix, sizeof r1.matrix);
     assert_int_equal(r1.inliers, r2.inliers);
     assert_string_equal(r1.method, r2.method);
@@ -653,10 +670,18 @@ static void test_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exceptions),     cmocka_unit_test(test_identical),     cmocka_unit_test(test_unrelated),
-        cmocka_unit_test(test_healing_series), cmocka_unit_test(test_synthetic_warps), cmocka_unit_test(test_chart),
-        cmocka_unit_test(test_chart_files),    cmocka_unit_test(test_warp_roi_ref),  cmocka_unit_test(test_alloc_failures),
-        cmocka_unit_test(test_fused_level),    cmocka_unit_test(test_ecc),           cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_exceptions),
+        cmocka_unit_test(test_identical),
+        cmocka_unit_test(test_unrelated),
+        cmocka_unit_test(test_healing_series),
+        cmocka_unit_test(test_synthetic_warps),
+        cmocka_unit_test(test_chart),
+        cmocka_unit_test(test_chart_files),
+        cmocka_unit_test(test_warp_roi_ref),
+        cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_fused_level),
+        cmocka_unit_test(test_ecc),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,9 +49,9 @@ static uint16_t encode16(double v)
 }
 
 /* skinq_color_analyze() over the ROI `ro` at scale ppm, resolved as an analysis resolves it. */
-static skinq_status analyze(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha, const skinq_roi_options *ro,
-                            double ppm, const skinq_color_options *o, const skinq_maps_options *mp, skinq_metrics *m,
-                            skinq_color_info *info)
+static skinq_status analyze(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                            const skinq_roi_options *ro, double ppm, const skinq_color_options *o,
+                            const skinq_maps_options *mp, skinq_metrics *m, skinq_color_info *info)
 {
     skinq_roi *roi = NULL;
     skinq_status st = skinq_roi_resolve(ctx, img, alpha, ro, ppm, NULL, &roi);
@@ -65,7 +65,8 @@ static void test_uniform_known_values(void **state)
 {
     (void)state;
     skinq_ctx *ctx = tu_ctx();
-    static const unsigned colours[][3] = {{200, 120, 100}, {250, 250, 250}, {1, 1, 1}, {254, 1, 1}, {90, 60, 40}};
+    static const unsigned colours[][3] = {
+        {200, 120, 100}, {250, 250, 250}, {1, 1, 1}, {254, 1, 1}, {90, 60, 40}};
     for (size_t i = 0; i < sizeof colours / sizeof colours[0]; i++) {
         skinq_image *img = uniform_image(ctx, 61, 37, 8, colours[i]);
         skinq_metrics m = {0};
@@ -86,7 +87,8 @@ static void test_uniform_known_values(void **state)
         double R = ref_srgb8_linear((uint8_t)colours[i][0]), G = ref_srgb8_linear((uint8_t)colours[i][1]);
         assert_near(get(&m, "color.erythema_index.mean"), 100 * log10(R / G), 1e-3);
         assert_near(get(&m, "color.melanin_index.mean"), 100 * log10(1 / R), 1e-3);
-        assert_near(get(&m, "color.ita_deg.mean"), atan2(lab[0] - 50, lab[2]) * 180 / 3.14159265358979323846, 0.05);
+        assert_near(get(&m, "color.ita_deg.mean"), atan2(lab[0] - 50, lab[2]) * 180 / 3.14159265358979323846,
+                    0.05);
         assert_int_equal(info.roi_pixels, 61 * 37);
         assert_int_equal(info.roi_clipped, 0);
         skinq_metrics_free(&m);
@@ -147,9 +149,10 @@ static void test_percentiles_against_sort(void **state)
     assert_int_equal(skinq_color_planes(ctx, img, NULL, planes, (size_t)w), SKINQ_OK);
     skinq_metrics m = {0};
     assert_int_equal(skinq_color_analyze(ctx, img, NULL, NULL, NULL, &m, NULL), SKINQ_OK);
-    static const char *const names[] = {"L", "a", "b", "erythema_index", "melanin_index", "hemoglobin", "melanin",
-                                        "ita_deg"};
-    static const double bin[] = {1.0 / 128, 1.0 / 64, 1.0 / 64, 1.0 / 32, 1.0 / 32, 1.0 / 1024, 1.0 / 1024, 1.0 / 32};
+    static const char *const names[] = {"L",          "a",       "b",      "erythema_index", "melanin_index",
+                                        "hemoglobin", "melanin", "ita_deg"};
+    static const double bin[] = {1.0 / 128, 1.0 / 64,   1.0 / 64,   1.0 / 32,
+                                 1.0 / 32,  1.0 / 1024, 1.0 / 1024, 1.0 / 32};
     for (int k = 0; k < SKINQ_COLOR_METRIC_COUNT; k++) {
         double sum = 0, sq = 0;
         for (size_t i = 0; i < n; i++)
@@ -182,7 +185,8 @@ static void test_roi_mask_clipping(void **state)
 {
     (void)state;
     skinq_ctx *ctx = tu_ctx();
-    const unsigned skin[3] = {210, 150, 130}, other[3] = {60, 140, 200}, clip[3] = {255, 140, 120}, dark[3] = {0, 9, 9};
+    const unsigned skin[3] = {210, 150, 130}, other[3] = {60, 140, 200}, clip[3] = {255, 140, 120},
+                   dark[3] = {0, 9, 9};
     skinq_image *img = uniform_image(ctx, 100, 80, 8, other);
     for (int y = 10; y < 50; y++)
         for (int x = 20; x < 70; x++)
@@ -407,7 +411,7 @@ static void test_healing_treated_redder(void **state)
     o.has_ref = 0;
     assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &untreated, NULL), SKINQ_OK);
     static const char *const redder[] = {"color.erythema_index.mean", "color.hemoglobin.mean", "color.a.mean",
-                                         "color.erythema_index.p50", "color.hemoglobin.p50", "color.a.p50"};
+                                         "color.erythema_index.p50",  "color.hemoglobin.p50",  "color.a.p50"};
     for (size_t i = 0; i < sizeof redder / sizeof redder[0]; i++)
         assert_true(get(&treated, redder[i]) > get(&untreated, redder[i]) + 0.02);
     /* the posed photo moves the ellipse a little against the day-0 mask: the median is robust */
@@ -432,8 +436,9 @@ static void test_healing_treated_redder(void **state)
                 treated_all++;
                 treated_in += skin->data[(size_t)y * skin->stride + (size_t)x] != 0;
             }
-    print_message("auto-skin: %llu of %d card pixels, %.1f %% of the treated region\n", (unsigned long long)card_in,
-                  white.w * white.h, 100.0 * (double)treated_in / (double)treated_all);
+    print_message("auto-skin: %llu of %d card pixels, %.1f %% of the treated region\n",
+                  (unsigned long long)card_in, white.w * white.h,
+                  100.0 * (double)treated_in / (double)treated_all);
     assert_true(card_in < (uint64_t)(white.w * white.h) / 100);
     assert_true(treated_in > 0.97 * (double)treated_all);
     skinq_mask_free(&skin);
@@ -504,7 +509,8 @@ static void test_bad_inputs(void **state)
     assert_non_null(strstr(skinq_ctx_error(ctx), "no usable pixel"));
     skinq_color_default_options(&o);
     ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
-    assert_int_equal(analyze(ctx, white, NULL, &ro, ppm, &o, &mp, &m, NULL), SKINQ_E_EMPTY_ROI); /* all clipped */
+    assert_int_equal(analyze(ctx, white, NULL, &ro, ppm, &o, &mp, &m, NULL),
+                     SKINQ_E_EMPTY_ROI); /* all clipped */
     assert_non_null(strstr(skinq_ctx_error(ctx), "clipped"));
     skinq_mask *empty = NULL, *small = NULL;
     assert_int_equal(skinq_mask_new(ctx, 40, 30, 0, &empty), SKINQ_OK);
@@ -593,8 +599,8 @@ static void test_maps(void **state)
     skinq_color_info info;
     assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, &info), SKINQ_OK);
     assert_int_equal(info.map_factor, 3);
-    static const char *const files[] = {"a.png", "erythema_index.png", "hemoglobin.png", "melanin.png",
-                                        "overlay_a.png", "roi.png"};
+    static const char *const files[] = {"a.png",       "erythema_index.png", "hemoglobin.png",
+                                        "melanin.png", "overlay_a.png",      "roi.png"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char p[4200];
         snprintf(p, sizeof p, "%s/%s", dir, files[i]);
@@ -644,7 +650,8 @@ static void test_isa_and_thread_agreement(void **state)
             ro = (skinq_roi_options){.kind = SKINQ_ROI_IMAGE, .rect = {0, 0, 0, 0}, .mask = NULL};
             o.has_ref = 1;
             o.ref = (skinq_rect){20, 200, 100, 100};
-            assert_int_equal(analyze(c, img, NULL, &ro, ppm, &o, &mp, i == 0 && t == 1 ? &ref : &m, NULL), SKINQ_OK);
+            assert_int_equal(analyze(c, img, NULL, &ro, ppm, &o, &mp, i == 0 && t == 1 ? &ref : &m, NULL),
+                             SKINQ_OK);
             for (size_t k = 0; k < m.count; k++) {
                 double want = get(&ref, m.items[k].path), got = m.items[k].value;
                 if (strstr(m.items[k].path, ".p") || strstr(m.items[k].path, "red_area"))
@@ -723,11 +730,16 @@ static void test_formulas_and_categories(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_uniform_known_values),   cmocka_unit_test(test_percentiles_against_sort),
-        cmocka_unit_test(test_roi_mask_clipping),      cmocka_unit_test(test_reference_deltas),
-        cmocka_unit_test(test_white_gains_known_cast), cmocka_unit_test(test_healing_treated_redder),
-        cmocka_unit_test(test_auto_skin_background),   cmocka_unit_test(test_bad_inputs),
-        cmocka_unit_test(test_maps),                   cmocka_unit_test(test_isa_and_thread_agreement),
+        cmocka_unit_test(test_uniform_known_values),
+        cmocka_unit_test(test_percentiles_against_sort),
+        cmocka_unit_test(test_roi_mask_clipping),
+        cmocka_unit_test(test_reference_deltas),
+        cmocka_unit_test(test_white_gains_known_cast),
+        cmocka_unit_test(test_healing_treated_redder),
+        cmocka_unit_test(test_auto_skin_background),
+        cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_maps),
+        cmocka_unit_test(test_isa_and_thread_agreement),
         cmocka_unit_test(test_formulas_and_categories),
         cmocka_unit_test(test_histogram_path_equals_pixel_path),
         cmocka_unit_test(test_alloc_failures),

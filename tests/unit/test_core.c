@@ -33,8 +33,8 @@ static void test_rect_parse(void **state)
     assert_int_equal(r.y, 20);
     assert_int_equal(r.w, 30);
     assert_int_equal(r.h, 40);
-    const char *bad[] = {"", "1,2,3", "1,2,3,4,5", "a,b,c,d", "1,2,0,4", "1,2,3,0", "-1,2,3,4",
-                         "1, 2,3,4", "1,2,3,4x", NULL};
+    const char *bad[] = {"",        "1,2,3",    "1,2,3,4,5", "a,b,c,d",  "1,2,0,4",
+                         "1,2,3,0", "-1,2,3,4", "1, 2,3,4",  "1,2,3,4x", NULL};
     for (int i = 0; bad[i]; i++) {
         skinq_rect keep = {7, 7, 7, 7};
         assert_int_equal(skinq_rect_parse(bad[i], &keep), -1);
@@ -154,7 +154,6 @@ static void test_isa(void **state)
     assert_non_null(skinq_cpu_name());
 }
 
-
 /* Options that grow (skinq.h's promise): an older caller's smaller struct gets the defaults for
  * the rest, a struct not filled by its default function is refused, a newer caller's larger one
  * is taken when its extra fields are zero and refused when they are not. */
@@ -181,7 +180,8 @@ static void test_options_versions(void **state)
     skinq_image *img = NULL;
     assert_int_equal(skinq_image_new(ctx, 16, 16, 3, 8, &img), SKINQ_OK);
     char path[512];
-    assert_int_equal(skinq_jpeg_write(ctx, tu_path(path, sizeof path, "size0.jpg"), img, &jo), SKINQ_E_INVALID);
+    assert_int_equal(skinq_jpeg_write(ctx, tu_path(path, sizeof path, "size0.jpg"), img, &jo),
+                     SKINQ_E_INVALID);
     assert_non_null(strstr(skinq_ctx_error(ctx), "skinq_jpeg_options"));
     assert_int_equal(tu_file_size(path), -1);
     skinq_image_free(&img);
@@ -210,7 +210,8 @@ static void test_options_versions(void **state)
     bo.runs = 9;
     bo.size = 4;
     skinq_bench_default_options(&mine);
-    assert_int_equal(skinq_options_take(ctx, &mine, sizeof mine, &bo, "skinq_bench_options"), SKINQ_E_INVALID);
+    assert_int_equal(skinq_options_take(ctx, &mine, sizeof mine, &bo, "skinq_bench_options"),
+                     SKINQ_E_INVALID);
     assert_int_equal(mine.runs, 5);
     bo.size = offsetof(skinq_bench_options, runs) + sizeof bo.runs;
     assert_int_equal(skinq_options_take(ctx, &mine, sizeof mine, &bo, "skinq_bench_options"), SKINQ_OK);
@@ -429,7 +430,8 @@ static void test_colormaps(void **state)
     }
     char path[512];
     tu_path(path, sizeof path, "heat.png");
-    assert_int_equal(skinq_heatmap_write(ctx, path, v, 20, 20, 10, mask, 20, 0, 19, SKINQ_CMAP_VIRIDIS), SKINQ_OK);
+    assert_int_equal(skinq_heatmap_write(ctx, path, v, 20, 20, 10, mask, 20, 0, 19, SKINQ_CMAP_VIRIDIS),
+                     SKINQ_OK);
     skinq_image *img = NULL;
     assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
     assert_int_equal(img->width, 20);
@@ -448,8 +450,8 @@ static void test_colormaps(void **state)
         wide[i] = (float)(i % 200);
     long white[2] = {0, 0};
     for (int u = 0; u < 2; u++) {
-        assert_int_equal(skinq_heatmap_write_unit(ctx, path, wide, 200, 200, 10, NULL, 0, 0, 199, SKINQ_CMAP_VIRIDIS,
-                                                  u ? "mm" : NULL),
+        assert_int_equal(skinq_heatmap_write_unit(ctx, path, wide, 200, 200, 10, NULL, 0, 0, 199,
+                                                  SKINQ_CMAP_VIRIDIS, u ? "mm" : NULL),
                          SKINQ_OK);
         assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
         for (int y = 10; y < img->height; y++)
@@ -464,13 +466,18 @@ static void test_colormaps(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_status_strings), cmocka_unit_test(test_rect_parse),
+        cmocka_unit_test(test_status_strings),
+        cmocka_unit_test(test_rect_parse),
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_pool),
-        cmocka_unit_test(test_isa),            cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_isa),
+        cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_options_versions),
-        cmocka_unit_test(test_image_limits),   cmocka_unit_test(test_orient),
-        cmocka_unit_test(test_metrics), cmocka_unit_test(test_metrics_heatmap_alloc_failures),        cmocka_unit_test(test_colormaps),
+        cmocka_unit_test(test_image_limits),
+        cmocka_unit_test(test_orient),
+        cmocka_unit_test(test_metrics),
+        cmocka_unit_test(test_metrics_heatmap_alloc_failures),
+        cmocka_unit_test(test_colormaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,8 +135,10 @@ static void test_linear(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exponential_exact), cmocka_unit_test(test_exponential_noisy),
-        cmocka_unit_test(test_exponential_refusals), cmocka_unit_test(test_two_phase),
+        cmocka_unit_test(test_exponential_exact),
+        cmocka_unit_test(test_exponential_noisy),
+        cmocka_unit_test(test_exponential_refusals),
+        cmocka_unit_test(test_two_phase),
         cmocka_unit_test(test_linear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,9 +38,7 @@ static void mutate(uint8_t *buf, size_t *n, uint64_t *rng)
             buf[i] = v;
         break;
     }
-    case 2: /* truncate */
-        *n = 1 + tu_rand(rng) % len;
-        break;
+    case 2: /* truncate */ *n = 1 + tu_rand(rng) % len; break;
     default: /* duplicate a chunk over another place (confuses markers and chunk lengths) */
     {
         size_t a = tu_rand(rng) % len, b = tu_rand(rng) % len, run = 1 + tu_rand(rng) % 64;

@@ -99,8 +99,8 @@ static void test_png_roundtrip(void **state)
 }
 
 /* Write a PNG through libpng directly, for layouts skinq's writer does not produce. */
-static void write_png_raw(const char *path, int w, int h, int depth, int ctype, int interlace,
-                          uint8_t **rows, png_color *palette, int npal, png_byte *trns, int ntrns)
+static void write_png_raw(const char *path, int w, int h, int depth, int ctype, int interlace, uint8_t **rows,
+                          png_color *palette, int npal, png_byte *trns, int ntrns)
 {
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
@@ -179,7 +179,8 @@ static void test_png_variants(void **state)
             buf[y][4 * x + 2] = (uint8_t)(a >> 8);
             buf[y][4 * x + 3] = (uint8_t)a;
         }
-    write_png_raw(P("ga16.png"), W, H, 16, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_INTERLACE_NONE, rows, NULL, 0, NULL, 0);
+    write_png_raw(P("ga16.png"), W, H, 16, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_INTERLACE_NONE, rows, NULL, 0, NULL,
+                  0);
     assert_int_equal(skinq_image_load(ctx, P("ga16.png"), &img, &alpha), SKINQ_OK);
     assert_int_equal(img->channels, 1);
     assert_int_equal(img->depth, 16);
@@ -431,7 +432,8 @@ static void test_bad_inputs(void **state)
         skinq_mask *alpha = NULL;
         skinq_status st = skinq_image_load(ctx, path, &img, &alpha);
         if (st != cases[i].status)
-            fail_msg("%s: status %d (%s), expected %d", cases[i].name, st, skinq_ctx_error(ctx), cases[i].status);
+            fail_msg("%s: status %d (%s), expected %d", cases[i].name, st, skinq_ctx_error(ctx),
+                     cases[i].status);
         assert_null(img);
         assert_null(alpha);
         const char *msg = skinq_ctx_error(ctx);
@@ -594,10 +596,10 @@ static void test_write_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_png_roundtrip),     cmocka_unit_test(test_png_variants),
-        cmocka_unit_test(test_jpeg_known_pixels), cmocka_unit_test(test_exif_orientations),
-        cmocka_unit_test(test_icc_conversion),    cmocka_unit_test(test_bad_inputs),
-        cmocka_unit_test(test_atomic_writes),     cmocka_unit_test(test_load_alloc_failures),
+        cmocka_unit_test(test_png_roundtrip),        cmocka_unit_test(test_png_variants),
+        cmocka_unit_test(test_jpeg_known_pixels),    cmocka_unit_test(test_exif_orientations),
+        cmocka_unit_test(test_icc_conversion),       cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_atomic_writes),        cmocka_unit_test(test_load_alloc_failures),
         cmocka_unit_test(test_write_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

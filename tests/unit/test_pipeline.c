@@ -12,7 +12,7 @@
 
 /* skinq_color_analyze() of an image in memory over the options' ROI, as the pipeline resolves it. */
 static skinq_status color_in_memory(skinq_ctx *ctx, const skinq_image *img, const skinq_analysis_options *o,
-                                   skinq_metrics *m, skinq_color_info *info)
+                                    skinq_metrics *m, skinq_color_info *info)
 {
     skinq_roi *roi = NULL;
     skinq_status st = skinq_roi_resolve(ctx, img, NULL, &o->roi, o->px_per_mm, NULL, &roi);
@@ -30,8 +30,9 @@ static void expect_identical(const skinq_analysis *a, const skinq_analysis *b, d
     for (size_t i = 0; i < a->metrics.count; i++) {
         const skinq_metric *x = &a->metrics.items[i], *y = &b->metrics.items[i];
         assert_string_equal(x->path, y->path);
-        const int moment = strncmp(x->path, "color.", 6) == 0 && (strstr(x->path, ".mean") || strstr(x->path, ".std") ||
-                                                                   strstr(x->path, "delta_ref"));
+        const int moment =
+            strncmp(x->path, "color.", 6) == 0 &&
+            (strstr(x->path, ".mean") || strstr(x->path, ".std") || strstr(x->path, "delta_ref"));
         if (!(x->value == y->value || (isnan(x->value) && isnan(y->value)) ||
               (moment && fabs(x->value - y->value) <= tol * (1 + fabs(y->value)))))
             fail_msg("%s: %.17g and %.17g", x->path, x->value, y->value);
@@ -141,7 +142,8 @@ static void test_streamed_texture_equals_in_memory(void **state)
                 o.roi.kind = SKINQ_ROI_AUTO_SKIN;
             }
             skinq_analysis *a = NULL, *b = NULL;
-            assert_int_equal(skinq_analyze_file(ctx, path, &o, &a), SKINQ_OK); /* streams (auto-skin: loads) */
+            assert_int_equal(skinq_analyze_file(ctx, path, &o, &a),
+                             SKINQ_OK); /* streams (auto-skin: loads) */
             assert_int_equal(skinq_analyze_image(ctx, img, NULL, &o, &b), SKINQ_OK);
             assert_null(b->path);
             assert_int_equal(a->metrics.count, b->metrics.count);
@@ -149,9 +151,11 @@ static void test_streamed_texture_equals_in_memory(void **state)
                 const skinq_metric *x = &b->metrics.items[i], *y = skinq_metrics_find(&a->metrics, x->path);
                 if (!y)
                     fail_msg("%s missing from the streamed analysis", x->path);
-                if (strncmp(x->path, "texture.", 8) == 0 ? !(x->value == y->value || (isnan(x->value) && isnan(y->value)))
-                                                         : fabs(x->value - y->value) > 1e-9 * (1 + fabs(x->value)))
-                    fail_msg("%s (ROI kind %d): in memory %.17g, streamed %.17g", x->path, kind, x->value, y->value);
+                if (strncmp(x->path, "texture.", 8) == 0
+                        ? !(x->value == y->value || (isnan(x->value) && isnan(y->value)))
+                        : fabs(x->value - y->value) > 1e-9 * (1 + fabs(x->value)))
+                    fail_msg("%s (ROI kind %d): in memory %.17g, streamed %.17g", x->path, kind, x->value,
+                             y->value);
             }
             assert_true((skinq_metrics_find(&a->metrics, "texture.psd.fine") != NULL) == (kind != 3));
             skinq_analysis_free(&a);
@@ -197,8 +201,9 @@ static void test_texture_added(void **state)
     o.px_per_mm = 6;
     skinq_analysis *a = NULL;
     assert_int_equal(skinq_analyze_file(ctx, path, &o, &a), SKINQ_OK);
-    static const char *const want[] = {"color.a.mean", "texture.psd.fine", "texture.roughness.sq",
-                                       "texture.glcm.contrast", "texture.pores.count", "texture.tone_evenness"};
+    static const char *const want[] = {"color.a.mean",         "texture.psd.fine",
+                                       "texture.roughness.sq", "texture.glcm.contrast",
+                                       "texture.pores.count",  "texture.tone_evenness"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         assert_non_null(skinq_metrics_find(&a->metrics, want[i]));
     skinq_analysis_free(&a);

@@ -3,8 +3,8 @@
  * leave only whole entries behind. */
 #include <math.h>
 #include <signal.h>
-#include <stdio.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -73,7 +73,8 @@ static void test_round_trip(void **state)
     for (int i = 0; i < 4; i++) {
         skinq_metrics m = {0};
         assert_int_equal(skinq_metrics_add(ctx, &m, "color.a.mean", 20 - i, "a*"), SKINQ_OK);
-        assert_int_equal(skinq_metrics_add(ctx, &m, "texture.glcm.contrast", i == 2 ? NAN : 1.5, "1"), SKINQ_OK);
+        assert_int_equal(skinq_metrics_add(ctx, &m, "texture.glcm.contrast", i == 2 ? NAN : 1.5, "1"),
+                         SKINQ_OK);
         char sha[65];
         fake_sha(sha, (unsigned)i);
         skinq_store_entry e = entry("S01", "left-cheek", dates[i], sha, &m);
@@ -88,7 +89,8 @@ static void test_round_trip(void **state)
     /* reopen: the data is there, days count from the site's first session */
     assert_int_equal(skinq_store_open(ctx, P("rt.db"), &s), SKINQ_OK);
     struct collect c = {0};
-    assert_int_equal(skinq_store_query(ctx, s, "S01", "left-cheek", "color.a.mean", collect_row, &c), SKINQ_OK);
+    assert_int_equal(skinq_store_query(ctx, s, "S01", "left-cheek", "color.a.mean", collect_row, &c),
+                     SKINQ_OK);
     assert_int_equal(c.n, 4);
     const double want_day[] = {0, 3, 14, 42};
     for (int i = 0; i < 4; i++) {
@@ -98,7 +100,8 @@ static void test_round_trip(void **state)
     }
     assert_string_equal(c.unit, "a*");
     struct collect g = {0};
-    assert_int_equal(skinq_store_query(ctx, s, NULL, NULL, "texture.glcm.contrast", collect_row, &g), SKINQ_OK);
+    assert_int_equal(skinq_store_query(ctx, s, NULL, NULL, "texture.glcm.contrast", collect_row, &g),
+                     SKINQ_OK);
     assert_int_equal(g.n, 4);
     assert_true(isnan(g.value[2])); /* stored as null, read back as NaN */
     struct collect none = {0};
@@ -292,10 +295,13 @@ static void test_killed_writer(void **state)
     int images = count_rows(path, "SELECT count(*) FROM images");
     assert_true(images > 0);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM (SELECT image_id FROM measurements "
-                                      "GROUP BY image_id HAVING count(*) != 300)"), 0);
+                                      "GROUP BY image_id HAVING count(*) != 300)"),
+                     0);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM images WHERE id NOT IN "
-                                      "(SELECT image_id FROM measurements)"), 0);
-    assert_int_equal(count_rows(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
+                                      "(SELECT image_id FROM measurements)"),
+                     0);
+    assert_int_equal(
+        count_rows(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
     print_message("%d whole entries survived three killed writers\n", images);
 }
 
@@ -355,13 +361,17 @@ static void test_migration_from_v1(void **state)
         "CREATE TABLE schema_version(version INTEGER NOT NULL); INSERT INTO schema_version VALUES(1);"
         "CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
         "  created TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);"
-        "CREATE TABLE sites(id INTEGER PRIMARY KEY, subject_id INTEGER NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,"
+        "CREATE TABLE sites(id INTEGER PRIMARY KEY, subject_id INTEGER NOT NULL REFERENCES subjects(id) ON "
+        "DELETE CASCADE,"
         "  name TEXT NOT NULL, px_per_mm REAL, ref_rect TEXT, roi TEXT, UNIQUE(subject_id, name));"
-        "CREATE TABLE sessions(id INTEGER PRIMARY KEY, site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,"
+        "CREATE TABLE sessions(id INTEGER PRIMARY KEY, site_id INTEGER NOT NULL REFERENCES sites(id) ON "
+        "DELETE CASCADE,"
         "  date TEXT NOT NULL CHECK(date(date) IS date), label TEXT NOT NULL DEFAULT '', procedure TEXT,"
         "  UNIQUE(site_id, date, label));"
-        "CREATE TABLE images(id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
-        "  path TEXT NOT NULL, sha256 TEXT NOT NULL, width INTEGER, height INTEGER, role TEXT NOT NULL DEFAULT 'photo',"
+        "CREATE TABLE images(id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id) ON "
+        "DELETE CASCADE,"
+        "  path TEXT NOT NULL, sha256 TEXT NOT NULL, width INTEGER, height INTEGER, role TEXT NOT NULL "
+        "DEFAULT 'photo',"
         "  added TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, UNIQUE(session_id, sha256));"
         "CREATE TABLE measurements(image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
         "  metric TEXT NOT NULL, value REAL, unit TEXT, skinq_version TEXT NOT NULL, options TEXT,"
@@ -380,7 +390,8 @@ static void test_migration_from_v1(void **state)
     snprintf(q, sizeof q, "SELECT version FROM schema_version");
     assert_int_equal(count_rows(path, q), skinq_store_schema_version());
     assert_true(skinq_store_schema_version() >= 2);
-    assert_int_equal(count_rows(path, "SELECT count(*) FROM pragma_table_info('images') WHERE name = 'calibration'"), 1);
+    assert_int_equal(
+        count_rows(path, "SELECT count(*) FROM pragma_table_info('images') WHERE name = 'calibration'"), 1);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM measurements WHERE value = 11.5"), 1); /* kept */
     skinq_ctx_close(&ctx);
 }
@@ -406,7 +417,8 @@ static void test_report_alloc_failures(void **state)
     const char *dates[] = {"2026-03-01", "2026-03-08", "2026-03-22", "2026-04-19"};
     for (int i = 0; i < 4; i++) {
         skinq_metrics m = {0};
-        assert_int_equal(skinq_metrics_add(setup, &m, "color.a.mean", 20 - 2 * i + 0.1 * i * i, "a*"), SKINQ_OK);
+        assert_int_equal(skinq_metrics_add(setup, &m, "color.a.mean", 20 - 2 * i + 0.1 * i * i, "a*"),
+                         SKINQ_OK);
         assert_int_equal(skinq_metrics_add(setup, &m, "texture.roughness.sq", 3 - 0.2 * i, "1"), SKINQ_OK);
         char sha[65];
         fake_sha(sha, 100 + (unsigned)i);
@@ -454,10 +466,10 @@ static void test_report_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_sites_and_duplicates),
-        cmocka_unit_test(test_foreign_files),      cmocka_unit_test(test_concurrent_writers),
-        cmocka_unit_test(test_killed_writer),      cmocka_unit_test(test_kill_hook),
-        cmocka_unit_test(test_migration_from_v1),  cmocka_unit_test(test_report_alloc_failures),
+        cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_sites_and_duplicates),
+        cmocka_unit_test(test_foreign_files),     cmocka_unit_test(test_concurrent_writers),
+        cmocka_unit_test(test_killed_writer),     cmocka_unit_test(test_kill_hook),
+        cmocka_unit_test(test_migration_from_v1), cmocka_unit_test(test_report_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,13 +4,13 @@
  * of known depth/area/volume, the scar-stack phantom against its truth.json, bad lights
  * files and stacks, the single-photo index, and allocation-failure injection. */
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <dirent.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "test_util.h"
 
@@ -54,15 +54,16 @@ static void lights_free_test(skinq_lights *L)
 }
 
 /* Exact Lambertian render: I_k = albedo·max(0, l_k·n); optional noise σ and 8-bit quantisation. */
-static float **render(const skinq_lights *L, const float *n3, const float *alb, size_t np, double noise, int quant8,
-                      uint64_t *rs)
+static float **render(const skinq_lights *L, const float *n3, const float *alb, size_t np, double noise,
+                      int quant8, uint64_t *rs)
 {
     float **planes = calloc((size_t)L->count, sizeof *planes);
     for (int k = 0; k < L->count; k++) {
         planes[k] = malloc(np * sizeof(float));
         const double *l = L->items[k].direction;
         for (size_t i = 0; i < np; i++) {
-            double v = alb[i] * L->items[k].intensity * (l[0] * n3[3 * i] + l[1] * n3[3 * i + 1] + l[2] * n3[3 * i + 2]);
+            double v = alb[i] * L->items[k].intensity *
+                       (l[0] * n3[3 * i] + l[1] * n3[3 * i + 1] + l[2] * n3[3 * i + 2]);
             v = v > 0 ? v : 0;
             if (noise > 0)
                 v += noise * gauss(rs);
@@ -134,8 +135,9 @@ static double run_ps(skinq_ctx *ctx, const skinq_lights *L, float **planes, int 
     float *nx = malloc(np * 4), *ny = malloc(np * 4), *nz = malloc(np * 4), *al = malloc(np * 4);
     skinq_ps_plan *plan = NULL;
     assert_int_equal(skinq_ps_plan_new(ctx, L, "test-lights", NULL, &plan), SKINQ_OK);
-    assert_int_equal(skinq_ps_execute(ctx, plan, (const float *const *)planes, w, h, (size_t)w, nx, ny, nz, al, NULL, cnt),
-                     SKINQ_OK);
+    assert_int_equal(
+        skinq_ps_execute(ctx, plan, (const float *const *)planes, w, h, (size_t)w, nx, ny, nz, al, NULL, cnt),
+        SKINQ_OK);
     double e = mean_angle_error(L, n3, nx, ny, nz, np, maxerr);
     skinq_ps_plan_free(&plan);
     free(nx);
@@ -161,14 +163,16 @@ static void test_ps_sphere(void **state)
         skinq_ps_counts cnt;
         float **pl = render(L, n3, alb, np, 0, 0, &rs);
         double e = run_ps(ctx, L, pl, w, h, n3, &cnt, &maxe);
-        print_message("[          ] sphere, %d lights, exact: mean angular error %.4f deg (max %.3f)\n", ms[t], e, maxe);
+        print_message("[          ] sphere, %d lights, exact: mean angular error %.4f deg (max %.3f)\n",
+                      ms[t], e, maxe);
         assert_true(e < 1.0);
         if (ms[t] >= 4)
             assert_true(cnt.shadowed > 0); /* the rim is in attached shadow for some lights */
         planes_free(pl, ms[t]);
         pl = render(L, n3, alb, np, 0.01, 1, &rs);
         e = run_ps(ctx, L, pl, w, h, n3, &cnt, &maxe);
-        print_message("[          ] sphere, %d lights, 1%% noise + 8-bit: mean angular error %.3f deg\n", ms[t], e);
+        print_message("[          ] sphere, %d lights, 1%% noise + 8-bit: mean angular error %.3f deg\n",
+                      ms[t], e);
         assert_true(e < 3.0);
         planes_free(pl, ms[t]);
         lights_free_test(L);
@@ -213,7 +217,8 @@ static void test_ps_outliers(void **state)
     double maxe;
     skinq_ps_counts cnt;
     double e = run_ps(ctx, L, pl, w, h, n3, &cnt, &maxe);
-    print_message("[          ] outliers rejected: mean angular error %.3f deg, %llu darkest / %llu brightest dropped\n",
+    print_message("[          ] outliers rejected: mean angular error %.3f deg, %llu darkest / %llu "
+                  "brightest dropped\n",
                   e, (unsigned long long)cnt.no_darkest, (unsigned long long)cnt.no_brightest);
     assert_true(e < 1.0);
     assert_true(cnt.no_brightest > np / 5);
@@ -225,8 +230,9 @@ static void test_ps_outliers(void **state)
     skinq_ps_plan *plan = NULL;
     float *nx = malloc(np * 4), *ny = malloc(np * 4), *nz = malloc(np * 4), *al = malloc(np * 4);
     assert_int_equal(skinq_ps_plan_new(ctx, L, NULL, &o, &plan), SKINQ_OK);
-    assert_int_equal(skinq_ps_execute(ctx, plan, (const float *const *)pl, w, h, (size_t)w, nx, ny, nz, al, NULL, &cnt),
-                     SKINQ_OK);
+    assert_int_equal(
+        skinq_ps_execute(ctx, plan, (const float *const *)pl, w, h, (size_t)w, nx, ny, nz, al, NULL, &cnt),
+        SKINQ_OK);
     double e0 = mean_angle_error(L, n3, nx, ny, nz, np, &maxe);
     print_message("[          ] same without rejection: %.3f deg\n", e0);
     assert_true(e0 > 3 * e);
@@ -269,8 +275,8 @@ static void test_ps_isa_paths_agree(void **state)
         skinq_ps_plan *plan = NULL;
         assert_int_equal(skinq_ps_plan_new(ctx, L, NULL, NULL, &plan), SKINQ_OK);
         float *o = malloc(np * 4 * sizeof(float));
-        assert_int_equal(skinq_ps_execute(ctx, plan, (const float *const *)pl, w, h, (size_t)w, o, o + np, o + 2 * np,
-                                          o + 3 * np, NULL, NULL),
+        assert_int_equal(skinq_ps_execute(ctx, plan, (const float *const *)pl, w, h, (size_t)w, o, o + np,
+                                          o + 2 * np, o + 3 * np, NULL, NULL),
                          SKINQ_OK);
         if (!ref)
             ref = o;
@@ -302,14 +308,16 @@ static void fit_plane(const float *z, int w, int h, int border, double coef[3])
             }
         }
     /* Cramer */
-    double det = A[0][0] * (A[1][1] * A[2][2] - A[1][2] * A[2][1]) - A[0][1] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
+    double det = A[0][0] * (A[1][1] * A[2][2] - A[1][2] * A[2][1]) -
+                 A[0][1] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
                  A[0][2] * (A[1][0] * A[2][1] - A[1][1] * A[2][0]);
     for (int c = 0; c < 3; c++) {
         double M[3][3];
         memcpy(M, A, sizeof M);
         for (int i = 0; i < 3; i++)
             M[i][c] = r[i];
-        coef[c] = (M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) - M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
+        coef[c] = (M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) -
+                   M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
                    M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0])) /
                   det;
     }
@@ -344,8 +352,9 @@ static void test_tilted_plane_conventions(void **state)
     float *p = malloc(np * 4), *q = malloc(np * 4), *z = malloc(np * 4);
     skinq_ps_plan *plan = NULL;
     assert_int_equal(skinq_ps_plan_new(ctx, L, NULL, NULL, &plan), SKINQ_OK);
-    assert_int_equal(skinq_ps_execute(ctx, plan, (const float *const *)pl, w, h, (size_t)w, nx, ny, nz, al, NULL, NULL),
-                     SKINQ_OK);
+    assert_int_equal(
+        skinq_ps_execute(ctx, plan, (const float *const *)pl, w, h, (size_t)w, nx, ny, nz, al, NULL, NULL),
+        SKINQ_OK);
     skinq_normals_to_gradients(nx, ny, nz, np, 10, p, q);
     for (size_t i = 0; i < np; i++) {
         assert_near(p[i], a, 1e-4);
@@ -360,7 +369,8 @@ static void test_tilted_plane_conventions(void **state)
     assert_true(z[w / 2] > z[(size_t)(h - 1) * w + w / 2]);
     double c[3];
     fit_plane(z, w, h, w / 8, c);
-    print_message("[          ] tilted plane: recovered slopes %.4f, %.4f (true %.2f, %.2f)\n", c[1], c[2], a, b);
+    print_message("[          ] tilted plane: recovered slopes %.4f, %.4f (true %.2f, %.2f)\n", c[1], c[2], a,
+                  b);
     assert_near(c[1], a, 0.05 * fabs(a));
     assert_near(c[2], b, 0.05 * fabs(b));
     skinq_integrator_free(&integ);
@@ -383,7 +393,8 @@ static void test_tilted_plane_conventions(void **state)
  * gradients at pixel centres. */
 static void analytic(double x, double y, int w, int h, double *z, double *zx, double *zy)
 {
-    static const double B[3][4] = {{60, 50, 14, 6.0}, {140, 90, 22, -4.0}, {90, 120, 9, 3.0}}; /* cx, cy, sigma, amp */
+    static const double B[3][4] = {
+        {60, 50, 14, 6.0}, {140, 90, 22, -4.0}, {90, 120, 9, 3.0}}; /* cx, cy, sigma, amp */
     double v = 0, gx = 0, gy = 0;
     for (int k = 0; k < 3; k++) {
         double dx = x - B[k][0], dy = y - B[k][1], s2 = B[k][2] * B[k][2];
@@ -420,7 +431,8 @@ static void test_integrate_analytic(void **state)
     skinq_ctx *ctx = tu_ctx();
     const int w = 211, h = 167; /* odd, non-power-of-two sizes */
     size_t np = (size_t)w * h;
-    float *zt = malloc(np * 4), *p = malloc(np * 4), *q = malloc(np * 4), *z = malloc(np * 4), *z2 = malloc(np * 4);
+    float *zt = malloc(np * 4), *p = malloc(np * 4), *q = malloc(np * 4), *z = malloc(np * 4),
+          *z2 = malloc(np * 4);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             double v, gx, gy;
@@ -447,8 +459,9 @@ static void test_integrate_analytic(void **state)
         se += e * e;
     }
     double range = hi - lo, rms = sqrt(se / np);
-    print_message("[          ] FC on analytic gradients: max error %.3g%%, rms %.3g%% of the %.3g px height range\n",
-                  100 * maxe / range, 100 * rms / range, range);
+    print_message(
+        "[          ] FC on analytic gradients: max error %.3g%%, rms %.3g%% of the %.3g px height range\n",
+        100 * maxe / range, 100 * rms / range, range);
     assert_true(maxe < 0.01 * range);
     /* an exact cosine mode of the mirrored field is recovered to float precision */
     for (int y = 0; y < h; y++)
@@ -596,16 +609,17 @@ static void test_scars_synthetic(void **state)
         float *z = make_scar_field(w, h, ppm, sc, 3, noisy ? 0.01 : 0, &rs);
         skinq_scars *s = NULL;
         assert_int_equal(skinq_scars_find(ctx, z, w, h, ppm, NULL, &s), SKINQ_OK);
-        print_message("[          ] %s: %d scars, Sa %.4f Sq %.4f mm\n", noisy ? "noise 0.01 mm" : "exact", s->count, s->sa,
-                      s->sq);
+        print_message("[          ] %s: %d scars, Sa %.4f Sq %.4f mm\n", noisy ? "noise 0.01 mm" : "exact",
+                      s->count, s->sa, s->sq);
         int matched = 0;
         for (int k = 0; k < 3; k++) {
             const skinq_scar *m = match(s, sc[k].cx, sc[k].cy);
             assert_non_null(m);
             matched++;
-            print_message("[          ]   %-8s max %.4f/%.4f area %.3f/%.3f volume %.4f/%.4f mean %.4f/%.4f -> %s\n",
-                          sc[k].type, m->max_depth, sc[k].max_depth, m->area, sc[k].area, m->volume, sc[k].volume,
-                          m->mean_depth, sc[k].mean_depth, skinq_scar_type_name(m->type));
+            print_message(
+                "[          ]   %-8s max %.4f/%.4f area %.3f/%.3f volume %.4f/%.4f mean %.4f/%.4f -> %s\n",
+                sc[k].type, m->max_depth, sc[k].max_depth, m->area, sc[k].area, m->volume, sc[k].volume,
+                m->mean_depth, sc[k].mean_depth, skinq_scar_type_name(m->type));
             double tol = noisy ? 1.5 : 1.0;
             assert_near(m->max_depth, sc[k].max_depth, 0.05 * tol * sc[k].max_depth + (noisy ? 0.03 : 0));
             assert_near(m->area, sc[k].area, 0.10 * tol * sc[k].area);
@@ -639,7 +653,9 @@ static void test_scars_synthetic(void **state)
     assert_int_equal(skinq_scars_find(ctx, z, w, h, ppm, NULL, &s), SKINQ_OK);
     for (int i = 0; i < s->count; i++)
         assert_true(s->items[i].max_depth <= 0.1);
-    print_message("[          ] smooth base with 0.015 mm noise: %d shallow regions, none deeper than 0.1 mm\n", s->count);
+    print_message(
+        "[          ] smooth base with 0.015 mm noise: %d shallow regions, none deeper than 0.1 mm\n",
+        s->count);
     assert_near(s->sq, 0.015, 0.002);
     skinq_scars_free(&s);
     free(z);
@@ -754,10 +770,12 @@ static void check_against_truth(const skinq_depth_result *r, const cJSON *truth,
         used[m - s->items] = 1;
         found++;
         const char *type = cJSON_GetObjectItemCaseSensitive(t, "type")->valuestring;
-        print_message("[          ] %s %-8s max %.4f/%.4f (%+.1f%%) area %.3f/%.3f (%+.1f%%) volume %.4f/%.4f (%+.1f%%) "
+        print_message("[          ] %s %-8s max %.4f/%.4f (%+.1f%%) area %.3f/%.3f (%+.1f%%) volume "
+                      "%.4f/%.4f (%+.1f%%) "
                       "-> %s\n",
-                      what, type, m->max_depth, md, 100 * (m->max_depth / md - 1), m->area, ar, 100 * (m->area / ar - 1),
-                      m->volume, vo, 100 * (m->volume / vo - 1), skinq_scar_type_name(m->type));
+                      what, type, m->max_depth, md, 100 * (m->max_depth / md - 1), m->area, ar,
+                      100 * (m->area / ar - 1), m->volume, vo, 100 * (m->volume / vo - 1),
+                      skinq_scar_type_name(m->type));
         assert_near(m->max_depth, md, 0.15 * md);
         assert_near(m->area, ar, 0.15 * ar);
         assert_near(m->volume, vo, 0.20 * vo);
@@ -785,7 +803,8 @@ static void true_tilts(skinq_ctx *ctx, const char *dir, double z_scale, double p
     double sum = 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
-            int xl = x > 0 ? x - 1 : x, xr = x < w - 1 ? x + 1 : x, yu = y > 0 ? y - 1 : y, yd = y < h - 1 ? y + 1 : y;
+            int xl = x > 0 ? x - 1 : x, xr = x < w - 1 ? x + 1 : x, yu = y > 0 ? y - 1 : y,
+                yd = y < h - 1 ? y + 1 : y;
             const uint16_t *r = (const uint16_t *)skinq_image_row(img, y);
             double gx = ((double)r[xr] - r[xl]) * z_scale * ppm / (xr - xl);
             double gy = ((double)((const uint16_t *)skinq_image_row(img, yd))[x] -
@@ -840,8 +859,8 @@ static void test_scar_stack_phantom(void **state)
     const skinq_metric *pt = skinq_metrics_find(&r->metrics, "surface.normals.p95_tilt_deg");
     assert_non_null(mt);
     assert_non_null(pt);
-    print_message("[          ] stack tilt: mean %.3f deg (true %.3f), p95 %.3f deg (true %.3f)\n", mt->value, tilt_true[0],
-                  pt->value, tilt_true[1]);
+    print_message("[          ] stack tilt: mean %.3f deg (true %.3f), p95 %.3f deg (true %.3f)\n", mt->value,
+                  tilt_true[0], pt->value, tilt_true[1]);
     assert_near(mt->value, tilt_true[0], 0.02 * tilt_true[0]);
     assert_near(pt->value, tilt_true[1], 0.02 * tilt_true[1]);
     assert_non_null(skinq_metrics_find(&r->metrics, "surface.sq_mm"));
@@ -893,8 +912,9 @@ static void test_lights_files(void **state)
     (void)state;
     skinq_ctx *ctx = tu_ctx();
     skinq_lights *L = NULL;
-    write_text(P("ok.json"), "{\"px_per_mm\": 12.5, \"lights\":[{\"image\":\"a.png\",\"direction\":[0,0,2]},"
-                             "{\"direction\":[1,0,1],\"intensity\":2},{\"image\":\"/abs/c.png\",\"direction\":[0,1,1]}]}");
+    write_text(P("ok.json"),
+               "{\"px_per_mm\": 12.5, \"lights\":[{\"image\":\"a.png\",\"direction\":[0,0,2]},"
+               "{\"direction\":[1,0,1],\"intensity\":2},{\"image\":\"/abs/c.png\",\"direction\":[0,1,1]}]}");
     assert_int_equal(skinq_lights_load(ctx, P("ok.json"), &L), SKINQ_OK);
     assert_int_equal(L->count, 3);
     assert_near(L->px_per_mm, 12.5, 0);
@@ -911,20 +931,20 @@ static void test_lights_files(void **state)
     skinq_lights_free(&L);
 
     static const char *const bad[] = {
-        "{\"lights\": [",                                              /* truncated */
-        "not json at all",                                             /* not JSON */
-        "[{\"direction\":[0,0,1]}]",                                   /* no object */
-        "{\"light\": []}",                                             /* no "lights" */
-        "{\"lights\": []}",                                            /* empty */
-        "{\"lights\": [{\"direction\":[0,1]}]}",                       /* 2 numbers */
-        "{\"lights\": [{\"direction\":\"up\"}]}",                      /* a string */
-        "{\"lights\": [{\"direction\":[0,\"a\",1]}]}",                 /* a non-number */
-        "{\"lights\": [{\"direction\":[0,0,0]}]}",                     /* zero */
-        "{\"lights\": [{\"direction\":[0,0.5,-1]}]}",                  /* behind the surface */
-        "{\"lights\": [{\"direction\":[0,0,1],\"intensity\":-1}]}",    /* negative intensity */
-        "{\"lights\": [{\"direction\":[0,0,1],\"image\":5}]}",         /* image not a string */
+        "{\"lights\": [",                                                /* truncated */
+        "not json at all",                                               /* not JSON */
+        "[{\"direction\":[0,0,1]}]",                                     /* no object */
+        "{\"light\": []}",                                               /* no "lights" */
+        "{\"lights\": []}",                                              /* empty */
+        "{\"lights\": [{\"direction\":[0,1]}]}",                         /* 2 numbers */
+        "{\"lights\": [{\"direction\":\"up\"}]}",                        /* a string */
+        "{\"lights\": [{\"direction\":[0,\"a\",1]}]}",                   /* a non-number */
+        "{\"lights\": [{\"direction\":[0,0,0]}]}",                       /* zero */
+        "{\"lights\": [{\"direction\":[0,0.5,-1]}]}",                    /* behind the surface */
+        "{\"lights\": [{\"direction\":[0,0,1],\"intensity\":-1}]}",      /* negative intensity */
+        "{\"lights\": [{\"direction\":[0,0,1],\"image\":5}]}",           /* image not a string */
         "{\"lights\": [{\"direction\":[0,0,1]}], \"px_per_mm\": \"x\"}", /* bad scale */
-        "{\"lights\": [3]}",                                           /* light not an object */
+        "{\"lights\": [3]}",                                             /* light not an object */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_text(P("bad.json"), bad[i]);
@@ -948,8 +968,9 @@ static void test_lights_mutations(void **state)
     (void)state;
     skinq_ctx *ctx = tu_ctx();
     uint64_t rs = tu_seed() ^ 0x11f7;
-    static const char good[] = "{\"px_per_mm\": 20, \"lights\": [{\"image\": \"a.png\", \"direction\": [0.5, 0, 0.8],"
-                               " \"intensity\": 1.5}, {\"direction\": [-0.3, 0.4, 0.9]}, {\"direction\": [0, -1e-3, 1]}]}";
+    static const char good[] =
+        "{\"px_per_mm\": 20, \"lights\": [{\"image\": \"a.png\", \"direction\": [0.5, 0, 0.8],"
+        " \"intensity\": 1.5}, {\"direction\": [-0.3, 0.4, 0.9]}, {\"direction\": [0, -1e-3, 1]}]}";
     const size_t len = sizeof good - 1;
     char buf[sizeof good];
     int ok = 0, bad = 0;
@@ -1066,11 +1087,10 @@ static void test_bad_stacks(void **state)
     skinq_ctx_close(&ctx);
 }
 
-
 /* Write a stack as a camera would: linear planes + σ noise, sRGB-encoded 8-bit PNGs, and the
  * lights file (images by name, px_per_mm). The pipeline decodes 8-bit as sRGB. */
-static void write_camera_stack(skinq_ctx *ctx, const char *dir, float *const *planes, int m, const skinq_lights *L,
-                               int w, int h, double ppm, double noise, uint64_t *rs)
+static void write_camera_stack(skinq_ctx *ctx, const char *dir, float *const *planes, int m,
+                               const skinq_lights *L, int w, int h, double ppm, double noise, uint64_t *rs)
 {
     assert_true(mkdir(dir, 0777) == 0 || errno == EEXIST);
     cJSON *doc = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(doc, "lights");
@@ -1200,8 +1220,9 @@ static void test_smooth_base_stack(void **state)
     double deepest = 0;
     for (int i = 0; i < r->scars->count; i++)
         deepest = fmax(deepest, r->scars->items[i].max_depth);
-    print_message("[          ] smooth base, 1%% noise + 8-bit stack: %d regions, deepest %.4f mm, Sq %.4f mm\n",
-                  r->scars->count, deepest, r->scars->sq);
+    print_message(
+        "[          ] smooth base, 1%% noise + 8-bit stack: %d regions, deepest %.4f mm, Sq %.4f mm\n",
+        r->scars->count, deepest, r->scars->sq);
     assert_true(deepest <= 0.1);
     skinq_depth_free(&r);
     planes_free(pl, 6);
@@ -1210,7 +1231,6 @@ static void test_smooth_base_stack(void **state)
     free(alb);
     skinq_ctx_close(&ctx);
 }
-
 
 /* Entries of a folder other than . and .., and (with `clear`) remove them (files only). */
 static int dir_entries(const char *dir, int clear)
@@ -1329,7 +1349,8 @@ static void test_alloc_failures(void **state)
     assert_int_equal(skinq_image_new(setup, 64, 48, 1, 16, &img), SKINQ_OK);
     for (int y = 0; y < 48; y++)
         for (int x = 0; x < 64; x++)
-            ((uint16_t *)skinq_image_row(img, y))[x] = (uint16_t)(30000 - (hypot(x - 30, y - 20) < 6 ? 2000 : 0) + x * 3);
+            ((uint16_t *)skinq_image_row(img, y))[x] =
+                (uint16_t)(30000 - (hypot(x - 30, y - 20) < 6 ? 2000 : 0) + x * 3);
     assert_int_equal(skinq_png_write(setup, P("hfa.png"), img), SKINQ_OK);
     skinq_image_free(&img);
     skinq_ctx_close(&setup);
@@ -1366,8 +1387,10 @@ int main(void)
         cmocka_unit_test(test_ps_isa_paths_agree), cmocka_unit_test(test_tilted_plane_conventions),
         cmocka_unit_test(test_integrate_analytic), cmocka_unit_test(test_scars_synthetic),
         cmocka_unit_test(test_scars_mask),         cmocka_unit_test(test_scar_stack_phantom),
-        cmocka_unit_test(test_lights_files), cmocka_unit_test(test_lights_mutations),       cmocka_unit_test(test_bad_stacks),
-        cmocka_unit_test(test_single_photo), cmocka_unit_test(test_scar_stack_seeds), cmocka_unit_test(test_smooth_base_stack), cmocka_unit_test(test_maps_all_or_none),       cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_lights_files),       cmocka_unit_test(test_lights_mutations),
+        cmocka_unit_test(test_bad_stacks),         cmocka_unit_test(test_single_photo),
+        cmocka_unit_test(test_scar_stack_seeds),   cmocka_unit_test(test_smooth_base_stack),
+        cmocka_unit_test(test_maps_all_or_none),   cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,9 +47,11 @@ static void test_deterministic(void **state)
     make(ctx, "all", 5, 320, 240, "a");
     make(ctx, "all", 5, 320, 240, "b");
     make(ctx, "healing-series", 6, 320, 240, "c");
-    const char *files[] = {"scar-stack/light_3.png", "scar-stack/height.png", "texture-ladder/patch_4.png",
-                           "healing-series/day00.jpg", "healing-series/day14.jpg", "healing-series/mask.png",
-                           "healing-series/truth.json", "chart/chart.png", "chart/truth.json", "chart/chart.json"};
+    const char *files[] = {"scar-stack/light_3.png",     "scar-stack/height.png",
+                           "texture-ladder/patch_4.png", "healing-series/day00.jpg",
+                           "healing-series/day14.jpg",   "healing-series/mask.png",
+                           "healing-series/truth.json",  "chart/chart.png",
+                           "chart/truth.json",           "chart/chart.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char ha[65], hb[65];
         assert_int_equal(skinq_file_sha256(ctx, P("a", files[i]), ha), SKINQ_OK);
@@ -67,13 +69,15 @@ static void test_deterministic(void **state)
 static double hemoglobin_part(const double d[3])
 {
     double A[3][3] = {{MEL[0], HB[0], 1}, {MEL[1], HB[1], 1}, {MEL[2], HB[2], 1}};
-    double det = A[0][0] * (A[1][1] * A[2][2] - A[1][2] * A[2][1]) - A[0][1] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
+    double det = A[0][0] * (A[1][1] * A[2][2] - A[1][2] * A[2][1]) -
+                 A[0][1] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
                  A[0][2] * (A[1][0] * A[2][1] - A[1][1] * A[2][0]);
     double B[3][3];
     memcpy(B, A, sizeof B);
     for (int r = 0; r < 3; r++)
         B[r][1] = d[r];
-    double dh = B[0][0] * (B[1][1] * B[2][2] - B[1][2] * B[2][1]) - B[0][1] * (B[1][0] * B[2][2] - B[1][2] * B[2][0]) +
+    double dh = B[0][0] * (B[1][1] * B[2][2] - B[1][2] * B[2][1]) -
+                B[0][1] * (B[1][0] * B[2][2] - B[1][2] * B[2][0]) +
                 B[0][2] * (B[1][0] * B[2][1] - B[1][1] * B[2][0]);
     return dh / det;
 }
@@ -112,11 +116,11 @@ static void test_healing_truth(void **state)
 
     const cJSON *im;
     int checked = 0;
-    cJSON_ArrayForEach(im, cJSON_GetObjectItem(t, "images"))
-    {
+    cJSON_ArrayForEach (im, cJSON_GetObjectItem(t, "images")) {
         skinq_image *img = NULL;
-        assert_int_equal(skinq_image_load(ctx, P("h", cJSON_GetObjectItem(im, "file")->valuestring), &img, NULL),
-                         SKINQ_OK);
+        assert_int_equal(
+            skinq_image_load(ctx, P("h", cJSON_GetObjectItem(im, "file")->valuestring), &img, NULL),
+            SKINQ_OK);
         double M[9], wb[3], expo = num(im, "exposure");
         for (int i = 0; i < 9; i++)
             M[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(im, "transform"), i)->valuedouble;
@@ -166,7 +170,8 @@ static void test_healing_truth(void **state)
     assert_int_equal(checked, 9);
     /* the excess decays with the stated tau */
     const cJSON *ims = cJSON_GetObjectItem(t, "images");
-    double e1 = num(cJSON_GetArrayItem(ims, 1), "hemoglobin_excess"), e7 = num(cJSON_GetArrayItem(ims, 5), "hemoglobin_excess");
+    double e1 = num(cJSON_GetArrayItem(ims, 1), "hemoglobin_excess"),
+           e7 = num(cJSON_GetArrayItem(ims, 5), "hemoglobin_excess");
     assert_near(log(e1 / e7) / 6.0, 1.0 / num(t, "tau_days"), 1e-9);
     cJSON_Delete(t);
     skinq_ctx_close(&ctx);
@@ -186,8 +191,7 @@ static void test_chart_truth(void **state)
         cast[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "cast_matrix"), i)->valuedouble;
     const cJSON *p;
     int n = 0;
-    cJSON_ArrayForEach(p, cJSON_GetObjectItem(t, "patches"))
-    {
+    cJSON_ArrayForEach (p, cJSON_GetObjectItem(t, "patches")) {
         int x = (int)cJSON_GetArrayItem(cJSON_GetObjectItem(p, "center_px"), 0)->valuedouble;
         int y = (int)cJSON_GetArrayItem(cJSON_GetObjectItem(p, "center_px"), 1)->valuedouble;
         double lin[3];
@@ -205,7 +209,8 @@ static void test_chart_truth(void **state)
     assert_int_equal(n, 24);
     /* anchors: the white patch is near-neutral and light (published L* about 96), light skin is
      * reddish (a* > 10) */
-    const cJSON *white = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(t, "patches"), 18), "lab_d65");
+    const cJSON *white =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(t, "patches"), 18), "lab_d65");
     assert_near(cJSON_GetArrayItem(white, 0)->valuedouble, 96, 1);
     assert_near(cJSON_GetArrayItem(white, 1)->valuedouble, 0, 1);
     assert_near(cJSON_GetArrayItem(white, 2)->valuedouble, 0, 1);
@@ -234,8 +239,7 @@ static void test_scar_stack_truth(void **state)
     /* the height map minus the stated dome gives each scar's depth, max and volume */
     const cJSON *sc;
     int n = 0;
-    cJSON_ArrayForEach(sc, cJSON_GetObjectItem(t, "scars"))
-    {
+    cJSON_ArrayForEach (sc, cJSON_GetObjectItem(t, "scars")) {
         double cxm = cJSON_GetArrayItem(cJSON_GetObjectItem(sc, "centroid_mm"), 0)->valuedouble;
         double cym = cJSON_GetArrayItem(cJSON_GetObjectItem(sc, "centroid_mm"), 1)->valuedouble;
         double win = 4 * num(sc, "size_parameter_mm") + 1, maxd = 0, vol = 0;
@@ -259,8 +263,7 @@ static void test_scar_stack_truth(void **state)
     const cJSON *li;
     int lights = 0;
     uint64_t r = tu_seed();
-    cJSON_ArrayForEach(li, cJSON_GetObjectItem(lj, "lights"))
-    {
+    cJSON_ArrayForEach (li, cJSON_GetObjectItem(lj, "lights")) {
         double l[3];
         for (int c = 0; c < 3; c++)
             l[c] = cJSON_GetArrayItem(cJSON_GetObjectItem(li, "direction"), c)->valuedouble;
@@ -270,7 +273,8 @@ static void test_scar_stack_truth(void **state)
         skinq_image *img = NULL;
         assert_int_equal(skinq_image_load(ctx, P("s", name), &img, NULL), SKINQ_OK);
         for (int k = 0; k < 300; k++) {
-            int x = 1 + (int)(tu_rand(&r) % (uint64_t)(w - 2)), y = 1 + (int)(tu_rand(&r) % (uint64_t)(h - 2));
+            int x = 1 + (int)(tu_rand(&r) % (uint64_t)(w - 2)),
+                y = 1 + (int)(tu_rand(&r) % (uint64_t)(h - 2));
             double gx = (Z(x + 1, y) - Z(x - 1, y)) * ppm / 2, gy = (Z(x, y + 1) - Z(x, y - 1)) * ppm / 2;
             double nx = -gx, ny = gy, norm = sqrt(nx * nx + ny * ny + 1);
             double shade = (nx * l[0] + ny * l[1] + l[2]) / norm;
@@ -300,11 +304,10 @@ static void test_texture_ladder(void **state)
     double prev_std = 0, prev_amp = 0;
     const cJSON *p;
     int n = 0;
-    cJSON_ArrayForEach(p, cJSON_GetObjectItem(t, "patches"))
-    {
+    cJSON_ArrayForEach (p, cJSON_GetObjectItem(t, "patches")) {
         skinq_image *img = NULL;
-        assert_int_equal(skinq_image_load(ctx, P("l", cJSON_GetObjectItem(p, "file")->valuestring), &img, NULL),
-                         SKINQ_OK);
+        assert_int_equal(
+            skinq_image_load(ctx, P("l", cJSON_GetObjectItem(p, "file")->valuestring), &img, NULL), SKINQ_OK);
         double s1 = 0, s2 = 0, cnt = (double)img->width * img->height;
         for (int y = 0; y < img->height; y++)
             for (int x = 0; x < img->width; x++) {
@@ -353,12 +356,9 @@ static void test_refusals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_healing_truth),
-        cmocka_unit_test(test_chart_truth),
-        cmocka_unit_test(test_scar_stack_truth),
-        cmocka_unit_test(test_texture_ladder),
-        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_healing_truth),
+        cmocka_unit_test(test_chart_truth),    cmocka_unit_test(test_scar_stack_truth),
+        cmocka_unit_test(test_texture_ladder), cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

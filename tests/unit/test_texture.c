@@ -8,8 +8,8 @@
  * separate parts, bit-identical (with and without a ROI, 1 and 2 threads), and spots' radix
  * median against skinq_quantile_inplace (leaving v a permutation). */
 #include <cjson/cJSON.h>
-#include <float.h>
 #include <fftw3.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +84,8 @@ static double spatial_power(const float *L, int stride, int x0, int y0, int T)
             }
         }
     /* 3x3 normal equations by Cramer's rule */
-    double det = s[0][0] * (s[1][1] * s[2][2] - s[1][2] * s[2][1]) - s[0][1] * (s[1][0] * s[2][2] - s[1][2] * s[2][0]) +
+    double det = s[0][0] * (s[1][1] * s[2][2] - s[1][2] * s[2][1]) -
+                 s[0][1] * (s[1][0] * s[2][2] - s[1][2] * s[2][0]) +
                  s[0][2] * (s[1][0] * s[2][1] - s[1][1] * s[2][0]);
     double c[3];
     for (int k = 0; k < 3; k++) {
@@ -92,8 +93,10 @@ static double spatial_power(const float *L, int stride, int x0, int y0, int T)
         memcpy(m, s, sizeof m);
         for (int i = 0; i < 3; i++)
             m[i][k] = r[i];
-        c[k] = (m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-                m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])) / det;
+        c[k] = (m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+                m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+                m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])) /
+               det;
     }
     double sx = 0, sxx = 0, sw2 = 0;
     for (int y = 0; y < T; y++)
@@ -113,7 +116,8 @@ static void grating(float *L, int w, int h, double f, double angle_deg, double a
     double fx = f * cos(angle_deg * PI / 180), fy = f * sin(angle_deg * PI / 180);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
-            L[(size_t)y * w + x] = (float)(55 + 0.01 * x - 0.02 * y + amp * cos(2 * PI * (fx * x + fy * y) + 0.3));
+            L[(size_t)y * w + x] =
+                (float)(55 + 0.01 * x - 0.02 * y + amp * cos(2 * PI * (fx * x + fy * y) + 0.3));
 }
 
 /* Index of the reported radial bin holding the most power, and of the bin nearest f (log). */
@@ -165,14 +169,16 @@ static void test_psd_grating(void **state)
             int peak = -1, expect = -2, nb = 0;
             peak_bins(&m, freqs[k], &peak, &expect, &nb);
             double total = metric(&m, "texture.psd.total");
-            print_message("grating f=%.4f tile %d: peak bin %d, expected %d of %d; total %.4f (A²/2 = %.4f)\n",
-                          freqs[k], tiles[t], peak, expect, nb, total, A * A / 2);
+            print_message(
+                "grating f=%.4f tile %d: peak bin %d, expected %d of %d; total %.4f (A²/2 = %.4f)\n",
+                freqs[k], tiles[t], peak, expect, nb, total, A * A / 2);
             assert_true(abs(peak - expect) <= 1);
             assert_near(total / (A * A / 2), 1, 0.01);
             if (k == 0) {
                 double band = metric(&m, "texture.psd.fine");
                 assert_near(band / (A * A / 2), 1, 0.01);
-                /* sq = sqrt(band power) by Parseval; sa = (2/π)·A·(√2/2)/... for a sinusoid: mean |A cos| = 2A/π */
+                /* sq = sqrt(band power) by Parseval; sa = (2/π)·A·(√2/2)/... for a sinusoid: mean |A cos| =
+                 * 2A/π */
                 assert_near(metric(&m, "texture.roughness.sq") / (A / sqrt(2)), 1, 0.01);
                 assert_near(metric(&m, "texture.roughness.sa") / (2 * A / PI), 1, 0.02);
             }
@@ -240,7 +246,8 @@ static void test_psd_noise_slopes(void **state)
         L[i] = (float)(60 + 4 * gauss(&rs));
     analyze(ctx, L, NULL, n, n, NULL, 0, &o, &m);
     double white = metric(&m, "texture.psd.slope");
-    print_message("white noise: slope %.4f, total %.3f (variance 16)\n", white, metric(&m, "texture.psd.total"));
+    print_message("white noise: slope %.4f, total %.3f (variance 16)\n", white,
+                  metric(&m, "texture.psd.total"));
     assert_near(white, 0, 0.15);
     assert_near(metric(&m, "texture.psd.total") / 16, 1, 0.02);
     assert_string_equal(unit_of(&m, "texture.psd.bins.0.freq"), "cycles/px");
@@ -258,7 +265,8 @@ static void test_psd_noise_slopes(void **state)
 }
 
 /* GLCM of an integer-level plane in min–max mode: the library's quantisation is the identity. */
-static void glcm_lib(skinq_ctx *ctx, const uint8_t *q, const uint8_t *mask, int w, int h, int levels, double f[7])
+static void glcm_lib(skinq_ctx *ctx, const uint8_t *q, const uint8_t *mask, int w, int h, int levels,
+                     double f[7])
 {
     float *L = malloc(sizeof *L * (size_t)w * h);
     for (int i = 0; i < w * h; i++)
@@ -274,7 +282,8 @@ static void glcm_lib(skinq_ctx *ctx, const uint8_t *q, const uint8_t *mask, int 
     o.glcm_minmax = 1;
     skinq_metrics m = {0};
     analyze(ctx, L, NULL, w, h, roi, 0, &o, &m);
-    static const char *names[7] = {"contrast", "dissimilarity", "homogeneity", "asm", "energy", "correlation", "entropy"};
+    static const char *names[7] = {"contrast", "dissimilarity", "homogeneity", "asm",
+                                   "energy",   "correlation",   "entropy"};
     for (int k = 0; k < 7; k++) {
         char p[64];
         snprintf(p, sizeof p, "texture.glcm.%s", names[k]);
@@ -297,11 +306,11 @@ static void test_glcm_reference(void **state)
     assert_near(P[2 * 4 + 2] * 24, 6, 1e-12);
     double d1 = 1, a0 = 0, f[7];
     ref_glcm_features(img4, 4, 4, NULL, 4, &d1, 1, &a0, 1, f);
-    assert_near(f[0], 14.0 / 24, 1e-12);          /* contrast */
-    assert_near(f[1], 10.0 / 24, 1e-12);          /* dissimilarity */
-    assert_near(f[2], 19.4 / 24, 1e-12);          /* homogeneity */
-    assert_near(f[3], 84.0 / 576, 1e-12);         /* ASM */
-    assert_near(f[4], sqrt(84.0 / 576), 1e-12);   /* energy */
+    assert_near(f[0], 14.0 / 24, 1e-12);        /* contrast */
+    assert_near(f[1], 10.0 / 24, 1e-12);        /* dissimilarity */
+    assert_near(f[2], 19.4 / 24, 1e-12);        /* homogeneity */
+    assert_near(f[3], 84.0 / 576, 1e-12);       /* ASM */
+    assert_near(f[4], sqrt(84.0 / 576), 1e-12); /* energy */
     double ent = 0;
     static const double cnt[] = {4, 2, 1, 2, 4, 1, 6, 1, 1, 2};
     for (int i = 0; i < 10; i++)
@@ -343,8 +352,8 @@ static void test_glcm_reference(void **state)
                 maxerr = fmax(maxerr, fabs(lib[k] - ref[k]));
                 assert_near(lib[k], ref[k], 1e-6);
             }
-            print_message("glcm %dx%d, %d levels%s: max |lib - ref| = %.2e\n", w, h, lv, with_mask ? ", masked" : "",
-                          maxerr);
+            print_message("glcm %dx%d, %d levels%s: max |lib - ref| = %.2e\n", w, h, lv,
+                          with_mask ? ", masked" : "", maxerr);
         }
         free(q);
         free(mask);
@@ -396,7 +405,8 @@ static void test_pores_discs(void **state)
         double cnt = metric(&m, "texture.pores.count"), d = metric(&m, "texture.pores.mean_diameter_mm");
         double area_cm2 = n * (double)n / (ppm * ppm) / 100;
         print_message("discs %.2f mm: count %.0f of %d, mean diameter %.4f mm (%.1f %%), density %.3f/cm2\n",
-                      diam_mm[k], cnt, placed, d, 100 * (d / diam_mm[k] - 1), metric(&m, "texture.pores.density_per_cm2"));
+                      diam_mm[k], cnt, placed, d, 100 * (d / diam_mm[k] - 1),
+                      metric(&m, "texture.pores.density_per_cm2"));
         assert_true(fabs(cnt - placed) <= 0.05 * placed);
         assert_near(d / diam_mm[k], 1, 0.10);
         assert_near(metric(&m, "texture.pores.density_per_cm2"), cnt / area_cm2, 1e-9);
@@ -429,7 +439,8 @@ static void test_lines_segments(void **state)
     static const double angles[6] = {0, 30, 45, 60, 90, 120};
     for (int k = 0; k < 6; k++) { /* one segment per cell of a 3×2 grid */
         double cx = (k % 3 + 0.5) * n / 3.0, cy = (k / 3 + 0.5) * n / 2.0, a = angles[k] * PI / 180;
-        double ax = cx - len / 2 * cos(a), ay = cy - len / 2 * sin(a), bx = cx + len / 2 * cos(a), by = cy + len / 2 * sin(a);
+        double ax = cx - len / 2 * cos(a), ay = cy - len / 2 * sin(a), bx = cx + len / 2 * cos(a),
+               by = cy + len / 2 * sin(a);
         for (int y = (int)fmin(ay, by) - 8; y <= (int)fmax(ay, by) + 8; y++)
             for (int x = (int)fmin(ax, bx) - 8; x <= (int)fmax(ax, bx) + 8; x++) {
                 double d = seg_dist(x, y, ax, ay, bx, by);
@@ -440,10 +451,11 @@ static void test_lines_segments(void **state)
     skinq_metrics m = {0};
     analyze(ctx, L, NULL, n, n, NULL, ppm, &o, &m);
     double expect = 6 * len / ppm / (n * (double)n / (ppm * ppm) / 100);
-    double dens = metric(&m, "texture.lines.density_mm_per_cm2"), con = metric(&m, "texture.lines.mean_contrast");
+    double dens = metric(&m, "texture.lines.density_mm_per_cm2"),
+           con = metric(&m, "texture.lines.mean_contrast");
     const double A60 = 76 * log(78 / (78 - A)); /* the depth in L* units at L* 60 */
-    print_message("lines: density %.4f mm/cm2 (true %.4f, %.1f %%), mean contrast %.2f L*@60 (true %.2f)\n", dens,
-                  expect, 100 * (dens / expect - 1), con, A60);
+    print_message("lines: density %.4f mm/cm2 (true %.4f, %.1f %%), mean contrast %.2f L*@60 (true %.2f)\n",
+                  dens, expect, 100 * (dens / expect - 1), con, A60);
     assert_near(dens / expect, 1, 0.10);
     assert_near(con / A60, 1, 0.25);
     assert_string_equal(unit_of(&m, "texture.lines.density_mm_per_cm2"), "mm/cm2");
@@ -476,8 +488,8 @@ static void test_pyramid_scales(void **state)
                 dark_disc(L, n, n, at[gx], at[gy], diam_mm[k] * ppm, 10 + 5 * tu_uniform(&rs));
         analyze(ctx, L, NULL, n, n, NULL, ppm, &o, &m);
         double cnt = metric(&m, "texture.pores.count"), d = metric(&m, "texture.pores.mean_diameter_mm");
-        print_message("pyramid discs %.2f mm: count %.0f of 100, mean diameter %.4f mm (%.1f %%)\n", diam_mm[k], cnt, d,
-                      100 * (d / diam_mm[k] - 1));
+        print_message("pyramid discs %.2f mm: count %.0f of 100, mean diameter %.4f mm (%.1f %%)\n",
+                      diam_mm[k], cnt, d, 100 * (d / diam_mm[k] - 1));
         assert_true(fabs(cnt - 100) <= 5);
         assert_near(d / diam_mm[k], 1, 0.10);
     }
@@ -492,18 +504,22 @@ static void test_pyramid_scales(void **state)
             double cx = q == 1 ? 200 : 512, cy = q == 0 ? 200 : q == 1 ? 600 : 840, a = angles[q] * PI / 180;
             if (q == 1)
                 a = 5 * PI / 180, cy = 40;
-            double ax = cx - len / 2 * cos(a), ay = cy - len / 2 * sin(a), bx = cx + len / 2 * cos(a), by = cy + len / 2 * sin(a);
+            double ax = cx - len / 2 * cos(a), ay = cy - len / 2 * sin(a), bx = cx + len / 2 * cos(a),
+                   by = cy + len / 2 * sin(a);
             for (int y = (int)fmax(0, fmin(ay, by) - 6 * s); y <= (int)fmin(n - 1, fmax(ay, by) + 6 * s); y++)
-                for (int x = (int)fmax(0, fmin(ax, bx) - 6 * s); x <= (int)fmin(n - 1, fmax(ax, bx) + 6 * s); x++) {
+                for (int x = (int)fmax(0, fmin(ax, bx) - 6 * s); x <= (int)fmin(n - 1, fmax(ax, bx) + 6 * s);
+                     x++) {
                     double dd = seg_dist(x, y, ax, ay, bx, by);
                     L[(size_t)y * n + x] -= (float)(A * exp(-dd * dd / (2 * s * s)));
                 }
         }
         analyze(ctx, L, NULL, n, n, NULL, ppm, &o, &m);
         double expect = 3 * len / ppm / (n * (double)n / (ppm * ppm) / 100), A60 = 76 * log(78 / (78 - A));
-        double dens = metric(&m, "texture.lines.density_mm_per_cm2"), con = metric(&m, "texture.lines.mean_contrast");
-        print_message("pyramid lines sigma %.0f px: length %+.1f %%, contrast %.2f L*@60 (true %.2f, %+.1f %%)\n", s,
-                      100 * (dens / expect - 1), con, A60, 100 * (con / A60 - 1));
+        double dens = metric(&m, "texture.lines.density_mm_per_cm2"),
+               con = metric(&m, "texture.lines.mean_contrast");
+        print_message(
+            "pyramid lines sigma %.0f px: length %+.1f %%, contrast %.2f L*@60 (true %.2f, %+.1f %%)\n", s,
+            100 * (dens / expect - 1), con, A60, 100 * (con / A60 - 1));
         /* the round ends add about a profile width at each end: the wider, the longer */
         assert_true(dens / expect > 0.98 && dens / expect < 1 + 0.05 * s);
         assert_near(con / A60, 1, 0.2);
@@ -548,7 +564,8 @@ static void test_pyramid_small(void **state)
             print_message("small image: %.0f of 4 pores\n", metric(&a, "texture.pores.count"));
             assert_near(metric(&a, "texture.pores.count"), 4, 0);
         } else {
-            double dens = metric(&a, "texture.lines.density_mm_per_cm2"), expect = 100 / 20.0 / (w * (double)h / 4e4);
+            double dens = metric(&a, "texture.lines.density_mm_per_cm2"),
+                   expect = 100 / 20.0 / (w * (double)h / 4e4);
             print_message("small image: line length %+.1f %%\n", 100 * (dens / expect - 1));
             assert_near(dens / expect, 1, 0.25); /* the round ends: ~5 px on 100 */
         }
@@ -591,8 +608,8 @@ static void test_spots_tone(void **state)
     analyze(ctx, L, mel, n, n, NULL, ppm, &o, &m);
     double cnt = metric(&m, "texture.spots.count"), frac = metric(&m, "texture.spots.area_fraction");
     double true_frac = ns * PI * r * r / (n * (double)n);
-    print_message("spots: %.0f of %d, area fraction %.5f (true %.5f); tone_evenness %.4f (true 2)\n", cnt, ns, frac,
-                  true_frac, metric(&m, "texture.tone_evenness"));
+    print_message("spots: %.0f of %d, area fraction %.5f (true %.5f); tone_evenness %.4f (true 2)\n", cnt, ns,
+                  frac, true_frac, metric(&m, "texture.tone_evenness"));
     assert_near(cnt, ns, 0);
     assert_near(frac / true_frac, 1, 0.15);
     assert_near(metric(&m, "texture.tone_evenness"), 2, 0.01);
@@ -616,7 +633,8 @@ static double srgb_lin(int v)
 /* CIE L* of linear sRGB scaled by k (D65, Y from the sRGB matrix's middle row). */
 static float lstar_scaled(const uint8_t *rgb, double k)
 {
-    double Y = k * (0.2126729 * srgb_lin(rgb[0]) + 0.7151522 * srgb_lin(rgb[1]) + 0.0721750 * srgb_lin(rgb[2]));
+    double Y =
+        k * (0.2126729 * srgb_lin(rgb[0]) + 0.7151522 * srgb_lin(rgb[1]) + 0.0721750 * srgb_lin(rgb[2]));
     double f = Y > 216.0 / 24389 ? cbrt(Y) : (24389.0 / 27 * Y + 16) / 116;
     return (float)(116 * f - 16);
 }
@@ -699,8 +717,9 @@ static void test_ladder_monotonic(void **state)
         analyze(ctx, L, NULL, lad.w, lad.h, NULL, lad.ppm, &o, &m);
         double v[3] = {metric(&m, "texture.roughness.sq"), metric(&m, "texture.psd.fine"),
                        metric(&m, "texture.pores.density_per_cm2")};
-        print_message("ladder %d: amplitude %.3f, pores %.1f/cm2 -> sq %.4f L*, fine %.4f L*^2, pores %.1f/cm2\n", k,
-                      lad.amp[k], lad.density[k], v[0], v[1], v[2]);
+        print_message(
+            "ladder %d: amplitude %.3f, pores %.1f/cm2 -> sq %.4f L*, fine %.4f L*^2, pores %.1f/cm2\n", k,
+            lad.amp[k], lad.density[k], v[0], v[1], v[2]);
         for (int q = 0; q < 3; q++) {
             assert_true(v[q] > prev[q]);
             prev[q] = v[q];
@@ -730,12 +749,20 @@ static void test_brightness(void **state)
     skinq_texture_default_options(&o);
     o.tile = 256;
     skinq_metrics base = {0}, m = {0};
-    static const char *const invariant[] = {"texture.psd.slope", "texture.glcm.contrast", "texture.glcm.dissimilarity",
-                                            "texture.glcm.homogeneity", "texture.glcm.asm", "texture.glcm.energy",
-                                            "texture.glcm.correlation", "texture.glcm.entropy", "texture.pores.count",
-                                            "texture.pores.mean_diameter_mm", "texture.lines.density_mm_per_cm2",
+    static const char *const invariant[] = {"texture.psd.slope",
+                                            "texture.glcm.contrast",
+                                            "texture.glcm.dissimilarity",
+                                            "texture.glcm.homogeneity",
+                                            "texture.glcm.asm",
+                                            "texture.glcm.energy",
+                                            "texture.glcm.correlation",
+                                            "texture.glcm.entropy",
+                                            "texture.pores.count",
+                                            "texture.pores.mean_diameter_mm",
+                                            "texture.lines.density_mm_per_cm2",
                                             "texture.lines.mean_contrast"};
-    static const char *const amplitude[] = {"texture.roughness.sa", "texture.roughness.sq", "texture.tone_evenness"};
+    static const char *const amplitude[] = {"texture.roughness.sa", "texture.roughness.sq",
+                                            "texture.tone_evenness"};
     static const char *const power[] = {"texture.psd.fine", "texture.psd.medium", "texture.psd.total"};
     const double ks[3] = {1.0, 0.9, 1.1};
     for (int i = 0; i < 3; i++) {
@@ -787,21 +814,25 @@ static void test_threads_and_maps(void **state)
     float *L = ladder_lstar(lad.img[4]), *mel = malloc(sizeof *mel * (size_t)w * h);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) /* melanin index 100·log10(1/R) of the linear red channel */
-            mel[(size_t)y * w + x] = (float)(100 * log10(1 / fmax(srgb_lin(skinq_image_row(lad.img[4], y)[3 * x]), 1e-4)));
+            mel[(size_t)y * w + x] =
+                (float)(100 * log10(1 / fmax(srgb_lin(skinq_image_row(lad.img[4], y)[3 * x]), 1e-4)));
     skinq_mask *roi = NULL;
     assert_int_equal(skinq_mask_new(c1, w, h, 0, &roi), SKINQ_OK);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
-            roi->data[(size_t)y * roi->stride + x] = (uint8_t)((x - 250) * (x - 250) + (y - 260) * (y - 260) < 230 * 230);
+            roi->data[(size_t)y * roi->stride + x] =
+                (uint8_t)((x - 250) * (x - 250) + (y - 260) * (y - 260) < 230 * 230);
     skinq_texture_options o;
     skinq_texture_default_options(&o);
     o.tile = 128;
     char maps[512];
-    const skinq_maps_options mo = {.dir = tu_path(maps, sizeof maps, "texture_maps"), .color_max_size = 1024, .texture_max_size = 2048};
+    const skinq_maps_options mo = {
+        .dir = tu_path(maps, sizeof maps, "texture_maps"), .color_max_size = 1024, .texture_max_size = 2048};
     skinq_metrics a = {0}, b = {0};
     skinq_texture_plan *plan = NULL; /* with maps: plan and execute */
     assert_int_equal(skinq_texture_plan_new(c1, &o, &plan), SKINQ_OK);
-    assert_int_equal(skinq_texture_execute(c1, plan, L, mel, w, h, (size_t)w, roi, lad.ppm, &mo, &a), SKINQ_OK);
+    assert_int_equal(skinq_texture_execute(c1, plan, L, mel, w, h, (size_t)w, roi, lad.ppm, &mo, &a),
+                     SKINQ_OK);
     skinq_texture_plan_free(&plan);
     analyze(c2, L, mel, w, h, roi, lad.ppm, &o, &b);
     assert_int_equal(a.count, b.count);
@@ -1029,14 +1060,17 @@ static void test_pores_lines_one_pass(void **state)
             skinq_texture_options o;
             skinq_texture_default_options(&o);
             o.metrics = SKINQ_TEXTURE_PORES | SKINQ_TEXTURE_LINES;
-            assert_int_equal(skinq_texture_analyze(ctx, L, NULL, w, h, (size_t)w, use_roi ? roi : NULL, 20, &o, &both),
-                             SKINQ_OK);
+            assert_int_equal(
+                skinq_texture_analyze(ctx, L, NULL, w, h, (size_t)w, use_roi ? roi : NULL, 20, &o, &both),
+                SKINQ_OK);
             o.metrics = SKINQ_TEXTURE_PORES;
-            assert_int_equal(skinq_texture_analyze(ctx, L, NULL, w, h, (size_t)w, use_roi ? roi : NULL, 20, &o, &sep),
-                             SKINQ_OK);
+            assert_int_equal(
+                skinq_texture_analyze(ctx, L, NULL, w, h, (size_t)w, use_roi ? roi : NULL, 20, &o, &sep),
+                SKINQ_OK);
             o.metrics = SKINQ_TEXTURE_LINES;
-            assert_int_equal(skinq_texture_analyze(ctx, L, NULL, w, h, (size_t)w, use_roi ? roi : NULL, 20, &o, &sep),
-                             SKINQ_OK);
+            assert_int_equal(
+                skinq_texture_analyze(ctx, L, NULL, w, h, (size_t)w, use_roi ? roi : NULL, 20, &o, &sep),
+                SKINQ_OK);
             assert_int_equal(both.count, sep.count);
             for (size_t i = 0; i < both.count; i++) {
                 assert_string_equal(both.items[i].path, sep.items[i].path);
@@ -1044,8 +1078,9 @@ static void test_pores_lines_one_pass(void **state)
                     fail_msg("%s: one pass %.17g, separate %.17g", both.items[i].path, both.items[i].value,
                              sep.items[i].value);
             }
-            print_message("roi %d, %d thread(s): pores %.0f, lines %.4f mm/cm2, contrast %.4f: one pass = separate\n",
-                          use_roi, threads, both.items[0].value, both.items[3].value, both.items[4].value);
+            print_message(
+                "roi %d, %d thread(s): pores %.0f, lines %.4f mm/cm2, contrast %.4f: one pass = separate\n",
+                use_roi, threads, both.items[0].value, both.items[3].value, both.items[4].value);
             assert_true(both.items[0].value > 50);
             assert_true(both.items[3].value > 0);
             skinq_metrics_free(&both);
@@ -1057,7 +1092,19 @@ static void test_pores_lines_one_pass(void **state)
     free(L);
 }
 
-enum { M_RANDOM, M_TIES, M_EQUAL, M_ZEROS, M_DENORMAL, M_HUGE, M_INF, M_SORTED, M_REVERSED, M_NEGATIVE, M_KINDS };
+enum {
+    M_RANDOM,
+    M_TIES,
+    M_EQUAL,
+    M_ZEROS,
+    M_DENORMAL,
+    M_HUGE,
+    M_INF,
+    M_SORTED,
+    M_REVERSED,
+    M_NEGATIVE,
+    M_KINDS
+};
 
 static float med_gen(int kind, size_t i, size_t n, uint64_t *rs)
 {
@@ -1068,7 +1115,8 @@ static float med_gen(int kind, size_t i, size_t n, uint64_t *rs)
     case M_ZEROS: return (tu_rand(rs) & 1) ? -0.0f : 0.0f;
     case M_DENORMAL: return (float)(tu_uniform(rs) * 4 - 2) * FLT_MIN * 0.25f;
     case M_HUGE: return (float)((tu_uniform(rs) - 0.5) * 1e38);
-    case M_INF: return (tu_rand(rs) % 7 == 0) ? ((tu_rand(rs) & 1) ? INFINITY : -INFINITY) : (float)tu_uniform(rs);
+    case M_INF:
+        return (tu_rand(rs) % 7 == 0) ? ((tu_rand(rs) & 1) ? INFINITY : -INFINITY) : (float)tu_uniform(rs);
     case M_SORTED: return (float)i * 0.5f;
     case M_REVERSED: return (float)(n - i) * 0.5f;
     default: return -(float)(1 + tu_uniform(rs) * 1e-3); /* negative, close together */
@@ -1084,7 +1132,8 @@ static int cmp_float(const void *a, const void *b)
 static void test_median_matches_quantile(void **state)
 {
     (void)state;
-    static const size_t sizes[] = {1, 2, 3, 4, 5, 8, 63, 64, 65, 4095, 4096, 4097, 4098, 10001, 65536, 300001, 300002};
+    static const size_t sizes[] = {1,    2,    3,    4,    5,     8,     63,     64,    65,
+                                   4095, 4096, 4097, 4098, 10001, 65536, 300001, 300002};
     uint64_t rs = tu_seed();
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
         for (int kind = 0; kind < M_KINDS; kind++) {
@@ -1115,15 +1164,22 @@ static void test_median_matches_quantile(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_psd_grating),      cmocka_unit_test(test_psd_noise_slopes),
-        cmocka_unit_test(test_glcm_reference),   cmocka_unit_test(test_pores_discs),
-        cmocka_unit_test(test_lines_segments),   cmocka_unit_test(test_pyramid_scales),
-        cmocka_unit_test(test_pyramid_small),    cmocka_unit_test(test_spots_tone),
-        cmocka_unit_test(test_ladder_monotonic), cmocka_unit_test(test_brightness),
-        cmocka_unit_test(test_threads_and_maps), cmocka_unit_test(test_stride),
+        cmocka_unit_test(test_psd_grating),
+        cmocka_unit_test(test_psd_noise_slopes),
+        cmocka_unit_test(test_glcm_reference),
+        cmocka_unit_test(test_pores_discs),
+        cmocka_unit_test(test_lines_segments),
+        cmocka_unit_test(test_pyramid_scales),
+        cmocka_unit_test(test_pyramid_small),
+        cmocka_unit_test(test_spots_tone),
+        cmocka_unit_test(test_ladder_monotonic),
+        cmocka_unit_test(test_brightness),
+        cmocka_unit_test(test_threads_and_maps),
+        cmocka_unit_test(test_stride),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_alloc_failures),
-        cmocka_unit_test(test_for_flags),        cmocka_unit_test(test_pores_lines_one_pass),
+        cmocka_unit_test(test_for_flags),
+        cmocka_unit_test(test_pores_lines_one_pass),
         cmocka_unit_test(test_median_matches_quantile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

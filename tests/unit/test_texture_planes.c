@@ -36,7 +36,9 @@ static void test_quantile_matches_sort(void **state)
                 v[i] = kind == 0   ? (float)tu_uniform(&rs)
                        : kind == 1 ? (float)(tu_rand(&rs) % 5)
                        : kind == 2 ? (float)(n - i)
-                       : kind == 3 ? (i % 7 == 0 ? (i % 2 ? -0.0f : 0.0f) : i % 11 == 0 ? 1e-40f : (float)(u * u * u))
+                       : kind == 3 ? (i % 7 == 0    ? (i % 2 ? -0.0f : 0.0f)
+                                      : i % 11 == 0 ? 1e-40f
+                                                    : (float)(u * u * u))
                                    : (float)(u * pow(10.0, (double)(tu_rand(&rs) % 60) - 30));
             }
             memcpy(s, v, n * sizeof *s);
@@ -70,8 +72,10 @@ static skinq_image *skin_image(skinq_ctx *ctx, int w, int h, uint64_t *rs)
             double line = fabs(y - 0.3 * x - 40) < 1.5 ? -18 : 0;
             double spot = ((x - 300) * (x - 300) + (y - 200) * (y - 200) < 100) ? -40 : 0;
             for (int c = 0; c < 3; c++) {
-                double v = (c == 0 ? 200 : c == 1 ? 150 : 125) + tone + pore + line + (c == 0 ? 0.3 : 1) * spot +
-                           4 * (tu_uniform(rs) - 0.5);
+                double v = (c == 0   ? 200
+                            : c == 1 ? 150
+                                     : 125) +
+                           tone + pore + line + (c == 0 ? 0.3 : 1) * spot + 4 * (tu_uniform(rs) - 0.5);
                 row[3 * x + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
             }
         }
@@ -123,7 +127,8 @@ static void test_planes16_equal_rounded_floats(void **state)
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * stride + (size_t)x;
             long want = lrintf(L[i] * SKINQ_L16_SCALE);
-            if (labs((long)L16[i] - want) > 1 || fabs(L16[i] / SKINQ_L16_SCALE - L[i]) > 0.5 / SKINQ_L16_SCALE + 1e-5)
+            if (labs((long)L16[i] - want) > 1 ||
+                fabs(L16[i] / SKINQ_L16_SCALE - L[i]) > 0.5 / SKINQ_L16_SCALE + 1e-5)
                 fail_msg("L16 at %d,%d: %u for L* %.6f", x, y, L16[i], L[i]);
             if (!isfinite(mel[i]))
                 assert_int_equal(mel16[i], SKINQ_MEL16_NONE);
@@ -205,7 +210,8 @@ static void test_texture16_matches_float(void **state)
         skinq_metrics a = {0}, b = {0};
         const skinq_mask *r = masked ? roi : NULL;
         assert_int_equal(skinq_texture_execute(ctx, p, L, mel, w, h, (size_t)w, r, 20, NULL, &a), SKINQ_OK);
-        assert_int_equal(skinq_texture_execute16(ctx, p, L16, mel16, w, h, (size_t)w, r, 20, NULL, &b), SKINQ_OK);
+        assert_int_equal(skinq_texture_execute16(ctx, p, L16, mel16, w, h, (size_t)w, r, 20, NULL, &b),
+                         SKINQ_OK);
         assert_int_equal(a.count, b.count);
         for (size_t i = 0; i < a.count; i++) {
             const char *path = a.items[i].path;
@@ -213,7 +219,8 @@ static void test_texture16_matches_float(void **state)
             /* L* rounded by at most 1/1280: spectra, roughness and tone move by ~1e-4 of themselves;
              * GLCM levels and detections at a threshold may flip for a few pixels */
             double tol = strstr(path, "glcm") || strstr(path, "pores") || strstr(path, "lines") ? 5e-3
-                         : strstr(path, "spots") ? 2e-2 : 1e-3;
+                         : strstr(path, "spots")                                                ? 2e-2
+                                                                                                : 1e-3;
             if (!(fabs(x - y) <= tol * (fabs(x) + 1e-6)) && !(isnan(x) && isnan(y)))
                 fail_msg("%s (%s ROI): float %.9g, 16-bit %.9g", path, masked ? "ellipse" : "no", x, y);
         }
@@ -250,7 +257,8 @@ static void test_spots_coarse_baseline_with_roi(void **state)
             roi->data[(size_t)y * roi->stride + x] = (uint8_t)inside;
             L[(size_t)y * w + x] = 60;
             /* outside: 60 MI darker (hair, a tattoo); inside a slow gradient and noise */
-            mel[(size_t)y * w + x] = (float)((inside ? 40 + 0.01 * x + 0.005 * y : 100) + 0.4 * (tu_uniform(&rs) - 0.5));
+            mel[(size_t)y * w + x] =
+                (float)((inside ? 40 + 0.01 * x + 0.005 * y : 100) + 0.4 * (tu_uniform(&rs) - 0.5));
         }
     int ns = 0;
     double area = 0;
@@ -273,7 +281,8 @@ static void test_spots_coarse_baseline_with_roi(void **state)
     assert_int_equal(skinq_texture_analyze(ctx, L, mel, w, h, (size_t)w, roi, ppm, &o, &m), SKINQ_OK);
     uint64_t inside = (uint64_t)900 * h;
     double cnt = metric(&m, "texture.spots.count"), frac = metric(&m, "texture.spots.area_fraction");
-    print_message("spots with ROI: %.0f of %d, area fraction %.6f (true %.6f)\n", cnt, ns, frac, area / inside);
+    print_message("spots with ROI: %.0f of %d, area fraction %.6f (true %.6f)\n", cnt, ns, frac,
+                  area / inside);
     assert_near(cnt, ns, 0);
     assert_near(frac / (area / inside), 1, 0.15);
     skinq_metrics_free(&m);

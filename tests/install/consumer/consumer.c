@@ -25,7 +25,8 @@ static int image_roundtrip(skinq_ctx *ctx, const char *path)
             p[0] = (uint8_t)(4 * x), p[1] = (uint8_t)(5 * y), p[2] = 128;
         }
     skinq_image_header h;
-    if ((st = skinq_png_write(ctx, path, img)) == SKINQ_OK && (st = skinq_image_probe(ctx, path, &h)) == SKINQ_OK)
+    if ((st = skinq_png_write(ctx, path, img)) == SKINQ_OK &&
+        (st = skinq_image_probe(ctx, path, &h)) == SKINQ_OK)
         st = skinq_image_load(ctx, path, &back, NULL);
     int bad = st != SKINQ_OK ? fail(ctx, path, st) : 0;
     if (!bad && (strcmp(h.format, "png") != 0 || back->width != 64 || back->height != 48 ||
@@ -74,7 +75,8 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/consumer-%d.png", argc > 1 ? argv[1] : ".", (int)sizeof(skinq_settings));
     int bad = image_roundtrip(ctx, path) || fit_metrics(ctx);
     if (!bad)
-        printf("skinq %s, API %d, %d threads\n", skinq_version(), skinq_version_api(), skinq_ctx_threads(ctx));
+        printf("skinq %s, API %d, %d threads\n", skinq_version(), skinq_version_api(),
+               skinq_ctx_threads(ctx));
     skinq_ctx_close(&ctx);
     return bad;
 }
