@@ -412,10 +412,10 @@ typedef struct skinq_color_options {
     skinq_rect ref;
     int has_white; /**< 1: `white` is a white/grey patch; gains in linear RGB before any metric */
     skinq_rect white;
-    double
-        white_reflectance; /**< reflectance the patch is normalised to (default 1: the patch reads white) */
-    double red_threshold;  /**< a* units above the reference median for red_area_* (default 5) */
-    uint64_t reserved[4];  /**< zero: room to grow inside skinq_analysis_options */
+    /** reflectance the patch is normalised to (default 1: the patch reads white) */
+    double white_reflectance;
+    double red_threshold; /**< a* units above the reference median for red_area_* (default 5) */
+    uint64_t reserved[4]; /**< zero: room to grow inside skinq_analysis_options */
 } skinq_color_options;
 
 /** Defaults: no ref, no white, white_reflectance 1, red_threshold 5. */

@@ -64,8 +64,8 @@ typedef struct skinq_bench_options {
     size_t size;     /**< sizeof(skinq_bench_options), set by skinq_bench_default_options() */
     const char *dir; /**< sample set: every .jpg/.png in it; NULL: generated 12- and 24-MP photos */
     int threads;     /**< the multi-threaded runs' thread count (0 = the ctx's) */
-    unsigned
-        isa_mask; /**< ISA ceiling (SKINQ_ISA_* bits, as skinq_settings.isa_mask; default SKINQ_ISA_ALL) */
+    /** ISA ceiling (SKINQ_ISA_* bits, as skinq_settings.isa_mask; default SKINQ_ISA_ALL) */
+    unsigned isa_mask;
     int isa_only; /**< 0 (default): every level from scalar up to isa_mask the CPU has; 1: the
                        level isa_mask names alone (SKINQ_E_INVALID when the CPU lacks it) */
     int runs;     /**< timed repetitions per stage, 1..64 (default 5) */
@@ -138,14 +138,19 @@ skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, in
 
 /**
  * The skin colour model of the phantoms (lib/synth/skin.c), Beer–Lambert in optical density:
- *   OD_c = melanin·SKINQ_SYNTH_MELANIN_OD[c] + hemoglobin·SKINQ_SYNTH_HEMOGLOBIN_OD[c] +
- * SKINQ_SYNTH_BASE_OD[c] linear reflectance R_c = shading · 10^(−OD_c), then white-balance gains and
- * exposure, then sRGB encoding (IEC 61966-2-1) to 8 bits; c = R, G, B. Melanin: absorption ∝ λ^−3.33
- * (Jacques, "Optical properties of biological tissues", Phys Med Biol 2013) evaluated at sRGB band centres
- * 610/550/465 nm, normalised to blue = 1. Hemoglobin: oxy-hemoglobin molar extinction (Prahl, omlc.org
- * tabulation) at the same band centres (1506, 43016, ~38000 cm⁻¹/M), normalised to green = 1. Camera bands
- * are broad, so these are directions of a simplified model, not spectral truth: analyses are tested on how
- * well they recover the concentrations put in with these same vectors.
+ *
+ *     OD_c = melanin·MEL[c] + hemoglobin·HB[c] + BASE[c]        (c = R, G, B)
+ *     R_c  = shading · 10^(−OD_c)                               (linear reflectance)
+ *
+ * with MEL, HB, BASE = SKINQ_SYNTH_MELANIN_OD, SKINQ_SYNTH_HEMOGLOBIN_OD, SKINQ_SYNTH_BASE_OD; then
+ * white-balance gains and exposure, then sRGB encoding (IEC 61966-2-1) to 8 bits.
+ * Melanin: absorption ∝ λ^−3.33 (Jacques, "Skin optics", OMLC News 1998; reviewed in Jacques,
+ * "Optical properties of biological tissues", Phys Med Biol 2013) at sRGB band centres
+ * 610/550/465 nm, normalised to blue = 1. Hemoglobin: oxy-hemoglobin molar extinction (Prahl,
+ * omlc.org tabulation) at the same band centres (1506, 43016, ~38000 cm⁻¹/M), normalised to
+ * green = 1. Camera bands are broad, so these are directions of a simplified model, not spectral
+ * truth: analyses are tested on how well they recover the concentrations put in with these same
+ * vectors.
  */
 #define SKINQ_SYNTH_MELANIN_OD                                                                               \
     {                                                                                                        \
