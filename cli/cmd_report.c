@@ -1,12 +1,14 @@
 /* cmd_report.c -- `skinq report`: the HTML report of a subject's tracked sites. */
 #include "cli.h"
 
+#include <string.h>
+
 static const char *opt_subject, *opt_site, *opt_store, *opt_out;
 
 static const cli_option report_options[] = {
     {"subject", 0, OPT_STRING, &opt_subject, "ID", "subject (required)"},
     {"site", 0, OPT_STRING, &opt_site, "NAME", "only this site"},
-    {"out", 'o', OPT_STRING, &opt_out, "FILE", "the HTML file to write (required)"},
+    {"out", 'o', OPT_STRING, &opt_out, "FILE", "the HTML file to write, - for stdout (required)"},
     {"store", 0, OPT_STRING, &opt_store, "PATH", "session store (default $SKINQ_STORE, else ./skinq.db)"},
     CLI_OPTIONS_END,
 };
@@ -30,10 +32,11 @@ static int run(const cli_command *self, int argc, char **argv)
         st = skinq_report_html(ctx, store, opt_subject, opt_site, opt_out);
     if (st == SKINQ_OK) {
         if (!g_opts.quiet)
-            fprintf(stderr, "skinq: wrote %s\n", opt_out);
+            fprintf(stderr, "skinq: wrote %s\n", strcmp(opt_out, "-") ? opt_out : "the report to stdout");
         rc = EXIT_OK;
     } else {
-        /* writing the output file is not a bad input: an unwritable --out is exit 1 */
+        /* writing the output file is not a bad input: an unwritable --out is exit 1; a --out
+         * that is no regular file (a FIFO, a device) is refused as SKINQ_E_UNSUPPORTED: exit 3 */
         rc = st == SKINQ_E_IO ? (cli_fail(ctx, st), EXIT_INTERNAL) : cli_fail(ctx, st);
     }
     skinq_store_close(&store);

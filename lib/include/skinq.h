@@ -250,8 +250,10 @@ skinq_status skinq_image_load(skinq_ctx *ctx, const char *path, skinq_image **ou
 
 /**
  * Write an 8-bit gray/RGB/RGBA or 16-bit gray/RGB image as PNG, atomically: the data goes to
- * a temporary file in the same directory which is renamed over `path` only when complete.
- * @return SKINQ_OK, SKINQ_E_INVALID (unsupported layout), SKINQ_E_IO.
+ * a temporary file in the same directory which is fsync'ed and renamed over `path` only when
+ * complete. A symbolic link is followed (its target replaced, the link kept).
+ * @return SKINQ_OK, SKINQ_E_INVALID (unsupported layout), SKINQ_E_UNSUPPORTED (`path` is a
+ *         directory, device, FIFO or socket: nothing written), SKINQ_E_IO.
  */
 skinq_status skinq_png_write(skinq_ctx *ctx, const char *path, const skinq_image *img);
 
@@ -1397,9 +1399,10 @@ skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subje
  * the session timeline, and for each stored metric that informs a scar-scale item
  * (vascularity, pigmentation, relief, extent) its series as a chart with the exponential
  * healing fit and its standard errors where there are >= 3 points. Measurements only: no
- * made-up clinical score. Written atomically.
+ * made-up clinical score. Written atomically like skinq_png_write(); `out_path` "-" writes it
+ * to stdout.
  * @return SKINQ_OK; SKINQ_E_TOO_FEW when nothing is stored for the subject; SKINQ_E_STORE;
- *         SKINQ_E_IO.
+ *         SKINQ_E_UNSUPPORTED (`out_path` is not a regular file); SKINQ_E_IO.
  */
 skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *subject, const char *site,
                                const char *out_path);

@@ -6,20 +6,33 @@
 
 #include "core/core.h"
 
-/** A file being written under a temporary name beside its final path. */
+/** A file being written under a temporary name beside its final path (atomic.c: the rules). */
 typedef struct skinq_atomic_file {
     FILE *f;
-    char *tmp_path; /* both paths through ctx's allocator */
-    char *final_path;
+    char *tmp_path;   /* all paths through ctx's allocator */
+    char *final_path; /* the file replaced: the path given, or the target of its symbolic links */
+    char *shown_path; /* the path given, for messages */
+    char *dir_path;   /* final_path's folder, fsync'ed after the rename */
+    int to_stdout;    /* "-" given to skinq_atomic_open_or_stdout(): f is stdout */
     skinq_ctx *ctx;
 } skinq_atomic_file;
 
-/** Open `path`.tmp.XXXXXX for writing. @return SKINQ_OK or SKINQ_E_IO (message names path). */
+/** Resolve `path` (symbolic links followed to their target), clean stale temporaries of it and
+ *  open `target`.tmp.PID.RANDOM for writing. @return SKINQ_OK; SKINQ_E_UNSUPPORTED when the
+ *  path is a directory, device, FIFO or socket ("'PATH': not a regular file (a FIFO)"; nothing
+ *  is created); SKINQ_E_IO (message names path); SKINQ_E_NOMEM. */
 skinq_status skinq_atomic_open(skinq_ctx *ctx, const char *path, skinq_atomic_file *af);
-/** Flush, close and rename over the final path; on failure the temporary file is removed. */
+/** As skinq_atomic_open(), but "-" means standard output (commit flushes it, never closes it). */
+skinq_status skinq_atomic_open_or_stdout(skinq_ctx *ctx, const char *path, skinq_atomic_file *af);
+/** Flush, fsync, close and rename over the final path, then fsync its folder; on failure the
+ *  temporary file is removed and the final path is untouched. */
 skinq_status skinq_atomic_commit(skinq_ctx *ctx, skinq_atomic_file *af);
 /** Close and remove the temporary file (after an error). NULL-safe on a zeroed struct. */
 void skinq_atomic_abort(skinq_atomic_file *af);
+/** How many fsync calls of the atomic writer succeeded in this process (for tests). */
+unsigned long skinq_atomic_fsync_count(void);
+/** "a FIFO", "a character device", ... for a st_mode that is not a regular file. */
+const char *skinq_mode_kind(unsigned mode);
 
 /** Create a folder for outputs if missing. @return SKINQ_OK or SKINQ_E_IO (exists as a file, cannot create).
  */

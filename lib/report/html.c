@@ -565,7 +565,7 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
                         site ? " site " : "", site ? site : "");
     skinq_atomic_file af = {0};
     if (st == SKINQ_OK)
-        st = skinq_atomic_open(ctx, out_path, &af);
+        st = skinq_atomic_open_or_stdout(ctx, out_path, &af);
     if (st == SKINQ_OK) {
         write_head(af.f, subject);
         for (int k = 0; k < c.n && st == SKINQ_OK; k++)

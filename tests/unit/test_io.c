@@ -2,13 +2,21 @@
  * interlaced), JPEG decode against known pixels, all 8 EXIF orientations, ICC conversion,
  * every bad-input case with its status and message, size limits, atomic writes, and
  * allocation-failure injection. */
+#define _XOPEN_SOURCE 700 /* mknod(): a private device node for the output-path test */
+
 #include <dirent.h>
+#include <fcntl.h>
 #include <lcms2.h>
 #include <math.h>
 #include <png.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io/io.h"
@@ -500,6 +508,130 @@ static void test_atomic_writes(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* Output paths (issue 17, defect 4): symbolic links are written through, anything that is not
+ * a regular file is refused before a byte is written, and every write is fsync'ed. */
+static void test_atomic_paths(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_image *a = tu_pattern_image(ctx, 20, 10, 3, 8);
+    mkdir(P("ap"), 0777);
+    mkdir(P("ap/real"), 0777);
+    /* a link (relative) to an existing file: the target is replaced, the link stays a link */
+    assert_int_equal(skinq_png_write(ctx, P("ap/real/t.png"), a), SKINQ_OK);
+    assert_int_equal(truncate(P("ap/real/t.png"), 3), 0);
+    assert_int_equal(symlink("real/t.png", P("ap/link.png")), 0);
+    unsigned long before = skinq_atomic_fsync_count();
+    assert_int_equal(skinq_png_write(ctx, P("ap/link.png"), a), SKINQ_OK);
+    assert_true(skinq_atomic_fsync_count() - before >= 2); /* the file, then its folder */
+    struct stat sb;
+    assert_int_equal(lstat(P("ap/link.png"), &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+    skinq_image *back = NULL;
+    assert_int_equal(skinq_image_load(ctx, P("ap/real/t.png"), &back, NULL), SKINQ_OK);
+    assert_same_pixels(a, back);
+    skinq_image_free(&back);
+    assert_int_equal(count_temporaries(P("ap")), 0);
+    assert_int_equal(count_temporaries(P("ap/real")), 0);
+    /* refused: a FIFO (without blocking), a directory, a link to a directory, a device */
+    assert_int_equal(mkfifo(P("ap/fifo.png"), 0666), 0);
+    assert_int_equal(skinq_png_write(ctx, P("ap/fifo.png"), a), SKINQ_E_UNSUPPORTED);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "fifo.png': not a regular file (a FIFO)"));
+    assert_int_equal(lstat(P("ap/fifo.png"), &sb), 0);
+    assert_true(S_ISFIFO(sb.st_mode));
+    assert_int_equal(skinq_png_write(ctx, P("ap/real"), a), SKINQ_E_UNSUPPORTED);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "(a directory)"));
+    assert_int_equal(symlink("real", P("ap/dirlink.png")), 0);
+    skinq_jpeg_options o = tu_jpeg_options(90, 1, NULL, 0);
+    assert_int_equal(skinq_jpeg_write(ctx, P("ap/dirlink.png"), a, &o), SKINQ_E_UNSUPPORTED);
+    /* a device: a private node when root can make one, then (only if that was refused: a writer
+     * without the fix, run as root, would replace it) the system's /dev/null */
+    if (geteuid() == 0 && mknod(P("ap/null"), S_IFCHR | 0666, makedev(1, 3)) == 0) {
+        assert_int_equal(skinq_png_write(ctx, P("ap/null"), a), SKINQ_E_UNSUPPORTED);
+        assert_int_equal(lstat(P("ap/null"), &sb), 0);
+        assert_true(S_ISCHR(sb.st_mode));
+    }
+    assert_int_equal(skinq_png_write(ctx, "/dev/null", a), SKINQ_E_UNSUPPORTED);
+    assert_string_equal(skinq_ctx_error(ctx), "'/dev/null': not a regular file (a character device)");
+    assert_int_equal(stat("/dev/null", &sb), 0);
+    assert_true(S_ISCHR(sb.st_mode));
+    assert_int_equal(count_temporaries(P("ap")), 0);
+    skinq_image_free(&a);
+    skinq_ctx_close(&ctx);
+}
+
+/* A write that fails (the file size limit, which holds even for root) leaves neither a partial
+ * file nor a temporary, and the old file stays as it was. */
+static void test_atomic_failed_write(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_image *big = tu_pattern_image(ctx, 256, 256, 3, 8);
+    mkdir(P("fw"), 0777);
+    FILE *f = fopen(P("fw/old.png"), "wb");
+    assert_non_null(f);
+    fputs("old", f);
+    fclose(f);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 4096;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    skinq_status st_new = skinq_png_write(ctx, P("fw/new.png"), big);
+    skinq_status st_old = skinq_png_write(ctx, P("fw/old.png"), big);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(st_new, SKINQ_E_IO);
+    assert_int_equal(st_old, SKINQ_E_IO);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "old.png"));
+    assert_int_equal(tu_file_size(P("fw/new.png")), -1);
+    assert_int_equal(tu_file_size(P("fw/old.png")), 3);
+    assert_int_equal(count_temporaries(P("fw")), 0);
+    skinq_image_free(&big);
+    skinq_ctx_close(&ctx);
+}
+
+/* Temporaries of the same output left by a writer that is gone are removed by the next write;
+ * those of a live writer, of another output, or of unknown form stay. */
+static void test_atomic_stale_temporaries(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_image *a = tu_pattern_image(ctx, 8, 8, 1, 8);
+    mkdir(P("st"), 0777);
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    assert_true(child > 0);
+    waitpid(child, NULL, 0); /* a pid that is gone */
+    char name[128];
+    const char *keep[3], *gone[2];
+    snprintf(name, sizeof name, "st/o.png.tmp.%ld.1234abcd", (long)child);
+    gone[0] = P(name);
+    gone[1] = P("st/o.png.tmp.Ab3xYz"); /* an earlier version's, made two hours ago */
+    snprintf(name, sizeof name, "st/o.png.tmp.%ld.1234abcd", (long)getppid());
+    keep[0] = P(name); /* its writer is alive */
+    snprintf(name, sizeof name, "st/p.png.tmp.%ld.1234abcd", (long)child);
+    keep[1] = P(name); /* another output's */
+    keep[2] = P("st/o.png.tmp.notes");
+    const char *all[5] = {gone[0], gone[1], keep[0], keep[1], keep[2]};
+    for (int i = 0; i < 5; i++) {
+        FILE *f = fopen(all[i], "wb");
+        assert_non_null(f);
+        fclose(f);
+    }
+    struct timespec two_hours_ago[2] = {{time(NULL) - 7200, 0}, {time(NULL) - 7200, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, gone[1], two_hours_ago, 0), 0);
+    assert_int_equal(skinq_png_write(ctx, P("st/o.png"), a), SKINQ_OK);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(tu_file_size(gone[i]), -1);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tu_file_size(keep[i]), 0);
+    skinq_image_free(&a);
+    skinq_ctx_close(&ctx);
+}
+
 static void test_load_alloc_failures(void **state)
 {
     (void)state;
@@ -596,11 +728,12 @@ static void test_write_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_png_roundtrip),        cmocka_unit_test(test_png_variants),
-        cmocka_unit_test(test_jpeg_known_pixels),    cmocka_unit_test(test_exif_orientations),
-        cmocka_unit_test(test_icc_conversion),       cmocka_unit_test(test_bad_inputs),
-        cmocka_unit_test(test_atomic_writes),        cmocka_unit_test(test_load_alloc_failures),
-        cmocka_unit_test(test_write_alloc_failures),
+        cmocka_unit_test(test_png_roundtrip),       cmocka_unit_test(test_png_variants),
+        cmocka_unit_test(test_jpeg_known_pixels),   cmocka_unit_test(test_exif_orientations),
+        cmocka_unit_test(test_icc_conversion),      cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_atomic_writes),       cmocka_unit_test(test_atomic_paths),
+        cmocka_unit_test(test_atomic_failed_write), cmocka_unit_test(test_atomic_stale_temporaries),
+        cmocka_unit_test(test_load_alloc_failures), cmocka_unit_test(test_write_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
