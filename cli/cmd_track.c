@@ -310,7 +310,7 @@ static skinq_store *open_existing(skinq_ctx *ctx, int *rc)
         return NULL;
     }
     skinq_store *s = NULL;
-    skinq_status st = skinq_store_open(ctx, path, &s);
+    skinq_status st = skinq_store_open_readonly(ctx, path, &s);
     if (st != SKINQ_OK)
         *rc = cli_fail(ctx, st);
     return s;

@@ -123,7 +123,7 @@ static int run(const cli_command *self, int argc, char **argv)
         skinq_ctx_close(&ctx);
         return EXIT_STORE;
     }
-    skinq_status st = skinq_store_open(ctx, path, &store);
+    skinq_status st = skinq_store_open_readonly(ctx, path, &store);
     if (st == SKINQ_OK)
         st = skinq_store_query(ctx, store, opt_subject, opt_site, opt_metric, add_point, &s);
     if (st == SKINQ_OK && s.n == 0) {

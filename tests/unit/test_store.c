@@ -204,6 +204,111 @@ static void test_foreign_files(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* The whole file's sha256, or "" when it cannot be read. */
+static void file_sha(const char *path, char hex[65])
+{
+    hex[0] = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) == (size_t)n)
+        skinq_sha256_hex(b, (size_t)n, hex);
+    free(b);
+    fclose(f);
+}
+
+static int exists(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+/* A refused file is left byte-identical and gets no -wal/-shm (regression: the store used to
+ * switch a foreign database, or a newer store, to WAL before refusing it), whether opened for
+ * writing or reading; a read-only open creates nothing and never migrates. */
+static void check_untouched(skinq_ctx *ctx, const char *path, const char *why)
+{
+    char before[65], after[65], aux[600];
+    skinq_store *s = NULL;
+    file_sha(path, before);
+    assert_int_equal(skinq_store_open(ctx, path, &s), SKINQ_E_STORE);
+    assert_null(s);
+    assert_non_null(strstr(skinq_ctx_error(ctx), path));
+    assert_non_null(strstr(skinq_ctx_error(ctx), why));
+    assert_int_equal(skinq_store_open_readonly(ctx, path, &s), SKINQ_E_STORE);
+    assert_null(s);
+    assert_non_null(strstr(skinq_ctx_error(ctx), path));
+    assert_non_null(strstr(skinq_ctx_error(ctx), why));
+    file_sha(path, after);
+    assert_string_equal(before, after);
+    snprintf(aux, sizeof aux, "%s-wal", path);
+    assert_false(exists(aux));
+    snprintf(aux, sizeof aux, "%s-shm", path);
+    assert_false(exists(aux));
+}
+
+static void test_refused_files_untouched(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_store *s = NULL;
+    sqlite3 *db;
+    /* someone else's database, in the default rollback journal */
+    remove(P("foreign.db"));
+    sqlite3_open(P("foreign.db"), &db);
+    sqlite3_exec(db, "CREATE TABLE recipes(name TEXT); INSERT INTO recipes VALUES('soup')", NULL, NULL, NULL);
+    sqlite3_close(db);
+    check_untouched(ctx, P("foreign.db"), "not a skinq store");
+    /* a table named schema_version is not enough when it holds no version */
+    remove(P("foreign2.db"));
+    sqlite3_open(P("foreign2.db"), &db);
+    sqlite3_exec(db, "CREATE TABLE schema_version(x TEXT)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    check_untouched(ctx, P("foreign2.db"), "not a skinq store");
+    /* a store from a newer skinq, back in rollback mode (as another tool might leave it) */
+    remove(P("newer2.db"));
+    assert_int_equal(skinq_store_open(ctx, P("newer2.db"), &s), SKINQ_OK);
+    skinq_store_close(&s);
+    sqlite3_open(P("newer2.db"), &db);
+    sqlite3_exec(db, "UPDATE schema_version SET version = 99; PRAGMA journal_mode = DELETE", NULL, NULL,
+                 NULL);
+    sqlite3_close(db);
+    check_untouched(ctx, P("newer2.db"), "newer");
+    /* read-only: a missing store is an error naming it, and is not created */
+    remove(P("absent.db"));
+    assert_int_equal(skinq_store_open_readonly(ctx, P("absent.db"), &s), SKINQ_E_STORE);
+    assert_non_null(strstr(skinq_ctx_error(ctx), P("absent.db")));
+    assert_false(exists(P("absent.db")));
+    /* read-only on an empty file: refused, not made into a store */
+    assert_int_equal(tu_write_bytes(P("empty.db"), "", 0), 0);
+    assert_int_equal(skinq_store_open_readonly(ctx, P("empty.db"), &s), SKINQ_E_STORE);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "not a skinq store"));
+    /* read-only on an older store: readable, not migrated, and adding is refused */
+    remove(P("old.db"));
+    assert_int_equal(skinq_store_open(ctx, P("old.db"), &s), SKINQ_OK);
+    skinq_store_close(&s);
+    sqlite3_open(P("old.db"), &db);
+    sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+    sqlite3_close(db);
+    char before[65], after[65];
+    file_sha(P("old.db"), before);
+    assert_int_equal(skinq_store_open_readonly(ctx, P("old.db"), &s), SKINQ_OK);
+    char sha[65];
+    fake_sha(sha, 1);
+    skinq_store_entry e = entry("s", "site", "2026-01-01", sha, NULL);
+    assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_E_STORE);
+    skinq_store_close(&s);
+    file_sha(P("old.db"), after);
+    assert_string_equal(before, after);
+    skinq_ctx_close(&ctx);
+}
+
 /* Add `count` entries with `nmetrics` metrics each, as writer `w`. Used in child processes. */
 static int writer(const char *path, int w, int count, int nmetrics)
 {
@@ -466,10 +571,15 @@ static void test_report_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_sites_and_duplicates),
-        cmocka_unit_test(test_foreign_files),     cmocka_unit_test(test_concurrent_writers),
-        cmocka_unit_test(test_killed_writer),     cmocka_unit_test(test_kill_hook),
-        cmocka_unit_test(test_migration_from_v1), cmocka_unit_test(test_report_alloc_failures),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_sites_and_duplicates),
+        cmocka_unit_test(test_foreign_files),
+        cmocka_unit_test(test_refused_files_untouched),
+        cmocka_unit_test(test_concurrent_writers),
+        cmocka_unit_test(test_killed_writer),
+        cmocka_unit_test(test_kill_hook),
+        cmocka_unit_test(test_migration_from_v1),
+        cmocka_unit_test(test_report_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
