@@ -59,4 +59,17 @@ expect_rc 0 "report (long site)"
 if [ "$(grep -o '<h2>Site: ' "$T/r.html" | wc -l)" -eq 1 ] && grep -qF "<h2>Site: $SITE</h2>" "$T/r.html"; then ok; else bad "report: one section for the long site"; fi
 if [ "$(sum "$DB")" = "$H" ]; then ok; else bad "read commands changed the store"; fi
 
+# a stored unit longer than 15 bytes comes back whole from trend (it was cut to 15)
+cp "$FX/good.png" "$T/third.png"
+printf 'yy' >>"$T/third.png"
+run "$SKINQ" track add --store "$DB" --subject S01 --site "$SITE" --date 2026-01-19 --no-texture --no-align "$T/third.png"
+expect_rc 0 "track add (third date)"
+UNIT="a-unit-of-forty-bytes-.................."
+python3 -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE measurements SET unit = ? WHERE metric = 'color.a.mean'\", (sys.argv[2],)); db.commit(); db.close()
+" "$DB" "$UNIT"
+run "$SKINQ" trend --store "$DB" --subject S01 --site "$SITE" --metric color.a.mean --json
+expect_json_path unit "$UNIT"
+
 finish
