@@ -69,16 +69,27 @@ static void print_text(const skinq_analysis *a, const skinq_analysis_options *o)
 }
 
 /* The maps folder of image i: DIR itself for one image, DIR/<i>-<file name> for several. */
-static const char *maps_dir_for(char *buf, size_t size, const char *path, int i, int n)
+/* The maps folder of photo i of n: --maps itself for one photo, else --maps/<i+1>-<name>. Kept in
+ * *buf, allocated (no length limit: a fixed buffer cut long names and wrote maps elsewhere) and
+ * freed on the next call; NULL without --maps or when out of memory (*oom set). */
+static const char *maps_dir_for(char **buf, const char *path, int i, int n, int *oom)
 {
+    free(*buf);
+    *buf = NULL;
     if (!opt_maps || n == 1)
         return opt_maps;
     const char *base = strrchr(path, '/');
-    snprintf(buf, size, "%s/%d-%s", opt_maps, i + 1, base ? base + 1 : path);
-    char *dot = strrchr(buf, '.');
-    if (dot && dot > buf + strlen(opt_maps))
+    base = base ? base + 1 : path;
+    size_t size = strlen(opt_maps) + strlen(base) + 16;
+    if (!(*buf = malloc(size))) {
+        *oom = 1;
+        return NULL;
+    }
+    snprintf(*buf, size, "%s/%d-%s", opt_maps, i + 1, base);
+    char *dot = strrchr(*buf, '.');
+    if (dot && dot > *buf + strlen(opt_maps))
         *dot = '\0';
-    return buf;
+    return *buf;
 }
 
 static int run(const cli_command *self, int argc, char **argv)
@@ -125,20 +136,26 @@ static int run(const cli_command *self, int argc, char **argv)
         skinq_image_header hdr;
         st = skinq_image_probe(ctx, argv[first + i], &hdr);
     }
-    int done = 0;
+    int done = 0, oom = 0;
+    char *dir = NULL;
     for (; st == SKINQ_OK && done < n; done++) {
-        char dir[4096];
-        skinq_analyzer_set_maps_dir(an, maps_dir_for(dir, sizeof dir, argv[first + done], done, n));
+        const char *d = maps_dir_for(&dir, argv[first + done], done, n, &oom);
+        if (oom) {
+            st = SKINQ_E_NOMEM;
+            break;
+        }
+        skinq_analyzer_set_maps_dir(an, d);
         st = skinq_analyzer_file(an, argv[first + done], &res[done]);
     }
+    if (an)
+        skinq_analyzer_set_maps_dir(an, NULL); /* dir is freed below */
     if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
     } else if (opt_json) {
         cJSON *doc = n == 1 ? NULL : cJSON_CreateArray();
         for (int i = 0; i < n; i++) {
-            char dir[4096];
-            o.maps.dir = maps_dir_for(dir, sizeof dir, argv[first + i], i, n);
-            cJSON *one = out_analysis_json(res[i], &o);
+            o.maps.dir = maps_dir_for(&dir, argv[first + i], i, n, &oom);
+            cJSON *one = oom ? NULL : out_analysis_json(res[i], &o);
             if (!one) {
                 cJSON_Delete(doc);
                 doc = NULL;
@@ -160,6 +177,8 @@ static int run(const cli_command *self, int argc, char **argv)
         }
         rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
     }
+    free(dir);
+    o.maps.dir = NULL;
     for (int i = 0; res && i < n; i++)
         skinq_analysis_free(&res[i]);
     free(res);

@@ -27,7 +27,7 @@ static int run(const cli_command *self, int argc, char **argv)
     if (!ctx)
         return EXIT_INTERNAL;
     skinq_store *store = NULL;
-    skinq_status st = skinq_store_open(ctx, path, &store);
+    skinq_status st = skinq_store_open_readonly(ctx, path, &store);
     if (st == SKINQ_OK)
         st = skinq_report_html(ctx, store, opt_subject, opt_site, opt_out);
     if (st == SKINQ_OK) {

@@ -99,31 +99,44 @@ static int expand_inputs(char **argv, int n, struct paths *out)
 {
     for (int i = 0; i < n; i++) {
         struct stat sb;
-        char abs[PATH_MAX];
-        if (stat(argv[i], &sb) != 0 || !realpath(argv[i], abs)) {
+        char *abs = NULL; /* realpath allocates: no limit on the path's length */
+        if (stat(argv[i], &sb) != 0 || !(abs = realpath(argv[i], NULL))) {
             fprintf(stderr, "skinq: cannot read '%s': no such file or folder\n", argv[i]);
             return EXIT_BAD_INPUT;
         }
         if (!S_ISDIR(sb.st_mode)) {
-            if (push_path(out, abs))
+            int bad = push_path(out, abs);
+            free(abs);
+            if (bad)
                 return EXIT_INTERNAL;
             continue;
         }
         DIR *d = opendir(abs);
         if (!d) {
+            free(abs);
             fprintf(stderr, "skinq: cannot read folder '%s'\n", argv[i]);
             return EXIT_BAD_INPUT;
         }
         int start = out->n;
         for (struct dirent *e; (e = readdir(d));) {
-            char full[PATH_MAX + 256];
-            snprintf(full, sizeof full, "%s/%s", abs, e->d_name);
-            if (is_photo_name(e->d_name) && push_path(out, full)) {
+            if (!is_photo_name(e->d_name))
+                continue;
+            size_t n = strlen(abs) + strlen(e->d_name) + 2;
+            char *full = malloc(n);
+            int bad = !full;
+            if (full) {
+                snprintf(full, n, "%s/%s", abs, e->d_name);
+                bad = push_path(out, full);
+                free(full);
+            }
+            if (bad) {
                 closedir(d);
+                free(abs);
                 return EXIT_INTERNAL;
             }
         }
         closedir(d);
+        free(abs);
         qsort(out->v + start, (size_t)(out->n - start), sizeof *out->v, cmp_str);
         if (out->n == start) {
             fprintf(stderr, "skinq: folder '%s' has no .jpg or .png photos\n", argv[i]);
@@ -135,16 +148,19 @@ static int expand_inputs(char **argv, int n, struct paths *out)
 
 /* The site's first stored photo (earliest session), onto which later ones are registered. */
 struct first_photo {
-    char path[4096], sha[65];
-    int found;
+    char *path; /* allocated: a stored path has no length limit */
+    char sha[65];
+    int found, oom;
 };
 
 static int first_row(void *user, const skinq_store_row *r)
 {
     struct first_photo *f = user;
-    snprintf(f->path, sizeof f->path, "%s", r->image_path);
+    free(f->path);
+    if (!(f->path = strdup(r->image_path)))
+        f->oom = 1;
     snprintf(f->sha, sizeof f->sha, "%s", r->sha256);
-    f->found = 1;
+    f->found = !f->oom;
     return 1; /* rows come by date: the first is it */
 }
 
@@ -241,14 +257,17 @@ static int run_add(int argc, char **argv)
     for (int i = 0; st == SKINQ_OK && i < in.n; i++) {
         if (progress)
             fprintf(stderr, "\rskinq: track add %d/%d %-40.40s", i + 1, in.n, strrchr(in.v[i], '/') + 1);
-        struct first_photo first = {{0}, {0}, 0};
+        struct first_photo first = {NULL, {0}, 0, 0};
         st = skinq_store_query(ctx, store, opt_subject, opt_site, "color.L.mean", first_row, &first);
+        if (st == SKINQ_OK && first.oom)
+            st = SKINQ_E_NOMEM;
         skinq_analysis *a = NULL;
         char *cal = NULL;
         if (st == SKINQ_OK)
             st = analyse_for_store(ctx, &first, in.v[i], an, &a, &cal);
         if (st != SKINQ_OK) {
             cJSON_free(cal);
+            free(first.path);
             break;
         }
         int aligned = skinq_metrics_find(&a->metrics, "alignment.rms_px") != NULL;
@@ -272,6 +291,7 @@ static int run_add(int argc, char **argv)
         if (st == SKINQ_OK)
             added++;
         cJSON_free(cal);
+        free(first.path);
         skinq_analysis_free(&a);
     }
     if (progress)
@@ -310,7 +330,7 @@ static skinq_store *open_existing(skinq_ctx *ctx, int *rc)
         return NULL;
     }
     skinq_store *s = NULL;
-    skinq_status st = skinq_store_open(ctx, path, &s);
+    skinq_status st = skinq_store_open_readonly(ctx, path, &s);
     if (st != SKINQ_OK)
         *rc = cli_fail(ctx, st);
     return s;
@@ -338,9 +358,10 @@ static const char *const headline[] = {"color.a.mean",          "color.erythema_
 #define N_HEADLINE (sizeof headline / sizeof headline[0])
 
 struct show {
-    char site[128], date[16], sha[65], path[4096];
+    char *site, *path; /* allocated: names and paths have no length limit */
+    char date[16], sha[65];
     double day, v[N_HEADLINE];
-    int lines, have;
+    int lines, have, oom;
 };
 
 static void show_flush(struct show *s)
@@ -369,10 +390,14 @@ static int show_row(void *user, const skinq_store_row *r)
     struct show *s = user;
     if (!s->have || strcmp(s->sha, r->sha256) || strcmp(s->site, r->site) || strcmp(s->date, r->date)) {
         show_flush(s);
-        snprintf(s->site, sizeof s->site, "%s", r->site);
+        free(s->site);
+        free(s->path);
+        s->site = strdup(r->site);
+        s->path = strdup(r->image_path);
+        if (!s->site || !s->path)
+            return s->oom = 1;
         snprintf(s->date, sizeof s->date, "%s", r->date);
         snprintf(s->sha, sizeof s->sha, "%s", r->sha256);
-        snprintf(s->path, sizeof s->path, "%s", r->image_path);
         s->day = r->day;
         for (size_t i = 0; i < N_HEADLINE; i++)
             s->v[i] = NAN;
@@ -466,11 +491,15 @@ static int run_query(const cli_command *sub, int argc, char **argv)
         if (st == SKINQ_OK && n == 0)
             printf("no sites stored\n");
     } else if (store && is_show) {
-        static struct show s;
-        memset(&s, 0, sizeof s);
+        struct show s = {0};
         st = skinq_store_query(ctx, store, opt_subject, opt_site, NULL, show_row, &s);
         show_flush(&s);
-        if (st == SKINQ_OK && s.lines == 0) {
+        free(s.site);
+        free(s.path);
+        if (st == SKINQ_OK && s.oom) {
+            fprintf(stderr, "skinq: out of memory reading the store\n");
+            rc = EXIT_INTERNAL;
+        } else if (st == SKINQ_OK && s.lines == 0) {
             fprintf(stderr, "skinq: nothing stored for subject '%s'%s%s\n", opt_subject,
                     opt_site ? ", site " : "", opt_site ? opt_site : "");
             rc = EXIT_IMPOSSIBLE;

@@ -27,7 +27,7 @@ struct series {
     int n, cap;
     double *day, *value;
     char (*date)[11];
-    char unit[16];
+    char *unit; /* allocated: a stored string has no length limit */
     int nan_skipped, before_skipped, baseline;
     double from_day;
 };
@@ -62,7 +62,13 @@ static int add_point(void *user, const skinq_store_row *r)
     s->day[s->n] = r->day;
     s->value[s->n] = r->value;
     snprintf(s->date[s->n], 11, "%s", r->date);
-    snprintf(s->unit, sizeof s->unit, "%s", r->unit);
+    if (!s->unit || strcmp(s->unit, r->unit) != 0) {
+        char *u = strdup(r->unit);
+        if (!u)
+            return 1;
+        free(s->unit);
+        s->unit = u;
+    }
     s->n++;
     return 0;
 }
@@ -123,7 +129,7 @@ static int run(const cli_command *self, int argc, char **argv)
         skinq_ctx_close(&ctx);
         return EXIT_STORE;
     }
-    skinq_status st = skinq_store_open(ctx, path, &store);
+    skinq_status st = skinq_store_open_readonly(ctx, path, &store);
     if (st == SKINQ_OK)
         st = skinq_store_query(ctx, store, opt_subject, opt_site, opt_metric, add_point, &s);
     if (st == SKINQ_OK && s.n == 0) {
@@ -184,6 +190,7 @@ static int run(const cli_command *self, int argc, char **argv)
     free(s.day);
     free(s.value);
     free(s.date);
+    free(s.unit);
     skinq_store_close(&store);
     skinq_ctx_close(&ctx);
     return rc;

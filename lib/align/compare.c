@@ -227,10 +227,34 @@ static void shrink_into(const skinq_image *src, int f, skinq_image *dst, int x0)
         }
 }
 
+/* dir/name in an allocated string (no length limit; a fixed buffer cut long folder names and
+ * wrote the maps elsewhere); NULL when out of memory. */
+static char *map_path(skinq_ctx *ctx, const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = skinq_malloc(ctx, n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* Write one map: img as a PNG, or (map != NULL) a heat map of it on lo..hi. */
+static skinq_status write_map(skinq_ctx *ctx, const char *dir, const char *name, const skinq_image *img,
+                              const de_out *d, const float *map, double lo, double hi, skinq_colormap cmap)
+{
+    char *path = map_path(ctx, dir, name);
+    if (!path)
+        return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory");
+    skinq_status st =
+        map ? skinq_heatmap_write(ctx, path, map, (size_t)d->mw, d->mw, d->mh, NULL, 0, lo, hi, cmap)
+            : skinq_png_write(ctx, path, img);
+    skinq_free(ctx, path);
+    return st;
+}
+
 static skinq_status write_maps(skinq_ctx *ctx, const char *dir, const skinq_image *before,
                                const skinq_image *after, const de_out *d)
 {
-    char path[4096];
     if (mkdir(dir, 0777) != 0) {
         struct stat sb;
         if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
@@ -238,8 +262,7 @@ static skinq_status write_maps(skinq_ctx *ctx, const char *dir, const skinq_imag
     }
     skinq_status st = SKINQ_OK;
     if (before->depth == 8 && after->depth == 8 && after->channels == 3) { /* photos: 8-bit RGB only */
-        snprintf(path, sizeof path, "%s/aligned_after.png", dir);
-        st = skinq_png_write(ctx, path, after);
+        st = write_map(ctx, dir, "aligned_after.png", after, d, NULL, 0, 0, 0);
         int f = d->f, w = (before->width + f - 1) / f, h = (before->height + f - 1) / f, gap = 8;
         skinq_image *sbs = NULL;
         if (st == SKINQ_OK)
@@ -249,21 +272,17 @@ static skinq_status write_maps(skinq_ctx *ctx, const char *dir, const skinq_imag
                 memset(skinq_image_row(sbs, y), 255, (size_t)(2 * w + gap) * 3);
             shrink_into(before, f, sbs, 0);
             shrink_into(after, f, sbs, w + gap);
-            snprintf(path, sizeof path, "%s/side_by_side.png", dir);
-            st = skinq_png_write(ctx, path, sbs);
+            st = write_map(ctx, dir, "side_by_side.png", sbs, d, NULL, 0, 0, 0);
         }
         skinq_image_free(&sbs);
     }
     if (st == SKINQ_OK) {
-        snprintf(path, sizeof path, "%s/delta_e2000.png", dir);
-        st = skinq_heatmap_write(ctx, path, d->map_de, (size_t)d->mw, d->mw, d->mh, NULL, 0, 0,
-                                 fmax(1.0, d->de_p99), SKINQ_CMAP_MAGMA);
+        st = write_map(ctx, dir, "delta_e2000.png", NULL, d, d->map_de, 0, fmax(1.0, d->de_p99),
+                       SKINQ_CMAP_MAGMA);
     }
     if (st == SKINQ_OK) { /* diverging, symmetric about 0: blue = less red after, red = more */
         double v = fmax(1.0, d->da_p99);
-        snprintf(path, sizeof path, "%s/redness_change.png", dir);
-        st = skinq_heatmap_write(ctx, path, d->map_da, (size_t)d->mw, d->mw, d->mh, NULL, 0, -v, v,
-                                 SKINQ_CMAP_COOLWARM);
+        st = write_map(ctx, dir, "redness_change.png", NULL, d, d->map_da, -v, v, SKINQ_CMAP_COOLWARM);
     }
     return st;
 }

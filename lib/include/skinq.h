@@ -1327,11 +1327,21 @@ skinq_status skinq_fit_linear(skinq_ctx *ctx, const double *t, const double *y, 
 typedef struct skinq_store skinq_store; /* opaque */
 
 /**
- * Open (creating or migrating to the current schema) a session store file.
+ * Open (creating or migrating to the current schema) a session store file. The file is checked
+ * to be a skinq store (or an empty database) of a schema this library knows by reading only,
+ * before anything is written to it: a refused file is left byte-identical.
  * @return SKINQ_OK; SKINQ_E_STORE (cannot open, not a skinq store, newer schema) with a message
  *         naming the file. On error *out is unchanged.
  */
 skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **out);
+
+/**
+ * Open an existing session store for reading only (query, sites, report): nothing is created,
+ * migrated or switched (no journal-mode change), so the file is never written. A missing file,
+ * an empty or foreign database and a newer store are refused with SKINQ_E_STORE naming the
+ * file. skinq_store_add() on a store opened this way fails with SKINQ_E_STORE.
+ */
+skinq_status skinq_store_open_readonly(skinq_ctx *ctx, const char *path, skinq_store **out);
 
 /** Close a store; NULL-safe; sets *s to NULL. */
 void skinq_store_close(skinq_store **s);

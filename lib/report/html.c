@@ -39,23 +39,26 @@ static const struct {
 };
 #define N_SHOWN (sizeof shown / sizeof shown[0])
 
+/* Every string that comes from the store is held in an allocated copy (no length limit: a
+ * fixed buffer cut long site names and split one site into many) and reaches the page only
+ * through html_text(), the one escaping writer. */
 struct series {
     int n, cap;
     double *day, *value;
-    char unit[16];
+    char *unit;
 };
 
 struct site {
-    char name[128], first[11], last[11];
-    char first_image[512], last_image[512]; /* photos of the first and latest sessions */
+    char *name, *first, *last;
+    char *first_image, *last_image; /* photos of the first and latest sessions */
     double px_per_mm;
     struct series s[N_SHOWN];
     int sessions;
-    char last_key[40];
-    int baseline;        /* the first session carries a procedure note: treatment came after it */
-    char procedure[256]; /* that note */
-    char versions[64];   /* skinq versions that made the values ("a" or "a … b") */
-    char options[1024];  /* the analysis options of the latest session */
+    char *last_date, *last_label; /* the session of the previous row (date and whole label) */
+    int baseline;                 /* the first session carries a procedure note: treatment came after it */
+    char *procedure;              /* that note */
+    char *versions;               /* skinq versions that made the values ("a, b") */
+    char *options;                /* the analysis options of the latest session */
 };
 
 struct collect {
@@ -83,6 +86,45 @@ static int push(skinq_ctx *ctx, struct series *s, double day, double v)
     return 0;
 }
 
+/* *dst = a copy of src (replacing what was there) unless it already holds it; -1 when out of memory. */
+static int set_str(skinq_ctx *ctx, char **dst, const char *src)
+{
+    if (!src)
+        src = "";
+    if (*dst && strcmp(*dst, src) == 0)
+        return 0;
+    size_t n = strlen(src) + 1;
+    char *d = skinq_malloc(ctx, n);
+    if (!d)
+        return -1;
+    memcpy(d, src, n);
+    skinq_free(ctx, *dst);
+    *dst = d;
+    return 0;
+}
+
+/* Append ", v" to the list of versions unless it is there (a whole item, not a substring). */
+static int add_version(skinq_ctx *ctx, char **list, const char *v)
+{
+    if (!*list || !**list)
+        return set_str(ctx, list, v);
+    size_t lv = strlen(v);
+    for (const char *p = *list; p;) {
+        const char *end = strstr(p, ", ");
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == lv && strncmp(p, v, n) == 0)
+            return 0;
+        p = end ? end + 2 : NULL;
+    }
+    size_t old = strlen(*list), n = old + 2 + lv + 1;
+    char *d = skinq_realloc(ctx, *list, old + 1, n);
+    if (!d)
+        return -1;
+    snprintf(d + old, n - old, ", %s", v);
+    *list = d;
+    return 0;
+}
+
 static int collect_row(void *user, const skinq_store_row *r)
 {
     struct collect *c = user;
@@ -99,49 +141,54 @@ static int collect_row(void *user, const skinq_store_row *r)
         }
         st = &c->sites[c->n++];
         memset(st, 0, sizeof *st);
-        snprintf(st->name, sizeof st->name, "%s", r->site);
-        snprintf(st->first, sizeof st->first, "%s", r->date);
-        snprintf(st->first_image, sizeof st->first_image, "%s", r->image_path);
         st->px_per_mm = r->px_per_mm;
         st->baseline = r->procedure && r->procedure[0];
-        snprintf(st->procedure, sizeof st->procedure, "%s", r->procedure ? r->procedure : "");
-        snprintf(st->versions, sizeof st->versions, "%s", r->skinq_version);
+        if (set_str(c->ctx, &st->name, r->site) || set_str(c->ctx, &st->first, r->date) ||
+            set_str(c->ctx, &st->first_image, r->image_path) || set_str(c->ctx, &st->procedure, r->procedure))
+            return c->oom = 1;
     }
-    if (!strstr(st->versions, r->skinq_version) &&
-        strlen(st->versions) + strlen(r->skinq_version) + 4 < sizeof st->versions)
-        snprintf(st->versions + strlen(st->versions), sizeof st->versions - strlen(st->versions), ", %s",
-                 r->skinq_version);
-    if (r->options && r->options[0])
-        snprintf(st->options, sizeof st->options, "%s", r->options);
-    snprintf(st->last_image, sizeof st->last_image, "%s", r->image_path);
-    snprintf(st->last, sizeof st->last, "%s", r->date);
-    char key[40];
-    snprintf(key, sizeof key, "%s|%.20s", r->date, r->label);
-    if (strcmp(key, st->last_key) != 0) {
+    if (add_version(c->ctx, &st->versions, r->skinq_version) ||
+        (r->options && r->options[0] && set_str(c->ctx, &st->options, r->options)) ||
+        set_str(c->ctx, &st->last_image, r->image_path) || set_str(c->ctx, &st->last, r->date))
+        return c->oom = 1;
+    /* a new session when the date or the whole label changes (rows come ordered by both) */
+    if (!st->last_date || strcmp(st->last_date, r->date) != 0 || strcmp(st->last_label, r->label) != 0) {
         st->sessions++;
-        memcpy(st->last_key, key, sizeof key);
+        if (set_str(c->ctx, &st->last_date, r->date) || set_str(c->ctx, &st->last_label, r->label))
+            return c->oom = 1;
     }
     for (size_t i = 0; i < N_SHOWN; i++) {
         if (strcmp(r->metric, shown[i].path) == 0 && !isnan(r->value)) {
             if (push(c->ctx, &st->s[i], r->day, r->value) != 0)
                 return c->oom = 1;
-            snprintf(st->s[i].unit, sizeof st->s[i].unit, "%s", r->unit);
+            if (set_str(c->ctx, &st->s[i].unit, r->unit))
+                return c->oom = 1;
         }
     }
     return 0;
 }
 
+/* The one escaping writer: every string that did not come from this file (subject, site,
+ * dates, labels, procedure, units, metric paths, image paths, versions, options, captions made
+ * from them) goes through it, in text and in attribute values alike. NULL writes nothing. */
 static void html_text(FILE *f, const char *s)
 {
-    for (; *s; s++) {
+    for (; s && *s; s++) {
         switch (*s) {
         case '<': fputs("&lt;", f); break;
         case '>': fputs("&gt;", f); break;
         case '&': fputs("&amp;", f); break;
         case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
         default: fputc(*s, f);
         }
     }
+}
+
+/* A unit as shown after a value: "1" (dimensionless) and none print nothing. */
+static const char *unit_shown(const struct series *s)
+{
+    return s->unit && strcmp(s->unit, "1") != 0 ? s->unit : "";
 }
 
 static void base64(FILE *f, const uint8_t *p, size_t n)
@@ -159,7 +206,7 @@ static void base64(FILE *f, const uint8_t *p, size_t n)
 
 /* The photo as an embedded JPEG thumbnail (the report must stand alone: no links to files).
  * A photo that cannot be read any more is named, not fatal; running out of memory is. */
-static skinq_status embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const char *caption)
+static skinq_status embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const char *what, const char *date)
 {
     skinq_image *img = NULL, *thumb = NULL;
     uint8_t *jpg = NULL;
@@ -172,7 +219,8 @@ static skinq_status embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const
         st = skinq_jpeg_encode_mem(ctx, thumb, 85, &jpg, &n);
     if (st == SKINQ_OK) {
         fputs("<img alt=\"", f);
-        html_text(f, caption);
+        html_text(f, what);
+        html_text(f, date);
         fputs("\" src=\"data:image/jpeg;base64,", f);
         base64(f, jpg, n);
         fputs("\">", f);
@@ -182,7 +230,8 @@ static skinq_status embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const
         fputs("</p>", f);
     }
     fputs("<figcaption>", f);
-    html_text(f, caption);
+    html_text(f, what);
+    html_text(f, date);
     fputs("</figcaption></figure>", f);
     skinq_free(ctx, jpg);
     skinq_image_free(&thumb);
@@ -235,7 +284,7 @@ static skinq_status redness_load(skinq_ctx *ctx, const char *path, struct rednes
 }
 
 static skinq_status redness_embed(skinq_ctx *ctx, FILE *f, const struct redness *r, double lo, double hi,
-                                  const char *caption)
+                                  const char *what, const char *date)
 {
     skinq_image *rgb = NULL;
     uint8_t *jpg = NULL;
@@ -251,11 +300,13 @@ static skinq_status redness_embed(skinq_ctx *ctx, FILE *f, const struct redness 
     st = skinq_jpeg_encode_mem(ctx, rgb, 88, &jpg, &n);
     if (st == SKINQ_OK) {
         fputs("<figure><img alt=\"", f);
-        html_text(f, caption);
+        html_text(f, what);
+        html_text(f, date);
         fputs("\" src=\"data:image/jpeg;base64,", f);
         base64(f, jpg, n);
         fputs("\"><figcaption>", f);
-        html_text(f, caption);
+        html_text(f, what);
+        html_text(f, date);
         fputs("</figcaption></figure>", f);
     }
     skinq_free(ctx, jpg);
@@ -296,10 +347,10 @@ static skinq_status redness_maps(skinq_ctx *ctx, FILE *f, const char *first, con
             hi = lo + 1;
         fputs("<div class=\"photos\">", f);
         for (int i = 0; i < n && st == SKINQ_OK; i++) {
-            char cap[96];
-            snprintf(cap, sizeof cap, "redness (CIELAB a*), %s session %s", i == 0 ? "first" : "latest",
-                     i == 0 ? d0 : d1);
-            st = redness_embed(ctx, f, &r[i], lo, hi, cap);
+            st = redness_embed(ctx, f, &r[i], lo, hi,
+                               i == 0 ? "redness (CIELAB a*), first session "
+                                      : "redness (CIELAB a*), latest session ",
+                               i == 0 ? d0 : d1);
         }
         fputs("</div><svg width=\"480\" height=\"34\" role=\"img\"><defs><linearGradient id=\"mg\">", f);
         for (int k2 = 0; k2 <= 8; k2++) {
@@ -333,8 +384,9 @@ static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
             continue;
         double first = s->value[0], last = s->value[s->n - 1];
         int better = shown[i].lower_is_better ? last < first : last > first;
-        fprintf(f, "<tr><td>%s</td><td>%.4g</td><td>%.4g %s</td>", shown[i].name, first, last,
-                strcmp(s->unit, "1") ? s->unit : "");
+        fprintf(f, "<tr><td>%s</td><td>%.4g</td><td>%.4g ", shown[i].name, first, last);
+        html_text(f, unit_shown(s));
+        fputs("</td>", f);
         if (first != 0)
             fprintf(f, "<td>%+.1f %%</td>", 100 * (last - first) / fabs(first));
         else
@@ -416,9 +468,12 @@ static int series_fit(skinq_ctx *ctx, const struct series *s, int baseline, skin
 
 static void metric_block(skinq_ctx *ctx, FILE *f, size_t i, const struct series *s, int baseline)
 {
-    fprintf(f, "<div class=\"metric\"><h4>%s <small>(%s", shown[i].name, shown[i].path);
-    if (s->unit[0])
-        fprintf(f, ", %s", s->unit);
+    fprintf(f, "<div class=\"metric\"><h4>%s <small>(", shown[i].name);
+    html_text(f, shown[i].path);
+    if (s->unit && s->unit[0]) {
+        fputs(", ", f);
+        html_text(f, s->unit);
+    }
     fputs(")</small></h4>", f);
     skinq_fit fit;
     int have_fit = series_fit(ctx, s, baseline, &fit);
@@ -478,22 +533,19 @@ static skinq_status site_summary(skinq_ctx *ctx, FILE *f, const struct site *s)
 {
     fputs("<h2>Site: ", f);
     html_text(f, s->name);
-    fprintf(f,
-            "</h2><table><tr><th>sessions</th><td>%d</td></tr><tr><th>first</th><td>%s</td></tr>"
-            "<tr><th>latest</th><td>%s</td></tr><tr><th>scale</th><td>",
-            s->sessions, s->first, s->last);
+    fprintf(f, "</h2><table><tr><th>sessions</th><td>%d</td></tr><tr><th>first</th><td>", s->sessions);
+    html_text(f, s->first);
+    fputs("</td></tr><tr><th>latest</th><td>", f);
+    html_text(f, s->last);
+    fputs("</td></tr><tr><th>scale</th><td>", f);
     if (isnan(s->px_per_mm))
         fputs("unknown (lengths and areas in pixels)", f);
     else
         fprintf(f, "%.4g px/mm", s->px_per_mm);
     fputs("</td></tr></table>\n<div class=\"photos\">", f);
-    char cap[64];
-    snprintf(cap, sizeof cap, "first session, %s", s->first);
-    skinq_status st = embed_photo(ctx, f, s->first_image, cap);
-    if (st == SKINQ_OK && strcmp(s->first_image, s->last_image) != 0) {
-        snprintf(cap, sizeof cap, "latest session, %s", s->last);
-        st = embed_photo(ctx, f, s->last_image, cap);
-    }
+    skinq_status st = embed_photo(ctx, f, s->first_image, "first session, ", s->first);
+    if (st == SKINQ_OK && strcmp(s->first_image, s->last_image) != 0)
+        st = embed_photo(ctx, f, s->last_image, "latest session, ", s->last);
     fputs("</div>\n", f);
     return st == SKINQ_OK ? redness_maps(ctx, f, s->first_image, s->last_image, s->first, s->last) : st;
 }
@@ -522,7 +574,7 @@ static void site_metrics(skinq_ctx *ctx, FILE *f, const struct site *s)
     fputs("<h3>Provenance</h3><table><tr><th>made by</th><td>skinq ", f);
     html_text(f, s->versions);
     fputs("</td></tr><tr><th>analysis options (latest session)</th><td><code>", f);
-    html_text(f, s->options[0] ? s->options : "not recorded");
+    html_text(f, s->options && s->options[0] ? s->options : "not recorded");
     fputs("</code></td></tr><tr><th>colour</th><td>sRGB (IEC 61966-2-1) → CIELAB, D65 white; white-patch "
           "gains when the options name one</td></tr></table>\n",
           f);
@@ -545,11 +597,18 @@ static skinq_status write_site(skinq_ctx *ctx, FILE *f, const struct site *s)
 
 static void collect_free(skinq_ctx *ctx, struct collect *c)
 {
-    for (int k = 0; k < c->n; k++)
+    for (int k = 0; k < c->n; k++) {
+        struct site *st = &c->sites[k];
         for (size_t i = 0; i < N_SHOWN; i++) {
-            skinq_free(ctx, c->sites[k].s[i].day);
-            skinq_free(ctx, c->sites[k].s[i].value);
+            skinq_free(ctx, st->s[i].day);
+            skinq_free(ctx, st->s[i].value);
+            skinq_free(ctx, st->s[i].unit);
         }
+        char *strs[] = {st->name,      st->first,      st->last,      st->first_image, st->last_image,
+                        st->last_date, st->last_label, st->procedure, st->versions,    st->options};
+        for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+            skinq_free(ctx, strs[i]);
+    }
     skinq_free(ctx, c->sites);
 }
 

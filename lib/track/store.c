@@ -81,6 +81,42 @@ static int user_version(skinq_store *s, int *v)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* What a file is, found by reading only (no PRAGMA that writes, no transaction that writes):
+ * an empty database (a new store), a skinq store of schema version >= 1, or something that is
+ * refused (not a database, another program's database, a newer store). Called before anything
+ * else touches the file, so a refused file is left exactly as it was. */
+static skinq_status identify(skinq_ctx *ctx, skinq_store *s, int *empty)
+{
+    sqlite3_stmt *st;
+    int n = -1, rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (n < 0)
+        return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': not a database (%s)", s->path,
+                          sqlite3_errmsg(s->db));
+    *empty = n == 0;
+    if (*empty)
+        return SKINQ_OK;
+    int v = 0, has_table = 0;
+    if (sqlite3_prepare_v2(
+            s->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'", -1,
+            &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            has_table = sqlite3_column_int(st, 0) == 1;
+        sqlite3_finalize(st);
+    }
+    if (!has_table || user_version(s, &v) != SQLITE_OK || v < 1)
+        return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': is a database but not a skinq store", s->path);
+    if (v > SCHEMA_VERSION)
+        return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': schema version %d is newer than this skinq's %d",
+                          s->path, v, SCHEMA_VERSION);
+    return SKINQ_OK;
+}
+
 static skinq_status migrate(skinq_ctx *ctx, skinq_store *s)
 {
     if (exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
@@ -147,7 +183,7 @@ static int wal_mode(skinq_store *s)
     return rc;
 }
 
-skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **out)
+static skinq_status store_open(skinq_ctx *ctx, const char *path, int readonly, skinq_store **out)
 {
     skinq_store *s = skinq_calloc(ctx, 1, sizeof *s);
     if (!s)
@@ -159,15 +195,24 @@ skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **ou
     }
     strcpy(s->path, path);
     skinq_status r = SKINQ_OK;
+    int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_FULLMUTEX;
     /* SQLite allocates through its own (process-wide) allocator */
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         r = skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': %s", path,
                        s->db ? sqlite3_errmsg(s->db) : "out of memory");
     } else {
         sqlite3_busy_timeout(s->db, 30000); /* concurrent `track add`s wait for each other */
         sqlite3_extended_result_codes(s->db, 1);
-        if (exec(s, "PRAGMA foreign_keys = ON") != SQLITE_OK)
+        int empty = 0;
+        r = identify(ctx, s, &empty); /* reads only: a refused file is left untouched */
+        if (r != SKINQ_OK)
+            ;
+        else if (readonly && empty)
+            r = skinq_fail(ctx, SKINQ_E_STORE, "store '%s': is empty, not a skinq store", path);
+        else if (readonly)
+            ; /* nothing to set up: no journal mode switch, no migration */
+        else if (exec(s, "PRAGMA foreign_keys = ON") != SQLITE_OK)
             r = db_fail(ctx, s, "cannot enable foreign keys");
         else if (wal_mode(s) != SQLITE_OK)
             r = skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': not a database (%s)", path,
@@ -186,6 +231,16 @@ skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **ou
     s->alloc = ctx->alloc;
     *out = s;
     return SKINQ_OK;
+}
+
+skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **out)
+{
+    return store_open(ctx, path, 0, out);
+}
+
+skinq_status skinq_store_open_readonly(skinq_ctx *ctx, const char *path, skinq_store **out)
+{
+    return store_open(ctx, path, 1, out);
 }
 
 void skinq_store_close(skinq_store **ps)

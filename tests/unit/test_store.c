@@ -204,6 +204,111 @@ static void test_foreign_files(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* The whole file's sha256, or "" when it cannot be read. */
+static void file_sha(const char *path, char hex[65])
+{
+    hex[0] = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) == (size_t)n)
+        skinq_sha256_hex(b, (size_t)n, hex);
+    free(b);
+    fclose(f);
+}
+
+static int exists(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+/* A refused file is left byte-identical and gets no -wal/-shm (regression: the store used to
+ * switch a foreign database, or a newer store, to WAL before refusing it), whether opened for
+ * writing or reading; a read-only open creates nothing and never migrates. */
+static void check_untouched(skinq_ctx *ctx, const char *path, const char *why)
+{
+    char before[65], after[65], aux[600];
+    skinq_store *s = NULL;
+    file_sha(path, before);
+    assert_int_equal(skinq_store_open(ctx, path, &s), SKINQ_E_STORE);
+    assert_null(s);
+    assert_non_null(strstr(skinq_ctx_error(ctx), path));
+    assert_non_null(strstr(skinq_ctx_error(ctx), why));
+    assert_int_equal(skinq_store_open_readonly(ctx, path, &s), SKINQ_E_STORE);
+    assert_null(s);
+    assert_non_null(strstr(skinq_ctx_error(ctx), path));
+    assert_non_null(strstr(skinq_ctx_error(ctx), why));
+    file_sha(path, after);
+    assert_string_equal(before, after);
+    snprintf(aux, sizeof aux, "%s-wal", path);
+    assert_false(exists(aux));
+    snprintf(aux, sizeof aux, "%s-shm", path);
+    assert_false(exists(aux));
+}
+
+static void test_refused_files_untouched(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_store *s = NULL;
+    sqlite3 *db;
+    /* someone else's database, in the default rollback journal */
+    remove(P("foreign.db"));
+    sqlite3_open(P("foreign.db"), &db);
+    sqlite3_exec(db, "CREATE TABLE recipes(name TEXT); INSERT INTO recipes VALUES('soup')", NULL, NULL, NULL);
+    sqlite3_close(db);
+    check_untouched(ctx, P("foreign.db"), "not a skinq store");
+    /* a table named schema_version is not enough when it holds no version */
+    remove(P("foreign2.db"));
+    sqlite3_open(P("foreign2.db"), &db);
+    sqlite3_exec(db, "CREATE TABLE schema_version(x TEXT)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    check_untouched(ctx, P("foreign2.db"), "not a skinq store");
+    /* a store from a newer skinq, back in rollback mode (as another tool might leave it) */
+    remove(P("newer2.db"));
+    assert_int_equal(skinq_store_open(ctx, P("newer2.db"), &s), SKINQ_OK);
+    skinq_store_close(&s);
+    sqlite3_open(P("newer2.db"), &db);
+    sqlite3_exec(db, "UPDATE schema_version SET version = 99; PRAGMA journal_mode = DELETE", NULL, NULL,
+                 NULL);
+    sqlite3_close(db);
+    check_untouched(ctx, P("newer2.db"), "newer");
+    /* read-only: a missing store is an error naming it, and is not created */
+    remove(P("absent.db"));
+    assert_int_equal(skinq_store_open_readonly(ctx, P("absent.db"), &s), SKINQ_E_STORE);
+    assert_non_null(strstr(skinq_ctx_error(ctx), P("absent.db")));
+    assert_false(exists(P("absent.db")));
+    /* read-only on an empty file: refused, not made into a store */
+    assert_int_equal(tu_write_bytes(P("empty.db"), "", 0), 0);
+    assert_int_equal(skinq_store_open_readonly(ctx, P("empty.db"), &s), SKINQ_E_STORE);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "not a skinq store"));
+    /* read-only on an older store: readable, not migrated, and adding is refused */
+    remove(P("old.db"));
+    assert_int_equal(skinq_store_open(ctx, P("old.db"), &s), SKINQ_OK);
+    skinq_store_close(&s);
+    sqlite3_open(P("old.db"), &db);
+    sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+    sqlite3_close(db);
+    char before[65], after[65];
+    file_sha(P("old.db"), before);
+    assert_int_equal(skinq_store_open_readonly(ctx, P("old.db"), &s), SKINQ_OK);
+    char sha[65];
+    fake_sha(sha, 1);
+    skinq_store_entry e = entry("s", "site", "2026-01-01", sha, NULL);
+    assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_E_STORE);
+    skinq_store_close(&s);
+    file_sha(P("old.db"), after);
+    assert_string_equal(before, after);
+    skinq_ctx_close(&ctx);
+}
+
 /* Add `count` entries with `nmetrics` metrics each, as writer `w`. Used in child processes. */
 static int writer(const char *path, int w, int count, int nmetrics)
 {
@@ -399,6 +504,144 @@ static void test_migration_from_v1(void **state)
 /* The HTML report under allocation failures n = 1, 2, ...: store rows, the embedded photos and
  * the redness maps all allocate through the ctx; each failure is a clean SKINQ_E_NOMEM with no
  * leak and no report file, until the report is written. */
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    if (b)
+        b[n] = 0;
+    fclose(f);
+    return b;
+}
+
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* Regression (defect 8): every stored text field carries markup, through the public store API;
+ * the report escapes all of it (it printed the unit raw). */
+static void test_report_escapes_everything(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const char *evil = "<script>alert(1)</script>\"'&<>";
+    skinq_store *s = NULL;
+    unlink(P("evil.db"));
+    assert_int_equal(skinq_store_open(ctx, P("evil.db"), &s), SKINQ_OK);
+    const char *dates[] = {"2026-03-01", "2026-03-08", "2026-03-22"};
+    for (int i = 0; i < 3; i++) {
+        skinq_metrics m = {0};
+        assert_int_equal(skinq_metrics_add(ctx, &m, "color.a.mean", 20 - 2 * i, evil), SKINQ_OK);
+        assert_int_equal(skinq_metrics_add(ctx, &m, "color.melanin.mean", 1 + 0.1 * i, evil), SKINQ_OK);
+        assert_int_equal(skinq_metrics_add(ctx, &m, evil, 1, evil), SKINQ_OK);
+        char sha[65];
+        fake_sha(sha, 300 + (unsigned)i);
+        skinq_store_entry e = entry(evil, evil, dates[i], sha, &m);
+        e.label = evil;
+        e.procedure = evil;
+        e.image_path = evil; /* not readable as a photo: named in the page instead */
+        e.role = evil;
+        e.options_json = evil;
+        e.calibration_json = evil;
+        assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_OK);
+        skinq_metrics_free(&m);
+    }
+    skinq_store_close(&s);
+    /* skinq_metric.unit holds 15 bytes: a crafted store holds the whole string (the defect) */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(P("evil.db"), &db), SQLITE_OK);
+    sqlite3_stmt *up;
+    assert_int_equal(sqlite3_prepare_v2(db, "UPDATE measurements SET unit = ?1 WHERE metric = 'color.a.mean'",
+                                        -1, &up, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(up, 1, evil, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+    sqlite3_finalize(up);
+    sqlite3_close(db);
+    char out[512];
+    tu_path(out, sizeof out, "evil.html");
+    assert_int_equal(skinq_store_open_readonly(ctx, P("evil.db"), &s), SKINQ_OK);
+    assert_int_equal(skinq_report_html(ctx, s, evil, NULL, out), SKINQ_OK);
+    skinq_store_close(&s);
+    char *html = read_all(out);
+    assert_non_null(html);
+    for (char *p = html; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    assert_null(strstr(html, "<script"));
+    assert_null(strstr(html, "\"'&<>"));
+    /* the escaped forms are there: subject (title, h1), site, procedure, unit, path, options */
+    const char *esc = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;&lt;&gt;";
+    assert_true(count_of(html, esc) >= 8);
+    assert_non_null(strstr(html, "<h2>site: &lt;script&gt;"));
+    assert_non_null(strstr(html, "photo not available: &lt;script&gt;"));
+    assert_non_null(strstr(html, "(procedure: &lt;script&gt;"));
+    assert_non_null(strstr(html, "<code>&lt;script&gt;"));
+    assert_non_null(
+        strstr(html, "(color.a.mean, &lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;&lt;&gt;)"));
+    assert_non_null(
+        strstr(html, "(color.melanin.mean, &lt;script&gt;alert(1)</small>")); /* the 15-byte unit */
+    free(html);
+    skinq_ctx_close(&ctx);
+}
+
+/* Regression (defect 7): a 300-byte site name is one site (a 128-byte buffer cut it, so every
+ * row looked like a new site), and sessions are counted by the whole label (the first 20
+ * characters were compared, merging two sessions of one day). */
+static void test_report_long_names(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    char site[301];
+    for (int i = 0; i < 300; i++)
+        site[i] = (char)('a' + i % 26);
+    site[300] = 0;
+    skinq_store *s = NULL;
+    unlink(P("long.db"));
+    assert_int_equal(skinq_store_open(ctx, P("long.db"), &s), SKINQ_OK);
+    const char *dates[] = {"2026-03-01", "2026-03-01", "2026-03-08"};
+    const char *labels[] = {"morning, before the first treatment", "morning, before the second treatment",
+                            ""};
+    for (int i = 0; i < 3; i++) {
+        skinq_metrics m = {0};
+        assert_int_equal(skinq_metrics_add(ctx, &m, "color.a.mean", 20 - 2 * i, "1"), SKINQ_OK);
+        assert_int_equal(skinq_metrics_add(ctx, &m, "color.melanin.mean", 1 + 0.1 * i, "1"), SKINQ_OK);
+        char sha[65];
+        fake_sha(sha, 400 + (unsigned)i);
+        skinq_store_entry e = entry("S01", site, dates[i], sha, &m);
+        e.label = labels[i];
+        assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_OK);
+        e.site = "arm"; /* a short name: the labels alone */
+        assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_OK);
+        skinq_metrics_free(&m);
+    }
+    char out[512];
+    tu_path(out, sizeof out, "long.html");
+    assert_int_equal(skinq_report_html(ctx, s, "S01", NULL, out), SKINQ_OK);
+    skinq_store_close(&s);
+    char *html = read_all(out);
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<h2>Site: arm</h2><table><tr><th>sessions</th><td>3</td>"));
+    assert_int_equal(count_of(html, "<h2>Site: "), 2);
+    assert_non_null(strstr(html, site));
+    assert_int_equal(count_of(html, "<th>sessions</th><td>3</td>"), 2);
+    free(html);
+    skinq_ctx_close(&ctx);
+}
+
 static void test_report_alloc_failures(void **state)
 {
     (void)state;
@@ -466,10 +709,17 @@ static void test_report_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_sites_and_duplicates),
-        cmocka_unit_test(test_foreign_files),     cmocka_unit_test(test_concurrent_writers),
-        cmocka_unit_test(test_killed_writer),     cmocka_unit_test(test_kill_hook),
-        cmocka_unit_test(test_migration_from_v1), cmocka_unit_test(test_report_alloc_failures),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_sites_and_duplicates),
+        cmocka_unit_test(test_foreign_files),
+        cmocka_unit_test(test_refused_files_untouched),
+        cmocka_unit_test(test_concurrent_writers),
+        cmocka_unit_test(test_killed_writer),
+        cmocka_unit_test(test_kill_hook),
+        cmocka_unit_test(test_migration_from_v1),
+        cmocka_unit_test(test_report_alloc_failures),
+        cmocka_unit_test(test_report_escapes_everything),
+        cmocka_unit_test(test_report_long_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
