@@ -18,10 +18,7 @@ int cli_aopts_setup(const cli_command *cmd, skinq_ctx *ctx, skinq_analysis_optio
     const cli_aopts *a = &g_aopts;
     if ((a->roi != NULL) + (a->mask != NULL) + (a->auto_skin != 0) > 1)
         return cli_usage_error(cmd, "choose one of --roi, --mask and --auto-skin");
-    if (isfinite(a->px_per_mm) && !(a->px_per_mm > 0))
-        return cli_usage_error(cmd, "--px-per-mm must be > 0");
-    if (!(a->white_reflectance > 0) || !isfinite(a->red_threshold))
-        return cli_usage_error(cmd, "--white-reflectance must be > 0 and --red-threshold finite");
+    /* the numbers' ranges were checked by cli_parse_number(); NaN px_per_mm = not given */
     skinq_analysis_default_options(o);
     skinq_color_options *co = &o->color;
     o->px_per_mm = isfinite(a->px_per_mm) ? a->px_per_mm : 0;

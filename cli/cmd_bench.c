@@ -11,12 +11,13 @@ static int opt_json, opt_runs = 5, opt_quick, opt_count = 200;
 static const char *opt_make_set, *opt_size = "4000x3000";
 
 static const cli_option bench_options[] = {
-    {"runs", 0, OPT_INT, &opt_runs, "N", "timed repetitions per stage (default 5; medians and p95)"},
+    {"runs", 0, OPT_INT, &opt_runs, "N", "timed repetitions per stage (default 5; medians and p95)",
+     CLI_IN(1, 64)},
     {"quick", 0, OPT_FLAG, &opt_quick, NULL, "small generated photos (1-2 MP): a smoke run"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     {"make-set", 0, OPT_STRING, &opt_make_set, "DIR",
      "write a sample set of generated photos into DIR, then stop"},
-    {"count", 0, OPT_INT, &opt_count, "N", "photos --make-set writes (default 200)"},
+    {"count", 0, OPT_INT, &opt_count, "N", "photos --make-set writes (default 200)", CLI_IN(1, 100000)},
     {"size", 0, OPT_STRING, &opt_size, "WxH", "their size (default 4000x3000, 12 MP; 6000x4000 is 24 MP)"},
     CLI_OPTIONS_END,
 };

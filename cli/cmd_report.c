@@ -34,7 +34,7 @@ static int run(const cli_command *self, int argc, char **argv)
         rc = EXIT_OK;
     } else {
         /* writing the output file is not a bad input: an unwritable --out is exit 1 */
-        rc = st == SKINQ_E_IO ? (cli_fail(ctx, st), EXIT_INTERNAL) : cli_fail(ctx, st);
+        rc = st == SKINQ_E_IO ? (cli_fail(ctx, st), cli_exit_for(CLI_COND_OUTPUT)) : cli_fail(ctx, st);
     }
     skinq_store_close(&store);
     skinq_ctx_close(&ctx);

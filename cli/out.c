@@ -1,13 +1,33 @@
 /* out.c -- JSON output helpers shared by the subcommands. */
 #include "out.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+int out_dir_ready(const char *dir)
+{
+    struct stat sb;
+    const char *why = NULL;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        why = strerror(errno);
+    else if (stat(dir, &sb) != 0)
+        why = strerror(errno);
+    else if (!S_ISDIR(sb.st_mode))
+        why = "not a directory";
+    else if (access(dir, W_OK | X_OK) != 0)
+        why = strerror(errno);
+    if (!why)
+        return -1;
+    fprintf(stderr, "skinq: cannot write maps into '%s': %s\n", dir, why);
+    return cli_exit_for(CLI_COND_OUTPUT);
+}
 
 int out_json(cJSON *doc)
 {

@@ -7,6 +7,12 @@
 
 #include "skinq.h"
 
+/**
+ * Make sure `dir` is a folder we can write maps into (created if missing). @return -1 when it
+ * is, else prints one line naming it and returns the exit code of an unwritable output (1).
+ */
+int out_dir_ready(const char *dir);
+
 /** Print a JSON document to stdout (formatted, with a final newline) and free it. */
 int out_json(cJSON *doc);
 
