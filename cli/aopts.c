@@ -1,6 +1,8 @@
 /* aopts.c -- the shared analysis options: validation, the library's options struct, JSON. */
 #include "aopts.h"
 
+#include "out.h"
+
 #include <math.h>
 
 cli_aopts g_aopts = {NULL, NULL, NULL, NULL, 0, 0, NAN, 1.0, 5.0};
@@ -79,5 +81,9 @@ cJSON *cli_aopts_json(const skinq_analysis_options *o)
         cJSON_AddNumberToObject(j, "px_per_mm", o->px_per_mm);
     cJSON_AddNumberToObject(j, "red_threshold", c->red_threshold);
     cJSON_AddBoolToObject(j, "texture", o->texture);
+    if (out_json_utf8(j) != 0) { /* stored with every tracked measurement: valid UTF-8 too */
+        cJSON_Delete(j);
+        return NULL;
+    }
     return j;
 }
