@@ -69,6 +69,8 @@ run "$SKINQ" analyze --roi; expect_rc 2 "missing value"
 if [ "$(wc -l <"$T/err")" -eq 1 ] && grep -qF "option '--roi' needs a value" "$T/err"; then ok; else bad "missing value message"; fi
 run "$SKINQ" analyze; expect_rc 2 "no image"
 if [ "$(wc -l <"$T/err")" -eq 1 ]; then ok; else bad "analyze without IMAGE: one line"; fi
+run "$SKINQ" track; expect_rc 2 "track without an action"
+if [ "$(wc -l <"$T/err")" -eq 1 ]; then ok; else bad "track without an action: one line"; fi
 run "$SKINQ"; expect_rc 2 "no command"
 if [ "$(wc -l <"$T/err")" -eq 1 ]; then ok; else bad "no command: one line"; fi
 run "$SKINQ" frobnicate; expect_rc 2 "unknown command"
