@@ -113,6 +113,9 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...);
  */
 int cli_parse_number(const cli_option *o, const char *arg, double *v);
 
+/** cli_parse_number() without the message: 1 with *v set when arg is valid for o, else 0. */
+int cli_number_ok(const cli_option *o, const char *arg, double *v);
+
 /** Print a command's full help to f. */
 void cli_help(const cli_command *cmd, FILE *f);
 

@@ -54,7 +54,7 @@ static void describe_range(const cli_option *o, char *buf, size_t size)
         snprintf(buf, size, "%s", what);
 }
 
-int cli_parse_number(const cli_option *o, const char *arg, double *v)
+int cli_number_ok(const cli_option *o, const char *arg, double *v)
 {
     char *end = NULL;
     double x = NAN;
@@ -71,10 +71,15 @@ int cli_parse_number(const cli_option *o, const char *arg, double *v)
     int ok = end && end != arg && *end == '\0' && errno == 0 && isfinite(x);
     ok = ok && (!(r & RANGE_LO) || x >= o->lo) && (!(r & RANGE_LO_OPEN) || x > o->lo);
     ok = ok && (!(r & RANGE_HI) || x <= o->hi) && (!(r & RANGE_WHOLE) || x == floor(x));
-    if (ok) {
+    if (ok)
         *v = x;
+    return ok;
+}
+
+int cli_parse_number(const cli_option *o, const char *arg, double *v)
+{
+    if (cli_number_ok(o, arg, v))
         return 0;
-    }
     char want[96];
     describe_range(o, want, sizeof want);
     fprintf(stderr, "skinq: option '--%s' needs %s, not '%s'\n", o->name, want, arg);

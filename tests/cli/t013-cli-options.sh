@@ -50,6 +50,14 @@ for row in "${OPTS[@]}"; do
     if [ ! -s "$T/out" ]; then ok; else bad "$cmd --$opt '$v': stdout not empty"; fi
   done
 done
+# bench --size WxH: both sides through the same parser
+for v in nanxnan 100xinf 16x 3x16 100x100x 1e999x100 20000x20000 100x100junk; do
+  run "$SKINQ" bench --make-set "$T/set" --size "$v"
+  expect_rc 2 "bench --size '$v'"
+  if [ "$(wc -l <"$T/err")" -eq 1 ] && grep -qF -- "option '--size' needs WxH" "$T/err"; then ok
+  else bad "bench --size '$v': one line"; fi
+  if [ ! -e "$T/set" ]; then ok; else bad "bench --size '$v' made the folder"; fi
+done
 # the exact form of the message
 run "$SKINQ" analyze --px-per-mm nan "$FX/good.png"
 if [ "$(cat "$T/err")" = "skinq: option '--px-per-mm' needs a finite number > 0, not 'nan'" ]; then ok
