@@ -1,6 +1,8 @@
 /* aopts.c -- the shared analysis options: validation, the library's options struct, JSON. */
 #include "aopts.h"
 
+#include "out.h"
+
 #include <math.h>
 
 cli_aopts g_aopts = {NULL, NULL, NULL, NULL, 0, 0, NAN, 1.0, 5.0};
@@ -18,10 +20,7 @@ int cli_aopts_setup(const cli_command *cmd, skinq_ctx *ctx, skinq_analysis_optio
     const cli_aopts *a = &g_aopts;
     if ((a->roi != NULL) + (a->mask != NULL) + (a->auto_skin != 0) > 1)
         return cli_usage_error(cmd, "choose one of --roi, --mask and --auto-skin");
-    if (isfinite(a->px_per_mm) && !(a->px_per_mm > 0))
-        return cli_usage_error(cmd, "--px-per-mm must be > 0");
-    if (!(a->white_reflectance > 0) || !isfinite(a->red_threshold))
-        return cli_usage_error(cmd, "--white-reflectance must be > 0 and --red-threshold finite");
+    /* the numbers' ranges were checked by cli_parse_number(); NaN px_per_mm = not given */
     skinq_analysis_default_options(o);
     skinq_color_options *co = &o->color;
     o->px_per_mm = isfinite(a->px_per_mm) ? a->px_per_mm : 0;
@@ -82,5 +81,9 @@ cJSON *cli_aopts_json(const skinq_analysis_options *o)
         cJSON_AddNumberToObject(j, "px_per_mm", o->px_per_mm);
     cJSON_AddNumberToObject(j, "red_threshold", c->red_threshold);
     cJSON_AddBoolToObject(j, "texture", o->texture);
+    if (out_json_utf8(j) != 0) { /* stored with every tracked measurement: valid UTF-8 too */
+        cJSON_Delete(j);
+        return NULL;
+    }
     return j;
 }

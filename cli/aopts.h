@@ -26,9 +26,11 @@ extern cli_aopts g_aopts;
         {"white",        0,         OPT_STRING,                                                              \
          &g_aopts.white, "x,y,w,h", "white/grey patch: per-channel gains in linear RGB first"},              \
         {"white-reflectance",        0,   OPT_DOUBLE,                                                        \
-         &g_aopts.white_reflectance, "R", "the patch's reflectance (default 1; a grey card 0.18-0.8)"},      \
+         &g_aopts.white_reflectance, "R", "the patch's reflectance (default 1; a grey card 0.18-0.8)",       \
+         CLI_IN_OPEN(0, 1)},                                                                                 \
         {"px-per-mm",        0,   OPT_DOUBLE,                                                                \
-         &g_aopts.px_per_mm, "S", "scale: lengths and areas in mm (else px, \"scale\": \"unknown\")"},       \
+         &g_aopts.px_per_mm, "S", "scale: lengths and areas in mm (else px, \"scale\": \"unknown\")",        \
+         CLI_GT(0)},                                                                                         \
         {"red-threshold",        0,   OPT_DOUBLE,                                                            \
          &g_aopts.red_threshold, "A", "a* units above the reference median for red area (default 5)"},       \
     {                                                                                                        \

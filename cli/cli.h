@@ -17,6 +17,31 @@ enum {
     EXIT_STORE = 5
 };
 
+/* The conditions the CLI itself detects; cli_exit_for() maps each to its one exit code (main.c
+ * holds the table, beside the library status map), so the same condition gives the same code
+ * in every command. */
+typedef enum {
+    CLI_COND_USAGE,     /**< unknown option, missing/extra argument, clashing options: 2 */
+    CLI_COND_BAD_VALUE, /**< an option's value out of its range or not a number: 2 */
+    CLI_COND_BAD_FILE,  /**< an input file missing, unreadable or wrong (e.g. a wrong-size mask): 3 */
+    CLI_COND_OUTPUT,    /**< an output file or folder that cannot be written: 1 */
+    CLI_COND_NOTHING,   /**< nothing to work on (no stored values for the query): 4 */
+    CLI_COND_STORE,     /**< the store missing or unusable: 5 */
+    CLI_COND_INTERNAL,  /**< out of memory, stdout write failed: 1 */
+    CLI_COND_COUNT
+} cli_cond;
+
+/** The exit code of a CLI condition. */
+int cli_exit_for(cli_cond c);
+
+/* Ranges of numeric options (cli_option.range): every number must be finite; these add bounds. */
+enum {
+    RANGE_LO = 1u,      /**< value >= lo */
+    RANGE_LO_OPEN = 2u, /**< value > lo */
+    RANGE_HI = 4u,      /**< value <= hi */
+    RANGE_WHOLE = 8u    /**< a whole number (OPT_DOUBLE holding a count) */
+};
+
 typedef enum { OPT_FLAG, OPT_INT, OPT_DOUBLE, OPT_STRING } opt_kind;
 
 /** One row of a command's option table; --help is generated from it. */
@@ -27,11 +52,23 @@ typedef struct cli_option {
     void *target;        /**< int* (FLAG, INT), double* (DOUBLE), const char ** (STRING) */
     const char *argname; /**< shown in help, e.g. "N" */
     const char *help;
+    unsigned range; /**< RANGE_* bits for OPT_INT/OPT_DOUBLE (0: any finite number) */
+    double lo, hi;
 } cli_option;
+
+/* Rows of flags and strings stop at `help` (their range fields are zero): allowed for the files
+ * that hold option tables, which all include this header. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+/* Range shorthands for option rows: ..., help, CLI_GT(0) }. */
+#define CLI_GT(a) RANGE_LO_OPEN, (a), 0
+#define CLI_GE(a) RANGE_LO, (a), 0
+#define CLI_IN(a, b) RANGE_LO | RANGE_HI, (a), (b)
+#define CLI_IN_OPEN(a, b) RANGE_LO_OPEN | RANGE_HI, (a), (b)
 
 #define CLI_OPTIONS_END                                                                                      \
     {                                                                                                        \
-        NULL, 0, OPT_FLAG, NULL, NULL, NULL                                                                  \
+        NULL, 0, OPT_FLAG, NULL, NULL, NULL, 0, 0, 0                                                         \
     }
 
 /** A subcommand. */
@@ -64,8 +101,20 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int *first);
 /** cli_parse() for commands that take options only: any positional argument is a usage error. */
 int cli_parse_options_only(const cli_command *cmd, int argc, char **argv);
 
-/** Print a usage error for cmd ("skinq: MSG" + try line) and return EXIT_USAGE. */
+/** Print a usage error for cmd as one line, "skinq: MSG (try 'skinq CMD --help')", and return
+ * EXIT_USAGE. */
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...);
+
+/**
+ * The one parser for numbers (every numeric option goes through it): a finite number, the whole
+ * string (no trailing characters), no overflow, inside o's range; OPT_INT also a whole number that
+ * fits an int. @return 0 with *v set, else prints one line "skinq: option '--NAME' needs a finite
+ * number > 0, not 'ARG'" and returns EXIT_USAGE.
+ */
+int cli_parse_number(const cli_option *o, const char *arg, double *v);
+
+/** cli_parse_number() without the message: 1 with *v set when arg is valid for o, else 0. */
+int cli_number_ok(const cli_option *o, const char *arg, double *v);
 
 /** Print a command's full help to f. */
 void cli_help(const cli_command *cmd, FILE *f);

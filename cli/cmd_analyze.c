@@ -107,15 +107,8 @@ static int run(const cli_command *self, int argc, char **argv)
     rc = cli_aopts_setup(self, NULL, &o, NULL);
     if (rc >= 0)
         return rc;
-    if (opt_maps) { /* an output folder that cannot be written is no fault of the inputs: exit 1 */
-        struct stat sb;
-        if ((mkdir(opt_maps, 0777) != 0 && errno != EEXIST) || stat(opt_maps, &sb) != 0 ||
-            !S_ISDIR(sb.st_mode)) {
-            fprintf(stderr, "skinq: cannot write maps into '%s': %s\n", opt_maps,
-                    errno == EEXIST ? "not a directory" : strerror(errno));
-            return EXIT_INTERNAL;
-        }
-    }
+    if (opt_maps && (rc = out_dir_ready(opt_maps)) >= 0)
+        return rc;
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)
         return EXIT_INTERNAL;

@@ -11,12 +11,13 @@ static int opt_json, opt_runs = 5, opt_quick, opt_count = 200;
 static const char *opt_make_set, *opt_size = "4000x3000";
 
 static const cli_option bench_options[] = {
-    {"runs", 0, OPT_INT, &opt_runs, "N", "timed repetitions per stage (default 5; medians and p95)"},
+    {"runs", 0, OPT_INT, &opt_runs, "N", "timed repetitions per stage (default 5; medians and p95)",
+     CLI_IN(1, 64)},
     {"quick", 0, OPT_FLAG, &opt_quick, NULL, "small generated photos (1-2 MP): a smoke run"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     {"make-set", 0, OPT_STRING, &opt_make_set, "DIR",
      "write a sample set of generated photos into DIR, then stop"},
-    {"count", 0, OPT_INT, &opt_count, "N", "photos --make-set writes (default 200)"},
+    {"count", 0, OPT_INT, &opt_count, "N", "photos --make-set writes (default 200)", CLI_IN(1, 100000)},
     {"size", 0, OPT_STRING, &opt_size, "WxH", "their size (default 4000x3000, 12 MP; 6000x4000 is 24 MP)"},
     CLI_OPTIONS_END,
 };
@@ -34,6 +35,28 @@ static void progress(void *user, const char *what, int done, int total)
 
 /* The options into o (and the sample set's size for --make-set); -1 when they are usable, else
  * the exit code. */
+/* --size WxH: two integers through the one number parser, 16x16 to 100 MP. */
+static int parse_size(const char *arg, int *w, int *h)
+{
+    static const cli_option side = {"size", 0, OPT_INT, NULL, NULL, NULL, CLI_IN(16, 100000)};
+    const char *x = strchr(arg, 'x');
+    char ws[16];
+    double vw = 0, vh = 0;
+    int ok = x && (size_t)(x - arg) < sizeof ws;
+    if (ok) {
+        memcpy(ws, arg, (size_t)(x - arg));
+        ws[x - arg] = '\0';
+        ok = cli_number_ok(&side, ws, &vw) && cli_number_ok(&side, x + 1, &vh) && vw * vh <= 100e6;
+    }
+    if (!ok) {
+        fprintf(stderr, "skinq: option '--size' needs WxH, integers from 16x16 to 100 MP, not '%s'\n", arg);
+        return -1;
+    }
+    *w = (int)vw;
+    *h = (int)vh;
+    return 0;
+}
+
 static int take_options(const cli_command *self, int argc, char **argv, skinq_bench_options *o, int *sw,
                         int *sh)
 {
@@ -54,14 +77,10 @@ static int take_options(const cli_command *self, int argc, char **argv, skinq_be
             return cli_usage_error(self, "--isa takes all, scalar, sse41 or avx2, not '%s'", g_opts.isa);
         o->isa_only = 1;
     }
-    if (opt_runs < 1 || opt_runs > 64)
-        return cli_usage_error(self, "--runs must be 1..64");
-    char tail;
-    if (opt_make_set &&
-        (o->dir || opt_count < 1 || opt_count > 100000 || sscanf(opt_size, "%dx%d%c", sw, sh, &tail) != 2 ||
-         *sw < 16 || *sh < 16 || (double)*sw * *sh > 100e6))
-        return cli_usage_error(self, "--make-set DIR takes no sample-set folder, --count 1..100000 and "
-                                     "--size WxH (16x16 to 100 MP)");
+    if (opt_make_set && o->dir)
+        return cli_usage_error(self, "--make-set DIR takes no sample-set folder");
+    if (opt_make_set && parse_size(opt_size, sw, sh) != 0)
+        return cli_exit_for(CLI_COND_BAD_VALUE);
     if (isatty(2) && !g_opts.quiet)
         o->progress = progress;
     return -1;

@@ -15,7 +15,7 @@ static const cli_option compare_options[] = {
     {"chart", 0, OPT_STRING, &opt_chart, "F.json", "ColorChecker corners per photo: 3x3 colour matrix each"},
     {"no-align", 0, OPT_FLAG, &opt_no_align, NULL, "take the photos as aligned (no registration)"},
     {"ecc-size", 0, OPT_INT, &opt_ecc_size, "N",
-     "long side of the ECC refinement (default 1024; 0 = full resolution, -1 = none)"},
+     "long side of the ECC refinement (default 1024; 0 = full resolution, -1 = none)", CLI_IN(-1, 1000000)},
     {"maps", 0, OPT_STRING, &opt_maps, "DIR",
      "write aligned_after, side_by_side, delta_e2000, redness_change PNGs"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
@@ -211,6 +211,8 @@ static int run(const cli_command *self, int argc, char **argv)
         return cli_usage_error(self, "choose --white or --chart");
     skinq_analysis_options o;
     if ((rc = cli_aopts_setup(self, NULL, &o, NULL)) >= 0)
+        return rc;
+    if (opt_maps && (rc = out_dir_ready(opt_maps)) >= 0)
         return rc;
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)

@@ -12,17 +12,18 @@ static int opt_json, opt_csv;
 
 static const cli_option depth_options[] = {
     {"height", 0, OPT_STRING, &opt_height, "H.png", "height map: 8/16-bit gray PNG (needs --z-scale)"},
-    {"z-scale", 0, OPT_DOUBLE, &opt_zscale, "Z", "mm per unit of the height map"},
+    {"z-scale", 0, OPT_DOUBLE, &opt_zscale, "Z", "mm per unit of the height map", CLI_GT(0)},
     {"lights", 0, OPT_STRING, &opt_lights, "L.json",
      "photometric stereo: lights file; images follow (or come from it)"},
-    {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S",
-     "lateral scale (a lights file's px_per_mm is used otherwise)"},
+    {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S", "lateral scale (a lights file's px_per_mm is used otherwise)",
+     CLI_GT(0)},
     {"mask", 0, OPT_STRING, &opt_mask, "M.png", "scar regions (nonzero pixels) instead of thresholding"},
     {"min-depth", 0, OPT_DOUBLE, &opt_min_depth, "MM",
-     "depth that makes a scar (default 0.05 mm; 1 px without a scale)"},
-    {"ref-scale", 0, OPT_DOUBLE, &opt_ref_scale, "MM", "scale of the reference surface (default 5 mm)"},
+     "depth that makes a scar (default 0.05 mm; 1 px without a scale)", CLI_GT(0)},
+    {"ref-scale", 0, OPT_DOUBLE, &opt_ref_scale, "MM", "scale of the reference surface (default 5 mm)",
+     CLI_GT(0)},
     {"outlier-tau", 0, OPT_DOUBLE, &opt_tau, "T",
-     "shadow/highlight rejection threshold (default 0.05; 0 = off)"},
+     "shadow/highlight rejection threshold (default 0.05; 0 = off)", CLI_GE(0)},
     {"maps", 0, OPT_STRING, &opt_maps, "DIR", "write height, depth, normal, albedo and scar-outline PNGs"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     {"csv", 0, OPT_FLAG, &opt_csv, NULL, "CSV rows (image,metric,value,unit) on stdout"},
@@ -81,14 +82,6 @@ static int check_options(const cli_command *self, int npos)
                                           : "no input: give --height, --lights or one IMAGE");
     if (opt_json && opt_csv)
         return cli_usage_error(self, "choose --json or --csv");
-    if (isfinite(opt_zscale) && !(opt_zscale > 0))
-        return cli_usage_error(self, "--z-scale must be > 0");
-    if (isfinite(opt_ppm) && !(opt_ppm > 0))
-        return cli_usage_error(self, "--px-per-mm must be > 0");
-    if (isfinite(opt_min_depth) && !(opt_min_depth > 0))
-        return cli_usage_error(self, "--min-depth must be > 0");
-    if (!(opt_ref_scale > 0) || !(opt_tau >= 0))
-        return cli_usage_error(self, "--ref-scale must be > 0 and --outlier-tau >= 0");
     if (npos > SKINQ_LIGHTS_MAX)
         return cli_usage_error(self, "at most %d images", SKINQ_LIGHTS_MAX);
     return -1;
@@ -222,6 +215,8 @@ static int run(const cli_command *self, int argc, char **argv)
     int npos = argc - first;
     if ((rc = check_options(self, npos)) >= 0)
         return rc;
+    if (opt_maps && (rc = out_dir_ready(opt_maps)) >= 0)
+        return rc;
 
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)
@@ -259,7 +254,7 @@ static int run(const cli_command *self, int argc, char **argv)
     }
     if (st == SKINQ_OK && opt_maps && (st = skinq_depth_write_maps(ctx, r, opt_maps)) == SKINQ_E_IO) {
         cli_fail(ctx, st);
-        rc = EXIT_INTERNAL; /* an unwritable output folder is not a bad input file */
+        rc = cli_exit_for(CLI_COND_OUTPUT); /* an unwritable output folder is not a bad input file */
         goto out;
     }
     if (st != SKINQ_OK) {

@@ -37,7 +37,7 @@ static int run(const cli_command *self, int argc, char **argv)
     } else {
         /* writing the output file is not a bad input: an unwritable --out is exit 1; a --out
          * that is no regular file (a FIFO, a device) is refused as SKINQ_E_UNSUPPORTED: exit 3 */
-        rc = st == SKINQ_E_IO ? (cli_fail(ctx, st), EXIT_INTERNAL) : cli_fail(ctx, st);
+        rc = st == SKINQ_E_IO ? (cli_fail(ctx, st), cli_exit_for(CLI_COND_OUTPUT)) : cli_fail(ctx, st);
     }
     skinq_store_close(&store);
     skinq_ctx_close(&ctx);

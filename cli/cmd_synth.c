@@ -12,11 +12,12 @@ static const cli_option synth_options[] = {
      "healing-series, scar-stack, texture-ladder, chart, or all (required)"},
     {"out", 'o', OPT_STRING, &opt_out, "DIR", "output folder, created if missing (required)"},
     {"seed", 0, OPT_DOUBLE, &opt_seed, "N",
-     "random seed: the same seed gives byte-identical files (default 1)"},
-    {"width", 0, OPT_INT, &opt_width, "W", "image width (default: the kind's)"},
-    {"height", 0, OPT_INT, &opt_height, "H", "image height (default: the kind's)"},
-    {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S", "healing-series scale (default 20)"},
-    {"tau", 0, OPT_DOUBLE, &opt_tau, "DAYS", "healing-series redness time constant (default 3)"},
+     "random seed: the same seed gives byte-identical files (default 1)", RANGE_WHOLE | RANGE_LO | RANGE_HI,
+     0, 9007199254740991.0},
+    {"width", 0, OPT_INT, &opt_width, "W", "image width (default: the kind's)", CLI_IN(0, 20000)},
+    {"height", 0, OPT_INT, &opt_height, "H", "image height (default: the kind's)", CLI_IN(0, 20000)},
+    {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S", "healing-series scale (default 20)", CLI_GT(0)},
+    {"tau", 0, OPT_DOUBLE, &opt_tau, "DAYS", "healing-series redness time constant (default 3)", CLI_GT(0)},
     CLI_OPTIONS_END,
 };
 
@@ -27,8 +28,6 @@ static int run(const cli_command *self, int argc, char **argv)
         return rc;
     if (!synth_kind || !opt_out)
         return cli_usage_error(self, "--kind and --out are required");
-    if (!(opt_seed >= 0 && opt_seed < 9007199254740992.0) || opt_seed != (double)(uint64_t)opt_seed)
-        return cli_usage_error(self, "--seed takes a whole number >= 0");
     skinq_synth_options o;
     skinq_synth_default_options(&o);
     o.kind = synth_kind;
@@ -49,7 +48,7 @@ static int run(const cli_command *self, int argc, char **argv)
         /* an output folder that cannot be written is not a bad input file: exit 1 */
         rc = cli_fail(ctx, st);
         if (st == SKINQ_E_IO)
-            rc = EXIT_INTERNAL;
+            rc = cli_exit_for(CLI_COND_OUTPUT);
     }
     skinq_ctx_close(&ctx);
     return rc;

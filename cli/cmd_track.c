@@ -529,9 +529,11 @@ static int run_query(const cli_command *sub, int argc, char **argv)
 
 static int run(const cli_command *self, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        cli_help(self, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    if (argc < 2)
+        return cli_usage_error(self, "no action given (add, list, show, export)");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        cli_help(self, stdout);
+        return EXIT_OK;
     }
     const char *sub = argv[1];
     if (strcmp(sub, "add") == 0)

@@ -17,7 +17,7 @@ static const cli_option trend_options[] = {
     {"metric", 0, OPT_STRING, &opt_metric, "KEY", "metric path, e.g. color.a.mean (required)"},
     {"model", 0, OPT_STRING, &opt_model, "M", "exponential (default) or two-phase (needs >= 6 points)"},
     {"from-day", 0, OPT_DOUBLE, &opt_from_day, "D",
-     "fit only sessions from day D on (default: after a day-0 baseline, see below)"},
+     "fit only sessions from day D on (default: after a day-0 baseline, see below)", CLI_GE(0)},
     {"store", 0, OPT_STRING, &opt_store, "PATH", "session store (default $SKINQ_STORE, else ./skinq.db)"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     CLI_OPTIONS_END,

@@ -28,6 +28,21 @@ static const int exit_codes[SKINQ_STATUS_COUNT] = {
     [SKINQ_E_INTERNAL] = EXIT_INTERNAL,
 };
 
+/* The conditions the CLI detects itself → exit code: one row each, so every command gives the
+ * same code for the same condition (an unwritable output is the environment's fault, not the
+ * input's: 1; a wrong-size mask is a bad input file: 3, like every other bad input). */
+static const int cond_codes[CLI_COND_COUNT] = {
+    [CLI_COND_USAGE] = EXIT_USAGE,        [CLI_COND_BAD_VALUE] = EXIT_USAGE,
+    [CLI_COND_BAD_FILE] = EXIT_BAD_INPUT, [CLI_COND_OUTPUT] = EXIT_INTERNAL,
+    [CLI_COND_NOTHING] = EXIT_IMPOSSIBLE, [CLI_COND_STORE] = EXIT_STORE,
+    [CLI_COND_INTERNAL] = EXIT_INTERNAL,
+};
+
+int cli_exit_for(cli_cond c)
+{
+    return (unsigned)c < CLI_COND_COUNT ? cond_codes[c] : EXIT_INTERNAL;
+}
+
 int cli_exit_code(skinq_status st)
 {
     return (unsigned)st < SKINQ_STATUS_COUNT ? exit_codes[st] : EXIT_INTERNAL;
@@ -103,7 +118,7 @@ static const cli_command *find_command(const char *name)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        main_help(stderr);
+        fputs("skinq: no command given (try 'skinq --help')\n", stderr);
         return EXIT_USAGE;
     }
     const char *name = argv[1];
@@ -122,7 +137,7 @@ int main(int argc, char **argv)
         }
         const cli_command *c = find_command(argv[2]);
         if (!c) {
-            fprintf(stderr, "skinq: unknown command '%s'\ntry 'skinq --help'\n", argv[2]);
+            fprintf(stderr, "skinq: unknown command '%s' (try 'skinq --help')\n", argv[2]);
             return EXIT_USAGE;
         }
         cli_help(c, stdout);
@@ -130,7 +145,7 @@ int main(int argc, char **argv)
     }
     const cli_command *c = find_command(name);
     if (!c) {
-        fprintf(stderr, "skinq: unknown command '%s'\ntry 'skinq --help'\n", name);
+        fprintf(stderr, "skinq: unknown command '%s' (try 'skinq --help')\n", name);
         return EXIT_USAGE;
     }
     return c->run(c, argc - 1, argv + 1);

@@ -1,8 +1,11 @@
 /* opts.c -- option tables → getopt_long, generated --help, usage errors, global options. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +13,11 @@
 cli_globals g_opts = {0, NULL, 100e6, 0, 0};
 
 static const cli_option global_options[] = {
-    {"threads", 0, OPT_INT, &g_opts.threads, "N", "worker threads (default: all cores)"},
+    {"threads", 0, OPT_INT, &g_opts.threads, "N", "worker threads (default: all cores)", CLI_IN(0, 1024)},
     {"isa", 0, OPT_STRING, &g_opts.isa, "ISA",
      "highest SIMD level: scalar, sse41, avx2 (default: best; env SKINQ_ISA)"},
-    {"max-pixels", 0, OPT_DOUBLE, &g_opts.max_pixels, "N", "refuse images above N pixels (default 100e6)"},
+    {"max-pixels", 0, OPT_DOUBLE, &g_opts.max_pixels, "N", "refuse images above N pixels (default 100e6)",
+     RANGE_WHOLE | RANGE_LO | RANGE_HI, 1, 1e15},
     {"quiet", 'q', OPT_FLAG, &g_opts.quiet, NULL, "no warnings on stderr"},
     {"verbose", 'v', OPT_FLAG, &g_opts.verbose, NULL, "more detail on stderr"},
     CLI_OPTIONS_END,
@@ -26,8 +30,60 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nusage: skinq %s\ntry 'skinq %s --help'\n", cmd->usage, cmd->name);
-    return EXIT_USAGE;
+    fprintf(stderr, " (try 'skinq %s --help')\n", cmd->name);
+    return cli_exit_for(CLI_COND_USAGE);
+}
+
+/* "a finite number > 0", "an integer in 0..1024", "a finite number in (0, 1]". */
+static void describe_range(const cli_option *o, char *buf, size_t size)
+{
+    const char *what = o->kind == OPT_INT       ? "an integer"
+                       : o->range & RANGE_WHOLE ? "a whole number"
+                                                : "a finite number";
+    unsigned r = o->range;
+    int lo = (r & (RANGE_LO | RANGE_LO_OPEN)) != 0, hi = (r & RANGE_HI) != 0;
+    if (lo && hi && (o->kind == OPT_INT || (r & RANGE_WHOLE)))
+        snprintf(buf, size, "%s in %.16g..%.16g", what, o->lo, o->hi);
+    else if (lo && hi)
+        snprintf(buf, size, "%s in %c%.16g, %.16g]", what, r & RANGE_LO_OPEN ? '(' : '[', o->lo, o->hi);
+    else if (lo)
+        snprintf(buf, size, "%s %s %.16g", what, r & RANGE_LO_OPEN ? ">" : ">=", o->lo);
+    else if (hi)
+        snprintf(buf, size, "%s <= %.16g", what, o->hi);
+    else
+        snprintf(buf, size, "%s", what);
+}
+
+int cli_number_ok(const cli_option *o, const char *arg, double *v)
+{
+    char *end = NULL;
+    double x = NAN;
+    errno = 0;
+    if (*arg && !isspace((unsigned char)*arg)) {
+        if (o->kind == OPT_INT) {
+            long l = strtol(arg, &end, 10);
+            x = errno || l < INT_MIN || l > INT_MAX ? NAN : (double)l;
+        } else {
+            x = strtod(arg, &end);
+        }
+    }
+    unsigned r = o->range;
+    int ok = end && end != arg && *end == '\0' && errno == 0 && isfinite(x);
+    ok = ok && (!(r & RANGE_LO) || x >= o->lo) && (!(r & RANGE_LO_OPEN) || x > o->lo);
+    ok = ok && (!(r & RANGE_HI) || x <= o->hi) && (!(r & RANGE_WHOLE) || x == floor(x));
+    if (ok)
+        *v = x;
+    return ok;
+}
+
+int cli_parse_number(const cli_option *o, const char *arg, double *v)
+{
+    if (cli_number_ok(o, arg, v))
+        return 0;
+    char want[96];
+    describe_range(o, want, sizeof want);
+    fprintf(stderr, "skinq: option '--%s' needs %s, not '%s'\n", o->name, want, arg);
+    return cli_exit_for(CLI_COND_BAD_VALUE);
 }
 
 static void print_options(FILE *f, const cli_option *o)
@@ -57,27 +113,21 @@ void cli_help(const cli_command *cmd, FILE *f)
     fputs("  -h, --help                 this help\n", f);
 }
 
-static int set_value(const cli_command *cmd, const cli_option *o, const char *arg)
+static int set_value(const cli_option *o, const char *arg)
 {
-    char *end;
+    double v;
     switch (o->kind) {
     case OPT_FLAG: *(int *)o->target = 1; return 0;
-    case OPT_INT: {
-        errno = 0;
-        long v = strtol(arg, &end, 10);
-        if (errno || *arg == '\0' || *end != '\0' || v < -1000000000L || v > 1000000000L)
-            return cli_usage_error(cmd, "option '--%s' takes an integer, not '%s'", o->name, arg);
+    case OPT_INT:
+        if (cli_parse_number(o, arg, &v) != 0)
+            return EXIT_USAGE;
         *(int *)o->target = (int)v;
         return 0;
-    }
-    case OPT_DOUBLE: {
-        errno = 0;
-        double v = strtod(arg, &end);
-        if (errno || *arg == '\0' || *end != '\0')
-            return cli_usage_error(cmd, "option '--%s' takes a number, not '%s'", o->name, arg);
+    case OPT_DOUBLE:
+        if (cli_parse_number(o, arg, &v) != 0)
+            return EXIT_USAGE;
         *(double *)o->target = v;
         return 0;
-    }
     case OPT_STRING: *(const char **)o->target = arg; return 0;
     }
     return 0;
@@ -95,7 +145,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int *first)
 {
     enum { MAX_OPTS = 64 };
     struct option lo[MAX_OPTS + 2];
-    char shortopts[MAX_OPTS * 2 + 4] = "+h";
+    char shortopts[MAX_OPTS * 2 + 4] = "+:h"; /* a leading colon tells a missing value apart */
     int n = 0;
     const cli_option *tabs[2] = {cmd->options, global_options};
     for (int t = 0; t < 2; t++) {
@@ -145,10 +195,14 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int *first)
         }
         if (c == '?' || c == ':') {
             const char *bad = argv[optind - 1];
-            if (optopt && optopt < 256)
-                rc = cli_usage_error(cmd, "unknown option or missing value '-%c'", optopt);
-            else
-                rc = cli_usage_error(cmd, "unknown option or missing value '%s'", bad);
+            int len = (int)strcspn(bad, "=");
+            const char *what = c == ':' ? "option '%.*s' needs a value" : "unknown option '%.*s'";
+            if (optopt > 0 && optopt < 256) {
+                char s[3] = {'-', (char)optopt, 0};
+                rc = cli_usage_error(cmd, what, 2, s);
+            } else {
+                rc = cli_usage_error(cmd, what, len, bad);
+            }
             break;
         }
         const cli_option *o;
@@ -162,7 +216,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int *first)
             if (!o)
                 o = find_option(global_options, NULL, (char)c);
         }
-        if (o && set_value(cmd, o, optarg) != 0) {
+        if (o && set_value(o, optarg) != 0) {
             rc = EXIT_USAGE;
             break;
         }
@@ -173,11 +227,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int *first)
         for (int i = 0; i < npos; i++)
             argv[k + i] = pos[i];
         *first = k;
-        if (g_opts.threads < 0 || g_opts.threads > 1024)
-            rc = cli_usage_error(cmd, "--threads takes 0..1024, not %d", g_opts.threads);
-        else if (!(g_opts.max_pixels >= 1))
-            rc = cli_usage_error(cmd, "--max-pixels must be at least 1");
-        else if (g_opts.isa) {
+        if (g_opts.isa) {
             unsigned m;
             if (skinq_isa_parse(g_opts.isa, &m) != 0)
                 rc = cli_usage_error(cmd, "--isa takes scalar, sse41, avx2 or all, not '%s'", g_opts.isa);

@@ -1,17 +1,153 @@
 /* out.c -- JSON output helpers shared by the subcommands. */
 #include "out.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
+int out_dir_ready(const char *dir)
+{
+    struct stat sb;
+    const char *why = NULL;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        why = strerror(errno);
+    else if (stat(dir, &sb) != 0)
+        why = strerror(errno);
+    else if (!S_ISDIR(sb.st_mode))
+        why = "not a directory";
+    else if (access(dir, W_OK | X_OK) != 0)
+        why = strerror(errno);
+    if (!why)
+        return -1;
+    fprintf(stderr, "skinq: cannot write maps into '%s': %s\n", dir, why);
+    return cli_exit_for(CLI_COND_OUTPUT);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes there are not one (a stray
+ * continuation byte, an overlong form, a surrogate, beyond U+10FFFF, or cut short). */
+static int utf8_seq(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    int n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (!n)
+        return 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+        (c == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return n;
+}
+
+/* A valid UTF-8 copy of s (malloc), every invalid byte as U+FFFD; NULL when s is valid already
+ * (*oom set when memory ran out). */
+static char *utf8_fixed(const char *s, int *oom)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = strlen(s), bad = 0;
+    for (size_t i = 0; i < len;) {
+        int n = utf8_seq(u + i);
+        bad += n == 0;
+        i += n ? (size_t)n : 1;
+    }
+    if (!bad)
+        return NULL;
+    char *out = malloc(len + 2 * bad + 1), *o = out;
+    if (!out) {
+        *oom = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < len;) {
+        int n = utf8_seq(u + i);
+        if (n) {
+            memcpy(o, s + i, (size_t)n);
+            o += n;
+            i += (size_t)n;
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static char *base64(const char *s)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = strlen(s);
+    char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v =
+            (unsigned)u[i] << 16 | (i + 1 < len ? (unsigned)u[i + 1] << 8 : 0) | (i + 2 < len ? u[i + 2] : 0);
+        *o++ = tab[v >> 18 & 63];
+        *o++ = tab[v >> 12 & 63];
+        *o++ = i + 1 < len ? tab[v >> 6 & 63] : '=';
+        *o++ = i + 2 < len ? tab[v & 63] : '=';
+    }
+    *o = '\0';
+    return out;
+}
+
+int out_json_utf8(cJSON *node)
+{
+    int oom = 0;
+    for (cJSON *c = node ? node->child : NULL, *next; c && !oom; c = next) {
+        next = c->next;
+        if (cJSON_IsArray(c) || cJSON_IsObject(c)) {
+            oom = out_json_utf8(c) != 0;
+            continue;
+        }
+        if (!cJSON_IsString(c) || !c->valuestring)
+            continue;
+        char *fixed = utf8_fixed(c->valuestring, &oom);
+        if (!fixed)
+            continue;
+        if (cJSON_IsObject(node) && c->string) {
+            size_t kl = strlen(c->string);
+            char *key = malloc(kl + 8), *b64 = base64(c->valuestring);
+            if (key && b64) {
+                memcpy(key, c->string, kl);
+                memcpy(key + kl, "_base64", 8);
+                cJSON_DeleteItemFromObjectCaseSensitive(node, key);
+                oom = !cJSON_AddStringToObject(node, key, b64);
+            } else {
+                oom = 1;
+            }
+            free(key);
+            free(b64);
+        }
+        /* the fixed text in cJSON's own allocation: swapped in, the old one freed with rep */
+        cJSON *rep = oom ? NULL : cJSON_CreateString(fixed);
+        free(fixed);
+        if (rep) {
+            char *old = c->valuestring;
+            c->valuestring = rep->valuestring;
+            rep->valuestring = old;
+            cJSON_Delete(rep);
+        } else {
+            oom = 1;
+        }
+    }
+    return oom ? -1 : 0;
+}
+
 int out_json(cJSON *doc)
 {
-    char *s = doc ? cJSON_Print(doc) : NULL;
+    char *s = doc && out_json_utf8(doc) == 0 ? cJSON_Print(doc) : NULL;
     cJSON_Delete(doc);
     if (!s) {
         fputs("skinq: out of memory formatting JSON\n", stderr);

@@ -7,7 +7,22 @@
 
 #include "skinq.h"
 
-/** Print a JSON document to stdout (formatted, with a final newline) and free it. */
+/**
+ * Make sure `dir` is a folder we can write maps into (created if missing). @return -1 when it
+ * is, else prints one line naming it and returns the exit code of an unwritable output (1).
+ */
+int out_dir_ready(const char *dir);
+
+/**
+ * Make every string in a JSON tree valid UTF-8 (cJSON prints bytes as they are): each byte of an
+ * invalid sequence becomes U+FFFD, and an object member whose value was not valid UTF-8 (a file
+ * name in another encoding) gets a sibling "<key>_base64" with the raw bytes. @return 0, or -1
+ * out of memory.
+ */
+int out_json_utf8(cJSON *node);
+
+/** Print a JSON document to stdout (formatted, with a final newline; every string valid UTF-8
+ * through out_json_utf8) and free it. */
 int out_json(cJSON *doc);
 
 /** Add a number that may be NaN/inf: those become null (JSON has no NaN). */

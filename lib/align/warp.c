@@ -60,8 +60,8 @@ skinq_status skinq_align_common_roi(skinq_ctx *ctx, const skinq_mask *valid, con
         return skinq_fail(ctx, SKINQ_E_INVALID, "common ROI: no valid mask");
     int w = valid->width, h = valid->height;
     if (roi_mask && (roi_mask->width != w || roi_mask->height != h))
-        return skinq_fail(ctx, SKINQ_E_INVALID, "common ROI: the ROI mask is %dx%d, the image %dx%d",
-                          roi_mask->width, roi_mask->height, w, h);
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "ROI mask is %dx%d but the image is %dx%d", roi_mask->width,
+                          roi_mask->height, w, h);
     skinq_rect r = roi_rect ? skinq_rect_clip(*roi_rect, w, h) : (skinq_rect){0, 0, w, h};
     skinq_mask *m = NULL;
     skinq_status st = skinq_mask_new(ctx, w, h, 0, &m);

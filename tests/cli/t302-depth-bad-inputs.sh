@@ -76,13 +76,14 @@ expect_one_line_error "scars.png"
 if [ ! -s "$T/out" ]; then ok; else bad "blocked map: stdout should be empty"; fi
 if [ "$(ls -A "$T/maps")" = "scars.png" ]; then ok; else bad "blocked map: left $(ls -A "$T/maps" | tr '\n' ' ')"; fi
 
-# usage errors: exit 2
+# usage errors: exit 2, one line (a bad number names the option and its range instead of the hint)
 for args in "--height $S/height.png" "--height $S/height.png --lights $S/lights.json --z-scale 1" \
             "--lights $S/lights.json --z-scale 1" "" "$S/light_0.png $S/light_1.png" \
             "--height $S/height.png --z-scale -1" "--height $S/height.png --z-scale 1 --min-depth 0"; do
   # shellcheck disable=SC2086
   run "$SKINQ" depth $args
   expect_rc 2 "usage: '$args'"
-  if grep -q "try 'skinq depth --help'" "$T/err"; then ok; else bad "usage hint for '$args'"; fi
+  if grep -q "try 'skinq depth --help'\|needs a finite number" "$T/err"; then ok; else bad "usage hint for '$args'"; fi
+  if [ "$(wc -l <"$T/err")" -eq 1 ]; then ok; else bad "usage error for '$args' is not one line"; fi
 done
 finish
