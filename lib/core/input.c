@@ -55,8 +55,9 @@ static skinq_status read_all(skinq_ctx *ctx, int fd, const char *path, size_t hi
     }
     if (len > max) {
         skinq_free(ctx, buf);
-        return skinq_fail(ctx, SKINQ_E_LIMIT, "cannot read '%s': larger than the limit of %llu bytes (--max-bytes)",
-                          path, (unsigned long long)max);
+        return skinq_fail(ctx, SKINQ_E_LIMIT,
+                          "cannot read '%s': larger than the limit of %llu bytes (--max-bytes)", path,
+                          (unsigned long long)max);
     }
     in->owned = buf;
     in->data = buf;

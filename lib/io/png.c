@@ -53,6 +53,41 @@ static void png_warning_fn(png_structp png, png_const_charp msg)
         snprintf(e->warning, sizeof e->warning, "%s", msg);
 }
 
+/* The chunk list walked before libpng sees it (the bytes are all in memory): a chunk that
+ * declares more bytes than the file has left is truncated data, refused here because libpng
+ * allocates (and zeroes) an ancillary chunk's declared length before reading it -- 2 GiB for a
+ * 57-byte file -- whatever png_set_chunk_malloc_max says in some versions; an ancillary chunk
+ * above max_png_chunk_bytes, or more than max_png_chunks of them, is refused as a limit. */
+static skinq_status png_prescan(skinq_ctx *ctx, const skinq_input *in)
+{
+    const uint8_t *p = in->data;
+    size_t pos = 8, ancillary = 0;
+    while (pos + 8 <= in->size) {
+        const uint32_t len =
+            (uint32_t)p[pos] << 24 | (uint32_t)p[pos + 1] << 16 | (uint32_t)p[pos + 2] << 8 | p[pos + 3];
+        const char type[5] = {(char)p[pos + 4], (char)p[pos + 5], (char)p[pos + 6], (char)p[pos + 7], 0};
+        const int anc = (p[pos + 4] & 0x20) != 0;
+        if (len > 0x7fffffffu || (uint64_t)len + 12 > in->size - pos)
+            return skinq_fail(
+                ctx, SKINQ_E_FORMAT,
+                "cannot decode '%s': truncated PNG data (chunk '%s' declares %u bytes, %zu left)", in->name,
+                type, len, in->size - pos - 8);
+        if (anc && len > ctx->max_png_chunk_bytes)
+            return skinq_fail(ctx, SKINQ_E_LIMIT,
+                              "cannot decode '%s': PNG chunk '%s' of %u bytes is above the limit of %u bytes "
+                              "(max_png_chunk_bytes)",
+                              in->name, type, len, ctx->max_png_chunk_bytes);
+        if (anc && ++ancillary > ctx->max_png_chunks)
+            return skinq_fail(ctx, SKINQ_E_LIMIT,
+                              "cannot decode '%s': more than %u ancillary PNG chunks (max_png_chunks)",
+                              in->name, ctx->max_png_chunks);
+        if (memcmp(type, "IEND", 4) == 0)
+            break;
+        pos += (size_t)len + 12;
+    }
+    return SKINQ_OK;
+}
+
 /* A read struct over in's bytes with the ctx's limits (NULL when out of memory). */
 static png_structp png_reader(skinq_ctx *ctx, const skinq_input *in, struct png_err *e)
 {
@@ -92,6 +127,9 @@ static void header_from(png_structp png, png_infop info, skinq_image_header *hdr
 skinq_status skinq_png_probe(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr)
 {
     const char *path = in->name;
+    skinq_status ps = png_prescan(ctx, in);
+    if (ps != SKINQ_OK)
+        return ps;
     struct png_err e;
     png_structp png = png_reader(ctx, in, &e);
     png_infop info = png ? png_create_info_struct(png) : NULL;
@@ -225,6 +263,9 @@ skinq_status skinq_png_decode(skinq_ctx *ctx, const skinq_input *in, skinq_image
                               skinq_mask **alpha_out)
 {
     const char *path = in->name;
+    skinq_status ps = png_prescan(ctx, in);
+    if (ps != SKINQ_OK)
+        return ps;
     struct png_err e;
     png_dec d = {NULL, NULL, NULL, NULL, SKINQ_E_FORMAT};
     png_structp png = png_reader(ctx, in, &e);
