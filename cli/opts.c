@@ -7,13 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-cli_globals g_opts = {0, NULL, 100e6, 0, 0};
+cli_globals g_opts = {0, NULL, 100e6, 0, 0, 0};
 
 static const cli_option global_options[] = {
     {"threads", 0, OPT_INT, &g_opts.threads, "N", "worker threads (default: all cores)"},
     {"isa", 0, OPT_STRING, &g_opts.isa, "ISA",
      "highest SIMD level: scalar, sse41, avx2 (default: best; env SKINQ_ISA)"},
     {"max-pixels", 0, OPT_DOUBLE, &g_opts.max_pixels, "N", "refuse images above N pixels (default 100e6)"},
+    {"max-bytes", 0, OPT_DOUBLE, &g_opts.max_bytes, "N",
+     "refuse input files and decodes above N bytes (default 1073741824)"},
     {"quiet", 'q', OPT_FLAG, &g_opts.quiet, NULL, "no warnings on stderr"},
     {"verbose", 'v', OPT_FLAG, &g_opts.verbose, NULL, "more detail on stderr"},
     CLI_OPTIONS_END,
@@ -177,6 +179,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int *first)
             rc = cli_usage_error(cmd, "--threads takes 0..1024, not %d", g_opts.threads);
         else if (!(g_opts.max_pixels >= 1))
             rc = cli_usage_error(cmd, "--max-pixels must be at least 1");
+        else if (g_opts.max_bytes != 0 && !(g_opts.max_bytes >= 1 && g_opts.max_bytes <= 1e18))
+            rc = cli_usage_error(cmd, "--max-bytes takes 1..1e18");
         else if (g_opts.isa) {
             unsigned m;
             if (skinq_isa_parse(g_opts.isa, &m) != 0)

@@ -146,7 +146,8 @@ static void test_png_16bit_rgba_bytes(void **state)
     skinq_ctx *ctx = tu_ctx();
     skinq_image *img = NULL;
     skinq_mask *alpha = NULL;
-    expect_error(ctx, skinq_image_load_mem(ctx, b, n, "upload.bin", &img, &alpha), SKINQ_E_LIMIT, "--max-bytes");
+    expect_error(ctx, skinq_image_load_mem(ctx, b, n, "upload.bin", &img, &alpha), SKINQ_E_LIMIT,
+                 "--max-bytes");
     const long grew = peak_rss_kb() - before;
     if (grew > 64 * 1024)
         fail_msg("peak RSS grew by %ld KB refusing a header", grew);
@@ -263,8 +264,10 @@ static void test_load_mem(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_png_57_bytes),         cmocka_unit_test(test_png_chunk_limit),
-        cmocka_unit_test(test_png_16bit_rgba_bytes), cmocka_unit_test(test_jpeg_scan_limit),
+        cmocka_unit_test(test_png_57_bytes),
+        cmocka_unit_test(test_png_chunk_limit),
+        cmocka_unit_test(test_png_16bit_rgba_bytes),
+        cmocka_unit_test(test_jpeg_scan_limit),
         cmocka_unit_test(test_load_mem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
