@@ -307,8 +307,10 @@ skinq_status skinq_jpeg_write(skinq_ctx *ctx, const char *path, const skinq_imag
 skinq_status skinq_image_orient(skinq_ctx *ctx, const skinq_image *img, int orientation, skinq_image **out);
 
 /**
- * SHA-256 of a file's bytes as 64 lowercase hex digits plus NUL.
- * @return SKINQ_OK or SKINQ_E_IO.
+ * SHA-256 of a file's bytes as 64 lowercase hex digits plus NUL (a regular file, read once and
+ * at most the ctx's max_bytes).
+ * @return SKINQ_OK, SKINQ_E_IO (cannot read, not a regular file), SKINQ_E_LIMIT, SKINQ_E_NOMEM,
+ *         SKINQ_E_INVALID (ctx NULL).
  */
 skinq_status skinq_file_sha256(skinq_ctx *ctx, const char *path, char hex[65]);
 
@@ -1281,8 +1283,9 @@ const skinq_analysis_options *skinq_analyzer_options(const skinq_analyzer *a);
 void skinq_analyzer_set_maps_dir(skinq_analyzer *a, const char *dir);
 
 /**
- * Load and analyse a photo: its header is read once and flows into the loader (or the streamed
- * decode of a JPEG), then provenance (size, sha256), the ROI resolved once, colour and texture.
+ * Load and analyse a photo: the file is opened and read once, its header is read once and flows
+ * into the loader (or the streamed decode of a JPEG), then provenance (size, sha256 of the same
+ * bytes), the ROI resolved once, colour and texture.
  * @param out  receives the result; unchanged on error.
  * @return SKINQ_OK or the errors of skinq_image_load(), skinq_file_sha256(), skinq_roi_resolve(),
  *         skinq_color_analyze() and skinq_texture_execute() (messages name the file).
