@@ -81,12 +81,13 @@ typedef struct cli_command {
     const char *details; /**< extra help text, or NULL */
 } cli_command;
 
-/** Options every command takes (--threads, --isa, --max-pixels, -q, -v). */
+/** Options every command takes (--threads, --isa, --max-pixels, -q, -v, --max-bytes). */
 typedef struct cli_globals {
     int threads;
     const char *isa;
     double max_pixels;
     int quiet, verbose;
+    double max_bytes; /* 0: the library's default */
 } cli_globals;
 
 extern cli_globals g_opts;

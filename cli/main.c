@@ -68,6 +68,8 @@ skinq_ctx *cli_ctx_open(void)
     skinq_ctx_default_settings(&s);
     s.threads = g_opts.threads;
     s.max_pixels = (uint64_t)g_opts.max_pixels;
+    if (g_opts.max_bytes > 0)
+        s.max_bytes = (uint64_t)g_opts.max_bytes;
     if (g_opts.isa)
         skinq_isa_parse(g_opts.isa, &s.isa_mask);
     /* An ISA asked for (option or SKINQ_ISA) that this CPU lacks: say so, then fall back. */

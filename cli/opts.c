@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-cli_globals g_opts = {0, NULL, 100e6, 0, 0};
+cli_globals g_opts = {0, NULL, 100e6, 0, 0, 0};
 
 static const cli_option global_options[] = {
     {"threads", 0, OPT_INT, &g_opts.threads, "N", "worker threads (default: all cores)", CLI_IN(0, 1024)},
@@ -18,6 +18,9 @@ static const cli_option global_options[] = {
      "highest SIMD level: scalar, sse41, avx2 (default: best; env SKINQ_ISA)"},
     {"max-pixels", 0, OPT_DOUBLE, &g_opts.max_pixels, "N", "refuse images above N pixels (default 100e6)",
      RANGE_WHOLE | RANGE_LO | RANGE_HI, 1, 1e15},
+    {"max-bytes", 0, OPT_DOUBLE, &g_opts.max_bytes, "N",
+     "refuse input files and decodes above N bytes (default 1073741824)", RANGE_WHOLE | RANGE_LO | RANGE_HI,
+     1, 1e18},
     {"quiet", 'q', OPT_FLAG, &g_opts.quiet, NULL, "no warnings on stderr"},
     {"verbose", 'v', OPT_FLAG, &g_opts.verbose, NULL, "more detail on stderr"},
     CLI_OPTIONS_END,

@@ -35,24 +35,26 @@ static int read_corners(const cJSON *arr, double c[4][2])
     return 0;
 }
 
-/* The chart file as a NUL-terminated string in ctx's memory (at most CHART_FILE_MAX bytes). */
+/* The chart file as a NUL-terminated string in ctx's memory (at most CHART_FILE_MAX bytes), read
+ * once through skinq_input_open() (a FIFO or device is refused, not waited on). */
 static skinq_status slurp(skinq_ctx *ctx, const char *path, char **out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot read chart file '%s'", path);
-    char *buf = skinq_malloc(ctx, CHART_FILE_MAX + 1);
-    size_t n = buf ? fread(buf, 1, CHART_FILE_MAX + 1, f) : 0;
-    fclose(f);
-    if (!buf)
-        return SKINQ_E_NOMEM;
-    if (n > CHART_FILE_MAX) {
-        skinq_free(ctx, buf);
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' is larger than 1 MiB", path);
+    skinq_input in;
+    skinq_status st = skinq_input_open(ctx, path, 0, &in);
+    if (st != SKINQ_OK)
+        return st;
+    char *buf = NULL;
+    if (in.size > CHART_FILE_MAX)
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "chart file '%s' is larger than 1 MiB", path);
+    else if (!(buf = skinq_malloc(ctx, in.size + 1)))
+        st = SKINQ_E_NOMEM;
+    if (st == SKINQ_OK) {
+        memcpy(buf, in.data, in.size);
+        buf[in.size] = 0;
+        *out = buf;
     }
-    buf[n] = 0;
-    *out = buf;
-    return SKINQ_OK;
+    skinq_input_close(ctx, &in);
+    return st;
 }
 
 skinq_status skinq_chart_load(skinq_ctx *ctx, const char *path, const char *image, double corners[4][2])

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "align/align.h"
+#include "io/io.h"
 #include "pipeline/pipeline.h"
 #include "render/render.h"
 
@@ -362,20 +363,30 @@ typedef struct cmp_job {
     de_out d;
 } cmp_job;
 
+/* One photo and its provenance from the same bytes (the file opened and read once). */
+static skinq_status load_one(skinq_ctx *ctx, const char *path, skinq_image **img, skinq_mask **alpha,
+                             skinq_analysis **res)
+{
+    skinq_input in;
+    skinq_status st = skinq_input_open(ctx, path, 0, &in);
+    if (st == SKINQ_OK)
+        st = skinq_image_load_input(ctx, &in, NULL, img, alpha);
+    if (st == SKINQ_OK)
+        st = skinq_pipeline_result_new(ctx, &in, res);
+    skinq_input_close(ctx, &in);
+    return st;
+}
+
 /* Load both photos (colour ones) and their provenance. */
 static skinq_status load_phase(cmp_job *J, skinq_compare_result *r)
 {
     skinq_ctx *ctx = J->ctx;
-    skinq_status st = skinq_image_load(ctx, J->path[0], &J->b, &J->ab);
+    skinq_status st = load_one(ctx, J->path[0], &J->b, &J->ab, &r->before);
     if (st == SKINQ_OK)
-        st = skinq_image_load(ctx, J->path[1], &J->a, &J->aa);
+        st = load_one(ctx, J->path[1], &J->a, &J->aa, &r->after);
     if (st == SKINQ_OK && (J->b->channels < 3 || J->a->channels < 3))
         st = skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "'%s': compare needs colour photos",
                         J->b->channels < 3 ? J->path[0] : J->path[1]);
-    if (st == SKINQ_OK)
-        st = skinq_pipeline_result_new(ctx, J->path[0], &r->before);
-    if (st == SKINQ_OK)
-        st = skinq_pipeline_result_new(ctx, J->path[1], &r->after);
     return st;
 }
 

@@ -37,6 +37,11 @@ struct skinq_ctx {
     skinq_ctx_cache cache[SKINQ_CACHE_COUNT];
     void *tables[SKINQ_TABLE_COUNT];
     uint64_t header_parses; /* files whose header lib/io probed (tests check: one per analysed photo) */
+    uint64_t max_bytes;     /* limits (skinq_settings): decoded buffers and input files, */
+    uint32_t max_png_chunk_bytes, max_png_chunks, max_jpeg_scans; /* PNG chunks, JPEG scans */
+    /* test hook: called by the analysis after a file's header is probed, before it is decoded */
+    void (*after_probe)(void *user, const char *path);
+    void *after_probe_user;
     char error[1024];
 };
 
@@ -57,6 +62,28 @@ skinq_status skinq_fail(skinq_ctx *ctx, skinq_status s, const char *fmt, ...) SK
 
 /** Send a warning to the ctx's handler, if any. */
 void skinq_warn(skinq_ctx *ctx, const char *fmt, ...) SKINQ_PRINTF(2, 3);
+
+/** An input file's bytes, read once (input.c): probe, hash and decode all use these. */
+typedef struct skinq_input {
+    const uint8_t *data;
+    size_t size;
+    const char *name; /* the path (borrowed), for messages */
+    uint8_t *owned;   /* data when read from a file (ctx's memory) */
+} skinq_input;
+
+/** skinq_input_open() flag: accept a FIFO, device or socket (read to its end); default: refused. */
+#define SKINQ_INPUT_SPECIAL 1u
+
+/**
+ * Open `path` once (O_RDONLY|O_NOCTTY|O_NONBLOCK|O_CLOEXEC), fstat it, refuse anything but a
+ * regular file ("'PATH': not a regular file (a fifo)", SKINQ_E_IO) unless `flags` allow it, and
+ * read its bytes into `in`; files above the ctx's max_bytes are refused (SKINQ_E_LIMIT).
+ * Release with skinq_input_close().
+ */
+skinq_status skinq_input_open(skinq_ctx *ctx, const char *path, unsigned flags, skinq_input *in);
+/** An input over caller-owned memory (nothing to release; `name` for messages, may be NULL). */
+void skinq_input_mem(skinq_input *in, const void *data, size_t size, const char *name);
+void skinq_input_close(skinq_ctx *ctx, skinq_input *in);
 
 /** Allocate through an allocator; NULL on failure (nothing recorded). */
 void *skinq_alloc_raw(const skinq_allocator *a, size_t size);

@@ -22,6 +22,10 @@ void skinq_ctx_default_settings(skinq_settings *s)
     s->threads = 0;
     s->isa_mask = SKINQ_ISA_ALL;
     s->max_pixels = 100000000u;
+    s->max_bytes = (uint64_t)1 << 30;
+    s->max_png_chunk_bytes = 8000000u;
+    s->max_png_chunks = 1000u;
+    s->max_jpeg_scans = 500u;
 }
 
 static int online_cores(void)
@@ -37,7 +41,8 @@ skinq_status skinq_ctx_open(skinq_ctx **out, const skinq_settings *settings)
     if (st != SKINQ_OK)
         return st;
     const skinq_settings *s = &def;
-    if (!out || s->threads < 0 || s->threads > 1024 || s->max_pixels == 0)
+    if (!out || s->threads < 0 || s->threads > 1024 || s->max_pixels == 0 || s->max_bytes == 0 ||
+        s->max_png_chunk_bytes == 0 || s->max_png_chunks == 0 || s->max_jpeg_scans == 0)
         return SKINQ_E_INVALID;
     if ((s->alloc.malloc_fn == NULL) != (s->alloc.free_fn == NULL))
         return SKINQ_E_INVALID;
@@ -49,6 +54,10 @@ skinq_status skinq_ctx_open(skinq_ctx **out, const skinq_settings *settings)
     ctx->alloc = s->alloc;
     ctx->threads = s->threads ? s->threads : online_cores();
     ctx->max_pixels = s->max_pixels;
+    ctx->max_bytes = s->max_bytes;
+    ctx->max_png_chunk_bytes = s->max_png_chunk_bytes;
+    ctx->max_png_chunks = s->max_png_chunks;
+    ctx->max_jpeg_scans = s->max_jpeg_scans;
 
     ctx->isa = skinq_isa_ceiling(s->isa_mask);
 
@@ -122,4 +131,9 @@ unsigned skinq_ctx_isa(const skinq_ctx *ctx)
 uint64_t skinq_ctx_max_pixels(const skinq_ctx *ctx)
 {
     return ctx->max_pixels;
+}
+
+uint64_t skinq_ctx_max_bytes(const skinq_ctx *ctx)
+{
+    return ctx ? ctx->max_bytes : (uint64_t)1 << 30;
 }

@@ -131,20 +131,14 @@ void skinq_sha256_hex(const void *data, size_t size, char hex[65])
 
 skinq_status skinq_file_sha256(skinq_ctx *ctx, const char *path, char hex[65])
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot open '%s': %s", path, strerror(errno));
-    sha256_state s;
-    sha256_init(&s, ctx ? skinq_ctx_isa(ctx) : skinq_isa_ceiling(SKINQ_ISA_ALL));
-    uint8_t buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sha256_update(&s, buf, n);
-    int err = ferror(f);
-    fclose(f);
-    if (err)
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot read '%s'", path);
-    sha256_final(&s, hex);
+    if (!ctx)
+        return SKINQ_E_INVALID;
+    skinq_input in;
+    skinq_status st = skinq_input_open(ctx, path, 0, &in);
+    if (st != SKINQ_OK)
+        return st;
+    skinq_sha256_hex_isa(in.data, in.size, skinq_ctx_isa(ctx), hex);
+    skinq_input_close(ctx, &in);
     return SKINQ_OK;
 }
 

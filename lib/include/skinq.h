@@ -118,11 +118,21 @@ typedef struct skinq_settings {
     unsigned isa_mask;     /**< ceiling on the ISA levels used; the env SKINQ_ISA lowers it further */
     uint64_t max_pixels;   /**< images above width*height refused with SKINQ_E_LIMIT (default 100 MP) */
     skinq_allocator alloc; /**< all-NULL = malloc/free */
+    /* Limits on hostile inputs (README "Limits and safety"); each refused with SKINQ_E_LIMIT, the
+     * message naming the limit and the file, before the large allocation or the long work. */
+    uint64_t max_bytes;           /**< an input file's size and one image's decoded buffers, bytes
+                                       (default 1 GiB: 100 MP of 8-bit RGBA or 16-bit RGB fits) */
+    uint32_t max_png_chunk_bytes; /**< PNG: largest ancillary chunk, also decompressed (iCCP, zTXt);
+                                       png_set_chunk_malloc_max (default 8000000, libpng's own) */
+    uint32_t max_png_chunks;      /**< PNG: ancillary chunks kept; png_set_chunk_cache_max (default 1000) */
+    uint32_t max_jpeg_scans;      /**< JPEG: scans of a progressive file (default 500, as libjpeg-turbo's
+                                       tjbench -limitscans and fuzz targets) */
 } skinq_settings;
 
 typedef struct skinq_ctx skinq_ctx; /* opaque */
 
-/** Defaults: size, threads 0 (all cores), isa_mask SKINQ_ISA_ALL, max_pixels 100e6, malloc/free. */
+/** Defaults: size, threads 0 (all cores), isa_mask SKINQ_ISA_ALL, max_pixels 100e6, malloc/free,
+ *  max_bytes 1 GiB, max_png_chunk_bytes 8000000, max_png_chunks 1000, max_jpeg_scans 500. */
 void skinq_ctx_default_settings(skinq_settings *s);
 
 /**
@@ -151,6 +161,9 @@ unsigned skinq_ctx_isa(const skinq_ctx *ctx);
 
 /** The image size limit in pixels. */
 uint64_t skinq_ctx_max_pixels(const skinq_ctx *ctx);
+
+/** The byte limit (input files and one image's decoded buffers). */
+uint64_t skinq_ctx_max_bytes(const skinq_ctx *ctx);
 
 /* ------------------------------------------------------------------- image */
 
@@ -231,15 +244,22 @@ typedef struct skinq_image_header {
 
 /**
  * Read only a file's header (JPEG or PNG, sniffed from the bytes, not the name).
- * @return SKINQ_OK; SKINQ_E_IO (cannot open/read); SKINQ_E_FORMAT (not JPEG/PNG, corrupt,
- *         zero-sized); SKINQ_E_UNSUPPORTED (CMYK, ...). The message names the file.
+ * Every input file (images, masks, lights and chart files) must be a regular file: a FIFO,
+ * device, socket or directory is refused at once ("'PATH': not a regular file (a fifo)").
+ * @return SKINQ_OK; SKINQ_E_IO (cannot open/read, not a regular file); SKINQ_E_FORMAT (not
+ *         JPEG/PNG, corrupt, zero-sized); SKINQ_E_UNSUPPORTED (CMYK, ...); SKINQ_E_LIMIT (a
+ *         file above the ctx's max_bytes, a PNG chunk or JPEG scan limit). The message names the file.
  */
 skinq_status skinq_image_probe(skinq_ctx *ctx, const char *path, skinq_image_header *hdr);
+
+/** skinq_image_probe() of a file's bytes in memory (`name` is only for messages; may be NULL). */
+skinq_status skinq_image_probe_mem(skinq_ctx *ctx, const void *data, size_t size, const char *name,
+                                   skinq_image_header *hdr);
 
 /**
  * Load a JPEG or PNG into an upright image: EXIF orientation applied, an embedded ICC profile
  * converted to sRGB (lcms2), JPEG to 8-bit gray or RGB, PNG to 8/16-bit gray/RGB (palette
- * expanded). The header is checked against the ctx's max_pixels before any large allocation.
+ * expanded). The header is checked against the ctx's max_pixels and max_bytes before any large allocation.
  * The image always has 1 (gray) or 3 (RGB) channels: an alpha channel is split off.
  * @param alpha  if not NULL, receives a mask of the pixels with alpha > 0 when the file has
  *               an alpha channel (or a tRNS chunk), else NULL. If alpha is NULL, alpha is dropped.
@@ -247,6 +267,14 @@ skinq_status skinq_image_probe(skinq_ctx *ctx, const char *path, skinq_image_hea
  *         returned in *out / *alpha and nothing is leaked.
  */
 skinq_status skinq_image_load(skinq_ctx *ctx, const char *path, skinq_image **out, skinq_mask **alpha);
+
+/**
+ * skinq_image_load() of a file's bytes in memory (`size` bytes at `data`, borrowed for the call;
+ * `name` is only for messages, may be NULL): the same decoders, limits and errors. For fuzzers,
+ * bindings and uploads that never touch the disk.
+ */
+skinq_status skinq_image_load_mem(skinq_ctx *ctx, const void *data, size_t size, const char *name,
+                                  skinq_image **out, skinq_mask **alpha);
 
 /**
  * Write an 8-bit gray/RGB/RGBA or 16-bit gray/RGB image as PNG, atomically: the data goes to
@@ -281,8 +309,10 @@ skinq_status skinq_jpeg_write(skinq_ctx *ctx, const char *path, const skinq_imag
 skinq_status skinq_image_orient(skinq_ctx *ctx, const skinq_image *img, int orientation, skinq_image **out);
 
 /**
- * SHA-256 of a file's bytes as 64 lowercase hex digits plus NUL.
- * @return SKINQ_OK or SKINQ_E_IO.
+ * SHA-256 of a file's bytes as 64 lowercase hex digits plus NUL (a regular file, read once and
+ * at most the ctx's max_bytes).
+ * @return SKINQ_OK, SKINQ_E_IO (cannot read, not a regular file), SKINQ_E_LIMIT, SKINQ_E_NOMEM,
+ *         SKINQ_E_INVALID (ctx NULL).
  */
 skinq_status skinq_file_sha256(skinq_ctx *ctx, const char *path, char hex[65]);
 
@@ -1255,8 +1285,9 @@ const skinq_analysis_options *skinq_analyzer_options(const skinq_analyzer *a);
 void skinq_analyzer_set_maps_dir(skinq_analyzer *a, const char *dir);
 
 /**
- * Load and analyse a photo: its header is read once and flows into the loader (or the streamed
- * decode of a JPEG), then provenance (size, sha256), the ROI resolved once, colour and texture.
+ * Load and analyse a photo: the file is opened and read once, its header is read once and flows
+ * into the loader (or the streamed decode of a JPEG), then provenance (size, sha256 of the same
+ * bytes), the ROI resolved once, colour and texture.
  * @param out  receives the result; unchanged on error.
  * @return SKINQ_OK or the errors of skinq_image_load(), skinq_file_sha256(), skinq_roi_resolve(),
  *         skinq_color_analyze() and skinq_texture_execute() (messages name the file).

@@ -38,20 +38,30 @@ const char *skinq_mode_kind(unsigned mode);
  */
 skinq_status skinq_dir_ensure(skinq_ctx *ctx, const char *dir);
 
-/* Decoders: `f` is positioned at the start of the file; `path` is only for messages.
- * Decoded images are as stored: orientation and ICC are not applied yet (load.c does it). */
-skinq_status skinq_jpeg_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_image_header *hdr);
-skinq_status skinq_jpeg_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_image **out);
-skinq_status skinq_png_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_image_header *hdr);
-skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_image **out,
-                              skinq_mask **alpha);
+/* Decoders: they read the bytes of `in` (read once by skinq_input_open(), or the caller's
+ * memory); in->name is only for messages. Decoded images are as stored: orientation and ICC are
+ * not applied yet (load.c does it). */
+skinq_status skinq_jpeg_probe(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr);
+skinq_status skinq_jpeg_decode(skinq_ctx *ctx, const skinq_input *in, skinq_image **out);
+skinq_status skinq_png_probe(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr);
+skinq_status skinq_png_decode(skinq_ctx *ctx, const skinq_input *in, skinq_image **out, skinq_mask **alpha);
+
+/** skinq_image_probe() of bytes already read (the analysis probes, hashes and decodes one input). */
+skinq_status skinq_image_probe_input(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr);
 
 /**
- * skinq_image_load() of a file whose header skinq_image_probe() has just read (hdr): the header
- * is not parsed again before the decode (the limit is checked against hdr).
+ * skinq_image_load() of bytes already read, whose header skinq_image_probe_input() has just read
+ * (hdr; NULL: read it here): the header is not parsed again before the decode (the limits are
+ * checked against hdr, and the decoder refuses a file whose own header differs from it).
  */
-skinq_status skinq_image_load_probed(skinq_ctx *ctx, const char *path, const skinq_image_header *hdr,
-                                     skinq_image **out, skinq_mask **alpha);
+skinq_status skinq_image_load_input(skinq_ctx *ctx, const skinq_input *in, const skinq_image_header *hdr,
+                                    skinq_image **out, skinq_mask **alpha);
+
+/**
+ * Check a w x h image whose decode needs `bytes` of buffers against the ctx's max_pixels and
+ * max_bytes (SKINQ_E_LIMIT naming the file and the limit; SKINQ_E_FORMAT when zero-sized).
+ */
+skinq_status skinq_io_check_size(skinq_ctx *ctx, const char *path, uint64_t w, uint64_t h, uint64_t bytes);
 
 /** Where streamed rows go: buffer() gives room for rows [y0, y0+n) (`*stride` bytes a row, NULL
  * to stop), filled() hands them over; a non-OK status from it stops the decode with that status. */
@@ -65,9 +75,11 @@ typedef struct skinq_row_sink {
  * Decode a JPEG batch of `batch` rows (<= 16 per libjpeg call) after batch into the sink's
  * buffers, so that no whole-image buffer exists. Pixels as stored: 8-bit RGB (gray as gray),
  * orientation and ICC not applied. Same limits and errors as the whole-image decoder
- * (corrupt or truncated data is an error, not grey rows).
+ * (corrupt or truncated data is an error, not grey rows). The header decoded must be `plan`'s
+ * (width, height, channels: the sink's buffers were sized from it), else SKINQ_E_FORMAT.
  */
-skinq_status skinq_jpeg_decode_rows(skinq_ctx *ctx, const char *path, int batch, const skinq_row_sink *sink);
+skinq_status skinq_jpeg_decode_rows(skinq_ctx *ctx, const skinq_input *in, const skinq_image_header *plan,
+                                    int batch, const skinq_row_sink *sink);
 
 /**
  * Encode an 8-bit gray/RGB image as a baseline JPEG in memory (for embedding in reports).

@@ -17,7 +17,10 @@
 struct jerr {
     struct jpeg_error_mgr mgr;
     jmp_buf jump;
-    char msg[JMSG_LENGTH_MAX];
+    char msg[JMSG_LENGTH_MAX + 64];
+    skinq_status st; /* what a longjmp stands for: FORMAT (libjpeg's message) or LIMIT */
+    struct jpeg_progress_mgr progress;
+    unsigned max_scans; /* 0: no scan count (the encoders) */
 };
 
 static void jerr_exit(j_common_ptr c)
@@ -56,6 +59,34 @@ static void jerr_init(struct jerr *e)
     e->mgr.emit_message = jerr_emit;
     e->mgr.output_message = jerr_silent;
     e->msg[0] = '\0';
+    e->st = SKINQ_E_FORMAT;
+    e->max_scans = 0;
+}
+
+/* The scan cap of progressive files (as djpeg -maxscans and TurboJPEG's scan limit): libjpeg
+ * calls this at every start of scan while it buffers a multi-scan file, so a file of thousands
+ * of tiny scans stops at the first one above the cap, not after minutes of CPU. */
+static void jerr_progress(j_common_ptr c)
+{
+    struct jerr *e = (struct jerr *)c->err;
+    if (!c->is_decompressor || !e->max_scans)
+        return;
+    int scan = ((j_decompress_ptr)c)->input_scan_number;
+    if (scan > (int)e->max_scans) {
+        snprintf(e->msg, sizeof e->msg, "more than %u progressive scans (the limit max_jpeg_scans)",
+                 e->max_scans);
+        e->st = SKINQ_E_LIMIT;
+        longjmp(e->jump, 1);
+    }
+}
+
+/* A decompressor's error handling with the ctx's scan cap (call before jpeg_create_decompress). */
+static void jerr_init_decompress(skinq_ctx *ctx, struct jerr *e, struct jpeg_decompress_struct *d)
+{
+    d->err = &e->mgr;
+    jerr_init(e);
+    e->max_scans = ctx->max_jpeg_scans;
+    e->progress.progress_monitor = jerr_progress;
 }
 
 /* EXIF orientation from a saved APP1 marker; 1 when absent or out of range. */
@@ -99,10 +130,12 @@ static void header_from(struct jpeg_decompress_struct *d, skinq_image_header *hd
 
 /* Create the decompressor and read the header with EXIF and ICC markers kept. Called after the
  * caller's setjmp: libjpeg errors longjmp back there. */
-static skinq_status read_header(skinq_ctx *ctx, struct jpeg_decompress_struct *d, FILE *f, const char *path)
+static skinq_status read_header(skinq_ctx *ctx, struct jpeg_decompress_struct *d, const skinq_input *in)
 {
+    const char *path = in->name;
     jpeg_create_decompress(d);
-    jpeg_stdio_src(d, f);
+    d->progress = &((struct jerr *)d->err)->progress;
+    jpeg_mem_src(d, in->data, (unsigned long)in->size);
     jpeg_save_markers(d, EXIF_MARKER, 0xFFFF);
     jpeg_save_markers(d, ICC_MARKER, 0xFFFF);
     jpeg_read_header(d, TRUE);
@@ -112,51 +145,49 @@ static skinq_status read_header(skinq_ctx *ctx, struct jpeg_decompress_struct *d
     return SKINQ_OK;
 }
 
-skinq_status skinq_jpeg_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_image_header *hdr)
+skinq_status skinq_jpeg_probe(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr)
 {
     struct jpeg_decompress_struct d;
     struct jerr e;
-    d.err = &e.mgr;
-    jerr_init(&e);
+    jerr_init_decompress(ctx, &e, &d);
     if (setjmp(e.jump)) {
         jpeg_destroy_decompress(&d);
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': %s", path, e.msg);
+        return skinq_fail(ctx, e.st, "cannot decode '%s': %s", in->name, e.msg);
     }
-    skinq_status st = read_header(ctx, &d, f, path);
+    skinq_status st = read_header(ctx, &d, in);
     if (st == SKINQ_OK)
         header_from(&d, hdr);
     jpeg_destroy_decompress(&d);
     return st;
 }
 
-skinq_status skinq_jpeg_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_image **out)
+skinq_status skinq_jpeg_decode(skinq_ctx *ctx, const skinq_input *in, skinq_image **out)
 {
+    const char *path = in->name;
     struct jpeg_decompress_struct d;
     struct jerr e;
     skinq_image *volatile img = NULL;
     JOCTET *volatile icc = NULL;
-    d.err = &e.mgr;
-    jerr_init(&e);
+    jerr_init_decompress(ctx, &e, &d);
     if (setjmp(e.jump)) {
         skinq_image *tmp = img;
         skinq_image_free(&tmp);
         free(icc); /* libjpeg's own malloc (jpeg_read_icc_profile) */
         jpeg_destroy_decompress(&d);
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': %s", path, e.msg);
+        return skinq_fail(ctx, e.st, "cannot decode '%s': %s", path, e.msg);
     }
-    skinq_status rs = read_header(ctx, &d, f, path);
+    skinq_status rs = read_header(ctx, &d, in);
     if (rs != SKINQ_OK) {
         jpeg_destroy_decompress(&d);
         return rs;
     }
     skinq_image_header hdr;
     header_from(&d, &hdr);
-    uint64_t pixels = (uint64_t)hdr.width * (uint64_t)hdr.height;
-    if (pixels > skinq_ctx_max_pixels(ctx)) {
+    rs = skinq_io_check_size(ctx, path, (uint64_t)hdr.width, (uint64_t)hdr.height,
+                             (uint64_t)hdr.width * (uint64_t)hdr.height * (uint64_t)hdr.channels);
+    if (rs != SKINQ_OK) {
         jpeg_destroy_decompress(&d);
-        return skinq_fail(ctx, SKINQ_E_LIMIT,
-                          "cannot load '%s': %dx%d (%.1f MP) is above the limit of %.1f MP (--max-pixels)",
-                          path, hdr.width, hdr.height, pixels / 1e6, skinq_ctx_max_pixels(ctx) / 1e6);
+        return rs;
     }
     d.out_color_space = hdr.channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
     d.dct_method = JDCT_ISLOW;
@@ -199,28 +230,32 @@ skinq_status skinq_jpeg_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_
     return SKINQ_OK;
 }
 
-skinq_status skinq_jpeg_decode_rows(skinq_ctx *ctx, const char *path, int batch, const skinq_row_sink *sink)
+skinq_status skinq_jpeg_decode_rows(skinq_ctx *ctx, const skinq_input *in, const skinq_image_header *plan,
+                                    int batch, const skinq_row_sink *sink)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot read '%s': %s", path, strerror(errno));
+    const char *path = in->name;
     struct jpeg_decompress_struct d;
     struct jerr e;
-    d.err = &e.mgr;
-    jerr_init(&e);
+    jerr_init_decompress(ctx, &e, &d);
     if (setjmp(e.jump)) {
         jpeg_destroy_decompress(&d);
-        fclose(f);
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': %s", path, e.msg);
+        return skinq_fail(ctx, e.st, "cannot decode '%s': %s", path, e.msg);
     }
-    skinq_status st = read_header(ctx, &d, f, path);
-    uint64_t pixels = (uint64_t)d.image_width * d.image_height;
-    if (st == SKINQ_OK && (pixels == 0 || pixels > skinq_ctx_max_pixels(ctx)))
-        st = skinq_fail(ctx, pixels ? SKINQ_E_LIMIT : SKINQ_E_FORMAT, "cannot load '%s': %ux%u is %s", path,
-                        (unsigned)d.image_width, (unsigned)d.image_height,
-                        pixels ? "above the limit (--max-pixels)" : "zero-sized");
+    skinq_status st = read_header(ctx, &d, in);
+    const int channels = d.jpeg_color_space == JCS_GRAYSCALE ? 1 : 3;
+    if (st == SKINQ_OK && ((int)d.image_width != plan->width || (int)d.image_height != plan->height ||
+                           channels != plan->channels))
+        st =
+            skinq_fail(ctx, SKINQ_E_FORMAT,
+                       "cannot decode '%s': its header (%ux%u, %d channels) is not the one probed (%dx%d, %d "
+                       "channels): the file changed",
+                       path, (unsigned)d.image_width, (unsigned)d.image_height, channels, plan->width,
+                       plan->height, plan->channels);
+    if (st == SKINQ_OK)
+        st = skinq_io_check_size(ctx, path, d.image_width, d.image_height,
+                                 (uint64_t)d.image_width * (uint64_t)batch * (uint64_t)channels);
     if (st == SKINQ_OK) {
-        d.out_color_space = d.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
+        d.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
         d.dct_method = JDCT_ISLOW;
         jpeg_start_decompress(&d);
     }
@@ -245,7 +280,6 @@ skinq_status skinq_jpeg_decode_rows(skinq_ctx *ctx, const char *path, int batch,
     if (st == SKINQ_OK)
         jpeg_finish_decompress(&d);
     jpeg_destroy_decompress(&d);
-    fclose(f);
     return st;
 }
 

@@ -2,41 +2,22 @@
  * apply EXIF orientation; every failure names the file and the problem. */
 #include "io.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 enum kind { KIND_JPEG, KIND_PNG };
 
-/* Open and sniff. On success *fp is positioned at the start of the file. */
-static skinq_status open_image(skinq_ctx *ctx, const char *path, FILE **fp, enum kind *kind)
+/* Sniff JPEG or PNG from the first bytes. */
+static skinq_status sniff(skinq_ctx *ctx, const skinq_input *in, enum kind *kind)
 {
-    struct stat sb;
-    if (stat(path, &sb) != 0)
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot open '%s': %s", path, strerror(errno));
-    if (S_ISDIR(sb.st_mode))
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot open '%s': is a directory", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot open '%s': %s", path, strerror(errno));
-    uint8_t sig[8];
-    size_t n = fread(sig, 1, sizeof sig, f);
-    skinq_status st = SKINQ_OK;
-    if (n == 0)
-        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': empty file", path);
-    else if (n >= 3 && sig[0] == 0xFF && sig[1] == 0xD8 && sig[2] == 0xFF)
+    const uint8_t *sig = in->data;
+    if (in->size == 0)
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': empty file", in->name);
+    if (in->size >= 3 && sig[0] == 0xFF && sig[1] == 0xD8 && sig[2] == 0xFF)
         *kind = KIND_JPEG;
-    else if (n == 8 && memcmp(sig, "\x89PNG\r\n\x1a\n", 8) == 0)
+    else if (in->size >= 8 && memcmp(sig, "\x89PNG\r\n\x1a\n", 8) == 0)
         *kind = KIND_PNG;
     else
-        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': not a JPEG or PNG file", path);
-    if (st == SKINQ_OK && fseek(f, 0, SEEK_SET) != 0)
-        st = skinq_fail(ctx, SKINQ_E_IO, "cannot read '%s': %s", path, strerror(errno));
-    if (st != SKINQ_OK) {
-        fclose(f);
-        return st;
-    }
-    *fp = f;
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': not a JPEG or PNG file", in->name);
     return SKINQ_OK;
 }
 
@@ -44,63 +25,79 @@ static skinq_status check_header(skinq_ctx *ctx, const char *path, const skinq_i
 {
     if (h->width <= 0 || h->height <= 0)
         return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': zero-sized image", path);
-    uint64_t pixels = (uint64_t)h->width * (uint64_t)h->height;
-    if (pixels > skinq_ctx_max_pixels(ctx))
-        return skinq_fail(ctx, SKINQ_E_LIMIT,
-                          "cannot load '%s': %dx%d (%.1f MP) is above the limit of %.1f MP (--max-pixels)",
-                          path, h->width, h->height, pixels / 1e6, skinq_ctx_max_pixels(ctx) / 1e6);
-    return SKINQ_OK;
+    return skinq_io_check_size(ctx, path, (uint64_t)h->width, (uint64_t)h->height,
+                               (uint64_t)h->width * (uint64_t)h->height * (uint64_t)h->channels *
+                                   (uint64_t)(h->depth / 8));
 }
 
 /* The one place a file's header is parsed (counted for the tests). */
-static skinq_status probe(skinq_ctx *ctx, FILE *f, enum kind kind, const char *path, skinq_image_header *h)
+static skinq_status probe(skinq_ctx *ctx, const skinq_input *in, enum kind kind, skinq_image_header *h)
 {
     ctx->header_parses++;
-    return kind == KIND_JPEG ? skinq_jpeg_probe(ctx, f, path, h) : skinq_png_probe(ctx, f, path, h);
+    return kind == KIND_JPEG ? skinq_jpeg_probe(ctx, in, h) : skinq_png_probe(ctx, in, h);
 }
 
-skinq_status skinq_image_probe(skinq_ctx *ctx, const char *path, skinq_image_header *hdr)
+skinq_status skinq_image_probe_input(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr)
 {
-    FILE *f;
-    enum kind kind;
-    skinq_status st = open_image(ctx, path, &f, &kind);
-    if (st != SKINQ_OK)
-        return st;
+    enum kind kind = KIND_JPEG;
+    skinq_status st = sniff(ctx, in, &kind);
     skinq_image_header h;
-    st = probe(ctx, f, kind, path, &h);
-    fclose(f);
-    if (st == SKINQ_OK && h.width <= 0)
-        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': zero-sized image", path);
+    if (st == SKINQ_OK)
+        st = probe(ctx, in, kind, &h);
+    if (st == SKINQ_OK && (h.width <= 0 || h.height <= 0))
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': zero-sized image", in->name);
     if (st == SKINQ_OK)
         *hdr = h;
     return st;
 }
 
-/* Load with the header read already (hdr), or read here (hdr NULL). */
-static skinq_status load(skinq_ctx *ctx, const char *path, const skinq_image_header *hdr, skinq_image **out,
-                         skinq_mask **alpha)
+skinq_status skinq_image_probe(skinq_ctx *ctx, const char *path, skinq_image_header *hdr)
 {
-    FILE *f;
-    enum kind kind;
-    skinq_status st = open_image(ctx, path, &f, &kind);
+    skinq_input in;
+    skinq_status st = skinq_input_open(ctx, path, 0, &in);
     if (st != SKINQ_OK)
         return st;
-    /* Header first: the size limit is enforced before any pixel buffer exists. */
+    st = skinq_image_probe_input(ctx, &in, hdr);
+    skinq_input_close(ctx, &in);
+    return st;
+}
+
+skinq_status skinq_image_probe_mem(skinq_ctx *ctx, const void *data, size_t size, const char *name,
+                                   skinq_image_header *hdr)
+{
+    if (!ctx || (!data && size) || !hdr)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "skinq_image_probe_mem: NULL argument");
+    skinq_input in;
+    skinq_input_mem(&in, data, size, name);
+    return skinq_image_probe_input(ctx, &in, hdr);
+}
+
+/* Load with the header read already (hdr), or read here (hdr NULL). */
+skinq_status skinq_image_load_input(skinq_ctx *ctx, const skinq_input *in, const skinq_image_header *hdr,
+                                    skinq_image **out, skinq_mask **alpha)
+{
+    const char *path = in->name;
+    enum kind kind = KIND_JPEG;
+    skinq_status st = sniff(ctx, in, &kind);
+    /* Header first: the size limits are enforced before any pixel buffer exists. */
     skinq_image_header h;
-    if (hdr)
+    if (st == SKINQ_OK && hdr)
         h = *hdr;
-    else
-        st = probe(ctx, f, kind, path, &h);
+    else if (st == SKINQ_OK)
+        st = probe(ctx, in, kind, &h);
     if (st == SKINQ_OK)
         st = check_header(ctx, path, &h);
-    if (st == SKINQ_OK && fseek(f, 0, SEEK_SET) != 0)
-        st = skinq_fail(ctx, SKINQ_E_IO, "cannot read '%s': %s", path, strerror(errno));
     skinq_image *img = NULL;
     skinq_mask *mask = NULL;
     if (st == SKINQ_OK)
-        st = kind == KIND_JPEG ? skinq_jpeg_decode(ctx, f, path, &img)
-                               : skinq_png_decode(ctx, f, path, &img, alpha ? &mask : NULL);
-    fclose(f);
+        st = kind == KIND_JPEG ? skinq_jpeg_decode(ctx, in, &img)
+                               : skinq_png_decode(ctx, in, &img, alpha ? &mask : NULL);
+    if (st == SKINQ_OK && (img->width != h.width || img->height != h.height)) {
+        skinq_image_free(&img);
+        skinq_mask_free(&mask);
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': its header is not the one probed (%dx%d)",
+                        path, h.width, h.height);
+    }
     if (st != SKINQ_OK)
         return st;
 
@@ -131,11 +128,21 @@ static skinq_status load(skinq_ctx *ctx, const char *path, const skinq_image_hea
 
 skinq_status skinq_image_load(skinq_ctx *ctx, const char *path, skinq_image **out, skinq_mask **alpha)
 {
-    return load(ctx, path, NULL, out, alpha);
+    skinq_input in;
+    skinq_status st = skinq_input_open(ctx, path, 0, &in);
+    if (st != SKINQ_OK)
+        return st;
+    st = skinq_image_load_input(ctx, &in, NULL, out, alpha);
+    skinq_input_close(ctx, &in);
+    return st;
 }
 
-skinq_status skinq_image_load_probed(skinq_ctx *ctx, const char *path, const skinq_image_header *hdr,
-                                     skinq_image **out, skinq_mask **alpha)
+skinq_status skinq_image_load_mem(skinq_ctx *ctx, const void *data, size_t size, const char *name,
+                                  skinq_image **out, skinq_mask **alpha)
 {
-    return load(ctx, path, hdr, out, alpha);
+    if (!ctx || (!data && size) || !out)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "skinq_image_load_mem: NULL argument");
+    skinq_input in;
+    skinq_input_mem(&in, data, size, name);
+    return skinq_image_load_input(ctx, &in, NULL, out, alpha);
 }

@@ -8,14 +8,36 @@
 
 struct png_err {
     char msg[256];
-    char warning[128]; /* libpng often says why in a warning just before a generic error */
-    FILE *f;
+    char warning[128];     /* libpng often says why in a warning just before a generic error */
+    const skinq_input *in; /* reading: the bytes, and how far libpng has read them */
+    size_t pos;
+    int eof;
+    skinq_status st; /* what a libpng error stands for: FORMAT, or LIMIT (a chunk or size limit) */
+    skinq_ctx *ctx;
 };
+
+static void png_read_mem(png_structp png, png_bytep out, size_t n)
+{
+    struct png_err *e = png_get_io_ptr(png);
+    if (n > e->in->size - e->pos) {
+        e->eof = 1;
+        png_error(png, "truncated PNG data");
+    }
+    memcpy(out, e->in->data + e->pos, n);
+    e->pos += n;
+}
 
 static void png_error_fn(png_structp png, png_const_charp msg)
 {
     struct png_err *e = png_get_error_ptr(png);
-    if (e->f && feof(e->f))
+    if (e->in && strstr(msg, "chunk data is too large")) {
+        snprintf(e->msg, sizeof e->msg, "%s: above the limit of %u bytes a chunk (max_png_chunk_bytes)", msg,
+                 e->ctx->max_png_chunk_bytes);
+        e->st = SKINQ_E_LIMIT;
+    } else if (e->in && strstr(msg, "exceeds user limit")) {
+        snprintf(e->msg, sizeof e->msg, "%s (--max-pixels)", msg);
+        e->st = SKINQ_E_LIMIT;
+    } else if (e->eof)
         snprintf(e->msg, sizeof e->msg, "truncated PNG data");
     else if (e->warning[0])
         snprintf(e->msg, sizeof e->msg, "%s (%s)", msg, e->warning);
@@ -29,6 +51,62 @@ static void png_warning_fn(png_structp png, png_const_charp msg)
     struct png_err *e = png_get_error_ptr(png);
     if (!e->warning[0])
         snprintf(e->warning, sizeof e->warning, "%s", msg);
+}
+
+/* The chunk list walked before libpng sees it (the bytes are all in memory): a chunk that
+ * declares more bytes than the file has left is truncated data, refused here because libpng
+ * allocates (and zeroes) an ancillary chunk's declared length before reading it -- 2 GiB for a
+ * 57-byte file -- whatever png_set_chunk_malloc_max says in some versions; an ancillary chunk
+ * above max_png_chunk_bytes, or more than max_png_chunks of them, is refused as a limit. */
+static skinq_status png_prescan(skinq_ctx *ctx, const skinq_input *in)
+{
+    const uint8_t *p = in->data;
+    size_t pos = 8, ancillary = 0;
+    while (pos + 8 <= in->size) {
+        const uint32_t len =
+            (uint32_t)p[pos] << 24 | (uint32_t)p[pos + 1] << 16 | (uint32_t)p[pos + 2] << 8 | p[pos + 3];
+        const char type[5] = {(char)p[pos + 4], (char)p[pos + 5], (char)p[pos + 6], (char)p[pos + 7], 0};
+        const int anc = (p[pos + 4] & 0x20) != 0;
+        if (len > 0x7fffffffu || (uint64_t)len + 12 > in->size - pos)
+            return skinq_fail(
+                ctx, SKINQ_E_FORMAT,
+                "cannot decode '%s': truncated PNG data (chunk '%s' declares %u bytes, %zu left)", in->name,
+                type, len, in->size - pos - 8);
+        if (anc && len > ctx->max_png_chunk_bytes)
+            return skinq_fail(ctx, SKINQ_E_LIMIT,
+                              "cannot decode '%s': PNG chunk '%s' of %u bytes is above the limit of %u bytes "
+                              "(max_png_chunk_bytes)",
+                              in->name, type, len, ctx->max_png_chunk_bytes);
+        if (anc && ++ancillary > ctx->max_png_chunks)
+            return skinq_fail(ctx, SKINQ_E_LIMIT,
+                              "cannot decode '%s': more than %u ancillary PNG chunks (max_png_chunks)",
+                              in->name, ctx->max_png_chunks);
+        if (memcmp(type, "IEND", 4) == 0)
+            break;
+        pos += (size_t)len + 12;
+    }
+    return SKINQ_OK;
+}
+
+/* A read struct over in's bytes with the ctx's limits (NULL when out of memory). */
+static png_structp png_reader(skinq_ctx *ctx, const skinq_input *in, struct png_err *e)
+{
+    memset(e, 0, sizeof *e);
+    e->in = in;
+    e->ctx = ctx;
+    e->st = SKINQ_E_FORMAT;
+    /* libpng allocates its structs, chunks and row buffers itself; pixels go to ctx's memory */
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, e, png_error_fn, png_warning_fn);
+    if (!png)
+        return NULL;
+    png_set_read_fn(png, e, png_read_mem);
+    uint64_t side = skinq_ctx_max_pixels(ctx);
+    if (side > 0x7fffffffu)
+        side = 0x7fffffffu;
+    png_set_user_limits(png, (png_uint_32)side, (png_uint_32)side);
+    png_set_chunk_malloc_max(png, ctx->max_png_chunk_bytes);
+    png_set_chunk_cache_max(png, ctx->max_png_chunks);
+    return png;
 }
 
 static void header_from(png_structp png, png_infop info, skinq_image_header *hdr)
@@ -46,11 +124,14 @@ static void header_from(png_structp png, png_infop info, skinq_image_header *hdr
     hdr->has_icc = png_get_valid(png, info, PNG_INFO_iCCP) != 0;
 }
 
-skinq_status skinq_png_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_image_header *hdr)
+skinq_status skinq_png_probe(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr)
 {
-    struct png_err e = {"", "", f};
-    /* libpng allocates its structs and row buffers itself; pixels go to ctx's memory */
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &e, png_error_fn, png_warning_fn);
+    const char *path = in->name;
+    skinq_status ps = png_prescan(ctx, in);
+    if (ps != SKINQ_OK)
+        return ps;
+    struct png_err e;
+    png_structp png = png_reader(ctx, in, &e);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
         png_destroy_read_struct(&png, NULL, NULL);
@@ -58,9 +139,8 @@ skinq_status skinq_png_probe(skinq_ctx *ctx, FILE *f, const char *path, skinq_im
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_read_struct(&png, &info, NULL);
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': %s", path, e.msg);
+        return skinq_fail(ctx, e.st, "cannot decode '%s': %s", path, e.msg);
     }
-    png_init_io(png, f);
     png_read_info(png, info);
     header_from(png, info, hdr);
     png_destroy_read_struct(&png, &info, NULL);
@@ -179,12 +259,16 @@ static skinq_status split_alpha(skinq_ctx *ctx, png_dec *d, int colour, size_t b
     return SKINQ_OK;
 }
 
-skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_image **out,
+skinq_status skinq_png_decode(skinq_ctx *ctx, const skinq_input *in, skinq_image **out,
                               skinq_mask **alpha_out)
 {
-    struct png_err e = {"", "", f};
+    const char *path = in->name;
+    skinq_status ps = png_prescan(ctx, in);
+    if (ps != SKINQ_OK)
+        return ps;
+    struct png_err e;
     png_dec d = {NULL, NULL, NULL, NULL, SKINQ_E_FORMAT};
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &e, png_error_fn, png_warning_fn);
+    png_structp png = png_reader(ctx, in, &e);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
         png_destroy_read_struct(&png, NULL, NULL);
@@ -195,24 +279,24 @@ skinq_status skinq_png_decode(skinq_ctx *ctx, FILE *f, const char *path, skinq_i
         png_destroy_read_struct(&png, &info, NULL);
         if (d.fail != SKINQ_E_FORMAT)
             return d.fail; /* message already recorded */
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': %s", path, e.msg);
+        return skinq_fail(ctx, e.st, "cannot decode '%s': %s", path, e.msg);
     }
-    png_init_io(png, f);
     png_read_info(png, info);
     skinq_image_header hdr;
     header_from(png, info, &hdr);
-    uint64_t pixels = (uint64_t)hdr.width * (uint64_t)hdr.height;
-    if (pixels > skinq_ctx_max_pixels(ctx)) {
-        d.fail = skinq_fail(ctx, SKINQ_E_LIMIT,
-                            "cannot load '%s': %dx%d (%.1f MP) is above the limit of %.1f MP (--max-pixels)",
-                            path, hdr.width, hdr.height, pixels / 1e6, skinq_ctx_max_pixels(ctx) / 1e6);
-        png_longjmp(png, 1);
-    }
     set_transforms(png, info, hdr.depth);
     int nch = png_get_channels(png, info);
     int has_alpha = nch == 2 || nch == 4;
     int colour = has_alpha ? nch - 1 : nch;
     size_t bps = (size_t)hdr.depth / 8;
+    /* every buffer of the decode: the image, with alpha the interleaved rows and the mask */
+    const uint64_t px = (uint64_t)hdr.width * (uint64_t)hdr.height;
+    const uint64_t bytes = px * (uint64_t)colour * bps + (has_alpha ? px * (uint64_t)nch * bps + px : 0);
+    skinq_status cs = skinq_io_check_size(ctx, path, (uint64_t)hdr.width, (uint64_t)hdr.height, bytes);
+    if (cs != SKINQ_OK) {
+        d.fail = cs;
+        png_longjmp(png, 1);
+    }
     size_t rowbytes = png_get_rowbytes(png, info);
     if (rowbytes != (size_t)hdr.width * (size_t)nch * bps) {
         snprintf(e.msg, sizeof e.msg, "unexpected row size");
@@ -250,7 +334,7 @@ skinq_status skinq_png_write(skinq_ctx *ctx, const char *path, const skinq_image
     skinq_status st = skinq_atomic_open(ctx, path, &af);
     if (st != SKINQ_OK)
         return st;
-    struct png_err e = {"", "", NULL};
+    struct png_err e = {"", "", NULL, 0, 0, SKINQ_E_IO, ctx};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &e, png_error_fn, png_warning_fn);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {

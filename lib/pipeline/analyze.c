@@ -3,7 +3,6 @@
  * metrics. The one place `analyze`, `compare` and `track add` get their numbers from. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "color/color_int.h"
 #include "io/io.h"
@@ -33,29 +32,25 @@ void skinq_analysis_free(skinq_analysis **a)
     *a = NULL;
 }
 
-/* The file's path (copied), sha256 and size into r. */
-static skinq_status provenance(skinq_ctx *ctx, const char *path, skinq_analysis *r)
+/* The file's path (copied), sha256 and size into r: of the bytes analysed, read once. */
+static skinq_status provenance(skinq_ctx *ctx, const skinq_input *in, skinq_analysis *r)
 {
-    const size_t n = strlen(path) + 1;
+    const size_t n = strlen(in->name) + 1;
     if (!(r->path = skinq_malloc(ctx, n)))
         return SKINQ_E_NOMEM;
-    memcpy(r->path, path, n);
-    skinq_status st = skinq_file_sha256(ctx, path, r->sha256);
-    struct stat sb;
-    if (st == SKINQ_OK && stat(path, &sb) != 0)
-        st = skinq_fail(ctx, SKINQ_E_IO, "cannot stat '%s'", path);
-    if (st == SKINQ_OK)
-        r->file_size = (uint64_t)sb.st_size;
-    return st;
+    memcpy(r->path, in->name, n);
+    skinq_sha256_hex_isa(in->data, in->size, skinq_ctx_isa(ctx), r->sha256);
+    r->file_size = (uint64_t)in->size;
+    return SKINQ_OK;
 }
 
-skinq_status skinq_pipeline_result_new(skinq_ctx *ctx, const char *path, skinq_analysis **out)
+skinq_status skinq_pipeline_result_new(skinq_ctx *ctx, const skinq_input *in, skinq_analysis **out)
 {
     skinq_analysis *r = skinq_calloc(ctx, 1, sizeof *r);
     if (!r)
         return SKINQ_E_NOMEM;
     r->alloc = ctx->alloc;
-    skinq_status st = path ? provenance(ctx, path, r) : SKINQ_OK;
+    skinq_status st = in ? provenance(ctx, in, r) : SKINQ_OK;
     if (st != SKINQ_OK) {
         skinq_analysis_free(&r);
         return st;
@@ -155,13 +150,13 @@ skinq_status skinq_analyzer_image(skinq_analyzer *a, const skinq_image *img, con
 }
 
 /* A JPEG that can stream: its ROI from the header's size, then the streamed passes. */
-static skinq_status analyze_stream(skinq_analyzer *a, const char *path, const skinq_image_header *h,
+static skinq_status analyze_stream(skinq_analyzer *a, const skinq_input *in, const skinq_image_header *h,
                                    skinq_analysis *out)
 {
     skinq_roi *roi = NULL;
     skinq_status st = skinq_roi_resolve_size(a->ctx, h->width, h->height, &a->o.roi, a->o.px_per_mm, &roi);
     if (st == SKINQ_OK)
-        st = skinq_pipeline_stream(a, path, h, roi, out);
+        st = skinq_pipeline_stream(a, in, h, roi, out);
     skinq_roi_free(&roi);
     return st;
 }
@@ -185,19 +180,28 @@ skinq_status skinq_analyzer_file(skinq_analyzer *a, const char *path, skinq_anal
     skinq_image *img = NULL;
     skinq_mask *alpha = NULL;
     skinq_analysis *r = NULL;
+    /* The file is opened and read once: its header (which decides streaming and sizes the
+     * buffers), its hash and its pixels all come from the same bytes. */
+    skinq_input in;
+    skinq_status st = skinq_input_open(ctx, path, 0, &in);
+    if (st != SKINQ_OK)
+        return st;
     skinq_image_header h; /* read once: it decides streaming and goes on to the loader */
-    skinq_status st = skinq_image_probe(ctx, path, &h);
+    st = skinq_image_probe_input(ctx, &in, &h);
+    if (st == SKINQ_OK && ctx->after_probe)
+        ctx->after_probe(ctx->after_probe_user, path);
     const int stream = st == SKINQ_OK && skinq_pipeline_can_stream(&h, &a->o);
     if (st == SKINQ_OK && !stream)
-        st = skinq_image_load_probed(ctx, path, &h, &img, &alpha);
+        st = skinq_image_load_input(ctx, &in, &h, &img, &alpha);
     if (st == SKINQ_OK)
-        st = skinq_pipeline_result_new(ctx, path, &r);
+        st = skinq_pipeline_result_new(ctx, &in, &r);
     if (st == SKINQ_OK)
-        st = stream ? analyze_stream(a, path, &h, r) : analyze_image(a, img, &img, alpha, r);
+        st = stream ? analyze_stream(a, &in, &h, r) : analyze_image(a, img, &img, alpha, r);
     if (st == SKINQ_OK)
         *out = r;
     else
         skinq_analysis_free(&r);
+    skinq_input_close(ctx, &in);
     skinq_image_free(&img);
     skinq_mask_free(&alpha);
     return name_file(ctx, st, path);

@@ -13,10 +13,10 @@ struct skinq_analyzer {
     skinq_texture_plan *plan; /* NULL when o.texture is 0 */
 };
 
-/** A new result (zeroed) for `path` with its provenance: the path copied, the file's size and
- * sha256; path NULL: an image in memory (no provenance). @return SKINQ_OK, SKINQ_E_IO, SKINQ_E_NOMEM;
- * *out unchanged on error. */
-skinq_status skinq_pipeline_result_new(skinq_ctx *ctx, const char *path, skinq_analysis **out);
+/** A new result (zeroed) for the input `in` with its provenance: the path copied, the size and
+ * sha256 of the bytes analysed (read once); in NULL: an image in memory (no provenance).
+ * @return SKINQ_OK, SKINQ_E_NOMEM; *out unchanged on error. */
+skinq_status skinq_pipeline_result_new(skinq_ctx *ctx, const skinq_input *in, skinq_analysis **out);
 
 /**
  * The passes over one image and its resolved ROI (same size): colour with `color` and `maps`,
@@ -37,7 +37,7 @@ int skinq_pipeline_can_stream(const skinq_image_header *h, const skinq_analysis_
  * buffer: the decoder's rows go to the colour counts and (with texture) into the 16-bit planes
  * of the ROI's box (fills out's size and metrics; provenance is the caller's). Same numbers as
  * loading it and analysing the image. */
-skinq_status skinq_pipeline_stream(skinq_analyzer *a, const char *path, const skinq_image_header *h,
+skinq_status skinq_pipeline_stream(skinq_analyzer *a, const skinq_input *in, const skinq_image_header *h,
                                    const skinq_roi *roi, skinq_analysis *out);
 
 /** The texture pass of an image in memory on the ROI's box (texture_pass.c): the L* and melanin

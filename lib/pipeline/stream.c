@@ -18,7 +18,8 @@
 
 typedef struct stream_job {
     skinq_ctx *ctx;
-    const char *path;
+    const skinq_input *in;
+    const skinq_image_header *plan;
     skinq_color_stream *cs;
     int width;
     /* with texture: the planes of box, made by the counting side */
@@ -134,7 +135,7 @@ static void ring_task(void *user, int task, int thread)
     stream_job *J = user;
     if (task == 0) { /* the decoder */
         skinq_row_sink sink = {ring_buffer, ring_filled, J};
-        skinq_status st = skinq_jpeg_decode_rows(J->ctx, J->path, BATCH, &sink);
+        skinq_status st = skinq_jpeg_decode_rows(J->ctx, J->in, J->plan, BATCH, &sink);
         pthread_mutex_lock(&J->lock);
         J->decode_status = st;
         J->done = 1;
@@ -200,7 +201,7 @@ static skinq_status stream_decode(stream_job *J, int two)
 {
     if (!two) {
         skinq_row_sink sink = {seq_buffer, seq_filled, J};
-        return skinq_jpeg_decode_rows(J->ctx, J->path, BATCH, &sink);
+        return skinq_jpeg_decode_rows(J->ctx, J->in, J->plan, BATCH, &sink);
     }
     pthread_mutex_init(&J->lock, NULL);
     pthread_cond_init(&J->not_full, NULL);
@@ -212,7 +213,7 @@ static skinq_status stream_decode(stream_job *J, int two)
     return J->decode_status;
 }
 
-skinq_status skinq_pipeline_stream(skinq_analyzer *a, const char *path, const skinq_image_header *h,
+skinq_status skinq_pipeline_stream(skinq_analyzer *a, const skinq_input *in, const skinq_image_header *h,
                                    const skinq_roi *roi, skinq_analysis *out)
 {
     skinq_ctx *ctx = a->ctx;
@@ -220,7 +221,8 @@ skinq_status skinq_pipeline_stream(skinq_analyzer *a, const char *path, const sk
     memset(&J, 0, sizeof J);
     atomic_init(&J.queued, 0);
     J.ctx = ctx;
-    J.path = path;
+    J.in = in;
+    J.plan = h;
     J.width = h->width;
     J.stride = ((size_t)h->width * 3 + 63) & ~(size_t)63;
     const int two = skinq_ctx_threads(ctx) >= 2;

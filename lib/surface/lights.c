@@ -7,53 +7,29 @@
 
 #include "surface.h"
 
-/* The whole file into a NUL-terminated buffer (lights files are small: refuse above 4 MiB). */
+/* The whole file into a NUL-terminated buffer (lights files are small: refuse above 4 MiB),
+ * read once through skinq_input_open() (a FIFO or device is refused, not waited on). */
 static skinq_status read_text(skinq_ctx *ctx, const char *path, char **out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return skinq_fail(ctx, SKINQ_E_IO, "cannot open '%s': %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    skinq_status st = SKINQ_OK;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            size_t ncap = cap ? cap * 2 : 8192;
-            if (ncap > (4u << 20) + 8192) {
-                st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot read lights file '%s': larger than 4 MiB", path);
-                break;
-            }
-            char *nb = skinq_malloc(ctx, ncap);
-            if (!nb) {
-                st = SKINQ_E_NOMEM;
-                break;
-            }
-            if (buf)
-                memcpy(nb, buf, len);
-            skinq_free(ctx, buf);
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + len, 1, 4096, f);
-        len += got;
-        if (got < 4096) {
-            if (ferror(f))
-                st = skinq_fail(ctx, SKINQ_E_IO, "cannot read '%s': %s", path, strerror(errno));
-            break;
-        }
-    }
-    fclose(f);
-    if (st != SKINQ_OK) {
-        skinq_free(ctx, buf);
+    skinq_input in;
+    skinq_status st = skinq_input_open(ctx, path, 0, &in);
+    if (st != SKINQ_OK)
         return st;
-    }
-    buf[len] = '\0';
-    if (strlen(buf) != len) {
+    char *buf = NULL;
+    if (in.size > (4u << 20))
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot read lights file '%s': larger than 4 MiB", path);
+    else if (!(buf = skinq_malloc(ctx, in.size + 1)))
+        st = SKINQ_E_NOMEM;
+    else if (memchr(in.data, 0, in.size))
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot parse lights file '%s': not text (NUL byte)", path);
+    if (buf && st == SKINQ_OK) {
+        memcpy(buf, in.data, in.size);
+        buf[in.size] = '\0';
+        *out = buf;
+    } else
         skinq_free(ctx, buf);
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot parse lights file '%s': not text (NUL byte)", path);
-    }
-    *out = buf;
-    return SKINQ_OK;
+    skinq_input_close(ctx, &in);
+    return st;
 }
 
 /* name resolved against the folder of path (the first dir_len bytes of it; absolute names

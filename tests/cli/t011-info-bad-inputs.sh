@@ -25,4 +25,11 @@ check_bad "$FX" "is a directory"
 run "$SKINQ" info --max-pixels 1000 "$FX/good.png"
 expect_rc 3 "--max-pixels"
 expect_one_line_error "good.png"
+# so is the byte limit (input files and decoded buffers)
+run "$SKINQ" info --max-bytes 100 "$FX/good.png"
+expect_rc 3 "--max-bytes"
+expect_one_line_error "good.png"
+if grep -qF -- "--max-bytes" "$T/err"; then ok; else bad "stderr should name --max-bytes"; fi
+run "$SKINQ" info --max-bytes nan "$FX/good.png"
+expect_rc 2 "--max-bytes nan"
 finish

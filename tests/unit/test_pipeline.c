@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "io/io.h"
 #include "test_util.h"
 
 /* skinq_color_analyze() of an image in memory over the options' ROI, as the pipeline resolves it. */
@@ -342,6 +343,95 @@ static void test_analyzer_kept_across_photos(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* The file swap made deterministic: after the analysis probed a 640-px JPEG, the hook renames a
+ * 1600-px JPEG over it (an upload or sync folder). The analysis must go on with the bytes it
+ * probed (no write past the 640-px row ring -- ASan would catch it) and give the first file's
+ * numbers and hash. Before the file was opened once, the decoder reopened the path. */
+struct swap {
+    const char *wide;
+    int done;
+};
+
+static void swap_hook(void *user, const char *path)
+{
+    struct swap *sw = user;
+    if (!sw->done && rename(sw->wide, path) == 0)
+        sw->done = 1;
+}
+
+static void test_file_swapped_after_probe(void **state)
+{
+    (void)state;
+    for (int threads = 1; threads <= 2; threads++) {
+        skinq_ctx *ctx = tu_ctx_with(SKINQ_ISA_ALL, threads);
+        char src[2200], path[2200], wide[2200];
+        snprintf(src, sizeof src, "%s/day02.jpg", tu_healing_series(ctx, 640, 480));
+        tu_path(path, sizeof path, "swapped.jpg");
+        tu_path(wide, sizeof wide, "wide.jpg");
+        assert_int_equal(tu_truncate_copy(src, path, (size_t)tu_file_size(src)), 0);
+        skinq_image *big = tu_pattern_image(ctx, 1600, 600, 3, 8);
+        assert_int_equal(skinq_jpeg_write(ctx, wide, big, NULL), SKINQ_OK);
+        skinq_image_free(&big);
+        for (int texture = 0; texture <= 1; texture++) {
+            skinq_analysis_options o;
+            skinq_analysis_default_options(&o);
+            o.texture = texture;
+            skinq_analysis *ref = NULL, *a = NULL;
+            assert_int_equal(skinq_analyze_file(ctx, path, &o, &ref), SKINQ_OK);
+            struct swap sw = {wide, 0};
+            ctx->after_probe = swap_hook;
+            ctx->after_probe_user = &sw;
+            assert_int_equal(skinq_analyze_file(ctx, path, &o, &a), SKINQ_OK);
+            ctx->after_probe = NULL;
+            assert_true(sw.done); /* the path now holds the wide file */
+            assert_int_equal(a->width, 640);
+            assert_string_equal(a->sha256, ref->sha256);
+            assert_true(a->file_size == ref->file_size);
+            expect_identical(a, ref, 0);
+            skinq_analysis_free(&ref);
+            skinq_analysis_free(&a);
+            /* put the narrow file back, the wide one beside it again */
+            assert_int_equal(rename(path, wide), 0);
+            assert_int_equal(tu_truncate_copy(src, path, (size_t)tu_file_size(src)), 0);
+        }
+        skinq_ctx_close(&ctx);
+    }
+}
+
+static uint8_t *no_buffer(void *user, int y0, int n, size_t *stride)
+{
+    (void)user, (void)y0, (void)n, (void)stride;
+    fail_msg("the decoder asked for rows of a file whose header is not the plan's");
+    return NULL;
+}
+
+static skinq_status no_rows(void *user, int y0, int n)
+{
+    (void)user, (void)y0, (void)n;
+    return SKINQ_E_INTERNAL;
+}
+
+/* The streamed decoder checks the header it decodes against the one the buffers were planned
+ * from and refuses a mismatch before the first row. */
+static void test_stream_refuses_other_header(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    char src[2200];
+    snprintf(src, sizeof src, "%s/day02.jpg", tu_healing_series(ctx, 640, 480));
+    skinq_input in;
+    assert_int_equal(skinq_input_open(ctx, src, 0, &in), SKINQ_OK);
+    skinq_image_header h;
+    assert_int_equal(skinq_image_probe_input(ctx, &in, &h), SKINQ_OK);
+    h.width = 320; /* the plan of another file */
+    skinq_row_sink sink = {no_buffer, no_rows, NULL};
+    assert_int_equal(skinq_jpeg_decode_rows(ctx, &in, &h, 8, &sink), SKINQ_E_FORMAT);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "day02.jpg"));
+    assert_non_null(strstr(skinq_ctx_error(ctx), "not the one probed"));
+    skinq_input_close(ctx, &in);
+    skinq_ctx_close(&ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +442,8 @@ int main(void)
         cmocka_unit_test(test_compare_after_only),
         cmocka_unit_test(test_one_header_parse),
         cmocka_unit_test(test_analyzer_kept_across_photos),
+        cmocka_unit_test(test_file_swapped_after_probe),
+        cmocka_unit_test(test_stream_refuses_other_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
