@@ -36,6 +36,11 @@ if command -v clang-14 >/dev/null && ls /usr/lib/llvm-14/lib/clang/*/lib/linux/l
   echo "== fuzz smoke (every libFuzzer target ${fuzz_secs} s)"
   rm -rf build-fuzz/smoke
   FUZZ_OUT=build-fuzz/smoke bash scripts/fuzz.sh all "$fuzz_secs"
+  # the seeds and regression inputs under clang's UBSan too (gcc's misses some, e.g. the
+  # pointer overflow of tests/fuzz/regress/fuzz_analyze/laplace-row-tail-ptr-overflow.bin)
+  cmake --build build-fuzz -j"$jobs" --target fuzz_jpeg_replay fuzz_png_replay fuzz_lights_json_replay \
+    fuzz_chart_json_replay fuzz_analyze_replay >/dev/null
+  (cd build-fuzz && ctest -R fuzz-replay --output-on-failure)
 else
   echo "== fuzz smoke SKIPPED: clang-14 with libFuzzer (libclang-rt-14-dev) is not installed; bash scripts/setup.sh installs it"
 fi
