@@ -48,6 +48,9 @@ for t in $targets; do
   rc=$?
   set -e
   runs=$(grep -h 'stat::number_of_executed_units' "$log" | awk '{s += $2} END {print s + 0}')
+  # -fork prints no final stats: its last "#N:" line counts every job's runs
+  [ "$runs" -eq 0 ] && runs=$(grep -ho '^#[0-9]*' "$log" | tr -d "#" | sort -n | tail -1)
+  runs=${runs:-0}
   cov=$(grep -ho 'cov: [0-9]*' "$log" | awk '{if ($2 > m) m = $2} END {print m + 0}')
   found=$(find "$dir" -maxdepth 1 \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | wc -l)
   echo "   fuzz_$t: $runs runs, cov $cov, $found finding(s), exit $rc (log $log)"
