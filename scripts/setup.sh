@@ -10,6 +10,7 @@ PACKAGES=(
   libopencv-calib3d-dev libopencv-video-dev
   libcmocka-dev libsqlite3-dev libcjson-dev liblcms2-dev libexif-dev
   python3 clang-format
+  clang-14 libclang-rt-14-dev
   chromium
 )
 

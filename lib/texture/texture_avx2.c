@@ -357,8 +357,9 @@ static void tex_laplace_row_avx2(float *restrict o, const float *b, size_t w, fl
         return;
     }
 #undef LAP
+    /* (b - w)[x], not b[x - w]: w is a size_t, x - w would wrap (UB; fuzz_analyze found it) */
     for (; x < n; x++)
-        o[x] = s2 * (b[x - 1] + b[x + 1] + b[x - w] + b[x + w] - 4 * b[x]);
+        o[x] = s2 * (b[x - 1] + b[x + 1] + (b - w)[x] + (b + w)[x] - 4 * b[x]);
 }
 
 /* The horizontal pass of pyramid.c's blur (lo[i] = c − i, hi[i] = c + i) without the check of

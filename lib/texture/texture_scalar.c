@@ -63,8 +63,9 @@ void tex_peak_mask_scalar(uint64_t *m, const float *R, const float *lo, const fl
 /* The pores' response of one row; the AVX2 kernel does 32 pixels an iteration. */
 void tex_laplace_row_scalar(float *restrict o, const float *b, size_t w, float s2, int n)
 {
+    /* (b - w)[x], not b[x - w]: w is a size_t, x - w would wrap (UB; fuzz_analyze found it) */
     for (int x = 0; x < n; x++)
-        o[x] = s2 * (b[x - 1] + b[x + 1] + b[x - w] + b[x + w] - 4 * b[x]);
+        o[x] = s2 * (b[x - 1] + b[x + 1] + (b - w)[x] + (b + w)[x] - 4 * b[x]);
 }
 
 /* The lines' candidate mask (lines.c): 64 pixels at a time, the first test a byte each in a loop that

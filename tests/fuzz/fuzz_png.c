@@ -1,0 +1,10 @@
+/* fuzz_png.c -- libFuzzer target: skinq_image_load() of a PNG (EXIF orientation, ICC, alpha),
+ * options from the input's last byte (see fuzz_image_input()). Seeds: corpus/fuzz_png/. */
+#include "fuzz_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_image_input(data, size);
+}
