@@ -51,8 +51,7 @@ const char *fuzz_input_path(const uint8_t *data, size_t size)
 skinq_status fuzz_load_image(skinq_ctx *ctx, const uint8_t *data, size_t size, skinq_image **out,
                              skinq_mask **alpha)
 {
-    const char *path = fuzz_input_path(data, size);
-    return path ? skinq_image_load(ctx, path, out, alpha) : SKINQ_E_IO;
+    return skinq_image_load_mem(ctx, data, size, "fuzz input", out, alpha);
 }
 
 /* Read every byte a row claims, so ASan sees a short buffer or a wrong stride. */
@@ -96,9 +95,7 @@ int fuzz_image_input(const uint8_t *data, size_t size)
     unsigned opt = fuzz_tail(data, size, 0);
     if (opt & 2u) {
         skinq_image_header hdr;
-        const char *path = fuzz_input_path(data, size);
-        if (path)
-            (void)skinq_image_probe(ctx, path, &hdr);
+        (void)skinq_image_probe_mem(ctx, data, size, "fuzz input", &hdr);
     }
     skinq_image *img = NULL;
     skinq_mask *alpha = NULL;

@@ -15,13 +15,13 @@
 skinq_ctx *fuzz_ctx(void);
 
 /**
- * The input as a path a loader can open: today the bytes are written to one memfd (rewritten on
- * every call) and its /proc/self/fd path returned. When skinq_image_load_mem() lands, the image
- * targets switch to it by changing fuzz_load_image() alone. NULL if the bytes cannot be stored.
+ * The input as a path a loader can open (the lights and chart readers take paths): the bytes
+ * are written to one memfd (rewritten on every call) and its /proc/self/fd path returned. NULL
+ * if the bytes cannot be stored.
  */
 const char *fuzz_input_path(const uint8_t *data, size_t size);
 
-/** skinq_image_load() of the input's bytes (the one place the image targets load from). */
+/** skinq_image_load_mem() of the input's bytes (the one place the image targets load from). */
 skinq_status fuzz_load_image(skinq_ctx *ctx, const uint8_t *data, size_t size, skinq_image **out,
                              skinq_mask **alpha);
 
