@@ -160,7 +160,10 @@ static int run(const cli_command *self, int argc, char **argv)
                 cJSON_AddItemToArray(doc, one);
         }
         rc = doc ? out_json(doc)
-                 : (fputs("skinq: internal error: clashing metric paths\n", stderr), EXIT_INTERNAL);
+                 : (fputs("skinq: internal error: cannot build the JSON output (out of memory or clashing "
+                          "metric paths)\n",
+                          stderr),
+                    EXIT_INTERNAL);
     } else {
         for (int i = 0; i < n; i++) {
             if (opt_csv)

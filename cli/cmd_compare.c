@@ -236,7 +236,10 @@ static int run(const cli_command *self, int argc, char **argv)
     } else if (opt_json) {
         cJSON *doc = result_json(r, &o);
         rc = doc ? out_json(doc)
-                 : (fputs("skinq: internal error: clashing metric paths\n", stderr), EXIT_INTERNAL);
+                 : (fputs("skinq: internal error: cannot build the JSON output (out of memory or clashing "
+                          "metric paths)\n",
+                          stderr),
+                    EXIT_INTERNAL);
     } else {
         if (opt_csv)
             print_csv(r);

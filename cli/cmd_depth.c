@@ -263,7 +263,9 @@ static int run(const cli_command *self, int argc, char **argv)
     }
     add_setup(doc, r, mask, &o);
     if (add_results(ctx, doc, r) != 0) {
-        fputs("skinq: internal error: clashing metric paths\n", stderr);
+        fputs(
+            "skinq: internal error: cannot build the JSON output (out of memory or clashing metric paths)\n",
+            stderr);
         rc = EXIT_INTERNAL;
         goto out;
     }
