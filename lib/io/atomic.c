@@ -24,7 +24,7 @@
 
 #define MAX_LINK_HOPS 40
 #define STALE_SECONDS (24 * 3600L) /* a temporary whose writer may still be alive */
-#define OLD_STALE_SECONDS (3600L)  /* `.tmp.XXXXXX` of earlier versions: no pid to check */
+#define OLD_STALE_SECONDS (3600L)  /* earlier versions' mkstemp temporaries: no pid to check */
 
 static atomic_ulong fsyncs; /* successful fsync calls (file and directory): tests count them */
 
@@ -152,7 +152,7 @@ static skinq_status resolve(skinq_ctx *ctx, const char *path, char **target, int
 }
 
 /* Is `rest` (what follows "<name>.tmp.") a temporary of ours ("<pid>.<hex>") whose writer is
- * gone, or an earlier version's "XXXXXX" or one of ours that is simply old? */
+ * gone, or an earlier version's mkstemp temporary or one of ours that is simply old? */
 static int stale(const char *rest, const struct stat *sb, time_t now)
 {
     char *end;
