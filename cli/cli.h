@@ -146,5 +146,6 @@ extern const cli_command cmd_synth;
 extern const cli_command cmd_track;
 extern const cli_command cmd_trend;
 extern const cli_command cmd_report;
+extern const cli_command cmd_metrics;
 
 #endif /* SKINQ_CLI_H */

@@ -357,6 +357,82 @@ const skinq_metric *skinq_metrics_find(const skinq_metrics *m, const char *path)
 /** Free the list's storage and zero it; NULL-safe. */
 void skinq_metrics_free(skinq_metrics *m);
 
+/* ------------------------------------------- the metric registry (lib/core/metric_defs.c) */
+
+/*
+ * One table says, for every metric path, its unit, a plain-language label, the clinical item it
+ * informs, which direction is improvement and its default minimal detectable change (MDC95, the
+ * smallest change that 95 % of repeat captures of unchanged skin stay below). compare, track
+ * show, trend, report, the CLI writers and `skinq metrics` all read it; nothing else decides a
+ * verdict.
+ */
+
+/** Which way a metric improves. */
+typedef enum skinq_direction {
+    SKINQ_LOWER_IS_BETTER = -1,
+    SKINQ_NO_DIRECTION = 0, /**< descriptive only (L*, b*, GLCM, spectra, spreads) */
+    SKINQ_HIGHER_IS_BETTER = 1,
+} skinq_direction;
+
+/** A registry entry. Static; the library's. */
+typedef struct skinq_metric_def {
+    const char *pattern; /**< dotted path; a "*" segment matches any one segment ("color.*.std") */
+    const char
+        *unit; /**< unit when a scale (px/mm) is known; the analysis's own unit says what was measured */
+    const char *label; /**< plain-language name */
+    const char *item;  /**< clinical item ("Vascularity (redness)", "Pigmentation", "Relief (texture and
+                          height)", "Extent"), or NULL */
+    int direction;     /**< a skinq_direction */
+    int relative;      /**< 1: only relative (to reference skin, or an index without absolute scale) */
+    int headline;      /**< 1: shown in compare's text table, track show and the report */
+    double mdc95; /**< default MDC95 (NaN: not measured); in `unit`, or in % of |before| when mdc_percent */
+    int mdc_percent; /**< 1: mdc95 is a percentage of the before value (texture counts and densities) */
+    const char *mdc_source; /**< where mdc95 was measured */
+} skinq_metric_def;
+
+/** The whole table, in display order; *out receives it. @return the number of entries. */
+size_t skinq_metric_defs(const skinq_metric_def **out);
+
+/** The entry that describes `path` (first matching pattern), or NULL when the path is unknown. */
+const skinq_metric_def *skinq_metric_find(const char *path);
+
+/**
+ * The better direction of a metric path (the registry's, 0 when unknown), for `improved`:
+ * -1 when less is better (redness, roughness, pores, spots, lines, scar depth/area/volume,
+ * melanin), +1 when more is better (ITA°), 0 when none is defined.
+ */
+int skinq_metric_direction(const char *path);
+
+/** The default MDC95 of `path` at the value `before` (a percentage MDC is taken of |before|), in the
+ * metric's unit; NaN when the registry has none or `unit` (the measured one, NULL = as registered)
+ * differs from the registry's (an area in px without a scale). */
+double skinq_metric_default_mdc(const char *path, const char *unit, double before);
+
+/** What a change means. */
+typedef enum skinq_verdict {
+    SKINQ_VERDICT_NA = 0,        /**< a value is missing or not finite */
+    SKINQ_VERDICT_UNCHANGED,     /**< exactly equal */
+    SKINQ_VERDICT_NO_DETECTABLE, /**< |change| <= MDC95: within repeat-capture noise */
+    SKINQ_VERDICT_IMPROVED,      /**< |change| > MDC95 in the better direction */
+    SKINQ_VERDICT_WORSE,         /**< |change| > MDC95 in the other direction */
+    SKINQ_VERDICT_INCREASED,     /**< |change| > MDC95 (or MDC unknown), no direction or MDC to judge by */
+    SKINQ_VERDICT_DECREASED,
+} skinq_verdict;
+
+/**
+ * The verdict on before → after for a metric of `direction` with minimal detectable change
+ * `mdc95` (absolute, in the metric's unit; NaN = unknown). Without a known MDC no metric is
+ * called improved or worse: only increased/decreased.
+ */
+skinq_verdict skinq_change_verdict(int direction, double before, double after, double mdc95);
+
+/** "improved", "worse", "no detectable change", "unchanged", "increased", "decreased", "n/a". */
+const char *skinq_verdict_name(skinq_verdict v);
+
+/** 100·(after − before)/|before|, or NaN ("n/a") when |before| is 0, below `mdc95` (a percentage
+ * of a value within noise means nothing) or a value is not finite. */
+double skinq_change_percent(double before, double after, double mdc95);
+
 /* ------------------------------------------------------ colour (lib/color) */
 
 /**
@@ -1153,23 +1229,24 @@ typedef struct skinq_analysis_options skinq_analysis_options;
 typedef struct skinq_analysis skinq_analysis;
 typedef struct skinq_analyzer skinq_analyzer;
 
-/**
- * The better direction of a metric path, for `improved`: -1 when less is better (redness: a*,
- * erythema index, hemoglobin, red area; texture roughness, pores, spots, lines; scar depth, area
- * and volume), 0 when no direction is defined (L*, b*, ITA°, melanin, spreads, GLCM, PSD).
- * Only the location statistics (mean, p50, p95, delta_ref) and totals get a direction, not std/p05.
- */
-int skinq_metric_direction(const char *path);
-
-/** One metric path's change between the two analyses. */
+/** One metric path's change between the two analyses (its verdict: skinq_delta_verdict). */
 typedef struct skinq_delta {
     char path[80];
     char unit[16];
     double before, after;
     double change;  /**< after − before */
     double percent; /**< 100·change/|before|; 0 when both are 0; NaN when only before is 0 */
-    int improved;   /**< 1 improved, 0 not (no change included), -1 no direction defined */
+    int improved; /**< 1 when the verdict is "improved" (beyond the MDC), 0 otherwise, -1 no direction defined
+                   */
 } skinq_delta;
+
+/** The verdict on one delta, in an array parallel to skinq_compare_result.delta (skinq_delta's size is
+ * fixed by the promise above, so what a change means lives beside it). */
+typedef struct skinq_delta_verdict {
+    double mdc95;   /**< absolute, in the metric's unit (the registry's default); NaN when none is known */
+    double percent; /**< skinq_change_percent(): NaN ("n/a") when |before| < mdc95 or before is 0 */
+    int verdict;    /**< a skinq_verdict (skinq_change_verdict() with the registry's direction) */
+} skinq_delta_verdict;
 
 /** Options of skinq_compare(); fill with skinq_compare_default_options() first. */
 typedef struct skinq_compare_options {
@@ -1203,7 +1280,8 @@ typedef struct skinq_compare_result {
     double delta_e_mean, delta_e_p95; /**< ΔE2000 (CIE 2000, kL=kC=kH=1) per pixel over the common ROI */
     skinq_delta *delta;               /**< one per metric path present in both analyses, before's order */
     size_t delta_count;
-    skinq_allocator alloc; /**< the allocator that owns the result (internal) */
+    skinq_allocator alloc;        /**< the allocator that owns the result (internal) */
+    skinq_delta_verdict *verdict; /**< delta_count entries, parallel to delta */
 } skinq_compare_result;
 
 /**

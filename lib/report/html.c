@@ -9,35 +9,14 @@
 #include "io/io.h"
 #include "render/render.h"
 
-/* Which stored metrics the report shows, under which clinical item (design §2 "Clinical
- * mapping"), with a plain-language name and which direction is improvement. */
-static const struct {
-    const char *item, *path, *name;
-    int lower_is_better;
-} shown[] = {
-    {"Vascularity (redness)", "color.a.mean", "CIELAB a* (redness), mean", 1},
-    {"Vascularity (redness)", "color.a.delta_ref", "a* above reference skin", 1},
-    {"Vascularity (redness)", "color.erythema_index.mean", "erythema index, mean", 1},
-    {"Vascularity (redness)", "color.erythema_index.delta_ref", "erythema index above reference", 1},
-    {"Vascularity (redness)", "color.hemoglobin.mean", "hemoglobin (optical density), mean", 1},
-    {"Vascularity (redness)", "color.red_area_fraction", "red area fraction", 1},
-    {"Pigmentation", "color.melanin_index.mean", "melanin index, mean", 1},
-    {"Pigmentation", "color.melanin.mean", "melanin (optical density), mean", 1},
-    {"Pigmentation", "color.ita_deg.mean", "ITA° (higher = lighter)", 0},
-    {"Pigmentation", "texture.spots.count", "dark spots", 1},
-    {"Pigmentation", "texture.tone_evenness", "tone unevenness (std of L* block means)", 1},
-    {"Relief (texture and height)", "texture.roughness.sq", "roughness Sq (band-passed L*)", 1},
-    {"Relief (texture and height)", "texture.roughness.sa", "roughness Sa (band-passed L*)", 1},
-    {"Relief (texture and height)", "texture.glcm.contrast", "GLCM contrast", 1},
-    {"Relief (texture and height)", "texture.pores.density_per_cm2", "pores per cm²", 1},
-    {"Relief (texture and height)", "texture.lines.density_mm_per_cm2", "fine lines, mm per cm²", 1},
-    {"Relief (texture and height)", "scars.max_depth_mm", "deepest scar, mm", 1},
-    {"Relief (texture and height)", "scars.volume_mm3", "scar volume, mm³", 1},
-    {"Relief (texture and height)", "surface.sq_mm", "surface Sq, mm", 1},
-    {"Extent", "color.red_area_mm2", "red area", 1},
-    {"Extent", "scars.area_mm2", "scar area, mm²", 1},
-};
-#define N_SHOWN (sizeof shown / sizeof shown[0])
+/* The metrics the report shows are the registry's headline metrics that inform a clinical item
+ * (design §2 "Clinical mapping"), in its order; a site's series are indexed like the registry. */
+#define MAX_DEFS 64
+
+static int shown(const skinq_metric_def *d)
+{
+    return d->headline && d->item && !strchr(d->pattern, '*');
+}
 
 /* Every string that comes from the store is held in an allocated copy (no length limit: a
  * fixed buffer cut long site names and split one site into many) and reaches the page only
@@ -52,7 +31,7 @@ struct site {
     char *name, *first, *last;
     char *first_image, *last_image; /* photos of the first and latest sessions */
     double px_per_mm;
-    struct series s[N_SHOWN];
+    struct series s[MAX_DEFS]; /* by registry index; only shown() entries are filled */
     int sessions;
     char *last_date, *last_label; /* the session of the previous row (date and whole label) */
     int baseline;                 /* the first session carries a procedure note: treatment came after it */
@@ -157,8 +136,10 @@ static int collect_row(void *user, const skinq_store_row *r)
         if (set_str(c->ctx, &st->last_date, r->date) || set_str(c->ctx, &st->last_label, r->label))
             return c->oom = 1;
     }
-    for (size_t i = 0; i < N_SHOWN; i++) {
-        if (strcmp(r->metric, shown[i].path) == 0 && !isnan(r->value)) {
+    const skinq_metric_def *defs;
+    size_t n = skinq_metric_defs(&defs);
+    for (size_t i = 0; i < n && i < MAX_DEFS; i++) {
+        if (shown(&defs[i]) && strcmp(r->metric, defs[i].pattern) == 0 && !isnan(r->value)) {
             if (push(c->ctx, &st->s[i], r->day, r->value) != 0)
                 return c->oom = 1;
             if (set_str(c->ctx, &st->s[i].unit, r->unit))
@@ -378,20 +359,24 @@ static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
     fputs("<h3>Trends</h3><table><tr><th>metric</th><th>first</th><th>latest</th><th>change</th><th></th>"
           "<th>&tau; (days)</th><th>half-life</th><th>r&sup2;</th></tr>",
           f);
-    for (size_t i = 0; i < N_SHOWN; i++) {
+    const skinq_metric_def *defs;
+    size_t n = skinq_metric_defs(&defs);
+    for (size_t i = 0; i < n && i < MAX_DEFS; i++) {
         const struct series *s = &st->s[i];
         if (s->n < 2)
             continue;
         double first = s->value[0], last = s->value[s->n - 1];
-        int better = shown[i].lower_is_better ? last < first : last > first;
-        fprintf(f, "<tr><td>%s</td><td>%.4g</td><td>%.4g ", shown[i].name, first, last);
+        double mdc = skinq_metric_default_mdc(defs[i].pattern, s->unit, first);
+        double pct = skinq_change_percent(first, last, mdc);
+        fprintf(f, "<tr><td>%s</td><td>%.4g</td><td>%.4g ", defs[i].label, first, last);
         html_text(f, unit_shown(s));
         fputs("</td>", f);
-        if (first != 0)
-            fprintf(f, "<td>%+.1f %%</td>", 100 * (last - first) / fabs(first));
+        if (isfinite(pct))
+            fprintf(f, "<td>%+.1f %%</td>", pct);
         else
             fprintf(f, "<td>%+.4g</td>", last - first);
-        fprintf(f, "<td>%s</td>", last == first ? "unchanged" : better ? "improved" : "worse");
+        fprintf(f, "<td>%s</td>",
+                skinq_verdict_name(skinq_change_verdict(defs[i].direction, first, last, mdc)));
         skinq_fit fit;
         if (series_fit(ctx, s, st->baseline, &fit)) {
             fprintf(f, "<td>%.3g", fit.tau_days);
@@ -466,10 +451,11 @@ static int series_fit(skinq_ctx *ctx, const struct series *s, int baseline, skin
     return s->n - k >= 3 && skinq_fit_exponential(ctx, s->day + k, s->value + k, s->n - k, fit) == SKINQ_OK;
 }
 
-static void metric_block(skinq_ctx *ctx, FILE *f, size_t i, const struct series *s, int baseline)
+static void metric_block(skinq_ctx *ctx, FILE *f, const skinq_metric_def *d, const struct series *s,
+                         int baseline)
 {
-    fprintf(f, "<div class=\"metric\"><h4>%s <small>(", shown[i].name);
-    html_text(f, shown[i].path);
+    fprintf(f, "<div class=\"metric\"><h4>%s <small>(", d->label);
+    html_text(f, d->pattern);
     if (s->unit && s->unit[0]) {
         fputs(", ", f);
         html_text(f, s->unit);
@@ -480,10 +466,16 @@ static void metric_block(skinq_ctx *ctx, FILE *f, size_t i, const struct series 
     chart(f, s, have_fit ? &fit : NULL);
     double first = s->value[0], last = s->value[s->n - 1];
     fprintf(f, "<p>first %.4g, latest %.4g", first, last);
-    if (s->n >= 2 && first != 0) {
-        double pct = 100 * (last - first) / fabs(first);
-        int better = shown[i].lower_is_better ? last < first : last > first;
-        fprintf(f, " (%+.1f %%, %s)", pct, last == first ? "unchanged" : better ? "improved" : "worse");
+    if (s->n >= 2) {
+        double mdc = skinq_metric_default_mdc(d->pattern, s->unit, first);
+        double pct = skinq_change_percent(first, last, mdc);
+        fputs(" (", f);
+        if (isfinite(pct))
+            fprintf(f, "%+.1f %%, ", pct);
+        fputs(skinq_verdict_name(skinq_change_verdict(d->direction, first, last, mdc)), f);
+        if (isfinite(mdc))
+            fprintf(f, "; MDC95 %.3g", mdc);
+        fputs(")", f);
     }
     fputs(".", f);
     if (have_fit) {
@@ -555,17 +547,19 @@ static void site_metrics(skinq_ctx *ctx, FILE *f, const struct site *s)
 {
     const char *item = NULL;
     int open = 0;
-    for (size_t i = 0; i < N_SHOWN; i++) {
+    const skinq_metric_def *defs;
+    size_t n = skinq_metric_defs(&defs);
+    for (size_t i = 0; i < n && i < MAX_DEFS; i++) {
         if (s->s[i].n == 0)
             continue;
-        if (!item || strcmp(item, shown[i].item) != 0) {
+        if (!item || strcmp(item, defs[i].item) != 0) {
             if (open)
                 fputs("</div>\n", f);
-            item = shown[i].item;
+            item = defs[i].item;
             fprintf(f, "<h3>%s</h3><div class=\"grid\">", item);
             open = 1;
         }
-        metric_block(ctx, f, i, &s->s[i], s->baseline);
+        metric_block(ctx, f, &defs[i], &s->s[i], s->baseline);
     }
     if (open)
         fputs("</div>\n", f);
@@ -599,7 +593,7 @@ static void collect_free(skinq_ctx *ctx, struct collect *c)
 {
     for (int k = 0; k < c->n; k++) {
         struct site *st = &c->sites[k];
-        for (size_t i = 0; i < N_SHOWN; i++) {
+        for (size_t i = 0; i < MAX_DEFS; i++) {
             skinq_free(ctx, st->s[i].day);
             skinq_free(ctx, st->s[i].value);
             skinq_free(ctx, st->s[i].unit);
@@ -616,6 +610,9 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
                                const char *out_path)
 {
     struct collect c = {.ctx = ctx};
+    if (skinq_metric_defs(NULL) > MAX_DEFS)
+        return skinq_fail(ctx, SKINQ_E_INTERNAL, "the metric registry outgrew the report (%d entries)",
+                          MAX_DEFS);
     skinq_status st = skinq_store_query(ctx, store, subject, site, NULL, collect_row, &c);
     if (st == SKINQ_OK && c.oom)
         st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory reading the store");
