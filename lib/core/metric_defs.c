@@ -18,24 +18,25 @@
 #define E "Extent"
 static const skinq_metric_def defs[] = {
     /* pattern, unit, label, item, direction, relative, headline, mdc95, mdc_percent, source */
-    {"color.a.mean", "a*", "CIELAB a* (redness), mean", V, -1, 0, 1, NM, 0, RC},
+    {"color.a.mean", "a*", "CIELAB a* (redness), mean", V, -1, 0, 2, NM, 0, RC},
     {"color.a.delta_ref", "a*", "a* above reference skin", V, -1, 1, 1, NM, 0, RC},
-    {"color.erythema_index.mean", "relative", "erythema index, mean", V, -1, 1, 1, NM, 0, RC},
+    {"color.erythema_index.mean", "relative", "erythema index, mean", V, -1, 1, 2, NM, 0, RC},
     {"color.erythema_index.delta_ref", "relative", "erythema index above reference skin", V, -1, 1, 1, NM, 0,
      RC},
-    {"color.hemoglobin.mean", "OD", "hemoglobin (optical density), mean", V, -1, 1, 1, NM, 0, RC},
+    {"color.hemoglobin.mean", "OD", "hemoglobin (optical density), mean", V, -1, 1, 2, NM, 0, RC},
     {"color.hemoglobin.delta_ref", "OD", "hemoglobin above reference skin", V, -1, 1, 1, NM, 0, RC},
-    {"color.red_area_fraction", "1", "red area fraction", V, -1, 0, 1, NM, 0, RC},
+    {"color.red_area_fraction", "1", "red area fraction", V, -1, 0, 2, NM, 0, RC},
     {"color.melanin_index.mean", "relative", "melanin index, mean", P, -1, 1, 1, NM, 0, RC},
-    {"color.melanin_index.delta_ref", "relative", "melanin index above reference skin", P, -1, 1, 0, NM, 0, RC},
-    {"color.melanin.mean", "OD", "melanin (optical density), mean", P, -1, 1, 1, NM, 0, RC},
+    {"color.melanin_index.delta_ref", "relative", "melanin index above reference skin", P, -1, 1, 0, NM, 0,
+     RC},
+    {"color.melanin.mean", "OD", "melanin (optical density), mean", P, -1, 1, 2, NM, 0, RC},
     {"color.melanin.delta_ref", "OD", "melanin above reference skin", P, -1, 1, 0, NM, 0, RC},
     {"color.ita_deg.mean", "deg", "ITA° (higher = lighter), mean", P, 1, 0, 1, NM, 0, RC},
     {"color.ita_deg.delta_ref", "deg", "ITA° relative to reference skin", P, 1, 1, 0, NM, 0, RC},
     {"texture.spots.count", "1", "dark spots", P, -1, 0, 1, NM, 1, RC},
     {"texture.spots.area_fraction", "1", "dark spot area fraction", P, -1, 0, 0, NM, 1, RC},
     {"texture.tone_evenness", "L*", "tone unevenness (std of L* block means)", P, -1, 0, 1, NM, 1, RC},
-    {"texture.roughness.sq", "L*", "roughness Sq (band-passed L*)", R, -1, 1, 1, NM, 1, RC},
+    {"texture.roughness.sq", "L*", "roughness Sq (band-passed L*)", R, -1, 1, 2, NM, 1, RC},
     {"texture.roughness.sa", "L*", "roughness Sa (band-passed L*)", R, -1, 1, 1, NM, 1, RC},
     {"texture.pores.density_per_cm2", "1/cm2", "pores per cm²", R, -1, 0, 1, NM, 1, RC},
     {"texture.pores.count", "1", "pores in the ROI", R, -1, 0, 0, NM, 1, RC},
@@ -151,20 +152,13 @@ skinq_verdict skinq_change_verdict(int direction, double before, double after, d
 const char *skinq_verdict_name(skinq_verdict v)
 {
     switch (v) {
-    case SKINQ_VERDICT_UNCHANGED:
-        return "unchanged";
-    case SKINQ_VERDICT_NO_DETECTABLE:
-        return "no detectable change";
-    case SKINQ_VERDICT_IMPROVED:
-        return "improved";
-    case SKINQ_VERDICT_WORSE:
-        return "worse";
-    case SKINQ_VERDICT_INCREASED:
-        return "increased";
-    case SKINQ_VERDICT_DECREASED:
-        return "decreased";
-    case SKINQ_VERDICT_NA:
-        break;
+    case SKINQ_VERDICT_UNCHANGED: return "unchanged";
+    case SKINQ_VERDICT_NO_DETECTABLE: return "no detectable change";
+    case SKINQ_VERDICT_IMPROVED: return "improved";
+    case SKINQ_VERDICT_WORSE: return "worse";
+    case SKINQ_VERDICT_INCREASED: return "increased";
+    case SKINQ_VERDICT_DECREASED: return "decreased";
+    case SKINQ_VERDICT_NA: break;
     }
     return "n/a";
 }

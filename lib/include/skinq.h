@@ -384,7 +384,8 @@ typedef struct skinq_metric_def {
                           height)", "Extent"), or NULL */
     int direction;     /**< a skinq_direction */
     int relative;      /**< 1: only relative (to reference skin, or an index without absolute scale) */
-    int headline;      /**< 1: shown in compare's text table, track show and the report */
+    int headline;      /**< 0 listed only; 1 in the report and the change summaries; 2 also a column of
+                            `track show`'s timeline */
     double mdc95; /**< default MDC95 (NaN: not measured); in `unit`, or in % of |before| when mdc_percent */
     int mdc_percent; /**< 1: mdc95 is a percentage of the before value (texture counts and densities) */
     const char *mdc_source; /**< where mdc95 was measured */

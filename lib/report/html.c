@@ -368,15 +368,16 @@ static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
         double first = s->value[0], last = s->value[s->n - 1];
         double mdc = skinq_metric_default_mdc(defs[i].pattern, s->unit, first);
         double pct = skinq_change_percent(first, last, mdc);
-        fprintf(f, "<tr><td>%s</td><td>%.4g</td><td>%.4g ", defs[i].label, first, last);
+        skinq_verdict v = skinq_change_verdict(defs[i].direction, first, last, mdc);
+        fprintf(f, "<tr data-metric=\"%s\" data-verdict=\"%s\"><td>%s</td><td>%.4g</td><td>%.4g ",
+                defs[i].pattern, skinq_verdict_name(v), defs[i].label, first, last);
         html_text(f, unit_shown(s));
         fputs("</td>", f);
         if (isfinite(pct))
             fprintf(f, "<td>%+.1f %%</td>", pct);
         else
             fprintf(f, "<td>%+.4g</td>", last - first);
-        fprintf(f, "<td>%s</td>",
-                skinq_verdict_name(skinq_change_verdict(defs[i].direction, first, last, mdc)));
+        fprintf(f, "<td>%s</td>", skinq_verdict_name(v));
         skinq_fit fit;
         if (series_fit(ctx, s, st->baseline, &fit)) {
             fprintf(f, "<td>%.3g", fit.tau_days);
