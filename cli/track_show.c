@@ -87,9 +87,10 @@ static void site_flush(struct show *s)
         if (!summarised(d) || isnan(x->first))
             continue;
         if (!header++)
-            printf("\n  %s: first session -> latest (a verdict needs |change| > MDC95)\n  %-40s %10s %10s %10s "
-                   "%8s %9s  %s\n",
-                   s->site, "metric", "first", "latest", "change", "%", "MDC95", "verdict");
+            printf(
+                "\n  %s: first session -> latest (a verdict needs |change| > MDC95)\n  %-40s %10s %10s %10s "
+                "%8s %9s  %s\n",
+                s->site, "metric", "first", "latest", "change", "%", "MDC95", "verdict");
         double mdc = skinq_metric_default_mdc(d->pattern, x->unit, x->first);
         char a[16], b[16], c[16], p[16], m[16];
         printf("  %-40s %10s %10s %10s %8s %9s  %s\n", d->label, out_num(a, sizeof a, "%.4g", x->first),

@@ -8,6 +8,7 @@
 /** Print the timeline of subject (and site, NULL = all) and each site's change since its first
  * session. *lines receives the number of photo lines printed. @return SKINQ_OK, SKINQ_E_STORE,
  * SKINQ_E_NOMEM. */
-skinq_status track_show(skinq_ctx *ctx, skinq_store *store, const char *subject, const char *site, int *lines);
+skinq_status track_show(skinq_ctx *ctx, skinq_store *store, const char *subject, const char *site,
+                        int *lines);
 
 #endif
