@@ -1,5 +1,5 @@
 /* track_show.c -- `skinq track show`: a site's timeline (one line per photo, the registry's
- * timeline metrics) and what changed since the first session, with the registry's verdicts. */
+ * timeline metrics), then what changed since its first session (lib/track's site changes). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,31 +9,22 @@
 
 #define MAX_DEFS 64
 
-/* Per registry entry: the current session's sum, the first and latest session means. */
-struct series {
-    double sum, first, last;
-    int n;
-    char unit[16];
-};
-
 struct show {
+    skinq_ctx *ctx;
+    skinq_store *store;
+    const char *subject;
     const skinq_metric_def *defs;
     size_t ndefs;
-    char *site, *path, *session; /* allocated: names and paths have no length limit */
+    char *site, *path; /* allocated: names and paths have no length limit */
     char date[16], sha[65];
     double day, v[MAX_DEFS]; /* the current photo's timeline values */
-    struct series s[MAX_DEFS];
-    int lines, have, sites, oom;
+    int lines, have, oom;
+    skinq_status st;
 };
 
 static int timeline(const skinq_metric_def *d)
 {
     return d->headline >= 2 && !strchr(d->pattern, '*');
-}
-
-static int summarised(const skinq_metric_def *d)
-{
-    return d->headline >= 1 && !strchr(d->pattern, '*');
 }
 
 static void photo_flush(struct show *s)
@@ -61,47 +52,36 @@ static void photo_flush(struct show *s)
     s->have = 0;
 }
 
-/* Close the current session: its mean becomes the latest (and the first, if none yet). */
-static void session_flush(struct show *s)
-{
-    for (size_t i = 0; i < s->ndefs; i++) {
-        struct series *x = &s->s[i];
-        if (x->n == 0)
-            continue;
-        x->last = x->sum / x->n;
-        if (isnan(x->first))
-            x->first = x->last;
-        x->sum = 0, x->n = 0;
-    }
-}
-
-/* What changed at a site between its first and latest session. */
+/* The site's change since its first session, with each verdict. */
 static void site_flush(struct show *s)
 {
     photo_flush(s);
-    session_flush(s);
-    int header = 0;
-    for (size_t i = 0; i < s->ndefs; i++) {
-        struct series *x = &s->s[i];
-        const skinq_metric_def *d = &s->defs[i];
-        if (!summarised(d) || isnan(x->first))
-            continue;
-        if (!header++)
-            printf(
-                "\n  %s: first session -> latest (a verdict needs |change| > MDC95)\n  %-40s %10s %10s %10s "
-                "%8s %9s  %s\n",
-                s->site, "metric", "first", "latest", "change", "%", "MDC95", "verdict");
-        double mdc = skinq_metric_default_mdc(d->pattern, x->unit, x->first);
-        char a[16], b[16], c[16], p[16], m[16];
-        printf("  %-40s %10s %10s %10s %8s %9s  %s\n", d->label, out_num(a, sizeof a, "%.4g", x->first),
-               out_num(b, sizeof b, "%.4g", x->last), out_num(c, sizeof c, "%+.4g", x->last - x->first),
-               out_num(p, sizeof p, "%+.1f", skinq_change_percent(x->first, x->last, mdc)),
-               out_num(m, sizeof m, "%.3g", mdc),
-               skinq_verdict_name(skinq_change_verdict(d->direction, x->first, x->last, mdc)));
-        x->first = x->last = NAN;
+    skinq_site_changes *c = NULL;
+    if (s->st != SKINQ_OK || (s->st = skinq_store_site_changes(s->ctx, s->store, s->subject, s->site, &c)))
+        return;
+    for (size_t i = 0; i < c->count; i++) {
+        const skinq_site_change *x = &c->items[i];
+        if (i == 0)
+            printf("\n  %s: first session (%s) -> latest (%s), %s photos; a verdict needs |change| > MDC95\n"
+                   "  %-40s %10s %10s %10s %8s %9s  %s\n",
+                   s->site, x->first_date, x->latest_date,
+                   c->normalised ? "colour-normalised" : "unnormalised", "metric", "first", "latest",
+                   "change", "%", "MDC95", "verdict");
+        char a[16], b[16], d[16], p[16], m[24];
+        out_num(m, sizeof m - 1, "%.3g", x->mdc95);
+        if (x->mdc_site)
+            strcat(m, "*");
+        printf("  %-40s %10s %10s %10s %8s %9s  %s\n", x->def->label, out_num(a, sizeof a, "%.4g", x->first),
+               out_num(b, sizeof b, "%.4g", x->latest), out_num(d, sizeof d, "%+.4g", x->latest - x->first),
+               out_num(p, sizeof p, "%+.1f", x->percent), m, skinq_verdict_name(x->verdict));
     }
-    if (header)
-        putchar('\n');
+    int own = 0;
+    for (size_t i = 0; i < c->count; i++)
+        own |= c->items[i].mdc_site;
+    if (c->count)
+        printf("%s\n",
+               own ? "  * MDC95 from this site's own repeat photos (sessions with several photos)" : "");
+    skinq_site_changes_free(&c);
 }
 
 static int set_copy(char **dst, const char *src)
@@ -117,21 +97,7 @@ static int show_row(void *user, const skinq_store_row *r)
     int new_site = !s->site || strcmp(s->site, r->site) != 0;
     if (new_site && s->site)
         site_flush(s);
-    /* a session is a date and its whole label */
-    size_t nd = strlen(r->date), nl = strlen(r->label ? r->label : "");
-    char *key = malloc(nd + nl + 2);
-    if (!key)
-        return s->oom = 1;
-    memcpy(key, r->date, nd);
-    key[nd] = '\n';
-    memcpy(key + nd + 1, r->label ? r->label : "", nl + 1);
-    if (!new_site && s->session && strcmp(s->session, key) != 0) {
-        photo_flush(s);
-        session_flush(s);
-    }
-    free(s->session);
-    s->session = key;
-    if (!s->have || strcmp(s->sha, r->sha256) || new_site || strcmp(s->date, r->date)) {
+    if (!s->have || new_site || strcmp(s->sha, r->sha256) || strcmp(s->date, r->date)) {
         photo_flush(s);
         if (set_copy(&s->site, r->site) || set_copy(&s->path, r->image_path))
             return s->oom = 1;
@@ -142,33 +108,25 @@ static int show_row(void *user, const skinq_store_row *r)
             s->v[i] = NAN;
         s->have = 1;
     }
-    for (size_t i = 0; i < s->ndefs; i++) {
-        if (strcmp(r->metric, s->defs[i].pattern) != 0)
-            continue;
-        s->v[i] = r->value;
-        if (isfinite(r->value)) {
-            s->s[i].sum += r->value, s->s[i].n++;
-            snprintf(s->s[i].unit, sizeof s->s[i].unit, "%s", r->unit ? r->unit : "");
-        }
-    }
-    return 0;
+    for (size_t i = 0; i < s->ndefs; i++)
+        if (strcmp(r->metric, s->defs[i].pattern) == 0)
+            s->v[i] = r->value;
+    return s->st != SKINQ_OK;
 }
 
 skinq_status track_show(skinq_ctx *ctx, skinq_store *store, const char *subject, const char *site, int *lines)
 {
     struct show s;
     memset(&s, 0, sizeof s);
+    s.ctx = ctx, s.store = store, s.subject = subject;
     s.ndefs = skinq_metric_defs(&s.defs);
     if (s.ndefs > MAX_DEFS)
         s.ndefs = MAX_DEFS;
-    for (size_t i = 0; i < MAX_DEFS; i++)
-        s.s[i].first = s.s[i].last = NAN;
     skinq_status st = skinq_store_query(ctx, store, subject, site, NULL, show_row, &s);
     if (st == SKINQ_OK && !s.oom && s.site)
         site_flush(&s);
     free(s.site);
     free(s.path);
-    free(s.session);
     *lines = s.lines;
-    return st == SKINQ_OK && s.oom ? SKINQ_E_NOMEM : st;
+    return st != SKINQ_OK ? st : s.oom ? SKINQ_E_NOMEM : s.st;
 }
