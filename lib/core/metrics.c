@@ -1,6 +1,7 @@
 /* metrics.c -- the flat list of (dotted path, value, unit) every analysis reports through. */
 #include "core.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,4 +99,20 @@ void skinq_metrics_free(skinq_metrics *m)
         return;
     items_free(m->items);
     memset(m, 0, sizeof *m);
+}
+
+int skinq_metric_repeatable(const char *path)
+{
+    static const char *const parameters[] = {"texture.psd.tile_px", "texture.psd.tiles"};
+    if (strstr(path, ".bins.") || strncmp(path, "alignment.", 10) == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof parameters / sizeof parameters[0]; i++)
+        if (strcmp(path, parameters[i]) == 0)
+            return 0;
+    return 1;
+}
+
+double skinq_mdc95(double sd)
+{
+    return 1.96 * sqrt(2.0) * sd;
 }
