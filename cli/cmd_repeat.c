@@ -65,7 +65,8 @@ static cJSON *alignment_json(const skinq_alignment *al)
     out_add_number(j, "overlap", al->overlap);
     cJSON *m = cJSON_AddArrayToObject(j, "matrix");
     for (int k = 0; k < 9; k++)
-        cJSON_AddItemToArray(m, isfinite(al->matrix[k]) ? cJSON_CreateNumber(al->matrix[k]) : cJSON_CreateNull());
+        cJSON_AddItemToArray(m, isfinite(al->matrix[k]) ? cJSON_CreateNumber(al->matrix[k])
+                                                        : cJSON_CreateNull());
     return j;
 }
 
@@ -87,6 +88,11 @@ static cJSON *repeat_json(const skinq_repeat_result *r, const skinq_analysis_opt
         cJSON_AddNumberToObject(im, "width", a->width);
         cJSON_AddNumberToObject(im, "height", a->height);
         cJSON_AddItemToObject(im, "alignment", alignment_json(&r->alignment[i]));
+        cJSON *vals = cJSON_AddObjectToObject(im, "values"); /* this photo's number of every metric below */
+        for (size_t k = 0; k < r->stat_count; k++) {
+            const skinq_metric *m = skinq_metrics_find(&a->metrics, r->stats[k].path);
+            out_add_number(vals, r->stats[k].path, m ? m->value : NAN);
+        }
         cJSON_AddItemToArray(ims, im);
     }
     if (opt_chart)
@@ -127,8 +133,8 @@ static void print_repeat_text(const skinq_repeat_result *r)
             continue;
         char b[5][32];
         printf("  %-36s %3d %11s %10s %7s %10s %10s  %s\n", s->path, s->n, cell(b[0], 32, "%.5g", s->mean),
-               cell(b[1], 32, "%.3g", s->sd), cell(b[2], 32, "%.2f", s->cv_percent), cell(b[3], 32, "%.3g", s->sem),
-               cell(b[4], 32, "%.3g", s->mdc95), s->unit);
+               cell(b[1], 32, "%.3g", s->sd), cell(b[2], 32, "%.2f", s->cv_percent),
+               cell(b[3], 32, "%.3g", s->sem), cell(b[4], 32, "%.3g", s->mdc95), s->unit);
     }
     printf("\nMDC95 = 1.96·√2·SD: a change between two photos smaller than this is within the\n"
            "measurement's own noise (95 %%). CV n/a: the mean is zero within that noise.\n");

@@ -60,8 +60,8 @@ static skinq_status fill_stats(skinq_ctx *ctx, skinq_repeat_result *r)
 }
 
 /* Photo i onto the first; the first pair also gives the first photo's own analysis (compare's before). */
-static skinq_status measure(skinq_ctx *ctx, const char *const *paths, size_t i, const skinq_compare_options *o,
-                            skinq_repeat_result *r)
+static skinq_status measure(skinq_ctx *ctx, const char *const *paths, size_t i,
+                            const skinq_compare_options *o, skinq_repeat_result *r)
 {
     skinq_compare_options co = *o;
     co.maps_dir = NULL;
