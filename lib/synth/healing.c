@@ -174,12 +174,22 @@ void synth_render(skinq_ctx *ctx, frame *f)
     skinq_parallel_for(ctx, (f->img->height + 63) / 64, render_rows, f);
 }
 
-void synth_pose_matrix(double M[9], double cx, double cy, double deg, double scale, double tx, double ty)
+static void pose_matrix(double M[9], double cx, double cy, double deg, double scale, double tx, double ty)
 {
     double a = deg * 3.14159265358979323846 / 180, co = scale * cos(a), si = scale * sin(a);
     M[0] = co, M[1] = -si, M[2] = cx + tx - co * cx + si * cy;
     M[3] = si, M[4] = co, M[5] = cy + ty - si * cx - co * cy;
     M[6] = 0, M[7] = 0, M[8] = 1;
+}
+
+void synth_shot_pose(frame *f, synth_rng *rng, int first)
+{
+    const scene *s = f->sc;
+    f->deg = first ? 0 : synth_range(rng, -5, 5);
+    f->scale = first ? 1 : synth_range(rng, 0.95, 1.05);
+    f->tx = first ? 0 : synth_range(rng, -0.03, 0.03) * s->w;
+    f->ty = first ? 0 : synth_range(rng, -0.03, 0.03) * s->w;
+    pose_matrix(f->M, s->w / 2.0, s->h / 2.0, f->deg, f->scale, f->tx, f->ty);
 }
 
 cJSON *synth_numbers(const double *v, int n)
@@ -269,13 +279,12 @@ skinq_status synth_shot_write(skinq_ctx *ctx, const char *dir, const char *name,
     return st == SKINQ_OK ? skinq_jpeg_write(ctx, path, img, &jo) : st;
 }
 
-void synth_shot_truth(cJSON *im, const frame *f, double deg, double scale, double tx, double ty,
-                      int jpeg_quality)
+void synth_shot_truth(cJSON *im, const frame *f, int jpeg_quality)
 {
     cJSON_AddItemToObject(im, "transform", synth_numbers(f->M, 9));
-    cJSON_AddNumberToObject(im, "rotation_deg", deg);
-    cJSON_AddNumberToObject(im, "scale", scale);
-    double shift[2] = {tx, ty};
+    cJSON_AddNumberToObject(im, "rotation_deg", f->deg);
+    cJSON_AddNumberToObject(im, "scale", f->scale);
+    double shift[2] = {f->tx, f->ty};
     cJSON_AddItemToObject(im, "shift_px", synth_numbers(shift, 2));
     cJSON_AddItemToObject(im, "wb_gains", synth_numbers(f->wb, 3));
     cJSON_AddNumberToObject(im, "exposure", f->exposure);
@@ -292,10 +301,7 @@ static skinq_status healing_day(skinq_ctx *ctx, const skinq_synth_options *o, co
 {
     frame f = {.wb = {1, 1, 1}, .exposure = 1, .img = img, .sc = s};
     double t = days[d];
-    double deg = d ? synth_range(rng, -5, 5) : 0, scale = d ? synth_range(rng, 0.95, 1.05) : 1;
-    double tx = d ? synth_range(rng, -0.03, 0.03) * s->w : 0,
-           ty = d ? synth_range(rng, -0.03, 0.03) * s->w : 0;
-    synth_pose_matrix(f.M, s->w / 2.0, s->h / 2.0, deg, scale, tx, ty);
+    synth_shot_pose(&f, rng, d == 0);
     for (int c = 0; c < 3; c++)
         f.wb[c] = synth_range(rng, 0.93, 1.07);
     f.exposure = synth_range(rng, 0.92, 1.06);
@@ -313,7 +319,7 @@ static skinq_status healing_day(skinq_ctx *ctx, const skinq_synth_options *o, co
     cJSON_AddNumberToObject(im, "hemoglobin_excess", f.excess);
     cJSON_AddNumberToObject(im, "roughness_scale", f.rough);
     cJSON_AddNumberToObject(im, "pore_density_per_cm2", synth_pore_density(s, f.visible));
-    synth_shot_truth(im, &f, deg, scale, tx, ty, o->jpeg_quality);
+    synth_shot_truth(im, &f, o->jpeg_quality);
     cJSON_AddItemToArray(images, im);
     return st;
 }

@@ -42,10 +42,7 @@ static skinq_status recapture_shot(skinq_ctx *ctx, const char *dir, const synth_
                                    int i, skinq_image *img, cJSON *images)
 {
     synth_shot f = {.img = img, .sc = s, .rough = ROUGHNESS, .visible = 1.0, .noise = NOISE};
-    double deg = i ? synth_range(rng, -5, 5) : 0, scale = i ? synth_range(rng, 0.95, 1.05) : 1;
-    double tx = i ? synth_range(rng, -0.03, 0.03) * s->w : 0,
-           ty = i ? synth_range(rng, -0.03, 0.03) * s->w : 0;
-    synth_pose_matrix(f.M, s->w / 2.0, s->h / 2.0, deg, scale, tx, ty);
+    synth_shot_pose(&f, rng, i == 0);
     for (int c = 0; c < 3; c++)
         f.wb[c] = synth_range(rng, 0.97, 1.03);
     f.exposure = synth_range(rng, 0.95, 1.05);
@@ -60,7 +57,7 @@ static skinq_status recapture_shot(skinq_ctx *ctx, const char *dir, const synth_
     cJSON *im = cJSON_CreateObject();
     cJSON_AddStringToObject(im, "file", name);
     cJSON_AddNumberToObject(im, "shot", i + 1);
-    synth_shot_truth(im, &f, deg, scale, tx, ty, RECAPTURE_JPEG);
+    synth_shot_truth(im, &f, RECAPTURE_JPEG);
     cJSON *g = cJSON_AddObjectToObject(im, "light_gradient");
     cJSON_AddNumberToObject(g, "amplitude", f.grad);
     cJSON_AddNumberToObject(g, "direction_deg", f.grad_deg);

@@ -54,7 +54,8 @@ typedef struct synth_scene {
 
 /** One photograph of a scene: pose, light, skin state and what the camera adds. */
 typedef struct synth_shot {
-    double M[9]; /* photo pixel → world pixel (homogeneous, row-major) */
+    double M[9];               /* photo pixel → world pixel (homogeneous, row-major) */
+    double deg, scale, tx, ty; /* the pose M was made from */
     double excess, rough, visible, wb[3], exposure;
     int wx, wy, ww; /* white patch in photo pixels */
     skinq_image *img;
@@ -69,8 +70,9 @@ skinq_status synth_scene_init(skinq_ctx *ctx, synth_scene *s, synth_rng *rng);
 void synth_scene_free(skinq_ctx *ctx, synth_scene *s);
 /** Render a shot into f->img (threaded over rows). */
 void synth_render(skinq_ctx *ctx, synth_shot *f);
-/** Pose: photo pixel p → world = c + s·R(θ)·(p − c) + t. */
-void synth_pose_matrix(double M[9], double cx, double cy, double deg, double scale, double tx, double ty);
+/** The shot's pose drawn from rng (rotation ±5°, scale ±5 %, shift ±3 % of the width; none for
+ * the first shot, framed as the world) and its matrix: photo p → world c + s·R(θ)·(p − c) + t. */
+void synth_shot_pose(synth_shot *f, synth_rng *rng, int first);
 /** The white patch of a shot: a square near the top-right corner of the frame. */
 void synth_white_patch(synth_shot *f, int w);
 /** Pores visible in a shot, per cm² of the world. */
@@ -80,8 +82,7 @@ skinq_status synth_scene_mask(skinq_ctx *ctx, const char *dir, const synth_scene
 /** truth.json's colour model, the ellipse (under `region`) and reference_rect. */
 void synth_scene_truth(cJSON *truth, const synth_scene *s, const char *region);
 /** A shot's pose, light and camera fields appended to its truth entry. */
-void synth_shot_truth(cJSON *im, const synth_shot *f, double deg, double scale, double tx, double ty,
-                      int jpeg_quality);
+void synth_shot_truth(cJSON *im, const synth_shot *f, int jpeg_quality);
 /** Write the shot's image as dir/name (JPEG at `quality`). */
 skinq_status synth_shot_write(skinq_ctx *ctx, const char *dir, const char *name, const skinq_image *img,
                               int quality);
