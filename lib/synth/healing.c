@@ -331,6 +331,31 @@ void synth_scene_free(skinq_ctx *ctx, scene *s)
     skinq_free(ctx, s->bucket_items);
 }
 
+skinq_status synth_photograph(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, scene *s,
+                              const synth_series *series)
+{
+    if (s->w < 64 || s->h < 64)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "%s needs at least 64x64 pixels", series->kind);
+    synth_rng rng = {s->seed};
+    skinq_status st = synth_scene_init(ctx, s, &rng);
+    cJSON *truth = cJSON_CreateObject(), *images = NULL;
+    skinq_image *img = NULL;
+    if (st == SKINQ_OK)
+        st = skinq_image_new(ctx, s->w, s->h, 3, 8, &img);
+    if (st == SKINQ_OK) {
+        images = series->truth(truth, o, s);
+        st = synth_scene_mask(ctx, dir, s);
+    }
+    for (int i = 0; i < series->count && st == SKINQ_OK; i++)
+        st = series->shot(ctx, o, dir, s, &rng, i, img, images);
+    if (st == SKINQ_OK)
+        st = synth_save_json(ctx, dir, "truth.json", truth);
+    cJSON_Delete(truth);
+    skinq_image_free(&img);
+    synth_scene_free(ctx, s);
+    return st;
+}
+
 skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir)
 {
     scene s = {0};
@@ -339,24 +364,6 @@ skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, 
     s.ppm = o->px_per_mm;
     s.tau = o->tau_days;
     s.seed = o->seed * 0x9e3779b97f4a7c15ULL + 0x4845414cULL; /* "HEAL" */
-    if (s.w < 64 || s.h < 64)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "healing-series needs at least 64x64 pixels");
-    synth_rng rng = {s.seed};
-    skinq_status st = synth_scene_init(ctx, &s, &rng);
-    cJSON *truth = cJSON_CreateObject(), *images = NULL;
-    skinq_image *img = NULL;
-    if (st == SKINQ_OK)
-        st = skinq_image_new(ctx, s.w, s.h, 3, 8, &img);
-    if (st == SKINQ_OK) {
-        images = healing_truth(truth, o, &s);
-        st = synth_scene_mask(ctx, dir, &s);
-    }
-    for (int d = 0; d < N_DAYS && st == SKINQ_OK; d++)
-        st = healing_day(ctx, o, dir, &s, &rng, d, img, images);
-    if (st == SKINQ_OK)
-        st = synth_save_json(ctx, dir, "truth.json", truth);
-    cJSON_Delete(truth);
-    skinq_image_free(&img);
-    synth_scene_free(ctx, &s);
-    return st;
+    const synth_series series = {"healing-series", N_DAYS, healing_truth, healing_day};
+    return synth_photograph(ctx, o, dir, &s, &series);
 }

@@ -13,8 +13,9 @@
 #define ROUGHNESS 0.10 /* the healing series' skin before the procedure */
 #define NOISE 0.01     /* sensor noise: σ ≈ 1.5 % of a mid-tone (linear 0.5) */
 
-static cJSON *recapture_truth(cJSON *truth, const skinq_synth_options *o, const synth_scene *s, int count)
+static cJSON *recapture_truth(cJSON *truth, const skinq_synth_options *o, const synth_scene *s)
 {
+    int count = o->count ? o->count : RECAPTURE_COUNT;
     cJSON_AddStringToObject(truth, "kind", "recapture");
     cJSON_AddNumberToObject(truth, "seed", (double)o->seed);
     cJSON_AddStringToObject(truth, "skinq_version", skinq_version());
@@ -38,9 +39,11 @@ static cJSON *recapture_truth(cJSON *truth, const skinq_synth_options *o, const 
 }
 
 /* Shot i (the first framed as the world: mask and reference rectangle are in its pixels). */
-static skinq_status recapture_shot(skinq_ctx *ctx, const char *dir, const synth_scene *s, synth_rng *rng,
-                                   int i, skinq_image *img, cJSON *images)
+static skinq_status recapture_shot(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir,
+                                   const synth_scene *s, synth_rng *rng, int i, skinq_image *img,
+                                   cJSON *images)
 {
+    (void)o; /* the recapture's camera is fixed: JPEG q85 */
     synth_shot f = {.img = img, .sc = s, .rough = ROUGHNESS, .visible = 1.0, .noise = NOISE};
     synth_shot_pose(&f, rng, i == 0);
     for (int c = 0; c < 3; c++)
@@ -75,27 +78,9 @@ skinq_status synth_recapture(skinq_ctx *ctx, const skinq_synth_options *o, const
     s.h = o->height ? o->height : 1500;
     s.ppm = o->px_per_mm;
     s.seed = o->seed * 0x9e3779b97f4a7c15ULL + 0x52434150ULL; /* "RCAP" */
-    int count = o->count ? o->count : RECAPTURE_COUNT;
-    if (s.w < 64 || s.h < 64)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "recapture needs at least 64x64 pixels");
-    if (count < 2 || count > 99)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "recapture needs 2 to 99 shots, not %d", count);
-    synth_rng rng = {s.seed};
-    skinq_status st = synth_scene_init(ctx, &s, &rng);
-    cJSON *truth = cJSON_CreateObject(), *images = NULL;
-    skinq_image *img = NULL;
-    if (st == SKINQ_OK)
-        st = skinq_image_new(ctx, s.w, s.h, 3, 8, &img);
-    if (st == SKINQ_OK) {
-        images = recapture_truth(truth, o, &s, count);
-        st = synth_scene_mask(ctx, dir, &s);
-    }
-    for (int i = 0; i < count && st == SKINQ_OK; i++)
-        st = recapture_shot(ctx, dir, &s, &rng, i, img, images);
-    if (st == SKINQ_OK)
-        st = synth_save_json(ctx, dir, "truth.json", truth);
-    cJSON_Delete(truth);
-    skinq_image_free(&img);
-    synth_scene_free(ctx, &s);
-    return st;
+    const synth_series series = {"recapture", o->count ? o->count : RECAPTURE_COUNT, recapture_truth,
+                                 recapture_shot};
+    if (series.count < 2 || series.count > 99)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "recapture needs 2 to 99 shots, not %d", series.count);
+    return synth_photograph(ctx, o, dir, &s, &series);
 }

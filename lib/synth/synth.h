@@ -88,6 +88,19 @@ skinq_status synth_shot_write(skinq_ctx *ctx, const char *dir, const char *name,
                               int quality);
 cJSON *synth_numbers(const double *v, int n);
 
+/** A series of photographs of one scene: its truth's head (returns the "images" array) and shot i. */
+typedef struct synth_series {
+    const char *kind;
+    int count;
+    cJSON *(*truth)(cJSON *truth, const skinq_synth_options *o, const synth_scene *s);
+    skinq_status (*shot)(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, const synth_scene *s,
+                         synth_rng *rng, int i, skinq_image *img, cJSON *images);
+} synth_series;
+
+/** Photograph a scene (w, h, ppm, seed set): the scene, mask.png, every shot, truth.json. */
+skinq_status synth_photograph(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, synth_scene *s,
+                              const synth_series *series);
+
 skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_scar_stack(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
