@@ -283,8 +283,13 @@ static int run(const cli_command *self, int argc, char **argv)
     if (opt_json && opt_csv)
         return cli_usage_error(self, "choose --json or --csv");
     if (opt_store || opt_subject || opt_site) {
+        const cli_aopts *a = &g_aopts;
         if (argc - first > 0)
             return cli_usage_error(self, "give photos, or --store/--subject/--site, not both");
+        if (a->roi || a->mask || a->ref || a->white || a->auto_skin || a->no_texture || opt_chart ||
+            opt_no_align)
+            return cli_usage_error(self, "a site's stored repeatability takes no analysis options (the store "
+                                         "holds the numbers)");
         return run_store(self);
     }
     return run_photos(self, argc - first, argv + first);

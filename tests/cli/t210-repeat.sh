@@ -159,4 +159,8 @@ for metric in ("color.a.mean", "color.L.mean", "color.hemoglobin.delta_ref", "co
 assert not any(k.startswith("alignment.") or ".bins." in k for k in doc["metrics"])
 PY
 then ok; else bad "site repeatability"; fi
+run "$SKINQ" repeat --store "$DB" --subject S1 --site cheek --mask "$R/mask.png"
+expect_rc 2 "store mode with analysis options"
+run "$SKINQ" repeat --store "$DB" --subject S1 --site cheek "${SHOTS[0]}"
+expect_rc 2 "store mode with photos"
 finish
