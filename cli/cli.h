@@ -140,6 +140,7 @@ int cli_store_exists(const char *path);
 extern const cli_command cmd_info;
 extern const cli_command cmd_analyze;
 extern const cli_command cmd_compare;
+extern const cli_command cmd_repeat;
 extern const cli_command cmd_depth;
 extern const cli_command cmd_bench;
 extern const cli_command cmd_synth;

@@ -170,3 +170,21 @@ double skinq_change_percent(double before, double after, double mdc95)
         return NAN;
     return 100 * (after - before) / fabs(before);
 }
+
+/* Repeatability: histogram bins, the texture pass's tile parameters and the registration's own
+ * figures are not measurements of the skin. */
+int skinq_metric_repeatable(const char *path)
+{
+    static const char *const parameters[] = {"texture.psd.tile_px", "texture.psd.tiles"};
+    if (strstr(path, ".bins.") || strncmp(path, "alignment.", 10) == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof parameters / sizeof parameters[0]; i++)
+        if (strcmp(path, parameters[i]) == 0)
+            return 0;
+    return 1;
+}
+
+double skinq_mdc95(double sd)
+{
+    return 1.96 * sqrt(2.0) * sd;
+}

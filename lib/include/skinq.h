@@ -1303,6 +1303,52 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
 /** Free a result; NULL-safe; sets *r to NULL. */
 void skinq_compare_free(skinq_compare_result **r);
 
+/*
+ * Repeatability (`skinq repeat`): photos of one unchanged site, each registered onto the first
+ * and calibrated, normalised and measured exactly as skinq_compare() measures an after photo
+ * (the first as compare's before); per metric the spread of its values over the photos. With
+ * SD the sample standard deviation, MDC95 = 1.96·√2·SD is the smallest change between two
+ * photos that measurement noise alone exceeds in only 5 % of pairs.
+ */
+
+/** One metric's repeatability over the photos. */
+typedef struct skinq_repeat_stat {
+    char path[80];
+    char unit[16];
+    int n;             /**< photos with a finite value */
+    double mean;       /**< NaN when n = 0 */
+    double sd;         /**< sample standard deviation (n − 1 in the denominator); NaN when n < 2 */
+    double cv_percent; /**< 100·sd/|mean|; NaN when |mean| does not exceed mdc95 (zero within noise) */
+    double sem;        /**< sd/√n */
+    double mdc95;      /**< 1.96·√2·sd */
+} skinq_repeat_stat;
+
+/** Result of skinq_repeat(); free with skinq_repeat_free(). */
+typedef struct skinq_repeat_result {
+    size_t n_images;
+    skinq_analysis **analyses;  /**< per photo, in the order given, on the common ROI */
+    skinq_alignment *alignment; /**< per photo onto the first; [0] is the first itself ("none", identity) */
+    skinq_repeat_stat *stats;   /**< one per repeatable metric path of the first analysis, its order
+                                     (not histogram bins, tile parameters or alignment figures) */
+    size_t stat_count;
+    skinq_allocator alloc; /**< the allocator that owns the result (internal) */
+} skinq_repeat_result;
+
+/**
+ * Measure re-captures of one unchanged site.
+ * @param paths  n >= 2 photos; paths[0] is the one the others are registered onto
+ * @param o      compare options (analysis, align, chart_path, analyzer), or NULL for the
+ *               defaults; maps_dir and after_only are not used.
+ * @param out    receives the result (free with skinq_repeat_free()); unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_TOO_FEW (n < 2); SKINQ_E_ALIGN (a photo cannot be registered onto
+ *         the first: the message names it); the errors of skinq_compare().
+ */
+skinq_status skinq_repeat(skinq_ctx *ctx, const char *const *paths, size_t n, const skinq_compare_options *o,
+                          skinq_repeat_result **out);
+
+/** Free a result; NULL-safe; sets *r to NULL. */
+void skinq_repeat_free(skinq_repeat_result **r);
+
 /* ------------------------------------------------ analysis (lib/pipeline) */
 
 /*
@@ -1517,6 +1563,38 @@ typedef struct skinq_store_site_row {
 /** Call fn for every site (optionally of one subject), ordered by subject and site. */
 skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subject,
                                int (*fn)(void *user, const skinq_store_site_row *row), void *user);
+
+/** One metric's own repeatability at a site (skinq_store_repeatability()). */
+typedef struct skinq_repeatability_item {
+    char path[80];
+    char unit[16];
+    int sessions; /**< sessions with >= 2 finite values of the metric */
+    int n;        /**< values in those sessions */
+    int df;       /**< degrees of freedom: Σ (n_s − 1) */
+    double sd;    /**< pooled within-session SD: sqrt(Σ_s Σ_i (x_si − mean_s)² / df) */
+    double mdc95; /**< 1.96·√2·sd */
+} skinq_repeatability_item;
+
+/** A site's repeatability; free with skinq_repeatability_free(). */
+typedef struct skinq_repeatability {
+    skinq_repeatability_item *items; /**< by metric path; count 0 when no session has 2 photos */
+    size_t count;
+    skinq_allocator alloc; /**< the allocator that owns the result (internal) */
+} skinq_repeatability;
+
+/**
+ * A site's own repeatability: per metric the within-session SD pooled over the sessions that
+ * hold >= 2 photos (photos of the same day, `track add` of several photos into one session),
+ * and its MDC95. Histogram bins, tile parameters and alignment figures are left out.
+ * @param out  receives the result (free with skinq_repeatability_free()); unchanged on error.
+ * @return SKINQ_OK (possibly with no items); SKINQ_E_INVALID (subject or site NULL); SKINQ_E_STORE;
+ *         SKINQ_E_NOMEM.
+ */
+skinq_status skinq_store_repeatability(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site,
+                                       skinq_repeatability **out);
+
+/** Free a result; NULL-safe; sets *r to NULL. */
+void skinq_repeatability_free(skinq_repeatability **r);
 
 /** One metric's change at a site between its first and latest session (session means). */
 typedef struct skinq_site_change {

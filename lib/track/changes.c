@@ -51,8 +51,9 @@ static void session_close(struct walk *w)
 static int options_normalised(const char *json)
 {
     cJSON *o = json && *json ? cJSON_Parse(json) : NULL;
-    int yes = o && (cJSON_GetObjectItemCaseSensitive(o, "ref") || cJSON_GetObjectItemCaseSensitive(o, "white") ||
-                    cJSON_GetObjectItemCaseSensitive(o, "chart"));
+    int yes =
+        o && (cJSON_GetObjectItemCaseSensitive(o, "ref") || cJSON_GetObjectItemCaseSensitive(o, "white") ||
+              cJSON_GetObjectItemCaseSensitive(o, "chart"));
     cJSON_Delete(o);
     return yes;
 }
@@ -90,8 +91,8 @@ void skinq_site_changes_free(skinq_site_changes **pc)
     *pc = NULL;
 }
 
-skinq_status skinq_store_site_changes(skinq_ctx *ctx, skinq_store *store, const char *subject, const char *site,
-                                      skinq_site_changes **out)
+skinq_status skinq_store_site_changes(skinq_ctx *ctx, skinq_store *store, const char *subject,
+                                      const char *site, skinq_site_changes **out)
 {
     if (!store || !subject || !site || !out)
         return skinq_fail(ctx, SKINQ_E_INVALID, "site changes: store, subject, site and out are required");
@@ -101,7 +102,8 @@ skinq_status skinq_store_site_changes(skinq_ctx *ctx, skinq_store *store, const 
     w->ndefs = skinq_metric_defs(&w->defs);
     if (w->ndefs > MAX_DEFS) {
         skinq_free(ctx, w);
-        return skinq_fail(ctx, SKINQ_E_INTERNAL, "the metric registry outgrew the site summary (%d)", MAX_DEFS);
+        return skinq_fail(ctx, SKINQ_E_INTERNAL, "the metric registry outgrew the site summary (%d)",
+                          MAX_DEFS);
     }
     for (size_t i = 0; i < w->ndefs; i++)
         w->a[i].first = w->a[i].latest = NAN;
@@ -118,6 +120,9 @@ skinq_status skinq_store_site_changes(skinq_ctx *ctx, skinq_store *store, const 
         skinq_site_changes_free(&c);
         st = SKINQ_E_NOMEM;
     }
+    skinq_repeatability *own = NULL; /* the site's repeat photos, when it has sessions of several */
+    if (st == SKINQ_OK)
+        st = skinq_store_repeatability(ctx, store, subject, site, &own);
     for (size_t i = 0; st == SKINQ_OK && i < w->ndefs; i++) {
         const struct acc *a = &w->a[i];
         if (isnan(a->first))
@@ -130,11 +135,17 @@ skinq_status skinq_store_site_changes(skinq_ctx *ctx, skinq_store *store, const 
         x->first = a->first, x->latest = a->latest;
         x->first_n = a->first_n, x->latest_n = a->latest_n;
         x->mdc95 = skinq_metric_default_mdc(x->def->pattern, x->unit, x->first, w->normalised);
+        for (size_t k = 0; k < own->count; k++)
+            if (strcmp(own->items[k].path, x->def->pattern) == 0 && isfinite(own->items[k].mdc95))
+                x->mdc95 = own->items[k].mdc95, x->mdc_site = 1;
         x->percent = skinq_change_percent(x->first, x->latest, x->mdc95);
         x->verdict = skinq_change_verdict(x->def->direction, x->first, x->latest, x->mdc95);
     }
+    skinq_repeatability_free(&own);
     skinq_free(ctx, w);
     if (st == SKINQ_OK)
         *out = c;
+    else
+        skinq_site_changes_free(&c);
     return st;
 }
