@@ -446,8 +446,9 @@ int skinq_fit_judge(const skinq_fit *f, const double *t, const double *y, int n,
         if (taus[i].se > bound)
             return verdict(
                 out, 0, "tau_uncertain",
-                "%s's standard error %.3g d exceeds half of %s (%.3g d) scaled by 1.96/t(%d dof): %.3g d",
-                taus[i].name, taus[i].se, taus[i].name, taus[i].tau, dof, bound);
+                "%s's standard error %.3g d exceeds half of %s %.3g d (%.3g d with Student's t for %d "
+                "residual degrees of freedom)",
+                taus[i].name, taus[i].se, taus[i].name, taus[i].tau, bound, dof);
     }
     if (f->r2 < SKINQ_FIT_R2_MIN)
         return verdict(out, 0, "poor_fit", "r² %.2f below %.2g", f->r2, SKINQ_FIT_R2_MIN);
