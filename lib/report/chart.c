@@ -28,12 +28,17 @@ void skinq_axis_label(char *buf, size_t n, double v, int digits)
             snprintf(buf, n, "%.*g%c", digits, m, suffix[e - 1]);
             return;
         }
-        /* below 0.01 or beyond T: mantissa and exponent without '+' or padding */
-        int x = (int)floor(log10(a)), p = v < 0 ? digits - 1 : digits;
-        double mant = v / pow(10, x);
-        if (fabs(mant) >= 10 - 0.5 * pow(10, 1 - p)) /* rounds up to 10 */
-            mant /= 10, x++;
-        snprintf(buf, n, "%.*ge%d", p, mant, x);
+        /* below 0.01 or beyond T: mantissa and exponent without '+' or padding, with as many of
+         * the digits as 7 characters hold ("-1.2e-4", "1.2e-10") */
+        for (int p = digits; p >= 1; p--) {
+            int x = (int)floor(log10(a));
+            double mant = v / pow(10, x);
+            if (fabs(mant) >= 10 - 0.5 * pow(10, 1 - p)) /* rounds up to 10 */
+                mant /= 10, x++;
+            snprintf(buf, n, "%.*ge%d", p, mant, x);
+            if (strlen(buf) <= 7)
+                break;
+        }
     }
 }
 
