@@ -117,6 +117,11 @@ static cJSON *result_json(const skinq_compare_result *r, const skinq_analysis_op
     cJSON *de = cJSON_AddObjectToObject(doc, "delta_e2000");
     out_add_number(de, "mean", r->delta_e_mean);
     out_add_number(de, "p95", r->delta_e_p95);
+    cJSON *rule = cJSON_AddObjectToObject(doc, "verdict_rule");
+    cJSON_AddStringToObject(rule, "rule",
+                            "improved/worse only when |change| > mdc95 (else 'no detectable change'; "
+                            "'unchanged' when exactly 0); percent null when |before| < mdc95");
+    cJSON_AddStringToObject(rule, "mdc95", "the metric registry's defaults ('skinq metrics')");
     cJSON *d = cJSON_AddObjectToObject(doc, "delta");
     for (size_t i = 0; i < r->delta_count; i++) {
         const skinq_delta *x = &r->delta[i];

@@ -38,9 +38,10 @@ static cJSON *registry_json(void)
             cJSON_AddStringToObject(m, "item", d->item);
         else
             cJSON_AddNullToObject(m, "item");
-        cJSON_AddStringToObject(m, "direction", d->direction < 0   ? "lower"
-                                                : d->direction > 0 ? "higher"
-                                                                   : "none");
+        cJSON_AddStringToObject(m, "direction",
+                                d->direction < 0   ? "lower"
+                                : d->direction > 0 ? "higher"
+                                                   : "none");
         cJSON_AddBoolToObject(m, "relative", d->relative);
         cJSON_AddBoolToObject(m, "headline", d->headline);
         out_add_number(m, "mdc95", d->mdc95);

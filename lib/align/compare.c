@@ -322,7 +322,8 @@ static skinq_status fill_deltas(skinq_ctx *ctx, skinq_compare_result *r)
         d->before = b->value, d->after = a->value, d->change = a->value - b->value;
         d->percent = d->change == 0 ? 0 : b->value != 0 ? 100 * d->change / fabs(b->value) : NAN;
         int dir = skinq_metric_direction(b->path);
-        v->mdc95 = skinq_metric_default_mdc(b->path, b->unit, b->value);
+        v->mdc95 =
+            skinq_metric_default_mdc(b->path, b->unit, b->value, r->has_ref || r->has_white || r->has_chart);
         v->percent = skinq_change_percent(b->value, a->value, v->mdc95);
         v->verdict = skinq_change_verdict(dir, b->value, a->value, v->mdc95);
         d->improved = dir == 0 || !isfinite(d->change) ? -1 : v->verdict == SKINQ_VERDICT_IMPROVED;

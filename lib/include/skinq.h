@@ -384,9 +384,13 @@ typedef struct skinq_metric_def {
                           height)", "Extent"), or NULL */
     int direction;     /**< a skinq_direction */
     int relative;      /**< 1: only relative (to reference skin, or an index without absolute scale) */
-    int headline;      /**< 1: shown in compare's text table, track show and the report */
-    double mdc95; /**< default MDC95 (NaN: not measured); in `unit`, or in % of |before| when mdc_percent */
-    int mdc_percent; /**< 1: mdc95 is a percentage of the before value (texture counts and densities) */
+    int headline;      /**< 0 listed only; 1 in the report and the change summaries; 2 also a column of
+                            `track show`'s timeline */
+    double mdc95;      /**< default MDC95 of colour-normalised photos (--ref, --white or --chart); NaN: not
+                            measured. In `unit`, or in % of |before| when mdc_percent */
+    double mdc95_raw;  /**< the same without colour normalisation (exposure and white balance vary freely) */
+    int mdc_percent; /**< 1: the MDCs are a percentage of the before value (texture: its spread grows with it)
+                      */
     const char *mdc_source; /**< where mdc95 was measured */
 } skinq_metric_def;
 
@@ -404,9 +408,10 @@ const skinq_metric_def *skinq_metric_find(const char *path);
 int skinq_metric_direction(const char *path);
 
 /** The default MDC95 of `path` at the value `before` (a percentage MDC is taken of |before|), in the
- * metric's unit; NaN when the registry has none or `unit` (the measured one, NULL = as registered)
- * differs from the registry's (an area in px without a scale). */
-double skinq_metric_default_mdc(const char *path, const char *unit, double before);
+ * metric's unit, for colour-normalised photos (`normalised` 1: --ref, --white or --chart) or not (0);
+ * NaN when the registry has none or `unit` (the measured one, NULL = as registered) differs from
+ * the registry's (an area in px without a scale). */
+double skinq_metric_default_mdc(const char *path, const char *unit, double before, int normalised);
 
 /** What a change means. */
 typedef enum skinq_verdict {
@@ -1560,6 +1565,45 @@ typedef struct skinq_store_site_row {
 /** Call fn for every site (optionally of one subject), ordered by subject and site. */
 skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subject,
                                int (*fn)(void *user, const skinq_store_site_row *row), void *user);
+
+/** One metric's change at a site between its first and latest session (session means). */
+typedef struct skinq_site_change {
+    const skinq_metric_def *def; /**< the registry entry (its pattern is the metric path) */
+    char unit[16];               /**< the unit stored */
+    double first, latest;        /**< means over the photos of the first and the latest session */
+    int first_n, latest_n;       /**< photos in those sessions */
+    char first_date[16], latest_date[16];
+    double mdc95;   /**< the MDC the verdict used (absolute, the metric's unit); NaN when none is known */
+    int mdc_site;   /**< 1: the site's own repeatability (sessions with several photos), 0: the default */
+    double percent; /**< skinq_change_percent(): NaN when |first| < mdc95 */
+    int verdict;    /**< a skinq_verdict */
+} skinq_site_change;
+
+/** A site's changes; free with skinq_site_changes_free(). */
+typedef struct skinq_site_changes {
+    skinq_site_change
+        *items; /**< the registry's summarised metrics (headline >= 1) stored at the site, in its order */
+    size_t count;
+    int normalised; /**< the latest session was colour-normalised (--ref, --white or --chart): the MDCs used
+                     */
+    skinq_allocator alloc; /**< (internal) */
+} skinq_site_changes;
+
+/** 1 when a registry entry is summarised in a site's changes (and the report): headline, no wildcard. */
+int skinq_site_change_shown(const skinq_metric_def *d);
+
+/**
+ * What changed at a site: for every summarised registry metric stored there, the first and latest
+ * session means, the MDC95 (the site's own when it has repeat photos, else the registry's default
+ * for normalised or raw photos) and the verdict. `track show` and the report read this.
+ * @param out  receives the result (count 0 when nothing is stored); unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_INVALID; SKINQ_E_STORE; SKINQ_E_NOMEM.
+ */
+skinq_status skinq_store_site_changes(skinq_ctx *ctx, skinq_store *store, const char *subject,
+                                      const char *site, skinq_site_changes **out);
+
+/** Free a site's changes; NULL-safe; sets *c to NULL. */
+void skinq_site_changes_free(skinq_site_changes **c);
 
 /**
  * Write a self-contained HTML report of a subject's sites (one site if `site` is not NULL):

@@ -39,7 +39,21 @@ struct site {
     char *procedure;              /* that note */
     char *versions;               /* skinq versions that made the values ("a, b") */
     char *options;                /* the analysis options of the latest session */
+    skinq_site_changes *changes;  /* first → latest session, with MDCs and verdicts (lib/track) */
 };
+
+/* The change of one metric at a site, or NULL. */
+static const skinq_site_change *change_of(const struct site *st, const char *path)
+{
+    for (size_t i = 0; st->changes && i < st->changes->count; i++)
+        if (strcmp(st->changes->items[i].def->pattern, path) == 0)
+            return &st->changes->items[i];
+    return NULL;
+}
+
+/* "first, latest, change (%), verdict" of a change as table cells (the verdict rule: lib/core/metric_defs.c).
+ */
+static void change_cells(FILE *f, const skinq_site_change *x);
 
 struct collect {
     skinq_ctx *ctx;
@@ -165,12 +179,6 @@ static void html_text(FILE *f, const char *s)
         default: fputc(*s, f);
         }
     }
-}
-
-/* A unit as shown after a value: "1" (dimensionless) and none print nothing. */
-static const char *unit_shown(const struct series *s)
-{
-    return s->unit && strcmp(s->unit, "1") != 0 ? s->unit : "";
 }
 
 static void base64(FILE *f, const uint8_t *p, size_t n)
@@ -392,20 +400,12 @@ static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
     size_t n = skinq_metric_defs(&defs);
     for (size_t i = 0; i < n && i < MAX_DEFS; i++) {
         const struct series *s = &st->s[i];
-        if (s->n < 2)
+        const skinq_site_change *x = change_of(st, defs[i].pattern);
+        if (s->n < 2 || !x)
             continue;
-        double first = s->value[0], last = s->value[s->n - 1];
-        double mdc = skinq_metric_default_mdc(defs[i].pattern, s->unit, first);
-        double pct = skinq_change_percent(first, last, mdc);
-        fprintf(f, "<tr><td>%s</td><td>%.4g</td><td>%.4g ", defs[i].label, first, last);
-        html_text(f, unit_shown(s));
-        fputs("</td>", f);
-        if (isfinite(pct))
-            fprintf(f, "<td>%+.1f %%</td>", pct);
-        else
-            fprintf(f, "<td>%+.4g</td>", last - first);
-        fprintf(f, "<td>%s</td>",
-                skinq_verdict_name(skinq_change_verdict(defs[i].direction, first, last, mdc)));
+        fprintf(f, "<tr data-metric=\"%s\" data-verdict=\"%s\"><td>%s</td>", defs[i].pattern,
+                skinq_verdict_name(x->verdict), defs[i].label);
+        change_cells(f, x);
         skinq_fit fit;
         skinq_fit_verdict v;
         if (!series_fit(ctx, &defs[i], s, st->baseline, &fit, &v)) {
@@ -453,8 +453,23 @@ static void fit_text(FILE *f, const skinq_fit *fit, const skinq_fit_verdict *v)
     }
 }
 
+static void change_cells(FILE *f, const skinq_site_change *x)
+{
+    fprintf(f, "<td>%.4g</td><td>%.4g ", x->first, x->latest);
+    html_text(f, strcmp(x->unit, "1") ? x->unit : ""); /* dimensionless values print no unit */
+    fputs("</td>", f);
+    if (isfinite(x->percent))
+        fprintf(f, "<td>%+.1f %%</td>", x->percent);
+    else
+        fprintf(f, "<td>%+.4g</td>", x->latest - x->first);
+    fprintf(f, "<td>%s", skinq_verdict_name(x->verdict));
+    if (isfinite(x->mdc95))
+        fprintf(f, " <small>(MDC95 %.3g%s)</small>", x->mdc95, x->mdc_site ? ", this site's" : "");
+    fputs("</td>", f);
+}
+
 static void metric_block(skinq_ctx *ctx, FILE *f, const skinq_metric_def *d, const struct series *s,
-                         int baseline)
+                         const skinq_site_change *x, int baseline)
 {
     skinq_fit fit;
     skinq_fit_verdict v;
@@ -476,15 +491,13 @@ static void metric_block(skinq_ctx *ctx, FILE *f, const skinq_metric_def *d, con
     skinq_svg_chart(f, s->day, s->value, s->n, have_fit && v.reliable ? &fit : NULL);
     double first = s->value[0], last = s->value[s->n - 1];
     fprintf(f, "<p>first %.4g, latest %.4g", first, last);
-    if (s->n >= 2) {
-        double mdc = skinq_metric_default_mdc(d->pattern, s->unit, first);
-        double pct = skinq_change_percent(first, last, mdc);
+    if (s->n >= 2 && x) {
         fputs(" (", f);
-        if (isfinite(pct))
-            fprintf(f, "%+.1f %%, ", pct);
-        fputs(skinq_verdict_name(skinq_change_verdict(d->direction, first, last, mdc)), f);
-        if (isfinite(mdc))
-            fprintf(f, "; MDC95 %.3g", mdc);
+        if (isfinite(x->percent))
+            fprintf(f, "%+.1f %%, ", x->percent);
+        fputs(skinq_verdict_name(x->verdict), f);
+        if (isfinite(x->mdc95))
+            fprintf(f, "; MDC95 %.3g", x->mdc95);
         fputs(")", f);
     }
     fputs(".", f);
@@ -564,7 +577,7 @@ static void site_metrics(skinq_ctx *ctx, FILE *f, const struct site *s)
             fprintf(f, "<h3>%s</h3><div class=\"grid\">", item);
             open = 1;
         }
-        metric_block(ctx, f, &defs[i], &s->s[i], s->baseline);
+        metric_block(ctx, f, &defs[i], &s->s[i], change_of(s, defs[i].pattern), s->baseline);
     }
     if (open)
         fputs("</div>\n", f);
@@ -603,6 +616,7 @@ static void collect_free(skinq_ctx *ctx, struct collect *c)
             skinq_free(ctx, st->s[i].value);
             skinq_free(ctx, st->s[i].unit);
         }
+        skinq_site_changes_free(&st->changes);
         char *strs[] = {st->name,      st->first,      st->last,      st->first_image, st->last_image,
                         st->last_date, st->last_label, st->procedure, st->versions,    st->options};
         for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
@@ -629,8 +643,11 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
         st = skinq_atomic_open_or_stdout(ctx, out_path, &af);
     if (st == SKINQ_OK) {
         write_head(af.f, subject);
-        for (int k = 0; k < c.n && st == SKINQ_OK; k++)
-            st = write_site(ctx, af.f, &c.sites[k]);
+        for (int k = 0; k < c.n && st == SKINQ_OK; k++) {
+            st = skinq_store_site_changes(ctx, store, subject, c.sites[k].name, &c.sites[k].changes);
+            if (st == SKINQ_OK)
+                st = write_site(ctx, af.f, &c.sites[k]);
+        }
         if (st == SKINQ_OK) {
             fputs("</body></html>\n", af.f);
             st = skinq_atomic_commit(ctx, &af);
