@@ -146,6 +146,23 @@ static void print_fit(const skinq_fit *f, const skinq_fit_verdict *v)
         printf("  (%s)\n", v->why);
 }
 
+/* The MDC the fit's total change must exceed when --mdc is not given: the site's own (its repeat
+ * photos) when the store has one, else the registry's default at the first fitted value, for
+ * colour-normalised photos or raw ones as the site's were taken. */
+static skinq_status trend_mdc(skinq_ctx *ctx, skinq_store *store, const struct series *s, double *mdc)
+{
+    skinq_site_changes *c = NULL;
+    skinq_status st = skinq_store_site_changes(ctx, store, opt_subject, opt_site, &c);
+    if (st != SKINQ_OK)
+        return st;
+    *mdc = skinq_metric_default_mdc(opt_metric, s->unit, s->value[0], c->normalised);
+    for (size_t i = 0; i < c->count; i++)
+        if (!strcmp(c->items[i].def->pattern, opt_metric) && c->items[i].mdc_site)
+            *mdc = c->items[i].mdc95;
+    skinq_site_changes_free(&c);
+    return SKINQ_OK;
+}
+
 static int run(const cli_command *self, int argc, char **argv)
 {
     int rc = cli_parse_options_only(self, argc, argv);
@@ -188,10 +205,9 @@ static int run(const cli_command *self, int argc, char **argv)
         st = two_phase ? skinq_fit_two_phase(ctx, s.day, s.value, s.n, &fit)
                        : skinq_fit_exponential(ctx, s.day, s.value, s.n, &fit);
     skinq_fit_verdict verdict;
-    /* the MDC the total change must exceed: the user's (a site's own, from skinq repeat), else the
-     * registry's default at the first fitted value */
-    double mdc =
-        isnan(opt_mdc) && st == SKINQ_OK ? skinq_metric_default_mdc(opt_metric, s.unit, s.value[0]) : opt_mdc;
+    double mdc = opt_mdc;
+    if (st == SKINQ_OK && isnan(mdc))
+        st = trend_mdc(ctx, store, &s, &mdc);
     if (st == SKINQ_OK) {
         skinq_fit_judge(&fit, s.day, s.value, s.n, mdc, &verdict);
         skinq_fit_linear(ctx, s.day, s.value, s.n, &slope, &icpt, &se_slope);

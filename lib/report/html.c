@@ -360,19 +360,22 @@ static skinq_status redness_maps(skinq_ctx *ctx, FILE *f, const char *first, con
     return st;
 }
 
-/* The healing fit of a series (1 when one was made) and whether it is a finding, judged against
- * the metric's default MDC95 at the first fitted value. After a baseline session (treatment right
- * after it) only the sessions after it decay toward healing, so the fit starts at the next one. The
- * two-phase model is shown when it is a finding (enough sessions, its second phase supported),
- * else the exponential. */
-static int series_fit(skinq_ctx *ctx, const skinq_metric_def *d, const struct series *s, int baseline,
-                      skinq_fit *fit, skinq_fit_verdict *v)
+/* The healing fit of a site's series (1 when one was made) and whether it is a finding, judged
+ * against the site's own MDC95 when it has one, else the registry's default at the first fitted value.
+ * After a baseline session (treatment right after it) only the sessions after it decay toward
+ * healing, so the fit starts at the next one. The two-phase model is shown when it is a finding
+ * (enough sessions, its second phase supported), else the exponential. */
+static int series_fit(skinq_ctx *ctx, const struct site *st, const skinq_metric_def *d,
+                      const struct series *s, skinq_fit *fit, skinq_fit_verdict *v)
 {
-    int k = baseline && s->n > 0 && s->day[0] == 0 ? 1 : 0, m = s->n - k;
+    int k = st->baseline && s->n > 0 && s->day[0] == 0 ? 1 : 0, m = s->n - k;
     if (m < 3)
         return 0;
     const double *t = s->day + k, *y = s->value + k;
-    double mdc = skinq_metric_default_mdc(d->pattern, s->unit, y[0]);
+    const skinq_site_change *x = change_of(st, d->pattern);
+    double mdc = x && x->mdc_site ? x->mdc95
+                                  : skinq_metric_default_mdc(d->pattern, s->unit, y[0],
+                                                             st->changes && st->changes->normalised);
     if (m >= 5 + SKINQ_FIT_MIN_DOF && skinq_fit_two_phase(ctx, t, y, m, fit) == SKINQ_OK &&
         skinq_fit_judge(fit, t, y, m, mdc, v))
         return 1;
@@ -408,7 +411,7 @@ static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
         change_cells(f, x);
         skinq_fit fit;
         skinq_fit_verdict v;
-        if (!series_fit(ctx, &defs[i], s, st->baseline, &fit, &v)) {
+        if (!series_fit(ctx, st, &defs[i], s, &fit, &v)) {
             fputs("<td>&ndash;</td><td></td><td></td></tr>", f);
         } else if (!v.reliable) {
             fputs("<td colspan=\"3\">", f);
@@ -468,12 +471,13 @@ static void change_cells(FILE *f, const skinq_site_change *x)
     fputs("</td>", f);
 }
 
-static void metric_block(skinq_ctx *ctx, FILE *f, const skinq_metric_def *d, const struct series *s,
-                         const skinq_site_change *x, int baseline)
+static void metric_block(skinq_ctx *ctx, FILE *f, const struct site *st, const skinq_metric_def *d,
+                         const struct series *s)
 {
+    const skinq_site_change *x = change_of(st, d->pattern);
     skinq_fit fit;
     skinq_fit_verdict v;
-    int have_fit = series_fit(ctx, d, s, baseline, &fit, &v);
+    int have_fit = series_fit(ctx, st, d, s, &fit, &v);
     /* data-fit and data-model say what the chart shows (tests read them from the rendered page) */
     fputs("<div class=\"metric\" data-metric=\"", f);
     html_text(f, d->pattern);
@@ -577,7 +581,7 @@ static void site_metrics(skinq_ctx *ctx, FILE *f, const struct site *s)
             fprintf(f, "<h3>%s</h3><div class=\"grid\">", item);
             open = 1;
         }
-        metric_block(ctx, f, &defs[i], &s->s[i], change_of(s, defs[i].pattern), s->baseline);
+        metric_block(ctx, f, s, &defs[i], &s->s[i]);
     }
     if (open)
         fputs("</div>\n", f);
