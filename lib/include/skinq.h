@@ -1460,7 +1460,8 @@ typedef struct skinq_fit {
     double r2, rmse;
     struct {
         double y0, y_inf, tau_days, a_fast, tau_fast_days, b_slow, tau_slow_days;
-    } stderr_; /**< standard errors (NaN where not estimable or not in the model) */
+    } stderr_;     /**< standard errors (NaN where not estimable or not in the model) */
+    int converged; /**< 1 when Levenberg–Marquardt stopped at a minimum, 0 when it ran out of iterations */
 } skinq_fit;
 
 /**
@@ -1475,6 +1476,53 @@ skinq_status skinq_fit_exponential(skinq_ctx *ctx, const double *t, const double
  * @return as skinq_fit_exponential(), with SKINQ_E_TOO_FEW below 6 points.
  */
 skinq_status skinq_fit_two_phase(skinq_ctx *ctx, const double *t, const double *y, int n, skinq_fit *out);
+
+/** The fitted curve's value at day t (either model); NaN when the fit holds no finite curve. */
+double skinq_fit_eval(const skinq_fit *f, double t);
+
+/*
+ * When a fit is a finding. The one home of the thresholds skinq_fit_judge() applies (lib/track/README.md
+ * "Reliable fits"): at least SKINQ_FIT_MIN_DOF residual degrees of freedom (points minus the model's
+ * parameters: 6 points for the exponential, 8 for two phases; fewer leave s², and so every standard
+ * error, a guess); τ (both τs of a two-phase fit) between SKINQ_FIT_TAU_MIN_DAYS and
+ * SKINQ_FIT_TAU_MAX_SPANS × the span of the data's days; amplitudes (|y0 − y∞|, and |a_fast|, |b_slow|)
+ * at most SKINQ_FIT_AMP_MAX_RANGES × the data's range (max − min); SE(τ) finite and at most
+ * SKINQ_FIT_SE_TAU_MAX × τ (a 95 % interval within ±τ; with ν = n − p residual degrees of freedom the
+ * bound is scaled by 1.96/t₀.₉₇₅(ν), Student's t, since s² from few residuals is itself uncertain);
+ * r² at least SKINQ_FIT_R2_MIN; a two-phase fit's second phase supported by the data (its F-test against
+ * one exponential significant at SKINQ_FIT_PHASE_ALPHA: five parameters on a few noisy points fit
+ * anything); and the total change |y0 − y∞| above the metric's MDC95.
+ */
+#define SKINQ_FIT_MIN_DOF 3
+#define SKINQ_FIT_TAU_MIN_DAYS 0.1
+#define SKINQ_FIT_TAU_MAX_SPANS 10.0
+#define SKINQ_FIT_AMP_MAX_RANGES 3.0
+#define SKINQ_FIT_SE_TAU_MAX 0.5
+#define SKINQ_FIT_R2_MIN 0.8
+#define SKINQ_FIT_PHASE_ALPHA 0.05
+
+/** Whether a fit may be shown as a trend, and if not why. */
+typedef struct skinq_fit_verdict {
+    int reliable;       /**< 1: every check passed (see mdc_checked), 0: no reliable trend */
+    int mdc_checked;    /**< 1: the total change was compared with a known MDC95; 0: none was known, so
+                             that check was not made (a reliable fit then says so) */
+    const char *reason; /**< machine-readable (static string): "ok", "too_few_points", "not_converged",
+                             "not_finite", "tau_range", "amplitude_range", "tau_uncertain", "poor_fit",
+                             "phase_unsupported", "below_mdc" */
+    char why[192];      /**< one plain sentence with the numbers ("r² 0.39 below 0.8"); for a reliable
+                             fit empty, or the note that no MDC was known */
+} skinq_fit_verdict;
+
+/**
+ * Judge a fit of the n points (t, y) it was made from: reliable only when it leaves enough residual
+ * degrees of freedom, converged, its parameters are finite and within the physical range above,
+ * SE(τ) ≤ τ/2, r² ≥ 0.8, a two-phase fit's second phase is supported, and the total change |y0 − y∞|
+ * exceeds mdc95 (absolute, in the metric's unit; NaN = not known: that check is not made and
+ * mdc_checked = 0). The first failing check, in that order, gives the reason.
+ * @return out->reliable.
+ */
+int skinq_fit_judge(const skinq_fit *f, const double *t, const double *y, int n, double mdc95,
+                    skinq_fit_verdict *out);
 
 /**
  * Ordinary least-squares line; slope per week = 7·slope per day.
@@ -1638,8 +1686,9 @@ void skinq_site_changes_free(skinq_site_changes **c);
 /**
  * Write a self-contained HTML report of a subject's sites (one site if `site` is not NULL):
  * the session timeline, and for each stored metric that informs a scar-scale item
- * (vascularity, pigmentation, relief, extent) its series as a chart with the exponential
- * healing fit and its standard errors where there are >= 3 points. Measurements only: no
+ * (vascularity, pigmentation, relief, extent) its series as a chart with the healing fit and its
+ * standard errors where there are >= 3 points and skinq_fit_judge() finds the fit reliable (else the
+ * points and "no reliable trend (why)"). Measurements only: no
  * made-up clinical score. Written atomically like skinq_png_write(); `out_path` "-" writes it
  * to stdout.
  * @return SKINQ_OK; SKINQ_E_TOO_FEW when nothing is stored for the subject; SKINQ_E_STORE;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chart.h"
 #include "io/io.h"
 #include "render/render.h"
 
@@ -228,8 +229,6 @@ static skinq_status embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const
     return st == SKINQ_E_NOMEM ? st : SKINQ_OK;
 }
 
-static int series_fit(skinq_ctx *ctx, const struct series *s, int baseline, skinq_fit *fit);
-
 /* ---- redness maps: a* of the first and latest photos on one colour scale ---- */
 
 static int cmp_float(const void *a, const void *b)
@@ -361,6 +360,39 @@ static skinq_status redness_maps(skinq_ctx *ctx, FILE *f, const char *first, con
     return st;
 }
 
+/* The healing fit of a site's series (1 when one was made) and whether it is a finding, judged
+ * against the site's own MDC95 when it has one, else the registry's default at the first fitted value.
+ * After a baseline session (treatment right after it) only the sessions after it decay toward
+ * healing, so the fit starts at the next one. The two-phase model is shown when it is a finding
+ * (enough sessions, its second phase supported), else the exponential. */
+static int series_fit(skinq_ctx *ctx, const struct site *st, const skinq_metric_def *d,
+                      const struct series *s, skinq_fit *fit, skinq_fit_verdict *v)
+{
+    int k = st->baseline && s->n > 0 && s->day[0] == 0 ? 1 : 0, m = s->n - k;
+    if (m < 3)
+        return 0;
+    const double *t = s->day + k, *y = s->value + k;
+    const skinq_site_change *x = change_of(st, d->pattern);
+    double mdc = x && x->mdc_site ? x->mdc95
+                                  : skinq_metric_default_mdc(d->pattern, s->unit, y[0],
+                                                             st->changes && st->changes->normalised);
+    if (m >= 5 + SKINQ_FIT_MIN_DOF && skinq_fit_two_phase(ctx, t, y, m, fit) == SKINQ_OK &&
+        skinq_fit_judge(fit, t, y, m, mdc, v))
+        return 1;
+    if (skinq_fit_exponential(ctx, t, y, m, fit) != SKINQ_OK)
+        return 0;
+    skinq_fit_judge(fit, t, y, m, mdc, v);
+    return 1;
+}
+
+/* "no reliable trend (why)" for a fit that is not a finding. */
+static void no_trend(FILE *f, const skinq_fit_verdict *v)
+{
+    fputs("no reliable trend (", f);
+    html_text(f, v->why);
+    fputs(")", f);
+}
+
 /* The trend table: every shown metric's first and latest value, change and healing fit. */
 static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
 {
@@ -378,77 +410,50 @@ static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
                 skinq_verdict_name(x->verdict), defs[i].label);
         change_cells(f, x);
         skinq_fit fit;
-        if (series_fit(ctx, s, st->baseline, &fit)) {
-            fprintf(f, "<td>%.3g", fit.tau_days);
-            if (isfinite(fit.stderr_.tau_days))
-                fprintf(f, " &plusmn; %.2g", fit.stderr_.tau_days);
-            fprintf(f, "</td><td>%.3g d</td><td>%.3f</td></tr>", fit.half_life_days, fit.r2);
-        } else {
+        skinq_fit_verdict v;
+        if (!series_fit(ctx, st, &defs[i], s, &fit, &v)) {
             fputs("<td>&ndash;</td><td></td><td></td></tr>", f);
+        } else if (!v.reliable) {
+            fputs("<td colspan=\"3\">", f);
+            no_trend(f, &v);
+            fputs("</td></tr>", f);
+        } else if (!strcmp(fit.model, "two-phase")) {
+            fprintf(f, "<td>%.3g &plusmn; %.2g (fast), %.3g &plusmn; %.2g (slow)</td><td>%.3g d (slow)</td>",
+                    fit.tau_fast_days, fit.stderr_.tau_fast_days, fit.tau_slow_days,
+                    fit.stderr_.tau_slow_days, fit.half_life_days);
+            fprintf(f, "<td>%.3f</td></tr>", fit.r2);
+        } else {
+            fprintf(f, "<td>%.3g &plusmn; %.2g</td><td>%.3g d</td><td>%.3f</td></tr>", fit.tau_days,
+                    fit.stderr_.tau_days, fit.half_life_days, fit.r2);
         }
     }
     fputs("</table>\n", f);
 }
 
-/* An SVG chart of a series, with the fitted curve when there is one. */
-static void chart(FILE *f, const struct series *s, const skinq_fit *fit)
+/* A reliable fit in words, with its own model's formula. */
+static void fit_text(FILE *f, const skinq_fit *fit, const skinq_fit_verdict *v)
 {
-    const double W = 360, H = 150, L = 48, R = 10, T = 10, B = 26;
-    double dmax = 0, lo = INFINITY, hi = -INFINITY;
-    for (int i = 0; i < s->n; i++) {
-        dmax = s->day[i] > dmax ? s->day[i] : dmax;
-        lo = s->value[i] < lo ? s->value[i] : lo;
-        hi = s->value[i] > hi ? s->value[i] : hi;
+    if (!strcmp(fit->model, "two-phase"))
+        fprintf(f,
+                " Two-phase healing fit y(t) = y&infin; + a&middot;e<sup>&minus;t/&tau;fast</sup> + "
+                "b&middot;e<sup>&minus;t/&tau;slow</sup>: &tau;<sub>fast</sub> = %.3g d &plusmn; %.2g (a = "
+                "%.4g), "
+                "&tau;<sub>slow</sub> = %.3g d &plusmn; %.2g (b = %.4g), toward %.4g; r&sup2; = %.3f.",
+                fit->tau_fast_days, fit->stderr_.tau_fast_days, fit->a_fast, fit->tau_slow_days,
+                fit->stderr_.tau_slow_days, fit->b_slow, fit->y_inf, fit->r2);
+    else
+        fprintf(
+            f,
+            " Healing fit y(t) = y&infin; + (y0 &minus; y&infin;)&middot;e<sup>&minus;t/&tau;</sup>: "
+            "&tau; = %.3g d &plusmn; %.2g, half-life %.3g d, 90 %% of the change by day %.3g, toward %.4g; "
+            "r&sup2; = %.3f.",
+            fit->tau_days, fit->stderr_.tau_days, fit->half_life_days, fit->days_to_90pct, fit->y_inf,
+            fit->r2);
+    if (!v->mdc_checked) {
+        fputs(" <em>", f);
+        html_text(f, v->why);
+        fputs(".</em>", f);
     }
-    if (fit)
-        for (int k = 0; k <= 60; k++) {
-            double t = dmax * k / 60, y = fit->y_inf + (fit->y0 - fit->y_inf) * exp(-t / fit->tau_days);
-            if (!strcmp(fit->model, "exponential") && isfinite(y)) {
-                lo = y < lo ? y : lo;
-                hi = y > hi ? y : hi;
-            }
-        }
-    if (dmax <= 0)
-        dmax = 1;
-    if (!(hi > lo)) {
-        hi += 0.5 + fabs(hi) * 0.05;
-        lo -= 0.5 + fabs(lo) * 0.05;
-    }
-    double pad = (hi - lo) * 0.08;
-    lo -= pad;
-    hi += pad;
-#define X(d) (L + (W - L - R) * (d) / dmax)
-#define Y(v) (T + (H - T - B) * (1 - ((v)-lo) / (hi - lo)))
-    fprintf(f, "<svg width=\"%g\" height=\"%g\" viewBox=\"0 0 %g %g\" role=\"img\">", W, H, W, H);
-    fprintf(f, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"#fafafa\" stroke=\"#ccc\"/>", L, T,
-            W - L - R, H - T - B);
-    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">%.4g</text>", L - 4, T + 8, hi);
-    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">%.4g</text>", L - 4, H - B, lo);
-    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\">day 0</text>", L, H - 8);
-    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">day %.0f</text>", W - R, H - 8,
-            dmax);
-    if (fit && !strcmp(fit->model, "exponential")) {
-        fputs("<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\" points=\"", f);
-        for (int k = 0; k <= 60; k++) {
-            double t = dmax * k / 60;
-            fprintf(f, "%.1f,%.1f ", X(t), Y(fit->y_inf + (fit->y0 - fit->y_inf) * exp(-t / fit->tau_days)));
-        }
-        fputs("\"/>", f);
-    }
-    for (int i = 0; i < s->n; i++)
-        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#2c3e50\"/>", X(s->day[i]),
-                Y(s->value[i]));
-    fputs("</svg>", f);
-#undef X
-#undef Y
-}
-
-/* The healing fit of a series: after a baseline session (treatment right after it) only the
- * sessions after it decay toward healing, so the fit starts at the next one. */
-static int series_fit(skinq_ctx *ctx, const struct series *s, int baseline, skinq_fit *fit)
-{
-    int k = baseline && s->n > 0 && s->day[0] == 0 ? 1 : 0;
-    return s->n - k >= 3 && skinq_fit_exponential(ctx, s->day + k, s->value + k, s->n - k, fit) == SKINQ_OK;
 }
 
 static void change_cells(FILE *f, const skinq_site_change *x)
@@ -466,19 +471,28 @@ static void change_cells(FILE *f, const skinq_site_change *x)
     fputs("</td>", f);
 }
 
-static void metric_block(skinq_ctx *ctx, FILE *f, const skinq_metric_def *d, const struct series *s,
-                         const skinq_site_change *x, int baseline)
+static void metric_block(skinq_ctx *ctx, FILE *f, const struct site *st, const skinq_metric_def *d,
+                         const struct series *s)
 {
-    fprintf(f, "<div class=\"metric\"><h4>%s <small>(", d->label);
+    const skinq_site_change *x = change_of(st, d->pattern);
+    skinq_fit fit;
+    skinq_fit_verdict v;
+    int have_fit = series_fit(ctx, st, d, s, &fit, &v);
+    /* data-fit and data-model say what the chart shows (tests read them from the rendered page) */
+    fputs("<div class=\"metric\" data-metric=\"", f);
+    html_text(f, d->pattern);
+    fprintf(f, "\" data-fit=\"%s\" data-model=\"%s\"><h4>%s <small>(",
+            !have_fit    ? "none"
+            : v.reliable ? "reliable"
+                         : "unreliable",
+            have_fit ? fit.model : "none", d->label);
     html_text(f, d->pattern);
     if (s->unit && s->unit[0]) {
         fputs(", ", f);
         html_text(f, s->unit);
     }
     fputs(")</small></h4>", f);
-    skinq_fit fit;
-    int have_fit = series_fit(ctx, s, baseline, &fit);
-    chart(f, s, have_fit ? &fit : NULL);
+    skinq_svg_chart(f, s->day, s->value, s->n, have_fit && v.reliable ? &fit : NULL);
     double first = s->value[0], last = s->value[s->n - 1];
     fprintf(f, "<p>first %.4g, latest %.4g", first, last);
     if (s->n >= 2 && x) {
@@ -491,17 +505,12 @@ static void metric_block(skinq_ctx *ctx, FILE *f, const skinq_metric_def *d, con
         fputs(")", f);
     }
     fputs(".", f);
-    if (have_fit) {
-        fprintf(f,
-                " Healing fit y(t) = y&infin; + (y0 &minus; y&infin;)&middot;e<sup>&minus;t/&tau;</sup>: "
-                "&tau; = %.3g d",
-                fit.tau_days);
-        if (isfinite(fit.stderr_.tau_days))
-            fprintf(f, " &plusmn; %.2g", fit.stderr_.tau_days);
-        fprintf(f, ", half-life %.3g d, 90 %% of the change by day %.3g, toward %.4g; r&sup2; = %.3f.",
-                fit.half_life_days, fit.days_to_90pct, fit.y_inf, fit.r2);
-        if (isfinite(fit.stderr_.tau_days) && fit.stderr_.tau_days > fit.tau_days)
-            fputs(" <em>The time constant is uncertain: more sessions would pin it down.</em>", f);
+    if (have_fit && v.reliable) {
+        fit_text(f, &fit, &v);
+    } else if (have_fit) {
+        fputs(" <span class=\"nofit\">", f);
+        no_trend(f, &v);
+        fputs(".</span>", f);
     } else if (s->n < 3) {
         fputs(" A healing fit needs at least 3 sessions.", f);
     }
@@ -572,7 +581,7 @@ static void site_metrics(skinq_ctx *ctx, FILE *f, const struct site *s)
             fprintf(f, "<h3>%s</h3><div class=\"grid\">", item);
             open = 1;
         }
-        metric_block(ctx, f, &defs[i], &s->s[i], change_of(s, defs[i].pattern), s->baseline);
+        metric_block(ctx, f, s, &defs[i], &s->s[i]);
     }
     if (open)
         fputs("</div>\n", f);
