@@ -53,7 +53,7 @@ static const skinq_site_change *change_of(const struct site *st, const char *pat
 
 /* "first, latest, change (%), verdict" of a change as table cells (the verdict rule: lib/core/metric_defs.c).
  */
-static void change_cells(FILE *f, const skinq_site_change *x);
+static void change_cells(FILE *f, const skinq_site_change *x, const char *unit);
 
 struct collect {
     skinq_ctx *ctx;
@@ -408,7 +408,7 @@ static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
             continue;
         fprintf(f, "<tr data-metric=\"%s\" data-verdict=\"%s\"><td>%s</td>", defs[i].pattern,
                 skinq_verdict_name(x->verdict), defs[i].label);
-        change_cells(f, x);
+        change_cells(f, x, s->unit);
         skinq_fit fit;
         skinq_fit_verdict v;
         if (!series_fit(ctx, st, &defs[i], s, &fit, &v)) {
@@ -456,10 +456,10 @@ static void fit_text(FILE *f, const skinq_fit *fit, const skinq_fit_verdict *v)
     }
 }
 
-static void change_cells(FILE *f, const skinq_site_change *x)
+static void change_cells(FILE *f, const skinq_site_change *x, const char *unit)
 {
     fprintf(f, "<td>%.4g</td><td>%.4g ", x->first, x->latest);
-    html_text(f, strcmp(x->unit, "1") ? x->unit : ""); /* dimensionless values print no unit */
+    html_text(f, unit && strcmp(unit, "1") ? unit : ""); /* the stored unit, whole; "1" prints nothing */
     fputs("</td>", f);
     if (isfinite(x->percent))
         fprintf(f, "<td>%+.1f %%</td>", x->percent);
