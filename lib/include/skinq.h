@@ -1257,15 +1257,31 @@ typedef struct skinq_compare_options {
                                     analyses use: kept across many compares (`track add`) */
     skinq_align_options align; /**< align.no_align = 1 for --no-align */
     const char *chart_path;    /**< --chart FILE (skinq_chart_load() for each photo), or NULL */
-    const char *maps_dir;      /**< NULL, or write aligned_after.png, side_by_side.png, delta_e2000.png and
-                                    redness_change.png (Δa*, diverging, centred on 0) there */
-    int map_max_size;          /**< longest side of the side-by-side and heat maps (default 2048) */
-    int after_only;            /**< 1: measure only after (registered, normalised, on the common ROI):
-                                    no before analysis, ΔE2000, deltas or maps (`track add`, which
-                                    stored the before photo's numbers already); default 0 */
+    const char *maps_dir; /**< NULL, or write the maps there (lib/align/README.md "Maps"): aligned_after.png,
+                               side_by_side.png (labelled, ROI outlined), redness_before.png and
+                               redness_after.png (a* on one scale), redness_change.png (Δa*) and
+                               delta_e2000.png on fixed scales (skinq_compare_maps), all from the
+                               calibrated, registered and normalised pixels the numbers come from */
+    int map_max_size;     /**< longest side of the side-by-side and heat maps (default 2048) */
+    int after_only;       /**< 1: measure only after (registered, normalised, on the common ROI):
+                               no before analysis, ΔE2000, deltas or maps (`track add`, which
+                               stored the before photo's numbers already); default 0 */
+    const char *before_label, *after_label; /**< with maps_dir: how the maps name the photos (e.g. their
+                                                 dates); NULL = their file names */
 } skinq_compare_options;
 
 void skinq_compare_default_options(skinq_compare_options *o);
+
+/** The scales of compare's maps. The change maps' are fixed (never taken from the pictures): Δa* over
+ * ±5 MDC95 of color.a.mean with grey where |Δa*| <= MDC95, or, while the registry has no MDC95 for it,
+ * ±5 a* with grey where |Δa*| <= 0.5 a*; ΔE2000 (no registry MDC) over 0..10 with grey <= 1. */
+typedef struct skinq_compare_maps {
+    double da_max, da_band; /**< redness_change.png spans ±da_max a*, grey where |Δa*| <= da_band */
+    double da_mdc95;        /**< the MDC95 the Δa* scale comes from; NaN when the fallback scale is used */
+    double de_max, de_band; /**< delta_e2000.png spans 0..de_max ΔE00, grey where ΔE00 <= de_band */
+    double a_lo, a_hi;      /**< redness_before.png and redness_after.png share this a* range (2nd..98th
+                                 percentile of both maps' ROI cells) */
+} skinq_compare_maps;
 
 /** Result of skinq_compare(); free with skinq_compare_free(). */
 typedef struct skinq_compare_result {
@@ -1282,6 +1298,8 @@ typedef struct skinq_compare_result {
     size_t delta_count;
     skinq_allocator alloc;        /**< the allocator that owns the result (internal) */
     skinq_delta_verdict *verdict; /**< delta_count entries, parallel to delta */
+    int has_maps;                 /**< 1 when maps were written (maps_dir set, not after_only) */
+    skinq_compare_maps maps;      /**< their scales (has_maps) */
 } skinq_compare_result;
 
 /**
