@@ -381,10 +381,14 @@ static skinq_status site_maps(skinq_ctx *ctx, FILE *f, const struct site *s)
     fputs("<h3>Redness maps</h3>", f);
     if (st == SKINQ_OK) {
         normalisation(f, r);
+        char caption[2][96];
+        for (int k = 0; k < 2; k++)
+            snprintf(caption[k], sizeof caption[k], "redness (CIELAB a*), %s session; scale a* %.0f to %.0f",
+                     k ? "latest" : "first", r->maps.a_lo, r->maps.a_hi);
         fputs("<div class=\"photos\">", f);
-        st = embed_png(ctx, f, dir, names[0], "redness (CIELAB a*), first session");
+        st = embed_png(ctx, f, dir, names[0], caption[0]);
         if (st == SKINQ_OK && strcmp(s->first_image, s->last_image) != 0)
-            st = embed_png(ctx, f, dir, names[1], "redness (CIELAB a*), latest session, on the same scale");
+            st = embed_png(ctx, f, dir, names[1], caption[1]);
         fputs("</div><div class=\"photos\">", f);
         if (st == SKINQ_OK && strcmp(s->first_image, s->last_image) != 0)
             st = embed_png(ctx, f, dir, names[2], "redness change, latest minus first (fixed scale)");
