@@ -1533,11 +1533,11 @@ skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subje
 
 /**
  * Write a self-contained HTML report of a subject's sites (one site if `site` is not NULL):
- * the session timeline, and for each stored metric that informs a scar-scale item
- * (vascularity, pigmentation, relief, extent) its series as a chart with the exponential
- * healing fit and its standard errors where there are >= 3 points. Measurements only: no
- * made-up clinical score. Written atomically like skinq_png_write(); `out_path` "-" writes it
- * to stdout.
+ * the session timeline, the first and latest photos with their redness maps (skinq_compare() of
+ * the two with the stored analysis options: registered, calibrated, normalised), and for each stored metric
+ * that informs a scar-scale item (vascularity, pigmentation, relief, extent) its series as a chart with the
+ * exponential healing fit and its standard errors where there are >= 3 points. Measurements only: no made-up
+ * clinical score. Written atomically like skinq_png_write(); `out_path` "-" writes it to stdout.
  * @return SKINQ_OK; SKINQ_E_TOO_FEW when nothing is stored for the subject; SKINQ_E_STORE;
  *         SKINQ_E_UNSUPPORTED (`out_path` is not a regular file); SKINQ_E_IO.
  */

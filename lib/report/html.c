@@ -10,7 +10,6 @@
 #include <cjson/cJSON.h>
 
 #include "io/io.h"
-#include "render/render.h"
 
 /* The metrics the report shows are the registry's headline metrics that inform a clinical item
  * (design §2 "Clinical mapping"), in its order; a site's series are indexed like the registry. */
@@ -300,7 +299,7 @@ static skinq_status embed_png(skinq_ctx *ctx, FILE *f, const char *dir, const ch
     if (st == SKINQ_OK && (size = fread(buf, 1, (size_t)len, in)) != (size_t)len)
         st = skinq_fail(ctx, SKINQ_E_IO, "'%s': cannot read the map", path);
     if (st == SKINQ_OK) {
-        fputs("<figure><img alt=\"", f);
+        fputs("<figure><img class=\"map\" alt=\"", f);
         html_text(f, caption);
         fputs("\" src=\"data:image/png;base64,", f);
         base64(f, buf, size);
@@ -566,7 +565,9 @@ static void write_head(FILE *f, const char *subject)
           "font-size:.95em}.metric p{font-size:.85em;margin:.3em 0}small{color:#777;font-weight:normal}"
           ".ax{font-size:10px;fill:#666}table{border-collapse:collapse}td,th{padding:2px 10px;"
           "border-bottom:1px solid #eee;text-align:left}.photos{display:flex;gap:1em;margin:1em 0}"
-          "figure{margin:0}figure img{max-width:480px;display:block}figcaption,.missing{font-size:.85em;"
+          "figure{margin:0}figure "
+          "img{max-width:480px;display:block}img.map{width:480px;image-rendering:pixelated}figcaption,."
+          "missing{font-size:.85em;"
           "color:#555}</style></head><body>\n",
           f);
     fputs("<h1>Skin healing report: ", f);

@@ -96,7 +96,7 @@ for row in csv.reader(open(f"{T}/export.csv")):
     if len(row) > 5 and row[4] == "color.a.mean":
         stored.setdefault(row[1], []).append(float(row[5]))
 html = open(f"{T}/r.html").read()
-figs = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,([^"]+)"', html)
+figs = re.findall(r'<img class="map" alt="([^"]*)" src="data:image/png;base64,([^"]+)"', html)
 ok = True
 for site in ("healed", "same"):  # the report's sites come in name order
     (cap0, png0), (cap1, png1), _ = figs[:3]

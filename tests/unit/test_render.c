@@ -72,7 +72,8 @@ static void test_band(void **state)
     char path[512];
     tu_path(path, sizeof path, "band.png");
     skinq_map_labels l = {"Redness change", "a*", "2026-01-01", "2026-02-12", "fixed scale", -0.5, 0.5};
-    assert_int_equal(skinq_map_write(ctx, path, v, W, W, H, NULL, 0, -5, 5, SKINQ_CMAP_COOLWARM, &l), SKINQ_OK);
+    assert_int_equal(skinq_map_write(ctx, path, v, W, W, H, NULL, 0, -5, 5, SKINQ_CMAP_COOLWARM, &l),
+                     SKINQ_OK);
     skinq_image *png = NULL;
     assert_int_equal(skinq_image_load(ctx, path, &png, NULL), SKINQ_OK);
     assert_true(png->width > W); /* widened to fit its title */
@@ -111,7 +112,12 @@ static void write_photo(skinq_ctx *ctx, const char *path, const int base[3], int
             uint8_t *p = skinq_image_row(img, y) + 3 * x;
             int in = patch && x >= 64 && x < 128 && y >= 48 && y < 112;
             for (int c = 0; c < 3; c++)
-                p[c] = (uint8_t)(base[c] + (in ? (c == 0 ? 40 : c == 1 ? -25 : 0) : 0) + (tu_rand(&seed) & 1));
+                p[c] = (uint8_t)(base[c] +
+                                 (in ? (c == 0   ? 40
+                                        : c == 1 ? -25
+                                                 : 0)
+                                     : 0) +
+                                 (tu_rand(&seed) & 1));
         }
     assert_int_equal(skinq_png_write(ctx, path, img), SKINQ_OK);
     skinq_image_free(&img);
