@@ -226,11 +226,13 @@ static char *map_path(skinq_ctx *ctx, const char *dir, const char *name)
 
 /* The change maps' fixed scales (lib/align/README.md "Maps"): never taken from the pictures, so
  * noise within the MDC stays grey and two compares are drawn alike. */
-#define CHANGE_K 5.0    /* the Δa* map spans ±k·MDC95 */
-#define DA_FALLBACK 5.0 /* without an MDC95 of color.a.mean: ±5 a* ... */
-#define DA_BAND 0.5     /* ... grey where |Δa*| <= 0.5 a* */
-#define DE_MAX 10.0     /* ΔE2000 (no registry MDC): 0..10 ... */
-#define DE_BAND 1.0     /* ... grey up to 1, about one just-noticeable difference */
+#define CHANGE_K 5.0 /* the Δa* map spans ±k·MDC95 of color.a.mean, grey within the MDC95, ... */
+#define DA_MAX 5.0   /* ... but at least ±5 a* ... */
+#define DA_BAND                                                                                              \
+    0.5             /* ... and 0.5 a*: a cell is a mean of a few pixels, noisier than the ROI's mean,        \
+                       and these are the scale while the registry has no MDC95 */
+#define DE_MAX 10.0 /* ΔE2000 (no registry MDC): 0..10 ... */
+#define DE_BAND 1.0 /* ... grey up to 1, about one just-noticeable difference */
 
 /* The scales: fixed for the changes; one a* range (p2..p98 of both maps' ROI cells) for the two
  * redness maps. */
@@ -240,8 +242,8 @@ static skinq_status map_scales(skinq_ctx *ctx, const skinq_compare_result *r, co
     const skinq_metric *a = skinq_metrics_find(&r->before->metrics, "color.a.mean");
     double mdc = a ? skinq_metric_default_mdc("color.a.mean", "a*", a->value) : NAN;
     m->da_mdc95 = isfinite(mdc) && mdc > 0 ? mdc : NAN;
-    m->da_max = isfinite(m->da_mdc95) ? CHANGE_K * mdc : DA_FALLBACK;
-    m->da_band = isfinite(m->da_mdc95) ? mdc : DA_BAND;
+    m->da_max = isfinite(m->da_mdc95) ? fmax(CHANGE_K * mdc, DA_MAX) : DA_MAX;
+    m->da_band = isfinite(m->da_mdc95) ? fmax(mdc, DA_BAND) : DA_BAND;
     m->de_max = DE_MAX, m->de_band = DE_BAND;
     size_t cells = (size_t)d->mw * d->mh, n = 0;
     float *all = skinq_malloc(ctx, 2 * cells * sizeof(float));
@@ -351,9 +353,8 @@ static skinq_status write_maps(skinq_ctx *ctx, const skinq_compare_options *o, c
     }
     if (st == SKINQ_OK) { /* diverging about 0: blue = less red after, red = more */
         if (isfinite(m->da_mdc95))
-            snprintf(note, sizeof note,
-                     "fixed scale ±%g MDC95; grey: |Δa*| <= MDC95 %.3g (no detectable change)", CHANGE_K,
-                     m->da_band);
+            snprintf(note, sizeof note, "fixed scale from MDC95 %.3g of mean a*; grey: |Δa*| <= %.3g",
+                     m->da_mdc95, m->da_band);
         else
             snprintf(note, sizeof note, "fixed scale (no MDC95 known); grey: |Δa*| <= %g", m->da_band);
         skinq_map_labels l = {

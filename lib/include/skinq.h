@@ -1273,11 +1273,12 @@ typedef struct skinq_compare_options {
 void skinq_compare_default_options(skinq_compare_options *o);
 
 /** The scales of compare's maps. The change maps' are fixed (never taken from the pictures): Δa* over
- * ±5 MDC95 of color.a.mean with grey where |Δa*| <= MDC95, or, while the registry has no MDC95 for it,
- * ±5 a* with grey where |Δa*| <= 0.5 a*; ΔE2000 (no registry MDC) over 0..10 with grey <= 1. */
+ * ±5 MDC95 of color.a.mean with grey where |Δa*| <= MDC95, but at least ±5 a* and 0.5 a* (a map cell
+ * is noisier than the ROI's mean; these are the scale while the registry has no MDC95 for it);
+ * ΔE2000 (no registry MDC) over 0..10 with grey <= 1. */
 typedef struct skinq_compare_maps {
     double da_max, da_band; /**< redness_change.png spans ±da_max a*, grey where |Δa*| <= da_band */
-    double da_mdc95;        /**< the MDC95 the Δa* scale comes from; NaN when the fallback scale is used */
+    double da_mdc95; /**< the registry's MDC95 of color.a.mean at before's value; NaN when it has none */
     double de_max, de_band; /**< delta_e2000.png spans 0..de_max ΔE00, grey where ΔE00 <= de_band */
     double a_lo, a_hi;      /**< redness_before.png and redness_after.png share this a* range (2nd..98th
                                  percentile of both maps' ROI cells) */

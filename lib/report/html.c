@@ -344,12 +344,14 @@ static void normalisation(FILE *f, const skinq_compare_result *r)
     if (a0 && a1)
         fprintf(f, ". Mean a* over the common ROI (%llu px): first %.2f, latest %.2f",
                 (unsigned long long)r->roi_pixels, a0->value, a1->value);
-    fprintf(f,
-            ". Change maps use a fixed scale: &Delta;a* &plusmn;%.3g a*, grey where |&Delta;a*| &le; %.3g a* "
-            "(%s); &Delta;E2000 0&ndash;%.3g, grey &le; %.3g.</p>\n",
-            r->maps.da_max, r->maps.da_band,
-            isfinite(r->maps.da_mdc95) ? "the MDC95 of mean a*" : "no MDC95 known: a fixed 0.5 a*",
-            r->maps.de_max, r->maps.de_band);
+    fprintf(
+        f, ". Change maps use a fixed scale: &Delta;a* &plusmn;%.3g a*, grey where |&Delta;a*| &le; %.3g a* ",
+        r->maps.da_max, r->maps.da_band);
+    if (isfinite(r->maps.da_mdc95))
+        fprintf(f, "(from the MDC95 of mean a*, %.3g; at least &plusmn;5 and 0.5 a*)", r->maps.da_mdc95);
+    else
+        fputs("(no MDC95 known: a fixed &plusmn;5 and 0.5 a*)", f);
+    fprintf(f, "; &Delta;E2000 0&ndash;%.3g, grey &le; %.3g.</p>\n", r->maps.de_max, r->maps.de_band);
 }
 
 /* The first and latest photos' redness maps (one a* scale) and the change between them. A pair
