@@ -38,7 +38,7 @@ void skinq_compare_free(skinq_compare_result **pr)
     *pr = NULL;
 }
 
-/* The per-pixel stage: ΔE2000 and Δa* over the common ROI, histograms for percentiles, cell sums for maps. */
+/* The per-pixel stage: ΔE2000 over the common ROI, its histogram for percentiles, cell sums for maps. */
 #define DE_BINS 20000 /* 0.005 ΔE per bin up to 100 */
 #define DE_BIN 0.005
 typedef struct pix_job {
@@ -46,7 +46,7 @@ typedef struct pix_job {
     const float *lab[2][3]; /* before, after: L, a, b planes of the strip */
     int y0, n, w, f, mw;    /* strip origin and rows, width, map factor (1 without maps), map width */
     double *de_sum;         /* per thread */
-    uint64_t (*hist)[DE_BINS], (*hist_da)[DE_BINS];
+    uint64_t (*hist)[DE_BINS];
     float *map_de, *map_da; /* cell sums (mw × mh), rows owned by one task at a time */
     float *map_a[2];        /* cell sums of a*: before, after */
     uint32_t *map_n;
@@ -69,9 +69,8 @@ static void pix_rows(void *user, int task, int thread)
             if (!isfinite(de))
                 continue;
             j->de_sum[thread] += de;
-            int b = (int)(de / DE_BIN), bd = (int)(fabs(da) / DE_BIN);
+            int b = (int)(de / DE_BIN);
             j->hist[thread][b < DE_BINS ? b : DE_BINS - 1]++;
-            j->hist_da[thread][bd < DE_BINS ? bd : DE_BINS - 1]++;
             if (j->map_de) {
                 size_t c = (size_t)(y / j->f) * j->mw + x / j->f;
                 j->map_de[c] += (float)de, j->map_da[c] += (float)da, j->map_n[c]++;
@@ -101,7 +100,7 @@ static skinq_image rows_view(const skinq_image *img, int y0, int n)
 }
 
 typedef struct de_out {
-    double mean, p95, da_p99, de_p99;
+    double mean, p95;
     float *map_de, *map_da; /* cell means (NaN outside), NULL without maps */
     float *map_a[2];        /* cell means of a* before and after (NaN outside) */
     int f, mw, mh;
@@ -126,8 +125,7 @@ static skinq_status delta_e(skinq_ctx *ctx, const skinq_image *b, const skinq_im
     float *planes = skinq_malloc(ctx, (size_t)6 * w * strip * sizeof(float));
     j.de_sum = skinq_calloc(ctx, (size_t)T, sizeof(double));
     j.hist = skinq_calloc(ctx, (size_t)T, sizeof *j.hist);
-    j.hist_da = skinq_calloc(ctx, (size_t)T, sizeof *j.hist_da);
-    skinq_status st = planes && j.de_sum && j.hist && j.hist_da ? SKINQ_OK : SKINQ_E_NOMEM;
+    skinq_status st = planes && j.de_sum && j.hist ? SKINQ_OK : SKINQ_E_NOMEM;
     if (st == SKINQ_OK && map_max > 0) {
         size_t cells = (size_t)j.mw * out->mh;
         j.map_de = skinq_calloc(ctx, cells, sizeof(float));
@@ -161,7 +159,7 @@ static skinq_status delta_e(skinq_ctx *ctx, const skinq_image *b, const skinq_im
             sum += j.de_sum[t];
             if (t > 0)
                 for (int k = 0; k < DE_BINS; k++)
-                    j.hist[0][k] += j.hist[t][k], j.hist_da[0][k] += j.hist_da[t][k];
+                    j.hist[0][k] += j.hist[t][k];
         }
         for (int k = 0; k < DE_BINS; k++)
             npx += j.hist[0][k];
@@ -170,8 +168,6 @@ static skinq_status delta_e(skinq_ctx *ctx, const skinq_image *b, const skinq_im
         else {
             out->mean = sum / npx;
             out->p95 = hist_quantile(j.hist[0], npx, 0.95);
-            out->de_p99 = hist_quantile(j.hist[0], npx, 0.99);
-            out->da_p99 = hist_quantile(j.hist_da[0], npx, 0.99);
         }
     }
     if (st == SKINQ_OK && j.map_de) {
@@ -188,7 +184,6 @@ static skinq_status delta_e(skinq_ctx *ctx, const skinq_image *b, const skinq_im
     skinq_free(ctx, planes);
     skinq_free(ctx, j.de_sum);
     skinq_free(ctx, j.hist);
-    skinq_free(ctx, j.hist_da);
     skinq_free(ctx, j.map_de);
     skinq_free(ctx, j.map_da);
     skinq_free(ctx, j.map_n);
@@ -226,13 +221,15 @@ static char *map_path(skinq_ctx *ctx, const char *dir, const char *name)
 
 /* The change maps' fixed scales (lib/align/README.md "Maps"): never taken from the pictures, so
  * noise within the MDC stays grey and two compares are drawn alike. */
-#define CHANGE_K 5.0 /* the Δa* map spans ±k·MDC95 of color.a.mean, grey within the MDC95, ... */
-#define DA_MAX 5.0   /* ... but at least ±5 a* ... */
-#define DA_BAND                                                                                              \
-    0.5             /* ... and 0.5 a*: a cell is a mean of a few pixels, noisier than the ROI's mean,        \
-                       and these are the scale while the registry has no MDC95 */
-#define DE_MAX 10.0 /* ΔE2000 (no registry MDC): 0..10 ... */
-#define DE_BAND 1.0 /* ... grey up to 1, about one just-noticeable difference */
+/* Δa* spans ±k·MDC95 of color.a.mean, grey within the MDC95, but never narrower than ±DA_MAX with a
+ * DA_BAND grey band: a cell is a mean of a few pixels, noisier than the ROI's mean, and these are the
+ * scale while the registry has no MDC95. ΔE2000 (no registry MDC) spans 0..DE_MAX, grey up to
+ * DE_BAND, about one just-noticeable difference. */
+#define CHANGE_K 5.0
+#define DA_MAX 5.0
+#define DA_BAND 0.5
+#define DE_MAX 10.0
+#define DE_BAND 1.0
 
 /* The scales: fixed for the changes; one a* range (p2..p98 of both maps' ROI cells) for the two
  * redness maps. */
