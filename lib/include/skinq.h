@@ -1262,15 +1262,32 @@ typedef struct skinq_compare_options {
                                     analyses use: kept across many compares (`track add`) */
     skinq_align_options align; /**< align.no_align = 1 for --no-align */
     const char *chart_path;    /**< --chart FILE (skinq_chart_load() for each photo), or NULL */
-    const char *maps_dir;      /**< NULL, or write aligned_after.png, side_by_side.png, delta_e2000.png and
-                                    redness_change.png (Δa*, diverging, centred on 0) there */
-    int map_max_size;          /**< longest side of the side-by-side and heat maps (default 2048) */
-    int after_only;            /**< 1: measure only after (registered, normalised, on the common ROI):
-                                    no before analysis, ΔE2000, deltas or maps (`track add`, which
-                                    stored the before photo's numbers already); default 0 */
+    const char *maps_dir; /**< NULL, or write the maps there (lib/align/README.md "Maps"): aligned_after.png,
+                               side_by_side.png (labelled, ROI outlined), redness_before.png and
+                               redness_after.png (a* on one scale), redness_change.png (Δa*) and
+                               delta_e2000.png on fixed scales (skinq_compare_maps), all from the
+                               calibrated, registered and normalised pixels the numbers come from */
+    int map_max_size;     /**< longest side of the side-by-side and heat maps (default 2048) */
+    int after_only;       /**< 1: measure only after (registered, normalised, on the common ROI):
+                               no before analysis, ΔE2000, deltas or maps (`track add`, which
+                               stored the before photo's numbers already); default 0 */
+    const char *before_label, *after_label; /**< with maps_dir: how the maps name the photos (e.g. their
+                                                 dates); NULL = their file names */
 } skinq_compare_options;
 
 void skinq_compare_default_options(skinq_compare_options *o);
+
+/** The scales of compare's maps. The change maps' are fixed (never taken from the pictures): Δa* over
+ * ±5 MDC95 of color.a.mean with grey where |Δa*| <= MDC95, but at least ±5 a* and 0.5 a* (a map cell
+ * is noisier than the ROI's mean; these are the scale while the registry has no MDC95 for it);
+ * ΔE2000 (no registry MDC) over 0..10 with grey <= 1. */
+typedef struct skinq_compare_maps {
+    double da_max, da_band; /**< redness_change.png spans ±da_max a*, grey where |Δa*| <= da_band */
+    double da_mdc95; /**< the registry's MDC95 of color.a.mean at before's value; NaN when it has none */
+    double de_max, de_band; /**< delta_e2000.png spans 0..de_max ΔE00, grey where ΔE00 <= de_band */
+    double a_lo, a_hi;      /**< redness_before.png and redness_after.png share this a* range (2nd..98th
+                                 percentile of both maps' ROI cells) */
+} skinq_compare_maps;
 
 /** Result of skinq_compare(); free with skinq_compare_free(). */
 typedef struct skinq_compare_result {
@@ -1287,6 +1304,8 @@ typedef struct skinq_compare_result {
     size_t delta_count;
     skinq_allocator alloc;        /**< the allocator that owns the result (internal) */
     skinq_delta_verdict *verdict; /**< delta_count entries, parallel to delta */
+    int has_maps;                 /**< 1 when maps were written (maps_dir set, not after_only) */
+    skinq_compare_maps maps;      /**< their scales (has_maps) */
 } skinq_compare_result;
 
 /**
@@ -1685,12 +1704,12 @@ void skinq_site_changes_free(skinq_site_changes **c);
 
 /**
  * Write a self-contained HTML report of a subject's sites (one site if `site` is not NULL):
- * the session timeline, and for each stored metric that informs a scar-scale item
- * (vascularity, pigmentation, relief, extent) its series as a chart with the healing fit and its
- * standard errors where there are >= 3 points and skinq_fit_judge() finds the fit reliable (else the
- * points and "no reliable trend (why)"). Measurements only: no
- * made-up clinical score. Written atomically like skinq_png_write(); `out_path` "-" writes it
- * to stdout.
+ * the session timeline, the first and latest photos with their redness maps (skinq_compare() of
+ * the two with the stored analysis options: registered, calibrated, normalised), and for each stored metric
+ * that informs a scar-scale item (vascularity, pigmentation, relief, extent) its series as a chart with the
+ * healing fit and its standard errors where there are >= 3 points and skinq_fit_judge() finds the fit
+ * reliable (else the points and "no reliable trend (why)"). Measurements only: no made-up clinical score.
+ * Written atomically like skinq_png_write(); `out_path` "-" writes it to stdout.
  * @return SKINQ_OK; SKINQ_E_TOO_FEW when nothing is stored for the subject; SKINQ_E_STORE;
  *         SKINQ_E_UNSUPPORTED (`out_path` is not a regular file); SKINQ_E_IO.
  */
