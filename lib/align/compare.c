@@ -237,7 +237,9 @@ static skinq_status map_scales(skinq_ctx *ctx, const skinq_compare_result *r, co
                                skinq_compare_maps *m)
 {
     const skinq_metric *a = skinq_metrics_find(&r->before->metrics, "color.a.mean");
-    double mdc = a ? skinq_metric_default_mdc("color.a.mean", "a*", a->value) : NAN;
+    double mdc = a ? skinq_metric_default_mdc("color.a.mean", "a*", a->value,
+                                              r->has_ref || r->has_white || r->has_chart)
+                   : NAN;
     m->da_mdc95 = isfinite(mdc) && mdc > 0 ? mdc : NAN;
     m->da_max = isfinite(m->da_mdc95) ? fmax(CHANGE_K * mdc, DA_MAX) : DA_MAX;
     m->da_band = isfinite(m->da_mdc95) ? fmax(mdc, DA_BAND) : DA_BAND;
