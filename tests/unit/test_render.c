@@ -152,7 +152,8 @@ static void test_compare_change_scale(void **state)
         assert_true(r->has_maps);
         scale[k] = r->maps;
         const skinq_metric *a0 = skinq_metrics_find(&r->before->metrics, "color.a.mean");
-        double mdc = skinq_metric_default_mdc("color.a.mean", "a*", a0->value);
+        double mdc = skinq_metric_default_mdc("color.a.mean", "a*", a0->value,
+                                              r->has_ref || r->has_white || r->has_chart);
         assert_near(r->maps.da_band, isfinite(mdc) ? fmax(mdc, 0.5) : 0.5, 1e-12);
         assert_near(r->maps.da_max, isfinite(mdc) ? fmax(5 * mdc, 5.0) : 5.0, 1e-12);
         print_message("[          ] pair %d: a* %.2f, change map ±%g a*, grey within %g\n", k, a0->value,
