@@ -100,7 +100,11 @@ doc = json.load(open(sys.argv[2]))
 assert not any(k.startswith("texture.") for k in rows)
 r, s = rows["color.a.mean"], doc["metrics"]["color.a.mean"]
 assert int(r["n"]) == 4 and abs(float(r["mdc95"]) - s["mdc95"]) <= 1e-8 * s["mdc95"], (r, s)
-assert rows["color.red_area_fraction"]["cv_percent"] == ""  # zero mean: no CV
+# no CV where the mean is zero within noise (|mean| <= MDC95), a CV everywhere else
+for m, r in rows.items():
+    if r["mdc95"] and r["mean"]:
+        assert (r["cv_percent"] == "") == (abs(float(r["mean"])) <= float(r["mdc95"])), (m, r)
+assert float(rows["color.red_area_fraction"]["mean"]) > 0  # the phantom's steady redness shows
 PY
 then ok; else bad "repeat --csv"; fi
 
