@@ -6,9 +6,10 @@
 #include "align/align.h"
 
 #define NCC_SIZE 1024 /* long side of the level it is measured on (the features' scale) */
-#define NCC_BOX 2     /* box radius of the low-pass removed (twice): a wider one kept the sample set's
-                         shared centimetre-scale tone, which correlated unrelated photos at 0.17 */
-#define NCC_REACH 6   /* pixels each side the band-pass reads (2 + 2·2) */
+#define NCC_BOX                                                                                              \
+    2               /* box radius of the low-pass removed (twice): a wider one kept the sample set's         \
+                       shared centimetre-scale tone, which correlated unrelated photos at 0.17 */
+#define NCC_REACH 6 /* pixels each side the band-pass reads (2 + 2·2) */
 
 /* 5×5 binomial blur of p (replicated borders) into q. */
 static void blur5(const align_plane *p, float *tmp, float *q)
@@ -91,7 +92,7 @@ static void band(const align_plane *p, float *tmp, float *tmp2, float *q)
  * pixels qualify.
  */
 skinq_status align_band_ncc(skinq_ctx *ctx, const skinq_image *before, const skinq_image *after_warped,
-                                const skinq_mask *roi, double *ncc)
+                            const skinq_mask *roi, double *ncc)
 {
     align_plane pb = {0}, pa = {0}, pm = {0};
     float *buf = NULL;

@@ -84,7 +84,7 @@ static skinq_status build_pores(skinq_ctx *ctx, scene *s, synth_rng *rng)
         p->x = (float)(s->x0 + synth_uniform(rng) * s->bw * BUCKET);
         p->y = (float)(s->y0 + synth_uniform(rng) * s->bh * BUCKET);
         p->sigma = (float)(synth_range(rng, 0.04, 0.09) * s->ppm); /* 0.1–0.2 mm across */
-        p->depth = (float)synth_range(rng, 0.10, 0.25);
+        p->depth = (float)synth_range(rng, 0.25, 0.35);
         p->close_u = (float)synth_uniform(rng);
     }
     /* counting sort into buckets */
@@ -233,15 +233,20 @@ static skinq_status healing_mask(skinq_ctx *ctx, const char *dir, const scene *s
 }
 
 /* Day d's photo (pose, white balance and exposure drawn from rng; the healing state at its day)
- * rendered into img and written, and its entry in `images`. */
+ * rendered into img and written, and its entry in `images`. A copy (pose: rotation °, scale as the
+ * photo shows it; d = 0) is written as `name`. */
 static skinq_status healing_day(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, const scene *s,
-                                synth_rng *rng, int d, skinq_image *img, cJSON *images)
+                                synth_rng *rng, int d, const double *pose, const char *copy_name,
+                                skinq_image *img, cJSON *images)
 {
     frame f = {{0}, 0, 0, 0, {1, 1, 1}, 1, 0, 0, 0, img, s};
     double t = days[d];
     double deg = d ? synth_range(rng, -5, 5) : 0, scale = d ? synth_range(rng, 0.95, 1.05) : 1;
     double tx = d ? synth_range(rng, -0.03, 0.03) * s->w : 0,
            ty = d ? synth_range(rng, -0.03, 0.03) * s->w : 0;
+    if (pose) /* the matrix maps photo pixels onto the world: a photo showing the skin larger has a smaller
+                 one */
+        deg = pose[0], scale = 1 / pose[1];
     pose_matrix(f.M, s->w / 2.0, s->h / 2.0, deg, scale, tx, ty);
     for (int c = 0; c < 3; c++)
         f.wb[c] = synth_range(rng, 0.93, 1.07);
@@ -254,7 +259,9 @@ static skinq_status healing_day(skinq_ctx *ctx, const skinq_synth_options *o, co
     f.wy = s->w / 40;
     skinq_parallel_for(ctx, (s->h + 63) / 64, render_rows, &f);
     char name[32], path[4096];
-    snprintf(name, sizeof name, "day%02d.jpg", days[d]);
+    snprintf(name, sizeof name, "%s", copy_name ? copy_name : "");
+    if (!copy_name)
+        snprintf(name, sizeof name, "day%02d.jpg", days[d]);
     skinq_jpeg_options jo;
     skinq_jpeg_default_options(&jo);
     jo.quality = o->jpeg_quality;
@@ -307,8 +314,16 @@ skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, 
         images = healing_truth(truth, o, &s);
         st = healing_mask(ctx, dir, &s);
     }
-    for (int d = 0; d < N_DAYS && st == SKINQ_OK; d++)
-        st = healing_day(ctx, o, dir, &s, &rng, d, img, images);
+    synth_rng day0 = rng; /* the copies share day 0's white balance and exposure */
+    for (int d = 0; d < (o->copies ? 1 : N_DAYS) && st == SKINQ_OK; d++)
+        st = healing_day(ctx, o, dir, &s, &rng, d, NULL, NULL, img, images);
+    cJSON *copies = o->copies && st == SKINQ_OK ? cJSON_AddArrayToObject(truth, "copies") : NULL;
+    for (int k = 0; k < o->copies && st == SKINQ_OK; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "copy_%02d.jpg", k);
+        synth_rng r = day0;
+        st = healing_day(ctx, o, dir, &s, &r, 0, o->copy_poses + 2 * k, name, img, copies);
+    }
     if (st == SKINQ_OK)
         st = synth_save_json(ctx, dir, "truth.json", truth);
     cJSON_Delete(truth);
