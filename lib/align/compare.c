@@ -436,7 +436,7 @@ static skinq_status check_phase(cmp_job *J, skinq_compare_result *r)
                           "match (%llu px)",
                           (unsigned long long)r->roi_pixels);
     return skinq_fail(ctx, SKINQ_E_ALIGN,
-                      "cannot align: the registered photos do not match inside the ROI (gradient "
+                      "cannot align: the registered photos do not match inside the ROI (band-pass "
                       "correlation %.2f, need >= %.2f); the images may not show the same site",
                       r->ncc, min_ncc);
 }

@@ -1155,8 +1155,10 @@ skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const
 
 /*
  * Before/after comparison (design §3 `compare`): calibrate each photo (--chart or --white),
- * register after onto before, warp it, normalise it to before on reference skin (--ref), analyse
- * both on the common ROI, and measure ΔE2000 and every metric's change. The analysis types come
+ * register after onto before, warp it, normalise it to before on reference skin (--ref), check
+ * that the registered pair shows the same structure (align.min_ncc), analyse both on the common
+ * ROI (after's colour on its warped pixels, its texture on its own: skinq_compare_result), and
+ * measure ΔE2000 and every metric's change. The analysis types come
  * from lib/pipeline (declared further down); results hold them through pointers.
  */
 typedef struct skinq_analysis_options skinq_analysis_options;
@@ -1221,7 +1223,7 @@ typedef struct skinq_compare_result {
     double ncc;                /**< band-pass correlation of before's and registered after's luminance
                                     inside the common ROI (1 = same structure, ~0 unrelated photos) */
     double after_scale;        /**< before px per after px at the ROI's centroid: sqrt|det| of the
-                                    matrix's Jacobian there */
+                                    matrix's Jacobian there (NaN without texture) */
     double after_px_per_mm;    /**< the scale texture of after was measured at: px_per_mm / after_scale
                                     (0 when the scale is unknown; texture is then converted into before's
                                     pixel units) */

@@ -7,16 +7,6 @@
 # the healing series) exit 4 with one line saying which test failed by how much.
 . "$(dirname "$0")/lib.sh"
 
-check() {
-  if python3 - "$T/out" "$1" <<'PY'
-import json, sys
-doc = json.load(open(sys.argv[1]))
-ok = eval(sys.argv[2])
-if not ok: print("false:", sys.argv[2]); sys.exit(1)
-PY
-  then ok; else bad "check $1"; fi
-}
-
 run "$SKINQ" synth --kind healing-series --out "$T/h" --seed 1 -q
 expect_rc 0 "synth"
 H="$T/h"
