@@ -52,7 +52,8 @@ static cJSON *alignment_json(const skinq_compare_result *r)
     cJSON *f = cJSON_AddObjectToObject(j, "measured_in");
     cJSON_AddStringToObject(f, "color", "before's frame: after warped (bilinear) and normalised");
     cJSON_AddStringToObject(f, "texture",
-                            r->after_px_per_mm > 0
+                            !isfinite(r->after_scale) ? "not measured (no texture)"
+                            : r->after_px_per_mm > 0
                                 ? "after's own pixels at after_px_per_mm (the common ROI mapped "
                                   "through the matrix, nearest neighbour)"
                                 : "after's own pixels at the nominal scale / after_scale, "
