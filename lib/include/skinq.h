@@ -1027,7 +1027,7 @@ typedef struct skinq_align_options {
     const skinq_mask *after_mask; /**< NULL or after's usable pixels (e.g. its alpha), borrowed */
     /* Acceptance (lib/align/README.md "Acceptance"); 0 = the default, < 0 = check off. */
     double min_inlier_ratio; /**< fewer RANSAC inliers per ratio-test match: poor fit (default 0.3;
-                                  measured: unrelated photos 0.04-0.08, healing pairs 0.85-0.99) */
+                                  measured: unrelated photos 0.04-0.08, healing pairs 0.91-0.99) */
     double max_rms_px;       /**< larger inlier rms at the features' scale (rms_px divided by the
                                   before image's downscale to feature_size): poor fit (default 2) */
     double min_ncc;          /**< skinq_compare only: a lower band-pass correlation of the registered
