@@ -140,11 +140,13 @@ int cli_store_exists(const char *path);
 extern const cli_command cmd_info;
 extern const cli_command cmd_analyze;
 extern const cli_command cmd_compare;
+extern const cli_command cmd_repeat;
 extern const cli_command cmd_depth;
 extern const cli_command cmd_bench;
 extern const cli_command cmd_synth;
 extern const cli_command cmd_track;
 extern const cli_command cmd_trend;
 extern const cli_command cmd_report;
+extern const cli_command cmd_metrics;
 
 #endif /* SKINQ_CLI_H */

@@ -133,6 +133,11 @@ static cJSON *result_json(const skinq_compare_result *r, const skinq_analysis_op
     cJSON *de = cJSON_AddObjectToObject(doc, "delta_e2000");
     out_add_number(de, "mean", r->delta_e_mean);
     out_add_number(de, "p95", r->delta_e_p95);
+    cJSON *rule = cJSON_AddObjectToObject(doc, "verdict_rule");
+    cJSON_AddStringToObject(rule, "rule",
+                            "improved/worse only when |change| > mdc95 (else 'no detectable change'; "
+                            "'unchanged' when exactly 0); percent null when |before| < mdc95");
+    cJSON_AddStringToObject(rule, "mdc95", "the metric registry's defaults ('skinq metrics')");
     cJSON *d = cJSON_AddObjectToObject(doc, "delta");
     for (size_t i = 0; i < r->delta_count; i++) {
         const skinq_delta *x = &r->delta[i];
@@ -144,7 +149,9 @@ static cJSON *result_json(const skinq_compare_result *r, const skinq_analysis_op
         out_add_number(m, "before", x->before);
         out_add_number(m, "after", x->after);
         out_add_number(m, "change", x->change);
-        out_add_number(m, "percent", x->percent);
+        out_add_number(m, "percent", r->verdict[i].percent);
+        out_add_number(m, "mdc95", r->verdict[i].mdc95);
+        cJSON_AddStringToObject(m, "verdict", skinq_verdict_name(r->verdict[i].verdict));
         if (x->improved < 0)
             cJSON_AddNullToObject(m, "improved");
         else
@@ -152,11 +159,6 @@ static cJSON *result_json(const skinq_compare_result *r, const skinq_analysis_op
         cJSON_AddStringToObject(m, "unit", x->unit);
     }
     return doc;
-}
-
-static const char *improved_word(int v)
-{
-    return v < 0 ? "" : v ? "better" : "not better";
 }
 
 /* The readable table: alignment, calibration, ΔE2000, then the headline metrics. */
@@ -182,34 +184,42 @@ static void print_text(const skinq_compare_result *r)
                r->ref_gains[1], r->ref_gains[2]);
     printf("  common ROI  %llu px\n", (unsigned long long)r->roi_pixels);
     printf("  ΔE2000      mean %.2f, p95 %.2f\n", r->delta_e_mean, r->delta_e_p95);
-    printf("  %-36s %10s %10s %10s %8s  %s\n", "metric", "before", "after", "change", "%", "");
+    printf("  %-36s %10s %10s %10s %8s %9s  %s\n", "metric", "before", "after", "change", "%", "MDC95",
+           "verdict");
     for (size_t i = 0; i < r->delta_count; i++) {
         const skinq_delta *d = &r->delta[i];
+        const skinq_delta_verdict *v = &r->verdict[i];
         const char *last = strrchr(d->path, '.');
         int colour = strncmp(d->path, "color.", 6) == 0;
-        if (strstr(d->path, ".bins.") || (colour && strcmp(last, ".mean") && strcmp(last, ".delta_ref") &&
-                                          strncmp(d->path, "color.red_area_", 15)))
+        if (strstr(d->path, ".bins.") || strncmp(d->path, "texture.psd.tile", 16) == 0 ||
+            (colour && strcmp(last, ".mean") && strcmp(last, ".delta_ref") &&
+             strncmp(d->path, "color.red_area_", 15)))
             continue;
-        char pct[16] = "n/a";
-        if (isfinite(d->percent))
-            snprintf(pct, sizeof pct, "%+.1f", d->percent);
-        printf("  %-36s %10.4g %10.4g %+10.4g %8s  %s\n", d->path, d->before, d->after, d->change, pct,
-               improved_word(d->improved));
+        char b[16], a[16], c[16], pct[16], mdc[16];
+        printf("  %-36s %10s %10s %10s %8s %9s  %s\n", d->path, out_num(b, sizeof b, "%.4g", d->before),
+               out_num(a, sizeof a, "%.4g", d->after), out_num(c, sizeof c, "%+.4g", d->change),
+               out_num(pct, sizeof pct, "%+.1f", v->percent), out_num(mdc, sizeof mdc, "%.3g", v->mdc95),
+               skinq_verdict_name(v->verdict));
     }
 }
 
 static void print_csv(const skinq_compare_result *r)
 {
-    printf("metric,before,after,change,percent,improved,unit\n");
+    printf("metric,before,after,change,percent,mdc95,verdict,improved,unit\n");
     for (size_t i = 0; i < r->delta_count; i++) {
         const skinq_delta *d = &r->delta[i];
-        printf("%s,%.9g,%.9g,%.9g,%.9g,%s,%s\n", d->path, d->before, d->after, d->change, d->percent,
+        const skinq_delta_verdict *v = &r->verdict[i];
+        char b[32], a[32], c[32], pct[32], mdc[32];
+        printf("%s,%s,%s,%s,%s,%s,%s,%s,%s\n", d->path, out_num_csv(b, sizeof b, d->before),
+               out_num_csv(a, sizeof a, d->after), out_num_csv(c, sizeof c, d->change),
+               out_num_csv(pct, sizeof pct, v->percent), out_num_csv(mdc, sizeof mdc, v->mdc95),
+               skinq_verdict_name(v->verdict),
                d->improved < 0 ? ""
                : d->improved   ? "true"
                                : "false",
                d->unit);
     }
-    printf("delta_e2000.mean,,,%.9g,,,dE00\ndelta_e2000.p95,,,%.9g,,,dE00\n", r->delta_e_mean,
+    printf("delta_e2000.mean,,,%.9g,,,,,dE00\ndelta_e2000.p95,,,%.9g,,,,,dE00\n", r->delta_e_mean,
            r->delta_e_p95);
 }
 
@@ -281,8 +291,9 @@ const cli_command cmd_compare = {
     "intersected with the warped AFTER's valid area. --white RECT (same rectangle in each photo's\n"
     "own pixels) or --chart F.json (ColorChecker corners, {\"corners\": [[x,y]x4]} or per image\n"
     "{\"images\": [{\"image\": NAME, \"corners\": ...}]}) calibrate each photo; --ref RECT (on BEFORE)\n"
-    "then scales AFTER's linear RGB to match BEFORE on untreated skin. delta.<metric>.improved:\n"
-    "less redness (a*, erythema index, hemoglobin, red area), roughness, pores, spots, lines and\n"
-    "depth is better; metrics without a direction give null. Exit 4 when the alignment is too poor\n"
+    "then scales AFTER's linear RGB to match BEFORE on untreated skin. Each change gets a verdict\n"
+    "from the metric registry (`skinq metrics`): improved/worse only when |change| exceeds the\n"
+    "metric's MDC95, else 'no detectable change'; no % when |before| is below the MDC95.\n"
+    "Exit 4 when the alignment is too poor\n"
     "(too few inliers, a degenerate matrix, overlap below 50 %), unless --no-align.",
 };

@@ -5,11 +5,11 @@
 
 static const char *synth_kind, *opt_out;
 static double opt_seed = 1, opt_ppm = 20, opt_tau = 3;
-static int opt_width, opt_height;
+static int opt_width, opt_height, opt_count;
 
 static const cli_option synth_options[] = {
     {"kind", 0, OPT_STRING, &synth_kind, "KIND",
-     "healing-series, scar-stack, texture-ladder, chart, or all (required)"},
+     "healing-series, scar-stack, texture-ladder, chart, recapture, or all (required)"},
     {"out", 'o', OPT_STRING, &opt_out, "DIR", "output folder, created if missing (required)"},
     {"seed", 0, OPT_DOUBLE, &opt_seed, "N",
      "random seed: the same seed gives byte-identical files (default 1)", RANGE_WHOLE | RANGE_LO | RANGE_HI,
@@ -18,6 +18,8 @@ static const cli_option synth_options[] = {
     {"height", 0, OPT_INT, &opt_height, "H", "image height (default: the kind's)", CLI_IN(0, 20000)},
     {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S", "healing-series scale (default 20)", CLI_GT(0)},
     {"tau", 0, OPT_DOUBLE, &opt_tau, "DAYS", "healing-series redness time constant (default 3)", CLI_GT(0)},
+    {"count", 0, OPT_INT, &opt_count, "N", "recapture: shots of the unchanged site (default 10)",
+     CLI_IN(2, 99)},
     CLI_OPTIONS_END,
 };
 
@@ -36,6 +38,7 @@ static int run(const cli_command *self, int argc, char **argv)
     o.height = opt_height;
     o.px_per_mm = opt_ppm;
     o.tau_days = opt_tau;
+    o.count = opt_count;
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)
         return EXIT_INTERNAL;
@@ -66,5 +69,8 @@ const cli_command cmd_synth = {
     "scar-stack: a domed surface with ice-pick, boxcar and rolling scars, six Lambertian light\n"
     "  images, lights.json, the true 16-bit height map and per-scar depth, area, volume.\n"
     "texture-ladder: six patches of rising band-limited roughness and pore density.\n"
-    "chart: a 24-patch ColorChecker under a known colour cast and exposure.",
+    "chart: a 24-patch ColorChecker under a known colour cast and exposure.\n"
+    "recapture: one unchanged site photographed --count times (pose ±5°, scale ±5 %, exposure\n"
+    "  ±5 %, white balance ±3 %, light falloff ±5 %, sensor noise, JPEG q85): the true change\n"
+    "  between shots is 0, for `skinq repeat`.",
 };

@@ -12,6 +12,7 @@
 
 #include "aopts.h"
 #include "out.h"
+#include "track_show.h"
 
 static const char *opt_subject, *opt_site, *opt_date, *opt_label, *opt_procedure, *opt_store;
 static int opt_csv, opt_json, opt_no_align;
@@ -351,64 +352,6 @@ static int print_site(void *user, const skinq_store_site_row *r)
     return 0;
 }
 
-/* The timeline: one line per image with its headline metrics. */
-static const char *const headline[] = {"color.a.mean",          "color.erythema_index.mean",
-                                       "color.hemoglobin.mean", "color.red_area_fraction",
-                                       "color.melanin.mean",    "texture.roughness.sq"};
-#define N_HEADLINE (sizeof headline / sizeof headline[0])
-
-struct show {
-    char *site, *path; /* allocated: names and paths have no length limit */
-    char date[16], sha[65];
-    double day, v[N_HEADLINE];
-    int lines, have, oom;
-};
-
-static void show_flush(struct show *s)
-{
-    if (!s->have)
-        return;
-    if (s->lines++ == 0) {
-        printf("%-16s %-10s %5s", "site", "date", "day");
-        for (size_t i = 0; i < N_HEADLINE; i++)
-            printf(" %12.12s", strchr(headline[i], '.') + 1);
-        printf("  image\n");
-    }
-    printf("%-16s %-10s %5.0f", s->site, s->date, s->day);
-    for (size_t i = 0; i < N_HEADLINE; i++)
-        if (isnan(s->v[i]))
-            printf(" %12s", "-");
-        else
-            printf(" %12.4g", s->v[i]);
-    const char *base = strrchr(s->path, '/');
-    printf("  %s\n", base ? base + 1 : s->path);
-    s->have = 0;
-}
-
-static int show_row(void *user, const skinq_store_row *r)
-{
-    struct show *s = user;
-    if (!s->have || strcmp(s->sha, r->sha256) || strcmp(s->site, r->site) || strcmp(s->date, r->date)) {
-        show_flush(s);
-        free(s->site);
-        free(s->path);
-        s->site = strdup(r->site);
-        s->path = strdup(r->image_path);
-        if (!s->site || !s->path)
-            return s->oom = 1;
-        snprintf(s->date, sizeof s->date, "%s", r->date);
-        snprintf(s->sha, sizeof s->sha, "%s", r->sha256);
-        s->day = r->day;
-        for (size_t i = 0; i < N_HEADLINE; i++)
-            s->v[i] = NAN;
-        s->have = 1;
-    }
-    for (size_t i = 0; i < N_HEADLINE; i++)
-        if (strcmp(r->metric, headline[i]) == 0)
-            s->v[i] = r->value;
-    return 0;
-}
-
 struct export
 {
     int rows;
@@ -491,15 +434,9 @@ static int run_query(const cli_command *sub, int argc, char **argv)
         if (st == SKINQ_OK && n == 0)
             printf("no sites stored\n");
     } else if (store && is_show) {
-        struct show s = {0};
-        st = skinq_store_query(ctx, store, opt_subject, opt_site, NULL, show_row, &s);
-        show_flush(&s);
-        free(s.site);
-        free(s.path);
-        if (st == SKINQ_OK && s.oom) {
-            fprintf(stderr, "skinq: out of memory reading the store\n");
-            rc = EXIT_INTERNAL;
-        } else if (st == SKINQ_OK && s.lines == 0) {
+        int lines = 0;
+        st = track_show(ctx, store, opt_subject, opt_site, &lines);
+        if (st == SKINQ_OK && lines == 0) {
             fprintf(stderr, "skinq: nothing stored for subject '%s'%s%s\n", opt_subject,
                     opt_site ? ", site " : "", opt_site ? opt_site : "");
             rc = EXIT_IMPOSSIBLE;

@@ -110,6 +110,8 @@ static int run(const cli_command *self, int argc, char **argv)
         return rc;
     if (!opt_subject || !opt_site || !opt_metric)
         return cli_usage_error(self, "--subject, --site and --metric are required");
+    if (!skinq_metric_find(opt_metric))
+        return cli_usage_error(self, "unknown metric '%s' ('skinq metrics' lists them)", opt_metric);
     int two_phase = 0;
     if (opt_model && strcmp(opt_model, "two-phase") == 0)
         two_phase = 1;

@@ -365,3 +365,21 @@ cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *
     }
     return doc;
 }
+
+const char *out_num(char *buf, size_t n, const char *fmt, double v)
+{
+    if (!isfinite(v))
+        snprintf(buf, n, "n/a");
+    else
+        snprintf(buf, n, fmt, v);
+    return buf;
+}
+
+const char *out_num_csv(char *buf, size_t n, double v)
+{
+    if (!isfinite(v))
+        snprintf(buf, n, "%s", "");
+    else
+        snprintf(buf, n, "%.9g", v);
+    return buf;
+}

@@ -28,6 +28,12 @@ int out_json(cJSON *doc);
 /** Add a number that may be NaN/inf: those become null (JSON has no NaN). */
 cJSON *out_add_number(cJSON *obj, const char *key, double v);
 
+/** A number for a text table, "n/a" when not finite (NaN is never printed). @return buf. */
+const char *out_num(char *buf, size_t n, const char *fmt, double v);
+
+/** A number for CSV (%.9g), empty when not finite. @return buf. */
+const char *out_num_csv(char *buf, size_t n, double v);
+
 /** {"path","size_bytes","sha256"} for an input file; NULL (message in ctx) if unreadable. */
 cJSON *out_file_provenance(skinq_ctx *ctx, const char *path, skinq_status *st);
 

@@ -12,7 +12,7 @@ gen=samples/generated
 out=demo-out
 
 missing=0
-for k in healing-series scar-stack texture-ladder chart; do [ -s "$gen/$k/truth.json" ] || missing=1; done
+for k in healing-series scar-stack texture-ladder chart recapture; do [ -s "$gen/$k/truth.json" ] || missing=1; done
 if [ "$missing" = 1 ]; then
   echo "== generating phantoms with ground truth into $gen/"
   "$skinq" synth --kind all --out "$gen" --seed 1
@@ -26,6 +26,13 @@ ppm=$(field "t['px_per_mm']")
 echo
 echo "== a real photograph (public domain, samples/README.md): skin found automatically"
 "$skinq" analyze --auto-skin --no-texture samples/real/astronaut-face.png
+
+echo
+echo "== repeatability: one unchanged skin photographed 10 times (pose, distance, light, white balance vary)"
+rc=$gen/recapture
+rref=$(python3 -c "import json; t=json.load(open('$rc/truth.json')); print(','.join(map(str, t['reference_rect'])))")
+"$skinq" repeat -q "$rc"/shot*.jpg --mask "$rc/mask.png" --ref "$rref" --px-per-mm "$ppm" | head -12
+echo "(a change smaller than MDC95 is 'no detectable change'; 'skinq metrics' lists every default)"
 
 echo
 echo "== before/after: day 0 (before microneedling) against day 42, registered and compared"

@@ -10,32 +10,6 @@
 #include "pipeline/pipeline.h"
 #include "render/render.h"
 
-/* Which side is better, by path prefix (first match wins). Redness, texture and scar extent:
- * less is better (design §3); metrics with no clinical direction are left out (0). */
-static const struct {
-    const char *prefix;
-    int dir;
-} directions[] = {
-    {"color.a.", -1},        {"color.erythema_index.", -1}, {"color.hemoglobin.", -1},
-    {"color.red_area_", -1}, {"texture.roughness.", -1},    {"texture.pores.", -1},
-    {"texture.spots.", -1},  {"texture.lines.", -1},        {"texture.tone_evenness", -1},
-    {"scars.", -1},          {"surface.sa_mm", -1},         {"surface.sq_mm", -1},
-};
-
-int skinq_metric_direction(const char *path)
-{
-    if (!path)
-        return 0;
-    const char *last = strrchr(path, '.');
-    if (strncmp(path, "color.", 6) == 0 && strncmp(path, "color.red_area_", 15) != 0 && last &&
-        strcmp(last, ".mean") && strcmp(last, ".p50") && strcmp(last, ".p95") && strcmp(last, ".delta_ref"))
-        return 0; /* spreads (std), tails (p05) and the reference's own values have no direction */
-    for (size_t i = 0; i < sizeof directions / sizeof directions[0]; i++)
-        if (strncmp(path, directions[i].prefix, strlen(directions[i].prefix)) == 0)
-            return directions[i].dir;
-    return 0;
-}
-
 void skinq_compare_default_options(skinq_compare_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -50,6 +24,7 @@ static void compare_clear(skinq_compare_result *r)
     skinq_analysis_free(&r->before);
     skinq_analysis_free(&r->after);
     skinq_free_raw(&r->alloc, r->delta);
+    skinq_free_raw(&r->alloc, r->verdict);
     memset(r, 0, sizeof *r);
 }
 
@@ -333,19 +308,25 @@ static skinq_status fill_deltas(skinq_ctx *ctx, skinq_compare_result *r)
 {
     const skinq_metrics *mb = &r->before->metrics, *ma = &r->after->metrics;
     r->delta = skinq_calloc(ctx, mb->count + 1, sizeof *r->delta);
-    if (!r->delta)
+    r->verdict = skinq_calloc(ctx, mb->count + 1, sizeof *r->verdict);
+    if (!r->delta || !r->verdict)
         return SKINQ_E_NOMEM;
     for (size_t i = 0; i < mb->count; i++) {
         const skinq_metric *b = &mb->items[i], *a = skinq_metrics_find(ma, b->path);
         if (!a)
             continue;
+        skinq_delta_verdict *v = &r->verdict[r->delta_count];
         skinq_delta *d = &r->delta[r->delta_count++];
         snprintf(d->path, sizeof d->path, "%s", b->path);
         snprintf(d->unit, sizeof d->unit, "%s", b->unit);
         d->before = b->value, d->after = a->value, d->change = a->value - b->value;
         d->percent = d->change == 0 ? 0 : b->value != 0 ? 100 * d->change / fabs(b->value) : NAN;
         int dir = skinq_metric_direction(b->path);
-        d->improved = dir == 0 || !isfinite(d->change) ? -1 : dir * d->change > 0;
+        v->mdc95 =
+            skinq_metric_default_mdc(b->path, b->unit, b->value, r->has_ref || r->has_white || r->has_chart);
+        v->percent = skinq_change_percent(b->value, a->value, v->mdc95);
+        v->verdict = skinq_change_verdict(dir, b->value, a->value, v->mdc95);
+        d->improved = dir == 0 || !isfinite(d->change) ? -1 : v->verdict == SKINQ_VERDICT_IMPROVED;
     }
     return SKINQ_OK;
 }

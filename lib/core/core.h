@@ -108,6 +108,15 @@ void skinq_free(skinq_ctx *ctx, void *p);
 skinq_status skinq_options_take(skinq_ctx *ctx, void *dst, size_t dst_size, const void *src,
                                 const char *what);
 
+/** Repeatability (lib/align/repeat.c, lib/track/store.c): 1 when a metric path is a measurement
+ *  whose spread over re-captures means something; 0 for histogram bins, the texture pass's tile
+ *  parameters and the registration's own figures (alignment.*). */
+int skinq_metric_repeatable(const char *path);
+
+/** Minimal detectable change at 95 % confidence of a difference of two measurements with
+ *  standard deviation sd each: 1.96·√2·sd. */
+double skinq_mdc95(double sd);
+
 /** An entry point's options in two lines: `skinq_x_options o; skinq_status st = SKINQ_OPTIONS_TAKE(ctx, &o,
  *  opt, skinq_x_default_options, "skinq_x_options");` -- the defaults, then the caller's fields over them. */
 #define SKINQ_OPTIONS_TAKE(ctx, dst, src, default_fn, what)                                                  \

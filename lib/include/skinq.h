@@ -357,6 +357,87 @@ const skinq_metric *skinq_metrics_find(const skinq_metrics *m, const char *path)
 /** Free the list's storage and zero it; NULL-safe. */
 void skinq_metrics_free(skinq_metrics *m);
 
+/* ------------------------------------------- the metric registry (lib/core/metric_defs.c) */
+
+/*
+ * One table says, for every metric path, its unit, a plain-language label, the clinical item it
+ * informs, which direction is improvement and its default minimal detectable change (MDC95, the
+ * smallest change that 95 % of repeat captures of unchanged skin stay below). compare, track
+ * show, trend, report, the CLI writers and `skinq metrics` all read it; nothing else decides a
+ * verdict.
+ */
+
+/** Which way a metric improves. */
+typedef enum skinq_direction {
+    SKINQ_LOWER_IS_BETTER = -1,
+    SKINQ_NO_DIRECTION = 0, /**< descriptive only (L*, b*, GLCM, spectra, spreads) */
+    SKINQ_HIGHER_IS_BETTER = 1,
+} skinq_direction;
+
+/** A registry entry. Static; the library's. */
+typedef struct skinq_metric_def {
+    const char *pattern; /**< dotted path; a "*" segment matches any one segment ("color.*.std") */
+    const char
+        *unit; /**< unit when a scale (px/mm) is known; the analysis's own unit says what was measured */
+    const char *label; /**< plain-language name */
+    const char *item;  /**< clinical item ("Vascularity (redness)", "Pigmentation", "Relief (texture and
+                          height)", "Extent"), or NULL */
+    int direction;     /**< a skinq_direction */
+    int relative;      /**< 1: only relative (to reference skin, or an index without absolute scale) */
+    int headline;      /**< 0 listed only; 1 in the report and the change summaries; 2 also a column of
+                            `track show`'s timeline */
+    double mdc95;      /**< default MDC95 of colour-normalised photos (--ref, --white or --chart); NaN: not
+                            measured. In `unit`, or in % of |before| when mdc_percent */
+    double mdc95_raw;  /**< the same without colour normalisation (exposure and white balance vary freely) */
+    int mdc_percent; /**< 1: the MDCs are a percentage of the before value (texture: its spread grows with it)
+                      */
+    const char *mdc_source; /**< where mdc95 was measured */
+} skinq_metric_def;
+
+/** The whole table, in display order; *out receives it. @return the number of entries. */
+size_t skinq_metric_defs(const skinq_metric_def **out);
+
+/** The entry that describes `path` (first matching pattern), or NULL when the path is unknown. */
+const skinq_metric_def *skinq_metric_find(const char *path);
+
+/**
+ * The better direction of a metric path (the registry's, 0 when unknown), for `improved`:
+ * -1 when less is better (redness, roughness, pores, spots, lines, scar depth/area/volume,
+ * melanin), +1 when more is better (ITA°), 0 when none is defined.
+ */
+int skinq_metric_direction(const char *path);
+
+/** The default MDC95 of `path` at the value `before` (a percentage MDC is taken of |before|), in the
+ * metric's unit, for colour-normalised photos (`normalised` 1: --ref, --white or --chart) or not (0);
+ * NaN when the registry has none or `unit` (the measured one, NULL = as registered) differs from
+ * the registry's (an area in px without a scale). */
+double skinq_metric_default_mdc(const char *path, const char *unit, double before, int normalised);
+
+/** What a change means. */
+typedef enum skinq_verdict {
+    SKINQ_VERDICT_NA = 0,        /**< a value is missing or not finite */
+    SKINQ_VERDICT_UNCHANGED,     /**< exactly equal */
+    SKINQ_VERDICT_NO_DETECTABLE, /**< |change| <= MDC95: within repeat-capture noise */
+    SKINQ_VERDICT_IMPROVED,      /**< |change| > MDC95 in the better direction */
+    SKINQ_VERDICT_WORSE,         /**< |change| > MDC95 in the other direction */
+    SKINQ_VERDICT_INCREASED,     /**< |change| > MDC95 (or MDC unknown), no direction or MDC to judge by */
+    SKINQ_VERDICT_DECREASED,
+} skinq_verdict;
+
+/**
+ * The verdict on before → after for a metric of `direction` with minimal detectable change
+ * `mdc95` (absolute, in the metric's unit; NaN = unknown). Without a known MDC no metric is
+ * called improved or worse: only increased/decreased.
+ */
+skinq_verdict skinq_change_verdict(int direction, double before, double after, double mdc95);
+
+/** "improved", "worse", "no detectable change", "unchanged", "increased", "decreased", "n/a". */
+const char *skinq_verdict_name(skinq_verdict v);
+
+/** 100·(after − before)/|before|, or NaN ("n/a") when |before| is 0, below `mdc95` (a percentage
+ * of a value within noise means nothing) or a value is not finite. */
+double skinq_change_percent(double before, double after, double mdc95);
+
 /* ------------------------------------------------------ colour (lib/color) */
 
 /**
@@ -1165,23 +1246,24 @@ typedef struct skinq_analysis_options skinq_analysis_options;
 typedef struct skinq_analysis skinq_analysis;
 typedef struct skinq_analyzer skinq_analyzer;
 
-/**
- * The better direction of a metric path, for `improved`: -1 when less is better (redness: a*,
- * erythema index, hemoglobin, red area; texture roughness, pores, spots, lines; scar depth, area
- * and volume), 0 when no direction is defined (L*, b*, ITA°, melanin, spreads, GLCM, PSD).
- * Only the location statistics (mean, p50, p95, delta_ref) and totals get a direction, not std/p05.
- */
-int skinq_metric_direction(const char *path);
-
-/** One metric path's change between the two analyses. */
+/** One metric path's change between the two analyses (its verdict: skinq_delta_verdict). */
 typedef struct skinq_delta {
     char path[80];
     char unit[16];
     double before, after;
     double change;  /**< after − before */
     double percent; /**< 100·change/|before|; 0 when both are 0; NaN when only before is 0 */
-    int improved;   /**< 1 improved, 0 not (no change included), -1 no direction defined */
+    int improved; /**< 1 when the verdict is "improved" (beyond the MDC), 0 otherwise, -1 no direction defined
+                   */
 } skinq_delta;
+
+/** The verdict on one delta, in an array parallel to skinq_compare_result.delta (skinq_delta's size is
+ * fixed by the promise above, so what a change means lives beside it). */
+typedef struct skinq_delta_verdict {
+    double mdc95;   /**< absolute, in the metric's unit (the registry's default); NaN when none is known */
+    double percent; /**< skinq_change_percent(): NaN ("n/a") when |before| < mdc95 or before is 0 */
+    int verdict;    /**< a skinq_verdict (skinq_change_verdict() with the registry's direction) */
+} skinq_delta_verdict;
 
 /** Options of skinq_compare(); fill with skinq_compare_default_options() first. */
 typedef struct skinq_compare_options {
@@ -1216,7 +1298,8 @@ typedef struct skinq_compare_result {
     double delta_e_mean, delta_e_p95; /**< ΔE2000 (CIE 2000, kL=kC=kH=1) per pixel over the common ROI */
     skinq_delta *delta;               /**< one per metric path present in both analyses, before's order */
     size_t delta_count;
-    skinq_allocator alloc; /**< the allocator that owns the result (internal) */
+    skinq_allocator alloc;        /**< the allocator that owns the result (internal) */
+    skinq_delta_verdict *verdict; /**< delta_count entries, parallel to delta */
     /* Where each family was measured (lib/align/README.md "What is measured where"): colour on after
      * warped into before's frame; texture on after's own pixels, the common ROI mapped into after
      * through the matrix (nearest neighbour), at after's own scale. */
@@ -1243,6 +1326,52 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
 
 /** Free a result; NULL-safe; sets *r to NULL. */
 void skinq_compare_free(skinq_compare_result **r);
+
+/*
+ * Repeatability (`skinq repeat`): photos of one unchanged site, each registered onto the first
+ * and calibrated, normalised and measured exactly as skinq_compare() measures an after photo
+ * (the first as compare's before); per metric the spread of its values over the photos. With
+ * SD the sample standard deviation, MDC95 = 1.96·√2·SD is the smallest change between two
+ * photos that measurement noise alone exceeds in only 5 % of pairs.
+ */
+
+/** One metric's repeatability over the photos. */
+typedef struct skinq_repeat_stat {
+    char path[80];
+    char unit[16];
+    int n;             /**< photos with a finite value */
+    double mean;       /**< NaN when n = 0 */
+    double sd;         /**< sample standard deviation (n − 1 in the denominator); NaN when n < 2 */
+    double cv_percent; /**< 100·sd/|mean|; NaN when |mean| does not exceed mdc95 (zero within noise) */
+    double sem;        /**< sd/√n */
+    double mdc95;      /**< 1.96·√2·sd */
+} skinq_repeat_stat;
+
+/** Result of skinq_repeat(); free with skinq_repeat_free(). */
+typedef struct skinq_repeat_result {
+    size_t n_images;
+    skinq_analysis **analyses;  /**< per photo, in the order given, on the common ROI */
+    skinq_alignment *alignment; /**< per photo onto the first; [0] is the first itself ("none", identity) */
+    skinq_repeat_stat *stats;   /**< one per repeatable metric path of the first analysis, its order
+                                     (not histogram bins, tile parameters or alignment figures) */
+    size_t stat_count;
+    skinq_allocator alloc; /**< the allocator that owns the result (internal) */
+} skinq_repeat_result;
+
+/**
+ * Measure re-captures of one unchanged site.
+ * @param paths  n >= 2 photos; paths[0] is the one the others are registered onto
+ * @param o      compare options (analysis, align, chart_path, analyzer), or NULL for the
+ *               defaults; maps_dir and after_only are not used.
+ * @param out    receives the result (free with skinq_repeat_free()); unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_TOO_FEW (n < 2); SKINQ_E_ALIGN (a photo cannot be registered onto
+ *         the first: the message names it); the errors of skinq_compare().
+ */
+skinq_status skinq_repeat(skinq_ctx *ctx, const char *const *paths, size_t n, const skinq_compare_options *o,
+                          skinq_repeat_result **out);
+
+/** Free a result; NULL-safe; sets *r to NULL. */
+void skinq_repeat_free(skinq_repeat_result **r);
 
 /* ------------------------------------------------ analysis (lib/pipeline) */
 
@@ -1458,6 +1587,77 @@ typedef struct skinq_store_site_row {
 /** Call fn for every site (optionally of one subject), ordered by subject and site. */
 skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subject,
                                int (*fn)(void *user, const skinq_store_site_row *row), void *user);
+
+/** One metric's own repeatability at a site (skinq_store_repeatability()). */
+typedef struct skinq_repeatability_item {
+    char path[80];
+    char unit[16];
+    int sessions; /**< sessions with >= 2 finite values of the metric */
+    int n;        /**< values in those sessions */
+    int df;       /**< degrees of freedom: Σ (n_s − 1) */
+    double sd;    /**< pooled within-session SD: sqrt(Σ_s Σ_i (x_si − mean_s)² / df) */
+    double mdc95; /**< 1.96·√2·sd */
+} skinq_repeatability_item;
+
+/** A site's repeatability; free with skinq_repeatability_free(). */
+typedef struct skinq_repeatability {
+    skinq_repeatability_item *items; /**< by metric path; count 0 when no session has 2 photos */
+    size_t count;
+    skinq_allocator alloc; /**< the allocator that owns the result (internal) */
+} skinq_repeatability;
+
+/**
+ * A site's own repeatability: per metric the within-session SD pooled over the sessions that
+ * hold >= 2 photos (photos of the same day, `track add` of several photos into one session),
+ * and its MDC95. Histogram bins, tile parameters and alignment figures are left out.
+ * @param out  receives the result (free with skinq_repeatability_free()); unchanged on error.
+ * @return SKINQ_OK (possibly with no items); SKINQ_E_INVALID (subject or site NULL); SKINQ_E_STORE;
+ *         SKINQ_E_NOMEM.
+ */
+skinq_status skinq_store_repeatability(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site,
+                                       skinq_repeatability **out);
+
+/** Free a result; NULL-safe; sets *r to NULL. */
+void skinq_repeatability_free(skinq_repeatability **r);
+
+/** One metric's change at a site between its first and latest session (session means). */
+typedef struct skinq_site_change {
+    const skinq_metric_def *def; /**< the registry entry (its pattern is the metric path) */
+    char unit[16];               /**< the unit stored */
+    double first, latest;        /**< means over the photos of the first and the latest session */
+    int first_n, latest_n;       /**< photos in those sessions */
+    char first_date[16], latest_date[16];
+    double mdc95;   /**< the MDC the verdict used (absolute, the metric's unit); NaN when none is known */
+    int mdc_site;   /**< 1: the site's own repeatability (sessions with several photos), 0: the default */
+    double percent; /**< skinq_change_percent(): NaN when |first| < mdc95 */
+    int verdict;    /**< a skinq_verdict */
+} skinq_site_change;
+
+/** A site's changes; free with skinq_site_changes_free(). */
+typedef struct skinq_site_changes {
+    skinq_site_change
+        *items; /**< the registry's summarised metrics (headline >= 1) stored at the site, in its order */
+    size_t count;
+    int normalised; /**< the latest session was colour-normalised (--ref, --white or --chart): the MDCs used
+                     */
+    skinq_allocator alloc; /**< (internal) */
+} skinq_site_changes;
+
+/** 1 when a registry entry is summarised in a site's changes (and the report): headline, no wildcard. */
+int skinq_site_change_shown(const skinq_metric_def *d);
+
+/**
+ * What changed at a site: for every summarised registry metric stored there, the first and latest
+ * session means, the MDC95 (the site's own when it has repeat photos, else the registry's default
+ * for normalised or raw photos) and the verdict. `track show` and the report read this.
+ * @param out  receives the result (count 0 when nothing is stored); unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_INVALID; SKINQ_E_STORE; SKINQ_E_NOMEM.
+ */
+skinq_status skinq_store_site_changes(skinq_ctx *ctx, skinq_store *store, const char *subject,
+                                      const char *site, skinq_site_changes **out);
+
+/** Free a site's changes; NULL-safe; sets *c to NULL. */
+void skinq_site_changes_free(skinq_site_changes **c);
 
 /**
  * Write a self-contained HTML report of a subject's sites (one site if `site` is not NULL):

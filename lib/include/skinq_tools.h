@@ -167,15 +167,16 @@ skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, in
 
 /** Options of the phantom generator; fill with skinq_synth_default_options() first. */
 typedef struct skinq_synth_options {
-    size_t size;              /**< sizeof(skinq_synth_options), set by skinq_synth_default_options() */
-    const char *kind;         /**< "healing-series", "scar-stack", "texture-ladder", "chart", or "all"
-                                   (each kind in its own subfolder) */
-    uint64_t seed;            /**< same seed → byte-identical files */
-    int width, height;        /**< 0 = the kind's default (healing-series 2000×1500, scar-stack 1024²,
-                                   texture-ladder patches 512², chart 1200×800) */
-    double px_per_mm;         /**< scale of every kind but the chart (default 20) */
-    double tau_days;          /**< healing-series: time constant of the hemoglobin excess (default 3) */
-    int jpeg_quality;         /**< healing-series photos (default 92) */
+    size_t size;       /**< sizeof(skinq_synth_options), set by skinq_synth_default_options() */
+    const char *kind;  /**< "healing-series", "scar-stack", "texture-ladder", "chart", "recapture", or "all"
+                            (each kind in its own subfolder) */
+    uint64_t seed;     /**< same seed → byte-identical files */
+    int width, height; /**< 0 = the kind's default (healing-series and recapture 2000×1500, scar-stack 1024²,
+                            texture-ladder patches 512², chart 1200×800) */
+    double px_per_mm;  /**< scale of every kind but the chart (default 20) */
+    double tau_days;   /**< healing-series: time constant of the hemoglobin excess (default 3) */
+    int jpeg_quality;  /**< healing-series photos (default 92; recapture is always 85) */
+    int count;         /**< recapture: shots (2-99; 0 = the default 10) */
     const double *copy_poses; /**< healing-series: NULL, or `copies` pairs (rotation °, scale): then
                                    day00.jpg and copy_NN.jpg only, day 0's skin, white balance and
                                    exposure re-rendered under each pose about the centre (a second

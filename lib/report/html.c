@@ -9,35 +9,14 @@
 #include "io/io.h"
 #include "render/render.h"
 
-/* Which stored metrics the report shows, under which clinical item (design §2 "Clinical
- * mapping"), with a plain-language name and which direction is improvement. */
-static const struct {
-    const char *item, *path, *name;
-    int lower_is_better;
-} shown[] = {
-    {"Vascularity (redness)", "color.a.mean", "CIELAB a* (redness), mean", 1},
-    {"Vascularity (redness)", "color.a.delta_ref", "a* above reference skin", 1},
-    {"Vascularity (redness)", "color.erythema_index.mean", "erythema index, mean", 1},
-    {"Vascularity (redness)", "color.erythema_index.delta_ref", "erythema index above reference", 1},
-    {"Vascularity (redness)", "color.hemoglobin.mean", "hemoglobin (optical density), mean", 1},
-    {"Vascularity (redness)", "color.red_area_fraction", "red area fraction", 1},
-    {"Pigmentation", "color.melanin_index.mean", "melanin index, mean", 1},
-    {"Pigmentation", "color.melanin.mean", "melanin (optical density), mean", 1},
-    {"Pigmentation", "color.ita_deg.mean", "ITA° (higher = lighter)", 0},
-    {"Pigmentation", "texture.spots.count", "dark spots", 1},
-    {"Pigmentation", "texture.tone_evenness", "tone unevenness (std of L* block means)", 1},
-    {"Relief (texture and height)", "texture.roughness.sq", "roughness Sq (band-passed L*)", 1},
-    {"Relief (texture and height)", "texture.roughness.sa", "roughness Sa (band-passed L*)", 1},
-    {"Relief (texture and height)", "texture.glcm.contrast", "GLCM contrast", 1},
-    {"Relief (texture and height)", "texture.pores.density_per_cm2", "pores per cm²", 1},
-    {"Relief (texture and height)", "texture.lines.density_mm_per_cm2", "fine lines, mm per cm²", 1},
-    {"Relief (texture and height)", "scars.max_depth_mm", "deepest scar, mm", 1},
-    {"Relief (texture and height)", "scars.volume_mm3", "scar volume, mm³", 1},
-    {"Relief (texture and height)", "surface.sq_mm", "surface Sq, mm", 1},
-    {"Extent", "color.red_area_mm2", "red area", 1},
-    {"Extent", "scars.area_mm2", "scar area, mm²", 1},
-};
-#define N_SHOWN (sizeof shown / sizeof shown[0])
+/* The metrics the report shows are the registry's headline metrics that inform a clinical item
+ * (design §2 "Clinical mapping"), in its order; a site's series are indexed like the registry. */
+#define MAX_DEFS 64
+
+static int shown(const skinq_metric_def *d)
+{
+    return d->headline && d->item && !strchr(d->pattern, '*');
+}
 
 /* Every string that comes from the store is held in an allocated copy (no length limit: a
  * fixed buffer cut long site names and split one site into many) and reaches the page only
@@ -52,14 +31,28 @@ struct site {
     char *name, *first, *last;
     char *first_image, *last_image; /* photos of the first and latest sessions */
     double px_per_mm;
-    struct series s[N_SHOWN];
+    struct series s[MAX_DEFS]; /* by registry index; only shown() entries are filled */
     int sessions;
     char *last_date, *last_label; /* the session of the previous row (date and whole label) */
     int baseline;                 /* the first session carries a procedure note: treatment came after it */
     char *procedure;              /* that note */
     char *versions;               /* skinq versions that made the values ("a, b") */
     char *options;                /* the analysis options of the latest session */
+    skinq_site_changes *changes;  /* first → latest session, with MDCs and verdicts (lib/track) */
 };
+
+/* The change of one metric at a site, or NULL. */
+static const skinq_site_change *change_of(const struct site *st, const char *path)
+{
+    for (size_t i = 0; st->changes && i < st->changes->count; i++)
+        if (strcmp(st->changes->items[i].def->pattern, path) == 0)
+            return &st->changes->items[i];
+    return NULL;
+}
+
+/* "first, latest, change (%), verdict" of a change as table cells (the verdict rule: lib/core/metric_defs.c).
+ */
+static void change_cells(FILE *f, const skinq_site_change *x);
 
 struct collect {
     skinq_ctx *ctx;
@@ -157,8 +150,10 @@ static int collect_row(void *user, const skinq_store_row *r)
         if (set_str(c->ctx, &st->last_date, r->date) || set_str(c->ctx, &st->last_label, r->label))
             return c->oom = 1;
     }
-    for (size_t i = 0; i < N_SHOWN; i++) {
-        if (strcmp(r->metric, shown[i].path) == 0 && !isnan(r->value)) {
+    const skinq_metric_def *defs;
+    size_t n = skinq_metric_defs(&defs);
+    for (size_t i = 0; i < n && i < MAX_DEFS; i++) {
+        if (shown(&defs[i]) && strcmp(r->metric, defs[i].pattern) == 0 && !isnan(r->value)) {
             if (push(c->ctx, &st->s[i], r->day, r->value) != 0)
                 return c->oom = 1;
             if (set_str(c->ctx, &st->s[i].unit, r->unit))
@@ -183,12 +178,6 @@ static void html_text(FILE *f, const char *s)
         default: fputc(*s, f);
         }
     }
-}
-
-/* A unit as shown after a value: "1" (dimensionless) and none print nothing. */
-static const char *unit_shown(const struct series *s)
-{
-    return s->unit && strcmp(s->unit, "1") != 0 ? s->unit : "";
 }
 
 static void base64(FILE *f, const uint8_t *p, size_t n)
@@ -378,20 +367,16 @@ static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
     fputs("<h3>Trends</h3><table><tr><th>metric</th><th>first</th><th>latest</th><th>change</th><th></th>"
           "<th>&tau; (days)</th><th>half-life</th><th>r&sup2;</th></tr>",
           f);
-    for (size_t i = 0; i < N_SHOWN; i++) {
+    const skinq_metric_def *defs;
+    size_t n = skinq_metric_defs(&defs);
+    for (size_t i = 0; i < n && i < MAX_DEFS; i++) {
         const struct series *s = &st->s[i];
-        if (s->n < 2)
+        const skinq_site_change *x = change_of(st, defs[i].pattern);
+        if (s->n < 2 || !x)
             continue;
-        double first = s->value[0], last = s->value[s->n - 1];
-        int better = shown[i].lower_is_better ? last < first : last > first;
-        fprintf(f, "<tr><td>%s</td><td>%.4g</td><td>%.4g ", shown[i].name, first, last);
-        html_text(f, unit_shown(s));
-        fputs("</td>", f);
-        if (first != 0)
-            fprintf(f, "<td>%+.1f %%</td>", 100 * (last - first) / fabs(first));
-        else
-            fprintf(f, "<td>%+.4g</td>", last - first);
-        fprintf(f, "<td>%s</td>", last == first ? "unchanged" : better ? "improved" : "worse");
+        fprintf(f, "<tr data-metric=\"%s\" data-verdict=\"%s\"><td>%s</td>", defs[i].pattern,
+                skinq_verdict_name(x->verdict), defs[i].label);
+        change_cells(f, x);
         skinq_fit fit;
         if (series_fit(ctx, s, st->baseline, &fit)) {
             fprintf(f, "<td>%.3g", fit.tau_days);
@@ -466,10 +451,26 @@ static int series_fit(skinq_ctx *ctx, const struct series *s, int baseline, skin
     return s->n - k >= 3 && skinq_fit_exponential(ctx, s->day + k, s->value + k, s->n - k, fit) == SKINQ_OK;
 }
 
-static void metric_block(skinq_ctx *ctx, FILE *f, size_t i, const struct series *s, int baseline)
+static void change_cells(FILE *f, const skinq_site_change *x)
 {
-    fprintf(f, "<div class=\"metric\"><h4>%s <small>(", shown[i].name);
-    html_text(f, shown[i].path);
+    fprintf(f, "<td>%.4g</td><td>%.4g ", x->first, x->latest);
+    html_text(f, strcmp(x->unit, "1") ? x->unit : ""); /* dimensionless values print no unit */
+    fputs("</td>", f);
+    if (isfinite(x->percent))
+        fprintf(f, "<td>%+.1f %%</td>", x->percent);
+    else
+        fprintf(f, "<td>%+.4g</td>", x->latest - x->first);
+    fprintf(f, "<td>%s", skinq_verdict_name(x->verdict));
+    if (isfinite(x->mdc95))
+        fprintf(f, " <small>(MDC95 %.3g%s)</small>", x->mdc95, x->mdc_site ? ", this site's" : "");
+    fputs("</td>", f);
+}
+
+static void metric_block(skinq_ctx *ctx, FILE *f, const skinq_metric_def *d, const struct series *s,
+                         const skinq_site_change *x, int baseline)
+{
+    fprintf(f, "<div class=\"metric\"><h4>%s <small>(", d->label);
+    html_text(f, d->pattern);
     if (s->unit && s->unit[0]) {
         fputs(", ", f);
         html_text(f, s->unit);
@@ -480,10 +481,14 @@ static void metric_block(skinq_ctx *ctx, FILE *f, size_t i, const struct series 
     chart(f, s, have_fit ? &fit : NULL);
     double first = s->value[0], last = s->value[s->n - 1];
     fprintf(f, "<p>first %.4g, latest %.4g", first, last);
-    if (s->n >= 2 && first != 0) {
-        double pct = 100 * (last - first) / fabs(first);
-        int better = shown[i].lower_is_better ? last < first : last > first;
-        fprintf(f, " (%+.1f %%, %s)", pct, last == first ? "unchanged" : better ? "improved" : "worse");
+    if (s->n >= 2 && x) {
+        fputs(" (", f);
+        if (isfinite(x->percent))
+            fprintf(f, "%+.1f %%, ", x->percent);
+        fputs(skinq_verdict_name(x->verdict), f);
+        if (isfinite(x->mdc95))
+            fprintf(f, "; MDC95 %.3g", x->mdc95);
+        fputs(")", f);
     }
     fputs(".", f);
     if (have_fit) {
@@ -555,17 +560,19 @@ static void site_metrics(skinq_ctx *ctx, FILE *f, const struct site *s)
 {
     const char *item = NULL;
     int open = 0;
-    for (size_t i = 0; i < N_SHOWN; i++) {
+    const skinq_metric_def *defs;
+    size_t n = skinq_metric_defs(&defs);
+    for (size_t i = 0; i < n && i < MAX_DEFS; i++) {
         if (s->s[i].n == 0)
             continue;
-        if (!item || strcmp(item, shown[i].item) != 0) {
+        if (!item || strcmp(item, defs[i].item) != 0) {
             if (open)
                 fputs("</div>\n", f);
-            item = shown[i].item;
+            item = defs[i].item;
             fprintf(f, "<h3>%s</h3><div class=\"grid\">", item);
             open = 1;
         }
-        metric_block(ctx, f, i, &s->s[i], s->baseline);
+        metric_block(ctx, f, &defs[i], &s->s[i], change_of(s, defs[i].pattern), s->baseline);
     }
     if (open)
         fputs("</div>\n", f);
@@ -599,11 +606,12 @@ static void collect_free(skinq_ctx *ctx, struct collect *c)
 {
     for (int k = 0; k < c->n; k++) {
         struct site *st = &c->sites[k];
-        for (size_t i = 0; i < N_SHOWN; i++) {
+        for (size_t i = 0; i < MAX_DEFS; i++) {
             skinq_free(ctx, st->s[i].day);
             skinq_free(ctx, st->s[i].value);
             skinq_free(ctx, st->s[i].unit);
         }
+        skinq_site_changes_free(&st->changes);
         char *strs[] = {st->name,      st->first,      st->last,      st->first_image, st->last_image,
                         st->last_date, st->last_label, st->procedure, st->versions,    st->options};
         for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
@@ -616,6 +624,9 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
                                const char *out_path)
 {
     struct collect c = {.ctx = ctx};
+    if (skinq_metric_defs(NULL) > MAX_DEFS)
+        return skinq_fail(ctx, SKINQ_E_INTERNAL, "the metric registry outgrew the report (%d entries)",
+                          MAX_DEFS);
     skinq_status st = skinq_store_query(ctx, store, subject, site, NULL, collect_row, &c);
     if (st == SKINQ_OK && c.oom)
         st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory reading the store");
@@ -627,8 +638,11 @@ skinq_status skinq_report_html(skinq_ctx *ctx, skinq_store *store, const char *s
         st = skinq_atomic_open_or_stdout(ctx, out_path, &af);
     if (st == SKINQ_OK) {
         write_head(af.f, subject);
-        for (int k = 0; k < c.n && st == SKINQ_OK; k++)
-            st = write_site(ctx, af.f, &c.sites[k]);
+        for (int k = 0; k < c.n && st == SKINQ_OK; k++) {
+            st = skinq_store_site_changes(ctx, store, subject, c.sites[k].name, &c.sites[k].changes);
+            if (st == SKINQ_OK)
+                st = write_site(ctx, af.f, &c.sites[k]);
+        }
         if (st == SKINQ_OK) {
             fputs("</body></html>\n", af.f);
             st = skinq_atomic_commit(ctx, &af);

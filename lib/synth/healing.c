@@ -23,32 +23,11 @@ static const double base_od[3] = SKINQ_SYNTH_BASE_OD;
 #define TAU_SLOW 20.0      /* days: remodelling of texture and pores */
 #define PORE_DENSITY 120.0 /* per cm², before the procedure */
 #define PORES_CLOSING 0.4  /* fraction of pores that stop showing as remodelling completes */
-#define BUCKET 16          /* px: spatial hash for pores */
+#define BUCKET SYNTH_BUCKET
 
-typedef struct {
-    float x, y, sigma, depth, close_u;
-} pore;
-
-typedef struct {
-    int w, h;
-    double ppm, tau;
-    uint64_t seed;
-    double cx, cy, rx, ry; /* treated ellipse, day-0 px */
-    pore *pores;
-    int n_pores;
-    int *bucket_start, *bucket_items; /* CSR lists of pores per bucket */
-    int bw, bh;
-    int x0, y0; /* world origin of the bucket grid (world extends beyond the day-0 frame) */
-} scene;
-
-typedef struct {
-    double M[9]; /* photo pixel → day-0 pixel (homogeneous, row-major) */
-    double excess, rough, visible, wb[3], exposure;
-    int wx, wy, ww; /* white patch in photo pixels */
-    skinq_image *img;
-    const scene *sc;
-} frame;
-
+typedef synth_pore pore;
+typedef synth_scene scene;
+typedef synth_shot frame;
 static double slow_decay(double t, double a0, double a_inf)
 {
     return a_inf + (a0 - a_inf) * exp(-t / TAU_SLOW);
@@ -64,8 +43,9 @@ static double treated_weight(const scene *s, double x, double y)
     return t * t * (3 - 2 * t);
 }
 
-static skinq_status build_pores(skinq_ctx *ctx, scene *s, synth_rng *rng)
+skinq_status synth_scene_init(skinq_ctx *ctx, scene *s, synth_rng *rng)
 {
+    s->cx = 0.6 * s->w, s->cy = 0.5 * s->h, s->rx = 0.18 * s->w, s->ry = 0.22 * s->h;
     /* the world is the day-0 frame plus a 12 % margin on every side (poses move within it) */
     int mx = s->w * 12 / 100 + BUCKET, my = s->h * 12 / 100 + BUCKET;
     s->x0 = -mx;
@@ -84,7 +64,7 @@ static skinq_status build_pores(skinq_ctx *ctx, scene *s, synth_rng *rng)
         p->x = (float)(s->x0 + synth_uniform(rng) * s->bw * BUCKET);
         p->y = (float)(s->y0 + synth_uniform(rng) * s->bh * BUCKET);
         p->sigma = (float)(synth_range(rng, 0.04, 0.09) * s->ppm); /* 0.1–0.2 mm across */
-        p->depth = (float)synth_range(rng, 0.25, 0.35);
+        p->depth = (float)synth_range(rng, 0.25, 0.35); /* every pore above the detector's weakest */
         p->close_u = (float)synth_uniform(rng);
     }
     /* counting sort into buckets */
@@ -131,6 +111,27 @@ static double pore_shade(const scene *s, double x, double y, double visible)
     return dip > 0.6 ? 0.4 : 1 - dip;
 }
 
+/* What the light and the camera add at photo pixel (x, y): a linear light falloff across the
+ * field (grad at the frame's edge along grad_deg) and sensor noise (shot plus read noise, a
+ * Gaussian per pixel and channel hashed from the position, so threads do not matter). */
+static void camera(const frame *f, int x, int y, double lin[3])
+{
+    const skinq_image *img = f->img;
+    double a = f->grad_deg * 3.14159265358979323846 / 180, ux = cos(a), uy = sin(a);
+    double hx = img->width / 2.0, hy = img->height / 2.0, reach = fabs(ux) * hx + fabs(uy) * hy;
+    double light = 1 + f->grad * ((x + 0.5 - hx) * ux + (y + 0.5 - hy) * uy) / reach;
+    synth_rng r = {f->noise_seed ^ ((uint64_t)y * 0x9e3779b97f4a7c15ULL) ^
+                   ((uint64_t)x * 0xc2b2ae3d27d4eb4fULL)};
+    for (int c = 0; c < 3; c++) {
+        lin[c] *= light;
+        if (f->noise == 0)
+            continue;
+        double u1 = 1 - synth_uniform(&r), u2 = synth_uniform(&r); /* Box–Muller, u1 in (0, 1] */
+        double g = sqrt(-2 * log(u1)) * cos(2 * 3.14159265358979323846 * u2);
+        lin[c] += g * f->noise * sqrt((lin[c] > 0 ? lin[c] : 0) + 0.04);
+    }
+}
+
 static void render_rows(void *user, int task, int thread)
 {
     (void)thread;
@@ -160,13 +161,19 @@ static void render_rows(void *user, int task, int thread)
                     lin[c] = shade * pow(10.0, -od) * f->wb[c] * f->exposure;
                 }
             }
+            if (f->grad != 0 || f->noise != 0)
+                camera(f, x, y, lin);
             for (int c = 0; c < 3; c++)
                 row[3 * x + c] = synth_srgb8(lin[c]);
         }
     }
 }
 
-/* The pose: photo pixel p → world = c + s·R(θ)·(p − c) + t, as a 3×3 matrix. */
+void synth_render(skinq_ctx *ctx, frame *f)
+{
+    skinq_parallel_for(ctx, (f->img->height + 63) / 64, render_rows, f);
+}
+
 static void pose_matrix(double M[9], double cx, double cy, double deg, double scale, double tx, double ty)
 {
     double a = deg * 3.14159265358979323846 / 180, co = scale * cos(a), si = scale * sin(a);
@@ -175,12 +182,42 @@ static void pose_matrix(double M[9], double cx, double cy, double deg, double sc
     M[6] = 0, M[7] = 0, M[8] = 1;
 }
 
-static cJSON *numbers(const double *v, int n)
+void synth_shot_pose(frame *f, synth_rng *rng, int first)
+{
+    const scene *s = f->sc;
+    f->deg = first ? 0 : synth_range(rng, -5, 5);
+    f->scale = first ? 1 : synth_range(rng, 0.95, 1.05);
+    f->tx = first ? 0 : synth_range(rng, -0.03, 0.03) * s->w;
+    f->ty = first ? 0 : synth_range(rng, -0.03, 0.03) * s->w;
+    pose_matrix(f->M, s->w / 2.0, s->h / 2.0, f->deg, f->scale, f->tx, f->ty);
+}
+
+cJSON *synth_numbers(const double *v, int n)
 {
     cJSON *a = cJSON_CreateArray();
     for (int i = 0; i < n; i++)
         cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
     return a;
+}
+
+void synth_scene_truth(cJSON *truth, const scene *s, const char *region)
+{
+    cJSON *model = cJSON_AddObjectToObject(truth, "colour_model");
+    cJSON_AddStringToObject(
+        model, "formula", "R_c = shading * 10^-(mel*MEL_c + hb*HB_c + BASE_c) * wb_c * exposure; sRGB 8-bit");
+    cJSON_AddItemToObject(model, "melanin_od", synth_numbers(melanin_od, 3));
+    cJSON_AddItemToObject(model, "hemoglobin_od", synth_numbers(hemoglobin_od, 3));
+    cJSON_AddItemToObject(model, "base_od", synth_numbers(base_od, 3));
+    cJSON_AddNumberToObject(model, "melanin_mean", MELANIN);
+    cJSON_AddNumberToObject(model, "hemoglobin_mean", HEMOGLOBIN);
+    cJSON *tr = cJSON_AddObjectToObject(truth, region);
+    double c[2] = {s->cx, s->cy}, r[2] = {s->rx, s->ry};
+    cJSON_AddItemToObject(tr, "center_px", synth_numbers(c, 2));
+    cJSON_AddItemToObject(tr, "radii_px", synth_numbers(r, 2));
+    cJSON_AddNumberToObject(tr, "area_mm2", 3.14159265358979323846 * s->rx * s->ry / (s->ppm * s->ppm));
+    cJSON_AddStringToObject(tr, "mask", "mask.png");
+    double ref[4] = {round(0.06 * s->w), round(0.38 * s->h), round(0.16 * s->w), round(0.24 * s->h)};
+    cJSON_AddItemToObject(truth, "reference_rect", synth_numbers(ref, 4));
 }
 
 /* truth.json's scene: kind, sizes, the procedure, the colour model, the treated ellipse and the
@@ -198,27 +235,11 @@ static cJSON *healing_truth(cJSON *truth, const skinq_synth_options *o, const sc
     cJSON_AddNumberToObject(truth, "hemoglobin_excess_after_procedure", EXCESS0);
     cJSON_AddStringToObject(truth, "procedure",
                             "right after the day-0 photo: excess(t) = E0·exp(-t/tau) for t > 0, 0 on day 0");
-    cJSON *model = cJSON_AddObjectToObject(truth, "colour_model");
-    cJSON_AddStringToObject(
-        model, "formula", "R_c = shading * 10^-(mel*MEL_c + hb*HB_c + BASE_c) * wb_c * exposure; sRGB 8-bit");
-    cJSON_AddItemToObject(model, "melanin_od", numbers(melanin_od, 3));
-    cJSON_AddItemToObject(model, "hemoglobin_od", numbers(hemoglobin_od, 3));
-    cJSON_AddItemToObject(model, "base_od", numbers(base_od, 3));
-    cJSON_AddNumberToObject(model, "melanin_mean", MELANIN);
-    cJSON_AddNumberToObject(model, "hemoglobin_mean", HEMOGLOBIN);
-    cJSON *tr = cJSON_AddObjectToObject(truth, "treated");
-    double c[2] = {s->cx, s->cy}, r[2] = {s->rx, s->ry};
-    cJSON_AddItemToObject(tr, "center_px", numbers(c, 2));
-    cJSON_AddItemToObject(tr, "radii_px", numbers(r, 2));
-    cJSON_AddNumberToObject(tr, "area_mm2", 3.14159265358979323846 * s->rx * s->ry / (s->ppm * s->ppm));
-    cJSON_AddStringToObject(tr, "mask", "mask.png");
-    double ref[4] = {round(0.06 * s->w), round(0.38 * s->h), round(0.16 * s->w), round(0.24 * s->h)};
-    cJSON_AddItemToObject(truth, "reference_rect", numbers(ref, 4));
+    synth_scene_truth(truth, s, "treated");
     return cJSON_AddArrayToObject(truth, "images");
 }
 
-/* mask.png: the treated region, in day-0 pixel coordinates. */
-static skinq_status healing_mask(skinq_ctx *ctx, const char *dir, const scene *s)
+skinq_status synth_scene_mask(skinq_ctx *ctx, const char *dir, const scene *s)
 {
     skinq_image *mask = NULL;
     skinq_status st = skinq_image_new(ctx, s->w, s->h, 1, 8, &mask);
@@ -232,64 +253,138 @@ static skinq_status healing_mask(skinq_ctx *ctx, const char *dir, const scene *s
     return st;
 }
 
+void synth_white_patch(frame *f, int w)
+{
+    f->ww = w / 14;
+    f->wx = w - f->ww - w / 40;
+    f->wy = w / 40;
+}
+
+double synth_pore_density(const scene *s, double visible)
+{
+    int n = 0;
+    for (int i = 0; i < s->n_pores; i++)
+        n += s->pores[i].close_u < visible;
+    return n / ((double)(s->bw * BUCKET) * (s->bh * BUCKET) / (s->ppm * s->ppm) / 100.0);
+}
+
+skinq_status synth_shot_write(skinq_ctx *ctx, const char *dir, const char *name, const skinq_image *img,
+                              int quality)
+{
+    char path[4096];
+    skinq_jpeg_options jo;
+    skinq_jpeg_default_options(&jo);
+    jo.quality = quality;
+    skinq_status st = synth_path(ctx, path, sizeof path, dir, name);
+    return st == SKINQ_OK ? skinq_jpeg_write(ctx, path, img, &jo) : st;
+}
+
+void synth_shot_truth(cJSON *im, const frame *f, int jpeg_quality)
+{
+    cJSON_AddItemToObject(im, "transform", synth_numbers(f->M, 9));
+    cJSON_AddNumberToObject(im, "rotation_deg", f->deg);
+    cJSON_AddNumberToObject(im, "scale", f->scale);
+    double shift[2] = {f->tx, f->ty};
+    cJSON_AddItemToObject(im, "shift_px", synth_numbers(shift, 2));
+    cJSON_AddItemToObject(im, "wb_gains", synth_numbers(f->wb, 3));
+    cJSON_AddNumberToObject(im, "exposure", f->exposure);
+    cJSON_AddNumberToObject(im, "jpeg_quality", jpeg_quality);
+    double white[4] = {f->wx, f->wy, f->ww, f->ww};
+    cJSON_AddItemToObject(im, "white_rect", synth_numbers(white, 4));
+    cJSON_AddNumberToObject(im, "white_reflectance", 0.8);
+}
+
 /* Day d's photo (pose, white balance and exposure drawn from rng; the healing state at its day)
  * rendered into img and written, and its entry in `images`. A copy (pose: rotation °, scale as the
- * photo shows it; d = 0) is written as `name`. */
-static skinq_status healing_day(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, const scene *s,
-                                synth_rng *rng, int d, const double *pose, const char *copy_name,
-                                skinq_image *img, cJSON *images)
+ * photo shows the skin; d = 0) is written as copy_name. */
+static skinq_status healing_shot(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir,
+                                 const scene *s, synth_rng *rng, int d, const double *pose,
+                                 const char *copy_name, skinq_image *img, cJSON *images)
 {
-    frame f = {{0}, 0, 0, 0, {1, 1, 1}, 1, 0, 0, 0, img, s};
+    frame f = {.wb = {1, 1, 1}, .exposure = 1, .img = img, .sc = s};
     double t = days[d];
-    double deg = d ? synth_range(rng, -5, 5) : 0, scale = d ? synth_range(rng, 0.95, 1.05) : 1;
-    double tx = d ? synth_range(rng, -0.03, 0.03) * s->w : 0,
-           ty = d ? synth_range(rng, -0.03, 0.03) * s->w : 0;
-    if (pose) /* the matrix maps photo pixels onto the world: a photo showing the skin larger has a smaller
-                 one */
-        deg = pose[0], scale = 1 / pose[1];
-    pose_matrix(f.M, s->w / 2.0, s->h / 2.0, deg, scale, tx, ty);
+    synth_shot_pose(&f, rng, d == 0);
+    if (pose) { /* the matrix maps photo pixels onto the world: showing the skin larger is a smaller scale */
+        f.deg = pose[0], f.scale = 1 / pose[1];
+        pose_matrix(f.M, s->w / 2.0, s->h / 2.0, f.deg, f.scale, f.tx, f.ty);
+    }
     for (int c = 0; c < 3; c++)
         f.wb[c] = synth_range(rng, 0.93, 1.07);
     f.exposure = synth_range(rng, 0.92, 1.06);
     f.excess = t > 0 ? EXCESS0 * exp(-t / s->tau) : 0;
     f.rough = slow_decay(t, 0.10, 0.04);
     f.visible = slow_decay(t, 1.0, 1.0 - PORES_CLOSING);
-    f.ww = s->w / 14;
-    f.wx = s->w - f.ww - s->w / 40;
-    f.wy = s->w / 40;
-    skinq_parallel_for(ctx, (s->h + 63) / 64, render_rows, &f);
-    char name[32], path[4096];
-    snprintf(name, sizeof name, "%s", copy_name ? copy_name : "");
-    if (!copy_name)
+    synth_white_patch(&f, s->w);
+    synth_render(ctx, &f);
+    char name[32];
+    if (copy_name)
+        snprintf(name, sizeof name, "%s", copy_name);
+    else
         snprintf(name, sizeof name, "day%02d.jpg", days[d]);
-    skinq_jpeg_options jo;
-    skinq_jpeg_default_options(&jo);
-    jo.quality = o->jpeg_quality;
-    skinq_status st = synth_path(ctx, path, sizeof path, dir, name);
-    if (st == SKINQ_OK)
-        st = skinq_jpeg_write(ctx, path, img, &jo);
-    int visible = 0;
-    for (int i = 0; i < s->n_pores; i++)
-        visible += s->pores[i].close_u < f.visible;
-    double world_cm2 = (double)(s->bw * BUCKET) * (s->bh * BUCKET) / (s->ppm * s->ppm) / 100.0;
+    skinq_status st = synth_shot_write(ctx, dir, name, img, o->jpeg_quality);
     cJSON *im = cJSON_CreateObject();
     cJSON_AddStringToObject(im, "file", name);
     cJSON_AddNumberToObject(im, "day", t);
     cJSON_AddNumberToObject(im, "hemoglobin_excess", f.excess);
     cJSON_AddNumberToObject(im, "roughness_scale", f.rough);
-    cJSON_AddNumberToObject(im, "pore_density_per_cm2", visible / world_cm2);
-    cJSON_AddItemToObject(im, "transform", numbers(f.M, 9));
-    cJSON_AddNumberToObject(im, "rotation_deg", deg);
-    cJSON_AddNumberToObject(im, "scale", scale);
-    double shift[2] = {tx, ty};
-    cJSON_AddItemToObject(im, "shift_px", numbers(shift, 2));
-    cJSON_AddItemToObject(im, "wb_gains", numbers(f.wb, 3));
-    cJSON_AddNumberToObject(im, "exposure", f.exposure);
-    cJSON_AddNumberToObject(im, "jpeg_quality", o->jpeg_quality);
-    double white[4] = {f.wx, f.wy, f.ww, f.ww};
-    cJSON_AddItemToObject(im, "white_rect", numbers(white, 4));
-    cJSON_AddNumberToObject(im, "white_reflectance", 0.8);
+    cJSON_AddNumberToObject(im, "pore_density_per_cm2", synth_pore_density(s, f.visible));
+    synth_shot_truth(im, &f, o->jpeg_quality);
     cJSON_AddItemToArray(images, im);
+    return st;
+}
+
+static skinq_status healing_day(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, const scene *s,
+                                synth_rng *rng, int d, skinq_image *img, cJSON *images)
+{
+    return healing_shot(ctx, o, dir, s, rng, d, NULL, NULL, img, images);
+}
+
+/* With copy_poses: day 0, then each copy (copy_NN.jpg, listed in `images` after it): day 0's skin,
+ * white balance and exposure (the same draws) under its pose. */
+static skinq_status healing_copies(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir,
+                                   const scene *s, synth_rng *rng, int i, skinq_image *img, cJSON *images)
+{
+    (void)i;
+    const synth_rng day0 = *rng;
+    skinq_status st = healing_day(ctx, o, dir, s, rng, 0, img, images);
+    for (int k = 0; k < o->copies && st == SKINQ_OK; k++) {
+        synth_rng r = day0;
+        char name[32];
+        snprintf(name, sizeof name, "copy_%02d.jpg", k);
+        st = healing_shot(ctx, o, dir, s, &r, 0, o->copy_poses + 2 * k, name, img, images);
+    }
+    return st;
+}
+
+void synth_scene_free(skinq_ctx *ctx, scene *s)
+{
+    skinq_free(ctx, s->pores);
+    skinq_free(ctx, s->bucket_start);
+    skinq_free(ctx, s->bucket_items);
+}
+
+skinq_status synth_photograph(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, scene *s,
+                              const synth_series *series)
+{
+    if (s->w < 64 || s->h < 64)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "%s needs at least 64x64 pixels", series->kind);
+    synth_rng rng = {s->seed};
+    skinq_status st = synth_scene_init(ctx, s, &rng);
+    cJSON *truth = cJSON_CreateObject(), *images = NULL;
+    skinq_image *img = NULL;
+    if (st == SKINQ_OK)
+        st = skinq_image_new(ctx, s->w, s->h, 3, 8, &img);
+    if (st == SKINQ_OK) {
+        images = series->truth(truth, o, s);
+        st = synth_scene_mask(ctx, dir, s);
+    }
+    for (int i = 0; i < series->count && st == SKINQ_OK; i++)
+        st = series->shot(ctx, o, dir, s, &rng, i, img, images);
+    if (st == SKINQ_OK)
+        st = synth_save_json(ctx, dir, "truth.json", truth);
+    cJSON_Delete(truth);
+    skinq_image_free(&img);
+    synth_scene_free(ctx, s);
     return st;
 }
 
@@ -301,35 +396,7 @@ skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, 
     s.ppm = o->px_per_mm;
     s.tau = o->tau_days;
     s.seed = o->seed * 0x9e3779b97f4a7c15ULL + 0x4845414cULL; /* "HEAL" */
-    if (s.w < 64 || s.h < 64)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "healing-series needs at least 64x64 pixels");
-    s.cx = 0.6 * s.w, s.cy = 0.5 * s.h, s.rx = 0.18 * s.w, s.ry = 0.22 * s.h;
-    synth_rng rng = {s.seed};
-    skinq_status st = build_pores(ctx, &s, &rng);
-    cJSON *truth = cJSON_CreateObject(), *images = NULL;
-    skinq_image *img = NULL;
-    if (st == SKINQ_OK)
-        st = skinq_image_new(ctx, s.w, s.h, 3, 8, &img);
-    if (st == SKINQ_OK) {
-        images = healing_truth(truth, o, &s);
-        st = healing_mask(ctx, dir, &s);
-    }
-    synth_rng day0 = rng; /* the copies share day 0's white balance and exposure */
-    for (int d = 0; d < (o->copies ? 1 : N_DAYS) && st == SKINQ_OK; d++)
-        st = healing_day(ctx, o, dir, &s, &rng, d, NULL, NULL, img, images);
-    cJSON *copies = o->copies && st == SKINQ_OK ? cJSON_AddArrayToObject(truth, "copies") : NULL;
-    for (int k = 0; k < o->copies && st == SKINQ_OK; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "copy_%02d.jpg", k);
-        synth_rng r = day0;
-        st = healing_day(ctx, o, dir, &s, &r, 0, o->copy_poses + 2 * k, name, img, copies);
-    }
-    if (st == SKINQ_OK)
-        st = synth_save_json(ctx, dir, "truth.json", truth);
-    cJSON_Delete(truth);
-    skinq_image_free(&img);
-    skinq_free(ctx, s.pores);
-    skinq_free(ctx, s.bucket_start);
-    skinq_free(ctx, s.bucket_items);
-    return st;
+    const synth_series days_series = {"healing-series", N_DAYS, healing_truth, healing_day};
+    const synth_series copies_series = {"healing-series", 1, healing_truth, healing_copies};
+    return synth_photograph(ctx, o, dir, &s, o->copies ? &copies_series : &days_series);
 }

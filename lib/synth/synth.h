@@ -31,9 +31,80 @@ skinq_status synth_save_json(skinq_ctx *ctx, const char *dir, const char *name, 
 /** dir/name into buf; SKINQ_E_INVALID when it does not fit. */
 skinq_status synth_path(skinq_ctx *ctx, char *buf, size_t n, const char *dir, const char *name);
 
+/* ---- the healing series' skin (healing.c), which the recapture phantom photographs too ---- */
+
+#define SYNTH_BUCKET 16 /* px: spatial hash for pores */
+
+typedef struct synth_pore {
+    float x, y, sigma, depth, close_u;
+} synth_pore;
+
+/** One skin site: a continuous field in the first photo's pixel coordinates ("world"). */
+typedef struct synth_scene {
+    int w, h;
+    double ppm, tau;
+    uint64_t seed;
+    double cx, cy, rx, ry; /* the treated (or measured) ellipse, world px */
+    synth_pore *pores;
+    int n_pores;
+    int *bucket_start, *bucket_items; /* CSR lists of pores per bucket */
+    int bw, bh;
+    int x0, y0; /* world origin of the bucket grid (the world extends beyond the first frame) */
+} synth_scene;
+
+/** One photograph of a scene: pose, light, skin state and what the camera adds. */
+typedef struct synth_shot {
+    double M[9];               /* photo pixel → world pixel (homogeneous, row-major) */
+    double deg, scale, tx, ty; /* the pose M was made from */
+    double excess, rough, visible, wb[3], exposure;
+    int wx, wy, ww; /* white patch in photo pixels */
+    skinq_image *img;
+    const synth_scene *sc;
+    double grad, grad_deg; /* light falloff: 1 ± grad from frame centre to edge along grad_deg; 0 = none */
+    double noise;          /* sensor noise: σ² = noise²·(linear value + 0.04) in linear RGB; 0 = none */
+    uint64_t noise_seed;
+} synth_shot;
+
+/** The scene's ellipse and pores (w, h, ppm, seed set); free with synth_scene_free(). */
+skinq_status synth_scene_init(skinq_ctx *ctx, synth_scene *s, synth_rng *rng);
+void synth_scene_free(skinq_ctx *ctx, synth_scene *s);
+/** Render a shot into f->img (threaded over rows). */
+void synth_render(skinq_ctx *ctx, synth_shot *f);
+/** The shot's pose drawn from rng (rotation ±5°, scale ±5 %, shift ±3 % of the width; none for
+ * the first shot, framed as the world) and its matrix: photo p → world c + s·R(θ)·(p − c) + t. */
+void synth_shot_pose(synth_shot *f, synth_rng *rng, int first);
+/** The white patch of a shot: a square near the top-right corner of the frame. */
+void synth_white_patch(synth_shot *f, int w);
+/** Pores visible in a shot, per cm² of the world. */
+double synth_pore_density(const synth_scene *s, double visible);
+/** dir/mask.png: the scene's ellipse in world (first photo) pixels. */
+skinq_status synth_scene_mask(skinq_ctx *ctx, const char *dir, const synth_scene *s);
+/** truth.json's colour model, the ellipse (under `region`) and reference_rect. */
+void synth_scene_truth(cJSON *truth, const synth_scene *s, const char *region);
+/** A shot's pose, light and camera fields appended to its truth entry. */
+void synth_shot_truth(cJSON *im, const synth_shot *f, int jpeg_quality);
+/** Write the shot's image as dir/name (JPEG at `quality`). */
+skinq_status synth_shot_write(skinq_ctx *ctx, const char *dir, const char *name, const skinq_image *img,
+                              int quality);
+cJSON *synth_numbers(const double *v, int n);
+
+/** A series of photographs of one scene: its truth's head (returns the "images" array) and shot i. */
+typedef struct synth_series {
+    const char *kind;
+    int count;
+    cJSON *(*truth)(cJSON *truth, const skinq_synth_options *o, const synth_scene *s);
+    skinq_status (*shot)(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, const synth_scene *s,
+                         synth_rng *rng, int i, skinq_image *img, cJSON *images);
+} synth_series;
+
+/** Photograph a scene (w, h, ppm, seed set): the scene, mask.png, every shot, truth.json. */
+skinq_status synth_photograph(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, synth_scene *s,
+                              const synth_series *series);
+
 skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_scar_stack(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_chart(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
+skinq_status synth_recapture(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 
 #endif

@@ -549,3 +549,129 @@ skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subje
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? SKINQ_OK : db_fail(ctx, s, "listing failed");
 }
+
+void skinq_repeatability_free(skinq_repeatability **pr)
+{
+    if (!pr || !*pr)
+        return;
+    skinq_allocator a = (*pr)->alloc;
+    skinq_free_raw(&a, (*pr)->items);
+    skinq_free_raw(&a, *pr);
+    *pr = NULL;
+}
+
+/* One metric's running sums while its rows stream by (ordered by metric, session). */
+typedef struct pooled {
+    skinq_repeatability_item it;
+    int64_t session; /* the session whose values are in vals */
+    double *vals;
+    int nv, cap;
+    double ss; /* Σ over finished sessions of Σ (x − session mean)² */
+} pooled;
+
+/* Close the current session: its squared deviations join the pool when it has 2 or more values. */
+static void pool_session(pooled *p)
+{
+    if (p->nv >= 2) {
+        double mean = 0;
+        for (int i = 0; i < p->nv; i++)
+            mean += p->vals[i];
+        mean /= p->nv;
+        for (int i = 0; i < p->nv; i++)
+            p->ss += (p->vals[i] - mean) * (p->vals[i] - mean);
+        p->it.sessions++;
+        p->it.n += p->nv;
+        p->it.df += p->nv - 1;
+    }
+    p->nv = 0;
+}
+
+/* Close the current metric: append it when some session had 2 values. */
+static skinq_status pool_metric(skinq_ctx *ctx, pooled *p, skinq_repeatability *r, size_t *cap)
+{
+    pool_session(p);
+    if (p->it.df > 0) {
+        if (r->count == *cap) {
+            size_t nc = *cap ? 2 * *cap : 64;
+            skinq_repeatability_item *v = skinq_realloc(ctx, r->items, *cap * sizeof *v, nc * sizeof *v);
+            if (!v)
+                return SKINQ_E_NOMEM;
+            r->items = v;
+            *cap = nc;
+        }
+        p->it.sd = sqrt(p->ss / p->it.df);
+        p->it.mdc95 = skinq_mdc95(p->it.sd);
+        r->items[r->count++] = p->it;
+    }
+    memset(&p->it, 0, sizeof p->it);
+    p->ss = 0;
+    return SKINQ_OK;
+}
+
+static skinq_status pool_value(skinq_ctx *ctx, pooled *p, int64_t session, double x)
+{
+    if (session != p->session)
+        pool_session(p);
+    p->session = session;
+    if (p->nv == p->cap) {
+        int nc = p->cap ? 2 * p->cap : 16;
+        double *v = skinq_realloc(ctx, p->vals, (size_t)p->cap * sizeof *v, (size_t)nc * sizeof *v);
+        if (!v)
+            return SKINQ_E_NOMEM;
+        p->vals = v;
+        p->cap = nc;
+    }
+    p->vals[p->nv++] = x;
+    return SKINQ_OK;
+}
+
+skinq_status skinq_store_repeatability(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site,
+                                       skinq_repeatability **out)
+{
+    if (!s || !subject || !site || !out)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "store repeatability needs a store, a subject and a site");
+    static const char sql[] =
+        "SELECT m.metric, coalesce(m.unit, ''), im.session_id, m.value "
+        "FROM measurements m JOIN images im ON im.id = m.image_id JOIN sessions se ON se.id = im.session_id "
+        "JOIN sites si ON si.id = se.site_id JOIN subjects su ON su.id = si.subject_id "
+        "WHERE su.name = ?1 AND si.name = ?2 AND m.value IS NOT NULL "
+        "ORDER BY m.metric, im.session_id, im.id";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(ctx, s, "cannot query");
+    sqlite3_bind_text(st, 1, subject, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, site, -1, SQLITE_TRANSIENT);
+    skinq_repeatability *r = skinq_calloc(ctx, 1, sizeof *r);
+    pooled p = {.session = -1};
+    size_t cap = 0;
+    skinq_status res = r ? SKINQ_OK : SKINQ_E_NOMEM;
+    if (r)
+        r->alloc = ctx->alloc;
+    int rc = SQLITE_DONE;
+    while (res == SKINQ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *metric = text(st, 0);
+        double x = sqlite3_column_double(st, 3);
+        if (!skinq_metric_repeatable(metric) || !isfinite(x))
+            continue;
+        if (strcmp(metric, p.it.path) != 0) {
+            res = pool_metric(ctx, &p, r, &cap);
+            snprintf(p.it.path, sizeof p.it.path, "%s", metric);
+            snprintf(p.it.unit, sizeof p.it.unit, "%s", text(st, 1));
+            p.session = -1;
+        }
+        if (res == SKINQ_OK)
+            res = pool_value(ctx, &p, sqlite3_column_int64(st, 2), x);
+    }
+    if (res == SKINQ_OK && rc != SQLITE_DONE)
+        res = db_fail(ctx, s, "repeatability query failed");
+    if (res == SKINQ_OK)
+        res = pool_metric(ctx, &p, r, &cap);
+    sqlite3_finalize(st);
+    skinq_free(ctx, p.vals);
+    if (res != SKINQ_OK) {
+        skinq_repeatability_free(&r);
+        return res;
+    }
+    *out = r;
+    return SKINQ_OK;
+}

@@ -27,8 +27,11 @@ run "$SKINQ" trend --store "$store" --subject S01 --site scar --metric color.a.m
 expect_rc 4 "two points"
 expect_one_line_error "at least 3 points"
 run "$SKINQ" trend --store "$store" --subject S01 --site cheek --metric no.such.metric
-expect_rc 4 "unknown metric"
+expect_rc 2 "unknown metric (not in the registry)"
 expect_one_line_error "no.such.metric"
+run "$SKINQ" trend --store "$store" --subject S01 --site cheek --metric scars.max_depth_mm
+expect_rc 4 "a known metric with nothing stored"
+expect_one_line_error "scars.max_depth_mm"
 run "$SKINQ" trend --store "$T/none.db" --subject S01 --site cheek --metric color.a.mean
 expect_rc 5 "missing store"
 expect_one_line_error "none.db"

@@ -51,7 +51,7 @@ expect_rc 0 "no-align"
 expect_json_path alignment.method none
 run "$SKINQ" compare "$H/day00.jpg" "$H/day01.jpg" --csv
 expect_rc 0 "csv"
-if head -1 "$T/out" | grep -qx 'metric,before,after,change,percent,improved,unit'; then ok; else bad "csv header"; fi
+if head -1 "$T/out" | grep -qx 'metric,before,after,change,percent,mdc95,verdict,improved,unit'; then ok; else bad "csv header"; fi
 expect_out_contains "color.a.mean,"
 run "$SKINQ" compare "$H/day00.jpg" "$H/day01.jpg"
 expect_rc 0 "text"

@@ -706,10 +706,72 @@ static void test_report_alloc_failures(void **state)
     assert_null(strstr(html, "photo not available"));
 }
 
+/* A site's own repeatability with values whose pooled SD is known by hand: session 1 holds 1, 2, 3
+ * (mean 2, squares 1 + 0 + 1 = 2), session 2 holds 10, 14 (mean 12, squares 4 + 4 = 8), session 3
+ * one photo (no within-session spread): SD = sqrt((2 + 8) / ((3 − 1) + (2 − 1))) = sqrt(10/3). */
+static void test_repeatability(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_store *s = NULL;
+    assert_int_equal(skinq_store_open(ctx, P("rep.db"), &s), SKINQ_OK);
+    skinq_repeatability *r = NULL;
+    assert_int_equal(skinq_store_repeatability(ctx, s, "S01", "cheek", &r), SKINQ_OK);
+    assert_int_equal(r->count, 0); /* nothing stored */
+    skinq_repeatability_free(&r);
+    static const struct {
+        const char *date;
+        double a, contrast;
+    } photos[] = {{"2026-03-01", 1, 7},  {"2026-03-01", 2, 7},  {"2026-03-01", 3, NAN},
+                  {"2026-03-08", 10, 5}, {"2026-03-08", 14, 6}, {"2026-03-15", 99, 1}};
+    for (unsigned i = 0; i < sizeof photos / sizeof photos[0]; i++) {
+        skinq_metrics m = {0};
+        assert_int_equal(skinq_metrics_add(ctx, &m, "color.a.mean", photos[i].a, "a*"), SKINQ_OK);
+        assert_int_equal(skinq_metrics_add(ctx, &m, "texture.glcm.contrast", photos[i].contrast, "1"),
+                         SKINQ_OK);
+        assert_int_equal(skinq_metrics_add(ctx, &m, "texture.psd.tiles", 10 + i, "1"), SKINQ_OK);
+        assert_int_equal(skinq_metrics_add(ctx, &m, "alignment.rms_px", 0.5 + i, "px"), SKINQ_OK);
+        char sha[65];
+        fake_sha(sha, 100 + i);
+        skinq_store_entry e = entry("S01", "cheek", photos[i].date, sha, &m);
+        assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_OK);
+        if (i == 0) { /* one photo in every session so far: no repeatability yet */
+            assert_int_equal(skinq_store_repeatability(ctx, s, "S01", "cheek", &r), SKINQ_OK);
+            assert_int_equal(r->count, 0);
+            skinq_repeatability_free(&r);
+        }
+        skinq_metrics_free(&m);
+    }
+    assert_int_equal(skinq_store_repeatability(ctx, s, "S01", "cheek", &r), SKINQ_OK);
+    assert_int_equal(r->count, 2); /* tile count and alignment figures are not measurements of skin */
+    const skinq_repeatability_item *a = &r->items[0], *c = &r->items[1];
+    assert_string_equal(a->path, "color.a.mean");
+    assert_string_equal(a->unit, "a*");
+    assert_int_equal(a->sessions, 2);
+    assert_int_equal(a->n, 5);
+    assert_int_equal(a->df, 3);
+    assert_true(fabs(a->sd - (sqrt(10.0 / 3.0))) < 1e-12);
+    assert_true(fabs(a->mdc95 - (1.96 * sqrt(2.0) * sqrt(10.0 / 3.0))) < 1e-12);
+    /* contrast: session 1 has 7, 7 (the NaN is left out), session 2 has 5, 6: sqrt(0.5 / 2) */
+    assert_string_equal(c->path, "texture.glcm.contrast");
+    assert_int_equal(c->sessions, 2);
+    assert_int_equal(c->n, 4);
+    assert_int_equal(c->df, 2);
+    assert_true(fabs(c->sd - (0.5)) < 1e-12);
+    skinq_repeatability_free(&r);
+    assert_null(r);
+    assert_int_equal(skinq_store_repeatability(ctx, s, "S01", "forehead", &r), SKINQ_OK);
+    assert_int_equal(r->count, 0); /* another site: nothing */
+    skinq_repeatability_free(&r);
+    skinq_store_close(&s);
+    skinq_ctx_close(&ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_repeatability),
         cmocka_unit_test(test_sites_and_duplicates),
         cmocka_unit_test(test_foreign_files),
         cmocka_unit_test(test_refused_files_untouched),

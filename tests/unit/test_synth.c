@@ -47,11 +47,12 @@ static void test_deterministic(void **state)
     make(ctx, "all", 5, 320, 240, "a");
     make(ctx, "all", 5, 320, 240, "b");
     make(ctx, "healing-series", 6, 320, 240, "c");
-    const char *files[] = {"scar-stack/light_3.png",     "scar-stack/height.png",
-                           "texture-ladder/patch_4.png", "healing-series/day00.jpg",
-                           "healing-series/day14.jpg",   "healing-series/mask.png",
-                           "healing-series/truth.json",  "chart/chart.png",
-                           "chart/truth.json",           "chart/chart.json"};
+    const char *files[] = {
+        "scar-stack/light_3.png",    "scar-stack/height.png",    "texture-ladder/patch_4.png",
+        "healing-series/day00.jpg",  "healing-series/day14.jpg", "healing-series/mask.png",
+        "healing-series/truth.json", "chart/chart.png",          "chart/truth.json",
+        "chart/chart.json",          "recapture/shot01.jpg",     "recapture/shot07.jpg",
+        "recapture/truth.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char ha[65], hb[65];
         assert_int_equal(skinq_file_sha256(ctx, P("a", files[i]), ha), SKINQ_OK);

@@ -1,0 +1,190 @@
+/* metric_defs.c -- the one registry of what every metric path means: unit, label, clinical item,
+ * direction of improvement and default minimal detectable change; and the verdict rule. */
+#include <math.h>
+#include <string.h>
+
+#include "core.h"
+
+#define NM NAN /* MDC not measured */
+#define RC "recapture phantom, skinq repeat (README \"Repeatability\")"
+
+/* First matching pattern wins: specific paths before the wildcards of their family. Directions
+ * (design §2 "Clinical mapping"): redness, pigment excess, roughness, pores, spots, lines and scar
+ * extent are better lower; ITA° (lighter) is better higher; L*, b*, GLCM statistics, spectra,
+ * spreads (std), tails (p05) and the reference's own values describe, they do not judge. */
+#define V "Vascularity (redness)"
+#define P "Pigmentation"
+#define R "Relief (texture and height)"
+#define E "Extent"
+static const skinq_metric_def defs[] = {
+    /* pattern, unit, label, item, direction, relative, headline, mdc95, mdc95_raw, mdc_percent, source */
+    {"color.a.mean", "a*", "CIELAB a* (redness), mean", V, -1, 0, 2, NM, NM, 0, RC},
+    {"color.a.delta_ref", "a*", "a* above reference skin", V, -1, 1, 1, NM, NM, 0, RC},
+    {"color.erythema_index.mean", "relative", "erythema index, mean", V, -1, 1, 2, NM, NM, 0, RC},
+    {"color.erythema_index.delta_ref", "relative", "erythema index above reference skin", V, -1, 1, 1, NM, NM,
+     0, RC},
+    {"color.hemoglobin.mean", "OD", "hemoglobin (optical density), mean", V, -1, 1, 2, NM, NM, 0, RC},
+    {"color.hemoglobin.delta_ref", "OD", "hemoglobin above reference skin", V, -1, 1, 1, NM, NM, 0, RC},
+    {"color.red_area_fraction", "1", "red area fraction", V, -1, 0, 2, NM, NM, 0, RC},
+    {"color.melanin_index.mean", "relative", "melanin index, mean", P, -1, 1, 1, NM, NM, 0, RC},
+    {"color.melanin_index.delta_ref", "relative", "melanin index above reference skin", P, -1, 1, 0, NM, NM,
+     0, RC},
+    {"color.melanin.mean", "OD", "melanin (optical density), mean", P, -1, 1, 2, NM, NM, 0, RC},
+    {"color.melanin.delta_ref", "OD", "melanin above reference skin", P, -1, 1, 0, NM, NM, 0, RC},
+    {"color.ita_deg.mean", "deg", "ITA° (higher = lighter), mean", P, 1, 0, 1, NM, NM, 0, RC},
+    {"color.ita_deg.delta_ref", "deg", "ITA° relative to reference skin", P, 1, 1, 0, NM, NM, 0, RC},
+    {"texture.spots.count", "1", "dark spots", P, -1, 0, 1, NM, NM, 1, RC},
+    {"texture.spots.area_fraction", "1", "dark spot area fraction", P, -1, 0, 0, NM, NM, 1, RC},
+    {"texture.tone_evenness", "L*", "tone unevenness (std of L* block means)", P, -1, 0, 1, NM, NM, 1, RC},
+    {"texture.roughness.sq", "L*", "roughness Sq (band-passed L*)", R, -1, 1, 2, NM, NM, 1, RC},
+    {"texture.roughness.sa", "L*", "roughness Sa (band-passed L*)", R, -1, 1, 1, NM, NM, 1, RC},
+    {"texture.pores.density_per_cm2", "1/cm2", "pores per cm²", R, -1, 0, 1, NM, NM, 1, RC},
+    {"texture.pores.count", "1", "pores in the ROI", R, -1, 0, 0, NM, NM, 1, RC},
+    {"texture.pores.mean_diameter_mm", "mm", "pore diameter, mean", R, -1, 0, 0, NM, NM, 1, RC},
+    {"texture.lines.density_mm_per_cm2", "mm/cm2", "fine lines, mm per cm²", R, -1, 0, 1, NM, NM, 1, RC},
+    {"texture.lines.mean_contrast", "L*@60", "fine-line contrast, mean", R, -1, 1, 0, NM, NM, 1, RC},
+    {"scars.max_depth_mm", "mm", "deepest scar", R, -1, 0, 1, NM, NM, 0, NULL},
+    {"scars.mean_depth_mm", "mm", "scar depth, mean", R, -1, 0, 0, NM, NM, 0, NULL},
+    {"scars.volume_mm3", "mm3", "scar volume", R, -1, 0, 1, NM, NM, 0, NULL},
+    {"surface.sq_mm", "mm", "surface Sq (height)", R, -1, 0, 1, NM, NM, 0, NULL},
+    {"surface.sa_mm", "mm", "surface Sa (height)", R, -1, 0, 0, NM, NM, 0, NULL},
+    {"color.red_area_mm2", "mm2", "red area", E, -1, 0, 1, NM, NM, 0, RC},
+    {"color.red_area_px", "px", "red area in pixels", E, -1, 0, 0, NM, NM, 0, RC},
+    {"scars.area_mm2", "mm2", "scar area", E, -1, 0, 1, NM, NM, 0, NULL},
+    {"scars.count", "1", "scars", E, -1, 0, 1, NM, NM, 0, NULL},
+    /* Location statistics of the directional colour metrics carry their direction too. */
+    {"color.a.*", "a*", "CIELAB a* (redness)", V, -1, 0, 0, NM, NM, 0, NULL},
+    {"color.erythema_index.*", "relative", "erythema index", V, -1, 1, 0, NM, NM, 0, NULL},
+    {"color.hemoglobin.*", "OD", "hemoglobin (optical density)", V, -1, 1, 0, NM, NM, 0, NULL},
+    {"color.melanin_index.*", "relative", "melanin index", P, -1, 1, 0, NM, NM, 0, NULL},
+    {"color.melanin.*", "OD", "melanin (optical density)", P, -1, 1, 0, NM, NM, 0, NULL},
+    {"color.ita_deg.*", "deg", "ITA°", P, 1, 0, 0, NM, NM, 0, NULL},
+    /* Descriptive: no direction. */
+    {"color.L.mean", "L*", "CIELAB L* (lightness), mean", NULL, 0, 0, 0, NM, NM, 0, RC},
+    {"color.L.delta_ref", "L*", "L* relative to reference skin", NULL, 0, 1, 0, NM, NM, 0, RC},
+    {"color.L.*", "L*", "CIELAB L* (lightness)", NULL, 0, 0, 0, NM, NM, 0, NULL},
+    {"color.b.mean", "b*", "CIELAB b* (yellowness), mean", NULL, 0, 0, 0, NM, NM, 0, RC},
+    {"color.b.delta_ref", "b*", "b* relative to reference skin", NULL, 0, 1, 0, NM, NM, 0, RC},
+    {"color.b.*", "b*", "CIELAB b* (yellowness)", NULL, 0, 0, 0, NM, NM, 0, NULL},
+    {"texture.glcm.*", "1", "GLCM texture statistic", NULL, 0, 1, 0, NM, NM, 1, RC},
+    {"texture.psd.tile_px", "px", "spectrum tile size (a parameter)", NULL, 0, 0, 0, NM, NM, 0, NULL},
+    {"texture.psd.tiles", "1", "spectrum tiles averaged (a parameter)", NULL, 0, 0, 0, NM, NM, 0, NULL},
+    {"texture.psd.slope", "1", "spectral slope", NULL, 0, 1, 0, NM, NM, 0, RC},
+    {"texture.psd.*", "L*^2", "band power of L*", NULL, 0, 1, 0, NM, NM, 1, RC},
+    {"texture.*", NULL, "texture statistic", NULL, 0, 1, 0, NM, NM, 0, NULL},
+    {"surface.*", NULL, "surface statistic", NULL, 0, 0, 0, NM, NM, 0, NULL},
+    {"scars.*", NULL, "per-scar value", NULL, 0, 0, 0, NM, NM, 0, NULL},
+};
+#define N_DEFS (sizeof defs / sizeof defs[0])
+
+size_t skinq_metric_defs(const skinq_metric_def **out)
+{
+    if (out)
+        *out = defs;
+    return N_DEFS;
+}
+
+/* A pattern segment "*" matches one whole path segment; a trailing "*" matches the rest. */
+static int matches(const char *pat, const char *path)
+{
+    while (*pat) {
+        if (pat[0] == '*' && (pat[1] == '.' || pat[1] == 0)) {
+            if (pat[1] == 0)
+                return *path != 0;
+            const char *dot = strchr(path, '.');
+            if (!dot || dot == path)
+                return 0;
+            path = dot, pat++;
+            continue;
+        }
+        if (*pat++ != *path++)
+            return 0;
+    }
+    return *path == 0;
+}
+
+const skinq_metric_def *skinq_metric_find(const char *path)
+{
+    if (!path)
+        return NULL;
+    for (size_t i = 0; i < N_DEFS; i++)
+        if (matches(defs[i].pattern, path))
+            return &defs[i];
+    return NULL;
+}
+
+int skinq_metric_direction(const char *path)
+{
+    const skinq_metric_def *d = skinq_metric_find(path);
+    if (!d)
+        return 0;
+    /* Of a directional colour metric only the location statistics judge: its spread (std), its
+     * dark tail (p05) and the reference skin's own value (ref_mean) do not. */
+    const char *last = strrchr(path, '.');
+    if (strchr(d->pattern, '*') && strncmp(path, "color.", 6) == 0 &&
+        (strcmp(last, ".std") == 0 || strcmp(last, ".p05") == 0 || strcmp(last, ".ref_mean") == 0))
+        return 0;
+    return d->direction;
+}
+
+double skinq_metric_default_mdc(const char *path, const char *unit, double before, int normalised)
+{
+    const skinq_metric_def *d = skinq_metric_find(path);
+    double mdc = d ? normalised ? d->mdc95 : d->mdc95_raw : NAN;
+    if (!isfinite(mdc) || (unit && d->unit && strcmp(unit, d->unit) != 0))
+        return NAN;
+    return d->mdc_percent ? mdc / 100 * fabs(before) : mdc;
+}
+
+skinq_verdict skinq_change_verdict(int direction, double before, double after, double mdc95)
+{
+    if (!isfinite(before) || !isfinite(after))
+        return SKINQ_VERDICT_NA;
+    double change = after - before;
+    if (change == 0)
+        return SKINQ_VERDICT_UNCHANGED;
+    if (isfinite(mdc95) && fabs(change) <= mdc95)
+        return SKINQ_VERDICT_NO_DETECTABLE;
+    if (!isfinite(mdc95) || direction == 0)
+        return change > 0 ? SKINQ_VERDICT_INCREASED : SKINQ_VERDICT_DECREASED;
+    return (change < 0) == (direction < 0) ? SKINQ_VERDICT_IMPROVED : SKINQ_VERDICT_WORSE;
+}
+
+const char *skinq_verdict_name(skinq_verdict v)
+{
+    switch (v) {
+    case SKINQ_VERDICT_UNCHANGED: return "unchanged";
+    case SKINQ_VERDICT_NO_DETECTABLE: return "no detectable change";
+    case SKINQ_VERDICT_IMPROVED: return "improved";
+    case SKINQ_VERDICT_WORSE: return "worse";
+    case SKINQ_VERDICT_INCREASED: return "increased";
+    case SKINQ_VERDICT_DECREASED: return "decreased";
+    case SKINQ_VERDICT_NA: break;
+    }
+    return "n/a";
+}
+
+double skinq_change_percent(double before, double after, double mdc95)
+{
+    if (!isfinite(before) || !isfinite(after) || before == 0 || (isfinite(mdc95) && fabs(before) < mdc95))
+        return NAN;
+    return 100 * (after - before) / fabs(before);
+}
+
+/* Repeatability: histogram bins, the texture pass's tile parameters and the registration's own
+ * figures are not measurements of the skin. */
+int skinq_metric_repeatable(const char *path)
+{
+    static const char *const parameters[] = {"texture.psd.tile_px", "texture.psd.tiles"};
+    if (strstr(path, ".bins.") || strncmp(path, "alignment.", 10) == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof parameters / sizeof parameters[0]; i++)
+        if (strcmp(path, parameters[i]) == 0)
+            return 0;
+    return 1;
+}
+
+double skinq_mdc95(double sd)
+{
+    return 1.96 * sqrt(2.0) * sd;
+}

@@ -1,0 +1,158 @@
+/* test_metric_defs.c -- the metric registry: pattern lookup, no shadowed entries, every path an
+ * analysis writes is described, and the verdict and percentage rules on known values. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static void test_lookup(void **state)
+{
+    (void)state;
+    const skinq_metric_def *d = skinq_metric_find("color.a.mean");
+    assert_non_null(d);
+    assert_string_equal(d->pattern, "color.a.mean");
+    assert_int_equal(d->direction, SKINQ_LOWER_IS_BETTER);
+    d = skinq_metric_find("color.a.p50"); /* the family's wildcard */
+    assert_non_null(d);
+    assert_string_equal(d->pattern, "color.a.*");
+    assert_int_equal(skinq_metric_direction("color.a.p50"), -1);
+    assert_int_equal(skinq_metric_direction("color.a.std"), 0); /* a spread does not judge */
+    assert_int_equal(skinq_metric_direction("color.a.ref_mean"), 0);
+    assert_int_equal(skinq_metric_direction("color.ita_deg.mean"), 1);
+    assert_int_equal(skinq_metric_direction("color.L.mean"), 0);
+    assert_int_equal(skinq_metric_direction("texture.glcm.contrast"), 0);
+    assert_int_equal(skinq_metric_direction("scars.max_depth_mm"), -1);
+    assert_int_equal(skinq_metric_direction("scars.items.3.max_depth_mm"), 0);
+    assert_null(skinq_metric_find("no.such.metric"));
+    assert_null(skinq_metric_find("color"));
+    assert_null(skinq_metric_find(NULL));
+    assert_int_equal(skinq_metric_direction("no.such.metric"), 0);
+}
+
+/* Every entry is reachable: no earlier pattern swallows a later one, no pattern twice. */
+static void test_no_shadowed_entries(void **state)
+{
+    (void)state;
+    const skinq_metric_def *defs;
+    size_t n = skinq_metric_defs(&defs);
+    assert_true(n > 20);
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(defs[i].label);
+        if (!strchr(defs[i].pattern, '*'))
+            assert_ptr_equal(skinq_metric_find(defs[i].pattern), &defs[i]);
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(defs[i].pattern, defs[j].pattern);
+        if (defs[i].headline)
+            assert_non_null(defs[i].unit);
+    }
+}
+
+/* The paths a whole analysis writes (colour with a reference, texture with a scale) all have an
+ * entry, and the registered unit is the one measured. */
+static void test_analysis_paths_described(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const char *dir = tu_healing_series(ctx, 480, 360);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/day03.jpg", dir);
+    skinq_analysis_options o;
+    skinq_analysis_default_options(&o);
+    o.px_per_mm = 5;
+    o.color.ref = (skinq_rect){20, 140, 70, 80};
+    o.color.has_ref = 1;
+    skinq_analysis *a = NULL;
+    assert_int_equal(skinq_analyze_file(ctx, path, &o, &a), SKINQ_OK);
+    int described = 0;
+    for (size_t i = 0; i < a->metrics.count; i++) {
+        const skinq_metric *m = &a->metrics.items[i];
+        const skinq_metric_def *d = skinq_metric_find(m->path);
+        if (!d)
+            fail_msg("no registry entry for %s", m->path);
+        if (d->unit && !strchr(d->pattern, '*') && strcmp(d->unit, m->unit) != 0)
+            fail_msg("%s: registered unit %s, measured %s", m->path, d->unit, m->unit);
+        described++;
+    }
+    assert_true(described > 60);
+    skinq_analysis_free(&a);
+    skinq_ctx_close(&ctx);
+}
+
+static void test_verdicts(void **state)
+{
+    (void)state;
+    const struct {
+        int dir;
+        double before, after, mdc;
+        skinq_verdict want;
+    } cases[] = {
+        {-1, 10, 9, 0.5, SKINQ_VERDICT_IMPROVED},
+        {-1, 10, 11, 0.5, SKINQ_VERDICT_WORSE},
+        {-1, 10, 9.6, 0.5, SKINQ_VERDICT_NO_DETECTABLE},
+        {-1, 10, 10.5, 0.5, SKINQ_VERDICT_NO_DETECTABLE}, /* exactly the MDC is within it */
+        {-1, 10, 10, 0.5, SKINQ_VERDICT_UNCHANGED},
+        {1, 50, 52, 1, SKINQ_VERDICT_IMPROVED},
+        {1, 50, 48, 1, SKINQ_VERDICT_WORSE},
+        {0, 1, 3, 1, SKINQ_VERDICT_INCREASED},
+        {0, 1, 1.5, 1, SKINQ_VERDICT_NO_DETECTABLE},
+        {-1, 1, 0.9, NAN, SKINQ_VERDICT_DECREASED}, /* no MDC: no clinical claim */
+        {-1, NAN, 1, 0.5, SKINQ_VERDICT_NA},
+        {-1, 1, INFINITY, 0.5, SKINQ_VERDICT_NA},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        skinq_verdict v = skinq_change_verdict(cases[i].dir, cases[i].before, cases[i].after, cases[i].mdc);
+        if (v != cases[i].want)
+            fail_msg("case %zu: %s, want %s", i, skinq_verdict_name(v), skinq_verdict_name(cases[i].want));
+    }
+    assert_string_equal(skinq_verdict_name(SKINQ_VERDICT_NO_DETECTABLE), "no detectable change");
+    assert_string_equal(skinq_verdict_name((skinq_verdict)99), "n/a");
+}
+
+static void test_percent(void **state)
+{
+    (void)state;
+    assert_near(skinq_change_percent(10, 9, 0.5), -10, 1e-12);
+    assert_near(skinq_change_percent(-4, -2, 0.5), 50, 1e-12);
+    assert_true(isnan(skinq_change_percent(0, 1, 0.5)));
+    assert_true(isnan(skinq_change_percent(0.1, 6, 0.5))); /* +5900 % of a value within noise */
+    assert_true(isnan(skinq_change_percent(NAN, 1, 0.5)));
+    assert_near(skinq_change_percent(0.1, 0.2, NAN), 100, 1e-12);
+}
+
+/* The measured defaults: redness has an absolute MDC, texture densities one in % of the value,
+ * and an area in pixels (no scale) gets none from an MDC registered in mm². */
+static void test_default_mdcs(void **state)
+{
+    (void)state;
+    double a = skinq_metric_default_mdc("color.a.mean", "a*", 12, 1);
+    assert_true(isfinite(a) && a > 0 && a < 5);
+    assert_near(skinq_metric_default_mdc("color.a.mean", NULL, 30, 1), a, 0);
+    /* exposure and white balance left free make colour far less repeatable */
+    assert_true(skinq_metric_default_mdc("color.a.mean", "a*", 12, 0) > 2 * a);
+    double p50 = skinq_metric_default_mdc("texture.pores.density_per_cm2", "1/cm2", 50, 1);
+    double p100 = skinq_metric_default_mdc("texture.pores.density_per_cm2", "1/cm2", 100, 1);
+    assert_true(isfinite(p50) && p50 > 0);
+    assert_near(p100, 2 * p50, 1e-12);
+    assert_true(isnan(skinq_metric_default_mdc("color.a.mean", "mm", 12, 1)));
+    assert_true(isnan(skinq_metric_default_mdc("no.such.metric", NULL, 1, 1)));
+    const skinq_metric_def *defs;
+    size_t n = skinq_metric_defs(&defs);
+    for (size_t i = 0; i < n; i++)
+        if (defs[i].headline && defs[i].mdc_source && strcmp(defs[i].pattern, "color.red_area_px") != 0 &&
+            (!isfinite(defs[i].mdc95) || !isfinite(defs[i].mdc95_raw)))
+            fail_msg("%s: a headline metric measured on the recapture phantom has no MDC", defs[i].pattern);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lookup),
+        cmocka_unit_test(test_no_shadowed_entries),
+        cmocka_unit_test(test_analysis_paths_described),
+        cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_percent),
+        cmocka_unit_test(test_default_mdcs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
