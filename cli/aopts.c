@@ -1,9 +1,11 @@
 /* aopts.c -- the shared analysis options: validation, the library's options struct, JSON. */
+#define _DEFAULT_SOURCE /* realpath */
 #include "aopts.h"
 
 #include "out.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 cli_aopts g_aopts = {NULL, NULL, NULL, NULL, 0, 0, NAN, 1.0, 5.0};
 
@@ -69,8 +71,11 @@ cJSON *cli_aopts_json(const skinq_analysis_options *o)
     cJSON_AddStringToObject(j, "roi", skinq_roi_kind_name(o->roi.kind));
     if (o->roi.kind == SKINQ_ROI_RECT)
         add_rect(j, "roi_rect", o->roi.rect);
-    if (o->roi.kind == SKINQ_ROI_MASK && g_aopts.mask)
-        cJSON_AddStringToObject(j, "mask", g_aopts.mask);
+    if (o->roi.kind == SKINQ_ROI_MASK && g_aopts.mask) { /* absolute: the report reopens it from anywhere */
+        char *abs = realpath(g_aopts.mask, NULL);
+        cJSON_AddStringToObject(j, "mask", abs ? abs : g_aopts.mask);
+        free(abs);
+    }
     if (c->has_ref)
         add_rect(j, "ref", c->ref);
     if (c->has_white) {

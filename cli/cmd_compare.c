@@ -17,7 +17,8 @@ static const cli_option compare_options[] = {
     {"ecc-size", 0, OPT_INT, &opt_ecc_size, "N",
      "long side of the ECC refinement (default 1024; 0 = full resolution, -1 = none)", CLI_IN(-1, 1000000)},
     {"maps", 0, OPT_STRING, &opt_maps, "DIR",
-     "write aligned_after, side_by_side, delta_e2000, redness_change PNGs"},
+     "write aligned_after, side_by_side, redness_before/after/change, delta_e2000 PNGs (labelled, fixed "
+     "change scales)"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     {"csv", 0, OPT_FLAG, &opt_csv, NULL, "CSV rows (metric,before,after,change,percent,improved,unit)"},
     CLI_OPTIONS_END,
@@ -97,6 +98,41 @@ static cJSON *calibration_json(const skinq_compare_result *r)
     return j;
 }
 
+/* One map's entry: what it shows, its unit, the numbers at the ends of its colour bar and the grey
+ * band ("no detectable change"), when it has one. */
+static void map_json(cJSON *maps, const char *file, const char *shows, const char *unit, double lo, double hi,
+                     double band_lo, double band_hi)
+{
+    cJSON *m = cJSON_AddObjectToObject(maps, file);
+    cJSON_AddStringToObject(m, "shows", shows);
+    if (unit)
+        cJSON_AddStringToObject(m, "unit", unit);
+    if (lo < hi)
+        cJSON_AddItemToObject(m, "scale", numbers((double[]){lo, hi}, 2));
+    if (band_lo < band_hi)
+        cJSON_AddItemToObject(m, "grey_band", numbers((double[]){band_lo, band_hi}, 2));
+}
+
+static cJSON *maps_json(const skinq_compare_result *r, const char *dir)
+{
+    const skinq_compare_maps *m = &r->maps;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "dir", dir);
+    cJSON_AddStringToObject(
+        j, "pixels",
+        "before calibrated; after registered, calibrated and normalised on reference skin with --ref");
+    out_add_number(j, "redness_change_mdc95", m->da_mdc95); /* null: the fixed fallback scale */
+    cJSON *f = cJSON_AddObjectToObject(j, "files");
+    map_json(f, "aligned_after.png", "after in before's frame, as measured", NULL, 0, 0, 0, 0);
+    map_json(f, "side_by_side.png", "before | after, labelled, the common ROI outlined", NULL, 0, 0, 0, 0);
+    map_json(f, "redness_before.png", "CIELAB a* of before (cell means)", "a*", m->a_lo, m->a_hi, 0, 0);
+    map_json(f, "redness_after.png", "CIELAB a* of after, on before's scale", "a*", m->a_lo, m->a_hi, 0, 0);
+    map_json(f, "redness_change.png", "Δa* = after - before (blue less red, red more)", "a*", -m->da_max,
+             m->da_max, -m->da_band, m->da_band);
+    map_json(f, "delta_e2000.png", "CIEDE2000 colour difference", "dE00", 0, m->de_max, 0, m->de_band);
+    return j;
+}
+
 /* root.a.b.c for the path "a.b.c", creating objects on the way; NULL on a clash. */
 static cJSON *nested(cJSON *root, const char *path)
 {
@@ -114,7 +150,7 @@ static cJSON *nested(cJSON *root, const char *path)
     return cur;
 }
 
-static cJSON *result_json(const skinq_compare_result *r, const skinq_analysis_options *o)
+static cJSON *result_json(const skinq_compare_result *r, const skinq_analysis_options *o, const char *maps)
 {
     cJSON *before = out_analysis_json(r->before, o), *after = out_analysis_json(r->after, o);
     if (!before || !after) {
@@ -133,6 +169,8 @@ static cJSON *result_json(const skinq_compare_result *r, const skinq_analysis_op
     cJSON *de = cJSON_AddObjectToObject(doc, "delta_e2000");
     out_add_number(de, "mean", r->delta_e_mean);
     out_add_number(de, "p95", r->delta_e_p95);
+    if (r->has_maps)
+        cJSON_AddItemToObject(doc, "maps", maps_json(r, maps));
     cJSON *rule = cJSON_AddObjectToObject(doc, "verdict_rule");
     cJSON_AddStringToObject(rule, "rule",
                             "improved/worse only when |change| > mdc95 (else 'no detectable change'; "
@@ -260,7 +298,7 @@ static int run(const cli_command *self, int argc, char **argv)
     if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
     } else if (opt_json) {
-        cJSON *doc = result_json(r, &o);
+        cJSON *doc = result_json(r, &o, opt_maps);
         rc = doc ? out_json(doc)
                  : (fputs("skinq: internal error: cannot build the JSON output (out of memory or clashing "
                           "metric paths)\n",

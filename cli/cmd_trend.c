@@ -1,5 +1,6 @@
 /* cmd_trend.c -- `skinq trend`: a metric's series for one site from the store, with the
- * healing fit (exponential or two-phase) and the linear slope per week. */
+ * healing fit (exponential or two-phase) when it is a finding (skinq_fit_judge), else `no reliable
+ * trend` and why, and the linear slope per week. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 
 static const char *opt_subject, *opt_site, *opt_metric, *opt_store, *opt_model;
 static int opt_json;
-static double opt_from_day = -1;
+static double opt_from_day = -1, opt_mdc = NAN;
 
 static const cli_option trend_options[] = {
     {"subject", 0, OPT_STRING, &opt_subject, "ID", "subject (required)"},
@@ -18,6 +19,10 @@ static const cli_option trend_options[] = {
     {"model", 0, OPT_STRING, &opt_model, "M", "exponential (default) or two-phase (needs >= 6 points)"},
     {"from-day", 0, OPT_DOUBLE, &opt_from_day, "D",
      "fit only sessions from day D on (default: after a day-0 baseline, see below)", CLI_GE(0)},
+    {"mdc", 0, OPT_DOUBLE, &opt_mdc, "V",
+     "the metric's minimal detectable change (MDC95, in its unit, e.g. from skinq repeat) the fit's total "
+     "change must exceed (default: the registry's, 'skinq metrics')",
+     CLI_GT(0)},
     {"store", 0, OPT_STRING, &opt_store, "PATH", "session store (default $SKINQ_STORE, else ./skinq.db)"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     CLI_OPTIONS_END,
@@ -73,10 +78,18 @@ static int add_point(void *user, const skinq_store_row *r)
     return 0;
 }
 
-static cJSON *fit_json(const skinq_fit *f)
+static cJSON *fit_json(const skinq_fit *f, const skinq_fit_verdict *v, double mdc)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "model", f->model);
+    cJSON_AddBoolToObject(o, "reliable", v->reliable);
+    cJSON_AddStringToObject(o, "reason", v->reason);
+    if (v->why[0])
+        cJSON_AddStringToObject(o, "why", v->why);
+    else
+        cJSON_AddNullToObject(o, "why");
+    out_add_number(o, "mdc95", mdc);
+    cJSON_AddBoolToObject(o, "mdc_checked", v->mdc_checked);
     out_add_number(o, "tau_days", f->tau_days);
     out_add_number(o, "half_life_days", f->half_life_days);
     out_add_number(o, "y0", f->y0);
@@ -101,6 +114,53 @@ static cJSON *fit_json(const skinq_fit *f)
         out_add_number(se, "tau_slow_days", f->stderr_.tau_slow_days);
     }
     return o;
+}
+
+/* The fit as text: its own model's formula and parameters when it is a finding, else why not. */
+static void print_fit(const skinq_fit *f, const skinq_fit_verdict *v)
+{
+    char b[8][32];
+#define N(i, fmt, x) out_num(b[i], sizeof b[i], fmt, x)
+    if (!v->reliable) {
+        printf("\n  no reliable trend: %s (%s fit)\n", v->why, f->model);
+        return;
+    }
+    if (!strcmp(f->model, "two-phase")) {
+        printf(
+            "\n  two-phase fit: y(t) = y∞ + a·e^(-t/τfast) + b·e^(-t/τslow), y∞ %s, a %s, τfast %s d, b %s, "
+            "τslow %s d\n",
+            N(0, "%.4g", f->y_inf), N(1, "%.4g", f->a_fast), N(2, "%.3g", f->tau_fast_days),
+            N(3, "%.4g", f->b_slow), N(4, "%.3g", f->tau_slow_days));
+        printf("  tau fast %s d (± %s), tau slow %s d (± %s), y0 %s, r² %s\n", N(0, "%.3g", f->tau_fast_days),
+               N(1, "%.2g", f->stderr_.tau_fast_days), N(2, "%.3g", f->tau_slow_days),
+               N(3, "%.2g", f->stderr_.tau_slow_days), N(4, "%.4g", f->y0), N(5, "%.3f", f->r2));
+    } else {
+        printf("\n  exponential fit: y(t) = y∞ + (y0 - y∞)·e^(-t/τ), y0 %s, y∞ %s, τ %s d\n",
+               N(0, "%.4g", f->y0), N(1, "%.4g", f->y_inf), N(2, "%.3g", f->tau_days));
+        printf("  tau %s d (± %s), half-life %s d, 90 %% of the change by day %s, r² %s\n",
+               N(0, "%.3g", f->tau_days), N(1, "%.2g", f->stderr_.tau_days), N(2, "%.3g", f->half_life_days),
+               N(3, "%.3g", f->days_to_90pct), N(4, "%.3f", f->r2));
+    }
+#undef N
+    if (!v->mdc_checked)
+        printf("  (%s)\n", v->why);
+}
+
+/* The MDC the fit's total change must exceed when --mdc is not given: the site's own (its repeat
+ * photos) when the store has one, else the registry's default at the first fitted value, for
+ * colour-normalised photos or raw ones as the site's were taken. */
+static skinq_status trend_mdc(skinq_ctx *ctx, skinq_store *store, const struct series *s, double *mdc)
+{
+    skinq_site_changes *c = NULL;
+    skinq_status st = skinq_store_site_changes(ctx, store, opt_subject, opt_site, &c);
+    if (st != SKINQ_OK)
+        return st;
+    *mdc = skinq_metric_default_mdc(opt_metric, s->unit, s->value[0], c->normalised);
+    for (size_t i = 0; i < c->count; i++)
+        if (!strcmp(c->items[i].def->pattern, opt_metric) && c->items[i].mdc_site)
+            *mdc = c->items[i].mdc95;
+    skinq_site_changes_free(&c);
+    return SKINQ_OK;
 }
 
 static int run(const cli_command *self, int argc, char **argv)
@@ -144,8 +204,14 @@ static int run(const cli_command *self, int argc, char **argv)
     if (st == SKINQ_OK)
         st = two_phase ? skinq_fit_two_phase(ctx, s.day, s.value, s.n, &fit)
                        : skinq_fit_exponential(ctx, s.day, s.value, s.n, &fit);
-    if (st == SKINQ_OK)
+    skinq_fit_verdict verdict;
+    double mdc = opt_mdc;
+    if (st == SKINQ_OK && isnan(mdc))
+        st = trend_mdc(ctx, store, &s, &mdc);
+    if (st == SKINQ_OK) {
+        skinq_fit_judge(&fit, s.day, s.value, s.n, mdc, &verdict);
         skinq_fit_linear(ctx, s.day, s.value, s.n, &slope, &icpt, &se_slope);
+    }
     if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
     } else if (opt_json) {
@@ -168,7 +234,7 @@ static int run(const cli_command *self, int argc, char **argv)
             out_add_number(p, "value", s.value[i]);
             cJSON_AddItemToArray(pts, p);
         }
-        cJSON_AddItemToObject(doc, "fit", fit_json(&fit));
+        cJSON_AddItemToObject(doc, "fit", fit_json(&fit, &verdict, mdc));
         cJSON *lin = cJSON_AddObjectToObject(doc, "linear");
         out_add_number(lin, "slope_per_week", 7 * slope);
         out_add_number(lin, "stderr_per_week", 7 * se_slope);
@@ -180,13 +246,10 @@ static int run(const cli_command *self, int argc, char **argv)
                "date", "day", s.unit);
         for (int i = 0; i < s.n; i++)
             printf("  %-10s %6.0f  %12.4g\n", s.date[i], s.day[i], s.value[i]);
-        printf("\n  %s fit: y(t) = %.4g + (%.4g - %.4g)·e^(-t/%.3g d)", fit.model, fit.y_inf, fit.y0,
-               fit.y_inf, fit.tau_days);
-        if (two_phase)
-            printf("  [fast tau %.3g d, slow tau %.3g d]", fit.tau_fast_days, fit.tau_slow_days);
-        printf("\n  tau %.3g d (± %.2g), half-life %.3g d, 90 %% of the change by day %.3g, r² %.3f\n",
-               fit.tau_days, fit.stderr_.tau_days, fit.half_life_days, fit.days_to_90pct, fit.r2);
-        printf("  linear trend %.4g %s per week (± %.2g)\n", 7 * slope, s.unit, 7 * se_slope);
+        print_fit(&fit, &verdict);
+        char a[32], b[32];
+        printf("  linear trend %s %s per week (± %s)\n", out_num(a, sizeof a, "%.4g", 7 * slope), s.unit,
+               out_num(b, sizeof b, "%.2g", 7 * se_slope));
         rc = EXIT_OK;
     }
     free(s.day);
@@ -201,11 +264,14 @@ static int run(const cli_command *self, int argc, char **argv)
 const cli_command cmd_trend = {
     "trend",
     run,
-    "trend --subject ID --site NAME --metric KEY [--model exponential|two-phase] [--json]",
+    "trend --subject ID --site NAME --metric KEY [--model exponential|two-phase] [--mdc V] [--json]",
     "fit a healing curve to one metric of a tracked site",
     trend_options,
-    "The exponential model is y(t) = y_inf + (y0 - y_inf)·exp(-t/tau); two-phase adds a second\n"
-    "term (fast acute decay plus slow remodelling). Standard errors show whether a trend is real.\n"
+    "The exponential model is y(t) = y_inf + (y0 - y_inf)·exp(-t/tau); two-phase is\n"
+    "y(t) = y_inf + a·exp(-t/tau_fast) + b·exp(-t/tau_slow) (fast acute decay plus slow remodelling).\n"
+    "A fit is shown only when it is a finding: enough points, converged, tau within 0.1 d and 10x the\n"
+    "span, amplitudes within 3x the data's range, SE(tau) <= tau/2, r² >= 0.8, the total change above\n"
+    "the MDC95 (--mdc, else the registry's); otherwise it says `no reliable trend` and why.\n"
     "Fewer than 3 points (6 for two-phase): exit 4. When the first session carries a procedure note\n"
     "(track add --procedure), it is the pre-treatment baseline and the fit starts at the next one.",
 };

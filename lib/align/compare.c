@@ -38,7 +38,7 @@ void skinq_compare_free(skinq_compare_result **pr)
     *pr = NULL;
 }
 
-/* The per-pixel stage: ΔE2000 and Δa* over the common ROI, histograms for percentiles, cell sums for maps. */
+/* The per-pixel stage: ΔE2000 over the common ROI, its histogram for percentiles, cell sums for maps. */
 #define DE_BINS 20000 /* 0.005 ΔE per bin up to 100 */
 #define DE_BIN 0.005
 typedef struct pix_job {
@@ -46,8 +46,9 @@ typedef struct pix_job {
     const float *lab[2][3]; /* before, after: L, a, b planes of the strip */
     int y0, n, w, f, mw;    /* strip origin and rows, width, map factor (1 without maps), map width */
     double *de_sum;         /* per thread */
-    uint64_t (*hist)[DE_BINS], (*hist_da)[DE_BINS];
+    uint64_t (*hist)[DE_BINS];
     float *map_de, *map_da; /* cell sums (mw × mh), rows owned by one task at a time */
+    float *map_a[2];        /* cell sums of a*: before, after */
     uint32_t *map_n;
 } pix_job;
 
@@ -68,12 +69,12 @@ static void pix_rows(void *user, int task, int thread)
             if (!isfinite(de))
                 continue;
             j->de_sum[thread] += de;
-            int b = (int)(de / DE_BIN), bd = (int)(fabs(da) / DE_BIN);
+            int b = (int)(de / DE_BIN);
             j->hist[thread][b < DE_BINS ? b : DE_BINS - 1]++;
-            j->hist_da[thread][bd < DE_BINS ? bd : DE_BINS - 1]++;
             if (j->map_de) {
                 size_t c = (size_t)(y / j->f) * j->mw + x / j->f;
                 j->map_de[c] += (float)de, j->map_da[c] += (float)da, j->map_n[c]++;
+                j->map_a[0][c] += (float)l1[1], j->map_a[1][c] += (float)l2[1];
             }
         }
     }
@@ -99,8 +100,9 @@ static skinq_image rows_view(const skinq_image *img, int y0, int n)
 }
 
 typedef struct de_out {
-    double mean, p95, da_p99, de_p99;
+    double mean, p95;
     float *map_de, *map_da; /* cell means (NaN outside), NULL without maps */
+    float *map_a[2];        /* cell means of a* before and after (NaN outside) */
     int f, mw, mh;
 } de_out;
 
@@ -123,14 +125,15 @@ static skinq_status delta_e(skinq_ctx *ctx, const skinq_image *b, const skinq_im
     float *planes = skinq_malloc(ctx, (size_t)6 * w * strip * sizeof(float));
     j.de_sum = skinq_calloc(ctx, (size_t)T, sizeof(double));
     j.hist = skinq_calloc(ctx, (size_t)T, sizeof *j.hist);
-    j.hist_da = skinq_calloc(ctx, (size_t)T, sizeof *j.hist_da);
-    skinq_status st = planes && j.de_sum && j.hist && j.hist_da ? SKINQ_OK : SKINQ_E_NOMEM;
+    skinq_status st = planes && j.de_sum && j.hist ? SKINQ_OK : SKINQ_E_NOMEM;
     if (st == SKINQ_OK && map_max > 0) {
         size_t cells = (size_t)j.mw * out->mh;
         j.map_de = skinq_calloc(ctx, cells, sizeof(float));
         j.map_da = skinq_calloc(ctx, cells, sizeof(float));
         j.map_n = skinq_calloc(ctx, cells, sizeof(uint32_t));
-        if (!j.map_de || !j.map_da || !j.map_n)
+        j.map_a[0] = skinq_calloc(ctx, cells, sizeof(float));
+        j.map_a[1] = skinq_calloc(ctx, cells, sizeof(float));
+        if (!j.map_de || !j.map_da || !j.map_n || !j.map_a[0] || !j.map_a[1])
             st = SKINQ_E_NOMEM;
     }
     for (int y0 = 0; st == SKINQ_OK && y0 < h; y0 += strip) {
@@ -156,7 +159,7 @@ static skinq_status delta_e(skinq_ctx *ctx, const skinq_image *b, const skinq_im
             sum += j.de_sum[t];
             if (t > 0)
                 for (int k = 0; k < DE_BINS; k++)
-                    j.hist[0][k] += j.hist[t][k], j.hist_da[0][k] += j.hist_da[t][k];
+                    j.hist[0][k] += j.hist[t][k];
         }
         for (int k = 0; k < DE_BINS; k++)
             npx += j.hist[0][k];
@@ -165,25 +168,27 @@ static skinq_status delta_e(skinq_ctx *ctx, const skinq_image *b, const skinq_im
         else {
             out->mean = sum / npx;
             out->p95 = hist_quantile(j.hist[0], npx, 0.95);
-            out->de_p99 = hist_quantile(j.hist[0], npx, 0.99);
-            out->da_p99 = hist_quantile(j.hist_da[0], npx, 0.99);
         }
     }
     if (st == SKINQ_OK && j.map_de) {
         for (size_t c = 0; c < (size_t)j.mw * out->mh; c++) {
             j.map_de[c] = j.map_n[c] ? j.map_de[c] / j.map_n[c] : NAN;
             j.map_da[c] = j.map_n[c] ? j.map_da[c] / j.map_n[c] : NAN;
+            for (int k = 0; k < 2; k++)
+                j.map_a[k][c] = j.map_n[c] ? j.map_a[k][c] / j.map_n[c] : NAN;
         }
         out->map_de = j.map_de, out->map_da = j.map_da, out->f = j.f, out->mw = j.mw;
-        j.map_de = j.map_da = NULL;
+        out->map_a[0] = j.map_a[0], out->map_a[1] = j.map_a[1];
+        j.map_de = j.map_da = j.map_a[0] = j.map_a[1] = NULL;
     }
     skinq_free(ctx, planes);
     skinq_free(ctx, j.de_sum);
     skinq_free(ctx, j.hist);
-    skinq_free(ctx, j.hist_da);
     skinq_free(ctx, j.map_de);
     skinq_free(ctx, j.map_da);
     skinq_free(ctx, j.map_n);
+    skinq_free(ctx, j.map_a[0]);
+    skinq_free(ctx, j.map_a[1]);
     return st;
 }
 
@@ -214,52 +219,154 @@ static char *map_path(skinq_ctx *ctx, const char *dir, const char *name)
     return p;
 }
 
-/* Write one map: img as a PNG, or (map != NULL) a heat map of it on lo..hi. */
-static skinq_status write_map(skinq_ctx *ctx, const char *dir, const char *name, const skinq_image *img,
-                              const de_out *d, const float *map, double lo, double hi, skinq_colormap cmap)
+/* The change maps' fixed scales (lib/align/README.md "Maps"): never taken from the pictures, so
+ * noise within the MDC stays grey and two compares are drawn alike. */
+/* Δa* spans ±k·MDC95 of color.a.mean, grey within the MDC95, but never narrower than ±DA_MAX with a
+ * DA_BAND grey band: a cell is a mean of a few pixels, noisier than the ROI's mean, and these are the
+ * scale while the registry has no MDC95. ΔE2000 (no registry MDC) spans 0..DE_MAX, grey up to
+ * DE_BAND, about one just-noticeable difference. */
+#define CHANGE_K 5.0
+#define DA_MAX 5.0
+#define DA_BAND 0.5
+#define DE_MAX 10.0
+#define DE_BAND 1.0
+
+/* The scales: fixed for the changes; one a* range (p2..p98 of both maps' ROI cells) for the two
+ * redness maps. */
+static skinq_status map_scales(skinq_ctx *ctx, const skinq_compare_result *r, const de_out *d,
+                               skinq_compare_maps *m)
 {
-    char *path = map_path(ctx, dir, name);
+    const skinq_metric *a = skinq_metrics_find(&r->before->metrics, "color.a.mean");
+    double mdc = a ? skinq_metric_default_mdc("color.a.mean", "a*", a->value,
+                                              r->has_ref || r->has_white || r->has_chart)
+                   : NAN;
+    m->da_mdc95 = isfinite(mdc) && mdc > 0 ? mdc : NAN;
+    m->da_max = isfinite(m->da_mdc95) ? fmax(CHANGE_K * mdc, DA_MAX) : DA_MAX;
+    m->da_band = isfinite(m->da_mdc95) ? fmax(mdc, DA_BAND) : DA_BAND;
+    m->de_max = DE_MAX, m->de_band = DE_BAND;
+    size_t cells = (size_t)d->mw * d->mh, n = 0;
+    float *all = skinq_malloc(ctx, 2 * cells * sizeof(float));
+    if (!all)
+        return SKINQ_E_NOMEM;
+    for (int k = 0; k < 2; k++)
+        for (size_t c = 0; c < cells; c++)
+            if (!isnan(d->map_a[k][c]))
+                all[n++] = d->map_a[k][c];
+    m->a_lo = n ? floor(skinq_quantile_inplace(all, n, 0.02)) : 0;
+    m->a_hi = n ? ceil(skinq_quantile_inplace(all, n, 0.98)) : 1;
+    m->a_hi = m->a_hi > m->a_lo ? m->a_hi : m->a_lo + 1;
+    skinq_free(ctx, all);
+    return SKINQ_OK;
+}
+
+/* The maps' names of the photos: the caller's labels (dates), else the files' names. */
+static const char *photo_label(const char *label, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return label ? label : slash ? slash + 1 : path;
+}
+
+typedef struct maps_ctx {
+    skinq_ctx *ctx;
+    const char *dir;
+    const de_out *d;
+    const skinq_mask *roi;
+    const char *before, *after; /* labels */
+} maps_ctx;
+
+/* One labelled heat map of cell values on lo..hi. */
+static skinq_status write_heat(const maps_ctx *M, const char *name, const float *map, double lo, double hi,
+                               skinq_colormap cm, skinq_map_labels *l)
+{
+    char *path = map_path(M->ctx, M->dir, name);
     if (!path)
-        return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory");
+        return skinq_fail(M->ctx, SKINQ_E_NOMEM, "out of memory");
+    l->before = M->before, l->after = M->after;
     skinq_status st =
-        map ? skinq_heatmap_write(ctx, path, map, (size_t)d->mw, d->mw, d->mh, NULL, 0, lo, hi, cmap)
-            : skinq_png_write(ctx, path, img);
-    skinq_free(ctx, path);
+        skinq_map_write(M->ctx, path, map, (size_t)M->d->mw, M->d->mw, M->d->mh, NULL, 0, lo, hi, cm, l);
+    skinq_free(M->ctx, path);
     return st;
 }
 
-static skinq_status write_maps(skinq_ctx *ctx, const char *dir, const skinq_image *before,
-                               const skinq_image *after, const de_out *d)
+/* before | after, shrunk like the heat maps, each half labelled and with the ROI outlined. */
+static skinq_status write_side_by_side(const maps_ctx *M, const skinq_image *before, const skinq_image *after)
 {
-    if (mkdir(dir, 0777) != 0) {
-        struct stat sb;
-        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            return skinq_fail(ctx, SKINQ_E_IO, "cannot create the maps folder '%s'", dir);
+    static const uint8_t ink[3] = {20, 20, 20}, outline[3] = {255, 214, 0};
+    int f = M->d->f, w = (before->width + f - 1) / f, h = (before->height + f - 1) / f, gap = 8;
+    int scale = w >= 640 ? 2 : 1, head = (SKINQ_TEXT_HEIGHT + 6) * scale;
+    skinq_image *sbs = NULL;
+    skinq_status st = skinq_image_new(M->ctx, 2 * w + gap, head + h, 3, 8, &sbs);
+    if (st != SKINQ_OK)
+        return st;
+    memset(sbs->data, 255, sbs->stride * (size_t)sbs->height);
+    skinq_image body = rows_view(sbs, head, h);
+    shrink_into(before, f, &body, 0);
+    shrink_into(after, f, &body, w + gap);
+    for (int k = 0; k < 2; k++) {
+        char text[320];
+        snprintf(text, sizeof text, "%s: %s", k ? "after" : "before", k ? M->after : M->before);
+        skinq_text_draw(sbs, k * (w + gap) + 4, 3 * scale, text, scale, ink);
+        skinq_outline_draw(sbs, k * (w + gap), head, M->roi->data, M->roi->stride, M->roi->width,
+                           M->roi->height, f, outline);
     }
-    skinq_status st = SKINQ_OK;
-    if (before->depth == 8 && after->depth == 8 && after->channels == 3) { /* photos: 8-bit RGB only */
-        st = write_map(ctx, dir, "aligned_after.png", after, d, NULL, 0, 0, 0);
-        int f = d->f, w = (before->width + f - 1) / f, h = (before->height + f - 1) / f, gap = 8;
-        skinq_image *sbs = NULL;
+    char *path = map_path(M->ctx, M->dir, "side_by_side.png");
+    st = path ? skinq_png_write(M->ctx, path, sbs) : skinq_fail(M->ctx, SKINQ_E_NOMEM, "out of memory");
+    skinq_free(M->ctx, path);
+    skinq_image_free(&sbs);
+    return st;
+}
+
+/* Every map from the pixels the numbers come from: before calibrated, after registered, calibrated
+ * and normalised on the reference skin, both on the common ROI (outside it dark grey). */
+static skinq_status write_maps(skinq_ctx *ctx, const skinq_compare_options *o, const char *const path[2],
+                               const skinq_image *before, const skinq_image *after, const skinq_mask *roi,
+                               const de_out *d, skinq_compare_result *r)
+{
+    if (mkdir(o->maps_dir, 0777) != 0) {
+        struct stat sb;
+        if (stat(o->maps_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return skinq_fail(ctx, SKINQ_E_IO, "cannot create the maps folder '%s'", o->maps_dir);
+    }
+    skinq_compare_maps *m = &r->maps;
+    skinq_status st = map_scales(ctx, r, d, m);
+    maps_ctx M = {ctx,
+                  o->maps_dir,
+                  d,
+                  roi,
+                  photo_label(o->before_label, path[0]),
+                  photo_label(o->after_label, path[1])};
+    if (st == SKINQ_OK && before->depth == 8 && after->depth == 8 && after->channels == 3) { /* 8-bit RGB */
+        char *p = map_path(ctx, o->maps_dir, "aligned_after.png");
+        st = p ? skinq_png_write(ctx, p, after) : skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory");
+        skinq_free(ctx, p);
         if (st == SKINQ_OK)
-            st = skinq_image_new(ctx, 2 * w + gap, h, 3, 8, &sbs);
-        if (st == SKINQ_OK) {
-            for (int y = 0; y < h; y++)
-                memset(skinq_image_row(sbs, y), 255, (size_t)(2 * w + gap) * 3);
-            shrink_into(before, f, sbs, 0);
-            shrink_into(after, f, sbs, w + gap);
-            st = write_map(ctx, dir, "side_by_side.png", sbs, d, NULL, 0, 0, 0);
-        }
-        skinq_image_free(&sbs);
+            st = write_side_by_side(&M, before, after);
+    }
+    char note[160];
+    for (int k = 0; k < 2 && st == SKINQ_OK; k++) {
+        snprintf(note, sizeof note, "one scale for before and after: a* %.0f to %.0f", m->a_lo, m->a_hi);
+        skinq_map_labels l = {
+            k ? "Redness after, CIELAB" : "Redness before, CIELAB", "a*", NULL, NULL, note, 0, 0};
+        st = write_heat(&M, k ? "redness_after.png" : "redness_before.png", d->map_a[k], m->a_lo, m->a_hi,
+                        SKINQ_CMAP_MAGMA, &l);
+    }
+    if (st == SKINQ_OK) { /* diverging about 0: blue = less red after, red = more */
+        if (isfinite(m->da_mdc95))
+            snprintf(note, sizeof note, "fixed scale from MDC95 %.3g of mean a*; grey: |Δa*| <= %.3g",
+                     m->da_mdc95, m->da_band);
+        else
+            snprintf(note, sizeof note, "fixed scale (no MDC95 known); grey: |Δa*| <= %g", m->da_band);
+        skinq_map_labels l = {
+            "Redness change Δa*, after - before", "a*", NULL, NULL, note, -m->da_band, m->da_band};
+        st = write_heat(&M, "redness_change.png", d->map_da, -m->da_max, m->da_max, SKINQ_CMAP_COOLWARM, &l);
     }
     if (st == SKINQ_OK) {
-        st = write_map(ctx, dir, "delta_e2000.png", NULL, d, d->map_de, 0, fmax(1.0, d->de_p99),
-                       SKINQ_CMAP_MAGMA);
+        snprintf(note, sizeof note, "fixed scale; grey: ΔE00 <= %g (about one just-noticeable difference)",
+                 m->de_band);
+        skinq_map_labels l = {"Colour difference, CIEDE2000", "ΔE00", NULL, NULL, note, 0, m->de_band};
+        st = write_heat(&M, "delta_e2000.png", d->map_de, 0, m->de_max, SKINQ_CMAP_MAGMA, &l);
     }
-    if (st == SKINQ_OK) { /* diverging, symmetric about 0: blue = less red after, red = more */
-        double v = fmax(1.0, d->da_p99);
-        st = write_map(ctx, dir, "redness_change.png", NULL, d, d->map_da, -v, v, SKINQ_CMAP_COOLWARM);
-    }
+    r->has_maps = st == SKINQ_OK;
     return st;
 }
 
@@ -523,7 +630,7 @@ static skinq_status delta_phase(cmp_job *J, skinq_compare_result *r)
         st = fill_deltas(J->ctx, r);
     }
     if (st == SKINQ_OK && o->maps_dir)
-        st = write_maps(J->ctx, o->maps_dir, J->b, J->aw, &J->d);
+        st = write_maps(J->ctx, o, J->path, J->b, J->aw, J->roi, &J->d, r);
     return st;
 }
 
@@ -574,6 +681,8 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
     }
     skinq_free(ctx, J.d.map_de);
     skinq_free(ctx, J.d.map_da);
+    skinq_free(ctx, J.d.map_a[0]);
+    skinq_free(ctx, J.d.map_a[1]);
     skinq_image_free(&J.b);
     skinq_image_free(&J.a);
     skinq_image_free(&J.aw);

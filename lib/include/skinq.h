@@ -1274,15 +1274,32 @@ typedef struct skinq_compare_options {
                                     analyses use: kept across many compares (`track add`) */
     skinq_align_options align; /**< align.no_align = 1 for --no-align */
     const char *chart_path;    /**< --chart FILE (skinq_chart_load() for each photo), or NULL */
-    const char *maps_dir;      /**< NULL, or write aligned_after.png, side_by_side.png, delta_e2000.png and
-                                    redness_change.png (Δa*, diverging, centred on 0) there */
-    int map_max_size;          /**< longest side of the side-by-side and heat maps (default 2048) */
-    int after_only;            /**< 1: measure only after (registered, normalised, on the common ROI):
-                                    no before analysis, ΔE2000, deltas or maps (`track add`, which
-                                    stored the before photo's numbers already); default 0 */
+    const char *maps_dir; /**< NULL, or write the maps there (lib/align/README.md "Maps"): aligned_after.png,
+                               side_by_side.png (labelled, ROI outlined), redness_before.png and
+                               redness_after.png (a* on one scale), redness_change.png (Δa*) and
+                               delta_e2000.png on fixed scales (skinq_compare_maps), all from the
+                               calibrated, registered and normalised pixels the numbers come from */
+    int map_max_size;     /**< longest side of the side-by-side and heat maps (default 2048) */
+    int after_only;       /**< 1: measure only after (registered, normalised, on the common ROI):
+                               no before analysis, ΔE2000, deltas or maps (`track add`, which
+                               stored the before photo's numbers already); default 0 */
+    const char *before_label, *after_label; /**< with maps_dir: how the maps name the photos (e.g. their
+                                                 dates); NULL = their file names */
 } skinq_compare_options;
 
 void skinq_compare_default_options(skinq_compare_options *o);
+
+/** The scales of compare's maps. The change maps' are fixed (never taken from the pictures): Δa* over
+ * ±5 MDC95 of color.a.mean with grey where |Δa*| <= MDC95, but at least ±5 a* and 0.5 a* (a map cell
+ * is noisier than the ROI's mean; these are the scale while the registry has no MDC95 for it);
+ * ΔE2000 (no registry MDC) over 0..10 with grey <= 1. */
+typedef struct skinq_compare_maps {
+    double da_max, da_band; /**< redness_change.png spans ±da_max a*, grey where |Δa*| <= da_band */
+    double da_mdc95; /**< the registry's MDC95 of color.a.mean at before's value; NaN when it has none */
+    double de_max, de_band; /**< delta_e2000.png spans 0..de_max ΔE00, grey where ΔE00 <= de_band */
+    double a_lo, a_hi;      /**< redness_before.png and redness_after.png share this a* range (2nd..98th
+                                 percentile of both maps' ROI cells) */
+} skinq_compare_maps;
 
 /** Result of skinq_compare(); free with skinq_compare_free(). */
 typedef struct skinq_compare_result {
@@ -1300,6 +1317,8 @@ typedef struct skinq_compare_result {
     size_t delta_count;
     skinq_allocator alloc;        /**< the allocator that owns the result (internal) */
     skinq_delta_verdict *verdict; /**< delta_count entries, parallel to delta */
+    int has_maps;                 /**< 1 when maps were written (maps_dir set, not after_only) */
+    skinq_compare_maps maps;      /**< their scales (has_maps) */
     /* Where each family was measured (lib/align/README.md "What is measured where"): colour on after
      * warped into before's frame; texture on after's own pixels, the common ROI mapped into after
      * through the matrix (nearest neighbour), at after's own scale. */
@@ -1484,7 +1503,8 @@ typedef struct skinq_fit {
     double r2, rmse;
     struct {
         double y0, y_inf, tau_days, a_fast, tau_fast_days, b_slow, tau_slow_days;
-    } stderr_; /**< standard errors (NaN where not estimable or not in the model) */
+    } stderr_;     /**< standard errors (NaN where not estimable or not in the model) */
+    int converged; /**< 1 when Levenberg–Marquardt stopped at a minimum, 0 when it ran out of iterations */
 } skinq_fit;
 
 /**
@@ -1499,6 +1519,53 @@ skinq_status skinq_fit_exponential(skinq_ctx *ctx, const double *t, const double
  * @return as skinq_fit_exponential(), with SKINQ_E_TOO_FEW below 6 points.
  */
 skinq_status skinq_fit_two_phase(skinq_ctx *ctx, const double *t, const double *y, int n, skinq_fit *out);
+
+/** The fitted curve's value at day t (either model); NaN when the fit holds no finite curve. */
+double skinq_fit_eval(const skinq_fit *f, double t);
+
+/*
+ * When a fit is a finding. The one home of the thresholds skinq_fit_judge() applies (lib/track/README.md
+ * "Reliable fits"): at least SKINQ_FIT_MIN_DOF residual degrees of freedom (points minus the model's
+ * parameters: 6 points for the exponential, 8 for two phases; fewer leave s², and so every standard
+ * error, a guess); τ (both τs of a two-phase fit) between SKINQ_FIT_TAU_MIN_DAYS and
+ * SKINQ_FIT_TAU_MAX_SPANS × the span of the data's days; amplitudes (|y0 − y∞|, and |a_fast|, |b_slow|)
+ * at most SKINQ_FIT_AMP_MAX_RANGES × the data's range (max − min); SE(τ) finite and at most
+ * SKINQ_FIT_SE_TAU_MAX × τ (a 95 % interval within ±τ; with ν = n − p residual degrees of freedom the
+ * bound is scaled by 1.96/t₀.₉₇₅(ν), Student's t, since s² from few residuals is itself uncertain);
+ * r² at least SKINQ_FIT_R2_MIN; a two-phase fit's second phase supported by the data (its F-test against
+ * one exponential significant at SKINQ_FIT_PHASE_ALPHA: five parameters on a few noisy points fit
+ * anything); and the total change |y0 − y∞| above the metric's MDC95.
+ */
+#define SKINQ_FIT_MIN_DOF 3
+#define SKINQ_FIT_TAU_MIN_DAYS 0.1
+#define SKINQ_FIT_TAU_MAX_SPANS 10.0
+#define SKINQ_FIT_AMP_MAX_RANGES 3.0
+#define SKINQ_FIT_SE_TAU_MAX 0.5
+#define SKINQ_FIT_R2_MIN 0.8
+#define SKINQ_FIT_PHASE_ALPHA 0.05
+
+/** Whether a fit may be shown as a trend, and if not why. */
+typedef struct skinq_fit_verdict {
+    int reliable;       /**< 1: every check passed (see mdc_checked), 0: no reliable trend */
+    int mdc_checked;    /**< 1: the total change was compared with a known MDC95; 0: none was known, so
+                             that check was not made (a reliable fit then says so) */
+    const char *reason; /**< machine-readable (static string): "ok", "too_few_points", "not_converged",
+                             "not_finite", "tau_range", "amplitude_range", "tau_uncertain", "poor_fit",
+                             "phase_unsupported", "below_mdc" */
+    char why[192];      /**< one plain sentence with the numbers ("r² 0.39 below 0.8"); for a reliable
+                             fit empty, or the note that no MDC was known */
+} skinq_fit_verdict;
+
+/**
+ * Judge a fit of the n points (t, y) it was made from: reliable only when it leaves enough residual
+ * degrees of freedom, converged, its parameters are finite and within the physical range above,
+ * SE(τ) ≤ τ/2, r² ≥ 0.8, a two-phase fit's second phase is supported, and the total change |y0 − y∞|
+ * exceeds mdc95 (absolute, in the metric's unit; NaN = not known: that check is not made and
+ * mdc_checked = 0). The first failing check, in that order, gives the reason.
+ * @return out->reliable.
+ */
+int skinq_fit_judge(const skinq_fit *f, const double *t, const double *y, int n, double mdc95,
+                    skinq_fit_verdict *out);
 
 /**
  * Ordinary least-squares line; slope per week = 7·slope per day.
@@ -1661,11 +1728,12 @@ void skinq_site_changes_free(skinq_site_changes **c);
 
 /**
  * Write a self-contained HTML report of a subject's sites (one site if `site` is not NULL):
- * the session timeline, and for each stored metric that informs a scar-scale item
- * (vascularity, pigmentation, relief, extent) its series as a chart with the exponential
- * healing fit and its standard errors where there are >= 3 points. Measurements only: no
- * made-up clinical score. Written atomically like skinq_png_write(); `out_path` "-" writes it
- * to stdout.
+ * the session timeline, the first and latest photos with their redness maps (skinq_compare() of
+ * the two with the stored analysis options: registered, calibrated, normalised), and for each stored metric
+ * that informs a scar-scale item (vascularity, pigmentation, relief, extent) its series as a chart with the
+ * healing fit and its standard errors where there are >= 3 points and skinq_fit_judge() finds the fit
+ * reliable (else the points and "no reliable trend (why)"). Measurements only: no made-up clinical score.
+ * Written atomically like skinq_png_write(); `out_path` "-" writes it to stdout.
  * @return SKINQ_OK; SKINQ_E_TOO_FEW when nothing is stored for the subject; SKINQ_E_STORE;
  *         SKINQ_E_UNSUPPORTED (`out_path` is not a regular file); SKINQ_E_IO.
  */

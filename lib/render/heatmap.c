@@ -58,17 +58,11 @@ void skinq_colormap_rgb(skinq_colormap cm, double t, uint8_t rgb[3])
     }
 }
 
-/* 3x5 glyphs for the legend's numbers: rows top→bottom, 3 bits each (MSB = left). */
-static const char glyph_chars[] = "0123456789.-+e mpx";
-static const uint8_t glyphs[][5] = {
-    {7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 4, 7}, {7, 1, 7, 1, 7}, {5, 5, 7, 1, 1},
-    {7, 4, 7, 1, 7}, {7, 4, 7, 5, 7}, {7, 1, 1, 1, 1}, {7, 5, 7, 5, 7}, {7, 5, 7, 1, 7},
-    {0, 0, 0, 0, 2}, {0, 0, 7, 0, 0}, {0, 2, 7, 2, 0}, {0, 7, 5, 6, 3}, {0, 0, 0, 0, 0},
-    {0, 6, 7, 5, 5}, {0, 6, 5, 6, 4}, {0, 0, 5, 2, 5}, /* space, m, p, x: units */
-};
-
 #define LEGEND_H 30
-#define SCALE 2 /* glyph pixel size */
+#define BG_GREY 20 /* title and legend background */
+
+static const uint8_t text_white[3] = {235, 235, 235};
+const uint8_t skinq_neutral_rgb[3] = {221, 221, 221};
 
 static void put_px(skinq_image *img, int x, int y, const uint8_t rgb[3])
 {
@@ -77,77 +71,107 @@ static void put_px(skinq_image *img, int x, int y, const uint8_t rgb[3])
     memcpy(skinq_image_row(img, y) + 3 * (size_t)x, rgb, 3);
 }
 
-/* Draw text at (x, y); returns the width drawn. Unknown characters are skipped. */
-static int draw_text(skinq_image *img, int x, int y, const char *s, int measure_only)
+/* Text size for a picture: 2 font pixels per dot from 640 px wide on, so it stays readable. */
+static int text_scale(int w)
 {
-    static const uint8_t white[3] = {235, 235, 235};
-    int x0 = x;
-    for (; *s; s++) {
-        const char *p = strchr(glyph_chars, *s);
-        if (!p)
-            continue;
-        const uint8_t *g = glyphs[p - glyph_chars];
-        for (int r = 0; r < 5 && !measure_only; r++)
-            for (int c = 0; c < 3; c++)
-                if (g[r] & (4 >> c))
-                    for (int dy = 0; dy < SCALE; dy++)
-                        for (int dx = 0; dx < SCALE; dx++)
-                            put_px(img, x + c * SCALE + dx, y + r * SCALE + dy, white);
-        x += 4 * SCALE;
-    }
-    return x - x0;
+    return w >= 640 ? 2 : 1;
 }
 
-/* A legend number, with the unit after it when it is one the glyphs can draw ("mm", "px"). */
+/* A legend number with the unit after it (when there is one). */
 static void format_value(char *buf, size_t n, double v, const char *unit)
 {
-    if (unit && unit[0] && strspn(unit, "mpx") == strlen(unit))
+    if (unit && unit[0])
         snprintf(buf, n, "%.4g %s", v, unit);
     else
         snprintf(buf, n, "%.4g", v);
 }
 
-/* Legend strip at rows [y0, y0 + LEGEND_H): vmin label, colour bar, vmax label. */
-static void draw_legend(skinq_image *img, int y0, double vmin, double vmax, skinq_colormap cm,
-                        const char *unit)
+static int in_band(const skinq_map_labels *l, double v)
 {
-    static const uint8_t bg[3] = {20, 20, 20};
+    return l && l->band_hi > l->band_lo && v >= l->band_lo && v <= l->band_hi;
+}
+
+/* Legend strip at rows [y0, y0 + LEGEND_H): vmin label, colour bar (the neutral band in grey),
+ * vmax label. */
+static void draw_legend(skinq_image *img, int y0, double vmin, double vmax, skinq_colormap cm,
+                        const char *unit, const skinq_map_labels *l, int scale)
+{
+    static const uint8_t bg[3] = {BG_GREY, BG_GREY, BG_GREY};
     for (int y = y0; y < y0 + LEGEND_H; y++)
         for (int x = 0; x < img->width; x++)
             put_px(img, x, y, bg);
-    char lo[32], hi[32];
+    char lo[48], hi[48];
     format_value(lo, sizeof lo, vmin, unit);
     format_value(hi, sizeof hi, vmax, unit);
-    int ty = y0 + (LEGEND_H - 5 * SCALE) / 2;
-    int wl = draw_text(img, 4, ty, lo, 0);
-    int wh = draw_text(img, 0, 0, hi, 1);
-    draw_text(img, img->width - 4 - wh, ty, hi, 0);
-    int bx0 = 4 + wl + 6, bx1 = img->width - 4 - wh - 6;
+    int ty = y0 + (LEGEND_H - SKINQ_TEXT_HEIGHT * scale) / 2;
+    int wl = skinq_text_width(lo, scale), wh = skinq_text_width(hi, scale);
+    skinq_text_draw(img, 4, ty, lo, scale, text_white);
+    skinq_text_draw(img, img->width - 4 - wh, ty, hi, scale, text_white);
+    int bx0 = 4 + wl + 6, bx1 = img->width - 4 - wh - 6, span = bx1 - bx0 > 1 ? bx1 - bx0 - 1 : 1;
     for (int x = bx0; x < bx1; x++) {
         uint8_t rgb[3];
-        skinq_colormap_rgb(cm, (double)(x - bx0) / (bx1 - bx0 > 1 ? bx1 - bx0 - 1 : 1), rgb);
+        double t = (double)(x - bx0) / span;
+        if (in_band(l, vmin + t * (vmax - vmin)))
+            memcpy(rgb, skinq_neutral_rgb, 3);
+        else
+            skinq_colormap_rgb(cm, t, rgb);
         for (int y = y0 + 6; y < y0 + LEGEND_H - 6; y++)
             put_px(img, x, y, rgb);
     }
 }
 
+/* The lines above a labelled map: title (unit), the photos compared, the note. */
+static int header_lines(const skinq_map_labels *l, char lines[3][320])
+{
+    int n = 0;
+    if (!l)
+        return 0;
+    if (l->unit && l->unit[0])
+        snprintf(lines[n++], sizeof lines[0], "%s (%s)", l->title, l->unit);
+    else
+        snprintf(lines[n++], sizeof lines[0], "%s", l->title);
+    if (l->before && l->after)
+        snprintf(lines[n++], sizeof lines[0], "before: %s   after: %s", l->before, l->after);
+    if (l->note && l->note[0])
+        snprintf(lines[n++], sizeof lines[0], "%s", l->note);
+    return n;
+}
+
 static skinq_status render(skinq_ctx *ctx, const char *path, const skinq_image *photo, const float *values,
                            size_t stride, int w, int h, const uint8_t *mask, size_t mask_stride, double vmin,
-                           double vmax, double alpha, skinq_colormap cm, const char *unit)
+                           double vmax, double alpha, skinq_colormap cm, const char *unit,
+                           const skinq_map_labels *l)
 {
     if (w <= 0 || h <= 0 || !(vmax > vmin) || !isfinite(vmin) || !isfinite(vmax))
         return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write map '%s': empty map or no value range", path);
     if (photo && (photo->width != w || photo->height != h))
         return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write overlay '%s': photo and map sizes differ",
                           path);
+    /* a labelled map gets a title band above it and is widened (dark margins) to fit its text */
+    char lines[3][320];
+    int nl = header_lines(l, lines), scale = text_scale(w), line_h = (SKINQ_TEXT_HEIGHT + 4) * scale;
+    int head = nl ? nl * line_h + 4 * scale : 0, W = w;
+    for (int i = 0; i < nl; i++)
+        W = W > skinq_text_width(lines[i], scale) + 8 ? W : skinq_text_width(lines[i], scale) + 8;
+    if (l) {
+        char lo[48], hi[48];
+        format_value(lo, sizeof lo, vmin, unit);
+        format_value(hi, sizeof hi, vmax, unit);
+        int need = skinq_text_width(lo, scale) + skinq_text_width(hi, scale) + 80;
+        W = W > need ? W : need;
+    }
+    int x0 = (W - w) / 2;
     skinq_image *out;
-    skinq_status st = skinq_image_new(ctx, w, h + LEGEND_H, 3, 8, &out);
+    skinq_status st = skinq_image_new(ctx, W, head + h + LEGEND_H, 3, 8, &out);
     if (st != SKINQ_OK)
         return st;
+    memset(out->data, BG_GREY, out->stride * (size_t)out->height);
+    for (int i = 0; i < nl; i++)
+        skinq_text_draw(out, 4, 2 * scale + i * line_h + 2 * scale, lines[i], scale, text_white);
     static const uint8_t outside[3] = {40, 40, 40};
     double inv = 1.0 / (vmax - vmin);
     for (int y = 0; y < h; y++) {
-        uint8_t *d = skinq_image_row(out, y);
+        uint8_t *d = skinq_image_row(out, head + y) + 3 * (size_t)x0;
         const float *v = values + (size_t)y * stride;
         const uint8_t *m = mask ? mask + (size_t)y * mask_stride : NULL;
         const uint8_t *p = photo ? skinq_image_row(photo, y) : NULL;
@@ -167,12 +191,15 @@ static skinq_status render(skinq_ctx *ctx, const char *path, const skinq_image *
                 continue;
             }
             uint8_t rgb[3];
-            skinq_colormap_rgb(cm, (v[x] - vmin) * inv, rgb);
+            if (in_band(l, v[x]))
+                memcpy(rgb, skinq_neutral_rgb, 3);
+            else
+                skinq_colormap_rgb(cm, (v[x] - vmin) * inv, rgb);
             for (int c = 0; c < 3; c++)
                 d[c] = p ? (uint8_t)lround(alpha * rgb[c] + (1 - alpha) * base[c]) : rgb[c];
         }
     }
-    draw_legend(out, h, vmin, vmax, cm, unit);
+    draw_legend(out, head + h, vmin, vmax, cm, unit, l, l ? scale : 1);
     st = skinq_png_write(ctx, path, out);
     skinq_image_free(&out);
     return st;
@@ -182,14 +209,14 @@ skinq_status skinq_heatmap_write(skinq_ctx *ctx, const char *path, const float *
                                  int h, const uint8_t *mask, size_t mask_stride, double vmin, double vmax,
                                  skinq_colormap cm)
 {
-    return render(ctx, path, NULL, values, stride, w, h, mask, mask_stride, vmin, vmax, 1.0, cm, NULL);
+    return render(ctx, path, NULL, values, stride, w, h, mask, mask_stride, vmin, vmax, 1.0, cm, NULL, NULL);
 }
 
 skinq_status skinq_heatmap_write_unit(skinq_ctx *ctx, const char *path, const float *values, size_t stride,
                                       int w, int h, const uint8_t *mask, size_t mask_stride, double vmin,
                                       double vmax, skinq_colormap cm, const char *unit)
 {
-    return render(ctx, path, NULL, values, stride, w, h, mask, mask_stride, vmin, vmax, 1.0, cm, unit);
+    return render(ctx, path, NULL, values, stride, w, h, mask, mask_stride, vmin, vmax, 1.0, cm, unit, NULL);
 }
 
 skinq_status skinq_overlay_write(skinq_ctx *ctx, const char *path, const skinq_image *photo,
@@ -200,5 +227,30 @@ skinq_status skinq_overlay_write(skinq_ctx *ctx, const char *path, const skinq_i
     if (!(alpha >= 0 && alpha <= 1))
         return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write overlay '%s': alpha %g not in [0,1]", path,
                           alpha);
-    return render(ctx, path, photo, values, stride, w, h, mask, mask_stride, vmin, vmax, alpha, cm, NULL);
+    return render(ctx, path, photo, values, stride, w, h, mask, mask_stride, vmin, vmax, alpha, cm, NULL,
+                  NULL);
+}
+
+skinq_status skinq_map_write(skinq_ctx *ctx, const char *path, const float *values, size_t stride, int w,
+                             int h, const uint8_t *mask, size_t mask_stride, double vmin, double vmax,
+                             skinq_colormap cm, const skinq_map_labels *l)
+{
+    if (!l || !l->title)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "cannot write map '%s': no title", path);
+    return render(ctx, path, NULL, values, stride, w, h, mask, mask_stride, vmin, vmax, 1.0, cm, l->unit, l);
+}
+
+void skinq_outline_draw(skinq_image *img, int x0, int y0, const uint8_t *mask, size_t mask_stride, int mw,
+                        int mh, int f, const uint8_t rgb[3])
+{
+    int w = (mw + f - 1) / f, h = (mh + f - 1) / f;
+#define IN(cx, cy)                                                                                           \
+    ((cx) >= 0 && (cy) >= 0 && (cx) < w && (cy) < h &&                                                       \
+     mask[(size_t)((cy)*f + f / 2 < mh ? (cy)*f + f / 2 : mh - 1) * mask_stride +                            \
+          (size_t)((cx)*f + f / 2 < mw ? (cx)*f + f / 2 : mw - 1)])
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (IN(x, y) && (!IN(x - 1, y) || !IN(x + 1, y) || !IN(x, y - 1) || !IN(x, y + 1)))
+                put_px(img, x0 + x, y0 + y, rgb);
+#undef IN
 }

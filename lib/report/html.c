@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "chart.h"
 #include "io/io.h"
-#include "render/render.h"
 
 /* The metrics the report shows are the registry's headline metrics that inform a clinical item
  * (design §2 "Clinical mapping"), in its order; a site's series are indexed like the registry. */
@@ -52,7 +55,7 @@ static const skinq_site_change *change_of(const struct site *st, const char *pat
 
 /* "first, latest, change (%), verdict" of a change as table cells (the verdict rule: lib/core/metric_defs.c).
  */
-static void change_cells(FILE *f, const skinq_site_change *x);
+static void change_cells(FILE *f, const skinq_site_change *x, const char *unit);
 
 struct collect {
     skinq_ctx *ctx;
@@ -228,137 +231,225 @@ static skinq_status embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const
     return st == SKINQ_E_NOMEM ? st : SKINQ_OK;
 }
 
-static int series_fit(skinq_ctx *ctx, const struct series *s, int baseline, skinq_fit *fit);
+/* ---- maps: the first and latest photos through skinq_compare with the stored options, so the maps
+ * come from the pixels the numbers come from (registered, calibrated, normalised) ---- */
 
-/* ---- redness maps: a* of the first and latest photos on one colour scale ---- */
-
-static int cmp_float(const void *a, const void *b)
+/* The analysis options a session was stored with (`track add`'s JSON: roi, roi_rect, mask, ref,
+ * white, white_reflectance, px_per_mm, red_threshold). *mask receives a loaded ROI mask (caller frees).
+ * Colour only: the maps need no texture. */
+static skinq_status stored_options(skinq_ctx *ctx, const char *json, skinq_analysis_options *o,
+                                   skinq_mask **mask)
 {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-struct redness {
-    skinq_image *thumb;
-    float *a;
-};
-
-static void redness_free(skinq_ctx *ctx, struct redness *r)
-{
-    skinq_image_free(&r->thumb);
-    skinq_free(ctx, r->a);
-    r->a = NULL;
-}
-
-/* The photo's thumbnail and its a* plane; any failure leaves r empty. */
-static skinq_status redness_load(skinq_ctx *ctx, const char *path, struct redness *r)
-{
-    skinq_image *img = NULL;
-    memset(r, 0, sizeof *r);
-    skinq_status st = skinq_image_load(ctx, path, &img, NULL);
-    if (st == SKINQ_OK)
-        st = skinq_image_thumbnail(ctx, img, 480, &r->thumb);
-    skinq_image_free(&img);
-    if (st == SKINQ_OK &&
-        !(r->a = skinq_malloc(ctx, sizeof(float) * (size_t)r->thumb->width * (size_t)r->thumb->height)))
-        st = SKINQ_E_NOMEM;
-    if (st == SKINQ_OK) {
-        float *planes[SKINQ_COLOR_METRIC_COUNT] = {0};
-        planes[SKINQ_COLOR_A] = r->a;
-        st = skinq_color_planes(ctx, r->thumb, NULL, planes, (size_t)r->thumb->width);
+    skinq_analysis_default_options(o);
+    o->texture = 0;
+    cJSON *j = json && json[0] ? cJSON_Parse(json) : NULL;
+    if (!j)
+        return SKINQ_OK; /* not recorded: the defaults, as `track add` without options */
+    skinq_status st = SKINQ_OK;
+    const cJSON *v;
+    struct {
+        const char *key;
+        skinq_rect *rect;
+        int *has;
+    } rects[] = {{"roi_rect", &o->roi.rect, NULL},
+                 {"ref", &o->color.ref, &o->color.has_ref},
+                 {"white", &o->color.white, &o->color.has_white}};
+    for (size_t i = 0; i < sizeof rects / sizeof rects[0]; i++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, rects[i].key);
+        if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 4)
+            continue;
+        int r[4];
+        for (int k = 0; k < 4; k++)
+            r[k] = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(a, k));
+        *rects[i].rect = (skinq_rect){r[0], r[1], r[2], r[3]};
+        if (rects[i].has)
+            *rects[i].has = 1;
     }
-    if (st != SKINQ_OK)
-        redness_free(ctx, r);
+    const char *roi = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "roi"));
+    const char *mask_path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "mask"));
+    if (roi && strcmp(roi, "rect") == 0)
+        o->roi.kind = SKINQ_ROI_RECT;
+    else if (roi && strcmp(roi, "auto-skin") == 0)
+        o->roi.kind = SKINQ_ROI_AUTO_SKIN;
+    else if (roi && strcmp(roi, "mask") == 0 && mask_path) {
+        if ((st = skinq_mask_load(ctx, mask_path, mask)) == SKINQ_OK) {
+            o->roi.kind = SKINQ_ROI_MASK;
+            o->roi.mask = *mask;
+        }
+    }
+    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(j, "px_per_mm")))
+        o->px_per_mm = v->valuedouble;
+    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(j, "white_reflectance")))
+        o->color.white_reflectance = v->valuedouble;
+    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(j, "red_threshold")))
+        o->color.red_threshold = v->valuedouble;
+    cJSON_Delete(j);
     return st;
 }
 
-static skinq_status redness_embed(skinq_ctx *ctx, FILE *f, const struct redness *r, double lo, double hi,
-                                  const char *what, const char *date)
+/* A PNG file embedded as a figure (the report stands alone), then removed. */
+static skinq_status embed_png(skinq_ctx *ctx, FILE *f, const char *dir, const char *name, const char *caption)
 {
-    skinq_image *rgb = NULL;
-    uint8_t *jpg = NULL;
-    size_t n = 0;
-    int w = r->thumb->width, h = r->thumb->height;
-    skinq_status st = skinq_image_new(ctx, w, h, 3, 8, &rgb);
-    if (st != SKINQ_OK)
-        return st;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            skinq_colormap_rgb(SKINQ_CMAP_MAGMA, (r->a[(size_t)y * (size_t)w + (size_t)x] - lo) / (hi - lo),
-                               skinq_image_row(rgb, y) + 3 * (size_t)x);
-    st = skinq_jpeg_encode_mem(ctx, rgb, 88, &jpg, &n);
+    size_t n = strlen(dir) + strlen(name) + 2, size;
+    char *path = skinq_malloc(ctx, n);
+    uint8_t *buf = NULL;
+    if (!path)
+        return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory");
+    snprintf(path, n, "%s/%s", dir, name);
+    FILE *in = fopen(path, "rb");
+    long len = in && fseek(in, 0, SEEK_END) == 0 ? ftell(in) : -1;
+    skinq_status st = len > 0 && fseek(in, 0, SEEK_SET) == 0
+                          ? SKINQ_OK
+                          : skinq_fail(ctx, SKINQ_E_IO, "'%s': cannot read the map", path);
+    if (st == SKINQ_OK && !(buf = skinq_malloc(ctx, (size_t)len)))
+        st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory");
+    if (st == SKINQ_OK && (size = fread(buf, 1, (size_t)len, in)) != (size_t)len)
+        st = skinq_fail(ctx, SKINQ_E_IO, "'%s': cannot read the map", path);
     if (st == SKINQ_OK) {
-        fputs("<figure><img alt=\"", f);
-        html_text(f, what);
-        html_text(f, date);
-        fputs("\" src=\"data:image/jpeg;base64,", f);
-        base64(f, jpg, n);
+        fputs("<figure><img class=\"map\" alt=\"", f);
+        html_text(f, caption);
+        fputs("\" src=\"data:image/png;base64,", f);
+        base64(f, buf, size);
         fputs("\"><figcaption>", f);
-        html_text(f, what);
-        html_text(f, date);
+        html_text(f, caption);
         fputs("</figcaption></figure>", f);
     }
-    skinq_free(ctx, jpg);
-    skinq_image_free(&rgb);
+    if (in)
+        fclose(in);
+    remove(path);
+    skinq_free(ctx, buf);
+    skinq_free(ctx, path);
+    return st;
+}
+
+/* What was done to the pixels before they were measured and drawn. */
+static void normalisation(FILE *f, const skinq_compare_result *r)
+{
+    fprintf(f,
+            "<p class=\"norm\">Maps made by skinq compare from the same pixels as the numbers: the latest "
+            "photo registered onto the first (%s",
+            r->alignment.method);
+    if (isfinite(r->alignment.rms_px))
+        fprintf(f, ", rms %.2f px", r->alignment.rms_px);
+    fputs("); colour ", f);
+    if (r->has_chart)
+        fputs("calibrated on a ColorChecker in each photo", f);
+    else if (r->has_white)
+        fprintf(f, "calibrated on the white patch (linear gains first %.3f/%.3f/%.3f, latest %.3f/%.3f/%.3f)",
+                r->white_gains[0][0], r->white_gains[0][1], r->white_gains[0][2], r->white_gains[1][0],
+                r->white_gains[1][1], r->white_gains[1][2]);
+    else
+        fputs("not calibrated (no white patch or chart)", f);
+    if (r->has_ref)
+        fprintf(f,
+                "; the latest photo normalised to the first on reference skin (linear gains %.3f/%.3f/%.3f)",
+                r->ref_gains[0], r->ref_gains[1], r->ref_gains[2]);
+    else
+        fputs("; no reference-skin normalisation (no --ref)", f);
+    const skinq_metric *a0 = skinq_metrics_find(&r->before->metrics, "color.a.mean");
+    const skinq_metric *a1 = skinq_metrics_find(&r->after->metrics, "color.a.mean");
+    if (a0 && a1)
+        fprintf(f, ". Mean a* over the common ROI (%llu px): first %.2f, latest %.2f",
+                (unsigned long long)r->roi_pixels, a0->value, a1->value);
+    fprintf(
+        f, ". Change maps use a fixed scale: &Delta;a* &plusmn;%.3g a*, grey where |&Delta;a*| &le; %.3g a* ",
+        r->maps.da_max, r->maps.da_band);
+    if (isfinite(r->maps.da_mdc95))
+        fprintf(f, "(from the MDC95 of mean a*, %.3g; at least &plusmn;5 and 0.5 a*)", r->maps.da_mdc95);
+    else
+        fputs("(no MDC95 known: a fixed &plusmn;5 and 0.5 a*)", f);
+    fprintf(f, "; &Delta;E2000 0&ndash;%.3g, grey &le; %.3g.</p>\n", r->maps.de_max, r->maps.de_band);
+}
+
+/* The first and latest photos' redness maps (one a* scale) and the change between them. A pair
+ * that cannot be compared (a photo gone, registration refused) is named, not fatal; running out of
+ * memory is. */
+static skinq_status site_maps(skinq_ctx *ctx, FILE *f, const struct site *s)
+{
+    static const char *const names[] = {"redness_before.png", "redness_after.png", "redness_change.png",
+                                        "delta_e2000.png",    "side_by_side.png",  "aligned_after.png"};
+    char dir[] = "/tmp/skinq-report-XXXXXX";
+    skinq_analysis_options ao;
+    skinq_mask *mask = NULL;
+    skinq_compare_result *r = NULL;
+    skinq_status st = stored_options(ctx, s->options, &ao, &mask);
+    int made = st == SKINQ_OK && mkdtemp(dir) != NULL;
+    if (st == SKINQ_OK && !made)
+        st = skinq_fail(ctx, SKINQ_E_IO, "cannot make a temporary folder for the maps");
+    if (st == SKINQ_OK) {
+        skinq_compare_options co;
+        skinq_compare_default_options(&co);
+        co.analysis = &ao;
+        co.maps_dir = dir;
+        co.map_max_size = 480;
+        co.before_label = s->first;
+        co.after_label = s->last;
+        st = skinq_compare(ctx, s->first_image, s->last_image, &co, &r);
+    }
+    fputs("<h3>Redness maps</h3>", f);
+    if (st == SKINQ_OK) {
+        normalisation(f, r);
+        char caption[2][96];
+        for (int k = 0; k < 2; k++)
+            snprintf(caption[k], sizeof caption[k], "redness (CIELAB a*), %s session; scale a* %.0f to %.0f",
+                     k ? "latest" : "first", r->maps.a_lo, r->maps.a_hi);
+        fputs("<div class=\"photos\">", f);
+        st = embed_png(ctx, f, dir, names[0], caption[0]);
+        if (st == SKINQ_OK && strcmp(s->first_image, s->last_image) != 0)
+            st = embed_png(ctx, f, dir, names[1], caption[1]);
+        fputs("</div><div class=\"photos\">", f);
+        if (st == SKINQ_OK && strcmp(s->first_image, s->last_image) != 0)
+            st = embed_png(ctx, f, dir, names[2], "redness change, latest minus first (fixed scale)");
+        fputs("</div>\n", f);
+    } else if (st != SKINQ_E_NOMEM) {
+        fputs("<p class=\"missing\">maps not available: ", f);
+        html_text(f, skinq_ctx_error(ctx));
+        fputs("</p>\n", f);
+    }
+    if (made) {
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            char p[sizeof dir + 32];
+            snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+            remove(p);
+        }
+        rmdir(dir);
+    }
+    skinq_compare_free(&r);
+    skinq_mask_free(&mask);
     return st == SKINQ_E_NOMEM ? st : SKINQ_OK;
 }
 
-/* Both photos' a* maps on the range p02–p98 of the two together, with a legend. A photo that
- * cannot be read is left out; running out of memory is an error. */
-static skinq_status redness_maps(skinq_ctx *ctx, FILE *f, const char *first, const char *last, const char *d0,
-                                 const char *d1)
+/* The healing fit of a site's series (1 when one was made) and whether it is a finding, judged
+ * against the site's own MDC95 when it has one, else the registry's default at the first fitted value.
+ * After a baseline session (treatment right after it) only the sessions after it decay toward
+ * healing, so the fit starts at the next one. The two-phase model is shown when it is a finding
+ * (enough sessions, its second phase supported), else the exponential. */
+static int series_fit(skinq_ctx *ctx, const struct site *st, const skinq_metric_def *d,
+                      const struct series *s, skinq_fit *fit, skinq_fit_verdict *v)
 {
-    struct redness r[2];
-    int n = 0;
-    skinq_status st = redness_load(ctx, first, &r[n]);
-    n += st == SKINQ_OK;
-    if (st != SKINQ_E_NOMEM && strcmp(first, last) != 0) {
-        st = redness_load(ctx, last, &r[n]);
-        n += st == SKINQ_OK;
-    }
-    st = st == SKINQ_E_NOMEM ? st : SKINQ_OK;
-    size_t total = 0;
-    for (int i = 0; i < n; i++)
-        total += (size_t)r[i].thumb->width * (size_t)r[i].thumb->height;
-    float *all = NULL;
-    if (st == SKINQ_OK && total && !(all = skinq_malloc(ctx, total * sizeof(float))))
-        st = SKINQ_E_NOMEM;
-    if (all) {
-        size_t k = 0;
-        for (int i = 0; i < n; i++) {
-            size_t m = (size_t)r[i].thumb->width * (size_t)r[i].thumb->height;
-            memcpy(all + k, r[i].a, m * sizeof(float));
-            k += m;
-        }
-        qsort(all, total, sizeof(float), cmp_float);
-        double lo = all[total / 50], hi = all[total - 1 - total / 50];
-        if (!(hi > lo))
-            hi = lo + 1;
-        fputs("<div class=\"photos\">", f);
-        for (int i = 0; i < n && st == SKINQ_OK; i++) {
-            st = redness_embed(ctx, f, &r[i], lo, hi,
-                               i == 0 ? "redness (CIELAB a*), first session "
-                                      : "redness (CIELAB a*), latest session ",
-                               i == 0 ? d0 : d1);
-        }
-        fputs("</div><svg width=\"480\" height=\"34\" role=\"img\"><defs><linearGradient id=\"mg\">", f);
-        for (int k2 = 0; k2 <= 8; k2++) {
-            uint8_t c[3];
-            skinq_colormap_rgb(SKINQ_CMAP_MAGMA, k2 / 8.0, c);
-            fprintf(f, "<stop offset=\"%d%%\" stop-color=\"#%02x%02x%02x\"/>", k2 * 100 / 8, c[0], c[1],
-                    c[2]);
-        }
-        fprintf(
-            f,
-            "</linearGradient></defs><rect x=\"40\" y=\"2\" width=\"400\" height=\"14\" fill=\"url(#mg)\"/>"
-            "<text x=\"40\" y=\"30\" class=\"ax\">a* %.1f</text><text x=\"440\" y=\"30\" class=\"ax\" "
-            "text-anchor=\"end\">a* %.1f (both maps on this scale)</text></svg>\n",
-            lo, hi);
-    }
-    skinq_free(ctx, all);
-    for (int i = 0; i < n; i++)
-        redness_free(ctx, &r[i]);
-    return st;
+    int k = st->baseline && s->n > 0 && s->day[0] == 0 ? 1 : 0, m = s->n - k;
+    if (m < 3)
+        return 0;
+    const double *t = s->day + k, *y = s->value + k;
+    const skinq_site_change *x = change_of(st, d->pattern);
+    double mdc = x && x->mdc_site ? x->mdc95
+                                  : skinq_metric_default_mdc(d->pattern, s->unit, y[0],
+                                                             st->changes && st->changes->normalised);
+    if (m >= 5 + SKINQ_FIT_MIN_DOF && skinq_fit_two_phase(ctx, t, y, m, fit) == SKINQ_OK &&
+        skinq_fit_judge(fit, t, y, m, mdc, v))
+        return 1;
+    if (skinq_fit_exponential(ctx, t, y, m, fit) != SKINQ_OK)
+        return 0;
+    skinq_fit_judge(fit, t, y, m, mdc, v);
+    return 1;
+}
+
+/* "no reliable trend (why)" for a fit that is not a finding. */
+static void no_trend(FILE *f, const skinq_fit_verdict *v)
+{
+    fputs("no reliable trend (", f);
+    html_text(f, v->why);
+    fputs(")", f);
 }
 
 /* The trend table: every shown metric's first and latest value, change and healing fit. */
@@ -376,85 +467,58 @@ static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
             continue;
         fprintf(f, "<tr data-metric=\"%s\" data-verdict=\"%s\"><td>%s</td>", defs[i].pattern,
                 skinq_verdict_name(x->verdict), defs[i].label);
-        change_cells(f, x);
+        change_cells(f, x, s->unit);
         skinq_fit fit;
-        if (series_fit(ctx, s, st->baseline, &fit)) {
-            fprintf(f, "<td>%.3g", fit.tau_days);
-            if (isfinite(fit.stderr_.tau_days))
-                fprintf(f, " &plusmn; %.2g", fit.stderr_.tau_days);
-            fprintf(f, "</td><td>%.3g d</td><td>%.3f</td></tr>", fit.half_life_days, fit.r2);
-        } else {
+        skinq_fit_verdict v;
+        if (!series_fit(ctx, st, &defs[i], s, &fit, &v)) {
             fputs("<td>&ndash;</td><td></td><td></td></tr>", f);
+        } else if (!v.reliable) {
+            fputs("<td colspan=\"3\">", f);
+            no_trend(f, &v);
+            fputs("</td></tr>", f);
+        } else if (!strcmp(fit.model, "two-phase")) {
+            fprintf(f, "<td>%.3g &plusmn; %.2g (fast), %.3g &plusmn; %.2g (slow)</td><td>%.3g d (slow)</td>",
+                    fit.tau_fast_days, fit.stderr_.tau_fast_days, fit.tau_slow_days,
+                    fit.stderr_.tau_slow_days, fit.half_life_days);
+            fprintf(f, "<td>%.3f</td></tr>", fit.r2);
+        } else {
+            fprintf(f, "<td>%.3g &plusmn; %.2g</td><td>%.3g d</td><td>%.3f</td></tr>", fit.tau_days,
+                    fit.stderr_.tau_days, fit.half_life_days, fit.r2);
         }
     }
     fputs("</table>\n", f);
 }
 
-/* An SVG chart of a series, with the fitted curve when there is one. */
-static void chart(FILE *f, const struct series *s, const skinq_fit *fit)
+/* A reliable fit in words, with its own model's formula. */
+static void fit_text(FILE *f, const skinq_fit *fit, const skinq_fit_verdict *v)
 {
-    const double W = 360, H = 150, L = 48, R = 10, T = 10, B = 26;
-    double dmax = 0, lo = INFINITY, hi = -INFINITY;
-    for (int i = 0; i < s->n; i++) {
-        dmax = s->day[i] > dmax ? s->day[i] : dmax;
-        lo = s->value[i] < lo ? s->value[i] : lo;
-        hi = s->value[i] > hi ? s->value[i] : hi;
+    if (!strcmp(fit->model, "two-phase"))
+        fprintf(f,
+                " Two-phase healing fit y(t) = y&infin; + a&middot;e<sup>&minus;t/&tau;fast</sup> + "
+                "b&middot;e<sup>&minus;t/&tau;slow</sup>: &tau;<sub>fast</sub> = %.3g d &plusmn; %.2g (a = "
+                "%.4g), "
+                "&tau;<sub>slow</sub> = %.3g d &plusmn; %.2g (b = %.4g), toward %.4g; r&sup2; = %.3f.",
+                fit->tau_fast_days, fit->stderr_.tau_fast_days, fit->a_fast, fit->tau_slow_days,
+                fit->stderr_.tau_slow_days, fit->b_slow, fit->y_inf, fit->r2);
+    else
+        fprintf(
+            f,
+            " Healing fit y(t) = y&infin; + (y0 &minus; y&infin;)&middot;e<sup>&minus;t/&tau;</sup>: "
+            "&tau; = %.3g d &plusmn; %.2g, half-life %.3g d, 90 %% of the change by day %.3g, toward %.4g; "
+            "r&sup2; = %.3f.",
+            fit->tau_days, fit->stderr_.tau_days, fit->half_life_days, fit->days_to_90pct, fit->y_inf,
+            fit->r2);
+    if (!v->mdc_checked) {
+        fputs(" <em>", f);
+        html_text(f, v->why);
+        fputs(".</em>", f);
     }
-    if (fit)
-        for (int k = 0; k <= 60; k++) {
-            double t = dmax * k / 60, y = fit->y_inf + (fit->y0 - fit->y_inf) * exp(-t / fit->tau_days);
-            if (!strcmp(fit->model, "exponential") && isfinite(y)) {
-                lo = y < lo ? y : lo;
-                hi = y > hi ? y : hi;
-            }
-        }
-    if (dmax <= 0)
-        dmax = 1;
-    if (!(hi > lo)) {
-        hi += 0.5 + fabs(hi) * 0.05;
-        lo -= 0.5 + fabs(lo) * 0.05;
-    }
-    double pad = (hi - lo) * 0.08;
-    lo -= pad;
-    hi += pad;
-#define X(d) (L + (W - L - R) * (d) / dmax)
-#define Y(v) (T + (H - T - B) * (1 - ((v)-lo) / (hi - lo)))
-    fprintf(f, "<svg width=\"%g\" height=\"%g\" viewBox=\"0 0 %g %g\" role=\"img\">", W, H, W, H);
-    fprintf(f, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"#fafafa\" stroke=\"#ccc\"/>", L, T,
-            W - L - R, H - T - B);
-    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">%.4g</text>", L - 4, T + 8, hi);
-    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">%.4g</text>", L - 4, H - B, lo);
-    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\">day 0</text>", L, H - 8);
-    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">day %.0f</text>", W - R, H - 8,
-            dmax);
-    if (fit && !strcmp(fit->model, "exponential")) {
-        fputs("<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\" points=\"", f);
-        for (int k = 0; k <= 60; k++) {
-            double t = dmax * k / 60;
-            fprintf(f, "%.1f,%.1f ", X(t), Y(fit->y_inf + (fit->y0 - fit->y_inf) * exp(-t / fit->tau_days)));
-        }
-        fputs("\"/>", f);
-    }
-    for (int i = 0; i < s->n; i++)
-        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#2c3e50\"/>", X(s->day[i]),
-                Y(s->value[i]));
-    fputs("</svg>", f);
-#undef X
-#undef Y
 }
 
-/* The healing fit of a series: after a baseline session (treatment right after it) only the
- * sessions after it decay toward healing, so the fit starts at the next one. */
-static int series_fit(skinq_ctx *ctx, const struct series *s, int baseline, skinq_fit *fit)
-{
-    int k = baseline && s->n > 0 && s->day[0] == 0 ? 1 : 0;
-    return s->n - k >= 3 && skinq_fit_exponential(ctx, s->day + k, s->value + k, s->n - k, fit) == SKINQ_OK;
-}
-
-static void change_cells(FILE *f, const skinq_site_change *x)
+static void change_cells(FILE *f, const skinq_site_change *x, const char *unit)
 {
     fprintf(f, "<td>%.4g</td><td>%.4g ", x->first, x->latest);
-    html_text(f, strcmp(x->unit, "1") ? x->unit : ""); /* dimensionless values print no unit */
+    html_text(f, unit && strcmp(unit, "1") ? unit : ""); /* the stored unit, whole; "1" prints nothing */
     fputs("</td>", f);
     if (isfinite(x->percent))
         fprintf(f, "<td>%+.1f %%</td>", x->percent);
@@ -466,19 +530,28 @@ static void change_cells(FILE *f, const skinq_site_change *x)
     fputs("</td>", f);
 }
 
-static void metric_block(skinq_ctx *ctx, FILE *f, const skinq_metric_def *d, const struct series *s,
-                         const skinq_site_change *x, int baseline)
+static void metric_block(skinq_ctx *ctx, FILE *f, const struct site *st, const skinq_metric_def *d,
+                         const struct series *s)
 {
-    fprintf(f, "<div class=\"metric\"><h4>%s <small>(", d->label);
+    const skinq_site_change *x = change_of(st, d->pattern);
+    skinq_fit fit;
+    skinq_fit_verdict v;
+    int have_fit = series_fit(ctx, st, d, s, &fit, &v);
+    /* data-fit and data-model say what the chart shows (tests read them from the rendered page) */
+    fputs("<div class=\"metric\" data-metric=\"", f);
+    html_text(f, d->pattern);
+    fprintf(f, "\" data-fit=\"%s\" data-model=\"%s\"><h4>%s <small>(",
+            !have_fit    ? "none"
+            : v.reliable ? "reliable"
+                         : "unreliable",
+            have_fit ? fit.model : "none", d->label);
     html_text(f, d->pattern);
     if (s->unit && s->unit[0]) {
         fputs(", ", f);
         html_text(f, s->unit);
     }
     fputs(")</small></h4>", f);
-    skinq_fit fit;
-    int have_fit = series_fit(ctx, s, baseline, &fit);
-    chart(f, s, have_fit ? &fit : NULL);
+    skinq_svg_chart(f, s->day, s->value, s->n, have_fit && v.reliable ? &fit : NULL);
     double first = s->value[0], last = s->value[s->n - 1];
     fprintf(f, "<p>first %.4g, latest %.4g", first, last);
     if (s->n >= 2 && x) {
@@ -491,17 +564,12 @@ static void metric_block(skinq_ctx *ctx, FILE *f, const skinq_metric_def *d, con
         fputs(")", f);
     }
     fputs(".", f);
-    if (have_fit) {
-        fprintf(f,
-                " Healing fit y(t) = y&infin; + (y0 &minus; y&infin;)&middot;e<sup>&minus;t/&tau;</sup>: "
-                "&tau; = %.3g d",
-                fit.tau_days);
-        if (isfinite(fit.stderr_.tau_days))
-            fprintf(f, " &plusmn; %.2g", fit.stderr_.tau_days);
-        fprintf(f, ", half-life %.3g d, 90 %% of the change by day %.3g, toward %.4g; r&sup2; = %.3f.",
-                fit.half_life_days, fit.days_to_90pct, fit.y_inf, fit.r2);
-        if (isfinite(fit.stderr_.tau_days) && fit.stderr_.tau_days > fit.tau_days)
-            fputs(" <em>The time constant is uncertain: more sessions would pin it down.</em>", f);
+    if (have_fit && v.reliable) {
+        fit_text(f, &fit, &v);
+    } else if (have_fit) {
+        fputs(" <span class=\"nofit\">", f);
+        no_trend(f, &v);
+        fputs(".</span>", f);
     } else if (s->n < 3) {
         fputs(" A healing fit needs at least 3 sessions.", f);
     }
@@ -521,7 +589,9 @@ static void write_head(FILE *f, const char *subject)
           "font-size:.95em}.metric p{font-size:.85em;margin:.3em 0}small{color:#777;font-weight:normal}"
           ".ax{font-size:10px;fill:#666}table{border-collapse:collapse}td,th{padding:2px 10px;"
           "border-bottom:1px solid #eee;text-align:left}.photos{display:flex;gap:1em;margin:1em 0}"
-          "figure{margin:0}figure img{max-width:480px;display:block}figcaption,.missing{font-size:.85em;"
+          "figure{margin:0}figure "
+          "img{max-width:480px;display:block}img.map{width:480px;image-rendering:pixelated}figcaption,."
+          "missing{font-size:.85em;"
           "color:#555}</style></head><body>\n",
           f);
     fputs("<h1>Skin healing report: ", f);
@@ -552,7 +622,7 @@ static skinq_status site_summary(skinq_ctx *ctx, FILE *f, const struct site *s)
     if (st == SKINQ_OK && strcmp(s->first_image, s->last_image) != 0)
         st = embed_photo(ctx, f, s->last_image, "latest session, ", s->last);
     fputs("</div>\n", f);
-    return st == SKINQ_OK ? redness_maps(ctx, f, s->first_image, s->last_image, s->first, s->last) : st;
+    return st == SKINQ_OK ? site_maps(ctx, f, s) : st;
 }
 
 /* The shown metrics grouped under their clinical items, then the provenance. */
@@ -572,7 +642,7 @@ static void site_metrics(skinq_ctx *ctx, FILE *f, const struct site *s)
             fprintf(f, "<h3>%s</h3><div class=\"grid\">", item);
             open = 1;
         }
-        metric_block(ctx, f, &defs[i], &s->s[i], change_of(s, defs[i].pattern), s->baseline);
+        metric_block(ctx, f, s, &defs[i], &s->s[i]);
     }
     if (open)
         fputs("</div>\n", f);

@@ -5,6 +5,7 @@
 #include "core/core.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -123,10 +124,11 @@ static double linear_part(const model *m, double *th, const double *t, const dou
 /* Levenberg–Marquardt from th; on return th is the optimum and cov its covariance (unscaled
  * (JᵀJ)⁻¹). Returns the final SSE. */
 static double levenberg_marquardt(const model *m, double *th, const double *t, const double *y, int n,
-                                  double cov[MAXP][MAXP], int *cov_ok)
+                                  double cov[MAXP][MAXP], int *cov_ok, int *converged)
 {
     int p = m->p;
     double lambda = 1e-3, cur = sse(m, th, t, y, n);
+    *converged = 0;
     for (int it = 0; it < 500; it++) {
         double JtJ[MAXP][MAXP] = {{0}}, Jtr[MAXP] = {0};
         for (int i = 0; i < n; i++) {
@@ -162,8 +164,10 @@ static double levenberg_marquardt(const model *m, double *th, const double *t, c
             }
             lambda *= 10;
         }
-        if (improved != 1)
+        if (improved != 1) {
+            *converged = 1; /* no step lowers the SSE by more than a relative 1e-12: a minimum */
             break;
+        }
     }
     double JtJ[MAXP][MAXP] = {{0}};
     for (int i = 0; i < n; i++) {
@@ -255,9 +259,10 @@ skinq_status skinq_fit_exponential(skinq_ctx *ctx, const double *t, const double
         }
     }
     double cov[MAXP][MAXP];
-    int cov_ok;
-    double s = levenberg_marquardt(&m, best, t, y, n, cov, &cov_ok);
+    int cov_ok, converged;
+    double s = levenberg_marquardt(&m, best, t, y, n, cov, &cov_ok, &converged);
     clear_fit(out, "exponential");
+    out->converged = converged;
     double k = exp(best[2]);
     out->y_inf = best[0];
     out->y0 = best[0] + best[1];
@@ -296,8 +301,8 @@ skinq_status skinq_fit_two_phase(skinq_ctx *ctx, const double *t, const double *
             }
         }
     double cov[MAXP][MAXP];
-    int cov_ok;
-    double s = levenberg_marquardt(&m, best, t, y, n, cov, &cov_ok);
+    int cov_ok, converged;
+    double s = levenberg_marquardt(&m, best, t, y, n, cov, &cov_ok, &converged);
     if (best[2] < best[4]) { /* keep (A, k_fast) as the faster term */
         double a = best[1], la = best[2];
         best[1] = best[3], best[2] = best[4];
@@ -314,6 +319,7 @@ skinq_status skinq_fit_two_phase(skinq_ctx *ctx, const double *t, const double *
         }
     }
     clear_fit(out, "two-phase");
+    out->converged = converged;
     out->y_inf = best[0];
     out->a_fast = best[1];
     out->tau_fast_days = exp(-best[2]);
@@ -336,6 +342,143 @@ skinq_status skinq_fit_two_phase(skinq_ctx *ctx, const double *t, const double *
             sqrt(s2 * (cov[0][0] + cov[1][1] + cov[3][3] + 2 * (cov[0][1] + cov[0][3] + cov[1][3])));
     }
     return SKINQ_OK;
+}
+
+double skinq_fit_eval(const skinq_fit *f, double t)
+{
+    if (!strcmp(f->model, "two-phase"))
+        return f->y_inf + f->a_fast * exp(-t / f->tau_fast_days) + f->b_slow * exp(-t / f->tau_slow_days);
+    return f->y_inf + (f->y0 - f->y_inf) * exp(-t / f->tau_days);
+}
+
+/* The verdict's reason and sentence; returns 0 (not reliable) for the callers' tail return. */
+static SKINQ_PRINTF(4, 5) int verdict(skinq_fit_verdict *v, int reliable, const char *reason, const char *fmt,
+                                      ...)
+{
+    v->reliable = reliable;
+    v->reason = reason;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->why, sizeof v->why, fmt, ap);
+    va_end(ap);
+    return reliable;
+}
+
+/* Student's t 97.5 % quantile for dof >= 1 degrees of freedom: a table to 10, then the Cornish–Fisher
+ * expansion (within 0.003 above 10). With few residual degrees of freedom s² itself is uncertain, so
+ * the SE(τ) ≤ τ/2 rule (a 95 % interval within ±τ) tightens by 1.96/t. */
+static double t975(int dof)
+{
+    static const double tab[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228};
+    if (dof <= 10)
+        return tab[dof - 1];
+    double z = 1.959964, v = dof;
+    return z + (z * z * z + z) / (4 * v) + (5 * pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * v * v);
+}
+
+int skinq_fit_judge(const skinq_fit *f, const double *t, const double *y, int n, double mdc95,
+                    skinq_fit_verdict *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n < 1)
+        return verdict(out, 0, "poor_fit", "no points to judge the fit by");
+    double tlo = t[0], thi = t[0], ylo = y[0], yhi = y[0];
+    for (int i = 1; i < n; i++) {
+        tlo = fmin(tlo, t[i]), thi = fmax(thi, t[i]);
+        ylo = fmin(ylo, y[i]), yhi = fmax(yhi, y[i]);
+    }
+    double span = thi - tlo, range = yhi - ylo;
+    int two = !strcmp(f->model, "two-phase");
+    int dof = n - (two ? 5 : 3);
+    if (dof < SKINQ_FIT_MIN_DOF)
+        return verdict(
+            out, 0, "too_few_points",
+            "%d points for the %d parameters of the %s model leave %d residual degrees of freedom, "
+            "fewer than %d",
+            n, two ? 5 : 3, f->model, dof < 0 ? 0 : dof, SKINQ_FIT_MIN_DOF);
+    if (!f->converged)
+        return verdict(out, 0, "not_converged", "the fit did not converge");
+    /* the parameters a reader is shown, by name */
+    struct {
+        const char *name;
+        double v;
+    } par[] = {{"y0", f->y0},           {"y∞", f->y_inf},
+               {"τ", f->tau_days},      {"r²", f->r2},
+               {"a (fast)", f->a_fast}, {"τ fast", f->tau_fast_days},
+               {"b (slow)", f->b_slow}, {"τ slow", f->tau_slow_days}};
+    for (size_t i = 0; i < (two ? 8u : 4u); i++)
+        if (!isfinite(par[i].v))
+            return verdict(out, 0, "not_finite",
+                           i == 3 ? "r² is not defined (every value is the same)"
+                                  : "%s is not a finite number",
+                           par[i].name);
+    /* τ range and precision, for each τ of the model */
+    struct {
+        const char *name;
+        double tau, se;
+    } taus[] = {{"τ", f->tau_days, f->stderr_.tau_days},
+                {"fast τ", f->tau_fast_days, f->stderr_.tau_fast_days},
+                {"slow τ", f->tau_slow_days, f->stderr_.tau_slow_days}};
+    int t0 = two ? 1 : 0, t1 = two ? 3 : 1;
+    for (int i = t0; i < t1; i++) {
+        if (taus[i].tau < SKINQ_FIT_TAU_MIN_DAYS)
+            return verdict(out, 0, "tau_range", "%s %.3g d below %.3g d", taus[i].name, taus[i].tau,
+                           SKINQ_FIT_TAU_MIN_DAYS);
+        if (taus[i].tau > SKINQ_FIT_TAU_MAX_SPANS * span)
+            return verdict(out, 0, "tau_range", "%s %.3g d beyond %g× the %.3g-day span of the data",
+                           taus[i].name, taus[i].tau, SKINQ_FIT_TAU_MAX_SPANS, span);
+    }
+    struct {
+        const char *name;
+        double a;
+    } amps[] = {{"the total change |y0 − y∞|", f->y0 - f->y_inf},
+                {"the fast amplitude a", f->a_fast},
+                {"the slow amplitude b", f->b_slow}};
+    for (int i = 0; i < (two ? 3 : 1); i++)
+        if (fabs(amps[i].a) > SKINQ_FIT_AMP_MAX_RANGES * range)
+            return verdict(out, 0, "amplitude_range", "%s %.3g exceeds %g× the data's range %.3g",
+                           amps[i].name, fabs(amps[i].a), SKINQ_FIT_AMP_MAX_RANGES, range);
+    for (int i = t0; i < t1; i++) {
+        if (!isfinite(taus[i].se))
+            return verdict(out, 0, "tau_uncertain", "%s has no standard error (too few points for the model)",
+                           taus[i].name);
+        double bound = SKINQ_FIT_SE_TAU_MAX * taus[i].tau * 1.959964 / t975(dof);
+        if (taus[i].se > bound)
+            return verdict(
+                out, 0, "tau_uncertain",
+                "%s's standard error %.3g d exceeds half of %s %.3g d (%.3g d with Student's t for %d "
+                "residual degrees of freedom)",
+                taus[i].name, taus[i].se, taus[i].name, taus[i].tau, bound, dof);
+    }
+    if (f->r2 < SKINQ_FIT_R2_MIN)
+        return verdict(out, 0, "poor_fit", "r² %.2f below %.2g", f->r2, SKINQ_FIT_R2_MIN);
+    if (two) { /* the second phase must earn its two extra parameters: F-test against one exponential */
+        skinq_fit e;
+        double sse2 = f->rmse * f->rmse * n, sse1;
+        if (skinq_fit_exponential(NULL, t, y, n, &e) != SKINQ_OK || !((sse1 = e.rmse * e.rmse * n) > sse2))
+            return verdict(out, 0, "phase_unsupported",
+                           "one exponential fits these points as well as two phases");
+        /* F(2, dof) has the closed-form quantile (dof/2)·(α^(−2/dof) − 1) */
+        double F = (sse1 - sse2) / 2 / (sse2 / dof),
+               crit = dof / 2.0 * (pow(SKINQ_FIT_PHASE_ALPHA, -2.0 / dof) - 1);
+        if (sse2 > 0 && !(F > crit))
+            return verdict(
+                out, 0, "phase_unsupported",
+                "a second phase is not supported by the data: F %.3g against one exponential, below %.3g "
+                "(%g %% level, %d residual degrees of freedom)",
+                F, crit, 100 * SKINQ_FIT_PHASE_ALPHA, dof);
+    }
+    double change = fabs(f->y0 - f->y_inf);
+    if (!isfinite(mdc95))
+        return verdict(out, 1, "ok",
+                       "the total change %.3g was not compared with a minimal detectable change: none is "
+                       "known for this metric",
+                       change);
+    out->mdc_checked = 1;
+    if (!(change > mdc95))
+        return verdict(out, 0, "below_mdc", "the total change %.3g is within the MDC95 %.3g (not detectable)",
+                       change, mdc95);
+    return verdict(out, 1, "ok", "%s", "");
 }
 
 skinq_status skinq_fit_linear(skinq_ctx *ctx, const double *t, const double *y, int n, double *slope_per_day,

@@ -11,6 +11,9 @@ for want in "<!DOCTYPE html>" "Site: cheek" "Site: scar" "Vascularity (redness)"
 done
 # the photos are embedded (the file stands alone)
 if [ "$(grep -c 'src="data:image/jpeg;base64,' "$T/r.html")" -ge 2 ]; then ok; else bad "photos not embedded"; fi
+# the fixture photos cannot be registered onto each other: no maps of other pixels than the numbers'
+if grep -qF "maps not available: cannot align" "$T/r.html" && ! grep -qF 'data:image/png' "$T/r.html"; then ok
+else bad "unregistrable photos should get the reason, not maps"; fi
 # and it renders in a real browser: a page with charts and photos, not a blank one
 if command -v chromium >/dev/null; then
   if bash "$SKINQ_SRC/scripts/render-html.sh" "$T/r.html" "$T/r.png" 1200x1600; then ok; else bad "chromium render"; fi

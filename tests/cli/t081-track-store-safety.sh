@@ -53,7 +53,9 @@ expect_rc 0 "track add (long site, second date)"
 H=$(sum "$DB")
 run "$SKINQ" track show --store "$DB" --subject S01
 expect_rc 0 "track show (long site)"
-if [ "$(grep -c "^$SITE " "$T/out")" -eq 2 ] && [ "$(wc -l <"$T/out")" -eq 3 ]; then ok; else bad "show: one header and 2 lines for the long site"; fi
+# the timeline (up to the first blank line; the change summary follows it)
+if [ "$(grep -c "^$SITE " "$T/out")" -eq 2 ] && [ "$(sed '/^$/q' "$T/out" | grep -c .)" -eq 3 ]; then ok; else bad "show: one header and 2 lines for the long site"; fi
+if grep -qF "  $SITE: first session (2026-01-" "$T/out"; then ok; else bad "show: the long site's change summary names it whole"; fi
 run "$SKINQ" report --store "$DB" --subject S01 --out "$T/r.html"
 expect_rc 0 "report (long site)"
 if [ "$(grep -o '<h2>Site: ' "$T/r.html" | wc -l)" -eq 1 ] && grep -qF "<h2>Site: $SITE</h2>" "$T/r.html"; then ok; else bad "report: one section for the long site"; fi

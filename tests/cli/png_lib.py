@@ -1,0 +1,69 @@
+# png_lib.py -- for tests/cli: read an 8-bit non-interlaced PNG (zlib + the five row filters, no
+# third-party module), and read a skinq map's colour bar back into values.
+import struct
+import zlib
+def read_png(path):
+    """8-bit RGB/RGBA/gray PNG, non-interlaced -> (w, h, rows of [r,g,b] tuples)"""
+    data = open(path, 'rb').read()
+    assert data[:8] == b'\x89PNG\r\n\x1a\n'
+    pos, idat = 8, b''
+    while pos < len(data):
+        n, typ = struct.unpack('>I4s', data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if typ == b'IHDR':
+            w, h, depth, ctype, _, _, inter = struct.unpack('>IIBBBBB', body)
+            assert depth == 8 and inter == 0
+        elif typ == b'IDAT':
+            idat += body
+        pos += 12 + n
+    ch = {0: 1, 2: 3, 4: 2, 6: 4}[ctype]
+    raw, stride, out, prev = zlib.decompress(idat), w * ch, [], bytearray(w * ch)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - ch] if i >= ch else 0
+            b = prev[i]
+            c = prev[i - ch] if i >= ch else 0
+            if f == 1: line[i] = (line[i] + a) & 255
+            elif f == 2: line[i] = (line[i] + b) & 255
+            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        out.append([tuple(line[x * ch:x * ch + 3]) if ch >= 3 else (line[x * ch],) * 3 for x in range(w)])
+        prev = line
+    return w, h, out
+
+
+BG, TEXT, OUTSIDE = (20, 20, 20), (235, 235, 235), (40, 40, 40)
+
+
+def colour_bar(px, w, h):
+    """The legend's colour bar (row h-15 of a map PNG): the longest run of non-background,
+    non-text pixels, left (vmin) to right (vmax)."""
+    row, best, start = px[h - 15], (0, 0), None
+    for x in range(w + 1):
+        c = row[x] if x < w else BG
+        if c not in (BG, TEXT) and start is None:
+            start = x
+        elif c in (BG, TEXT) and start is not None:
+            best = max(best, (x - start, start))
+            start = None
+    return row[best[1]:best[1] + best[0]]
+
+
+def map_values(path, lo, hi):
+    """Every map cell of a skinq map PNG read back to a value on lo..hi through its colour bar
+    (nearest colour); the title band, margins, legend and cells outside the ROI are left out."""
+    w, h, px = read_png(path)
+    bar = colour_bar(px, w, h)
+    lut, out = {}, []
+    for y in range(h - 30):
+        for c in px[y]:
+            if c in (BG, TEXT, OUTSIDE):
+                continue
+            if c not in lut:
+                i = min(range(len(bar)), key=lambda k: sum((a - b) ** 2 for a, b in zip(bar[k], c)))
+                lut[c] = lo + (hi - lo) * i / (len(bar) - 1)
+            out.append(lut[c])
+    return out
