@@ -32,19 +32,35 @@ static cJSON *numbers(const double *v, int n)
     return a;
 }
 
-static cJSON *alignment_json(const skinq_alignment *al)
+/* The registration, its acceptance values, and where each family of after's metrics was measured. */
+static cJSON *alignment_json(const skinq_compare_result *r)
 {
+    const skinq_alignment *al = &r->alignment;
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "method", al->method);
     cJSON_AddBoolToObject(j, "ok", al->ok);
     cJSON_AddNumberToObject(j, "matches", al->matches);
     cJSON_AddNumberToObject(j, "inliers", al->inliers);
+    out_add_number(j, "inlier_ratio", al->matches > 0 ? (double)al->inliers / al->matches : NAN);
     out_add_number(j, "rms_px", al->rms_px);
     out_add_number(j, "overlap", al->overlap);
+    out_add_number(j, "ncc", r->ncc);
     out_add_number(j, "ecc", al->ecc);
     cJSON_AddBoolToObject(j, "ecc_accepted", al->ecc_accepted);
     cJSON_AddItemToObject(j, "matrix", numbers(al->matrix, 9));
     cJSON_AddStringToObject(j, "matrix_maps", "after pixel -> before pixel (x right, y down, row-major)");
+    out_add_number(j, "after_scale", r->after_scale);
+    cJSON *f = cJSON_AddObjectToObject(j, "measured_in");
+    cJSON_AddStringToObject(f, "color", "before's frame: after warped (bilinear) and normalised");
+    cJSON_AddStringToObject(f, "texture",
+                            !isfinite(r->after_scale) ? "not measured (no texture)"
+                            : r->after_px_per_mm > 0
+                                ? "after's own pixels at after_px_per_mm (the common ROI mapped "
+                                  "through the matrix, nearest neighbour)"
+                                : "after's own pixels at the nominal scale / after_scale, "
+                                  "converted into before's pixel units");
+    out_add_number(f, "after_px_per_mm", r->after_px_per_mm);
+    cJSON_AddNumberToObject(f, "after_roi_pixels", (double)r->after_roi_pixels);
     return j;
 }
 
@@ -146,7 +162,7 @@ static cJSON *result_json(const skinq_compare_result *r, const skinq_analysis_op
     cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
     cJSON_AddItemToObject(doc, "before", before);
     cJSON_AddItemToObject(doc, "after", after);
-    cJSON_AddItemToObject(doc, "alignment", alignment_json(&r->alignment));
+    cJSON_AddItemToObject(doc, "alignment", alignment_json(r));
     cJSON_AddItemToObject(doc, "calibration", calibration_json(r));
     cJSON *roi = cJSON_AddObjectToObject(doc, "common_roi");
     cJSON_AddNumberToObject(roi, "pixels", (double)r->roi_pixels);
@@ -191,8 +207,8 @@ static void print_text(const skinq_compare_result *r)
     if (strcmp(al->method, "none") == 0)
         printf("  alignment   none (--no-align): overlap %.1f %%\n", 100 * al->overlap);
     else
-        printf("  alignment   %s: %d/%d inliers, rms %.2f px, overlap %.1f %%\n", al->method, al->inliers,
-               al->matches, al->rms_px, 100 * al->overlap);
+        printf("  alignment   %s: %d/%d inliers, rms %.2f px, overlap %.1f %%, band-pass correlation %.2f\n",
+               al->method, al->inliers, al->matches, al->rms_px, 100 * al->overlap, r->ncc);
     if (r->has_chart)
         printf("  calibration chart: patch ΔE2000 mean %.2f -> %.2f (before), %.2f -> %.2f (after)\n",
                r->chart[0].de_before_mean, r->chart[0].de_after_mean, r->chart[1].de_before_mean,

@@ -19,6 +19,26 @@ int skinq_mat3_apply(const double m[9], double x, double y, double *ox, double *
 /** Pixel-centre-exact map from a w×h grid to a resized dw×dh grid: x' = (x + ½)·dw/w − ½. */
 void skinq_mat3_resize(double m[9], int w, int h, int dw, int dh);
 
+/* ---- acceptance (register.c; lib/align/README.md "Acceptance") ---- */
+#define ALIGN_MIN_INLIER_RATIO 0.3
+#define ALIGN_MAX_RMS_PX 2.0
+#define ALIGN_MIN_NCC 0.3
+
+/** The acceptance thresholds of o in force (its zeros are the defaults; < 0: check off). */
+void align_thresholds(const skinq_align_options *o, double *ratio, double *rms, double *ncc);
+
+/** Photometric check (ncc.c): band-pass correlation of before's and warped after's luminance inside
+ * roi (before's frame), at the features' scale; *ncc NaN when the ROI is too small to say. */
+skinq_status align_band_ncc(skinq_ctx *ctx, const skinq_image *before, const skinq_image *after_warped,
+                            const skinq_mask *roi, double *ncc);
+
+/** The ROI (before's frame) in after's own width × height pixels (warp.c): after pixel u is inside
+ * when H·u lands, rounded to the nearest pixel, inside roi (and u inside after_alpha when given).
+ * *scale receives before px per after px at the ROI's centroid (sqrt|det| of H's Jacobian there).
+ * @return SKINQ_OK; SKINQ_E_EMPTY_ROI; SKINQ_E_INVALID (H not invertible); SKINQ_E_NOMEM. */
+skinq_status align_roi_in_after(skinq_ctx *ctx, const skinq_mask *roi, const skinq_mask *after_alpha,
+                                const double H[9], int width, int height, skinq_mask **out, double *scale);
+
 /* ---- owned 8-bit planes (plane.c) ---- */
 typedef struct align_plane {
     uint8_t *data;

@@ -507,8 +507,84 @@ static skinq_status register_phase(cmp_job *J, skinq_compare_result *r)
     return st;
 }
 
-/* The options' ROI on before (calibrated, so no gains for auto-skin) within the common area, and
- * both analyses on exactly those pixels (calibration was applied to the photos). */
+/* The photometric check: the registered pair must show the same structure inside the common ROI
+ * (lib/align/README.md "Acceptance"); reported, not enforced, with --no-align. */
+static skinq_status check_phase(cmp_job *J, skinq_compare_result *r)
+{
+    skinq_ctx *ctx = J->ctx;
+    double min_ratio, max_rms, min_ncc;
+    align_thresholds(&J->o->align, &min_ratio, &max_rms, &min_ncc);
+    skinq_status st = align_band_ncc(ctx, J->b, J->aw, J->roi, &r->ncc);
+    if (st != SKINQ_OK || J->o->align.no_align || min_ncc < 0 || r->ncc >= min_ncc)
+        return st;
+    r->alignment.ok = 0;
+    if (isnan(r->ncc))
+        return skinq_fail(ctx, SKINQ_E_ALIGN,
+                          "cannot align: the common ROI is too small to check that the registered photos "
+                          "match (%llu px)",
+                          (unsigned long long)r->roi_pixels);
+    return skinq_fail(ctx, SKINQ_E_ALIGN,
+                      "cannot align: the registered photos do not match inside the ROI (band-pass "
+                      "correlation %.2f, need >= %.2f); the images may not show the same site",
+                      r->ncc, min_ncc);
+}
+
+/* Unit of a texture metric in pixel units ← the same in nominal millimetres, and the factor. */
+static const struct {
+    const char *mm, *px;
+    int px_power; /* value in px units = value in mm units × U^px_power (U px a nominal mm) */
+    double k;     /* and × k (cm² = 100 mm², Mpx = 1e6 px²) */
+} unit_px[] = {
+    {"mm", "px", 1, 1},
+    {"1/cm2", "1/Mpx", -2, 1e4},
+    {"mm/cm2", "px/Mpx", -1, 1e4},
+    {"cycles/mm", "cycles/px", -1, 1},
+    {"L*^2*mm^2", "L*^2*px^2", 2, 1},
+};
+
+/* Texture of after in its own pixels: the common ROI mapped into after through the matrix, at
+ * after's own scale (before's px_per_mm over the matrix's local scale), on the calibrated photo
+ * with the --ref gains in linear RGB, as the warped photo had them. Its texture.* replace the
+ * warped photo's. With the scale unknown, after is measured at the nominal scale U/s (U the
+ * texture options' unknown_px_per_mm: the same skin as before's nominal mm) and the results are
+ * put into before's pixel units. */
+static skinq_status own_texture(cmp_job *J, skinq_compare_result *r)
+{
+    skinq_ctx *ctx = J->ctx;
+    skinq_mask *m = NULL;
+    skinq_roi *roi = NULL;
+    skinq_metrics t = {0};
+    skinq_status st = align_roi_in_after(ctx, J->roi, J->aa, r->alignment.matrix, J->a->width, J->a->height,
+                                         &m, &r->after_scale);
+    const double ppm = J->ao->px_per_mm, U = J->ao->texture_options.unknown_px_per_mm;
+    r->after_px_per_mm = ppm > 0 ? ppm / r->after_scale : 0;
+    const skinq_roi_options on_after = {.kind = SKINQ_ROI_MASK, .mask = m};
+    if (st == SKINQ_OK) {
+        r->after_roi_pixels = skinq_mask_count(m);
+        st = skinq_roi_resolve(ctx, J->a, NULL, &on_after, ppm > 0 ? r->after_px_per_mm : U / r->after_scale,
+                               NULL, &roi);
+    }
+    if (st == SKINQ_OK)
+        st = skinq_pipeline_texture(ctx, J->an->plan, J->a, NULL, roi, r->ref_gains, NULL, &t);
+    for (size_t i = 0; st == SKINQ_OK && i < t.count; i++) {
+        skinq_metric *x = &t.items[i];
+        for (size_t k = 0; ppm <= 0 && k < sizeof unit_px / sizeof unit_px[0]; k++)
+            if (strcmp(x->unit, unit_px[k].mm) == 0) {
+                x->value *= pow(U, unit_px[k].px_power) * unit_px[k].k;
+                snprintf(x->unit, sizeof x->unit, "%s", unit_px[k].px);
+                break;
+            }
+        st = skinq_metrics_add(ctx, &r->after->metrics, x->path, x->value, x->unit);
+    }
+    skinq_metrics_free(&t);
+    skinq_roi_free(&roi);
+    skinq_mask_free(&m);
+    return st;
+}
+
+/* The options' ROI on before (calibrated, so no gains for auto-skin) within the common area, the
+ * photometric check, and both analyses on those pixels (calibration was applied to the photos):
+ * before's all in its own frame; after's colour on the warped pixels, its texture in its own. */
 static skinq_status analyse_phase(cmp_job *J, skinq_compare_result *r)
 {
     skinq_ctx *ctx = J->ctx;
@@ -519,14 +595,21 @@ static skinq_status analyse_phase(cmp_job *J, skinq_compare_result *r)
     const skinq_roi_options on_common = {.kind = SKINQ_ROI_MASK, .mask = J->roi};
     if (st == SKINQ_OK) {
         r->roi_pixels = skinq_mask_count(J->roi);
-        st = skinq_roi_resolve(ctx, J->b, NULL, &on_common, J->ao->px_per_mm, NULL, &common);
+        st = check_phase(J, r);
     }
+    if (st == SKINQ_OK)
+        st = skinq_roi_resolve(ctx, J->b, NULL, &on_common, J->ao->px_per_mm, NULL, &common);
     skinq_color_options color = J->ao->color;
     color.has_white = 0;
     if (st == SKINQ_OK && !J->o->after_only)
         st = skinq_pipeline_run(J->an, J->b, NULL, common, &color, NULL, r->before);
-    if (st == SKINQ_OK)
-        st = skinq_pipeline_run(J->an, J->aw, NULL, common, &color, NULL, r->after);
+    if (st == SKINQ_OK) {
+        skinq_analysis *a = r->after;
+        a->width = J->aw->width, a->height = J->aw->height, a->depth = J->aw->depth, a->has_alpha = 0;
+        st = skinq_color_analyze(ctx, J->aw, common, &color, NULL, &a->metrics, &a->color);
+    }
+    if (st == SKINQ_OK && J->an->plan)
+        st = own_texture(J, r);
     skinq_roi_free(&common);
     skinq_roi_free(&asked);
     return st;
@@ -572,6 +655,7 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
     memset(&r, 0, sizeof r);
     r.alloc = ctx->alloc;
     r.ref_gains[0] = r.ref_gains[1] = r.ref_gains[2] = 1;
+    r.ncc = r.after_scale = NAN;
     if (st == SKINQ_OK)
         st = load_phase(&J, &r);
     r.has_chart = o->chart_path != NULL;

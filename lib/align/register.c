@@ -23,6 +23,22 @@ void skinq_align_default_options(skinq_align_options *o)
     o->min_inliers = 20;
     o->min_overlap = 0.5;
     o->ecc_size = 1024; /* the features' scale: see skinq.h and lib/align/README.md */
+    o->min_inlier_ratio = ALIGN_MIN_INLIER_RATIO;
+    o->max_rms_px = ALIGN_MAX_RMS_PX;
+    o->min_ncc = ALIGN_MIN_NCC;
+}
+
+/* 0 is the default (an older caller's struct inside skinq_compare_options holds zeros there). */
+static double or_default(double v, double def)
+{
+    return v == 0 ? def : v;
+}
+
+void align_thresholds(const skinq_align_options *o, double *ratio, double *rms, double *ncc)
+{
+    *ratio = or_default(o->min_inlier_ratio, ALIGN_MIN_INLIER_RATIO);
+    *rms = or_default(o->max_rms_px, ALIGN_MAX_RMS_PX);
+    *ncc = or_default(o->min_ncc, ALIGN_MIN_NCC);
 }
 
 /* One resolution level of both images: lumas, after's usable-pixel plane, and full → level maps. */
@@ -318,6 +334,9 @@ static skinq_status check_register_args(skinq_ctx *ctx, const skinq_image *befor
         (opt->feature_size < 64 || opt->max_features < 8 || !(opt->ratio > 0 && opt->ratio <= 1) ||
          opt->min_inliers < 4 || opt->ecc_size < -1))
         return skinq_fail(ctx, SKINQ_E_INVALID, "bad registration options");
+    if (!isfinite(opt->min_inlier_ratio) || opt->min_inlier_ratio > 1 || !isfinite(opt->max_rms_px) ||
+        !isfinite(opt->min_ncc) || opt->min_ncc > 1)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "bad registration acceptance thresholds");
     return SKINQ_OK;
 }
 
@@ -397,6 +416,23 @@ static skinq_status finish(skinq_ctx *ctx, const skinq_align_options *opt, const
     const char *why = degenerate(r->matrix, after->width, after->height, &det);
     if (why)
         return skinq_fail(ctx, SKINQ_E_ALIGN, "cannot align: the refined homography is degenerate (%s)", why);
+    double min_ratio, max_rms, min_ncc;
+    align_thresholds(opt, &min_ratio, &max_rms, &min_ncc);
+    double ratio = (double)r->inliers / r->matches;
+    if (min_ratio > 0 && ratio < min_ratio)
+        return skinq_fail(ctx, SKINQ_E_ALIGN,
+                          "cannot align: only %d of %d feature matches (%.1f %%) agree on one transform "
+                          "(need %.0f %%); the images may not show the same site",
+                          r->inliers, r->matches, 100 * ratio, 100 * min_ratio);
+    /* keypoints are located on the feature level: their scatter in before's pixels grows with the
+     * downscale, so the limit is in the level's pixels */
+    int lng = before->width > before->height ? before->width : before->height;
+    double down = (double)lng / (L->b.width > L->b.height ? L->b.width : L->b.height);
+    if (max_rms > 0 && !(r->rms_px / down <= max_rms))
+        return skinq_fail(ctx, SKINQ_E_ALIGN,
+                          "cannot align: the inlier matches scatter by %.2f px rms at the features' scale "
+                          "(%.2f px in before's pixels; need <= %.2f); the images may not show the same site",
+                          r->rms_px / down, r->rms_px, max_rms);
     if (r->overlap < opt->min_overlap)
         return skinq_fail(ctx, SKINQ_E_ALIGN,
                           "cannot align: after covers only %.0f %% of before (need %.0f %%)",

@@ -1,4 +1,6 @@
-/* warp.c -- after resampled into before's frame, its valid area, and the common ROI. */
+/* warp.c -- after resampled into before's frame, its valid area, the common ROI, and that ROI in
+ * after's own pixels. */
+#include <math.h>
 #include <string.h>
 
 #include "align/align.h"
@@ -79,6 +81,79 @@ skinq_status skinq_align_common_roi(skinq_ctx *ctx, const skinq_mask *valid, con
         skinq_mask_free(&m);
         return skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
                           "the region of interest does not overlap the aligned after image");
+    }
+    *out = m;
+    return SKINQ_OK;
+}
+
+/* The rectangle of after holding H⁻¹ of before's rectangle r (a homography that keeps every
+ * point in front maps a convex set onto the convex hull of its corners' images), one pixel wider,
+ * clipped to w × h; empty when a corner maps to infinity. */
+static skinq_rect rect_in_after(const double Hi[9], skinq_rect r, int w, int h)
+{
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int k = 0; k < 4; k++) {
+        double u, v;
+        if (skinq_mat3_apply(Hi, r.x - 0.5 + (k & 1) * r.w, r.y - 0.5 + (k >> 1) * r.h, &u, &v))
+            return (skinq_rect){0, 0, 0, 0};
+        x0 = fmin(x0, u), x1 = fmax(x1, u), y0 = fmin(y0, v), y1 = fmax(y1, v);
+    }
+    int ix0 = (int)floor(x0) - 1, iy0 = (int)floor(y0) - 1;
+    return skinq_rect_clip((skinq_rect){ix0, iy0, (int)ceil(x1) + 2 - ix0, (int)ceil(y1) + 2 - iy0}, w, h);
+}
+
+skinq_status align_roi_in_after(skinq_ctx *ctx, const skinq_mask *roi, const skinq_mask *after_alpha,
+                                const double H[9], int width, int height, skinq_mask **out, double *scale)
+{
+    double Hi[9];
+    if (skinq_mat3_inv(H, Hi))
+        return skinq_fail(ctx, SKINQ_E_INVALID, "the registration matrix is not invertible");
+    /* the ROI's centroid and box in before's frame */
+    double cx = 0, cy = 0;
+    uint64_t n = 0;
+    int bx0 = roi->width, by0 = roi->height, bx1 = -1, by1 = -1;
+    for (int y = 0; y < roi->height; y++)
+        for (int x = 0; x < roi->width; x++)
+            if (roi->data[(size_t)y * roi->stride + x]) {
+                cx += x, cy += y, n++;
+                bx0 = x < bx0 ? x : bx0, bx1 = x > bx1 ? x : bx1;
+                by0 = y < by0 ? y : by0, by1 = y > by1 ? y : by1;
+            }
+    if (n == 0)
+        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "the common region of interest is empty");
+    /* local scale: sqrt|det| of H's Jacobian at the centroid's position in after (differences ±½ px) */
+    double u0, v0, p[4][2];
+    if (skinq_mat3_apply(Hi, cx / n, cy / n, &u0, &v0))
+        return skinq_fail(ctx, SKINQ_E_INVALID, "the registration matrix sends the ROI to infinity");
+    const double d[4][2] = {{-0.5, 0}, {0.5, 0}, {0, -0.5}, {0, 0.5}};
+    for (int k = 0; k < 4; k++)
+        if (skinq_mat3_apply(H, u0 + d[k][0], v0 + d[k][1], &p[k][0], &p[k][1]))
+            return skinq_fail(ctx, SKINQ_E_INVALID, "the registration matrix sends the ROI to infinity");
+    double jxx = p[1][0] - p[0][0], jyx = p[1][1] - p[0][1], jxy = p[3][0] - p[2][0], jyy = p[3][1] - p[2][1];
+    *scale = sqrt(fabs(jxx * jyy - jxy * jyx));
+    skinq_rect box = rect_in_after(Hi, (skinq_rect){bx0, by0, bx1 - bx0 + 1, by1 - by0 + 1}, width, height);
+    skinq_mask *m = NULL;
+    skinq_status st = skinq_mask_new(ctx, width, height, 0, &m);
+    if (st != SKINQ_OK)
+        return st;
+    uint64_t kept = 0;
+    for (int v = box.y; v < box.y + box.h; v++)
+        for (int u = box.x; u < box.x + box.w; u++) {
+            double x, y;
+            if ((after_alpha && !after_alpha->data[(size_t)v * after_alpha->stride + u]) ||
+                skinq_mat3_apply(H, u, v, &x, &y))
+                continue;
+            long xi = lround(x), yi = lround(y);
+            if (xi < 0 || yi < 0 || xi >= roi->width || yi >= roi->height ||
+                !roi->data[(size_t)yi * roi->stride + xi])
+                continue;
+            m->data[(size_t)v * m->stride + u] = 1;
+            kept++;
+        }
+    if (kept == 0) {
+        skinq_mask_free(&m);
+        return skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
+                          "the common region of interest maps onto no pixel of after");
     }
     *out = m;
     return SKINQ_OK;

@@ -1106,7 +1106,15 @@ typedef struct skinq_align_options {
                              against a 2-px requirement; 0 = full resolution; -1 = no ECC,
                              features + RANSAC only) */
     const skinq_mask *after_mask; /**< NULL or after's usable pixels (e.g. its alpha), borrowed */
-    uint64_t reserved[4];         /**< zero: room to grow inside skinq_compare_options */
+    /* Acceptance (lib/align/README.md "Acceptance"); 0 = the default, < 0 = check off. */
+    double min_inlier_ratio; /**< fewer RANSAC inliers per ratio-test match: poor fit (default 0.3;
+                                  measured: unrelated photos 0.04-0.08, healing pairs 0.91-0.99) */
+    double max_rms_px;       /**< larger inlier rms at the features' scale (rms_px divided by the
+                                  before image's downscale to feature_size): poor fit (default 2) */
+    double min_ncc;          /**< skinq_compare only: a lower band-pass correlation of the registered
+                                  luminances inside the common ROI: poor fit (default 0.3; see
+                                  skinq_compare_result.ncc) */
+    uint64_t reserved[1];    /**< zero: room to grow inside skinq_compare_options */
 } skinq_align_options;
 
 /** Defaults as documented on each field. */
@@ -1134,8 +1142,10 @@ typedef struct skinq_alignment {
  * (homography, lib/align/ecc.c, the mask applied to every sum) at ecc_size from the features' fit, with the
  * pixels that disagree under that fit (cards fixed in the frame, highlights, the changed skin itself) left
  * out; ECC's result is kept only when it agrees with the feature inliers within their fit's uncertainty. The
- * fit is poor when there are fewer than min_inliers inliers, the matrix is degenerate (|det| of its linear
- * part outside 1/4..4, strong perspective, or not invertible) or the overlap is below min_overlap.
+ * fit is poor when there are fewer than min_inliers inliers or fewer than min_inlier_ratio of the matches,
+ * the matrix is degenerate (|det| of its linear part outside 1/4..4, strong perspective, or not
+ * invertible), the inliers' rms at the features' scale is above max_rms_px, or the overlap is below
+ * min_overlap (checked in that order).
  * @param o    options, or NULL for the defaults.
  * @param out  always filled when the images are valid (ok = 0 for a poor fit).
  * @return SKINQ_OK; SKINQ_E_ALIGN (poor fit; the message says which test failed and by how
@@ -1226,8 +1236,10 @@ skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const
 
 /*
  * Before/after comparison (design §3 `compare`): calibrate each photo (--chart or --white),
- * register after onto before, warp it, normalise it to before on reference skin (--ref), analyse
- * both on the common ROI, and measure ΔE2000 and every metric's change. The analysis types come
+ * register after onto before, warp it, normalise it to before on reference skin (--ref), check
+ * that the registered pair shows the same structure (align.min_ncc), analyse both on the common
+ * ROI (after's colour on its warped pixels, its texture on its own: skinq_compare_result), and
+ * measure ΔE2000 and every metric's change. The analysis types come
  * from lib/pipeline (declared further down); results hold them through pointers.
  */
 typedef struct skinq_analysis_options skinq_analysis_options;
@@ -1291,7 +1303,8 @@ typedef struct skinq_compare_maps {
 
 /** Result of skinq_compare(); free with skinq_compare_free(). */
 typedef struct skinq_compare_result {
-    skinq_analysis *before, *after; /**< full analyses on the common ROI (after: warped, normalised) */
+    skinq_analysis *before, *after; /**< full analyses on the common ROI (after: colour warped and
+                                         normalised, texture in its own pixels: see below) */
     skinq_alignment alignment;
     int has_chart, has_white, has_ref;
     skinq_chart_fit chart[2]; /**< before, after (has_chart) */
@@ -1306,6 +1319,17 @@ typedef struct skinq_compare_result {
     skinq_delta_verdict *verdict; /**< delta_count entries, parallel to delta */
     int has_maps;                 /**< 1 when maps were written (maps_dir set, not after_only) */
     skinq_compare_maps maps;      /**< their scales (has_maps) */
+    /* Where each family was measured (lib/align/README.md "What is measured where"): colour on after
+     * warped into before's frame; texture on after's own pixels, the common ROI mapped into after
+     * through the matrix (nearest neighbour), at after's own scale. */
+    double ncc;                /**< band-pass correlation of before's and registered after's luminance
+                                    inside the common ROI (1 = same structure, ~0 unrelated photos) */
+    double after_scale;        /**< before px per after px at the ROI's centroid: sqrt|det| of the
+                                    matrix's Jacobian there (NaN without texture) */
+    double after_px_per_mm;    /**< the scale texture of after was measured at: px_per_mm / after_scale
+                                    (0 when the scale is unknown; texture is then converted into before's
+                                    pixel units) */
+    uint64_t after_roi_pixels; /**< pixels of the common ROI in after's own frame */
 } skinq_compare_result;
 
 /**

@@ -177,6 +177,12 @@ typedef struct skinq_synth_options {
     double tau_days;   /**< healing-series: time constant of the hemoglobin excess (default 3) */
     int jpeg_quality;  /**< healing-series photos (default 92; recapture is always 85) */
     int count;         /**< recapture: shots (2-99; 0 = the default 10) */
+    const double *copy_poses; /**< healing-series: NULL, or `copies` pairs (rotation °, scale): then
+                                   day00.jpg and copy_NN.jpg only, day 0's skin, white balance and
+                                   exposure re-rendered under each pose about the centre (a second
+                                   photo of the same skin, not a resampled one; scale > 1 shows the
+                                   skin larger); truth.json lists them under "copies" */
+    int copies;               /**< number of copy_poses pairs, 0..99 */
 } skinq_synth_options;
 
 void skinq_synth_default_options(skinq_synth_options *o);

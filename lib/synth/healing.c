@@ -64,7 +64,7 @@ skinq_status synth_scene_init(skinq_ctx *ctx, scene *s, synth_rng *rng)
         p->x = (float)(s->x0 + synth_uniform(rng) * s->bw * BUCKET);
         p->y = (float)(s->y0 + synth_uniform(rng) * s->bh * BUCKET);
         p->sigma = (float)(synth_range(rng, 0.04, 0.09) * s->ppm); /* 0.1–0.2 mm across */
-        p->depth = (float)synth_range(rng, 0.10, 0.25);
+        p->depth = (float)synth_range(rng, 0.25, 0.35); /* every pore above the detector's weakest */
         p->close_u = (float)synth_uniform(rng);
     }
     /* counting sort into buckets */
@@ -295,13 +295,19 @@ void synth_shot_truth(cJSON *im, const frame *f, int jpeg_quality)
 }
 
 /* Day d's photo (pose, white balance and exposure drawn from rng; the healing state at its day)
- * rendered into img and written, and its entry in `images`. */
-static skinq_status healing_day(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, const scene *s,
-                                synth_rng *rng, int d, skinq_image *img, cJSON *images)
+ * rendered into img and written, and its entry in `images`. A copy (pose: rotation °, scale as the
+ * photo shows the skin; d = 0) is written as copy_name. */
+static skinq_status healing_shot(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir,
+                                 const scene *s, synth_rng *rng, int d, const double *pose,
+                                 const char *copy_name, skinq_image *img, cJSON *images)
 {
     frame f = {.wb = {1, 1, 1}, .exposure = 1, .img = img, .sc = s};
     double t = days[d];
     synth_shot_pose(&f, rng, d == 0);
+    if (pose) { /* the matrix maps photo pixels onto the world: showing the skin larger is a smaller scale */
+        f.deg = pose[0], f.scale = 1 / pose[1];
+        pose_matrix(f.M, s->w / 2.0, s->h / 2.0, f.deg, f.scale, f.tx, f.ty);
+    }
     for (int c = 0; c < 3; c++)
         f.wb[c] = synth_range(rng, 0.93, 1.07);
     f.exposure = synth_range(rng, 0.92, 1.06);
@@ -311,7 +317,10 @@ static skinq_status healing_day(skinq_ctx *ctx, const skinq_synth_options *o, co
     synth_white_patch(&f, s->w);
     synth_render(ctx, &f);
     char name[32];
-    snprintf(name, sizeof name, "day%02d.jpg", days[d]);
+    if (copy_name)
+        snprintf(name, sizeof name, "%s", copy_name);
+    else
+        snprintf(name, sizeof name, "day%02d.jpg", days[d]);
     skinq_status st = synth_shot_write(ctx, dir, name, img, o->jpeg_quality);
     cJSON *im = cJSON_CreateObject();
     cJSON_AddStringToObject(im, "file", name);
@@ -321,6 +330,29 @@ static skinq_status healing_day(skinq_ctx *ctx, const skinq_synth_options *o, co
     cJSON_AddNumberToObject(im, "pore_density_per_cm2", synth_pore_density(s, f.visible));
     synth_shot_truth(im, &f, o->jpeg_quality);
     cJSON_AddItemToArray(images, im);
+    return st;
+}
+
+static skinq_status healing_day(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, const scene *s,
+                                synth_rng *rng, int d, skinq_image *img, cJSON *images)
+{
+    return healing_shot(ctx, o, dir, s, rng, d, NULL, NULL, img, images);
+}
+
+/* With copy_poses: day 0, then each copy (copy_NN.jpg, listed in `images` after it): day 0's skin,
+ * white balance and exposure (the same draws) under its pose. */
+static skinq_status healing_copies(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir,
+                                   const scene *s, synth_rng *rng, int i, skinq_image *img, cJSON *images)
+{
+    (void)i;
+    const synth_rng day0 = *rng;
+    skinq_status st = healing_day(ctx, o, dir, s, rng, 0, img, images);
+    for (int k = 0; k < o->copies && st == SKINQ_OK; k++) {
+        synth_rng r = day0;
+        char name[32];
+        snprintf(name, sizeof name, "copy_%02d.jpg", k);
+        st = healing_shot(ctx, o, dir, s, &r, 0, o->copy_poses + 2 * k, name, img, images);
+    }
     return st;
 }
 
@@ -364,6 +396,7 @@ skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, 
     s.ppm = o->px_per_mm;
     s.tau = o->tau_days;
     s.seed = o->seed * 0x9e3779b97f4a7c15ULL + 0x4845414cULL; /* "HEAL" */
-    const synth_series series = {"healing-series", N_DAYS, healing_truth, healing_day};
-    return synth_photograph(ctx, o, dir, &s, &series);
+    const synth_series days_series = {"healing-series", N_DAYS, healing_truth, healing_day};
+    const synth_series copies_series = {"healing-series", 1, healing_truth, healing_copies};
+    return synth_photograph(ctx, o, dir, &s, o->copies ? &copies_series : &days_series);
 }

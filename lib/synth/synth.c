@@ -1,5 +1,6 @@
 /* synth.c -- `skinq synth`: choose the kind, make the folder, write phantoms and truth. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,13 @@ skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *opt, const c
         return ost;
     const skinq_synth_options *o = &own;
     if (o->width < 0 || o->height < 0 || o->width > 20000 || o->height > 20000 || !(o->px_per_mm > 0) ||
-        !(o->tau_days > 0) || o->jpeg_quality < 1 || o->jpeg_quality > 100 || o->count < 0)
+        !(o->tau_days > 0) || o->jpeg_quality < 1 || o->jpeg_quality > 100 || o->count < 0 || o->copies < 0 ||
+        o->copies > 99 || (o->copies > 0 && !o->copy_poses))
         return skinq_fail(ctx, SKINQ_E_INVALID, "invalid phantom options");
+    for (int k = 0; k < o->copies; k++)
+        if (!isfinite(o->copy_poses[2 * k]) ||
+            !(o->copy_poses[2 * k + 1] >= 0.25 && o->copy_poses[2 * k + 1] <= 4))
+            return skinq_fail(ctx, SKINQ_E_INVALID, "invalid copy pose %d (rotation, scale 0.25..4)", k);
     int all = strcmp(o->kind, "all") == 0;
     size_t k = 0;
     for (; k < N_KINDS && !all; k++)

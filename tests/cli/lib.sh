@@ -53,6 +53,17 @@ check_fail() {
   if ! ls "$T/maps"/* >/dev/null 2>&1; then ok; else bad "$name: map files written"; fi
 }
 
+# check PY: a python expression over the JSON on stdout (bound to doc) must be true
+check() {
+  if python3 - "$T/out" "$1" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+ok = eval(sys.argv[2])
+if not ok: print("false:", sys.argv[2]); sys.exit(1)
+PY
+  then ok; else bad "check $1"; fi
+}
+
 finish() {
   echo "$PASSES passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]
