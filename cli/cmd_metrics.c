@@ -45,8 +45,9 @@ static cJSON *registry_json(void)
         cJSON_AddBoolToObject(m, "relative", d->relative);
         cJSON_AddBoolToObject(m, "headline", d->headline);
         out_add_number(m, "mdc95", d->mdc95);
+        out_add_number(m, "mdc95_raw", d->mdc95_raw);
         cJSON_AddStringToObject(m, "mdc95_unit", d->mdc_percent ? "%" : d->unit ? d->unit : "");
-        if (d->mdc_source && isfinite(d->mdc95))
+        if (d->mdc_source && (isfinite(d->mdc95) || isfinite(d->mdc95_raw)))
             cJSON_AddStringToObject(m, "mdc95_source", d->mdc_source);
         else
             cJSON_AddNullToObject(m, "mdc95_source");
@@ -58,16 +59,25 @@ static void print_text(void)
 {
     const skinq_metric_def *defs;
     size_t n = skinq_metric_defs(&defs);
-    printf("%-34s %-9s %-17s %-12s  %s\n", "metric", "unit", "direction", "MDC95", "label [clinical item]");
+    printf("%-34s %-9s %-17s %-9s %-9s  %s\n", "metric", "unit", "direction", "MDC95", "(raw)",
+           "label [clinical item]");
     for (size_t i = 0; i < n; i++) {
         const skinq_metric_def *d = &defs[i];
-        char mdc[24] = "not measured";
-        if (isfinite(d->mdc95))
-            snprintf(mdc, sizeof mdc, "%.3g%s", d->mdc95, d->mdc_percent ? " %" : "");
-        printf("%-34s %-9s %-17s %-12s  %s%s%s%s%s\n", d->pattern, d->unit ? d->unit : "-",
-               direction_name(d->direction), mdc, d->label, d->item ? " [" : "", d->item ? d->item : "",
-               d->item ? "]" : "", d->relative ? " (relative)" : "");
+        char mdc[2][24];
+        const double v[2] = {d->mdc95, d->mdc95_raw};
+        for (int k = 0; k < 2; k++)
+            if (isfinite(v[k]))
+                snprintf(mdc[k], sizeof mdc[k], "%.3g%s", v[k], d->mdc_percent ? " %" : "");
+            else
+                snprintf(mdc[k], sizeof mdc[k], "-");
+        printf("%-34s %-9s %-17s %-9s %-9s  %s%s%s%s%s\n", d->pattern, d->unit ? d->unit : "-",
+               direction_name(d->direction), mdc[0], mdc[1], d->label, d->item ? " [" : "",
+               d->item ? d->item : "", d->item ? "]" : "", d->relative ? " (relative)" : "");
     }
+    printf(
+        "\nMDC95: colour-normalised photos (--ref, --white or --chart); (raw): without; '-' not measured.\n"
+        "Measured with 'skinq repeat' on the recapture phantom (scripts/mdc-table.sh); %% = of the before "
+        "value.\n");
 }
 
 static int run(const cli_command *self, int argc, char **argv)

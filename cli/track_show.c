@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "track_show.h"
 
-#define MAX_DEFS 64
+#define MAX_DEFS 96
 
 struct show {
     skinq_ctx *ctx;

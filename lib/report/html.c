@@ -14,7 +14,7 @@
 
 /* The metrics the report shows are the registry's headline metrics that inform a clinical item
  * (design §2 "Clinical mapping"), in its order; a site's series are indexed like the registry. */
-#define MAX_DEFS 64
+#define MAX_DEFS 96
 
 static int shown(const skinq_metric_def *d)
 {

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_DEFS 64
+#define MAX_DEFS 96
 
 /* Per registry entry: the current session's sum, and the first and latest session means. */
 struct acc {
