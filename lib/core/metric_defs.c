@@ -36,7 +36,7 @@ static const skinq_metric_def defs[] = {
     {"color.melanin.delta_ref", "OD", "melanin above reference skin", P, -1, 1, 0, 0.0174, 0.0174, 0, RC},
     {"color.ita_deg.mean", "deg", "ITA° (higher = lighter), mean", P, 1, 0, 1, 1.36, 2.6, 0, RC},
     {"color.ita_deg.delta_ref", "deg", "ITA° relative to reference skin", P, 1, 1, 0, 1.36, 1.36, 0, RC},
-    {"texture.spots.count", "1", "dark spots", P, -1, 0, 1, 23.8, 23.5, 1, RC},
+    {"texture.spots.count", "1", "dark spots", P, -1, 0, 1, 23.8, 23.4, 1, RC},
     {"texture.spots.area_fraction", "1", "dark spot area fraction", P, -1, 0, 0, 23.0, 22.8, 1, RC},
     {"texture.tone_evenness", "L*", "tone unevenness (std of L* block means)", P, -1, 0, 1, 3.60, 5.74, 1,
      RC},
