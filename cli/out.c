@@ -353,9 +353,9 @@ cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *
         snprintf(path, sizeof path, "color.%s.mean", F[i].metric);
         const skinq_metric *m = skinq_metrics_find(&a->metrics, path);
         if (m) {
+            const skinq_metric_def *d = skinq_metric_find(path); /* the registry says what is relative */
             cJSON_AddStringToObject(f, "unit", m->unit);
-            cJSON_AddBoolToObject(f, "relative",
-                                  strcmp(m->unit, "relative") == 0 || strcmp(m->unit, "OD") == 0);
+            cJSON_AddBoolToObject(f, "relative", d && d->relative);
         }
     }
     if (o->maps.dir) {
