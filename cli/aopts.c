@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 cli_aopts g_aopts = {NULL, NULL, NULL, NULL, 0, 0, NAN, 1.0, 5.0};
+cli_copts g_copts = {NULL, 0, 1024};
 
 static int parse_rect(const cli_command *cmd, const char *opt, const char *s, skinq_rect *r)
 {
@@ -91,4 +92,26 @@ cJSON *cli_aopts_json(const skinq_analysis_options *o)
         return NULL;
     }
     return j;
+}
+
+int cli_compare_setup(const cli_command *cmd, skinq_ctx **ctx, skinq_analysis_options *o, skinq_mask **mask,
+                      skinq_compare_options *co)
+{
+    if (g_copts.chart && g_aopts.white)
+        return cli_usage_error(cmd, "choose --white or --chart");
+    int rc = cli_aopts_setup(cmd, NULL, o, NULL);
+    if (rc >= 0)
+        return rc;
+    if (!(*ctx = cli_ctx_open()))
+        return EXIT_INTERNAL;
+    if ((rc = cli_aopts_setup(cmd, *ctx, o, mask)) >= 0) {
+        skinq_ctx_close(ctx);
+        return rc;
+    }
+    skinq_compare_default_options(co);
+    co->analysis = o;
+    co->align.no_align = g_copts.no_align;
+    co->align.ecc_size = g_copts.ecc_size;
+    co->chart_path = g_copts.chart;
+    return -1;
 }

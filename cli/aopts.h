@@ -37,6 +37,32 @@ extern cli_aopts g_aopts;
         "no-texture", 0, OPT_FLAG, &g_aopts.no_texture, NULL, "colour metrics only"                          \
     }
 
+/* The options of the commands that register one photo onto another (`compare`, `repeat`). */
+typedef struct cli_copts {
+    const char *chart;
+    int no_align, ecc_size;
+} cli_copts;
+
+extern cli_copts g_copts;
+
+#define CLI_COMPARE_OPTIONS                                                                                  \
+    {"chart",        0,        OPT_STRING,                                                                   \
+     &g_copts.chart, "F.json", "ColorChecker corners per photo: 3x3 colour matrix each"},                    \
+        {"no-align", 0, OPT_FLAG, &g_copts.no_align, NULL, "take the photos as aligned (no registration)"},  \
+    {                                                                                                        \
+        "ecc-size", 0, OPT_INT, &g_copts.ecc_size, "N",                                                      \
+            "long side of the ECC refinement (default 1024; 0 = full resolution, -1 = none)",                \
+            CLI_IN(-1, 1000000)                                                                              \
+    }
+
+/**
+ * The analysis and compare options checked, a context opened and `co` filled (co->analysis = o;
+ * *mask loaded from --mask, the caller frees it and closes *ctx). @return -1 to go on, else the
+ * exit code (printed).
+ */
+int cli_compare_setup(const cli_command *cmd, skinq_ctx **ctx, skinq_analysis_options *o, skinq_mask **mask,
+                      skinq_compare_options *co);
+
 /**
  * Check the options and fill `o` (loading --mask into *mask, which the caller frees; the mask
  * is only loaded when ctx is not NULL). @return -1 to go on, else the exit code (a usage error

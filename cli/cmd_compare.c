@@ -7,15 +7,12 @@
 #include "aopts.h"
 #include "out.h"
 
-static const char *opt_chart, *opt_maps;
-static int opt_no_align, opt_json, opt_csv, opt_ecc_size = 1024;
+static const char *opt_maps;
+static int opt_json, opt_csv;
 
 static const cli_option compare_options[] = {
     CLI_ANALYSIS_OPTIONS,
-    {"chart", 0, OPT_STRING, &opt_chart, "F.json", "ColorChecker corners per photo: 3x3 colour matrix each"},
-    {"no-align", 0, OPT_FLAG, &opt_no_align, NULL, "take the photos as aligned (no registration)"},
-    {"ecc-size", 0, OPT_INT, &opt_ecc_size, "N",
-     "long side of the ECC refinement (default 1024; 0 = full resolution, -1 = none)", CLI_IN(-1, 1000000)},
+    CLI_COMPARE_OPTIONS,
     {"maps", 0, OPT_STRING, &opt_maps, "DIR",
      "write aligned_after, side_by_side, redness_before/after/change, delta_e2000 PNGs (labelled, fixed "
      "change scales)"},
@@ -227,11 +224,7 @@ static void print_text(const skinq_compare_result *r)
     for (size_t i = 0; i < r->delta_count; i++) {
         const skinq_delta *d = &r->delta[i];
         const skinq_delta_verdict *v = &r->verdict[i];
-        const char *last = strrchr(d->path, '.');
-        int colour = strncmp(d->path, "color.", 6) == 0;
-        if (strstr(d->path, ".bins.") || strncmp(d->path, "texture.psd.tile", 16) == 0 ||
-            (colour && strcmp(last, ".mean") && strcmp(last, ".delta_ref") &&
-             strncmp(d->path, "color.red_area_", 15)))
+        if (!out_table_metric(d->path))
             continue;
         char b[16], a[16], c[16], pct[16], mdc[16];
         printf("  %-36s %10s %10s %10s %8s %9s  %s\n", d->path, out_num(b, sizeof b, "%.4g", d->before),
@@ -271,27 +264,14 @@ static int run(const cli_command *self, int argc, char **argv)
         return cli_usage_error(self, "give two images: BEFORE AFTER");
     if (opt_json && opt_csv)
         return cli_usage_error(self, "choose --json or --csv");
-    if (opt_chart && g_aopts.white)
-        return cli_usage_error(self, "choose --white or --chart");
-    skinq_analysis_options o;
-    if ((rc = cli_aopts_setup(self, NULL, &o, NULL)) >= 0)
-        return rc;
     if (opt_maps && (rc = out_dir_ready(opt_maps)) >= 0)
         return rc;
-    skinq_ctx *ctx = cli_ctx_open();
-    if (!ctx)
-        return EXIT_INTERNAL;
-    skinq_mask *mask = NULL;
-    if ((rc = cli_aopts_setup(self, ctx, &o, &mask)) >= 0) {
-        skinq_ctx_close(&ctx);
-        return rc;
-    }
+    skinq_analysis_options o;
     skinq_compare_options co;
-    skinq_compare_default_options(&co);
-    co.analysis = &o;
-    co.align.no_align = opt_no_align;
-    co.align.ecc_size = opt_ecc_size;
-    co.chart_path = opt_chart;
+    skinq_ctx *ctx = NULL;
+    skinq_mask *mask = NULL;
+    if ((rc = cli_compare_setup(self, &ctx, &o, &mask, &co)) >= 0)
+        return rc;
     co.maps_dir = opt_maps;
     skinq_compare_result *r = NULL;
     skinq_status st = skinq_compare(ctx, argv[first], argv[first + 1], &co, &r);

@@ -8,15 +8,12 @@
 #include "aopts.h"
 #include "out.h"
 
-static const char *opt_chart, *opt_store, *opt_subject, *opt_site;
-static int opt_no_align, opt_json, opt_csv, opt_ecc_size = 1024;
+static const char *opt_store, *opt_subject, *opt_site;
+static int opt_json, opt_csv;
 
 static const cli_option repeat_options[] = {
     CLI_ANALYSIS_OPTIONS,
-    {"chart", 0, OPT_STRING, &opt_chart, "F.json", "ColorChecker corners per photo: 3x3 colour matrix each"},
-    {"no-align", 0, OPT_FLAG, &opt_no_align, NULL, "take the photos as aligned (no registration)"},
-    {"ecc-size", 0, OPT_INT, &opt_ecc_size, "N",
-     "long side of the ECC refinement (default 1024; 0 = full resolution, -1 = none)", CLI_IN(-1, 1000000)},
+    CLI_COMPARE_OPTIONS,
     {"store", 0, OPT_STRING, &opt_store, "PATH", "with --subject and --site: the site's own repeatability"},
     {"subject", 0, OPT_STRING, &opt_subject, "ID", "subject in the store"},
     {"site", 0, OPT_STRING, &opt_site, "NAME", "site of the subject"},
@@ -25,31 +22,11 @@ static const cli_option repeat_options[] = {
     CLI_OPTIONS_END,
 };
 
-/* The metrics the table shows (JSON and CSV give every one): as compare's table. */
-static int headline(const char *path)
-{
-    const char *last = strrchr(path, '.');
-    if (strncmp(path, "color.", 6) != 0)
-        return 1;
-    return !strcmp(last, ".mean") || !strcmp(last, ".delta_ref") || !strncmp(path, "color.red_area_", 15);
-}
-
-/* A number for CSV: empty when not finite. */
+/* A CSV field: empty when not finite. */
 static void csv_num(double v)
 {
-    if (isfinite(v))
-        printf(",%.9g", v);
-    else
-        fputs(",", stdout);
-}
-
-/* A number for the table: n/a when not finite. */
-static const char *cell(char *buf, size_t n, const char *fmt, double v)
-{
-    if (!isfinite(v))
-        return "n/a";
-    snprintf(buf, n, fmt, v);
-    return buf;
+    char b[32];
+    printf(",%s", out_num_csv(b, sizeof b, v));
 }
 
 /* ------------------------------------------------------------ photos */
@@ -95,8 +72,8 @@ static cJSON *repeat_json(const skinq_repeat_result *r, const skinq_analysis_opt
         }
         cJSON_AddItemToArray(ims, im);
     }
-    if (opt_chart)
-        cJSON_AddStringToObject(opts, "chart", opt_chart);
+    if (g_copts.chart)
+        cJSON_AddStringToObject(opts, "chart", g_copts.chart);
     cJSON_AddStringToObject(opts, "registered_onto", r->analyses[0]->path);
     cJSON_AddItemToObject(doc, "options", opts);
     cJSON *ms = cJSON_AddObjectToObject(doc, "metrics");
@@ -129,12 +106,12 @@ static void print_repeat_text(const skinq_repeat_result *r)
            "unit");
     for (size_t k = 0; k < r->stat_count; k++) {
         const skinq_repeat_stat *s = &r->stats[k];
-        if (!headline(s->path))
+        if (!out_table_metric(s->path))
             continue;
         char b[5][32];
-        printf("  %-36s %3d %11s %10s %7s %10s %10s  %s\n", s->path, s->n, cell(b[0], 32, "%.5g", s->mean),
-               cell(b[1], 32, "%.3g", s->sd), cell(b[2], 32, "%.2f", s->cv_percent),
-               cell(b[3], 32, "%.3g", s->sem), cell(b[4], 32, "%.3g", s->mdc95), s->unit);
+        printf("  %-36s %3d %11s %10s %7s %10s %10s  %s\n", s->path, s->n, out_num(b[0], 32, "%.5g", s->mean),
+               out_num(b[1], 32, "%.3g", s->sd), out_num(b[2], 32, "%.2f", s->cv_percent),
+               out_num(b[3], 32, "%.3g", s->sem), out_num(b[4], 32, "%.3g", s->mdc95), s->unit);
     }
     printf("\nMDC95 = 1.96·√2·SD: a change between two photos smaller than this is within the\n"
            "measurement's own noise (95 %%). CV n/a: the mean is zero within that noise.\n");
@@ -155,26 +132,13 @@ static int run_photos(const cli_command *self, int n, char **paths)
 {
     if (n < 2)
         return cli_usage_error(self, "give at least two photos of the same site (got %d)", n);
-    if (opt_chart && g_aopts.white)
-        return cli_usage_error(self, "choose --white or --chart");
     skinq_analysis_options o;
-    int rc;
-    if ((rc = cli_aopts_setup(self, NULL, &o, NULL)) >= 0)
-        return rc;
-    skinq_ctx *ctx = cli_ctx_open();
-    if (!ctx)
-        return EXIT_INTERNAL;
-    skinq_mask *mask = NULL;
-    if ((rc = cli_aopts_setup(self, ctx, &o, &mask)) >= 0) {
-        skinq_ctx_close(&ctx);
-        return rc;
-    }
     skinq_compare_options co;
-    skinq_compare_default_options(&co);
-    co.analysis = &o;
-    co.align.no_align = opt_no_align;
-    co.align.ecc_size = opt_ecc_size;
-    co.chart_path = opt_chart;
+    skinq_ctx *ctx = NULL;
+    skinq_mask *mask = NULL;
+    int rc = cli_compare_setup(self, &ctx, &o, &mask, &co);
+    if (rc >= 0)
+        return rc;
     skinq_repeat_result *r = NULL;
     skinq_status st = skinq_repeat(ctx, (const char *const *)paths, (size_t)n, &co, &r);
     if (st != SKINQ_OK) {
@@ -233,9 +197,9 @@ static int print_site(const skinq_repeatability *rep)
             printf("%s,%d,%d,%d", it->path, it->sessions, it->n, it->df);
             csv_num(it->sd), csv_num(it->mdc95);
             printf(",%s\n", it->unit);
-        } else if (headline(it->path)) {
+        } else if (out_table_metric(it->path)) {
             printf("  %-36s %8d %4d %4d %10s %10s  %s\n", it->path, it->sessions, it->n, it->df,
-                   cell(b[0], 32, "%.3g", it->sd), cell(b[1], 32, "%.3g", it->mdc95), it->unit);
+                   out_num(b[0], 32, "%.3g", it->sd), out_num(b[1], 32, "%.3g", it->mdc95), it->unit);
         }
     }
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
@@ -286,8 +250,8 @@ static int run(const cli_command *self, int argc, char **argv)
         const cli_aopts *a = &g_aopts;
         if (argc - first > 0)
             return cli_usage_error(self, "give photos, or --store/--subject/--site, not both");
-        if (a->roi || a->mask || a->ref || a->white || a->auto_skin || a->no_texture || opt_chart ||
-            opt_no_align)
+        if (a->roi || a->mask || a->ref || a->white || a->auto_skin || a->no_texture || g_copts.chart ||
+            g_copts.no_align)
             return cli_usage_error(self, "a site's stored repeatability takes no analysis options (the store "
                                          "holds the numbers)");
         return run_store(self);

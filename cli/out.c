@@ -383,3 +383,13 @@ const char *out_num_csv(char *buf, size_t n, double v)
         snprintf(buf, n, "%.9g", v);
     return buf;
 }
+
+int out_table_metric(const char *path)
+{
+    const char *last = strrchr(path, '.');
+    if (!last || strstr(path, ".bins.") || strncmp(path, "texture.psd.tile", 16) == 0)
+        return 0;
+    if (strncmp(path, "color.", 6) != 0)
+        return 1;
+    return !strcmp(last, ".mean") || !strcmp(last, ".delta_ref") || !strncmp(path, "color.red_area_", 15);
+}

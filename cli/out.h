@@ -28,6 +28,11 @@ int out_json(cJSON *doc);
 /** Add a number that may be NaN/inf: those become null (JSON has no NaN). */
 cJSON *out_add_number(cJSON *obj, const char *key, double v);
 
+/** 1 when a metric path is a row of the readable tables (compare, repeat): not histogram bins or the
+ * spectrum's tile parameters, and of a colour metric only its mean, delta_ref and the red area. JSON and
+ * CSV give every path. */
+int out_table_metric(const char *path);
+
 /** A number for a text table, "n/a" when not finite (NaN is never printed). @return buf. */
 const char *out_num(char *buf, size_t n, const char *fmt, double v);
 
