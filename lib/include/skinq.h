@@ -711,7 +711,8 @@ typedef struct skinq_texture_options {
     double spot_baseline;     /**< mm: sigma of the smoothed melanin baseline (default 2) */
     double spot_min_delta;    /**< melanin-index units above the baseline, at least (default 3) */
     double spot_k;            /**< ... and at least this many robust sigmas of the residual (default 3) */
-    double spot_min_area;     /**< mm^2: smaller components are not spots (default 0.05) */
+    double spot_min_area;     /**< mm^2: smaller components are not spots (default 0.2: 0.5 mm across, above
+                                 pores) */
     double tone_block;        /**< mm: block side for tone_evenness (default 1) */
     double unknown_px_per_mm; /**< nominal scale for the mm options when the scale is unknown (20) */
     uint64_t reserved[4];     /**< zero: room to grow inside skinq_analysis_options */

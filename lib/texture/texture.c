@@ -27,7 +27,7 @@ void skinq_texture_default_options(skinq_texture_options *o)
     o->spot_baseline = 2;
     o->spot_min_delta = 3;
     o->spot_k = 3;
-    o->spot_min_area = 0.05;
+    o->spot_min_area = 0.2;
     o->tone_block = 1;
     o->unknown_px_per_mm = 20;
 }

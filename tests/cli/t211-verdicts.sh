@@ -50,6 +50,8 @@ run "$SKINQ" compare "$H/day00.jpg" "$H/day42.jpg" "${OPTS[@]}" --json
 expect_rc 0 "day 0 vs day 42"
 verdicts 'all(delta(p)["verdict"] in ("no detectable change", "unchanged") for p in redness)'
 verdicts 'all(delta(p)["mdc95"] is not None and delta(p)["mdc95"] > 0 for p in redness)'
+# the phantom has no pigment spots: pores and their clusters must not become "worse" spots as it heals
+verdicts 'delta("texture.spots.count")["after"] <= 5 and delta("texture.spots.count")["verdict"] != "worse"'
 cp "$T/out" "$T/compare-0-42.json"
 
 run "$SKINQ" compare "$H/day01.jpg" "$H/day42.jpg" "${OPTS[@]}" --json
