@@ -5,12 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <cjson/cJSON.h>
 
 #include "chart.h"
 #include "io/io.h"
+#include "report_int.h"
 
 /* The metrics the report shows are the registry's headline metrics that inform a clinical item
  * (design §2 "Clinical mapping"), in its order; a site's series are indexed like the registry. */
@@ -23,7 +21,7 @@ static int shown(const skinq_metric_def *d)
 
 /* Every string that comes from the store is held in an allocated copy (no length limit: a
  * fixed buffer cut long site names and split one site into many) and reaches the page only
- * through html_text(), the one escaping writer. */
+ * through report_html_text(), the one escaping writer. */
 struct series {
     int n, cap;
     double *day, *value;
@@ -166,36 +164,6 @@ static int collect_row(void *user, const skinq_store_row *r)
     return 0;
 }
 
-/* The one escaping writer: every string that did not come from this file (subject, site,
- * dates, labels, procedure, units, metric paths, image paths, versions, options, captions made
- * from them) goes through it, in text and in attribute values alike. NULL writes nothing. */
-static void html_text(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
-        }
-    }
-}
-
-static void base64(FILE *f, const uint8_t *p, size_t n)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v =
-            (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-        fputc(tab[v >> 18], f);
-        fputc(tab[(v >> 12) & 63], f);
-        fputc(i + 1 < n ? tab[(v >> 6) & 63] : '=', f);
-        fputc(i + 2 < n ? tab[v & 63] : '=', f);
-    }
-}
-
 /* The photo as an embedded JPEG thumbnail (the report must stand alone: no links to files).
  * A photo that cannot be read any more is named, not fatal; running out of memory is. */
 static skinq_status embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const char *what, const char *date)
@@ -211,211 +179,23 @@ static skinq_status embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const
         st = skinq_jpeg_encode_mem(ctx, thumb, 85, &jpg, &n);
     if (st == SKINQ_OK) {
         fputs("<img alt=\"", f);
-        html_text(f, what);
-        html_text(f, date);
+        report_html_text(f, what);
+        report_html_text(f, date);
         fputs("\" src=\"data:image/jpeg;base64,", f);
-        base64(f, jpg, n);
+        report_base64(f, jpg, n);
         fputs("\">", f);
     } else {
         fputs("<p class=\"missing\">photo not available: ", f);
-        html_text(f, path);
+        report_html_text(f, path);
         fputs("</p>", f);
     }
     fputs("<figcaption>", f);
-    html_text(f, what);
-    html_text(f, date);
+    report_html_text(f, what);
+    report_html_text(f, date);
     fputs("</figcaption></figure>", f);
     skinq_free(ctx, jpg);
     skinq_image_free(&thumb);
     skinq_image_free(&img);
-    return st == SKINQ_E_NOMEM ? st : SKINQ_OK;
-}
-
-/* ---- maps: the first and latest photos through skinq_compare with the stored options, so the maps
- * come from the pixels the numbers come from (registered, calibrated, normalised) ---- */
-
-/* The analysis options a session was stored with (`track add`'s JSON: roi, roi_rect, mask, ref,
- * white, white_reflectance, px_per_mm, red_threshold). *mask receives a loaded ROI mask (caller frees).
- * Colour only: the maps need no texture. */
-static skinq_status stored_options(skinq_ctx *ctx, const char *json, skinq_analysis_options *o,
-                                   skinq_mask **mask)
-{
-    skinq_analysis_default_options(o);
-    o->texture = 0;
-    cJSON *j = json && json[0] ? cJSON_Parse(json) : NULL;
-    if (!j)
-        return SKINQ_OK; /* not recorded: the defaults, as `track add` without options */
-    skinq_status st = SKINQ_OK;
-    const cJSON *v;
-    struct {
-        const char *key;
-        skinq_rect *rect;
-        int *has;
-    } rects[] = {{"roi_rect", &o->roi.rect, NULL},
-                 {"ref", &o->color.ref, &o->color.has_ref},
-                 {"white", &o->color.white, &o->color.has_white}};
-    for (size_t i = 0; i < sizeof rects / sizeof rects[0]; i++) {
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, rects[i].key);
-        if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 4)
-            continue;
-        int r[4];
-        for (int k = 0; k < 4; k++)
-            r[k] = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(a, k));
-        *rects[i].rect = (skinq_rect){r[0], r[1], r[2], r[3]};
-        if (rects[i].has)
-            *rects[i].has = 1;
-    }
-    const char *roi = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "roi"));
-    const char *mask_path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "mask"));
-    if (roi && strcmp(roi, "rect") == 0)
-        o->roi.kind = SKINQ_ROI_RECT;
-    else if (roi && strcmp(roi, "auto-skin") == 0)
-        o->roi.kind = SKINQ_ROI_AUTO_SKIN;
-    else if (roi && strcmp(roi, "mask") == 0 && mask_path) {
-        if ((st = skinq_mask_load(ctx, mask_path, mask)) == SKINQ_OK) {
-            o->roi.kind = SKINQ_ROI_MASK;
-            o->roi.mask = *mask;
-        }
-    }
-    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(j, "px_per_mm")))
-        o->px_per_mm = v->valuedouble;
-    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(j, "white_reflectance")))
-        o->color.white_reflectance = v->valuedouble;
-    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(j, "red_threshold")))
-        o->color.red_threshold = v->valuedouble;
-    cJSON_Delete(j);
-    return st;
-}
-
-/* A PNG file embedded as a figure (the report stands alone), then removed. */
-static skinq_status embed_png(skinq_ctx *ctx, FILE *f, const char *dir, const char *name, const char *caption)
-{
-    size_t n = strlen(dir) + strlen(name) + 2, size;
-    char *path = skinq_malloc(ctx, n);
-    uint8_t *buf = NULL;
-    if (!path)
-        return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory");
-    snprintf(path, n, "%s/%s", dir, name);
-    FILE *in = fopen(path, "rb");
-    long len = in && fseek(in, 0, SEEK_END) == 0 ? ftell(in) : -1;
-    skinq_status st = len > 0 && fseek(in, 0, SEEK_SET) == 0
-                          ? SKINQ_OK
-                          : skinq_fail(ctx, SKINQ_E_IO, "'%s': cannot read the map", path);
-    if (st == SKINQ_OK && !(buf = skinq_malloc(ctx, (size_t)len)))
-        st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory");
-    if (st == SKINQ_OK && (size = fread(buf, 1, (size_t)len, in)) != (size_t)len)
-        st = skinq_fail(ctx, SKINQ_E_IO, "'%s': cannot read the map", path);
-    if (st == SKINQ_OK) {
-        fputs("<figure><img class=\"map\" alt=\"", f);
-        html_text(f, caption);
-        fputs("\" src=\"data:image/png;base64,", f);
-        base64(f, buf, size);
-        fputs("\"><figcaption>", f);
-        html_text(f, caption);
-        fputs("</figcaption></figure>", f);
-    }
-    if (in)
-        fclose(in);
-    remove(path);
-    skinq_free(ctx, buf);
-    skinq_free(ctx, path);
-    return st;
-}
-
-/* What was done to the pixels before they were measured and drawn. */
-static void normalisation(FILE *f, const skinq_compare_result *r)
-{
-    fprintf(f,
-            "<p class=\"norm\">Maps made by skinq compare from the same pixels as the numbers: the latest "
-            "photo registered onto the first (%s",
-            r->alignment.method);
-    if (isfinite(r->alignment.rms_px))
-        fprintf(f, ", rms %.2f px", r->alignment.rms_px);
-    fputs("); colour ", f);
-    if (r->has_chart)
-        fputs("calibrated on a ColorChecker in each photo", f);
-    else if (r->has_white)
-        fprintf(f, "calibrated on the white patch (linear gains first %.3f/%.3f/%.3f, latest %.3f/%.3f/%.3f)",
-                r->white_gains[0][0], r->white_gains[0][1], r->white_gains[0][2], r->white_gains[1][0],
-                r->white_gains[1][1], r->white_gains[1][2]);
-    else
-        fputs("not calibrated (no white patch or chart)", f);
-    if (r->has_ref)
-        fprintf(f,
-                "; the latest photo normalised to the first on reference skin (linear gains %.3f/%.3f/%.3f)",
-                r->ref_gains[0], r->ref_gains[1], r->ref_gains[2]);
-    else
-        fputs("; no reference-skin normalisation (no --ref)", f);
-    const skinq_metric *a0 = skinq_metrics_find(&r->before->metrics, "color.a.mean");
-    const skinq_metric *a1 = skinq_metrics_find(&r->after->metrics, "color.a.mean");
-    if (a0 && a1)
-        fprintf(f, ". Mean a* over the common ROI (%llu px): first %.2f, latest %.2f",
-                (unsigned long long)r->roi_pixels, a0->value, a1->value);
-    fprintf(
-        f, ". Change maps use a fixed scale: &Delta;a* &plusmn;%.3g a*, grey where |&Delta;a*| &le; %.3g a* ",
-        r->maps.da_max, r->maps.da_band);
-    if (isfinite(r->maps.da_mdc95))
-        fprintf(f, "(from the MDC95 of mean a*, %.3g; at least &plusmn;5 and 0.5 a*)", r->maps.da_mdc95);
-    else
-        fputs("(no MDC95 known: a fixed &plusmn;5 and 0.5 a*)", f);
-    fprintf(f, "; &Delta;E2000 0&ndash;%.3g, grey &le; %.3g.</p>\n", r->maps.de_max, r->maps.de_band);
-}
-
-/* The first and latest photos' redness maps (one a* scale) and the change between them. A pair
- * that cannot be compared (a photo gone, registration refused) is named, not fatal; running out of
- * memory is. */
-static skinq_status site_maps(skinq_ctx *ctx, FILE *f, const struct site *s)
-{
-    static const char *const names[] = {"redness_before.png", "redness_after.png", "redness_change.png",
-                                        "delta_e2000.png",    "side_by_side.png",  "aligned_after.png"};
-    char dir[] = "/tmp/skinq-report-XXXXXX";
-    skinq_analysis_options ao;
-    skinq_mask *mask = NULL;
-    skinq_compare_result *r = NULL;
-    skinq_status st = stored_options(ctx, s->options, &ao, &mask);
-    int made = st == SKINQ_OK && mkdtemp(dir) != NULL;
-    if (st == SKINQ_OK && !made)
-        st = skinq_fail(ctx, SKINQ_E_IO, "cannot make a temporary folder for the maps");
-    if (st == SKINQ_OK) {
-        skinq_compare_options co;
-        skinq_compare_default_options(&co);
-        co.analysis = &ao;
-        co.maps_dir = dir;
-        co.map_max_size = 480;
-        co.before_label = s->first;
-        co.after_label = s->last;
-        st = skinq_compare(ctx, s->first_image, s->last_image, &co, &r);
-    }
-    fputs("<h3>Redness maps</h3>", f);
-    if (st == SKINQ_OK) {
-        normalisation(f, r);
-        char caption[2][96];
-        for (int k = 0; k < 2; k++)
-            snprintf(caption[k], sizeof caption[k], "redness (CIELAB a*), %s session; scale a* %.0f to %.0f",
-                     k ? "latest" : "first", r->maps.a_lo, r->maps.a_hi);
-        fputs("<div class=\"photos\">", f);
-        st = embed_png(ctx, f, dir, names[0], caption[0]);
-        if (st == SKINQ_OK && strcmp(s->first_image, s->last_image) != 0)
-            st = embed_png(ctx, f, dir, names[1], caption[1]);
-        fputs("</div><div class=\"photos\">", f);
-        if (st == SKINQ_OK && strcmp(s->first_image, s->last_image) != 0)
-            st = embed_png(ctx, f, dir, names[2], "redness change, latest minus first (fixed scale)");
-        fputs("</div>\n", f);
-    } else if (st != SKINQ_E_NOMEM) {
-        fputs("<p class=\"missing\">maps not available: ", f);
-        html_text(f, skinq_ctx_error(ctx));
-        fputs("</p>\n", f);
-    }
-    if (made) {
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-            char p[sizeof dir + 32];
-            snprintf(p, sizeof p, "%s/%s", dir, names[i]);
-            remove(p);
-        }
-        rmdir(dir);
-    }
-    skinq_compare_free(&r);
-    skinq_mask_free(&mask);
     return st == SKINQ_E_NOMEM ? st : SKINQ_OK;
 }
 
@@ -448,7 +228,7 @@ static int series_fit(skinq_ctx *ctx, const struct site *st, const skinq_metric_
 static void no_trend(FILE *f, const skinq_fit_verdict *v)
 {
     fputs("no reliable trend (", f);
-    html_text(f, v->why);
+    report_html_text(f, v->why);
     fputs(")", f);
 }
 
@@ -510,7 +290,7 @@ static void fit_text(FILE *f, const skinq_fit *fit, const skinq_fit_verdict *v)
             fit->r2);
     if (!v->mdc_checked) {
         fputs(" <em>", f);
-        html_text(f, v->why);
+        report_html_text(f, v->why);
         fputs(".</em>", f);
     }
 }
@@ -518,7 +298,8 @@ static void fit_text(FILE *f, const skinq_fit *fit, const skinq_fit_verdict *v)
 static void change_cells(FILE *f, const skinq_site_change *x, const char *unit)
 {
     fprintf(f, "<td>%.4g</td><td>%.4g ", x->first, x->latest);
-    html_text(f, unit && strcmp(unit, "1") ? unit : ""); /* the stored unit, whole; "1" prints nothing */
+    report_html_text(f,
+                     unit && strcmp(unit, "1") ? unit : ""); /* the stored unit, whole; "1" prints nothing */
     fputs("</td>", f);
     if (isfinite(x->percent))
         fprintf(f, "<td>%+.1f %%</td>", x->percent);
@@ -539,16 +320,16 @@ static void metric_block(skinq_ctx *ctx, FILE *f, const struct site *st, const s
     int have_fit = series_fit(ctx, st, d, s, &fit, &v);
     /* data-fit and data-model say what the chart shows (tests read them from the rendered page) */
     fputs("<div class=\"metric\" data-metric=\"", f);
-    html_text(f, d->pattern);
+    report_html_text(f, d->pattern);
     fprintf(f, "\" data-fit=\"%s\" data-model=\"%s\"><h4>%s <small>(",
             !have_fit    ? "none"
             : v.reliable ? "reliable"
                          : "unreliable",
             have_fit ? fit.model : "none", d->label);
-    html_text(f, d->pattern);
+    report_html_text(f, d->pattern);
     if (s->unit && s->unit[0]) {
         fputs(", ", f);
-        html_text(f, s->unit);
+        report_html_text(f, s->unit);
     }
     fputs(")</small></h4>", f);
     skinq_svg_chart(f, s->day, s->value, s->n, have_fit && v.reliable ? &fit : NULL);
@@ -582,7 +363,7 @@ static void write_head(FILE *f, const char *subject)
     char when[32];
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>skinq report: ", f);
-    html_text(f, subject);
+    report_html_text(f, subject);
     fputs("</title><style>body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;"
           "color:#222}h1{font-size:1.5em}h2{border-bottom:1px solid #ddd;margin-top:2em}"
           ".grid{display:flex;flex-wrap:wrap;gap:1.2em}.metric{width:360px}.metric h4{margin:.2em 0;"
@@ -595,7 +376,7 @@ static void write_head(FILE *f, const char *subject)
           "color:#555}</style></head><body>\n",
           f);
     fputs("<h1>Skin healing report: ", f);
-    html_text(f, subject);
+    report_html_text(f, subject);
     fprintf(f,
             "</h1><p>Made by skinq %s on %s. Every value is a measurement from the photographs; "
             "skinq gives no clinical score. Relative indices (erythema, melanin, a*) compare "
@@ -607,11 +388,11 @@ static void write_head(FILE *f, const char *subject)
 static skinq_status site_summary(skinq_ctx *ctx, FILE *f, const struct site *s)
 {
     fputs("<h2>Site: ", f);
-    html_text(f, s->name);
+    report_html_text(f, s->name);
     fprintf(f, "</h2><table><tr><th>sessions</th><td>%d</td></tr><tr><th>first</th><td>", s->sessions);
-    html_text(f, s->first);
+    report_html_text(f, s->first);
     fputs("</td></tr><tr><th>latest</th><td>", f);
-    html_text(f, s->last);
+    report_html_text(f, s->last);
     fputs("</td></tr><tr><th>scale</th><td>", f);
     if (isnan(s->px_per_mm))
         fputs("unknown (lengths and areas in pixels)", f);
@@ -622,7 +403,9 @@ static skinq_status site_summary(skinq_ctx *ctx, FILE *f, const struct site *s)
     if (st == SKINQ_OK && strcmp(s->first_image, s->last_image) != 0)
         st = embed_photo(ctx, f, s->last_image, "latest session, ", s->last);
     fputs("</div>\n", f);
-    return st == SKINQ_OK ? site_maps(ctx, f, s) : st;
+    return st == SKINQ_OK
+               ? report_site_maps(ctx, f, s->options, s->first_image, s->last_image, s->first, s->last)
+               : st;
 }
 
 /* The shown metrics grouped under their clinical items, then the provenance. */
@@ -649,9 +432,9 @@ static void site_metrics(skinq_ctx *ctx, FILE *f, const struct site *s)
     else
         fputs("<p>No redness, pigmentation, relief or extent metrics are stored for this site.</p>\n", f);
     fputs("<h3>Provenance</h3><table><tr><th>made by</th><td>skinq ", f);
-    html_text(f, s->versions);
+    report_html_text(f, s->versions);
     fputs("</td></tr><tr><th>analysis options (latest session)</th><td><code>", f);
-    html_text(f, s->options && s->options[0] ? s->options : "not recorded");
+    report_html_text(f, s->options && s->options[0] ? s->options : "not recorded");
     fputs("</code></td></tr><tr><th>colour</th><td>sRGB (IEC 61966-2-1) → CIELAB, D65 white; white-patch "
           "gains when the options name one</td></tr></table>\n",
           f);
@@ -665,7 +448,7 @@ static skinq_status write_site(skinq_ctx *ctx, FILE *f, const struct site *s)
     trend_table(ctx, f, s);
     if (s->baseline) {
         fputs("<p>The first session is the baseline (procedure: ", f);
-        html_text(f, s->procedure);
+        report_html_text(f, s->procedure);
         fputs("); healing fits start at the session after it.</p>\n", f);
     }
     site_metrics(ctx, f, s);
