@@ -12,7 +12,6 @@
 #include "io/io.h"
 #include "report_int.h"
 
-
 /* The analysis options a session was stored with (`track add`'s JSON: roi, roi_rect, mask, ref,
  * white, white_reflectance, px_per_mm, red_threshold). *mask receives a loaded ROI mask (caller frees).
  * Colour only: the maps need no texture. */
@@ -198,4 +197,3 @@ skinq_status report_site_maps(skinq_ctx *ctx, FILE *f, const char *options, cons
     skinq_mask_free(&mask);
     return st == SKINQ_E_NOMEM ? st : SKINQ_OK;
 }
-
