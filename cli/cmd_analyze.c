@@ -9,12 +9,14 @@
 #include "aopts.h"
 #include "out.h"
 
-static const char *opt_maps;
+static const char *opt_maps, *opt_save_mask;
 static int opt_json, opt_csv;
 
 static const cli_option analyze_options[] = {
     CLI_ANALYSIS_OPTIONS,
     {"maps", 0, OPT_STRING, &opt_maps, "DIR", "write PNG maps (a*, erythema, hemoglobin, melanin, overlay)"},
+    {"save-mask", 0, OPT_STRING, &opt_save_mask, "M.png",
+     "write the ROI measured (255 inside) to check, edit or pass back with --mask (one image)"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     {"csv", 0, OPT_FLAG, &opt_csv, NULL, "CSV rows (image,metric,value,unit) on stdout"},
     CLI_OPTIONS_END,
@@ -103,6 +105,10 @@ static int run(const cli_command *self, int argc, char **argv)
         return cli_usage_error(self, "no IMAGE given");
     if (opt_json && opt_csv)
         return cli_usage_error(self, "choose --json or --csv");
+    if (opt_save_mask && n != 1)
+        return cli_usage_error(self, "--save-mask takes one IMAGE, not %d", n);
+    if (opt_save_mask && (rc = out_file_ready(opt_save_mask)) >= 0)
+        return rc;
     skinq_analysis_options o;
     rc = cli_aopts_setup(self, NULL, &o, NULL);
     if (rc >= 0)
@@ -121,6 +127,7 @@ static int run(const cli_command *self, int argc, char **argv)
         skinq_ctx_close(&ctx);
         return rc;
     }
+    o.save_mask = opt_save_mask;
     if (st == SKINQ_OK) /* one analyser for every photo: the texture plan is made once */
         st = skinq_analyzer_new(ctx, &o, &an);
     /* every header is checked before any work, and every image analysed before anything is

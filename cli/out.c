@@ -393,3 +393,14 @@ int out_table_metric(const char *path)
         return 1;
     return !strcmp(last, ".mean") || !strcmp(last, ".delta_ref") || !strncmp(path, "color.red_area_", 15);
 }
+
+int out_file_ready(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+    if (access(dir, W_OK) == 0)
+        return -1;
+    fprintf(stderr, "skinq: cannot write '%s': %s\n", path, strerror(errno));
+    return cli_exit_for(CLI_COND_OUTPUT);
+}

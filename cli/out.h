@@ -13,6 +13,10 @@
  */
 int out_dir_ready(const char *dir);
 
+/** Make sure the folder of an output file exists and is writable (before any work). @return -1 when
+ * it is, else prints one line naming the file and returns the exit code of an unwritable output (1). */
+int out_file_ready(const char *path);
+
 /**
  * Make every string in a JSON tree valid UTF-8 (cJSON prints bytes as they are): each byte of an
  * invalid sequence becomes U+FFFD, and an object member whose value was not valid UTF-8 (a file

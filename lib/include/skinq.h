@@ -1411,6 +1411,10 @@ typedef struct skinq_analysis_options {
     skinq_color_options color; /**< reference, white patch, red threshold */
     int texture; /**< 1 (default): texture metrics too (on L* of the same ROI); 0: colour only */
     skinq_texture_options texture_options;
+    const char *save_mask; /**< NULL, or write the ROI actually measured here: an 8-bit gray PNG of the
+                                upright image's size, 255 inside (rectangle, mask or detected skin, ANDed
+                                with the alpha channel), 0 outside; written atomically. Passed back as
+                                roi.mask it gives the same numbers. Ignored by skinq_compare(). */
 } skinq_analysis_options;
 
 /** Defaults: whole image, scale unknown, no maps (map sizes 1024 colour, 2048 texture), the colour and

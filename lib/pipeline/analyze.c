@@ -116,6 +116,25 @@ skinq_status skinq_pipeline_run(skinq_analyzer *a, const skinq_image *img, skinq
     return st;
 }
 
+/* --save-mask: the ROI as measured, 255 inside, as an 8-bit gray PNG of the image's size. */
+static skinq_status save_mask(skinq_ctx *ctx, const skinq_roi *roi, int w, int h, const char *path)
+{
+    skinq_image *m = NULL;
+    skinq_status st = skinq_image_new(ctx, w, h, 1, 8, &m);
+    const skinq_rect b = roi->bbox;
+    for (int y = b.y; st == SKINQ_OK && y < b.y + b.h; y++) {
+        uint8_t *row = skinq_image_row(m, y);
+        const uint8_t *in = roi->mask ? roi->mask->data + (size_t)y * roi->mask->stride : NULL;
+        const uint8_t *al = roi->alpha ? roi->alpha->data + (size_t)y * roi->alpha->stride : NULL;
+        for (int x = b.x; x < b.x + b.w; x++)
+            row[x] = (!in || in[x]) && (!al || al[x]) ? 255 : 0;
+    }
+    if (st == SKINQ_OK)
+        st = skinq_png_write(ctx, path, m);
+    skinq_image_free(&m);
+    return st;
+}
+
 /* The ROI of an image in memory (auto-skin looks at white-corrected colours), then the passes. */
 static skinq_status analyze_image(skinq_analyzer *a, const skinq_image *img, skinq_image **own,
                                   const skinq_mask *alpha, skinq_analysis *out)
@@ -131,6 +150,8 @@ static skinq_status analyze_image(skinq_analyzer *a, const skinq_image *img, ski
         st = skinq_roi_resolve(a->ctx, img, alpha, &o->roi, o->px_per_mm, gains, &roi);
     if (st == SKINQ_OK)
         st = skinq_pipeline_run(a, img, own, roi, &o->color, &o->maps, out);
+    if (st == SKINQ_OK && o->save_mask)
+        st = save_mask(a->ctx, roi, img->width, img->height, o->save_mask);
     skinq_roi_free(&roi);
     return st;
 }
@@ -157,6 +178,8 @@ static skinq_status analyze_stream(skinq_analyzer *a, const skinq_input *in, con
     skinq_status st = skinq_roi_resolve_size(a->ctx, h->width, h->height, &a->o.roi, a->o.px_per_mm, &roi);
     if (st == SKINQ_OK)
         st = skinq_pipeline_stream(a, in, h, roi, out);
+    if (st == SKINQ_OK && a->o.save_mask)
+        st = save_mask(a->ctx, roi, h->width, h->height, a->o.save_mask);
     skinq_roi_free(&roi);
     return st;
 }
