@@ -32,20 +32,8 @@ static cJSON *numbers(const double *v, int n)
 /* The registration, its acceptance values, and where each family of after's metrics was measured. */
 static cJSON *alignment_json(const skinq_compare_result *r)
 {
-    const skinq_alignment *al = &r->alignment;
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "method", al->method);
-    cJSON_AddBoolToObject(j, "ok", al->ok);
-    cJSON_AddNumberToObject(j, "matches", al->matches);
-    cJSON_AddNumberToObject(j, "inliers", al->inliers);
-    out_add_number(j, "inlier_ratio", al->matches > 0 ? (double)al->inliers / al->matches : NAN);
-    out_add_number(j, "rms_px", al->rms_px);
-    out_add_number(j, "overlap", al->overlap);
+    cJSON *j = out_alignment_json(&r->alignment);
     out_add_number(j, "ncc", r->ncc);
-    out_add_number(j, "ecc", al->ecc);
-    cJSON_AddBoolToObject(j, "ecc_accepted", al->ecc_accepted);
-    cJSON_AddItemToObject(j, "matrix", numbers(al->matrix, 9));
-    cJSON_AddStringToObject(j, "matrix_maps", "after pixel -> before pixel (x right, y down, row-major)");
     out_add_number(j, "after_scale", r->after_scale);
     cJSON *f = cJSON_AddObjectToObject(j, "measured_in");
     cJSON_AddStringToObject(f, "color", "before's frame: after warped (bilinear) and normalised");

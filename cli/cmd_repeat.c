@@ -31,22 +31,6 @@ static void csv_num(double v)
 
 /* ------------------------------------------------------------ photos */
 
-static cJSON *alignment_json(const skinq_alignment *al)
-{
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "method", al->method);
-    cJSON_AddBoolToObject(j, "ok", al->ok);
-    cJSON_AddNumberToObject(j, "matches", al->matches);
-    cJSON_AddNumberToObject(j, "inliers", al->inliers);
-    out_add_number(j, "rms_px", al->rms_px);
-    out_add_number(j, "overlap", al->overlap);
-    cJSON *m = cJSON_AddArrayToObject(j, "matrix");
-    for (int k = 0; k < 9; k++)
-        cJSON_AddItemToArray(m, isfinite(al->matrix[k]) ? cJSON_CreateNumber(al->matrix[k])
-                                                        : cJSON_CreateNull());
-    return j;
-}
-
 static cJSON *repeat_json(const skinq_repeat_result *r, const skinq_analysis_options *o)
 {
     cJSON *doc = cJSON_CreateObject(), *opts = cli_aopts_json(o);
@@ -64,7 +48,7 @@ static cJSON *repeat_json(const skinq_repeat_result *r, const skinq_analysis_opt
         cJSON_AddStringToObject(im, "sha256", a->sha256);
         cJSON_AddNumberToObject(im, "width", a->width);
         cJSON_AddNumberToObject(im, "height", a->height);
-        cJSON_AddItemToObject(im, "alignment", alignment_json(&r->alignment[i]));
+        cJSON_AddItemToObject(im, "alignment", out_alignment_json(&r->alignment[i]));
         cJSON *vals = cJSON_AddObjectToObject(im, "values"); /* this photo's number of every metric below */
         for (size_t k = 0; k < r->stat_count; k++) {
             const skinq_metric *m = skinq_metrics_find(&a->metrics, r->stats[k].path);

@@ -404,3 +404,23 @@ int out_file_ready(const char *path)
     fprintf(stderr, "skinq: cannot write '%s': %s\n", path, strerror(errno));
     return cli_exit_for(CLI_COND_OUTPUT);
 }
+
+cJSON *out_alignment_json(const skinq_alignment *al)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "method", al->method);
+    cJSON_AddBoolToObject(j, "ok", al->ok);
+    cJSON_AddNumberToObject(j, "matches", al->matches);
+    cJSON_AddNumberToObject(j, "inliers", al->inliers);
+    out_add_number(j, "inlier_ratio", al->matches > 0 ? (double)al->inliers / al->matches : NAN);
+    out_add_number(j, "rms_px", al->rms_px);
+    out_add_number(j, "overlap", al->overlap);
+    out_add_number(j, "ecc", al->ecc);
+    cJSON_AddBoolToObject(j, "ecc_accepted", al->ecc_accepted);
+    cJSON *m = cJSON_AddArrayToObject(j, "matrix");
+    for (int k = 0; k < 9; k++)
+        cJSON_AddItemToArray(m, isfinite(al->matrix[k]) ? cJSON_CreateNumber(al->matrix[k])
+                                                        : cJSON_CreateNull());
+    cJSON_AddStringToObject(j, "matrix_maps", "after pixel -> before pixel (x right, y down, row-major)");
+    return j;
+}

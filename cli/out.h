@@ -43,6 +43,10 @@ const char *out_num(char *buf, size_t n, const char *fmt, double v);
 /** A number for CSV (%.9g), empty when not finite. @return buf. */
 const char *out_num_csv(char *buf, size_t n, double v);
 
+/** A registration as JSON: method, ok, matches, inliers, inlier_ratio, rms_px, overlap, ecc,
+ * ecc_accepted and the matrix (after pixel -> before pixel); the one writer compare and repeat use. */
+cJSON *out_alignment_json(const skinq_alignment *al);
+
 /** {"path","size_bytes","sha256"} for an input file; NULL (message in ctx) if unreadable. */
 cJSON *out_file_provenance(skinq_ctx *ctx, const char *path, skinq_status *st);
 
