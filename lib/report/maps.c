@@ -147,7 +147,9 @@ skinq_status report_site_maps(skinq_ctx *ctx, FILE *f, const char *options, cons
 {
     static const char *const names[] = {"redness_before.png", "redness_after.png", "redness_change.png",
                                         "delta_e2000.png",    "side_by_side.png",  "aligned_after.png"};
-    char dir[] = "/tmp/skinq-report-XXXXXX";
+    const char *tmp = getenv("TMPDIR");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/skinq-report-XXXXXX", tmp && *tmp ? tmp : "/tmp"); /* mkdtemp's pattern */
     skinq_analysis_options ao;
     skinq_mask *mask = NULL;
     skinq_compare_result *r = NULL;
