@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-cli_aopts g_aopts = {NULL, NULL, NULL, NULL, 0, 0, NAN, 1.0, 5.0};
+cli_aopts g_aopts = {NULL, NULL, NULL, NULL, NULL, 0, NAN, 1.0, 5.0};
 cli_copts g_copts = {NULL, 0, 1024};
 
 static int parse_rect(const cli_command *cmd, const char *opt, const char *s, skinq_rect *r)
@@ -21,7 +21,7 @@ static int parse_rect(const cli_command *cmd, const char *opt, const char *s, sk
 int cli_aopts_setup(const cli_command *cmd, skinq_ctx *ctx, skinq_analysis_options *o, skinq_mask **mask)
 {
     const cli_aopts *a = &g_aopts;
-    if ((a->roi != NULL) + (a->mask != NULL) + (a->auto_skin != 0) > 1)
+    if ((a->roi != NULL) + (a->mask != NULL) + (a->auto_skin != NULL) > 1)
         return cli_usage_error(cmd, "choose one of --roi, --mask and --auto-skin");
     /* the numbers' ranges were checked by cli_parse_number(); NaN px_per_mm = not given */
     skinq_analysis_default_options(o);
@@ -45,8 +45,10 @@ int cli_aopts_setup(const cli_command *cmd, skinq_ctx *ctx, skinq_analysis_optio
             return EXIT_USAGE;
         co->has_white = 1;
     }
-    if (a->auto_skin)
+    if (a->auto_skin) {
         o->roi.kind = SKINQ_ROI_AUTO_SKIN;
+        skinq_skin_mode_parse(a->auto_skin, &o->roi.skin_mode); /* one of them: cli_parse checked */
+    }
     if (a->mask && ctx) {
         skinq_status st = skinq_mask_load(ctx, a->mask, mask);
         if (st != SKINQ_OK)
@@ -72,6 +74,8 @@ cJSON *cli_aopts_json(const skinq_analysis_options *o)
     cJSON_AddStringToObject(j, "roi", skinq_roi_kind_name(o->roi.kind));
     if (o->roi.kind == SKINQ_ROI_RECT)
         add_rect(j, "roi_rect", o->roi.rect);
+    if (o->roi.kind == SKINQ_ROI_AUTO_SKIN)
+        cJSON_AddStringToObject(j, "skin_mode", skinq_skin_mode_name(o->roi.skin_mode));
     if (o->roi.kind == SKINQ_ROI_MASK && g_aopts.mask) { /* absolute: the report reopens it from anywhere */
         char *abs = realpath(g_aopts.mask, NULL);
         cJSON_AddStringToObject(j, "mask", abs ? abs : g_aopts.mask);

@@ -9,7 +9,8 @@
 
 typedef struct cli_aopts {
     const char *roi, *mask, *ref, *white;
-    int auto_skin, no_texture;
+    const char *auto_skin; /* NULL, or the mode: "auto", "face" or "limb" */
+    int no_texture;
     double px_per_mm, white_reflectance, red_threshold;
 } cli_aopts;
 
@@ -20,7 +21,9 @@ extern cli_aopts g_aopts;
     {"roi", 0, OPT_STRING, &g_aopts.roi, "x,y,w,h", "region of interest (pixels of the upright image)"},     \
         {"mask",        0,       OPT_STRING,                                                                 \
          &g_aopts.mask, "M.png", "region of interest as a mask image (nonzero = inside)"},                   \
-        {"auto-skin", 0, OPT_FLAG, &g_aopts.auto_skin, NULL, "region of interest = detected skin"},          \
+        {"auto-skin",      0,                                                                                \
+         OPT_CHOICE,       &g_aopts.auto_skin,                                                               \
+         "auto|face|limb", "region of interest = detected skin (face: seeded by a face; limb: no face)"},    \
         {"ref",        0,         OPT_STRING,                                                                \
          &g_aopts.ref, "x,y,w,h", "untreated reference skin: every metric also as delta_ref"},               \
         {"white",        0,         OPT_STRING,                                                              \

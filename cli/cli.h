@@ -42,14 +42,16 @@ enum {
     RANGE_WHOLE = 8u    /**< a whole number (OPT_DOUBLE holding a count) */
 };
 
-typedef enum { OPT_FLAG, OPT_INT, OPT_DOUBLE, OPT_STRING } opt_kind;
+/* OPT_CHOICE: a flag that may take one word of argname ("auto|face|limb", the first the default
+ * when the word is left out) as --opt=WORD or --opt WORD. */
+typedef enum { OPT_FLAG, OPT_INT, OPT_DOUBLE, OPT_STRING, OPT_CHOICE } opt_kind;
 
 /** One row of a command's option table; --help is generated from it. */
 typedef struct cli_option {
     const char *name; /**< long name without "--" */
     char short_name;  /**< 0 when none */
     opt_kind kind;
-    void *target;        /**< int* (FLAG, INT), double* (DOUBLE), const char ** (STRING) */
+    void *target;        /**< int* (FLAG, INT), double* (DOUBLE), const char ** (STRING, CHOICE) */
     const char *argname; /**< shown in help, e.g. "N" */
     const char *help;
     unsigned range; /**< RANGE_* bits for OPT_INT/OPT_DOUBLE (0: any finite number) */

@@ -40,6 +40,11 @@ static void print_text(const skinq_analysis *a, const skinq_analysis_options *o)
     printf("  roi        %s, bbox %d,%d,%d,%d: %llu px measured, %llu clipped\n", c->roi_source,
            c->roi_rect.x, c->roi_rect.y, c->roi_rect.w, c->roi_rect.h, (unsigned long long)c->roi_pixels,
            (unsigned long long)c->roi_clipped);
+    if (a->skin.ran)
+        printf("  auto-skin  %s path (asked %s): %d face%s found, %.1f %% of the photo kept\n",
+               skinq_skin_mode_name(a->skin.path), skinq_skin_mode_name(a->skin.asked),
+               a->skin.faces < 0 ? 0 : a->skin.faces, a->skin.faces == 1 ? "" : "s",
+               100 * a->skin.kept_fraction);
     if (c->has_ref)
         printf("  reference  %d,%d,%d,%d: %llu px\n", c->ref_rect.x, c->ref_rect.y, c->ref_rect.w,
                c->ref_rect.h, (unsigned long long)c->ref_pixels);

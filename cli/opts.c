@@ -96,8 +96,11 @@ static void print_options(FILE *f, const cli_option *o)
         int n = 0;
         if (o->short_name)
             n = snprintf(lhs, sizeof lhs, "-%c, ", o->short_name);
-        snprintf(lhs + n, sizeof lhs - (size_t)n, "--%s%s%s", o->name, o->argname ? " " : "",
-                 o->argname ? o->argname : "");
+        if (o->kind == OPT_CHOICE)
+            snprintf(lhs + n, sizeof lhs - (size_t)n, "--%s [%s]", o->name, o->argname);
+        else
+            snprintf(lhs + n, sizeof lhs - (size_t)n, "--%s%s%s", o->name, o->argname ? " " : "",
+                     o->argname ? o->argname : "");
         fprintf(f, "  %-26s %s\n", lhs, o->help);
     }
 }
@@ -116,6 +119,19 @@ void cli_help(const cli_command *cmd, FILE *f)
     fputs("  -h, --help                 this help\n", f);
 }
 
+/* 1 when word is one of the '|'-separated choices. */
+static int choice_index(const char *choices, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *c = choices; *c;) {
+        size_t len = strcspn(c, "|");
+        if (len == n && strncmp(c, word, n) == 0)
+            return 1;
+        c += len + (c[len] == '|');
+    }
+    return 0;
+}
+
 static int set_value(const cli_option *o, const char *arg)
 {
     double v;
@@ -132,6 +148,18 @@ static int set_value(const cli_option *o, const char *arg)
         *(double *)o->target = v;
         return 0;
     case OPT_STRING: *(const char **)o->target = arg; return 0;
+    case OPT_CHOICE:
+        if (!arg) {
+            static char first[32];
+            snprintf(first, sizeof first, "%.*s", (int)strcspn(o->argname, "|"), o->argname);
+            arg = first;
+        }
+        if (!choice_index(o->argname, arg)) {
+            fprintf(stderr, "skinq: option '--%s' needs one of %s, not '%s'\n", o->name, o->argname, arg);
+            return cli_exit_for(CLI_COND_BAD_VALUE);
+        }
+        *(const char **)o->target = arg;
+        return 0;
     }
     return 0;
 }
@@ -154,7 +182,9 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int *first)
     for (int t = 0; t < 2; t++) {
         for (const cli_option *o = tabs[t]; o && o->name && n < MAX_OPTS; o++, n++) {
             lo[n].name = o->name;
-            lo[n].has_arg = o->kind == OPT_FLAG ? no_argument : required_argument;
+            lo[n].has_arg = o->kind == OPT_FLAG     ? no_argument
+                            : o->kind == OPT_CHOICE ? optional_argument
+                                                    : required_argument;
             lo[n].flag = NULL;
             lo[n].val = 256 + n;
             if (o->short_name) {
@@ -219,7 +249,10 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int *first)
             if (!o)
                 o = find_option(global_options, NULL, (char)c);
         }
-        if (o && set_value(o, optarg) != 0) {
+        const char *arg = optarg;
+        if (o && o->kind == OPT_CHOICE && !arg && optind < argc && choice_index(o->argname, argv[optind]))
+            arg = argv[optind++]; /* --opt WORD: the word is the option's, not a positional */
+        if (o && set_value(o, arg) != 0) {
             rc = EXIT_USAGE;
             break;
         }

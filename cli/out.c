@@ -280,6 +280,25 @@ static cJSON *rect_json(skinq_rect r)
     return a;
 }
 
+cJSON *out_skin_json(const skinq_skin_info *k)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "mode", skinq_skin_mode_name(k->asked));
+    cJSON_AddStringToObject(j, "path", skinq_skin_mode_name(k->path));
+    cJSON_AddStringToObject(j, "detector", k->faces < 0 ? "none" : k->detector);
+    if (k->faces >= 0) {
+        cJSON_AddNumberToObject(j, "faces_found", k->faces);
+        cJSON *f = cJSON_AddArrayToObject(j, "faces");
+        for (int i = 0; i < k->faces && i < (int)(sizeof k->face / sizeof k->face[0]); i++)
+            cJSON_AddItemToArray(f, rect_json(k->face[i]));
+    }
+    cJSON_AddNumberToObject(j, "kept_fraction", k->kept_fraction);
+    cJSON *m = cJSON_AddArrayToObject(j, "model_lab");
+    for (int i = 0; i < 3; i++)
+        cJSON_AddItemToArray(m, cJSON_CreateNumber(round(k->model_lab[i] * 100) / 100));
+    return j;
+}
+
 cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *o)
 {
     const skinq_color_info *c = &a->color;
@@ -307,6 +326,8 @@ cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *
     cJSON_AddNumberToObject(roi, "pixels", (double)c->roi_pixels);
     cJSON_AddNumberToObject(roi, "inside", (double)c->roi_inside);
     cJSON_AddNumberToObject(roi, "clipped", (double)c->roi_clipped);
+    if (a->skin.ran)
+        cJSON_AddItemToObject(roi, "auto_skin", out_skin_json(&a->skin));
     if (c->has_ref) {
         cJSON *ref = cJSON_AddObjectToObject(doc, "reference");
         cJSON_AddItemToObject(ref, "rect", rect_json(c->ref_rect));

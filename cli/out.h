@@ -67,4 +67,8 @@ void out_metrics_csv(FILE *f, const char *image, const skinq_metrics *m, int hea
  */
 cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *o);
 
+/** auto-skin's account as JSON: mode, path, detector, faces_found, faces (x, y, w, h), kept_fraction,
+ *  model_lab. */
+cJSON *out_skin_json(const skinq_skin_info *k);
+
 #endif

@@ -17,10 +17,20 @@ endforeach()
 # with the whole libopencv-dev), so find the headers and the modules skinq uses directly.
 find_path(SKINQ_OPENCV_INCLUDE_DIR opencv2/core.hpp PATH_SUFFIXES opencv4 REQUIRED)
 set(SKINQ_OPENCV_LIBRARIES "")
-foreach(m core imgproc features2d calib3d video flann)
+foreach(m core imgproc features2d calib3d video flann objdetect)
   find_library(SKINQ_OPENCV_${m} opencv_${m} REQUIRED)
   list(APPEND SKINQ_OPENCV_LIBRARIES ${SKINQ_OPENCV_${m}})
 endforeach()
 list(APPEND SKINQ_DEP_INCLUDE_DIRS ${SKINQ_OPENCV_INCLUDE_DIR})
 list(APPEND SKINQ_DEP_LIBRARIES ${SKINQ_OPENCV_LIBRARIES} Threads::Threads m)
 list(REMOVE_DUPLICATES SKINQ_DEP_INCLUDE_DIRS)
+
+# auto-skin's face detector model (lib/color/facedet.h), from Debian's opencv-data; its path is
+# compiled in and $SKINQ_FACE_CASCADE overrides it at run time
+find_file(SKINQ_FACE_CASCADE haarcascade_frontalface_alt2.xml
+          PATHS /usr/share/opencv4/haarcascades /usr/local/share/opencv4/haarcascades NO_DEFAULT_PATH)
+if(NOT SKINQ_FACE_CASCADE)
+  message(WARNING "haarcascade_frontalface_alt2.xml not found (Debian package opencv-data): "
+                  "--auto-skin face will need SKINQ_FACE_CASCADE")
+  set(SKINQ_FACE_CASCADE /usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml)
+endif()

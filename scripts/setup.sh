@@ -7,7 +7,7 @@ PACKAGES=(
   cmake pkg-config gcc g++ make
   libjpeg62-turbo-dev libpng-dev libfftw3-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
-  libopencv-calib3d-dev libopencv-video-dev
+  libopencv-calib3d-dev libopencv-video-dev libopencv-objdetect-dev opencv-data
   libcmocka-dev libsqlite3-dev libcjson-dev liblcms2-dev libexif-dev
   python3 clang-format
   clang-14 libclang-rt-14-dev

@@ -116,7 +116,8 @@ skinq_status skinq_color_maps_write(skinq_ctx *ctx, const color_maps *M, const s
                                          (size_t)M->w, lo, hi, 0.55, map_cmap[i]);
         }
     }
-    if (st == SKINQ_OK) { /* the ROI: the photo as is inside, dimmed to a third outside */
+    if (st == SKINQ_OK) { /* the ROI: the photo as is inside, dimmed to a third outside, outlined */
+        static const uint8_t outline[3] = {255, 214, 0}; /* the side-by-side map's colour */
         for (int y = 0; y < M->h; y++) {
             uint8_t *row = skinq_image_row(photo, y);
             for (int x = 0; x < M->w; x++)
@@ -124,6 +125,7 @@ skinq_status skinq_color_maps_write(skinq_ctx *ctx, const color_maps *M, const s
                     for (int c = 0; c < 3; c++)
                         row[3 * x + c] /= 3;
         }
+        skinq_outline_draw(photo, 0, 0, inside, (size_t)M->w, M->w, M->h, 1, outline);
         st = map_path(ctx, path, sizeof path, dir, "roi.png");
         if (st == SKINQ_OK)
             st = skinq_png_write(ctx, path, photo);

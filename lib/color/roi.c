@@ -91,7 +91,8 @@ static skinq_status resolve(skinq_ctx *ctx, const skinq_image *img, int width, i
     r->alpha = alpha;
     r->px_per_mm = px_per_mm;
     if (o->kind == SKINQ_ROI_AUTO_SKIN)
-        st = skinq_color_skin_mask(ctx, img, alpha, gains, &r->owned); /* alpha already applied */
+        st = skinq_color_skin_detect(ctx, img, alpha, gains, o->skin_mode, &r->skin,
+                                     &r->owned); /* alpha already applied */
     else if (alpha)
         st = and_alpha(ctx, width, height, alpha, o, &r->owned);
     if (st != SKINQ_OK) {

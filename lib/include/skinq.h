@@ -467,12 +467,38 @@ typedef enum skinq_roi_kind {
 } skinq_roi_kind;
 
 /** The region of interest as asked for (part of skinq_analysis_options). Plain struct, the caller's. */
+/** How SKINQ_ROI_AUTO_SKIN finds skin (lib/color/README.md "Auto-skin"). */
+typedef enum skinq_skin_mode {
+    SKINQ_SKIN_AUTO = 0, /**< the face path when a face is found, else the limb path */
+    SKINQ_SKIN_FACE,     /**< a face detector seeds this photo's skin model; no face = SKINQ_E_EMPTY_ROI */
+    SKINQ_SKIN_LIMB      /**< close-ups without a face: the dominant skin-coloured cluster */
+} skinq_skin_mode;
+
 typedef struct skinq_roi_options {
     skinq_roi_kind kind;
-    skinq_rect rect;        /**< SKINQ_ROI_RECT */
-    const skinq_mask *mask; /**< SKINQ_ROI_MASK; borrowed, not freed */
-    uint64_t reserved[4];   /**< zero: room to grow inside skinq_analysis_options */
+    skinq_rect rect;           /**< SKINQ_ROI_RECT */
+    const skinq_mask *mask;    /**< SKINQ_ROI_MASK; borrowed, not freed */
+    skinq_skin_mode skin_mode; /**< SKINQ_ROI_AUTO_SKIN: which path (0 = auto) */
+    uint32_t reserved32;       /**< zero */
+    uint64_t reserved[3];      /**< zero: room to grow inside skinq_analysis_options */
 } skinq_roi_options;
+
+/** What auto-skin did: the path that ran, the faces it found and how much it kept. */
+typedef struct skinq_skin_info {
+    int ran;               /**< 1 when the ROI came from auto-skin (the rest is then filled) */
+    skinq_skin_mode asked; /**< the mode asked for */
+    skinq_skin_mode path;  /**< SKINQ_SKIN_FACE or SKINQ_SKIN_LIMB: the path that ran */
+    int faces;             /**< faces the detector accepted (-1: the detector did not run) */
+    skinq_rect face[8];    /**< the first min(faces, 8), biggest first, in image pixels */
+    double kept_fraction;  /**< skin pixels / pixels inside the alpha mask (all pixels without one) */
+    double model_lab[3];   /**< the skin model's centre: median L*, a*, b* of its seed cells */
+    char detector[64];     /**< the face model's file name, "" when the detector did not run */
+} skinq_skin_info;
+
+/** The name of a skin mode: "auto", "face" or "limb" ("unknown" otherwise). */
+const char *skinq_skin_mode_name(skinq_skin_mode m);
+/** Parse "auto", "face" or "limb". @return 0, or -1 for anything else. */
+int skinq_skin_mode_parse(const char *s, skinq_skin_mode *m);
 
 /**
  * A resolved region of interest: exactly the pixels the colour and texture passes read, and the
@@ -489,6 +515,7 @@ typedef struct skinq_roi {
     double px_per_mm;  /**< scale; 0 = unknown (areas and lengths in pixels) */
     skinq_mask *owned; /**< (internal) the mask when the resolution made one */
     skinq_allocator alloc; /**< (internal) */
+    skinq_skin_info skin;  /**< auto-skin's account (skin.ran = 0 for other kinds) */
 } skinq_roi;
 
 /**
@@ -620,16 +647,27 @@ skinq_status skinq_color_planes16(skinq_ctx *ctx, const skinq_image *img, const 
                                   uint16_t *L16, int16_t *mel16, size_t stride);
 
 /**
- * Skin segmentation for --auto-skin. Per pixel, CIELAB (after `gains`) must lie in a skin gamut
- * (20 <= L* <= 92, chroma >= 6, hue angle 15°–85°; excludes background colours, dark hair,
- * pupils and irises, sclera and strong specular highlights), then within 3 robust standard
- * deviations (1.4826·MAD, floored) of the image's own skin colour (median L*, a*, b* of the
- * candidates), and in a connected skin region of a 1-megapixel working copy (3×3 opening; regions
- * smaller than a tenth of the largest dropped).
+ * Skin segmentation for --auto-skin (lib/color/README.md "Auto-skin"). The photo (after `gains`)
+ * as ~1-megapixel cells; `mode` face or auto looks for frontal faces (OpenCV's Haar cascade,
+ * haarcascade_frontalface_alt2 of Debian's opencv-data, or $SKINQ_FACE_CASCADE). Face path:
+ * each face's cheeks and forehead seed a robust colour model (log R/G, log B/G and a lightness
+ * range), and skin is grown from them through cells near it, outside the eyes, brows and mouth
+ * and within reach of the face. Limb path (no face; auto falls back to it): the densest
+ * skin-coloured chromaticity cluster seeds the model, and skin is every cell near it in regions
+ * of at least a tenth of the largest. Both keep only a skin gamut (20 <= L* <= 95, chroma 6–60,
+ * hue 15°–85°) and weigh redness (log R/G above the model) at a third, so treated skin stays.
  * @param gains  linear RGB gains or NULL.  @param alpha  NULL or the alpha mask (outside = not skin).
+ * @param info   NULL, or receives the path that ran, the faces and the kept fraction.
  * @param out    receives a new mask (free with skinq_mask_free()).
- * @return SKINQ_OK; SKINQ_E_UNSUPPORTED (not RGB); SKINQ_E_EMPTY_ROI (no skin found); SKINQ_E_NOMEM.
+ * @return SKINQ_OK; SKINQ_E_UNSUPPORTED (not RGB, or mode face without a detector model);
+ *         SKINQ_E_EMPTY_ROI ("no skin found": no face with mode face, or less skin than 1 % of the
+ *         photo on the face path, 5 % on the limb path); SKINQ_E_INVALID; SKINQ_E_NOMEM.
  */
+skinq_status skinq_color_skin_detect(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
+                                     const double gains[3], skinq_skin_mode mode, skinq_skin_info *info,
+                                     skinq_mask **out);
+
+/** skinq_color_skin_detect() with mode auto and no account (the API of version 0.1). */
 skinq_status skinq_color_skin_mask(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
                                    const double gains[3], skinq_mask **out);
 
@@ -1432,6 +1470,7 @@ typedef struct skinq_analysis {
     skinq_color_info color; /**< provenance of the colour metrics */
     skinq_metrics metrics;  /**< color.*, texture.* ... */
     skinq_allocator alloc;  /**< (internal) the allocator that owns the result */
+    skinq_skin_info skin;   /**< auto-skin's account (skin.ran = 0 for other ROI kinds) */
 } skinq_analysis;
 
 /** Free a result, its path and metrics; NULL-safe; sets *a to NULL. */

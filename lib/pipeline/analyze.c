@@ -148,8 +148,10 @@ static skinq_status analyze_image(skinq_analyzer *a, const skinq_image *img, ski
                                      NULL, NULL);
     if (st == SKINQ_OK)
         st = skinq_roi_resolve(a->ctx, img, alpha, &o->roi, o->px_per_mm, gains, &roi);
-    if (st == SKINQ_OK)
+    if (st == SKINQ_OK) {
+        out->skin = roi->skin;
         st = skinq_pipeline_run(a, img, own, roi, &o->color, &o->maps, out);
+    }
     if (st == SKINQ_OK && o->save_mask)
         st = save_mask(a->ctx, roi, img->width, img->height, o->save_mask);
     skinq_roi_free(&roi);

@@ -47,9 +47,11 @@ static skinq_status stored_options(skinq_ctx *ctx, const char *json, skinq_analy
     const char *mask_path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "mask"));
     if (roi && strcmp(roi, "rect") == 0)
         o->roi.kind = SKINQ_ROI_RECT;
-    else if (roi && strcmp(roi, "auto-skin") == 0)
-        o->roi.kind = SKINQ_ROI_AUTO_SKIN;
-    else if (roi && strcmp(roi, "mask") == 0 && mask_path) {
+    else if (roi && strcmp(roi, "auto-skin") == 0) {
+        o->roi.kind = SKINQ_ROI_AUTO_SKIN; /* a store from before skin modes: auto */
+        skinq_skin_mode_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "skin_mode")),
+                              &o->roi.skin_mode);
+    } else if (roi && strcmp(roi, "mask") == 0 && mask_path) {
         if ((st = skinq_mask_load(ctx, mask_path, mask)) == SKINQ_OK) {
             o->roi.kind = SKINQ_ROI_MASK;
             o->roi.mask = *mask;

@@ -1,0 +1,95 @@
+/* facedet.cpp -- OpenCV's cascade face detector behind one C function (facedet.h). Like
+ * lib/align/cvwrap.cpp, every C++ exception ends here as a status. */
+#include "color/facedet.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <string>
+#include <vector>
+
+#ifndef SKINQ_FACE_CASCADE_DEFAULT
+#define SKINQ_FACE_CASCADE_DEFAULT "/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml"
+#endif
+
+namespace
+{
+
+/* One classifier per process: loading the 540-KB model costs more than a detection, and
+ * detectMultiScale is not documented as thread-safe, so calls are serialised. */
+struct cascade {
+    std::mutex lock;
+    std::string path;
+    bool tried = false, loaded = false;
+    cv::CascadeClassifier clf;
+};
+
+cascade &the_cascade()
+{
+    static cascade c;
+    return c;
+}
+
+const char *model_path()
+{
+    const char *env = std::getenv("SKINQ_FACE_CASCADE");
+    return env && *env ? env : SKINQ_FACE_CASCADE_DEFAULT;
+}
+
+} // namespace
+
+extern "C" skinq_status skin_detect_faces(skinq_ctx *ctx, const uint8_t *gray, int width, int height,
+                                          size_t stride, int min_size, skinq_rect faces[SKIN_MAX_FACES],
+                                          int *n, const char **model)
+{
+    *n = 0;
+    cascade &c = the_cascade();
+    try {
+        std::lock_guard<std::mutex> g(c.lock);
+        const char *want = model_path();
+        if (!c.tried || c.path != want) { /* the variable may change between calls (tests) */
+            c.tried = true;
+            c.path = want;
+            c.loaded = c.clf.load(c.path);
+        }
+        *model = c.path.c_str();
+        if (!c.loaded)
+            return skinq_fail(ctx, SKINQ_E_UNSUPPORTED,
+                              "face detector model %s could not be loaded (install opencv-data or set "
+                              "SKINQ_FACE_CASCADE)",
+                              c.path.c_str());
+        cv::Mat img(height, width, CV_8UC1, const_cast<uint8_t *>(gray), stride), eq;
+        cv::equalizeHist(img, eq); /* as OpenCV's own face samples do: cascades want normalised contrast */
+        std::vector<cv::Rect> found;
+        std::vector<int> hits;
+        /* scale step 1.1, as OpenCV's samples; a face is a cluster of overlapping window hits, and
+         * one that fewer than SKIN_FACE_HITS windows agree on is dropped: real faces in portraits
+         * gather 20-40, skin texture (pores, a grey card's edge) fools at most ~9 */
+        c.clf.detectMultiScale(eq, found, hits, 1.1, 3, cv::CASCADE_SCALE_IMAGE,
+                               cv::Size(min_size, min_size));
+        std::vector<size_t> order;
+        for (size_t i = 0; i < found.size(); i++)
+            if (hits[i] >= SKIN_FACE_HITS)
+                order.push_back(i);
+        std::sort(order.begin(), order.end(),
+                  [&](size_t a, size_t b) { return found[a].area() > found[b].area(); });
+        for (size_t i : order) {
+            if (*n == SKIN_MAX_FACES)
+                break;
+            const cv::Rect &r = found[i];
+            faces[(*n)++] = skinq_rect{r.x, r.y, r.width, r.height};
+        }
+        return SKINQ_OK;
+    } catch (const cv::Exception &e) {
+        return skinq_fail(ctx, SKINQ_E_INTERNAL, "face detection failed in OpenCV: %s", e.what());
+    } catch (const std::bad_alloc &) {
+        return skinq_fail(ctx, SKINQ_E_NOMEM, "face detection: out of memory in OpenCV");
+    } catch (...) {
+        return skinq_fail(ctx, SKINQ_E_INTERNAL, "face detection failed: unknown C++ exception");
+    }
+}
