@@ -199,15 +199,17 @@ static int run(const cli_command *self, int argc, char **argv)
 const cli_command cmd_analyze = {
     "analyze",
     run,
-    "analyze IMAGE... [--roi x,y,w,h | --mask M.png | --auto-skin] [--ref x,y,w,h] [options]",
+    "analyze IMAGE... [--roi x,y,w,h | --mask M.png | --auto-skin [MODE]] [--ref x,y,w,h] [options]",
     "redness, pigment and texture metrics of a photo's region of interest",
     analyze_options,
     "Colour metrics per ROI pixel (mean, std, p05, p50, p95): CIELAB L*, a*, b* (D65), erythema and\n"
     "melanin indices (100 log10(R/G), 100 log10(1/R) on linear camera R, G: relative units),\n"
     "hemoglobin and melanin (optical-density decomposition), ITA deg, red area (a* above the\n"
     "reference median + --red-threshold; without --ref the ROI's 25th percentile). Pixels with a\n"
-    "channel at 0 or full scale are clipped: excluded and counted. --auto-skin keeps pixels whose\n"
-    "CIELAB lies in a skin gamut (20 <= L* <= 92, chroma >= 6, hue 15-85 deg), near this photo's\n"
-    "own skin colour (3 robust sigmas), in large connected regions: background, hair, eyes and\n"
-    "strong highlights fall out. Exit 4 when the ROI has no usable pixel.",
+    "channel at 0 or full scale are clipped: excluded and counted. --auto-skin [auto|face|limb]\n"
+    "finds the skin: face (OpenCV's Haar face cascade) seeds a colour model from each face's cheeks\n"
+    "and forehead and grows skin near it, eyes, brows and mouth left out; limb (no face: arms,\n"
+    "backs, close-ups) takes the photo's commonest skin colour; auto picks face when a face is\n"
+    "found. The JSON's roi.auto_skin says which path ran, the faces and the kept fraction;\n"
+    "--save-mask keeps the mask. Exit 4 when the ROI has no usable pixel or no skin is found.",
 };

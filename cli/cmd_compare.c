@@ -288,7 +288,7 @@ static int run(const cli_command *self, int argc, char **argv)
 const cli_command cmd_compare = {
     "compare",
     run,
-    "compare BEFORE AFTER [--roi x,y,w,h | --mask M.png | --auto-skin] [--ref x,y,w,h] [options]",
+    "compare BEFORE AFTER [--roi x,y,w,h | --mask M.png | --auto-skin [MODE]] [--ref x,y,w,h] [options]",
     "before/after: registration, colour normalisation, ΔE2000 and every metric's change",
     compare_options,
     "AFTER is registered onto BEFORE (AKAZE features on a CLAHE-equalised luminance, RANSAC\n"

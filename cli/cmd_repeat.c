@@ -246,7 +246,7 @@ static int run(const cli_command *self, int argc, char **argv)
 const cli_command cmd_repeat = {
     "repeat",
     run,
-    "repeat IMAGE IMAGE... [--roi x,y,w,h | --mask M.png | --auto-skin] [--ref x,y,w,h] [options]\n"
+    "repeat IMAGE IMAGE... [--roi x,y,w,h | --mask M.png | --auto-skin [MODE]] [--ref x,y,w,h] [options]\n"
     "       repeat --subject ID --site NAME [--store PATH]",
     "repeatability: per metric SD, CV % and minimal detectable change (MDC95) of re-captures",
     repeat_options,

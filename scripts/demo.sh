@@ -24,8 +24,12 @@ ref=$(field "','.join(map(str, t['reference_rect']))")
 ppm=$(field "t['px_per_mm']")
 
 echo
-echo "== a real photograph (public domain, samples/README.md): skin found automatically"
-"$skinq" analyze --auto-skin --no-texture samples/real/astronaut-face.png
+echo "== real photographs (public domain, samples/README.md): skin found automatically"
+for p in astronaut-face grace-hopper; do
+  f=$(ls samples/real/$p.*)
+  "$skinq" analyze --auto-skin --no-texture --maps "$out/skin-$p" "$f"
+done
+echo "(the skin each was measured on: $out/skin-*/roi.png)"
 
 echo
 echo "== repeatability: one unchanged skin photographed 10 times (pose, distance, light, white balance vary)"

@@ -601,8 +601,10 @@ static skinq_status analyse_phase(cmp_job *J, skinq_compare_result *r)
         st = skinq_roi_resolve(ctx, J->b, NULL, &on_common, J->ao->px_per_mm, NULL, &common);
     skinq_color_options color = J->ao->color;
     color.has_white = 0;
-    if (st == SKINQ_OK && !J->o->after_only)
+    if (st == SKINQ_OK && !J->o->after_only) {
+        r->before->skin = asked->skin; /* auto-skin ran on before: its account goes with it */
         st = skinq_pipeline_run(J->an, J->b, NULL, common, &color, NULL, r->before);
+    }
     if (st == SKINQ_OK) {
         skinq_analysis *a = r->after;
         a->width = J->aw->width, a->height = J->aw->height, a->depth = J->aw->depth, a->has_alpha = 0;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <new>
 #include <string>
@@ -55,7 +56,8 @@ extern "C" skinq_status skin_detect_faces(skinq_ctx *ctx, const uint8_t *gray, i
         if (!c.tried || c.path != want) { /* the variable may change between calls (tests) */
             c.tried = true;
             c.path = want;
-            c.loaded = c.clf.load(c.path);
+            /* OpenCV logs a missing file to stderr itself; the library never prints */
+            c.loaded = std::ifstream(c.path).good() && c.clf.load(c.path);
         }
         *model = c.path.c_str();
         if (!c.loaded)

@@ -31,7 +31,7 @@ int skinq_skin_mode_parse(const char *s, skinq_skin_mode *m)
  * rejects what only looks like skin in places (a colour chart's two skin patches, a wooden table's
  * grain). */
 #define FACE_MIN_SHARE 0.01
-#define LIMB_MIN_SHARE 0.001
+#define LIMB_MIN_SHARE 0.05
 
 /* Faces in the cell grid: *n of them into faces (cells) and info->face (pixels). With mode auto a
  * missing model is a warning and no faces; with mode face it is the error. */
