@@ -65,15 +65,24 @@ extern "C" skinq_status skin_detect_faces(skinq_ctx *ctx, const uint8_t *gray, i
                               "face detector model %s could not be loaded (install opencv-data or set "
                               "SKINQ_FACE_CASCADE)",
                               c.path.c_str());
-        cv::Mat img(height, width, CV_8UC1, const_cast<uint8_t *>(gray), stride), eq;
-        cv::equalizeHist(img, eq); /* as OpenCV's own face samples do: cascades want normalised contrast */
+        cv::Mat img(height, width, CV_8UC1, const_cast<uint8_t *>(gray), stride), small, eq;
+        /* faces skinq measures are large: search a copy whose longer side is at most
+         * SKIN_DETECT_SIDE (the cost of a search grows with its pixels) */
+        int longer = std::max(width, height);
+        double k = longer > SKIN_DETECT_SIDE ? (double)SKIN_DETECT_SIDE / longer : 1.0;
+        if (k < 1.0)
+            cv::resize(img, small, cv::Size(), k, k, cv::INTER_AREA);
+        else
+            small = img;
+        int min_side = std::max(24, (int)(min_size * k));
+        cv::equalizeHist(small, eq); /* as OpenCV's own face samples do: cascades want normalised contrast */
         std::vector<cv::Rect> found;
         std::vector<int> hits;
         /* scale step 1.1, as OpenCV's samples; a face is a cluster of overlapping window hits, and
          * one that fewer than SKIN_FACE_HITS windows agree on is dropped: real faces in portraits
          * gather 20-40, skin texture (pores, a grey card's edge) fools at most ~9 */
         c.clf.detectMultiScale(eq, found, hits, 1.1, 3, cv::CASCADE_SCALE_IMAGE,
-                               cv::Size(min_size, min_size));
+                               cv::Size(min_side, min_side));
         std::vector<size_t> order;
         for (size_t i = 0; i < found.size(); i++)
             if (hits[i] >= SKIN_FACE_HITS)
@@ -84,7 +93,8 @@ extern "C" skinq_status skin_detect_faces(skinq_ctx *ctx, const uint8_t *gray, i
             if (*n == SKIN_MAX_FACES)
                 break;
             const cv::Rect &r = found[i];
-            faces[(*n)++] = skinq_rect{r.x, r.y, r.width, r.height};
+            faces[(*n)++] =
+                skinq_rect{(int)(r.x / k), (int)(r.y / k), (int)(r.width / k), (int)(r.height / k)};
         }
         return SKINQ_OK;
     } catch (const cv::Exception &e) {

@@ -35,7 +35,7 @@ typedef struct skin_model {
     double c[2], icov[3]; /**< centre; inverse covariance (xx, xy, yy) */
     double L_lo, L_hi;    /**< lightness accepted */
     double lab[3];        /**< median L*, a*, b* of the seeds that fit */
-    int seeds;            /**< seed cells that fit */
+    int seeds;            /**< seed cells that fit (estimated from a sample of at most 65536) */
     double red[2];        /**< unit direction in which more blood moves a chromaticity */
     double red_weight;    /**< how much a move that way counts (1 = like any other; 0 = not at all) */
 } skin_model;
