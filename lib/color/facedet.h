@@ -13,14 +13,16 @@ extern "C" {
 
 #include "core/core.h"
 
-enum { SKIN_MAX_FACES = 8, SKIN_FACE_HITS = 12, SKIN_DETECT_SIDE = 800 };
+enum { SKIN_MAX_FACES = 8, SKIN_FACE_HITS = 6, SKIN_DETECT_SIDE = 800, SKIN_DETECT_TILT = 15 };
 
 /**
  * Frontal faces of at least min_size pixels in an 8-bit gray plane (width × height, stride bytes
  * a row) that at least SKIN_FACE_HITS detection windows agree on, biggest first, at most
  * SKIN_MAX_FACES. The search runs on a copy at most SKIN_DETECT_SIDE pixels on its longer side
- * (faces smaller than 24 pixels there are not found); boxes are in the plane's pixels. The model is
- * $SKINQ_FACE_CASCADE when set, else the cascade found at build time; it is loaded once per process
+ * (faces smaller than 24 pixels there are not found); boxes are in the plane's pixels. With no
+ * upright face, the plane turned by ±SKIN_DETECT_TILT degrees is searched for faces of twice
+ * min_size (a tilted head, close to the camera); those boxes are upright around the face's centre. The model
+ * is $SKINQ_FACE_CASCADE when set, else the cascade found at build time; it is loaded once per process
  * (thread-safe) and *model names it.
  * @return SKINQ_OK (*n may be 0); SKINQ_E_UNSUPPORTED when no model can be loaded (the message
  *         names the file); SKINQ_E_INTERNAL / SKINQ_E_NOMEM for OpenCV failures.

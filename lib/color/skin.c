@@ -49,6 +49,11 @@ static skinq_status find_faces(skinq_ctx *ctx, const skinq_image *img, const ski
     }
     if (st != SKINQ_OK)
         return st;
+    int kept = 0; /* the boxes that look like faces, in order */
+    for (int j = 0; j < *n; j++)
+        if (skin_face_plausible(c, &faces[j]))
+            faces[kept++] = faces[j];
+    *n = kept;
     const char *base = strrchr(model, '/');
     snprintf(info->detector, sizeof info->detector, "%s", base ? base + 1 : model);
     info->faces = *n;

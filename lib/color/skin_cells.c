@@ -26,13 +26,13 @@ int skin_in_gamut(const float lab[3])
 }
 
 /* Cell (cx, cy): the mean linear RGB (after gains) of its unclipped pixels inside alpha into
- * rgb (returns 0 when there are none, or fewer than half of those inside), and the mean
- * luminance of all its pixels into *Y (the detector sees the whole photo). */
+ * rgb (returns 0 when there are none, or fewer than half of those inside), and the mean gray
+ * level of all its pixels into *Y: Rec. 601 luma of the encoded 8-bit values, the gray OpenCV's
+ * cascades were trained on (the detector sees the whole photo). */
 static int cell_mean(const skinq_image *img, const skinq_mask *alpha, const skinq_color_params *p, int f,
                      int cx, int cy, double rgb[3], double *Y)
 {
     const unsigned maxcode = img->depth == 16 ? 65535 : 255;
-    const float *m = skinq_rgb2xyz_n;
     double s[3] = {0, 0, 0}, y_all = 0;
     int n = 0, inside = 0, all = 0;
     for (int y = cy * f; y < (cy + 1) * f && y < img->height; y++) {
@@ -45,7 +45,8 @@ static int cell_mean(const skinq_image *img, const skinq_mask *alpha, const skin
                                         : row[3 * (size_t)x + k];
                 v[k] = p->lin[c[k]] * p->gain[k];
             }
-            y_all += m[3] * v[0] + m[4] * v[1] + m[5] * v[2];
+            double k8 = img->depth == 16 ? 1.0 / 257 : 1.0;
+            y_all += k8 * (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]);
             all++;
             if (alpha && !alpha->data[(size_t)y * alpha->stride + (size_t)x])
                 continue;
@@ -63,13 +64,6 @@ static int cell_mean(const skinq_image *img, const skinq_mask *alpha, const skin
     for (int k = 0; k < 3; k++)
         rgb[k] = s[k] / n;
     return 1;
-}
-
-static uint8_t srgb8(double Y)
-{
-    Y = Y < 0 ? 0 : Y > 1 ? 1 : Y;
-    double v = Y <= 0.0031308 ? 12.92 * Y : 1.055 * pow(Y, 1 / 2.4) - 0.055;
-    return (uint8_t)lround(255 * v);
 }
 
 skinq_status skin_cells_make(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
@@ -99,7 +93,7 @@ skinq_status skin_cells_make(skinq_ctx *ctx, const skinq_image *img, const skinq
             size_t i = (size_t)cy * (size_t)c->w + (size_t)cx;
             double rgb[3], lab[3], Y;
             int ok = cell_mean(img, alpha, &p, c->f, cx, cy, rgb, &Y);
-            c->gray[i] = srgb8(Y);
+            c->gray[i] = (uint8_t)lround(Y);
             memset(c->lab + 3 * i, 0, 3 * sizeof(float));
             memset(c->chroma + 2 * i, 0, 2 * sizeof(float));
             if (!ok)

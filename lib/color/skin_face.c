@@ -63,27 +63,38 @@ static size_t face_seeds(const skin_cells *c, const skinq_rect *f, uint8_t *seed
     return cells;
 }
 
-/* Mean gray level of a part of a face's box (0 when it lies outside the grid). */
-static double part_gray(const skin_cells *c, const skinq_rect *f, const box_part *p)
+/* Add a part of a face's box to a 256-bin histogram of gray levels. */
+static void part_hist(const skin_cells *c, const skinq_rect *f, const box_part *p, uint32_t h[256])
 {
-    double s = 0;
-    size_t k = 0;
     for (int y = f->y + (int)(p->y0 * f->h); y < f->y + (int)(p->y1 * f->h); y++)
         for (int x = f->x + (int)(p->x0 * f->w); x < f->x + (int)(p->x1 * f->w); x++)
-            if (x >= 0 && y >= 0 && x < c->w && y < c->h) {
-                s += c->gray[(size_t)y * (size_t)c->w + (size_t)x];
-                k++;
-            }
-    return k ? s / (double)k : 0;
+            if (x >= 0 && y >= 0 && x < c->w && y < c->h)
+                h[c->gray[(size_t)y * (size_t)c->w + (size_t)x]]++;
 }
 
-/* A face's eyes and brows are darker than its cheeks (the contrast the cascade's first stages
- * look for); a box where they are not, within 8 %, is skin texture that fooled the detector. */
-static int eyes_darker(const skin_cells *c, const skinq_rect *f)
+static int hist_quantile(const uint32_t h[256], double q)
 {
-    double eyes = 0.5 * (part_gray(c, f, &features[0]) + part_gray(c, f, &features[1]));
-    double cheeks = 0.5 * (part_gray(c, f, &seed_parts[0]) + part_gray(c, f, &seed_parts[1]));
-    return eyes < 0.92 * cheeks;
+    uint64_t n = 0, cum = 0;
+    for (int v = 0; v < 256; v++)
+        n += h[v];
+    for (int v = 0; v < 256; v++)
+        if ((cum += h[v]) >= q * (double)n && n)
+            return v;
+    return 255;
+}
+
+/* A face's eyes and brows hold its darkest parts (pupils, lashes, brow hair): their 20th
+ * percentile gray is well under the cheeks' median: 0.54-0.72 of it on the bundled portraits,
+ * upright, tilted, darker or warmer; 0.97-0.99 in the boxes skin texture put on the phantoms. */
+int skin_face_plausible(const skin_cells *c, const skinq_rect *f)
+{
+    uint32_t eyes[256] = {0}, cheeks[256] = {0};
+    part_hist(c, f, &features[0], eyes);
+    part_hist(c, f, &features[1], eyes);
+    part_hist(c, f, &seed_parts[0], cheeks);
+    part_hist(c, f, &seed_parts[1], cheeks);
+    int e = hist_quantile(eyes, 0.2), k = hist_quantile(cheeks, 0.5);
+    return e < 0.85 * k;
 }
 
 /* The 95 % contour of the seeds' Gaussian (chi-square, 2 degrees of freedom), with redness at a
@@ -101,8 +112,6 @@ skinq_status skin_face_path(skinq_ctx *ctx, const skin_cells *c, const skinq_rec
     int first = 1;
     for (int j = 0; st == SKINQ_OK && j < n; j++) {
         const skinq_rect *f = &faces[j];
-        if (!eyes_darker(c, f))
-            continue;
         memset(seed, 0, cells);
         size_t parts = face_seeds(c, f, seed);
         skin_model m;

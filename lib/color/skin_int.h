@@ -16,7 +16,7 @@ typedef struct skin_cells {
                           scale R, G and B alike and so drop out */
     uint8_t *ok;     /**< the cell has unclipped pixels, at least half of those inside alpha */
     uint8_t *gamut;  /**< ok, and its colour is one skin can have (skin_in_gamut) */
-    uint8_t *gray;   /**< sRGB-encoded luminance, 8-bit (the face detector's input); w a row */
+    uint8_t *gray;   /**< Rec. 601 luma of the encoded values, 8-bit (the face detector's input) */
     uint64_t inside; /**< pixels inside alpha (all without one) */
 } skin_cells;
 
@@ -64,6 +64,10 @@ skinq_status skin_grow(skinq_ctx *ctx, const uint8_t *seed, const uint8_t *allow
 
 /** Keep the 8-connected regions of at least a tenth of the largest one's size. */
 skinq_status skin_keep_large(skinq_ctx *ctx, uint8_t *g, int w, int h);
+
+/** 1 when a detector's box (cells) looks like a face: eyes and brows darker than the cheeks
+ *  (their 20th percentile gray under 0.85 of the cheeks' median). */
+int skin_face_plausible(const skin_cells *c, const skinq_rect *face);
 
 /**
  * The face path: each face box (cells) seeds its own model from the cheeks and the forehead;
