@@ -27,11 +27,12 @@ int skinq_skin_mode_parse(const char *s, skinq_skin_mode *m)
 }
 
 /* The least skin a path may report, as a share of the pixels inside alpha: a face path's skin
- * (a face and neck) is rarely under 1 % of a portrait; a limb close-up is mostly skin, and 5 %
- * rejects what only looks like skin in places (a colour chart's two skin patches, a wooden table's
- * grain). */
+ * (a face and neck) is rarely under 1 % of a portrait. The limb path serves close-ups (mostly
+ * skin) and scenes whose faces are turned away, where the exposed faces, necks and forearms of a
+ * few people are still 1–3 % of the photo; under 1 % the skin-coloured specks of a scene without
+ * people (brick, a fruit's shadowed peel) are as likely as skin, and too few cells to measure. */
 #define FACE_MIN_SHARE 0.01
-#define LIMB_MIN_SHARE 0.001
+#define LIMB_MIN_SHARE 0.01
 
 /* Faces in the cell grid: *n of them into faces (cells) and info->face (pixels). With mode auto a
  * missing model is a warning and no faces; with mode face it is the error. */
