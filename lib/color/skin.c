@@ -27,11 +27,12 @@ int skinq_skin_mode_parse(const char *s, skinq_skin_mode *m)
 }
 
 /* The least skin a path may report, as a share of the pixels inside alpha: a face path's skin
- * (a face and neck) is rarely under 1 % of a portrait; a limb close-up is mostly skin, and 5 %
- * rejects what only looks like skin in places (a colour chart's two skin patches, a wooden table's
- * grain). */
+ * (a face and neck) is rarely under 1 % of a portrait. The limb path serves close-ups (mostly
+ * skin) and scenes whose faces are turned away, where the exposed faces, necks and forearms of a
+ * few people are still 1–3 % of the photo; under 1 % the skin-coloured specks of a scene without
+ * people (brick, a fruit's shadowed peel) are as likely as skin, and too few cells to measure. */
 #define FACE_MIN_SHARE 0.01
-#define LIMB_MIN_SHARE 0.05
+#define LIMB_MIN_SHARE 0.01
 
 /* Faces in the cell grid: *n of them into faces (cells) and info->face (pixels). With mode auto a
  * missing model is a warning and no faces; with mode face it is the error. */
@@ -109,6 +110,7 @@ skinq_status skinq_color_skin_detect(skinq_ctx *ctx, const skinq_image *img, con
     uint8_t *keep = skinq_calloc(ctx, cells, 1);
     skinq_rect faces[SKIN_MAX_FACES];
     int n = 0;
+    const char *why = NULL; /* the limb path's reason when it found nothing */
     st = keep ? SKINQ_OK : SKINQ_E_NOMEM;
     if (st == SKINQ_OK && mode != SKINQ_SKIN_LIMB)
         st = find_faces(ctx, img, &c, mode, faces, &n, &I);
@@ -123,11 +125,15 @@ skinq_status skinq_color_skin_detect(skinq_ctx *ctx, const skinq_image *img, con
     /* auto: no face, or faces whose cheeks were not skin (false detections), take the limb path */
     if (st == SKINQ_OK && mode != SKINQ_SKIN_FACE && count(keep, cells) == 0) {
         I.path = SKINQ_SKIN_LIMB;
-        st = skin_limb_path(ctx, &c, keep, I.model_lab);
+        st = skin_limb_path(ctx, &c, keep, I.model_lab, &why);
     }
     double share = c.inside ? (double)count(keep, cells) * c.f * c.f / (double)c.inside : 0;
     double least = I.path == SKINQ_SKIN_FACE ? FACE_MIN_SHARE : LIMB_MIN_SHARE;
-    if (st == SKINQ_OK && share < least)
+    if (st == SKINQ_OK && share < least && why)
+        st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
+                        "no skin found (--auto-skin %s, %s path: %s); give --roi or --mask",
+                        skinq_skin_mode_name(mode), skinq_skin_mode_name(I.path), why);
+    else if (st == SKINQ_OK && share < least)
         st =
             skinq_fail(ctx, SKINQ_E_EMPTY_ROI,
                        "no skin found (--auto-skin %s, %s path: %.1f %% of the photo skin-coloured, at least "

@@ -17,6 +17,9 @@ typedef struct skin_cells {
     uint8_t *ok;     /**< the cell has unclipped pixels, at least half of those inside alpha */
     uint8_t *gamut;  /**< ok, and its colour is one skin can have (skin_in_gamut) */
     uint8_t *gray;   /**< Rec. 601 luma of the encoded values, 8-bit (the face detector's input) */
+    uint8_t *fine;   /**< fine-scale contrast: mean |gray - gray of a neighbour| over the 8
+                          neighbouring cells, 8-bit (skin is smooth at this scale; wood grain,
+                          weave, print and machined metal are not) */
     uint64_t inside; /**< pixels inside alpha (all without one) */
 } skin_cells;
 
@@ -79,10 +82,14 @@ skinq_status skin_face_path(skinq_ctx *ctx, const skin_cells *c, const skinq_rec
                             uint8_t *keep, double model_lab[3]);
 
 /**
- * The limb path: the densest skin-coloured chroma cluster of the photo seeds one model; skin is
- * every cell near it in a region of at least a tenth of the largest (skin_limb.c).
+ * The limb path: the photo's chroma clusters are scored by mass, by the skin locus (melanin and
+ * haemoglobin) and by fine-scale smoothness; the best (with up to two near, skin-like neighbours)
+ * seeds the models; skin is every cell near one of them, on the locus, in a region of at least a
+ * tenth of the largest (skin_limb.c), 3×3 opened and closed. Nothing skin-like, or only a flat
+ * printed patch, leaves keep empty and *why saying so (else NULL).
  * @return SKINQ_OK (keep may be empty), SKINQ_E_NOMEM.
  */
-skinq_status skin_limb_path(skinq_ctx *ctx, const skin_cells *c, uint8_t *keep, double model_lab[3]);
+skinq_status skin_limb_path(skinq_ctx *ctx, const skin_cells *c, uint8_t *keep, double model_lab[3],
+                            const char **why);
 
 #endif
