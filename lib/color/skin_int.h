@@ -56,7 +56,7 @@ skinq_status skin_model_fit(skinq_ctx *ctx, const skin_cells *c, const uint8_t *
  *  skin is what skinq measures, so it must not be cut from its surroundings. */
 double skin_model_d2(const skin_model *m, const skin_cells *c, size_t i);
 
-/** 3×3 erosion (op 0) or dilation (op 1) of a w×h 0/1 grid. */
+/** 3×3 erosion (op 0) or dilation (op 1) of a w×h 0/1 grid (edge cells replicated beyond it). */
 void skin_morph3(const uint8_t *in, uint8_t *out, int w, int h, int op);
 
 /**
@@ -64,6 +64,15 @@ void skin_morph3(const uint8_t *in, uint8_t *out, int w, int h, int op);
  * for each cell reached (seeds only count when allowed). @return SKINQ_OK or SKINQ_E_NOMEM.
  */
 skinq_status skin_grow(skinq_ctx *ctx, const uint8_t *seed, const uint8_t *allow, int w, int h, uint8_t *out);
+
+/** A region filling at least this share of its bounding box is a rectangle (skin is not: a
+ *  face's outline is an ellipse at best, pi/4, a limb runs out of the frame). */
+#define SKIN_PATCH_FILL 0.85
+
+/** Drop the regions that are rectangles inside the frame (grown by 3 cells, an 8-connected region
+ *  filling SKIN_PATCH_FILL of its bounding box, at least 5×5 cells, off the border): printed
+ *  patches, labels, cards; *dropped counts them. */
+skinq_status skin_drop_patches(skinq_ctx *ctx, uint8_t *g, int w, int h, int *dropped);
 
 /** Keep the 8-connected regions of at least a tenth of the largest one's size. */
 skinq_status skin_keep_large(skinq_ctx *ctx, uint8_t *g, int w, int h);

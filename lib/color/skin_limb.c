@@ -12,8 +12,11 @@
  *      colour models (skin_shape.c); skin is every cell near one of them and on the locus, after
  *      a 3×3 opening, in regions of at least a tenth of the largest; redder than a model counts
  *      for nothing (treated skin is redder than the skin around it and is kept whole);
- *   4. nothing skin-like (no candidate on the locus, or only flat printed patches) leaves keep
- *      empty with a warning that says why, and skin.c refuses the photo (exit 4). */
+ *   4. redder cells count only in a region holding the model's own colour (treated skin touches
+ *      the skin it is redder than), and rectangles inside the frame are printed patches, cards or
+ *      labels, not skin;
+ *   5. nothing skin-like (no candidate on the locus, only flat or rectangular patches) leaves
+ *      keep empty with *why saying so, and skin.c refuses the photo (exit 4). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,11 +266,10 @@ static void near_model(const skin_cells *c, const skin_model *m, uint8_t *keep)
 static int flat_patch(const skin_cells *c, const uint8_t *keep)
 {
     size_t cells = (size_t)c->w * (size_t)c->h, n = 0;
-    double fine = 0, s = 0, ss = 0;
+    double s = 0, ss = 0;
     for (size_t i = 0; i < cells; i++)
         if (keep[i]) {
             n++;
-            fine += c->fine[i];
             s += c->lab[3 * i];
             ss += (double)c->lab[3 * i] * c->lab[3 * i];
         }
@@ -275,6 +277,29 @@ static int flat_patch(const skin_cells *c, const uint8_t *keep)
         return 0;
     double mean = s / (double)n, sd = sqrt(fmax(0, ss / (double)n - mean * mean));
     return sd < FLAT_SD;
+}
+
+/* Redder than the model counts for nothing only in a region that holds the model's own colour:
+ * treated skin is surrounded by, or touches, the skin it is redder than; a red object elsewhere
+ * (a chart's red patch, a red garment) does not. comp keeps the regions reached from its cells
+ * within the model at full weight. */
+static skinq_status anchor(skinq_ctx *ctx, const skin_cells *c, const skin_model *m, uint8_t *comp)
+{
+    size_t cells = (size_t)c->w * (size_t)c->h;
+    uint8_t *core = skinq_malloc(ctx, cells), *out = skinq_malloc(ctx, cells);
+    skinq_status st = core && out ? SKINQ_OK : SKINQ_E_NOMEM;
+    if (st == SKINQ_OK) {
+        skin_model full = *m;
+        full.red_weight = 1;
+        for (size_t i = 0; i < cells; i++)
+            core[i] = comp[i] && skin_model_d2(&full, c, i) <= LIMB_D2_MAX;
+        st = skin_grow(ctx, core, comp, c->w, c->h, out);
+    }
+    if (st == SKINQ_OK)
+        memcpy(comp, out, cells);
+    skinq_free(ctx, core);
+    skinq_free(ctx, out);
+    return st;
 }
 
 /* One component: the cells near its model into comp (m->seeds = 0: it has no model). */
@@ -292,7 +317,7 @@ static skinq_status component(skinq_ctx *ctx, const skin_cells *c, const cand *q
         return st;
     m->red_weight = 0; /* skin redder than the photo's commonest skin: a treated area, kept whole */
     near_model(c, m, comp);
-    return SKINQ_OK;
+    return anchor(ctx, c, m, comp);
 }
 
 skinq_status skin_limb_path(skinq_ctx *ctx, const skin_cells *c, uint8_t *keep, double model_lab[3],
@@ -325,6 +350,7 @@ skinq_status skin_limb_path(skinq_ctx *ctx, const skin_cells *c, uint8_t *keep, 
     if (st == SKINQ_OK && got == 0 && flat > 0)
         *why = "the skin-coloured regions are flat, without shading or texture (printed or painted "
                "patches)";
+    int patches = 0;
     if (st == SKINQ_OK && got > 0) { /* a 3×3 opening drops specks, a closing fills pinholes (a pore
                                       * darker than the gamut inside treated skin) */
         skin_morph3(keep, tmp, c->w, c->h, 0);
@@ -333,8 +359,15 @@ skinq_status skin_limb_path(skinq_ctx *ctx, const skin_cells *c, uint8_t *keep, 
         skin_morph3(tmp, keep, c->w, c->h, 0);
         for (size_t i = 0; i < cells; i++)
             keep[i] &= c->ok[i];
-        st = skin_keep_large(ctx, keep, c->w, c->h);
+        st = skin_drop_patches(ctx, keep, c->w, c->h, &patches);
     }
+    if (st == SKINQ_OK && got > 0)
+        st = skin_keep_large(ctx, keep, c->w, c->h);
+    size_t left = 0;
+    for (size_t i = 0; st == SKINQ_OK && i < cells; i++)
+        left += keep[i];
+    if (st == SKINQ_OK && got > 0 && left == 0 && patches > 0)
+        *why = "the skin-coloured regions are rectangles inside the frame (printed patches, cards, labels)";
     skinq_free(ctx, work);
     skinq_free(ctx, comp);
     skinq_free(ctx, tmp);

@@ -180,9 +180,11 @@ void skin_morph3(const uint8_t *in, uint8_t *out, int w, int h, int op)
             int v = op ? 0 : 1;
             for (int dy = -1; dy <= 1; dy++)
                 for (int dx = -1; dx <= 1; dx++) {
-                    int yy = y + dy, xx = x + dx;
-                    int s =
-                        yy >= 0 && yy < h && xx >= 0 && xx < w ? in[(size_t)yy * (size_t)w + (size_t)xx] : 0;
+                    /* beyond the border, the edge cell again: a region running out of the
+                     * frame keeps its edge through an erosion */
+                    int yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;
+                    int xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
+                    int s = in[(size_t)yy * (size_t)w + (size_t)xx];
                     v = op ? (v | s) : (v & s);
                 }
             out[(size_t)y * (size_t)w + (size_t)x] = (uint8_t)v;
@@ -266,5 +268,82 @@ skinq_status skin_keep_large(skinq_ctx *ctx, uint8_t *g, int w, int h)
     skinq_free(ctx, label);
     skinq_free(ctx, stack);
     skinq_free(ctx, size);
+    return SKINQ_OK;
+}
+
+/* One 8-connected component from s (label id): its cells' count, bounding box and whether it
+ * touches the grid's border. */
+typedef struct {
+    uint64_t n;
+    int x0, y0, x1, y1, border;
+} blob;
+
+static blob flood(const uint8_t *g, int32_t *label, int32_t *stack, int w, int h, size_t s, int32_t id)
+{
+    blob b = {0, w, h, -1, -1, 0};
+    int32_t top = 0;
+    label[s] = id;
+    stack[top++] = (int32_t)s;
+    while (top) {
+        int32_t q = stack[--top];
+        int cx = q % w, cy = q / w;
+        b.n++;
+        b.x0 = cx < b.x0 ? cx : b.x0, b.x1 = cx > b.x1 ? cx : b.x1;
+        b.y0 = cy < b.y0 ? cy : b.y0, b.y1 = cy > b.y1 ? cy : b.y1;
+        b.border |= cx == 0 || cy == 0 || cx == w - 1 || cy == h - 1;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) {
+                int xx = cx + dx, yy = cy + dy;
+                if (xx < 0 || yy < 0 || xx >= w || yy >= h)
+                    continue;
+                size_t r = (size_t)yy * (size_t)w + (size_t)xx;
+                if (g[r] && !label[r]) {
+                    label[r] = id;
+                    stack[top++] = (int32_t)r;
+                }
+            }
+    }
+    return b;
+}
+
+skinq_status skin_drop_patches(skinq_ctx *ctx, uint8_t *g, int w, int h, int *dropped)
+{
+    size_t n = (size_t)w * (size_t)h;
+    int32_t *label = skinq_calloc(ctx, n, sizeof *label), *stack = skinq_malloc(ctx, n * sizeof *stack);
+    uint8_t *drop = skinq_calloc(ctx, n + 1, 1), *grown = skinq_malloc(ctx, n), *tmp = skinq_malloc(ctx, n);
+    *dropped = 0;
+    if (!label || !stack || !drop || !grown || !tmp) {
+        skinq_free(ctx, label);
+        skinq_free(ctx, stack);
+        skinq_free(ctx, drop);
+        skinq_free(ctx, grown);
+        skinq_free(ctx, tmp);
+        return SKINQ_E_NOMEM;
+    }
+    /* the shapes are judged grown by 3 cells: a noisy patch that the colour model cuts into
+     * speckles is one rectangle again */
+    skin_morph3(g, tmp, w, h, 1);
+    skin_morph3(tmp, grown, w, h, 1);
+    skin_morph3(grown, tmp, w, h, 1);
+    memcpy(grown, tmp, n);
+    int32_t id = 0;
+    for (size_t s = 0; s < n; s++) {
+        if (!grown[s] || label[s])
+            continue;
+        blob b = flood(grown, label, stack, w, h, s, ++id);
+        uint64_t box = (uint64_t)(b.x1 - b.x0 + 1) * (uint64_t)(b.y1 - b.y0 + 1);
+        if (!b.border && b.x1 - b.x0 >= 4 && b.y1 - b.y0 >= 4 &&
+            (double)b.n >= SKIN_PATCH_FILL * (double)box) {
+            drop[id] = 1;
+            (*dropped)++;
+        }
+    }
+    for (size_t s = 0; s < n; s++)
+        g[s] = g[s] && !drop[label[s]];
+    skinq_free(ctx, label);
+    skinq_free(ctx, stack);
+    skinq_free(ctx, drop);
+    skinq_free(ctx, grown);
+    skinq_free(ctx, tmp);
     return SKINQ_OK;
 }

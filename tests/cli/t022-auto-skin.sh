@@ -119,17 +119,21 @@ if python3 -c "import sys
 a, c1, c2 = ($(json_num "$T/shop-auto.json" color.a.mean), $(json_num "$T/shop-cheek1.json" color.a.mean), $(json_num "$T/shop-cheek2.json" color.a.mean))
 sys.exit(abs(a - (c1 + c2) / 2) > 2)"; then ok; else bad "shop: a* of auto-skin more than 2 from its two cheeks' mean"; fi
 
-# The mechanics: 9 % of the kept pixels lie on the red bracket's lit top edge (its colour and
-# smoothness are skin's), so 0.85 here, not 0.90; the yellow engine is all out.
-scene mechanics "$REAL/loc-engine-mechanics.jpg" 0.85 '
+# The mechanics: the yellow engine and the red bracket out (the bracket's lit edge has skin's
+# colour, but no skin of the model's own colour touches it). The kept skin includes a forearm in
+# shade (a* 6.8 there) and necks; the three faces' cheeks read a* 18-19: within 4 of their mean.
+scene mechanics "$REAL/loc-engine-mechanics.jpg" 0.95 '
 people = [(495, 130, 120, 120), (645, 180, 100, 115), (735, 150, 150, 140), (770, 220, 160, 180), (630, 290, 120, 80)]
-out = {"engine": (0, 300, 620, 420), "engine, right": (760, 400, 320, 320)}'
-run "$SKINQ" analyze "$REAL/loc-engine-mechanics.jpg" --roi 790,215,30,30 --no-texture --json
-cp "$T/out" "$T/mech-cheek.json"
-if python3 -c "import sys; sys.exit(abs($(json_num "$T/mechanics-auto.json" color.a.mean) - $(json_num "$T/mech-cheek.json" color.a.mean)) > 2)"
-then ok; else bad "mechanics: a* more than 2 from the cheek"; fi
-if [ "$(json_num "$T/mechanics-auto.json" color.ita_deg.category)" = "$(json_num "$T/mech-cheek.json" color.ita_deg.category)" ]
-then ok; else bad "mechanics: ITA category differs from the cheek's"; fi
+out = {"engine": (0, 300, 620, 420), "engine, right": (760, 400, 320, 320), "red bracket": (180, 150, 290, 150)}'
+cheeks=""
+for r in 790,215,30,30 545,185,25,25 680,225,20,20; do
+  run "$SKINQ" analyze "$REAL/loc-engine-mechanics.jpg" --roi "$r" --no-texture --json
+  cheeks="$cheeks $(json_num "$T/out" color.a.mean)"
+done
+if python3 -c "import sys; c = [float(v) for v in sys.argv[2:]]; sys.exit(abs(float(sys.argv[1]) - sum(c) / len(c)) > 4)" \
+  "$(json_num "$T/mechanics-auto.json" color.a.mean)" $cheeks; then ok; else bad "mechanics: a* more than 4 from the cheeks' mean"; fi
+if [ "$(json_num "$T/mechanics-auto.json" color.ita_deg.category)" = "$(json_num "$T/out" color.ita_deg.category)" ]
+then ok; else bad "mechanics: ITA category differs from the cheeks'"; fi
 
 # The saved mask passed back gives the same numbers.
 run "$SKINQ" analyze "$REAL/grace-hopper.jpg" --auto-skin --no-texture --csv

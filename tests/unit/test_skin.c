@@ -2,6 +2,8 @@
  * path on a real portrait against the limb path, and what happens without a face or a model. */
 #include "test_util.h"
 
+#include <skinq_tools.h>
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -135,6 +137,48 @@ static void test_tilted_face(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* A colour chart as a camera sees it (sensor noise, light falling off toward the corners): its
+ * light- and dark-skin patches are skin-coloured and not flat, but they are rectangles inside the
+ * frame, and its red patch is red without skin around it: no skin found. */
+static void test_chart_photo_is_not_skin(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_synth_options so;
+    skinq_synth_default_options(&so);
+    so.kind = "chart";
+    char dir[4096], path[4200];
+    tu_path(dir, sizeof dir, "skin-chart");
+    assert_int_equal(skinq_synth(ctx, &so, dir), SKINQ_OK);
+    snprintf(path, sizeof path, "%s/chart.png", dir);
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
+    skinq_mask *m = NULL;
+    assert_int_equal(skinq_color_skin_detect(ctx, img, NULL, NULL, SKINQ_SKIN_AUTO, NULL, &m),
+                     SKINQ_E_EMPTY_ROI);
+    uint64_t rng = tu_seed();
+    for (int y = 0; y < img->height; y++) {
+        uint8_t *row = skinq_image_row(img, y);
+        for (int x = 0; x < img->width; x++) {
+            double u = (double)x / img->width - 0.5, v = (double)y / img->height - 0.5;
+            double fall = 1 - 0.6 * (u * u + v * v); /* 15 % darker in the corners */
+            for (int k = 0; k < 3; k++) {
+                double n = 0; /* ~N(0, 4 codes): the sum of four uniforms */
+                for (int q = 0; q < 4; q++)
+                    n += 6.93 * (tu_uniform(&rng) - 0.5);
+                double val = row[3 * x + k] * fall + n;
+                row[3 * x + k] = (uint8_t)(val < 0 ? 0 : val > 255 ? 255 : lround(val));
+            }
+        }
+    }
+    assert_int_equal(skinq_color_skin_detect(ctx, img, NULL, NULL, SKINQ_SKIN_AUTO, NULL, &m),
+                     SKINQ_E_EMPTY_ROI);
+    assert_null(m);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "no skin found"));
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+}
+
 /* No face: mode face refuses, auto takes the limb path; a bad mode is invalid. */
 static void test_no_face(void **state)
 {
@@ -212,8 +256,11 @@ static void test_missing_model(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_modes),         cmocka_unit_test(test_face_path_account),
-        cmocka_unit_test(test_tilted_face),   cmocka_unit_test(test_no_face),
+        cmocka_unit_test(test_modes),
+        cmocka_unit_test(test_face_path_account),
+        cmocka_unit_test(test_tilted_face),
+        cmocka_unit_test(test_no_face),
+        cmocka_unit_test(test_chart_photo_is_not_skin),
         cmocka_unit_test(test_missing_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
