@@ -223,54 +223,6 @@ skinq_status skin_grow(skinq_ctx *ctx, const uint8_t *seed, const uint8_t *allow
     return SKINQ_OK;
 }
 
-skinq_status skin_keep_large(skinq_ctx *ctx, uint8_t *g, int w, int h)
-{
-    size_t n = (size_t)w * (size_t)h;
-    int32_t *label = skinq_calloc(ctx, n, sizeof *label);
-    int32_t *stack = skinq_malloc(ctx, n * sizeof *stack);
-    uint64_t *size = skinq_calloc(ctx, n + 1, sizeof *size);
-    if (!label || !stack || !size) {
-        skinq_free(ctx, label);
-        skinq_free(ctx, stack);
-        skinq_free(ctx, size);
-        return SKINQ_E_NOMEM;
-    }
-    int32_t regions = 0;
-    uint64_t largest = 0;
-    for (size_t s = 0; s < n; s++) {
-        if (!g[s] || label[s])
-            continue;
-        int32_t id = ++regions, top = 0;
-        label[s] = id;
-        stack[top++] = (int32_t)s;
-        uint64_t count = 0;
-        while (top) {
-            int32_t c = stack[--top];
-            count++;
-            int cx = c % w, cy = c / w;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    int xx = cx + dx, yy = cy + dy;
-                    if (xx < 0 || yy < 0 || xx >= w || yy >= h)
-                        continue;
-                    size_t q = (size_t)yy * (size_t)w + (size_t)xx;
-                    if (g[q] && !label[q]) {
-                        label[q] = id;
-                        stack[top++] = (int32_t)q;
-                    }
-                }
-        }
-        size[id] = count;
-        largest = count > largest ? count : largest;
-    }
-    for (size_t s = 0; s < n; s++)
-        g[s] = label[s] && 10 * size[label[s]] >= largest;
-    skinq_free(ctx, label);
-    skinq_free(ctx, stack);
-    skinq_free(ctx, size);
-    return SKINQ_OK;
-}
-
 /* One 8-connected component from s (label id): its cells' count, bounding box and whether it
  * touches the grid's border. */
 typedef struct {
@@ -345,5 +297,33 @@ skinq_status skin_drop_patches(skinq_ctx *ctx, uint8_t *g, int w, int h, int *dr
     skinq_free(ctx, drop);
     skinq_free(ctx, grown);
     skinq_free(ctx, tmp);
+    return SKINQ_OK;
+}
+
+skinq_status skin_keep_large(skinq_ctx *ctx, uint8_t *g, int w, int h)
+{
+    size_t n = (size_t)w * (size_t)h;
+    int32_t *label = skinq_calloc(ctx, n, sizeof *label), *stack = skinq_malloc(ctx, n * sizeof *stack);
+    uint64_t *size = skinq_calloc(ctx, n + 1, sizeof *size);
+    if (!label || !stack || !size) {
+        skinq_free(ctx, label);
+        skinq_free(ctx, stack);
+        skinq_free(ctx, size);
+        return SKINQ_E_NOMEM;
+    }
+    int32_t id = 0;
+    uint64_t largest = 0;
+    for (size_t s = 0; s < n; s++) {
+        if (!g[s] || label[s])
+            continue;
+        id++;
+        size[id] = flood(g, label, stack, w, h, s, id).n;
+        largest = size[id] > largest ? size[id] : largest;
+    }
+    for (size_t s = 0; s < n; s++)
+        g[s] = label[s] && 10 * size[label[s]] >= largest;
+    skinq_free(ctx, label);
+    skinq_free(ctx, stack);
+    skinq_free(ctx, size);
     return SKINQ_OK;
 }
