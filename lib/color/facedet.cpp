@@ -7,6 +7,7 @@
 #include <opencv2/objdetect.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -50,7 +51,7 @@ struct box {
 /* The faces of `eq` turned by `degrees` (0: as is) that at least SKIN_FACE_HITS windows agree on,
  * each box mapped back to eq's frame (its centre turned back; boxes stay upright). Scale step
  * 1.1, as OpenCV's samples; upright portraits gather 20-40 hits, a head tilted 12° about 10, and
- * skin texture on the phantoms fooled up to 9 (those the face path's eye check rejects). */
+ * skin texture on the phantoms fooled up to 9 (skin_face_plausible() rejects those). */
 std::vector<box> search(cv::CascadeClassifier &clf, const cv::Mat &eq, int min_side, double degrees)
 {
     cv::Mat in = eq, rot;
@@ -85,7 +86,7 @@ std::vector<box> search(cv::CascadeClassifier &clf, const cv::Mat &eq, int min_s
 
 extern "C" skinq_status skin_detect_faces(skinq_ctx *ctx, const uint8_t *gray, int width, int height,
                                           size_t stride, int min_size, skinq_rect faces[SKIN_MAX_FACES],
-                                          int *n, const char **model)
+                                          int *n, char *model, size_t model_size)
 {
     *n = 0;
     cascade &c = the_cascade();
@@ -98,7 +99,7 @@ extern "C" skinq_status skin_detect_faces(skinq_ctx *ctx, const uint8_t *gray, i
             /* OpenCV logs a missing file to stderr itself; the library never prints */
             c.loaded = std::ifstream(c.path).good() && c.clf.load(c.path);
         }
-        *model = c.path.c_str();
+        std::snprintf(model, model_size, "%s", c.path.c_str()); /* copied under the lock */
         if (!c.loaded)
             return skinq_fail(ctx, SKINQ_E_UNSUPPORTED,
                               "face detector model %s could not be loaded (install opencv-data or set "

@@ -28,7 +28,8 @@ enum { SKIN_MAX_FACES = 8, SKIN_FACE_HITS = 6, SKIN_DETECT_SIDE = 800, SKIN_DETE
  *         names the file); SKINQ_E_INTERNAL / SKINQ_E_NOMEM for OpenCV failures.
  */
 skinq_status skin_detect_faces(skinq_ctx *ctx, const uint8_t *gray, int width, int height, size_t stride,
-                               int min_size, skinq_rect faces[SKIN_MAX_FACES], int *n, const char **model);
+                               int min_size, skinq_rect faces[SKIN_MAX_FACES], int *n, char *model,
+                               size_t model_size);
 
 #ifdef __cplusplus
 }

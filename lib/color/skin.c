@@ -2,8 +2,8 @@
  * decided. The photo becomes a ~1-megapixel grid of cells (skin_cells.c); a face detector
  * (facedet.h) looks for frontal faces in it; with faces the face path (skin_face.c) grows skin
  * from each face's own colour model, without one the limb path (skin_limb.c) takes the photo's
- * densest skin-coloured cluster. Too little skin is refused (SKINQ_E_EMPTY_ROI, "no skin
- * found"): a measurement of the background would be worse than none. */
+ * most skin-like colour cluster (size, skin locus, smoothness). Too little skin is refused
+ * (SKINQ_E_EMPTY_ROI, "no skin found"): a measurement of the background would be worse than none. */
 #include <stdio.h>
 #include <string.h>
 
@@ -41,9 +41,10 @@ static skinq_status find_faces(skinq_ctx *ctx, const skinq_image *img, const ski
                                skinq_skin_info *info)
 {
     int shorter = c->w < c->h ? c->w : c->h, min_size = shorter / 20 > 24 ? shorter / 20 : 24;
-    const char *model = "";
+    char model[4096] = "";
     *n = 0;
-    skinq_status st = skin_detect_faces(ctx, c->gray, c->w, c->h, (size_t)c->w, min_size, faces, n, &model);
+    skinq_status st =
+        skin_detect_faces(ctx, c->gray, c->w, c->h, (size_t)c->w, min_size, faces, n, model, sizeof model);
     if (st == SKINQ_E_UNSUPPORTED && mode == SKINQ_SKIN_AUTO) {
         skinq_warn(ctx, "%s; auto-skin takes the limb path", skinq_ctx_error(ctx));
         return SKINQ_OK;

@@ -652,16 +652,18 @@ skinq_status skinq_color_planes16(skinq_ctx *ctx, const skinq_image *img, const 
  * haarcascade_frontalface_alt2 of Debian's opencv-data, or $SKINQ_FACE_CASCADE). Face path:
  * each face's cheeks and forehead seed a robust colour model (log R/G, log B/G and a lightness
  * range), and skin is grown from them through cells near it, outside the eyes, brows and mouth
- * and within reach of the face. Limb path (no face; auto falls back to it): the densest
- * skin-coloured chromaticity cluster seeds the model, and skin is every cell near it in regions
- * of at least a tenth of the largest. Both keep only a skin gamut (20 <= L* <= 95, chroma 6–60,
- * hue 15°–85°) and weigh redness (log R/G above the model) at a third, so treated skin stays.
+ * and within reach of the face. Limb path (no face; auto falls back to it): the photo's colour
+ * clusters scored by size, a melanin/hemoglobin skin locus and fine-scale smoothness seed the
+ * model; redder cells count only in regions holding the model's own colour; flat or rectangular
+ * patches inside the frame are not skin. Both keep only a skin gamut (20 <= L* <= 95, chroma
+ * 6–60, hue 15°–85°) and let redder-than-model skin stay (treated skin).
  * @param gains  linear RGB gains or NULL.  @param alpha  NULL or the alpha mask (outside = not skin).
  * @param info   NULL, or receives the path that ran, the faces and the kept fraction.
  * @param out    receives a new mask (free with skinq_mask_free()).
  * @return SKINQ_OK; SKINQ_E_UNSUPPORTED (not RGB, or mode face without a detector model);
- *         SKINQ_E_EMPTY_ROI ("no skin found": no face with mode face, or less skin than 1 % of the
- *         photo on the face path, 5 % on the limb path); SKINQ_E_INVALID; SKINQ_E_NOMEM.
+ *         SKINQ_E_EMPTY_ROI ("no skin found" and why: no face with mode face, less skin than 1 %
+ *         of the photo, nothing on the skin locus, only flat or rectangular patches);
+ *         SKINQ_E_INVALID; SKINQ_E_NOMEM.
  */
 skinq_status skinq_color_skin_detect(skinq_ctx *ctx, const skinq_image *img, const skinq_mask *alpha,
                                      const double gains[3], skinq_skin_mode mode, skinq_skin_info *info,
