@@ -57,7 +57,8 @@ static skinq_status find_faces(skinq_ctx *ctx, const skinq_image *img, const ski
             faces[kept++] = faces[j];
     *n = kept;
     const char *base = strrchr(model, '/');
-    snprintf(info->detector, sizeof info->detector, "%s", base ? base + 1 : model);
+    snprintf(info->detector, sizeof info->detector, "%.*s", (int)sizeof info->detector - 1,
+             base ? base + 1 : model); /* the file's name; a longer one is cut */
     info->faces = *n;
     for (int j = 0; j < *n && j < (int)(sizeof info->face / sizeof info->face[0]); j++) {
         skinq_rect r = {faces[j].x * c->f, faces[j].y * c->f, faces[j].w * c->f, faces[j].h * c->f};
