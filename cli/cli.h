@@ -138,6 +138,11 @@ const char *cli_store_path(const char *opt_store);
  * (queries never create a store). */
 int cli_store_exists(const char *path);
 
+/** When a subject (or a subject's site) is not in the store: " (subjects in the store: A, B)" or
+ *  " (sites of S01: cheek, chin)" into buf, for the one-line error; "" when both exist. */
+void cli_store_known(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site, char *buf,
+                     size_t size);
+
 /* The subcommands (one file each). */
 extern const cli_command cmd_info;
 extern const cli_command cmd_analyze;

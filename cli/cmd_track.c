@@ -46,7 +46,8 @@ static const cli_command sub_add = {
     add_options,
     NULL};
 static const cli_command sub_list = {
-    "track list", NULL, "track list [--subject ID]", "list the stored sites", query_options, NULL};
+    "track list",  NULL, "track list [--subject ID] [--site NAME]", "list the stored sites",
+    query_options, NULL};
 static const cli_command sub_show = {
     "track show",  NULL, "track show --subject ID [--site NAME]", "a site's timeline with headline metrics",
     query_options, NULL};
@@ -337,9 +338,18 @@ static skinq_store *open_existing(skinq_ctx *ctx, int *rc)
     return s;
 }
 
+/* track list's filter: only this site (NULL: all) */
+struct site_filter {
+    const char *site;
+    int *n;
+};
+
 static int print_site(void *user, const skinq_store_site_row *r)
 {
-    int *n = user;
+    const struct site_filter *f = user;
+    if (f->site && strcmp(f->site, r->site) != 0)
+        return 0;
+    int *n = f->n;
     if ((*n)++ == 0)
         printf("%-12s %-16s %8s %6s  %-10s  %-10s  %s\n", "subject", "site", "sessions", "images", "first",
                "last", "px/mm");
@@ -430,15 +440,26 @@ static int run_query(const cli_command *sub, int argc, char **argv)
     skinq_status st = SKINQ_OK;
     if (store && sub == &sub_list) {
         int n = 0;
-        st = skinq_store_sites(ctx, store, opt_subject, print_site, &n);
-        if (st == SKINQ_OK && n == 0)
+        struct site_filter f = {opt_site, &n};
+        st = skinq_store_sites(ctx, store, opt_subject, print_site, &f);
+        if (st == SKINQ_OK && n == 0 && (opt_subject || opt_site)) {
+            char known[1100];
+            cli_store_known(ctx, store, opt_subject, opt_site ? opt_site : "", known, sizeof known);
+            fprintf(stderr, "skinq: no site %s%s%sstored%s%s%s%s\n", opt_site ? "'" : "",
+                    opt_site ? opt_site : "", opt_site ? "' " : "", opt_subject ? " for subject '" : "",
+                    opt_subject ? opt_subject : "", opt_subject ? "'" : "", known);
+            rc = EXIT_IMPOSSIBLE;
+        } else if (st == SKINQ_OK && n == 0) {
             printf("no sites stored\n");
+        }
     } else if (store && is_show) {
         int lines = 0;
         st = track_show(ctx, store, opt_subject, opt_site, &lines);
         if (st == SKINQ_OK && lines == 0) {
-            fprintf(stderr, "skinq: nothing stored for subject '%s'%s%s\n", opt_subject,
-                    opt_site ? ", site " : "", opt_site ? opt_site : "");
+            char known[1100];
+            cli_store_known(ctx, store, opt_subject, opt_site, known, sizeof known);
+            fprintf(stderr, "skinq: nothing stored for subject '%s'%s%s%s\n", opt_subject,
+                    opt_site ? ", site " : "", opt_site ? opt_site : "", known);
             rc = EXIT_IMPOSSIBLE;
         }
     } else if (store && is_export) {

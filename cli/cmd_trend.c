@@ -195,8 +195,10 @@ static int run(const cli_command *self, int argc, char **argv)
     if (st == SKINQ_OK)
         st = skinq_store_query(ctx, store, opt_subject, opt_site, opt_metric, add_point, &s);
     if (st == SKINQ_OK && s.n == 0) {
-        fprintf(stderr, "skinq: no values of '%s' stored for %s/%s in '%s'\n", opt_metric, opt_subject,
-                opt_site, path);
+        char known[1100];
+        cli_store_known(ctx, store, opt_subject, opt_site, known, sizeof known);
+        fprintf(stderr, "skinq: no values of '%s' stored for %s/%s in '%s'%s\n", opt_metric, opt_subject,
+                opt_site, path, known);
         skinq_store_close(&store);
         skinq_ctx_close(&ctx);
         return EXIT_IMPOSSIBLE;

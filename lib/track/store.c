@@ -4,12 +4,16 @@
  * whole entry or none of it. Schema changes are numbered migrations (schema_version table). */
 #include "core/core.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct skinq_store {
     sqlite3 *db;
@@ -96,7 +100,9 @@ static skinq_status identify(skinq_ctx *ctx, skinq_store *s, int *empty)
         sqlite3_finalize(st);
     }
     if (n < 0)
-        return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': not a database (%s)", s->path,
+        return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': %s (%s)", s->path,
+                          (sqlite3_errcode(s->db) & 0xff) == SQLITE_NOTADB ? "not an SQLite database"
+                                                                           : "cannot be read",
                           sqlite3_errmsg(s->db));
     *empty = n == 0;
     if (*empty)
@@ -183,6 +189,54 @@ static int wal_mode(skinq_store *s)
     return rc;
 }
 
+/* path as an SQLite URI with a query ("mode=ro", "immutable=1"): every byte but the unreserved
+ * ones and '/' percent-encoded, so '?', '#' and '%' in a file name stay part of it. */
+static char *file_uri(skinq_ctx *ctx, const char *path, const char *query)
+{
+    size_t n = strlen(path);
+    char *u = skinq_malloc(ctx, 5 + 3 * n + 1 + strlen(query) + 1);
+    if (!u)
+        return NULL;
+    char *p = u + sprintf(u, "file:");
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+        p += isalnum(*c) || strchr("-._~/", *c) ? sprintf(p, "%c", *c) : sprintf(p, "%%%02X", *c);
+    sprintf(p, "?%s", query);
+    return u;
+}
+
+/* Open read-only and check what the file is. mode=ro first; a WAL store in a read-only directory
+ * or on a read-only medium cannot create its -shm file even to be read, so then immutable=1
+ * (SQLite takes no locks: right for an archived trial or a colleague's copy, which nobody writes
+ * meanwhile). A file without any write permission bit is such an archive from the start: opened
+ * immutable at once, so not even root leaves a -wal or -shm beside it. */
+static skinq_status open_readonly(skinq_ctx *ctx, skinq_store *s, int *empty)
+{
+    static const char *const queries[] = {"mode=ro", "immutable=1"};
+    skinq_status r = SKINQ_E_STORE;
+    struct stat sb;
+    int first = stat(s->path, &sb) == 0 && (sb.st_mode & 0222) == 0 ? 1 : 0;
+    for (int q = first; q < 2; q++) {
+        char *uri = file_uri(ctx, s->path, queries[q]);
+        if (!uri)
+            return SKINQ_E_NOMEM;
+        int rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX,
+                                 NULL);
+        skinq_free(ctx, uri);
+        if (rc != SQLITE_OK)
+            return skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': %s", s->path,
+                              s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        sqlite3_busy_timeout(s->db, 30000);
+        sqlite3_extended_result_codes(s->db, 1);
+        r = identify(ctx, s, empty);
+        int code = sqlite3_errcode(s->db) & 0xff;
+        if (r == SKINQ_OK || q == 1 || (code != SQLITE_READONLY && code != SQLITE_CANTOPEN))
+            break;
+        sqlite3_close(s->db); /* mode=ro could not read it: try immutable */
+        s->db = NULL;
+    }
+    return r;
+}
+
 static skinq_status store_open(skinq_ctx *ctx, const char *path, int readonly, skinq_store **out)
 {
     skinq_store *s = skinq_calloc(ctx, 1, sizeof *s);
@@ -195,23 +249,28 @@ static skinq_status store_open(skinq_ctx *ctx, const char *path, int readonly, s
     }
     strcpy(s->path, path);
     skinq_status r = SKINQ_OK;
-    int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                SQLITE_OPEN_FULLMUTEX;
+    int empty = 0;
     /* SQLite allocates through its own (process-wide) allocator */
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+    if (access(path, F_OK) == 0 && access(path, readonly ? R_OK : R_OK | W_OK) != 0) {
+        r = skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': %s", path,
+                       errno == EACCES && readonly         ? "permission denied (it cannot be read)"
+                       : errno == EACCES || errno == EROFS ? "it is read-only (this command writes to it)"
+                                                           : strerror(errno));
+    } else if (readonly) {
+        r = open_readonly(ctx, s, &empty);
+        if (r == SKINQ_OK && empty)
+            r = skinq_fail(ctx, SKINQ_E_STORE, "store '%s': is empty, not a skinq store", path);
+    } else if (sqlite3_open_v2(path, &s->db,
+                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                               NULL) != SQLITE_OK) {
         r = skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': %s", path,
                        s->db ? sqlite3_errmsg(s->db) : "out of memory");
     } else {
         sqlite3_busy_timeout(s->db, 30000); /* concurrent `track add`s wait for each other */
         sqlite3_extended_result_codes(s->db, 1);
-        int empty = 0;
         r = identify(ctx, s, &empty); /* reads only: a refused file is left untouched */
         if (r != SKINQ_OK)
             ;
-        else if (readonly && empty)
-            r = skinq_fail(ctx, SKINQ_E_STORE, "store '%s': is empty, not a skinq store", path);
-        else if (readonly)
-            ; /* nothing to set up: no journal mode switch, no migration */
         else if (exec(s, "PRAGMA foreign_keys = ON") != SQLITE_OK)
             r = db_fail(ctx, s, "cannot enable foreign keys");
         else if (wal_mode(s) != SQLITE_OK)
