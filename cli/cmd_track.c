@@ -15,7 +15,7 @@
 #include "track_show.h"
 
 static const char *opt_subject, *opt_site, *opt_date, *opt_label, *opt_procedure, *opt_store;
-static int opt_csv, opt_json, opt_no_align;
+static int opt_csv, opt_json, opt_no_align, opt_keep_going, opt_skip_existing;
 
 static const cli_option add_options[] = {
     {"subject", 0, OPT_STRING, &opt_subject, "ID", "subject (required)"},
@@ -25,6 +25,10 @@ static const cli_option add_options[] = {
     {"procedure", 0, OPT_STRING, &opt_procedure, "TEXT", "procedure note (e.g. 'microneedling 1.5 mm')"},
     {"store", 0, OPT_STRING, &opt_store, "PATH", "session store (default $SKINQ_STORE, else ./skinq.db)"},
     {"no-align", 0, OPT_FLAG, &opt_no_align, NULL, "do not register onto the site's first photo"},
+    {"keep-going", 0, OPT_FLAG, &opt_keep_going, NULL,
+     "a photo that fails is reported, the rest stored (exit 3)"},
+    {"skip-existing", 0, OPT_FLAG, &opt_skip_existing, NULL,
+     "skip photos already in the session (same sha256)"},
     CLI_ANALYSIS_OPTIONS,
     CLI_OPTIONS_END,
 };
@@ -222,6 +226,74 @@ static skinq_status analyse_for_store(skinq_ctx *ctx, const struct first_photo *
     return st;
 }
 
+/* The sha256 of every photo already in this session (--skip-existing): one row a photo. */
+struct session_shas {
+    const char *date, *label;
+    struct paths shas;
+    int oom;
+};
+
+static int session_sha(void *user, const skinq_store_row *r)
+{
+    struct session_shas *x = user;
+    if (strcmp(r->date, x->date) == 0 && strcmp(r->label, x->label) == 0 && push_path(&x->shas, r->sha256))
+        x->oom = 1;
+    return 0;
+}
+
+static int has_sha(const struct session_shas *x, const char *sha)
+{
+    for (int i = 0; i < x->shas.n; i++)
+        if (strcmp(x->shas.v[i], sha) == 0)
+            return 1;
+    return 0;
+}
+
+/* One photo into the store: registered onto the site's first photo, analysed, added. */
+static skinq_status add_one(skinq_ctx *ctx, skinq_store *store, skinq_analyzer *an,
+                            const skinq_analysis_options *o, const char *opts_text, const char *path)
+{
+    struct first_photo first = {NULL, {0}, 0, 0};
+    skinq_status st = skinq_store_query(ctx, store, opt_subject, opt_site, "color.L.mean", first_row, &first);
+    if (st == SKINQ_OK && first.oom)
+        st = SKINQ_E_NOMEM;
+    skinq_analysis *a = NULL;
+    char *cal = NULL;
+    if (st == SKINQ_OK)
+        st = analyse_for_store(ctx, &first, path, an, &a, &cal);
+    if (st == SKINQ_OK) {
+        int aligned = skinq_metrics_find(&a->metrics, "alignment.rms_px") != NULL;
+        skinq_store_entry e = {opt_subject,
+                               opt_site,
+                               opt_date,
+                               opt_label ? opt_label : "",
+                               opt_procedure,
+                               path,
+                               a->sha256,
+                               a->width,
+                               a->height,
+                               "photo",
+                               o->px_per_mm,
+                               opts_text,
+                               &a->metrics,
+                               aligned ? first.sha : NULL,
+                               cal};
+        int64_t id = 0;
+        st = skinq_store_add(ctx, store, &e, &id);
+    }
+    cJSON_free(cal);
+    free(first.path);
+    skinq_analysis_free(&a);
+    return st;
+}
+
+/* A failure that --keep-going may pass over: the photo's own (a bad file, no skin, a duplicate),
+ * not the store's, memory or a bug. */
+static int photo_failure(skinq_status st)
+{
+    return st != SKINQ_E_STORE && st != SKINQ_E_NOMEM && st != SKINQ_E_INTERNAL;
+}
+
 static int run_add(int argc, char **argv)
 {
     int first;
@@ -255,46 +327,34 @@ static int run_add(int argc, char **argv)
     skinq_status st = skinq_store_open(ctx, cli_store_path(opt_store), &store);
     if (st == SKINQ_OK) /* one analyser for every photo: the texture plan is made once */
         st = skinq_analyzer_new(ctx, &o, &an);
-    int progress = isatty(2) && !g_opts.quiet && in.n > 1, added = 0;
+    struct session_shas have = {opt_date, opt_label ? opt_label : "", {0}, 0};
+    if (st == SKINQ_OK && opt_skip_existing)
+        st = skinq_store_query(ctx, store, opt_subject, opt_site, "color.L.mean", session_sha, &have);
+    if (st == SKINQ_OK && have.oom)
+        st = SKINQ_E_NOMEM;
+    int progress = isatty(2) && !g_opts.quiet && in.n > 1, added = 0, skipped = 0, failed = 0;
     for (int i = 0; st == SKINQ_OK && i < in.n; i++) {
         if (progress)
             fprintf(stderr, "\rskinq: track add %d/%d %-40.40s", i + 1, in.n, strrchr(in.v[i], '/') + 1);
-        struct first_photo first = {NULL, {0}, 0, 0};
-        st = skinq_store_query(ctx, store, opt_subject, opt_site, "color.L.mean", first_row, &first);
-        if (st == SKINQ_OK && first.oom)
-            st = SKINQ_E_NOMEM;
-        skinq_analysis *a = NULL;
-        char *cal = NULL;
-        if (st == SKINQ_OK)
-            st = analyse_for_store(ctx, &first, in.v[i], an, &a, &cal);
-        if (st != SKINQ_OK) {
-            cJSON_free(cal);
-            free(first.path);
-            break;
+        char sha[65];
+        if (opt_skip_existing && (st = skinq_file_sha256(ctx, in.v[i], sha)) == SKINQ_OK &&
+            has_sha(&have, sha)) {
+            skipped++;
+            continue;
         }
-        int aligned = skinq_metrics_find(&a->metrics, "alignment.rms_px") != NULL;
-        skinq_store_entry e = {opt_subject,
-                               opt_site,
-                               opt_date,
-                               opt_label ? opt_label : "",
-                               opt_procedure,
-                               in.v[i],
-                               a->sha256,
-                               a->width,
-                               a->height,
-                               "photo",
-                               o.px_per_mm,
-                               opts_text,
-                               &a->metrics,
-                               aligned ? first.sha : NULL,
-                               cal};
-        int64_t id = 0;
-        st = skinq_store_add(ctx, store, &e, &id);
         if (st == SKINQ_OK)
+            st = add_one(ctx, store, an, &o, opts_text, in.v[i]);
+        if (st == SKINQ_OK) {
             added++;
-        cJSON_free(cal);
-        free(first.path);
-        skinq_analysis_free(&a);
+            if (opt_skip_existing && push_path(&have.shas, sha)) /* a copy later in this batch */
+                st = SKINQ_E_NOMEM;
+        } else if (opt_keep_going && photo_failure(st)) { /* said, and on to the next photo */
+            if (progress)
+                fputc('\n', stderr);
+            cli_fail(ctx, st);
+            failed++;
+            st = SKINQ_OK;
+        }
     }
     if (progress)
         fputc('\n', stderr);
@@ -304,10 +364,15 @@ static int run_add(int argc, char **argv)
             fprintf(stderr, "skinq: %d of %d photos were stored before that\n", added, in.n);
     } else {
         if (!g_opts.quiet)
-            fprintf(stderr, "skinq: stored %d photo%s for %s/%s on %s in %s\n", added, added == 1 ? "" : "s",
-                    opt_subject, opt_site, opt_date, cli_store_path(opt_store));
-        rc = EXIT_OK;
+            fprintf(stderr, "skinq: stored %d photo%s for %s/%s on %s in %s%s%.0d%s%s%.0d%s\n", added,
+                    added == 1 ? "" : "s", opt_subject, opt_site, opt_date, cli_store_path(opt_store),
+                    skipped ? "; skipped " : "", skipped, skipped ? " already stored" : "",
+                    failed ? "; " : "", failed, failed ? " failed (above)" : "");
+        rc = failed ? EXIT_BAD_INPUT : EXIT_OK;
     }
+    for (int i = 0; i < have.shas.n; i++)
+        free(have.shas.v[i]);
+    free(have.shas.v);
 done:
     cJSON_free(opts_text);
     cJSON_Delete(opts);
@@ -512,12 +577,13 @@ const cli_command cmd_track = {
     "store sessions of a subject's sites and read them back",
     NULL,
     "track add --subject ID --site NAME --date YYYY-MM-DD [--label L] [--procedure TEXT]\n"
-    "          [--no-align] [analysis options as for analyze] IMAGE|DIR...\n"
+    "          [--no-align] [--keep-going] [--skip-existing] [analysis options] IMAGE|DIR...\n"
     "    analyse each photo (a folder: its .jpg/.png files) and store it, one transaction each;\n"
     "    photos after the site's first are registered onto it (ROI, mask and --ref are given in\n"
     "    the first photo's frame), or measured as they are when that fails (with a warning);\n"
-    "    the same photo (sha256) twice in one session is refused\n"
-    "track list [--subject ID]                      the stored sites\n"
+    "    the same photo (sha256) twice in one session is refused (--skip-existing: skipped);\n"
+    "    --keep-going reports a photo that fails and stores the rest (exit 3 at the end)\n"
+    "track list [--subject ID] [--site NAME]        the stored sites\n"
     "track show --subject ID [--site NAME]          timeline: date, day, headline metrics\n"
     "track export --csv|--json [--subject ID] [--site NAME]\n"
     "    tidy rows: subject, site, date, day, metric, value, unit, image, sha256\n"
