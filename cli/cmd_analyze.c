@@ -10,7 +10,7 @@
 #include "out.h"
 
 static const char *opt_maps, *opt_save_mask;
-static int opt_json, opt_csv;
+static int opt_json, opt_csv, opt_keep_going;
 
 static const cli_option analyze_options[] = {
     CLI_ANALYSIS_OPTIONS,
@@ -19,6 +19,8 @@ static const cli_option analyze_options[] = {
      "write the ROI measured (255 inside) to check, edit or pass back with --mask (one image)"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     {"csv", 0, OPT_FLAG, &opt_csv, NULL, "CSV rows (image,metric,value,unit) on stdout"},
+    {"keep-going", 0, OPT_FLAG, &opt_keep_going, NULL,
+     "an image that fails is reported, the others written (exit 3 at the end)"},
     CLI_OPTIONS_END,
 };
 
@@ -136,14 +138,25 @@ static int run(const cli_command *self, int argc, char **argv)
     if (st == SKINQ_OK) /* one analyser for every photo: the texture plan is made once */
         st = skinq_analyzer_new(ctx, &o, &an);
     /* every header is checked before any work, and every image analysed before anything is
-     * printed: a bad file leaves stdout empty */
+     * printed: a bad file leaves stdout empty. With --keep-going a bad image is reported on its
+     * line and left out, and the others are written. */
+    char *bad = calloc((size_t)n, 1);
+    int failed = 0;
+    if (!bad)
+        st = SKINQ_E_NOMEM;
     for (int i = 0; st == SKINQ_OK && i < n; i++) {
         skinq_image_header hdr;
         st = skinq_image_probe(ctx, argv[first + i], &hdr);
+        if (st != SKINQ_OK && opt_keep_going && st != SKINQ_E_NOMEM && st != SKINQ_E_INTERNAL) {
+            cli_fail(ctx, st);
+            bad[i] = 1, failed++, st = SKINQ_OK;
+        }
     }
     int done = 0, oom = 0;
     char *dir = NULL;
     for (; st == SKINQ_OK && done < n; done++) {
+        if (bad[done])
+            continue;
         const char *d = maps_dir_for(&dir, argv[first + done], done, n, &oom);
         if (oom) {
             st = SKINQ_E_NOMEM;
@@ -151,14 +164,22 @@ static int run(const cli_command *self, int argc, char **argv)
         }
         skinq_analyzer_set_maps_dir(an, d);
         st = skinq_analyzer_file(an, argv[first + done], &res[done]);
+        if (st != SKINQ_OK && opt_keep_going && st != SKINQ_E_NOMEM && st != SKINQ_E_INTERNAL) {
+            cli_fail(ctx, st);
+            bad[done] = 1, failed++, st = SKINQ_OK;
+        }
     }
     if (an)
         skinq_analyzer_set_maps_dir(an, NULL); /* dir is freed below */
     if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
+    } else if (failed == n) { /* --keep-going, and nothing to write */
+        rc = EXIT_OK;
     } else if (opt_json) {
         cJSON *doc = n == 1 ? NULL : cJSON_CreateArray();
         for (int i = 0; i < n; i++) {
+            if (bad[i])
+                continue;
             o.maps.dir = maps_dir_for(&dir, argv[first + i], i, n, &oom);
             cJSON *one = oom ? NULL : out_analysis_json(res[i], &o);
             if (!one) {
@@ -177,14 +198,25 @@ static int run(const cli_command *self, int argc, char **argv)
                           stderr),
                     EXIT_INTERNAL);
     } else {
-        for (int i = 0; i < n; i++) {
+        for (int i = 0, header = 1; i < n; i++) {
+            if (bad[i])
+                continue;
             if (opt_csv)
-                out_metrics_csv(stdout, res[i]->path, &res[i]->metrics, i == 0);
+                out_metrics_csv(stdout, res[i]->path, &res[i]->metrics, header);
             else
                 print_text(res[i], &o);
+            header = 0;
         }
         rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
     }
+    if (rc == EXIT_OK && failed) {
+        if (failed == n)
+            fprintf(stderr, "skinq: no image could be analysed (above)\n");
+        else
+            fprintf(stderr, "skinq: %d of %d images failed (above); the others are written\n", failed, n);
+        rc = EXIT_BAD_INPUT;
+    }
+    free(bad);
     free(dir);
     o.maps.dir = NULL;
     for (int i = 0; res && i < n; i++)

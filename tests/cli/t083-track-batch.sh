@@ -3,7 +3,8 @@
 # options it stops at the first failure (the photos before it stay, each stored whole); with
 # --keep-going the bad file is reported on one line, the rest stored, exit 3; with
 # --skip-existing a photo already in the session (same sha256, whatever its name) is skipped and
-# said once (a copy of a photo new in the same batch too); nothing is stored twice and a rerun with both options stores nothing more.
+# said once (a copy of a photo new in the same batch too); nothing is stored twice and a rerun
+# with both options stores nothing more. analyze --keep-going writes what it can.
 . "$(dirname "$0")/lib.sh"
 
 run "$SKINQ" synth --kind healing-series --out "$T/hs" --width 320 --height 240 --seed 2 -q
@@ -46,4 +47,16 @@ run "$SKINQ" "${ADD[@]}" --keep-going "$T/in"
 expect_rc 3 "--keep-going without --skip-existing: duplicates are failures, reported"
 [ "$(grep -c "already stored" "$T/err")" -ge 5 ] && ok || bad "each duplicate reported: $(cat "$T/err")"
 [ "$(count)" = 3 ] && ok || bad "still 3: $(count)"
+# analyze A B C --keep-going: the rows it can, the bad one reported, exit 3; without it, nothing
+run "$SKINQ" analyze "$T/in/a-day00.jpg" "$T/in/c-broken.jpg" "$T/in/d-day01.jpg" --no-texture --csv
+expect_rc 3 "analyze: a broken file among three"
+[ ! -s "$T/out" ] && ok || bad "analyze without --keep-going writes nothing"
+run "$SKINQ" analyze "$T/in/a-day00.jpg" "$T/in/c-broken.jpg" "$T/in/d-day01.jpg" --no-texture --csv --keep-going
+expect_rc 3 "analyze --keep-going"
+if [ "$(cut -d, -f1 "$T/out" | sort -u | grep -c day0)" = 2 ] && [ "$(grep -c '^image,' "$T/out")" = 1 ] \
+   && grep -q "c-broken.jpg" "$T/err" && grep -q "1 of 3 images failed" "$T/err"; then ok; else
+  bad "analyze --keep-going: two images' rows under one header, the broken one reported"; fi
+run "$SKINQ" analyze "$T/in/a-day00.jpg" "$T/in/c-broken.jpg" --no-texture --json --keep-going
+expect_rc 3 "analyze --keep-going --json"
+expect_json_path 0.image.path "$T/in/a-day00.jpg"
 finish
