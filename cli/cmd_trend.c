@@ -9,16 +9,19 @@
 #include "out.h"
 
 static const char *opt_subject, *opt_site, *opt_metric, *opt_store, *opt_model;
-static int opt_json;
-static double opt_from_day = -1, opt_mdc = NAN;
+static int opt_json, opt_cycle;
+static double opt_from_day = NAN, opt_to_day = NAN, opt_mdc = NAN;
 
 static const cli_option trend_options[] = {
     {"subject", 0, OPT_STRING, &opt_subject, "ID", "subject (required)"},
     {"site", 0, OPT_STRING, &opt_site, "NAME", "site (required)"},
     {"metric", 0, OPT_STRING, &opt_metric, "KEY", "metric path, e.g. color.a.mean (required)"},
     {"model", 0, OPT_STRING, &opt_model, "M", "exponential (default) or two-phase (needs >= 6 points)"},
+    {"cycle", 0, OPT_INT, &opt_cycle, "N", "only the N-th procedure's cycle (default: every cycle)",
+     CLI_IN(1, SKINQ_COURSE_MAX_CYCLES)},
     {"from-day", 0, OPT_DOUBLE, &opt_from_day, "D",
-     "fit only sessions from day D on (default: after a day-0 baseline, see below)", CLI_GE(0)},
+     "override: one fit over the sessions from course day D on (days from the first procedure)"},
+    {"to-day", 0, OPT_DOUBLE, &opt_to_day, "D", "override: ... up to course day D"},
     {"mdc", 0, OPT_DOUBLE, &opt_mdc, "V",
      "the metric's minimal detectable change (MDC95, in its unit, e.g. from skinq repeat) the fit's total "
      "change must exceed (default: the registry's, 'skinq metrics')",
@@ -28,13 +31,12 @@ static const cli_option trend_options[] = {
     CLI_OPTIONS_END,
 };
 
+/* The metric's series, as the store's timeline gives it. */
 struct series {
     int n, cap;
-    double *day, *value;
-    char (*date)[11];
+    skinq_course_point *p;
     char *unit; /* allocated: a stored string has no length limit */
-    int nan_skipped, before_skipped, baseline;
-    double from_day;
+    int nan_skipped, oom;
 };
 
 static int add_point(void *user, const skinq_store_row *r)
@@ -44,38 +46,37 @@ static int add_point(void *user, const skinq_store_row *r)
         s->nan_skipped++;
         return 0;
     }
-    if (r->day == 0 && r->procedure && r->procedure[0] && s->from_day < 0)
-        s->baseline = 1; /* treated right after this photo: the decay starts at the next session */
-    if (r->day < s->from_day || (s->baseline && r->day == 0)) {
-        s->before_skipped++;
-        return 0;
-    }
     if (s->n == s->cap) {
         int cap = s->cap ? 2 * s->cap : 32;
-        double *d = realloc(s->day, (size_t)cap * sizeof *d),
-               *v = d ? realloc(s->value, (size_t)cap * sizeof *v) : NULL;
-        char(*dt)[11] = v ? realloc(s->date, (size_t)cap * sizeof *dt) : NULL;
-        if (d)
-            s->day = d;
-        if (v)
-            s->value = v;
-        if (!dt)
-            return 1;
-        s->date = dt;
+        skinq_course_point *p = realloc(s->p, (size_t)cap * sizeof *p);
+        if (!p)
+            return s->oom = 1;
+        s->p = p;
         s->cap = cap;
     }
-    s->day[s->n] = r->day;
-    s->value[s->n] = r->value;
-    snprintf(s->date[s->n], 11, "%s", r->date);
+    skinq_course_point *q = &s->p[s->n];
+    *q = (skinq_course_point){r->day, r->cycle_day, r->value, r->cycle, r->session_id, "", "", NULL};
+    snprintf(q->date, sizeof q->date, "%s", r->date);
+    snprintf(q->time, sizeof q->time, "%s", r->time);
+    if (!(q->procedure = strdup(r->procedure)))
+        return s->oom = 1;
+    s->n++;
     if (!s->unit || strcmp(s->unit, r->unit) != 0) {
         char *u = strdup(r->unit);
         if (!u)
-            return 1;
+            return s->oom = 1;
         free(s->unit);
         s->unit = u;
     }
-    s->n++;
     return 0;
+}
+
+static void series_free(struct series *s)
+{
+    for (int i = 0; i < s->n; i++)
+        free((char *)s->p[i].procedure);
+    free(s->p);
+    free(s->unit);
 }
 
 static cJSON *fit_json(const skinq_fit *f, const skinq_fit_verdict *v, double mdc)
@@ -147,20 +148,189 @@ static void print_fit(const skinq_fit *f, const skinq_fit_verdict *v)
 }
 
 /* The MDC the fit's total change must exceed when --mdc is not given: the site's own (its repeat
- * photos) when the store has one, else the registry's default at the first fitted value, for
- * colour-normalised photos or raw ones as the site's were taken. */
+ * photos) when the store has one, else the registry's default at the baseline (or the first value),
+ * for colour-normalised photos or raw ones as the site's were taken. */
 static skinq_status trend_mdc(skinq_ctx *ctx, skinq_store *store, const struct series *s, double *mdc)
 {
     skinq_site_changes *c = NULL;
     skinq_status st = skinq_store_site_changes(ctx, store, opt_subject, opt_site, &c);
     if (st != SKINQ_OK)
         return st;
-    *mdc = skinq_metric_default_mdc(opt_metric, s->unit, s->value[0], c->normalised);
+    double at = s->p[0].value;
+    for (int i = 0; i < s->n; i++)
+        if (s->p[i].cycle == 0 && s->p[s->n - 1].cycle > 0) {
+            at = s->p[i].value; /* the baseline's level */
+            break;
+        }
+    *mdc = skinq_metric_default_mdc(opt_metric, s->unit, at, c->normalised);
     for (size_t i = 0; i < c->count; i++)
         if (!strcmp(c->items[i].def->pattern, opt_metric) && c->items[i].mdc_site)
             *mdc = c->items[i].mdc95;
     skinq_site_changes_free(&c);
     return SKINQ_OK;
+}
+
+/* "2026-01-05" or "2026-01-05 10:30" */
+static const char *when(const skinq_course_point *p, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s%.5s", p->date, p->time[0] ? " " : "", p->time);
+    return buf;
+}
+
+static void print_points(const struct series *s, int first, int count)
+{
+    char w[32];
+    for (int i = first; i < first + count; i++)
+        printf("    %-16s %7.4g %9.4g  %12.4g\n", when(&s->p[i], w, sizeof w), s->p[i].day, s->p[i].cycle_day,
+               s->p[i].value);
+}
+
+static void print_course(const struct series *s, const skinq_course *co)
+{
+    char a[32], b[32], c[32];
+    printf("%s  %s/%s  (%d points, %d procedure%s)  %s\n", opt_metric, opt_subject, opt_site, s->n,
+           co->procedures, co->procedures == 1 ? "" : "s", s->unit);
+    printf("  days count from the %s\n", co->procedures
+                                             ? "first procedure session (the baseline's are negative)"
+                                             : "first session (no procedure is marked)");
+    if (co->procedures && co->baseline_n) {
+        printf("\n  baseline: %d value%s before the first procedure, mean %s, SD %s\n", co->baseline_n,
+               co->baseline_n == 1 ? "" : "s", out_num(a, sizeof a, "%.4g", co->baseline_mean),
+               out_num(b, sizeof b, "%.2g", co->baseline_sd));
+        printf("    %-16s %7s %9s  %12s\n", "date", "day", "cycle day", s->unit);
+        for (int i = 0; i < s->n && s->p[i].cycle == 0; i++)
+            print_points(s, i, 1);
+    } else if (co->procedures) {
+        printf("\n  no baseline: no session before the first procedure\n");
+    }
+    for (int k = 0; k < co->ncycles; k++) {
+        const skinq_course_cycle *cy = &co->cycles[k];
+        if (co->window)
+            printf("\n  sessions from course day %s to %s (--from-day/--to-day):\n",
+                   out_num(a, sizeof a, "%g", opt_from_day), out_num(b, sizeof b, "%g", opt_to_day));
+        else if (cy->cycle > 0)
+            printf("\n  cycle %d: procedure '%s' on %s\n", cy->cycle, cy->procedure, cy->date);
+        else
+            printf("\n  every session:\n");
+        printf("    %-16s %7s %9s  %12s\n", "date", "day", "cycle day", s->unit);
+        print_points(s, cy->first, cy->count);
+        if (cy->fit_status != SKINQ_OK)
+            printf("\n    no fit: %s\n", cy->fit_error);
+        else
+            print_fit(&cy->fit, &cy->verdict);
+        if (cy->fit_status == SKINQ_OK)
+            printf("  linear trend %s %s per week (± %s)\n", out_num(a, sizeof a, "%.4g", cy->slope_per_week),
+                   s->unit, out_num(b, sizeof b, "%.2g", cy->slope_se_per_week));
+        if (!isnan(cy->excess_left_pct))
+            printf("    excess over the baseline left at the cycle's end (day %s): %s %% of the first "
+                   "session's\n",
+                   out_num(a, sizeof a, "%.3g", cy->end_day),
+                   out_num(b, sizeof b, "%.3g", cy->excess_left_pct));
+    }
+    if (co->procedures && co->baseline_n && co->ncycles > 0 && !co->window) {
+        char n[5][32];
+        printf(
+            "\n  course: baseline %s, end of cycle %d %s (%s, %s %%); the line through the baseline and the "
+            "cycles' ends: %s %s per week (± %s)\n",
+            out_num(n[0], 32, "%.4g", co->baseline_mean), co->cycles[co->ncycles - 1].cycle,
+            out_num(n[1], 32, "%.4g", co->cycles[co->ncycles - 1].end),
+            out_num(n[2], 32, "%+.3g", co->end_change), out_num(n[3], 32, "%+.3g", co->end_change_pct),
+            out_num(n[4], 32, "%.3g", co->slope_per_week), s->unit,
+            out_num(c, sizeof c, "%.2g", co->slope_se_per_week));
+    }
+}
+
+static cJSON *course_json(const struct series *s, const skinq_course *co, double mdc)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
+    cJSON_AddStringToObject(doc, "metric", opt_metric);
+    cJSON_AddStringToObject(doc, "unit", s->unit);
+    cJSON_AddStringToObject(doc, "subject", opt_subject);
+    cJSON_AddStringToObject(doc, "site", opt_site);
+    cJSON_AddNumberToObject(doc, "procedures", co->procedures);
+    cJSON_AddStringToObject(doc, "days",
+                            co->procedures ? "from the first procedure session (baseline negative)"
+                                           : "from the first session (no procedure marked)");
+    if (!isnan(opt_from_day))
+        cJSON_AddNumberToObject(doc, "from_day", opt_from_day);
+    if (!isnan(opt_to_day))
+        cJSON_AddNumberToObject(doc, "to_day", opt_to_day);
+    cJSON *pts = cJSON_AddArrayToObject(doc, "points");
+    for (int i = 0; i < s->n; i++) {
+        const skinq_course_point *q = &s->p[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "date", q->date);
+        if (q->time[0])
+            cJSON_AddStringToObject(o, "time", q->time);
+        cJSON_AddNumberToObject(o, "session", (double)q->session_id);
+        cJSON_AddNumberToObject(o, "day", q->day);
+        cJSON_AddNumberToObject(o, "cycle", q->cycle);
+        cJSON_AddNumberToObject(o, "cycle_day", q->cycle_day);
+        out_add_number(o, "value", q->value);
+        cJSON_AddItemToArray(pts, o);
+    }
+    if (co->procedures) {
+        cJSON *b = cJSON_AddObjectToObject(doc, "baseline");
+        cJSON_AddNumberToObject(b, "n", co->baseline_n);
+        out_add_number(b, "mean", co->baseline_mean);
+        out_add_number(b, "sd", co->baseline_sd);
+    } else {
+        cJSON_AddNullToObject(doc, "baseline");
+    }
+    cJSON *cys = cJSON_AddArrayToObject(doc, "cycles");
+    for (int k = 0; k < co->ncycles; k++) {
+        const skinq_course_cycle *cy = &co->cycles[k];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "cycle", cy->cycle);
+        cJSON_AddStringToObject(o, "date", cy->date);
+        if (cy->cycle > 0)
+            cJSON_AddStringToObject(o, "procedure", cy->procedure);
+        cJSON_AddNumberToObject(o, "n", cy->count);
+        if (cy->fit_status == SKINQ_OK) {
+            cJSON_AddItemToObject(o, "fit", fit_json(&cy->fit, &cy->verdict, mdc));
+        } else {
+            cJSON_AddNullToObject(o, "fit");
+            cJSON_AddStringToObject(o, "no_fit", cy->fit_error);
+        }
+        cJSON *lin = cJSON_AddObjectToObject(o, "linear");
+        out_add_number(lin, "slope_per_week", cy->slope_per_week);
+        out_add_number(lin, "stderr_per_week", cy->slope_se_per_week);
+        out_add_number(o, "peak", cy->peak);
+        out_add_number(o, "end", cy->end);
+        cJSON_AddNumberToObject(o, "end_day", cy->end_day);
+        out_add_number(o, "excess_left_pct", cy->excess_left_pct);
+        cJSON_AddItemToArray(cys, o);
+    }
+    if (co->ncycles == 1 && co->cycles[0].fit_status == SKINQ_OK) { /* the one fit, also where it was */
+        cJSON_AddItemToObject(doc, "fit", fit_json(&co->cycles[0].fit, &co->cycles[0].verdict, mdc));
+        cJSON_AddItemToObject(doc, "linear",
+                              cJSON_Duplicate(cJSON_GetObjectItem(cJSON_GetArrayItem(cys, 0), "linear"), 1));
+    }
+    cJSON *c = cJSON_AddObjectToObject(doc, "course");
+    out_add_number(c, "slope_per_week", co->slope_per_week);
+    out_add_number(c, "stderr_per_week", co->slope_se_per_week);
+    out_add_number(c, "end_change", co->end_change);
+    out_add_number(c, "end_change_pct", co->end_change_pct);
+    return doc;
+}
+
+/* An unknown --metric: the registry's keys that share its first part (else every headline key). */
+static int unknown_metric(const cli_command *self)
+{
+    const skinq_metric_def *defs;
+    size_t n = skinq_metric_defs(&defs), len = 0, family = strcspn(opt_metric, ".");
+    char list[2048] = "";
+    for (int pass = 0; pass < 2 && !len; pass++)
+        for (size_t i = 0; i < n; i++) {
+            const char *p = defs[i].pattern;
+            int same = strncmp(p, opt_metric, family) == 0 && p[family] == '.';
+            if ((pass == 0 ? !same : !defs[i].headline) || len + strlen(p) + 3 >= sizeof list)
+                continue;
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", p);
+        }
+    return cli_usage_error(self, "unknown metric '%s'; valid keys: %s ('skinq metrics' lists every one)",
+                           opt_metric, list);
 }
 
 static int run(const cli_command *self, int argc, char **argv)
@@ -171,12 +341,20 @@ static int run(const cli_command *self, int argc, char **argv)
     if (!opt_subject || !opt_site || !opt_metric)
         return cli_usage_error(self, "--subject, --site and --metric are required");
     if (!skinq_metric_find(opt_metric))
-        return cli_usage_error(self, "unknown metric '%s' ('skinq metrics' lists them)", opt_metric);
-    int two_phase = 0;
+        return unknown_metric(self);
+    skinq_course_options co_opts;
+    skinq_course_default_options(&co_opts);
     if (opt_model && strcmp(opt_model, "two-phase") == 0)
-        two_phase = 1;
+        co_opts.model = SKINQ_COURSE_TWO_PHASE;
     else if (opt_model && strcmp(opt_model, "exponential") != 0)
         return cli_usage_error(self, "--model takes exponential or two-phase, not '%s'", opt_model);
+    if (opt_cycle && (!isnan(opt_from_day) || !isnan(opt_to_day)))
+        return cli_usage_error(self, "--cycle and --from-day/--to-day exclude each other");
+    if (opt_from_day > opt_to_day)
+        return cli_usage_error(self, "--from-day is after --to-day");
+    co_opts.cycle = opt_cycle;
+    co_opts.from_day = opt_from_day;
+    co_opts.to_day = opt_to_day;
 
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)
@@ -184,9 +362,7 @@ static int run(const cli_command *self, int argc, char **argv)
     const char *path = cli_store_path(opt_store);
     skinq_store *store = NULL;
     struct series s = {0};
-    s.from_day = opt_from_day;
-    skinq_fit fit;
-    double slope = NAN, icpt, se_slope = NAN;
+    skinq_course *co = NULL;
     if (!cli_store_exists(path)) {
         skinq_ctx_close(&ctx);
         return EXIT_STORE;
@@ -194,70 +370,32 @@ static int run(const cli_command *self, int argc, char **argv)
     skinq_status st = skinq_store_open_readonly(ctx, path, &store);
     if (st == SKINQ_OK)
         st = skinq_store_query(ctx, store, opt_subject, opt_site, opt_metric, add_point, &s);
+    if (st == SKINQ_OK && s.oom)
+        st = SKINQ_E_NOMEM;
     if (st == SKINQ_OK && s.n == 0) {
         char known[1100];
         cli_store_known(ctx, store, opt_subject, opt_site, known, sizeof known);
         fprintf(stderr, "skinq: no values of '%s' stored for %s/%s in '%s'%s\n", opt_metric, opt_subject,
                 opt_site, path, known);
-        skinq_store_close(&store);
-        skinq_ctx_close(&ctx);
-        return EXIT_IMPOSSIBLE;
+        rc = EXIT_IMPOSSIBLE;
+        goto done;
     }
+    co_opts.mdc95 = opt_mdc;
+    if (st == SKINQ_OK && isnan(opt_mdc))
+        st = trend_mdc(ctx, store, &s, &co_opts.mdc95);
     if (st == SKINQ_OK)
-        st = two_phase ? skinq_fit_two_phase(ctx, s.day, s.value, s.n, &fit)
-                       : skinq_fit_exponential(ctx, s.day, s.value, s.n, &fit);
-    skinq_fit_verdict verdict;
-    double mdc = opt_mdc;
-    if (st == SKINQ_OK && isnan(mdc))
-        st = trend_mdc(ctx, store, &s, &mdc);
-    if (st == SKINQ_OK) {
-        skinq_fit_judge(&fit, s.day, s.value, s.n, mdc, &verdict);
-        skinq_fit_linear(ctx, s.day, s.value, s.n, &slope, &icpt, &se_slope);
-    }
-    if (st != SKINQ_OK) {
+        st = skinq_course_analyse(ctx, s.p, s.n, &co_opts, &co);
+    if (st != SKINQ_OK)
         rc = cli_fail(ctx, st);
-    } else if (opt_json) {
-        cJSON *doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
-        cJSON_AddStringToObject(doc, "metric", opt_metric);
-        cJSON_AddStringToObject(doc, "unit", s.unit);
-        cJSON_AddStringToObject(doc, "subject", opt_subject);
-        cJSON_AddStringToObject(doc, "site", opt_site);
-        if (opt_from_day >= 0)
-            cJSON_AddNumberToObject(doc, "from_day", opt_from_day);
-        if (s.baseline)
-            cJSON_AddStringToObject(
-                doc, "baseline", "the day-0 session carries a procedure note: fitted from the next session");
-        cJSON *pts = cJSON_AddArrayToObject(doc, "points");
-        for (int i = 0; i < s.n; i++) {
-            cJSON *p = cJSON_CreateObject();
-            cJSON_AddStringToObject(p, "date", s.date[i]);
-            cJSON_AddNumberToObject(p, "day", s.day[i]);
-            out_add_number(p, "value", s.value[i]);
-            cJSON_AddItemToArray(pts, p);
-        }
-        cJSON_AddItemToObject(doc, "fit", fit_json(&fit, &verdict, mdc));
-        cJSON *lin = cJSON_AddObjectToObject(doc, "linear");
-        out_add_number(lin, "slope_per_week", 7 * slope);
-        out_add_number(lin, "stderr_per_week", 7 * se_slope);
-        rc = out_json(doc);
-    } else {
-        if (s.baseline)
-            printf("(day 0 is the pre-treatment baseline: the fit starts at the next session)\n");
-        printf("%s  %s/%s  (%d points)\n\n  %-10s %6s  %12s\n", opt_metric, opt_subject, opt_site, s.n,
-               "date", "day", s.unit);
-        for (int i = 0; i < s.n; i++)
-            printf("  %-10s %6.0f  %12.4g\n", s.date[i], s.day[i], s.value[i]);
-        print_fit(&fit, &verdict);
-        char a[32], b[32];
-        printf("  linear trend %s %s per week (± %s)\n", out_num(a, sizeof a, "%.4g", 7 * slope), s.unit,
-               out_num(b, sizeof b, "%.2g", 7 * se_slope));
+    else if (opt_json)
+        rc = out_json(course_json(&s, co, co_opts.mdc95));
+    else {
+        print_course(&s, co);
         rc = EXIT_OK;
     }
-    free(s.day);
-    free(s.value);
-    free(s.date);
-    free(s.unit);
+done:
+    skinq_course_free(&co);
+    series_free(&s);
     skinq_store_close(&store);
     skinq_ctx_close(&ctx);
     return rc;
@@ -266,14 +404,20 @@ static int run(const cli_command *self, int argc, char **argv)
 const cli_command cmd_trend = {
     "trend",
     run,
-    "trend --subject ID --site NAME --metric KEY [--model exponential|two-phase] [--mdc V] [--json]",
-    "fit a healing curve to one metric of a tracked site",
+    "trend --subject ID --site NAME --metric KEY [--cycle N] [--model exponential|two-phase] [--mdc V] "
+    "[--json]",
+    "fit each treatment cycle's healing curve to one metric of a tracked site",
     trend_options,
-    "The exponential model is y(t) = y_inf + (y0 - y_inf)·exp(-t/tau); two-phase is\n"
-    "y(t) = y_inf + a·exp(-t/tau_fast) + b·exp(-t/tau_slow) (fast acute decay plus slow remodelling).\n"
+    "The course: sessions before the first procedure (track add --procedure marks the session right\n"
+    "after one) are the baseline, each procedure starts a cycle that lasts until the next one. Days\n"
+    "count from the first procedure (baseline negative), cycle days from the cycle's own procedure.\n"
+    "Each cycle is fitted from its procedure session: the exponential y(t) = y_inf + (y0 - "
+    "y_inf)·exp(-t/tau)\n"
+    "or two-phase y(t) = y_inf + a·exp(-t/tau_fast) + b·exp(-t/tau_slow); with it the baseline's mean\n"
+    "and SD, the share of each cycle's excess left at its end, and the line through the baseline and\n"
+    "the cycles' ends (the slow trend). No procedure marked: one fit over every session.\n"
     "A fit is shown only when it is a finding: enough points, converged, tau within 0.1 d and 10x the\n"
     "span, amplitudes within 3x the data's range, SE(tau) <= tau/2, r² >= 0.8, the total change above\n"
     "the MDC95 (--mdc, else the registry's); otherwise it says `no reliable trend` and why.\n"
-    "Fewer than 3 points (6 for two-phase): exit 4. When the first session carries a procedure note\n"
-    "(track add --procedure), it is the pre-treatment baseline and the fit starts at the next one.",
+    "No window with 3 points (6 for two-phase): exit 4. The report applies the same rule.",
 };

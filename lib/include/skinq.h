@@ -1620,6 +1620,86 @@ int skinq_fit_judge(const skinq_fit *f, const double *t, const double *y, int n,
 skinq_status skinq_fit_linear(skinq_ctx *ctx, const double *t, const double *y, int n, double *slope_per_day,
                               double *intercept, double *se_slope);
 
+/*
+ * A treatment course (skinq_course_analyse()): one metric's series at a site read the way a course
+ * runs. Sessions before the first procedure are the baseline; each procedure session starts a cycle
+ * that lasts until the next one; each cycle's acute response is fitted from its procedure session
+ * (cycle day 0, the photo right after the procedure) to its last session; the slow trend runs
+ * through the baseline and the cycles' ends. `skinq trend` and the report both use it.
+ */
+#define SKINQ_COURSE_MAX_CYCLES 64
+
+/** One value of the series (from skinq_store_row: day, cycle, cycle_day, session_id, date, time). */
+typedef struct skinq_course_point {
+    double day, cycle_day, value;
+    int cycle;
+    int64_t session_id;
+    char date[11], time[9];
+    const char *procedure; /**< the session's note ("" when none); the caller's */
+} skinq_course_point;
+
+/** The model fitted to each window; auto: two-phase where it is a finding (skinq_fit_judge), else the
+ * exponential (the report's choice). */
+typedef enum {
+    SKINQ_COURSE_EXPONENTIAL = 0,
+    SKINQ_COURSE_TWO_PHASE = 1,
+    SKINQ_COURSE_AUTO = 2
+} skinq_course_model;
+
+typedef struct skinq_course_options {
+    int model;               /**< a skinq_course_model */
+    int cycle;               /**< 0: every cycle; k: only the k-th */
+    double from_day, to_day; /**< NaN: unset; either set: one fit over the course days in [from, to]
+                                  (the days on the x axis), cycles ignored */
+    double mdc95;            /**< the metric's MDC95 (absolute), NaN when unknown */
+} skinq_course_options;
+
+void skinq_course_default_options(skinq_course_options *o);
+
+/** One fitted window: a cycle (or, without procedures or with --from/--to days, every session). */
+typedef struct skinq_course_cycle {
+    int cycle;               /**< k for the k-th procedure's cycle; 0: a window that is not a cycle */
+    int first, count;        /**< its points: [first, first + count) of the input (and of t, y) */
+    char date[11];           /**< the date of its first session (the procedure's) */
+    char procedure[128];     /**< the procedure note (truncated for display) */
+    skinq_status fit_status; /**< SKINQ_OK, or why there is no fit (SKINQ_E_TOO_FEW ...) */
+    char fit_error[160];     /**< the reason when fit_status is not SKINQ_OK */
+    skinq_fit fit;           /**< t = cycle days (course days for a window) */
+    skinq_fit_verdict verdict;
+    double slope_per_week, slope_se_per_week; /**< least-squares line through its points (NaN: no fit) */
+    double peak, end;                         /**< session means at its first and last session */
+    double end_day;                           /**< course day of its last session */
+    double excess_left_pct; /**< 100·(end − baseline)/(peak − baseline): the share of the cycle's excess
+                                 still there at its end; NaN without a baseline or when the peak's excess
+                                 is below the MDC (nothing to return from) */
+} skinq_course_cycle;
+
+typedef struct skinq_course {
+    int procedures;                    /**< cycles in the series (procedure sessions) */
+    int window;                        /**< 1: from/to days gave one window */
+    int baseline_n;                    /**< values before the first procedure (0 without procedures) */
+    double baseline_mean, baseline_sd; /**< NaN when none (sd: fewer than 2) */
+    skinq_course_cycle *cycles;        /**< the fitted windows, in time order */
+    int ncycles;
+    double *t, *y;                            /**< per input point: its time in its window's fit, its value */
+    double slope_per_week, slope_se_per_week; /**< the line through baseline mean and cycle ends; NaN
+                                                   with fewer than 2 of them */
+    double end_change, end_change_pct; /**< last cycle's end − baseline mean (and in % of |baseline|) */
+    skinq_allocator alloc;             /**< (internal) */
+} skinq_course;
+
+/**
+ * Read a course from n points ordered by day (skinq_store_query() order).
+ * @return SKINQ_OK when some window has a fit (a cycle with too few points carries its own fit_status);
+ *         else the first window's fit error (SKINQ_E_TOO_FEW: too few points, or no window at all, e.g.
+ *         --cycle beyond the procedures); SKINQ_E_INVALID; SKINQ_E_NOMEM.
+ */
+skinq_status skinq_course_analyse(skinq_ctx *ctx, const skinq_course_point *p, int n,
+                                  const skinq_course_options *o, skinq_course **out);
+
+/** Free; NULL-safe; sets *c to NULL. */
+void skinq_course_free(skinq_course **c);
+
 /** The session store: SQLite (WAL, foreign keys, one transaction per add, busy timeout). */
 typedef struct skinq_store skinq_store; /* opaque */
 
@@ -1649,11 +1729,13 @@ int skinq_store_schema_version(void);
 /** One image's analysis to record (strings are copied; NULL optional fields are allowed). */
 typedef struct skinq_store_entry {
     const char *subject, *site; /**< required; created on first use */
-    const char *date;           /**< required, YYYY-MM-DD (a real calendar date) */
-    const char *label;          /**< optional session label ("" = none) */
-    const char *procedure;      /**< optional procedure note */
-    const char *image_path;     /**< required */
-    const char *sha256;         /**< required, 64 hex digits */
+    const char *date;       /**< required: YYYY-MM-DD (a real calendar date), optionally with a time of day,
+                                 YYYY-MM-DDTHH:MM[:SS]; a session is (site, date, time, label) */
+    const char *label;      /**< optional session label ("" = none) */
+    const char *procedure;  /**< optional: a procedure was done at this session (the photo right
+                                 after it); it starts a cycle (skinq_store_row.cycle) */
+    const char *image_path; /**< required */
+    const char *sha256;     /**< required, 64 hex digits */
     int width, height;
     const char *role;              /**< "photo" when NULL */
     double px_per_mm;              /**< > 0 sets the site's scale when it has none yet */
@@ -1674,12 +1756,24 @@ skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_e
 /** One stored measurement, as the query callbacks see it (strings valid during the call). */
 typedef struct skinq_store_row {
     const char *subject, *site, *date, *label, *image_path, *sha256, *metric, *unit, *skinq_version;
-    double day;            /**< days since the site's first session */
+    double day;            /**< days from the site's first procedure session (baseline sessions
+                                negative; from its first session when none is marked) */
     double value;          /**< NaN when stored as null */
     double px_per_mm;      /**< the site's scale, NaN when unknown */
     const char *procedure; /**< the session's procedure note ("" when none) */
     const char *options;   /**< the analysis options that produced the value (JSON, "" when unknown) */
+    int64_t session_id;    /**< the session's id (track edit/remove --session) */
+    const char *time;      /**< the session's time of day HH:MM:SS, "" when only a date was given */
+    int cycle;             /**< 0: baseline (before the first procedure); k: after the k-th procedure */
+    double cycle_day;      /**< days from this cycle's procedure session (the baseline's: as day) */
 } skinq_store_row;
+
+/**
+ * Parse a session's when: "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]" (a space for the T is taken).
+ * date receives YYYY-MM-DD, time HH:MM:SS or "" when none was given.
+ * @return 1 when it is a real calendar date (1900-2999) and time of day, else 0.
+ */
+int skinq_store_parse_when(const char *when, char date[11], char time[9]);
 
 /**
  * Call fn for every measurement matching subject / site / metric (NULL = any), ordered by

@@ -42,25 +42,49 @@ void skinq_axis_label(char *buf, size_t n, double v, int digits)
     }
 }
 
-void skinq_svg_chart(FILE *f, const double *day, const double *value, int n, const skinq_fit *fit)
+/* The course day at which a window's fit has t = 0 (its procedure session; 0 for course days). */
+static double curve_origin(const skinq_course_point *p, const skinq_course *co, const skinq_course_cycle *c)
+{
+    return p[c->first].day - co->t[c->first];
+}
+
+#define CURVE_STEPS 60
+
+/* Window c's curve at CURVE_STEPS + 1 points over its days (x: course day); 0 when it has no
+ * reliable fit to draw. */
+static int curve(const skinq_course_point *p, const skinq_course *co, int c, double *x, double *y)
+{
+    const skinq_course_cycle *cy = &co->cycles[c];
+    if (cy->fit_status != SKINQ_OK || !cy->verdict.reliable)
+        return 0;
+    double t0 = curve_origin(p, co, cy), t1 = co->t[cy->first + cy->count - 1];
+    for (int k = 0; k <= CURVE_STEPS; k++) {
+        double t = t1 * k / CURVE_STEPS;
+        x[k] = t0 + t;
+        y[k] = skinq_fit_eval(&cy->fit, t);
+    }
+    return 1;
+}
+
+void skinq_svg_chart(FILE *f, const skinq_course_point *p, int n, const skinq_course *co)
 {
     const double W = 360, H = 150, L = 48, R = 10, T = 10, B = 26;
-    double dmax = 0, lo = INFINITY, hi = -INFINITY;
+    double dmin = 0, dmax = 0, lo = INFINITY, hi = -INFINITY;
     for (int i = 0; i < n; i++) {
-        dmax = day[i] > dmax ? day[i] : dmax;
-        lo = value[i] < lo ? value[i] : lo;
-        hi = value[i] > hi ? value[i] : hi;
+        dmin = p[i].day < dmin ? p[i].day : dmin;
+        dmax = p[i].day > dmax ? p[i].day : dmax;
+        lo = p[i].value < lo ? p[i].value : lo;
+        hi = p[i].value > hi ? p[i].value : hi;
     }
-    if (dmax <= 0)
-        dmax = 1;
-    if (fit)
-        for (int k = 0; k <= 60; k++) {
-            double y = skinq_fit_eval(fit, dmax * k / 60);
-            if (isfinite(y)) {
-                lo = y < lo ? y : lo;
-                hi = y > hi ? y : hi;
+    if (dmax <= dmin)
+        dmax = dmin + 1;
+    double cx[CURVE_STEPS + 1], cy[CURVE_STEPS + 1];
+    for (int c = 0; co && c < co->ncycles; c++)
+        for (int k = 0; curve(p, co, c, cx, cy) && k <= CURVE_STEPS; k++)
+            if (isfinite(cy[k])) {
+                lo = cy[k] < lo ? cy[k] : lo;
+                hi = cy[k] > hi ? cy[k] : hi;
             }
-        }
     if (!(hi > lo)) {
         hi += 0.5 + fabs(hi) * 0.05;
         lo -= 0.5 + fabs(lo) * 0.05;
@@ -80,27 +104,35 @@ void skinq_svg_chart(FILE *f, const double *day, const double *value, int n, con
         if (strlen(t2) > 7 || strlen(b2) > 7)
             break;
     }
-#define X(d) (L + (W - L - R) * (d) / dmax)
+#define X(d) (L + (W - L - R) * ((d)-dmin) / (dmax - dmin))
 #define Y(v) (T + (H - T - B) * (1 - ((v)-lo) / (hi - lo)))
     fprintf(f, "<svg width=\"%g\" height=\"%g\" viewBox=\"0 0 %g %g\" role=\"img\">", W, H, W, H);
     fprintf(f, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"#fafafa\" stroke=\"#ccc\"/>", L, T,
             W - L - R, H - T - B);
     fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax y\" text-anchor=\"end\">%s</text>", L - 4, T + 8, top);
     fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax y\" text-anchor=\"end\">%s</text>", L - 4, H - B, bottom);
-    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\">day 0</text>", L, H - 8);
+    fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\">day %.0f</text>", L, H - 8, dmin);
     fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" text-anchor=\"end\">day %.0f</text>", W - R, H - 8,
             dmax);
-    if (fit) {
-        fputs("<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\" points=\"", f);
-        for (int k = 0; k <= 60; k++) {
-            double t = dmax * k / 60, y = skinq_fit_eval(fit, t);
-            if (isfinite(y))
-                fprintf(f, "%.1f,%.1f ", X(t), Y(y));
+    for (int c = 0; co && c < co->ncycles; c++) /* each procedure, dashed */
+        if (co->cycles[c].cycle > 0) {
+            double x = X(curve_origin(p, co, &co->cycles[c]));
+            fprintf(f,
+                    "<line class=\"procedure\" x1=\"%.1f\" y1=\"%g\" x2=\"%.1f\" y2=\"%g\" stroke=\"#999\" "
+                    "stroke-dasharray=\"3,3\"/>",
+                    x, T, x, H - B);
         }
+    for (int c = 0; co && c < co->ncycles; c++) {
+        if (!curve(p, co, c, cx, cy))
+            continue;
+        fputs("<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\" points=\"", f);
+        for (int k = 0; k <= CURVE_STEPS; k++)
+            if (isfinite(cy[k]))
+                fprintf(f, "%.1f,%.1f ", X(cx[k]), Y(cy[k]));
         fputs("\"/>", f);
     }
     for (int i = 0; i < n; i++)
-        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#2c3e50\"/>", X(day[i]), Y(value[i]));
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#2c3e50\"/>", X(p[i].day), Y(p[i].value));
     fputs("</svg>", f);
 #undef X
 #undef Y

@@ -15,10 +15,11 @@
 void skinq_axis_label(char *buf, size_t n, double v, int digits);
 
 /**
- * An inline SVG chart of n points (day, value): the points, the y range's end labels, the day
- * axis, and the curve of `fit` (either model) when fit is not NULL (a reliable fit only: the
- * caller decides). Every number is written by this file; no text from the store reaches it.
+ * An inline SVG chart of a course's n points (course day, value): the points, the y range's end
+ * labels, the day axis (baseline days negative), a dashed line at each procedure, and the curve of
+ * every reliable fit of `co` (either model) over its window's days; co may be NULL (points only).
+ * Every number is written by this file; no text from the store reaches it.
  */
-void skinq_svg_chart(FILE *f, const double *day, const double *value, int n, const skinq_fit *fit);
+void skinq_svg_chart(FILE *f, const skinq_course_point *p, int n, const skinq_course *co);
 
 #endif

@@ -24,8 +24,14 @@ static int shown(const skinq_metric_def *d)
  * through report_html_text(), the one escaping writer. */
 struct series {
     int n, cap;
-    double *day, *value;
+    skinq_course_point *p; /* procedure: "" (the site's cycles hold the notes) */
     char *unit;
+};
+
+/* A procedure session (a cycle's start) as the store's timeline gives it. */
+struct cycle_note {
+    char date[11];
+    char *procedure;
 };
 
 struct site {
@@ -35,11 +41,12 @@ struct site {
     struct series s[MAX_DEFS]; /* by registry index; only shown() entries are filled */
     int sessions;
     char *last_date, *last_label; /* the session of the previous row (date and whole label) */
-    int baseline;                 /* the first session carries a procedure note: treatment came after it */
-    char *procedure;              /* that note */
-    char *versions;               /* skinq versions that made the values ("a, b") */
-    char *options;                /* the analysis options of the latest session */
-    skinq_site_changes *changes;  /* first → latest session, with MDCs and verdicts (lib/track) */
+    struct cycle_note cycles[SKINQ_COURSE_MAX_CYCLES]; /* its procedures, in time order */
+    int ncycles, baseline_sessions;
+    int64_t last_session;
+    char *versions;              /* skinq versions that made the values ("a, b") */
+    char *options;               /* the analysis options of the latest session */
+    skinq_site_changes *changes; /* first → latest session, with MDCs and verdicts (lib/track) */
 };
 
 /* The change of one metric at a site, or NULL. */
@@ -53,7 +60,7 @@ static const skinq_site_change *change_of(const struct site *st, const char *pat
 
 /* "first, latest, change (%), verdict" of a change as table cells (the verdict rule: lib/core/metric_defs.c).
  */
-static void change_cells(FILE *f, const skinq_site_change *x, const char *unit);
+static void change_cells(FILE *f, const skinq_site_change *x, const char *unit, int rows);
 
 struct collect {
     skinq_ctx *ctx;
@@ -62,21 +69,20 @@ struct collect {
     int oom;
 };
 
-static int push(skinq_ctx *ctx, struct series *s, double day, double v)
+static int push(skinq_ctx *ctx, struct series *s, const skinq_store_row *r)
 {
     if (s->n == s->cap) {
-        size_t old = (size_t)s->cap * sizeof(double), cap = s->cap ? 2 * (size_t)s->cap : 16;
-        double *d = skinq_realloc(ctx, s->day, old, cap * sizeof *d);
-        if (d)
-            s->day = d;
-        double *x = d ? skinq_realloc(ctx, s->value, old, cap * sizeof *x) : NULL;
-        if (!x)
+        size_t cap = s->cap ? 2 * (size_t)s->cap : 16;
+        skinq_course_point *p = skinq_realloc(ctx, s->p, (size_t)s->cap * sizeof *p, cap * sizeof *p);
+        if (!p)
             return -1;
-        s->value = x;
+        s->p = p;
         s->cap = (int)cap;
     }
-    s->day[s->n] = day;
-    s->value[s->n++] = v;
+    skinq_course_point *q = &s->p[s->n++];
+    *q = (skinq_course_point){r->day, r->cycle_day, r->value, r->cycle, r->session_id, "", "", ""};
+    snprintf(q->date, sizeof q->date, "%s", r->date);
+    snprintf(q->time, sizeof q->time, "%s", r->time);
     return 0;
 }
 
@@ -136,26 +142,34 @@ static int collect_row(void *user, const skinq_store_row *r)
         st = &c->sites[c->n++];
         memset(st, 0, sizeof *st);
         st->px_per_mm = r->px_per_mm;
-        st->baseline = r->procedure && r->procedure[0];
+        st->last_session = -1;
         if (set_str(c->ctx, &st->name, r->site) || set_str(c->ctx, &st->first, r->date) ||
-            set_str(c->ctx, &st->first_image, r->image_path) || set_str(c->ctx, &st->procedure, r->procedure))
+            set_str(c->ctx, &st->first_image, r->image_path))
             return c->oom = 1;
     }
     if (add_version(c->ctx, &st->versions, r->skinq_version) ||
         (r->options && r->options[0] && set_str(c->ctx, &st->options, r->options)) ||
         set_str(c->ctx, &st->last_image, r->image_path) || set_str(c->ctx, &st->last, r->date))
         return c->oom = 1;
-    /* a new session when the date or the whole label changes (rows come ordered by both) */
-    if (!st->last_date || strcmp(st->last_date, r->date) != 0 || strcmp(st->last_label, r->label) != 0) {
+    /* a new session (rows come in the timeline's order, a session's together) */
+    if (r->session_id != st->last_session) {
         st->sessions++;
+        st->last_session = r->session_id;
+        st->baseline_sessions += r->cycle == 0;
         if (set_str(c->ctx, &st->last_date, r->date) || set_str(c->ctx, &st->last_label, r->label))
             return c->oom = 1;
+        if (r->cycle > st->ncycles && st->ncycles < SKINQ_COURSE_MAX_CYCLES) {
+            struct cycle_note *k = &st->cycles[st->ncycles++];
+            snprintf(k->date, sizeof k->date, "%s", r->date);
+            if (set_str(c->ctx, &k->procedure, r->procedure))
+                return c->oom = 1;
+        }
     }
     const skinq_metric_def *defs;
     size_t n = skinq_metric_defs(&defs);
     for (size_t i = 0; i < n && i < MAX_DEFS; i++) {
         if (shown(&defs[i]) && strcmp(r->metric, defs[i].pattern) == 0 && !isnan(r->value)) {
-            if (push(c->ctx, &st->s[i], r->day, r->value) != 0)
+            if (push(c->ctx, &st->s[i], r) != 0)
                 return c->oom = 1;
             if (set_str(c->ctx, &st->s[i].unit, r->unit))
                 return c->oom = 1;
@@ -199,29 +213,30 @@ static skinq_status embed_photo(skinq_ctx *ctx, FILE *f, const char *path, const
     return st == SKINQ_E_NOMEM ? st : SKINQ_OK;
 }
 
-/* The healing fit of a site's series (1 when one was made) and whether it is a finding, judged
- * against the site's own MDC95 when it has one, else the registry's default at the first fitted value.
- * After a baseline session (treatment right after it) only the sessions after it decay toward
- * healing, so the fit starts at the next one. The two-phase model is shown when it is a finding
- * (enough sessions, its second phase supported), else the exponential. */
-static int series_fit(skinq_ctx *ctx, const struct site *st, const skinq_metric_def *d,
-                      const struct series *s, skinq_fit *fit, skinq_fit_verdict *v)
+/* A site's series read as a treatment course (lib/track, the rule `skinq trend` applies): each
+ * cycle fitted from its procedure session, judged against the site's own MDC95 when it has one,
+ * else the registry's default at the baseline (or the first value). The two-phase model where it is
+ * a finding, else the exponential. NULL when no window has a fit (too few sessions). */
+static skinq_course *course_of(skinq_ctx *ctx, const struct site *st, const skinq_metric_def *d,
+                               const struct series *s)
 {
-    int k = st->baseline && s->n > 0 && s->day[0] == 0 ? 1 : 0, m = s->n - k;
-    if (m < 3)
-        return 0;
-    const double *t = s->day + k, *y = s->value + k;
+    skinq_course_options o;
+    skinq_course_default_options(&o);
+    o.model = SKINQ_COURSE_AUTO;
     const skinq_site_change *x = change_of(st, d->pattern);
-    double mdc = x && x->mdc_site ? x->mdc95
-                                  : skinq_metric_default_mdc(d->pattern, s->unit, y[0],
-                                                             st->changes && st->changes->normalised);
-    if (m >= 5 + SKINQ_FIT_MIN_DOF && skinq_fit_two_phase(ctx, t, y, m, fit) == SKINQ_OK &&
-        skinq_fit_judge(fit, t, y, m, mdc, v))
-        return 1;
-    if (skinq_fit_exponential(ctx, t, y, m, fit) != SKINQ_OK)
-        return 0;
-    skinq_fit_judge(fit, t, y, m, mdc, v);
-    return 1;
+    double at = s->p[0].value;
+    for (int i = 0; i < s->n && st->ncycles; i++)
+        if (s->p[i].cycle == 0) {
+            at = s->p[i].value;
+            break;
+        }
+    o.mdc95 = x && x->mdc_site
+                  ? x->mdc95
+                  : skinq_metric_default_mdc(d->pattern, s->unit, at, st->changes && st->changes->normalised);
+    skinq_course *co = NULL;
+    if (skinq_course_analyse(ctx, s->p, s->n, &o, &co) != SKINQ_OK)
+        return NULL;
+    return co;
 }
 
 /* "no reliable trend (why)" for a fit that is not a finding. */
@@ -232,11 +247,33 @@ static void no_trend(FILE *f, const skinq_fit_verdict *v)
     fputs(")", f);
 }
 
-/* The trend table: every shown metric's first and latest value, change and healing fit. */
+/* One window's fit in a table row's cells: tau, half-life, r² (or why there is no trend). */
+static void fit_cells(FILE *f, const skinq_course_cycle *c)
+{
+    const skinq_fit *fit = &c->fit;
+    if (c->fit_status != SKINQ_OK) {
+        fputs("<td>&ndash;</td><td></td><td></td>", f);
+    } else if (!c->verdict.reliable) {
+        fputs("<td colspan=\"3\">", f);
+        no_trend(f, &c->verdict);
+        fputs("</td>", f);
+    } else if (!strcmp(fit->model, "two-phase")) {
+        fprintf(f, "<td>%.3g &plusmn; %.2g (fast), %.3g &plusmn; %.2g (slow)</td><td>%.3g d (slow)</td>",
+                fit->tau_fast_days, fit->stderr_.tau_fast_days, fit->tau_slow_days,
+                fit->stderr_.tau_slow_days, fit->half_life_days);
+        fprintf(f, "<td>%.3f</td>", fit->r2);
+    } else {
+        fprintf(f, "<td>%.3g &plusmn; %.2g</td><td>%.3g d</td><td>%.3f</td>", fit->tau_days,
+                fit->stderr_.tau_days, fit->half_life_days, fit->r2);
+    }
+}
+
+/* The trend table: every shown metric's first and latest value, change and healing fit, one row
+ * per treatment cycle when the course has several. */
 static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
 {
     fputs("<h3>Trends</h3><table><tr><th>metric</th><th>first</th><th>latest</th><th>change</th><th></th>"
-          "<th>&tau; (days)</th><th>half-life</th><th>r&sup2;</th></tr>",
+          "<th>cycle</th><th>&tau; (days)</th><th>half-life</th><th>r&sup2;</th></tr>",
           f);
     const skinq_metric_def *defs;
     size_t n = skinq_metric_defs(&defs);
@@ -245,26 +282,25 @@ static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
         const skinq_site_change *x = change_of(st, defs[i].pattern);
         if (s->n < 2 || !x)
             continue;
-        fprintf(f, "<tr data-metric=\"%s\" data-verdict=\"%s\"><td>%s</td>", defs[i].pattern,
-                skinq_verdict_name(x->verdict), defs[i].label);
-        change_cells(f, x, s->unit);
-        skinq_fit fit;
-        skinq_fit_verdict v;
-        if (!series_fit(ctx, st, &defs[i], s, &fit, &v)) {
-            fputs("<td>&ndash;</td><td></td><td></td></tr>", f);
-        } else if (!v.reliable) {
-            fputs("<td colspan=\"3\">", f);
-            no_trend(f, &v);
-            fputs("</td></tr>", f);
-        } else if (!strcmp(fit.model, "two-phase")) {
-            fprintf(f, "<td>%.3g &plusmn; %.2g (fast), %.3g &plusmn; %.2g (slow)</td><td>%.3g d (slow)</td>",
-                    fit.tau_fast_days, fit.stderr_.tau_fast_days, fit.tau_slow_days,
-                    fit.stderr_.tau_slow_days, fit.half_life_days);
-            fprintf(f, "<td>%.3f</td></tr>", fit.r2);
-        } else {
-            fprintf(f, "<td>%.3g &plusmn; %.2g</td><td>%.3g d</td><td>%.3f</td></tr>", fit.tau_days,
-                    fit.stderr_.tau_days, fit.half_life_days, fit.r2);
+        skinq_course *co = course_of(ctx, st, &defs[i], s);
+        int rows = co && co->ncycles > 1 ? co->ncycles : 1;
+        fprintf(f, "<tr data-metric=\"%s\" data-verdict=\"%s\"><td rowspan=\"%d\">%s</td>", defs[i].pattern,
+                skinq_verdict_name(x->verdict), rows, defs[i].label);
+        change_cells(f, x, s->unit, rows);
+        for (int k = 0; k < rows; k++) {
+            if (k > 0)
+                fputs("<tr>", f);
+            if (co && co->cycles[k].cycle > 0)
+                fprintf(f, "<td>%d</td>", co->cycles[k].cycle);
+            else
+                fputs("<td></td>", f);
+            if (co)
+                fit_cells(f, &co->cycles[k]);
+            else
+                fputs("<td>&ndash;</td><td></td><td></td>", f);
+            fputs("</tr>", f);
         }
+        skinq_course_free(&co);
     }
     fputs("</table>\n", f);
 }
@@ -295,45 +331,90 @@ static void fit_text(FILE *f, const skinq_fit *fit, const skinq_fit_verdict *v)
     }
 }
 
-static void change_cells(FILE *f, const skinq_site_change *x, const char *unit)
+static void change_cells(FILE *f, const skinq_site_change *x, const char *unit, int rows)
 {
-    fprintf(f, "<td>%.4g</td><td>%.4g ", x->first, x->latest);
+    fprintf(f, "<td rowspan=\"%d\">%.4g</td><td rowspan=\"%d\">%.4g ", rows, x->first, rows, x->latest);
     report_html_text(f,
                      unit && strcmp(unit, "1") ? unit : ""); /* the stored unit, whole; "1" prints nothing */
     fputs("</td>", f);
     if (isfinite(x->percent))
-        fprintf(f, "<td>%+.1f %%</td>", x->percent);
+        fprintf(f, "<td rowspan=\"%d\">%+.1f %%</td>", rows, x->percent);
     else
-        fprintf(f, "<td>%+.4g</td>", x->latest - x->first);
-    fprintf(f, "<td>%s", skinq_verdict_name(x->verdict));
+        fprintf(f, "<td rowspan=\"%d\">%+.4g</td>", rows, x->latest - x->first);
+    fprintf(f, "<td rowspan=\"%d\">%s", rows, skinq_verdict_name(x->verdict));
     if (isfinite(x->mdc95))
         fprintf(f, " <small>(MDC95 %.3g%s)</small>", x->mdc95, x->mdc_site ? ", this site's" : "");
     fputs("</td>", f);
+}
+
+/* What the chart shows, for tests reading the rendered page: "reliable" when some window's fit is a
+ * finding, "unreliable" when fits were made but none is, "none"; and that fit's model. */
+static const char *fit_state(const skinq_course *co, const char **model)
+{
+    const char *state = "none";
+    *model = "none";
+    for (int k = 0; co && k < co->ncycles; k++) {
+        const skinq_course_cycle *c = &co->cycles[k];
+        if (c->fit_status != SKINQ_OK || (!strcmp(state, "reliable")))
+            continue;
+        if (c->verdict.reliable || !strcmp(state, "none")) {
+            state = c->verdict.reliable ? "reliable" : "unreliable";
+            *model = c->fit.model;
+        }
+    }
+    return state;
+}
+
+/* Each window's fit in words: the curve's parameters, or why there is no trend, and how much of
+ * the cycle's excess over the baseline is left at its end. */
+static void course_text(FILE *f, const skinq_course *co)
+{
+    for (int k = 0; k < co->ncycles; k++) {
+        const skinq_course_cycle *c = &co->cycles[k];
+        if (c->cycle > 0 && co->procedures > 1)
+            fprintf(f, "<br>Cycle %d (%s):", c->cycle, c->date);
+        if (c->fit_status != SKINQ_OK) {
+            fputs(" No fit (", f);
+            report_html_text(f, c->fit_error);
+            fputs(").", f);
+        } else if (c->verdict.reliable) {
+            fit_text(f, &c->fit, &c->verdict);
+        } else {
+            fputs(" <span class=\"nofit\">", f);
+            no_trend(f, &c->verdict);
+            fputs(".</span>", f);
+        }
+        if (isfinite(c->excess_left_pct))
+            fprintf(f, " %.3g %% of the excess over the baseline left at day %.3g.", c->excess_left_pct,
+                    c->end_day);
+    }
+    if (co->procedures && co->baseline_n && isfinite(co->end_change)) {
+        fprintf(f, "<br>Course: baseline %.4g, end of the last cycle %+.3g", co->baseline_mean,
+                co->end_change);
+        if (isfinite(co->end_change_pct))
+            fprintf(f, " (%+.3g %%)", co->end_change_pct);
+        fputs(" from it.", f);
+    }
 }
 
 static void metric_block(skinq_ctx *ctx, FILE *f, const struct site *st, const skinq_metric_def *d,
                          const struct series *s)
 {
     const skinq_site_change *x = change_of(st, d->pattern);
-    skinq_fit fit;
-    skinq_fit_verdict v;
-    int have_fit = series_fit(ctx, st, d, s, &fit, &v);
+    skinq_course *co = course_of(ctx, st, d, s);
+    const char *model, *state = fit_state(co, &model);
     /* data-fit and data-model say what the chart shows (tests read them from the rendered page) */
     fputs("<div class=\"metric\" data-metric=\"", f);
     report_html_text(f, d->pattern);
-    fprintf(f, "\" data-fit=\"%s\" data-model=\"%s\"><h4>%s <small>(",
-            !have_fit    ? "none"
-            : v.reliable ? "reliable"
-                         : "unreliable",
-            have_fit ? fit.model : "none", d->label);
+    fprintf(f, "\" data-fit=\"%s\" data-model=\"%s\"><h4>%s <small>(", state, model, d->label);
     report_html_text(f, d->pattern);
     if (s->unit && s->unit[0]) {
         fputs(", ", f);
         report_html_text(f, s->unit);
     }
     fputs(")</small></h4>", f);
-    skinq_svg_chart(f, s->day, s->value, s->n, have_fit && v.reliable ? &fit : NULL);
-    double first = s->value[0], last = s->value[s->n - 1];
+    skinq_svg_chart(f, s->p, s->n, co);
+    double first = s->p[0].value, last = s->p[s->n - 1].value;
     fprintf(f, "<p>first %.4g, latest %.4g", first, last);
     if (s->n >= 2 && x) {
         fputs(" (", f);
@@ -345,16 +426,12 @@ static void metric_block(skinq_ctx *ctx, FILE *f, const struct site *st, const s
         fputs(")", f);
     }
     fputs(".", f);
-    if (have_fit && v.reliable) {
-        fit_text(f, &fit, &v);
-    } else if (have_fit) {
-        fputs(" <span class=\"nofit\">", f);
-        no_trend(f, &v);
-        fputs(".</span>", f);
-    } else if (s->n < 3) {
-        fputs(" A healing fit needs at least 3 sessions.", f);
-    }
+    if (co)
+        course_text(f, co);
+    else
+        fputs(" A healing fit needs at least 3 sessions in a cycle.", f);
     fputs("</p></div>", f);
+    skinq_course_free(&co);
 }
 
 static void write_head(FILE *f, const char *subject)
@@ -440,17 +517,34 @@ static void site_metrics(skinq_ctx *ctx, FILE *f, const struct site *s)
           f);
 }
 
+/* The course as the fits read it: the baseline sessions, then each procedure and its cycle. */
+static void course_summary(FILE *f, const struct site *s)
+{
+    if (!s->ncycles) {
+        fputs("<p>No procedure is marked (track add --procedure): one fit over every session, days from the "
+              "first.</p>\n",
+              f);
+        return;
+    }
+    fprintf(f, "<p>Course: %d baseline session%s before the first procedure", s->baseline_sessions,
+            s->baseline_sessions == 1 ? "" : "s");
+    for (int k = 0; k < s->ncycles; k++) {
+        fprintf(f, "; cycle %d from %s (", k + 1, s->cycles[k].date);
+        report_html_text(f, s->cycles[k].procedure);
+        fputs(")", f);
+    }
+    fputs(". Days count from the first procedure; each cycle is fitted from its procedure session (the photo "
+          "right after it).</p>\n",
+          f);
+}
+
 static skinq_status write_site(skinq_ctx *ctx, FILE *f, const struct site *s)
 {
     skinq_status st = site_summary(ctx, f, s);
     if (st != SKINQ_OK)
         return st;
     trend_table(ctx, f, s);
-    if (s->baseline) {
-        fputs("<p>The first session is the baseline (procedure: ", f);
-        report_html_text(f, s->procedure);
-        fputs("); healing fits start at the session after it.</p>\n", f);
-    }
+    course_summary(f, s);
     site_metrics(ctx, f, s);
     return SKINQ_OK;
 }
@@ -460,13 +554,14 @@ static void collect_free(skinq_ctx *ctx, struct collect *c)
     for (int k = 0; k < c->n; k++) {
         struct site *st = &c->sites[k];
         for (size_t i = 0; i < MAX_DEFS; i++) {
-            skinq_free(ctx, st->s[i].day);
-            skinq_free(ctx, st->s[i].value);
+            skinq_free(ctx, st->s[i].p);
             skinq_free(ctx, st->s[i].unit);
         }
         skinq_site_changes_free(&st->changes);
-        char *strs[] = {st->name,      st->first,      st->last,      st->first_image, st->last_image,
-                        st->last_date, st->last_label, st->procedure, st->versions,    st->options};
+        for (int k = 0; k < st->ncycles; k++)
+            skinq_free(ctx, st->cycles[k].procedure);
+        char *strs[] = {st->name,      st->first,      st->last,     st->first_image, st->last_image,
+                        st->last_date, st->last_label, st->versions, st->options};
         for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
             skinq_free(ctx, strs[i]);
     }

@@ -18,6 +18,7 @@
 struct skinq_store {
     sqlite3 *db;
     char *path;
+    int version;           /* the file's schema version (a read-only store is not migrated) */
     skinq_allocator alloc; /* the ctx's, so close needs no ctx */
 };
 
@@ -45,6 +46,23 @@ static const char *const migrations[] = {
      * calibration used), so a stored number can be traced back to how it was made */
     "ALTER TABLE images ADD COLUMN aligned_to INTEGER REFERENCES images(id);"
     "ALTER TABLE images ADD COLUMN calibration TEXT;",
+    /* v3: a session's optional time of day (two sessions on one date: before and right after a
+     * procedure), so the key becomes (site, date, time, label): the table is rebuilt (foreign keys
+     * are off meanwhile, see migrate()); the audit of corrections; the site's chosen reference */
+    "CREATE TABLE sessions_v3(id INTEGER PRIMARY KEY,"
+    "  site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,"
+    "  date TEXT NOT NULL CHECK(date(date) IS date),"
+    "  time TEXT NOT NULL DEFAULT '' CHECK(time = '' OR time(time) IS time),"
+    "  label TEXT NOT NULL DEFAULT '', procedure TEXT, UNIQUE(site_id, date, time, label));"
+    "INSERT INTO sessions_v3(id, site_id, date, label, procedure)"
+    "  SELECT id, site_id, date, label, procedure FROM sessions;"
+    "DROP TABLE sessions;"
+    "ALTER TABLE sessions_v3 RENAME TO sessions;"
+    "CREATE INDEX images_session ON images(session_id);"
+    "CREATE TABLE audit(id INTEGER PRIMARY KEY, at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,"
+    "  action TEXT NOT NULL, subject TEXT NOT NULL, site TEXT NOT NULL, session_id INTEGER NOT NULL,"
+    "  field TEXT NOT NULL, old_value TEXT, new_value TEXT);"
+    "ALTER TABLE sites ADD COLUMN reference_image INTEGER REFERENCES images(id) ON DELETE SET NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -120,10 +138,22 @@ static skinq_status identify(skinq_ctx *ctx, skinq_store *s, int *empty)
     if (v > SCHEMA_VERSION)
         return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': schema version %d is newer than this skinq's %d",
                           s->path, v, SCHEMA_VERSION);
+    s->version = v;
     return SKINQ_OK;
 }
 
-static skinq_status migrate(skinq_ctx *ctx, skinq_store *s)
+/* PRAGMA foreign_key_check yields a row per broken reference: none is a sound store. */
+static int foreign_keys_hold(skinq_store *s)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    int ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok;
+}
+
+static skinq_status migrate_locked(skinq_ctx *ctx, skinq_store *s)
 {
     if (exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
         return db_fail(ctx, s, "cannot lock for schema check");
@@ -166,12 +196,33 @@ static skinq_status migrate(skinq_ctx *ctx, skinq_store *s)
             return r;
         }
     }
+    if (!foreign_keys_hold(s)) {
+        skinq_status r =
+            skinq_fail(ctx, SKINQ_E_STORE, "store '%s': migration left broken references", s->path);
+        exec(s, "ROLLBACK");
+        return r;
+    }
     if (exec(s, "COMMIT") != SQLITE_OK) {
         skinq_status r = db_fail(ctx, s, "cannot commit the schema");
         exec(s, "ROLLBACK");
         return r;
     }
+    s->version = SCHEMA_VERSION;
     return SKINQ_OK;
+}
+
+/* Bring the store to SCHEMA_VERSION in one transaction. Foreign keys are off meanwhile (SQLite
+ * ignores the switch inside a transaction) so that a migration may rebuild a table the way
+ * SQLite documents it (new table, copy, drop, rename) without cascading deletes; the keys are
+ * checked before the commit. */
+static skinq_status migrate(skinq_ctx *ctx, skinq_store *s)
+{
+    if (exec(s, "PRAGMA foreign_keys = OFF") != SQLITE_OK)
+        return db_fail(ctx, s, "cannot switch foreign keys off to migrate");
+    skinq_status r = migrate_locked(ctx, s);
+    if (exec(s, "PRAGMA foreign_keys = ON") != SQLITE_OK && r == SKINQ_OK)
+        r = db_fail(ctx, s, "cannot enable foreign keys");
+    return r;
 }
 
 /* Switching a new file to WAL needs a moment alone with it, and SQLite does not always wait on
@@ -271,15 +322,13 @@ static skinq_status store_open(skinq_ctx *ctx, const char *path, int readonly, s
         r = identify(ctx, s, &empty); /* reads only: a refused file is left untouched */
         if (r != SKINQ_OK)
             ;
-        else if (exec(s, "PRAGMA foreign_keys = ON") != SQLITE_OK)
-            r = db_fail(ctx, s, "cannot enable foreign keys");
         else if (wal_mode(s) != SQLITE_OK)
             r = skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': not a database (%s)", path,
                            sqlite3_errmsg(s->db));
         else if (exec(s, "PRAGMA synchronous = NORMAL") != SQLITE_OK)
             r = db_fail(ctx, s, "cannot set synchronous mode");
         else
-            r = migrate(ctx, s);
+            r = migrate(ctx, s); /* leaves foreign keys on */
     }
     if (r != SKINQ_OK) {
         sqlite3_close(s->db);
@@ -325,6 +374,34 @@ static int valid_date(const char *d)
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return y >= 1900 && y <= 2999 && m >= 1 && m <= 12 && day >= 1 && day <= mdays[m - 1] + (m == 2 && leap);
+}
+
+int skinq_store_parse_when(const char *when, char date[11], char time[9])
+{
+    if (!when || strlen(when) < 10)
+        return 0;
+    memcpy(date, when, 10);
+    date[10] = 0;
+    time[0] = 0;
+    if (!valid_date(date))
+        return 0;
+    const char *t = when + 10;
+    if (!*t)
+        return 1;
+    int h, mi, sec = 0, n = 0;
+    size_t len = strlen(t + 1);
+    if ((*t != 'T' && *t != ' ') || (len != 5 && len != 8) || !isdigit((unsigned char)t[1]))
+        return 0;
+    if (len == 5 ? sscanf(t + 1, "%2d:%2d%n", &h, &mi, &n) != 2
+                 : sscanf(t + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3)
+        return 0;
+    if ((size_t)n != len || h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
+        return 0;
+    const unsigned hh = (unsigned)h % 24u, mm = (unsigned)mi % 60u, ss = (unsigned)sec % 60u; /* checked */
+    time[0] = (char)('0' + hh / 10), time[1] = (char)('0' + hh % 10), time[2] = ':';
+    time[3] = (char)('0' + mm / 10), time[4] = (char)('0' + mm % 10), time[5] = ':';
+    time[6] = (char)('0' + ss / 10), time[7] = (char)('0' + ss % 10), time[8] = 0;
+    return 1;
 }
 
 static int valid_sha256(const char *h)
@@ -377,8 +454,10 @@ static skinq_status check_entry(skinq_ctx *ctx, const skinq_store_entry *e)
 {
     if (!e->subject || !*e->subject || !e->site || !*e->site || !e->image_path)
         return skinq_fail(ctx, SKINQ_E_INVALID, "a stored entry needs a subject, a site and an image");
-    if (!valid_date(e->date))
-        return skinq_fail(ctx, SKINQ_E_INVALID, "date '%s' is not a calendar date of the form YYYY-MM-DD",
+    char date[11], time[9];
+    if (!skinq_store_parse_when(e->date, date, time))
+        return skinq_fail(ctx, SKINQ_E_INVALID,
+                          "date '%s' is not a calendar date of the form YYYY-MM-DD[THH:MM[:SS]]",
                           e->date ? e->date : "");
     if (!valid_sha256(e->sha256))
         return skinq_fail(ctx, SKINQ_E_INVALID, "'%s': invalid sha256", e->image_path);
@@ -409,32 +488,30 @@ static int site_of(skinq_store *s, const skinq_store_entry *e, int64_t *site_id)
     return rc;
 }
 
-/* The session of (site, date, label), made with the entry's procedure note if new. */
+/* The session of (site, date, time, label), made with the entry's procedure note if new. */
 static int session_of(skinq_store *s, const skinq_store_entry *e, const char *label, int64_t site_id,
                       int64_t *session_id)
 {
+    char date[11], time[9];
+    skinq_store_parse_when(e->date, date, time); /* checked by check_entry() */
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(
-        s->db, "SELECT id FROM sessions WHERE site_id = ?1 AND date = ?2 AND label = ?3", -1, &st, NULL);
-    if (rc == SQLITE_OK) {
+        s->db, "SELECT id FROM sessions WHERE site_id = ?1 AND date = ?2 AND time = ?5 AND label = ?3", -1,
+        &st, NULL);
+    for (int pass = 0; pass < 2 && rc == SQLITE_OK; pass++) {
         sqlite3_bind_int64(st, 1, site_id);
-        sqlite3_bind_text(st, 2, e->date, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, date, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 3, label, -1, SQLITE_TRANSIENT);
+        if (pass == 1 && e->procedure)
+            sqlite3_bind_text(st, 4, e->procedure, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, time, -1, SQLITE_TRANSIENT);
         rc = step_id(st, session_id);
-    }
-    if (rc == SQLITE_NOTFOUND) {
+        if (rc != SQLITE_NOTFOUND || pass == 1)
+            break;
         rc = sqlite3_prepare_v2(s->db,
-                                "INSERT INTO sessions(site_id, date, label, procedure) "
-                                "VALUES(?1, ?2, ?3, ?4) RETURNING id",
+                                "INSERT INTO sessions(site_id, date, label, procedure, time) "
+                                "VALUES(?1, ?2, ?3, ?4, ?5) RETURNING id",
                                 -1, &st, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, site_id);
-            sqlite3_bind_text(st, 2, e->date, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 3, label, -1, SQLITE_TRANSIENT);
-            if (e->procedure)
-                sqlite3_bind_text(st, 4, e->procedure, -1, SQLITE_TRANSIENT);
-            rc = step_id(st, session_id);
-        }
     }
     return rc;
 }
@@ -542,19 +619,53 @@ static double real_or_nan(sqlite3_stmt *st, int col)
     return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
 }
 
+/*
+ * The course timeline of every session, one rule for every reader (show, export, trend, report):
+ * a session's instant is its date and time (midnight when no time is given; sessions at the same
+ * instant in the order they were added); a session with a procedure note starts a cycle, the
+ * sessions before a site's first procedure are its baseline (cycle 0). `day` counts from the
+ * site's first procedure (negative for the baseline; from its first session when no procedure is
+ * recorded), `cycle_day` from the session's own cycle's procedure (the baseline's: as `day`).
+ * %s is the time column: '' for a store older than schema 3, read as it is.
+ */
+static const char timeline_cte[] =
+    "WITH tl AS MATERIALIZED (SELECT id, site_id,"
+    "   julianday(date) + coalesce(julianday('2000-01-01 ' || nullif(%s, '')) - julianday('2000-01-01'), 0) "
+    "AS t,"
+    "   coalesce(procedure, '') <> '' AS proc FROM sessions),"
+    " cyc AS MATERIALIZED (SELECT a.id, a.t,"
+    "   (SELECT count(*) FROM tl p WHERE p.site_id = a.site_id AND p.proc"
+    "      AND (p.t < a.t OR (p.t = a.t AND p.id <= a.id))) AS cycle,"
+    "   (SELECT max(p.t) FROM tl p WHERE p.site_id = a.site_id AND p.proc"
+    "      AND (p.t < a.t OR (p.t = a.t AND p.id <= a.id))) AS cycle_t,"
+    "   coalesce((SELECT min(p.t) FROM tl p WHERE p.site_id = a.site_id AND p.proc),"
+    "            (SELECT min(p.t) FROM tl p WHERE p.site_id = a.site_id)) AS t0 FROM tl a),"
+    " timeline AS MATERIALIZED (SELECT id AS session_id, cycle, t - t0 AS day,"
+    "   CASE WHEN cycle > 0 THEN t - cycle_t ELSE t - t0 END AS cycle_day FROM cyc) ";
+
+/* The time-of-day column of this store's sessions (schema 3), or '' for an older one. */
+static const char *time_column(const skinq_store *s)
+{
+    return s->version >= 3 ? "se.time" : "''";
+}
+
 skinq_status skinq_store_query(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site,
                                const char *metric, int (*fn)(void *user, const skinq_store_row *row),
                                void *user)
 {
-    static const char sql[] =
+    static const char body[] =
         "SELECT su.name, si.name, se.date, se.label, im.path, im.sha256, m.metric, m.unit, m.skinq_version,"
-        "  julianday(se.date) - (SELECT min(julianday(s2.date)) FROM sessions s2 WHERE s2.site_id = si.id),"
-        "  m.value, si.px_per_mm, coalesce(se.procedure, ''), coalesce(m.options, '') "
+        "  tl.day, m.value, si.px_per_mm, coalesce(se.procedure, ''), coalesce(m.options, ''),"
+        "  se.id, %s, tl.cycle, tl.cycle_day "
         "FROM measurements m JOIN images im ON im.id = m.image_id JOIN sessions se ON se.id = im.session_id "
+        "JOIN timeline tl ON tl.session_id = se.id "
         "JOIN sites si ON si.id = se.site_id JOIN subjects su ON su.id = si.subject_id "
         "WHERE (?1 IS NULL OR su.name = ?1) AND (?2 IS NULL OR si.name = ?2) AND (?3 IS NULL OR m.metric = "
         "?3) "
-        "ORDER BY su.name, si.name, se.date, se.label, im.id, m.metric";
+        "ORDER BY su.name, si.name, tl.day, se.id, im.id, m.metric";
+    char sql[sizeof timeline_cte + sizeof body + 16];
+    int k = snprintf(sql, sizeof sql, timeline_cte, s->version >= 3 ? "time" : "''");
+    snprintf(sql + k, sizeof sql - (size_t)k, body, time_column(s));
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return db_fail(ctx, s, "cannot query");
@@ -564,10 +675,24 @@ skinq_status skinq_store_query(skinq_ctx *ctx, skinq_store *s, const char *subje
             sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_TRANSIENT);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        skinq_store_row row = {
-            text(st, 0),         text(st, 1),         text(st, 2),  text(st, 3), text(st, 4),
-            text(st, 5),         text(st, 6),         text(st, 7),  text(st, 8), sqlite3_column_double(st, 9),
-            real_or_nan(st, 10), real_or_nan(st, 11), text(st, 12), text(st, 13)};
+        skinq_store_row row = {text(st, 0),
+                               text(st, 1),
+                               text(st, 2),
+                               text(st, 3),
+                               text(st, 4),
+                               text(st, 5),
+                               text(st, 6),
+                               text(st, 7),
+                               text(st, 8),
+                               sqlite3_column_double(st, 9),
+                               real_or_nan(st, 10),
+                               real_or_nan(st, 11),
+                               text(st, 12),
+                               text(st, 13),
+                               sqlite3_column_int64(st, 14),
+                               text(st, 15),
+                               sqlite3_column_int(st, 16),
+                               sqlite3_column_double(st, 17)};
         if (fn(user, &row) != 0) {
             rc = SQLITE_DONE;
             break;

@@ -31,7 +31,7 @@ OPTS=(
   "synth height -1"
   "synth px-per-mm 0"
   "synth tau 0"
-  "trend from-day -1"
+  "trend cycle 0 65"
   "report threads -1"
   "track max-pixels 0"
 )

@@ -15,7 +15,7 @@ DB="$T/s.db"
 for d in 00 01 02 03 05 07 14 28 42; do
   date=$(python3 -c "import datetime;print(datetime.date(2026,1,5)+datetime.timedelta(days=int('$d')))")
   run "$SKINQ" track add --store "$DB" --subject S01 --site cheek --mask "$P/mask.png" --ref "$REF" --px-per-mm 6 \
-      --date "$date" --procedure "$([ $d = 00 ] && echo 'microneedling 1.5 mm')" -q "$P/day$d.jpg"
+      --date "$date" --procedure "$([ $d = 01 ] && echo 'microneedling 1.5 mm')" -q "$P/day$d.jpg"
   expect_rc 0 "track add day $d"
 done
 TR=(trend --store "$DB" --subject S01 --site cheek)
@@ -35,42 +35,42 @@ PY
 }
 
 # the treated area's hemoglobin excess decays with the phantom's tau: a reliable trend
-run "$SKINQ" "${TR[@]}" --metric color.hemoglobin.delta_ref --from-day 1 --json
+run "$SKINQ" "${TR[@]}" --metric color.hemoglobin.delta_ref --json
 expect_rc 0 "hemoglobin trend"
 check "d['fit']['reliable'] is True and abs(d['fit']['tau_days'] - $TAU) < 0.25 * $TAU"
 check "d['fit']['why'] is None or 'minimal detectable change' in d['fit']['why']"
 no_nan "$T/out"
-run "$SKINQ" "${TR[@]}" --metric color.hemoglobin.delta_ref --from-day 1
+run "$SKINQ" "${TR[@]}" --metric color.hemoglobin.delta_ref
 expect_rc 0 "hemoglobin trend, text"
 expect_out_contains "exponential fit: y(t) = y∞ + (y0 - y∞)·e^(-t/τ)"
 if ! grep -q "no reliable trend" "$T/out"; then ok; else bad "a reliable trend called unreliable"; fi
 no_nan "$T/out"
 
 # the same series judged against an MDC larger than its whole change: not detectable, and says so
-run "$SKINQ" "${TR[@]}" --metric color.hemoglobin.delta_ref --from-day 1 --mdc 0.5 --json
+run "$SKINQ" "${TR[@]}" --metric color.hemoglobin.delta_ref --mdc 0.5 --json
 expect_rc 0 "trend --mdc"
 check "d['fit']['reliable'] is False and d['fit']['reason'] == 'below_mdc' and 'MDC' in d['fit']['why']"
 check "d['fit']['mdc95'] == 0.5 and d['fit']['mdc_checked'] is True"
-run "$SKINQ" "${TR[@]}" --metric color.hemoglobin.delta_ref --from-day 1 --mdc 0
+run "$SKINQ" "${TR[@]}" --metric color.hemoglobin.delta_ref --mdc 0
 expect_rc 2 "--mdc must be positive"
 
 # flat or noisy metrics (no change in the phantom's truth): the points, and no trend
 for m in color.melanin.mean texture.glcm.correlation texture.glcm.contrast; do
-  run "$SKINQ" "${TR[@]}" --metric "$m" --from-day 1
+  run "$SKINQ" "${TR[@]}" --metric "$m"
   expect_rc 0 "trend $m"
   expect_out_contains "no reliable trend: "
-  if [ "$(grep -c '^  2026-' "$T/out")" -eq 8 ]; then ok; else bad "$m: the 8 points are listed"; fi
+  if [ "$(grep -c '^    2026-' "$T/out")" -eq 9 ]; then ok; else bad "$m: the 9 points are listed"; fi
   if ! grep -q "exponential fit:" "$T/out"; then ok; else bad "$m: a curve presented"; fi
   no_nan "$T/out"
-  run "$SKINQ" "${TR[@]}" --metric "$m" --from-day 1 --json
-  check "d['fit']['reliable'] is False and d['fit']['why'] and len(d['points']) == 8"
+  run "$SKINQ" "${TR[@]}" --metric "$m" --json
+  check "d['fit']['reliable'] is False and d['fit']['why'] and len(d['points']) == 9 and d['cycles'][0]['n'] == 8"
   no_nan "$T/out"
 done
 
 # two phases on the 6 sessions from day 3: five parameters on six noisy points are no finding
-run "$SKINQ" "${TR[@]}" --metric color.hemoglobin.delta_ref --from-day 3 --model two-phase --json
+run "$SKINQ" "${TR[@]}" --metric color.hemoglobin.delta_ref --from-day 2 --model two-phase --json
 expect_rc 0 "two-phase on 6 points"
-check "len(d['points']) == 6 and d['fit']['reliable'] is False and d['fit']['reason'] == 'too_few_points'"
+check "d['cycles'][0]['n'] == 6 and d['fit']['reliable'] is False and d['fit']['reason'] == 'too_few_points'"
 no_nan "$T/out"
 
 # the report: no NaN; a curve exactly where the fit is reliable. A copy of the store gets a

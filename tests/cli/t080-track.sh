@@ -13,7 +13,7 @@ DB="$T/s.db"
 OPTS=(--store "$DB" --subject S01 --site cheek --mask "$P/mask.png" --ref "$REF" --px-per-mm 6 --no-texture)
 for d in 00 01 02 03 05 07 14 28 42; do
   date=$(python3 -c "import datetime;print(datetime.date(2026,1,5)+datetime.timedelta(days=int('$d')))")
-  run "$SKINQ" track add "${OPTS[@]}" --date "$date" --procedure "$([ $d = 00 ] && echo 'microneedling 1.5 mm')" \
+  run "$SKINQ" track add "${OPTS[@]}" --date "$date" --procedure "$([ $d = 01 ] && echo 'microneedling 1.5 mm')" \
       "$P/day$d.jpg"
   expect_rc 0 "track add day $d"
 done
@@ -43,7 +43,7 @@ if python3 - "$T/export.json" "$T/out" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))['rows']
 an = json.load(open(sys.argv[2]))['after']
-day7 = {r['metric']: r['value'] for r in rows if r['day'] == 7}
+day7 = {r['metric']: r['value'] for r in rows if r['date'] == '2026-01-12'}
 assert len(day7) > 50, len(day7)
 for path in ['color.a.mean', 'color.hemoglobin.p50', 'color.erythema_index.delta_ref', 'color.red_area_mm2']:
     cur = an
@@ -51,7 +51,7 @@ for path in ['color.a.mean', 'color.hemoglobin.p50', 'color.erythema_index.delta
     assert abs(day7[path] - cur) <= 1e-9 * max(1, abs(cur)), (path, day7[path], cur)
 assert len({r['day'] for r in rows}) == 9
 assert 'alignment.rms_px' in day7 and day7['alignment.rms_px'] < 3, day7.get('alignment.rms_px')
-assert not any(r['metric'] == 'alignment.rms_px' for r in rows if r['day'] == 0)
+assert not any(r['metric'] == 'alignment.rms_px' for r in rows if r['date'] == '2026-01-05')
 PY
 then ok; else bad "export round trip"; fi
 run "$SKINQ" track export --store "$DB" --csv
@@ -83,20 +83,29 @@ run "$SKINQ" track list --store "$DB" --subject S01
 if grep -Eq 'S01 +forehead +1 +2' "$T/out"; then ok; else bad "folder: 2 images in one session"; fi
 
 # the healing fit of the hemoglobin excess over reference skin, after the procedure
-run "$SKINQ" trend --store "$DB" --subject S01 --site cheek --metric color.hemoglobin.delta_ref --from-day 1 --json
+run "$SKINQ" trend --store "$DB" --subject S01 --site cheek --metric color.hemoglobin.delta_ref --json
 expect_rc 0 "trend"
 if python3 -c "
 import json,sys; f=json.load(open('$T/out'))['fit']; tau=float('$TAU')
 print('fitted tau', f['tau_days'], 'true', tau, file=sys.stderr)
 sys.exit(0 if abs(f['tau_days']-tau) <= 0.2*tau else 1)"; then ok; else bad "tau within 20 % of the truth"; fi
 
-# the day-0 session carries the procedure note: without --from-day the fit starts after it too
+# the day-1 session carries the procedure note (the first photo after it): day 0 is the baseline at
+# course day -1, the cycle runs from the day-1 session, and --from-day/--to-day override it
 run "$SKINQ" trend --store "$DB" --subject S01 --site cheek --metric color.hemoglobin.delta_ref --json
 expect_rc 0 "trend after the baseline"
-expect_json_path points.0.day 1
+expect_json_path points.0.day -1
+expect_json_path points.0.cycle 0
+expect_json_path points.1.cycle_day 0
+expect_json_path baseline.n 1
+expect_json_path cycles.0.n 8
+run "$SKINQ" trend --store "$DB" --subject S01 --site cheek --metric color.hemoglobin.delta_ref --json \
+    --from-day 0 --to-day 13
+expect_rc 0 "trend over a window of course days"
+expect_json_path cycles.0.n 6
 if python3 -c "
 import json,sys; f=json.load(open('$T/out'))['fit']; tau=float('$TAU')
-sys.exit(0 if abs(f['tau_days']-tau) <= 0.2*tau else 1)"; then ok; else bad "baseline rule: tau within 20 %"; fi
+sys.exit(0 if abs(f['tau_days']-tau) <= 0.2*tau else 1)"; then ok; else bad "window: tau within 20 %"; fi
 
 run "$SKINQ" track show --store "$DB" --subject nobody
 expect_rc 4 "unknown subject"

@@ -588,7 +588,7 @@ static void test_report_escapes_everything(void **state)
     assert_true(count_of(html, esc) >= 8);
     assert_non_null(strstr(html, "<h2>site: &lt;script&gt;"));
     assert_non_null(strstr(html, "photo not available: &lt;script&gt;"));
-    assert_non_null(strstr(html, "(procedure: &lt;script&gt;"));
+    assert_non_null(strstr(html, "cycle 1 from 2026-03-01 (&lt;script&gt;"));
     assert_non_null(strstr(html, "<code>&lt;script&gt;"));
     assert_non_null(
         strstr(html, "(color.a.mean, &lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;&lt;&gt;)"));
