@@ -5,11 +5,11 @@
 
 static const char *synth_kind, *opt_out;
 static double opt_seed = 1, opt_ppm = 20, opt_tau = 3;
-static int opt_width, opt_height, opt_count;
+static int opt_width, opt_height, opt_count, opt_cycles;
 
 static const cli_option synth_options[] = {
     {"kind", 0, OPT_STRING, &synth_kind, "KIND",
-     "healing-series, scar-stack, texture-ladder, chart, recapture, or all (required)"},
+     "healing-series, scar-stack, texture-ladder, chart, recapture, course, or all (required)"},
     {"out", 'o', OPT_STRING, &opt_out, "DIR", "output folder, created if missing (required)"},
     {"seed", 0, OPT_DOUBLE, &opt_seed, "N",
      "random seed: the same seed gives byte-identical files (default 1)", RANGE_WHOLE | RANGE_LO | RANGE_HI,
@@ -17,9 +17,11 @@ static const cli_option synth_options[] = {
     {"width", 0, OPT_INT, &opt_width, "W", "image width (default: the kind's)", CLI_IN(0, 20000)},
     {"height", 0, OPT_INT, &opt_height, "H", "image height (default: the kind's)", CLI_IN(0, 20000)},
     {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S", "healing-series scale (default 20)", CLI_GT(0)},
-    {"tau", 0, OPT_DOUBLE, &opt_tau, "DAYS", "healing-series redness time constant (default 3)", CLI_GT(0)},
+    {"tau", 0, OPT_DOUBLE, &opt_tau, "DAYS",
+     "redness time constant: healing-series, course's first cycle (default 3)", CLI_GT(0)},
     {"count", 0, OPT_INT, &opt_count, "N", "recapture: shots of the unchanged site (default 10)",
      CLI_IN(2, 99)},
+    {"cycles", 0, OPT_INT, &opt_cycles, "N", "course: procedures, 28 days apart (default 3)", CLI_IN(1, 6)},
     CLI_OPTIONS_END,
 };
 
@@ -39,6 +41,7 @@ static int run(const cli_command *self, int argc, char **argv)
     o.px_per_mm = opt_ppm;
     o.tau_days = opt_tau;
     o.count = opt_count;
+    o.cycles = opt_cycles;
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)
         return EXIT_INTERNAL;
@@ -60,7 +63,7 @@ static int run(const cli_command *self, int argc, char **argv)
 const cli_command cmd_synth = {
     "synth",
     run,
-    "synth --kind KIND --out DIR [--seed N] [--width W --height H]",
+    "synth --kind KIND --out DIR [--seed N] [--width W --height H] [--cycles N]",
     "write skin phantoms with known ground truth (truth.json)",
     synth_options,
     "healing-series: one site on days 0 (before), 1, 2, 3, 5, 7, 14, 28, 42; treated-area\n"
@@ -72,5 +75,9 @@ const cli_command cmd_synth = {
     "chart: a 24-patch ColorChecker under a known colour cast and exposure.\n"
     "recapture: one unchanged site photographed --count times (pose ±5°, scale ±5 %, exposure\n"
     "  ±5 %, white balance ±3 %, light falloff ±5 %, sensor noise, JPEG q85): the true change\n"
-    "  between shots is 0, for `skinq repeat`.",
+    "  between shots is 0, for `skinq repeat`.\n"
+    "course: one site through --cycles procedures (default 3) 28 days apart: a baseline a week\n"
+    "  before (b-07.jpg), each procedure photographed right after it and on days 1, 2, 3, 7, 14\n"
+    "  (c1-d00.jpg ...), the last also on 28 and 42; each cycle's redness with its own excess and\n"
+    "  tau, texture remodelling step by step; truth.json has every photo's date and cycle day.",
 };

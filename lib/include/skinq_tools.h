@@ -168,14 +168,15 @@ skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, in
 /** Options of the phantom generator; fill with skinq_synth_default_options() first. */
 typedef struct skinq_synth_options {
     size_t size;       /**< sizeof(skinq_synth_options), set by skinq_synth_default_options() */
-    const char *kind;  /**< "healing-series", "scar-stack", "texture-ladder", "chart", "recapture", or "all"
-                            (each kind in its own subfolder) */
+    const char *kind;  /**< "healing-series", "scar-stack", "texture-ladder", "chart", "recapture", "course",
+                            or "all" (each kind in its own subfolder) */
     uint64_t seed;     /**< same seed → byte-identical files */
-    int width, height; /**< 0 = the kind's default (healing-series and recapture 2000×1500, scar-stack 1024²,
-                            texture-ladder patches 512², chart 1200×800) */
+    int width, height; /**< 0 = the kind's default (healing-series, recapture, course 2000×1500, scar-stack
+                            1024², texture-ladder patches 512², chart 1200×800) */
     double px_per_mm;  /**< scale of every kind but the chart (default 20) */
-    double tau_days;   /**< healing-series: time constant of the hemoglobin excess (default 3) */
-    int jpeg_quality;  /**< healing-series photos (default 92; recapture is always 85) */
+    double tau_days;   /**< healing-series: time constant of the hemoglobin excess (default 3); course:
+                            the first cycle's (later cycles × 5/6, 4/6, 3.5/6, 3/6, 2.5/6) */
+    int jpeg_quality;  /**< healing-series and course photos (default 92; recapture is always 85) */
     int count;         /**< recapture: shots (2-99; 0 = the default 10) */
     const double *copy_poses; /**< healing-series: NULL, or `copies` pairs (rotation °, scale): then
                                    day00.jpg and copy_NN.jpg only, day 0's skin, white balance and
@@ -183,6 +184,7 @@ typedef struct skinq_synth_options {
                                    photo of the same skin, not a resampled one; scale > 1 shows the
                                    skin larger); truth.json lists them under "copies" */
     int copies;               /**< number of copy_poses pairs, 0..99 */
+    int cycles;               /**< course: procedures, 28 days apart (1-6; 0 = the default 3) */
 } skinq_synth_options;
 
 void skinq_synth_default_options(skinq_synth_options *o);

@@ -20,12 +20,7 @@
 static cJSON *recapture_truth(cJSON *truth, const skinq_synth_options *o, const synth_scene *s)
 {
     int count = o->count ? o->count : RECAPTURE_COUNT;
-    cJSON_AddStringToObject(truth, "kind", "recapture");
-    cJSON_AddNumberToObject(truth, "seed", (double)o->seed);
-    cJSON_AddStringToObject(truth, "skinq_version", skinq_version());
-    cJSON_AddNumberToObject(truth, "width", s->w);
-    cJSON_AddNumberToObject(truth, "height", s->h);
-    cJSON_AddNumberToObject(truth, "px_per_mm", s->ppm);
+    synth_truth_head(truth, "recapture", o, s);
     cJSON_AddNumberToObject(truth, "count", count);
     cJSON_AddBoolToObject(truth, "identical_skin", 1);
     cJSON_AddNumberToObject(truth, "true_change", 0);
@@ -78,11 +73,7 @@ static skinq_status recapture_shot(skinq_ctx *ctx, const skinq_synth_options *o,
 
 skinq_status synth_recapture(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir)
 {
-    synth_scene s = {0};
-    s.w = o->width ? o->width : 2000;
-    s.h = o->height ? o->height : 1500;
-    s.ppm = o->px_per_mm;
-    s.seed = o->seed * 0x9e3779b97f4a7c15ULL + 0x52434150ULL; /* "RCAP" */
+    synth_scene s = synth_scene_of(o, 0x52434150ULL); /* "RCAP" */
     const synth_series series = {"recapture", o->count ? o->count : RECAPTURE_COUNT, recapture_truth,
                                  recapture_shot};
     if (series.count < 2 || series.count > 99)

@@ -24,9 +24,12 @@ static const struct {
     const char *name;
     skinq_status (*make)(skinq_ctx *, const skinq_synth_options *, const char *);
 } kinds[] = {
-    {"healing-series", synth_healing_series}, {"scar-stack", synth_scar_stack},
-    {"texture-ladder", synth_texture_ladder}, {"chart", synth_chart},
-    {"recapture", synth_recapture}, /* last: `all` writes the older kinds' bytes unchanged */
+    {"healing-series", synth_healing_series},
+    {"scar-stack", synth_scar_stack},
+    {"texture-ladder", synth_texture_ladder},
+    {"chart", synth_chart},
+    {"recapture", synth_recapture},
+    {"course", synth_course}, /* last: `all` writes the older kinds' bytes unchanged */
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
@@ -39,7 +42,7 @@ skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *opt, const c
     const skinq_synth_options *o = &own;
     if (o->width < 0 || o->height < 0 || o->width > 20000 || o->height > 20000 || !(o->px_per_mm > 0) ||
         !(o->tau_days > 0) || o->jpeg_quality < 1 || o->jpeg_quality > 100 || o->count < 0 || o->copies < 0 ||
-        o->copies > 99 || (o->copies > 0 && !o->copy_poses))
+        o->copies > 99 || (o->copies > 0 && !o->copy_poses) || o->cycles < 0 || o->cycles > 6)
         return skinq_fail(ctx, SKINQ_E_INVALID, "invalid phantom options");
     for (int k = 0; k < o->copies; k++)
         if (!isfinite(o->copy_poses[2 * k]) ||
@@ -51,10 +54,10 @@ skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *opt, const c
         if (strcmp(o->kind, kinds[k].name) == 0)
             break;
     if (!all && k == N_KINDS)
-        return skinq_fail(
-            ctx, SKINQ_E_INVALID,
-            "unknown phantom kind '%s' (healing-series, scar-stack, texture-ladder, chart, recapture or all)",
-            o->kind);
+        return skinq_fail(ctx, SKINQ_E_INVALID,
+                          "unknown phantom kind '%s' (healing-series, scar-stack, texture-ladder, chart, "
+                          "recapture, course or all)",
+                          o->kind);
     skinq_status st = skinq_dir_ensure(ctx, out_dir);
     if (st != SKINQ_OK || !all)
         return st == SKINQ_OK ? kinds[k].make(ctx, o, out_dir) : st;

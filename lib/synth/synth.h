@@ -31,9 +31,14 @@ skinq_status synth_save_json(skinq_ctx *ctx, const char *dir, const char *name, 
 /** dir/name into buf; SKINQ_E_INVALID when it does not fit. */
 skinq_status synth_path(skinq_ctx *ctx, char *buf, size_t n, const char *dir, const char *name);
 
-/* ---- the healing series' skin (healing.c), which the recapture phantom photographs too ---- */
+/* ---- the healing series' skin (scene.c) and its photographs (shot.c), shared by the healing
+ * series, the course and the recapture ---- */
 
-#define SYNTH_BUCKET 16 /* px: spatial hash for pores */
+#define SYNTH_BUCKET 16         /* px: spatial hash for pores */
+#define SYNTH_TAU_SLOW 20.0     /* days: remodelling of texture and pores */
+#define SYNTH_ROUGH_BEFORE 0.10 /* roughness scale before any procedure */
+#define SYNTH_ROUGH_HEALED 0.04 /* ... once one procedure's remodelling completes */
+#define SYNTH_PORES_CLOSING 0.4 /* fraction of pores that stop showing as that remodelling completes */
 
 typedef struct synth_pore {
     float x, y, sigma, depth, close_u;
@@ -65,6 +70,8 @@ typedef struct synth_shot {
     uint64_t noise_seed;
 } synth_shot;
 
+/** A scene of the options' size (default 2000×1500), scale, tau and a seed of its own (tag: the kind). */
+synth_scene synth_scene_of(const skinq_synth_options *o, uint64_t tag);
 /** The scene's ellipse and pores (w, h, ppm, seed set); free with synth_scene_free(). */
 skinq_status synth_scene_init(skinq_ctx *ctx, synth_scene *s, synth_rng *rng);
 void synth_scene_free(skinq_ctx *ctx, synth_scene *s);
@@ -79,6 +86,8 @@ void synth_white_patch(synth_shot *f, int w);
 double synth_pore_density(const synth_scene *s, double visible);
 /** dir/mask.png: the scene's ellipse in world (first photo) pixels. */
 skinq_status synth_scene_mask(skinq_ctx *ctx, const char *dir, const synth_scene *s);
+/** truth.json's first fields: kind, seed, skinq_version, width, height, px_per_mm. */
+void synth_truth_head(cJSON *truth, const char *kind, const skinq_synth_options *o, const synth_scene *s);
 /** truth.json's colour model, the ellipse (under `region`) and reference_rect. */
 void synth_scene_truth(cJSON *truth, const synth_scene *s, const char *region);
 /** A shot's pose, light and camera fields appended to its truth entry. */
@@ -87,6 +96,15 @@ void synth_shot_truth(cJSON *im, const synth_shot *f, int jpeg_quality);
 skinq_status synth_shot_write(skinq_ctx *ctx, const char *dir, const char *name, const skinq_image *img,
                               int quality);
 cJSON *synth_numbers(const double *v, int n);
+/** Photo p → world c + s·R(θ)·(p − c) + t as a 3×3 matrix (c: the centre cx, cy). */
+void synth_pose_matrix(double M[9], double cx, double cy, double deg, double scale, double tx, double ty);
+/** Remodelling t days after a step: from a0 toward a_inf with SYNTH_TAU_SLOW. */
+double synth_remodel(double t, double a0, double a_inf);
+/** A clinic's photo of the skin in f's state (excess, rough, visible; pose set): white balance
+ * 0.93–1.07 per channel and exposure 0.92–1.06 drawn from rng, rendered into f->img, written as
+ * dir/name; the state and the shot's truth appended to im. */
+skinq_status synth_skin_shot(skinq_ctx *ctx, const char *dir, const char *name, int quality, synth_shot *f,
+                             synth_rng *rng, cJSON *im);
 
 /** A series of photographs of one scene: its truth's head (returns the "images" array) and shot i. */
 typedef struct synth_series {
@@ -106,5 +124,6 @@ skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, 
 skinq_status synth_scar_stack(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_chart(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_recapture(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
+skinq_status synth_course(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 
 #endif

@@ -52,7 +52,8 @@ static void test_deterministic(void **state)
         "healing-series/day00.jpg",  "healing-series/day14.jpg", "healing-series/mask.png",
         "healing-series/truth.json", "chart/chart.png",          "chart/truth.json",
         "chart/chart.json",          "recapture/shot01.jpg",     "recapture/shot07.jpg",
-        "recapture/truth.json"};
+        "recapture/truth.json",      "course/b-07.jpg",          "course/c2-d03.jpg",
+        "course/truth.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char ha[65], hb[65];
         assert_int_equal(skinq_file_sha256(ctx, P("a", files[i]), ha), SKINQ_OK);
@@ -89,6 +90,77 @@ static double linearise(uint8_t v)
     return e <= 0.04045 ? e / 12.92 : pow((e + 0.055) / 1.055, 2.4);
 }
 
+/* The treated ellipse (centre, radii) and the reference rectangle from truth.json. */
+typedef struct region {
+    double cx, cy, rx, ry, ref[4];
+} region;
+
+static region regions(const cJSON *t)
+{
+    region r;
+    const cJSON *tr = cJSON_GetObjectItem(t, "treated");
+    r.cx = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "center_px"), 0)->valuedouble;
+    r.cy = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "center_px"), 1)->valuedouble;
+    r.rx = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "radii_px"), 0)->valuedouble;
+    r.ry = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "radii_px"), 1)->valuedouble;
+    for (int i = 0; i < 4; i++)
+        r.ref[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "reference_rect"), i)->valuedouble;
+    return r;
+}
+
+/* The hemoglobin excess a photo shows: mean optical density (white balance and exposure undone)
+ * inside the treated region minus the reference rectangle's, both located through the photo's
+ * transform, decomposed along the colour model. Also checks that the treated region's centre,
+ * seen in the photo, maps back onto the ellipse centre. */
+static double measured_excess(skinq_ctx *ctx, const char *dir, const region *g, const cJSON *im)
+{
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_load(ctx, P(dir, cJSON_GetObjectItem(im, "file")->valuestring), &img, NULL),
+                     SKINQ_OK);
+    double M[9], wb[3], expo = num(im, "exposure");
+    for (int i = 0; i < 9; i++)
+        M[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(im, "transform"), i)->valuedouble;
+    for (int c = 0; c < 3; c++)
+        wb[c] = cJSON_GetArrayItem(cJSON_GetObjectItem(im, "wb_gains"), c)->valuedouble;
+    double od_t[3] = {0}, od_r[3] = {0}, sx = 0, sy = 0, sw = 0;
+    long nt = 0, nr = 0;
+    const double *ref = g->ref;
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            double wx = M[0] * x + M[1] * y + M[2], wy = M[3] * x + M[4] * y + M[5];
+            double e = ((wx - g->cx) / g->rx) * ((wx - g->cx) / g->rx) +
+                       ((wy - g->cy) / g->ry) * ((wy - g->cy) / g->ry);
+            int in_t = e < 0.7 * 0.7;
+            int in_r = wx >= ref[0] && wx < ref[0] + ref[2] && wy >= ref[1] && wy < ref[1] + ref[3];
+            if (!in_t && !in_r)
+                continue;
+            const uint8_t *p = skinq_image_row(img, y) + 3 * x;
+            for (int c = 0; c < 3; c++) {
+                double od = -log10(linearise(p[c]) / (wb[c] * expo));
+                (in_t ? od_t : od_r)[c] += od;
+            }
+            if (in_t) {
+                nt++;
+                sx += x, sy += y, sw += 1;
+            } else {
+                nr++;
+            }
+        }
+    assert_true(nt > 1000 && nr > 1000);
+    double d[3];
+    for (int c = 0; c < 3; c++)
+        d[c] = od_t[c] / nt - od_r[c] / nr;
+    double mx = sx / sw, my = sy / sw;
+    assert_near(M[0] * mx + M[1] * my + M[2], g->cx, 2.0);
+    assert_near(M[3] * mx + M[4] * my + M[5], g->cy, 2.0);
+    skinq_image_free(&img);
+    return hemoglobin_part(d);
+}
+
+/* JPEG, skin noise and pores average out over thousands of pixels: 0.012 OD is 8 % of the
+ * excess just after the procedure */
+#define EXCESS_TOLERANCE 0.012
+
 static void test_healing_truth(void **state)
 {
     (void)state;
@@ -97,13 +169,7 @@ static void test_healing_truth(void **state)
     cJSON *t = tu_read_json(P("h", "truth.json"));
     double ppm = num(t, "px_per_mm");
     const cJSON *tr = cJSON_GetObjectItem(t, "treated");
-    double cx = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "center_px"), 0)->valuedouble;
-    double cy = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "center_px"), 1)->valuedouble;
-    double rx = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "radii_px"), 0)->valuedouble;
-    double ry = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "radii_px"), 1)->valuedouble;
-    double ref[4];
-    for (int i = 0; i < 4; i++)
-        ref[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "reference_rect"), i)->valuedouble;
+    region g = regions(t);
 
     /* the mask's area is the ellipse's */
     skinq_image *mask = NULL;
@@ -118,54 +184,9 @@ static void test_healing_truth(void **state)
     const cJSON *im;
     int checked = 0;
     cJSON_ArrayForEach (im, cJSON_GetObjectItem(t, "images")) {
-        skinq_image *img = NULL;
-        assert_int_equal(
-            skinq_image_load(ctx, P("h", cJSON_GetObjectItem(im, "file")->valuestring), &img, NULL),
-            SKINQ_OK);
-        double M[9], wb[3], expo = num(im, "exposure");
-        for (int i = 0; i < 9; i++)
-            M[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(im, "transform"), i)->valuedouble;
-        for (int c = 0; c < 3; c++)
-            wb[c] = cJSON_GetArrayItem(cJSON_GetObjectItem(im, "wb_gains"), c)->valuedouble;
-        /* mean optical density (white balance and exposure undone) inside the treated region and
-         * in the reference rectangle, located through the photo's transform */
-        double od_t[3] = {0}, od_r[3] = {0}, sx = 0, sy = 0, sw = 0;
-        long nt = 0, nr = 0;
-        for (int y = 0; y < img->height; y++)
-            for (int x = 0; x < img->width; x++) {
-                double wx = M[0] * x + M[1] * y + M[2], wy = M[3] * x + M[4] * y + M[5];
-                double e = ((wx - cx) / rx) * ((wx - cx) / rx) + ((wy - cy) / ry) * ((wy - cy) / ry);
-                int in_t = e < 0.7 * 0.7;
-                int in_r = wx >= ref[0] && wx < ref[0] + ref[2] && wy >= ref[1] && wy < ref[1] + ref[3];
-                if (!in_t && !in_r)
-                    continue;
-                const uint8_t *p = skinq_image_row(img, y) + 3 * x;
-                for (int c = 0; c < 3; c++) {
-                    double od = -log10(linearise(p[c]) / (wb[c] * expo));
-                    (in_t ? od_t : od_r)[c] += od;
-                }
-                if (in_t) {
-                    nt++;
-                    sx += x, sy += y, sw += 1;
-                } else {
-                    nr++;
-                }
-            }
-        assert_true(nt > 1000 && nr > 1000);
-        double d[3];
-        for (int c = 0; c < 3; c++)
-            d[c] = od_t[c] / nt - od_r[c] / nr;
-        double dh = hemoglobin_part(d), truth = num(im, "hemoglobin_excess");
-        /* JPEG, skin noise and pores average out over thousands of pixels: 0.012 OD is 8 % of
-         * the excess just after the procedure */
-        if (fabs(dh - truth) > 0.012)
+        double dh = measured_excess(ctx, "h", &g, im), truth = num(im, "hemoglobin_excess");
+        if (fabs(dh - truth) > EXCESS_TOLERANCE)
             fail_msg("day %g: measured excess %.4f, truth %.4f", num(im, "day"), dh, truth);
-        /* the treated region's centre, seen in the photo, maps back onto the ellipse centre */
-        double mx = sx / sw, my = sy / sw;
-        double wx = M[0] * mx + M[1] * my + M[2], wy = M[3] * mx + M[4] * my + M[5];
-        assert_near(wx, cx, 2.0);
-        assert_near(wy, cy, 2.0);
-        skinq_image_free(&img);
         checked++;
     }
     assert_int_equal(checked, 9);
@@ -175,6 +196,113 @@ static void test_healing_truth(void **state)
            e7 = num(cJSON_GetArrayItem(ims, 5), "hemoglobin_excess");
     assert_near(log(e1 / e7) / 6.0, 1.0 / num(t, "tau_days"), 1e-9);
     cJSON_Delete(t);
+    skinq_ctx_close(&ctx);
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    assert_true(cJSON_IsString(v));
+    return v->valuestring;
+}
+
+/* A course's photos: the baseline on day -7, then cycle days 0, 1, 2, 3, 7, 14 of each cycle
+ * (28 days apart), the last cycle also 28 and 42; file names b-07.jpg, cN-dDD.jpg. */
+static void check_schedule(const cJSON *ims, int cycles)
+{
+    static const int cd[8] = {0, 1, 2, 3, 7, 14, 28, 42};
+    assert_int_equal(cJSON_GetArraySize(ims), 1 + 6 * cycles + 2);
+    for (int i = 0; i < cJSON_GetArraySize(ims); i++) {
+        const cJSON *im = cJSON_GetArrayItem(ims, i);
+        int cycle = i == 0 ? 0 : (i - 1) / 6 + 1 < cycles ? (i - 1) / 6 + 1 : cycles;
+        int day = i == 0 ? -7 : cd[i - 1 - 6 * (cycle - 1)];
+        char file[32];
+        snprintf(file, sizeof file, i == 0 ? "b-07.jpg" : "c%d-d%02d.jpg", cycle, day);
+        assert_string_equal(str(im, "file"), file);
+        assert_int_equal((int)num(im, "cycle"), cycle);
+        assert_int_equal((int)num(im, "cycle_day"), day);
+        assert_int_equal((int)num(im, "course_day"), i == 0 ? -7 : 28 * (cycle - 1) + day);
+        assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItem(im, "procedure")), cycle > 0 && day == 0);
+    }
+}
+
+static void test_course(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    make(ctx, "course", 7, 400, 300, "course");
+    cJSON *t = tu_read_json(P("course", "truth.json"));
+    assert_string_equal(str(t, "kind"), "course");
+    assert_string_equal(str(t, "start_date"), "2025-12-29");
+    assert_string_equal(str(t, "first_procedure_date"), "2026-01-05");
+    static const char *dates[3] = {"2026-01-05", "2026-02-02", "2026-03-02"};
+    static const double tau[3] = {3, 2.5, 2}, e0[3] = {0.15, 0.14, 0.13};
+    const cJSON *cyc = cJSON_GetObjectItem(t, "cycles");
+    assert_int_equal(cJSON_GetArraySize(cyc), 3);
+    for (int k = 0; k < 3; k++) {
+        const cJSON *c = cJSON_GetArrayItem(cyc, k);
+        assert_int_equal((int)num(c, "cycle"), k + 1);
+        assert_int_equal((int)num(c, "procedure_day"), 28 * k);
+        assert_string_equal(str(c, "date"), dates[k]);
+        assert_near(num(c, "tau_days"), tau[k], 1e-12);
+        assert_near(num(c, "excess0"), e0[k], 1e-12);
+        assert_true(num(c, "roughness_target") <
+                    (k ? num(cJSON_GetArrayItem(cyc, k - 1), "roughness_target") : 0.1));
+    }
+    const cJSON *ims = cJSON_GetObjectItem(t, "images");
+    check_schedule(ims, 3);
+    assert_string_equal(str(cJSON_GetArrayItem(ims, 0), "date"), "2025-12-29");
+    assert_string_equal(str(cJSON_GetArrayItem(ims, 7), "date"), "2026-02-02");
+    assert_string_equal(str(cJSON_GetArrayItem(ims, 20), "date"), "2026-04-13");
+
+    /* every photo's excess is the sum of the procedures' decays, and the photo shows it */
+    region g = regions(t);
+    double shown[21];
+    for (int i = 0; i < 21; i++) {
+        const cJSON *im = cJSON_GetArrayItem(ims, i);
+        double day = num(im, "course_day"), truth = 0;
+        for (int k = 0; k < 3; k++)
+            if (day >= 28 * k)
+                truth += e0[k] * exp(-(day - 28 * k) / tau[k]);
+        assert_near(num(im, "hemoglobin_excess"), truth, 1e-12);
+        shown[i] = measured_excess(ctx, "course", &g, im);
+        if (fabs(shown[i] - truth) > EXCESS_TOLERANCE)
+            fail_msg("%s: measured excess %.4f, truth %.4f", str(im, "file"), shown[i], truth);
+    }
+    /* each procedure reddens above the baseline and has healed by its day 14; texture at each
+     * cycle's end is below the one before (remodelling) */
+    double rough = num(cJSON_GetArrayItem(ims, 0), "roughness_scale");
+    double pores = num(cJSON_GetArrayItem(ims, 0), "pore_density_per_cm2");
+    for (int k = 0; k < 3; k++) {
+        const cJSON *d14 = cJSON_GetArrayItem(ims, 6 * k + 6);
+        assert_true(shown[6 * k + 1] > shown[0] + 0.1);
+        assert_true(shown[6 * k + 6] < shown[0] + 0.02);
+        assert_true(shown[6 * k + 6] < shown[6 * k + 1] - 0.1);
+        assert_true(num(d14, "roughness_scale") < rough);
+        assert_true(num(d14, "pore_density_per_cm2") < pores);
+        rough = num(d14, "roughness_scale");
+        pores = num(d14, "pore_density_per_cm2");
+    }
+    cJSON_Delete(t);
+
+    /* one cycle: the healing series with a baseline a week before; 1 to 6 cycles only */
+    skinq_synth_options o;
+    skinq_synth_default_options(&o);
+    o.kind = "course";
+    o.width = 200;
+    o.height = 150;
+    o.cycles = 1;
+    char path[1024];
+    tu_path(path, sizeof path, "course1");
+    assert_int_equal(skinq_synth(ctx, &o, path), SKINQ_OK);
+    t = tu_read_json(P("course1", "truth.json"));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(t, "cycles")), 1);
+    check_schedule(cJSON_GetObjectItem(t, "images"), 1);
+    cJSON_Delete(t);
+    o.cycles = 7;
+    assert_int_equal(skinq_synth(ctx, &o, path), SKINQ_E_INVALID);
+    o.cycles = -1;
+    assert_int_equal(skinq_synth(ctx, &o, path), SKINQ_E_INVALID);
     skinq_ctx_close(&ctx);
 }
 
@@ -357,9 +485,10 @@ static void test_refusals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_healing_truth),
-        cmocka_unit_test(test_chart_truth),    cmocka_unit_test(test_scar_stack_truth),
-        cmocka_unit_test(test_texture_ladder), cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_deterministic),    cmocka_unit_test(test_healing_truth),
+        cmocka_unit_test(test_course),           cmocka_unit_test(test_chart_truth),
+        cmocka_unit_test(test_scar_stack_truth), cmocka_unit_test(test_texture_ladder),
+        cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
