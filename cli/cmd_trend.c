@@ -222,7 +222,7 @@ static void print_course(const struct series *s, const skinq_course *co)
             printf("  linear trend %s %s per week (± %s)\n", out_num(a, sizeof a, "%.4g", cy->slope_per_week),
                    s->unit, out_num(b, sizeof b, "%.2g", cy->slope_se_per_week));
         if (!isnan(cy->excess_left_pct))
-            printf("    excess over the baseline left at the cycle's end (day %s): %s %% of the first "
+            printf("  excess over the baseline left at the cycle's end (day %s): %s %% of the first "
                    "session's\n",
                    out_num(a, sizeof a, "%.3g", cy->end_day),
                    out_num(b, sizeof b, "%.3g", cy->excess_left_pct));

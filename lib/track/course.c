@@ -86,7 +86,7 @@ static void cycle_ends(const skinq_course_point *p, skinq_course_cycle *c, const
 
 /* The slow trend: the baseline's mean and each cycle's end, a line through them per week, and the
  * last cycle's end against the baseline. */
-static void course_trend(skinq_ctx *ctx, skinq_course *co, const skinq_course_point *p, int n)
+static void course_trend(skinq_ctx *ctx, skinq_course *co, const skinq_course_point *p, int n, double mdc)
 {
     double t[SKINQ_COURSE_MAX_CYCLES + 1], y[SKINQ_COURSE_MAX_CYCLES + 1], icpt;
     int k = 0;
@@ -110,8 +110,7 @@ static void course_trend(skinq_ctx *ctx, skinq_course *co, const skinq_course_po
     co->end_change = co->end_change_pct = NAN;
     if (co->baseline_n > 0 && co->ncycles > 0) {
         co->end_change = co->cycles[co->ncycles - 1].end - co->baseline_mean;
-        if (co->baseline_mean != 0)
-            co->end_change_pct = 100 * co->end_change / fabs(co->baseline_mean);
+        co->end_change_pct = skinq_change_percent(co->baseline_mean, co->cycles[co->ncycles - 1].end, mdc);
     }
 }
 
@@ -198,7 +197,7 @@ skinq_status skinq_course_analyse(skinq_ctx *ctx, const skinq_course_point *p, i
         skinq_course_free(&co);
         return st;
     }
-    course_trend(ctx, co, p, n);
+    course_trend(ctx, co, p, n, o->mdc95);
     *out = co;
     return SKINQ_OK;
 }
