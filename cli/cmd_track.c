@@ -15,16 +15,23 @@
 #include "track_show.h"
 
 static const char *opt_subject, *opt_site, *opt_date, *opt_label, *opt_procedure, *opt_store;
-static int opt_csv, opt_json, opt_no_align, opt_keep_going, opt_skip_existing;
+static int opt_csv, opt_json, opt_no_align, opt_keep_going, opt_skip_existing, opt_reference;
 
 static const cli_option add_options[] = {
     {"subject", 0, OPT_STRING, &opt_subject, "ID", "subject (required)"},
     {"site", 0, OPT_STRING, &opt_site, "NAME", "site on the subject, e.g. left-cheek (required)"},
-    {"date", 0, OPT_STRING, &opt_date, "YYYY-MM-DD", "session date (required)"},
+    {"date", 0, OPT_STRING, &opt_date, "WHEN",
+     "the session: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] (two sessions on one day), or exif (each photo's EXIF "
+     "capture date) (required)"},
     {"label", 0, OPT_STRING, &opt_label, "L", "session label (e.g. 'session 2')"},
     {"procedure", 0, OPT_STRING, &opt_procedure, "TEXT", "procedure note (e.g. 'microneedling 1.5 mm')"},
     {"store", 0, OPT_STRING, &opt_store, "PATH", "session store (default $SKINQ_STORE, else ./skinq.db)"},
-    {"no-align", 0, OPT_FLAG, &opt_no_align, NULL, "do not register onto the site's first photo"},
+    {"no-align", 0, OPT_FLAG, &opt_no_align, NULL,
+     "measure the photos as they are (else they are registered onto the site's reference photo, and refused "
+     "when that fails)"},
+    {"reference", 0, OPT_FLAG, &opt_reference, NULL,
+     "the (first) photo added becomes the site's reference, onto which later photos are registered "
+     "(default: the site's first photo)"},
     {"keep-going", 0, OPT_FLAG, &opt_keep_going, NULL,
      "a photo that fails is reported, the rest stored (exit 3)"},
     {"skip-existing", 0, OPT_FLAG, &opt_skip_existing, NULL,
@@ -45,7 +52,7 @@ static const cli_option query_options[] = {
 static const cli_command sub_add = {
     "track add",
     NULL,
-    "track add --subject ID --site NAME --date YYYY-MM-DD [options] IMAGE|DIR...",
+    "track add --subject ID --site NAME --date YYYY-MM-DD[THH:MM]|exif [options] IMAGE|DIR...",
     "analyse photos and store them as a session",
     add_options,
     NULL};
@@ -152,35 +159,37 @@ static int expand_inputs(char **argv, int n, struct paths *out)
     return -1;
 }
 
-/* The site's first stored photo (earliest session), onto which later ones are registered. */
-struct first_photo {
-    char *path; /* allocated: a stored path has no length limit */
-    char sha[65];
-    int found, oom;
+/* The scale a photo is measured with and where it came from (issue: one scale per site). */
+struct scale {
+    double given; /* --px-per-mm, 0 when not given */
+    double site;  /* the site's, NaN when it has none yet (the analysis then uses the given one) */
+    double entry; /* out: the scale the store is told (and checks against the site's): the given one
+                     for a photo measured as it is, 0 for a registered one (measured in the reference's
+                     frame, at the site's scale: its own follows from the matrix) */
 };
 
-static int first_row(void *user, const skinq_store_row *r)
+/* A registered photo's own px/mm, from the matrix: it maps photo pixels to reference pixels,
+ * 1 photo px = s reference px with s = sqrt|det|, so the photo has site/s px per mm. */
+static double photo_px_per_mm(const skinq_alignment *al, double site)
 {
-    struct first_photo *f = user;
-    free(f->path);
-    if (!(f->path = strdup(r->image_path)))
-        f->oom = 1;
-    snprintf(f->sha, sizeof f->sha, "%s", r->sha256);
-    f->found = !f->oom;
-    return 1; /* rows come by date: the first is it */
+    const double *m = al->matrix;
+    return site / sqrt(fabs(m[0] * m[4] - m[1] * m[3]));
 }
 
 /*
- * One photo's numbers for the store: registered onto the site's first photo when there is one
- * (the ROI, mask and reference are given in that photo's frame, so later photos are measured on
- * the same skin), else analysed as it is. A photo that cannot be registered is analysed as it
- * is, with a warning: "when possible". *cal receives how (JSON text, caller frees).
+ * One photo's numbers for the store: registered onto the site's reference photo when there is one
+ * (the ROI, mask and reference skin are given in that photo's frame, so later photos are measured
+ * on the same skin, at the site's scale), else analysed as it is (the site's first photo, or
+ * --no-align). A photo that cannot be registered is refused: its numbers would be of other skin.
+ * *cal receives how it was aligned and scaled (JSON text, caller frees).
  */
-static skinq_status analyse_for_store(skinq_ctx *ctx, const struct first_photo *first, const char *path,
-                                      skinq_analyzer *an, skinq_analysis **a, char **cal)
+static skinq_status analyse_for_store(skinq_ctx *ctx, const skinq_site_reference *first, struct scale *sc,
+                                      const char *path, skinq_analyzer *an, skinq_analysis **a, char **cal)
 {
     cJSON *c = cJSON_CreateObject();
     skinq_status st = SKINQ_E_ALIGN;
+    sc->entry = sc->given;
+    double own = NAN; /* a registered photo's own px/mm */
     if (first->found && !opt_no_align) {
         skinq_compare_options co;
         skinq_compare_default_options(&co);
@@ -200,23 +209,37 @@ static skinq_status analyse_for_store(skinq_ctx *ctx, const struct first_photo *
             cJSON *m = cJSON_AddArrayToObject(c, "matrix");
             for (int k = 0; k < 9; k++)
                 cJSON_AddItemToArray(m, cJSON_CreateNumber(al->matrix[k]));
+            sc->entry = 0;
+            if (sc->site > 0)
+                own = photo_px_per_mm(al, sc->site);
             skinq_compare_free(&r);
-        } else if (st == SKINQ_E_ALIGN || st == SKINQ_E_IO || st == SKINQ_E_EMPTY_ROI) {
-            if (!g_opts.quiet)
-                fprintf(stderr,
-                        "skinq: warning: '%s' not registered onto the site's first photo (%s); "
-                        "measured as it is\n",
-                        path, skinq_ctx_error(ctx));
-            cJSON_AddStringToObject(c, "aligned_to", "");
-            cJSON_AddStringToObject(c, "not_aligned_because", skinq_ctx_error(ctx));
-            st = SKINQ_E_ALIGN;
-        } else {
+        } else if (st == SKINQ_E_ALIGN || st == SKINQ_E_EMPTY_ROI) {
+            char why[400];
+            snprintf(why, sizeof why, "%s", skinq_ctx_error(ctx));
+            st =
+                skinq_ctx_fail(ctx, SKINQ_E_ALIGN,
+                               "'%s' cannot be registered onto the site's reference photo '%s' (%s); nothing "
+                               "stored (--no-align measures it as it is)",
+                               path, first->path, why);
+        }
+        if (st != SKINQ_OK) {
             cJSON_Delete(c);
+            skinq_analysis_free(a);
             return st;
         }
     }
     if (st != SKINQ_OK)
         st = skinq_analyzer_file(an, path, a);
+    /* which scale measured it: the site's (inherited, or given and checked by the store) or none */
+    cJSON *scale = cJSON_AddObjectToObject(c, "scale");
+    double used = sc->site > 0 ? sc->site : sc->given;
+    if (used > 0)
+        cJSON_AddNumberToObject(scale, "px_per_mm", used);
+    cJSON_AddStringToObject(scale, "source", sc->site > 0 ? "site" : used > 0 ? "given" : "none");
+    if (sc->given > 0 && sc->site > 0)
+        cJSON_AddNumberToObject(scale, "given_px_per_mm", sc->given);
+    if (!isnan(own))
+        cJSON_AddNumberToObject(scale, "photo_px_per_mm_from_registration", own);
     cJSON_AddStringToObject(c, "white_point", "D65");
     cJSON *g = cJSON_AddArrayToObject(c, "linear_gains");
     for (int k = 0; st == SKINQ_OK && k < 3; k++)
@@ -226,63 +249,81 @@ static skinq_status analyse_for_store(skinq_ctx *ctx, const struct first_photo *
     return st;
 }
 
-/* The sha256 of every photo already in this session (--skip-existing): one row a photo. */
+/* Every photo already in the site's sessions of this label (--skip-existing), as "date time sha256"
+ * keys: one row a photo. */
 struct session_shas {
-    const char *date, *label;
-    struct paths shas;
+    const char *label;
+    struct paths keys;
     int oom;
 };
+
+#define SESSION_KEY_SIZE (11 + 9 + 65)
+
+static void session_key(char key[SESSION_KEY_SIZE], const char *date, const char *time, const char *sha)
+{
+    snprintf(key, SESSION_KEY_SIZE, "%.10s %.8s %.64s", date, time, sha);
+}
 
 static int session_sha(void *user, const skinq_store_row *r)
 {
     struct session_shas *x = user;
-    if (strcmp(r->date, x->date) == 0 && strcmp(r->label, x->label) == 0 && push_path(&x->shas, r->sha256))
+    char key[SESSION_KEY_SIZE];
+    session_key(key, r->date, r->time, r->sha256);
+    if (strcmp(r->label, x->label) == 0 && push_path(&x->keys, key))
         x->oom = 1;
     return 0;
 }
 
-static int has_sha(const struct session_shas *x, const char *sha)
+static int has_key(const struct session_shas *x, const char *key)
 {
-    for (int i = 0; i < x->shas.n; i++)
-        if (strcmp(x->shas.v[i], sha) == 0)
+    for (int i = 0; i < x->keys.n; i++)
+        if (strcmp(x->keys.v[i], key) == 0)
             return 1;
     return 0;
 }
 
-/* One photo into the store: registered onto the site's first photo, analysed, added. */
-static skinq_status add_one(skinq_ctx *ctx, skinq_store *store, skinq_analyzer *an,
-                            const skinq_analysis_options *o, const char *opts_text, const char *path)
+/* A photo's EXIF capture date (DateTimeOriginal) as a session date. */
+static skinq_status exif_when(skinq_ctx *ctx, const char *path, char when[32])
 {
-    struct first_photo first = {NULL, {0}, 0, 0};
-    skinq_status st = skinq_store_query(ctx, store, opt_subject, opt_site, "color.L.mean", first_row, &first);
-    if (st == SKINQ_OK && first.oom)
-        st = SKINQ_E_NOMEM;
+    (void)when;
+    return skinq_ctx_fail(ctx, SKINQ_E_UNSUPPORTED, "'%s': reading EXIF capture dates is not built in", path);
+}
+
+/* The session a photo goes to: --date as given, or its EXIF capture date (--date exif). */
+static skinq_status photo_when(skinq_ctx *ctx, const char *path, char when[32])
+{
+    if (strcmp(opt_date, "exif") != 0) {
+        snprintf(when, 32, "%s", opt_date);
+        return SKINQ_OK;
+    }
+    return exif_when(ctx, path, when);
+}
+
+/* One photo into the store: registered onto the site's first photo, analysed, added. */
+static skinq_status add_one(skinq_ctx *ctx, skinq_store *store, skinq_analyzer *an, struct scale *sc,
+                            const char *opts_text, const char *when, const char *path, int make_reference)
+{
+    skinq_site_reference first;
+    skinq_status st = skinq_store_site_reference(ctx, store, opt_subject, opt_site, &first);
     skinq_analysis *a = NULL;
     char *cal = NULL;
     if (st == SKINQ_OK)
-        st = analyse_for_store(ctx, &first, path, an, &a, &cal);
+        st = analyse_for_store(ctx, &first, sc, path, an, &a, &cal);
     if (st == SKINQ_OK) {
         int aligned = skinq_metrics_find(&a->metrics, "alignment.rms_px") != NULL;
-        skinq_store_entry e = {opt_subject,
-                               opt_site,
-                               opt_date,
-                               opt_label ? opt_label : "",
-                               opt_procedure,
-                               path,
-                               a->sha256,
-                               a->width,
-                               a->height,
-                               "photo",
-                               o->px_per_mm,
-                               opts_text,
-                               &a->metrics,
-                               aligned ? first.sha : NULL,
-                               cal};
+        skinq_store_entry e = {opt_subject,   opt_site,
+                               when,          opt_label ? opt_label : "",
+                               opt_procedure, path,
+                               a->sha256,     a->width,
+                               a->height,     "photo",
+                               sc->entry,     opts_text,
+                               &a->metrics,   aligned ? first.sha256 : NULL,
+                               cal,           make_reference};
         int64_t id = 0;
         st = skinq_store_add(ctx, store, &e, &id);
     }
     cJSON_free(cal);
-    free(first.path);
+    skinq_site_reference_clear(ctx, &first);
     skinq_analysis_free(&a);
     return st;
 }
@@ -304,6 +345,10 @@ static int run_add(int argc, char **argv)
         return cli_usage_error(&sub_add, "--subject, --site and --date are required");
     if (argc - first == 0)
         return cli_usage_error(&sub_add, "no IMAGE or folder given");
+    char date[11], time[9];
+    if (strcmp(opt_date, "exif") != 0 && !skinq_store_parse_when(opt_date, date, time))
+        return cli_usage_error(&sub_add, "--date takes YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or exif, not '%s'",
+                               opt_date);
     skinq_analysis_options o;
     if ((rc = cli_aopts_setup(&sub_add, NULL, &o, NULL)) >= 0)
         return rc;
@@ -322,12 +367,21 @@ static int run_add(int argc, char **argv)
     char *opts_text = NULL;
     if ((rc = cli_aopts_setup(&sub_add, ctx, &o, &mask)) >= 0)
         goto done;
+    skinq_status st = skinq_store_open(ctx, cli_store_path(opt_store), &store);
+    /* one scale per site: a site that has one measures every photo with it (a given one is checked
+     * against it by the store) */
+    struct scale sc = {o.px_per_mm, NAN, 0};
+    skinq_site_reference ref = {0};
+    if (st == SKINQ_OK &&
+        (st = skinq_store_site_reference(ctx, store, opt_subject, opt_site, &ref)) == SKINQ_OK &&
+        ref.px_per_mm > 0)
+        sc.site = o.px_per_mm = ref.px_per_mm;
+    skinq_site_reference_clear(ctx, &ref);
     opts = cli_aopts_json(&o);
     opts_text = opts ? cJSON_PrintUnformatted(opts) : NULL;
-    skinq_status st = skinq_store_open(ctx, cli_store_path(opt_store), &store);
     if (st == SKINQ_OK) /* one analyser for every photo: the texture plan is made once */
         st = skinq_analyzer_new(ctx, &o, &an);
-    struct session_shas have = {opt_date, opt_label ? opt_label : "", {0}, 0};
+    struct session_shas have = {opt_label ? opt_label : "", {0}, 0};
     if (st == SKINQ_OK && opt_skip_existing)
         st = skinq_store_query(ctx, store, opt_subject, opt_site, "color.L.mean", session_sha, &have);
     if (st == SKINQ_OK && have.oom)
@@ -336,17 +390,21 @@ static int run_add(int argc, char **argv)
     for (int i = 0; st == SKINQ_OK && i < in.n; i++) {
         if (progress)
             fprintf(stderr, "\rskinq: track add %d/%d %-40.40s", i + 1, in.n, strrchr(in.v[i], '/') + 1);
-        char sha[65];
-        if (opt_skip_existing && (st = skinq_file_sha256(ctx, in.v[i], sha)) == SKINQ_OK &&
-            has_sha(&have, sha)) {
-            skipped++;
-            continue;
+        char sha[65], when[32], key[SESSION_KEY_SIZE];
+        st = photo_when(ctx, in.v[i], when);
+        if (st == SKINQ_OK && opt_skip_existing && (st = skinq_file_sha256(ctx, in.v[i], sha)) == SKINQ_OK) {
+            skinq_store_parse_when(when, date, time);
+            session_key(key, date, time, sha);
+            if (has_key(&have, key)) {
+                skipped++;
+                continue;
+            }
         }
         if (st == SKINQ_OK)
-            st = add_one(ctx, store, an, &o, opts_text, in.v[i]);
+            st = add_one(ctx, store, an, &sc, opts_text, when, in.v[i], opt_reference && added == 0);
         if (st == SKINQ_OK) {
             added++;
-            if (opt_skip_existing && push_path(&have.shas, sha)) /* a copy later in this batch */
+            if (opt_skip_existing && push_path(&have.keys, key)) /* a copy later in this batch */
                 st = SKINQ_E_NOMEM;
         } else if (opt_keep_going && photo_failure(st)) { /* said, and on to the next photo */
             if (progress)
@@ -370,9 +428,9 @@ static int run_add(int argc, char **argv)
                     failed ? "; " : "", failed, failed ? " failed (above)" : "");
         rc = failed ? EXIT_BAD_INPUT : EXIT_OK;
     }
-    for (int i = 0; i < have.shas.n; i++)
-        free(have.shas.v[i]);
-    free(have.shas.v);
+    for (int i = 0; i < have.keys.n; i++)
+        free(have.keys.v[i]);
+    free(have.keys.v);
 done:
     cJSON_free(opts_text);
     cJSON_Delete(opts);
@@ -427,6 +485,9 @@ static int print_site(void *user, const skinq_store_site_row *r)
     return 0;
 }
 
+#define EXPORT_CSV_HEADER                                                                                    \
+    "subject,site,session,date,time,label,procedure,cycle,day,cycle_day,metric,value,unit,image,sha256"
+
 struct export
 {
     int rows;
@@ -456,8 +517,14 @@ static int export_row(void *user, const skinq_store_row *r)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "subject", r->subject);
         cJSON_AddStringToObject(o, "site", r->site);
+        cJSON_AddNumberToObject(o, "session", (double)r->session_id);
         cJSON_AddStringToObject(o, "date", r->date);
+        cJSON_AddStringToObject(o, "time", r->time);
+        cJSON_AddStringToObject(o, "label", r->label);
+        cJSON_AddStringToObject(o, "procedure", r->procedure);
+        cJSON_AddNumberToObject(o, "cycle", r->cycle);
         cJSON_AddNumberToObject(o, "day", r->day);
+        cJSON_AddNumberToObject(o, "cycle_day", r->cycle_day);
         cJSON_AddStringToObject(o, "metric", r->metric);
         out_add_number(o, "value", r->value);
         cJSON_AddStringToObject(o, "unit", r->unit ? r->unit : "");
@@ -467,12 +534,14 @@ static int export_row(void *user, const skinq_store_row *r)
         cJSON_AddItemToArray(x->arr, o);
         return 0;
     }
-    const char *f[4] = {r->subject, r->site, r->date, NULL};
-    for (int i = 0; i < 3; i++) {
-        csv_field(f[i]);
-        putchar(',');
-    }
-    printf("%.0f,", r->day);
+    csv_field(r->subject);
+    putchar(',');
+    csv_field(r->site);
+    printf(",%lld,%s,%s,", (long long)r->session_id, r->date, r->time);
+    csv_field(r->label);
+    putchar(',');
+    csv_field(r->procedure);
+    printf(",%d,%.10g,%.10g,", r->cycle, r->day, r->cycle_day);
     csv_field(r->metric);
     if (isnan(r->value))
         printf(",,");
@@ -530,7 +599,7 @@ static int run_query(const cli_command *sub, int argc, char **argv)
     } else if (store && is_export) {
         struct export x = {0, opt_json ? cJSON_CreateArray() : NULL};
         if (opt_csv)
-            printf("subject,site,date,day,metric,value,unit,image,sha256\n");
+            printf("%s\n", EXPORT_CSV_HEADER);
         st = skinq_store_query(ctx, store, opt_subject, opt_site, NULL, export_row, &x);
         if (st == SKINQ_OK && x.arr) {
             cJSON *doc = cJSON_CreateObject();
@@ -579,14 +648,20 @@ const cli_command cmd_track = {
     "track add --subject ID --site NAME --date YYYY-MM-DD [--label L] [--procedure TEXT]\n"
     "          [--no-align] [--keep-going] [--skip-existing] [analysis options] IMAGE|DIR...\n"
     "    analyse each photo (a folder: its .jpg/.png files) and store it, one transaction each;\n"
-    "    photos after the site's first are registered onto it (ROI, mask and --ref are given in\n"
-    "    the first photo's frame), or measured as they are when that fails (with a warning);\n"
+    "    photos are registered onto the site's reference photo (its first, or the one added with\n"
+    "    --reference; ROI, mask and --ref are given in its frame) and measured at the site's scale;\n"
+    "    a photo that cannot be registered is refused (exit 4, nothing stored) unless --no-align;\n"
+    "    a site keeps its --px-per-mm: later sessions inherit it, one more than 2 % off is refused;\n"
+    "    --date takes YYYY-MM-DD or YYYY-MM-DDTHH:MM (two sessions on one day) or 'exif';\n"
+    "    --procedure marks the session right after a procedure (it starts a cycle, see 'trend');\n"
     "    the same photo (sha256) twice in one session is refused (--skip-existing: skipped);\n"
     "    --keep-going reports a photo that fails and stores the rest (exit 3 at the end)\n"
     "track list [--subject ID] [--site NAME]        the stored sites\n"
-    "track show --subject ID [--site NAME]          timeline: date, day, headline metrics\n"
+    "track show --subject ID [--site NAME]          timeline: session, date, time, cycle, days, headline\n"
+    "                                               metrics, label, procedure\n"
     "track export --csv|--json [--subject ID] [--site NAME]\n"
-    "    tidy rows: subject, site, date, day, metric, value, unit, image, sha256\n"
+    "    tidy rows: subject, site, session, date, time, label, procedure, cycle, day (from the first\n"
+    "    procedure; baseline negative), cycle_day, metric, value, unit, image, sha256\n"
     "'skinq track add --help' lists the analysis options. The store: --store PATH, else\n"
     "$SKINQ_STORE, else ./skinq.db.",
 };

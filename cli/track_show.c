@@ -1,5 +1,6 @@
-/* track_show.c -- `skinq track show`: a site's timeline (one line per photo, the registry's
- * timeline metrics), then what changed since its first session (lib/track's site changes). */
+/* track_show.c -- `skinq track show`: a site's timeline (one line per photo: its session id, date and
+ * time, cycle, days from the first procedure and from its cycle's, the registry's timeline metrics,
+ * label and procedure), then what changed since its first session (lib/track's site changes). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,11 @@ struct show {
     const char *subject;
     const skinq_metric_def *defs;
     size_t ndefs;
-    char *site, *path; /* allocated: names and paths have no length limit */
-    char date[16], sha[65];
-    double day, v[MAX_DEFS]; /* the current photo's timeline values */
+    char *site, *path, *label, *procedure; /* allocated: names and paths have no length limit */
+    char date[16], time[9], sha[65];
+    int64_t session;
+    int cycle;
+    double day, cycle_day, v[MAX_DEFS]; /* the current photo's timeline values */
     int lines, have, oom;
     skinq_status st;
 };
@@ -32,13 +35,15 @@ static void photo_flush(struct show *s)
     if (!s->have)
         return;
     if (s->lines++ == 0) {
-        printf("%-16s %-10s %5s", "site", "date", "day");
+        printf("%-16s %7s %-10s %-5s %5s %6s %6s", "site", "session", "date", "time", "cycle", "day",
+               "c.day");
         for (size_t i = 0; i < s->ndefs; i++)
             if (timeline(&s->defs[i]))
                 printf(" %12.12s", strchr(s->defs[i].pattern, '.') + 1);
         printf("  image\n");
     }
-    printf("%-16s %-10s %5.0f", s->site, s->date, s->day);
+    printf("%-16s %7lld %-10s %-5.5s %5d %6.4g %6.4g", s->site, (long long)s->session, s->date,
+           s->time[0] ? s->time : "-", s->cycle, s->day, s->cycle_day);
     for (size_t i = 0; i < s->ndefs; i++) {
         if (!timeline(&s->defs[i]))
             continue;
@@ -48,7 +53,12 @@ static void photo_flush(struct show *s)
             printf(" %12.4g", s->v[i]);
     }
     const char *base = strrchr(s->path, '/');
-    printf("  %s\n", base ? base + 1 : s->path);
+    printf("  %s", base ? base + 1 : s->path);
+    if (s->label[0])
+        printf("  [%s]", s->label);
+    if (s->procedure[0])
+        printf("  procedure: %s", s->procedure);
+    putchar('\n');
     s->have = 0;
 }
 
@@ -97,11 +107,16 @@ static int show_row(void *user, const skinq_store_row *r)
     int new_site = !s->site || strcmp(s->site, r->site) != 0;
     if (new_site && s->site)
         site_flush(s);
-    if (!s->have || new_site || strcmp(s->sha, r->sha256) || strcmp(s->date, r->date)) {
+    if (!s->have || new_site || strcmp(s->sha, r->sha256) || s->session != r->session_id) {
         photo_flush(s);
-        if (set_copy(&s->site, r->site) || set_copy(&s->path, r->image_path))
+        if (set_copy(&s->site, r->site) || set_copy(&s->path, r->image_path) ||
+            set_copy(&s->label, r->label) || set_copy(&s->procedure, r->procedure))
             return s->oom = 1;
         snprintf(s->date, sizeof s->date, "%s", r->date);
+        snprintf(s->time, sizeof s->time, "%s", r->time);
+        s->session = r->session_id;
+        s->cycle = r->cycle;
+        s->cycle_day = r->cycle_day;
         snprintf(s->sha, sizeof s->sha, "%s", r->sha256);
         s->day = r->day;
         for (size_t i = 0; i < s->ndefs; i++)
@@ -127,6 +142,8 @@ skinq_status track_show(skinq_ctx *ctx, skinq_store *store, const char *subject,
         site_flush(&s);
     free(s.site);
     free(s.path);
+    free(s.label);
+    free(s.procedure);
     *lines = s.lines;
     return st != SKINQ_OK ? st : s.oom ? SKINQ_E_NOMEM : s.st;
 }

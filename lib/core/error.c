@@ -52,3 +52,14 @@ const char *skinq_ctx_error(const skinq_ctx *ctx)
 {
     return ctx ? ctx->error : "";
 }
+
+skinq_status skinq_ctx_fail(skinq_ctx *ctx, skinq_status st, const char *fmt, ...)
+{
+    if (ctx) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->error, sizeof ctx->error, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}

@@ -150,6 +150,14 @@ void skinq_ctx_close(skinq_ctx **ctx);
 /** Last detailed error message (names the file where one is involved); "" when none. Owned by ctx. */
 const char *skinq_ctx_error(const skinq_ctx *ctx);
 
+/** Record a detailed message (printf format) for status st, as the library does, so that a caller
+ *  building on it (the CLI, a binding) reports its own refusals through the same path. Returns st. */
+skinq_status skinq_ctx_fail(skinq_ctx *ctx, skinq_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /** Optional warning sink (e.g. an ISA asked for but not available). Called from the calling thread. */
 void skinq_ctx_set_warning_handler(skinq_ctx *ctx, void (*fn)(const char *msg, void *user), void *user);
 
@@ -1737,13 +1745,21 @@ typedef struct skinq_store_entry {
     const char *image_path; /**< required */
     const char *sha256;     /**< required, 64 hex digits */
     int width, height;
-    const char *role;              /**< "photo" when NULL */
-    double px_per_mm;              /**< > 0 sets the site's scale when it has none yet */
+    const char *role; /**< "photo" when NULL */
+    double px_per_mm; /**< px/mm of the frame the metrics were measured in (for a photo registered onto
+                           the site's reference: the reference's frame); > 0 sets the site's scale when it
+                           has none yet, and is refused when it differs from the site's by more than
+                           SKINQ_STORE_SCALE_TOLERANCE; 0: unknown (the site's applies) */
     const char *options_json;      /**< the analysis options that produced the metrics */
     const skinq_metrics *metrics;  /**< every metric path → value, stored with the skinq version */
     const char *aligned_to_sha256; /**< the stored photo this one was registered onto, or NULL */
     const char *calibration_json;  /**< how it was aligned and calibrated (JSON), or NULL */
+    int reference; /**< 1: this photo becomes its site's reference (later photos are registered onto it) */
 } skinq_store_entry;
+
+/** How far (relative) an entry's px_per_mm may be from its site's before skinq_store_add() refuses it:
+ *  one site, one scale, so that an area series never mixes two. */
+#define SKINQ_STORE_SCALE_TOLERANCE 0.02
 
 /**
  * Record an entry in one transaction (all or nothing). The same image (sha256) in the same
@@ -1783,6 +1799,21 @@ int skinq_store_parse_when(const char *when, char date[11], char time[9]);
 skinq_status skinq_store_query(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site,
                                const char *metric, int (*fn)(void *user, const skinq_store_row *row),
                                void *user);
+
+/** A site's reference photo: the one later photos are registered onto, and the site's scale. */
+typedef struct skinq_site_reference {
+    int found;  /**< 0: the site has no photo yet */
+    int chosen; /**< 1: chosen (skinq_store_entry.reference, track add --reference), 0: the
+                     first photo of the site's earliest session */
+    char *path; /**< the stored path (free with skinq_site_reference_clear()) */
+    char sha256[65];
+    double px_per_mm; /**< the site's scale; NaN when it has none */
+} skinq_site_reference;
+
+/** The site's reference photo and scale. @return SKINQ_OK (found 0 for a new site), SKINQ_E_STORE. */
+skinq_status skinq_store_site_reference(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site,
+                                        skinq_site_reference *out);
+void skinq_site_reference_clear(skinq_ctx *ctx, skinq_site_reference *r);
 
 /** One (subject, site) with its session count and date range, for listings. */
 typedef struct skinq_store_site_row {

@@ -464,9 +464,11 @@ static skinq_status check_entry(skinq_ctx *ctx, const skinq_store_entry *e)
     return SKINQ_OK;
 }
 
-/* The subject's site (both made if new), its scale recorded if it has none yet. */
-static int site_of(skinq_store *s, const skinq_store_entry *e, int64_t *site_id)
+/* The subject's site (both made if new), its scale recorded if it has none yet (*site_px_per_mm: the
+ * site's scale after that, NaN when the entry gives none). */
+static int site_of(skinq_store *s, const skinq_store_entry *e, int64_t *site_id, double *site_px_per_mm)
 {
+    *site_px_per_mm = NAN;
     int64_t subject_id = 0;
     int rc = upsert_id(s->db, "INSERT INTO subjects(name) VALUES(?1) RETURNING id",
                        "SELECT id FROM subjects WHERE name = ?1", e->subject, -1, NULL, &subject_id);
@@ -476,12 +478,15 @@ static int site_of(skinq_store *s, const skinq_store_entry *e, int64_t *site_id)
                        site_id);
     if (rc == SQLITE_OK && e->px_per_mm > 0) {
         sqlite3_stmt *st;
-        rc = sqlite3_prepare_v2(s->db, "UPDATE sites SET px_per_mm = ?1 WHERE id = ?2 AND px_per_mm IS NULL",
+        rc = sqlite3_prepare_v2(s->db,
+                                "UPDATE sites SET px_per_mm = coalesce(px_per_mm, ?1) WHERE id = ?2 "
+                                "RETURNING px_per_mm",
                                 -1, &st, NULL);
         if (rc == SQLITE_OK) {
             sqlite3_bind_double(st, 1, e->px_per_mm);
             sqlite3_bind_int64(st, 2, *site_id);
-            rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
+            rc = sqlite3_step(st) == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode(s->db);
+            *site_px_per_mm = rc == SQLITE_OK ? sqlite3_column_double(st, 0) : NAN;
             sqlite3_finalize(st);
         }
     }
@@ -541,6 +546,19 @@ static int insert_image(skinq_store *s, const skinq_store_entry *e, int64_t sess
     return step_id(st, img);
 }
 
+static int set_reference(skinq_store *s, int64_t site_id, int64_t img)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "UPDATE sites SET reference_image = ?1 WHERE id = ?2", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, img);
+    sqlite3_bind_int64(st, 2, site_id);
+    rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* One measurement row per metric, with the skinq version and the analysis options. */
 static int insert_measurements(skinq_store *s, const skinq_store_entry *e, int64_t img)
 {
@@ -583,7 +601,17 @@ skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_e
     if (exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
         return db_fail(ctx, s, "cannot start a transaction");
     int64_t site_id = 0, session_id = 0, img = 0;
-    int rc = site_of(s, e, &site_id);
+    double site_ppm;
+    int rc = site_of(s, e, &site_id, &site_ppm);
+    if (rc == SQLITE_OK && fabs(e->px_per_mm / site_ppm - 1) > SKINQ_STORE_SCALE_TOLERANCE) {
+        exec(s, "ROLLBACK");
+        return skinq_fail(
+            ctx, SKINQ_E_INVALID,
+            "'%s': a scale of %.4g px/mm conflicts with %s/%s's %.4g px/mm (%.1f %% apart, more than "
+            "%.0f %%); nothing stored",
+            e->image_path, e->px_per_mm, e->subject, e->site, site_ppm,
+            100 * fabs(e->px_per_mm / site_ppm - 1), 100 * SKINQ_STORE_SCALE_TOLERANCE);
+    }
     if (rc == SQLITE_OK)
         rc = session_of(s, e, label, site_id, &session_id);
     int duplicate = 0;
@@ -593,6 +621,8 @@ skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_e
     }
     if (rc == SQLITE_OK && e->metrics && e->metrics->count)
         rc = insert_measurements(s, e, img);
+    if (rc == SQLITE_OK && e->reference)
+        rc = set_reference(s, site_id, img);
     if (rc == SQLITE_OK && exec(s, "COMMIT") == SQLITE_OK) {
         if (image_id)
             *image_id = img;
@@ -858,4 +888,53 @@ skinq_status skinq_store_repeatability(skinq_ctx *ctx, skinq_store *s, const cha
     }
     *out = r;
     return SKINQ_OK;
+}
+
+skinq_status skinq_store_site_reference(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site,
+                                        skinq_site_reference *out)
+{
+    /* the chosen photo (track add --reference), else the first photo of the site's earliest session */
+    static const char body[] =
+        "SELECT si.px_per_mm, im.path, im.sha256, si.reference_image IS NOT NULL AND im.id = "
+        "si.reference_image "
+        "FROM sites si JOIN subjects su ON su.id = si.subject_id JOIN sessions se ON se.site_id = si.id "
+        "JOIN images im ON im.session_id = se.id JOIN timeline tl ON tl.session_id = se.id "
+        "WHERE su.name = ?1 AND si.name = ?2 "
+        "ORDER BY %s, tl.day, se.id, im.id LIMIT 1";
+    char sql[sizeof timeline_cte + sizeof body + 64];
+    int k = snprintf(sql, sizeof sql, timeline_cte, s->version >= 3 ? "time" : "''");
+    snprintf(sql + k, sizeof sql - (size_t)k, body,
+             s->version >= 3 ? "im.id = si.reference_image DESC" : "0");
+    memset(out, 0, sizeof *out);
+    out->px_per_mm = NAN;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(ctx, s, "cannot find the site's reference photo");
+    sqlite3_bind_text(st, 1, subject, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, site, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    skinq_status r = SKINQ_OK;
+    if (rc == SQLITE_ROW) {
+        out->px_per_mm = real_or_nan(st, 0);
+        const char *p = text(st, 1);
+        out->path = skinq_malloc(ctx, strlen(p) + 1);
+        if (!out->path)
+            r = SKINQ_E_NOMEM;
+        else
+            strcpy(out->path, p);
+        snprintf(out->sha256, sizeof out->sha256, "%s", text(st, 2));
+        out->chosen = sqlite3_column_int(st, 3);
+        out->found = r == SKINQ_OK;
+    } else if (rc != SQLITE_DONE) {
+        r = db_fail(ctx, s, "cannot find the site's reference photo");
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+void skinq_site_reference_clear(skinq_ctx *ctx, skinq_site_reference *r)
+{
+    skinq_free(ctx, r->path);
+    r->path = NULL;
+    r->found = 0;
 }

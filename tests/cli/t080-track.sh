@@ -25,9 +25,12 @@ run "$SKINQ" track list --store "$DB"
 expect_rc 0 "track list"
 if grep -Eq 'S01 +cheek +9 +9 +2026-01-05 +2026-02-16' "$T/out"; then ok; else bad "list: 9 sessions, dates"; fi
 cp "$DB" "$T/other.db"
+# a photo that cannot be registered onto the site's reference is refused, the store left as it was
+cp "$T/other.db" "$T/before.db"
 run "$SKINQ" track add --store "$T/other.db" --subject S01 --site cheek --date 2026-01-07 "$FX/good.png"
-expect_rc 0 "a photo that cannot be registered is measured as it is"
-if grep -q "not registered onto the site's first photo" "$T/err"; then ok; else bad "registration warning"; fi
+expect_rc 4 "a photo that cannot be registered is refused"
+expect_one_line_error "cannot be registered onto the site's reference photo"
+if cmp -s "$T/other.db" "$T/before.db"; then ok; else bad "refused photo: store changed"; fi
 run "$SKINQ" track show --store "$DB" --subject S01 --site cheek
 expect_rc 0 "track show"
 if [ "$(grep -c '^cheek ' "$T/out")" -eq 9 ] && grep -q 'day42.jpg' "$T/out"; then ok; else bad "show: 9 lines"; fi
@@ -56,7 +59,7 @@ PY
 then ok; else bad "export round trip"; fi
 run "$SKINQ" track export --store "$DB" --csv
 expect_rc 0 "export --csv"
-if head -1 "$T/out" | grep -qx 'subject,site,date,day,metric,value,unit,image,sha256' &&
+if head -1 "$T/out" | grep -qx 'subject,site,session,date,time,label,procedure,cycle,day,cycle_day,metric,value,unit,image,sha256' &&
    [ "$(grep -c ',color.a.mean,' "$T/out")" -eq 9 ]; then ok; else bad "CSV export"; fi
 
 # --no-align measures a photo as it is: then it equals analyze

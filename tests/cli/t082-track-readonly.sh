@@ -10,7 +10,7 @@
 S="$T/store.db"
 for d in 01 08 15; do
   run "$SKINQ" track add -q --store "$S" --subject S01 --site cheek --date "2026-01-$d" \
-    --no-texture "$FX/good.png"
+    --no-texture --no-align "$FX/good.png"
   expect_rc 0 "track add day $d"
 done
 run "$SKINQ" track export --csv --store "$S"

@@ -18,7 +18,7 @@ cp "$T/hs/day02.jpg" "$T/in/e-day02.jpg"
 cp "$T/hs/day01.jpg" "$T/in/f-copy-of-day01.jpg" # a copy of a photo new in this very batch
 ADD=(track add --store "$T/s.db" --subject S01 --site cheek --date 2026-01-05 --no-texture --no-align)
 
-count() { "$SKINQ" track export --csv --store "$T/s.db" | awk -F, 'NR > 1 && $5 == "color.L.mean"' | wc -l; }
+count() { "$SKINQ" track export --csv --store "$T/s.db" | awk -F, 'NR > 1 && $11 == "color.L.mean"' | wc -l; }
 
 run "$SKINQ" "${ADD[@]}" "$T/hs/day00.jpg"
 expect_rc 0 "day 0 first"

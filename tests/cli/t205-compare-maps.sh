@@ -92,9 +92,9 @@ import base64, csv, re, sys
 from png_lib import map_values
 T = sys.argv[1]
 stored = {}
-for row in csv.reader(open(f"{T}/export.csv")):
-    if len(row) > 5 and row[4] == "color.a.mean":
-        stored.setdefault(row[1], []).append(float(row[5]))
+for row in csv.DictReader(open(f"{T}/export.csv")):
+    if row["metric"] == "color.a.mean":
+        stored.setdefault(row["site"], []).append(float(row["value"]))
 html = open(f"{T}/r.html").read()
 figs = re.findall(r'<img class="map" alt="([^"]*)" src="data:image/png;base64,([^"]+)"', html)
 ok = True

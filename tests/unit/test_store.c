@@ -140,7 +140,10 @@ static void test_sites_and_duplicates(void **state)
     assert_non_null(strstr(skinq_ctx_error(ctx), "photo.jpg"));
     /* the same image in another session is a new observation */
     e.date = "2026-04-12";
-    e.px_per_mm = 99; /* the site keeps its first scale */
+    e.px_per_mm = 99; /* the site keeps its first scale: another one is refused, nothing added */
+    assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_E_INVALID);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "conflicts with S01/forehead's 18.5 px/mm"));
+    e.px_per_mm = 18.5 * 1.019; /* within 2 %: the same scale */
     assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_OK);
     struct collect c = {0};
     skinq_store_query(ctx, s, NULL, NULL, NULL, collect_row, &c);
