@@ -54,18 +54,20 @@ day0=2026-01-05
 for f in "$hs"/day*.jpg; do
   d=$(basename "$f" .jpg); d=${d#day}; d=$((10#$d))
   date=$(python3 -c "import datetime; print(datetime.date.fromisoformat('$day0') + datetime.timedelta(days=$d))")
-  proc=""; [ "$d" = 0 ] && proc="microneedling 1.5 mm, right after this photo"
+  # --procedure marks the session right after the procedure: the day-0 photo was taken before it,
+  # so day 0 is the baseline and the day-1 session starts the cycle
+  proc=""; [ "$d" = 1 ] && proc="microneedling 1.5 mm (done after the day-0 photo)"
   "$skinq" track add -q --store "$out/skinq.db" --subject S01 --site cheek --date "$date" --procedure "$proc" \
       --mask "$hs/mask.png" --ref "$ref" --px-per-mm "$ppm" "$f"
 done
 "$skinq" track show --store "$out/skinq.db" --subject S01
 echo
 echo "== redness: the hemoglobin excess over untreated skin decays within days (true tau: $(field "t['tau_days']") d)"
-"$skinq" trend --store "$out/skinq.db" --subject S01 --site cheek --metric color.hemoglobin.delta_ref --from-day 1
+"$skinq" trend --store "$out/skinq.db" --subject S01 --site cheek --metric color.hemoglobin.delta_ref
 echo
 echo "== texture: roughness falls slowly as collagen remodels (true tau: $(field "t['tau_slow_days']") d)"
-# remodelling runs from the procedure on and the baseline photo is its start: --from-day 0 keeps it
-"$skinq" trend --store "$out/skinq.db" --subject S01 --site cheek --metric texture.roughness.sq --from-day 0 || true
+# remodelling runs from the procedure on and the baseline photo is its start: --from-day -1 keeps it
+"$skinq" trend --store "$out/skinq.db" --subject S01 --site cheek --metric texture.roughness.sq --from-day -1 || true
 "$skinq" report --store "$out/skinq.db" --subject S01 --out "$out/report.html"
 
 echo

@@ -291,7 +291,7 @@ static void trend_table(skinq_ctx *ctx, FILE *f, const struct site *st)
             if (k > 0)
                 fputs("<tr>", f);
             if (co && co->cycles[k].cycle > 0)
-                fprintf(f, "<td>%d</td>", co->cycles[k].cycle);
+                fprintf(f, "<td data-cycle=\"%d\">%d</td>", co->cycles[k].cycle, co->cycles[k].cycle);
             else
                 fputs("<td></td>", f);
             if (co)
