@@ -895,16 +895,16 @@ skinq_status skinq_store_site_reference(skinq_ctx *ctx, skinq_store *s, const ch
 {
     /* the chosen photo (track add --reference), else the first photo of the site's earliest session */
     static const char body[] =
-        "SELECT si.px_per_mm, im.path, im.sha256, si.reference_image IS NOT NULL AND im.id = "
-        "si.reference_image "
+        "SELECT si.px_per_mm, im.path, im.sha256, %s "
         "FROM sites si JOIN subjects su ON su.id = si.subject_id JOIN sessions se ON se.site_id = si.id "
         "JOIN images im ON im.session_id = se.id JOIN timeline tl ON tl.session_id = se.id "
         "WHERE su.name = ?1 AND si.name = ?2 "
-        "ORDER BY %s, tl.day, se.id, im.id LIMIT 1";
+        "ORDER BY 4 DESC, tl.day, se.id, im.id LIMIT 1";
     char sql[sizeof timeline_cte + sizeof body + 64];
     int k = snprintf(sql, sizeof sql, timeline_cte, s->version >= 3 ? "time" : "''");
+    /* the chosen flag: schema 3 keeps the choice; an older store (read as it is) has none */
     snprintf(sql + k, sizeof sql - (size_t)k, body,
-             s->version >= 3 ? "im.id = si.reference_image DESC" : "0");
+             s->version >= 3 ? "coalesce(im.id = si.reference_image, 0)" : "0");
     memset(out, 0, sizeof *out);
     out->px_per_mm = NAN;
     sqlite3_stmt *st;

@@ -45,7 +45,7 @@ static skinq_store_entry entry(const char *subject, const char *site, const char
 }
 
 struct collect {
-    int n;
+    int n, cycle[64];
     double day[64], value[64];
     char date[64][11], unit[16];
 };
@@ -55,6 +55,7 @@ static int collect_row(void *user, const skinq_store_row *r)
     struct collect *c = user;
     if (c->n < 64) {
         c->day[c->n] = r->day;
+        c->cycle[c->n] = r->cycle;
         c->value[c->n] = r->value;
         snprintf(c->date[c->n], 11, "%s", r->date);
         snprintf(c->unit, sizeof c->unit, "%s", r->unit);
@@ -487,13 +488,39 @@ static void test_migration_from_v1(void **state)
         "INSERT INTO subjects(name) VALUES('OLD'); INSERT INTO sites(subject_id, name) VALUES(1, 'arm');"
         "INSERT INTO sessions(site_id, date) VALUES(1, '2025-01-10');"
         "INSERT INTO images(session_id, path, sha256) VALUES(1, 'a.jpg', 'abc');"
-        "INSERT INTO measurements VALUES(1, 'color.a.mean', 11.5, 'a*', '0.1.0', NULL);";
+        "INSERT INTO measurements VALUES(1, 'color.a.mean', 11.5, 'a*', '0.1.0', NULL);"
+        "INSERT INTO sessions(site_id, date, procedure) VALUES(1, '2025-01-17', 'laser');"
+        "INSERT INTO images(session_id, path, sha256) VALUES(2, 'b.jpg', 'def');"
+        "INSERT INTO measurements VALUES(2, 'color.a.mean', 14.0, 'a*', '0.1.0', NULL);";
     assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     skinq_ctx *ctx = tu_ctx();
     skinq_store *s = NULL;
-    assert_int_equal(skinq_store_open(ctx, path, &s), SKINQ_OK);
-    skinq_store_close(&s);
+    /* read as it is (not migrated): the timeline without times, the procedure session day 0 */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 0)
+            assert_int_equal(skinq_store_open_readonly(ctx, path, &s), SKINQ_OK);
+        else
+            assert_int_equal(skinq_store_open(ctx, path, &s), SKINQ_OK); /* migrates */
+        struct collect c = {0};
+        assert_int_equal(skinq_store_query(ctx, s, NULL, NULL, NULL, collect_row, &c), SKINQ_OK);
+        assert_int_equal(c.n, 2);
+        assert_near(c.day[0], -7, 1e-9);
+        assert_near(c.day[1], 0, 1e-9);
+        assert_int_equal(c.cycle[0], 0);
+        assert_int_equal(c.cycle[1], 1);
+        skinq_site_reference ref;
+        assert_int_equal(skinq_store_site_reference(ctx, s, "OLD", "arm", &ref), SKINQ_OK);
+        assert_true(ref.found && !ref.chosen);
+        assert_string_equal(ref.path, "a.jpg");
+        skinq_site_reference_clear(ctx, &ref);
+        skinq_store_close(&s);
+    }
+    /* the rebuilt sessions table kept its rows, ids and references */
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sessions WHERE time = ''"), 2);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    assert_int_equal(
+        count_rows(path, "SELECT count(*) FROM images JOIN sessions ON sessions.id = session_id"), 2);
     char q[64];
     snprintf(q, sizeof q, "SELECT version FROM schema_version");
     assert_int_equal(count_rows(path, q), skinq_store_schema_version());
