@@ -12,7 +12,7 @@ gen=samples/generated
 out=demo-out
 
 missing=0
-for k in healing-series scar-stack texture-ladder chart recapture; do [ -s "$gen/$k/truth.json" ] || missing=1; done
+for k in healing-series scar-stack texture-ladder chart recapture course; do [ -s "$gen/$k/truth.json" ] || missing=1; done
 if [ "$missing" = 1 ]; then
   echo "== generating phantoms with ground truth into $gen/"
   "$skinq" synth --kind all --out "$gen" --seed 1
@@ -71,9 +71,28 @@ echo "== texture: roughness falls slowly as collagen remodels (true tau: $(field
 "$skinq" report --store "$out/skinq.db" --subject S01 --out "$out/report.html"
 
 echo
+echo "== a microneedling course: a baseline a week before, three procedures 28 days apart"
+# --procedure on the photo taken right after each procedure: nothing else steers the fits
+co=$gen/course
+python3 - "$co" "$out/course.db" "$skinq" <<'PY'
+import json, subprocess, sys
+d, db, skinq = sys.argv[1:4]
+t = json.load(open(f"{d}/truth.json"))
+ref = ",".join(map(str, t["reference_rect"]))
+for im in t["images"]:
+    proc = ["--procedure", "microneedling 1.5 mm"] if im["procedure"] else []
+    subprocess.run([skinq, "track", "add", "-q", "--store", db, "--subject", "P1", "--site", "cheek",
+                    "--date", im["date"], "--mask", f"{d}/mask.png", "--ref", ref, "--px-per-mm",
+                    str(t["px_per_mm"]), *proc, f"{d}/{im['file']}"], check=True)
+print("true tau per cycle:", ", ".join(f"{c['tau_days']:g} d" for c in t["cycles"]))
+PY
+"$skinq" trend --store "$out/course.db" --subject P1 --site cheek --metric color.hemoglobin.delta_ref
+"$skinq" report --store "$out/course.db" --subject P1 --out "$out/course-report.html"
+
+echo
 echo "== scar depth from a photometric-stereo stack (six lights)"
 "$skinq" depth --lights "$gen/scar-stack/lights.json" --maps "$out/depth"
 
 echo
-echo "outputs: $out/report.html (open it in a browser), $out/compare/, $out/depth/;"
+echo "outputs: $out/report.html and $out/course-report.html (open them in a browser), $out/compare/, $out/depth/;"
 echo "ground truth to check them against: $gen/*/truth.json"
