@@ -12,6 +12,7 @@
 
 #include "aopts.h"
 #include "out.h"
+#include "track_edit.h"
 #include "track_show.h"
 
 static const char *opt_subject, *opt_site, *opt_date, *opt_label, *opt_procedure, *opt_store;
@@ -622,7 +623,8 @@ static int run_query(const cli_command *sub, int argc, char **argv)
 static int run(const cli_command *self, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(self, "no action given (add, list, show, export)");
+        return cli_usage_error(self,
+                               "no action given (add, list, show, export, sessions, edit, remove, history)");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         cli_help(self, stdout);
         return EXIT_OK;
@@ -636,13 +638,17 @@ static int run(const cli_command *self, int argc, char **argv)
         return run_query(&sub_show, argc - 1, argv + 1);
     if (strcmp(sub, "export") == 0)
         return run_query(&sub_export, argc - 1, argv + 1);
-    return cli_usage_error(self, "unknown 'track' action '%s' (add, list, show, export)", sub);
+    int rc = track_edit_run(sub, argc - 1, argv + 1); /* sessions, edit, remove, history */
+    if (rc >= 0)
+        return rc;
+    return cli_usage_error(
+        self, "unknown 'track' action '%s' (add, list, show, export, sessions, edit, remove, history)", sub);
 }
 
 const cli_command cmd_track = {
     "track",
     run,
-    "track add|list|show|export [options]",
+    "track add|list|show|export|sessions|edit|remove|history [options]",
     "store sessions of a subject's sites and read them back",
     NULL,
     "track add --subject ID --site NAME --date YYYY-MM-DD [--label L] [--procedure TEXT]\n"
@@ -661,7 +667,7 @@ const cli_command cmd_track = {
     "                                               metrics, label, procedure\n"
     "track export --csv|--json [--subject ID] [--site NAME]\n"
     "    tidy rows: subject, site, session, date, time, label, procedure, cycle, day (from the first\n"
-    "    procedure; baseline negative), cycle_day, metric, value, unit, image, sha256\n"
+    "    procedure; baseline negative), cycle_day, metric, value, unit, image, sha256\n" TRACK_EDIT_HELP
     "'skinq track add --help' lists the analysis options. The store: --store PATH, else\n"
     "$SKINQ_STORE, else ./skinq.db.",
 };

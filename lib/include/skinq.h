@@ -1724,7 +1724,8 @@ skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **ou
  * Open an existing session store for reading only (query, sites, report): nothing is created,
  * migrated or switched (no journal-mode change), so the file is never written. A missing file,
  * an empty or foreign database and a newer store are refused with SKINQ_E_STORE naming the
- * file. skinq_store_add() on a store opened this way fails with SKINQ_E_STORE.
+ * file. skinq_store_add(), _session_remove() and _session_edit() on a store opened this way
+ * fail with SKINQ_E_STORE.
  */
 skinq_status skinq_store_open_readonly(skinq_ctx *ctx, const char *path, skinq_store **out);
 
@@ -1825,6 +1826,71 @@ typedef struct skinq_store_site_row {
 /** Call fn for every site (optionally of one subject), ordered by subject and site. */
 skinq_status skinq_store_sites(skinq_ctx *ctx, skinq_store *s, const char *subject,
                                int (*fn)(void *user, const skinq_store_site_row *row), void *user);
+
+/* Corrections (lib/track/edit.c): a wrong session is removed or corrected, and every change is
+ * recorded in the store's audit table (schema 3), which skinq_store_audit() reads back. */
+
+/** One session of a site, as skinq_store_sessions() sees it (strings valid during the call). */
+typedef struct skinq_store_session_row {
+    const char *subject, *site;
+    int64_t session_id;
+    const char *date;      /**< YYYY-MM-DD */
+    const char *time;      /**< HH:MM:SS, "" when only a date was given */
+    const char *label;     /**< "" when none */
+    const char *procedure; /**< "" when none */
+    int images;            /**< photos stored in the session */
+    int cycle;             /**< as skinq_store_row.cycle (0: baseline) */
+    double day, cycle_day; /**< as skinq_store_row (the store's one timeline) */
+} skinq_store_session_row;
+
+/**
+ * Call fn for every session of subject (NULL = any) and site (NULL = any), ordered by subject,
+ * site and timeline day. fn returns 0 to go on, nonzero to stop. @return SKINQ_OK or SKINQ_E_STORE.
+ */
+skinq_status skinq_store_sessions(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site,
+                                  int (*fn)(void *user, const skinq_store_session_row *row), void *user);
+
+/**
+ * Remove a session with its images and measurements (they cascade), in one IMMEDIATE
+ * transaction that also writes the audit: a row action "remove", field "session", old_value
+ * the session as JSON ({"date","time","label","procedure","images":[{"path","sha256"}]}),
+ * new_value NULL; and, when reason is given, a row field "reason" with new_value the reason.
+ * @return SKINQ_OK; SKINQ_E_INVALID (no such session: the message names the id);
+ *         SKINQ_E_STORE (a read-only store, or the store failed; nothing changed).
+ */
+skinq_status skinq_store_session_remove(skinq_ctx *ctx, skinq_store *s, int64_t session_id,
+                                        const char *reason);
+
+/**
+ * Correct a session in one transaction. NULL leaves a field as it is. when: "YYYY-MM-DD" or
+ * "YYYY-MM-DDTHH:MM[:SS]" replaces the date and the time together (a date alone clears the
+ * time); label: "" for none; procedure: "" clears it. One audit row per field that changes
+ * (action "edit", field "date", "time", "label" or "procedure", old_value, new_value; a missing
+ * procedure is NULL); a field given with its current value writes nothing.
+ * @return SKINQ_OK; SKINQ_E_INVALID (no such session, a bad date, or the change would make it
+ *         the same session as another one: the message names that session; nothing changed);
+ *         SKINQ_E_STORE (a read-only store, or the store failed).
+ */
+skinq_status skinq_store_session_edit(skinq_ctx *ctx, skinq_store *s, int64_t session_id, const char *when,
+                                      const char *label, const char *procedure);
+
+/** One audit row (strings valid during the call; old_value/new_value NULL when there is none). */
+typedef struct skinq_store_audit_row {
+    int64_t id;
+    const char *at;     /**< UTC, "YYYY-MM-DD HH:MM:SS" */
+    const char *action; /**< "remove" or "edit" */
+    const char *subject, *site;
+    int64_t session_id;
+    const char *field; /**< remove: "session", "reason"; edit: "date", "time", "label", "procedure" */
+    const char *old_value, *new_value;
+} skinq_store_audit_row;
+
+/**
+ * Call fn for every audit row of subject / site (NULL = any), oldest first. A store older than
+ * schema 3 (read-only, not migrated) has none. @return SKINQ_OK or SKINQ_E_STORE.
+ */
+skinq_status skinq_store_audit(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site,
+                               int (*fn)(void *user, const skinq_store_audit_row *row), void *user);
 
 /** One metric's own repeatability at a site (skinq_store_repeatability()). */
 typedef struct skinq_repeatability_item {

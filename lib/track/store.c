@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "track_int.h"
+
 struct skinq_store {
     sqlite3 *db;
     char *path;
@@ -672,6 +674,28 @@ static const char timeline_cte[] =
     "            (SELECT min(p.t) FROM tl p WHERE p.site_id = a.site_id)) AS t0 FROM tl a),"
     " timeline AS MATERIALIZED (SELECT id AS session_id, cycle, t - t0 AS day,"
     "   CASE WHEN cycle > 0 THEN t - cycle_t ELSE t - t0 END AS cycle_day FROM cyc) ";
+
+/* For the other lib/track files (track_int.h): the struct stays private to this file. */
+sqlite3 *track_store_db(const skinq_store *s)
+{
+    return s->db;
+}
+
+const char *track_store_path(const skinq_store *s)
+{
+    return s->path;
+}
+
+int track_store_version(const skinq_store *s)
+{
+    return s->version;
+}
+
+int track_timeline_cte(const skinq_store *s, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, timeline_cte, s->version >= 3 ? "time" : "''");
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
 
 /* The time-of-day column of this store's sessions (schema 3), or '' for an older one. */
 static const char *time_column(const skinq_store *s)

@@ -1,6 +1,6 @@
 /* test_store.c -- the session store: round trip, day numbering, duplicate refusal, validation,
  * foreign files, concurrent writers in two processes, and a writer killed mid-way that must
- * leave only whole entries behind. */
+ * leave only whole entries behind; corrections (remove, edit) and their audit. */
 #include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -797,11 +797,156 @@ static void test_repeatability(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* ------------------------------------------------------------ corrections (edit.c) */
+
+struct sessions {
+    int n;
+    int64_t id[16];
+    char when[16][24], label[16][16], procedure[16][16];
+    int images[16], cycle[16];
+};
+
+static int session_row(void *user, const skinq_store_session_row *r)
+{
+    struct sessions *x = user;
+    if (x->n < 16) {
+        x->id[x->n] = r->session_id;
+        snprintf(x->when[x->n], sizeof x->when[0], "%s%s%s", r->date, *r->time ? "T" : "", r->time);
+        snprintf(x->label[x->n], sizeof x->label[0], "%s", r->label);
+        snprintf(x->procedure[x->n], sizeof x->procedure[0], "%s", r->procedure);
+        x->images[x->n] = r->images;
+        x->cycle[x->n] = r->cycle;
+    }
+    x->n++;
+    return 0;
+}
+
+struct audit {
+    int n;
+    char text[16][400]; /* "action session field old new" with NULL as "-" */
+};
+
+static int audit_text(void *user, const skinq_store_audit_row *r)
+{
+    struct audit *a = user;
+    if (a->n < 16)
+        snprintf(a->text[a->n], sizeof a->text[0], "%s %lld %s %s %s", r->action, (long long)r->session_id,
+                 r->field, r->old_value ? r->old_value : "-", r->new_value ? r->new_value : "-");
+    a->n++;
+    return 0;
+}
+
+/* Three sessions (two photos in the first, a procedure at the second) and a fourth on 03-10. */
+static void corrections_store(skinq_ctx *ctx, skinq_store *s, char sha[5][65])
+{
+    const char *dates[5] = {"2026-03-01", "2026-03-01", "2026-03-04", "2026-03-08", "2026-03-10"};
+    for (int i = 0; i < 5; i++) {
+        skinq_metrics m = {0};
+        assert_int_equal(skinq_metrics_add(ctx, &m, "color.a.mean", 10 + i, "a*"), SKINQ_OK);
+        fake_sha(sha[i], 100u + (unsigned)i);
+        skinq_store_entry e = entry("S01", "cheek", dates[i], sha[i], &m);
+        e.procedure = i == 2 ? "laser" : NULL;
+        assert_int_equal(skinq_store_add(ctx, s, &e, NULL), SKINQ_OK);
+        skinq_metrics_free(&m);
+    }
+}
+
+static void test_corrections(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_store *s = NULL;
+    const char *path = P("corr.db");
+    remove(path);
+    assert_int_equal(skinq_store_open(ctx, path, &s), SKINQ_OK);
+    char sha[5][65];
+    corrections_store(ctx, s, sha);
+    struct sessions x = {0};
+    assert_int_equal(skinq_store_sessions(ctx, s, "S01", NULL, session_row, &x), SKINQ_OK);
+    assert_int_equal(x.n, 4);
+    assert_int_equal(x.images[0], 2);
+    assert_int_equal(x.cycle[0], 0);
+    assert_int_equal(x.cycle[1], 1);
+    assert_string_equal(x.procedure[1], "laser");
+    int64_t first = x.id[0], third = x.id[2], fourth = x.id[3];
+
+    /* remove: images and measurements cascade, the old values are recorded exactly */
+    assert_int_equal(skinq_store_session_remove(ctx, s, first, "wrong subject"), SKINQ_OK);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM images"), 3);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM measurements"), 3);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sessions"), 3);
+    struct audit a = {0};
+    assert_int_equal(skinq_store_audit(ctx, s, "S01", "cheek", audit_text, &a), SKINQ_OK);
+    assert_int_equal(a.n, 2);
+    char want[400];
+    snprintf(want, sizeof want,
+             "remove %lld session {\"date\":\"2026-03-01\",\"time\":\"\",\"label\":\"\",\"procedure\":null,"
+             "\"images\":[{\"path\":\"photo.jpg\",\"sha256\":\"%s\"},{\"path\":\"photo.jpg\",\"sha256\":\"%"
+             "s\"}]} -",
+             (long long)first, sha[0], sha[1]);
+    assert_string_equal(a.text[0], want);
+    snprintf(want, sizeof want, "remove %lld reason - wrong subject", (long long)first);
+    assert_string_equal(a.text[1], want);
+    assert_int_equal(skinq_store_session_remove(ctx, s, first, NULL), SKINQ_E_INVALID);
+    snprintf(want, sizeof want, "no session %lld", (long long)first);
+    assert_non_null(strstr(skinq_ctx_error(ctx), want));
+
+    /* edit round trip: one row per changed field, none for an unchanged one */
+    assert_int_equal(skinq_store_session_edit(ctx, s, third, "2026-03-09T08:15", "late", NULL), SKINQ_OK);
+    assert_int_equal(skinq_store_session_edit(ctx, s, third, "2026-03-09T08:15", "late", NULL), SKINQ_OK);
+    assert_int_equal(skinq_store_session_edit(ctx, s, x.id[1], NULL, NULL, ""), SKINQ_OK);
+    a.n = 0;
+    assert_int_equal(skinq_store_audit(ctx, s, NULL, NULL, audit_text, &a), SKINQ_OK);
+    assert_int_equal(a.n, 6);
+    snprintf(want, sizeof want, "edit %lld date 2026-03-08 2026-03-09", (long long)third);
+    assert_string_equal(a.text[2], want);
+    snprintf(want, sizeof want, "edit %lld time  08:15:00", (long long)third);
+    assert_string_equal(a.text[3], want);
+    snprintf(want, sizeof want, "edit %lld label  late", (long long)third);
+    assert_string_equal(a.text[4], want);
+    snprintf(want, sizeof want, "edit %lld procedure laser -", (long long)x.id[1]);
+    assert_string_equal(a.text[5], want);
+    struct sessions y = {0};
+    assert_int_equal(skinq_store_sessions(ctx, s, "S01", "cheek", session_row, &y), SKINQ_OK);
+    assert_int_equal(y.n, 3);
+    assert_string_equal(y.when[1], "2026-03-09T08:15:00");
+    assert_string_equal(y.label[1], "late");
+    assert_string_equal(y.procedure[0], "");
+    assert_int_equal(y.cycle[1], 0); /* no procedure left: all baseline */
+
+    /* a collision is refused, naming the other session, and changes nothing */
+    assert_int_equal(skinq_store_session_edit(ctx, s, fourth, "2026-03-09T08:15", "late", "x"),
+                     SKINQ_E_INVALID);
+    snprintf(want, sizeof want, "session %lld", (long long)third);
+    assert_non_null(strstr(skinq_ctx_error(ctx), want));
+    assert_int_equal(skinq_store_session_edit(ctx, s, fourth, "2026-02-30", NULL, NULL), SKINQ_E_INVALID);
+    assert_int_equal(skinq_store_session_edit(ctx, s, 12345, NULL, "x", NULL), SKINQ_E_INVALID);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "12345"));
+    struct sessions z = {0};
+    assert_int_equal(skinq_store_sessions(ctx, s, NULL, NULL, session_row, &z), SKINQ_OK);
+    assert_memory_equal(&z, &y, sizeof y);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM audit"), 6);
+    skinq_store_close(&s);
+
+    /* read-only: refused, nothing written; the audit still reads */
+    assert_int_equal(skinq_store_open_readonly(ctx, path, &s), SKINQ_OK);
+    assert_int_equal(skinq_store_session_remove(ctx, s, fourth, NULL), SKINQ_E_STORE);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "read-only"));
+    assert_int_equal(skinq_store_session_edit(ctx, s, fourth, NULL, "x", NULL), SKINQ_E_STORE);
+    a.n = 0;
+    assert_int_equal(skinq_store_audit(ctx, s, NULL, NULL, audit_text, &a), SKINQ_OK);
+    assert_int_equal(a.n, 6);
+    skinq_store_close(&s);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sessions"), 3);
+    skinq_ctx_close(&ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_repeatability),
+        cmocka_unit_test(test_corrections),
         cmocka_unit_test(test_sites_and_duplicates),
         cmocka_unit_test(test_foreign_files),
         cmocka_unit_test(test_refused_files_untouched),
