@@ -1,5 +1,5 @@
 /* cmd_info.c -- `skinq info IMAGE`: what skinq sees in a file (size, layout, orientation,
- * ICC, sha256) and which CPU paths it will use. */
+ * ICC, EXIF capture time, sha256) and which CPU paths it will use. */
 #include <string.h>
 
 #include "cli.h"
@@ -34,6 +34,14 @@ static int run(const cli_command *self, int argc, char **argv)
     cJSON *file = NULL;
     if (st == SKINQ_OK)
         file = out_file_provenance(ctx, path, &st);
+    skinq_capture_time ct; /* absent is no error here: info shows what there is */
+    int has_ct = 0;
+    if (st == SKINQ_OK) {
+        skinq_status cs = skinq_image_capture_time(ctx, path, &ct);
+        has_ct = cs == SKINQ_OK;
+        if (cs != SKINQ_OK && cs != SKINQ_E_INVALID)
+            st = cs;
+    }
     if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
         skinq_image_free(&img);
@@ -59,6 +67,16 @@ static int run(const cli_command *self, int argc, char **argv)
     cJSON_AddBoolToObject(icc, "present", img->icc != NULL);
     cJSON_AddStringToObject(icc, "description", img->icc_description);
     cJSON_AddBoolToObject(icc, "converted_to_srgb", img->icc_applied);
+    if (has_ct) {
+        cJSON *c = cJSON_AddObjectToObject(im, "capture_time");
+        cJSON_AddStringToObject(c, "iso8601", ct.iso8601);
+        cJSON_AddStringToObject(c, "date", ct.date);
+        cJSON_AddStringToObject(c, "time", ct.time);
+        cJSON_AddStringToObject(c, "subsec", ct.subsec);
+        cJSON_AddStringToObject(c, "offset", ct.offset);
+        cJSON_AddStringToObject(c, "source", ct.source);
+    } else
+        cJSON_AddNullToObject(im, "capture_time");
     cJSON_AddNumberToObject(im, "size_bytes", cJSON_GetObjectItem(file, "size_bytes")->valuedouble);
     cJSON_AddStringToObject(im, "sha256", cJSON_GetObjectItem(file, "sha256")->valuestring);
     cJSON *cpu = cJSON_AddObjectToObject(doc, "cpu");
@@ -92,6 +110,11 @@ static int run(const cli_command *self, int argc, char **argv)
                    img->icc_applied ? " (converted to sRGB)" : "");
         else
             printf("  icc profile  none (taken as sRGB)\n");
+        if (has_ct)
+            printf("  captured     %s %s%s%s%s (EXIF %s)\n", ct.date, ct.time, ct.subsec[0] ? "." : "",
+                   ct.subsec, ct.offset[0] ? ct.offset : " (no time zone)", ct.source);
+        else
+            printf("  captured     unknown (no EXIF capture time)\n");
         printf("  sha256       %s\n", cJSON_GetObjectItem(im, "sha256")->valuestring);
         printf("  cpu          %s, %s kernels, %d threads\n", skinq_cpu_name(),
                skinq_isa_name(skinq_ctx_isa(ctx)), skinq_ctx_threads(ctx));
@@ -113,7 +136,7 @@ const cli_command cmd_info = {
     "info",
     run,
     "info IMAGE [--json]",
-    "show what skinq reads from an image: size, layout, orientation, ICC profile, sha256",
+    "show what skinq reads from an image: size, layout, orientation, ICC profile, capture time, sha256",
     info_options,
     NULL,
 };

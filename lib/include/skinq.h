@@ -316,6 +316,33 @@ skinq_status skinq_jpeg_write(skinq_ctx *ctx, const char *path, const skinq_imag
  */
 skinq_status skinq_image_orient(skinq_ctx *ctx, const skinq_image *img, int orientation, skinq_image **out);
 
+/** When a photo was taken, as its EXIF says (skinq_image_capture_time()). Every field is a
+ *  NUL-terminated string; what is not known is "" (never a guess, never the file's mtime). */
+typedef struct skinq_capture_time {
+    char date[11];    /**< "YYYY-MM-DD", a real calendar date (year 0001-9999) */
+    char time[9];     /**< "HH:MM:SS" (00-23, 00-59, 00-59), the camera's local time */
+    char subsec[10];  /**< the companion SubSecTime* digits ("042": 0.042 s), or "" */
+    char offset[7];   /**< the companion OffsetTime* ("+02:00", "-05:30"), or "" (zone unknown) */
+    char source[24];  /**< the tag used: "DateTimeOriginal", "DateTimeDigitized" or "DateTime" */
+    char iso8601[40]; /**< all of it in one: "2026-03-01T09:15:02[.042][+01:00]" */
+} skinq_capture_time;
+
+/**
+ * Read a photo's capture time from its EXIF (JPEG APP1 "Exif", PNG eXIf chunk) without decoding
+ * pixels: DateTimeOriginal (EXIF sub-IFD), else DateTimeDigitized, else IFD0 DateTime -- the first
+ * that holds a valid "YYYY:MM:DD HH:MM:SS" -- with the same tag family's SubSecTime* and
+ * OffsetTime* (0x9011 for DateTimeOriginal) when those are well formed. Zeroed ("0000:00:00
+ * 00:00:00"), blank or impossible dates ("2026:02:30 ...") are not capture times.
+ * @return SKINQ_OK (*out filled); SKINQ_E_INVALID when the file has no usable capture time (one
+ *         line naming the file: "'x.jpg': no EXIF capture time (no EXIF data)", "... (DateTimeOriginal
+ *         is \"0000:00:00 00:00:00\")"; *out unchanged); otherwise the errors of skinq_image_probe().
+ */
+skinq_status skinq_image_capture_time(skinq_ctx *ctx, const char *path, skinq_capture_time *out);
+
+/** skinq_image_capture_time() of a file's bytes in memory (`name` is only for messages; may be NULL). */
+skinq_status skinq_image_capture_time_mem(skinq_ctx *ctx, const void *data, size_t size, const char *name,
+                                          skinq_capture_time *out);
+
 /**
  * SHA-256 of a file's bytes as 64 lowercase hex digits plus NUL (a regular file, read once and
  * at most the ctx's max_bytes).

@@ -49,6 +49,16 @@ skinq_status skinq_png_decode(skinq_ctx *ctx, const skinq_input *in, skinq_image
 /** skinq_image_probe() of bytes already read (the analysis probes, hashes and decodes one input). */
 skinq_status skinq_image_probe_input(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr);
 
+/** A reader of an input's bytes (a probe, the capture time) and the path and memory entry points
+ *  over it (load.c): the file read once and released; NULL data, ctx or out refused naming `api`. */
+typedef skinq_status (*skinq_input_reader)(skinq_ctx *ctx, const skinq_input *in, void *out);
+skinq_status skinq_io_read_path(skinq_ctx *ctx, const char *path, skinq_input_reader fn, void *out);
+skinq_status skinq_io_read_mem(skinq_ctx *ctx, const void *data, size_t size, const char *name,
+                               const char *api, skinq_input_reader fn, void *out);
+
+/** skinq_image_capture_time() of bytes already read (exif.c; track add hashes the same bytes). */
+skinq_status skinq_image_capture_time_input(skinq_ctx *ctx, const skinq_input *in, skinq_capture_time *out);
+
 /**
  * skinq_image_load() of bytes already read, whose header skinq_image_probe_input() has just read
  * (hdr; NULL: read it here): the header is not parsed again before the decode (the limits are

@@ -51,25 +51,41 @@ skinq_status skinq_image_probe_input(skinq_ctx *ctx, const skinq_input *in, skin
     return st;
 }
 
-skinq_status skinq_image_probe(skinq_ctx *ctx, const char *path, skinq_image_header *hdr)
+skinq_status skinq_io_read_path(skinq_ctx *ctx, const char *path, skinq_input_reader fn, void *out)
 {
     skinq_input in;
     skinq_status st = skinq_input_open(ctx, path, 0, &in);
     if (st != SKINQ_OK)
         return st;
-    st = skinq_image_probe_input(ctx, &in, hdr);
+    st = fn(ctx, &in, out);
     skinq_input_close(ctx, &in);
     return st;
+}
+
+skinq_status skinq_io_read_mem(skinq_ctx *ctx, const void *data, size_t size, const char *name,
+                               const char *api, skinq_input_reader fn, void *out)
+{
+    if (!ctx || (!data && size) || !out)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "%s: NULL argument", api);
+    skinq_input in;
+    skinq_input_mem(&in, data, size, name);
+    return fn(ctx, &in, out);
+}
+
+static skinq_status probe_reader(skinq_ctx *ctx, const skinq_input *in, void *hdr)
+{
+    return skinq_image_probe_input(ctx, in, hdr);
+}
+
+skinq_status skinq_image_probe(skinq_ctx *ctx, const char *path, skinq_image_header *hdr)
+{
+    return skinq_io_read_path(ctx, path, probe_reader, hdr);
 }
 
 skinq_status skinq_image_probe_mem(skinq_ctx *ctx, const void *data, size_t size, const char *name,
                                    skinq_image_header *hdr)
 {
-    if (!ctx || (!data && size) || !hdr)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "skinq_image_probe_mem: NULL argument");
-    skinq_input in;
-    skinq_input_mem(&in, data, size, name);
-    return skinq_image_probe_input(ctx, &in, hdr);
+    return skinq_io_read_mem(ctx, data, size, name, "skinq_image_probe_mem", probe_reader, hdr);
 }
 
 /* Load with the header read already (hdr), or read here (hdr NULL). */

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -89,6 +90,19 @@ static void check_image(const skinq_image *img, const skinq_mask *alpha)
     (void)h;
 }
 
+/* A capture time found is a real moment in the documented shape, never bytes of the file. */
+static void check_capture_time(const skinq_capture_time *ct)
+{
+    int ok = strlen(ct->date) == 10 && ct->date[4] == '-' && ct->date[7] == '-' && strlen(ct->time) == 8 &&
+             strspn(ct->subsec, "0123456789") == strlen(ct->subsec) &&
+             (!ct->offset[0] || (strlen(ct->offset) == 6 && strchr("+-", ct->offset[0]))) &&
+             strncmp(ct->iso8601, ct->date, 10) == 0 && strncmp(ct->source, "DateTime", 8) == 0;
+    if (!ok) {
+        fprintf(stderr, "fuzz: capture time breaks its shape (%.40s)\n", ct->iso8601);
+        abort();
+    }
+}
+
 int fuzz_image_input(const uint8_t *data, size_t size)
 {
     skinq_ctx *ctx = fuzz_ctx();
@@ -96,6 +110,9 @@ int fuzz_image_input(const uint8_t *data, size_t size)
     if (opt & 2u) {
         skinq_image_header hdr;
         (void)skinq_image_probe_mem(ctx, data, size, "fuzz input", &hdr);
+        skinq_capture_time ct;
+        if (skinq_image_capture_time_mem(ctx, data, size, "fuzz input", &ct) == SKINQ_OK)
+            check_capture_time(&ct);
     }
     skinq_image *img = NULL;
     skinq_mask *alpha = NULL;

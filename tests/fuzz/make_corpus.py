@@ -30,6 +30,13 @@ def png_with(png, extra):  # insert chunks right after IHDR (8 + 25 bytes)
     return png[:33] + b"".join(extra) + png[33:]
 
 
+def tiff_dated(date, offset):  # big-endian TIFF: IFD0 -> Exif IFD {DateTimeOriginal, OffsetTimeOriginal}
+    d, o = date + b"\0", offset + b"\0"
+    ifd0 = struct.pack(">HHHIII", 1, 0x8769, 4, 1, 26, 0)
+    sub = struct.pack(">HHHIIHHIII", 2, 0x9003, 2, len(d), 56, 0x9011, 2, len(o), 56 + len(d), 0)
+    return b"MM\0*" + struct.pack(">I", 8) + ifd0 + sub + d + o
+
+
 shutil.rmtree(out, ignore_errors=True)
 # ---- jpeg: libjpeg-turbo's (baseline, arithmetic, progressive, ICC) and skinq's own (EXIF orientation, CMYK)
 for n in ["testorig.jpg", "testimgari.jpg", "testimgint.jpg", "monkey12.jpg"]:
@@ -49,6 +56,13 @@ icc = read(seeds, "libjpeg-turbo", "test3.icc")
 put("fuzz_png", "iccp-basn2c08.png", png_with(base, [chunk(b"iCCP", b"test3\0\0" + zlib.compress(icc, 9))]))
 exif = b"MM\0*\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0\0\0\0\0"
 put("fuzz_png", "exif6-basn2c08.png", png_with(base, [chunk(b"eXIf", exif)]))
+# and a capture time (skinq_image_capture_time_mem(), probed first): in a JPEG's APP1 and a PNG's eXIf
+dated = tiff_dated(b"2026:03:01 09:15:02", b"+01:00")
+good = read(fix, "good.jpg")
+app1 = b"Exif\0\0" + dated
+put("fuzz_jpeg", "exif-date-good.jpg",  # the byte after EOI: option bit 1, probe (and read the time) first
+    good[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + good[2:] + b"\x02")
+put("fuzz_png", "exif-date-basn2c08.png", png_with(base, [chunk(b"eXIf", dated)]))
 # ---- lights and chart files: the phantoms', and small variants of each accepted form
 put("fuzz_lights_json", "scar-stack.json", read(synth, "scar-stack", "lights.json"))
 put("fuzz_lights_json", "min.json", b'{"lights":[{"direction":[0,0,1]}]}')

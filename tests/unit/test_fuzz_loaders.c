@@ -1,6 +1,7 @@
 /* test_fuzz_loaders.c -- seeded mutation fuzzing of the JPEG and PNG loaders: thousands of
  * bit-flipped, byte-stomped, truncated and spliced variants of valid files must each load or
- * fail cleanly (a known status, a message naming the file), never crash or leak. Under the
+ * fail cleanly (a known status, a message naming the file), never crash or leak; the EXIF
+ * capture-time reader on the same mutants. Under the
  * sanitizer build this is the memory-safety check of every decoder error path. */
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,13 @@ static void fuzz_file(const char *seed_path, int iterations)
         }
         skinq_image_free(&img);
         skinq_mask_free(&alpha);
+        skinq_capture_time ct; /* the EXIF reader on the same mutants: a value or a clean refusal */
+        st = skinq_image_capture_time(ctx, path, &ct);
+        if (st == SKINQ_OK)
+            assert_int_equal(strlen(ct.date) + strlen(ct.time), 18);
+        else if (st != SKINQ_E_INVALID && st != SKINQ_E_FORMAT && st != SKINQ_E_UNSUPPORTED &&
+                 st != SKINQ_E_LIMIT)
+            fail_msg("iteration %d: capture time: unexpected status %d: %s", it, st, skinq_ctx_error(ctx));
     }
     print_message("%s: %d mutants loaded, %d refused cleanly\n", seed_path, ok, failed);
     assert_true(failed > iterations / 10); /* the mutations really do break files */
@@ -108,9 +116,39 @@ static void test_fuzz_jpeg(void **state)
     skinq_image *img = tu_pattern_image(ctx, 40, 24, 3, 8);
     char path[512];
     tu_path(path, sizeof path, "seed.jpg");
-    skinq_jpeg_options o = tu_jpeg_options(85, 6, NULL, 0); /* with an EXIF block to mutate too */
+    skinq_jpeg_options o = tu_jpeg_options(85, 1, NULL, 0);
     assert_int_equal(skinq_jpeg_write(ctx, path, img, &o), SKINQ_OK);
     skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+    /* an EXIF block to mutate too (big-endian TIFF; the literal's own NUL ends the offset) */
+    static const char app1[] = "\xFF\xE1\x00\x67"
+                               "Exif\0\0"
+                               "MM\0*\0\0\0\x08"
+                               "\0\x02"                             /* IFD0: 2 entries */
+                               "\x01\x12\0\x03\0\0\0\x01\0\x06\0\0" /* Orientation 6 */
+                               "\x87\x69\0\x04\0\0\0\x01\0\0\0\x26" /* Exif IFD at 38 */
+                               "\0\0\0\0"
+                               "\0\x02"                             /* Exif IFD: 2 entries */
+                               "\x90\x03\0\x02\0\0\0\x14\0\0\0\x44" /* DateTimeOriginal at 68 */
+                               "\x90\x11\0\x02\0\0\0\x07\0\0\0\x58" /* OffsetTimeOriginal at 88 */
+                               "\0\0\0\0"
+                               "2026:03:01 09:15:02\0"
+                               "+01:00";
+    size_t n;
+    uint8_t *plain = slurp(path, &n), *dated = malloc(n + sizeof app1);
+    memcpy(dated, plain, 2);
+    memcpy(dated + 2, app1, sizeof app1);
+    memcpy(dated + 2 + sizeof app1, plain + 2, n - 2);
+    assert_int_equal(tu_write_bytes(path, dated, n + sizeof app1), 0);
+    free(plain);
+    free(dated);
+    ctx = tu_ctx(); /* the seed itself reads as written */
+    skinq_capture_time ct;
+    assert_int_equal(skinq_image_capture_time(ctx, path, &ct), SKINQ_OK);
+    assert_string_equal(ct.iso8601, "2026-03-01T09:15:02+01:00");
+    skinq_image_header h;
+    assert_int_equal(skinq_image_probe(ctx, path, &h), SKINQ_OK);
+    assert_int_equal(h.orientation, 6);
     skinq_ctx_close(&ctx);
     fuzz_file(path, iterations());
 }
