@@ -283,11 +283,21 @@ static int has_key(const struct session_shas *x, const char *key)
     return 0;
 }
 
-/* A photo's EXIF capture date (DateTimeOriginal) as a session date. */
+/* A photo's EXIF capture date (DateTimeOriginal, else DateTimeDigitized, else DateTime) as its
+ * session's date: one session per capture date, so a day's repeat photos share one (two sessions on
+ * one day need --date with times). No capture time is the photo's fault: bad input. */
 static skinq_status exif_when(skinq_ctx *ctx, const char *path, char when[32])
 {
-    (void)when;
-    return skinq_ctx_fail(ctx, SKINQ_E_UNSUPPORTED, "'%s': reading EXIF capture dates is not built in", path);
+    skinq_capture_time ct;
+    skinq_status st = skinq_image_capture_time(ctx, path, &ct);
+    if (st == SKINQ_E_INVALID) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", skinq_ctx_error(ctx));
+        return skinq_ctx_fail(ctx, SKINQ_E_FORMAT, "%s; give --date", why);
+    }
+    if (st == SKINQ_OK)
+        snprintf(when, 32, "%s", ct.date);
+    return st;
 }
 
 /* The session a photo goes to: --date as given, or its EXIF capture date (--date exif). */

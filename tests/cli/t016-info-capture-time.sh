@@ -5,26 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # exif SRC DST ORDER DATE OFFSET: SRC with IFD0 -> Exif IFD {0x9003 DATE, 0x9011 OFFSET}
-exif() {
-  python3 - "$@" <<'PY'
-import struct, sys, zlib
-src, dst, order, date, off = sys.argv[1:6]
-e = '>' if order == 'MM' else '<'
-d, o = date.encode() + b'\0', off.encode() + b'\0'
-ifd0 = struct.pack(e + 'H', 1) + struct.pack(e + 'HHII', 0x8769, 4, 1, 26) + struct.pack(e + 'I', 0)
-sub = (struct.pack(e + 'H', 2) + struct.pack(e + 'HHII', 0x9003, 2, len(d), 56) +
-       struct.pack(e + 'HHII', 0x9011, 2, len(o), 56 + len(d)) + struct.pack(e + 'I', 0))
-tiff = order.encode() + struct.pack(e + 'HI', 42, 8) + ifd0 + sub + d + o
-b = open(src, 'rb').read()
-if b[:2] == b'\xff\xd8':
-    blk = b'Exif\0\0' + tiff
-    out = b[:2] + b'\xff\xe1' + struct.pack('>H', len(blk) + 2) + blk + b[2:]
-else:
-    chunk = b'eXIf' + tiff
-    out = b[:33] + struct.pack('>I', len(tiff)) + chunk + struct.pack('>I', zlib.crc32(chunk)) + b[33:]
-open(dst, 'wb').write(out)
-PY
-}
+exif() { python3 "$SKINQ_SRC/tests/cli/exif_lib.py" "$@"; }
 
 exif "$FX/good.jpg" "$T/mm.jpg" MM "2026:03:01 09:15:02" "+01:00"
 run "$SKINQ" info --json "$T/mm.jpg"

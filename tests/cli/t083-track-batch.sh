@@ -59,4 +59,20 @@ if [ "$(cut -d, -f1 "$T/out" | sort -u | grep -c day0)" = 2 ] && [ "$(grep -c '^
 run "$SKINQ" analyze "$T/in/a-day00.jpg" "$T/in/c-broken.jpg" --no-texture --json --keep-going
 expect_rc 3 "analyze --keep-going --json"
 expect_json_path 0.image.path "$T/in/a-day00.jpg"
+# --date exif: each photo's session is its EXIF capture date; a photo without one is reported
+# (exit 3) and, with --keep-going, the others are stored
+mkdir "$T/exif"
+python3 "$SKINQ_SRC/tests/cli/exif_lib.py" "$FX/good.jpg" "$T/exif/a.jpg" MM "2026:03:01 09:15:02" "+01:00"
+python3 "$SKINQ_SRC/tests/cli/exif_lib.py" "$FX/good.jpg" "$T/exif/b.jpg" II "2026:03:08 17:40:00" ""
+cp "$FX/good.jpg" "$T/exif/c.jpg"
+run "$SKINQ" track add --store "$T/e.db" --subject S01 --site arm --date exif --keep-going --no-texture --no-align "$T/exif"
+expect_rc 3 "--date exif with a photo that has no capture time"
+if grep -q "c.jpg': no EXIF capture time" "$T/err"; then ok; else bad "the photo without a date named"; fi
+run "$SKINQ" track export --store "$T/e.db" --json
+if python3 -c "
+import json; rows=json.load(open('$T/out'))['rows']
+assert sorted({r['date'] for r in rows}) == ['2026-03-01', '2026-03-08'] and len({r['session'] for r in rows}) == 2"
+then ok; else bad "--date exif: one session per capture date"; fi
+run "$SKINQ" track add --store "$T/e.db" --subject S01 --site arm --date yesterday --no-align "$T/exif/a.jpg"
+expect_rc 2 "--date that is neither a date nor exif"
 finish
