@@ -53,7 +53,8 @@ static void print_text(const skinq_analysis *a, const skinq_analysis_options *o)
     if (c->has_white)
         printf("  white      linear gains R %.4f  G %.4f  B %.4f\n", c->white_gains[0], c->white_gains[1],
                c->white_gains[2]);
-    printf("  scale      %s\n", o->px_per_mm > 0 ? "given (--px-per-mm)" : "unknown: areas in pixels");
+    printf("  scale      %s\n", o->px_per_mm > 0 ? "given (--px-per-mm)"
+                                                 : "unknown: mm metrics n/a, their *_px siblings in pixels");
     printf("  %-16s %9s %9s %9s %9s %9s%s\n", "metric", "mean", "std", "p05", "p50", "p95",
            c->has_ref ? "  delta_ref" : "");
     for (size_t i = 0; i < sizeof table_metrics / sizeof table_metrics[0]; i++) {
@@ -66,15 +67,22 @@ static void print_text(const skinq_analysis *a, const skinq_analysis_options *o)
     }
     const skinq_metric *f = skinq_metrics_find(&a->metrics, "color.red_area_fraction");
     const skinq_metric *ar = skinq_metrics_find(&a->metrics, "color.red_area_mm2");
-    if (f && ar)
-        printf("  red area   %.2f %% of the ROI (a* > %.2f = %s + %.3g), %.4g %s\n", 100 * f->value,
-               c->red_threshold_a, c->red_basis, o->color.red_threshold, ar->value, ar->unit);
+    const skinq_metric *ap = skinq_metrics_find(&a->metrics, "color.red_area_px");
+    if (f && ar && ap) {
+        printf("  red area   %.2f %% of the ROI (a* > %.2f = %s + %.3g), ", 100 * f->value,
+               c->red_threshold_a, c->red_basis, o->color.red_threshold);
+        if (isfinite(ar->value)) /* mm² only at a known scale */
+            printf("%.4g %s, ", ar->value, ar->unit);
+        printf("%.4g %s\n", ap->value, ap->unit);
+    }
     printf("  ITA        category %s (median)\n", c->ita_category);
     for (size_t i = 0; i < a->metrics.count; i++) /* everything beyond colour (texture ...) */
         if (strncmp(a->metrics.items[i].path, "color.", 6) != 0 &&
-            !strstr(a->metrics.items[i].path, ".bins."))
-            printf("  %-44s %.6g %s\n", a->metrics.items[i].path, a->metrics.items[i].value,
-                   a->metrics.items[i].unit);
+            !strstr(a->metrics.items[i].path, ".bins.")) {
+            char v[32];
+            printf("  %-44s %s %s\n", a->metrics.items[i].path,
+                   out_num(v, sizeof v, "%.6g", a->metrics.items[i].value), a->metrics.items[i].unit);
+        }
 }
 
 /* The maps folder of image i: DIR itself for one image, DIR/<i>-<file name> for several. */

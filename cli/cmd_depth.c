@@ -51,10 +51,14 @@ static void print_text(const skinq_depth_result *r, const char *what)
     for (size_t i = 0; i < m->count; i++) {
         if (strncmp(m->items[i].path, "scars.items.", 12) == 0)
             continue;
-        printf("  %-44s %.6g %s\n", m->items[i].path, m->items[i].value, m->items[i].unit);
+        char v[32];
+        printf("  %-44s %s %s\n", m->items[i].path, out_num(v, sizeof v, "%.6g", m->items[i].value),
+               m->items[i].unit);
     }
     if (r->scars) {
-        const skinq_metric *vm = skinq_metrics_find(m, "scars.volume_mm3");
+        const skinq_metric *vm = skinq_metrics_find(m, "scars.volume_px"); /* its unit without a scale */
+        if (!vm)
+            vm = skinq_metrics_find(m, "scars.volume_mm3");
         for (int i = 0; i < r->scars->count; i++) {
             const skinq_scar *s = &r->scars->items[i];
             printf("  scar %-3d %-8s max %.4g %s, mean %.4g %s, area %.4g %s2, volume %.4g %s, at (%.2f, "
@@ -157,35 +161,39 @@ static void add_setup(cJSON *doc, const skinq_depth_result *r, const skinq_mask 
         cJSON_AddNumberToObject(par, "outlier_tau", o->ps.outlier_tau);
 }
 
-/* Scalar paths through the shared writer; the items (which carry the type word) from the struct
- * array, with the same numbers as the scars.items.N.* metrics. -1 on clashing metric paths. */
-static int add_results(skinq_ctx *ctx, cJSON *doc, const skinq_depth_result *r)
+/* The metrics under `prefix` (the prefix cut off) through the shared writer into obj; -1 on
+ * clashing paths or out of memory. */
+static int add_metrics(skinq_ctx *ctx, cJSON *obj, const skinq_metrics *m, const char *prefix, int skip_items)
 {
     skinq_metrics flat = {0};
-    for (size_t i = 0; i < r->metrics.count; i++)
-        if (strncmp(r->metrics.items[i].path, "scars.items.", 12) != 0 &&
-            skinq_metrics_add(ctx, &flat, r->metrics.items[i].path, r->metrics.items[i].value,
-                              r->metrics.items[i].unit) != SKINQ_OK)
-            break;
-    int bad = out_metrics_json(doc, &flat);
+    const size_t n = strlen(prefix);
+    int bad = 0;
+    for (size_t i = 0; !bad && i < m->count; i++) {
+        const char *p = m->items[i].path;
+        if (strncmp(p, prefix, n) == 0 && !(skip_items && strncmp(p, "scars.items.", 12) == 0))
+            bad = skinq_metrics_add(ctx, &flat, p + n, m->items[i].value, m->items[i].unit) != SKINQ_OK;
+    }
+    bad = bad || out_metrics_json(obj, &flat);
     skinq_metrics_free(&flat);
-    if (bad)
+    return bad ? -1 : 0;
+}
+
+/* Scalar paths through the shared writer; the items from the scars.items.N.* metrics (an mm name
+ * null and its _px sibling without a scale) with their type word. -1 on clashing metric paths. */
+static int add_results(skinq_ctx *ctx, cJSON *doc, const skinq_depth_result *r)
+{
+    if (add_metrics(ctx, doc, &r->metrics, "", 1))
         return -1;
     if (r->scars) {
         cJSON *items = cJSON_AddArrayToObject(cJSON_GetObjectItem(doc, "scars"), "items");
         for (int i = 0; i < r->scars->count; i++) {
-            const skinq_scar *s = &r->scars->items[i];
+            char prefix[32];
+            snprintf(prefix, sizeof prefix, "scars.items.%d.", i);
             cJSON *it = cJSON_CreateObject();
-            out_add_number(it, "max_depth_mm", s->max_depth);
-            out_add_number(it, "mean_depth_mm", s->mean_depth);
-            out_add_number(it, "area_mm2", s->area);
-            out_add_number(it, "volume_mm3", s->volume);
-            out_add_number(it, "equiv_diameter_mm", s->equiv_diameter);
-            cJSON *c = cJSON_AddArrayToObject(it, "centroid_mm");
-            cJSON_AddItemToArray(c, cJSON_CreateNumber(s->centroid[0]));
-            cJSON_AddItemToArray(c, cJSON_CreateNumber(s->centroid[1]));
-            cJSON_AddStringToObject(it, "type", skinq_scar_type_name(s->type));
             cJSON_AddItemToArray(items, it);
+            if (add_metrics(ctx, it, &r->metrics, prefix, 0))
+                return -1;
+            cJSON_AddStringToObject(it, "type", skinq_scar_type_name(r->scars->items[i].type));
         }
     }
     if (opt_maps)

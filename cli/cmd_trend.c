@@ -42,7 +42,8 @@ struct series {
 static int add_point(void *user, const skinq_store_row *r)
 {
     struct series *s = user;
-    if (isnan(r->value)) {
+    if (isnan(r->value) ||
+        !skinq_metric_unit_fits(r->metric, r->unit)) { /* no value, or px under an mm name */
         s->nan_skipped++;
         return 0;
     }
@@ -375,8 +376,12 @@ static int run(const cli_command *self, int argc, char **argv)
     if (st == SKINQ_OK && s.n == 0) {
         char known[1100];
         cli_store_known(ctx, store, opt_subject, opt_site, known, sizeof known);
-        fprintf(stderr, "skinq: no values of '%s' stored for %s/%s in '%s'%s\n", opt_metric, opt_subject,
-                opt_site, path, known);
+        const skinq_metric_scaled *sc = skinq_metric_scaled_find(opt_metric);
+        char px[96] = ""; /* an mm metric holds nothing without a scale: say where the pixels are */
+        if (sc && strcmp(opt_metric, sc->mm) == 0)
+            snprintf(px, sizeof px, " (without a scale its pixels are %s)", sc->px);
+        fprintf(stderr, "skinq: no values of '%s'%s stored for %s/%s in '%s'%s\n", opt_metric, px,
+                opt_subject, opt_site, path, known);
         rc = EXIT_IMPOSSIBLE;
         goto done;
     }

@@ -529,17 +529,14 @@ static skinq_status check_phase(cmp_job *J, skinq_compare_result *r)
                       r->ncc, min_ncc);
 }
 
-/* Unit of a texture metric in pixel units ← the same in nominal millimetres, and the factor. */
+/* Unit of a texture metric in pixel units ← the same in nominal millimetres, and the factor (the
+ * metrics whose name says mm have their own pixel siblings: skinq_metric_scaled). */
 static const struct {
     const char *mm, *px;
     int px_power; /* value in px units = value in mm units × U^px_power (U px a nominal mm) */
-    double k;     /* and × k (cm² = 100 mm², Mpx = 1e6 px²) */
 } unit_px[] = {
-    {"mm", "px", 1, 1},
-    {"1/cm2", "1/Mpx", -2, 1e4},
-    {"mm/cm2", "px/Mpx", -1, 1e4},
-    {"cycles/mm", "cycles/px", -1, 1},
-    {"L*^2*mm^2", "L*^2*px^2", 2, 1},
+    {"cycles/mm", "cycles/px", -1},
+    {"L*^2*mm^2", "L*^2*px^2", 2},
 };
 
 /* Texture of after in its own pixels: the common ROI mapped into after through the matrix, at
@@ -547,7 +544,8 @@ static const struct {
  * with the --ref gains in linear RGB, as the warped photo had them. Its texture.* replace the
  * warped photo's. With the scale unknown, after is measured at the nominal scale U/s (U the
  * texture options' unknown_px_per_mm: the same skin as before's nominal mm) and the results are
- * put into before's pixel units. */
+ * put into before's pixel units. The *_px siblings of the mm metrics are in before's pixels either
+ * way (from the mm value at before's scale), the mm metrics NaN without a scale. */
 static skinq_status own_texture(cmp_job *J, skinq_compare_result *r)
 {
     skinq_ctx *ctx = J->ctx;
@@ -568,9 +566,16 @@ static skinq_status own_texture(cmp_job *J, skinq_compare_result *r)
         st = skinq_pipeline_texture(ctx, J->an->plan, J->a, NULL, roi, r->ref_gains, NULL, &t);
     for (size_t i = 0; st == SKINQ_OK && i < t.count; i++) {
         skinq_metric *x = &t.items[i];
+        const skinq_metric_scaled *sc = skinq_metric_scaled_find(x->path);
+        if (sc) { /* the px sibling (after's own pixels) is replaced by the mm value in before's */
+            if (strcmp(x->path, sc->mm) == 0)
+                st = skinq_metrics_add_scaled(ctx, &r->after->metrics, sc,
+                                              x->value * pow(ppm > 0 ? ppm : U, sc->power) * sc->k, ppm);
+            continue;
+        }
         for (size_t k = 0; ppm <= 0 && k < sizeof unit_px / sizeof unit_px[0]; k++)
             if (strcmp(x->unit, unit_px[k].mm) == 0) {
-                x->value *= pow(U, unit_px[k].px_power) * unit_px[k].k;
+                x->value *= pow(U, unit_px[k].px_power);
                 snprintf(x->unit, sizeof x->unit, "%s", unit_px[k].px);
                 break;
             }

@@ -502,12 +502,9 @@ skinq_status skinq_color_emit(skinq_ctx *ctx, const skinq_color_options *opt, do
     double frac = skinq_color_fraction_above(T, SKINQ_CM_A, I->red_threshold_a);
     double px = frac * (double)T->n;
     st = skinq_metrics_add(ctx, out, "color.red_area_fraction", frac, "1");
-    if (st == SKINQ_OK)
-        st = skinq_metrics_add(ctx, out, "color.red_area_px", px, "px");
-    if (st == SKINQ_OK)
-        st = px_per_mm > 0
-                 ? skinq_metrics_add(ctx, out, "color.red_area_mm2", px / (px_per_mm * px_per_mm), "mm2")
-                 : skinq_metrics_add(ctx, out, "color.red_area_mm2", px, "px");
+    if (st == SKINQ_OK) /* red_area_mm2 (NaN without a scale), then red_area_px */
+        st =
+            skinq_metrics_add_scaled(ctx, out, skinq_metric_scaled_find("color.red_area_mm2"), px, px_per_mm);
     snprintf(I->ita_category, sizeof I->ita_category, "%s",
              skinq_ita_category(skinq_color_percentile(T, SKINQ_CM_ITA, 0.5)));
     return st;

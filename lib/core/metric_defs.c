@@ -46,15 +46,31 @@ static const skinq_metric_def defs[] = {
     {"texture.pores.count", "1", "pores in the ROI", R, -1, 0, 0, 1.05, 1.08, 1, RC},
     {"texture.pores.mean_diameter_mm", "mm", "pore diameter, mean", R, -1, 0, 0, 1.91, 1.94, 1, RC},
     {"texture.lines.density_mm_per_cm2", "mm/cm2", "fine lines, mm per cm²", R, -1, 0, 1, 5.68, 5.74, 1, RC},
+    /* The pixel siblings of the mm metrics (skinq_metric_scaled below): at one scale a fixed multiple
+     * of them, so the same % MDCs; they hold the value when the scale is unknown. */
+    {"texture.pores.density_per_mpx", "1/Mpx", "pores per megapixel", R, -1, 0, 0, 1.05, 1.05, 1, RC},
+    {"texture.pores.mean_diameter_px", "px", "pore diameter in pixels, mean", R, -1, 0, 0, 1.91, 1.94, 1, RC},
+    {"texture.lines.density_px_per_mpx", "px/Mpx", "fine lines, px per megapixel", R, -1, 0, 0, 5.68, 5.74, 1,
+     RC},
     {"texture.lines.mean_contrast", "L*@60", "fine-line contrast, mean", R, -1, 1, 0, 0.50, 0.58, 1, RC},
     {"scars.max_depth_mm", "mm", "deepest scar", R, -1, 0, 1, NM, NM, 0, NULL},
     {"scars.mean_depth_mm", "mm", "scar depth, mean", R, -1, 0, 0, NM, NM, 0, NULL},
     {"scars.volume_mm3", "mm3", "scar volume", R, -1, 0, 1, NM, NM, 0, NULL},
     {"surface.sq_mm", "mm", "surface Sq (height)", R, -1, 0, 1, NM, NM, 0, NULL},
     {"surface.sa_mm", "mm", "surface Sa (height)", R, -1, 0, 0, NM, NM, 0, NULL},
+    /* skinq depth without a scale: the mm names null, the values here (a height map's heights stay
+     * mm, its areas px2 and volumes mm*px2; a stack's heights px) */
+    {"scars.max_depth_px", "px", "deepest scar in pixels (a stack without a scale)", R, -1, 0, 0, NM, NM, 0,
+     NULL},
+    {"scars.mean_depth_px", "px", "scar depth in pixels, mean", R, -1, 0, 0, NM, NM, 0, NULL},
+    {"scars.volume_px", NULL, "scar volume over pixels (px3, or mm*px2 from a height map)", R, -1, 0, 0, NM,
+     NM, 0, NULL},
+    {"surface.sq_px", "px", "surface Sq in pixels (height)", R, -1, 0, 0, NM, NM, 0, NULL},
+    {"surface.sa_px", "px", "surface Sa in pixels (height)", R, -1, 0, 0, NM, NM, 0, NULL},
     {"color.red_area_mm2", "mm2", "red area", E, -1, 0, 1, 222, NM, 0, RC},
     {"color.red_area_px", "px", "red area in pixels", E, -1, 0, 0, 8.87e4, NM, 0, RC},
     {"scars.area_mm2", "mm2", "scar area", E, -1, 0, 1, NM, NM, 0, NULL},
+    {"scars.area_px", "px2", "scar area in pixels", E, -1, 0, 0, NM, NM, 0, NULL},
     {"scars.count", "1", "scars", E, -1, 0, 1, NM, NM, 0, NULL},
     /* Location statistics of the directional colour metrics carry their direction too (no MDC measured). */
     {"color.a.*", "a*", "CIELAB a* (redness)", V, -1, 0, 0, NM, NM, 0, NULL},
@@ -92,6 +108,39 @@ static const skinq_metric_def defs[] = {
 };
 #define N_DEFS (sizeof defs / sizeof defs[0])
 
+/* Metrics whose name says mm (or cm²) and their pixel siblings: px = mm × px_per_mm^power × k. */
+static const skinq_metric_scaled scaled[] = {
+    {"color.red_area_mm2", "mm2", "color.red_area_px", "px", 2, 1},
+    {"texture.pores.density_per_cm2", "1/cm2", "texture.pores.density_per_mpx", "1/Mpx", -2, 1e4},
+    {"texture.pores.mean_diameter_mm", "mm", "texture.pores.mean_diameter_px", "px", 1, 1},
+    {"texture.lines.density_mm_per_cm2", "mm/cm2", "texture.lines.density_px_per_mpx", "px/Mpx", -1, 1e4},
+};
+#define N_SCALED (sizeof scaled / sizeof scaled[0])
+
+size_t skinq_metric_scaled_defs(const skinq_metric_scaled **out)
+{
+    if (out)
+        *out = scaled;
+    return N_SCALED;
+}
+
+const skinq_metric_scaled *skinq_metric_scaled_find(const char *path)
+{
+    for (size_t i = 0; path && i < N_SCALED; i++)
+        if (strcmp(path, scaled[i].mm) == 0 || strcmp(path, scaled[i].px) == 0)
+            return &scaled[i];
+    return NULL;
+}
+
+skinq_status skinq_metrics_add_scaled(skinq_ctx *ctx, skinq_metrics *m, const skinq_metric_scaled *s,
+                                      double px_value, double px_per_mm)
+{
+    const double mm =
+        px_per_mm > 0 && isfinite(px_per_mm) ? px_value / (pow(px_per_mm, s->power) * s->k) : NAN;
+    skinq_status st = skinq_metrics_add(ctx, m, s->mm, mm, s->mm_unit);
+    return st == SKINQ_OK ? skinq_metrics_add(ctx, m, s->px, px_value, s->px_unit) : st;
+}
+
 size_t skinq_metric_defs(const skinq_metric_def **out)
 {
     if (out)
@@ -126,6 +175,15 @@ const skinq_metric_def *skinq_metric_find(const char *path)
         if (matches(defs[i].pattern, path))
             return &defs[i];
     return NULL;
+}
+
+int skinq_metric_unit_fits(const char *path, const char *unit)
+{
+    /* only a name that says mm (or cm²) is judged: other stored units are shown as they are */
+    const skinq_metric_def *d = skinq_metric_find(path);
+    if (!d || !d->unit || !unit || strchr(d->pattern, '*') || (!strstr(path, "_mm") && !strstr(path, "_cm2")))
+        return 1;
+    return strcmp(unit, d->unit) == 0;
 }
 
 int skinq_metric_direction(const char *path)

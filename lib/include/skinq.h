@@ -448,6 +448,36 @@ int skinq_metric_direction(const char *path);
  * the registry's (an area in px without a scale). */
 double skinq_metric_default_mdc(const char *path, const char *unit, double before, int normalised);
 
+/**
+ * A metric whose name says mm (or cm²) and its pixel sibling. Without a scale the mm metric holds
+ * NaN (null in JSON, an empty CSV cell, NULL in a store), never pixels; the sibling holds the
+ * pixel value with or without a scale: px = mm × px_per_mm^power × k.
+ */
+typedef struct skinq_metric_scaled {
+    const char *mm, *mm_unit; /**< "texture.pores.mean_diameter_mm", "mm" */
+    const char *px, *px_unit; /**< "texture.pores.mean_diameter_px", "px" */
+    int power;                /**< of px_per_mm: 1 a length, 2 an area, -2 a count per area ... */
+    double k;                 /**< and the unit factor (cm² = 100 mm², Mpx = 1e6 px²) */
+} skinq_metric_scaled;
+
+/** The whole table (color.red_area, texture.pores.density and mean_diameter, texture.lines.density);
+ *  *out receives it. @return the number of entries. */
+size_t skinq_metric_scaled_defs(const skinq_metric_scaled **out);
+
+/** The entry whose mm or px path is `path`, or NULL. */
+const skinq_metric_scaled *skinq_metric_scaled_find(const char *path);
+
+/** 0 when `path`'s name says mm or cm² and a stored or measured `unit` is not the one the registry
+ *  names for it (pixels under an mm name, as an older skinq stored them without a scale): such a
+ *  value is not shown under that name. 1 otherwise (also for other names, when the registry names
+ *  no unit, or `unit` is NULL). */
+int skinq_metric_unit_fits(const char *path, const char *unit);
+
+/** Append the mm metric s->mm (px_value converted, or NaN when px_per_mm is not > 0) and its
+ *  pixel sibling s->px (px_value), in that order. */
+skinq_status skinq_metrics_add_scaled(skinq_ctx *ctx, skinq_metrics *m, const skinq_metric_scaled *s,
+                                      double px_value, double px_per_mm);
+
 /** What a change means. */
 typedef enum skinq_verdict {
     SKINQ_VERDICT_NA = 0,        /**< a value is missing or not finite */
@@ -622,7 +652,7 @@ typedef struct skinq_color_info {
  * Metric paths (all appended to *out, design §3): color.<m>.{mean,std,p05,p50,p95} for m in L, a, b,
  * erythema_index, melanin_index, hemoglobin, melanin, ita_deg; with a reference also
  * color.<m>.ref_mean and color.<m>.delta_ref (ROI mean − reference mean); color.red_area_fraction,
- * color.red_area_px, color.red_area_mm2 (pixels, unit "px", when the scale is unknown).
+ * color.red_area_mm2 (NaN when the scale is unknown) and color.red_area_px (always, in pixels).
  * Maps (maps->dir): a.png, erythema_index.png, hemoglobin.png, melanin.png (heatmaps with a
  * legend, range p02–p98 of the ROI), overlay_a.png (a* over the photo) and roi.png, each atomic.
  * @param roi    the resolved ROI (skinq_roi_resolve() of this image), or NULL for the whole image
@@ -735,8 +765,9 @@ void skinq_color_od_vectors(double melanin[3], double hemoglobin[3]);
 /*
  * Texture of skin (design §2 "Texture"), measured on a plane of CIELAB L* values. Every length
  * option is in millimetres; when the scale is unknown (px_per_mm <= 0) the options are
- * converted at `unknown_px_per_mm` (default 20 px/mm) and the results are reported in pixel
- * units (cycles/px, px, per megapixel) with "px" in their unit strings. lib/texture/README.md
+ * converted at `unknown_px_per_mm` (default 20 px/mm), the PSD bins are reported in pixel units
+ * (cycles/px, L*^2*px^2) and the metrics whose name says mm or cm2 are NaN: their pixel siblings
+ * (skinq_metric_scaled) carry the values, with or without a scale. lib/texture/README.md
  * gives every definition, its source, and which metrics are invariant to a uniform brightness
  * change. Paths appended (units in brackets):
  *   texture.psd.fine|medium|coarse   band power: variance of L* in the band [L*^2]
@@ -747,7 +778,9 @@ void skinq_color_od_vectors(double melanin[3], double hemoglobin[3]);
  *   texture.roughness.sa|sq          mean absolute / RMS of band-passed L* [L*]
  *   texture.glcm.contrast|dissimilarity|homogeneity|asm|energy|correlation|entropy
  *   texture.pores.count|density_per_cm2|mean_diameter_mm   [1, 1/cm2, mm]
+ *   texture.pores.density_per_mpx|mean_diameter_px         [1/Mpx, px]
  *   texture.lines.density_mm_per_cm2|mean_contrast          [mm/cm2, L*@60]
+ *   texture.lines.density_px_per_mpx                        [px/Mpx]
  *   texture.spots.count|area_fraction (only with a melanin plane), texture.tone_evenness [L*]
  * Pores and lines are found on 76·ln(L* + 16), which a uniform exposure change only shifts:
  * they, psd.slope and glcm.* are exposure-invariant; depths read as L* units at L* = 60
@@ -1112,7 +1145,9 @@ typedef struct skinq_depth_result {
     float *shading_index;  /**< single photo only: relative darkening below the local reference (0..1) */
     skinq_scars *scars;    /**< NULL for a single photo */
     double min_depth;      /**< the scar threshold used (z_unit) */
-    skinq_metrics metrics; /**< every number under the design's paths (surface.*, scars.*) */
+    skinq_metrics metrics; /**< every number under the design's paths (surface.*, scars.*); a path
+                                whose name says mm holds NaN when its unit is not mm, and its _px
+                                sibling (scars.area_px ...) the value */
     const skinq_mask *roi; /**< the mask the analysis used (borrowed from the options), or NULL */
     skinq_allocator alloc;
 } skinq_depth_result;
@@ -1481,7 +1516,7 @@ void skinq_repeat_free(skinq_repeat_result **r);
 typedef struct skinq_analysis_options {
     size_t size;               /**< sizeof(skinq_analysis_options), set by skinq_analysis_default_options() */
     skinq_roi_options roi;     /**< region of interest (an image's alpha channel always ANDs in) */
-    double px_per_mm;          /**< scale; 0 = unknown (areas in pixels, texture in pixel units) */
+    double px_per_mm;          /**< scale; 0 = unknown (mm metrics NaN, their *_px siblings filled) */
     skinq_maps_options maps;   /**< PNG maps of colour and texture; maps.dir NULL = none */
     skinq_color_options color; /**< reference, white patch, red threshold */
     int texture; /**< 1 (default): texture metrics too (on L* of the same ROI); 0: colour only */

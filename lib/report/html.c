@@ -168,7 +168,8 @@ static int collect_row(void *user, const skinq_store_row *r)
     const skinq_metric_def *defs;
     size_t n = skinq_metric_defs(&defs);
     for (size_t i = 0; i < n && i < MAX_DEFS; i++) {
-        if (shown(&defs[i]) && strcmp(r->metric, defs[i].pattern) == 0 && !isnan(r->value)) {
+        if (shown(&defs[i]) && strcmp(r->metric, defs[i].pattern) == 0 && !isnan(r->value) &&
+            skinq_metric_unit_fits(r->metric, r->unit)) {
             if (push(c->ctx, &st->s[i], r) != 0)
                 return c->oom = 1;
             if (set_str(c->ctx, &st->s[i].unit, r->unit))

@@ -77,11 +77,33 @@ static void add_quantile(madd *a, const char *path, const float *x, size_t n, do
     add(a, path, v, unit);
 }
 
+/* A value at a path whose name says mm ("_mm", "_mm2", "_mm3", "centroid_mm."), measured in `unit`:
+ * itself when the unit is mm (mm, mm2, mm3), else NaN there (a name that says mm never holds
+ * pixels) and the value at the path's "_px" sibling, in its own unit (px, px2, px3, mm*px2). */
+static void add_mm(madd *a, const char *path, double v, const char *unit)
+{
+    const char *mm = strstr(path, "_mm");
+    if (!mm) {
+        add(a, path, v, unit);
+        return;
+    }
+    const int dim = mm[3] == '2' || mm[3] == '3'; /* an area or a volume */
+    char mm_unit[8], px[80];
+    snprintf(mm_unit, sizeof mm_unit, "mm%.*s", dim, mm + 3);
+    if (strcmp(unit, mm_unit) == 0) {
+        add(a, path, v, unit);
+        return;
+    }
+    add(a, path, NAN, mm_unit);
+    snprintf(px, sizeof px, "%.*s_px%s", (int)(mm - path), path, mm + 3 + dim);
+    add(a, px, v, unit);
+}
+
 static void addf(madd *a, double v, const char *unit, const char *fmt, int i, const char *leaf)
 {
     char path[80];
     snprintf(path, sizeof path, fmt, i, leaf);
-    add(a, path, v, unit);
+    add_mm(a, path, v, unit);
 }
 
 static const char *mask_name(const skinq_depth_options *o)
@@ -127,13 +149,13 @@ static skinq_status measure_scars(skinq_ctx *ctx, skinq_depth_result *r, const s
     else
         snprintf(vu, sizeof vu, "%s*%s2", r->z_unit, r->xy_unit);
     madd a = {ctx, &r->metrics, SKINQ_OK};
-    add(&a, "surface.sa_mm", s->sa, zu);
-    add(&a, "surface.sq_mm", s->sq, zu);
+    add_mm(&a, "surface.sa_mm", s->sa, zu);
+    add_mm(&a, "surface.sq_mm", s->sq, zu);
     add(&a, "scars.count", s->count, "1");
-    add(&a, "scars.max_depth_mm", s->max_depth, zu);
-    add(&a, "scars.mean_depth_mm", s->mean_depth, zu);
-    add(&a, "scars.area_mm2", s->area, au);
-    add(&a, "scars.volume_mm3", s->volume, vu);
+    add_mm(&a, "scars.max_depth_mm", s->max_depth, zu);
+    add_mm(&a, "scars.mean_depth_mm", s->mean_depth, zu);
+    add_mm(&a, "scars.area_mm2", s->area, au);
+    add_mm(&a, "scars.volume_mm3", s->volume, vu);
     for (int i = 0; i < s->count; i++) {
         const skinq_scar *sc = &s->items[i];
         const char *f = "scars.items.%d.%s";

@@ -132,17 +132,10 @@ static void resolve(const skinq_texture_options *o, double px_per_mm, tex_cfg *c
     c->tone_block = (int)lround(o->tone_block * s);
     if (c->tone_block < 2)
         c->tone_block = 2;
-    if (c->scale_known) {
-        c->u_freq = "cycles/mm", c->u_dens = "L*^2*mm^2", c->u_len = "mm";
-        c->u_per_area = "1/cm2", c->u_len_per_area = "mm/cm2";
-        c->len_scale = 1 / s;
-        c->per_area_scale = s * s * 100; /* per px² → per cm² */
-    } else {
-        c->u_freq = "cycles/px", c->u_dens = "L*^2*px^2", c->u_len = "px";
-        c->u_per_area = "1/Mpx", c->u_len_per_area = "px/Mpx";
-        c->len_scale = 1;
-        c->per_area_scale = 1e6;
-    }
+    if (c->scale_known)
+        c->u_freq = "cycles/mm", c->u_dens = "L*^2*mm^2";
+    else
+        c->u_freq = "cycles/px", c->u_dens = "L*^2*px^2";
 }
 
 /* ROI pixel count and bounding box. */
@@ -180,6 +173,16 @@ static void roi_scan(tex_img *im)
     do {                                                                                                     \
         if (st == SKINQ_OK)                                                                                  \
             st = skinq_metrics_addf(ctx, out, (v), (unit), __VA_ARGS__);                                     \
+    } while (0)
+
+/* A metric whose name says mm or cm² from its pixel value, and its pixel sibling (the registry's
+ * skinq_metric_scaled): the mm one NaN when the scale is unknown (c.scale_known, the nominal ppm is
+ * only for the options). */
+#define ADD_SCALED(mm_path, px_value)                                                                        \
+    do {                                                                                                     \
+        if (st == SKINQ_OK)                                                                                  \
+            st = skinq_metrics_add_scaled(ctx, out, skinq_metric_scaled_find(mm_path), (px_value),           \
+                                          c.scale_known ? c.ppm : 0);                                        \
     } while (0)
 
 /* The PSD's and roughness's metrics (as `metrics` asks). */
@@ -272,15 +275,14 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
         for (size_t i = 0; i < pores.count; i++)
             dsum += pores.items[i].d;
         ADD((double)pores.count, "1", "texture.pores.count");
-        ADD(pores.count * c.per_area_scale / (double)im.inside, c.u_per_area,
-            "texture.pores.density_per_cm2");
-        ADD(pores.count ? dsum / pores.count * c.len_scale : NAN, c.u_len, "texture.pores.mean_diameter_mm");
+        /* per Mpx and px, and per cm² and mm only at a known scale (NaN otherwise) */
+        ADD_SCALED("texture.pores.density_per_cm2", pores.count * 1e6 / (double)im.inside);
+        ADD_SCALED("texture.pores.mean_diameter_mm", pores.count ? dsum / pores.count : NAN);
     }
     if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_LINES)) {
         if (!pl)
             st = tex_lines(ctx, &im, &c, maps, &lines);
-        ADD(lines.length_px * c.len_scale * c.per_area_scale / (double)im.inside, c.u_len_per_area,
-            "texture.lines.density_mm_per_cm2");
+        ADD_SCALED("texture.lines.density_mm_per_cm2", lines.length_px * 1e6 / (double)im.inside);
         ADD(lines.pixels ? lines.contrast_sum / (double)lines.pixels : NAN, "L*@60",
             "texture.lines.mean_contrast");
     }

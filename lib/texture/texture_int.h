@@ -76,9 +76,7 @@ typedef struct tex_cfg {
     double spot_sigma, spot_min_delta, spot_k, spot_min_area; /* px, MI, 1, px^2 */
     int tone_block;                                           /* px */
     /* units for the metrics */
-    const char *u_freq, *u_dens, *u_len, *u_per_area, *u_len_per_area;
-    double len_scale;      /* px → reported length unit (1/ppm or 1) */
-    double per_area_scale; /* count / px^2 → reported density (ppm^2·100 per cm², or 1e6 per Mpx) */
+    const char *u_freq, *u_dens;
 } tex_cfg;
 
 /** A run [a, b) of one kx row of the transposed spectrum (ky = a .. b−1) sharing a

@@ -72,7 +72,7 @@ static int row(void *user, const skinq_store_row *r)
     }
     for (size_t i = 0; i < w->ndefs; i++) {
         if (!skinq_site_change_shown(&w->defs[i]) || strcmp(r->metric, w->defs[i].pattern) != 0 ||
-            !isfinite(r->value))
+            !isfinite(r->value) || !skinq_metric_unit_fits(r->metric, r->unit))
             continue;
         struct acc *a = &w->a[i];
         a->sum += r->value, a->n++;

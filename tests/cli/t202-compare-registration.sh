@@ -31,10 +31,14 @@ P42=$(truth day42.jpg pore_density_per_cm2)
 check "(p := doc['delta']['texture']['pores']['density_per_cm2']) and abs(p['percent'] - 100 * ($P42 / $P0 - 1)) <= 5"
 check "abs(doc['delta']['texture']['pores']['density_per_cm2']['before'] / $P0 - 1) <= 0.15"
 
-# without a scale: texture in before's pixel units, the same relative change
+# the px sibling with a scale: the density per cm² in before's pixels (per Mpx = per cm² × 1e4 / ppm²)
+check "(p := doc['delta']['texture']['pores']['density_per_mpx']) and p['unit'] == '1/Mpx' and abs(p['before'] / (doc['delta']['texture']['pores']['density_per_cm2']['before'] * 1e4 / $PPM ** 2) - 1) < 1e-6"
+
+# without a scale: texture in before's pixel units, the same relative change; nothing per cm²
 run "$SKINQ" compare "$H/day00.jpg" "$H/day42.jpg" --mask "$H/mask.png" --ref "$REF" --json
 expect_rc 0 "day 0 -> 42 without a scale"
-check "(p := doc['delta']['texture']['pores']['density_per_cm2']) and p['unit'] == '1/Mpx' and abs(p['percent'] - 100 * ($P42 / $P0 - 1)) <= 5"
+check "(p := doc['delta']['texture']['pores']['density_per_mpx']) and p['unit'] == '1/Mpx' and abs(p['percent'] - 100 * ($P42 / $P0 - 1)) <= 5"
+check "(p := doc['delta']['texture']['pores'].get('density_per_cm2')) is None or (p['before'] is None and p['after'] is None)"
 
 # unrelated photos: exit 4, one line naming the failed test and its value
 run "$SKINQ" bench --make-set "$T/set" --count 2 -q

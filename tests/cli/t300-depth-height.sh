@@ -29,10 +29,18 @@ expect_rc 0 "text"
 expect_out_contains "boxcar"
 expect_out_contains "scars.volume_mm3"
 
-# no lateral scale: lengths in px, said so
+# no lateral scale: lengths in px, said so; a name that says mm holds no pixels (null), its _px
+# sibling does (heights stay mm: the height map's own z scale)
 run "$SKINQ" depth --height "$T/ss/height.png" --z-scale "$ZS" --json
 expect_rc 0 "no scale"
-expect_json scale=unknown units.length=px units.height=mm scars.count=3
+expect_json scale=unknown units.length=px units.height=mm scars.count=3 scars.area_mm2=null scars.volume_mm3=null \
+  scars.items.0.area_mm2=null scars.items.0.equiv_diameter_mm=null scars.items.0.centroid_mm.0=null
+check "all(isinstance(v, (int, float)) and v > 0 for v in (doc['scars']['max_depth_mm'], doc['scars']['area_px'], doc['scars']['volume_px'], doc['scars']['items'][0]['area_px'], doc['scars']['items'][0]['equiv_diameter_px'], doc['scars']['items'][0]['centroid_px'][1]))"
+check "doc['scars']['area_px'] == sum(s['area_px'] for s in doc['scars']['items'])"
+run "$SKINQ" depth --height "$T/ss/height.png" --z-scale "$ZS" --csv
+expect_rc 0 "no scale --csv"
+if grep -q ",scars.area_mm2,,mm2$" "$T/out" && grep -q ",scars.area_px,[0-9.e+]*,px2$" "$T/out" &&
+   grep -q ",scars.volume_px,[0-9.e+]*,mm\*px2$" "$T/out" && ! grep -q ",px2\?,.*_mm" "$T/out"; then ok; else bad "no scale CSV"; fi
 
 # a mask: its regions are the scars (a disc over the boxcar scar)
 BOX=$(python3 -c "import json; t = json.load(open('$T/ss/truth.json'))

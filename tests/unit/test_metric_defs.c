@@ -79,6 +79,49 @@ static void test_analysis_paths_described(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* Every metric whose name says mm or cm² has a pixel sibling: both registered with the table's units
+ * and the same direction; a stored unit that is not the registered one does not fit the name. */
+static void test_scaled_siblings(void **state)
+{
+    (void)state;
+    const skinq_metric_scaled *s;
+    size_t n = skinq_metric_scaled_defs(&s);
+    assert_int_equal(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        const skinq_metric_def *mm = skinq_metric_find(s[i].mm), *px = skinq_metric_find(s[i].px);
+        assert_non_null(mm);
+        assert_non_null(px);
+        assert_string_equal(mm->unit, s[i].mm_unit);
+        assert_string_equal(px->unit, s[i].px_unit);
+        assert_int_equal(mm->direction, px->direction);
+        assert_ptr_equal(skinq_metric_scaled_find(s[i].mm), &s[i]);
+        assert_ptr_equal(skinq_metric_scaled_find(s[i].px), &s[i]);
+        assert_true(skinq_metric_unit_fits(s[i].mm, s[i].mm_unit));
+        assert_false(skinq_metric_unit_fits(s[i].mm, s[i].px_unit)); /* pixels an older skinq stored */
+    }
+    assert_null(skinq_metric_scaled_find("color.a.mean"));
+    assert_true(skinq_metric_unit_fits("texture.psd.bins.3.freq", "cycles/px")); /* a wildcard names none */
+    assert_true(skinq_metric_unit_fits("no.such.metric", "px"));
+    assert_true(skinq_metric_unit_fits("color.red_area_mm2", NULL));
+    assert_true(skinq_metric_unit_fits("color.a.mean", "L*")); /* only an mm name is judged */
+    assert_false(skinq_metric_unit_fits("scars.volume_mm3", "mm*px2"));
+    /* the mm value from pixels at 10 px/mm, and NaN (never the pixels) without a scale */
+    skinq_ctx *ctx = tu_ctx();
+    skinq_metrics m = {0};
+    const skinq_metric_scaled *red = skinq_metric_scaled_find("color.red_area_mm2");
+    assert_int_equal(skinq_metrics_add_scaled(ctx, &m, red, 2500, 10), SKINQ_OK);
+    assert_near(skinq_metrics_find(&m, "color.red_area_mm2")->value, 25, 1e-12);
+    assert_near(skinq_metrics_find(&m, "color.red_area_px")->value, 2500, 0);
+    assert_int_equal(skinq_metrics_add_scaled(ctx, &m, red, 2500, 0), SKINQ_OK);
+    assert_true(isnan(skinq_metrics_find(&m, "color.red_area_mm2")->value));
+    assert_string_equal(skinq_metrics_find(&m, "color.red_area_mm2")->unit, "mm2");
+    const skinq_metric_scaled *lines = skinq_metric_scaled_find("texture.lines.density_px_per_mpx");
+    assert_int_equal(skinq_metrics_add_scaled(ctx, &m, lines, 5e4, 20), SKINQ_OK); /* 5e4 px/Mpx */
+    assert_near(skinq_metrics_find(&m, "texture.lines.density_mm_per_cm2")->value, 5e4 * 20 / 1e4, 1e-9);
+    skinq_metrics_free(&m);
+    skinq_ctx_close(&ctx);
+}
+
 static void test_verdicts(void **state)
 {
     (void)state;
@@ -156,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_no_shadowed_entries),
         cmocka_unit_test(test_analysis_paths_described),
+        cmocka_unit_test(test_scaled_siblings),
         cmocka_unit_test(test_verdicts),
         cmocka_unit_test(test_percent),
         cmocka_unit_test(test_default_mdcs),

@@ -47,6 +47,8 @@ static void expect_same(const skinq_metrics *a, const skinq_metrics *b)
         const skinq_metric *m = skinq_metrics_find(b, a->items[i].path);
         if (!m)
             fail_msg("%s missing", a->items[i].path);
+        if (isnan(a->items[i].value) && isnan(m->value)) /* mm metrics without a scale */
+            continue;
         if (strstr(a->items[i].path, ".p") || strstr(a->items[i].path, "red_area"))
             assert_true(a->items[i].value == m->value);
         else

@@ -411,6 +411,10 @@ static void test_pores_discs(void **state)
         assert_near(d / diam_mm[k], 1, 0.10);
         assert_near(metric(&m, "texture.pores.density_per_cm2"), cnt / area_cm2, 1e-9);
         assert_string_equal(unit_of(&m, "texture.pores.mean_diameter_mm"), "mm");
+        /* the px siblings at this scale: px = mm × px/mm, per Mpx = per cm² × 1e4 / (px/mm)² */
+        assert_near(metric(&m, "texture.pores.mean_diameter_px"), d * ppm, 1e-9 * d * ppm);
+        assert_near(metric(&m, "texture.pores.density_per_mpx"),
+                    metric(&m, "texture.pores.density_per_cm2") * 1e4 / (ppm * ppm), 1e-9 * cnt * 1e6);
     }
     skinq_metrics_free(&m);
     free(L);
@@ -459,6 +463,8 @@ static void test_lines_segments(void **state)
     assert_near(dens / expect, 1, 0.10);
     assert_near(con / A60, 1, 0.25);
     assert_string_equal(unit_of(&m, "texture.lines.density_mm_per_cm2"), "mm/cm2");
+    assert_near(metric(&m, "texture.lines.density_px_per_mpx"), dens * 1e4 / ppm, 1e-9 * dens * 1e4 / ppm);
+    assert_string_equal(unit_of(&m, "texture.lines.density_px_per_mpx"), "px/Mpx");
     skinq_metrics_free(&m);
     free(L);
     skinq_ctx_close(&ctx);
@@ -942,12 +948,29 @@ static void test_bad_input(void **state)
     skinq_metrics_free(&m);
     assert_int_equal(skinq_texture_analyze(ctx, L, NULL, n, n, n, roi, 20, NULL, &m), SKINQ_OK);
     assert_near(metric(&m, "texture.psd.tile_px"), 64, 0);
-    /* unknown scale: pixel units */
+    /* unknown scale: the mm metrics NaN in their own units, their px siblings in pixels -- what a
+     * run at the nominal scale (20 px/mm: the same detection) gives, mm × 20^power × k */
     skinq_metrics_free(&m);
     assert_int_equal(skinq_texture_analyze(ctx, L, NULL, n, n, n, NULL, 0, NULL, &m), SKINQ_OK);
-    assert_string_equal(unit_of(&m, "texture.pores.density_per_cm2"), "1/Mpx");
-    assert_string_equal(unit_of(&m, "texture.pores.mean_diameter_mm"), "px");
-    assert_string_equal(unit_of(&m, "texture.lines.density_mm_per_cm2"), "px/Mpx");
+    skinq_metrics s20 = {0};
+    assert_int_equal(skinq_texture_analyze(ctx, L, NULL, n, n, n, NULL, 20, NULL, &s20), SKINQ_OK);
+    const skinq_metric_scaled *sc;
+    size_t nsc = skinq_metric_scaled_defs(&sc);
+    for (size_t i = 0; i < nsc; i++) {
+        if (strncmp(sc[i].mm, "texture.", 8) != 0)
+            continue;
+        assert_true(isnan(metric(&m, sc[i].mm)));
+        assert_string_equal(unit_of(&m, sc[i].mm), sc[i].mm_unit);
+        assert_string_equal(unit_of(&m, sc[i].px), sc[i].px_unit);
+        assert_string_equal(unit_of(&s20, sc[i].mm), sc[i].mm_unit);
+        const double px = metric(&m, sc[i].px), mm20 = metric(&s20, sc[i].mm);
+        assert_true(isnan(px) == isnan(mm20)); /* a mean diameter of no pores */
+        if (!isnan(px)) {
+            assert_near(metric(&s20, sc[i].px), px, 1e-9 * fabs(px));
+            assert_near(mm20 * pow(20, sc[i].power) * sc[i].k, px, 1e-9 * fabs(px));
+        }
+    }
+    skinq_metrics_free(&s20);
     skinq_metrics_free(&m);
     skinq_mask_free(&roi);
     free(L);
