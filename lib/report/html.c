@@ -386,8 +386,8 @@ static void course_text(FILE *f, const skinq_course *co)
             fputs(".</span>", f);
         }
         if (isfinite(c->excess_left_pct))
-            fprintf(f, " %.3g %% of the excess over the baseline left at day %.3g.", c->excess_left_pct,
-                    c->end_day);
+            fprintf(f, " %.3g %% of the excess over the baseline left at course day %.3g.",
+                    c->excess_left_pct, c->end_day);
     }
     if (co->procedures && co->baseline_n && isfinite(co->end_change)) {
         fprintf(f, "<br>Course: baseline %.4g, end of the last cycle %+.3g", co->baseline_mean,
