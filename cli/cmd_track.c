@@ -528,14 +528,8 @@ static int export_row(void *user, const skinq_store_row *r)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "subject", r->subject);
         cJSON_AddStringToObject(o, "site", r->site);
-        cJSON_AddNumberToObject(o, "session", (double)r->session_id);
-        cJSON_AddStringToObject(o, "date", r->date);
-        cJSON_AddStringToObject(o, "time", r->time);
-        cJSON_AddStringToObject(o, "label", r->label);
-        cJSON_AddStringToObject(o, "procedure", r->procedure);
-        cJSON_AddNumberToObject(o, "cycle", r->cycle);
-        cJSON_AddNumberToObject(o, "day", r->day);
-        cJSON_AddNumberToObject(o, "cycle_day", r->cycle_day);
+        out_add_session(o, &(out_session){r->session_id, r->date, r->time, r->label, r->procedure, r->cycle,
+                                          r->day, r->cycle_day});
         cJSON_AddStringToObject(o, "metric", r->metric);
         out_add_number(o, "value", r->value);
         cJSON_AddStringToObject(o, "unit", r->unit ? r->unit : "");

@@ -445,3 +445,15 @@ cJSON *out_alignment_json(const skinq_alignment *al)
     cJSON_AddStringToObject(j, "matrix_maps", "after pixel -> before pixel (x right, y down, row-major)");
     return j;
 }
+
+void out_add_session(cJSON *o, const out_session *s)
+{
+    cJSON_AddNumberToObject(o, "session", (double)s->id);
+    cJSON_AddStringToObject(o, "date", s->date);
+    cJSON_AddStringToObject(o, "time", s->time);
+    cJSON_AddStringToObject(o, "label", s->label);
+    cJSON_AddStringToObject(o, "procedure", s->procedure);
+    cJSON_AddNumberToObject(o, "cycle", s->cycle);
+    out_add_number(o, "day", s->day);
+    out_add_number(o, "cycle_day", s->cycle_day);
+}

@@ -32,6 +32,15 @@ int out_json(cJSON *doc);
 /** Add a number that may be NaN/inf: those become null (JSON has no NaN). */
 cJSON *out_add_number(cJSON *obj, const char *key, double v);
 
+/** A stored session's place in the course (track export, track sessions): one spelling of its keys. */
+typedef struct out_session {
+    int64_t id;
+    const char *date, *time, *label, *procedure;
+    int cycle;
+    double day, cycle_day;
+} out_session;
+void out_add_session(cJSON *obj, const out_session *s);
+
 /** 1 when a metric path is a row of the readable tables (compare, repeat): not histogram bins or the
  * spectrum's tile parameters, and of a colour metric only its mean, delta_ref and the red area. JSON and
  * CSV give every path. */

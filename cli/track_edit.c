@@ -94,14 +94,8 @@ static int session_row(void *user, const skinq_store_session_row *r)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "subject", r->subject);
         cJSON_AddStringToObject(o, "site", r->site);
-        cJSON_AddNumberToObject(o, "session", (double)r->session_id);
-        cJSON_AddStringToObject(o, "date", r->date);
-        cJSON_AddStringToObject(o, "time", r->time);
-        cJSON_AddStringToObject(o, "label", r->label);
-        cJSON_AddStringToObject(o, "procedure", r->procedure);
-        cJSON_AddNumberToObject(o, "cycle", r->cycle);
-        out_add_number(o, "day", r->day);
-        out_add_number(o, "cycle_day", r->cycle_day);
+        out_add_session(o, &(out_session){r->session_id, r->date, r->time, r->label, r->procedure, r->cycle,
+                                          r->day, r->cycle_day});
         cJSON_AddNumberToObject(o, "images", r->images);
         cJSON_AddItemToArray(l->arr, o);
     } else {

@@ -25,14 +25,19 @@ const char *skinq_status_str(skinq_status s)
     return status_strings[s];
 }
 
+static skinq_status set_error(skinq_ctx *ctx, skinq_status s, const char *fmt, va_list ap)
+{
+    if (ctx)
+        vsnprintf(ctx->error, sizeof ctx->error, fmt, ap);
+    return s;
+}
+
 skinq_status skinq_fail(skinq_ctx *ctx, skinq_status s, const char *fmt, ...)
 {
-    if (ctx) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(ctx->error, sizeof ctx->error, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    set_error(ctx, s, fmt, ap);
+    va_end(ap);
     return s;
 }
 
@@ -55,11 +60,9 @@ const char *skinq_ctx_error(const skinq_ctx *ctx)
 
 skinq_status skinq_ctx_fail(skinq_ctx *ctx, skinq_status st, const char *fmt, ...)
 {
-    if (ctx) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(ctx->error, sizeof ctx->error, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    set_error(ctx, st, fmt, ap);
+    va_end(ap);
     return st;
 }

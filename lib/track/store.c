@@ -9,6 +9,7 @@
 #include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -691,10 +692,28 @@ int track_store_version(const skinq_store *s)
     return s->version;
 }
 
+/* The timeline CTE for this store's schema, then body (printf format and arguments); -1 when it
+ * does not fit. */
+static int timeline_sql(const skinq_store *s, char *buf, size_t size, const char *body, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static int timeline_sql(const skinq_store *s, char *buf, size_t size, const char *body, ...)
+{
+    int k = snprintf(buf, size, timeline_cte, s->version >= 3 ? "time" : "''");
+    if (k < 0 || (size_t)k >= size)
+        return -1;
+    va_list ap;
+    va_start(ap, body);
+    int m = vsnprintf(buf + k, size - (size_t)k, body, ap);
+    va_end(ap);
+    return m < 0 || (size_t)m >= size - (size_t)k ? -1 : 0;
+}
+
 int track_timeline_cte(const skinq_store *s, char *buf, size_t size)
 {
-    int n = snprintf(buf, size, timeline_cte, s->version >= 3 ? "time" : "''");
-    return n < 0 || (size_t)n >= size ? -1 : 0;
+    return timeline_sql(s, buf, size, "%s", "");
 }
 
 /* The time-of-day column of this store's sessions (schema 3), or '' for an older one. */
@@ -718,8 +737,7 @@ skinq_status skinq_store_query(skinq_ctx *ctx, skinq_store *s, const char *subje
         "?3) "
         "ORDER BY su.name, si.name, tl.day, se.id, im.id, m.metric";
     char sql[sizeof timeline_cte + sizeof body + 16];
-    int k = snprintf(sql, sizeof sql, timeline_cte, s->version >= 3 ? "time" : "''");
-    snprintf(sql + k, sizeof sql - (size_t)k, body, time_column(s));
+    timeline_sql(s, sql, sizeof sql, body, time_column(s));
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return db_fail(ctx, s, "cannot query");
@@ -925,10 +943,8 @@ skinq_status skinq_store_site_reference(skinq_ctx *ctx, skinq_store *s, const ch
         "WHERE su.name = ?1 AND si.name = ?2 "
         "ORDER BY 4 DESC, tl.day, se.id, im.id LIMIT 1";
     char sql[sizeof timeline_cte + sizeof body + 64];
-    int k = snprintf(sql, sizeof sql, timeline_cte, s->version >= 3 ? "time" : "''");
     /* the chosen flag: schema 3 keeps the choice; an older store (read as it is) has none */
-    snprintf(sql + k, sizeof sql - (size_t)k, body,
-             s->version >= 3 ? "coalesce(im.id = si.reference_image, 0)" : "0");
+    timeline_sql(s, sql, sizeof sql, body, s->version >= 3 ? "coalesce(im.id = si.reference_image, 0)" : "0");
     memset(out, 0, sizeof *out);
     out->px_per_mm = NAN;
     sqlite3_stmt *st;
