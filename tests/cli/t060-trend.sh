@@ -29,6 +29,10 @@ expect_one_line_error "at least 3 points"
 run "$SKINQ" trend --store "$store" --subject S01 --site cheek --metric no.such.metric
 expect_rc 2 "unknown metric (not in the registry)"
 expect_one_line_error "no.such.metric"
+run "$SKINQ" trend --store "$store" --subject S01 --site cheek --metric color.hemoglobn.mean
+expect_rc 2 "a misspelt metric"
+expect_one_line_error "valid keys: color.a.mean, "
+if grep -q "color.hemoglobin.mean" "$T/err" && ! grep -q "texture.roughness" "$T/err"; then ok; else bad "the colour keys listed, only they"; fi
 run "$SKINQ" trend --store "$store" --subject S01 --site cheek --metric scars.max_depth_mm
 expect_rc 4 "a known metric with nothing stored"
 expect_one_line_error "scars.max_depth_mm"
