@@ -63,3 +63,16 @@ double synth_skin_ita(const synth_skin_layers *p, double lab[3])
     skinq_cc_linear_to_lab(rgb, L);
     return atan2(L[0] - 50, L[2]) * 180 / 3.14159265358979323846;
 }
+
+double synth_skin_melanin_for_ita(double ita, double blood, double saturation)
+{
+    double lo = 0, hi = 1; /* ITA falls monotonically as melanin rises (test_spectral) */
+    for (int k = 0; k < 60; k++) {
+        synth_skin_layers p = {0.5 * (lo + hi), blood, saturation, 0};
+        if (synth_skin_ita(&p, NULL) > ita)
+            lo = p.melanin;
+        else
+            hi = p.melanin;
+    }
+    return 0.5 * (lo + hi);
+}

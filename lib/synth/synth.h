@@ -137,6 +137,9 @@ void synth_skin_reflectance(const synth_skin_layers *p, double refl[SKINQ_SPECTR
 void synth_skin_rgb(const skinq_camera *cam, const synth_skin_layers *p, double rgb[3]);
 /** ITA° of the skin's colorimetric colour (CIELAB of its sRGB under D65); CIELAB into lab if not NULL. */
 double synth_skin_ita(const synth_skin_layers *p, double lab[3]);
+/** The melanin fraction whose skin has this ITA° at this blood and saturation (bisection; ITA
+ * outside the model's range gives 0 or 1). Skin types are chosen by ITA through it. */
+double synth_skin_melanin_for_ita(double ita, double blood, double saturation);
 
 skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);

@@ -132,6 +132,31 @@ static void test_camera_csv(void **state)
     skinq_ctx_close(&ctx);
 }
 
+static void test_camera_oom(void **state)
+{
+    (void)state;
+    const char *path = write_csv("oom.csv", "400,1,1,1\n550,1,1,1\n700,1,1,1\n");
+    int succeeded = 0;
+    for (int n = 1; n < 50 && !succeeded; n++) {
+        tu_fail_alloc fa;
+        skinq_ctx *ctx = tu_fail_ctx(&fa, n, 1);
+        if (!ctx)
+            continue;
+        skinq_camera *cam = NULL;
+        skinq_status st = skinq_camera_load(ctx, path, &cam);
+        if (st == SKINQ_OK) {
+            succeeded = 1;
+        } else {
+            assert_int_equal(st, SKINQ_E_NOMEM);
+            assert_null(cam);
+        }
+        skinq_camera_free(&cam);
+        skinq_ctx_close(&ctx);
+        assert_int_equal(fa.live, 0);
+    }
+    assert_true(succeeded);
+}
+
 /* ------------------------------------------------------------ the skin model */
 
 static void test_skin_physics(void **state)
@@ -157,6 +182,12 @@ static void test_skin_physics(void **state)
         synth_skin_rgb(NULL, &b, rb);
         double dr = log10(ra[0] / rb[0]), dg = log10(ra[1] / rb[1]);
         assert_true(dr > 0 && dg > 1.5 * dr);
+    }
+    /* skin types chosen by ITA: the phantom's three types come back from their ITA */
+    const double types[3] = {0.02, 0.06, 0.15};
+    for (int t = 0; t < 3; t++) {
+        synth_skin_layers p = {types[t], 0.01, 0.75, 0};
+        assert_near(synth_skin_melanin_for_ita(synth_skin_ita(&p, NULL), 0.01, 0.75), types[t], 1e-9);
     }
     /* short waves return before the dermis: blood changes 700 nm less than 550 nm, and a thicker
      * epidermis hides the dermis more */
@@ -329,9 +360,9 @@ static void test_old_basis_crosstalk(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_white_and_grey),      cmocka_unit_test(test_tables),
-        cmocka_unit_test(test_camera_csv),          cmocka_unit_test(test_skin_physics),
-        cmocka_unit_test(test_old_basis_crosstalk),
+        cmocka_unit_test(test_white_and_grey), cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_camera_csv),     cmocka_unit_test(test_camera_oom),
+        cmocka_unit_test(test_skin_physics),   cmocka_unit_test(test_old_basis_crosstalk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
