@@ -60,15 +60,15 @@ double skinq_spec_mua_melanin(int i)
     return 519.0 * pow(SPEC_NM(i) / 500.0, -3.46);
 }
 
-/* Bloodless skin baseline: μa = 0.244 + 85.3·exp(−(λ − 154)/66.2) cm⁻¹ (Jacques 2013, Eq. 10;
+/* Bloodless skin baseline: μa = 0.244 + 85.3·exp(−(λ − 154)/66.2) cm⁻¹ (Jacques 2013;
  * also OMLC "Skin optics" 1998). */
 double skinq_spec_mua_baseline(int i)
 {
     return 0.244 + 85.3 * exp(-(SPEC_NM(i) - 154.0) / 66.2);
 }
 
-/* Reduced scattering: μs' = a·(λ/500 nm)^−b with a = 46.0 cm⁻¹, b = 1.421, Jacques 2013's fit over
- * the skin data of its Table 2 (the average of 6 skin studies). */
+/* Reduced scattering: μs' = a·(λ/500 nm)^−b with a = 46.0 cm⁻¹, b = 1.421, the fit for skin in
+ * Jacques 2013 (Table 2). */
 double skinq_spec_musp(int i)
 {
     return 46.0 * pow(SPEC_NM(i) / 500.0, -1.421);
