@@ -3,13 +3,14 @@
 
 #include "cli.h"
 
-static const char *synth_kind, *opt_out;
+static const char *synth_kind, *opt_out, *opt_camera;
 static double opt_seed = 1, opt_ppm = 20, opt_tau = 3;
 static int opt_width, opt_height, opt_count, opt_cycles;
 
 static const cli_option synth_options[] = {
     {"kind", 0, OPT_STRING, &synth_kind, "KIND",
-     "healing-series, scar-stack, texture-ladder, chart, recapture, course, or all (required)"},
+     "healing-series, scar-stack, texture-ladder, chart, recapture, course, spectral-skin, or all "
+     "(required)"},
     {"out", 'o', OPT_STRING, &opt_out, "DIR", "output folder, created if missing (required)"},
     {"seed", 0, OPT_DOUBLE, &opt_seed, "N",
      "random seed: the same seed gives byte-identical files (default 1)", RANGE_WHOLE | RANGE_LO | RANGE_HI,
@@ -22,6 +23,8 @@ static const cli_option synth_options[] = {
     {"count", 0, OPT_INT, &opt_count, "N", "recapture: shots of the unchanged site (default 10)",
      CLI_IN(2, 99)},
     {"cycles", 0, OPT_INT, &opt_cycles, "N", "course: procedures, 28 days apart (default 3)", CLI_IN(1, 6)},
+    {"camera", 0, OPT_STRING, &opt_camera, "FILE",
+     "spectral-skin: camera sensitivities, CSV wavelength_nm,r,g,b (default: CIE 1931 + D65 -> sRGB)"},
     CLI_OPTIONS_END,
 };
 
@@ -42,10 +45,19 @@ static int run(const cli_command *self, int argc, char **argv)
     o.tau_days = opt_tau;
     o.count = opt_count;
     o.cycles = opt_cycles;
+    o.camera = opt_camera;
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)
         return EXIT_INTERNAL;
-    skinq_status st = skinq_synth(ctx, &o, opt_out);
+    skinq_camera *cam = NULL; /* a bad camera file is bad input (3), not an unwritable folder (1) */
+    skinq_status st = opt_camera ? skinq_camera_load(ctx, opt_camera, &cam) : SKINQ_OK;
+    skinq_camera_free(&cam);
+    if (st != SKINQ_OK) {
+        rc = cli_fail(ctx, st);
+        skinq_ctx_close(&ctx);
+        return rc;
+    }
+    st = skinq_synth(ctx, &o, opt_out);
     if (st == SKINQ_OK) {
         if (!g_opts.quiet)
             fprintf(stderr, "skinq: wrote %s phantoms and truth.json to %s\n", synth_kind, opt_out);
@@ -63,7 +75,7 @@ static int run(const cli_command *self, int argc, char **argv)
 const cli_command cmd_synth = {
     "synth",
     run,
-    "synth --kind KIND --out DIR [--seed N] [--width W --height H] [--cycles N]",
+    "synth --kind KIND --out DIR [--seed N] [--width W --height H] [--cycles N] [--camera FILE]",
     "write skin phantoms with known ground truth (truth.json)",
     synth_options,
     "healing-series: one site on days 0 (before), 1, 2, 3, 5, 7, 14, 28, 42; treated-area\n"
@@ -79,5 +91,8 @@ const cli_command cmd_synth = {
     "course: one site through --cycles procedures (default 3) 28 days apart: a baseline a week\n"
     "  before (b-07.jpg), each procedure photographed right after it and on days 1, 2, 3, 7, 14\n"
     "  (c1-d00.jpg ...), the last also on 28 and 42; each cycle's redness with its own excess and\n"
-    "  tau, texture remodelling step by step; truth.json has every photo's date and cycle day.",
+    "  tau, texture remodelling step by step; truth.json has every photo's date and cycle day.\n"
+    "spectral-skin: flat patches (patches.png, 16-bit) of a two-layer spectral skin model, three\n"
+    "  skin types x blood excess 0..0.5, melanin steps and exposure 0.7..1.3, seen by the CIE\n"
+    "  observer (sRGB) or --camera FILE; truth.json has each patch's parameters, RGB and ITA.",
 };

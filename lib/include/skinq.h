@@ -760,6 +760,40 @@ const skinq_color_formula *skinq_color_formulas(size_t *count);
  * (shading is (1, 1, 1)); see skinq_color_formulas(). */
 void skinq_color_od_vectors(double melanin[3], double hemoglobin[3]);
 
+/*
+ * Spectral colour (lib/color/spectral.c): reflectance sampled at 400–700 nm every 10 nm
+ * (SKINQ_SPECTRAL_N values, index i at 400 + 10·i nm), seen under CIE D65.
+ */
+#define SKINQ_SPECTRAL_N 31
+#define SKINQ_SPECTRAL_START_NM 400
+#define SKINQ_SPECTRAL_STEP_NM 10
+
+/** A camera's spectral sensitivities, opaque; from skinq_camera_load(), freed by skinq_camera_free(). */
+typedef struct skinq_camera skinq_camera;
+
+/**
+ * Load a camera's spectral sensitivities from a CSV file: lines `wavelength_nm,r,g,b` (a header
+ * line first is allowed, blank lines and lines starting with '#' are skipped), wavelengths
+ * strictly increasing and covering 400–700 nm, values finite and ≥ 0. They are resampled to the
+ * grid (linear interpolation) and white-balanced under D65 so that a perfect white gives (1, 1, 1).
+ * @return SKINQ_OK (*out set; free with skinq_camera_free()); SKINQ_E_IO (cannot open);
+ *         SKINQ_E_FORMAT (one line naming the file and line: not four numbers, wavelengths not
+ *         increasing, negative value, range not covered, a channel without response); SKINQ_E_NOMEM.
+ *         On error *out is unchanged.
+ */
+skinq_status skinq_camera_load(skinq_ctx *ctx, const char *path, skinq_camera **out);
+
+/** Free a camera; NULL-safe; sets *cam to NULL. */
+void skinq_camera_free(skinq_camera **cam);
+
+/** CIE 1931 2° XYZ of a reflectance spectrum under D65, normalised so a perfect white has Y = 1
+ * (then X, Z = 0.9494, 1.0871: D65 white truncated to 400–700 nm). */
+void skinq_spectrum_xyz(const double refl[SKINQ_SPECTRAL_N], double xyz[3]);
+
+/** Linear RGB of a reflectance spectrum under D65: through `cam` (white-balanced camera RGB), or
+ * with cam NULL the CIE 1931 observer → linear sRGB (IEC 61966-2-1 matrix; white ≈ (1, 1, 1)). */
+void skinq_spectrum_rgb(const skinq_camera *cam, const double refl[SKINQ_SPECTRAL_N], double rgb[3]);
+
 /* ---------------------------------------------------- texture (lib/texture) */
 
 /*

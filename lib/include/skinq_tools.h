@@ -169,7 +169,7 @@ skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, in
 typedef struct skinq_synth_options {
     size_t size;       /**< sizeof(skinq_synth_options), set by skinq_synth_default_options() */
     const char *kind;  /**< "healing-series", "scar-stack", "texture-ladder", "chart", "recapture", "course",
-                            or "all" (each kind in its own subfolder) */
+                            "spectral-skin", or "all" (each kind in its own subfolder) */
     uint64_t seed;     /**< same seed → byte-identical files */
     int width, height; /**< 0 = the kind's default (healing-series, recapture, course 2000×1500, scar-stack
                             1024², texture-ladder patches 512², chart 1200×800) */
@@ -185,6 +185,8 @@ typedef struct skinq_synth_options {
                                    skin larger); truth.json lists them under "copies" */
     int copies;               /**< number of copy_poses pairs, 0..99 */
     int cycles;               /**< course: procedures, 28 days apart (1-6; 0 = the default 3) */
+    const char *camera;       /**< spectral-skin: a camera's sensitivities (CSV, skinq_camera_load()); NULL =
+                                   the CIE 1931 observer under D65 → linear sRGB */
 } skinq_synth_options;
 
 void skinq_synth_default_options(skinq_synth_options *o);

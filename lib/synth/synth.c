@@ -24,12 +24,10 @@ static const struct {
     const char *name;
     skinq_status (*make)(skinq_ctx *, const skinq_synth_options *, const char *);
 } kinds[] = {
-    {"healing-series", synth_healing_series},
-    {"scar-stack", synth_scar_stack},
-    {"texture-ladder", synth_texture_ladder},
-    {"chart", synth_chart},
-    {"recapture", synth_recapture},
-    {"course", synth_course}, /* last: `all` writes the older kinds' bytes unchanged */
+    {"healing-series", synth_healing_series}, {"scar-stack", synth_scar_stack},
+    {"texture-ladder", synth_texture_ladder}, {"chart", synth_chart},
+    {"recapture", synth_recapture},           {"course", synth_course},
+    {"spectral-skin", synth_spectral_skin}, /* last: `all` writes the older kinds' bytes unchanged */
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
@@ -56,7 +54,7 @@ skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *opt, const c
     if (!all && k == N_KINDS)
         return skinq_fail(ctx, SKINQ_E_INVALID,
                           "unknown phantom kind '%s' (healing-series, scar-stack, texture-ladder, chart, "
-                          "recapture, course or all)",
+                          "recapture, course, spectral-skin or all)",
                           o->kind);
     skinq_status st = skinq_dir_ensure(ctx, out_dir);
     if (st != SKINQ_OK || !all)

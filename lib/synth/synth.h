@@ -119,11 +119,34 @@ typedef struct synth_series {
 skinq_status synth_photograph(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, synth_scene *s,
                               const synth_series *series);
 
+/* ---- the spectral skin (spectral_skin.c; lib/synth/README.md "Spectral skin") ---- */
+
+#define SYNTH_EPIDERMIS_UM 80.0 /* default epidermal thickness */
+
+/** A skin's layers: epidermis (melanosome volume fraction) over a semi-infinite dermis. */
+typedef struct synth_skin_layers {
+    double melanin;      /* epidermal melanosome volume fraction, 0..1 */
+    double blood;        /* dermal blood volume fraction, 0..1 */
+    double saturation;   /* oxygen saturation of that blood, 0..1 */
+    double epidermis_um; /* epidermal thickness; 0 = SYNTH_EPIDERMIS_UM */
+} synth_skin_layers;
+
+/** Diffuse reflectance on the spectral grid (two-layer Kubelka–Munk). */
+void synth_skin_reflectance(const synth_skin_layers *p, double refl[SKINQ_SPECTRAL_N]);
+/** Linear RGB of that reflectance under D65: camera `cam`, or NULL for CIE 1931 → sRGB. */
+void synth_skin_rgb(const skinq_camera *cam, const synth_skin_layers *p, double rgb[3]);
+/** ITA° of the skin's colorimetric colour (CIELAB of its sRGB under D65); CIELAB into lab if not NULL. */
+double synth_skin_ita(const synth_skin_layers *p, double lab[3]);
+/** The melanin fraction whose skin has this ITA° at this blood and saturation (bisection; ITA
+ * outside the model's range gives 0 or 1). Skin types are chosen by ITA through it. */
+double synth_skin_melanin_for_ita(double ita, double blood, double saturation);
+
 skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_scar_stack(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_chart(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_recapture(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_course(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
+skinq_status synth_spectral_skin(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 
 #endif
