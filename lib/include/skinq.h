@@ -794,6 +794,59 @@ void skinq_spectrum_xyz(const double refl[SKINQ_SPECTRAL_N], double xyz[3]);
  * with cam NULL the CIE 1931 observer → linear sRGB (IEC 61966-2-1 matrix; white ≈ (1, 1, 1)). */
 void skinq_spectrum_rgb(const skinq_camera *cam, const double refl[SKINQ_SPECTRAL_N], double rgb[3]);
 
+/*
+ * Inverting a spectral skin model (lib/color/skin_invert.c; lib/color/README.md "Inverting the
+ * spectral skin model"): linear RGB → epidermal melanin, dermal blood and shading. Model per
+ * wavelength: R = exp(−2·d·μa,epi(m))·R∞ of a semi-infinite Kubelka–Munk dermis with blood at a
+ * fixed oxygen saturation of 0.70, seen through a camera (or CIE 1931 + D65 → sRGB), × shading.
+ * Shading drops out of the chromaticity (ln R/G, ln B/G), from which (m, b) are solved by Newton
+ * steps seeded from a table built once per camera. Not yet used by skinq_color_analyze().
+ */
+typedef struct skinq_skin_model skinq_skin_model;
+
+/** Why a colour was or was not inverted. */
+typedef enum skinq_skin_status {
+    SKINQ_SKIN_OK,             /**< in the model: melanin, blood, shading set */
+    SKINQ_SKIN_DARK,           /**< a channel under 0.002 linear (or not finite): chromaticity is noise */
+    SKINQ_SKIN_OUTSIDE,        /**< chromaticity off the model, or the solution outside melanin 0–0.5,
+                                    blood 0–0.15 (grey, blue, ink, hair); values set when solved */
+    SKINQ_SKIN_NO_CONVERGENCE, /**< Newton did not converge */
+    SKINQ_SKIN_TOO_BRIGHT      /**< shading > 1.5: brighter than skin of that colour can be after white
+                                    balance (a highlight); values set */
+} skinq_skin_status;
+
+/** One colour's inversion. */
+typedef struct skinq_skin_fit {
+    double melanin; /**< epidermal melanosome volume fraction (0..1); NaN when not solved */
+    double blood;   /**< dermal blood volume fraction (0..1); NaN when not solved */
+    double shading; /**< observed G / the model's G at (melanin, blood): exposure × shading */
+    int iterations; /**< Newton steps taken */
+    skinq_skin_status status;
+} skinq_skin_fit;
+
+/**
+ * Build the model for a camera (NULL = CIE 1931 2° + D65 → linear sRGB): the spectral path and
+ * the inverse table (~20 ms). Independent of the context after return; usable from any thread.
+ * @return SKINQ_OK (*out set; free with skinq_skin_model_free()); SKINQ_E_INVALID; SKINQ_E_NOMEM.
+ */
+skinq_status skinq_skin_model_new(skinq_ctx *ctx, const skinq_camera *cam, skinq_skin_model **out);
+
+/** Free a model; NULL-safe; sets *model to NULL. */
+void skinq_skin_model_free(skinq_skin_model **model);
+
+/** The model's linear RGB of (melanin, blood) at shading 1 (the forward model the inverse solves). */
+void skinq_skin_model_rgb(const skinq_skin_model *model, double melanin, double blood, double rgb[3]);
+
+/** Invert one white-balanced linear RGB colour; fills *fit and returns its status. */
+skinq_skin_status skinq_skin_invert(const skinq_skin_model *model, const double rgb[3], skinq_skin_fit *fit);
+
+/** "ok", "too dark", "outside the skin model", "no convergence", "brighter than the skin can be"
+ * (static; "unknown" for other values). */
+const char *skinq_skin_status_name(skinq_skin_status status);
+
+/** The model, its constants, units and sources as one static line (for the JSON `formulas`). */
+const char *skinq_skin_model_formula(void);
+
 /* ---------------------------------------------------- texture (lib/texture) */
 
 /*

@@ -296,3 +296,37 @@ cJSON *tu_read_json(const char *path)
         fail_msg("%s is not JSON", path);
     return j;
 }
+
+double tu_slope(const double *x, const double *y, int n, double *r2)
+{
+    double mx = 0, my = 0, sxx = 0, sxy = 0, syy = 0;
+    for (int i = 0; i < n; i++)
+        mx += x[i] / n, my += y[i] / n;
+    for (int i = 0; i < n; i++) {
+        sxx += (x[i] - mx) * (x[i] - mx);
+        sxy += (x[i] - mx) * (y[i] - my);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    if (r2)
+        *r2 = sxy * sxy / (sxx * syy);
+    return sxy / sxx;
+}
+
+skinq_image *tu_spectral_phantom(skinq_ctx *ctx, const char *name, const char *camera, cJSON **truth)
+{
+    char dir[1024], path[1100];
+    tu_path(dir, sizeof dir, name);
+    skinq_synth_options o;
+    skinq_synth_default_options(&o);
+    o.kind = "spectral-skin";
+    o.camera = camera;
+    assert_int_equal(skinq_synth(ctx, &o, dir), SKINQ_OK);
+    snprintf(path, sizeof path, "%s/truth.json", dir);
+    *truth = tu_read_json(path);
+    assert_non_null(*truth);
+    snprintf(path, sizeof path, "%s/patches.png", dir);
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
+    assert_int_equal(img->depth, 16);
+    return img;
+}

@@ -205,34 +205,11 @@ typedef struct readout {
     const char *series;
 } readout;
 
-/* Least-squares slope of y on x and R² over n points. */
-static double slope(const double *x, const double *y, int n, double *r2)
-{
-    double mx = 0, my = 0, sxx = 0, sxy = 0, syy = 0;
-    for (int i = 0; i < n; i++)
-        mx += x[i] / n, my += y[i] / n;
-    for (int i = 0; i < n; i++) {
-        sxx += (x[i] - mx) * (x[i] - mx);
-        sxy += (x[i] - mx) * (y[i] - my);
-        syy += (y[i] - my) * (y[i] - my);
-    }
-    if (r2)
-        *r2 = sxy * sxy / (sxx * syy);
-    return sxy / sxx;
-}
-
 /* The phantom's patches read through skinq_color_planes() (today's decomposition), the mean of
  * each patch's inner pixels. Returns the number of patches. */
-static int read_phantom(skinq_ctx *ctx, const char *dir, readout *out, int max, cJSON **truth)
+static int read_phantom(skinq_ctx *ctx, readout *out, int max, cJSON **truth)
 {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/truth.json", dir);
-    *truth = tu_read_json(path);
-    assert_non_null(*truth);
-    snprintf(path, sizeof path, "%s/patches.png", dir);
-    skinq_image *img = NULL;
-    assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
-    assert_int_equal(img->depth, 16);
+    skinq_image *img = tu_spectral_phantom(ctx, "spectral-skin", NULL, truth);
     size_t n = (size_t)img->width * (size_t)img->height;
     float *hb = malloc(n * sizeof *hb), *mel = malloc(n * sizeof *mel);
     float *planes[SKINQ_COLOR_METRIC_COUNT] = {0};
@@ -296,9 +273,9 @@ static figures type_figures(const readout *r, int n, const char *type_name, cons
             mx[nm] = r[i].mel, my[nm++] = r[i].hb;
         }
     }
-    f.mel_per_hb = slope(hx, hy, nb, NULL);
-    f.hb_per_mel = slope(mx, my, nm, NULL);
-    f.hb_slope = slope(ex, hbe, nb, &f.r2);
+    f.mel_per_hb = tu_slope(hx, hy, nb, NULL);
+    f.hb_per_mel = tu_slope(mx, my, nm, NULL);
+    f.hb_slope = tu_slope(ex, hbe, nb, &f.r2);
     for (int i = 0; i < nm; i++)
         mel_lo = fmin(mel_lo, mx[i]), mel_hi = fmax(mel_hi, mx[i]);
     double hb_range = fabs(hbe[nb - 1] - hbe[0]), mel_range = mel_hi - mel_lo;
@@ -316,15 +293,9 @@ static void test_old_basis_crosstalk(void **state)
 {
     (void)state;
     skinq_ctx *ctx = tu_ctx();
-    char dir[1024];
-    tu_path(dir, sizeof dir, "spectral-skin");
-    skinq_synth_options o;
-    skinq_synth_default_options(&o);
-    o.kind = "spectral-skin";
-    assert_int_equal(skinq_synth(ctx, &o, dir), SKINQ_OK);
     readout r[64];
     cJSON *truth = NULL;
-    int n = read_phantom(ctx, dir, r, 64, &truth);
+    int n = read_phantom(ctx, r, 64, &truth);
     assert_int_equal(n, 42);
     static const char *types[] = {"light", "intermediate", "dark"};
     figures f[3];
