@@ -379,6 +379,16 @@ cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *
             cJSON_AddBoolToObject(f, "relative", d && d->relative);
         }
     }
+    cJSON *sm = cJSON_AddObjectToObject(fo, "skin_model"); /* what color.hemoglobin and .melanin invert */
+    cJSON_AddStringToObject(sm, "formula", skinq_skin_model_formula());
+    cJSON_AddStringToObject(sm, "sensitivities",
+                            "CIE 1931 2-degree observer under D65 -> linear sRGB (IEC 61966-2-1)");
+    cJSON_AddStringToObject(sm, "oxygenation",
+                            "not identifiable: with shading free, three channels give two chromaticities for "
+                            "two unknowns; saturation fixed at the model's value");
+    cJSON_AddStringToObject(sm, "units",
+                            "hemoglobin: dermal blood volume fraction; melanin: epidermal "
+                            "melanosome volume fraction; both absolute in the model's terms");
     if (o->maps.dir) {
         cJSON *mp = cJSON_AddObjectToObject(doc, "maps");
         cJSON_AddStringToObject(mp, "dir", o->maps.dir);

@@ -23,13 +23,18 @@ static const skinq_color_formula formulas[] = {
     {"melanin_index", "100 log10(1/R) on white-normalised linear camera R (camera-band approximation)",
      "Dawson et al. (1980); Diffey et al. (1984); Takiwaki (1998)"},
     {"hemoglobin",
-     "OD = -log10(linear RGB) = melanin*MEL + hemoglobin*HB + shading*(1,1,1), solved exactly; HB = "
-     "oxy-hemoglobin extinction at 610/550/465 nm normalised to green (0.0350, 1, 0.9030)",
-     "Tsumura et al., JOSA A 16:2169 (1999) and SIGGRAPH 2003; Ruifrok & Johnston, Anal Quant Cytol Histol "
-     "23:291 (2001); Prahl, omlc.org hemoglobin tables"},
-    {"melanin",
-     "same decomposition; MEL = lambda^-3.33 at 610/550/465 nm normalised to blue (0.4050, 0.5718, 1)",
-     "Tsumura et al. (1999, 2003); Jacques, Skin optics, OMLC News (1998)"},
+     "b, the dermal blood volume fraction (0-1) of the inverted spectral skin model (formulas.skin_model): "
+     "bilinear lookup over (log10 R/G, log10 B/G) of white-normalised linear RGB in a 160x160 table of the "
+     "model's exact inverse; colours outside the model are not counted (color.out_of_model_fraction)",
+     "Kubelka-Munk skin reflectance (Kubelka, JOSA 38:448, 1948); Prahl, omlc.org hemoglobin tables; "
+     "Jacques, "
+     "Phys Med Biol 58:R37 (2013)"},
+    {"melanin", "m, the epidermal melanosome volume fraction (0-1) of the same model and lookup",
+     "Jacques, Phys Med Biol 58:R37 (2013) melanin absorption; the model as for hemoglobin"},
+    {"out_of_model_fraction",
+     "fraction of the ROI's valid pixels whose colour the skin model cannot produce (grey, hair, ink, "
+     "highlights, a channel under 0.002 linear): excluded from hemoglobin and melanin",
+     "skinq (lib/color/skin_table.c)"},
     {"ita_deg", "ITA = atan2(L* - 50, b*) * 180/pi; category from the ROI median",
      "Chardon, Cretois & Hourseau, Int J Cosmet Sci 13:191 (1991); Del Bino et al., Br J Dermatol 155:1197 "
      "(2006)"},
@@ -67,8 +72,8 @@ static const struct {
     {"b", "b*"},
     {"erythema_index", "relative"},
     {"melanin_index", "relative"},
-    {"hemoglobin", "OD"},
-    {"melanin", "OD"},
+    {"hemoglobin", "fraction"},
+    {"melanin", "fraction"},
     {"ita_deg", "deg"},
 };
 
@@ -154,8 +159,11 @@ static void pass_task(void *user, int task, int thread)
             if (!v0 || !v1 || !v2 || v0 == maxcode || v1 == maxcode || v2 == maxcode)
                 continue;
             M->valid[c]++;
+            int in_model = out[SKINQ_CM_HB][x] == out[SKINQ_CM_HB][x];
+            M->model[c] += (uint32_t)in_model;
             for (int i = 0; i < MAP_COUNT; i++)
-                M->sum[i][c] += out[skinq_color_map_metric[i]][x];
+                if (in_model || !skinq_cm_model(skinq_color_map_metric[i]))
+                    M->sum[i][c] += out[skinq_color_map_metric[i]][x];
         }
     }
 }
@@ -494,6 +502,9 @@ skinq_status skinq_color_emit(skinq_ctx *ctx, const skinq_color_options *opt, do
                                         "color.%s.delta_ref", metric_info[m].name);
         }
     }
+    if (st == SKINQ_OK)
+        st = skinq_metrics_add(ctx, out, "color.out_of_model_fraction",
+                               (double)(T->n - T->n_model) / (double)T->n, "1");
     if (st != SKINQ_OK)
         return st;
     double red_base = R->has ? R->median_a : skinq_color_percentile(T, SKINQ_CM_A, 0.25);

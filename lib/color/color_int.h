@@ -129,6 +129,9 @@ typedef struct skinq_color_stat {
 } skinq_color_stat;
 
 /** mean and population std from the accumulated moments of metric m (n > 0). */
+/** Pixels behind metric m's statistics: the valid ones, and for blood and melanin only those
+ *  inside the skin model. */
+uint64_t skinq_color_metric_n(const skinq_color_acc *acc, int m);
 skinq_color_stat skinq_color_moments(const skinq_color_params *p, const skinq_color_acc *acc, int m);
 
 /**
@@ -152,6 +155,7 @@ typedef struct color_maps {
     int f, w, h;              /* factor, cells per row, rows of cells */
     float *sum[MAP_COUNT];    /* w×h sums of each map's metric over a cell's valid pixels */
     uint32_t *valid, *inside; /* counts per cell */
+    uint32_t *model;          /* valid pixels inside the skin model (the blood and melanin maps' count) */
 } color_maps;
 
 /** Cells of at most max_size per side for a width×height image. */

@@ -64,8 +64,8 @@ enum {
     SKINQ_CM_B,   /**< b* */
     SKINQ_CM_EI,  /**< erythema index 100·log10(R/G) */
     SKINQ_CM_MI,  /**< melanin index 100·log10(1/R) */
-    SKINQ_CM_HB,  /**< hemoglobin (optical-density decomposition) */
-    SKINQ_CM_MEL, /**< melanin (optical-density decomposition) */
+    SKINQ_CM_HB,  /**< dermal blood volume fraction (the inverted spectral model); NaN out of it */
+    SKINQ_CM_MEL, /**< epidermal melanosome volume fraction (the same model); NaN out of it */
     SKINQ_CM_ITA, /**< individual typology angle, degrees */
     SKINQ_CM_COUNT
 };
@@ -84,13 +84,35 @@ enum {
  */
 struct skinq_color_dsp;
 
+/**
+ * The inverted spectral skin model as a table (skin_table.c): (melanin, blood) at the nodes of a
+ * grid over u = log10(R/G), v = log10(B/G); node (x, y) is u = u0 + x/su, v = v0 + y/sv. NaN
+ * nodes (always the border ring) are out of the model. Lookup, in this order (the kernels'):
+ *   x = (u − u0)·su, y = (v − v0)·sv, each clamped to [0, SKINQ_SKIN_TAB_XMAX] (max, then min);
+ *   xi = trunc(x), fx = x − xi (y alike); i = yi·2N + xi·2 (exact in float);
+ *   value = (q[i]·(1 − fx) + q[i+2]·fx)·(1 − fy) + (q[i+2N]·(1 − fx) + q[i+2N+2]·fx)·fy
+ * (q the flat table, melanin at +0, blood at +1); then NaN when a linear channel < SKINQ_SKIN_DARK
+ * (its chromaticity is quantisation noise: skin_invert.c's DARK_MIN).
+ */
+#define SKINQ_SKIN_TAB_N 160
+#define SKINQ_SKIN_TAB_XMAX ((float)(SKINQ_SKIN_TAB_N - 1) - 0.0009765625f)
+#define SKINQ_SKIN_DARK 0.002f
+typedef struct skinq_skin_table {
+    float u0, v0, su, sv;
+    float tab[SKINQ_SKIN_TAB_N][SKINQ_SKIN_TAB_N][2];
+} skinq_skin_table;
+
+/** The table of the default model (CIE 1931 + D65 → sRGB), built on ctx's first use (~50 ms) and
+ *  kept until it closes; NULL when it could not be built (recorded in ctx). */
+const skinq_skin_table *skinq_color_skin_table(skinq_ctx *ctx);
+
 typedef struct skinq_color_params {
     const struct skinq_color_dsp *dsp; /**< the context's colour kernel table (skinq_color_params_init) */
     const float *lin;                  /**< code → linear value (256 or 65536 entries, by kernel) */
     const float *od;                   /**< code → −log10(linear value), finite */
     float gain[3];                     /**< white gains on linear R, G, B (1 when none) */
     float od_offset[3];                /**< −log10(gain[c]) */
-    float decomp[2][3];                /**< rows giving melanin, hemoglobin from (OD_R, OD_G, OD_B) */
+    const skinq_skin_table *skin;      /**< melanin and blood by chromaticity */
     float hist_lo[SKINQ_CM_COUNT], hist_scale[SKINQ_CM_COUNT];
     float shift[SKINQ_CM_COUNT]; /**< moments are of (v − shift): near the mean keeps the sums exact */
 } skinq_color_params;
@@ -99,6 +121,7 @@ typedef struct skinq_color_params {
 typedef struct skinq_color_acc {
     double sum[SKINQ_CM_COUNT], sumsq[SKINQ_CM_COUNT]; /**< of (v − shift) over valid pixels */
     uint64_t n;       /**< valid pixels: inside the mask and no channel at 0 or full scale */
+    uint64_t n_model; /**< valid pixels inside the skin model (the count of SKINQ_CM_HB, _MEL) */
     uint64_t clipped; /**< inside the mask but some channel at 0 or full scale (excluded) */
     uint64_t inside;  /**< inside the mask (n + clipped) */
     uint32_t *hist;   /**< SKINQ_CM_COUNT × SKINQ_CHIST_STRIDE counts */
@@ -191,6 +214,33 @@ static inline float skinq_bin_f(float v, float lo, float scale)
     t = t > 0.0f ? t : 0.0f;
     t = t < (float)(SKINQ_CHIST_BINS - 1) ? t : (float)(SKINQ_CHIST_BINS - 1);
     return t;
+}
+
+/* Melanin and blood from the table (see skinq_skin_table): linear r, g, b and their densities. */
+static inline void skinq_skin_lookup(const skinq_skin_table *t, float r, float g, float b, float odr,
+                                     float odg, float odb, float *mel, float *blood)
+{
+    const float xmax = SKINQ_SKIN_TAB_XMAX;
+    float x = ((odg - odr) - t->u0) * t->su, y = ((odg - odb) - t->v0) * t->sv;
+    x = x > 0.0f ? x : 0.0f;
+    x = x < xmax ? x : xmax;
+    y = y > 0.0f ? y : 0.0f;
+    y = y < xmax ? y : xmax;
+    float xi = (float)(int32_t)x, yi = (float)(int32_t)y, fx = x - xi, fy = y - yi;
+    float gx = 1.0f - fx, gy = 1.0f - fy;
+    const float *q = &t->tab[0][0][0] + (int32_t)(yi * (float)(2 * SKINQ_SKIN_TAB_N) + xi * 2.0f);
+    const int row = 2 * SKINQ_SKIN_TAB_N;
+    float m = (q[0] * gx + q[2] * fx) * gy + (q[row] * gx + q[row + 2] * fx) * fy;
+    float h = (q[1] * gx + q[3] * fx) * gy + (q[row + 1] * gx + q[row + 3] * fx) * fy;
+    int dark = r < SKINQ_SKIN_DARK || g < SKINQ_SKIN_DARK || b < SKINQ_SKIN_DARK;
+    *mel = dark ? NAN : m;
+    *blood = dark ? NAN : h;
+}
+
+/* Metrics that can be NaN (out of the skin model) count only where they are not. */
+static inline int skinq_cm_model(int m)
+{
+    return m == SKINQ_CM_HB || m == SKINQ_CM_MEL;
 }
 
 /* ---------------------------------------------------- the colour histogram (8-bit) */

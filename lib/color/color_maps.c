@@ -1,6 +1,6 @@
-/* color_maps.c -- the colour maps of `--maps`: per-cell means of a*, erythema index, hemoglobin
- * and melanin accumulated by the pass (color.c), written as heatmaps with a legend, an a*
- * overlay on the photo and the ROI over the photo. */
+/* color_maps.c -- the colour maps of `--maps`: per-cell means of a*, erythema index, blood and
+ * melanin (cells without a pixel inside the skin model are blank in those two) accumulated by the pass
+ * (color.c), written as heatmaps with a legend, an a* overlay on the photo and the ROI over the photo. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +30,8 @@ skinq_status skinq_color_maps_new(skinq_ctx *ctx, color_maps *M, int width, int 
             return SKINQ_E_NOMEM;
     M->valid = skinq_calloc(ctx, cells, sizeof(uint32_t));
     M->inside = skinq_calloc(ctx, cells, sizeof(uint32_t));
-    return M->valid && M->inside ? SKINQ_OK : SKINQ_E_NOMEM;
+    M->model = skinq_calloc(ctx, cells, sizeof(uint32_t));
+    return M->valid && M->inside && M->model ? SKINQ_OK : SKINQ_E_NOMEM;
 }
 
 void skinq_color_maps_free(skinq_ctx *ctx, color_maps *M)
@@ -39,6 +40,7 @@ void skinq_color_maps_free(skinq_ctx *ctx, color_maps *M)
         skinq_free(ctx, M->sum[i]);
     skinq_free(ctx, M->valid);
     skinq_free(ctx, M->inside);
+    skinq_free(ctx, M->model);
     memset(M, 0, sizeof *M);
 }
 
@@ -89,17 +91,18 @@ skinq_status skinq_color_maps_write(skinq_ctx *ctx, const color_maps *M, const s
     skinq_image *photo = NULL;
     if (!mean || !valid || !inside)
         st = SKINQ_E_NOMEM;
-    for (size_t c = 0; st == SKINQ_OK && c < cells; c++) {
-        valid[c] = M->valid[c] != 0;
+    for (size_t c = 0; st == SKINQ_OK && c < cells; c++)
         inside[c] = M->inside[c] != 0;
-    }
     if (st == SKINQ_OK)
         st = cell_photo(ctx, M, img, &photo);
     char path[4096];
     for (int i = 0; st == SKINQ_OK && i < MAP_COUNT; i++) {
         int m = skinq_color_map_metric[i];
-        for (size_t c = 0; c < cells; c++)
-            mean[c] = M->valid[c] ? M->sum[i][c] / (float)M->valid[c] : NAN;
+        const uint32_t *count = skinq_cm_model(m) ? M->model : M->valid; /* blood, melanin: in the model */
+        for (size_t c = 0; c < cells; c++) {
+            valid[c] = count[c] != 0;
+            mean[c] = count[c] ? M->sum[i][c] / (float)count[c] : NAN;
+        }
         double lo = skinq_color_percentile(acc, m, 0.02), hi = skinq_color_percentile(acc, m, 0.98);
         if (!(hi > lo)) { /* a flat region: widen to a few bins so the legend is readable */
             lo -= 4 * skinq_color_bin_width(m);

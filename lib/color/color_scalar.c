@@ -44,7 +44,8 @@ const float *skinq_color_tables16(skinq_ctx *ctx)
  *   L* = 116 f(Y/Yn) − 16, a* = 500 (f(X/Xn) − f(Y/Yn)), b* = 200 (f(Y/Yn) − f(Z/Zn))   (CIE 15)
  *   OD_c = −log10(linear c) = od_table(code) − log10(gain_c)
  *   erythema index = 100 (OD_G − OD_R) = 100 log10(R/G); melanin index = 100 OD_R = 100 log10(1/R)
- *   (melanin, hemoglobin) = decomposition rows · (OD_R, OD_G, OD_B)
+ *   (melanin, blood) = the inverted spectral skin model at (OD_G − OD_R, OD_G − OD_B) by table
+ *   (skinq_skin_lookup; NaN out of the model)
  *   ITA° = atan2(L* − 50, b*)·180/π
  * Every SIMD body (color_tpl.h) evaluates exactly these float operations in this order.
  */
@@ -64,8 +65,7 @@ static inline void pixel_metrics(const skinq_color_params *p, unsigned cr, unsig
           odb = p->od[cb] + p->od_offset[2];
     v[SKINQ_CM_EI] = 100.0f * (odg - odr);
     v[SKINQ_CM_MI] = 100.0f * odr;
-    v[SKINQ_CM_MEL] = p->decomp[0][0] * odr + p->decomp[0][1] * odg + p->decomp[0][2] * odb;
-    v[SKINQ_CM_HB] = p->decomp[1][0] * odr + p->decomp[1][1] * odg + p->decomp[1][2] * odb;
+    skinq_skin_lookup(p->skin, r, g, b, odr, odg, odb, &v[SKINQ_CM_MEL], &v[SKINQ_CM_HB]);
     v[SKINQ_CM_ITA] = skinq_atan2_poly(v[SKINQ_CM_L] - 50.0f, v[SKINQ_CM_B]) * 57.2957795f;
 }
 
@@ -104,9 +104,10 @@ static inline void pixel_row_step(const skinq_color_params *p, unsigned cr, unsi
     acc->inside += (uint64_t)(inside != 0);
     acc->clipped += (uint64_t)(inside && clip);
     acc->n += (uint64_t)valid;
+    acc->n_model += (uint64_t)(valid && v[SKINQ_CM_HB] == v[SKINQ_CM_HB]);
     for (int k = 0; k < SKINQ_CM_COUNT; k++) {
         int bin = SKINQ_CHIST_BINS;
-        if (valid) {
+        if (valid && (!skinq_cm_model(k) || v[k] == v[k])) {
             double d = (double)(v[k] - p->shift[k]);
             acc->sum[k] += d;
             acc->sumsq[k] += d * d;

@@ -44,6 +44,33 @@ static inline vf color_atan2(vf y, vf x)
     return r;
 }
 
+/* skinq_skin_lookup() lane-wise: eight gathers (two values at four corners). */
+static inline void color_skin_lookup(const skinq_skin_table *t, vf r, vf g, vf b, vf odr, vf odg, vf odb,
+                                     vf *mel, vf *blood)
+{
+    const vf xmax = vf_set1(SKINQ_SKIN_TAB_XMAX), zero = vf_set1(0.0f), one = vf_set1(1.0f);
+    vf x = vf_mul(vf_sub(vf_sub(odg, odr), vf_set1(t->u0)), vf_set1(t->su));
+    vf y = vf_mul(vf_sub(vf_sub(odg, odb), vf_set1(t->v0)), vf_set1(t->sv));
+    x = vf_min(vf_max(x, zero), xmax);
+    y = vf_min(vf_max(y, zero), xmax);
+    vf xi = vf_from_vi(vi_from_vf_trunc(x)), yi = vf_from_vi(vi_from_vf_trunc(y));
+    vf fx = vf_sub(x, xi), fy = vf_sub(y, yi), gx = vf_sub(one, fx), gy = vf_sub(one, fy);
+    vi i = vi_from_vf_trunc(
+        vf_add(vf_mul(yi, vf_set1((float)(2 * SKINQ_SKIN_TAB_N))), vf_mul(xi, vf_set1(2.0f))));
+    const float *q = &t->tab[0][0][0];
+    const int row = 2 * SKINQ_SKIN_TAB_N;
+    vf m =
+        vf_add(vf_mul(vf_add(vf_mul(vf_gather(q, i), gx), vf_mul(vf_gather(q + 2, i), fx)), gy),
+               vf_mul(vf_add(vf_mul(vf_gather(q + row, i), gx), vf_mul(vf_gather(q + row + 2, i), fx)), fy));
+    vf h = vf_add(
+        vf_mul(vf_add(vf_mul(vf_gather(q + 1, i), gx), vf_mul(vf_gather(q + 3, i), fx)), gy),
+        vf_mul(vf_add(vf_mul(vf_gather(q + row + 1, i), gx), vf_mul(vf_gather(q + row + 3, i), fx)), fy));
+    const vf dmin = vf_set1(SKINQ_SKIN_DARK), nan = vf_set1(NAN);
+    vf dark = vf_or(vf_or(vf_lt(r, dmin), vf_lt(g, dmin)), vf_lt(b, dmin));
+    *mel = vf_blend(m, nan, dark);
+    *blood = vf_blend(h, nan, dark);
+}
+
 /* The metrics of VW pixels given their codes; returns the validity mask (all-ones lanes). */
 static inline vf color_metrics(const skinq_color_params *p, vi r8, vi g8, vi b8, vi mraw, vi maxcode,
                                vf v[SKINQ_CM_COUNT], int *n_valid, int *n_clipped, int *n_inside)
@@ -64,12 +91,7 @@ static inline vf color_metrics(const skinq_color_params *p, vi r8, vi g8, vi b8,
     vf odb = vf_add(vf_gather(p->od, b8), vf_set1(p->od_offset[2]));
     v[SKINQ_CM_EI] = vf_mul(vf_set1(100.0f), vf_sub(odg, odr));
     v[SKINQ_CM_MI] = vf_mul(vf_set1(100.0f), odr);
-    v[SKINQ_CM_MEL] =
-        vf_add(vf_add(vf_mul(vf_set1(p->decomp[0][0]), odr), vf_mul(vf_set1(p->decomp[0][1]), odg)),
-               vf_mul(vf_set1(p->decomp[0][2]), odb));
-    v[SKINQ_CM_HB] =
-        vf_add(vf_add(vf_mul(vf_set1(p->decomp[1][0]), odr), vf_mul(vf_set1(p->decomp[1][1]), odg)),
-               vf_mul(vf_set1(p->decomp[1][2]), odb));
+    color_skin_lookup(p->skin, r, g, b, odr, odg, odb, &v[SKINQ_CM_MEL], &v[SKINQ_CM_HB]);
     v[SKINQ_CM_ITA] =
         vf_mul(color_atan2(vf_sub(v[SKINQ_CM_L], vf_set1(50.0f)), v[SKINQ_CM_B]), vf_set1(57.2957795f));
 
@@ -105,19 +127,27 @@ static inline void color_accumulate(const skinq_color_params *p, skinq_color_acc
 {
     _Alignas(32) int32_t idx[SKINQ_CM_COUNT][VW];
     for (int k = 0; k < SKINQ_CM_COUNT; k++) {
-        vf d = vf_and(vf_sub(v[k], vf_set1(p->shift[k])), valid);
+        vf ok = skinq_cm_model(k) ? vf_and(valid, vf_eq(v[k], v[k])) : valid;
+        vf d = vf_and(vf_sub(v[k], vf_set1(p->shift[k])), ok);
         s[k] = vf_add(s[k], d);
         q[k] = vf_add(q[k], vf_mul(d, d));
         vf t = vf_mul(vf_sub(v[k], vf_set1(p->hist_lo[k])), vf_set1(p->hist_scale[k]));
         t = vf_max(t, vf_set1(0.0f));
         t = vf_min(t, vf_set1((float)(SKINQ_CHIST_BINS - 1)));
-        t = vf_blend(vf_set1((float)SKINQ_CHIST_BINS), t, valid);
+        t = vf_blend(vf_set1((float)SKINQ_CHIST_BINS), t, ok);
         vi_store_aligned(idx[k], vi_add(vi_from_vf_trunc(t), vi_set1(k * SKINQ_CHIST_STRIDE)));
     }
     uint32_t *h = acc->hist;
     for (int l = 0; l < VW; l++) /* lane-major: neighbouring increments hit different histograms */
         for (int k = 0; k < SKINQ_CM_COUNT; k++)
             h[idx[k][l]]++;
+}
+
+/* Valid lanes inside the skin model. */
+static inline uint64_t color_in_model(const vf v[SKINQ_CM_COUNT], vf valid)
+{
+    vf ok = vf_and(valid, vf_eq(v[SKINQ_CM_HB], v[SKINQ_CM_HB]));
+    return (uint64_t)__builtin_popcount((unsigned)vf_movemask(ok));
 }
 
 static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[SKINQ_CM_COUNT])
@@ -143,7 +173,7 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
     for (int k = 0; k < SKINQ_CM_COUNT; k++)                                                                 \
         s[k] = q[k] = vf_set1(0.0f);                                                                         \
     const vi maxcode = vi_set1(MAXCODE), ones = vi_set1(1);                                                  \
-    uint64_t nv = 0, nc = 0, ni = 0;                                                                         \
+    uint64_t nv = 0, nc = 0, ni = 0, nm = 0;                                                                 \
     const int lmi = skinq_color_lmi_only(acc, out);                                                          \
     size_t i = 0;                                                                                            \
     int steps = 0;                                                                                           \
@@ -164,6 +194,7 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
                     vf_store(out[k] + i, v[k]);                                                              \
         if (acc) {                                                                                           \
             nv += (uint64_t)a, nc += (uint64_t)c, ni += (uint64_t)d;                                         \
+            nm += color_in_model(v, valid);                                                                  \
             color_accumulate(p, acc, v, valid, s, q);                                                        \
             if (++steps == SKINQ_COLOR_BLOCK) {                                                              \
                 color_flush(acc, s, q);                                                                      \
@@ -198,6 +229,7 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
                 }                                                                                            \
         if (acc) {                                                                                           \
             nv += (uint64_t)a, nc += (uint64_t)c, ni += (uint64_t)d;                                         \
+            nm += color_in_model(v, valid);                                                                  \
             color_accumulate(p, acc, v, valid, s, q);                                                        \
             steps = 1;                                                                                       \
         }                                                                                                    \
@@ -205,7 +237,7 @@ static inline void color_flush(skinq_color_acc *acc, vf s[SKINQ_CM_COUNT], vf q[
     if (acc) {                                                                                               \
         if (steps)                                                                                           \
             color_flush(acc, s, q);                                                                          \
-        acc->n += nv, acc->clipped += nc, acc->inside += ni;                                                 \
+        acc->n += nv, acc->clipped += nc, acc->inside += ni, acc->n_model += nm;                             \
     }
 
 void COLOR_ROW8_NAME(const skinq_color_params *p, const uint8_t *rgb, const uint8_t *mask, size_t n,

@@ -59,7 +59,7 @@ static void count_task(void *user, int task, int thread)
  * on the thread count); histogram bins go to per-thread arrays (integer sums commute). */
 typedef struct eval_part {
     double sum[SKINQ_CM_COUNT], sumsq[SKINQ_CM_COUNT];
-    uint64_t n, clipped;
+    uint64_t n, n_model, clipped;
 } eval_part;
 
 typedef struct eval_job {
@@ -86,8 +86,11 @@ static void eval_batch(const eval_job *J, eval_part *P, uint32_t *bins, const ui
             continue;
         }
         P->n += cnt[i];
+        P->n_model += out[SKINQ_CM_HB][i] == out[SKINQ_CM_HB][i] ? cnt[i] : 0;
         for (int m = 0; m < SKINQ_CM_COUNT; m++) {
             float v = out[m][i];
+            if (skinq_cm_model(m) && v != v)
+                continue; /* out of the skin model */
             double d = (double)(v - p->shift[m]);
             P->sum[m] += w * d;
             P->sumsq[m] += w * d * d;
@@ -235,6 +238,7 @@ skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, cons
                 acc->sumsq[m] += part[t].sumsq[m];
             }
             acc->n += part[t].n;
+            acc->n_model += part[t].n_model;
             acc->clipped += part[t].clipped;
         }
         acc->inside = acc->n + acc->clipped;

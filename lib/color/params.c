@@ -1,5 +1,5 @@
-/* params.c -- the colour kernels' constants for an image: the decomposition's absorption
- * directions and their inverse, the sRGB tables, gains, histogram ranges and moment shifts.
+/* params.c -- the colour kernels' constants for an image: the sRGB tables, gains, the skin
+ * model's table, histogram ranges and moment shifts; and the old decomposition's directions.
  * Shared by the analysis (color.c), the planes and skin detection (skin.c). */
 #include <math.h>
 #include <string.h>
@@ -18,10 +18,10 @@
  *   HB:  oxy-hemoglobin molar extinction (Prahl's tabulation of Gratzer & Kollias, omlc.org):
  *        1506, 43016, and (44480 + 33209.2)/2 at 465 nm, cm⁻¹/M, normalised to green = 1:
  *        (0.0350, 1, 0.9030).
- * Units: optical density per unit of the vector (relative; the skin's own base absorption and
- * the camera's broad bands shift them), comparable within a calibrated series. These are the
- * same published spectra lib/synth's phantoms use (its blue hemoglobin value is 0.88), so on
- * phantoms the decomposition nearly inverts the generator.
+ * Units: optical density per unit of the vector (relative). Until issue 20 color.hemoglobin and
+ * color.melanin were this solve; on a spectral skin it leaks blood into melanin by 0.7–2.5 per
+ * unit (lib/color/README.md), so they now come from the inverted spectral model (skin_table.c).
+ * The directions remain what auto-skin's locus and lib/synth's three-vector phantoms use.
  */
 static const double mel_od[3] = {0.40501395051151134, 0.5717557976835091, 1.0};
 static const double hb_od[3] = {1506.0 / 43016.0, 1.0, (44480.0 + 33209.2) / 2 / 43016.0};
@@ -59,25 +59,9 @@ skinq_status skinq_color_params_init(skinq_ctx *ctx, skinq_color_params *p, cons
         p->gain[c] = (float)g;
         p->od_offset[c] = (float)-log10(g);
     }
-    /* rows of the inverse of [MEL HB 1] give melanin and hemoglobin */
-    double M[3][3], inv[3][3];
-    for (int i = 0; i < 3; i++) {
-        M[i][0] = mel_od[i];
-        M[i][1] = hb_od[i];
-        M[i][2] = 1;
-    }
-    double det = M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) -
-                 M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
-                 M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0]);
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) { /* inverse = adjugate / det: inv[i][j] = cofactor(j, i) / det */
-            int r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
-            inv[i][j] = (M[r0][c0] * M[r1][c1] - M[r0][c1] * M[r1][c0]) / det;
-        }
-    for (int c = 0; c < 3; c++) {
-        p->decomp[0][c] = (float)inv[0][c];
-        p->decomp[1][c] = (float)inv[1][c];
-    }
+    p->skin = skinq_color_skin_table(ctx);
+    if (!p->skin)
+        return SKINQ_E_NOMEM;
     for (int m = 0; m < SKINQ_CM_COUNT; m++) {
         p->hist_lo[m] = skinq_color_hist_lo[m];
         p->hist_scale[m] = skinq_color_hist_scale[m];

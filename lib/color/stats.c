@@ -8,23 +8,31 @@
 /* Histogram range of each metric: [lo, lo + BINS/scale), bins of 1/scale (power-of-two scales,
  * so bin edges are exact in float). Values outside land in the end bins.
  *   L* [0, 128) by 1/128; a*, b* [-128, 128) by 1/64; erythema index [-256, 256) by 1/32;
- *   melanin index [-128, 384) by 1/32; hemoglobin, melanin [-8, 8) by 1/1024; ITA° [-256, 256) by 1/32. */
+ *   melanin index [-128, 384) by 1/32; blood, melanin volume fractions [-0.5, 1.5) by 1/8192; ITA° [-256,
+ * 256) by 1/32. */
 const float skinq_color_hist_lo[SKINQ_CM_COUNT] = {0.0f,    -128.0f, -128.0f, -256.0f,
-                                                   -128.0f, -8.0f,   -8.0f,   -256.0f};
+                                                   -128.0f, -0.5f,   -0.5f,   -256.0f};
 const float skinq_color_hist_scale[SKINQ_CM_COUNT] = {128.0f, 64.0f,   64.0f,   32.0f,
-                                                      32.0f,  1024.0f, 1024.0f, 32.0f};
+                                                      32.0f,  8192.0f, 8192.0f, 32.0f};
 
 double skinq_color_bin_width(int m)
 {
     return 1.0 / skinq_color_hist_scale[m];
 }
 
+/* Pixels behind metric m's statistics: the valid ones, inside the skin model for its two. */
+uint64_t skinq_color_metric_n(const skinq_color_acc *acc, int m)
+{
+    return skinq_cm_model(m) ? acc->n_model : acc->n;
+}
+
 skinq_color_stat skinq_color_moments(const skinq_color_params *p, const skinq_color_acc *acc, int m)
 {
     skinq_color_stat s = {NAN, NAN, NAN, NAN};
-    if (acc->n == 0)
+    uint64_t count = skinq_color_metric_n(acc, m);
+    if (count == 0)
         return s;
-    double n = (double)acc->n, mu = acc->sum[m] / n, var = acc->sumsq[m] / n - mu * mu;
+    double n = (double)count, mu = acc->sum[m] / n, var = acc->sumsq[m] / n - mu * mu;
     s.mean = p->shift[m] + mu;
     s.std = sqrt(var > 0 ? var : 0);
     const uint32_t *h = acc->hist + (size_t)m * SKINQ_CHIST_STRIDE;
@@ -53,20 +61,21 @@ static double order_stat(const uint32_t *h, int m, uint64_t k)
 
 double skinq_color_percentile(const skinq_color_acc *acc, int m, double q)
 {
-    if (acc->n == 0)
+    uint64_t n = skinq_color_metric_n(acc, m);
+    if (n == 0)
         return NAN;
     const uint32_t *h = acc->hist + (size_t)m * SKINQ_CHIST_STRIDE;
-    double pos = q * (double)(acc->n - 1);
+    double pos = q * (double)(n - 1);
     uint64_t k = (uint64_t)floor(pos);
     double frac = pos - (double)k, v = order_stat(h, m, k);
-    if (frac > 0 && k + 1 < acc->n)
+    if (frac > 0 && k + 1 < n)
         v += frac * (order_stat(h, m, k + 1) - v);
     return v;
 }
 
 double skinq_color_fraction_above(const skinq_color_acc *acc, int m, double thr)
 {
-    if (acc->n == 0)
+    if (skinq_color_metric_n(acc, m) == 0)
         return NAN;
     const uint32_t *h = acc->hist + (size_t)m * SKINQ_CHIST_STRIDE;
     double t = (thr - skinq_color_hist_lo[m]) * skinq_color_hist_scale[m];
@@ -77,7 +86,7 @@ double skinq_color_fraction_above(const skinq_color_acc *acc, int m, double thr)
         count += h[b];
     if (bt < SKINQ_CHIST_BINS)
         count += h[bt] * (bt + 1 - t);
-    return count / (double)acc->n;
+    return count / (double)skinq_color_metric_n(acc, m);
 }
 
 /* ---- accumulators of every thread (each with its own histogram) plus their sum ---- */
@@ -115,6 +124,7 @@ void skinq_color_accs_sum(skinq_color_accs *A)
             T->sumsq[m] += a->sumsq[m];
         }
         T->n += a->n;
+        T->n_model += a->n_model;
         T->clipped += a->clipped;
         T->inside += a->inside;
         for (size_t i = 0; i < (size_t)SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE; i++)

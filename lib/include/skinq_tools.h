@@ -136,34 +136,14 @@ skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, in
 
 /* --------------------------------------------- phantoms (lib/synth) */
 
-/**
- * The skin colour model of the phantoms (lib/synth/skin.c), Beer–Lambert in optical density:
- *
- *     OD_c = melanin·MEL[c] + hemoglobin·HB[c] + BASE[c]        (c = R, G, B)
- *     R_c  = shading · 10^(−OD_c)                               (linear reflectance)
- *
- * with MEL, HB, BASE = SKINQ_SYNTH_MELANIN_OD, SKINQ_SYNTH_HEMOGLOBIN_OD, SKINQ_SYNTH_BASE_OD; then
- * white-balance gains and exposure, then sRGB encoding (IEC 61966-2-1) to 8 bits.
- * Melanin: absorption ∝ λ^−3.33 (Jacques, "Skin optics", OMLC News 1998; reviewed in Jacques,
- * "Optical properties of biological tissues", Phys Med Biol 2013) at sRGB band centres
- * 610/550/465 nm, normalised to blue = 1. Hemoglobin: oxy-hemoglobin molar extinction (Prahl,
- * omlc.org tabulation) at the same band centres (1506, 43016, ~38000 cm⁻¹/M), normalised to
- * green = 1. Camera bands are broad, so these are directions of a simplified model, not spectral
- * truth: analyses are tested on how well they recover the concentrations put in with these same
- * vectors.
+/*
+ * The phantoms' skin colour (healing series, course, recapture, texture ladder and the
+ * spectral-skin patches): a layered spectral skin (lib/synth/spectral_skin.c, lib/synth/README.md
+ * "Spectral skin") from an epidermal melanosome volume fraction and a dermal blood volume fraction,
+ * integrated over 400–700 nm under D65 through the CIE 1931 observer to linear sRGB; then shading,
+ * white-balance gains, exposure and sRGB encoding. Until issue 20 it was Beer–Lambert along three
+ * vectors, the same ones the analysis inverted: a circular test.
  */
-#define SKINQ_SYNTH_MELANIN_OD                                                                               \
-    {                                                                                                        \
-        0.405, 0.572, 1.0                                                                                    \
-    }
-#define SKINQ_SYNTH_HEMOGLOBIN_OD                                                                            \
-    {                                                                                                        \
-        0.035, 1.0, 0.88                                                                                     \
-    }
-#define SKINQ_SYNTH_BASE_OD                                                                                  \
-    {                                                                                                        \
-        0.02, 0.05, 0.10                                                                                     \
-    }
 
 /** Options of the phantom generator; fill with skinq_synth_default_options() first. */
 typedef struct skinq_synth_options {

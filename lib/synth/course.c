@@ -21,7 +21,8 @@
 static const int cycle_days[N_CYCLE + N_FOLLOW] = {0, 1, 2, 3, 7, 14, 28, 42};
 /* later cycles heal faster and redden a little less: τ = --tau (3 d) × 1, 5/6, 2/3, … */
 static const double tau_factor[MAX_CYCLES] = {1, 5.0 / 6, 4.0 / 6, 3.5 / 6, 3.0 / 6, 2.5 / 6};
-static const double excess0[MAX_CYCLES] = {0.15, 0.14, 0.13, 0.12, 0.11, 0.10};
+/* blood volume fraction added by each procedure (the baseline holds 0.02) */
+static const double excess0[MAX_CYCLES] = {0.045, 0.042, 0.039, 0.036, 0.033, 0.030};
 
 static int cycles_of(const skinq_synth_options *o)
 {

@@ -11,10 +11,6 @@
 #define BAND_LO 1.0 /* cycles/mm: the design's "fine" band */
 #define BAND_HI 2.0
 
-static const double melanin_od[3] = SKINQ_SYNTH_MELANIN_OD;
-static const double hemoglobin_od[3] = SKINQ_SYNTH_HEMOGLOBIN_OD;
-static const double base_od[3] = SKINQ_SYNTH_BASE_OD;
-
 skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir)
 {
     int w = o->width ? o->width : 512, h = o->height ? o->height : 512;
@@ -34,9 +30,8 @@ skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, 
                             "1 + amplitude * sqrt(2/64) * sum of 64 cosines, frequencies uniform in the "
                             "band, random direction and phase (unit RMS)");
     cJSON *list = cJSON_AddArrayToObject(truth, "patches");
-    double base[3];
-    for (int c = 0; c < 3; c++)
-        base[c] = pow(10.0, -(0.25 * melanin_od[c] + 0.18 * hemoglobin_od[c] + base_od[c]));
+    double base[3]; /* light skin: melanosome fraction 0.033, blood 0.02 (the scenes' mean skin) */
+    synth_skin_table_rgb(0.033, 0.02, base);
     for (int k = 0; k < N_PATCHES && st == SKINQ_OK; k++) {
         double amp = 0.015 * (k + 1), density = 20.0 * (k + 1); /* RMS shading; pores per cm² */
         double fx[N_WAVES], fy[N_WAVES], ph[N_WAVES];

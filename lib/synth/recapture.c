@@ -15,7 +15,7 @@
 /* The healing series' excess on day 3: part of the treated region lies above the red-area threshold,
  * so the red area's repeatability is measured too, where it is least stable (unreddened skin would
  * give it an SD of 0). */
-#define EXCESS 0.055
+#define EXCESS 0.0165 /* blood volume fraction */
 
 static cJSON *recapture_truth(cJSON *truth, const skinq_synth_options *o, const synth_scene *s)
 {

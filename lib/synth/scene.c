@@ -7,12 +7,10 @@
 
 #include "synth.h"
 
-static const double melanin_od[3] = SKINQ_SYNTH_MELANIN_OD;
-static const double hemoglobin_od[3] = SKINQ_SYNTH_HEMOGLOBIN_OD;
-static const double base_od[3] = SKINQ_SYNTH_BASE_OD;
-
-#define MELANIN 0.25 /* mean concentrations giving light skin (sRGB about 225,175,150) */
-#define HEMOGLOBIN 0.18
+/* Mean epidermal melanosome and dermal blood volume fractions: light skin (ITA about 50°, sRGB
+ * about 205,165,140 at shading 1), blood within the 0.2–7 % reported for dermis (Jacques 2013). */
+#define MELANIN 0.033
+#define BLOOD 0.02
 #define PORE_DENSITY 120.0 /* per cm², before the procedure */
 #define BUCKET SYNTH_BUCKET
 
@@ -148,14 +146,13 @@ static void render_rows(void *user, int task, int thread)
                 const double *M = f->M;
                 double wx = M[0] * x + M[1] * y + M[2], wy = M[3] * x + M[4] * y + M[5];
                 double mel = MELANIN * (1 + 0.12 * synth_noise(s->seed + 11, wx, wy, 5 * mm, 3));
-                double hb = HEMOGLOBIN * (1 + 0.15 * synth_noise(s->seed + 23, wx, wy, 2 * mm, 3)) +
-                            f->excess * treated_weight(s, wx, wy);
+                double blood = BLOOD * (1 + 0.15 * synth_noise(s->seed + 23, wx, wy, 2 * mm, 3)) +
+                               f->excess * treated_weight(s, wx, wy);
                 double shade = 1 + f->rough * synth_noise(s->seed + 37, wx, wy, 0.6 * mm, 2);
                 shade *= pore_shade(s, wx, wy, f->visible);
-                for (int c = 0; c < 3; c++) {
-                    double od = mel * melanin_od[c] + hb * hemoglobin_od[c] + base_od[c];
-                    lin[c] = shade * pow(10.0, -od) * f->wb[c] * f->exposure;
-                }
+                synth_skin_table_rgb(mel, blood, lin);
+                for (int c = 0; c < 3; c++)
+                    lin[c] *= shade * f->wb[c] * f->exposure;
             }
             if (f->grad != 0 || f->noise != 0)
                 camera(f, x, y, lin);
@@ -182,12 +179,16 @@ void synth_scene_truth(cJSON *truth, const scene *s, const char *region)
 {
     cJSON *model = cJSON_AddObjectToObject(truth, "colour_model");
     cJSON_AddStringToObject(
-        model, "formula", "R_c = shading * 10^-(mel*MEL_c + hb*HB_c + BASE_c) * wb_c * exposure; sRGB 8-bit");
-    cJSON_AddItemToObject(model, "melanin_od", synth_numbers(melanin_od, 3));
-    cJSON_AddItemToObject(model, "hemoglobin_od", synth_numbers(hemoglobin_od, 3));
-    cJSON_AddItemToObject(model, "base_od", synth_numbers(base_od, 3));
+        model, "formula",
+        "R_c = shading * skin_c(melanin, blood) * wb_c * exposure; sRGB 8-bit; skin_c: the "
+        "spectral skin (lib/synth/README.md \"Spectral skin\") through CIE 1931 + D65 -> "
+        "linear sRGB");
+    cJSON_AddStringToObject(model, "units",
+                            "melanin: epidermal melanosome volume fraction; blood and "
+                            "hemoglobin_excess: dermal blood volume fraction");
+    cJSON_AddNumberToObject(model, "saturation", SYNTH_SKIN_SATURATION);
     cJSON_AddNumberToObject(model, "melanin_mean", MELANIN);
-    cJSON_AddNumberToObject(model, "hemoglobin_mean", HEMOGLOBIN);
+    cJSON_AddNumberToObject(model, "blood_mean", BLOOD);
     cJSON *tr = cJSON_AddObjectToObject(truth, region);
     double c[2] = {s->cx, s->cy}, r[2] = {s->rx, s->ry};
     cJSON_AddItemToObject(tr, "center_px", synth_numbers(c, 2));

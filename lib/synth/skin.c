@@ -1,6 +1,5 @@
 /* skin.c -- the phantoms' building blocks: a seeded generator, continuous value noise, and
- * sRGB encoding. The colour model itself (Beer–Lambert in optical density) is documented with
- * its constants in skinq_tools.h (SKINQ_SYNTH_*_OD) and applied in scene.c. */
+ * sRGB encoding. The skin colour is spectral_skin.c's, tabulated in skin_table.c. */
 #include <math.h>
 
 #include "color/srgb.h"

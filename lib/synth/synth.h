@@ -121,7 +121,8 @@ skinq_status synth_photograph(skinq_ctx *ctx, const skinq_synth_options *o, cons
 
 /* ---- the spectral skin (spectral_skin.c; lib/synth/README.md "Spectral skin") ---- */
 
-#define SYNTH_EPIDERMIS_UM 80.0 /* default epidermal thickness */
+#define SYNTH_EPIDERMIS_UM 80.0    /* default epidermal thickness */
+#define SYNTH_SKIN_SATURATION 0.75 /* the phantoms' dermal oxygen saturation */
 
 /** A skin's layers: epidermis (melanosome volume fraction) over a semi-infinite dermis. */
 typedef struct synth_skin_layers {
@@ -140,6 +141,13 @@ double synth_skin_ita(const synth_skin_layers *p, double lab[3]);
 /** The melanin fraction whose skin has this ITA° at this blood and saturation (bisection; ITA
  * outside the model's range gives 0 or 1). Skin types are chosen by ITA through it. */
 double synth_skin_melanin_for_ita(double ita, double blood, double saturation);
+
+/** The photographed phantoms' skin: linear sRGB of (melanin, blood) at saturation
+ * SYNTH_SKIN_SATURATION, bilinear in a table of synth_skin_rgb() (skin_table.c); arguments are
+ * clamped to [0, SYNTH_TABLE_MEL_MAX] × [0, SYNTH_TABLE_BLOOD_MAX]. Thread-safe. */
+#define SYNTH_TABLE_MEL_MAX 0.4
+#define SYNTH_TABLE_BLOOD_MAX 0.16
+void synth_skin_table_rgb(double melanin, double blood, double rgb[3]);
 
 skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);

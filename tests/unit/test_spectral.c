@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "color/spectral.h"
+#include "color/srgb.h"
 #include "synth/synth.h"
 #include "test_util.h"
 
@@ -205,17 +206,50 @@ typedef struct readout {
     const char *series;
 } readout;
 
-/* The phantom's patches read through skinq_color_planes() (today's decomposition), the mean of
- * each patch's inner pixels. Returns the number of patches. */
+/* The three-vector optical-density basis skinq used for color.hemoglobin / .melanin until issue 20
+ * (skinq_color_od_vectors(): OD = melanin·MEL + hemoglobin·HB + shading·(1, 1, 1), solved
+ * exactly), of one linear RGB colour. */
+static void old_basis(const double lin[3], double *hb, double *mel)
+{
+    double M[3], H[3], od[3], x[3];
+    skinq_color_od_vectors(M, H);
+    for (int c = 0; c < 3; c++)
+        od[c] = -log10(lin[c]);
+    double A[3][3] = {{M[0], H[0], 1}, {M[1], H[1], 1}, {M[2], H[2], 1}};
+    double det = A[0][0] * (A[1][1] * A[2][2] - A[1][2] * A[2][1]) -
+                 A[0][1] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
+                 A[0][2] * (A[1][0] * A[2][1] - A[1][1] * A[2][0]);
+    for (int j = 0; j < 2; j++) { /* Cramer's rule for melanin, hemoglobin */
+        double B[3][3];
+        memcpy(B, A, sizeof B);
+        for (int r = 0; r < 3; r++)
+            B[r][j] = od[r];
+        x[j] = (B[0][0] * (B[1][1] * B[2][2] - B[1][2] * B[2][1]) -
+                B[0][1] * (B[1][0] * B[2][2] - B[1][2] * B[2][0]) +
+                B[0][2] * (B[1][0] * B[2][1] - B[1][1] * B[2][0])) /
+               det;
+    }
+    *mel = x[0], *hb = x[1];
+}
+
+/* The phantom's patches (16-bit sRGB) read through the old basis, the mean of each patch's inner
+ * pixels. Returns the number of patches. */
 static int read_phantom(skinq_ctx *ctx, readout *out, int max, cJSON **truth)
 {
     skinq_image *img = tu_spectral_phantom(ctx, "spectral-skin", NULL, truth);
     size_t n = (size_t)img->width * (size_t)img->height;
     float *hb = malloc(n * sizeof *hb), *mel = malloc(n * sizeof *mel);
-    float *planes[SKINQ_COLOR_METRIC_COUNT] = {0};
-    planes[SKINQ_COLOR_HEMOGLOBIN] = hb;
-    planes[SKINQ_COLOR_MELANIN] = mel;
-    assert_int_equal(skinq_color_planes(ctx, img, NULL, planes, (size_t)img->width), SKINQ_OK);
+    for (int y = 0; y < img->height; y++) {
+        const uint16_t *row = (const uint16_t *)(const void *)skinq_image_row(img, y);
+        for (int x = 0; x < img->width; x++) {
+            double lin[3], h, m;
+            for (int c = 0; c < 3; c++)
+                lin[c] = skinq_srgb_decode(row[3 * x + c] / 65535.0);
+            old_basis(lin, &h, &m);
+            hb[(size_t)y * img->width + x] = (float)h;
+            mel[(size_t)y * img->width + x] = (float)m;
+        }
+    }
     int k = 0;
     const cJSON *p;
     cJSON_ArrayForEach (p, cJSON_GetObjectItem(*truth, "patches")) {

@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "synth/synth.h"
 #include "test_util.h"
-
-static const double MEL[3] = SKINQ_SYNTH_MELANIN_OD, HB[3] = SKINQ_SYNTH_HEMOGLOBIN_OD;
 
 static char *P(const char *dir, const char *name)
 {
@@ -67,21 +66,24 @@ static void test_deterministic(void **state)
     skinq_ctx_close(&ctx);
 }
 
-/* Solve the 3x3 system [MEL HB 1]·(dm, dh, ds) = d for the hemoglobin part (Cramer's rule). */
-static double hemoglobin_part(const double d[3])
+/* The blood excess whose change of G/R (blood absorbs in green, hardly in red; shading and light
+ * fall-off cancel in the ratio) treated over reference matches, on the phantoms' skin at their
+ * mean melanin and blood (truth.json's colour_model), by bisection. */
+static double blood_part(const cJSON *t, double gr_ratio)
 {
-    double A[3][3] = {{MEL[0], HB[0], 1}, {MEL[1], HB[1], 1}, {MEL[2], HB[2], 1}};
-    double det = A[0][0] * (A[1][1] * A[2][2] - A[1][2] * A[2][1]) -
-                 A[0][1] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
-                 A[0][2] * (A[1][0] * A[2][1] - A[1][1] * A[2][0]);
-    double B[3][3];
-    memcpy(B, A, sizeof B);
-    for (int r = 0; r < 3; r++)
-        B[r][1] = d[r];
-    double dh = B[0][0] * (B[1][1] * B[2][2] - B[1][2] * B[2][1]) -
-                B[0][1] * (B[1][0] * B[2][2] - B[1][2] * B[2][0]) +
-                B[0][2] * (B[1][0] * B[2][1] - B[1][1] * B[2][0]);
-    return dh / det;
+    const cJSON *cm = cJSON_GetObjectItem(t, "colour_model");
+    double mel = num(cm, "melanin_mean"), blood = num(cm, "blood_mean"), r0[3], r1[3];
+    synth_skin_table_rgb(mel, blood, r0);
+    double lo = -blood, hi = 0.1;
+    for (int k = 0; k < 60; k++) {
+        double mid = 0.5 * (lo + hi);
+        synth_skin_table_rgb(mel, blood + mid, r1);
+        if ((r1[1] / r1[0]) / (r0[1] / r0[0]) > gr_ratio)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
 }
 
 static double linearise(uint8_t v)
@@ -108,11 +110,12 @@ static region regions(const cJSON *t)
     return r;
 }
 
-/* The hemoglobin excess a photo shows: mean optical density (white balance and exposure undone)
- * inside the treated region minus the reference rectangle's, both located through the photo's
- * transform, decomposed along the colour model. Also checks that the treated region's centre,
+/* The blood excess a photo shows: the mean green reflectance (white balance and exposure undone)
+ * inside the treated region over the reference rectangle's, both located through the photo's
+ * transform, read back through the phantoms' skin colour. Also checks that the treated region's centre,
  * seen in the photo, maps back onto the ellipse centre. */
-static double measured_excess(skinq_ctx *ctx, const char *dir, const region *g, const cJSON *im)
+static double measured_excess(skinq_ctx *ctx, const char *dir, const cJSON *t, const region *g,
+                              const cJSON *im)
 {
     skinq_image *img = NULL;
     assert_int_equal(skinq_image_load(ctx, P(dir, cJSON_GetObjectItem(im, "file")->valuestring), &img, NULL),
@@ -136,7 +139,7 @@ static double measured_excess(skinq_ctx *ctx, const char *dir, const region *g, 
                 continue;
             const uint8_t *p = skinq_image_row(img, y) + 3 * x;
             for (int c = 0; c < 3; c++) {
-                double od = -log10(linearise(p[c]) / (wb[c] * expo));
+                double od = -log(linearise(p[c]) / (wb[c] * expo)); /* per pixel: shading cancels */
                 (in_t ? od_t : od_r)[c] += od;
             }
             if (in_t) {
@@ -147,19 +150,17 @@ static double measured_excess(skinq_ctx *ctx, const char *dir, const region *g, 
             }
         }
     assert_true(nt > 1000 && nr > 1000);
-    double d[3];
-    for (int c = 0; c < 3; c++)
-        d[c] = od_t[c] / nt - od_r[c] / nr;
     double mx = sx / sw, my = sy / sw;
     assert_near(M[0] * mx + M[1] * my + M[2], g->cx, 2.0);
     assert_near(M[3] * mx + M[4] * my + M[5], g->cy, 2.0);
     skinq_image_free(&img);
-    return hemoglobin_part(d);
+    return blood_part(t, exp((od_t[0] - od_t[1]) / nt - (od_r[0] - od_r[1]) / nr));
 }
 
-/* JPEG, skin noise and pores average out over thousands of pixels: 0.012 OD is 8 % of the
- * excess just after the procedure */
-#define EXCESS_TOLERANCE 0.012
+/* JPEG, skin noise and pores average out over thousands of pixels: 0.0036 blood fraction is 8 % of the
+ * excess just after the procedure; plus 8 % of the truth, for the read-back at the mean skin (the
+ * colour is not linear in blood) */
+#define EXCESS_TOLERANCE 0.0036
 
 static void test_healing_truth(void **state)
 {
@@ -184,8 +185,9 @@ static void test_healing_truth(void **state)
     const cJSON *im;
     int checked = 0;
     cJSON_ArrayForEach (im, cJSON_GetObjectItem(t, "images")) {
-        double dh = measured_excess(ctx, "h", &g, im), truth = num(im, "hemoglobin_excess");
-        if (fabs(dh - truth) > EXCESS_TOLERANCE)
+        double dh = measured_excess(ctx, "h", t, &g, im), truth = num(im, "hemoglobin_excess");
+        print_message("day %g: excess measured %.4f, truth %.4f\n", num(im, "day"), dh, truth);
+        if (fabs(dh - truth) > EXCESS_TOLERANCE + 0.08 * truth)
             fail_msg("day %g: measured excess %.4f, truth %.4f", num(im, "day"), dh, truth);
         checked++;
     }
@@ -236,7 +238,7 @@ static void test_course(void **state)
     assert_string_equal(str(t, "start_date"), "2025-12-29");
     assert_string_equal(str(t, "first_procedure_date"), "2026-01-05");
     static const char *dates[3] = {"2026-01-05", "2026-02-02", "2026-03-02"};
-    static const double tau[3] = {3, 2.5, 2}, e0[3] = {0.15, 0.14, 0.13};
+    static const double tau[3] = {3, 2.5, 2}, e0[3] = {0.045, 0.042, 0.039};
     const cJSON *cyc = cJSON_GetObjectItem(t, "cycles");
     assert_int_equal(cJSON_GetArraySize(cyc), 3);
     for (int k = 0; k < 3; k++) {
@@ -265,8 +267,8 @@ static void test_course(void **state)
             if (day >= 28 * k)
                 truth += e0[k] * exp(-(day - 28 * k) / tau[k]);
         assert_near(num(im, "hemoglobin_excess"), truth, 1e-12);
-        shown[i] = measured_excess(ctx, "course", &g, im);
-        if (fabs(shown[i] - truth) > EXCESS_TOLERANCE)
+        shown[i] = measured_excess(ctx, "course", t, &g, im);
+        if (fabs(shown[i] - truth) > EXCESS_TOLERANCE + 0.08 * truth)
             fail_msg("%s: measured excess %.4f, truth %.4f", str(im, "file"), shown[i], truth);
     }
     /* each procedure reddens above the baseline and has healed by its day 14; texture at each
@@ -275,9 +277,9 @@ static void test_course(void **state)
     double pores = num(cJSON_GetArrayItem(ims, 0), "pore_density_per_cm2");
     for (int k = 0; k < 3; k++) {
         const cJSON *d14 = cJSON_GetArrayItem(ims, 6 * k + 6);
-        assert_true(shown[6 * k + 1] > shown[0] + 0.1);
-        assert_true(shown[6 * k + 6] < shown[0] + 0.02);
-        assert_true(shown[6 * k + 6] < shown[6 * k + 1] - 0.1);
+        assert_true(shown[6 * k + 1] > shown[0] + 0.03);
+        assert_true(shown[6 * k + 6] < shown[0] + 0.006);
+        assert_true(shown[6 * k + 6] < shown[6 * k + 1] - 0.03);
         assert_true(num(d14, "roughness_scale") < rough);
         assert_true(num(d14, "pore_density_per_cm2") < pores);
         rough = num(d14, "roughness_scale");
