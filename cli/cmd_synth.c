@@ -4,7 +4,7 @@
 #include "cli.h"
 
 static const char *synth_kind, *opt_out, *opt_camera;
-static double opt_seed = 1, opt_ppm = 20, opt_tau = 3;
+static double opt_seed = 1, opt_ppm = 20, opt_tau = 3, opt_surface;
 static int opt_width, opt_height, opt_count, opt_cycles;
 
 static const cli_option synth_options[] = {
@@ -25,6 +25,10 @@ static const cli_option synth_options[] = {
     {"cycles", 0, OPT_INT, &opt_cycles, "N", "course: procedures, 28 days apart (default 3)", CLI_IN(1, 6)},
     {"camera", 0, OPT_STRING, &opt_camera, "FILE",
      "spectral-skin: camera sensitivities, CSV wavelength_nm,r,g,b (default: CIE 1931 + D65 -> sRGB)"},
+    {"surface", 0, OPT_DOUBLE, &opt_surface, "F",
+     "spectral-skin: specular surface reflectance, flat in wavelength (default 0: cross-polarised; ~0.04 "
+     "without a polariser)",
+     CLI_IN(0, 0.1)},
     CLI_OPTIONS_END,
 };
 
@@ -46,6 +50,7 @@ static int run(const cli_command *self, int argc, char **argv)
     o.count = opt_count;
     o.cycles = opt_cycles;
     o.camera = opt_camera;
+    o.surface = opt_surface;
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)
         return EXIT_INTERNAL;
@@ -75,7 +80,8 @@ static int run(const cli_command *self, int argc, char **argv)
 const cli_command cmd_synth = {
     "synth",
     run,
-    "synth --kind KIND --out DIR [--seed N] [--width W --height H] [--cycles N] [--camera FILE]",
+    "synth --kind KIND --out DIR [--seed N] [--width W --height H] [--cycles N] [--camera FILE] [--surface "
+    "F]",
     "write skin phantoms with known ground truth (truth.json)",
     synth_options,
     "healing-series: one site on days 0 (before), 1, 2, 3, 5, 7, 14, 28, 42; treated-area\n"
@@ -92,7 +98,8 @@ const cli_command cmd_synth = {
     "  before (b-07.jpg), each procedure photographed right after it and on days 1, 2, 3, 7, 14\n"
     "  (c1-d00.jpg ...), the last also on 28 and 42; each cycle's redness with its own excess and\n"
     "  tau, texture remodelling step by step; truth.json has every photo's date and cycle day.\n"
-    "spectral-skin: flat patches (patches.png, 16-bit) of a two-layer spectral skin model, three\n"
-    "  skin types x blood excess 0..0.5, melanin steps and exposure 0.7..1.3, seen by the CIE\n"
-    "  observer (sRGB) or --camera FILE; truth.json has each patch's parameters, RGB and ITA.",
+    "spectral-skin: flat patches (patches.png, 16-bit) of a layered spectral skin model (epidermis,\n"
+    "  papillary and reticular dermis), three skin types x blood excess 0..0.5, melanin steps and\n"
+    "  exposure 0.7..1.3, seen by the CIE observer (sRGB) or --camera FILE, cross-polarised or\n"
+    "  with --surface F; truth.json has each patch's parameters, RGB and ITA.",
 };

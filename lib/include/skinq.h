@@ -795,12 +795,14 @@ void skinq_spectrum_xyz(const double refl[SKINQ_SPECTRAL_N], double xyz[3]);
 void skinq_spectrum_rgb(const skinq_camera *cam, const double refl[SKINQ_SPECTRAL_N], double rgb[3]);
 
 /*
- * Inverting a spectral skin model (lib/color/skin_invert.c; lib/color/README.md "Inverting the
- * spectral skin model"): linear RGB → epidermal melanin, dermal blood and shading. Model per
- * wavelength: R = exp(−2·d·μa,epi(m))·R∞ of a semi-infinite Kubelka–Munk dermis with blood at a
- * fixed oxygen saturation of 0.70, seen through a camera (or CIE 1931 + D65 → sRGB), × shading.
- * Shading drops out of the chromaticity (ln R/G, ln B/G), from which (m, b) are solved by Newton
- * steps seeded from a table built once per camera. Not yet used by skinq_color_analyze().
+ * Inverting a spectral skin model (lib/color/skin_invert.c; lib/color/README.md "The inverted
+ * spectral model"): linear RGB → epidermal melanin, dermal blood and shading. Model per
+ * wavelength: two-layer Kubelka–Munk, a scattering 80-µm epidermis with melanin over a
+ * semi-infinite dermis with blood at a fixed oxygen saturation of 0.70, seen through a camera (or
+ * CIE 1931 + D65 → sRGB), × shading. Shading drops out of the chromaticity (ln R/G, ln B/G), from
+ * which (m, b) are solved by Newton steps seeded from a table built once per camera; the colour
+ * map folds at high melanin (0.21 at blood 0 … 0.12 at blood 0.15), solutions beyond the fold are
+ * flagged SKINQ_SKIN_OUTSIDE. Not yet used by skinq_color_analyze().
  */
 typedef struct skinq_skin_model skinq_skin_model;
 
@@ -808,8 +810,9 @@ typedef struct skinq_skin_model skinq_skin_model;
 typedef enum skinq_skin_status {
     SKINQ_SKIN_OK,             /**< in the model: melanin, blood, shading set */
     SKINQ_SKIN_DARK,           /**< a channel under 0.002 linear (or not finite): chromaticity is noise */
-    SKINQ_SKIN_OUTSIDE,        /**< chromaticity off the model, or the solution outside melanin 0–0.5,
-                                    blood 0–0.15 (grey, blue, ink, hair); values set when solved */
+    SKINQ_SKIN_OUTSIDE,        /**< chromaticity off the model, or the solution outside melanin 0–0.25,
+                                    blood 0–0.15, or beyond the colour map's fold (grey, blue, ink,
+                                    hair); values set when solved */
     SKINQ_SKIN_NO_CONVERGENCE, /**< Newton did not converge */
     SKINQ_SKIN_TOO_BRIGHT      /**< shading > 1.5: brighter than skin of that colour can be after white
                                     balance (a highlight); values set */
@@ -826,7 +829,7 @@ typedef struct skinq_skin_fit {
 
 /**
  * Build the model for a camera (NULL = CIE 1931 2° + D65 → linear sRGB): the spectral path and
- * the inverse table (~20 ms). Independent of the context after return; usable from any thread.
+ * the inverse table (~80 ms). Independent of the context after return; usable from any thread.
  * @return SKINQ_OK (*out set; free with skinq_skin_model_free()); SKINQ_E_INVALID; SKINQ_E_NOMEM.
  */
 skinq_status skinq_skin_model_new(skinq_ctx *ctx, const skinq_camera *cam, skinq_skin_model **out);

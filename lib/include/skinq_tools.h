@@ -167,6 +167,8 @@ typedef struct skinq_synth_options {
     int cycles;               /**< course: procedures, 28 days apart (1-6; 0 = the default 3) */
     const char *camera;       /**< spectral-skin: a camera's sensitivities (CSV, skinq_camera_load()); NULL =
                                    the CIE 1931 observer under D65 → linear sRGB */
+    double surface;           /**< spectral-skin: specular surface reflectance, flat in λ, 0..0.1 (default 0:
+                                   cross-polarised capture; ~0.04 without a polariser) */
 } skinq_synth_options;
 
 void skinq_synth_default_options(skinq_synth_options *o);

@@ -8,11 +8,14 @@
 #include "color/srgb.h"
 #include "synth.h"
 
-/* Skin types by epidermal melanosome volume fraction (ITA° at blood excess 0 in the comment). */
+/* Skin types by epidermal melanosome volume fraction and thickness (ITA° at blood excess 0 in
+ * truth.json). Thicknesses: three persons or sites spread over the 60–100 µm measured on most
+ * body sites (Sandby-Møller, Poulsen & Wulf, Acta Derm Venereol 83:410, 2003), none at the
+ * inverted model's 80 µm (lib/color/skin_invert.c); not a claim that pigment goes with thickness. */
 static const struct {
     const char *name;
-    double melanin;
-} types[] = {{"light", 0.02}, {"intermediate", 0.06}, {"dark", 0.15}}; /* ≈ 61°, 36°, −3° */
+    double melanin, epidermis_um;
+} types[] = {{"light", 0.02, 70}, {"intermediate", 0.06, 85}, {"dark", 0.15, 95}};
 #define N_TYPES (int)(sizeof types / sizeof types[0])
 
 static const double excesses[] = {0, 0.1, 0.2, 0.3, 0.4, 0.5};
@@ -25,8 +28,14 @@ static const double exposures[] = {0.7, 0.85, 1.15, 1.3};
 #define PATCH 24 /* px, with GAP between patches and around the grid */
 #define GAP 4
 
-/* Dermal blood: B = BLOOD_BASE + excess·BLOOD_PER_EXCESS (excess 0.5: 4× the baseline). */
+/* Papillary dermal blood: B = BLOOD_BASE + excess·BLOOD_PER_EXCESS (excess 0.5: 4× the
+ * baseline), in a papillary dermis PAPILLARY_UM thick (papillary dermis 100 µm + upper blood net
+ * 80 µm in Meglinski & Matcher, Physiol Meas 23:741, 2002) over a reticular dermis with
+ * RETICULAR_BLOOD, a quarter of the papillary baseline (their ratio, spectral_skin.c); erythema's
+ * excess blood is all papillary. */
 #define BLOOD_BASE 0.01
+#define PAPILLARY_UM 200.0
+#define RETICULAR_BLOOD 0.0025
 #define BLOOD_PER_EXCESS 0.06
 #define SATURATION 0.75
 
@@ -44,20 +53,25 @@ static patch patch_of(int k)
     return (patch){"exposure", 0, 1, exposures[k - N_EXC - N_MEL]};
 }
 
-static cJSON *model_truth(const char *camera)
+static cJSON *model_truth(const char *camera, double surface)
 {
     cJSON *m = cJSON_CreateObject();
     cJSON_AddStringToObject(
         m, "reflectance",
-        "two-layer Kubelka-Munk per wavelength, 400-700 nm every 10 nm: epidermis (melanin "
-        "fraction, bloodless baseline) over a semi-infinite dermis (blood, baseline)");
-    cJSON_AddNumberToObject(m, "epidermis_um", SYNTH_EPIDERMIS_UM);
+        "three-layer Kubelka-Munk per wavelength, 400-700 nm every 10 nm: epidermis (melanin "
+        "fraction, bloodless baseline; thickness per skin type) over a papillary dermis (blood, baseline) "
+        "over a semi-infinite reticular dermis (less blood), layers added by Kubelka's formula; "
+        "plus surface_reflectance, flat in wavelength: R = rs + (1 - rs) R_body");
+    cJSON_AddNumberToObject(m, "papillary_um", PAPILLARY_UM);
+    cJSON_AddNumberToObject(m, "reticular_blood_fraction", RETICULAR_BLOOD);
     cJSON_AddNumberToObject(m, "blood_fraction_base", BLOOD_BASE);
     cJSON_AddNumberToObject(m, "blood_fraction_per_excess", BLOOD_PER_EXCESS);
     cJSON_AddStringToObject(m, "blood_excess",
-                            "dermal blood volume fraction = blood_fraction_base + excess * "
-                            "blood_fraction_per_excess (0.5: four times the baseline, a strong erythema)");
+                            "papillary dermal blood volume fraction (blood_fraction) = blood_fraction_base + "
+                            "excess * blood_fraction_per_excess (0.5: four times the baseline, a strong "
+                            "erythema); the reticular dermis keeps reticular_blood_fraction");
     cJSON_AddNumberToObject(m, "saturation", SATURATION);
+    cJSON_AddNumberToObject(m, "surface_reflectance", surface);
     cJSON_AddStringToObject(m, "camera", camera ? camera : "CIE 1931 2deg observer under D65 -> linear sRGB");
     cJSON_AddStringToObject(m, "encoding",
                             "linear RGB * exposure, sRGB transfer curve (IEC 61966-2-1), 16-bit PNG");
@@ -81,7 +95,9 @@ static void add_patch(cJSON *list, int t, int k, const patch *p, const synth_ski
     double rect[4] = {x, y, PATCH, PATCH};
     cJSON_AddItemToObject(o, "rect_px", synth_numbers(rect, 4));
     cJSON_AddNumberToObject(o, "melanin_fraction", L->melanin);
+    cJSON_AddNumberToObject(o, "epidermis_um", L->epidermis_um);
     cJSON_AddNumberToObject(o, "blood_fraction", L->blood);
+    cJSON_AddNumberToObject(o, "reticular_blood_fraction", L->reticular_blood);
     cJSON_AddNumberToObject(o, "blood_excess", p->excess);
     cJSON_AddNumberToObject(o, "saturation", L->saturation);
     cJSON_AddNumberToObject(o, "exposure", p->exposure);
@@ -123,13 +139,15 @@ skinq_status synth_spectral_skin(skinq_ctx *ctx, const skinq_synth_options *o, c
     cJSON_AddNumberToObject(truth, "width", w);
     cJSON_AddNumberToObject(truth, "height", h);
     cJSON_AddStringToObject(truth, "image", "patches.png");
-    cJSON_AddItemToObject(truth, "model", model_truth(o->camera));
+    cJSON_AddItemToObject(truth, "model", model_truth(o->camera, o->surface));
     cJSON *tl = cJSON_AddArrayToObject(truth, "types"), *list = cJSON_AddArrayToObject(truth, "patches");
     for (int t = 0; t < N_TYPES; t++) {
-        synth_skin_layers L = {types[t].melanin, BLOOD_BASE, SATURATION, 0};
+        synth_skin_layers L = {types[t].melanin, BLOOD_BASE,      SATURATION, types[t].epidermis_um,
+                               PAPILLARY_UM,     RETICULAR_BLOOD, o->surface};
         cJSON *ty = cJSON_CreateObject();
         cJSON_AddStringToObject(ty, "name", types[t].name);
         cJSON_AddNumberToObject(ty, "melanin_fraction", L.melanin);
+        cJSON_AddNumberToObject(ty, "epidermis_um", L.epidermis_um);
         cJSON_AddNumberToObject(ty, "blood_fraction", L.blood);
         cJSON_AddNumberToObject(ty, "ita_deg", synth_skin_ita(&L, NULL));
         cJSON_AddItemToArray(tl, ty);

@@ -35,16 +35,43 @@ static double km_infinite(double mua, double musp)
     return 1 + ks - sqrt(ks * ks + 2 * ks);
 }
 
+/* A layer (R1, T1) over a reflector R2 (Kubelka 1948, the adding formula above). */
+static double km_over(double R1, double T1, double R2)
+{
+    return R1 + T1 * T1 * R2 / (1 - R1 * R2);
+}
+
+/*
+ * The dermis split in two (papillary_um > 0): the papillary dermis with the superficial vascular
+ * plexus (the capillaries whose dilation is erythema) over the reticular dermis with less blood;
+ * layer thicknesses and the blood ratio of papillary dermis + upper plexus to reticular dermis
+ * (~4:1) from the seven-layer skin of Meglinski & Matcher, "Quantitative assessment of skin
+ * layers absorption and skin reflectance spectra simulation in the visible and near-infrared
+ * spectral regions", Physiol Meas 23:741 (2002). Each is a Kubelka–Munk layer, added from the
+ * bottom up with km_over().
+ * Surface: a specular fraction rs, flat in λ (the air–stratum corneum Fresnel reflection, 4–7 %
+ * of normally incident light: Anderson & Parrish, "The optics of human skin", J Invest Dermatol
+ * 77:13, 1981); the light that enters loses rs: R = rs + (1 − rs)·R_body. Cross-polarised
+ * capture removes it (rs = 0, the default).
+ */
 void synth_skin_reflectance(const synth_skin_layers *p, double refl[SKINQ_SPECTRAL_N])
 {
     double d_cm = (p->epidermis_um > 0 ? p->epidermis_um : SYNTH_EPIDERMIS_UM) * 1e-4;
     for (int i = 0; i < SKINQ_SPECTRAL_N; i++) {
         double base = skinq_spec_mua_baseline(i), musp = skinq_spec_musp(i);
+        double mua_blood = skinq_spec_mua_blood(i, p->saturation);
         double mua_epi = p->melanin * skinq_spec_mua_melanin(i) + (1 - p->melanin) * base;
-        double mua_der = p->blood * skinq_spec_mua_blood(i, p->saturation) + (1 - p->blood) * base;
-        double R1, T1, R2 = km_infinite(mua_der, musp);
+        double mua_der = p->blood * mua_blood + (1 - p->blood) * base;
+        double R1, T1, R2;
+        if (p->papillary_um > 0) {
+            double Rp, Tp, mua_ret = p->reticular_blood * mua_blood + (1 - p->reticular_blood) * base;
+            km_layer(mua_der, musp, p->papillary_um * 1e-4, &Rp, &Tp);
+            R2 = km_over(Rp, Tp, km_infinite(mua_ret, musp));
+        } else {
+            R2 = km_infinite(mua_der, musp);
+        }
         km_layer(mua_epi, musp, d_cm, &R1, &T1);
-        refl[i] = R1 + T1 * T1 * R2 / (1 - R1 * R2);
+        refl[i] = p->surface + (1 - p->surface) * km_over(R1, T1, R2);
     }
 }
 
@@ -68,7 +95,7 @@ double synth_skin_melanin_for_ita(double ita, double blood, double saturation)
 {
     double lo = 0, hi = 1; /* ITA falls monotonically as melanin rises (test_spectral) */
     for (int k = 0; k < 60; k++) {
-        synth_skin_layers p = {0.5 * (lo + hi), blood, saturation, 0};
+        synth_skin_layers p = {0.5 * (lo + hi), blood, saturation, 0, 0, 0, 0};
         if (synth_skin_ita(&p, NULL) > ita)
             lo = p.melanin;
         else

@@ -40,7 +40,8 @@ skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *opt, const c
     const skinq_synth_options *o = &own;
     if (o->width < 0 || o->height < 0 || o->width > 20000 || o->height > 20000 || !(o->px_per_mm > 0) ||
         !(o->tau_days > 0) || o->jpeg_quality < 1 || o->jpeg_quality > 100 || o->count < 0 || o->copies < 0 ||
-        o->copies > 99 || (o->copies > 0 && !o->copy_poses) || o->cycles < 0 || o->cycles > 6)
+        o->copies > 99 || (o->copies > 0 && !o->copy_poses) || o->cycles < 0 || o->cycles > 6 ||
+        !(o->surface >= 0 && o->surface <= 0.1))
         return skinq_fail(ctx, SKINQ_E_INVALID, "invalid phantom options");
     for (int k = 0; k < o->copies; k++)
         if (!isfinite(o->copy_poses[2 * k]) ||

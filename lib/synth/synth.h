@@ -124,12 +124,18 @@ skinq_status synth_photograph(skinq_ctx *ctx, const skinq_synth_options *o, cons
 #define SYNTH_EPIDERMIS_UM 80.0    /* default epidermal thickness */
 #define SYNTH_SKIN_SATURATION 0.75 /* the phantoms' dermal oxygen saturation */
 
-/** A skin's layers: epidermis (melanosome volume fraction) over a semi-infinite dermis. */
+/** A skin's layers: epidermis (melanosome volume fraction) over a dermis, either one
+ * semi-infinite layer (papillary_um = 0) or a papillary layer over a semi-infinite reticular one;
+ * optionally a spectrally flat surface reflection on top. Zeroed trailing fields: the simple skin. */
 typedef struct synth_skin_layers {
-    double melanin;      /* epidermal melanosome volume fraction, 0..1 */
-    double blood;        /* dermal blood volume fraction, 0..1 */
-    double saturation;   /* oxygen saturation of that blood, 0..1 */
-    double epidermis_um; /* epidermal thickness; 0 = SYNTH_EPIDERMIS_UM */
+    double melanin;         /* epidermal melanosome volume fraction, 0..1 */
+    double blood;           /* blood volume fraction of the (papillary) dermis, 0..1 */
+    double saturation;      /* oxygen saturation of all dermal blood, 0..1 */
+    double epidermis_um;    /* epidermal thickness; 0 = SYNTH_EPIDERMIS_UM */
+    double papillary_um;    /* papillary dermis thickness; 0 = one semi-infinite dermis with `blood` */
+    double reticular_blood; /* blood volume fraction of the reticular dermis below it (papillary_um > 0) */
+    double surface;         /* specular (Fresnel) reflectance of the surface, flat in λ; 0 = none
+                               (cross-polarised capture) */
 } synth_skin_layers;
 
 /** Diffuse reflectance on the spectral grid (two-layer Kubelka–Munk). */

@@ -17,6 +17,10 @@ expect_json_path patches.5.blood_fraction 0.04
 expect_json_path patches.13.series exposure
 expect_json_path patches.13.exposure 1.3
 expect_json_path patches.14.rect_px.1 32
+expect_json_path patches.0.epidermis_um 70
+expect_json_path patches.0.reticular_blood_fraction 0.0025
+expect_json_path model.papillary_um 200
+expect_json_path model.surface_reflectance 0
 python3 - "$T/ss/truth.json" <<'PY' && ok || bad "ITA of the skin types"
 import json, sys
 t = json.load(open(sys.argv[1]))
@@ -27,6 +31,15 @@ PY
 # the same seed or none: byte-identical
 run "$SKINQ" synth --kind spectral-skin --out "$T/ss2" --seed 9
 if cmp -s "$T/ss/patches.png" "$T/ss2/patches.png"; then ok; else bad "not deterministic"; fi
+
+# a surface reflection (no cross-polariser): other patches, recorded in the truth; out of range refused
+run "$SKINQ" synth --kind spectral-skin --out "$T/sf" --surface 0.04
+expect_rc 0 "surface"
+cp "$T/sf/truth.json" "$T/out"
+expect_json_path model.surface_reflectance 0.04
+if ! cmp -s "$T/ss/patches.png" "$T/sf/patches.png"; then ok; else bad "surface changed nothing"; fi
+run "$SKINQ" synth --kind spectral-skin --out "$T/sf2" --surface 0.5
+expect_rc 2 "surface out of range"
 
 # a camera of three boxes (blue < 500 nm, green 480-600, red > 580), every 20 nm from 380
 {

@@ -312,7 +312,8 @@ double tu_slope(const double *x, const double *y, int n, double *r2)
     return sxy / sxx;
 }
 
-skinq_image *tu_spectral_phantom(skinq_ctx *ctx, const char *name, const char *camera, cJSON **truth)
+skinq_image *tu_spectral_phantom(skinq_ctx *ctx, const char *name, const char *camera, double surface,
+                                 cJSON **truth)
 {
     char dir[1024], path[1100];
     tu_path(dir, sizeof dir, name);
@@ -320,6 +321,7 @@ skinq_image *tu_spectral_phantom(skinq_ctx *ctx, const char *name, const char *c
     skinq_synth_default_options(&o);
     o.kind = "spectral-skin";
     o.camera = camera;
+    o.surface = surface;
     assert_int_equal(skinq_synth(ctx, &o, dir), SKINQ_OK);
     snprintf(path, sizeof path, "%s/truth.json", dir);
     *truth = tu_read_json(path);

@@ -65,9 +65,10 @@ int tu_truncate_copy(const char *src, const char *dst, size_t keep);
 cJSON *tu_read_json(const char *path);
 /** Least-squares slope of y on x over n points; R² into *r2 when not NULL. */
 double tu_slope(const double *x, const double *y, int n, double *r2);
-/** `skinq synth --kind spectral-skin [--camera camera]` into tu_path(name): its truth.json into
- * *truth (cJSON_Delete it) and its 16-bit patches.png (skinq_image_free it). */
-skinq_image *tu_spectral_phantom(skinq_ctx *ctx, const char *name, const char *camera, cJSON **truth);
+/** `skinq synth --kind spectral-skin [--camera camera] [--surface surface]` into tu_path(name): its
+ * truth.json into *truth (cJSON_Delete it) and its 16-bit patches.png (skinq_image_free it). */
+skinq_image *tu_spectral_phantom(skinq_ctx *ctx, const char *name, const char *camera, double surface,
+                                 cJSON **truth);
 
 /** Size of a file in bytes, or -1. */
 long tu_file_size(const char *path);

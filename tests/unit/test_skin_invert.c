@@ -9,9 +9,25 @@
 
 #include "color/spectral.h"
 #include "color/srgb.h"
+#include "synth/synth.h"
 #include "test_util.h"
 
 /* ------------------------------------------------------------ the model itself */
+
+/* Chromaticity (ln R/G, ln B/G) of the model and its Jacobian in (m, b) by central differences
+ * through the public forward model (independent of skin_invert.c's analytic derivatives). */
+static double chroma_det(const skinq_skin_model *s, double m, double b)
+{
+    double J[2][2], h[2] = {1e-6, 1e-6};
+    for (int k = 0; k < 2; k++) {
+        double p[3], q[3];
+        skinq_skin_model_rgb(s, m + (k == 0) * h[0], b + (k == 1) * h[1], p);
+        skinq_skin_model_rgb(s, m - (k == 0) * h[0], b - (k == 1) * h[1], q);
+        J[0][k] = (log(p[0] / p[1]) - log(q[0] / q[1])) / (2 * h[k]);
+        J[1][k] = (log(p[2] / p[1]) - log(q[2] / q[1])) / (2 * h[k]);
+    }
+    return J[0][0] * J[1][1] - J[0][1] * J[1][0];
+}
 
 static void test_round_trip(void **state)
 {
@@ -21,17 +37,22 @@ static void test_round_trip(void **state)
     assert_int_equal(skinq_skin_model_new(ctx, NULL, &s), SKINQ_OK);
     double worst = 0;
     int max_iter = 0;
-    for (double m = 0.005; m <= 0.45; m += 0.0317)
+    for (double m = 0.005; m <= 0.25; m += 0.0117)
         for (double b = 0.001; b <= 0.14; b += 0.0093)
             for (double sh = 0.4; sh <= 1.3; sh += 0.45) {
                 double rgb[3];
+                if (!(chroma_det(s, m, b) > 0))
+                    continue; /* beyond the fold (test_fold) */
                 skinq_skin_model_rgb(s, m, b, rgb);
                 for (int c = 0; c < 3; c++)
                     rgb[c] *= sh;
                 skinq_skin_fit f;
                 if (rgb[2] < 0.002)
                     continue; /* darkest melanin at low shading: flagged dark, by design */
-                assert_int_equal(skinq_skin_invert(s, rgb, &f), SKINQ_SKIN_OK);
+                skinq_skin_status st = skinq_skin_invert(s, rgb, &f);
+                if (st != SKINQ_SKIN_OK)
+                    fail_msg("m %g b %g shading %g: %s (m %g b %g, det %g)", m, b, sh,
+                             skinq_skin_status_name(st), f.melanin, f.blood, chroma_det(s, m, b));
                 worst = fmax(worst, fmax(fabs(f.melanin - m), fabs(f.blood - b)));
                 worst = fmax(worst, fabs(f.shading / sh - 1));
                 max_iter = f.iterations > max_iter ? f.iterations : max_iter;
@@ -85,6 +106,54 @@ static void test_out_of_model(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* Fold analysis (lib/color/README.md): where the map (m, b) → chromaticity folds, two (m, b)
+ * give one colour. The Jacobian's determinant is > 0 from melanin 0 up to a fold m_fold(b) that
+ * falls as blood rises; the inverse answers only on that sheet and flags colours whose solution
+ * lies beyond it (outside). Printed: m_fold and the ITA there, for a few blood fractions. */
+static void test_fold(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_skin_model *s = NULL;
+    assert_int_equal(skinq_skin_model_new(ctx, NULL, &s), SKINQ_OK);
+    double fold_min = INFINITY;
+    for (double b = 0; b <= 0.15 + 1e-9; b += 0.005) {
+        double m = 0;
+        while (m < 1 && chroma_det(s, m, b) > 0)
+            m += 0.001;
+        fold_min = fmin(fold_min, m);
+        if (fmod(b + 1e-9, 0.025) < 0.004) {
+            double rgb[3], lab[3];
+            skinq_skin_model_rgb(s, m, b, rgb);
+            skinq_cc_linear_to_lab(rgb, lab);
+            printf("fold at blood %.3f: melanin %.3f, ITA %.1f deg\n", b, m,
+                   atan2(lab[0] - 50, lab[2]) * 180 / 3.14159265358979323846);
+        }
+        if (b <= 0.0101) /* at baseline blood the sheet reaches ITA < -15 deg (darker than ITA -3) */
+            assert_true(m > 0.18);
+    }
+    assert_true(fold_min > 0.12); /* every blood fraction of the range, melanin up to 0.12 */
+    /* colours beyond the fold: never answered "ok" with a solution beyond it */
+    int outside = 0, twins = 0;
+    for (double m = 0.13; m <= 0.25; m += 0.01)
+        for (double b = 0.005; b <= 0.15; b += 0.01) {
+            if (chroma_det(s, m, b) > 0)
+                continue;
+            double rgb[3];
+            skinq_skin_model_rgb(s, m, b, rgb);
+            skinq_skin_fit f;
+            skinq_skin_status st = skinq_skin_invert(s, rgb, &f);
+            outside += st != SKINQ_SKIN_OK;
+            if (st == SKINQ_SKIN_OK) { /* its twin on the sheet */
+                assert_true(chroma_det(s, f.melanin, f.blood) > 0);
+                twins++;
+            }
+        }
+    printf("beyond the fold: %d colours flagged, %d answered by their twin on the sheet\n", outside, twins);
+    skinq_skin_model_free(&s);
+    skinq_ctx_close(&ctx);
+}
+
 /* The model is one allocation: failing the next one is SKINQ_E_NOMEM with nothing left over. */
 static void test_oom(void **state)
 {
@@ -117,10 +186,10 @@ typedef struct readout {
 
 /* The phantom's patches (`skinq synth --kind spectral-skin [--camera]`), each patch's centre
  * pixel decoded from the 16-bit PNG and inverted. Returns the number of patches. */
-static int read_phantom(skinq_ctx *ctx, const char *name, const char *camera, const skinq_skin_model *s,
-                        readout *out, cJSON **truth, int *flagged)
+static int read_phantom(skinq_ctx *ctx, const char *name, const char *camera, double surface,
+                        const skinq_skin_model *s, readout *out, cJSON **truth, int *flagged)
 {
-    skinq_image *img = tu_spectral_phantom(ctx, name, camera, truth);
+    skinq_image *img = tu_spectral_phantom(ctx, name, camera, surface, truth);
     int k = 0;
     const cJSON *p;
     cJSON_ArrayForEach (p, cJSON_GetObjectItem(*truth, "patches")) {
@@ -132,9 +201,14 @@ static int read_phantom(skinq_ctx *ctx, const char *name, const char *camera, co
         for (int c = 0; c < 3; c++)
             rgb[c] = skinq_srgb_decode(px[c] / 65535.0);
         readout *r = &out[k++];
-        /* light skin with much blood reads melanin < 0 (the cross-talk below): flagged, values kept */
+        /* a flagged patch keeps its values when solved (beyond the fold or the range: the figures
+         * then show what it did); unsolved ones fail */
         skinq_skin_status st = skinq_skin_invert(s, rgb, &r->f);
-        if (st != SKINQ_SKIN_OK && !(st == SKINQ_SKIN_OUTSIDE && r->f.melanin < 0 && r->f.blood > 0))
+        if (st != SKINQ_SKIN_OK)
+            printf("patch %d (%s, %s): %s, melanin %.4f blood %.4f\n", k - 1,
+                   cJSON_GetObjectItem(p, "type")->valuestring, cJSON_GetObjectItem(p, "series")->valuestring,
+                   skinq_skin_status_name(st), r->f.melanin, r->f.blood);
+        if (isnan(r->f.melanin))
             fail_msg("patch %d (%g %g %g): %s", k - 1, rgb[0], rgb[1], rgb[2], skinq_skin_status_name(st));
         *flagged += st != SKINQ_SKIN_OK;
         r->blood_true = cJSON_GetObjectItem(p, "blood_fraction")->valuedouble;
@@ -177,9 +251,10 @@ static figures type_figures(const readout *r, int n, const char *type)
     return f;
 }
 
-/* The phantom (camera CSV or NULL for sRGB) read by a model of the same camera; the figures are
- * printed as lib/color/README.md's table and asserted against issue 20's goals. */
-static void crosstalk(const char *name, const char *camera)
+/* The phantom (camera CSV or NULL for sRGB; surface reflectance) read by a model of the same
+ * camera; the figures are printed as lib/color/README.md's table. Returns them per skin type and
+ * the slope ratio; the callers assert. */
+static double crosstalk(const char *name, const char *camera, double surface, figures f[3], int *flagged)
 {
     skinq_ctx *ctx = tu_ctx();
     skinq_camera *cam = NULL;
@@ -189,41 +264,66 @@ static void crosstalk(const char *name, const char *camera)
     assert_int_equal(skinq_skin_model_new(ctx, cam, &s), SKINQ_OK);
     readout r[64];
     cJSON *truth = NULL;
-    int flagged = 0, n = read_phantom(ctx, name, camera, s, r, &truth, &flagged);
+    *flagged = 0;
+    int n = read_phantom(ctx, name, camera, surface, s, r, &truth, flagged);
     assert_int_equal(n, 42);
-    printf("%d of 42 patches flagged (melanin < 0)\n", flagged);
-    assert_true(flagged <= 4);
     static const char *types[] = {"light", "intermediate", "dark"};
-    static const double bpm_max[3] = {0.05, 0.16, 1.3}, r2_min[3] = {0.99, 0.99, 0.98};
     double smin = 1e9, smax = -1e9;
     printf(
-        "%s: | skin type | Δmelanin/Δblood (blood rises) | Δblood/Δmelanin (melanin rises) | R² blood vs "
-        "true blood | blood read per unit true blood | exposure ×0.7…1.3: blood, melanin (%% of range) |\n",
-        name);
+        "%s (surface %.2f): %d of 42 patches flagged\n| skin type | ITA° | Δmelanin/Δblood (blood rises) | "
+        "Δblood/Δmelanin (melanin rises) | R² blood vs true blood | blood read per unit true blood | "
+        "exposure ×0.7…1.3: blood, melanin (%% of range) |\n|---|---|---|---|---|---|---|\n",
+        name, surface, *flagged);
     for (int t = 0; t < 3; t++) {
-        figures f = type_figures(r, n, types[t]);
-        smin = fmin(smin, f.blood_slope), smax = fmax(smax, f.blood_slope);
-        printf("| %s | %.4f | %.4f | %.5f | %.3f | %.3f, %.3f |\n", types[t], f.mel_per_blood,
-               f.blood_per_mel, f.r2, f.blood_slope, 100 * f.exp_blood, 100 * f.exp_mel);
-        /* what the model reaches (issue 20's goals in brackets; README "the inverted spectral
-         * model" says why the first three are missed: the phantom's epidermis scatters) */
-        assert_true(fabs(f.mel_per_blood) <= 1.4);             /* [≤ 0.05] not met */
-        assert_true(fabs(f.blood_per_mel) <= bpm_max[t]);      /* [≤ 0.05] met on light skin */
-        assert_true(f.r2 >= r2_min[t]);                        /* [≥ 0.99] met but on dark skin */
-        assert_true(f.exp_blood <= 0.01 && f.exp_mel <= 0.01); /* [≤ 1 %] met */
+        f[t] = type_figures(r, n, types[t]);
+        smin = fmin(smin, f[t].blood_slope), smax = fmax(smax, f[t].blood_slope);
+        double ita = NAN;
+        const cJSON *ty;
+        cJSON_ArrayForEach (ty, cJSON_GetObjectItem(truth, "types"))
+            if (!strcmp(cJSON_GetObjectItem(ty, "name")->valuestring, types[t]))
+                ita = cJSON_GetObjectItem(ty, "ita_deg")->valuedouble;
+        printf("| %s | %.1f | %.3f | %.3f | %.4f | %.3f | %.2f, %.2f |\n", types[t], ita, f[t].mel_per_blood,
+               f[t].blood_per_mel, f[t].r2, f[t].blood_slope, 100 * f[t].exp_blood, 100 * f[t].exp_mel);
     }
-    printf("slope ratio across skin types (max/min): %.4f\n", smax / smin);
-    assert_true(smax / smin <= 1.3); /* [≤ 1.10] not met */
+    printf("slope ratio across skin types (max/min): %.3f\n", smax / smin);
     cJSON_Delete(truth);
     skinq_skin_model_free(&s);
     skinq_camera_free(&cam);
     skinq_ctx_close(&ctx);
+    return smax / smin;
+}
+
+/* Issue 20's goals on one phantom's figures: asserted as goals where the model reaches them, as
+ * the reached value (the goal in brackets) where it does not; lib/color/README.md "the inverted
+ * spectral model" gives the measured figures and why the rest are missed. mpb_max: the reached
+ * |Δmelanin/Δblood|; ratio_max: the reached slope ratio (≤ 1.10 is the goal). */
+static void assert_goals(const figures f[3], double ratio, double mpb_max, double ratio_max)
+{
+    for (int t = 0; t < 3; t++) {
+        assert_true(fabs(f[t].mel_per_blood) <= mpb_max);            /* [≤ 0.05] not met: 0.15-0.30 */
+        assert_true(f[t].exp_blood <= 0.01 && f[t].exp_mel <= 0.01); /* goal ≤ 1 %: met */
+        assert_true(f[t].blood_slope > 0.5);
+    }
+    assert_true(fabs(f[0].blood_per_mel) <= 0.05 && fabs(f[1].blood_per_mel) <= 0.05); /* goal: met */
+    assert_true(fabs(f[2].blood_per_mel) <= 0.7);    /* [≤ 0.05] not met on dark skin: ~0.62 */
+    assert_true(f[2].r2 >= 0.99);                    /* goal: met on dark skin */
+    assert_true(f[0].r2 >= 0.98 && f[1].r2 >= 0.98); /* [≥ 0.99] not met: 0.982-0.989 */
+    assert_true(ratio <= ratio_max);
 }
 
 static void test_phantom_srgb(void **state)
 {
     (void)state;
-    crosstalk("spectral-skin", NULL);
+    figures f[3];
+    int flagged;
+    double ratio = crosstalk("spectral-skin", NULL, 0, f, &flagged);
+    assert_int_equal(flagged, 0);
+    assert_goals(f, ratio, 0.35, 1.10); /* slopes within 10 %: met with sRGB */
+    /* with a 4 % specular surface (no cross-polariser): printed for the README, not a goal */
+    ratio = crosstalk("spectral-skin-surface", NULL, 0.04, f, &flagged);
+    assert_int_equal(flagged, 0);
+    for (int t = 0; t < 3; t++)
+        assert_true(f[t].exp_blood <= 0.01 && f[t].exp_mel <= 0.01);
 }
 
 /* A camera unlike the CIE observer: Gaussian channels peaking at 600, 535 and 455 nm (40, 35,
@@ -239,7 +339,76 @@ static void test_phantom_camera(void **state)
     }
     tu_path(path, sizeof path, "shifted.csv");
     assert_int_equal(tu_write_bytes(path, text, strlen(text)), 0);
-    crosstalk("spectral-skin-camera", path);
+    figures f[3];
+    int flagged;
+    double ratio = crosstalk("spectral-skin-camera", path, 0, f, &flagged);
+    assert_int_equal(flagged, 0);
+    assert_goals(f, ratio, 0.30, 1.15); /* [slopes within 10 %] not met with this camera: 1.12 */
+}
+
+/* Which of the phantom's extra physics costs which figure (lib/color/README.md "Not met, and
+ * why"): the phantom's colours without quantisation (synth_skin_rgb), each feature switched to
+ * the model's value in turn. The phantom's values, from lib/synth/spectral.c: melanin
+ * 0.02/0.06/0.15 at 70/85/95 µm, papillary dermis 200 µm with 0.01 + 0.06·excess over a reticular
+ * dermis with 0.0025, saturation 0.75. With all three at the model's values the inverse is exact
+ * (the figures are the model's own, which makes the rest a measure of the phantom's extra physics). */
+static void test_causes(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_skin_model *s = NULL;
+    assert_int_equal(skinq_skin_model_new(ctx, NULL, &s), SKINQ_OK);
+    static const double mel[3] = {0.02, 0.06, 0.15}, epi[3] = {70, 85, 95},
+                        scale[5] = {0.8, 0.9, 1, 1.1, 1.2};
+    static const struct {
+        const char *name;
+        int split, thick, sat;
+    } cfg[] = {{"the phantom", 1, 1, 1},          {"one dermis", 0, 1, 1},
+               {"only the split", 1, 0, 0},       {"only the thickness", 0, 1, 0},
+               {"only saturation 0.75", 0, 0, 1}, {"all at the model's values", 0, 0, 0}};
+    printf("| phantom | light: dmel/dblood, dblood/dmel, R2 | intermediate | dark |\n|---|---|---|---|\n");
+    for (size_t c = 0; c < sizeof cfg / sizeof cfg[0]; c++) {
+        figures f[3];
+        printf("| %s |", cfg[c].name);
+        for (int t = 0; t < 3; t++) {
+            double bt[6], bb[6], bm[6], mm[5], mb[5];
+            for (int k = 0; k < 11; k++) {
+                double excess = k < 6 ? 0.1 * k : 0;
+                synth_skin_layers L = {mel[t] * (k < 6 ? 1 : scale[k - 6]),
+                                       0.01 + 0.06 * excess,
+                                       cfg[c].sat ? 0.75 : 0.70,
+                                       cfg[c].thick ? epi[t] : 80,
+                                       cfg[c].split ? 200 : 0,
+                                       0.0025,
+                                       0};
+                double rgb[3];
+                skinq_skin_fit fit;
+                synth_skin_rgb(NULL, &L, rgb);
+                skinq_skin_invert(s, rgb, &fit);
+                if (k < 6)
+                    bt[k] = L.blood, bb[k] = fit.blood, bm[k] = fit.melanin;
+                else
+                    mm[k - 6] = fit.melanin, mb[k - 6] = fit.blood;
+            }
+            f[t].mel_per_blood = tu_slope(bb, bm, 6, NULL);
+            f[t].blood_per_mel = tu_slope(mm, mb, 5, NULL);
+            tu_slope(bt, bb, 6, &f[t].r2);
+            printf(" %.3f, %.3f, %.4f |", f[t].mel_per_blood, f[t].blood_per_mel, f[t].r2);
+        }
+        printf("\n");
+        if (!cfg[c].split && !cfg[c].thick && !cfg[c].sat) /* the model's own skin: exact */
+            for (int t = 0; t < 3; t++)
+                assert_true(fabs(f[t].mel_per_blood) < 1e-6 && fabs(f[t].blood_per_mel) < 1e-6 &&
+                            f[t].r2 > 1 - 1e-9);
+        if (!cfg[c].split && cfg[c].thick && cfg[c].sat) /* one dermis: light skin near the goals */
+            assert_true(fabs(f[0].mel_per_blood) < 0.1 && f[0].r2 > 0.999 && f[1].r2 > 0.999);
+        if (cfg[c].split && !cfg[c].thick) /* the split alone: melanin follows blood, R² < 0.99 */
+            assert_true(f[0].mel_per_blood > 0.1 && f[0].r2 < 0.99);
+        if (!cfg[c].split && cfg[c].thick && !cfg[c].sat) /* thickness alone: dark skin's leak */
+            assert_true(f[2].blood_per_mel > 0.5);
+    }
+    skinq_skin_model_free(&s);
+    skinq_ctx_close(&ctx);
 }
 
 /* The per-colour cost (the colour pass inverts each distinct colour once). */
@@ -256,8 +425,9 @@ static void test_cost(void **state)
     enum { N = 20000 };
     uint64_t rng = tu_seed();
     double(*rgb)[3] = malloc(N * sizeof *rgb), sum = 0;
+    long steps = 0;
     for (int k = 0; k < N; k++) { /* skin colours: random melanin, blood, shading */
-        skinq_skin_model_rgb(s, 0.01 + 0.3 * tu_uniform(&rng), 0.005 + 0.08 * tu_uniform(&rng), rgb[k]);
+        skinq_skin_model_rgb(s, 0.01 + 0.11 * tu_uniform(&rng), 0.005 + 0.08 * tu_uniform(&rng), rgb[k]);
         double sh = 0.5 + 0.5 * tu_uniform(&rng);
         for (int c = 0; c < 3; c++)
             rgb[k][c] *= sh;
@@ -267,11 +437,13 @@ static void test_cost(void **state)
         skinq_skin_fit f;
         if (skinq_skin_invert(s, rgb[k], &f) == SKINQ_SKIN_OK)
             sum += f.blood;
+        steps += f.iterations;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ns = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / N;
-    printf("model build %.1f ms; %.0f ns per colour (%d skin colours; checksum %.3f)\n", build_ms, ns, N,
-           sum);
+    printf("model build %.1f ms; %.0f ns per colour, %.1f Newton evaluations on average (%d skin colours; "
+           "checksum %.3f)\n",
+           build_ms, ns, (double)steps / N, N, sum);
     assert_true(isfinite(sum));
     free(rgb);
     skinq_skin_model_free(&s);
@@ -281,12 +453,10 @@ static void test_cost(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_out_of_model),
-        cmocka_unit_test(test_oom),
-        cmocka_unit_test(test_phantom_srgb),
-        cmocka_unit_test(test_phantom_camera),
-        cmocka_unit_test(test_cost),
+        cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_out_of_model),
+        cmocka_unit_test(test_fold),         cmocka_unit_test(test_oom),
+        cmocka_unit_test(test_phantom_srgb), cmocka_unit_test(test_phantom_camera),
+        cmocka_unit_test(test_causes),       cmocka_unit_test(test_cost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
