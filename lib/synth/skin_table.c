@@ -20,7 +20,10 @@ static void build(void)
         for (int j = 0; j < NB; j++) {
             synth_skin_layers L = {.melanin = SYNTH_TABLE_MEL_MAX * i / (NM - 1),
                                    .blood = SYNTH_TABLE_BLOOD_MAX * j / (NB - 1),
-                                   .saturation = SYNTH_SKIN_SATURATION};
+                                   .saturation = SYNTH_SKIN_SATURATION,
+                                   .epidermis_um = SYNTH_SCENE_EPIDERMIS_UM,
+                                   .papillary_um = SYNTH_PAPILLARY_UM,
+                                   .reticular_blood = SYNTH_RETICULAR_BLOOD};
             synth_skin_rgb(NULL, &L, table[i][j]);
         }
 }

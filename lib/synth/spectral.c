@@ -34,8 +34,8 @@ static const double exposures[] = {0.7, 0.85, 1.15, 1.3};
  * RETICULAR_BLOOD, a quarter of the papillary baseline (their ratio, spectral_skin.c); erythema's
  * excess blood is all papillary. */
 #define BLOOD_BASE 0.01
-#define PAPILLARY_UM 200.0
-#define RETICULAR_BLOOD 0.0025
+#define PAPILLARY_UM SYNTH_PAPILLARY_UM
+#define RETICULAR_BLOOD SYNTH_RETICULAR_BLOOD
 #define BLOOD_PER_EXCESS 0.06
 #define SATURATION 0.75
 
