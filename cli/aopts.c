@@ -7,7 +7,13 @@
 #include <math.h>
 #include <stdlib.h>
 
-cli_aopts g_aopts = {NULL, NULL, NULL, NULL, NULL, 0, NAN, 1.0, 5.0};
+cli_aopts g_aopts = {NULL, NULL, NULL, NULL, NULL, NULL, 0, NAN, 1.0, 5.0};
+static skinq_camera *g_camera; /* --camera, loaded once, borrowed by the options */
+
+static void camera_release(void)
+{
+    skinq_camera_free(&g_camera);
+}
 cli_copts g_copts = {NULL, 0, 1024};
 
 static int parse_rect(const cli_command *cmd, const char *opt, const char *s, skinq_rect *r)
@@ -49,6 +55,13 @@ int cli_aopts_setup(const cli_command *cmd, skinq_ctx *ctx, skinq_analysis_optio
         o->roi.kind = SKINQ_ROI_AUTO_SKIN;
         skinq_skin_mode_parse(a->auto_skin, &o->roi.skin_mode); /* one of them: cli_parse checked */
     }
+    if (a->camera && ctx && !g_camera) {
+        skinq_status st = skinq_camera_load(ctx, a->camera, &g_camera);
+        if (st != SKINQ_OK)
+            return cli_fail(ctx, st);
+        atexit(camera_release);
+    }
+    co->camera = g_camera;
     if (a->mask && ctx) {
         skinq_status st = skinq_mask_load(ctx, a->mask, mask);
         if (st != SKINQ_OK)
@@ -86,6 +99,11 @@ cJSON *cli_aopts_json(const skinq_analysis_options *o)
     if (c->has_white) {
         add_rect(j, "white", c->white);
         cJSON_AddNumberToObject(j, "white_reflectance", c->white_reflectance);
+    }
+    if (c->camera && g_aopts.camera) {
+        char *abs = realpath(g_aopts.camera, NULL);
+        cJSON_AddStringToObject(j, "camera", abs ? abs : g_aopts.camera);
+        free(abs);
     }
     if (o->px_per_mm > 0)
         cJSON_AddNumberToObject(j, "px_per_mm", o->px_per_mm);

@@ -10,6 +10,7 @@
 typedef struct cli_aopts {
     const char *roi, *mask, *ref, *white;
     const char *auto_skin; /* NULL, or the mode: "auto", "face" or "limb" */
+    const char *camera;    /* NULL, or a camera's sensitivities CSV (the skin model's) */
     int no_texture;
     double px_per_mm, white_reflectance, red_threshold;
 } cli_aopts;
@@ -36,6 +37,9 @@ extern cli_aopts g_aopts;
          CLI_GT(0)},                                                                                         \
         {"red-threshold",        0,   OPT_DOUBLE,                                                            \
          &g_aopts.red_threshold, "A", "a* units above the reference median for red area (default 5)"},       \
+        {"camera",        0,        OPT_STRING,                                                              \
+         &g_aopts.camera, "C.csv", "the image is this camera's white-balanced RGB (CSV wavelength_nm,r,g,b): "\
+         "hemoglobin and melanin through its sensitivities (default: an sRGB photo)"},                       \
     {                                                                                                        \
         "no-texture", 0, OPT_FLAG, &g_aopts.no_texture, NULL, "colour metrics only"                          \
     }
@@ -68,7 +72,7 @@ int cli_compare_setup(const cli_command *cmd, skinq_ctx **ctx, skinq_analysis_op
 
 /**
  * Check the options and fill `o` (loading --mask into *mask, which the caller frees; the mask
- * is only loaded when ctx is not NULL). @return -1 to go on, else the exit code (a usage error
+ * is only loaded when ctx is not NULL; so is --camera, kept until the process exits). @return -1 to go on, else the exit code (a usage error
  * or load error has been printed).
  */
 int cli_aopts_setup(const cli_command *cmd, skinq_ctx *ctx, skinq_analysis_options *o, skinq_mask **mask);

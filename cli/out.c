@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aopts.h"
 #include "cli.h"
 
 int out_dir_ready(const char *dir)
@@ -381,8 +382,14 @@ cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *
     }
     cJSON *sm = cJSON_AddObjectToObject(fo, "skin_model"); /* what color.hemoglobin and .melanin invert */
     cJSON_AddStringToObject(sm, "formula", skinq_skin_model_formula());
-    cJSON_AddStringToObject(sm, "sensitivities",
-                            "CIE 1931 2-degree observer under D65 -> linear sRGB (IEC 61966-2-1)");
+    if (co->camera && g_aopts.camera) {
+        char what[4200];
+        snprintf(what, sizeof what, "camera sensitivities from %s, white-balanced under D65", g_aopts.camera);
+        cJSON_AddStringToObject(sm, "sensitivities", what);
+    } else {
+        cJSON_AddStringToObject(sm, "sensitivities",
+                                "CIE 1931 2-degree observer under D65 -> linear sRGB (IEC 61966-2-1)");
+    }
     cJSON_AddStringToObject(sm, "oxygenation",
                             "not identifiable: with shading free, three channels give two chromaticities for "
                             "two unknowns; saturation fixed at the model's value");

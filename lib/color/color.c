@@ -588,6 +588,7 @@ skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const s
     skinq_color_ref R = {0};
     if ((st = white_phase(ctx, img, alpha, opt, &I)) != SKINQ_OK ||
         (st = skinq_color_params_init(ctx, &p, img, I.white_gains)) != SKINQ_OK ||
+        (opt->camera && !(p.skin = skinq_color_skin_table(ctx, opt->camera)) && (st = SKINQ_E_NOMEM)) ||
         (st = skinq_color_accs_new(ctx, &A, skinq_ctx_threads(ctx))) != SKINQ_OK)
         goto done;
     if (dir &&

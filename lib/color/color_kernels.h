@@ -85,26 +85,37 @@ enum {
 struct skinq_color_dsp;
 
 /**
- * The inverted spectral skin model as a table (skin_table.c): (melanin, blood) at the nodes of a
- * grid over u = log10(R/G), v = log10(B/G); node (x, y) is u = u0 + x/su, v = v0 + y/sv. NaN
- * nodes (always the border ring) are out of the model. Lookup, in this order (the kernels'):
+ * The inverted spectral skin model as a table (skin_table.c): (melanin, blood, G) at the nodes of
+ * a grid over u = log10(R/G), v = log10(B/G), G the model's linear green at shading 1; node
+ * (x, y) is u = u0 + x/su, v = v0 + y/sv. NaN nodes (always the border ring) are out of the
+ * model. Lookup, in this order (the kernels'):
  *   x = (u − u0)·su, y = (v − v0)·sv, each clamped to [0, SKINQ_SKIN_TAB_XMAX] (max, then min);
- *   xi = trunc(x), fx = x − xi (y alike); i = yi·2N + xi·2 (exact in float);
- *   value = (q[i]·(1 − fx) + q[i+2]·fx)·(1 − fy) + (q[i+2N]·(1 − fx) + q[i+2N+2]·fx)·fy
- * (q the flat table, melanin at +0, blood at +1); then NaN when a linear channel < SKINQ_SKIN_DARK
- * (its chromaticity is quantisation noise: skin_invert.c's DARK_MIN).
+ *   xi = trunc(x), fx = x − xi (y alike); i = yi·3N + xi·3 (exact in float);
+ *   value_k = (q[i+k]·(1 − fx) + q[i+3+k]·fx)·(1 − fy) + (q[i+3N+k]·(1 − fx) + q[i+3N+3+k]·fx)·fy
+ * (q the flat table, k = 0 melanin, 1 blood); then NaN when a linear channel is under
+ * SKINQ_SKIN_DARK (its chromaticity is quantisation noise: skin_invert.c's DARK_MIN) or when the
+ * shading g/G (G = q[i+2], the cell's first node's: no interpolation for a coarse bound) is outside [SKINQ_SKIN_SHADING_MIN, SKINQ_SKIN_SHADING_MAX]: darker than lit skin
+ * of that colour (black hair, pupils: their chromaticity is pale skin's at a few % shading), or
+ * brighter than any exposure of it.
  */
 #define SKINQ_SKIN_TAB_N 160
 #define SKINQ_SKIN_TAB_XMAX ((float)(SKINQ_SKIN_TAB_N - 1) - 0.0009765625f)
 #define SKINQ_SKIN_DARK 0.002f
+#define SKINQ_SKIN_SHADING_MIN 0.05f
+#define SKINQ_SKIN_SHADING_MAX 3.0f
 typedef struct skinq_skin_table {
     float u0, v0, su, sv;
-    float tab[SKINQ_SKIN_TAB_N][SKINQ_SKIN_TAB_N][2];
+    float tab[SKINQ_SKIN_TAB_N][SKINQ_SKIN_TAB_N][3];
 } skinq_skin_table;
 
-/** The table of the default model (CIE 1931 + D65 → sRGB), built on ctx's first use (~50 ms) and
- *  kept until it closes; NULL when it could not be built (recorded in ctx). */
-const skinq_skin_table *skinq_color_skin_table(skinq_ctx *ctx);
+/** The table of the model for camera `cam`: NULL (CIE 1931 + D65 → sRGB) is built with the
+ *  library; a camera's on ctx's first use of it (~0.25 s), kept until ctx closes (one camera at a
+ *  time). NULL when it could not be built (recorded in ctx). */
+const skinq_skin_table *skinq_color_skin_table(skinq_ctx *ctx, const skinq_camera *cam);
+/** Build a table (skinq_free it): what skinq_color_skin_table() and tools/gen_skin_table.c use. */
+skinq_status skinq_color_skin_table_build(skinq_ctx *ctx, const skinq_camera *cam, skinq_skin_table **out);
+/** sRGB's table, generated at build time (build/skin_table_srgb.c); NULL in the generator itself. */
+extern const skinq_skin_table *const skinq_skin_table_srgb;
 
 typedef struct skinq_color_params {
     const struct skinq_color_dsp *dsp; /**< the context's colour kernel table (skinq_color_params_init) */
@@ -217,8 +228,8 @@ static inline float skinq_bin_f(float v, float lo, float scale)
 }
 
 /* Melanin and blood from the table (see skinq_skin_table): linear r, g, b and their densities. */
-static inline void skinq_skin_lookup(const skinq_skin_table *t, float r, float g, float b, float odr,
-                                     float odg, float odb, float *mel, float *blood)
+static inline void skinq_skin_lookup(const skinq_skin_table *t, float r, float g, float b, float odr, float odg,
+                                     float odb, float *mel, float *blood)
 {
     const float xmax = SKINQ_SKIN_TAB_XMAX;
     float x = ((odg - odr) - t->u0) * t->su, y = ((odg - odb) - t->v0) * t->sv;
@@ -228,13 +239,16 @@ static inline void skinq_skin_lookup(const skinq_skin_table *t, float r, float g
     y = y < xmax ? y : xmax;
     float xi = (float)(int32_t)x, yi = (float)(int32_t)y, fx = x - xi, fy = y - yi;
     float gx = 1.0f - fx, gy = 1.0f - fy;
-    const float *q = &t->tab[0][0][0] + (int32_t)(yi * (float)(2 * SKINQ_SKIN_TAB_N) + xi * 2.0f);
-    const int row = 2 * SKINQ_SKIN_TAB_N;
-    float m = (q[0] * gx + q[2] * fx) * gy + (q[row] * gx + q[row + 2] * fx) * fy;
-    float h = (q[1] * gx + q[3] * fx) * gy + (q[row + 1] * gx + q[row + 3] * fx) * fy;
-    int dark = r < SKINQ_SKIN_DARK || g < SKINQ_SKIN_DARK || b < SKINQ_SKIN_DARK;
-    *mel = dark ? NAN : m;
-    *blood = dark ? NAN : h;
+    const float *q = &t->tab[0][0][0] + (int32_t)(yi * (float)(3 * SKINQ_SKIN_TAB_N) + xi * 3.0f);
+    const int row = 3 * SKINQ_SKIN_TAB_N;
+    float v[2];
+    for (int k = 0; k < 2; k++)
+        v[k] = (q[k] * gx + q[3 + k] * fx) * gy + (q[row + k] * gx + q[row + 3 + k] * fx) * fy;
+    float shading = g / q[2]; /* the cell's first node's G: within ~1 %, the bounds are coarse */
+    int out = r < SKINQ_SKIN_DARK || g < SKINQ_SKIN_DARK || b < SKINQ_SKIN_DARK ||
+              !(shading >= SKINQ_SKIN_SHADING_MIN && shading <= SKINQ_SKIN_SHADING_MAX);
+    *mel = out ? NAN : v[0];
+    *blood = out ? NAN : v[1];
 }
 
 /* Metrics that can be NaN (out of the skin model) count only where they are not. */

@@ -114,6 +114,8 @@ skinq_status skinq_color_stream_finish(skinq_ctx *ctx, skinq_color_stream *s, sk
     skinq_color_params p;
     if (st == SKINQ_OK)
         st = skinq_color_params_init(ctx, &p, &shape, gains);
+    if (st == SKINQ_OK && s->o.camera && !(p.skin = skinq_color_skin_table(ctx, s->o.camera)))
+        st = SKINQ_E_NOMEM;
     skinq_color_accs A = {0};
     uint32_t **bins = NULL;
     if (st == SKINQ_OK)

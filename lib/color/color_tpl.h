@@ -44,7 +44,7 @@ static inline vf color_atan2(vf y, vf x)
     return r;
 }
 
-/* skinq_skin_lookup() lane-wise: eight gathers (two values at four corners). */
+/* skinq_skin_lookup() lane-wise: nine gathers (two values at four corners, G at one). */
 static inline void color_skin_lookup(const skinq_skin_table *t, vf r, vf g, vf b, vf odr, vf odg, vf odb,
                                      vf *mel, vf *blood)
 {
@@ -56,19 +56,21 @@ static inline void color_skin_lookup(const skinq_skin_table *t, vf r, vf g, vf b
     vf xi = vf_from_vi(vi_from_vf_trunc(x)), yi = vf_from_vi(vi_from_vf_trunc(y));
     vf fx = vf_sub(x, xi), fy = vf_sub(y, yi), gx = vf_sub(one, fx), gy = vf_sub(one, fy);
     vi i = vi_from_vf_trunc(
-        vf_add(vf_mul(yi, vf_set1((float)(2 * SKINQ_SKIN_TAB_N))), vf_mul(xi, vf_set1(2.0f))));
+        vf_add(vf_mul(yi, vf_set1((float)(3 * SKINQ_SKIN_TAB_N))), vf_mul(xi, vf_set1(3.0f))));
     const float *q = &t->tab[0][0][0];
-    const int row = 2 * SKINQ_SKIN_TAB_N;
-    vf m =
-        vf_add(vf_mul(vf_add(vf_mul(vf_gather(q, i), gx), vf_mul(vf_gather(q + 2, i), fx)), gy),
-               vf_mul(vf_add(vf_mul(vf_gather(q + row, i), gx), vf_mul(vf_gather(q + row + 2, i), fx)), fy));
-    vf h = vf_add(
-        vf_mul(vf_add(vf_mul(vf_gather(q + 1, i), gx), vf_mul(vf_gather(q + 3, i), fx)), gy),
-        vf_mul(vf_add(vf_mul(vf_gather(q + row + 1, i), gx), vf_mul(vf_gather(q + row + 3, i), fx)), fy));
+    const int row = 3 * SKINQ_SKIN_TAB_N;
+    vf v[2];
+    for (int k = 0; k < 2; k++)
+        v[k] = vf_add(vf_mul(vf_add(vf_mul(vf_gather(q + k, i), gx), vf_mul(vf_gather(q + 3 + k, i), fx)), gy),
+                      vf_mul(vf_add(vf_mul(vf_gather(q + row + k, i), gx), vf_mul(vf_gather(q + row + 3 + k, i), fx)),
+                             fy));
+    vf shading = vf_div(g, vf_gather(q + 2, i));
     const vf dmin = vf_set1(SKINQ_SKIN_DARK), nan = vf_set1(NAN);
     vf dark = vf_or(vf_or(vf_lt(r, dmin), vf_lt(g, dmin)), vf_lt(b, dmin));
-    *mel = vf_blend(m, nan, dark);
-    *blood = vf_blend(h, nan, dark);
+    vf lit = vf_and(vf_ge(shading, vf_set1(SKINQ_SKIN_SHADING_MIN)), vf_le(shading, vf_set1(SKINQ_SKIN_SHADING_MAX)));
+    vf out = vf_or(dark, vf_andnot(lit, vf_eq(zero, zero)));
+    *mel = vf_blend(v[0], nan, out);
+    *blood = vf_blend(v[1], nan, out);
 }
 
 /* The metrics of VW pixels given their codes; returns the validity mask (all-ones lanes). */

@@ -59,7 +59,7 @@ skinq_status skinq_color_params_init(skinq_ctx *ctx, skinq_color_params *p, cons
         p->gain[c] = (float)g;
         p->od_offset[c] = (float)-log10(g);
     }
-    p->skin = skinq_color_skin_table(ctx);
+    p->skin = skinq_color_skin_table(ctx, NULL);
     if (!p->skin)
         return SKINQ_E_NOMEM;
     for (int m = 0; m < SKINQ_CM_COUNT; m++) {

@@ -24,7 +24,7 @@ typedef struct skinq_ctx_cache {
 
 /* Constant tables a part builds through the context's allocator on first use and keeps until the
  * context closes (unlike scratch, never dropped: parameters borrow them). */
-enum { SKINQ_TABLE_SRGB16, SKINQ_TABLE_SKIN, SKINQ_TABLE_COUNT };
+enum { SKINQ_TABLE_SRGB16, SKINQ_TABLE_SKIN, SKINQ_TABLE_SKIN_CAMERA, SKINQ_TABLE_COUNT };
 
 struct skinq_ctx {
     skinq_allocator alloc;

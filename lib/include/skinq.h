@@ -612,6 +612,9 @@ typedef struct skinq_maps_options {
 } skinq_maps_options;
 
 /** Options of skinq_color_analyze(): colour-only settings; fill with skinq_color_default_options() first. */
+/** A camera's spectral sensitivities, opaque; from skinq_camera_load(), freed by skinq_camera_free(). */
+typedef struct skinq_camera skinq_camera;
+
 typedef struct skinq_color_options {
     int has_ref; /**< 1: `ref` is untreated reference skin; every metric gets delta_ref */
     skinq_rect ref;
@@ -620,7 +623,11 @@ typedef struct skinq_color_options {
     /** reflectance the patch is normalised to (default 1: the patch reads white) */
     double white_reflectance;
     double red_threshold; /**< a* units above the reference median for red_area_* (default 5) */
-    uint64_t reserved[4]; /**< zero: room to grow inside skinq_analysis_options */
+    /** the spectral sensitivities behind the image's linear RGB, for hemoglobin and melanin (the
+     *  skin model is inverted through them): NULL = an sRGB photo (CIE 1931 + D65 → sRGB); a
+     *  camera's own (skinq_camera_load()) for white-balanced camera RGB. Borrowed. */
+    const skinq_camera *camera;
+    uint64_t reserved[3]; /**< zero: room to grow inside skinq_analysis_options */
 } skinq_color_options;
 
 /** Defaults: no ref, no white, white_reflectance 1, red_threshold 5. */
@@ -768,8 +775,8 @@ void skinq_color_od_vectors(double melanin[3], double hemoglobin[3]);
 #define SKINQ_SPECTRAL_START_NM 400
 #define SKINQ_SPECTRAL_STEP_NM 10
 
-/** A camera's spectral sensitivities, opaque; from skinq_camera_load(), freed by skinq_camera_free(). */
-typedef struct skinq_camera skinq_camera;
+/* skinq_camera (declared with the colour options): a camera's spectral sensitivities, opaque; from
+ * skinq_camera_load(), freed by skinq_camera_free(). */
 
 /**
  * Load a camera's spectral sensitivities from a CSV file: lines `wavelength_nm,r,g,b` (a header

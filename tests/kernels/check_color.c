@@ -54,14 +54,21 @@ static int ref_skin_lookup(const skinq_skin_table *t, const uint8_t *c, double x
     fx = fx < 0 ? 0 : fx > xmax ? xmax : fx;
     fy = fy < 0 ? 0 : fy > xmax ? xmax : fy;
     int xi = (int)fx, yi = (int)fy;
-    double ax = fx - xi, ay = fy - yi;
+    double ax = fx - xi, ay = fy - yi, v[3];
+    v[2] = t->tab[yi][xi][2];
     for (int k = 0; k < 2; k++) {
         const float *q = &t->tab[yi][xi][k];
-        const int row = 2 * SKINQ_SKIN_TAB_N;
-        x[k] = (q[0] * (1 - ax) + q[2] * ax) * (1 - ay) + (q[row] * (1 - ax) + q[row + 2] * ax) * ay;
-        if (lin[0] < SKINQ_SKIN_DARK || lin[1] < SKINQ_SKIN_DARK || lin[2] < SKINQ_SKIN_DARK)
-            x[k] = NAN;
+        const int row = 3 * SKINQ_SKIN_TAB_N;
+        v[k] = (q[0] * (1 - ax) + q[3] * ax) * (1 - ay) + (q[row] * (1 - ax) + q[row + 3] * ax) * ay;
     }
+    double shading = lin[1] / v[2];
+    int out = lin[0] < SKINQ_SKIN_DARK || lin[1] < SKINQ_SKIN_DARK || lin[2] < SKINQ_SKIN_DARK ||
+              !(shading >= SKINQ_SKIN_SHADING_MIN && shading <= SKINQ_SKIN_SHADING_MAX);
+    x[0] = out ? NAN : v[0];
+    x[1] = out ? NAN : v[1];
+    /* near a shading bound float and double may decide differently too */
+    if (fabs(shading / SKINQ_SKIN_SHADING_MIN - 1) < 1e-5 || fabs(shading / SKINQ_SKIN_SHADING_MAX - 1) < 1e-5)
+        return 1;
     return fmin(ax, 1 - ax) < 1e-3 || fmin(ay, 1 - ay) < 1e-3;
 }
 

