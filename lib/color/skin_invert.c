@@ -1,9 +1,10 @@
 /* skin_invert.c -- melanin, blood and shading from a linear RGB colour by inverting a spectral
  * skin model (lib/color/README.md "The inverted spectral model"): the two-layer Kubelka–Munk skin
- * a reflectance-spectroscopy paper would invert. lib/synth's phantom has more physics than this
- * (a papillary dermis over a reticular one, epidermal thickness per skin type, saturation 0.75,
- * optionally a surface reflection), so the phantom tests what a skin unlike the model does to it,
- * not the model against itself. */
+ * a reflectance-spectroscopy paper would invert (semi-infinite dermis, the default, chosen by its
+ * worst case over phantom structures against a papillary-dermis variant that lives here too). lib/synth's
+ * phantom has more physics than this (a papillary dermis over a reticular one, epidermal thickness per skin
+ * type, saturation 0.75, optionally a surface reflection), so the phantom tests what a skin unlike the model
+ * does to it, not the model against itself. */
 #include <math.h>
 #include <string.h>
 
@@ -42,9 +43,27 @@
  * SHADING_MAX: 1.5. After white balance a Lambertian surface facing the light that whitened the
  *   photo reflects at most its albedo (shading 1); 1.5 allows exposure 50 % above that.
  * DARK_MIN: 0.002 linear (8-bit code ≈ 6): one code of quantisation there moves ln R/G by > 15 %.
+ *
+ * The dermis has two variants (skinq_dermis, spectral.h); skinq_skin_model_new() builds
+ * SKINQ_DERMIS_DEFAULT, the semi-infinite one above. The papillary variant replaces R∞ by a
+ * papillary dermis of fixed thickness holding b over a semi-infinite reticular dermis with a fixed
+ * blood fraction: R2 = Rp + Tp²·Rr/(1 − Rp·Rr) (Rp, Tp of a finite layer as the epidermis's).
+ * It was measured against the default on three phantom dermis structures and lost on the worst
+ * case (lib/color/README.md "Choosing the dermis by robustness"); test_skin_invert builds it.
+ * PAP_CM: 180 µm, Meglinski & Matcher's papillary dermis (100 µm) plus upper blood net dermis
+ *   (80 µm) (Physiol Meas 23:741, 2002), the layers the superficial plexus lies in.
+ * RET_BLOOD: 0.002, the reticular dermis's blood: the low end of the 0.2–7 % dermal blood
+ *   fraction (Jacques, Phys Med Biol 58:R37, 2013), as in his generic skin (Jacques, "Skin
+ *   optics", OMLC News 1998: dermal blood 0.2 %). Both deliberately not the phantom's (200 µm,
+ *   0.0025). The variant's colour map folds twice (test_fold_papillary): at high melanin as the
+ *   default's (m_fold 0.192 at b = 0.01 … 0.151 at b = 0.15), and at nearly bloodless papillary
+ *   dermis (b < 0.0035 at m = 0, < 0.0011 at m = 0.02, none from m ≈ 0.03), where less papillary
+ *   blood lets the bloodier reticular dermis show and the colour turns back.
  */
 #define EPI_CM 80e-4
 #define SAT0 0.70
+#define PAP_CM 180e-4
+#define RET_BLOOD 0.002
 #define MEL_MAX 0.25
 #define BLOOD_MAX 0.15
 #define SHADING_MAX 1.5
@@ -58,29 +77,57 @@ struct skinq_skin_model {
     double w[SPEC_N][3];                 /* reflectance → linear RGB, per wavelength */
     double sd[SPEC_N];                   /* S·d of the epidermis */
     double ke0[SPEC_N], dke[SPEC_N];     /* epidermal K/S at m = 0 and its change per unit m */
-    double k0[SPEC_N], dk[SPEC_N];       /* dermal K/S at b = 0 and its change per unit b */
+    double k0[SPEC_N], dk[SPEC_N];       /* (papillary) dermal K/S at b = 0 and its change per unit b */
+    double pd[SPEC_N];                   /* S·d of the papillary dermis; 0: one semi-infinite dermis */
+    double rr[SPEC_N];                   /* R∞ of the reticular dermis below it */
     double mmin, bmin;                   /* the least m, b where every K/S > 0 */
     double u0, v0, du, dv;               /* the table's chromaticity origin and steps */
     float seed[CELLS + 1][CELLS + 1][2]; /* (m, b) at the table's nodes, NaN outside */
     skinq_allocator alloc;
 };
 
+/* A finite Kubelka–Munk layer of optical thickness sd = S·d and K/S ks: its R, T and their
+ * derivatives in ks. */
+static void km_finite(double ks, double sd, double *r, double *t, double *dr, double *dt)
+{
+    double a = 1 + ks, bb = sqrt(ks * ks + 2 * ks);
+    double x = bb * sd, ex = exp(x), exi = 1 / ex, sh = 0.5 * (ex - exi), ch = 0.5 * (ex + exi);
+    double den = a * sh + bb * ch;
+    double dbb = a / bb, dx = dbb * sd; /* d/d(K/S) of β and of β·S·d */
+    double dden = sh + a * ch * dx + dbb * ch + bb * sh * dx;
+    *r = sh / den, *t = bb / den;
+    *dr = (ch * dx * den - sh * dden) / (den * den), *dt = (dbb * den - bb * dden) / (den * den);
+}
+
+/* The dermis's reflectance under the epidermis at wavelength i and its derivative in b: R∞ of
+ * one semi-infinite dermis, or the papillary layer (Rp, Tp) over the reticular R∞ (rr),
+ * R2 = Rp + Tp²·rr/(1 − Rp·rr). */
+static double dermis(const skinq_skin_model *s, int i, double b, double *dr2)
+{
+    double ks = s->k0[i] + b * s->dk[i];
+    if (!(s->pd[i] > 0)) {
+        double q = sqrt(ks * ks + 2 * ks);
+        *dr2 = (1 - (ks + 1) / q) * s->dk[i];
+        return 1 + ks - q;
+    }
+    double rp, tp, drp, dtp, rr = s->rr[i];
+    km_finite(ks, s->pd[i], &rp, &tp, &drp, &dtp);
+    double g = 1 / (1 - rp * rr);
+    *dr2 = (drp * (1 + tp * tp * rr * rr * g * g) + 2 * tp * dtp * rr * g) * s->dk[i];
+    return rp + tp * tp * rr * g;
+}
+
 /* Linear RGB and its derivatives in m and b: per wavelength the epidermis's R1, T1 (a finite
- * Kubelka–Munk layer) and their derivatives in its K/S, the dermis's R∞ and its derivative in b,
- * then R = R1 + T1²·R∞/(1 − R1·R∞) differentiated by the chain rule. */
+ * Kubelka–Munk layer) and their derivatives in its K/S, the dermis's reflectance and its
+ * derivative in b, then R = R1 + T1²·R2/(1 − R1·R2) differentiated by the chain rule. */
 static void forward(const skinq_skin_model *s, double m, double b, double rgb[3], double dm[3], double db[3])
 {
     for (int c = 0; c < 3; c++)
         rgb[c] = dm[c] = db[c] = 0;
     for (int i = 0; i < SPEC_N; i++) {
-        double ke = s->ke0[i] + m * s->dke[i], a = 1 + ke, bb = sqrt(ke * ke + 2 * ke);
-        double x = bb * s->sd[i], ex = exp(x), exi = 1 / ex, sh = 0.5 * (ex - exi), ch = 0.5 * (ex + exi);
-        double den = a * sh + bb * ch, r1 = sh / den, t1 = bb / den;
-        double dbb = a / bb, dx = dbb * s->sd[i]; /* d/d(K/S) of b and of b·S·d */
-        double dden = sh + a * ch * dx + dbb * ch + bb * sh * dx;
-        double dr1 = (ch * dx * den - sh * dden) / (den * den), dt1 = (dbb * den - bb * dden) / (den * den);
-        double ks = s->k0[i] + b * s->dk[i], q = sqrt(ks * ks + 2 * ks), r2 = 1 + ks - q;
-        double dr2 = (1 - (ks + 1) / q) * s->dk[i];
+        double r1, t1, dr1, dt1, dr2;
+        km_finite(s->ke0[i] + m * s->dke[i], s->sd[i], &r1, &t1, &dr1, &dt1);
+        double r2 = dermis(s, i, b, &dr2);
         double g = 1 / (1 - r1 * r2), t2g = t1 * t1 * g;
         double r = r1 + t2g * r2;
         double r_r1 = 1 + t2g * g * r2 * r2, r_t1 = 2 * t1 * r2 * g, r_r2 = t2g * g;
@@ -186,7 +233,8 @@ static void build_table(skinq_skin_model *s)
         }
 }
 
-skinq_status skinq_skin_model_new(skinq_ctx *ctx, const skinq_camera *cam, skinq_skin_model **out)
+skinq_status skinq_skin_model_build(skinq_ctx *ctx, const skinq_camera *cam, skinq_dermis dermis,
+                                    skinq_skin_model **out)
 {
     if (!out)
         return skinq_fail(ctx, SKINQ_E_INVALID, "skinq_skin_model_new: NULL argument");
@@ -204,6 +252,11 @@ skinq_status skinq_skin_model_new(skinq_ctx *ctx, const skinq_camera *cam, skinq
         s->dke[i] = 2 * (skinq_spec_mua_melanin(i) - base) / S;
         s->k0[i] = 2 * base / S;
         s->dk[i] = 2 * (skinq_spec_mua_blood(i, SAT0) - base) / S;
+        if (dermis == SKINQ_DERMIS_PAPILLARY) {
+            double kr = 2 * (RET_BLOOD * skinq_spec_mua_blood(i, SAT0) + (1 - RET_BLOOD) * base) / S;
+            s->pd[i] = S * PAP_CM;
+            s->rr[i] = 1 + kr - sqrt(kr * kr + 2 * kr);
+        }
     }
     s->mmin = s->bmin = -INFINITY;
     for (int i = 0; i < SPEC_N; i++) {
@@ -215,6 +268,11 @@ skinq_status skinq_skin_model_new(skinq_ctx *ctx, const skinq_camera *cam, skinq
     build_table(s);
     *out = s;
     return SKINQ_OK;
+}
+
+skinq_status skinq_skin_model_new(skinq_ctx *ctx, const skinq_camera *cam, skinq_skin_model **out)
+{
+    return skinq_skin_model_build(ctx, cam, SKINQ_DERMIS_DEFAULT, out);
 }
 
 void skinq_skin_model_free(skinq_skin_model **ps)
@@ -304,5 +362,9 @@ const char *skinq_skin_model_formula(void)
            "from three channels); rendered through the camera's sensitivities (or CIE 1931 2deg + D65 -> "
            "linear sRGB) times shading; (m, b) solved by Newton on (ln R/G, ln B/G), shading = G / model G. "
            "Tables: CIE 15:2004, Prahl (omlc.org) hemoglobin, Jacques Phys Med Biol 58:R37 (2013) melanin, "
-           "baseline and scattering; Kubelka JOSA 38:448 (1948)";
+           "baseline and scattering; Kubelka JOSA 38:448 (1948). The semi-infinite dermis was chosen over a "
+           "papillary-dermis model (180 um over a reticular dermis with 0.002 blood) by the worst case over "
+           "three phantom dermis structures (lib/color/README.md); the dermal structure is not identifiable "
+           "from three channels and its mismatch biases blood's time course (healing tau read 2.3-2.9 days "
+           "for 3 on the phantoms)";
 }

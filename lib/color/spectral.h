@@ -30,4 +30,13 @@ struct skinq_camera {
     skinq_allocator alloc;
 };
 
+/* The inverted skin model's dermis (skin_invert.c, lib/color/README.md "The inverted spectral
+ * model"): one semi-infinite dermis holding the blood b, or a papillary dermis of fixed thickness
+ * holding b over a reticular dermis with a fixed low blood fraction. skinq_skin_model_new() builds
+ * SKINQ_DERMIS_DEFAULT; the other is built only by test_skin_invert, which measures both. */
+typedef enum skinq_dermis { SKINQ_DERMIS_SEMI_INFINITE, SKINQ_DERMIS_PAPILLARY } skinq_dermis;
+#define SKINQ_DERMIS_DEFAULT SKINQ_DERMIS_SEMI_INFINITE
+skinq_status skinq_skin_model_build(skinq_ctx *ctx, const skinq_camera *cam, skinq_dermis dermis,
+                                    skinq_skin_model **out);
+
 #endif /* SKINQ_SPECTRAL_H */

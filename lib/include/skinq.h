@@ -836,7 +836,10 @@ typedef struct skinq_skin_fit {
 
 /**
  * Build the model for a camera (NULL = CIE 1931 2° + D65 → linear sRGB): the spectral path and
- * the inverse table (~80 ms). Independent of the context after return; usable from any thread.
+ * the inverse table (~80 ms). The model: a scattering 80-µm epidermis over one semi-infinite
+ * dermis with blood (saturation 0.70), chosen over a papillary-dermis variant by its worst case
+ * over several phantom dermis structures (lib/color/README.md "Choosing the dermis by robustness").
+ * Independent of the context after return; usable from any thread.
  * @return SKINQ_OK (*out set; free with skinq_skin_model_free()); SKINQ_E_INVALID; SKINQ_E_NOMEM.
  */
 skinq_status skinq_skin_model_new(skinq_ctx *ctx, const skinq_camera *cam, skinq_skin_model **out);

@@ -143,7 +143,7 @@ skinq_status synth_spectral_skin(skinq_ctx *ctx, const skinq_synth_options *o, c
     cJSON *tl = cJSON_AddArrayToObject(truth, "types"), *list = cJSON_AddArrayToObject(truth, "patches");
     for (int t = 0; t < N_TYPES; t++) {
         synth_skin_layers L = {types[t].melanin, BLOOD_BASE,      SATURATION, types[t].epidermis_um,
-                               PAPILLARY_UM,     RETICULAR_BLOOD, o->surface};
+                               PAPILLARY_UM,     RETICULAR_BLOOD, o->surface, 0};
         cJSON *ty = cJSON_CreateObject();
         cJSON_AddStringToObject(ty, "name", types[t].name);
         cJSON_AddNumberToObject(ty, "melanin_fraction", L.melanin);

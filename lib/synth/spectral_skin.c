@@ -48,7 +48,9 @@ static double km_over(double R1, double T1, double R2)
  * (~4:1) from the seven-layer skin of Meglinski & Matcher, "Quantitative assessment of skin
  * layers absorption and skin reflectance spectra simulation in the visible and near-infrared
  * spectral regions", Physiol Meas 23:741 (2002). Each is a Kubelka–Munk layer, added from the
- * bottom up with km_over().
+ * bottom up with km_over(). over_um > 0 (a measurement-only structure, test_skin_invert) adds a
+ * layer with the reticular blood above the blood layer: Meglinski & Matcher's papillary dermis
+ * (100 µm, little blood) over their upper blood net dermis (80 µm, most of the blood).
  * Surface: a specular fraction rs, flat in λ (the air–stratum corneum Fresnel reflection, 4–7 %
  * of normally incident light: Anderson & Parrish, "The optics of human skin", J Invest Dermatol
  * 77:13, 1981); the light that enters loses rs: R = rs + (1 − rs)·R_body. Cross-polarised
@@ -67,6 +69,10 @@ void synth_skin_reflectance(const synth_skin_layers *p, double refl[SKINQ_SPECTR
             double Rp, Tp, mua_ret = p->reticular_blood * mua_blood + (1 - p->reticular_blood) * base;
             km_layer(mua_der, musp, p->papillary_um * 1e-4, &Rp, &Tp);
             R2 = km_over(Rp, Tp, km_infinite(mua_ret, musp));
+            if (p->over_um > 0) { /* the blood net deeper: a layer with the reticular blood above it */
+                km_layer(mua_ret, musp, p->over_um * 1e-4, &Rp, &Tp);
+                R2 = km_over(Rp, Tp, R2);
+            }
         } else {
             R2 = km_infinite(mua_der, musp);
         }
@@ -95,7 +101,7 @@ double synth_skin_melanin_for_ita(double ita, double blood, double saturation)
 {
     double lo = 0, hi = 1; /* ITA falls monotonically as melanin rises (test_spectral) */
     for (int k = 0; k < 60; k++) {
-        synth_skin_layers p = {0.5 * (lo + hi), blood, saturation, 0, 0, 0, 0};
+        synth_skin_layers p = {0.5 * (lo + hi), blood, saturation, 0, 0, 0, 0, 0};
         if (synth_skin_ita(&p, NULL) > ita)
             lo = p.melanin;
         else

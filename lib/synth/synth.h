@@ -141,6 +141,8 @@ typedef struct synth_skin_layers {
     double reticular_blood; /* blood volume fraction of the reticular dermis below it (papillary_um > 0) */
     double surface;         /* specular (Fresnel) reflectance of the surface, flat in λ; 0 = none
                                (cross-polarised capture) */
+    double over_um;         /* a dermal layer with reticular_blood above the blood layer (papillary_um
+                               > 0), which puts the varying blood in a deeper net; 0 = none */
 } synth_skin_layers;
 
 /** Diffuse reflectance on the spectral grid (two-layer Kubelka–Munk). */

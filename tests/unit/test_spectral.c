@@ -110,7 +110,7 @@ static void test_camera_csv(void **state)
     for (int c = 0; c < 3; c++)
         assert_near(rgb[c], 0.25, 1e-12);
     /* at 20-nm steps the odd 10-nm samples are interpolated: Y of a skin spectrum within 1 % */
-    synth_skin_layers skin = {0.06, 0.01, 0.75, 0, 0, 0, 0};
+    synth_skin_layers skin = {0.06, 0.01, 0.75, 0, 0, 0, 0, 0};
     double xyz[3];
     synth_skin_reflectance(&skin, r);
     skinq_spectrum_rgb(cam, r, rgb);
@@ -165,7 +165,7 @@ static void test_skin_physics(void **state)
     (void)state;
     double prev[3] = {1, 1, 1}, prev_ita = 90;
     for (double m = 0.01; m < 0.5; m *= 1.5) { /* melanin darkens every channel, ITA falls */
-        synth_skin_layers p = {m, 0.01, 0.75, 0, 0, 0, 0};
+        synth_skin_layers p = {m, 0.01, 0.75, 0, 0, 0, 0, 0};
         double rgb[3];
         synth_skin_rgb(NULL, &p, rgb);
         double ita = synth_skin_ita(&p, NULL);
@@ -177,7 +177,7 @@ static void test_skin_physics(void **state)
         prev_ita = ita;
     }
     for (double m = 0.02; m < 0.2; m *= 2) { /* blood lowers green more than red (in density) */
-        synth_skin_layers a = {m, 0.01, 0.75, 0, 0, 0, 0}, b = {m, 0.04, 0.75, 0, 0, 0, 0};
+        synth_skin_layers a = {m, 0.01, 0.75, 0, 0, 0, 0, 0}, b = {m, 0.04, 0.75, 0, 0, 0, 0, 0};
         double ra[3], rb[3];
         synth_skin_rgb(NULL, &a, ra);
         synth_skin_rgb(NULL, &b, rb);
@@ -187,12 +187,12 @@ static void test_skin_physics(void **state)
     /* skin types chosen by ITA: the phantom's three types come back from their ITA */
     const double types[3] = {0.02, 0.06, 0.15};
     for (int t = 0; t < 3; t++) {
-        synth_skin_layers p = {types[t], 0.01, 0.75, 0, 0, 0, 0};
+        synth_skin_layers p = {types[t], 0.01, 0.75, 0, 0, 0, 0, 0};
         assert_near(synth_skin_melanin_for_ita(synth_skin_ita(&p, NULL), 0.01, 0.75), types[t], 1e-9);
     }
     /* short waves return before the dermis: blood changes 700 nm less than 550 nm, and a thicker
      * epidermis hides the dermis more */
-    synth_skin_layers a = {0.06, 0.01, 0.75, 0, 0, 0, 0}, b = {0.06, 0.04, 0.75, 0, 0, 0, 0};
+    synth_skin_layers a = {0.06, 0.01, 0.75, 0, 0, 0, 0, 0}, b = {0.06, 0.04, 0.75, 0, 0, 0, 0, 0};
     double ra[SKINQ_SPECTRAL_N], rb[SKINQ_SPECTRAL_N];
     synth_skin_reflectance(&a, ra);
     synth_skin_reflectance(&b, rb);
