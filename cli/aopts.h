@@ -37,8 +37,12 @@ extern cli_aopts g_aopts;
          CLI_GT(0)},                                                                                         \
         {"red-threshold",        0,   OPT_DOUBLE,                                                            \
          &g_aopts.red_threshold, "A", "a* units above the reference median for red area (default 5)"},       \
-        {"camera",        0,        OPT_STRING,                                                              \
-         &g_aopts.camera, "C.csv", "the image is this camera's white-balanced RGB (CSV wavelength_nm,r,g,b): "\
+        {"camera",                                                                                           \
+         0,                                                                                                  \
+         OPT_STRING,                                                                                         \
+         &g_aopts.camera,                                                                                    \
+         "C.csv",                                                                                            \
+         "the image is this camera's white-balanced RGB (CSV wavelength_nm,r,g,b): "                         \
          "hemoglobin and melanin through its sensitivities (default: an sRGB photo)"},                       \
     {                                                                                                        \
         "no-texture", 0, OPT_FLAG, &g_aopts.no_texture, NULL, "colour metrics only"                          \
@@ -72,8 +76,8 @@ int cli_compare_setup(const cli_command *cmd, skinq_ctx **ctx, skinq_analysis_op
 
 /**
  * Check the options and fill `o` (loading --mask into *mask, which the caller frees; the mask
- * is only loaded when ctx is not NULL; so is --camera, kept until the process exits). @return -1 to go on, else the exit code (a usage error
- * or load error has been printed).
+ * is only loaded when ctx is not NULL; so is --camera, kept until the process exits). @return -1 to go on,
+ * else the exit code (a usage error or load error has been printed).
  */
 int cli_aopts_setup(const cli_command *cmd, skinq_ctx *ctx, skinq_analysis_options *o, skinq_mask **mask);
 

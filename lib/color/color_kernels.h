@@ -94,9 +94,9 @@ struct skinq_color_dsp;
  *   value_k = (q[i+k]·(1 − fx) + q[i+3+k]·fx)·(1 − fy) + (q[i+3N+k]·(1 − fx) + q[i+3N+3+k]·fx)·fy
  * (q the flat table, k = 0 melanin, 1 blood); then NaN when a linear channel is under
  * SKINQ_SKIN_DARK (its chromaticity is quantisation noise: skin_invert.c's DARK_MIN) or when the
- * shading g/G (G = q[i+2], the cell's first node's: no interpolation for a coarse bound) is outside [SKINQ_SKIN_SHADING_MIN, SKINQ_SKIN_SHADING_MAX]: darker than lit skin
- * of that colour (black hair, pupils: their chromaticity is pale skin's at a few % shading), or
- * brighter than any exposure of it.
+ * shading g/G (G = q[i+2], the cell's first node's: no interpolation for a coarse bound) is outside
+ * [SKINQ_SKIN_SHADING_MIN, SKINQ_SKIN_SHADING_MAX]: darker than lit skin of that colour (black hair, pupils:
+ * their chromaticity is pale skin's at a few % shading), or brighter than any exposure of it.
  */
 #define SKINQ_SKIN_TAB_N 160
 #define SKINQ_SKIN_TAB_XMAX ((float)(SKINQ_SKIN_TAB_N - 1) - 0.0009765625f)
@@ -228,8 +228,8 @@ static inline float skinq_bin_f(float v, float lo, float scale)
 }
 
 /* Melanin and blood from the table (see skinq_skin_table): linear r, g, b and their densities. */
-static inline void skinq_skin_lookup(const skinq_skin_table *t, float r, float g, float b, float odr, float odg,
-                                     float odb, float *mel, float *blood)
+static inline void skinq_skin_lookup(const skinq_skin_table *t, float r, float g, float b, float odr,
+                                     float odg, float odb, float *mel, float *blood)
 {
     const float xmax = SKINQ_SKIN_TAB_XMAX;
     float x = ((odg - odr) - t->u0) * t->su, y = ((odg - odb) - t->v0) * t->sv;

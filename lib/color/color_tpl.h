@@ -61,13 +61,15 @@ static inline void color_skin_lookup(const skinq_skin_table *t, vf r, vf g, vf b
     const int row = 3 * SKINQ_SKIN_TAB_N;
     vf v[2];
     for (int k = 0; k < 2; k++)
-        v[k] = vf_add(vf_mul(vf_add(vf_mul(vf_gather(q + k, i), gx), vf_mul(vf_gather(q + 3 + k, i), fx)), gy),
-                      vf_mul(vf_add(vf_mul(vf_gather(q + row + k, i), gx), vf_mul(vf_gather(q + row + 3 + k, i), fx)),
-                             fy));
+        v[k] = vf_add(
+            vf_mul(vf_add(vf_mul(vf_gather(q + k, i), gx), vf_mul(vf_gather(q + 3 + k, i), fx)), gy),
+            vf_mul(vf_add(vf_mul(vf_gather(q + row + k, i), gx), vf_mul(vf_gather(q + row + 3 + k, i), fx)),
+                   fy));
     vf shading = vf_div(g, vf_gather(q + 2, i));
     const vf dmin = vf_set1(SKINQ_SKIN_DARK), nan = vf_set1(NAN);
     vf dark = vf_or(vf_or(vf_lt(r, dmin), vf_lt(g, dmin)), vf_lt(b, dmin));
-    vf lit = vf_and(vf_ge(shading, vf_set1(SKINQ_SKIN_SHADING_MIN)), vf_le(shading, vf_set1(SKINQ_SKIN_SHADING_MAX)));
+    vf lit = vf_and(vf_ge(shading, vf_set1(SKINQ_SKIN_SHADING_MIN)),
+                    vf_le(shading, vf_set1(SKINQ_SKIN_SHADING_MAX)));
     vf out = vf_or(dark, vf_andnot(lit, vf_eq(zero, zero)));
     *mel = vf_blend(v[0], nan, out);
     *blood = vf_blend(v[1], nan, out);

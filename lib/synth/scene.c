@@ -7,8 +7,8 @@
 
 #include "synth.h"
 
-/* Mean epidermal melanosome and dermal blood volume fractions: light skin (ITA about 50°, sRGB
- * about 205,165,140 at shading 1), blood within the 0.2–7 % reported for dermis (Jacques 2013). */
+/* Mean epidermal melanosome and dermal blood volume fractions: light skin (ITA about 50°, L* about
+ * 71 as photographed), blood within the 0.2–7 % reported for dermis (Jacques 2013). */
 #define MELANIN 0.033
 #define BLOOD 0.02
 #define PORE_DENSITY 120.0 /* per cm², before the procedure */

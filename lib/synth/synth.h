@@ -123,8 +123,8 @@ skinq_status synth_photograph(skinq_ctx *ctx, const skinq_synth_options *o, cons
 
 #define SYNTH_EPIDERMIS_UM 80.0    /* default epidermal thickness */
 #define SYNTH_SKIN_SATURATION 0.75 /* the phantoms' dermal oxygen saturation */
-/* The phantoms' dermis (spectral.c's comment gives the sources): a papillary layer holding the
- * blood that varies over a reticular dermis with a fixed low blood fraction. */
+/* The spectral patches' dermis (spectral.c's comment gives the sources): a papillary layer holding
+ * the blood that varies over a reticular dermis with a fixed low blood fraction. */
 #define SYNTH_PAPILLARY_UM 200.0
 #define SYNTH_RETICULAR_BLOOD 0.0025
 #define SYNTH_SCENE_EPIDERMIS_UM 85.0 /* the photographed phantoms' epidermis (the model assumes 80) */
@@ -155,10 +155,10 @@ double synth_skin_ita(const synth_skin_layers *p, double lab[3]);
  * outside the model's range gives 0 or 1). Skin types are chosen by ITA through it. */
 double synth_skin_melanin_for_ita(double ita, double blood, double saturation);
 
-/** The photographed phantoms' skin: linear sRGB of (melanin, papillary blood) at saturation
- * SYNTH_SKIN_SATURATION, epidermis SYNTH_SCENE_EPIDERMIS_UM, the papillary/reticular dermis above,
- * bilinear in a table of synth_skin_rgb() (skin_table.c); arguments are
- * clamped to [0, SYNTH_TABLE_MEL_MAX] × [0, SYNTH_TABLE_BLOOD_MAX]. Thread-safe. */
+/** The photographed phantoms' skin: linear sRGB of (melanin, dermal blood) at saturation
+ * SYNTH_SKIN_SATURATION, epidermis SYNTH_SCENE_EPIDERMIS_UM, one semi-infinite dermis, bilinear in a table of
+ * synth_skin_rgb() (skin_table.c); arguments are clamped to [0, SYNTH_TABLE_MEL_MAX] × [0,
+ * SYNTH_TABLE_BLOOD_MAX]. Thread-safe. */
 #define SYNTH_TABLE_MEL_MAX 0.4
 #define SYNTH_TABLE_BLOOD_MAX 0.16
 void synth_skin_table_rgb(double melanin, double blood, double rgb[3]);

@@ -67,7 +67,8 @@ static int ref_skin_lookup(const skinq_skin_table *t, const uint8_t *c, double x
     x[0] = out ? NAN : v[0];
     x[1] = out ? NAN : v[1];
     /* near a shading bound float and double may decide differently too */
-    if (fabs(shading / SKINQ_SKIN_SHADING_MIN - 1) < 1e-5 || fabs(shading / SKINQ_SKIN_SHADING_MAX - 1) < 1e-5)
+    if (fabs(shading / SKINQ_SKIN_SHADING_MIN - 1) < 1e-5 ||
+        fabs(shading / SKINQ_SKIN_SHADING_MAX - 1) < 1e-5)
         return 1;
     return fmin(ax, 1 - ax) < 1e-3 || fmin(ay, 1 - ay) < 1e-3;
 }

@@ -312,6 +312,22 @@ double tu_slope(const double *x, const double *y, int n, double *r2)
     return sxy / sxx;
 }
 
+const char *tu_shifted_camera(void)
+{
+    static char path[1024];
+    if (path[0])
+        return path;
+    static char text[8192] = "wavelength_nm,r,g,b\n";
+    for (int nm = 390; nm <= 710; nm += 5) {
+        double r = exp(-0.5 * pow((nm - 600) / 40.0, 2)), g = exp(-0.5 * pow((nm - 535) / 35.0, 2));
+        double b = exp(-0.5 * pow((nm - 455) / 30.0, 2));
+        snprintf(text + strlen(text), sizeof text - strlen(text), "%d,%.6f,%.6f,%.6f\n", nm, r, g, b);
+    }
+    tu_path(path, sizeof path, "shifted.csv");
+    assert_int_equal(tu_write_bytes(path, text, strlen(text)), 0);
+    return path;
+}
+
 skinq_image *tu_spectral_phantom(skinq_ctx *ctx, const char *name, const char *camera, double surface,
                                  cJSON **truth)
 {

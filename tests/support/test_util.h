@@ -70,6 +70,11 @@ double tu_slope(const double *x, const double *y, int n, double *r2);
 skinq_image *tu_spectral_phantom(skinq_ctx *ctx, const char *name, const char *camera, double surface,
                                  cJSON **truth);
 
+/** A camera unlike the CIE observer, as a CSV in the temporary folder (written once; its path):
+ *  Gaussian channels peaking at 600, 535 and 455 nm (40, 35, 30 nm wide), a made-up sensor with
+ *  shifted peaks and narrower bands than the CIE 1931 x̄ȳz̄. */
+const char *tu_shifted_camera(void);
+
 /** Size of a file in bytes, or -1. */
 long tu_file_size(const char *path);
 

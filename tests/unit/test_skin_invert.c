@@ -350,19 +350,11 @@ static void test_phantom_srgb(void **state)
         assert_true(f[t].exp_blood <= 0.01 && f[t].exp_mel <= 0.01);
 }
 
-/* A camera unlike the CIE observer: Gaussian channels peaking at 600, 535 and 455 nm (40, 35,
- * 30 nm wide), a made-up sensor with shifted peaks and narrower bands than x̄ȳz̄. */
+/* A camera unlike the CIE observer (tu_shifted_camera). */
 static void test_phantom_camera(void **state)
 {
     (void)state;
-    static char path[1024], text[4096] = "wavelength_nm,r,g,b\n";
-    for (int nm = 390; nm <= 710; nm += 5) {
-        double r = exp(-0.5 * pow((nm - 600) / 40.0, 2)), g = exp(-0.5 * pow((nm - 535) / 35.0, 2));
-        double b = exp(-0.5 * pow((nm - 455) / 30.0, 2));
-        snprintf(text + strlen(text), sizeof text - strlen(text), "%d,%.6f,%.6f,%.6f\n", nm, r, g, b);
-    }
-    tu_path(path, sizeof path, "shifted.csv");
-    assert_int_equal(tu_write_bytes(path, text, strlen(text)), 0);
+    const char *path = tu_shifted_camera();
     figures f[3];
     int flagged;
     double ratio = crosstalk("spectral-skin-camera", path, 0, f, &flagged);

@@ -28,13 +28,14 @@ static void test_table_against_inverse(void **state)
     skinq_skin_model *s = NULL;
     assert_int_equal(skinq_skin_model_new(ctx, NULL, &s), SKINQ_OK);
     uint64_t seed = tu_seed();
-    /* melanin up to 0.12 and blood up to 0.08 (ITA about −5°, 4× a baseline); nearer the fold of the model's colour map (helper
-     * README: melanin 0.12–0.21 by blood) a chromaticity step is a large melanin step, and cells
-     * spanning the fold are out of the model: counted apart */
+    /* melanin up to 0.12 and blood up to 0.08 (ITA about −5°, 4× a baseline); nearer the fold of the model's
+     * colour map (helper README: melanin 0.12–0.21 by blood) a chromaticity step is a large melanin step, and
+     * cells spanning the fold are out of the model: counted apart */
     double worst_m = 0, worst_b = 0;
     int n = 0, flagged = 0, near_fold = 0, near_fold_flagged = 0;
     for (int k = 0; k < 24000; k++) {
-        double m = 0.2 * (double)(tu_rand(&seed) % 10000) / 10000, b = 0.1 * (double)(tu_rand(&seed) % 10000) / 10000;
+        double m = 0.2 * (double)(tu_rand(&seed) % 10000) / 10000,
+               b = 0.1 * (double)(tu_rand(&seed) % 10000) / 10000;
         double sh = 0.2 + 1.0 * (double)(tu_rand(&seed) % 10000) / 10000, rgb[3];
         skinq_skin_model_rgb(s, m, b, rgb);
         for (int c = 0; c < 3; c++)
@@ -61,8 +62,10 @@ static void test_table_against_inverse(void **state)
         worst_b = fmax(worst_b, fabs(tb - f.blood));
         n++;
     }
-    printf("table vs exact inverse over %d skin colours (melanin <= 0.12, blood <= 0.08): melanin within %.2e, blood within "
-           "%.2e; %d flagged at the range's edge; beyond (melanin 0.12-0.2 or blood 0.08-0.1): %d of %d flagged\n",
+    printf("table vs exact inverse over %d skin colours (melanin <= 0.12, blood <= 0.08): melanin within "
+           "%.2e, blood within "
+           "%.2e; %d flagged at the range's edge; beyond (melanin 0.12-0.2 or blood 0.08-0.1): %d of %d "
+           "flagged\n",
            n, worst_m, worst_b, flagged, near_fold_flagged, near_fold);
     assert_true(n > 10000);
     assert_true(flagged < n / 100);
@@ -115,8 +118,8 @@ static void test_out_of_model(void **state)
         assert_near(m, 0.05, 1e-3);
         assert_near(b, 0.03, 2e-4);
     }
-    double bright[3] = {4 * skin[0], 4 * skin[1], 4 * skin[2]}, dim[3] = {0.02 * skin[0], 0.02 * skin[1],
-                                                                          0.02 * skin[2]};
+    double bright[3] = {4 * skin[0], 4 * skin[1], 4 * skin[2]},
+           dim[3] = {0.02 * skin[0], 0.02 * skin[1], 0.02 * skin[2]};
     float m, b;
     lookup(t, bright, &m, &b); /* 4x brighter than the skin can be lit */
     assert_true(isnan(m));
@@ -130,19 +133,8 @@ static void test_camera_table(void **state)
 {
     (void)state;
     skinq_ctx *ctx = tu_ctx();
-    static char path[1024], text[4096] = "wavelength_nm,r,g,b\n";
-    snprintf(path, sizeof path, "%s/gauss.csv", tu_tmpdir());
-    for (int l = 400; l <= 700; l += 10) {
-        char line[96];
-        snprintf(line, sizeof line, "%d,%.5f,%.5f,%.5f\n", l, exp(-0.5 * pow((l - 600) / 40.0, 2)),
-                 exp(-0.5 * pow((l - 535) / 35.0, 2)), exp(-0.5 * pow((l - 455) / 30.0, 2)));
-        strcat(text, line);
-    }
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
     skinq_camera *cam = NULL;
-    assert_int_equal(skinq_camera_load(ctx, path, &cam), SKINQ_OK);
+    assert_int_equal(skinq_camera_load(ctx, tu_shifted_camera(), &cam), SKINQ_OK);
     const skinq_skin_table *ts = skinq_color_skin_table(ctx, NULL), *tc = skinq_color_skin_table(ctx, cam);
     assert_non_null(tc);
     assert_ptr_not_equal(ts, tc);
