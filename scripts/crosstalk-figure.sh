@@ -42,7 +42,7 @@ for p in t["patches"]:
 def slope(xs, ys):
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     return sum((a - mx) * (b - my) for a, b in zip(xs, ys)) / sum((a - mx) ** 2 for a in xs)
-colours = {"light": "#e8b89a", "intermediate": "#b07850", "dark": "#5a3420"}
+colours = {"light": "#d9865a", "intermediate": "#9c5f33", "dark": "#4a2812"}
 panels = [("old three-vector OD basis", 0, 1, "hemoglobin read-out change (OD units)", "melanin read-out change (OD units)"),
           ("inverted spectral skin model (skinq)", 2, 3, "blood read-out change (volume fraction)",
            "melanin read-out change (volume fraction)")]
@@ -55,7 +55,7 @@ for k, (title, xi, yi, xl, yl) in enumerate(panels):
     ox = L + k * (PW + 110)
     pts = {ty: [(r[xi] - s[0][xi], r[yi] - s[0][yi]) for r in s] for ty, s in series.items()}
     xmax = max(abs(v[0]) for s in pts.values() for v in s) * 1.1
-    ymax = max(xmax * 0.3, max(abs(v[1]) for s in pts.values() for v in s) * 1.1)
+    ymax = 2.2 * xmax  # the same slope scale in both panels: a slope of 1 is the same angle
     X = lambda v: ox + (v / xmax) * PW
     Y = lambda v: T + PH / 2 - (v / ymax) * (PH / 2)
     svg.append(f'<text x="{ox + PW / 2}" y="{T - 12}" text-anchor="middle" font-size="13">{title}</text>')
