@@ -244,7 +244,9 @@ const cli_command cmd_analyze = {
     analyze_options,
     "Colour metrics per ROI pixel (mean, std, p05, p50, p95): CIELAB L*, a*, b* (D65), erythema and\n"
     "melanin indices (100 log10(R/G), 100 log10(1/R) on linear camera R, G: relative units),\n"
-    "hemoglobin and melanin (optical-density decomposition), ITA deg, red area (a* above the\n"
+    "hemoglobin and melanin (blood and melanosome volume fractions of a spectral skin model\n"
+    "inverted per colour; --camera C.csv for a camera's own RGB; colours outside the model are\n"
+    "counted in out_of_model_fraction), ITA deg, red area (a* above the\n"
     "reference median + --red-threshold; without --ref the ROI's 25th percentile). Pixels with a\n"
     "channel at 0 or full scale are clipped: excluded and counted. --auto-skin [auto|face|limb]\n"
     "finds the skin: face (OpenCV's Haar face cascade) seeds a colour model from each face's cheeks\n"

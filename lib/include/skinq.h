@@ -516,9 +516,11 @@ double skinq_delta_e2000(const double lab1[3], const double lab2[3]);
  * Colour analysis (design §2 "Colour"). Pixels are taken as sRGB (8- or 16-bit RGB; gray images
  * are refused), linearised (IEC 61966-2-1), optionally multiplied by white gains, then per pixel:
  * CIELAB (D65) L*, a*, b*; erythema index 100·log10(R/G) and melanin index 100·log10(1/R) on the
- * (white-normalised) linear R, G; melanin and hemoglobin from an optical-density decomposition;
- * ITA° = atan2(L* − 50, b*)·180/π. skinq_color_formulas() gives each formula and its source.
- * Pixels inside the region of interest with any channel at 0 or at full scale are clipped:
+ * (white-normalised) linear R, G; melanin and hemoglobin as the epidermal melanosome and dermal
+ * blood volume fractions of the inverted spectral skin model (skinq_skin_invert(), by table; NaN
+ * and left out of those two where a colour is outside the model, counted as
+ * color.out_of_model_fraction); ITA° = atan2(L* − 50, b*)·180/π. skinq_color_formulas() gives each formula
+ * and its source. Pixels inside the region of interest with any channel at 0 or at full scale are clipped:
  * excluded and counted. Each metric is summarised over the ROI as mean, std (population), p05,
  * p50, p95 (percentiles from 16384-bin histograms, within one bin of the exact order statistic).
  */
@@ -763,8 +765,9 @@ typedef struct skinq_color_formula {
 /** The formulas of every colour metric; static table of *count entries. */
 const skinq_color_formula *skinq_color_formulas(size_t *count);
 
-/** The decomposition's absorption directions in optical density (R, G, B): melanin, hemoglobin
- * (shading is (1, 1, 1)); see skinq_color_formulas(). */
+/** The three-vector optical-density basis (R, G, B) of melanin and hemoglobin (shading is
+ * (1, 1, 1)) that color.melanin / .hemoglobin solved until issue 20; auto-skin's skin locus still
+ * uses it (lib/color/README.md "Cross-talk of the three-vector basis"). */
 void skinq_color_od_vectors(double melanin[3], double hemoglobin[3]);
 
 /*
@@ -809,7 +812,7 @@ void skinq_spectrum_rgb(const skinq_camera *cam, const double refl[SKINQ_SPECTRA
  * CIE 1931 + D65 → sRGB), × shading. Shading drops out of the chromaticity (ln R/G, ln B/G), from
  * which (m, b) are solved by Newton steps seeded from a table built once per camera; the colour
  * map folds at high melanin (0.21 at blood 0 … 0.12 at blood 0.15), solutions beyond the fold are
- * flagged SKINQ_SKIN_OUTSIDE. Not yet used by skinq_color_analyze().
+ * flagged SKINQ_SKIN_OUTSIDE. skinq_color_analyze() looks its inverse up in a table (lib/color/skin_table.c).
  */
 typedef struct skinq_skin_model skinq_skin_model;
 
