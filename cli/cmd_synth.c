@@ -3,9 +3,9 @@
 
 #include "cli.h"
 
-static const char *synth_kind, *opt_out, *opt_camera;
+static const char *synth_kind, *opt_out, *opt_camera, *opt_realism, *opt_effects;
 static double opt_seed = 1, opt_ppm = 20, opt_tau = 3, opt_surface;
-static int opt_width, opt_height, opt_count, opt_cycles;
+static int opt_width, opt_height, opt_count, opt_cycles, opt_lights, opt_rgb_lights;
 
 static const cli_option synth_options[] = {
     {"kind", 0, OPT_STRING, &synth_kind, "KIND",
@@ -29,6 +29,15 @@ static const cli_option synth_options[] = {
      "spectral-skin: specular surface reflectance, flat in wavelength (default 0: cross-polarised; ~0.04 "
      "without a polariser)",
      CLI_IN(0, 0.1)},
+    {"realism", 0, OPT_STRING, &opt_realism, "skin",
+     "scar-stack: every effect of real skin (specular, blur, noise, intensity, falloff, hair)"},
+    {"effects", 0, OPT_STRING, &opt_effects, "LIST",
+     "scar-stack: chosen effects, comma-separated: specular, blur, noise, intensity, falloff, hair"},
+    {"lights", 0, OPT_INT, &opt_lights, "N",
+     "scar-stack: number of lights (default 6; over 12: rings on a hemisphere, 512x512 by default)",
+     CLI_IN(3, 96)},
+    {"rgb-lights", 0, OPT_FLAG, &opt_rgb_lights, NULL,
+     "scar-stack: RGB images, each light's intensity [r, g, b] (0.85-1.15) in lights.json"},
     CLI_OPTIONS_END,
 };
 
@@ -39,6 +48,10 @@ static int run(const cli_command *self, int argc, char **argv)
         return rc;
     if (!synth_kind || !opt_out)
         return cli_usage_error(self, "--kind and --out are required");
+    if (opt_realism && strcmp(opt_realism, "skin") != 0 && strcmp(opt_realism, "none") != 0)
+        return cli_usage_error(self, "--realism takes skin or none");
+    if (opt_realism && opt_effects)
+        return cli_usage_error(self, "--realism and --effects are exclusive");
     skinq_synth_options o;
     skinq_synth_default_options(&o);
     o.kind = synth_kind;
@@ -51,6 +64,9 @@ static int run(const cli_command *self, int argc, char **argv)
     o.cycles = opt_cycles;
     o.camera = opt_camera;
     o.surface = opt_surface;
+    o.effects = opt_realism ? opt_realism : opt_effects;
+    o.lights = opt_lights;
+    o.rgb_lights = opt_rgb_lights;
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)
         return EXIT_INTERNAL;
@@ -81,7 +97,7 @@ const cli_command cmd_synth = {
     "synth",
     run,
     "synth --kind KIND --out DIR [--seed N] [--width W --height H] [--cycles N] [--camera FILE] [--surface "
-    "F]",
+    "F] [--lights N] [--rgb-lights] [--realism skin | --effects LIST]",
     "write skin phantoms with known ground truth (truth.json)",
     synth_options,
     "healing-series: one site on days 0 (before), 1, 2, 3, 5, 7, 14, 28, 42; treated-area\n"
@@ -89,6 +105,10 @@ const cli_command cmd_synth = {
     "  own pose, white balance, exposure and JPEG compression.\n"
     "scar-stack: a domed surface with ice-pick, boxcar and rolling scars, six Lambertian light\n"
     "  images, lights.json, the true 16-bit height map and per-scar depth, area, volume.\n"
+    "  --lights N, --rgb-lights, --realism skin or --effects LIST: N lights (gray or RGB) with\n"
+    "  skin's departures from Lambert (oily specular lobe, 0.08 mm subsurface blur, 1.5 % noise,\n"
+    "  stated per-light intensities, an unstated 10 % falloff, hair), normals_true.png and each\n"
+    "  effect's parameters in truth.json's realism.\n"
     "texture-ladder: six patches of rising band-limited roughness and pore density.\n"
     "chart: a 24-patch ColorChecker under a known colour cast and exposure.\n"
     "recapture: one unchanged site photographed --count times (pose ±5°, scale ±5 %, exposure\n"

@@ -169,6 +169,12 @@ typedef struct skinq_synth_options {
                                    the CIE 1931 observer under D65 → linear sRGB */
     double surface;           /**< spectral-skin: specular surface reflectance, flat in λ, 0..0.1 (default 0:
                                    cross-polarised capture; ~0.04 without a polariser) */
+    const char *effects;      /**< scar-stack: NULL = the Lambertian stack; "skin" = every effect; or a comma
+                                   list of specular, blur, noise, intensity, falloff, hair (lib/synth/README.md
+                                   "Realistic photometric stack") */
+    int lights;               /**< scar-stack: number of lights, 3..96 (0 = 6; more than 12: rings on a
+                                   hemisphere, and a 512² default size) */
+    int rgb_lights;           /**< scar-stack: nonzero = RGB images, each light's intensity [r, g, b] */
 } skinq_synth_options;
 
 void skinq_synth_default_options(skinq_synth_options *o);

@@ -1,6 +1,7 @@
 /* scars.c -- the scar-stack phantom: a gently domed skin surface with an ice-pick, a boxcar
  * and a rolling scar of known shape, rendered Lambertian (with albedo variation) under six
- * known lights, plus the true height map. Conventions as the design's lights file: directions
+ * known lights, plus the true height map; with any realism option (lights, RGB, effects) psreal.c
+ * renders the lights instead. Conventions as the design's lights file: directions
  * point from the surface to the light, x right, y up, z toward the camera; image rows go down,
  * so a height slope along +row is a normal tilted toward +y. */
 #include <math.h>
@@ -10,7 +11,6 @@
 #include "synth.h"
 
 #define N_LIGHTS 6
-#define SLANT_DEG 40.0
 #define Z_SCALE 0.0001 /* mm per unit of height.png (0.1 µm) */
 #define MIN_DEPTH 0.05 /* mm: what counts as inside a scar for area and mean depth */
 
@@ -111,8 +111,8 @@ static skinq_status scar_lights(skinq_ctx *ctx, const char *dir, double ppm, con
     const int w = img16->width, h = img16->height;
     skinq_status st = SKINQ_OK;
     for (int L = 0; L < N_LIGHTS && st == SKINQ_OK; L++) {
-        double az = 2 * 3.14159265358979323846 * L / N_LIGHTS, sl = SLANT_DEG * 3.14159265358979323846 / 180;
-        double l[3] = {sin(sl) * cos(az), sin(sl) * sin(az), cos(sl)};
+        double l[3];
+        synth_ps_light_dir(L, N_LIGHTS, l);
         for (int y = 0; y < h; y++) {
             uint16_t *row = (uint16_t *)skinq_image_row(img16, y);
             for (int x = 0; x < w; x++) {
@@ -158,7 +158,10 @@ static skinq_status scar_maps(skinq_ctx *ctx, const char *dir, const float *z, c
 
 skinq_status synth_scar_stack(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir)
 {
-    int w = o->width ? o->width : 1024, h = o->height ? o->height : 1024;
+    /* the realistic stack (psreal.c) when any of its options is set; else today's bytes */
+    int real = o->effects || o->lights || o->rgb_lights,
+        side = o->lights > 12 ? 512 : 1024; /* default size */
+    int w = o->width ? o->width : side, h = o->height ? o->height : side;
     double ppm = o->px_per_mm;
     if (w < 128 || h < 128)
         return skinq_fail(ctx, SKINQ_E_INVALID, "scar-stack needs at least 128x128 pixels");
@@ -188,7 +191,8 @@ skinq_status synth_scar_stack(skinq_ctx *ctx, const skinq_synth_options *o, cons
     if (st == SKINQ_OK)
         st = skinq_image_new(ctx, w, h, 1, 8, &albimg);
     if (st == SKINQ_OK)
-        st = scar_lights(ctx, dir, ppm, z, alb, img16, lights);
+        st = real ? synth_ps_stack(ctx, o, dir, z, alb, w, h, lights, truth)
+                  : scar_lights(ctx, dir, ppm, z, alb, img16, lights);
     if (st == SKINQ_OK)
         st = scar_maps(ctx, dir, z, alb, t.zmin, img16, albimg);
     if (st == SKINQ_OK)

@@ -43,6 +43,15 @@ skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *opt, const c
         o->copies > 99 || (o->copies > 0 && !o->copy_poses) || o->cycles < 0 || o->cycles > 6 ||
         !(o->surface >= 0 && o->surface <= 0.1))
         return skinq_fail(ctx, SKINQ_E_INVALID, "invalid phantom options");
+    unsigned fx;
+    char bad[72];
+    if (synth_ps_effects(o->effects, &fx, bad, sizeof bad) != 0)
+        return skinq_fail(
+            ctx, SKINQ_E_INVALID,
+            "unknown effect '%s' (specular, blur, noise, intensity, falloff, hair, skin or none)", bad);
+    if (o->lights != 0 && (o->lights < 3 || o->lights > SYNTH_PS_MAX_LIGHTS))
+        return skinq_fail(ctx, SKINQ_E_INVALID, "scar-stack lights must be 3..%d, not %d",
+                          SYNTH_PS_MAX_LIGHTS, o->lights);
     for (int k = 0; k < o->copies; k++)
         if (!isfinite(o->copy_poses[2 * k]) ||
             !(o->copy_poses[2 * k + 1] >= 0.25 && o->copy_poses[2 * k + 1] <= 4))

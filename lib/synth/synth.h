@@ -163,6 +163,29 @@ double synth_skin_melanin_for_ita(double ita, double blood, double saturation);
 #define SYNTH_TABLE_BLOOD_MAX 0.16
 void synth_skin_table_rgb(double melanin, double blood, double rgb[3]);
 
+/* ---- the scar stack's realism (psreal.c; lib/synth/README.md "Realistic photometric stack") ---- */
+
+#define SYNTH_FX_SPECULAR 1u
+#define SYNTH_FX_BLUR 2u
+#define SYNTH_FX_NOISE 4u
+#define SYNTH_FX_INTENSITY 8u
+#define SYNTH_FX_FALLOFF 16u
+#define SYNTH_FX_HAIR 32u
+#define SYNTH_FX_ALL 63u
+#define SYNTH_PS_MAX_LIGHTS 96
+
+/** Effects from a comma list (specular, blur, noise, intensity, falloff, hair; "skin" = all,
+ * "none"); NULL = none. -1 and the unknown name in bad on an unknown word. */
+int synth_ps_effects(const char *list, unsigned *mask, char *bad, size_t bad_n);
+/** Light L of n (unit, toward the light): n <= 12 one ring at 40° from the camera axis (today's
+ * six: n = 6); more, rings of 12 at slants 10°..55°, alternate rings turned half a step. */
+void synth_ps_light_dir(int L, int n, double l[3]);
+/** The realistic stack: light_k.png and their lights entries, normals_true.png, specular.png,
+ * hair_mask.png, truth's "realism" (and its normals/images fields) for o's lights, rgb_lights and
+ * effects, from the true heights z (mm) and albedo of a w×h field. */
+skinq_status synth_ps_stack(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir, const float *z,
+                            const float *alb, int w, int h, cJSON *lights, cJSON *truth);
+
 skinq_status synth_healing_series(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_texture_ladder(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);
 skinq_status synth_scar_stack(skinq_ctx *ctx, const skinq_synth_options *o, const char *dir);

@@ -1,9 +1,10 @@
-# png_lib.py -- for tests/cli: read an 8-bit non-interlaced PNG (zlib + the five row filters, no
-# third-party module), and read a skinq map's colour bar back into values.
+# png_lib.py -- for tests/cli and scripts/ps-baseline.py: read an 8/16-bit non-interlaced PNG
+# (zlib + the five row filters, no third-party module), and read a skinq map's colour bar back
+# into values.
 import struct
 import zlib
-def read_png(path):
-    """8-bit RGB/RGBA/gray PNG, non-interlaced -> (w, h, rows of [r,g,b] tuples)"""
+def decode_png(path):
+    """non-interlaced 8/16-bit PNG -> (w, h, channels, depth, unfiltered sample bytes, big-endian)"""
     data = open(path, 'rb').read()
     assert data[:8] == b'\x89PNG\r\n\x1a\n'
     pos, idat = 8, b''
@@ -12,27 +13,45 @@ def read_png(path):
         body = data[pos + 8:pos + 8 + n]
         if typ == b'IHDR':
             w, h, depth, ctype, _, _, inter = struct.unpack('>IIBBBBB', body)
-            assert depth == 8 and inter == 0
+            assert depth in (8, 16) and inter == 0
         elif typ == b'IDAT':
             idat += body
         pos += 12 + n
     ch = {0: 1, 2: 3, 4: 2, 6: 4}[ctype]
-    raw, stride, out, prev = zlib.decompress(idat), w * ch, [], bytearray(w * ch)
+    bpp = ch * depth // 8
+    raw, stride, out, prev = zlib.decompress(idat), w * bpp, bytearray(), bytearray(w * bpp)
     for y in range(h):
         f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
         for i in range(stride):
-            a = line[i - ch] if i >= ch else 0
+            a = line[i - bpp] if i >= bpp else 0
             b = prev[i]
-            c = prev[i - ch] if i >= ch else 0
+            c = prev[i - bpp] if i >= bpp else 0
             if f == 1: line[i] = (line[i] + a) & 255
             elif f == 2: line[i] = (line[i] + b) & 255
             elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
             elif f == 4:
                 p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
                 line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        out.append([tuple(line[x * ch:x * ch + 3]) if ch >= 3 else (line[x * ch],) * 3 for x in range(w)])
+        out += line
         prev = line
-    return w, h, out
+    return w, h, ch, depth, bytes(out)
+
+
+def read_samples(path):
+    """8/16-bit PNG -> (w, h, channels, flat list of samples)"""
+    w, h, ch, depth, raw = decode_png(path)
+    if depth == 16:
+        return w, h, ch, list(struct.unpack('>%dH' % (len(raw) // 2), raw))
+    return w, h, ch, list(raw)
+
+
+def read_png(path):
+    """8-bit RGB/RGBA/gray PNG, non-interlaced -> (w, h, rows of [r,g,b] tuples)"""
+    w, h, ch, depth, raw = decode_png(path)
+    assert depth == 8
+    stride = w * ch
+    return w, h, [[tuple(raw[y * stride + x * ch:y * stride + x * ch + 3]) if ch >= 3 else (raw[y * stride + x * ch],) * 3
+                   for x in range(w)] for y in range(h)]
 
 
 BG, TEXT, OUTSIDE = (20, 20, 20), (235, 235, 235), (40, 40, 40)

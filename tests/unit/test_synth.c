@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "synth/synth.h"
 #include "test_util.h"
@@ -426,6 +427,317 @@ static void test_scar_stack_truth(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* ---- the realistic photometric stack (psreal.c, README "Realistic photometric stack") ---- */
+
+static void make_ps(skinq_ctx *ctx, const char *dir, int size, int lights, const char *effects, int rgb)
+{
+    skinq_synth_options o;
+    skinq_synth_default_options(&o);
+    o.kind = "scar-stack";
+    o.seed = 7;
+    o.width = o.height = size;
+    o.lights = lights;
+    o.effects = effects;
+    o.rgb_lights = rgb;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", tu_tmpdir(), dir);
+    if (skinq_synth(ctx, &o, path) != SKINQ_OK)
+        fail_msg("synth %s: %s", dir, skinq_ctx_error(ctx));
+}
+
+static skinq_image *load(skinq_ctx *ctx, const char *dir, const char *name)
+{
+    skinq_image *img = NULL;
+    if (skinq_image_load(ctx, P(dir, name), &img, NULL) != SKINQ_OK)
+        fail_msg("%s/%s: %s", dir, name, skinq_ctx_error(ctx));
+    return img;
+}
+
+static double px16(const skinq_image *img, int x, int y, int c)
+{
+    return ((const uint16_t *)skinq_image_row(img, y))[img->channels * x + c];
+}
+
+/* The true normal at (x, y) from normals_true.png. */
+static void true_normal(const skinq_image *nt, int x, int y, double n[3])
+{
+    for (int c = 0; c < 3; c++)
+        n[c] = px16(nt, x, y, c) / 65535.0 * 2 - 1;
+}
+
+static void light_of(const cJSON *lj, int k, double l[3])
+{
+    const cJSON *d =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(lj, "lights"), k), "direction");
+    for (int c = 0; c < 3; c++)
+        l[c] = cJSON_GetArrayItem(d, c)->valuedouble;
+}
+
+/* Asking for nothing changes nothing: no normals_true.png, today's scalar intensities; `lights 6`
+ * without effects gives the default's images (within 1 of 16 bits: normals kept as floats). */
+static void test_ps_default_unchanged(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    make(ctx, "scar-stack", 7, 256, 256, "pd");
+    make_ps(ctx, "p6", 256, 6, NULL, 0);
+    assert_int_equal(access(P("pd", "normals_true.png"), F_OK), -1);
+    assert_int_equal(access(P("p6", "normals_true.png"), F_OK), 0);
+    cJSON *a = tu_read_json(P("pd", "lights.json")), *b = tu_read_json(P("p6", "lights.json"));
+    cJSON *t = tu_read_json(P("pd", "truth.json"));
+    assert_null(cJSON_GetObjectItem(t, "realism"));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(b, "lights")), 6);
+    for (int k = 0; k < 6; k++) {
+        const cJSON *la = cJSON_GetArrayItem(cJSON_GetObjectItem(a, "lights"), k);
+        const cJSON *lb = cJSON_GetArrayItem(cJSON_GetObjectItem(b, "lights"), k);
+        assert_true(cJSON_IsNumber(cJSON_GetObjectItem(la, "intensity")));
+        assert_true(cJSON_GetObjectItem(la, "intensity")->valuedouble == 1.0);
+        assert_true(cJSON_GetObjectItem(lb, "intensity")->valuedouble == 1.0);
+        double da[3], db[3];
+        light_of(a, k, da);
+        light_of(b, k, db);
+        for (int c = 0; c < 3; c++)
+            assert_true(da[c] == db[c]);
+        char name[32];
+        snprintf(name, sizeof name, "light_%d.png", k);
+        skinq_image *ia = load(ctx, "pd", name), *ib = load(ctx, "p6", name);
+        for (int y = 0; y < 256; y++)
+            for (int x = 0; x < 256; x++)
+                assert_true(fabs(px16(ia, x, y, 0) - px16(ib, x, y, 0)) <= 1);
+        skinq_image_free(&ia);
+        skinq_image_free(&ib);
+    }
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(t);
+    skinq_ctx_close(&ctx);
+}
+
+/* --realism skin: scalar intensities 0.85–1.15 stated, the falloff only in truth.json, every
+ * effect's parameters recorded; normals_true.png is unit and the height's gradients. */
+static void test_ps_skin(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    make_ps(ctx, "ps", 256, 8, "skin", 0);
+    cJSON *lj = tu_read_json(P("ps", "lights.json")), *t = tu_read_json(P("ps", "truth.json"));
+    double lo = 2, hi = 0;
+    const cJSON *li;
+    cJSON_ArrayForEach (li, cJSON_GetObjectItem(lj, "lights")) {
+        const cJSON *it = cJSON_GetObjectItem(li, "intensity");
+        assert_true(cJSON_IsNumber(it));
+        lo = fmin(lo, it->valuedouble);
+        hi = fmax(hi, it->valuedouble);
+        assert_null(cJSON_GetObjectItem(li, "falloff"));
+    }
+    assert_true(lo >= 0.85 && hi <= 1.15 && hi - lo > 0.05);
+    char *text = cJSON_PrintUnformatted(lj);
+    assert_null(strstr(text, "falloff")); /* unknown to the solver */
+    cJSON_free(text);
+    const cJSON *r = cJSON_GetObjectItem(t, "realism");
+    assert_int_equal((int)num(r, "lights"), 8);
+    const char *fx[] = {"specular", "blur", "noise", "intensity", "falloff", "hair"};
+    for (int k = 0; k < 6; k++)
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, fx[k]), "enabled")));
+    const cJSON *fo = cJSON_GetObjectItem(r, "falloff");
+    assert_true(num(fo, "amplitude") == 0.05 &&
+                cJSON_IsFalse(cJSON_GetObjectItem(fo, "stated_in_lights_json")));
+    assert_true(num(cJSON_GetObjectItem(r, "blur"), "sigma_mm") == 0.08);
+    assert_true(num(cJSON_GetObjectItem(r, "noise"), "sigma_relative") == 0.015);
+    assert_true(num(cJSON_GetObjectItem(r, "specular"), "exponent") > 1);
+    assert_true(num(cJSON_GetObjectItem(r, "hair"), "strands") >= 1);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "hair"), "items")),
+                     (int)num(cJSON_GetObjectItem(r, "hair"), "strands"));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(t, "scars")), 3);
+    /* the true normals: unit, and (−∂z/∂x, ∂z/∂y_up, 1) normalised from height.png */
+    skinq_image *nt = load(ctx, "ps", "normals_true.png"), *hm = load(ctx, "ps", "height.png");
+    assert_int_equal(nt->channels, 3);
+    assert_int_equal(nt->depth, 16);
+    double ppm = num(t, "px_per_mm"), zs = num(t, "z_scale_mm_per_unit"), worst = 0, tilt = 0;
+    uint64_t rs = tu_seed();
+    for (int k = 0; k < 2000; k++) {
+        int x = 1 + (int)(tu_rand(&rs) % 254), y = 1 + (int)(tu_rand(&rs) % 254);
+        double n[3];
+        true_normal(nt, x, y, n);
+        assert_near(n[0] * n[0] + n[1] * n[1] + n[2] * n[2], 1, 2e-4);
+        double gx = (px16(hm, x + 1, y, 0) - px16(hm, x - 1, y, 0)) * zs * ppm / 2;
+        double gy = (px16(hm, x, y + 1, 0) - px16(hm, x, y - 1, 0)) * zs * ppm / 2;
+        double m[3] = {-gx, gy, 1};
+        double cx = n[1] * m[2] - n[2] * m[1], cy = n[2] * m[0] - n[0] * m[2], cz = n[0] * m[1] - n[1] * m[0];
+        double e = atan2(sqrt(cx * cx + cy * cy + cz * cz), n[0] * m[0] + n[1] * m[1] + n[2] * m[2]);
+        worst = fmax(worst, e * 180 / 3.14159265358979323846);
+        tilt = fmax(tilt, acos(n[2]) * 180 / 3.14159265358979323846);
+    }
+    assert_true(worst < 0.15); /* height.png's 0.1 µm steps */
+    assert_true(tilt > 5);     /* the sampled field holds slopes (dome edges, scar walls) */
+    skinq_image_free(&nt);
+    skinq_image_free(&hm);
+    cJSON_Delete(lj);
+    cJSON_Delete(t);
+    skinq_ctx_close(&ctx);
+}
+
+/* 96 lights on rings 10°–55°, RGB images, each intensity [r, g, b] in 0.85–1.15. */
+static void test_ps_rgb96(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    make_ps(ctx, "p96", 128, 96, NULL, 1);
+    cJSON *lj = tu_read_json(P("p96", "lights.json"));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(lj, "lights")), 96);
+    double smin = 90, smax = 0;
+    for (int k = 0; k < 96; k++) {
+        double l[3];
+        light_of(lj, k, l);
+        assert_near(l[0] * l[0] + l[1] * l[1] + l[2] * l[2], 1, 1e-9);
+        double sl = acos(l[2]) * 180 / 3.14159265358979323846;
+        smin = fmin(smin, sl);
+        smax = fmax(smax, sl);
+        for (int j = 0; j < k; j++) {
+            double m[3];
+            light_of(lj, j, m);
+            assert_true(l[0] * m[0] + l[1] * m[1] + l[2] * m[2] < 1 - 1e-6); /* all distinct */
+        }
+        const cJSON *it =
+            cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(lj, "lights"), k), "intensity");
+        assert_true(cJSON_IsArray(it));
+        assert_int_equal(cJSON_GetArraySize(it), 3);
+        for (int c = 0; c < 3; c++)
+            assert_true(cJSON_GetArrayItem(it, c)->valuedouble >= 0.85 &&
+                        cJSON_GetArrayItem(it, c)->valuedouble <= 1.15);
+    }
+    assert_near(smin, 10, 1e-9);
+    assert_near(smax, 55, 1e-9);
+    /* RGB images; the channels follow the stated intensities × the skin's tint (no effects) */
+    skinq_image *img = load(ctx, "p96", "light_95.png");
+    assert_int_equal(img->channels, 3);
+    assert_int_equal(img->depth, 16);
+    const cJSON *it =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(lj, "lights"), 95), "intensity");
+    double sum[3] = {0};
+    for (int y = 0; y < 128; y++)
+        for (int x = 0; x < 128; x++)
+            for (int c = 0; c < 3; c++)
+                sum[c] += px16(img, x, y, c);
+    cJSON *t = tu_read_json(P("p96", "truth.json"));
+    const cJSON *tint = cJSON_GetObjectItem(cJSON_GetObjectItem(t, "realism"), "albedo_tint");
+    for (int c = 1; c < 3; c++) {
+        double want = cJSON_GetArrayItem(it, c)->valuedouble / cJSON_GetArrayItem(it, 0)->valuedouble *
+                      cJSON_GetArrayItem(tint, c)->valuedouble / cJSON_GetArrayItem(tint, 0)->valuedouble;
+        assert_near(sum[c] / sum[0], want, 1e-3);
+    }
+    skinq_image_free(&img);
+    cJSON_Delete(lj);
+    cJSON_Delete(t);
+    skinq_ctx_close(&ctx);
+}
+
+/* Hair is dark and casts shadows; the specular lobe is ks·(n·h)^p over the Lambertian image, so
+ * highlights are where ks is high; the unstated falloff is 1 ± 0.05 toward the light. */
+static void test_ps_hair_specular_falloff(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    make_ps(ctx, "ph", 256, 8, "specular,hair,falloff", 0);
+    cJSON *lj = tu_read_json(P("ph", "lights.json")), *t = tu_read_json(P("ph", "truth.json"));
+    const cJSON *sp = cJSON_GetObjectItem(cJSON_GetObjectItem(t, "realism"), "specular");
+    double p = num(sp, "exponent"),
+           amp = num(cJSON_GetObjectItem(cJSON_GetObjectItem(t, "realism"), "falloff"), "amplitude");
+    skinq_image *nt = load(ctx, "ph", "normals_true.png"), *alb = load(ctx, "ph", "albedo.png");
+    skinq_image *ks = load(ctx, "ph", "specular.png"), *hair = load(ctx, "ph", "hair_mask.png");
+    skinq_image *img = load(ctx, "ph", "light_0.png");
+    double l[3];
+    light_of(lj, 0, l); /* azimuth 0: brighter toward +x */
+    assert_near(l[1], 0, 1e-12);
+    double hv[3] = {l[0], l[1], l[2] + 1}, hn = sqrt(hv[0] * hv[0] + hv[1] * hv[1] + hv[2] * hv[2]);
+    const cJSON *hr = cJSON_GetObjectItem(cJSON_GetObjectItem(t, "realism"), "hair");
+    double shadow_dx = num(hr, "lift_mm") * num(t, "px_per_mm") * l[0] / l[2],
+           opacity = num(hr, "shadow_opacity");
+    double hair_sum = 0, skin_sum = 0, hi_spec = 0, lo_spec = 0;
+    long n_hair = 0, n_skin = 0, n_hi = 0, n_lo = 0;
+    for (int y = 0; y < 256; y++)
+        for (int x = 0; x < 256; x++) {
+            double v = px16(img, x, y, 0), m = skinq_image_row(hair, y)[x];
+            double F = 1 + amp * (x - 127.5) / 128;
+            int sx = (int)lround(x + shadow_dx); /* the strands' shadows: toward −x for this light */
+            if (sx < 256)
+                F *= 1 - opacity * skinq_image_row(hair, y)[sx] / 255.0;
+            if (m >= 200) {
+                hair_sum += v;
+                n_hair++;
+            }
+            if (m != 0 || v >= 65535) /* under hair, or a clipped highlight */
+                continue;
+            double n[3], k = px16(ks, x, y, 0) / 65535.0;
+            true_normal(nt, x, y, n);
+            double d = n[0] * l[0] + n[1] * l[1] + n[2] * l[2];
+            double lam = 60000 * F * skinq_image_row(alb, y)[x] / 255.0 * (d > 0 ? d : 0);
+            double nh = (n[0] * hv[0] + n[1] * hv[1] + n[2] * hv[2]) / hn;
+            double spec = 60000 * F * k * (d > 0 && nh > 0 ? pow(nh, p) : 0);
+            if (fabs(v - lam - spec) > 0.005 * (lam + spec) + 150)
+                fail_msg("light_0 (%d,%d): %g, expected %g + %g", x, y, v, lam, spec);
+            skin_sum += v;
+            n_skin++;
+            if (lam < 5000) /* shadowed */
+                continue;
+            if (k > 0.4) {
+                hi_spec += (v - lam) / lam;
+                n_hi++;
+            } else if (k < 0.1) {
+                lo_spec += (v - lam) / lam;
+                n_lo++;
+            }
+        }
+    print_message("hair %g skin %g, specular excess %g (ks > 0.4) %g (ks < 0.1)\n", hair_sum / n_hair,
+                  skin_sum / n_skin, hi_spec / n_hi, lo_spec / n_lo);
+    assert_true(n_hair > 50 && n_hi > 500 && n_lo > 500);
+    assert_true(hair_sum / n_hair < 0.25 * skin_sum / n_skin); /* hair pixels are dark */
+    assert_true(hi_spec / n_hi > 0.2);                         /* oily patches: +20 % and more */
+    assert_true(hi_spec / n_hi > 4 * lo_spec / n_lo);
+    skinq_image_free(&nt);
+    skinq_image_free(&alb);
+    skinq_image_free(&ks);
+    skinq_image_free(&hair);
+    skinq_image_free(&img);
+    cJSON_Delete(lj);
+    cJSON_Delete(t);
+    skinq_ctx_close(&ctx);
+}
+
+/* Noise alone: the relative deviation from the Lambertian image is 1.5 %; blur alone smooths. */
+static void test_ps_noise_blur(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    make_ps(ctx, "pn", 256, 6, "noise", 0);
+    make_ps(ctx, "pb", 256, 6, "blur", 0);
+    make_ps(ctx, "p0", 256, 6, "none", 0);
+    skinq_image *a = load(ctx, "pn", "light_2.png"), *b = load(ctx, "pb", "light_2.png"),
+                *c = load(ctx, "p0", "light_2.png");
+    double s2 = 0, lap_b = 0, lap_c = 0;
+    long n = 0;
+    for (int y = 1; y < 255; y++)
+        for (int x = 1; x < 255; x++) {
+            double v0 = px16(c, x, y, 0);
+            if (v0 < 1000)
+                continue;
+            double r = (px16(a, x, y, 0) - v0) / v0;
+            s2 += r * r;
+            n++;
+            lap_b += fabs(4 * px16(b, x, y, 0) - px16(b, x - 1, y, 0) - px16(b, x + 1, y, 0) -
+                          px16(b, x, y - 1, 0) - px16(b, x, y + 1, 0));
+            lap_c += fabs(4 * v0 - px16(c, x - 1, y, 0) - px16(c, x + 1, y, 0) - px16(c, x, y - 1, 0) -
+                          px16(c, x, y + 1, 0));
+        }
+    assert_near(sqrt(s2 / n), 0.015, 0.001);
+    assert_true(lap_b <
+                0.8 * lap_c); /* the scars' edges are softened (the albedo's texture is not blurred) */
+    skinq_image_free(&a);
+    skinq_image_free(&b);
+    skinq_image_free(&c);
+    skinq_ctx_close(&ctx);
+}
+
 static void test_texture_ladder(void **state)
 {
     (void)state;
@@ -481,15 +793,33 @@ static void test_refusals(void **state)
     o.height = 10;
     tu_path(path, sizeof path, "tiny");
     assert_int_equal(skinq_synth(ctx, &o, path), SKINQ_E_INVALID);
+    o.width = o.height = 0;
+    o.kind = "scar-stack";
+    o.effects = "specular,glitter";
+    assert_int_equal(skinq_synth(ctx, &o, path), SKINQ_E_INVALID);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "glitter"));
+    o.effects = NULL;
+    o.lights = 97;
+    assert_int_equal(skinq_synth(ctx, &o, path), SKINQ_E_INVALID);
+    o.lights = 2;
+    assert_int_equal(skinq_synth(ctx, &o, path), SKINQ_E_INVALID);
     skinq_ctx_close(&ctx);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_deterministic),    cmocka_unit_test(test_healing_truth),
-        cmocka_unit_test(test_course),           cmocka_unit_test(test_chart_truth),
-        cmocka_unit_test(test_scar_stack_truth), cmocka_unit_test(test_texture_ladder),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_healing_truth),
+        cmocka_unit_test(test_course),
+        cmocka_unit_test(test_chart_truth),
+        cmocka_unit_test(test_scar_stack_truth),
+        cmocka_unit_test(test_texture_ladder),
+        cmocka_unit_test(test_ps_default_unchanged),
+        cmocka_unit_test(test_ps_skin),
+        cmocka_unit_test(test_ps_rgb96),
+        cmocka_unit_test(test_ps_hair_specular_falloff),
+        cmocka_unit_test(test_ps_noise_blur),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
