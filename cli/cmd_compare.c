@@ -194,6 +194,9 @@ static void print_text(const skinq_compare_result *r)
     else
         printf("  alignment   %s: %d/%d inliers, rms %.2f px, overlap %.1f %%, band-pass correlation %.2f\n",
                al->method, al->inliers, al->matches, al->rms_px, 100 * al->overlap, r->ncc);
+    if (al->strong_perspective)
+        printf("  viewpoint   tilt %.0f°, scale %.2f..%.2f across the frame (strong perspective)\n",
+               al->tilt_deg, al->scale_range[0], al->scale_range[1]);
     if (r->has_chart)
         printf("  calibration chart: patch ΔE2000 mean %.2f -> %.2f (before), %.2f -> %.2f (after)\n",
                r->chart[0].de_before_mean, r->chart[0].de_after_mean, r->chart[1].de_before_mean,

@@ -455,6 +455,22 @@ cJSON *out_alignment_json(const skinq_alignment *al)
     out_add_number(j, "overlap", al->overlap);
     out_add_number(j, "ecc", al->ecc);
     cJSON_AddBoolToObject(j, "ecc_accepted", al->ecc_accepted);
+    cJSON *res = cJSON_AddObjectToObject(j, "residual");
+    out_add_number(res, "features", al->residual[0]);
+    out_add_number(res, "ecc", al->residual[1]);
+    cJSON_AddStringToObject(res, "kept",
+                            !strcmp(al->method, "none") ? "none"
+                            : al->ecc_accepted          ? "ecc"
+                                                        : "features");
+    cJSON_AddStringToObject(res, "measure",
+                            "1 - band-pass NCC of the lumas at the features' scale over the overlap");
+    cJSON *vp = cJSON_AddObjectToObject(j, "viewpoint");
+    out_add_number(vp, "tilt_deg", al->tilt_deg);
+    out_add_number(vp, "scale_min", al->scale_range[0]);
+    out_add_number(vp, "scale_max", al->scale_range[1]);
+    out_add_number(vp, "perspective", al->perspective);
+    cJSON_AddBoolToObject(vp, "strong_perspective", al->strong_perspective);
+    out_add_number(vp, "inlier_coverage", al->inlier_coverage);
     cJSON *m = cJSON_AddArrayToObject(j, "matrix");
     for (int k = 0; k < 9; k++)
         cJSON_AddItemToArray(m, isfinite(al->matrix[k]) ? cJSON_CreateNumber(al->matrix[k])

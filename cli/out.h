@@ -53,7 +53,9 @@ const char *out_num(char *buf, size_t n, const char *fmt, double v);
 const char *out_num_csv(char *buf, size_t n, double v);
 
 /** A registration as JSON: method, ok, matches, inliers, inlier_ratio, rms_px, overlap, ecc,
- * ecc_accepted and the matrix (after pixel -> before pixel); the one writer compare and repeat use. */
+ * ecc_accepted, residual (features', ECC's, which was kept), viewpoint (tilt_deg, scale_min/max,
+ * perspective, strong_perspective, inlier_coverage) and the matrix (after pixel -> before pixel);
+ * the one writer compare and repeat use. */
 cJSON *out_alignment_json(const skinq_alignment *al);
 
 /** {"path","size_bytes","sha256"} for an input file; NULL (message in ctx) if unreadable. */

@@ -8,6 +8,7 @@ PACKAGES=(
   libjpeg62-turbo-dev libpng-dev libfftw3-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
   libopencv-calib3d-dev libopencv-video-dev libopencv-objdetect-dev opencv-data
+  opencv-doc  # graf1.png, graf3.png, H1to3p.xml: the real registration test (tests/unit/test_align.c)
   libcmocka-dev libsqlite3-dev libcjson-dev liblcms2-dev libexif-dev
   python3 clang-format
   clang-14 libclang-rt-14-dev

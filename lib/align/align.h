@@ -23,6 +23,12 @@ void skinq_mat3_resize(double m[9], int w, int h, int dw, int dh);
 #define ALIGN_MIN_INLIER_RATIO 0.3
 #define ALIGN_MAX_RMS_PX 2.0
 #define ALIGN_MIN_NCC 0.3
+/* Strong perspective (|h20|·w + |h21|·h above this, the limit before issue 21) is accepted only with
+ * more support: inliers, their share of the matches, the share of the overlap's 4×4 cells they reach. */
+#define ALIGN_STRONG_PERSPECTIVE 0.3
+#define ALIGN_STRONG_MIN_INLIERS 100
+#define ALIGN_STRONG_MIN_RATIO 0.4
+#define ALIGN_STRONG_MIN_COVERAGE 0.5
 
 /** The acceptance thresholds of o in force (its zeros are the defaults; < 0: check off). */
 void align_thresholds(const skinq_align_options *o, double *ratio, double *rms, double *ncc);
@@ -59,6 +65,11 @@ static inline cvw_plane align_mask_cv(const skinq_mask *m)
     cvw_plane c = {m->data, m->width, m->height, m->stride};
     return c;
 }
+
+/** align_band_ncc() on planes already at one level: before's luma, after's warped into before's frame, and
+ * the usable pixels (nonzero), all of one size. register.c's photometric residual uses it. */
+skinq_status align_band_ncc_planes(skinq_ctx *ctx, const align_plane *b, const align_plane *a,
+                                   const align_plane *mask, double *ncc);
 
 /** 8-bit luma (Rec. 709 weights on the encoded values; gray copied, 16-bit >> 8) of an image. */
 skinq_status align_luma(skinq_ctx *ctx, const skinq_image *img, align_plane *out);

@@ -197,7 +197,7 @@ extern "C" skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t
     });
 }
 
-/* ---- peers for the benchmarks (the same work done by OpenCV, timed beside skinq's) ---- */
+/* ---- peers for the benchmarks and the accuracy tests (the same work done by OpenCV) ---- */
 
 extern "C" skinq_status cvw_ecc(skinq_ctx *ctx, const cvw_plane *tmpl, const cvw_plane *input,
                                 const cvw_plane *input_mask, double W[9], int iterations, double eps,
@@ -234,6 +234,38 @@ extern "C" skinq_status cvw_ecc(skinq_ctx *ctx, const cvw_plane *tmpl, const cvw
         }
         if (cc)
             *cc = r;
+        return SKINQ_OK;
+    });
+}
+
+extern "C" skinq_status cvw_sift_homography(skinq_ctx *ctx, const cvw_plane *a, const cvw_plane *b,
+                                            double H[9], int *inliers)
+{
+    return guarded(ctx, "SIFT homography", [&]() -> skinq_status {
+        cv::Ptr<cv::SIFT> sift = cv::SIFT::create();
+        std::vector<cv::KeyPoint> ka, kb;
+        cv::Mat da, db;
+        sift->detectAndCompute(wrap(a), cv::noArray(), ka, da);
+        sift->detectAndCompute(wrap(b), cv::noArray(), kb, db);
+        std::vector<std::vector<cv::DMatch>> knn;
+        if (!da.empty() && !db.empty())
+            cv::BFMatcher(cv::NORM_L2).knnMatch(da, db, knn, 2);
+        std::vector<cv::Point2f> pa, pb;
+        for (const std::vector<cv::DMatch> &m : knn)
+            if (m.size() == 2 && m[0].distance < 0.75f * m[1].distance) {
+                pa.push_back(ka[m[0].queryIdx].pt);
+                pb.push_back(kb[m[0].trainIdx].pt);
+            }
+        if (pa.size() < 4)
+            return skinq_fail(ctx, SKINQ_E_ALIGN, "SIFT: only %d matches", (int)pa.size());
+        cv::Mat mask;
+        cv::Mat h = cv::findHomography(pa, pb, cv::RANSAC, 3.0, mask, 5000, 0.999);
+        if (h.empty())
+            return skinq_fail(ctx, SKINQ_E_ALIGN, "SIFT: RANSAC found no homography");
+        for (int i = 0; i < 9; i++)
+            H[i] = h.at<double>(i / 3, i % 3);
+        if (inliers)
+            *inliers = cv::countNonZero(mask);
         return SKINQ_OK;
     });
 }

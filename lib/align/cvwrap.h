@@ -66,6 +66,16 @@ skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t *dst, int 
 skinq_status cvw_ecc(skinq_ctx *ctx, const cvw_plane *tmpl, const cvw_plane *input,
                      const cvw_plane *input_mask, double W[9], int iterations, double eps, double *cc);
 
+/**
+ * Peer of skinq_align_register() for the accuracy tests (tests/unit/test_align.c, the graffiti pair):
+ * plain OpenCV, SIFT (default settings) on both planes at their own size, 2-NN L2 matching with
+ * Lowe's ratio 0.75, RANSAC homography (3 px, 5000 iterations, confidence 0.999). H maps a's pixels
+ * onto b's. *inliers receives RANSAC's inlier count (may be NULL).
+ * @return SKINQ_OK; SKINQ_E_ALIGN (fewer than 4 matches or no model); SKINQ_E_INTERNAL.
+ */
+skinq_status cvw_sift_homography(skinq_ctx *ctx, const cvw_plane *a, const cvw_plane *b, double H[9],
+                                 int *inliers);
+
 /* Peers for the benchmarks: OpenCV's cvtColor(COLOR_RGB2Lab) on interleaved 8-bit RGB
  * (stride bytes a row; lab packed) and on packed float RGB in [0, 1]; OpenCV's thread count. */
 skinq_status cvw_rgb2lab_u8(skinq_ctx *ctx, const uint8_t *rgb, int w, int h, size_t stride, uint8_t *lab);

@@ -95,41 +95,48 @@ skinq_status align_band_ncc(skinq_ctx *ctx, const skinq_image *before, const ski
                             const skinq_mask *roi, double *ncc)
 {
     align_plane pb = {0}, pa = {0}, pm = {0};
-    float *buf = NULL;
     *ncc = NAN;
     skinq_status st = align_level(ctx, before, NCC_SIZE, &pb);
     if (st == SKINQ_OK)
         st = align_level(ctx, after_warped, NCC_SIZE, &pa);
     if (st == SKINQ_OK)
         st = align_mask_level(ctx, roi, NCC_SIZE, &pm);
-    int w = pb.width, h = pb.height;
-    if (st == SKINQ_OK && (pa.width != w || pa.height != h || pm.width != w || pm.height != h))
-        st = skinq_fail(ctx, SKINQ_E_INTERNAL, "photometric check: level sizes differ");
-    size_t n = (size_t)w * h;
-    if (st == SKINQ_OK && !(buf = skinq_malloc(ctx, 4 * n * sizeof *buf)))
-        st = SKINQ_E_NOMEM;
-    if (st == SKINQ_OK) {
-        float *tmp = buf, *tmp2 = buf + n, *qb = buf + 2 * n, *qa = buf + 3 * n;
-        band(&pb, tmp, tmp2, qb);
-        band(&pa, tmp, tmp2, qa);
-        double s[5] = {0};
-        size_t k = 0;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                if (!inside(&pm, x, y))
-                    continue;
-                size_t i = (size_t)y * w + x;
-                double b = qb[i], a = qa[i];
-                s[0] += b, s[1] += a, s[2] += b * b, s[3] += a * a, s[4] += a * b;
-                k++;
-            }
-        double vb = s[2] - s[0] * s[0] / k, va = s[3] - s[1] * s[1] / k;
-        if (k >= 64 && vb > 0 && va > 0)
-            *ncc = (s[4] - s[0] * s[1] / k) / sqrt(vb * va);
-    }
-    skinq_free(ctx, buf);
+    if (st == SKINQ_OK)
+        st = align_band_ncc_planes(ctx, &pb, &pa, &pm, ncc);
     align_plane_free(ctx, &pb);
     align_plane_free(ctx, &pa);
     align_plane_free(ctx, &pm);
     return st;
+}
+
+skinq_status align_band_ncc_planes(skinq_ctx *ctx, const align_plane *pb, const align_plane *pa,
+                                   const align_plane *pm, double *ncc)
+{
+    float *buf = NULL;
+    *ncc = NAN;
+    int w = pb->width, h = pb->height;
+    if (pa->width != w || pa->height != h || pm->width != w || pm->height != h)
+        return skinq_fail(ctx, SKINQ_E_INTERNAL, "photometric check: level sizes differ");
+    size_t n = (size_t)w * h;
+    if (!(buf = skinq_malloc(ctx, 4 * n * sizeof *buf)))
+        return SKINQ_E_NOMEM;
+    float *tmp = buf, *tmp2 = buf + n, *qb = buf + 2 * n, *qa = buf + 3 * n;
+    band(pb, tmp, tmp2, qb);
+    band(pa, tmp, tmp2, qa);
+    double s[5] = {0};
+    size_t k = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            if (!inside(pm, x, y))
+                continue;
+            size_t i = (size_t)y * w + x;
+            double b = qb[i], a = qa[i];
+            s[0] += b, s[1] += a, s[2] += b * b, s[3] += a * a, s[4] += a * b;
+            k++;
+        }
+    double vb = s[2] - s[0] * s[0] / k, va = s[3] - s[1] * s[1] / k;
+    if (k >= 64 && vb > 0 && va > 0)
+        *ncc = (s[4] - s[0] * s[1] / k) / sqrt(vb * va);
+    skinq_free(ctx, buf);
+    return SKINQ_OK;
 }

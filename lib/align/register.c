@@ -6,12 +6,15 @@
 
 #include "align/align.h"
 
-#define RANSAC_PX 3.0        /* inlier threshold at the feature scale */
-#define OUTLIER_SIGMAS 3.0   /* ECC residuals beyond this many robust sigmas are masked out */
-#define OVERLAP_GRID 160     /* samples per side for the overlap estimate */
-#define ECC_STOP_PX 0.005    /* ECC has converged when an update moves no corner by this (level px) */
-#define ECC_ITERATIONS 10    /* a cap: from the features' fit ECC converges in 2-4 (tests, 12-MP pairs) */
-#define ECC_AGREE_SIGMAS 3.0 /* ECC kept when it moves the inliers by <= 3 sigmas of the features' fit */
+#define RANSAC_PX 3.0      /* inlier threshold at the feature scale */
+#define OUTLIER_SIGMAS 3.0 /* ECC residuals beyond this many robust sigmas are masked out */
+#define OVERLAP_GRID 160   /* samples per side for the overlap estimate */
+#define ECC_STOP_PX 0.005  /* ECC has converged when an update moves no corner by this (level px) */
+#define ECC_ITERATIONS 10  /* a cap: from the features' fit ECC converges in 2-4 (tests, 12-MP pairs) */
+#define PI_ 3.14159265358979323846
+#define REMASK_PX 1.0        /* ECC moved the overlap this far (before px): find the outlier mask again */
+#define COVER_GRID 4         /* cells per side for the inliers' coverage of the overlap */
+#define MAX_SCALE_SPREAD 3.0 /* largest / least local scale over after's frame (perspective) */
 
 void skinq_align_default_options(skinq_align_options *o)
 {
@@ -197,21 +200,51 @@ static double overlap_fraction(const double H[9], const skinq_image *before, con
     return (double)in / (OVERLAP_GRID * OVERLAP_GRID);
 }
 
-/* Why a matrix cannot be a photo-to-photo pose, or NULL. */
-static const char *degenerate(const double H[9], int w, int h, double *det)
+/* The local affine map of m (normalised) at (x, y): its Jacobian's determinant and singular values;
+ * returns the projective denominator there. */
+static double local_map(const double m[9], double x, double y, double *det, double *s1, double *s2)
+{
+    double w = m[6] * x + m[7] * y + m[8];
+    double u = (m[0] * x + m[1] * y + m[2]) / w, v = (m[3] * x + m[4] * y + m[5]) / w;
+    double a = (m[0] - u * m[6]) / w, b = (m[1] - u * m[7]) / w, c = (m[3] - v * m[6]) / w,
+           d = (m[4] - v * m[7]) / w;
+    double f = a * a + b * b + c * c + d * d;
+    *det = a * d - b * c;
+    double g = sqrt(fmax(f * f - 4 * *det * *det, 0));
+    *s1 = sqrt((f + g) / 2), *s2 = sqrt(fmax(f - g, 0) / 2);
+    return w;
+}
+
+/* The viewpoint change H implies over after's w × h frame (skinq_alignment's tilt_deg, scale_range,
+ * perspective, strong_perspective), and why it cannot be a photo-to-photo pose, or NULL: it mirrors,
+ * changes the scale beyond 2× at the frame's centre, sends part of the frame beyond the horizon, or
+ * its local scale varies by more than 3× across the frame.
+ * Strong perspective is not refused here: finish() asks it for more support. */
+static const char *degenerate(const double H[9], int w, int h, skinq_alignment *vp)
 {
     if (!(fabs(H[8]) > 1e-12))
         return "it sends the image to infinity";
-    double m[9];
+    double m[9], det, s1, s2;
     for (int i = 0; i < 9; i++)
         m[i] = H[i] / H[8];
-    *det = m[0] * m[4] - m[1] * m[3];
-    if (!isfinite(*det) || *det < 0)
+    vp->perspective = fabs(m[6]) * w + fabs(m[7]) * h;
+    vp->strong_perspective = vp->perspective > ALIGN_STRONG_PERSPECTIVE;
+    double wc = local_map(m, (w - 1) / 2.0, (h - 1) / 2.0, &det, &s1, &s2);
+    vp->tilt_deg = s1 > 0 ? acos(fmin(s2 / s1, 1)) * 180 / PI_ : NAN;
+    double sc = vp->scale_range[0] = vp->scale_range[1] = sqrt(fabs(det));
+    if (!isfinite(det) || det < 0) /* the local map turns the image over */
         return "it mirrors the image";
-    if (*det < 0.25 || *det > 4)
+    if (!(sc >= 0.5 && sc <= 2))
         return "its scale change is beyond 2x";
-    if (fabs(m[6]) * w + fabs(m[7]) * h > 0.3)
-        return "its perspective is too strong";
+    for (int k = 0; k < 4; k++) {
+        double wk = local_map(m, k & 1 ? w - 1 : 0, k & 2 ? h - 1 : 0, &det, &s1, &s2);
+        if (!(wk * wc > 0))
+            return "it sends part of the image beyond the horizon";
+        vp->scale_range[0] = fmin(vp->scale_range[0], sqrt(fabs(det)));
+        vp->scale_range[1] = fmax(vp->scale_range[1], sqrt(fabs(det)));
+    }
+    if (!(vp->scale_range[1] <= MAX_SCALE_SPREAD * vp->scale_range[0]))
+        return "its scale varies by more than 3x across the frame";
     return NULL;
 }
 
@@ -236,8 +269,38 @@ static double inlier_rms(const level *L, const cvw_matches *mt, const uint8_t *i
     return n ? sqrt(s / n) : NAN;
 }
 
-/* Largest displacement between two matrices over a 5×5 grid of after's frame (after px → before px). */
-static double max_disagreement(const double H1[9], const double H2[9], int w, int h)
+/* Share of the COVER_GRID² cells of after's frame that lie in before (centre mapped by H) and hold
+ * an inlier match: a perspective is only as well determined as its inliers are spread. */
+static double inlier_coverage(const level *L, const cvw_matches *mt, const uint8_t *inl, const double H[9],
+                              const skinq_image *before, const skinq_image *after)
+{
+    uint8_t hit[COVER_GRID * COVER_GRID] = {0};
+    double Sai[9];
+    skinq_mat3_inv(L->Sa, Sai);
+    for (int i = 0; i < mt->count; i++) {
+        double ax, ay;
+        if (!inl[i])
+            continue;
+        skinq_mat3_apply(Sai, mt->b[2 * i], mt->b[2 * i + 1], &ax, &ay);
+        int cx = (int)(ax * COVER_GRID / after->width), cy = (int)(ay * COVER_GRID / after->height);
+        if (cx >= 0 && cy >= 0 && cx < COVER_GRID && cy < COVER_GRID)
+            hit[cy * COVER_GRID + cx] = 1;
+    }
+    int cells = 0, held = 0;
+    for (int k = 0; k < COVER_GRID * COVER_GRID; k++) {
+        double x = (k % COVER_GRID + 0.5) * after->width / COVER_GRID,
+               y = (k / COVER_GRID + 0.5) * after->height / COVER_GRID, bx, by;
+        if (skinq_mat3_apply(H, x, y, &bx, &by) || bx < 0 || by < 0 || bx > before->width ||
+            by > before->height)
+            continue;
+        cells++, held += hit[k];
+    }
+    return cells ? (double)held / cells : 0;
+}
+
+/* Largest displacement between two matrices over a 5×5 grid of after's frame (after px → before px),
+ * at the points H1 maps inside before (bw × bh): outside the overlap a perspective extrapolates. */
+static double max_disagreement(const double H1[9], const double H2[9], int w, int h, int bw, int bh)
 {
     double d = 0;
     for (int j = 0; j < 5; j++)
@@ -245,7 +308,8 @@ static double max_disagreement(const double H1[9], const double H2[9], int w, in
             double x = i * (w - 1) / 4.0, y = j * (h - 1) / 4.0, x1, y1, x2, y2;
             if (skinq_mat3_apply(H1, x, y, &x1, &y1) || skinq_mat3_apply(H2, x, y, &x2, &y2))
                 return INFINITY;
-            d = fmax(d, hypot(x1 - x2, y1 - y2));
+            if (x1 >= -0.5 && y1 >= -0.5 && x1 <= bw - 0.5 && y1 <= bh - 0.5)
+                d = fmax(d, hypot(x1 - x2, y1 - y2));
         }
     return d;
 }
@@ -263,49 +327,82 @@ static skinq_status ecc_level(skinq_ctx *ctx, level *L, double H[9], double *cc)
     return st;
 }
 
+/* ECC from He at the finest level asked for (ecc_size) or at the coarse one, with the coarse level's
+ * outlier mask (brought up to the fine level); He receives the result. */
+static skinq_status ecc_pass(skinq_ctx *ctx, const skinq_align_options *o, level *coarse,
+                             const skinq_image *before, const skinq_image *after, double He[9], double *cc)
+{
+    int fine_size = o->ecc_size;
+    int lng = before->width > before->height ? before->width : before->height;
+    int clng = coarse->b.width > coarse->b.height ? coarse->b.width : coarse->b.height;
+    if (!((fine_size == 0 || fine_size > clng) && clng < lng))
+        return ecc_level(ctx, coarse, He, cc);
+    level fine;
+    skinq_status st = level_make(ctx, before, after, NULL, fine_size, &fine);
+    if (st != SKINQ_OK)
+        return st;
+    double up[9], Si[9]; /* the coarse outlier mask, brought up to the fine level */
+    skinq_mat3_inv(coarse->Sa, Si);
+    skinq_mat3_mul(fine.Sa, Si, up);
+    st = align_plane_new(ctx, fine.a.width, fine.a.height, 0, &fine.amask);
+    if (st == SKINQ_OK)
+        st =
+            cvw_warp(ctx, coarse->amask.data, coarse->amask.width, coarse->amask.height, coarse->amask.stride,
+                     1, 8, fine.amask.data, fine.a.width, fine.a.height, fine.amask.stride, up, 0);
+    if (st == SKINQ_OK)
+        st = ecc_level(ctx, &fine, He, cc);
+    level_free(ctx, &fine);
+    return st;
+}
+
+/* A copy of p into q (q empty when p is). */
+static skinq_status plane_copy(skinq_ctx *ctx, const align_plane *p, align_plane *q)
+{
+    memset(q, 0, sizeof *q);
+    if (!p->data)
+        return SKINQ_OK;
+    skinq_status st = align_plane_new(ctx, p->width, p->height, 0, q);
+    for (int y = 0; st == SKINQ_OK && y < p->height; y++)
+        memcpy(q->data + (size_t)y * q->stride, p->data + (size_t)y * p->stride, (size_t)p->width);
+    return st;
+}
+
 /* Refine H by ECC, from the features' fit, at one level: the finest asked for (ecc_size), or the
- * features' own scale. The features' fit is good to a fraction of a pixel, so the pixels that
- * disagree under it are found first (at the features' scale) and left out: ECC is least squares
- * and a card fixed in the frame or the changed skin would pull it. Coarse-to-fine is not needed
+ * features' own scale. The pixels that disagree under the fit are found first (at the features'
+ * scale) and left out: ECC is least squares and a card fixed in the frame or the changed skin would
+ * pull it. When ECC moves a point of the overlap by more than REMASK_PX (a fit that was off, e.g.
+ * the biased keypoints of a tilted plane: then true structure was masked as disagreeing), the mask
+ * is found again under ECC's result and ECC run once more from it. Coarse-to-fine is not needed
  * from such a start, and an ECC pass at the coarse level was measured to be biased by the skin's
  * changes (1.8 px on a 12-MP pair). A result far from the features' fit (more than 4 px + 3 rms
- * anywhere in the frame) is not trusted. Returns 1 if ECC converged, 0 if not, -1 when out of
- * memory (recorded in ctx). */
+ * anywhere in the overlap) is not trusted. coarse->amask is left as it came. Returns 1 if ECC
+ * converged, 0 if not, -1 when out of memory (recorded in ctx). */
 static int refine(skinq_ctx *ctx, const skinq_align_options *o, level *coarse, const skinq_image *before,
                   const skinq_image *after, double H[9], double rms, double *cc)
 {
     double He[9], W[9];
     memcpy(He, H, sizeof He);
-    if (full_to_level(coarse, He, W))
-        return 0;
-    skinq_status st = mask_outliers(ctx, coarse, W);
-    if (st != SKINQ_OK)
-        return st == SKINQ_E_NOMEM ? -1 : 0;
-    int fine_size = o->ecc_size;
-    int lng = before->width > before->height ? before->width : before->height;
-    int clng = coarse->b.width > coarse->b.height ? coarse->b.width : coarse->b.height;
-    if ((fine_size == 0 || fine_size > clng) && clng < lng) {
-        level fine;
-        st = level_make(ctx, before, after, NULL, fine_size, &fine);
-        if (st == SKINQ_OK) { /* the coarse outlier mask, brought up to the fine level */
-            double up[9], Si[9];
-            skinq_mat3_inv(coarse->Sa, Si);
-            skinq_mat3_mul(fine.Sa, Si, up);
-            st = align_plane_new(ctx, fine.a.width, fine.a.height, 0, &fine.amask);
-            if (st == SKINQ_OK)
-                st = cvw_warp(ctx, coarse->amask.data, coarse->amask.width, coarse->amask.height,
-                              coarse->amask.stride, 1, 8, fine.amask.data, fine.a.width, fine.a.height,
-                              fine.amask.stride, up, 0);
-            if (st == SKINQ_OK)
-                st = ecc_level(ctx, &fine, He, cc);
-            level_free(ctx, &fine);
-        }
-    } else {
-        st = ecc_level(ctx, coarse, He, cc);
+    align_plane given;
+    skinq_status st = plane_copy(ctx, &coarse->amask, &given);
+    for (int round = 0; st == SKINQ_OK && round < 2; round++) {
+        if (round &&
+            max_disagreement(H, He, after->width, after->height, before->width, before->height) <= REMASK_PX)
+            break;
+        align_plane_free(ctx, &coarse->amask);
+        st = plane_copy(ctx, &given, &coarse->amask);
+        if (st == SKINQ_OK && full_to_level(coarse, He, W))
+            st = SKINQ_E_ALIGN;
+        if (st == SKINQ_OK)
+            st = mask_outliers(ctx, coarse, W);
+        if (st == SKINQ_OK)
+            st = ecc_pass(ctx, o, coarse, before, after, He, cc);
     }
+    align_plane_free(ctx, &coarse->amask);
+    coarse->amask = given;
     if (st == SKINQ_E_NOMEM)
         return -1; /* out of memory is an error; an ECC that fails to converge is not */
-    if (st != SKINQ_OK || max_disagreement(H, He, after->width, after->height) > 4 + 3 * rms)
+    if (st != SKINQ_OK ||
+        max_disagreement(H, He, after->width, after->height, before->width, before->height) > 4 + 3 * rms)
         return 0;
     memcpy(H, He, sizeof He);
     return 1;
@@ -317,6 +414,9 @@ static void alignment_init(skinq_alignment *r, const skinq_image *before, const 
     skinq_mat3_identity(r->matrix);
     r->rms_px = NAN;
     r->ecc = NAN;
+    r->residual[0] = r->residual[1] = NAN;
+    r->tilt_deg = r->perspective = 0;
+    r->scale_range[0] = r->scale_range[1] = 1;
     r->before_size[0] = before->width, r->before_size[1] = before->height;
     r->after_size[0] = after->width, r->after_size[1] = after->height;
 }
@@ -359,7 +459,7 @@ static skinq_status feature_homography(skinq_ctx *ctx, const skinq_align_options
                           mt->count, mt->keypoints_a, mt->keypoints_b, opt->min_inliers);
     if (!(*inl = skinq_calloc(ctx, (size_t)mt->count, 1)))
         return SKINQ_E_NOMEM;
-    double Hs[9], Sbi[9], det = 0;
+    double Hs[9], Sbi[9];
     st = cvw_homography(ctx, mt->b, mt->a, mt->count, RANSAC_PX, Hs, *inl);
     if (st != SKINQ_OK)
         return st;
@@ -368,7 +468,7 @@ static skinq_status feature_homography(skinq_ctx *ctx, const skinq_align_options
     skinq_mat3_inv(L->Sb, Sbi);
     skinq_mat3_mul(Sbi, Hs, H);
     skinq_mat3_mul(H, L->Sa, H);
-    const char *why = degenerate(H, after->width, after->height, &det);
+    const char *why = degenerate(H, after->width, after->height, r);
     if (r->inliers >= opt->min_inliers && !why)
         return SKINQ_OK;
     memcpy(r->matrix, H, 9 * sizeof *H);
@@ -381,21 +481,61 @@ static skinq_status feature_homography(skinq_ctx *ctx, const skinq_align_options
                       r->inliers, mt->count, opt->min_inliers);
 }
 
-/* ECC must agree with the feature inliers within the uncertainty of their fit (8 parameters
- * from n matches of scatter rms: sigma ≈ rms·sqrt(8/n)); on phantoms whose skin changes between
- * photos (redness, texture) an unchecked ECC was pulled 1-1.5 px off by the change. ECC moving
- * the inliers by d raises their rms to about sqrt(rms² + d²). H is replaced when it agrees. */
+/* The photometric residual of H at level L: 1 − band-pass NCC (ncc.c) of before's luma and after's
+ * warped into before's frame by H, over the pixels after covers (and its after_mask keeps): the same
+ * pixels for every H, so residuals of two fits compare. */
+static skinq_status residual(skinq_ctx *ctx, const level *L, const double H[9], double *res)
+{
+    double W[9], Wi[9];
+    *res = NAN;
+    if (full_to_level(L, H, W) || skinq_mat3_inv(W, Wi))
+        return SKINQ_OK;
+    int w = L->b.width, h = L->b.height;
+    align_plane aw = {0}, mw = {0}, ones = {0};
+    const align_plane *am = &L->amask;
+    skinq_status st = align_plane_new(ctx, w, h, 0, &aw);
+    if (st == SKINQ_OK)
+        st = align_plane_new(ctx, w, h, 0, &mw);
+    if (st == SKINQ_OK && !am->data &&
+        (st = align_plane_new(ctx, L->a.width, L->a.height, 255, &ones)) == SKINQ_OK)
+        am = &ones;
+    if (st == SKINQ_OK)
+        st = cvw_warp(ctx, L->a.data, L->a.width, L->a.height, L->a.stride, 1, 8, aw.data, w, h, aw.stride,
+                      Wi, 1);
+    if (st == SKINQ_OK)
+        st =
+            cvw_warp(ctx, am->data, am->width, am->height, am->stride, 1, 8, mw.data, w, h, mw.stride, Wi, 0);
+    double ncc = NAN;
+    if (st == SKINQ_OK)
+        st = align_band_ncc_planes(ctx, &L->b, &aw, &mw, &ncc);
+    *res = 1 - ncc;
+    align_plane_free(ctx, &aw);
+    align_plane_free(ctx, &mw);
+    align_plane_free(ctx, &ones);
+    return st;
+}
+
+/* ECC's result is kept when it lowers the photometric residual (the fine structure, 1-4 px at the
+ * features' scale, agrees better): what it optimises (the plain correlation) is not what decides.
+ * Before issue 21 it had to agree with the feature inliers within their fit's uncertainty instead,
+ * which refused it on the graffiti pair, where the keypoints of a tilted plane are biased and ECC
+ * corrects them (README "Registration method"). H is replaced when kept. */
 static skinq_status ecc_checked(skinq_ctx *ctx, const skinq_align_options *opt, level *L,
                                 const cvw_matches *mt, const uint8_t *inl, const skinq_image *before,
                                 const skinq_image *after, skinq_alignment *r, double H[9])
 {
     double rms0 = inlier_rms(L, mt, inl, H), He[9];
     memcpy(He, H, sizeof He);
-    double allow = ECC_AGREE_SIGMAS * rms0 * sqrt(8.0 / r->inliers), rms1 = NAN;
     int refined = opt->ecc_size >= 0 ? refine(ctx, opt, L, before, after, He, rms0, &r->ecc) : 0;
     if (refined < 0)
         return SKINQ_E_NOMEM;
-    if (refined && (rms1 = inlier_rms(L, mt, inl, He), rms1 * rms1 - rms0 * rms0 <= allow * allow + 1e-9)) {
+    r->residual[0] = r->residual[1] = NAN;
+    skinq_status st = residual(ctx, L, H, &r->residual[0]);
+    if (st == SKINQ_OK && refined)
+        st = residual(ctx, L, He, &r->residual[1]);
+    if (st != SKINQ_OK)
+        return st;
+    if (refined && (r->residual[1] < r->residual[0] || (isnan(r->residual[0]) && !isnan(r->residual[1])))) {
         memcpy(H, He, sizeof He);
         strcpy(r->method, "akaze+ransac+ecc");
     }
@@ -408,12 +548,11 @@ static skinq_status finish(skinq_ctx *ctx, const skinq_align_options *opt, const
                            const cvw_matches *mt, const uint8_t *inl, const skinq_image *before,
                            const skinq_image *after, const double H[9], skinq_alignment *r)
 {
-    double det = 0;
     for (int i = 0; i < 9; i++)
         r->matrix[i] = H[i] / H[8];
     r->rms_px = inlier_rms(L, mt, inl, r->matrix);
     r->overlap = overlap_fraction(r->matrix, before, after, opt->after_mask);
-    const char *why = degenerate(r->matrix, after->width, after->height, &det);
+    const char *why = degenerate(r->matrix, after->width, after->height, r);
     if (why)
         return skinq_fail(ctx, SKINQ_E_ALIGN, "cannot align: the refined homography is degenerate (%s)", why);
     double min_ratio, max_rms, min_ncc;
@@ -433,6 +572,16 @@ static skinq_status finish(skinq_ctx *ctx, const skinq_align_options *opt, const
                           "cannot align: the inlier matches scatter by %.2f px rms at the features' scale "
                           "(%.2f px in before's pixels; need <= %.2f); the images may not show the same site",
                           r->rms_px / down, r->rms_px, max_rms);
+    r->inlier_coverage = inlier_coverage(L, mt, inl, r->matrix, before, after);
+    if (r->strong_perspective && (r->inliers < ALIGN_STRONG_MIN_INLIERS || ratio < ALIGN_STRONG_MIN_RATIO ||
+                                  r->inlier_coverage < ALIGN_STRONG_MIN_COVERAGE))
+        return skinq_fail(ctx, SKINQ_E_ALIGN,
+                          "cannot align: strong perspective (%.2f across the frame, tilt %.0f deg, scale "
+                          "%.2f..%.2f) needs %d inliers, %.0f %% of the matches, spread over %.0f %% of the "
+                          "overlap; it has %d, %.1f %%, %.0f %%",
+                          r->perspective, r->tilt_deg, r->scale_range[0], r->scale_range[1],
+                          ALIGN_STRONG_MIN_INLIERS, 100 * ALIGN_STRONG_MIN_RATIO,
+                          100 * ALIGN_STRONG_MIN_COVERAGE, r->inliers, 100 * ratio, 100 * r->inlier_coverage);
     if (r->overlap < opt->min_overlap)
         return skinq_fail(ctx, SKINQ_E_ALIGN,
                           "cannot align: after covers only %.0f %% of before (need %.0f %%)",

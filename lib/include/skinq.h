@@ -1344,10 +1344,26 @@ typedef struct skinq_alignment {
     double rms_px;    /**< RMS distance (before px) of the inlier matches under `matrix`; NaN for "none" */
     double overlap;   /**< fraction of before's pixels that warped after covers (0..1) */
     double ecc;       /**< ECC correlation coefficient at the finest level (NaN when not run) */
-    int ecc_accepted; /**< 1 when the ECC refinement was kept: it converged and moved the inlier
-                           matches by at most 3 sigmas of the features' fit (else that fit is kept) */
+    int ecc_accepted; /**< 1 when the ECC refinement was kept: it converged and lowered the
+                           photometric residual below the features' fit's (else that fit is kept) */
     double matrix[9]; /**< after pixel → before pixel */
     int before_size[2], after_size[2]; /**< width, height of the two images */
+    /* The photometric residual, 1 − band-pass NCC of before's and warped after's luma at the
+     * features' scale over their overlap (the pixels that disagree under the features' fit left out):
+     * [0] under the features' fit, [1] under ECC's (NaN when ECC did not run or converge). The
+     * lower one's matrix is kept. */
+    double residual[2];
+    /* The viewpoint change the matrix implies (lib/align/README.md "Acceptance"). */
+    double tilt_deg;        /**< tilt at after's centre: acos(σ2/σ1) of the matrix's Jacobian there
+                                 (ASIFT's t = 1/cos θ); 0 for a similarity */
+    double scale_range[2];  /**< least and greatest local scale (before px per after px, sqrt|det| of
+                                 the Jacobian) over after's corners and centre */
+    double perspective;     /**< |h20|·w + |h21|·h of the normalised matrix, after's w × h: how much the
+                                 projective term changes across the frame (0 for an affine map) */
+    int strong_perspective; /**< 1 when perspective > 0.3: then accepted only with the stronger support
+                                 (inliers, their ratio, their coverage) that the README gives */
+    double inlier_coverage; /**< share of the 4×4 cells of after's frame inside before that hold an
+                                 inlier match (0..1) */
 } skinq_alignment;
 
 /**
@@ -1355,11 +1371,13 @@ typedef struct skinq_alignment {
  * CLAHE-equalised, downscaled luminance, Lowe's ratio test, RANSAC homography, then ECC
  * (homography, lib/align/ecc.c, the mask applied to every sum) at ecc_size from the features' fit, with the
  * pixels that disagree under that fit (cards fixed in the frame, highlights, the changed skin itself) left
- * out; ECC's result is kept only when it agrees with the feature inliers within their fit's uncertainty. The
- * fit is poor when there are fewer than min_inliers inliers or fewer than min_inlier_ratio of the matches,
- * the matrix is degenerate (|det| of its linear part outside 1/4..4, strong perspective, or not
- * invertible), the inliers' rms at the features' scale is above max_rms_px, or the overlap is below
- * min_overlap (checked in that order).
+ * out (found again under ECC's result and ECC re-run once when it moved the overlap by over 1 px); ECC's
+ * result is kept only when it lowers the photometric residual (`residual`). The fit is poor when there
+ * are fewer than min_inliers inliers or fewer than min_inlier_ratio of the matches, the matrix is
+ * degenerate (mirrors, local scale beyond 2× at after's centre, part of after's frame beyond the horizon,
+ * local scale varying more than 3× across it, or not invertible), the inliers' rms at the features' scale
+ * is above max_rms_px, a strong perspective lacks the support it needs (100 inliers, 40 % of the matches,
+ * spread over half the overlap), or the overlap is below min_overlap (checked in that order).
  * @param o    options, or NULL for the defaults.
  * @param out  always filled when the images are valid (ok = 0 for a poor fit).
  * @return SKINQ_OK; SKINQ_E_ALIGN (poor fit; the message says which test failed and by how

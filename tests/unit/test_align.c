@@ -3,7 +3,9 @@
  * scale ±10 %, shifts to 10 % of the width), identity on identical images, clear failures on
  * unrelated ones, ColorChecker calibration on the chart phantom, chart-file errors, warps, the
  * common ROI, --ref gains, the OpenCV exception wrapper, the fused luma/downscale pass against
- * its two-step reference, ECC with a masked card, and thread-count independence. */
+ * its two-step reference, ECC with a masked card, thread-count independence, strong perspective
+ * on the phantom, and a real planar pair with its true homography (OpenCV's graffiti, graf1 → graf3)
+ * beside plain OpenCV SIFT + RANSAC. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -143,10 +145,10 @@ static void test_healing_series(void **state)
         double e = max_error(a.matrix, T, c, r, after->width, after->height);
         print_message(
             "[          ] day %2d (rot %+.2f°, scale %.3f): %s, %d/%d inliers, rms %.2f px, overlap %.2f, "
-            "ecc %.4f (%s), max error %.3f px\n",
+            "ecc %.4f (%s), perspective %.4f, max error %.3f px\n",
             cJSON_GetObjectItem(im, "day")->valueint, cJSON_GetObjectItem(im, "rotation_deg")->valuedouble,
             cJSON_GetObjectItem(im, "scale")->valuedouble, a.method, a.inliers, a.matches, a.rms_px,
-            a.overlap, a.ecc, a.ecc_accepted ? "kept" : "rejected", e);
+            a.overlap, a.ecc, a.ecc_accepted ? "kept" : "rejected", a.perspective, e);
         assert_true(e < 2.0);
         assert_true(strncmp(a.method, "akaze+ransac", 12) == 0);
         worst = fmax(worst, e);
@@ -158,6 +160,33 @@ static void test_healing_series(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* Day 0 of the healing series and its treated ellipse (centre c, radii r). */
+static skinq_image *day0_with_ellipse(skinq_ctx *ctx, double c[2], double r[2])
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/truth.json", healing_dir(ctx));
+    cJSON *truth = tu_read_json(path);
+    ellipse(truth, c, r);
+    cJSON_Delete(truth);
+    return load_day(ctx, "day00.jpg");
+}
+
+/* before warped by the known T (after px → before px) and registered back: al, and the max error. */
+static double warp_and_register(skinq_ctx *ctx, const skinq_image *before, const double T[9],
+                                const double c[2], const double r[2], skinq_alignment *al)
+{
+    double Ti[9];
+    inv3(T, Ti);
+    skinq_image *after = NULL;
+    assert_int_equal(skinq_align_warp(ctx, before, NULL, Ti, W, H, &after, NULL), SKINQ_OK);
+    skinq_status st = skinq_align_register(ctx, before, after, NULL, al);
+    if (st != SKINQ_OK)
+        print_message("%s\n", skinq_ctx_error(ctx));
+    assert_int_equal(st, SKINQ_OK);
+    skinq_image_free(&after);
+    return max_error(al->matrix, T, c, r, W, H);
+}
+
 /* after(u) = before(T·u): warp before by T⁻¹ (black outside, as a real crop would not be). */
 static void test_synthetic_warps(void **state)
 {
@@ -167,14 +196,8 @@ static void test_synthetic_warps(void **state)
                                       {0, 1.1, 0.1, 0.1},    {-4, 0.92, -0.08, -0.1}, {3, 1.05, 0.05, 0.1},
                                       {-8, 0.95, 0.1, 0.08}, {9, 1.08, -0.1, -0.1}};
     skinq_ctx *ctx = tu_ctx();
-    const char *dir = healing_dir(ctx);
-    char path[600];
-    snprintf(path, sizeof path, "%s/truth.json", dir);
-    cJSON *truth = tu_read_json(path);
     double c[2], r[2];
-    ellipse(truth, c, r);
-    snprintf(path, sizeof path, "%s/day00.jpg", dir);
-    skinq_image *before = load(ctx, path);
+    skinq_image *before = day0_with_ellipse(ctx, c, r);
     size_t n = sizeof poses / sizeof poses[0];
     if (getenv("SKINQ_TEST_QUICK"))
         n = 3;
@@ -186,14 +209,8 @@ static void test_synthetic_warps(void **state)
         T[2] = cx + tx - T[0] * cx - T[1] * cy;
         T[5] = cy + ty - T[3] * cx - T[4] * cy;
         inv3(T, Ti);
-        skinq_image *after = NULL;
-        assert_int_equal(skinq_align_warp(ctx, before, NULL, Ti, W, H, &after, NULL), SKINQ_OK);
         skinq_alignment al;
-        skinq_status st = skinq_align_register(ctx, before, after, NULL, &al);
-        if (st != SKINQ_OK)
-            print_message("%s\n", skinq_ctx_error(ctx));
-        assert_int_equal(st, SKINQ_OK);
-        double e = max_error(al.matrix, T, c, r, W, H);
+        double e = warp_and_register(ctx, before, T, c, r, &al);
         print_message(
             "[          ] rot %+5.1f° scale %.2f shift %+.2f,%+.2f W: %s, %d/%d inliers, overlap %.2f, "
             "max error %.3f px\n",
@@ -214,10 +231,8 @@ static void test_synthetic_warps(void **state)
             skinq_image_free(&aw);
             skinq_mask_free(&valid);
         }
-        skinq_image_free(&after);
     }
     skinq_image_free(&before);
-    cJSON_Delete(truth);
     skinq_ctx_close(&ctx);
 }
 
@@ -553,6 +568,138 @@ static void test_ecc(void **state)
     skinq_ctx_close(&c2);
 }
 
+/* Strong but well-supported perspective on skin (refused before issue 21): day 0 seen tilted, a
+ * projective row (h20·W, h21·H) of (0.3, 0.05) and (−0.3, 0.2) about the centre, 0.42 and 0.48 as
+ * |h20|·w + |h21|·h of the registration's matrix. */
+static void test_perspective_warps(void **state)
+{
+    (void)state;
+    static const double tilts[][2] = {{0.3, 0.05}, {-0.3, 0.2}}; /* h20·W, h21·H */
+    skinq_ctx *ctx = tu_ctx();
+    double c[2], r[2];
+    skinq_image *before = day0_with_ellipse(ctx, c, r);
+    for (size_t k = 0; k < sizeof tilts / sizeof tilts[0]; k++) {
+        /* T: after px → before px = C·P·C⁻¹, C the shift to the centre, P = [I 0; p 1] */
+        double cx = W / 2.0, cy = H / 2.0, T[9];
+        double C[9] = {1, 0, cx, 0, 1, cy, 0, 0, 1}, Ci[9] = {1, 0, -cx, 0, 1, -cy, 0, 0, 1};
+        double P[9] = {1, 0, 0, 0, 1, 0, tilts[k][0] / W, tilts[k][1] / H, 1};
+        skinq_mat3_mul(C, P, T);
+        skinq_mat3_mul(T, Ci, T);
+        skinq_alignment al;
+        double e = warp_and_register(ctx, before, T, c, r, &al);
+        print_message(
+            "[          ] perspective %.2f: %s, %d/%d inliers, tilt %.1f°, scale %.2f..%.2f, coverage "
+            "%.2f, residual %.4f / %.4f, max error %.3f px\n",
+            al.perspective, al.method, al.inliers, al.matches, al.tilt_deg, al.scale_range[0],
+            al.scale_range[1], al.inlier_coverage, al.residual[0], al.residual[1], e);
+        assert_true(al.strong_perspective && e < 0.5);
+    }
+    skinq_image_free(&before);
+    skinq_ctx_close(&ctx);
+}
+
+/* OpenCV's graffiti pair (Debian opencv-doc, scripts/setup.sh installs it): a planar wall seen
+ * from two viewpoints ~30° apart, with the true homography graf1 → graf3 (Mikolajczyk's H1to3p). */
+#define GRAF_DIR "/usr/share/doc/opencv-doc/examples/data"
+
+static void read_h13(double T[9])
+{
+    FILE *f = fopen(GRAF_DIR "/H1to3p.xml", "r");
+    if (!f)
+        fail_msg("%s/H1to3p.xml is missing: scripts/setup.sh installs opencv-doc", GRAF_DIR);
+    char buf[2048];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *d = strstr(buf, "<data>");
+    assert_non_null(d);
+    assert_int_equal(sscanf(d + 6, "%lf %lf %lf %lf %lf %lf %lf %lf %lf", &T[0], &T[1], &T[2], &T[3], &T[4],
+                            &T[5], &T[6], &T[7], &T[8]),
+                     9);
+}
+
+/* Mean distance between the four corners of a w×h image mapped by est and by the truth T (the
+ * usual homography corner error, in the second image's pixels). */
+static double corner_error(const double est[9], const double T[9], int w, int h)
+{
+    double e = 0;
+    for (int k = 0; k < 4; k++) {
+        double x = k & 1 ? w - 1 : 0, y = k & 2 ? h - 1 : 0, ex, ey, tx, ty;
+        apply3(est, x, y, &ex, &ey);
+        apply3(T, x, y, &tx, &ty);
+        e += hypot(ex - tx, ey - ty) / 4;
+    }
+    return e;
+}
+
+/* A real photo pair with strong perspective: registered both ways within 1.5 px mean corner error
+ * of the truth, the ECC refinement kept when it lowers the photometric residual, the viewpoint
+ * change reported; plain OpenCV (SIFT + ratio test + RANSAC) measured beside it. */
+static void test_graffiti(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    double T[9];
+    read_h13(T);
+    skinq_image *g1 = load(ctx, GRAF_DIR "/graf1.png"), *g3 = load(ctx, GRAF_DIR "/graf3.png");
+    align_plane l1 = {0}, l3 = {0};
+    assert_int_equal(align_luma(ctx, g1, &l1), SKINQ_OK);
+    assert_int_equal(align_luma(ctx, g3, &l3), SKINQ_OK);
+    cvw_plane p1 = align_cv(&l1), p3 = align_cv(&l3);
+    double S[9];
+    int sift_inliers = 0;
+    assert_int_equal(cvw_sift_homography(ctx, &p1, &p3, S, &sift_inliers), SKINQ_OK);
+    double e_sift = corner_error(S, T, g1->width, g1->height);
+    print_message("[          ] graf1 -> graf3, OpenCV SIFT + RANSAC: %d inliers, corner error %.2f px\n",
+                  sift_inliers, e_sift);
+    for (int dir = 0; dir < 2; dir++) {
+        const skinq_image *b = dir ? g3 : g1, *a = dir ? g1 : g3;
+        skinq_alignment r;
+        skinq_status st = skinq_align_register(ctx, b, a, NULL, &r);
+        if (st != SKINQ_OK)
+            print_message("%s (tilt %.1f°, scale %.2f..%.2f, perspective %.2f)\n", skinq_ctx_error(ctx),
+                          r.tilt_deg, r.scale_range[0], r.scale_range[1], r.perspective);
+        assert_int_equal(st, SKINQ_OK);
+        assert_true(r.ok);
+        /* the estimate of graf1 → graf3: the matrix maps after → before */
+        double E[9];
+        if (dir)
+            memcpy(E, r.matrix, sizeof E);
+        else
+            inv3(r.matrix, E);
+        double e = corner_error(E, T, g1->width, g1->height);
+        print_message(
+            "[          ] %s: %s, %d/%d inliers, rms %.2f px, residual %.4f (features) / %.4f (ECC), "
+            "tilt %.1f°, scale %.2f..%.2f, perspective %.2f, coverage %.2f: corner error %.2f px\n",
+            dir ? "graf3 <- graf1" : "graf1 <- graf3", r.method, r.inliers, r.matches, r.rms_px,
+            r.residual[0], r.residual[1], r.tilt_deg, r.scale_range[0], r.scale_range[1], r.perspective,
+            r.inlier_coverage, e);
+        /* the features' fit alone (no ECC), for the record and to show what ECC brings */
+        skinq_align_options fo;
+        skinq_alignment rf;
+        skinq_align_default_options(&fo);
+        fo.ecc_size = -1;
+        assert_int_equal(skinq_align_register(ctx, b, a, &fo, &rf), SKINQ_OK);
+        if (dir)
+            memcpy(E, rf.matrix, sizeof E);
+        else
+            inv3(rf.matrix, E);
+        double ef = corner_error(E, T, g1->width, g1->height);
+        print_message("[          ]   features only (ecc_size -1): corner error %.2f px\n", ef);
+        assert_true(e <= 1.5);
+        assert_true(e < e_sift / 2 && e < ef);
+        assert_true(r.ecc_accepted && r.residual[1] < r.residual[0]);
+        /* graf3 → graf1's perspective is 0.40 (refused before issue 21), graf1 → graf3's 0.28 */
+        assert_int_equal(r.strong_perspective, !dir);
+        assert_true(r.tilt_deg > 45 && r.tilt_deg < 55 && r.inlier_coverage >= 0.75);
+    }
+    align_plane_free(ctx, &l1);
+    align_plane_free(ctx, &l3);
+    skinq_image_free(&g1);
+    skinq_image_free(&g3);
+    skinq_ctx_close(&ctx);
+}
+
 /* Registration gives the same matrix on 1 and 2 threads (the two detections run concurrently on
  * 2; the fused pass, the outlier mask and ECC sum in a fixed order). */
 static void test_threads(void **state)
@@ -682,6 +829,8 @@ int main(void)
         cmocka_unit_test(test_fused_level),
         cmocka_unit_test(test_ecc),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_perspective_warps),
+        cmocka_unit_test(test_graffiti),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
