@@ -6,8 +6,9 @@
 #include "cli.h"
 #include "out.h"
 
-static const char *opt_height, *opt_lights, *opt_mask, *opt_maps;
-static double opt_zscale = NAN, opt_ppm = NAN, opt_min_depth = NAN, opt_ref_scale = 5, opt_tau = 0.05;
+static const char *opt_height, *opt_lights, *opt_mask, *opt_maps, *opt_region, *opt_method, *opt_truth;
+static double opt_zscale = NAN, opt_ppm = NAN, opt_min_depth = NAN, opt_ref_scale = 5, opt_tau = 0.05,
+              opt_min_conf = 0.1;
 static int opt_json, opt_csv;
 
 static const cli_option depth_options[] = {
@@ -23,8 +24,17 @@ static const cli_option depth_options[] = {
     {"ref-scale", 0, OPT_DOUBLE, &opt_ref_scale, "MM", "scale of the reference surface (default 5 mm)",
      CLI_GT(0)},
     {"outlier-tau", 0, OPT_DOUBLE, &opt_tau, "T",
-     "shadow/highlight rejection threshold (default 0.05; 0 = off)", CLI_GE(0)},
-    {"maps", 0, OPT_STRING, &opt_maps, "DIR", "write height, depth, normal, albedo and scar-outline PNGs"},
+     "shadow/highlight rejection threshold of the subset method (default 0.05; 0 = off)", CLI_GE(0)},
+    {"ps-method", 0, OPT_STRING, &opt_method, "M",
+     "photometric stereo: auto (default), ls, subset, trimmed or irls (see below)"},
+    {"region", 0, OPT_STRING, &opt_region, "R.png",
+     "photometric stereo: valid pixels (nonzero = object); the background is left out"},
+    {"truth-normals", 0, OPT_STRING, &opt_truth, "N.png",
+     "photometric stereo: true normals (16-bit RGB) for angular error statistics"},
+    {"min-confidence", 0, OPT_DOUBLE, &opt_min_conf, "C",
+     "no scar on pixels below C x the median PS confidence (default 0.1; 0 = off)", CLI_GE(0)},
+    {"maps", 0, OPT_STRING, &opt_maps, "DIR",
+     "write height, depth, normal (16-bit), confidence, albedo and scar-outline PNGs"},
     {"json", 0, OPT_FLAG, &opt_json, NULL, "machine-readable JSON on stdout"},
     {"csv", 0, OPT_FLAG, &opt_csv, NULL, "CSV rows (image,metric,value,unit) on stdout"},
     CLI_OPTIONS_END,
@@ -86,6 +96,11 @@ static int check_options(const cli_command *self, int npos)
                                           : "no input: give --height, --lights or one IMAGE");
     if (opt_json && opt_csv)
         return cli_usage_error(self, "choose --json or --csv");
+    if (!opt_lights && (opt_region || opt_truth || opt_method))
+        return cli_usage_error(self, "--region, --truth-normals and --ps-method only apply to --lights");
+    int method;
+    if (opt_method && skinq_ps_method_parse(opt_method, &method) != 0)
+        return cli_usage_error(self, "--ps-method takes auto, ls, subset, trimmed or irls");
     if (npos > SKINQ_LIGHTS_MAX)
         return cli_usage_error(self, "at most %d images", SKINQ_LIGHTS_MAX);
     return -1;
@@ -157,8 +172,12 @@ static void add_setup(cJSON *doc, const skinq_depth_result *r, const skinq_mask 
         cJSON_AddNumberToObject(par, "reference_scale_mm", o->scars.ref_scale_mm);
         cJSON_AddNumberToObject(par, "reference_sigma_px", r->scars->ref_sigma_px);
     }
-    if (opt_lights)
+    if (opt_lights) {
         cJSON_AddNumberToObject(par, "outlier_tau", o->ps.outlier_tau);
+        cJSON_AddStringToObject(par, "ps_method", r->ps_method);
+        cJSON_AddStringToObject(par, "region", opt_region ? "mask" : "full");
+        cJSON_AddNumberToObject(par, "min_confidence", o->min_confidence);
+    }
 }
 
 /* The metrics under `prefix` (the prefix cut off) through the shared writer into obj; -1 on
@@ -235,12 +254,20 @@ static int run(const cli_command *self, int argc, char **argv)
     o.z_scale = isfinite(opt_zscale) ? opt_zscale : 0;
     o.scars.ref_scale_mm = opt_ref_scale;
     o.ps.outlier_tau = opt_tau;
-    skinq_mask *mask = NULL;
+    if (opt_method)
+        skinq_ps_method_parse(opt_method, &o.ps.method);
+    o.truth_normals = opt_truth;
+    o.min_confidence = opt_min_conf;
+    skinq_mask *mask = NULL, *region = NULL;
     skinq_depth_result *r = NULL;
     cJSON *doc = NULL;
     skinq_status st = SKINQ_OK;
     if (opt_mask)
         st = skinq_mask_load(ctx, opt_mask, &mask);
+    if (st == SKINQ_OK && opt_region)
+        st = skinq_mask_load(ctx, opt_region, &region);
+    o.region = region;
+    o.region_name = opt_region;
     o.scars.mask = mask;
     o.mask_name = opt_mask;
     const char *what = opt_height ? opt_height : opt_lights ? opt_lights : argv[first];
@@ -283,6 +310,7 @@ out:
     cJSON_Delete(doc);
     skinq_depth_free(&r);
     skinq_mask_free(&mask);
+    skinq_mask_free(&region);
     skinq_ctx_close(&ctx);
     return rc;
 }
@@ -296,9 +324,18 @@ const cli_command cmd_depth = {
     "--height: a profilometer / 3-D camera export, height_mm = value * Z.\n"
     "--lights: a photometric-stereo stack (>= 3 images of one view, one light each); the lights\n"
     "  file is {\"lights\":[{\"image\":\"a.png\",\"direction\":[x,y,z],\"intensity\":1}, ...]}, x right,\n"
-    "  y up, z toward the camera; 8-bit images are taken as sRGB, 16-bit as linear. Heights come\n"
-    "  from Frankot-Chellappa integration: relative within the field (no absolute height, some\n"
-    "  low-frequency drift); without a scale they are in px and --min-depth is in px.\n"
+    "  y up, z toward the camera, any number of lights; \"intensity\" is a number or [r, g, b]\n"
+    "  (colour images: each channel is divided by its own intensity, then the Rec. 709 luminance\n"
+    "  is solved). 8-bit images are taken as sRGB, 16-bit as linear.\n"
+    "  --ps-method: ls = plain least squares; subset = drop the darkest/brightest when the fit is\n"
+    "  inconsistent (at most 64 lights); trimmed = drop the darkest 25 % and brightest 35 % of\n"
+    "  each pixel's lit observations (Coleman-Jain 1982, Barsky-Petrou 2003); irls = Tukey-biweight\n"
+    "  reweighted least squares from the trimmed fit (Holland-Welsch 1977); auto = subset below\n"
+    "  12 lights, irls from 12. Maps add confidence.png (kept lights x conditioning, 0..1).\n"
+    "  --region: the background is left out of the normal statistics, the integration (masked,\n"
+    "  iterated Frankot-Chellappa: no background leaks into the height), scars and statistics.\n"
+    "  Heights come from Frankot-Chellappa integration: relative within the field (no absolute\n"
+    "  height, some low-frequency drift); without a scale they are in px and --min-depth is in px.\n"
     "IMAGE alone: only a relative shading-based depression index (\"relative\": true, no mm).\n"
     "Scars are regions deeper than --min-depth below a robust reference surface (a local\n"
     "quadratic over --ref-scale) or the regions of --mask; type hints: icepick, boxcar, rolling.",

@@ -1002,13 +1002,16 @@ skinq_status skinq_texture_analyze(skinq_ctx *ctx, const float *L, const float *
 
 /** Photometric-stereo light (one entry of a lights file). */
 typedef struct skinq_light {
-    char *image;         /**< image named by the file, resolved against the file's folder; NULL if none.
-                              Owned by the skinq_lights (freed by skinq_lights_free()) */
-    double direction[3]; /**< unit vector from the surface to the light (normalised on load) */
-    double intensity;    /**< relative intensity, > 0 (1 when the file gives none) */
+    char *image;             /**< image named by the file, resolved against the file's folder; NULL if none.
+                                  Owned by the skinq_lights (freed by skinq_lights_free()) */
+    double direction[3];     /**< unit vector from the surface to the light (normalised on load) */
+    double intensity;        /**< relative intensity, > 0 (1 when the file gives none); for an [r, g, b]
+                                  intensity the Rec. 709 luminance of the three */
+    double intensity_rgb[3]; /**< per-channel intensity (all three = intensity for a number) */
 } skinq_light;
 
-/** A parsed lights file: {"lights":[{"image":"a.png","direction":[x,y,z],"intensity":1.0},…]}. */
+/** A parsed lights file: {"lights":[{"image":"a.png","direction":[x,y,z],"intensity":1.0},…]};
+ * "intensity" is a number or [r, g, b] (per colour channel). */
 typedef struct skinq_lights {
     int count; /**< 1..SKINQ_LIGHTS_MAX */
     skinq_light *items;
@@ -1016,12 +1019,14 @@ typedef struct skinq_lights {
     skinq_allocator alloc;
 } skinq_lights;
 
-#define SKINQ_LIGHTS_MAX 64
+/** Lights a file may hold. The photometric-stereo solve itself takes any number (its working set
+ * is one pixel's observations); the stack's planes are m × width × height floats in memory. */
+#define SKINQ_LIGHTS_MAX 1024
 
 /**
  * Read and validate a lights file (cJSON). Every light needs a 3-number, finite, non-zero
  * direction with z > 0 (a light behind the surface cannot light it); "intensity" is optional
- * (> 0); "image" is optional (a string).
+ * (a number > 0, or [r, g, b] of numbers > 0); "image" is optional (a string).
  * @param out  receives the lights; free with skinq_lights_free(). Unchanged on error.
  * @return SKINQ_OK; SKINQ_E_IO (cannot read); SKINQ_E_FORMAT (not JSON, wrong structure,
  *         bad value, more than SKINQ_LIGHTS_MAX lights); SKINQ_E_NOMEM. The message names the
@@ -1043,7 +1048,42 @@ typedef struct skinq_ps_options {
     double min_albedo;      /**< |albedo·normal| at or below it: no signal, pixel invalid (default 1e-4,
                                  for intensities scaled to 0..1) */
     uint64_t reserved[4];   /**< zero: room to grow inside skinq_depth_options */
+    int method;             /**< skinq_ps_method (default SKINQ_PS_AUTO) */
+    double trim_dark;       /**< trimmed: fraction of the lit observations dropped from the dark end (0.25) */
+    double trim_bright;     /**< trimmed: fraction dropped from the bright end (0.35) */
 } skinq_ps_options;
+
+/**
+ * Per-pixel estimator of photometric stereo (lib/surface/README.md, "Robust estimation"):
+ *  - SKINQ_PS_LS: plain least squares over every observation (Woodham 1980), no rejection;
+ *  - SKINQ_PS_SUBSET: least squares without the attached shadows, then the fits without the
+ *    darkest / brightest / both tried in closed form (the SIMD row kernel; at most
+ *    SKINQ_PS_KERNEL_MAX_LIGHTS lights);
+ *  - SKINQ_PS_TRIMMED: order statistics: per pixel the darkest trim_dark and brightest
+ *    trim_bright fractions of the lit observations are dropped before least squares (the
+ *    rank rule of Coleman & Jain 1982 and Barsky & Petrou 2003 generalised to many lights);
+ *  - SKINQ_PS_IRLS: iteratively reweighted least squares with Tukey's biweight (c = 2.5 robust
+ *    sigmas) on the residuals, scale from their MAD, started from the trimmed fit (Holland & Welsch 1977;
+ *    the robust-regression view of Ikehata et al. 2012);
+ *  - SKINQ_PS_AUTO: SUBSET below 12 lights (too few observations for order statistics or an
+ *    M-estimator), IRLS from 12 lights (the best measured, README table).
+ * TRIMMED, IRLS and LS run the scalar code only (ps_robust.c) and take any number of lights.
+ */
+typedef enum skinq_ps_method {
+    SKINQ_PS_AUTO = 0,
+    SKINQ_PS_LS,
+    SKINQ_PS_SUBSET,
+    SKINQ_PS_TRIMMED,
+    SKINQ_PS_IRLS
+} skinq_ps_method;
+
+#define SKINQ_PS_KERNEL_MAX_LIGHTS 64
+
+/** "auto", "ls", "subset", "trimmed", "irls" (static; "unknown" for other values). */
+const char *skinq_ps_method_name(int method);
+
+/** The method of a name above into *method; -1 when the name is unknown. */
+int skinq_ps_method_parse(const char *name, int *method);
 
 void skinq_ps_default_options(skinq_ps_options *o);
 
@@ -1082,6 +1122,24 @@ typedef struct skinq_ps_counts {
 skinq_status skinq_ps_execute(skinq_ctx *ctx, const skinq_ps_plan *p, const float *const *planes, int width,
                               int height, size_t stride, float *nx, float *ny, float *nz, float *albedo,
                               uint8_t *code, skinq_ps_counts *counts);
+
+/**
+ * skinq_ps_execute() with a region and a confidence map.
+ * @param region      width×height bytes (nonzero = object; row y at region + y·region_stride) or
+ *                    NULL (every pixel): pixels outside are not solved (code SKINQ_PS_INVALID,
+ *                    normal (0, 0, 1), albedo 0, confidence 0) and not counted.
+ * @param confidence  caller's width×height floats in 0..1 or NULL: the share of the m lights
+ *                    the estimate kept (IRLS: the sum of the weights) × the conditioning of the
+ *                    kept lights' matrix relative to all lights' (sqrt of the eigenvalue ratio,
+ *                    at most 1). Low on highlights, hair, grazing and shadowed pixels.
+ */
+skinq_status skinq_ps_execute_ex(skinq_ctx *ctx, const skinq_ps_plan *p, const float *const *planes,
+                                 int width, int height, size_t stride, const uint8_t *region,
+                                 size_t region_stride, float *nx, float *ny, float *nz, float *albedo,
+                                 float *confidence, uint8_t *code, skinq_ps_counts *counts);
+
+/** The method a plan runs (AUTO resolved). */
+int skinq_ps_plan_method(const skinq_ps_plan *p);
 
 /**
  * Normals → height gradients per pixel: p = dz/dx = −nx/nz, q = dz/dy_image = +ny/nz, with nz
@@ -1124,6 +1182,20 @@ void skinq_integrator_free(skinq_integrator **p);
  * count. One plan must not be executed by two threads at once. Cannot fail.
  */
 void skinq_integrate(skinq_ctx *ctx, skinq_integrator *plan, const float *p, const float *q, float *z);
+
+/**
+ * skinq_integrate() over a region only (nonzero bytes of `region`, width×height, row y at
+ * region + y·region_stride): the least-squares height of the gradients inside, with the
+ * outside left free. Method: the gradients outside are replaced by those of the current
+ * estimate (central differences) and Frankot–Chellappa is run again, `iters` times (a
+ * Gerchberg–Papoulis style alternating projection; the first pass has zero gradients outside),
+ * so what lies outside (a table, a step at the object's edge) does not bleed into the height
+ * inside. z outside is the smooth extension the iteration converged to (callers mask it).
+ * The mean of z over the region is 0. iters <= 0 takes 40. Cannot fail but for memory:
+ * @return SKINQ_OK or SKINQ_E_NOMEM.
+ */
+skinq_status skinq_integrate_region(skinq_ctx *ctx, skinq_integrator *plan, const float *p, const float *q,
+                                    const uint8_t *region, size_t region_stride, int iters, float *z);
 
 /** Scar type hint from shape. */
 typedef enum skinq_scar_type {
@@ -1229,7 +1301,16 @@ typedef struct skinq_depth_options {
                                     are in px (a stack without any scale) */
     const char *mask_name;     /**< the file scars.mask came from, for messages (NULL: "the mask") */
     skinq_ps_options ps;
-    double max_slope; /**< photometric stereo: steepest slope kept (default 10) */
+    double max_slope;          /**< photometric stereo: steepest slope kept (default 10) */
+    const skinq_mask *region;  /**< photometric stereo: valid pixels (nonzero = object) or NULL (all):
+                                    the background is left out of the normal statistics, the
+                                    integration (skinq_integrate_region), the scars and the surface
+                                    statistics (its heights are NaN). Not scars.mask. */
+    const char *region_name;   /**< the file region came from, for messages */
+    const char *truth_normals; /**< photometric stereo: a 16-bit RGB PNG of true normals ((n+1)/2 ×
+                                    65535, x right, y up, z out) or NULL: angular error statistics */
+    double min_confidence;     /**< scars are not reported on pixels whose PS confidence is below
+                                    this × the region's median confidence (default 0.1; 0 = off) */
 } skinq_depth_options;
 
 void skinq_depth_default_options(skinq_depth_options *o);
@@ -1245,6 +1326,8 @@ typedef struct skinq_depth_result {
     char xy_unit[8];       /**< "mm" or "px" */
     float *z;              /**< width×height height (z_unit), NULL for a single photo */
     float *nx, *ny, *nz, *albedo; /**< photometric stereo only, else NULL */
+    float *confidence;            /**< photometric stereo only: 0..1 per pixel (skinq_ps_execute_ex) */
+    char ps_method[8];            /**< photometric stereo: the method run ("subset", "irls", ...) */
     float *shading_index;  /**< single photo only: relative darkening below the local reference (0..1) */
     skinq_scars *scars;    /**< NULL for a single photo */
     double min_depth;      /**< the scar threshold used (z_unit) */
@@ -1269,7 +1352,9 @@ skinq_status skinq_depth_from_height(skinq_ctx *ctx, const char *path, const ski
  * @param images  n image paths in light order; n = 0 takes the "image" names of the lights file.
  *                When every light names an image and every given path's file name matches exactly
  *                one of them, images are matched by name, else by order.
- * 8-bit images are taken as sRGB and linearised, 16-bit ones as linear; colour → luminance.
+ * 8-bit images are taken as sRGB and linearised, 16-bit ones as linear; colour → luminance
+ * (with [r, g, b] light intensities: of the channels each divided by its own intensity, times
+ * the intensities' luminance). Any number of lights (methods: skinq_ps_method).
  * @return SKINQ_OK; SKINQ_E_FORMAT (bad lights file, image count ≠ light count, images of
  *         different sizes); SKINQ_E_TOO_FEW (< 3 lights, coplanar directions); load errors.
  */
@@ -1286,7 +1371,8 @@ skinq_status skinq_depth_from_photo(skinq_ctx *ctx, const char *path, const skin
 
 /**
  * Write the maps of a result into dir (created if missing, one level): height.png
- * (colour-coded with a legend), depth.png (below the reference), normals.png, albedo.png,
+ * (colour-coded with a legend), depth.png (below the reference), normals.png (16-bit RGB,
+ * (n + 1)/2 × 65535, x right, y up, z out), confidence.png (8-bit, 0..1), albedo.png,
  * scars.png (outlines on the albedo or a shaded height); shading.png for a single photo.
  * All or none: every map is written complete under a staging name and they are renamed into
  * place together; on error none of this call's maps is left in dir.

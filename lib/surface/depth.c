@@ -20,6 +20,7 @@ void skinq_depth_default_options(skinq_depth_options *o)
     skinq_ps_default_options(&o->ps);
     o->scars.min_depth = 0; /* by unit: 0.05 mm or 1 px */
     o->max_slope = 10;
+    o->min_confidence = 0.1;
 }
 
 void skinq_depth_free(skinq_depth_result **pr)
@@ -33,6 +34,7 @@ void skinq_depth_free(skinq_depth_result **pr)
     skinq_free_raw(&a, r->ny);
     skinq_free_raw(&a, r->nz);
     skinq_free_raw(&a, r->albedo);
+    skinq_free_raw(&a, r->confidence);
     skinq_free_raw(&a, r->shading_index);
     skinq_scars_free(&r->scars);
     skinq_metrics_free(&r->metrics);
@@ -122,8 +124,8 @@ static skinq_status check_mask(skinq_ctx *ctx, const skinq_depth_options *o, int
 }
 
 /* Scars on r->z, and the surface.* / scars.* metrics (units follow z_unit / xy_unit). */
-static skinq_status measure_scars(skinq_ctx *ctx, skinq_depth_result *r, const skinq_depth_options *o,
-                                  const char *input)
+static skinq_status measure_scars(skinq_ctx *ctx, skinq_depth_result *r, const float *z,
+                                  const skinq_depth_options *o, const char *input)
 {
     skinq_scars_options so = o->scars;
     if (!(so.min_depth > 0))
@@ -131,7 +133,7 @@ static skinq_status measure_scars(skinq_ctx *ctx, skinq_depth_result *r, const s
     r->min_depth = so.min_depth;
     skinq_status st = check_mask(ctx, o, r->width, r->height, input);
     if (st == SKINQ_OK)
-        st = skinq_scars_find(ctx, r->z, r->width, r->height, r->px_per_mm, &so, &r->scars);
+        st = skinq_scars_find(ctx, z, r->width, r->height, r->px_per_mm, &so, &r->scars);
     if (st == SKINQ_E_EMPTY_ROI)
         return so.mask
                    ? skinq_fail(ctx, st,
@@ -191,7 +193,7 @@ skinq_status skinq_depth_from_height(skinq_ctx *ctx, const char *path, const ski
         r->z = hm->data;
         hm->data = NULL;
         skinq_heightmap_free(&hm);
-        st = measure_scars(ctx, r, o, path);
+        st = measure_scars(ctx, r, r->z, o, path);
     }
     if (st != SKINQ_OK) {
         skinq_depth_free(&r);
@@ -251,15 +253,17 @@ static skinq_status match_images(skinq_ctx *ctx, const skinq_lights *L, const ch
     return SKINQ_OK;
 }
 
-/* Normal-map angular statistics (tilt from the viewing axis), albedo and outcome fractions. */
+/* Normal-map angular statistics (tilt from the viewing axis), albedo, confidence and outcome
+ * fractions, over the solved pixels of the region (the background is code SKINQ_PS_INVALID and
+ * not counted: fractions are of the region's pixels). */
 static skinq_status ps_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint8_t *code,
-                               const skinq_ps_counts *cnt)
+                               const skinq_ps_counts *cnt, size_t n_region)
 {
     size_t n = (size_t)r->width * (size_t)r->height;
     float *tilt = skinq_malloc(ctx, n * sizeof *tilt);
     if (!tilt)
         return SKINQ_E_NOMEM;
-    double sx = 0, sy = 0, sz = 0, st_ = 0, sa = 0;
+    double sx = 0, sy = 0, sz = 0, st_ = 0, sa = 0, sc = 0;
     size_t nv = 0;
     for (size_t i = 0; i < n; i++) {
         if (code[i] == SKINQ_PS_INVALID) {
@@ -273,11 +277,12 @@ static skinq_status ps_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint
         sz += r->nz[i];
         st_ += tilt[i];
         sa += r->albedo[i];
+        sc += r->confidence[i];
         nv++;
     }
     madd a = {ctx, &r->metrics, SKINQ_OK};
-    double inv = nv ? 1.0 / (double)nv : NAN;
-    add(&a, "surface.normals.valid_fraction", (double)nv / (double)n, "1");
+    double inv = nv ? 1.0 / (double)nv : NAN, nr = n_region ? (double)n_region : NAN;
+    add(&a, "surface.normals.valid_fraction", (double)nv / nr, "1");
     add(&a, "surface.normals.mean_tilt_deg", st_ * inv, "deg");
     add_quantile(&a, "surface.normals.p50_tilt_deg", tilt, n, 0.5, "deg");
     add_quantile(&a, "surface.normals.p95_tilt_deg", tilt, n, 0.95, "deg");
@@ -285,12 +290,62 @@ static skinq_status ps_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint
     add(&a, "surface.normals.mean_direction.0", mx / mn, "1");
     add(&a, "surface.normals.mean_direction.1", my / mn, "1");
     add(&a, "surface.normals.mean_direction.2", mz / mn, "1");
-    add(&a, "surface.normals.shadow_rejected_fraction", (double)(cnt->no_darkest + cnt->no_both) / (double)n,
+    add(&a, "surface.normals.shadow_rejected_fraction", (double)(cnt->no_darkest + cnt->no_both) / nr, "1");
+    add(&a, "surface.normals.highlight_rejected_fraction", (double)(cnt->no_brightest + cnt->no_both) / nr,
         "1");
-    add(&a, "surface.normals.highlight_rejected_fraction",
-        (double)(cnt->no_brightest + cnt->no_both) / (double)n, "1");
+    add(&a, "surface.normals.confidence_mean", sc * inv, "1");
     add(&a, "surface.albedo.mean", sa * inv, "relative");
     skinq_free(ctx, tilt);
+    return a.st;
+}
+
+/* Angular error against a true normal map (16-bit RGB, (n + 1)/2 × 65535; 8-bit: × 255) over
+ * the solved pixels of the region: surface.normals.truth.{mean,p50,p95}_error_deg, pixels. */
+static skinq_status truth_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint8_t *code,
+                                  const char *path, const char *input)
+{
+    skinq_image *img = NULL;
+    skinq_status st = skinq_image_load(ctx, path, &img, NULL);
+    if (st != SKINQ_OK)
+        return st;
+    size_t n = (size_t)r->width * (size_t)r->height;
+    float *err = NULL;
+    if (img->channels < 3)
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use truth normals '%s': not an RGB image", path);
+    else if (img->width != r->width || img->height != r->height)
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use truth normals '%s': it is %dx%d but '%s' is %dx%d",
+                        path, img->width, img->height, input, r->width, r->height);
+    else if (!(err = skinq_malloc(ctx, n * sizeof *err)))
+        st = SKINQ_E_NOMEM;
+    double sum = 0;
+    size_t cnt = 0;
+    const double full = img->depth == 16 ? 65535.0 : 255.0;
+    for (int y = 0; st == SKINQ_OK && y < r->height; y++) {
+        const uint8_t *row8 = skinq_image_row(img, y);
+        const uint16_t *row16 = (const uint16_t *)row8;
+        for (int x = 0; x < r->width; x++) {
+            size_t i = (size_t)y * (size_t)r->width + (size_t)x, c = (size_t)x * (size_t)img->channels;
+            double t[3];
+            for (int k = 0; k < 3; k++)
+                t[k] = (img->depth == 16 ? row16[c + k] : row8[c + k]) / full * 2 - 1;
+            double tn = sqrt(t[0] * t[0] + t[1] * t[1] + t[2] * t[2]);
+            if (code[i] == SKINQ_PS_INVALID || !(tn > 0.5)) {
+                err[i] = NAN;
+                continue;
+            }
+            double d = (t[0] * r->nx[i] + t[1] * r->ny[i] + t[2] * r->nz[i]) / tn;
+            err[i] = (float)(acos(d > 1 ? 1 : d < -1 ? -1 : d) * RAD2DEG);
+            sum += err[i];
+            cnt++;
+        }
+    }
+    madd a = {ctx, &r->metrics, st};
+    add(&a, "surface.normals.truth.pixels", (double)cnt, "1");
+    add(&a, "surface.normals.truth.mean_error_deg", cnt ? sum / (double)cnt : NAN, "deg");
+    add_quantile(&a, "surface.normals.truth.p50_error_deg", err, n, 0.5, "deg");
+    add_quantile(&a, "surface.normals.truth.p95_error_deg", err, n, 0.95, "deg");
+    skinq_free(ctx, err);
+    skinq_image_free(&img);
     return a.st;
 }
 
@@ -314,6 +369,10 @@ static skinq_status load_stack(skinq_ctx *ctx, const skinq_lights *L, const char
             np = (size_t)w * (size_t)h;
             size_t bytes;
             st = check_mask(ctx, o, w, h, paths[0]);
+            if (st == SKINQ_OK && o->region && (o->region->width != w || o->region->height != h))
+                st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use region '%s': it is %dx%d but '%s' is %dx%d",
+                                o->region_name ? o->region_name : "the region", o->region->width,
+                                o->region->height, paths[0], w, h);
             if (st == SKINQ_OK && (skinq_mul_size(np * sizeof(float), (size_t)L->count, &bytes) != 0 ||
                                    !(*planes = skinq_malloc(ctx, bytes))))
                 st = skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory for %d images of %dx%d", L->count, w, h);
@@ -322,7 +381,12 @@ static skinq_status load_stack(skinq_ctx *ctx, const skinq_lights *L, const char
                             img->width, img->height, paths[0], w, h);
         }
         if (st == SKINQ_OK) {
-            surface_image_to_linear(img, *planes + (size_t)k * np);
+            /* each channel divided by its own intensity, times the plan's (luminance) intensity */
+            const skinq_light *l = &L->items[k];
+            float gain[3];
+            for (int c = 0; c < 3; c++)
+                gain[c] = l->intensity_rgb[c] > 0 ? (float)(l->intensity / l->intensity_rgb[c]) : 1.0f;
+            surface_image_to_linear_gains(img, gain, *planes + (size_t)k * np);
             rows[k] = *planes + (size_t)k * np;
         }
         skinq_image_free(&img);
@@ -334,7 +398,8 @@ static skinq_status load_stack(skinq_ctx *ctx, const skinq_lights *L, const char
 
 /* Per-pixel normals, albedo and validity codes (photometric stereo over the planes). */
 static skinq_status stack_normals(skinq_ctx *ctx, const skinq_ps_plan *plan, const float *const *rows,
-                                  skinq_depth_result *r, uint8_t **code, skinq_ps_counts *cnt)
+                                  const skinq_mask *region, skinq_depth_result *r, uint8_t **code,
+                                  skinq_ps_counts *cnt)
 {
     const int w = r->width, h = r->height;
     size_t np = (size_t)w * (size_t)h;
@@ -342,11 +407,14 @@ static skinq_status stack_normals(skinq_ctx *ctx, const skinq_ps_plan *plan, con
     r->ny = skinq_malloc(ctx, np * sizeof(float));
     r->nz = skinq_malloc(ctx, np * sizeof(float));
     r->albedo = skinq_malloc(ctx, np * sizeof(float));
+    r->confidence = skinq_malloc(ctx, np * sizeof(float));
     r->z = skinq_malloc(ctx, np * sizeof(float));
     *code = skinq_malloc(ctx, np);
-    if (!r->nx || !r->ny || !r->nz || !r->albedo || !r->z || !*code)
+    if (!r->nx || !r->ny || !r->nz || !r->albedo || !r->confidence || !r->z || !*code)
         return SKINQ_E_NOMEM;
-    return skinq_ps_execute(ctx, plan, rows, w, h, (size_t)w, r->nx, r->ny, r->nz, r->albedo, *code, cnt);
+    return skinq_ps_execute_ex(ctx, plan, rows, w, h, (size_t)w, region ? region->data : NULL,
+                               region ? region->stride : 0, r->nx, r->ny, r->nz, r->albedo, r->confidence,
+                               *code, cnt);
 }
 
 /* Heights: normals → gradients → Frankot–Chellappa, in mm with a scale (px without), NaN where
@@ -363,11 +431,14 @@ static skinq_status stack_heights(skinq_ctx *ctx, skinq_depth_result *r, const u
         st = SKINQ_E_NOMEM;
     if (st == SKINQ_OK) {
         skinq_normals_to_gradients(r->nx, r->ny, r->nz, np, o->max_slope, gp, gq);
-        skinq_integrate(ctx, integ, gp, gq, r->z);
+        if (o->region)
+            st = skinq_integrate_region(ctx, integ, gp, gq, o->region->data, o->region->stride, 0, r->z);
+        else
+            skinq_integrate(ctx, integ, gp, gq, r->z);
         double k = r->px_per_mm > 0 ? 1.0 / r->px_per_mm : 1.0;
         for (size_t i = 0; i < np; i++)
             r->z[i] = code[i] == SKINQ_PS_INVALID ? NAN : (float)(r->z[i] * k);
-        if (cnt->invalid == np)
+        if (st == SKINQ_OK && cnt->all + cnt->no_darkest + cnt->no_brightest + cnt->no_both == 0)
             st = skinq_fail(ctx, SKINQ_E_EMPTY_ROI, "no pixel of the stack '%s' has any light signal",
                             lights_path);
     }
@@ -375,6 +446,30 @@ static skinq_status stack_heights(skinq_ctx *ctx, skinq_depth_result *r, const u
     skinq_free(ctx, gq);
     skinq_integrator_free(&integ);
     return st;
+}
+
+/* The heights the scars see: NaN where the confidence is below min_confidence × its median over
+ * the solved pixels (highlights, hair, grazing and shadowed pixels report no scar). */
+static skinq_status confident_heights(skinq_ctx *ctx, const skinq_depth_result *r,
+                                      const skinq_depth_options *o, float **out)
+{
+    size_t np = (size_t)r->width * (size_t)r->height;
+    float *zs = skinq_malloc(ctx, np * sizeof *zs);
+    if (!zs)
+        return SKINQ_E_NOMEM;
+    for (size_t i = 0; i < np; i++)
+        zs[i] = isfinite(r->z[i]) ? r->confidence[i] : NAN;
+    double med = NAN;
+    skinq_status st = surface_quantile(ctx, zs, np, 0.5, &med);
+    double lim = o->min_confidence > 0 && isfinite(med) ? o->min_confidence * med : -1;
+    for (size_t i = 0; i < np; i++)
+        zs[i] = r->confidence[i] >= lim ? r->z[i] : NAN;
+    if (st != SKINQ_OK) {
+        skinq_free(ctx, zs);
+        return st;
+    }
+    *out = zs;
+    return SKINQ_OK;
 }
 
 skinq_status skinq_depth_from_stack(skinq_ctx *ctx, const char *lights_path, const char *const *images, int n,
@@ -409,15 +504,23 @@ skinq_status skinq_depth_from_stack(skinq_ctx *ctx, const char *lights_path, con
     if (st == SKINQ_OK) {
         r->relative = r->px_per_mm > 0 ? 0 : 1;
         snprintf(r->z_unit, sizeof r->z_unit, "%s", r->px_per_mm > 0 ? "mm" : "px");
-        st = stack_normals(ctx, plan, rows, r, &code, &cnt);
+        snprintf(r->ps_method, sizeof r->ps_method, "%s", skinq_ps_method_name(skinq_ps_plan_method(plan)));
+        st = stack_normals(ctx, plan, rows, o->region, r, &code, &cnt);
     }
     skinq_free(ctx, planes);
     if (st == SKINQ_OK)
         st = stack_heights(ctx, r, code, &cnt, o, lights_path);
     if (st == SKINQ_OK)
-        st = ps_metrics(ctx, r, code, &cnt);
+        st = ps_metrics(ctx, r, code, &cnt,
+                        o->region ? skinq_mask_count(o->region) : (size_t)r->width * (size_t)r->height);
+    if (st == SKINQ_OK && o->truth_normals)
+        st = truth_metrics(ctx, r, code, o->truth_normals, paths[0]);
+    float *zs = NULL;
     if (st == SKINQ_OK)
-        st = measure_scars(ctx, r, o, lights_path);
+        st = confident_heights(ctx, r, o, &zs);
+    if (st == SKINQ_OK)
+        st = measure_scars(ctx, r, zs, o, lights_path);
+    skinq_free(ctx, zs);
     skinq_free(ctx, code);
     skinq_ps_plan_free(&plan);
     skinq_lights_free(&L);
@@ -508,7 +611,7 @@ skinq_status skinq_depth_from_photo(skinq_ctx *ctx, const char *path, const skin
 /* The maps of one call: each is written complete under a staging name (NAME.partial, itself
  * written atomically), and all are renamed into place only once every one is written, so a
  * failure part-way leaves none of them (design §4: no partial outputs). */
-#define MAPS_MAX 6
+#define MAPS_MAX 8
 typedef struct {
     const char *dir;
     const char *names[MAPS_MAX];
@@ -639,18 +742,34 @@ skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r,
     }
     skinq_image *img = NULL;
     if (st == SKINQ_OK && r->nx) {
-        st = skinq_image_new(ctx, w, h, 3, 8, &img);
+        /* 16-bit: (n + 1)/2 × 65535, x right, y up, z toward the camera */
+        st = skinq_image_new(ctx, w, h, 3, 16, &img);
         for (int y = 0; st == SKINQ_OK && y < h; y++) {
-            uint8_t *row = skinq_image_row(img, y);
+            uint16_t *row = (uint16_t *)skinq_image_row(img, y);
             for (int x = 0; x < w; x++) {
                 size_t i = (size_t)y * (size_t)w + (size_t)x;
                 float c[3] = {r->nx[i], r->ny[i], r->nz[i]};
-                for (int k = 0; k < 3; k++) /* the usual encoding: (n + 1) / 2, x right, y up, z out */
-                    row[3 * x + k] = (uint8_t)lround(127.5 * (1 + (c[k] < -1 ? -1 : c[k] > 1 ? 1 : c[k])));
+                for (int k = 0; k < 3; k++)
+                    row[3 * x + k] = (uint16_t)lround(32767.5 * (1 + (c[k] < -1 ? -1 : c[k] > 1 ? 1 : c[k])));
             }
         }
         if (st == SKINQ_OK)
             st = map_stage(ctx, &set, "normals.png", path, sizeof path);
+        if (st == SKINQ_OK)
+            st = skinq_png_write(ctx, path, img);
+        skinq_image_free(&img);
+    }
+    if (st == SKINQ_OK && r->confidence) {
+        st = skinq_image_new(ctx, w, h, 1, 8, &img);
+        for (int y = 0; st == SKINQ_OK && y < h; y++) {
+            uint8_t *row = skinq_image_row(img, y);
+            for (int x = 0; x < w; x++) {
+                float c = r->confidence[(size_t)y * (size_t)w + (size_t)x];
+                row[x] = (uint8_t)lround(255.0 * (c > 0 ? (c < 1 ? c : 1) : 0));
+            }
+        }
+        if (st == SKINQ_OK)
+            st = map_stage(ctx, &set, "confidence.png", path, sizeof path);
         if (st == SKINQ_OK)
             st = skinq_png_write(ctx, path, img);
         skinq_image_free(&img);

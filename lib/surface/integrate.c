@@ -335,3 +335,57 @@ void skinq_integrate(skinq_ctx *ctx, skinq_integrator *p, const float *gp, const
     run_stage(ctx, p, tx, stage_solve, &j);
     run_stage(ctx, p, ty, stage_back, &j);
 }
+
+skinq_status skinq_integrate_region(skinq_ctx *ctx, skinq_integrator *plan, const float *p, const float *q,
+                                    const uint8_t *region, size_t region_stride, int iters, float *z)
+{
+    const int w = plan->w, h = plan->h;
+    const size_t n = (size_t)w * (size_t)h;
+    float *pp = skinq_malloc(ctx, n * sizeof *pp), *qq = skinq_malloc(ctx, n * sizeof *qq);
+    if (!pp || !qq) {
+        skinq_free(ctx, pp);
+        skinq_free(ctx, qq);
+        return SKINQ_E_NOMEM;
+    }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * (size_t)w + (size_t)x;
+            int in = region[(size_t)y * region_stride + (size_t)x] != 0;
+            pp[i] = in ? finite_or_0(p[i]) : 0.0f;
+            qq[i] = in ? finite_or_0(q[i]) : 0.0f;
+        }
+    skinq_integrate(ctx, plan, pp, qq, z);
+    /* alternating projection: outside, the gradients become those of the current height, so the
+     * only constraints left are the region's own gradients */
+    for (int it = 1; it < (iters > 0 ? iters : 40); it++) {
+        for (int y = 0; y < h; y++) {
+            const float *zr = z + (size_t)y * (size_t)w;
+            const float *zu = z + (size_t)(y > 0 ? y - 1 : y) * (size_t)w;
+            const float *zd = z + (size_t)(y < h - 1 ? y + 1 : y) * (size_t)w;
+            float dy = y > 0 && y < h - 1 ? 0.5f : 1.0f;
+            for (int x = 0; x < w; x++) {
+                if (region[(size_t)y * region_stride + (size_t)x])
+                    continue;
+                int xl = x > 0 ? x - 1 : x, xr = x < w - 1 ? x + 1 : x;
+                size_t i = (size_t)y * (size_t)w + (size_t)x;
+                pp[i] = (zr[xr] - zr[xl]) / (float)(xr - xl);
+                qq[i] = (zd[x] - zu[x]) * dy;
+            }
+        }
+        skinq_integrate(ctx, plan, pp, qq, z);
+    }
+    double s = 0;
+    size_t cnt = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (region[(size_t)y * region_stride + (size_t)x]) {
+                s += z[(size_t)y * (size_t)w + (size_t)x];
+                cnt++;
+            }
+    float mean = cnt ? (float)(s / (double)cnt) : 0.0f;
+    for (size_t i = 0; i < n; i++)
+        z[i] -= mean;
+    skinq_free(ctx, pp);
+    skinq_free(ctx, qq);
+    return SKINQ_OK;
+}

@@ -72,8 +72,8 @@ static skinq_status read_header(skinq_ctx *ctx, const char *path, const cJSON *d
     return SKINQ_OK;
 }
 
-/* Light i: a unit direction toward the camera, an intensity (default 1) and an optional image
- * named relative to the lights file's folder (path's first dir_len bytes). */
+/* Light i: a unit direction toward the camera, an intensity (default 1; a number or [r, g, b]) and an
+ * optional image named relative to the lights file's folder (path's first dir_len bytes). */
 static skinq_status read_light(skinq_ctx *ctx, const char *path, size_t dir_len, int i, const cJSON *li,
                                skinq_light *o)
 {
@@ -105,13 +105,33 @@ static skinq_status read_light(skinq_ctx *ctx, const char *path, size_t dir_len,
                           i);
     o->intensity = 1.0;
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(li, "intensity");
-    if (it) {
+    if (cJSON_IsArray(it)) {
+        /* [r, g, b]: per colour channel; the solve's intensity is their Rec. 709 luminance */
+        static const double w709[3] = {0.2126, 0.7152, 0.0722};
+        int ok = cJSON_GetArraySize(it) == 3;
+        o->intensity = 0;
+        for (int c = 0; ok && c < 3; c++) {
+            const cJSON *v = cJSON_GetArrayItem(it, c);
+            ok = cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble > 0;
+            o->intensity_rgb[c] = ok ? v->valuedouble : 0;
+            o->intensity += ok ? w709[c] * v->valuedouble : 0;
+        }
+        if (!ok)
+            return skinq_fail(
+                ctx, SKINQ_E_FORMAT,
+                "cannot use lights file '%s': light %d intensity [r, g, b] needs three positive "
+                "numbers",
+                path, i);
+    } else if (it) {
         if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble <= 0)
             return skinq_fail(ctx, SKINQ_E_FORMAT,
                               "cannot use lights file '%s': light %d intensity must be a positive number",
                               path, i);
         o->intensity = it->valuedouble;
     }
+    if (!cJSON_IsArray(it))
+        for (int c = 0; c < 3; c++)
+            o->intensity_rgb[c] = o->intensity;
     const cJSON *im = cJSON_GetObjectItemCaseSensitive(li, "image");
     if (im) {
         if (!cJSON_IsString(im) || !im->valuestring[0])

@@ -7,8 +7,6 @@
 #include "color/srgb.h"
 #include "surface.h"
 
-#define SQ_PI 3.14159265358979323846
-
 void skinq_ps_default_options(skinq_ps_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -16,41 +14,31 @@ void skinq_ps_default_options(skinq_ps_options *o)
     o->outlier_tau = 0.05;
     o->shadow_fraction = 0.02;
     o->min_albedo = 1e-4;
+    o->method = SKINQ_PS_AUTO;
+    o->trim_dark = 0.25;
+    o->trim_bright = 0.35;
 }
 
-/* Eigenvalues of a symmetric 3×3 (closed form, Smith 1961), ascending. */
-static void eig3(const double a[3][3], double ev[3])
+static const char *const method_names[] = {"auto", "ls", "subset", "trimmed", "irls"};
+
+const char *skinq_ps_method_name(int method)
 {
-    double p1 = a[0][1] * a[0][1] + a[0][2] * a[0][2] + a[1][2] * a[1][2];
-    double q = (a[0][0] + a[1][1] + a[2][2]) / 3;
-    if (p1 == 0) {
-        ev[0] = a[0][0];
-        ev[1] = a[1][1];
-        ev[2] = a[2][2];
-    } else {
-        double p2 = (a[0][0] - q) * (a[0][0] - q) + (a[1][1] - q) * (a[1][1] - q) +
-                    (a[2][2] - q) * (a[2][2] - q) + 2 * p1;
-        double p = sqrt(p2 / 6);
-        double b[3][3];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                b[i][j] = (a[i][j] - (i == j ? q : 0)) / p;
-        double r = (b[0][0] * (b[1][1] * b[2][2] - b[1][2] * b[2][1]) -
-                    b[0][1] * (b[1][0] * b[2][2] - b[1][2] * b[2][0]) +
-                    b[0][2] * (b[1][0] * b[2][1] - b[1][1] * b[2][0])) /
-                   2;
-        double phi = r <= -1 ? SQ_PI / 3 : r >= 1 ? 0 : acos(r) / 3;
-        ev[2] = q + 2 * p * cos(phi);
-        ev[0] = q + 2 * p * cos(phi + 2 * SQ_PI / 3);
-        ev[1] = 3 * q - ev[0] - ev[2];
-    }
-    for (int i = 0; i < 2; i++)
-        for (int j = i + 1; j < 3; j++)
-            if (ev[j] < ev[i]) {
-                double t = ev[i];
-                ev[i] = ev[j];
-                ev[j] = t;
-            }
+    return method >= 0 && method < 5 ? method_names[method] : "unknown";
+}
+
+int skinq_ps_method_parse(const char *name, int *method)
+{
+    for (int i = 0; i < 5; i++)
+        if (name && strcmp(name, method_names[i]) == 0) {
+            *method = i;
+            return 0;
+        }
+    return -1;
+}
+
+int skinq_ps_plan_method(const skinq_ps_plan *p)
+{
+    return p->method;
 }
 
 static int inv3(const double a[3][3], double o[3][3])
@@ -85,23 +73,33 @@ skinq_status skinq_ps_plan_new(skinq_ctx *ctx, const skinq_lights *lights, const
         return skinq_fail(ctx, SKINQ_E_TOO_FEW,
                           "cannot solve photometric stereo with '%s': %d light%s, at least 3 needed", name,
                           lights ? lights->count : 0, lights && lights->count == 1 ? "" : "s");
-    if (lights->count > SKINQ_PS_MAX_LIGHTS)
-        return skinq_fail(ctx, SKINQ_E_INVALID,
-                          "cannot solve photometric stereo with '%s': more than %d lights", name,
-                          SKINQ_PS_MAX_LIGHTS);
-    if (!(o->outlier_tau >= 0) || !(o->min_albedo >= 0) ||
-        !(o->shadow_fraction >= 0 && o->shadow_fraction < 1))
-        return skinq_fail(ctx, SKINQ_E_INVALID, "photometric stereo options must be non-negative");
     int m = lights->count;
-    double S[SKINQ_PS_MAX_LIGHTS][3], A[3][3] = {{0}};
+    int method = o->method == SKINQ_PS_AUTO ? (m < 12 ? SKINQ_PS_SUBSET : SKINQ_PS_IRLS) : o->method;
+    if (method < SKINQ_PS_LS || method > SKINQ_PS_IRLS)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "unknown photometric-stereo method %d", o->method);
+    if (method == SKINQ_PS_SUBSET && m > SKINQ_PS_MAX_LIGHTS)
+        return skinq_fail(ctx, SKINQ_E_INVALID,
+                          "cannot solve photometric stereo with '%s': the subset method takes at most %d "
+                          "lights, not %d (use trimmed or irls)",
+                          name, SKINQ_PS_MAX_LIGHTS, m);
+    if (!(o->outlier_tau >= 0) || !(o->min_albedo >= 0) ||
+        !(o->shadow_fraction >= 0 && o->shadow_fraction < 1) || !(o->trim_dark >= 0) ||
+        !(o->trim_bright >= 0) || !(o->trim_dark + o->trim_bright < 1))
+        return skinq_fail(ctx, SKINQ_E_INVALID, "photometric stereo options must be non-negative");
+    double A[3][3] = {{0}};
+    double(*S)[3] = skinq_malloc(ctx, (size_t)m * sizeof *S);
+    if (!S)
+        return SKINQ_E_NOMEM;
     double smax = 0;
     for (int k = 0; k < m; k++) {
         const skinq_light *l = &lights->items[k];
         double len = sqrt(l->direction[0] * l->direction[0] + l->direction[1] * l->direction[1] +
                           l->direction[2] * l->direction[2]);
-        if (!(len > 0) || !(l->intensity > 0) || !isfinite(len) || !isfinite(l->intensity))
+        if (!(len > 0) || !(l->intensity > 0) || !isfinite(len) || !isfinite(l->intensity)) {
+            skinq_free(ctx, S);
             return skinq_fail(ctx, SKINQ_E_INVALID,
                               "cannot solve photometric stereo with '%s': light %d is invalid", name, k);
+        }
         for (int c = 0; c < 3; c++)
             S[k][c] = l->intensity * l->direction[c] / len;
         smax = fmax(smax, l->intensity);
@@ -110,18 +108,44 @@ skinq_status skinq_ps_plan_new(skinq_ctx *ctx, const skinq_lights *lights, const
                 A[i][j] += S[k][i] * S[k][j];
     }
     double ev[3];
-    eig3(A, ev);
+    surface_eig3(A, ev);
     double cond = ev[2] > 0 && ev[0] > 0 ? sqrt(ev[0] / ev[2]) : 0;
     double Ai[3][3];
-    if (cond < 0.02 || inv3(A, Ai) != 0)
+    if (cond < 0.02 || inv3(A, Ai) != 0) {
+        skinq_free(ctx, S);
         return skinq_fail(ctx, SKINQ_E_TOO_FEW,
                           "cannot solve photometric stereo with '%s': the light directions are coplanar or "
                           "nearly so (singular value ratio %.3g < 0.02)",
                           name, cond);
+    }
     skinq_ps_plan *p = skinq_calloc(ctx, 1, sizeof *p);
-    if (!p)
+    if (p && !(p->sl = skinq_malloc(ctx, (size_t)m * 3 * sizeof *p->sl))) {
+        skinq_free(ctx, p);
+        p = NULL;
+    }
+    if (!p) {
+        skinq_free(ctx, S);
         return SKINQ_E_NOMEM;
+    }
+    for (int k = 0; k < m; k++)
+        for (int c = 0; c < 3; c++)
+            p->sl[3 * k + c] = (float)S[k][c];
+    p->method = method;
+    p->m = m;
+    p->shadow = (float)o->shadow_fraction;
+    p->smax = (float)smax;
+    p->tau = (float)o->outlier_tau;
+    p->min_albedo = (float)o->min_albedo;
+    p->trim_dark = (float)o->trim_dark;
+    p->trim_bright = (float)o->trim_bright;
+    p->cond = cond;
+    p->alloc = ctx->alloc;
     skinq_ps_params *q = &p->params;
+    if (m > SKINQ_PS_MAX_LIGHTS) { /* the row kernel's constants are not needed (never SUBSET) */
+        skinq_free(ctx, S);
+        *out = p;
+        return SKINQ_OK;
+    }
     q->m = m;
     q->reject = m >= 4 && o->outlier_tau > 0;
     for (int k = 0; k < m; k++) {
@@ -146,8 +170,7 @@ skinq_status skinq_ps_plan_new(skinq_ctx *ctx, const skinq_lights *lights, const
     q->tau = (float)o->outlier_tau;
     q->det_rel = 1e-3f;
     q->min_albedo = (float)o->min_albedo;
-    p->cond = cond;
-    p->alloc = ctx->alloc;
+    skinq_free(ctx, S);
     *out = p;
     return SKINQ_OK;
 }
@@ -157,40 +180,67 @@ void skinq_ps_plan_free(skinq_ps_plan **pp)
     if (!pp || !*pp)
         return;
     skinq_allocator a = (*pp)->alloc;
+    skinq_free_raw(&a, (*pp)->sl);
     skinq_free_raw(&a, *pp);
     *pp = NULL;
 }
 
 typedef struct {
     const skinq_ps_plan *plan;
-    void (*row)(const struct skinq_ps_params *, const float *const *, size_t, float *, float *, float *,
-                float *, uint8_t *);
+    skinq_ps_row_fn row;
     const float *const *planes;
     int w, h, rows_per_task;
     size_t stride;
-    float *nx, *ny, *nz, *alb;
+    const uint8_t *region;
+    size_t region_stride;
+    float *nx, *ny, *nz, *alb, *conf;
     uint8_t *code;
     uint64_t (*counts)[6]; /* per thread */
+    const float **rows;    /* per thread: m row pointers */
+    float *work;           /* per thread: 4·m floats */
 } ps_job;
+
+#define PS_CHUNK 4096
 
 static void ps_task(void *user, int task, int thread)
 {
     ps_job *j = user;
-    const float *rows[SKINQ_PS_MAX_LIGHTS];
-    uint8_t codes[4096];
+    const skinq_ps_plan *p = j->plan;
+    const int m = p->m;
+    const float **rows = j->rows + (size_t)thread * (size_t)m;
+    float *work = j->work + (size_t)thread * 4 * (size_t)m;
+    uint8_t codes[PS_CHUNK];
     int y0 = task * j->rows_per_task, y1 = y0 + j->rows_per_task < j->h ? y0 + j->rows_per_task : j->h;
-    int m = j->plan->params.m;
     uint64_t cnt[6] = {0};
     for (int y = y0; y < y1; y++) {
         size_t off = (size_t)y * (size_t)j->w;
-        for (int x0 = 0; x0 < j->w; x0 += 4096) {
-            size_t n = (size_t)(j->w - x0 < 4096 ? j->w - x0 : 4096);
+        const uint8_t *reg = j->region ? j->region + (size_t)y * j->region_stride : NULL;
+        for (int x0 = 0; x0 < j->w; x0 += PS_CHUNK) {
+            size_t n = (size_t)(j->w - x0 < PS_CHUNK ? j->w - x0 : PS_CHUNK), o = off + (size_t)x0;
             for (int k = 0; k < m; k++)
                 rows[k] = j->planes[k] + (size_t)y * j->stride + (size_t)x0;
-            uint8_t *c = j->code ? j->code + off + (size_t)x0 : codes;
-            j->row(&j->plan->params, rows, n, j->nx + off + x0, j->ny + off + x0, j->nz + off + x0,
-                   j->alb + off + x0, c);
+            uint8_t *c = j->code ? j->code + o : codes;
+            float *cf = j->conf ? j->conf + o : NULL;
+            if (p->method == SKINQ_PS_SUBSET) {
+                j->row(&p->params, rows, n, j->nx + o, j->ny + o, j->nz + o, j->alb + o, c);
+                for (size_t i = 0; reg && i < n; i++)
+                    if (!reg[x0 + (int)i]) {
+                        j->nx[o + i] = 0.0f;
+                        j->ny[o + i] = 0.0f;
+                        j->nz[o + i] = 1.0f;
+                        j->alb[o + i] = 0.0f;
+                        c[i] = SKINQ_PS_INVALID;
+                    }
+                if (cf)
+                    surface_ps_confidence_row(p, rows, n, j->nx + o, j->ny + o, j->nz + o, j->alb + o, c, cf,
+                                              work);
+            } else {
+                surface_ps_robust_row(p, rows, n, reg ? reg + x0 : NULL, j->nx + o, j->ny + o, j->nz + o,
+                                      j->alb + o, cf, c, work);
+            }
             for (size_t i = 0; i < n; i++) {
+                if (reg && !reg[x0 + (int)i])
+                    continue; /* the background is not counted */
                 cnt[(c[i] & 7) < 5 ? (c[i] & 7) : 4]++;
                 cnt[5] += (c[i] & SKINQ_PS_SHADOWED) != 0;
             }
@@ -205,22 +255,48 @@ skinq_status skinq_ps_execute(skinq_ctx *ctx, const skinq_ps_plan *p, const floa
                               int height, size_t stride, float *nx, float *ny, float *nz, float *albedo,
                               uint8_t *code, skinq_ps_counts *counts)
 {
-    if (!p || !planes || width <= 0 || height <= 0 || stride < (size_t)width || !nx || !ny || !nz || !albedo)
+    return skinq_ps_execute_ex(ctx, p, planes, width, height, stride, NULL, 0, nx, ny, nz, albedo, NULL, code,
+                               counts);
+}
+
+skinq_status skinq_ps_execute_ex(skinq_ctx *ctx, const skinq_ps_plan *p, const float *const *planes,
+                                 int width, int height, size_t stride, const uint8_t *region,
+                                 size_t region_stride, float *nx, float *ny, float *nz, float *albedo,
+                                 float *confidence, uint8_t *code, skinq_ps_counts *counts)
+{
+    if (!p || !planes || width <= 0 || height <= 0 || stride < (size_t)width || !nx || !ny || !nz ||
+        !albedo || (region && region_stride < (size_t)width))
         return skinq_fail(ctx, SKINQ_E_INVALID, "invalid photometric-stereo arguments (%dx%d)", width,
                           height);
     int threads = skinq_ctx_threads(ctx);
     uint64_t(*cnt)[6] = skinq_calloc(ctx, (size_t)threads, sizeof *cnt);
-    if (!cnt)
+    const float **rows = skinq_malloc(ctx, (size_t)threads * (size_t)p->m * sizeof *rows);
+    float *work = skinq_malloc(ctx, (size_t)threads * 4 * (size_t)p->m * sizeof *work);
+    if (!cnt || !rows || !work) {
+        skinq_free(ctx, cnt);
+        skinq_free(ctx, rows);
+        skinq_free(ctx, work);
         return SKINQ_E_NOMEM;
-    ps_job j = {p,      skinq_surface_dsp(skinq_ctx_isa(ctx))->ps_row,
-                planes, width,
-                height, 0,
-                stride, nx,
-                ny,     nz,
-                albedo, code,
-                cnt};
-    /* about 64k pixels a task: enough to amortise, small enough to balance */
-    j.rows_per_task = (int)(65536 / (size_t)width) + 1;
+    }
+    ps_job j = {.plan = p,
+                .row = skinq_surface_dsp(skinq_ctx_isa(ctx))->ps_row,
+                .planes = planes,
+                .w = width,
+                .h = height,
+                .stride = stride,
+                .region = region,
+                .region_stride = region_stride,
+                .nx = nx,
+                .ny = ny,
+                .nz = nz,
+                .alb = albedo,
+                .conf = confidence,
+                .code = code,
+                .counts = cnt,
+                .rows = rows,
+                .work = work};
+    /* about 64k pixels a task for the kernel, 4k for the robust methods (m times the work) */
+    j.rows_per_task = (int)((p->method == SKINQ_PS_SUBSET ? 65536 : 4096) / (size_t)width) + 1;
     int tasks = (height + j.rows_per_task - 1) / j.rows_per_task;
     skinq_parallel_for(ctx, tasks, ps_task, &j);
     if (counts) {
@@ -235,6 +311,8 @@ skinq_status skinq_ps_execute(skinq_ctx *ctx, const skinq_ps_plan *p, const floa
         }
     }
     skinq_free(ctx, cnt);
+    skinq_free(ctx, rows);
+    skinq_free(ctx, work);
     return SKINQ_OK;
 }
 
@@ -264,24 +342,29 @@ void skinq_normals_to_gradients(const float *nx, const float *ny, const float *n
 
 void surface_image_to_linear(const skinq_image *img, float *dst)
 {
+    static const float one[3] = {1.0f, 1.0f, 1.0f};
+    surface_image_to_linear_gains(img, one, dst);
+}
+
+void surface_image_to_linear_gains(const skinq_image *img, const float gain[3], float *dst)
+{
     const float *srgb_lut = skinq_srgb8_decode_table();
     int w = img->width, h = img->height, c = img->channels;
+    const float wr = 0.2126f * gain[0], wg = 0.7152f * gain[1], wb = 0.0722f * gain[2];
     for (int y = 0; y < h; y++) {
         const uint8_t *row = skinq_image_row(img, y);
         float *o = dst + (size_t)y * (size_t)w;
         if (img->depth == 8) {
             for (int x = 0; x < w; x++) {
                 const uint8_t *px = row + (size_t)x * (size_t)c;
-                o[x] = c >= 3
-                           ? 0.2126f * srgb_lut[px[0]] + 0.7152f * srgb_lut[px[1]] + 0.0722f * srgb_lut[px[2]]
-                           : srgb_lut[px[0]];
+                o[x] = c >= 3 ? wr * srgb_lut[px[0]] + wg * srgb_lut[px[1]] + wb * srgb_lut[px[2]]
+                              : srgb_lut[px[0]];
             }
         } else {
             const uint16_t *r16 = (const uint16_t *)row;
             for (int x = 0; x < w; x++) {
                 const uint16_t *px = r16 + (size_t)x * (size_t)c;
-                o[x] = c >= 3 ? (0.2126f * px[0] + 0.7152f * px[1] + 0.0722f * px[2]) / 65535.0f
-                              : px[0] / 65535.0f;
+                o[x] = c >= 3 ? (wr * px[0] + wg * px[1] + wb * px[2]) / 65535.0f : px[0] / 65535.0f;
             }
         }
     }

@@ -7,10 +7,32 @@
 #include "surface_kernels.h"
 
 struct skinq_ps_plan {
-    skinq_ps_params params;
-    double cond; /* smallest / largest singular value of the light matrix */
+    skinq_ps_params params; /* the row kernel's constants (method SUBSET only) */
+    double cond;            /* smallest / largest singular value of the light matrix */
+    int method;             /* skinq_ps_method, AUTO resolved */
+    int m;                  /* lights */
+    float *sl;              /* m × 3: s_k = intensity_k × unit direction_k */
+    float shadow, smax, tau, min_albedo, trim_dark, trim_bright;
     skinq_allocator alloc;
 };
+
+/** Eigenvalues of a symmetric 3×3 (closed form), ascending. */
+void surface_eig3(const double a[3][3], double ev[3]);
+
+/**
+ * Methods LS, TRIMMED and IRLS for n pixels (ps_robust.c): rows[k] the n intensities of light
+ * k; region NULL or n bytes (0: not solved, code SKINQ_PS_INVALID); conf NULL or n floats;
+ * work 4·m floats of the caller's. Cannot fail.
+ */
+void surface_ps_robust_row(const skinq_ps_plan *p, const float *const *rows, size_t n, const uint8_t *region,
+                           float *nx, float *ny, float *nz, float *alb, float *conf, uint8_t *code,
+                           float *work);
+
+/** The confidence of n pixels already solved (by the row kernel): the lit observations its fit
+ * explains within max(tau, 0.05)·albedo·smax count as kept. work: 3·m floats. Cannot fail. */
+void surface_ps_confidence_row(const skinq_ps_plan *p, const float *const *rows, size_t n, const float *nx,
+                               const float *ny, const float *nz, const float *alb, const uint8_t *code,
+                               float *conf, float *work);
 
 /**
  * Convert an 8/16-bit gray or RGB image to linear luminance in [0, 1] (8-bit: sRGB decoded,
@@ -18,6 +40,12 @@ struct skinq_ps_plan {
  * (width×height floats, no padding). Cannot fail.
  */
 void surface_image_to_linear(const skinq_image *img, float *dst);
+
+/** surface_image_to_linear() with each colour channel multiplied by gain[c] before the
+ * luminance sum (gray images: no gain). The stack passes gain[c] = Y(i)/i_c for a light of
+ * per-channel intensities i = [r, g, b] (Y: the Rec. 709 luminance), i.e. the luminance of the
+ * intensity-normalised channels, times Y(i): the plan's intensity. Cannot fail. */
+void surface_image_to_linear_gains(const skinq_image *img, const float gain[3], float *dst);
 
 /**
  * Robust large-scale reference of a field f (NaN = unknown): a local quadratic fit with a

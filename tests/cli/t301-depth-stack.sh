@@ -38,9 +38,9 @@ expect_json scale.source=option scale.px_per_mm=10
 # maps
 run "$SKINQ" depth --lights "$T/ss/lights.json" --maps "$T/maps"
 expect_rc 0 "--maps"
-for f in height.png depth.png normals.png albedo.png scars.png; do
+for f in height.png depth.png normals.png confidence.png albedo.png scars.png; do
   if [ -s "$T/maps/$f" ]; then ok; else bad "map $f missing"; fi
 done
 if ! ls "$T/maps"/*.tmp.* "$T/maps"/*.partial >/dev/null 2>&1; then ok; else bad "temporary map files left"; fi
-if [ "$(ls "$T/maps" | wc -l)" -eq 5 ]; then ok; else bad "maps: $(ls "$T/maps" | tr '\n' ' ')"; fi
+if [ "$(ls "$T/maps" | wc -l)" -eq 6 ]; then ok; else bad "maps: $(ls "$T/maps" | tr '\n' ' ')"; fi
 finish

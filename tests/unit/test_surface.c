@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -1281,7 +1282,7 @@ static void test_maps_all_or_none(void **state)
         skinq_status st = skinq_depth_write_maps(ctx, r, dir);
         if (st == SKINQ_OK) {
             succeeded = 1;
-            assert_int_equal(dir_entries(dir, 0), 5);
+            assert_int_equal(dir_entries(dir, 0), 6);
         } else {
             assert_int_equal(st, SKINQ_E_NOMEM);
             assert_int_equal(dir_entries(dir, 0), 0);
@@ -1340,6 +1341,419 @@ static void test_single_photo(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* ------------------------------------------------ robust photometric stereo (issue 21) */
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The test scene: a sphere of radius 0.3·w standing on a plane, with four Gaussian bumps, seen
+ * from above (heights in px, analytic). Rendered below by ray-marched cast shadows, a clamped
+ * Lambertian term, a Blinn-Phong highlight and noise: a model the solvers do not share. */
+static double scene_z(double x, double y, int w, int h)
+{
+    double cx = 0.5 * w, cy = 0.5 * h, R = 0.3 * w, z = 0;
+    static const double bump[4][3] = {{0.15, 0.2, 1}, {0.85, 0.25, 1.4}, {0.2, 0.8, 1.2}, {0.8, 0.85, 0.8}};
+    for (int b = 0; b < 4; b++) {
+        double dx = x - bump[b][0] * w, dy = y - bump[b][1] * h, s = 0.06 * w;
+        z += 0.12 * w * bump[b][2] * exp(-(dx * dx + dy * dy) / (2 * s * s));
+    }
+    double rr = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+    if (rr < R * R) {
+        double zs = sqrt(R * R - rr);
+        z = zs > z ? zs : z;
+    }
+    return z;
+}
+
+/* Unit normal (x right, y up, z out) of the scene at a pixel centre, by central differences. */
+static void scene_normal(double x, double y, int w, int h, float *n)
+{
+    const double e = 1e-3;
+    double p = (scene_z(x + e, y, w, h) - scene_z(x - e, y, w, h)) / (2 * e);
+    double q = (scene_z(x, y + e, w, h) - scene_z(x, y - e, w, h)) / (2 * e); /* dz/d(row) */
+    double nn = sqrt(p * p + q * q + 1);
+    n[0] = (float)(-p / nn);
+    n[1] = (float)(q / nn);
+    n[2] = (float)(1 / nn);
+}
+
+/* m lights on a Fibonacci spiral between 8° and 60° from the viewing axis, intensities 0.8-1.2. */
+static skinq_lights *spiral_lights(int m)
+{
+    skinq_lights *L = calloc(1, sizeof *L);
+    L->items = calloc((size_t)m, sizeof *L->items);
+    L->count = m;
+    for (int k = 0; k < m; k++) {
+        double c0 = cos(8 / DEG), c1 = cos(60 / DEG), ct = c0 - (c0 - c1) * (k + 0.5) / m;
+        double st = sqrt(1 - ct * ct), az = k * PI * (3 - sqrt(5.0));
+        L->items[k].direction[0] = st * cos(az);
+        L->items[k].direction[1] = st * sin(az);
+        L->items[k].direction[2] = ct;
+        L->items[k].intensity = 0.8 + 0.4 * ((k * 37) % 11) / 10.0;
+        for (int c = 0; c < 3; c++)
+            L->items[k].intensity_rgb[c] = L->items[k].intensity;
+    }
+    return L;
+}
+
+/* Shading of light k at pixel (x, y) (no noise, no albedo): Lambert + Blinn-Phong (ks, shininess
+ * 40, viewer on the axis), zero in attached and cast shadow (march toward the light). */
+static double scene_shade(const skinq_lights *L, int k, int x, int y, int w, int h, const float *n,
+                          double alb, double ks)
+{
+    const double *l = L->items[k].direction;
+    double ndl = n[0] * l[0] + n[1] * l[1] + n[2] * l[2];
+    if (ndl <= 0)
+        return 0; /* attached shadow */
+    double lxy = hypot(l[0], l[1]);
+    if (lxy > 1e-6) {
+        double z0 = scene_z(x + 0.5, y + 0.5, w, h), rise = l[2] / lxy;
+        for (double t = 0.7; t < 2.0 * w; t += 0.7) {
+            double px = x + 0.5 + t * l[0] / lxy, py = y + 0.5 - t * l[1] / lxy, zr = z0 + t * rise;
+            if (zr > 0.4 * w || px < 0 || py < 0 || px > w || py > h)
+                break;
+            if (scene_z(px, py, w, h) > zr + 0.05)
+                return 0; /* cast shadow */
+        }
+    }
+    double hv[3] = {l[0], l[1], l[2] + 1}, hn = sqrt(hv[0] * hv[0] + hv[1] * hv[1] + hv[2] * hv[2]);
+    double ndh = (n[0] * hv[0] + n[1] * hv[1] + n[2] * hv[2]) / hn;
+    return L->items[k].intensity * (alb * ndl + ks * pow(ndh > 0 ? ndh : 0, 40));
+}
+
+/* The scene's planes under L (noise σ, clamped to 0..1), its true normals n3 and albedo. */
+static float **render_scene(const skinq_lights *L, int w, int h, double ks, double noise, float *n3,
+                            uint64_t *rs)
+{
+    size_t np = (size_t)w * h;
+    float **planes = calloc((size_t)L->count, sizeof *planes);
+    for (int k = 0; k < L->count; k++)
+        planes[k] = malloc(np * sizeof(float));
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            scene_normal(x + 0.5, y + 0.5, w, h, n3 + 3 * i);
+            double alb = 0.45 + 0.15 * sin(x * 0.21) * cos(y * 0.17);
+            for (int k = 0; k < L->count; k++) {
+                double v = 0.5 * scene_shade(L, k, x, y, w, h, n3 + 3 * i, alb, ks) + noise * gauss(rs);
+                planes[k][i] = (float)(v < 0 ? 0 : v > 1 ? 1 : v);
+            }
+        }
+    return planes;
+}
+
+/* Mean and median angular error (deg) over the pixels whose true normal is within 60° of the
+ * axis (the sphere's silhouette and the walls below it excluded: few lights see them). */
+static void scene_errors(const float *n3, const float *nx, const float *ny, const float *nz, size_t np,
+                         double *mean, double *median)
+{
+    double *e = malloc(np * sizeof *e), sum = 0;
+    size_t c = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (n3[3 * i + 2] < 0.5)
+            continue;
+        double d = nx[i] * n3[3 * i] + ny[i] * n3[3 * i + 1] + nz[i] * n3[3 * i + 2];
+        e[c] = acos(d > 1 ? 1 : d < -1 ? -1 : d) * DEG;
+        sum += e[c++];
+    }
+    assert_true(c > np / 2);
+    for (size_t a = 1; a < c; a++) /* insertion sort: small */
+        for (size_t b = a; b > 0 && e[b - 1] > e[b]; b--) {
+            double t = e[b];
+            e[b] = e[b - 1];
+            e[b - 1] = t;
+        }
+    *mean = sum / (double)c;
+    *median = e[c / 2];
+    free(e);
+}
+
+/* 100 lights on the scene: plain least squares vs trimmed vs IRLS (the default from 12
+ * lights); the robust default must be clearly better. Also the confidence map: lower on the
+ * shadowed sphere flank than on the open plane. */
+static void test_ps_robust_methods(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    uint64_t rs = tu_seed() ^ 0x2121;
+    const int w = 96, h = 96, m = 100;
+    size_t np = (size_t)w * h;
+    skinq_lights *L = spiral_lights(m);
+    float *n3 = malloc(np * 3 * sizeof(float));
+    float **pl = render_scene(L, w, h, 0.6, 0.004, n3, &rs);
+    float *nx = malloc(np * 4), *ny = malloc(np * 4), *nz = malloc(np * 4), *al = malloc(np * 4);
+    float *conf = malloc(np * 4);
+    static const int methods[] = {SKINQ_PS_LS, SKINQ_PS_TRIMMED, SKINQ_PS_IRLS, SKINQ_PS_AUTO};
+    double mean[4], med[4];
+    for (int t = 0; t < 4; t++) {
+        skinq_ps_options o;
+        skinq_ps_default_options(&o);
+        o.method = methods[t];
+        skinq_ps_plan *plan = NULL;
+        assert_int_equal(skinq_ps_plan_new(ctx, L, "spiral", &o, &plan), SKINQ_OK);
+        double t0 = now_s();
+        assert_int_equal(skinq_ps_execute_ex(ctx, plan, (const float *const *)pl, w, h, (size_t)w, NULL, 0,
+                                             nx, ny, nz, al, conf, NULL, NULL),
+                         SKINQ_OK);
+        double dt = now_s() - t0;
+        scene_errors(n3, nx, ny, nz, np, &mean[t], &med[t]);
+        print_message("[          ] %d lights, specular + shadows + noise, %-7s: mean %.3f deg, median %.3f "
+                      "deg, %.2f us/px (%d threads)\n",
+                      m, skinq_ps_method_name(skinq_ps_plan_method(plan)), mean[t], med[t],
+                      1e6 * dt / (double)np, skinq_ctx_threads(ctx));
+        if (methods[t] == SKINQ_PS_AUTO) {
+            assert_int_equal(skinq_ps_plan_method(plan), SKINQ_PS_IRLS);
+            /* open plane (top-left corner) vs the sphere's lower flank at 70° */
+            size_t open = (size_t)3 * w + 3;
+            int fx = w / 2, fy = (int)(h / 2 + 0.3 * w * sin(70 / DEG));
+            assert_true(conf[open] > 0.5);
+            assert_true(conf[(size_t)fy * w + fx] < conf[open]);
+        }
+        skinq_ps_plan_free(&plan);
+    }
+    assert_true(mean[0] > 4.0);           /* plain least squares: shadows and highlights bias it */
+    assert_true(mean[2] < 2.0);           /* IRLS */
+    assert_true(mean[2] < 0.5 * mean[0]); /* clearly better */
+    assert_true(mean[1] < mean[0]);       /* trimming helps too */
+    assert_true(mean[2] < mean[1] && med[2] < med[1]); /* IRLS is the default: the most accurate */
+    assert_true(mean[3] == mean[2]);                   /* auto = irls from 12 lights */
+    /* the subset kernel refuses more lights than it holds */
+    skinq_ps_options o;
+    skinq_ps_default_options(&o);
+    o.method = SKINQ_PS_SUBSET;
+    skinq_ps_plan *plan = NULL;
+    assert_int_equal(skinq_ps_plan_new(ctx, L, "spiral", &o, &plan), SKINQ_E_INVALID);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "at most 64"));
+    free(nx);
+    free(ny);
+    free(nz);
+    free(al);
+    free(conf);
+    free(n3);
+    planes_free(pl, m);
+    lights_free_test(L);
+    skinq_ctx_close(&ctx);
+}
+
+/* A 16-bit image of plane values v (0..1) scaled by per-channel gains into path. */
+static void write16(skinq_ctx *ctx, const char *path, const float *v, int w, int h, int ch,
+                    const double *gain)
+{
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_new(ctx, w, h, ch, 16, &img), SKINQ_OK);
+    for (int y = 0; y < h; y++) {
+        uint16_t *row = (uint16_t *)skinq_image_row(img, y);
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < ch; c++) {
+                double s = v[(size_t)y * w + x] * gain[c];
+                row[ch * x + c] = (uint16_t)lround(65535 * (s < 0 ? 0 : s > 1 ? 1 : s));
+            }
+    }
+    assert_int_equal(skinq_png_write(ctx, path, img), SKINQ_OK);
+    skinq_image_free(&img);
+}
+
+/* A lights file for L with images prefix_K.png; intensity [r, g, b] = rgb[k] when rgb. */
+static void write_lights(const char *path, const skinq_lights *L, const char *prefix, const double (*rgb)[3])
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"lights\":[");
+    for (int k = 0; k < L->count; k++) {
+        const double *d = L->items[k].direction;
+        fprintf(f, "%s{\"image\":\"%s_%d.png\",\"direction\":[%.17g,%.17g,%.17g],", k ? "," : "", prefix, k,
+                d[0], d[1], d[2]);
+        if (rgb)
+            fprintf(f, "\"intensity\":[%.17g,%.17g,%.17g]}", rgb[k][0], rgb[k][1], rgb[k][2]);
+        else
+            fprintf(f, "\"intensity\":%.17g}", L->items[k].intensity);
+    }
+    fprintf(f, "]}\n");
+    fclose(f);
+}
+
+/* 96 lights through the stack pipeline: an RGB stack whose lights have [r, g, b] intensities gives
+ * the normals of the gray stack with the equivalent (luminance) scalar intensities; normals.png
+ * is 16-bit and round-trips; confidence.png is written; truth statistics come out. */
+static void test_ps_rgb_intensity_stack(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    uint64_t rs = tu_seed() ^ 0x7777;
+    const int w = 48, h = 48, m = 96;
+    size_t np = (size_t)w * h;
+    skinq_lights *L = spiral_lights(m);
+    double(*rgb)[3] = calloc((size_t)m, sizeof *rgb);
+    for (int k = 0; k < m; k++) {
+        rgb[k][0] = 0.6 + 0.5 * ((k * 7) % 5) / 4.0;
+        rgb[k][1] = 0.9 + 0.2 * ((k * 3) % 7) / 6.0;
+        rgb[k][2] = 0.5 + 0.7 * ((k * 5) % 3) / 2.0;
+        /* the gray stack's scalar intensity: the luminance of [r, g, b] */
+        L->items[k].intensity = 0.2126 * rgb[k][0] + 0.7152 * rgb[k][1] + 0.0722 * rgb[k][2];
+    }
+    float *n3 = malloc(np * 3 * sizeof(float));
+    float **pl = render_scene(L, w, h, 0.6, 0.0, n3, &rs); /* includes intensity_k = Y(rgb_k) */
+    char prefix[600];
+    for (int k = 0; k < m; k++) {
+        double one[3] = {1, 1, 1}, g[3];
+        for (int c = 0; c < 3; c++)
+            g[c] = rgb[k][c] / L->items[k].intensity; /* channel c carries intensity rgb[k][c] */
+        char name[64];
+        snprintf(name, sizeof name, "gray_%d.png", k);
+        write16(ctx, P(name), pl[k], w, h, 1, one);
+        snprintf(name, sizeof name, "rgb_%d.png", k);
+        write16(ctx, P(name), pl[k], w, h, 3, g);
+    }
+    write_lights(P("gray.json"), L, "gray", NULL);
+    write_lights(P("rgb.json"), L, "rgb", (const double(*)[3])rgb);
+    /* the true normals as a 16-bit RGB PNG */
+    skinq_image *tn = NULL;
+    assert_int_equal(skinq_image_new(ctx, w, h, 3, 16, &tn), SKINQ_OK);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < 3; c++)
+                ((uint16_t *)skinq_image_row(tn, y))[3 * x + c] =
+                    (uint16_t)lround(32767.5 * (1 + n3[3 * ((size_t)y * w + x) + c]));
+    assert_int_equal(skinq_png_write(ctx, P("truth_n.png"), tn), SKINQ_OK);
+    skinq_image_free(&tn);
+    snprintf(prefix, sizeof prefix, "%s", P("truth_n.png"));
+    skinq_depth_options o;
+    skinq_depth_default_options(&o);
+    o.truth_normals = prefix;
+    skinq_depth_result *rg = NULL, *rc = NULL;
+    /* least squares is linear in the data: the two stacks differ by 16-bit rounding only; IRLS
+     * may flip a weight at a few pixels on such differences, so its mean is compared */
+    for (int t = 0; t < 2; t++) {
+        o.ps.method = t == 0 ? SKINQ_PS_LS : SKINQ_PS_AUTO;
+        skinq_depth_free(&rg);
+        skinq_depth_free(&rc);
+        assert_int_equal(skinq_depth_from_stack(ctx, P("gray.json"), NULL, 0, &o, &rg), SKINQ_OK);
+        assert_int_equal(skinq_depth_from_stack(ctx, P("rgb.json"), NULL, 0, &o, &rc), SKINQ_OK);
+        double worst = 0, sum = 0;
+        for (size_t i = 0; i < np; i++) {
+            double d = rg->nx[i] * rc->nx[i] + rg->ny[i] * rc->ny[i] + rg->nz[i] * rc->nz[i];
+            double e = acos(d > 1 ? 1 : d) * DEG;
+            worst = e > worst ? e : worst;
+            sum += e;
+        }
+        print_message("[          ] %d lights, %s, [r,g,b] vs scalar intensities: normals differ by %.5f deg "
+                      "(mean), %.4f deg (worst)\n",
+                      m, rc->ps_method, sum / (double)np, worst);
+        if (t == 0)
+            assert_true(worst < 0.05);
+        else
+            assert_true(sum / (double)np < 0.01);
+    }
+    assert_string_equal(rc->ps_method, "irls");
+    const skinq_metric *te = skinq_metrics_find(&rc->metrics, "surface.normals.truth.mean_error_deg");
+    const skinq_metric *t95 = skinq_metrics_find(&rc->metrics, "surface.normals.truth.p95_error_deg");
+    assert_non_null(te);
+    assert_non_null(t95);
+    print_message("[          ] truth normals: mean %.3f deg, p95 %.3f deg\n", te->value, t95->value);
+    assert_true(te->value < 3.0);
+    /* normals.png: 16-bit RGB, round-trips to 1/32767 */
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s", P("rgbmaps"));
+    assert_int_equal(skinq_depth_write_maps(ctx, rc, dir), SKINQ_OK);
+    char path[700];
+    snprintf(path, sizeof path, "%s/normals.png", dir);
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
+    assert_int_equal(img->depth, 16);
+    assert_int_equal(img->channels, 3);
+    double maxd = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const uint16_t *px = (const uint16_t *)skinq_image_row(img, y) + 3 * x;
+            size_t i = (size_t)y * w + x;
+            float n[3] = {rc->nx[i], rc->ny[i], rc->nz[i]};
+            for (int c = 0; c < 3; c++)
+                maxd = fmax(maxd, fabs(px[c] / 65535.0 * 2 - 1 - n[c]));
+        }
+    assert_true(maxd <= 1.0 / 32767);
+    skinq_image_free(&img);
+    snprintf(path, sizeof path, "%s/confidence.png", dir);
+    assert_int_equal(access(path, F_OK), 0);
+    skinq_depth_free(&rg);
+    skinq_depth_free(&rc);
+    free(rgb);
+    free(n3);
+    planes_free(pl, m);
+    lights_free_test(L);
+    skinq_ctx_close(&ctx);
+}
+
+/* --region: inside a disc the gradients are those of a smooth bump; outside they are garbage
+ * (a curl-full field) and a wall ring at the border (the step a silhouette gives). With the
+ * region the height inside matches the truth; integrating everything lets the outside bleed in. */
+static void test_integrate_region(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    const int w = 160, h = 128;
+    size_t np = (size_t)w * h;
+    float *p = malloc(np * 4), *q = malloc(np * 4), *z = malloc(np * 4), *zt = malloc(np * 4);
+    uint8_t *reg = malloc(np);
+    double cx = 70, cy = 60, R = 45;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            double dx = x - cx, dy = y - cy, r = hypot(dx, dy);
+            reg[i] = r < R;
+            double g = exp(-(dx * dx + dy * dy) / (2 * 15.0 * 15.0));
+            zt[i] = (float)(8 * g + 0.05 * x);
+            if (reg[i]) {
+                p[i] = (float)(-8 * g * dx / 225 + 0.05);
+                q[i] = (float)(-8 * g * dy / 225);
+            } else if (r < R + 3) {
+                p[i] = (float)(-10 * dx / r); /* a wall down to the table */
+                q[i] = (float)(-10 * dy / r);
+            } else {
+                p[i] = (float)(2 * sin(y / 4.0)); /* garbage: not a gradient */
+                q[i] = (float)(1.5 * cos(x / 7.0));
+            }
+        }
+    skinq_integrator *ig = NULL;
+    assert_int_equal(skinq_integrator_new(ctx, w, h, &ig), SKINQ_OK);
+    double err[2];
+    for (int t = 0; t < 2; t++) {
+        if (t == 0)
+            skinq_integrate(ctx, ig, p, q, z);
+        else
+            assert_int_equal(skinq_integrate_region(ctx, ig, p, q, reg, (size_t)w, 0, z), SKINQ_OK);
+        double mz = 0, mt = 0, e = 0;
+        size_t c = 0;
+        for (size_t i = 0; i < np; i++)
+            if (reg[i]) {
+                mz += z[i];
+                mt += zt[i];
+                c++;
+            }
+        for (size_t i = 0; i < np; i++)
+            if (reg[i]) {
+                double d = (z[i] - mz / c) - (zt[i] - mt / c);
+                e += d * d;
+            }
+        err[t] = sqrt(e / c);
+    }
+    print_message("[          ] height inside the region, rms error: %.4f px whole field, %.4f px with the "
+                  "region (range 8 px)\n",
+                  err[0], err[1]);
+    assert_true(err[1] < 0.08);       /* 1 % of the bump */
+    assert_true(err[0] > 5 * err[1]); /* without the region the outside bleeds in */
+    skinq_integrator_free(&ig);
+    free(p);
+    free(q);
+    free(z);
+    free(zt);
+    free(reg);
+    skinq_ctx_close(&ctx);
+}
+
 /* Fail the n-th allocation for n = 1, 2, ... until the height-map analysis succeeds. */
 static void test_alloc_failures(void **state)
 {
@@ -1391,6 +1805,8 @@ int main(void)
         cmocka_unit_test(test_bad_stacks),         cmocka_unit_test(test_single_photo),
         cmocka_unit_test(test_scar_stack_seeds),   cmocka_unit_test(test_smooth_base_stack),
         cmocka_unit_test(test_maps_all_or_none),   cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_ps_robust_methods),  cmocka_unit_test(test_ps_rgb_intensity_stack),
+        cmocka_unit_test(test_integrate_region),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
