@@ -4,7 +4,7 @@
 Measure `skinq depth` on the realistic scar stack (lib/synth/README.md "Realistic photometric
 stack"): for each seed and condition (default `none`, the same lights Lambertian, and `skin`,
 every effect; or single effects by name), the scars found against truth.json's three, the error
-of each found scar's max depth, and the angle between the solved normals (normals.png, 8-bit)
+of each found scar's max depth, and the angle between the solved normals (normals.png, 16-bit; 8-bit before issue 21)
 and normals_true.png (16-bit). One JSON line per stack. Pure Python (no numpy): PNGs decoded by
 tests/cli/png_lib.py."""
 import json
@@ -46,11 +46,12 @@ def measure(skinq, d, hair_mask):
     extra = len(items) - len(used)
     w, h, _, nt = read_png(os.path.join(d, 'normals_true.png'))
     _, _, _, ns = read_png(os.path.join(d, 'maps', 'normals.png'))
+    full = 65535 if max(ns) > 255 else 255  # 16-bit since issue 21, 8-bit before
     hm = read_png(os.path.join(d, 'hair_mask.png'))[3] if hair_mask else None
     ang, ang_skin = [], []
     for i in range(w * h):
         a = [nt[3 * i + c] / 65535 * 2 - 1 for c in range(3)]
-        b = [ns[3 * i + c] / 127.5 - 1 for c in range(3)]
+        b = [ns[3 * i + c] / full * 2 - 1 for c in range(3)]
         nb = math.sqrt(sum(x * x for x in b))
         if not 0.9 < nb < 1.1:
             continue
