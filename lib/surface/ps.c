@@ -74,7 +74,9 @@ skinq_status skinq_ps_plan_new(skinq_ctx *ctx, const skinq_lights *lights, const
                           "cannot solve photometric stereo with '%s': %d light%s, at least 3 needed", name,
                           lights ? lights->count : 0, lights && lights->count == 1 ? "" : "s");
     int m = lights->count;
-    int method = o->method == SKINQ_PS_AUTO ? (m < 12 ? SKINQ_PS_SUBSET : SKINQ_PS_IRLS) : o->method;
+    /* auto: trimmed from 12 lights, by the worst case of two scenes (lib/surface/README.md): IRLS wins
+     * the sphere with sharp highlights, trimmed the realistic scar stack (3.2° vs 4.9°, no false scar) */
+    int method = o->method == SKINQ_PS_AUTO ? (m < 12 ? SKINQ_PS_SUBSET : SKINQ_PS_TRIMMED) : o->method;
     if (method < SKINQ_PS_LS || method > SKINQ_PS_IRLS)
         return skinq_fail(ctx, SKINQ_E_INVALID, "unknown photometric-stereo method %d", o->method);
     if (method == SKINQ_PS_SUBSET && m > SKINQ_PS_MAX_LIGHTS)

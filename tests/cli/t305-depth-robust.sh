@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # skinq depth on a 96-light stack rendered here (python, no skinq code): a sphere on a plane with
 # Lambertian + Blinn-Phong shading, attached shadows and noise, 16-bit PNGs. The default method
-# (irls from 12 lights) beats plain least squares against the true normals; --region keeps the
+# (trimmed from 12 lights) beats plain least squares against the true normals; --region keeps the
 # background out (its heights are null, statistics over the region only); normals.png is 16-bit
 # RGB and confidence.png is written; [r, g, b] intensities are read; bad inputs stay one line.
 . "$(dirname "$0")/lib.sh"
@@ -58,26 +58,26 @@ png(out + "/region.png", [[255 if math.hypot(x + .5 - W / 2, y + .5 - H / 2) < R
 PY
 if [ -s "$S/truth.png" ]; then ok; else bad "the python render failed"; fi
 
-# the default (irls) against the truth, over the region; plain least squares for comparison
+# the default (trimmed) against the truth, over the region; plain least squares for comparison
 run "$SKINQ" depth --lights "$S/lights.json" --region "$S/region.png" --truth-normals "$S/truth.png" \
   --maps "$T/maps" --json
-expect_rc 0 "irls"
-cp "$T/out" "$T/irls.json"
-expect_json parameters.ps_method=irls parameters.region=mask surface.normals.truth.mean_error_deg \
+expect_rc 0 "auto"
+cp "$T/out" "$T/auto.json"
+expect_json parameters.ps_method=trimmed parameters.region=mask surface.normals.truth.mean_error_deg \
   surface.normals.truth.p50_error_deg surface.normals.truth.p95_error_deg surface.normals.confidence_mean
 run "$SKINQ" depth --lights "$S/lights.json" --region "$S/region.png" --truth-normals "$S/truth.png" \
   --ps-method ls --json
 expect_rc 0 "ls"
 cp "$T/out" "$T/ls.json"
-if python3 - "$T/irls.json" "$T/ls.json" <<'PY'
+if python3 - "$T/auto.json" "$T/ls.json" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1]))["surface"]["normals"]["truth"]
 b = json.load(open(sys.argv[2]))["surface"]["normals"]["truth"]
-print("irls mean %.3f p50 %.3f, ls mean %.3f p50 %.3f deg" % (a["mean_error_deg"], a["p50_error_deg"],
+print("trimmed mean %.3f p50 %.3f, ls mean %.3f p50 %.3f deg" % (a["mean_error_deg"], a["p50_error_deg"],
       b["mean_error_deg"], b["p50_error_deg"]))
 sys.exit(0 if a["mean_error_deg"] < 2.0 and b["mean_error_deg"] > 2 * a["mean_error_deg"] else 1)
 PY
-then ok; else bad "irls should beat ls against the truth"; fi
+then ok; else bad "the default (trimmed) should beat ls against the truth"; fi
 # normals.png: 16-bit RGB (IHDR bit depth 16, colour type 2); confidence.png written
 if python3 -c "
 import sys; d=open('$T/maps/normals.png','rb').read(); sys.exit(0 if d[24] == 16 and d[25] == 2 else 1)"; then ok; else bad "normals.png is not 16-bit RGB"; fi
