@@ -72,7 +72,9 @@ echo "== texture: roughness falls slowly as collagen remodels (true tau: $(field
 
 echo
 echo "== a microneedling course: a baseline a week before, three procedures 28 days apart"
-# --procedure on the photo taken right after each procedure: nothing else steers the fits
+# --procedure on the photo taken right after each procedure: nothing else steers the fits;
+# --white on each photo's grey card: blood is read from chromaticity, so a white-balance error of a
+# few % reads as blood (without it this course's cycles give no reliable tau; README "Blood, not pigment")
 co=$gen/course
 python3 - "$co" "$out/course.db" "$skinq" <<'PY'
 import json, subprocess, sys
@@ -81,8 +83,10 @@ t = json.load(open(f"{d}/truth.json"))
 ref = ",".join(map(str, t["reference_rect"]))
 for im in t["images"]:
     proc = ["--procedure", "microneedling 1.5 mm"] if im["procedure"] else []
+    white = ["--white", ",".join(str(int(v)) for v in im["white_rect"]),
+             "--white-reflectance", str(im["white_reflectance"])]
     subprocess.run([skinq, "track", "add", "-q", "--store", db, "--subject", "P1", "--site", "cheek",
-                    "--date", im["date"], "--mask", f"{d}/mask.png", "--ref", ref, "--px-per-mm",
+                    "--date", im["date"], "--mask", f"{d}/mask.png", "--ref", ref, *white, "--px-per-mm",
                     str(t["px_per_mm"]), *proc, f"{d}/{im['file']}"], check=True)
 print("true tau per cycle:", ", ".join(f"{c['tau_days']:g} d" for c in t["cycles"]))
 PY
