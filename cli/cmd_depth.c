@@ -8,7 +8,7 @@
 
 static const char *opt_height, *opt_lights, *opt_mask, *opt_maps, *opt_region, *opt_method, *opt_truth;
 static double opt_zscale = NAN, opt_ppm = NAN, opt_min_depth = NAN, opt_ref_scale = 5, opt_tau = 0.05,
-              opt_min_conf = 0.1;
+              opt_min_conf = 0.1, opt_translucency = 0;
 static int opt_json, opt_csv;
 
 static const cli_option depth_options[] = {
@@ -31,6 +31,8 @@ static const cli_option depth_options[] = {
      "photometric stereo: valid pixels (nonzero = object); the background is left out"},
     {"truth-normals", 0, OPT_STRING, &opt_truth, "N.png",
      "photometric stereo: true normals (16-bit RGB) for angular error statistics"},
+    {"translucency", 0, OPT_DOUBLE, &opt_translucency, "MM",
+     "photometric stereo: undo a subsurface blur of the shading of this sigma (needs the scale)", CLI_GE(0)},
     {"min-confidence", 0, OPT_DOUBLE, &opt_min_conf, "C",
      "no scar on pixels below C x the median PS confidence (default 0.1; 0 = off)", CLI_GE(0)},
     {"maps", 0, OPT_STRING, &opt_maps, "DIR",
@@ -96,8 +98,9 @@ static int check_options(const cli_command *self, int npos)
                                           : "no input: give --height, --lights or one IMAGE");
     if (opt_json && opt_csv)
         return cli_usage_error(self, "choose --json or --csv");
-    if (!opt_lights && (opt_region || opt_truth || opt_method))
-        return cli_usage_error(self, "--region, --truth-normals and --ps-method only apply to --lights");
+    if (!opt_lights && (opt_region || opt_truth || opt_method || opt_translucency > 0))
+        return cli_usage_error(
+            self, "--region, --truth-normals, --ps-method and --translucency only apply to --lights");
     int method;
     if (opt_method && skinq_ps_method_parse(opt_method, &method) != 0)
         return cli_usage_error(self, "--ps-method takes auto, ls, subset, trimmed or irls");
@@ -177,6 +180,7 @@ static void add_setup(cJSON *doc, const skinq_depth_result *r, const skinq_mask 
         cJSON_AddStringToObject(par, "ps_method", r->ps_method);
         cJSON_AddStringToObject(par, "region", opt_region ? "mask" : "full");
         cJSON_AddNumberToObject(par, "min_confidence", o->min_confidence);
+        cJSON_AddNumberToObject(par, "translucency_mm", o->translucency_mm);
     }
 }
 
@@ -258,6 +262,7 @@ static int run(const cli_command *self, int argc, char **argv)
         skinq_ps_method_parse(opt_method, &o.ps.method);
     o.truth_normals = opt_truth;
     o.min_confidence = opt_min_conf;
+    o.translucency_mm = opt_translucency;
     skinq_mask *mask = NULL, *region = NULL;
     skinq_depth_result *r = NULL;
     cJSON *doc = NULL;

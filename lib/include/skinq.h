@@ -1184,6 +1184,16 @@ void skinq_integrator_free(skinq_integrator **p);
 void skinq_integrate(skinq_ctx *ctx, skinq_integrator *plan, const float *p, const float *q, float *z);
 
 /**
+ * Deconvolve a width×height field by a Gaussian of sigma_px (translucency: light scattered under
+ * the skin blurs the shading, so photometric stereo sees the normals blurred): a Wiener gain
+ * Ĝ(1 + λ)/(Ĝ² + λ), Ĝ = exp(−σ²ω²/2), on the mirror-extended field (the DCT domain of the
+ * integrator's plans; the mean is kept, the gain stays below (1 + λ)/(2√λ)). Non-finite inputs count
+ * as 0; out may be in. Not at the same time as another call on the same plan.
+ */
+void skinq_integrator_deblur(skinq_ctx *ctx, skinq_integrator *plan, const float *in, double sigma_px,
+                             double lambda, float *out);
+
+/**
  * skinq_integrate() over a region only (nonzero bytes of `region`, width×height, row y at
  * region + y·region_stride): the least-squares height of the gradients inside, with the
  * outside left free. Method: the gradients outside are replaced by those of the current
@@ -1311,6 +1321,10 @@ typedef struct skinq_depth_options {
                                     65535, x right, y up, z out) or NULL: angular error statistics */
     double min_confidence;     /**< scars are not reported on pixels whose PS confidence is below
                                     this × the region's median confidence (default 0.1; 0 = off) */
+    double translucency_mm;    /**< photometric stereo: sigma (mm) of the Gaussian by which light
+                                    scattered under the surface blurs the shading; the normals are
+                                    deconvolved by it (Wiener) before integration. 0 (default) = none;
+                                    > 0 needs the lateral scale (SKINQ_E_INVALID without) */
 } skinq_depth_options;
 
 void skinq_depth_default_options(skinq_depth_options *o);

@@ -417,6 +417,39 @@ static skinq_status stack_normals(skinq_ctx *ctx, const skinq_ps_plan *plan, con
                                *code, cnt);
 }
 
+#define DEBLUR_LAMBDA 1e-2 /* Wiener noise-to-signal: the gain stays below 5 where the blur left noise */
+
+/* Undo the translucency blur of the shading: the solved normals are the true ones convolved with
+ * the scattering kernel (I_k = albedo · (G * n) · s_k while no light is shadowed), so each
+ * component is deconvolved and the result renormalised. Pixels without a solution enter as the
+ * flat normal and stay unsolved. */
+static skinq_status deblur_normals(skinq_ctx *ctx, skinq_depth_result *r, const uint8_t *code,
+                                   double sigma_mm)
+{
+    size_t np = (size_t)r->width * (size_t)r->height;
+    skinq_integrator *integ = NULL;
+    skinq_status st = skinq_integrator_new(ctx, r->width, r->height, &integ);
+    if (st != SKINQ_OK)
+        return st;
+    float *comp[3] = {r->nx, r->ny, r->nz};
+    for (int c = 0; c < 3; c++) {
+        for (size_t i = 0; i < np; i++)
+            if (!isfinite(comp[c][i]))
+                comp[c][i] = c == 2 ? 1.0f : 0.0f;
+        skinq_integrator_deblur(ctx, integ, comp[c], sigma_mm * r->px_per_mm, DEBLUR_LAMBDA, comp[c]);
+    }
+    skinq_integrator_free(&integ);
+    for (size_t i = 0; i < np; i++) {
+        float z = r->nz[i] > 1e-3f ? r->nz[i] : 1e-3f; /* a normal facing the camera's half-space */
+        float n = sqrtf(r->nx[i] * r->nx[i] + r->ny[i] * r->ny[i] + z * z);
+        int bad = code[i] == SKINQ_PS_INVALID; /* as the solver leaves them: facing the camera */
+        r->nx[i] = bad ? 0.0f : r->nx[i] / n;
+        r->ny[i] = bad ? 0.0f : r->ny[i] / n;
+        r->nz[i] = bad ? 1.0f : z / n;
+    }
+    return SKINQ_OK;
+}
+
 /* Heights: normals → gradients → Frankot–Chellappa, in mm with a scale (px without), NaN where
  * no light gave a signal. */
 static skinq_status stack_heights(skinq_ctx *ctx, skinq_depth_result *r, const uint8_t *code,
@@ -508,6 +541,12 @@ skinq_status skinq_depth_from_stack(skinq_ctx *ctx, const char *lights_path, con
         st = stack_normals(ctx, plan, rows, o->region, r, &code, &cnt);
     }
     skinq_free(ctx, planes);
+    if (st == SKINQ_OK && o->translucency_mm > 0)
+        st = r->px_per_mm > 0 ? deblur_normals(ctx, r, code, o->translucency_mm)
+                              : skinq_fail(ctx, SKINQ_E_INVALID,
+                                           "cannot undo a translucency of %g mm for '%s': no lateral scale "
+                                           "(px_per_mm in the lights file or --px-per-mm)",
+                                           o->translucency_mm, lights_path);
     if (st == SKINQ_OK)
         st = stack_heights(ctx, r, code, &cnt, o, lights_path);
     if (st == SKINQ_OK)

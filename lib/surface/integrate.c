@@ -316,7 +316,7 @@ static void stage_back(void *user, int task, int thread)
 /* Run a stage on the ctx's threads, or on this thread alone when the ctx has more threads
  * than the plan has scratch for. */
 static void run_stage(skinq_ctx *ctx, const skinq_integrator *p, int tasks, void (*fn)(void *, int, int),
-                      int_job *j)
+                      void *j)
 {
     if (ctx && skinq_ctx_threads(ctx) <= p->nthreads) {
         skinq_parallel_for(ctx, tasks, fn, j);
@@ -334,6 +334,61 @@ void skinq_integrate(skinq_ctx *ctx, skinq_integrator *p, const float *gp, const
     run_stage(ctx, p, tx, stage_y, &j);
     run_stage(ctx, p, tx, stage_solve, &j);
     run_stage(ctx, p, ty, stage_back, &j);
+}
+
+/* Translucency deconvolution (skinq_integrator_deblur): a field's DCT-II along x, then per
+ * transposed row along y, the Wiener gain, the inverse along y. */
+typedef struct {
+    skinq_integrator *p;
+    const float *in;
+    float *out;
+    float sigma2, lambda;
+} blur_job;
+
+static void blur_x(void *user, int task, int thread)
+{
+    blur_job *j = user;
+    const skinq_integrator *p = j->p;
+    int y0 = task * BLOCK, y1 = y0 + BLOCK < p->h ? y0 + BLOCK : p->h;
+    rows_x_to_t(p, T_DCT2, j->in, p->tq, y0, y1, scratch_of(p, thread), thread);
+}
+
+/* Mirror extension makes a convolution with the Gaussian G a product in the DCT-II domain,
+ * Ĝ = exp(−σ²ω²/2); the Wiener inverse Ĝ/(Ĝ² + λ), scaled so the mean (ω = 0) is kept, bounds the
+ * gain at (1 + λ)/(2√λ) where the blur has left only noise. */
+static void blur_y(void *user, int task, int thread)
+{
+    blur_job *j = user;
+    const skinq_integrator *p = j->p;
+    fftwf_complex *V;
+    float *v = work_of(p, thread, &V);
+    int k0 = task * BLOCK, k1 = k0 + BLOCK < p->w ? k0 + BLOCK : p->w;
+    for (int k = k0; k < k1; k++) {
+        float *t = p->tq + (size_t)k * p->hs;
+        fwd_row(&p->ty, T_DCT2, t, t, v, V);
+        for (int l = 0; l < p->h; l++) {
+            float g = expf(-0.5f * j->sigma2 * (p->wx[k] * p->wx[k] + p->wy[l] * p->wy[l]));
+            t[l] *= g * (1.0f + j->lambda) / (g * g + j->lambda);
+        }
+        inv_row(&p->ty, t, t, 1.0f, v, V);
+    }
+}
+
+static void blur_back(void *user, int task, int thread)
+{
+    blur_job *j = user;
+    int_job ij = {j->p, NULL, NULL, j->out};
+    stage_back(&ij, task, thread);
+}
+
+void skinq_integrator_deblur(skinq_ctx *ctx, skinq_integrator *p, const float *in, double sigma_px,
+                             double lambda, float *out)
+{
+    blur_job j = {p, in, out, (float)(sigma_px * sigma_px), (float)lambda};
+    int ty = (p->h + BLOCK - 1) / BLOCK, tx = (p->w + BLOCK - 1) / BLOCK;
+    run_stage(ctx, p, ty, blur_x, &j);
+    run_stage(ctx, p, tx, blur_y, &j);
+    run_stage(ctx, p, ty, blur_back, &j);
 }
 
 skinq_status skinq_integrate_region(skinq_ctx *ctx, skinq_integrator *plan, const float *p, const float *q,
