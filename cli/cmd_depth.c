@@ -26,7 +26,7 @@ static const cli_option depth_options[] = {
     {"outlier-tau", 0, OPT_DOUBLE, &opt_tau, "T",
      "shadow/highlight rejection threshold of the subset method (default 0.05; 0 = off)", CLI_GE(0)},
     {"ps-method", 0, OPT_STRING, &opt_method, "M",
-     "photometric stereo: auto (default), ls, subset, trimmed or irls (see below)"},
+     "photometric stereo: auto (default), ls, subset, trimmed, irls or lobe (see below)"},
     {"region", 0, OPT_STRING, &opt_region, "R.png",
      "photometric stereo: valid pixels (nonzero = object); the background is left out"},
     {"truth-normals", 0, OPT_STRING, &opt_truth, "N.png",
@@ -103,7 +103,7 @@ static int check_options(const cli_command *self, int npos)
             self, "--region, --truth-normals, --ps-method and --translucency only apply to --lights");
     int method;
     if (opt_method && skinq_ps_method_parse(opt_method, &method) != 0)
-        return cli_usage_error(self, "--ps-method takes auto, ls, subset, trimmed or irls");
+        return cli_usage_error(self, "--ps-method takes auto, ls, subset, trimmed, irls or lobe");
     if (npos > SKINQ_LIGHTS_MAX)
         return cli_usage_error(self, "at most %d images", SKINQ_LIGHTS_MAX);
     return -1;

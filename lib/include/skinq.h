@@ -1008,6 +1008,8 @@ typedef struct skinq_light {
     double intensity;        /**< relative intensity, > 0 (1 when the file gives none); for an [r, g, b]
                                   intensity the Rec. 709 luminance of the three */
     double intensity_rgb[3]; /**< per-channel intensity (all three = intensity for a number) */
+    char *flat;              /**< flat-field image of this light ("flat": a matte, uniform, flat card in the
+                                  object's place, same camera) or NULL; resolved and owned as image */
 } skinq_light;
 
 /** A parsed lights file: {"lights":[{"image":"a.png","direction":[x,y,z],"intensity":1.0},…]};
@@ -1074,12 +1076,13 @@ typedef enum skinq_ps_method {
     SKINQ_PS_LS,
     SKINQ_PS_SUBSET,
     SKINQ_PS_TRIMMED,
-    SKINQ_PS_IRLS
+    SKINQ_PS_IRLS,
+    SKINQ_PS_LOBE
 } skinq_ps_method;
 
 #define SKINQ_PS_KERNEL_MAX_LIGHTS 64
 
-/** "auto", "ls", "subset", "trimmed", "irls" (static; "unknown" for other values). */
+/** "auto", "ls", "subset", "trimmed", "irls", "lobe" (static; "unknown" for other values). */
 const char *skinq_ps_method_name(int method);
 
 /** The method of a name above into *method; -1 when the name is unknown. */
@@ -1105,7 +1108,8 @@ void skinq_ps_plan_free(skinq_ps_plan **p);
 /** Counts of the per-pixel outcomes of skinq_ps_execute(). */
 typedef struct skinq_ps_counts {
     uint64_t all, no_darkest, no_brightest, no_both, invalid;
-    uint64_t shadowed; /**< pixels (any of the above but invalid) fitted without their shadowed lights */
+    uint64_t shadowed;    /**< pixels (any of the above but invalid) fitted without their shadowed lights */
+    double lobe_exponent; /**< SKINQ_PS_LOBE: the specular exponent chosen for the stack (0 otherwise) */
 } skinq_ps_counts;
 
 /**

@@ -294,6 +294,8 @@ static skinq_status ps_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint
     add(&a, "surface.normals.highlight_rejected_fraction", (double)(cnt->no_brightest + cnt->no_both) / nr,
         "1");
     add(&a, "surface.normals.confidence_mean", sc * inv, "1");
+    if (cnt->lobe_exponent > 0) /* method lobe: the stack's specular exponent (Blinn-Phong q) */
+        add(&a, "surface.normals.lobe_exponent", cnt->lobe_exponent, "1");
     add(&a, "surface.albedo.mean", sa * inv, "relative");
     skinq_free(ctx, tilt);
     return a.st;
@@ -349,6 +351,40 @@ static skinq_status truth_metrics(skinq_ctx *ctx, skinq_depth_result *r, const u
     return a.st;
 }
 
+/* Flat-field calibration: the light's image of a flat, uniform card, smoothed (a local quadratic
+ * fit over min(w, h)/16), is its irradiance across the field up to a constant; the plane is divided
+ * by it over its mean, so the stated intensity still holds on average and the falloff (a near
+ * LED's, a reflector's) is gone. Pixels where the card is below 5 % of its mean are left as they
+ * are. tmp: 2·w·h floats. */
+static skinq_status apply_flat(skinq_ctx *ctx, const skinq_light *l, const float gain[3], const char *image,
+                               int w, int h, float *plane, float *tmp)
+{
+    skinq_image *img = NULL;
+    skinq_status st = skinq_image_load(ctx, l->flat, &img, NULL);
+    if (st != SKINQ_OK)
+        return st;
+    size_t np = (size_t)w * (size_t)h;
+    if (img->width != w || img->height != h)
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use flat field '%s': it is %dx%d but '%s' is %dx%d",
+                        l->flat, img->width, img->height, image, w, h);
+    if (st == SKINQ_OK) {
+        surface_image_to_linear_gains(img, gain, tmp);
+        st = surface_reference(ctx, tmp, w, h, NULL, (w < h ? w : h) / 16.0, 1e30, 1e30, 1, tmp + np);
+    }
+    skinq_image_free(&img);
+    double mean = 0;
+    for (size_t i = 0; st == SKINQ_OK && i < np; i++)
+        mean += tmp[np + i];
+    mean /= (double)np;
+    if (st == SKINQ_OK && !(mean > 1e-4))
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use flat field '%s': it is dark (mean %.3g)", l->flat,
+                        mean);
+    for (size_t i = 0; st == SKINQ_OK && i < np; i++)
+        if (tmp[np + i] > 0.05 * mean)
+            plane[i] = (float)(plane[i] * mean / tmp[np + i]);
+    return st;
+}
+
 /* Every image of the stack: the same size, converted to linear luminance planes (rows[k] in
  * *planes, which the caller frees). */
 static skinq_status load_stack(skinq_ctx *ctx, const skinq_lights *L, const char *const *paths,
@@ -357,6 +393,7 @@ static skinq_status load_stack(skinq_ctx *ctx, const skinq_lights *L, const char
 {
     int w = 0, h = 0;
     size_t np = 0;
+    float *flat_tmp = NULL;
     skinq_status st = SKINQ_OK;
     for (int k = 0; st == SKINQ_OK && k < L->count; k++) {
         skinq_image *img = NULL;
@@ -388,9 +425,14 @@ static skinq_status load_stack(skinq_ctx *ctx, const skinq_lights *L, const char
                 gain[c] = l->intensity_rgb[c] > 0 ? (float)(l->intensity / l->intensity_rgb[c]) : 1.0f;
             surface_image_to_linear_gains(img, gain, *planes + (size_t)k * np);
             rows[k] = *planes + (size_t)k * np;
+            if (l->flat && !flat_tmp && !(flat_tmp = skinq_malloc(ctx, 2 * np * sizeof *flat_tmp)))
+                st = SKINQ_E_NOMEM;
+            if (st == SKINQ_OK && l->flat)
+                st = apply_flat(ctx, l, gain, paths[k], w, h, *planes + (size_t)k * np, flat_tmp);
         }
         skinq_image_free(&img);
     }
+    skinq_free(ctx, flat_tmp);
     *pw = w;
     *ph = h;
     return st;

@@ -140,6 +140,14 @@ static skinq_status read_light(skinq_ctx *ctx, const char *path, size_t dir_len,
         if (!(o->image = resolve(ctx, path, dir_len, im->valuestring)))
             return SKINQ_E_NOMEM;
     }
+    const cJSON *fl = cJSON_GetObjectItemCaseSensitive(li, "flat");
+    if (fl) {
+        if (!cJSON_IsString(fl) || !fl->valuestring[0])
+            return skinq_fail(ctx, SKINQ_E_FORMAT,
+                              "cannot use lights file '%s': light %d \"flat\" must be a name", path, i);
+        if (!(o->flat = resolve(ctx, path, dir_len, fl->valuestring)))
+            return SKINQ_E_NOMEM;
+    }
     return SKINQ_OK;
 }
 
@@ -188,8 +196,10 @@ void skinq_lights_free(skinq_lights **pl)
         return;
     skinq_lights *l = *pl;
     skinq_allocator a = l->alloc;
-    for (int i = 0; l->items && i < l->count; i++)
+    for (int i = 0; l->items && i < l->count; i++) {
         skinq_free_raw(&a, l->items[i].image);
+        skinq_free_raw(&a, l->items[i].flat);
+    }
     skinq_free_raw(&a, l->items);
     skinq_free_raw(&a, l);
     *pl = NULL;

@@ -19,16 +19,17 @@ void skinq_ps_default_options(skinq_ps_options *o)
     o->trim_bright = 0.35;
 }
 
-static const char *const method_names[] = {"auto", "ls", "subset", "trimmed", "irls"};
+static const char *const method_names[] = {"auto", "ls", "subset", "trimmed", "irls", "lobe"};
+#define N_METHODS (int)(sizeof method_names / sizeof method_names[0])
 
 const char *skinq_ps_method_name(int method)
 {
-    return method >= 0 && method < 5 ? method_names[method] : "unknown";
+    return method >= 0 && method < N_METHODS ? method_names[method] : "unknown";
 }
 
 int skinq_ps_method_parse(const char *name, int *method)
 {
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < N_METHODS; i++)
         if (name && strcmp(name, method_names[i]) == 0) {
             *method = i;
             return 0;
@@ -77,7 +78,7 @@ skinq_status skinq_ps_plan_new(skinq_ctx *ctx, const skinq_lights *lights, const
     /* auto: trimmed from 12 lights, by the worst case of two scenes (lib/surface/README.md): IRLS wins
      * the sphere with sharp highlights, trimmed the realistic scar stack (3.2° vs 4.9°, no false scar) */
     int method = o->method == SKINQ_PS_AUTO ? (m < 12 ? SKINQ_PS_SUBSET : SKINQ_PS_TRIMMED) : o->method;
-    if (method < SKINQ_PS_LS || method > SKINQ_PS_IRLS)
+    if (method < SKINQ_PS_LS || method > SKINQ_PS_LOBE)
         return skinq_fail(ctx, SKINQ_E_INVALID, "unknown photometric-stereo method %d", o->method);
     if (method == SKINQ_PS_SUBSET && m > SKINQ_PS_MAX_LIGHTS)
         return skinq_fail(ctx, SKINQ_E_INVALID,
@@ -121,7 +122,9 @@ skinq_status skinq_ps_plan_new(skinq_ctx *ctx, const skinq_lights *lights, const
                           name, cond);
     }
     skinq_ps_plan *p = skinq_calloc(ctx, 1, sizeof *p);
-    if (p && !(p->sl = skinq_malloc(ctx, (size_t)m * 3 * sizeof *p->sl))) {
+    if (p && (!(p->sl = skinq_malloc(ctx, (size_t)m * 3 * sizeof *p->sl)) ||
+              !(p->hv = skinq_malloc(ctx, (size_t)m * 4 * sizeof *p->hv)))) {
+        skinq_free(ctx, p->sl);
         skinq_free(ctx, p);
         p = NULL;
     }
@@ -129,9 +132,15 @@ skinq_status skinq_ps_plan_new(skinq_ctx *ctx, const skinq_lights *lights, const
         skinq_free(ctx, S);
         return SKINQ_E_NOMEM;
     }
-    for (int k = 0; k < m; k++)
-        for (int c = 0; c < 3; c++)
+    for (int k = 0; k < m; k++) {
+        double e = lights->items[k].intensity, h[3] = {S[k][0] / e, S[k][1] / e, S[k][2] / e + 1};
+        double hn = sqrt(h[0] * h[0] + h[1] * h[1] + h[2] * h[2]);
+        for (int c = 0; c < 3; c++) {
             p->sl[3 * k + c] = (float)S[k][c];
+            p->hv[4 * k + c] = (float)(hn > 0 ? h[c] / hn : 0);
+        }
+        p->hv[4 * k + 3] = (float)e;
+    }
     p->method = method;
     p->m = m;
     p->shadow = (float)o->shadow_fraction;
@@ -183,6 +192,7 @@ void skinq_ps_plan_free(skinq_ps_plan **pp)
         return;
     skinq_allocator a = (*pp)->alloc;
     skinq_free_raw(&a, (*pp)->sl);
+    skinq_free_raw(&a, (*pp)->hv);
     skinq_free_raw(&a, *pp);
     *pp = NULL;
 }
@@ -261,6 +271,57 @@ skinq_status skinq_ps_execute(skinq_ctx *ctx, const skinq_ps_plan *p, const floa
                                counts);
 }
 
+/* LOBE's exponent for a stack: the candidate with the smallest mean relative residual over a
+ * sample (up to 48 rows evenly spaced, every 4th pixel of the region), one candidate a task.
+ * Below 25 the lobe is so broad that it is nearly collinear with the Lambertian term over the
+ * lights of a hemisphere: the fit trades one for the other (the scar stack: 7° at 12, 0.5° at 50). */
+static const float lobe_candidates[] = {25, 50, 100, 200, 400, 800};
+#define N_LOBE (sizeof lobe_candidates / sizeof lobe_candidates[0])
+
+typedef struct {
+    const skinq_ps_plan *p;
+    const float *const *planes;
+    const uint8_t *region;
+    size_t stride, region_stride;
+    int w, h;
+    const float **rows; /* per thread: m */
+    float *work;        /* per thread: 4·m */
+    double score[N_LOBE];
+} lobe_job;
+
+static void lobe_task(void *user, int task, int thread)
+{
+    lobe_job *j = user;
+    const int m = j->p->m, nrows = j->h < 48 ? j->h : 48;
+    const float **rows = j->rows + (size_t)thread * (size_t)m;
+    double sum = 0;
+    size_t cnt = 0;
+    for (int r = 0; r < nrows; r++) {
+        int y = (int)(((long)r * 2 + 1) * j->h / (2L * nrows));
+        for (int k = 0; k < m; k++)
+            rows[k] = j->planes[k] + (size_t)y * j->stride;
+        size_t c;
+        sum += surface_ps_lobe_score(j->p, rows, (size_t)j->w,
+                                     j->region ? j->region + (size_t)y * j->region_stride : NULL, 4,
+                                     lobe_candidates[task], &c, j->work + (size_t)thread * 4 * (size_t)m);
+        cnt += c;
+    }
+    j->score[task] = cnt ? sum / (double)cnt : INFINITY;
+}
+
+static float lobe_exponent(skinq_ctx *ctx, const skinq_ps_plan *p, const float *const *planes, int w, int h,
+                           size_t stride, const uint8_t *region, size_t region_stride, const float **rows,
+                           float *work)
+{
+    lobe_job j = {p, planes, region, stride, region_stride, w, h, rows, work, {0}};
+    skinq_parallel_for(ctx, (int)N_LOBE, lobe_task, &j);
+    size_t best = 0;
+    for (size_t i = 1; i < N_LOBE; i++)
+        if (j.score[i] < j.score[best])
+            best = i;
+    return lobe_candidates[best];
+}
+
 skinq_status skinq_ps_execute_ex(skinq_ctx *ctx, const skinq_ps_plan *p, const float *const *planes,
                                  int width, int height, size_t stride, const uint8_t *region,
                                  size_t region_stride, float *nx, float *ny, float *nz, float *albedo,
@@ -279,6 +340,12 @@ skinq_status skinq_ps_execute_ex(skinq_ctx *ctx, const skinq_ps_plan *p, const f
         skinq_free(ctx, rows);
         skinq_free(ctx, work);
         return SKINQ_E_NOMEM;
+    }
+    skinq_ps_plan lobe; /* LOBE: the plan with this stack's exponent */
+    if (p->method == SKINQ_PS_LOBE) {
+        lobe = *p;
+        lobe.lobe_p = lobe_exponent(ctx, p, planes, width, height, stride, region, region_stride, rows, work);
+        p = &lobe;
     }
     ps_job j = {.plan = p,
                 .row = skinq_surface_dsp(skinq_ctx_isa(ctx))->ps_row,
@@ -311,6 +378,7 @@ skinq_status skinq_ps_execute_ex(skinq_ctx *ctx, const skinq_ps_plan *p, const f
             counts->invalid += cnt[t][4];
             counts->shadowed += cnt[t][5];
         }
+        counts->lobe_exponent = p->method == SKINQ_PS_LOBE ? p->lobe_p : 0;
     }
     skinq_free(ctx, cnt);
     skinq_free(ctx, rows);

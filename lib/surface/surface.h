@@ -12,6 +12,8 @@ struct skinq_ps_plan {
     int method;             /* skinq_ps_method, AUTO resolved */
     int m;                  /* lights */
     float *sl;              /* m × 3: s_k = intensity_k × unit direction_k */
+    float *hv;              /* m × 4: unit half vector of light k and the view (0, 0, 1), intensity_k */
+    float lobe_p;           /* LOBE: the specular exponent (set per stack by skinq_ps_execute_ex) */
     float shadow, smax, tau, min_albedo, trim_dark, trim_bright;
     skinq_allocator alloc;
 };
@@ -27,6 +29,12 @@ void surface_eig3(const double a[3][3], double ev[3]);
 void surface_ps_robust_row(const skinq_ps_plan *p, const float *const *rows, size_t n, const uint8_t *region,
                            float *nx, float *ny, float *nz, float *alb, float *conf, uint8_t *code,
                            float *work);
+
+/** LOBE's score of exponent q on every step-th of n pixels (region NULL or n bytes, 0 = skip): Σ over the
+ * solved pixels of the fit's relative residual (Σ w r² / (Σ w · albedo²)); *count receives how many were
+ * solved. work: 4·m floats. */
+double surface_ps_lobe_score(const skinq_ps_plan *p, const float *const *rows, size_t n,
+                             const uint8_t *region, size_t step, float q, size_t *count, float *work);
 
 /** The confidence of n pixels already solved (by the row kernel): the lit observations its fit
  * explains within max(tau, 0.05)·albedo·smax count as kept. work: 3·m floats. Cannot fail. */

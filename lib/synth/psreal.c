@@ -11,8 +11,9 @@
 #include "synth.h"
 
 #define PI 3.14159265358979323846
-#define SPEC_EXPONENT 20.0 /* Blinn-Phong exponent of the oily lobe */
-#define SPEC_MIN 0.02      /* specular strength range over the skin (dry to oily) */
+#define SPEC_ROUGHNESS 0.35 /* Beckmann slope rms m of the oily lobe (skin: Weyrich et al. 2006) */
+#define SPEC_IOR 1.38       /* refractive index of sebum / stratum corneum: Fresnel F0 = 0.0255 */
+#define SPEC_MIN 0.02       /* specular strength range over the skin (dry to oily) */
 #define SPEC_MAX 0.5
 #define SPEC_PATCH_MM 4.0 /* feature size of the oily patches */
 #define BLUR_MM 0.08      /* subsurface translucency: Gaussian sigma on the diffuse shading */
@@ -75,6 +76,24 @@ void synth_ps_light_dir(int L, int n, double l[3])
     l[0] = sin(sl) * cos(az);
     l[1] = sin(sl) * sin(az);
     l[2] = cos(sl);
+}
+
+/* The oily lobe, Cook & Torrance (1982): D·F·G / (4 n·v) per unit irradiance, with Beckmann's
+ * facet distribution D (slope rms SPEC_ROUGHNESS), Schlick's Fresnel F and the V-groove masking G;
+ * divided by its value at normal incidence (F0 / (4π m²)), so ks is the peak there. View (0, 0, 1);
+ * hv the unnormalised half vector, hn its length. Not the Blinn-Phong lobe the solver's `lobe`
+ * method fits: the phantom renders more than the solver inverts. */
+static double cook_torrance(const float *n, const double *l, const double *hv, double hn)
+{
+    const double m2 = SPEC_ROUGHNESS * SPEC_ROUGHNESS, f0 = pow((SPEC_IOR - 1) / (SPEC_IOR + 1), 2);
+    double nh = (n[0] * hv[0] + n[1] * hv[1] + n[2] * hv[2]) / hn, nv = n[2], vh = hv[2] / hn;
+    double nl = n[0] * l[0] + n[1] * l[1] + n[2] * l[2];
+    if (!(nh > 0 && nv > 0 && nl > 0))
+        return 0;
+    double c2 = nh * nh, d = exp(-(1 - c2) / (c2 * m2)) / (c2 * c2); /* D·π m² */
+    double fr = (f0 + (1 - f0) * pow(1 - vh, 5)) / f0;
+    double g = fmin(1, fmin(2 * nh * nv / vh, 2 * nh * nl / vh));
+    return d * fr * g / nv;
 }
 
 /* The fields every light shares: true normals, specular strength, hair coverage and albedo. */
@@ -202,6 +221,33 @@ static double gauss(synth_rng *r)
 
 static const double TINT[3] = {1.0, 0.78, 0.66}; /* RGB: skin's albedo per channel (× albedo.png) */
 
+/* The unstated falloff of a light of unit azimuth (ax, ay) at pixel (x, y): brighter toward it. */
+static double falloff(const ps_fields *f, int x, int y, double ax, double ay)
+{
+    return 1 + FALLOFF *
+                   ((x - 0.5 * (f->w - 1)) / (0.5 * f->w) * ax + (0.5 * (f->h - 1) - y) / (0.5 * f->h) * ay);
+}
+
+/* The flat-field calibration of one light: a matte grey card (reflectance FLAT_CARD, Lambertian,
+ * flat) where the skin was, under the same light, falloff and sensor noise. */
+#define FLAT_CARD 0.8
+static void ps_render_flat(const ps_fields *f, unsigned fx, const double l[3], const double E[3],
+                           synth_rng *rng, skinq_image *img)
+{
+    const int nc = img->channels;
+    double axy = hypot(l[0], l[1]), ax = axy > 0 ? l[0] / axy : 0, ay = axy > 0 ? l[1] / axy : 0;
+    for (int y = 0; y < f->h; y++) {
+        uint16_t *row = (uint16_t *)skinq_image_row(img, y);
+        for (int x = 0; x < f->w; x++)
+            for (int c = 0; c < nc; c++) {
+                double v = 60000 * E[c] * falloff(f, x, y, ax, ay) * FLAT_CARD * l[2];
+                if (fx & SYNTH_FX_NOISE)
+                    v += NOISE_REL * v * gauss(rng);
+                row[nc * x + c] = (uint16_t)lround(v < 0 ? 0 : v > 65535 ? 65535 : v);
+            }
+    }
+}
+
 /* One light's image into img (1 or 3 channels): 60000·E_c·F·S·(albedo·tint_c·D + ks·(n·h)^p), D the
  * (blurred) max(0, n·l), S the hair's shadow; hair over it; noise; clamped to 16 bits. */
 static void ps_render(ps_fields *f, unsigned fx, const double l[3], const double E[3], const float *alb,
@@ -224,12 +270,10 @@ static void ps_render(ps_fields *f, unsigned fx, const double l[3], const double
             const float *n = f->n3 + 3 * i;
             double F = 1;
             if (fx & SYNTH_FX_FALLOFF)
-                F += FALLOFF * ((x - 0.5 * (w - 1)) / (0.5 * w) * ax + (0.5 * (h - 1) - y) / (0.5 * h) * ay);
+                F = falloff(f, x, y, ax, ay);
             double spec = 0;
-            if ((fx & SYNTH_FX_SPECULAR) && n[0] * l[0] + n[1] * l[1] + n[2] * l[2] > 0) {
-                double nh = (n[0] * hv[0] + n[1] * hv[1] + n[2] * hv[2]) / hn;
-                spec = nh > 0 ? f->ks[i] * pow(nh, SPEC_EXPONENT) : 0;
-            }
+            if ((fx & SYNTH_FX_SPECULAR) && n[0] * l[0] + n[1] * l[1] + n[2] * l[2] > 0)
+                spec = f->ks[i] * cook_torrance(n, l, hv, hn);
             double lit = 1; /* the strands' shadow, cast toward −(ax, ay) by HAIR_LIFT_MM·tan(slant) */
             if ((fx & SYNTH_FX_HAIR) && l[2] > 0) {
                 double off = HAIR_LIFT_MM * f->ppm * axy / l[2];
@@ -314,7 +358,12 @@ static cJSON *ps_truth(cJSON *truth, const ps_fields *f, unsigned fx, int n, int
     cJSON_AddStringToObject(e, "model",
                             "Blinn-Phong, white: ks * max(0, n.h)^p where n.l > 0, h = "
                             "normalize(l + (0, 0, 1)); ks varies over the skin (oily patches)");
-    cJSON_AddNumberToObject(e, "exponent", SPEC_EXPONENT);
+    cJSON_AddStringToObject(
+        e, "model",
+        "Cook-Torrance: Beckmann D (roughness_m), Schlick Fresnel (ior), V-groove masking, "
+        "/ (4 n.v); divided by its normal-incidence value, so strength is that peak");
+    cJSON_AddNumberToObject(e, "roughness_m", SPEC_ROUGHNESS);
+    cJSON_AddNumberToObject(e, "ior", SPEC_IOR);
     cJSON_AddNumberToObject(e, "strength_min", SPEC_MIN);
     cJSON_AddNumberToObject(e, "strength_max", SPEC_MAX);
     cJSON_AddNumberToObject(e, "strength_mean", (fx & SYNTH_FX_SPECULAR) ? f->ks_mean : 0);
@@ -338,6 +387,11 @@ static cJSON *ps_truth(cJSON *truth, const ps_fields *f, unsigned fx, int n, int
     e = effect(r, "falloff", fx, SYNTH_FX_FALLOFF);
     cJSON_AddNumberToObject(e, "amplitude", FALLOFF);
     cJSON_AddBoolToObject(e, "stated_in_lights_json", 0);
+    if (fx & SYNTH_FX_FALLOFF)
+        cJSON_AddStringToObject(
+            e, "calibration",
+            "flat_N.png: a matte grey card (reflectance 0.8) under light N with the same falloff "
+            "and noise; lights_flat.json = lights.json + each light's \"flat\"");
     cJSON_AddStringToObject(
         e, "form",
         "F = 1 + amplitude * (u * ax + v * ay), u = (x - (w-1)/2) / (w/2), v = ((h-1)/2 - y) "
@@ -382,6 +436,7 @@ skinq_status synth_ps_stack(skinq_ctx *ctx, const skinq_synth_options *o, const 
     synth_rng rng = {o->seed * 0x9e3779b97f4a7c15ULL + 0x48414952ULL};  /* "HAIR" */
     synth_rng irng = {o->seed * 0x9e3779b97f4a7c15ULL + 0x4c495445ULL}; /* "LITE": intensities */
     cJSON *hair_items = cJSON_CreateArray();
+    cJSON *flat_doc = cJSON_CreateObject(), *flat_lights = cJSON_AddArrayToObject(flat_doc, "lights");
     if (st == SKINQ_OK) {
         ps_normals(&f, z);
         if (fx & SYNTH_FX_SPECULAR)
@@ -410,7 +465,20 @@ skinq_status synth_ps_stack(skinq_ctx *ctx, const skinq_synth_options *o, const 
         else
             cJSON_AddNumberToObject(li, "intensity", E[0]);
         cJSON_AddItemToArray(lights, li);
+        if (st == SKINQ_OK && (fx & SYNTH_FX_FALLOFF)) { /* the rig's calibration, not in lights.json */
+            ps_render_flat(&f, fx, l, E, &nrng, img);
+            snprintf(name, sizeof name, "flat_%d.png", L);
+            st = synth_save_png(ctx, dir, name, img);
+            cJSON *lf = cJSON_Duplicate(li, 1);
+            cJSON_AddStringToObject(lf, "flat", name);
+            cJSON_AddItemToArray(flat_lights, lf);
+        }
     }
+    if (st == SKINQ_OK && (fx & SYNTH_FX_FALLOFF)) {
+        cJSON_AddNumberToObject(flat_doc, "px_per_mm", f.ppm);
+        st = synth_save_json(ctx, dir, "lights_flat.json", flat_doc);
+    }
+    cJSON_Delete(flat_doc);
     if (st == SKINQ_OK)
         st = ps_maps(ctx, dir, &f, fx);
     skinq_image_free(&img);
