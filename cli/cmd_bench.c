@@ -1,5 +1,7 @@
-/* cmd_bench.c -- `skinq bench [DIR]`: stage throughput per ISA and thread count beside the peers,
- * as a table or the design's JSON ({machine, stages, peers, ratios}). */
+/* cmd_bench.c -- `skinq bench [DIR] [--truth PHANTOMS]`: stage throughput per ISA and thread count
+ * beside the peers, and the accuracy on phantoms with truth, as a table or the design's JSON
+ * ({machine, stages, peers, ratios, accuracy}). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,8 +9,8 @@
 #include "cli.h"
 #include "out.h"
 
-static int opt_json, opt_runs = 5, opt_quick, opt_count = 200;
-static const char *opt_make_set, *opt_size = "4000x3000";
+static int opt_json, opt_runs = 5, opt_quick, opt_count = 200, opt_speed;
+static const char *opt_make_set, *opt_size = "4000x3000", *opt_truth;
 
 static const cli_option bench_options[] = {
     {"runs", 0, OPT_INT, &opt_runs, "N", "timed repetitions per stage (default 5; medians and p95)",
@@ -19,6 +21,9 @@ static const cli_option bench_options[] = {
      "write a sample set of generated photos into DIR, then stop"},
     {"count", 0, OPT_INT, &opt_count, "N", "photos --make-set writes (default 200)", CLI_IN(1, 100000)},
     {"size", 0, OPT_STRING, &opt_size, "WxH", "their size (default 4000x3000, 12 MP; 6000x4000 is 24 MP)"},
+    {"truth", 0, OPT_STRING, &opt_truth, "PHANTOMS",
+     "accuracy on phantoms: a `skinq synth` folder, or a folder of them (below)"},
+    {"speed", 0, OPT_FLAG, &opt_speed, NULL, "with --truth: the generated speed stages too"},
     CLI_OPTIONS_END,
 };
 
@@ -79,6 +84,13 @@ static int take_options(const cli_command *self, int argc, char **argv, skinq_be
     }
     if (opt_make_set && o->dir)
         return cli_usage_error(self, "--make-set DIR takes no sample-set folder");
+    if (opt_make_set && opt_truth)
+        return cli_usage_error(self, "--make-set DIR takes no --truth");
+    if (opt_speed && !opt_truth)
+        return cli_usage_error(self, "--speed only applies with --truth (the speed stages run anyway)");
+    o->truth = opt_truth;
+    /* --truth alone measures the accuracy only; a sample set, --quick or --speed adds the speed */
+    o->no_speed = opt_truth && !o->dir && !o->quick && !opt_speed;
     if (opt_make_set && parse_size(opt_size, sw, sh) != 0)
         return cli_exit_for(CLI_COND_BAD_VALUE);
     if (isatty(2) && !g_opts.quiet)
@@ -94,6 +106,46 @@ static int make_set(skinq_ctx *ctx, const skinq_bench_options *o, int sw, int sh
     if (st == SKINQ_OK && !g_opts.quiet)
         fprintf(stderr, "wrote %d photos of %dx%d into %s\n", opt_count, sw, sh, opt_make_set);
     return st == SKINQ_OK ? EXIT_OK : cli_fail(ctx, st);
+}
+
+/* One phantom's figures: names carry their units; provenance says what made them. */
+static cJSON *accuracy_json(const skinq_bench_accuracy *a)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "dir", a->dir);
+    cJSON_AddStringToObject(p, "kind", a->kind);
+    if (!a->measured) {
+        cJSON_AddStringToObject(p, "skipped", "no accuracy measure for this kind");
+        return p;
+    }
+    const int stack = a->lights > 0;
+    if (stack) {
+        cJSON_AddNumberToObject(p, "scars_true", a->scars_true);
+        cJSON_AddNumberToObject(p, "scars_found", a->scars_found);
+        cJSON_AddNumberToObject(p, "scars_extra", a->scars_extra);
+        out_add_number(p, "max_depth_error_median_pct", a->depth_error_pct);
+        out_add_number(p, "volume_error_median_pct", a->volume_error_pct);
+        out_add_number(p, "normal_error_mean_deg", a->normal_error_deg[0]);
+        out_add_number(p, "normal_error_p50_deg", a->normal_error_deg[1]);
+        out_add_number(p, "normal_error_p95_deg", a->normal_error_deg[2]);
+    } else {
+        cJSON_AddNumberToObject(p, "pairs", a->pairs);
+        cJSON_AddNumberToObject(p, "registered", a->registered);
+        cJSON_AddNumberToObject(p, "ecc_kept", a->ecc_kept);
+        out_add_number(p, "corner_error_mean_px", a->corner_error_px[0]);
+        out_add_number(p, "corner_error_max_px", a->corner_error_px[1]);
+    }
+    out_add_number(p, "time_ms", a->time_ms);
+    out_add_number(p, "time_total_ms", a->time_total_ms);
+    cJSON *pv = cJSON_AddObjectToObject(p, "provenance");
+    cJSON_AddStringToObject(pv, "pipeline", stack ? "skinq_depth_from_stack" : "skinq_align_register");
+    cJSON_AddStringToObject(pv, "method", a->method);
+    cJSON_AddNumberToObject(pv, "lights", a->lights);
+    cJSON_AddNumberToObject(pv, "threads", a->threads);
+    cJSON_AddStringToObject(pv, "time_ms", stack ? "one depth run" : "median of one registration");
+    if (stack)
+        cJSON_AddBoolToObject(pv, "truth_normals", isfinite(a->normal_error_deg[0]));
+    return p;
 }
 
 static int write_json(const skinq_bench_options *o, const skinq_bench_result *r)
@@ -133,11 +185,44 @@ static int write_json(const skinq_bench_options *o, const skinq_bench_result *r)
     cJSON *ratios = cJSON_AddObjectToObject(doc, "ratios");
     for (int i = 0; i < r->n_ratios; i++)
         out_add_number(ratios, r->ratios[i].name, r->ratios[i].value);
+    if (o->truth) {
+        cJSON *acc = cJSON_AddArrayToObject(doc, "accuracy");
+        for (int i = 0; i < r->n_accuracy; i++)
+            cJSON_AddItemToArray(acc, accuracy_json(&r->accuracy[i]));
+    }
     return out_json(doc);
+}
+
+static void accuracy_text(const skinq_bench_accuracy *a)
+{
+    printf("  %s (%s", a->dir, a->kind);
+    if (!a->measured) {
+        printf("): skipped, no accuracy measure for this kind\n");
+    } else if (a->lights > 0) {
+        printf("; %s, %d lights)\n    %d/%d scars found, %d extra; median error of max depth %.2f %%, of "
+               "volume %.2f %%\n",
+               a->method, a->lights, a->scars_found, a->scars_true, a->scars_extra, a->depth_error_pct,
+               a->volume_error_pct);
+        if (isfinite(a->normal_error_deg[0]))
+            printf("    normals vs normals_true.png: %.2f mean, %.2f median, %.2f p95 deg\n",
+                   a->normal_error_deg[0], a->normal_error_deg[1], a->normal_error_deg[2]);
+        printf("    %.1f ms (one depth run, %d threads)\n", a->time_ms, a->threads);
+    } else {
+        printf("; %s)\n    %d/%d registered onto the first; corner error %.3f px mean, %.3f px worst\n"
+               "    %.1f ms per registration (median, %d threads)\n",
+               a->method[0] ? a->method : "none", a->registered, a->pairs, a->corner_error_px[0],
+               a->corner_error_px[1], a->time_ms, a->threads);
+    }
 }
 
 static int write_text(const skinq_bench_options *o, const skinq_bench_result *r)
 {
+    if (o->no_speed) {
+        printf("machine: %s, best ISA %s, %d threads\n\naccuracy\n", r->cpu, r->isa, r->threads);
+        for (int i = 0; i < r->n_accuracy; i++)
+            accuracy_text(&r->accuracy[i]);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+    }
     printf("machine: %s, best ISA %s, %d threads; medians of %d runs\n\n", r->cpu, r->isa, r->threads,
            o->runs);
     printf("%-28s %-7s %7s %10s %10s %10s\n", "stage", "isa", "threads", "MP/s", "p50 ms", "p95 ms");
@@ -153,6 +238,11 @@ static int write_text(const skinq_bench_options *o, const skinq_bench_result *r)
     if (o->dir)
         printf("\nsample set: %d photos, %.2f images/s on 1 thread, %.2f on %d\n", r->images,
                r->images_per_s[0], r->images_per_s[1], r->threads);
+    if (o->truth) {
+        printf("\naccuracy\n");
+        for (int i = 0; i < r->n_accuracy; i++)
+            accuracy_text(&r->accuracy[i]);
+    }
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
 }
 
@@ -183,8 +273,9 @@ static int run(const cli_command *self, int argc, char **argv)
 const cli_command cmd_bench = {
     "bench",
     run,
-    "bench [DIR] [--threads N] [--isa all|scalar|sse41|avx2] [--runs N] [--json]",
-    "throughput of every stage per ISA and thread count, beside its peers",
+    "bench [DIR] [--truth PHANTOMS [--speed]] [--threads N] [--isa all|scalar|sse41|avx2] [--runs N] "
+    "[--json]",
+    "throughput of every stage per ISA and thread count, beside its peers; accuracy on phantoms",
     bench_options,
     "--isa all (the default here) compares every level the CPU has; one level runs only that.\n"
     "Without DIR: generated 12- and 24-MP skin photos (JPEG q92 and PNG) for decode and colour,\n"
@@ -192,5 +283,13 @@ const cli_command cmd_bench = {
     "With DIR: every .jpg/.png in it through decode, colour and the whole analysis, per image on\n"
     "1 and --threads threads, and --threads images at once. Peers run in the same process:\n"
     "bare libjpeg-turbo, OpenCV cvtColor and registration, bare FFTW. Pin it on a shared machine:\n"
-    "taskset -c 1 skinq bench --threads 1, or taskset -c 0,1 for two threads.",
+    "taskset -c 1 skinq bench --threads 1, or taskset -c 0,1 for two threads.\n"
+    "--truth PHANTOMS: accuracy beside the time on folders `skinq synth` wrote, recognised by their\n"
+    "truth.json's kind: PHANTOMS is one such folder or a folder of them (`synth --kind all`; kinds\n"
+    "without a measure are listed as skipped there, an error when named). scar-stack: the depth\n"
+    "pipeline (as skinq depth --lights), scars found / true / extra (nearest centroid within\n"
+    "max(1 mm, equivalent diameter / 2)), median max-depth and volume error %, normal error vs\n"
+    "normals_true.png when present. healing-series, recapture, course: each image registered onto\n"
+    "the first (as skinq compare), mean corner error vs the true transforms, time per registration.\n"
+    "--truth alone skips the speed stages; DIR, --quick or --speed runs them too.",
 };

@@ -16,6 +16,10 @@ void skinq_mat3_mul(const double a[9], const double b[9], double out[9]); /* out
 int skinq_mat3_inv(const double m[9], double out[9]);
 /** (x, y) → m·(x, y, 1) dehomogenised; returns -1 when the point maps to infinity. */
 int skinq_mat3_apply(const double m[9], double x, double y, double *ox, double *oy);
+/** How far apart a and b put the corners (0, 0), (w−1, 0), (0, h−1), (w−1, h−1) of a w×h grid:
+ *  their mean distance (the usual homography corner error) into *mean, the largest into *max
+ *  (either may be NULL). Returns -1 (both INFINITY) when a corner maps to infinity. */
+int skinq_mat3_corner_error(const double a[9], const double b[9], int w, int h, double *mean, double *max);
 /** Pixel-centre-exact map from a w×h grid to a resized dw×dh grid: x' = (x + ½)·dw/w − ½. */
 void skinq_mat3_resize(double m[9], int w, int h, int dw, int dh);
 

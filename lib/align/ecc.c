@@ -164,19 +164,6 @@ static void chol8_solve(const double L[64], const double b[8], double x[8])
     }
 }
 
-/* Largest move of the template's corners between two warps (input px). */
-static double corner_move(const double a[9], const double b[9], int w, int h)
-{
-    double d = 0;
-    for (int k = 0; k < 4; k++) {
-        double x = k & 1 ? w - 1 : 0, y = k & 2 ? h - 1 : 0, xa, ya, xb, yb;
-        if (skinq_mat3_apply(a, x, y, &xa, &ya) || skinq_mat3_apply(b, x, y, &xb, &yb))
-            return INFINITY;
-        d = fmax(d, hypot(xa - xb, ya - yb));
-    }
-    return d;
-}
-
 /* One Gauss-Newton step of the ECC criterion from the summed moments: dp, and rho now. */
 static skinq_status ecc_step(skinq_ctx *ctx, const double *s, double dp[8], double *rho)
 {
@@ -286,7 +273,9 @@ skinq_status align_ecc(skinq_ctx *ctx, const align_plane *tmpl, const align_plan
             j.m[slot[i]] += dp[i];
         if (iterations)
             *iterations = it + 1;
-        if (corner_move(prev, j.m, tw, th) < stop_px)
+        double move; /* the largest move of the template's corners (input px) */
+        skinq_mat3_corner_error(prev, j.m, tw, th, NULL, &move);
+        if (move < stop_px)
             break;
     }
     if (st == SKINQ_OK) {

@@ -1,4 +1,4 @@
-/* mat3.c -- 3×3 homogeneous matrices: products, inverses, points, resize maps. */
+/* mat3.c -- 3×3 homogeneous matrices: products, inverses, points, corner errors, resize maps. */
 #include <math.h>
 #include <string.h>
 
@@ -42,6 +42,24 @@ int skinq_mat3_apply(const double m[9], double x, double y, double *ox, double *
     *ox = (m[0] * x + m[1] * y + m[2]) / w;
     *oy = (m[3] * x + m[4] * y + m[5]) / w;
     return 0;
+}
+
+int skinq_mat3_corner_error(const double a[9], const double b[9], int w, int h, double *mean, double *max)
+{
+    double sum = 0, big = 0;
+    int bad = 0;
+    for (int k = 0; k < 4 && !bad; k++) {
+        double x = k & 1 ? w - 1 : 0, y = k & 2 ? h - 1 : 0, xa, ya, xb, yb;
+        bad = skinq_mat3_apply(a, x, y, &xa, &ya) || skinq_mat3_apply(b, x, y, &xb, &yb);
+        double d = bad ? INFINITY : hypot(xa - xb, ya - yb);
+        sum += d;
+        big = fmax(big, d);
+    }
+    if (mean)
+        *mean = bad ? INFINITY : sum / 4;
+    if (max)
+        *max = big;
+    return bad ? -1 : 0;
 }
 
 void skinq_mat3_resize(double m[9], int w, int h, int dw, int dh)

@@ -1,4 +1,4 @@
-/* bench.c -- what every bench stage shares: the result lists (stages, peers, ratios), timing,
+/* bench.c -- what every bench stage shares: the result lists (stages, peers, ratios, accuracy), timing,
  * the per-level contexts and progress. It calls no stage; run.c orchestrates them. */
 #include <math.h>
 #include <stdarg.h>
@@ -103,6 +103,20 @@ skinq_status skinq_bench_add_ratio(skinq_ctx *ctx, skinq_bench_result *r, double
     return SKINQ_OK;
 }
 
+skinq_status skinq_bench_add_accuracy(skinq_ctx *ctx, skinq_bench_result *r, const skinq_bench_accuracy *a)
+{
+    size_t len = strlen(a->dir) + 1;
+    char *dir = skinq_alloc_raw(&r->alloc, len);
+    if (!dir || grow(r, (void **)&r->accuracy, &r->accuracy_cap, r->n_accuracy, sizeof *r->accuracy)) {
+        skinq_free_raw(&r->alloc, dir);
+        return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (bench results)");
+    }
+    memcpy(dir, a->dir, len);
+    r->accuracy[r->n_accuracy] = *a;
+    r->accuracy[r->n_accuracy++].dir = dir;
+    return SKINQ_OK;
+}
+
 const skinq_bench_stage *skinq_bench_find_stage(const skinq_bench_result *r, const char *name,
                                                 const char *isa, int threads)
 {
@@ -130,6 +144,9 @@ void skinq_bench_free(skinq_bench_result **pr)
     skinq_free_raw(&a, r->stages);
     skinq_free_raw(&a, r->peers);
     skinq_free_raw(&a, r->ratios);
+    for (int i = 0; i < r->n_accuracy; i++)
+        skinq_free_raw(&a, r->accuracy[i].dir);
+    skinq_free_raw(&a, r->accuracy);
     skinq_free_raw(&a, r);
     *pr = NULL;
 }

@@ -1,7 +1,7 @@
 /* bench_int.h -- internal: what the bench files share. Layers, each calling only those below it:
  * run.c (options, ISA levels, the run) -> stages.c (generated photos), sampleset.c (a folder of
- * photos) -> depth.c (the depth stages), peers.c (the peers), photo.c (the generated photos)
- * -> bench.c (results, timing, contexts). */
+ * photos), accuracy.c (phantoms with truth) -> depth.c (the depth stages), peers.c (the peers),
+ * photo.c (the generated photos) -> bench.c (results, timing, contexts). */
 #ifndef SKINQ_BENCH_INT_H
 #define SKINQ_BENCH_INT_H
 
@@ -24,6 +24,8 @@ skinq_status skinq_bench_add_stage(skinq_ctx *ctx, skinq_bench_result *r, const 
                                    int threads, double mpix, double *t, int n);
 skinq_status skinq_bench_add_peer(skinq_ctx *ctx, skinq_bench_result *r, const char *name, double mpix,
                                   double *t, int n);
+/** Append one phantom's accuracy (a copy; its dir is copied too). */
+skinq_status skinq_bench_add_accuracy(skinq_ctx *ctx, skinq_bench_result *r, const skinq_bench_accuracy *a);
 skinq_status skinq_bench_add_ratio(skinq_ctx *ctx, skinq_bench_result *r, double value, const char *fmt, ...)
     SKINQ_PRINTF(4, 5);
 
@@ -34,6 +36,8 @@ skinq_status skinq_bench_photo(skinq_ctx *ctx, int w, int h, uint32_t seed, skin
 skinq_status skinq_bench_generated(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r);
 skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r);
 skinq_status skinq_bench_depth(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r);
+/** The accuracy on the phantoms of o->truth (accuracy.c), appended to r->accuracy. */
+skinq_status skinq_bench_truth(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r);
 
 /* Peers (peers.c). */
 /** Bare libjpeg-turbo: decode a JPEG held in memory into a reused buffer (as tjbench does). */

@@ -1,7 +1,8 @@
 /* run.c -- `skinq bench`: every stage of the pipeline timed separately and together, per ISA
  * and thread count, beside its peers in the same process (bare libjpeg-turbo, OpenCV's
  * cvtColor and registration, bare FFTW), on generated 12- and 24-MP photos or on a sample set.
- * The orchestration: options, the ISA levels, the result, then stages.c or sampleset.c. */
+ * The orchestration: options, the ISA levels, the result, then accuracy.c (phantoms with truth)
+ * and stages.c or sampleset.c. */
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +38,8 @@ skinq_status skinq_bench_run(skinq_ctx *ctx, const skinq_bench_options *opt, ski
     skinq_status st = SKINQ_OPTIONS_TAKE(ctx, &o, opt, skinq_bench_default_options, "skinq_bench_options");
     if (st != SKINQ_OK)
         return st;
+    if (o.no_speed && !o.truth)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "bench without speed stages needs truth (phantoms)");
     if (o.runs < 1 || o.runs > SKINQ_BENCH_MAX_RUNS)
         return skinq_fail(ctx, SKINQ_E_INVALID, "bench runs must be 1..%d", SKINQ_BENCH_MAX_RUNS);
     unsigned levels[3];
@@ -52,8 +55,12 @@ skinq_status skinq_bench_run(skinq_ctx *ctx, const skinq_bench_options *opt, ski
     o.threads = r->threads;
     memcpy(r->levels, levels, (size_t)n_levels * sizeof *levels);
     r->n_levels = n_levels;
+    /* the accuracy first: its registrations run as `skinq compare` does, OpenCV on its own threads */
+    if (o.truth)
+        st = skinq_bench_truth(ctx, &o, r);
     cvw_set_threads(1); /* peers single-threaded, as documented */
-    st = o.dir ? skinq_bench_sample_set(ctx, &o, r) : skinq_bench_generated(ctx, &o, r);
+    if (st == SKINQ_OK && !o.no_speed)
+        st = o.dir ? skinq_bench_sample_set(ctx, &o, r) : skinq_bench_generated(ctx, &o, r);
     if (st != SKINQ_OK)
         skinq_bench_free(&r);
     else

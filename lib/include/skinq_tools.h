@@ -56,7 +56,8 @@ void skinq_sha256_hex(const void *data, size_t size, char hex[65]);
  * (the texture stages on the 16-bit planes analyze uses), "registration", "depth-ps",
  * "depth-integrate", "pipeline" (file → colour + texture metrics, per image, sample set). Peer names:
  * "libjpeg-turbo decode", "opencv cvtColor RGB2Lab 8-bit", "opencv cvtColor RGB2Lab float",
- * "fftw r2c tiles", "opencv registration", "fftw r2r integration".
+ * "fftw r2c tiles", "opencv registration", "fftw r2r integration". With options.truth, the
+ * accuracy on phantoms beside its time (skinq_bench_accuracy; lib/bench/README.md "Accuracy").
  */
 
 /** Options of skinq_bench_run(); fill with skinq_bench_default_options() first. */
@@ -72,6 +73,11 @@ typedef struct skinq_bench_options {
     int quick;    /**< small generated sizes (for tests): 1 and 2 MP, fewer stages' sizes */
     void (*progress)(void *user, const char *what, int done, int total); /**< NULL or a progress sink */
     void *progress_user;
+    /** NULL, or phantoms to measure accuracy on (skinq_bench_result.accuracy): a folder `skinq
+     *  synth` wrote (its truth.json names the kind), or a folder whose subfolders are such folders
+     *  (as `skinq synth --kind all` writes; those of kinds without a measure are listed, skipped) */
+    const char *truth;
+    int no_speed; /**< 1: no speed stages (dir, quick and the ISA levels unused): the accuracy alone */
 } skinq_bench_options;
 
 void skinq_bench_default_options(skinq_bench_options *o);
@@ -94,6 +100,40 @@ typedef struct skinq_bench_ratio {
     double value;
 } skinq_bench_ratio;
 
+/**
+ * The accuracy on one phantom beside its time (skinq_bench_options.truth). scar-stack: the depth
+ * pipeline (skinq_depth_from_stack() with the default options, as `skinq depth --lights`) against
+ * truth.json's scars, a found scar matched to the nearest unmatched true one whose centroid lies
+ * within max(1 mm, its equivalent diameter / 2), and the normals against normals_true.png when the
+ * stack has one. healing-series, recapture, course: every image registered onto the first
+ * (skinq_align_register() with the default options, as `skinq compare`), the matrix against the
+ * truth's inverse(transform_first) · transform_image, both mapping the image's pixels to the first's.
+ */
+typedef struct skinq_bench_accuracy {
+    char *dir;            /**< the phantom folder (owned by the result) */
+    char kind[24];        /**< truth.json's "kind" */
+    int measured;         /**< 0: a kind with no accuracy measure (only in a folder of phantoms) */
+    char method[48];      /**< the photometric-stereo method run ("trimmed" ...), or the registrations'
+                               ("akaze+ransac+ecc" when every fit kept its ECC refinement, "akaze+ransac"
+                               when none did, else "akaze+ransac(+ecc on K/N)") */
+    int lights;           /**< scar-stack: lights in the stack; else 0 */
+    int threads;          /**< threads the measurement ran on */
+    double time_ms;       /**< scar-stack: one depth run (load, solve, integrate, find scars); else the
+                               median time of one registration (load not included) */
+    double time_total_ms; /**< every timed run together */
+    /* scar-stack (else 0 / NaN) */
+    int scars_true, scars_found, scars_extra; /**< truth's scars, matched ones, found but unmatched */
+    double depth_error_pct;  /**< median over matched scars of |max depth − true| / true, % (NaN: none) */
+    double volume_error_pct; /**< the same for the volume, % */
+    double normal_error_deg[3]; /**< angle to normals_true.png: mean, median, p95 (NaN without it) */
+    /* registrations (else 0 / NaN) */
+    int pairs;                 /**< images registered onto the first */
+    int registered;            /**< of them, fits that passed every check (the errors are over these) */
+    int ecc_kept;              /**< of those, fits whose ECC refinement was kept */
+    double corner_error_px[2]; /**< mean corner error (px of the first image) of each fit against the
+                                    truth's transform: the mean over the fits and the largest */
+} skinq_bench_accuracy;
+
 /** Result of skinq_bench_run(); free with skinq_bench_free(). */
 typedef struct skinq_bench_result {
     char cpu[64], isa[8];
@@ -106,15 +146,19 @@ typedef struct skinq_bench_result {
     int n_peers, peers_cap;
     skinq_bench_ratio *ratios;
     int n_ratios, ratios_cap;
-    double images_per_s[2]; /**< sample set: images a second on 1 thread and on `threads` */
-    int images;             /**< sample set: photos measured */
-    skinq_allocator alloc;  /**< the allocator that owns the lists (internal) */
+    double images_per_s[2];         /**< sample set: images a second on 1 thread and on `threads` */
+    int images;                     /**< sample set: photos measured */
+    skinq_bench_accuracy *accuracy; /**< per phantom, in folder-name order (options.truth) */
+    int n_accuracy, accuracy_cap;
+    skinq_allocator alloc; /**< the allocator that owns the lists (internal) */
 } skinq_bench_result;
 
 /**
  * Run the benchmark. @param out  receives the result (free with skinq_bench_free()); unchanged on error.
  * @return SKINQ_OK; SKINQ_E_INVALID (options); errors of the stages (a sample-set photo that cannot
- *         be read names the file).
+ *         be read names the file); with truth: SKINQ_E_IO (the folder cannot be read),
+ *         SKINQ_E_FORMAT (no truth.json nor phantom subfolder, a bad truth.json, a named phantom of
+ *         a kind without a measure: the message names the folder), the pipelines' errors.
  */
 skinq_status skinq_bench_run(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result **out);
 

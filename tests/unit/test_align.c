@@ -622,13 +622,8 @@ static void read_h13(double T[9])
  * usual homography corner error, in the second image's pixels). */
 static double corner_error(const double est[9], const double T[9], int w, int h)
 {
-    double e = 0;
-    for (int k = 0; k < 4; k++) {
-        double x = k & 1 ? w - 1 : 0, y = k & 2 ? h - 1 : 0, ex, ey, tx, ty;
-        apply3(est, x, y, &ex, &ey);
-        apply3(T, x, y, &tx, &ty);
-        e += hypot(ex - tx, ey - ty) / 4;
-    }
+    double e;
+    skinq_mat3_corner_error(est, T, w, h, &e, NULL);
     return e;
 }
 
