@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """ps-baseline.py SKINQ OUTDIR [--size N] [--lights N] [--seeds 1,2,3] [--conditions none,skin,...]
+                 [--flat] [--reuse] [--depth-args "--ps-method lobe --translucency 0.08"]
 
 Measure `skinq depth` on the realistic scar stack (lib/synth/README.md "Realistic photometric
 stack"): for each seed and condition (default `none`, the same lights Lambertian, and `skin`,
 every effect; or single effects by name), the scars found against truth.json's three, the error
-of each found scar's max depth, and the angle between the solved normals (normals.png, 16-bit; 8-bit before issue 21)
-and normals_true.png (16-bit). One JSON line per stack. Pure Python (no numpy): PNGs decoded by
+of each found scar's max depth and volume, and the angle between the solved normals (normals.png, 16-bit; 8-bit before issue 21)
+and normals_true.png (16-bit). One JSON line per stack. --flat solves with lights_flat.json (each light's grey card) where the
+stack has one; --depth-args are passed to `skinq depth`; --reuse keeps a stack already in OUTDIR. Pure Python (no numpy): PNGs decoded by
 tests/cli/png_lib.py."""
 import json
 import math
@@ -22,13 +24,16 @@ def median(v):
     return v[len(v) // 2] if v else float('nan')
 
 
-def measure(skinq, d, hair_mask):
-    res = subprocess.run([skinq, 'depth', '--lights', os.path.join(d, 'lights.json'), '--json', '-q', '--maps',
-                          os.path.join(d, 'maps')], capture_output=True, text=True, check=True)
+def measure(skinq, d, hair_mask, flat=False, extra=()):
+    lights = os.path.join(d, 'lights_flat.json')
+    if not (flat and os.path.exists(lights)):
+        lights = os.path.join(d, 'lights.json')
+    res = subprocess.run([skinq, 'depth', '--lights', lights, '--json', '-q', '--maps',
+                          os.path.join(d, 'maps')] + list(extra), capture_output=True, text=True, check=True)
     r = json.loads(res.stdout)
     truth = json.load(open(os.path.join(d, 'truth.json')))
     items = r['scars']['items']
-    found, errs, used, typed, by_type = 0, [], set(), 0, {}
+    found, errs, verrs, used, typed, by_type = 0, [], [], set(), 0, {}
     for s in truth['scars']:
         rad = max(1.0, s['equiv_diameter_mm'] / 2)
         best = None
@@ -42,6 +47,7 @@ def measure(skinq, d, hair_mask):
             m = items[best[1]]
             typed += m['type'] == s['type']
             errs.append(abs(m['max_depth_mm'] - s['max_depth_mm']) / s['max_depth_mm'])
+            verrs.append(abs(m['volume_mm3'] - s['volume_mm3']) / s['volume_mm3'])
             by_type[s['type']] = round((m['max_depth_mm'] - s['max_depth_mm']) / s['max_depth_mm'], 3)
     extra = len(items) - len(used)
     w, h, _, nt = read_png(os.path.join(d, 'normals_true.png'))
@@ -62,7 +68,7 @@ def measure(skinq, d, hair_mask):
             ang_skin.append(e)
     ang.sort()
     return {'found': found, 'true': len(truth['scars']), 'extra': extra, 'type_right': typed,
-            'depth_err_median': median(errs), 'depth_err_signed': by_type, 'normal_err_median_deg': median(ang),
+            'depth_err_median': median(errs), 'volume_err_median': median(verrs), 'lights_file': os.path.basename(lights), 'depth_err_signed': by_type, 'normal_err_median_deg': median(ang),
             'normal_err_mean_deg': sum(ang) / len(ang), 'normal_err_p95_deg': ang[int(0.95 * (len(ang) - 1))], 'normal_err_median_skin_deg': median(ang_skin),
             'valid_fraction': r['surface']['normals']['valid_fraction']}
 
@@ -70,10 +76,17 @@ def measure(skinq, d, hair_mask):
 def main():
     args = sys.argv[1:]
     skinq, out = args[0], args[1]
-    size, lights, seeds, conds = 512, 8, [1, 2, 3], ['none', 'skin']
+    size, lights, seeds, conds, flat, extra, reuse = 512, 8, [1, 2, 3], ['none', 'skin'], False, [], False
     os.makedirs(out, exist_ok=True)
-    for k in range(2, len(args), 2):
-        if args[k] == '--size':
+    k = 2
+    while k < len(args):
+        if args[k] in ('--flat', '--reuse'):
+            flat, reuse = flat or args[k] == '--flat', reuse or args[k] == '--reuse'
+            k += 1
+            continue
+        if args[k] == '--depth-args':
+            extra = args[k + 1].split()
+        elif args[k] == '--size':
             size = int(args[k + 1])
         elif args[k] == '--lights':
             lights = int(args[k + 1])
@@ -81,14 +94,17 @@ def main():
             seeds = [int(s) for s in args[k + 1].split(',')]
         elif args[k] == '--conditions':
             conds = args[k + 1].split(',')
+        k += 2
     for cond in conds:
         opt = ['--realism', 'skin'] if cond == 'skin' else ['--effects', cond]
         for seed in seeds:
             d = os.path.join(out, '%s-%d' % (cond, seed))
-            subprocess.run([skinq, 'synth', '--kind', 'scar-stack', '--out', d, '--lights', str(lights), '--seed',
-                            str(seed), '--width', str(size), '--height', str(size), '-q'] + opt, check=True)
-            m = measure(skinq, d, cond in ('skin', 'hair'))
-            print(json.dumps({'realism': cond, 'seed': seed, 'lights': lights, 'size': size, **m}), flush=True)
+            if not (reuse and os.path.exists(os.path.join(d, 'truth.json'))):
+                subprocess.run([skinq, 'synth', '--kind', 'scar-stack', '--out', d, '--lights', str(lights), '--seed',
+                                str(seed), '--width', str(size), '--height', str(size), '-q'] + opt, check=True)
+            m = measure(skinq, d, cond in ('skin', 'hair'), flat, extra)
+            print(json.dumps({'realism': cond, 'seed': seed, 'lights': lights, 'size': size, 'depth_args': ' '.join(extra),
+                              **m}), flush=True)
 
 
 if __name__ == '__main__':

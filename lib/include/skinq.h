@@ -1067,9 +1067,12 @@ typedef struct skinq_ps_options {
  *  - SKINQ_PS_IRLS: iteratively reweighted least squares with Tukey's biweight (c = 2.5 robust
  *    sigmas) on the residuals, scale from their MAD, started from the trimmed fit (Holland & Welsch 1977;
  *    the robust-regression view of Ikehata et al. 2012);
+ *  - SKINQ_PS_LOBE: Lambertian plus a fitted specular lobe, I = g·s + ks·E·max(0, n·h)^q per pixel,
+ *    q one exponent per stack (the smallest residual on a sample); started from the trimmed fit
+ *    (the dichromatic model of Shafer 1985 with Blinn's lobe); the count's lobe_exponent is q;
  *  - SKINQ_PS_AUTO: SUBSET below 12 lights (too few observations for order statistics or an
- *    M-estimator), IRLS from 12 lights (the best measured, README table).
- * TRIMMED, IRLS and LS run the scalar code only (ps_robust.c) and take any number of lights.
+ *    M-estimator), TRIMMED from 12 lights (the better worst case of the scenes measured, README).
+ * TRIMMED, IRLS, LOBE and LS run the scalar code only (ps_robust.c) and take any number of lights.
  */
 typedef enum skinq_ps_method {
     SKINQ_PS_AUTO = 0,

@@ -23,7 +23,7 @@ then ok; else bad "scalar intensities 0.85..1.15"; fi
 cp "$T/s/truth.json" "$T/out"
 expect_json realism.lights=8 realism.rgb_lights=false realism.falloff.enabled=true realism.falloff.amplitude=0.05 \
   realism.falloff.stated_in_lights_json=false realism.intensity.stated_in_lights_json=true \
-  realism.blur.sigma_mm=0.08 realism.noise.sigma_relative=0.015 realism.specular.exponent=20 \
+  realism.blur.sigma_mm=0.08 realism.noise.sigma_relative=0.015 realism.specular.roughness_m=0.35 \
   realism.hair.enabled=true realism.hair.strands scars.2.type=rolling normals_true
 
 # the current solver reads it (scalar intensities)

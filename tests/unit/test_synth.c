@@ -544,7 +544,7 @@ static void test_ps_skin(void **state)
                 cJSON_IsFalse(cJSON_GetObjectItem(fo, "stated_in_lights_json")));
     assert_true(num(cJSON_GetObjectItem(r, "blur"), "sigma_mm") == 0.08);
     assert_true(num(cJSON_GetObjectItem(r, "noise"), "sigma_relative") == 0.015);
-    assert_true(num(cJSON_GetObjectItem(r, "specular"), "exponent") > 1);
+    assert_true(num(cJSON_GetObjectItem(r, "specular"), "roughness_m") > 0);
     assert_true(num(cJSON_GetObjectItem(r, "hair"), "strands") >= 1);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "hair"), "items")),
                      (int)num(cJSON_GetObjectItem(r, "hair"), "strands"));
@@ -632,8 +632,23 @@ static void test_ps_rgb96(void **state)
     skinq_ctx_close(&ctx);
 }
 
-/* Hair is dark and casts shadows; the specular lobe is ks·(n·h)^p over the Lambertian image, so
- * highlights are where ks is high; the unstated falloff is 1 ± 0.05 toward the light. */
+/* Hair is dark and casts shadows; the specular lobe is ks × the Cook-Torrance lobe over its peak
+ * (written out here from truth.json's parameters) over the Lambertian image, so highlights are where
+ * ks is high; the unstated falloff is 1 ± 0.05 toward the light, and the grey card of light 0
+ * shows it alone. */
+static double cook_torrance(const double n[3], const double l[3], const double hv[3], double hn, double m,
+                            double ior)
+{
+    double f0 = pow((ior - 1) / (ior + 1), 2), nh = (n[0] * hv[0] + n[1] * hv[1] + n[2] * hv[2]) / hn;
+    double nl = n[0] * l[0] + n[1] * l[1] + n[2] * l[2], nv = n[2], vh = hv[2] / hn;
+    if (nh <= 0 || nl <= 0 || nv <= 0)
+        return 0;
+    double tan2 = (1 - nh * nh) / (nh * nh), d = exp(-tan2 / (m * m)) / pow(nh, 4);
+    double fr = (f0 + (1 - f0) * pow(1 - vh, 5)) / f0;
+    double g = fmin(1, fmin(2 * nh * nv / vh, 2 * nh * nl / vh));
+    return d * fr * g / nv;
+}
+
 static void test_ps_hair_specular_falloff(void **state)
 {
     (void)state;
@@ -641,7 +656,7 @@ static void test_ps_hair_specular_falloff(void **state)
     make_ps(ctx, "ph", 256, 8, "specular,hair,falloff", 0);
     cJSON *lj = tu_read_json(P("ph", "lights.json")), *t = tu_read_json(P("ph", "truth.json"));
     const cJSON *sp = cJSON_GetObjectItem(cJSON_GetObjectItem(t, "realism"), "specular");
-    double p = num(sp, "exponent"),
+    double rough = num(sp, "roughness_m"), ior = num(sp, "ior"),
            amp = num(cJSON_GetObjectItem(cJSON_GetObjectItem(t, "realism"), "falloff"), "amplitude");
     skinq_image *nt = load(ctx, "ph", "normals_true.png"), *alb = load(ctx, "ph", "albedo.png");
     skinq_image *ks = load(ctx, "ph", "specular.png"), *hair = load(ctx, "ph", "hair_mask.png");
@@ -672,8 +687,7 @@ static void test_ps_hair_specular_falloff(void **state)
             true_normal(nt, x, y, n);
             double d = n[0] * l[0] + n[1] * l[1] + n[2] * l[2];
             double lam = 60000 * F * skinq_image_row(alb, y)[x] / 255.0 * (d > 0 ? d : 0);
-            double nh = (n[0] * hv[0] + n[1] * hv[1] + n[2] * hv[2]) / hn;
-            double spec = 60000 * F * k * (d > 0 && nh > 0 ? pow(nh, p) : 0);
+            double spec = 60000 * F * k * cook_torrance(n, l, hv, hn, rough, ior);
             if (fabs(v - lam - spec) > 0.005 * (lam + spec) + 150)
                 fail_msg("light_0 (%d,%d): %g, expected %g + %g", x, y, v, lam, spec);
             skin_sum += v;
@@ -694,6 +708,11 @@ static void test_ps_hair_specular_falloff(void **state)
     assert_true(hair_sum / n_hair < 0.25 * skin_sum / n_skin); /* hair pixels are dark */
     assert_true(hi_spec / n_hi > 0.2);                         /* oily patches: +20 % and more */
     assert_true(hi_spec / n_hi > 4 * lo_spec / n_lo);
+    skinq_image *card = load(ctx, "ph", "flat_0.png"); /* the card: 60000·F·0.8·l_z, no noise here */
+    for (int y = 0; y < 256; y += 51)
+        for (int x = 0; x < 256; x += 17)
+            assert_near(px16(card, x, y, 0), 60000 * (1 + amp * (x - 127.5) / 128) * 0.8 * l[2], 0.6);
+    skinq_image_free(&card);
     skinq_image_free(&nt);
     skinq_image_free(&alb);
     skinq_image_free(&ks);
