@@ -1,7 +1,9 @@
 /* cmd_depth.c -- `skinq depth`: surface height and scar depth from a height map, a
  * photometric-stereo stack, or (relative only) a single photo. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "out.h"
@@ -10,12 +12,14 @@ static const char *opt_height, *opt_lights, *opt_mask, *opt_maps, *opt_region, *
 static double opt_zscale = NAN, opt_ppm = NAN, opt_min_depth = NAN, opt_ref_scale = 5, opt_tau = 0.05,
               opt_min_conf = 0.1, opt_translucency = 0;
 static int opt_json, opt_csv;
+/* the region actually used: --region, or the mask.png of a lights folder; where it came from */
+static const char *region_path, *region_source;
 
 static const cli_option depth_options[] = {
     {"height", 0, OPT_STRING, &opt_height, "H.png", "height map: 8/16-bit gray PNG (needs --z-scale)"},
     {"z-scale", 0, OPT_DOUBLE, &opt_zscale, "Z", "mm per unit of the height map", CLI_GT(0)},
-    {"lights", 0, OPT_STRING, &opt_lights, "L.json",
-     "photometric stereo: lights file; images follow (or come from it)"},
+    {"lights", 0, OPT_STRING, &opt_lights, "L.json|DIR",
+     "photometric stereo: lights file or DiLiGenT folder; images follow (or come from it)"},
     {"px-per-mm", 0, OPT_DOUBLE, &opt_ppm, "S", "lateral scale (a lights file's px_per_mm is used otherwise)",
      CLI_GT(0)},
     {"mask", 0, OPT_STRING, &opt_mask, "M.png", "scar regions (nonzero pixels) instead of thresholding"},
@@ -28,9 +32,9 @@ static const cli_option depth_options[] = {
     {"ps-method", 0, OPT_STRING, &opt_method, "M",
      "photometric stereo: auto (default), ls, subset, trimmed, irls or lobe (see below)"},
     {"region", 0, OPT_STRING, &opt_region, "R.png",
-     "photometric stereo: valid pixels (nonzero = object); the background is left out"},
+     "photometric stereo: valid pixels (nonzero = object; default: a lights folder's mask.png)"},
     {"truth-normals", 0, OPT_STRING, &opt_truth, "N.png",
-     "photometric stereo: true normals (16-bit RGB) for angular error statistics"},
+     "photometric stereo: true normals (16-bit RGB PNG or DiLiGenT normal.txt): angular errors"},
     {"translucency", 0, OPT_DOUBLE, &opt_translucency, "MM",
      "photometric stereo: undo a subsurface blur of the shading of this sigma (needs the scale)", CLI_GE(0)},
     {"min-confidence", 0, OPT_DOUBLE, &opt_min_conf, "C",
@@ -56,6 +60,8 @@ static void print_text(const skinq_depth_result *r, const char *what)
 {
     const skinq_metrics *m = &r->metrics;
     printf("%s\n  input        %s, %d x %d px\n", what, r->input, r->width, r->height);
+    if (region_path)
+        printf("  region       %s (%s)\n", region_path, region_source);
     if (r->px_per_mm > 0)
         printf("  scale        %.4g px/mm (%s)\n", r->px_per_mm, r->scale_source);
     else
@@ -80,6 +86,65 @@ static void print_text(const skinq_depth_result *r, const char *what)
                    r->xy_unit);
         }
     }
+}
+
+static int is_dir(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* dir/name in a new malloc'd string (NULL: out of memory). */
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir);
+    char *s = malloc(n + strlen(name) + 2);
+    if (s)
+        sprintf(s, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
+    return s;
+}
+
+/* Provenance of the lights: the file, or a folder's text files (those present). */
+static cJSON *lights_provenance(skinq_ctx *ctx, skinq_status *st)
+{
+    if (!is_dir(opt_lights))
+        return provenance(ctx, opt_lights, 0, 0, st);
+    static const char *const names[] = {"filenames.txt", "light_directions.txt", "light_intensities.txt"};
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "path", opt_lights);
+    cJSON_AddStringToObject(o, "kind", "folder");
+    cJSON *files = cJSON_AddArrayToObject(o, "files");
+    for (size_t i = 0; *st == SKINQ_OK && i < sizeof names / sizeof names[0]; i++) {
+        char *p = join(opt_lights, names[i]);
+        struct stat sb;
+        if (!p)
+            *st = SKINQ_E_NOMEM;
+        else if (stat(p, &sb) == 0) {
+            cJSON *fp = provenance(ctx, p, 0, 0, st);
+            if (fp)
+                cJSON_AddItemToArray(files, fp);
+        }
+        free(p);
+    }
+    return o;
+}
+
+/* The region: --region, else the mask.png of a lights folder when there is one; into region_path
+ * and region_source (*owned: the path to free). */
+static void pick_region(char **owned)
+{
+    region_path = opt_region;
+    region_source = opt_region ? "option" : "none";
+    *owned = NULL;
+    if (opt_region || !opt_lights || !is_dir(opt_lights))
+        return;
+    struct stat sb;
+    char *p = join(opt_lights, "mask.png");
+    if (p && stat(p, &sb) == 0) {
+        region_path = *owned = p;
+        region_source = "lights-folder";
+    } else
+        free(p);
 }
 
 /* The option combinations; an exit code, or -1 when they are fine. */
@@ -121,9 +186,15 @@ static skinq_status add_inputs(skinq_ctx *ctx, cJSON *doc, const skinq_depth_res
             cJSON_AddItemToObject(doc, "image", ip);
         return st;
     }
-    cJSON *lp = provenance(ctx, opt_lights, 0, 0, &st);
+    cJSON *lp = lights_provenance(ctx, &st);
     if (lp)
         cJSON_AddItemToObject(doc, "lights", lp);
+    const char *extra[2][2] = {{"region_file", region_path}, {"truth_normals", opt_truth}};
+    for (int i = 0; i < 2 && st == SKINQ_OK; i++) {
+        cJSON *fp = extra[i][1] ? provenance(ctx, extra[i][1], 0, 0, &st) : NULL;
+        if (fp)
+            cJSON_AddItemToObject(doc, extra[i][0], fp);
+    }
     cJSON *imgs = cJSON_AddArrayToObject(doc, "images");
     if (npos == 0 && st == SKINQ_OK) {
         skinq_lights *L = NULL;
@@ -178,7 +249,11 @@ static void add_setup(cJSON *doc, const skinq_depth_result *r, const skinq_mask 
     if (opt_lights) {
         cJSON_AddNumberToObject(par, "outlier_tau", o->ps.outlier_tau);
         cJSON_AddStringToObject(par, "ps_method", r->ps_method);
-        cJSON_AddStringToObject(par, "region", opt_region ? "mask" : "full");
+        cJSON_AddStringToObject(par, "region", o->region ? "mask" : "full");
+        cJSON_AddStringToObject(par, "region_source", region_source);
+        cJSON_AddNumberToObject(par, "region_pixels",
+                                o->region ? (double)skinq_mask_count(o->region)
+                                          : (double)r->width * r->height);
         cJSON_AddNumberToObject(par, "min_confidence", o->min_confidence);
         cJSON_AddNumberToObject(par, "translucency_mm", o->translucency_mm);
     }
@@ -269,10 +344,12 @@ static int run(const cli_command *self, int argc, char **argv)
     skinq_status st = SKINQ_OK;
     if (opt_mask)
         st = skinq_mask_load(ctx, opt_mask, &mask);
-    if (st == SKINQ_OK && opt_region)
-        st = skinq_mask_load(ctx, opt_region, &region);
+    char *folder_mask = NULL;
+    pick_region(&folder_mask);
+    if (st == SKINQ_OK && region_path)
+        st = skinq_mask_load(ctx, region_path, &region);
     o.region = region;
-    o.region_name = opt_region;
+    o.region_name = region_path;
     o.scars.mask = mask;
     o.mask_name = opt_mask;
     const char *what = opt_height ? opt_height : opt_lights ? opt_lights : argv[first];
@@ -316,6 +393,7 @@ out:
     skinq_depth_free(&r);
     skinq_mask_free(&mask);
     skinq_mask_free(&region);
+    free(folder_mask);
     skinq_ctx_close(&ctx);
     return rc;
 }
@@ -323,7 +401,7 @@ out:
 const cli_command cmd_depth = {
     "depth",
     run,
-    "depth (--height H.png --z-scale Z | --lights L.json [IMG...] | IMAGE) [options]",
+    "depth (--height H.png --z-scale Z | --lights L.json|DIR [IMG...] | IMAGE) [options]",
     "surface height and scar depth, area and volume",
     depth_options,
     "--height: a profilometer / 3-D camera export, height_mm = value * Z.\n"
@@ -332,6 +410,11 @@ const cli_command cmd_depth = {
     "  y up, z toward the camera, any number of lights; \"intensity\" is a number or [r, g, b]\n"
     "  (colour images: each channel is divided by its own intensity, then the Rec. 709 luminance\n"
     "  is solved). 8-bit images are taken as sRGB, 16-bit as linear.\n"
+    "  --lights DIR: a DiLiGenT-layout folder: filenames.txt (one image per line, in light order),\n"
+    "  light_directions.txt (\"x y z\" per line, the same axes), light_intensities.txt (optional,\n"
+    "  \"r g b\" per line); its mask.png is the region unless --region is given. Its normal.txt is\n"
+    "  not used unless asked for: --truth-normals DIR/normal.txt (a name ending in .txt is read\n"
+    "  as DiLiGenT text, one \"nx ny nz\" line per pixel, row by row).\n"
     "  --ps-method: ls = plain least squares; subset = drop the darkest/brightest when the fit is\n"
     "  inconsistent (at most 64 lights); trimmed = drop the darkest 25 % and brightest 35 % of\n"
     "  each pixel's lit observations (Coleman-Jain 1982, Barsky-Petrou 2003); irls = Tukey-biweight\n"

@@ -1029,6 +1029,9 @@ typedef struct skinq_lights {
  * Read and validate a lights file (cJSON). Every light needs a 3-number, finite, non-zero
  * direction with z > 0 (a light behind the surface cannot light it); "intensity" is optional
  * (a number > 0, or [r, g, b] of numbers > 0); "image" is optional (a string).
+ * A directory is read as a DiLiGenT object folder: filenames.txt (required, one image per line),
+ * light_directions.txt (required, "x y z" per line, as many), light_intensities.txt (optional,
+ * "r g b" per line, as many; absent: 1); blank lines ignored, CRLF taken; px_per_mm 0.
  * @param out  receives the lights; free with skinq_lights_free(). Unchanged on error.
  * @return SKINQ_OK; SKINQ_E_IO (cannot read); SKINQ_E_FORMAT (not JSON, wrong structure,
  *         bad value, more than SKINQ_LIGHTS_MAX lights); SKINQ_E_NOMEM. The message names the
@@ -1325,7 +1328,9 @@ typedef struct skinq_depth_options {
                                     statistics (its heights are NaN). Not scars.mask. */
     const char *region_name;   /**< the file region came from, for messages */
     const char *truth_normals; /**< photometric stereo: a 16-bit RGB PNG of true normals ((n+1)/2 ×
-                                    65535, x right, y up, z out) or NULL: angular error statistics */
+                                    65535, x right, y up, z out), or a name ending in ".txt": a
+                                    DiLiGenT normal.txt (one "nx ny nz" line per pixel, row-major,
+                                    width×height of them), or NULL: angular error statistics */
     double min_confidence;     /**< scars are not reported on pixels whose PS confidence is below
                                     this × the region's median confidence (default 0.1; 0 = off) */
     double translucency_mm;    /**< photometric stereo: sigma (mm) of the Gaussian by which light

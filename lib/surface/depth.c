@@ -1,8 +1,10 @@
 /* depth.c -- the `depth` pipeline: height map, photometric-stereo stack or single photo → height
  * → reference surface → scars, with every number under the design's metric paths, and maps. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -301,53 +303,120 @@ static skinq_status ps_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint
     return a.st;
 }
 
-/* Angular error against a true normal map (16-bit RGB, (n + 1)/2 × 65535; 8-bit: × 255) over
- * the solved pixels of the region: surface.normals.truth.{mean,p50,p95}_error_deg, pixels. */
-static skinq_status truth_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint8_t *code,
-                                  const char *path, const char *input)
+/* A DiLiGenT normal.txt: one "nx ny nz" line per pixel, row-major over (row, column), blank
+ * lines ignored; the w×h×3 values into t (the caller's). */
+static skinq_status truth_text(skinq_ctx *ctx, const char *path, int w, int h, const char *input, float *t)
+{
+    char *text = NULL;
+    skinq_status st = surface_read_text(ctx, path, "truth normals", (size_t)skinq_ctx_max_bytes(ctx), &text);
+    if (st != SKINQ_OK)
+        return st;
+    const size_t n = (size_t)w * (size_t)h;
+    size_t rows = 0, lineno = 0;
+    for (char *p = text, *next; st == SKINQ_OK && *p; p = next) {
+        char *e = strchr(p, '\n');
+        next = e ? e + 1 : p + strlen(p);
+        if (e)
+            *e = '\0'; /* strtod stays on the line */
+        lineno++;
+        double v[3];
+        int k = 0;
+        char *q = p;
+        for (; k < 3; k++) {
+            char *end;
+            v[k] = strtod(q, &end);
+            if (end == q || !isfinite(v[k]))
+                break;
+            q = end;
+        }
+        while (isspace((unsigned char)*q))
+            q++;
+        if (k == 0 && !*q) /* a blank line */
+            continue;
+        if (k < 3 || *q)
+            st = skinq_fail(ctx, SKINQ_E_FORMAT,
+                            "cannot use truth normals '%s': line %zu is not \"nx ny nz\"", path, lineno);
+        else if (rows < n)
+            for (int c = 0; c < 3; c++)
+                t[3 * rows + (size_t)c] = (float)v[c];
+        rows++;
+    }
+    if (st == SKINQ_OK && rows != n)
+        st = skinq_fail(ctx, SKINQ_E_FORMAT,
+                        "cannot use truth normals '%s': it has %zu rows but '%s' is %dx%d (%zu pixels)", path,
+                        rows, input, w, h, n);
+    skinq_free(ctx, text);
+    return st;
+}
+
+/* A true normal map image (16-bit RGB, (n + 1)/2 × 65535; 8-bit: × 255) into t (w×h×3). */
+static skinq_status truth_image(skinq_ctx *ctx, const char *path, int w, int h, const char *input, float *t)
 {
     skinq_image *img = NULL;
     skinq_status st = skinq_image_load(ctx, path, &img, NULL);
     if (st != SKINQ_OK)
         return st;
-    size_t n = (size_t)r->width * (size_t)r->height;
-    float *err = NULL;
     if (img->channels < 3)
         st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use truth normals '%s': not an RGB image", path);
-    else if (img->width != r->width || img->height != r->height)
+    else if (img->width != w || img->height != h)
         st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use truth normals '%s': it is %dx%d but '%s' is %dx%d",
-                        path, img->width, img->height, input, r->width, r->height);
-    else if (!(err = skinq_malloc(ctx, n * sizeof *err)))
-        st = SKINQ_E_NOMEM;
-    double sum = 0;
-    size_t cnt = 0;
+                        path, img->width, img->height, input, w, h);
     const double full = img->depth == 16 ? 65535.0 : 255.0;
-    for (int y = 0; st == SKINQ_OK && y < r->height; y++) {
+    for (int y = 0; st == SKINQ_OK && y < h; y++) {
         const uint8_t *row8 = skinq_image_row(img, y);
         const uint16_t *row16 = (const uint16_t *)row8;
-        for (int x = 0; x < r->width; x++) {
-            size_t i = (size_t)y * (size_t)r->width + (size_t)x, c = (size_t)x * (size_t)img->channels;
-            double t[3];
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * (size_t)w + (size_t)x, c = (size_t)x * (size_t)img->channels;
             for (int k = 0; k < 3; k++)
-                t[k] = (img->depth == 16 ? row16[c + k] : row8[c + k]) / full * 2 - 1;
-            double tn = sqrt(t[0] * t[0] + t[1] * t[1] + t[2] * t[2]);
-            if (code[i] == SKINQ_PS_INVALID || !(tn > 0.5)) {
-                err[i] = NAN;
-                continue;
-            }
-            double d = (t[0] * r->nx[i] + t[1] * r->ny[i] + t[2] * r->nz[i]) / tn;
-            err[i] = (float)(acos(d > 1 ? 1 : d < -1 ? -1 : d) * RAD2DEG);
-            sum += err[i];
-            cnt++;
+                t[3 * i + (size_t)k] =
+                    (float)((img->depth == 16 ? row16[c + k] : row8[c + k]) / full * 2 - 1);
         }
+    }
+    skinq_image_free(&img);
+    return st;
+}
+
+/* True normals from a name ending in ".txt" (any case): a DiLiGenT normal.txt; else an image. */
+static int truth_is_text(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 4 && path[n - 4] == '.' && (path[n - 3] | 32) == 't' && (path[n - 2] | 32) == 'x' &&
+           (path[n - 1] | 32) == 't';
+}
+
+/* Angular error against true normals (truth_text() or truth_image(); zero or very short vectors:
+ * no truth there) over the solved pixels of the region:
+ * surface.normals.truth.{mean,p50,p95}_error_deg, pixels. */
+static skinq_status truth_metrics(skinq_ctx *ctx, skinq_depth_result *r, const uint8_t *code,
+                                  const char *path, const char *input)
+{
+    size_t n = (size_t)r->width * (size_t)r->height;
+    float *t = skinq_malloc(ctx, 3 * n * sizeof *t), *err = skinq_malloc(ctx, n * sizeof *err);
+    skinq_status st = t && err ? SKINQ_OK : SKINQ_E_NOMEM;
+    if (st == SKINQ_OK)
+        st = truth_is_text(path) ? truth_text(ctx, path, r->width, r->height, input, t)
+                                 : truth_image(ctx, path, r->width, r->height, input, t);
+    double sum = 0;
+    size_t cnt = 0;
+    for (size_t i = 0; st == SKINQ_OK && i < n; i++) {
+        const float *ti = t + 3 * i;
+        double tn = sqrt((double)ti[0] * ti[0] + (double)ti[1] * ti[1] + (double)ti[2] * ti[2]);
+        if (code[i] == SKINQ_PS_INVALID || !(tn > 0.5)) {
+            err[i] = NAN;
+            continue;
+        }
+        double d = (ti[0] * r->nx[i] + ti[1] * r->ny[i] + ti[2] * r->nz[i]) / tn;
+        err[i] = (float)(acos(d > 1 ? 1 : d < -1 ? -1 : d) * RAD2DEG);
+        sum += err[i];
+        cnt++;
     }
     madd a = {ctx, &r->metrics, st};
     add(&a, "surface.normals.truth.pixels", (double)cnt, "1");
     add(&a, "surface.normals.truth.mean_error_deg", cnt ? sum / (double)cnt : NAN, "deg");
     add_quantile(&a, "surface.normals.truth.p50_error_deg", err, n, 0.5, "deg");
     add_quantile(&a, "surface.normals.truth.p95_error_deg", err, n, 0.95, "deg");
+    skinq_free(ctx, t);
     skinq_free(ctx, err);
-    skinq_image_free(&img);
     return a.st;
 }
 

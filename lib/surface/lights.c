@@ -1,4 +1,5 @@
-/* lights.c -- read and validate a photometric-stereo lights file (design §2, DiLiGenT axes). */
+/* lights.c -- read and validate a photometric-stereo lights file (design §2, DiLiGenT axes), and
+ * what lights_dir.c shares with it. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -7,21 +8,20 @@
 
 #include "surface.h"
 
-/* The whole file into a NUL-terminated buffer (lights files are small: refuse above 4 MiB),
- * read once through skinq_input_open() (a FIFO or device is refused, not waited on). */
-static skinq_status read_text(skinq_ctx *ctx, const char *path, char **out)
+skinq_status surface_read_text(skinq_ctx *ctx, const char *path, const char *what, size_t max, char **out)
 {
     skinq_input in;
     skinq_status st = skinq_input_open(ctx, path, 0, &in);
     if (st != SKINQ_OK)
         return st;
     char *buf = NULL;
-    if (in.size > (4u << 20))
-        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot read lights file '%s': larger than 4 MiB", path);
+    if (in.size > max)
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot read %s '%s': larger than %zu MiB", what, path,
+                        max >> 20);
     else if (!(buf = skinq_malloc(ctx, in.size + 1)))
         st = SKINQ_E_NOMEM;
     else if (memchr(in.data, 0, in.size))
-        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot parse lights file '%s': not text (NUL byte)", path);
+        st = skinq_fail(ctx, SKINQ_E_FORMAT, "cannot parse %s '%s': not text (NUL byte)", what, path);
     if (buf && st == SKINQ_OK) {
         memcpy(buf, in.data, in.size);
         buf[in.size] = '\0';
@@ -32,9 +32,7 @@ static skinq_status read_text(skinq_ctx *ctx, const char *path, char **out)
     return st;
 }
 
-/* name resolved against the folder of path (the first dir_len bytes of it; absolute names
- * stand alone) into a new string of ctx's allocator, or NULL (out of memory). */
-static char *resolve(skinq_ctx *ctx, const char *path, size_t dir_len, const char *name)
+char *surface_resolve(skinq_ctx *ctx, const char *path, size_t dir_len, const char *name)
 {
     if (name[0] == '/')
         dir_len = 0;
@@ -45,6 +43,47 @@ static char *resolve(skinq_ctx *ctx, const char *path, size_t dir_len, const cha
         memcpy(s + dir_len, name, n + 1);
     }
     return s;
+}
+
+const char *surface_light_direction(skinq_light *o, const double d[3])
+{
+    double len = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+    if (!(len > 1e-9) || !isfinite(len))
+        return "direction is zero";
+    for (int c = 0; c < 3; c++)
+        o->direction[c] = d[c] / len;
+    if (!(o->direction[2] > 0))
+        return "points away from the camera (z <= 0)";
+    return NULL;
+}
+
+int surface_light_rgb(skinq_light *o, const double rgb[3])
+{
+    /* per colour channel; the solve's intensity is their Rec. 709 luminance */
+    static const double w709[3] = {0.2126, 0.7152, 0.0722};
+    o->intensity = 0;
+    for (int c = 0; c < 3; c++) {
+        if (!isfinite(rgb[c]) || !(rgb[c] > 0))
+            return 0;
+        o->intensity_rgb[c] = rgb[c];
+        o->intensity += w709[c] * rgb[c];
+    }
+    return 1;
+}
+
+skinq_status surface_lights_new(skinq_ctx *ctx, int n, skinq_lights **out)
+{
+    skinq_lights *L = skinq_calloc(ctx, 1, sizeof *L);
+    if (!L)
+        return SKINQ_E_NOMEM;
+    L->alloc = ctx->alloc;
+    if (!(L->items = skinq_calloc(ctx, (size_t)n, sizeof *L->items))) {
+        skinq_free(ctx, L);
+        return SKINQ_E_NOMEM;
+    }
+    L->count = n;
+    *out = L;
+    return SKINQ_OK;
 }
 
 /* The "lights" array (1 to SKINQ_LIGHTS_MAX entries) and the optional "px_per_mm" (0 if absent). */
@@ -84,39 +123,27 @@ static skinq_status read_light(skinq_ctx *ctx, const char *path, size_t dir_len,
     if (!cJSON_IsArray(d) || cJSON_GetArraySize(d) != 3)
         return skinq_fail(ctx, SKINQ_E_FORMAT,
                           "cannot use lights file '%s': light %d needs \"direction\": [x, y, z]", path, i);
-    double len2 = 0;
     for (int c = 0; c < 3; c++) {
         const cJSON *v = cJSON_GetArrayItem(d, c);
         if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
             return skinq_fail(ctx, SKINQ_E_FORMAT,
                               "cannot use lights file '%s': light %d direction has a non-number", path, i);
         o->direction[c] = v->valuedouble;
-        len2 += v->valuedouble * v->valuedouble;
     }
-    double len = sqrt(len2);
-    if (!(len > 1e-9) || !isfinite(len))
-        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d direction is zero",
-                          path, i);
-    for (int c = 0; c < 3; c++)
-        o->direction[c] /= len;
-    if (!(o->direction[2] > 0))
-        return skinq_fail(ctx, SKINQ_E_FORMAT,
-                          "cannot use lights file '%s': light %d points away from the camera (z <= 0)", path,
-                          i);
+    const char *why = surface_light_direction(o, o->direction);
+    if (why)
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot use lights file '%s': light %d %s", path, i, why);
     o->intensity = 1.0;
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(li, "intensity");
     if (cJSON_IsArray(it)) {
-        /* [r, g, b]: per colour channel; the solve's intensity is their Rec. 709 luminance */
-        static const double w709[3] = {0.2126, 0.7152, 0.0722};
+        double rgb[3] = {0, 0, 0};
         int ok = cJSON_GetArraySize(it) == 3;
-        o->intensity = 0;
         for (int c = 0; ok && c < 3; c++) {
             const cJSON *v = cJSON_GetArrayItem(it, c);
-            ok = cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble > 0;
-            o->intensity_rgb[c] = ok ? v->valuedouble : 0;
-            o->intensity += ok ? w709[c] * v->valuedouble : 0;
+            ok = cJSON_IsNumber(v);
+            rgb[c] = ok ? v->valuedouble : 0;
         }
-        if (!ok)
+        if (!ok || !surface_light_rgb(o, rgb))
             return skinq_fail(
                 ctx, SKINQ_E_FORMAT,
                 "cannot use lights file '%s': light %d intensity [r, g, b] needs three positive "
@@ -137,7 +164,7 @@ static skinq_status read_light(skinq_ctx *ctx, const char *path, size_t dir_len,
         if (!cJSON_IsString(im) || !im->valuestring[0])
             return skinq_fail(ctx, SKINQ_E_FORMAT,
                               "cannot use lights file '%s': light %d \"image\" must be a name", path, i);
-        if (!(o->image = resolve(ctx, path, dir_len, im->valuestring)))
+        if (!(o->image = surface_resolve(ctx, path, dir_len, im->valuestring)))
             return SKINQ_E_NOMEM;
     }
     const cJSON *fl = cJSON_GetObjectItemCaseSensitive(li, "flat");
@@ -145,16 +172,16 @@ static skinq_status read_light(skinq_ctx *ctx, const char *path, size_t dir_len,
         if (!cJSON_IsString(fl) || !fl->valuestring[0])
             return skinq_fail(ctx, SKINQ_E_FORMAT,
                               "cannot use lights file '%s': light %d \"flat\" must be a name", path, i);
-        if (!(o->flat = resolve(ctx, path, dir_len, fl->valuestring)))
+        if (!(o->flat = surface_resolve(ctx, path, dir_len, fl->valuestring)))
             return SKINQ_E_NOMEM;
     }
     return SKINQ_OK;
 }
 
-skinq_status skinq_lights_load(skinq_ctx *ctx, const char *path, skinq_lights **out)
+skinq_status surface_lights_load_json(skinq_ctx *ctx, const char *path, skinq_lights **out)
 {
     char *text = NULL;
-    skinq_status st = read_text(ctx, path, &text);
+    skinq_status st = surface_read_text(ctx, path, "lights file", 4u << 20, &text);
     if (st != SKINQ_OK)
         return st;
     cJSON *doc = cJSON_Parse(text); /* cJSON allocates through its own (global) hooks */
@@ -166,15 +193,9 @@ skinq_status skinq_lights_load(skinq_ctx *ctx, const char *path, skinq_lights **
     int n;
     double ppm;
     st = read_header(ctx, path, doc, &arr, &n, &ppm);
-    if (st == SKINQ_OK && !(L = skinq_calloc(ctx, 1, sizeof *L)))
-        st = SKINQ_E_NOMEM;
+    if (st == SKINQ_OK)
+        st = surface_lights_new(ctx, n, &L);
     if (st == SKINQ_OK) {
-        L->alloc = ctx->alloc;
-        if (!(L->items = skinq_calloc(ctx, (size_t)n, sizeof *L->items)))
-            st = SKINQ_E_NOMEM;
-    }
-    if (st == SKINQ_OK) {
-        L->count = n;
         L->px_per_mm = ppm;
         const char *slash = strrchr(path, '/');
         const size_t dir_len = slash ? (size_t)(slash - path + 1) : 0;

@@ -74,4 +74,29 @@ skinq_status surface_reference(skinq_ctx *ctx, const float *f, int w, int h, con
  * there is none. @return SKINQ_OK or SKINQ_E_NOMEM (*out NaN). */
 skinq_status surface_quantile(skinq_ctx *ctx, const float *x, size_t n, double q, double *out);
 
+/* ---- lights (lights.c; lights_dir.c uses these) */
+
+/** The whole of a small text file (at most max bytes, no NUL byte) into a new NUL-terminated
+ * string of ctx's allocator; messages name it as "<what> '<path>'". Read once through
+ * skinq_input_open() (a FIFO or device is refused). SKINQ_E_IO, SKINQ_E_FORMAT, SKINQ_E_NOMEM. */
+skinq_status surface_read_text(skinq_ctx *ctx, const char *path, const char *what, size_t max, char **out);
+
+/** name resolved against a folder (the first dir_len bytes of dir, ending in '/'; absolute names
+ * stand alone) into a new string of ctx's allocator, or NULL (out of memory). */
+char *surface_resolve(skinq_ctx *ctx, const char *dir, size_t dir_len, const char *name);
+
+/** o->direction = d normalised; NULL, or why d is no light direction ("direction is zero", "points
+ * away from the camera (z <= 0)"). d may be o->direction. */
+const char *surface_light_direction(skinq_light *o, const double d[3]);
+
+/** o's per-channel intensity rgb and its Rec. 709 luminance; 0 when one is not a finite number > 0. */
+int surface_light_rgb(skinq_light *o, const double rgb[3]);
+
+/** n zeroed lights (no scale). SKINQ_OK or SKINQ_E_NOMEM. */
+skinq_status surface_lights_new(skinq_ctx *ctx, int n, skinq_lights **out);
+
+/** skinq_lights_load() of a lights file (JSON; lights.c). skinq_lights_load() itself (lights_dir.c)
+ * reads a folder in the DiLiGenT layout and sends a file here. */
+skinq_status surface_lights_load_json(skinq_ctx *ctx, const char *path, skinq_lights **out);
+
 #endif

@@ -1,6 +1,6 @@
-# png_lib.py -- for tests/cli and scripts/ps-baseline.py: read an 8/16-bit non-interlaced PNG
-# (zlib + the five row filters, no third-party module), and read a skinq map's colour bar back
-# into values.
+# png_lib.py -- for tests/cli and scripts/ps-baseline.py: read and write an 8/16-bit
+# non-interlaced PNG (zlib + the five row filters, no third-party module), and read a skinq map's
+# colour bar back into values.
 import struct
 import zlib
 def decode_png(path):
@@ -35,6 +35,18 @@ def decode_png(path):
         out += line
         prev = line
     return w, h, ch, depth, bytes(out)
+
+
+def write_png(path, rows, ch, bits):
+    """rows of w*ch samples (gray: ch 1, RGB: ch 3) -> an 8/16-bit PNG, filter 0"""
+    h, w = len(rows), len(rows[0]) // ch
+    raw = b"".join(b"\0" + (struct.pack(">%dH" % len(r), *r) if bits == 16 else bytes(r)) for r in rows)
+
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, bits, {1: 0, 3: 2}[ch], 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def read_samples(path):

@@ -961,6 +961,85 @@ static void test_lights_files(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* A DiLiGenT-layout lights folder: filenames.txt, light_directions.txt (CRLF, blank lines) and the
+ * optional light_intensities.txt read into the lights a file gives; a missing or short file, a
+ * bad line: SKINQ_E_FORMAT, one line naming the folder and the file. */
+static void test_lights_folder(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_lights *L = NULL;
+    const char *dir = P("dil");
+    char f[3][600];
+    static const char *const names[] = {"filenames.txt", "light_directions.txt", "light_intensities.txt"};
+    for (int i = 0; i < 3; i++)
+        snprintf(f[i], sizeof f[i], "%s/%s", dir, names[i]);
+    assert_true(mkdir(dir, 0777) == 0 || errno == EEXIST);
+    write_text(f[0], "\xef\xbb\xbf"
+                     "001.png\r\n\r\n002.png\r\n  003.png \n\n");
+    write_text(f[1], "0 0 2\r\n1 0 1\r\n\r\n-0.5 0.5 0.7071");
+    unlink(f[2]);
+    assert_int_equal(skinq_lights_load(ctx, dir, &L), SKINQ_OK);
+    assert_int_equal(L->count, 3);
+    assert_near(L->px_per_mm, 0, 0);
+    assert_near(L->items[0].direction[2], 1, 1e-12); /* normalised */
+    assert_near(L->items[1].direction[0], sqrt(0.5), 1e-12);
+    char want[700];
+    snprintf(want, sizeof want, "%s/003.png", dir);
+    assert_string_equal(L->items[2].image, want);
+    for (int k = 0; k < 3; k++) {
+        assert_near(L->items[k].intensity, 1, 0);
+        assert_near(L->items[k].intensity_rgb[1], 1, 0);
+    }
+    skinq_lights_free(&L);
+    write_text(f[2], "1 1 1\n0.5 1.0 2\n2 2 2\n");
+    char slash[610];
+    snprintf(slash, sizeof slash, "%s/", dir); /* a trailing '/' names the same folder */
+    assert_int_equal(skinq_lights_load(ctx, slash, &L), SKINQ_OK);
+    assert_string_equal(L->items[2].image, want);
+    assert_near(L->items[1].intensity_rgb[0], 0.5, 0);
+    assert_near(L->items[1].intensity_rgb[2], 2, 0);
+    assert_near(L->items[1].intensity, 0.2126 * 0.5 + 0.7152 + 0.0722 * 2, 1e-12);
+    assert_near(L->items[2].intensity, 2, 1e-12);
+    skinq_lights_free(&L);
+
+    /* file index, its bad text, a piece of the message */
+    static const struct {
+        int file;
+        const char *text, *says;
+    } bad[] = {
+        {1, "0 0 1\n1 0 1\n", "light_directions.txt has 2 lines, filenames.txt 3"},
+        {2, "1 1 1\n1 1 1\n1 1 1\n1 1 1\n", "light_intensities.txt has 4 lines, filenames.txt 3"},
+        {1, "0 0 1\n1 0 1 4\n0 1 1\n", "light_directions.txt line 2: light 1 needs three numbers"},
+        {1, "0 0 1\n1 0 x\n0 1 1\n", "light_directions.txt line 2: light 1 needs three numbers"},
+        {1, "0 0 1\n0 0 0\n0 1 1\n", "light 1 direction is zero"},
+        {1, "0 0 1\n0 0 1\nnan 1 1\n", "line 3: light 2 needs three numbers"},
+        {1, "0 0 1\n0 0 1\n0 1 -1\n", "light 2 points away from the camera"},
+        {2, "1 1 1\n1 0 1\n1 1 1\n", "light_intensities.txt line 2: light 1 needs three positive numbers"},
+        {2, "1 1 1\n1 1\n1 1 1\n", "light_intensities.txt line 2"},
+        {0, "\n \r\n", "filenames.txt names no image"},
+    };
+    static const char *const good[3] = {"a.png\nb.png\nc.png\n", "0 0 1\n1 0 1\n0 1 1\n",
+                                        "1 1 1\n1 1 1\n1 1 1\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        for (int k = 0; k < 3; k++)
+            write_text(f[k], k == bad[i].file ? bad[i].text : good[k]);
+        assert_int_equal(skinq_lights_load(ctx, dir, &L), SKINQ_E_FORMAT);
+        assert_null(L);
+        const char *e = skinq_ctx_error(ctx);
+        if (!strstr(e, bad[i].says) || !strstr(e, dir))
+            fail_msg("case %zu: '%s' lacks '%s'", i, e, bad[i].says);
+        assert_null(strchr(e, '\n'));
+    }
+    unlink(f[0]);
+    assert_int_equal(skinq_lights_load(ctx, dir, &L), SKINQ_E_FORMAT);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "it has no filenames.txt"));
+    assert_int_equal(tu_write_bytes(f[0], "a.png\0\nb.png\nc.png\n", 19), 0);
+    assert_int_equal(skinq_lights_load(ctx, dir, &L), SKINQ_E_FORMAT);
+    assert_non_null(strstr(skinq_ctx_error(ctx), "NUL byte"));
+    skinq_ctx_close(&ctx);
+}
+
 /* Every truncation and many seeded byte flips of a valid lights file: skinq_lights_load either
  * succeeds with valid lights or fails with SKINQ_E_FORMAT and one line naming the file (ASan
  * sees any over-read; the fuzz-style check the loader's input deserves). */
@@ -1859,16 +1938,27 @@ static void test_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ps_sphere),          cmocka_unit_test(test_ps_outliers),
-        cmocka_unit_test(test_ps_isa_paths_agree), cmocka_unit_test(test_tilted_plane_conventions),
-        cmocka_unit_test(test_integrate_analytic), cmocka_unit_test(test_scars_synthetic),
-        cmocka_unit_test(test_scars_mask),         cmocka_unit_test(test_scar_stack_phantom),
-        cmocka_unit_test(test_lights_files),       cmocka_unit_test(test_lights_mutations),
-        cmocka_unit_test(test_bad_stacks),         cmocka_unit_test(test_single_photo),
-        cmocka_unit_test(test_scar_stack_seeds),   cmocka_unit_test(test_smooth_base_stack),
-        cmocka_unit_test(test_maps_all_or_none),   cmocka_unit_test(test_alloc_failures),
-        cmocka_unit_test(test_ps_robust_methods),  cmocka_unit_test(test_ps_rgb_intensity_stack),
-        cmocka_unit_test(test_integrate_region),   cmocka_unit_test(test_integrator_deblur),
+        cmocka_unit_test(test_ps_sphere),
+        cmocka_unit_test(test_ps_outliers),
+        cmocka_unit_test(test_ps_isa_paths_agree),
+        cmocka_unit_test(test_tilted_plane_conventions),
+        cmocka_unit_test(test_integrate_analytic),
+        cmocka_unit_test(test_scars_synthetic),
+        cmocka_unit_test(test_scars_mask),
+        cmocka_unit_test(test_scar_stack_phantom),
+        cmocka_unit_test(test_lights_files),
+        cmocka_unit_test(test_lights_mutations),
+        cmocka_unit_test(test_lights_folder),
+        cmocka_unit_test(test_bad_stacks),
+        cmocka_unit_test(test_single_photo),
+        cmocka_unit_test(test_scar_stack_seeds),
+        cmocka_unit_test(test_smooth_base_stack),
+        cmocka_unit_test(test_maps_all_or_none),
+        cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_ps_robust_methods),
+        cmocka_unit_test(test_ps_rgb_intensity_stack),
+        cmocka_unit_test(test_integrate_region),
+        cmocka_unit_test(test_integrator_deblur),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
