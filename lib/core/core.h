@@ -157,6 +157,11 @@ void skinq_sha256_hex_isa(const void *data, size_t size, unsigned isa, char hex[
 /** The k-th smallest of n > 0 NaN-free floats (k < n); v is reordered so that nothing before
  *  v[k] is larger and nothing after it smaller (Hoare's selection, expected O(n); quantile.c). */
 float skinq_select_kth(float *v, size_t n, size_t k);
+
+/** Solve the n×n system a·x = b (a row-major with row stride lda doubles) by Gaussian elimination
+ *  with partial pivoting; a and b are overwritten. 0, or -1 when a pivot is not above rel_tol × the
+ *  largest diagonal entry (nor above 1e-300): singular for the caller's purpose; linsolve.c. */
+int skinq_solve_small(double *a, size_t lda, double *b, int n, double rel_tol, double *x);
 /** Quantile q (0..1) of n > 0 NaN-free floats, linear between order statistics (type 7, as
  *  numpy's default); v is reordered (quantile.c). */
 double skinq_quantile_inplace(float *v, size_t n, double q);

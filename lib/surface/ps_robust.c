@@ -166,41 +166,6 @@ static void irls(const skinq_ps_plan *p, const float *I, float thr, float *w, fl
     }
 }
 
-/* Solve the symmetric 4×4 system a x = b by Gaussian elimination with partial pivoting; 0 when
- * singular. a and b are overwritten. */
-static int solve4(double a[4][4], double b[4], double x[4])
-{
-    for (int c = 0; c < 4; c++) {
-        int piv = c;
-        for (int r = c + 1; r < 4; r++)
-            if (fabs(a[r][c]) > fabs(a[piv][c]))
-                piv = r;
-        if (!(fabs(a[piv][c]) > 1e-12 * (fabs(a[0][0]) + fabs(a[3][3]) + 1e-30)))
-            return 0;
-        for (int k = 0; k < 4; k++) {
-            double t = a[c][k];
-            a[c][k] = a[piv][k];
-            a[piv][k] = t;
-        }
-        double t = b[c];
-        b[c] = b[piv];
-        b[piv] = t;
-        for (int r = c + 1; r < 4; r++) {
-            double f = a[r][c] / a[c][c];
-            for (int k = c; k < 4; k++)
-                a[r][k] -= f * a[c][k];
-            b[r] -= f * b[c];
-        }
-    }
-    for (int c = 3; c >= 0; c--) {
-        double s = b[c];
-        for (int k = c + 1; k < 4; k++)
-            s -= a[c][k] * x[k];
-        x[c] = s / a[c][c];
-    }
-    return 1;
-}
-
 /* A lobe fit that turns the normal by more than 15° from the trimmed fit it started from has
  * traded the diffuse term for the lobe (a broad lobe is nearly collinear with n·s): refused. */
 #define LOBE_MAX_COS 0.96592582628906831
@@ -239,7 +204,7 @@ static double lobe_fit(const skinq_ps_plan *p, const float *I, const float *w, d
             }
         }
         double gnew[3], kn;
-        if (solve4(a, b, x) && x[3] >= 0) {
+        if (skinq_solve_small(&a[0][0], 4, b, 4, 1e-12, x) == 0 && x[3] >= 0) {
             memcpy(gnew, x, sizeof gnew);
             kn = x[3];
         } else { /* no lobe (or a negative one): plain least squares */
@@ -308,6 +273,22 @@ static int outcome(const skinq_ps_plan *p, const float *I, float thr, const floa
     return c | (nl < p->m ? SKINQ_PS_SHADOWED : 0);
 }
 
+/* Pixel i's m observations into I; *thr the attached-shadow level (shadow × the brightest);
+ * returns how many are lit (above it). */
+static int load_pixel(const skinq_ps_plan *p, const float *const *rows, size_t i, float *I, float *thr)
+{
+    float bmax = 0;
+    for (int k = 0; k < p->m; k++) {
+        I[k] = rows[k][i];
+        bmax = I[k] > bmax ? I[k] : bmax;
+    }
+    *thr = p->shadow * bmax;
+    int nl = 0;
+    for (int k = 0; k < p->m; k++)
+        nl += I[k] > *thr;
+    return nl;
+}
+
 void surface_ps_robust_row(const skinq_ps_plan *p, const float *const *rows, size_t n, const uint8_t *region,
                            float *nx, float *ny, float *nz, float *alb, float *conf, uint8_t *code,
                            float *work)
@@ -318,15 +299,8 @@ void surface_ps_robust_row(const skinq_ps_plan *p, const float *const *rows, siz
         double g[3] = {0, 0, 0}, a[3][3];
         int c = SKINQ_PS_INVALID, ok = 0;
         if (!region || region[i]) {
-            float bmax = 0;
-            for (int k = 0; k < m; k++) {
-                I[k] = rows[k][i];
-                bmax = I[k] > bmax ? I[k] : bmax;
-            }
-            float thr = p->shadow * bmax;
-            int nl = 0;
-            for (int k = 0; k < m; k++)
-                nl += I[k] > thr;
+            float thr;
+            int nl = load_pixel(p, rows, i, I, &thr);
             if (p->method == SKINQ_PS_LS || nl < 3) {
                 /* every observation, as Woodham: the plain least-squares reference */
                 for (int k = 0; k < m; k++)
@@ -390,15 +364,8 @@ double surface_ps_lobe_score(const skinq_ps_plan *p, const float *const *rows, s
     for (size_t i = 0; i < n; i += step) {
         if (region && !region[i])
             continue;
-        float bmax = 0;
-        for (int k = 0; k < m; k++) {
-            I[k] = rows[k][i];
-            bmax = I[k] > bmax ? I[k] : bmax;
-        }
-        float thr = p->shadow * bmax;
-        int nl = 0;
-        for (int k = 0; k < m; k++)
-            nl += I[k] > thr;
+        float thr;
+        int nl = load_pixel(p, rows, i, I, &thr);
         double g[3], a[3][3], ks, sw = 0;
         if (nl < 5)
             continue;

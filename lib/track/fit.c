@@ -11,41 +11,10 @@
 
 #define MAXP 5
 
-/* Solve the p×p system A x = b (Gaussian elimination, partial pivoting). A and b are clobbered.
- * Returns 0, or -1 if singular. */
+/* Solve the p×p system A x = b (A and b are clobbered). Returns 0, or -1 if singular. */
 static int solve(double A[MAXP][MAXP], double b[MAXP], int p, double x[MAXP])
 {
-    for (int c = 0; c < p; c++) {
-        int piv = c;
-        for (int r = c + 1; r < p; r++)
-            if (fabs(A[r][c]) > fabs(A[piv][c]))
-                piv = r;
-        if (!(fabs(A[piv][c]) > 1e-300))
-            return -1;
-        if (piv != c) {
-            for (int k = 0; k < p; k++) {
-                double t = A[c][k];
-                A[c][k] = A[piv][k];
-                A[piv][k] = t;
-            }
-            double t = b[c];
-            b[c] = b[piv];
-            b[piv] = t;
-        }
-        for (int r = c + 1; r < p; r++) {
-            double f = A[r][c] / A[c][c];
-            for (int k = c; k < p; k++)
-                A[r][k] -= f * A[c][k];
-            b[r] -= f * b[c];
-        }
-    }
-    for (int r = p - 1; r >= 0; r--) {
-        double s = b[r];
-        for (int k = r + 1; k < p; k++)
-            s -= A[r][k] * x[k];
-        x[r] = s / A[r][r];
-    }
-    return 0;
+    return skinq_solve_small(&A[0][0], MAXP, b, p, 0.0, x);
 }
 
 /* Inverse of a p×p matrix by solving for each unit vector. Returns 0 or -1. */

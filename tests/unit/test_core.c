@@ -463,6 +463,32 @@ static void test_colormaps(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* skinq_solve_small: a 4×4 system that needs pivoting (zero leading entry) solved to 1e-12, a row
+ * stride wider than n, and a singular system refused (relative and absolute tolerance). */
+static void test_solve_small(void **state)
+{
+    (void)state;
+    double a[4][5] = {{0, 2, 1, 0, 9}, {1, 1, 0, 3, 9}, {2, 0, 1, 1, 9}, {1, 3, 2, 0, 9}};
+    const double xt[4] = {1.5, -2, 0.25, 3};
+    double b[4], x[4], a0[4][5];
+    memcpy(a0, a, sizeof a);
+    for (int i = 0; i < 4; i++) {
+        b[i] = 0;
+        for (int k = 0; k < 4; k++)
+            b[i] += a[i][k] * xt[k];
+    }
+    assert_int_equal(skinq_solve_small(&a[0][0], 5, b, 4, 1e-12, x), 0);
+    for (int k = 0; k < 4; k++)
+        assert_true(fabs(x[k] - xt[k]) < 1e-12);
+    memcpy(a, a0, sizeof a);
+    for (int k = 0; k < 4; k++) /* row 3 = row 0 + row 1: singular */
+        a[3][k] = a[0][k] + a[1][k];
+    double bs[4] = {1, 2, 3, 3};
+    assert_int_equal(skinq_solve_small(&a[0][0], 5, bs, 4, 1e-12, x), -1);
+    double z[1] = {0}, bz[1] = {1};
+    assert_int_equal(skinq_solve_small(z, 1, bz, 1, 0.0, x), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_metrics_heatmap_alloc_failures),
         cmocka_unit_test(test_colormaps),
+        cmocka_unit_test(test_solve_small),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
