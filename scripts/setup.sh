@@ -9,6 +9,9 @@ PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
   libopencv-calib3d-dev libopencv-video-dev libopencv-objdetect-dev opencv-data
   opencv-doc  # graf1.png, graf3.png, H1to3p.xml: the real registration test (tests/unit/test_align.c)
+  libopencv-contrib-dev  # aruco (scale stickers) and mcc (ColorChecker detection)
+  libheif-dev libheif-examples libtiff-dev libraw-dev  # HEIC, TIFF, DNG/RAW inputs; heif-enc for the tests
+  python3-tifffile  # tests write DNG/TIFF fixtures with it (/usr/bin/python3)
   libcmocka-dev libsqlite3-dev libcjson-dev liblcms2-dev libexif-dev
   python3 clang-format
   clang-14 libclang-rt-14-dev
