@@ -12,7 +12,11 @@ typedef struct cli_aopts {
     const char *auto_skin; /* NULL, or the mode: "auto", "face" or "limb" */
     const char *camera;    /* NULL, or a camera's sensitivities CSV (the skin model's) */
     int no_texture;
-    double px_per_mm, white_reflectance, red_threshold;
+    cli_word_number px_per_mm; /* a number, or "marker[:MM[:ID]]" */
+    double white_reflectance, red_threshold;
+    const char *scale; /* --scale marker[:MM[:ID]] */
+    double marker_mm;  /* > 0: the scale comes from a marker of this size in each photo */
+    int marker_id;     /* its id, or -1: the one marker found */
 } cli_aopts;
 
 extern cli_aopts g_aopts;
@@ -32,9 +36,17 @@ extern cli_aopts g_aopts;
         {"white-reflectance",        0,   OPT_DOUBLE,                                                        \
          &g_aopts.white_reflectance, "R", "the patch's reflectance (default 1; a grey card 0.18-0.8)",       \
          CLI_IN_OPEN(0, 1)},                                                                                 \
-        {"px-per-mm",        0,   OPT_DOUBLE,                                                                \
-         &g_aopts.px_per_mm, "S", "scale: lengths and areas in mm (else px, \"scale\": \"unknown\")",        \
-         CLI_GT(0)},                                                                                         \
+        {"px-per-mm",                                                                                        \
+         0,                                                                                                  \
+         OPT_DOUBLE,                                                                                         \
+         &g_aopts.px_per_mm,                                                                                 \
+         "S|marker:MM",                                                                                      \
+         "scale: lengths and areas in mm (else px, \"scale\": \"unknown\"); marker[:MM[:ID]]: from the "     \
+         "ArUco sticker of `skinq marker` (MM default 10) in each photo, its pixels out of the ROI",         \
+         RANGE_LO_OPEN | RANGE_OR_WORD,                                                                      \
+         0,                                                                                                  \
+         0},                                                                                                 \
+        {"scale", 0, OPT_STRING, &g_aopts.scale, "marker[:MM[:ID]]", "the same as --px-per-mm marker..."},   \
         {"red-threshold",        0,   OPT_DOUBLE,                                                            \
          &g_aopts.red_threshold, "A", "a* units above the reference median for red area (default 5)"},       \
         {"camera",                                                                                           \
@@ -80,6 +92,27 @@ int cli_compare_setup(const cli_command *cmd, skinq_ctx **ctx, skinq_analysis_op
  * else the exit code (a usage error or load error has been printed).
  */
 int cli_aopts_setup(const cli_command *cmd, skinq_ctx *ctx, skinq_analysis_options *o, skinq_mask **mask);
+
+/** The scale marker found in one photo (--px-per-mm marker): what the analysis options point at. */
+typedef struct cli_marker {
+    int used;         /* 1 when the scale came from a marker */
+    skinq_marker m;   /* the marker */
+    skinq_mask *mask; /* its pixels (o->roi.exclude), owned */
+    uint64_t excluded;
+} cli_marker;
+
+/**
+ * With --px-per-mm marker: find the marker in the photo at `path`, set o->px_per_mm and
+ * o->roi.exclude from it (mk keeps the mask; cli_marker_release() frees it) and warn (one stderr
+ * line) above SKINQ_MARKER_TILT_WARN degrees of tilt. Without it: nothing. @return -1 to go on,
+ * else the exit code (printed: "no ArUco marker found in 'photo.jpg'" is 4).
+ */
+int cli_marker_apply(skinq_ctx *ctx, const char *path, skinq_analysis_options *o, cli_marker *mk);
+void cli_marker_release(cli_marker *mk);
+
+/** An analysis document's "scale" as the marker found it (source "marker", scale.marker {...}) and
+ * roi.excluded; nothing when mk->used is 0. */
+void cli_marker_json(cJSON *doc, const cli_marker *mk);
 
 /** The options as JSON (stored with every tracked measurement). */
 cJSON *cli_aopts_json(const skinq_analysis_options *o);

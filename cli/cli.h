@@ -39,8 +39,16 @@ enum {
     RANGE_LO = 1u,      /**< value >= lo */
     RANGE_LO_OPEN = 2u, /**< value > lo */
     RANGE_HI = 4u,      /**< value <= hi */
-    RANGE_WHOLE = 8u    /**< a whole number (OPT_DOUBLE holding a count) */
+    RANGE_WHOLE = 8u,   /**< a whole number (OPT_DOUBLE holding a count) */
+    RANGE_OR_WORD = 16u /**< OPT_DOUBLE into a cli_word_number: or a word, argname's text after '|' up to
+                             ':' ("S|marker:MM" takes "marker", "marker:10", ...), kept as given */
 };
+
+/** The target of an OPT_DOUBLE row with RANGE_OR_WORD: the number (word NULL) or the word. */
+typedef struct cli_word_number {
+    double value;
+    const char *word;
+} cli_word_number;
 
 /* OPT_CHOICE: a flag that may take one word of argname ("auto|face|limb", the first the default
  * when the word is left out) as --opt=WORD or --opt WORD. */
@@ -155,5 +163,6 @@ extern const cli_command cmd_track;
 extern const cli_command cmd_trend;
 extern const cli_command cmd_report;
 extern const cli_command cmd_metrics;
+extern const cli_command cmd_marker;
 
 #endif /* SKINQ_CLI_H */

@@ -35,7 +35,7 @@ static double metric(const skinq_analysis *a, const char *name, const char *stat
     return m ? m->value : NAN;
 }
 
-static void print_text(const skinq_analysis *a, const skinq_analysis_options *o)
+static void print_text(const skinq_analysis *a, const skinq_analysis_options *o, const cli_marker *mk)
 {
     const skinq_color_info *c = &a->color;
     printf("%s  (%d x %d, %d-bit, sha256 %.12s)\n", a->path, a->width, a->height, a->depth, a->sha256);
@@ -53,8 +53,14 @@ static void print_text(const skinq_analysis *a, const skinq_analysis_options *o)
     if (c->has_white)
         printf("  white      linear gains R %.4f  G %.4f  B %.4f\n", c->white_gains[0], c->white_gains[1],
                c->white_gains[2]);
-    printf("  scale      %s\n", o->px_per_mm > 0 ? "given (--px-per-mm)"
-                                                 : "unknown: mm metrics n/a, their *_px siblings in pixels");
+    if (mk->used)
+        printf("  scale      %.4g px/mm from ArUco marker %d (%g mm, tilt %.1f deg); %llu px of it out of "
+               "the ROI\n",
+               mk->m.px_per_mm, mk->m.id, mk->m.size_mm, mk->m.tilt_deg, (unsigned long long)mk->excluded);
+    else
+        printf("  scale      %s\n", o->px_per_mm > 0
+                                        ? "given (--px-per-mm)"
+                                        : "unknown: mm metrics n/a, their *_px siblings in pixels");
     printf("  %-16s %9s %9s %9s %9s %9s%s\n", "metric", "mean", "std", "p05", "p50", "p95",
            c->has_ref ? "  delta_ref" : "");
     for (size_t i = 0; i < sizeof table_metrics / sizeof table_metrics[0]; i++) {
@@ -136,9 +142,11 @@ static int run(const cli_command *self, int argc, char **argv)
     skinq_mask *mask = NULL;
     skinq_analyzer *an = NULL;
     skinq_analysis **res = calloc((size_t)n, sizeof *res);
-    skinq_status st = res ? SKINQ_OK : SKINQ_E_NOMEM;
+    cli_marker *mk = calloc((size_t)n, sizeof *mk); /* --px-per-mm marker: each photo's */
+    skinq_status st = res && mk ? SKINQ_OK : SKINQ_E_NOMEM;
     if (st == SKINQ_OK && (rc = cli_aopts_setup(self, ctx, &o, &mask)) >= 0) {
         free(res);
+        free(mk);
         skinq_ctx_close(&ctx);
         return rc;
     }
@@ -170,6 +178,20 @@ static int run(const cli_command *self, int argc, char **argv)
             st = SKINQ_E_NOMEM;
             break;
         }
+        if (g_aopts.marker_mm > 0) { /* the scale and the excluded pixels are this photo's: a new analyser */
+            int mrc = cli_marker_apply(ctx, argv[first + done], &o, &mk[done]);
+            if (mrc >= 0 && !opt_keep_going) {
+                rc = mrc;
+                break;
+            }
+            if (mrc >= 0) {
+                bad[done] = 1, failed++;
+                continue;
+            }
+            skinq_analyzer_free(&an);
+            if ((st = skinq_analyzer_new(ctx, &o, &an)) != SKINQ_OK)
+                break;
+        }
         skinq_analyzer_set_maps_dir(an, d);
         st = skinq_analyzer_file(an, argv[first + done], &res[done]);
         if (st != SKINQ_OK && opt_keep_going && st != SKINQ_E_NOMEM && st != SKINQ_E_INTERNAL) {
@@ -179,7 +201,9 @@ static int run(const cli_command *self, int argc, char **argv)
     }
     if (an)
         skinq_analyzer_set_maps_dir(an, NULL); /* dir is freed below */
-    if (st != SKINQ_OK) {
+    if (rc >= 0) {
+        /* a photo without its marker: printed by cli_marker_apply() */
+    } else if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
     } else if (failed == n) { /* --keep-going, and nothing to write */
         rc = EXIT_OK;
@@ -189,7 +213,10 @@ static int run(const cli_command *self, int argc, char **argv)
             if (bad[i])
                 continue;
             o.maps.dir = maps_dir_for(&dir, argv[first + i], i, n, &oom);
+            o.px_per_mm = mk[i].used ? mk[i].m.px_per_mm : o.px_per_mm;
             cJSON *one = oom ? NULL : out_analysis_json(res[i], &o);
+            if (one)
+                cli_marker_json(one, &mk[i]);
             if (!one) {
                 cJSON_Delete(doc);
                 doc = NULL;
@@ -212,7 +239,7 @@ static int run(const cli_command *self, int argc, char **argv)
             if (opt_csv)
                 out_metrics_csv(stdout, res[i]->path, &res[i]->metrics, header);
             else
-                print_text(res[i], &o);
+                print_text(res[i], &o, &mk[i]);
             header = 0;
         }
         rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
@@ -230,6 +257,9 @@ static int run(const cli_command *self, int argc, char **argv)
     for (int i = 0; res && i < n; i++)
         skinq_analysis_free(&res[i]);
     free(res);
+    for (int i = 0; mk && i < n; i++)
+        cli_marker_release(&mk[i]);
+    free(mk);
     skinq_analyzer_free(&an);
     skinq_mask_free(&mask);
     skinq_ctx_close(&ctx);

@@ -265,11 +265,22 @@ static int run(const cli_command *self, int argc, char **argv)
         return rc;
     co.maps_dir = opt_maps;
     skinq_compare_result *r = NULL;
-    skinq_status st = skinq_compare(ctx, argv[first], argv[first + 1], &co, &r);
-    if (st != SKINQ_OK) {
+    cli_marker mk = {0}; /* --px-per-mm marker: before's marker gives the scale (after is measured at it) */
+    skinq_status st = SKINQ_OK;
+    if ((rc = cli_marker_apply(ctx, argv[first], &o, &mk)) < 0)
+        st = skinq_compare(ctx, argv[first], argv[first + 1], &co, &r);
+    if (rc >= 0) {
+        /* before has no marker: said by cli_marker_apply() */
+    } else if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
     } else if (opt_json) {
         cJSON *doc = result_json(r, &o, opt_maps);
+        if (doc && mk.used) {
+            cli_marker_json(cJSON_GetObjectItem(doc, "before"), &mk);
+            cJSON *asc = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "after"), "scale");
+            if (cJSON_IsObject(asc))
+                cJSON_ReplaceItemInObject(asc, "source", cJSON_CreateString("before's marker"));
+        }
         rc = doc ? out_json(doc)
                  : (fputs("skinq: internal error: cannot build the JSON output (out of memory or clashing "
                           "metric paths)\n",
@@ -283,6 +294,7 @@ static int run(const cli_command *self, int argc, char **argv)
         rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
     }
     skinq_compare_free(&r);
+    cli_marker_release(&mk);
     skinq_mask_free(&mask);
     skinq_ctx_close(&ctx);
     return rc;

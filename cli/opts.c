@@ -132,6 +132,16 @@ static int choice_index(const char *choices, const char *word)
     return 0;
 }
 
+/* 1 when arg is the word of an argname "S|WORD:..." or starts with "WORD:". */
+static int is_word(const char *argname, const char *arg)
+{
+    const char *w = strchr(argname, '|');
+    if (!w++)
+        return 0;
+    size_t n = strcspn(w, ":[");
+    return strncmp(arg, w, n) == 0 && (arg[n] == '\0' || arg[n] == ':');
+}
+
 static int set_value(const cli_option *o, const char *arg)
 {
     double v;
@@ -143,6 +153,10 @@ static int set_value(const cli_option *o, const char *arg)
         *(int *)o->target = (int)v;
         return 0;
     case OPT_DOUBLE:
+        if ((o->range & RANGE_OR_WORD) && is_word(o->argname, arg)) {
+            ((cli_word_number *)o->target)->word = arg;
+            return 0;
+        }
         if (cli_parse_number(o, arg, &v) != 0)
             return EXIT_USAGE;
         *(double *)o->target = v;

@@ -22,6 +22,12 @@ int skinq_mat3_apply(const double m[9], double x, double y, double *ox, double *
 int skinq_mat3_corner_error(const double a[9], const double b[9], int w, int h, double *mean, double *max);
 /** Pixel-centre-exact map from a w×h grid to a resized dw×dh grid: x' = (x + ½)·dw/w − ½. */
 void skinq_mat3_resize(double m[9], int w, int h, int dw, int dh);
+/** The local affine map of m (normalised: m[8] = 1) at (x, y): its Jacobian's determinant and singular
+ *  values s1 >= s2; returns the projective denominator there. */
+double skinq_mat3_local_map(const double m[9], double x, double y, double *det, double *s1, double *s2);
+/** The homography H (H[8] = 1) taking the 4 points src (x, y interleaved) exactly onto dst; -1 when
+ *  three of them are collinear. */
+int skinq_mat3_from_quad(const double src[8], const double dst[8], double H[9]);
 
 /* ---- acceptance (register.c; lib/align/README.md "Acceptance") ---- */
 #define ALIGN_MIN_INLIER_RATIO 0.3

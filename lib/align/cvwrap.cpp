@@ -4,6 +4,7 @@
  * OpenCV's own buffers (keypoints, descriptors, matrices) come from its allocator, not the ctx's. */
 #include "align/align.h" /* cvwrap.h, and align_match() */
 
+#include <opencv2/aruco.hpp>
 #include <opencv2/calib3d.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/features2d.hpp>
@@ -193,6 +194,40 @@ extern "C" skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t
     return guarded(ctx, "resize", [&]() -> skinq_status {
         cv::Mat d(dh, dw, CV_8UC1, dst, dstride);
         cv::resize(wrap(src), d, d.size(), 0, 0, cv::INTER_AREA);
+        return SKINQ_OK;
+    });
+}
+
+/* ---- ArUco (marker.c: the scale sticker) ---- */
+
+extern "C" skinq_status cvw_aruco_draw(skinq_ctx *ctx, int id, int side, uint8_t *dst, size_t stride)
+{
+    return guarded(ctx, "drawing the ArUco marker", [&]() -> skinq_status {
+        cv::Mat d(side, side, CV_8UC1, dst, stride), m;
+        cv::aruco::drawMarker(cv::aruco::getPredefinedDictionary(cv::aruco::DICT_4X4_50), id, side, m, 1);
+        m.copyTo(d);
+        return SKINQ_OK;
+    });
+}
+
+extern "C" skinq_status cvw_aruco_detect(skinq_ctx *ctx, const cvw_plane *p, int max, int *ids,
+                                         double *corners, int *n)
+{
+    *n = 0;
+    return guarded(ctx, "ArUco detection", [&]() -> skinq_status {
+        cv::Ptr<cv::aruco::DetectorParameters> prm = cv::aruco::DetectorParameters::create();
+        prm->cornerRefinementMethod = cv::aruco::CORNER_REFINE_SUBPIX;
+        prm->cornerRefinementMinAccuracy = 0.01; /* px: the default 0.1 stops early */
+        prm->cornerRefinementMaxIterations = 100;
+        std::vector<std::vector<cv::Point2f>> found;
+        std::vector<int> found_ids;
+        cv::aruco::detectMarkers(wrap(p), cv::aruco::getPredefinedDictionary(cv::aruco::DICT_4X4_50), found,
+                                 found_ids, prm);
+        for (size_t i = 0; i < found.size() && *n < max; i++, ++*n) {
+            ids[*n] = found_ids[i];
+            for (int k = 0; k < 4; k++)
+                corners[8 * *n + 2 * k] = found[i][k].x, corners[8 * *n + 2 * k + 1] = found[i][k].y;
+        }
         return SKINQ_OK;
     });
 }

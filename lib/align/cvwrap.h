@@ -53,6 +53,21 @@ skinq_status cvw_warp(skinq_ctx *ctx, const uint8_t *src, int sw, int sh, size_t
 /** Area-average resize of an 8-bit plane into dst (dw × dh). @return SKINQ_OK or SKINQ_E_INTERNAL. */
 skinq_status cvw_resize(skinq_ctx *ctx, const cvw_plane *src, uint8_t *dst, int dw, int dh, size_t dstride);
 
+/* ArUco markers of OpenCV's aruco module, dictionary DICT_4X4_50 (4×4 bits, ids 0..49; a marker is
+ * 6×6 cells with its black border): skinq's scale sticker (marker.c). */
+enum { CVW_ARUCO_IDS = 50, CVW_ARUCO_CELLS = 6 };
+
+/** Marker `id` drawn side × side pixels (black 0, white 255) into dst (8-bit, the caller's). */
+skinq_status cvw_aruco_draw(skinq_ctx *ctx, int id, int side, uint8_t *dst, size_t stride);
+
+/**
+ * The markers in a plane (cv::aruco::detectMarkers, corners refined with CORNER_REFINE_SUBPIX), at
+ * most max: ids[i], and corners[8i..8i+7] the x, y of the marker's top-left, top-right,
+ * bottom-right and bottom-left corner as drawn (pixel centres at integers). *n = how many.
+ * @return SKINQ_OK (*n may be 0); SKINQ_E_INTERNAL / SKINQ_E_NOMEM for OpenCV failures.
+ */
+skinq_status cvw_aruco_detect(skinq_ctx *ctx, const cvw_plane *p, int max, int *ids, double *corners, int *n);
+
 /**
  * Peer of align_ecc() for bench_align: OpenCV's ECC refinement (Evangelidis & Psarakis 2008,
  * MOTION_HOMOGRAPHY, the EPS criterion on the correlation's increase): W maps template pixels onto

@@ -68,3 +68,33 @@ void skinq_mat3_resize(double m[9], int w, int h, int dw, int dh)
     double r[9] = {sx, 0, 0.5 * sx - 0.5, 0, sy, 0.5 * sy - 0.5, 0, 0, 1};
     memcpy(m, r, sizeof r);
 }
+
+double skinq_mat3_local_map(const double m[9], double x, double y, double *det, double *s1, double *s2)
+{
+    double w = m[6] * x + m[7] * y + m[8];
+    double u = (m[0] * x + m[1] * y + m[2]) / w, v = (m[3] * x + m[4] * y + m[5]) / w;
+    double a = (m[0] - u * m[6]) / w, b = (m[1] - u * m[7]) / w, c = (m[3] - v * m[6]) / w,
+           d = (m[4] - v * m[7]) / w;
+    double f = a * a + b * b + c * c + d * d;
+    *det = a * d - b * c;
+    double g = sqrt(fmax(f * f - 4 * *det * *det, 0));
+    *s1 = sqrt((f + g) / 2), *s2 = sqrt(fmax(f - g, 0) / 2);
+    return w;
+}
+
+int skinq_mat3_from_quad(const double src[8], const double dst[8], double H[9])
+{
+    /* u = (h0 x + h1 y + h2) / (h6 x + h7 y + 1), v likewise: two linear rows a point */
+    double a[64], b[8];
+    for (int k = 0; k < 4; k++) {
+        double x = src[2 * k], y = src[2 * k + 1], u = dst[2 * k], v = dst[2 * k + 1];
+        double r0[8] = {x, y, 1, 0, 0, 0, -u * x, -u * y}, r1[8] = {0, 0, 0, x, y, 1, -v * x, -v * y};
+        memcpy(a + 16 * k, r0, sizeof r0);
+        memcpy(a + 16 * k + 8, r1, sizeof r1);
+        b[2 * k] = u, b[2 * k + 1] = v;
+    }
+    if (skinq_solve_small(a, 8, b, 8, 1e-12, H) != 0)
+        return -1;
+    H[8] = 1;
+    return 0;
+}

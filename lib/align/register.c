@@ -200,21 +200,6 @@ static double overlap_fraction(const double H[9], const skinq_image *before, con
     return (double)in / (OVERLAP_GRID * OVERLAP_GRID);
 }
 
-/* The local affine map of m (normalised) at (x, y): its Jacobian's determinant and singular values;
- * returns the projective denominator there. */
-static double local_map(const double m[9], double x, double y, double *det, double *s1, double *s2)
-{
-    double w = m[6] * x + m[7] * y + m[8];
-    double u = (m[0] * x + m[1] * y + m[2]) / w, v = (m[3] * x + m[4] * y + m[5]) / w;
-    double a = (m[0] - u * m[6]) / w, b = (m[1] - u * m[7]) / w, c = (m[3] - v * m[6]) / w,
-           d = (m[4] - v * m[7]) / w;
-    double f = a * a + b * b + c * c + d * d;
-    *det = a * d - b * c;
-    double g = sqrt(fmax(f * f - 4 * *det * *det, 0));
-    *s1 = sqrt((f + g) / 2), *s2 = sqrt(fmax(f - g, 0) / 2);
-    return w;
-}
-
 /* The viewpoint change H implies over after's w × h frame (skinq_alignment's tilt_deg, scale_range,
  * perspective, strong_perspective), and why it cannot be a photo-to-photo pose, or NULL: it mirrors,
  * changes the scale beyond 2× at the frame's centre, sends part of the frame beyond the horizon, or
@@ -229,7 +214,7 @@ static const char *degenerate(const double H[9], int w, int h, skinq_alignment *
         m[i] = H[i] / H[8];
     vp->perspective = fabs(m[6]) * w + fabs(m[7]) * h;
     vp->strong_perspective = vp->perspective > ALIGN_STRONG_PERSPECTIVE;
-    double wc = local_map(m, (w - 1) / 2.0, (h - 1) / 2.0, &det, &s1, &s2);
+    double wc = skinq_mat3_local_map(m, (w - 1) / 2.0, (h - 1) / 2.0, &det, &s1, &s2);
     vp->tilt_deg = s1 > 0 ? acos(fmin(s2 / s1, 1)) * 180 / PI_ : NAN;
     double sc = vp->scale_range[0] = vp->scale_range[1] = sqrt(fabs(det));
     if (!isfinite(det) || det < 0) /* the local map turns the image over */
@@ -237,7 +222,7 @@ static const char *degenerate(const double H[9], int w, int h, skinq_alignment *
     if (!(sc >= 0.5 && sc <= 2))
         return "its scale change is beyond 2x";
     for (int k = 0; k < 4; k++) {
-        double wk = local_map(m, k & 1 ? w - 1 : 0, k & 2 ? h - 1 : 0, &det, &s1, &s2);
+        double wk = skinq_mat3_local_map(m, k & 1 ? w - 1 : 0, k & 2 ? h - 1 : 0, &det, &s1, &s2);
         if (!(wk * wc > 0))
             return "it sends part of the image beyond the horizon";
         vp->scale_range[0] = fmin(vp->scale_range[0], sqrt(fabs(det)));

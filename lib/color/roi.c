@@ -48,13 +48,27 @@ static skinq_status check(skinq_ctx *ctx, int width, int height, const skinq_mas
                           alpha->height, width, height);
     if (o->kind == SKINQ_ROI_MASK && !o->mask)
         return skinq_fail(ctx, SKINQ_E_INVALID, "ROI kind 'mask' without a mask");
+    if (o->exclude && (o->exclude->width != width || o->exclude->height != height))
+        return skinq_fail(ctx, SKINQ_E_FORMAT, "excluded pixels' mask is %dx%d but the image is %dx%d",
+                          o->exclude->width, o->exclude->height, width, height);
     if (o->kind == SKINQ_ROI_MASK && (o->mask->width != width || o->mask->height != height))
         return skinq_fail(ctx, SKINQ_E_FORMAT, "ROI mask is %dx%d but the image is %dx%d", o->mask->width,
                           o->mask->height, width, height);
     return SKINQ_OK;
 }
 
-/* The rectangle or the option's mask ANDed with alpha, as a new mask. */
+/* m's pixels where ex is nonzero set to 0. */
+static void clear_excluded(skinq_mask *m, const skinq_mask *ex)
+{
+    for (int y = 0; y < m->height; y++) {
+        uint8_t *d = m->data + (size_t)y * m->stride;
+        const uint8_t *e = ex->data + (size_t)y * ex->stride;
+        for (int x = 0; x < m->width; x++)
+            d[x] = e[x] ? 0 : d[x];
+    }
+}
+
+/* The rectangle or the option's mask ANDed with alpha (when given), as a new mask. */
 static skinq_status and_alpha(skinq_ctx *ctx, int width, int height, const skinq_mask *alpha,
                               const skinq_roi_options *o, skinq_mask **out)
 {
@@ -63,10 +77,10 @@ static skinq_status and_alpha(skinq_ctx *ctx, int width, int height, const skinq
     skinq_status st = skinq_mask_new(ctx, width, height, 0, out);
     for (int y = r.y; st == SKINQ_OK && y < r.y + r.h; y++) {
         uint8_t *d = (*out)->data + (size_t)y * (*out)->stride;
-        const uint8_t *a = alpha->data + (size_t)y * alpha->stride;
+        const uint8_t *a = alpha ? alpha->data + (size_t)y * alpha->stride : NULL;
         const uint8_t *k = o->kind == SKINQ_ROI_MASK ? o->mask->data + (size_t)y * o->mask->stride : NULL;
         for (int x = r.x; x < r.x + r.w; x++)
-            d[x] = a[x] && (!k || k[x]);
+            d[x] = (!a || a[x]) && (!k || k[x]);
     }
     return st;
 }
@@ -93,8 +107,10 @@ static skinq_status resolve(skinq_ctx *ctx, const skinq_image *img, int width, i
     if (o->kind == SKINQ_ROI_AUTO_SKIN)
         st = skinq_color_skin_detect(ctx, img, alpha, gains, o->skin_mode, &r->skin,
                                      &r->owned); /* alpha already applied */
-    else if (alpha)
+    else if (alpha || o->exclude)
         st = and_alpha(ctx, width, height, alpha, o, &r->owned);
+    if (st == SKINQ_OK && r->owned && o->exclude)
+        clear_excluded(r->owned, o->exclude);
     if (st != SKINQ_OK) {
         skinq_roi_free(&r);
         return st;

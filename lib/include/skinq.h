@@ -293,6 +293,11 @@ skinq_status skinq_image_load_mem(skinq_ctx *ctx, const void *data, size_t size,
  */
 skinq_status skinq_png_write(skinq_ctx *ctx, const char *path, const skinq_image *img);
 
+/** skinq_png_write() with a pHYs chunk: `px_per_metre` pixels a metre on both axes (0: none), so
+ *  that the image prints at its intended size. */
+skinq_status skinq_png_write_phys(skinq_ctx *ctx, const char *path, const skinq_image *img,
+                                  uint32_t px_per_metre);
+
 /** Options for skinq_jpeg_write(); fill with skinq_jpeg_default_options() first. */
 typedef struct skinq_jpeg_options {
     size_t size;        /**< sizeof(skinq_jpeg_options), set by skinq_jpeg_default_options() */
@@ -547,7 +552,9 @@ typedef struct skinq_roi_options {
     const skinq_mask *mask;    /**< SKINQ_ROI_MASK; borrowed, not freed */
     skinq_skin_mode skin_mode; /**< SKINQ_ROI_AUTO_SKIN: which path (0 = auto) */
     uint32_t reserved32;       /**< zero */
-    uint64_t reserved[3];      /**< zero: room to grow inside skinq_analysis_options */
+    const skinq_mask *exclude; /**< NULL, or pixels taken out of the ROI whatever its kind (nonzero = out;
+                                    the image's size), e.g. a scale marker (skinq_marker_exclusion()) */
+    uint64_t reserved[2];      /**< zero: room to grow inside skinq_analysis_options */
 } skinq_roi_options;
 
 /** What auto-skin did: the path that ran, the faces it found and how much it kept. */
@@ -587,8 +594,8 @@ typedef struct skinq_roi {
 
 /**
  * Resolve a region of interest for one image: the rectangle (clipped), the ROI mask or the
- * detected skin (skinq_color_skin_mask() after `gains`), ANDed with alpha; its bounding box and
- * pixel count; the scale. This is the one place an ROI is made; colour and texture take the result.
+ * detected skin (skinq_color_skin_mask() after `gains`), ANDed with alpha, less o->exclude; its bounding box
+ * and pixel count; the scale. This is the one place an ROI is made; colour and texture take the result.
  * @param alpha      the image's alpha mask from skinq_image_load(), or NULL.
  * @param o          the ROI options, or NULL for the whole image.
  * @param px_per_mm  scale, >= 0 and finite (0 = unknown).
@@ -1735,6 +1742,62 @@ skinq_status skinq_repeat(skinq_ctx *ctx, const char *const *paths, size_t n, co
 
 /** Free a result; NULL-safe; sets *r to NULL. */
 void skinq_repeat_free(skinq_repeat_result **r);
+
+/*
+ * Scale from a sticker (lib/align/README.md "Scale marker"): an ArUco marker of OpenCV's
+ * DICT_4X4_50 (ids 0..49) printed at a known size and stuck on the skin, found in the photo.
+ */
+
+/** The marker's dictionary, as OpenCV names it. */
+#define SKINQ_MARKER_DICTIONARY "DICT_4X4_50"
+/** Tilts above this (degrees) are warned about: lengths then depend on their direction by > ±1.7 %. */
+#define SKINQ_MARKER_TILT_WARN 15.0
+
+/** A marker found in a photo (skinq_marker_find()). Plain struct. */
+typedef struct skinq_marker {
+    int id;            /**< its id (0..49) */
+    int found;         /**< markers of the dictionary found in the photo (this one included) */
+    double size_mm;    /**< the side of its black square as printed */
+    double corners[8]; /**< x, y of its top-left, top-right, bottom-right, bottom-left corner as printed
+                            (upright image pixels, x right, y down, pixel centres at integers) */
+    double side_px[4]; /**< the sides' lengths: top, right, bottom, left */
+    double center[2];  /**< where the square's centre falls (px) */
+    double H[9];       /**< row-major homography from the marker's plane in mm (origin at its
+                            top-left corner, x along its top side, y down its left side) onto pixels */
+    double px_per_mm;  /**< the scale at the centre: sqrt|det J| (J = H's Jacobian there): areas
+                            in the marker's plane are exact, lengths within ±(1 − √cos tilt) */
+    double px_per_mm_min, px_per_mm_max; /**< J's singular values: the scale along the tilt (the most
+                                              foreshortened direction) and across it */
+    double tilt_deg; /**< the plane's tilt from square-on at the centre: acos(min / max) */
+} skinq_marker;
+
+/**
+ * Find the marker with this id (id < 0: the one marker found) in an image (any layout; its 8-bit
+ * luma is searched) and take the scale from it: the homography of its four subpixel corners
+ * onto the size_mm square, evaluated at the square's centre.
+ * @return SKINQ_OK; SKINQ_E_TOO_FEW when no marker (or not this id) is found, or several and id < 0
+ *         (the message lists their ids); SKINQ_E_INVALID (size_mm <= 0, id > 49); SKINQ_E_NOMEM;
+ *         SKINQ_E_INTERNAL (OpenCV).
+ */
+skinq_status skinq_marker_find(skinq_ctx *ctx, const skinq_image *img, int id, double size_mm,
+                               skinq_marker *out);
+
+/**
+ * The pixels the sticker covers: the marker's square grown by its quiet zone (one cell, size_mm / 6,
+ * a side) and by 2 px for the edges' blur, mapped through m->H: a width × height mask, 255 there.
+ * *pixels (may be NULL) receives their count. Pass it as skinq_roi_options.exclude.
+ */
+skinq_status skinq_marker_exclusion(skinq_ctx *ctx, const skinq_marker *m, int width, int height,
+                                    skinq_mask **out, uint64_t *pixels);
+
+/**
+ * The printable sticker: marker `id` with a white quiet zone of one cell (size_mm / 6) on each side,
+ * 8-bit gray, its black square round(size_mm · dpi / 25.4) pixels; *px_per_mm receives that side /
+ * size_mm (what to write into the PNG's pHYs so it prints at size_mm). @return SKINQ_OK;
+ * SKINQ_E_INVALID (id outside 0..49, the square below 24 px or above 20000 px); SKINQ_E_NOMEM.
+ */
+skinq_status skinq_marker_render(skinq_ctx *ctx, int id, double size_mm, double dpi, skinq_image **out,
+                                 double *px_per_mm);
 
 /* ------------------------------------------------ analysis (lib/pipeline) */
 

@@ -325,6 +325,12 @@ skinq_status skinq_png_decode(skinq_ctx *ctx, const skinq_input *in, skinq_image
 
 skinq_status skinq_png_write(skinq_ctx *ctx, const char *path, const skinq_image *img)
 {
+    return skinq_png_write_phys(ctx, path, img, 0);
+}
+
+skinq_status skinq_png_write_phys(skinq_ctx *ctx, const char *path, const skinq_image *img,
+                                  uint32_t px_per_metre)
+{
     int ok = (img->depth == 8 && (img->channels == 1 || img->channels == 3 || img->channels == 4)) ||
              (img->depth == 16 && (img->channels == 1 || img->channels == 3));
     if (!ok)
@@ -352,6 +358,8 @@ skinq_status skinq_png_write(skinq_ctx *ctx, const char *path, const skinq_image
     png_set_IHDR(png, info, (png_uint_32)img->width, (png_uint_32)img->height, img->depth,
                  types[img->channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                  PNG_FILTER_TYPE_DEFAULT);
+    if (px_per_metre)
+        png_set_pHYs(png, info, px_per_metre, px_per_metre, PNG_RESOLUTION_METER);
     png_set_compression_level(png, 6);
     png_write_info(png, info);
     if (img->depth == 16) {

@@ -15,8 +15,39 @@ static int check(skinq_ctx *ctx, skinq_status st, const char *what)
     return 0;
 }
 
+/* skinq_fixtures --marker-phantom IN OUT PPM TILT CX CY: tu_marker_phantom() of the photo IN (a
+ * 10 mm marker, id 0, focal 2000 px) written to OUT as JPEG q85; the true homography and scales as
+ * one JSON line on stdout. */
+static int marker_phantom(char **a)
+{
+    skinq_ctx *ctx = NULL;
+    if (skinq_ctx_open(&ctx, NULL) != SKINQ_OK)
+        return 1;
+    skinq_image *in = NULL, *out = NULL;
+    double H[9], ppm = atof(a[2]), tilt = atof(a[3]);
+    skinq_status st = skinq_image_load(ctx, a[0], &in, NULL);
+    if (st == SKINQ_OK)
+        st = tu_marker_phantom(ctx, in, 0, 10, ppm, atof(a[4]), atof(a[5]), tilt, 2000, &out, H);
+    skinq_jpeg_options jo = tu_jpeg_options(85, 1, NULL, 0);
+    if (st == SKINQ_OK)
+        st = skinq_jpeg_write(ctx, a[1], out, &jo);
+    int bad = check(ctx, st, "marker phantom");
+    if (!bad)
+        printf("{\"px_per_mm_max\": %.9g, \"px_per_mm_min\": %.9g, \"px_per_mm_area\": %.9g, \"tilt_deg\": "
+               "%.9g, "
+               "\"H\": [%.9g, %.9g, %.9g, %.9g, %.9g, %.9g, %.9g, %.9g, %.9g]}\n",
+               ppm, ppm * cos(tilt * acos(-1) / 180), ppm * sqrt(cos(tilt * acos(-1) / 180)), tilt, H[0],
+               H[1], H[2], H[3], H[4], H[5], H[6], H[7], H[8]);
+    skinq_image_free(&in);
+    skinq_image_free(&out);
+    skinq_ctx_close(&ctx);
+    return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 8 && strcmp(argv[1], "--marker-phantom") == 0)
+        return marker_phantom(argv + 2);
     if (argc != 2) {
         fprintf(stderr, "usage: skinq_fixtures DIR\n");
         return 2;

@@ -1,6 +1,8 @@
 /* test_util.c -- see test_util.h. */
 #include "test_util.h"
 
+#include "align/align.h" /* skinq_mat3_mul */
+
 #include <jpeglib.h>
 #include <math.h>
 #include <stdlib.h>
@@ -347,4 +349,52 @@ skinq_image *tu_spectral_phantom(skinq_ctx *ctx, const char *name, const char *c
     assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
     assert_int_equal(img->depth, 16);
     return img;
+}
+
+skinq_status tu_marker_phantom(skinq_ctx *ctx, const skinq_image *photo, int id, double size_mm, double ppm,
+                               double cx, double cy, double tilt_deg, double f, skinq_image **out,
+                               double H[9])
+{
+    skinq_image *sticker = NULL, *flat = NULL;
+    double m; /* the sticker's px/mm */
+    skinq_status st = skinq_marker_render(ctx, id, size_mm, 600, &sticker, &m);
+    if (st != SKINQ_OK)
+        return st;
+    double q = (sticker->width - m * size_mm) / 2; /* quiet zone, px */
+    /* square-on: photo p = c + (u - S/2)·ppm for the marker's mm u; the sticker's x = q - ½ + u·m */
+    st = skinq_image_new(ctx, photo->width, photo->height, 3, 8, &flat);
+    for (int y = 0; st == SKINQ_OK && y < photo->height; y++) {
+        uint8_t *d = skinq_image_row(flat, y);
+        const uint8_t *s = skinq_image_row(photo, y);
+        for (int x = 0; x < photo->width; x++) {
+            double u = (x - cx) / ppm + size_mm / 2, v = (y - cy) / ppm + size_mm / 2;
+            double sx = q - 0.5 + u * m, sy = q - 0.5 + v * m; /* sticker px, bilinear */
+            int x0 = (int)floor(sx), y0 = (int)floor(sy);
+            for (int c = 0; c < 3; c++)
+                d[3 * x + c] = s[photo->channels * x + (photo->channels >= 3 ? c : 0)];
+            if (x0 < 0 || y0 < 0 || x0 + 1 >= sticker->width || y0 + 1 >= sticker->height)
+                continue;
+            double fx = sx - x0, fy = sy - y0;
+            const uint8_t *r0 = skinq_image_row(sticker, y0) + x0,
+                          *r1 = skinq_image_row(sticker, y0 + 1) + x0;
+            double g = (1 - fy) * ((1 - fx) * r0[0] + fx * r0[1]) + fy * ((1 - fx) * r1[0] + fx * r1[1]);
+            for (int c = 0; c < 3; c++)
+                d[3 * x + c] = (uint8_t)lround(20 + g * (225.0 / 255));
+        }
+    }
+    /* the plane turned about the vertical through c: frontal d = p - c → (f cosθ d_x, f d_y) / (sinθ d_x + f)
+     */
+    double t = tilt_deg * 3.14159265358979323846 / 180;
+    const double to_c[9] = {1, 0, -cx, 0, 1, -cy, 0, 0, 1}, from_c[9] = {1, 0, cx, 0, 1, cy, 0, 0, 1};
+    const double tilt[9] = {f * cos(t), 0, 0, 0, f, 0, sin(t), 0, f};
+    const double mm[9] = {ppm, 0, cx - ppm * size_mm / 2, 0, ppm, cy - ppm * size_mm / 2, 0, 0, 1};
+    double T[9], tmp[9];
+    skinq_mat3_mul(tilt, to_c, tmp);
+    skinq_mat3_mul(from_c, tmp, T);
+    skinq_mat3_mul(T, mm, H);
+    if (st == SKINQ_OK)
+        st = skinq_align_warp(ctx, flat, NULL, T, photo->width, photo->height, out, NULL);
+    skinq_image_free(&flat);
+    skinq_image_free(&sticker);
+    return st;
 }

@@ -83,4 +83,17 @@ int tu_write_png_header_only(const char *path, uint32_t w, uint32_t h);
 /** A w x h CMYK JPEG (libjpeg can write one; skinq must refuse it). */
 int tu_write_cmyk_jpeg(const char *path, int w, int h);
 
+/**
+ * A photo with a printed scale marker stuck on its skin, seen tilted (`skinq marker`'s phantom):
+ * the sticker (skinq_marker_render(), id, size_mm, at 600 dpi: black 20, paper 245) pasted square-on
+ * at ppm px/mm with the marker's centre at (cx, cy), then the whole photo's plane turned tilt_deg
+ * about the vertical line through (cx, cy) and seen by a pinhole camera of focal f px whose axis
+ * passes through (cx, cy) (f/Z = 1 there: square-on, the photo is unchanged). At the marker's centre
+ * the true scale is ppm across the tilt and ppm·cos(tilt) along it. H receives the true homography
+ * from the marker's mm (origin at its top-left corner) onto the result's pixels. RGB 8-bit result.
+ */
+skinq_status tu_marker_phantom(skinq_ctx *ctx, const skinq_image *photo, int id, double size_mm, double ppm,
+                               double cx, double cy, double tilt_deg, double f, skinq_image **out,
+                               double H[9]);
+
 #endif
