@@ -272,7 +272,7 @@ skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const
 #define MCC_SHORT 11.25
 #define MCC_INSET 0.25
 
-static double dist2(const double a[2], const double b[2])
+static double dist(const double a[2], const double b[2])
 {
     return hypot(a[0] - b[0], a[1] - b[1]);
 }
@@ -293,8 +293,7 @@ skinq_status skinq_chart_detect(skinq_ctx *ctx, const skinq_image *img, skinq_ch
         return skinq_fail(ctx, SKINQ_E_TOO_FEW, "no colour chart found");
     out->detected = 1;
     /* the box's long sides carry the model's long side (mcc gives the box in its own order) */
-    int long01 =
-        dist2(box[0], box[1]) + dist2(box[3], box[2]) >= dist2(box[0], box[3]) + dist2(box[1], box[2]);
+    int long01 = dist(box[0], box[1]) + dist(box[3], box[2]) >= dist(box[0], box[3]) + dist(box[1], box[2]);
     double iu = MCC_INSET / (long01 ? MCC_LONG : MCC_SHORT), iv = MCC_INSET / (long01 ? MCC_SHORT : MCC_LONG);
     double inner[4][2], uv[4][2] = {{iu, iv}, {1 - iu, iv}, {1 - iu, 1 - iv}, {iu, 1 - iv}};
     quad_map bm = quad_map_of(box);
@@ -324,9 +323,11 @@ skinq_status skinq_chart_detect(skinq_ctx *ctx, const skinq_image *img, skinq_ch
             next = f.de_after_mean;
         }
     }
-    if (!have)
-        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "a colour chart was found but cannot be sampled: %s",
-                          skinq_ctx_error(ctx));
+    if (!have) { /* the last turn's message, copied first: it is the format's argument */
+        char why[sizeof ctx->error];
+        snprintf(why, sizeof why, "%s", skinq_ctx_error(ctx));
+        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "a colour chart was found but cannot be sampled: %s", why);
+    }
     best.detected = 1;
     best.detect_cost = cost;
     best.orientation_next_de = next;

@@ -72,7 +72,8 @@ static void view_matrix(const tu_scene *s, int cw, int ch, int W, int H, double 
     /* plane point (X, Y, 0) at depth f, its centre at (cx, cy) of the photo */
     double P[9] = {R[0], R[1], (s->cx - 0.5) * W, R[3], R[4], (s->cy - 0.5) * H, R[6], R[7], f};
     double K[9] = {f, 0, W / 2.0, 0, f, H / 2.0, 0, 0, 1};
-    double T[9] = {sc * ca, -sc * sa, 0, sc * sa, sc * ca, 0, 0, 0, 1}, C[9] = {1, 0, -cw / 2.0, 0, 1, -ch / 2.0, 0, 0, 1};
+    double T[9] = {sc * ca, -sc * sa, 0, sc * sa, sc * ca, 0, 0, 0, 1},
+           C[9] = {1, 0, -cw / 2.0, 0, 1, -ch / 2.0, 0, 0, 1};
     double KP[9], TC[9];
     skinq_mat3_mul(K, P, KP);
     skinq_mat3_mul(T, C, TC);

@@ -31,6 +31,7 @@ tu_scene tu_scene_default(void);
  * @return SKINQ_OK or the library's status (message in ctx).
  */
 skinq_status tu_chart_scene(skinq_ctx *ctx, const skinq_image *chart, const double corners[4][2],
-                            const skinq_image *skin, const tu_scene *s, skinq_image **out, double truth[4][2]);
+                            const skinq_image *skin, const tu_scene *s, skinq_image **out,
+                            double truth[4][2]);
 
 #endif

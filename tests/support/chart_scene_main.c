@@ -11,7 +11,8 @@
 int main(int argc, char **argv)
 {
     if (argc < 5 || argc > 8) {
-        fprintf(stderr, "usage: skinq_chart_scene CHART_DIR SKIN OUT.jpg OUT.json [TILT_DEG [TURN_DEG [SEED]]]\n");
+        fprintf(stderr,
+                "usage: skinq_chart_scene CHART_DIR SKIN OUT.jpg OUT.json [TILT_DEG [TURN_DEG [SEED]]]\n");
         return 2;
     }
     tu_scene s = tu_scene_default();
@@ -48,7 +49,8 @@ int main(int argc, char **argv)
         fclose(f);
     }
     if (st != SKINQ_OK || !f)
-        fprintf(stderr, "skinq_chart_scene: %s\n", st != SKINQ_OK ? skinq_ctx_error(ctx) : "cannot write the corners");
+        fprintf(stderr, "skinq_chart_scene: %s\n",
+                st != SKINQ_OK ? skinq_ctx_error(ctx) : "cannot write the corners");
     skinq_image_free(&chart);
     skinq_image_free(&skin);
     skinq_image_free(&out);

@@ -78,11 +78,12 @@ static void test_found_in_perspective(void **state)
         double pitch = hypot(truth[1][0] - truth[0][0], truth[1][1] - truth[0][1]) / 6, worst = 0;
         for (int i = 0; i < 4; i++)
             worst = fmax(worst, hypot(a.corners[i][0] - truth[i][0], a.corners[i][1] - truth[i][1]));
-        print_message("[          ] tilt %2.0f° turn %3.0f°: corners off by ≤ %.1f px (pitch %.0f px), mcc cost %.5f; "
-                      "ΔE2000 before %.2f, after %.3f (max %.2f) vs %.3f (max %.2f) from the true corners; "
-                      "next orientation %.1f\n",
-                      s.tilt_deg, s.turn_deg, worst, pitch, a.detect_cost, a.de_before_mean, a.de_after_mean,
-                      a.de_after_max, f.de_after_mean, f.de_after_max, a.orientation_next_de);
+        print_message(
+            "[          ] tilt %2.0f° turn %3.0f°: corners off by ≤ %.1f px (pitch %.0f px), mcc cost %.5f; "
+            "ΔE2000 before %.2f, after %.3f (max %.2f) vs %.3f (max %.2f) from the true corners; "
+            "next orientation %.1f\n",
+            s.tilt_deg, s.turn_deg, worst, pitch, a.detect_cost, a.de_before_mean, a.de_after_mean,
+            a.de_after_max, f.de_after_mean, f.de_after_max, a.orientation_next_de);
         assert_true(a.detected);
         assert_true(worst < 0.2 * pitch);
         assert_int_equal(a.patches, 24);
