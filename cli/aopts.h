@@ -69,8 +69,9 @@ typedef struct cli_copts {
 extern cli_copts g_copts;
 
 #define CLI_COMPARE_OPTIONS                                                                                  \
-    {"chart",        0,        OPT_STRING,                                                                   \
-     &g_copts.chart, "F.json", "ColorChecker corners per photo: 3x3 colour matrix each"},                    \
+    {"chart",       0,                                                                                       \
+     OPT_STRING,    &g_copts.chart,                                                                          \
+     "F.json|auto", "ColorChecker corners per photo (auto: detected): 3x3 colour matrix each"},              \
         {"no-align", 0, OPT_FLAG, &g_copts.no_align, NULL, "take the photos as aligned (no registration)"},  \
     {                                                                                                        \
         "ecc-size", 0, OPT_INT, &g_copts.ecc_size, "N",                                                      \

@@ -49,9 +49,25 @@ static cJSON *alignment_json(const skinq_compare_result *r)
     return j;
 }
 
+static cJSON *points_json(const double p[4][2])
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < 4; i++)
+        cJSON_AddItemToArray(a, numbers(p[i], 2));
+    return a;
+}
+
 static cJSON *chart_json(const skinq_chart_fit *f)
 {
     cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "source", f->detected ? "auto (OpenCV mcc)" : "file");
+    cJSON_AddItemToObject(j, "corners_px", points_json(f->corners));
+    if (f->detected) {
+        cJSON_AddItemToObject(j, "box_px", points_json(f->box));
+        out_add_number(j, "cost", f->detect_cost);
+        cJSON_AddNumberToObject(j, "orientation", f->orientation);
+        out_add_number(j, "orientation_next_delta_e2000", f->orientation_next_de);
+    }
     cJSON_AddItemToObject(j, "matrix", numbers(f->matrix, 9));
     cJSON_AddNumberToObject(j, "patches", f->patches);
     cJSON *b = cJSON_AddObjectToObject(j, "delta_e2000_before");
@@ -60,6 +76,9 @@ static cJSON *chart_json(const skinq_chart_fit *f)
     cJSON *a = cJSON_AddObjectToObject(j, "delta_e2000_after");
     out_add_number(a, "mean", f->de_after_mean);
     out_add_number(a, "max", f->de_after_max);
+    cJSON *p = cJSON_AddObjectToObject(j, "patch_delta_e2000");
+    cJSON_AddItemToObject(p, "before", numbers(f->de_before, SKINQ_CHART_PATCHES));
+    cJSON_AddItemToObject(p, "after", numbers(f->de_after, SKINQ_CHART_PATCHES));
     return j;
 }
 
@@ -198,9 +217,9 @@ static void print_text(const skinq_compare_result *r)
         printf("  viewpoint   tilt %.0f°, scale %.2f..%.2f across the frame (strong perspective)\n",
                al->tilt_deg, al->scale_range[0], al->scale_range[1]);
     if (r->has_chart)
-        printf("  calibration chart: patch ΔE2000 mean %.2f -> %.2f (before), %.2f -> %.2f (after)\n",
-               r->chart[0].de_before_mean, r->chart[0].de_after_mean, r->chart[1].de_before_mean,
-               r->chart[1].de_after_mean);
+        printf("  calibration chart%s: patch ΔE2000 mean %.2f -> %.2f (before), %.2f -> %.2f (after)\n",
+               r->chart[0].detected ? " (found by OpenCV mcc)" : "", r->chart[0].de_before_mean,
+               r->chart[0].de_after_mean, r->chart[1].de_before_mean, r->chart[1].de_after_mean);
     else if (r->has_white)
         printf("  calibration white gains before %.3f %.3f %.3f, after %.3f %.3f %.3f\n",
                r->white_gains[0][0], r->white_gains[0][1], r->white_gains[0][2], r->white_gains[1][0],
@@ -311,7 +330,8 @@ const cli_command cmd_compare = {
     "BEFORE's frame, and both are analysed on the common ROI: the ROI given on BEFORE's pixels\n"
     "intersected with the warped AFTER's valid area. --white RECT (same rectangle in each photo's\n"
     "own pixels) or --chart F.json (ColorChecker corners, {\"corners\": [[x,y]x4]} or per image\n"
-    "{\"images\": [{\"image\": NAME, \"corners\": ...}]}) calibrate each photo; --ref RECT (on BEFORE)\n"
+    "{\"images\": [{\"image\": NAME, \"corners\": ...}]}) or --chart auto (the chart found in each photo\n"
+    "by OpenCV's mcc detector; exit 4 when a photo shows none) calibrate each photo; --ref RECT (on BEFORE)\n"
     "then scales AFTER's linear RGB to match BEFORE on untreated skin. Each change gets a verdict\n"
     "from the metric registry (`skinq metrics`): improved/worse only when |change| exceeds the\n"
     "metric's MDC95, else 'no detectable change'; no % when |before| is below the MDC95.\n"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "align/align.h"
+#include "align/chartdet.h"
 #include "color/srgb.h"
 
 #define CHART_FILE_MAX (1 << 20)
@@ -104,10 +105,39 @@ skinq_status skinq_chart_load(skinq_ctx *ctx, const char *path, const char *imag
     return st;
 }
 
-static void quad_point(const double c[4][2], double u, double v, double *x, double *y)
+/* The projective map of the unit square onto the corner quadrilateral (0,0) → c[0], (1,0) → c[1],
+ * (1,1) → c[2], (0,1) → c[3] (Heckbert's square-to-quad): a chart seen in perspective is a
+ * homography of the flat chart, so its cells are found where the camera put them (a bilinear grid
+ * of the corners bends the rows and columns). A rectangle or parallelogram gives the affine map. */
+typedef struct quad_map {
+    double a, b, c, d, e, f, g, h;
+} quad_map;
+
+static quad_map quad_map_of(const double q[4][2])
 {
-    *x = (1 - u) * (1 - v) * c[0][0] + u * (1 - v) * c[1][0] + u * v * c[2][0] + (1 - u) * v * c[3][0];
-    *y = (1 - u) * (1 - v) * c[0][1] + u * (1 - v) * c[1][1] + u * v * c[2][1] + (1 - u) * v * c[3][1];
+    double dx1 = q[1][0] - q[2][0], dx2 = q[3][0] - q[2][0], dx3 = q[0][0] - q[1][0] + q[2][0] - q[3][0];
+    double dy1 = q[1][1] - q[2][1], dy2 = q[3][1] - q[2][1], dy3 = q[0][1] - q[1][1] + q[2][1] - q[3][1];
+    double det = dx1 * dy2 - dx2 * dy1, g = 0, h = 0;
+    if (det != 0) {
+        g = (dx3 * dy2 - dx2 * dy3) / det;
+        h = (dx1 * dy3 - dx3 * dy1) / det;
+    }
+    quad_map m = {q[1][0] - q[0][0] + g * q[1][0],
+                  q[3][0] - q[0][0] + h * q[3][0],
+                  q[0][0],
+                  q[1][1] - q[0][1] + g * q[1][1],
+                  q[3][1] - q[0][1] + h * q[3][1],
+                  q[0][1],
+                  g,
+                  h};
+    return m;
+}
+
+static void quad_point(const quad_map *m, double u, double v, double *x, double *y)
+{
+    double w = m->g * u + m->h * v + 1;
+    *x = (m->a * u + m->b * v + m->c) / w;
+    *y = (m->d * u + m->e * v + m->f) / w;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -133,7 +163,7 @@ static double robust_mean(double *v, double *tmp, int n)
 }
 
 /* Sample the inner half of cell k; returns 1 if most samples are clipped. */
-static int sample_patch(const skinq_image *img, const double c[4][2], int k, double *buf, double out[3])
+static int sample_patch(const skinq_image *img, const quad_map *c, int k, double *buf, double out[3])
 {
     int col = k % 6, row = k / 6;
     double x0, y0, x1, y1;
@@ -190,10 +220,13 @@ skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const
         return SKINQ_E_NOMEM;
     skinq_chart_fit f;
     memset(&f, 0, sizeof f);
+    memcpy(f.corners, corners, sizeof f.corners);
+    f.detect_cost = f.orientation_next_de = NAN;
+    quad_map qm = quad_map_of(corners);
     double ref[SKINQ_CHART_PATCHES][3], ref_lab[SKINQ_CHART_PATCHES][3], A[9] = {0}, B[9] = {0};
     int used[SKINQ_CHART_PATCHES];
     for (int k = 0; k < SKINQ_CHART_PATCHES; k++) {
-        used[k] = !sample_patch(img, corners, k, buf, f.measured[k]);
+        used[k] = !sample_patch(img, &qm, k, buf, f.measured[k]);
         for (int c = 0; c < 3; c++)
             ref[k][c] = skinq_srgb_decode(skinq_colorchecker[k].srgb[c] / 255.0);
         skinq_cc_linear_to_lab(ref[k], ref_lab[k]);
@@ -230,5 +263,75 @@ skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const
     f.de_before_mean = sb / f.patches;
     f.de_after_mean = sa / f.patches;
     *out = f;
+    return SKINQ_OK;
+}
+
+/* mcc's ColorChecker model (chartdet.h): a 16.75 × 11.25 box, the patches' area 0.25 units inside it
+ * on every side. The patch area's corner nearest box corner j, as a fraction of the box's sides. */
+#define MCC_LONG 16.75
+#define MCC_SHORT 11.25
+#define MCC_INSET 0.25
+
+static double dist(const double a[2], const double b[2])
+{
+    return hypot(a[0] - b[0], a[1] - b[1]);
+}
+
+skinq_status skinq_chart_detect(skinq_ctx *ctx, const skinq_image *img, skinq_chart_fit *out)
+{
+    if (!img || !img->data || !out)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "chart detection: bad arguments");
+    memset(out, 0, sizeof *out);
+    if (img->channels < 3)
+        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "chart detection needs an RGB image");
+    double box[4][2], cost = NAN;
+    int found = 0;
+    skinq_status st = cvw_chart_detect(ctx, img, box, &cost, &found);
+    if (st != SKINQ_OK)
+        return st;
+    if (!found)
+        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "no colour chart found");
+    out->detected = 1;
+    /* the box's long sides carry the model's long side (mcc gives the box in its own order) */
+    int long01 = dist(box[0], box[1]) + dist(box[3], box[2]) >= dist(box[0], box[3]) + dist(box[1], box[2]);
+    double iu = MCC_INSET / (long01 ? MCC_LONG : MCC_SHORT), iv = MCC_INSET / (long01 ? MCC_SHORT : MCC_LONG);
+    double inner[4][2], uv[4][2] = {{iu, iv}, {1 - iu, iv}, {1 - iu, 1 - iv}, {iu, 1 - iv}};
+    quad_map bm = quad_map_of(box);
+    for (int j = 0; j < 4; j++)
+        quad_point(&bm, uv[j][0], uv[j][1], &inner[j][0], &inner[j][1]);
+    /* Which box corner is the chart's top-left (dark skin)? Each of the four turns of the corners is
+     * fitted; the right one leaves the smallest mean ΔE2000 after its matrix (a chart turned 180°
+     * puts the grey row where the colours belong, which no 3×3 matrix undoes). */
+    skinq_chart_fit best, f;
+    double next = NAN;
+    int have = 0;
+    for (int r = 0; r < 4; r++) {
+        double c[4][2];
+        for (int i = 0; i < 4; i++)
+            memcpy(c[i], inner[(r + i) % 4], sizeof c[i]);
+        st = skinq_chart_calibrate(ctx, img, c, &f);
+        if (st == SKINQ_E_NOMEM)
+            return st;
+        if (st != SKINQ_OK) /* a turn whose corners leave the image or whose patches are clipped */
+            continue;
+        f.orientation = r;
+        if (!have || f.de_after_mean < best.de_after_mean) {
+            next = have ? best.de_after_mean : next;
+            best = f;
+            have = 1;
+        } else if (!(next <= f.de_after_mean)) {
+            next = f.de_after_mean;
+        }
+    }
+    if (!have) { /* the last turn's message, copied first: it is the format's argument */
+        char why[sizeof ctx->error];
+        snprintf(why, sizeof why, "%s", skinq_ctx_error(ctx));
+        return skinq_fail(ctx, SKINQ_E_TOO_FEW, "a colour chart was found but cannot be sampled: %s", why);
+    }
+    best.detected = 1;
+    best.detect_cost = cost;
+    best.orientation_next_de = next;
+    memcpy(best.box, box, sizeof best.box);
+    *out = best;
     return SKINQ_OK;
 }

@@ -387,11 +387,18 @@ static skinq_status calibrate(skinq_ctx *ctx, const skinq_compare_options *o,
     skinq_status st = SKINQ_OK;
     if (o->chart_path) {
         double corners[4][2];
-        st = skinq_chart_load(ctx, o->chart_path, path, corners);
-        if (st == SKINQ_OK && (st = skinq_chart_calibrate(ctx, *img, corners, fit)) != SKINQ_OK)
-            st = name_file(ctx, st, path, "");
-        if (st == SKINQ_OK)
-            memcpy(m, fit->matrix, sizeof m);
+        int detect = strcmp(o->chart_path, "auto") == 0; /* --chart auto: found in the photo */
+        if (detect)
+            st = skinq_chart_detect(ctx, *img, fit);
+        else if ((st = skinq_chart_load(ctx, o->chart_path, path, corners)) == SKINQ_OK)
+            st = skinq_chart_calibrate(ctx, *img, corners, fit);
+        else
+            return st; /* the chart file's own message names it */
+        if (st == SKINQ_E_TOO_FEW && detect && !fit->detected)
+            return skinq_fail(ctx, st, "no colour chart found in '%s'", path);
+        if (st != SKINQ_OK)
+            return name_file(ctx, st, path, "");
+        memcpy(m, fit->matrix, sizeof m);
     } else if (ao->color.has_white) {
         st = skinq_color_white_gains(ctx, *img, alpha, ao->color.white, ao->color.white_reflectance, gains,
                                      NULL, NULL);

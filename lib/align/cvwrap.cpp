@@ -3,6 +3,7 @@
  * Buffers are wrapped in cv::Mat headers (no copies); every exception ends here as a status.
  * OpenCV's own buffers (keypoints, descriptors, matrices) come from its allocator, not the ctx's. */
 #include "align/align.h" /* cvwrap.h, and align_match() */
+#include "align/cvguard.hpp"
 
 #include <opencv2/aruco.hpp>
 #include <opencv2/calib3d.hpp>
@@ -25,23 +26,7 @@ cv::Mat wrap(const cvw_plane *p)
     return cv::Mat(p->height, p->width, CV_8UC1, const_cast<uint8_t *>(p->data), p->stride);
 }
 
-/* One place turns C++ failures into statuses: OpenCV's own, allocation, anything else. */
-template <typename F> skinq_status guarded(skinq_ctx *ctx, const char *what, F &&f)
-{
-    try {
-        return f();
-    } catch (const cv::Exception &e) {
-        if (e.code == cv::Error::StsNoConv)
-            return skinq_fail(ctx, SKINQ_E_ALIGN, "%s did not converge: %s", what, e.err.c_str());
-        return skinq_fail(ctx, SKINQ_E_INTERNAL, "%s failed in OpenCV: %s", what, e.what());
-    } catch (const std::bad_alloc &) {
-        return skinq_fail(ctx, SKINQ_E_NOMEM, "%s: out of memory in OpenCV", what);
-    } catch (const std::exception &e) {
-        return skinq_fail(ctx, SKINQ_E_INTERNAL, "%s failed: %s", what, e.what());
-    } catch (...) {
-        return skinq_fail(ctx, SKINQ_E_INTERNAL, "%s failed: unknown C++ exception", what);
-    }
-}
+using skinq_cv::guarded; /* cvguard.hpp: every exception becomes a status */
 
 /* One image's keypoints and descriptors; run on the pool, so failures are carried out as exceptions. */
 struct detection {

@@ -1571,6 +1571,14 @@ typedef struct skinq_chart_fit {
     double measured[SKINQ_CHART_PATCHES][3]; /**< robust mean linear RGB per patch */
     double de_before[SKINQ_CHART_PATCHES], de_after[SKINQ_CHART_PATCHES]; /**< patch ΔE2000 vs reference */
     double de_before_mean, de_before_max, de_after_mean, de_after_max;    /**< over the patches used */
+    double corners[4][2]; /**< the patch area's corners sampled (top-left: dark skin, top-right, bottom-right,
+                               bottom-left: white), image pixels */
+    int detected;         /**< 1: the corners were found by skinq_chart_detect() (OpenCV mcc) */
+    double box[4][2];     /**< detected: mcc's box (the chart model's outline), in mcc's order */
+    double detect_cost;   /**< detected: mcc's cost of the match (lower is better); NaN otherwise */
+    int orientation;      /**< detected: the box corner (0-3) found to be the chart's top-left */
+    double orientation_next_de; /**< detected: mean ΔE2000 after of the next-best orientation's fit
+                                     (how clearly the orientation was chosen); NaN when none fitted */
 } skinq_chart_fit;
 
 /**
@@ -1584,6 +1592,19 @@ typedef struct skinq_chart_fit {
  */
 skinq_status skinq_chart_calibrate(skinq_ctx *ctx, const skinq_image *img, const double corners[4][2],
                                    skinq_chart_fit *out);
+
+/**
+ * Find a ColorChecker Classic in `img` and calibrate from it (`--chart auto`): OpenCV's mcc detector
+ * (the contrib module, MCC24, no neural network; images above 2048 px are searched downscaled) gives
+ * the chart model's box; the patch area is its inner rectangle (0.25 of the model's 16.75 × 11.25
+ * units in on every side); each of the box's four turns is calibrated as skinq_chart_calibrate()
+ * does, and the one with the smallest mean ΔE2000 after the fit is kept (the chart may lie turned
+ * 180°). out->corners, box, detect_cost, orientation and orientation_next_de say what was found.
+ * @return SKINQ_OK; SKINQ_E_TOO_FEW "no colour chart found" (out->detected 0), or found but no
+ *         turn could be sampled (out->detected 1); SKINQ_E_UNSUPPORTED (not RGB); SKINQ_E_NOMEM;
+ *         SKINQ_E_INTERNAL (OpenCV failed).
+ */
+skinq_status skinq_chart_detect(skinq_ctx *ctx, const skinq_image *img, skinq_chart_fit *out);
 
 /*
  * Before/after comparison (design §3 `compare`): calibrate each photo (--chart or --white),
@@ -1624,7 +1645,9 @@ typedef struct skinq_compare_options {
     skinq_analyzer *analyzer;  /**< NULL, or an analyser (of the same ctx) whose options and texture plan both
                                     analyses use: kept across many compares (`track add`) */
     skinq_align_options align; /**< align.no_align = 1 for --no-align */
-    const char *chart_path;    /**< --chart FILE (skinq_chart_load() for each photo), or NULL */
+    const char
+        *chart_path;      /**< --chart FILE (skinq_chart_load() for each photo), "auto" (skinq_chart_detect()
+                               on each photo: a photo without a chart fails with SKINQ_E_TOO_FEW), or NULL */
     const char *maps_dir; /**< NULL, or write the maps there (lib/align/README.md "Maps"): aligned_after.png,
                                side_by_side.png (labelled, ROI outlined), redness_before.png and
                                redness_after.png (a* on one scale), redness_change.png (Δa*) and
