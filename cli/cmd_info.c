@@ -42,6 +42,10 @@ static int run(const cli_command *self, int argc, char **argv)
         if (cs != SKINQ_OK && cs != SKINQ_E_INVALID)
             st = cs;
     }
+    skinq_raw_info raw; /* a DNG's or camera RAW's make, model and exposure */
+    const int is_raw = st == SKINQ_OK && (!strcmp(hdr.format, "dng") || !strcmp(hdr.format, "raw"));
+    if (is_raw)
+        st = skinq_image_raw_info(ctx, path, &raw);
     if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
         skinq_image_free(&img);
@@ -77,6 +81,8 @@ static int run(const cli_command *self, int argc, char **argv)
         cJSON_AddStringToObject(c, "source", ct.source);
     } else
         cJSON_AddNullToObject(im, "capture_time");
+    if (is_raw)
+        cJSON_AddItemToObject(im, "raw", out_raw_json(&raw, 0));
     cJSON_AddNumberToObject(im, "size_bytes", cJSON_GetObjectItem(file, "size_bytes")->valuedouble);
     cJSON_AddStringToObject(im, "sha256", cJSON_GetObjectItem(file, "sha256")->valuestring);
     cJSON *cpu = cJSON_AddObjectToObject(doc, "cpu");
@@ -104,7 +110,13 @@ static int run(const cli_command *self, int argc, char **argv)
                    img->orientation);
         printf("  layout       %d channel%s, %d-bit%s\n", img->channels, img->channels > 1 ? "s" : "",
                img->depth, alpha ? ", with alpha (used as mask)" : "");
-        if (img->icc)
+        if (is_raw)
+            printf("  camera       %s %s, ISO %g, %g s, f/%g, %d-bit %s sensor data\n"
+                   "  colour       %s: demosaic %s, white balance %s, colour matrix to linear sRGB, "
+                   "no tone curve\n",
+                   raw.make, raw.model, raw.iso, raw.shutter_s, raw.aperture, raw.raw_bits, raw.cfa,
+                   raw.dng ? "DNG" : "camera RAW", raw.demosaic, raw.white_balance);
+        else if (img->icc)
             printf("  icc profile  %s%s\n",
                    img->icc_description[0] ? img->icc_description : "(no description)",
                    img->icc_applied ? " (converted to sRGB)" : "");
@@ -136,7 +148,8 @@ const cli_command cmd_info = {
     "info",
     run,
     "info IMAGE [--json]",
-    "show what skinq reads from an image: size, layout, orientation, ICC profile, capture time, sha256",
+    "show what skinq reads from an image: size, layout, orientation, ICC profile (DNG/RAW: camera, "
+    "exposure, development), capture time, sha256",
     info_options,
     NULL,
 };

@@ -300,6 +300,36 @@ cJSON *out_skin_json(const skinq_skin_info *k)
     return j;
 }
 
+cJSON *out_raw_json(const skinq_raw_info *r, int developed)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "format", r->dng ? "dng" : "raw");
+    cJSON_AddStringToObject(j, "make", r->make);
+    cJSON_AddStringToObject(j, "model", r->model);
+    /* LibRaw's floats, without their binary tails (1/8000 s = 0.000125) */
+    cJSON_AddNumberToObject(j, "iso", round(r->iso * 100) / 100);
+    cJSON_AddNumberToObject(j, "exposure_s", round(r->shutter_s * 1e7) / 1e7);
+    cJSON_AddNumberToObject(j, "aperture_f", round(r->aperture * 100) / 100);
+    cJSON_AddNumberToObject(j, "focal_mm", round(r->focal_mm * 100) / 100);
+    cJSON_AddNumberToObject(j, "raw_bits", r->raw_bits);
+    cJSON_AddStringToObject(j, "cfa", r->cfa);
+    cJSON_AddStringToObject(j, "demosaic", r->demosaic);
+    /* developed: the analysis's loader chose the balance ("none": --white does it) */
+    cJSON_AddStringToObject(j, "white_balance",
+                            developed && strcmp(r->white_balance, "none") == 0 ? "from --white"
+                                                                               : r->white_balance);
+    cJSON *m = cJSON_AddArrayToObject(j, "wb_multipliers");
+    for (int c = 0; c < 3; c++)
+        cJSON_AddItemToArray(m, cJSON_CreateNumber(round(r->wb_multipliers[c] * 1e4) / 1e4));
+    cJSON_AddStringToObject(j, "matrix",
+                            r->dng ? "the file's (ColorMatrix, camera to XYZ to linear sRGB)"
+                                   : "the file's when it has one and the balance is as shot, else LibRaw's "
+                                     "for the camera (Adobe coefficients)");
+    cJSON_AddStringToObject(j, "tone_curve", "none");
+    cJSON_AddStringToObject(j, "decoded_as", "linear sRGB, sRGB-encoded into 16 bits");
+    return j;
+}
+
 cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *o)
 {
     const skinq_color_info *c = &a->color;
@@ -314,6 +344,8 @@ cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *
     cJSON_AddNumberToObject(im, "height", a->height);
     cJSON_AddNumberToObject(im, "bit_depth", a->depth);
     cJSON_AddBoolToObject(im, "alpha_mask", a->has_alpha);
+    if (a->is_raw)
+        cJSON_AddItemToObject(im, "raw", out_raw_json(&a->raw, 1));
     if (o->px_per_mm > 0) {
         cJSON *sc = cJSON_AddObjectToObject(doc, "scale");
         cJSON_AddNumberToObject(sc, "px_per_mm", o->px_per_mm);

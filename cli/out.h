@@ -76,6 +76,9 @@ void out_metrics_csv(FILE *f, const char *image, const skinq_metrics *m, int hea
  * scale, roi, reference, calibration, the metrics (color.*, texture.*), formulas and maps.
  * @return a new object, or NULL if metric paths clash.
  */
+/** A DNG's or camera RAW's capture and development ("image.raw"); developed: as the analysis's
+ *  loader applied it (white balance "none" shown as "from --white"). */
+cJSON *out_raw_json(const skinq_raw_info *r, int developed);
 cJSON *out_analysis_json(const skinq_analysis *a, const skinq_analysis_options *o);
 
 /** auto-skin's account as JSON: mode, path, detector, faces_found, faces (x, y, w, h), kept_fraction,

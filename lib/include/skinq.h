@@ -242,7 +242,7 @@ skinq_rect skinq_rect_clip(skinq_rect r, int width, int height);
 
 /** What skinq_image_probe() learns from a file's header without decoding pixels. */
 typedef struct skinq_image_header {
-    char format[8];    /**< "jpeg" or "png" */
+    char format[8];    /**< "jpeg", "png", "dng" or "raw" (another camera RAW format LibRaw reads) */
     int width, height; /**< as stored (before orientation) */
     int channels;      /**< channels the decoder will produce (alpha included) */
     int depth;         /**< 8 or 16 */
@@ -251,7 +251,8 @@ typedef struct skinq_image_header {
 } skinq_image_header;
 
 /**
- * Read only a file's header (JPEG or PNG, sniffed from the bytes, not the name).
+ * Read only a file's header (JPEG, PNG, DNG or a camera RAW LibRaw reads, sniffed from the bytes,
+ * not the name).
  * Every input file (images, masks, lights and chart files) must be a regular file: a FIFO,
  * device, socket or directory is refused at once ("'PATH': not a regular file (a fifo)").
  * @return SKINQ_OK; SKINQ_E_IO (cannot open/read, not a regular file); SKINQ_E_FORMAT (not
@@ -347,6 +348,33 @@ skinq_status skinq_image_capture_time(skinq_ctx *ctx, const char *path, skinq_ca
 /** skinq_image_capture_time() of a file's bytes in memory (`name` is only for messages; may be NULL). */
 skinq_status skinq_image_capture_time_mem(skinq_ctx *ctx, const void *data, size_t size, const char *name,
                                           skinq_capture_time *out);
+
+/** A DNG or camera RAW file as LibRaw reads it (skinq_image_raw_info()) and how skinq develops it:
+ *  demosaiced to linear camera RGB, the file's colour matrix to linear sRGB, no tone curve, then
+ *  the sRGB encoding curve into 16 bits (lib/io/README.md, "Camera RAW and DNG"). Strings are
+ *  NUL-terminated, "" when unknown; numbers 0 when unknown. */
+typedef struct skinq_raw_info {
+    char make[64], model[64]; /**< the camera as the file names it */
+    float iso;                /**< ISO speed */
+    float shutter_s;          /**< exposure time, seconds */
+    float aperture;           /**< f-number */
+    float focal_mm;           /**< focal length, mm */
+    int dng;                  /**< 1: a DNG (TIFF with DNGVersion), 0: a camera's own RAW format */
+    int raw_bits;             /**< significant bits of the sensor data (from its white level) */
+    char cfa[8];              /**< the mosaic ("RGGB", ...), "linear" (3 samples a pixel) or "other" */
+    char white_balance[16];   /**< the loader's: "as-shot" (the file's multipliers) or "none" (D65
+                                   from the colour matrix, the white patch balances: `--white`) */
+    float wb_multipliers[3];  /**< R, G, B multipliers applied to the camera data (green = 1) */
+    char demosaic[8];         /**< "AHD" (LibRaw user_qual 3), "none" for linear data */
+} skinq_raw_info;
+
+/**
+ * What a DNG or camera RAW file says (make, model, exposure; LibRaw, no pixel decoded), with
+ * white_balance "as-shot" and the multipliers the loader applies by default.
+ * @return SKINQ_OK; SKINQ_E_INVALID when the file is not a DNG or camera RAW ("'x.jpg': not a
+ *         DNG or camera RAW file"); otherwise the errors of skinq_image_probe().
+ */
+skinq_status skinq_image_raw_info(skinq_ctx *ctx, const char *path, skinq_raw_info *out);
 
 /**
  * SHA-256 of a file's bytes as 64 lowercase hex digits plus NUL (a regular file, read once and
@@ -1862,6 +1890,8 @@ typedef struct skinq_analysis {
     skinq_metrics metrics;  /**< color.*, texture.* ... */
     skinq_allocator alloc;  /**< (internal) the allocator that owns the result */
     skinq_skin_info skin;   /**< auto-skin's account (skin.ran = 0 for other ROI kinds) */
+    int is_raw;             /**< a DNG or camera RAW file: raw says how it was developed */
+    skinq_raw_info raw;
 } skinq_analysis;
 
 /** Free a result, its path and metrics; NULL-safe; sets *a to NULL. */

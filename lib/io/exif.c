@@ -1,9 +1,11 @@
-/* exif.c -- a photo's capture time from its EXIF (JPEG APP1, PNG eXIf) through libexif, checked
+/* exif.c -- a photo's capture time from its EXIF (JPEG APP1, PNG eXIf, a DNG's or TIFF-based
+ * RAW's own IFDs; other RAWs: LibRaw's timestamp) through libexif, checked
  * to be a real calendar moment: a zeroed or blank date is "no capture time", never a value. */
 #include "io.h"
 
 #include <libexif/exif-data.h>
 #include <string.h>
+#include <time.h>
 
 static const uint8_t EXIF_HEAD[6] = {'E', 'x', 'i', 'f', 0, 0};
 
@@ -179,6 +181,28 @@ static int capture_from(ExifData *ed, skinq_capture_time *out, char *why, size_t
     return 0;
 }
 
+/* A RAW with no EXIF date libexif finds: LibRaw's timestamp, which it made from the camera's
+ * local date and time with mktime(); localtime_r() gives those back (the same process's zone). */
+static int raw_capture(const skinq_input *in, skinq_capture_time *out)
+{
+    int64_t t = 0;
+    struct tm tm;
+    if (!skinq_raw_timestamp(in, &t))
+        return 0;
+    const time_t tt = (time_t)t;
+    if (!localtime_r(&tt, &tm))
+        return 0;
+    char s[64];
+    snprintf(s, sizeof s, "%04d:%02d:%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (!parse_datetime(s, strlen(s), out))
+        return 0;
+    out->subsec[0] = out->offset[0] = '\0';
+    snprintf(out->source, sizeof out->source, "LibRaw timestamp");
+    snprintf(out->iso8601, sizeof out->iso8601, "%sT%s", out->date, out->time);
+    return 1;
+}
+
 skinq_status skinq_image_capture_time_input(skinq_ctx *ctx, const skinq_input *in, skinq_capture_time *out)
 {
     skinq_image_header hdr; /* the loaders' checks and errors, without a pixel decoded */
@@ -187,11 +211,23 @@ skinq_status skinq_image_capture_time_input(skinq_ctx *ctx, const skinq_input *i
         return st;
     size_t n = 0;
     const int png = strcmp(hdr.format, "png") == 0;
-    const uint8_t *blk = png ? png_exif(in, &n) : jpeg_exif(in, &n);
+    const int raw = strcmp(hdr.format, "dng") == 0 || strcmp(hdr.format, "raw") == 0;
+    const uint8_t *blk = NULL;
+    if (raw && skinq_raw_is_tiff(in)) { /* the file is the TIFF; libexif reads its first 64 KiB */
+        blk = in->data;
+        n = in->size < 0xFFF0 ? in->size : 0xFFF0;
+    } else if (!raw)
+        blk = png ? png_exif(in, &n) : jpeg_exif(in, &n);
+    skinq_capture_time ct;
+    memset(&ct, 0, sizeof ct);
+    if (!blk && raw && raw_capture(in, &ct)) {
+        *out = ct;
+        return SKINQ_OK;
+    }
     if (!blk)
         return skinq_fail(ctx, SKINQ_E_INVALID, "'%s': no EXIF capture time (no EXIF data)", in->name);
     uint8_t *own = NULL;
-    if (png) { /* libexif reads the APP1 form: "Exif\0\0" before the TIFF header */
+    if (png || raw) { /* libexif reads the APP1 form: "Exif\0\0" before the TIFF header */
         if (!(own = skinq_malloc(ctx, n + sizeof EXIF_HEAD)))
             return SKINQ_E_NOMEM;
         memcpy(own, EXIF_HEAD, sizeof EXIF_HEAD);
@@ -203,10 +239,8 @@ skinq_status skinq_image_capture_time_input(skinq_ctx *ctx, const skinq_input *i
     skinq_free(ctx, own);
     if (!ed)
         return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory reading the EXIF of '%s'", in->name);
-    skinq_capture_time ct;
-    memset(&ct, 0, sizeof ct);
     char why[96];
-    const int found = capture_from(ed, &ct, why, sizeof why);
+    const int found = capture_from(ed, &ct, why, sizeof why) || (raw && raw_capture(in, &ct));
     exif_data_unref(ed);
     if (!found)
         return skinq_fail(ctx, SKINQ_E_INVALID, "'%s': no EXIF capture time (%s)", in->name, why);

@@ -46,6 +46,21 @@ skinq_status skinq_jpeg_decode(skinq_ctx *ctx, const skinq_input *in, skinq_imag
 skinq_status skinq_png_probe(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr);
 skinq_status skinq_png_decode(skinq_ctx *ctx, const skinq_input *in, skinq_image **out, skinq_mask **alpha);
 
+/* DNG and camera RAW (raw.c, LibRaw). skinq_raw_is_dng(): a TIFF whose IFD0 has DNGVersion (50706);
+ * skinq_raw_identify(): LibRaw opens the bytes (any RAW format it knows). The probe reads the header
+ * (no pixel); the decode checks the limits before LibRaw unpacks and gives 16-bit RGB, linear sRGB
+ * encoded with the sRGB curve, not yet oriented; wb_none: no white balance (a white patch does it),
+ * else the file's as-shot one. info (NULL: not wanted) says what was applied. */
+int skinq_raw_is_tiff(const skinq_input *in);
+int skinq_raw_is_dng(const skinq_input *in);
+int skinq_raw_identify(const skinq_input *in);
+skinq_status skinq_raw_probe(skinq_ctx *ctx, const skinq_input *in, int dng, skinq_image_header *hdr,
+                             skinq_raw_info *info);
+skinq_status skinq_raw_decode(skinq_ctx *ctx, const skinq_input *in, int dng, const skinq_image_header *hdr,
+                              int wb_none, skinq_image **out, skinq_raw_info *info);
+/** LibRaw's capture timestamp (a time_t made from the camera's local time with mktime()); 0 when none. */
+int skinq_raw_timestamp(const skinq_input *in, int64_t *t);
+
 /** skinq_image_probe() of bytes already read (the analysis probes, hashes and decodes one input). */
 skinq_status skinq_image_probe_input(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr);
 
@@ -66,6 +81,11 @@ skinq_status skinq_image_capture_time_input(skinq_ctx *ctx, const skinq_input *i
  */
 skinq_status skinq_image_load_input(skinq_ctx *ctx, const skinq_input *in, const skinq_image_header *hdr,
                                     skinq_image **out, skinq_mask **alpha);
+/** skinq_image_load_input() with a RAW's development chosen: raw_wb_none (a white patch will balance)
+ *  and raw (NULL: not wanted; is_raw set to 1 when the file was a DNG or camera RAW). */
+skinq_status skinq_image_load_input_raw(skinq_ctx *ctx, const skinq_input *in, const skinq_image_header *hdr,
+                                        int raw_wb_none, int *is_raw, skinq_raw_info *raw, skinq_image **out,
+                                        skinq_mask **alpha);
 
 /**
  * Check a w x h image whose decode needs `bytes` of buffers against the ctx's max_pixels and

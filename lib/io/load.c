@@ -1,12 +1,12 @@
-/* load.c -- open a file, sniff JPEG/PNG from its first bytes, decode, convert ICC to sRGB,
+/* load.c -- open a file, sniff JPEG/PNG/DNG/camera RAW from its first bytes, decode, convert ICC to sRGB,
  * apply EXIF orientation; every failure names the file and the problem. */
 #include "io.h"
 
 #include <string.h>
 
-enum kind { KIND_JPEG, KIND_PNG };
+enum kind { KIND_JPEG, KIND_PNG, KIND_DNG, KIND_RAW };
 
-/* Sniff JPEG or PNG from the first bytes. */
+/* Sniff JPEG or PNG from the first bytes; DNG by its TIFF tag; other RAWs by LibRaw opening them. */
 static skinq_status sniff(skinq_ctx *ctx, const skinq_input *in, enum kind *kind)
 {
     const uint8_t *sig = in->data;
@@ -16,6 +16,13 @@ static skinq_status sniff(skinq_ctx *ctx, const skinq_input *in, enum kind *kind
         *kind = KIND_JPEG;
     else if (in->size >= 8 && memcmp(sig, "\x89PNG\r\n\x1a\n", 8) == 0)
         *kind = KIND_PNG;
+    else if (skinq_raw_is_dng(in))
+        *kind = KIND_DNG;
+    else if (skinq_raw_identify(in))
+        *kind = KIND_RAW;
+    else if (skinq_raw_is_tiff(in))
+        return skinq_fail(ctx, SKINQ_E_UNSUPPORTED, "cannot decode '%s': a TIFF file (not supported)",
+                          in->name);
     else
         return skinq_fail(ctx, SKINQ_E_FORMAT, "cannot decode '%s': not a JPEG or PNG file", in->name);
     return SKINQ_OK;
@@ -34,6 +41,8 @@ static skinq_status check_header(skinq_ctx *ctx, const char *path, const skinq_i
 static skinq_status probe(skinq_ctx *ctx, const skinq_input *in, enum kind kind, skinq_image_header *h)
 {
     ctx->header_parses++;
+    if (kind == KIND_DNG || kind == KIND_RAW)
+        return skinq_raw_probe(ctx, in, kind == KIND_DNG, h, NULL);
     return kind == KIND_JPEG ? skinq_jpeg_probe(ctx, in, h) : skinq_png_probe(ctx, in, h);
 }
 
@@ -92,6 +101,13 @@ skinq_status skinq_image_probe_mem(skinq_ctx *ctx, const void *data, size_t size
 skinq_status skinq_image_load_input(skinq_ctx *ctx, const skinq_input *in, const skinq_image_header *hdr,
                                     skinq_image **out, skinq_mask **alpha)
 {
+    return skinq_image_load_input_raw(ctx, in, hdr, 0, NULL, NULL, out, alpha);
+}
+
+skinq_status skinq_image_load_input_raw(skinq_ctx *ctx, const skinq_input *in, const skinq_image_header *hdr,
+                                        int raw_wb_none, int *is_raw, skinq_raw_info *raw, skinq_image **out,
+                                        skinq_mask **alpha)
+{
     const char *path = in->name;
     enum kind kind = KIND_JPEG;
     skinq_status st = sniff(ctx, in, &kind);
@@ -105,9 +121,13 @@ skinq_status skinq_image_load_input(skinq_ctx *ctx, const skinq_input *in, const
         st = check_header(ctx, path, &h);
     skinq_image *img = NULL;
     skinq_mask *mask = NULL;
-    if (st == SKINQ_OK)
+    if (st == SKINQ_OK && (kind == KIND_DNG || kind == KIND_RAW))
+        st = skinq_raw_decode(ctx, in, kind == KIND_DNG, &h, raw_wb_none, &img, raw);
+    else if (st == SKINQ_OK)
         st = kind == KIND_JPEG ? skinq_jpeg_decode(ctx, in, &img)
                                : skinq_png_decode(ctx, in, &img, alpha ? &mask : NULL);
+    if (is_raw)
+        *is_raw = st == SKINQ_OK && (kind == KIND_DNG || kind == KIND_RAW);
     if (st == SKINQ_OK && (img->width != h.width || img->height != h.height)) {
         skinq_image_free(&img);
         skinq_mask_free(&mask);
@@ -161,4 +181,23 @@ skinq_status skinq_image_load_mem(skinq_ctx *ctx, const void *data, size_t size,
     skinq_input in;
     skinq_input_mem(&in, data, size, name);
     return skinq_image_load_input(ctx, &in, NULL, out, alpha);
+}
+
+static skinq_status raw_info_reader(skinq_ctx *ctx, const skinq_input *in, void *out)
+{
+    enum kind kind = KIND_JPEG;
+    skinq_status st = sniff(ctx, in, &kind);
+    if (st == SKINQ_OK && kind != KIND_DNG && kind != KIND_RAW)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "'%s': not a DNG or camera RAW file", in->name);
+    skinq_image_header h;
+    if (st == SKINQ_OK)
+        st = skinq_raw_probe(ctx, in, kind == KIND_DNG, &h, out);
+    return st;
+}
+
+skinq_status skinq_image_raw_info(skinq_ctx *ctx, const char *path, skinq_raw_info *out)
+{
+    if (!ctx || !path || !out)
+        return skinq_fail(ctx, SKINQ_E_INVALID, "skinq_image_raw_info: NULL argument");
+    return skinq_io_read_path(ctx, path, raw_info_reader, out);
 }

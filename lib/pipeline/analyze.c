@@ -216,10 +216,16 @@ skinq_status skinq_analyzer_file(skinq_analyzer *a, const char *path, skinq_anal
     if (st == SKINQ_OK && ctx->after_probe)
         ctx->after_probe(ctx->after_probe_user, path);
     const int stream = st == SKINQ_OK && skinq_pipeline_can_stream(&h, &a->o);
+    int is_raw = 0; /* a RAW is developed without white balance when a white patch will do it */
+    skinq_raw_info raw;
     if (st == SKINQ_OK && !stream)
-        st = skinq_image_load_input(ctx, &in, &h, &img, &alpha);
+        st = skinq_image_load_input_raw(ctx, &in, &h, a->o.color.has_white, &is_raw, &raw, &img, &alpha);
     if (st == SKINQ_OK)
         st = skinq_pipeline_result_new(ctx, &in, &r);
+    if (st == SKINQ_OK && is_raw) {
+        r->is_raw = 1;
+        r->raw = raw;
+    }
     if (st == SKINQ_OK)
         st = stream ? analyze_stream(a, &in, &h, r) : analyze_image(a, img, &img, alpha, r);
     if (st == SKINQ_OK)
