@@ -1,4 +1,5 @@
-/* exif.c -- a photo's capture time from its EXIF (JPEG APP1, PNG eXIf) through libexif, checked
+/* exif.c -- a photo's capture time from its EXIF (JPEG APP1, PNG eXIf, HEIF "Exif" item) through
+ * libexif, or a TIFF's own tags through libtiff, checked
  * to be a real calendar moment: a zeroed or blank date is "no capture time", never a value. */
 #include "io.h"
 
@@ -69,9 +70,24 @@ static ExifData *exif_parse(const uint8_t *blk, size_t n)
     return ed;
 }
 
+/* Where the capture-time tags are read: libexif's parse, or a TIFF's tags as libtiff read them. */
+typedef struct time_tags {
+    ExifData *ed;
+    const skinq_tiff_times *tiff;
+} time_tags;
+
 /* An ASCII entry's bytes without its trailing NULs; 0 and *s untouched when absent. */
-static size_t entry_text(ExifData *ed, ExifIfd ifd, ExifTag tag, const char **s)
+static size_t entry_text(const time_tags *src, ExifIfd ifd, ExifTag tag, const char **s)
 {
+    if (src->tiff) {
+        for (int i = 0; i < SKINQ_TIFF_TIME_TAGS; i++)
+            if (skinq_tiff_time_tags[i] == tag && src->tiff->found[i] && (i == 0) == (ifd == EXIF_IFD_0)) {
+                *s = src->tiff->text[i];
+                return strlen(*s);
+            }
+        return 0;
+    }
+    ExifData *ed = src->ed;
     ExifEntry *e = exif_content_get_entry(ed->ifd[ifd], tag);
     if (!e || !e->data)
         return 0;
@@ -148,7 +164,7 @@ static const struct {
 };
 
 /* The first source with a valid date into *out (1), else 0 and why in `why`. */
-static int capture_from(ExifData *ed, skinq_capture_time *out, char *why, size_t nwhy)
+static int capture_from(const time_tags *ed, skinq_capture_time *out, char *why, size_t nwhy)
 {
     snprintf(why, nwhy, "no DateTimeOriginal, DateTimeDigitized or DateTime");
     int first_bad = 1;
@@ -179,18 +195,43 @@ static int capture_from(ExifData *ed, skinq_capture_time *out, char *why, size_t
     return 0;
 }
 
+/* The capture time from the tags of `src` (SKINQ_E_INVALID naming the file and why when none). */
+static skinq_status capture_of(skinq_ctx *ctx, const char *name, const time_tags *src,
+                               skinq_capture_time *out)
+{
+    skinq_capture_time ct;
+    memset(&ct, 0, sizeof ct);
+    char why[96];
+    if (!capture_from(src, &ct, why, sizeof why))
+        return skinq_fail(ctx, SKINQ_E_INVALID, "'%s': no EXIF capture time (%s)", name, why);
+    *out = ct;
+    return SKINQ_OK;
+}
+
 skinq_status skinq_image_capture_time_input(skinq_ctx *ctx, const skinq_input *in, skinq_capture_time *out)
 {
     skinq_image_header hdr; /* the loaders' checks and errors, without a pixel decoded */
     skinq_status st = skinq_image_probe_input(ctx, in, &hdr);
     if (st != SKINQ_OK)
         return st;
+    if (strcmp(hdr.format, "tiff") == 0) { /* the file is TIFF: its own IFD0 and Exif IFD */
+        skinq_tiff_times tt;
+        st = skinq_tiff_time_text(ctx, in, &tt);
+        const time_tags src = {NULL, &tt};
+        return st != SKINQ_OK ? st : capture_of(ctx, in->name, &src, out);
+    }
     size_t n = 0;
     const int png = strcmp(hdr.format, "png") == 0;
-    const uint8_t *blk = png ? png_exif(in, &n) : jpeg_exif(in, &n);
+    uint8_t *own = NULL;
+    const uint8_t *blk = NULL;
+    if (strcmp(hdr.format, "heif") == 0) {
+        if ((st = skinq_heif_exif(ctx, in, &own, &n)) != SKINQ_OK)
+            return st;
+        blk = own;
+    } else
+        blk = png ? png_exif(in, &n) : jpeg_exif(in, &n);
     if (!blk)
         return skinq_fail(ctx, SKINQ_E_INVALID, "'%s': no EXIF capture time (no EXIF data)", in->name);
-    uint8_t *own = NULL;
     if (png) { /* libexif reads the APP1 form: "Exif\0\0" before the TIFF header */
         if (!(own = skinq_malloc(ctx, n + sizeof EXIF_HEAD)))
             return SKINQ_E_NOMEM;
@@ -203,15 +244,10 @@ skinq_status skinq_image_capture_time_input(skinq_ctx *ctx, const skinq_input *i
     skinq_free(ctx, own);
     if (!ed)
         return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory reading the EXIF of '%s'", in->name);
-    skinq_capture_time ct;
-    memset(&ct, 0, sizeof ct);
-    char why[96];
-    const int found = capture_from(ed, &ct, why, sizeof why);
+    const time_tags src = {ed, NULL};
+    st = capture_of(ctx, in->name, &src, out);
     exif_data_unref(ed);
-    if (!found)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "'%s': no EXIF capture time (%s)", in->name, why);
-    *out = ct;
-    return SKINQ_OK;
+    return st;
 }
 
 static skinq_status capture_reader(skinq_ctx *ctx, const skinq_input *in, void *out)

@@ -1,10 +1,12 @@
-/* test_fuzz_loaders.c -- seeded mutation fuzzing of the JPEG and PNG loaders: thousands of
+/* test_fuzz_loaders.c -- seeded mutation fuzzing of the JPEG, PNG, TIFF and HEIF loaders: thousands of
  * bit-flipped, byte-stomped, truncated and spliced variants of valid files must each load or
  * fail cleanly (a known status, a message naming the file), never crash or leak; the EXIF
  * capture-time reader on the same mutants. Under the
  * sanitizer build this is the memory-safety check of every decoder error path. */
+#include <libheif/heif.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tiffio.h>
 
 #include "test_util.h"
 
@@ -166,11 +168,101 @@ static void test_fuzz_png(void **state)
     fuzz_file(path, iterations());
 }
 
+/* A 16-bit RGB + alpha TIFF in 8x8 tiles, Deflate, Orientation 6, with an Exif IFD's date. */
+static void write_tiff_seed(const char *path)
+{
+    TIFF *t = TIFFOpen(path, "w");
+    assert_non_null(t);
+    const uint32_t w = 20, h = 12;
+    uint16_t ex = EXTRASAMPLE_UNASSALPHA;
+    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
+    TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
+    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 16);
+    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 4);
+    TIFFSetField(t, TIFFTAG_EXTRASAMPLES, 1, &ex);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB);
+    TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
+    TIFFSetField(t, TIFFTAG_ORIENTATION, 6);
+    TIFFSetField(t, TIFFTAG_DATETIME, "2026:03:01 09:15:02");
+    TIFFSetField(t, TIFFTAG_TILEWIDTH, 16);
+    TIFFSetField(t, TIFFTAG_TILELENGTH, 16);
+    uint16_t tile[16 * 16 * 4];
+    for (uint32_t y = 0; y < h; y += 16)
+        for (uint32_t x = 0; x < w; x += 16) {
+            for (int i = 0; i < 16 * 16 * 4; i++)
+                tile[i] = (uint16_t)(i * 997 + x * 31 + y);
+            assert_true(TIFFWriteTile(t, tile, x, y, 0, 0) > 0);
+        }
+    TIFFClose(t);
+}
+
+static void test_fuzz_tiff(void **state)
+{
+    (void)state;
+    char path[512];
+    tu_path(path, sizeof path, "seed.tif");
+    write_tiff_seed(path);
+    skinq_ctx *ctx = tu_ctx(); /* the seed itself loads, upright, with its mask and date */
+    skinq_image *img = NULL;
+    skinq_mask *alpha = NULL;
+    assert_int_equal(skinq_image_load(ctx, path, &img, &alpha), SKINQ_OK);
+    assert_int_equal(img->width, 12);
+    assert_int_equal(img->depth, 16);
+    assert_non_null(alpha);
+    assert_int_equal(alpha->width, 12);
+    skinq_capture_time ct;
+    assert_int_equal(skinq_image_capture_time(ctx, path, &ct), SKINQ_OK);
+    assert_string_equal(ct.source, "DateTime");
+    skinq_image_free(&img);
+    skinq_mask_free(&alpha);
+    skinq_ctx_close(&ctx);
+    fuzz_file(path, iterations());
+}
+
+static void test_fuzz_heif(void **state)
+{
+    (void)state;
+    struct heif_context *hc = heif_context_alloc();
+    struct heif_image *hi = NULL;
+    struct heif_encoder *enc = NULL;
+    assert_int_equal(heif_image_create(24, 16, heif_colorspace_RGB, heif_chroma_interleaved_RGB, &hi).code,
+                     0);
+    assert_int_equal(heif_image_add_plane(hi, heif_channel_interleaved, 24, 16, 8).code, 0);
+    int stride;
+    uint8_t *p = heif_image_get_plane(hi, heif_channel_interleaved, &stride);
+    for (int y = 0; y < 16; y++)
+        for (int x = 0; x < 72; x++)
+            p[y * stride + x] = (uint8_t)(x * 3 + y * 7);
+    assert_int_equal(heif_context_get_encoder_for_format(hc, heif_compression_HEVC, &enc).code, 0);
+    heif_encoder_set_lossy_quality(enc, 80);
+    struct heif_encoding_options *o = heif_encoding_options_alloc();
+    o->image_orientation = heif_orientation_rotate_90_cw;
+    assert_int_equal(heif_context_encode_image(hc, hi, enc, o, NULL).code, 0);
+    char path[512];
+    tu_path(path, sizeof path, "seed.heic");
+    assert_int_equal(heif_context_write_to_file(hc, path).code, 0);
+    heif_encoding_options_free(o);
+    heif_encoder_release(enc);
+    heif_image_release(hi);
+    heif_context_free(hc);
+    skinq_ctx *ctx = tu_ctx(); /* the seed loads upright (irot applied by libheif) */
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
+    assert_int_equal(img->width, 16);
+    assert_int_equal(img->height, 24);
+    skinq_image_free(&img);
+    skinq_ctx_close(&ctx);
+    fuzz_file(path, iterations() / 4); /* HEVC decodes are slower */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fuzz_jpeg),
         cmocka_unit_test(test_fuzz_png),
+        cmocka_unit_test(test_fuzz_tiff),
+        cmocka_unit_test(test_fuzz_heif),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
