@@ -3,7 +3,6 @@
  * fail cleanly (a known status, a message naming the file), never crash or leak; the EXIF
  * capture-time reader on the same mutants. Under the
  * sanitizer build this is the memory-safety check of every decoder error path. */
-#include <libheif/heif.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tiffio.h>
@@ -220,37 +219,18 @@ static void test_fuzz_tiff(void **state)
     fuzz_file(path, iterations());
 }
 
+/* The HEIC seed is a committed file (the fuzz corpus's): encoding one here would go through x265,
+ * whose encoder leaks an allocation LeakSanitizer reports in the sanitizer build. */
 static void test_fuzz_heif(void **state)
 {
     (void)state;
-    struct heif_context *hc = heif_context_alloc();
-    struct heif_image *hi = NULL;
-    struct heif_encoder *enc = NULL;
-    assert_int_equal(heif_image_create(24, 16, heif_colorspace_RGB, heif_chroma_interleaved_RGB, &hi).code,
-                     0);
-    assert_int_equal(heif_image_add_plane(hi, heif_channel_interleaved, 24, 16, 8).code, 0);
-    int stride;
-    uint8_t *p = heif_image_get_plane(hi, heif_channel_interleaved, &stride);
-    for (int y = 0; y < 16; y++)
-        for (int x = 0; x < 72; x++)
-            p[y * stride + x] = (uint8_t)(x * 3 + y * 7);
-    assert_int_equal(heif_context_get_encoder_for_format(hc, heif_compression_HEVC, &enc).code, 0);
-    heif_encoder_set_lossy_quality(enc, 80);
-    struct heif_encoding_options *o = heif_encoding_options_alloc();
-    o->image_orientation = heif_orientation_rotate_90_cw;
-    assert_int_equal(heif_context_encode_image(hc, hi, enc, o, NULL).code, 0);
-    char path[512];
-    tu_path(path, sizeof path, "seed.heic");
-    assert_int_equal(heif_context_write_to_file(hc, path).code, 0);
-    heif_encoding_options_free(o);
-    heif_encoder_release(enc);
-    heif_image_release(hi);
-    heif_context_free(hc);
-    skinq_ctx *ctx = tu_ctx(); /* the seed loads upright (irot applied by libheif) */
+    const char *path = SKINQ_TEST_SAMPLES "/../tests/fuzz/corpus/fuzz_heif/irot6-q80.heic";
+    skinq_ctx *ctx = tu_ctx(); /* the seed loads upright (irot 6 applied by libheif) */
     skinq_image *img = NULL;
     assert_int_equal(skinq_image_load(ctx, path, &img, NULL), SKINQ_OK);
-    assert_int_equal(img->width, 16);
-    assert_int_equal(img->height, 24);
+    assert_int_equal(img->width, 48);
+    assert_int_equal(img->height, 64);
+    assert_int_equal(img->orientation, 1);
     skinq_image_free(&img);
     skinq_ctx_close(&ctx);
     fuzz_file(path, iterations() / 4); /* HEVC decodes are slower */
