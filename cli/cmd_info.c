@@ -69,8 +69,13 @@ static int run(const cli_command *self, int argc, char **argv)
     cJSON_AddNumberToObject(im, "orientation", img->orientation);
     cJSON *icc = cJSON_AddObjectToObject(im, "icc");
     cJSON_AddBoolToObject(icc, "present", img->icc != NULL);
-    cJSON_AddStringToObject(icc, "description", img->icc_description);
+    cJSON_AddStringToObject(icc, "description", img->icc ? img->icc_description : "");
     cJSON_AddBoolToObject(icc, "converted_to_srgb", img->icc_applied);
+    /* the colour description whatever its form: an ICC profile, a HEIF nclx box, or none */
+    const char *colour_kind = img->icc ? "icc" : img->icc_description[0] ? "nclx" : "none";
+    cJSON *colour = cJSON_AddObjectToObject(im, "colour_profile");
+    cJSON_AddStringToObject(colour, "kind", colour_kind);
+    cJSON_AddStringToObject(colour, "description", img->icc_description);
     if (has_ct) {
         cJSON *c = cJSON_AddObjectToObject(im, "capture_time");
         cJSON_AddStringToObject(c, "iso8601", ct.iso8601);
@@ -120,6 +125,8 @@ static int run(const cli_command *self, int argc, char **argv)
             printf("  icc profile  %s%s\n",
                    img->icc_description[0] ? img->icc_description : "(no description)",
                    img->icc_applied ? " (converted to sRGB)" : "");
+        else if (img->icc_description[0]) /* HEIF nclx: no conversion (lib/io/heif.c) */
+            printf("  colour       %s, taken as sRGB\n", img->icc_description);
         else
             printf("  icc profile  none (taken as sRGB)\n");
         if (has_ct)

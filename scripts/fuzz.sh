@@ -7,7 +7,7 @@
 # the run found one. Env: FUZZ_BUILD (build dir, default build-fuzz), FUZZ_OUT (default fuzz-out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets_all="jpeg png lights_json chart_json analyze"
+targets_all="jpeg png tiff heif lights_json chart_json analyze"
 if [ $# -lt 2 ]; then
   echo "usage: scripts/fuzz.sh TARGET|all SECONDS [JOBS]  (targets: $targets_all)" >&2
   exit 2

@@ -38,7 +38,7 @@ if command -v clang-14 >/dev/null && ls /usr/lib/llvm-14/lib/clang/*/lib/linux/l
   FUZZ_OUT=build-fuzz/smoke bash scripts/fuzz.sh all "$fuzz_secs"
   # the seeds and regression inputs under clang's UBSan too (gcc's misses some, e.g. the
   # pointer overflow of tests/fuzz/regress/fuzz_analyze/laplace-row-tail-ptr-overflow.bin)
-  cmake --build build-fuzz -j"$jobs" --target fuzz_jpeg_replay fuzz_png_replay fuzz_lights_json_replay \
+  cmake --build build-fuzz -j"$jobs" --target fuzz_jpeg_replay fuzz_png_replay fuzz_tiff_replay fuzz_heif_replay fuzz_lights_json_replay \
     fuzz_chart_json_replay fuzz_analyze_replay >/dev/null
   (cd build-fuzz && ctest -R fuzz-replay --output-on-failure)
 else

@@ -242,7 +242,8 @@ skinq_rect skinq_rect_clip(skinq_rect r, int width, int height);
 
 /** What skinq_image_probe() learns from a file's header without decoding pixels. */
 typedef struct skinq_image_header {
-    char format[8];    /**< "jpeg", "png", "dng" or "raw" (another camera RAW format LibRaw reads) */
+    char format[8]; /**< "jpeg", "png", "tiff", "heif" (HEIC and AVIF too), "dng" or "raw" (another camera RAW
+                       LibRaw reads) */
     int width, height; /**< as stored (before orientation) */
     int channels;      /**< channels the decoder will produce (alpha included) */
     int depth;         /**< 8 or 16 */
@@ -251,12 +252,13 @@ typedef struct skinq_image_header {
 } skinq_image_header;
 
 /**
- * Read only a file's header (JPEG, PNG, DNG or a camera RAW LibRaw reads, sniffed from the bytes,
- * not the name).
+ * Read only a file's header (JPEG, PNG, TIFF, HEIF/HEIC/AVIF, DNG or a camera RAW LibRaw reads, sniffed
+ * from the bytes, not the name).
  * Every input file (images, masks, lights and chart files) must be a regular file: a FIFO,
  * device, socket or directory is refused at once ("'PATH': not a regular file (a fifo)").
- * @return SKINQ_OK; SKINQ_E_IO (cannot open/read, not a regular file); SKINQ_E_FORMAT (not
- *         JPEG/PNG, corrupt, zero-sized); SKINQ_E_UNSUPPORTED (CMYK, ...); SKINQ_E_LIMIT (a
+ * @return SKINQ_OK; SKINQ_E_IO (cannot open/read, not a regular file); SKINQ_E_FORMAT (none
+ *         of those formats, corrupt, zero-sized); SKINQ_E_UNSUPPORTED (CMYK, a float or 32-bit
+ *         TIFF, DNG, a GIF/WebP/... named, ...); SKINQ_E_LIMIT (a
  *         file above the ctx's max_bytes, a PNG chunk or JPEG scan limit). The message names the file.
  */
 skinq_status skinq_image_probe(skinq_ctx *ctx, const char *path, skinq_image_header *hdr);
@@ -266,7 +268,8 @@ skinq_status skinq_image_probe_mem(skinq_ctx *ctx, const void *data, size_t size
                                    skinq_image_header *hdr);
 
 /**
- * Load a JPEG or PNG into an upright image: EXIF orientation applied, an embedded ICC profile
+ * Load a JPEG, PNG, TIFF or HEIF into an upright image: EXIF orientation applied (HEIF: libheif's
+ * irot/imir, not EXIF), an embedded ICC profile
  * converted to sRGB (lcms2), JPEG to 8-bit gray or RGB, PNG to 8/16-bit gray/RGB (palette
  * expanded). The header is checked against the ctx's max_pixels and max_bytes before any large allocation.
  * The image always has 1 (gray) or 3 (RGB) channels: an alpha channel is split off.

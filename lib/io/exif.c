@@ -1,5 +1,6 @@
-/* exif.c -- a photo's capture time from its EXIF (JPEG APP1, PNG eXIf, a DNG's or TIFF-based
- * RAW's own IFDs; other RAWs: LibRaw's timestamp) through libexif, checked
+/* exif.c -- a photo's capture time from its EXIF (JPEG APP1, PNG eXIf, HEIF "Exif" item) through
+ * libexif, or a TIFF's, DNG's or TIFF-based RAW's own tags through libtiff (other RAWs: LibRaw's
+ * timestamp), checked
  * to be a real calendar moment: a zeroed or blank date is "no capture time", never a value. */
 #include "io.h"
 
@@ -71,9 +72,24 @@ static ExifData *exif_parse(const uint8_t *blk, size_t n)
     return ed;
 }
 
+/* Where the capture-time tags are read: libexif's parse, or a TIFF's tags as libtiff read them. */
+typedef struct time_tags {
+    ExifData *ed;
+    const skinq_tiff_times *tiff;
+} time_tags;
+
 /* An ASCII entry's bytes without its trailing NULs; 0 and *s untouched when absent. */
-static size_t entry_text(ExifData *ed, ExifIfd ifd, ExifTag tag, const char **s)
+static size_t entry_text(const time_tags *src, ExifIfd ifd, ExifTag tag, const char **s)
 {
+    if (src->tiff) {
+        for (int i = 0; i < SKINQ_TIFF_TIME_TAGS; i++)
+            if (skinq_tiff_time_tags[i] == tag && src->tiff->found[i] && (i == 0) == (ifd == EXIF_IFD_0)) {
+                *s = src->tiff->text[i];
+                return strlen(*s);
+            }
+        return 0;
+    }
+    ExifData *ed = src->ed;
     ExifEntry *e = exif_content_get_entry(ed->ifd[ifd], tag);
     if (!e || !e->data)
         return 0;
@@ -150,7 +166,7 @@ static const struct {
 };
 
 /* The first source with a valid date into *out (1), else 0 and why in `why`. */
-static int capture_from(ExifData *ed, skinq_capture_time *out, char *why, size_t nwhy)
+static int capture_from(const time_tags *ed, skinq_capture_time *out, char *why, size_t nwhy)
 {
     snprintf(why, nwhy, "no DateTimeOriginal, DateTimeDigitized or DateTime");
     int first_bad = 1;
@@ -203,31 +219,58 @@ static int raw_capture(const skinq_input *in, skinq_capture_time *out)
     return 1;
 }
 
+/* The capture time from the tags of `src` (SKINQ_E_INVALID naming the file and why when none). */
+static skinq_status capture_of(skinq_ctx *ctx, const char *name, const time_tags *src,
+                               skinq_capture_time *out)
+{
+    skinq_capture_time ct;
+    memset(&ct, 0, sizeof ct);
+    char why[96];
+    if (!capture_from(src, &ct, why, sizeof why))
+        return skinq_fail(ctx, SKINQ_E_INVALID, "'%s': no EXIF capture time (%s)", name, why);
+    *out = ct;
+    return SKINQ_OK;
+}
+
 skinq_status skinq_image_capture_time_input(skinq_ctx *ctx, const skinq_input *in, skinq_capture_time *out)
 {
     skinq_image_header hdr; /* the loaders' checks and errors, without a pixel decoded */
     skinq_status st = skinq_image_probe_input(ctx, in, &hdr);
     if (st != SKINQ_OK)
         return st;
-    size_t n = 0;
-    const int png = strcmp(hdr.format, "png") == 0;
     const int raw = strcmp(hdr.format, "dng") == 0 || strcmp(hdr.format, "raw") == 0;
-    const uint8_t *blk = NULL;
-    if (raw && skinq_raw_is_tiff(in)) { /* the file is the TIFF; libexif reads its first 64 KiB */
-        blk = in->data;
-        n = in->size < 0xFFF0 ? in->size : 0xFFF0;
-    } else if (!raw)
-        blk = png ? png_exif(in, &n) : jpeg_exif(in, &n);
-    skinq_capture_time ct;
-    memset(&ct, 0, sizeof ct);
-    if (!blk && raw && raw_capture(in, &ct)) {
+    if (strcmp(hdr.format, "tiff") == 0 || (raw && skinq_raw_is_tiff(in))) { /* its own IFD0 and Exif IFD */
+        skinq_tiff_times tt;
+        st = skinq_tiff_time_text(ctx, in, &tt);
+        const time_tags src = {NULL, &tt};
+        if (st == SKINQ_OK)
+            st = capture_of(ctx, in->name, &src, out);
+        if (st == SKINQ_OK || !raw)
+            return st;
+    }
+    if (raw) { /* no date in its tags (or not TIFF-based): LibRaw's timestamp */
+        skinq_capture_time ct;
+        memset(&ct, 0, sizeof ct);
+        if (!raw_capture(in, &ct))
+            return skinq_fail(ctx, SKINQ_E_INVALID,
+                              "'%s': no EXIF capture time (no date in its tags, no LibRaw timestamp)",
+                              in->name);
         *out = ct;
         return SKINQ_OK;
     }
+    size_t n = 0;
+    const int png = strcmp(hdr.format, "png") == 0;
+    uint8_t *own = NULL;
+    const uint8_t *blk = NULL;
+    if (strcmp(hdr.format, "heif") == 0) {
+        if ((st = skinq_heif_exif(ctx, in, &own, &n)) != SKINQ_OK)
+            return st;
+        blk = own;
+    } else
+        blk = png ? png_exif(in, &n) : jpeg_exif(in, &n);
     if (!blk)
         return skinq_fail(ctx, SKINQ_E_INVALID, "'%s': no EXIF capture time (no EXIF data)", in->name);
-    uint8_t *own = NULL;
-    if (png || raw) { /* libexif reads the APP1 form: "Exif\0\0" before the TIFF header */
+    if (png) { /* libexif reads the APP1 form: "Exif\0\0" before the TIFF header */
         if (!(own = skinq_malloc(ctx, n + sizeof EXIF_HEAD)))
             return SKINQ_E_NOMEM;
         memcpy(own, EXIF_HEAD, sizeof EXIF_HEAD);
@@ -239,13 +282,10 @@ skinq_status skinq_image_capture_time_input(skinq_ctx *ctx, const skinq_input *i
     skinq_free(ctx, own);
     if (!ed)
         return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory reading the EXIF of '%s'", in->name);
-    char why[96];
-    const int found = capture_from(ed, &ct, why, sizeof why) || (raw && raw_capture(in, &ct));
+    const time_tags src = {ed, NULL};
+    st = capture_of(ctx, in->name, &src, out);
     exif_data_unref(ed);
-    if (!found)
-        return skinq_fail(ctx, SKINQ_E_INVALID, "'%s': no EXIF capture time (%s)", in->name, why);
-    *out = ct;
-    return SKINQ_OK;
+    return st;
 }
 
 static skinq_status capture_reader(skinq_ctx *ctx, const skinq_input *in, void *out)

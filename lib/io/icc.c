@@ -39,3 +39,12 @@ void skinq_icc_to_srgb(skinq_ctx *ctx, const char *path, skinq_image *img)
         cmsCloseProfile(srgb);
     cmsCloseProfile(in);
 }
+
+skinq_status skinq_icc_attach(skinq_ctx *ctx, skinq_image *img, const void *profile, size_t size)
+{
+    if (!(img->icc = skinq_malloc(ctx, size)))
+        return SKINQ_E_NOMEM;
+    memcpy(img->icc, profile, size);
+    img->icc_size = size;
+    return SKINQ_OK;
+}

@@ -45,6 +45,29 @@ skinq_status skinq_jpeg_probe(skinq_ctx *ctx, const skinq_input *in, skinq_image
 skinq_status skinq_jpeg_decode(skinq_ctx *ctx, const skinq_input *in, skinq_image **out);
 skinq_status skinq_png_probe(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr);
 skinq_status skinq_png_decode(skinq_ctx *ctx, const skinq_input *in, skinq_image **out, skinq_mask **alpha);
+/* TIFF (tiff.c, libtiff): the first directory; orientation in hdr/img->orientation, applied by load.c. */
+skinq_status skinq_tiff_probe(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr);
+skinq_status skinq_tiff_decode(skinq_ctx *ctx, const skinq_input *in, skinq_image **out, skinq_mask **alpha);
+/** A TIFF's capture-time tags as text (exif.c reads them as it reads libexif's): IFD0's DateTime,
+ *  then from the Exif IFD DateTimeOriginal, DateTimeDigitized, SubSecTime(,Original,Digitized),
+ *  OffsetTime(,Original,Digitized), in the order of skinq_tiff_time_tags. */
+#define SKINQ_TIFF_TIME_TAGS 9
+typedef struct skinq_tiff_times {
+    char text[SKINQ_TIFF_TIME_TAGS][64];
+    int found[SKINQ_TIFF_TIME_TAGS];
+} skinq_tiff_times;
+extern const uint16_t skinq_tiff_time_tags[SKINQ_TIFF_TIME_TAGS];
+skinq_status skinq_tiff_time_text(skinq_ctx *ctx, const skinq_input *in, skinq_tiff_times *t);
+/* HEIF/HEIC/AVIF (heif.c, libheif): the primary image, upright as decoded (orientation 1). */
+skinq_status skinq_heif_probe(skinq_ctx *ctx, const skinq_input *in, skinq_image_header *hdr);
+skinq_status skinq_heif_decode(skinq_ctx *ctx, const skinq_input *in, skinq_image **out, skinq_mask **alpha);
+/** The primary image's EXIF as "Exif\0\0" + TIFF bytes (ctx's memory; *blk NULL when none). */
+skinq_status skinq_heif_exif(skinq_ctx *ctx, const skinq_input *in, uint8_t **blk, size_t *n);
+
+/** A decoder's results handed out: on SKINQ_OK *out = img and *alpha = mask (freed when alpha is
+ *  NULL); on an error both freed and st returned (limits.c). */
+skinq_status skinq_io_hand_out(skinq_status st, skinq_image *img, skinq_mask *mask, skinq_image **out,
+                               skinq_mask **alpha);
 
 /* DNG and camera RAW (raw.c, LibRaw). skinq_raw_is_dng(): a TIFF whose IFD0 has DNGVersion (50706);
  * skinq_raw_identify(): LibRaw opens the bytes (any RAW format it knows). The probe reads the header
@@ -131,5 +154,7 @@ skinq_status skinq_image_thumbnail(skinq_ctx *ctx, const skinq_image *img, int m
  * cannot read are left as they are (the latter with a warning).
  */
 void skinq_icc_to_srgb(skinq_ctx *ctx, const char *path, skinq_image *img);
+/** Copy an embedded profile's `size` bytes into img->icc (ctx's memory). SKINQ_OK or SKINQ_E_NOMEM. */
+skinq_status skinq_icc_attach(skinq_ctx *ctx, skinq_image *img, const void *profile, size_t size);
 
 #endif /* SKINQ_IO_H */

@@ -1,5 +1,6 @@
 /* limits.c -- the size limits every decoder checks before its large allocations: pixels
- * (max_pixels) and bytes of decoded buffers (max_bytes), the message naming the file and the limit. */
+ * (max_pixels) and bytes of decoded buffers (max_bytes), the message naming the file and the limit;
+ * and the hand-out of a decoder's results (freed on an error). */
 #include "io.h"
 
 skinq_status skinq_io_check_size(skinq_ctx *ctx, const char *path, uint64_t w, uint64_t h, uint64_t bytes)
@@ -18,5 +19,21 @@ skinq_status skinq_io_check_size(skinq_ctx *ctx, const char *path, uint64_t w, u
                           "%.1f MB (--max-bytes)",
                           path, (unsigned long long)w, (unsigned long long)h, bytes / 1e6,
                           skinq_ctx_max_bytes(ctx) / 1e6);
+    return SKINQ_OK;
+}
+
+skinq_status skinq_io_hand_out(skinq_status st, skinq_image *img, skinq_mask *mask, skinq_image **out,
+                               skinq_mask **alpha)
+{
+    if (st != SKINQ_OK) {
+        skinq_image_free(&img);
+        skinq_mask_free(&mask);
+        return st;
+    }
+    if (alpha)
+        *alpha = mask;
+    else
+        skinq_mask_free(&mask);
+    *out = img;
     return SKINQ_OK;
 }

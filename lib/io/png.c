@@ -226,11 +226,7 @@ static skinq_status take_icc(skinq_ctx *ctx, png_structp png, png_infop info, sk
     png_uint_32 plen;
     if (!png_get_iCCP(png, info, &name, &comp, &prof, &plen) || plen == 0)
         return SKINQ_OK;
-    if (!(im->icc = skinq_malloc(ctx, plen)))
-        return SKINQ_E_NOMEM;
-    memcpy(im->icc, prof, plen);
-    im->icc_size = plen;
-    return SKINQ_OK;
+    return skinq_icc_attach(ctx, im, prof, plen);
 }
 
 /* Interleaved colour + alpha → the image's colour and (if wanted) a mask of alpha != 0. */

@@ -53,6 +53,17 @@ check_fail() {
   if ! ls "$T/maps"/* >/dev/null 2>&1; then ok; else bad "$name: map files written"; fi
 }
 
+# expect_bad_input FILE SAYS CMD...: CMD exits 3 with one stderr line naming FILE and saying SAYS,
+# nothing on stdout
+expect_bad_input() {
+  local file="$1" says="$2"; shift 2
+  run "$@"
+  expect_rc 3 "$(basename "$file")"
+  expect_one_line_error "$file"
+  grep -qF -- "$says" "$T/err" && ok || bad "$(basename "$file"): stderr should say '$says'"
+  [ ! -s "$T/out" ] && ok || bad "$(basename "$file"): stdout should be empty"
+}
+
 # check PY: a python expression over the JSON on stdout (bound to doc) must be true
 check() {
   if python3 - "$T/out" "$1" <<'PY'

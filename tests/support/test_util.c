@@ -4,6 +4,7 @@
 #include "align/align.h" /* skinq_mat3_mul */
 
 #include <jpeglib.h>
+#include <lcms2.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,4 +398,31 @@ skinq_status tu_marker_phantom(skinq_ctx *ctx, const skinq_image *photo, int id,
     skinq_image_free(&flat);
     skinq_image_free(&sticker);
     return st;
+}
+
+uint8_t *tu_icc_bytes(void *profile, size_t *n)
+{
+    cmsUInt32Number len = 0;
+    cmsSaveProfileToMem(profile, NULL, &len);
+    uint8_t *buf = malloc(len);
+    cmsSaveProfileToMem(profile, buf, &len);
+    *n = len;
+    return buf;
+}
+
+uint8_t *tu_wide_icc(size_t *n)
+{
+    cmsCIExyY d65 = {0.3127, 0.3290, 1.0};
+    cmsCIExyYTRIPLE prim = {{0.64, 0.33, 1.0}, {0.21, 0.71, 1.0}, {0.15, 0.06, 1.0}};
+    cmsToneCurve *g = cmsBuildGamma(NULL, 2.2);
+    cmsToneCurve *curves[3] = {g, g, g};
+    cmsHPROFILE p = cmsCreateRGBProfile(&d65, &prim, curves);
+    cmsMLU *desc = cmsMLUalloc(NULL, 1);
+    cmsMLUsetASCII(desc, "en", "US", "skinq test wide-gamut");
+    cmsWriteTag(p, cmsSigProfileDescriptionTag, desc);
+    cmsMLUfree(desc);
+    cmsFreeToneCurve(g);
+    uint8_t *buf = tu_icc_bytes(p, n);
+    cmsCloseProfile(p);
+    return buf;
 }

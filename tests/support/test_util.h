@@ -20,6 +20,11 @@ const char *tu_tmpdir(void);
 
 /** JPEG options from their defaults with these fields set. */
 skinq_jpeg_options tu_jpeg_options(int quality, int orientation, const uint8_t *icc, size_t icc_size);
+/** The test wide-gamut RGB profile (primaries 0.64/0.33, 0.21/0.71, 0.15/0.06, D65, gamma 2.2,
+ *  "skinq test wide-gamut") as ICC bytes: malloc'ed, *n long. */
+uint8_t *tu_wide_icc(size_t *n);
+/** An lcms2 profile (a cmsHPROFILE) saved as ICC bytes: malloc'ed, *n long. */
+uint8_t *tu_icc_bytes(void *profile, size_t *n);
 /** tu_tmpdir()/name into buf. Returns buf. */
 char *tu_path(char *buf, size_t n, const char *name);
 

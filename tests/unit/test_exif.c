@@ -264,7 +264,7 @@ static void test_no_exif(void **state)
                 "no EXIF capture time (no DateTimeOriginal, DateTimeDigitized or DateTime)");
     /* not an image, missing, empty: the loaders' errors */
     assert_int_equal(tu_write_bytes(P("text.jpg"), "hello, not a photo", 18), 0);
-    expect_none(P("text.jpg"), SKINQ_E_FORMAT, "not a JPEG or PNG file");
+    expect_none(P("text.jpg"), SKINQ_E_FORMAT, "not a JPEG, PNG, TIFF or HEIF file");
     expect_none(P("missing.jpg"), SKINQ_E_IO, "missing.jpg");
     skinq_ctx *ctx = tu_ctx();
     skinq_capture_time ct;

@@ -247,8 +247,10 @@ static void test_load_mem(void **state)
     /* truncated bytes and garbage: errors naming the name given */
     expect_error(ctx, skinq_image_load_mem(ctx, in.data, in.size / 2, "upload.bin", &b, NULL), SKINQ_E_FORMAT,
                  "truncated");
-    expect_error(ctx, skinq_image_load_mem(ctx, "GIF89a", 6, "upload.bin", &b, NULL), SKINQ_E_FORMAT,
-                 "not a JPEG or PNG");
+    expect_error(ctx, skinq_image_load_mem(ctx, "GIF89a", 6, "upload.bin", &b, NULL), SKINQ_E_UNSUPPORTED,
+                 "a GIF file is not supported");
+    expect_error(ctx, skinq_image_load_mem(ctx, "GIF", 3, "upload.bin", &b, NULL), SKINQ_E_FORMAT,
+                 "not a JPEG, PNG, TIFF or HEIF file");
     skinq_input_close(ctx, &in);
     skinq_image_free(&a);
     skinq_image_free(&b);

@@ -101,12 +101,13 @@ for f in trunc short cfa-trunc; do
   if grep -qF "corrupt or truncated DNG" "$T/err"; then ok; else bad "$f.dng: stderr should say corrupt or truncated DNG"; fi
   check_bad analyze --json "$T/$f.dng"
 done
-# a TIFF that is no DNG (the DNGVersion tag renamed) and no RAW LibRaw knows: named, unsupported
+# a TIFF that is no DNG (the DNGVersion tag renamed) and no RAW LibRaw knows: libtiff's, whose
+# LinearRaw photometric it does not read: one line naming it
 python3 -c "
 import sys; d = bytearray(open(sys.argv[1], 'rb').read()); i = d.find(b'\x12\xc6\x01\x00'); d[i:i + 2] = b'\x13\xc7'
 open(sys.argv[2], 'wb').write(d)" "$T/lin.dng" "$T/plain.tif"
 check_bad info "$T/plain.tif"
-if grep -qF "a TIFF file (not supported)" "$T/err"; then ok; else bad "plain.tif: stderr should name the TIFF"; fi
+if grep -qF "plain.tif" "$T/err"; then ok; else bad "plain.tif: stderr should name the file"; fi
 
 # limits from the header, before LibRaw unpacks: a DNG claiming 20000x20000 over a 64x48 strip is
 # refused for its size (not for its missing data), and --max-pixels applies to DNGs
