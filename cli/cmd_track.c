@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,14 +101,16 @@ static int is_photo_name(const char *name)
     const char *dot = strrchr(name, '.');
     if (!dot || name[0] == '.')
         return 0;
-    static const char *const ext[] = {".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"};
+    /* not DNG or other RAW: cameras and phones save them beside a JPEG of the same shot, which a
+     * folder would then add twice (name RAW files one by one) */
+    static const char *const ext[] = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif", ".avif"};
     for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
-        if (strcmp(dot, ext[i]) == 0)
+        if (strcasecmp(dot, ext[i]) == 0)
             return 1;
     return 0;
 }
 
-/* Files as given; a folder contributes its JPEG and PNG files in name order. Absolute paths,
+/* Files as given; a folder contributes its JPEG, PNG, TIFF and HEIF files in name order. Absolute paths,
  * so that reports made elsewhere find the photos. */
 static int expand_inputs(char **argv, int n, struct paths *out)
 {

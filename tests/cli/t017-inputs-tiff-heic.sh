@@ -151,6 +151,16 @@ if command -v heif-enc >/dev/null; then # heif-enc copies a JPEG's APP1 EXIF int
   expect_rc 0 "track add --date exif (heic)"
   run "$SKINQ" track show --store "$T/s.db" --subject s1
   expect_out_contains "2025-12-24"
+  # a folder of HEICs from three capture dates (and one TIFF): one session a date
+  mkdir -p "$T/days"
+  for d in 2026:01:05 2026:01:06 2026:01:09; do
+    python3 "$(dirname "$0")/exif_lib.py" "$SRC" "$T/d.jpg" II "$d 10:00:00" "+00:00"
+    heif-enc -q 90 "$T/d.jpg" -o "$T/days/IMG_${d//:/}.HEIC" >/dev/null 2>&1 || bad "heif-enc $d"
+  done
+  run "$SKINQ" track add --store "$T/f.db" --subject s2 --site cheek --date exif "$T/days"
+  expect_rc 0 "track add --date exif (a folder of HEICs)"
+  run "$SKINQ" track sessions --store "$T/f.db" --subject s2 --json
+  check "len(doc['sessions']) == 3 and sorted(s['date'] for s in doc['sessions']) == ['2026-01-05', '2026-01-06', '2026-01-09']"
 fi
 
 # ---- bad inputs: exit 3, one line naming the file
