@@ -17,7 +17,7 @@ SRC="$T/hs/day00.jpg"
 # conv OUT [options]: the phantom photo written as OUT
 conv() { local out="$1"; shift; "$CONV" "$SRC" "$T/$out" "$@" || bad "skinq_tiffconv $out $*"; }
 analyze() { "$SKINQ" analyze "$T/$1" --json >"$T/$1.json" 2>"$T/$1.err" || bad "analyze $1: $(cat "$T/$1.err")"; }
-# same_colour A B TOL: every numeric colour metric of A within TOL of B's (0: equal)
+# same_colour A B TOL: every numeric colour metric of A within TOL of B's (0: equal to 1e-9 relative)
 same_colour() {
   if python3 - "$T/$1.json" "$T/$2.json" "$3" <<'PY'
 import json, sys
@@ -30,7 +30,9 @@ def flat(d, p=''):
 a, b = (flat(json.load(open(f))['color']) for f in sys.argv[1:3])
 tol = float(sys.argv[3])
 assert a.keys() == b.keys(), sorted(set(a) ^ set(b))
-worst = max(((abs(a[k] - b[k]), k) for k in a if not k.endswith('_px')), default=(0, ''))
+# 0 means equal but for float summation order (1e-9 relative: the std of one path read 4e-13 off)
+worst = max(((abs(a[k] - b[k]) - 1e-9 * max(1.0, abs(b[k])), k) for k in a if not k.endswith('_px')),
+            default=(0, ''))
 if worst[0] > tol: print(f"{sys.argv[1]}: {worst[1]} differs by {worst[0]} > {tol}"); sys.exit(1)
 PY
   then ok; else bad "colour metrics of $1 vs $2 (tolerance $3)"; fi
