@@ -15,7 +15,11 @@ expect_rc 0 "synth"
 SRC="$T/hs/day00.jpg"
 
 # conv OUT [options]: the phantom photo written as OUT
-conv() { local out="$1"; shift; "$CONV" "$SRC" "$T/$out" "$@" || bad "skinq_tiffconv $out $*"; }
+# (the fixture writer's HEIC encoder, x265, leaks 1168 bytes per encode: not skinq's, so no leak check)
+conv() {
+  local out="$1"; shift
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$CONV" "$SRC" "$T/$out" "$@" || bad "skinq_tiffconv $out $*"
+}
 analyze() { "$SKINQ" analyze "$T/$1" --json >"$T/$1.json" 2>"$T/$1.err" || bad "analyze $1: $(cat "$T/$1.err")"; }
 # same_colour A B TOL: every numeric colour metric of A within TOL of B's (0: equal to 1e-9 relative)
 same_colour() {
