@@ -1,6 +1,6 @@
 /* psreal.c -- the scar stack's realism (issue 21): the same surface under N lights (a ring, or
  * rings on a hemisphere up to 96 as DiLiGenT's), gray or RGB, with skin's departures from the
- * Lambertian model each switchable: an oily Blinn-Phong lobe, subsurface blur of the shading,
+ * Lambertian model each switchable: an oily Cook-Torrance lobe, subsurface blur of the shading,
  * sensor noise, stated per-light intensities, an unstated light falloff and dark hair strands.
  * Everything drawn is recorded in truth.json's "realism" (lib/synth/README.md "Realistic
  * photometric stack"). Axes as scars.c: x right, y up, z toward the camera; rows go down. */
@@ -355,9 +355,6 @@ static cJSON *ps_truth(cJSON *truth, const ps_fields *f, unsigned fx, int n, int
     cJSON_AddBoolToObject(r, "rgb_lights", rgb);
     cJSON_AddItemToObject(r, "albedo_tint", synth_numbers(TINT, rgb ? 3 : 1));
     cJSON *e = effect(r, "specular", fx, SYNTH_FX_SPECULAR);
-    cJSON_AddStringToObject(e, "model",
-                            "Blinn-Phong, white: ks * max(0, n.h)^p where n.l > 0, h = "
-                            "normalize(l + (0, 0, 1)); ks varies over the skin (oily patches)");
     cJSON_AddStringToObject(
         e, "model",
         "Cook-Torrance: Beckmann D (roughness_m), Schlick Fresnel (ior), V-groove masking, "
