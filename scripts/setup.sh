@@ -16,6 +16,10 @@ PACKAGES=(
   python3 clang-format
   clang-14 libclang-rt-14-dev
   chromium
+  python3-dev python3-numpy python3-pytest python3-setuptools python3-pip  # import skinq (python/)
+  parallel slurm-wlm munge  # sharded batches: GNU parallel and a one-node Slurm in the tests
+  postgresql libpq-dev      # the PostgreSQL store (a throwaway cluster in the tests)
+  python3-scipy python3-skimage python3-opencv  # benchmarks/peer_pipeline.py (the Python peer)
 )
 
 missing=()
