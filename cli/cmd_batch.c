@@ -24,8 +24,9 @@ static const char *opt_out, *opt_shard;
 static int opt_no_align;
 
 static const cli_option batch_options[] = {
-    {"out", 0, OPT_STRING, &opt_out, "DIR", "results folder (created): shard-K-of-N.jsonl, .errors.jsonl, "
-                                            ".summary.json (required)"},
+    {"out", 0, OPT_STRING, &opt_out, "DIR",
+     "results folder (created): shard-K-of-N.jsonl, .errors.jsonl, "
+     ".summary.json (required)"},
     {"shard", 0, OPT_STRING, &opt_shard, "K/N|auto",
      "only shard K of N (0-based; FNV-1a 64 of subject, site, image mod N); auto: from SLURM_ARRAY_TASK_ID "
      "or JOB_COMPLETION_INDEX"},
@@ -154,7 +155,8 @@ static int cmp_site_time(const void *pa, const void *pb)
 {
     int a = *(const int *)pa, b = *(const int *)pb, c;
     const manifest_row *ra = &g_sort_m->rows[a], *rb = &g_sort_m->rows[b];
-    if ((c = strcmp(ra->col[MF_SUBJECT], rb->col[MF_SUBJECT])) || (c = strcmp(ra->col[MF_SITE], rb->col[MF_SITE])))
+    if ((c = strcmp(ra->col[MF_SUBJECT], rb->col[MF_SUBJECT])) ||
+        (c = strcmp(ra->col[MF_SITE], rb->col[MF_SITE])))
         return c;
     const struct row_info *ia = &g_sort_info[a], *ib = &g_sort_info[b];
     if (ia->when_ok != ib->when_ok)
@@ -255,7 +257,8 @@ static void add_store_fields(cJSON *doc, const skinq_analysis *a, const skinq_an
     cJSON_AddItemToObject(s, "options", opts ? opts : cJSON_CreateNull());
     cJSON *c = cal ? cJSON_Parse(cal) : NULL;
     cJSON_AddItemToObject(s, "calibration", c ? c : cJSON_CreateNull());
-    cJSON_AddItemToObject(s, "aligned_to_sha256", aligned_to ? cJSON_CreateString(aligned_to) : cJSON_CreateNull());
+    cJSON_AddItemToObject(s, "aligned_to_sha256",
+                          aligned_to ? cJSON_CreateString(aligned_to) : cJSON_CreateNull());
     cJSON *ms = cJSON_AddArrayToObject(s, "metrics");
     for (size_t i = 0; i < a->metrics.count; i++) {
         const skinq_metric *m = &a->metrics.items[i];
@@ -290,14 +293,16 @@ static skinq_status run_row(skinq_ctx *ctx, struct batch *b, int i, const char *
             sc.site = ro.px_per_mm;
         skinq_mask_free(&rm);
         if (sc.given > 0 && sc.site > 0 && fabs(sc.given / sc.site - 1) > SKINQ_STORE_SCALE_TOLERANCE)
-            st = skinq_ctx_fail(ctx, SKINQ_E_INVALID,
-                                "'%s': a scale of %.4g px/mm conflicts with %s/%s's %.4g px/mm (its reference "
-                                "photo's, manifest line %d)",
-                                path, sc.given, r->col[MF_SUBJECT], r->col[MF_SITE], sc.site, rr->line);
+            st =
+                skinq_ctx_fail(ctx, SKINQ_E_INVALID,
+                               "'%s': a scale of %.4g px/mm conflicts with %s/%s's %.4g px/mm (its reference "
+                               "photo's, manifest line %d)",
+                               path, sc.given, r->col[MF_SUBJECT], r->col[MF_SITE], sc.site, rr->line);
         if (sc.site > 0)
             o.px_per_mm = sc.site;
         ref_path = realpath(rr->image_path, NULL);
-        first = (skinq_site_reference){1, 0, ref_path ? ref_path : rr->image_path, "", sc.site > 0 ? sc.site : NAN};
+        first = (skinq_site_reference){1, 0, ref_path ? ref_path : rr->image_path, "",
+                                       sc.site > 0 ? sc.site : NAN};
         memcpy(first.sha256, b->info[in->ref].sha, sizeof first.sha256);
     }
     skinq_analyzer *an = NULL;
@@ -311,7 +316,8 @@ static skinq_status run_row(skinq_ctx *ctx, struct batch *b, int i, const char *
         int aligned = skinq_metrics_find(&a->metrics, "alignment.rms_px") != NULL;
         cJSON *doc = out_analysis_json(a, &o);
         if (!doc)
-            st = skinq_ctx_fail(ctx, SKINQ_E_INTERNAL, "'%s': cannot build the JSON (clashing metric paths)", path);
+            st = skinq_ctx_fail(ctx, SKINQ_E_INTERNAL, "'%s': cannot build the JSON (clashing metric paths)",
+                                path);
         if (doc) {
             add_row_fields(doc, r, in->when);
             add_store_fields(doc, a, &o, r, &sc, cal, aligned ? first.sha256 : NULL);
@@ -475,7 +481,8 @@ static int run(const cli_command *self, int argc, char **argv)
         const manifest_row *r = &m.rows[i];
         struct row_info *in = &b.info[i];
         if (progress)
-            fprintf(stderr, "\rskinq: batch shard %d of %d: %d/%d photos, %d failed", k, n, ++seen, rows, b.failed);
+            fprintf(stderr, "\rskinq: batch shard %d of %d: %d/%d photos, %d failed", k, n, ++seen, rows,
+                    b.failed);
         char *path = realpath(r->image_path, NULL);
         skinq_status st = SKINQ_OK;
         if (!path)
@@ -516,7 +523,8 @@ static int run(const cli_command *self, int argc, char **argv)
         cJSON_AddStringToObject(s, "manifest", mpath);
         cJSON_AddNumberToObject(s, "shard", k);
         cJSON_AddNumberToObject(s, "shards", n);
-        cJSON_AddStringToObject(s, "shard_rule", "FNV-1a 64 of subject\\x1fsite\\x1fimage mod shards, 0-based");
+        cJSON_AddStringToObject(s, "shard_rule",
+                                "FNV-1a 64 of subject\\x1fsite\\x1fimage mod shards, 0-based");
         cJSON_AddNumberToObject(s, "rows", rows);
         cJSON_AddNumberToObject(s, "analysed", b.analysed);
         cJSON_AddNumberToObject(s, "skipped_done", b.skipped);

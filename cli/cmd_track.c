@@ -525,8 +525,8 @@ static int run_query(const cli_command *sub, int argc, char **argv)
 static int run(const cli_command *self, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(self,
-                               "no action given (add, list, show, export, import, sessions, edit, remove, history)");
+        return cli_usage_error(
+            self, "no action given (add, list, show, export, import, sessions, edit, remove, history)");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         cli_help(self, stdout);
         return EXIT_OK;
@@ -546,7 +546,9 @@ static int run(const cli_command *self, int argc, char **argv)
     if (rc >= 0)
         return rc;
     return cli_usage_error(
-        self, "unknown 'track' action '%s' (add, list, show, export, import, sessions, edit, remove, history)", sub);
+        self,
+        "unknown 'track' action '%s' (add, list, show, export, import, sessions, edit, remove, history)",
+        sub);
 }
 
 const cli_command cmd_track = {
@@ -572,7 +574,6 @@ const cli_command cmd_track = {
     "track export --csv|--json [--subject ID] [--site NAME]\n"
     "    tidy rows: subject, site, session, date, time, label, procedure, cycle, day (from the first\n"
     "    procedure; baseline negative), cycle_day, metric, value, unit, image, sha256\n" TRACK_IMPORT_HELP
-    TRACK_EDIT_HELP
-    "'skinq track add --help' lists the analysis options. The store: --store PATH, else\n"
+        TRACK_EDIT_HELP "'skinq track add --help' lists the analysis options. The store: --store PATH, else\n"
     "$SKINQ_STORE, else ./skinq.db.",
 };

@@ -108,7 +108,8 @@ void jsonl_keys_free(jsonl_keys *k)
 char *jsonl_key(const char *subject, const char *site, const char *date, const char *time, const char *label,
                 const char *sha256)
 {
-    size_t n = strlen(subject) + strlen(site) + strlen(date) + strlen(time) + strlen(label) + strlen(sha256) + 6;
+    size_t n =
+        strlen(subject) + strlen(site) + strlen(date) + strlen(time) + strlen(label) + strlen(sha256) + 6;
     char *k = malloc(n);
     if (k)
         snprintf(k, n, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", subject, site, date, time, label, sha256);

@@ -148,23 +148,26 @@ static int read_header(const struct record *r, int where[MF_COLUMNS], char *err,
         while (c < MF_COLUMNS && strcmp(r->f[i], manifest_columns[c]) != 0)
             c++;
         if (c == MF_COLUMNS)
-            return mf_fail(err, size,
-                        "line 1: unknown column '%s' (subject, site, date, image, roi, mask, ref, px_per_mm, "
-                        "procedure, label)",
-                        r->f[i]);
+            return mf_fail(
+                err, size,
+                "line 1: unknown column '%s' (subject, site, date, image, roi, mask, ref, px_per_mm, "
+                "procedure, label)",
+                r->f[i]);
         if (where[c] >= 0)
             return mf_fail(err, size, "line 1: column '%s' named twice", r->f[i]);
         where[c] = i;
     }
     for (int c = 0; c <= MF_IMAGE; c++)
         if (where[c] < 0)
-            return mf_fail(err, size, "line 1: the header lacks the column '%s' (subject, site, date and image are required)",
-                        manifest_columns[c]);
+            return mf_fail(
+                err, size,
+                "line 1: the header lacks the column '%s' (subject, site, date and image are required)",
+                manifest_columns[c]);
     return 0;
 }
 
-static int add_row(manifest *m, const struct record *r, const int where[MF_COLUMNS], int line, const char *path,
-                   char *err, size_t size)
+static int add_row(manifest *m, const struct record *r, const int where[MF_COLUMNS], int line,
+                   const char *path, char *err, size_t size)
 {
     manifest_row *rows = realloc(m->rows, (size_t)(m->n + 1) * sizeof *rows);
     if (!rows)
@@ -316,8 +319,9 @@ int manifest_parse_shard(const char *arg, char *(*getenv_fn)(const char *), int 
                 env_whole(getenv_fn, "SLURM_ARRAY_TASK_COUNT", -1, &count, err, err_size))
                 return -1;
             if (step < 1 || id < min || (id - min) % step)
-                return mf_fail(err, err_size, "SLURM_ARRAY_TASK_ID %ld is not in the array's range (min %ld, step %ld)",
-                            id, min, step);
+                return mf_fail(err, err_size,
+                               "SLURM_ARRAY_TASK_ID %ld is not in the array's range (min %ld, step %ld)", id,
+                               min, step);
             K = (id - min) / step;
             if (N < 0)
                 N = count;
@@ -328,12 +332,13 @@ int manifest_parse_shard(const char *arg, char *(*getenv_fn)(const char *), int 
                 return mf_fail(err, err_size, "JOB_COMPLETION_INDEX='%s' is not a whole number", k8s);
             if (N < 0 && (env_whole(getenv_fn, "SKINQ_SHARDS", -1, &N, err, err_size) || N < 1))
                 return mf_fail(err, err_size,
-                            "JOB_COMPLETION_INDEX is set: give the number of shards as --shard auto/N or "
-                            "SKINQ_SHARDS");
+                               "JOB_COMPLETION_INDEX is set: give the number of shards as --shard auto/N or "
+                               "SKINQ_SHARDS");
         } else {
-            return mf_fail(err, err_size,
-                        "--shard auto: none of SLURM_ARRAY_TASK_ID (Slurm job arrays) or JOB_COMPLETION_INDEX "
-                        "(Kubernetes Indexed Jobs) is set; give --shard K/N");
+            return mf_fail(
+                err, err_size,
+                "--shard auto: none of SLURM_ARRAY_TASK_ID (Slurm job arrays) or JOB_COMPLETION_INDEX "
+                "(Kubernetes Indexed Jobs) is set; give --shard K/N");
         }
     } else {
         const char *slash = strchr(arg, '/');
@@ -347,8 +352,9 @@ int manifest_parse_shard(const char *arg, char *(*getenv_fn)(const char *), int 
             return mf_fail(err, err_size, "--shard takes K/N (0 <= K < N) or auto, not '%s'", arg);
     }
     if (K >= N)
-        return mf_fail(err, err_size, "shard %ld is not below the shard count %ld (shards are 0-based: 0..%ld)", K, N,
-                    N - 1);
+        return mf_fail(err, err_size,
+                       "shard %ld is not below the shard count %ld (shards are 0-based: 0..%ld)", K, N,
+                       N - 1);
     *k = (int)K, *n = (int)N;
     return 0;
 }

@@ -22,10 +22,10 @@ enum {
 };
 
 typedef struct manifest_row {
-    int line;               /* line of the file the row starts on (1-based), for messages */
-    char *col[MF_COLUMNS];  /* each column's text as written ("" when absent or empty) */
-    char *image_path;       /* col[MF_IMAGE] resolved: a relative path is relative to the manifest's folder */
-    char *mask_path;        /* col[MF_MASK] resolved likewise, NULL when none */
+    int line;              /* line of the file the row starts on (1-based), for messages */
+    char *col[MF_COLUMNS]; /* each column's text as written ("" when absent or empty) */
+    char *image_path;      /* col[MF_IMAGE] resolved: a relative path is relative to the manifest's folder */
+    char *mask_path;       /* col[MF_MASK] resolved likewise, NULL when none */
 } manifest_row;
 
 typedef struct manifest {

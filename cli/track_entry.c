@@ -14,9 +14,9 @@ static double photo_px_per_mm(const skinq_alignment *al, double site)
     return site / sqrt(fabs(m[0] * m[4] - m[1] * m[3]));
 }
 
-skinq_status track_analyse_for_store(skinq_ctx *ctx, const skinq_site_reference *first, struct track_scale *sc,
-                                     const char *path, skinq_analyzer *an, int no_align, skinq_analysis **a,
-                                     char **cal)
+skinq_status track_analyse_for_store(skinq_ctx *ctx, const skinq_site_reference *first,
+                                     struct track_scale *sc, const char *path, skinq_analyzer *an,
+                                     int no_align, skinq_analysis **a, char **cal)
 {
     cJSON *c = cJSON_CreateObject();
     skinq_status st = SKINQ_E_ALIGN;
@@ -80,7 +80,6 @@ skinq_status track_analyse_for_store(skinq_ctx *ctx, const skinq_site_reference 
     cJSON_Delete(c);
     return st;
 }
-
 
 skinq_status track_exif_when(skinq_ctx *ctx, const char *path, char when[32])
 {

@@ -22,9 +22,9 @@ struct track_scale {
  * cannot be registered is refused: its numbers would be of other skin. *cal receives how it was
  * aligned and scaled (JSON text, free with cJSON_free).
  */
-skinq_status track_analyse_for_store(skinq_ctx *ctx, const skinq_site_reference *first, struct track_scale *sc,
-                                     const char *path, skinq_analyzer *an, int no_align, skinq_analysis **a,
-                                     char **cal);
+skinq_status track_analyse_for_store(skinq_ctx *ctx, const skinq_site_reference *first,
+                                     struct track_scale *sc, const char *path, skinq_analyzer *an,
+                                     int no_align, skinq_analysis **a, char **cal);
 
 /* A photo's EXIF capture date (DateTimeOriginal, else DateTimeDigitized, else DateTime) into when;
  * no capture time is the photo's fault: SKINQ_E_FORMAT ("...; give --date"). */

@@ -8,9 +8,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "cli.h"
 #include "jsonl.h"
 #include "track_import.h"
-#include "cli.h"
 
 static const char *opt_store;
 
@@ -19,8 +19,9 @@ static const cli_option import_options[] = {
     CLI_OPTIONS_END,
 };
 
-static const cli_command sub_import = {"track import", NULL, "track import [--store PATH] FILE.jsonl...",
-                                       "store the results of skinq batch", import_options, NULL};
+static const cli_command sub_import = {
+    "track import", NULL, "track import [--store PATH] FILE.jsonl...", "store the results of skinq batch",
+    import_options, NULL};
 
 struct stored {
     jsonl_keys keys;
@@ -44,14 +45,30 @@ static const char *str(const cJSON *o, const char *key)
 
 /* A line's entry (its strings borrowed from the parsed line; *opts and *cal allocated). @return NULL
  * when the line is not a batch result (what is missing in *why). */
-static const char *line_entry(skinq_ctx *ctx, const cJSON *d, skinq_store_entry *e, skinq_metrics *m, char **opts,
-                              char **cal, skinq_status *st)
+static const char *line_entry(skinq_ctx *ctx, const cJSON *d, skinq_store_entry *e, skinq_metrics *m,
+                              char **opts, char **cal, skinq_status *st)
 {
-    const cJSON *im = cJSON_GetObjectItemCaseSensitive(d, "image"), *s = cJSON_GetObjectItemCaseSensitive(d, "store");
+    const cJSON *im = cJSON_GetObjectItemCaseSensitive(d, "image"),
+                *s = cJSON_GetObjectItemCaseSensitive(d, "store");
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(s, "metrics");
-    *e = (skinq_store_entry){str(d, "subject"), str(d, "site"), str(d, "date"), str(d, "label"), NULL,
-                             str(im, "path"), str(im, "sha256"), 0, 0, "photo", 0, NULL, m, NULL, NULL, 0};
-    if (!e->subject || !e->site || !e->date || !e->label || !e->image_path || !e->sha256 || !cJSON_IsArray(ms))
+    *e = (skinq_store_entry){str(d, "subject"),
+                             str(d, "site"),
+                             str(d, "date"),
+                             str(d, "label"),
+                             NULL,
+                             str(im, "path"),
+                             str(im, "sha256"),
+                             0,
+                             0,
+                             "photo",
+                             0,
+                             NULL,
+                             m,
+                             NULL,
+                             NULL,
+                             0};
+    if (!e->subject || !e->site || !e->date || !e->label || !e->image_path || !e->sha256 ||
+        !cJSON_IsArray(ms))
         return "not a 'skinq batch' result (subject, site, date, label, image and store are required)";
     const char *proc = str(d, "procedure");
     e->procedure = proc && *proc ? proc : NULL;
@@ -60,19 +77,20 @@ static const char *line_entry(skinq_ctx *ctx, const cJSON *d, skinq_store_entry 
     double ppm = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "px_per_mm"));
     e->px_per_mm = isfinite(ppm) && ppm > 0 ? ppm : 0;
     e->aligned_to_sha256 = str(s, "aligned_to_sha256");
-    const cJSON *o = cJSON_GetObjectItemCaseSensitive(s, "options"), *c = cJSON_GetObjectItemCaseSensitive(s, "calibration");
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(s, "options"),
+                *c = cJSON_GetObjectItemCaseSensitive(s, "calibration");
     *opts = cJSON_IsObject(o) ? cJSON_PrintUnformatted(o) : NULL;
     *cal = cJSON_IsObject(c) ? cJSON_PrintUnformatted(c) : NULL;
     e->options_json = *opts, e->calibration_json = *cal;
     const cJSON *row;
-    cJSON_ArrayForEach(row, ms)
-    {
+    cJSON_ArrayForEach (row, ms) {
         const char *path = cJSON_GetStringValue(cJSON_GetArrayItem(row, 0));
         const char *unit = cJSON_GetStringValue(cJSON_GetArrayItem(row, 2));
         const cJSON *v = cJSON_GetArrayItem(row, 1);
         if (!path || !unit || !(cJSON_IsNumber(v) || cJSON_IsNull(v)))
             return "a metric is not [path, value, unit]";
-        if ((*st = skinq_metrics_add(ctx, m, path, cJSON_IsNumber(v) ? v->valuedouble : NAN, unit)) != SKINQ_OK)
+        if ((*st = skinq_metrics_add(ctx, m, path, cJSON_IsNumber(v) ? v->valuedouble : NAN, unit)) !=
+            SKINQ_OK)
             return skinq_ctx_error(ctx);
     }
     return NULL;
@@ -102,7 +120,8 @@ static int import_file(skinq_ctx *ctx, skinq_store *store, const char *path)
         if (!*l)
             continue;
         cJSON *d = cJSON_Parse(l);
-        if (cJSON_GetObjectItemCaseSensitive(d, "error")) { /* a failure of the batch: a glob of the .jsonl files takes the errors files too */
+        if (cJSON_GetObjectItemCaseSensitive(d, "error")) { /* a failure of the batch: a glob of the .jsonl
+                                                               files takes the errors files too */
             failed++;
             cJSON_Delete(d);
             continue;
@@ -116,7 +135,8 @@ static int import_file(skinq_ctx *ctx, skinq_store *store, const char *path)
         char *key = why ? NULL : jsonl_key(e.subject, e.site, date, time, e.label, e.sha256);
         if (why) {
             if (st == SKINQ_OK)
-                fprintf(stderr, "skinq: '%s' line %d: %s; nothing of the file stored\n", path, line, why), rc = EXIT_BAD_INPUT;
+                fprintf(stderr, "skinq: '%s' line %d: %s; nothing of the file stored\n", path, line, why),
+                    rc = EXIT_BAD_INPUT;
         } else if (!key) {
             st = SKINQ_E_NOMEM;
         } else if (jsonl_keys_has(&have.keys, key)) {
@@ -126,7 +146,8 @@ static int import_file(skinq_ctx *ctx, skinq_store *store, const char *path)
             if (jsonl_keys_add(&have.keys, key) != 0)
                 st = SKINQ_E_NOMEM;
         } else {
-            fprintf(stderr, "skinq: '%s' line %d: %s; nothing of the file stored\n", path, line, skinq_ctx_error(ctx));
+            fprintf(stderr, "skinq: '%s' line %d: %s; nothing of the file stored\n", path, line,
+                    skinq_ctx_error(ctx));
             rc = cli_exit_code(st);
             st = SKINQ_OK;
         }
@@ -147,7 +168,8 @@ static int import_file(skinq_ctx *ctx, skinq_store *store, const char *path)
                 failed == 1 ? "" : "s");
     else if (!rc && !g_opts.quiet && (added || skipped || len > complete))
         fprintf(stderr, "skinq: '%s': stored %d photo%s, skipped %d already stored%s\n", path, added,
-                added == 1 ? "" : "s", skipped, len > complete ? "; dropped a partial last line (a killed batch)" : "");
+                added == 1 ? "" : "s", skipped,
+                len > complete ? "; dropped a partial last line (a killed batch)" : "");
     jsonl_keys_free(&have.keys);
     free(text);
     return rc;

@@ -7,8 +7,8 @@ int track_import_run(int argc, char **argv);
 
 #define TRACK_IMPORT_HELP                                                                                    \
     "track import [--store PATH] FILE.jsonl...\n"                                                            \
-    "    store 'skinq batch' results, one transaction per file; a photo already in its session\n"           \
-    "    (same sha256) is skipped and counted, so importing twice stores once; a partial last line\n"       \
+    "    store 'skinq batch' results, one transaction per file; a photo already in its session\n"            \
+    "    (same sha256) is skipped and counted, so importing twice stores once; a partial last line\n"        \
     "    (a killed batch) is dropped\n"
 
 #endif

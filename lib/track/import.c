@@ -9,12 +9,13 @@ skinq_status skinq_store_begin(skinq_ctx *ctx, skinq_store *s)
 {
     sqlite3 *db = track_store_db(s);
     if (!sqlite3_get_autocommit(db))
-        return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': a transaction is already open", track_store_path(s));
+        return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': a transaction is already open",
+                          track_store_path(s));
     if (sqlite3_db_readonly(db, "main") == 1)
         return skinq_fail(ctx, SKINQ_E_STORE, "store '%s' is open read-only", track_store_path(s));
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': cannot start a transaction: %s", track_store_path(s),
-                          sqlite3_errmsg(db));
+        return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': cannot start a transaction: %s",
+                          track_store_path(s), sqlite3_errmsg(db));
     return SKINQ_OK;
 }
 

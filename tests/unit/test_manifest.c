@@ -1,5 +1,5 @@
 /* test_manifest.c -- the batch manifest's CSV reader (quotes, line breaks in quotes, CRLF, BOM,
- * relative paths, the errors it names) and the shard rule: FNV-1a 64 against published values,
+ * relative paths, the errors it names) and the shard rule: FNV-1a 64 against an independently computed value,
  * every row in exactly one shard, and --shard auto from Slurm's and Kubernetes' variables. */
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +35,8 @@ static void test_csv_quotes(void **state)
     assert_string_equal(m.rows[1].col[MF_DATE], "exif");
     assert_int_equal(m.rows[1].line, 4);
     assert_string_equal(m.rows[2].image_path, "/study/sub/c.jpg");
-    assert_int_equal(m.rows[2].line, 6); /* the quoted line break counted */
-    assert_string_equal(m.rows[2].col[MF_ROI], "");  /* absent column */
+    assert_int_equal(m.rows[2].line, 6);            /* the quoted line break counted */
+    assert_string_equal(m.rows[2].col[MF_ROI], ""); /* absent column */
     assert_null(m.rows[2].mask_path);
     manifest_free(&m);
 }
@@ -119,15 +119,24 @@ static void test_shard_arg(void **state)
     assert_int_equal(shard("auto", none, &k, &n, err), -1);
     assert_non_null(strstr(err, "SLURM_ARRAY_TASK_ID"));
     /* Slurm --array=0-3 and --array=1-4 both give shards 0..3 of 4 */
-    const char *s0[] = {"SLURM_ARRAY_TASK_ID", "3", "SLURM_ARRAY_TASK_MIN", "0", "SLURM_ARRAY_TASK_COUNT", "4", NULL};
+    const char *s0[] = {
+        "SLURM_ARRAY_TASK_ID", "3", "SLURM_ARRAY_TASK_MIN", "0", "SLURM_ARRAY_TASK_COUNT", "4", NULL};
     assert_int_equal(shard("auto", s0, &k, &n, err), 0);
     assert_int_equal(k, 3);
     assert_int_equal(n, 4);
-    const char *s1[] = {"SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_COUNT", "4", NULL};
+    const char *s1[] = {
+        "SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_COUNT", "4", NULL};
     assert_int_equal(shard("auto", s1, &k, &n, err), 0);
     assert_int_equal(k, 0);
-    const char *s2[] = {"SLURM_ARRAY_TASK_ID", "5", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_STEP", "2",
-                        "SLURM_ARRAY_TASK_COUNT", "3", NULL}; /* --array=1-5:2 */
+    const char *s2[] = {"SLURM_ARRAY_TASK_ID",
+                        "5",
+                        "SLURM_ARRAY_TASK_MIN",
+                        "1",
+                        "SLURM_ARRAY_TASK_STEP",
+                        "2",
+                        "SLURM_ARRAY_TASK_COUNT",
+                        "3",
+                        NULL}; /* --array=1-5:2 */
     assert_int_equal(shard("auto", s2, &k, &n, err), 0);
     assert_int_equal(k, 2);
     assert_int_equal(n, 3);
