@@ -53,6 +53,9 @@ struct batch {
     int fd, efd;                 /* results and errors */
     long kill_at, lines;         /* test hook */
     int analysed, skipped, failed;
+    skinq_analyzer *an; /* the last row's analyser, its options' signature and its row mask */
+    char *sig;
+    skinq_mask *mask;
 };
 
 static double now_s(void)
@@ -207,7 +210,7 @@ static skinq_status pick_references(skinq_ctx *ctx, struct batch *b, const char 
     return SKINQ_OK;
 }
 
-/* The command line's options with the row's own roi, mask, ref and px/mm. */
+/* The command line's options with the row's own roi, ref, px/mm and (when mask is not NULL) mask. */
 static skinq_status row_options(skinq_ctx *ctx, const manifest_row *r, skinq_analysis_options *o,
                                 skinq_mask **mask)
 {
@@ -229,7 +232,7 @@ static skinq_status row_options(skinq_ctx *ctx, const manifest_row *r, skinq_ana
                                   r->col[MF_PX_PER_MM]);
         o->px_per_mm = v;
     }
-    if (r->mask_path) {
+    if (r->mask_path && mask) {
         skinq_status st = skinq_mask_load(ctx, r->mask_path, mask);
         if (st != SKINQ_OK)
             return st;
@@ -272,6 +275,40 @@ static void add_store_fields(cJSON *doc, const skinq_analysis *a, const skinq_an
     }
 }
 
+/* The analyser for a row's options: the previous row's when they are the same (its texture plan
+ * is made once, as track add makes one for every photo), else a new one with the row's mask. */
+static skinq_status row_analyzer(skinq_ctx *ctx, struct batch *b, const manifest_row *r,
+                                 skinq_analysis_options *o)
+{
+    size_t n =
+        strlen(r->col[MF_ROI]) + strlen(r->col[MF_REF]) + (r->mask_path ? strlen(r->mask_path) : 0) + 40;
+    char *sig = malloc(n);
+    if (!sig)
+        return SKINQ_E_NOMEM;
+    snprintf(sig, n, "%s\x1f%s\x1f%s\x1f%.17g", r->col[MF_ROI], r->mask_path ? r->mask_path : "",
+             r->col[MF_REF], o->px_per_mm);
+    if (b->an && strcmp(sig, b->sig) == 0) {
+        free(sig);
+        if (b->mask) { /* the row's mask, loaded for the previous row */
+            o->roi.kind = SKINQ_ROI_MASK;
+            o->roi.mask = b->mask;
+        }
+        return SKINQ_OK;
+    }
+    skinq_analyzer_free(&b->an);
+    skinq_mask_free(&b->mask);
+    free(b->sig);
+    b->sig = sig;
+    skinq_status st = row_options(ctx, r, o, &b->mask);
+    if (st == SKINQ_OK)
+        st = skinq_analyzer_new(ctx, o, &b->an);
+    if (st != SKINQ_OK) {
+        free(b->sig);
+        b->sig = NULL;
+    }
+    return st;
+}
+
 /* One row: analysed as track add would (registered onto its site's reference photo, at the site's
  * scale), its line written. @return SKINQ_OK or the row's failure (message in ctx), *code its exit. */
 static skinq_status run_row(skinq_ctx *ctx, struct batch *b, int i, const char *path)
@@ -279,19 +316,16 @@ static skinq_status run_row(skinq_ctx *ctx, struct batch *b, int i, const char *
     const manifest_row *r = &b->m->rows[i];
     const struct row_info *in = &b->info[i];
     skinq_analysis_options o = b->base;
-    skinq_mask *mask = NULL;
-    skinq_status st = row_options(ctx, r, &o, &mask);
+    skinq_status st = row_options(ctx, r, &o, NULL);
     /* one scale per site: the reference row's px/mm (its own, else the command line's) */
     struct track_scale sc = {o.px_per_mm, NAN, 0};
     skinq_site_reference first = {0};
     char *ref_path = NULL;
     if (st == SKINQ_OK && in->ref >= 0 && in->ref != i) {
         skinq_analysis_options ro = b->base;
-        skinq_mask *rm = NULL;
         const manifest_row *rr = &b->m->rows[in->ref];
-        if (row_options(ctx, rr, &ro, &rm) == SKINQ_OK && ro.px_per_mm > 0)
+        if (row_options(ctx, rr, &ro, NULL) == SKINQ_OK && ro.px_per_mm > 0)
             sc.site = ro.px_per_mm;
-        skinq_mask_free(&rm);
         if (sc.given > 0 && sc.site > 0 && fabs(sc.given / sc.site - 1) > SKINQ_STORE_SCALE_TOLERANCE)
             st =
                 skinq_ctx_fail(ctx, SKINQ_E_INVALID,
@@ -305,13 +339,12 @@ static skinq_status run_row(skinq_ctx *ctx, struct batch *b, int i, const char *
                                        sc.site > 0 ? sc.site : NAN};
         memcpy(first.sha256, b->info[in->ref].sha, sizeof first.sha256);
     }
-    skinq_analyzer *an = NULL;
     skinq_analysis *a = NULL;
     char *cal = NULL;
     if (st == SKINQ_OK)
-        st = skinq_analyzer_new(ctx, &o, &an);
+        st = row_analyzer(ctx, b, r, &o);
     if (st == SKINQ_OK)
-        st = track_analyse_for_store(ctx, &first, &sc, path, an, opt_no_align, &a, &cal);
+        st = track_analyse_for_store(ctx, &first, &sc, path, b->an, opt_no_align, &a, &cal);
     if (st == SKINQ_OK) {
         int aligned = skinq_metrics_find(&a->metrics, "alignment.rms_px") != NULL;
         cJSON *doc = out_analysis_json(a, &o);
@@ -329,8 +362,6 @@ static skinq_status run_row(skinq_ctx *ctx, struct batch *b, int i, const char *
     cJSON_free(cal);
     free(ref_path);
     skinq_analysis_free(&a);
-    skinq_analyzer_free(&an);
-    skinq_mask_free(&mask);
     return st;
 }
 
@@ -550,6 +581,9 @@ static int run(const cli_command *self, int argc, char **argv)
         rc = b.failed ? EXIT_BAD_INPUT : EXIT_OK;
     }
     jsonl_keys_free(&done);
+    skinq_analyzer_free(&b.an);
+    skinq_mask_free(&b.mask);
+    free(b.sig);
     skinq_mask_free(&mask);
     skinq_ctx_close(&ctx);
     free(in_shard);
