@@ -113,9 +113,9 @@ static void add_row_fields(cJSON *doc, const manifest_row *r, const char *when)
 }
 
 /* A row that failed: its reason and exit class into the errors file, and on stderr. */
-static int row_failed(struct batch *b, skinq_ctx *ctx, const manifest_row *r, skinq_status st, int code)
+static int row_failed(struct batch *b, skinq_ctx *ctx, const manifest_row *r, skinq_status st)
 {
-    const char *msg = ctx && st != SKINQ_OK ? skinq_ctx_error(ctx) : "";
+    const char *msg = skinq_ctx_error(ctx);
     char buf[1200];
     if (!msg || !*msg)
         msg = skinq_status_str(st);
@@ -126,8 +126,8 @@ static int row_failed(struct batch *b, skinq_ctx *ctx, const manifest_row *r, sk
     add_row_fields(e, r, b->info[r - b->m->rows].when);
     cJSON_AddStringToObject(e, "path", r->image_path);
     cJSON_AddStringToObject(e, "error", buf);
-    cJSON_AddNumberToObject(e, "exit", code ? code : cli_exit_code(st));
-    cJSON_AddStringToObject(e, "status", st != SKINQ_OK ? skinq_status_str(st) : "invalid row");
+    cJSON_AddNumberToObject(e, "exit", cli_exit_code(st));
+    cJSON_AddStringToObject(e, "status", skinq_status_str(st));
     int rc = write_line(b, b->efd, e);
     cJSON_Delete(e);
     b->failed++;
@@ -536,7 +536,7 @@ static int run(const cli_command *self, int argc, char **argv)
         }
         if (st == SKINQ_E_NOMEM || st == SKINQ_E_INTERNAL) /* ours, not the photo's: stop */
             rc = cli_fail(ctx, st);
-        else if (st != SKINQ_OK && row_failed(&b, ctx, r, st, 0) != 0)
+        else if (st != SKINQ_OK && row_failed(&b, ctx, r, st) != 0)
             rc = EXIT_INTERNAL;
         free(key);
         free(path);

@@ -109,6 +109,18 @@ run env JOB_COMPLETION_INDEX=2 "$SKINQ" "${B[@]}" --out "$T/k8s" --shard auto/4
 cmp -s "$T/k8s/shard-2-of-4.jsonl" "$T/par/shard-2-of-4.jsonl" && ok || bad "JOB_COMPLETION_INDEX=2, auto/4 = shard 2/4"
 run "$SKINQ" "${B[@]}" --out "$T/x" --shard 4/4
 expect_rc 2 "--shard 4/4 (0-based)"
+# a row's own bad value (a date, a roi) is that row's failure, exit class 2; the good row completes
+printf 'subject,site,date,image,roi\nS01,c,2026-02-30,photos/s1/day00.jpg,\nS02,c,2026-02-03,photos/s2/day00.jpg,"10,10,50,40"\n' >"$T/study/rows.csv"
+run "$SKINQ" batch "$T/study/rows.csv" --out "$T/rows" --no-texture
+expect_rc 3 "a bad row among good ones: exit 3 at the end"
+if python3 - "$T/rows" <<'PY'
+import json, sys
+errs = [json.loads(l) for l in open(f"{sys.argv[1]}/shard-0-of-1.errors.jsonl")]
+assert [e["manifest"]["line"] for e in errs] == [2] and errs[0]["exit"] == 2 and "2026-02-30" in errs[0]["error"], errs
+rows = [json.loads(l) for l in open(f"{sys.argv[1]}/shard-0-of-1.jsonl")]
+assert [r["subject"] for r in rows] == ["S02"] and rows[0]["roi"]["bbox"] == [10, 10, 50, 40], rows
+PY
+then ok; else bad "row failures: $(cat "$T/err")"; fi
 # a bad manifest: one line naming it and the line, exit 3, no results
 printf 'subject,site,date,image\nS01,cheek,2026-01-01\n' >"$T/bad.csv"
 run "$SKINQ" batch "$T/bad.csv" --out "$T/bad"
