@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # skinq batch and track import (issue 24): 4 shards of a 40-photo manifest run by GNU parallel give
 # exactly the lines of one unsharded run; a shard killed (SIGKILL) mid-write leaves a torn last
-# line that the rerun drops, and the rerun completes without duplicates; a bad image lands in
+# line that the rerun drops, and the rerun completes without duplicates (so does one killed by
+# kill -9 from outside); a bad image lands in
 # errors.jsonl with its reason and exit class and the others complete; importing twice stores what
 # importing once does, and the same as track add; --shard and manifest errors.
 . "$(dirname "$0")/lib.sh"
@@ -69,6 +70,16 @@ if [ "$(sorted_lines "$T/kill/shard-$big-of-4.jsonl" | sha256sum)" = "$(sorted_l
 [ "$(cut -d, -f1-3 "$T/kill/shard-$big-of-4.jsonl" | sort | uniq -d | wc -l)" = 0 ] && ok || bad "no duplicate lines"
 run "$SKINQ" "${B[@]}" --out "$T/kill" --shard "$big/4"
 [ "$(nlines "$T/kill/shard-$big-of-4.jsonl")" = "$(nlines "$T/par/shard-$big-of-4.jsonl")" ] && ok || bad "a third run adds nothing"
+
+# killed from outside (kill -9 once 2 lines are written), then rerun: the same lines, none twice
+"$SKINQ" "${B[@]}" --out "$T/kill9" --shard "$big/4" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 600); do [ "$(nlines "$T/kill9/shard-$big-of-4.jsonl")" -ge 2 ] && break; sleep 0.05; done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+run "$SKINQ" "${B[@]}" --out "$T/kill9" --shard "$big/4"
+if [ "$(sorted_lines "$T/kill9/shard-$big-of-4.jsonl" | sha256sum)" = "$(sorted_lines "$T/par/shard-$big-of-4.jsonl" | sha256sum)" ]; then
+  ok; else bad "kill -9 + rerun differs from the uninterrupted shard"; fi
 
 # import: twice = once, the errors files and a torn line skipped, the same as the unsharded run's
 exp() { "$SKINQ" track export --csv --store "$1" | cut -d, -f1-2,4-; }
