@@ -15,7 +15,10 @@ slurm_wait_for() {
 }
 
 slurm_start() {
-  local d="$1"
+  local d="$1" c
+  for c in munged mungekey slurmctld slurmd sbatch squeue sinfo scancel; do
+    command -v "$c" >/dev/null || { slurm_why="$c is not installed (Debian: munge, slurm-wlm)"; return 1; }
+  done
   mkdir -p "$d/state" "$d/spool" && chmod 755 "$d" # munged wants its socket's folders searchable by all
   mungekey --create --keyfile="$d/munge.key" >/dev/null 2>&1 || { slurm_why="mungekey failed"; return 1; }
   chmod 600 "$d/munge.key"
