@@ -164,5 +164,6 @@ extern const cli_command cmd_trend;
 extern const cli_command cmd_report;
 extern const cli_command cmd_metrics;
 extern const cli_command cmd_marker;
+extern const cli_command cmd_batch;
 
 #endif /* SKINQ_CLI_H */

@@ -14,6 +14,8 @@
 #include "aopts.h"
 #include "out.h"
 #include "track_edit.h"
+#include "track_entry.h"
+#include "track_import.h"
 #include "track_show.h"
 
 static const char *opt_subject, *opt_site, *opt_date, *opt_label, *opt_procedure, *opt_store;
@@ -163,96 +165,6 @@ static int expand_inputs(char **argv, int n, struct paths *out)
     return -1;
 }
 
-/* The scale a photo is measured with and where it came from (issue: one scale per site). */
-struct scale {
-    double given; /* --px-per-mm, 0 when not given */
-    double site;  /* the site's, NaN when it has none yet (the analysis then uses the given one) */
-    double entry; /* out: the scale the store is told (and checks against the site's): the given one
-                     for a photo measured as it is, 0 for a registered one (measured in the reference's
-                     frame, at the site's scale: its own follows from the matrix) */
-};
-
-/* A registered photo's own px/mm, from the matrix: it maps photo pixels to reference pixels,
- * 1 photo px = s reference px with s = sqrt|det|, so the photo has site/s px per mm. */
-static double photo_px_per_mm(const skinq_alignment *al, double site)
-{
-    const double *m = al->matrix;
-    return site / sqrt(fabs(m[0] * m[4] - m[1] * m[3]));
-}
-
-/*
- * One photo's numbers for the store: registered onto the site's reference photo when there is one
- * (the ROI, mask and reference skin are given in that photo's frame, so later photos are measured
- * on the same skin, at the site's scale), else analysed as it is (the site's first photo, or
- * --no-align). A photo that cannot be registered is refused: its numbers would be of other skin.
- * *cal receives how it was aligned and scaled (JSON text, caller frees).
- */
-static skinq_status analyse_for_store(skinq_ctx *ctx, const skinq_site_reference *first, struct scale *sc,
-                                      const char *path, skinq_analyzer *an, skinq_analysis **a, char **cal)
-{
-    cJSON *c = cJSON_CreateObject();
-    skinq_status st = SKINQ_E_ALIGN;
-    sc->entry = sc->given;
-    double own = NAN; /* a registered photo's own px/mm */
-    if (first->found && !opt_no_align) {
-        skinq_compare_options co;
-        skinq_compare_default_options(&co);
-        co.analyzer = an;  /* its texture plan serves every photo */
-        co.after_only = 1; /* the first photo's numbers are stored already */
-        skinq_compare_result *r = NULL;
-        st = skinq_compare(ctx, first->path, path, &co, &r);
-        if (st == SKINQ_OK) {
-            *a = r->after; /* take the after analysis over */
-            r->after = NULL;
-            const skinq_alignment *al = &r->alignment;
-            skinq_metrics_add(ctx, &(*a)->metrics, "alignment.rms_px", al->rms_px, "px");
-            skinq_metrics_add(ctx, &(*a)->metrics, "alignment.inliers", al->inliers, "1");
-            skinq_metrics_add(ctx, &(*a)->metrics, "alignment.overlap", al->overlap, "1");
-            cJSON_AddStringToObject(c, "aligned_to", first->path);
-            cJSON_AddStringToObject(c, "method", al->method);
-            cJSON *m = cJSON_AddArrayToObject(c, "matrix");
-            for (int k = 0; k < 9; k++)
-                cJSON_AddItemToArray(m, cJSON_CreateNumber(al->matrix[k]));
-            sc->entry = 0;
-            if (sc->site > 0)
-                own = photo_px_per_mm(al, sc->site);
-            skinq_compare_free(&r);
-        } else if (st == SKINQ_E_ALIGN || st == SKINQ_E_EMPTY_ROI) {
-            char why[400];
-            snprintf(why, sizeof why, "%s", skinq_ctx_error(ctx));
-            st =
-                skinq_ctx_fail(ctx, SKINQ_E_ALIGN,
-                               "'%s' cannot be registered onto the site's reference photo '%s' (%s); nothing "
-                               "stored (--no-align measures it as it is)",
-                               path, first->path, why);
-        }
-        if (st != SKINQ_OK) {
-            cJSON_Delete(c);
-            skinq_analysis_free(a);
-            return st;
-        }
-    }
-    if (st != SKINQ_OK)
-        st = skinq_analyzer_file(an, path, a);
-    /* which scale measured it: the site's (inherited, or given and checked by the store) or none */
-    cJSON *scale = cJSON_AddObjectToObject(c, "scale");
-    double used = sc->site > 0 ? sc->site : sc->given;
-    if (used > 0)
-        cJSON_AddNumberToObject(scale, "px_per_mm", used);
-    cJSON_AddStringToObject(scale, "source", sc->site > 0 ? "site" : used > 0 ? "given" : "none");
-    if (sc->given > 0 && sc->site > 0)
-        cJSON_AddNumberToObject(scale, "given_px_per_mm", sc->given);
-    if (!isnan(own))
-        cJSON_AddNumberToObject(scale, "photo_px_per_mm_from_registration", own);
-    cJSON_AddStringToObject(c, "white_point", "D65");
-    cJSON *g = cJSON_AddArrayToObject(c, "linear_gains");
-    for (int k = 0; st == SKINQ_OK && k < 3; k++)
-        cJSON_AddItemToArray(g, cJSON_CreateNumber((*a)->color.white_gains[k]));
-    *cal = cJSON_PrintUnformatted(c);
-    cJSON_Delete(c);
-    return st;
-}
-
 /* Every photo already in the site's sessions of this label (--skip-existing), as "date time sha256"
  * keys: one row a photo. */
 struct session_shas {
@@ -286,23 +198,6 @@ static int has_key(const struct session_shas *x, const char *key)
     return 0;
 }
 
-/* A photo's EXIF capture date (DateTimeOriginal, else DateTimeDigitized, else DateTime) as its
- * session's date: one session per capture date, so a day's repeat photos share one (two sessions on
- * one day need --date with times). No capture time is the photo's fault: bad input. */
-static skinq_status exif_when(skinq_ctx *ctx, const char *path, char when[32])
-{
-    skinq_capture_time ct;
-    skinq_status st = skinq_image_capture_time(ctx, path, &ct);
-    if (st == SKINQ_E_INVALID) {
-        char why[512];
-        snprintf(why, sizeof why, "%s", skinq_ctx_error(ctx));
-        return skinq_ctx_fail(ctx, SKINQ_E_FORMAT, "%s; give --date", why);
-    }
-    if (st == SKINQ_OK)
-        snprintf(when, 32, "%s", ct.date);
-    return st;
-}
-
 /* The session a photo goes to: --date as given, or its EXIF capture date (--date exif). */
 static skinq_status photo_when(skinq_ctx *ctx, const char *path, char when[32])
 {
@@ -310,11 +205,11 @@ static skinq_status photo_when(skinq_ctx *ctx, const char *path, char when[32])
         snprintf(when, 32, "%s", opt_date);
         return SKINQ_OK;
     }
-    return exif_when(ctx, path, when);
+    return track_exif_when(ctx, path, when);
 }
 
 /* One photo into the store: registered onto the site's first photo, analysed, added. */
-static skinq_status add_one(skinq_ctx *ctx, skinq_store *store, skinq_analyzer *an, struct scale *sc,
+static skinq_status add_one(skinq_ctx *ctx, skinq_store *store, skinq_analyzer *an, struct track_scale *sc,
                             const char *opts_text, const char *when, const char *path, int make_reference)
 {
     skinq_site_reference first;
@@ -322,7 +217,7 @@ static skinq_status add_one(skinq_ctx *ctx, skinq_store *store, skinq_analyzer *
     skinq_analysis *a = NULL;
     char *cal = NULL;
     if (st == SKINQ_OK)
-        st = analyse_for_store(ctx, &first, sc, path, an, &a, &cal);
+        st = track_analyse_for_store(ctx, &first, sc, path, an, opt_no_align, &a, &cal);
     if (st == SKINQ_OK) {
         int aligned = skinq_metrics_find(&a->metrics, "alignment.rms_px") != NULL;
         skinq_store_entry e = {opt_subject,   opt_site,
@@ -384,7 +279,7 @@ static int run_add(int argc, char **argv)
     skinq_status st = skinq_store_open(ctx, cli_store_path(opt_store), &store);
     /* one scale per site: a site that has one measures every photo with it (a given one is checked
      * against it by the store) */
-    struct scale sc = {o.px_per_mm, NAN, 0};
+    struct track_scale sc = {o.px_per_mm, NAN, 0};
     skinq_site_reference ref = {0};
     if (st == SKINQ_OK &&
         (st = skinq_store_site_reference(ctx, store, opt_subject, opt_site, &ref)) == SKINQ_OK &&
@@ -630,8 +525,8 @@ static int run_query(const cli_command *sub, int argc, char **argv)
 static int run(const cli_command *self, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(self,
-                               "no action given (add, list, show, export, sessions, edit, remove, history)");
+        return cli_usage_error(
+            self, "no action given (add, list, show, export, import, sessions, edit, remove, history)");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         cli_help(self, stdout);
         return EXIT_OK;
@@ -645,17 +540,21 @@ static int run(const cli_command *self, int argc, char **argv)
         return run_query(&sub_show, argc - 1, argv + 1);
     if (strcmp(sub, "export") == 0)
         return run_query(&sub_export, argc - 1, argv + 1);
+    if (strcmp(sub, "import") == 0)
+        return track_import_run(argc - 1, argv + 1);
     int rc = track_edit_run(sub, argc - 1, argv + 1); /* sessions, edit, remove, history */
     if (rc >= 0)
         return rc;
     return cli_usage_error(
-        self, "unknown 'track' action '%s' (add, list, show, export, sessions, edit, remove, history)", sub);
+        self,
+        "unknown 'track' action '%s' (add, list, show, export, import, sessions, edit, remove, history)",
+        sub);
 }
 
 const cli_command cmd_track = {
     "track",
     run,
-    "track add|list|show|export|sessions|edit|remove|history [options]",
+    "track add|list|show|export|import|sessions|edit|remove|history [options]",
     "store sessions of a subject's sites and read them back",
     NULL,
     "track add --subject ID --site NAME --date YYYY-MM-DD [--label L] [--procedure TEXT]\n"
@@ -674,7 +573,7 @@ const cli_command cmd_track = {
     "                                               metrics, label, procedure\n"
     "track export --csv|--json [--subject ID] [--site NAME]\n"
     "    tidy rows: subject, site, session, date, time, label, procedure, cycle, day (from the first\n"
-    "    procedure; baseline negative), cycle_day, metric, value, unit, image, sha256\n" TRACK_EDIT_HELP
-    "'skinq track add --help' lists the analysis options. The store: --store PATH, else\n"
+    "    procedure; baseline negative), cycle_day, metric, value, unit, image, sha256\n" TRACK_IMPORT_HELP
+        TRACK_EDIT_HELP "'skinq track add --help' lists the analysis options. The store: --store PATH, else\n"
     "$SKINQ_STORE, else ./skinq.db.",
 };

@@ -7,8 +7,8 @@
 
 /* Every command, in the order `skinq --help` lists them. */
 static const cli_command *const commands[] = {
-    &cmd_info,  &cmd_analyze, &cmd_compare, &cmd_repeat, &cmd_bench,   &cmd_synth,
-    &cmd_depth, &cmd_track,   &cmd_trend,   &cmd_report, &cmd_metrics, &cmd_marker,
+    &cmd_info,  &cmd_analyze, &cmd_compare, &cmd_repeat,  &cmd_bench,  &cmd_synth, &cmd_depth,
+    &cmd_track, &cmd_trend,   &cmd_report,  &cmd_metrics, &cmd_marker, &cmd_batch,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

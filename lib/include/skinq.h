@@ -2184,6 +2184,18 @@ typedef struct skinq_store_entry {
  */
 skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_entry *e, int64_t *image_id);
 
+/**
+ * Several adds in one transaction (`track import`: one per file): skinq_store_begin(), then
+ * skinq_store_add() any number of times (each then a savepoint: a refused entry leaves the others),
+ * then skinq_store_commit() to keep them all or skinq_store_rollback() to keep none. A killed
+ * process keeps none. @return SKINQ_OK or SKINQ_E_STORE (read-only store, already in a
+ * transaction, the store failed).
+ */
+skinq_status skinq_store_begin(skinq_ctx *ctx, skinq_store *s);
+skinq_status skinq_store_commit(skinq_ctx *ctx, skinq_store *s);
+/** Undo everything since skinq_store_begin(); NULL-safe, a no-op outside a transaction. */
+void skinq_store_rollback(skinq_store *s);
+
 /** One stored measurement, as the query callbacks see it (strings valid during the call). */
 typedef struct skinq_store_row {
     const char *subject, *site, *date, *label, *image_path, *sha256, *metric, *unit, *skinq_version;

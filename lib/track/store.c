@@ -601,13 +601,15 @@ skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_e
     if (r != SKINQ_OK)
         return r;
     const char *label = e->label ? e->label : "";
-    if (exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
+    /* inside skinq_store_begin()'s transaction an add is a savepoint: a failed one leaves the others */
+    int outer = !sqlite3_get_autocommit(s->db);
+    if (exec(s, outer ? "SAVEPOINT skinq_add" : "BEGIN IMMEDIATE") != SQLITE_OK)
         return db_fail(ctx, s, "cannot start a transaction");
     int64_t site_id = 0, session_id = 0, img = 0;
     double site_ppm;
     int rc = site_of(s, e, &site_id, &site_ppm);
     if (rc == SQLITE_OK && fabs(e->px_per_mm / site_ppm - 1) > SKINQ_STORE_SCALE_TOLERANCE) {
-        exec(s, "ROLLBACK");
+        exec(s, outer ? "ROLLBACK TO skinq_add; RELEASE skinq_add" : "ROLLBACK");
         return skinq_fail(
             ctx, SKINQ_E_INVALID,
             "'%s': a scale of %.4g px/mm conflicts with %s/%s's %.4g px/mm (%.1f %% apart, more than "
@@ -626,7 +628,7 @@ skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_e
         rc = insert_measurements(s, e, img);
     if (rc == SQLITE_OK && e->reference)
         rc = set_reference(s, site_id, img);
-    if (rc == SQLITE_OK && exec(s, "COMMIT") == SQLITE_OK) {
+    if (rc == SQLITE_OK && exec(s, outer ? "RELEASE skinq_add" : "COMMIT") == SQLITE_OK) {
         if (image_id)
             *image_id = img;
         return SKINQ_OK;
@@ -637,7 +639,7 @@ skinq_status skinq_store_add(skinq_ctx *ctx, skinq_store *s, const skinq_store_e
                        e->image_path, e->sha256, e->date, *label ? " " : "", label, e->subject, e->site);
     else
         r = db_fail(ctx, s, "cannot add the entry");
-    exec(s, "ROLLBACK");
+    exec(s, outer ? "ROLLBACK TO skinq_add; RELEASE skinq_add" : "ROLLBACK");
     return r;
 }
 
