@@ -3,13 +3,13 @@
 #ifndef SKINQ_TRACK_INT_H
 #define SKINQ_TRACK_INT_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 
 #include "core/core.h"
+#include "db.h"
 
-/** The store's SQLite connection. */
-sqlite3 *track_store_db(const skinq_store *s);
+/** The store's connection (db.h). */
+db *track_store_db(const skinq_store *s);
 
 /** The store's file name, for messages. */
 const char *track_store_path(const skinq_store *s);
