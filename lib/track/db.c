@@ -9,8 +9,13 @@
 
 int db_is_pg(const char *path)
 {
-    return path && (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0 ||
-                    ((strstr(path, "dbname=") || strstr(path, "host=")) && strchr(path, '/') == NULL));
+    if (!path)
+        return 0;
+    if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0)
+        return 1;
+    /* libpq's key=value conninfo: "dbname=study host=db1 user=…" */
+    size_t key = strspn(path, "abcdefghijklmnopqrstuvwxyz_");
+    return key > 0 && path[key] == '=' && (strstr(path, "dbname=") || strstr(path, "service="));
 }
 
 /* Delete n bytes at p (the string shortens). */

@@ -9,23 +9,34 @@
 
 /* Result codes: DB_OK, a row, done, or what went wrong (classified so callers can tell a unique
  * violation, e.g. a duplicate photo, from a failure). */
-enum { DB_OK = 0, DB_ROW, DB_DONE, DB_ERROR, DB_UNIQUE, DB_BUSY, DB_NOTFOUND, DB_NOMEM, DB_NOTADB, DB_CANTOPEN };
+enum {
+    DB_OK = 0,
+    DB_ROW,
+    DB_DONE,
+    DB_ERROR,
+    DB_UNIQUE,
+    DB_BUSY,
+    DB_NOTFOUND,
+    DB_NOMEM,
+    DB_NOTADB,
+    DB_CANTOPEN
+};
 
 typedef struct db db;
 typedef struct db_stmt db_stmt;
 
 /** What the dialects spell differently. */
 typedef struct db_dialect {
-    const char *name;             /* "sqlite", "postgresql" */
+    const char *name;              /* "sqlite", "postgresql" */
     const char *const *migrations; /* migrations[v]: version v → v + 1 */
     int n_migrations;
-    const char *begin_write;     /* a writing transaction that serialises writers of this store */
-    const char *count_tables;    /* SELECT count(*) of the store's tables */
-    const char *has_version;     /* SELECT count(*): 1 when table schema_version exists */
-    const char *instant;         /* SQL of a session's instant in days; %s: the time column */
-    const char *session_json;    /* SELECT the session ?1 as JSON (edit.c's remove audit) */
-    const char *fk_off, *fk_on;  /* around a migration that rebuilds a table (SQLite), or NULL */
-    const char *fk_check;        /* a query with a row per broken reference, or NULL */
+    const char *begin_write;    /* a writing transaction that serialises writers of this store */
+    const char *count_tables;   /* SELECT count(*) of the store's tables */
+    const char *has_version;    /* SELECT count(*): 1 when table schema_version exists */
+    const char *instant;        /* SQL of a session's instant in days; %s: the time column */
+    const char *session_json;   /* SELECT the session ?1 as JSON (edit.c's remove audit) */
+    const char *fk_off, *fk_on; /* around a migration that rebuilds a table (SQLite), or NULL */
+    const char *fk_check;       /* a query with a row per broken reference, or NULL */
 } db_dialect;
 
 /** 1 when path names a PostgreSQL store (postgresql://, postgres://, or a conninfo with host= /
@@ -61,8 +72,8 @@ const char *db_text(db_stmt *st, int col); /* NULL for NULL */
 int64_t db_int64(db_stmt *st, int col);
 double db_double(db_stmt *st, int col);
 int db_is_null(db_stmt *st, int col);
-const char *db_text0(db_stmt *st, int col);       /* "" for NULL */
-double db_double_or_nan(db_stmt *st, int col);    /* NaN for NULL */
+const char *db_text0(db_stmt *st, int col);    /* "" for NULL */
+double db_double_or_nan(db_stmt *st, int col); /* NaN for NULL */
 /** The last error's text. */
 const char *db_errmsg(db *d);
 

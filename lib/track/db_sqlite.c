@@ -59,7 +59,8 @@ static const db_dialect dialect = {
     .begin_write = "BEGIN IMMEDIATE",
     .count_tables = "SELECT count(*) FROM sqlite_master",
     .has_version = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
-    .instant = "julianday(date) + coalesce(julianday('2000-01-01 ' || nullif(%s, '')) - julianday('2000-01-01'), 0)",
+    .instant =
+        "julianday(date) + coalesce(julianday('2000-01-01 ' || nullif(%s, '')) - julianday('2000-01-01'), 0)",
     .session_json =
         "SELECT json_object('date', date, 'time', time, 'label', label, 'procedure', procedure, 'images',"
         "  (SELECT json_group_array(json_object('path', path, 'sha256', sha256))"
@@ -84,28 +85,20 @@ typedef struct {
 static int code(sqlite3 *db, int rc)
 {
     switch (rc & 0xff) {
-    case SQLITE_OK:
-        return DB_OK;
-    case SQLITE_ROW:
-        return DB_ROW;
-    case SQLITE_DONE:
-        return DB_DONE;
+    case SQLITE_OK: return DB_OK;
+    case SQLITE_ROW: return DB_ROW;
+    case SQLITE_DONE: return DB_DONE;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return DB_BUSY;
-    case SQLITE_NOMEM:
-        return DB_NOMEM;
-    case SQLITE_NOTADB:
-        return DB_NOTADB;
+    case SQLITE_LOCKED: return DB_BUSY;
+    case SQLITE_NOMEM: return DB_NOMEM;
+    case SQLITE_NOTADB: return DB_NOTADB;
     case SQLITE_READONLY:
-    case SQLITE_CANTOPEN:
-        return DB_CANTOPEN;
+    case SQLITE_CANTOPEN: return DB_CANTOPEN;
     case SQLITE_CONSTRAINT: {
         int x = sqlite3_extended_errcode(db);
         return x == SQLITE_CONSTRAINT_UNIQUE || x == SQLITE_CONSTRAINT_PRIMARYKEY ? DB_UNIQUE : DB_ERROR;
     }
-    default:
-        return DB_ERROR;
+    default: return DB_ERROR;
     }
 }
 
@@ -291,5 +284,5 @@ static const char *l_errmsg(db *d)
     return sqlite3_errmsg(((lite *)d)->db);
 }
 
-const db_ops db_sqlite_ops = {&dialect, l_open,   l_close,  l_exec,  l_writable, l_prepare, l_bind,   l_step,
-                              l_reset,  l_finalize, l_text, l_int64, l_double,   l_is_null, l_errmsg};
+const db_ops db_sqlite_ops = {&dialect, l_open,     l_close, l_exec,  l_writable, l_prepare, l_bind,  l_step,
+                              l_reset,  l_finalize, l_text,  l_int64, l_double,   l_is_null, l_errmsg};

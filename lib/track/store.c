@@ -214,6 +214,8 @@ static skinq_status store_open(skinq_ctx *ctx, const char *path, int readonly, s
                        : errno == EACCES || errno == EROFS ? "it is read-only (this command writes to it)"
                                                            : strerror(errno));
     } else if (db_open(path, readonly, &s->db, &err) != DB_OK) {
+        if (err)
+            db_redact(err); /* libpq may quote the URL it could not parse */
         r = skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': %s", s->path,
                        err ? err : "out of memory");
     } else if (readonly) {
@@ -245,6 +247,11 @@ static skinq_status store_open(skinq_ctx *ctx, const char *path, int readonly, s
 skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **out)
 {
     return store_open(ctx, path, 0, out);
+}
+
+int skinq_store_is_server(const char *name)
+{
+    return db_is_pg(name);
 }
 
 skinq_status skinq_store_open_readonly(skinq_ctx *ctx, const char *path, skinq_store **out)
