@@ -64,11 +64,14 @@ static const db_dialect dialect = {
     .has_version = TABLES " AND table_name = 'schema_version'",
     .instant =
         "extract(epoch FROM (date || ' ' || coalesce(nullif(%s, ''), '00:00:00'))::timestamp) / 86400.0",
+    /* spelt out so the text is SQLite's json_object() byte for byte (json_build_object spaces it) */
     .session_json =
-        "SELECT json_build_object('date', date, 'time', time, 'label', label, 'procedure', procedure, "
-        "'images',"
-        "  (SELECT coalesce(json_agg(json_build_object('path', path, 'sha256', sha256) ORDER BY id), '[]')"
-        "   FROM images WHERE session_id = ?1))::text FROM sessions WHERE id = ?1",
+        "SELECT '{\"date\":' || to_json(date) || ',\"time\":' || to_json(time) || ',\"label\":' || "
+        "to_json(label)"
+        "  || ',\"procedure\":' || coalesce(to_json(procedure)::text, 'null') || ',\"images\":['"
+        "  || coalesce((SELECT string_agg('{\"path\":' || to_json(path) || ',\"sha256\":' || to_json(sha256) "
+        "|| '}',"
+        "     ',' ORDER BY id) FROM images WHERE session_id = ?1), '') || ']}' FROM sessions WHERE id = ?1",
 };
 
 typedef struct {

@@ -4,7 +4,7 @@
 # refused with nothing stored; corrections write their audit; readers need only SELECT rights
 # (read-only access writes nothing: an empty database stays empty); 4 concurrent writers × 25 adds
 # into the same 5 sessions lose nothing and make no duplicate session; a writer SIGKILLed
-# mid-transaction leaves no half session; a server that is not there, a bad URL and a wrong
+# mid-transaction leaves no half session; test_store's server-side tests pass; a server that is not there, a bad URL and a wrong
 # password are one line naming the store (never the password) and exit 5.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg.sh"
@@ -115,6 +115,14 @@ after=$(pg_sql conc 'SELECT count(*) FROM images'),$(pg_sql conc 'SELECT count(*
 [ "$(pg_sql conc "SELECT count(*) FROM sessions WHERE date = '2026-03-01'")" = 0 ] && ok || bad "killed writer left a half session"
 run "$SKINQ" track add -q --store "$C" --subject P --site arm --no-texture --no-align --date 2026-03-01 "$T/hs/day07.jpg"
 expect_rc 0 "the store takes adds after a killed writer (its lock went with it)"
+
+# the store unit tests that are not about SQLite files, on PostgreSQL (tests/unit/test_store.c):
+# round trip, repeatability, corrections and their audit (the same JSON text), duplicates, 4
+# concurrent writers racing for one subject's sessions, killed writers (SIGKILL and the kill hook)
+TS="$(dirname "$SKINQ")/tests/test_store"
+SKINQ_TEST_PG="$(pg_url %s)" run "$TS"
+expect_rc 0 "test_store on PostgreSQL"
+cat "$T/out" "$T/err" | grep -q "PASSED  \] 7 test" && ok || bad "test_store: 7 tests passed on PostgreSQL"
 
 # failures: one line naming the store without its password, exit 5
 pg_sql s1 "CREATE ROLE alice LOGIN PASSWORD 'right-pw'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO alice"
