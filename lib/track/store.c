@@ -254,6 +254,11 @@ int skinq_store_is_server(const char *name)
     return db_is_pg(name);
 }
 
+const char *skinq_store_name(const skinq_store *s)
+{
+    return s->path;
+}
+
 skinq_status skinq_store_open_readonly(skinq_ctx *ctx, const char *path, skinq_store **out)
 {
     return store_open(ctx, path, 1, out);

@@ -135,7 +135,13 @@ for url in "postgresql://alice:s3cret-pw@/s1?host=$PGD&port=$PGPORT" \
   grep -q "s3cret-pw" "$T/err" && bad "the password is shown: $url" || ok
 done
 grep -q "password authentication failed" "$T/err" && ok || bad "says the password was refused"
-# the right password works
+# the right password works, and the add's summary names the store without it
 run "$SKINQ" track list --store "postgresql://alice:right-pw@/s1?host=$PGD&port=$PGPORT"
 expect_rc 0 "the right password"
+pg_sql s1 "GRANT INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO alice; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO alice"
+run "$SKINQ" track add --store "postgresql://alice:right-pw@/s1?host=$PGD&port=$PGPORT" --subject S02 --site arm \
+  --date 2026-01-01 --no-texture "$T/hs/day00.jpg"
+expect_rc 0 "add with a password"
+grep -q "stored 1 photo for S02/arm on 2026-01-01 in postgresql://alice@/s1" "$T/err" && ok || bad "summary names the store"
+grep -q "right-pw" "$T/err" && bad "the summary shows the password" || ok
 finish
