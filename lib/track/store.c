@@ -189,8 +189,8 @@ static skinq_status migrate(skinq_ctx *ctx, skinq_store *s)
 static char *display_name(skinq_ctx *ctx, const char *path)
 {
     char *n = skinq_malloc(ctx, strlen(path) + 1);
-    if (n)
-        db_redact(strcpy(n, path));
+    if (n && db_is_pg(strcpy(n, path)))
+        db_redact(n);
     return n;
 }
 
@@ -214,7 +214,7 @@ static skinq_status store_open(skinq_ctx *ctx, const char *path, int readonly, s
                        : errno == EACCES || errno == EROFS ? "it is read-only (this command writes to it)"
                                                            : strerror(errno));
     } else if (db_open(path, readonly, &s->db, &err) != DB_OK) {
-        if (err)
+        if (err && pg)
             db_redact(err); /* libpq may quote the URL it could not parse */
         r = skinq_fail(ctx, SKINQ_E_STORE, "cannot open store '%s': %s", s->path,
                        err ? err : "out of memory");
