@@ -16,6 +16,7 @@ pg_stop() {
   rm -rf "$PGD" "$T"
 }
 trap pg_stop EXIT
+trap 'exit 1' INT TERM # (a timeout too: the server is stopped)
 as_pg "$PGBIN/initdb" -D "$PGD/data" -U postgres -A trust >"$PGD/initdb.log" 2>&1 ||
   { echo "FAIL: initdb"; cat "$PGD/initdb.log"; exit 1; }
 # alice needs a password (the auth-failure test); everyone else is trusted on the socket
