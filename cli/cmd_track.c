@@ -332,7 +332,7 @@ static int run_add(int argc, char **argv)
     } else {
         if (!g_opts.quiet)
             fprintf(stderr, "skinq: stored %d photo%s for %s/%s on %s in %s%s%.0d%s%s%.0d%s\n", added,
-                    added == 1 ? "" : "s", opt_subject, opt_site, opt_date, cli_store_path(opt_store),
+                    added == 1 ? "" : "s", opt_subject, opt_site, opt_date, skinq_store_name(store),
                     skipped ? "; skipped " : "", skipped, skipped ? " already stored" : "",
                     failed ? "; " : "", failed, failed ? " failed (above)" : "");
         rc = failed ? EXIT_BAD_INPUT : EXIT_OK;

@@ -16,7 +16,7 @@ const char *cli_store_path(const char *opt_store)
 int cli_store_exists(const char *path)
 {
     struct stat sb;
-    if (stat(path, &sb) == 0)
+    if (skinq_store_is_server(path) || stat(path, &sb) == 0) /* a server says itself whether it is there */
         return 1;
     fprintf(stderr, "skinq: no session store at '%s' (add images with 'skinq track add', or give --store)\n",
             path);

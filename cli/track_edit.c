@@ -227,7 +227,8 @@ static int new_row(void *user, const skinq_store_audit_row *r)
 static int may_write(const char *path)
 {
     struct stat sb;
-    return stat(path, &sb) == 0 && (sb.st_mode & 0222) != 0 && access(path, W_OK) == 0;
+    return skinq_store_is_server(path) ||
+           (stat(path, &sb) == 0 && (sb.st_mode & 0222) != 0 && access(path, W_OK) == 0);
 }
 
 static int run_change(const cli_command *sub, int argc, char **argv)

@@ -13,6 +13,22 @@ foreach(mod libjpeg libpng fftw3f sqlite3 libcjson lcms2 libexif libheif libtiff
   list(APPEND SKINQ_DEP_LIBRARIES ${DEP_${_id}_LINK_LIBRARIES})
 endforeach()
 
+# PostgreSQL stores (lib/track/db_pg.c): libpq when it is there (scripts/setup.sh installs libpq-dev);
+# without it skinq builds and a postgresql:// store is refused with a message (exit 5).
+option(SKINQ_WITH_POSTGRESQL "PostgreSQL session stores through libpq, when libpq is found" ON)
+set(SKINQ_PC_LIBPQ "")
+if(SKINQ_WITH_POSTGRESQL)
+  pkg_check_modules(DEP_libpq libpq)
+endif()
+if(DEP_libpq_FOUND)
+  list(APPEND SKINQ_DEP_INCLUDE_DIRS ${DEP_libpq_INCLUDE_DIRS})
+  list(APPEND SKINQ_DEP_LIBRARIES ${DEP_libpq_LINK_LIBRARIES})
+  add_compile_definitions(SKINQ_HAVE_LIBPQ)
+  set(SKINQ_PC_LIBPQ " libpq")
+else()
+  message(STATUS "libpq not found (Debian package libpq-dev): PostgreSQL stores are refused")
+endif()
+
 # OpenCV 4: Debian's per-module -dev packages ship no OpenCVConfig.cmake/opencv4.pc (those come
 # with the whole libopencv-dev), so find the headers and the modules skinq uses directly.
 find_path(SKINQ_OPENCV_INCLUDE_DIR opencv2/core.hpp PATH_SUFFIXES opencv4 REQUIRED)

@@ -2143,6 +2143,13 @@ skinq_status skinq_store_open(skinq_ctx *ctx, const char *path, skinq_store **ou
  */
 skinq_status skinq_store_open_readonly(skinq_ctx *ctx, const char *path, skinq_store **out);
 
+/** 1 when a store name is a PostgreSQL store (postgresql://…, postgres://…, or libpq's
+ *  "dbname=… host=…" conninfo), which skinq_store_open() reaches through libpq; 0 for a file. */
+int skinq_store_is_server(const char *name);
+
+/** The store's name for messages: its path, or a server's URL / conninfo without the password. */
+const char *skinq_store_name(const skinq_store *s);
+
 /** Close a store; NULL-safe; sets *s to NULL. */
 void skinq_store_close(skinq_store **s);
 

@@ -2,31 +2,33 @@
  * transaction as its audit rows (so the record cannot miss a change), and both read back
  * (skinq_store_sessions(), skinq_store_audit()). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "track_int.h"
 
 static skinq_status fail_db(skinq_ctx *ctx, const skinq_store *s, const char *what)
 {
     return skinq_fail(ctx, SKINQ_E_STORE, "store '%s': %s: %s", track_store_path(s), what,
-                      sqlite3_errmsg(track_store_db(s)));
+                      db_errmsg(track_store_db(s)));
 }
 
-static const char *col_text(sqlite3_stmt *st, int col)
+static const char *col_or_null(db_stmt *st, int col)
 {
-    const unsigned char *t = sqlite3_column_text(st, col);
-    return t ? (const char *)t : "";
+    return db_is_null(st, col) ? NULL : db_text0(st, col);
 }
 
-static const char *col_or_null(sqlite3_stmt *st, int col)
+static char *dup_str(const char *t)
 {
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : col_text(st, col);
+    char *d = malloc(strlen(t) + 1);
+    return d ? strcpy(d, t) : NULL;
 }
 
 /* Writing needs a writable store: say so before anything is tried. */
 static skinq_status writable(skinq_ctx *ctx, const skinq_store *s, int64_t id, const char *verb)
 {
-    if (sqlite3_db_readonly(track_store_db(s), "main") == 1)
+    if (db_readonly(track_store_db(s)))
         return skinq_fail(ctx, SKINQ_E_STORE, "store '%s' is read-only: session %lld not %s",
                           track_store_path(s), (long long)id, verb);
     return SKINQ_OK;
@@ -34,7 +36,7 @@ static skinq_status writable(skinq_ctx *ctx, const skinq_store *s, int64_t id, c
 
 static skinq_status begin(skinq_ctx *ctx, const skinq_store *s)
 {
-    if (sqlite3_exec(track_store_db(s), "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    if (db_exec(track_store_db(s), db_dialect_of(track_store_db(s))->begin_write) != DB_OK)
         return fail_db(ctx, s, "cannot start a transaction");
     return SKINQ_OK;
 }
@@ -42,38 +44,37 @@ static skinq_status begin(skinq_ctx *ctx, const skinq_store *s)
 /* COMMIT when r is SKINQ_OK, else ROLLBACK; the first failure wins. */
 static skinq_status finish(skinq_ctx *ctx, const skinq_store *s, skinq_status r)
 {
-    sqlite3 *db = track_store_db(s);
-    if (r == SKINQ_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    db *conn = track_store_db(s);
+    if (r == SKINQ_OK && db_exec(conn, "COMMIT") != DB_OK)
         r = fail_db(ctx, s, "cannot commit");
     if (r != SKINQ_OK)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        db_exec(conn, "ROLLBACK");
     return r;
 }
 
 /* One audit row, with the session's subject and site names looked up by its id. */
-static int audit_row(sqlite3 *db, const char *action, int64_t id, const char *field, const char *old_value,
+static int audit_row(db *conn, const char *action, int64_t id, const char *field, const char *old_value,
                      const char *new_value)
 {
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(
-        db,
-        "INSERT INTO audit(action, subject, site, session_id, field, old_value, new_value) "
-        "SELECT ?1, su.name, si.name, se.id, ?3, ?4, ?5 FROM sessions se "
-        "JOIN sites si ON si.id = se.site_id JOIN subjects su ON su.id = si.subject_id "
-        "WHERE se.id = ?2",
-        -1, &st, NULL);
-    if (rc != SQLITE_OK)
+    db_stmt *st;
+    int rc = db_prepare(conn,
+                        "INSERT INTO audit(action, subject, site, session_id, field, old_value, new_value) "
+                        "SELECT ?1, su.name, si.name, se.id, ?3, ?4, ?5 FROM sessions se "
+                        "JOIN sites si ON si.id = se.site_id JOIN subjects su ON su.id = si.subject_id "
+                        "WHERE se.id = ?2 RETURNING id",
+                        &st);
+    if (rc != DB_OK)
         return rc;
-    sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, id);
-    sqlite3_bind_text(st, 3, field, -1, SQLITE_STATIC);
+    db_bind_text(st, 1, action);
+    db_bind_int64(st, 2, id);
+    db_bind_text(st, 3, field);
     if (old_value)
-        sqlite3_bind_text(st, 4, old_value, -1, SQLITE_TRANSIENT);
+        db_bind_text(st, 4, old_value);
     if (new_value)
-        sqlite3_bind_text(st, 5, new_value, -1, SQLITE_TRANSIENT);
-    int done = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1;
-    sqlite3_finalize(st);
-    return done ? SQLITE_OK : SQLITE_ERROR;
+        db_bind_text(st, 5, new_value);
+    int done = db_step(st) == DB_ROW; /* a row: the session exists */
+    db_finalize(st);
+    return done ? DB_OK : DB_ERROR;
 }
 
 static skinq_status no_session(skinq_ctx *ctx, const skinq_store *s, int64_t id)
@@ -88,28 +89,22 @@ skinq_status skinq_store_session_remove(skinq_ctx *ctx, skinq_store *s, int64_t 
     skinq_status r = writable(ctx, s, session_id, "removed");
     if (r != SKINQ_OK || (r = begin(ctx, s)) != SKINQ_OK)
         return r;
-    sqlite3 *db = track_store_db(s);
-    /* the old values as one JSON object, images in the order they were added */
-    static const char old_sql[] =
-        "SELECT json_object('date', date, 'time', time, 'label', label, 'procedure', procedure, 'images',"
-        "  (SELECT json_group_array(json_object('path', path, 'sha256', sha256))"
-        "   FROM (SELECT path, sha256 FROM images WHERE session_id = ?1 ORDER BY id)))"
-        " FROM sessions WHERE id = ?1";
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db, old_sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
+    db *conn = track_store_db(s);
+    /* the old values as one JSON object, images in the order they were added (the dialect's SQL) */
+    db_stmt *st;
+    int rc = db_prepare(conn, db_dialect_of(conn)->session_json, &st);
+    if (rc != DB_OK)
         return finish(ctx, s, fail_db(ctx, s, "cannot read the session"));
-    sqlite3_bind_int64(st, 1, session_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE)
+    db_bind_int64(st, 1, session_id);
+    rc = db_step(st);
+    if (rc == DB_DONE)
         r = no_session(ctx, s, session_id);
-    else if (rc != SQLITE_ROW)
+    else if (rc != DB_ROW)
         r = fail_db(ctx, s, "cannot read the session");
-    if (r == SKINQ_OK &&
-        (audit_row(db, "remove", session_id, "session", col_text(st, 0), NULL) != SQLITE_OK ||
-         (reason && audit_row(db, "remove", session_id, "reason", NULL, reason) != SQLITE_OK)))
+    if (r == SKINQ_OK && (audit_row(conn, "remove", session_id, "session", db_text0(st, 0), NULL) != DB_OK ||
+                          (reason && audit_row(conn, "remove", session_id, "reason", NULL, reason) != DB_OK)))
         r = fail_db(ctx, s, "cannot write the audit");
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (r == SKINQ_OK) {
         /* photos registered onto a removed one keep its path in their calibration JSON; the
          * link itself (images.aligned_to, no ON DELETE rule) must go or the delete is refused */
@@ -118,7 +113,7 @@ skinq_status skinq_store_session_remove(skinq_ctx *ctx, skinq_store *s, int64_t 
                  "UPDATE images SET aligned_to = NULL WHERE aligned_to IN "
                  "(SELECT id FROM images WHERE session_id = %lld); DELETE FROM sessions WHERE id = %lld",
                  (long long)session_id, (long long)session_id);
-        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        if (db_exec(conn, sql) != DB_OK)
             r = fail_db(ctx, s, "cannot remove the session");
     }
     return finish(ctx, s, r);
@@ -127,67 +122,66 @@ skinq_status skinq_store_session_remove(skinq_ctx *ctx, skinq_store *s, int64_t 
 /* A session's key and notes as they are, copied (statements are finalised before the update). */
 struct session {
     char date[11], time[9];
-    char *subject, *site, *label, *procedure; /* sqlite3_malloc'd; procedure NULL when none */
+    char *subject, *site, *label, *procedure; /* malloc'd; procedure NULL when none */
     int64_t site_id;
 };
 
 static void session_free(struct session *x)
 {
-    sqlite3_free(x->subject);
-    sqlite3_free(x->site);
-    sqlite3_free(x->label);
-    sqlite3_free(x->procedure);
+    free(x->subject);
+    free(x->site);
+    free(x->label);
+    free(x->procedure);
 }
 
-/* SQLITE_OK, SQLITE_NOTFOUND (no such id) or an error. */
-static int session_read(sqlite3 *db, int64_t id, struct session *x)
+/* DB_OK, DB_NOTFOUND (no such id) or an error. */
+static int session_read(db *conn, int64_t id, struct session *x)
 {
-    sqlite3_stmt *st;
-    int rc =
-        sqlite3_prepare_v2(db,
-                           "SELECT se.date, se.time, se.label, se.procedure, su.name, si.name, se.site_id "
-                           "FROM sessions se JOIN sites si ON si.id = se.site_id "
-                           "JOIN subjects su ON su.id = si.subject_id WHERE se.id = ?1",
-                           -1, &st, NULL);
-    if (rc != SQLITE_OK)
+    db_stmt *st;
+    int rc = db_prepare(conn,
+                        "SELECT se.date, se.time, se.label, se.procedure, su.name, si.name, se.site_id "
+                        "FROM sessions se JOIN sites si ON si.id = se.site_id "
+                        "JOIN subjects su ON su.id = si.subject_id WHERE se.id = ?1",
+                        &st);
+    if (rc != DB_OK)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        snprintf(x->date, sizeof x->date, "%s", col_text(st, 0));
-        snprintf(x->time, sizeof x->time, "%s", col_text(st, 1));
-        x->label = sqlite3_mprintf("%s", col_text(st, 2));
-        x->procedure = col_or_null(st, 3) ? sqlite3_mprintf("%s", col_text(st, 3)) : NULL;
-        x->subject = sqlite3_mprintf("%s", col_text(st, 4));
-        x->site = sqlite3_mprintf("%s", col_text(st, 5));
-        x->site_id = sqlite3_column_int64(st, 6);
+    db_bind_int64(st, 1, id);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        snprintf(x->date, sizeof x->date, "%s", db_text0(st, 0));
+        snprintf(x->time, sizeof x->time, "%s", db_text0(st, 1));
+        x->label = dup_str(db_text0(st, 2));
+        x->procedure = col_or_null(st, 3) ? dup_str(db_text0(st, 3)) : NULL;
+        x->subject = dup_str(db_text0(st, 4));
+        x->site = dup_str(db_text0(st, 5));
+        x->site_id = db_int64(st, 6);
         int oom = !x->label || !x->subject || !x->site || (col_or_null(st, 3) && !x->procedure);
-        rc = oom ? SQLITE_NOMEM : SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_NOTFOUND;
+        rc = oom ? DB_NOMEM : DB_OK;
+    } else if (rc == DB_DONE) {
+        rc = DB_NOTFOUND;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
 /* The id of another session of the site with this key, 0 when none. */
-static int64_t same_key(sqlite3 *db, const struct session *x, int64_t id)
+static int64_t same_key(db *conn, const struct session *x, int64_t id)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     int64_t other = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id FROM sessions WHERE site_id = ?1 AND date = ?2 AND time = ?3 "
-                           "AND label = ?4 AND id <> ?5",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (db_prepare(conn,
+                   "SELECT id FROM sessions WHERE site_id = ?1 AND date = ?2 AND time = ?3 "
+                   "AND label = ?4 AND id <> ?5",
+                   &st) != DB_OK)
         return 0;
-    sqlite3_bind_int64(st, 1, x->site_id);
-    sqlite3_bind_text(st, 2, x->date, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, x->time, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, x->label, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, id);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        other = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    db_bind_int64(st, 1, x->site_id);
+    db_bind_text(st, 2, x->date);
+    db_bind_text(st, 3, x->time);
+    db_bind_text(st, 4, x->label);
+    db_bind_int64(st, 5, id);
+    if (db_step(st) == DB_ROW)
+        other = db_int64(st, 0);
+    db_finalize(st);
     return other;
 }
 
@@ -197,28 +191,29 @@ static int differs(const char *a, const char *b)
 }
 
 /* The update and one audit row per changed field. */
-static int apply_edit(sqlite3 *db, int64_t id, const struct session *was, const struct session *now)
+static int apply_edit(db *conn, int64_t id, const struct session *was, const struct session *now)
 {
     const char *fields[4] = {"date", "time", "label", "procedure"};
     const char *old_v[4] = {was->date, was->time, was->label, was->procedure};
     const char *new_v[4] = {now->date, now->time, now->label, now->procedure};
-    int rc = SQLITE_OK;
-    for (int i = 0; i < 4 && rc == SQLITE_OK; i++)
+    int rc = DB_OK;
+    for (int i = 0; i < 4 && rc == DB_OK; i++)
         if (differs(old_v[i], new_v[i]))
-            rc = audit_row(db, "edit", id, fields[i], old_v[i], new_v[i]);
-    sqlite3_stmt *st;
-    if (rc != SQLITE_OK ||
-        (rc = sqlite3_prepare_v2(
-             db, "UPDATE sessions SET date = ?1, time = ?2, label = ?3, procedure = ?4 WHERE id = ?5", -1,
-             &st, NULL)) != SQLITE_OK)
+            rc = audit_row(conn, "edit", id, fields[i], old_v[i], new_v[i]);
+    db_stmt *st;
+    if (rc != DB_OK ||
+        (rc = db_prepare(conn,
+                         "UPDATE sessions SET date = ?1, time = ?2, label = ?3, procedure = ?4 WHERE id = ?5",
+                         &st)) != DB_OK)
         return rc;
     for (int i = 0; i < 3; i++)
-        sqlite3_bind_text(st, i + 1, new_v[i], -1, SQLITE_STATIC);
+        db_bind_text(st, i + 1, new_v[i]);
     if (now->procedure)
-        sqlite3_bind_text(st, 4, now->procedure, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, id);
-    rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_extended_errcode(db);
-    sqlite3_finalize(st);
+        db_bind_text(st, 4, now->procedure);
+    db_bind_int64(st, 5, id);
+    rc = db_step(st);
+    rc = rc == DB_DONE ? DB_OK : rc;
+    db_finalize(st);
     return rc;
 }
 
@@ -232,12 +227,12 @@ skinq_status skinq_store_session_edit(skinq_ctx *ctx, skinq_store *s, int64_t se
     skinq_status r = writable(ctx, s, session_id, "changed");
     if (r != SKINQ_OK || (r = begin(ctx, s)) != SKINQ_OK)
         return r;
-    sqlite3 *db = track_store_db(s);
-    int rc = session_read(db, session_id, &was);
-    if (rc == SQLITE_NOTFOUND)
+    db *conn = track_store_db(s);
+    int rc = session_read(conn, session_id, &was);
+    if (rc == DB_NOTFOUND)
         r = no_session(ctx, s, session_id);
-    else if (rc != SQLITE_OK)
-        r = rc == SQLITE_NOMEM ? SKINQ_E_NOMEM : fail_db(ctx, s, "cannot read the session");
+    else if (rc != DB_OK)
+        r = rc == DB_NOMEM ? SKINQ_E_NOMEM : fail_db(ctx, s, "cannot read the session");
     if (r == SKINQ_OK) {
         if (!when) {
             memcpy(now.date, was.date, sizeof now.date);
@@ -246,14 +241,14 @@ skinq_status skinq_store_session_edit(skinq_ctx *ctx, skinq_store *s, int64_t se
         now.site_id = was.site_id;
         now.label = (char *)(label ? label : was.label);
         now.procedure = (char *)(!procedure ? was.procedure : *procedure ? procedure : NULL);
-        int64_t other = same_key(db, &now, session_id);
+        int64_t other = same_key(conn, &now, session_id);
         if (other)
             r = skinq_fail(
                 ctx, SKINQ_E_INVALID,
                 "session %lld of %s/%s would become %s%s%s%s%s, which is session %lld: not changed",
                 (long long)session_id, was.subject, was.site, now.date, *now.time ? "T" : "", now.time,
                 *now.label ? " " : "", now.label, (long long)other);
-        else if (apply_edit(db, session_id, &was, &now) != SQLITE_OK)
+        else if (apply_edit(conn, session_id, &was, &now) != DB_OK)
             r = fail_db(ctx, s, "cannot change the session");
     }
     session_free(&was);
@@ -262,14 +257,14 @@ skinq_status skinq_store_session_edit(skinq_ctx *ctx, skinq_store *s, int64_t se
 
 /* A listing's statement with ?1 = subject and ?2 = site bound (NULL = any). @return 1, 0 on failure. */
 static int prepare_names(const skinq_store *s, const char *sql, const char *subject, const char *site,
-                         sqlite3_stmt **st)
+                         db_stmt **st)
 {
-    if (sqlite3_prepare_v2(track_store_db(s), sql, -1, st, NULL) != SQLITE_OK)
+    if (db_prepare(track_store_db(s), sql, st) != DB_OK)
         return 0;
     if (subject)
-        sqlite3_bind_text(*st, 1, subject, -1, SQLITE_TRANSIENT);
+        db_bind_text(*st, 1, subject);
     if (site)
-        sqlite3_bind_text(*st, 2, site, -1, SQLITE_TRANSIENT);
+        db_bind_text(*st, 2, site);
     return 1;
 }
 
@@ -288,29 +283,22 @@ skinq_status skinq_store_sessions(skinq_ctx *ctx, skinq_store *s, const char *su
         return skinq_fail(ctx, SKINQ_E_INTERNAL, "the timeline query does not fit");
     size_t k = strlen(sql);
     snprintf(sql + k, sizeof sql - k, body, track_store_version(s) >= 3 ? "se.time" : "''");
-    sqlite3_stmt *st;
+    db_stmt *st;
     if (!prepare_names(s, sql, subject, site, &st))
         return fail_db(ctx, s, "cannot list sessions");
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        skinq_store_session_row row = {col_text(st, 0),
-                                       col_text(st, 1),
-                                       sqlite3_column_int64(st, 2),
-                                       col_text(st, 3),
-                                       col_text(st, 4),
-                                       col_text(st, 5),
-                                       col_text(st, 6),
-                                       sqlite3_column_int(st, 7),
-                                       sqlite3_column_int(st, 8),
-                                       sqlite3_column_double(st, 9),
-                                       sqlite3_column_double(st, 10)};
+    while ((rc = db_step(st)) == DB_ROW) {
+        skinq_store_session_row row = {db_text0(st, 0),  db_text0(st, 1),      db_int64(st, 2),
+                                       db_text0(st, 3),  db_text0(st, 4),      db_text0(st, 5),
+                                       db_text0(st, 6),  (int)db_int64(st, 7), (int)db_int64(st, 8),
+                                       db_double(st, 9), db_double(st, 10)};
         if (fn(user, &row) != 0) {
-            rc = SQLITE_DONE;
+            rc = DB_DONE;
             break;
         }
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? SKINQ_OK : fail_db(ctx, s, "listing sessions failed");
+    db_finalize(st);
+    return rc == DB_DONE ? SKINQ_OK : fail_db(ctx, s, "listing sessions failed");
 }
 
 skinq_status skinq_store_audit(skinq_ctx *ctx, skinq_store *s, const char *subject, const char *site,
@@ -318,7 +306,7 @@ skinq_status skinq_store_audit(skinq_ctx *ctx, skinq_store *s, const char *subje
 {
     if (track_store_version(s) < 3) /* no audit table yet: nothing was ever corrected */
         return SKINQ_OK;
-    sqlite3_stmt *st;
+    db_stmt *st;
     if (!prepare_names(
             s,
             "SELECT id, at, action, subject, site, session_id, field, old_value, new_value "
@@ -326,21 +314,15 @@ skinq_status skinq_store_audit(skinq_ctx *ctx, skinq_store *s, const char *subje
             subject, site, &st))
         return fail_db(ctx, s, "cannot read the audit");
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        skinq_store_audit_row row = {sqlite3_column_int64(st, 0),
-                                     col_text(st, 1),
-                                     col_text(st, 2),
-                                     col_text(st, 3),
-                                     col_text(st, 4),
-                                     sqlite3_column_int64(st, 5),
-                                     col_text(st, 6),
-                                     col_or_null(st, 7),
-                                     col_or_null(st, 8)};
+    while ((rc = db_step(st)) == DB_ROW) {
+        skinq_store_audit_row row = {db_int64(st, 0), db_text0(st, 1),    db_text0(st, 2),
+                                     db_text0(st, 3), db_text0(st, 4),    db_int64(st, 5),
+                                     db_text0(st, 6), col_or_null(st, 7), col_or_null(st, 8)};
         if (fn(user, &row) != 0) {
-            rc = SQLITE_DONE;
+            rc = DB_DONE;
             break;
         }
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? SKINQ_OK : fail_db(ctx, s, "reading the audit failed");
+    db_finalize(st);
+    return rc == DB_DONE ? SKINQ_OK : fail_db(ctx, s, "reading the audit failed");
 }

@@ -3,16 +3,18 @@
 #ifndef SKINQ_TRACK_INT_H
 #define SKINQ_TRACK_INT_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 
 #include "core/core.h"
+#include "db.h"
 
-/** The store's SQLite connection. */
-sqlite3 *track_store_db(const skinq_store *s);
+/** The store's connection (db.h). */
+db *track_store_db(const skinq_store *s);
 
 /** The store's file name, for messages. */
 const char *track_store_path(const skinq_store *s);
+/* 1 while skinq_store_begin()'s transaction is open (import.c); skinq_store_add() then uses a savepoint. */
+int *track_store_transaction(skinq_store *s);
 
 /** The file's schema version (a read-only store is not migrated: it may be older). */
 int track_store_version(const skinq_store *s);

@@ -1,6 +1,9 @@
 /* test_store.c -- the session store: round trip, day numbering, duplicate refusal, validation,
- * foreign files, concurrent writers in two processes, and a writer killed mid-way that must
- * leave only whole entries behind; corrections (remove, edit) and their audit. */
+ * foreign files, concurrent writers in four processes, and a writer killed mid-way that must
+ * leave only whole entries behind; corrections (remove, edit) and their audit.
+ * With SKINQ_TEST_PG set (a PostgreSQL URL with %s for the database name; tests/cli/t087 runs it
+ * on a throwaway cluster) the tests that are not about SQLite files run against PostgreSQL, each
+ * store a fresh database. */
 #include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -13,12 +16,74 @@
 
 #include "test_util.h"
 
+#ifdef SKINQ_HAVE_LIBPQ
+#include <libpq-fe.h>
+#endif
+
 static char *P(const char *name)
 {
     static char buf[4][512];
     static int i;
     i = (i + 1) % 4;
     return tu_path(buf[i], sizeof buf[i], name);
+}
+
+/* $SKINQ_TEST_PG: run on PostgreSQL (a URL with %s for the database) */
+static const char *pg_url(void)
+{
+    const char *u = getenv("SKINQ_TEST_PG");
+    return u && *u ? u : NULL;
+}
+
+#ifdef SKINQ_HAVE_LIBPQ
+/* One query's first value as an integer, -1 on failure. */
+static int pg_count(const char *url, const char *sql)
+{
+    PGconn *c = PQconnectdb(url);
+    int n = -1;
+    if (PQstatus(c) == CONNECTION_OK) {
+        PGresult *r = PQexec(c, sql);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+            n = atoi(PQgetvalue(r, 0, 0));
+        else if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+        PQclear(r);
+    }
+    PQfinish(c);
+    return n;
+}
+#endif
+
+/* The store called name: a file in the test directory, or on PostgreSQL a database made fresh on
+ * first use ("rt.db" → rt_db). */
+static char *S(const char *name)
+{
+    if (!pg_url())
+        return P(name);
+    static char buf[4][512], made[32][64];
+    static int i, nmade;
+    char db[64];
+    snprintf(db, sizeof db, "%s", name);
+    for (char *c = db; *c; c++)
+        *c = *c == '.' ? '_' : *c;
+    i = (i + 1) % 4;
+    snprintf(buf[i], sizeof buf[i], pg_url(), db);
+    int known = 0;
+    for (int k = 0; k < nmade; k++)
+        known |= strcmp(made[k], db) == 0;
+#ifdef SKINQ_HAVE_LIBPQ
+    if (!known && nmade < 32) {
+        char admin[512], sql[128];
+        snprintf(admin, sizeof admin, pg_url(), "postgres");
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
+        pg_count(admin, sql);
+        snprintf(made[nmade++], sizeof made[0], "%s", db);
+    }
+#else
+    (void)known;
+    fail_msg("SKINQ_TEST_PG is set but this skinq was built without libpq");
+#endif
+    return buf[i];
 }
 
 static void fake_sha(char hex[65], unsigned n)
@@ -69,7 +134,7 @@ static void test_round_trip(void **state)
     (void)state;
     skinq_ctx *ctx = tu_ctx();
     skinq_store *s = NULL;
-    assert_int_equal(skinq_store_open(ctx, P("rt.db"), &s), SKINQ_OK);
+    assert_int_equal(skinq_store_open(ctx, S("rt.db"), &s), SKINQ_OK);
     const char *dates[] = {"2026-03-01", "2026-03-04", "2026-03-15", "2026-04-12"};
     for (int i = 0; i < 4; i++) {
         skinq_metrics m = {0};
@@ -88,7 +153,7 @@ static void test_round_trip(void **state)
     skinq_store_close(&s);
     assert_null(s);
     /* reopen: the data is there, days count from the site's first session */
-    assert_int_equal(skinq_store_open(ctx, P("rt.db"), &s), SKINQ_OK);
+    assert_int_equal(skinq_store_open(ctx, S("rt.db"), &s), SKINQ_OK);
     struct collect c = {0};
     assert_int_equal(skinq_store_query(ctx, s, "S01", "left-cheek", "color.a.mean", collect_row, &c),
                      SKINQ_OK);
@@ -127,7 +192,7 @@ static void test_sites_and_duplicates(void **state)
     (void)state;
     skinq_ctx *ctx = tu_ctx();
     skinq_store *s = NULL;
-    assert_int_equal(skinq_store_open(ctx, P("dup.db"), &s), SKINQ_OK);
+    assert_int_equal(skinq_store_open(ctx, S("dup.db"), &s), SKINQ_OK);
     char sha[65];
     fake_sha(sha, 7);
     skinq_metrics m = {0};
@@ -346,6 +411,10 @@ static int writer(const char *path, int w, int count, int nmetrics)
 
 static int count_rows(const char *path, const char *sql)
 {
+#ifdef SKINQ_HAVE_LIBPQ
+    if (pg_url())
+        return pg_count(path, sql);
+#endif
     sqlite3 *db;
     sqlite3_stmt *st;
     int n = -1;
@@ -360,28 +429,31 @@ static int count_rows(const char *path, const char *sql)
 static void test_concurrent_writers(void **state)
 {
     (void)state;
-    const char *path = P("concurrent.db");
-    pid_t kids[2];
-    for (int w = 0; w < 2; w++) {
+    const char *path = S("concurrent.db");
+    /* writers 1-3 add to one subject on the same dates: they race to make its site and sessions */
+    pid_t kids[4];
+    for (int w = 0; w < 4; w++) {
         kids[w] = fork();
         assert_true(kids[w] >= 0);
         if (kids[w] == 0)
-            _exit(writer(path, w, 40, 20));
+            _exit(writer(path, w, 25, 20));
     }
-    for (int w = 0; w < 2; w++) {
+    for (int w = 0; w < 4; w++) {
         int status;
         waitpid(kids[w], &status, 0);
         assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 0); /* both succeed: the busy timeout serialises them */
+        assert_int_equal(WEXITSTATUS(status), 0); /* all succeed: writers wait for each other */
     }
-    assert_int_equal(count_rows(path, "SELECT count(*) FROM images"), 80);
-    assert_int_equal(count_rows(path, "SELECT count(*) FROM measurements"), 80 * 20);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM images"), 100);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM measurements"), 100 * 20);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sessions"), 25 + 25); /* none twice */
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sites"), 2);
 }
 
 static void test_killed_writer(void **state)
 {
     (void)state;
-    const char *path = P("killed.db");
+    const char *path = S("killed.db");
     /* create the store first so the child only adds */
     skinq_ctx *ctx = tu_ctx();
     skinq_store *s = NULL;
@@ -404,13 +476,14 @@ static void test_killed_writer(void **state)
     int images = count_rows(path, "SELECT count(*) FROM images");
     assert_true(images > 0);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM (SELECT image_id FROM measurements "
-                                      "GROUP BY image_id HAVING count(*) != 300)"),
+                                      "GROUP BY image_id HAVING count(*) != 300) AS x"),
                      0);
     assert_int_equal(count_rows(path, "SELECT count(*) FROM images WHERE id NOT IN "
                                       "(SELECT image_id FROM measurements)"),
                      0);
-    assert_int_equal(
-        count_rows(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
+    if (!pg_url()) /* and the file is sound */
+        assert_int_equal(
+            count_rows(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
     print_message("%d whole entries survived three killed writers\n", images);
 }
 
@@ -418,7 +491,7 @@ static void test_kill_hook(void **state)
 {
     (void)state;
     /* deterministic: the writer dies on the 150th measurement row of its 4th add */
-    const char *path = P("hook.db");
+    const char *path = S("hook.db");
     pid_t kid = fork();
     assert_true(kid >= 0);
     if (kid == 0) {
@@ -744,7 +817,7 @@ static void test_repeatability(void **state)
     (void)state;
     skinq_ctx *ctx = tu_ctx();
     skinq_store *s = NULL;
-    assert_int_equal(skinq_store_open(ctx, P("rep.db"), &s), SKINQ_OK);
+    assert_int_equal(skinq_store_open(ctx, S("rep.db"), &s), SKINQ_OK);
     skinq_repeatability *r = NULL;
     assert_int_equal(skinq_store_repeatability(ctx, s, "S01", "cheek", &r), SKINQ_OK);
     assert_int_equal(r->count, 0); /* nothing stored */
@@ -856,7 +929,7 @@ static void test_corrections(void **state)
     (void)state;
     skinq_ctx *ctx = tu_ctx();
     skinq_store *s = NULL;
-    const char *path = P("corr.db");
+    const char *path = S("corr.db");
     remove(path);
     assert_int_equal(skinq_store_open(ctx, path, &s), SKINQ_OK);
     char sha[5][65];
@@ -958,5 +1031,14 @@ int main(void)
         cmocka_unit_test(test_report_escapes_everything),
         cmocka_unit_test(test_report_long_names),
     };
+    const struct CMUnitTest on_server[] = {
+        /* the same tests on PostgreSQL: all but those about SQLite files and the report */
+        cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_repeatability),
+        cmocka_unit_test(test_corrections),        cmocka_unit_test(test_sites_and_duplicates),
+        cmocka_unit_test(test_concurrent_writers), cmocka_unit_test(test_killed_writer),
+        cmocka_unit_test(test_kill_hook),
+    };
+    if (pg_url())
+        return cmocka_run_group_tests_name("test_store on PostgreSQL", on_server, NULL, NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
