@@ -117,6 +117,14 @@ skinq_status skinq_bench_add_accuracy(skinq_ctx *ctx, skinq_bench_result *r, con
     return SKINQ_OK;
 }
 
+skinq_status skinq_bench_add_photo(skinq_ctx *ctx, skinq_bench_result *r, const skinq_bench_photo_stat *p)
+{
+    if (grow(r, (void **)&r->photos, &r->photos_cap, r->n_photos, sizeof *r->photos))
+        return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (bench results)");
+    r->photos[r->n_photos++] = *p;
+    return SKINQ_OK;
+}
+
 const skinq_bench_stage *skinq_bench_find_stage(const skinq_bench_result *r, const char *name,
                                                 const char *isa, int threads)
 {
@@ -147,6 +155,7 @@ void skinq_bench_free(skinq_bench_result **pr)
     for (int i = 0; i < r->n_accuracy; i++)
         skinq_free_raw(&a, r->accuracy[i].dir);
     skinq_free_raw(&a, r->accuracy);
+    skinq_free_raw(&a, r->photos);
     skinq_free_raw(&a, r);
     *pr = NULL;
 }

@@ -1,6 +1,7 @@
-/* stages.c -- `skinq bench` on generated photos: a skin-like 12- and 24-MP photo (smooth tone,
- * pores, sensor noise; JPEG q92 and PNG), each stage per ISA level and thread count beside its
- * peer. Texture and registration run at the first size, depth on 8 light images of 4 MP. */
+/* stages.c -- `skinq bench` on generated photos: a skin-like 12- and 24-MP photo as a camera
+ * takes it (photo.c: Bayer mosaic, sensor noise, demosaicing; JPEG q92 and PNG), each stage per ISA level and
+ * thread count beside its peer. Texture and registration run at the first size, depth on 8 light images of 4
+ * MP. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,6 +378,18 @@ static void size_color_ratios(size_run *s)
                           "%s (%d threads) time / bare decode time", aa, r->threads);
 }
 
+/* The photo's colours and its analyses' cost beside its decode (r->photos). */
+static skinq_status size_photo_stat(size_run *s)
+{
+    skinq_bench_photo_stat p = {.mpix = s->mp, .threads = s->r->threads};
+    skinq_status st = skinq_bench_photo_colors(s->ctx, s->path, &p);
+    snprintf(p.name, sizeof p.name, "generated%s", s->tag);
+    p.decode_ms = p50(s, "decode-jpeg", s->best, 1);
+    p.color_ms = p50(s, "analyze-color", s->best, s->r->threads);
+    p.all_ms = p50(s, "analyze-all", s->best, s->r->threads);
+    return st == SKINQ_OK ? skinq_bench_add_photo(s->ctx, s->r, &p) : st;
+}
+
 /* Texture on the 16-bit planes `skinq analyze` gives it, each metric alone and all together,
  * beside bare FFTW on float L*. */
 static skinq_status size_texture(size_run *s)
@@ -482,6 +495,8 @@ static skinq_status one_size(skinq_ctx *ctx, const skinq_bench_options *o, skinq
         st = size_color_peers(&s);
     if (st == SKINQ_OK)
         size_color_ratios(&s);
+    if (st == SKINQ_OK)
+        st = size_photo_stat(&s);
     if (st == SKINQ_OK && first)
         st = size_texture(&s);
     if (st == SKINQ_OK && first)
@@ -502,6 +517,8 @@ skinq_status skinq_bench_generated(skinq_ctx *ctx, const skinq_bench_options *o,
                       o->quick ? quick[i][1] : sizes[i][1], i == 0);
     if (st == SKINQ_OK)
         st = skinq_bench_depth(ctx, o, r);
+    if (st == SKINQ_OK && o->real)
+        st = skinq_bench_real(ctx, o, r);
     rmdir(dir);
     return st;
 }

@@ -33,6 +33,22 @@ skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, 
                                    skinq_rect box, const skinq_mask *m1, const skinq_mask *m2,
                                    skinq_color_acc *acc, uint32_t **bins);
 
+/**
+ * Which path skinq_color_analyze() takes for an 8-bit box without maps: the histogram (cost
+ * grows with the distinct colours: their table's cache and TLB misses while counting, one
+ * evaluation each) or the per-pixel kernels (a fixed cost a pixel). Both give the same numbers
+ * (tests/unit/test_color_paths.c). About 64k pixels of the box on a grid are sampled and their
+ * distinct colours counted: the histogram pays below SKINQ_COLOR_HIST_MAX_SAMPLED of them.
+ * skinq_color_path_force: 0 chooses so, 1 forces the histogram, 2 the per-pixel kernels (for
+ * tests and the bench; process-wide, set it before any analysis runs).
+ */
+#define SKINQ_COLOR_HIST_MAX_SAMPLED 8192
+extern int skinq_color_path_force;
+/** Distinct colours among about 64k pixels of box sampled on a grid (at most 65536). */
+int skinq_color_sampled_colors(skinq_ctx *ctx, const skinq_image *img, skinq_rect box);
+/** 1 when the histogram path is the faster for this box (see above). */
+int skinq_color_hist_pays(skinq_ctx *ctx, const skinq_image *img, skinq_rect box);
+
 /* The colour histograms behind skinq_color_hist_pass(), for callers that feed rows themselves
  * (the streaming JPEG analysis): `slots` independent histograms (one per feeding thread), each
  * slot fed by one thread at a time, evaluated together. */

@@ -253,6 +253,44 @@ skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, cons
     return st;
 }
 
+/* ---- the choice of path ---- */
+
+int skinq_color_path_force;
+
+int skinq_color_sampled_colors(skinq_ctx *ctx, const skinq_image *img, skinq_rect box)
+{
+    enum { SIDE = 256, SLOTS = 1 << 17 }; /* open addressing, at most half full */
+    uint32_t *slot = skinq_malloc(ctx, SLOTS * sizeof *slot);
+    if (!slot || box.w <= 0 || box.h <= 0) {
+        skinq_free(ctx, slot);
+        return 0;
+    }
+    memset(slot, 0xff, SLOTS * sizeof *slot); /* 0xffffffff: empty (no 24-bit colour is) */
+    const int ny = box.h < SIDE ? box.h : SIDE, nx = box.w < SIDE ? box.w : SIDE;
+    int distinct = 0;
+    for (int j = 0; j < ny; j++) {
+        const uint8_t *row = skinq_image_row(img, box.y + (int)((int64_t)j * box.h / ny));
+        for (int i = 0; i < nx; i++) {
+            const uint8_t *c = row + 3 * (size_t)(box.x + (int)((int64_t)i * box.w / nx));
+            uint32_t v = (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
+            uint32_t h = (v * 2654435761u) >> 15; /* 17 bits */
+            while (slot[h] != v && slot[h] != 0xffffffffu)
+                h = (h + 1) & (SLOTS - 1);
+            distinct += slot[h] != v;
+            slot[h] = v;
+        }
+    }
+    skinq_free(ctx, slot);
+    return distinct;
+}
+
+int skinq_color_hist_pays(skinq_ctx *ctx, const skinq_image *img, skinq_rect box)
+{
+    if (skinq_color_path_force)
+        return skinq_color_path_force == 1;
+    return skinq_color_sampled_colors(ctx, img, box) < SKINQ_COLOR_HIST_MAX_SAMPLED;
+}
+
 skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img,
                                    skinq_rect box, const skinq_mask *m1, const skinq_mask *m2,
                                    skinq_color_acc *acc, uint32_t **bins)

@@ -78,6 +78,9 @@ typedef struct skinq_bench_options {
      *  (as `skinq synth --kind all` writes; those of kinds without a measure are listed, skipped) */
     const char *truth;
     int no_speed; /**< 1: no speed stages (dir, quick and the ISA levels unused): the accuracy alone */
+    /** NULL, or a folder of real photos timed one by one beside the generated ones (generated mode:
+     *  no dir); the CLI's default is the source tree's samples/real */
+    const char *real;
 } skinq_bench_options;
 
 void skinq_bench_default_options(skinq_bench_options *o);
@@ -135,6 +138,21 @@ typedef struct skinq_bench_accuracy {
 } skinq_bench_accuracy;
 
 /** Result of skinq_bench_run(); free with skinq_bench_free(). */
+/**
+ * One photo's figures: its distinct colours (the colour pass's cost grows with them: a smooth
+ * rendering has a few thousand, a camera's 12-MP JPEG 10^5..10^6) and what the analysis of the
+ * file costs beside decoding it. Generated photos, every photo of a sample set, real photos.
+ */
+typedef struct skinq_bench_photo_stat {
+    char name[64];    /**< file name without its folder, or "generated@12MP" */
+    double mpix;      /**< megapixels */
+    uint64_t colors;  /**< distinct 8-bit RGB colours of the decoded photo */
+    int threads;      /**< threads of the two analyses */
+    double decode_ms; /**< skinq_image_load() of the file, 1 thread (median; one run in a sample set) */
+    double color_ms;  /**< skinq_analyze_file() without texture, `threads` threads */
+    double all_ms;    /**< skinq_analyze_file() with texture (20 px/mm in generated mode) */
+} skinq_bench_photo_stat;
+
 typedef struct skinq_bench_result {
     char cpu[64], isa[8];
     int threads;
@@ -150,6 +168,8 @@ typedef struct skinq_bench_result {
     int images;                     /**< sample set: photos measured */
     skinq_bench_accuracy *accuracy; /**< per phantom, in folder-name order (options.truth) */
     int n_accuracy, accuracy_cap;
+    skinq_bench_photo_stat *photos; /**< per photo: colours and cost against the decode */
+    int n_photos, photos_cap;
     skinq_allocator alloc; /**< the allocator that owns the lists (internal) */
 } skinq_bench_result;
 
