@@ -74,8 +74,8 @@ int main(int argc, char **argv)
                 t[i] = skinq_bench_now() - t0;
             }
             qsort(t, (size_t)runs, sizeof *t, cmp);
-            printf("  %-10s %d thread%s: %8.2f ms  %6.1f MP/s\n", names[force], threads, threads > 1 ? "s" : "",
-                   1e3 * t[runs / 2], mp / t[runs / 2]);
+            printf("  %-10s %d thread%s: %8.2f ms  %6.1f MP/s\n", names[force], threads,
+                   threads > 1 ? "s" : "", 1e3 * t[runs / 2], mp / t[runs / 2]);
             skinq_ctx_close(&c);
         }
     uint8_t *lab = malloc((size_t)img->width * img->height * 3);

@@ -16,14 +16,15 @@ so the peer does a little less work than skinq.
 
     /usr/bin/python3 benchmarks/peer_pipeline.py --skinq build/skinq --runs 5 --threads 2 PHOTO...
 
-prints, per photo, the median wall time of the peer (in this process, decode included) and of
-`skinq analyze PHOTO --px-per-mm 20 --json` (a new process each run, start-up included), their
-ratio, and with --json a machine-readable summary. Run it pinned (taskset -c 0,1) and say the
+prints, per photo, the median wall time and CPU time of the peer (in this process, decode
+included) and of `skinq analyze PHOTO --px-per-mm 20 --json` (a new process each run, start-up
+included), their ratios, and with --json a machine-readable summary. Run it pinned (taskset -c 0,1) and say the
 machine was shared if it was.
 """
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -136,31 +137,42 @@ def main():
     cv2.setNumThreads(args.threads)
     rows = []
     for path in args.photos:
+        # wall clock, and CPU time (user + sys, all threads): on a shared, overloaded machine the
+        # wall clock measures the neighbours too, the CPU time does not (but sums the threads)
         peer_analyze(path)  # warm-up: imports, caches
-        tp = []
+        tp, cp = [], []
         for _ in range(args.runs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
             peer_analyze(path)
+            c1 = resource.getrusage(resource.RUSAGE_SELF)
             tp.append(time.perf_counter() - t0)
-        ts = []
-        cmd = [args.skinq, '--threads', str(args.threads), 'analyze', path, '--px-per-mm', '20', '--json']
+            cp.append(c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime)
+        ts, cs = [], []
+        cmd = [args.skinq, 'analyze', path, '--threads', str(args.threads), '--px-per-mm', '20', '--json']
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         for _ in range(args.runs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             ts.append(time.perf_counter() - t0)
+            cs.append(c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime)
+        med = statistics.median
         row = dict(photo=os.path.basename(path), runs=args.runs, threads=args.threads,
-                   peer_ms=1e3 * statistics.median(tp), skinq_ms=1e3 * statistics.median(ts))
+                   peer_ms=1e3 * med(tp), skinq_ms=1e3 * med(ts), peer_cpu_ms=1e3 * med(cp),
+                   skinq_cpu_ms=1e3 * med(cs))
         row['peer_over_skinq'] = row['peer_ms'] / row['skinq_ms']
+        row['peer_over_skinq_cpu'] = row['peer_cpu_ms'] / row['skinq_cpu_ms']
         rows.append(row)
         if not args.json:
-            print('%-28s peer %9.1f ms   skinq %8.1f ms   %6.1fx' % (row['photo'], row['peer_ms'], row['skinq_ms'],
-                                                                  row['peer_over_skinq']), flush=True)
+            print('%-24s wall: peer %9.1f ms, skinq %8.1f ms, %6.1fx   cpu: peer %9.1f ms, skinq %8.1f ms, %6.1fx' %
+                  (row['photo'], row['peer_ms'], row['skinq_ms'], row['peer_over_skinq'], row['peer_cpu_ms'],
+                   row['skinq_cpu_ms'], row['peer_over_skinq_cpu']), flush=True)
     if args.json:
         json.dump(dict(photos=rows, provenance=dict(
             peer='benchmarks/peer_pipeline.py peer_analyze (OpenCV decode, skimage, scipy, numpy), in process',
             skinq='skinq analyze PHOTO --px-per-mm 20 --json, a new process each run',
-            timing='median of the runs after one warm-up, wall clock')), sys.stdout, indent=1)
+            timing='medians of the runs after one warm-up: wall clock, and CPU time (user + sys, all threads)')),
+            sys.stdout, indent=1)
         print()
 
 

@@ -191,9 +191,11 @@ const skinq_bench_peer *skinq_bench_find_peer(const skinq_bench_result *r, const
 void skinq_bench_free(skinq_bench_result **r);
 
 /**
- * Write a sample set for `skinq bench DIR`: `count` generated skin photos of width×height as
- * JPEG q92, DIR/photo-0000.jpg …, each from its own seed (tone, pores and noise differ). Each
- * file is written atomically. Progress goes to o->progress when o is not NULL.
+ * Write a sample set for `skinq bench DIR`: `count` generated photos of width×height as JPEG
+ * q92, DIR/photo-0000.jpg …, made as a camera makes them (skin amid a patterned background, an
+ * RGGB mosaic with shot and read noise, bilinear demosaicing: 10^5..10^6 distinct colours at 12
+ * MP, as real photos have), each from its own seed (tone, light, pattern, pores and noise
+ * differ). Each file is written atomically. Progress goes to o->progress when o is not NULL.
  */
 skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, int width, int height,
                                   const skinq_bench_options *o);
