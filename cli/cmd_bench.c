@@ -221,6 +221,7 @@ static int write_json(const skinq_bench_options *o, const skinq_bench_result *r)
         cJSON_AddNumberToObject(p, "colors", (double)q->colors);
         cJSON_AddNumberToObject(p, "threads", q->threads);
         out_add_number(p, "decode_ms", q->decode_ms);
+        cJSON_AddStringToObject(p, "decoder", q->decoder);
         out_add_number(p, "analyze_color_ms", q->color_ms);
         out_add_number(p, "analyze_all_ms", q->all_ms);
         out_add_number(p, "analyze_color_per_decode", q->color_ms / q->decode_ms);
@@ -230,7 +231,10 @@ static int write_json(const skinq_bench_options *o, const skinq_bench_result *r)
     if (r->n_photos) {
         cJSON *pv = cJSON_AddObjectToObject(doc, "photos_provenance");
         cJSON_AddStringToObject(pv, "colors", "distinct 8-bit RGB colours of the decoded file");
-        cJSON_AddStringToObject(pv, "decode_ms", "skinq_image_load of the file, 1 thread");
+        cJSON_AddStringToObject(
+            pv, "decode_ms",
+            "decoding the file on 1 thread by `decoder`: a JPEG by bare libjpeg-turbo from "
+            "memory into a reused buffer (as tjbench), other formats by skinq_image_load");
         cJSON_AddStringToObject(pv, "analyze_color_ms",
                                 "skinq analyze --no-texture of the file, `threads` threads");
         cJSON_AddStringToObject(pv, "analyze_all_ms",
@@ -299,7 +303,8 @@ static int write_text(const skinq_bench_options *o, const skinq_bench_result *r)
                    (unsigned long long)q->colors, q->decode_ms, q->color_ms, q->all_ms,
                    q->color_ms / q->decode_ms, q->all_ms / q->decode_ms);
         }
-        printf("(decode: skinq's loader on 1 thread; color, all: the analysis of the file on %d threads)\n",
+        printf("(decode: bare libjpeg-turbo from memory for a JPEG, skinq's loader otherwise, 1 thread;\n"
+               " color, all: the analysis of the file on %d threads)\n",
                r->threads);
     }
     if (o->dir)

@@ -162,6 +162,26 @@ void skinq_bench_free(skinq_bench_result **pr)
 
 /* ---- timing, contexts, progress ---- */
 
+/* A whole file into a buffer from ctx's allocator. */
+skinq_status skinq_bench_read_file(skinq_ctx *ctx, const char *path, uint8_t **out, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    long n = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    uint8_t *buf = n > 0 && fseek(f, 0, SEEK_SET) == 0 ? skinq_malloc(ctx, (size_t)n) : NULL;
+    skinq_status st = SKINQ_OK;
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+        st = buf || n <= 0 ? skinq_fail(ctx, SKINQ_E_IO, "cannot read back '%s'", path) : SKINQ_E_NOMEM;
+    if (f)
+        fclose(f);
+    if (st != SKINQ_OK)
+        skinq_free(ctx, buf);
+    else
+        *out = buf, *size = (size_t)n;
+    return st;
+}
+
 /* Time fn(user) `runs` times after a warm-up; seconds into t. Stops at the first error. */
 skinq_status skinq_bench_time(int runs, skinq_status (*fn)(void *), void *user, double *t)
 {

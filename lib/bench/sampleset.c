@@ -231,11 +231,10 @@ skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o
     }
     for (int i = 0; st == SKINQ_OK && i < s.n; i++) {
         skinq_bench_photo_stat p = {.mpix = s.mp[i], .threads = r->threads};
-        p.decode_ms = 1e3 * per[i];
         p.color_ms = 1e3 * per[(size_t)s.n + i];
         p.all_ms = 1e3 * per[2 * (size_t)s.n + i];
         skinq_bench_progress(o, "counting colours", i, s.n);
-        st = skinq_bench_photo_colors(ctx, s.path[i], &p);
+        st = skinq_bench_photo_colors(ctx, s.path[i], 1, &p);
         if (st == SKINQ_OK)
             st = skinq_bench_add_photo(ctx, r, &p);
     }
@@ -245,14 +244,55 @@ skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o
     return st;
 }
 
-skinq_status skinq_bench_photo_colors(skinq_ctx *ctx, const char *path, skinq_bench_photo_stat *p)
+static int cmp_double(const void *a, const void *b)
 {
-    const char *slash = strrchr(path, '/');
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of n seconds (sorted in place), in ms. */
+static double median_of(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    return 1e3 * (n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]));
+}
+
+skinq_status skinq_bench_photo_colors(skinq_ctx *ctx, const char *path, int runs, skinq_bench_photo_stat *p)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
     snprintf(p->name, sizeof p->name, "%s", slash ? slash + 1 : path);
     skinq_image *img = NULL;
     skinq_status st = skinq_image_load(ctx, path, &img, NULL);
     if (st == SKINQ_OK)
         p->colors = skinq_bench_colors(ctx, img);
+    const int jpeg = dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
+    uint8_t *jpg = NULL, *rgb = NULL;
+    size_t size = 0;
+    if (st == SKINQ_OK && runs > 0 && jpeg) {
+        st = skinq_bench_read_file(ctx, path, &jpg, &size);
+        if (st == SKINQ_OK && !(rgb = skinq_malloc(ctx, (size_t)img->width * img->height * 3)))
+            st = SKINQ_E_NOMEM;
+    }
+    double t[SKINQ_BENCH_MAX_RUNS];
+    for (int i = -1; st == SKINQ_OK && i < runs && runs > 0; i++) { /* i = -1: a warm-up */
+        double a = skinq_bench_now();
+        int w, h;
+        if (jpeg) {
+            st = skinq_bench_jpeg_decode_bare(ctx, jpg, size, rgb, (size_t)img->width * 3, &w, &h);
+        } else {
+            skinq_image *again = NULL;
+            st = skinq_image_load(ctx, path, &again, NULL);
+            skinq_image_free(&again);
+        }
+        if (i >= 0)
+            t[i] = skinq_bench_now() - a;
+    }
+    if (st == SKINQ_OK && runs > 0) {
+        p->decode_ms = median_of(t, runs);
+        snprintf(p->decoder, sizeof p->decoder, "%s", jpeg ? "libjpeg-turbo bare" : "skinq_image_load");
+    }
+    skinq_free(ctx, jpg);
+    skinq_free(ctx, rgb);
     skinq_image_free(&img);
     return st;
 }
@@ -268,13 +308,8 @@ static skinq_status median_ms(skinq_ctx *ctx, skinq_analyzer *an, const char *pa
         st = one(ctx, an, path, what);
         t[i] = skinq_bench_now() - a;
     }
-    for (int i = 1; st == SKINQ_OK && i < runs; i++) /* insertion sort: a handful */
-        for (int k = i; k > 0 && t[k - 1] > t[k]; k--) {
-            double x = t[k];
-            t[k] = t[k - 1], t[k - 1] = x;
-        }
     if (st == SKINQ_OK)
-        *ms = 1e3 * (runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]));
+        *ms = median_of(t, runs);
     return st;
 }
 
@@ -299,17 +334,16 @@ skinq_status skinq_bench_real(skinq_ctx *ctx, const skinq_bench_options *o, skin
     for (int i = 0; st == SKINQ_OK && i < s.n; i++) {
         skinq_bench_progress(o, "real photos", i, s.n);
         skinq_bench_photo_stat p = {.mpix = s.mp[i], .threads = r->threads};
-        st = skinq_bench_photo_colors(ctx, s.path[i], &p);
-        if (st == SKINQ_OK)
-            st = median_ms(c1, NULL, s.path[i], DECODE, o->runs, &p.decode_ms);
+        st = skinq_bench_photo_colors(c1, s.path[i], o->runs, &p);
         if (st == SKINQ_OK)
             st = median_ms(cn, color, s.path[i], COLOR, o->runs, &p.color_ms);
         if (st == SKINQ_OK)
             st = median_ms(cn, all, s.path[i], FULL, o->runs, &p.all_ms);
         if (st == SKINQ_OK)
             st = skinq_bench_add_photo(ctx, r, &p);
-        else if (cn && *skinq_ctx_error(cn))
-            skinq_fail(ctx, st, "bench %s: %s", s.path[i], skinq_ctx_error(cn));
+        else
+            skinq_fail(ctx, st, "bench %s: %s", s.path[i],
+                       *skinq_ctx_error(c1) ? skinq_ctx_error(c1) : skinq_ctx_error(cn));
     }
     skinq_analyzer_free(&color);
     skinq_analyzer_free(&all);

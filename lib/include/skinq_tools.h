@@ -148,7 +148,9 @@ typedef struct skinq_bench_photo_stat {
     double mpix;      /**< megapixels */
     uint64_t colors;  /**< distinct 8-bit RGB colours of the decoded photo */
     int threads;      /**< threads of the two analyses */
-    double decode_ms; /**< skinq_image_load() of the file, 1 thread (median; one run in a sample set) */
+    double decode_ms; /**< decoding the file on 1 thread (median of the runs; one run in a sample set) */
+    char decoder[24]; /**< what decode_ms times: "libjpeg-turbo bare" (a JPEG decoded from memory into a
+                           reused buffer, as tjbench does) or "skinq_image_load" (other formats) */
     double color_ms;  /**< skinq_analyze_file() without texture, `threads` threads */
     double all_ms;    /**< skinq_analyze_file() with texture (20 px/mm in generated mode) */
 } skinq_bench_photo_stat;

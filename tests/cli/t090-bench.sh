@@ -31,6 +31,8 @@ for p in d['photos']:
     assert p['colors'] > 1000 and p['decode_ms'] > 0 and p['threads'] == 2, p
     assert abs(p['analyze_color_per_decode'] - p['analyze_color_ms'] / p['decode_ms']) < 1e-6 * p['analyze_color_per_decode'], p
 assert ph['astronaut-face.png']['colors'] == 113382, ph['astronaut-face.png']
+assert ph['astronaut-face.png']['decoder'] == 'skinq_image_load' and ph['grace-hopper.jpg']['decoder'] == 'libjpeg-turbo bare'
+assert ph['generated@1MP']['decoder'] == 'libjpeg-turbo bare'
 assert ph['generated@1MP']['colors'] > 30000, ph['generated@1MP']
 PY
 then ok; else bad "bench JSON: stages, peers, ratios, photos"; fi
