@@ -10,7 +10,7 @@
 #include "out.h"
 
 static int opt_json, opt_runs = 5, opt_quick, opt_count = 200, opt_speed;
-static const char *opt_make_set, *opt_size = "4000x3000", *opt_truth;
+static const char *opt_make_set, *opt_size = "4000x3000", *opt_truth, *opt_real;
 
 static const cli_option bench_options[] = {
     {"runs", 0, OPT_INT, &opt_runs, "N", "timed repetitions per stage (default 5; medians and p95)",
@@ -24,6 +24,9 @@ static const cli_option bench_options[] = {
     {"truth", 0, OPT_STRING, &opt_truth, "PHANTOMS",
      "accuracy on phantoms: a `skinq synth` folder, or a folder of them (below)"},
     {"speed", 0, OPT_FLAG, &opt_speed, NULL, "with --truth: the generated speed stages too"},
+    {"real", 0, OPT_STRING, &opt_real, "DIR",
+     "real photos timed one by one beside the generated ones (default: the source tree's samples/real; "
+     "'none' for none)"},
     CLI_OPTIONS_END,
 };
 
@@ -62,6 +65,28 @@ static int parse_size(const char *arg, int *w, int *h)
     return 0;
 }
 
+/* The real photos of generated mode: --real DIR, else samples/real of the source tree the
+ * executable was built in (build/skinq → samples/real), when it is there. */
+static const char *real_dir(char *buf, size_t size)
+{
+    if (opt_real)
+        return strcmp(opt_real, "none") ? opt_real : NULL;
+    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    for (int up = 0; up < 2; up++) { /* strip "skinq", then the build folder */
+        char *slash = strrchr(buf, '/');
+        if (!slash)
+            return NULL;
+        *slash = '\0';
+    }
+    if (strlen(buf) + sizeof "/samples/real" > size)
+        return NULL;
+    strcat(buf, "/samples/real");
+    return access(buf, R_OK | X_OK) == 0 ? buf : NULL;
+}
+
 static int take_options(const cli_command *self, int argc, char **argv, skinq_bench_options *o, int *sw,
                         int *sh)
 {
@@ -93,6 +118,11 @@ static int take_options(const cli_command *self, int argc, char **argv, skinq_be
     o->no_speed = opt_truth && !o->dir && !o->quick && !opt_speed;
     if (opt_make_set && parse_size(opt_size, sw, sh) != 0)
         return cli_exit_for(CLI_COND_BAD_VALUE);
+    if (opt_real && o->dir)
+        return cli_usage_error(self,
+                               "--real DIR applies to the generated photos, not to a sample-set folder");
+    static char real[4096];
+    o->real = o->dir || o->no_speed ? NULL : real_dir(real, sizeof real);
     if (isatty(2) && !g_opts.quiet)
         o->progress = progress;
     return -1;
@@ -182,6 +212,35 @@ static int write_json(const skinq_bench_options *o, const skinq_bench_result *r)
         out_add_number(p, "p50_ms", r->peers[i].p50_ms);
         cJSON_AddItemToArray(peers, p);
     }
+    cJSON *photos = cJSON_AddArrayToObject(doc, "photos");
+    for (int i = 0; i < r->n_photos; i++) {
+        const skinq_bench_photo_stat *q = &r->photos[i];
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "name", q->name);
+        out_add_number(p, "mpix", q->mpix);
+        cJSON_AddNumberToObject(p, "colors", (double)q->colors);
+        cJSON_AddNumberToObject(p, "threads", q->threads);
+        out_add_number(p, "decode_ms", q->decode_ms);
+        cJSON_AddStringToObject(p, "decoder", q->decoder);
+        out_add_number(p, "analyze_color_ms", q->color_ms);
+        out_add_number(p, "analyze_all_ms", q->all_ms);
+        out_add_number(p, "analyze_color_per_decode", q->color_ms / q->decode_ms);
+        out_add_number(p, "analyze_all_per_decode", q->all_ms / q->decode_ms);
+        cJSON_AddItemToArray(photos, p);
+    }
+    if (r->n_photos) {
+        cJSON *pv = cJSON_AddObjectToObject(doc, "photos_provenance");
+        cJSON_AddStringToObject(pv, "colors", "distinct 8-bit RGB colours of the decoded file");
+        cJSON_AddStringToObject(
+            pv, "decode_ms",
+            "decoding the file on 1 thread by `decoder`: a JPEG by bare libjpeg-turbo from "
+            "memory into a reused buffer (as tjbench), other formats by skinq_image_load");
+        cJSON_AddStringToObject(pv, "analyze_color_ms",
+                                "skinq analyze --no-texture of the file, `threads` threads");
+        cJSON_AddStringToObject(pv, "analyze_all_ms",
+                                "skinq analyze of the file (texture too), `threads` threads");
+        cJSON_AddStringToObject(pv, "timing", o->dir ? "one run per photo" : "median of the runs");
+    }
     cJSON *ratios = cJSON_AddObjectToObject(doc, "ratios");
     for (int i = 0; i < r->n_ratios; i++)
         out_add_number(ratios, r->ratios[i].name, r->ratios[i].value);
@@ -235,6 +294,19 @@ static int write_text(const skinq_bench_options *o, const skinq_bench_result *r)
     printf("\nratios\n");
     for (int i = 0; i < r->n_ratios; i++)
         printf("  %-70s %8.2f\n", r->ratios[i].name, r->ratios[i].value);
+    if (r->n_photos) {
+        printf("\n%-28s %6s %9s %10s %10s %10s %8s %8s\n", "photo", "MP", "colours", "decode ms", "color ms",
+               "all ms", "color/dec", "all/dec");
+        for (int i = 0; i < r->n_photos; i++) {
+            const skinq_bench_photo_stat *q = &r->photos[i];
+            printf("%-28s %6.2f %9llu %10.2f %10.2f %10.2f %8.2f %8.2f\n", q->name, q->mpix,
+                   (unsigned long long)q->colors, q->decode_ms, q->color_ms, q->all_ms,
+                   q->color_ms / q->decode_ms, q->all_ms / q->decode_ms);
+        }
+        printf("(decode: bare libjpeg-turbo from memory for a JPEG, skinq's loader otherwise, 1 thread;\n"
+               " color, all: the analysis of the file on %d threads)\n",
+               r->threads);
+    }
     if (o->dir)
         printf("\nsample set: %d photos, %.2f images/s on 1 thread, %.2f on %d\n", r->images,
                r->images_per_s[0], r->images_per_s[1], r->threads);
@@ -284,6 +356,10 @@ const cli_command cmd_bench = {
     "1 and --threads threads, and --threads images at once. Peers run in the same process:\n"
     "bare libjpeg-turbo, OpenCV cvtColor and registration, bare FFTW. Pin it on a shared machine:\n"
     "taskset -c 1 skinq bench --threads 1, or taskset -c 0,1 for two threads.\n"
+    "Every photo is listed with its distinct colours (the colour pass's cost grows with them) and\n"
+    "its analyses' time over its decode's; generated mode adds the real photos of --real DIR\n"
+    "(default: samples/real of the source tree). --make-set photos are made as a camera takes them\n"
+    "(Bayer mosaic, shot and read noise, bilinear demosaicing, JPEG q92).\n"
     "--truth PHANTOMS: accuracy beside the time on folders `skinq synth` wrote, recognised by their\n"
     "truth.json's kind: PHANTOMS is one such folder or a folder of them (`synth --kind all`; kinds\n"
     "without a measure are listed as skipped there, an error when named). scar-stack: the depth\n"

@@ -6,8 +6,8 @@
     python3 scripts/bench-table.py bench-1.json bench-2.json
 
 Stages: the 1-thread column from the first file, the multi-thread column from the second (its
-rows with threads > 1); peers from the first (they run on one thread); ratios from both, each
-marked with the file it came from. Only the standard library is used.
+rows with threads > 1); peers from the first (they run on one thread); ratios from both; the
+photos (colours, analysis time over decode time) from the second. Only the standard library is used.
 """
 import json
 import sys
@@ -65,6 +65,12 @@ def main(argv):
                 continue  # (a 1-thread run's "N threads / 1 thread" is 1 by construction)
             seen.add(k)
             print('| %s | %.2f |' % (k, v))
+    if many.get('photos'):  # per photo: its colours, its analyses over its decode (the N-thread run)
+        print('\n| photo | MP | distinct colours | decode ms (1 thread) | colour-only / decode | whole analysis / decode |')
+        print('|---|---|---|---|---|---|')
+        for p in many['photos']:
+            print('| %s | %.2f | %d | %.0f | %.2f | %.2f |' % (p['name'], p['mpix'], p['colors'], p['decode_ms'],
+                                                           p['analyze_color_per_decode'], p['analyze_all_per_decode']))
 
 
 if __name__ == '__main__':

@@ -117,6 +117,14 @@ skinq_status skinq_bench_add_accuracy(skinq_ctx *ctx, skinq_bench_result *r, con
     return SKINQ_OK;
 }
 
+skinq_status skinq_bench_add_photo(skinq_ctx *ctx, skinq_bench_result *r, const skinq_bench_photo_stat *p)
+{
+    if (grow(r, (void **)&r->photos, &r->photos_cap, r->n_photos, sizeof *r->photos))
+        return skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (bench results)");
+    r->photos[r->n_photos++] = *p;
+    return SKINQ_OK;
+}
+
 const skinq_bench_stage *skinq_bench_find_stage(const skinq_bench_result *r, const char *name,
                                                 const char *isa, int threads)
 {
@@ -147,11 +155,32 @@ void skinq_bench_free(skinq_bench_result **pr)
     for (int i = 0; i < r->n_accuracy; i++)
         skinq_free_raw(&a, r->accuracy[i].dir);
     skinq_free_raw(&a, r->accuracy);
+    skinq_free_raw(&a, r->photos);
     skinq_free_raw(&a, r);
     *pr = NULL;
 }
 
 /* ---- timing, contexts, progress ---- */
+
+/* A whole file into a buffer from ctx's allocator. */
+skinq_status skinq_bench_read_file(skinq_ctx *ctx, const char *path, uint8_t **out, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    long n = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    uint8_t *buf = n > 0 && fseek(f, 0, SEEK_SET) == 0 ? skinq_malloc(ctx, (size_t)n) : NULL;
+    skinq_status st = SKINQ_OK;
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+        st = buf || n <= 0 ? skinq_fail(ctx, SKINQ_E_IO, "cannot read back '%s'", path) : SKINQ_E_NOMEM;
+    if (f)
+        fclose(f);
+    if (st != SKINQ_OK)
+        skinq_free(ctx, buf);
+    else
+        *out = buf, *size = (size_t)n;
+    return st;
+}
 
 /* Time fn(user) `runs` times after a warm-up; seconds into t. Stops at the first error. */
 skinq_status skinq_bench_time(int runs, skinq_status (*fn)(void *), void *user, double *t)

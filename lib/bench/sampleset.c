@@ -1,6 +1,7 @@
 /* sampleset.c -- `skinq bench DIR`: the real pipeline over every photo of a sample set: decode
  * alone, file → colour metrics, and file → colour + texture metrics (the whole analysis) per
- * image on 1 thread and on N, and N images at once on one thread each. */
+ * image on 1 thread and on N, and N images at once on one thread each; per photo its distinct
+ * colours and those times. The real photos of generated mode (o->real) are timed one by one. */
 #define _DEFAULT_SOURCE /* d_type-free readdir is enough */
 #include <dirent.h>
 #include <pthread.h>
@@ -176,6 +177,9 @@ skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o
     unsigned best = r->levels[r->n_levels - 1];
     const char *isa = skinq_isa_name(best);
     r->images = s.n;
+    double *per = st == SKINQ_OK ? skinq_calloc(ctx, 3 * (size_t)s.n, sizeof *per) : NULL; /* photo times */
+    if (st == SKINQ_OK && !per)
+        st = SKINQ_E_NOMEM;
     double total;
     static const struct {
         const char *name;
@@ -197,6 +201,8 @@ skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o
                 r->stages[r->n_stages - 1].mpix_per_s = s.total_mp / total; /* the whole set's rate */
                 if (stages[k].what == FULL)
                     r->images_per_s[pass] = s.n / total;
+                for (int i = 0; i < s.n; i++) /* the last pass: N threads (decoders are serial) */
+                    per[(size_t)stages[k].what * s.n + i] = t[i];
             }
             skinq_ctx_close(&c);
         }
@@ -223,7 +229,126 @@ skinq_status skinq_bench_sample_set(skinq_ctx *ctx, const skinq_bench_options *o
         skinq_bench_add_ratio(ctx, r, r->images_per_s[1] / r->images_per_s[0],
                               "pipeline images/s, %d threads / 1", r->threads);
     }
+    for (int i = 0; st == SKINQ_OK && i < s.n; i++) {
+        skinq_bench_photo_stat p = {.mpix = s.mp[i], .threads = r->threads};
+        p.color_ms = 1e3 * per[(size_t)s.n + i];
+        p.all_ms = 1e3 * per[2 * (size_t)s.n + i];
+        skinq_bench_progress(o, "counting colours", i, s.n);
+        st = skinq_bench_photo_colors(ctx, s.path[i], 1, &p);
+        if (st == SKINQ_OK)
+            st = skinq_bench_add_photo(ctx, r, &p);
+    }
     set_free(ctx, &s);
     skinq_free(ctx, t);
+    skinq_free(ctx, per);
+    return st;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of n seconds (sorted in place), in ms. */
+static double median_of(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    return 1e3 * (n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]));
+}
+
+skinq_status skinq_bench_photo_colors(skinq_ctx *ctx, const char *path, int runs, skinq_bench_photo_stat *p)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    snprintf(p->name, sizeof p->name, "%s", slash ? slash + 1 : path);
+    skinq_image *img = NULL;
+    skinq_status st = skinq_image_load(ctx, path, &img, NULL);
+    if (st == SKINQ_OK)
+        p->colors = skinq_bench_colors(ctx, img);
+    const int jpeg = dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
+    uint8_t *jpg = NULL, *rgb = NULL;
+    size_t size = 0;
+    if (st == SKINQ_OK && runs > 0 && jpeg) {
+        st = skinq_bench_read_file(ctx, path, &jpg, &size);
+        if (st == SKINQ_OK && !(rgb = skinq_malloc(ctx, (size_t)img->width * img->height * 3)))
+            st = SKINQ_E_NOMEM;
+    }
+    double t[SKINQ_BENCH_MAX_RUNS];
+    for (int i = -1; st == SKINQ_OK && i < runs && runs > 0; i++) { /* i = -1: a warm-up */
+        double a = skinq_bench_now();
+        int w, h;
+        if (jpeg) {
+            st = skinq_bench_jpeg_decode_bare(ctx, jpg, size, rgb, (size_t)img->width * 3, &w, &h);
+        } else {
+            skinq_image *again = NULL;
+            st = skinq_image_load(ctx, path, &again, NULL);
+            skinq_image_free(&again);
+        }
+        if (i >= 0)
+            t[i] = skinq_bench_now() - a;
+    }
+    if (st == SKINQ_OK && runs > 0) {
+        p->decode_ms = median_of(t, runs);
+        snprintf(p->decoder, sizeof p->decoder, "%s", jpeg ? "libjpeg-turbo bare" : "skinq_image_load");
+    }
+    skinq_free(ctx, jpg);
+    skinq_free(ctx, rgb);
+    skinq_image_free(&img);
+    return st;
+}
+
+/* o->runs timings of `what` on one photo (after a warm-up); the median in ms. */
+static skinq_status median_ms(skinq_ctx *ctx, skinq_analyzer *an, const char *path, int what, int runs,
+                              double *ms)
+{
+    double t[SKINQ_BENCH_MAX_RUNS];
+    skinq_status st = one(ctx, an, path, what);
+    for (int i = 0; st == SKINQ_OK && i < runs; i++) {
+        double a = skinq_bench_now();
+        st = one(ctx, an, path, what);
+        t[i] = skinq_bench_now() - a;
+    }
+    if (st == SKINQ_OK)
+        *ms = median_of(t, runs);
+    return st;
+}
+
+skinq_status skinq_bench_real(skinq_ctx *ctx, const skinq_bench_options *o, skinq_bench_result *r)
+{
+    set s = {0};
+    skinq_status st = list_photos(ctx, o->real, &s);
+    unsigned best = r->levels[r->n_levels - 1];
+    skinq_ctx *c1 = st == SKINQ_OK ? skinq_bench_ctx(ctx, best, 1) : NULL;
+    skinq_ctx *cn = c1 ? skinq_bench_ctx(ctx, best, r->threads) : NULL;
+    if (st == SKINQ_OK && !cn)
+        st = SKINQ_E_NOMEM;
+    skinq_analysis_options ao;
+    skinq_analysis_default_options(&ao);
+    skinq_analyzer *color = NULL, *all = NULL;
+    ao.texture = 0;
+    if (st == SKINQ_OK)
+        st = skinq_analyzer_new(cn, &ao, &color);
+    ao.texture = 1;
+    if (st == SKINQ_OK)
+        st = skinq_analyzer_new(cn, &ao, &all);
+    for (int i = 0; st == SKINQ_OK && i < s.n; i++) {
+        skinq_bench_progress(o, "real photos", i, s.n);
+        skinq_bench_photo_stat p = {.mpix = s.mp[i], .threads = r->threads};
+        st = skinq_bench_photo_colors(c1, s.path[i], o->runs, &p);
+        if (st == SKINQ_OK)
+            st = median_ms(cn, color, s.path[i], COLOR, o->runs, &p.color_ms);
+        if (st == SKINQ_OK)
+            st = median_ms(cn, all, s.path[i], FULL, o->runs, &p.all_ms);
+        if (st == SKINQ_OK)
+            st = skinq_bench_add_photo(ctx, r, &p);
+        else
+            skinq_fail(ctx, st, "bench %s: %s", s.path[i],
+                       *skinq_ctx_error(c1) ? skinq_ctx_error(c1) : skinq_ctx_error(cn));
+    }
+    skinq_analyzer_free(&color);
+    skinq_analyzer_free(&all);
+    skinq_ctx_close(&c1);
+    skinq_ctx_close(&cn);
+    set_free(ctx, &s);
     return st;
 }

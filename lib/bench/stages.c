@@ -1,6 +1,7 @@
-/* stages.c -- `skinq bench` on generated photos: a skin-like 12- and 24-MP photo (smooth tone,
- * pores, sensor noise; JPEG q92 and PNG), each stage per ISA level and thread count beside its
- * peer. Texture and registration run at the first size, depth on 8 light images of 4 MP. */
+/* stages.c -- `skinq bench` on generated photos: a skin-like 12- and 24-MP photo as a camera
+ * takes it (photo.c: Bayer mosaic, sensor noise, demosaicing; JPEG q92 and PNG), each stage per ISA level and
+ * thread count beside its peer. Texture and registration run at the first size, depth on 8 light images of 4
+ * MP. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,26 +248,6 @@ static double peer_p50(const size_run *s, const char *base)
     return p ? p->p50_ms : NAN;
 }
 
-/* A whole file into a buffer from ctx's allocator. */
-static skinq_status read_file(skinq_ctx *ctx, const char *path, uint8_t **out, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    long n = -1;
-    if (f && fseek(f, 0, SEEK_END) == 0)
-        n = ftell(f);
-    uint8_t *buf = n > 0 && fseek(f, 0, SEEK_SET) == 0 ? skinq_malloc(ctx, (size_t)n) : NULL;
-    skinq_status st = SKINQ_OK;
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-        st = buf || n <= 0 ? skinq_fail(ctx, SKINQ_E_IO, "cannot read back '%s'", path) : SKINQ_E_NOMEM;
-    if (f)
-        fclose(f);
-    if (st != SKINQ_OK)
-        skinq_free(ctx, buf);
-    else
-        *out = buf, *size = (size_t)n;
-    return st;
-}
-
 /* The photo: generated, written as JPEG q92 (and PNG at the first size), its JPEG bytes read
  * back for the bare decoder, and that decoder's reused output buffer. */
 static skinq_status size_photo(size_run *s, const char *dir)
@@ -282,7 +263,7 @@ static skinq_status size_photo(size_run *s, const char *dir)
     if (st == SKINQ_OK && s->first)
         st = skinq_png_write(s->ctx, s->png, s->img);
     if (st == SKINQ_OK)
-        st = read_file(s->ctx, s->path, &s->jpg, &s->j.jpg_size);
+        st = skinq_bench_read_file(s->ctx, s->path, &s->jpg, &s->j.jpg_size);
     s->j.ctx = s->ctx;
     s->j.img = s->img;
     s->j.jpg = s->jpg;
@@ -375,6 +356,19 @@ static void size_color_ratios(size_run *s)
                           "%s (%d threads) time / bare decode time", ac, r->threads);
     skinq_bench_add_ratio(ctx, r, p50(s, "analyze-all", best, r->threads) / dec,
                           "%s (%d threads) time / bare decode time", aa, r->threads);
+}
+
+/* The photo's colours and its analyses' cost beside its decode (r->photos). */
+static skinq_status size_photo_stat(size_run *s)
+{
+    skinq_bench_photo_stat p = {.mpix = s->mp, .threads = s->r->threads};
+    skinq_status st = skinq_bench_photo_colors(s->ctx, s->path, 0, &p);
+    snprintf(p.name, sizeof p.name, "generated%s", s->tag);
+    p.decode_ms = peer_p50(s, "libjpeg-turbo decode");
+    snprintf(p.decoder, sizeof p.decoder, "libjpeg-turbo bare");
+    p.color_ms = p50(s, "analyze-color", s->best, s->r->threads);
+    p.all_ms = p50(s, "analyze-all", s->best, s->r->threads);
+    return st == SKINQ_OK ? skinq_bench_add_photo(s->ctx, s->r, &p) : st;
 }
 
 /* Texture on the 16-bit planes `skinq analyze` gives it, each metric alone and all together,
@@ -482,6 +476,8 @@ static skinq_status one_size(skinq_ctx *ctx, const skinq_bench_options *o, skinq
         st = size_color_peers(&s);
     if (st == SKINQ_OK)
         size_color_ratios(&s);
+    if (st == SKINQ_OK)
+        st = size_photo_stat(&s);
     if (st == SKINQ_OK && first)
         st = size_texture(&s);
     if (st == SKINQ_OK && first)
@@ -502,6 +498,8 @@ skinq_status skinq_bench_generated(skinq_ctx *ctx, const skinq_bench_options *o,
                       o->quick ? quick[i][1] : sizes[i][1], i == 0);
     if (st == SKINQ_OK)
         st = skinq_bench_depth(ctx, o, r);
+    if (st == SKINQ_OK && o->real)
+        st = skinq_bench_real(ctx, o, r);
     rmdir(dir);
     return st;
 }

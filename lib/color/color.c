@@ -212,7 +212,8 @@ static skinq_status run_pass_rows(skinq_ctx *ctx, const skinq_color_params *p, c
 static skinq_status run_pass(skinq_ctx *ctx, skinq_color_params *p, const skinq_image *img, skinq_rect box,
                              const skinq_mask *m1, const skinq_mask *m2, skinq_color_accs *A, color_maps *M)
 {
-    if (img->depth == 8 && !M) { /* the colour-histogram path: same numbers, one count per pixel */
+    if (img->depth == 8 && !M && skinq_color_hist_pays(ctx, img, box)) {
+        /* the colour-histogram path: same numbers, one count per pixel (color_int.h: why by default) */
         skinq_color_accs_reset(A);
         uint32_t **bins = skinq_color_accs_bins(ctx, A);
         if (!bins)

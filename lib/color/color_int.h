@@ -33,6 +33,29 @@ skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, 
                                    skinq_rect box, const skinq_mask *m1, const skinq_mask *m2,
                                    skinq_color_acc *acc, uint32_t **bins);
 
+/**
+ * Which path skinq_color_analyze() takes for an 8-bit box without maps: the histogram (one count
+ * a pixel, then one evaluation per distinct colour, plus a scan of every touched (r, g) row of
+ * the table) or the per-pixel kernels (one evaluation a pixel). Both give the same numbers
+ * (tests/unit/test_color_paths.c). Measured (benchmarks/bench_color_paths.c, 1 thread, AMD EPYC):
+ * a camera-like 12-MP JPEG with 456k colours (3.8 % of its pixels) takes 84 ms by histogram,
+ * 270 ms by kernels; a 512² portrait whose colours are 43 % of its pixels 12.7 vs 9.8 ms. So the
+ * kernels pay only where nearly every pixel has a colour of its own, which only a small image
+ * can have (skinq_color_sampled_colors() tells: about 64k pixels of the box on a grid). They
+ * are NOT chosen automatically: the streamed JPEG analysis always counts colours, and an
+ * in-memory analysis (auto-skin, TIFF, PNG) must give the same bytes as the streamed one (t022:
+ * auto-skin vs its saved mask; the moments of the two paths differ in the last digits), for a
+ * gain of ~3 ms on a 512² photo. skinq_color_hist_pays() is therefore 1 unless
+ * skinq_color_path_force is 2. skinq_color_path_force: 0 the default (histogram), 1 forces the
+ * histogram, 2 the kernels (tests and benchmarks; process-wide, set it while no analysis runs).
+ */
+#define SKINQ_COLOR_PIXEL_MAX_SPARSE 8 /* the kernels would pay: box <= 8 samples, > half distinct */
+extern int skinq_color_path_force;
+/** Distinct colours among the about 64k pixels of box sampled on a grid; the sample's size into *n. */
+int skinq_color_sampled_colors(skinq_ctx *ctx, const skinq_image *img, skinq_rect box, int *n);
+/** 1 when the histogram path is the faster for this box (see above). */
+int skinq_color_hist_pays(skinq_ctx *ctx, const skinq_image *img, skinq_rect box);
+
 /* The colour histograms behind skinq_color_hist_pass(), for callers that feed rows themselves
  * (the streaming JPEG analysis): `slots` independent histograms (one per feeding thread), each
  * slot fed by one thread at a time, evaluated together. */

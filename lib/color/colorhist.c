@@ -110,34 +110,44 @@ static void eval_task(void *user, int task, int thread)
     for (int m = 0; m < SKINQ_CM_COUNT; m++)
         out[m] = (float *)(void *)(rgb + 8 * BATCH) + (size_t)m * BATCH;
     int nb = 0;
+    uint32_t sum[256]; /* a row of counts over the slots, then scanned 8 entries a step */
     for (uint32_t r = (uint32_t)task * R_PER_TASK; r < (uint32_t)(task + 1) * R_PER_TASK; r++)
         for (uint32_t g = 0; g < 256; g++) {
             uint32_t row = r << 8 | g;
             int any = 0;
             for (int t = 0; t < J->threads; t++)
-                any |= J->h[t].rows[row];
+                if (J->h[t].rows[row]) {
+                    uint32_t *c = J->h[t].count + ((size_t)row << 8);
+                    if (!any)
+                        memcpy(sum, c, sizeof sum);
+                    else
+                        for (int b = 0; b < 256; b++)
+                            sum[b] += c[b];
+                    memset(c, 0, sizeof sum); /* leave the table zeroed for reuse (the line is in cache) */
+                    J->h[t].rows[row] = 0;
+                    any = 1;
+                }
             if (!any)
                 continue;
-            for (uint32_t b = 0; b < 256; b++) {
-                uint32_t idx = row << 8 | b, c = 0;
-                for (int t = 0; t < J->threads; t++)
-                    if (J->h[t].rows[row]) {
-                        c += J->h[t].count[idx];
-                        J->h[t].count[idx] = 0; /* (the line is in cache: reuse costs no pass of its own) */
-                    }
-                if (!c)
+            for (uint32_t b0 = 0; b0 < 256; b0 += 8) {
+                uint32_t o = 0; /* most entries are zero even in a many-colour photo: skip 8 at once */
+                for (int k = 0; k < 8; k++)
+                    o |= sum[b0 + k];
+                if (!o)
                     continue;
-                rgb[3 * nb] = (uint8_t)r;
-                rgb[3 * nb + 1] = (uint8_t)g;
-                rgb[3 * nb + 2] = (uint8_t)b;
-                cnt[nb] = c;
-                if (++nb == BATCH) {
-                    eval_batch(J, P, bins, rgb, cnt, nb, out);
-                    nb = 0;
+                for (uint32_t b = b0; b < b0 + 8; b++) {
+                    if (!sum[b])
+                        continue;
+                    rgb[3 * nb] = (uint8_t)r;
+                    rgb[3 * nb + 1] = (uint8_t)g;
+                    rgb[3 * nb + 2] = (uint8_t)b;
+                    cnt[nb] = sum[b];
+                    if (++nb == BATCH) {
+                        eval_batch(J, P, bins, rgb, cnt, nb, out);
+                        nb = 0;
+                    }
                 }
             }
-            for (int t = 0; t < J->threads; t++)
-                J->h[t].rows[row] = 0;
         }
     if (nb)
         eval_batch(J, P, bins, rgb, cnt, nb, out);
@@ -251,6 +261,47 @@ skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, cons
     skinq_free(ctx, part);
     skinq_free(ctx, E.batch);
     return st;
+}
+
+/* ---- the choice of path ---- */
+
+int skinq_color_path_force;
+
+int skinq_color_sampled_colors(skinq_ctx *ctx, const skinq_image *img, skinq_rect box, int *n)
+{
+    *n = 0;
+    enum { SIDE = 256, SLOTS = 1 << 17 }; /* open addressing, at most half full */
+    uint32_t *slot = skinq_malloc(ctx, SLOTS * sizeof *slot);
+    if (!slot || box.w <= 0 || box.h <= 0) {
+        skinq_free(ctx, slot);
+        return 0;
+    }
+    memset(slot, 0xff, SLOTS * sizeof *slot); /* 0xffffffff: empty (no 24-bit colour is) */
+    const int ny = box.h < SIDE ? box.h : SIDE, nx = box.w < SIDE ? box.w : SIDE;
+    int distinct = 0;
+    *n = nx * ny;
+    for (int j = 0; j < ny; j++) {
+        const uint8_t *row = skinq_image_row(img, box.y + (int)((int64_t)j * box.h / ny));
+        for (int i = 0; i < nx; i++) {
+            const uint8_t *c = row + 3 * (size_t)(box.x + (int)((int64_t)i * box.w / nx));
+            uint32_t v = (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
+            uint32_t h = (v * 2654435761u) >> 15; /* 17 bits */
+            while (slot[h] != v && slot[h] != 0xffffffffu)
+                h = (h + 1) & (SLOTS - 1);
+            distinct += slot[h] != v;
+            slot[h] = v;
+        }
+    }
+    skinq_free(ctx, slot);
+    return distinct;
+}
+
+int skinq_color_hist_pays(skinq_ctx *ctx, const skinq_image *img, skinq_rect box)
+{
+    if (skinq_color_path_force)
+        return skinq_color_path_force == 1;
+    (void)ctx, (void)img, (void)box;
+    return 1;
 }
 
 skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, const skinq_image *img,

@@ -78,6 +78,9 @@ typedef struct skinq_bench_options {
      *  (as `skinq synth --kind all` writes; those of kinds without a measure are listed, skipped) */
     const char *truth;
     int no_speed; /**< 1: no speed stages (dir, quick and the ISA levels unused): the accuracy alone */
+    /** NULL, or a folder of real photos timed one by one beside the generated ones (generated mode:
+     *  no dir); the CLI's default is the source tree's samples/real */
+    const char *real;
 } skinq_bench_options;
 
 void skinq_bench_default_options(skinq_bench_options *o);
@@ -135,6 +138,23 @@ typedef struct skinq_bench_accuracy {
 } skinq_bench_accuracy;
 
 /** Result of skinq_bench_run(); free with skinq_bench_free(). */
+/**
+ * One photo's figures: its distinct colours (the colour pass's cost grows with them: a smooth
+ * rendering has a few thousand, a camera's 12-MP JPEG 10^5..10^6) and what the analysis of the
+ * file costs beside decoding it. Generated photos, every photo of a sample set, real photos.
+ */
+typedef struct skinq_bench_photo_stat {
+    char name[64];    /**< file name without its folder, or "generated@12MP" */
+    double mpix;      /**< megapixels */
+    uint64_t colors;  /**< distinct 8-bit RGB colours of the decoded photo */
+    int threads;      /**< threads of the two analyses */
+    double decode_ms; /**< decoding the file on 1 thread (median of the runs; one run in a sample set) */
+    char decoder[24]; /**< what decode_ms times: "libjpeg-turbo bare" (a JPEG decoded from memory into a
+                           reused buffer, as tjbench does) or "skinq_image_load" (other formats) */
+    double color_ms;  /**< skinq_analyze_file() without texture, `threads` threads */
+    double all_ms;    /**< skinq_analyze_file() with texture (20 px/mm in generated mode) */
+} skinq_bench_photo_stat;
+
 typedef struct skinq_bench_result {
     char cpu[64], isa[8];
     int threads;
@@ -150,6 +170,8 @@ typedef struct skinq_bench_result {
     int images;                     /**< sample set: photos measured */
     skinq_bench_accuracy *accuracy; /**< per phantom, in folder-name order (options.truth) */
     int n_accuracy, accuracy_cap;
+    skinq_bench_photo_stat *photos; /**< per photo: colours and cost against the decode */
+    int n_photos, photos_cap;
     skinq_allocator alloc; /**< the allocator that owns the lists (internal) */
 } skinq_bench_result;
 
@@ -171,9 +193,11 @@ const skinq_bench_peer *skinq_bench_find_peer(const skinq_bench_result *r, const
 void skinq_bench_free(skinq_bench_result **r);
 
 /**
- * Write a sample set for `skinq bench DIR`: `count` generated skin photos of width×height as
- * JPEG q92, DIR/photo-0000.jpg …, each from its own seed (tone, pores and noise differ). Each
- * file is written atomically. Progress goes to o->progress when o is not NULL.
+ * Write a sample set for `skinq bench DIR`: `count` generated photos of width×height as JPEG
+ * q92, DIR/photo-0000.jpg …, made as a camera makes them (skin amid a patterned background, an
+ * RGGB mosaic with shot and read noise, bilinear demosaicing: 10^5..10^6 distinct colours at 12
+ * MP, as real photos have), each from its own seed (tone, light, pattern, pores and noise
+ * differ). Each file is written atomically. Progress goes to o->progress when o is not NULL.
  */
 skinq_status skinq_bench_make_set(skinq_ctx *ctx, const char *dir, int count, int width, int height,
                                   const skinq_bench_options *o);

@@ -23,8 +23,19 @@ peers = {p['name'].split('@')[0] for p in d['peers']}
 assert {'libjpeg-turbo decode', 'opencv cvtColor RGB2Lab 8-bit', 'opencv cvtColor RGB2Lab float',
         'fftw r2c tiles', 'opencv registration', 'fftw r2r integration'} <= peers, peers
 assert any('vs OpenCV float' in k for k in d['ratios']), d['ratios']
+# every photo with its colours and its analyses over its decode: the generated two and, by
+# default, the real photos of samples/real (a camera's 512x512 portrait has ~10^5 colours)
+ph = {p['name']: p for p in d['photos']}
+assert {'generated@1MP', 'generated@2MP', 'astronaut-face.png', 'grace-hopper.jpg'} <= set(ph), list(ph)
+for p in d['photos']:
+    assert p['colors'] > 1000 and p['decode_ms'] > 0 and p['threads'] == 2, p
+    assert abs(p['analyze_color_per_decode'] - p['analyze_color_ms'] / p['decode_ms']) < 1e-6 * p['analyze_color_per_decode'], p
+assert ph['astronaut-face.png']['colors'] == 113382, ph['astronaut-face.png']
+assert ph['astronaut-face.png']['decoder'] == 'skinq_image_load' and ph['grace-hopper.jpg']['decoder'] == 'libjpeg-turbo bare'
+assert ph['generated@1MP']['decoder'] == 'libjpeg-turbo bare'
+assert ph['generated@1MP']['colors'] > 30000, ph['generated@1MP']
 PY
-then ok; else bad "bench JSON: stages, peers, ratios"; fi
+then ok; else bad "bench JSON: stages, peers, ratios, photos"; fi
 
 P="$T/set"
 run "$SKINQ" synth --kind healing-series --out "$P" --width 400 --height 300
@@ -49,6 +60,14 @@ grep -q "320" "$T/out" && ok || bad "made photo size"
 run "$SKINQ" bench "$T/made" --json --threads 2 --isa avx2 --runs 1
 expect_rc 0 "bench on the made set"
 expect_json_path sample_set.images 3
+# made as a camera takes them (Bayer mosaic, noise, demosaicing, JPEG): many colours per photo
+if python3 -c "
+import json; d=json.load(open('$T/out'))
+assert [p['name'] for p in d['photos']] == ['photo-0000.jpg', 'photo-0001.jpg', 'photo-0002.jpg'], d['photos']
+assert all(p['colors'] > 10000 and p['analyze_all_ms'] > 0 for p in d['photos']), d['photos']
+"; then ok; else bad "made set: colours per photo"; fi
+run "$SKINQ" bench "$T/made" --real "$T/made"
+expect_rc 2 "--real with a sample set"
 run "$SKINQ" bench --make-set "$T/bad" --size 10x10
 expect_rc 2 "make-set too small"
 run "$SKINQ" bench "$T/no-such-dir"

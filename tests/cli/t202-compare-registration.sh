@@ -46,7 +46,8 @@ expect_rc 0 "make-set"
 run "$SKINQ" compare "$T/set/photo-0000.jpg" "$T/set/photo-0001.jpg" --json
 expect_rc 4 "two sample-set photos"
 expect_one_line_error "cannot align"
-if grep -qE 'only [0-9]+ of [0-9]+ feature matches \([0-9.]+ %\) agree on one transform \(need 30 %\)' "$T/err"; then ok; else bad "inlier-ratio message"; fi
+# (the camera-like sample-set photos of issue 25 share no pattern: too few inliers even to count)
+if grep -qE 'only [0-9]+ of [0-9]+ feature matches agree on one transform \(need 20\)' "$T/err"; then ok; else bad "inlier-count message"; fi
 test ! -s "$T/out" && ok || bad "no output on failure"
 run "$SKINQ" synth --kind healing-series --out "$T/h2" --seed 2 --width 1600 --height 1200 -q
 run "$SKINQ" compare "$H/day00.jpg" "$T/h2/day42.jpg" --mask "$H/mask.png"
