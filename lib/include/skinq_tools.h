@@ -229,6 +229,34 @@ void skinq_synth_default_options(skinq_synth_options *o);
  */
 skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *o, const char *out_dir);
 
+/* ------------------------------------------------------------- JSON trees */
+
+/* The cJSON trees behind skinq_analysis_json(), for the CLI to extend and nest (cJSON's own type,
+ * declared here only by name: include <cjson/cJSON.h> to use them). NULL when out of memory. */
+struct cJSON;
+/** The analysis document (NULL also when metric paths clash). */
+struct cJSON *skinq_analysis_cjson(const skinq_analysis *a, const skinq_analysis_options *o,
+                                   const char *camera);
+/** Every metric into root as nested objects by dotted path ("color.a.mean" -> root.color.a.mean;
+ *  numeric segments make arrays). @return 0, or -1 if a path clashes with a non-object value. */
+int skinq_metrics_cjson(struct cJSON *root, const skinq_metrics *m);
+/** A DNG's or camera RAW's capture and development ("image.raw"); developed: as the analysis's loader
+ *  applied it (white balance "none" shown as "from --white"). */
+struct cJSON *skinq_raw_cjson(const skinq_raw_info *r, int developed);
+/** The comparison document (skinq_compare_json()); NULL also when metric paths clash. */
+struct cJSON *skinq_compare_cjson(const skinq_compare_result *r, const skinq_compare_options *co,
+                                  const char *camera);
+/** A registration: method, ok, matches, inliers, inlier_ratio, rms_px, overlap, ecc, residual,
+ *  viewpoint and the matrix (after pixel -> before pixel); compare's and repeat's. */
+struct cJSON *skinq_alignment_cjson(const skinq_alignment *al);
+/** A number member, null when not finite (JSON has no NaN). */
+struct cJSON *skinq_cjson_add_number(struct cJSON *obj, const char *key, double v);
+/** doc printed compactly into *out (free with skinq_json_free()) and deleted. @return SKINQ_OK;
+ *  SKINQ_E_NOMEM (also for a NULL doc). */
+skinq_status skinq_cjson_print(struct cJSON *doc, char **out);
+/** auto-skin's account: mode, path, detector, faces_found, faces, kept_fraction, model_lab. */
+struct cJSON *skinq_skin_cjson(const skinq_skin_info *k);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif
