@@ -33,12 +33,13 @@ def image(h, w):
     return np.clip(base + rng.normal(0, 4, base.shape), 1, 254).astype(np.uint8)
 
 
-def timed(n_threads, img, per_thread):
+def timed(n_threads, img, per_thread, texture, processes=False):
     def work():
         for _ in range(per_thread):
-            skinq.analyze(img, threads=1)
+            skinq.analyze(img, threads=1, texture=texture)
 
-    ts = [threading.Thread(target=work) for _ in range(n_threads)]
+    import multiprocessing
+    ts = [(multiprocessing.Process if processes else threading.Thread)(target=work) for _ in range(n_threads)]
     t0 = time.perf_counter()
     for t in ts:
         t.start()
@@ -52,23 +53,30 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--size", default="1500x2000", help="HxW of the test image")
     ap.add_argument("--per-thread", type=int, default=2, help="analyses each thread runs")
+    ap.add_argument("--no-texture", action="store_true", help="colour only (no FFTW texture pass)")
     a = ap.parse_args()
     if len(os.sched_getaffinity(0)) != 2 and shutil.which("taskset") and os.cpu_count() >= 2:
         os.execvp("taskset", ["taskset", "-c", "0,1", sys.executable, *sys.argv])
     h, w = map(int, a.size.split("x"))
     img = image(h, w)
-    skinq.analyze(img, threads=1)  # warm up (FFTW plans, tables)
+    skinq.analyze(img, threads=1, texture=not a.no_texture)  # warm up (FFTW plans, tables)
     one, two = [], []
     for _ in range(a.runs):  # interleaved, so drifting load hits both alike
-        one.append(timed(1, img, a.per_thread))
-        two.append(timed(2, img, a.per_thread))
+        one.append(timed(1, img, a.per_thread, not a.no_texture))
+        two.append(timed(2, img, a.per_thread, not a.no_texture))
     m1, m2 = statistics.median(one), statistics.median(two)
+    # the control: the same work in two processes (no GIL at all); on a loaded machine its ratio
+    # shows what two cores can give, and threads near it mean the GIL is not the limit
+    p1 = statistics.median(timed(1, img, a.per_thread, not a.no_texture, True) for _ in range(a.runs))
+    p2 = statistics.median(timed(2, img, a.per_thread, not a.no_texture, True) for _ in range(a.runs))
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     print(f"cpu: {cpu}; pinned to CPUs {sorted(os.sched_getaffinity(0))}; image {h}x{w}, "
-          f"{a.per_thread} analyses a thread, threads=1 each, median of {a.runs}")
+          f"{a.per_thread} analyses a thread, threads=1 each, texture {not a.no_texture}, median of {a.runs}; "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"one thread : {m1:.3f} s  (runs {', '.join(f'{t:.3f}' for t in one)})")
     print(f"two threads: {m2:.3f} s  (runs {', '.join(f'{t:.3f}' for t in two)})")
     print(f"ratio two/one: {m2 / m1:.2f}  (goal < 1.6; 1.0 = perfect overlap, 2.0 = serialised)")
+    print(f"control, processes: one {p1:.3f} s, two {p2:.3f} s, ratio {p2 / p1:.2f}")
     return 0 if m2 / m1 < 1.6 else 1
 
 
