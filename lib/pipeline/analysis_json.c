@@ -9,11 +9,6 @@
 
 #include "skinq_tools.h"
 
-struct cJSON *skinq_cjson_add_number(struct cJSON *obj, const char *key, double v)
-{
-    return isfinite(v) ? cJSON_AddNumberToObject(obj, key, v) : cJSON_AddNullToObject(obj, key);
-}
-
 /* A string member, or null for a missing one (an image in memory has no path). */
 static void add_string(cJSON *obj, const char *key, const char *s)
 {
@@ -278,22 +273,4 @@ skinq_status skinq_analysis_json(const skinq_analysis *a, const skinq_analysis_o
     if (!a || !o || !out)
         return SKINQ_E_INVALID;
     return skinq_cjson_print(skinq_analysis_cjson(a, o, camera), out);
-}
-
-skinq_status skinq_cjson_print(struct cJSON *doc, char **out)
-{
-    char *s = doc ? cJSON_PrintUnformatted(doc) : NULL;
-    cJSON_Delete(doc);
-    if (!s)
-        return SKINQ_E_NOMEM;
-    *out = s;
-    return SKINQ_OK;
-}
-
-void skinq_json_free(char **json)
-{
-    if (json) {
-        cJSON_free(*json);
-        *json = NULL;
-    }
 }

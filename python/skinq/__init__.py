@@ -136,6 +136,16 @@ class Store:
         sha256, skinq_version."""
         return _skinq.store_query(self.path, "export", subject, site, metric)
 
+    def trend(self, subject, site, metric, *, model="exponential", cycle=None, from_day=None, to_day=None,
+              mdc=None):
+        """One metric's course at a site: the dict of ``skinq trend --json`` (points, baseline, each
+        cycle's healing fit and whether it is a finding, the linear slope, the course). AnalysisError
+        when nothing is stored or no window has enough points."""
+        nan = float("nan")
+        return _json.loads(_skinq.store_trend(self.path, subject, site, metric, model, cycle or 0,
+                                              nan if from_day is None else from_day,
+                                              nan if to_day is None else to_day, nan if mdc is None else mdc))
+
     def to_pandas(self, subject=None, site=None, metric=None):
         """export() as a pandas DataFrame (pandas is an optional dependency)."""
         try:

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "skinq.h"
+#include "skinq_tools.h" /* skinq_trend_*: the trend of the store */
 
 /* skinq/__init__.py's skinq.Error: raised with (status name, exit code, message). */
 static PyObject *g_raise;
@@ -89,7 +89,7 @@ static int view_kind(const Py_buffer *v, int *depth, const char **why)
     else if (!strcmp(f, "H") && v->itemsize == 2)
         *depth = 16;
     else
-        return *why = "an image array must be uint8 or uint16", -1;
+        return *why = "an image array must be uint8 or uint16 (native byte order)", -1;
     if (v->ndim == 3 && v->shape[2] != 3)
         return *why = "an image array must be HxWx3 (RGB) or HxW (gray)", -1;
     if (v->ndim != 2 && v->ndim != 3)
@@ -529,6 +529,45 @@ static PyObject *py_store_query(PyObject *self, PyObject *args)
     return out;
 }
 
+/* store_trend(path, subject, site, metric, model, cycle, from_day, to_day, mdc) -> JSON of `trend --json`
+ * (model: "exponential" or "two-phase"; NaN days and mdc: unset). */
+static PyObject *py_store_trend(PyObject *self, PyObject *args)
+{
+    PyObject *path;
+    skinq_trend_options o;
+    skinq_trend_default_options(&o);
+    const char *model;
+    if (!PyArg_ParseTuple(args, "O&ssssiddd", PyUnicode_FSConverter, &path, &o.subject, &o.site, &o.metric,
+                          &model, &o.course.cycle, &o.course.from_day, &o.course.to_day, &o.course.mdc95))
+        return NULL;
+    if (strcmp(model, "exponential") != 0 && strcmp(model, "two-phase") != 0) {
+        Py_DECREF(path);
+        return usage("model is 'exponential' or 'two-phase', not '%s'", model);
+    }
+    o.course.model = strcmp(model, "two-phase") == 0 ? SKINQ_COURSE_TWO_PHASE : SKINQ_COURSE_EXPONENTIAL;
+    skinq_ctx *ctx = ctx_open(1);
+    if (!ctx) {
+        Py_DECREF(path);
+        return NULL;
+    }
+    skinq_store *store = NULL;
+    skinq_trend *t = NULL;
+    char *json = NULL;
+    skinq_status st;
+    Py_BEGIN_ALLOW_THREADS st = skinq_store_open_readonly(ctx, PyBytes_AS_STRING(path), &store);
+    if (st == SKINQ_OK)
+        st = skinq_trend_run(ctx, store, &o, &t);
+    if (st == SKINQ_OK && t->n == 0)
+        st = skinq_ctx_fail(ctx, SKINQ_E_TOO_FEW, "no values of '%s' stored for %s/%s in '%s'", o.metric,
+                            o.subject, o.site, PyBytes_AS_STRING(path));
+    if (st == SKINQ_OK)
+        st = skinq_trend_json(t, &json);
+    skinq_trend_free(&t);
+    skinq_store_close(&store);
+    Py_END_ALLOW_THREADS Py_DECREF(path);
+    return finish(&ctx, &(skinq_mask *){NULL}, st, json);
+}
+
 static PyObject *py_version(PyObject *self, PyObject *unused)
 {
     return PyUnicode_FromString(skinq_version());
@@ -549,6 +588,8 @@ static PyMethodDef methods[] = {
      "compare(before, after, *, <analyze's keywords>, chart, no_align, ecc_size, maps_dir) -> JSON"},
     {"store_query", py_store_query, METH_VARARGS,
      "store_query(path, 'export'|'sites'|'sessions', subject, site, metric) -> list of dicts"},
+    {"store_trend", py_store_trend, METH_VARARGS,
+     "store_trend(path, subject, site, metric, model, cycle, from_day, to_day, mdc) -> JSON"},
     {"version", py_version, METH_NOARGS, "libskinq's version"},
     {"_set_raise", py_set_raise, METH_O, "the function that raises skinq.Error's subclasses"},
     {NULL, NULL, 0, NULL},

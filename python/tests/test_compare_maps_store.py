@@ -89,3 +89,19 @@ def test_to_pandas(store):
     else:
         df = skinq.Store(store).to_pandas(metric="color.a.mean")
         assert len(df) == 9 and list(df["metric"].unique()) == ["color.a.mean"]
+
+
+def test_trend_is_the_cli_json(store):
+    s = skinq.Store(store)
+    got = s.trend("S01", "cheek", "color.hemoglobin.mean")
+    out = subprocess.run([BIN, "trend", "--store", store, "--subject", "S01", "--site", "cheek", "--metric",
+                          "color.hemoglobin.mean", "--json"], check=True, capture_output=True, text=True).stdout
+    assert_same(got, json.loads(out))
+    assert len(got["points"]) == 9 and got["procedures"] == 1 and got["cycles"][0]["fit"]["model"] == "exponential"
+    assert s.trend("S01", "cheek", "color.a.mean", mdc=0.5)["cycles"][0]["fit"]["mdc95"] == 0.5
+    with pytest.raises(skinq.AnalysisError, match="no values of 'color.a.mean' stored for S01/knee"):
+        s.trend("S01", "knee", "color.a.mean")
+    with pytest.raises(skinq.UsageError, match="unknown metric"):
+        s.trend("S01", "cheek", "color.nonsense")
+    with pytest.raises(skinq.UsageError, match="two-phase"):
+        s.trend("S01", "cheek", "color.a.mean", model="cubic")
