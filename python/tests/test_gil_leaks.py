@@ -72,5 +72,7 @@ def test_no_leaks(tmp_path):
     gc.collect()
     grown = rss_kib() - before
     assert [sys.getrefcount(o) for o in (img, flipped, mask, path)] == refs
+    if os.environ.get("SKINQ_ASAN"):  # ASan's quarantine keeps freed memory: RSS grows without a leak
+        return
     # 160 analyses: a leak of one image buffer (150 KiB) each would be 24 MiB
     assert grown < 4096, f"RSS grew {grown} KiB over 160 calls"
