@@ -8,7 +8,7 @@ import json as _json
 
 from . import _skinq
 
-__all__ = ["analyze", "compare", "maps", "Store", "version", "Error", "UsageError", "BadInputError", "AnalysisError", "StoreError"]
+__all__ = ["analyze", "compare", "maps", "MAP_NAMES", "Store", "version", "Error", "UsageError", "BadInputError", "AnalysisError", "StoreError"]
 
 
 class Error(Exception):
