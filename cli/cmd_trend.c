@@ -31,93 +31,6 @@ static const cli_option trend_options[] = {
     CLI_OPTIONS_END,
 };
 
-/* The metric's series, as the store's timeline gives it. */
-struct series {
-    int n, cap;
-    skinq_course_point *p;
-    char *unit; /* allocated: a stored string has no length limit */
-    int nan_skipped, oom;
-};
-
-static int add_point(void *user, const skinq_store_row *r)
-{
-    struct series *s = user;
-    if (isnan(r->value) ||
-        !skinq_metric_unit_fits(r->metric, r->unit)) { /* no value, or px under an mm name */
-        s->nan_skipped++;
-        return 0;
-    }
-    if (s->n == s->cap) {
-        int cap = s->cap ? 2 * s->cap : 32;
-        skinq_course_point *p = realloc(s->p, (size_t)cap * sizeof *p);
-        if (!p)
-            return s->oom = 1;
-        s->p = p;
-        s->cap = cap;
-    }
-    skinq_course_point *q = &s->p[s->n];
-    *q = (skinq_course_point){r->day, r->cycle_day, r->value, r->cycle, r->session_id, "", "", NULL};
-    snprintf(q->date, sizeof q->date, "%s", r->date);
-    snprintf(q->time, sizeof q->time, "%s", r->time);
-    if (!(q->procedure = strdup(r->procedure)))
-        return s->oom = 1;
-    s->n++;
-    if (!s->unit || strcmp(s->unit, r->unit) != 0) {
-        char *u = strdup(r->unit);
-        if (!u)
-            return s->oom = 1;
-        free(s->unit);
-        s->unit = u;
-    }
-    return 0;
-}
-
-static void series_free(struct series *s)
-{
-    for (int i = 0; i < s->n; i++)
-        free((char *)s->p[i].procedure);
-    free(s->p);
-    free(s->unit);
-}
-
-static cJSON *fit_json(const skinq_fit *f, const skinq_fit_verdict *v, double mdc)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "model", f->model);
-    cJSON_AddBoolToObject(o, "reliable", v->reliable);
-    cJSON_AddStringToObject(o, "reason", v->reason);
-    if (v->why[0])
-        cJSON_AddStringToObject(o, "why", v->why);
-    else
-        cJSON_AddNullToObject(o, "why");
-    out_add_number(o, "mdc95", mdc);
-    cJSON_AddBoolToObject(o, "mdc_checked", v->mdc_checked);
-    out_add_number(o, "tau_days", f->tau_days);
-    out_add_number(o, "half_life_days", f->half_life_days);
-    out_add_number(o, "y0", f->y0);
-    out_add_number(o, "y_inf", f->y_inf);
-    out_add_number(o, "r2", f->r2);
-    out_add_number(o, "rmse", f->rmse);
-    out_add_number(o, "days_to_90pct", f->days_to_90pct);
-    if (strcmp(f->model, "two-phase") == 0) {
-        out_add_number(o, "a_fast", f->a_fast);
-        out_add_number(o, "tau_fast_days", f->tau_fast_days);
-        out_add_number(o, "b_slow", f->b_slow);
-        out_add_number(o, "tau_slow_days", f->tau_slow_days);
-    }
-    cJSON *se = cJSON_AddObjectToObject(o, "stderr");
-    out_add_number(se, "tau_days", f->stderr_.tau_days);
-    out_add_number(se, "y0", f->stderr_.y0);
-    out_add_number(se, "y_inf", f->stderr_.y_inf);
-    if (strcmp(f->model, "two-phase") == 0) {
-        out_add_number(se, "a_fast", f->stderr_.a_fast);
-        out_add_number(se, "tau_fast_days", f->stderr_.tau_fast_days);
-        out_add_number(se, "b_slow", f->stderr_.b_slow);
-        out_add_number(se, "tau_slow_days", f->stderr_.tau_slow_days);
-    }
-    return o;
-}
-
 /* The fit as text: its own model's formula and parameters when it is a finding, else why not. */
 static void print_fit(const skinq_fit *f, const skinq_fit_verdict *v)
 {
@@ -148,29 +61,6 @@ static void print_fit(const skinq_fit *f, const skinq_fit_verdict *v)
         printf("  (%s)\n", v->why);
 }
 
-/* The MDC the fit's total change must exceed when --mdc is not given: the site's own (its repeat
- * photos) when the store has one, else the registry's default at the baseline (or the first value),
- * for colour-normalised photos or raw ones as the site's were taken. */
-static skinq_status trend_mdc(skinq_ctx *ctx, skinq_store *store, const struct series *s, double *mdc)
-{
-    skinq_site_changes *c = NULL;
-    skinq_status st = skinq_store_site_changes(ctx, store, opt_subject, opt_site, &c);
-    if (st != SKINQ_OK)
-        return st;
-    double at = s->p[0].value;
-    for (int i = 0; i < s->n; i++)
-        if (s->p[i].cycle == 0 && s->p[s->n - 1].cycle > 0) {
-            at = s->p[i].value; /* the baseline's level */
-            break;
-        }
-    *mdc = skinq_metric_default_mdc(opt_metric, s->unit, at, c->normalised);
-    for (size_t i = 0; i < c->count; i++)
-        if (!strcmp(c->items[i].def->pattern, opt_metric) && c->items[i].mdc_site)
-            *mdc = c->items[i].mdc95;
-    skinq_site_changes_free(&c);
-    return SKINQ_OK;
-}
-
 /* "2026-01-05" or "2026-01-05 10:30" */
 static const char *when(const skinq_course_point *p, char *buf, size_t n)
 {
@@ -178,19 +68,21 @@ static const char *when(const skinq_course_point *p, char *buf, size_t n)
     return buf;
 }
 
-static void print_points(const struct series *s, int first, int count)
+static void print_points(const skinq_trend *t, int first, int count)
 {
     char w[32];
+    const skinq_course_point *p = t->points;
     for (int i = first; i < first + count; i++)
-        printf("    %-16s %7.4g %9.4g  %12.4g\n", when(&s->p[i], w, sizeof w), s->p[i].day, s->p[i].cycle_day,
-               s->p[i].value);
+        printf("    %-16s %7.4g %9.4g  %12.4g\n", when(&p[i], w, sizeof w), p[i].day, p[i].cycle_day,
+               p[i].value);
 }
 
-static void print_course(const struct series *s, const skinq_course *co)
+static void print_course(const skinq_trend *t)
 {
+    const skinq_course *co = t->course;
     char a[32], b[32], c[32];
-    printf("%s  %s/%s  (%d points, %d procedure%s)  %s\n", opt_metric, opt_subject, opt_site, s->n,
-           co->procedures, co->procedures == 1 ? "" : "s", s->unit);
+    printf("%s  %s/%s  (%d points, %d procedure%s)  %s\n", opt_metric, opt_subject, opt_site, t->n,
+           co->procedures, co->procedures == 1 ? "" : "s", t->unit);
     printf("  days count from the %s\n", co->procedures
                                              ? "first procedure session (the baseline's are negative)"
                                              : "first session (no procedure is marked)");
@@ -198,9 +90,9 @@ static void print_course(const struct series *s, const skinq_course *co)
         printf("\n  baseline: %d value%s before the first procedure, mean %s, SD %s\n", co->baseline_n,
                co->baseline_n == 1 ? "" : "s", out_num(a, sizeof a, "%.4g", co->baseline_mean),
                out_num(b, sizeof b, "%.2g", co->baseline_sd));
-        printf("    %-16s %7s %9s  %12s\n", "date", "day", "cycle day", s->unit);
-        for (int i = 0; i < s->n && s->p[i].cycle == 0; i++)
-            print_points(s, i, 1);
+        printf("    %-16s %7s %9s  %12s\n", "date", "day", "cycle day", t->unit);
+        for (int i = 0; i < t->n && t->points[i].cycle == 0; i++)
+            print_points(t, i, 1);
     } else if (co->procedures) {
         printf("\n  no baseline: no session before the first procedure\n");
     }
@@ -213,15 +105,15 @@ static void print_course(const struct series *s, const skinq_course *co)
             printf("\n  cycle %d: procedure '%s' on %s\n", cy->cycle, cy->procedure, cy->date);
         else
             printf("\n  every session:\n");
-        printf("    %-16s %7s %9s  %12s\n", "date", "day", "cycle day", s->unit);
-        print_points(s, cy->first, cy->count);
+        printf("    %-16s %7s %9s  %12s\n", "date", "day", "cycle day", t->unit);
+        print_points(t, cy->first, cy->count);
         if (cy->fit_status != SKINQ_OK)
             printf("\n    no fit: %s\n", cy->fit_error);
         else
             print_fit(&cy->fit, &cy->verdict);
         if (cy->fit_status == SKINQ_OK)
             printf("  linear trend %s %s per week (± %s)\n", out_num(a, sizeof a, "%.4g", cy->slope_per_week),
-                   s->unit, out_num(b, sizeof b, "%.2g", cy->slope_se_per_week));
+                   t->unit, out_num(b, sizeof b, "%.2g", cy->slope_se_per_week));
         if (!isnan(cy->excess_left_pct))
             printf("  excess over the baseline left at the cycle's end (day %s): %s %% of the first "
                    "session's\n",
@@ -236,84 +128,9 @@ static void print_course(const struct series *s, const skinq_course *co)
             out_num(n[0], 32, "%.4g", co->baseline_mean), co->cycles[co->ncycles - 1].cycle,
             out_num(n[1], 32, "%.4g", co->cycles[co->ncycles - 1].end),
             out_num(n[2], 32, "%+.3g", co->end_change), out_num(n[3], 32, "%+.3g", co->end_change_pct),
-            out_num(n[4], 32, "%.3g", co->slope_per_week), s->unit,
+            out_num(n[4], 32, "%.3g", co->slope_per_week), t->unit,
             out_num(c, sizeof c, "%.2g", co->slope_se_per_week));
     }
-}
-
-static cJSON *course_json(const struct series *s, const skinq_course *co, double mdc)
-{
-    cJSON *doc = cJSON_CreateObject();
-    cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
-    cJSON_AddStringToObject(doc, "metric", opt_metric);
-    cJSON_AddStringToObject(doc, "unit", s->unit);
-    cJSON_AddStringToObject(doc, "subject", opt_subject);
-    cJSON_AddStringToObject(doc, "site", opt_site);
-    cJSON_AddNumberToObject(doc, "procedures", co->procedures);
-    cJSON_AddStringToObject(doc, "days",
-                            co->procedures ? "from the first procedure session (baseline negative)"
-                                           : "from the first session (no procedure marked)");
-    if (!isnan(opt_from_day))
-        cJSON_AddNumberToObject(doc, "from_day", opt_from_day);
-    if (!isnan(opt_to_day))
-        cJSON_AddNumberToObject(doc, "to_day", opt_to_day);
-    cJSON *pts = cJSON_AddArrayToObject(doc, "points");
-    for (int i = 0; i < s->n; i++) {
-        const skinq_course_point *q = &s->p[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "date", q->date);
-        if (q->time[0])
-            cJSON_AddStringToObject(o, "time", q->time);
-        cJSON_AddNumberToObject(o, "session", (double)q->session_id);
-        cJSON_AddNumberToObject(o, "day", q->day);
-        cJSON_AddNumberToObject(o, "cycle", q->cycle);
-        cJSON_AddNumberToObject(o, "cycle_day", q->cycle_day);
-        out_add_number(o, "value", q->value);
-        cJSON_AddItemToArray(pts, o);
-    }
-    if (co->procedures) {
-        cJSON *b = cJSON_AddObjectToObject(doc, "baseline");
-        cJSON_AddNumberToObject(b, "n", co->baseline_n);
-        out_add_number(b, "mean", co->baseline_mean);
-        out_add_number(b, "sd", co->baseline_sd);
-    } else {
-        cJSON_AddNullToObject(doc, "baseline");
-    }
-    cJSON *cys = cJSON_AddArrayToObject(doc, "cycles");
-    for (int k = 0; k < co->ncycles; k++) {
-        const skinq_course_cycle *cy = &co->cycles[k];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "cycle", cy->cycle);
-        cJSON_AddStringToObject(o, "date", cy->date);
-        if (cy->cycle > 0)
-            cJSON_AddStringToObject(o, "procedure", cy->procedure);
-        cJSON_AddNumberToObject(o, "n", cy->count);
-        if (cy->fit_status == SKINQ_OK) {
-            cJSON_AddItemToObject(o, "fit", fit_json(&cy->fit, &cy->verdict, mdc));
-        } else {
-            cJSON_AddNullToObject(o, "fit");
-            cJSON_AddStringToObject(o, "no_fit", cy->fit_error);
-        }
-        cJSON *lin = cJSON_AddObjectToObject(o, "linear");
-        out_add_number(lin, "slope_per_week", cy->slope_per_week);
-        out_add_number(lin, "stderr_per_week", cy->slope_se_per_week);
-        out_add_number(o, "peak", cy->peak);
-        out_add_number(o, "end", cy->end);
-        cJSON_AddNumberToObject(o, "end_day", cy->end_day);
-        out_add_number(o, "excess_left_pct", cy->excess_left_pct);
-        cJSON_AddItemToArray(cys, o);
-    }
-    if (co->ncycles == 1 && co->cycles[0].fit_status == SKINQ_OK) { /* the one fit, also where it was */
-        cJSON_AddItemToObject(doc, "fit", fit_json(&co->cycles[0].fit, &co->cycles[0].verdict, mdc));
-        cJSON_AddItemToObject(doc, "linear",
-                              cJSON_Duplicate(cJSON_GetObjectItem(cJSON_GetArrayItem(cys, 0), "linear"), 1));
-    }
-    cJSON *c = cJSON_AddObjectToObject(doc, "course");
-    out_add_number(c, "slope_per_week", co->slope_per_week);
-    out_add_number(c, "stderr_per_week", co->slope_se_per_week);
-    out_add_number(c, "end_change", co->end_change);
-    out_add_number(c, "end_change_pct", co->end_change_pct);
-    return doc;
 }
 
 /* An unknown --metric: the registry's keys that share its first part (else every headline key). */
@@ -357,23 +174,26 @@ static int run(const cli_command *self, int argc, char **argv)
     co_opts.from_day = opt_from_day;
     co_opts.to_day = opt_to_day;
 
+    skinq_trend_options to;
+    skinq_trend_default_options(&to);
+    to.subject = opt_subject, to.site = opt_site, to.metric = opt_metric;
+    to.course = co_opts;
+    to.course.mdc95 = opt_mdc; /* NaN: the site's own, else the registry's */
+
     skinq_ctx *ctx = cli_ctx_open();
     if (!ctx)
         return EXIT_INTERNAL;
     const char *path = cli_store_path(opt_store);
     skinq_store *store = NULL;
-    struct series s = {0};
-    skinq_course *co = NULL;
+    skinq_trend *t = NULL;
     if (!cli_store_exists(path)) {
         skinq_ctx_close(&ctx);
         return EXIT_STORE;
     }
     skinq_status st = skinq_store_open_readonly(ctx, path, &store);
-    if (st == SKINQ_OK)
-        st = skinq_store_query(ctx, store, opt_subject, opt_site, opt_metric, add_point, &s);
-    if (st == SKINQ_OK && s.oom)
-        st = SKINQ_E_NOMEM;
-    if (st == SKINQ_OK && s.n == 0) {
+    if (st == SKINQ_OK) /* the series, its MDC and its course: the library's (lib/track/trend.c) */
+        st = skinq_trend_run(ctx, store, &to, &t);
+    if (st == SKINQ_OK && t->n == 0) {
         char known[1100];
         cli_store_known(ctx, store, opt_subject, opt_site, known, sizeof known);
         const skinq_metric_scaled *sc = skinq_metric_scaled_find(opt_metric);
@@ -383,24 +203,15 @@ static int run(const cli_command *self, int argc, char **argv)
         fprintf(stderr, "skinq: no values of '%s'%s stored for %s/%s in '%s'%s\n", opt_metric, px,
                 opt_subject, opt_site, path, known);
         rc = EXIT_IMPOSSIBLE;
-        goto done;
-    }
-    co_opts.mdc95 = opt_mdc;
-    if (st == SKINQ_OK && isnan(opt_mdc))
-        st = trend_mdc(ctx, store, &s, &co_opts.mdc95);
-    if (st == SKINQ_OK)
-        st = skinq_course_analyse(ctx, s.p, s.n, &co_opts, &co);
-    if (st != SKINQ_OK)
+    } else if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
-    else if (opt_json)
-        rc = out_json(course_json(&s, co, co_opts.mdc95));
-    else {
-        print_course(&s, co);
+    } else if (opt_json) {
+        rc = out_json(skinq_trend_cjson(t));
+    } else {
+        print_course(t);
         rc = EXIT_OK;
     }
-done:
-    skinq_course_free(&co);
-    series_free(&s);
+    skinq_trend_free(&t);
     skinq_store_close(&store);
     skinq_ctx_close(&ctx);
     return rc;

@@ -5,7 +5,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
-#include "skinq.h"
+#include "skinq_tools.h"
 
 /**
  * Make sure `dir` is a folder we can write maps into (created if missing). @return -1 when it

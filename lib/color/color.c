@@ -605,7 +605,7 @@ skinq_status skinq_color_analyze(skinq_ctx *ctx, const skinq_image *img, const s
     if (st == SKINQ_OK)
         st = skinq_color_emit(ctx, opt, roi ? roi->px_per_mm : 0, &p, &A.a[A.n], &R, &I, out);
     if (st == SKINQ_OK && dir) {
-        st = skinq_color_maps_write(ctx, &M, &A.a[A.n], img, dir);
+        st = skinq_color_maps_write(ctx, &M, &A.a[A.n], img, dir, maps->grids);
         I.map_factor = st == SKINQ_OK ? M.f : 0;
     }
 done:

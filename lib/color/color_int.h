@@ -188,9 +188,10 @@ void skinq_color_maps_free(skinq_ctx *ctx, color_maps *M);
 /**
  * Write a.png, erythema_index.png, hemoglobin.png, melanin.png (cell means, colour range
  * p02–p98 of the ROI from `acc`), overlay_a.png (a* over the photo) and roi.png (the photo
- * dimmed outside the ROI) into dir, each atomically.
+ * dimmed outside the ROI) into dir, each atomically; with grids, also the cell means as .npy
+ * (a.npy ... melanin.npy, float32, NaN without a pixel) and inside.npy (uint8).
  */
 skinq_status skinq_color_maps_write(skinq_ctx *ctx, const color_maps *M, const skinq_color_acc *acc,
-                                    const skinq_image *img, const char *dir);
+                                    const skinq_image *img, const char *dir, int grids);
 
 #endif

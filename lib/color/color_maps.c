@@ -80,7 +80,7 @@ static skinq_status map_path(skinq_ctx *ctx, char *path, size_t size, const char
 }
 
 skinq_status skinq_color_maps_write(skinq_ctx *ctx, const color_maps *M, const skinq_color_acc *acc,
-                                    const skinq_image *img, const char *dir)
+                                    const skinq_image *img, const char *dir, int grids)
 {
     skinq_status st = skinq_dir_ensure(ctx, dir);
     if (st != SKINQ_OK)
@@ -108,7 +108,14 @@ skinq_status skinq_color_maps_write(skinq_ctx *ctx, const color_maps *M, const s
             lo -= 4 * skinq_color_bin_width(m);
             hi += 4 * skinq_color_bin_width(m);
         }
-        st = map_path(ctx, path, sizeof path, dir, map_file[i]);
+        if (grids) /* the numbers behind the PNG: a.npy beside a.png */
+            st = map_path(ctx, path, sizeof path, dir, map_file[i]);
+        if (grids && st == SKINQ_OK) {
+            memcpy(strrchr(path, '.'), ".npy", 4);
+            st = skinq_npy_write(ctx, path, mean, "<f4", sizeof(float), M->h, M->w);
+        }
+        if (st == SKINQ_OK)
+            st = map_path(ctx, path, sizeof path, dir, map_file[i]);
         if (st == SKINQ_OK)
             st = skinq_heatmap_write(ctx, path, mean, (size_t)M->w, M->w, M->h, valid, (size_t)M->w, lo, hi,
                                      map_cmap[i]);
@@ -119,6 +126,8 @@ skinq_status skinq_color_maps_write(skinq_ctx *ctx, const color_maps *M, const s
                                          (size_t)M->w, lo, hi, 0.55, map_cmap[i]);
         }
     }
+    if (st == SKINQ_OK && grids && (st = map_path(ctx, path, sizeof path, dir, "inside.npy")) == SKINQ_OK)
+        st = skinq_npy_write(ctx, path, inside, "|u1", 1, M->h, M->w);
     if (st == SKINQ_OK) { /* the ROI: the photo as is inside, dimmed to a third outside, outlined */
         static const uint8_t outline[3] = {255, 214, 0}; /* the side-by-side map's colour */
         for (int y = 0; y < M->h; y++) {

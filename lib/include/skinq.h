@@ -648,7 +648,13 @@ typedef struct skinq_maps_options {
     const char *dir;      /**< write maps into this folder (created if missing); NULL = none */
     int color_max_size;   /**< colour maps' longest side in pixels (default 1024) */
     int texture_max_size; /**< the texture overlay's longest side in pixels (default 2048, >= 16) */
-    uint64_t reserved[4]; /**< zero: room to grow inside skinq_analysis_options */
+    /** 1: the colour maps' cell means as numbers too, float32 NumPy files beside the PNGs: a.npy,
+     *  erythema_index.npy, hemoglobin.npy, melanin.npy (NaN where a cell has no pixel counted) and
+     *  inside.npy (uint8, 1 = the cell holds ROI pixels); what the Python binding's skinq.maps()
+     *  returns as arrays. 0 (default): PNGs only. */
+    int grids;
+    uint32_t reserved32;  /**< zero */
+    uint64_t reserved[3]; /**< zero: room to grow inside skinq_analysis_options */
 } skinq_maps_options;
 
 /** Options of skinq_color_analyze(): colour-only settings; fill with skinq_color_default_options() first. */
@@ -1751,6 +1757,18 @@ skinq_status skinq_compare(skinq_ctx *ctx, const char *before_path, const char *
 /** Free a result; NULL-safe; sets *r to NULL. */
 void skinq_compare_free(skinq_compare_result **r);
 
+/**
+ * A comparison as the JSON document of `skinq compare --json` (before, after, alignment,
+ * calibration, common_roi, delta_e2000, maps, verdict_rule, delta), compact; the one writer the
+ * CLI and the Python binding share.
+ * @param co      the options the comparison ran with (co->analysis NULL: the defaults)
+ * @param camera  the --camera CSV's name for formulas.skin_model (NULL: none named)
+ * @param out     receives the string (free with skinq_json_free()); unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_INVALID (NULL argument); SKINQ_E_NOMEM (or clashing metric paths).
+ */
+skinq_status skinq_compare_json(const skinq_compare_result *r, const skinq_compare_options *co,
+                                const char *camera, char **out);
+
 /*
  * Repeatability (`skinq repeat`): photos of one unchanged site, each registered onto the first
  * and calibrated, normalised and measured exactly as skinq_compare() measures an after photo
@@ -1951,6 +1969,22 @@ skinq_status skinq_analyze_image(skinq_ctx *ctx, const skinq_image *img, const s
  * @return as skinq_image_load(); the message names the file.
  */
 skinq_status skinq_mask_load(skinq_ctx *ctx, const char *path, skinq_mask **out);
+
+/**
+ * One analysis as the JSON document of `skinq analyze --json` (design §3: skinq_version, image,
+ * scale, roi, reference, calibration, color.*, texture.*, formulas, maps), compact, UTF-8 as the
+ * strings are. The one writer the CLI and the Python binding share. An image in memory has
+ * image.path, size_bytes and sha256 null.
+ * @param o       the options the analysis ran with
+ * @param camera  the --camera CSV's name for formulas.skin_model (NULL: none named)
+ * @param out     receives the string (free with skinq_json_free()); unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_INVALID (NULL argument); SKINQ_E_NOMEM (or clashing metric paths).
+ */
+skinq_status skinq_analysis_json(const skinq_analysis *a, const skinq_analysis_options *o, const char *camera,
+                                 char **out);
+
+/** Free a string from a skinq_*_json() function; NULL-safe; sets *json to NULL. */
+void skinq_json_free(char **json);
 
 /* ------------------------------------------------- tracking (lib/track) */
 

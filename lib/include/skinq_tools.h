@@ -253,6 +253,76 @@ void skinq_synth_default_options(skinq_synth_options *o);
  */
 skinq_status skinq_synth(skinq_ctx *ctx, const skinq_synth_options *o, const char *out_dir);
 
+/* ------------------------------------------------------------------ trend */
+
+/* One metric's course at a site, read from the store (`skinq trend`, the Python binding's
+ * Store.trend): the series on the store's timeline, the MDC its fits must beat, the course. */
+
+/** Options of skinq_trend_run(); fill with skinq_trend_default_options() first. */
+typedef struct skinq_trend_options {
+    size_t size;
+    const char *subject, *site, *metric; /**< required; metric: a registry path (color.a.mean) */
+    skinq_course_options course;         /**< model, cycle, from/to days; course.mdc95 NaN (default): the
+                                              site's own repeatability when stored, else the registry's */
+} skinq_trend_options;
+
+void skinq_trend_default_options(skinq_trend_options *o);
+
+/** A trend; free with skinq_trend_free(). */
+typedef struct skinq_trend {
+    skinq_trend_options options; /**< as run (its strings point at the copies below) */
+    char *subject, *site, *metric;
+    char *unit;                 /**< the stored unit ("" when no value) */
+    skinq_course_point *points; /**< the values on the timeline, n of them (0: none stored) */
+    int n, skipped;             /**< skipped: stored as null, or in pixels under an mm name */
+    double mdc95;               /**< the MDC the fits were judged with */
+    skinq_course *course;       /**< NULL when n == 0 */
+    skinq_allocator alloc;      /**< (internal) */
+} skinq_trend;
+
+/**
+ * Read a metric's series for a site and its course. @return SKINQ_OK (n == 0 when nothing is
+ * stored: the caller says so); SKINQ_E_INVALID (a missing field, an unknown metric); the errors of
+ * skinq_store_query() and skinq_course_analyse() (SKINQ_E_TOO_FEW: no window with enough points).
+ */
+skinq_status skinq_trend_run(skinq_ctx *ctx, skinq_store *store, const skinq_trend_options *o,
+                             skinq_trend **out);
+void skinq_trend_free(skinq_trend **t);
+
+/** The trend as the JSON document of `skinq trend --json` (free with skinq_json_free()).
+ *  @return SKINQ_OK; SKINQ_E_TOO_FEW (n == 0); SKINQ_E_NOMEM. */
+skinq_status skinq_trend_json(const skinq_trend *t, char **out);
+
+/* ------------------------------------------------------------- JSON trees */
+
+/* The cJSON trees behind skinq_analysis_json(), for the CLI to extend and nest (cJSON's own type,
+ * declared here only by name: include <cjson/cJSON.h> to use them). NULL when out of memory. */
+struct cJSON;
+/** The analysis document (NULL also when metric paths clash). */
+struct cJSON *skinq_analysis_cjson(const skinq_analysis *a, const skinq_analysis_options *o,
+                                   const char *camera);
+/** Every metric into root as nested objects by dotted path ("color.a.mean" -> root.color.a.mean;
+ *  numeric segments make arrays). @return 0, or -1 if a path clashes with a non-object value. */
+int skinq_metrics_cjson(struct cJSON *root, const skinq_metrics *m);
+/** A DNG's or camera RAW's capture and development ("image.raw"); developed: as the analysis's loader
+ *  applied it (white balance "none" shown as "from --white"). */
+struct cJSON *skinq_raw_cjson(const skinq_raw_info *r, int developed);
+/** The trend document (skinq_trend_json()); NULL when n == 0 or out of memory. */
+struct cJSON *skinq_trend_cjson(const skinq_trend *t);
+/** The comparison document (skinq_compare_json()); NULL also when metric paths clash. */
+struct cJSON *skinq_compare_cjson(const skinq_compare_result *r, const skinq_compare_options *co,
+                                  const char *camera);
+/** A registration: method, ok, matches, inliers, inlier_ratio, rms_px, overlap, ecc, residual,
+ *  viewpoint and the matrix (after pixel -> before pixel); compare's and repeat's. */
+struct cJSON *skinq_alignment_cjson(const skinq_alignment *al);
+/** A number member, null when not finite (JSON has no NaN). */
+struct cJSON *skinq_cjson_add_number(struct cJSON *obj, const char *key, double v);
+/** doc printed compactly into *out (free with skinq_json_free()) and deleted. @return SKINQ_OK;
+ *  SKINQ_E_NOMEM (also for a NULL doc). */
+skinq_status skinq_cjson_print(struct cJSON *doc, char **out);
+/** auto-skin's account: mode, path, detector, faces_found, faces, kept_fraction, model_lab. */
+struct cJSON *skinq_skin_cjson(const skinq_skin_info *k);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif

@@ -29,6 +29,10 @@ skinq_status skinq_atomic_open_or_stdout(skinq_ctx *ctx, const char *path, skinq
 skinq_status skinq_atomic_commit(skinq_ctx *ctx, skinq_atomic_file *af);
 /** Close and remove the temporary file (after an error). NULL-safe on a zeroed struct. */
 void skinq_atomic_abort(skinq_atomic_file *af);
+/** A height x width row-major array (items of `item` bytes, NumPy dtype `descr`, e.g. "<f4", "|u1")
+ *  written atomically as a .npy file. @return SKINQ_OK; the errors of skinq_atomic_open(); SKINQ_E_IO. */
+skinq_status skinq_npy_write(skinq_ctx *ctx, const char *path, const void *data, const char *descr,
+                             size_t item, int height, int width);
 /** How many fsync calls of the atomic writer succeeded in this process (for tests). */
 unsigned long skinq_atomic_fsync_count(void);
 /** "a FIFO", "a character device", ... for a st_mode that is not a regular file. */
