@@ -18,6 +18,7 @@ PACKAGES=(
   chromium
   python3-dev python3-numpy python3-pytest python3-setuptools python3-pip  # import skinq (python/)
   parallel slurm-wlm munge  # sharded batches: GNU parallel and a one-node Slurm in the tests
+  bc time                   # benchmarks/batch_throughput.sh
   postgresql libpq-dev      # the PostgreSQL store (a throwaway cluster in the tests)
   python3-scipy python3-skimage python3-opencv  # benchmarks/peer_pipeline.py (the Python peer)
 )
