@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import skinq
-from conftest import cli_json, skin_image, without_file, write_png
+from conftest import assert_same, cli_json, skin_image, without_file, write_png
 
 
 def test_file_dict_is_the_cli_json(rgb8_png):
@@ -33,7 +33,11 @@ def test_array_equals_file(tmp_path, depth):
     kw = dict(roi=(5, 7, 180, 140), ref=(0, 0, 40, 30), px_per_mm=10)
     a, f = skinq.analyze(img, **kw), skinq.analyze(path, **kw)
     assert a["image"]["path"] is None and a["image"]["sha256"] is None and a["image"]["bit_depth"] == depth
-    assert without_file(a) == without_file(f)
+    if depth == 8:  # the 8-bit pass sums a colour histogram: exact whatever the pixels' order
+        assert without_file(a) == without_file(f)
+    else:  # 16-bit sums per pixel; the PNG is streamed in row blocks, the array is not: on the scalar
+        # path (SKINQ_ISA=scalar) the std's partial sums meet in another order (seen: 4e-15 relative)
+        assert_same(without_file(a), without_file(f))
     assert a["color"]["L"]["mean"] == f["color"]["L"]["mean"]  # exactly, not approximately
 
 
