@@ -108,6 +108,7 @@ struct db_stmt_head {
 enum { DB_T_NULL, DB_T_TEXT, DB_T_INT64, DB_T_DOUBLE };
 
 extern const db_ops db_sqlite_ops;
-extern const db_ops db_pg_ops; /* without libpq, a backend whose open refuses every PostgreSQL store (exit 5) */
+extern const db_ops
+    db_pg_ops; /* without libpq, a backend whose open refuses every PostgreSQL store (exit 5) */
 
 #endif
