@@ -58,10 +58,18 @@ int skinq_color_hist_pays(skinq_ctx *ctx, const skinq_image *img, skinq_rect box
 
 /* The colour histograms behind skinq_color_hist_pass(), for callers that feed rows themselves
  * (the streaming JPEG analysis): `slots` independent histograms (one per feeding thread), each
- * slot fed by one thread at a time, evaluated together. */
+ * slot fed by one thread at a time, evaluated together; at most `pixels` pixels in all. Two
+ * counters give the same numbers: the 2^24-entry table, kept warm in the ctx between analyses,
+ * and, for a region of at most SKINQ_COLOR_LIST_MAX_PIXELS when no table is warm, a sorted list
+ * (colorhist.c: a fresh table's page faults cost more than sorting a small photo's pixels).
+ * skinq_color_counter_force: 0 that choice, 1 the table, 2 the list (tests and benchmarks). */
+#define SKINQ_COLOR_LIST_MAX_PIXELS ((size_t)1 << 21)
+extern int skinq_color_counter_force;
 typedef struct skinq_color_counts skinq_color_counts;
-skinq_status skinq_color_counts_new(skinq_ctx *ctx, int slots, skinq_color_counts **out);
+skinq_status skinq_color_counts_new(skinq_ctx *ctx, int slots, size_t pixels, skinq_color_counts **out);
 void skinq_color_counts_free(skinq_ctx *ctx, skinq_color_counts **c);
+/** 1 for the list counter, 0 for the table. */
+int skinq_color_counts_is_list(const skinq_color_counts *c);
 /** Count n pixels of 8-bit RGB (mask NULL = all) into a slot. */
 void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_color_dsp *k,
                             const uint8_t *rgb, const uint8_t *mask, size_t n);

@@ -40,9 +40,9 @@ skinq_status skinq_color_stream_new(skinq_ctx *ctx, int width, int height, const
     s->roi = roi->bbox;
     s->ref = o->has_ref ? skinq_rect_clip(o->ref, width, height) : (skinq_rect){0, 0, 0, 0};
     s->white = o->has_white ? skinq_rect_clip(o->white, width, height) : (skinq_rect){0, 0, 0, 0};
-    skinq_status st = skinq_color_counts_new(ctx, 1, &s->roi_c);
+    skinq_status st = skinq_color_counts_new(ctx, 1, (size_t)s->roi.w * (size_t)s->roi.h, &s->roi_c);
     if (st == SKINQ_OK && o->has_ref)
-        st = skinq_color_counts_new(ctx, 1, &s->ref_c);
+        st = skinq_color_counts_new(ctx, 1, (size_t)s->ref.w * (size_t)s->ref.h, &s->ref_c);
     if (st != SKINQ_OK) {
         skinq_color_stream_free(ctx, &s);
         return st;

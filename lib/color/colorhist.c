@@ -8,7 +8,14 @@
  * The histograms come zeroed through the context's allocator (skinq_calloc): with the default
  * allocator they are fresh zero pages, and only the pages of colours that occur are ever touched
  * (skin occupies a few thousand (r, g) rows of the 65536); the rows[] flags tell which to read
- * back. An embedder's allocator gets them zero-filled. */
+ * back. An embedder's allocator gets them zero-filled.
+ *
+ * A small region in a context with no table kept warm is counted as a list instead: each
+ * pixel's colour index appended, then radix-sorted and run-length counted at the evaluation.
+ * In a fresh process the table's cost is its first touches, a page fault per 1024 entries: a
+ * 0.26-MP photo with 74k colours faulted in 32 MB of it (8 000 faults, half its analysis); its
+ * list is 1 MB. Sorted indices are the table's scan order (r, then g, then b), and the batches
+ * fall where the table's fall, so both counters give the same sums bit for bit. */
 #include <string.h>
 
 #include "color/color_int.h"
@@ -71,6 +78,9 @@ typedef struct eval_job {
     uint32_t **bins; /* per thread: SKINQ_CM_COUNT × SKINQ_CHIST_STRIDE */
     uint8_t *batch;  /* per thread: BATCH × (3 bytes + 4 count bytes) + SKINQ_CM_COUNT × BATCH floats */
     size_t batch_size;
+    /* the list counter's distinct colours ascending, their counts, where each red level starts */
+    const uint32_t *col, *cnt;
+    size_t start[257];
 } eval_job;
 
 static void eval_batch(const eval_job *J, eval_part *P, uint32_t *bins, const uint8_t *rgb,
@@ -99,19 +109,34 @@ static void eval_batch(const eval_job *J, eval_part *P, uint32_t *bins, const ui
     }
 }
 
-static void eval_task(void *user, int task, int thread)
-{
-    eval_job *J = user;
-    eval_part *P = &J->part[task];
-    uint32_t *bins = J->bins[thread];
-    uint8_t *rgb = J->batch + (size_t)thread * J->batch_size;
-    uint32_t *cnt = (uint32_t *)(void *)(rgb + 4 * BATCH);
+/* The colours of a task, BATCH at a time through eval_batch(), in the order they are pushed. */
+typedef struct eval_cursor {
+    uint8_t *rgb;
+    uint32_t *cnt;
     float *out[SKINQ_CM_COUNT];
-    for (int m = 0; m < SKINQ_CM_COUNT; m++)
-        out[m] = (float *)(void *)(rgb + 8 * BATCH) + (size_t)m * BATCH;
-    int nb = 0;
+    int nb;
+} eval_cursor;
+
+static void cursor_push(const eval_job *J, eval_part *P, uint32_t *bins, eval_cursor *q, uint32_t idx,
+                        uint32_t count)
+{
+    q->rgb[3 * q->nb] = (uint8_t)(idx >> 16);
+    q->rgb[3 * q->nb + 1] = (uint8_t)(idx >> 8);
+    q->rgb[3 * q->nb + 2] = (uint8_t)idx;
+    q->cnt[q->nb] = count;
+    if (++q->nb == BATCH) {
+        eval_batch(J, P, bins, q->rgb, q->cnt, q->nb, q->out);
+        q->nb = 0;
+    }
+}
+
+/* The table counter's colours of red levels [r0, r1): every touched (r, g) row summed over the
+ * slots (and zeroed for reuse), its nonzero entries in b order. */
+static void scan_table(const eval_job *J, eval_part *P, uint32_t *bins, eval_cursor *q, uint32_t r0,
+                       uint32_t r1)
+{
     uint32_t sum[256]; /* a row of counts over the slots, then scanned 8 entries a step */
-    for (uint32_t r = (uint32_t)task * R_PER_TASK; r < (uint32_t)(task + 1) * R_PER_TASK; r++)
+    for (uint32_t r = r0; r < r1; r++)
         for (uint32_t g = 0; g < 256; g++) {
             uint32_t row = r << 8 | g;
             int any = 0;
@@ -135,22 +160,30 @@ static void eval_task(void *user, int task, int thread)
                     o |= sum[b0 + k];
                 if (!o)
                     continue;
-                for (uint32_t b = b0; b < b0 + 8; b++) {
-                    if (!sum[b])
-                        continue;
-                    rgb[3 * nb] = (uint8_t)r;
-                    rgb[3 * nb + 1] = (uint8_t)g;
-                    rgb[3 * nb + 2] = (uint8_t)b;
-                    cnt[nb] = sum[b];
-                    if (++nb == BATCH) {
-                        eval_batch(J, P, bins, rgb, cnt, nb, out);
-                        nb = 0;
-                    }
-                }
+                for (uint32_t b = b0; b < b0 + 8; b++)
+                    if (sum[b])
+                        cursor_push(J, P, bins, q, row << 8 | b, sum[b]);
             }
         }
-    if (nb)
-        eval_batch(J, P, bins, rgb, cnt, nb, out);
+}
+
+static void eval_task(void *user, int task, int thread)
+{
+    eval_job *J = user;
+    eval_part *P = &J->part[task];
+    uint32_t *bins = J->bins[thread];
+    eval_cursor q = {J->batch + (size_t)thread * J->batch_size, NULL, {NULL}, 0};
+    q.cnt = (uint32_t *)(void *)(q.rgb + 4 * BATCH);
+    for (int m = 0; m < SKINQ_CM_COUNT; m++)
+        q.out[m] = (float *)(void *)(q.rgb + 8 * BATCH) + (size_t)m * BATCH;
+    const uint32_t r0 = (uint32_t)task * R_PER_TASK, r1 = r0 + R_PER_TASK;
+    if (J->col) /* the list counter's colours, sorted: the same sequence */
+        for (size_t i = J->start[r0]; i < J->start[r1]; i++)
+            cursor_push(J, P, bins, &q, J->col[i], J->cnt[i]);
+    else
+        scan_table(J, P, bins, &q, r0, r1);
+    if (q.nb)
+        eval_batch(J, P, bins, q.rgb, q.cnt, q.nb, q.out);
 }
 
 /* ---- counts: per-slot lazily zeroed histograms of one region ---- */
@@ -161,7 +194,9 @@ static void eval_task(void *user, int task, int thread)
 struct skinq_color_counts {
     int slots, used; /* tables mapped, tables this region counts into */
     int clean;       /* every table zero (evaluated): fit for reuse */
-    hist8 *h;
+    hist8 *h;        /* the table counter, or NULL for the list counter: */
+    uint32_t **idx;  /* per slot: colour indices r<<16 | g<<8 | b in arrival order */
+    size_t *len, cap;
 };
 
 static void counts_destroy(skinq_ctx *ctx, void *p)
@@ -171,16 +206,48 @@ static void counts_destroy(skinq_ctx *ctx, void *p)
         skinq_free(ctx, c->h[t].count);
         skinq_free(ctx, c->h[t].rows);
     }
+    for (int t = 0; c->idx && t < c->slots; t++)
+        skinq_free(ctx, c->idx[t]);
     skinq_free(ctx, c->h);
+    skinq_free(ctx, c->idx);
+    skinq_free(ctx, c->len);
     skinq_free(ctx, c);
 }
 
-skinq_status skinq_color_counts_new(skinq_ctx *ctx, int slots, skinq_color_counts **out)
+int skinq_color_counter_force;
+
+/* The list counter: `pixels` entries a slot (a slot may be fed the whole region). */
+static skinq_status list_new(skinq_ctx *ctx, int slots, size_t pixels, skinq_color_counts **out)
+{
+    skinq_color_counts *c = skinq_calloc(ctx, 1, sizeof *c);
+    if (!c)
+        return SKINQ_E_NOMEM;
+    c->slots = c->used = slots;
+    c->cap = pixels;
+    c->idx = skinq_calloc(ctx, (size_t)slots, sizeof *c->idx);
+    c->len = skinq_calloc(ctx, (size_t)slots, sizeof *c->len);
+    skinq_status st = c->idx && c->len ? SKINQ_OK : SKINQ_E_NOMEM;
+    for (int t = 0; st == SKINQ_OK && t < slots; t++)
+        if (!(c->idx[t] = skinq_malloc(ctx, (pixels ? pixels : 1) * sizeof(uint32_t))))
+            st = SKINQ_E_NOMEM;
+    if (st != SKINQ_OK)
+        counts_destroy(ctx, c), c = NULL;
+    *out = c;
+    return st;
+}
+
+skinq_status skinq_color_counts_new(skinq_ctx *ctx, int slots, size_t pixels, skinq_color_counts **out)
 {
     skinq_color_counts *c = skinq_ctx_take(ctx, SKINQ_CACHE_COLOR_COUNTS);
     if (c && c->slots < slots) {
         counts_destroy(ctx, c);
         c = NULL;
+    }
+    const int list = skinq_color_counter_force ? skinq_color_counter_force == 2
+                                               : !c && pixels <= SKINQ_COLOR_LIST_MAX_PIXELS;
+    if (list) {
+        skinq_ctx_keep(ctx, SKINQ_CACHE_COLOR_COUNTS, c, counts_destroy); /* a warm table stays */
+        return list_new(ctx, slots, pixels, out);
     }
     if (c) {
         c->used = slots;
@@ -206,12 +273,17 @@ skinq_status skinq_color_counts_new(skinq_ctx *ctx, int slots, skinq_color_count
     return st;
 }
 
+int skinq_color_counts_is_list(const skinq_color_counts *c)
+{
+    return c->h == NULL;
+}
+
 void skinq_color_counts_free(skinq_ctx *ctx, skinq_color_counts **cp)
 {
     skinq_color_counts *c = *cp;
     if (!c)
         return;
-    if (c->clean)
+    if (c->clean && c->h)
         skinq_ctx_keep(ctx, SKINQ_CACHE_COLOR_COUNTS, c, counts_destroy);
     else
         counts_destroy(ctx, c);
@@ -221,7 +293,67 @@ void skinq_color_counts_free(skinq_ctx *ctx, skinq_color_counts **cp)
 void skinq_color_counts_row(skinq_color_counts *c, int slot, const struct skinq_color_dsp *k,
                             const uint8_t *rgb, const uint8_t *mask, size_t n)
 {
-    k->color_hist8(rgb, mask, n, c->h[slot].count, c->h[slot].rows);
+    if (c->h) {
+        k->color_hist8(rgb, mask, n, c->h[slot].count, c->h[slot].rows);
+        return;
+    }
+    uint32_t *d = c->idx[slot] + c->len[slot]; /* the caller feeds at most `pixels` in all */
+    for (size_t i = 0; i < n; i++, rgb += 3)
+        if (!mask || mask[i])
+            *d++ = (uint32_t)rgb[0] << 16 | (uint32_t)rgb[1] << 8 | rgb[2];
+    c->len[slot] = (size_t)(d - c->idx[slot]);
+}
+
+/* The list counter's distinct colours: the slots' indices sorted (LSD radix, 8 bits a pass,
+ * stable) and run-length counted; colours ascending in *col, counts in *cnt, both of *n entries
+ * (free *col). The slots are left empty. */
+static skinq_status list_distinct(skinq_ctx *ctx, skinq_color_counts *c, uint32_t **col, uint32_t **cnt,
+                                  size_t *n)
+{
+    size_t total = 0;
+    for (int t = 0; t < c->used; t++)
+        total += c->len[t];
+    uint32_t *a = skinq_malloc(ctx, (total ? total : 1) * sizeof *a);
+    uint32_t *b = a ? skinq_malloc(ctx, (total ? total : 1) * sizeof *b) : NULL;
+    if (!b) {
+        skinq_free(ctx, a);
+        return SKINQ_E_NOMEM;
+    }
+    for (int pass = 0; pass < 3; pass++) { /* slots → a, a → b, b → a */
+        const int shift = 8 * pass;
+        uint32_t *dst = pass == 1 ? b : a;
+        size_t at[256] = {0}, sum = 0;
+        for (int t = 0; t < (pass ? 1 : c->used); t++) {
+            const uint32_t *src = pass == 0 ? c->idx[t] : pass == 1 ? a : b;
+            const size_t len = pass ? total : c->len[t];
+            for (size_t i = 0; i < len; i++)
+                at[src[i] >> shift & 255]++;
+        }
+        for (int k = 0; k < 256; k++) {
+            const size_t h = at[k];
+            at[k] = sum;
+            sum += h;
+        }
+        for (int t = 0; t < (pass ? 1 : c->used); t++) {
+            const uint32_t *src = pass == 0 ? c->idx[t] : pass == 1 ? a : b;
+            const size_t len = pass ? total : c->len[t];
+            for (size_t i = 0; i < len; i++)
+                dst[at[src[i] >> shift & 255]++] = src[i];
+        }
+    }
+    size_t d = 0;
+    for (size_t i = 0; i < total; d++) { /* in place: d ≤ i */
+        size_t j = i + 1;
+        while (j < total && a[j] == a[i])
+            j++;
+        a[d] = a[i];
+        b[d] = (uint32_t)(j - i);
+        i = j;
+    }
+    for (int t = 0; t < c->used; t++)
+        c->len[t] = 0;
+    *col = a, *cnt = b, *n = d;
+    return SKINQ_OK;
 }
 
 skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, const skinq_color_params *p,
@@ -229,15 +361,25 @@ skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, cons
 {
     const int tasks = 256 / R_PER_TASK, threads = skinq_ctx_threads(ctx);
     eval_part *part = skinq_calloc(ctx, (size_t)tasks, sizeof *part);
-    eval_job E = {skinq_color_dsp(skinq_ctx_isa(ctx)),
-                  p,
-                  c->h,
-                  c->used,
-                  part,
-                  bins,
-                  NULL,
-                  8 * BATCH + (size_t)SKINQ_CM_COUNT * BATCH * sizeof(float)};
+    eval_job E = {.k = skinq_color_dsp(skinq_ctx_isa(ctx)),
+                  .p = p,
+                  .h = c->h,
+                  .threads = c->used,
+                  .part = part,
+                  .bins = bins,
+                  .batch_size = 8 * BATCH + (size_t)SKINQ_CM_COUNT * BATCH * sizeof(float)};
+    uint32_t *col = NULL, *cnt = NULL;
     skinq_status st = part ? SKINQ_OK : SKINQ_E_NOMEM;
+    if (st == SKINQ_OK && !c->h) {
+        size_t n = 0;
+        st = list_distinct(ctx, c, &col, &cnt, &n);
+        for (size_t i = 0, r = 0; st == SKINQ_OK && r <= 256; r++) {
+            while (i < n && col[i] >> 16 < r)
+                i++;
+            E.start[r] = i;
+        }
+        E.col = col, E.cnt = cnt;
+    }
     if (st == SKINQ_OK && !(E.batch = skinq_malloc(ctx, E.batch_size * (size_t)threads)))
         st = SKINQ_E_NOMEM;
     if (st == SKINQ_OK) {
@@ -252,12 +394,15 @@ skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, cons
             acc->clipped += part[t].clipped;
         }
         acc->inside = acc->n + acc->clipped;
-        for (int t = 0; t < c->used; t++) { /* what the eval does not read: the pixels outside the mask */
+        for (int t = 0; c->h && t < c->used;
+             t++) { /* what the eval does not read: the pixels outside the mask */
             c->h[t].count[SKINQ_HIST8_DUMP] = 0;
             c->h[t].rows[SKINQ_HIST8_ROWS - 1] = 0;
         }
         c->clean = 1;
     }
+    skinq_free(ctx, col);
+    skinq_free(ctx, cnt);
     skinq_free(ctx, part);
     skinq_free(ctx, E.batch);
     return st;
@@ -310,7 +455,7 @@ skinq_status skinq_color_hist_pass(skinq_ctx *ctx, const skinq_color_params *p, 
 {
     const int threads = skinq_ctx_threads(ctx);
     skinq_color_counts *c = NULL;
-    skinq_status st = skinq_color_counts_new(ctx, threads, &c);
+    skinq_status st = skinq_color_counts_new(ctx, threads, (size_t)box.w * (size_t)box.h, &c);
     count_job C = {skinq_color_dsp(skinq_ctx_isa(ctx)), img, box, m1, m2, c, NULL,
                    ((size_t)box.w + 63) & ~(size_t)63};
     if (st == SKINQ_OK && !(C.scratch = skinq_malloc(ctx, C.scratch_size * (size_t)threads)))

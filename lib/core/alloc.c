@@ -1,8 +1,36 @@
 /* alloc.c -- allocation through the context's (optional) allocator hooks. */
+#define _DEFAULT_SOURCE /* madvise */
 #include "core.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+/* Large blocks (image planes, decode buffers) are written whole soon after they are allocated.
+ * In 4-KiB pages every first touch is a fault: a 12-MP photo's planes are ~30 000 of them, and
+ * under a hypervisor each costs microseconds (perf: a third of an analysis). Transparent huge
+ * pages make that 2-MiB faults, ~500 times fewer, for the same memory; Debian's default lets a
+ * program ask per mapping (THP "madvise"). Sparse tables (the colour counts) are not asked: a
+ * huge page would make resident the whole table they touch a few hundred pages of. */
+enum { HUGE_MIN = 4 << 20 };
+
+static void advise_huge(void *p, size_t size)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (!p || size < HUGE_MIN)
+        return;
+    const uintptr_t page = 4096, a = ((uintptr_t)p + page - 1) & ~(page - 1),
+                    b = ((uintptr_t)p + size) & ~(page - 1);
+    if (b > a)
+        (void)madvise((void *)a, b - a, MADV_HUGEPAGE); /* advice only: a refusal changes nothing */
+#else
+    (void)p;
+    (void)size;
+#endif
+}
 
 void *skinq_alloc_raw(const skinq_allocator *a, size_t size)
 {
@@ -28,6 +56,8 @@ void *skinq_malloc(skinq_ctx *ctx, size_t size)
     void *p = skinq_alloc_raw(&ctx->alloc, size);
     if (!p)
         skinq_fail(ctx, SKINQ_E_NOMEM, "out of memory (%zu bytes)", size);
+    else if (!ctx->alloc.malloc_fn)
+        advise_huge(p, size);
     return p;
 }
 

@@ -144,11 +144,105 @@ static void test_few_colours(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* The colour metrics of img streamed row by row (as the JPEG analysis feeds them), the ROI the
+ * whole image and a reference patch, through the counter `counter` forces. */
+static void streamed(skinq_ctx *ctx, const skinq_image *img, int counter, skinq_metrics *m)
+{
+    skinq_roi *roi = NULL;
+    skinq_roi_options ro = {0};
+    ro.kind = SKINQ_ROI_IMAGE;
+    assert_int_equal(skinq_roi_resolve(ctx, img, NULL, &ro, 20, NULL, &roi), SKINQ_OK);
+    skinq_color_options co;
+    skinq_color_default_options(&co);
+    co.has_ref = 1;
+    co.ref = (skinq_rect){10, 10, 120, 90};
+    skinq_color_counter_force = counter;
+    skinq_color_stream *cs = NULL;
+    assert_int_equal(skinq_color_stream_new(ctx, img->width, img->height, roi, &co, &cs), SKINQ_OK);
+    for (int y = 0; y < img->height; y += 8)
+        skinq_color_stream_rows(cs, skinq_image_row(img, y), img->stride, y,
+                                y + 8 <= img->height ? 8 : img->height - y);
+    memset(m, 0, sizeof *m);
+    assert_int_equal(skinq_color_stream_finish(ctx, cs, m, NULL), SKINQ_OK);
+    skinq_color_stream_free(ctx, &cs);
+    skinq_color_counter_force = 0;
+    skinq_roi_free(&roi);
+}
+
+static void identical(const skinq_metrics *a, const skinq_metrics *b)
+{
+    assert_int_equal(a->count, b->count);
+    for (size_t i = 0; i < a->count; i++) {
+        assert_string_equal(a->items[i].path, b->items[i].path);
+        if (memcmp(&a->items[i].value, &b->items[i].value, sizeof(double)) != 0)
+            fail_msg("%s: %.17g (table) vs %.17g (list)", a->items[i].path, a->items[i].value,
+                     b->items[i].value);
+    }
+}
+
+/* The table and the list counter give the same bytes (colorhist.c: the list sorted is the table's
+ * scan order), in memory (masked, 1 and 2 threads) and streamed (with a reference region); and
+ * the list is the choice for a small region unless a table is warm. */
+static void test_counters(void **state)
+{
+    (void)state;
+    skinq_ctx *ctx = tu_ctx();
+    skinq_image *img = NULL;
+    assert_int_equal(skinq_bench_photo(ctx, 640, 480, 5, &img), SKINQ_OK);
+    for (int threads = 1; threads <= 2; threads++) {
+        skinq_settings s;
+        skinq_ctx_default_settings(&s);
+        s.threads = threads;
+        skinq_ctx *c = NULL;
+        assert_int_equal(skinq_ctx_open(&c, &s), SKINQ_OK);
+        skinq_metrics t, l;
+        skinq_color_counter_force = 1;
+        analyze(c, img, 1, &t);
+        skinq_color_counter_force = 2;
+        analyze(c, img, 1, &l);
+        skinq_color_counter_force = 0;
+        identical(&t, &l);
+        skinq_metrics_free(&t);
+        skinq_metrics_free(&l);
+        streamed(c, img, 1, &t);
+        streamed(c, img, 2, &l);
+        identical(&t, &l);
+        assert_true(t.count > 20);
+        skinq_metrics_free(&t);
+        skinq_metrics_free(&l);
+        skinq_ctx_close(&c);
+    }
+    skinq_image_free(&img);
+    /* the choice: a fresh ctx lists a small region, a big one gets a table, which then stays warm */
+    skinq_color_counts *k = NULL;
+    assert_int_equal(skinq_color_counts_new(ctx, 1, 640 * 480, &k), SKINQ_OK);
+    assert_true(skinq_color_counts_is_list(k));
+    skinq_color_counts_free(ctx, &k);
+    assert_int_equal(skinq_color_counts_new(ctx, 1, SKINQ_COLOR_LIST_MAX_PIXELS + 1, &k), SKINQ_OK);
+    assert_false(skinq_color_counts_is_list(k));
+    skinq_color_params p;
+    const skinq_image shape = {.width = 1, .height = 1, .channels = 3, .depth = 8};
+    assert_int_equal(skinq_color_params_init(ctx, &p, &shape, NULL), SKINQ_OK);
+    skinq_color_accs A = {0};
+    assert_int_equal(skinq_color_accs_new(ctx, &A, skinq_ctx_threads(ctx)), SKINQ_OK);
+    uint32_t **bins = skinq_color_accs_bins(ctx, &A);
+    assert_non_null(bins);
+    assert_int_equal(skinq_color_counts_eval(ctx, k, &p, &A.a[0], bins), SKINQ_OK); /* evaluated: clean */
+    skinq_free(ctx, bins);
+    skinq_color_accs_free(ctx, &A);
+    skinq_color_counts_free(ctx, &k);
+    assert_int_equal(skinq_color_counts_new(ctx, 1, 640 * 480, &k), SKINQ_OK);
+    assert_false(skinq_color_counts_is_list(k)); /* the warm table */
+    skinq_color_counts_free(ctx, &k);
+    skinq_ctx_close(&ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_colours),
         cmocka_unit_test(test_few_colours),
+        cmocka_unit_test(test_counters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
