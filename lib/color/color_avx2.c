@@ -51,14 +51,16 @@ void skinq_color_row16_avx2(const skinq_color_params *p, const uint16_t *rgb, co
 #include "color_tpl.h"
 
 /* Colour histogram: 8 indices r<<16 | g<<8 | b a step from one byte shuffle of the 24 bytes
- * (lane 1 holds pixels 4..7 at byte 4 + 3k, as in color_load8), masked-out lanes → the dump. */
+ * (lane 1 holds pixels 4..7 at byte 4 + 3k, as in color_load8), masked-out lanes → the dump.
+ * Eight equal indices (smooth skin, or outside the mask) are one add of 8; otherwise eight plain
+ * increments: a noisy camera photo's neighbours rarely share a colour, and the scalar run
+ * detection's branch then mispredicted on nearly every pixel (12 MP, 456k colours: 28 → 20 ms). */
 static void skinq_color_hist8_avx2(const uint8_t *rgb, const uint8_t *mask, size_t n, uint32_t *hist,
                                    uint8_t *rows)
 {
     const __m256i sh = _mm256_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1, 6, 5, 4, -1, 9,
                                         8, 7, -1, 12, 11, 10, -1, 15, 14, 13, -1);
     const __m256i dump = _mm256_set1_epi32((int)SKINQ_HIST8_DUMP), zero = _mm256_setzero_si256();
-    skinq_hist_run r = {SKINQ_HIST8_DUMP, 0};
     _Alignas(32) uint32_t idx[8];
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -70,9 +72,18 @@ static void skinq_color_hist8_avx2(const uint8_t *rgb, const uint8_t *mask, size
             v = _mm256_blendv_epi8(v, dump, _mm256_cmpeq_epi32(m, zero));
         }
         _mm256_store_si256((__m256i *)(void *)idx, v);
-        for (int k = 0; k < 8; k++)
-            skinq_hist_push(&r, idx[k], hist, rows);
+        const __m256i first = _mm256_permutevar8x32_epi32(v, zero);
+        if (_mm256_movemask_epi8(_mm256_cmpeq_epi32(v, first)) == -1) {
+            hist[idx[0]] += 8;
+            rows[idx[0] >> 8] = 1;
+            continue;
+        }
+        for (int k = 0; k < 8; k++) {
+            hist[idx[k]]++;
+            rows[idx[k] >> 8] = 1;
+        }
     }
+    skinq_hist_run r = {SKINQ_HIST8_DUMP, 0};
     skinq_hist8_pixels(&r, rgb, mask, i, n, hist, rows);
     skinq_hist_flush(&r, hist, rows);
 }
