@@ -132,6 +132,9 @@ void cli_help(const cli_command *cmd, FILE *f);
 
 /** Open a context from the global options; on failure prints the error and returns NULL. */
 skinq_ctx *cli_ctx_open(void);
+/** The same for a command analysing several photos (batch != 0): their analyses reuse the colour
+ *  tables and texture planes (skinq_settings.keep_buffers). */
+skinq_ctx *cli_ctx_open_batch(int batch);
 
 /** Print "skinq: <ctx error>" (or the status string) and map the status to an exit code. */
 int cli_fail(skinq_ctx *ctx, skinq_status st);

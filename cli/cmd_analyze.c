@@ -136,7 +136,7 @@ static int run(const cli_command *self, int argc, char **argv)
         return rc;
     if (opt_maps && (rc = out_dir_ready(opt_maps)) >= 0)
         return rc;
-    skinq_ctx *ctx = cli_ctx_open();
+    skinq_ctx *ctx = cli_ctx_open_batch(n > 1);
     if (!ctx)
         return EXIT_INTERNAL;
     skinq_mask *mask = NULL;

@@ -482,7 +482,7 @@ static int run(const cli_command *self, int argc, char **argv)
                (b.efd = open(errs, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
         fprintf(stderr, "skinq: cannot write '%s': %s\n", b.fd < 0 ? res : errs, strerror(errno));
         rc = cli_exit_for(CLI_COND_OUTPUT);
-    } else if (!(ctx = cli_ctx_open())) {
+    } else if (!(ctx = cli_ctx_open_batch(1))) {
         rc = EXIT_INTERNAL;
     } else if ((rc = cli_aopts_setup(self, ctx, &b.base, &mask)) < 0) {
         rc = -1;

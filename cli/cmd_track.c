@@ -264,7 +264,7 @@ static int run_add(int argc, char **argv)
     struct paths in = {0};
     if ((rc = expand_inputs(argv + first, argc - first, &in)) >= 0)
         goto free_paths;
-    skinq_ctx *ctx = cli_ctx_open();
+    skinq_ctx *ctx = cli_ctx_open_batch(in.n > 1);
     if (!ctx) {
         rc = EXIT_INTERNAL;
         goto free_paths;

@@ -3,6 +3,9 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#if defined(__GLIBC__) || defined(__linux__)
+#include <malloc.h> /* mallopt */
+#endif
 #include <string.h>
 
 /* Every command, in the order `skinq --help` lists them. */
@@ -64,8 +67,23 @@ static void print_warning(const char *msg, void *user)
 
 skinq_ctx *cli_ctx_open(void)
 {
+    return cli_ctx_open_batch(0);
+}
+
+skinq_ctx *cli_ctx_open_batch(int batch)
+{
     skinq_settings s;
     skinq_ctx_default_settings(&s);
+    s.keep_buffers = batch;
+#if defined(__GLIBC__)
+    /* A batch's photos allocate the same scratch again and again: kept by malloc instead of given
+     * back to the OS after each photo (its trim) or mapped afresh (blocks above 128 KiB), their
+     * pages are faulted in once, not per photo (4 12-MP photos: 13.7k page faults -> 6.5k). */
+    if (batch) {
+        mallopt(M_TRIM_THRESHOLD, 256 << 20);
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    }
+#endif
     s.threads = g_opts.threads;
     s.max_pixels = (uint64_t)g_opts.max_pixels;
     if (g_opts.max_bytes > 0)

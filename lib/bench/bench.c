@@ -201,6 +201,8 @@ skinq_ctx *skinq_bench_ctx(const skinq_ctx *parent, unsigned isa, int threads)
     s.isa_mask = isa;
     s.threads = threads;
     s.alloc = parent->alloc;
+    s.keep_buffers =
+        1; /* a stage's runs are a batch's photos: tables and planes reused, as `skinq batch` does */
     skinq_ctx *c = NULL;
     return skinq_ctx_open(&c, &s) == SKINQ_OK ? c : NULL;
 }

@@ -16,7 +16,7 @@
 struct skinq_pool;
 
 /* Scratch a part keeps in the context between calls (skinq_ctx_take / skinq_ctx_keep). */
-enum { SKINQ_CACHE_COLOR_COUNTS, SKINQ_CACHE_COUNT };
+enum { SKINQ_CACHE_COLOR_COUNTS, SKINQ_CACHE_PLANES, SKINQ_CACHE_COUNT };
 typedef struct skinq_ctx_cache {
     void *p;
     void (*free_fn)(skinq_ctx *ctx, void *p);
@@ -39,6 +39,7 @@ struct skinq_ctx {
     uint64_t header_parses; /* files whose header lib/io probed (tests check: one per analysed photo) */
     uint64_t max_bytes;     /* limits (skinq_settings): decoded buffers and input files, */
     uint32_t max_png_chunk_bytes, max_png_chunks, max_jpeg_scans; /* PNG chunks, JPEG scans */
+    int keep_buffers;                                             /* skinq_settings.keep_buffers */
     /* test hook: called by the analysis after a file's header is probed, before it is decoded */
     void (*after_probe)(void *user, const char *path);
     void *after_probe_user;
@@ -52,6 +53,8 @@ void *skinq_ctx_take(skinq_ctx *ctx, int id);
 void skinq_ctx_keep(skinq_ctx *ctx, int id, void *p, void (*free_fn)(skinq_ctx *ctx, void *p));
 /** Free every kept scratch (before a pass whose peak memory matters, and at close). */
 void skinq_ctx_drop_caches(skinq_ctx *ctx);
+/** skinq_settings.keep_buffers: a batch's analyses keep their scratch (no drop before the texture). */
+int skinq_ctx_keeps_buffers(const skinq_ctx *ctx);
 
 /**
  * Record a detailed message in ctx (printf-style) and return `s`, so a failure reads

@@ -58,6 +58,7 @@ skinq_status skinq_ctx_open(skinq_ctx **out, const skinq_settings *settings)
     ctx->max_png_chunk_bytes = s->max_png_chunk_bytes;
     ctx->max_png_chunks = s->max_png_chunks;
     ctx->max_jpeg_scans = s->max_jpeg_scans;
+    ctx->keep_buffers = s->keep_buffers != 0;
 
     ctx->isa = skinq_isa_ceiling(s->isa_mask);
 
@@ -116,6 +117,11 @@ void skinq_ctx_set_warning_handler(skinq_ctx *ctx, void (*fn)(const char *msg, v
 {
     ctx->warn_fn = fn;
     ctx->warn_user = user;
+}
+
+int skinq_ctx_keeps_buffers(const skinq_ctx *ctx)
+{
+    return ctx->keep_buffers;
 }
 
 int skinq_ctx_threads(const skinq_ctx *ctx)

@@ -127,12 +127,17 @@ typedef struct skinq_settings {
     uint32_t max_png_chunks;      /**< PNG: ancillary chunks kept; png_set_chunk_cache_max (default 1000) */
     uint32_t max_jpeg_scans;      /**< JPEG: scans of a progressive file (default 500, as libjpeg-turbo's
                                        tjbench -limitscans and fuzz targets) */
+    int keep_buffers;             /**< 1: a batch's analyses reuse the colour tables and texture planes the
+                                       previous one left (no fresh pages to fault in: lib/pipeline/README.md),
+                                       holding them between calls; 0 (default): each analysis frees its own
+                                       before its texture pass, for the lowest peak memory */
 } skinq_settings;
 
 typedef struct skinq_ctx skinq_ctx; /* opaque */
 
 /** Defaults: size, threads 0 (all cores), isa_mask SKINQ_ISA_ALL, max_pixels 100e6, malloc/free,
- *  max_bytes 1 GiB, max_png_chunk_bytes 8000000, max_png_chunks 1000, max_jpeg_scans 500. */
+ *  max_bytes 1 GiB, max_png_chunk_bytes 8000000, max_png_chunks 1000, max_jpeg_scans 500,
+ *  keep_buffers 0. */
 void skinq_ctx_default_settings(skinq_settings *s);
 
 /**

@@ -40,6 +40,18 @@ int skinq_pipeline_can_stream(const skinq_image_header *h, const skinq_analysis_
 skinq_status skinq_pipeline_stream(skinq_analyzer *a, const skinq_input *in, const skinq_image_header *h,
                                    const skinq_roi *roi, skinq_analysis *out);
 
+/* The texture pass's 16-bit L* and melanin-index planes of n pixels, in one block: the block a
+ * previous analysis left in the ctx (skinq_settings.keep_buffers) when big enough, else a new
+ * one; given back, it is kept for the next analysis or freed. */
+typedef struct skinq_planes {
+    uint16_t *L;
+    int16_t *mel;
+    void *block;
+    size_t cap;
+} skinq_planes;
+skinq_status skinq_planes_take(skinq_ctx *ctx, size_t n, skinq_planes *out);
+void skinq_planes_give(skinq_ctx *ctx, skinq_planes *p);
+
 /** The texture pass of an image in memory on the ROI's box (texture_pass.c): the L* and melanin
  * planes after `gains`, then skinq_pipeline_texture16(). own: as skinq_pipeline_run(). */
 skinq_status skinq_pipeline_texture(skinq_ctx *ctx, skinq_texture_plan *plan, const skinq_image *img,

@@ -24,7 +24,8 @@ typedef struct stream_job {
     int width;
     /* with texture: the planes of box, made by the counting side */
     skinq_rect box;
-    uint16_t *L16;
+    skinq_planes planes;
+    uint16_t *L16; /* = planes.L, planes.mel when texture is on */
     int16_t *mel16;
     skinq_color_fixed8 fx; /* the planes' tables */
     float *rows;           /* box.w floats of scratch for each of the two threads */
@@ -190,10 +191,12 @@ static skinq_status stream_setup(stream_job *J, const skinq_image_header *h, con
     if (st != SKINQ_OK)
         return st;
     skinq_color_fixed8_init(&J->fx, &pp);
-    J->L16 = skinq_malloc(ctx, n * sizeof *J->L16);
-    J->mel16 = skinq_malloc(ctx, n * sizeof *J->mel16);
+    if ((st = skinq_planes_take(ctx, n, &J->planes)) != SKINQ_OK)
+        return st;
+    J->L16 = J->planes.L;
+    J->mel16 = J->planes.mel;
     J->rows = skinq_malloc(ctx, 2 * (size_t)J->box.w * sizeof *J->rows);
-    return J->L16 && J->mel16 && J->rows ? SKINQ_OK : SKINQ_E_NOMEM;
+    return J->rows ? SKINQ_OK : SKINQ_E_NOMEM;
 }
 
 /* Decode the file through the sink: decoder and counter on two threads, or one after the other. */
@@ -241,8 +244,7 @@ skinq_status skinq_pipeline_stream(skinq_analyzer *a, const skinq_input *in, con
     }
     if (st == SKINQ_OK && J.L16)
         st = skinq_pipeline_texture16(ctx, a->plan, J.L16, J.mel16, roi, NULL, &out->metrics);
-    skinq_free(ctx, J.L16);
-    skinq_free(ctx, J.mel16);
+    skinq_planes_give(ctx, &J.planes);
     skinq_free(ctx, J.rows);
     skinq_color_stream_free(ctx, &J.cs);
     return st;

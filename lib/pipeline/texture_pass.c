@@ -2,6 +2,7 @@
  * kernels give that box's 16-bit L* and melanin-index planes (from an image in memory here, from
  * the decoder's rows in stream.c), then the analyser's texture plan measures them. */
 #define _DEFAULT_SOURCE /* madvise */
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -46,27 +47,65 @@ skinq_status skinq_pipeline_texture(skinq_ctx *ctx, skinq_texture_plan *plan, co
     if (box.w <= 0 || box.h <= 0)
         return SKINQ_OK; /* the colour pass has already said the ROI is empty */
     /* 16-bit planes: 4 bytes a pixel instead of 8, which is most of a photo's peak memory */
-    size_t n = (size_t)box.w * (size_t)box.h;
-    uint16_t *L = skinq_malloc(ctx, n * sizeof *L);
-    int16_t *mel = skinq_malloc(ctx, n * sizeof *mel);
-    skinq_status st = L && mel ? SKINQ_OK : SKINQ_E_NOMEM;
+    skinq_planes P;
+    skinq_status st = skinq_planes_take(ctx, (size_t)box.w * (size_t)box.h, &P);
     const int release = own && !img->alloc.malloc_fn; /* the default allocator: malloc's pages */
     if (st == SKINQ_OK)
-        st = box_planes(ctx, img, release, box, gains, L, mel);
+        st = box_planes(ctx, img, release, box, gains, P.L, P.mel);
     if (own)
         skinq_image_free(own);
     if (st == SKINQ_OK)
-        st = skinq_pipeline_texture16(ctx, plan, L, mel, roi, maps, out);
-    skinq_free(ctx, L);
-    skinq_free(ctx, mel);
+        st = skinq_pipeline_texture16(ctx, plan, P.L, P.mel, roi, maps, out);
+    skinq_planes_give(ctx, &P);
     return st;
+}
+
+/* The planes live in one block (L*, then the melanin index at the next 64 bytes). */
+static void planes_free(skinq_ctx *ctx, void *p)
+{
+    skinq_planes *P = p;
+    skinq_free(ctx, P->block);
+    skinq_free(ctx, P);
+}
+
+skinq_status skinq_planes_take(skinq_ctx *ctx, size_t n, skinq_planes *out)
+{
+    const size_t mel_at = (n * sizeof(uint16_t) + 63) & ~(size_t)63;
+    skinq_planes *kept = skinq_ctx_take(ctx, SKINQ_CACHE_PLANES);
+    memset(out, 0, sizeof *out);
+    if (kept && kept->cap >= n) {
+        *out = *kept;
+        skinq_free(ctx, kept);
+    } else {
+        if (kept)
+            planes_free(ctx, kept);
+        if (!(out->block = skinq_malloc(ctx, mel_at + n * sizeof(int16_t))))
+            return SKINQ_E_NOMEM;
+        out->cap = n;
+    }
+    out->L = out->block;
+    out->mel = (int16_t *)(void *)((char *)out->block + mel_at);
+    return SKINQ_OK;
+}
+
+void skinq_planes_give(skinq_ctx *ctx, skinq_planes *P)
+{
+    skinq_planes *keep = P->block && skinq_ctx_keeps_buffers(ctx) ? skinq_malloc(ctx, sizeof *keep) : NULL;
+    if (keep) {
+        *keep = *P;
+        skinq_ctx_keep(ctx, SKINQ_CACHE_PLANES, keep, planes_free);
+    } else {
+        skinq_free(ctx, P->block);
+    }
+    memset(P, 0, sizeof *P);
 }
 
 skinq_status skinq_pipeline_texture16(skinq_ctx *ctx, skinq_texture_plan *plan, const uint16_t *L,
                                       const int16_t *mel, const skinq_roi *roi,
                                       const skinq_maps_options *maps, skinq_metrics *out)
 {
-    skinq_ctx_drop_caches(ctx); /* (the texture pass holds the analysis's peak memory) */
+    if (!skinq_ctx_keeps_buffers(ctx))
+        skinq_ctx_drop_caches(ctx); /* (the texture pass holds the analysis's peak memory) */
     const skinq_rect box = roi->bbox;
     skinq_mask view = {0}; /* the ROI over the box, no copy */
     if (roi->mask) {

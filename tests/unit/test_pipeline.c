@@ -345,6 +345,41 @@ static void test_analyzer_kept_across_photos(void **state)
     skinq_ctx_close(&ctx);
 }
 
+/* skinq_settings.keep_buffers: photos of two sizes analysed in turn (streamed, and loaded for
+ * auto-skin) reuse the colour tables and the texture planes the previous photo left, stale
+ * contents and all, and give exactly the numbers of a context that frees them. */
+static void test_kept_buffers(void **state)
+{
+    (void)state;
+    skinq_settings s;
+    skinq_ctx_default_settings(&s);
+    s.threads = 2;
+    s.keep_buffers = 1;
+    skinq_ctx *keep = NULL, *fresh = tu_ctx_with(SKINQ_ISA_ALL, 2);
+    assert_int_equal(skinq_ctx_open(&keep, &s), SKINQ_OK);
+    assert_true(skinq_ctx_keeps_buffers(keep) && !skinq_ctx_keeps_buffers(fresh));
+    char big[2200], small[2200];
+    snprintf(big, sizeof big, "%s/day00.jpg", tu_healing_series(fresh, 640, 480));
+    snprintf(small, sizeof small, "%s/day07.jpg", tu_healing_series(fresh, 320, 240));
+    const char *const order[] = {small, big, small, big};
+    for (int i = 0; i < 8; i++) {
+        skinq_analysis_options o;
+        skinq_analysis_default_options(&o);
+        o.px_per_mm = 6;
+        if (i >= 4)
+            o.roi.kind = SKINQ_ROI_AUTO_SKIN;
+        skinq_analysis *a = NULL, *b = NULL;
+        assert_int_equal(skinq_analyze_file(keep, order[i % 4], &o, &a), SKINQ_OK);
+        assert_int_equal(skinq_analyze_file(fresh, order[i % 4], &o, &b), SKINQ_OK);
+        assert_non_null(skinq_metrics_find(&a->metrics, "texture.psd.fine"));
+        expect_identical(a, b, 0);
+        skinq_analysis_free(&a);
+        skinq_analysis_free(&b);
+    }
+    skinq_ctx_close(&keep);
+    skinq_ctx_close(&fresh);
+}
+
 /* The file swap made deterministic: after the analysis probed a 640-px JPEG, the hook renames a
  * 1600-px JPEG over it (an upload or sync folder). The analysis must go on with the bytes it
  * probed (no write past the 640-px row ring -- ASan would catch it) and give the first file's
@@ -444,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_compare_after_only),
         cmocka_unit_test(test_one_header_parse),
         cmocka_unit_test(test_analyzer_kept_across_photos),
+        cmocka_unit_test(test_kept_buffers),
         cmocka_unit_test(test_file_swapped_after_probe),
         cmocka_unit_test(test_stream_refuses_other_header),
     };
