@@ -8,7 +8,8 @@
  * The histograms come zeroed through the context's allocator (skinq_calloc): with the default
  * allocator they are fresh zero pages, and only the pages of colours that occur are ever touched
  * (skin occupies a few thousand (r, g) rows of the 65536); the rows[] flags tell which to read
- * back. An embedder's allocator gets them zero-filled.
+ * back. An embedder's allocator gets them zero-filled. With the default allocator they also get
+ * huge pages (lib/core/alloc.c): a fresh table's first touches were most of a cold pass.
  *
  * A small region in a context with no table kept warm is counted as a list instead: each
  * pixel's colour index appended, then radix-sorted and run-length counted at the evaluation.
@@ -391,8 +392,8 @@ skinq_status skinq_color_counts_eval(skinq_ctx *ctx, skinq_color_counts *c, cons
             acc->clipped += part[t].clipped;
         }
         acc->inside = acc->n + acc->clipped;
-        for (int t = 0; c->h && t < c->used;
-             t++) { /* what the eval does not read: the pixels outside the mask */
+        /* what the eval does not read: the pixels outside the mask */
+        for (int t = 0; c->h && t < c->used; t++) {
             c->h[t].count[SKINQ_HIST8_DUMP] = 0;
             c->h[t].rows[SKINQ_HIST8_ROWS - 1] = 0;
         }
