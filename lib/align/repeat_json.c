@@ -7,6 +7,16 @@
 
 #include "skinq_tools.h"
 
+/* A metric's spread: its numbers under their keys (null when not finite), then its unit. */
+static void add_metric(cJSON *ms, const char *path, const char *const *keys, const double *v, int n,
+                       const char *unit)
+{
+    cJSON *m = cJSON_AddObjectToObject(ms, path);
+    for (int i = 0; i < n; i++)
+        skinq_cjson_add_number(m, keys[i], v[i]);
+    cJSON_AddStringToObject(m, "unit", unit);
+}
+
 /* One photo: its file, pixels, registration onto the first and its value of every metric. */
 static cJSON *image_json(const skinq_repeat_result *r, size_t i)
 {
@@ -50,16 +60,11 @@ struct cJSON *skinq_repeat_cjson(const skinq_repeat_result *r, const skinq_compa
     cJSON_AddStringToObject(opts, "registered_onto", r->analyses[0]->path);
     cJSON_AddItemToObject(doc, "options", opts);
     cJSON *ms = cJSON_AddObjectToObject(doc, "metrics");
+    static const char *const keys[] = {"n", "mean", "sd", "cv_percent", "sem", "mdc95"};
     for (size_t k = 0; k < r->stat_count; k++) {
         const skinq_repeat_stat *s = &r->stats[k];
-        cJSON *m = cJSON_AddObjectToObject(ms, s->path);
-        cJSON_AddNumberToObject(m, "n", s->n);
-        skinq_cjson_add_number(m, "mean", s->mean);
-        skinq_cjson_add_number(m, "sd", s->sd);
-        skinq_cjson_add_number(m, "cv_percent", s->cv_percent);
-        skinq_cjson_add_number(m, "sem", s->sem);
-        skinq_cjson_add_number(m, "mdc95", s->mdc95);
-        cJSON_AddStringToObject(m, "unit", s->unit);
+        const double v[] = {s->n, s->mean, s->sd, s->cv_percent, s->sem, s->mdc95};
+        add_metric(ms, s->path, keys, v, 6, s->unit);
     }
     return doc;
 }
@@ -82,15 +87,11 @@ struct cJSON *skinq_repeatability_cjson(const skinq_repeatability *rep, const ch
     cJSON_AddStringToObject(doc, "site", site);
     cJSON_AddStringToObject(doc, "method", "pooled within-session SD over sessions with >= 2 photos");
     cJSON *ms = cJSON_AddObjectToObject(doc, "metrics");
+    static const char *const keys[] = {"sessions", "n", "df", "sd", "mdc95"};
     for (size_t k = 0; k < rep->count; k++) {
         const skinq_repeatability_item *it = &rep->items[k];
-        cJSON *m = cJSON_AddObjectToObject(ms, it->path);
-        cJSON_AddNumberToObject(m, "sessions", it->sessions);
-        cJSON_AddNumberToObject(m, "n", it->n);
-        cJSON_AddNumberToObject(m, "df", it->df);
-        skinq_cjson_add_number(m, "sd", it->sd);
-        skinq_cjson_add_number(m, "mdc95", it->mdc95);
-        cJSON_AddStringToObject(m, "unit", it->unit);
+        const double v[] = {it->sessions, it->n, it->df, it->sd, it->mdc95};
+        add_metric(ms, it->path, keys, v, 5, it->unit);
     }
     return doc;
 }

@@ -221,8 +221,9 @@ struct cJSON *skinq_depth_cjson(skinq_ctx *ctx, const skinq_depth_result *r, con
     if (*st == SKINQ_OK) {
         add_setup(doc, r, o, in);
         if (add_results(ctx, doc, r, in) != 0)
-            *st = skinq_ctx_fail(ctx, SKINQ_E_NOMEM, "cannot build the depth JSON (out of memory or clashing "
-                                                     "metric paths)");
+            *st = skinq_ctx_fail(ctx, SKINQ_E_NOMEM,
+                                 "cannot build the depth JSON (out of memory or clashing "
+                                 "metric paths)");
     }
     if (*st != SKINQ_OK) {
         cJSON_Delete(doc);

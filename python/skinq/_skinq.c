@@ -735,6 +735,44 @@ static PyObject *py_store_query(PyObject *self, PyObject *args)
     return out;
 }
 
+/* A store query whose answer is a JSON document (run without the GIL, the store open read-only). */
+typedef skinq_status (*store_doc_fn)(skinq_ctx *ctx, skinq_store *store, const char *path, const void *args,
+                                     char **json);
+
+/* query's document from the store at path (consumed) as a str, or its exception. */
+static PyObject *store_doc(PyObject *path, store_doc_fn query, const void *args)
+{
+    skinq_ctx *ctx = ctx_open(1);
+    if (!ctx) {
+        Py_DECREF(path);
+        return NULL;
+    }
+    skinq_store *store = NULL;
+    char *json = NULL;
+    skinq_status st;
+    Py_BEGIN_ALLOW_THREADS st = skinq_store_open_readonly(ctx, PyBytes_AS_STRING(path), &store);
+    if (st == SKINQ_OK)
+        st = query(ctx, store, PyBytes_AS_STRING(path), args, &json);
+    skinq_store_close(&store);
+    Py_END_ALLOW_THREADS Py_DECREF(path);
+    return finish(&ctx, &(skinq_mask *){NULL}, st, json);
+}
+
+static skinq_status trend_doc(skinq_ctx *ctx, skinq_store *store, const char *path, const void *args,
+                              char **json)
+{
+    const skinq_trend_options *o = args;
+    skinq_trend *t = NULL;
+    skinq_status st = skinq_trend_run(ctx, store, o, &t);
+    if (st == SKINQ_OK && t->n == 0)
+        st = skinq_ctx_fail(ctx, SKINQ_E_TOO_FEW, "no values of '%s' stored for %s/%s in '%s'", o->metric,
+                            o->subject, o->site, path);
+    if (st == SKINQ_OK)
+        st = skinq_trend_json(t, json);
+    skinq_trend_free(&t);
+    return st;
+}
+
 /* store_trend(path, subject, site, metric, model, cycle, from_day, to_day, mdc) -> JSON of `trend --json`
  * (model: "exponential" or "two-phase"; NaN days and mdc: unset). */
 static PyObject *py_store_trend(PyObject *self, PyObject *args)
@@ -751,60 +789,35 @@ static PyObject *py_store_trend(PyObject *self, PyObject *args)
         return usage("model is 'exponential' or 'two-phase', not '%s'", model);
     }
     o.course.model = strcmp(model, "two-phase") == 0 ? SKINQ_COURSE_TWO_PHASE : SKINQ_COURSE_EXPONENTIAL;
-    skinq_ctx *ctx = ctx_open(1);
-    if (!ctx) {
-        Py_DECREF(path);
-        return NULL;
-    }
-    skinq_store *store = NULL;
-    skinq_trend *t = NULL;
-    char *json = NULL;
-    skinq_status st;
-    Py_BEGIN_ALLOW_THREADS st = skinq_store_open_readonly(ctx, PyBytes_AS_STRING(path), &store);
+    return store_doc(path, trend_doc, &o);
+}
+
+static skinq_status repeatability_doc(skinq_ctx *ctx, skinq_store *store, const char *path, const void *args,
+                                      char **json)
+{
+    const char *const *ss = args; /* subject, site */
+    skinq_repeatability *rep = NULL;
+    skinq_status st = skinq_store_repeatability(ctx, store, ss[0], ss[1], &rep);
+    if (st == SKINQ_OK && rep->count == 0) /* the CLI's words and exit code (4) */
+        st = skinq_ctx_fail(
+            ctx, SKINQ_E_TOO_FEW,
+            "%s/%s in '%s' has no session with 2 or more photos (add several photos of one day "
+            "with one 'track add')",
+            ss[0], ss[1], path);
     if (st == SKINQ_OK)
-        st = skinq_trend_run(ctx, store, &o, &t);
-    if (st == SKINQ_OK && t->n == 0)
-        st = skinq_ctx_fail(ctx, SKINQ_E_TOO_FEW, "no values of '%s' stored for %s/%s in '%s'", o.metric,
-                            o.subject, o.site, PyBytes_AS_STRING(path));
-    if (st == SKINQ_OK)
-        st = skinq_trend_json(t, &json);
-    skinq_trend_free(&t);
-    skinq_store_close(&store);
-    Py_END_ALLOW_THREADS Py_DECREF(path);
-    return finish(&ctx, &(skinq_mask *){NULL}, st, json);
+        st = skinq_repeatability_json(rep, ss[0], ss[1], json);
+    skinq_repeatability_free(&rep);
+    return st;
 }
 
 /* store_repeatability(path, subject, site) -> JSON of `repeat --subject --site --json`. */
 static PyObject *py_store_repeatability(PyObject *self, PyObject *args)
 {
     PyObject *path;
-    const char *subject, *site;
-    if (!PyArg_ParseTuple(args, "O&ss", PyUnicode_FSConverter, &path, &subject, &site))
+    const char *ss[2];
+    if (!PyArg_ParseTuple(args, "O&ss", PyUnicode_FSConverter, &path, &ss[0], &ss[1]))
         return NULL;
-    skinq_ctx *ctx = ctx_open(1);
-    if (!ctx) {
-        Py_DECREF(path);
-        return NULL;
-    }
-    skinq_store *store = NULL;
-    skinq_repeatability *rep = NULL;
-    char *json = NULL;
-    skinq_status st;
-    Py_BEGIN_ALLOW_THREADS st = skinq_store_open_readonly(ctx, PyBytes_AS_STRING(path), &store);
-    if (st == SKINQ_OK)
-        st = skinq_store_repeatability(ctx, store, subject, site, &rep);
-    if (st == SKINQ_OK && rep->count == 0) /* the CLI's words and exit code (4) */
-        st = skinq_ctx_fail(
-            ctx, SKINQ_E_TOO_FEW,
-            "%s/%s in '%s' has no session with 2 or more photos (add several photos of one day "
-            "with one 'track add')",
-            subject, site, PyBytes_AS_STRING(path));
-    if (st == SKINQ_OK)
-        st = skinq_repeatability_json(rep, subject, site, &json);
-    skinq_repeatability_free(&rep);
-    skinq_store_close(&store);
-    Py_END_ALLOW_THREADS Py_DECREF(path);
-    return finish(&ctx, &(skinq_mask *){NULL}, st, json);
+    return store_doc(path, repeatability_doc, ss);
 }
 
 static PyObject *py_version(PyObject *self, PyObject *unused)
