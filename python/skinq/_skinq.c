@@ -551,7 +551,7 @@ static PyObject *py_depth(PyObject *self, PyObject *args)
     skinq_status st = PyErr_Occurred() ? SKINQ_E_INVALID : SKINQ_OK;
     if (st == SKINQ_OK && mask_o != Py_None)
         st = mask_from(ctx, mask_o, &mask);
-    if (st == SKINQ_OK) /* a region array is the option's too, without a file to name */
+    if (st == SKINQ_OK && (region_o == Py_None || region_path)) /* an array: the option's, no file */
         st = skinq_depth_region_pick(lights, region_path ? PyBytes_AS_STRING(region_path) : NULL,
                                      &region_file, &source);
     if (st == SKINQ_OK && region_o != Py_None && !region_path) {
