@@ -442,6 +442,7 @@ static PyObject *paths_from(PyObject *seq, const char *what, const char ***out, 
         Py_XDECREF(list);
         return PyErr_Occurred() ? NULL : PyErr_NoMemory();
     }
+    (*out)[len] = NULL;
     *n = len;
     return list;
 }
@@ -506,6 +507,49 @@ static int opt_path(PyObject *o, const char *what, PyObject **keep, const char *
     return 0;
 }
 
+/* The photometric-stereo region: an array is the option's (no file); a path, or else a lights folder's
+ * mask.png, is loaded (*file: its name, to free). */
+static skinq_status depth_region(skinq_ctx *ctx, PyObject *region_o, const char *lights, skinq_mask **region,
+                                 char **file, const char **source)
+{
+    PyObject *p = region_o != Py_None ? as_path(region_o) : NULL;
+    if (PyErr_Occurred())
+        return SKINQ_E_INVALID;
+    if (region_o != Py_None && !p) {
+        *source = "option";
+        return mask_from(ctx, region_o, region);
+    }
+    skinq_status st = skinq_depth_region_pick(lights, p ? PyBytes_AS_STRING(p) : NULL, file, source);
+    Py_XDECREF(p);
+    if (st == SKINQ_OK && *file) {
+        Py_BEGIN_ALLOW_THREADS st = skinq_mask_load(ctx, *file, region);
+        Py_END_ALLOW_THREADS
+    }
+    return st;
+}
+
+/* The depth pipeline of the input given, its JSON, then the maps (without the GIL); *code: 1 when the
+ * maps folder cannot be written (the CLI's exit code: not a bad input file). */
+static skinq_status depth_run(skinq_ctx *ctx, const char *height, const char *lights,
+                              const char *const *paths, int n, const skinq_depth_options *o,
+                              const skinq_depth_inputs *in, char **json, int *code)
+{
+    skinq_depth_result *res = NULL;
+    skinq_status st;
+    if (height)
+        st = skinq_depth_from_height(ctx, height, o, &res);
+    else if (lights)
+        st = skinq_depth_from_stack(ctx, lights, paths, n, o, &res);
+    else
+        st = skinq_depth_from_photo(ctx, paths[0], o, &res);
+    if (st == SKINQ_OK)
+        st = skinq_depth_json(ctx, res, o, in, json);
+    if (st == SKINQ_OK && in->maps_dir && (st = skinq_depth_write_maps(ctx, res, in->maps_dir)) == SKINQ_E_IO)
+        *code = 1;
+    skinq_depth_free(&res);
+    return st;
+}
+
 /* depth(images, height, z_scale, lights, px_per_mm, mask, min_depth, ref_scale, outlier_tau, ps_method,
  * region, truth_normals, translucency, min_confidence, maps_dir, threads) -> JSON of `depth --json`;
  * the combinations were checked by skinq/__init__.py (NaN: not given). */
@@ -531,6 +575,10 @@ static PyObject *py_depth(PyObject *self, PyObject *args)
         opt_path(truth_o, "truth_normals", &keep[3], &truth) ||
         opt_path(maps_o, "maps_dir", &keep[4], &maps_dir))
         goto out;
+    if (!height && !lights && n != 1) { /* skinq.depth() says so in the CLI's words; a direct call here */
+        usage("%s", "no input: give height, lights or one image");
+        goto out;
+    }
     o.px_per_mm = isfinite(ppm) ? ppm : 0;
     o.z_scale = isfinite(z_scale) ? z_scale : 0;
     o.scars.ref_scale_mm = ref_scale;
@@ -543,47 +591,23 @@ static PyObject *py_depth(PyObject *self, PyObject *args)
     if (!ctx)
         goto out;
     skinq_mask *mask = NULL, *region = NULL;
-    PyObject *mask_path = mask_o != Py_None ? as_path(mask_o) : NULL, *region_path = NULL;
-    if (region_o != Py_None && !PyErr_Occurred())
-        region_path = as_path(region_o);
+    PyObject *mask_path = mask_o != Py_None ? as_path(mask_o) : NULL;
     char *region_file = NULL, *json = NULL;
     const char *source = "none";
     skinq_status st = PyErr_Occurred() ? SKINQ_E_INVALID : SKINQ_OK;
     if (st == SKINQ_OK && mask_o != Py_None)
         st = mask_from(ctx, mask_o, &mask);
-    if (st == SKINQ_OK && (region_o == Py_None || region_path)) /* an array: the option's, no file */
-        st = skinq_depth_region_pick(lights, region_path ? PyBytes_AS_STRING(region_path) : NULL,
-                                     &region_file, &source);
-    if (st == SKINQ_OK && region_o != Py_None && !region_path) {
-        source = "option";
-        st = mask_from(ctx, region_o, &region);
-    } else if (st == SKINQ_OK && region_file) { /* the option's file, or the lights folder's mask.png */
-        Py_BEGIN_ALLOW_THREADS st = skinq_mask_load(ctx, region_file, &region);
-        Py_END_ALLOW_THREADS
-    }
+    if (st == SKINQ_OK)
+        st = depth_region(ctx, region_o, lights, &region, &region_file, &source);
     o.region = region;
     o.region_name = region_file;
     o.scars.mask = mask;
     o.mask_name = mask_path ? PyBytes_AS_STRING(mask_path) : NULL;
-    skinq_depth_inputs in = {height   ? height
-                             : lights ? lights
-                             : n      ? paths[0]
-                                      : "",
-                             paths, lights ? (int)n : 0, source, maps_dir};
+    const char *what = height ? height : lights ? lights : paths[0]; /* one photo: n == 1 */
+    skinq_depth_inputs in = {what, paths, lights ? (int)n : 0, source, maps_dir};
     int code = -1;
     if (st == SKINQ_OK) {
-        Py_BEGIN_ALLOW_THREADS skinq_depth_result *res = NULL;
-        if (height)
-            st = skinq_depth_from_height(ctx, height, &o, &res);
-        else if (lights)
-            st = skinq_depth_from_stack(ctx, lights, paths, (int)n, &o, &res);
-        else
-            st = skinq_depth_from_photo(ctx, paths[0], &o, &res);
-        if (st == SKINQ_OK)
-            st = skinq_depth_json(ctx, res, &o, &in, &json);
-        if (st == SKINQ_OK && maps_dir && (st = skinq_depth_write_maps(ctx, res, maps_dir)) == SKINQ_E_IO)
-            code = 1; /* as the CLI: an unwritable output folder is not a bad input file */
-        skinq_depth_free(&res);
+        Py_BEGIN_ALLOW_THREADS st = depth_run(ctx, height, lights, paths, (int)n, &o, &in, &json, &code);
         Py_END_ALLOW_THREADS
     }
     if (code >= 0) {
@@ -596,7 +620,6 @@ static PyObject *py_depth(PyObject *self, PyObject *args)
     skinq_ctx_close(&ctx);
     free(region_file);
     Py_XDECREF(mask_path);
-    Py_XDECREF(region_path);
 out:
     for (int i = 0; i < 5; i++)
         Py_XDECREF(keep[i]);
