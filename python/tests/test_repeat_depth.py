@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import skinq
-from conftest import BIN, assert_same, cli_json, write_png
+from conftest import BIN, assert_same, cli_json, iterations_during, write_png
 
 
 def cli_fail(*args):
@@ -279,3 +279,12 @@ def test_no_reference_leaks(stack, shots):
             with pytest.raises(skinq.Error):
                 bad()
     assert [sys.getrefcount(o) for o in objs] == refs
+
+
+def test_gil_released(shots, tmp_path):
+    # ~0.3 s (a 512x512 stack) and ~0.8 s with one thread: a call holding the GIL leaves the loop 0
+    # iterations, a released one millions
+    out = tmp_path / "ss"
+    subprocess.run([BIN, "synth", "--kind", "scar-stack", "--out", str(out), "-q"], check=True)
+    assert iterations_during(lambda: skinq.depth(lights=str(out / "lights.json"), threads=1)) > 20000
+    assert iterations_during(lambda: skinq.repeat(shots[0], threads=1)) > 20000
