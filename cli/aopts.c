@@ -1,5 +1,5 @@
 /* aopts.c -- the shared analysis options: validation, the library's options struct, JSON. */
-#define _DEFAULT_SOURCE /* realpath */
+#define _DEFAULT_SOURCE /* M_PI */
 #include "aopts.h"
 
 #include "out.h"
@@ -106,44 +106,10 @@ int cli_aopts_setup(const cli_command *cmd, skinq_ctx *ctx, skinq_analysis_optio
     return -1;
 }
 
-static void add_rect(cJSON *o, const char *key, skinq_rect r)
-{
-    cJSON *a = cJSON_AddArrayToObject(o, key);
-    int v[4] = {r.x, r.y, r.w, r.h};
-    for (int i = 0; i < 4; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
-}
-
 cJSON *cli_aopts_json(const skinq_analysis_options *o)
 {
-    const skinq_color_options *c = &o->color;
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "roi", skinq_roi_kind_name(o->roi.kind));
-    if (o->roi.kind == SKINQ_ROI_RECT)
-        add_rect(j, "roi_rect", o->roi.rect);
-    if (o->roi.kind == SKINQ_ROI_AUTO_SKIN)
-        cJSON_AddStringToObject(j, "skin_mode", skinq_skin_mode_name(o->roi.skin_mode));
-    if (o->roi.kind == SKINQ_ROI_MASK && g_aopts.mask) { /* absolute: the report reopens it from anywhere */
-        char *abs = realpath(g_aopts.mask, NULL);
-        cJSON_AddStringToObject(j, "mask", abs ? abs : g_aopts.mask);
-        free(abs);
-    }
-    if (c->has_ref)
-        add_rect(j, "ref", c->ref);
-    if (c->has_white) {
-        add_rect(j, "white", c->white);
-        cJSON_AddNumberToObject(j, "white_reflectance", c->white_reflectance);
-    }
-    if (c->camera && g_aopts.camera) {
-        char *abs = realpath(g_aopts.camera, NULL);
-        cJSON_AddStringToObject(j, "camera", abs ? abs : g_aopts.camera);
-        free(abs);
-    }
-    if (o->px_per_mm > 0)
-        cJSON_AddNumberToObject(j, "px_per_mm", o->px_per_mm);
-    cJSON_AddNumberToObject(j, "red_threshold", c->red_threshold);
-    cJSON_AddBoolToObject(j, "texture", o->texture);
-    if (out_json_utf8(j) != 0) { /* stored with every tracked measurement: valid UTF-8 too */
+    cJSON *j = skinq_analysis_options_cjson(o, g_aopts.mask, g_aopts.camera);
+    if (!j || out_json_utf8(j) != 0) { /* stored with every tracked measurement: valid UTF-8 too */
         cJSON_Delete(j);
         return NULL;
     }

@@ -3,7 +3,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "out.h"
@@ -46,16 +45,6 @@ static const cli_option depth_options[] = {
     CLI_OPTIONS_END,
 };
 
-static cJSON *provenance(skinq_ctx *ctx, const char *path, int w, int h, skinq_status *st)
-{
-    cJSON *o = out_file_provenance(ctx, path, st);
-    if (o && w > 0) {
-        cJSON_AddNumberToObject(o, "width", w);
-        cJSON_AddNumberToObject(o, "height", h);
-    }
-    return o;
-}
-
 static void print_text(const skinq_depth_result *r, const char *what)
 {
     const skinq_metrics *m = &r->metrics;
@@ -88,65 +77,6 @@ static void print_text(const skinq_depth_result *r, const char *what)
     }
 }
 
-static int is_dir(const char *path)
-{
-    struct stat sb;
-    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-/* dir/name in a new malloc'd string (NULL: out of memory). */
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir);
-    char *s = malloc(n + strlen(name) + 2);
-    if (s)
-        sprintf(s, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
-    return s;
-}
-
-/* Provenance of the lights: the file, or a folder's text files (those present). */
-static cJSON *lights_provenance(skinq_ctx *ctx, skinq_status *st)
-{
-    if (!is_dir(opt_lights))
-        return provenance(ctx, opt_lights, 0, 0, st);
-    static const char *const names[] = {"filenames.txt", "light_directions.txt", "light_intensities.txt"};
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "path", opt_lights);
-    cJSON_AddStringToObject(o, "kind", "folder");
-    cJSON *files = cJSON_AddArrayToObject(o, "files");
-    for (size_t i = 0; *st == SKINQ_OK && i < sizeof names / sizeof names[0]; i++) {
-        char *p = join(opt_lights, names[i]);
-        struct stat sb;
-        if (!p)
-            *st = SKINQ_E_NOMEM;
-        else if (stat(p, &sb) == 0) {
-            cJSON *fp = provenance(ctx, p, 0, 0, st);
-            if (fp)
-                cJSON_AddItemToArray(files, fp);
-        }
-        free(p);
-    }
-    return o;
-}
-
-/* The region: --region, else the mask.png of a lights folder when there is one; into region_path
- * and region_source (*owned: the path to free). */
-static void pick_region(char **owned)
-{
-    region_path = opt_region;
-    region_source = opt_region ? "option" : "none";
-    *owned = NULL;
-    if (opt_region || !opt_lights || !is_dir(opt_lights))
-        return;
-    struct stat sb;
-    char *p = join(opt_lights, "mask.png");
-    if (p && stat(p, &sb) == 0) {
-        region_path = *owned = p;
-        region_source = "lights-folder";
-    } else
-        free(p);
-}
-
 /* The option combinations; an exit code, or -1 when they are fine. */
 static int check_options(const cli_command *self, int npos)
 {
@@ -172,131 +102,6 @@ static int check_options(const cli_command *self, int npos)
     if (npos > SKINQ_LIGHTS_MAX)
         return cli_usage_error(self, "at most %d images", SKINQ_LIGHTS_MAX);
     return -1;
-}
-
-/* Provenance of every input into doc: the lights file and its images (named on the command line
- * or in the file), or the one height map or photo. */
-static skinq_status add_inputs(skinq_ctx *ctx, cJSON *doc, const skinq_depth_result *r, const char *what,
-                               char **images, int npos)
-{
-    skinq_status st = SKINQ_OK;
-    if (!opt_lights) {
-        cJSON *ip = provenance(ctx, what, r->width, r->height, &st);
-        if (ip)
-            cJSON_AddItemToObject(doc, "image", ip);
-        return st;
-    }
-    cJSON *lp = lights_provenance(ctx, &st);
-    if (lp)
-        cJSON_AddItemToObject(doc, "lights", lp);
-    const char *extra[2][2] = {{"region_file", region_path}, {"truth_normals", opt_truth}};
-    for (int i = 0; i < 2 && st == SKINQ_OK; i++) {
-        cJSON *fp = extra[i][1] ? provenance(ctx, extra[i][1], 0, 0, &st) : NULL;
-        if (fp)
-            cJSON_AddItemToObject(doc, extra[i][0], fp);
-    }
-    cJSON *imgs = cJSON_AddArrayToObject(doc, "images");
-    if (npos == 0 && st == SKINQ_OK) {
-        skinq_lights *L = NULL;
-        st = skinq_lights_load(ctx, opt_lights, &L);
-        for (int i = 0; st == SKINQ_OK && i < L->count; i++) {
-            cJSON *ip = provenance(ctx, L->items[i].image, r->width, r->height, &st);
-            if (ip)
-                cJSON_AddItemToArray(imgs, ip);
-        }
-        skinq_lights_free(&L);
-    }
-    for (int i = 0; st == SKINQ_OK && i < npos; i++) {
-        cJSON *ip = provenance(ctx, images[i], r->width, r->height, &st);
-        if (ip)
-            cJSON_AddItemToArray(imgs, ip);
-    }
-    cJSON *im0 = cJSON_GetArrayItem(imgs, 0);
-    if (im0)
-        cJSON_AddItemToObject(doc, "image", cJSON_Duplicate(im0, 1));
-    return st;
-}
-
-/* Scale, units, ROI, calibration and the parameters that made the numbers. */
-static void add_setup(cJSON *doc, const skinq_depth_result *r, const skinq_mask *mask,
-                      const skinq_depth_options *o)
-{
-    if (r->px_per_mm > 0) {
-        cJSON *sc = cJSON_AddObjectToObject(doc, "scale");
-        cJSON_AddNumberToObject(sc, "px_per_mm", r->px_per_mm);
-        cJSON_AddStringToObject(sc, "source", r->scale_source);
-    } else {
-        cJSON_AddStringToObject(doc, "scale", "unknown");
-    }
-    cJSON_AddBoolToObject(doc, "relative", r->relative);
-    cJSON *units = cJSON_AddObjectToObject(doc, "units");
-    cJSON_AddStringToObject(units, "height", r->z_unit);
-    cJSON_AddStringToObject(units, "length", r->xy_unit);
-    cJSON *roi = cJSON_AddObjectToObject(doc, "roi");
-    cJSON_AddNumberToObject(roi, "pixels",
-                            mask ? (double)skinq_mask_count(mask) : (double)r->width * r->height);
-    cJSON_AddStringToObject(roi, "source", mask ? "mask" : "full");
-    cJSON *cal = cJSON_AddObjectToObject(doc, "calibration");
-    cJSON_AddStringToObject(cal, "method", "none");
-    cJSON *par = cJSON_AddObjectToObject(doc, "parameters");
-    if (opt_height)
-        cJSON_AddNumberToObject(par, "z_scale_mm_per_unit", opt_zscale);
-    if (r->scars) {
-        cJSON_AddNumberToObject(par, "min_depth", r->min_depth);
-        cJSON_AddNumberToObject(par, "reference_scale_mm", o->scars.ref_scale_mm);
-        cJSON_AddNumberToObject(par, "reference_sigma_px", r->scars->ref_sigma_px);
-    }
-    if (opt_lights) {
-        cJSON_AddNumberToObject(par, "outlier_tau", o->ps.outlier_tau);
-        cJSON_AddStringToObject(par, "ps_method", r->ps_method);
-        cJSON_AddStringToObject(par, "region", o->region ? "mask" : "full");
-        cJSON_AddStringToObject(par, "region_source", region_source);
-        cJSON_AddNumberToObject(par, "region_pixels",
-                                o->region ? (double)skinq_mask_count(o->region)
-                                          : (double)r->width * r->height);
-        cJSON_AddNumberToObject(par, "min_confidence", o->min_confidence);
-        cJSON_AddNumberToObject(par, "translucency_mm", o->translucency_mm);
-    }
-}
-
-/* The metrics under `prefix` (the prefix cut off) through the shared writer into obj; -1 on
- * clashing paths or out of memory. */
-static int add_metrics(skinq_ctx *ctx, cJSON *obj, const skinq_metrics *m, const char *prefix, int skip_items)
-{
-    skinq_metrics flat = {0};
-    const size_t n = strlen(prefix);
-    int bad = 0;
-    for (size_t i = 0; !bad && i < m->count; i++) {
-        const char *p = m->items[i].path;
-        if (strncmp(p, prefix, n) == 0 && !(skip_items && strncmp(p, "scars.items.", 12) == 0))
-            bad = skinq_metrics_add(ctx, &flat, p + n, m->items[i].value, m->items[i].unit) != SKINQ_OK;
-    }
-    bad = bad || out_metrics_json(obj, &flat);
-    skinq_metrics_free(&flat);
-    return bad ? -1 : 0;
-}
-
-/* Scalar paths through the shared writer; the items from the scars.items.N.* metrics (an mm name
- * null and its _px sibling without a scale) with their type word. -1 on clashing metric paths. */
-static int add_results(skinq_ctx *ctx, cJSON *doc, const skinq_depth_result *r)
-{
-    if (add_metrics(ctx, doc, &r->metrics, "", 1))
-        return -1;
-    if (r->scars) {
-        cJSON *items = cJSON_AddArrayToObject(cJSON_GetObjectItem(doc, "scars"), "items");
-        for (int i = 0; i < r->scars->count; i++) {
-            char prefix[32];
-            snprintf(prefix, sizeof prefix, "scars.items.%d.", i);
-            cJSON *it = cJSON_CreateObject();
-            cJSON_AddItemToArray(items, it);
-            if (add_metrics(ctx, it, &r->metrics, prefix, 0))
-                return -1;
-            cJSON_AddStringToObject(it, "type", skinq_scar_type_name(r->scars->items[i].type));
-        }
-    }
-    if (opt_maps)
-        cJSON_AddStringToObject(doc, "maps", opt_maps);
-    return 0;
 }
 
 /* JSON, CSV or text on stdout; doc is consumed. */
@@ -344,8 +149,10 @@ static int run(const cli_command *self, int argc, char **argv)
     skinq_status st = SKINQ_OK;
     if (opt_mask)
         st = skinq_mask_load(ctx, opt_mask, &mask);
-    char *folder_mask = NULL;
-    pick_region(&folder_mask);
+    char *region_file = NULL;
+    if (st == SKINQ_OK)
+        st = skinq_depth_region_pick(opt_lights, opt_region, &region_file, &region_source);
+    region_path = region_file;
     if (st == SKINQ_OK && region_path)
         st = skinq_mask_load(ctx, region_path, &region);
     o.region = region;
@@ -362,13 +169,11 @@ static int run(const cli_command *self, int argc, char **argv)
         else
             st = skinq_depth_from_photo(ctx, argv[first], &o, &r);
     }
-    /* provenance of every input before anything is printed or written */
-    if (st == SKINQ_OK) {
-        doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
-        cJSON_AddStringToObject(doc, "input", r->input);
-        st = add_inputs(ctx, doc, r, what, argv + first, npos);
-    }
+    /* the whole document, with every input's provenance, before anything is printed or written */
+    skinq_depth_inputs in = {what, (const char *const *)(argv + first), opt_lights ? npos : 0, region_source,
+                             opt_maps};
+    if (st == SKINQ_OK)
+        doc = skinq_depth_cjson(ctx, r, &o, &in, &st);
     if (st == SKINQ_OK && opt_maps && (st = skinq_depth_write_maps(ctx, r, opt_maps)) == SKINQ_E_IO) {
         cli_fail(ctx, st);
         rc = cli_exit_for(CLI_COND_OUTPUT); /* an unwritable output folder is not a bad input file */
@@ -378,14 +183,6 @@ static int run(const cli_command *self, int argc, char **argv)
         rc = cli_fail(ctx, st);
         goto out;
     }
-    add_setup(doc, r, mask, &o);
-    if (add_results(ctx, doc, r) != 0) {
-        fputs(
-            "skinq: internal error: cannot build the JSON output (out of memory or clashing metric paths)\n",
-            stderr);
-        rc = EXIT_INTERNAL;
-        goto out;
-    }
     rc = emit(doc, r, what);
     doc = NULL;
 out:
@@ -393,7 +190,7 @@ out:
     skinq_depth_free(&r);
     skinq_mask_free(&mask);
     skinq_mask_free(&region);
-    free(folder_mask);
+    free(region_file);
     skinq_ctx_close(&ctx);
     return rc;
 }

@@ -31,50 +31,6 @@ static void csv_num(double v)
 
 /* ------------------------------------------------------------ photos */
 
-static cJSON *repeat_json(const skinq_repeat_result *r, const skinq_analysis_options *o)
-{
-    cJSON *doc = cJSON_CreateObject(), *opts = cli_aopts_json(o);
-    if (!opts) {
-        cJSON_Delete(doc);
-        return NULL;
-    }
-    cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
-    cJSON *ims = cJSON_AddArrayToObject(doc, "images");
-    for (size_t i = 0; i < r->n_images; i++) {
-        const skinq_analysis *a = r->analyses[i];
-        cJSON *im = cJSON_CreateObject();
-        cJSON_AddStringToObject(im, "path", a->path);
-        cJSON_AddNumberToObject(im, "size_bytes", (double)a->file_size);
-        cJSON_AddStringToObject(im, "sha256", a->sha256);
-        cJSON_AddNumberToObject(im, "width", a->width);
-        cJSON_AddNumberToObject(im, "height", a->height);
-        cJSON_AddItemToObject(im, "alignment", out_alignment_json(&r->alignment[i]));
-        cJSON *vals = cJSON_AddObjectToObject(im, "values"); /* this photo's number of every metric below */
-        for (size_t k = 0; k < r->stat_count; k++) {
-            const skinq_metric *m = skinq_metrics_find(&a->metrics, r->stats[k].path);
-            out_add_number(vals, r->stats[k].path, m ? m->value : NAN);
-        }
-        cJSON_AddItemToArray(ims, im);
-    }
-    if (g_copts.chart)
-        cJSON_AddStringToObject(opts, "chart", g_copts.chart);
-    cJSON_AddStringToObject(opts, "registered_onto", r->analyses[0]->path);
-    cJSON_AddItemToObject(doc, "options", opts);
-    cJSON *ms = cJSON_AddObjectToObject(doc, "metrics");
-    for (size_t k = 0; k < r->stat_count; k++) {
-        const skinq_repeat_stat *s = &r->stats[k];
-        cJSON *m = cJSON_AddObjectToObject(ms, s->path);
-        cJSON_AddNumberToObject(m, "n", s->n);
-        out_add_number(m, "mean", s->mean);
-        out_add_number(m, "sd", s->sd);
-        out_add_number(m, "cv_percent", s->cv_percent);
-        out_add_number(m, "sem", s->sem);
-        out_add_number(m, "mdc95", s->mdc95);
-        cJSON_AddStringToObject(m, "unit", s->unit);
-    }
-    return doc;
-}
-
 static void print_repeat_text(const skinq_repeat_result *r)
 {
     printf("%zu photos of one site, registered onto %s\n", r->n_images, r->analyses[0]->path);
@@ -128,7 +84,7 @@ static int run_photos(const cli_command *self, int n, char **paths)
     if (st != SKINQ_OK) {
         rc = cli_fail(ctx, st);
     } else if (opt_json) {
-        cJSON *doc = repeat_json(r, &o);
+        cJSON *doc = skinq_repeat_cjson(r, &co, g_aopts.mask, g_aopts.camera);
         rc = doc ? out_json(doc)
                  : (fputs("skinq: internal error: cannot build the JSON output (out of memory)\n", stderr),
                     EXIT_INTERNAL);
@@ -149,25 +105,8 @@ static int run_photos(const cli_command *self, int n, char **paths)
 
 static int print_site(const skinq_repeatability *rep)
 {
-    if (opt_json) {
-        cJSON *doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "skinq_version", skinq_version());
-        cJSON_AddStringToObject(doc, "subject", opt_subject);
-        cJSON_AddStringToObject(doc, "site", opt_site);
-        cJSON_AddStringToObject(doc, "method", "pooled within-session SD over sessions with >= 2 photos");
-        cJSON *ms = cJSON_AddObjectToObject(doc, "metrics");
-        for (size_t k = 0; k < rep->count; k++) {
-            const skinq_repeatability_item *it = &rep->items[k];
-            cJSON *m = cJSON_AddObjectToObject(ms, it->path);
-            cJSON_AddNumberToObject(m, "sessions", it->sessions);
-            cJSON_AddNumberToObject(m, "n", it->n);
-            cJSON_AddNumberToObject(m, "df", it->df);
-            out_add_number(m, "sd", it->sd);
-            out_add_number(m, "mdc95", it->mdc95);
-            cJSON_AddStringToObject(m, "unit", it->unit);
-        }
-        return out_json(doc);
-    }
+    if (opt_json)
+        return out_json(skinq_repeatability_cjson(rep, opt_subject, opt_site));
     if (opt_csv)
         printf("metric,sessions,n,df,sd,mdc95,unit\n");
     else

@@ -167,16 +167,7 @@ cJSON *out_add_number(cJSON *obj, const char *key, double v)
 
 cJSON *out_file_provenance(skinq_ctx *ctx, const char *path, skinq_status *st)
 {
-    char hex[65];
-    *st = skinq_file_sha256(ctx, path, hex);
-    if (*st != SKINQ_OK)
-        return NULL;
-    struct stat sb;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "path", path);
-    cJSON_AddNumberToObject(o, "size_bytes", stat(path, &sb) == 0 ? (double)sb.st_size : 0);
-    cJSON_AddStringToObject(o, "sha256", hex);
-    return o;
+    return skinq_file_cjson(ctx, path, st);
 }
 
 int out_metrics_json(cJSON *root, const skinq_metrics *m)

@@ -1458,6 +1458,39 @@ skinq_status skinq_depth_write_maps(skinq_ctx *ctx, const skinq_depth_result *r,
 /** Free a result; NULL-safe; sets *r to NULL. */
 void skinq_depth_free(skinq_depth_result **r);
 
+/** Where a depth result came from, for its JSON document's provenance. */
+typedef struct skinq_depth_inputs {
+    const char *path;          /**< the height map, the lights file or folder, or the single photo */
+    const char *const *images; /**< a stack's images as given to skinq_depth_from_stack() (n_images 0:
+                                    the lights' own) */
+    int n_images;
+    const char *region_source; /**< how o->region_name was chosen: skinq_depth_region_pick() */
+    const char *maps_dir;      /**< where skinq_depth_write_maps() wrote, or NULL */
+} skinq_depth_inputs;
+
+/**
+ * The photometric-stereo region `depth` uses: `region` when given ("option"), else the mask.png of a
+ * lights folder that has one ("lights-folder"), else none ("none").
+ * @param path    receives the file (malloc'd: free()), or NULL for none
+ * @param source  receives the word above
+ * @return SKINQ_OK or SKINQ_E_NOMEM.
+ */
+skinq_status skinq_depth_region_pick(const char *lights, const char *region, char **path,
+                                     const char **source);
+
+/**
+ * A depth result as the JSON document of `skinq depth --json` (skinq_version, input, the inputs'
+ * provenance (image; lights, region_file, truth_normals, images for a stack), scale, relative, units,
+ * roi, calibration, parameters, surface.*, scars.* with their items, maps), compact; the one writer
+ * the CLI and the Python binding share. Every input file is read again for its SHA-256.
+ * @param o    the options the result was computed with
+ * @param out  receives the string (free with skinq_json_free()); unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_INVALID (NULL argument); an input's read error (the message names it);
+ *         SKINQ_E_NOMEM.
+ */
+skinq_status skinq_depth_json(skinq_ctx *ctx, const skinq_depth_result *r, const skinq_depth_options *o,
+                              const skinq_depth_inputs *in, char **out);
+
 /* ------------------------------------------------------ align (lib/align) */
 
 /*
@@ -1819,6 +1852,19 @@ skinq_status skinq_repeat(skinq_ctx *ctx, const char *const *paths, size_t n, co
 
 /** Free a result; NULL-safe; sets *r to NULL. */
 void skinq_repeat_free(skinq_repeat_result **r);
+
+/**
+ * A repeatability result as the JSON document of `skinq repeat --json` (skinq_version, images with
+ * their alignment and values, options, metrics), compact; the one writer the CLI and the Python
+ * binding share.
+ * @param co           the options skinq_repeat() ran with (co->analysis NULL: the defaults)
+ * @param mask_path    the file of co->analysis->roi.mask (options.mask, made absolute), or NULL
+ * @param camera_path  the file of the colour options' camera (options.camera), or NULL
+ * @param out          receives the string (free with skinq_json_free()); unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_INVALID (NULL argument); SKINQ_E_NOMEM.
+ */
+skinq_status skinq_repeat_json(const skinq_repeat_result *r, const skinq_compare_options *co,
+                               const char *mask_path, const char *camera_path, char **out);
 
 /*
  * Scale from a sticker (lib/align/README.md "Scale marker"): an ArUco marker of OpenCV's
@@ -2395,6 +2441,15 @@ skinq_status skinq_store_repeatability(skinq_ctx *ctx, skinq_store *s, const cha
 
 /** Free a result; NULL-safe; sets *r to NULL. */
 void skinq_repeatability_free(skinq_repeatability **r);
+
+/**
+ * A site's repeatability as the JSON document of `skinq repeat --subject ID --site NAME --json`
+ * (skinq_version, subject, site, method, metrics), compact; the one writer the CLI and the Python
+ * binding share. @param out receives the string (free with skinq_json_free()); unchanged on error.
+ * @return SKINQ_OK; SKINQ_E_INVALID (NULL argument); SKINQ_E_NOMEM.
+ */
+skinq_status skinq_repeatability_json(const skinq_repeatability *rep, const char *subject, const char *site,
+                                      char **out);
 
 /** One metric's change at a site between its first and latest session (session means). */
 typedef struct skinq_site_change {

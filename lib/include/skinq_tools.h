@@ -322,6 +322,25 @@ struct cJSON *skinq_cjson_add_number(struct cJSON *obj, const char *key, double 
 skinq_status skinq_cjson_print(struct cJSON *doc, char **out);
 /** auto-skin's account: mode, path, detector, faces_found, faces, kept_fraction, model_lab. */
 struct cJSON *skinq_skin_cjson(const skinq_skin_info *k);
+/** The analysis options as `repeat --json` and the store record them: roi (and roi_rect, skin_mode,
+ *  mask), ref, white, white_reflectance, camera, px_per_mm, red_threshold, texture. mask_path and
+ *  camera_path: the files o->roi.mask and o->color.camera came from, written absolute (realpath), or
+ *  NULL (an array's mask: no "mask" member). */
+struct cJSON *skinq_analysis_options_cjson(const skinq_analysis_options *o, const char *mask_path,
+                                           const char *camera_path);
+/** The repeatability document (skinq_repeat_json()); NULL when out of memory. */
+struct cJSON *skinq_repeat_cjson(const skinq_repeat_result *r, const skinq_compare_options *co,
+                                 const char *mask_path, const char *camera_path);
+/** A site's stored repeatability document (skinq_repeatability_json()); NULL when out of memory. */
+struct cJSON *skinq_repeatability_cjson(const skinq_repeatability *rep, const char *subject,
+                                        const char *site);
+/** The depth document (skinq_depth_json()); NULL with *st set when an input file cannot be read
+ *  (SKINQ_E_IO ...: the message names it) or out of memory (SKINQ_E_NOMEM, also clashing paths). */
+struct cJSON *skinq_depth_cjson(skinq_ctx *ctx, const skinq_depth_result *r, const skinq_depth_options *o,
+                                const skinq_depth_inputs *in, skinq_status *st);
+/** An input file's provenance {"path", "size_bytes", "sha256"}; NULL with *st set when it cannot be
+ *  read (the message in ctx names it). */
+struct cJSON *skinq_file_cjson(skinq_ctx *ctx, const char *path, skinq_status *st);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

@@ -1,5 +1,7 @@
 /* analysis_json.c -- one photo's analysis as the design's JSON document: the one writer `skinq
- * analyze --json`, `compare --json` (each side) and the Python binding (`skinq.analyze`) share. */
+ * analyze --json`, `compare --json` (each side) and the Python binding (`skinq.analyze`) share; and the
+ * analysis options as `repeat --json` and the store (track add) record them. */
+#define _DEFAULT_SOURCE /* realpath */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,66 +27,6 @@ static cJSON *rect_json(skinq_rect r)
     for (int i = 0; i < 4; i++)
         cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
     return a;
-}
-
-static int is_index(const char *seg)
-{
-    if (!*seg)
-        return 0;
-    for (; *seg; seg++)
-        if (*seg < '0' || *seg > '9')
-            return 0;
-    return 1;
-}
-
-/* Child `seg` of a container, created as an object or array (per `next_is_index`) if missing. */
-static cJSON *child(cJSON *parent, const char *seg, int next_is_index)
-{
-    cJSON *c;
-    if (cJSON_IsArray(parent)) {
-        int i = atoi(seg);
-        while (cJSON_GetArraySize(parent) <= i)
-            cJSON_AddItemToArray(parent, next_is_index ? cJSON_CreateArray() : cJSON_CreateObject());
-        c = cJSON_GetArrayItem(parent, i);
-    } else {
-        c = cJSON_GetObjectItemCaseSensitive(parent, seg);
-        if (!c)
-            c = next_is_index ? cJSON_AddArrayToObject(parent, seg) : cJSON_AddObjectToObject(parent, seg);
-    }
-    return c;
-}
-
-int skinq_metrics_cjson(struct cJSON *root, const skinq_metrics *m)
-{
-    for (size_t i = 0; i < m->count; i++) {
-        char path[sizeof m->items[i].path];
-        memcpy(path, m->items[i].path, sizeof path);
-        cJSON *cur = root;
-        char *seg = path, *dot;
-        while ((dot = strchr(seg, '.')) != NULL) {
-            *dot = '\0';
-            cur = child(cur, seg, is_index(dot + 1));
-            if (!cur || (!cJSON_IsObject(cur) && !cJSON_IsArray(cur)))
-                return -1;
-            seg = dot + 1;
-        }
-        double v = m->items[i].value;
-        cJSON *num = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-        if (cJSON_IsArray(cur)) {
-            int k = atoi(seg);
-            while (cJSON_GetArraySize(cur) < k)
-                cJSON_AddItemToArray(cur, cJSON_CreateNull());
-            if (cJSON_GetArraySize(cur) == k)
-                cJSON_AddItemToArray(cur, num);
-            else
-                cJSON_ReplaceItemInArray(cur, k, num);
-        } else if (cJSON_GetObjectItemCaseSensitive(cur, seg)) {
-            cJSON_ReplaceItemInObjectCaseSensitive(cur, seg, num);
-        } else {
-            cJSON_AddItemToObject(cur, seg, num);
-        }
-    }
-    return 0;
 }
 
 struct cJSON *skinq_skin_cjson(const skinq_skin_info *k)
@@ -273,4 +215,37 @@ skinq_status skinq_analysis_json(const skinq_analysis *a, const skinq_analysis_o
     if (!a || !o || !out)
         return SKINQ_E_INVALID;
     return skinq_cjson_print(skinq_analysis_cjson(a, o, camera), out);
+}
+
+struct cJSON *skinq_analysis_options_cjson(const skinq_analysis_options *o, const char *mask_path,
+                                           const char *camera_path)
+{
+    const skinq_color_options *c = &o->color;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "roi", skinq_roi_kind_name(o->roi.kind));
+    if (o->roi.kind == SKINQ_ROI_RECT)
+        cJSON_AddItemToObject(j, "roi_rect", rect_json(o->roi.rect));
+    if (o->roi.kind == SKINQ_ROI_AUTO_SKIN)
+        cJSON_AddStringToObject(j, "skin_mode", skinq_skin_mode_name(o->roi.skin_mode));
+    if (o->roi.kind == SKINQ_ROI_MASK && mask_path) { /* absolute: the report reopens it from anywhere */
+        char *abs = realpath(mask_path, NULL);
+        cJSON_AddStringToObject(j, "mask", abs ? abs : mask_path);
+        free(abs);
+    }
+    if (c->has_ref)
+        cJSON_AddItemToObject(j, "ref", rect_json(c->ref));
+    if (c->has_white) {
+        cJSON_AddItemToObject(j, "white", rect_json(c->white));
+        cJSON_AddNumberToObject(j, "white_reflectance", c->white_reflectance);
+    }
+    if (c->camera && camera_path) {
+        char *abs = realpath(camera_path, NULL);
+        cJSON_AddStringToObject(j, "camera", abs ? abs : camera_path);
+        free(abs);
+    }
+    if (o->px_per_mm > 0)
+        cJSON_AddNumberToObject(j, "px_per_mm", o->px_per_mm);
+    cJSON_AddNumberToObject(j, "red_threshold", c->red_threshold);
+    cJSON_AddBoolToObject(j, "texture", o->texture);
+    return j;
 }

@@ -8,7 +8,7 @@ import json as _json
 
 from . import _skinq
 
-__all__ = ["analyze", "compare", "maps", "MAP_NAMES", "Store", "version", "Error", "UsageError", "BadInputError", "AnalysisError", "StoreError"]
+__all__ = ["analyze", "compare", "repeat", "depth", "maps", "MAP_NAMES", "Store", "version", "Error", "UsageError", "BadInputError", "AnalysisError", "StoreError"]
 
 
 class Error(Exception):
@@ -79,6 +79,84 @@ def compare(before, after, *, roi=None, mask=None, auto_skin=False, ref=None, px
                                       ecc_size=ecc_size, maps_dir=maps_dir))
 
 
+def repeat(images, *, roi=None, mask=None, auto_skin=False, ref=None, px_per_mm=None, white=None, texture=True,
+           threads=None, chart=None, no_align=False, ecc_size=1024):
+    """Re-captures of one unchanged site: the dict of ``skinq repeat IMAGE... --json``.
+
+    images: two or more paths; each photo is registered onto the first and measured as compare()
+    measures an after photo. Per metric (dict["metrics"]) n, mean, sd, cv_percent, sem, mdc95, unit;
+    per photo (dict["images"]) its alignment and values. Keywords: compare()'s (mask's file is
+    named in dict["options"]). AnalysisError when a photo cannot be registered onto the first.
+    """
+    return _json.loads(_skinq.repeat(images, roi=roi, mask=mask, auto_skin=auto_skin, ref=ref, px_per_mm=px_per_mm,
+                                     white=white, texture=bool(texture), threads=threads or 0, chart=chart,
+                                     no_align=bool(no_align), ecc_size=ecc_size))
+
+
+def _usage(message):
+    raise UsageError("invalid argument", 2, message)
+
+
+def _number(name, v, low, strict):
+    """v as a float (None: NaN, not given), > low (strict) or >= low; UsageError otherwise."""
+    if v is None:
+        return float("nan")
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        f = float("nan")
+    if not (f > low if strict else f >= low) or f == float("inf"):
+        _usage(f"{name} must be a number {'>' if strict else '>='} {low:g}, not {v!r}")
+    return f
+
+
+def depth(images=(), *, height=None, z_scale=None, lights=None, px_per_mm=None, mask=None, min_depth=None,
+          ref_scale=5.0, outlier_tau=0.05, ps_method=None, region=None, truth_normals=None, translucency=0.0,
+          min_confidence=0.1, maps_dir=None, threads=None):
+    """Surface height and scar depth: the dict of ``skinq depth ... --json``. One of:
+
+    - ``height=H.png, z_scale=Z``: a height map (8/16-bit gray PNG), height_mm = value * Z;
+    - ``lights=L.json or DIR`` (photometric stereo), images: the stack's paths in any order (matched
+      by name) or () for the lights file's own; a DiLiGenT folder's mask.png is the region unless
+      region is given;
+    - ``images=IMAGE`` (one path): only a relative shading-based depression index.
+
+    px_per_mm: the lateral scale (a lights file's is used otherwise); mask: scar regions (path or HxW
+    bool/uint8 array) instead of thresholding at min_depth (mm; default 0.05 mm, 1 px without a
+    scale); ref_scale: the reference surface's scale (mm). Photometric stereo only: outlier_tau,
+    ps_method ('auto', 'ls', 'subset', 'trimmed', 'irls', 'lobe'), region (path or array),
+    truth_normals (angular errors against them), translucency (mm), min_confidence. maps_dir: write
+    the PNG maps there. The keywords are the CLI's options (``skinq depth --help``).
+    """
+    import os
+    if isinstance(images, (str, bytes, os.PathLike)):
+        images = [images]
+    images = list(images)
+    if height is not None and lights is not None:
+        _usage("give either height or lights, not both")
+    if height is not None and images:
+        _usage("height takes no images")
+    if height is not None and z_scale is None:
+        _usage("height needs z_scale (mm per unit of the height map)")
+    if height is None and z_scale is not None:
+        _usage("z_scale only applies to height")
+    if height is None and lights is None and len(images) != 1:
+        _usage("a single photo takes one image (use lights for a stack)" if images
+               else "no input: give height, lights or one image")
+    if lights is None and (region is not None or truth_normals is not None or ps_method is not None
+                           or (translucency or 0) > 0):
+        _usage("region, truth_normals, ps_method and translucency only apply to lights")
+    if len(images) > 1024:
+        _usage("at most 1024 images")
+    nums = (_number("z_scale", z_scale, 0, True), _number("px_per_mm", px_per_mm, 0, True),
+            _number("min_depth", min_depth, 0, True), _number("ref_scale", ref_scale, 0, True),
+            _number("outlier_tau", outlier_tau, 0, False), _number("translucency", translucency, 0, False),
+            _number("min_confidence", min_confidence, 0, False))
+    z, ppm, md, rs, tau, tr, mc = nums
+    return _json.loads(_skinq.depth(images, height, z, lights, ppm, mask, md, rs, tau, ps_method, region,
+                                    truth_normals, tr, mc, maps_dir, threads or 0))
+
+
 MAP_NAMES = ("a", "erythema_index", "hemoglobin", "melanin")
 
 
@@ -145,6 +223,12 @@ class Store:
         return _json.loads(_skinq.store_trend(self.path, subject, site, metric, model, cycle or 0,
                                               nan if from_day is None else from_day,
                                               nan if to_day is None else to_day, nan if mdc is None else mdc))
+
+    def repeatability(self, subject, site):
+        """A site's own repeatability from its sessions with 2 or more photos: the dict of ``skinq
+        repeat --subject ID --site NAME --json`` (per metric sessions, n, df, pooled within-session
+        sd, mdc95, unit). AnalysisError when no session has 2 photos."""
+        return _json.loads(_skinq.store_repeatability(self.path, subject, site))
 
     def to_pandas(self, subject=None, site=None, metric=None):
         """export() as a pandas DataFrame (pandas is an optional dependency)."""

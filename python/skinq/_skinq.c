@@ -32,16 +32,22 @@ static int exit_code(skinq_status st)
     }
 }
 
-static PyObject *fail(skinq_ctx *ctx, skinq_status st)
+/* The exception of st with the CLI's exit code `code` (its one-line message from ctx). */
+static PyObject *fail_code(skinq_ctx *ctx, skinq_status st, int code)
 {
     const char *msg = ctx ? skinq_ctx_error(ctx) : "";
     if (!msg || !*msg)
         msg = skinq_status_str(st);
     if (st == SKINQ_E_NOMEM)
         return PyErr_NoMemory();
-    PyObject *r = PyObject_CallFunction(g_raise, "sis", skinq_status_str(st), exit_code(st), msg);
+    PyObject *r = PyObject_CallFunction(g_raise, "sis", skinq_status_str(st), code, msg);
     Py_XDECREF(r); /* g_raise sets the exception and returns NULL */
     return NULL;
+}
+
+static PyObject *fail(skinq_ctx *ctx, skinq_status st)
+{
+    return fail_code(ctx, st, exit_code(st));
 }
 
 static PyObject *usage(const char *fmt, const char *what)
@@ -359,6 +365,22 @@ static PyObject *py_analyze(PyObject *self, PyObject *args, PyObject *kw)
     return finish(&ctx, &mask, st, json);
 }
 
+/* setup() and the compare options (compare, repeat): chart, no_align, ecc_size. */
+static int compare_setup(aargs *a, const char *chart, int no_align, int ecc_size, skinq_analysis_options *o,
+                         skinq_compare_options *co, skinq_ctx **ctx, skinq_mask **mask)
+{
+    if (chart && a->white != Py_None)
+        return usage("%s", "choose white or chart"), -1;
+    if (setup(a, o, ctx, mask) != 0)
+        return -1;
+    skinq_compare_default_options(co);
+    co->analysis = o;
+    co->align.no_align = no_align;
+    co->align.ecc_size = ecc_size;
+    co->chart_path = chart;
+    return 0;
+}
+
 static PyObject *py_compare(PyObject *self, PyObject *args, PyObject *kw)
 {
     static char *names[] = {"before",   "after",    AARGS_NAMES, "chart",
@@ -372,16 +394,11 @@ static PyObject *py_compare(PyObject *self, PyObject *args, PyObject *kw)
                                      &ecc_size, &maps_dir))
         return NULL;
     skinq_analysis_options o;
+    skinq_compare_options co;
     skinq_ctx *ctx = NULL;
     skinq_mask *mask = NULL;
     PyObject *r = NULL;
-    if (setup(&a, &o, &ctx, &mask) == 0) {
-        skinq_compare_options co;
-        skinq_compare_default_options(&co);
-        co.analysis = &o;
-        co.align.no_align = no_align;
-        co.align.ecc_size = ecc_size;
-        co.chart_path = chart;
+    if (compare_setup(&a, chart, no_align, ecc_size, &o, &co, &ctx, &mask) == 0) {
         co.maps_dir = maps_dir;
         skinq_compare_result *res = NULL;
         char *json = NULL;
@@ -395,6 +412,218 @@ static PyObject *py_compare(PyObject *self, PyObject *args, PyObject *kw)
     }
     Py_DECREF(before);
     Py_DECREF(after);
+    return r;
+}
+
+/* A sequence of paths as bytes objects (a new list) and their char pointers (malloc'd); NULL with the
+ * exception set. */
+static PyObject *paths_from(PyObject *seq, const char *what, const char ***out, Py_ssize_t *n)
+{
+    if (PyUnicode_Check(seq) || PyBytes_Check(seq) || !PySequence_Check(seq))
+        return usage("%s must be a list of paths", what);
+    PyObject *list = PyList_New(0);
+    Py_ssize_t len = list ? PySequence_Size(seq) : -1;
+    *out = len >= 0 ? malloc(sizeof **out * (size_t)(len + 1)) : NULL;
+    for (Py_ssize_t i = 0; *out && i < len; i++) {
+        PyObject *item = PySequence_GetItem(seq, i), *b = NULL;
+        int ok = item && PyUnicode_FSConverter(item, &b) && PyList_Append(list, b) == 0;
+        Py_XDECREF(item);
+        Py_XDECREF(b);
+        if (!ok) {
+            PyErr_Clear();
+            free(*out);
+            *out = NULL;
+            Py_DECREF(list);
+            return usage("%s must be a list of paths (str, bytes or os.PathLike)", what);
+        }
+        (*out)[i] = PyBytes_AS_STRING(PyList_GET_ITEM(list, i));
+    }
+    if (!*out) {
+        Py_XDECREF(list);
+        return PyErr_Occurred() ? NULL : PyErr_NoMemory();
+    }
+    (*out)[len] = NULL;
+    *n = len;
+    return list;
+}
+
+/* repeat(images, *, <analyze's keywords>, chart, no_align, ecc_size) -> JSON of `repeat --json`. */
+static PyObject *py_repeat(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"images", AARGS_NAMES, "chart", "no_align", "ecc_size", NULL};
+    PyObject *images;
+    aargs a = AARGS_INIT;
+    const char *chart = NULL;
+    int no_align = 0, ecc_size = 1024;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$" AARGS_FORMAT "zpi", names, &images, AARGS_PTRS(a),
+                                     &chart, &no_align, &ecc_size))
+        return NULL;
+    const char **paths = NULL;
+    Py_ssize_t n = 0;
+    PyObject *keep = paths_from(images, "images", &paths, &n), *r = NULL;
+    if (!keep)
+        return NULL;
+    PyObject *mask_path = a.mask != Py_None ? as_path(a.mask) : NULL; /* options.mask names the file */
+    skinq_analysis_options o;
+    skinq_compare_options co;
+    skinq_ctx *ctx = NULL;
+    skinq_mask *mask = NULL;
+    if (n < 2) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "give at least two photos of the same site (got %zd)", n);
+        usage("%s", msg);
+    } else if (!PyErr_Occurred() && compare_setup(&a, chart, no_align, ecc_size, &o, &co, &ctx, &mask) == 0) {
+        skinq_repeat_result *res = NULL;
+        char *json = NULL;
+        skinq_status st;
+        Py_BEGIN_ALLOW_THREADS st = skinq_repeat(ctx, paths, (size_t)n, &co, &res);
+        if (st == SKINQ_OK)
+            st = skinq_repeat_json(res, &co, mask_path ? PyBytes_AS_STRING(mask_path) : NULL, NULL, &json);
+        skinq_repeat_free(&res);
+        Py_END_ALLOW_THREADS r = finish(&ctx, &mask, st, json);
+    }
+    Py_XDECREF(mask_path);
+    Py_DECREF(keep);
+    free(paths);
+    return r;
+}
+
+/* ---- depth: a height map, a photometric-stereo stack or one photo ---- */
+
+/* An optional path argument: NULL for None, else *keep (a new bytes object) holds it. -1 with the
+ * exception set. */
+static int opt_path(PyObject *o, const char *what, PyObject **keep, const char **path)
+{
+    *keep = NULL;
+    *path = NULL;
+    if (o == Py_None)
+        return 0;
+    if (!PyUnicode_FSConverter(o, keep)) {
+        PyErr_Clear();
+        usage("%s must be a path (str, bytes or os.PathLike)", what);
+        return -1;
+    }
+    *path = PyBytes_AS_STRING(*keep);
+    return 0;
+}
+
+/* The photometric-stereo region: an array is the option's (no file); a path, or else a lights folder's
+ * mask.png, is loaded (*file: its name, to free). */
+static skinq_status depth_region(skinq_ctx *ctx, PyObject *region_o, const char *lights, skinq_mask **region,
+                                 char **file, const char **source)
+{
+    PyObject *p = region_o != Py_None ? as_path(region_o) : NULL;
+    if (PyErr_Occurred())
+        return SKINQ_E_INVALID;
+    if (region_o != Py_None && !p) {
+        *source = "option";
+        return mask_from(ctx, region_o, region);
+    }
+    skinq_status st = skinq_depth_region_pick(lights, p ? PyBytes_AS_STRING(p) : NULL, file, source);
+    Py_XDECREF(p);
+    if (st == SKINQ_OK && *file) {
+        Py_BEGIN_ALLOW_THREADS st = skinq_mask_load(ctx, *file, region);
+        Py_END_ALLOW_THREADS
+    }
+    return st;
+}
+
+/* The depth pipeline of the input given, its JSON, then the maps (without the GIL); *code: 1 when the
+ * maps folder cannot be written (the CLI's exit code: not a bad input file). */
+static skinq_status depth_run(skinq_ctx *ctx, const char *height, const char *lights,
+                              const char *const *paths, int n, const skinq_depth_options *o,
+                              const skinq_depth_inputs *in, char **json, int *code)
+{
+    skinq_depth_result *res = NULL;
+    skinq_status st;
+    if (height)
+        st = skinq_depth_from_height(ctx, height, o, &res);
+    else if (lights)
+        st = skinq_depth_from_stack(ctx, lights, paths, n, o, &res);
+    else
+        st = skinq_depth_from_photo(ctx, paths[0], o, &res);
+    if (st == SKINQ_OK)
+        st = skinq_depth_json(ctx, res, o, in, json);
+    if (st == SKINQ_OK && in->maps_dir && (st = skinq_depth_write_maps(ctx, res, in->maps_dir)) == SKINQ_E_IO)
+        *code = 1;
+    skinq_depth_free(&res);
+    return st;
+}
+
+/* depth(images, height, z_scale, lights, px_per_mm, mask, min_depth, ref_scale, outlier_tau, ps_method,
+ * region, truth_normals, translucency, min_confidence, maps_dir, threads) -> JSON of `depth --json`;
+ * the combinations were checked by skinq/__init__.py (NaN: not given). */
+static PyObject *py_depth(PyObject *self, PyObject *args)
+{
+    PyObject *images, *height_o, *lights_o, *mask_o, *region_o, *truth_o, *maps_o;
+    double z_scale, ppm, min_depth, ref_scale, tau, translucency, min_conf;
+    const char *method;
+    int threads;
+    if (!PyArg_ParseTuple(args, "OOdOdOdddzOOddOi", &images, &height_o, &z_scale, &lights_o, &ppm, &mask_o,
+                          &min_depth, &ref_scale, &tau, &method, &region_o, &truth_o, &translucency,
+                          &min_conf, &maps_o, &threads))
+        return NULL;
+    skinq_depth_options o;
+    skinq_depth_default_options(&o);
+    if (method && skinq_ps_method_parse(method, &o.ps.method) != 0)
+        return usage("%s", "ps_method is one of 'auto', 'ls', 'subset', 'trimmed', 'irls', 'lobe'");
+    const char **paths = NULL, *height, *lights, *truth, *maps_dir;
+    Py_ssize_t n = 0;
+    PyObject *keep[5] = {NULL}, *r = NULL; /* images, height, lights, truth, maps */
+    if (!(keep[0] = paths_from(images, "images", &paths, &n)) ||
+        opt_path(height_o, "height", &keep[1], &height) || opt_path(lights_o, "lights", &keep[2], &lights) ||
+        opt_path(truth_o, "truth_normals", &keep[3], &truth) ||
+        opt_path(maps_o, "maps_dir", &keep[4], &maps_dir))
+        goto out;
+    if (!height && !lights && n != 1) { /* skinq.depth() says so in the CLI's words; a direct call here */
+        usage("%s", "no input: give height, lights or one image");
+        goto out;
+    }
+    o.px_per_mm = isfinite(ppm) ? ppm : 0;
+    o.z_scale = isfinite(z_scale) ? z_scale : 0;
+    o.scars.ref_scale_mm = ref_scale;
+    o.scars.min_depth = isfinite(min_depth) ? min_depth : 0; /* 0: 0.05 mm or 1 px */
+    o.ps.outlier_tau = tau;
+    o.truth_normals = truth;
+    o.min_confidence = min_conf;
+    o.translucency_mm = translucency;
+    skinq_ctx *ctx = ctx_open(threads);
+    if (!ctx)
+        goto out;
+    skinq_mask *mask = NULL, *region = NULL;
+    PyObject *mask_path = mask_o != Py_None ? as_path(mask_o) : NULL;
+    char *region_file = NULL, *json = NULL;
+    const char *source = "none";
+    skinq_status st = PyErr_Occurred() ? SKINQ_E_INVALID : SKINQ_OK;
+    if (st == SKINQ_OK && mask_o != Py_None)
+        st = mask_from(ctx, mask_o, &mask);
+    if (st == SKINQ_OK)
+        st = depth_region(ctx, region_o, lights, &region, &region_file, &source);
+    o.region = region;
+    o.region_name = region_file;
+    o.scars.mask = mask;
+    o.mask_name = mask_path ? PyBytes_AS_STRING(mask_path) : NULL;
+    const char *what = height ? height : lights ? lights : paths[0]; /* one photo: n == 1 */
+    skinq_depth_inputs in = {what, paths, lights ? (int)n : 0, source, maps_dir};
+    int code = -1;
+    if (st == SKINQ_OK) {
+        Py_BEGIN_ALLOW_THREADS st = depth_run(ctx, height, lights, paths, (int)n, &o, &in, &json, &code);
+        Py_END_ALLOW_THREADS
+    }
+    if (code >= 0) {
+        skinq_json_free(&json);
+        fail_code(ctx, st, code);
+    }
+    r = code >= 0 ? NULL : finish(&ctx, &mask, st, json);
+    skinq_mask_free(&mask);
+    skinq_mask_free(&region);
+    skinq_ctx_close(&ctx);
+    free(region_file);
+    Py_XDECREF(mask_path);
+out:
+    for (int i = 0; i < 5; i++)
+        Py_XDECREF(keep[i]);
+    free(paths);
     return r;
 }
 
@@ -529,6 +758,44 @@ static PyObject *py_store_query(PyObject *self, PyObject *args)
     return out;
 }
 
+/* A store query whose answer is a JSON document (run without the GIL, the store open read-only). */
+typedef skinq_status (*store_doc_fn)(skinq_ctx *ctx, skinq_store *store, const char *path, const void *args,
+                                     char **json);
+
+/* query's document from the store at path (consumed) as a str, or its exception. */
+static PyObject *store_doc(PyObject *path, store_doc_fn query, const void *args)
+{
+    skinq_ctx *ctx = ctx_open(1);
+    if (!ctx) {
+        Py_DECREF(path);
+        return NULL;
+    }
+    skinq_store *store = NULL;
+    char *json = NULL;
+    skinq_status st;
+    Py_BEGIN_ALLOW_THREADS st = skinq_store_open_readonly(ctx, PyBytes_AS_STRING(path), &store);
+    if (st == SKINQ_OK)
+        st = query(ctx, store, PyBytes_AS_STRING(path), args, &json);
+    skinq_store_close(&store);
+    Py_END_ALLOW_THREADS Py_DECREF(path);
+    return finish(&ctx, &(skinq_mask *){NULL}, st, json);
+}
+
+static skinq_status trend_doc(skinq_ctx *ctx, skinq_store *store, const char *path, const void *args,
+                              char **json)
+{
+    const skinq_trend_options *o = args;
+    skinq_trend *t = NULL;
+    skinq_status st = skinq_trend_run(ctx, store, o, &t);
+    if (st == SKINQ_OK && t->n == 0)
+        st = skinq_ctx_fail(ctx, SKINQ_E_TOO_FEW, "no values of '%s' stored for %s/%s in '%s'", o->metric,
+                            o->subject, o->site, path);
+    if (st == SKINQ_OK)
+        st = skinq_trend_json(t, json);
+    skinq_trend_free(&t);
+    return st;
+}
+
 /* store_trend(path, subject, site, metric, model, cycle, from_day, to_day, mdc) -> JSON of `trend --json`
  * (model: "exponential" or "two-phase"; NaN days and mdc: unset). */
 static PyObject *py_store_trend(PyObject *self, PyObject *args)
@@ -545,27 +812,35 @@ static PyObject *py_store_trend(PyObject *self, PyObject *args)
         return usage("model is 'exponential' or 'two-phase', not '%s'", model);
     }
     o.course.model = strcmp(model, "two-phase") == 0 ? SKINQ_COURSE_TWO_PHASE : SKINQ_COURSE_EXPONENTIAL;
-    skinq_ctx *ctx = ctx_open(1);
-    if (!ctx) {
-        Py_DECREF(path);
+    return store_doc(path, trend_doc, &o);
+}
+
+static skinq_status repeatability_doc(skinq_ctx *ctx, skinq_store *store, const char *path, const void *args,
+                                      char **json)
+{
+    const char *const *ss = args; /* subject, site */
+    skinq_repeatability *rep = NULL;
+    skinq_status st = skinq_store_repeatability(ctx, store, ss[0], ss[1], &rep);
+    if (st == SKINQ_OK && rep->count == 0) /* the CLI's words and exit code (4) */
+        st = skinq_ctx_fail(
+            ctx, SKINQ_E_TOO_FEW,
+            "%s/%s in '%s' has no session with 2 or more photos (add several photos of one day "
+            "with one 'track add')",
+            ss[0], ss[1], path);
+    if (st == SKINQ_OK)
+        st = skinq_repeatability_json(rep, ss[0], ss[1], json);
+    skinq_repeatability_free(&rep);
+    return st;
+}
+
+/* store_repeatability(path, subject, site) -> JSON of `repeat --subject --site --json`. */
+static PyObject *py_store_repeatability(PyObject *self, PyObject *args)
+{
+    PyObject *path;
+    const char *ss[2];
+    if (!PyArg_ParseTuple(args, "O&ss", PyUnicode_FSConverter, &path, &ss[0], &ss[1]))
         return NULL;
-    }
-    skinq_store *store = NULL;
-    skinq_trend *t = NULL;
-    char *json = NULL;
-    skinq_status st;
-    Py_BEGIN_ALLOW_THREADS st = skinq_store_open_readonly(ctx, PyBytes_AS_STRING(path), &store);
-    if (st == SKINQ_OK)
-        st = skinq_trend_run(ctx, store, &o, &t);
-    if (st == SKINQ_OK && t->n == 0)
-        st = skinq_ctx_fail(ctx, SKINQ_E_TOO_FEW, "no values of '%s' stored for %s/%s in '%s'", o.metric,
-                            o.subject, o.site, PyBytes_AS_STRING(path));
-    if (st == SKINQ_OK)
-        st = skinq_trend_json(t, &json);
-    skinq_trend_free(&t);
-    skinq_store_close(&store);
-    Py_END_ALLOW_THREADS Py_DECREF(path);
-    return finish(&ctx, &(skinq_mask *){NULL}, st, json);
+    return store_doc(path, repeatability_doc, ss);
 }
 
 static PyObject *py_version(PyObject *self, PyObject *unused)
@@ -586,10 +861,17 @@ static PyMethodDef methods[] = {
      "-> JSON"},
     {"compare", (PyCFunction)(void (*)(void))py_compare, METH_VARARGS | METH_KEYWORDS,
      "compare(before, after, *, <analyze's keywords>, chart, no_align, ecc_size, maps_dir) -> JSON"},
+    {"repeat", (PyCFunction)(void (*)(void))py_repeat, METH_VARARGS | METH_KEYWORDS,
+     "repeat(images, *, <analyze's keywords>, chart, no_align, ecc_size) -> JSON"},
+    {"depth", py_depth, METH_VARARGS,
+     "depth(images, height, z_scale, lights, px_per_mm, mask, min_depth, ref_scale, outlier_tau, ps_method, "
+     "region, truth_normals, translucency, min_confidence, maps_dir, threads) -> JSON"},
     {"store_query", py_store_query, METH_VARARGS,
      "store_query(path, 'export'|'sites'|'sessions', subject, site, metric) -> list of dicts"},
     {"store_trend", py_store_trend, METH_VARARGS,
      "store_trend(path, subject, site, metric, model, cycle, from_day, to_day, mdc) -> JSON"},
+    {"store_repeatability", py_store_repeatability, METH_VARARGS,
+     "store_repeatability(path, subject, site) -> JSON"},
     {"version", py_version, METH_NOARGS, "libskinq's version"},
     {"_set_raise", py_set_raise, METH_O, "the function that raises skinq.Error's subclasses"},
     {NULL, NULL, 0, NULL},

@@ -122,3 +122,31 @@ def assert_same(a, b, path=""):
             assert_same(x, y, f"{path}[{i}]")
     else:
         assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+def iterations_during(call):
+    """How many times this thread's Python loop runs while another thread is inside call(). Were the
+    GIL held through the call, the loop could not run between the worker's "entered" and "returned"
+    (the worker sets each flag in the same GIL slice as the call); short GIL slices make any release
+    show."""
+    import threading
+    state = {"entered": False, "returned": False}
+
+    def work():
+        state["entered"] = True
+        call()
+        state["returned"] = True
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        t = threading.Thread(target=work)
+        t.start()
+        during = 0
+        while not state["returned"]:
+            if state["entered"]:
+                during += 1
+        t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    return during

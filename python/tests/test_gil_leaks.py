@@ -2,41 +2,18 @@
 import gc
 import os
 import sys
-import threading
 
 import numpy as np
 
 import skinq
-from conftest import skin_image
+from conftest import iterations_during, skin_image
 
 
 def test_gil_released_while_analysing():
-    # While a thread is inside skinq.analyze on a large image, this thread's Python loop keeps
-    # running. Were the GIL held through the call, this loop could not run between the worker's
-    # "entered" and "returned" (the worker sets each flag in the same GIL slice as the call).
     img = skin_image(1500, 2000, 8)
-    state = {"entered": False, "returned": False}
-
-    def work():
-        state["entered"] = True
-        skinq.analyze(img, threads=1)
-        state["returned"] = True
-
-    # short GIL slices: a call holding the GIL (e.g. 7 ** 3000000, ~2 s) leaves this loop 0 iterations,
-    # while skinq.analyze (~1 s here with one thread) leaves it millions
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    try:
-        t = threading.Thread(target=work)
-        t.start()
-        during = 0
-        while not state["returned"]:
-            if state["entered"]:
-                during += 1
-        t.join()
-    finally:
-        sys.setswitchinterval(interval)
-    assert during > 50000, during
+    # skinq.analyze takes ~1 s here with one thread; a call holding the GIL (e.g. 7 ** 3000000, ~2 s)
+    # leaves the loop 0 iterations, a released one millions
+    assert iterations_during(lambda: skinq.analyze(img, threads=1)) > 50000
 
 
 def rss_kib():
