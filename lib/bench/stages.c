@@ -248,18 +248,24 @@ static double peer_p50(const size_run *s, const char *base)
     return p ? p->p50_ms : NAN;
 }
 
-/* The photo: generated, written as JPEG q92 (and PNG at the first size), its JPEG bytes read
- * back for the bare decoder, and that decoder's reused output buffer. */
+/* The photo: generated, written as JPEG q92 and decoded again, so that every stage works on the
+ * pixels an analysis of the file sees (the render before JPEG has more colours than the file:
+ * JPEG smooths the sensor noise); written as PNG at the first size; its JPEG bytes read back for
+ * the bare decoder, and that decoder's reused output buffer. */
 static skinq_status size_photo(size_run *s, const char *dir)
 {
     snprintf(s->path, sizeof s->path, "%s/photo%s.jpg", dir, s->tag + 1);
     snprintf(s->png, sizeof s->png, "%s/photo%s.png", dir, s->tag + 1);
-    skinq_status st = skinq_bench_photo(s->ctx, s->w, s->h, 0, &s->img);
+    skinq_image *render = NULL;
+    skinq_status st = skinq_bench_photo(s->ctx, s->w, s->h, 0, &render);
     skinq_jpeg_options jo;
     skinq_jpeg_default_options(&jo);
     jo.quality = 92;
     if (st == SKINQ_OK)
-        st = skinq_jpeg_write(s->ctx, s->path, s->img, &jo);
+        st = skinq_jpeg_write(s->ctx, s->path, render, &jo);
+    skinq_image_free(&render);
+    if (st == SKINQ_OK)
+        st = skinq_image_load(s->ctx, s->path, &s->img, NULL);
     if (st == SKINQ_OK && s->first)
         st = skinq_png_write(s->ctx, s->png, s->img);
     if (st == SKINQ_OK)

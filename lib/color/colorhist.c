@@ -136,34 +136,42 @@ static void cursor_push(const eval_job *J, eval_part *P, uint32_t *bins, eval_cu
 static void scan_table(const eval_job *J, eval_part *P, uint32_t *bins, eval_cursor *q, uint32_t r0,
                        uint32_t r1)
 {
-    uint32_t sum[256]; /* a row of counts over the slots, then scanned 8 entries a step */
+    uint32_t sum[256]; /* a row's counts summed over the slots that hold it */
     for (uint32_t r = r0; r < r1; r++)
         for (uint32_t g = 0; g < 256; g++) {
-            uint32_t row = r << 8 | g;
-            int any = 0;
+            const uint32_t row = r << 8 | g;
+            uint32_t *c = NULL; /* the row scanned: a slot's own when one slot holds it (no copy) */
             for (int t = 0; t < J->threads; t++)
                 if (J->h[t].rows[row]) {
-                    uint32_t *c = J->h[t].count + ((size_t)row << 8);
-                    if (!any)
-                        memcpy(sum, c, sizeof sum);
-                    else
-                        for (int b = 0; b < 256; b++)
-                            sum[b] += c[b];
-                    memset(c, 0, sizeof sum); /* leave the table zeroed for reuse (the line is in cache) */
+                    uint32_t *x = J->h[t].count + ((size_t)row << 8);
                     J->h[t].rows[row] = 0;
-                    any = 1;
+                    if (!c) {
+                        c = x;
+                        continue;
+                    }
+                    if (c != sum) {
+                        memcpy(sum, c, sizeof sum);
+                        memset(c, 0, sizeof sum);
+                        c = sum;
+                    }
+                    for (int b = 0; b < 256; b++)
+                        sum[b] += x[b];
+                    memset(x, 0, sizeof sum);
                 }
-            if (!any)
+            if (!c)
                 continue;
             for (uint32_t b0 = 0; b0 < 256; b0 += 8) {
                 uint32_t o = 0; /* most entries are zero even in a many-colour photo: skip 8 at once */
                 for (int k = 0; k < 8; k++)
-                    o |= sum[b0 + k];
+                    o |= c[b0 + k];
                 if (!o)
                     continue;
                 for (uint32_t b = b0; b < b0 + 8; b++)
-                    if (sum[b])
-                        cursor_push(J, P, bins, q, row << 8 | b, sum[b]);
+                    if (c[b]) {
+                        cursor_push(J, P, bins, q, row << 8 | b, c[b]);
+                        if (c != sum)
+                            c[b] = 0; /* leave the table zeroed for reuse (the line is in cache) */
+                    }
             }
         }
 }
