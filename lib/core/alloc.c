@@ -11,12 +11,12 @@
 
 /* Large blocks (image planes, decode buffers, a big photo's colour counts) are written soon after
  * they are allocated. In 4-KiB pages every first touch is a fault: a 12-MP photo's planes are
- * ~15 000 of them, its colour table ~6 000, and under a hypervisor each costs 10-20 us (a fresh
- * table: 230 ms of a 12-MP colour pass that takes 45 ms warm). Transparent huge pages make that
- * 2-MiB faults, 512 times fewer; Debian's default lets a program ask per mapping (THP
+ * ~15 000 of them, its colour table ~6 000, and under a hypervisor each costs 10-20 us (a cold
+ * 12-MP colour pass took 228 ms, 32 ms warm). Transparent huge pages make those 2-MiB faults,
+ * 512 times fewer (the cold pass: 36 ms); Debian's default lets a program ask per mapping (THP
  * "madvise"). The cost is residency in 2-MiB steps: the colour table of a 12-MP photo, whose
- * colours span a band of red levels, keeps a few more MB resident (small photos count into a
- * list instead: colorhist.c). */
+ * colours span a band of red levels, keeps ~30 MB more resident (small photos count into a list
+ * instead: colorhist.c). */
 enum { HUGE_MIN = 4 << 20 };
 
 static void advise_huge(void *p, size_t size)
