@@ -181,6 +181,12 @@ skinq_status skinq_heif_decode(skinq_ctx *ctx, const skinq_input *in, skinq_imag
             B == 1      ? (has_alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB)
             : has_alpha ? (le ? heif_chroma_interleaved_RRGGBBAA_LE : heif_chroma_interleaved_RRGGBBAA_BE)
                         : (le ? heif_chroma_interleaved_RRGGBB_LE : heif_chroma_interleaved_RRGGBB_BE);
+        /* A grid image's canvas is sized by its grid box, which libheif 1.15 does not check against
+         * the ispe size checked above: a 4-KB file whose ispe says 64x64 had its grid claim
+         * 19789x19789 and libheif allocate 2.3 GB (fuzz_heif). The limit (per side, read at decode
+         * time) now allows the checked size with room for a clap crop or an irot, no more. */
+        const int side = hdr.width > hdr.height ? hdr.width : hdr.height;
+        heif_context_set_maximum_image_size_limit(f.hc, side < 0x3fffffff ? 2 * side + 1 : 0x7fffffff);
         struct heif_decoding_options *opt = heif_decoding_options_alloc();
         if (opt)
             opt->convert_hdr_to_8bit = 0; /* transformations (irot/imir/clap) applied: the default */
@@ -188,9 +194,11 @@ skinq_status skinq_heif_decode(skinq_ctx *ctx, const skinq_input *in, skinq_imag
         heif_decoding_options_free(opt);
         char why[256];
         if (e.code != heif_error_Ok)
-            st =
-                skinq_fail(ctx, e.code == heif_error_Memory_allocation_error ? SKINQ_E_NOMEM : SKINQ_E_FORMAT,
-                           "cannot decode '%s': %s", path, one_line(e.message, why, sizeof why));
+            st = skinq_fail(ctx,
+                            e.subcode == heif_suberror_Security_limit_exceeded ? SKINQ_E_LIMIT
+                            : e.code == heif_error_Memory_allocation_error     ? SKINQ_E_NOMEM
+                                                                               : SKINQ_E_FORMAT,
+                            "cannot decode '%s': %s", path, one_line(e.message, why, sizeof why));
     }
     int stride = 0;
     const uint8_t *plane = hi ? heif_image_get_plane_readonly(hi, heif_channel_interleaved, &stride) : NULL;

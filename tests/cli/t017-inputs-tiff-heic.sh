@@ -211,4 +211,8 @@ LIST
 for f in t16.tif hq.heic; do
   expect_bad_input "$f" "above the limit" "$SKINQ" info --max-pixels 1000 "$T/$f"
 done
+# a 4-KB HEIF whose grid claims 19789x19789 while its ispe says 64x64 (fuzz_heif): refused at the
+# decode as a bad input, not 2.3 GB allocated by libheif
+GRID="$(dirname "$0")/../fuzz/regress/fuzz_heif/grid-larger-than-ispe-oom.heic"
+expect_bad_input "grid-larger-than-ispe-oom.heic" "exceeds the maximum image size" "$SKINQ" analyze "$GRID"
 finish
