@@ -275,61 +275,132 @@ static double spots_threshold(const tex_cfg *c, float *sample, size_t ns)
     return med + (thr > c->spot_min_delta ? thr : c->spot_min_delta);
 }
 
-/* The 8-connected regions of the flags in bin (ww words a row, cleared as they are filled):
- * those of at least min_area pixels are counted into *spots and *area. */
-static skinq_status spots_regions(skinq_ctx *ctx, const tex_img *im, uint64_t *bin, size_t ww,
-                                  double min_area, uint64_t *spots, uint64_t *area)
+/* The first x >= from in [from, w) whose flag is `set` (1 or 0), else w. */
+static size_t next_flag(const uint64_t *row, size_t from, size_t w, int set)
 {
-    const size_t h = (size_t)im->h;
-    size_t cap = 4096;
-    int *stack = skinq_malloc(ctx, cap * sizeof *stack * 2);
-    if (!stack)
-        return SKINQ_E_NOMEM;
+    size_t i = from / 64;
+    uint64_t word = (set ? row[i] : ~row[i]) & (~0ull << (from % 64));
+    const size_t ww = (w + 63) / 64;
+    while (!word) {
+        if (++i >= ww)
+            return w;
+        word = set ? row[i] : ~row[i];
+    }
+    const size_t x = 64 * i + (size_t)tex_ctz64(word);
+    return x < w ? x : w;
+}
+
+typedef struct cc_rows {
+    uint32_t *x0, *x1, *lab; /* the runs of two rows: [0, np) the previous, [np, np + nc) the current */
+    uint32_t *parent;        /* union-find over the previous row's components and the current runs */
+    uint64_t *area, *carea;  /* per label: pixels; carea: the current row's components after relabelling */
+    int32_t *map;            /* root → the current row's compact label */
+    size_t cap;
+} cc_rows;
+
+static uint32_t cc_find(uint32_t *parent, uint32_t a)
+{
+    while (parent[a] != a)
+        a = parent[a] = parent[parent[a]]; /* path halving */
+    return a;
+}
+
+static skinq_status cc_reserve(skinq_ctx *ctx, cc_rows *c, size_t n)
+{
+    if (n <= c->cap)
+        return SKINQ_OK;
+    size_t cap = c->cap ? c->cap : 1024;
+    while (cap < n)
+        cap *= 2;
+    void *p[7] = {c->x0, c->x1, c->lab, c->parent, c->area, c->carea, c->map};
+    static const size_t sz[7] = {4, 4, 4, 4, 8, 8, 4};
+    for (int k = 0; k < 7; k++) {
+        void *q = skinq_realloc(ctx, p[k], c->cap * sz[k], cap * sz[k]);
+        if (!q)
+            return SKINQ_E_NOMEM;
+        p[k] = q;
+        c->x0 = p[0], c->x1 = p[1], c->lab = p[2], c->parent = p[3], c->area = p[4], c->carea = p[5],
+        c->map = p[6];
+    }
+    c->cap = cap;
+    return SKINQ_OK;
+}
+
+/* The 8-connected regions of the h rows of flags in bin (ww words a row; bits at x >= w clear):
+ * those of at least min_area pixels are counted into *spots and *area. Runs of flags, not
+ * pixels: each row's runs are joined (union-find) to the previous row's components they touch
+ * (8-connected: [a, b) touches [c, d) when c <= b and d >= a); a component that no run of the
+ * row continues is complete and counted; the rest are relabelled 0.. for the next row. Memory
+ * is two rows' runs, whatever the regions' sizes; the sums are those of a flood fill. */
+skinq_status tex_spots_regions(skinq_ctx *ctx, const uint64_t *bin, int w, int h, size_t ww, double min_area,
+                               uint64_t *spots, uint64_t *area)
+{
+    cc_rows c = {0};
+    size_t np = 0; /* the previous row's runs, labelled 0..nl-1 (compact, carea) */
+    uint32_t nl = 0;
     skinq_status st = SKINQ_OK;
-    for (size_t y0 = 0; y0 < h; y0++)
-        for (size_t i = 0; i < ww; i++) /* spots are rare: 64 flags at a time */
-            while (bin[y0 * ww + i]) {
-                const size_t x0 = 64 * i + (size_t)tex_ctz64(bin[y0 * ww + i]);
-                /* flood fill (8-connected), clearing as it goes */
-                size_t sp = 0, a = 0;
-                bin[y0 * ww + i] &= ~(1ull << (x0 % 64));
-                stack[0] = (int)x0;
-                stack[1] = (int)y0;
-                sp = 1;
-                while (sp) {
-                    sp--;
-                    int x = stack[2 * sp], y = stack[2 * sp + 1];
-                    a++;
-                    for (int dy = -1; dy <= 1; dy++)
-                        for (int dx = -1; dx <= 1; dx++) {
-                            int xx = x + dx, yy = y + dy;
-                            if (xx < 0 || yy < 0 || xx >= im->w || yy >= im->h)
-                                continue;
-                            uint64_t *word = bin + (size_t)yy * ww + (size_t)xx / 64, bit = 1ull << (xx % 64);
-                            if (!(*word & bit))
-                                continue;
-                            *word &= ~bit;
-                            if (sp == cap) {
-                                int *g = skinq_realloc(ctx, stack, cap * 2 * sizeof *g, cap * 4 * sizeof *g);
-                                if (!g) {
-                                    st = SKINQ_E_NOMEM;
-                                    goto done;
-                                }
-                                stack = g;
-                                cap *= 2;
-                            }
-                            stack[2 * sp] = xx;
-                            stack[2 * sp + 1] = yy;
-                            sp++;
-                        }
-                }
-                if ((double)a >= min_area) {
-                    (*spots)++;
-                    *area += a;
+    for (int y = 0; y <= h && st == SKINQ_OK; y++) {
+        /* the current row's runs after the previous ones (none past the last row: all complete) */
+        const uint64_t *row = bin + (size_t)(y < h ? y : 0) * ww;
+        size_t nc = 0;
+        for (size_t x = y < h ? next_flag(row, 0, (size_t)w, 1) : (size_t)w; x < (size_t)w;) {
+            const size_t e = next_flag(row, x, (size_t)w, 0);
+            if ((st = cc_reserve(ctx, &c, np + nc + 1)) != SKINQ_OK)
+                break;
+            c.x0[np + nc] = (uint32_t)x;
+            c.x1[np + nc] = (uint32_t)e;
+            nc++;
+            x = e < (size_t)w ? next_flag(row, e, (size_t)w, 1) : (size_t)w;
+        }
+        if (st != SKINQ_OK || (st = cc_reserve(ctx, &c, np + nc + 1)) != SKINQ_OK)
+            break;
+        /* labels 0..nl-1: the previous components; nl + i: current run i */
+        for (uint32_t l = 0; l < nl; l++)
+            c.parent[l] = l, c.area[l] = c.carea[l];
+        for (size_t i = 0; i < nc; i++)
+            c.parent[nl + i] = (uint32_t)(nl + i), c.area[nl + i] = c.x1[np + i] - c.x0[np + i];
+        for (size_t i = 0, j = 0; i < nc; i++) {
+            const uint32_t a = c.x0[np + i], b = c.x1[np + i];
+            while (j < np && c.x1[j] < a)
+                j++; /* ends left of this run and of every later one */
+            for (size_t k = j; k < np && c.x0[k] <= b; k++) {
+                const uint32_t r1 = cc_find(c.parent, c.lab[k]), r2 = cc_find(c.parent, (uint32_t)(nl + i));
+                if (r1 != r2) { /* the lower label is the root: previous components stay roots */
+                    const uint32_t lo = r1 < r2 ? r1 : r2, hi = r1 ^ r2 ^ lo;
+                    c.parent[hi] = lo;
+                    c.area[lo] += c.area[hi];
                 }
             }
-done:
-    skinq_free(ctx, stack);
+        }
+        /* relabel the current runs' components 0..; then every previous root not reached is complete */
+        for (size_t l = 0; l < nl + nc; l++)
+            c.map[l] = -1;
+        uint32_t nn = 0;
+        for (size_t i = 0; i < nc; i++) {
+            const uint32_t r = cc_find(c.parent, (uint32_t)(nl + i));
+            if (c.map[r] < 0) {
+                c.map[r] = (int32_t)nn;
+                c.carea[nn++] = c.area[r];
+            }
+            c.lab[i] = (uint32_t)c.map[r];
+        }
+        for (uint32_t l = 0; l < nl; l++)
+            if (c.parent[l] == l && c.map[l] < 0 && (double)c.area[l] >= min_area) {
+                (*spots)++;
+                *area += c.area[l];
+            }
+        memmove(c.x0, c.x0 + np, nc * sizeof *c.x0);
+        memmove(c.x1, c.x1 + np, nc * sizeof *c.x1);
+        np = nc;
+        nl = nn;
+    }
+    skinq_free(ctx, c.x0);
+    skinq_free(ctx, c.x1);
+    skinq_free(ctx, c.lab);
+    skinq_free(ctx, c.parent);
+    skinq_free(ctx, c.area);
+    skinq_free(ctx, c.carea);
+    skinq_free(ctx, c.map);
     return st;
 }
 
@@ -370,7 +441,7 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
             bin_job bj = {im, &g, residual_row, (float)thr, bin, ww, flags, scratch, per_thread};
             skinq_parallel_for(ctx, im->h, bin_rows, &bj);
             uint64_t spots = 0, area = 0;
-            st = spots_regions(ctx, im, bin, ww, c->spot_min_area, &spots, &area);
+            st = tex_spots_regions(ctx, bin, im->w, im->h, ww, c->spot_min_area, &spots, &area);
             if (st == SKINQ_OK) {
                 *count = (double)spots;
                 *area_fraction = im->inside ? (double)area / (double)im->inside : 0;

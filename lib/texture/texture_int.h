@@ -220,6 +220,10 @@ skinq_status tex_spots(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, doub
  * of sigma (the ctx's kernels; tex_base_free frees it, also after a failure). */
 double tex_median_inplace(float *v, size_t n);
 skinq_status tex_spots_blur3(skinq_ctx *ctx, float *p, int w, int h, double sigma);
+/* The 8-connected regions of a bit plane (h rows of ww words, bit x % 64 of word x / 64; bits at
+ * x >= w clear) of >= min_area pixels: their count and pixels added to *spots, *area. */
+skinq_status tex_spots_regions(skinq_ctx *ctx, const uint64_t *bin, int w, int h, size_t ww, double min_area,
+                               uint64_t *spots, uint64_t *area);
 skinq_status tex_base_make(skinq_ctx *ctx, const tex_img *im, double sigma, tex_base_grid *g);
 void tex_base_free(skinq_ctx *ctx, tex_base_grid *g);
 /** Std of the L* means of tone_block² blocks (>= half inside the ROI); NaN with < 2 blocks (or NOMEM). */
