@@ -150,7 +150,7 @@ typedef struct bin_job {
 } bin_job;
 
 /* Row y's spot flags, packed 64 to a word (a bit plane, an eighth of a byte plane, stays in
- * cache for the flood fill and takes fewer fresh pages): the flags as bytes 0/1 first (vectorised), then
+ * cache for the components and takes fewer fresh pages): the flags as bytes 0/1 first (vectorised), then
  * eight bytes to a byte of bits by one multiply (bit i of the result is byte i's). */
 static void bin_rows(void *user, int y, int thread)
 {
