@@ -343,8 +343,11 @@ int tex_glcm_row_step(int option, uint64_t inside)
         return option;
     if (option == 0)
         return 1; /* the default: every row (the auto rule is not the default yet) */
+    /* odd steps only: an even one reads rows of one parity, and a camera's rows alternate (Bayer
+     * rows, 4:2:0 chroma, 8-row JPEG blocks); the GLCM's mean then shifts (docs/texture-definitions.md) */
     uint64_t s = (inside + TEX_GLCM_AUTO_ANCHORS - 1) / TEX_GLCM_AUTO_ANCHORS;
-    return s < 1 ? 1 : s > 4 ? 4 : (int)s;
+    s |= 1;
+    return s > 5 ? 5 : (int)s;
 }
 
 skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax, int row_step,
