@@ -11,7 +11,7 @@
  *      region's mask (1 PSD tile: the overlaps cannot differ there);
  * and the time of each variant's stage on a 12-MP plane (1 and 2 threads, medians of 5).
  *   taskset -c 0,1 build/benchmarks/bench_texture_definitions [realizations=8] [dir=/tmp/skinq-texdefs]
- * Generated inputs are kept in dir and reused (delete it to draw them again). ~4 min on 2 cores.
+ * Generated inputs (fixed seeds) are kept in dir and reused. ~5 min on 2 cores from an empty dir.
  * Prints Markdown tables. */
 #include <fftw3.h>
 #include <math.h>

@@ -977,9 +977,8 @@ typedef struct skinq_texture_options {
     double unknown_px_per_mm; /**< nominal scale for the mm options when the scale is unknown (20) */
     /** GLCM pairs counted from the anchor rows y with (y − the ROI's first row) % step == 0 only (the
      *  partner pixel is read at full resolution, so every offset keeps its meaning): 0 = the default
-     *  (1, every row); 1..16 that step; -1 = auto (1 up to 4 M ROI pixels, else the smallest odd
-     *  step that brings the anchors to <= 4 M, at most 5: even steps read one row parity of a
-     *  camera's Bayer/JPEG rows; docs/texture-definitions.md) */
+     *  (1, every row); 1..16 that step; -1 = auto (1 up to 4 M ROI pixels, else 3; not 2: an even
+     *  step reads one row parity of a camera's Bayer/JPEG rows; docs/texture-definitions.md) */
     int glcm_row_step;
     uint32_t reserved32;  /**< zero */
     uint64_t reserved[3]; /**< zero: room to grow inside skinq_analysis_options */

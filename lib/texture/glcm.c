@@ -343,11 +343,10 @@ int tex_glcm_row_step(int option, uint64_t inside)
         return option;
     if (option == 0)
         return 1; /* the default: every row (the auto rule is not the default yet) */
-    /* odd steps only: an even one reads rows of one parity, and a camera's rows alternate (Bayer
-     * rows, 4:2:0 chroma, 8-row JPEG blocks); the GLCM's mean then shifts (docs/texture-definitions.md) */
-    uint64_t s = (inside + TEX_GLCM_AUTO_ANCHORS - 1) / TEX_GLCM_AUTO_ANCHORS;
-    s |= 1;
-    return s > 5 ? 5 : (int)s;
+    /* 3, not 2: an even step reads rows of one parity, and a camera's rows alternate (Bayer rows,
+     * 4:2:0 chroma, 8-row JPEG blocks), which shifts the features; 3 is the step the evidence
+     * covers on every criterion (docs/texture-definitions.md) */
+    return inside > TEX_GLCM_AUTO_ANCHORS ? 3 : 1;
 }
 
 skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax, int row_step,
