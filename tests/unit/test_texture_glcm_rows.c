@@ -131,8 +131,8 @@ static void test_rows_match_reference(void **state)
 
 /* A stationary texture (white noise smoothed by a 5×5 box, plus white noise: skin-like contrast
  * at the default 64 levels over p0.5–p99.5): steps 2–4 read every feature within 0.5 % of step 1
- * (relative; correlation, near 0.5, within 0.005 absolute). At 2000² the largest measured
- * difference is printed. */
+ * at 2000² (relative; correlation within 0.005 absolute; measured at most 6.8e-4), the bound
+ * growing as 1/side for the quick run's 600² (sampling noise ~ 1/√pixels; measured 4.7e-3). */
 static void test_rows_stationary(void **state)
 {
     (void)state;
@@ -165,7 +165,7 @@ static void test_rows_stationary(void **state)
         for (int k = 0; k < 7; k++) {
             const double d = k == 5 ? fabs(fs[k] - f1[k]) : fabs(fs[k] / f1[k] - 1);
             worst = fmax(worst, d);
-            if (d > 0.005)
+            if (d > 0.005 * 2000 / n)
                 fail_msg("step %d: %s %.6g against %.6g at step 1", step, names[k], fs[k], f1[k]);
         }
         print_message("glcm stationary %d², step %d: largest difference from step 1 %.2e\n", n, step, worst);
