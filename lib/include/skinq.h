@@ -975,7 +975,13 @@ typedef struct skinq_texture_options {
                                  pores) */
     double tone_block;        /**< mm: block side for tone_evenness (default 1) */
     double unknown_px_per_mm; /**< nominal scale for the mm options when the scale is unknown (20) */
-    uint64_t reserved[4];     /**< zero: room to grow inside skinq_analysis_options */
+    /** GLCM pairs counted from the anchor rows y with (y − the ROI's first row) % step == 0 only (the
+     *  partner pixel is read at full resolution, so every offset keeps its meaning): 0 = the default
+     *  (1, every row); 1..16 that step; -1 = auto (1 up to 4 M ROI pixels, else 3; not 2: an even
+     *  step reads one row parity of a camera's Bayer/JPEG rows; docs/texture-definitions.md) */
+    int glcm_row_step;
+    uint32_t reserved32;  /**< zero */
+    uint64_t reserved[3]; /**< zero: room to grow inside skinq_analysis_options */
 } skinq_texture_options;
 
 /** Fill the defaults listed above. */

@@ -12,7 +12,12 @@
  * L*, vectorised), then counts the band one offset and one row at a time: the row's pair cells
  * a·(levels+1) + b in a vectorised pass, then the increments, even and odd positions into two
  * matrices of its thread (independent chains); all are merged once at the end. The increments,
- * a load and a store each, are what is left: about one a cycle, ten a pixel. */
+ * a load and a store each, are what is left: about one a cycle, ten a pixel.
+ *
+ * Row sampling (o->glcm_row_step, docs/texture-definitions.md): with step s > 1 only the anchor rows
+ * y with (y − the ROI's first row) % s == 0 count their pairs; the partner is read at full
+ * resolution, so each offset keeps its meaning and step 1 is the full definition, bit for bit.
+ * The rows are still all quantised: the row offsets 0..4 reach every row for any s <= 5. */
 #include <math.h>
 #include <string.h>
 
@@ -38,6 +43,7 @@ typedef struct glcm_job {
     const struct skinq_texture_dsp *k; /* the ctx's kernels: levels and pair cells of a row */
     const tex_img *im;
     int levels, max_dr; /* max_dr: the largest row offset */
+    int step, y_first;  /* anchor rows: (y − y_first) % step == 0 */
     float lo, scale;
     uint32_t *mats; /* nthreads × 12 × COPIES × (levels+1)² */
     size_t msize;
@@ -95,7 +101,8 @@ static void count_rows(void *user, int task, int thread)
         const int dr = tex_glcm_offsets[k][0], dc = tex_glcm_offsets[k][1];
         const int x0 = dc < 0 ? -dc : 0, x1 = dc > 0 ? w - dc : w;
         uint32_t *m = base + (size_t)k * COPIES * j->msize;
-        for (int y = y0; y < y1 && y + dr < h; y++) {
+        const int ys = y0 + ((j->y_first - y0) % j->step + j->step) % j->step; /* first anchor row */
+        for (int y = ys; y < y1 && y + dr < h; y += j->step) {
             if (x1 <= x0)
                 break;
             const uint8_t *a = q + (size_t)(y - y0) * w, *b = q + (size_t)(y - y0 + dr) * w + dc;
@@ -330,7 +337,19 @@ static void features(const double *P, int L, double f[TEX_GLCM_FEATURES])
     f[6] = ent;
 }
 
-skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
+int tex_glcm_row_step(int option, uint64_t inside)
+{
+    if (option >= 1)
+        return option;
+    if (option == 0)
+        return 1; /* the default: every row (the auto rule is not the default yet) */
+    /* 3, not 2: an even step reads rows of one parity, and a camera's rows alternate (Bayer rows,
+     * 4:2:0 chroma, 8-row JPEG blocks), which shifts the features; 3 is the step the evidence
+     * covers on every criterion (docs/texture-definitions.md) */
+    return inside > TEX_GLCM_AUTO_ANCHORS ? 3 : 1;
+}
+
+skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax, int row_step,
                       double feat[TEX_GLCM_FEATURES])
 {
     const int n1 = levels + 1, threads = skinq_ctx_threads(ctx);
@@ -343,6 +362,8 @@ skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
                   im,
                   levels,
                   0,
+                  row_step < 1 ? 1 : row_step,
+                  im->bbox.y,
                   (float)lo,
                   hi > lo ? (float)(levels / (hi - lo)) : 0.0f,
                   NULL,

@@ -178,8 +178,13 @@ skinq_status tex_psd_tile_image(skinq_ctx *ctx, skinq_texture_plan *p, const tex
 /** GLCM features (7, in the order of tex_glcm_names) over the ROI. */
 #define TEX_GLCM_FEATURES 7
 extern const char *const tex_glcm_names[TEX_GLCM_FEATURES];
-skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax,
+skinq_status tex_glcm(skinq_ctx *ctx, const tex_img *im, int levels, int minmax, int row_step,
                       double feat[TEX_GLCM_FEATURES]);
+/** The auto rule's anchor budget: step 1 up to this many ROI pixels. */
+#define TEX_GLCM_AUTO_ANCHORS 4000000u
+/** The anchor-row step of the option glcm_row_step (0: the default, 1; -1: auto, 1 up to
+ * TEX_GLCM_AUTO_ANCHORS ROI pixels, else 3) for a ROI of `inside` pixels. */
+int tex_glcm_row_step(int option, uint64_t inside);
 
 /** The 12 (row, col) offsets of distances 1, 2, 4 × angles 0/45/90/135° (scikit-image's rounding). */
 extern const int tex_glcm_offsets[12][2];

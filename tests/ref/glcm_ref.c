@@ -9,11 +9,19 @@
 double ref_glcm_matrix(const uint8_t *img, int w, int h, const uint8_t *mask, int levels, int drow, int dcol,
                        double *P)
 {
+    return ref_glcm_matrix_rows(img, w, h, mask, levels, drow, dcol, 0, 1, P);
+}
+
+double ref_glcm_matrix_rows(const uint8_t *img, int w, int h, const uint8_t *mask, int levels, int drow,
+                            int dcol, int y_first, int step, double *P)
+{
     for (int i = 0; i < levels * levels; i++)
         P[i] = 0;
     double n = 0;
     for (int r = 0; r < h; r++)
         for (int c = 0; c < w; c++) {
+            if (((r - y_first) % step + step) % step != 0)
+                continue; /* not an anchor row */
             int r2 = r + drow, c2 = c + dcol;
             if (r2 < 0 || r2 >= h || c2 < 0 || c2 >= w)
                 continue;
@@ -33,13 +41,20 @@ double ref_glcm_matrix(const uint8_t *img, int w, int h, const uint8_t *mask, in
 void ref_glcm_features(const uint8_t *img, int w, int h, const uint8_t *mask, int levels, const double *dist,
                        int nd, const double *angles, int na, double out[REF_GLCM_FEATURES])
 {
+    ref_glcm_features_rows(img, w, h, mask, levels, dist, nd, angles, na, 0, 1, out);
+}
+
+void ref_glcm_features_rows(const uint8_t *img, int w, int h, const uint8_t *mask, int levels,
+                            const double *dist, int nd, const double *angles, int na, int y_first, int step,
+                            double out[REF_GLCM_FEATURES])
+{
     double *P = malloc(sizeof *P * (size_t)levels * (size_t)levels);
     double acc[REF_GLCM_FEATURES] = {0};
     int used = 0;
     for (int a = 0; a < na; a++)
         for (int d = 0; d < nd; d++) {
             int dr = (int)lround(sin(angles[a]) * dist[d]), dc = (int)lround(cos(angles[a]) * dist[d]);
-            if (ref_glcm_matrix(img, w, h, mask, levels, dr, dc, P) == 0)
+            if (ref_glcm_matrix_rows(img, w, h, mask, levels, dr, dc, y_first, step, P) == 0)
                 continue;
             double mi = 0, mj = 0;
             for (int i = 0; i < levels; i++)

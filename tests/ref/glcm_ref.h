@@ -20,4 +20,13 @@ void ref_glcm_features(const uint8_t *img, int w, int h, const uint8_t *mask, in
 /** One symmetric normalised matrix (levels² doubles, caller's) for one offset; returns the pair count. */
 double ref_glcm_matrix(const uint8_t *img, int w, int h, const uint8_t *mask, int levels, int drow, int dcol,
                        double *P);
+/** ref_glcm_matrix() counting only the pairs anchored on rows r with (r − y_first) % step == 0 (the
+ * partner at any row): skinq's glcm_row_step. */
+double ref_glcm_matrix_rows(const uint8_t *img, int w, int h, const uint8_t *mask, int levels, int drow,
+                            int dcol, int y_first, int step, double *P);
+
+/** ref_glcm_features() over the anchor rows of ref_glcm_matrix_rows(). */
+void ref_glcm_features_rows(const uint8_t *img, int w, int h, const uint8_t *mask, int levels,
+                            const double *dist, int nd, const double *angles, int na, int y_first, int step,
+                            double out[REF_GLCM_FEATURES]);
 #endif
