@@ -97,6 +97,7 @@ static const skinq_metric_def defs[] = {
     {"texture.glcm.energy", "1", "GLCM energy", NULL, 0, 1, 0, 19.3, 20.2, 1, RC},
     {"texture.glcm.correlation", "1", "GLCM correlation", NULL, 0, 1, 0, 3.96, 4.02, 1, RC},
     {"texture.glcm.entropy", "1", "GLCM entropy", NULL, 0, 1, 0, 5.29, 5.82, 1, RC},
+    {"texture.glcm.row_step", "1", "GLCM anchor-row step (a parameter)", NULL, 0, 0, 0, NM, NM, 0, NULL},
     {"texture.glcm.*", "1", "GLCM texture statistic", NULL, 0, 1, 0, NM, NM, 0, NULL},
     {"texture.psd.tile_px", "px", "spectrum tile size (a parameter)", NULL, 0, 0, 0, NM, NM, 0, NULL},
     {"texture.psd.tiles", "1", "spectrum tiles averaged (a parameter)", NULL, 0, 0, 0, NM, NM, 0, NULL},
@@ -252,7 +253,8 @@ double skinq_change_percent(double before, double after, double mdc95)
  * figures are not measurements of the skin. */
 int skinq_metric_repeatable(const char *path)
 {
-    static const char *const parameters[] = {"texture.psd.tile_px", "texture.psd.tiles"};
+    static const char *const parameters[] = {"texture.psd.tile_px", "texture.psd.tiles",
+                                             "texture.glcm.row_step"};
     if (strstr(path, ".bins.") || strncmp(path, "alignment.", 10) == 0)
         return 0;
     for (size_t i = 0; i < sizeof parameters / sizeof parameters[0]; i++)

@@ -929,6 +929,7 @@ const char *skinq_skin_model_formula(void);
  *   texture.psd.tile_px, texture.psd.tiles   tile side used and number of tiles
  *   texture.roughness.sa|sq          mean absolute / RMS of band-passed L* [L*]
  *   texture.glcm.contrast|dissimilarity|homogeneity|asm|energy|correlation|entropy
+ *   texture.glcm.row_step            anchor-row step used (glcm_row_step) [1]
  *   texture.pores.count|density_per_cm2|mean_diameter_mm   [1, 1/cm2, mm]
  *   texture.pores.density_per_mpx|mean_diameter_px         [1/Mpx, px]
  *   texture.lines.density_mm_per_cm2|mean_contrast          [mm/cm2, L*@60]
@@ -976,9 +977,10 @@ typedef struct skinq_texture_options {
     double tone_block;        /**< mm: block side for tone_evenness (default 1) */
     double unknown_px_per_mm; /**< nominal scale for the mm options when the scale is unknown (20) */
     /** GLCM pairs counted from the anchor rows y with (y − the ROI's first row) % step == 0 only (the
-     *  partner pixel is read at full resolution, so every offset keeps its meaning): 0 = the default
-     *  (1, every row); 1..16 that step; -1 = auto (1 up to 4 M ROI pixels, else 3; not 2: an even
-     *  step reads one row parity of a camera's Bayer/JPEG rows; docs/texture-definitions.md) */
+     *  partner pixel is read at full resolution, so every offset keeps its meaning): 0 (default) or -1 =
+     *  auto: 1 up to 4 M ROI pixels, else 3 (not 2: an even step reads one row parity of a camera's
+     *  Bayer/JPEG rows; docs/texture-definitions.md); 1..16 that step. texture.glcm.row_step says
+     *  which was used. */
     int glcm_row_step;
     uint32_t reserved32;  /**< zero */
     uint64_t reserved[3]; /**< zero: room to grow inside skinq_analysis_options */

@@ -341,11 +341,9 @@ int tex_glcm_row_step(int option, uint64_t inside)
 {
     if (option >= 1)
         return option;
-    if (option == 0)
-        return 1; /* the default: every row (the auto rule is not the default yet) */
-    /* 3, not 2: an even step reads rows of one parity, and a camera's rows alternate (Bayer rows,
-     * 4:2:0 chroma, 8-row JPEG blocks), which shifts the features; 3 is the step the evidence
-     * covers on every criterion (docs/texture-definitions.md) */
+    /* 0 (the default) and -1: the auto rule. 3, not 2: an even step reads rows of one parity, and a camera's
+     * rows alternate (Bayer rows, 4:2:0 chroma, 8-row JPEG blocks), which shifts the features; 3 is the step
+     * the evidence covers on every criterion (docs/texture-definitions.md) */
     return inside > TEX_GLCM_AUTO_ANCHORS ? 3 : 1;
 }
 

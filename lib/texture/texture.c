@@ -55,7 +55,7 @@ static skinq_status check_options(skinq_ctx *ctx, const skinq_texture_options *o
     else if (o->glcm_levels < 2 || o->glcm_levels > 254)
         bad = "glcm_levels (2..254)";
     else if (o->glcm_row_step < -1 || o->glcm_row_step > 16)
-        bad = "glcm_row_step (-1 auto, 0 default, 1..16)";
+        bad = "glcm_row_step (0 or -1 auto, 1..16)";
     else if (!(o->pore_diameter[0] > 0 && o->pore_diameter[1] >= o->pore_diameter[0]) ||
              !(o->line_width[0] > 0 && o->line_width[1] >= o->line_width[0]))
         bad = "a size range (0 < low <= high)";
@@ -262,10 +262,11 @@ static skinq_status execute(skinq_ctx *ctx, skinq_texture_plan *p, tex_img im, c
         st = psd_metrics(ctx, o->metrics, &c, &psd, out);
     if (st == SKINQ_OK && (o->metrics & SKINQ_TEXTURE_GLCM)) {
         double f[TEX_GLCM_FEATURES];
-        st = tex_glcm(ctx, &im, o->glcm_levels, o->glcm_minmax,
-                      tex_glcm_row_step(o->glcm_row_step, im.inside), f);
+        const int step = tex_glcm_row_step(o->glcm_row_step, im.inside);
+        st = tex_glcm(ctx, &im, o->glcm_levels, o->glcm_minmax, step, f);
         for (int q = 0; q < TEX_GLCM_FEATURES; q++)
             ADD(f[q], "1", "texture.glcm.%s", tex_glcm_names[q]);
+        ADD(step, "1", "texture.glcm.row_step"); /* provenance: which rows anchored the pairs */
     }
     /* both: one pass over the tiles (tile.c), the same results */
     const int pl = (o->metrics & SKINQ_TEXTURE_PORES) && (o->metrics & SKINQ_TEXTURE_LINES);

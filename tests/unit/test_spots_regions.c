@@ -19,7 +19,8 @@ static void put(uint64_t *b, size_t ww, int x, int y)
 }
 
 /* The reference: 8-connected flood fill over a byte copy of the plane. */
-static void flood_ref(const uint64_t *b, int w, int h, size_t ww, double min_area, uint64_t *spots, uint64_t *area)
+static void flood_ref(const uint64_t *b, int w, int h, size_t ww, double min_area, uint64_t *spots,
+                      uint64_t *area)
 {
     uint8_t *f = malloc((size_t)w * h);
     int *stack = malloc(sizeof *stack * 2 * ((size_t)w * h + 1));
@@ -55,14 +56,16 @@ static void flood_ref(const uint64_t *b, int w, int h, size_t ww, double min_are
     free(stack);
 }
 
-static void check(skinq_ctx *ctx, const uint64_t *b, int w, int h, size_t ww, double min_area, const char *what)
+static void check(skinq_ctx *ctx, const uint64_t *b, int w, int h, size_t ww, double min_area,
+                  const char *what)
 {
     uint64_t s1 = 0, a1 = 0, s2 = 0, a2 = 0;
     assert_int_equal(tex_spots_regions(ctx, b, w, h, ww, min_area, &s1, &a1), SKINQ_OK);
     flood_ref(b, w, h, ww, min_area, &s2, &a2);
     if (s1 != s2 || a1 != a2)
         fail_msg("%s %dx%d min %g: %llu regions / %llu px, flood fill %llu / %llu", what, w, h, min_area,
-                 (unsigned long long)s1, (unsigned long long)a1, (unsigned long long)s2, (unsigned long long)a2);
+                 (unsigned long long)s1, (unsigned long long)a1, (unsigned long long)s2,
+                 (unsigned long long)a2);
 }
 
 static void test_random_planes(void **state)

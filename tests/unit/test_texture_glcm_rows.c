@@ -184,7 +184,8 @@ static void test_rows_option(void **state)
     skinq_texture_options o;
     skinq_texture_default_options(&o);
     assert_int_equal(o.glcm_row_step, 0);
-    assert_int_equal(tex_glcm_row_step(0, 50000000), 1);
+    assert_int_equal(tex_glcm_row_step(0, 50000000), 3); /* the default is the auto rule */
+    assert_int_equal(tex_glcm_row_step(0, TEX_GLCM_AUTO_ANCHORS), 1);
     assert_int_equal(tex_glcm_row_step(3, 10), 3);
     assert_int_equal(tex_glcm_row_step(-1, 100), 1);
     assert_int_equal(tex_glcm_row_step(-1, TEX_GLCM_AUTO_ANCHORS), 1);
