@@ -202,9 +202,9 @@ skinq_status tex_pores_lines(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c
  * TEX_SS_CORE grid from a tile of u with the part's margin (rows `stride` floats apart; pyr:
  * the caller's tex_pyr_scratch of at least the part's tile, NULL when own_tile; any thread of
  * the context), end (merge in tile order, free the job). */
-#define TEX_SS_CORE                                                                                          \
-    384 /* core side of the scale-space parts' tiles: 384 + margins (~1 MB a plane) beat 512 by 13 % on 1    \
-           thread (12-MP pores + lines, 2026-12-07; equal on 2) */
+/* The core side of the scale-space parts' tiles: 384 + margins (~1 MB a plane) beat 512 by 13 % on
+ * 1 thread (12-MP pores + lines, 2026-12-07; equal on 2). */
+#define TEX_SS_CORE 384
 typedef struct tex_pores_job tex_pores_job;
 typedef struct tex_lines_job tex_lines_job;
 skinq_status tex_pores_begin(skinq_ctx *ctx, const tex_img *im, const tex_cfg *c, int own_tile,
