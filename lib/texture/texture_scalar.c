@@ -125,6 +125,10 @@ void skinq_texture_dsp_init(struct skinq_texture_dsp *d, unsigned isa)
     if (isa & SKINQ_ISA_AVX2)
         skinq_texture_dsp_init_avx2(d);
 #endif
+#if SKINQ_HAVE_AVX512
+    if (isa & SKINQ_ISA_AVX512)
+        skinq_texture_dsp_init_avx512(d);
+#endif
 }
 
 SKINQ_DSP_TABLES(skinq_texture_dsp, skinq_texture_dsp, skinq_texture_dsp_init)
