@@ -67,11 +67,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_texture_isa: unknown ISA '%s'\n", name[l]);
             return 2;
         }
-        if (skinq_ctx_open(&ctx[l], &st) != SKINQ_OK || skinq_texture_plan_new(ctx[l], &o, &plan[l]) != SKINQ_OK)
+        if (skinq_ctx_open(&ctx[l], &st) != SKINQ_OK ||
+            skinq_texture_plan_new(ctx[l], &o, &plan[l]) != SKINQ_OK)
             return 1;
     }
-    printf("pores + lines, %dx%d 16-bit L*, %d thread(s), %d runs alternating (cpu: %s)\n", W, H, threads, runs,
-           skinq_cpu_name());
+    printf("pores + lines, %dx%d 16-bit L*, %d thread(s), %d runs alternating (cpu: %s)\n", W, H, threads,
+           runs, skinq_cpu_name());
     double wall[2][MAX_RUNS], cpu[2][MAX_RUNS];
     skinq_metrics m[2] = {{0}, {0}};
     for (int r = -1; r < runs; r++) /* r = -1: the warm-ups, whose numbers are compared */
@@ -97,8 +98,8 @@ int main(int argc, char **argv)
         printf("  %-8s (table %-6s) wall %.3f s (%.1f MP/s)  cpu %.3f s\n", name[l],
                skinq_isa_name(skinq_ctx_isa(ctx[l])), wm[l], mp / wm[l], cm[l]);
     }
-    printf("  %s/%s time: wall %.3f, cpu %.3f; %zu metrics %s\n", name[1], name[0], wm[1] / wm[0], cm[1] / cm[0],
-           m[0].count, same ? "bit-identical" : "DIFFER");
+    printf("  %s/%s time: wall %.3f, cpu %.3f; %zu metrics %s\n", name[1], name[0], wm[1] / wm[0],
+           cm[1] / cm[0], m[0].count, same ? "bit-identical" : "DIFFER");
     for (int l = 0; l < 2; l++) {
         skinq_metrics_free(&m[l]);
         skinq_texture_plan_free(&plan[l]);

@@ -195,8 +195,6 @@ void tex_spots_residual_row_gather(const struct tex_img *im, const tex_base_grid
 /** Fill a table: the scalar kernels, then each level `isa` allows (the ISA files' inits). */
 void skinq_texture_dsp_init(struct skinq_texture_dsp *d, unsigned isa);
 void skinq_texture_dsp_init_avx2(struct skinq_texture_dsp *d);
-/** The AVX-512 entries over the AVX2 ones (texture_avx512.c): the blur rows, the pores' and lines' rows. */
-void skinq_texture_dsp_init_avx512(struct skinq_texture_dsp *d);
 /** The table of ISA mask `isa` (skinq_ctx_isa), built once. */
 const struct skinq_texture_dsp *skinq_texture_dsp(unsigned isa);
 
