@@ -14,8 +14,9 @@
 
 enum { W = 6000, H = 4000 };
 
-static const unsigned levels[] = {SKINQ_ISA_SCALAR, SKINQ_ISA_SSE41, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2};
-static const char *const level_names[] = {"scalar", "sse41", "avx2"};
+static const unsigned levels[] = {SKINQ_ISA_SCALAR, SKINQ_ISA_SSE41, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2,
+                                  SKINQ_ISA_ALL};
+static const char *const level_names[] = {"scalar", "sse41", "avx2", "avx512"};
 
 struct kernel_job {
     const struct skinq_color_dsp *k;
@@ -129,11 +130,11 @@ int main(int argc, char **argv)
     free(cj.labf);
     free(cj.lab8);
 
-    double kern[3] = {0}, full[3][2] = {{0}}, hk[3] = {0};
+    double kern[4] = {0}, full[4][2] = {{0}}, hk[4] = {0};
     g_hist = calloc(SKINQ_HIST8_SIZE, sizeof(uint32_t));
     g_rows = calloc(SKINQ_HIST8_ROWS, 1);
     uint32_t *hist = malloc(sizeof(uint32_t) * SKINQ_CM_COUNT * SKINQ_CHIST_STRIDE);
-    for (int l = 0; l < 3; l++) {
+    for (int l = 0; l < 4; l++) { /* colour has no AVX-512 kernels: its level runs the AVX2 ones */
         if ((levels[l] & skinq_cpu_isa()) != levels[l])
             continue;
         const struct skinq_color_dsp *k = skinq_color_dsp(levels[l]);

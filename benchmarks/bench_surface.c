@@ -182,10 +182,13 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         unsigned mask;
-    } isas[] = {{"scalar", SKINQ_ISA_SCALAR}, {"sse41", SKINQ_ISA_SSE41}, {"avx2", SKINQ_ISA_ALL}};
+    } isas[] = {{"scalar", SKINQ_ISA_SCALAR},
+                {"sse41", SKINQ_ISA_SSE41},
+                {"avx2", SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2},
+                {"avx512", SKINQ_ISA_ALL}};
     for (int threads = 1; threads <= max_threads; threads++) {
         double t_ps_scalar = 0, t_pipe_scalar = 0;
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 4; i++) {
             if ((skinq_cpu_isa() & isas[i].mask) != isas[i].mask) {
                 printf("  %-7s     skipped: not supported by this CPU\n", isas[i].name);
                 continue;

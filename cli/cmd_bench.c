@@ -104,7 +104,8 @@ static int take_options(const cli_command *self, int argc, char **argv, skinq_be
     /* the global --isa chooses the levels compared: all (default) or one */
     if (g_opts.isa && strcmp(g_opts.isa, "all") != 0) {
         if (skinq_isa_parse(g_opts.isa, &o->isa_mask) != 0)
-            return cli_usage_error(self, "--isa takes all, scalar, sse41 or avx2, not '%s'", g_opts.isa);
+            return cli_usage_error(self, "--isa takes all, scalar, sse41, avx2 or avx512, not '%s'",
+                                   g_opts.isa);
         o->isa_only = 1;
     }
     if (opt_make_set && o->dir)
@@ -345,7 +346,7 @@ static int run(const cli_command *self, int argc, char **argv)
 const cli_command cmd_bench = {
     "bench",
     run,
-    "bench [DIR] [--truth PHANTOMS [--speed]] [--threads N] [--isa all|scalar|sse41|avx2] [--runs N] "
+    "bench [DIR] [--truth PHANTOMS [--speed]] [--threads N] [--isa all|scalar|sse41|avx2|avx512] [--runs N] "
     "[--json]",
     "throughput of every stage per ISA and thread count, beside its peers; accuracy on phantoms",
     bench_options,

@@ -96,7 +96,8 @@ skinq_ctx *cli_ctx_open_batch(int batch)
     if (asked && *asked) {
         if (skinq_isa_parse(asked, &mask) != 0) {
             if (!g_opts.quiet)
-                fprintf(stderr, "skinq: warning: SKINQ_ISA='%s' is not scalar, sse41, avx2 or all; ignored\n",
+                fprintf(stderr,
+                        "skinq: warning: SKINQ_ISA='%s' is not scalar, sse41, avx2, avx512 or all; ignored\n",
                         asked);
         } else if ((mask & ~skinq_cpu_isa()) && strcmp(asked, "all") != 0 && !g_opts.quiet) {
             fprintf(stderr, "skinq: warning: this CPU lacks %s; using %s\n", asked,

@@ -15,7 +15,7 @@ cli_globals g_opts = {0, NULL, 100e6, 0, 0, 0};
 static const cli_option global_options[] = {
     {"threads", 0, OPT_INT, &g_opts.threads, "N", "worker threads (default: all cores)", CLI_IN(0, 1024)},
     {"isa", 0, OPT_STRING, &g_opts.isa, "ISA",
-     "highest SIMD level: scalar, sse41, avx2 (default: best; env SKINQ_ISA)"},
+     "highest SIMD level: scalar, sse41, avx2, avx512 (default: best; env SKINQ_ISA)"},
     {"max-pixels", 0, OPT_DOUBLE, &g_opts.max_pixels, "N", "refuse images above N pixels (default 100e6)",
      RANGE_WHOLE | RANGE_LO | RANGE_HI, 1, 1e15},
     {"max-bytes", 0, OPT_DOUBLE, &g_opts.max_bytes, "N",
@@ -280,7 +280,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int *first)
         if (g_opts.isa) {
             unsigned m;
             if (skinq_isa_parse(g_opts.isa, &m) != 0)
-                rc = cli_usage_error(cmd, "--isa takes scalar, sse41, avx2 or all, not '%s'", g_opts.isa);
+                rc = cli_usage_error(cmd, "--isa takes scalar, sse41, avx2, avx512 or all, not '%s'",
+                                     g_opts.isa);
         }
     }
     free(pos);

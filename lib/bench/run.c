@@ -19,11 +19,12 @@ void skinq_bench_default_options(skinq_bench_options *o)
 
 /* The levels to run, rising: every level up to the ceiling (or the ceiling's own level alone
  * with isa_only) that the CPU has. @return how many. */
-static int isa_levels(const skinq_bench_options *o, unsigned levels[3])
+static int isa_levels(const skinq_bench_options *o, unsigned levels[4])
 {
-    static const unsigned ladder[3] = {SKINQ_ISA_SCALAR, SKINQ_ISA_SSE41, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2};
+    static const unsigned ladder[4] = {SKINQ_ISA_SCALAR, SKINQ_ISA_SSE41, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2,
+                                       SKINQ_ISA_ALL};
     int top = 0, n = 0;
-    for (int l = 0; l < 3; l++)
+    for (int l = 0; l < 4; l++)
         if ((ladder[l] & o->isa_mask) == ladder[l])
             top = l;
     for (int l = o->isa_only ? top : 0; l <= top; l++)
@@ -42,7 +43,7 @@ skinq_status skinq_bench_run(skinq_ctx *ctx, const skinq_bench_options *opt, ski
         return skinq_fail(ctx, SKINQ_E_INVALID, "bench without speed stages needs truth (phantoms)");
     if (o.runs < 1 || o.runs > SKINQ_BENCH_MAX_RUNS)
         return skinq_fail(ctx, SKINQ_E_INVALID, "bench runs must be 1..%d", SKINQ_BENCH_MAX_RUNS);
-    unsigned levels[3];
+    unsigned levels[4];
     const int n_levels = isa_levels(&o, levels);
     if (n_levels == 0)
         return skinq_fail(ctx, SKINQ_E_INVALID, "none of the asked ISA levels runs on this CPU");

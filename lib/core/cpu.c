@@ -1,4 +1,5 @@
-/* cpu.c -- detect SSE4.1 / AVX2+FMA (with OS YMM state support) and the SHA extensions once, the
+/* cpu.c -- detect SSE4.1 / AVX2+FMA (with OS YMM state support) / AVX-512 F+BW+DQ+VL (with OS
+ * opmask and ZMM state support) and the SHA extensions once, the
  * CPU's name, and the ISA ceiling (settings & SKINQ_ISA & CPU) every table lookup starts from. */
 #include "core.h"
 
@@ -38,10 +39,14 @@ static void cpu_detect(void)
     /* The OS must save XMM and YMM state (XCR0 bits 1 and 2) before AVX may be used. */
     int ymm_os = osxsave && (xgetbv0() & 6) == 6;
     const int ssse3 = (c >> 9) & 1;
-    int avx2 = 0;
+    int avx2 = 0, avx512 = 0;
     if (__get_cpuid_max(0, NULL) >= 7) {
         __cpuid_count(7, 0, a, b, c, d);
         avx2 = (b >> 5) & 1;
+        /* F (bit 16), DQ (17), BW (30), VL (31); the OS must also save the opmask, the upper
+         * halves of ZMM0-15 and ZMM16-31 (XCR0 bits 5-7) besides XMM and YMM (1-2) */
+        avx512 = ((b >> 16) & 1) && ((b >> 17) & 1) && ((b >> 30) & 1) && ((b >> 31) & 1) && osxsave &&
+                 (xgetbv0() & 0xE6) == 0xE6;
         cpu_sha = sse41 && ssse3 && ((b >> 29) & 1);
     }
     if (sse41)
@@ -49,6 +54,9 @@ static void cpu_detect(void)
     /* AVX2 files are compiled with -mfma, so the AVX2 level also needs FMA. */
     if (sse41 && avx && avx2 && fma && ymm_os)
         cpu_isa |= SKINQ_ISA_AVX2;
+    /* the AVX-512 files are compiled with -mfma too and fall back on the AVX2 kernels */
+    if ((cpu_isa & SKINQ_ISA_AVX2) && avx512)
+        cpu_isa |= SKINQ_ISA_AVX512;
 
     unsigned brand[12];
     if ((unsigned)__get_cpuid_max(0x80000000u, NULL) >= 0x80000004u) { /* int in clang, unsigned in gcc */
@@ -108,6 +116,7 @@ static const struct {
     {"scalar", SKINQ_ISA_SCALAR},
     {"sse41", SKINQ_ISA_SSE41},
     {"avx2", SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2},
+    {"avx512", SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2 | SKINQ_ISA_AVX512},
     {"all", SKINQ_ISA_ALL},
 };
 
@@ -124,6 +133,8 @@ int skinq_isa_parse(const char *name, unsigned *mask)
 
 const char *skinq_isa_name(unsigned mask)
 {
+    if (mask & SKINQ_ISA_AVX512)
+        return "avx512";
     if (mask & SKINQ_ISA_AVX2)
         return "avx2";
     if (mask & SKINQ_ISA_SSE41)

@@ -4,7 +4,8 @@
  *
  * A module table is `struct { struct skinq_dsp_meta meta; <function pointers only> }`. The
  * module's skinq_<mod>_dsp_init(dsp, isa) sets every slot to its scalar kernel, then calls
- * skinq_<mod>_dsp_init_sse41 / _avx2 (in the *_sse41.c / *_avx2.c files) when the mask allows;
+ * skinq_<mod>_dsp_init_sse41 / _avx2 / _avx512 (in the *_sse41.c / *_avx2.c / *_avx512.c files)
+ * when the mask allows;
  * those overwrite the slots they implement. Core only knows the CPU mask (cpu.c). */
 #ifndef SKINQ_DSP_H
 #define SKINQ_DSP_H
@@ -46,8 +47,9 @@ skinq_dsp_fn skinq_dsp_slot(const struct skinq_dsp_meta *m, int k);
 /** 0 when every slot holds a function and a name; else -1 with the first bad slot in *bad. */
 int skinq_dsp_verify(const struct skinq_dsp_meta *m, int *bad);
 
-/** Define `const struct type *getter(unsigned isa)`: the table of an ISA mask, the four masks'
- *  tables built once by init(table, mask) (thread-safe, never freed; verified in debug builds). */
+/** Define `const struct type *getter(unsigned isa)`: the table of an ISA mask, every mask's
+ *  table (0 .. SKINQ_ISA_ALL) built once by init(table, mask) (thread-safe, never freed; verified in debug
+ * builds). */
 #define SKINQ_DSP_TABLES(type, getter, init)                                                                 \
     static struct type getter##_tables[SKINQ_ISA_ALL + 1];                                                   \
     static pthread_once_t getter##_once = PTHREAD_ONCE_INIT;                                                 \

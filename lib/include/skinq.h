@@ -82,24 +82,26 @@ const char *skinq_status_str(skinq_status s);
 
 /* --------------------------------------------------------------------- ISA */
 
-/** Instruction-set levels, as bits of an ISA mask. AVX2 implies FMA and OS YMM support. */
+/** Instruction-set levels, as bits of an ISA mask. AVX2 implies FMA and OS YMM support; AVX512 is
+ *  AVX-512 F+BW+DQ+VL with OS opmask/ZMM support, detected only on a CPU that has AVX2 too. */
 enum {
     SKINQ_ISA_SCALAR = 0,
     SKINQ_ISA_SSE41 = 1u << 0,
     SKINQ_ISA_AVX2 = 1u << 1,
-    SKINQ_ISA_ALL = SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2
+    SKINQ_ISA_AVX512 = 1u << 2,
+    SKINQ_ISA_ALL = SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2 | SKINQ_ISA_AVX512
 };
 
 /** ISA levels this CPU (and OS) supports, detected once; thread-safe. */
 unsigned skinq_cpu_isa(void);
 
 /**
- * Parse an ISA name ("scalar", "sse41", "avx2", "all") to a mask ceiling.
+ * Parse an ISA name ("scalar", "sse41", "avx2", "avx512", "all") to a mask ceiling.
  * @return 0 on success, -1 if the name is not known (then *mask is unchanged).
  */
 int skinq_isa_parse(const char *name, unsigned *mask);
 
-/** Name of the highest level in a mask: "avx2", "sse41" or "scalar". Static string. */
+/** Name of the highest level in a mask: "avx512", "avx2", "sse41" or "scalar". Static string. */
 const char *skinq_isa_name(unsigned mask);
 
 /* ----------------------------------------------------------------- context */

@@ -158,7 +158,7 @@ typedef struct skinq_bench_photo_stat {
 typedef struct skinq_bench_result {
     char cpu[64], isa[8];
     int threads;
-    unsigned levels[3]; /**< the ISA masks run, rising */
+    unsigned levels[4]; /**< the ISA masks run, rising */
     int n_levels;
     skinq_bench_stage *stages;
     int n_stages, stages_cap;

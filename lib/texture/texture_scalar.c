@@ -125,6 +125,10 @@ void skinq_texture_dsp_init(struct skinq_texture_dsp *d, unsigned isa)
     if (isa & SKINQ_ISA_AVX2)
         skinq_texture_dsp_init_avx2(d);
 #endif
+    /* no AVX-512 file: at that level every slot keeps its AVX2 kernel. 16-lane ports of the blur,
+     * pores' and lines' rows (git show 936b9f0:lib/texture/texture_avx512.c), bit-exact and 1.1-2x
+     * the AVX2 ones in checkasm's hot loop, made pores + lines ~10 % slower on a 12-MP plane
+     * (docs/perf-log.md, "AVX-512 texture kernels") */
 }
 
 SKINQ_DSP_TABLES(skinq_texture_dsp, skinq_texture_dsp, skinq_texture_dsp_init)

@@ -24,7 +24,7 @@ expect_rc 0 "images given"
 expect_same_numbers "$T/default.json" "$T/out" "images by name"
 
 # every ISA gives the same numbers (the kernels are bit-exact with the scalar reference)
-for isa in scalar sse41 avx2; do
+for isa in scalar sse41 avx2 avx512; do
   run env SKINQ_ISA=$isa "$SKINQ" depth --lights "$T/ss/lights.json" --json -q
   expect_rc 0 "SKINQ_ISA=$isa"
   expect_same_numbers "$T/default.json" "$T/out" "SKINQ_ISA=$isa"

@@ -30,6 +30,11 @@ static const struct {
 #else
     {"avx2", SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2, 0},
 #endif
+#if SKINQ_HAVE_AVX512
+    {"avx512", SKINQ_ISA_ALL, 1},
+#else
+    {"avx512", SKINQ_ISA_ALL, 0},
+#endif
 };
 enum { NLEVELS = sizeof levels / sizeof levels[0] };
 
@@ -146,16 +151,24 @@ void checkasm_bench_report(const checkasm_case *c, double pixels, long calls, ui
     nbench++;
 }
 
+/* ×below: against the highest lower level timed for the same kernel (avx512 against avx2) */
 static void bench_print(void)
 {
-    printf("%-26s %-7s %10s %10s %8s\n", "kernel", "isa", "ns/px", "MP/s", "×scalar");
+    printf("%-26s %-7s %10s %10s %8s %8s\n", "kernel", "isa", "ns/px", "MP/s", "×scalar", "×below");
     for (int i = 0; i < nbench; i++) {
-        double scalar = NAN;
-        for (int j = 0; j < nbench; j++)
-            if (bench_rows[j].level == 0 && !strcmp(bench_rows[j].kernel, bench_rows[i].kernel))
+        double scalar = NAN, below = NAN;
+        int below_level = -1;
+        for (int j = 0; j < nbench; j++) {
+            if (strcmp(bench_rows[j].kernel, bench_rows[i].kernel) != 0)
+                continue;
+            if (bench_rows[j].level == 0)
                 scalar = bench_rows[j].ns_px;
-        printf("%-26s %-7s %10.3f %10.1f %8.2f\n", bench_rows[i].kernel, levels[bench_rows[i].level].name,
-               bench_rows[i].ns_px, 1e3 / bench_rows[i].ns_px, scalar / bench_rows[i].ns_px);
+            if (bench_rows[j].level < bench_rows[i].level && bench_rows[j].level > below_level)
+                below = bench_rows[j].ns_px, below_level = bench_rows[j].level;
+        }
+        printf("%-26s %-7s %10.3f %10.1f %8.2f %8.2f\n", bench_rows[i].kernel,
+               levels[bench_rows[i].level].name, bench_rows[i].ns_px, 1e3 / bench_rows[i].ns_px,
+               scalar / bench_rows[i].ns_px, below / bench_rows[i].ns_px);
     }
 }
 

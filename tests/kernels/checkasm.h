@@ -21,7 +21,7 @@
 typedef struct checkasm_case {
     const void *ref, *tab;
     unsigned isa;         /* the table's ISA mask */
-    const char *isa_name; /* "scalar", "sse41", "avx2" */
+    const char *isa_name; /* "scalar", "sse41", "avx2", "avx512" */
     const char *kernel;   /* the slot's name */
     int slot;
 } checkasm_case;

@@ -78,7 +78,8 @@ static void same_numbers(const skinq_metrics *a, const skinq_metrics *b)
 
 static void both_paths(const skinq_image *img)
 {
-    static const unsigned levels[] = {SKINQ_ISA_SCALAR, SKINQ_ISA_SSE41, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2};
+    static const unsigned levels[] = {SKINQ_ISA_SCALAR, SKINQ_ISA_SSE41, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2,
+                                      SKINQ_ISA_ALL};
     for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
         if ((levels[l] & skinq_cpu_isa()) != levels[l])
             continue;

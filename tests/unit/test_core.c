@@ -136,7 +136,12 @@ static void test_isa(void **state)
     assert_int_equal(m, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2);
     assert_int_equal(skinq_isa_parse("avx9", &m), -1);
     assert_int_equal(m, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2);
-    assert_string_equal(skinq_isa_name(SKINQ_ISA_ALL), "avx2");
+    assert_int_equal(skinq_isa_parse("avx512", &m), 0);
+    assert_int_equal(m, SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2 | SKINQ_ISA_AVX512);
+    assert_int_equal(skinq_isa_parse("all", &m), 0);
+    assert_int_equal(m, SKINQ_ISA_ALL);
+    assert_string_equal(skinq_isa_name(SKINQ_ISA_ALL), "avx512");
+    assert_string_equal(skinq_isa_name(SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2), "avx2");
     assert_string_equal(skinq_isa_name(SKINQ_ISA_SSE41), "sse41");
     assert_string_equal(skinq_isa_name(0), "scalar");
     /* the settings mask is a ceiling: never above what the CPU has */
@@ -148,9 +153,23 @@ static void test_isa(void **state)
     assert_int_equal(skinq_ctx_isa(ctx) & ~skinq_cpu_isa(), 0);
     assert_int_equal(skinq_ctx_isa(ctx) & SKINQ_ISA_AVX2, 0);
     skinq_ctx_close(&ctx);
-    /* AVX2 level is only ever reported together with SSE4.1 */
+    /* AVX2 level is only ever reported together with SSE4.1, AVX-512 with both */
     if (skinq_cpu_isa() & SKINQ_ISA_AVX2)
         assert_true(skinq_cpu_isa() & SKINQ_ISA_SSE41);
+    if (skinq_cpu_isa() & SKINQ_ISA_AVX512)
+        assert_true((skinq_cpu_isa() & SKINQ_ISA_ALL) == SKINQ_ISA_ALL);
+    /* SKINQ_ISA=avx2 (the environment) caps an AVX-512 CPU at AVX2, avx512 at what it has */
+    const char *env = getenv("SKINQ_ISA");
+    char *keep = env ? strdup(env) : NULL;
+    setenv("SKINQ_ISA", "avx2", 1);
+    assert_int_equal(skinq_isa_ceiling(SKINQ_ISA_ALL), skinq_cpu_isa() & (SKINQ_ISA_SSE41 | SKINQ_ISA_AVX2));
+    setenv("SKINQ_ISA", "avx512", 1);
+    assert_int_equal(skinq_isa_ceiling(SKINQ_ISA_ALL), skinq_cpu_isa());
+    if (keep)
+        setenv("SKINQ_ISA", keep, 1);
+    else
+        unsetenv("SKINQ_ISA");
+    free(keep);
     assert_non_null(skinq_cpu_name());
 }
 
